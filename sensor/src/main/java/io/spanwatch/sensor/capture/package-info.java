@@ -1,0 +1,2 @@
+/** SpanWatch sensor stage: capture (guide to follow). */
+package io.spanwatch.sensor.capture;

@@ -1,0 +1,48 @@
+package io.spanwatch.sensor.decode;
+
+/**
+ * Names what was wrong with a frame the decoder could not read whole. The names follow Suricata's
+ * {@code decoder.*} event names where one exists, so analysts can search for both.
+ */
+public enum DecodeAnomaly {
+    ETHERNET_TRUNCATED("decoder.ethernet.pkt_too_small"),
+    VLAN_TRUNCATED("decoder.vlan.header_too_small"),
+    VLAN_TOO_MANY_LAYERS("decoder.vlan.too_many_layers"),
+    SLL_TRUNCATED("decoder.sll.pkt_too_small"),
+    SLL2_TRUNCATED("decoder.sll2.pkt_too_small"),
+    NULL_TRUNCATED("decoder.null.pkt_too_small"),
+    NULL_UNKNOWN_FAMILY("decoder.null.unsupported_type"),
+    UNSUPPORTED_LINKTYPE("decoder.unsupported_linktype"),
+    UNKNOWN_ETHERTYPE("decoder.unknown_ethertype"),
+    IPV4_TRUNCATED("decoder.ipv4.pkt_too_small"),
+    IPV4_HLEN_TOO_SMALL("decoder.ipv4.hlen_too_small"),
+    IPV4_IPLEN_SMALLER_THAN_HLEN("decoder.ipv4.iplen_smaller_than_hlen"),
+    IPV4_TRUNC_PKT("decoder.ipv4.trunc_pkt"),
+    IPV4_WRONG_VERSION("decoder.ipv4.wrong_ip_version"),
+    IPV6_TRUNCATED("decoder.ipv6.pkt_too_small"),
+    IPV6_TRUNC_PKT("decoder.ipv6.trunc_pkt"),
+    IPV6_TRUNC_EXTHDR("decoder.ipv6.trunc_exthdr"),
+    IPV6_WRONG_VERSION("decoder.ipv6.wrong_ip_version"),
+    IPV6_EXTHDR_LOOP("decoder.ipv6.exthdr_too_many"),
+    TCP_TRUNCATED("decoder.tcp.pkt_too_small"),
+    TCP_HLEN_TOO_SMALL("decoder.tcp.hlen_too_small"),
+    TCP_OPT_TRUNCATED("decoder.tcp.invalid_optlen"),
+    UDP_TRUNCATED("decoder.udp.pkt_too_small"),
+    UDP_HLEN_INVALID("decoder.udp.hlen_invalid"),
+    GRE_TRUNCATED("decoder.gre.pkt_too_small"),
+    GRE_VERSION_UNSUPPORTED("decoder.gre.wrong_version"),
+    VXLAN_TRUNCATED("decoder.vxlan.pkt_too_small"),
+    TEREDO_TRUNCATED("decoder.teredo.pkt_too_small"),
+    TUNNEL_TOO_DEEP("decoder.tunnel.too_deep");
+
+    private final String eventName;
+
+    DecodeAnomaly(String eventName) {
+        this.eventName = eventName;
+    }
+
+    /** Returns the stable name written in {@code anomaly} events. */
+    public String eventName() {
+        return eventName;
+    }
+}

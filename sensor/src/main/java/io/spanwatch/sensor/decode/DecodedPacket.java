@@ -1,0 +1,103 @@
+package io.spanwatch.sensor.decode;
+
+/**
+ * Holds what {@link PacketDecoder} read from one frame: offsets into the frame's bytes, not copies.
+ *
+ * <p>One instance is reused for every frame on a thread; {@link #reset} clears it. The fields stay
+ * valid only while {@link #buf} holds the frame. Addresses are those of the innermost IP header
+ * (after any GRE, VXLAN or Teredo tunnel); {@link #tunnelDepth} says how many tunnels were removed.
+ */
+public final class DecodedPacket {
+    /** Most VLAN tags kept per packet (outer first); deeper tags are counted but not stored. */
+    public static final int MAX_VLANS = 3;
+
+    /** Frame bytes (lent by the capture; see {@link io.spanwatch.sensor.capture.FrameSink}). */
+    public byte[] buf;
+    /** Packet time in nanoseconds since the epoch. */
+    public long tsNanos;
+    /** Frame length on the wire. */
+    public int wireLen;
+
+    /** 4 or 6 when an IP header was decoded, 0 otherwise. */
+    public int ipVersion;
+    /** Offset of the innermost IP header. */
+    public int ipOff;
+    /** Offset of the source address (4 or 16 bytes) in {@link #buf}. */
+    public int srcAddrOff;
+    /** Offset of the destination address (4 or 16 bytes) in {@link #buf}. */
+    public int dstAddrOff;
+    /** IP protocol number of the transport (after IPv6 extension headers), e.g. 6 TCP, 17 UDP. */
+    public int proto;
+    /** True when the IP packet is a fragment (any but a whole datagram); the transport is not decoded. */
+    public boolean fragment;
+
+    /** Transport source port (TCP/UDP), or ICMP type. */
+    public int srcPort;
+    /** Transport destination port (TCP/UDP), or ICMP code. */
+    public int dstPort;
+    /** TCP flags byte (FIN 0x01, SYN 0x02, RST 0x04, PSH 0x08, ACK 0x10, URG 0x20, ECE 0x40, CWR 0x80). */
+    public int tcpFlags;
+    /** TCP sequence number (unsigned 32 bits). */
+    public long seq;
+    /** TCP acknowledgement number (unsigned 32 bits). */
+    public long ack;
+    /** TCP window (unscaled). */
+    public int window;
+
+    /** Offset of the transport payload in {@link #buf}. */
+    public int payloadOff;
+    /** Length of the transport payload actually captured (trimmed to the IP length; Ethernet padding excluded). */
+    public int payloadLen;
+    /** Bytes of transport payload the IP header announces but the capture lacks (snaplen cut). */
+    public int payloadMissing;
+
+    /** Number of VLAN tags seen (may exceed {@link #MAX_VLANS}). */
+    public int vlanCount;
+    /** VLAN ids, outer first; {@code vlanCount} (up to {@link #MAX_VLANS}) are set. */
+    public final int[] vlans = new int[MAX_VLANS];
+    /** Number of tunnel encapsulations removed (GRE, VXLAN, Teredo, IP-in-IP). */
+    public int tunnelDepth;
+
+    /** The first anomaly met while decoding, or {@code null}; decoding stops at an anomaly that makes the rest unreadable. */
+    public DecodeAnomaly anomaly;
+
+    /** Clears every field for a new frame. */
+    public void reset(byte[] buf, long tsNanos, int wireLen) {
+        this.buf = buf;
+        this.tsNanos = tsNanos;
+        this.wireLen = wireLen;
+        ipVersion = 0;
+        ipOff = 0;
+        srcAddrOff = 0;
+        dstAddrOff = 0;
+        proto = -1;
+        fragment = false;
+        srcPort = 0;
+        dstPort = 0;
+        tcpFlags = 0;
+        seq = 0;
+        ack = 0;
+        window = 0;
+        payloadOff = 0;
+        payloadLen = 0;
+        payloadMissing = 0;
+        vlanCount = 0;
+        tunnelDepth = 0;
+        anomaly = null;
+    }
+
+    /** Returns the address length in bytes for the decoded IP version (4 or 16). */
+    public int addrLen() {
+        return ipVersion == 6 ? 16 : 4;
+    }
+
+    /** Tells whether a TCP segment was decoded. */
+    public boolean isTcp() {
+        return ipVersion != 0 && !fragment && proto == 6 && anomaly == null;
+    }
+
+    /** Tells whether a UDP datagram was decoded. */
+    public boolean isUdp() {
+        return ipVersion != 0 && !fragment && proto == 17 && anomaly == null;
+    }
+}

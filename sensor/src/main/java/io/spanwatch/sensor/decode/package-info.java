@@ -1,0 +1,2 @@
+/** SpanWatch sensor stage: decode (guide to follow). */
+package io.spanwatch.sensor.decode;

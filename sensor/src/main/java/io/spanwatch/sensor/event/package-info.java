@@ -1,0 +1,2 @@
+/** SpanWatch sensor stage: event (guide to follow). */
+package io.spanwatch.sensor.event;

@@ -1,0 +1,2 @@
+/** SpanWatch sensor stage: files (guide to follow). */
+package io.spanwatch.sensor.files;

@@ -1,0 +1,2 @@
+/** SpanWatch sensor stage: flow (guide to follow). */
+package io.spanwatch.sensor.flow;

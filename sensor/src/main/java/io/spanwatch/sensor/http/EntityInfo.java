@@ -1,0 +1,37 @@
+package io.spanwatch.sensor.http;
+
+import java.util.List;
+
+/**
+ * Describes one entity handed to {@link HttpListener#openBody}.
+ *
+ * @param filename name for the file: Content-Disposition filename (part or message), else null
+ * @param contentType media type from Content-Type without parameters, or null
+ * @param declaredLength Content-Length of the message or part as sent (before content decoding), or -1
+ * @param contentEncodings content codings applied, in the order they were applied (e.g. [gzip]); empty for identity
+ * @param chunked whether the message used chunked transfer coding
+ * @param rangeStart first byte offset from a 206 Content-Range, or -1
+ * @param rangeEnd last byte offset (inclusive) from a 206 Content-Range, or -1
+ * @param rangeTotal complete length from a 206 Content-Range, or -1 when absent or {@code *}
+ * @param multipartPart whether this entity is one part of a multipart/form-data body
+ * @param partName the form field name of the part ({@code name=} in its Content-Disposition), or null
+ * @param partIndex index of the part in its body (0-based), or -1
+ */
+public record EntityInfo(
+        String filename,
+        String contentType,
+        long declaredLength,
+        List<String> contentEncodings,
+        boolean chunked,
+        long rangeStart,
+        long rangeEnd,
+        long rangeTotal,
+        boolean multipartPart,
+        String partName,
+        int partIndex) {
+
+    /** Tells whether this entity is a byte range of a larger file. */
+    public boolean isRange() {
+        return rangeStart >= 0;
+    }
+}

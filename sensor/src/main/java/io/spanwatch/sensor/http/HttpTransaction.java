@@ -1,0 +1,76 @@
+package io.spanwatch.sensor.http;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Holds one request/response exchange on a connection as the parser fills it in. Owned by the
+ * connection's thread; listeners may read it during callbacks and keep it after
+ * {@link HttpListener#transactionDone}, when the parser no longer changes it.
+ */
+public final class HttpTransaction {
+    /** A header as sent: name with its original case, value trimmed of surrounding whitespace. */
+    public record Header(String name, String value) {
+    }
+
+    /** 0-based index of the transaction on its connection. */
+    public final int txId;
+
+    // request
+    public String method;
+    public String uri;
+    public String protocol;
+    public String host;
+    public String userAgent;
+    public String referer;
+    public String requestContentType;
+    public final List<Header> requestHeaders = new ArrayList<>();
+    /** Body bytes of the request as transferred (after removing chunked coding, before content decoding). */
+    public long requestBodyLength;
+    /** Packet time of the first byte of the request, nanoseconds; 0 when no request was seen. */
+    public long requestTsNanos;
+    public boolean requestSeen;
+    public boolean requestComplete;
+
+    // response
+    /** Final status code, or 0 when no final response was seen. */
+    public int status;
+    public String statusMessage;
+    public String responseProtocol;
+    public String responseContentType;
+    public final List<Header> responseHeaders = new ArrayList<>();
+    /** Body bytes of the response as transferred (after removing chunked coding, before content decoding). */
+    public long responseBodyLength;
+    /** Packet time of the first byte of the final response, nanoseconds; 0 when none was seen. */
+    public long responseTsNanos;
+    public boolean responseSeen;
+    public boolean responseComplete;
+    /** Number of 1xx interim responses seen before the final one. */
+    public int interimResponses;
+
+    /** Whether some bytes of this transaction were lost (gap). */
+    public boolean gaps;
+
+    public HttpTransaction(int txId) {
+        this.txId = txId;
+    }
+
+    /** Returns the first request header with this name (case-insensitive), or null. */
+    public String requestHeader(String name) {
+        return find(requestHeaders, name);
+    }
+
+    /** Returns the first response header with this name (case-insensitive), or null. */
+    public String responseHeader(String name) {
+        return find(responseHeaders, name);
+    }
+
+    private static String find(List<Header> headers, String name) {
+        for (Header h : headers) {
+            if (h.name().equalsIgnoreCase(name)) {
+                return h.value();
+            }
+        }
+        return null;
+    }
+}

@@ -1,0 +1,2 @@
+/** SpanWatch sensor stage: http (guide to follow). */
+package io.spanwatch.sensor.http;

@@ -1,0 +1,2 @@
+/** SpanWatch sensor stage: reassembly (guide to follow). */
+package io.spanwatch.sensor.reassembly;
