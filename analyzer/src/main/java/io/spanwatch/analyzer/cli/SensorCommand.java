@@ -1,0 +1,116 @@
+package io.spanwatch.analyzer.cli;
+
+import io.spanwatch.sensor.capture.CaptureException;
+import io.spanwatch.sensor.capture.LiveCapture;
+import io.spanwatch.sensor.pipeline.Pipeline;
+import io.spanwatch.sensor.pipeline.SensorConfig;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/**
+ * Captures live from an interface until SIGINT or SIGTERM, then ends every flow, flushes the events
+ * and exits 0. Writes a {@code stats} event every {@code --stats-interval} seconds.
+ */
+@Command(name = "sensor", mixinStandardHelpOptions = true,
+        description = "Capture live from an interface: write DIR/eve.json and extracted files under DIR/files/ until stopped.")
+public final class SensorCommand implements Callable<Integer> {
+    @Spec
+    CommandSpec spec;
+
+    @Option(names = "--interface", required = true, paramLabel = "IF", description = "Interface to capture on.")
+    String iface;
+
+    @Option(names = "--out", required = true, paramLabel = "DIR", description = "Output folder (created if missing).")
+    Path out;
+
+    @Option(names = "--bpf", paramLabel = "EXPR", description = "BPF capture filter (tcpdump syntax).")
+    String bpf;
+
+    @Option(names = "--snaplen", paramLabel = "BYTES", description = "Bytes captured per packet (default ${DEFAULT-VALUE}).")
+    int snaplen = LiveCapture.Options.DEFAULT_SNAPLEN;
+
+    @Option(names = "--buffer-size", paramLabel = "BYTES", description = "Kernel capture buffer (default ${DEFAULT-VALUE}).")
+    int bufferSize = LiveCapture.Options.DEFAULT_BUFFER_SIZE;
+
+    @Option(names = "--immediate", description = "Deliver each packet at once instead of in kernel batches.")
+    boolean immediate;
+
+    @Option(names = "--no-promiscuous", description = "Do not put the interface in promiscuous mode.")
+    boolean noPromiscuous;
+
+    @Option(names = "--workers", paramLabel = "N", description = "Worker threads (default: the number of cores).")
+    Integer workers;
+
+    @Option(names = "--sensor-name", paramLabel = "NAME", description = "Name written in every event (default: host name).")
+    String sensorName;
+
+    @Option(names = "--stats-interval", paramLabel = "SECONDS", description = "Seconds between stats events (default ${DEFAULT-VALUE}).")
+    int statsInterval = 30;
+
+    @Option(names = "--clamd", paramLabel = "ADDRESS", description = "clamd address (host:port or unix socket path); repeatable. Default 127.0.0.1:3310.")
+    List<String> clamd = new ArrayList<>();
+
+    @Override
+    public Integer call() throws Exception {
+        PrintWriter err = spec.commandLine().getErr();
+        PrintWriter outw = spec.commandLine().getOut();
+        LiveCapture capture;
+        try {
+            capture = LiveCapture.open(new LiveCapture.Options(iface, bpf, snaplen, bufferSize, immediate, !noPromiscuous,
+                    LiveCapture.Options.DEFAULT_TIMEOUT_MILLIS));
+        } catch (CaptureException e) {
+            err.println("spanwatch: " + e.getMessage());
+            return 1;
+        }
+        SensorConfig d = SensorConfig.defaults(out, true);
+        SensorConfig config = new SensorConfig(sensorName != null ? sensorName : d.sensorName(),
+                workers != null ? workers : d.workers(), d.queueBatches(), true, d.maxAnomalyEventsPerName(), d.flow(),
+                d.reassembly(), d.http(), d.files());
+        long t0 = System.nanoTime();
+        Pipeline pipeline = Pipeline.start(config);
+        pipeline.captureStats(capture::stats);
+        CountDownLatch stopped = new CountDownLatch(1);
+        Thread hook = new Thread(() -> {
+            capture.stop();
+            try {
+                stopped.await(30, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }, "spanwatch-shutdown");
+        Runtime.getRuntime().addShutdownHook(hook);
+        ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "spanwatch-stats");
+            t.setDaemon(true);
+            return t;
+        });
+        timer.scheduleAtFixedRate(pipeline::writeStats, statsInterval, statsInterval, TimeUnit.SECONDS);
+        err.println("spanwatch: capturing on " + iface + (bpf != null ? " (filter: " + bpf + ")" : "") + ", writing to " + out);
+        err.flush();
+        int status = 0;
+        try {
+            capture.run(pipeline);
+        } catch (CaptureException e) {
+            err.println("spanwatch: " + e.getMessage());
+            status = 1;
+        } finally {
+            timer.shutdownNow();
+            Pipeline.Summary sum = pipeline.finish();
+            capture.close();
+            Summaries.print(outw, sum, (System.nanoTime() - t0) / 1e9, sum.get("capture.bytes"), out);
+            stopped.countDown();
+        }
+        return status;
+    }
+}

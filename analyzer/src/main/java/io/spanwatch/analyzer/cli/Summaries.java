@@ -1,0 +1,27 @@
+package io.spanwatch.analyzer.cli;
+
+import io.spanwatch.sensor.pipeline.Pipeline;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.Locale;
+
+/** Prints the end-of-run summary an operator reads at the terminal. */
+final class Summaries {
+    private Summaries() {
+    }
+
+    static void print(PrintWriter out, Pipeline.Summary s, double seconds, long captureBytes, Path dir) {
+        out.printf(Locale.ROOT, "packets %d (%d bytes), flows %d, http transactions %d%n", s.get("decoder.pkts"),
+                s.get("decoder.bytes"), s.get("flow.total"), s.get("app_layer.http.tx"));
+        out.printf(Locale.ROOT, "files %d (closed %d, truncated %d), stored %d new under %s%n", s.get("file.total"),
+                s.get("file.closed"), s.get("file.truncated"), s.get("file.stored"), dir.resolve("files"));
+        out.printf(Locale.ROOT, "tcp gaps %d (%d bytes), decode anomalies %d, range files assembled %d%n",
+                s.get("tcp.reassembly_gaps"), s.get("tcp.reassembly_gap_bytes"), s.get("decoder.invalid"),
+                s.get("file.range_assembled"));
+        out.printf(Locale.ROOT, "events %d in %s%n", s.events(), dir.resolve("eve.json"));
+        double mb = captureBytes / 1e6;
+        out.printf(Locale.ROOT, "time %.2f s, %.1f MB/s, %.0f packets/s%n", seconds, mb / seconds,
+                s.get("decoder.pkts") / seconds);
+        out.flush();
+    }
+}

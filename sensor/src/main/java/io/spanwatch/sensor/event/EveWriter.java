@@ -1,0 +1,336 @@
+package io.spanwatch.sensor.event;
+
+import com.fasterxml.jackson.core.JsonEncoding;
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonGenerator;
+import com.fasterxml.jackson.core.io.SerializedString;
+import io.spanwatch.sensor.flow.Flow;
+import io.spanwatch.sensor.http.HttpTransaction;
+import java.io.BufferedOutputStream;
+import java.io.Closeable;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.TreeMap;
+
+/**
+ * Writes events as Suricata-style EVE JSON, one object per line. Every event starts with the same
+ * header ({@link #header}); the {@code http} object is written by one method and reused inside
+ * {@code fileinfo} events, as Suricata does.
+ *
+ * <p>Thread-safe: workers write concurrently; each event is written whole under the writer's lock.
+ * Takes ownership of the output stream and closes it.
+ */
+public final class EveWriter implements Closeable {
+    private static final JsonFactory FACTORY = new JsonFactory();
+
+    private final JsonGenerator gen;
+    private final String sensorName;
+    private final StringBuilder ts = new StringBuilder(32);
+    private long events;
+
+    public EveWriter(OutputStream out, String sensorName) throws IOException {
+        this.gen = FACTORY.createGenerator(new BufferedOutputStream(out, 1 << 20), JsonEncoding.UTF8);
+        this.gen.setRootValueSeparator(new SerializedString("\n"));
+        this.sensorName = sensorName;
+    }
+
+    /** Opens {@code file} for writing (replacing it) and returns a writer on it. */
+    public static EveWriter open(Path file, String sensorName) throws IOException {
+        Files.createDirectories(file.toAbsolutePath().getParent());
+        return new EveWriter(Files.newOutputStream(file), sensorName);
+    }
+
+    /** Returns the number of events written. */
+    public synchronized long events() {
+        return events;
+    }
+
+    /**
+     * Writes a {@code flow} event.
+     *
+     * @param reason {@code timeout}, {@code forced} or {@code shutdown}
+     * @param missedToServer bytes the client sent that were never captured (reassembly gaps), -1 when not TCP
+     */
+    public synchronized void flow(Flow f, String reason, long missedToServer, long missedToClient, boolean reassemblyLimit) {
+        try {
+            header(f.lastTsNanos, "flow", f);
+            gen.writeObjectFieldStart("flow");
+            boolean c = f.clientIsOrig;
+            gen.writeNumberField("pkts_toserver", c ? f.pktsOrig : f.pktsResp);
+            gen.writeNumberField("pkts_toclient", c ? f.pktsResp : f.pktsOrig);
+            gen.writeNumberField("bytes_toserver", c ? f.bytesOrig : f.bytesResp);
+            gen.writeNumberField("bytes_toclient", c ? f.bytesResp : f.bytesOrig);
+            gen.writeStringField("start", time(f.firstTsNanos));
+            gen.writeStringField("end", time(f.lastTsNanos));
+            gen.writeNumberField("age", (f.lastTsNanos - f.firstTsNanos) / 1_000_000_000L);
+            gen.writeStringField("state", f.state.name().toLowerCase(java.util.Locale.ROOT));
+            gen.writeStringField("reason", reason);
+            gen.writeBooleanField("alerted", false);
+            if (f.evicted) {
+                gen.writeBooleanField("evicted", true);
+            }
+            gen.writeEndObject();
+            if (f.proto == 6) {
+                int all = f.tcpFlagsOrig | f.tcpFlagsResp;
+                gen.writeObjectFieldStart("tcp");
+                gen.writeStringField("tcp_flags", String.format("%02x", all));
+                gen.writeStringField("tcp_flags_ts", String.format("%02x", c ? f.tcpFlagsOrig : f.tcpFlagsResp));
+                gen.writeStringField("tcp_flags_tc", String.format("%02x", c ? f.tcpFlagsResp : f.tcpFlagsOrig));
+                flag("syn", all, 0x02);
+                flag("fin", all, 0x01);
+                flag("rst", all, 0x04);
+                flag("psh", all, 0x08);
+                flag("ack", all, 0x10);
+                gen.writeStringField("state", f.state.name().toLowerCase(java.util.Locale.ROOT));
+                if (missedToServer > 0 || missedToClient > 0) {
+                    gen.writeNumberField("missed_bytes_toserver", Math.max(0, missedToServer));
+                    gen.writeNumberField("missed_bytes_toclient", Math.max(0, missedToClient));
+                }
+                if (reassemblyLimit) {
+                    gen.writeBooleanField("reassembly_limit", true);
+                }
+                gen.writeEndObject();
+            }
+            end();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** Writes an {@code http} event for a finished transaction. */
+    public synchronized void http(Flow f, HttpTransaction tx) {
+        try {
+            long t = tx.requestTsNanos != 0 ? tx.requestTsNanos : tx.responseTsNanos != 0 ? tx.responseTsNanos : f.lastTsNanos;
+            header(t, "http", f);
+            gen.writeNumberField("tx_id", tx.txId);
+            httpObject(f, tx);
+            end();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** Writes a {@code fileinfo} event for a file carried by {@code tx}. */
+    public synchronized void fileinfo(Flow f, long tsNanos, HttpTransaction tx, boolean toServer, FileInfo fi) {
+        try {
+            header(tsNanos, "fileinfo", f);
+            gen.writeStringField("direction", toServer ? "to_server" : "to_client");
+            if (tx != null) {
+                gen.writeNumberField("tx_id", tx.txId);
+                httpObject(f, tx);
+            }
+            gen.writeObjectFieldStart("fileinfo");
+            gen.writeStringField("filename", fi.filename() == null ? "" : fi.filename());
+            gen.writeBooleanField("gaps", fi.gaps());
+            gen.writeStringField("state", fi.state());
+            gen.writeBooleanField("stored", fi.stored());
+            gen.writeNumberField("size", fi.size());
+            if (tx != null) {
+                gen.writeNumberField("tx_id", tx.txId);
+            }
+            str("md5", fi.md5());
+            str("sha1", fi.sha1());
+            str("sha256", fi.sha256());
+            str("mimetype", fi.mimetype());
+            if (fi.stored() && fi.sha256() == null) {
+                str("stored_sha256", fi.storedSha256());
+            }
+            if (fi.missingBytes() > 0) {
+                gen.writeNumberField("missing_bytes", fi.missingBytes());
+            }
+            if (fi.storeCutoff()) {
+                gen.writeBooleanField("stored_cutoff", true);
+            }
+            str("truncated_reason", fi.truncatedReason());
+            if (fi.contentEncodings() != null && !fi.contentEncodings().isEmpty()) {
+                gen.writeStringField("content_encoding", String.join(", ", fi.contentEncodings()));
+            }
+            if (fi.rangeStart() >= 0) {
+                gen.writeObjectFieldStart("range");
+                gen.writeNumberField("start", fi.rangeStart());
+                gen.writeNumberField("end", fi.rangeEnd());
+                if (fi.rangeTotal() >= 0) {
+                    gen.writeNumberField("total", fi.rangeTotal());
+                }
+                gen.writeEndObject();
+            }
+            if (fi.assembled()) {
+                gen.writeBooleanField("assembled_from_ranges", true);
+            }
+            str("form_field", fi.formField());
+            gen.writeEndObject();
+            end();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /**
+     * Writes an {@code anomaly} event.
+     *
+     * @param f the flow, or null for a packet no flow was made for
+     * @param type {@code decode}, {@code stream} or {@code applayer}
+     */
+    public synchronized void anomaly(Flow f, long tsNanos, String type, String event) {
+        try {
+            header(tsNanos, "anomaly", f);
+            gen.writeObjectFieldStart("anomaly");
+            gen.writeStringField("type", type);
+            gen.writeStringField("event", event);
+            if ("applayer".equals(type)) {
+                gen.writeStringField("layer", "proto_parser");
+            }
+            gen.writeEndObject();
+            end();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** Writes a {@code stats} event; dotted counter names ({@code capture.kernel_drops}) nest into objects. */
+    public synchronized void stats(long tsNanos, long uptimeSeconds, Map<String, Long> counters) {
+        try {
+            header(tsNanos, "stats", null);
+            gen.writeObjectFieldStart("stats");
+            gen.writeNumberField("uptime", uptimeSeconds);
+            writeNested(new TreeMap<>(counters));
+            gen.writeEndObject();
+            end();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    public synchronized void flush() {
+        try {
+            gen.flush();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    @Override
+    public synchronized void close() throws IOException {
+        gen.close();
+    }
+
+    private void header(long tsNanos, String type, Flow f) throws IOException {
+        gen.writeStartObject();
+        gen.writeStringField("timestamp", time(tsNanos));
+        if (f != null) {
+            gen.writeNumberField("flow_id", f.flowId);
+        }
+        gen.writeStringField("event_type", type);
+        if (f != null) {
+            if (f.vlans.length > 0) {
+                gen.writeArrayFieldStart("vlan");
+                for (int v : f.vlans) {
+                    gen.writeNumber(v);
+                }
+                gen.writeEndArray();
+            }
+            gen.writeStringField("src_ip", f.clientIp());
+            if (f.hasPorts()) {
+                gen.writeNumberField("src_port", f.clientPort());
+            }
+            gen.writeStringField("dest_ip", f.serverIp());
+            if (f.hasPorts()) {
+                gen.writeNumberField("dest_port", f.serverPort());
+            }
+            gen.writeStringField("proto", f.protoName());
+            gen.writeNumberField("ip_v", f.ipVersion);
+            gen.writeStringField("community_id", f.communityId());
+            if (f.appProto != null) {
+                gen.writeStringField("app_proto", f.appProto);
+            }
+        }
+        gen.writeStringField("sensor", sensorName);
+    }
+
+    private void httpObject(Flow f, HttpTransaction tx) throws IOException {
+        gen.writeObjectFieldStart("http");
+        String host = tx.host;
+        String hostname = host;
+        int port = -1;
+        if (host != null) {
+            int colon = host.lastIndexOf(':');
+            int bracket = host.lastIndexOf(']');
+            if (colon > bracket && colon > 0) {
+                hostname = host.substring(0, colon);
+                try {
+                    port = Integer.parseInt(host.substring(colon + 1));
+                } catch (NumberFormatException e) {
+                    port = -1;
+                }
+            }
+        }
+        str("hostname", hostname);
+        if (port >= 0) {
+            gen.writeNumberField("http_port", port);
+        }
+        str("url", tx.uri);
+        str("http_user_agent", tx.userAgent);
+        str("http_content_type", tx.responseContentType);
+        str("http_method", tx.method);
+        str("http_refer", tx.referer);
+        str("protocol", tx.protocol != null ? tx.protocol : tx.responseProtocol);
+        if (tx.status > 0) {
+            gen.writeNumberField("status", tx.status);
+        }
+        gen.writeNumberField("length", tx.responseBodyLength);
+        if (tx.requestBodyLength > 0) {
+            gen.writeNumberField("request_body_length", tx.requestBodyLength);
+        }
+        str("http_request_content_type", tx.requestContentType);
+        gen.writeEndObject();
+    }
+
+    private void writeNested(TreeMap<String, Long> counters) throws IOException {
+        String[] open = new String[0];
+        for (Map.Entry<String, Long> e : counters.entrySet()) {
+            String[] parts = e.getKey().split("\\.");
+            int common = 0;
+            while (common < open.length && common < parts.length - 1 && open[common].equals(parts[common])) {
+                common++;
+            }
+            for (int i = open.length; i > common; i--) {
+                gen.writeEndObject();
+            }
+            for (int i = common; i < parts.length - 1; i++) {
+                gen.writeObjectFieldStart(parts[i]);
+            }
+            gen.writeNumberField(parts[parts.length - 1], e.getValue());
+            open = java.util.Arrays.copyOf(parts, parts.length - 1);
+        }
+        for (int i = open.length; i > 0; i--) {
+            gen.writeEndObject();
+        }
+    }
+
+    private void flag(String name, int flags, int bit) throws IOException {
+        if ((flags & bit) != 0) {
+            gen.writeBooleanField(name, true);
+        }
+    }
+
+    private void str(String name, String value) throws IOException {
+        if (value != null) {
+            gen.writeStringField(name, value);
+        }
+    }
+
+    private void end() throws IOException {
+        gen.writeEndObject();
+        events++;
+    }
+
+    private String time(long nanos) {
+        ts.setLength(0);
+        EveTime.append(ts, nanos);
+        return ts.toString();
+    }
+}

@@ -1,0 +1,52 @@
+package io.spanwatch.sensor.event;
+
+import java.util.List;
+
+/**
+ * Describes one extracted file for a {@code fileinfo} event.
+ *
+ * <p>Following Suricata, {@code md5}, {@code sha1} and {@code sha256} are set only for a file that is
+ * {@code CLOSED} without gaps: a hash of a partial file would be a false pivot. A partial file that
+ * was stored is named by {@code storedSha256}, the hash of the bytes on disk (gaps zero-filled).
+ *
+ * @param filename Content-Disposition filename, or the request URI
+ * @param size bytes of the decoded entity seen, gaps included
+ * @param mimetype media type sniffed from the content
+ * @param state {@code CLOSED} (whole entity seen) or {@code TRUNCATED}
+ * @param gaps whether bytes were missing
+ * @param missingBytes bytes known to be missing (gaps of known length)
+ * @param stored whether the file is under {@code files/}
+ * @param storedSha256 name of the stored file under {@code files/}, or null
+ * @param storeCutoff whether the file exceeded the store size cap and so was not stored
+ * @param truncatedReason why the file is TRUNCATED, or null
+ * @param contentEncodings content codings undone to get the file (empty when none)
+ * @param rangeStart first byte of a 206 range body, or -1; {@code rangeEnd} and {@code rangeTotal} follow
+ * @param assembled whether this file was put together from several 206 range bodies
+ * @param formField form field name of a multipart part, or null
+ */
+public record FileInfo(
+        String filename,
+        long size,
+        String md5,
+        String sha1,
+        String sha256,
+        String mimetype,
+        String state,
+        boolean gaps,
+        long missingBytes,
+        boolean stored,
+        String storedSha256,
+        boolean storeCutoff,
+        String truncatedReason,
+        List<String> contentEncodings,
+        long rangeStart,
+        long rangeEnd,
+        long rangeTotal,
+        boolean assembled,
+        String formField) {
+
+    /** Tells whether the whole file was seen. */
+    public boolean closed() {
+        return "CLOSED".equals(state);
+    }
+}

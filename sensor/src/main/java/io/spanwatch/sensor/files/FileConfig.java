@@ -1,0 +1,26 @@
+package io.spanwatch.sensor.files;
+
+import java.nio.file.Path;
+
+/**
+ * Sets where and how much file extraction stores.
+ *
+ * @param outDir the output directory; files go to {@code outDir/files/<sha256>}
+ * @param maxStoreBytes largest file stored (default {@value #DEFAULT_MAX_STORE_BYTES}, 150 MiB);
+ *     a larger file is still hashed whole but not stored, and its event says {@code stored_cutoff}
+ * @param spoolMemoryBytes bytes of one file kept in memory before it spills to a temporary file
+ *     (default {@value #DEFAULT_SPOOL_MEMORY_BYTES})
+ * @param store whether to store files at all
+ * @param maxRangeAssemblies 206 range files being put together at once (default
+ *     {@value #DEFAULT_MAX_RANGE_ASSEMBLIES}); the oldest is dropped when more start
+ */
+public record FileConfig(Path outDir, long maxStoreBytes, int spoolMemoryBytes, boolean store, int maxRangeAssemblies) {
+    public static final long DEFAULT_MAX_STORE_BYTES = 150L << 20;
+    public static final int DEFAULT_SPOOL_MEMORY_BYTES = 256 << 10;
+    public static final int DEFAULT_MAX_RANGE_ASSEMBLIES = 256;
+
+    /** Returns the defaults for an output directory. */
+    public static FileConfig defaults(Path outDir) {
+        return new FileConfig(outDir, DEFAULT_MAX_STORE_BYTES, DEFAULT_SPOOL_MEMORY_BYTES, true, DEFAULT_MAX_RANGE_ASSEMBLIES);
+    }
+}

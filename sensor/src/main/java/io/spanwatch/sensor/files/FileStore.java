@@ -1,0 +1,207 @@
+package io.spanwatch.sensor.files;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.util.Arrays;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * Stores extracted files once each under {@code files/<sha256>}. A file is spooled while it streams
+ * (in memory up to {@link FileConfig#spoolMemoryBytes}, then in {@code files/.tmp/}) and moved to its
+ * final name when its hash is known; a content already stored is not written twice.
+ *
+ * <p>Thread-safe: workers spool and commit concurrently. Each {@link Spool} belongs to one thread.
+ */
+public final class FileStore {
+    private final FileConfig config;
+    private final Path filesDir;
+    private final Path tmpDir;
+    private final AtomicLong tmpSeq = new AtomicLong();
+
+    /** Files written under their hash. */
+    public final AtomicLong stored = new AtomicLong();
+    /** Files whose content was already stored. */
+    public final AtomicLong duplicates = new AtomicLong();
+    /** Bytes written under {@code files/}. */
+    public final AtomicLong storedBytes = new AtomicLong();
+    /** Files not stored because of an I/O error. */
+    public final AtomicLong errors = new AtomicLong();
+
+    private FileStore(FileConfig config) {
+        this.config = config;
+        this.filesDir = config.outDir().resolve("files");
+        this.tmpDir = filesDir.resolve(".tmp");
+    }
+
+    /** Creates the store's folders and clears temporary files left by an earlier run. */
+    public static FileStore open(FileConfig config) throws IOException {
+        FileStore s = new FileStore(config);
+        Files.createDirectories(s.tmpDir);
+        try (DirectoryStream<Path> old = Files.newDirectoryStream(s.tmpDir)) {
+            for (Path p : old) {
+                Files.deleteIfExists(p);
+            }
+        }
+        return s;
+    }
+
+    public FileConfig config() {
+        return config;
+    }
+
+    /** Returns the folder holding stored files. */
+    public Path filesDir() {
+        return filesDir;
+    }
+
+    /** Starts a spool for one file; the caller owns it and ends it with {@link #commit} or {@link Spool#discard}. */
+    public Spool newSpool() {
+        return new Spool();
+    }
+
+    /**
+     * Moves a finished spool to {@code files/<sha256>} unless that content is stored already; takes
+     * ownership of the spool. Returns whether the content is now stored.
+     */
+    public boolean commit(Spool spool, String sha256) {
+        Path target = filesDir.resolve(sha256);
+        try {
+            if (Files.exists(target)) {
+                duplicates.incrementAndGet();
+                spool.discard();
+                return true;
+            }
+            Path tmp = spool.finishToFile();
+            Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+            stored.incrementAndGet();
+            storedBytes.addAndGet(spool.size);
+            return true;
+        } catch (IOException | UncheckedIOException e) {
+            errors.incrementAndGet();
+            spool.discard();
+            return false;
+        }
+    }
+
+    /** Collects one file's bytes in memory, then in a temporary file. Used by one thread. */
+    public final class Spool {
+        private byte[] mem = new byte[4096];
+        private long size;
+        private FileChannel channel;
+        private Path path;
+        private boolean failed;
+
+        private Spool() {
+        }
+
+        /** Returns the bytes written so far. */
+        public long size() {
+            return size;
+        }
+
+        /** Tells whether writing failed (the file cannot be stored). */
+        public boolean failed() {
+            return failed;
+        }
+
+        /** Appends bytes. */
+        public void write(byte[] b, int off, int len) {
+            if (failed || len <= 0) {
+                return;
+            }
+            if (channel == null && size + len <= config.spoolMemoryBytes()) {
+                ensure((int) size + len);
+                System.arraycopy(b, off, mem, (int) size, len);
+                size += len;
+                return;
+            }
+            try {
+                if (channel == null) {
+                    spill();
+                }
+                ByteBuffer bb = ByteBuffer.wrap(b, off, len);
+                while (bb.hasRemaining()) {
+                    channel.write(bb);
+                }
+                size += len;
+            } catch (IOException e) {
+                fail();
+            }
+        }
+
+        /** Appends {@code n} zero bytes (a gap of known length). */
+        public void writeZeros(long n) {
+            byte[] zeros = new byte[(int) Math.min(n, 65536)];
+            while (n > 0 && !failed) {
+                int k = (int) Math.min(n, zeros.length);
+                write(zeros, 0, k);
+                n -= k;
+            }
+        }
+
+        /** Drops the spool and its temporary file. */
+        public void discard() {
+            mem = null;
+            closeChannel();
+            if (path != null) {
+                try {
+                    Files.deleteIfExists(path);
+                } catch (IOException e) {
+                    errors.incrementAndGet();
+                }
+                path = null;
+            }
+        }
+
+        private Path finishToFile() throws IOException {
+            if (failed) {
+                throw new IOException("spool failed");
+            }
+            if (channel == null) {
+                spill();
+            }
+            closeChannel();
+            return path;
+        }
+
+        private void spill() throws IOException {
+            path = tmpDir.resolve(Thread.currentThread().threadId() + "-" + tmpSeq.incrementAndGet());
+            channel = FileChannel.open(path, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
+            ByteBuffer bb = ByteBuffer.wrap(mem, 0, (int) size);
+            while (bb.hasRemaining()) {
+                channel.write(bb);
+            }
+            mem = null;
+        }
+
+        private void ensure(int need) {
+            if (need > mem.length) {
+                mem = Arrays.copyOf(mem, Math.max(need, Math.min(mem.length * 2, config.spoolMemoryBytes())));
+            }
+        }
+
+        private void fail() {
+            failed = true;
+            errors.incrementAndGet();
+            discard();
+        }
+
+        private void closeChannel() {
+            if (channel != null) {
+                try {
+                    channel.close();
+                } catch (IOException e) {
+                    errors.incrementAndGet();
+                }
+                channel = null;
+            }
+        }
+    }
+}

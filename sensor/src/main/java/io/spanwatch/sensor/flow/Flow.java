@@ -1,0 +1,124 @@
+package io.spanwatch.sensor.flow;
+
+import io.spanwatch.sensor.decode.DecodedPacket;
+import java.net.InetAddress;
+import java.net.UnknownHostException;
+import java.util.Arrays;
+
+/**
+ * Holds one flow's identity and counters. The originator is the sender of the first packet seen;
+ * the client is the side that opened the connection (SYN sender) or, without a handshake, the side
+ * the application layer says sent requests. Owned by the worker thread whose table holds it.
+ */
+public final class Flow {
+    /** Lifecycle states, as written in flow events. */
+    public enum State { NEW, ESTABLISHED, CLOSED }
+
+    public final FlowKey key;
+    public final long flowId;
+    public final int ipVersion;
+    public final int proto;
+    /** Originator address bytes (4 or 16). */
+    public final byte[] origAddr;
+    public final byte[] respAddr;
+    public final int origPort;
+    public final int respPort;
+    /** VLAN ids of the first packet, outer first. */
+    public final int[] vlans;
+    /** Whether the originator is endpoint A of {@link #key}. */
+    final boolean origIsA;
+
+    public long firstTsNanos;
+    public long lastTsNanos;
+    public long pktsOrig;
+    public long pktsResp;
+    public long bytesOrig;
+    public long bytesResp;
+    /** TCP flags seen from each side, OR'd together. */
+    public int tcpFlagsOrig;
+    public int tcpFlagsResp;
+    public State state = State.NEW;
+    /** Whether the originator is the client; the app layer may turn this round before it emits events. */
+    public boolean clientIsOrig = true;
+    /** Application protocol name once recognised ({@code http}), else null. */
+    public String appProto;
+    /** Whether the flow was ended early because the table was full. */
+    public boolean evicted;
+    /** The worker's per-flow state (reassembly, parser); owned by the worker. */
+    public Object attachment;
+
+    private String communityId;
+
+    Flow(FlowKey key, DecodedPacket p, boolean srcIsA, long flowId) {
+        this.key = key;
+        this.flowId = flowId;
+        this.ipVersion = p.ipVersion;
+        this.proto = p.proto;
+        int n = p.addrLen();
+        this.origAddr = Arrays.copyOfRange(p.buf, p.srcAddrOff, p.srcAddrOff + n);
+        this.respAddr = Arrays.copyOfRange(p.buf, p.dstAddrOff, p.dstAddrOff + n);
+        this.origPort = p.srcPort;
+        this.respPort = p.dstPort;
+        this.vlans = Arrays.copyOf(p.vlans, Math.min(p.vlanCount, DecodedPacket.MAX_VLANS));
+        this.origIsA = srcIsA;
+        this.firstTsNanos = p.tsNanos;
+        this.lastTsNanos = p.tsNanos;
+    }
+
+    /** Tells whether a packet whose source is endpoint A (per {@link FlowKey#set}) comes from the originator. */
+    public boolean fromOriginator(boolean srcIsA) {
+        return srcIsA == origIsA;
+    }
+
+    /** Returns the Community ID v1 (seed 0) of this flow, computed once. */
+    public String communityId() {
+        if (communityId == null) {
+            communityId = CommunityId.compute(0, proto, origAddr, 0, respAddr, 0, origAddr.length, origPort, respPort);
+        }
+        return communityId;
+    }
+
+    /** Returns the client's address text. */
+    public String clientIp() {
+        return ipText(clientIsOrig ? origAddr : respAddr);
+    }
+
+    public String serverIp() {
+        return ipText(clientIsOrig ? respAddr : origAddr);
+    }
+
+    public int clientPort() {
+        return clientIsOrig ? origPort : respPort;
+    }
+
+    public int serverPort() {
+        return clientIsOrig ? respPort : origPort;
+    }
+
+    /** Returns the protocol name as EVE writes it. */
+    public String protoName() {
+        return switch (proto) {
+            case 6 -> "TCP";
+            case 17 -> "UDP";
+            case 1 -> "ICMP";
+            case 58 -> "IPv6-ICMP";
+            case 47 -> "GRE";
+            case 132 -> "SCTP";
+            default -> Integer.toString(proto);
+        };
+    }
+
+    /** Tells whether the transport has ports. */
+    public boolean hasPorts() {
+        return proto == 6 || proto == 17 || proto == 132;
+    }
+
+    static String ipText(byte[] addr) {
+        try {
+            String s = InetAddress.getByAddress(addr).getHostAddress();
+            return s;
+        } catch (UnknownHostException e) {
+            throw new IllegalStateException("address of length " + addr.length, e);
+        }
+    }
+}

@@ -1,0 +1,156 @@
+package io.spanwatch.sensor.flow;
+
+import io.spanwatch.sensor.decode.DecodedPacket;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+
+/**
+ * Finds or creates the flow of each packet, ends idle flows on packet time and bounds the number of
+ * flows. Ended flows go to the {@link Listener} with a reason ({@code timeout}, {@code forced},
+ * {@code shutdown}, as Suricata names them).
+ *
+ * <p>Not thread-safe: one table per worker thread. Flows are kept in least-recently-seen order, so
+ * timeouts and eviction look at the oldest flows only.
+ */
+public final class FlowTable {
+    /** Receives flows as they end. */
+    public interface Listener {
+        void flowEnded(Flow flow, String reason);
+    }
+
+    private final FlowConfig config;
+    private final Listener listener;
+    private final LinkedHashMap<FlowKey, Flow> flows = new LinkedHashMap<>(1024, 0.75f, true);
+    private final FlowKey probe = new FlowKey();
+    private final long idSalt;
+    private long lastExpireCheck = Long.MIN_VALUE;
+    private boolean lastSrcIsA;
+
+    // counters
+    private long created;
+    private long timedOut;
+    private long evicted;
+
+    public FlowTable(FlowConfig config, Listener listener, long idSalt) {
+        this.config = config;
+        this.listener = listener;
+        this.idSalt = idSalt;
+    }
+
+    /**
+     * Returns the flow of a decoded packet (creating it), and updates its packet and byte counters.
+     * {@link #lastFromOriginator()} then tells the packet's direction.
+     */
+    public Flow lookup(DecodedPacket p) {
+        boolean srcIsA = probe.set(p);
+        Flow f = flows.get(probe);
+        if (f == null) {
+            if (flows.size() >= config.maxFlows()) {
+                evictOldest();
+            }
+            FlowKey key = probe.copy();
+            long id = flowId(key, p.tsNanos);
+            f = new Flow(key, p, srcIsA, id);
+            flows.put(key, f);
+            created++;
+        }
+        lastSrcIsA = srcIsA;
+        boolean fromOrig = f.fromOriginator(srcIsA);
+        if (p.tsNanos > f.lastTsNanos) {
+            f.lastTsNanos = p.tsNanos;
+        }
+        if (fromOrig) {
+            f.pktsOrig++;
+            f.bytesOrig += p.wireLen;
+        } else {
+            f.pktsResp++;
+            f.bytesResp += p.wireLen;
+            if (f.state == Flow.State.NEW && f.proto != 6) {
+                f.state = Flow.State.ESTABLISHED;
+            }
+        }
+        return f;
+    }
+
+    /** Tells whether the packet given to the last {@link #lookup} came from its flow's originator. */
+    public boolean lastFromOriginator(Flow f) {
+        return f.fromOriginator(lastSrcIsA);
+    }
+
+    /** Removes a flow whose end the caller decided (e.g. a closed TCP connection) and reports it. */
+    public void end(Flow f, String reason) {
+        if (flows.remove(f.key) != null) {
+            listener.flowEnded(f, reason);
+        }
+    }
+
+    /**
+     * Ends flows idle for longer than their timeout at packet time {@code nowNanos}. Cheap to call
+     * often: it runs at most once per second of packet time.
+     */
+    public void expire(long nowNanos) {
+        if (nowNanos - lastExpireCheck < 1_000_000_000L) {
+            return;
+        }
+        lastExpireCheck = nowNanos;
+        long shortest = config.shortest() * 1_000_000_000L;
+        Iterator<Flow> it = flows.values().iterator();
+        while (it.hasNext()) {
+            Flow f = it.next();
+            long idle = nowNanos - f.lastTsNanos;
+            if (idle < shortest) {
+                break;
+            }
+            if (idle >= config.timeoutFor(f) * 1_000_000_000L) {
+                it.remove();
+                timedOut++;
+                listener.flowEnded(f, "timeout");
+            }
+        }
+    }
+
+    /** Ends every flow (end of capture or shutdown). */
+    public void endAll(String reason) {
+        Iterator<Flow> it = flows.values().iterator();
+        while (it.hasNext()) {
+            Flow f = it.next();
+            it.remove();
+            listener.flowEnded(f, reason);
+        }
+    }
+
+    private void evictOldest() {
+        Iterator<Flow> it = flows.values().iterator();
+        if (it.hasNext()) {
+            Flow f = it.next();
+            it.remove();
+            f.evicted = true;
+            evicted++;
+            listener.flowEnded(f, "forced");
+        }
+    }
+
+    private long flowId(FlowKey key, long tsNanos) {
+        long h = (key.hashCode() * 0x9E3779B97F4A7C15L) ^ (tsNanos * 0xC2B2AE3D27D4EB4FL) ^ idSalt;
+        h ^= h >>> 29;
+        h *= 0xBF58476D1CE4E5B9L;
+        h ^= h >>> 32;
+        return h & ((1L << 51) - 1);
+    }
+
+    public int size() {
+        return flows.size();
+    }
+
+    public long created() {
+        return created;
+    }
+
+    public long timedOut() {
+        return timedOut;
+    }
+
+    public long evicted() {
+        return evicted;
+    }
+}

@@ -1,0 +1,77 @@
+package io.spanwatch.sensor.pipeline;
+
+import io.spanwatch.sensor.decode.DecodeAnomaly;
+import java.util.HashMap;
+import java.util.Map;
+
+/**
+ * Counts one worker's work. Plain fields written by the worker only; other threads read them as
+ * racy snapshots for periodic stats and exactly after the worker stopped. Names match the dotted
+ * counter names of the {@code stats} event.
+ */
+final class Counters {
+    long pkts;
+    long bytes;
+    long ipv4;
+    long ipv6;
+    long tcp;
+    long udp;
+    long other;
+    long nonIp;
+    long fragments;
+    long tunnels;
+    long vlan;
+    final long[] decodeAnomalies = new long[DecodeAnomaly.values().length];
+    long httpTx;
+    long httpAnomalies;
+    long tcpFlowsHttp;
+    long files;
+    long filesClosed;
+    long filesTruncated;
+    long fileBytes;
+    long rangeAssembled;
+    long tcpReuse;
+    long anomalyEventsSuppressed;
+
+    /** Adds this worker's counts to {@code into}. */
+    void addTo(Map<String, Long> into) {
+        add(into, "decoder.pkts", pkts);
+        add(into, "decoder.bytes", bytes);
+        add(into, "decoder.ipv4", ipv4);
+        add(into, "decoder.ipv6", ipv6);
+        add(into, "decoder.tcp", tcp);
+        add(into, "decoder.udp", udp);
+        add(into, "decoder.other_ip", other);
+        add(into, "decoder.non_ip", nonIp);
+        add(into, "decoder.fragments", fragments);
+        add(into, "decoder.tunneled", tunnels);
+        add(into, "decoder.vlan", vlan);
+        long invalid = 0;
+        for (DecodeAnomaly a : DecodeAnomaly.values()) {
+            long n = decodeAnomalies[a.ordinal()];
+            if (n > 0) {
+                add(into, "anomaly." + a.eventName(), n);
+                invalid += n;
+            }
+        }
+        add(into, "decoder.invalid", invalid);
+        add(into, "app_layer.http.tx", httpTx);
+        add(into, "app_layer.http.anomalies", httpAnomalies);
+        add(into, "app_layer.http.flows", tcpFlowsHttp);
+        add(into, "file.total", files);
+        add(into, "file.closed", filesClosed);
+        add(into, "file.truncated", filesTruncated);
+        add(into, "file.bytes", fileBytes);
+        add(into, "file.range_assembled", rangeAssembled);
+        add(into, "tcp.reused_ports", tcpReuse);
+        add(into, "anomaly.events_suppressed", anomalyEventsSuppressed);
+    }
+
+    static void add(Map<String, Long> into, String name, long v) {
+        into.merge(name, v, Long::sum);
+    }
+
+    static Map<String, Long> newMap() {
+        return new HashMap<>();
+    }
+}

@@ -1,0 +1,76 @@
+package io.spanwatch.sensor.pipeline;
+
+import io.spanwatch.sensor.event.FileInfo;
+import io.spanwatch.sensor.files.FileSink;
+import io.spanwatch.sensor.files.RangeAssembler;
+import io.spanwatch.sensor.flow.Flow;
+import io.spanwatch.sensor.http.BodySink;
+import io.spanwatch.sensor.http.EntityInfo;
+import io.spanwatch.sensor.http.HttpListener;
+import io.spanwatch.sensor.http.HttpTransaction;
+import java.util.function.Consumer;
+
+/**
+ * Turns one connection's HTTP transactions into {@code http} events and its entities into files
+ * and {@code fileinfo} events. Used by the worker thread that owns the flow.
+ */
+final class HttpGlue implements HttpListener {
+    private final Worker worker;
+    private final Flow flow;
+
+    HttpGlue(Worker worker, Flow flow) {
+        this.worker = worker;
+        this.flow = flow;
+    }
+
+    @Override
+    public void requestHeaders(HttpTransaction tx) {
+        // The http event is written when the transaction is done.
+    }
+
+    @Override
+    public void responseHeaders(HttpTransaction tx) {
+        // The http event is written when the transaction is done.
+    }
+
+    @Override
+    public BodySink openBody(HttpTransaction tx, boolean toServer, EntityInfo info) {
+        String filename = info.filename() != null ? info.filename() : tx.uri;
+        Consumer<FileInfo> done = fi -> fileDone(tx, toServer, fi);
+        RangeAssembler.Part part = null;
+        if (!toServer && info.isRange() && info.rangeTotal() > 0 && info.contentEncodings().isEmpty()) {
+            Consumer<FileInfo> assembledDone = fi -> {
+                worker.counters.rangeAssembled++;
+                fileDone(tx, false, fi);
+            };
+            part = worker.ranges.open(tx.host, tx.uri, info.rangeStart(), info.rangeEnd(), info.rangeTotal(),
+                    filename, assembledDone);
+        }
+        worker.counters.files++;
+        return new FileSink(worker.store, info, filename, part, done);
+    }
+
+    private void fileDone(HttpTransaction tx, boolean toServer, FileInfo fi) {
+        if (!fi.assembled()) {
+            if (fi.closed()) {
+                worker.counters.filesClosed++;
+            } else {
+                worker.counters.filesTruncated++;
+            }
+            worker.counters.fileBytes += fi.size();
+        }
+        worker.eve.fileinfo(flow, worker.now(), tx, toServer, fi);
+    }
+
+    @Override
+    public void transactionDone(HttpTransaction tx) {
+        worker.counters.httpTx++;
+        worker.eve.http(flow, tx);
+    }
+
+    @Override
+    public void anomaly(HttpTransaction tx, boolean toServer, String name, String detail) {
+        worker.counters.httpAnomalies++;
+        worker.anomaly(flow, worker.now(), "applayer", name);
+    }
+}

@@ -1,0 +1,257 @@
+package io.spanwatch.sensor.pipeline;
+
+import io.spanwatch.sensor.capture.CaptureStats;
+import io.spanwatch.sensor.capture.FrameSink;
+import io.spanwatch.sensor.decode.DecodedPacket;
+import io.spanwatch.sensor.decode.PacketDecoder;
+import io.spanwatch.sensor.event.EveWriter;
+import io.spanwatch.sensor.files.FileStore;
+import io.spanwatch.sensor.files.RangeAssembler;
+import io.spanwatch.sensor.flow.FlowKey;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Supplier;
+
+/**
+ * Runs the sensor: takes frames on the capture thread and spreads them over worker threads by a
+ * symmetric flow hash, so each flow stays on one worker, then writes the final {@code stats} event.
+ *
+ * <p>Lifecycle: {@link #start} opens {@code eve.json} and the file store and starts the workers;
+ * {@link #frame} is called on one capture thread; {@link #finish} (same thread) ends every flow,
+ * waits for the workers and closes what {@code start} opened. File analysis never drops: the capture
+ * thread waits for a full worker queue. Live capture never waits: a batch its worker cannot take is
+ * dropped and counted ({@code capture.sensor_queue_drops}).
+ */
+public final class Pipeline implements FrameSink {
+    private final SensorConfig config;
+    private final EveWriter eve;
+    private final FileStore store;
+    private final RangeAssembler ranges;
+    private final Worker[] workers;
+    private final Thread[] threads;
+    private final Batch[] current;
+    private final long[] lastSendNanos;
+    private final PacketDecoder decoder = new PacketDecoder();
+    private final DecodedPacket pkt = new DecodedPacket();
+    private final AtomicLong queueDrops = new AtomicLong();
+    private final long startWall = System.nanoTime();
+    private volatile long lastTs;
+    private long firstTs;
+    private long frames;
+    private Supplier<CaptureStats> captureStats = () -> null;
+    private boolean finished;
+
+    private Pipeline(SensorConfig config, EveWriter eve, FileStore store) {
+        this.config = config;
+        this.eve = eve;
+        this.store = store;
+        this.ranges = new RangeAssembler(store);
+        int n = config.workers();
+        this.workers = new Worker[n];
+        this.threads = new Thread[n];
+        this.current = new Batch[n];
+        this.lastSendNanos = new long[n];
+        for (int i = 0; i < n; i++) {
+            workers[i] = new Worker(i, config, eve, store, ranges);
+            threads[i] = Thread.ofPlatform().name("spanwatch-worker-" + i).daemon(true).unstarted(workers[i]);
+        }
+    }
+
+    /** Opens {@code eve.json} and the file store under {@code files.outDir} and starts the workers. */
+    public static Pipeline start(SensorConfig config) throws IOException {
+        Path out = config.files().outDir();
+        Files.createDirectories(out);
+        FileStore store = FileStore.open(config.files());
+        EveWriter eve = EveWriter.open(out.resolve("eve.json"), config.sensorName());
+        Pipeline p = new Pipeline(config, eve, store);
+        for (Thread t : p.threads) {
+            t.start();
+        }
+        return p;
+    }
+
+    /** Names where capture counters come from, for {@code stats} events. */
+    public void captureStats(Supplier<CaptureStats> source) {
+        this.captureStats = source;
+    }
+
+    @Override
+    public void frame(long tsNanos, int linkType, byte[] buf, int off, int capLen, int wireLen) {
+        if (frames++ == 0) {
+            firstTs = tsNanos;
+        }
+        if (tsNanos > lastTs) {
+            lastTs = tsNanos;
+        }
+        pkt.reset(buf, tsNanos, wireLen);
+        decoder.decode(linkType, buf, off, capLen, pkt);
+        int w = 0;
+        if (pkt.ipVersion != 0 && workers.length > 1) {
+            w = Math.floorMod(FlowKey.symmetricHash(pkt), workers.length);
+        }
+        Batch b = current[w];
+        if (b != null && !b.fits(capLen)) {
+            send(w);
+            b = null;
+        }
+        if (b == null) {
+            b = take(w);
+            if (b == null) {
+                queueDrops.incrementAndGet();
+                return;
+            }
+            current[w] = b;
+        }
+        b.add(tsNanos, linkType, buf, off, capLen, wireLen);
+        if (config.live() && (frames & 63) == 0) {
+            long t = System.nanoTime();
+            for (int i = 0; i < workers.length; i++) {
+                if (current[i] != null && t - lastSendNanos[i] > 100_000_000L) {
+                    send(i);
+                }
+            }
+        }
+    }
+
+    /**
+     * Sends what is pending to the workers so that live events do not wait for a full batch; call
+     * it on the capture thread when the capture is idle.
+     */
+    public void flushPending() {
+        for (int i = 0; i < workers.length; i++) {
+            if (current[i] != null) {
+                send(i);
+            }
+        }
+    }
+
+    /** Ends every flow, waits for the workers, writes the final stats event and closes the outputs. */
+    public Summary finish() throws IOException {
+        if (finished) {
+            throw new IllegalStateException("finish called twice");
+        }
+        finished = true;
+        for (int i = 0; i < workers.length; i++) {
+            Batch b = current[i];
+            if (b == null) {
+                b = takeBlocking(i);
+            }
+            current[i] = null;
+            b.last = true;
+            b.now = lastTs;
+            putBlocking(i, b);
+        }
+        for (Thread t : threads) {
+            try {
+                t.join();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IOException("interrupted while waiting for the workers to finish", e);
+            }
+        }
+        ranges.closeAll();
+        Map<String, Long> stats = stats();
+        eve.stats(lastTs, (System.nanoTime() - startWall) / 1_000_000_000L, stats);
+        eve.close();
+        for (Worker w : workers) {
+            if (w.failure() != null) {
+                throw new IOException("worker " + w.id + " failed: " + w.failure(), w.failure());
+            }
+        }
+        return new Summary(stats, eve.events(), firstTs, lastTs);
+    }
+
+    /** Writes a {@code stats} event now (live mode, periodically). Thread-safe. */
+    public void writeStats() {
+        eve.stats(config.live() ? System.currentTimeMillis() * 1_000_000L : lastTs,
+                (System.nanoTime() - startWall) / 1_000_000_000L, stats());
+        eve.flush();
+    }
+
+    /** Returns the counters of every stage so far (racy while running, exact after {@link #finish}). */
+    public Map<String, Long> stats() {
+        Map<String, Long> m = new TreeMap<>();
+        for (Worker w : workers) {
+            w.addStats(m);
+        }
+        CaptureStats c = captureStats.get();
+        if (c != null) {
+            m.put("capture.packets", c.packets());
+            m.put("capture.bytes", c.bytes());
+            m.put("capture.kernel_packets", c.kernelPackets());
+            m.put("capture.kernel_drops", c.kernelDrops());
+            m.put("capture.kernel_ifdrops", c.ifDrops());
+            m.put("capture.truncated_file", c.truncated() ? 1L : 0L);
+        }
+        m.put("capture.sensor_queue_drops", queueDrops.get());
+        m.put("file.stored", store.stored.get());
+        m.put("file.stored_duplicates", store.duplicates.get());
+        m.put("file.stored_bytes", store.storedBytes.get());
+        m.put("file.store_errors", store.errors.get());
+        m.put("file.range_assemblies_dropped", ranges.dropped.get());
+        return m;
+    }
+
+    private void send(int w) {
+        Batch b = current[w];
+        current[w] = null;
+        b.now = lastTs;
+        lastSendNanos[w] = System.nanoTime();
+        if (config.live()) {
+            if (!workers[w].queue.offer(b)) {
+                queueDrops.addAndGet(b.count);
+                b.clear();
+                workers[w].free.offer(b);
+            }
+        } else {
+            putBlocking(w, b);
+        }
+    }
+
+    private Batch take(int w) {
+        if (config.live()) {
+            return workers[w].free.poll();
+        }
+        return takeBlocking(w);
+    }
+
+    private Batch takeBlocking(int w) {
+        while (true) {
+            try {
+                return workers[w].free.take();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException("interrupted while waiting for worker " + w, e);
+            }
+        }
+    }
+
+    private void putBlocking(int w, Batch b) {
+        try {
+            workers[w].queue.put(b);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while queueing for worker " + w, e);
+        }
+    }
+
+    /** Sums up a finished run. */
+    public record Summary(Map<String, Long> stats, long events, long firstTsNanos, long lastTsNanos) {
+        /** Returns a counter, 0 when absent. */
+        public long get(String name) {
+            return stats.getOrDefault(name, 0L);
+        }
+
+        /** Names the counters worth a line in the CLI summary. */
+        public static List<String> headline() {
+            return new ArrayList<>(List.of("decoder.pkts", "decoder.bytes", "flow.total", "app_layer.http.tx", "file.total",
+                    "file.closed", "file.truncated", "file.stored", "tcp.reassembly_gaps", "decoder.invalid"));
+        }
+    }
+}

@@ -1,0 +1,280 @@
+package io.spanwatch.sensor.pipeline;
+
+import io.spanwatch.sensor.decode.DecodedPacket;
+import io.spanwatch.sensor.flow.Flow;
+import io.spanwatch.sensor.http.HttpConnectionParser;
+import io.spanwatch.sensor.reassembly.StreamListener;
+import io.spanwatch.sensor.reassembly.TcpStream;
+import java.util.Arrays;
+
+/**
+ * Follows one TCP connection: tracks its handshake and teardown, reassembles both directions, finds
+ * out from the first bytes whether it carries HTTP (on any port) and which side is the client, then
+ * feeds an {@link HttpConnectionParser}. Connections that are not HTTP stop being reassembled.
+ *
+ * <p>Roles come from the handshake (the SYN sender is the client); without one, the side whose first
+ * bytes are a request line is the client. Used by the worker thread that owns the flow.
+ */
+final class TcpConnection {
+    /** Bytes of a side's stream start kept while deciding whether it is HTTP. */
+    static final int PROBE_BYTES = 4096;
+    /** How far into a stream picked up mid-way recognition is retried at segment starts. */
+    static final long MIDSTREAM_PROBE_LIMIT = 64 << 10;
+
+    private static final int FIN = 0x01;
+    private static final int SYN = 0x02;
+    private static final int RST = 0x04;
+    private static final int ACK = 0x10;
+
+    private final Worker worker;
+    private final Flow flow;
+    private final Side orig;
+    private final Side resp;
+    private boolean handshakeSeen;
+    private boolean rolesFixed;
+    private HttpConnectionParser parser;
+    private boolean notHttp;
+    private boolean closed;
+    long synSeqOrig = -1;
+
+    TcpConnection(Worker worker, Flow flow) {
+        this.worker = worker;
+        this.flow = flow;
+        this.orig = new Side(true);
+        this.resp = new Side(false);
+    }
+
+    /** Takes one decoded TCP segment of this connection. */
+    void packet(DecodedPacket p, boolean fromOrig) {
+        Side s = fromOrig ? orig : resp;
+        Side other = fromOrig ? resp : orig;
+        int flags = p.tcpFlags;
+        if (fromOrig) {
+            flow.tcpFlagsOrig |= flags;
+        } else {
+            flow.tcpFlagsResp |= flags;
+        }
+        long ts = p.tsNanos;
+        if ((flags & SYN) != 0) {
+            if ((flags & ACK) == 0) {
+                if (!rolesFixed) {
+                    flow.clientIsOrig = fromOrig;
+                    rolesFixed = true;
+                }
+                if (fromOrig && synSeqOrig < 0) {
+                    synSeqOrig = p.seq;
+                }
+            } else {
+                if (!rolesFixed) {
+                    flow.clientIsOrig = !fromOrig;
+                    rolesFixed = true;
+                }
+                handshakeSeen = true;
+            }
+            s.stream.syn(p.seq);
+        }
+        if ((flow.tcpFlagsOrig & flow.tcpFlagsResp & SYN) != 0 || (flow.pktsOrig > 0 && flow.pktsResp > 0)) {
+            if (flow.state == Flow.State.NEW) {
+                flow.state = Flow.State.ESTABLISHED;
+            }
+        }
+        if (closed) {
+            return;
+        }
+        boolean reassemble = !notHttp;
+        if (reassemble) {
+            if (p.payloadLen > 0 || (flags & FIN) != 0) {
+                s.stream.segment(ts, p.seq, p.buf, p.payloadOff, p.payloadLen, (flags & FIN) != 0);
+                if (p.payloadMissing > 0) {
+                    // The capture cut this segment (snaplen): its missing tail is a gap.
+                    s.stream.segment(ts, p.seq + p.payloadLen + p.payloadMissing, p.buf, 0, 0, false);
+                }
+            }
+            if ((flags & ACK) != 0) {
+                other.stream.ack(ts, p.ack);
+            }
+        }
+        if ((flags & RST) != 0) {
+            reset(ts);
+        } else if (orig.finSeen && resp.finSeen) {
+            flow.state = Flow.State.CLOSED;
+        } else if ((flags & FIN) != 0) {
+            s.finFlag = true;
+            if (orig.finFlag && resp.finFlag) {
+                flow.state = Flow.State.CLOSED;
+            }
+        }
+    }
+
+    /** Tells whether a new SYN on this closed connection starts a new one (port reuse). */
+    boolean isReuse(DecodedPacket p, boolean fromOrig) {
+        return flow.state == Flow.State.CLOSED && (p.tcpFlags & (SYN | ACK)) == SYN
+                && !(fromOrig && synSeqOrig == p.seq);
+    }
+
+    /** Ends the connection: flushes both directions and the parser. */
+    void close(long ts) {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        if (!notHttp) {
+            orig.stream.flush(ts);
+            resp.stream.flush(ts);
+        }
+        if (parser != null) {
+            parser.close(ts);
+        }
+    }
+
+    long missedToServer() {
+        return flow.clientIsOrig ? orig.stream.gapBytes() : resp.stream.gapBytes();
+    }
+
+    long missedToClient() {
+        return flow.clientIsOrig ? resp.stream.gapBytes() : orig.stream.gapBytes();
+    }
+
+    boolean limitHit() {
+        return orig.stream.limitHit() || resp.stream.limitHit();
+    }
+
+    private void reset(long ts) {
+        flow.state = Flow.State.CLOSED;
+        close(ts);
+    }
+
+    /** Decides from buffered stream starts whether this is HTTP, and if so starts the parser. */
+    private void probe(long ts) {
+        Side client = null;
+        for (Side s : new Side[] {orig, resp}) {
+            if (s.probeDone || s.probeLen == 0) {
+                continue;
+            }
+            HttpConnectionParser.Probe r = HttpConnectionParser.probe(s.probe, 0, s.probeLen);
+            switch (r) {
+                case REQUEST -> client = s;
+                case RESPONSE -> client = s == orig ? resp : orig;
+                case NOT_HTTP -> {
+                    if (handshakeSeen || s.stream.offset() > MIDSTREAM_PROBE_LIMIT) {
+                        s.probeDone = true;
+                    } else {
+                        s.probeLen = 0; // mid-stream: try again at the next segment start
+                    }
+                }
+                case NEED_MORE -> {
+                    if (s.probeLen >= PROBE_BYTES) {
+                        s.probeDone = true;
+                    }
+                }
+            }
+            if (client != null) {
+                break;
+            }
+        }
+        if (client != null) {
+            boolean clientIsOrig = client == orig;
+            if (!rolesFixed || !handshakeSeen) {
+                flow.clientIsOrig = clientIsOrig;
+            }
+            rolesFixed = true;
+            startHttp(ts);
+            return;
+        }
+        Side c = flow.clientIsOrig ? orig : resp;
+        if (c.probeDone && (handshakeSeen || (orig.probeDone && resp.probeDone))) {
+            notHttp = true;
+            orig.probe = null;
+            resp.probe = null;
+        }
+    }
+
+    private void startHttp(long ts) {
+        flow.appProto = "http";
+        worker.counters.tcpFlowsHttp++;
+        parser = new HttpConnectionParser(new HttpGlue(worker, flow), worker.config.http());
+        Side client = flow.clientIsOrig ? orig : resp;
+        Side server = flow.clientIsOrig ? resp : orig;
+        for (Side s : new Side[] {client, server}) {
+            if (s.probeLen > 0) {
+                parser.data(s == client, ts, s.probe, 0, s.probeLen);
+            }
+            s.probe = null;
+            s.probeLen = 0;
+            s.probeDone = true;
+            if (s.pendingFin) {
+                parser.end(s == client, ts);
+            }
+        }
+    }
+
+    private boolean toServer(Side s) {
+        return s.isOrig == flow.clientIsOrig;
+    }
+
+    /** Receives one direction's reassembled bytes. */
+    private final class Side implements StreamListener {
+        final boolean isOrig;
+        final TcpStream stream;
+        byte[] probe = new byte[256];
+        int probeLen;
+        boolean probeDone;
+        boolean pendingFin;
+        boolean finSeen;
+        boolean finFlag;
+
+        Side(boolean isOrig) {
+            this.isOrig = isOrig;
+            this.stream = new TcpStream(worker.config.reassembly(), worker.reassemblyStats, this);
+        }
+
+        @Override
+        public void data(long ts, byte[] buf, int off, int len) {
+            if (parser != null) {
+                if (!parser.isTunnel()) {
+                    parser.data(toServer(this), ts, buf, off, len);
+                }
+                return;
+            }
+            if (notHttp || probeDone) {
+                return;
+            }
+            int n = Math.min(len, PROBE_BYTES - probeLen);
+            if (probeLen + n > probe.length) {
+                probe = Arrays.copyOf(probe, Math.min(PROBE_BYTES, Math.max(probe.length * 2, probeLen + n)));
+            }
+            System.arraycopy(buf, off, probe, probeLen, n);
+            probeLen += n;
+            probe(ts);
+            if (parser != null && n < len) {
+                parser.data(toServer(this), ts, buf, off + n, len - n);
+            }
+        }
+
+        @Override
+        public void gap(long ts, long len) {
+            if (parser != null) {
+                parser.gap(toServer(this), ts, len);
+                return;
+            }
+            if (!probeDone) {
+                probeLen = 0; // what was buffered cannot be continued
+            }
+        }
+
+        @Override
+        public void fin(long ts) {
+            finSeen = true;
+            if (parser != null) {
+                parser.end(toServer(this), ts);
+            } else {
+                pendingFin = true;
+            }
+        }
+
+        @Override
+        public void anomaly(long ts, String name) {
+            worker.anomaly(flow, ts, "stream", name);
+        }
+    }
+}

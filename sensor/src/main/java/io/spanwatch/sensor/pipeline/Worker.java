@@ -1,0 +1,232 @@
+package io.spanwatch.sensor.pipeline;
+
+import io.spanwatch.sensor.decode.DecodeAnomaly;
+import io.spanwatch.sensor.decode.DecodedPacket;
+import io.spanwatch.sensor.decode.PacketDecoder;
+import io.spanwatch.sensor.event.EveWriter;
+import io.spanwatch.sensor.files.FileStore;
+import io.spanwatch.sensor.files.RangeAssembler;
+import io.spanwatch.sensor.flow.Flow;
+import io.spanwatch.sensor.flow.FlowTable;
+import io.spanwatch.sensor.reassembly.ReassemblyStats;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.BlockingQueue;
+
+/**
+ * Runs the per-flow stages for the flows hashed to it: decode, flow table, TCP reassembly, HTTP and
+ * file extraction. Takes frame batches from its queue and gives them back to its free list.
+ *
+ * <p>One thread per worker; everything it owns (flows, streams, parsers, counters) is touched by
+ * that thread only. Shared with other workers: the event writer, the file store and the range
+ * assembler, all thread-safe.
+ */
+final class Worker implements Runnable, FlowTable.Listener {
+    final int id;
+    final SensorConfig config;
+    final EveWriter eve;
+    final FileStore store;
+    final RangeAssembler ranges;
+    final Counters counters = new Counters();
+    final ReassemblyStats reassemblyStats;
+    final BlockingQueue<Batch> queue;
+    final BlockingQueue<Batch> free;
+    private final FlowTable flows;
+    private final PacketDecoder decoder = new PacketDecoder();
+    private final DecodedPacket pkt = new DecodedPacket();
+    private final Map<String, Integer> anomalyEvents = new HashMap<>();
+    private long now;
+    private volatile boolean done;
+    private volatile Throwable failure;
+
+    Worker(int id, SensorConfig config, EveWriter eve, FileStore store, RangeAssembler ranges) {
+        this.id = id;
+        this.config = config;
+        this.eve = eve;
+        this.store = store;
+        this.ranges = ranges;
+        this.reassemblyStats = new ReassemblyStats(config.reassembly().memcap() / config.workers());
+        this.queue = new ArrayBlockingQueue<>(config.queueBatches());
+        this.free = new ArrayBlockingQueue<>(config.queueBatches() + 2);
+        for (int i = 0; i < config.queueBatches() + 2; i++) {
+            free.add(new Batch());
+        }
+        this.flows = new FlowTable(config.flow(), this, ((long) id << 56) ^ System.nanoTime());
+    }
+
+    /** Returns the packet time of the frame being processed. */
+    long now() {
+        return now;
+    }
+
+    @Override
+    public void run() {
+        try {
+            while (true) {
+                Batch b = queue.take();
+                boolean last = b.last;
+                process(b);
+                b.clear();
+                free.offer(b);
+                if (last) {
+                    flows.endAll("shutdown");
+                    break;
+                }
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            flows.endAll("shutdown");
+        } catch (RuntimeException | Error e) {
+            failure = e;
+            throw e;
+        } finally {
+            done = true;
+        }
+    }
+
+    boolean isDone() {
+        return done;
+    }
+
+    Throwable failure() {
+        return failure;
+    }
+
+    private void process(Batch b) {
+        for (int i = 0; i < b.count; i++) {
+            frame(b.ts[i], b.linkType[i], b.data, b.off[i], b.len[i], b.wire[i]);
+        }
+        if (b.now > now) {
+            now = b.now;
+        }
+        flows.expire(now);
+    }
+
+    /** Runs one frame through the per-flow stages. */
+    void frame(long ts, int linkType, byte[] buf, int off, int len, int wireLen) {
+        if (ts > now) {
+            now = ts;
+        }
+        counters.pkts++;
+        counters.bytes += wireLen;
+        pkt.reset(buf, ts, wireLen);
+        boolean ok = decoder.decode(linkType, buf, off, len, pkt);
+        if (pkt.vlanCount > 0) {
+            counters.vlan++;
+        }
+        if (pkt.tunnelDepth > 0) {
+            counters.tunnels++;
+        }
+        if (pkt.ipVersion == 4) {
+            counters.ipv4++;
+        } else if (pkt.ipVersion == 6) {
+            counters.ipv6++;
+        } else if (pkt.anomaly == null) {
+            counters.nonIp++;
+        }
+        if (!ok || pkt.anomaly != null) {
+            if (pkt.anomaly != null) {
+                counters.decodeAnomalies[pkt.anomaly.ordinal()]++;
+                decodeAnomaly(pkt.anomaly, ts);
+            }
+            return;
+        }
+        if (pkt.ipVersion == 0) {
+            return;
+        }
+        if (pkt.fragment) {
+            counters.fragments++;
+            return;
+        }
+        switch (pkt.proto) {
+            case 6 -> {
+                counters.tcp++;
+                tcp();
+            }
+            case 17 -> {
+                counters.udp++;
+                flows.lookup(pkt);
+            }
+            default -> {
+                counters.other++;
+                flows.lookup(pkt);
+            }
+        }
+        flows.expire(now);
+    }
+
+    private void tcp() {
+        Flow f = flows.lookup(pkt);
+        boolean fromOrig = flows.lastFromOriginator(f);
+        TcpConnection c = (TcpConnection) f.attachment;
+        if (c != null && c.isReuse(pkt, fromOrig)) {
+            counters.tcpReuse++;
+            flows.end(f, "tcp_reuse");
+            f = flows.lookup(pkt);
+            fromOrig = flows.lastFromOriginator(f);
+            c = null;
+        }
+        if (c == null) {
+            c = new TcpConnection(this, f);
+            f.attachment = c;
+        }
+        c.packet(pkt, fromOrig);
+    }
+
+    @Override
+    public void flowEnded(Flow f, String reason) {
+        long missedTs = -1;
+        long missedTc = -1;
+        boolean limit = false;
+        if (f.attachment instanceof TcpConnection c) {
+            c.close(Math.max(now, f.lastTsNanos));
+            missedTs = c.missedToServer();
+            missedTc = c.missedToClient();
+            limit = c.limitHit();
+        }
+        f.attachment = null;
+        eve.flow(f, reason, missedTs, missedTc, limit);
+    }
+
+    void anomaly(Flow f, long ts, String type, String name) {
+        if (allowEvent(name)) {
+            eve.anomaly(f, ts, type, name);
+        }
+    }
+
+    private void decodeAnomaly(DecodeAnomaly a, long ts) {
+        if (allowEvent(a.eventName())) {
+            eve.anomaly(null, ts, "decode", a.eventName());
+        }
+    }
+
+    private boolean allowEvent(String name) {
+        int n = anomalyEvents.merge(name, 1, Integer::sum);
+        if (n > config.maxAnomalyEventsPerName()) {
+            counters.anomalyEventsSuppressed++;
+            return false;
+        }
+        return true;
+    }
+
+    /** Adds this worker's counters to a stats map. */
+    void addStats(Map<String, Long> into) {
+        counters.addTo(into);
+        ReassemblyStats r = reassemblyStats;
+        Counters.add(into, "tcp.segments", r.segments);
+        Counters.add(into, "tcp.out_of_order", r.outOfOrder);
+        Counters.add(into, "tcp.retransmitted", r.retransmitted);
+        Counters.add(into, "tcp.overlaps", r.overlaps);
+        Counters.add(into, "tcp.overlap_mismatches", r.overlapMismatches);
+        Counters.add(into, "tcp.reassembly_gaps", r.gaps);
+        Counters.add(into, "tcp.reassembly_gap_bytes", r.gapBytes);
+        Counters.add(into, "tcp.stream_depth_limit_hits", r.streamLimitHits);
+        Counters.add(into, "tcp.reassembly_memcap_hits", r.memcapHits);
+        Counters.add(into, "tcp.reassembly_memuse", r.memUsed());
+        Counters.add(into, "flow.total", flows.created());
+        Counters.add(into, "flow.active", flows.size());
+        Counters.add(into, "flow.timeouts", flows.timedOut());
+        Counters.add(into, "flow.evicted", flows.evicted());
+    }
+}

@@ -1,0 +1,21 @@
+package io.spanwatch.sensor.reassembly;
+
+/**
+ * Sets the reassembly bounds.
+ *
+ * @param maxBytesPerStream out-of-order bytes held for one direction of one connection (default
+ *     {@value #DEFAULT_MAX_BYTES_PER_STREAM}); when reached, the oldest hole is given up as a gap
+ * @param maxSegmentsPerStream out-of-order segments held for one direction (default
+ *     {@value #DEFAULT_MAX_SEGMENTS_PER_STREAM})
+ * @param memcap out-of-order bytes held by all streams of one worker together (default
+ *     {@value #DEFAULT_MEMCAP}); when reached, the stream asking for more gives up its oldest hole
+ * @param gapAckDelayNanos how long a hole the receiver has already acknowledged is waited for before
+ *     it is declared a gap (default 1 s), so that a mirror port's reordering is not mistaken for loss
+ */
+public record ReassemblyConfig(int maxBytesPerStream, int maxSegmentsPerStream, long memcap, long gapAckDelayNanos) {
+    public static final int DEFAULT_MAX_BYTES_PER_STREAM = 4 << 20;
+    public static final int DEFAULT_MAX_SEGMENTS_PER_STREAM = 2048;
+    public static final long DEFAULT_MEMCAP = 128L << 20;
+    public static final ReassemblyConfig DEFAULTS = new ReassemblyConfig(DEFAULT_MAX_BYTES_PER_STREAM,
+            DEFAULT_MAX_SEGMENTS_PER_STREAM, DEFAULT_MEMCAP, 1_000_000_000L);
+}

@@ -1,0 +1,300 @@
+package io.spanwatch.sensor.reassembly;
+
+import java.util.Arrays;
+import java.util.Map;
+import java.util.TreeMap;
+
+/**
+ * Reassembles one direction of a TCP connection into in-order bytes for a {@link StreamListener}.
+ *
+ * <p>In-order segments are passed through without a copy; segments ahead of a hole are copied and
+ * held until the hole fills. Retransmitted bytes already delivered are dropped (first copy wins);
+ * bytes overlapping a held segment are compared and a difference is reported as
+ * {@code stream.overlap_mismatch}, the held copy winning. A hole is given up as a gap when the
+ * receiver has acknowledged past it for longer than {@link ReassemblyConfig#gapAckDelayNanos}, when
+ * the stream's or the worker's bounds are reached, or when the stream ends; bytes after the gap follow.
+ *
+ * <p>Without a SYN the stream starts at the first segment seen (mid-stream pick-up). Sequence numbers
+ * are unwrapped into 64-bit offsets from the stream's start, so wrap-around needs no special case.
+ *
+ * <p>Not thread-safe: used by the worker thread that owns its flow.
+ */
+public final class TcpStream {
+    private static final long MASK = 0xFFFF_FFFFL;
+
+    private final ReassemblyConfig config;
+    private final ReassemblyStats stats;
+    private final StreamListener listener;
+
+    private boolean started;
+    private long base;
+    private long next;
+    private long finRel = -1;
+    private boolean finDelivered;
+    private long ackedRel = -1;
+    private long holeSinceNanos = -1;
+    private final TreeMap<Long, byte[]> ooo = new TreeMap<>();
+    private long oooBytes;
+    private long gapBytes;
+    private boolean limitHit;
+    private boolean closed;
+
+    public TcpStream(ReassemblyConfig config, ReassemblyStats stats, StreamListener listener) {
+        this.config = config;
+        this.stats = stats;
+        this.listener = listener;
+    }
+
+    /** Takes the sender's SYN: the stream starts right after its sequence number. */
+    public void syn(long seq) {
+        if (!started) {
+            base = (seq + 1) & MASK;
+            next = 0;
+            started = true;
+        }
+    }
+
+    /** Tells whether a SYN or a segment started this stream. */
+    public boolean started() {
+        return started;
+    }
+
+    /** Takes one segment of this direction, with its payload (possibly empty) and FIN flag. */
+    public void segment(long tsNanos, long seq, byte[] buf, int off, int len, boolean fin) {
+        if (closed) {
+            return;
+        }
+        if (!started) {
+            if (len == 0 && !fin) {
+                return;
+            }
+            base = seq & MASK;
+            next = 0;
+            started = true;
+        }
+        long r = rel(seq);
+        if (fin && finRel < 0) {
+            finRel = r + len;
+        }
+        if (len > 0) {
+            stats.segments++;
+            if (r + len <= next) {
+                stats.retransmitted++;
+            } else if (r <= next) {
+                if (r < next) {
+                    stats.retransmitted++;
+                }
+                int skip = (int) (next - r);
+                deliver(tsNanos, buf, off + skip, len - skip);
+                drain(tsNanos);
+            } else {
+                hold(tsNanos, r, buf, off, len);
+            }
+        }
+        checkHole(tsNanos);
+        checkFin(tsNanos);
+    }
+
+    /** Takes an acknowledgement number sent by the other side (the receiver of this direction). */
+    public void ack(long tsNanos, long ackSeq) {
+        if (!started || closed) {
+            return;
+        }
+        long r = rel(ackSeq);
+        if (r > ackedRel && r - next < (1L << 30)) {
+            ackedRel = r;
+        }
+        checkHole(tsNanos);
+    }
+
+    /**
+     * Ends the stream: held segments are delivered with gaps between them, bytes acknowledged or
+     * announced by a FIN but never seen become a gap, and a FIN is passed on. Frees held memory.
+     */
+    public void flush(long tsNanos) {
+        if (closed) {
+            return;
+        }
+        while (!ooo.isEmpty()) {
+            skipFirstHole(tsNanos);
+        }
+        long end = Math.max(ackedRel, finRel);
+        if (started && end > next && end - next < (1L << 30)) {
+            gap(tsNanos, end - next);
+        }
+        checkFin(tsNanos);
+        closed = true;
+    }
+
+    /** Returns the bytes given up as gaps so far. */
+    public long gapBytes() {
+        return gapBytes;
+    }
+
+    /** Tells whether a per-stream or memory bound forced a gap. */
+    public boolean limitHit() {
+        return limitHit;
+    }
+
+    /** Returns the number of bytes delivered or skipped so far (the next expected stream offset). */
+    public long offset() {
+        return next;
+    }
+
+    /** Tells whether the sender's FIN was reached. */
+    public boolean finished() {
+        return finDelivered;
+    }
+
+    private long rel(long seq) {
+        long abs = (base + next) & MASK;
+        int delta = (int) ((seq & MASK) - abs);
+        return next + delta;
+    }
+
+    private void deliver(long tsNanos, byte[] buf, int off, int len) {
+        if (len <= 0) {
+            return;
+        }
+        next += len;
+        listener.data(tsNanos, buf, off, len);
+    }
+
+    private void gap(long tsNanos, long len) {
+        next += len;
+        gapBytes += len;
+        stats.gaps++;
+        stats.gapBytes += len;
+        listener.gap(tsNanos, len);
+    }
+
+    /** Delivers held segments that now start at or before {@link #next}. */
+    private void drain(long tsNanos) {
+        while (!ooo.isEmpty()) {
+            Map.Entry<Long, byte[]> e = ooo.firstEntry();
+            long k = e.getKey();
+            if (k > next) {
+                break;
+            }
+            byte[] d = e.getValue();
+            ooo.pollFirstEntry();
+            release(d.length);
+            if (k + d.length > next) {
+                int skip = (int) (next - k);
+                deliver(tsNanos, d, skip, d.length - skip);
+            }
+        }
+        holeSinceNanos = ooo.isEmpty() && ackedRel <= next ? -1 : (holeSinceNanos < 0 ? tsNanos : holeSinceNanos);
+    }
+
+    private void hold(long tsNanos, long r, byte[] buf, int off, int len) {
+        stats.outOfOrder++;
+        while (!ooo.isEmpty() && overLimits(len)) {
+            limitHit = true;
+            skipFirstHole(tsNanos);
+            if (r <= next) {
+                int skip = (int) (next - r);
+                if (skip < len) {
+                    deliver(tsNanos, buf, off + skip, len - skip);
+                    drain(tsNanos);
+                }
+                return;
+            }
+        }
+        if (overLimits(len)) {
+            // Nothing held and still no room: give up the hole before this segment at once.
+            limitHit = true;
+            gap(tsNanos, r - next);
+            deliver(tsNanos, buf, off, len);
+            return;
+        }
+        if (holeSinceNanos < 0) {
+            holeSinceNanos = tsNanos;
+        }
+        long cursor = r;
+        long end = r + len;
+        while (cursor < end) {
+            Map.Entry<Long, byte[]> floor = ooo.floorEntry(cursor);
+            if (floor != null && floor.getKey() + floor.getValue().length > cursor) {
+                long k = floor.getKey();
+                byte[] d = floor.getValue();
+                long ovEnd = Math.min(end, k + d.length);
+                compareOverlap(tsNanos, d, (int) (cursor - k), buf, off + (int) (cursor - r), (int) (ovEnd - cursor));
+                cursor = ovEnd;
+                continue;
+            }
+            Map.Entry<Long, byte[]> higher = ooo.higherEntry(cursor);
+            long pieceEnd = higher != null && higher.getKey() < end ? higher.getKey() : end;
+            byte[] piece = Arrays.copyOfRange(buf, off + (int) (cursor - r), off + (int) (pieceEnd - r));
+            ooo.put(cursor, piece);
+            oooBytes += piece.length;
+            stats.memUsed += piece.length;
+            cursor = pieceEnd;
+        }
+    }
+
+    private void compareOverlap(long tsNanos, byte[] held, int heldOff, byte[] buf, int off, int len) {
+        stats.overlaps++;
+        if (!Arrays.equals(held, heldOff, heldOff + len, buf, off, off + len)) {
+            stats.overlapMismatches++;
+            listener.anomaly(tsNanos, "stream.overlap_mismatch");
+        }
+    }
+
+    private boolean overLimits(int len) {
+        if (stats.memUsed + len > stats.memcap) {
+            stats.memcapHits++;
+            return true;
+        }
+        if (oooBytes + len > config.maxBytesPerStream() || ooo.size() >= config.maxSegmentsPerStream()) {
+            stats.streamLimitHits++;
+            return true;
+        }
+        return false;
+    }
+
+    private void skipFirstHole(long tsNanos) {
+        Map.Entry<Long, byte[]> first = ooo.firstEntry();
+        if (first == null) {
+            return;
+        }
+        if (first.getKey() > next) {
+            gap(tsNanos, first.getKey() - next);
+        }
+        drain(tsNanos);
+    }
+
+    private void checkHole(long tsNanos) {
+        if (ooo.isEmpty() && ackedRel <= next) {
+            holeSinceNanos = -1;
+            return;
+        }
+        if (holeSinceNanos < 0) {
+            holeSinceNanos = tsNanos;
+            return;
+        }
+        if (tsNanos - holeSinceNanos < config.gapAckDelayNanos()) {
+            return;
+        }
+        if (!ooo.isEmpty()) {
+            if (ackedRel >= ooo.firstKey()) {
+                skipFirstHole(tsNanos);
+            }
+        } else if (ackedRel > next) {
+            gap(tsNanos, ackedRel - next);
+            holeSinceNanos = -1;
+        }
+    }
+
+    private void checkFin(long tsNanos) {
+        if (!finDelivered && finRel >= 0 && next >= finRel && ooo.isEmpty()) {
+            finDelivered = true;
+            listener.fin(tsNanos);
+        }
+    }
+
+    private void release(int n) {
+        oooBytes -= n;
+        stats.memUsed -= n;
+    }
+}
