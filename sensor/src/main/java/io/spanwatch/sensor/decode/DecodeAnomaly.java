@@ -33,7 +33,16 @@ public enum DecodeAnomaly {
     GRE_VERSION_UNSUPPORTED("decoder.gre.wrong_version"),
     VXLAN_TRUNCATED("decoder.vxlan.pkt_too_small"),
     TEREDO_TRUNCATED("decoder.teredo.pkt_too_small"),
-    TUNNEL_TOO_DEEP("decoder.tunnel.too_deep");
+    TUNNEL_TOO_DEEP("decoder.tunnel.too_deep"),
+    LOOP_TRUNCATED("decoder.loop.pkt_too_small"),
+    RAW_INVALID_IP_VERSION("decoder.ipraw.invalid_ip_version"),
+    ICMPV4_TRUNCATED("decoder.icmpv4.pkt_too_small"),
+    ICMPV6_TRUNCATED("decoder.icmpv6.pkt_too_small"),
+    SCTP_TRUNCATED("decoder.sctp.pkt_too_small"),
+    GRE_MALFORMED_SRE("decoder.gre.version0_malformed_sre_hdr"),
+    ERSPAN_TRUNCATED("decoder.erspan.pkt_too_small"),
+    MPLS_TRUNCATED("decoder.mpls.header_too_small"),
+    PPPOE_TRUNCATED("decoder.pppoe.pkt_too_small");
 
     private final String eventName;
 

@@ -1,2 +1,28 @@
-/** SpanWatch sensor stage: decode (guide to follow). */
+/**
+ * Decode: the second stage of the sensor. It reads the link, IP and transport headers of each frame
+ * in place.
+ *
+ * <p><b>In:</b> a frame from the capture stage: link type and a view {@code (buf, off, len)}.
+ * <b>Out:</b> a reused {@link io.spanwatch.sensor.decode.DecodedPacket} holding offsets into the frame
+ * (addresses, ports, TCP sequence numbers and flags, payload), the VLAN tags and the number of tunnels
+ * removed, or a {@link io.spanwatch.sensor.decode.DecodeAnomaly} naming what was malformed. Nothing is
+ * copied and nothing is allocated per frame; malformed input never throws.
+ *
+ * <p>Decoded: Ethernet (802.1Q/802.1ad/0x9100 VLAN tags at any depth, MPLS, PPPoE), Linux cooked v1 and
+ * v2, BSD and OpenBSD loopback, raw IP; IPv4 (fragments flagged, not reassembled; payload trimmed to
+ * the IP length so Ethernet padding is excluded) and IPv6 with extension headers; TCP, UDP, ICMP,
+ * ICMPv6, SCTP ports; GRE (with ERSPAN I/II/III), IP-in-IP, VXLAN and Teredo tunnels, whose innermost
+ * packet is the one described.
+ *
+ * <p><b>Limits:</b> {@link io.spanwatch.sensor.decode.PacketDecoder#DEFAULT_MAX_TUNNEL_DEPTH} nested
+ * tunnels, {@link io.spanwatch.sensor.decode.PacketDecoder#MAX_IPV6_EXT_HEADERS} IPv6 extension headers,
+ * {@link io.spanwatch.sensor.decode.PacketDecoder#MAX_GRE_SRES} GRE source routes and
+ * {@link io.spanwatch.sensor.decode.PacketDecoder#MAX_MPLS_LABELS} MPLS labels; each limit reached is an
+ * anomaly (or, for MPLS, an undecoded frame), never silent. {@link io.spanwatch.sensor.decode.DecodedPacket#MAX_VLANS}
+ * VLAN ids are kept; deeper tags are only counted.
+ *
+ * <p><b>Threads:</b> a {@code PacketDecoder} is immutable and may be shared; each thread owns its
+ * {@code DecodedPacket}, whose offsets stay valid only while the frame's buffer is lent (see
+ * {@link io.spanwatch.sensor.capture.FrameSink}).
+ */
 package io.spanwatch.sensor.decode;

@@ -1,0 +1,750 @@
+package io.spanwatch.sensor.capture;
+
+import java.io.IOException;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.nio.ByteOrder;
+import java.nio.channels.FileChannel;
+import java.nio.file.AccessDeniedException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+
+/**
+ * Reads a classic pcap or a pcapng capture file and hands each record to a {@link FrameSink}.
+ *
+ * <p>The file is mapped read-only (a {@link MemorySegment}, so files over 2 GiB are fine) and copied
+ * in large windows into one heap array; frames are lent to the sink as {@code (window, offset)} views
+ * into that array, never copied one by one. The window is overwritten as the read moves on, so a sink
+ * that keeps bytes past its call copies them (see {@link FrameSink}).
+ *
+ * <p>Formats: classic pcap with magic {@code a1b2c3d4} (microseconds) or {@code a1b23c4d}
+ * (nanoseconds) in either byte order; pcapng with any number of sections (each with its own byte
+ * order), interface description blocks carrying their own link type, {@code if_tsresol} (a power of 10
+ * or of 2) and {@code if_tsoffset}, and enhanced, simple and obsolete packet blocks. Other pcapng blocks
+ * are skipped. A simple packet block has no timestamp; it gets the time of the packet before it.
+ *
+ * <p>Limits:
+ * <ul>
+ *   <li>{@link #MAX_CAPLEN} (256 KiB): a record that claims more captured bytes is taken as corruption:
+ *       the read stops there, {@link CaptureStats#truncated()} is set and {@link #warning()} names the
+ *       offset.</li>
+ *   <li>{@link #DEFAULT_WINDOW_BYTES} (8 MiB): the copy window; a pcapng block (other than an unknown,
+ *       skipped one) longer than {@link #MAX_BLOCK_BYTES} is likewise taken as corruption.</li>
+ *   <li>A file that ends inside a record is read up to the last whole record; the stats say
+ *       {@code truncated} and {@link #warning()} says where.</li>
+ * </ul>
+ *
+ * <p>Threads: {@link #open} on any thread, {@link #run} once on the capture thread, {@link #stop},
+ * {@link #stats} and {@link #warning} from any thread. Whoever opens the file closes it, after
+ * {@link #run} has returned.
+ */
+public final class CaptureFile implements CaptureSource {
+
+    /** Largest captured length accepted for one record (bytes). */
+    public static final int MAX_CAPLEN = 256 * 1024;
+    /** Largest pcapng block read into the window (bytes): a packet of {@link #MAX_CAPLEN} plus options. */
+    public static final int MAX_BLOCK_BYTES = MAX_CAPLEN + 64 * 1024;
+    /** Size of the heap window frames are lent from (bytes). */
+    public static final int DEFAULT_WINDOW_BYTES = 8 * 1024 * 1024;
+
+    static final int PCAP_MAGIC_MICRO = 0xa1b2c3d4;
+    static final int PCAP_MAGIC_NANO = 0xa1b23c4d;
+    static final int PCAPNG_SHB = 0x0a0d0d0a;
+    static final int PCAPNG_BOM = 0x1a2b3c4d;
+
+    // classic pcap layout
+    private static final int PCAP_HEADER_LEN = 24;
+    private static final int PCAP_VERSION_MAJOR = 4;
+    private static final int PCAP_LINKTYPE = 20;
+    private static final int REC_HEADER_LEN = 16;
+    private static final int REC_TS_SEC = 0;
+    private static final int REC_TS_FRAC = 4;
+    private static final int REC_CAPLEN = 8;
+    private static final int REC_ORIGLEN = 12;
+
+    // pcapng layout
+    private static final int BLK_TYPE = 0;
+    private static final int BLK_LEN = 4;
+    private static final int BLK_BODY = 8;
+    private static final int BLK_MIN_LEN = 12;
+    private static final int SHB_BOM = 8;
+    private static final int SHB_MAJOR = 12;
+    private static final int SHB_MIN_LEN = 28;
+    private static final int BT_IDB = 1;
+    private static final int BT_PB = 2;
+    private static final int BT_SPB = 3;
+    private static final int BT_EPB = 6;
+    private static final int IDB_LINKTYPE = 8;
+    private static final int IDB_OPTIONS = 16;
+    private static final int EPB_IFACE = 8;
+    private static final int EPB_TS_HIGH = 12;
+    private static final int EPB_TS_LOW = 16;
+    private static final int EPB_CAPLEN = 20;
+    private static final int EPB_ORIGLEN = 24;
+    private static final int EPB_DATA = 28;
+    private static final int PB_IFACE = 8;
+    private static final int PB_TS_HIGH = 12;
+    private static final int PB_TS_LOW = 16;
+    private static final int PB_CAPLEN = 20;
+    private static final int PB_ORIGLEN = 24;
+    private static final int PB_DATA = 28;
+    private static final int SPB_ORIGLEN = 8;
+    private static final int SPB_DATA = 12;
+    private static final int OPT_END = 0;
+    private static final int OPT_IF_TSRESOL = 9;
+    private static final int OPT_IF_TSOFFSET = 14;
+    /** Most interfaces accepted per pcapng section. */
+    private static final int MAX_INTERFACES = 1024;
+
+    private static final VarHandle INT_LE = MethodHandles.byteArrayViewVarHandle(int[].class, ByteOrder.LITTLE_ENDIAN);
+    private static final VarHandle INT_BE = MethodHandles.byteArrayViewVarHandle(int[].class, ByteOrder.BIG_ENDIAN);
+    private static final VarHandle SHORT_LE = MethodHandles.byteArrayViewVarHandle(short[].class, ByteOrder.LITTLE_ENDIAN);
+    private static final VarHandle SHORT_BE = MethodHandles.byteArrayViewVarHandle(short[].class, ByteOrder.BIG_ENDIAN);
+    private static final VarHandle LONG_LE = MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
+    private static final VarHandle LONG_BE = MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.BIG_ENDIAN);
+
+    private final Path path;
+    private final String name;
+    private final Arena arena;
+    private final FileChannel channel;
+    private final MemorySegment file;
+    private final long size;
+    private final boolean pcapng;
+    private final int windowBytes;
+
+    // classic pcap header facts
+    private final boolean classicBigEndian;
+    private final boolean classicNanos;
+    private final int classicLinkType;
+
+    // window state (capture thread only)
+    private byte[] win;
+    private int pos;
+    private int lim;
+    private long winStart;
+
+    // pcapng section state (capture thread only)
+    private boolean bigEndian;
+    private int ifCount;
+    private int[] ifLinkType = new int[8];
+    private long[] ifTsMul = new long[8];
+    private long[] ifTsDiv = new long[8];
+    private int[] ifTsShift = new int[8];
+    private long[] ifTsOffsetNanos = new long[8];
+    private long lastTsNanos;
+
+    private volatile boolean stopRequested;
+    private volatile long packets;
+    private volatile long bytes;
+    private volatile boolean truncated;
+    private volatile String warning;
+    private boolean ran;
+
+    private CaptureFile(Path path, Arena arena, FileChannel channel, MemorySegment file, int windowBytes)
+            throws CaptureException {
+        this.path = path;
+        this.name = path.toString();
+        this.arena = arena;
+        this.channel = channel;
+        this.file = file;
+        this.size = file.byteSize();
+        this.windowBytes = windowBytes;
+        int magicBe = size >= 4 ? file.get(ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.BIG_ENDIAN), 0) : 0;
+        if (size < 4) {
+            throw fail("file of " + size + " bytes is too short to be a pcap or pcapng file");
+        }
+        if (magicBe == PCAPNG_SHB) {
+            pcapng = true;
+            classicBigEndian = false;
+            classicNanos = false;
+            classicLinkType = -1;
+            checkPcapngStart();
+        } else {
+            pcapng = false;
+            int magicLe = Integer.reverseBytes(magicBe);
+            if (magicBe == PCAP_MAGIC_MICRO || magicBe == PCAP_MAGIC_NANO) {
+                classicBigEndian = true;
+                classicNanos = magicBe == PCAP_MAGIC_NANO;
+            } else if (magicLe == PCAP_MAGIC_MICRO || magicLe == PCAP_MAGIC_NANO) {
+                classicBigEndian = false;
+                classicNanos = magicLe == PCAP_MAGIC_NANO;
+            } else {
+                throw fail(String.format("not a pcap or pcapng file (magic 0x%08x)", magicBe));
+            }
+            if (size < PCAP_HEADER_LEN) {
+                throw fail("corrupt header: file of " + size + " bytes is shorter than the 24-byte pcap header");
+            }
+            ValueLayout.OfShort s = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(classicOrder());
+            int major = file.get(s, PCAP_VERSION_MAJOR) & 0xffff;
+            if (major != 2) {
+                throw fail("corrupt header: pcap version " + major + " (expected 2)");
+            }
+            int link = file.get(ValueLayout.JAVA_INT_UNALIGNED.withOrder(classicOrder()), PCAP_LINKTYPE) & 0xffff;
+            if (!LinkType.isSupported(link)) {
+                throw fail("unsupported link type " + LinkType.name(link));
+            }
+            classicLinkType = link;
+        }
+    }
+
+    /**
+     * Opens a capture file and checks its header.
+     *
+     * @throws CaptureException with a one-line message naming the file and the problem (missing, not
+     *     readable, empty, not a capture file, corrupt header, unsupported link type)
+     */
+    public static CaptureFile open(Path path) throws CaptureException {
+        return open(path, DEFAULT_WINDOW_BYTES);
+    }
+
+    /** Opens with a given window size; small windows let tests cross window edges often. */
+    static CaptureFile open(Path path, int windowBytes) throws CaptureException {
+        if (windowBytes < MAX_BLOCK_BYTES + BLK_BODY) {
+            throw new IllegalArgumentException("window of " + windowBytes + " bytes is smaller than the largest block");
+        }
+        if (!Files.exists(path)) {
+            throw new CaptureException(path + ": no such file");
+        }
+        if (Files.isDirectory(path)) {
+            throw new CaptureException(path + ": is a directory, not a capture file");
+        }
+        if (!Files.isReadable(path)) {
+            throw new CaptureException(path + ": not readable (permission denied)");
+        }
+        FileChannel ch = null;
+        Arena arena = null;
+        try {
+            ch = FileChannel.open(path, StandardOpenOption.READ);
+            long len = ch.size();
+            if (len == 0) {
+                throw new CaptureException(path + ": empty file (0 bytes)");
+            }
+            arena = Arena.ofShared();
+            MemorySegment seg = ch.map(FileChannel.MapMode.READ_ONLY, 0, len, arena);
+            return new CaptureFile(path, arena, ch, seg, windowBytes);
+        } catch (CaptureException e) {
+            closeQuietly(arena, ch);
+            throw e;
+        } catch (NoSuchFileException e) {
+            closeQuietly(arena, ch);
+            throw new CaptureException(path + ": no such file", e);
+        } catch (AccessDeniedException e) {
+            closeQuietly(arena, ch);
+            throw new CaptureException(path + ": not readable (permission denied)", e);
+        } catch (IOException | RuntimeException e) {
+            closeQuietly(arena, ch);
+            throw new CaptureException(path + ": cannot read: " + e.getMessage(), e);
+        }
+    }
+
+    private static void closeQuietly(Arena arena, FileChannel ch) {
+        if (arena != null) {
+            arena.close();
+        }
+        if (ch != null) {
+            try {
+                ch.close();
+            } catch (IOException ignored) {
+                // already failing; the first problem is the one reported
+            }
+        }
+    }
+
+    private CaptureException fail(String problem) {
+        closeQuietly(arena, channel);
+        return new CaptureException(name + ": " + problem);
+    }
+
+    private ByteOrder classicOrder() {
+        return classicBigEndian ? ByteOrder.BIG_ENDIAN : ByteOrder.LITTLE_ENDIAN;
+    }
+
+    /** Checks the first section header and that some interface before the first packet is decodable. */
+    private void checkPcapngStart() throws CaptureException {
+        if (size < SHB_MIN_LEN) {
+            throw fail("corrupt header: pcapng file of " + size + " bytes is shorter than a section header");
+        }
+        int bom = file.get(ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.BIG_ENDIAN), SHB_BOM);
+        ByteOrder order;
+        if (bom == PCAPNG_BOM) {
+            order = ByteOrder.BIG_ENDIAN;
+        } else if (bom == Integer.reverseBytes(PCAPNG_BOM)) {
+            order = ByteOrder.LITTLE_ENDIAN;
+        } else {
+            throw fail(String.format("corrupt header: pcapng byte-order magic 0x%08x", bom));
+        }
+        ValueLayout.OfInt i32 = ValueLayout.JAVA_INT_UNALIGNED.withOrder(order);
+        int major = file.get(ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(order), SHB_MAJOR) & 0xffff;
+        if (major != 1) {
+            throw fail("corrupt header: pcapng version " + major + " (expected 1)");
+        }
+        long at = 0;
+        int seen = 0;
+        int supported = 0;
+        int firstUnsupported = -1;
+        while (at + BLK_MIN_LEN <= size) {
+            int type = file.get(i32, at + BLK_TYPE);
+            long len = file.get(i32, at + BLK_LEN) & 0xffffffffL;
+            if (len < BLK_MIN_LEN || (len & 3) != 0) {
+                if (at == 0) {
+                    throw fail("corrupt header: section header block length " + len);
+                }
+                break;
+            }
+            if (type == BT_IDB && at + BLK_BODY + 2 <= size) {
+                int link = file.get(ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(order), at + IDB_LINKTYPE) & 0xffff;
+                seen++;
+                if (LinkType.isSupported(link)) {
+                    supported++;
+                } else if (firstUnsupported < 0) {
+                    firstUnsupported = link;
+                }
+            } else if (type == BT_EPB || type == BT_SPB || type == BT_PB || (type == PCAPNG_SHB && at > 0)) {
+                break;
+            }
+            at += len;
+        }
+        if (seen > 0 && supported == 0) {
+            throw fail("unsupported link type " + LinkType.name(firstUnsupported));
+        }
+    }
+
+    @Override
+    public void run(FrameSink sink) throws CaptureException {
+        if (ran) {
+            throw new IllegalStateException("run() called twice on " + name);
+        }
+        ran = true;
+        win = new byte[(int) Math.min(windowBytes, Math.max(size, 64))];
+        pos = 0;
+        lim = 0;
+        winStart = 0;
+        if (pcapng) {
+            runPcapng(sink);
+        } else {
+            runClassic(sink);
+        }
+    }
+
+    // ---- window ----
+
+    /** Makes {@code n} bytes from {@code pos} available in the window; false at end of file. */
+    private boolean ensure(int n) {
+        if (lim - pos >= n) {
+            return true;
+        }
+        long fileLeft = size - (winStart + lim);
+        if (fileLeft <= 0) {
+            return false;
+        }
+        int keep = lim - pos;
+        if (pos > 0) {
+            System.arraycopy(win, pos, win, 0, keep);
+            winStart += pos;
+            pos = 0;
+            lim = keep;
+        }
+        int take = (int) Math.min(win.length - lim, fileLeft);
+        MemorySegment.copy(file, ValueLayout.JAVA_BYTE, winStart + lim, win, lim, take);
+        lim += take;
+        return lim - pos >= n;
+    }
+
+    /** Skips {@code n} bytes from {@code pos}, beyond the window if need be. */
+    private boolean skip(long n) {
+        if (lim - pos >= n) {
+            pos += (int) n;
+            return true;
+        }
+        long target = winStart + pos + n;
+        if (target > size) {
+            return false;
+        }
+        winStart = target;
+        pos = 0;
+        lim = 0;
+        return true;
+    }
+
+    private long offset() {
+        return winStart + pos;
+    }
+
+    private int i32(int at) {
+        return bigEndian ? (int) INT_BE.get(win, at) : (int) INT_LE.get(win, at);
+    }
+
+    private int u16(int at) {
+        return (bigEndian ? (short) SHORT_BE.get(win, at) : (short) SHORT_LE.get(win, at)) & 0xffff;
+    }
+
+    private long i64(int at) {
+        return bigEndian ? (long) LONG_BE.get(win, at) : (long) LONG_LE.get(win, at);
+    }
+
+    // ---- classic pcap ----
+
+    private void runClassic(FrameSink sink) {
+        bigEndian = classicBigEndian;
+        long fracMul = classicNanos ? 1L : 1000L;
+        int link = classicLinkType;
+        skip(PCAP_HEADER_LEN);
+        long nPackets = 0;
+        long nBytes = 0;
+        try {
+            while (!stopRequested) {
+                if (!ensure(REC_HEADER_LEN)) {
+                    if (lim - pos > 0) {
+                        cut("record header", REC_HEADER_LEN);
+                    }
+                    break;
+                }
+                int h = pos;
+                int capLen = i32(h + REC_CAPLEN);
+                if (capLen < 0 || capLen > MAX_CAPLEN) {
+                    corrupt("caplen " + Integer.toUnsignedString(capLen) + " exceeds the " + MAX_CAPLEN + "-byte limit");
+                    break;
+                }
+                if (!ensure(REC_HEADER_LEN + capLen)) {
+                    cut("record of " + capLen + " bytes", REC_HEADER_LEN + capLen);
+                    break;
+                }
+                h = pos;
+                long sec = i32(h + REC_TS_SEC) & 0xffffffffL;
+                long frac = i32(h + REC_TS_FRAC) & 0xffffffffL;
+                int wireLen = i32(h + REC_ORIGLEN);
+                sink.frame(sec * 1_000_000_000L + frac * fracMul, link, win, h + REC_HEADER_LEN, capLen, wireLen);
+                pos = h + REC_HEADER_LEN + capLen;
+                nPackets++;
+                nBytes += capLen;
+                if ((nPackets & 1023) == 0) {
+                    packets = nPackets;
+                    bytes = nBytes;
+                }
+            }
+        } finally {
+            packets = nPackets;
+            bytes = nBytes;
+        }
+    }
+
+    private void cut(String what, long need) {
+        truncated = true;
+        warning = name + ": truncated at offset " + offset() + ": " + what + " needs " + need + " bytes, "
+                + (size - offset()) + " left; read up to the cut";
+    }
+
+    private void corrupt(String problem) {
+        truncated = true;
+        warning = name + ": corrupt record at offset " + offset() + ": " + problem + "; read stopped there";
+    }
+
+    // ---- pcapng ----
+
+    private void runPcapng(FrameSink sink) throws CaptureException {
+        long nPackets = 0;
+        long nBytes = 0;
+        bigEndian = false;
+        boolean inSection = false;
+        try {
+            while (!stopRequested) {
+                if (!ensure(BLK_BODY)) {
+                    if (lim - pos > 0) {
+                        cut("block header", BLK_BODY);
+                    }
+                    break;
+                }
+                int type = (int) INT_BE.get(win, pos + BLK_TYPE);
+                if (type == PCAPNG_SHB) {
+                    if (!ensure(SHB_BOM + 4)) {
+                        cut("section header", SHB_MIN_LEN);
+                        break;
+                    }
+                    int bom = (int) INT_BE.get(win, pos + SHB_BOM);
+                    if (bom == PCAPNG_BOM) {
+                        bigEndian = true;
+                    } else if (bom == Integer.reverseBytes(PCAPNG_BOM)) {
+                        bigEndian = false;
+                    } else {
+                        corrupt(String.format("section header byte-order magic 0x%08x", bom));
+                        break;
+                    }
+                    ifCount = 0;
+                    inSection = true;
+                } else {
+                    type = i32(pos + BLK_TYPE);
+                }
+                if (!inSection) {
+                    corrupt("block before the first section header");
+                    break;
+                }
+                long blockLen = i32(pos + BLK_LEN) & 0xffffffffL;
+                if (blockLen < BLK_MIN_LEN || (blockLen & 3) != 0) {
+                    corrupt("block length " + blockLen);
+                    break;
+                }
+                boolean known = type == BT_EPB || type == BT_SPB || type == BT_PB || type == BT_IDB
+                        || type == PCAPNG_SHB;
+                if (!known) {
+                    if (!skip(blockLen)) {
+                        cut("block of " + blockLen + " bytes", blockLen);
+                        break;
+                    }
+                    continue;
+                }
+                if (blockLen > MAX_BLOCK_BYTES) {
+                    corrupt("block length " + blockLen + " exceeds the " + MAX_BLOCK_BYTES + "-byte limit");
+                    break;
+                }
+                int len = (int) blockLen;
+                if (!ensure(len)) {
+                    cut("block of " + len + " bytes", len);
+                    break;
+                }
+                int b = pos;
+                if (i32(b + len - 4) != len) {
+                    corrupt("block length " + len + " does not match its trailing copy " + Integer.toUnsignedString(i32(b + len - 4)));
+                    break;
+                }
+                int dataOff;
+                int capLen;
+                int wireLen;
+                int iface;
+                long tsNanos;
+                switch (type) {
+                    case PCAPNG_SHB -> {
+                        int major = u16(b + SHB_MAJOR);
+                        if (major != 1 || len < SHB_MIN_LEN) {
+                            corrupt("section header version " + major + " or length " + len);
+                            return;
+                        }
+                        pos = b + len;
+                        continue;
+                    }
+                    case BT_IDB -> {
+                        if (!readInterface(b, len)) {
+                            return;
+                        }
+                        pos = b + len;
+                        continue;
+                    }
+                    case BT_EPB -> {
+                        if (len < EPB_DATA + 4) {
+                            corrupt("enhanced packet block of " + len + " bytes");
+                            return;
+                        }
+                        iface = i32(b + EPB_IFACE);
+                        capLen = i32(b + EPB_CAPLEN);
+                        wireLen = i32(b + EPB_ORIGLEN);
+                        dataOff = EPB_DATA;
+                        if (!checkIface(iface) || !checkCapLen(capLen, len - EPB_DATA - 4)) {
+                            return;
+                        }
+                        tsNanos = ifaceTime(iface, ((long) i32(b + EPB_TS_HIGH) << 32) | (i32(b + EPB_TS_LOW) & 0xffffffffL));
+                    }
+                    case BT_PB -> {
+                        if (len < PB_DATA + 4) {
+                            corrupt("packet block of " + len + " bytes");
+                            return;
+                        }
+                        iface = u16(b + PB_IFACE);
+                        capLen = i32(b + PB_CAPLEN);
+                        wireLen = i32(b + PB_ORIGLEN);
+                        dataOff = PB_DATA;
+                        if (!checkIface(iface) || !checkCapLen(capLen, len - PB_DATA - 4)) {
+                            return;
+                        }
+                        tsNanos = ifaceTime(iface, ((long) i32(b + PB_TS_HIGH) << 32) | (i32(b + PB_TS_LOW) & 0xffffffffL));
+                    }
+                    default -> { // BT_SPB
+                        if (len < SPB_DATA + 4) {
+                            corrupt("simple packet block of " + len + " bytes");
+                            return;
+                        }
+                        iface = 0;
+                        if (!checkIface(iface)) {
+                            return;
+                        }
+                        wireLen = i32(b + SPB_ORIGLEN);
+                        int room = len - SPB_DATA - 4;
+                        capLen = wireLen >= 0 && wireLen < room ? wireLen : room;
+                        if (!checkCapLen(capLen, room)) {
+                            return;
+                        }
+                        dataOff = SPB_DATA;
+                        tsNanos = lastTsNanos;
+                    }
+                }
+                lastTsNanos = tsNanos;
+                sink.frame(tsNanos, ifLinkType[iface], win, b + dataOff, capLen, wireLen);
+                pos = b + len;
+                nPackets++;
+                nBytes += capLen;
+                if ((nPackets & 1023) == 0) {
+                    packets = nPackets;
+                    bytes = nBytes;
+                }
+            }
+        } finally {
+            packets = nPackets;
+            bytes = nBytes;
+        }
+    }
+
+    private boolean checkIface(int iface) {
+        if (iface < 0 || iface >= ifCount) {
+            corrupt("packet for interface " + Integer.toUnsignedString(iface) + " but the section has " + ifCount);
+            return false;
+        }
+        return true;
+    }
+
+    private boolean checkCapLen(int capLen, int room) {
+        if (capLen < 0 || capLen > MAX_CAPLEN) {
+            corrupt("caplen " + Integer.toUnsignedString(capLen) + " exceeds the " + MAX_CAPLEN + "-byte limit");
+            return false;
+        }
+        if (capLen > room) {
+            corrupt("caplen " + capLen + " runs past the end of its block (" + room + " bytes of data)");
+            return false;
+        }
+        return true;
+    }
+
+    /** Reads an interface description block at {@code b}; false (with a warning) when it is corrupt. */
+    private boolean readInterface(int b, int len) {
+        if (len < IDB_OPTIONS + 4) {
+            corrupt("interface description block of " + len + " bytes");
+            return false;
+        }
+        if (ifCount == MAX_INTERFACES) {
+            corrupt("more than " + MAX_INTERFACES + " interfaces in one section");
+            return false;
+        }
+        if (ifCount == ifLinkType.length) {
+            int n = ifCount * 2;
+            ifLinkType = java.util.Arrays.copyOf(ifLinkType, n);
+            ifTsMul = java.util.Arrays.copyOf(ifTsMul, n);
+            ifTsDiv = java.util.Arrays.copyOf(ifTsDiv, n);
+            ifTsShift = java.util.Arrays.copyOf(ifTsShift, n);
+            ifTsOffsetNanos = java.util.Arrays.copyOf(ifTsOffsetNanos, n);
+        }
+        int i = ifCount;
+        ifLinkType[i] = u16(b + IDB_LINKTYPE);
+        ifTsMul[i] = 1000; // default resolution: microseconds
+        ifTsDiv[i] = 1;
+        ifTsShift[i] = -1;
+        ifTsOffsetNanos[i] = 0;
+        int o = b + IDB_OPTIONS;
+        int end = b + len - 4;
+        while (o + 4 <= end) {
+            int code = u16(o);
+            int olen = u16(o + 2);
+            if (code == OPT_END) {
+                break;
+            }
+            if (o + 4 + olen > end) {
+                corrupt("interface option " + code + " of " + olen + " bytes runs past its block");
+                return false;
+            }
+            if (code == OPT_IF_TSRESOL && olen >= 1) {
+                int r = win[o + 4] & 0xff;
+                int exp = r & 0x7f;
+                if ((r & 0x80) != 0) {
+                    if (exp > 62) {
+                        corrupt("if_tsresol 2^-" + exp + " is out of range");
+                        return false;
+                    }
+                    ifTsShift[i] = exp;
+                } else if (exp <= 9) {
+                    ifTsMul[i] = pow10(9 - exp);
+                } else if (exp <= 18) {
+                    ifTsMul[i] = 1;
+                    ifTsDiv[i] = pow10(exp - 9);
+                } else {
+                    corrupt("if_tsresol 10^-" + exp + " is out of range");
+                    return false;
+                }
+            } else if (code == OPT_IF_TSOFFSET && olen >= 8) {
+                ifTsOffsetNanos[i] = i64(o + 4) * 1_000_000_000L;
+            }
+            o += 4 + ((olen + 3) & ~3);
+        }
+        ifCount++;
+        return true;
+    }
+
+    private static long pow10(int e) {
+        long v = 1;
+        for (int k = 0; k < e; k++) {
+            v *= 10;
+        }
+        return v;
+    }
+
+    /** Converts an interface's timestamp units to nanoseconds since the epoch. */
+    private long ifaceTime(int iface, long ticks) {
+        int shift = ifTsShift[iface];
+        long nanos;
+        if (shift >= 0) {
+            long sec = ticks >>> shift;
+            long frac = shift == 0 ? 0 : ticks & ((1L << shift) - 1);
+            // frac < 2^shift; scale in two steps so frac * 1e9 cannot overflow
+            long fracNanos = shift <= 32 ? (frac * 1_000_000_000L) >>> shift
+                    : ((frac >>> (shift - 32)) * 1_000_000_000L) >>> 32;
+            nanos = sec * 1_000_000_000L + fracNanos;
+        } else if (ifTsDiv[iface] != 1) {
+            nanos = Long.divideUnsigned(ticks, ifTsDiv[iface]);
+        } else {
+            nanos = ticks * ifTsMul[iface];
+        }
+        return nanos + ifTsOffsetNanos[iface];
+    }
+
+    @Override
+    public void stop() {
+        stopRequested = true;
+    }
+
+    @Override
+    public CaptureStats stats() {
+        return new CaptureStats(packets, bytes, 0, 0, 0, truncated);
+    }
+
+    /** Returns why the read ended early (truncated or corrupt, with the file offset), or {@code null}. */
+    public String warning() {
+        return warning;
+    }
+
+    /** Returns true for pcapng, false for classic pcap. */
+    public boolean isPcapng() {
+        return pcapng;
+    }
+
+    /** Returns the file size in bytes. */
+    public long size() {
+        return size;
+    }
+
+    /** Returns the file's path. */
+    public Path path() {
+        return path;
+    }
+
+    @Override
+    public String name() {
+        return name;
+    }
+
+    @Override
+    public void close() {
+        if (arena.scope().isAlive()) {
+            closeQuietly(arena, channel);
+        }
+    }
+}

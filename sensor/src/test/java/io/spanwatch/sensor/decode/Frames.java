@@ -1,0 +1,134 @@
+package io.spanwatch.sensor.decode;
+
+import java.io.ByteArrayOutputStream;
+import java.net.InetAddress;
+import java.net.UnknownHostException;
+
+/** Builds frames byte by byte for decoder and capture tests (checksums are left zero). */
+public final class Frames {
+    public static final int ETH_IPV4 = 0x0800;
+    public static final int ETH_IPV6 = 0x86dd;
+
+    private Frames() {
+    }
+
+    /** Concatenates byte arrays. */
+    public static byte[] cat(byte[]... parts) {
+        ByteArrayOutputStream o = new ByteArrayOutputStream();
+        for (byte[] p : parts) {
+            o.writeBytes(p);
+        }
+        return o.toByteArray();
+    }
+
+    /** Returns bytes from ints (each cut to 8 bits). */
+    public static byte[] bytes(int... v) {
+        byte[] b = new byte[v.length];
+        for (int i = 0; i < v.length; i++) {
+            b[i] = (byte) v[i];
+        }
+        return b;
+    }
+
+    public static byte[] u16(int v) {
+        return bytes(v >> 8, v);
+    }
+
+    public static byte[] u32(long v) {
+        return bytes((int) (v >> 24), (int) (v >> 16), (int) (v >> 8), (int) v);
+    }
+
+    public static byte[] addr(String a) {
+        try {
+            return InetAddress.getByName(a).getAddress();
+        } catch (UnknownHostException e) {
+            throw new IllegalArgumentException(a, e);
+        }
+    }
+
+    /** Ethernet II header with fixed MACs. */
+    public static byte[] eth(int etherType, byte[] payload) {
+        return cat(bytes(0x00, 0x11, 0x22, 0x33, 0x44, 0x55, 0x66, 0x77, 0x88, 0x99, 0xaa, 0xbb), u16(etherType),
+                payload);
+    }
+
+    /** Ethernet with VLAN tags: tpids[i] carries vids[i], outer first. */
+    public static byte[] ethTagged(int[] tpids, int[] vids, int etherType, byte[] payload) {
+        byte[] tags = new byte[0];
+        for (int i = 0; i < tpids.length; i++) {
+            int next = i + 1 < tpids.length ? tpids[i + 1] : etherType;
+            tags = cat(tags, u16(vids[i] | 0x2000), u16(next));
+        }
+        return eth(tpids[0], cat(tags, payload));
+    }
+
+    /** IPv4 header (20 bytes + optionWords*4) before payload. */
+    public static byte[] ipv4(int proto, String src, String dst, byte[] payload, int fragField, int optionWords) {
+        int hlen = 20 + optionWords * 4;
+        byte[] h = cat(bytes(0x40 | (hlen / 4), 0), u16(hlen + payload.length), u16(0x1234), u16(fragField),
+                bytes(64, proto), u16(0), addr(src), addr(dst), new byte[optionWords * 4]);
+        return cat(h, payload);
+    }
+
+    public static byte[] ipv4(int proto, String src, String dst, byte[] payload) {
+        return ipv4(proto, src, dst, payload, 0x4000, 0);
+    }
+
+    /** IPv6 header; payload holds any extension headers. */
+    public static byte[] ipv6(int next, String src, String dst, byte[] payload) {
+        return cat(bytes(0x60, 0, 0, 0), u16(payload.length), bytes(next, 64), addr(src), addr(dst), payload);
+    }
+
+    /** A generic IPv6 extension header of (units+1)*8 bytes. */
+    public static byte[] ext(int next, int units) {
+        byte[] h = new byte[(units + 1) * 8];
+        h[0] = (byte) next;
+        h[1] = (byte) units;
+        return h;
+    }
+
+    /** IPv6 fragment header. */
+    public static byte[] frag6(int next, int offsetUnits, boolean more) {
+        return cat(bytes(next, 0), u16(offsetUnits << 3 | (more ? 1 : 0)), u32(0xabcdef));
+    }
+
+    public static byte[] tcp(int sport, int dport, long seq, long ack, int flags, byte[] payload, int optionWords) {
+        int hlen = 20 + optionWords * 4;
+        byte[] opts = new byte[optionWords * 4];
+        java.util.Arrays.fill(opts, (byte) 1); // NOPs
+        return cat(u16(sport), u16(dport), u32(seq), u32(ack), bytes((hlen / 4) << 4, flags), u16(65535), u16(0),
+                u16(0), opts, payload);
+    }
+
+    public static byte[] tcp(int sport, int dport, byte[] payload) {
+        return tcp(sport, dport, 1000, 2000, 0x18, payload, 0);
+    }
+
+    public static byte[] udp(int sport, int dport, byte[] payload) {
+        return cat(u16(sport), u16(dport), u16(8 + payload.length), u16(0), payload);
+    }
+
+    public static byte[] icmp(int type, int code, byte[] payload) {
+        return cat(bytes(type, code), u16(0), u32(0x00010002), payload);
+    }
+
+    /** GRE v0 header with optional checksum, key and sequence fields. */
+    public static byte[] gre(boolean c, boolean k, boolean s, int proto, byte[] payload) {
+        int flags = (c ? 0x8000 : 0) | (k ? 0x2000 : 0) | (s ? 0x1000 : 0);
+        return cat(u16(flags), u16(proto), c ? u32(0) : new byte[0], k ? u32(42) : new byte[0],
+                s ? u32(7) : new byte[0], payload);
+    }
+
+    public static byte[] vxlan(int vni, byte[] innerEthernet) {
+        return cat(bytes(0x08, 0, 0, 0), bytes(vni >> 16, vni >> 8, vni, 0), innerEthernet);
+    }
+
+    public static byte[] ascii(String s) {
+        return s.getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+    }
+
+    /** A plain Ethernet/IPv4/TCP frame carrying {@code payload}. */
+    public static byte[] ethTcp4(byte[] payload) {
+        return eth(ETH_IPV4, ipv4(6, "10.0.0.1", "10.0.0.2", tcp(1234, 80, payload)));
+    }
+}

@@ -1,0 +1,441 @@
+package io.spanwatch.sensor.decode;
+
+import static io.spanwatch.sensor.decode.Frames.*;
+import static org.junit.jupiter.api.Assertions.*;
+
+import io.spanwatch.sensor.capture.LinkType;
+import java.util.Arrays;
+import org.junit.jupiter.api.Test;
+
+class PacketDecoderTest {
+    private final PacketDecoder decoder = new PacketDecoder();
+
+    private DecodedPacket decode(int linkType, byte[] frame) {
+        return decode(linkType, frame, frame.length);
+    }
+
+    private DecodedPacket decode(int linkType, byte[] frame, int wireLen) {
+        // place the frame at an offset inside a larger buffer to prove offsets are honoured
+        byte[] buf = new byte[frame.length + 7];
+        Arrays.fill(buf, (byte) 0x5a);
+        System.arraycopy(frame, 0, buf, 3, frame.length);
+        DecodedPacket p = new DecodedPacket();
+        p.reset(buf, 1L, wireLen);
+        boolean ok = decoder.decode(linkType, buf, 3, frame.length, p);
+        assertEquals(ok, p.anomaly == null && p.ipVersion != 0, "return value agrees with the packet");
+        return p;
+    }
+
+    private static String payload(DecodedPacket p) {
+        return new String(p.buf, p.payloadOff, p.payloadLen, java.nio.charset.StandardCharsets.ISO_8859_1);
+    }
+
+    private static String addr(DecodedPacket p, boolean src) {
+        byte[] a = Arrays.copyOfRange(p.buf, src ? p.srcAddrOff : p.dstAddrOff,
+                (src ? p.srcAddrOff : p.dstAddrOff) + p.addrLen());
+        try {
+            return java.net.InetAddress.getByAddress(a).getHostAddress();
+        } catch (java.net.UnknownHostException e) {
+            throw new AssertionError(e);
+        }
+    }
+
+    private static void assertTcp(DecodedPacket p, String src, String dst, int sport, int dport, String data) {
+        assertNull(p.anomaly, "anomaly");
+        assertTrue(p.isTcp(), "is TCP");
+        assertEquals(src, addr(p, true));
+        assertEquals(dst, addr(p, false));
+        assertEquals(sport, p.srcPort);
+        assertEquals(dport, p.dstPort);
+        assertEquals(data, payload(p));
+    }
+
+    @Test
+    void ethernetIpv4TcpWithPaddingAndOptions() {
+        byte[] tcp = Frames.tcp(40000, 80, 0xfffffff0L, 0x80000001L, 0x12, ascii("hi"), 3);
+        byte[] frame = eth(ETH_IPV4, ipv4(6, "192.168.1.2", "8.8.8.8", tcp, 0x4000, 2));
+        frame = cat(frame, bytes(0xde, 0xad, 0xbe, 0xef, 0, 0)); // trailer bytes past the IP length
+        DecodedPacket p = decode(LinkType.ETHERNET, frame);
+        assertTcp(p, "192.168.1.2", "8.8.8.8", 40000, 80, "hi");
+        assertEquals(4, p.ipVersion);
+        assertEquals(3 + 14, p.ipOff);
+        assertEquals(0xfffffff0L, p.seq);
+        assertEquals(0x80000001L, p.ack);
+        assertEquals(0x12, p.tcpFlags);
+        assertEquals(65535, p.window);
+        assertEquals(0, p.payloadMissing);
+        assertEquals(0, p.vlanCount);
+        assertEquals(0, p.tunnelDepth);
+    }
+
+    @Test
+    void vlanTagsAtAnyDepth() {
+        byte[] ip = ipv4(17, "10.1.1.1", "10.2.2.2", udp(53, 5353, ascii("dns")));
+        DecodedPacket one = decode(LinkType.ETHERNET, ethTagged(new int[] {0x8100}, new int[] {100}, ETH_IPV4, ip));
+        assertTrue(one.isUdp());
+        assertEquals(1, one.vlanCount);
+        assertEquals(100, one.vlans[0]);
+        assertEquals("dns", payload(one));
+
+        DecodedPacket qinq = decode(LinkType.ETHERNET,
+                ethTagged(new int[] {0x88a8, 0x8100}, new int[] {10, 20}, ETH_IPV4, ip));
+        assertTrue(qinq.isUdp());
+        assertEquals(2, qinq.vlanCount);
+        assertEquals(10, qinq.vlans[0]);
+        assertEquals(20, qinq.vlans[1]);
+
+        DecodedPacket old = decode(LinkType.ETHERNET,
+                ethTagged(new int[] {0x9100, 0x8100}, new int[] {4094, 1}, ETH_IPV4, ip));
+        assertEquals(4094, old.vlans[0]);
+        assertTrue(old.isUdp());
+
+        DecodedPacket deep = decode(LinkType.ETHERNET, ethTagged(new int[] {0x88a8, 0x8100, 0x8100, 0x8100, 0x8100},
+                new int[] {1, 2, 3, 4, 5}, ETH_IPV4, ip));
+        assertTrue(deep.isUdp());
+        assertEquals(5, deep.vlanCount);
+        assertArrayEquals(new int[] {1, 2, 3}, deep.vlans);
+
+        DecodedPacket cut = decode(LinkType.ETHERNET, eth(0x8100, bytes(0, 5)));
+        assertEquals(DecodeAnomaly.VLAN_TRUNCATED, cut.anomaly);
+    }
+
+    @Test
+    void nonIpFramesHaveNoAnomalyButUnknownEtherTypesDo() {
+        DecodedPacket llc = decode(LinkType.ETHERNET, eth(46, new byte[46])); // 802.3 length field
+        assertNull(llc.anomaly);
+        assertEquals(0, llc.ipVersion);
+        DecodedPacket arp = decode(LinkType.ETHERNET, eth(0x0806, new byte[28]));
+        assertNull(arp.anomaly);
+        assertEquals(0, arp.ipVersion);
+        DecodedPacket odd = decode(LinkType.ETHERNET, eth(0x1234, new byte[28]));
+        assertEquals(DecodeAnomaly.UNKNOWN_ETHERTYPE, odd.anomaly);
+        assertEquals(DecodeAnomaly.ETHERNET_TRUNCATED, decode(LinkType.ETHERNET, new byte[13]).anomaly);
+        assertEquals(DecodeAnomaly.UNSUPPORTED_LINKTYPE, decode(127, new byte[64]).anomaly);
+    }
+
+    @Test
+    void linuxCookedV1AndV2() {
+        byte[] ip = ipv4(6, "1.1.1.1", "2.2.2.2", Frames.tcp(1, 2, ascii("x")));
+        byte[] sll = cat(u16(0), u16(1), u16(6), bytes(1, 2, 3, 4, 5, 6, 0, 0), u16(0x0800), ip);
+        assertTcp(decode(LinkType.LINUX_SLL, sll), "1.1.1.1", "2.2.2.2", 1, 2, "x");
+        byte[] sll2 = cat(u16(0x0800), u16(0), u32(3), u16(1), bytes(0, 6), bytes(1, 2, 3, 4, 5, 6, 0, 0), ip);
+        assertTcp(decode(LinkType.LINUX_SLL2, sll2), "1.1.1.1", "2.2.2.2", 1, 2, "x");
+        byte[] sllVlan = cat(u16(0), u16(1), u16(6), new byte[8], u16(0x8100), u16(7), u16(0x0800), ip);
+        DecodedPacket v = decode(LinkType.LINUX_SLL, sllVlan);
+        assertTrue(v.isTcp());
+        assertEquals(7, v.vlans[0]);
+        assertEquals(DecodeAnomaly.SLL_TRUNCATED, decode(LinkType.LINUX_SLL, new byte[15]).anomaly);
+        assertEquals(DecodeAnomaly.SLL2_TRUNCATED, decode(LinkType.LINUX_SLL2, new byte[19]).anomaly);
+    }
+
+    @Test
+    void loopbackFamiliesInBothByteOrders() {
+        byte[] ip4 = ipv4(6, "127.0.0.1", "127.0.0.1", Frames.tcp(5000, 6000, ascii("lo")));
+        byte[] ip6 = ipv6(6, "::1", "::1", Frames.tcp(5000, 6000, ascii("lo6")));
+        assertTcp(decode(LinkType.NULL, cat(bytes(2, 0, 0, 0), ip4)), "127.0.0.1", "127.0.0.1", 5000, 6000, "lo");
+        assertTcp(decode(LinkType.NULL, cat(bytes(0, 0, 0, 2), ip4)), "127.0.0.1", "127.0.0.1", 5000, 6000, "lo");
+        for (int af : new int[] {24, 28, 30}) {
+            assertTcp(decode(LinkType.NULL, cat(bytes(af, 0, 0, 0), ip6)), "0:0:0:0:0:0:0:1", "0:0:0:0:0:0:0:1",
+                    5000, 6000, "lo6");
+            assertTcp(decode(LinkType.NULL, cat(bytes(0, 0, 0, af), ip6)), "0:0:0:0:0:0:0:1", "0:0:0:0:0:0:0:1",
+                    5000, 6000, "lo6");
+            assertTcp(decode(LinkType.LOOP, cat(bytes(0, 0, 0, af), ip6)), "0:0:0:0:0:0:0:1", "0:0:0:0:0:0:0:1",
+                    5000, 6000, "lo6");
+        }
+        assertTcp(decode(LinkType.LOOP, cat(bytes(0, 0, 0, 2), ip4)), "127.0.0.1", "127.0.0.1", 5000, 6000, "lo");
+        assertEquals(DecodeAnomaly.NULL_UNKNOWN_FAMILY, decode(LinkType.NULL, cat(bytes(7, 0, 0, 0), ip4)).anomaly);
+        assertEquals(DecodeAnomaly.NULL_UNKNOWN_FAMILY, decode(LinkType.LOOP, cat(bytes(2, 0, 0, 0), ip4)).anomaly);
+        assertEquals(DecodeAnomaly.NULL_TRUNCATED, decode(LinkType.NULL, bytes(2, 0)).anomaly);
+        assertEquals(DecodeAnomaly.LOOP_TRUNCATED, decode(LinkType.LOOP, bytes(0, 0)).anomaly);
+    }
+
+    @Test
+    void rawIpLinkTypes() {
+        byte[] ip4 = ipv4(17, "10.0.0.1", "10.0.0.2", udp(1, 2, ascii("r4")));
+        byte[] ip6 = ipv6(17, "2001:db8::1", "2001:db8::2", udp(1, 2, ascii("r6")));
+        for (int lt : new int[] {LinkType.RAW, LinkType.RAW_BSD, LinkType.RAW_OPENBSD}) {
+            assertEquals("r4", payload(decode(lt, ip4)));
+            assertEquals("r6", payload(decode(lt, ip6)));
+            assertEquals(DecodeAnomaly.RAW_INVALID_IP_VERSION, decode(lt, bytes(0x50, 0)).anomaly);
+            assertEquals(DecodeAnomaly.RAW_INVALID_IP_VERSION, decode(lt, new byte[0]).anomaly);
+        }
+        assertEquals("r4", payload(decode(LinkType.IPV4, ip4)));
+        assertEquals("r6", payload(decode(LinkType.IPV6, ip6)));
+        assertEquals(DecodeAnomaly.IPV4_WRONG_VERSION, decode(LinkType.IPV4, ip6).anomaly);
+        assertEquals(DecodeAnomaly.IPV6_WRONG_VERSION, decode(LinkType.IPV6, cat(ip4, new byte[40])).anomaly);
+    }
+
+    @Test
+    void ipv4Fragments() {
+        byte[] part = Frames.tcp(1, 2, ascii("first"));
+        DecodedPacket mf = decode(LinkType.RAW, ipv4(6, "1.2.3.4", "5.6.7.8", part, 0x2000, 0));
+        assertTrue(mf.fragment);
+        assertEquals(6, mf.proto);
+        assertEquals(0, mf.srcPort);
+        assertNull(mf.anomaly);
+        assertFalse(mf.isTcp());
+        assertEquals(part.length, mf.payloadLen);
+        DecodedPacket later = decode(LinkType.RAW, ipv4(6, "1.2.3.4", "5.6.7.8", ascii("tail"), 0x0003, 0));
+        assertTrue(later.fragment);
+        DecodedPacket df = decode(LinkType.RAW, ipv4(6, "1.2.3.4", "5.6.7.8", part, 0x4000, 0));
+        assertFalse(df.fragment);
+        assertTrue(df.isTcp());
+    }
+
+    @Test
+    void ipv4Anomalies() {
+        byte[] good = ipv4(6, "1.2.3.4", "5.6.7.8", Frames.tcp(1, 2, ascii("abc")));
+        byte[] b = good.clone();
+        b[0] = 0x44;
+        assertEquals(DecodeAnomaly.IPV4_HLEN_TOO_SMALL, decode(LinkType.RAW, b).anomaly);
+        b = good.clone();
+        b[2] = 0;
+        b[3] = 10;
+        assertEquals(DecodeAnomaly.IPV4_IPLEN_SMALLER_THAN_HLEN, decode(LinkType.RAW, b).anomaly);
+        b = good.clone();
+        b[3] += 10; // claims 10 more bytes than there are, and the capture did not cut anything
+        assertEquals(DecodeAnomaly.IPV4_TRUNC_PKT, decode(LinkType.RAW, b).anomaly);
+        assertEquals(DecodeAnomaly.IPV4_TRUNCATED, decode(LinkType.RAW, Arrays.copyOf(good, 19)).anomaly);
+        b = good.clone();
+        b[20 + 12] = 0x40; // TCP data offset 16 bytes
+        assertEquals(DecodeAnomaly.TCP_HLEN_TOO_SMALL, decode(LinkType.RAW, b).anomaly);
+        b = good.clone();
+        b[20 + 12] = (byte) 0xf0; // 60-byte TCP header in a 23-byte segment
+        assertEquals(DecodeAnomaly.TCP_TRUNCATED, decode(LinkType.RAW, b).anomaly);
+        byte[] shortTcp = ipv4(6, "1.2.3.4", "5.6.7.8", new byte[10]);
+        assertEquals(DecodeAnomaly.TCP_TRUNCATED, decode(LinkType.RAW, shortTcp).anomaly);
+        byte[] badUdp = ipv4(17, "1.2.3.4", "5.6.7.8", cat(u16(1), u16(2), u16(4), u16(0)));
+        assertEquals(DecodeAnomaly.UDP_HLEN_INVALID, decode(LinkType.RAW, badUdp).anomaly);
+        byte[] longUdp = ipv4(17, "1.2.3.4", "5.6.7.8", cat(u16(1), u16(2), u16(30), u16(0)));
+        assertEquals(DecodeAnomaly.UDP_HLEN_INVALID, decode(LinkType.RAW, longUdp).anomaly);
+        assertEquals(DecodeAnomaly.UDP_TRUNCATED,
+                decode(LinkType.RAW, ipv4(17, "1.2.3.4", "5.6.7.8", new byte[7])).anomaly);
+        assertEquals(DecodeAnomaly.ICMPV4_TRUNCATED,
+                decode(LinkType.RAW, ipv4(1, "1.2.3.4", "5.6.7.8", new byte[3])).anomaly);
+    }
+
+    @Test
+    void snaplenCutIsMissingPayloadNotAnAnomaly() {
+        byte[] whole = ethTcp4(new byte[1000]);
+        byte[] cut = Arrays.copyOf(whole, 100);
+        DecodedPacket p = decode(LinkType.ETHERNET, cut, whole.length);
+        assertNull(p.anomaly);
+        assertTrue(p.isTcp());
+        assertEquals(100 - 54, p.payloadLen);
+        assertEquals(1000 - (100 - 54), p.payloadMissing);
+        DecodedPacket broken = decode(LinkType.ETHERNET, cut, cut.length);
+        assertEquals(DecodeAnomaly.IPV4_TRUNC_PKT, broken.anomaly);
+        // UDP cut by the snap length
+        byte[] u = eth(ETH_IPV4, ipv4(17, "1.1.1.1", "2.2.2.2", udp(1, 2, new byte[500])));
+        DecodedPacket up = decode(LinkType.ETHERNET, Arrays.copyOf(u, 200), u.length);
+        assertTrue(up.isUdp());
+        assertEquals(200 - 42, up.payloadLen);
+        assertEquals(500 - (200 - 42), up.payloadMissing);
+    }
+
+    @Test
+    void udpLengthTrimsPayload() {
+        byte[] udp = cat(u16(1000), u16(2000), u16(8 + 3), u16(0), ascii("abcXYZ"));
+        DecodedPacket p = decode(LinkType.RAW, ipv4(17, "1.1.1.1", "2.2.2.2", udp));
+        assertTrue(p.isUdp());
+        assertEquals("abc", payload(p));
+    }
+
+    @Test
+    void ipv6ExtensionHeaders() {
+        byte[] tcp = Frames.tcp(443, 50000, ascii("v6"));
+        byte[] chain = cat(ext(43, 0), ext(60, 1), ext(51, 0), cat(bytes(6, 1), new byte[10]), tcp);
+        // hop-by-hop(0) -> routing(43) -> dest opts(60) -> AH(51, (1+2)*4 = 12 bytes) -> TCP
+        byte[] frame = eth(ETH_IPV6, ipv6(0, "2001:db8::a", "2001:db8::b", chain));
+        DecodedPacket p = decode(LinkType.ETHERNET, frame);
+        assertTcp(p, "2001:db8:0:0:0:0:0:a", "2001:db8:0:0:0:0:0:b", 443, 50000, "v6");
+        assertEquals(6, p.ipVersion);
+
+        byte[] mobility = ipv6(135, "2001:db8::a", "2001:db8::b", cat(ext(17, 0), udp(1, 2, ascii("m"))));
+        assertEquals("m", payload(decode(LinkType.RAW, mobility)));
+
+        DecodedPacket fragment = decode(LinkType.RAW,
+                ipv6(44, "2001:db8::a", "2001:db8::b", cat(frag6(6, 0, true), tcp)));
+        assertTrue(fragment.fragment);
+        assertEquals(6, fragment.proto);
+        assertNull(fragment.anomaly);
+        DecodedPacket later = decode(LinkType.RAW,
+                ipv6(44, "2001:db8::a", "2001:db8::b", cat(frag6(6, 100, false), ascii("rest"))));
+        assertTrue(later.fragment);
+        DecodedPacket atomic = decode(LinkType.RAW,
+                ipv6(44, "2001:db8::a", "2001:db8::b", cat(frag6(6, 0, false), tcp)));
+        assertFalse(atomic.fragment);
+        assertTrue(atomic.isTcp());
+        assertEquals("v6", payload(atomic));
+
+        DecodedPacket none = decode(LinkType.RAW, ipv6(59, "::1", "::2", new byte[0]));
+        assertEquals(59, none.proto);
+        assertNull(none.anomaly);
+
+        byte[] loop = new byte[0];
+        for (int i = 0; i < 20; i++) {
+            loop = cat(loop, ext(60, 0));
+        }
+        assertEquals(DecodeAnomaly.IPV6_EXTHDR_LOOP, decode(LinkType.RAW, ipv6(60, "::1", "::2", loop)).anomaly);
+        assertEquals(DecodeAnomaly.IPV6_TRUNC_EXTHDR,
+                decode(LinkType.RAW, ipv6(60, "::1", "::2", Arrays.copyOf(ext(6, 3), 8))).anomaly);
+        assertEquals(DecodeAnomaly.IPV6_TRUNCATED, decode(LinkType.IPV6, new byte[39]).anomaly);
+        byte[] longer = ipv6(17, "::1", "::2", udp(1, 2, new byte[4]));
+        longer[5] += 8;
+        assertEquals(DecodeAnomaly.IPV6_TRUNC_PKT, decode(LinkType.IPV6, longer).anomaly);
+        assertEquals(DecodeAnomaly.ICMPV6_TRUNCATED,
+                decode(LinkType.IPV6, ipv6(58, "::1", "::2", new byte[4])).anomaly);
+        DecodedPacket echo = decode(LinkType.IPV6, ipv6(58, "::1", "::2", icmp(128, 0, ascii("ping"))));
+        assertEquals(128, echo.srcPort);
+        assertEquals("ping", payload(echo));
+    }
+
+    @Test
+    void greVersion0WithOptionalFields() {
+        byte[] inner = ipv4(6, "172.16.0.1", "172.16.0.2", Frames.tcp(1234, 80, ascii("GET /")));
+        for (int mask = 0; mask < 8; mask++) {
+            byte[] gre = Frames.gre((mask & 1) != 0, (mask & 2) != 0, (mask & 4) != 0, 0x0800, inner);
+            DecodedPacket p = decode(LinkType.ETHERNET, eth(ETH_IPV4, ipv4(47, "10.0.0.1", "10.0.0.2", gre)));
+            assertTcp(p, "172.16.0.1", "172.16.0.2", 1234, 80, "GET /");
+            assertEquals(1, p.tunnelDepth);
+        }
+        byte[] inner6 = ipv6(17, "2001:db8::1", "2001:db8::2", udp(5, 6, ascii("six")));
+        DecodedPacket v6 = decode(LinkType.RAW, ipv4(47, "10.0.0.1", "10.0.0.2", Frames.gre(false, true, false,
+                0x86dd, inner6)));
+        assertEquals("six", payload(v6));
+        assertEquals(6, v6.ipVersion);
+
+        byte[] teb = Frames.gre(false, false, false, 0x6558, ethTcp4(ascii("bridged")));
+        DecodedPacket bridged = decode(LinkType.RAW, ipv4(47, "10.0.0.1", "10.0.0.2", teb));
+        assertTcp(bridged, "10.0.0.1", "10.0.0.2", 1234, 80, "bridged");
+        assertEquals(1, bridged.tunnelDepth);
+
+        byte[] vlan = Frames.gre(false, false, false, 0x8100, cat(u16(33), u16(0x0800), inner));
+        DecodedPacket tagged = decode(LinkType.RAW, ipv4(47, "10.0.0.1", "10.0.0.2", vlan));
+        assertEquals("GET /", payload(tagged));
+        assertEquals(33, tagged.vlans[0]);
+
+        byte[] erspan2 = Frames.gre(false, false, true, 0x88be,
+                cat(bytes(0x10, 0x05, 0, 0x01), u32(0), ethTcp4(ascii("mirrored"))));
+        DecodedPacket mirrored = decode(LinkType.RAW, ipv4(47, "192.0.2.1", "192.0.2.2", erspan2));
+        assertTcp(mirrored, "10.0.0.1", "10.0.0.2", 1234, 80, "mirrored");
+        byte[] erspan1 = Frames.gre(false, false, false, 0x88be, ethTcp4(ascii("type1")));
+        assertEquals("type1", payload(decode(LinkType.RAW, ipv4(47, "192.0.2.1", "192.0.2.2", erspan1))));
+        byte[] erspan3 = Frames.gre(false, false, true, 0x22eb, cat(new byte[12], ethTcp4(ascii("type3"))));
+        assertEquals("type3", payload(decode(LinkType.RAW, ipv4(47, "192.0.2.1", "192.0.2.2", erspan3))));
+
+        byte[] pptp = cat(u16(0x3001), u16(0x880b), u16(0), u16(0), u32(1), new byte[10]);
+        DecodedPacket ppp = decode(LinkType.RAW, ipv4(47, "10.0.0.1", "10.0.0.2", pptp));
+        assertNull(ppp.anomaly);
+        assertEquals(47, ppp.proto);
+        byte[] v3 = cat(u16(0x0003), u16(0x0800), inner);
+        assertEquals(DecodeAnomaly.GRE_VERSION_UNSUPPORTED,
+                decode(LinkType.RAW, ipv4(47, "10.0.0.1", "10.0.0.2", v3)).anomaly);
+        assertEquals(DecodeAnomaly.GRE_TRUNCATED,
+                decode(LinkType.RAW, ipv4(47, "10.0.0.1", "10.0.0.2", cat(u16(0xb000), u16(0x0800)))).anomaly);
+        assertEquals(DecodeAnomaly.ERSPAN_TRUNCATED, decode(LinkType.RAW,
+                ipv4(47, "10.0.0.1", "10.0.0.2", Frames.gre(false, false, true, 0x88be, new byte[4]))).anomaly);
+    }
+
+    @Test
+    void ipInIpAndTooDeepTunnels() {
+        byte[] inner = ipv4(17, "192.168.0.1", "192.168.0.2", udp(7, 8, ascii("in")));
+        DecodedPacket p4 = decode(LinkType.RAW, ipv4(4, "10.0.0.1", "10.0.0.2", inner));
+        assertEquals("in", payload(p4));
+        assertEquals("192.168.0.1", addr(p4, true));
+        assertEquals(1, p4.tunnelDepth);
+        byte[] inner6 = ipv6(6, "2001:db8::1", "2001:db8::2", Frames.tcp(1, 2, ascii("6in4")));
+        DecodedPacket p6 = decode(LinkType.RAW, ipv4(41, "10.0.0.1", "10.0.0.2", inner6));
+        assertEquals("6in4", payload(p6));
+        DecodedPacket p46 = decode(LinkType.RAW, ipv6(4, "2001:db8::1", "2001:db8::2", inner));
+        assertEquals("in", payload(p46));
+
+        byte[] nested = inner;
+        for (int i = 0; i < PacketDecoder.DEFAULT_MAX_TUNNEL_DEPTH; i++) {
+            nested = ipv4(4, "10.0.0.1", "10.0.0.2", nested);
+        }
+        DecodedPacket ok = decode(LinkType.RAW, nested);
+        assertEquals(4, ok.tunnelDepth);
+        assertEquals("in", payload(ok));
+        DecodedPacket deep = decode(LinkType.RAW, ipv4(4, "10.0.0.1", "10.0.0.2", nested));
+        assertEquals(DecodeAnomaly.TUNNEL_TOO_DEEP, deep.anomaly);
+    }
+
+    @Test
+    void vxlanOnBothPorts() {
+        byte[] innerFrame = ethTagged(new int[] {0x8100}, new int[] {9},
+                ETH_IPV4, ipv4(6, "10.9.9.1", "10.9.9.2", Frames.tcp(3333, 8080, ascii("overlay"))));
+        for (int port : new int[] {4789, 8472}) {
+            byte[] outer = eth(ETH_IPV4, ipv4(17, "192.0.2.10", "192.0.2.20", udp(40000, port, vxlan(5001, innerFrame))));
+            DecodedPacket p = decode(LinkType.ETHERNET, outer);
+            assertTcp(p, "10.9.9.1", "10.9.9.2", 3333, 8080, "overlay");
+            assertEquals(1, p.tunnelDepth);
+            assertEquals(9, p.vlans[0]);
+        }
+        byte[] noI = cat(bytes(0, 0, 0, 0), new byte[4], innerFrame);
+        DecodedPacket plain = decode(LinkType.RAW, ipv4(17, "192.0.2.10", "192.0.2.20", udp(1, 4789, noI)));
+        assertTrue(plain.isUdp());
+        assertEquals(4789, plain.dstPort);
+        assertEquals(0, plain.tunnelDepth);
+        assertEquals(DecodeAnomaly.VXLAN_TRUNCATED,
+                decode(LinkType.RAW, ipv4(17, "192.0.2.10", "192.0.2.20", udp(1, 4789, new byte[5]))).anomaly);
+    }
+
+    @Test
+    void teredoOnlyWhenItLooksLikeIpv6() {
+        byte[] inner = ipv6(6, "2001::1", "2001:db8::2", Frames.tcp(1111, 80, ascii("teredo")));
+        byte[] origin = cat(u16(0), u16(0xffff), u32(0x3f57fefe));
+        byte[] auth = cat(bytes(0, 1, 2, 3), bytes(9, 9), bytes(7, 7, 7), new byte[8], bytes(0));
+        byte[][] payloads = {inner, cat(origin, inner), cat(auth, inner), cat(auth, origin, inner)};
+        for (byte[] pl : payloads) {
+            for (boolean server : new boolean[] {true, false}) {
+                byte[] u = server ? udp(3544, 50000, pl) : udp(50000, 3544, pl);
+                DecodedPacket p = decode(LinkType.RAW, ipv4(17, "192.0.2.1", "198.51.100.1", u));
+                assertTcp(p, "2001:0:0:0:0:0:0:1", "2001:db8:0:0:0:0:0:2", 1111, 80, "teredo");
+                assertEquals(1, p.tunnelDepth);
+            }
+        }
+        // not Teredo: a 6 in the first nibble but a length that does not fit
+        byte[] fake = inner.clone();
+        fake[5] += 1;
+        DecodedPacket plain = decode(LinkType.RAW, ipv4(17, "192.0.2.1", "198.51.100.1", udp(3544, 1, fake)));
+        assertTrue(plain.isUdp());
+        assertEquals(0, plain.tunnelDepth);
+        assertEquals(3544, plain.srcPort);
+        DecodedPacket junk = decode(LinkType.RAW, ipv4(17, "192.0.2.1", "198.51.100.1", udp(1, 3544, ascii("hello"))));
+        assertTrue(junk.isUdp());
+        assertEquals("hello", payload(junk));
+    }
+
+    @Test
+    void innerPacketDoesNotInheritOuterPorts() {
+        byte[] innerGre = ipv4(132, "10.1.0.1", "10.1.0.2", new byte[3]); // SCTP too short
+        DecodedPacket p = decode(LinkType.RAW, ipv4(4, "10.0.0.1", "10.0.0.2", innerGre));
+        assertEquals(DecodeAnomaly.SCTP_TRUNCATED, p.anomaly);
+        byte[] other = ipv4(99, "10.1.0.1", "10.1.0.2", ascii("opaque"));
+        byte[] vx = eth(ETH_IPV4, ipv4(17, "192.0.2.1", "192.0.2.2", udp(40000, 4789, vxlan(1, eth(ETH_IPV4, other)))));
+        DecodedPacket q = decode(LinkType.ETHERNET, vx);
+        assertEquals(99, q.proto);
+        assertEquals(0, q.srcPort);
+        assertEquals(0, q.dstPort);
+        assertEquals("opaque", payload(q));
+    }
+
+    @Test
+    void mplsAndPppoe() {
+        byte[] ip = ipv4(6, "10.0.0.1", "10.0.0.2", Frames.tcp(1, 2, ascii("mpls")));
+        byte[] labels = cat(bytes(0, 0x10, 0x00, 64), bytes(0, 0x20, 0x01, 64));
+        assertEquals("mpls", payload(decode(LinkType.ETHERNET, eth(0x8847, cat(labels, ip)))));
+        byte[] pppoe = cat(bytes(0x11, 0), u16(1), u16(ip.length + 2), u16(0x0021), ip);
+        assertEquals("mpls", payload(decode(LinkType.ETHERNET, eth(0x8864, pppoe))));
+    }
+
+    @Test
+    void badArgumentsDoNotThrow() {
+        DecodedPacket p = new DecodedPacket();
+        p.reset(new byte[10], 0, 10);
+        assertFalse(decoder.decode(LinkType.ETHERNET, new byte[10], 8, 100, p));
+        assertFalse(decoder.decode(LinkType.ETHERNET, new byte[10], -1, 5, p));
+        assertFalse(decoder.decode(LinkType.ETHERNET, null, 0, 5, p));
+    }
+}
