@@ -47,6 +47,8 @@ public final class Flow {
     /** The worker's per-flow state (reassembly, parser); owned by the worker. */
     public Object attachment;
 
+    private static final ThreadLocal<CommunityId> COMMUNITY_ID = ThreadLocal.withInitial(() -> new CommunityId(0));
+
     private String communityId;
 
     Flow(FlowKey key, DecodedPacket p, boolean srcIsA, long flowId) {
@@ -73,7 +75,7 @@ public final class Flow {
     /** Returns the Community ID v1 (seed 0) of this flow, computed once. */
     public String communityId() {
         if (communityId == null) {
-            communityId = CommunityId.compute(0, proto, origAddr, 0, respAddr, 0, origAddr.length, origPort, respPort);
+            communityId = COMMUNITY_ID.get().compute(proto, origAddr, 0, respAddr, 0, origAddr.length, origPort, respPort);
         }
         return communityId;
     }
