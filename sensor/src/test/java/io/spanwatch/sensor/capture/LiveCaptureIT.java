@@ -1,0 +1,454 @@
+package io.spanwatch.sensor.capture;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
+
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Captures real traffic with {@link LiveCapture}: builds a veth pair whose "a" end stays in the JVM's
+ * network namespace and whose "b" end lives in a namespace the test creates, sends a known number of
+ * UDP datagrams from the namespace to the "a" end and checks what the capture delivers.
+ *
+ * <p>Needs root (to create namespaces and to capture), {@code ip} and {@code python3}; without them
+ * the tests that need them are skipped with the reason printed. Addresses come from the benchmarking
+ * range 198.18.0.0/15, a random /30 on a link only this test owns, so nothing leaves the machine.
+ * Everything created is removed in {@link #tearDown()}, also after failures.
+ */
+class LiveCaptureIT {
+
+    private static final int COUNT = 25;
+    private static final int PAYLOAD = 200;
+    private static final int PORT = 47_999;
+    private static final int SMALL_SNAPLEN = 96;
+    /** Ethernet + IPv4 + UDP header bytes in front of the payload. */
+    private static final int HEADERS = 14 + 20 + 8;
+
+    private static final String ID = String.format(Locale.ROOT, "%04x", ThreadLocalRandom.current().nextInt(1 << 16));
+    private static final String NETNS = "swt-" + ID;
+    private static final String LINK_A = "swt-" + ID + "-a";
+    private static final String LINK_B = "swt-" + ID + "-b";
+
+    private static String ip;
+    private static String python;
+    private static boolean root;
+    private static String skipReason;
+    private static boolean netnsCreated;
+    private static boolean linkCreated;
+    private static String addrA;
+    private static String addrB;
+
+    @BeforeAll
+    static void setUp() throws Exception {
+        root = "0".equals(output("id", "-u").strip());
+        ip = findExecutable("ip", "/usr/sbin/ip", "/sbin/ip", "/usr/bin/ip", "/bin/ip");
+        python = findExecutable("python3", "/usr/bin/python3");
+        if (!root) {
+            skipReason = "not running as root (uid " + output("id", "-u").strip() + "): cannot create network "
+                    + "namespaces or capture";
+        } else if (ip == null) {
+            skipReason = "the 'ip' command (iproute2) is missing";
+        } else if (python == null) {
+            skipReason = "python3 is missing (it sends the test traffic)";
+        } else if (!libpcapAvailable()) {
+            skipReason = "libpcap is not installed";
+        }
+        if (skipReason != null) {
+            System.err.println("LiveCaptureIT: skipping live capture tests: " + skipReason);
+            return;
+        }
+        int subnet = ThreadLocalRandom.current().nextInt(1 << 15) * 4; // a /30 inside 198.18.0.0/15
+        addrA = ipv4(198, 18, subnet + 1);
+        addrB = ipv4(198, 18, subnet + 2);
+
+        sh(ip, "netns", "add", NETNS);
+        netnsCreated = true;
+        sh(ip, "link", "add", LINK_A, "type", "veth", "peer", "name", LINK_B);
+        linkCreated = true;
+        sh(ip, "link", "set", LINK_B, "netns", NETNS);
+        sh(ip, "addr", "add", addrA + "/30", "dev", LINK_A);
+        sh(ip, "link", "set", LINK_A, "up");
+        sh(ip, "-n", NETNS, "addr", "add", addrB + "/30", "dev", LINK_B);
+        sh(ip, "-n", NETNS, "link", "set", LINK_B, "up");
+        sh(ip, "-n", NETNS, "link", "set", "lo", "up");
+        System.err.println("LiveCaptureIT: " + LINK_A + " " + addrA + " <-> " + NETNS + ":" + LINK_B + " " + addrB);
+    }
+
+    @AfterAll
+    static void tearDown() {
+        if (linkCreated) {
+            // Deleting one end of a veth pair deletes both; the b end also goes with its namespace.
+            quietly(ip, "link", "del", LINK_A);
+        }
+        if (netnsCreated) {
+            quietly(ip, "netns", "del", NETNS);
+        }
+    }
+
+    // ---- live capture ---------------------------------------------------------------------------
+
+    @Test
+    void capturesFramesWithTimestampsLinkTypeAndStats() throws Exception {
+        assumeLive();
+        String filter = "udp and dst port " + PORT + " and src host " + addrB;
+        try (LiveCapture full = LiveCapture.open(LiveCapture.Options.of(LINK_A).withFilter(filter)
+                        .withImmediateMode(true));
+                LiveCapture small = LiveCapture.open(LiveCapture.Options.of(LINK_A).withFilter(filter)
+                        .withSnaplen(SMALL_SNAPLEN).withNanoTimestamps(false))) {
+            assertEquals(LinkType.ETHERNET, full.linkType(), "veth is an Ethernet link");
+            assertEquals(LinkType.ETHERNET, small.linkType());
+            assertTrue(full.nanosecondTimestamps(), "Linux libpcap offers nanosecond timestamps");
+            assertFalse(small.nanosecondTimestamps(), "microseconds were asked for");
+
+            Collector fullSink = new Collector();
+            Collector smallSink = new Collector();
+            Runner fullRun = Runner.start(full, fullSink);
+            Runner smallRun = Runner.start(small, smallSink);
+
+            long before = System.currentTimeMillis() * 1_000_000L;
+            sendUdp(COUNT);
+            fullSink.await(COUNT, 10_000);
+            smallSink.await(COUNT, 10_000);
+            long after = System.currentTimeMillis() * 1_000_000L;
+            Thread.sleep(300); // nothing more may come
+
+            full.stop();
+            small.stop();
+            fullRun.join();
+            smallRun.join();
+
+            List<Frame> frames = fullSink.frames;
+            assertEquals(COUNT, frames.size(), "frames captured with the full snaplen");
+            assertEquals(COUNT, smallSink.frames.size(), "frames captured with the small snaplen");
+
+            long previous = Long.MIN_VALUE;
+            boolean sawSubMicro = false;
+            for (int i = 0; i < COUNT; i++) {
+                Frame f = frames.get(i);
+                assertEquals(LinkType.ETHERNET, f.linkType());
+                assertEquals(HEADERS + PAYLOAD, f.wireLen(), "wire length of frame " + i);
+                assertEquals(f.wireLen(), f.capLen(), "whole frame captured");
+                assertTrue(f.tsNanos() >= before - 2_000_000_000L && f.tsNanos() <= after + 2_000_000_000L,
+                        "timestamp " + f.tsNanos() + " of frame " + i + " within the test's run " + before + ".." + after);
+                assertTrue(f.tsNanos() >= previous, "timestamps never go backwards");
+                previous = f.tsNanos();
+                sawSubMicro |= f.tsNanos() % 1000 != 0;
+                byte[] d = f.data();
+                assertEquals(0x0800, u16(d, 12), "IPv4 ethertype");
+                assertEquals(17, d[14 + 9], "UDP");
+                assertEquals(PORT, u16(d, 14 + 20 + 2), "destination port");
+                assertEquals(marker(i), new String(d, HEADERS, 8, StandardCharsets.US_ASCII), "payload of frame " + i);
+            }
+            assertTrue(sawSubMicro, "nanosecond timestamps carry digits below the microsecond");
+
+            for (Frame f : smallSink.frames) {
+                assertEquals(SMALL_SNAPLEN, f.capLen(), "frame cut at the snaplen");
+                assertEquals(HEADERS + PAYLOAD, f.wireLen(), "wire length survives the cut");
+                assertEquals(0, f.tsNanos() % 1000, "microsecond timestamps");
+            }
+
+            CaptureStats s = full.stats();
+            assertEquals(COUNT, s.packets(), "packets delivered");
+            assertEquals((long) COUNT * (HEADERS + PAYLOAD), s.bytes(), "bytes delivered");
+            assertTrue(s.kernelPackets() >= COUNT, "ps_recv counts the packets: " + s);
+            assertEquals(0, s.kernelDrops(), "no kernel drops at this rate: " + s);
+            assertFalse(s.truncated());
+            assertEquals((long) COUNT * SMALL_SNAPLEN, small.stats().bytes(), "captured bytes, not wire bytes");
+            System.err.println("LiveCaptureIT: captured " + frames.size() + " frames on " + LINK_A
+                    + ", first ts " + frames.get(0).tsNanos() + " ns, stats " + s + ", small " + small.stats());
+
+            full.close();
+            assertEquals(s.packets(), full.stats().packets(), "counters survive close()");
+        }
+    }
+
+    @Test
+    void stopEndsAnIdleRunAndStopBeforeRunReturnsAtOnce() throws Exception {
+        assumeLive();
+        try (LiveCapture idle = LiveCapture.open(LiveCapture.Options.of(LINK_A).withFilter("udp port 9")
+                .withReadTimeoutMillis(1000))) {
+            Runner r = Runner.start(idle, new Collector());
+            Thread.sleep(300);
+            assertTrue(r.thread.isAlive(), "run() blocks while there is no traffic");
+            long t0 = System.nanoTime();
+            idle.stop();
+            r.join();
+            assertTrue(System.nanoTime() - t0 < TimeUnit.SECONDS.toNanos(3), "stop() ends run() promptly");
+        }
+        try (LiveCapture early = LiveCapture.open(LiveCapture.Options.of(LINK_A))) {
+            early.stop();
+            Runner r = Runner.start(early, new Collector());
+            r.join();
+        }
+    }
+
+    @Test
+    void aSinkFailureEndsRunAndIsRethrown() throws Exception {
+        assumeLive();
+        String filter = "udp and dst port " + PORT + " and src host " + addrB;
+        try (LiveCapture cap = LiveCapture.open(LiveCapture.Options.of(LINK_A).withFilter(filter)
+                .withImmediateMode(true))) {
+            AtomicReference<Throwable> thrown = new AtomicReference<>();
+            Thread t = Thread.ofPlatform().name("capture-failing").start(() -> {
+                try {
+                    cap.run((ts, lt, buf, off, capLen, wireLen) -> {
+                        throw new IllegalStateException("sink bug");
+                    });
+                } catch (Throwable e) {
+                    thrown.set(e);
+                }
+            });
+            sendUdp(3);
+            t.join(10_000);
+            assertFalse(t.isAlive(), "run() ended after the sink failed");
+            assertTrue(thrown.get() instanceof IllegalStateException, "sink's exception rethrown: " + thrown.get());
+        }
+    }
+
+    // ---- error lines ----------------------------------------------------------------------------
+
+    @Test
+    void nonexistentInterfaceIsOneLineListingTheAvailableOnes() throws Exception {
+        assumeLibpcap();
+        String bogus = "swt-none-" + ID;
+        CaptureException e = assertThrows(CaptureException.class,
+                () -> LiveCapture.open(LiveCapture.Options.of(bogus)));
+        System.err.println("LiveCaptureIT: error line: " + e.getMessage());
+        assertTrue(e.getMessage().startsWith("interface " + bogus + " does not exist; available: "), e.getMessage());
+        assertTrue(e.getMessage().contains("lo"), "lists the loopback interface: " + e.getMessage());
+        assertFalse(e.getMessage().contains("\n"));
+        assertTrue(LiveCapture.listInterfaces().contains("lo"));
+    }
+
+    @Test
+    void badFilterEchoesTheExpressionAndPcapsError() throws Exception {
+        assumeTrue(root, "capturing on lo needs root");
+        assumeLibpcap();
+        String expr = "tcp port nope and";
+        CaptureException e = assertThrows(CaptureException.class,
+                () -> LiveCapture.open(LiveCapture.Options.of("lo").withFilter(expr)));
+        System.err.println("LiveCaptureIT: error line: " + e.getMessage());
+        assertTrue(e.getMessage().startsWith("bad BPF filter \"" + expr + "\" on lo: "), e.getMessage());
+        assertTrue(e.getMessage().length() > ("bad BPF filter \"" + expr + "\" on lo: ").length() + 3,
+                "carries pcap's error: " + e.getMessage());
+        assertFalse(e.getMessage().contains("pcap_compile"), "pcap4j's prefix removed: " + e.getMessage());
+        assertFalse(e.getMessage().contains("\n"));
+    }
+
+    @Test
+    void missingLibpcapSaysWhatToInstall() throws Exception {
+        ProbeResult r = probe(List.of(), "-D" + LiveCapture.PCAP_LIB_PROPERTY + "=/nonexistent/libpcap.so.0.8", "lo");
+        assertEquals(3, r.exitCode(), r.output());
+        assertTrue(r.output().startsWith("ERR libpcap not found: install libpcap0.8 (Debian"), r.output());
+        assertTrue(r.output().contains("/nonexistent/libpcap.so.0.8"), "names what it tried: " + r.output());
+        assertTrue(r.output().length() < 400, "one short line: " + r.output());
+    }
+
+    @Test
+    void missingCapabilitySaysHowToGrantIt() throws Exception {
+        assumeTrue(root, "dropping capabilities with setpriv needs root");
+        assumeLibpcap();
+        String setpriv = findExecutable("setpriv", "/usr/bin/setpriv", "/bin/setpriv");
+        assumeTrue(setpriv != null, "setpriv (util-linux) is missing");
+        ProbeResult r = probe(List.of(setpriv, "--bounding-set=-net_raw,-net_admin", "--inh-caps=-all"), null, "lo");
+        assertEquals(3, r.exitCode(), r.output());
+        assertTrue(r.output().startsWith("ERR no permission to capture on lo ("), r.output());
+        assertTrue(r.output().contains("CAP_NET_RAW") && r.output().contains("AmbientCapabilities")
+                && r.output().contains("setcap"), r.output());
+    }
+
+    @Test
+    void unknownOpenFailuresKeepPcapsMessage() {
+        assertEquals("interface eth9 does not exist; available: eth0, lo",
+                LiveCapture.openFailureMessage("eth9", -5, "SIOCGIFINDEX: No such device", true, List.of("eth0", "lo")));
+        assertEquals("interface eth9 is down: bring it up with 'ip link set eth9 up' (eth9: That device is not up)",
+                LiveCapture.openFailureMessage("eth9", -9, "eth9: That device is not up", true, List.of("eth9")));
+        assertEquals("cannot capture on eth9: boom (pcap error -1)",
+                LiveCapture.openFailureMessage("eth9", -1, "boom", true, List.of("eth9")));
+        assertEquals("x86_64-linux-gnu", LiveCapture.multiarchTriplet("amd64"));
+        assertEquals("aarch64-linux-gnu", LiveCapture.multiarchTriplet("aarch64"));
+    }
+
+    // ---- helpers --------------------------------------------------------------------------------
+
+    record Frame(long tsNanos, int linkType, byte[] data, int capLen, int wireLen) {
+    }
+
+    /** Copies every frame (the buffer is only lent for the call). */
+    static final class Collector implements FrameSink {
+        final List<Frame> frames = new CopyOnWriteArrayList<>();
+
+        @Override
+        public void frame(long tsNanos, int linkType, byte[] buf, int off, int capLen, int wireLen) {
+            frames.add(new Frame(tsNanos, linkType, Arrays.copyOfRange(buf, off, off + capLen), capLen, wireLen));
+        }
+
+        void await(int n, long millis) throws InterruptedException {
+            long deadline = System.currentTimeMillis() + millis;
+            while (frames.size() < n && System.currentTimeMillis() < deadline) {
+                Thread.sleep(20);
+            }
+        }
+    }
+
+    /** Runs a capture on its own thread and reports how it ended. */
+    record Runner(Thread thread, AtomicReference<Throwable> failure) {
+        static Runner start(LiveCapture capture, FrameSink sink) {
+            AtomicReference<Throwable> failure = new AtomicReference<>();
+            Thread t = Thread.ofPlatform().name("capture-" + capture.name()).start(() -> {
+                try {
+                    capture.run(sink);
+                } catch (Throwable e) {
+                    failure.set(e);
+                }
+            });
+            return new Runner(t, failure);
+        }
+
+        void join() throws InterruptedException {
+            thread.join(5_000);
+            assertFalse(thread.isAlive(), "run() returned after stop()");
+            assertNull(failure.get(), "run() ended without an exception");
+        }
+    }
+
+    private static void sendUdp(int n) throws Exception {
+        String script = String.join("\n",
+                "import socket, time",
+                "s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)",
+                "for i in range(" + n + "):",
+                "    s.sendto(b'SWT%05d' % i + b'x' * " + (PAYLOAD - 8) + ", ('" + addrA + "', " + PORT + "))",
+                "    time.sleep(0.005)");
+        sh(ip, "netns", "exec", NETNS, python, "-c", script);
+    }
+
+    private static String marker(int i) {
+        return String.format(Locale.ROOT, "SWT%05d", i);
+    }
+
+    private static int u16(byte[] b, int off) {
+        return (b[off] & 0xff) << 8 | (b[off + 1] & 0xff);
+    }
+
+    private static String ipv4(int a, int b, int low16) {
+        return a + "." + (b + (low16 >> 16)) + "." + ((low16 >> 8) & 0xff) + "." + (low16 & 0xff);
+    }
+
+    private static void assumeLive() {
+        if (skipReason != null) {
+            System.err.println("LiveCaptureIT: skipped: " + skipReason);
+        }
+        Assumptions.assumeTrue(skipReason == null, skipReason);
+    }
+
+    private static void assumeTrue(boolean condition, String reason) {
+        if (!condition) {
+            System.err.println("LiveCaptureIT: skipped: " + reason);
+        }
+        Assumptions.assumeTrue(condition, reason);
+    }
+
+    /** Skips when libpcap is absent, except on CI, where its absence is a broken setup. */
+    private static void assumeLibpcap() {
+        if (!libpcapAvailable() && "true".equals(System.getenv("CI"))) {
+            fail("libpcap is not installed on this CI machine (apt-get install libpcap0.8)");
+        }
+        assumeTrue(libpcapAvailable(), "libpcap is not installed (apt-get install libpcap0.8)");
+    }
+
+    private static boolean libpcapAvailable() {
+        return System.getProperty(LiveCapture.PCAP_LIB_PROPERTY) != null || LiveCapture.findLibpcap() != null;
+    }
+
+    record ProbeResult(int exitCode, String output) {
+    }
+
+    /** Runs {@link LiveCaptureProbe} in a fresh JVM, optionally behind a wrapper command. */
+    private static ProbeResult probe(List<String> wrapper, String sysProp, String iface) throws Exception {
+        List<String> cmd = new ArrayList<>(wrapper);
+        cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        cmd.add("--enable-native-access=ALL-UNNAMED");
+        if (sysProp != null) {
+            cmd.add(sysProp);
+        }
+        cmd.add("-cp");
+        cmd.add(System.getProperty("java.class.path"));
+        cmd.add(LiveCaptureProbe.class.getName());
+        cmd.add(iface);
+        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+        p.getOutputStream().close();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        if (!p.waitFor(60, TimeUnit.SECONDS)) {
+            p.destroyForcibly();
+            fail("probe JVM did not finish: " + out);
+        }
+        // The probe's answer is its last line; JNA or SLF4J may print warnings before it.
+        String[] lines = out.strip().split("\n");
+        String last = lines[lines.length - 1];
+        System.err.println("LiveCaptureIT: probe " + String.join(" ", wrapper) + " -> " + last);
+        return new ProbeResult(p.exitValue(), last);
+    }
+
+    private static String findExecutable(String name, String... candidates) {
+        for (String c : candidates) {
+            if (Files.isExecutable(Path.of(c))) {
+                return c;
+            }
+        }
+        for (String dir : System.getenv().getOrDefault("PATH", "").split(":")) {
+            if (!dir.isEmpty() && Files.isExecutable(Path.of(dir, name))) {
+                return Path.of(dir, name).toString();
+            }
+        }
+        return null;
+    }
+
+    private static String output(String... cmd) throws IOException, InterruptedException {
+        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+        p.getOutputStream().close();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        p.waitFor();
+        return out;
+    }
+
+    private static void sh(String... cmd) throws IOException, InterruptedException {
+        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+        p.getOutputStream().close();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        if (!p.waitFor(30, TimeUnit.SECONDS)) {
+            p.destroyForcibly();
+            throw new IOException("timed out: " + String.join(" ", cmd));
+        }
+        if (p.exitValue() != 0) {
+            throw new IOException("failed (exit " + p.exitValue() + "): " + String.join(" ", cmd) + ": " + out.strip());
+        }
+    }
+
+    private static void quietly(String... cmd) {
+        try {
+            sh(cmd);
+        } catch (IOException | InterruptedException e) {
+            System.err.println("LiveCaptureIT: cleanup: " + e.getMessage());
+        }
+    }
+}
