@@ -38,10 +38,10 @@ public final class SensorCommand implements Callable<Integer> {
     String bpf;
 
     @Option(names = "--snaplen", paramLabel = "BYTES", description = "Bytes captured per packet (default ${DEFAULT-VALUE}).")
-    int snaplen = LiveCapture.Options.DEFAULT_SNAPLEN;
+    int snaplen = LiveCapture.DEFAULT_SNAPLEN;
 
     @Option(names = "--buffer-size", paramLabel = "BYTES", description = "Kernel capture buffer (default ${DEFAULT-VALUE}).")
-    int bufferSize = LiveCapture.Options.DEFAULT_BUFFER_SIZE;
+    int bufferSize = LiveCapture.DEFAULT_BUFFER_BYTES;
 
     @Option(names = "--immediate", description = "Deliver each packet at once instead of in kernel batches.")
     boolean immediate;
@@ -68,7 +68,7 @@ public final class SensorCommand implements Callable<Integer> {
         LiveCapture capture;
         try {
             capture = LiveCapture.open(new LiveCapture.Options(iface, bpf, snaplen, bufferSize, immediate, !noPromiscuous,
-                    LiveCapture.Options.DEFAULT_TIMEOUT_MILLIS));
+                    LiveCapture.DEFAULT_READ_TIMEOUT_MILLIS, true));
         } catch (CaptureException e) {
             err.println("spanwatch: " + e.getMessage());
             return 1;

@@ -1,0 +1,254 @@
+package io.spanwatch.sensor.capture;
+
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.UnknownHostException;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Builds Ethernet/IPv4-or-IPv6/TCP frames of made-up conversations, with valid checksums, and writes
+ * them to a {@link PcapWriter}: handshakes, data cut into MSS-sized segments each acknowledged by the
+ * peer, and teardowns. Used for the demo capture and for tests that need traffic whose content is
+ * known byte for byte. Segments can also be built one by one and written in any order, to model loss,
+ * reordering and retransmission.
+ *
+ * <p>Not thread-safe. Packet time starts at the given instant and moves 50 µs per frame.
+ */
+public final class TrafficSynth {
+    /** TCP flags. */
+    public static final int FIN = 0x01;
+    public static final int SYN = 0x02;
+    public static final int RST = 0x04;
+    public static final int PSH = 0x08;
+    public static final int ACK = 0x10;
+
+    private final PcapWriter out;
+    private long now;
+    private int ipId = 1;
+
+    public TrafficSynth(PcapWriter out, long startNanos) {
+        this.out = out;
+        this.now = startNanos;
+    }
+
+    /** Returns the packet time of the next frame. */
+    public long now() {
+        return now;
+    }
+
+    /** Moves packet time forward. */
+    public void advance(long nanos) {
+        now += nanos;
+    }
+
+    /** Starts a TCP connection between two addresses (IPv4 or IPv6 text); nothing is written yet. */
+    public Conn tcp(String client, int clientPort, String server, int serverPort) {
+        return new Conn(addr(client), clientPort, addr(server), serverPort);
+    }
+
+    /** Writes one UDP datagram. */
+    public void udp(String src, int sport, String dst, int dport, byte[] payload) throws IOException {
+        byte[] s = addr(src);
+        byte[] d = addr(dst);
+        byte[] udp = new byte[8 + payload.length];
+        put16(udp, 0, sport);
+        put16(udp, 2, dport);
+        put16(udp, 4, udp.length);
+        System.arraycopy(payload, 0, udp, 8, payload.length);
+        int sum = transportChecksum(s, d, 17, udp);
+        put16(udp, 6, sum == 0 ? 0xFFFF : sum);
+        emit(ip(s, d, 17, udp));
+    }
+
+    /** Writes a frame as it is (e.g. ARP, or something malformed). */
+    public void raw(byte[] frame) throws IOException {
+        out.write(now, frame);
+        now += 50_000;
+    }
+
+    /** One TCP connection; sequence numbers advance as data is written. */
+    public final class Conn {
+        final byte[] c;
+        final byte[] s;
+        final int cport;
+        final int sport;
+        long cseq = 0x1000_0000L;
+        long sseq = 0x7000_0000L;
+        /** Segment size used by {@link #send}. */
+        public int mss = 1448;
+
+        Conn(byte[] c, int cport, byte[] s, int sport) {
+            this.c = c;
+            this.cport = cport;
+            this.s = s;
+            this.sport = sport;
+        }
+
+        /** Writes SYN, SYN-ACK, ACK. */
+        public Conn handshake() throws IOException {
+            write(segment(true, SYN, cseq, 0, new byte[0]));
+            cseq++;
+            write(segment(false, SYN | ACK, sseq, cseq, new byte[0]));
+            sseq++;
+            write(segment(true, ACK, cseq, sseq, new byte[0]));
+            return this;
+        }
+
+        /** Writes data from one side in MSS-sized segments, each followed by the peer's ACK. */
+        public Conn send(boolean fromClient, byte[] data) throws IOException {
+            for (byte[] seg : segments(fromClient, data)) {
+                write(seg);
+                write(ack(!fromClient));
+            }
+            return this;
+        }
+
+        /**
+         * Builds the segments carrying {@code data} from one side and advances that side's sequence
+         * number, without writing them: the caller writes them in any order, or drops some.
+         */
+        public List<byte[]> segments(boolean fromClient, byte[] data) {
+            List<byte[]> list = new ArrayList<>();
+            for (int off = 0; off < data.length; off += mss) {
+                int n = Math.min(mss, data.length - off);
+                byte[] chunk = java.util.Arrays.copyOfRange(data, off, off + n);
+                long seq = fromClient ? cseq : sseq;
+                list.add(segment(fromClient, ACK | PSH, seq, fromClient ? sseq : cseq, chunk));
+                if (fromClient) {
+                    cseq += n;
+                } else {
+                    sseq += n;
+                }
+            }
+            return list;
+        }
+
+        /** Builds a pure ACK from one side for everything the other side sent so far. */
+        public byte[] ack(boolean fromClient) {
+            return segment(fromClient, ACK, fromClient ? cseq : sseq, fromClient ? sseq : cseq, new byte[0]);
+        }
+
+        /** Writes FIN from both sides (client first) and the last ACK. */
+        public Conn close() throws IOException {
+            write(segment(true, FIN | ACK, cseq, sseq, new byte[0]));
+            cseq++;
+            write(segment(false, FIN | ACK, sseq, cseq, new byte[0]));
+            sseq++;
+            write(segment(true, ACK, cseq, sseq, new byte[0]));
+            return this;
+        }
+
+        /** Writes a RST from one side. */
+        public Conn reset(boolean fromClient) throws IOException {
+            write(segment(fromClient, RST | ACK, fromClient ? cseq : sseq, fromClient ? sseq : cseq, new byte[0]));
+            return this;
+        }
+
+        /** Writes a frame built by this connection. */
+        public void write(byte[] frame) throws IOException {
+            emit(frame);
+        }
+
+        /** Builds one TCP segment with explicit flags and numbers. */
+        public byte[] segment(boolean fromClient, int flags, long seq, long ack, byte[] payload) {
+            byte[] src = fromClient ? c : s;
+            byte[] dst = fromClient ? s : c;
+            byte[] tcp = new byte[20 + payload.length];
+            put16(tcp, 0, fromClient ? cport : sport);
+            put16(tcp, 2, fromClient ? sport : cport);
+            put32(tcp, 4, seq);
+            put32(tcp, 8, (flags & ACK) != 0 ? ack : 0);
+            tcp[12] = 5 << 4;
+            tcp[13] = (byte) flags;
+            put16(tcp, 14, 65535);
+            System.arraycopy(payload, 0, tcp, 20, payload.length);
+            put16(tcp, 16, transportChecksum(src, dst, 6, tcp));
+            return ip(src, dst, 6, tcp);
+        }
+    }
+
+    private void emit(byte[] frame) throws IOException {
+        out.write(now, frame);
+        now += 50_000;
+    }
+
+    private byte[] ip(byte[] src, byte[] dst, int proto, byte[] payload) {
+        boolean v6 = src.length == 16;
+        int hl = v6 ? 40 : 20;
+        byte[] f = new byte[14 + hl + payload.length];
+        // Locally administered MACs derived from the addresses.
+        f[0] = 0x02;
+        f[5] = dst[dst.length - 1];
+        f[6] = 0x02;
+        f[11] = src[src.length - 1];
+        put16(f, 12, v6 ? 0x86DD : 0x0800);
+        int o = 14;
+        if (v6) {
+            f[o] = 0x60;
+            put16(f, o + 4, payload.length);
+            f[o + 6] = (byte) proto;
+            f[o + 7] = 64;
+            System.arraycopy(src, 0, f, o + 8, 16);
+            System.arraycopy(dst, 0, f, o + 24, 16);
+        } else {
+            f[o] = 0x45;
+            put16(f, o + 2, 20 + payload.length);
+            put16(f, o + 4, ipId++ & 0xFFFF);
+            f[o + 6] = 0x40; // DF
+            f[o + 8] = 64;
+            f[o + 9] = (byte) proto;
+            System.arraycopy(src, 0, f, o + 12, 4);
+            System.arraycopy(dst, 0, f, o + 16, 4);
+            put16(f, o + 10, fold(sum(f, o, 20, 0)));
+        }
+        System.arraycopy(payload, 0, f, 14 + hl, payload.length);
+        return f;
+    }
+
+    private static int transportChecksum(byte[] src, byte[] dst, int proto, byte[] seg) {
+        long s = sum(src, 0, src.length, 0);
+        s = sum(dst, 0, dst.length, s);
+        s += proto + seg.length;
+        s = sum(seg, 0, seg.length, s);
+        return fold(s);
+    }
+
+    private static long sum(byte[] b, int off, int len, long s) {
+        int i = 0;
+        for (; i + 1 < len; i += 2) {
+            s += ((b[off + i] & 0xFF) << 8) | (b[off + i + 1] & 0xFF);
+        }
+        if (i < len) {
+            s += (b[off + i] & 0xFF) << 8;
+        }
+        return s;
+    }
+
+    private static int fold(long s) {
+        while ((s >>> 16) != 0) {
+            s = (s & 0xFFFF) + (s >>> 16);
+        }
+        return (int) (~s & 0xFFFF);
+    }
+
+    private static void put16(byte[] b, int o, int v) {
+        b[o] = (byte) (v >>> 8);
+        b[o + 1] = (byte) v;
+    }
+
+    private static void put32(byte[] b, int o, long v) {
+        b[o] = (byte) (v >>> 24);
+        b[o + 1] = (byte) (v >>> 16);
+        b[o + 2] = (byte) (v >>> 8);
+        b[o + 3] = (byte) v;
+    }
+
+    private static byte[] addr(String text) {
+        try {
+            return InetAddress.getByName(text).getAddress();
+        } catch (UnknownHostException e) {
+            throw new IllegalArgumentException("not an IP address: " + text, e);
+        }
+    }
+}

@@ -1,0 +1,205 @@
+package io.spanwatch.sensor.reassembly;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.ByteArrayOutputStream;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Random;
+import org.junit.jupiter.api.Test;
+
+class TcpStreamTest {
+    /** Seed for the randomized tests: -Dtests.seed=N replays a run. */
+    private static final long SEED = Long.getLong("tests.seed", System.nanoTime());
+
+    /** Records what a stream delivers; gaps appear as zero bytes so offsets stay comparable. */
+    static final class Recorder implements StreamListener {
+        final ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        long gapBytes;
+        int gaps;
+        boolean fin;
+        final List<String> anomalies = new ArrayList<>();
+
+        @Override
+        public void data(long ts, byte[] buf, int off, int len) {
+            bytes.write(buf, off, len);
+        }
+
+        @Override
+        public void gap(long ts, long len) {
+            gaps++;
+            gapBytes += len;
+            bytes.write(new byte[(int) len], 0, (int) len);
+        }
+
+        @Override
+        public void fin(long ts) {
+            fin = true;
+        }
+
+        @Override
+        public void anomaly(long ts, String name) {
+            anomalies.add(name);
+        }
+    }
+
+    record Seg(long seq, int off, int len) {
+    }
+
+    private static byte[] content(Random r, int n) {
+        byte[] b = new byte[n];
+        r.nextBytes(b);
+        return b;
+    }
+
+    private static List<Seg> cut(Random r, long isn, int n, int maxSeg) {
+        List<Seg> segs = new ArrayList<>();
+        for (int off = 0; off < n; ) {
+            int len = Math.min(n - off, 1 + r.nextInt(maxSeg));
+            segs.add(new Seg(isn + 1 + off, off, len));
+            off += len;
+        }
+        return segs;
+    }
+
+    private static TcpStream stream(Recorder rec) {
+        return new TcpStream(ReassemblyConfig.DEFAULTS, new ReassemblyStats(ReassemblyConfig.DEFAULT_MEMCAP), rec);
+    }
+
+    @Test
+    void inOrderIsPassedThrough() {
+        Random r = new Random(SEED);
+        byte[] data = content(r, 10_000);
+        Recorder rec = new Recorder();
+        TcpStream s = stream(rec);
+        s.syn(1000);
+        for (Seg g : cut(r, 1000, data.length, 1460)) {
+            s.segment(0, g.seq(), data, g.off(), g.len(), false);
+        }
+        s.segment(0, 1001 + data.length, data, 0, 0, true);
+        assertArrayEquals(data, rec.bytes.toByteArray());
+        assertTrue(rec.fin);
+    }
+
+    @Test
+    void reorderedDuplicatedAndOverlappingSegmentsGiveTheSameBytes() {
+        System.out.println("TcpStreamTest seed " + SEED + " (replay with -Dtests.seed=" + SEED + ")");
+        Random r = new Random(SEED);
+        for (int round = 0; round < 200; round++) {
+            byte[] data = content(r, 1 + r.nextInt(50_000));
+            long isn = r.nextLong() & 0xFFFF_FFFFL; // includes wrap-around of the sequence space
+            List<Seg> segs = new ArrayList<>(cut(r, isn, data.length, 1 + r.nextInt(3000)));
+            int extra = r.nextInt(segs.size() + 1);
+            for (int i = 0; i < extra; i++) {
+                // overlapping retransmissions with the same bytes
+                int a = r.nextInt(data.length);
+                int len = 1 + r.nextInt(Math.min(4000, data.length - a));
+                segs.add(new Seg(isn + 1 + a, a, len));
+            }
+            // local shuffles within a window, as a mirror port reorders
+            for (int i = 0; i < segs.size(); i++) {
+                int j = Math.min(segs.size() - 1, i + r.nextInt(8));
+                Collections.swap(segs, i, j);
+            }
+            Recorder rec = new Recorder();
+            TcpStream s = stream(rec);
+            s.syn(isn);
+            for (Seg g : segs) {
+                s.segment(0, g.seq() & 0xFFFF_FFFFL, data, g.off(), g.len(), false);
+            }
+            s.flush(0);
+            assertEquals(0, rec.gapBytes, "seed " + SEED + " round " + round);
+            assertArrayEquals(data, rec.bytes.toByteArray(), "seed " + SEED + " round " + round);
+            assertTrue(rec.anomalies.isEmpty());
+        }
+    }
+
+    @Test
+    void droppedSegmentsBecomeGapsOfTheirLength() {
+        Random r = new Random(SEED ^ 0x5DEECE66DL);
+        for (int round = 0; round < 100; round++) {
+            byte[] data = content(r, 1000 + r.nextInt(50_000));
+            long isn = r.nextLong() & 0xFFFF_FFFFL;
+            List<Seg> segs = cut(r, isn, data.length, 1460);
+            byte[] expected = data.clone();
+            List<Seg> kept = new ArrayList<>();
+            for (Seg g : segs) {
+                if (r.nextInt(10) == 0) {
+                    java.util.Arrays.fill(expected, g.off(), g.off() + g.len(), (byte) 0);
+                } else {
+                    kept.add(g);
+                }
+            }
+            Recorder rec = new Recorder();
+            TcpStream s = stream(rec);
+            s.syn(isn);
+            for (Seg g : kept) {
+                s.segment(0, g.seq() & 0xFFFF_FFFFL, data, g.off(), g.len(), false);
+            }
+            // the receiver acknowledged everything: lost bytes at the end are gaps too
+            s.ack(0, (isn + 1 + data.length) & 0xFFFF_FFFFL);
+            s.flush(0);
+            assertArrayEquals(expected, rec.bytes.toByteArray(), "seed " + SEED + " round " + round);
+        }
+    }
+
+    @Test
+    void ackedHoleIsGivenUpAfterTheDelay() {
+        byte[] data = "0123456789ABCDEFGHIJ".getBytes();
+        Recorder rec = new Recorder();
+        TcpStream s = stream(rec);
+        s.syn(99);
+        s.segment(0, 100, data, 0, 5, false);
+        s.segment(1, 110, data, 10, 10, false); // 5..9 lost
+        s.ack(2, 120);
+        assertEquals(5, rec.bytes.size(), "waits for the hole to fill");
+        s.ack(2_000_000_000L, 120);
+        assertEquals(5, rec.gapBytes);
+        assertEquals(20, rec.bytes.size());
+    }
+
+    @Test
+    void overlapWithDifferentBytesIsAnAnomalyAndFirstCopyWins() {
+        byte[] first = "AAAAABBBBB".getBytes();
+        byte[] second = "XXXXXCCCCC".getBytes();
+        Recorder rec = new Recorder();
+        TcpStream s = stream(rec);
+        s.syn(0);
+        s.segment(0, 6, first, 5, 5, false);     // BBBBB at offset 5, held
+        s.segment(0, 6, second, 5, 5, false);    // CCCCC at the same offset: mismatch
+        s.segment(0, 1, first, 0, 5, false);     // fills the hole
+        assertEquals("AAAAABBBBB", rec.bytes.toString());
+        assertEquals(List.of("stream.overlap_mismatch"), rec.anomalies);
+    }
+
+    @Test
+    void perStreamBoundGivesUpTheHoleAndKeepsMemoryBounded() {
+        ReassemblyConfig cfg = new ReassemblyConfig(10_000, 100, 1 << 20, 1_000_000_000L);
+        ReassemblyStats stats = new ReassemblyStats(cfg.memcap());
+        Recorder rec = new Recorder();
+        TcpStream s = new TcpStream(cfg, stats, rec);
+        s.syn(0);
+        byte[] chunk = new byte[1000];
+        for (int i = 1; i <= 100; i++) {
+            s.segment(0, 1 + (long) i * 1000, chunk, 0, chunk.length, false); // byte 0..999 never arrives
+            assertTrue(stats.memUsed() <= 10_000);
+        }
+        assertTrue(s.limitHit());
+        assertEquals(1000, rec.gapBytes);
+        assertTrue(stats.streamLimitHits > 0);
+    }
+
+    @Test
+    void midStreamPickUpStartsAtFirstSegment() {
+        Recorder rec = new Recorder();
+        TcpStream s = stream(rec);
+        byte[] d = "hello world".getBytes();
+        s.segment(0, 5000, d, 0, 5, false);
+        s.segment(0, 5005, d, 5, 6, true);
+        assertEquals("hello world", rec.bytes.toString());
+        assertTrue(rec.fin);
+    }
+}
