@@ -1,12 +1,205 @@
 package io.spanwatch.sensor.http;
-// TEMPORARY STUB - replaced by merge of branch http
+
+import java.util.ArrayDeque;
+
+/**
+ * Parses both directions of one HTTP/1.x connection into transactions, entity bodies and anomalies,
+ * reported to an {@link HttpListener}. Bytes arrive in order per direction from TCP reassembly, which
+ * has already decided which side is the client.
+ *
+ * <p>Each direction is one {@link MessageReader} state machine; this class pairs requests with
+ * responses first-in first-out (pipelining), skips 1xx interim responses, switches to tunnel mode
+ * after {@code 101} or a 2xx answer to {@code CONNECT}, and reports each transaction through
+ * {@link HttpListener#transactionDone} once, in transaction order, when both its halves are over.
+ * Malformed input never throws: it becomes a named anomaly and parsing continues, resynchronising on
+ * the next plausible start line when framing is lost.
+ *
+ * <p>Limits ({@link HttpLimits}, defaults in brackets), each reported by the named anomaly:
+ * <ul>
+ *   <li>head size [{@value HttpLimits#DEFAULT_MAX_HEADER_BYTES} bytes]: {@code http.header_too_long}</li>
+ *   <li>header count [{@value HttpLimits#DEFAULT_MAX_HEADER_COUNT}]: {@code http.too_many_headers}</li>
+ *   <li>decoded bytes per body [{@value HttpLimits#DEFAULT_MAX_DECODED_BYTES}] and decompression ratio
+ *       [{@value HttpLimits#DEFAULT_MAX_DECOMPRESSION_RATIO} once
+ *       {@value HttpLimits#DEFAULT_RATIO_MIN_DECODED_BYTES} bytes were decoded]: {@code http.decompression_limit}</li>
+ *   <li>multipart parts per body [{@value HttpLimits#DEFAULT_MAX_MULTIPART_PARTS}]: {@code http.multipart_too_many_parts}</li>
+ *   <li>requests waiting for a response [{@value HttpLimits#DEFAULT_MAX_PENDING_TRANSACTIONS}]: {@code http.too_many_pending}</li>
+ *   <li>chunk-size line [{@value MessageReader#MAX_CHUNK_LINE} bytes, fixed]: {@code http.bad_chunk_size}</li>
+ *   <li>brotli look-ahead [{@value BrotliDecoder#LOOKAHEAD} encoded bytes, fixed]; raw bytes kept for
+ *       pass-through until the first decoded byte [{@value ContentDecoder#PROBE_MAX}, fixed]</li>
+ *   <li>{@link #probe} looks at most [{@value #PROBE_LIMIT} bytes, fixed]</li>
+ * </ul>
+ *
+ * <p>Not thread-safe: one connection's parser is used by one thread at a time.
+ */
 public final class HttpConnectionParser {
+
+    /** What the first bytes of a stream look like. */
     public enum Probe { REQUEST, RESPONSE, NEED_MORE, NOT_HTTP }
-    public HttpConnectionParser(HttpListener l, HttpLimits limits) {}
-    public void data(boolean toServer, long ts, byte[] b, int off, int len) {}
-    public void gap(boolean toServer, long ts, long len) {}
-    public void end(boolean toServer, long ts) {}
-    public void close(long ts) {}
-    public boolean isTunnel() { return false; }
-    public static Probe probe(byte[] b, int off, int len) { return Probe.NOT_HTTP; }
+
+    /** Most bytes {@link #probe} waits for before deciding {@link Probe#NOT_HTTP}. */
+    public static final int PROBE_LIMIT = 2048;
+
+    private final HttpListener listener;
+    private final HttpLimits limits;
+    private final MessageReader client;
+    private final MessageReader server;
+    /** Transactions not yet reported done, in txId order. */
+    private final ArrayDeque<HttpTransaction> open = new ArrayDeque<>();
+    /** Transactions whose request was read and whose final response has not started. */
+    private final ArrayDeque<HttpTransaction> awaiting = new ArrayDeque<>();
+    private int nextTxId;
+    private boolean tunnel;
+    private boolean serverEnded;
+
+    public HttpConnectionParser(HttpListener listener, HttpLimits limits) {
+        this.listener = listener;
+        this.limits = limits;
+        this.client = new MessageReader(this, true);
+        this.server = new MessageReader(this, false);
+    }
+
+    /** Takes the next in-order bytes of one direction; the buffer is lent for the call only. */
+    public void data(boolean toServer, long tsNanos, byte[] buf, int off, int len) {
+        if (len > 0) {
+            reader(toServer).data(tsNanos, buf, off, len);
+        }
+    }
+
+    /** Tells that {@code len} bytes of one direction were lost (negative: an unknown number). */
+    public void gap(boolean toServer, long tsNanos, long len) {
+        if (len != 0) {
+            reader(toServer).gap(len);
+        }
+    }
+
+    /** Tells that one direction ended (FIN or RST). */
+    public void end(boolean toServer, long tsNanos) {
+        reader(toServer).end();
+        if (!toServer && !serverEnded) {
+            serverEnded = true;
+            // No response can come any more.
+            while (!awaiting.isEmpty()) {
+                awaiting.poll().responseEnded = true;
+            }
+            flush();
+        }
+    }
+
+    /** Tells that the connection is gone: ends everything open and reports every unfinished transaction. */
+    public void close(long tsNanos) {
+        client.end();
+        end(false, tsNanos);
+        for (HttpTransaction t : open) {
+            t.requestEnded = true;
+            t.responseEnded = true;
+        }
+        flush();
+    }
+
+    /** Tells whether the connection stopped being HTTP (101, or 2xx to CONNECT). */
+    public boolean isTunnel() {
+        return tunnel;
+    }
+
+    /**
+     * Tells whether a stream starting with these bytes is HTTP/1.x: a request line up to {@code HTTP/}
+     * and a digit, or a status line up to its 3-digit code. Leading CR/LF are skipped. Answers
+     * {@link Probe#NEED_MORE} only while the bytes could still become HTTP and fewer than
+     * {@value #PROBE_LIMIT} were given.
+     */
+    public static Probe probe(byte[] buf, int off, int len) {
+        int end = off + len;
+        int i = off;
+        while (i < end && (buf[i] == '\r' || buf[i] == '\n')) {
+            i++;
+        }
+        int status = StartLines.probeStatus(buf, i, end);
+        if (status == StartLines.MATCH) {
+            return Probe.RESPONSE;
+        }
+        int request = StartLines.probeRequest(buf, i, end);
+        if (request == StartLines.MATCH) {
+            return Probe.REQUEST;
+        }
+        if ((status == StartLines.MORE || request == StartLines.MORE) && len < PROBE_LIMIT) {
+            return Probe.NEED_MORE;
+        }
+        return Probe.NOT_HTTP;
+    }
+
+    // ---- used by MessageReader and Entity ----
+
+    HttpListener listener() {
+        return listener;
+    }
+
+    HttpLimits limits() {
+        return limits;
+    }
+
+    HttpTransaction newRequestTx() {
+        HttpTransaction t = new HttpTransaction(nextTxId++);
+        open.add(t);
+        if (serverEnded) {
+            t.responseEnded = true;
+        } else {
+            awaiting.add(t);
+            if (awaiting.size() > limits.maxPendingTransactions()) {
+                HttpTransaction dropped = awaiting.poll();
+                listener.anomaly(dropped, true, "http.too_many_pending",
+                        "more than " + limits.maxPendingTransactions() + " requests without response");
+                dropped.responseEnded = true;
+                flush();
+            }
+        }
+        return t;
+    }
+
+    /** Returns the transaction a final response answers, creating one without request when none waits. */
+    HttpTransaction takeResponseTx() {
+        HttpTransaction t = awaiting.poll();
+        if (t == null) {
+            t = new HttpTransaction(nextTxId++);
+            t.requestEnded = true;
+            open.add(t);
+        }
+        return t;
+    }
+
+    void interimResponse() {
+        HttpTransaction t = awaiting.peek();
+        if (t != null) {
+            t.interimResponses++;
+        }
+    }
+
+    void requestEnded(HttpTransaction t) {
+        t.requestEnded = true;
+        flush();
+    }
+
+    void responseEnded(HttpTransaction t) {
+        t.responseEnded = true;
+        flush();
+    }
+
+    void enterTunnel() {
+        tunnel = true;
+        client.tunnel();
+        server.tunnel();
+    }
+
+    void connectRefused() {
+        client.resumeAfterConnect();
+    }
+
+    private MessageReader reader(boolean toServer) {
+        return toServer ? client : server;
+    }
+
+    private void flush() {
+        while (!open.isEmpty() && open.peek().requestEnded && open.peek().responseEnded) {
+            listener.transactionDone(open.poll());
+        }
+    }
 }

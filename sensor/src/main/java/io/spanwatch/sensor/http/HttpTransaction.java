@@ -51,6 +51,10 @@ public final class HttpTransaction {
     /** Whether some bytes of this transaction were lost (gap). */
     public boolean gaps;
 
+    // Parser bookkeeping: whether each half is over (complete or not), so transactionDone can be sent.
+    boolean requestEnded;
+    boolean responseEnded;
+
     public HttpTransaction(int txId) {
         this.txId = txId;
     }

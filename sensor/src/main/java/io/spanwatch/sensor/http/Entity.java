@@ -1,0 +1,199 @@
+package io.spanwatch.sensor.http;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Carries one message body from the framing layer to its sink(s): counts the transferred bytes, undoes
+ * content codings (innermost last), enforces the decompression limits, and either opens one sink or
+ * splits a multipart body into one sink per part.
+ *
+ * <p>Opens its sink lazily on the first byte or gap, so empty bodies get none. Owns its decoders and
+ * sinks: {@link #end} releases the decoders and ends every open sink exactly once.
+ */
+final class Entity implements ContentDecoder.Host {
+
+    private final HttpConnectionParser conn;
+    private final HttpTransaction tx;
+    private final boolean toServer;
+    private final EntityInfo info;
+    private final List<ContentDecoder> decoders = new ArrayList<>();
+    private final MultipartReader multipart;
+    private final HttpLimits limits;
+    private BodySink sink;
+    private boolean opened;
+    private boolean ended;
+    private long encodedIn;
+    private long decodedOut;
+    private String stopReason;
+
+    /**
+     * @param codings content codings in the order they were applied; unsupported ones disable decoding
+     * @param multipart splitter for the decoded bytes, or null to hand them to one sink
+     */
+    Entity(HttpConnectionParser conn, HttpTransaction tx, boolean toServer, EntityInfo info,
+            List<String> codings, MultipartReader.Mode multipartMode, String boundary) {
+        this.conn = conn;
+        this.tx = tx;
+        this.toServer = toServer;
+        this.info = info;
+        this.limits = conn.limits();
+        this.multipart = multipartMode == null ? null
+                : new MultipartReader(multipartMode, boundary, this, info, limits);
+        boolean supported = true;
+        for (String c : codings) {
+            if (!c.equals("gzip") && !c.equals("x-gzip") && !c.equals("deflate") && !c.equals("br")) {
+                supported = false;
+                anomaly("http.unsupported_content_encoding", "content coding " + c + "; raw bytes passed through");
+            }
+        }
+        if (supported) {
+            // Undo the last-applied coding first: build the chain from the output end backwards.
+            ContentDecoder.Out next = this::deliver;
+            for (String c : codings) {
+                ContentDecoder d = ContentDecoder.forCoding(c, next, this);
+                decoders.add(0, d);
+                next = d::feed;
+            }
+        }
+    }
+
+    HttpTransaction tx() {
+        return tx;
+    }
+
+    boolean toServer() {
+        return toServer;
+    }
+
+    /** Takes transferred body bytes (transfer coding removed), lent for the call only. */
+    void data(byte[] buf, int off, int len) {
+        if (ended || len == 0) {
+            return;
+        }
+        encodedIn += len;
+        boolean go = decoders.isEmpty() ? deliver(buf, off, len) : decoders.get(0).feed(buf, off, len);
+        if (!go) {
+            end(false, stopReason);
+        }
+    }
+
+    /** Tells that {@code len} transferred bytes are lost (negative: unknown). */
+    void gap(long len) {
+        if (ended) {
+            return;
+        }
+        if (!decoders.isEmpty()) {
+            end(false, "gap in content-encoded body");
+        } else if (multipart != null) {
+            multipart.gap(len);
+        } else {
+            open();
+            if (sink != null) {
+                sink.gap(len);
+            }
+        }
+    }
+
+    /** Ends the entity; a clean end still becomes incomplete when a decoder finds its stream cut short. */
+    void end(boolean complete, String reason) {
+        if (ended) {
+            return;
+        }
+        if (stopReason == null) {
+            // Flush what the decoders hold even when the body was cut short: it is real content.
+            for (ContentDecoder d : decoders) {
+                if (!d.finish()) {
+                    if (complete) {
+                        complete = false;
+                        reason = stopReason;
+                    }
+                    break;
+                }
+            }
+        } else {
+            complete = false;
+            reason = stopReason;
+        }
+        ended = true;
+        for (ContentDecoder d : decoders) {
+            d.release();
+        }
+        if (multipart != null) {
+            multipart.finish(complete, reason);
+        }
+        if (opened && sink != null) {
+            sink.end(complete, complete ? null : reason);
+        }
+    }
+
+    boolean ended() {
+        return ended;
+    }
+
+    /** Receives fully decoded bytes from the last decoder (or the framing layer). */
+    private boolean deliver(byte[] buf, int off, int len) {
+        if (ended || stopReason != null) {
+            return false;
+        }
+        int allowed = len;
+        boolean limited = false;
+        if (!decoders.isEmpty()) {
+            long room = limits.maxDecodedBytes() - decodedOut;
+            if (len > room) {
+                allowed = (int) Math.max(0, room);
+                limited = true;
+            }
+            decodedOut += allowed;
+        }
+        if (allowed > 0) {
+            if (multipart != null) {
+                multipart.data(buf, off, allowed);
+            } else {
+                open();
+                if (sink != null) {
+                    sink.data(buf, off, allowed);
+                }
+            }
+        }
+        if (limited) {
+            return limitHit("decoded size over " + limits.maxDecodedBytes() + " bytes");
+        }
+        if (!decoders.isEmpty() && decodedOut > limits.ratioMinDecodedBytes()
+                && decodedOut > (double) limits.maxDecompressionRatio() * encodedIn) {
+            return limitHit("decompression ratio over " + limits.maxDecompressionRatio()
+                    + " (" + decodedOut + " from " + encodedIn + " bytes)");
+        }
+        return true;
+    }
+
+    private boolean limitHit(String detail) {
+        anomaly("http.decompression_limit", detail);
+        stopReason = "decompression limit: " + detail;
+        return false;
+    }
+
+    private void open() {
+        if (!opened) {
+            opened = true;
+            sink = conn.listener().openBody(tx, toServer, info);
+        }
+    }
+
+    /** Opens a sink for one part of a multipart body. */
+    BodySink openPart(EntityInfo partInfo) {
+        return conn.listener().openBody(tx, toServer, partInfo);
+    }
+
+    @Override
+    public void anomaly(String name, String detail) {
+        conn.listener().anomaly(tx, toServer, name, detail);
+    }
+
+    @Override
+    public void decodeStopped(String reason) {
+        if (stopReason == null) {
+            stopReason = reason;
+        }
+    }
+}

@@ -1,0 +1,231 @@
+package io.spanwatch.sensor.http;
+
+import java.io.ByteArrayOutputStream;
+import java.nio.charset.Charset;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+/** Reads the structured header values the parser needs: media types, parameters, ranges, lengths. */
+final class HeaderValues {
+
+    private HeaderValues() {
+    }
+
+    /** Returns the media type of a Content-Type value, lower case and without parameters, or null. */
+    static String mediaType(String contentType) {
+        if (contentType == null) {
+            return null;
+        }
+        int semi = contentType.indexOf(';');
+        String type = (semi < 0 ? contentType : contentType.substring(0, semi)).trim().toLowerCase(Locale.ROOT);
+        return type.isEmpty() ? null : type;
+    }
+
+    /**
+     * Returns the parameters after the first {@code ;} of a header value, names in lower case, values
+     * unquoted; the first occurrence of a name wins.
+     */
+    static Map<String, String> params(String value) {
+        Map<String, String> out = new LinkedHashMap<>();
+        if (value == null) {
+            return out;
+        }
+        int i = value.indexOf(';');
+        if (i < 0) {
+            return out;
+        }
+        int n = value.length();
+        while (i < n) {
+            while (i < n && (value.charAt(i) == ';' || isWhite(value.charAt(i)))) {
+                i++;
+            }
+            int nameStart = i;
+            while (i < n && value.charAt(i) != '=' && value.charAt(i) != ';') {
+                i++;
+            }
+            String name = value.substring(nameStart, i).trim().toLowerCase(Locale.ROOT);
+            String val = "";
+            if (i < n && value.charAt(i) == '=') {
+                i++;
+                while (i < n && isWhite(value.charAt(i))) {
+                    i++;
+                }
+                if (i < n && value.charAt(i) == '"') {
+                    StringBuilder sb = new StringBuilder();
+                    i++;
+                    while (i < n && value.charAt(i) != '"') {
+                        char c = value.charAt(i);
+                        if (c == '\\' && i + 1 < n) {
+                            c = value.charAt(++i);
+                        }
+                        sb.append(c);
+                        i++;
+                    }
+                    i++; // closing quote (or past the end)
+                    while (i < n && value.charAt(i) != ';') {
+                        i++;
+                    }
+                    val = sb.toString();
+                } else {
+                    int valStart = i;
+                    while (i < n && value.charAt(i) != ';') {
+                        i++;
+                    }
+                    val = value.substring(valStart, i).trim();
+                }
+            }
+            if (!name.isEmpty()) {
+                out.putIfAbsent(name, val);
+            }
+        }
+        return out;
+    }
+
+    /** Returns the file name of a Content-Disposition value: {@code filename*} (RFC 5987) first, else {@code filename}, else null. */
+    static String filename(String contentDisposition) {
+        Map<String, String> p = params(contentDisposition);
+        String extended = p.get("filename*");
+        if (extended != null) {
+            String decoded = decodeExtValue(extended);
+            if (decoded != null && !decoded.isEmpty()) {
+                return decoded;
+            }
+        }
+        String plain = p.get("filename");
+        return plain == null || plain.isEmpty() ? null : plain;
+    }
+
+    /** Decodes an RFC 5987 ext-value {@code charset'lang'pct-encoded}, or returns null when malformed. */
+    static String decodeExtValue(String v) {
+        int q1 = v.indexOf('\'');
+        int q2 = q1 < 0 ? -1 : v.indexOf('\'', q1 + 1);
+        if (q2 < 0) {
+            return null;
+        }
+        Charset cs;
+        String charset = v.substring(0, q1).trim();
+        if (charset.equalsIgnoreCase("UTF-8")) {
+            cs = StandardCharsets.UTF_8;
+        } else if (charset.equalsIgnoreCase("ISO-8859-1")) {
+            cs = StandardCharsets.ISO_8859_1;
+        } else {
+            return null;
+        }
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        for (int i = q2 + 1; i < v.length(); i++) {
+            char c = v.charAt(i);
+            if (c == '%') {
+                if (i + 2 >= v.length()) {
+                    return null;
+                }
+                int hi = Character.digit(v.charAt(i + 1), 16);
+                int lo = Character.digit(v.charAt(i + 2), 16);
+                if (hi < 0 || lo < 0) {
+                    return null;
+                }
+                bytes.write(hi << 4 | lo);
+                i += 2;
+            } else {
+                bytes.write(c);
+            }
+        }
+        return bytes.toString(cs);
+    }
+
+    /**
+     * Parses a Content-Range value {@code bytes first-last/complete} ({@code complete} may be {@code *}).
+     *
+     * @return {first, last, complete or -1}, or null when malformed
+     */
+    static long[] contentRange(String v) {
+        if (v == null) {
+            return null;
+        }
+        String s = v.trim();
+        if (!s.regionMatches(true, 0, "bytes", 0, 5)) {
+            return null;
+        }
+        s = s.substring(5).trim();
+        int dash = s.indexOf('-');
+        int slash = s.indexOf('/');
+        if (dash <= 0 || slash <= dash) {
+            return null;
+        }
+        long first = digits(s.substring(0, dash).trim());
+        long last = digits(s.substring(dash + 1, slash).trim());
+        String totalText = s.substring(slash + 1).trim();
+        long total = totalText.equals("*") ? -1 : digits(totalText);
+        if (first < 0 || last < first || (total < 0 && !totalText.equals("*")) || (total >= 0 && last >= total)) {
+            return null;
+        }
+        return new long[] {first, last, total};
+    }
+
+    /** Returns the value of a string of 1 to 18 ASCII digits, or -1. */
+    static long digits(String s) {
+        if (s.isEmpty() || s.length() > 18) {
+            return -1;
+        }
+        long v = 0;
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            if (c < '0' || c > '9') {
+                return -1;
+            }
+            v = v * 10 + (c - '0');
+        }
+        return v;
+    }
+
+    /** Returns the comma-separated elements of every header with this name, trimmed, lower case, empty ones dropped. */
+    static List<String> listValues(List<HttpTransaction.Header> headers, String name) {
+        List<String> out = new ArrayList<>();
+        for (HttpTransaction.Header h : headers) {
+            if (h.name().equalsIgnoreCase(name)) {
+                for (String e : h.value().split(",")) {
+                    String t = e.trim().toLowerCase(Locale.ROOT);
+                    if (!t.isEmpty()) {
+                        out.add(t);
+                    }
+                }
+            }
+        }
+        return out;
+    }
+
+    /** Returns the first header with this name (case-insensitive), or null. */
+    static String first(List<HttpTransaction.Header> headers, String name) {
+        for (HttpTransaction.Header h : headers) {
+            if (h.name().equalsIgnoreCase(name)) {
+                return h.value();
+            }
+        }
+        return null;
+    }
+
+    private static boolean isWhite(char c) {
+        return c == ' ' || c == '\t';
+    }
+
+    /** Returns printable ASCII for an anomaly detail: at most 80 characters, others as {@code \xNN}. */
+    static String excerpt(byte[] b, int off, int len) {
+        StringBuilder sb = new StringBuilder();
+        int n = Math.min(len, 80);
+        for (int i = 0; i < n; i++) {
+            int c = b[off + i] & 0xff;
+            if (c >= 0x20 && c < 0x7f && c != '\\') {
+                sb.append((char) c);
+            } else {
+                sb.append(String.format("\\x%02x", c));
+            }
+        }
+        if (len > n) {
+            sb.append("...");
+        }
+        return sb.toString();
+    }
+}

@@ -1,0 +1,133 @@
+package io.spanwatch.sensor.http;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+
+import java.io.ByteArrayOutputStream;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Describes what one connection sends (data per direction, gaps, ends) and replays it whole, split in
+ * two at every offset of every data step, and byte by byte, checking that all runs record the same.
+ */
+final class Script {
+
+    private record Step(char kind, boolean toServer, byte[] bytes, long len, long ts) {
+    }
+
+    private final List<Step> steps = new ArrayList<>();
+    private long ts = 1000;
+
+    /** Adds client-to-server bytes (ISO-8859-1 text). */
+    Script c(String s) {
+        return c(s.getBytes(StandardCharsets.ISO_8859_1));
+    }
+
+    Script c(byte[] b) {
+        steps.add(new Step('d', true, b, 0, ts++));
+        return this;
+    }
+
+    /** Adds server-to-client bytes (ISO-8859-1 text). */
+    Script s(String s) {
+        return s(s.getBytes(StandardCharsets.ISO_8859_1));
+    }
+
+    Script s(byte[] b) {
+        steps.add(new Step('d', false, b, 0, ts++));
+        return this;
+    }
+
+    Script gap(boolean toServer, long len) {
+        steps.add(new Step('g', toServer, null, len, ts++));
+        return this;
+    }
+
+    Script end(boolean toServer) {
+        steps.add(new Step('e', toServer, null, 0, ts++));
+        return this;
+    }
+
+    Script close() {
+        steps.add(new Step('c', false, null, 0, ts++));
+        return this;
+    }
+
+    /** Runs once with whole steps and returns the recording, without the split checks. */
+    RecordingListener runOnce(HttpLimits limits) {
+        return run(limits, -1, 0, false);
+    }
+
+    /** Runs whole, split at every offset and byte by byte; asserts equal transcripts; returns the whole run. */
+    RecordingListener runAll(HttpLimits limits) {
+        RecordingListener whole = run(limits, -1, 0, false);
+        String expected = whole.transcript();
+        for (int i = 0; i < steps.size(); i++) {
+            Step st = steps.get(i);
+            if (st.kind != 'd') {
+                continue;
+            }
+            int n = st.bytes.length;
+            int stride = n > 4000 ? n / 997 + 1 : 1;
+            for (int k = 1; k < n; k += stride) {
+                String got = run(limits, i, k, false).transcript();
+                assertEquals(expected, got, "step " + i + " split at " + k);
+            }
+        }
+        assertEquals(expected, run(limits, -1, 0, true).transcript(), "byte by byte");
+        for (RecordingListener.Sink s : whole.sinks) {
+            assertEquals(1, s.endCalls, "every sink ends once: " + s.describe());
+            assertFalse(s.late, "no bytes after end: " + s.describe());
+        }
+        return whole;
+    }
+
+    RecordingListener runAll() {
+        return runAll(HttpLimits.DEFAULTS);
+    }
+
+    private RecordingListener run(HttpLimits limits, int splitStep, int splitAt, boolean byteByByte) {
+        RecordingListener rec = new RecordingListener();
+        HttpConnectionParser p = new HttpConnectionParser(rec, limits);
+        for (int i = 0; i < steps.size(); i++) {
+            Step st = steps.get(i);
+            switch (st.kind) {
+                case 'd' -> {
+                    // Copy into a scratch buffer that is wiped after each call: the parser must not keep it.
+                    if (byteByByte) {
+                        for (int k = 0; k < st.bytes.length; k++) {
+                            feed(p, st, k, 1);
+                        }
+                    } else if (i == splitStep) {
+                        feed(p, st, 0, splitAt);
+                        feed(p, st, splitAt, st.bytes.length - splitAt);
+                    } else {
+                        feed(p, st, 0, st.bytes.length);
+                    }
+                }
+                case 'g' -> p.gap(st.toServer, st.ts, st.len);
+                case 'e' -> p.end(st.toServer, st.ts);
+                default -> p.close(st.ts);
+            }
+        }
+        return rec;
+    }
+
+    private static void feed(HttpConnectionParser p, Step st, int off, int len) {
+        byte[] lent = new byte[len + 6];
+        System.arraycopy(st.bytes, off, lent, 3, len);
+        p.data(st.toServer, st.ts, lent, 3, len);
+        java.util.Arrays.fill(lent, (byte) 'Z');
+    }
+
+    static byte[] concat(Object... parts) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        for (Object o : parts) {
+            byte[] b = o instanceof byte[] bytes ? bytes : o.toString().getBytes(StandardCharsets.ISO_8859_1);
+            out.writeBytes(b);
+        }
+        return out.toByteArray();
+    }
+}
