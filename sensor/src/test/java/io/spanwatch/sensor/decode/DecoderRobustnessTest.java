@@ -54,6 +54,8 @@ class DecoderRobustnessTest {
         frames.add(new Object[] {LinkType.ETHERNET, eth(ETH_IPV4, ipv4(17, "1.1.1.1", "2.2.2.2",
                 udp(9, 4789, vxlan(7, inner))))});
         frames.add(new Object[] {LinkType.RAW, teredo});
+        frames.add(new Object[] {LinkType.RAW, ipv4(17, "1.1.1.1", "2.2.2.2", udp(9, 6081,
+                cat(bytes(1, 0), u16(0x6558), u32(0x100), bytes(1, 8, 1, 0), inner)))});
         frames.add(new Object[] {LinkType.RAW, ipv4(4, "1.1.1.1", "2.2.2.2", ipv4(41, "3.3.3.3", "4.4.4.4", tcp6))});
         frames.add(new Object[] {LinkType.LINUX_SLL, cat(new byte[14], u16(0x0800), udp4)});
         frames.add(new Object[] {LinkType.LINUX_SLL2, cat(u16(0x86dd), new byte[18], tcp6)});
