@@ -243,7 +243,7 @@ public final class CaptureFile implements CaptureSource {
     }
 
     private static void closeQuietly(Arena arena, FileChannel ch) {
-        if (arena != null) {
+        if (arena != null && arena.scope().isAlive()) {
             arena.close();
         }
         if (ch != null) {
@@ -743,8 +743,6 @@ public final class CaptureFile implements CaptureSource {
 
     @Override
     public void close() {
-        if (arena.scope().isAlive()) {
-            closeQuietly(arena, channel);
-        }
+        closeQuietly(arena, channel);
     }
 }

@@ -42,7 +42,8 @@ public enum DecodeAnomaly {
     GRE_MALFORMED_SRE("decoder.gre.version0_malformed_sre_hdr"),
     ERSPAN_TRUNCATED("decoder.erspan.pkt_too_small"),
     MPLS_TRUNCATED("decoder.mpls.header_too_small"),
-    PPPOE_TRUNCATED("decoder.pppoe.pkt_too_small");
+    PPPOE_TRUNCATED("decoder.pppoe.pkt_too_small"),
+    GENEVE_TRUNCATED("decoder.geneve.pkt_too_small");
 
     private final String eventName;
 

@@ -8,8 +8,8 @@ import io.spanwatch.sensor.capture.LinkType;
  * <p>Fields are read on demand from {@code (buf, off)} at named offsets; nothing is copied and nothing
  * is allocated per frame. Tunnels are removed and the packet describes the innermost IP header and its
  * transport: GRE version 0 (IPv4, IPv6, transparent Ethernet bridging, VLAN, ERSPAN types I, II and
- * III), IP-in-IP (protocols 4 and 41), VXLAN (UDP ports 4789 and 8472) and Teredo (UDP port 3544,
- * only when the payload really looks like an IPv6 packet). VLAN tags (802.1Q, 802.1ad, 0x9100) are
+ * III), IP-in-IP (protocols 4 and 41), VXLAN (UDP ports 4789 and 8472), Geneve (UDP port 6081) and
+ * Teredo (UDP port 3544, only when the payload really looks like an IPv6 packet). VLAN tags (802.1Q, 802.1ad, 0x9100) are
  * counted at any depth, MPLS label stacks and PPPoE sessions are stepped over.
  *
  * <p>Malformed input never throws: the first problem is recorded in {@link DecodedPacket#anomaly} and
@@ -133,12 +133,16 @@ public final class PacketDecoder {
     static final int PORT_VXLAN = 4789;
     static final int PORT_VXLAN_LINUX = 8472;
     static final int PORT_TEREDO = 3544;
+    static final int PORT_GENEVE = 6081;
     // ICMP, SCTP
     private static final int ICMP_HLEN = 8;
     private static final int SCTP_HLEN = 12;
     // VXLAN
     private static final int VXLAN_HLEN = 8;
     private static final int VXLAN_FLAG_I = 0x08;
+    // Geneve
+    private static final int GENEVE_HLEN = 8;
+    private static final int GENEVE_PROTO = 2;
     // Teredo
     /** Authentication indicator without its id and value: 4-byte header, 8-byte nonce, confirmation byte. */
     private static final int TEREDO_AUTH_FIXED = 4 + 8 + 1;
@@ -545,6 +549,9 @@ public final class PacketDecoder {
         if (dport == PORT_VXLAN || dport == PORT_VXLAN_LINUX) {
             return vxlan(b, p, udpEnd, cut, out);
         }
+        if (dport == PORT_GENEVE) {
+            return geneve(b, p, udpEnd, cut, out);
+        }
         if (sport == PORT_TEREDO || dport == PORT_TEREDO) {
             return teredo(b, p, udpEnd, udpMissing, cut, out);
         }
@@ -589,6 +596,28 @@ public final class PacketDecoder {
             return true; // no valid VNI: not VXLAN, keep the UDP datagram
         }
         return enterTunnel(out) && ethernet(b, p + VXLAN_HLEN, end, cut, out);
+    }
+
+    /** Decodes a Geneve header (version 0, options skipped) and its Ethernet or IP payload. */
+    private boolean geneve(byte[] b, int p, int end, int cut, DecodedPacket out) {
+        if (end - p < GENEVE_HLEN) {
+            return anomaly(out, DecodeAnomaly.GENEVE_TRUNCATED);
+        }
+        int first = b[p] & 0xff;
+        if (first >> 6 != 0) {
+            return true; // unknown version: keep the UDP datagram
+        }
+        int hlen = GENEVE_HLEN + (first & 0x3f) * 4;
+        if (end - p < hlen) {
+            return anomaly(out, DecodeAnomaly.GENEVE_TRUNCATED);
+        }
+        int q = p + hlen;
+        return switch (u16(b, p + GENEVE_PROTO)) {
+            case ETH_TEB -> enterTunnel(out) && ethernet(b, q, end, cut, out);
+            case ETH_IPV4 -> enterTunnel(out) && ipv4(b, q, end, cut, out);
+            case ETH_IPV6 -> enterTunnel(out) && ipv6(b, q, end, cut, out);
+            default -> true;
+        };
     }
 
     /**

@@ -11,7 +11,7 @@
  * <p>Decoded: Ethernet (802.1Q/802.1ad/0x9100 VLAN tags at any depth, MPLS, PPPoE), Linux cooked v1 and
  * v2, BSD and OpenBSD loopback, raw IP; IPv4 (fragments flagged, not reassembled; payload trimmed to
  * the IP length so Ethernet padding is excluded) and IPv6 with extension headers; TCP, UDP, ICMP,
- * ICMPv6, SCTP ports; GRE (with ERSPAN I/II/III), IP-in-IP, VXLAN and Teredo tunnels, whose innermost
+ * ICMPv6, SCTP ports; GRE (with ERSPAN I/II/III), IP-in-IP, VXLAN, Geneve and Teredo tunnels, whose innermost
  * packet is the one described.
  *
  * <p><b>Limits:</b> {@link io.spanwatch.sensor.decode.PacketDecoder#DEFAULT_MAX_TUNNEL_DEPTH} nested

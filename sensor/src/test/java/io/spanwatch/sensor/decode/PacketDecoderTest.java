@@ -382,6 +382,22 @@ class PacketDecoderTest {
     }
 
     @Test
+    void geneveWithOptionsCarryingIpOrEthernet() {
+        byte[] inner = ipv4(6, "10.0.0.74", "10.0.8.64", Frames.tcp(60020, 80, ascii("GET /")));
+        byte[] opts = cat(bytes(0x01, 0x08, 0x01, 0x02), new byte[8], bytes(0x01, 0x08, 0x02, 0x02), new byte[8],
+                bytes(0x01, 0x08, 0x03, 0x01), new byte[4]);
+        byte[] gnv = cat(bytes(opts.length / 4, 0), u16(0x0800), bytes(0, 0, 1, 0), opts, inner);
+        DecodedPacket p = decode(LinkType.ETHERNET, eth(ETH_IPV4, ipv4(17, "10.0.10.74", "10.0.8.64",
+                udp(60020, 6081, gnv))));
+        assertTcp(p, "10.0.0.74", "10.0.8.64", 60020, 80, "GET /");
+        assertEquals(1, p.tunnelDepth);
+        byte[] gnvEth = cat(bytes(0, 0), u16(0x6558), bytes(0, 0, 1, 0), ethTcp4(ascii("l2")));
+        assertEquals("l2", payload(decode(LinkType.RAW, ipv4(17, "1.1.1.1", "2.2.2.2", udp(1, 6081, gnvEth)))));
+        assertEquals(DecodeAnomaly.GENEVE_TRUNCATED, decode(LinkType.RAW,
+                ipv4(17, "1.1.1.1", "2.2.2.2", udp(1, 6081, cat(bytes(4, 0), u16(0x0800), new byte[6])))).anomaly);
+    }
+
+    @Test
     void teredoOnlyWhenItLooksLikeIpv6() {
         byte[] inner = ipv6(6, "2001::1", "2001:db8::2", Frames.tcp(1111, 80, ascii("teredo")));
         byte[] origin = cat(u16(0), u16(0xffff), u32(0x3f57fefe));

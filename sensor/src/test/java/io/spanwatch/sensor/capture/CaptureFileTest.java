@@ -1,0 +1,285 @@
+package io.spanwatch.sensor.capture;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Random;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class CaptureFileTest {
+    @TempDir
+    Path dir;
+
+    /** One frame as the sink saw it (bytes copied, as a sink that keeps them must). */
+    record Rec(long ts, int linkType, byte[] data, int wireLen) {
+    }
+
+    static final class Collect implements FrameSink {
+        final List<Rec> recs = new ArrayList<>();
+
+        @Override
+        public void frame(long tsNanos, int linkType, byte[] buf, int off, int capLen, int wireLen) {
+            recs.add(new Rec(tsNanos, linkType, Arrays.copyOfRange(buf, off, off + capLen), wireLen));
+        }
+    }
+
+    private static List<Rec> readAll(CaptureFile f) throws CaptureException {
+        Collect c = new Collect();
+        f.run(c);
+        return c.recs;
+    }
+
+    private Path write(String name, byte[] content) throws IOException {
+        Path p = dir.resolve(name);
+        Files.write(p, content);
+        return p;
+    }
+
+    private static byte[] frame(int n, int seed) {
+        byte[] b = new byte[n];
+        new Random(seed).nextBytes(b);
+        return b;
+    }
+
+    private static byte[] classic(boolean nanos, ByteOrder order, int linkType, long[] ts, byte[][] frames,
+            int[] wire) throws IOException {
+        ByteArrayOutputStream bos = new ByteArrayOutputStream();
+        try (PcapWriter w = new PcapWriter(bos, linkType, nanos, order, 65535)) {
+            for (int i = 0; i < frames.length; i++) {
+                w.write(ts[i], frames[i], 0, frames[i].length, wire[i]);
+            }
+        }
+        return bos.toByteArray();
+    }
+
+    @Test
+    void classicRoundTripMicroAndNanoBothByteOrders() throws Exception {
+        long[] ts = {1_700_000_000_123_456_789L, 1_700_000_001_000_000_001L, 4_000_000_000_999_999_999L};
+        byte[][] frames = {frame(60, 1), frame(1514, 2), frame(0, 3)};
+        int[] wire = {60, 9000, 0};
+        for (boolean nanos : new boolean[] {false, true}) {
+            for (ByteOrder order : new ByteOrder[] {ByteOrder.LITTLE_ENDIAN, ByteOrder.BIG_ENDIAN}) {
+                Path p = write("rt-" + nanos + order + ".pcap", classic(nanos, order, LinkType.ETHERNET, ts, frames, wire));
+                try (CaptureFile f = CaptureFile.open(p)) {
+                    assertFalse(f.isPcapng());
+                    List<Rec> recs = readAll(f);
+                    assertEquals(3, recs.size());
+                    for (int i = 0; i < 3; i++) {
+                        long expect = nanos ? ts[i] : ts[i] / 1000 * 1000;
+                        assertEquals(expect, recs.get(i).ts(), "timestamp " + i + " nanos=" + nanos + " " + order);
+                        assertEquals(LinkType.ETHERNET, recs.get(i).linkType());
+                        assertArrayEquals(frames[i], recs.get(i).data());
+                        assertEquals(wire[i], recs.get(i).wireLen());
+                    }
+                    CaptureStats s = f.stats();
+                    assertEquals(3, s.packets());
+                    assertEquals(60 + 1514, s.bytes());
+                    assertFalse(s.truncated());
+                    assertNull(f.warning());
+                }
+            }
+        }
+    }
+
+    @Test
+    void manyFramesAcrossSmallWindows() throws Exception {
+        Random rnd = new Random(7);
+        int n = 3000;
+        long[] ts = new long[n];
+        byte[][] frames = new byte[n][];
+        int[] wire = new int[n];
+        for (int i = 0; i < n; i++) {
+            ts[i] = 1_000_000_000L * i + i;
+            frames[i] = frame(i == 1234 ? CaptureFile.MAX_CAPLEN : rnd.nextInt(2000), i);
+            wire[i] = frames[i].length;
+        }
+        Path p = write("many.pcap", classic(true, ByteOrder.LITTLE_ENDIAN, LinkType.RAW, ts, frames, wire));
+        try (CaptureFile f = CaptureFile.open(p, CaptureFile.MAX_BLOCK_BYTES + 64)) {
+            List<Rec> recs = readAll(f);
+            assertEquals(n, recs.size());
+            for (int i = 0; i < n; i++) {
+                assertArrayEquals(frames[i], recs.get(i).data(), "frame " + i);
+                assertEquals(ts[i], recs.get(i).ts());
+            }
+            assertFalse(f.stats().truncated());
+        }
+    }
+
+    @Test
+    void truncatedClassicFileIsReadUpToTheCut() throws Exception {
+        long[] ts = {1, 2, 3};
+        byte[][] frames = {frame(100, 1), frame(200, 2), frame(300, 3)};
+        byte[] whole = classic(false, ByteOrder.BIG_ENDIAN, LinkType.ETHERNET, ts, frames, new int[] {100, 200, 300});
+        int lastStart = 24 + 16 + 100 + 16 + 200;
+        for (int cut = lastStart + 1; cut < whole.length; cut++) {
+            Path p = write("cut.pcap", Arrays.copyOf(whole, cut));
+            try (CaptureFile f = CaptureFile.open(p)) {
+                List<Rec> recs = readAll(f);
+                assertEquals(2, recs.size(), "cut at " + cut);
+                assertTrue(f.stats().truncated());
+                assertEquals(2, f.stats().packets());
+                assertTrue(f.warning().contains("truncated at offset " + lastStart), f.warning());
+            }
+        }
+        Path headerOnly = write("header.pcap", Arrays.copyOf(whole, 24));
+        try (CaptureFile f = CaptureFile.open(headerOnly)) {
+            assertTrue(readAll(f).isEmpty());
+            assertFalse(f.stats().truncated());
+        }
+    }
+
+    @Test
+    void absurdCaplenEndsTheReadWithTheOffset() throws Exception {
+        long[] ts = {1, 2, 3};
+        byte[][] frames = {frame(100, 1), frame(200, 2), frame(300, 3)};
+        byte[] b = classic(false, ByteOrder.LITTLE_ENDIAN, LinkType.ETHERNET, ts, frames, new int[] {100, 200, 300});
+        int second = 24 + 16 + 100;
+        ByteBuffer.wrap(b).order(ByteOrder.LITTLE_ENDIAN).putInt(second + 8, 300_000);
+        try (CaptureFile f = CaptureFile.open(write("absurd.pcap", b))) {
+            assertEquals(1, readAll(f).size());
+            assertTrue(f.stats().truncated());
+            assertTrue(f.warning().contains("corrupt record at offset " + second), f.warning());
+            assertTrue(f.warning().contains("300000"), f.warning());
+        }
+        ByteBuffer.wrap(b).order(ByteOrder.LITTLE_ENDIAN).putInt(second + 8, -5);
+        try (CaptureFile f = CaptureFile.open(write("negative.pcap", b))) {
+            assertEquals(1, readAll(f).size());
+            assertTrue(f.stats().truncated());
+        }
+    }
+
+    @Test
+    void pcapngWithTwoInterfacesSeveralSectionsAndBlockKinds() throws Exception {
+        byte[] a = frame(61, 1);
+        byte[] b = frame(42, 2);
+        byte[] c = frame(33, 3);
+        byte[] d = frame(20, 4);
+        long sec = 1_700_000_000L;
+        byte[] file = new PcapngBuilder()
+                .section(ByteOrder.LITTLE_ENDIAN)
+                .iface(LinkType.ETHERNET, -1, 0)          // microseconds by default
+                .iface(LinkType.RAW, 9, 0)                // nanoseconds
+                .block(4, new byte[] {0, 0, 0, 0})        // name resolution block: skipped
+                .epb(0, sec * 1_000_000 + 123_456, a, 1500)
+                .block(0x0bad, new byte[100])             // unknown block: skipped
+                .epb(1, sec * 1_000_000_000 + 7, b, 42)
+                .pb(1, sec * 1_000_000_000 + 9, c)
+                .spb(d)
+                .section(ByteOrder.BIG_ENDIAN)
+                .iface(LinkType.LINUX_SLL, 0x80 | 20, 10)  // 2^-20 s, offset 10 s
+                .iface(LinkType.NULL, 3, 0)               // milliseconds
+                .epb(0, (sec << 20) | (1 << 19), a, 61)   // half a second
+                .epb(1, sec * 1000 + 5, b, 42)
+                .bytes();
+        try (CaptureFile f = CaptureFile.open(write("two.pcapng", file))) {
+            assertTrue(f.isPcapng());
+            List<Rec> recs = readAll(f);
+            assertEquals(6, recs.size());
+            check(recs.get(0), sec * 1_000_000_000 + 123_456_000, LinkType.ETHERNET, a, 1500);
+            check(recs.get(1), sec * 1_000_000_000 + 7, LinkType.RAW, b, 42);
+            check(recs.get(2), sec * 1_000_000_000 + 9, LinkType.RAW, c, 33);
+            check(recs.get(3), sec * 1_000_000_000 + 9, LinkType.ETHERNET, d, 20); // SPB: interface 0, previous time
+            check(recs.get(4), (sec + 10) * 1_000_000_000 + 500_000_000, LinkType.LINUX_SLL, a, 61);
+            check(recs.get(5), sec * 1_000_000_000 + 5_000_000, LinkType.NULL, b, 42);
+            assertFalse(f.stats().truncated());
+            assertEquals(6, f.stats().packets());
+        }
+        // cut anywhere inside the last block: the first five survive
+        int lastLen = 12 + 20 + 44 + 12; // block frame, EPB fields, 42 bytes padded, comment + end options
+        for (int cut = file.length - lastLen + 1; cut < file.length; cut++) {
+            try (CaptureFile f = CaptureFile.open(write("cut.pcapng", Arrays.copyOf(file, cut)))) {
+                assertEquals(5, readAll(f).size(), "cut at " + cut);
+                assertTrue(f.stats().truncated());
+                assertTrue(f.warning().contains("offset " + (file.length - lastLen)), f.warning());
+            }
+        }
+    }
+
+    private static void check(Rec r, long ts, int linkType, byte[] data, int wire) {
+        assertEquals(ts, r.ts());
+        assertEquals(linkType, r.linkType());
+        assertArrayEquals(data, r.data());
+        assertEquals(wire, r.wireLen());
+    }
+
+    @Test
+    void pcapngCorruptBlocksEndTheRead() throws Exception {
+        byte[] pastBlock = new PcapngBuilder().section(ByteOrder.LITTLE_ENDIAN).iface(LinkType.ETHERNET, -1, 0)
+                .epb(0, 1, frame(10, 1), 10).epbRaw(0, 100, frame(8, 2)).bytes();
+        try (CaptureFile f = CaptureFile.open(write("past.pcapng", pastBlock))) {
+            assertEquals(1, readAll(f).size());
+            assertTrue(f.stats().truncated());
+            assertTrue(f.warning().contains("past the end of its block"), f.warning());
+        }
+        byte[] noIface = new PcapngBuilder().section(ByteOrder.LITTLE_ENDIAN).iface(LinkType.ETHERNET, -1, 0)
+                .epb(3, 1, frame(10, 1), 10).bytes();
+        try (CaptureFile f = CaptureFile.open(write("noiface.pcapng", noIface))) {
+            assertEquals(0, readAll(f).size());
+            assertTrue(f.warning().contains("interface 3"), f.warning());
+        }
+        byte[] badLen = new PcapngBuilder().section(ByteOrder.LITTLE_ENDIAN).iface(LinkType.ETHERNET, -1, 0).bytes();
+        badLen = Arrays.copyOf(badLen, badLen.length + 12);
+        ByteBuffer.wrap(badLen).order(ByteOrder.LITTLE_ENDIAN).putInt(badLen.length - 12, 6).putInt(badLen.length - 8, 13);
+        try (CaptureFile f = CaptureFile.open(write("badlen.pcapng", badLen))) {
+            assertEquals(0, readAll(f).size());
+            assertTrue(f.stats().truncated());
+            assertTrue(f.warning().contains("block length 13"), f.warning());
+        }
+    }
+
+    @Test
+    void stopEndsTheRunEarly() throws Exception {
+        byte[][] frames = {frame(10, 1), frame(10, 2), frame(10, 3)};
+        Path p = write("stop.pcap", classic(false, ByteOrder.LITTLE_ENDIAN, 1, new long[3], frames, new int[] {10, 10, 10}));
+        try (CaptureFile f = CaptureFile.open(p)) {
+            int[] seen = {0};
+            f.run((ts, lt, buf, off, cap, wire) -> {
+                seen[0]++;
+                f.stop();
+            });
+            assertEquals(1, seen[0]);
+            assertEquals(1, f.stats().packets());
+        }
+    }
+
+    @Test
+    void clearErrorsForBadFiles() throws Exception {
+        assertMessage(dir.resolve("nope.pcap"), "nope.pcap: no such file");
+        assertMessage(write("empty.pcap", new byte[0]), "empty.pcap: empty file");
+        assertMessage(dir, "is a directory");
+        assertMessage(write("text.pcap", "hello world, not a capture".getBytes()),
+                "text.pcap: not a pcap or pcapng file (magic 0x68656c6c)");
+        assertMessage(write("tiny.pcap", new byte[] {1, 2}), "too short");
+        byte[] good = classic(false, ByteOrder.LITTLE_ENDIAN, LinkType.ETHERNET, new long[0], new byte[0][], new int[0]);
+        assertMessage(write("short.pcap", Arrays.copyOf(good, 20)), "short.pcap: corrupt header");
+        byte[] v3 = good.clone();
+        v3[4] = 3;
+        assertMessage(write("v3.pcap", v3), "corrupt header: pcap version 3");
+        byte[] radiotap = classic(false, ByteOrder.BIG_ENDIAN, 127, new long[0], new byte[0][], new int[0]);
+        assertMessage(write("radiotap.pcap", radiotap), "radiotap.pcap: unsupported link type linktype 127");
+        byte[] ngRadiotap = new PcapngBuilder().section(ByteOrder.LITTLE_ENDIAN).iface(127, -1, 0)
+                .epb(0, 0, frame(10, 1), 10).bytes();
+        assertMessage(write("radiotap.pcapng", ngRadiotap), "unsupported link type linktype 127");
+        byte[] badBom = new PcapngBuilder().section(ByteOrder.LITTLE_ENDIAN).bytes();
+        badBom[8] = 0x55;
+        assertMessage(write("bom.pcapng", badBom), "bom.pcapng: corrupt header: pcapng byte-order magic");
+        byte[] shortNg = Arrays.copyOf(badBom, 16);
+        assertMessage(write("shortng.pcapng", shortNg), "corrupt header");
+    }
+
+    private static void assertMessage(Path p, String expected) {
+        CaptureException e = assertThrows(CaptureException.class, () -> CaptureFile.open(p).close());
+        assertTrue(e.getMessage().contains(expected), "message was: " + e.getMessage());
+        assertFalse(e.getMessage().contains("\n"), "one line");
+        assertTrue(e.getMessage().startsWith(p.toString()), "names the file: " + e.getMessage());
+    }
+}

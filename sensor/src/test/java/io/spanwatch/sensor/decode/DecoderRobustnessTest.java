@@ -1,0 +1,143 @@
+package io.spanwatch.sensor.decode;
+
+import static io.spanwatch.sensor.decode.Frames.*;
+import static org.junit.jupiter.api.Assertions.*;
+
+import io.spanwatch.sensor.capture.LinkType;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Random;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Feeds the decoder random bytes, every truncation of valid frames and random bit flips; nothing may
+ * throw. The seed is printed; replay with {@code -Dtests.seed=N}.
+ */
+class DecoderRobustnessTest {
+    private static final int[] LINK_TYPES = {LinkType.NULL, LinkType.ETHERNET, LinkType.RAW_BSD,
+        LinkType.RAW_OPENBSD, LinkType.RAW, LinkType.LOOP, LinkType.LINUX_SLL, LinkType.IPV4, LinkType.IPV6,
+        LinkType.LINUX_SLL2, 127};
+
+    private static long seed;
+    private final PacketDecoder decoder = new PacketDecoder();
+    private final DecodedPacket out = new DecodedPacket();
+
+    @BeforeAll
+    static void pickSeed() {
+        String given = System.getProperty("tests.seed");
+        seed = given != null && !given.isBlank() ? Long.parseLong(given.trim()) : new Random().nextLong();
+        System.out.println("DecoderRobustnessTest seed: " + seed + " (replay with -Dtests.seed=" + seed + ")");
+    }
+
+    /** Valid frames of every kind the decoder knows, as (link type, bytes). */
+    static List<Object[]> corpus() {
+        byte[] tcp4 = ipv4(6, "10.0.0.1", "10.0.0.2", tcp(1234, 80, 1, 2, 0x18, ascii("GET / HTTP/1.1\r\n"), 2));
+        byte[] udp4 = ipv4(17, "10.0.0.1", "10.0.0.2", udp(53, 53, ascii("query")));
+        byte[] tcp6 = ipv6(0, "2001:db8::1", "2001:db8::2", cat(ext(43, 0), ext(60, 1), ext(51, 0),
+                cat(bytes(44, 1), new byte[10]), frag6(6, 0, false), tcp(1, 2, ascii("six"))));
+        byte[] frag6 = ipv6(44, "2001:db8::1", "2001:db8::2", cat(frag6(17, 0, true), udp(1, 2, new byte[16])));
+        byte[] inner = ethTcp4(ascii("inner"));
+        byte[] teredo = ipv4(17, "192.0.2.1", "192.0.2.2", udp(3544, 4000, cat(bytes(0, 1, 1, 1, 9, 9),
+                new byte[9], cat(u16(0), u16(1), u32(2)), ipv6(17, "2001::1", "2001::2", udp(5, 6, ascii("t"))))));
+        List<Object[]> frames = new ArrayList<>();
+        frames.add(new Object[] {LinkType.ETHERNET, eth(ETH_IPV4, tcp4)});
+        frames.add(new Object[] {LinkType.ETHERNET, ethTagged(new int[] {0x88a8, 0x8100}, new int[] {1, 2}, ETH_IPV6, tcp6)});
+        frames.add(new Object[] {LinkType.ETHERNET, eth(ETH_IPV6, frag6)});
+        frames.add(new Object[] {LinkType.ETHERNET, eth(ETH_IPV4, ipv4(47, "1.1.1.1", "2.2.2.2",
+                gre(true, true, true, 0x6558, inner)))});
+        frames.add(new Object[] {LinkType.ETHERNET, eth(ETH_IPV4, ipv4(47, "1.1.1.1", "2.2.2.2",
+                gre(false, false, true, 0x88be, cat(new byte[8], inner))))});
+        frames.add(new Object[] {LinkType.ETHERNET, eth(ETH_IPV4, ipv4(47, "1.1.1.1", "2.2.2.2",
+                cat(u16(0x4000), u16(0x0800), u32(0), u16(2), bytes(0, 4), u32(7), u32(0), udp4)))});
+        frames.add(new Object[] {LinkType.ETHERNET, eth(ETH_IPV4, ipv4(17, "1.1.1.1", "2.2.2.2",
+                udp(9, 4789, vxlan(7, inner))))});
+        frames.add(new Object[] {LinkType.RAW, teredo});
+        frames.add(new Object[] {LinkType.RAW, ipv4(17, "1.1.1.1", "2.2.2.2", udp(9, 6081,
+                cat(bytes(1, 0), u16(0x6558), u32(0x100), bytes(1, 8, 1, 0), inner)))});
+        frames.add(new Object[] {LinkType.RAW, ipv4(4, "1.1.1.1", "2.2.2.2", ipv4(41, "3.3.3.3", "4.4.4.4", tcp6))});
+        frames.add(new Object[] {LinkType.LINUX_SLL, cat(new byte[14], u16(0x0800), udp4)});
+        frames.add(new Object[] {LinkType.LINUX_SLL2, cat(u16(0x86dd), new byte[18], tcp6)});
+        frames.add(new Object[] {LinkType.NULL, cat(bytes(2, 0, 0, 0), tcp4)});
+        frames.add(new Object[] {LinkType.LOOP, cat(bytes(0, 0, 0, 30), tcp6)});
+        frames.add(new Object[] {LinkType.IPV4, ipv4(1, "1.1.1.1", "2.2.2.2", icmp(8, 0, new byte[8]))});
+        frames.add(new Object[] {LinkType.IPV6, ipv6(58, "::1", "::2", icmp(128, 0, new byte[8]))});
+        frames.add(new Object[] {LinkType.ETHERNET, eth(0x8847, cat(bytes(0, 1, 1, 64), udp4))});
+        frames.add(new Object[] {LinkType.ETHERNET, eth(0x8864, cat(bytes(0x11, 0, 0, 1), u16(udp4.length + 2),
+                u16(0x0021), udp4))});
+        return frames;
+    }
+
+    private void decodeQuietly(int linkType, byte[] buf, int off, int len, int wireLen, String what) {
+        out.reset(buf, 0, wireLen);
+        try {
+            decoder.decode(linkType, buf, off, len, out);
+            if (out.ipVersion != 0 && out.anomaly == null) {
+                // whatever was decoded must lie inside the frame
+                assertTrue(out.payloadOff >= off && out.payloadOff + out.payloadLen <= off + len,
+                        () -> "payload outside the frame: " + what);
+                assertTrue(out.srcAddrOff >= off && out.dstAddrOff + out.addrLen() <= off + len,
+                        () -> "address outside the frame: " + what);
+            }
+        } catch (RuntimeException e) {
+            throw new AssertionError("decoder threw on " + what + " (seed " + seed + ", linktype " + linkType
+                    + "): " + HexFormat.of().formatHex(buf, off, off + len), e);
+        }
+    }
+
+    @Test
+    void everyFrameDecodesWhole() {
+        for (Object[] f : corpus()) {
+            byte[] frame = (byte[]) f[1];
+            out.reset(frame, 0, frame.length);
+            assertTrue(decoder.decode((Integer) f[0], frame, 0, frame.length, out),
+                    () -> "frame should decode: " + HexFormat.of().formatHex(frame) + " anomaly " + out.anomaly);
+        }
+    }
+
+    @Test
+    void everyTruncation() {
+        for (Object[] f : corpus()) {
+            byte[] frame = (byte[]) f[1];
+            for (int len = 0; len <= frame.length; len++) {
+                byte[] buf = java.util.Arrays.copyOf(frame, len); // exact-size array: any overrun would throw
+                decodeQuietly((Integer) f[0], buf, 0, len, len, "truncation to " + len);
+                decodeQuietly((Integer) f[0], buf, 0, len, frame.length, "snaplen cut to " + len);
+            }
+        }
+    }
+
+    @Test
+    void randomBitFlips() {
+        Random rnd = new Random(seed);
+        for (Object[] f : corpus()) {
+            byte[] frame = (byte[]) f[1];
+            for (int round = 0; round < 3000; round++) {
+                byte[] buf = frame.clone();
+                int flips = 1 + rnd.nextInt(6);
+                for (int i = 0; i < flips; i++) {
+                    buf[rnd.nextInt(buf.length)] ^= (byte) (1 << rnd.nextInt(8));
+                }
+                int len = rnd.nextInt(4) == 0 ? rnd.nextInt(buf.length + 1) : buf.length;
+                decodeQuietly((Integer) f[0], buf, 0, len, rnd.nextBoolean() ? len : buf.length,
+                        "bit flips round " + round);
+            }
+        }
+    }
+
+    @Test
+    void randomBytes() {
+        Random rnd = new Random(seed ^ 0x5eed);
+        for (int round = 0; round < 50_000; round++) {
+            byte[] buf = new byte[rnd.nextInt(200)];
+            rnd.nextBytes(buf);
+            if (buf.length > 0 && rnd.nextBoolean()) {
+                buf[0] = (byte) (rnd.nextBoolean() ? 0x45 : 0x60); // start like an IP header now and then
+            }
+            int off = buf.length == 0 ? 0 : rnd.nextInt(buf.length);
+            int lt = LINK_TYPES[rnd.nextInt(LINK_TYPES.length)];
+            decodeQuietly(lt, buf, off, buf.length - off, rnd.nextInt(300), "random bytes round " + round);
+        }
+    }
+}
