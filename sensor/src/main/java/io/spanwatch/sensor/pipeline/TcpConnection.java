@@ -73,7 +73,10 @@ final class TcpConnection {
             }
             s.stream.syn(p.seq);
         }
-        if ((flow.tcpFlagsOrig & flow.tcpFlagsResp & SYN) != 0 || (flow.pktsOrig > 0 && flow.pktsResp > 0)) {
+        if (p.payloadLen > 0) {
+            s.payloadSeen = true;
+        }
+        if ((flow.tcpFlagsOrig & flow.tcpFlagsResp & SYN) != 0 || (orig.payloadSeen && resp.payloadSeen)) {
             if (flow.state == Flow.State.NEW) {
                 flow.state = Flow.State.ESTABLISHED;
             }
@@ -95,7 +98,11 @@ final class TcpConnection {
             }
         }
         if ((flags & RST) != 0) {
-            reset(ts);
+            if (s.stream.acceptsReset(p.seq) || (!s.stream.started() && handshakeSeen)) {
+                reset(ts);
+            } else {
+                worker.anomaly(flow, ts, "stream", "stream.rst_ignored");
+            }
         } else if (orig.finSeen && resp.finSeen) {
             flow.state = Flow.State.CLOSED;
         } else if ((flags & FIN) != 0) {
@@ -181,8 +188,9 @@ final class TcpConnection {
             startHttp(ts);
             return;
         }
-        Side c = flow.clientIsOrig ? orig : resp;
-        if (c.probeDone && (handshakeSeen || (orig.probeDone && resp.probeDone))) {
+        // Either side may show HTTP first (a junk request can still get an HTTP response), so give
+        // up only when both sides have shown they are not HTTP.
+        if (orig.probeDone && resp.probeDone) {
             notHttp = true;
             orig.probe = null;
             resp.probe = null;
@@ -222,6 +230,7 @@ final class TcpConnection {
         boolean pendingFin;
         boolean finSeen;
         boolean finFlag;
+        boolean payloadSeen;
 
         Side(boolean isOrig) {
             this.isOrig = isOrig;

@@ -47,11 +47,25 @@ public final class TcpStream {
 
     /** Takes the sender's SYN: the stream starts right after its sequence number. */
     public void syn(long seq) {
-        if (!started) {
+        if (!started || (next == 0 && ooo.isEmpty() && !finDelivered && !closed)) {
+            // A SYN re-bases a stream that delivered nothing yet (e.g. one started by a stray segment).
             base = (seq + 1) & MASK;
             next = 0;
             started = true;
         }
+    }
+
+    /**
+     * Tells whether a RST with this sequence number belongs to the stream: the stream has started and
+     * the number is near the next expected byte. Other RSTs are ignored, so a forged or stray RST
+     * cannot blind the sensor to the rest of the connection.
+     */
+    public boolean acceptsReset(long seq) {
+        if (!started) {
+            return false;
+        }
+        long r = rel(seq);
+        return r >= next - (1L << 20) && r <= next + (16L << 20);
     }
 
     /** Tells whether a SYN or a segment started this stream. */
@@ -65,8 +79,8 @@ public final class TcpStream {
             return;
         }
         if (!started) {
-            if (len == 0 && !fin) {
-                return;
+            if (len == 0) {
+                return; // a bare FIN or ACK says nothing about where the data starts
             }
             base = seq & MASK;
             next = 0;
