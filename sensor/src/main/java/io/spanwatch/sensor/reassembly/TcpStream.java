@@ -89,6 +89,9 @@ public final class TcpStream {
         long r = rel(seq);
         if (fin && finRel < 0) {
             finRel = r + len;
+            if (ackedRel > finRel) {
+                ackedRel = finRel;
+            }
         }
         if (len > 0) {
             stats.segments++;
@@ -115,6 +118,9 @@ public final class TcpStream {
             return;
         }
         long r = rel(ackSeq);
+        if (finRel >= 0 && r > finRel) {
+            r = finRel; // the acknowledgement of a FIN covers its phantom byte, not data
+        }
         if (r > ackedRel && r - next < (1L << 30)) {
             ackedRel = r;
         }
