@@ -33,7 +33,8 @@ import java.nio.file.StandardOpenOption;
  *   <li>{@link #MAX_CAPLEN} (256 KiB): a record that claims more captured bytes is taken as corruption:
  *       the read stops there, {@link CaptureStats#truncated()} is set and {@link #warning()} names the
  *       offset.</li>
- *   <li>{@link #DEFAULT_WINDOW_BYTES} (8 MiB): the copy window; a pcapng block (other than an unknown,
+ *   <li>{@link #DEFAULT_WINDOW_BYTES} (1 MiB, small enough that a window is still in the CPU cache
+ *       when its frames are decoded): the copy window; a pcapng block (other than an unknown,
  *       skipped one) longer than {@link #MAX_BLOCK_BYTES} is likewise taken as corruption.</li>
  *   <li>A file that ends inside a record is read up to the last whole record; the stats say
  *       {@code truncated} and {@link #warning()} says where.</li>
@@ -50,7 +51,7 @@ public final class CaptureFile implements CaptureSource {
     /** Largest pcapng block read into the window (bytes): a packet of {@link #MAX_CAPLEN} plus options. */
     public static final int MAX_BLOCK_BYTES = MAX_CAPLEN + 64 * 1024;
     /** Size of the heap window frames are lent from (bytes). */
-    public static final int DEFAULT_WINDOW_BYTES = 8 * 1024 * 1024;
+    public static final int DEFAULT_WINDOW_BYTES = 1024 * 1024;
 
     static final int PCAP_MAGIC_MICRO = 0xa1b2c3d4;
     static final int PCAP_MAGIC_NANO = 0xa1b23c4d;

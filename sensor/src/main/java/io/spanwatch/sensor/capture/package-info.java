@@ -12,7 +12,7 @@
  * (256 KiB) or a pcapng block larger than {@link io.spanwatch.sensor.capture.CaptureFile#MAX_BLOCK_BYTES}
  * is corruption; a file cut inside a record is read up to the cut. Both end the read, set
  * {@code truncated} in the stats and leave a {@code warning()} naming the file offset. Frames are lent
- * from one {@link io.spanwatch.sensor.capture.CaptureFile#DEFAULT_WINDOW_BYTES} (8 MiB) heap window,
+ * from one {@link io.spanwatch.sensor.capture.CaptureFile#DEFAULT_WINDOW_BYTES} (1 MiB) heap window,
  * refilled from the memory-mapped file; nothing is copied per frame. Problems found when opening a file
  * (missing, unreadable, empty, unknown magic, corrupt header, unsupported link type) are a
  * {@link io.spanwatch.sensor.capture.CaptureException} with a one-line message.
