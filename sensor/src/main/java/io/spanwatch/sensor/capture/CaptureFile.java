@@ -13,6 +13,7 @@ import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.util.Arrays;
 
 /**
  * Reads a classic pcap or a pcapng capture file and hands each record to a {@link FrameSink}.
@@ -629,11 +630,11 @@ public final class CaptureFile implements CaptureSource {
         }
         if (ifCount == ifLinkType.length) {
             int n = ifCount * 2;
-            ifLinkType = java.util.Arrays.copyOf(ifLinkType, n);
-            ifTsMul = java.util.Arrays.copyOf(ifTsMul, n);
-            ifTsDiv = java.util.Arrays.copyOf(ifTsDiv, n);
-            ifTsShift = java.util.Arrays.copyOf(ifTsShift, n);
-            ifTsOffsetNanos = java.util.Arrays.copyOf(ifTsOffsetNanos, n);
+            ifLinkType = Arrays.copyOf(ifLinkType, n);
+            ifTsMul = Arrays.copyOf(ifTsMul, n);
+            ifTsDiv = Arrays.copyOf(ifTsDiv, n);
+            ifTsShift = Arrays.copyOf(ifTsShift, n);
+            ifTsOffsetNanos = Arrays.copyOf(ifTsOffsetNanos, n);
         }
         int i = ifCount;
         ifLinkType[i] = u16(b + IDB_LINKTYPE);
