@@ -15,7 +15,7 @@
  * (256 KiB) or a pcapng block larger than {@link io.spanwatch.sensor.capture.CaptureFile#MAX_BLOCK_BYTES}
  * is corruption; a file cut inside a record is read up to the cut. Both end the read, set
  * {@code truncated} in the stats and leave a {@code warning()} naming the file offset. File frames are
- * lent from one {@link io.spanwatch.sensor.capture.CaptureFile#DEFAULT_WINDOW_BYTES} (8 MiB) heap
+ * lent from one {@link io.spanwatch.sensor.capture.CaptureFile#DEFAULT_WINDOW_BYTES} (1 MiB) heap
  * window; nothing is copied per frame. Live capture limits (snaplen, kernel buffer, read timeout) are
  * {@code LiveCapture.Options}; what the kernel drops is counted in {@code kernelDrops} and
  * {@code ifDrops}, never silent. Problems opening a source (missing file, corrupt header, unsupported

@@ -204,6 +204,35 @@ class CaptureFileTest {
         }
     }
 
+    @Test
+    void offsetsPastTwoGibibytes() throws Exception {
+        // a sparse file: a skipped 2.5 GiB custom block sits between two packets, so the second packet and
+        // the corrupt record after it live past 2^31 without the test writing gigabytes
+        long gap = 5L << 29;
+        byte[] head = new PcapngBuilder().section(ByteOrder.LITTLE_ENDIAN).iface(LinkType.ETHERNET, 9, 0)
+                .epb(0, 11, frame(64, 1), 64).bytes();
+        byte[] tail = new PcapngBuilder().section(ByteOrder.LITTLE_ENDIAN).iface(LinkType.RAW, 9, 0)
+                .epb(0, 22, frame(80, 2), 80).epbRaw(0, 500_000, new byte[0]).bytes();
+        Path p = dir.resolve("sparse.pcapng");
+        try (java.io.RandomAccessFile raf = new java.io.RandomAccessFile(p.toFile(), "rw")) {
+            raf.write(head);
+            ByteBuffer custom = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN).putInt(0x00000bad).putInt((int) gap);
+            raf.write(custom.array());
+            raf.seek(head.length + gap - 4);
+            raf.write(ByteBuffer.allocate(4).order(ByteOrder.LITTLE_ENDIAN).putInt((int) gap).array());
+            raf.write(tail);
+        }
+        assertTrue(Files.size(p) > (1L << 31) + 1000);
+        try (CaptureFile f = CaptureFile.open(p)) {
+            List<Rec> recs = readAll(f);
+            assertEquals(2, recs.size(), f.warning());
+            check(recs.get(0), 11, LinkType.ETHERNET, frame(64, 1), 64);
+            check(recs.get(1), 22, LinkType.RAW, frame(80, 2), 80);
+            long corruptAt = head.length + gap + tail.length - 32; // the last block, 32 bytes long
+            assertTrue(f.warning().contains("offset " + corruptAt), f.warning());
+        }
+    }
+
     private static void check(Rec r, long ts, int linkType, byte[] data, int wire) {
         assertEquals(ts, r.ts());
         assertEquals(linkType, r.linkType());
