@@ -1,5 +1,5 @@
 # shellcheck shell=bash
-# Finds a JDK 25 or newer for ./spanwatch, ./test.sh and .ci/run. Source it, then call
+# Finds a JDK 25 or newer for ./spanwatch, .ci/test and .ci/run. Source it, then call
 #   spanwatch_find_jdk        # sets SPANWATCH_JAVA_HOME, or prints what it found on stderr and returns 1
 # Order: $JAVA_HOME if it is new enough, then the newest /usr/lib/jvm/* that is, then `java` on PATH.
 

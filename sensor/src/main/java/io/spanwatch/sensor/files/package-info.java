@@ -1,2 +1,22 @@
-/** SpanWatch sensor stage: files (guide to follow). */
+/**
+ * Files: the sixth stage of the sensor. It hashes, names, types and stores every entity the HTTP
+ * stage extracts, and reports each as a {@code fileinfo} event.
+ *
+ * <p><b>In:</b> decoded entity bytes through {@link io.spanwatch.sensor.files.FileSink} (a
+ * {@link io.spanwatch.sensor.http.BodySink}). <b>Out:</b> {@link io.spanwatch.sensor.event.FileInfo}
+ * (md5, sha1, sha256 computed while the body streams, MIME type sniffed from the first bytes by
+ * {@link io.spanwatch.sensor.files.MimeSniffer}, state CLOSED or TRUNCATED, gaps) and the file itself
+ * under {@code files/<sha256>}, written once per content by {@link io.spanwatch.sensor.files.FileStore}.
+ * {@link io.spanwatch.sensor.files.RangeAssembler} puts files together from {@code 206} range bodies
+ * across connections and reports the whole file when every byte was seen.
+ *
+ * <p><b>Limits</b> ({@link io.spanwatch.sensor.files.FileConfig}): files over 150 MiB are hashed whole
+ * but not stored ({@code stored_cutoff}); a file is spooled in memory up to 256 KiB, then on disk under
+ * {@code files/.tmp/}; at most 256 range files are assembled at once (the oldest is dropped,
+ * {@code file.range_assemblies_dropped}). Hashes are reported only for CLOSED files without gaps, as
+ * Suricata does; a partial file stored is named by {@code stored_sha256}.
+ *
+ * <p><b>Threads:</b> a sink is used by the worker that owns its connection; the store and the range
+ * assembler are shared by all workers and thread-safe.
+ */
 package io.spanwatch.sensor.files;

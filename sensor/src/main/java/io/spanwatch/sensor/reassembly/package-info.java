@@ -1,2 +1,26 @@
-/** SpanWatch sensor stage: reassembly (guide to follow). */
+/**
+ * TCP reassembly: the fourth stage of the sensor. It turns each direction of a TCP connection into
+ * in-order bytes for the application layer.
+ *
+ * <p><b>In:</b> segments (sequence number, payload, FIN) and acknowledgement numbers of one direction,
+ * from the worker's TCP tracking. <b>Out:</b> calls to a
+ * {@link io.spanwatch.sensor.reassembly.StreamListener}: in-order data (passed through without a copy
+ * when it arrives in order), gaps of known length, the FIN, and anomalies such as
+ * {@code stream.overlap_mismatch}.
+ *
+ * <p><b>Policy:</b> first copy wins for overlapping bytes; a difference is an anomaly. A hole is given
+ * up as a gap when the receiver acknowledged past it for over a second of packet time, when a bound is
+ * reached, or at the end of the connection; reassembly carries on after the gap. Without a SYN the
+ * stream starts at the first data segment (mid-stream pick-up). RSTs that do not fit the stream are
+ * ignored and reported ({@code stream.rst_ignored}), so one forged RST cannot blind the sensor.
+ *
+ * <p><b>Limits</b> ({@link io.spanwatch.sensor.reassembly.ReassemblyConfig}): out-of-order bytes per
+ * direction (default 4 MiB) and segments per direction (default 2048); out-of-order bytes per worker
+ * (default 128 MiB over all workers). Reaching one gives up the oldest hole as a gap, counted in
+ * {@code tcp.stream_depth_limit_hits} or {@code tcp.reassembly_memcap_hits} and flagged in the flow
+ * event ({@code tcp.reassembly_limit}); missed bytes are in {@code tcp.missed_bytes_*}.
+ *
+ * <p><b>Threads:</b> a stream is used only by the worker that owns its flow; the budget in
+ * {@link io.spanwatch.sensor.reassembly.ReassemblyStats} is per worker.
+ */
 package io.spanwatch.sensor.reassembly;
