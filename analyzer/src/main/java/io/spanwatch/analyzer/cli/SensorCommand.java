@@ -81,6 +81,15 @@ public final class SensorCommand implements Callable<Integer> {
         Pipeline pipeline = Pipeline.start(config);
         pipeline.captureStats(capture::stats);
         CountDownLatch stopped = new CountDownLatch(1);
+        // SIGINT and SIGTERM stop the capture; the run below then flushes and returns 0. The shutdown
+        // hook covers other ways the JVM is asked to stop.
+        for (String name : new String[] {"INT", "TERM"}) {
+            try {
+                sun.misc.Signal.handle(new sun.misc.Signal(name), sig -> capture.stop());
+            } catch (IllegalArgumentException e) {
+                err.println("spanwatch: cannot handle SIG" + name + ": " + e.getMessage());
+            }
+        }
         Thread hook = new Thread(() -> {
             capture.stop();
             try {
