@@ -109,6 +109,9 @@ abstract class ContentDecoder {
      * else stops. Returns what {@link #decode} or {@link #end} should return.
      */
     final boolean malformed(String detail) {
+        if (passthrough) {
+            return true; // already passing this call's bytes through
+        }
         if (!produced && !committed && !probeOverflow) {
             passthrough = true;
             host.anomaly("http.content_decode_failed", coding + ": " + detail + "; raw bytes passed through");
@@ -135,6 +138,11 @@ abstract class ContentDecoder {
         host.anomaly("http.content_truncated", coding + " stream ends early");
         host.decodeStopped("truncated " + coding + " stream");
         return false;
+    }
+
+    /** Tells whether raw bytes are being passed through; decode must then stop handling the current call. */
+    final boolean passingThrough() {
+        return passthrough;
     }
 
     final boolean producedOutput() {

@@ -45,7 +45,7 @@ final class DeflateDecoder extends ContentDecoder {
             if (!inflate(new byte[] {(byte) firstByte}, 0, 1)) {
                 return false;
             }
-            if (done) {
+            if (done || passingThrough()) {
                 return true;
             }
         }
