@@ -285,4 +285,27 @@ class HttpContentDecodingTest {
         assertBombStopped(r, 256 << 10);
         assertEquals(256 << 10, r.sink(0).total);
     }
+
+    @Test
+    void gzipCrcMismatchIsReportedAndDataKept() {
+        byte[] body = gzip(bytes("checksummed"));
+        body[body.length - 8] ^= 1; // CRC32 in the trailer
+        RecordingListener r = response("gzip", body).runAll();
+        assertEquals(List.of("http.content_crc_mismatch"), r.anomalies);
+        assertEquals("checksummed", r.sink(0).text());
+        assertTrue(r.sink(0).complete);
+    }
+
+    @Test
+    void gzipRequestBody() {
+        byte[] body = gzip(bytes("{\"a\":1}"));
+        RecordingListener r = new Script()
+                .c(Script.concat("POST /api HTTP/1.1\r\nContent-Type: application/json\r\nContent-Encoding: gzip\r\nContent-Length: "
+                        + body.length + "\r\n\r\n", body))
+                .close()
+                .runAll();
+        assertEquals("{\"a\":1}", r.sink(0).text());
+        assertTrue(r.sink(0).toServer);
+        assertEquals("application/json", r.tx(0).requestContentType);
+    }
 }
