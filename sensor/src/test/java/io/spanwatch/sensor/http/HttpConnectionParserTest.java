@@ -8,7 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
-/** Framing, pairing and resynchronisation; every stream also runs split at every offset and byte by byte. */
+/** Checks framing, pairing and resynchronisation; every stream also runs split at every offset and byte by byte. */
 class HttpConnectionParserTest {
 
     private static final String GET = "GET /index.html HTTP/1.1\r\nHost: example.com:8080\r\nUser-Agent: curl/8.5\r\n"

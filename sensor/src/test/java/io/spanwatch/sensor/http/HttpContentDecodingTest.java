@@ -13,7 +13,7 @@ import java.util.zip.Deflater;
 import java.util.zip.GZIPOutputStream;
 import org.junit.jupiter.api.Test;
 
-/** Content codings: gzip, deflate (zlib and raw), br, stacked, broken, truncated, and a zip bomb per coding. */
+/** Checks content codings: gzip, deflate (zlib and raw), br, stacked, broken, truncated, and a zip bomb per coding. */
 class HttpContentDecodingTest {
 
     // Brotli vectors: there is no brotli encoder in Java, so these were made once with Debian's

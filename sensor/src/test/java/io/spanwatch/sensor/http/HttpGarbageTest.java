@@ -28,7 +28,8 @@ class HttpGarbageTest {
         System.out.println("HttpGarbageTest seed " + seed);
         Random rnd = new Random(seed);
         HttpLimits small = new HttpLimits(512, 20, 64 << 10, 20, 1024, 3, 4);
-        for (int conn = 0; conn < 400; conn++) {
+        byte[] gz = HttpContentDecodingTest.gzip("compressed body ".repeat(50).getBytes(StandardCharsets.ISO_8859_1));
+        for (int conn = 0; conn < 3000; conn++) {
             RecordingListener r = new RecordingListener();
             HttpConnectionParser p = new HttpConnectionParser(r, rnd.nextBoolean() ? small : HttpLimits.DEFAULTS);
             int steps = 1 + rnd.nextInt(40);
@@ -40,7 +41,7 @@ class HttpGarbageTest {
                 } else if (what == 1) {
                     p.end(up, s);
                 } else {
-                    byte[] b = what < 6 ? randomBytes(rnd) : mutatedPieces(rnd);
+                    byte[] b = what < 6 ? randomBytes(rnd) : what < 8 ? mutatedGzipResponse(rnd, gz) : mutatedPieces(rnd);
                     int off = rnd.nextInt(b.length + 1);
                     p.data(up, s, b, 0, off);
                     p.data(up, s, b, off, b.length - off);
@@ -51,6 +52,15 @@ class HttpGarbageTest {
                 assertEquals(1, sink.endCalls, "seed " + seed + ": " + sink.describe());
             }
         }
+    }
+
+    private static byte[] mutatedGzipResponse(Random rnd, byte[] gz) {
+        byte[] b = Script.concat("HTTP/1.1 200 OK\r\nContent-Encoding: " + (rnd.nextBoolean() ? "gzip" : "deflate, gzip")
+                + "\r\nContent-Length: " + gz.length + "\r\n\r\n", gz);
+        for (int i = rnd.nextInt(4); i > 0; i--) {
+            b[rnd.nextInt(b.length)] = (byte) rnd.nextInt(256);
+        }
+        return b;
     }
 
     private static byte[] randomBytes(Random rnd) {

@@ -8,7 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
-/** multipart/form-data uploads and multipart/byteranges responses, split at every offset. */
+/** Checks multipart/form-data uploads and multipart/byteranges responses, split at every offset. */
 class HttpMultipartTest {
 
     private static Script upload(String contentType, String body) {

@@ -6,7 +6,7 @@ import io.spanwatch.sensor.http.HttpConnectionParser.Probe;
 import java.nio.charset.StandardCharsets;
 import org.junit.jupiter.api.Test;
 
-/** Recognising HTTP from the first bytes of a stream, for every prefix length. */
+/** Checks recognising HTTP from the first bytes of a stream, for every prefix length. */
 class HttpProbeTest {
 
     private static Probe probe(String s) {
