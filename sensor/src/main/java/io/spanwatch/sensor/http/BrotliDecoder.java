@@ -8,17 +8,23 @@ import org.brotli.dec.BrotliInputStream;
 /**
  * Undoes the {@code br} content coding (RFC 7932) with org.brotli:dec.
  *
- * <p>That decoder pulls its input and treats a read of nothing as the end of the stream, so it cannot
- * wait for the next segment. This class therefore runs it only while at least {@value #LOOKAHEAD}
- * encoded bytes are queued (or the body has ended), and asks for at most {@value #READ_CHUNK} decoded
- * bytes at a time: it holds back up to {@value #LOOKAHEAD} encoded bytes plus one segment. A brotli
- * metadata block longer than the look-ahead makes decoding fail midway (entity ends incomplete).
- * The decoder itself allocates a ring buffer of up to the stream's window size (at most 16 MiB).
+ * <p>That decoder pulls its input, treats a read of nothing as the end of the stream, and produces no
+ * output until its ring buffer (one window, {@code 1 << WBITS} bytes) is full or the stream ends. So
+ * it cannot wait for the next segment: this class runs it only while at least
+ * {@link #lookahead lookahead(WBITS)} = window + {@value #MARGIN} encoded bytes are queued (or the body
+ * has ended), and asks for at most {@value #READ_CHUNK} decoded bytes at a time. It therefore holds
+ * back up to one window plus one segment of encoded input (window 64 KiB to 16 MiB, read from the
+ * stream's first byte; bodies smaller than that are decoded when they end), on top of the decoder's
+ * own ring buffer of one window. A metadata block longer than the margin makes decoding fail midway
+ * (the entity ends incomplete). A push decoder would remove the hold-back; see the package guide.
  */
 final class BrotliDecoder extends ContentDecoder {
 
-    static final int LOOKAHEAD = 32 * 1024;
+    static final int MARGIN = 32 * 1024;
     static final int READ_CHUNK = 4 * 1024;
+
+    /** Encoded bytes that must be queued before the decoder may run; -1 until the first byte is seen. */
+    private int lookahead = -1;
 
     private byte[] queue = new byte[4 * 1024];
     private int qStart;
@@ -35,6 +41,9 @@ final class BrotliDecoder extends ContentDecoder {
 
         @Override
         public int read(byte[] b, int off, int len) {
+            if (len == 0) {
+                return 0; // not the end: the decoder asks for nothing now and then
+            }
             int n = Math.min(len, qEnd - qStart);
             if (n <= 0) {
                 return -1;
@@ -68,12 +77,19 @@ final class BrotliDecoder extends ContentDecoder {
         }
         System.arraycopy(buf, off, queue, qEnd, len);
         qEnd += len;
+        if (lookahead < 0) {
+            int wbits = windowBits(queue[qStart] & 0xff);
+            if (wbits < 0) {
+                return malformed("large-window or reserved WBITS");
+            }
+            lookahead = lookahead(wbits);
+        }
         return run(false);
     }
 
     private boolean run(boolean inputEnded) {
         try {
-            while (!streamDone && (inputEnded || qEnd - qStart >= LOOKAHEAD)) {
+            while (!streamDone && (inputEnded || qEnd - qStart >= lookahead)) {
                 if (stream == null) {
                     stream = new BrotliInputStream(source);
                 }
@@ -84,8 +100,8 @@ final class BrotliDecoder extends ContentDecoder {
                     return false;
                 }
             }
-            if (qEnd - qStart < LOOKAHEAD && queue.length > 2 * LOOKAHEAD) {
-                queue = Arrays.copyOfRange(queue, qStart, qStart + Math.max(LOOKAHEAD, qEnd - qStart));
+            if (queue != null && queue.length > 2 * lookahead && qEnd - qStart < lookahead) {
+                queue = Arrays.copyOfRange(queue, qStart, qStart + Math.max(lookahead, qEnd - qStart));
                 qEnd -= qStart;
                 qStart = 0;
             }
@@ -96,8 +112,29 @@ final class BrotliDecoder extends ContentDecoder {
             if (inputEnded && producedOutput()) {
                 return truncated();
             }
-            return malformed(String.valueOf(e.getMessage()));
+            return malformed(e.getCause() != null ? String.valueOf(e.getCause().getMessage()) : String.valueOf(e.getMessage()));
         }
+    }
+
+    /** Returns the window size exponent encoded in a stream's first byte (RFC 7932 §9.1), or -1 for large-window streams. */
+    static int windowBits(int first) {
+        if ((first & 1) == 0) {
+            return 16;
+        }
+        int n = (first >> 1) & 7;
+        if (n != 0) {
+            return 17 + n;
+        }
+        int m = (first >> 4) & 7;
+        if (m == 1) {
+            return -1;
+        }
+        return m == 0 ? 17 : 8 + m;
+    }
+
+    /** Returns how many encoded bytes must be queued before the decoder may run for a window of {@code 1 << wbits}. */
+    static int lookahead(int wbits) {
+        return (1 << Math.max(wbits, 16)) + MARGIN;
     }
 
     @Override

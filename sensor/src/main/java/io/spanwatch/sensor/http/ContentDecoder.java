@@ -4,9 +4,11 @@ import java.util.Arrays;
 
 /**
  * Undoes one content coding as bytes arrive, writing decoded bytes to the next stage. Bad input
- * never throws: before the first decoded byte it switches to passing the raw bytes through
- * ({@code http.content_decode_failed}); after it, it reports the failure to its {@link Host} and
- * returns false so the entity ends incomplete.
+ * never throws: when the body was evidently not encoded (no decoded byte yet and no format signature
+ * such as a gzip or zlib header seen) it switches to passing the raw bytes through
+ * ({@code http.content_decode_failed}); otherwise it reports the failure to its {@link Host} and
+ * returns false so the entity ends incomplete. How many decoded bytes precede a failure midway can
+ * depend on segmentation (zlib drops the output of the call that fails).
  *
  * <p>Keeps a copy of the raw input until the first decoded byte, at most {@value #PROBE_MAX} bytes, so
  * the raw bytes can be passed through. Not thread-safe; owned by one {@link Entity}, which calls
@@ -38,6 +40,7 @@ abstract class ContentDecoder {
     private boolean probeOverflow;
     private boolean produced;
     private boolean passthrough;
+    private boolean committed;
 
     ContentDecoder(String coding, Out next, Host host) {
         this.coding = coding;
@@ -106,7 +109,10 @@ abstract class ContentDecoder {
      * else stops. Returns what {@link #decode} or {@link #end} should return.
      */
     final boolean malformed(String detail) {
-        if (!produced && !probeOverflow) {
+        if (passthrough) {
+            return true; // already passing this call's bytes through
+        }
+        if (!produced && !committed && !probeOverflow) {
             passthrough = true;
             host.anomaly("http.content_decode_failed", coding + ": " + detail + "; raw bytes passed through");
             byte[] raw = probe;
@@ -119,11 +125,24 @@ abstract class ContentDecoder {
         return false;
     }
 
+    /**
+     * Tells that the input carries this coding's own signature (a gzip or zlib header), so later
+     * errors end the entity instead of passing raw bytes through.
+     */
+    final void commit() {
+        committed = true;
+    }
+
     /** Handles input that ended inside the compressed stream. */
     final boolean truncated() {
         host.anomaly("http.content_truncated", coding + " stream ends early");
         host.decodeStopped("truncated " + coding + " stream");
         return false;
+    }
+
+    /** Tells whether raw bytes are being passed through; decode must then stop handling the current call. */
+    final boolean passingThrough() {
+        return passthrough;
     }
 
     final boolean producedOutput() {

@@ -37,11 +37,15 @@ final class DeflateDecoder extends ContentDecoder {
                     return true;
                 }
             }
-            inflater = new Inflater(!isZlibHeader(firstByte, buf[off] & 0xff));
+            boolean zlib = isZlibHeader(firstByte, buf[off] & 0xff);
+            if (zlib) {
+                commit();
+            }
+            inflater = new Inflater(!zlib);
             if (!inflate(new byte[] {(byte) firstByte}, 0, 1)) {
                 return false;
             }
-            if (done) {
+            if (done || passingThrough()) {
                 return true;
             }
         }

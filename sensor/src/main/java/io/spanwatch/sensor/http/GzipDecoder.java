@@ -117,6 +117,9 @@ final class GzipDecoder extends ContentDecoder {
                 if (hCount == 3) {
                     flags = b;
                 }
+                if (hCount == 2) {
+                    commit();
+                }
                 if (++hCount == 10) {
                     hCount = 0;
                     nextHeaderStep(1);

@@ -24,8 +24,9 @@ import java.util.ArrayDeque;
  *   <li>multipart parts per body [{@value HttpLimits#DEFAULT_MAX_MULTIPART_PARTS}]: {@code http.multipart_too_many_parts}</li>
  *   <li>requests waiting for a response [{@value HttpLimits#DEFAULT_MAX_PENDING_TRANSACTIONS}]: {@code http.too_many_pending}</li>
  *   <li>chunk-size line [{@value MessageReader#MAX_CHUNK_LINE} bytes, fixed]: {@code http.bad_chunk_size}</li>
- *   <li>brotli look-ahead [{@value BrotliDecoder#LOOKAHEAD} encoded bytes, fixed]; raw bytes kept for
- *       pass-through until the first decoded byte [{@value ContentDecoder#PROBE_MAX}, fixed]</li>
+ *   <li>brotli hold-back [one window as the stream declares, 64 KiB to 16 MiB, plus
+ *       {@value BrotliDecoder#MARGIN} bytes, fixed by org.brotli:dec]; raw bytes kept for pass-through
+ *       until the first decoded byte [{@value ContentDecoder#PROBE_MAX}, fixed]</li>
  *   <li>{@link #probe} looks at most [{@value #PROBE_LIMIT} bytes, fixed]</li>
  * </ul>
  *

@@ -106,11 +106,11 @@ final class MessageReader {
             default -> limits.maxHeaderBytes() - headBytes;
         };
         if (lineLen + n > room) {
-            lineTooLong();
             if (state != State.RESYNC) {
-                return off; // the new state takes these bytes
+                lineTooLong();
+                return off; // now in RESYNC, which takes these bytes
             }
-            lineLen = 0;
+            lineLen = 0; // resync drops what it gathered and keeps scanning
             if (n > room) {
                 off += n - room;
                 n = room;
@@ -155,9 +155,7 @@ final class MessageReader {
                 finishMessage(false, "bad chunk size");
                 enterResync();
             }
-            default -> {
-                // RESYNC: the caller drops the buffered bytes and keeps scanning
-            }
+            default -> throw new IllegalStateException("line too long in state " + state);
         }
     }
 

@@ -1,2 +1,66 @@
-/** SpanWatch sensor stage: http (guide to follow). */
+/**
+ * HTTP/1.x stage: turns the two reassembled byte streams of a TCP connection into transactions and
+ * entity bodies.
+ *
+ * <h2>Stage</h2>
+ * After TCP reassembly, before file extraction and event output. {@link
+ * io.spanwatch.sensor.http.HttpConnectionParser#probe} tells whether a new stream on any port is
+ * HTTP; one {@link io.spanwatch.sensor.http.HttpConnectionParser} then reads that connection.
+ *
+ * <h2>In</h2>
+ * Per direction, in order: {@code data} (bytes lent for the call), {@code gap} (bytes lost),
+ * {@code end} (FIN/RST); then {@code close} once for the connection.
+ *
+ * <h2>Out</h2>
+ * Through {@link io.spanwatch.sensor.http.HttpListener}: request and final-response heads,
+ * one {@link io.spanwatch.sensor.http.BodySink} per entity (a whole body, or one part of a
+ * {@code multipart/form-data} request or {@code multipart/byteranges} response) carrying the bytes a
+ * browser would save (chunked coding removed, content codings gzip/x-gzip/deflate/br undone), one
+ * {@code transactionDone} per transaction in order, and named anomalies ({@code http.*}).
+ *
+ * <h2>Parts</h2>
+ * <ul>
+ *   <li>{@code HttpConnectionParser}: request/response pairing (FIFO, pipelining), 1xx, tunnels, probe.</li>
+ *   <li>{@code MessageReader}: the per-direction state machine (start line, headers, framing, resync).</li>
+ *   <li>{@code Entity}: one body's pipeline: decoders, decompression limits, sink or multipart split.</li>
+ *   <li>{@code GzipDecoder}, {@code DeflateDecoder}, {@code BrotliDecoder}: streaming content decoders.</li>
+ *   <li>{@code MultipartReader}: streaming multipart splitter.</li>
+ *   <li>{@code StartLines}, {@code HeaderValues}: small parsers for start lines and header values.</li>
+ * </ul>
+ *
+ * <h2>Limits</h2>
+ * Configured through {@link io.spanwatch.sensor.http.HttpLimits} (defaults):
+ * <ul>
+ *   <li>head bytes per message, 64 KiB: {@code http.header_too_long}, message abandoned, resync</li>
+ *   <li>header fields per message, 1000: {@code http.too_many_headers}, as above</li>
+ *   <li>decoded bytes per body, 1 GiB: {@code http.decompression_limit}, entity ends incomplete</li>
+ *   <li>decompression ratio, 1000:1 once 1 MiB was decoded: {@code http.decompression_limit}</li>
+ *   <li>multipart parts per body, 1000: {@code http.multipart_too_many_parts}, later parts skipped</li>
+ *   <li>requests awaiting a response, 1000: {@code http.too_many_pending}, oldest finished unanswered</li>
+ * </ul>
+ * Fixed: chunk-size line 4 KiB ({@code http.bad_chunk_size}); raw bytes kept for pass-through until
+ * the first decoded byte, 64 KiB; probe 2 KiB. Brotli: org.brotli:dec is a pull decoder that only
+ * outputs once its window-sized ring buffer is full, so a {@code br} body holds back one window
+ * (64 KiB to 16 MiB, as the stream declares) plus 32 KiB of encoded input; a push decoder would
+ * remove that. Memory per connection is therefore about two heads plus, per open body, one decoder
+ * (zlib state and 8 KiB; or for brotli up to two windows) and a multipart delimiter.
+ *
+ * <h2>Anomalies</h2>
+ * {@code http.bad_request_line}, {@code http.bad_status_line}, {@code http.bad_header_line},
+ * {@code http.obs_fold}, {@code http.header_too_long}, {@code http.too_many_headers},
+ * {@code http.bad_content_length}, {@code http.conflicting_content_length},
+ * {@code http.chunked_with_content_length}, {@code http.bad_transfer_encoding},
+ * {@code http.unsupported_transfer_encoding}, {@code http.bad_chunk_size},
+ * {@code http.bad_chunk_terminator}, {@code http.bad_content_range},
+ * {@code http.unsupported_content_encoding}, {@code http.content_decode_failed},
+ * {@code http.content_truncated}, {@code http.content_crc_mismatch}, {@code http.decompression_limit},
+ * {@code http.multipart_no_boundary}, {@code http.multipart_bad_delimiter},
+ * {@code http.multipart_too_many_parts}, {@code http.multipart_unterminated},
+ * {@code http.too_many_pending}.
+ *
+ * <h2>Threads</h2>
+ * None of its own. One connection's parser, its transactions and its sinks are used by one thread
+ * at a time (the thread that feeds the connection); listeners are called on that thread. Nothing is
+ * shared between connections.
+ */
 package io.spanwatch.sensor.http;

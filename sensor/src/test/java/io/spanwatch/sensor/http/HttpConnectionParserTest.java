@@ -8,7 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
-/** Framing, pairing and resynchronisation; every stream also runs split at every offset and byte by byte. */
+/** Checks framing, pairing and resynchronisation; every stream also runs split at every offset and byte by byte. */
 class HttpConnectionParserTest {
 
     private static final String GET = "GET /index.html HTTP/1.1\r\nHost: example.com:8080\r\nUser-Agent: curl/8.5\r\n"
@@ -423,5 +423,83 @@ class HttpConnectionParserTest {
         assertEquals(List.of("http.bad_status_line"), r.anomalies);
         assertEquals(200, r.tx(0).status);
         assertEquals("x", r.sink(0).text());
+    }
+
+    @Test
+    void gapInChunkSizeLineResyncs() {
+        RecordingListener r = new Script()
+                .c("GET /1 HTTP/1.1\r\n\r\nGET /2 HTTP/1.1\r\n\r\n")
+                .s("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n")
+                .gap(false, 30)
+                .s("tail of a chunk\r\n0\r\n\r\nHTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok")
+                .runAll();
+        assertEquals(2, r.done.size());
+        assertFalse(r.sink(0).complete);
+        assertEquals("gap in chunked framing", r.sink(0).reason);
+        assertTrue(r.tx(0).gaps);
+        assertEquals("ok", r.sink(1).text());
+        assertTrue(r.tx(1).responseComplete);
+    }
+
+    @Test
+    void gapOfUnknownLengthInBody() {
+        RecordingListener r = new Script()
+                .c("GET / HTTP/1.1\r\n\r\n")
+                .s("HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\nabc")
+                .gap(false, -1)
+                .s("whatever")
+                .close()
+                .runAll();
+        assertEquals(List.of(-1L), r.sink(0).gaps);
+        assertFalse(r.sink(0).complete);
+        assertTrue(r.tx(0).gaps);
+    }
+
+    @Test
+    void gapInCloseDelimitedBody() {
+        RecordingListener r = new Script()
+                .c("GET / HTTP/1.0\r\n\r\n")
+                .s("HTTP/1.0 200 OK\r\n\r\nabc")
+                .gap(false, 7)
+                .s("def")
+                .end(false)
+                .runAll();
+        assertEquals("abcdef", r.sink(0).text());
+        assertEquals(List.of(7L), r.sink(0).gaps);
+        assertTrue(r.sink(0).complete);
+        assertEquals(13, r.tx(0).responseBodyLength);
+    }
+
+    @Test
+    void badContentLength() {
+        RecordingListener r = new Script()
+                .c("GET / HTTP/1.1\r\n\r\n")
+                .s("HTTP/1.1 200 OK\r\nContent-Length: 12abc\r\n\r\nbody until close")
+                .end(false)
+                .runAll();
+        assertEquals(List.of("http.bad_content_length"), r.anomalies);
+        assertEquals("body until close", r.sink(0).text());
+        assertTrue(r.sink(0).complete);
+    }
+
+    @Test
+    void interimWithoutRequestIsIgnored() {
+        RecordingListener r = new Script()
+                .s("HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n")
+                .runAll();
+        assertEquals(1, r.done.size());
+        assertEquals(200, r.tx(0).status);
+        assertEquals(0, r.tx(0).interimResponses);
+    }
+
+    @Test
+    void finOfServerFinishesWaitingTransactions() {
+        RecordingListener r = new Script()
+                .c("GET /a HTTP/1.1\r\n\r\nGET /b HTTP/1.1\r\n\r\n")
+                .s("HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n")
+                .end(false)
+                .runAll();
+        assertEquals(2, r.done.size(), "no response can come after the server's FIN");
+        assertFalse(r.tx(1).responseSeen);
     }
 }

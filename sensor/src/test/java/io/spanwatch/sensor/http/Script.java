@@ -84,6 +84,20 @@ final class Script {
         return whole;
     }
 
+    /** Runs whole, at every split and byte by byte, handing each run to {@code check} (for results that may vary). */
+    void forEachRun(HttpLimits limits, java.util.function.Consumer<RecordingListener> check) {
+        check.accept(run(limits, -1, 0, false));
+        for (int i = 0; i < steps.size(); i++) {
+            Step st = steps.get(i);
+            if (st.kind == 'd') {
+                for (int k = 1; k < st.bytes.length; k++) {
+                    check.accept(run(limits, i, k, false));
+                }
+            }
+        }
+        check.accept(run(limits, -1, 0, true));
+    }
+
     RecordingListener runAll() {
         return runAll(HttpLimits.DEFAULTS);
     }

@@ -1,0 +1,151 @@
+package io.spanwatch.sensor.http;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/** Checks multipart/form-data uploads and multipart/byteranges responses, split at every offset. */
+class HttpMultipartTest {
+
+    private static Script upload(String contentType, String body) {
+        return new Script()
+                .c("POST /upload HTTP/1.1\r\nHost: files.example\r\nContent-Type: " + contentType
+                        + "\r\nContent-Length: " + body.length() + "\r\n\r\n" + body)
+                .s("HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n");
+    }
+
+    @Test
+    void formDataWithQuotedBoundaryFilenameStarPreambleAndEpilogue() {
+        String b = "----WebKitFormBoundary7MA4YWxk";
+        String body = "This is the preamble.\r\n"
+                + "--" + b + "\r\n"
+                + "Content-Disposition: form-data; name=\"comment\"\r\n\r\n"
+                + "hello\r\n--not the boundary\r\n"
+                + "--" + b + "\r\n"
+                + "Content-Disposition: form-data; name=\"file\"; filename=\"euro rates.txt\"; filename*=UTF-8''%e2%82%ac%20rates.txt\r\n"
+                + "Content-Type: text/plain; charset=utf-8\r\n\r\n"
+                + "line1\r\nline2\r\r\n-\r\n--" + b.substring(0, 10) + "\r\n"
+                + "--" + b + "\r\n"
+                + "Content-Disposition: form-data; name=\"empty\"; filename=\"\"\r\n\r\n"
+                + "\r\n--" + b + "--\r\n"
+                + "epilogue is ignored\r\n";
+        RecordingListener r = upload("multipart/form-data; boundary=\"" + b + "\"", body).runAll();
+        assertEquals(List.of(), r.anomalies);
+        assertEquals(2, r.sinks.size(), "the empty part gets no sink");
+        RecordingListener.Sink comment = r.sink(0);
+        assertTrue(comment.info.multipartPart());
+        assertEquals("comment", comment.info.partName());
+        assertEquals(0, comment.info.partIndex());
+        assertNull(comment.info.filename());
+        assertEquals("hello\r\n--not the boundary", comment.text());
+        RecordingListener.Sink file = r.sink(1);
+        assertEquals("file", file.info.partName());
+        assertEquals("\u20ac rates.txt", file.info.filename());
+        assertEquals("text/plain", file.info.contentType());
+        assertEquals(1, file.info.partIndex());
+        assertEquals("line1\r\nline2\r\r\n-\r\n--" + b.substring(0, 10), file.text());
+        assertTrue(comment.complete && file.complete);
+        assertEquals(body.length(), r.tx(0).requestBodyLength);
+        assertEquals("multipart/form-data", r.tx(0).requestContentType);
+    }
+
+    @Test
+    void boundaryAtOffsetZeroAndChunkedBody() {
+        String part = "--xyz\r\nContent-Disposition: form-data; name=a; filename=a.bin\r\n\r\n\u0000\u0001\u0002\r\n--xyz--";
+        RecordingListener r = new Script()
+                .c("POST /u HTTP/1.1\r\nContent-Type: multipart/form-data; boundary=xyz\r\nTransfer-Encoding: chunked\r\n\r\n"
+                        + Integer.toHexString(20) + "\r\n" + part.substring(0, 20) + "\r\n"
+                        + Integer.toHexString(part.length() - 20) + "\r\n" + part.substring(20) + "\r\n0\r\n\r\n")
+                .close()
+                .runAll();
+        assertEquals(List.of(), r.anomalies);
+        assertEquals("a.bin", r.sink(0).info.filename());
+        assertEquals("a", r.sink(0).info.partName());
+        assertEquals("\u0000\u0001\u0002", r.sink(0).text());
+        assertTrue(r.sink(0).info.chunked());
+    }
+
+    @Test
+    void missingFinalBoundaryLeavesLastPartIncomplete() {
+        String body = "--B\r\nContent-Disposition: form-data; name=\"f\"; filename=\"x.txt\"\r\n\r\nall the data";
+        RecordingListener r = upload("multipart/form-data; boundary=B", body).runAll();
+        assertEquals(List.of("http.multipart_unterminated"), r.anomalies);
+        assertEquals("all the data", r.sink(0).text());
+        assertFalse(r.sink(0).complete);
+        assertEquals("missing final multipart delimiter", r.sink(0).reason);
+        assertTrue(r.tx(0).requestComplete);
+    }
+
+    @Test
+    void tooManyParts() {
+        StringBuilder body = new StringBuilder();
+        for (int i = 0; i < 4; i++) {
+            body.append("--B\r\nContent-Disposition: form-data; name=\"p").append(i).append("\"\r\n\r\nv").append(i).append("\r\n");
+        }
+        body.append("--B--");
+        HttpLimits two = new HttpLimits(65536, 100, 1 << 20, 100, 1 << 20, 2, 10);
+        RecordingListener r = upload("multipart/form-data; boundary=B", body.toString()).runAll(two);
+        assertEquals(List.of("http.multipart_too_many_parts"), r.anomalies);
+        assertEquals(2, r.sinks.size());
+        assertEquals("v1", r.sink(1).text());
+    }
+
+    @Test
+    void byterangesResponseGivesOneEntityPerRange() {
+        String body = "\r\n--THIS_STRING_SEPARATES\r\n"
+                + "Content-Type: application/pdf\r\n"
+                + "Content-Range: bytes 500-509/8000\r\n\r\n"
+                + "0123456789\r\n"
+                + "--THIS_STRING_SEPARATES\r\n"
+                + "Content-Type: application/pdf\r\n"
+                + "Content-Range: bytes 7000-7004/8000\r\n\r\n"
+                + "abcde\r\n"
+                + "--THIS_STRING_SEPARATES--\r\n";
+        RecordingListener r = new Script()
+                .c("GET /doc.pdf HTTP/1.1\r\nRange: bytes=500-509,7000-7004\r\n\r\n")
+                .s("HTTP/1.1 206 Partial Content\r\nContent-Type: multipart/byteranges; boundary=THIS_STRING_SEPARATES\r\n"
+                        + "Content-Disposition: inline; filename=doc.pdf\r\nContent-Length: " + body.length() + "\r\n\r\n" + body)
+                .runAll();
+        assertEquals(List.of(), r.anomalies);
+        assertEquals(2, r.sinks.size());
+        EntityInfo first = r.sink(0).info;
+        assertEquals(500, first.rangeStart());
+        assertEquals(509, first.rangeEnd());
+        assertEquals(8000, first.rangeTotal());
+        assertEquals("application/pdf", first.contentType());
+        assertEquals("doc.pdf", first.filename());
+        assertFalse(first.multipartPart());
+        assertEquals("0123456789", r.sink(0).text());
+        assertEquals(7000, r.sink(1).info.rangeStart());
+        assertEquals("abcde", r.sink(1).text());
+    }
+
+    @Test
+    void multipartWithoutBoundaryIsOneBody() {
+        RecordingListener r = upload("multipart/form-data", "--x\r\n\r\nv\r\n--x--").runAll();
+        assertEquals(List.of("http.multipart_no_boundary"), r.anomalies);
+        assertEquals(1, r.sinks.size());
+        assertFalse(r.sink(0).info.multipartPart());
+    }
+
+    @Test
+    void gapInsidePartIsForwarded() {
+        String head = "--B\r\nContent-Disposition: form-data; name=\"f\"; filename=\"g.bin\"\r\n\r\nabc";
+        String tail = "xyz\r\n--B--\r\n";
+        RecordingListener r = new Script()
+                .c("POST /u HTTP/1.1\r\nContent-Type: multipart/form-data; boundary=B\r\nContent-Length: "
+                        + (head.length() + 5 + tail.length()) + "\r\n\r\n" + head)
+                .gap(true, 5)
+                .c(tail)
+                .close()
+                .runAll();
+        assertEquals("abcxyz", r.sink(0).text());
+        assertEquals(List.of(5L), r.sink(0).gaps);
+        assertTrue(r.sink(0).complete);
+        assertTrue(r.tx(0).gaps);
+    }
+}
