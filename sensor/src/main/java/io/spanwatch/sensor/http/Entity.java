@@ -19,6 +19,8 @@ final class Entity implements ContentDecoder.Host {
     private final EntityInfo info;
     private final List<ContentDecoder> decoders = new ArrayList<>();
     private final MultipartReader multipart;
+    /** Whether the whole body also goes to one sink besides the parts (multipart/byteranges). */
+    private final boolean wholeToo;
     private final HttpLimits limits;
     private BodySink sink;
     private boolean opened;
@@ -40,6 +42,8 @@ final class Entity implements ContentDecoder.Host {
         this.limits = conn.limits();
         this.multipart = multipartMode == null ? null
                 : new MultipartReader(multipartMode, boundary, this, info, limits);
+        // A browser saves a multipart/byteranges body whole; its parts go on to range assembly.
+        this.wholeToo = multipartMode == MultipartReader.Mode.BYTERANGES;
         boolean supported = true;
         for (String c : codings) {
             if (!c.equals("gzip") && !c.equals("x-gzip") && !c.equals("deflate") && !c.equals("br")) {
@@ -87,6 +91,12 @@ final class Entity implements ContentDecoder.Host {
             end(false, "gap in content-encoded body");
         } else if (multipart != null) {
             multipart.gap(len);
+            if (wholeToo) {
+                open();
+                if (sink != null) {
+                    sink.gap(len);
+                }
+            }
         } else {
             open();
             if (sink != null) {
@@ -147,13 +157,14 @@ final class Entity implements ContentDecoder.Host {
             decodedOut += allowed;
         }
         if (allowed > 0) {
-            if (multipart != null) {
-                multipart.data(buf, off, allowed);
-            } else {
+            if (multipart == null || wholeToo) {
                 open();
                 if (sink != null) {
                     sink.data(buf, off, allowed);
                 }
+            }
+            if (multipart != null) {
+                multipart.data(buf, off, allowed);
             }
         }
         if (limited) {

@@ -30,6 +30,14 @@ public record EntityInfo(
         String partName,
         int partIndex) {
 
+    /**
+     * Tells whether this entity is one part of a {@code multipart/byteranges} body, which is also
+     * handed over whole as its own entity.
+     */
+    public boolean isByterangePart() {
+        return !multipartPart && partIndex >= 0;
+    }
+
     /** Tells whether this entity is a byte range of a larger file. */
     public boolean isRange() {
         return rangeStart >= 0;

@@ -10,12 +10,14 @@ import java.util.Map;
  * request bodies (RFC 7578) and {@code multipart/byteranges} 206 responses (RFC 9110 §14.6).
  *
  * <p>One state machine: {@code PREAMBLE → DELIMITER_LINE → PART_HEADERS → PART_BODY → DELIMITER_LINE ...
- * → EPILOGUE}. The delimiter {@code CRLF--boundary} is found with a streaming KMP matcher, so only the
- * delimiter's length is held back (as the matched prefix, never copied). The body is treated as if it
- * began with CRLF, so a first delimiter at offset 0 matches. Part headers are bounded by
- * {@link HttpLimits#maxHeaderBytes()} ({@code http.header_too_long}); parts beyond
- * {@link HttpLimits#maxMultipartParts()} are skipped ({@code http.multipart_too_many_parts}); a body
- * ending without the final delimiter ends its last part incomplete ({@code http.multipart_unterminated}).
+ * → EPILOGUE}. A delimiter is {@code --boundary} at the start of a line. The line break before it
+ * belongs to the delimiter when it is CRLF (RFC 2046); a bare LF before it, as some clients send, is
+ * kept as the last byte of the part, which is how Wireshark and browsers' form parsers read such bodies.
+ * Bodies are scanned a block at a time; only the last bytes that could begin a delimiter are held back
+ * between calls. The body is treated as if it began with CRLF, so a first delimiter at offset 0 matches.
+ * Part headers are bounded by {@link HttpLimits#maxHeaderBytes()} ({@code http.header_too_long}); parts
+ * beyond {@link HttpLimits#maxMultipartParts()} are skipped ({@code http.multipart_too_many_parts}); a
+ * body ending without the final delimiter ends its last part incomplete ({@code http.multipart_unterminated}).
  */
 final class MultipartReader {
 
@@ -29,12 +31,15 @@ final class MultipartReader {
     private final Entity entity;
     private final EntityInfo messageInfo;
     private final HttpLimits limits;
-    private final byte[] delim;
-    private final int[] fail;
+    /** {@code --boundary}. */
+    private final byte[] dash;
+    /** Bytes at the end of what was scanned that could still begin a delimiter (CRLF, LF or dashes). */
+    private byte[] held;
+    private int heldLen;
+    /** Leading held bytes that are not content but stand for a line break already consumed. */
+    private int virtualLen;
+    private byte[] work = new byte[0];
     private State state = State.PREAMBLE;
-    private int matched;
-    private final byte[] out = new byte[8192];
-    private int outLen;
     private byte[] line = new byte[128];
     private int lineLen;
     private int headerBytes;
@@ -50,67 +55,77 @@ final class MultipartReader {
         this.entity = entity;
         this.messageInfo = messageInfo;
         this.limits = limits;
-        this.delim = ("\r\n--" + boundary).getBytes(StandardCharsets.ISO_8859_1);
-        this.fail = new int[delim.length];
-        for (int i = 1, k = 0; i < delim.length; i++) {
-            while (k > 0 && delim[i] != delim[k]) {
-                k = fail[k - 1];
-            }
-            if (delim[i] == delim[k]) {
-                k++;
-            }
-            fail[i] = k;
-        }
-        matched = 2; // the virtual CRLF before the body
+        this.dash = ("--" + boundary).getBytes(StandardCharsets.ISO_8859_1);
+        this.held = new byte[dash.length + 2];
+        held[0] = '\r'; // the virtual CRLF before the body
+        held[1] = '\n';
+        heldLen = 2;
+        virtualLen = 2;
     }
 
     /** Takes decoded body bytes, lent for the call only. */
     void data(byte[] buf, int off, int len) {
         int end = off + len;
-        for (int i = off; i < end; i++) {
-            byte c = buf[i];
+        int i = off;
+        while (i < end) {
             switch (state) {
-                case PREAMBLE, PART_BODY -> match(c);
-                case DELIMITER_LINE -> delimiterLine(c);
-                case PART_HEADERS -> headerByte(c);
+                case PREAMBLE, PART_BODY -> i = scan(buf, i, end);
+                case DELIMITER_LINE -> delimiterLine(buf[i++]);
+                case PART_HEADERS -> headerByte(buf[i++]);
                 case EPILOGUE -> i = end;
             }
         }
-        flushOut();
     }
 
-    private void match(byte c) {
-        while (matched > 0 && delim[matched] != c) {
-            int keep = fail[matched - 1];
-            bodyBytes(delim, 0, matched - keep);
-            matched = keep;
+    /**
+     * Looks for the next delimiter in the held bytes followed by {@code buf[from..end)}. Part bytes before
+     * it go to the part (in PART_BODY); returns the index in {@code buf} just after the delimiter, or
+     * {@code end} when none was found (holding back what could begin one).
+     */
+    private int scan(byte[] buf, int from, int end) {
+        int n = heldLen + (end - from);
+        if (work.length < n) {
+            work = new byte[Math.max(n, Math.min(2 * work.length, 1 << 20))];
         }
-        if (delim[matched] == c) {
-            if (++matched == delim.length) {
-                matched = 0;
+        System.arraycopy(held, 0, work, 0, heldLen);
+        System.arraycopy(buf, from, work, heldLen, end - from);
+        int dlen = dash.length;
+        for (int j = 1; j + dlen <= n; j++) {
+            if (work[j] == '-' && work[j + 1] == '-' && work[j - 1] == '\n'
+                    && java.util.Arrays.equals(work, j + 2, j + dlen, dash, 2, dlen)) {
+                int contentEnd = j >= 2 && work[j - 2] == '\r' ? j - 2 : j;
                 if (state == State.PART_BODY) {
+                    partBytes(work, virtualLen, contentEnd - virtualLen);
                     endPart(true, null);
                 }
+                heldLen = 0;
+                virtualLen = 0;
                 state = State.DELIMITER_LINE;
                 lineLen = 0;
+                return from + (j + dlen - (n - (end - from)));
             }
-        } else if (state == State.PART_BODY) {
-            if (outLen == out.length) {
-                flushOut();
-            }
-            out[outLen++] = c;
         }
+        // No delimiter: everything but the bytes that could begin one ("\r\n--boundar") is settled.
+        int keep = Math.min(n, dlen + 1);
+        if (state == State.PART_BODY) {
+            partBytes(work, virtualLen, n - keep - virtualLen);
+        }
+        virtualLen = Math.max(0, virtualLen - (n - keep));
+        System.arraycopy(work, n - keep, held, 0, keep);
+        heldLen = keep;
+        return end;
     }
 
-    private void bodyBytes(byte[] b, int off, int len) {
-        if (state != State.PART_BODY) {
+    private void partBytes(byte[] b, int off, int len) {
+        if (len <= 0 || partSkipped) {
             return;
         }
-        for (int i = 0; i < len; i++) {
-            if (outLen == out.length) {
-                flushOut();
-            }
-            out[outLen++] = b[off + i];
+        if (!partOpened) {
+            partOpened = true;
+            part = entity.openPart(partInfo);
+        }
+        if (part != null) {
+            part.data(b, off, len);
         }
     }
 
@@ -135,7 +150,8 @@ final class MultipartReader {
         if (++headerBytes > limits.maxHeaderBytes()) {
             entity.anomaly("http.header_too_long", "multipart part headers over " + limits.maxHeaderBytes() + " bytes");
             state = State.PREAMBLE; // look for the next delimiter
-            matched = 0;
+            heldLen = 0;
+            virtualLen = 0;
             return;
         }
         appendLine(c);
@@ -169,7 +185,10 @@ final class MultipartReader {
 
     private void startPart() {
         state = State.PART_BODY;
-        matched = 0;
+        // The header block ended with a line break: a delimiter may follow at once (an empty part).
+        held[0] = '\n';
+        heldLen = 1;
+        virtualLen = 1;
         int index = partCount++;
         partOpened = false;
         part = null;
@@ -197,24 +216,7 @@ final class MultipartReader {
         }
     }
 
-    private void flushOut() {
-        if (outLen == 0) {
-            return;
-        }
-        if (!partSkipped) {
-            if (!partOpened) {
-                partOpened = true;
-                part = entity.openPart(partInfo);
-            }
-            if (part != null) {
-                part.data(out, 0, outLen);
-            }
-        }
-        outLen = 0;
-    }
-
     private void endPart(boolean complete, String reason) {
-        flushOut();
         if (partOpened && part != null) {
             part.end(complete, reason);
         }
@@ -225,9 +227,9 @@ final class MultipartReader {
     /** Tells that {@code len} decoded bytes are lost (negative: unknown). */
     void gap(long len) {
         if (state == State.PART_BODY) {
-            bodyBytes(delim, 0, matched);
-            matched = 0;
-            flushOut();
+            partBytes(held, virtualLen, heldLen - virtualLen);
+            heldLen = 0;
+            virtualLen = 0;
             if (!partSkipped) {
                 if (!partOpened) {
                     partOpened = true;
@@ -239,7 +241,8 @@ final class MultipartReader {
             }
         } else if (state != State.EPILOGUE) {
             state = State.PREAMBLE; // part structure lost: look for the next delimiter
-            matched = 0;
+            heldLen = 0;
+            virtualLen = 0;
         }
     }
 
@@ -250,8 +253,9 @@ final class MultipartReader {
         }
         boolean inPart = state == State.PART_BODY;
         if (inPart) {
-            bodyBytes(delim, 0, matched);
-            matched = 0;
+            partBytes(held, virtualLen, heldLen - virtualLen);
+            heldLen = 0;
+            virtualLen = 0;
         }
         if (complete) {
             entity.anomaly("http.multipart_unterminated", "body ends without the final delimiter");

@@ -46,8 +46,40 @@ final class HttpGlue implements HttpListener {
             part = worker.ranges.open(tx.host, tx.uri, info.rangeStart(), info.rangeEnd(), info.rangeTotal(),
                     filename, assembledDone);
         }
+        if (info.isByterangePart()) {
+            // The whole multipart/byteranges body is reported as one file; its parts only feed assembly.
+            return part == null ? null : new RangeOnlySink(part, info);
+        }
         worker.counters.files++;
         return new FileSink(worker.store, info, filename, part, done);
+    }
+
+    /** Passes one byterange part's bytes to range assembly only. */
+    private static final class RangeOnlySink implements BodySink {
+        private final RangeAssembler.Part part;
+        private final EntityInfo info;
+        private long pos;
+
+        RangeOnlySink(RangeAssembler.Part part, EntityInfo info) {
+            this.part = part;
+            this.info = info;
+        }
+
+        @Override
+        public void data(byte[] buf, int off, int len) {
+            part.data(pos, buf, off, len);
+            pos += len;
+        }
+
+        @Override
+        public void gap(long len) {
+            pos += Math.max(0, len);
+        }
+
+        @Override
+        public void end(boolean complete, String reason) {
+            part.end(complete && pos == info.rangeEnd() - info.rangeStart() + 1);
+        }
     }
 
     private void fileDone(HttpTransaction tx, boolean toServer, FileInfo fi) {

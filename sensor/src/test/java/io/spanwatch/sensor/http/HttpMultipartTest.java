@@ -95,7 +95,7 @@ class HttpMultipartTest {
     }
 
     @Test
-    void byterangesResponseGivesOneEntityPerRange() {
+    void byterangesResponseGivesTheWholeBodyThenOneEntityPerRange() {
         String body = "\r\n--THIS_STRING_SEPARATES\r\n"
                 + "Content-Type: application/pdf\r\n"
                 + "Content-Range: bytes 500-509/8000\r\n\r\n"
@@ -111,17 +111,43 @@ class HttpMultipartTest {
                         + "Content-Disposition: inline; filename=doc.pdf\r\nContent-Length: " + body.length() + "\r\n\r\n" + body)
                 .runAll();
         assertEquals(List.of(), r.anomalies);
-        assertEquals(2, r.sinks.size());
-        EntityInfo first = r.sink(0).info;
+        // A browser saves the whole body; each range also goes on for assembly.
+        assertEquals(3, r.sinks.size());
+        assertEquals("multipart/byteranges", r.sink(0).info.contentType());
+        assertEquals(body, r.sink(0).text());
+        assertFalse(r.sink(0).info.isByterangePart());
+        EntityInfo first = r.sink(1).info;
         assertEquals(500, first.rangeStart());
         assertEquals(509, first.rangeEnd());
         assertEquals(8000, first.rangeTotal());
         assertEquals("application/pdf", first.contentType());
         assertEquals("doc.pdf", first.filename());
         assertFalse(first.multipartPart());
-        assertEquals("0123456789", r.sink(0).text());
-        assertEquals(7000, r.sink(1).info.rangeStart());
-        assertEquals("abcde", r.sink(1).text());
+        assertTrue(first.isByterangePart());
+        assertEquals("0123456789", r.sink(1).text());
+        assertEquals(7000, r.sink(2).info.rangeStart());
+        assertEquals("abcde", r.sink(2).text());
+    }
+
+    @Test
+    void bareLfBeforeADelimiterStaysInThePartAndCrlfDoesNot() {
+        // As sent by the client in suricata-verify's filestore-dont trace: LF-only line breaks before
+        // some delimiters. Wireshark and form parsers keep that LF as part content.
+        String body = "--myb\r\nContent-Disposition: form-data; name=\"a\"\r\n\r\n0123456789\n"
+                + "--myb\r\nContent-Disposition: form-data; name=\"b\"\r\n\r\nxyz\r\n"
+                + "--myb\r\nContent-Disposition: form-data; name=\"c\"\r\n\r\n\r\n--myb--\r\n";
+        RecordingListener r = upload("multipart/form-data; boundary=myb", body).runAll();
+        assertEquals(List.of(), r.anomalies);
+        assertEquals(2, r.sinks.size(), "the empty part c gets no sink");
+        assertEquals("0123456789\n", r.sink(0).text());
+        assertEquals("xyz", r.sink(1).text());
+    }
+
+    @Test
+    void boundaryInsideALineIsContent() {
+        String body = "--q\r\nContent-Disposition: form-data; name=\"a\"\r\n\r\nsee --q here\r\n--q--\r\n";
+        RecordingListener r = upload("multipart/form-data; boundary=q", body).runAll();
+        assertEquals("see --q here", r.sink(0).text());
     }
 
     @Test
