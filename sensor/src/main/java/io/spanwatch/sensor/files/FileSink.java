@@ -3,6 +3,13 @@ package io.spanwatch.sensor.files;
 import io.spanwatch.sensor.event.FileInfo;
 import io.spanwatch.sensor.http.BodySink;
 import io.spanwatch.sensor.http.EntityInfo;
+import java.io.IOException;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.StandardOpenOption;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
@@ -10,8 +17,14 @@ import java.util.function.Consumer;
 
 /**
  * Hashes (md5, sha1, sha256), sniffs and spools one entity while it streams, then stores it and
- * hands its {@link FileInfo} to a callback. After a gap, md5 and sha1 stop (no hash of a partial
- * file is reported); sha256 goes on over the zero-filled gap only to name the stored copy.
+ * hands its {@link FileInfo} to a callback.
+ *
+ * <p>A file whose first {@link KnownContent#PREFIX_BYTES} bytes match a file already stored is
+ * compared byte for byte with that stored copy instead of being hashed and spooled; if every byte is
+ * equal it takes the stored copy's hashes. At the first difference (or a gap, or an early end) the
+ * bytes seen so far, equal to the stored copy's start, are read back from it, hashed and spooled, and
+ * the file goes on as any other. After a gap, md5 and sha1 stop (no hash of a partial file is
+ * reported); sha256 goes on over the zero-filled gap only to name the stored copy.
  *
  * <p>Used by the one worker thread that parses the entity's connection.
  */
@@ -30,7 +43,10 @@ public final class FileSink implements BodySink {
         }
     }
 
+    private enum Mode { PROBE, VERIFY, HASH }
+
     private final FileStore store;
+    private final KnownContent known;
     private final EntityInfo info;
     private final String filename;
     private final Consumer<FileInfo> done;
@@ -40,10 +56,15 @@ public final class FileSink implements BodySink {
     private final MessageDigest sha256 = newDigest(SHA256);
     private final byte[] head = new byte[MimeSniffer.HEAD_BYTES];
     private int headLen;
+    private byte[] prefix;
+    private int prefixLen;
+    private Mode mode;
+    private KnownContent.Known candidate;
+    private Arena arena;
+    private MemorySegment mapped;
     private long size;
     private long missing;
     private boolean gaps;
-    private boolean unknownGap;
     private FileStore.Spool spool;
     private boolean cutoff;
     private boolean ended;
@@ -51,15 +72,21 @@ public final class FileSink implements BodySink {
     /**
      * Starts a file.
      *
+     * @param known stored files to compare with instead of hashing, or null to always hash
      * @param rangePart where a 206 range body's bytes also go for assembly, or null
      */
-    public FileSink(FileStore store, EntityInfo info, String filename, RangeAssembler.Part rangePart, Consumer<FileInfo> done) {
+    public FileSink(FileStore store, KnownContent known, EntityInfo info, String filename, RangeAssembler.Part rangePart,
+            Consumer<FileInfo> done) {
         this.store = store;
+        this.known = store.config().store() ? known : null;
         this.info = info;
         this.filename = filename;
         this.rangePart = rangePart;
         this.done = done;
-        this.spool = store.config().store() ? store.newSpool() : null;
+        long hint = info.contentEncodings().isEmpty() ? info.declaredLength() : -1;
+        this.spool = store.config().store() ? store.newSpool(hint) : null;
+        this.mode = this.known != null ? Mode.PROBE : Mode.HASH;
+        this.prefix = this.known != null ? new byte[KnownContent.PREFIX_BYTES] : null;
     }
 
     @Override
@@ -72,6 +99,95 @@ public final class FileSink implements BodySink {
             System.arraycopy(buf, off, head, headLen, n);
             headLen += n;
         }
+        if (rangePart != null) {
+            rangePart.data(size, buf, off, len);
+        }
+        switch (mode) {
+            case PROBE -> probe(buf, off, len);
+            case VERIFY -> verify(buf, off, len);
+            case HASH -> hash(buf, off, len);
+        }
+    }
+
+    private void probe(byte[] buf, int off, int len) {
+        int n = Math.min(len, prefix.length - prefixLen);
+        System.arraycopy(buf, off, prefix, prefixLen, n);
+        prefixLen += n;
+        spoolWrite(buf, off, n, size + n);
+        size += n;
+        if (prefixLen < prefix.length) {
+            return;
+        }
+        long expected = info.contentEncodings().isEmpty() && !info.chunked() ? info.declaredLength() : -1;
+        KnownContent.Known c = known.candidate(KnownContent.fingerprint(prefix, 0), expected);
+        if (c != null && map(c) && MemorySegment.mismatch(MemorySegment.ofArray(prefix), 0, prefix.length, mapped, 0,
+                prefix.length) < 0) {
+            candidate = c;
+            mode = Mode.VERIFY;
+            dropSpool(); // rebuilt from the stored copy if the file turns out different
+        } else {
+            unmap();
+            startHashing(prefix, prefixLen);
+        }
+        if (n < len) {
+            data2(buf, off + n, len - n);
+        }
+    }
+
+    private void data2(byte[] buf, int off, int len) {
+        if (mode == Mode.VERIFY) {
+            verify(buf, off, len);
+        } else {
+            hash(buf, off, len);
+        }
+    }
+
+    private void verify(byte[] buf, int off, int len) {
+        if (size + len <= candidate.size() && MemorySegment.mismatch(MemorySegment.ofArray(buf), off, off + len, mapped, size,
+                size + len) < 0) {
+            size += len;
+            return;
+        }
+        known.mismatches.incrementAndGet();
+        fallBack();
+        hash(buf, off, len);
+    }
+
+    /** Leaves PROBE or VERIFY: hashes and spools the bytes seen so far, read back where needed. */
+    private void fallBack() {
+        if (mode == Mode.PROBE) {
+            startHashing(prefix, prefixLen);
+            return;
+        }
+        if (mode != Mode.VERIFY) {
+            return;
+        }
+        mode = Mode.HASH;
+        if (store.config().store()) {
+            spool = store.newSpool(candidate.size());
+        }
+        byte[] chunk = new byte[64 << 10];
+        for (long pos = 0; pos < size; ) {
+            int n = (int) Math.min(chunk.length, size - pos);
+            MemorySegment.copy(mapped, ValueLayout.JAVA_BYTE, pos, chunk, 0, n);
+            md5.update(chunk, 0, n);
+            sha1.update(chunk, 0, n);
+            sha256.update(chunk, 0, n);
+            pos += n;
+            spoolWrite(chunk, 0, n, pos);
+        }
+        unmap();
+        candidate = null;
+    }
+
+    private void startHashing(byte[] b, int n) {
+        mode = Mode.HASH;
+        md5.update(b, 0, n);
+        sha1.update(b, 0, n);
+        sha256.update(b, 0, n);
+    }
+
+    private void hash(byte[] buf, int off, int len) {
         if (!gaps) {
             md5.update(buf, off, len);
             sha1.update(buf, off, len);
@@ -79,11 +195,13 @@ public final class FileSink implements BodySink {
         } else if (spool != null) {
             sha256.update(buf, off, len);
         }
-        if (rangePart != null) {
-            rangePart.data(size, buf, off, len);
+        if (prefix != null && prefixLen < prefix.length) {
+            int n = Math.min(len, prefix.length - prefixLen);
+            System.arraycopy(buf, off, prefix, prefixLen, n);
+            prefixLen += n;
         }
         size += len;
-        spoolWrite(buf, off, len);
+        spoolWrite(buf, off, len, size);
     }
 
     @Override
@@ -91,9 +209,9 @@ public final class FileSink implements BodySink {
         if (ended) {
             return;
         }
+        fallBack();
         gaps = true;
         if (len < 0) {
-            unknownGap = true;
             dropSpool();
             return;
         }
@@ -121,6 +239,19 @@ public final class FileSink implements BodySink {
         if (ended) {
             return;
         }
+        if (mode == Mode.VERIFY && complete && size == candidate.size() && Files.exists(candidate.path())) {
+            ended = true;
+            KnownContent.Known c = candidate;
+            unmap();
+            known.verified.incrementAndGet();
+            known.verifiedBytes.addAndGet(size);
+            store.duplicates.incrementAndGet();
+            finish(new FileInfo(filename, size, c.md5(), c.sha1(), c.sha256(), MimeSniffer.sniff(head, headLen, size), "CLOSED",
+                    false, 0, true, c.sha256(), false, null, info.contentEncodings(), info.rangeStart(), info.rangeEnd(),
+                    info.rangeTotal(), false, info.multipartPart() ? info.partName() : null), true);
+            return;
+        }
+        fallBack();
         ended = true;
         boolean closed = complete && !gaps;
         String md5Hex = null;
@@ -141,21 +272,51 @@ public final class FileSink implements BodySink {
             }
             spool = null;
         }
+        if (closed && stored && known != null && prefix != null && prefixLen == prefix.length) {
+            known.add(KnownContent.fingerprint(prefix, 0),
+                    new KnownContent.Known(size, md5Hex, sha1Hex, sha256Hex, store.filesDir().resolve(shaOfBytes)));
+        }
+        String truncReason = closed ? null : (reason != null ? reason : (gaps ? "gap" : "incomplete"));
+        finish(new FileInfo(filename, size, md5Hex, sha1Hex, sha256Hex, MimeSniffer.sniff(head, headLen, size),
+                closed ? "CLOSED" : "TRUNCATED", gaps, missing, stored, storedName, cutoff, truncReason, info.contentEncodings(),
+                info.rangeStart(), info.rangeEnd(), info.rangeTotal(), false, info.multipartPart() ? info.partName() : null),
+                closed);
+    }
+
+    private void finish(FileInfo fi, boolean closed) {
         if (rangePart != null) {
             rangePart.end(closed && size == info.rangeEnd() - info.rangeStart() + 1);
         }
-        String mime = MimeSniffer.sniff(head, headLen, size);
-        String truncReason = closed ? null : (reason != null ? reason : (gaps ? "gap" : "incomplete"));
-        done.accept(new FileInfo(filename, size, md5Hex, sha1Hex, sha256Hex, mime, closed ? "CLOSED" : "TRUNCATED", gaps,
-                missing, stored, storedName, cutoff, truncReason, info.contentEncodings(), info.rangeStart(), info.rangeEnd(),
-                info.rangeTotal(), false, info.multipartPart() ? info.partName() : null));
+        done.accept(fi);
     }
 
-    private void spoolWrite(byte[] buf, int off, int len) {
+    private boolean map(KnownContent.Known c) {
+        try (FileChannel ch = FileChannel.open(c.path(), StandardOpenOption.READ)) {
+            if (ch.size() != c.size()) {
+                return false;
+            }
+            arena = Arena.ofConfined();
+            mapped = ch.map(FileChannel.MapMode.READ_ONLY, 0, c.size(), arena);
+            return true;
+        } catch (IOException | RuntimeException e) {
+            unmap();
+            return false;
+        }
+    }
+
+    private void unmap() {
+        if (arena != null) {
+            arena.close();
+            arena = null;
+        }
+        mapped = null;
+    }
+
+    private void spoolWrite(byte[] buf, int off, int len, long sizeAfter) {
         if (spool == null) {
             return;
         }
-        if (size > store.config().maxStoreBytes()) {
+        if (sizeAfter > store.config().maxStoreBytes()) {
             cutoff = true;
             dropSpool();
             return;

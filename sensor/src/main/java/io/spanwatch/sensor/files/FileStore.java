@@ -63,7 +63,12 @@ public final class FileStore {
 
     /** Starts a spool for one file; the caller owns it and ends it with {@link #commit} or {@link Spool#discard}. */
     public Spool newSpool() {
-        return new Spool();
+        return new Spool(-1);
+    }
+
+    /** Starts a spool for a file expected to be {@code sizeHint} bytes long (-1: unknown). */
+    public Spool newSpool(long sizeHint) {
+        return new Spool(sizeHint);
     }
 
     /**
@@ -92,13 +97,17 @@ public final class FileStore {
 
     /** Collects one file's bytes in memory, then in a temporary file. Used by one thread. */
     public final class Spool {
-        private byte[] mem = new byte[4096];
+        private byte[] mem;
         private long size;
         private FileChannel channel;
         private Path path;
         private boolean failed;
+        /** Bytes waiting in {@code mem} to be written, once the spool is on disk. */
+        private int bufLen;
 
-        private Spool() {
+        private Spool(long sizeHint) {
+            int cap = sizeHint > 0 ? (int) Math.min(sizeHint, config.spoolMemoryBytes()) : 4096;
+            mem = new byte[Math.max(16, cap)];
         }
 
         /** Returns the bytes written so far. */
@@ -126,13 +135,32 @@ public final class FileStore {
                 if (channel == null) {
                     spill();
                 }
-                ByteBuffer bb = ByteBuffer.wrap(b, off, len);
-                while (bb.hasRemaining()) {
-                    channel.write(bb);
+                // Once on disk, bytes gather in a buffer of spoolMemoryBytes and go out in large writes.
+                if (bufLen + len > mem.length) {
+                    drain();
+                }
+                if (len >= mem.length) {
+                    writeFully(ByteBuffer.wrap(b, off, len));
+                } else {
+                    System.arraycopy(b, off, mem, bufLen, len);
+                    bufLen += len;
                 }
                 size += len;
             } catch (IOException e) {
                 fail();
+            }
+        }
+
+        private void drain() throws IOException {
+            if (bufLen > 0) {
+                writeFully(ByteBuffer.wrap(mem, 0, bufLen));
+                bufLen = 0;
+            }
+        }
+
+        private void writeFully(ByteBuffer bb) throws IOException {
+            while (bb.hasRemaining()) {
+                channel.write(bb);
             }
         }
 
@@ -167,6 +195,7 @@ public final class FileStore {
             if (channel == null) {
                 spill();
             }
+            drain();
             closeChannel();
             return path;
         }
@@ -174,11 +203,11 @@ public final class FileStore {
         private void spill() throws IOException {
             path = tmpDir.resolve(Thread.currentThread().threadId() + "-" + tmpSeq.incrementAndGet());
             channel = FileChannel.open(path, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
-            ByteBuffer bb = ByteBuffer.wrap(mem, 0, (int) size);
-            while (bb.hasRemaining()) {
-                channel.write(bb);
+            writeFully(ByteBuffer.wrap(mem, 0, (int) size));
+            if (mem.length < config.spoolMemoryBytes()) {
+                mem = new byte[Math.max(4096, config.spoolMemoryBytes())];
             }
-            mem = null;
+            bufLen = 0;
         }
 
         private void ensure(int need) {

@@ -51,7 +51,7 @@ final class HttpGlue implements HttpListener {
             return part == null ? null : new RangeOnlySink(part, info);
         }
         worker.counters.files++;
-        return new FileSink(worker.store, info, filename, part, done);
+        return new FileSink(worker.store, worker.known, info, filename, part, done);
     }
 
     /** Passes one byterange part's bytes to range assembly only. */

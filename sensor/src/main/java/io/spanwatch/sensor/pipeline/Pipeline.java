@@ -6,6 +6,7 @@ import io.spanwatch.sensor.decode.DecodedPacket;
 import io.spanwatch.sensor.decode.PacketDecoder;
 import io.spanwatch.sensor.event.EveWriter;
 import io.spanwatch.sensor.files.FileStore;
+import io.spanwatch.sensor.files.KnownContent;
 import io.spanwatch.sensor.files.RangeAssembler;
 import io.spanwatch.sensor.flow.FlowKey;
 import java.io.IOException;
@@ -33,6 +34,7 @@ public final class Pipeline implements FrameSink {
     private final EveWriter eve;
     private final FileStore store;
     private final RangeAssembler ranges;
+    private final KnownContent known = new KnownContent(KnownContent.DEFAULT_MAX_ENTRIES);
     private final Worker[] workers;
     private final Thread[] threads;
     private final Batch[] current;
@@ -58,7 +60,7 @@ public final class Pipeline implements FrameSink {
         this.current = new Batch[n];
         this.lastSendNanos = new long[n];
         for (int i = 0; i < n; i++) {
-            workers[i] = new Worker(i, config, eve, store, ranges);
+            workers[i] = new Worker(i, config, eve, store, ranges, known);
             threads[i] = Thread.ofPlatform().name("spanwatch-worker-" + i).daemon(true).unstarted(workers[i]);
         }
     }
@@ -195,6 +197,9 @@ public final class Pipeline implements FrameSink {
         m.put("file.stored_bytes", store.storedBytes.get());
         m.put("file.store_errors", store.errors.get());
         m.put("file.range_assemblies_dropped", ranges.dropped.get());
+        m.put("file.verified_copies", known.verified.get());
+        m.put("file.verified_bytes", known.verifiedBytes.get());
+        m.put("file.verify_mismatches", known.mismatches.get());
         return m;
     }
 

@@ -5,6 +5,7 @@ import io.spanwatch.sensor.decode.DecodedPacket;
 import io.spanwatch.sensor.decode.PacketDecoder;
 import io.spanwatch.sensor.event.EveWriter;
 import io.spanwatch.sensor.files.FileStore;
+import io.spanwatch.sensor.files.KnownContent;
 import io.spanwatch.sensor.files.RangeAssembler;
 import io.spanwatch.sensor.flow.Flow;
 import io.spanwatch.sensor.flow.FlowTable;
@@ -28,6 +29,7 @@ final class Worker implements Runnable, FlowTable.Listener {
     final EveWriter eve;
     final FileStore store;
     final RangeAssembler ranges;
+    final KnownContent known;
     final Counters counters = new Counters();
     final ReassemblyStats reassemblyStats;
     final BlockingQueue<Batch> queue;
@@ -40,12 +42,13 @@ final class Worker implements Runnable, FlowTable.Listener {
     private volatile boolean done;
     private volatile Throwable failure;
 
-    Worker(int id, SensorConfig config, EveWriter eve, FileStore store, RangeAssembler ranges) {
+    Worker(int id, SensorConfig config, EveWriter eve, FileStore store, RangeAssembler ranges, KnownContent known) {
         this.id = id;
         this.config = config;
         this.eve = eve;
         this.store = store;
         this.ranges = ranges;
+        this.known = known;
         this.reassemblyStats = new ReassemblyStats(config.reassembly().memcap() / config.workers());
         this.queue = new ArrayBlockingQueue<>(config.queueBatches());
         this.free = new ArrayBlockingQueue<>(config.queueBatches() + 2);
