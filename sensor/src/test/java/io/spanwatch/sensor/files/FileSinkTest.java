@@ -1,0 +1,134 @@
+package io.spanwatch.sensor.files;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.spanwatch.sensor.event.FileInfo;
+import io.spanwatch.sensor.http.EntityInfo;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Random;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class FileSinkTest {
+    private static final long SEED = Long.getLong("tests.seed", System.nanoTime());
+    private static final EntityInfo PLAIN = new EntityInfo(null, null, -1, List.of(), false, -1, -1, -1, false, null, -1);
+
+    @TempDir
+    Path dir;
+    FileStore store;
+    KnownContent known;
+
+    @BeforeEach
+    void setUp() throws Exception {
+        store = FileStore.open(new FileConfig(dir, FileConfig.DEFAULT_MAX_STORE_BYTES, 64 << 10, true, 16));
+        known = new KnownContent(1000);
+    }
+
+    FileInfo feed(byte[] content, Random r, long gapAt) {
+        FileInfo[] out = new FileInfo[1];
+        FileSink s = new FileSink(store, known, PLAIN, "f", null, fi -> out[0] = fi);
+        int off = 0;
+        while (off < content.length) {
+            int n = Math.min(content.length - off, 1 + r.nextInt(3000));
+            if (gapAt >= off && gapAt < off + n) {
+                s.data(content, off, (int) (gapAt - off));
+                s.gap(n - (gapAt - off));
+            } else {
+                s.data(content, off, n);
+            }
+            off += n;
+        }
+        s.end(true, null);
+        return out[0];
+    }
+
+    static String sha256(byte[] b) throws Exception {
+        return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(b));
+    }
+
+    static String md5(byte[] b) throws Exception {
+        return HexFormat.of().formatHex(MessageDigest.getInstance("MD5").digest(b));
+    }
+
+    @Test
+    void repeatedAndLookAlikeFilesGetTheirOwnExactHashes() throws Exception {
+        System.out.println("FileSinkTest seed " + SEED);
+        Random r = new Random(SEED);
+        byte[] original = new byte[300_000];
+        r.nextBytes(original);
+        FileInfo first = feed(original, r, -1);
+        assertEquals(sha256(original), first.sha256());
+        assertEquals(1, known.size());
+
+        FileInfo again = feed(original, r, -1);
+        assertEquals(first.sha256(), again.sha256());
+        assertEquals(first.md5(), again.md5());
+        assertEquals(first.sha1(), again.sha1());
+        assertEquals(1, known.verified.get(), "the repeat was verified against the stored copy, not hashed");
+        assertTrue(again.stored());
+
+        // Same first 4 KiB, different later, longer, shorter: each gets the hash of its own bytes.
+        for (int round = 0; round < 20; round++) {
+            byte[] other;
+            switch (round % 3) {
+                case 0 -> {
+                    other = original.clone();
+                    other[KnownContent.PREFIX_BYTES + r.nextInt(other.length - KnownContent.PREFIX_BYTES)] ^= 1;
+                }
+                case 1 -> {
+                    other = java.util.Arrays.copyOf(original, original.length + 1 + r.nextInt(5000));
+                    other[other.length - 1] = 7;
+                }
+                default -> other = java.util.Arrays.copyOf(original, KnownContent.PREFIX_BYTES + r.nextInt(original.length
+                        - KnownContent.PREFIX_BYTES));
+            }
+            FileInfo fi = feed(other, r, -1);
+            assertEquals(sha256(other), fi.sha256(), "round " + round);
+            assertEquals(md5(other), fi.md5(), "round " + round);
+            assertEquals(other.length, fi.size());
+            assertTrue(fi.stored());
+            assertArrayEquals(other, Files.readAllBytes(dir.resolve("files").resolve(fi.sha256())), "stored bytes, round " + round);
+        }
+        assertTrue(known.mismatches.get() > 0);
+    }
+
+    @Test
+    void aGapInARepeatedFileMakesItTruncatedWithoutHashes() throws Exception {
+        Random r = new Random(SEED + 1);
+        byte[] original = new byte[100_000];
+        r.nextBytes(original);
+        feed(original, r, -1);
+        FileInfo fi = feed(original, r, 50_000);
+        assertEquals("TRUNCATED", fi.state());
+        assertTrue(fi.gaps());
+        assertNull(fi.sha256());
+        assertTrue(fi.stored());
+        byte[] onDisk = Files.readAllBytes(dir.resolve("files").resolve(fi.storedSha256()));
+        assertEquals(original.length, onDisk.length);
+        assertArrayEquals(java.util.Arrays.copyOf(original, 50_000), java.util.Arrays.copyOf(onDisk, 50_000));
+    }
+
+    @Test
+    void aRepeatCutShortIsTruncatedAndStoredAsSeen() throws Exception {
+        Random r = new Random(SEED + 2);
+        byte[] original = new byte[80_000];
+        r.nextBytes(original);
+        feed(original, r, -1);
+        FileInfo[] out = new FileInfo[1];
+        FileSink s = new FileSink(store, known, PLAIN, "f", null, fi -> out[0] = fi);
+        s.data(original, 0, 30_000);
+        s.end(false, "connection closed");
+        assertEquals("TRUNCATED", out[0].state());
+        assertFalse(out[0].gaps());
+        assertEquals(sha256(java.util.Arrays.copyOf(original, 30_000)), out[0].storedSha256());
+    }
+}
