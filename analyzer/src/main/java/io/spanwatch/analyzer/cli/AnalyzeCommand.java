@@ -11,6 +11,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
@@ -33,19 +34,20 @@ public final class AnalyzeCommand implements Callable<Integer> {
     @Parameters(arity = "1..*", paramLabel = "CAPTURE", description = "Capture files, analysed in order.")
     List<Path> captures;
 
-    @Option(names = "--workers", paramLabel = "N", description = "Worker threads (default: the number of cores).")
-    Integer workers;
-
-    @Option(names = "--sensor-name", paramLabel = "NAME", description = "Name written in every event (default: host name).")
-    String sensorName;
-
-    @Option(names = "--clamd", paramLabel = "ADDRESS", description = "clamd address (host:port or unix socket path); repeatable. Default 127.0.0.1:3310.")
-    List<String> clamd = new ArrayList<>();
+    @Mixin
+    CommonOptions common = new CommonOptions();
 
     @Override
     public Integer call() throws Exception {
         PrintWriter err = spec.commandLine().getErr();
         PrintWriter outw = spec.commandLine().getOut();
+        SensorConfig config;
+        try {
+            config = common.build(out, false);
+        } catch (SensorSettings.SettingsException e) {
+            err.println("spanwatch: " + e.getMessage());
+            return 1;
+        }
         List<CaptureFile> files = new ArrayList<>();
         try {
             for (Path p : captures) {
@@ -56,10 +58,6 @@ public final class AnalyzeCommand implements Callable<Integer> {
             err.println("spanwatch: " + e.getMessage());
             return 1;
         }
-        SensorConfig defaults = SensorConfig.defaults(out, false);
-        SensorConfig config = new SensorConfig(sensorName != null ? sensorName : defaults.sensorName(),
-                workers != null ? workers : defaults.workers(), defaults.queueBatches(), false,
-                defaults.maxAnomalyEventsPerName(), defaults.flow(), defaults.reassembly(), defaults.http(), defaults.files());
         long t0 = System.nanoTime();
         Pipeline pipeline = Pipeline.start(config);
         long[] totals = new long[3];

@@ -14,6 +14,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
@@ -49,22 +50,24 @@ public final class SensorCommand implements Callable<Integer> {
     @Option(names = "--no-promiscuous", description = "Do not put the interface in promiscuous mode.")
     boolean noPromiscuous;
 
-    @Option(names = "--workers", paramLabel = "N", description = "Worker threads (default: the number of cores).")
-    Integer workers;
-
-    @Option(names = "--sensor-name", paramLabel = "NAME", description = "Name written in every event (default: host name).")
-    String sensorName;
+    @Mixin
+    CommonOptions common = new CommonOptions();
 
     @Option(names = "--stats-interval", paramLabel = "SECONDS", description = "Seconds between stats events (default ${DEFAULT-VALUE}).")
     int statsInterval = 30;
 
-    @Option(names = "--clamd", paramLabel = "ADDRESS", description = "clamd address (host:port or unix socket path); repeatable. Default 127.0.0.1:3310.")
-    List<String> clamd = new ArrayList<>();
 
     @Override
     public Integer call() throws Exception {
         PrintWriter err = spec.commandLine().getErr();
         PrintWriter outw = spec.commandLine().getOut();
+        SensorConfig config;
+        try {
+            config = common.build(out, true);
+        } catch (SensorSettings.SettingsException e) {
+            err.println("spanwatch: " + e.getMessage());
+            return 1;
+        }
         LiveCapture capture;
         try {
             capture = LiveCapture.open(new LiveCapture.Options(iface, bpf, snaplen, bufferSize, immediate, !noPromiscuous,
@@ -73,10 +76,6 @@ public final class SensorCommand implements Callable<Integer> {
             err.println("spanwatch: " + e.getMessage());
             return 1;
         }
-        SensorConfig d = SensorConfig.defaults(out, true);
-        SensorConfig config = new SensorConfig(sensorName != null ? sensorName : d.sensorName(),
-                workers != null ? workers : d.workers(), d.queueBatches(), true, d.maxAnomalyEventsPerName(), d.flow(),
-                d.reassembly(), d.http(), d.files());
         long t0 = System.nanoTime();
         Pipeline pipeline = Pipeline.start(config);
         pipeline.captureStats(capture::stats);
@@ -105,6 +104,7 @@ public final class SensorCommand implements Callable<Integer> {
             return t;
         });
         timer.scheduleAtFixedRate(pipeline::writeStats, statsInterval, statsInterval, TimeUnit.SECONDS);
+        timer.scheduleAtFixedRate(pipeline::tick, 100, 100, TimeUnit.MILLISECONDS);
         err.println("spanwatch: capturing on " + iface + (bpf != null ? " (filter: " + bpf + ")" : "") + ", writing to " + out);
         err.flush();
         int status = 0;

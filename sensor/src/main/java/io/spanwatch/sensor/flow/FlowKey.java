@@ -43,8 +43,10 @@ public final class FlowKey {
             dHi = 0;
             dLo = 0xFFFF_0000_0000L | (readInt(b, p.dstAddrOff) & 0xFFFF_FFFFL);
         }
-        int sPort = p.srcPort;
-        int dPort = p.dstPort;
+        // ICMP "ports" are type and code: an echo request and its reply must find one flow.
+        boolean icmp = p.proto == 1 || p.proto == 58;
+        int sPort = icmp ? 0 : p.srcPort;
+        int dPort = icmp ? 0 : p.dstPort;
         boolean srcIsA = compare(sHi, sLo, sPort, dHi, dLo, dPort) <= 0;
         if (srcIsA) {
             aHi = sHi; aLo = sLo; aPort = sPort;
@@ -82,7 +84,8 @@ public final class FlowKey {
             hs = hs * 31 + readInt(b, p.srcAddrOff + i);
             hd = hd * 31 + readInt(b, p.dstAddrOff + i);
         }
-        int x = (hs ^ hd) * 0x9E3779B1 + ((p.srcPort ^ p.dstPort) * 0x85EBCA6B) + p.proto;
+        int ports = p.proto == 1 || p.proto == 58 ? 0 : p.srcPort ^ p.dstPort;
+        int x = (hs ^ hd) * 0x9E3779B1 + (ports * 0x85EBCA6B) + p.proto;
         x ^= x >>> 16;
         x *= 0x7FEB352D;
         x ^= x >>> 15;

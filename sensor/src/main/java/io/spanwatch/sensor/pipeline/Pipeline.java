@@ -85,6 +85,16 @@ public final class Pipeline implements FrameSink {
 
     @Override
     public void frame(long tsNanos, int linkType, byte[] buf, int off, int capLen, int wireLen) {
+        if (config.live()) {
+            synchronized (this) {
+                dispatch(tsNanos, linkType, buf, off, capLen, wireLen);
+            }
+        } else {
+            dispatch(tsNanos, linkType, buf, off, capLen, wireLen);
+        }
+    }
+
+    private void dispatch(long tsNanos, int linkType, byte[] buf, int off, int capLen, int wireLen) {
         if (frames++ == 0) {
             firstTs = tsNanos;
         }
@@ -122,19 +132,36 @@ public final class Pipeline implements FrameSink {
     }
 
     /**
-     * Sends what is pending to the workers so that live events do not wait for a full batch; call
-     * it on the capture thread when the capture is idle.
+     * Keeps a live capture moving when traffic is slow: sends batches pending for over 100 ms, and
+     * gives idle workers the time ({@code max(last packet time, wall clock)}) so they still end idle
+     * flows. Called every 100 ms from a timer thread while capturing live; does nothing for files.
      */
-    public void flushPending() {
+    public synchronized void tick() {
+        if (!config.live() || finished) {
+            return;
+        }
+        long wall = System.currentTimeMillis() * 1_000_000L;
+        if (wall > lastTs) {
+            lastTs = wall;
+        }
+        long t = System.nanoTime();
         for (int i = 0; i < workers.length; i++) {
             if (current[i] != null) {
-                send(i);
+                if (t - lastSendNanos[i] > 100_000_000L) {
+                    send(i);
+                }
+            } else if (t - lastSendNanos[i] > 1_000_000_000L) {
+                Batch b = workers[i].free.poll();
+                if (b != null) {
+                    current[i] = b;
+                    send(i); // an empty batch: only the time
+                }
             }
         }
     }
 
     /** Ends every flow, waits for the workers, writes the final stats event and closes the outputs. */
-    public Summary finish() throws IOException {
+    public synchronized Summary finish() throws IOException {
         if (finished) {
             throw new IllegalStateException("finish called twice");
         }

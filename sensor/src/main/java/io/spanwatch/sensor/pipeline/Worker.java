@@ -38,6 +38,7 @@ final class Worker implements Runnable, FlowTable.Listener {
     private final PacketDecoder decoder = new PacketDecoder();
     private final DecodedPacket pkt = new DecodedPacket();
     private final Map<String, Integer> anomalyEvents = new HashMap<>();
+    private final Map<String, long[]> anomalyCounts = new java.util.concurrent.ConcurrentHashMap<>();
     private long now;
     private volatile boolean done;
     private volatile Throwable failure;
@@ -193,6 +194,7 @@ final class Worker implements Runnable, FlowTable.Listener {
     }
 
     void anomaly(Flow f, long ts, String type, String name) {
+        anomalyCounts.computeIfAbsent(name, k -> new long[1])[0]++;
         if (allowEvent(name)) {
             eve.anomaly(f, ts, type, name);
         }
@@ -216,6 +218,9 @@ final class Worker implements Runnable, FlowTable.Listener {
     /** Adds this worker's counters to a stats map. */
     void addStats(Map<String, Long> into) {
         counters.addTo(into);
+        for (Map.Entry<String, long[]> e : anomalyCounts.entrySet()) {
+            Counters.add(into, "anomaly." + e.getKey(), e.getValue()[0]);
+        }
         ReassemblyStats r = reassemblyStats;
         Counters.add(into, "tcp.segments", r.segments);
         Counters.add(into, "tcp.out_of_order", r.outOfOrder);

@@ -1,0 +1,208 @@
+package io.spanwatch.analyzer.cli;
+
+import io.spanwatch.sensor.files.FileConfig;
+import io.spanwatch.sensor.flow.FlowConfig;
+import io.spanwatch.sensor.http.HttpLimits;
+import io.spanwatch.sensor.pipeline.SensorConfig;
+import io.spanwatch.sensor.reassembly.ReassemblyConfig;
+import java.io.IOException;
+import java.io.Reader;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Properties;
+import java.util.TreeMap;
+import java.util.function.Consumer;
+
+/**
+ * Turns configuration keys ({@code --config FILE} in Java properties syntax, then {@code --set
+ * key=value}) into the sensor's typed {@link SensorConfig}. Every key has the default shown by
+ * {@code spanwatch config-keys}; sizes take {@code k}, {@code m}, {@code g} suffixes (powers of 1024).
+ * An unknown key or a bad value is an error that names the key and where it came from.
+ */
+final class SensorSettings {
+    /** A key, its default text and what it means. */
+    record Key(String name, String defaultValue, String description) {
+    }
+
+    static final Map<String, Key> KEYS = new LinkedHashMap<>();
+
+    static {
+        FlowConfig f = FlowConfig.DEFAULTS;
+        ReassemblyConfig r = ReassemblyConfig.DEFAULTS;
+        HttpLimits h = HttpLimits.DEFAULTS;
+        key("sensor.name", "(host name)", "name written as 'sensor' in every event");
+        key("sensor.workers", "(cores)", "worker threads; flows are spread over them");
+        key("sensor.queue-batches", SensorConfig.DEFAULT_QUEUE_BATCHES, "1 MiB frame batches queued per worker");
+        key("sensor.max-anomaly-events", SensorConfig.DEFAULT_MAX_ANOMALY_EVENTS, "anomaly events per name and worker; more are only counted");
+        key("flow.max-flows", f.maxFlows(), "flows tracked per worker; the least recently seen is ended when full");
+        key("flow.timeout.tcp-new", f.tcpNewTimeout(), "seconds a TCP flow without a completed handshake may idle");
+        key("flow.timeout.tcp-established", f.tcpEstablishedTimeout(), "seconds an established TCP flow may idle");
+        key("flow.timeout.tcp-closed", f.tcpClosedTimeout(), "seconds a closed TCP flow is kept for late packets");
+        key("flow.timeout.udp-new", f.udpNewTimeout(), "seconds a one-way UDP flow may idle");
+        key("flow.timeout.udp-established", f.udpEstablishedTimeout(), "seconds a two-way UDP flow may idle");
+        key("flow.timeout.other-new", f.otherNewTimeout(), "seconds a one-way flow of another protocol may idle");
+        key("flow.timeout.other-established", f.otherEstablishedTimeout(), "seconds a two-way flow of another protocol may idle");
+        key("stream.max-ooo-bytes", r.maxBytesPerStream(), "out-of-order bytes held per TCP direction");
+        key("stream.max-ooo-segments", r.maxSegmentsPerStream(), "out-of-order segments held per TCP direction");
+        key("stream.memcap", r.memcap(), "out-of-order bytes held by all TCP streams together");
+        key("stream.gap-ack-delay-ms", r.gapAckDelayNanos() / 1_000_000, "ms an acknowledged hole is waited for before it is a gap");
+        key("http.max-header-bytes", h.maxHeaderBytes(), "bytes of one message's start line and headers");
+        key("http.max-headers", h.maxHeaderCount(), "header fields of one message");
+        key("http.max-decoded-bytes", h.maxDecodedBytes(), "bytes one content-encoded body may decode to");
+        key("http.max-decompression-ratio", h.maxDecompressionRatio(), "decoded/encoded ratio allowed once ratio-min-decoded-bytes were decoded");
+        key("http.ratio-min-decoded-bytes", h.ratioMinDecodedBytes(), "decoded bytes before the ratio limit applies");
+        key("http.max-multipart-parts", h.maxMultipartParts(), "parts split out of one multipart body");
+        key("http.max-pending", h.maxPendingTransactions(), "requests waiting for their responses on one connection");
+        key("file.store", true, "store extracted files under DIR/files/");
+        key("file.max-store-bytes", FileConfig.DEFAULT_MAX_STORE_BYTES, "largest file stored (larger ones are hashed, not stored)");
+        key("file.spool-memory-bytes", FileConfig.DEFAULT_SPOOL_MEMORY_BYTES, "bytes of one file kept in memory before it spills to disk");
+        key("file.max-range-assemblies", FileConfig.DEFAULT_MAX_RANGE_ASSEMBLIES, "206 range files assembled at once");
+    }
+
+    private static void key(String name, Object def, String description) {
+        KEYS.put(name, new Key(name, String.valueOf(def), description));
+    }
+
+    private final Map<String, String> values = new TreeMap<>();
+    private final Map<String, String> origins = new TreeMap<>();
+
+    /** Reads a properties file; unknown keys are errors. */
+    void load(Path file) throws SettingsException {
+        Properties p = new Properties();
+        try (Reader r = Files.newBufferedReader(file)) {
+            p.load(r);
+        } catch (IOException e) {
+            throw new SettingsException("cannot read config file " + file + ": " + e.getMessage());
+        }
+        for (String k : p.stringPropertyNames()) {
+            put(k.trim(), p.getProperty(k).trim(), file.toString());
+        }
+    }
+
+    /** Takes one {@code key=value} from the command line. */
+    void set(String assignment) throws SettingsException {
+        int eq = assignment.indexOf('=');
+        if (eq <= 0) {
+            throw new SettingsException("--set " + assignment + ": expected key=value");
+        }
+        put(assignment.substring(0, eq).trim(), assignment.substring(eq + 1).trim(), "--set");
+    }
+
+    private void put(String key, String value, String origin) throws SettingsException {
+        if (!KEYS.containsKey(key)) {
+            throw new SettingsException(origin + ": unknown key " + key + " (spanwatch config-keys lists them)");
+        }
+        values.put(key, value);
+        origins.put(key, origin);
+    }
+
+    /** Builds the sensor configuration from the defaults and what was set. */
+    SensorConfig build(SensorConfig d) throws SettingsException {
+        FlowConfig f = d.flow();
+        ReassemblyConfig r = d.reassembly();
+        HttpLimits h = d.http();
+        FileConfig fc = d.files();
+        try {
+            return new SensorConfig(str("sensor.name", d.sensorName()), (int) num("sensor.workers", d.workers(), 1, 256),
+                    (int) num("sensor.queue-batches", d.queueBatches(), 2, 65536),
+                    d.live(), (int) num("sensor.max-anomaly-events", d.maxAnomalyEventsPerName(), 0, Integer.MAX_VALUE),
+                    new FlowConfig((int) num("flow.max-flows", f.maxFlows(), 1, 100_000_000),
+                            secs("flow.timeout.tcp-new", f.tcpNewTimeout()), secs("flow.timeout.tcp-established", f.tcpEstablishedTimeout()),
+                            secs("flow.timeout.tcp-closed", f.tcpClosedTimeout()), secs("flow.timeout.udp-new", f.udpNewTimeout()),
+                            secs("flow.timeout.udp-established", f.udpEstablishedTimeout()),
+                            secs("flow.timeout.other-new", f.otherNewTimeout()),
+                            secs("flow.timeout.other-established", f.otherEstablishedTimeout())),
+                    new ReassemblyConfig((int) num("stream.max-ooo-bytes", r.maxBytesPerStream(), 0, Integer.MAX_VALUE),
+                            (int) num("stream.max-ooo-segments", r.maxSegmentsPerStream(), 0, Integer.MAX_VALUE),
+                            num("stream.memcap", r.memcap(), 0, Long.MAX_VALUE),
+                            num("stream.gap-ack-delay-ms", r.gapAckDelayNanos() / 1_000_000, 0, 3_600_000) * 1_000_000),
+                    new HttpLimits((int) num("http.max-header-bytes", h.maxHeaderBytes(), 1, Integer.MAX_VALUE),
+                            (int) num("http.max-headers", h.maxHeaderCount(), 1, Integer.MAX_VALUE),
+                            num("http.max-decoded-bytes", h.maxDecodedBytes(), 1, Long.MAX_VALUE),
+                            (int) num("http.max-decompression-ratio", h.maxDecompressionRatio(), 1, Integer.MAX_VALUE),
+                            num("http.ratio-min-decoded-bytes", h.ratioMinDecodedBytes(), 1, Long.MAX_VALUE),
+                            (int) num("http.max-multipart-parts", h.maxMultipartParts(), 1, Integer.MAX_VALUE),
+                            (int) num("http.max-pending", h.maxPendingTransactions(), 1, Integer.MAX_VALUE)),
+                    new FileConfig(fc.outDir(), num("file.max-store-bytes", fc.maxStoreBytes(), 0, Long.MAX_VALUE),
+                            (int) num("file.spool-memory-bytes", fc.spoolMemoryBytes(), 4096, 1 << 30), bool("file.store", fc.store()),
+                            (int) num("file.max-range-assemblies", fc.maxRangeAssemblies(), 1, 1_000_000)));
+        } catch (IllegalArgumentException e) {
+            throw new SettingsException("configuration: " + e.getMessage());
+        }
+    }
+
+    private String str(String key, String def) {
+        return values.getOrDefault(key, def);
+    }
+
+    private int secs(String key, int def) throws SettingsException {
+        return (int) num(key, def, 1, 86_400 * 30);
+    }
+
+    private boolean bool(String key, boolean def) throws SettingsException {
+        String v = values.get(key);
+        if (v == null) {
+            return def;
+        }
+        return switch (v.toLowerCase(Locale.ROOT)) {
+            case "true", "yes", "on", "1" -> true;
+            case "false", "no", "off", "0" -> false;
+            default -> throw bad(key, v, "expected true or false");
+        };
+    }
+
+    private long num(String key, long def, long min, long max) throws SettingsException {
+        String v = values.get(key);
+        if (v == null) {
+            return def;
+        }
+        long n;
+        try {
+            n = parseSize(v);
+        } catch (NumberFormatException e) {
+            throw bad(key, v, "expected a whole number, optionally with k, m or g");
+        }
+        if (n < min || n > max) {
+            throw bad(key, v, "must be between " + min + " and " + max);
+        }
+        return n;
+    }
+
+    private SettingsException bad(String key, String value, String why) {
+        return new SettingsException(origins.get(key) + ": " + key + "=" + value + ": " + why);
+    }
+
+    /** Parses {@code 123}, {@code 64k}, {@code 150m}, {@code 1g} (also {@code KiB}, {@code MB}...), as powers of 1024. */
+    static long parseSize(String text) {
+        String t = text.trim().toLowerCase(Locale.ROOT).replace("_", "");
+        long mult = 1;
+        for (String[] s : new String[][] {{"kib", "1024"}, {"mib", "1048576"}, {"gib", "1073741824"}, {"kb", "1024"}, {"mb", "1048576"},
+            {"gb", "1073741824"}, {"k", "1024"}, {"m", "1048576"}, {"g", "1073741824"}}) {
+            if (t.endsWith(s[0])) {
+                mult = Long.parseLong(s[1]);
+                t = t.substring(0, t.length() - s[0].length()).trim();
+                break;
+            }
+        }
+        return Math.multiplyExact(Long.parseLong(t), mult);
+    }
+
+    /** Prints every key with its default and meaning. */
+    static void describe(Consumer<String> out) {
+        for (Key k : KEYS.values()) {
+            out.accept(String.format(Locale.ROOT, "%-32s %-12s %s", k.name(), k.defaultValue(), k.description()));
+        }
+    }
+
+    /** Reports a configuration error; the message names the key or file. */
+    static final class SettingsException extends Exception {
+        private static final long serialVersionUID = 1L;
+
+        SettingsException(String message) {
+            super(message);
+        }
+    }
+}
