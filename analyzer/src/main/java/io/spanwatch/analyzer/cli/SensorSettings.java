@@ -38,6 +38,7 @@ final class SensorSettings {
         key("sensor.queue-batches", SensorConfig.DEFAULT_QUEUE_BATCHES, "1 MiB frame batches queued per worker");
         key("sensor.max-anomaly-events", SensorConfig.DEFAULT_MAX_ANOMALY_EVENTS, "anomaly events per name and worker; more are only counted");
         key("flow.max-flows", f.maxFlows(), "flows tracked per worker; the least recently seen is ended when full");
+        key("flow.vlan-in-key", f.vlanInKey(), "VLAN ids are part of the flow key (off: both directions tagged differently)");
         key("flow.timeout.tcp-new", f.tcpNewTimeout(), "seconds a TCP flow without a completed handshake may idle");
         key("flow.timeout.tcp-established", f.tcpEstablishedTimeout(), "seconds an established TCP flow may idle");
         key("flow.timeout.tcp-closed", f.tcpClosedTimeout(), "seconds a closed TCP flow is kept for late packets");
@@ -114,7 +115,8 @@ final class SensorSettings {
                             secs("flow.timeout.tcp-closed", f.tcpClosedTimeout()), secs("flow.timeout.udp-new", f.udpNewTimeout()),
                             secs("flow.timeout.udp-established", f.udpEstablishedTimeout()),
                             secs("flow.timeout.other-new", f.otherNewTimeout()),
-                            secs("flow.timeout.other-established", f.otherEstablishedTimeout())),
+                            secs("flow.timeout.other-established", f.otherEstablishedTimeout()),
+                            bool("flow.vlan-in-key", f.vlanInKey())),
                     new ReassemblyConfig((int) num("stream.max-ooo-bytes", r.maxBytesPerStream(), 0, Integer.MAX_VALUE),
                             (int) num("stream.max-ooo-segments", r.maxSegmentsPerStream(), 0, Integer.MAX_VALUE),
                             num("stream.memcap", r.memcap(), 0, Long.MAX_VALUE),

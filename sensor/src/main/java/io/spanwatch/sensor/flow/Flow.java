@@ -44,6 +44,8 @@ public final class Flow {
     public String appProto;
     /** Whether the flow was ended early because the table was full. */
     public boolean evicted;
+    /** This flow's entry in its table's timeout queue. */
+    FlowTable.Deadline deadline;
     /** The worker's per-flow state (reassembly, parser); owned by the worker. */
     public Object attachment;
 

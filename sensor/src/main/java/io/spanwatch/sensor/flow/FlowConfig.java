@@ -8,12 +8,15 @@ package io.spanwatch.sensor.flow;
  *
  * @param maxFlows flows tracked per table (default {@value #DEFAULT_MAX_FLOWS}); when full, the flow
  *     seen least recently is ended with reason {@code forced} and counted
+ * @param vlanInKey whether VLAN ids are part of the flow key (default true, as Suricata's
+ *     {@code vlan.use-for-tracking}); turn it off where a mirror port sees the two directions of a
+ *     connection with different VLAN tags
  */
 public record FlowConfig(int maxFlows, int tcpNewTimeout, int tcpEstablishedTimeout, int tcpClosedTimeout,
-        int udpNewTimeout, int udpEstablishedTimeout, int otherNewTimeout, int otherEstablishedTimeout) {
+        int udpNewTimeout, int udpEstablishedTimeout, int otherNewTimeout, int otherEstablishedTimeout, boolean vlanInKey) {
 
     public static final int DEFAULT_MAX_FLOWS = 500_000;
-    public static final FlowConfig DEFAULTS = new FlowConfig(DEFAULT_MAX_FLOWS, 60, 600, 60, 30, 300, 30, 300);
+    public static final FlowConfig DEFAULTS = new FlowConfig(DEFAULT_MAX_FLOWS, 60, 600, 60, 30, 300, 30, 300, true);
 
     public FlowConfig {
         if (maxFlows < 1) {

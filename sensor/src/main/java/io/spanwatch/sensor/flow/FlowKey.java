@@ -27,6 +27,14 @@ public final class FlowKey {
      * endpoint A.
      */
     public boolean set(DecodedPacket p) {
+        return set(p, true);
+    }
+
+    /**
+     * Fills this key from a decoded packet, with or without its VLAN ids, and tells whether the
+     * packet's source is the canonical endpoint A.
+     */
+    public boolean set(DecodedPacket p, boolean withVlans) {
         long sHi;
         long sLo;
         long dHi;
@@ -56,8 +64,8 @@ public final class FlowKey {
             bHi = sHi; bLo = sLo; bPort = sPort;
         }
         proto = p.proto;
-        int v0 = p.vlanCount > 0 ? p.vlans[0] & 0xFFF : 0xFFF;
-        int v1 = p.vlanCount > 1 ? p.vlans[1] & 0xFFF : 0xFFF;
+        int v0 = withVlans && p.vlanCount > 0 ? p.vlans[0] & 0xFFF : 0xFFF;
+        int v1 = withVlans && p.vlanCount > 1 ? p.vlans[1] & 0xFFF : 0xFFF;
         vlanKey = (v0 << 12) | v1;
         hash = computeHash();
         return srcIsA;

@@ -9,8 +9,8 @@ import java.util.LinkedHashMap;
  * flows. Ended flows go to the {@link Listener} with a reason ({@code timeout}, {@code forced},
  * {@code shutdown}, as Suricata names them).
  *
- * <p>Not thread-safe: one table per worker thread. Flows are kept in least-recently-seen order, so
- * timeouts and eviction look at the oldest flows only.
+ * <p>Not thread-safe: one table per worker thread. Flows are kept in least-recently-seen order for
+ * eviction, and in a queue by deadline for timeouts, so neither looks at flows that are not due.
  */
 public final class FlowTable {
     /** Receives flows as they end. */
@@ -21,6 +21,8 @@ public final class FlowTable {
     private final FlowConfig config;
     private final Listener listener;
     private final LinkedHashMap<FlowKey, Flow> flows = new LinkedHashMap<>(1024, 0.75f, true);
+    private final java.util.PriorityQueue<Deadline> deadlines =
+            new java.util.PriorityQueue<>(1024, java.util.Comparator.comparingLong((Deadline d) -> d.deadline));
     private final FlowKey probe = new FlowKey();
     private final long idSalt;
     private long lastExpireCheck = Long.MIN_VALUE;
@@ -42,7 +44,7 @@ public final class FlowTable {
      * {@link #lastFromOriginator()} then tells the packet's direction.
      */
     public Flow lookup(DecodedPacket p) {
-        boolean srcIsA = probe.set(p);
+        boolean srcIsA = probe.set(p, config.vlanInKey());
         Flow f = flows.get(probe);
         if (f == null) {
             if (flows.size() >= config.maxFlows()) {
@@ -53,6 +55,7 @@ public final class FlowTable {
             f = new Flow(key, p, srcIsA, id);
             flows.put(key, f);
             created++;
+            schedule(f, p.tsNanos + config.shortest() * 1_000_000_000L);
         }
         lastSrcIsA = srcIsA;
         boolean fromOrig = f.fromOriginator(srcIsA);
@@ -80,32 +83,54 @@ public final class FlowTable {
     /** Removes a flow whose end the caller decided (e.g. a closed TCP connection) and reports it. */
     public void end(Flow f, String reason) {
         if (flows.remove(f.key) != null) {
+            f.deadline = null;
             listener.flowEnded(f, reason);
         }
     }
 
     /**
      * Ends flows idle for longer than their timeout at packet time {@code nowNanos}. Cheap to call
-     * often: it runs at most once per second of packet time.
+     * often: it runs at most once per second of packet time, and only looks at flows whose deadline
+     * (as last computed) has passed: a queue ordered by deadline, where a flow that saw packets since
+     * is put back with its new deadline.
      */
     public void expire(long nowNanos) {
-        if (nowNanos - lastExpireCheck < 1_000_000_000L) {
+        if (lastExpireCheck != Long.MIN_VALUE && nowNanos - lastExpireCheck < 1_000_000_000L) {
             return;
         }
         lastExpireCheck = nowNanos;
-        long shortest = config.shortest() * 1_000_000_000L;
-        Iterator<Flow> it = flows.values().iterator();
-        while (it.hasNext()) {
-            Flow f = it.next();
-            long idle = nowNanos - f.lastTsNanos;
-            if (idle < shortest) {
-                break;
+        while (!deadlines.isEmpty() && deadlines.peek().deadline <= nowNanos) {
+            Deadline d = deadlines.poll();
+            Flow f = d.flow;
+            if (f.deadline != d || flows.get(f.key) != f) {
+                continue; // the flow ended or was re-queued
             }
-            if (idle >= config.timeoutFor(f) * 1_000_000_000L) {
-                it.remove();
+            long due = f.lastTsNanos + config.timeoutFor(f) * 1_000_000_000L;
+            if (due <= nowNanos) {
+                flows.remove(f.key);
+                f.deadline = null;
                 timedOut++;
                 listener.flowEnded(f, "timeout");
+            } else {
+                schedule(f, due);
             }
+        }
+    }
+
+    private void schedule(Flow f, long due) {
+        Deadline d = new Deadline(f, due);
+        f.deadline = d;
+        deadlines.add(d);
+    }
+
+    /** A flow's place in the timeout queue. */
+    static final class Deadline {
+        final Flow flow;
+        final long deadline;
+
+        Deadline(Flow flow, long deadline) {
+            this.flow = flow;
+            this.deadline = deadline;
         }
     }
 
@@ -115,8 +140,10 @@ public final class FlowTable {
         while (it.hasNext()) {
             Flow f = it.next();
             it.remove();
+            f.deadline = null;
             listener.flowEnded(f, reason);
         }
+        deadlines.clear();
     }
 
     private void evictOldest() {
@@ -124,6 +151,7 @@ public final class FlowTable {
         if (it.hasNext()) {
             Flow f = it.next();
             it.remove();
+            f.deadline = null;
             f.evicted = true;
             evicted++;
             listener.flowEnded(f, "forced");

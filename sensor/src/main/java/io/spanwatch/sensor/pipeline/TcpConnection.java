@@ -86,12 +86,9 @@ final class TcpConnection {
         }
         boolean reassemble = !notHttp;
         if (reassemble) {
-            if (p.payloadLen > 0 || (flags & FIN) != 0) {
-                s.stream.segment(ts, p.seq, p.buf, p.payloadOff, p.payloadLen, (flags & FIN) != 0);
-                if (p.payloadMissing > 0) {
-                    // The capture cut this segment (snaplen): its missing tail is a gap.
-                    s.stream.segment(ts, p.seq + p.payloadLen + p.payloadMissing, p.buf, 0, 0, false);
-                }
+            if (p.payloadLen > 0 || p.payloadMissing > 0 || (flags & FIN) != 0) {
+                // A segment the capture cut (snaplen) has its missing tail reported as a gap.
+                s.stream.segment(ts, p.seq, p.buf, p.payloadOff, p.payloadLen, (flags & FIN) != 0, p.payloadMissing);
             }
             if ((flags & ACK) != 0) {
                 other.stream.ack(ts, p.ack);

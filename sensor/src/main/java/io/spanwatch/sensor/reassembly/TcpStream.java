@@ -75,6 +75,14 @@ public final class TcpStream {
 
     /** Takes one segment of this direction, with its payload (possibly empty) and FIN flag. */
     public void segment(long tsNanos, long seq, byte[] buf, int off, int len, boolean fin) {
+        segment(tsNanos, seq, buf, off, len, fin, 0);
+    }
+
+    /**
+     * Takes one segment whose last {@code missing} payload bytes the capture cut off (snaplen): when
+     * the segment is in order, those bytes become a gap at once, since no copy of them will come.
+     */
+    public void segment(long tsNanos, long seq, byte[] buf, int off, int len, boolean fin, int missing) {
         if (closed) {
             return;
         }
@@ -88,7 +96,7 @@ public final class TcpStream {
         }
         long r = rel(seq);
         if (fin && finRel < 0) {
-            finRel = r + len;
+            finRel = r + len + missing;
             if (ackedRel > finRel) {
                 ackedRel = finRel;
             }
@@ -103,10 +111,16 @@ public final class TcpStream {
                 }
                 int skip = (int) (next - r);
                 deliver(tsNanos, buf, off + skip, len - skip);
+                if (missing > 0 && next == r + len) {
+                    gap(tsNanos, missing);
+                }
                 drain(tsNanos);
             } else {
                 hold(tsNanos, r, buf, off, len);
             }
+        } else if (missing > 0 && r == next) {
+            gap(tsNanos, missing);
+            drain(tsNanos);
         }
         checkHole(tsNanos);
         checkFin(tsNanos);

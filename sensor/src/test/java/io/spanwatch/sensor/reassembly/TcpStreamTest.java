@@ -193,6 +193,18 @@ class TcpStreamTest {
     }
 
     @Test
+    void bytesCutBySnaplenAreAGapAtOnce() {
+        Recorder rec = new Recorder();
+        TcpStream s = stream(rec);
+        s.syn(0);
+        byte[] d = "abcdefghij".getBytes();
+        s.segment(0, 1, d, 0, 4, false, 6); // 10 bytes sent, 4 captured
+        assertEquals(6, rec.gapBytes);
+        s.segment(0, 11, d, 0, 10, false);
+        assertEquals("abcd\0\0\0\0\0\0abcdefghij", rec.bytes.toString());
+    }
+
+    @Test
     void midStreamPickUpStartsAtFirstSegment() {
         Recorder rec = new Recorder();
         TcpStream s = stream(rec);
