@@ -56,6 +56,9 @@ public final class FileSink implements BodySink {
     private final MessageDigest sha256 = newDigest(SHA256);
     private final byte[] head = new byte[MimeSniffer.HEAD_BYTES];
     private int headLen;
+    /** 64 KiB gathering buffer for the digests and the spool, made when a file outgrows its prefix. */
+    private byte[] stage;
+    private int stageLen;
     private byte[] prefix;
     private int prefixLen;
     private Mode mode;
@@ -66,6 +69,7 @@ public final class FileSink implements BodySink {
     private long missing;
     private boolean gaps;
     private FileStore.Spool spool;
+    private final long sizeHint;
     private boolean cutoff;
     private boolean ended;
 
@@ -83,8 +87,9 @@ public final class FileSink implements BodySink {
         this.filename = filename;
         this.rangePart = rangePart;
         this.done = done;
-        long hint = info.contentEncodings().isEmpty() ? info.declaredLength() : -1;
-        this.spool = store.config().store() ? store.newSpool(hint) : null;
+        this.sizeHint = info.contentEncodings().isEmpty() ? info.declaredLength() : -1;
+        // While probing, the prefix buffer holds the bytes; the spool is made when hashing starts.
+        this.spool = store.config().store() && known == null ? store.newSpool(sizeHint) : null;
         this.mode = this.known != null ? Mode.PROBE : Mode.HASH;
         this.prefix = this.known != null ? new byte[KnownContent.PREFIX_BYTES] : null;
     }
@@ -113,7 +118,6 @@ public final class FileSink implements BodySink {
         int n = Math.min(len, prefix.length - prefixLen);
         System.arraycopy(buf, off, prefix, prefixLen, n);
         prefixLen += n;
-        spoolWrite(buf, off, n, size + n);
         size += n;
         if (prefixLen < prefix.length) {
             return;
@@ -123,8 +127,7 @@ public final class FileSink implements BodySink {
         if (c != null && map(c) && MemorySegment.mismatch(MemorySegment.ofArray(prefix), 0, prefix.length, mapped, 0,
                 prefix.length) < 0) {
             candidate = c;
-            mode = Mode.VERIFY;
-            dropSpool(); // rebuilt from the stored copy if the file turns out different
+            mode = Mode.VERIFY; // the spool is rebuilt from the stored copy if the file turns out different
         } else {
             unmap();
             startHashing(prefix, prefixLen);
@@ -180,28 +183,54 @@ public final class FileSink implements BodySink {
         candidate = null;
     }
 
+    /** Leaves PROBE: hashes and spools the buffered prefix. */
     private void startHashing(byte[] b, int n) {
         mode = Mode.HASH;
         md5.update(b, 0, n);
         sha1.update(b, 0, n);
         sha256.update(b, 0, n);
+        if (store.config().store()) {
+            spool = store.newSpool(sizeHint);
+            spoolWrite(b, 0, n, n);
+        }
     }
 
     private void hash(byte[] buf, int off, int len) {
-        if (!gaps) {
-            md5.update(buf, off, len);
-            sha1.update(buf, off, len);
-            sha256.update(buf, off, len);
-        } else if (spool != null) {
-            sha256.update(buf, off, len);
-        }
         if (prefix != null && prefixLen < prefix.length) {
             int n = Math.min(len, prefix.length - prefixLen);
             System.arraycopy(buf, off, prefix, prefixLen, n);
             prefixLen += n;
         }
-        size += len;
-        spoolWrite(buf, off, len, size);
+        // Segments are small; the digests and the spool work on 64 KiB blocks.
+        if (stage == null) {
+            stage = new byte[64 << 10];
+        }
+        while (len > 0) {
+            int n = Math.min(len, stage.length - stageLen);
+            System.arraycopy(buf, off, stage, stageLen, n);
+            stageLen += n;
+            size += n;
+            off += n;
+            len -= n;
+            if (stageLen == stage.length) {
+                flushStage();
+            }
+        }
+    }
+
+    private void flushStage() {
+        if (stage == null || stageLen == 0) {
+            return;
+        }
+        if (!gaps) {
+            md5.update(stage, 0, stageLen);
+            sha1.update(stage, 0, stageLen);
+            sha256.update(stage, 0, stageLen);
+        } else if (spool != null) {
+            sha256.update(stage, 0, stageLen);
+        }
+        spoolWrite(stage, 0, stageLen, size);
+        stageLen = 0;
     }
 
     @Override
@@ -210,6 +239,7 @@ public final class FileSink implements BodySink {
             return;
         }
         fallBack();
+        flushStage();
         gaps = true;
         if (len < 0) {
             dropSpool();
@@ -252,6 +282,7 @@ public final class FileSink implements BodySink {
             return;
         }
         fallBack();
+        flushStage();
         ended = true;
         boolean closed = complete && !gaps;
         String md5Hex = null;

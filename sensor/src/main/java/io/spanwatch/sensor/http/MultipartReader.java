@@ -33,6 +33,7 @@ final class MultipartReader {
     private final HttpLimits limits;
     /** {@code --boundary}. */
     private final byte[] dash;
+    private final int[] shift = new int[256];
     /** Bytes at the end of what was scanned that could still begin a delimiter (CRLF, LF or dashes). */
     private byte[] held;
     private int heldLen;
@@ -56,6 +57,14 @@ final class MultipartReader {
         this.messageInfo = messageInfo;
         this.limits = limits;
         this.dash = ("--" + boundary).getBytes(StandardCharsets.ISO_8859_1);
+        // Horspool shifts for the pattern "\n" + dash: distance from a byte's last place (before the
+        // pattern's final byte) to the pattern's end.
+        int plen = dash.length + 1;
+        java.util.Arrays.fill(shift, plen);
+        shift['\n'] = plen - 1;
+        for (int i = 0; i < dash.length - 1; i++) {
+            shift[dash[i] & 0xFF] = plen - 2 - i;
+        }
         this.held = new byte[dash.length + 2];
         held[0] = '\r'; // the virtual CRLF before the body
         held[1] = '\n';
@@ -90,9 +99,13 @@ final class MultipartReader {
         System.arraycopy(held, 0, work, 0, heldLen);
         System.arraycopy(buf, from, work, heldLen, end - from);
         int dlen = dash.length;
-        for (int j = 1; j + dlen <= n; j++) {
-            if (work[j] == '-' && work[j + 1] == '-' && work[j - 1] == '\n'
-                    && java.util.Arrays.equals(work, j + 2, j + dlen, dash, 2, dlen)) {
+        // Boyer-Moore-Horspool over "\n--boundary": most steps skip a whole pattern length.
+        int plen = dlen + 1;
+        for (int k = 0; k + plen <= n; ) {
+            byte last = work[k + plen - 1];
+            if (last == dash[dlen - 1] && work[k] == '\n'
+                    && java.util.Arrays.equals(work, k + 1, k + plen, dash, 0, dlen)) {
+                int j = k + 1;
                 int contentEnd = j >= 2 && work[j - 2] == '\r' ? j - 2 : j;
                 if (state == State.PART_BODY) {
                     partBytes(work, virtualLen, contentEnd - virtualLen);
@@ -104,6 +117,7 @@ final class MultipartReader {
                 lineLen = 0;
                 return from + (j + dlen - (n - (end - from)));
             }
+            k += shift[last & 0xFF];
         }
         // No delimiter: everything but the bytes that could begin one ("\r\n--boundar") is settled.
         int keep = Math.min(n, dlen + 1);
