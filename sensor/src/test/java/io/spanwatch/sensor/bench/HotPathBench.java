@@ -1,0 +1,279 @@
+package io.spanwatch.sensor.bench;
+
+import io.spanwatch.sensor.capture.LinkType;
+import io.spanwatch.sensor.decode.DecodedPacket;
+import io.spanwatch.sensor.decode.PacketDecoder;
+import io.spanwatch.sensor.event.FileInfo;
+import io.spanwatch.sensor.files.FileConfig;
+import io.spanwatch.sensor.files.FileSink;
+import io.spanwatch.sensor.files.FileStore;
+import io.spanwatch.sensor.flow.Flow;
+import io.spanwatch.sensor.flow.FlowConfig;
+import io.spanwatch.sensor.flow.FlowTable;
+import io.spanwatch.sensor.http.BodySink;
+import io.spanwatch.sensor.http.EntityInfo;
+import io.spanwatch.sensor.http.HttpConnectionParser;
+import io.spanwatch.sensor.http.HttpLimits;
+import io.spanwatch.sensor.http.HttpListener;
+import io.spanwatch.sensor.http.HttpTransaction;
+import io.spanwatch.sensor.reassembly.ReassemblyConfig;
+import io.spanwatch.sensor.reassembly.ReassemblyStats;
+import io.spanwatch.sensor.reassembly.StreamListener;
+import io.spanwatch.sensor.reassembly.TcpStream;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Random;
+import java.util.concurrent.TimeUnit;
+import java.util.zip.GZIPOutputStream;
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Fork;
+import org.openjdk.jmh.annotations.Measurement;
+import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.Warmup;
+import org.openjdk.jmh.infra.Blackhole;
+
+/**
+ * Measures the sensor's hot paths one at a time (run with {@code .ci/bench-jmh}). Each benchmark
+ * works on one MiB of payload per operation where it handles payload, so ops/s reads as MiB/s;
+ * {@code decode} and {@code flowLookup} are per packet. In-order reassembly passes bytes through
+ * without touching them, so its figure measures the per-segment work (724 segments per MiB).
+ */
+@State(Scope.Thread)
+@BenchmarkMode(Mode.Throughput)
+@OutputTimeUnit(TimeUnit.SECONDS)
+@Warmup(iterations = 3, time = 1)
+@Measurement(iterations = 5, time = 1)
+@Fork(1)
+public class HotPathBench {
+    static final int MIB = 1 << 20;
+    static final int MSS = 1448;
+
+    byte[] frame;
+    PacketDecoder decoder;
+    DecodedPacket pkt;
+    byte[] payload;
+    byte[] chunkedGzipResponse;
+    byte[] multipartRequest;
+    FileStore store;
+    DecodedPacket[] flowPackets;
+    FlowTable flows;
+    int next;
+
+    @Setup
+    public void setUp() throws IOException {
+        frame = tcpFrame(MSS);
+        decoder = new PacketDecoder();
+        pkt = new DecodedPacket();
+        Random r = new Random(1);
+        payload = new byte[MIB];
+        r.nextBytes(payload);
+        byte[] text = "lorem ipsum dolor sit amet consectetur ".repeat(MIB / 39 + 1).substring(0, MIB)
+                .getBytes(StandardCharsets.US_ASCII);
+        ByteArrayOutputStream gz = new ByteArrayOutputStream();
+        try (GZIPOutputStream z = new GZIPOutputStream(gz)) {
+            z.write(text);
+        }
+        chunkedGzipResponse = response(gz.toByteArray());
+        String boundary = "----bench7MA4YWxkTrZu0gW";
+        ByteArrayOutputStream mp = new ByteArrayOutputStream();
+        mp.writeBytes(("POST /u HTTP/1.1\r\nHost: b\r\nContent-Type: multipart/form-data; boundary=" + boundary
+                + "\r\nContent-Length: " + (MIB + 200) + "\r\n\r\n--" + boundary
+                + "\r\nContent-Disposition: form-data; name=\"f\"; filename=\"x.bin\"\r\n\r\n").getBytes(StandardCharsets.ISO_8859_1));
+        mp.writeBytes(payload);
+        mp.writeBytes(("\r\n--" + boundary + "--\r\n").getBytes(StandardCharsets.ISO_8859_1));
+        multipartRequest = mp.toByteArray();
+        Path dir = Files.createTempDirectory("spanwatch-bench");
+        store = FileStore.open(new FileConfig(dir, FileConfig.DEFAULT_MAX_STORE_BYTES, FileConfig.DEFAULT_SPOOL_MEMORY_BYTES,
+                false, 16));
+        flows = new FlowTable(FlowConfig.DEFAULTS, (f, reason) -> { }, 1);
+        flowPackets = new DecodedPacket[10_000];
+        for (int i = 0; i < flowPackets.length; i++) {
+            byte[] f = tcpFrame(0);
+            f[14 + 15] = (byte) i;
+            f[14 + 14] = (byte) (i >> 8);
+            DecodedPacket p = new DecodedPacket();
+            p.reset(f, i, f.length);
+            decoder.decode(LinkType.ETHERNET, f, 0, f.length, p);
+            flowPackets[i] = p;
+        }
+    }
+
+    /** Decodes one Ethernet/IPv4/TCP frame of a full segment. */
+    @Benchmark
+    public int decode() {
+        pkt.reset(frame, 1, frame.length);
+        decoder.decode(LinkType.ETHERNET, frame, 0, frame.length, pkt);
+        return pkt.payloadLen;
+    }
+
+    /** Finds the flow of a packet among 10,000 live flows. */
+    @Benchmark
+    public Flow flowLookup() {
+        DecodedPacket p = flowPackets[next++ % flowPackets.length];
+        return flows.lookup(p);
+    }
+
+    /** Reassembles 1 MiB of in-order segments. */
+    @Benchmark
+    public long reassembleInOrder(Blackhole bh) {
+        TcpStream s = new TcpStream(ReassemblyConfig.DEFAULTS, new ReassemblyStats(ReassemblyConfig.DEFAULT_MEMCAP), sink(bh));
+        s.syn(0);
+        for (int off = 0; off < MIB; off += MSS) {
+            s.segment(0, 1 + off, payload, off, Math.min(MSS, MIB - off), false);
+        }
+        return s.offset();
+    }
+
+    /** Reassembles 1 MiB whose segments arrive pairwise swapped. */
+    @Benchmark
+    public long reassembleSwapped(Blackhole bh) {
+        TcpStream s = new TcpStream(ReassemblyConfig.DEFAULTS, new ReassemblyStats(ReassemblyConfig.DEFAULT_MEMCAP), sink(bh));
+        s.syn(0);
+        for (int off = 0; off < MIB; off += 2 * MSS) {
+            int second = off + MSS;
+            if (second < MIB) {
+                s.segment(0, 1 + second, payload, second, Math.min(MSS, MIB - second), false);
+            }
+            s.segment(0, 1 + off, payload, off, Math.min(MSS, MIB - off), false);
+        }
+        return s.offset();
+    }
+
+    /** Hashes (md5, sha1, sha256) and sniffs 1 MiB arriving in segment-sized pieces; nothing stored. */
+    @Benchmark
+    public FileInfo fileHash() {
+        FileInfo[] out = new FileInfo[1];
+        FileSink s = new FileSink(store, null, new EntityInfo(null, null, MIB, List.of(), false, -1, -1, -1, false, null, -1),
+                "x", null, fi -> out[0] = fi);
+        for (int off = 0; off < MIB; off += MSS) {
+            s.data(payload, off, Math.min(MSS, MIB - off));
+        }
+        s.end(true, null);
+        return out[0];
+    }
+
+    /** Parses a chunked, gzip-encoded response that decodes to 1 MiB, fed in segment-sized pieces. */
+    @Benchmark
+    public long httpChunkedGzip(Blackhole bh) {
+        return parse(bh, "GET / HTTP/1.1\r\nHost: b\r\n\r\n".getBytes(StandardCharsets.ISO_8859_1), chunkedGzipResponse);
+    }
+
+    /** Splits a 1 MiB multipart/form-data upload into its part. */
+    @Benchmark
+    public long httpMultipart(Blackhole bh) {
+        return parse(bh, multipartRequest, "HTTP/1.1 204 No Content\r\n\r\n".getBytes(StandardCharsets.ISO_8859_1));
+    }
+
+    private static long parse(Blackhole bh, byte[] request, byte[] response) {
+        long[] bytes = new long[1];
+        HttpConnectionParser p = new HttpConnectionParser(new HttpListener() {
+            @Override
+            public void requestHeaders(HttpTransaction tx) {
+            }
+
+            @Override
+            public void responseHeaders(HttpTransaction tx) {
+            }
+
+            @Override
+            public BodySink openBody(HttpTransaction tx, boolean toServer, EntityInfo info) {
+                return new BodySink() {
+                    @Override
+                    public void data(byte[] buf, int off, int len) {
+                        bytes[0] += len;
+                        bh.consume(buf[off]);
+                    }
+
+                    @Override
+                    public void gap(long len) {
+                    }
+
+                    @Override
+                    public void end(boolean complete, String reason) {
+                    }
+                };
+            }
+
+            @Override
+            public void transactionDone(HttpTransaction tx) {
+            }
+
+            @Override
+            public void anomaly(HttpTransaction tx, boolean toServer, String name, String detail) {
+            }
+        }, HttpLimits.DEFAULTS);
+        for (int off = 0; off < request.length; off += MSS) {
+            p.data(true, 0, request, off, Math.min(MSS, request.length - off));
+        }
+        for (int off = 0; off < response.length; off += MSS) {
+            p.data(false, 0, response, off, Math.min(MSS, response.length - off));
+        }
+        p.close(0);
+        return bytes[0];
+    }
+
+    private static StreamListener sink(Blackhole bh) {
+        return new StreamListener() {
+            @Override
+            public void data(long ts, byte[] buf, int off, int len) {
+                bh.consume(buf[off]);
+            }
+
+            @Override
+            public void gap(long ts, long len) {
+            }
+
+            @Override
+            public void fin(long ts) {
+            }
+
+            @Override
+            public void anomaly(long ts, String name) {
+            }
+        };
+    }
+
+    private static byte[] response(byte[] body) {
+        ByteArrayOutputStream o = new ByteArrayOutputStream();
+        o.writeBytes("HTTP/1.1 200 OK\r\nContent-Encoding: gzip\r\nTransfer-Encoding: chunked\r\n\r\n"
+                .getBytes(StandardCharsets.ISO_8859_1));
+        for (int off = 0; off < body.length; off += 4000) {
+            int n = Math.min(4000, body.length - off);
+            o.writeBytes((Integer.toHexString(n) + "\r\n").getBytes(StandardCharsets.ISO_8859_1));
+            o.write(body, off, n);
+            o.writeBytes("\r\n".getBytes(StandardCharsets.ISO_8859_1));
+        }
+        o.writeBytes("0\r\n\r\n".getBytes(StandardCharsets.ISO_8859_1));
+        return o.toByteArray();
+    }
+
+    private static byte[] tcpFrame(int payloadLen) {
+        byte[] f = new byte[14 + 20 + 20 + payloadLen];
+        f[12] = 0x08;
+        f[14] = 0x45;
+        int ipLen = 40 + payloadLen;
+        f[16] = (byte) (ipLen >> 8);
+        f[17] = (byte) ipLen;
+        f[14 + 8] = 64;
+        f[14 + 9] = 6;
+        f[14 + 12] = 10;
+        f[14 + 15] = 1;
+        f[14 + 16] = 10;
+        f[14 + 19] = 2;
+        f[34] = (byte) 0xC3;
+        f[35] = 0x50;
+        f[37] = 80;
+        f[34 + 12] = 0x50;
+        f[34 + 13] = 0x18;
+        return f;
+    }
+}
