@@ -41,11 +41,8 @@ public final class AnalyzeCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         PrintWriter err = spec.commandLine().getErr();
         PrintWriter outw = spec.commandLine().getOut();
-        SensorConfig config;
-        try {
-            config = common.build(out, false);
-        } catch (SensorSettings.SettingsException e) {
-            err.println("spanwatch: " + e.getMessage());
+        SensorConfig config = common.buildOrReport(out, false, err);
+        if (config == null) {
             return 1;
         }
         List<CaptureFile> files = new ArrayList<>();

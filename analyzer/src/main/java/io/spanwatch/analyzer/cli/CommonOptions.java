@@ -23,6 +23,16 @@ final class CommonOptions {
     @Option(names = "--clamd", paramLabel = "ADDRESS", description = "clamd address (host:port or unix socket path); repeatable. Default 127.0.0.1:3310.")
     List<String> clamd = new ArrayList<>();
 
+    /** Builds the configuration, or prints the one-line error and returns null. */
+    SensorConfig buildOrReport(Path out, boolean live, java.io.PrintWriter err) {
+        try {
+            return build(out, live);
+        } catch (SensorSettings.SettingsException e) {
+            err.println("spanwatch: " + e.getMessage());
+            return null;
+        }
+    }
+
     /** Builds the configuration: defaults, then the file, then {@code --set}, then the short options. */
     SensorConfig build(Path out, boolean live) throws SensorSettings.SettingsException {
         SensorSettings s = new SensorSettings();

@@ -56,16 +56,12 @@ public final class SensorCommand implements Callable<Integer> {
     @Option(names = "--stats-interval", paramLabel = "SECONDS", description = "Seconds between stats events (default ${DEFAULT-VALUE}).")
     int statsInterval = 30;
 
-
     @Override
     public Integer call() throws Exception {
         PrintWriter err = spec.commandLine().getErr();
         PrintWriter outw = spec.commandLine().getOut();
-        SensorConfig config;
-        try {
-            config = common.build(out, true);
-        } catch (SensorSettings.SettingsException e) {
-            err.println("spanwatch: " + e.getMessage());
+        SensorConfig config = common.buildOrReport(out, true, err);
+        if (config == null) {
             return 1;
         }
         LiveCapture capture;
