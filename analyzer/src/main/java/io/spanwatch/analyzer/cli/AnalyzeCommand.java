@@ -68,6 +68,7 @@ public final class AnalyzeCommand implements Callable<Integer> {
         int status = 0;
         for (CaptureFile f : files) {
             running[0] = f;
+            pipeline.source(f.name());
             try (f) {
                 f.run(pipeline);
             } catch (CaptureException e) {

@@ -75,6 +75,7 @@ public final class SensorCommand implements Callable<Integer> {
         long t0 = System.nanoTime();
         Pipeline pipeline = Pipeline.start(config);
         pipeline.captureStats(capture::stats);
+        pipeline.source(iface);
         CountDownLatch stopped = new CountDownLatch(1);
         // SIGINT and SIGTERM stop the capture; the run below then flushes and returns 0. The shutdown
         // hook covers other ways the JVM is asked to stop.

@@ -30,18 +30,31 @@ public final class EveWriter implements Closeable {
     private final JsonGenerator gen;
     private final String sensorName;
     private final StringBuilder ts = new StringBuilder(32);
+    private final boolean live;
+    /** The capture file or interface of the frames the calling worker is processing. */
+    private final ThreadLocal<String> source = new ThreadLocal<>();
     private long events;
 
-    public EveWriter(OutputStream out, String sensorName) throws IOException {
+    /**
+     * Writes to {@code out}; {@code live} says whether sources are interfaces ({@code in_iface}) or
+     * capture files ({@code pcap_filename}).
+     */
+    public EveWriter(OutputStream out, String sensorName, boolean live) throws IOException {
         this.gen = FACTORY.createGenerator(new BufferedOutputStream(out, 1 << 20), JsonEncoding.UTF8);
         this.gen.setRootValueSeparator(new SerializedString("\n"));
         this.sensorName = sensorName;
+        this.live = live;
     }
 
     /** Opens {@code file} for writing (replacing it) and returns a writer on it. */
-    public static EveWriter open(Path file, String sensorName) throws IOException {
+    public static EveWriter open(Path file, String sensorName, boolean live) throws IOException {
         Files.createDirectories(file.toAbsolutePath().getParent());
-        return new EveWriter(Files.newOutputStream(file), sensorName);
+        return new EveWriter(Files.newOutputStream(file), sensorName, live);
+    }
+
+    /** Names the capture file or interface of what the calling thread writes next (null: none). */
+    public void source(String name) {
+        source.set(name);
     }
 
     /** Returns the number of events written. */
@@ -249,6 +262,10 @@ public final class EveWriter implements Closeable {
             }
         }
         gen.writeStringField("sensor", sensorName);
+        String src = source.get();
+        if (src != null && f != null) {
+            gen.writeStringField(live ? "in_iface" : "pcap_filename", src);
+        }
     }
 
     private void httpObject(Flow f, HttpTransaction tx) throws IOException {

@@ -23,6 +23,8 @@ final class Batch {
     long now;
     /** Set on the last batch: the worker ends all flows and stops. */
     boolean last;
+    /** The capture file or interface the frames come from, for the events they cause. */
+    String source;
 
     boolean fits(int capLen) {
         return count < CAPACITY_FRAMES && used + capLen <= CAPACITY_BYTES;
@@ -44,5 +46,6 @@ final class Batch {
         used = 0;
         now = 0;
         last = false;
+        source = null;
     }
 }

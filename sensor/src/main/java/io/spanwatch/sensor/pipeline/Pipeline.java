@@ -44,6 +44,7 @@ public final class Pipeline implements FrameSink {
     private final AtomicLong queueDrops = new AtomicLong();
     private final long startWall = System.nanoTime();
     private volatile long lastTs;
+    private String source;
     private long firstTs;
     private long frames;
     private Supplier<CaptureStats> captureStats = () -> null;
@@ -70,12 +71,26 @@ public final class Pipeline implements FrameSink {
         Path out = config.files().outDir();
         Files.createDirectories(out);
         FileStore store = FileStore.open(config.files());
-        EveWriter eve = EveWriter.open(out.resolve("eve.json"), config.sensorName());
+        EveWriter eve = EveWriter.open(out.resolve("eve.json"), config.sensorName(), config.live());
         Pipeline p = new Pipeline(config, eve, store);
         for (Thread t : p.threads) {
             t.start();
         }
         return p;
+    }
+
+    /**
+     * Names the capture file (or interface) the next frames come from; events say which file
+     * ({@code pcap_filename}) or interface ({@code in_iface}) they were seen in. Call on the capture
+     * thread, between files.
+     */
+    public synchronized void source(String name) {
+        for (int i = 0; i < workers.length; i++) {
+            if (current[i] != null) {
+                send(i); // a batch holds frames of one source only
+            }
+        }
+        this.source = name;
     }
 
     /** Names where capture counters come from, for {@code stats} events. */
@@ -234,6 +249,7 @@ public final class Pipeline implements FrameSink {
         Batch b = current[w];
         current[w] = null;
         b.now = lastTs;
+        b.source = source;
         lastSendNanos[w] = System.nanoTime();
         if (config.live()) {
             if (!workers[w].queue.offer(b)) {

@@ -74,6 +74,7 @@ final class Worker implements Runnable, FlowTable.Listener {
                 b.clear();
                 free.offer(b);
                 if (last) {
+                    eve.source(null);
                     flows.endAll("shutdown");
                     break;
                 }
@@ -98,6 +99,7 @@ final class Worker implements Runnable, FlowTable.Listener {
     }
 
     private void process(Batch b) {
+        eve.source(b.source);
         for (int i = 0; i < b.count; i++) {
             frame(b.ts[i], b.linkType[i], b.data, b.off[i], b.len[i], b.wire[i]);
         }
