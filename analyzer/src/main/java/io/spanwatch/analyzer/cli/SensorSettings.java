@@ -35,7 +35,7 @@ final class SensorSettings {
         HttpLimits h = HttpLimits.DEFAULTS;
         key("sensor.name", "(host name)", "name written as 'sensor' in every event");
         key("sensor.workers", "(cores)", "worker threads; flows are spread over them");
-        key("sensor.queue-batches", SensorConfig.DEFAULT_QUEUE_BATCHES, "1 MiB frame batches queued per worker");
+        key("sensor.queue-batches", SensorConfig.DEFAULT_QUEUE_BATCHES, "1 MiB frame batches queued for the workers, shared out among them");
         key("sensor.max-anomaly-events", SensorConfig.DEFAULT_MAX_ANOMALY_EVENTS, "anomaly events per name and worker; more are only counted");
         key("flow.max-flows", f.maxFlows(), "flows tracked per worker; the least recently seen is ended when full");
         key("flow.vlan-in-key", f.vlanInKey(), "VLAN ids are part of the flow key (off: both directions tagged differently)");

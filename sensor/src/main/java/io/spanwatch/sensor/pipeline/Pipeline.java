@@ -189,6 +189,7 @@ public final class Pipeline implements FrameSink {
             current[i] = null;
             b.last = true;
             b.now = lastTs;
+            b.source = source;
             putBlocking(i, b);
         }
         for (Thread t : threads) {

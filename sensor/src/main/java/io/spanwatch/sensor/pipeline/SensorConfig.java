@@ -10,9 +10,9 @@ import io.spanwatch.sensor.reassembly.ReassemblyConfig;
  *
  * @param sensorName written as {@code sensor} in every event
  * @param workers worker threads; flows are spread over them by a symmetric hash (default: the cores)
- * @param queueBatches batches of frames waiting per worker (default {@value #DEFAULT_QUEUE_BATCHES},
- *     each up to {@value Batch#CAPACITY_BYTES} bytes); live capture drops and counts a batch when its
- *     worker's queue is full, file analysis waits
+ * @param queueBatches batches of frames waiting for the workers, shared out among them (at least 4
+ *     each; default {@value #DEFAULT_QUEUE_BATCHES}, each up to {@value Batch#CAPACITY_BYTES} bytes); live
+ *     capture drops and counts a batch when its worker's queue is full, file analysis waits
  * @param live whether frames come from a live interface (never block the capture thread)
  * @param maxAnomalyEventsPerName anomaly events written per anomaly name and worker (default
  *     {@value #DEFAULT_MAX_ANOMALY_EVENTS}); past it anomalies are only counted, so a flood of bad

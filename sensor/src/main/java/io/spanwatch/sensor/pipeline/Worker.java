@@ -51,9 +51,11 @@ final class Worker implements Runnable, FlowTable.Listener {
         this.ranges = ranges;
         this.known = known;
         this.reassemblyStats = new ReassemblyStats(config.reassembly().memcap() / config.workers());
-        this.queue = new ArrayBlockingQueue<>(config.queueBatches());
-        this.free = new ArrayBlockingQueue<>(config.queueBatches() + 2);
-        for (int i = 0; i < config.queueBatches() + 2; i++) {
+        // The batch budget is shared: more workers get fewer batches each, so memory stays bounded.
+        int batches = Math.max(4, config.queueBatches() / config.workers());
+        this.queue = new ArrayBlockingQueue<>(batches);
+        this.free = new ArrayBlockingQueue<>(batches + 2);
+        for (int i = 0; i < batches + 2; i++) {
             free.add(new Batch());
         }
         this.flows = new FlowTable(config.flow(), this, ((long) id << 56) ^ System.nanoTime());
@@ -74,7 +76,6 @@ final class Worker implements Runnable, FlowTable.Listener {
                 b.clear();
                 free.offer(b);
                 if (last) {
-                    eve.source(null);
                     flows.endAll("shutdown");
                     break;
                 }
