@@ -7,7 +7,8 @@
  * parsing, and file extraction ({@link io.spanwatch.sensor.pipeline.HttpGlue}) for its flows.
  *
  * <p><b>Limits:</b> {@link io.spanwatch.sensor.pipeline.SensorConfig#DEFAULT_QUEUE_BATCHES} batches
- * of up to 1 MiB queued, shared out among the workers (at least 4 each). Reading a file, the capture thread waits when a queue is full (nothing is
+ * of up to 1 MiB queued, shared out among the workers (at least 4 each). Reading a file, the
+ * capture thread waits when a queue is full (nothing is
  * dropped); capturing live it never waits: the batch is dropped and counted in
  * {@code capture.sensor_queue_drops}. Anomaly events are capped per name and worker
  * ({@link io.spanwatch.sensor.pipeline.SensorConfig#DEFAULT_MAX_ANOMALY_EVENTS}); past the cap they
