@@ -5,6 +5,7 @@ import io.spanwatch.sensor.capture.CaptureFile;
 import io.spanwatch.sensor.capture.CaptureStats;
 import io.spanwatch.sensor.pipeline.Pipeline;
 import io.spanwatch.sensor.pipeline.SensorConfig;
+import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -74,6 +75,11 @@ public final class AnalyzeCommand implements Callable<Integer> {
             } catch (CaptureException e) {
                 err.println("spanwatch: " + e.getMessage());
                 status = 1;
+            } catch (RuntimeException e) {
+                // A worker failed (e.g. out of memory): stop reading; what was collected is still written.
+                err.println("spanwatch: " + f.name() + ": analysis stopped: " + e.getMessage());
+                status = 1;
+                break;
             }
             CaptureStats s = f.stats();
             if (s.truncated()) {
@@ -86,7 +92,13 @@ public final class AnalyzeCommand implements Callable<Integer> {
         }
         running[0] = null;
         pipeline.captureStats(() -> new CaptureStats(totals[0], totals[1], 0, 0, 0, totals[2] != 0));
-        Pipeline.Summary sum = pipeline.finish();
+        Pipeline.Summary sum;
+        try {
+            sum = pipeline.finish();
+        } catch (IOException e) {
+            err.println("spanwatch: " + e.getMessage());
+            return 1;
+        }
         double secs = (System.nanoTime() - t0) / 1e9;
         Summaries.print(outw, sum, secs, totals[1], out);
         return status;

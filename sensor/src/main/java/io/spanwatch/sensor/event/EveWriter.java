@@ -3,7 +3,6 @@ package io.spanwatch.sensor.event;
 import com.fasterxml.jackson.core.JsonEncoding;
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;
-import com.fasterxml.jackson.core.io.SerializedString;
 import io.spanwatch.sensor.flow.Flow;
 import io.spanwatch.sensor.http.HttpTransaction;
 import java.io.BufferedOutputStream;
@@ -27,7 +26,17 @@ import java.util.TreeMap;
 public final class EveWriter implements Closeable {
     private static final JsonFactory FACTORY = new JsonFactory();
 
-    private final JsonGenerator gen;
+    /** Writes one event's fields into the generator. */
+    @FunctionalInterface
+    private interface Body {
+        void write() throws IOException;
+    }
+
+    private final OutputStream out;
+    /** Receives one event's text before it goes out whole. */
+    private final java.io.ByteArrayOutputStream buffer = new java.io.ByteArrayOutputStream(4096);
+    private JsonGenerator gen;
+    private long writeErrors;
     private final String sensorName;
     private final StringBuilder ts = new StringBuilder(32);
     private final boolean live;
@@ -40,8 +49,8 @@ public final class EveWriter implements Closeable {
      * capture files ({@code pcap_filename}).
      */
     public EveWriter(OutputStream out, String sensorName, boolean live) throws IOException {
-        this.gen = FACTORY.createGenerator(new BufferedOutputStream(out, 1 << 20), JsonEncoding.UTF8);
-        this.gen.setRootValueSeparator(new SerializedString("\n"));
+        this.out = new BufferedOutputStream(out, 1 << 20);
+        this.gen = newGenerator();
         this.sensorName = sensorName;
         this.live = live;
     }
@@ -57,6 +66,40 @@ public final class EveWriter implements Closeable {
         source.set(name);
     }
 
+    private JsonGenerator newGenerator() throws IOException {
+        JsonGenerator g = FACTORY.createGenerator(buffer, JsonEncoding.UTF8);
+        g.setRootValueSeparator(null);
+        return g;
+    }
+
+    /**
+     * Builds one event in memory and writes it out whole with its line end. An event that cannot be
+     * written (disk full, a bug while building it) is counted and dropped; the next one starts clean.
+     */
+    private void emit(Body body) {
+        try {
+            body.write();
+            gen.flush();
+            buffer.write('\n');
+            buffer.writeTo(out);
+            events++;
+        } catch (IOException | RuntimeException e) {
+            writeErrors++;
+            try {
+                gen = newGenerator();
+            } catch (IOException e2) {
+                throw new UncheckedIOException(e2);
+            }
+        } finally {
+            buffer.reset();
+        }
+    }
+
+    /** Returns the number of events that could not be written. */
+    public synchronized long writeErrors() {
+        return writeErrors;
+    }
+
     /** Returns the number of events written. */
     public synchronized long events() {
         return events;
@@ -69,7 +112,7 @@ public final class EveWriter implements Closeable {
      * @param missedToServer bytes the client sent that were never captured (reassembly gaps), -1 when not TCP
      */
     public synchronized void flow(Flow f, String reason, long missedToServer, long missedToClient, boolean reassemblyLimit) {
-        try {
+        emit(() -> {
             header(f.lastTsNanos, "flow", f);
             gen.writeObjectFieldStart("flow");
             boolean c = f.clientIsOrig;
@@ -109,27 +152,23 @@ public final class EveWriter implements Closeable {
                 gen.writeEndObject();
             }
             end();
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
+        });
     }
 
     /** Writes an {@code http} event for a finished transaction. */
     public synchronized void http(Flow f, HttpTransaction tx) {
-        try {
+        emit(() -> {
             long t = tx.requestTsNanos != 0 ? tx.requestTsNanos : tx.responseTsNanos != 0 ? tx.responseTsNanos : f.lastTsNanos;
             header(t, "http", f);
             gen.writeNumberField("tx_id", tx.txId);
             httpObject(f, tx);
             end();
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
+        });
     }
 
     /** Writes a {@code fileinfo} event for a file carried by {@code tx}. */
     public synchronized void fileinfo(Flow f, long tsNanos, HttpTransaction tx, boolean toServer, FileInfo fi) {
-        try {
+        emit(() -> {
             header(tsNanos, "fileinfo", f);
             gen.writeStringField("direction", toServer ? "to_server" : "to_client");
             if (tx != null) {
@@ -177,9 +216,7 @@ public final class EveWriter implements Closeable {
             str("form_field", fi.formField());
             gen.writeEndObject();
             end();
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
+        });
     }
 
     /**
@@ -189,7 +226,7 @@ public final class EveWriter implements Closeable {
      * @param type {@code decode}, {@code stream} or {@code applayer}
      */
     public synchronized void anomaly(Flow f, long tsNanos, String type, String event) {
-        try {
+        emit(() -> {
             header(tsNanos, "anomaly", f);
             gen.writeObjectFieldStart("anomaly");
             gen.writeStringField("type", type);
@@ -199,36 +236,33 @@ public final class EveWriter implements Closeable {
             }
             gen.writeEndObject();
             end();
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
+        });
     }
 
     /** Writes a {@code stats} event; dotted counter names ({@code capture.kernel_drops}) nest into objects. */
     public synchronized void stats(long tsNanos, long uptimeSeconds, Map<String, Long> counters) {
-        try {
+        emit(() -> {
             header(tsNanos, "stats", null);
             gen.writeObjectFieldStart("stats");
             gen.writeNumberField("uptime", uptimeSeconds);
             writeNested(new TreeMap<>(counters));
             gen.writeEndObject();
             end();
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
+        });
     }
 
     public synchronized void flush() {
         try {
-            gen.flush();
+            out.flush();
         } catch (IOException e) {
-            throw new UncheckedIOException(e);
+            writeErrors++;
         }
     }
 
     @Override
     public synchronized void close() throws IOException {
         gen.close();
+        out.close();
     }
 
     private void header(long tsNanos, String type, Flow f) throws IOException {
@@ -342,7 +376,6 @@ public final class EveWriter implements Closeable {
 
     private void end() throws IOException {
         gen.writeEndObject();
-        events++;
     }
 
     private String time(long nanos) {

@@ -13,14 +13,19 @@ import java.nio.file.Path;
  * @param store whether to store files at all
  * @param maxRangeAssemblies 206 range files being put together at once (default
  *     {@value #DEFAULT_MAX_RANGE_ASSEMBLIES}); the oldest is dropped when more start
+ * @param spoolMemoryTotalBytes bytes of all files being extracted kept in memory together (default
+ *     {@value #DEFAULT_SPOOL_MEMORY_TOTAL_BYTES}); past it new bytes go to disk
  */
-public record FileConfig(Path outDir, long maxStoreBytes, int spoolMemoryBytes, boolean store, int maxRangeAssemblies) {
+public record FileConfig(Path outDir, long maxStoreBytes, int spoolMemoryBytes, boolean store, int maxRangeAssemblies,
+        long spoolMemoryTotalBytes) {
     public static final long DEFAULT_MAX_STORE_BYTES = 150L << 20;
     public static final int DEFAULT_SPOOL_MEMORY_BYTES = 256 << 10;
     public static final int DEFAULT_MAX_RANGE_ASSEMBLIES = 256;
+    public static final long DEFAULT_SPOOL_MEMORY_TOTAL_BYTES = 64L << 20;
 
     /** Returns the defaults for an output directory. */
     public static FileConfig defaults(Path outDir) {
-        return new FileConfig(outDir, DEFAULT_MAX_STORE_BYTES, DEFAULT_SPOOL_MEMORY_BYTES, true, DEFAULT_MAX_RANGE_ASSEMBLIES);
+        return new FileConfig(outDir, DEFAULT_MAX_STORE_BYTES, DEFAULT_SPOOL_MEMORY_BYTES, true, DEFAULT_MAX_RANGE_ASSEMBLIES,
+                DEFAULT_SPOOL_MEMORY_TOTAL_BYTES);
     }
 }

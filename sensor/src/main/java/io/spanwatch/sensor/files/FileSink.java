@@ -56,7 +56,9 @@ public final class FileSink implements BodySink {
     private final MessageDigest sha256 = newDigest(SHA256);
     private final byte[] head = new byte[MimeSniffer.HEAD_BYTES];
     private int headLen;
-    /** 64 KiB gathering buffer for the digests and the spool, made when a file outgrows its prefix. */
+    /** Bytes gathered before the digests and the spool see them. */
+    static final int STAGE_BYTES = 32 << 10;
+    /** Gathering buffer for the digests and the spool, made when a file outgrows its prefix. */
     private byte[] stage;
     private int stageLen;
     private byte[] prefix;
@@ -201,9 +203,9 @@ public final class FileSink implements BodySink {
             System.arraycopy(buf, off, prefix, prefixLen, n);
             prefixLen += n;
         }
-        // Segments are small; the digests and the spool work on 64 KiB blocks.
+        // Segments are small; the digests and the spool work on STAGE_BYTES blocks.
         if (stage == null) {
-            stage = new byte[64 << 10];
+            stage = new byte[STAGE_BYTES];
         }
         while (len > 0) {
             int n = Math.min(len, stage.length - stageLen);

@@ -14,7 +14,8 @@ import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * Stores extracted files once each under {@code files/<sha256>}. A file is spooled while it streams
- * (in memory up to {@link FileConfig#spoolMemoryBytes}, then in {@code files/.tmp/}) and moved to its
+ * (in memory up to {@link FileConfig#spoolMemoryBytes} a file and {@link FileConfig#spoolMemoryTotalBytes}
+ * in all, then in {@code files/.tmp/}) and moved to its
  * final name when its hash is known; a content already stored is not written twice.
  *
  * <p>Thread-safe: workers spool and commit concurrently. Each {@link Spool} belongs to one thread.
@@ -24,6 +25,8 @@ public final class FileStore {
     private final Path filesDir;
     private final Path tmpDir;
     private final AtomicLong tmpSeq = new AtomicLong();
+    private final AtomicLong memoryInUse = new AtomicLong();
+    private final AtomicLong memoryPeak = new AtomicLong();
 
     /** Files written under their hash. */
     public final AtomicLong stored = new AtomicLong();
@@ -95,19 +98,42 @@ public final class FileStore {
         }
     }
 
-    /** Collects one file's bytes in memory, then in a temporary file. Used by one thread. */
+    /** Returns the bytes all spools hold in memory now. */
+    public long memoryInUse() {
+        return memoryInUse.get();
+    }
+
+    /** Returns the most bytes all spools held in memory at once. */
+    public long memoryPeak() {
+        return memoryPeak.get();
+    }
+
+    private boolean reserve(long n) {
+        long now = memoryInUse.addAndGet(n);
+        if (now > config.spoolMemoryTotalBytes()) {
+            memoryInUse.addAndGet(-n);
+            return false;
+        }
+        memoryPeak.accumulateAndGet(now, Math::max);
+        return true;
+    }
+
+    /**
+     * Collects one file's bytes in memory, then in a temporary file. A spool stays in memory while
+     * the file is at most {@link FileConfig#spoolMemoryBytes} and all spools together stay within
+     * {@link FileConfig#spoolMemoryTotalBytes}; otherwise it goes to disk, where each write goes
+     * straight to the file (callers write in blocks). Used by one thread.
+     */
     public final class Spool {
         private byte[] mem;
         private long size;
         private FileChannel channel;
         private Path path;
         private boolean failed;
-        /** Bytes waiting in {@code mem} to be written, once the spool is on disk. */
-        private int bufLen;
+        private final long sizeHint;
 
         private Spool(long sizeHint) {
-            int cap = sizeHint > 0 ? (int) Math.min(sizeHint, config.spoolMemoryBytes()) : 4096;
-            mem = new byte[Math.max(16, cap)];
+            this.sizeHint = sizeHint;
         }
 
         /** Returns the bytes written so far. */
@@ -125,8 +151,7 @@ public final class FileStore {
             if (failed || len <= 0) {
                 return;
             }
-            if (channel == null && size + len <= config.spoolMemoryBytes()) {
-                ensure((int) size + len);
+            if (channel == null && size + len <= config.spoolMemoryBytes() && ensure((int) size + len)) {
                 System.arraycopy(b, off, mem, (int) size, len);
                 size += len;
                 return;
@@ -135,26 +160,10 @@ public final class FileStore {
                 if (channel == null) {
                     spill();
                 }
-                // Once on disk, bytes gather in a buffer of spoolMemoryBytes and go out in large writes.
-                if (bufLen + len > mem.length) {
-                    drain();
-                }
-                if (len >= mem.length) {
-                    writeFully(ByteBuffer.wrap(b, off, len));
-                } else {
-                    System.arraycopy(b, off, mem, bufLen, len);
-                    bufLen += len;
-                }
+                writeFully(ByteBuffer.wrap(b, off, len));
                 size += len;
             } catch (IOException e) {
                 fail();
-            }
-        }
-
-        private void drain() throws IOException {
-            if (bufLen > 0) {
-                writeFully(ByteBuffer.wrap(mem, 0, bufLen));
-                bufLen = 0;
             }
         }
 
@@ -176,7 +185,7 @@ public final class FileStore {
 
         /** Drops the spool and its temporary file. */
         public void discard() {
-            mem = null;
+            freeMemory();
             closeChannel();
             if (path != null) {
                 try {
@@ -195,7 +204,6 @@ public final class FileStore {
             if (channel == null) {
                 spill();
             }
-            drain();
             closeChannel();
             return path;
         }
@@ -203,16 +211,32 @@ public final class FileStore {
         private void spill() throws IOException {
             path = tmpDir.resolve(Thread.currentThread().threadId() + "-" + tmpSeq.incrementAndGet());
             channel = FileChannel.open(path, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
-            writeFully(ByteBuffer.wrap(mem, 0, (int) size));
-            if (mem.length < config.spoolMemoryBytes()) {
-                mem = new byte[Math.max(4096, config.spoolMemoryBytes())];
+            if (mem != null && size > 0) {
+                writeFully(ByteBuffer.wrap(mem, 0, (int) size));
             }
-            bufLen = 0;
+            freeMemory();
         }
 
-        private void ensure(int need) {
-            if (need > mem.length) {
-                mem = Arrays.copyOf(mem, Math.max(need, Math.min(mem.length * 2, config.spoolMemoryBytes())));
+        /** Makes room in memory for {@code need} bytes, within the shared budget; false: use the disk. */
+        private boolean ensure(int need) {
+            int have = mem == null ? 0 : mem.length;
+            if (need <= have) {
+                return true;
+            }
+            int want = have == 0 && sizeHint > 0 ? (int) Math.min(sizeHint, config.spoolMemoryBytes())
+                    : Math.min(Math.max(need, Math.max(4096, have * 2)), config.spoolMemoryBytes());
+            want = Math.max(want, need);
+            if (!reserve(want - have)) {
+                return false;
+            }
+            mem = mem == null ? new byte[want] : Arrays.copyOf(mem, want);
+            return true;
+        }
+
+        private void freeMemory() {
+            if (mem != null) {
+                memoryInUse.addAndGet(-mem.length);
+                mem = null;
             }
         }
 

@@ -121,6 +121,11 @@ public final class FlowTable {
         Deadline d = new Deadline(f, due);
         f.deadline = d;
         deadlines.add(d);
+        if (deadlines.size() > 2 * flows.size() + 1024) {
+            // Ended and evicted flows leave stale entries; drop them so the queue stays bounded by
+            // the table (a flood of one-packet flows would otherwise keep every flow alive).
+            deadlines.removeIf(x -> x.flow.deadline != x);
+        }
     }
 
     /** A flow's place in the timeout queue. */
@@ -168,6 +173,11 @@ public final class FlowTable {
 
     public int size() {
         return flows.size();
+    }
+
+    /** Returns the entries in the timeout queue (for tests: it must stay bounded by the table). */
+    int queuedDeadlines() {
+        return deadlines.size();
     }
 
     public long created() {

@@ -32,6 +32,8 @@ final class Counters {
     long rangeAssembled;
     long tcpReuse;
     long anomalyEventsSuppressed;
+    long timestampJumps;
+    long internalErrors;
 
     /** Adds this worker's counts to {@code into}. */
     void addTo(Map<String, Long> into) {
@@ -65,6 +67,8 @@ final class Counters {
         add(into, "file.range_assembled", rangeAssembled);
         add(into, "tcp.reused_ports", tcpReuse);
         add(into, "anomaly.events_suppressed", anomalyEventsSuppressed);
+        add(into, "decoder.timestamp_jumps", timestampJumps);
+        add(into, "internal.errors", internalErrors);
     }
 
     static void add(Map<String, Long> into, String name, long v) {

@@ -44,6 +44,7 @@ public final class Pipeline implements FrameSink {
     private final AtomicLong queueDrops = new AtomicLong();
     private final long startWall = System.nanoTime();
     private volatile long lastTs;
+    private final PacketClock clock = new PacketClock();
     private String source;
     private long firstTs;
     private long frames;
@@ -113,8 +114,8 @@ public final class Pipeline implements FrameSink {
         if (frames++ == 0) {
             firstTs = tsNanos;
         }
-        if (tsNanos > lastTs) {
-            lastTs = tsNanos;
+        if (clock.observe(tsNanos)) {
+            lastTs = clock.now();
         }
         pkt.reset(buf, tsNanos, wireLen);
         decoder.decode(linkType, buf, off, capLen, pkt);
@@ -156,9 +157,8 @@ public final class Pipeline implements FrameSink {
             return;
         }
         long wall = System.currentTimeMillis() * 1_000_000L;
-        if (wall > lastTs) {
-            lastTs = wall;
-        }
+        clock.advanceTo(wall);
+        lastTs = clock.now();
         long t = System.nanoTime();
         for (int i = 0; i < workers.length; i++) {
             if (current[i] != null) {
@@ -235,6 +235,9 @@ public final class Pipeline implements FrameSink {
             m.put("capture.truncated_file", c.truncated() ? 1L : 0L);
         }
         m.put("capture.sensor_queue_drops", queueDrops.get());
+        m.put("eve.write_errors", eve.writeErrors());
+        m.put("file.spool_memory", store.memoryInUse());
+        m.put("file.spool_memory_peak", store.memoryPeak());
         m.put("file.stored", store.stored.get());
         m.put("file.stored_duplicates", store.duplicates.get());
         m.put("file.stored_bytes", store.storedBytes.get());
@@ -247,6 +250,9 @@ public final class Pipeline implements FrameSink {
     }
 
     private void send(int w) {
+        if (workers[w].failure() != null && !config.live()) {
+            throw new IllegalStateException("worker " + w + " failed: " + workers[w].failure(), workers[w].failure());
+        }
         Batch b = current[w];
         current[w] = null;
         b.now = lastTs;

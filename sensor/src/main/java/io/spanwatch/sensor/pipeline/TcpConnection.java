@@ -87,8 +87,10 @@ final class TcpConnection {
         boolean reassemble = !notHttp;
         if (reassemble) {
             if (p.payloadLen > 0 || p.payloadMissing > 0 || (flags & FIN) != 0) {
-                // A segment the capture cut (snaplen) has its missing tail reported as a gap.
-                s.stream.segment(ts, p.seq, p.buf, p.payloadOff, p.payloadLen, (flags & FIN) != 0, p.payloadMissing);
+                // Data on a SYN (TCP Fast Open) starts after the SYN's own sequence number. A segment
+                // the capture cut (snaplen) has its missing tail reported as a gap.
+                long dataSeq = (flags & SYN) != 0 ? p.seq + 1 : p.seq;
+                s.stream.segment(ts, dataSeq, p.buf, p.payloadOff, p.payloadLen, (flags & FIN) != 0, p.payloadMissing);
             }
             if ((flags & ACK) != 0) {
                 other.stream.ack(ts, p.ack);
@@ -122,7 +124,10 @@ final class TcpConnection {
             return;
         }
         closed = true;
-        if (!notHttp) {
+        if (notHttp) {
+            orig.stream.discard();
+            resp.stream.discard();
+        } else {
             orig.stream.flush(ts);
             resp.stream.flush(ts);
         }
@@ -164,6 +169,7 @@ final class TcpConnection {
                         s.probeDone = true;
                     } else {
                         s.probeLen = 0; // mid-stream: try again at the next segment start
+                        s.probeStart = s.stream.offset();
                     }
                 }
                 case NEED_MORE -> {
@@ -191,6 +197,8 @@ final class TcpConnection {
             notHttp = true;
             orig.probe = null;
             resp.probe = null;
+            orig.stream.discard(); // not reassembled any further: give back what it holds
+            resp.stream.discard();
         }
     }
 
@@ -203,6 +211,11 @@ final class TcpConnection {
         for (Side s : new Side[] {client, server}) {
             if (s.probeLen > 0) {
                 parser.data(s == client, ts, s.probe, 0, s.probeLen);
+            }
+            // Bytes this side sent while it was not (yet) HTTP and were not kept: a gap for the parser.
+            long skipped = s.stream.offset() - (s.probeStart + s.probeLen);
+            if (skipped > 0 && !s.inData) {
+                parser.gap(s == client, ts, skipped);
             }
             s.probe = null;
             s.probeLen = 0;
@@ -223,6 +236,10 @@ final class TcpConnection {
         final TcpStream stream;
         byte[] probe = new byte[256];
         int probeLen;
+        /** Stream offset of the first byte in {@link #probe}. */
+        long probeStart;
+        /** Set while this side's {@link #data} runs (its bytes are handed on there). */
+        boolean inData;
         boolean probeDone;
         boolean pendingFin;
         boolean finSeen;
@@ -251,7 +268,9 @@ final class TcpConnection {
             }
             System.arraycopy(buf, off, probe, probeLen, n);
             probeLen += n;
+            inData = true;
             probe(ts);
+            inData = false;
             if (parser != null && n < len) {
                 parser.data(toServer(this), ts, buf, off + n, len - n);
             }
@@ -265,6 +284,7 @@ final class TcpConnection {
             }
             if (!probeDone) {
                 probeLen = 0; // what was buffered cannot be continued
+                probeStart = stream.offset();
             }
         }
 

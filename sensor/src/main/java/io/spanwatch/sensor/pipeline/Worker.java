@@ -24,6 +24,7 @@ import java.util.concurrent.BlockingQueue;
  * assembler, all thread-safe.
  */
 final class Worker implements Runnable, FlowTable.Listener {
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(Worker.class);
     final int id;
     final SensorConfig config;
     final EveWriter eve;
@@ -39,7 +40,7 @@ final class Worker implements Runnable, FlowTable.Listener {
     private final DecodedPacket pkt = new DecodedPacket();
     private final Map<String, Integer> anomalyEvents = new HashMap<>();
     private final Map<String, long[]> anomalyCounts = new java.util.concurrent.ConcurrentHashMap<>();
-    private long now;
+    private final PacketClock clock = new PacketClock();
     private volatile boolean done;
     private volatile Throwable failure;
 
@@ -63,7 +64,7 @@ final class Worker implements Runnable, FlowTable.Listener {
 
     /** Returns the packet time of the frame being processed. */
     long now() {
-        return now;
+        return clock.now();
     }
 
     @Override
@@ -72,22 +73,46 @@ final class Worker implements Runnable, FlowTable.Listener {
             while (true) {
                 Batch b = queue.take();
                 boolean last = b.last;
-                process(b);
+                if (failure == null) {
+                    try {
+                        process(b);
+                    } catch (Error e) {
+                        // Out of memory or worse: stop working but keep taking batches, so the capture
+                        // thread is never left waiting; the pipeline reports the failure.
+                        failure = e;
+                    }
+                }
                 b.clear();
                 free.offer(b);
                 if (last) {
-                    flows.endAll("shutdown");
+                    if (failure == null) {
+                        flows.endAll("shutdown");
+                    }
                     break;
                 }
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            flows.endAll("shutdown");
         } catch (RuntimeException | Error e) {
             failure = e;
-            throw e;
         } finally {
             done = true;
+        }
+    }
+
+    /**
+     * Contains a bug met while handling one flow: counts it, names it in an anomaly event, and drops
+     * that flow's state so the rest of the traffic goes on being analysed.
+     */
+    private void internalError(Flow f, RuntimeException e) {
+        counters.internalErrors++;
+        if (counters.internalErrors <= 10) {
+            LOG.error("worker {}: internal error on flow {}; flow dropped", id, f == null ? "-" : f.flowId, e);
+        }
+        anomaly(f, clock.now(), "internal", "internal.exception." + e.getClass().getSimpleName());
+        if (f != null) {
+            f.attachment = null;
+            flows.end(f, "error");
         }
     }
 
@@ -102,18 +127,22 @@ final class Worker implements Runnable, FlowTable.Listener {
     private void process(Batch b) {
         eve.source(b.source);
         for (int i = 0; i < b.count; i++) {
-            frame(b.ts[i], b.linkType[i], b.data, b.off[i], b.len[i], b.wire[i]);
+            try {
+                frame(b.ts[i], b.linkType[i], b.data, b.off[i], b.len[i], b.wire[i]);
+            } catch (RuntimeException e) {
+                internalError(null, e);
+            }
         }
-        if (b.now > now) {
-            now = b.now;
-        }
-        flows.expire(now);
+        clock.advanceTo(b.now);
+        flows.expire(clock.now());
     }
 
     /** Runs one frame through the per-flow stages. */
     void frame(long ts, int linkType, byte[] buf, int off, int len, int wireLen) {
-        if (ts > now) {
-            now = ts;
+        if (!clock.observe(ts)) {
+            // A time far ahead of the capture's: the packet is processed at the current time.
+            counters.timestampJumps++;
+            ts = clock.now();
         }
         counters.pkts++;
         counters.bytes += wireLen;
@@ -160,7 +189,7 @@ final class Worker implements Runnable, FlowTable.Listener {
                 flows.lookup(pkt);
             }
         }
-        flows.expire(now);
+        flows.expire(clock.now());
     }
 
     private void tcp() {
@@ -178,7 +207,11 @@ final class Worker implements Runnable, FlowTable.Listener {
             c = new TcpConnection(this, f);
             f.attachment = c;
         }
-        c.packet(pkt, fromOrig);
+        try {
+            c.packet(pkt, fromOrig);
+        } catch (RuntimeException e) {
+            internalError(f, e);
+        }
     }
 
     @Override
@@ -187,7 +220,14 @@ final class Worker implements Runnable, FlowTable.Listener {
         long missedTc = -1;
         boolean limit = false;
         if (f.attachment instanceof TcpConnection c) {
-            c.close(Math.max(now, f.lastTsNanos));
+            f.attachment = null;
+            try {
+                c.close(Math.max(clock.now(), f.lastTsNanos));
+            } catch (RuntimeException e) {
+                counters.internalErrors++;
+                LOG.error("worker {}: internal error closing flow {}", id, f.flowId, e);
+                anomaly(f, clock.now(), "internal", "internal.exception." + e.getClass().getSimpleName());
+            }
             missedTs = c.missedToServer();
             missedTc = c.missedToClient();
             limit = c.limitHit();

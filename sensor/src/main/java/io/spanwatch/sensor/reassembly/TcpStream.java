@@ -160,6 +160,18 @@ public final class TcpStream {
         closed = true;
     }
 
+    /**
+     * Ends the stream without delivering anything more (the connection is not worth reassembling):
+     * frees what is held and ignores later segments.
+     */
+    public void discard() {
+        if (!ooo.isEmpty()) {
+            release((int) oooBytes);
+            ooo.clear();
+        }
+        closed = true;
+    }
+
     /** Returns the bytes given up as gaps so far. */
     public long gapBytes() {
         return gapBytes;

@@ -93,7 +93,7 @@ public class HotPathBench {
         multipartRequest = mp.toByteArray();
         Path dir = Files.createTempDirectory("spanwatch-bench");
         store = FileStore.open(new FileConfig(dir, FileConfig.DEFAULT_MAX_STORE_BYTES, FileConfig.DEFAULT_SPOOL_MEMORY_BYTES,
-                false, 16));
+                false, 16, FileConfig.DEFAULT_SPOOL_MEMORY_TOTAL_BYTES));
         flows = new FlowTable(FlowConfig.DEFAULTS, (f, reason) -> { }, 1);
         flowPackets = new DecodedPacket[10_000];
         for (int i = 0; i < flowPackets.length; i++) {

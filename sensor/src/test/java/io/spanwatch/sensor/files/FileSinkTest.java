@@ -29,7 +29,7 @@ class FileSinkTest {
 
     @BeforeEach
     void setUp() throws Exception {
-        store = FileStore.open(new FileConfig(dir, FileConfig.DEFAULT_MAX_STORE_BYTES, 64 << 10, true, 16));
+        store = FileStore.open(new FileConfig(dir, FileConfig.DEFAULT_MAX_STORE_BYTES, 64 << 10, true, 16, 1 << 20));
         known = new KnownContent(1000);
     }
 
