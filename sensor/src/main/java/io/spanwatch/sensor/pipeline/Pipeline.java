@@ -203,7 +203,15 @@ public final class Pipeline implements FrameSink {
         ranges.closeAll();
         Map<String, Long> stats = stats();
         eve.stats(lastTs, (System.nanoTime() - startWall) / 1_000_000_000L, stats);
-        eve.close();
+        Path evePath = config.files().outDir().resolve("eve.json");
+        try {
+            eve.close();
+        } catch (IOException e) {
+            throw new IOException("cannot write " + evePath + ": " + e.getMessage(), e);
+        }
+        if (eve.writeErrors() > 0) {
+            throw new IOException(eve.writeErrors() + " events could not be written to " + evePath);
+        }
         for (Worker w : workers) {
             if (w.failure() != null) {
                 throw new IOException("worker " + w.id + " failed: " + w.failure(), w.failure());
