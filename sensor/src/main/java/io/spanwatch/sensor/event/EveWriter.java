@@ -141,7 +141,7 @@ public final class EveWriter implements Closeable {
                 flag("rst", all, 0x04);
                 flag("psh", all, 0x08);
                 flag("ack", all, 0x10);
-                gen.writeStringField("state", f.state.name().toLowerCase(java.util.Locale.ROOT));
+                gen.writeStringField("state", tcpState(f));
                 if (missedToServer > 0 || missedToClient > 0) {
                     gen.writeNumberField("missed_bytes_toserver", Math.max(0, missedToServer));
                     gen.writeNumberField("missed_bytes_toclient", Math.max(0, missedToClient));
@@ -239,6 +239,35 @@ public final class EveWriter implements Closeable {
         });
     }
 
+    /**
+     * Writes a {@code decode} anomaly for a packet no flow was made for, with what of its addresses
+     * could be read ({@code srcIp} null when the IP header itself was unreadable).
+     */
+    public synchronized void decodeAnomaly(long tsNanos, String event, String srcIp, int srcPort, String destIp, int destPort,
+            int proto) {
+        emit(() -> {
+            header(tsNanos, "anomaly", null);
+            if (srcIp != null) {
+                gen.writeStringField("src_ip", srcIp);
+                if (srcPort > 0) {
+                    gen.writeNumberField("src_port", srcPort);
+                }
+                gen.writeStringField("dest_ip", destIp);
+                if (destPort > 0) {
+                    gen.writeNumberField("dest_port", destPort);
+                }
+                if (proto >= 0) {
+                    gen.writeStringField("proto", Flow.protoName(proto));
+                }
+            }
+            gen.writeObjectFieldStart("anomaly");
+            gen.writeStringField("type", "decode");
+            gen.writeStringField("event", event);
+            gen.writeEndObject();
+            end();
+        });
+    }
+
     /** Writes a {@code stats} event; dotted counter names ({@code capture.kernel_drops}) nest into objects. */
     public synchronized void stats(long tsNanos, long uptimeSeconds, Map<String, Long> counters) {
         emit(() -> {
@@ -300,6 +329,16 @@ public final class EveWriter implements Closeable {
         if (src != null && f != null) {
             gen.writeStringField(live ? "in_iface" : "pcap_filename", src);
         }
+    }
+
+    /** Names the TCP state as Suricata's {@code tcp.state} does, from what was seen. */
+    private static String tcpState(Flow f) {
+        int all = f.tcpFlagsOrig | f.tcpFlagsResp;
+        return switch (f.state) {
+            case CLOSED -> "closed";
+            case ESTABLISHED -> "established";
+            case NEW -> (all & 0x02) == 0 ? "none" : ((f.tcpFlagsOrig & f.tcpFlagsResp & 0x02) != 0 ? "syn_recv" : "syn_sent");
+        };
     }
 
     private void httpObject(Flow f, HttpTransaction tx) throws IOException {

@@ -21,7 +21,8 @@ import java.util.function.Consumer;
 /**
  * Puts a file together from {@code 206 Partial Content} bodies by their Content-Range offsets, across
  * transactions and connections, and reports it as one more file when every byte of it was seen.
- * Bodies are matched by host, URI and total length. Only identity-coded ranges take part.
+ * Bodies are matched by host, URI, total length and validator (ETag, else Last-Modified, when sent).
+ * Only identity-coded ranges take part.
  *
  * <p>Each file under assembly is a sparse file in {@code files/.tmp/} plus the list of byte intervals
  * seen. At most {@link FileConfig#maxRangeAssemblies} files are assembled at once (the oldest is
@@ -47,14 +48,16 @@ public final class RangeAssembler {
      * Opens the part of a range file that one 206 body carries, or returns null when it cannot take
      * part (unknown or too large total, bad range).
      *
+     * @param validator the response's ETag or Last-Modified, or null
      * @param onComplete receives the assembled file's info if this part completes the file
      */
-    public Part open(String host, String uri, long start, long end, long total, String filename, Consumer<FileInfo> onComplete) {
+    public Part open(String host, String uri, String validator, long start, long end, long total, String filename,
+            Consumer<FileInfo> onComplete) {
         if (total <= 0 || total > store.config().maxStoreBytes() || start < 0 || end < start || end >= total
                 || !store.config().store()) {
             return null;
         }
-        String key = host + "\u0000" + uri + "\u0000" + total;
+        String key = host + "\u0000" + uri + "\u0000" + total + "\u0000" + (validator == null ? "" : validator);
         Assembly a;
         synchronized (open) {
             a = open.get(key);

@@ -101,6 +101,11 @@ public final class Flow {
 
     /** Returns the protocol name as EVE writes it. */
     public String protoName() {
+        return protoName(proto);
+    }
+
+    /** Returns the name EVE writes for an IP protocol number. */
+    public static String protoName(int proto) {
         return switch (proto) {
             case 6 -> "TCP";
             case 17 -> "UDP";
@@ -117,7 +122,8 @@ public final class Flow {
         return proto == 6 || proto == 17 || proto == 132;
     }
 
-    static String ipText(byte[] addr) {
+    /** Returns the text form of an IPv4 (4 bytes) or IPv6 (16 bytes) address. */
+    public static String ipText(byte[] addr) {
         try {
             String s = InetAddress.getByAddress(addr).getHostAddress();
             return s;

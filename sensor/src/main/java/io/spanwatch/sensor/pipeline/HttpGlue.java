@@ -43,7 +43,13 @@ final class HttpGlue implements HttpListener {
                 worker.counters.rangeAssembled++;
                 fileDone(tx, false, fi);
             };
-            part = worker.ranges.open(tx.host, tx.uri, info.rangeStart(), info.rangeEnd(), info.rangeTotal(),
+            // Parts of one file share host, URI and total length, and its validator when the server
+            // sends one, so two versions of a file behind one URL are never mixed.
+            String validator = tx.responseHeader("ETag");
+            if (validator == null) {
+                validator = tx.responseHeader("Last-Modified");
+            }
+            part = worker.ranges.open(tx.host, tx.uri, validator, info.rangeStart(), info.rangeEnd(), info.rangeTotal(),
                     filename, assembledDone);
         }
         if (info.isByterangePart()) {
