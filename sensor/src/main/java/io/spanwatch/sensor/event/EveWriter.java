@@ -169,7 +169,9 @@ public final class EveWriter implements Closeable {
     /** Writes a {@code fileinfo} event for a file carried by {@code tx}. */
     public synchronized void fileinfo(Flow f, long tsNanos, HttpTransaction tx, boolean toServer, FileInfo fi) {
         emit(() -> {
-            header(tsNanos, "fileinfo", f);
+            // As Suricata logs files (LOG_DIR_FLOW_TOCLIENT / _TOSERVER): the sender of the file is
+            // src, so a download's src is the server.
+            header(tsNanos, "fileinfo", f, !toServer);
             gen.writeStringField("direction", toServer ? "to_server" : "to_client");
             if (tx != null) {
                 gen.writeNumberField("tx_id", tx.txId);
@@ -295,6 +297,11 @@ public final class EveWriter implements Closeable {
     }
 
     private void header(long tsNanos, String type, Flow f) throws IOException {
+        header(tsNanos, type, f, false);
+    }
+
+    /** Writes the shared header; {@code serverFirst} puts the server in {@code src_*}. */
+    private void header(long tsNanos, String type, Flow f, boolean serverFirst) throws IOException {
         gen.writeStartObject();
         gen.writeStringField("timestamp", time(tsNanos));
         if (f != null) {
@@ -309,13 +316,13 @@ public final class EveWriter implements Closeable {
                 }
                 gen.writeEndArray();
             }
-            gen.writeStringField("src_ip", f.clientIp());
+            gen.writeStringField("src_ip", serverFirst ? f.serverIp() : f.clientIp());
             if (f.hasPorts()) {
-                gen.writeNumberField("src_port", f.clientPort());
+                gen.writeNumberField("src_port", serverFirst ? f.serverPort() : f.clientPort());
             }
-            gen.writeStringField("dest_ip", f.serverIp());
+            gen.writeStringField("dest_ip", serverFirst ? f.clientIp() : f.serverIp());
             if (f.hasPorts()) {
-                gen.writeNumberField("dest_port", f.serverPort());
+                gen.writeNumberField("dest_port", serverFirst ? f.clientPort() : f.serverPort());
             }
             gen.writeStringField("proto", f.protoName());
             gen.writeNumberField("ip_v", f.ipVersion);
