@@ -74,9 +74,15 @@ class AnalyzeCommandTest {
                 .findFirst().orElseThrow();
         assertEquals("eicar.com", eicar.path("fileinfo").path("filename").asText());
         assertEquals("/get?id=4711", eicar.path("http").path("url").asText());
+        // as in Suricata, the sender of a file is src: the server for a download
+        assertEquals("198.51.100.7", eicar.path("src_ip").asText());
+        assertEquals(80, eicar.path("src_port").asInt());
+        assertEquals("192.168.10.23", eicar.path("dest_ip").asText());
         // uploads are to_server
-        assertTrue(eve.ofType("fileinfo").stream().anyMatch(f -> "to_server".equals(f.path("direction").asText())
-                && "notes.txt".equals(f.path("fileinfo").path("filename").asText())));
+        JsonNode notes = eve.ofType("fileinfo").stream().filter(f -> "notes.txt".equals(f.path("fileinfo").path("filename").asText()))
+                .findFirst().orElseThrow();
+        assertEquals("to_server", notes.path("direction").asText());
+        assertEquals("192.168.10.23", notes.path("src_ip").asText());
         // flows and stats
         assertFalse(eve.ofType("flow").isEmpty());
         for (JsonNode f : eve.ofType("flow")) {
