@@ -66,6 +66,11 @@ public final class EveWriter implements Closeable {
         source.set(name);
     }
 
+    /** Returns what {@link #source(String)} set on the calling thread. */
+    public String source() {
+        return source.get();
+    }
+
     private JsonGenerator newGenerator() throws IOException {
         JsonGenerator g = FACTORY.createGenerator(buffer, JsonEncoding.UTF8);
         g.setRootValueSeparator(null);
@@ -161,64 +166,123 @@ public final class EveWriter implements Closeable {
             long t = tx.requestTsNanos != 0 ? tx.requestTsNanos : tx.responseTsNanos != 0 ? tx.responseTsNanos : f.lastTsNanos;
             header(t, "http", f);
             gen.writeNumberField("tx_id", tx.txId);
-            httpObject(f, tx);
+            httpObject(HttpInfo.of(tx));
             end();
         });
     }
 
-    /** Writes a {@code fileinfo} event for a file carried by {@code tx}. */
-    public synchronized void fileinfo(Flow f, long tsNanos, HttpTransaction tx, boolean toServer, FileInfo fi) {
+    /**
+     * Writes a {@code fileinfo} event, with the scan verdict when there is one. As Suricata logs
+     * files (LOG_DIR_FLOW_TOCLIENT / _TOSERVER), the sender of the file is src: a download's src is
+     * the server.
+     */
+    public synchronized void fileinfo(FileEvent e, FileVerdict verdict) {
         emit(() -> {
-            // As Suricata logs files (LOG_DIR_FLOW_TOCLIENT / _TOSERVER): the sender of the file is
-            // src, so a download's src is the server.
-            header(tsNanos, "fileinfo", f, !toServer);
-            gen.writeStringField("direction", toServer ? "to_server" : "to_client");
-            if (tx != null) {
-                gen.writeNumberField("tx_id", tx.txId);
-                httpObject(f, tx);
+            header(e.tsNanos(), "fileinfo", e.header(), !e.toServer());
+            gen.writeStringField("direction", e.toServer() ? "to_server" : "to_client");
+            if (e.http() != null) {
+                gen.writeNumberField("tx_id", e.http().txId());
+                httpObject(e.http());
             }
-            gen.writeObjectFieldStart("fileinfo");
-            gen.writeStringField("filename", fi.filename() == null ? "" : fi.filename());
-            gen.writeBooleanField("gaps", fi.gaps());
-            gen.writeStringField("state", fi.state());
-            gen.writeBooleanField("stored", fi.stored());
-            gen.writeNumberField("size", fi.size());
-            if (tx != null) {
-                gen.writeNumberField("tx_id", tx.txId);
-            }
-            str("md5", fi.md5());
-            str("sha1", fi.sha1());
-            str("sha256", fi.sha256());
-            str("mimetype", fi.mimetype());
-            if (fi.stored() && fi.sha256() == null) {
-                str("stored_sha256", fi.storedSha256());
-            }
-            if (fi.missingBytes() > 0) {
-                gen.writeNumberField("missing_bytes", fi.missingBytes());
-            }
-            if (fi.storeCutoff()) {
-                gen.writeBooleanField("stored_cutoff", true);
-            }
-            str("truncated_reason", fi.truncatedReason());
-            if (fi.contentEncodings() != null && !fi.contentEncodings().isEmpty()) {
-                gen.writeStringField("content_encoding", String.join(", ", fi.contentEncodings()));
-            }
-            if (fi.rangeStart() >= 0) {
-                gen.writeObjectFieldStart("range");
-                gen.writeNumberField("start", fi.rangeStart());
-                gen.writeNumberField("end", fi.rangeEnd());
-                if (fi.rangeTotal() >= 0) {
-                    gen.writeNumberField("total", fi.rangeTotal());
-                }
-                gen.writeEndObject();
-            }
-            if (fi.assembled()) {
-                gen.writeBooleanField("assembled_from_ranges", true);
-            }
-            str("form_field", fi.formField());
-            gen.writeEndObject();
+            fileinfoObject(e, verdict);
             end();
         });
+    }
+
+    /**
+     * Writes an {@code alert} event for a file: the {@code alert} object (action {@code allowed}, as a
+     * passive sensor never blocks), the same {@code http} and {@code fileinfo} objects as the file's
+     * {@code fileinfo} event, and the flow's community_id. Oriented like the {@code fileinfo} event.
+     *
+     * @param severity 1 (highest) to 4, as Suricata's
+     */
+    public synchronized void fileAlert(FileEvent e, String signature, long signatureId, String category, int severity,
+            FileVerdict verdict) {
+        emit(() -> {
+            header(e.tsNanos(), "alert", e.header(), !e.toServer());
+            gen.writeStringField("direction", e.toServer() ? "to_server" : "to_client");
+            if (e.http() != null) {
+                gen.writeNumberField("tx_id", e.http().txId());
+            }
+            gen.writeObjectFieldStart("alert");
+            gen.writeStringField("action", "allowed");
+            gen.writeNumberField("gid", 1);
+            gen.writeNumberField("signature_id", signatureId);
+            gen.writeNumberField("rev", 1);
+            gen.writeStringField("signature", signature);
+            gen.writeStringField("category", category);
+            gen.writeNumberField("severity", severity);
+            gen.writeEndObject();
+            if (e.http() != null) {
+                httpObject(e.http());
+            }
+            fileinfoObject(e, verdict);
+            end();
+        });
+    }
+
+    private void fileinfoObject(FileEvent e, FileVerdict verdict) throws IOException {
+        FileInfo fi = e.info();
+        gen.writeObjectFieldStart("fileinfo");
+        gen.writeStringField("filename", fi.filename() == null ? "" : fi.filename());
+        gen.writeBooleanField("gaps", fi.gaps());
+        gen.writeStringField("state", fi.state());
+        gen.writeBooleanField("stored", fi.stored());
+        gen.writeNumberField("size", fi.size());
+        if (e.http() != null) {
+            gen.writeNumberField("tx_id", e.http().txId());
+        }
+        str("md5", fi.md5());
+        str("sha1", fi.sha1());
+        str("sha256", fi.sha256());
+        str("mimetype", fi.mimetype());
+        if (fi.stored() && fi.sha256() == null) {
+            str("stored_sha256", fi.storedSha256());
+        }
+        if (fi.missingBytes() > 0) {
+            gen.writeNumberField("missing_bytes", fi.missingBytes());
+        }
+        if (fi.storeCutoff()) {
+            gen.writeBooleanField("stored_cutoff", true);
+        }
+        str("truncated_reason", fi.truncatedReason());
+        if (fi.contentEncodings() != null && !fi.contentEncodings().isEmpty()) {
+            gen.writeStringField("content_encoding", String.join(", ", fi.contentEncodings()));
+        }
+        if (fi.rangeStart() >= 0) {
+            gen.writeObjectFieldStart("range");
+            gen.writeNumberField("start", fi.rangeStart());
+            gen.writeNumberField("end", fi.rangeEnd());
+            if (fi.rangeTotal() >= 0) {
+                gen.writeNumberField("total", fi.rangeTotal());
+            }
+            gen.writeEndObject();
+        }
+        if (fi.assembled()) {
+            gen.writeBooleanField("assembled_from_ranges", true);
+        }
+        str("form_field", fi.formField());
+        if (verdict != null) {
+            gen.writeObjectFieldStart("verdict");
+            gen.writeStringField("engine", verdict.engine());
+            str("engine_version", verdict.engineVersion());
+            str("database_version", verdict.databaseVersion());
+            gen.writeStringField("result", verdict.result());
+            if (!verdict.signatures().isEmpty()) {
+                gen.writeArrayFieldStart("signatures");
+                for (String sig : verdict.signatures()) {
+                    gen.writeString(sig);
+                }
+                gen.writeEndArray();
+            }
+            gen.writeNumberField("scan_time_ms", verdict.scanTimeMillis());
+            str("reason", verdict.reason());
+            if (verdict.interim()) {
+                gen.writeBooleanField("interim", true);
+            }
+            gen.writeEndObject();
+        }
+        gen.writeEndObject();
     }
 
     /**
@@ -297,44 +361,43 @@ public final class EveWriter implements Closeable {
     }
 
     private void header(long tsNanos, String type, Flow f) throws IOException {
-        header(tsNanos, type, f, false);
+        header(tsNanos, type, f == null ? null : EventHeader.of(f, source.get()), false);
     }
 
     /** Writes the shared header; {@code serverFirst} puts the server in {@code src_*}. */
-    private void header(long tsNanos, String type, Flow f, boolean serverFirst) throws IOException {
+    private void header(long tsNanos, String type, EventHeader h, boolean serverFirst) throws IOException {
         gen.writeStartObject();
         gen.writeStringField("timestamp", time(tsNanos));
-        if (f != null) {
-            gen.writeNumberField("flow_id", f.flowId);
+        if (h != null) {
+            gen.writeNumberField("flow_id", h.flowId());
         }
         gen.writeStringField("event_type", type);
-        if (f != null) {
-            if (f.vlans.length > 0) {
+        if (h != null) {
+            if (h.vlans().length > 0) {
                 gen.writeArrayFieldStart("vlan");
-                for (int v : f.vlans) {
+                for (int v : h.vlans()) {
                     gen.writeNumber(v);
                 }
                 gen.writeEndArray();
             }
-            gen.writeStringField("src_ip", serverFirst ? f.serverIp() : f.clientIp());
-            if (f.hasPorts()) {
-                gen.writeNumberField("src_port", serverFirst ? f.serverPort() : f.clientPort());
+            gen.writeStringField("src_ip", serverFirst ? h.serverIp() : h.clientIp());
+            if (h.hasPorts()) {
+                gen.writeNumberField("src_port", serverFirst ? h.serverPort() : h.clientPort());
             }
-            gen.writeStringField("dest_ip", serverFirst ? f.clientIp() : f.serverIp());
-            if (f.hasPorts()) {
-                gen.writeNumberField("dest_port", serverFirst ? f.clientPort() : f.serverPort());
+            gen.writeStringField("dest_ip", serverFirst ? h.clientIp() : h.serverIp());
+            if (h.hasPorts()) {
+                gen.writeNumberField("dest_port", serverFirst ? h.clientPort() : h.serverPort());
             }
-            gen.writeStringField("proto", f.protoName());
-            gen.writeNumberField("ip_v", f.ipVersion);
-            gen.writeStringField("community_id", f.communityId());
-            if (f.appProto != null) {
-                gen.writeStringField("app_proto", f.appProto);
+            gen.writeStringField("proto", h.proto());
+            gen.writeNumberField("ip_v", h.ipVersion());
+            gen.writeStringField("community_id", h.communityId());
+            if (h.appProto() != null) {
+                gen.writeStringField("app_proto", h.appProto());
             }
         }
         gen.writeStringField("sensor", sensorName);
-        String src = source.get();
-        if (src != null && f != null) {
-            gen.writeStringField(live ? "in_iface" : "pcap_filename", src);
+        if (h != null && h.source() != null) {
+            gen.writeStringField(live ? "in_iface" : "pcap_filename", h.source());
         }
     }
 
@@ -348,41 +411,26 @@ public final class EveWriter implements Closeable {
         };
     }
 
-    private void httpObject(Flow f, HttpTransaction tx) throws IOException {
+    private void httpObject(HttpInfo h) throws IOException {
         gen.writeObjectFieldStart("http");
-        String host = tx.host;
-        String hostname = host;
-        int port = -1;
-        if (host != null) {
-            int colon = host.lastIndexOf(':');
-            int bracket = host.lastIndexOf(']');
-            if (colon > bracket && colon > 0) {
-                hostname = host.substring(0, colon);
-                try {
-                    port = Integer.parseInt(host.substring(colon + 1));
-                } catch (NumberFormatException e) {
-                    port = -1;
-                }
-            }
+        str("hostname", h.hostname());
+        if (h.port() >= 0) {
+            gen.writeNumberField("http_port", h.port());
         }
-        str("hostname", hostname);
-        if (port >= 0) {
-            gen.writeNumberField("http_port", port);
+        str("url", h.url());
+        str("http_user_agent", h.userAgent());
+        str("http_content_type", h.contentType());
+        str("http_method", h.method());
+        str("http_refer", h.referer());
+        str("protocol", h.protocol());
+        if (h.status() > 0) {
+            gen.writeNumberField("status", h.status());
         }
-        str("url", tx.uri);
-        str("http_user_agent", tx.userAgent);
-        str("http_content_type", tx.responseContentType);
-        str("http_method", tx.method);
-        str("http_refer", tx.referer);
-        str("protocol", tx.protocol != null ? tx.protocol : tx.responseProtocol);
-        if (tx.status > 0) {
-            gen.writeNumberField("status", tx.status);
+        gen.writeNumberField("length", h.length());
+        if (h.requestBodyLength() > 0) {
+            gen.writeNumberField("request_body_length", h.requestBodyLength());
         }
-        gen.writeNumberField("length", tx.responseBodyLength);
-        if (tx.requestBodyLength > 0) {
-            gen.writeNumberField("request_body_length", tx.requestBodyLength);
-        }
-        str("http_request_content_type", tx.requestContentType);
+        str("http_request_content_type", h.requestContentType());
         gen.writeEndObject();
     }
 

@@ -1,6 +1,9 @@
 package io.spanwatch.sensor.pipeline;
 
+import io.spanwatch.sensor.event.EventHeader;
+import io.spanwatch.sensor.event.FileEvent;
 import io.spanwatch.sensor.event.FileInfo;
+import io.spanwatch.sensor.event.HttpInfo;
 import io.spanwatch.sensor.files.FileSink;
 import io.spanwatch.sensor.files.RangeAssembler;
 import io.spanwatch.sensor.flow.Flow;
@@ -97,7 +100,10 @@ final class HttpGlue implements HttpListener {
             }
             worker.counters.fileBytes += fi.size();
         }
-        worker.eve.fileinfo(flow, worker.now(), tx, toServer, fi);
+        java.nio.file.Path stored = fi.stored() ? worker.store.filesDir().resolve(fi.sha256() != null ? fi.sha256() : fi.storedSha256())
+                : null;
+        worker.files.fileClosed(new FileEvent(worker.now(), EventHeader.of(flow, worker.eve.source()), HttpInfo.of(tx), toServer,
+                fi, stored));
     }
 
     @Override

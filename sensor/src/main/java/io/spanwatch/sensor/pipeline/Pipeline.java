@@ -5,6 +5,7 @@ import io.spanwatch.sensor.capture.FrameSink;
 import io.spanwatch.sensor.decode.DecodedPacket;
 import io.spanwatch.sensor.decode.PacketDecoder;
 import io.spanwatch.sensor.event.EveWriter;
+import io.spanwatch.sensor.event.FileListener;
 import io.spanwatch.sensor.files.FileStore;
 import io.spanwatch.sensor.files.KnownContent;
 import io.spanwatch.sensor.files.RangeAssembler;
@@ -51,7 +52,7 @@ public final class Pipeline implements FrameSink {
     private Supplier<CaptureStats> captureStats = () -> null;
     private boolean finished;
 
-    private Pipeline(SensorConfig config, EveWriter eve, FileStore store) {
+    private Pipeline(SensorConfig config, EveWriter eve, FileStore store, FileListener files) {
         this.config = config;
         this.eve = eve;
         this.store = store;
@@ -62,18 +63,27 @@ public final class Pipeline implements FrameSink {
         this.current = new Batch[n];
         this.lastSendNanos = new long[n];
         for (int i = 0; i < n; i++) {
-            workers[i] = new Worker(i, config, eve, store, ranges, known);
+            workers[i] = new Worker(i, config, eve, store, ranges, known, files != null ? files : e -> eve.fileinfo(e, null));
             threads[i] = Thread.ofPlatform().name("spanwatch-worker-" + i).daemon(true).unstarted(workers[i]);
         }
     }
 
     /** Opens {@code eve.json} and the file store under {@code files.outDir} and starts the workers. */
     public static Pipeline start(SensorConfig config) throws IOException {
+        return start(config, null);
+    }
+
+    /**
+     * Starts the sensor with a listener for closed files (null: write their {@code fileinfo} events
+     * at once). The listener writes through {@link #eve()}.
+     */
+    public static Pipeline start(SensorConfig config, java.util.function.Function<EveWriter, FileListener> files)
+            throws IOException {
         Path out = config.files().outDir();
         Files.createDirectories(out);
         FileStore store = FileStore.open(config.files());
         EveWriter eve = EveWriter.open(out.resolve("eve.json"), config.sensorName(), config.live());
-        Pipeline p = new Pipeline(config, eve, store);
+        Pipeline p = new Pipeline(config, eve, store, files == null ? null : files.apply(eve));
         for (Thread t : p.threads) {
             t.start();
         }
@@ -92,6 +102,11 @@ public final class Pipeline implements FrameSink {
             }
         }
         this.source = name;
+    }
+
+    /** Returns the event writer, shared with later stages. */
+    public EveWriter eve() {
+        return eve;
     }
 
     /** Names where capture counters come from, for {@code stats} events. */

@@ -4,6 +4,7 @@ import io.spanwatch.sensor.decode.DecodeAnomaly;
 import io.spanwatch.sensor.decode.DecodedPacket;
 import io.spanwatch.sensor.decode.PacketDecoder;
 import io.spanwatch.sensor.event.EveWriter;
+import io.spanwatch.sensor.event.FileListener;
 import io.spanwatch.sensor.files.FileStore;
 import io.spanwatch.sensor.files.KnownContent;
 import io.spanwatch.sensor.files.RangeAssembler;
@@ -31,6 +32,7 @@ final class Worker implements Runnable, FlowTable.Listener {
     final FileStore store;
     final RangeAssembler ranges;
     final KnownContent known;
+    final FileListener files;
     final Counters counters = new Counters();
     final ReassemblyStats reassemblyStats;
     final BlockingQueue<Batch> queue;
@@ -44,13 +46,15 @@ final class Worker implements Runnable, FlowTable.Listener {
     private volatile boolean done;
     private volatile Throwable failure;
 
-    Worker(int id, SensorConfig config, EveWriter eve, FileStore store, RangeAssembler ranges, KnownContent known) {
+    Worker(int id, SensorConfig config, EveWriter eve, FileStore store, RangeAssembler ranges, KnownContent known,
+            FileListener files) {
         this.id = id;
         this.config = config;
         this.eve = eve;
         this.store = store;
         this.ranges = ranges;
         this.known = known;
+        this.files = files;
         this.reassemblyStats = new ReassemblyStats(config.reassembly().memcap() / config.workers());
         // The batch budget is shared: more workers get fewer batches each, so memory stays bounded.
         int batches = Math.max(4, config.queueBatches() / config.workers());

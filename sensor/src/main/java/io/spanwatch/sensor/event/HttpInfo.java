@@ -1,0 +1,33 @@
+package io.spanwatch.sensor.event;
+
+import io.spanwatch.sensor.http.HttpTransaction;
+
+/**
+ * Holds the {@code http} object of an event, copied from an {@link HttpTransaction} on its worker
+ * thread (the transaction may still change after a file of it closes).
+ */
+public record HttpInfo(int txId, String hostname, int port, String url, String userAgent, String contentType, String method,
+        String referer, String protocol, int status, long length, long requestBodyLength, String requestContentType) {
+
+    /** Copies what an event shows of a transaction; call on the connection's worker thread. */
+    public static HttpInfo of(HttpTransaction tx) {
+        String host = tx.host;
+        String hostname = host;
+        int port = -1;
+        if (host != null) {
+            int colon = host.lastIndexOf(':');
+            int bracket = host.lastIndexOf(']');
+            if (colon > bracket && colon > 0) {
+                hostname = host.substring(0, colon);
+                try {
+                    port = Integer.parseInt(host.substring(colon + 1));
+                } catch (NumberFormatException e) {
+                    port = -1;
+                }
+            }
+        }
+        return new HttpInfo(tx.txId, hostname, port, tx.uri, tx.userAgent, tx.responseContentType, tx.method, tx.referer,
+                tx.protocol != null ? tx.protocol : tx.responseProtocol, tx.status, tx.responseBodyLength,
+                tx.requestBodyLength, tx.requestContentType);
+    }
+}
