@@ -1,0 +1,21 @@
+package io.spanwatch.analyzer.scan;
+
+/**
+ * Sets the scan stage.
+ *
+ * @param threads scan threads (default {@value #DEFAULT_THREADS}): files scanned at once
+ * @param maxRetryDelayMillis longest wait between tries while clamd is unreachable (default 60 s)
+ * @param drainMillis how long {@code analyze} waits at the end for verdicts still to come (default
+ *     {@value #DEFAULT_DRAIN_MILLIS} ms); files still waiting stay queued for the next run
+ */
+public record ScanConfig(int threads, long maxRetryDelayMillis, long drainMillis) {
+    public static final int DEFAULT_THREADS = 4;
+    public static final long DEFAULT_DRAIN_MILLIS = 120_000;
+    public static final ScanConfig DEFAULTS = new ScanConfig(DEFAULT_THREADS, 60_000, DEFAULT_DRAIN_MILLIS);
+
+    public ScanConfig {
+        if (threads < 1) {
+            throw new IllegalArgumentException("scan.threads must be at least 1, got " + threads);
+        }
+    }
+}

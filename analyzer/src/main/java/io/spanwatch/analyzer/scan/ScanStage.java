@@ -1,0 +1,354 @@
+package io.spanwatch.analyzer.scan;
+
+import io.spanwatch.sensor.event.EveWriter;
+import io.spanwatch.sensor.event.FileEvent;
+import io.spanwatch.sensor.event.FileInfo;
+import io.spanwatch.sensor.event.FileListener;
+import io.spanwatch.sensor.event.FileVerdict;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.DelayQueue;
+import java.util.concurrent.Delayed;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * Runs the scan stage: every closed file is queued (durably, see {@link ScanJournal}), scanned by
+ * clamd through a {@link FileScanner}, and its {@code fileinfo} event written with the verdict; an
+ * infected file also raises an {@code alert}.
+ *
+ * <p>When no clamd answers, the file's {@code fileinfo} goes out with an interim verdict from the
+ * built-in hash matcher (engine {@code builtin-hash}, {@code interim: true}; an alert if it matches)
+ * and the file stays queued; it is retried with a backoff of 1 s doubling to
+ * {@link ScanConfig#maxRetryDelayMillis}, and when clamd answers the final verdict raises an alert if
+ * the file is infected. A verdict is remembered per sha256 and signature database version, so a
+ * file seen again is not scanned again. Files that were not stored (over the store size cap) cannot
+ * be sent to clamd: they get {@code not_scanned} at once.
+ *
+ * <p>Threads: {@link #fileClosed} is called on sensor workers and only queues; {@link ScanConfig#threads}
+ * scan threads do the rest. Thread-safe.
+ */
+public final class ScanStage implements FileListener, AutoCloseable {
+    /** Scans one stored file; implementations apply their own timeouts and never block for long. */
+    public interface FileScanner {
+        /**
+         * Returns the verdict, or one with result {@code error} and {@code reachable} false in its
+         * reason (see {@link #UNREACHABLE}) when no scanner could be reached.
+         */
+        FileVerdict scan(Path file);
+    }
+
+    /** Matches a file's hashes against known-bad hashes; returns the signature name. */
+    public interface HashMatcher {
+        Optional<String> match(String md5, String sha1, String sha256, long size);
+    }
+
+    /** Reason text a {@link FileScanner} gives when no scanner is reachable: the file is retried. */
+    public static final String UNREACHABLE = "no clamd reachable";
+
+    /** Counters of the stage, for stats events. */
+    public final AtomicLong queued = new AtomicLong();
+    public final AtomicLong scanned = new AtomicLong();
+    public final AtomicLong infected = new AtomicLong();
+    public final AtomicLong notScanned = new AtomicLong();
+    public final AtomicLong errors = new AtomicLong();
+    public final AtomicLong interim = new AtomicLong();
+    public final AtomicLong cached = new AtomicLong();
+    public final AtomicLong retries = new AtomicLong();
+
+    private final EveWriter eve;
+    private final FileScanner scanner;
+    private final HashMatcher builtin;
+    private final ScanConfig config;
+    private final ScanJournal journal;
+    private final DelayQueue<Job> jobs = new DelayQueue<>();
+    private final Map<String, FileVerdict> verdicts = new ConcurrentHashMap<>();
+    private final Thread[] threads;
+    private final AtomicLong inFlight = new AtomicLong();
+    /** Files whose fileinfo event has not been written yet. */
+    private final AtomicLong unreported = new AtomicLong();
+    /** Whether the last scan found no clamd reachable. */
+    private volatile boolean unreachable;
+    private volatile boolean stopping;
+
+    private ScanStage(EveWriter eve, FileScanner scanner, HashMatcher builtin, ScanConfig config, ScanJournal journal) {
+        this.eve = eve;
+        this.scanner = scanner;
+        this.builtin = builtin;
+        this.config = config;
+        this.journal = journal;
+        this.threads = new Thread[config.threads()];
+    }
+
+    /**
+     * Opens the stage's queue under {@code dir} (resuming files a previous run left waiting) and
+     * starts the scan threads.
+     */
+    public static ScanStage start(EveWriter eve, FileScanner scanner, HashMatcher builtin, ScanConfig config, Path dir)
+            throws IOException {
+        ScanStage s = new ScanStage(eve, scanner, builtin, config, ScanJournal.open(dir));
+        for (ScanJournal.Entry e : s.journal.waiting()) {
+            if (!e.reported()) {
+                s.unreported.incrementAndGet();
+            }
+            s.jobs.add(new Job(e, 0, 0));
+        }
+        for (int i = 0; i < s.threads.length; i++) {
+            s.threads[i] = Thread.ofPlatform().name("spanwatch-scan-" + i).daemon(true).start(s::run);
+        }
+        return s;
+    }
+
+    @Override
+    public void fileClosed(FileEvent file) {
+        FileInfo fi = file.info();
+        if (file.stored() == null) {
+            // Not on disk (over the store size cap, or its gaps were of unknown length): clamd cannot see it.
+            notScanned.incrementAndGet();
+            FileVerdict v = builtinVerdict(fi, false, "file not stored (" + (fi.storeCutoff() ? "over the store size cap"
+                    : "incomplete") + ")");
+            eve.fileinfo(file, v);
+            alertIfInfected(file, v);
+            return;
+        }
+        try {
+            ScanJournal.Entry e = journal.add(file.tsNanos(), file.header(), file.http(), file.toServer(), fi,
+                    file.stored().toString());
+            queued.incrementAndGet();
+            unreported.incrementAndGet();
+            jobs.add(new Job(e, 0, 0));
+        } catch (IOException ex) {
+            // The queue cannot be written: scan without the safety net rather than lose the file.
+            errors.incrementAndGet();
+            unreported.incrementAndGet();
+            jobs.add(new Job(new ScanJournal.Entry(-1, file.tsNanos(), file.header(), file.http(), file.toServer(), fi,
+                    file.stored().toString(), false), 0, 0));
+        }
+    }
+
+    /** Returns the files waiting for a final verdict. */
+    public int waiting() {
+        return jobs.size() + (int) inFlight.get();
+    }
+
+    /**
+     * Waits until every queued file has its final verdict; stops waiting early when no clamd is
+     * reachable and every file waiting already has its {@code fileinfo} event (with an interim
+     * verdict), and at the latest after {@code maxWaitMillis}. Files still waiting stay in the journal
+     * for the next run. Returns the number still waiting.
+     */
+    public int drain(long maxWaitMillis) throws InterruptedException {
+        return await(maxWaitMillis, true);
+    }
+
+    /** Waits until every queued file has its final verdict, at most {@code maxWaitMillis}. */
+    public int awaitFinal(long maxWaitMillis) throws InterruptedException {
+        return await(maxWaitMillis, false);
+    }
+
+    private int await(long maxWaitMillis, boolean stopWhenUnreachable) throws InterruptedException {
+        long deadline = System.nanoTime() + maxWaitMillis * 1_000_000L;
+        while (waiting() > 0 && System.nanoTime() < deadline) {
+            if (stopWhenUnreachable && unreachable && unreported.get() == 0) {
+                break;
+            }
+            Thread.sleep(20);
+        }
+        return waiting();
+    }
+
+    /** Returns the files whose {@code fileinfo} event is still to be written. */
+    public long unreported() {
+        return unreported.get();
+    }
+
+    @Override
+    public void close() throws IOException {
+        stopping = true;
+        for (Thread t : threads) {
+            t.interrupt();
+        }
+        for (Thread t : threads) {
+            try {
+                t.join(5000);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+        journal.close();
+    }
+
+    private void run() {
+        while (!stopping) {
+            Job job;
+            try {
+                job = jobs.take();
+            } catch (InterruptedException e) {
+                return;
+            }
+            inFlight.incrementAndGet();
+            try {
+                handle(job);
+            } catch (RuntimeException | IOException e) {
+                errors.incrementAndGet();
+            } finally {
+                inFlight.decrementAndGet();
+            }
+        }
+    }
+
+    private void handle(Job job) throws IOException {
+        ScanJournal.Entry e = job.entry;
+        FileEvent file = new FileEvent(e.tsNanos(), e.header(), e.http(), e.toServer(), e.info(), Path.of(e.stored()));
+        String sha = e.info().sha256() != null ? e.info().sha256() : e.info().storedSha256();
+        FileVerdict v = sha == null ? null : verdicts.get(sha);
+        if (v != null) {
+            cached.incrementAndGet();
+        } else if (!Files.exists(file.stored())) {
+            v = new FileVerdict("clamd", null, null, "not_scanned", List.of(), 0, "stored file is gone", false);
+        } else {
+            v = scanner.scan(file.stored());
+            if ("error".equals(v.result()) && UNREACHABLE.equals(v.reason())) {
+                unreachable = true;
+                retryLater(job, file);
+                return;
+            }
+            unreachable = false;
+            scanned.incrementAndGet();
+            if (sha != null && ("clean".equals(v.result()) || "infected".equals(v.result()))) {
+                verdicts.put(sha, v);
+            }
+        }
+        count(v);
+        if (!e.reported()) {
+            eve.fileinfo(file, v);
+            unreported.decrementAndGet();
+            alertIfInfected(file, v);
+        } else if ("infected".equals(v.result()) && !builtinAlreadyAlerted(e)) {
+            alertIfInfected(file, v); // the interim verdict said nothing: the final one raises the alert now
+        }
+        if (e.seq() > 0) {
+            journal.done(e);
+        }
+    }
+
+    /** Reports an interim verdict once, then puts the file back in the queue with a backoff. */
+    private void retryLater(Job job, FileEvent file) throws IOException {
+        retries.incrementAndGet();
+        ScanJournal.Entry e = job.entry;
+        if (!e.reported()) {
+            interim.incrementAndGet();
+            FileVerdict v = builtinVerdict(e.info(), true, UNREACHABLE + "; queued for clamd");
+            eve.fileinfo(file, v);
+            unreported.decrementAndGet();
+            alertIfInfected(file, v);
+            e = e.seq() > 0 ? journal.reported(e) : new ScanJournal.Entry(e.seq(), e.tsNanos(), e.header(), e.http(),
+                    e.toServer(), e.info(), e.stored(), true);
+        }
+        long delay = Math.min(config.maxRetryDelayMillis(), job.delayMillis == 0 ? 1000 : job.delayMillis * 2);
+        jobs.add(new Job(e, job.attempts + 1, delay));
+    }
+
+    private boolean builtinAlreadyAlerted(ScanJournal.Entry e) {
+        FileInfo fi = e.info();
+        return builtin != null && builtin.match(fi.md5(), fi.sha1(), fi.sha256(), fi.size()).isPresent();
+    }
+
+    private FileVerdict builtinVerdict(FileInfo fi, boolean interimVerdict, String reason) {
+        Optional<String> sig = builtin == null || fi.sha256() == null ? Optional.empty()
+                : builtin.match(fi.md5(), fi.sha1(), fi.sha256(), fi.size());
+        if (sig.isPresent()) {
+            return new FileVerdict("builtin-hash", null, null, "infected", List.of(sig.get()), 0, null, interimVerdict);
+        }
+        return new FileVerdict("builtin-hash", null, null, "not_scanned", List.of(), 0, reason, interimVerdict);
+    }
+
+    private void alertIfInfected(FileEvent file, FileVerdict v) {
+        if (!"infected".equals(v.result())) {
+            return;
+        }
+        for (String sig : v.signatures()) {
+            eve.fileAlert(file, ("builtin-hash".equals(v.engine()) ? "SpanWatch hash " : "ClamAV ") + sig, signatureId(sig),
+                    "Malware download or upload", Severity.of(sig), v);
+        }
+    }
+
+    private void count(FileVerdict v) {
+        switch (v.result()) {
+            case "infected" -> infected.incrementAndGet();
+            case "not_scanned" -> notScanned.incrementAndGet();
+            case "error" -> errors.incrementAndGet();
+            default -> {
+                // clean
+            }
+        }
+    }
+
+    /** Returns a stable signature id for a signature name, in a range of its own (9,000,000 and up). */
+    static long signatureId(String name) {
+        return 9_000_000L + Math.floorMod(name.hashCode(), 1_000_000);
+    }
+
+    /** Adds the stage's counters to a stats map. */
+    public void addStats(Map<String, Long> m) {
+        m.put("scan.queued", queued.get());
+        m.put("scan.scanned", scanned.get());
+        m.put("scan.infected", infected.get());
+        m.put("scan.not_scanned", notScanned.get());
+        m.put("scan.errors", errors.get());
+        m.put("scan.interim_verdicts", interim.get());
+        m.put("scan.cached_verdicts", cached.get());
+        m.put("scan.retries", retries.get());
+        m.put("scan.waiting", (long) waiting());
+    }
+
+    /** A file in the queue, due after its backoff. */
+    private static final class Job implements Delayed {
+        final ScanJournal.Entry entry;
+        final int attempts;
+        final long delayMillis;
+        final long dueNanos;
+
+        Job(ScanJournal.Entry entry, int attempts, long delayMillis) {
+            this.entry = entry;
+            this.attempts = attempts;
+            this.delayMillis = delayMillis;
+            this.dueNanos = System.nanoTime() + delayMillis * 1_000_000L;
+        }
+
+        @Override
+        public long getDelay(TimeUnit unit) {
+            return unit.convert(dueNanos - System.nanoTime(), TimeUnit.NANOSECONDS);
+        }
+
+        @Override
+        public int compareTo(Delayed o) {
+            return Long.compare(dueNanos, ((Job) o).dueNanos);
+        }
+    }
+
+    /** Maps ClamAV signature families to Suricata-style severities (1 highest). */
+    static final class Severity {
+        private Severity() {
+        }
+
+        static int of(String signature) {
+            String s = signature.toLowerCase(java.util.Locale.ROOT);
+            if (s.contains("test") || s.contains("eicar")) {
+                return 3; // test files: worth an alert, not an incident
+            }
+            if (s.startsWith("pua.") || s.contains(".pua.") || s.startsWith("heuristics.")) {
+                return 3;
+            }
+            if (s.contains("ransom") || s.contains("trojan") || s.contains("backdoor") || s.contains("exploit")) {
+                return 1;
+            }
+            return 2;
+        }
+    }
+}

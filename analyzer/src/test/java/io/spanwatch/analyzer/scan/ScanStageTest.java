@@ -1,0 +1,140 @@
+package io.spanwatch.analyzer.scan;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.spanwatch.sensor.event.EveWriter;
+import io.spanwatch.sensor.event.EventHeader;
+import io.spanwatch.sensor.event.FileEvent;
+import io.spanwatch.sensor.event.FileInfo;
+import io.spanwatch.sensor.event.FileVerdict;
+import io.spanwatch.sensor.event.HttpInfo;
+import java.io.ByteArrayOutputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Error paths of the scan stage with a stand-in scanner; the real clamd is exercised in ClamdIT. */
+class ScanStageTest {
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final String EICAR_SHA = "275a021bbfb6489e54d471899f7db9d1663fc695ec2fe2a2c4538aabf651fd0f";
+
+    static FileEvent file(Path dir, String name, String sha) throws Exception {
+        Path stored = dir.resolve(sha);
+        Files.writeString(stored, name);
+        FileInfo fi = new FileInfo(name, 10, "md5-" + name, "sha1-" + name, sha, "text/plain", "CLOSED", false, 0, true, sha, false,
+                null, List.of(), -1, -1, -1, false, null);
+        EventHeader h = new EventHeader(42, new int[0], "10.0.0.1", 40000, "10.0.0.2", 80, "TCP", true, 4, "1:x", "http", null);
+        HttpInfo http = new HttpInfo(0, "h", -1, "/" + name, null, null, "GET", null, "HTTP/1.1", 200, 10, 0, null);
+        return new FileEvent(1_700_000_000_000_000_000L, h, http, false, fi, stored);
+    }
+
+    static List<JsonNode> events(ByteArrayOutputStream out, EveWriter eve) throws Exception {
+        eve.flush();
+        List<JsonNode> list = new ArrayList<>();
+        for (String l : out.toString().split("\n")) {
+            if (!l.isBlank()) {
+                list.add(JSON.readTree(l));
+            }
+        }
+        return list;
+    }
+
+    static long count(List<JsonNode> ev, String type) {
+        return ev.stream().filter(e -> type.equals(e.path("event_type").asText())).count();
+    }
+
+    @Test
+    void verdictsGoIntoFileinfoAndInfectedFilesRaiseAnAlert(@TempDir Path dir) throws Exception {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        EveWriter eve = new EveWriter(out, "t", false);
+        ScanStage.FileScanner scanner = p -> p.getFileName().toString().equals(EICAR_SHA)
+                ? new FileVerdict("clamd", "1.4.6", "1", "infected", List.of("SpanWatch.Test.EICAR-Body.UNOFFICIAL"), 3, null, false)
+                : new FileVerdict("clamd", "1.4.6", "1", "clean", List.of(), 2, null, false);
+        ScanStage s = ScanStage.start(eve, scanner, null, new ScanConfig(1, 1000, 1000), dir.resolve("scan"));
+        s.fileClosed(file(dir, "eicar", EICAR_SHA));
+        s.fileClosed(file(dir, "clean", "a".repeat(64)));
+        s.fileClosed(file(dir, "eicar-again", EICAR_SHA));
+        assertEquals(0, s.drain(10_000));
+        s.close();
+        List<JsonNode> ev = events(out, eve);
+        assertEquals(3, count(ev, "fileinfo"));
+        assertEquals(2, count(ev, "alert"));
+        JsonNode alert = ev.stream().filter(e -> "alert".equals(e.path("event_type").asText())).findFirst().orElseThrow();
+        assertEquals("ClamAV SpanWatch.Test.EICAR-Body.UNOFFICIAL", alert.path("alert").path("signature").asText());
+        assertEquals("1:x", alert.path("community_id").asText());
+        assertEquals("infected", alert.path("fileinfo").path("verdict").path("result").asText());
+        assertEquals("/eicar", alert.path("http").path("url").asText(), "the alert carries the http object");
+        assertEquals(2, s.scanned.get(), "the repeat of the same content was not scanned again");
+        assertEquals(1, s.cached.get());
+    }
+
+    @Test
+    void withoutClamdFilesGetInterimVerdictsAndTheirFinalOnesLater(@TempDir Path dir) throws Exception {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        EveWriter eve = new EveWriter(out, "t", false);
+        AtomicBoolean up = new AtomicBoolean(false);
+        AtomicInteger scans = new AtomicInteger();
+        ScanStage.FileScanner scanner = p -> {
+            if (!up.get()) {
+                return new FileVerdict("clamd", null, null, "error", List.of(), 0, ScanStage.UNREACHABLE, false);
+            }
+            scans.incrementAndGet();
+            return p.getFileName().toString().equals(EICAR_SHA)
+                    ? new FileVerdict("clamd", "1.4.6", "1", "infected", List.of("Eicar-Test"), 3, null, false)
+                    : new FileVerdict("clamd", "1.4.6", "1", "clean", List.of(), 2, null, false);
+        };
+        ScanStage.HashMatcher builtin = (md5, sha1, sha256, size) -> Optional.empty();
+        ScanStage s = ScanStage.start(eve, scanner, builtin, new ScanConfig(2, 200, 10_000), dir.resolve("scan"));
+        s.fileClosed(file(dir, "eicar", EICAR_SHA));
+        s.fileClosed(file(dir, "clean", "b".repeat(64)));
+        assertEquals(2, s.drain(10_000), "no clamd: both wait, each with an interim verdict written");
+        List<JsonNode> before = events(out, eve);
+        assertEquals(2, count(before, "fileinfo"));
+        assertTrue(before.stream().allMatch(e -> !"fileinfo".equals(e.path("event_type").asText())
+                || e.path("fileinfo").path("verdict").path("interim").asBoolean()));
+        up.set(true); // clamd is back
+        assertEquals(0, s.awaitFinal(10_000));
+        s.close();
+        List<JsonNode> after = events(out, eve);
+        assertEquals(2, count(after, "fileinfo"), "no file is reported twice");
+        assertEquals(1, count(after, "alert"), "the infected file raises its alert when clamd answers");
+        assertEquals(2, scans.get(), "each file scanned once");
+    }
+
+    @Test
+    void filesWaitingAtARestartAreScannedByTheNextRun(@TempDir Path dir) throws Exception {
+        ByteArrayOutputStream out1 = new ByteArrayOutputStream();
+        EveWriter eve1 = new EveWriter(out1, "t", false);
+        ScanStage.FileScanner down = p -> new FileVerdict("clamd", null, null, "error", List.of(), 0, ScanStage.UNREACHABLE, false);
+        ScanStage s1 = ScanStage.start(eve1, down, null, new ScanConfig(1, 100, 1000), dir.resolve("scan"));
+        s1.fileClosed(file(dir, "eicar", EICAR_SHA));
+        s1.drain(2000);
+        s1.close();
+        assertEquals(1, count(events(out1, eve1), "fileinfo"));
+
+        ByteArrayOutputStream out2 = new ByteArrayOutputStream();
+        EveWriter eve2 = new EveWriter(out2, "t", false);
+        ScanStage.FileScanner upScanner = p -> new FileVerdict("clamd", "1.4.6", "1", "infected", List.of("Eicar-Test"), 1, null,
+                false);
+        ScanStage s2 = ScanStage.start(eve2, upScanner, null, ScanConfig.DEFAULTS, dir.resolve("scan"));
+        assertEquals(0, s2.drain(10_000));
+        s2.close();
+        List<JsonNode> ev = events(out2, eve2);
+        assertEquals(0, count(ev, "fileinfo"), "its fileinfo went out in the first run");
+        assertEquals(1, count(ev, "alert"));
+
+        ScanStage s3 = ScanStage.start(new EveWriter(new ByteArrayOutputStream(), "t", false), upScanner, null,
+                ScanConfig.DEFAULTS, dir.resolve("scan"));
+        assertEquals(0, s3.waiting(), "nothing is scanned twice across restarts");
+        s3.close();
+    }
+}
