@@ -5,6 +5,7 @@ import io.spanwatch.sensor.event.FileEvent;
 import io.spanwatch.sensor.event.FileInfo;
 import io.spanwatch.sensor.event.FileListener;
 import io.spanwatch.sensor.event.FileVerdict;
+import io.spanwatch.sensor.pipeline.Stage;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -33,7 +34,7 @@ import java.util.concurrent.atomic.AtomicLong;
  * <p>Threads: {@link #fileClosed} is called on sensor workers and only queues; {@link ScanConfig#threads}
  * scan threads do the rest. Thread-safe.
  */
-public final class ScanStage implements FileListener, AutoCloseable {
+public final class ScanStage implements FileListener, Stage {
     /** Scans one stored file; implementations apply their own timeouts and never block for long. */
     public interface FileScanner {
         /**
@@ -160,6 +161,11 @@ public final class ScanStage implements FileListener, AutoCloseable {
             Thread.sleep(20);
         }
         return waiting();
+    }
+
+    @Override
+    public void drain() throws InterruptedException {
+        drain(config.drainMillis());
     }
 
     /** Returns the files whose {@code fileinfo} event is still to be written. */
@@ -294,7 +300,7 @@ public final class ScanStage implements FileListener, AutoCloseable {
         return 9_000_000L + Math.floorMod(name.hashCode(), 1_000_000);
     }
 
-    /** Adds the stage's counters to a stats map. */
+    @Override
     public void addStats(Map<String, Long> m) {
         m.put("scan.queued", queued.get());
         m.put("scan.scanned", scanned.get());

@@ -50,6 +50,7 @@ public final class Pipeline implements FrameSink {
     private long firstTs;
     private long frames;
     private Supplier<CaptureStats> captureStats = () -> null;
+    private Stage stage;
     private boolean finished;
 
     private Pipeline(SensorConfig config, EveWriter eve, FileStore store, FileListener files) {
@@ -83,7 +84,9 @@ public final class Pipeline implements FrameSink {
         Files.createDirectories(out);
         FileStore store = FileStore.open(config.files());
         EveWriter eve = EveWriter.open(out.resolve("eve.json"), config.sensorName(), config.live());
-        Pipeline p = new Pipeline(config, eve, store, files == null ? null : files.apply(eve));
+        FileListener listener = files == null ? null : files.apply(eve);
+        Pipeline p = new Pipeline(config, eve, store, listener);
+        p.stage = listener instanceof Stage st ? st : null;
         for (Thread t : p.threads) {
             t.start();
         }
@@ -216,6 +219,13 @@ public final class Pipeline implements FrameSink {
             }
         }
         ranges.closeAll();
+        if (stage != null) {
+            try {
+                stage.drain();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
         Map<String, Long> stats = stats();
         eve.stats(lastTs, (System.nanoTime() - startWall) / 1_000_000_000L, stats);
         Path evePath = config.files().outDir().resolve("eve.json");
@@ -223,6 +233,9 @@ public final class Pipeline implements FrameSink {
             eve.close();
         } catch (IOException e) {
             throw new IOException("cannot write " + evePath + ": " + e.getMessage(), e);
+        }
+        if (stage != null) {
+            stage.close();
         }
         if (eve.writeErrors() > 0) {
             throw new IOException(eve.writeErrors() + " events could not be written to " + evePath);
@@ -258,6 +271,9 @@ public final class Pipeline implements FrameSink {
             m.put("capture.truncated_file", c.truncated() ? 1L : 0L);
         }
         m.put("capture.sensor_queue_drops", queueDrops.get());
+        if (stage != null) {
+            stage.addStats(m);
+        }
         m.put("eve.write_errors", eve.writeErrors());
         m.put("file.spool_memory", store.memoryInUse());
         m.put("file.spool_memory_peak", store.memoryPeak());

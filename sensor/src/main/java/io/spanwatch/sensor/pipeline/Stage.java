@@ -1,0 +1,20 @@
+package io.spanwatch.sensor.pipeline;
+
+import java.io.IOException;
+import java.util.Map;
+
+/**
+ * A stage after the sensor that runs in the same process and writes through the sensor's event
+ * writer (the scan stage). The pipeline drains it after the workers stopped and before the event
+ * writer closes, adds its counters to {@code stats} events, and closes it last.
+ */
+public interface Stage {
+    /** Finishes what can be finished (within the stage's own time limit). */
+    void drain() throws InterruptedException;
+
+    /** Adds the stage's counters to a stats map. */
+    void addStats(Map<String, Long> stats);
+
+    /** Stops the stage's threads and releases what it holds. */
+    void close() throws IOException;
+}
