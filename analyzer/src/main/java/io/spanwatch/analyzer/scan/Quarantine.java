@@ -180,7 +180,7 @@ public final class Quarantine {
         Entry entry;
         ObjectNode meta;
         if (old != null && Files.exists(binary(sha))) {
-            meta = readMeta(sha).orElseGet(() -> newMeta(sha, old.size(), event));
+            meta = readMeta(sha).orElseGet(() -> newMeta(event));
             entry = new Entry(sha, old.size(), old.count() + 1, min(old.firstSeen(), seenAt),
                     max(old.lastSeen(), seenAt), old.quarantinedAt(), now);
             meta.set("last_event", event);
@@ -193,7 +193,7 @@ public final class Quarantine {
             }
             placeBinary(file, sha);
             entry = new Entry(sha, size, 1, seenAt, seenAt, now, now);
-            meta = newMeta(sha, size, event);
+            meta = newMeta(event);
             added.incrementAndGet();
         }
         writeMeta(entry, meta);
@@ -332,15 +332,15 @@ public final class Quarantine {
         }
     }
 
-    private ObjectNode newMeta(String sha, long size, ObjectNode event) {
+    private static ObjectNode newMeta(ObjectNode event) {
         ObjectNode m = JSON_MAPPER.createObjectNode();
-        m.put("sha256", sha);
-        m.put("size", size);
         m.set("event", event);
         return m;
     }
 
-    private void writeMeta(Entry e, ObjectNode meta) throws IOException {
+    /** Writes the entry's fields, then the events kept in {@code events}. */
+    private void writeMeta(Entry e, ObjectNode events) throws IOException {
+        ObjectNode meta = JSON_MAPPER.createObjectNode();
         meta.put("sha256", e.sha256());
         meta.put("size", e.size());
         meta.put("count", e.count());
@@ -348,6 +348,11 @@ public final class Quarantine {
         meta.put("last_seen", format(e.lastSeen()));
         meta.put("quarantined_at", format(e.quarantinedAt()));
         meta.put("updated_at", format(e.updatedAt()));
+        for (String field : List.of("event", "last_event")) {
+            if (events.has(field)) {
+                meta.set(field, events.get(field));
+            }
+        }
         Path tmp = tmpPath();
         try {
             Files.write(tmp, JSON_MAPPER.writerWithDefaultPrettyPrinter().writeValueAsBytes(meta));
