@@ -1,0 +1,470 @@
+package io.spanwatch.analyzer.scan;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.spanwatch.sensor.event.EveTime;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.DirectoryStream;
+import java.nio.file.FileSystemException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.time.format.DateTimeFormatter;
+import java.time.format.DateTimeParseException;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.regex.Pattern;
+import net.lingala.zip4j.io.outputstream.ZipOutputStream;
+import net.lingala.zip4j.model.ZipParameters;
+import net.lingala.zip4j.model.enums.CompressionMethod;
+import net.lingala.zip4j.model.enums.EncryptionMethod;
+
+/**
+ * Keeps infected files under {@code DIR/quarantine/}, with their metadata and a retention limit,
+ * and exports them for an analyst as a zip encrypted with the password {@value #ZIP_PASSWORD}.
+ *
+ * <p>On disk, per file: {@code quarantine/<sha256>} (a hard link to the stored file when it is on
+ * the same file system, else a copy) and {@code quarantine/<sha256>.json}:
+ * <pre>
+ * {"sha256": "...", "size": 68, "count": 2,
+ *  "first_seen": "2026-11-21T06:13:41.532140+0000", "last_seen": "...",   (packet time, EVE format)
+ *  "quarantined_at": "...", "updated_at": "...",                           (wall clock, EVE format)
+ *  "event": {the first alert/fileinfo event}, "last_event": {the latest one}}
+ * </pre>
+ * Both are written to a temporary name and renamed, the file before its metadata; a file without
+ * metadata (a crash between the two) and temporary files are removed by {@link #open}.
+ *
+ * <p>Retention ({@link Limits}, defaults {@value #DEFAULT_MAX_FILES} files,
+ * {@link #DEFAULT_MAX_BYTES} bytes = 2 GiB of quarantined content, metadata not counted, and
+ * {@link #DEFAULT_MAX_AGE} = 90 days since an entry was last updated) is enforced by {@link #add}
+ * and {@link #prune}: entries older than the age limit go, then the least recently updated ones
+ * until the count and size fit. Age uses the wall clock, not packet time, so analysing an old
+ * capture does not empty the quarantine. A file larger than the byte limit on its own is not
+ * quarantined. Every removal and refusal is counted.
+ *
+ * <p>The zip uses the classic PKWARE encryption (ZipCrypto) that {@code unzip -P infected} and
+ * 7-Zip read, as malware analysts expect; it keeps the files from being opened or scanned by
+ * accident and is not meant to keep them secret.
+ *
+ * <p>Thread-safe: every public method holds the instance's lock, so an export blocks additions
+ * while it runs. One instance per directory.
+ */
+public final class Quarantine {
+    public static final int DEFAULT_MAX_FILES = 1000;
+    public static final long DEFAULT_MAX_BYTES = 2L * 1024 * 1024 * 1024;
+    public static final Duration DEFAULT_MAX_AGE = Duration.ofDays(90);
+    /** The password of exported zips, the one malware analysts expect. */
+    public static final String ZIP_PASSWORD = "infected";
+
+    private static final Pattern SHA256 = Pattern.compile("[0-9a-f]{64}");
+    private static final String JSON = ".json";
+    private static final String TMP_PREFIX = ".tmp-";
+    private static final DateTimeFormatter EVE_TIME =
+            DateTimeFormatter.ofPattern("uuuu-MM-dd'T'HH:mm:ss.SSSSSSxx", Locale.ROOT);
+    private static final ObjectMapper JSON_MAPPER = new ObjectMapper();
+
+    /** How much the quarantine keeps. */
+    public record Limits(int maxFiles, long maxBytes, Duration maxAge) {
+        public static final Limits DEFAULTS = new Limits(DEFAULT_MAX_FILES, DEFAULT_MAX_BYTES, DEFAULT_MAX_AGE);
+
+        public Limits {
+            Objects.requireNonNull(maxAge, "maxAge");
+            if (maxFiles < 1) {
+                throw new IllegalArgumentException("quarantine max files must be at least 1: " + maxFiles);
+            }
+            if (maxBytes < 1) {
+                throw new IllegalArgumentException("quarantine max bytes must be at least 1: " + maxBytes);
+            }
+            if (maxAge.isNegative() || maxAge.isZero()) {
+                throw new IllegalArgumentException("quarantine max age must be positive: " + maxAge);
+            }
+        }
+    }
+
+    /**
+     * One quarantined file. {@code firstSeen}/{@code lastSeen} are the times the caller reported
+     * (packet time); {@code quarantinedAt}/{@code updatedAt} are wall-clock times of the first and
+     * latest {@link #add}.
+     */
+    public record Entry(String sha256, long size, long count, Instant firstSeen, Instant lastSeen,
+                        Instant quarantinedAt, Instant updatedAt) {
+    }
+
+    /** Files quarantined for the first time. */
+    public final AtomicLong added = new AtomicLong();
+    /** Additions of a file already quarantined (count and last seen updated). */
+    public final AtomicLong repeated = new AtomicLong();
+    /** Entries removed to keep within the limits. */
+    public final AtomicLong removedByRetention = new AtomicLong();
+    /** Files not quarantined because they alone exceed the byte limit. */
+    public final AtomicLong rejectedTooLarge = new AtomicLong();
+
+    private final Path dir;
+    private final Limits limits;
+    private final Clock clock;
+    private final Map<String, Entry> entries = new HashMap<>();
+    private final List<String> warnings = new ArrayList<>();
+    private long totalBytes;
+    private long tmpSeq;
+
+    private Quarantine(Path dir, Limits limits, Clock clock) {
+        this.dir = dir;
+        this.limits = limits;
+        this.clock = clock;
+    }
+
+    /** Opens {@code dataDir/quarantine} with the default limits and the system clock. */
+    public static Quarantine open(Path dataDir) throws IOException {
+        return open(dataDir, Limits.DEFAULTS, Clock.systemUTC());
+    }
+
+    /**
+     * Opens (creating it if needed) {@code dataDir/quarantine}, reads the metadata of what is there,
+     * removes leftovers of an interrupted addition and applies the limits.
+     */
+    public static Quarantine open(Path dataDir, Limits limits, Clock clock) throws IOException {
+        Quarantine q = new Quarantine(dataDir.resolve("quarantine"), limits, clock);
+        Files.createDirectories(q.dir);
+        q.readExisting();
+        q.prune();
+        return q;
+    }
+
+    /** Returns the directory that holds the files, {@code dataDir/quarantine}. */
+    public Path directory() {
+        return dir;
+    }
+
+    public Limits limits() {
+        return limits;
+    }
+
+    /**
+     * Quarantines a file, or updates its count, last-seen time and latest event when it is already
+     * there, then applies the limits. The file is not changed or taken over; the caller vouches that
+     * its content has the given sha256.
+     *
+     * @param file      the file to keep, e.g. {@code DIR/files/<sha256>}
+     * @param sha256    its SHA-256, 64 hex digits
+     * @param eventJson the alert or fileinfo event that reported it, one JSON object
+     * @param seen      when it was seen (packet time)
+     * @return the entry, or empty when the file is larger than the byte limit on its own
+     * @throws IllegalArgumentException if the hash or the event is malformed (nothing is changed)
+     */
+    public synchronized Optional<Entry> add(Path file, String sha256, String eventJson, Instant seen)
+            throws IOException {
+        String sha = checkSha256(sha256);
+        // Times are kept to the microsecond, as EVE JSON writes them.
+        Instant seenAt = Objects.requireNonNull(seen, "seen").truncatedTo(ChronoUnit.MICROS);
+        ObjectNode event = parseEvent(eventJson);
+        Instant now = clock.instant().truncatedTo(ChronoUnit.MICROS);
+        Entry old = entries.get(sha);
+        Entry entry;
+        ObjectNode meta;
+        if (old != null && Files.exists(binary(sha))) {
+            meta = readMeta(sha).orElseGet(() -> newMeta(event));
+            entry = new Entry(sha, old.size(), old.count() + 1, min(old.firstSeen(), seenAt),
+                    max(old.lastSeen(), seenAt), old.quarantinedAt(), now);
+            meta.set("last_event", event);
+            repeated.incrementAndGet();
+        } else {
+            long size = Files.size(file);
+            if (size > limits.maxBytes()) {
+                rejectedTooLarge.incrementAndGet();
+                return Optional.empty();
+            }
+            placeBinary(file, sha);
+            entry = new Entry(sha, size, 1, seenAt, seenAt, now, now);
+            meta = newMeta(event);
+            added.incrementAndGet();
+        }
+        writeMeta(entry, meta);
+        put(entry);
+        enforce(now);
+        return Optional.ofNullable(entries.get(sha));
+    }
+
+    /** Applies the limits now; returns how many entries were removed. */
+    public synchronized int prune() throws IOException {
+        return enforce(clock.instant());
+    }
+
+    /** Returns the entries, least recently updated first. */
+    public synchronized List<Entry> entries() {
+        List<Entry> list = new ArrayList<>(entries.values());
+        list.sort(OLDEST_FIRST);
+        return list;
+    }
+
+    public synchronized Optional<Entry> get(String sha256) {
+        return Optional.ofNullable(entries.get(sha256.toLowerCase(Locale.ROOT)));
+    }
+
+    /** Returns the bytes of quarantined content (metadata not counted). */
+    public synchronized long totalBytes() {
+        return totalBytes;
+    }
+
+    /** Returns problems met while reading the directory (unreadable metadata, leftovers removed). */
+    public synchronized List<String> warnings() {
+        return List.copyOf(warnings);
+    }
+
+    /** Exports every entry; see {@link #export(Collection, Path)}. */
+    public synchronized int exportAll(Path zipOut) throws IOException {
+        return export(entries.keySet(), zipOut);
+    }
+
+    /**
+     * Writes the given entries to a zip encrypted with ZipCrypto and the password
+     * {@value #ZIP_PASSWORD}: per entry {@code <sha256>.bin} (the file) and {@code <sha256>.json}
+     * (its metadata). The zip is written under a temporary name beside {@code zipOut} and renamed,
+     * replacing an existing file.
+     *
+     * @return the number of files exported
+     * @throws IllegalArgumentException if a hash is malformed or not in the quarantine (nothing is written)
+     */
+    public synchronized int export(Collection<String> sha256s, Path zipOut) throws IOException {
+        LinkedHashSet<String> wanted = new LinkedHashSet<>();
+        for (String s : sha256s) {
+            String sha = checkSha256(s);
+            if (!entries.containsKey(sha)) {
+                throw new IllegalArgumentException("not in the quarantine: " + sha);
+            }
+            wanted.add(sha);
+        }
+        Path target = zipOut.toAbsolutePath();
+        Path tmp = target.resolveSibling(TMP_PREFIX + target.getFileName() + "." + ProcessHandle.current().pid());
+        try {
+            try (OutputStream os = Files.newOutputStream(tmp);
+                 ZipOutputStream zip = new ZipOutputStream(os, ZIP_PASSWORD.toCharArray())) {
+                for (String sha : wanted) {
+                    Entry e = entries.get(sha);
+                    long modified = e.updatedAt().toEpochMilli();
+                    zip.putNextEntry(zipEntry(sha + ".bin", modified));
+                    Files.copy(binary(sha), zip);
+                    zip.closeEntry();
+                    zip.putNextEntry(zipEntry(sha + JSON, modified));
+                    Files.copy(metadata(sha), zip);
+                    zip.closeEntry();
+                }
+            }
+            Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        } finally {
+            Files.deleteIfExists(tmp);
+        }
+        return wanted.size();
+    }
+
+    private static ZipParameters zipEntry(String name, long modifiedMillis) {
+        ZipParameters p = new ZipParameters();
+        p.setFileNameInZip(name);
+        p.setCompressionMethod(CompressionMethod.DEFLATE);
+        p.setEncryptFiles(true);
+        p.setEncryptionMethod(EncryptionMethod.ZIP_STANDARD);
+        p.setLastModifiedFileTime(modifiedMillis);
+        return p;
+    }
+
+    private static final Comparator<Entry> OLDEST_FIRST =
+            Comparator.comparing(Entry::updatedAt).thenComparing(Entry::sha256);
+
+    private int enforce(Instant now) throws IOException {
+        Instant cutoff = now.minus(limits.maxAge());
+        int removed = 0;
+        for (Entry e : entries()) {
+            boolean tooOld = e.updatedAt().isBefore(cutoff);
+            if (tooOld || entries.size() > limits.maxFiles() || totalBytes > limits.maxBytes()) {
+                remove(e.sha256());
+                removed++;
+            }
+        }
+        removedByRetention.addAndGet(removed);
+        return removed;
+    }
+
+    private void put(Entry e) {
+        Entry old = entries.put(e.sha256(), e);
+        totalBytes += e.size() - (old == null ? 0 : old.size());
+    }
+
+    private void remove(String sha) throws IOException {
+        // Metadata first: a file left without it is cleared up by the next open().
+        Files.deleteIfExists(metadata(sha));
+        Files.deleteIfExists(binary(sha));
+        Entry old = entries.remove(sha);
+        if (old != null) {
+            totalBytes -= old.size();
+        }
+    }
+
+    /** Puts the file in place under its hash: a hard link if possible, else a copy. */
+    private void placeBinary(Path file, String sha) throws IOException {
+        Path tmp = tmpPath();
+        try {
+            try {
+                Files.createLink(tmp, file);
+            } catch (UnsupportedOperationException | FileSystemException e) {
+                // Another file system (EXDEV) or no hard links there: copy instead.
+                Files.copy(file, tmp, StandardCopyOption.REPLACE_EXISTING);
+            }
+            Files.move(tmp, binary(sha), StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        } finally {
+            Files.deleteIfExists(tmp);
+        }
+    }
+
+    private static ObjectNode newMeta(ObjectNode event) {
+        ObjectNode m = JSON_MAPPER.createObjectNode();
+        m.set("event", event);
+        return m;
+    }
+
+    /** Writes the entry's fields, then the events kept in {@code events}. */
+    private void writeMeta(Entry e, ObjectNode events) throws IOException {
+        ObjectNode meta = JSON_MAPPER.createObjectNode();
+        meta.put("sha256", e.sha256());
+        meta.put("size", e.size());
+        meta.put("count", e.count());
+        meta.put("first_seen", format(e.firstSeen()));
+        meta.put("last_seen", format(e.lastSeen()));
+        meta.put("quarantined_at", format(e.quarantinedAt()));
+        meta.put("updated_at", format(e.updatedAt()));
+        for (String field : List.of("event", "last_event")) {
+            if (events.has(field)) {
+                meta.set(field, events.get(field));
+            }
+        }
+        Path tmp = tmpPath();
+        try {
+            Files.write(tmp, JSON_MAPPER.writerWithDefaultPrettyPrinter().writeValueAsBytes(meta));
+            Files.move(tmp, metadata(e.sha256()), StandardCopyOption.REPLACE_EXISTING,
+                    StandardCopyOption.ATOMIC_MOVE);
+        } finally {
+            Files.deleteIfExists(tmp);
+        }
+    }
+
+    private Optional<ObjectNode> readMeta(String sha) {
+        try {
+            JsonNode n = JSON_MAPPER.readTree(Files.readAllBytes(metadata(sha)));
+            return n instanceof ObjectNode o ? Optional.of(o) : Optional.empty();
+        } catch (IOException e) {
+            return Optional.empty();
+        }
+    }
+
+    private void readExisting() throws IOException {
+        List<Path> names = new ArrayList<>();
+        try (DirectoryStream<Path> ds = Files.newDirectoryStream(dir)) {
+            ds.forEach(names::add);
+        }
+        for (Path p : names) {
+            String name = p.getFileName().toString();
+            if (name.startsWith(TMP_PREFIX)) {
+                Files.deleteIfExists(p);
+                warnings.add(name + ": leftover of an interrupted addition, removed");
+            } else if (name.endsWith(JSON) && SHA256.matcher(name.substring(0, name.length() - JSON.length())).matches()) {
+                String sha = name.substring(0, name.length() - JSON.length());
+                Optional<Entry> e = readEntry(sha);
+                if (e.isPresent()) {
+                    put(e.get());
+                } else {
+                    warnings.add(name + ": unreadable metadata or missing file, entry ignored");
+                }
+            }
+        }
+        for (Path p : names) {
+            String name = p.getFileName().toString();
+            if (SHA256.matcher(name).matches() && !entries.containsKey(name)
+                    && !Files.exists(metadata(name))) {
+                Files.deleteIfExists(p);
+                warnings.add(name + ": file without metadata (interrupted addition), removed");
+            }
+        }
+    }
+
+    private Optional<Entry> readEntry(String sha) {
+        Optional<ObjectNode> meta = readMeta(sha);
+        if (meta.isEmpty() || !Files.isRegularFile(binary(sha))) {
+            return Optional.empty();
+        }
+        ObjectNode m = meta.get();
+        try {
+            return Optional.of(new Entry(sha, Files.size(binary(sha)), Math.max(1, m.path("count").asLong(1)),
+                    parse(m, "first_seen"), parse(m, "last_seen"), parse(m, "quarantined_at"),
+                    parse(m, "updated_at")));
+        } catch (IOException | DateTimeParseException e) {
+            return Optional.empty();
+        }
+    }
+
+    private static Instant parse(ObjectNode m, String field) {
+        return OffsetDateTime.parse(m.path(field).asText(""), EVE_TIME).toInstant();
+    }
+
+    private static String format(Instant t) {
+        return EveTime.format(Math.addExact(Math.multiplyExact(t.getEpochSecond(), 1_000_000_000L), t.getNano()));
+    }
+
+    private static ObjectNode parseEvent(String eventJson) {
+        Objects.requireNonNull(eventJson, "eventJson");
+        try {
+            JsonNode n = JSON_MAPPER.readTree(eventJson.getBytes(StandardCharsets.UTF_8));
+            if (n instanceof ObjectNode o) {
+                return o;
+            }
+        } catch (JsonProcessingException e) {
+            throw new IllegalArgumentException("event is not valid JSON: " + e.getOriginalMessage(), e);
+        } catch (IOException e) {
+            throw new IllegalStateException("reading JSON from memory failed", e);
+        }
+        throw new IllegalArgumentException("event is not a JSON object");
+    }
+
+    private static String checkSha256(String sha256) {
+        String s = Objects.requireNonNull(sha256, "sha256").toLowerCase(Locale.ROOT);
+        if (!SHA256.matcher(s).matches()) {
+            throw new IllegalArgumentException("not a sha256 (64 hex digits): " + sha256);
+        }
+        return s;
+    }
+
+    private Path binary(String sha) {
+        return dir.resolve(sha);
+    }
+
+    private Path metadata(String sha) {
+        return dir.resolve(sha + JSON);
+    }
+
+    private Path tmpPath() {
+        return dir.resolve(TMP_PREFIX + ProcessHandle.current().pid() + "-" + (tmpSeq++));
+    }
+
+    private static Instant min(Instant a, Instant b) {
+        return a.isBefore(b) ? a : b;
+    }
+
+    private static Instant max(Instant a, Instant b) {
+        return a.isAfter(b) ? a : b;
+    }
+}
