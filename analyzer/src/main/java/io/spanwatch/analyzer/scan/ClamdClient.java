@@ -215,7 +215,7 @@ public final class ClamdClient implements AutoCloseable {
                     ? verdict(v, Verdict.Result.NOT_SCANNED, List.of(), ms, "larger than StreamMaxLength (" + options.maxStreamBytes() + " bytes)")
                     : verdict(v, Verdict.Result.CLEAN, List.of(), ms, null);
             case SIZE_LIMIT -> verdict(v, Verdict.Result.NOT_SCANNED, List.of(), ms,
-                    "clamd: " + reply.error() + " (" + toSend + " bytes sent; clamd's StreamMaxLength is smaller)");
+                    "clamd: " + reply.error() + " (file of " + size + " bytes; clamd's StreamMaxLength is smaller than that)");
             case ERROR -> verdict(v, Verdict.Result.ERROR, List.of(), ms, "clamd: " + reply.error());
         };
     }

@@ -1,8 +1,10 @@
 package io.spanwatch.analyzer.scan;
 
+import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.channels.UnresolvedAddressException;
+import java.util.List;
 import xyz.capybara.clamav.ClamavClient;
 import xyz.capybara.clamav.ClamavException;
 import xyz.capybara.clamav.CommunicationException;
@@ -13,7 +15,10 @@ import xyz.capybara.clamav.commands.scan.result.ScanResult;
  * Speaks to a TCP clamd through clamav-client, which opens a blocking, interruptible
  * {@code SocketChannel} per call and has no timeouts of its own (the caller's deadline interrupts it).
  * The library's first call on an instance also sends {@code nVERSIONCOMMANDS}; its results are turned
- * into {@link ClamdReply} here, and its ERROR text goes through {@link ClamdReply#parse}.
+ * into {@link ClamdReply} here, and its ERROR text goes through {@link ClamdReply#parse}. clamd hangs
+ * up on a stream past its StreamMaxLength while the library is still writing, so the library mostly
+ * sees a broken pipe instead of the {@code size limit exceeded} reply: a connection that breaks after
+ * the library took data from the stream is reported as {@link ClamdReply.Kind#SIZE_LIMIT}.
  */
 final class LibraryTransport implements ClamdTransport {
     private static final String SCAN_FAILURE_PREFIX = "Scan failure: ";
@@ -28,13 +33,20 @@ final class LibraryTransport implements ClamdTransport {
 
     @Override
     public ClamdReply instream(InputStream data) throws IOException {
+        CountingInputStream counted = new CountingInputStream(data);
         ScanResult r;
         try {
-            r = client.scan(data);
+            r = client.scan(counted);
         } catch (ClamavException e) {
             if (e.getCause() instanceof ScanFailureException f) {
                 String msg = f.getMessage() == null ? "" : f.getMessage();
                 return ClamdReply.parse(msg.startsWith(SCAN_FAILURE_PREFIX) ? msg.substring(SCAN_FAILURE_PREFIX.length()) : msg);
+            }
+            if (e.getCause() instanceof CommunicationException && counted.count > 0 && !Thread.currentThread().isInterrupted()) {
+                // clamd read part of the stream and hung up: what it does past StreamMaxLength. The
+                // library was still writing, so its "size limit exceeded" reply is lost to a broken pipe.
+                return new ClamdReply(ClamdReply.Kind.SIZE_LIMIT, List.of(),
+                        "closed the connection after " + counted.count + " bytes of the stream (" + describe(e.getCause().getCause() != null ? e.getCause().getCause() : e.getCause()) + ")");
             }
             throw translate(e);
         } catch (UnresolvedAddressException e) {
@@ -76,5 +88,32 @@ final class LibraryTransport implements ClamdTransport {
 
     private static String describe(Throwable t) {
         return t.getMessage() == null ? t.getClass().getSimpleName() : t.getMessage();
+    }
+
+    /** Counts the bytes the library took from the stream: more than none means it had connected. */
+    private static final class CountingInputStream extends FilterInputStream {
+        long count;
+
+        CountingInputStream(InputStream in) {
+            super(in);
+        }
+
+        @Override
+        public int read() throws IOException {
+            int b = super.read();
+            if (b >= 0) {
+                count++;
+            }
+            return b;
+        }
+
+        @Override
+        public int read(byte[] b, int off, int len) throws IOException {
+            int n = super.read(b, off, len);
+            if (n > 0) {
+                count += n;
+            }
+            return n;
+        }
     }
 }
