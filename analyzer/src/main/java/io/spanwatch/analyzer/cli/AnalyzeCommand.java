@@ -46,6 +46,10 @@ public final class AnalyzeCommand implements Callable<Integer> {
         if (config == null) {
             return 1;
         }
+        SensorSettings.ScanSettings scan = common.scanOrReport(err);
+        if (scan == null) {
+            return 1;
+        }
         List<CaptureFile> files = new ArrayList<>();
         try {
             for (Path p : captures) {
@@ -57,7 +61,14 @@ public final class AnalyzeCommand implements Callable<Integer> {
             return 1;
         }
         long t0 = System.nanoTime();
-        Pipeline pipeline = Pipeline.start(config);
+        try (ScanWiring wiring = new ScanWiring(scan, out, err)) {
+            return run(config, wiring, files, err, outw, t0);
+        }
+    }
+
+    private int run(SensorConfig config, ScanWiring wiring, List<CaptureFile> files, PrintWriter err, PrintWriter outw, long t0)
+            throws IOException {
+        Pipeline pipeline = Pipeline.start(config, wiring.stageFactory());
         long[] totals = new long[3];
         CaptureFile[] running = new CaptureFile[1];
         pipeline.captureStats(() -> {

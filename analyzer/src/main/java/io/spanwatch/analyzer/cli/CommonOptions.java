@@ -33,9 +33,22 @@ final class CommonOptions {
         }
     }
 
+    /** Builds the scan stage's settings (after {@link #build}), or prints the one-line error and returns null. */
+    SensorSettings.ScanSettings scanOrReport(java.io.PrintWriter err) {
+        try {
+            return settings.buildScan(clamd);
+        } catch (SensorSettings.SettingsException e) {
+            err.println("spanwatch: " + e.getMessage());
+            return null;
+        }
+    }
+
+    private SensorSettings settings;
+
     /** Builds the configuration: defaults, then the file, then {@code --set}, then the short options. */
     SensorConfig build(Path out, boolean live) throws SensorSettings.SettingsException {
         SensorSettings s = new SensorSettings();
+        settings = s;
         if (config != null) {
             s.load(config);
         }

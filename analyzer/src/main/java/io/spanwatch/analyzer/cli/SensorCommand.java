@@ -73,7 +73,13 @@ public final class SensorCommand implements Callable<Integer> {
             return 1;
         }
         long t0 = System.nanoTime();
-        Pipeline pipeline = Pipeline.start(config);
+        SensorSettings.ScanSettings scan = common.scanOrReport(err);
+        if (scan == null) {
+            capture.close();
+            return 1;
+        }
+        ScanWiring wiring = new ScanWiring(scan, out, err);
+        Pipeline pipeline = Pipeline.start(config, wiring.stageFactory());
         pipeline.captureStats(capture::stats);
         pipeline.source(iface);
         CountDownLatch stopped = new CountDownLatch(1);
@@ -114,6 +120,7 @@ public final class SensorCommand implements Callable<Integer> {
             timer.shutdownNow();
             Pipeline.Summary sum = pipeline.finish();
             capture.close();
+            wiring.close();
             Summaries.print(outw, sum, (System.nanoTime() - t0) / 1e9, sum.get("capture.bytes"), out);
             stopped.countDown();
         }

@@ -58,6 +58,19 @@ final class SensorSettings {
         key("http.max-multipart-parts", h.maxMultipartParts(), "parts split out of one multipart body");
         key("http.max-pending", h.maxPendingTransactions(), "requests waiting for their responses on one connection");
         key("file.store", true, "store extracted files under DIR/files/");
+        key("scan.enabled", true, "scan every extracted file with clamd (off: no verdicts)");
+        key("scan.threads", io.spanwatch.analyzer.scan.ScanConfig.DEFAULT_THREADS, "files scanned at once");
+        key("scan.drain-seconds", io.spanwatch.analyzer.scan.ScanConfig.DEFAULT_DRAIN_MILLIS / 1000,
+                "how long analyze waits at the end for verdicts (files still waiting stay queued)");
+        key("scan.rules-dir", "(install)/rules/clamav", "the project's hash signatures for interim verdicts without clamd");
+        key("clamd.address", "127.0.0.1:3310", "clamd endpoints, comma-separated (host:port or unix socket path)");
+        key("clamd.connect-timeout-ms", io.spanwatch.analyzer.scan.ClamdClient.Options.DEFAULT_CONNECT_TIMEOUT.toMillis(),
+                "ms to connect to clamd");
+        key("clamd.read-timeout-ms", io.spanwatch.analyzer.scan.ClamdClient.Options.DEFAULT_READ_TIMEOUT.toMillis(),
+                "ms clamd may take to answer a scan");
+        key("clamd.max-stream-bytes", io.spanwatch.analyzer.scan.ClamdClient.Options.DEFAULT_MAX_STREAM_BYTES,
+                "bytes sent to clamd per file: set to clamd's StreamMaxLength (larger files are not_scanned)");
+        key("clamd.max-in-flight", 4, "scans in flight per clamd endpoint");
         key("file.max-store-bytes", FileConfig.DEFAULT_MAX_STORE_BYTES, "largest file stored (larger ones are hashed, not stored)");
         key("file.spool-memory-bytes", FileConfig.DEFAULT_SPOOL_MEMORY_BYTES, "bytes of one file kept in memory before it spills to disk");
         key("file.spool-memory-total-bytes", FileConfig.DEFAULT_SPOOL_MEMORY_TOTAL_BYTES, "bytes of all files being extracted kept in memory together");
@@ -192,6 +205,48 @@ final class SensorSettings {
             }
         }
         return Math.multiplyExact(Long.parseLong(t), mult);
+    }
+
+    /** The scan stage's settings. */
+    record ScanSettings(boolean enabled, java.util.List<String> clamd, io.spanwatch.analyzer.scan.ClamdClient.Options clamdOptions,
+            io.spanwatch.analyzer.scan.ScanConfig scan, Path rulesDir) {
+    }
+
+    /** Builds the scan settings; {@code clamdFromCli} (the --clamd options) win over clamd.address. */
+    ScanSettings buildScan(java.util.List<String> clamdFromCli) throws SettingsException {
+        java.util.List<String> addresses = new java.util.ArrayList<>(clamdFromCli);
+        if (addresses.isEmpty()) {
+            for (String a : str("clamd.address", "127.0.0.1:3310").split(",")) {
+                if (!a.isBlank()) {
+                    addresses.add(a.trim());
+                }
+            }
+        }
+        for (String a : addresses) {
+            try {
+                io.spanwatch.analyzer.scan.ClamdAddress.parse(a);
+            } catch (IllegalArgumentException e) {
+                throw new SettingsException(e.getMessage());
+            }
+        }
+        var d = io.spanwatch.analyzer.scan.ClamdClient.Options.defaults();
+        var opts = d.withConnectTimeout(java.time.Duration.ofMillis(num("clamd.connect-timeout-ms", d.connectTimeout().toMillis(), 1,
+                        3_600_000)))
+                .withReadTimeout(java.time.Duration.ofMillis(num("clamd.read-timeout-ms", d.readTimeout().toMillis(), 1, 3_600_000)))
+                .withMaxStreamBytes(num("clamd.max-stream-bytes", d.maxStreamBytes(), 1, Long.MAX_VALUE))
+                .withMaxInFlight((int) num("clamd.max-in-flight", d.maxInFlight(), 1, 1024));
+        var sc = new io.spanwatch.analyzer.scan.ScanConfig((int) num("scan.threads", io.spanwatch.analyzer.scan.ScanConfig.DEFAULT_THREADS,
+                1, 256), 60_000, num("scan.drain-seconds", io.spanwatch.analyzer.scan.ScanConfig.DEFAULT_DRAIN_MILLIS / 1000, 0,
+                86_400) * 1000);
+        String rules = values.get("scan.rules-dir");
+        Path rulesDir = rules != null ? Path.of(rules) : defaultRulesDir();
+        return new ScanSettings(bool("scan.enabled", true), addresses, opts, sc, rulesDir);
+    }
+
+    /** Returns {@code rules/clamav} of the installation (the launcher passes -Dspanwatch.home), or of the working folder. */
+    static Path defaultRulesDir() {
+        String home = System.getProperty("spanwatch.home");
+        return (home != null ? Path.of(home) : Path.of("")).resolve("rules").resolve("clamav");
     }
 
     /** Prints every key with its default and meaning. */

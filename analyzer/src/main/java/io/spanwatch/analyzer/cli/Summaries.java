@@ -32,6 +32,11 @@ final class Summaries {
         out.printf(Locale.ROOT, "tcp gaps %d (%d bytes), decode anomalies %d, range files assembled %d%n",
                 s.get("tcp.reassembly_gaps"), s.get("tcp.reassembly_gap_bytes"), s.get("decoder.invalid"),
                 s.get("file.range_assembled"));
+        if (s.stats().containsKey("scan.queued")) {
+            out.printf(Locale.ROOT, "scan: %d files scanned by clamd, %d infected, %d not scanned, %d waiting for clamd%s%n",
+                    s.get("scan.scanned"), s.get("scan.infected"), s.get("scan.not_scanned"), s.get("scan.waiting"),
+                    s.get("scan.waiting") > 0 ? " (kept in " + dir.resolve("scan") + ", resumed by the next run on it)" : "");
+        }
         out.printf(Locale.ROOT, "events %d in %s%n", s.events(), dir.resolve("eve.json"));
         double mb = captureBytes / 1e6;
         out.printf(Locale.ROOT, "time %.2f s, %.1f MB/s, %.0f packets/s, peak heap %d MiB of %d MiB%n", seconds, mb / seconds,

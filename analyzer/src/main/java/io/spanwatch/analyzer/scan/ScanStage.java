@@ -38,8 +38,8 @@ public final class ScanStage implements FileListener, Stage {
     /** Scans one stored file; implementations apply their own timeouts and never block for long. */
     public interface FileScanner {
         /**
-         * Returns the verdict, or one with result {@code error} and {@code reachable} false in its
-         * reason (see {@link #UNREACHABLE}) when no scanner could be reached.
+         * Returns the verdict, or one with result {@code error} whose reason starts with
+         * {@link #UNREACHABLE} when no scanner could be reached.
          */
         FileVerdict scan(Path file);
     }
@@ -50,7 +50,7 @@ public final class ScanStage implements FileListener, Stage {
     }
 
     /** Reason text a {@link FileScanner} gives when no scanner is reachable: the file is retried. */
-    public static final String UNREACHABLE = "no clamd reachable";
+    public static final String UNREACHABLE = ClamdPool.NO_CLAMD;
 
     /** Counters of the stage, for stats events. */
     public final AtomicLong queued = new AtomicLong();
@@ -219,7 +219,7 @@ public final class ScanStage implements FileListener, Stage {
             v = new FileVerdict("clamd", null, null, "not_scanned", List.of(), 0, "stored file is gone", false);
         } else {
             v = scanner.scan(file.stored());
-            if ("error".equals(v.result()) && UNREACHABLE.equals(v.reason())) {
+            if ("error".equals(v.result()) && v.reason() != null && v.reason().startsWith(UNREACHABLE)) {
                 unreachable = true;
                 retryLater(job, file);
                 return;

@@ -1,0 +1,76 @@
+package io.spanwatch.analyzer.cli;
+
+import io.spanwatch.analyzer.scan.ClamdAddress;
+import io.spanwatch.analyzer.scan.ClamdPool;
+import io.spanwatch.analyzer.scan.ClamdScanner;
+import io.spanwatch.analyzer.scan.HashSignatures;
+import io.spanwatch.analyzer.scan.ScanStage;
+import io.spanwatch.sensor.event.EveWriter;
+import io.spanwatch.sensor.event.FileListener;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.Function;
+
+/**
+ * Sets up the scan stage for {@code analyze} and {@code sensor}: the clamd pool, the built-in hash
+ * signatures and the stage itself, whose queue lives in {@code DIR/scan/}. Owns the pool; the
+ * pipeline drains and closes the stage.
+ */
+final class ScanWiring implements AutoCloseable {
+    private final SensorSettings.ScanSettings settings;
+    private final Path outDir;
+    private final PrintWriter err;
+    private ClamdPool pool;
+
+    ScanWiring(SensorSettings.ScanSettings settings, Path outDir, PrintWriter err) {
+        this.settings = settings;
+        this.outDir = outDir;
+        this.err = err;
+    }
+
+    /** Returns what the pipeline calls to make the stage, or null when scanning is off. */
+    Function<EveWriter, FileListener> stageFactory() {
+        if (!settings.enabled()) {
+            return null;
+        }
+        List<ClamdAddress> addresses = new ArrayList<>();
+        for (String a : settings.clamd()) {
+            addresses.add(ClamdAddress.parse(a));
+        }
+        pool = new ClamdPool(addresses, settings.clamdOptions());
+        HashSignatures builtin = HashSignatures.empty();
+        Path rules = settings.rulesDir();
+        if (Files.isDirectory(rules)) {
+            try {
+                builtin = HashSignatures.load(rules);
+                for (String w : builtin.warnings()) {
+                    err.println("spanwatch: warning: " + w);
+                }
+            } catch (IOException e) {
+                err.println("spanwatch: warning: cannot read signatures in " + rules + ": " + e.getMessage());
+            }
+        } else {
+            err.println("spanwatch: warning: no signature folder " + rules + " (scan.rules-dir): no interim verdicts without clamd");
+        }
+        HashSignatures matcher = builtin;
+        return eve -> {
+            try {
+                return ScanStage.start(eve, new ClamdScanner(pool), matcher::match, settings.scan(), outDir.resolve("scan"));
+            } catch (IOException e) {
+                throw new UncheckedIOException("cannot open the scan queue in " + outDir.resolve("scan") + ": " + e.getMessage(), e);
+            }
+        };
+    }
+
+    @Override
+    public void close() {
+        if (pool != null) {
+            pool.close();
+        }
+    }
+}
