@@ -4,6 +4,7 @@ import io.spanwatch.analyzer.scan.ClamdAddress;
 import io.spanwatch.analyzer.scan.ClamdPool;
 import io.spanwatch.analyzer.scan.ClamdScanner;
 import io.spanwatch.analyzer.scan.HashSignatures;
+import io.spanwatch.analyzer.scan.Quarantine;
 import io.spanwatch.analyzer.scan.ScanStage;
 import io.spanwatch.sensor.event.EveWriter;
 import io.spanwatch.sensor.event.FileListener;
@@ -60,7 +61,10 @@ final class ScanWiring implements AutoCloseable {
         HashSignatures matcher = builtin;
         return eve -> {
             try {
-                return ScanStage.start(eve, new ClamdScanner(pool), matcher::match, settings.scan(), outDir.resolve("scan"));
+                ScanStage stage = ScanStage.start(eve, new ClamdScanner(pool), matcher::match, settings.scan(),
+                        outDir.resolve("scan"));
+                stage.quarantine(Quarantine.open(outDir));
+                return stage;
             } catch (IOException e) {
                 throw new UncheckedIOException("cannot open the scan queue in " + outDir.resolve("scan") + ": " + e.getMessage(), e);
             }

@@ -67,6 +67,9 @@ public final class ScanStage implements FileListener, Stage {
     private final HashMatcher builtin;
     private final ScanConfig config;
     private final ScanJournal journal;
+    private volatile Quarantine quarantine;
+    /** Files put in quarantine. */
+    public final AtomicLong quarantined = new AtomicLong();
     private final DelayQueue<Job> jobs = new DelayQueue<>();
     private final Map<String, FileVerdict> verdicts = new ConcurrentHashMap<>();
     private final Thread[] threads;
@@ -103,6 +106,11 @@ public final class ScanStage implements FileListener, Stage {
             s.threads[i] = Thread.ofPlatform().name("spanwatch-scan-" + i).daemon(true).start(s::run);
         }
         return s;
+    }
+
+    /** Keeps infected files in {@code q} from now on (null: no quarantine). */
+    public void quarantine(Quarantine q) {
+        this.quarantine = q;
     }
 
     @Override
@@ -233,8 +241,8 @@ public final class ScanStage implements FileListener, Stage {
         count(v);
         if (!e.reported()) {
             eve.fileinfo(file, v);
-            unreported.decrementAndGet();
             alertIfInfected(file, v);
+            unreported.decrementAndGet(); // after every event of the file, so a drain never cuts one off
         } else if ("infected".equals(v.result()) && !builtinAlreadyAlerted(e)) {
             alertIfInfected(file, v); // the interim verdict said nothing: the final one raises the alert now
         }
@@ -251,8 +259,8 @@ public final class ScanStage implements FileListener, Stage {
             interim.incrementAndGet();
             FileVerdict v = builtinVerdict(e.info(), true, UNREACHABLE + "; queued for clamd");
             eve.fileinfo(file, v);
-            unreported.decrementAndGet();
             alertIfInfected(file, v);
+            unreported.decrementAndGet();
             e = e.seq() > 0 ? journal.reported(e) : new ScanJournal.Entry(e.seq(), e.tsNanos(), e.header(), e.http(),
                     e.toServer(), e.info(), e.stored(), true);
         }
@@ -278,11 +286,37 @@ public final class ScanStage implements FileListener, Stage {
         if (!"infected".equals(v.result())) {
             return;
         }
+        keep(file, v);
         for (String sig : v.signatures()) {
             eve.fileAlert(file, ("builtin-hash".equals(v.engine()) ? "SpanWatch hash " : "ClamAV ") + sig, signatureId(sig),
                     "Malware download or upload", Severity.of(sig), v);
         }
     }
+
+    /** Puts an infected file in quarantine with what is known of it. */
+    private void keep(FileEvent file, FileVerdict v) {
+        Quarantine q = quarantine;
+        String sha = file.info().sha256() != null ? file.info().sha256() : file.info().storedSha256();
+        if (q == null || file.stored() == null || sha == null || !Files.exists(file.stored())) {
+            return;
+        }
+        try {
+            Map<String, Object> meta = new java.util.LinkedHashMap<>();
+            meta.put("header", file.header());
+            meta.put("http", file.http());
+            meta.put("direction", file.toServer() ? "to_server" : "to_client");
+            meta.put("fileinfo", file.info());
+            meta.put("verdict", v);
+            String json = META_JSON.writeValueAsString(meta);
+            if (q.add(file.stored(), sha, json, java.time.Instant.ofEpochSecond(0, file.tsNanos())).isPresent()) {
+                quarantined.incrementAndGet();
+            }
+        } catch (IOException | RuntimeException e) {
+            errors.incrementAndGet();
+        }
+    }
+
+    private static final com.fasterxml.jackson.databind.ObjectMapper META_JSON = new com.fasterxml.jackson.databind.ObjectMapper();
 
     private void count(FileVerdict v) {
         switch (v.result()) {
@@ -311,6 +345,7 @@ public final class ScanStage implements FileListener, Stage {
         m.put("scan.cached_verdicts", cached.get());
         m.put("scan.retries", retries.get());
         m.put("scan.waiting", (long) waiting());
+        m.put("scan.quarantined", quarantined.get());
     }
 
     /** A file in the queue, due after its backoff. */

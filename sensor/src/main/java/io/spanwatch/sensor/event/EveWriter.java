@@ -24,6 +24,7 @@ import java.util.TreeMap;
  * Takes ownership of the output stream and closes it.
  */
 public final class EveWriter implements Closeable {
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(EveWriter.class);
     private static final JsonFactory FACTORY = new JsonFactory();
 
     /** Writes one event's fields into the generator. */
@@ -90,6 +91,9 @@ public final class EveWriter implements Closeable {
             events++;
         } catch (IOException | RuntimeException e) {
             writeErrors++;
+            if (writeErrors <= 5) {
+                LOG.warn("event not written ({} so far)", writeErrors, e);
+            }
             try {
                 gen = newGenerator();
             } catch (IOException e2) {

@@ -229,13 +229,13 @@ public final class Pipeline implements FrameSink {
         Map<String, Long> stats = stats();
         eve.stats(lastTs, (System.nanoTime() - startWall) / 1_000_000_000L, stats);
         Path evePath = config.files().outDir().resolve("eve.json");
+        if (stage != null) {
+            stage.close(); // its threads stop before the writer they write through closes
+        }
         try {
             eve.close();
         } catch (IOException e) {
             throw new IOException("cannot write " + evePath + ": " + e.getMessage(), e);
-        }
-        if (stage != null) {
-            stage.close();
         }
         if (eve.writeErrors() > 0) {
             throw new IOException(eve.writeErrors() + " events could not be written to " + evePath);

@@ -1,0 +1,63 @@
+package io.spanwatch.analyzer.cli;
+
+import io.spanwatch.analyzer.scan.Quarantine;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+
+/**
+ * Lists the infected files kept in a data folder's quarantine, or exports them for an analyst as a
+ * zip encrypted with the password {@code infected}.
+ */
+@Command(name = "quarantine", mixinStandardHelpOptions = true,
+        description = "List the quarantined (infected) files of DIR, or export them as a zip with the password 'infected'.")
+public final class QuarantineCommand implements Callable<Integer> {
+    @Spec
+    CommandSpec spec;
+
+    @Option(names = "--out", required = true, paramLabel = "DIR", description = "The data folder of an analyze or sensor run.")
+    Path dir;
+
+    @Option(names = "--export", paramLabel = "ZIP", description = "Write the files (all, or the SHA256 given) to this zip.")
+    Path zip;
+
+    @Parameters(arity = "0..*", paramLabel = "SHA256", description = "Files to export (default: all).")
+    List<String> sha256s = new ArrayList<>();
+
+    @Override
+    public Integer call() {
+        PrintWriter out = spec.commandLine().getOut();
+        PrintWriter err = spec.commandLine().getErr();
+        if (!Files.isDirectory(dir.resolve("quarantine"))) {
+            err.println("spanwatch: no quarantine in " + dir + " (expected " + dir.resolve("quarantine") + ")");
+            return 1;
+        }
+        try {
+            Quarantine q = Quarantine.open(dir);
+            if (zip != null) {
+                int n = sha256s.isEmpty() ? q.exportAll(zip) : q.export(sha256s, zip);
+                out.println("exported " + n + " files to " + zip + " (password: infected)");
+            } else {
+                for (Quarantine.Entry e : q.entries()) {
+                    out.printf(Locale.ROOT, "%s %10d bytes  seen %d times, first %s, last %s%n", e.sha256(), e.size(), e.count(),
+                            e.firstSeen(), e.lastSeen());
+                }
+            }
+            q.warnings().forEach(w -> err.println("spanwatch: warning: " + w));
+            return 0;
+        } catch (IOException | RuntimeException e) {
+            err.println("spanwatch: quarantine in " + dir + ": " + e.getMessage());
+            return 1;
+        }
+    }
+}
