@@ -104,6 +104,33 @@ class AnalyzeCommandTest {
     }
 
     @Test
+    void withoutClamdEveryFileHasAnInterimVerdictAndTheEicarDownloadStillAlerts(@TempDir Path tmp) throws Exception {
+        Path pcap = tmp.resolve("demo.pcap");
+        List<DemoCapture.Expected> expected = DemoCapture.write(pcap);
+        Path out = tmp.resolve("out");
+        Path rules = io.spanwatch.analyzer.scan.ScanAlertsIT.repoRoot().resolve("rules").resolve("clamav");
+        Run r = run("analyze", "--out", out.toString(), "--clamd", "127.0.0.1:1", "--set", "scan.rules-dir=" + rules,
+                pcap.toString());
+        assertEquals(0, r.status(), r.err());
+        assertTrue(r.out().contains("waiting for clamd"), r.out());
+        EveLog eve = EveLog.read(out.resolve("eve.json"));
+        assertEquals(List.of(), DemoCommand.check(out.resolve("eve.json"), expected));
+        for (JsonNode f : eve.ofType("fileinfo")) {
+            JsonNode v = f.path("fileinfo").path("verdict");
+            assertEquals("builtin-hash", v.path("engine").asText(), f.toString());
+            if (f.path("fileinfo").path("stored").asBoolean()) {
+                assertTrue(v.path("interim").asBoolean(), f.toString());
+            }
+        }
+        List<JsonNode> alerts = eve.ofType("alert");
+        assertEquals(1, alerts.size());
+        assertTrue(alerts.get(0).path("alert").path("signature").asText().startsWith("SpanWatch hash SpanWatch.Test.EICAR"));
+        assertTrue(java.nio.file.Files.size(out.resolve("scan").resolve("queue.journal")) > 0, "files wait for clamd");
+        assertTrue(java.nio.file.Files.isRegularFile(out.resolve("quarantine")
+                .resolve(DemoCapture.sha256(DemoCapture.EICAR.getBytes()))), "the EICAR file is in quarantine");
+    }
+
+    @Test
     void missingCaptureIsOneClearLineAndExitOne(@TempDir Path tmp) {
         Path missing = tmp.resolve("nope.pcap");
         Run r = run("analyze", "--out", tmp.resolve("out").toString(), missing.toString());
