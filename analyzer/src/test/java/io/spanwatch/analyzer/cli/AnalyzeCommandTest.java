@@ -108,7 +108,7 @@ class AnalyzeCommandTest {
         Path pcap = tmp.resolve("demo.pcap");
         List<DemoCapture.Expected> expected = DemoCapture.write(pcap);
         Path out = tmp.resolve("out");
-        Path rules = io.spanwatch.analyzer.scan.ScanAlertsIT.repoRoot().resolve("rules").resolve("clamav");
+        Path rules = io.spanwatch.analyzer.TestPaths.repoRoot().resolve("rules").resolve("clamav");
         Run r = run("analyze", "--out", out.toString(), "--clamd", "127.0.0.1:1", "--set", "scan.rules-dir=" + rules,
                 pcap.toString());
         assertEquals(0, r.status(), r.err());

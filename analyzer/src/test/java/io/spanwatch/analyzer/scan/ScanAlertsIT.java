@@ -66,12 +66,7 @@ class ScanAlertsIT {
     }
 
     static Path repoRoot() {
-        for (Path p = Paths.get("").toAbsolutePath(); p != null; p = p.getParent()) {
-            if (Files.isDirectory(p.resolve("rules").resolve("clamav"))) {
-                return p;
-            }
-        }
-        throw new IllegalStateException("rules/clamav not found");
+        return io.spanwatch.analyzer.TestPaths.repoRoot();
     }
 
     static EveLog analyze(Path out, Path... captures) {
