@@ -7,11 +7,20 @@ package io.spanwatch.analyzer.scan;
  * @param maxRetryDelayMillis longest wait between tries while clamd is unreachable (default 60 s)
  * @param drainMillis how long {@code analyze} waits at the end for verdicts still to come (default
  *     {@value #DEFAULT_DRAIN_MILLIS} ms); files still waiting stay queued for the next run
+ * @param maxAttempts failed exchanges with a reachable clamd (errors, timeouts) before a file's
+ *     {@code error} verdict is final (default {@value #DEFAULT_MAX_ATTEMPTS}); waiting for an
+ *     unreachable clamd counts no attempt
  */
-public record ScanConfig(int threads, long maxRetryDelayMillis, long drainMillis) {
+public record ScanConfig(int threads, long maxRetryDelayMillis, long drainMillis, int maxAttempts) {
     public static final int DEFAULT_THREADS = 4;
     public static final long DEFAULT_DRAIN_MILLIS = 120_000;
-    public static final ScanConfig DEFAULTS = new ScanConfig(DEFAULT_THREADS, 60_000, DEFAULT_DRAIN_MILLIS);
+    public static final int DEFAULT_MAX_ATTEMPTS = 3;
+    public static final ScanConfig DEFAULTS = new ScanConfig(DEFAULT_THREADS, 60_000, DEFAULT_DRAIN_MILLIS, DEFAULT_MAX_ATTEMPTS);
+
+    /** Returns settings with the default number of attempts. */
+    public ScanConfig(int threads, long maxRetryDelayMillis, long drainMillis) {
+        this(threads, maxRetryDelayMillis, drainMillis, DEFAULT_MAX_ATTEMPTS);
+    }
 
     public ScanConfig {
         if (threads < 1) {

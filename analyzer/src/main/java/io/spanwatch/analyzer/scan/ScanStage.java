@@ -26,8 +26,9 @@ import java.util.concurrent.atomic.AtomicLong;
  * <p>When no clamd answers, the file's {@code fileinfo} goes out with an interim verdict from the
  * built-in hash matcher (engine {@code builtin-hash}, {@code interim: true}; an alert if it matches)
  * and the file stays queued; it is retried with a backoff of 1 s doubling to
- * {@link ScanConfig#maxRetryDelayMillis}, and when clamd answers the final verdict raises an alert if
- * the file is infected. A verdict is remembered per sha256 and signature database version, so a
+ * {@link ScanConfig#maxRetryDelayMillis}; when clamd answers, the final verdict is written as a
+ * {@code verdict} event (and an alert if the file is infected and the interim verdict did not
+ * already raise one), so every file ends with exactly one final verdict. A verdict is remembered per sha256 and signature database version, so a
  * file seen again is not scanned again. Files that were not stored (over the store size cap) cannot
  * be sent to clamd: they get {@code not_scanned} at once.
  *
@@ -227,12 +228,21 @@ public final class ScanStage implements FileListener, Stage {
             v = new FileVerdict("clamd", null, null, "not_scanned", List.of(), 0, "stored file is gone", false);
         } else {
             v = scanner.scan(file.stored());
-            if ("error".equals(v.result()) && v.reason() != null && v.reason().startsWith(UNREACHABLE)) {
-                unreachable = true;
-                retryLater(job, file);
-                return;
+            if (stopping) {
+                return; // shutting down: the scan may have been cut short; the journal keeps the file for the next run
             }
-            unreachable = false;
+            if ("error".equals(v.result())) {
+                boolean down = v.reason() != null && v.reason().startsWith(UNREACHABLE);
+                unreachable = down;
+                // No clamd, or a failed exchange (a clamd restarting, a timeout): try again later; only
+                // after maxAttempts failed exchanges with a reachable clamd is the error final.
+                if (down || job.attempts + 1 < config.maxAttempts()) {
+                    retryLater(job, file);
+                    return;
+                }
+            } else {
+                unreachable = false;
+            }
             scanned.incrementAndGet();
             if (sha != null && ("clean".equals(v.result()) || "infected".equals(v.result()))) {
                 verdicts.put(sha, v);
@@ -243,8 +253,13 @@ public final class ScanStage implements FileListener, Stage {
             eve.fileinfo(file, v);
             alertIfInfected(file, v);
             unreported.decrementAndGet(); // after every event of the file, so a drain never cuts one off
-        } else if ("infected".equals(v.result()) && !builtinAlreadyAlerted(e)) {
-            alertIfInfected(file, v); // the interim verdict said nothing: the final one raises the alert now
+        } else {
+            // Its fileinfo went out with an interim verdict: the final one follows as a verdict event,
+            // with an alert unless the interim verdict already raised one.
+            eve.fileVerdict(file, v);
+            if ("infected".equals(v.result()) && !builtinAlreadyAlerted(e)) {
+                alertIfInfected(file, v);
+            }
         }
         if (e.seq() > 0) {
             journal.done(e);
@@ -265,7 +280,8 @@ public final class ScanStage implements FileListener, Stage {
                     e.toServer(), e.info(), e.stored(), true);
         }
         long delay = Math.min(config.maxRetryDelayMillis(), job.delayMillis == 0 ? 1000 : job.delayMillis * 2);
-        jobs.add(new Job(e, job.attempts + 1, delay));
+        // Attempts count failed exchanges with a reachable clamd only; waiting for one costs none.
+        jobs.add(new Job(e, unreachable ? job.attempts : job.attempts + 1, delay));
     }
 
     private boolean builtinAlreadyAlerted(ScanJournal.Entry e) {

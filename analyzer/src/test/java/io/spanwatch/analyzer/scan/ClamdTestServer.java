@@ -68,7 +68,7 @@ public final class ClamdTestServer implements AutoCloseable {
     public static ClamdTestServer start(Path dbDir, Map<String, String> extra) throws IOException, InterruptedException {
         Path dir = Files.createTempDirectory("spanwatch-clamd-");
         Path tmp = Files.createDirectories(dir.resolve("tmp"));
-        Path socket = dir.resolve("clamd.sock");
+        Path socket = extra.containsKey("LocalSocket") ? Path.of(extra.get("LocalSocket")) : dir.resolve("clamd.sock");
         int port;
         try (ServerSocket s = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
             port = s.getLocalPort();

@@ -106,6 +106,7 @@ class ScanStageTest {
         s.close();
         List<JsonNode> after = events(out, eve);
         assertEquals(2, count(after, "fileinfo"), "no file is reported twice");
+        assertEquals(2, count(after, "verdict"), "each gets its final verdict once");
         assertEquals(1, count(after, "alert"), "the infected file raises its alert when clamd answers");
         assertEquals(2, scans.get(), "each file scanned once");
     }
@@ -130,6 +131,7 @@ class ScanStageTest {
         s2.close();
         List<JsonNode> ev = events(out2, eve2);
         assertEquals(0, count(ev, "fileinfo"), "its fileinfo went out in the first run");
+        assertEquals(1, count(ev, "verdict"));
         assertEquals(1, count(ev, "alert"));
 
         ScanStage s3 = ScanStage.start(new EveWriter(new ByteArrayOutputStream(), "t", false), upScanner, null,

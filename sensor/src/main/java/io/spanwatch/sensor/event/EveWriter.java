@@ -194,6 +194,24 @@ public final class EveWriter implements Closeable {
     }
 
     /**
+     * Writes a {@code verdict} event: the final verdict of a file whose {@code fileinfo} event went out
+     * earlier with an interim one (clamd was unreachable then). Same header and {@code fileinfo}
+     * object as the {@code fileinfo} event; a SpanWatch addition to EVE.
+     */
+    public synchronized void fileVerdict(FileEvent e, FileVerdict verdict) {
+        emit(() -> {
+            header(e.tsNanos(), "verdict", e.header(), !e.toServer());
+            gen.writeStringField("direction", e.toServer() ? "to_server" : "to_client");
+            if (e.http() != null) {
+                gen.writeNumberField("tx_id", e.http().txId());
+                httpObject(e.http());
+            }
+            fileinfoObject(e, verdict);
+            end();
+        });
+    }
+
+    /**
      * Writes an {@code alert} event for a file: the {@code alert} object (action {@code allowed}, as a
      * passive sensor never blocks), the same {@code http} and {@code fileinfo} objects as the file's
      * {@code fileinfo} event, and the flow's community_id. Oriented like the {@code fileinfo} event.
