@@ -64,6 +64,15 @@ final class ScanWiring implements AutoCloseable {
                 ScanStage stage = ScanStage.start(eve, new ClamdScanner(pool), matcher::match, settings.scan(),
                         outDir.resolve("scan"));
                 stage.quarantine(Quarantine.open(outDir));
+                stage.extraStats(m -> {
+                    m.put("clamd.scans", pool.scans());
+                    m.put("clamd.infected", pool.infected());
+                    m.put("clamd.not_scanned", pool.notScanned());
+                    m.put("clamd.errors", pool.errors());
+                    m.put("clamd.timeouts", pool.timeouts());
+                    m.put("clamd.bytes", pool.bytes());
+                    m.put("clamd.endpoints_alive", pool.health().stream().filter(ClamdPool.Health::alive).count());
+                });
                 return stage;
             } catch (IOException e) {
                 throw new UncheckedIOException("cannot open the scan queue in " + outDir.resolve("scan") + ": " + e.getMessage(), e);

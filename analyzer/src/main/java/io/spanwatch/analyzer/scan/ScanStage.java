@@ -109,6 +109,13 @@ public final class ScanStage implements FileListener, Stage {
         return s;
     }
 
+    /** Adds more counters (e.g. the clamd pool's) to this stage's stats. */
+    public void extraStats(java.util.function.Consumer<Map<String, Long>> more) {
+        this.extraStats = more;
+    }
+
+    private volatile java.util.function.Consumer<Map<String, Long>> extraStats;
+
     /** Keeps infected files in {@code q} from now on (null: no quarantine). */
     public void quarantine(Quarantine q) {
         this.quarantine = q;
@@ -362,6 +369,10 @@ public final class ScanStage implements FileListener, Stage {
         m.put("scan.retries", retries.get());
         m.put("scan.waiting", (long) waiting());
         m.put("scan.quarantined", quarantined.get());
+        var more = extraStats;
+        if (more != null) {
+            more.accept(m);
+        }
     }
 
     /** A file in the queue, due after its backoff. */
