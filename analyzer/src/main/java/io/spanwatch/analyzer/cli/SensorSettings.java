@@ -62,6 +62,8 @@ final class SensorSettings {
         key("scan.threads", io.spanwatch.analyzer.scan.ScanConfig.DEFAULT_THREADS, "files scanned at once");
         key("scan.drain-seconds", io.spanwatch.analyzer.scan.ScanConfig.DEFAULT_DRAIN_MILLIS / 1000,
                 "how long analyze waits at the end for verdicts (files still waiting stay queued)");
+        key("scan.max-queued-bytes", io.spanwatch.analyzer.scan.ScanConfig.DEFAULT_MAX_QUEUED_BYTES,
+                "bytes of files waiting for clamd; past it the longest-waiting file is given up (not_scanned)");
         key("scan.rules-dir", "(install)/rules/clamav", "the project's hash signatures for interim verdicts without clamd");
         key("clamd.address", "127.0.0.1:3310", "clamd endpoints, comma-separated (host:port or unix socket path)");
         key("clamd.connect-timeout-ms", io.spanwatch.analyzer.scan.ClamdClient.Options.DEFAULT_CONNECT_TIMEOUT.toMillis(),
@@ -237,7 +239,8 @@ final class SensorSettings {
                 .withMaxInFlight((int) num("clamd.max-in-flight", d.maxInFlight(), 1, 1024));
         var sc = new io.spanwatch.analyzer.scan.ScanConfig((int) num("scan.threads", io.spanwatch.analyzer.scan.ScanConfig.DEFAULT_THREADS,
                 1, 256), 60_000, num("scan.drain-seconds", io.spanwatch.analyzer.scan.ScanConfig.DEFAULT_DRAIN_MILLIS / 1000, 0,
-                86_400) * 1000);
+                86_400) * 1000, io.spanwatch.analyzer.scan.ScanConfig.DEFAULT_MAX_ATTEMPTS,
+                num("scan.max-queued-bytes", io.spanwatch.analyzer.scan.ScanConfig.DEFAULT_MAX_QUEUED_BYTES, 1, Long.MAX_VALUE));
         String rules = values.get("scan.rules-dir");
         Path rulesDir = rules != null ? Path.of(rules) : defaultRulesDir();
         return new ScanSettings(bool("scan.enabled", true), addresses, opts, sc, rulesDir);

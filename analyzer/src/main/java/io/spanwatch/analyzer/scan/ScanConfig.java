@@ -10,16 +10,21 @@ package io.spanwatch.analyzer.scan;
  * @param maxAttempts failed exchanges with a reachable clamd (errors, timeouts) before a file's
  *     {@code error} verdict is final (default {@value #DEFAULT_MAX_ATTEMPTS}); waiting for an
  *     unreachable clamd counts no attempt
+ * @param maxQueuedBytes bytes of files waiting for clamd (default 10 GiB); past it the file that has
+ *     waited longest is given up: its verdict is {@code not_scanned} with the reason, and it is counted
+ *     in {@code scan.dropped}
  */
-public record ScanConfig(int threads, long maxRetryDelayMillis, long drainMillis, int maxAttempts) {
+public record ScanConfig(int threads, long maxRetryDelayMillis, long drainMillis, int maxAttempts, long maxQueuedBytes) {
     public static final int DEFAULT_THREADS = 4;
     public static final long DEFAULT_DRAIN_MILLIS = 120_000;
     public static final int DEFAULT_MAX_ATTEMPTS = 3;
-    public static final ScanConfig DEFAULTS = new ScanConfig(DEFAULT_THREADS, 60_000, DEFAULT_DRAIN_MILLIS, DEFAULT_MAX_ATTEMPTS);
+    public static final long DEFAULT_MAX_QUEUED_BYTES = 10L << 30;
+    public static final ScanConfig DEFAULTS = new ScanConfig(DEFAULT_THREADS, 60_000, DEFAULT_DRAIN_MILLIS, DEFAULT_MAX_ATTEMPTS,
+            DEFAULT_MAX_QUEUED_BYTES);
 
-    /** Returns settings with the default number of attempts. */
+    /** Returns settings with the default number of attempts and queue budget. */
     public ScanConfig(int threads, long maxRetryDelayMillis, long drainMillis) {
-        this(threads, maxRetryDelayMillis, drainMillis, DEFAULT_MAX_ATTEMPTS);
+        this(threads, maxRetryDelayMillis, drainMillis, DEFAULT_MAX_ATTEMPTS, DEFAULT_MAX_QUEUED_BYTES);
     }
 
     public ScanConfig {

@@ -75,6 +75,9 @@ public final class ScanStage implements FileListener, Stage {
     private final Map<String, FileVerdict> verdicts = new ConcurrentHashMap<>();
     private final Thread[] threads;
     private final AtomicLong inFlight = new AtomicLong();
+    private final AtomicLong queuedBytes = new AtomicLong();
+    /** Files given up because the queue was over its budget. */
+    public final AtomicLong dropped = new AtomicLong();
     /** Files whose fileinfo event has not been written yet. */
     private final AtomicLong unreported = new AtomicLong();
     /** Whether the last scan found no clamd reachable. */
@@ -101,6 +104,7 @@ public final class ScanStage implements FileListener, Stage {
             if (!e.reported()) {
                 s.unreported.incrementAndGet();
             }
+            s.queuedBytes.addAndGet(e.info().size());
             s.jobs.add(new Job(e, 0, 0));
         }
         for (int i = 0; i < s.threads.length; i++) {
@@ -138,7 +142,11 @@ public final class ScanStage implements FileListener, Stage {
                     file.stored().toString());
             queued.incrementAndGet();
             unreported.incrementAndGet();
+            queuedBytes.addAndGet(fi.size());
             jobs.add(new Job(e, 0, 0));
+            while (queuedBytes.get() > config.maxQueuedBytes() && dropOldest()) {
+                // keep within the queue's budget
+            }
         } catch (IOException ex) {
             // The queue cannot be written: scan without the safety net rather than lose the file.
             errors.incrementAndGet();
@@ -271,6 +279,42 @@ public final class ScanStage implements FileListener, Stage {
         if (e.seq() > 0) {
             journal.done(e);
         }
+        queuedBytes.addAndGet(-e.info().size());
+    }
+
+    /** Gives up the file that has waited longest; returns false when none is waiting. */
+    private boolean dropOldest() {
+        Job oldest = null;
+        for (Job j : jobs) {
+            if (oldest == null || j.entry.seq() < oldest.entry.seq()) {
+                oldest = j;
+            }
+        }
+        if (oldest == null || !jobs.remove(oldest)) {
+            return false;
+        }
+        ScanJournal.Entry e = oldest.entry;
+        dropped.incrementAndGet();
+        notScanned.incrementAndGet();
+        FileEvent file = new FileEvent(e.tsNanos(), e.header(), e.http(), e.toServer(), e.info(), Path.of(e.stored()));
+        FileVerdict v = builtinVerdict(e.info(), false, "scan queue over its budget of " + config.maxQueuedBytes()
+                + " bytes; the file that waited longest was given up");
+        if (!e.reported()) {
+            eve.fileinfo(file, v);
+            alertIfInfected(file, v);
+            unreported.decrementAndGet();
+        } else {
+            eve.fileVerdict(file, v);
+        }
+        try {
+            if (e.seq() > 0) {
+                journal.done(e);
+            }
+        } catch (IOException ex) {
+            errors.incrementAndGet();
+        }
+        queuedBytes.addAndGet(-e.info().size());
+        return true;
     }
 
     /** Reports an interim verdict once, then puts the file back in the queue with a backoff. */
@@ -369,6 +413,8 @@ public final class ScanStage implements FileListener, Stage {
         m.put("scan.retries", retries.get());
         m.put("scan.waiting", (long) waiting());
         m.put("scan.quarantined", quarantined.get());
+        m.put("scan.dropped", dropped.get());
+        m.put("scan.queued_bytes", queuedBytes.get());
         var more = extraStats;
         if (more != null) {
             more.accept(m);

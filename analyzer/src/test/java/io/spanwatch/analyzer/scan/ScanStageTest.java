@@ -112,6 +112,29 @@ class ScanStageTest {
     }
 
     @Test
+    void aQueueOverItsBudgetGivesUpTheFileThatWaitedLongest(@TempDir Path dir) throws Exception {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        EveWriter eve = new EveWriter(out, "t", false);
+        ScanStage.FileScanner down = p -> new FileVerdict("clamd", null, null, "error", List.of(), 0, ScanStage.UNREACHABLE, false);
+        // each test file is 10 bytes: a budget of 25 bytes holds two
+        ScanStage s = ScanStage.start(eve, down, null, new ScanConfig(1, 100, 1000, 3, 25), dir.resolve("scan"));
+        for (int i = 0; i < 5; i++) {
+            s.fileClosed(file(dir, "f" + i, Integer.toString(i).repeat(64)));
+        }
+        s.drain(2000);
+        s.close();
+        assertEquals(3, s.dropped.get());
+        assertEquals(2, s.waiting());
+        List<JsonNode> ev = events(out, eve);
+        assertEquals(5, count(ev, "fileinfo") + count(ev, "verdict") - ev.stream().filter(e -> "verdict".equals(
+                e.path("event_type").asText())).count(), "every file has its fileinfo");
+        List<String> given = ev.stream().filter(e -> e.path("fileinfo").path("verdict").path("reason").asText().contains("over its budget"))
+                .map(e -> e.path("http").path("url").asText()).toList();
+        assertEquals(3, given.size(), given.toString());
+        assertTrue(!given.contains("/f4"), "the newest file is never the one given up: " + given);
+    }
+
+    @Test
     void filesWaitingAtARestartAreScannedByTheNextRun(@TempDir Path dir) throws Exception {
         ByteArrayOutputStream out1 = new ByteArrayOutputStream();
         EveWriter eve1 = new EveWriter(out1, "t", false);
