@@ -40,6 +40,15 @@ public final class ScanCommand implements Callable<Integer> {
             description = "clamd address (host:port, [v6]:port, host, or unix socket path); repeatable for a pool. Default " + ClamdAddress.DEFAULT + ".")
     List<String> clamd = new ArrayList<>();
 
+    @Option(names = "--parallel", paramLabel = "N", description = "Files scanned at once (default ${DEFAULT-VALUE}).")
+    int parallel = 4;
+
+    @Option(names = "--summary", description = "Print files/s and MB/s at the end.")
+    boolean summary;
+
+    @Option(names = "--quiet", description = "Print no line per file (with --summary: only the figures).")
+    boolean quiet;
+
     @Option(names = "--timeout", paramLabel = "SECONDS",
             description = "Read timeout per file in seconds (default 30); connecting has 2 s more.")
     double timeoutSeconds = ClamdClient.Options.DEFAULT_READ_TIMEOUT.toSeconds();
@@ -64,7 +73,10 @@ public final class ScanCommand implements Callable<Integer> {
             if (!(timeoutSeconds > 0) || timeoutSeconds > Integer.MAX_VALUE) {
                 throw new IllegalArgumentException("--timeout must be a positive number of seconds: " + timeoutSeconds);
             }
-            options = ClamdClient.Options.defaults()
+            if (parallel < 1 || parallel > 256) {
+                throw new IllegalArgumentException("--parallel must be 1 to 256: " + parallel);
+            }
+            options = ClamdClient.Options.defaults().withMaxInFlight(parallel)
                     .withReadTimeout(Duration.ofMillis(Math.max(1, Math.round(timeoutSeconds * 1000))))
                     .withMaxStreamBytes(maxStreamBytes);
         } catch (IllegalArgumentException e) {
@@ -80,28 +92,59 @@ public final class ScanCommand implements Callable<Integer> {
             } catch (IOException e) {
                 err.println("spanwatch scan: " + e.getMessage());
             }
-            for (Path f : files) {
-                String line;
-                Verdict.Result r;
-                if (!Files.exists(f)) {
-                    line = f + ": ERROR (no such file)";
-                    r = Verdict.Result.ERROR;
-                } else if (!Files.isRegularFile(f)) {
-                    line = f + ": ERROR (not a regular file)";
-                    r = Verdict.Result.ERROR;
-                } else {
-                    Verdict v = pool.scan(f);
-                    r = v.result();
-                    line = f + ": " + switch (r) {
-                        case CLEAN -> "OK";
-                        case INFECTED -> String.join(", ", v.signatures()) + " FOUND";
-                        case NOT_SCANNED -> "NOT_SCANNED (" + v.reason() + ")";
-                        case ERROR -> "ERROR (" + v.reason() + ")";
-                    };
+            long t0 = System.nanoTime();
+            java.util.concurrent.ExecutorService exec = java.util.concurrent.Executors.newFixedThreadPool(parallel, r -> {
+                Thread t = new Thread(r, "spanwatch-scan-cli");
+                t.setDaemon(true);
+                return t;
+            });
+            try {
+                List<java.util.concurrent.Future<Verdict>> verdicts = new ArrayList<>();
+                for (Path f : files) {
+                    verdicts.add(Files.isRegularFile(f) ? exec.submit(() -> pool.scan(f)) : null);
                 }
-                out.println(line);
+                long bytes = 0;
+                for (int i = 0; i < files.size(); i++) {
+                    Path f = files.get(i);
+                    String line;
+                    Verdict.Result r;
+                    if (verdicts.get(i) == null) {
+                        line = f + (Files.exists(f) ? ": ERROR (not a regular file)" : ": ERROR (no such file)");
+                        r = Verdict.Result.ERROR;
+                    } else {
+                        Verdict v;
+                        try {
+                            v = verdicts.get(i).get();
+                        } catch (InterruptedException | java.util.concurrent.ExecutionException e) {
+                            Thread.currentThread().interrupt();
+                            err.println("spanwatch scan: interrupted");
+                            return EXIT_ERROR;
+                        }
+                        bytes += Files.size(f);
+                        r = v.result();
+                        line = f + ": " + switch (r) {
+                            case CLEAN -> "OK";
+                            case INFECTED -> String.join(", ", v.signatures()) + " FOUND";
+                            case NOT_SCANNED -> "NOT_SCANNED (" + v.reason() + ")";
+                            case ERROR -> "ERROR (" + v.reason() + ")";
+                        };
+                    }
+                    if (!quiet) {
+                        out.println(line);
+                    }
+                    status = worse(status, r);
+                }
+                if (summary) {
+                    double secs = (System.nanoTime() - t0) / 1e9;
+                    out.printf(java.util.Locale.ROOT, "scanned %d files, %.1f MB in %.2f s: %.1f files/s, %.1f MB/s (%d in flight)%n",
+                            files.size(), bytes / 1e6, secs, files.size() / secs, bytes / 1e6 / secs, parallel);
+                }
                 out.flush();
-                status = worse(status, r);
+            } catch (IOException e) {
+                err.println("spanwatch scan: " + e.getMessage());
+                return EXIT_ERROR;
+            } finally {
+                exec.shutdownNow();
             }
         }
         return status;
