@@ -64,6 +64,13 @@ final class ScanWiring implements AutoCloseable {
                 ScanStage stage = ScanStage.start(eve, new ClamdScanner(pool), matcher::match, settings.scan(),
                         outDir.resolve("scan"));
                 stage.quarantine(Quarantine.open(outDir));
+                try {
+                    pool.version(); // a clamd that answers now is worth waiting for if it goes away later
+                    stage.clamdSeen();
+                } catch (IOException | RuntimeException e) {
+                    err.println("spanwatch: note: no clamd answers at " + settings.clamd() + " (" + e.getMessage()
+                            + "); files get interim verdicts and wait in " + outDir.resolve("scan"));
+                }
                 stage.extraStats(m -> {
                     m.put("clamd.scans", pool.scans());
                     m.put("clamd.infected", pool.infected());

@@ -82,6 +82,8 @@ public final class ScanStage implements FileListener, Stage {
     private final AtomicLong unreported = new AtomicLong();
     /** Whether the last scan found no clamd reachable. */
     private volatile boolean unreachable;
+    /** Whether a clamd answered during this run (then a drain waits for it to come back). */
+    private volatile boolean clamdSeen;
     private volatile boolean stopping;
 
     private ScanStage(EveWriter eve, FileScanner scanner, HashMatcher builtin, ScanConfig config, ScanJournal journal) {
@@ -111,6 +113,11 @@ public final class ScanStage implements FileListener, Stage {
             s.threads[i] = Thread.ofPlatform().name("spanwatch-scan-" + i).daemon(true).start(s::run);
         }
         return s;
+    }
+
+    /** Tells the stage a clamd answered (e.g. to a VERSION at start): a drain then waits for it. */
+    public void clamdSeen() {
+        clamdSeen = true;
     }
 
     /** Adds more counters (e.g. the clamd pool's) to this stage's stats. */
@@ -162,9 +169,10 @@ public final class ScanStage implements FileListener, Stage {
     }
 
     /**
-     * Waits until every queued file has its final verdict; stops waiting early when no clamd is
-     * reachable and every file waiting already has its {@code fileinfo} event (with an interim
-     * verdict), and at the latest after {@code maxWaitMillis}. Files still waiting stay in the journal
+     * Waits until every queued file has its final verdict, at the latest after {@code maxWaitMillis}.
+     * If no clamd answered at all during this run, it stops as soon as every file waiting has its
+     * {@code fileinfo} event (with an interim verdict): there is nothing to wait for. If one did (and
+     * then went away), it waits for it to come back. Files still waiting stay in the journal
      * for the next run. Returns the number still waiting.
      */
     public int drain(long maxWaitMillis) throws InterruptedException {
@@ -179,7 +187,7 @@ public final class ScanStage implements FileListener, Stage {
     private int await(long maxWaitMillis, boolean stopWhenUnreachable) throws InterruptedException {
         long deadline = System.nanoTime() + maxWaitMillis * 1_000_000L;
         while (waiting() > 0 && System.nanoTime() < deadline) {
-            if (stopWhenUnreachable && unreachable && unreported.get() == 0) {
+            if (stopWhenUnreachable && unreachable && !clamdSeen && unreported.get() == 0) {
                 break;
             }
             Thread.sleep(20);
@@ -257,6 +265,7 @@ public final class ScanStage implements FileListener, Stage {
                 }
             } else {
                 unreachable = false;
+                clamdSeen = true;
             }
             scanned.incrementAndGet();
             if (sha != null && ("clean".equals(v.result()) || "infected".equals(v.result()))) {

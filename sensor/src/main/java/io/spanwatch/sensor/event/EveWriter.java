@@ -56,10 +56,14 @@ public final class EveWriter implements Closeable {
         this.live = live;
     }
 
-    /** Opens {@code file} for writing (replacing it) and returns a writer on it. */
+    /**
+     * Opens {@code file} for appending (as Suricata's {@code append: yes}: a second run on the same
+     * folder adds to what the first wrote, nothing collected is lost) and returns a writer on it.
+     */
     public static EveWriter open(Path file, String sensorName, boolean live) throws IOException {
         Files.createDirectories(file.toAbsolutePath().getParent());
-        return new EveWriter(Files.newOutputStream(file), sensorName, live);
+        return new EveWriter(Files.newOutputStream(file, java.nio.file.StandardOpenOption.CREATE,
+                java.nio.file.StandardOpenOption.APPEND, java.nio.file.StandardOpenOption.WRITE), sensorName, live);
     }
 
     /** Names the capture file or interface of what the calling thread writes next (null: none). */
