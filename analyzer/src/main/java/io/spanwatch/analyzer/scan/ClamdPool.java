@@ -136,6 +136,9 @@ public final class ClamdPool implements AutoCloseable {
                 ep.answered();
                 return v;
             } catch (ClamdException e) {
+                if (e.kind() == ClamdException.Kind.TIMEOUT) {
+                    timeouts.incrementAndGet(); // a silent clamd is counted however it is found out
+                }
                 if (e.kind() == ClamdException.Kind.UNREACHABLE || e.kind() == ClamdException.Kind.TIMEOUT) {
                     markDead(ep, e.getMessage());
                 }
