@@ -36,7 +36,7 @@ final class CommonOptions {
     /** Builds the scan stage's settings (after {@link #build}), or prints the one-line error and returns null. */
     SensorSettings.ScanSettings scanOrReport(java.io.PrintWriter err) {
         try {
-            return settings.buildScan(clamd);
+            return settings.buildScan(clamd, live);
         } catch (SensorSettings.SettingsException e) {
             err.println("spanwatch: " + e.getMessage());
             return null;
@@ -44,11 +44,13 @@ final class CommonOptions {
     }
 
     private SensorSettings settings;
+    private boolean live;
 
     /** Builds the configuration: defaults, then the file, then {@code --set}, then the short options. */
     SensorConfig build(Path out, boolean live) throws SensorSettings.SettingsException {
         SensorSettings s = new SensorSettings();
         settings = s;
+        this.live = live;
         if (config != null) {
             s.load(config);
         }

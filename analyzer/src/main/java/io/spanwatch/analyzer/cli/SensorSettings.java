@@ -216,6 +216,15 @@ final class SensorSettings {
 
     /** Builds the scan settings; {@code clamdFromCli} (the --clamd options) win over clamd.address. */
     ScanSettings buildScan(java.util.List<String> clamdFromCli) throws SettingsException {
+        return buildScan(clamdFromCli, false);
+    }
+
+    /**
+     * Builds the scan settings; a live sensor waits at most 10 s at shutdown for verdicts unless
+     * scan.drain-seconds says otherwise (what is left stays queued for its next start), so a service
+     * manager's stop timeout is never reached.
+     */
+    ScanSettings buildScan(java.util.List<String> clamdFromCli, boolean live) throws SettingsException {
         java.util.List<String> addresses = new java.util.ArrayList<>(clamdFromCli);
         if (addresses.isEmpty()) {
             for (String a : str("clamd.address", "127.0.0.1:3310").split(",")) {
@@ -238,8 +247,8 @@ final class SensorSettings {
                 .withMaxStreamBytes(num("clamd.max-stream-bytes", d.maxStreamBytes(), 1, Long.MAX_VALUE))
                 .withMaxInFlight((int) num("clamd.max-in-flight", d.maxInFlight(), 1, 1024));
         var sc = new io.spanwatch.analyzer.scan.ScanConfig((int) num("scan.threads", io.spanwatch.analyzer.scan.ScanConfig.DEFAULT_THREADS,
-                1, 256), 60_000, num("scan.drain-seconds", io.spanwatch.analyzer.scan.ScanConfig.DEFAULT_DRAIN_MILLIS / 1000, 0,
-                86_400) * 1000, io.spanwatch.analyzer.scan.ScanConfig.DEFAULT_MAX_ATTEMPTS,
+                1, 256), 60_000, num("scan.drain-seconds", live ? 10 : io.spanwatch.analyzer.scan.ScanConfig.DEFAULT_DRAIN_MILLIS / 1000,
+                0, 86_400) * 1000, io.spanwatch.analyzer.scan.ScanConfig.DEFAULT_MAX_ATTEMPTS,
                 num("scan.max-queued-bytes", io.spanwatch.analyzer.scan.ScanConfig.DEFAULT_MAX_QUEUED_BYTES, 1, Long.MAX_VALUE));
         String rules = values.get("scan.rules-dir");
         Path rulesDir = rules != null ? Path.of(rules) : defaultRulesDir();
