@@ -72,7 +72,13 @@ public final class ScanStage implements FileListener, Stage {
     /** Files put in quarantine. */
     public final AtomicLong quarantined = new AtomicLong();
     private final DelayQueue<Job> jobs = new DelayQueue<>();
+    /** Final verdicts by sha256; valid while clamd reports the same database version. */
     private final Map<String, FileVerdict> verdicts = new ConcurrentHashMap<>();
+    /** Database version of the latest clamd verdict. */
+    private volatile String currentDb;
+    private java.io.BufferedWriter verdictLog;
+    /** Verdicts remembered at most (the store file and memory). */
+    static final int MAX_REMEMBERED = 1_000_000;
     private final Thread[] threads;
     private final AtomicLong inFlight = new AtomicLong();
     private final AtomicLong queuedBytes = new AtomicLong();
@@ -102,6 +108,7 @@ public final class ScanStage implements FileListener, Stage {
     public static ScanStage start(EveWriter eve, FileScanner scanner, HashMatcher builtin, ScanConfig config, Path dir)
             throws IOException {
         ScanStage s = new ScanStage(eve, scanner, builtin, config, ScanJournal.open(dir));
+        s.openVerdictStore(dir.resolve("verdicts.jsonl"));
         for (ScanJournal.Entry e : s.journal.waiting()) {
             if (!e.reported()) {
                 s.unreported.incrementAndGet();
@@ -219,6 +226,11 @@ public final class ScanStage implements FileListener, Stage {
             }
         }
         journal.close();
+        synchronized (this) {
+            if (verdictLog != null) {
+                verdictLog.close();
+            }
+        }
     }
 
     private void run() {
@@ -245,6 +257,9 @@ public final class ScanStage implements FileListener, Stage {
         FileEvent file = new FileEvent(e.tsNanos(), e.header(), e.http(), e.toServer(), e.info(), Path.of(e.stored()));
         String sha = e.info().sha256() != null ? e.info().sha256() : e.info().storedSha256();
         FileVerdict v = sha == null ? null : verdicts.get(sha);
+        if (v != null && !java.util.Objects.equals(v.databaseVersion(), currentDb)) {
+            v = null; // scanned with another database version: scan again
+        }
         if (v != null) {
             cached.incrementAndGet();
         } else if (!Files.exists(file.stored())) {
@@ -268,8 +283,11 @@ public final class ScanStage implements FileListener, Stage {
                 clamdSeen = true;
             }
             scanned.incrementAndGet();
-            if (sha != null && ("clean".equals(v.result()) || "infected".equals(v.result()))) {
-                verdicts.put(sha, v);
+            if ("clean".equals(v.result()) || "infected".equals(v.result())) {
+                currentDb = v.databaseVersion();
+                if (sha != null) {
+                    remember(sha, v);
+                }
             }
         }
         count(v);
@@ -289,6 +307,53 @@ public final class ScanStage implements FileListener, Stage {
             journal.done(e);
         }
         queuedBytes.addAndGet(-e.info().size());
+    }
+
+    /**
+     * Loads the verdicts of earlier runs ({@code verdicts.jsonl}: one line per final verdict with a
+     * known database version), so a file seen again is not scanned again under the same version.
+     * Verdicts of a custom-only database (no version) are kept for this run only: a reload of its
+     * signatures would not show in a version.
+     */
+    private void openVerdictStore(Path file) throws IOException {
+        if (Files.exists(file)) {
+            for (String line : Files.readAllLines(file)) {
+                if (verdicts.size() >= MAX_REMEMBERED) {
+                    break;
+                }
+                try {
+                    Remembered r = META_JSON.readValue(line, Remembered.class);
+                    verdicts.put(r.sha256(), r.verdict());
+                    currentDb = r.verdict().databaseVersion();
+                } catch (IOException ex) {
+                    // a line cut by a crash
+                }
+            }
+        }
+        verdictLog = Files.newBufferedWriter(file, java.nio.charset.StandardCharsets.UTF_8, java.nio.file.StandardOpenOption.CREATE,
+                java.nio.file.StandardOpenOption.APPEND);
+    }
+
+    private record Remembered(String sha256, FileVerdict verdict) {
+    }
+
+    private void remember(String sha, FileVerdict v) {
+        if (verdicts.size() >= MAX_REMEMBERED) {
+            return;
+        }
+        verdicts.put(sha, v);
+        if (v.databaseVersion() == null) {
+            return;
+        }
+        synchronized (this) {
+            try {
+                verdictLog.write(META_JSON.writeValueAsString(new Remembered(sha, v)));
+                verdictLog.write('\n');
+                verdictLog.flush();
+            } catch (IOException ex) {
+                errors.incrementAndGet();
+            }
+        }
     }
 
     /** Gives up the file that has waited longest; returns false when none is waiting. */

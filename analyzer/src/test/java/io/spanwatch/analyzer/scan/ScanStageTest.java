@@ -112,6 +112,35 @@ class ScanStageTest {
     }
 
     @Test
+    void aFileIsScannedOncePerDatabaseVersionAlsoAcrossRuns(@TempDir Path dir) throws Exception {
+        AtomicInteger scans = new AtomicInteger();
+        String[] db = {"27000"};
+        ScanStage.FileScanner scanner = p -> {
+            scans.incrementAndGet();
+            return new FileVerdict("clamd", "1.4.6", db[0], "clean", List.of(), 1, null, false);
+        };
+        ScanStage first = ScanStage.start(new EveWriter(new ByteArrayOutputStream(), "t", false), scanner, null,
+                new ScanConfig(1, 1000, 1000), dir.resolve("scan"));
+        first.fileClosed(file(dir, "a", "a".repeat(64)));
+        first.awaitFinal(10_000);
+        first.close();
+        assertEquals(1, scans.get());
+
+        ScanStage second = ScanStage.start(new EveWriter(new ByteArrayOutputStream(), "t", false), scanner, null,
+                new ScanConfig(1, 1000, 1000), dir.resolve("scan"));
+        second.fileClosed(file(dir, "a-again", "a".repeat(64)));
+        second.awaitFinal(10_000);
+        assertEquals(1, scans.get(), "the next run knew the verdict for this database version");
+        db[0] = "27001"; // the signatures were updated
+        second.fileClosed(file(dir, "b", "b".repeat(64)));
+        second.awaitFinal(10_000);
+        second.fileClosed(file(dir, "a-third", "a".repeat(64)));
+        second.awaitFinal(10_000);
+        second.close();
+        assertEquals(3, scans.get(), "under a new database version the file is scanned again");
+    }
+
+    @Test
     void aQueueOverItsBudgetGivesUpTheFileThatWaitedLongest(@TempDir Path dir) throws Exception {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         EveWriter eve = new EveWriter(out, "t", false);
