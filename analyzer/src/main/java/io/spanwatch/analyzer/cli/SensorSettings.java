@@ -247,7 +247,7 @@ final class SensorSettings {
                 .withMaxStreamBytes(num("clamd.max-stream-bytes", d.maxStreamBytes(), 1, Long.MAX_VALUE))
                 .withMaxInFlight((int) num("clamd.max-in-flight", d.maxInFlight(), 1, 1024));
         var sc = new io.spanwatch.analyzer.scan.ScanConfig((int) num("scan.threads", io.spanwatch.analyzer.scan.ScanConfig.DEFAULT_THREADS,
-                1, 256), 60_000, num("scan.drain-seconds", live ? 10 : io.spanwatch.analyzer.scan.ScanConfig.DEFAULT_DRAIN_MILLIS / 1000,
+                1, 256), io.spanwatch.analyzer.scan.ScanConfig.DEFAULT_MAX_RETRY_DELAY_MILLIS, num("scan.drain-seconds", live ? 10 : io.spanwatch.analyzer.scan.ScanConfig.DEFAULT_DRAIN_MILLIS / 1000,
                 0, 86_400) * 1000, io.spanwatch.analyzer.scan.ScanConfig.DEFAULT_MAX_ATTEMPTS,
                 num("scan.max-queued-bytes", io.spanwatch.analyzer.scan.ScanConfig.DEFAULT_MAX_QUEUED_BYTES, 1, Long.MAX_VALUE));
         String rules = values.get("scan.rules-dir");

@@ -25,7 +25,7 @@ import java.util.concurrent.atomic.AtomicLong;
  *
  * <p>When no clamd answers, the file's {@code fileinfo} goes out with an interim verdict from the
  * built-in hash matcher (engine {@code builtin-hash}, {@code interim: true}; an alert if it matches)
- * and the file stays queued; it is retried with a backoff of 1 s doubling to
+ * and the file stays queued; it is retried with a backoff of 0.5 s doubling to
  * {@link ScanConfig#maxRetryDelayMillis}; when clamd answers, the final verdict is written as a
  * {@code verdict} event (and an alert if the file is infected and the interim verdict did not
  * already raise one), so every file ends with exactly one final verdict. A verdict is remembered per sha256 and signature database version, so a
@@ -279,6 +279,9 @@ public final class ScanStage implements FileListener, Stage {
                     return;
                 }
             } else {
+                if (unreachable) {
+                    wakeAll(); // clamd is back: everything waiting goes now, not at the end of its backoff
+                }
                 unreachable = false;
                 clamdSeen = true;
             }
@@ -356,6 +359,16 @@ public final class ScanStage implements FileListener, Stage {
         }
     }
 
+    /** Makes every waiting file due now. */
+    private void wakeAll() {
+        List<Job> waitingJobs = new java.util.ArrayList<>(jobs);
+        for (Job j : waitingJobs) {
+            if (jobs.remove(j)) {
+                jobs.add(new Job(j.entry, j.attempts, 0));
+            }
+        }
+    }
+
     /** Gives up the file that has waited longest; returns false when none is waiting. */
     private boolean dropOldest() {
         Job oldest = null;
@@ -404,7 +417,7 @@ public final class ScanStage implements FileListener, Stage {
             e = e.seq() > 0 ? journal.reported(e) : new ScanJournal.Entry(e.seq(), e.tsNanos(), e.header(), e.http(),
                     e.toServer(), e.info(), e.stored(), true);
         }
-        long delay = Math.min(config.maxRetryDelayMillis(), job.delayMillis == 0 ? 1000 : job.delayMillis * 2);
+        long delay = Math.min(config.maxRetryDelayMillis(), job.delayMillis == 0 ? 500 : job.delayMillis * 2);
         // Attempts count failed exchanges with a reachable clamd only; waiting for one costs none.
         jobs.add(new Job(e, unreachable ? job.attempts : job.attempts + 1, delay));
     }

@@ -1,0 +1,71 @@
+package io.spanwatch.analyzer.cli;
+
+import io.spanwatch.analyzer.scan.ScanStage;
+import io.spanwatch.sensor.event.EveWriter;
+import io.spanwatch.sensor.event.FileListener;
+import io.spanwatch.sensor.pipeline.SensorConfig;
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.Callable;
+import java.util.function.Function;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/**
+ * Finishes the scan queue an {@code analyze} or {@code sensor} run left in a data folder (files that
+ * waited for clamd): scans them, appends their final verdicts (and alerts) to {@code DIR/eve.json}.
+ */
+@Command(name = "scan-queue", mixinStandardHelpOptions = true,
+        description = "Scan the files still waiting for clamd in DIR (left by analyze or sensor) and append their verdicts to DIR/eve.json.")
+public final class ScanQueueCommand implements Callable<Integer> {
+    @Spec
+    CommandSpec spec;
+
+    @Option(names = "--out", required = true, paramLabel = "DIR", description = "The data folder of an analyze or sensor run.")
+    Path out;
+
+    @Option(names = "--wait", paramLabel = "SECONDS", description = "How long to wait for clamd (default ${DEFAULT-VALUE}).")
+    long waitSeconds = 300;
+
+    @Mixin
+    CommonOptions common = new CommonOptions();
+
+    @Override
+    public Integer call() throws Exception {
+        PrintWriter err = spec.commandLine().getErr();
+        PrintWriter w = spec.commandLine().getOut();
+        if (!Files.isRegularFile(out.resolve("scan").resolve("queue.journal"))) {
+            err.println("spanwatch: no scan queue in " + out + " (expected " + out.resolve("scan").resolve("queue.journal") + ")");
+            return 1;
+        }
+        SensorConfig config = common.buildOrReport(out, false, err);
+        SensorSettings.ScanSettings scan = config == null ? null : common.scanOrReport(err);
+        if (scan == null) {
+            return 1;
+        }
+        try (ScanWiring wiring = new ScanWiring(scan, out, err);
+                EveWriter eve = EveWriter.open(out.resolve("eve.json"), config.sensorName(), false)) {
+            Function<EveWriter, FileListener> factory = wiring.stageFactory();
+            if (factory == null) {
+                err.println("spanwatch: scanning is off (scan.enabled=false)");
+                return 1;
+            }
+            ScanStage stage = (ScanStage) factory.apply(eve);
+            int before = stage.waiting();
+            int left = stage.awaitFinal(waitSeconds * 1000);
+            stage.close();
+            Map<String, Long> m = new TreeMap<>();
+            stage.addStats(m);
+            w.printf("scan queue of %s: %d waiting, %d finished (%d infected), %d still waiting%n", out, before, before - left,
+                    m.getOrDefault("scan.infected", 0L), left);
+            w.flush();
+            return left == 0 ? 0 : 2;
+        }
+    }
+}
