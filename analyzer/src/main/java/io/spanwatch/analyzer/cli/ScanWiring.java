@@ -63,7 +63,7 @@ final class ScanWiring implements AutoCloseable {
             try {
                 ScanStage stage = ScanStage.start(eve, new ClamdScanner(pool), matcher::match, settings.scan(),
                         outDir.resolve("scan"));
-                stage.quarantine(Quarantine.open(outDir));
+                stage.quarantine(Quarantine.open(outDir, settings.quarantine(), java.time.Clock.systemUTC()));
                 try {
                     pool.version(); // a clamd that answers now is worth waiting for if it goes away later
                     stage.clamdSeen();

@@ -65,6 +65,9 @@ final class SensorSettings {
         key("scan.max-queued-bytes", io.spanwatch.analyzer.scan.ScanConfig.DEFAULT_MAX_QUEUED_BYTES,
                 "bytes of files waiting for clamd; past it the longest-waiting file is given up (not_scanned)");
         key("scan.rules-dir", "(install)/rules/clamav", "the project's hash signatures for interim verdicts without clamd");
+        key("quarantine.max-files", io.spanwatch.analyzer.scan.Quarantine.DEFAULT_MAX_FILES, "infected files kept in DIR/quarantine");
+        key("quarantine.max-bytes", io.spanwatch.analyzer.scan.Quarantine.DEFAULT_MAX_BYTES, "bytes of infected files kept");
+        key("quarantine.max-age-days", io.spanwatch.analyzer.scan.Quarantine.DEFAULT_MAX_AGE.toDays(), "days an infected file is kept");
         key("clamd.address", "127.0.0.1:3310", "clamd endpoints, comma-separated (host:port or unix socket path)");
         key("clamd.connect-timeout-ms", io.spanwatch.analyzer.scan.ClamdClient.Options.DEFAULT_CONNECT_TIMEOUT.toMillis(),
                 "ms to connect to clamd");
@@ -211,7 +214,7 @@ final class SensorSettings {
 
     /** The scan stage's settings. */
     record ScanSettings(boolean enabled, java.util.List<String> clamd, io.spanwatch.analyzer.scan.ClamdClient.Options clamdOptions,
-            io.spanwatch.analyzer.scan.ScanConfig scan, Path rulesDir) {
+            io.spanwatch.analyzer.scan.ScanConfig scan, Path rulesDir, io.spanwatch.analyzer.scan.Quarantine.Limits quarantine) {
     }
 
     /** Builds the scan settings; {@code clamdFromCli} (the --clamd options) win over clamd.address. */
@@ -252,7 +255,12 @@ final class SensorSettings {
                 num("scan.max-queued-bytes", io.spanwatch.analyzer.scan.ScanConfig.DEFAULT_MAX_QUEUED_BYTES, 1, Long.MAX_VALUE));
         String rules = values.get("scan.rules-dir");
         Path rulesDir = rules != null ? Path.of(rules) : defaultRulesDir();
-        return new ScanSettings(bool("scan.enabled", true), addresses, opts, sc, rulesDir);
+        var q = new io.spanwatch.analyzer.scan.Quarantine.Limits(
+                (int) num("quarantine.max-files", io.spanwatch.analyzer.scan.Quarantine.DEFAULT_MAX_FILES, 1, 10_000_000),
+                num("quarantine.max-bytes", io.spanwatch.analyzer.scan.Quarantine.DEFAULT_MAX_BYTES, 1, Long.MAX_VALUE),
+                java.time.Duration.ofDays(num("quarantine.max-age-days", io.spanwatch.analyzer.scan.Quarantine.DEFAULT_MAX_AGE.toDays(),
+                        1, 36_500)));
+        return new ScanSettings(bool("scan.enabled", true), addresses, opts, sc, rulesDir, q);
     }
 
     /** Returns {@code rules/clamav} of the installation (the launcher passes -Dspanwatch.home), or of the working folder. */
