@@ -185,16 +185,7 @@ public final class EveWriter implements Closeable {
      * the server.
      */
     public synchronized void fileinfo(FileEvent e, FileVerdict verdict) {
-        emit(() -> {
-            header(e.tsNanos(), "fileinfo", e.header(), !e.toServer());
-            gen.writeStringField("direction", e.toServer() ? "to_server" : "to_client");
-            if (e.http() != null) {
-                gen.writeNumberField("tx_id", e.http().txId());
-                httpObject(e.http());
-            }
-            fileinfoObject(e, verdict);
-            end();
-        });
+        fileEvent("fileinfo", e, verdict);
     }
 
     /**
@@ -203,8 +194,12 @@ public final class EveWriter implements Closeable {
      * object as the {@code fileinfo} event; a SpanWatch addition to EVE.
      */
     public synchronized void fileVerdict(FileEvent e, FileVerdict verdict) {
+        fileEvent("verdict", e, verdict);
+    }
+
+    private void fileEvent(String type, FileEvent e, FileVerdict verdict) {
         emit(() -> {
-            header(e.tsNanos(), "verdict", e.header(), !e.toServer());
+            header(e.tsNanos(), type, e.header(), !e.toServer());
             gen.writeStringField("direction", e.toServer() ? "to_server" : "to_client");
             if (e.http() != null) {
                 gen.writeNumberField("tx_id", e.http().txId());
