@@ -210,7 +210,7 @@ public final class ClamdClient implements AutoCloseable {
         ClamdVersion v = version;
         long ms = millisSince(t0);
         return switch (reply.kind()) {
-            case FOUND -> verdict(v, Verdict.Result.INFECTED, reply.signatures(), ms, null);
+            case FOUND -> found(v, reply.signatures(), ms, address.toString());
             case OK -> cut
                     ? verdict(v, Verdict.Result.NOT_SCANNED, List.of(), ms, "larger than StreamMaxLength (" + options.maxStreamBytes() + " bytes)")
                     : verdict(v, Verdict.Result.CLEAN, List.of(), ms, null);
@@ -218,6 +218,26 @@ public final class ClamdClient implements AutoCloseable {
                     "clamd: " + reply.error() + " (file of " + size + " bytes; clamd's StreamMaxLength is smaller than that)");
             case ERROR -> verdict(v, Verdict.Result.ERROR, List.of(), ms, "clamd: " + reply.error());
         };
+    }
+
+    /**
+     * Turns a FOUND reply into a verdict. clamd with {@code AlertExceedsMax yes} names its own limits
+     * as signatures ({@code Heuristics.Limits.Exceeded.MaxFileSize} ...): those mean the file was not
+     * fully scanned, not that it is malware, so alone they give NOT_SCANNED; next to real signatures
+     * they are dropped from the INFECTED verdict.
+     */
+    static Verdict found(ClamdVersion v, List<String> signatures, long ms, String endpoint) {
+        List<String> real = new java.util.ArrayList<>();
+        List<String> limits = new java.util.ArrayList<>();
+        for (String sig : signatures) {
+            (sig.startsWith("Heuristics.Limits.Exceeded") ? limits : real).add(sig);
+        }
+        if (real.isEmpty() && !limits.isEmpty()) {
+            return new Verdict(Verdict.ENGINE, v.engineVersion(), v.databaseVersion(), v.databaseDate(), Verdict.Result.NOT_SCANNED,
+                    List.of(), ms, "clamd limit exceeded: " + String.join(", ", limits), endpoint);
+        }
+        return new Verdict(Verdict.ENGINE, v.engineVersion(), v.databaseVersion(), v.databaseDate(), Verdict.Result.INFECTED, real, ms,
+                null, endpoint);
     }
 
     /** Sends PING; returns normally on PONG. */
