@@ -6,7 +6,8 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 
 class ClamdLimitsTest {
-    private static final ClamdVersion V = ClamdVersion.parse("ClamAV 1.4.6/27480/Mon Nov 18 09:00:00 2026");
+    private static final ClamdVersion V = new ClamdVersion("1.4.6", "27480", "Mon Nov 18 09:00:00 2026",
+            "ClamAV 1.4.6/27480/Mon Nov 18 09:00:00 2026");
 
     @Test
     void aLimitNamedAsASignatureMeansNotFullyScannedNeverClean() {
