@@ -58,6 +58,17 @@ public final class DecodedPacket {
     /** Number of tunnel encapsulations removed (GRE, VXLAN, Teredo, IP-in-IP). */
     public int tunnelDepth;
 
+    /** For a fragment: byte offset of its data in the datagram. */
+    public int fragOffset;
+    /** For a fragment: whether more fragments follow (MF flag). */
+    public boolean fragMore;
+    /** For a fragment: the datagram's identification (16 bits in IPv4, 32 in IPv6). */
+    public long fragId;
+    /** For an IPv6 fragment: offset of its Fragment extension header in {@link #buf}; -1 for IPv4. */
+    public int fragHdrOff;
+    /** For an IPv6 fragment: offset of the byte naming the Fragment header as next header. */
+    public int fragPrevNextOff;
+
     /** The first anomaly met while decoding, or {@code null}; decoding stops at an anomaly that makes the rest unreadable. */
     public DecodeAnomaly anomaly;
 
@@ -84,6 +95,11 @@ public final class DecodedPacket {
         vlanCount = 0;
         tunnelDepth = 0;
         anomaly = null;
+        fragOffset = 0;
+        fragMore = false;
+        fragId = 0;
+        fragHdrOff = -1;
+        fragPrevNextOff = -1;
     }
 
     /** Returns the address length in bytes for the decoded IP version (4 or 16). */

@@ -375,8 +375,13 @@ public final class PacketDecoder {
         }
         startIp(out, 4, p, p + IPV4_SRC, p + IPV4_DST, b[p + IPV4_PROTO] & 0xff);
         int q = p + hlen;
-        if ((u16(b, p + IPV4_FRAG) & IPV4_MF_AND_OFFSET) != 0) {
+        int frag = u16(b, p + IPV4_FRAG);
+        if ((frag & IPV4_MF_AND_OFFSET) != 0) {
             out.fragment = true;
+            out.fragOffset = (frag & 0x1fff) * 8;
+            out.fragMore = (frag & 0x2000) != 0;
+            out.fragId = u16(b, p + 4);
+            out.fragHdrOff = -1;
             payload(out, q, ipEnd, missing);
             return true;
         }
@@ -407,6 +412,7 @@ public final class PacketDecoder {
         }
         startIp(out, 6, p, p + IPV6_SRC, p + IPV6_DST, next);
         int q = p + IPV6_HLEN;
+        int prevNextOff = p + IPV6_NEXT;
         for (int i = 0; i <= MAX_IPV6_EXT_HEADERS; i++) {
             switch (next) {
                 case P_HOPOPTS, P_ROUTING, P_DSTOPTS, P_MOBILITY, P_HIP, P_SHIM6 -> {
@@ -418,6 +424,7 @@ public final class PacketDecoder {
                         return anomaly(out, DecodeAnomaly.IPV6_TRUNC_EXTHDR);
                     }
                     next = b[q + IPV6_EXT_NEXT] & 0xff;
+                    prevNextOff = q + IPV6_EXT_NEXT;
                     q += hl;
                 }
                 case P_AH -> {
@@ -429,6 +436,7 @@ public final class PacketDecoder {
                         return anomaly(out, DecodeAnomaly.IPV6_TRUNC_EXTHDR);
                     }
                     next = b[q + IPV6_EXT_NEXT] & 0xff;
+                    prevNextOff = q + IPV6_EXT_NEXT;
                     q += hl;
                 }
                 case P_FRAGMENT -> {
@@ -436,15 +444,22 @@ public final class PacketDecoder {
                         return anomaly(out, DecodeAnomaly.IPV6_TRUNC_EXTHDR);
                     }
                     int offFlags = u16(b, q + IPV6_FRAG_OFFLG);
+                    int fragHdr = q;
                     next = b[q + IPV6_EXT_NEXT] & 0xff;
                     q += IPV6_FRAG_HLEN;
                     if ((offFlags & 0xfff9) != 0) { // offset (13 bits) or M flag: a real fragment
                         out.proto = next;
                         out.fragment = true;
+                        out.fragOffset = offFlags & 0xfff8;
+                        out.fragMore = (offFlags & 1) != 0;
+                        out.fragId = ((long) u16(b, fragHdr + 4) << 16) | u16(b, fragHdr + 6);
+                        out.fragHdrOff = fragHdr;
+                        out.fragPrevNextOff = prevNextOff;
                         payload(out, q, ipEnd, missing);
                         return true;
                     }
                     // atomic fragment (offset 0, M 0): the whole datagram follows
+                    prevNextOff = fragHdr + IPV6_EXT_NEXT;
                 }
                 case P_NONE -> {
                     out.proto = P_NONE;

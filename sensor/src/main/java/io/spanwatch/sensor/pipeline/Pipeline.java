@@ -41,6 +41,29 @@ public final class Pipeline implements FrameSink {
     private final Batch[] current;
     private final long[] lastSendNanos;
     private final PacketDecoder decoder = new PacketDecoder();
+    private final io.spanwatch.sensor.decode.Defragmenter defrag = new io.spanwatch.sensor.decode.Defragmenter();
+    private final java.util.Map<String, Integer> defragAnomalies = new java.util.concurrent.ConcurrentHashMap<>();
+    private final io.spanwatch.sensor.decode.Defragmenter.Output defragOutput = new io.spanwatch.sensor.decode.Defragmenter.Output() {
+        @Override
+        public void frame(long ts, int linkType, byte[] buf, int off, int len) {
+            dispatch(ts, linkType, buf, off, len, len);
+        }
+
+        @Override
+        public void anomaly(long ts, String name, DecodedPacket p) {
+            int n = defragAnomalies.merge(name, 1, Integer::sum);
+            if (n <= config.maxAnomalyEventsPerName()) {
+                String src = null;
+                String dst = null;
+                int al = p.addrLen();
+                if (p.srcAddrOff + al <= p.buf.length && p.dstAddrOff + al <= p.buf.length) {
+                    src = io.spanwatch.sensor.flow.Flow.ipText(java.util.Arrays.copyOfRange(p.buf, p.srcAddrOff, p.srcAddrOff + al));
+                    dst = io.spanwatch.sensor.flow.Flow.ipText(java.util.Arrays.copyOfRange(p.buf, p.dstAddrOff, p.dstAddrOff + al));
+                }
+                eve.decodeAnomaly(ts, name, src, 0, dst, 0, p.proto);
+            }
+        }
+    };
     private final DecodedPacket pkt = new DecodedPacket();
     private final AtomicLong queueDrops = new AtomicLong();
     private final long startWall = System.nanoTime();
@@ -137,6 +160,13 @@ public final class Pipeline implements FrameSink {
         }
         pkt.reset(buf, tsNanos, wireLen);
         decoder.decode(linkType, buf, off, capLen, pkt);
+        defrag.expire(tsNanos, defragOutput);
+        if (pkt.fragment && pkt.ipVersion != 0 && pkt.anomaly == null) {
+            // Fragments are put back together here, before the flow hash needs their ports; the
+            // whole datagram then goes through like any other frame.
+            defrag.add(tsNanos, linkType, off, pkt, defragOutput);
+            return;
+        }
         int w = 0;
         if (pkt.ipVersion != 0 && workers.length > 1) {
             w = Math.floorMod(FlowKey.symmetricHash(pkt), workers.length);
@@ -271,6 +301,15 @@ public final class Pipeline implements FrameSink {
             m.put("capture.truncated_file", c.truncated() ? 1L : 0L);
         }
         m.put("capture.sensor_queue_drops", queueDrops.get());
+        m.put("defrag.fragments", defrag.fragments);
+        m.put("defrag.reassembled", defrag.reassembled);
+        m.put("defrag.timeouts", defrag.timeouts);
+        m.put("defrag.dropped", defrag.dropped);
+        m.put("defrag.overlap_mismatches", defrag.overlapMismatches);
+        m.put("defrag.memuse", defrag.held());
+        for (java.util.Map.Entry<String, Integer> e : defragAnomalies.entrySet()) {
+            m.merge("anomaly." + e.getKey(), (long) e.getValue(), Long::sum);
+        }
         if (stage != null) {
             stage.addStats(m);
         }

@@ -142,6 +142,62 @@ class PipelineRegressionTest {
     }
 
     @Test
+    void aDownloadWhosePacketsWereFragmentedIsExtracted(@TempDir Path tmp) throws Exception {
+        Path pcap = tmp.resolve("whole.pcap");
+        byte[] body = new byte[40_000];
+        new Random(4).nextBytes(body);
+        try (PcapWriter w = PcapWriter.create(pcap, LinkType.ETHERNET, false)) {
+            TrafficSynth syn = new TrafficSynth(w, T0);
+            TrafficSynth.Conn c = syn.tcp("10.0.0.1", 40_000, "10.0.0.3", 80).handshake();
+            c.send(true, "GET /frag.bin HTTP/1.1\r\nHost: h\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+            c.send(false, concat(("HTTP/1.1 200 OK\r\nContent-Length: " + body.length + "\r\n\r\n").getBytes(StandardCharsets.US_ASCII),
+                    body));
+            c.close();
+        }
+        // Every IPv4 packet over 600 bytes is cut into fragments of 576 data bytes, the last sent first.
+        Path fragmented = tmp.resolve("frag.pcap");
+        try (PcapWriter w = PcapWriter.create(fragmented, LinkType.ETHERNET, false)) {
+            for (PipelineRobustnessTest.Frame f : PipelineRobustnessTest.frames(pcap)) {
+                byte[] fr = f.data();
+                if (fr.length > 14 + 600) {
+                    List<byte[]> parts = new java.util.ArrayList<>(fragment4(fr, 576));
+                    java.util.Collections.reverse(parts);
+                    for (byte[] part : parts) {
+                        w.write(f.ts(), part);
+                    }
+                } else {
+                    w.write(f.ts(), fr);
+                }
+            }
+        }
+        Path out = tmp.resolve("out");
+        Pipeline.Summary s = run(out, config(out, ReassemblyConfig.DEFAULTS, null), fragmented);
+        assertTrue(s.get("defrag.reassembled") > 20, "datagrams put back together: " + s.get("defrag.reassembled"));
+        assertTrue(Files.readString(out.resolve("eve.json")).contains("\"sha256\":\"" + DemoCapture.sha256(body) + "\""));
+    }
+
+    /** Cuts an Ethernet/IPv4 frame into fragments of {@code chunk} (a multiple of 8) data bytes. */
+    static List<byte[]> fragment4(byte[] frame, int chunk) {
+        int hl = (frame[14] & 0x0f) * 4;
+        byte[] data = java.util.Arrays.copyOfRange(frame, 14 + hl, frame.length);
+        List<byte[]> out = new java.util.ArrayList<>();
+        for (int off = 0; off < data.length; off += chunk) {
+            int n = Math.min(chunk, data.length - off);
+            byte[] f = new byte[14 + hl + n];
+            System.arraycopy(frame, 0, f, 0, 14 + hl);
+            int total = hl + n;
+            f[16] = (byte) (total >>> 8);
+            f[17] = (byte) total;
+            int flags = (off / 8) | (off + n < data.length ? 0x2000 : 0);
+            f[20] = (byte) (flags >>> 8);
+            f[21] = (byte) flags;
+            System.arraycopy(data, off, f, 14 + hl, n);
+            out.add(f);
+        }
+        return out;
+    }
+
+    @Test
     void manyDownloadsAtOnceStayWithinTheSpoolMemoryBudget(@TempDir Path tmp) throws Exception {
         Path pcap = tmp.resolve("open.pcap");
         ByteArrayOutputStream z = new ByteArrayOutputStream();

@@ -1,0 +1,296 @@
+package io.spanwatch.sensor.decode;
+
+import java.util.Arrays;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.TreeMap;
+
+/**
+ * Puts IPv4 and IPv6 datagrams back together from their fragments and hands each whole datagram on
+ * as a new frame (the first fragment's link-layer bytes, its IP header fixed up, and the payload),
+ * which then decodes like any unfragmented packet.
+ *
+ * <p>Policy: the first copy of a byte wins; a later fragment that overlaps it with different bytes
+ * is the anomaly {@code defrag.overlap_mismatch} (the classic evasion). A first fragment too short to
+ * hold the transport header is {@code defrag.tiny_first_fragment}; a datagram that would be longer
+ * than 65,535 bytes is {@code defrag.datagram_too_large} and is dropped. Fragments inside a tunnel are
+ * not reassembled ({@code defrag.in_tunnel}).
+ *
+ * <p>Limits (defaults): datagrams being assembled {@value #DEFAULT_MAX_TRACKERS}; bytes held
+ * {@value #DEFAULT_MEMCAP} (the oldest datagram is dropped and counted when either is reached); an
+ * incomplete datagram is dropped {@value #DEFAULT_TIMEOUT_SECONDS} s (packet time) after its first
+ * fragment, as Suricata's {@code defrag.timeout}.
+ *
+ * <p>Not thread-safe: used by the capture thread, before frames are spread over workers (a fragment
+ * carries no ports, so it could not be sent to its flow's worker).
+ */
+public final class Defragmenter {
+    public static final int DEFAULT_MAX_TRACKERS = 65_535;
+    public static final long DEFAULT_MEMCAP = 32L << 20;
+    public static final int DEFAULT_TIMEOUT_SECONDS = 60;
+    private static final int MAX_DATAGRAM = 65_535;
+
+    /** Receives whole datagrams as frames and anomalies by name. */
+    public interface Output {
+        void frame(long tsNanos, int linkType, byte[] buf, int off, int len);
+
+        void anomaly(long tsNanos, String name, DecodedPacket fragment);
+    }
+
+    private record Key(int version, long srcHi, long srcLo, long dstHi, long dstLo, long id, int proto) {
+    }
+
+    private static final class Tracker {
+        final long firstTs;
+        final int linkType;
+        byte[] head;          // link-layer bytes and IP header of the first fragment (offset 0), or null
+        int ipOffInHead;      // where the IP header starts in head
+        int prevNextOffInHead; // IPv6: byte naming the Fragment header, in head
+        int transportProto;
+        final TreeMap<Integer, byte[]> parts = new TreeMap<>();
+        int total = -1;
+        long bytes;
+
+        Tracker(long firstTs, int linkType) {
+            this.firstTs = firstTs;
+            this.linkType = linkType;
+        }
+    }
+
+    private final int maxTrackers;
+    private final long memcap;
+    private final long timeoutNanos;
+    private final LinkedHashMap<Key, Tracker> trackers = new LinkedHashMap<>();
+    private long held;
+    private long lastExpire = Long.MIN_VALUE;
+
+    public long fragments;
+    public long reassembled;
+    public long timeouts;
+    public long dropped;
+    public long overlapMismatches;
+
+    public Defragmenter() {
+        this(DEFAULT_MAX_TRACKERS, DEFAULT_MEMCAP, DEFAULT_TIMEOUT_SECONDS);
+    }
+
+    public Defragmenter(int maxTrackers, long memcap, int timeoutSeconds) {
+        this.maxTrackers = maxTrackers;
+        this.memcap = memcap;
+        this.timeoutNanos = timeoutSeconds * 1_000_000_000L;
+    }
+
+    /** Returns the bytes held now. */
+    public long held() {
+        return held;
+    }
+
+    /** Returns the datagrams being assembled now. */
+    public int pending() {
+        return trackers.size();
+    }
+
+    /**
+     * Takes one fragment, decoded into {@code p} (whose buffer holds the frame at {@code frameOff});
+     * hands the datagram to {@code out} when this fragment completes it.
+     */
+    public void add(long ts, int linkType, int frameOff, DecodedPacket p, Output out) {
+        fragments++;
+        expire(ts, out);
+        if (p.tunnelDepth > 0) {
+            out.anomaly(ts, "defrag.in_tunnel", p);
+            return;
+        }
+        if (p.payloadMissing > 0) {
+            // The capture cut this fragment (snaplen): the datagram cannot be put back together.
+            out.anomaly(ts, "defrag.truncated_fragment", p);
+            Tracker t = trackers.remove(key(p));
+            if (t != null) {
+                release(t);
+                dropped++;
+            }
+            return;
+        }
+        byte[] b = p.buf;
+        int len = p.payloadLen;
+        int offset = p.fragOffset;
+        int ipHeaderLen = (p.ipVersion == 4 ? p.payloadOff : p.fragHdrOff) - p.ipOff;
+        if (offset + len + ipHeaderLen > MAX_DATAGRAM) {
+            out.anomaly(ts, "defrag.datagram_too_large", p);
+            Tracker t = trackers.remove(key(p));
+            if (t != null) {
+                release(t);
+                dropped++;
+            }
+            return;
+        }
+        Key k = key(p);
+        Tracker t = trackers.get(k);
+        if (t == null) {
+            while (trackers.size() >= maxTrackers) {
+                dropOldest();
+            }
+            t = new Tracker(ts, linkType);
+            trackers.put(k, t);
+        }
+        if (offset == 0 && t.head == null) {
+            int headEnd = p.ipVersion == 4 ? p.payloadOff : p.fragHdrOff;
+            t.head = Arrays.copyOfRange(b, frameOff, headEnd);
+            t.ipOffInHead = p.ipOff - frameOff;
+            t.prevNextOffInHead = p.ipVersion == 6 ? p.fragPrevNextOff - frameOff : -1;
+            t.transportProto = p.proto;
+            int need = p.proto == 6 ? 20 : 8;
+            if (len < need && p.fragMore) {
+                out.anomaly(ts, "defrag.tiny_first_fragment", p);
+            }
+            t.bytes += t.head.length;
+            held += t.head.length;
+        }
+        if (!p.fragMore) {
+            t.total = offset + len;
+        }
+        insert(t, ts, b, p.payloadOff, offset, len, p, out);
+        while (held > memcap && trackers.size() > 1) {
+            dropOldest();
+        }
+        if (t.total >= 0 && t.head != null && complete(t)) {
+            trackers.remove(k);
+            release(t);
+            emit(t, ts, out);
+        }
+    }
+
+    private void insert(Tracker t, long ts, byte[] b, int off, int offset, int len, DecodedPacket p, Output out) {
+        int cursor = offset;
+        int end = offset + len;
+        while (cursor < end) {
+            Map.Entry<Integer, byte[]> floor = t.parts.floorEntry(cursor);
+            if (floor != null && floor.getKey() + floor.getValue().length > cursor) {
+                int k = floor.getKey();
+                byte[] d = floor.getValue();
+                int ovEnd = Math.min(end, k + d.length);
+                if (!Arrays.equals(d, cursor - k, ovEnd - k, b, off + (cursor - offset), off + (ovEnd - offset))) {
+                    overlapMismatches++;
+                    out.anomaly(ts, "defrag.overlap_mismatch", p);
+                }
+                cursor = ovEnd;
+                continue;
+            }
+            Map.Entry<Integer, byte[]> higher = t.parts.higherEntry(cursor);
+            int pieceEnd = higher != null && higher.getKey() < end ? higher.getKey() : end;
+            byte[] piece = Arrays.copyOfRange(b, off + (cursor - offset), off + (pieceEnd - offset));
+            t.parts.put(cursor, piece);
+            t.bytes += piece.length;
+            held += piece.length;
+            cursor = pieceEnd;
+        }
+    }
+
+    private static boolean complete(Tracker t) {
+        int next = 0;
+        for (Map.Entry<Integer, byte[]> e : t.parts.entrySet()) {
+            if (e.getKey() > next) {
+                return false;
+            }
+            next = Math.max(next, e.getKey() + e.getValue().length);
+        }
+        return next >= t.total;
+    }
+
+    private void emit(Tracker t, long ts, Output out) {
+        byte[] frame = new byte[t.head.length + t.total];
+        System.arraycopy(t.head, 0, frame, 0, t.head.length);
+        for (Map.Entry<Integer, byte[]> e : t.parts.entrySet()) {
+            int at = e.getKey();
+            int n = Math.min(e.getValue().length, t.total - at);
+            if (n > 0) {
+                System.arraycopy(e.getValue(), 0, frame, t.head.length + at, n);
+            }
+        }
+        int ip = t.ipOffInHead;
+        if ((frame[ip] & 0xf0) == 0x40) {
+            int hlen = t.head.length - ip;
+            put16(frame, ip + 2, hlen + t.total);
+            put16(frame, ip + 6, 0); // no more fragments, offset 0
+            put16(frame, ip + 10, 0);
+            put16(frame, ip + 10, checksum(frame, ip, hlen));
+        } else {
+            // IPv6: the Fragment header is gone; the header before it now names the transport.
+            frame[t.prevNextOffInHead] = (byte) t.transportProto;
+            put16(frame, ip + 4, t.head.length - ip - 40 + t.total);
+        }
+        reassembled++;
+        out.frame(ts, t.linkType, frame, 0, frame.length);
+    }
+
+    /** Drops datagrams whose first fragment is older than the timeout (at most once a second). */
+    public void expire(long now, Output out) {
+        if (lastExpire != Long.MIN_VALUE && now - lastExpire < 1_000_000_000L) {
+            return;
+        }
+        lastExpire = now;
+        Iterator<Tracker> it = trackers.values().iterator();
+        while (it.hasNext()) {
+            Tracker t = it.next();
+            if (now - t.firstTs < timeoutNanos) {
+                break; // insertion order: the rest are younger
+            }
+            it.remove();
+            release(t);
+            timeouts++;
+        }
+    }
+
+    private void dropOldest() {
+        Iterator<Tracker> it = trackers.values().iterator();
+        if (it.hasNext()) {
+            Tracker t = it.next();
+            it.remove();
+            release(t);
+            dropped++;
+        }
+    }
+
+    private void release(Tracker t) {
+        held -= t.bytes;
+        t.bytes = 0;
+    }
+
+    private static Key key(DecodedPacket p) {
+        byte[] b = p.buf;
+        int n = p.addrLen();
+        long[] s = addr(b, p.srcAddrOff, n);
+        long[] d = addr(b, p.dstAddrOff, n);
+        return new Key(p.ipVersion, s[0], s[1], d[0], d[1], p.fragId, p.ipVersion == 4 ? p.proto : 0);
+    }
+
+    private static long[] addr(byte[] b, int off, int n) {
+        long hi = 0;
+        long lo = 0;
+        for (int i = 0; i < n; i++) {
+            if (i < 8 && n == 16) {
+                hi = (hi << 8) | (b[off + i] & 0xff);
+            } else {
+                lo = (lo << 8) | (b[off + i] & 0xff);
+            }
+        }
+        return new long[] {hi, lo};
+    }
+
+    private static void put16(byte[] b, int o, int v) {
+        b[o] = (byte) (v >>> 8);
+        b[o + 1] = (byte) v;
+    }
+
+    private static int checksum(byte[] b, int off, int len) {
+        long s = 0;
+        for (int i = 0; i + 1 < len; i += 2) {
+            s += ((b[off + i] & 0xff) << 8) | (b[off + i + 1] & 0xff);
+        }
+        while ((s >>> 16) != 0) {
+            s = (s & 0xffff) + (s >>> 16);
+        }
+        return (int) (~s & 0xffff);
+    }
+}

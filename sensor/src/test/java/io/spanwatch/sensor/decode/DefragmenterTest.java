@@ -1,0 +1,228 @@
+package io.spanwatch.sensor.decode;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.spanwatch.sensor.capture.LinkType;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collections;
+import java.util.List;
+import java.util.Random;
+import org.junit.jupiter.api.Test;
+
+class DefragmenterTest {
+    private static final long SEED = Long.getLong("tests.seed", System.nanoTime());
+
+    static final class Recorder implements Defragmenter.Output {
+        final List<byte[]> frames = new ArrayList<>();
+        final List<String> anomalies = new ArrayList<>();
+
+        @Override
+        public void frame(long ts, int linkType, byte[] buf, int off, int len) {
+            frames.add(Arrays.copyOfRange(buf, off, off + len));
+        }
+
+        @Override
+        public void anomaly(long ts, String name, DecodedPacket fragment) {
+            anomalies.add(name);
+        }
+    }
+
+    /** Builds an Ethernet/IPv4/UDP frame of a datagram with this payload. */
+    static byte[] udp4(byte[] payload, int id) {
+        byte[] f = new byte[14 + 20 + 8 + payload.length];
+        f[12] = 0x08;
+        f[14] = 0x45;
+        put16(f, 16, 20 + 8 + payload.length);
+        put16(f, 18, id);
+        f[22] = 64;
+        f[23] = 17;
+        f[26] = 10;
+        f[29] = 1;
+        f[30] = 10;
+        f[33] = 2;
+        put16(f, 34, 5000);
+        put16(f, 36, 53);
+        put16(f, 38, 8 + payload.length);
+        System.arraycopy(payload, 0, f, 42, payload.length);
+        return f;
+    }
+
+    /** Cuts an Ethernet/IPv4 frame into fragments of at most {@code chunk} (a multiple of 8) data bytes. */
+    static List<byte[]> fragment4(byte[] frame, int chunk) {
+        int hl = (frame[14] & 0x0f) * 4;
+        byte[] data = Arrays.copyOfRange(frame, 14 + hl, frame.length);
+        List<byte[]> out = new ArrayList<>();
+        for (int off = 0; off < data.length; off += chunk) {
+            int n = Math.min(chunk, data.length - off);
+            byte[] f = new byte[14 + hl + n];
+            System.arraycopy(frame, 0, f, 0, 14 + hl);
+            put16(f, 16, hl + n);
+            put16(f, 20, (off / 8) | (off + n < data.length ? 0x2000 : 0));
+            System.arraycopy(data, off, f, 14 + hl, n);
+            out.add(f);
+        }
+        return out;
+    }
+
+    /** Builds an Ethernet/IPv6 frame carrying UDP, with a destination-options header, then fragments it. */
+    static List<byte[]> fragment6(byte[] udpPayload, int chunk, long id) {
+        byte[] udp = new byte[8 + udpPayload.length];
+        put16(udp, 0, 5000);
+        put16(udp, 2, 53);
+        put16(udp, 4, udp.length);
+        System.arraycopy(udpPayload, 0, udp, 8, udpPayload.length);
+        List<byte[]> out = new ArrayList<>();
+        for (int off = 0; off < udp.length; off += chunk) {
+            int n = Math.min(chunk, udp.length - off);
+            byte[] f = new byte[14 + 40 + 8 + 8 + n];
+            f[12] = (byte) 0x86;
+            f[13] = (byte) 0xdd;
+            f[14] = 0x60;
+            put16(f, 18, 8 + 8 + n);
+            f[20] = 60; // destination options
+            f[21] = 64;
+            f[22 + 15] = 1;
+            f[38 + 15] = 2;
+            f[22] = 0x20;
+            f[38] = 0x20;
+            f[54] = 44; // dest opts -> fragment
+            f[55] = 0;
+            f[56] = 1; // PadN
+            f[57] = 4;
+            f[62] = 17; // fragment -> UDP
+            put16(f, 64, off | (off + n < udp.length ? 1 : 0));
+            put16(f, 66, (int) (id >>> 16));
+            put16(f, 68, (int) id);
+            System.arraycopy(udp, off, f, 70, n);
+            out.add(f);
+        }
+        return out;
+    }
+
+    static void feed(Defragmenter d, List<byte[]> frames, Recorder r) {
+        PacketDecoder dec = new PacketDecoder();
+        for (byte[] f : frames) {
+            DecodedPacket p = new DecodedPacket();
+            p.reset(f, 1, f.length);
+            dec.decode(LinkType.ETHERNET, f, 0, f.length, p);
+            assertTrue(p.fragment, "a fragment");
+            d.add(1, LinkType.ETHERNET, 0, p, r);
+        }
+    }
+
+    static void put16(byte[] b, int o, int v) {
+        b[o] = (byte) (v >>> 8);
+        b[o + 1] = (byte) v;
+    }
+
+    @Test
+    void ipv4FragmentsInAnyOrderGiveTheDatagramBack() {
+        System.out.println("DefragmenterTest seed " + SEED);
+        Random r = new Random(SEED);
+        for (int round = 0; round < 100; round++) {
+            byte[] payload = new byte[2000 + r.nextInt(5000)];
+            r.nextBytes(payload);
+            byte[] whole = udp4(payload, round);
+            List<byte[]> frags = fragment4(whole, 8 * (1 + r.nextInt(180)));
+            Collections.shuffle(frags, r);
+            if (r.nextBoolean() && frags.size() > 1) {
+                int i = r.nextInt(frags.size() - 1);
+                frags.add(i + 1, frags.get(i).clone()); // a duplicate, before the datagram completes
+            }
+            Defragmenter d = new Defragmenter();
+            Recorder rec = new Recorder();
+            feed(d, frags, rec);
+            assertEquals(1, rec.frames.size(), "seed " + SEED + " round " + round);
+            byte[] got = rec.frames.get(0);
+            DecodedPacket p = new DecodedPacket();
+            p.reset(got, 1, got.length);
+            assertTrue(new PacketDecoder().decode(LinkType.ETHERNET, got, 0, got.length, p));
+            assertFalse(p.fragment);
+            assertEquals(17, p.proto);
+            assertArrayEquals(payload, Arrays.copyOfRange(got, p.payloadOff, p.payloadOff + p.payloadLen));
+            assertEquals(0, d.held());
+            assertEquals(List.of(), rec.anomalies);
+        }
+    }
+
+    @Test
+    void ipv6FragmentsGiveTheDatagramBackWithItsExtensionHeaders() {
+        byte[] payload = new byte[3000];
+        new Random(SEED).nextBytes(payload);
+        List<byte[]> frags = fragment6(payload, 1232, 0xABCDEF01L);
+        Collections.reverse(frags);
+        Recorder rec = new Recorder();
+        feed(new Defragmenter(), frags, rec);
+        assertEquals(1, rec.frames.size());
+        byte[] got = rec.frames.get(0);
+        DecodedPacket p = new DecodedPacket();
+        p.reset(got, 1, got.length);
+        assertTrue(new PacketDecoder().decode(LinkType.ETHERNET, got, 0, got.length, p));
+        assertEquals(17, p.proto);
+        assertEquals(53, p.dstPort);
+        assertArrayEquals(payload, Arrays.copyOfRange(got, p.payloadOff, p.payloadOff + p.payloadLen));
+    }
+
+    @Test
+    void overlappingFragmentsWithOtherBytesAreAnAnomalyAndTheFirstCopyWins() {
+        byte[] payload = new byte[64];
+        Arrays.fill(payload, (byte) 'A');
+        List<byte[]> frags = fragment4(udp4(payload, 7), 32);
+        byte[] evil = frags.get(1).clone();
+        Arrays.fill(evil, 14 + 20, evil.length, (byte) 'X');
+        put16(evil, 20, (32 / 8) | 0x2000); // same place, more fragments
+        Recorder rec = new Recorder();
+        feed(new Defragmenter(), List.of(frags.get(0), frags.get(1), evil, frags.get(2)), rec);
+        assertTrue(rec.anomalies.contains("defrag.overlap_mismatch"), rec.anomalies.toString());
+        byte[] got = rec.frames.get(0);
+        for (int i = 42; i < got.length; i++) {
+            assertEquals('A', got[i]);
+        }
+    }
+
+    @Test
+    void tinyFirstFragmentsAndOversizedDatagramsAreNamed() {
+        byte[] payload = new byte[200];
+        List<byte[]> frags = fragment4(udp4(payload, 9), 8); // 8 data bytes: only the UDP header
+        Recorder rec = new Recorder();
+        feed(new Defragmenter(), frags, rec);
+        assertEquals(1, rec.frames.size());
+        assertFalse(rec.anomalies.contains("defrag.tiny_first_fragment"), "8 bytes hold a UDP header");
+
+        byte[] tcpish = udp4(payload, 10);
+        tcpish[23] = 6;
+        List<byte[]> tcpFrags = fragment4(tcpish, 8);
+        Recorder rec2 = new Recorder();
+        feed(new Defragmenter(), tcpFrags, rec2);
+        assertTrue(rec2.anomalies.contains("defrag.tiny_first_fragment"), "8 bytes cannot hold a TCP header");
+
+        byte[] last = fragment4(udp4(new byte[16], 11), 8).get(1);
+        put16(last, 20, 65_528 / 8); // would end past 65,535 bytes
+        Recorder rec3 = new Recorder();
+        feed(new Defragmenter(), List.of(last), rec3);
+        assertEquals(List.of("defrag.datagram_too_large"), rec3.anomalies);
+    }
+
+    @Test
+    void memoryStaysBoundedAndIncompleteDatagramsTimeOut() {
+        Defragmenter d = new Defragmenter(1000, 64 << 10, 60);
+        Recorder rec = new Recorder();
+        PacketDecoder dec = new PacketDecoder();
+        for (int i = 0; i < 5000; i++) {
+            byte[] f = fragment4(udp4(new byte[1000], i), 512).get(0); // first fragments only, never completed
+            DecodedPacket p = new DecodedPacket();
+            p.reset(f, i * 1_000_000L, f.length);
+            dec.decode(LinkType.ETHERNET, f, 0, f.length, p);
+            d.add(i * 1_000_000L, LinkType.ETHERNET, 0, p, rec);
+            assertTrue(d.held() <= (64 << 10) + 2048);
+        }
+        assertTrue(d.dropped > 0);
+        d.expire(200_000_000_000L, rec);
+        assertEquals(0, d.pending());
+        assertEquals(0, d.held());
+    }
+}
