@@ -21,7 +21,13 @@
  * anomaly (or, for MPLS, an undecoded frame), never silent. {@link io.spanwatch.sensor.decode.DecodedPacket#MAX_VLANS}
  * VLAN ids are kept; deeper tags are only counted.
  *
- * <p><b>Threads:</b> a {@code PacketDecoder} is immutable and may be shared; each thread owns its
+ * <p><b>Fragments:</b> the decoder marks an IP fragment and stops; the capture thread hands it to the
+ * {@link io.spanwatch.sensor.decode.Defragmenter}, which gives back the whole datagram as a frame
+ * (limits: 65,535 datagrams, 32 MiB, 60 s; first copy of a byte wins; overlap, tiny first fragment
+ * and oversized datagram are named anomalies; counters {@code defrag.*}).
+ *
+ * <p><b>Threads:</b> a {@code PacketDecoder} is immutable and may be shared; the
+ * {@code Defragmenter} belongs to the capture thread; each thread owns its
  * {@code DecodedPacket}, whose offsets stay valid only while the frame's buffer is lent (see
  * {@link io.spanwatch.sensor.capture.FrameSink}).
  */
