@@ -37,6 +37,9 @@ final class SensorSettings {
         key("sensor.workers", "(cores)", "worker threads; flows are spread over them");
         key("sensor.queue-batches", SensorConfig.DEFAULT_QUEUE_BATCHES, "1 MiB frame batches queued for the workers, shared out among them");
         key("sensor.max-anomaly-events", SensorConfig.DEFAULT_MAX_ANOMALY_EVENTS, "anomaly events per name and worker; more are only counted");
+        key("defrag.max-datagrams", SensorConfig.DefragConfig.DEFAULTS.maxDatagrams(), "IP datagrams being put back together at once");
+        key("defrag.memcap", SensorConfig.DefragConfig.DEFAULTS.memcap(), "bytes of IP fragments held");
+        key("defrag.timeout", SensorConfig.DefragConfig.DEFAULTS.timeoutSeconds(), "seconds a fragmented datagram may take to complete");
         key("flow.max-flows", f.maxFlows(), "flows tracked per worker; the least recently seen is ended when full");
         key("flow.vlan-in-key", f.vlanInKey(), "VLAN ids are part of the flow key (off: both directions tagged differently)");
         key("flow.timeout.tcp-new", f.tcpNewTimeout(), "seconds a TCP flow without a completed handshake may idle");
@@ -150,7 +153,10 @@ final class SensorSettings {
                     new FileConfig(fc.outDir(), num("file.max-store-bytes", fc.maxStoreBytes(), 0, Long.MAX_VALUE),
                             (int) num("file.spool-memory-bytes", fc.spoolMemoryBytes(), 4096, 1 << 30), bool("file.store", fc.store()),
                             (int) num("file.max-range-assemblies", fc.maxRangeAssemblies(), 1, 1_000_000),
-                            num("file.spool-memory-total-bytes", fc.spoolMemoryTotalBytes(), 0, Long.MAX_VALUE)));
+                            num("file.spool-memory-total-bytes", fc.spoolMemoryTotalBytes(), 0, Long.MAX_VALUE)),
+                    new SensorConfig.DefragConfig((int) num("defrag.max-datagrams", d.defrag().maxDatagrams(), 1, 10_000_000),
+                            num("defrag.memcap", d.defrag().memcap(), 1, Long.MAX_VALUE),
+                            secs("defrag.timeout", d.defrag().timeoutSeconds())));
         } catch (IllegalArgumentException e) {
             throw new SettingsException("configuration: " + e.getMessage());
         }

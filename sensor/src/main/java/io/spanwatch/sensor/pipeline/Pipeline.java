@@ -41,7 +41,7 @@ public final class Pipeline implements FrameSink {
     private final Batch[] current;
     private final long[] lastSendNanos;
     private final PacketDecoder decoder = new PacketDecoder();
-    private final io.spanwatch.sensor.decode.Defragmenter defrag = new io.spanwatch.sensor.decode.Defragmenter();
+    private final io.spanwatch.sensor.decode.Defragmenter defrag;
     private final java.util.Map<String, Integer> defragAnomalies = new java.util.concurrent.ConcurrentHashMap<>();
     private final io.spanwatch.sensor.decode.Defragmenter.Output defragOutput = new io.spanwatch.sensor.decode.Defragmenter.Output() {
         @Override
@@ -81,6 +81,8 @@ public final class Pipeline implements FrameSink {
         this.eve = eve;
         this.store = store;
         this.ranges = new RangeAssembler(store);
+        this.defrag = new io.spanwatch.sensor.decode.Defragmenter(config.defrag().maxDatagrams(), config.defrag().memcap(),
+                config.defrag().timeoutSeconds());
         int n = config.workers();
         this.workers = new Worker[n];
         this.threads = new Thread[n];

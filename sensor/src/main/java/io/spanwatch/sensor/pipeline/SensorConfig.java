@@ -19,7 +19,25 @@ import io.spanwatch.sensor.reassembly.ReassemblyConfig;
  *     packets cannot flood the event log
  */
 public record SensorConfig(String sensorName, int workers, int queueBatches, boolean live, int maxAnomalyEventsPerName,
-        FlowConfig flow, ReassemblyConfig reassembly, HttpLimits http, FileConfig files) {
+        FlowConfig flow, ReassemblyConfig reassembly, HttpLimits http, FileConfig files, DefragConfig defrag) {
+
+    /**
+     * Sets IP defragmentation's bounds.
+     *
+     * @param maxDatagrams datagrams being put together at once (default 65,535)
+     * @param memcap bytes held for them (default 32 MiB)
+     * @param timeoutSeconds packet-time seconds a datagram may take to complete (default 60)
+     */
+    public record DefragConfig(int maxDatagrams, long memcap, int timeoutSeconds) {
+        public static final DefragConfig DEFAULTS = new DefragConfig(io.spanwatch.sensor.decode.Defragmenter.DEFAULT_MAX_TRACKERS,
+                io.spanwatch.sensor.decode.Defragmenter.DEFAULT_MEMCAP, io.spanwatch.sensor.decode.Defragmenter.DEFAULT_TIMEOUT_SECONDS);
+    }
+
+    /** Returns settings with the default defragmentation bounds. */
+    public SensorConfig(String sensorName, int workers, int queueBatches, boolean live, int maxAnomalyEventsPerName,
+            FlowConfig flow, ReassemblyConfig reassembly, HttpLimits http, FileConfig files) {
+        this(sensorName, workers, queueBatches, live, maxAnomalyEventsPerName, flow, reassembly, http, files, DefragConfig.DEFAULTS);
+    }
     public static final int DEFAULT_QUEUE_BATCHES = 64;
     public static final int DEFAULT_MAX_ANOMALY_EVENTS = 1000;
 
