@@ -82,6 +82,7 @@ final class SensorSettings {
         key("file.max-store-bytes", FileConfig.DEFAULT_MAX_STORE_BYTES, "largest file stored (larger ones are hashed, not stored)");
         key("file.spool-memory-bytes", FileConfig.DEFAULT_SPOOL_MEMORY_BYTES, "bytes of one file kept in memory before it spills to disk");
         key("file.spool-memory-total-bytes", FileConfig.DEFAULT_SPOOL_MEMORY_TOTAL_BYTES, "bytes of all files being extracted kept in memory together");
+        key("file.max-open", FileConfig.DEFAULT_MAX_OPEN_FILES, "files being extracted at once; more are skipped (anomaly file.too_many_open)");
         key("file.max-range-assemblies", FileConfig.DEFAULT_MAX_RANGE_ASSEMBLIES, "206 range files assembled at once");
     }
 
@@ -153,7 +154,8 @@ final class SensorSettings {
                     new FileConfig(fc.outDir(), num("file.max-store-bytes", fc.maxStoreBytes(), 0, Long.MAX_VALUE),
                             (int) num("file.spool-memory-bytes", fc.spoolMemoryBytes(), 4096, 1 << 30), bool("file.store", fc.store()),
                             (int) num("file.max-range-assemblies", fc.maxRangeAssemblies(), 1, 1_000_000),
-                            num("file.spool-memory-total-bytes", fc.spoolMemoryTotalBytes(), 0, Long.MAX_VALUE)),
+                            num("file.spool-memory-total-bytes", fc.spoolMemoryTotalBytes(), 0, Long.MAX_VALUE),
+                            (int) num("file.max-open", fc.maxOpenFiles(), 1, 10_000_000)),
                     new SensorConfig.DefragConfig((int) num("defrag.max-datagrams", d.defrag().maxDatagrams(), 1, 10_000_000),
                             num("defrag.memcap", d.defrag().memcap(), 1, Long.MAX_VALUE),
                             secs("defrag.timeout", d.defrag().timeoutSeconds())));

@@ -26,7 +26,8 @@ import java.util.function.Consumer;
  * the file goes on as any other. After a gap, md5 and sha1 stop (no hash of a partial file is
  * reported); sha256 goes on over the zero-filled gap only to name the stored copy.
  *
- * <p>Used by the one worker thread that parses the entity's connection.
+ * <p>Used by the one worker thread that parses the entity's connection. The creator has reserved
+ * room with {@link FileStore#tryOpenFile()}; {@link #end} gives it back.
  */
 public final class FileSink implements BodySink {
     private static final MessageDigest MD5;
@@ -271,6 +272,7 @@ public final class FileSink implements BodySink {
         if (ended) {
             return;
         }
+        store.fileClosed();
         if (mode == Mode.VERIFY && complete && size == candidate.size() && Files.exists(candidate.path())) {
             ended = true;
             KnownContent.Known c = candidate;

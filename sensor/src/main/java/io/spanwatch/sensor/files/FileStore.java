@@ -34,6 +34,10 @@ public final class FileStore {
     public final AtomicLong duplicates = new AtomicLong();
     /** Bytes written under {@code files/}. */
     public final AtomicLong storedBytes = new AtomicLong();
+    /** Files being extracted now (open sinks). */
+    public final java.util.concurrent.atomic.AtomicInteger open = new java.util.concurrent.atomic.AtomicInteger();
+    /** Entities not extracted because {@link FileConfig#maxOpenFiles} were open. */
+    public final AtomicLong openLimitSkipped = new AtomicLong();
     /** Files not stored because of an I/O error. */
     public final AtomicLong errors = new AtomicLong();
 
@@ -53,6 +57,24 @@ public final class FileStore {
             }
         }
         return s;
+    }
+
+    /**
+     * Reserves room for one more file being extracted; false when {@link FileConfig#maxOpenFiles} are
+     * open (counted). Whoever gets true calls {@link #fileClosed()} when the file ends.
+     */
+    public boolean tryOpenFile() {
+        if (open.incrementAndGet() > config.maxOpenFiles()) {
+            open.decrementAndGet();
+            openLimitSkipped.incrementAndGet();
+            return false;
+        }
+        return true;
+    }
+
+    /** Gives back the room {@link #tryOpenFile()} reserved. */
+    public void fileClosed() {
+        open.decrementAndGet();
     }
 
     public FileConfig config() {

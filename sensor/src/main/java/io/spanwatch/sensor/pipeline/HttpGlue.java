@@ -59,6 +59,13 @@ final class HttpGlue implements HttpListener {
             // The whole multipart/byteranges body is reported as one file; its parts only feed assembly.
             return part == null ? null : new RangeOnlySink(part, info);
         }
+        if (!worker.store.tryOpenFile()) {
+            worker.anomaly(flow, worker.now(), "applayer", "file.too_many_open");
+            if (part != null) {
+                part.end(false);
+            }
+            return null;
+        }
         worker.counters.files++;
         return new FileSink(worker.store, worker.known, info, filename, part, done);
     }

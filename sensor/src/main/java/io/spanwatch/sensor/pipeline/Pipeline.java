@@ -318,6 +318,8 @@ public final class Pipeline implements FrameSink {
         m.put("eve.write_errors", eve.writeErrors());
         m.put("file.spool_memory", store.memoryInUse());
         m.put("file.spool_memory_peak", store.memoryPeak());
+        m.put("file.open", (long) store.open.get());
+        m.put("file.open_limit_skipped", store.openLimitSkipped.get());
         m.put("file.stored", store.stored.get());
         m.put("file.stored_duplicates", store.duplicates.get());
         m.put("file.stored_bytes", store.storedBytes.get());

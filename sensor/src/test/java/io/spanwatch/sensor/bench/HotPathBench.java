@@ -152,6 +152,7 @@ public class HotPathBench {
     @Benchmark
     public FileInfo fileHash() {
         FileInfo[] out = new FileInfo[1];
+        store.tryOpenFile();
         FileSink s = new FileSink(store, null, new EntityInfo(null, null, MIB, List.of(), false, -1, -1, -1, false, null, -1),
                 "x", null, fi -> out[0] = fi);
         for (int off = 0; off < MIB; off += MSS) {

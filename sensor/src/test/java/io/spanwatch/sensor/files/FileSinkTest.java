@@ -35,6 +35,7 @@ class FileSinkTest {
 
     FileInfo feed(byte[] content, Random r, long gapAt) {
         FileInfo[] out = new FileInfo[1];
+        assertTrue(store.tryOpenFile());
         FileSink s = new FileSink(store, known, PLAIN, "f", null, fi -> out[0] = fi);
         int off = 0;
         while (off < content.length) {
@@ -124,6 +125,7 @@ class FileSinkTest {
         r.nextBytes(original);
         feed(original, r, -1);
         FileInfo[] out = new FileInfo[1];
+        assertTrue(store.tryOpenFile());
         FileSink s = new FileSink(store, known, PLAIN, "f", null, fi -> out[0] = fi);
         s.data(original, 0, 30_000);
         s.end(false, "connection closed");

@@ -227,5 +227,15 @@ class PipelineRegressionTest {
         try (var left = Files.list(out.resolve("files").resolve(".tmp"))) {
             assertEquals(0, left.count(), "no temporary files left");
         }
+
+        // The same traffic with room for only 100 files open at once: the rest are skipped and named.
+        Path out2 = tmp.resolve("out2");
+        FileConfig few = new FileConfig(out2, FileConfig.DEFAULT_MAX_STORE_BYTES, FileConfig.DEFAULT_SPOOL_MEMORY_BYTES, true, 16,
+                budget, 100);
+        Pipeline.Summary s2 = run(out2, config(out2, ReassemblyConfig.DEFAULTS, few), pcap);
+        assertEquals(100, s2.get("file.truncated"));
+        assertEquals(n - 100, s2.get("file.open_limit_skipped"));
+        assertEquals(n - 100, s2.get("anomaly.file.too_many_open"));
+        assertEquals(0, s2.get("file.open"));
     }
 }
