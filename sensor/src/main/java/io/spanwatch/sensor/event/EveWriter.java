@@ -327,10 +327,23 @@ public final class EveWriter implements Closeable {
     }
 
     /**
-     * Writes a {@code decode} anomaly for a packet no flow was made for, with what of its addresses
-     * could be read ({@code srcIp} null when the IP header itself was unreadable).
+     * Writes a {@code decode} anomaly for a packet no flow was made for, with what of its addresses,
+     * ports and protocol the decoder could read.
      */
-    public synchronized void decodeAnomaly(long tsNanos, String event, String srcIp, int srcPort, String destIp, int destPort,
+    public void decodeAnomaly(long tsNanos, String event, io.spanwatch.sensor.decode.DecodedPacket p) {
+        String src = null;
+        String dst = null;
+        int n = p.addrLen();
+        if (p.ipVersion != 0 && p.srcAddrOff >= 0 && p.dstAddrOff >= 0 && p.srcAddrOff + n <= p.buf.length
+                && p.dstAddrOff + n <= p.buf.length) {
+            src = Flow.ipText(java.util.Arrays.copyOfRange(p.buf, p.srcAddrOff, p.srcAddrOff + n));
+            dst = Flow.ipText(java.util.Arrays.copyOfRange(p.buf, p.dstAddrOff, p.dstAddrOff + n));
+        }
+        boolean ports = !p.fragment && (p.proto == 6 || p.proto == 17 || p.proto == 132);
+        decodeAnomaly(tsNanos, event, src, ports ? p.srcPort : 0, dst, ports ? p.dstPort : 0, p.ipVersion != 0 ? p.proto : -1);
+    }
+
+    private synchronized void decodeAnomaly(long tsNanos, String event, String srcIp, int srcPort, String destIp, int destPort,
             int proto) {
         emit(() -> {
             header(tsNanos, "anomaly", null);

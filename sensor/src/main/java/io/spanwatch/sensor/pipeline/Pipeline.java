@@ -53,14 +53,7 @@ public final class Pipeline implements FrameSink {
         public void anomaly(long ts, String name, DecodedPacket p) {
             int n = defragAnomalies.merge(name, 1, Integer::sum);
             if (n <= config.maxAnomalyEventsPerName()) {
-                String src = null;
-                String dst = null;
-                int al = p.addrLen();
-                if (p.srcAddrOff + al <= p.buf.length && p.dstAddrOff + al <= p.buf.length) {
-                    src = io.spanwatch.sensor.flow.Flow.ipText(java.util.Arrays.copyOfRange(p.buf, p.srcAddrOff, p.srcAddrOff + al));
-                    dst = io.spanwatch.sensor.flow.Flow.ipText(java.util.Arrays.copyOfRange(p.buf, p.dstAddrOff, p.dstAddrOff + al));
-                }
-                eve.decodeAnomaly(ts, name, src, 0, dst, 0, p.proto);
+                eve.decodeAnomaly(ts, name, p);
             }
         }
     };

@@ -249,15 +249,7 @@ final class Worker implements Runnable, FlowTable.Listener {
 
     private void decodeAnomaly(DecodeAnomaly a, long ts) {
         if (allowEvent(a.eventName())) {
-            String src = null;
-            String dst = null;
-            int n = pkt.addrLen();
-            if (pkt.ipVersion != 0 && pkt.srcAddrOff >= 0 && pkt.dstAddrOff >= 0 && pkt.srcAddrOff + n <= pkt.buf.length
-                    && pkt.dstAddrOff + n <= pkt.buf.length) {
-                src = Flow.ipText(java.util.Arrays.copyOfRange(pkt.buf, pkt.srcAddrOff, pkt.srcAddrOff + n));
-                dst = Flow.ipText(java.util.Arrays.copyOfRange(pkt.buf, pkt.dstAddrOff, pkt.dstAddrOff + n));
-            }
-            eve.decodeAnomaly(ts, a.eventName(), src, pkt.srcPort, dst, pkt.dstPort, pkt.ipVersion != 0 ? pkt.proto : -1);
+            eve.decodeAnomaly(ts, a.eventName(), pkt);
         }
     }
 

@@ -160,7 +160,7 @@ class PipelineRegressionTest {
             for (PipelineRobustnessTest.Frame f : PipelineRobustnessTest.frames(pcap)) {
                 byte[] fr = f.data();
                 if (fr.length > 14 + 600) {
-                    List<byte[]> parts = new java.util.ArrayList<>(fragment4(fr, 576));
+                    List<byte[]> parts = new java.util.ArrayList<>(io.spanwatch.sensor.decode.Fragments.fragment4(fr, 576));
                     java.util.Collections.reverse(parts);
                     for (byte[] part : parts) {
                         w.write(f.ts(), part);
@@ -174,27 +174,6 @@ class PipelineRegressionTest {
         Pipeline.Summary s = run(out, config(out, ReassemblyConfig.DEFAULTS, null), fragmented);
         assertTrue(s.get("defrag.reassembled") > 20, "datagrams put back together: " + s.get("defrag.reassembled"));
         assertTrue(Files.readString(out.resolve("eve.json")).contains("\"sha256\":\"" + DemoCapture.sha256(body) + "\""));
-    }
-
-    /** Cuts an Ethernet/IPv4 frame into fragments of {@code chunk} (a multiple of 8) data bytes. */
-    static List<byte[]> fragment4(byte[] frame, int chunk) {
-        int hl = (frame[14] & 0x0f) * 4;
-        byte[] data = java.util.Arrays.copyOfRange(frame, 14 + hl, frame.length);
-        List<byte[]> out = new java.util.ArrayList<>();
-        for (int off = 0; off < data.length; off += chunk) {
-            int n = Math.min(chunk, data.length - off);
-            byte[] f = new byte[14 + hl + n];
-            System.arraycopy(frame, 0, f, 0, 14 + hl);
-            int total = hl + n;
-            f[16] = (byte) (total >>> 8);
-            f[17] = (byte) total;
-            int flags = (off / 8) | (off + n < data.length ? 0x2000 : 0);
-            f[20] = (byte) (flags >>> 8);
-            f[21] = (byte) flags;
-            System.arraycopy(data, off, f, 14 + hl, n);
-            out.add(f);
-        }
-        return out;
     }
 
     @Test
