@@ -1,6 +1,7 @@
 package io.spanwatch.analyzer.cli;
 
 import io.spanwatch.sensor.capture.CaptureException;
+import io.spanwatch.sensor.capture.CaptureStats;
 import io.spanwatch.sensor.capture.LiveCapture;
 import io.spanwatch.sensor.pipeline.Pipeline;
 import io.spanwatch.sensor.pipeline.SensorConfig;
@@ -50,6 +51,15 @@ public final class SensorCommand implements Callable<Integer> {
     @Option(names = "--no-promiscuous", description = "Do not put the interface in promiscuous mode.")
     boolean noPromiscuous;
 
+    @Option(names = "--packet-loop", paramLabel = "LOOP", description = "How packets are read from libpcap: "
+            + "NATIVE (pcap_next_ex through the JDK's foreign function API) or PCAP4J (pcap4j's JNA callback loop); "
+            + "default ${DEFAULT-VALUE}.")
+    LiveCapture.Loop packetLoop = LiveCapture.Loop.NATIVE;
+
+    @Option(names = "--discard", description = "Diagnostic: count captured frames and drop them without analysis, "
+            + "to measure the capture loop alone.")
+    boolean discard;
+
     @Mixin
     CommonOptions common = new CommonOptions();
 
@@ -67,12 +77,19 @@ public final class SensorCommand implements Callable<Integer> {
         LiveCapture capture;
         try {
             capture = LiveCapture.open(new LiveCapture.Options(iface, bpf, snaplen, bufferSize, immediate, !noPromiscuous,
-                    LiveCapture.DEFAULT_READ_TIMEOUT_MILLIS, true));
+                    LiveCapture.DEFAULT_READ_TIMEOUT_MILLIS, true, packetLoop));
         } catch (CaptureException e) {
             err.println("spanwatch: " + e.getMessage());
             return 1;
         }
+        if (capture.loopFallbackReason() != null) {
+            err.println("spanwatch: note: native packet loop unavailable (" + capture.loopFallbackReason()
+                    + "); using pcap4j's loop");
+        }
         long t0 = System.nanoTime();
+        if (discard) {
+            return discard(capture, err, outw, t0);
+        }
         SensorSettings.ScanSettings scan = common.scanOrReport(err);
         if (scan == null) {
             capture.close();
@@ -108,7 +125,8 @@ public final class SensorCommand implements Callable<Integer> {
         });
         timer.scheduleAtFixedRate(pipeline::writeStats, statsInterval, statsInterval, TimeUnit.SECONDS);
         timer.scheduleAtFixedRate(pipeline::tick, 100, 100, TimeUnit.MILLISECONDS);
-        err.println("spanwatch: capturing on " + iface + (bpf != null ? " (filter: " + bpf + ")" : "") + ", writing to " + out);
+        err.println("spanwatch: capturing on " + iface + (bpf != null ? " (filter: " + bpf + ")" : "") + " ("
+                + loopName(capture) + "), writing to " + out);
         err.flush();
         int status = 0;
         try {
@@ -124,6 +142,33 @@ public final class SensorCommand implements Callable<Integer> {
             Summaries.print(outw, sum, (System.nanoTime() - t0) / 1e9, sum.get("capture.bytes"), out);
             stopped.countDown();
         }
+        return status;
+    }
+
+    private static String loopName(LiveCapture capture) {
+        return capture.loop() == LiveCapture.Loop.NATIVE ? "libpcap through FFM" : "libpcap through pcap4j/JNA";
+    }
+
+    /** Runs the capture loop alone until SIGINT/SIGTERM and prints what it read and what the kernel dropped. */
+    private int discard(LiveCapture capture, PrintWriter err, PrintWriter outw, long t0) {
+        for (String name : new String[] {"INT", "TERM"}) {
+            sun.misc.Signal.handle(new sun.misc.Signal(name), sig -> capture.stop());
+        }
+        err.println("spanwatch: capturing on " + iface + " (" + loopName(capture) + "), discarding every frame");
+        err.flush();
+        int status = 0;
+        try {
+            capture.run((ts, linkType, buf, off, capLen, wireLen) -> { });
+        } catch (CaptureException e) {
+            err.println("spanwatch: " + e.getMessage());
+            status = 1;
+        }
+        CaptureStats st = capture.stats();
+        capture.close();
+        outw.printf(java.util.Locale.ROOT, "discarded %d frames (%d bytes) in %.2f s; kernel: %d received, %d dropped, "
+                + "%d dropped by the interface%n", st.packets(), st.bytes(), (System.nanoTime() - t0) / 1e9,
+                st.kernelPackets(), st.kernelDrops(), st.ifDrops());
+        outw.flush();
         return status;
     }
 }

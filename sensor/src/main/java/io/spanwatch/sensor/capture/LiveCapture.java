@@ -85,13 +85,15 @@ public final class LiveCapture implements CaptureSource {
      *     {@value LiveCapture#DEFAULT_READ_TIMEOUT_MILLIS}
      * @param nanoTimestamps ask for nanosecond timestamps, falling back to microseconds where
      *     unsupported, default true
+     * @param loop how packets are read from libpcap, default {@link Loop#NATIVE}
      */
     public record Options(String interfaceName, String bpfFilter, int snaplen, int bufferBytes,
-            boolean immediateMode, boolean promiscuous, int readTimeoutMillis, boolean nanoTimestamps) {
+            boolean immediateMode, boolean promiscuous, int readTimeoutMillis, boolean nanoTimestamps, Loop loop) {
 
         /** Checks every setting and names the one that is wrong. */
         public Options {
             Objects.requireNonNull(interfaceName, "interfaceName");
+            Objects.requireNonNull(loop, "loop");
             if (interfaceName.isBlank()) {
                 throw new IllegalArgumentException("interfaceName: must not be blank");
             }
@@ -113,56 +115,74 @@ public final class LiveCapture implements CaptureSource {
         /** Returns the defaults for capturing everything on {@code interfaceName}. */
         public static Options of(String interfaceName) {
             return new Options(interfaceName, null, DEFAULT_SNAPLEN, DEFAULT_BUFFER_BYTES, false, true,
-                    DEFAULT_READ_TIMEOUT_MILLIS, true);
+                    DEFAULT_READ_TIMEOUT_MILLIS, true, Loop.NATIVE);
         }
 
         /** Returns a copy with the BPF filter set (null or blank for none). */
         public Options withFilter(String expression) {
             return new Options(interfaceName, expression, snaplen, bufferBytes, immediateMode, promiscuous,
-                    readTimeoutMillis, nanoTimestamps);
+                    readTimeoutMillis, nanoTimestamps, loop);
         }
 
         /** Returns a copy with the snaplen set. */
         public Options withSnaplen(int bytes) {
             return new Options(interfaceName, bpfFilter, bytes, bufferBytes, immediateMode, promiscuous,
-                    readTimeoutMillis, nanoTimestamps);
+                    readTimeoutMillis, nanoTimestamps, loop);
         }
 
         /** Returns a copy with the kernel buffer size set. */
         public Options withBufferBytes(int bytes) {
             return new Options(interfaceName, bpfFilter, snaplen, bytes, immediateMode, promiscuous,
-                    readTimeoutMillis, nanoTimestamps);
+                    readTimeoutMillis, nanoTimestamps, loop);
         }
 
         /** Returns a copy with immediate mode on or off. */
         public Options withImmediateMode(boolean on) {
             return new Options(interfaceName, bpfFilter, snaplen, bufferBytes, on, promiscuous,
-                    readTimeoutMillis, nanoTimestamps);
+                    readTimeoutMillis, nanoTimestamps, loop);
         }
 
         /** Returns a copy with promiscuous mode on or off. */
         public Options withPromiscuous(boolean on) {
             return new Options(interfaceName, bpfFilter, snaplen, bufferBytes, immediateMode, on,
-                    readTimeoutMillis, nanoTimestamps);
+                    readTimeoutMillis, nanoTimestamps, loop);
         }
 
         /** Returns a copy with the read timeout set. */
         public Options withReadTimeoutMillis(int millis) {
             return new Options(interfaceName, bpfFilter, snaplen, bufferBytes, immediateMode, promiscuous,
-                    millis, nanoTimestamps);
+                    millis, nanoTimestamps, loop);
+        }
+
+        /** Returns a copy reading packets with {@code how}. */
+        public Options withLoop(Loop how) {
+            return new Options(interfaceName, bpfFilter, snaplen, bufferBytes, immediateMode, promiscuous,
+                    readTimeoutMillis, nanoTimestamps, how);
         }
 
         /** Returns a copy asking for nanosecond (true) or microsecond (false) timestamps. */
         public Options withNanoTimestamps(boolean on) {
             return new Options(interfaceName, bpfFilter, snaplen, bufferBytes, immediateMode, promiscuous,
-                    readTimeoutMillis, on);
+                    readTimeoutMillis, on, loop);
         }
+    }
+
+    /** How packets are read from libpcap. */
+    public enum Loop {
+        /**
+         * {@code pcap_next_ex} called through the JDK's foreign function API (see
+         * {@link NativePacketLoop}); falls back to {@link #PCAP4J} where that is unavailable.
+         */
+        NATIVE,
+        /** pcap4j's {@code loop} with a raw listener: one JNA callback per packet. */
+        PCAP4J
     }
 
     private final Options options;
     private final PcapHandle handle;
     private final int linkType;
     private final boolean nanos;
+    private final Loop loopUsed;
     private final AtomicBoolean started = new AtomicBoolean();
     private final AtomicBoolean closed = new AtomicBoolean();
     private volatile boolean stopRequested;
@@ -183,6 +203,7 @@ public final class LiveCapture implements CaptureSource {
         this.handle = handle;
         this.linkType = handle.getDlt().value();
         this.nanos = handle.getTimestampPrecision() == TimestampPrecision.NANO;
+        this.loopUsed = options.loop() == Loop.NATIVE && NativePacketLoop.available() ? Loop.NATIVE : Loop.PCAP4J;
     }
 
     /**
@@ -266,6 +287,10 @@ public final class LiveCapture implements CaptureSource {
         if (stopRequested || closed.get()) {
             return;
         }
+        if (loopUsed == Loop.NATIVE) {
+            runNative(sink);
+            return;
+        }
         final int lt = linkType;
         RawPacketListener listener = frame -> {
             // getTimestamp()/getOriginalLength() are thread-locals set just before this call.
@@ -303,6 +328,43 @@ public final class LiveCapture implements CaptureSource {
         if (failure instanceof Error err) {
             throw err;
         }
+    }
+
+    /** The packet loop on {@code pcap_next_ex} through the foreign function API. */
+    private void runNative(FrameSink sink) throws CaptureException {
+        NativePacketLoop loop = NativePacketLoop.bind(handle, nanos);
+        final int lt = linkType;
+        try {
+            while (!stopRequested) {
+                int rc = loop.next();
+                if (rc == NativePacketLoop.OK) {
+                    int cap = loop.capLen();
+                    sink.frame(loop.tsNanos(), lt, loop.buffer(), 0, cap, loop.wireLen());
+                    packets = packets + 1;
+                    bytes = bytes + cap;
+                } else if (rc == NativePacketLoop.BREAK) {
+                    break;
+                } else if (rc != NativePacketLoop.TIMEOUT) {
+                    if (stopRequested || closed.get()) {
+                        break;
+                    }
+                    throw new CaptureException("capture on " + options.interfaceName() + " failed: "
+                            + oneLine(loop.error()) + " (pcap error " + rc + ")");
+                }
+            }
+        } finally {
+            loop.close();
+        }
+    }
+
+    /** Returns the packet loop in use: the one asked for, or {@link Loop#PCAP4J} where FFM is unavailable. */
+    public Loop loop() {
+        return loopUsed;
+    }
+
+    /** Returns why the native loop is not used although it was asked for, or null. */
+    public String loopFallbackReason() {
+        return options.loop() == Loop.NATIVE && loopUsed != Loop.NATIVE ? NativePacketLoop.unavailableReason() : null;
     }
 
     @Override

@@ -103,7 +103,13 @@ public final class Pipeline implements FrameSink {
         FileStore store = FileStore.open(config.files());
         EveWriter eve = EveWriter.open(out.resolve("eve.json"), config.sensorName(), config.live());
         FileListener listener = files == null ? null : files.apply(eve);
-        Pipeline p = new Pipeline(config, eve, store, listener);
+        Pipeline p;
+        try {
+            p = new Pipeline(config, eve, store, listener);
+        } catch (RuntimeException e) {
+            eve.close();
+            throw e;
+        }
         p.stage = listener instanceof Stage st ? st : null;
         for (Thread t : p.threads) {
             t.start();
@@ -162,6 +168,9 @@ public final class Pipeline implements FrameSink {
             defrag.add(tsNanos, linkType, off, pkt, defragOutput);
             return;
         }
+        if (capLen > Batch.MAX_FRAME) {
+            capLen = Batch.MAX_FRAME; // cut like a snaplen would; the decoders see capLen < wireLen
+        }
         int w = 0;
         if (pkt.ipVersion != 0 && workers.length > 1) {
             w = Math.floorMod(FlowKey.symmetricHash(pkt), workers.length);
@@ -209,7 +218,7 @@ public final class Pipeline implements FrameSink {
                     send(i);
                 }
             } else if (t - lastSendNanos[i] > 1_000_000_000L) {
-                Batch b = workers[i].free.poll();
+                Batch b = take(i);
                 if (b != null) {
                     current[i] = b;
                     send(i); // an empty batch: only the time
@@ -296,6 +305,14 @@ public final class Pipeline implements FrameSink {
             m.put("capture.truncated_file", c.truncated() ? 1L : 0L);
         }
         m.put("capture.sensor_queue_drops", queueDrops.get());
+        long queued = 0;
+        long reserved = 0;
+        for (Worker w : workers) {
+            queued += w.queue.size();
+            reserved += w.queue.size() + w.queue.remainingCapacity() + 2;
+        }
+        m.put("capture.sensor_queue_batches", queued);
+        m.put("capture.sensor_queue_bytes_reserved", reserved * Batch.CAPACITY_BYTES);
         m.put("defrag.fragments", defrag.fragments);
         m.put("defrag.reassembled", defrag.reassembled);
         m.put("defrag.timeouts", defrag.timeouts);

@@ -11,8 +11,10 @@ import io.spanwatch.sensor.reassembly.ReassemblyConfig;
  * @param sensorName written as {@code sensor} in every event
  * @param workers worker threads; flows are spread over them by a symmetric hash (default: the cores)
  * @param queueBatches batches of frames waiting for the workers, shared out among them (at least 4
- *     each; default {@value #DEFAULT_QUEUE_BATCHES}, each up to {@value Batch#CAPACITY_BYTES} bytes); live
- *     capture drops and counts a batch when its worker's queue is full, file analysis waits
+ *     each; each {@value Batch#CAPACITY_BYTES} bytes off the Java heap, made when first needed). Default
+ *     {@value #DEFAULT_QUEUE_BATCHES} when reading files, where the capture thread waits for a full queue,
+ *     and {@value #DEFAULT_LIVE_QUEUE_BATCHES} when capturing live, where the queue is the burst buffer
+ *     between the kernel's ring and the workers: a batch its worker cannot take is dropped and counted
  * @param live whether frames come from a live interface (never block the capture thread)
  * @param maxAnomalyEventsPerName anomaly events written per anomaly name and worker (default
  *     {@value #DEFAULT_MAX_ANOMALY_EVENTS}); past it anomalies are only counted, so a flood of bad
@@ -39,6 +41,12 @@ public record SensorConfig(String sensorName, int workers, int queueBatches, boo
         this(sensorName, workers, queueBatches, live, maxAnomalyEventsPerName, flow, reassembly, http, files, DefragConfig.DEFAULTS);
     }
     public static final int DEFAULT_QUEUE_BATCHES = 64;
+    /**
+     * Live default: 512 MiB. Measured on the project's 2-core machine (.ci/bench-live), the workers
+     * analyse about 160 MB/s on the one core tcpreplay leaves them, while a replay at full speed
+     * delivers 1 GiB at 1-4 Gbit/s; the backlog of such a burst stays under this.
+     */
+    public static final int DEFAULT_LIVE_QUEUE_BATCHES = 512;
     public static final int DEFAULT_MAX_ANOMALY_EVENTS = 1000;
 
     public SensorConfig {
@@ -53,7 +61,7 @@ public record SensorConfig(String sensorName, int workers, int queueBatches, boo
     /** Returns the defaults for an output folder. */
     public static SensorConfig defaults(java.nio.file.Path outDir, boolean live) {
         return new SensorConfig(defaultSensorName(), Math.max(1, Runtime.getRuntime().availableProcessors()),
-                DEFAULT_QUEUE_BATCHES, live, DEFAULT_MAX_ANOMALY_EVENTS, FlowConfig.DEFAULTS, ReassemblyConfig.DEFAULTS,
+                live ? DEFAULT_LIVE_QUEUE_BATCHES : DEFAULT_QUEUE_BATCHES, live, DEFAULT_MAX_ANOMALY_EVENTS, FlowConfig.DEFAULTS, ReassemblyConfig.DEFAULTS,
                 HttpLimits.DEFAULTS, FileConfig.defaults(outDir));
     }
 

@@ -26,6 +26,11 @@ import java.util.concurrent.BlockingQueue;
  */
 final class Worker implements Runnable, FlowTable.Listener {
     private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(Worker.class);
+    /**
+     * Nice value added to live workers' threads (0 leaves them alone): at +5 a busy core gives the
+     * capture thread about three times a worker's share. Property {@code spanwatch.worker-nice}.
+     */
+    static final int WORKER_NICE = Integer.getInteger("spanwatch.worker-nice", 5);
     final int id;
     final SensorConfig config;
     final EveWriter eve;
@@ -37,6 +42,8 @@ final class Worker implements Runnable, FlowTable.Listener {
     final ReassemblyStats reassemblyStats;
     final BlockingQueue<Batch> queue;
     final BlockingQueue<Batch> free;
+    /** The batch being processed, copied onto the heap for the parsers. */
+    private final byte[] records = new byte[Batch.CAPACITY_BYTES];
     private final FlowTable flows;
     private final PacketDecoder decoder = new PacketDecoder();
     private final DecodedPacket pkt = new DecodedPacket();
@@ -57,11 +64,19 @@ final class Worker implements Runnable, FlowTable.Listener {
         this.files = files;
         this.reassemblyStats = new ReassemblyStats(config.reassembly().memcap() / config.workers());
         // The batch budget is shared: more workers get fewer batches each, so memory stays bounded.
+        // All batches are made now: a burst is the worst moment to allocate (and zero) memory on the
+        // capture thread.
         int batches = Math.max(4, config.queueBatches() / config.workers());
         this.queue = new ArrayBlockingQueue<>(batches);
         this.free = new ArrayBlockingQueue<>(batches + 2);
-        for (int i = 0; i < batches + 2; i++) {
-            free.add(new Batch());
+        try {
+            for (int i = 0; i < batches + 2; i++) {
+                free.add(new Batch());
+            }
+        } catch (OutOfMemoryError e) {
+            throw new IllegalStateException("cannot reserve " + (long) config.workers() * (batches + 2)
+                    + " MiB off the heap for the frame queue (sensor.queue-batches=" + config.queueBatches()
+                    + "): lower sensor.queue-batches or raise -XX:MaxDirectMemorySize (launcher: SPANWATCH_OFFHEAP)", e);
         }
         this.flows = new FlowTable(config.flow(), this, ((long) id << 56) ^ System.nanoTime());
     }
@@ -73,6 +88,10 @@ final class Worker implements Runnable, FlowTable.Listener {
 
     @Override
     public void run() {
+        if (config.live()) {
+            // The capture thread must win the cores when they are busy; the queue absorbs the lag.
+            ThreadNice.lowerCurrent(WORKER_NICE);
+        }
         try {
             while (true) {
                 Batch b = queue.take();
@@ -130,12 +149,17 @@ final class Worker implements Runnable, FlowTable.Listener {
 
     private void process(Batch b) {
         eve.source(b.source);
+        byte[] r = records;
+        b.copyTo(r);
+        int at = 0;
         for (int i = 0; i < b.count; i++) {
+            int capLen = Batch.capLen(r, at);
             try {
-                frame(b.ts[i], b.linkType[i], b.data, b.off[i], b.len[i], b.wire[i]);
+                frame(Batch.ts(r, at), Batch.linkType(r, at), r, at + Batch.HEADER_BYTES, capLen, Batch.wireLen(r, at));
             } catch (RuntimeException e) {
                 internalError(null, e);
             }
+            at += Batch.HEADER_BYTES + capLen;
         }
         clock.advanceTo(b.now);
         flows.expire(clock.now());

@@ -6,11 +6,12 @@
  * flows, TCP reassembly ({@link io.spanwatch.sensor.pipeline.TcpConnection}), HTTP detection and
  * parsing, and file extraction ({@link io.spanwatch.sensor.pipeline.HttpGlue}) for its flows.
  *
- * <p><b>Limits:</b> {@link io.spanwatch.sensor.pipeline.SensorConfig#DEFAULT_QUEUE_BATCHES} batches
- * of up to 1 MiB queued, shared out among the workers (at least 4 each). Reading a file, the
- * capture thread waits when a queue is full (nothing is
- * dropped); capturing live it never waits: the batch is dropped and counted in
- * {@code capture.sensor_queue_drops}. Anomaly events are capped per name and worker
+ * <p><b>Limits:</b> batches of 1 MiB (off the Java heap) queued, shared out among the workers (at
+ * least 4 each): {@link io.spanwatch.sensor.pipeline.SensorConfig#DEFAULT_QUEUE_BATCHES} reading a
+ * file, where the capture thread waits when a queue is full (nothing is dropped), and
+ * {@link io.spanwatch.sensor.pipeline.SensorConfig#DEFAULT_LIVE_QUEUE_BATCHES} capturing live, where
+ * the queue absorbs bursts and the capture thread never waits: a batch its worker cannot take is
+ * dropped and counted in {@code capture.sensor_queue_drops}. Anomaly events are capped per name and worker
  * ({@link io.spanwatch.sensor.pipeline.SensorConfig#DEFAULT_MAX_ANOMALY_EVENTS}); past the cap they
  * are only counted ({@code anomaly.events_suppressed}).
  *

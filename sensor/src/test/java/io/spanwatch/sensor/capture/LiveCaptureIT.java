@@ -24,6 +24,8 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 
 /**
  * Captures real traffic with {@link LiveCapture}: builds a veth pair whose "a" end stays in the JVM's
@@ -107,16 +109,20 @@ class LiveCaptureIT {
 
     // ---- live capture ---------------------------------------------------------------------------
 
-    @Test
-    void capturesFramesWithTimestampsLinkTypeAndStats() throws Exception {
+    /** Both packet loops (the FFM one on pcap_next_ex and pcap4j's JNA callback) must deliver the same. */
+    @ParameterizedTest
+    @EnumSource(LiveCapture.Loop.class)
+    void capturesFramesWithTimestampsLinkTypeAndStats(LiveCapture.Loop loop) throws Exception {
         assumeLive();
         String filter = "udp and dst port " + PORT + " and src host " + addrB;
         LiveCapture closedLater;
         CaptureStats beforeClose;
         try (LiveCapture full = LiveCapture.open(LiveCapture.Options.of(LINK_A).withFilter(filter)
-                        .withImmediateMode(true));
+                        .withImmediateMode(true).withLoop(loop));
                 LiveCapture small = LiveCapture.open(LiveCapture.Options.of(LINK_A).withFilter(filter)
-                        .withSnaplen(SMALL_SNAPLEN).withNanoTimestamps(false))) {
+                        .withSnaplen(SMALL_SNAPLEN).withNanoTimestamps(false).withLoop(loop))) {
+            assertEquals(loop, full.loop(), () -> "loop in use; native unavailable because: " + full.loopFallbackReason());
+            assertEquals(loop, small.loop());
             assertEquals(LinkType.ETHERNET, full.linkType(), "veth is an Ethernet link");
             assertEquals(LinkType.ETHERNET, small.linkType());
             assertTrue(full.nanosecondTimestamps(), "Linux libpcap offers nanosecond timestamps");
@@ -176,7 +182,7 @@ class LiveCaptureIT {
             assertEquals(0, s.kernelDrops(), "no kernel drops at this rate: " + s);
             assertFalse(s.truncated());
             assertEquals((long) COUNT * SMALL_SNAPLEN, small.stats().bytes(), "captured bytes, not wire bytes");
-            System.err.println("LiveCaptureIT: captured " + frames.size() + " frames on " + LINK_A
+            System.err.println("LiveCaptureIT (" + loop + " loop): captured " + frames.size() + " frames on " + LINK_A
                     + ", first ts " + frames.get(0).tsNanos() + " ns, stats " + s + ", small " + small.stats());
             closedLater = full;
             beforeClose = s;
