@@ -36,7 +36,7 @@ final class SensorSettings {
         key("sensor.name", "(host name)", "name written as 'sensor' in every event");
         key("sensor.workers", "(cores)", "worker threads; flows are spread over them");
         key("sensor.queue-batches", SensorConfig.DEFAULT_QUEUE_BATCHES + " (files), " + SensorConfig.DEFAULT_LIVE_QUEUE_BATCHES
-                + " (live)", "1 MiB frame batches (off-heap) queued for the workers, shared out among them; live: the burst buffer");
+                + " (live)", "1 MiB frame batches (off-heap) queued for the workers, one pool for all; live: the burst buffer");
         key("sensor.max-anomaly-events", SensorConfig.DEFAULT_MAX_ANOMALY_EVENTS, "anomaly events per name and worker; more are only counted");
         key("defrag.max-datagrams", SensorConfig.DefragConfig.DEFAULTS.maxDatagrams(), "IP datagrams being put back together at once");
         key("defrag.memcap", SensorConfig.DefragConfig.DEFAULTS.memcap(), "bytes of IP fragments held");

@@ -17,6 +17,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Supplier;
 
@@ -59,6 +60,9 @@ public final class Pipeline implements FrameSink {
     };
     private final DecodedPacket pkt = new DecodedPacket();
     private final AtomicLong queueDrops = new AtomicLong();
+    /** Empty batches, shared by the workers (they give batches back here). */
+    private final java.util.concurrent.BlockingQueue<Batch> pool;
+    private final int poolSize;
     private final long startWall = System.nanoTime();
     private volatile long lastTs;
     private final PacketClock clock = new PacketClock();
@@ -81,8 +85,23 @@ public final class Pipeline implements FrameSink {
         this.threads = new Thread[n];
         this.current = new Batch[n];
         this.lastSendNanos = new long[n];
+        // One pool of batches for all workers, all made now: a burst is the worst moment to allocate
+        // (and zero) memory on the capture thread. Each worker may hold the whole pool.
+        int batches = Math.max(config.queueBatches(), 4 * n) + n;
+        this.pool = new ArrayBlockingQueue<>(batches);
+        try {
+            for (int i = 0; i < batches; i++) {
+                pool.add(new Batch());
+            }
+        } catch (OutOfMemoryError e) {
+            throw new IllegalStateException("cannot reserve " + batches + " MiB off the heap for the frame queue "
+                    + "(sensor.queue-batches=" + config.queueBatches() + "): lower sensor.queue-batches or raise "
+                    + "-XX:MaxDirectMemorySize (launcher: SPANWATCH_OFFHEAP)", e);
+        }
+        this.poolSize = batches;
         for (int i = 0; i < n; i++) {
-            workers[i] = new Worker(i, config, eve, store, ranges, known, files != null ? files : e -> eve.fileinfo(e, null));
+            workers[i] = new Worker(i, config, eve, store, ranges, known, files != null ? files : e -> eve.fileinfo(e, null),
+                    pool);
             threads[i] = Thread.ofPlatform().name("spanwatch-worker-" + i).daemon(true).unstarted(workers[i]);
         }
     }
@@ -306,13 +325,11 @@ public final class Pipeline implements FrameSink {
         }
         m.put("capture.sensor_queue_drops", queueDrops.get());
         long queued = 0;
-        long reserved = 0;
         for (Worker w : workers) {
             queued += w.queue.size();
-            reserved += w.queue.size() + w.queue.remainingCapacity() + 2;
         }
         m.put("capture.sensor_queue_batches", queued);
-        m.put("capture.sensor_queue_bytes_reserved", reserved * Batch.CAPACITY_BYTES);
+        m.put("capture.sensor_queue_bytes_reserved", (long) poolSize * Batch.CAPACITY_BYTES);
         m.put("defrag.fragments", defrag.fragments);
         m.put("defrag.reassembled", defrag.reassembled);
         m.put("defrag.timeouts", defrag.timeouts);
@@ -354,7 +371,7 @@ public final class Pipeline implements FrameSink {
             if (!workers[w].queue.offer(b)) {
                 queueDrops.addAndGet(b.count);
                 b.clear();
-                workers[w].free.offer(b);
+                pool.offer(b);
             }
         } else {
             putBlocking(w, b);
@@ -363,7 +380,7 @@ public final class Pipeline implements FrameSink {
 
     private Batch take(int w) {
         if (config.live()) {
-            return workers[w].free.poll();
+            return pool.poll();
         }
         return takeBlocking(w);
     }
@@ -371,7 +388,7 @@ public final class Pipeline implements FrameSink {
     private Batch takeBlocking(int w) {
         while (true) {
             try {
-                return workers[w].free.take();
+                return pool.take();
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 throw new IllegalStateException("interrupted while waiting for worker " + w, e);

@@ -10,8 +10,8 @@ import io.spanwatch.sensor.reassembly.ReassemblyConfig;
  *
  * @param sensorName written as {@code sensor} in every event
  * @param workers worker threads; flows are spread over them by a symmetric hash (default: the cores)
- * @param queueBatches batches of frames waiting for the workers, shared out among them (at least 4
- *     each; each {@value Batch#CAPACITY_BYTES} bytes off the Java heap, made when first needed). Default
+ * @param queueBatches batches of frames waiting for the workers, one pool any worker may draw on (at
+ *     least 4 per worker); each {@value Batch#CAPACITY_BYTES} bytes off the Java heap, made when first needed). Default
  *     {@value #DEFAULT_QUEUE_BATCHES} when reading files, where the capture thread waits for a full queue,
  *     and {@value #DEFAULT_LIVE_QUEUE_BATCHES} when capturing live, where the queue is the burst buffer
  *     between the kernel's ring and the workers: a batch its worker cannot take is dropped and counted
@@ -42,11 +42,13 @@ public record SensorConfig(String sensorName, int workers, int queueBatches, boo
     }
     public static final int DEFAULT_QUEUE_BATCHES = 64;
     /**
-     * Live default: 512 MiB. Measured on the project's 2-core machine (.ci/bench-live), the workers
-     * analyse about 160 MB/s on the one core tcpreplay leaves them, while a replay at full speed
-     * delivers 1 GiB at 1-4 Gbit/s; the backlog of such a burst stays under this.
+     * Live default: 1 GiB, reserved at start. Measured on the project's 2-core machine
+     * ({@code .ci/bench-live}): a full-speed tcpreplay of the 1 GiB benchmark capture (2.4-2.9 Gbit/s)
+     * leaves the workers one core, on which they analyse about 160 MB/s, so the backlog of that burst
+     * reaches 600-700 MiB; with 512 MiB the queue overflowed (14 % of packets dropped), with 1 GiB
+     * nothing was dropped.
      */
-    public static final int DEFAULT_LIVE_QUEUE_BATCHES = 512;
+    public static final int DEFAULT_LIVE_QUEUE_BATCHES = 1024;
     public static final int DEFAULT_MAX_ANOMALY_EVENTS = 1000;
 
     public SensorConfig {

@@ -18,7 +18,7 @@ import java.util.concurrent.BlockingQueue;
 
 /**
  * Runs the per-flow stages for the flows hashed to it: decode, flow table, TCP reassembly, HTTP and
- * file extraction. Takes frame batches from its queue and gives them back to its free list.
+ * file extraction. Takes frame batches from its queue and gives them back to the shared pool.
  *
  * <p>One thread per worker; everything it owns (flows, streams, parsers, counters) is touched by
  * that thread only. Shared with other workers: the event writer, the file store and the range
@@ -54,7 +54,7 @@ final class Worker implements Runnable, FlowTable.Listener {
     private volatile Throwable failure;
 
     Worker(int id, SensorConfig config, EveWriter eve, FileStore store, RangeAssembler ranges, KnownContent known,
-            FileListener files) {
+            FileListener files, BlockingQueue<Batch> free) {
         this.id = id;
         this.config = config;
         this.eve = eve;
@@ -63,21 +63,10 @@ final class Worker implements Runnable, FlowTable.Listener {
         this.known = known;
         this.files = files;
         this.reassemblyStats = new ReassemblyStats(config.reassembly().memcap() / config.workers());
-        // The batch budget is shared: more workers get fewer batches each, so memory stays bounded.
-        // All batches are made now: a burst is the worst moment to allocate (and zero) memory on the
-        // capture thread.
-        int batches = Math.max(4, config.queueBatches() / config.workers());
-        this.queue = new ArrayBlockingQueue<>(batches);
-        this.free = new ArrayBlockingQueue<>(batches + 2);
-        try {
-            for (int i = 0; i < batches + 2; i++) {
-                free.add(new Batch());
-            }
-        } catch (OutOfMemoryError e) {
-            throw new IllegalStateException("cannot reserve " + (long) config.workers() * (batches + 2)
-                    + " MiB off the heap for the frame queue (sensor.queue-batches=" + config.queueBatches()
-                    + "): lower sensor.queue-batches or raise -XX:MaxDirectMemorySize (launcher: SPANWATCH_OFFHEAP)", e);
-        }
+        // The batches are one pool shared by all workers (made by the pipeline), so the whole budget
+        // serves whichever worker lags: the bytes of a capture are rarely spread evenly over flows.
+        this.free = free;
+        this.queue = new ArrayBlockingQueue<>(free.remainingCapacity() + free.size());
         this.flows = new FlowTable(config.flow(), this, ((long) id << 56) ^ System.nanoTime());
     }
 

@@ -6,8 +6,8 @@
  * flows, TCP reassembly ({@link io.spanwatch.sensor.pipeline.TcpConnection}), HTTP detection and
  * parsing, and file extraction ({@link io.spanwatch.sensor.pipeline.HttpGlue}) for its flows.
  *
- * <p><b>Limits:</b> batches of 1 MiB (off the Java heap) queued, shared out among the workers (at
- * least 4 each): {@link io.spanwatch.sensor.pipeline.SensorConfig#DEFAULT_QUEUE_BATCHES} reading a
+ * <p><b>Limits:</b> batches of 1 MiB (off the Java heap) queued, one pool any worker may draw on
+ * (at least 4 per worker): {@link io.spanwatch.sensor.pipeline.SensorConfig#DEFAULT_QUEUE_BATCHES} reading a
  * file, where the capture thread waits when a queue is full (nothing is dropped), and
  * {@link io.spanwatch.sensor.pipeline.SensorConfig#DEFAULT_LIVE_QUEUE_BATCHES} capturing live, where
  * the queue absorbs bursts and the capture thread never waits: a batch its worker cannot take is
