@@ -40,9 +40,12 @@ import org.pcap4j.core.RawPacketListener;
  *
  * <p>Threads: {@link #run} blocks the calling thread (the capture thread) and calls the sink on it.
  * The sink must return quickly: while it runs the kernel buffer fills. {@link #stop}, {@link #stats}
- * and {@link #close} may be called from any thread. pcap4j copies every frame into a fresh
- * {@code byte[]}, so the sink may keep the array it is given, but the {@link FrameSink} contract does
- * not promise that.
+ * and {@link #close} may be called from any thread; {@link #close} waits for a running {@link #run}
+ * to end. The sink gets a buffer valid only during the call (the native loop reuses it).
+ *
+ * <p>Packet loop: by default libpcap's {@code pcap_next_ex} through the JDK's foreign function API
+ * ({@link NativePacketLoop}), on the handle pcap4j opened and configured; pcap4j's own loop (a JNA
+ * callback per packet) where that is unavailable or asked for ({@link Loop}).
  *
  * <p>Ownership: {@link #open} returns an open handle that the caller owns and must {@link #close}.
  *
@@ -185,6 +188,7 @@ public final class LiveCapture implements CaptureSource {
     private final Loop loopUsed;
     private final AtomicBoolean started = new AtomicBoolean();
     private final AtomicBoolean closed = new AtomicBoolean();
+    private final java.util.concurrent.locks.ReentrantLock nativeLoopLock = new java.util.concurrent.locks.ReentrantLock();
     private volatile boolean stopRequested;
 
     // Written only by the capture thread (single writer), read by any thread.
@@ -332,6 +336,13 @@ public final class LiveCapture implements CaptureSource {
 
     /** The packet loop on {@code pcap_next_ex} through the foreign function API. */
     private void runNative(FrameSink sink) throws CaptureException {
+        // pcap4j's close() cannot see this loop (it waits only for its own), so close() waits on this
+        // lock: the pcap_t must not be freed while pcap_next_ex uses it.
+        nativeLoopLock.lock();
+        if (closed.get()) {
+            nativeLoopLock.unlock();
+            return;
+        }
         NativePacketLoop loop = NativePacketLoop.bind(handle, nanos);
         final int lt = linkType;
         try {
@@ -354,6 +365,7 @@ public final class LiveCapture implements CaptureSource {
             }
         } finally {
             loop.close();
+            nativeLoopLock.unlock();
         }
     }
 
@@ -435,8 +447,13 @@ public final class LiveCapture implements CaptureSource {
     public void close() {
         stop();
         refreshKernelCounters();
-        if (closed.compareAndSet(false, true)) {
-            handle.close();
+        nativeLoopLock.lock(); // a native loop still running ends at the break and lets go
+        try {
+            if (closed.compareAndSet(false, true)) {
+                handle.close();
+            }
+        } finally {
+            nativeLoopLock.unlock();
         }
     }
 

@@ -212,6 +212,23 @@ class LiveCaptureIT {
         }
     }
 
+    /** close() from another thread while the loop waits in libpcap: the loop ends first, then the handle goes. */
+    @ParameterizedTest
+    @EnumSource(LiveCapture.Loop.class)
+    void closeWhileRunningEndsTheRunBeforeFreeingTheHandle(LiveCapture.Loop loop) throws Exception {
+        assumeLive();
+        String filter = "udp and dst port " + PORT + " and src host " + addrB;
+        LiveCapture busy = LiveCapture.open(LiveCapture.Options.of(LINK_A).withFilter(filter).withLoop(loop));
+        Collector sink = new Collector();
+        Runner r = Runner.start(busy, sink);
+        sendUdp(COUNT);
+        sink.await(COUNT, 10_000);
+        busy.close();
+        r.join();
+        assertEquals(COUNT, busy.stats().packets(), "counters readable after close()");
+        busy.close(); // idempotent
+    }
+
     @Test
     void aSinkFailureEndsRunAndIsRethrown() throws Exception {
         assumeLive();
