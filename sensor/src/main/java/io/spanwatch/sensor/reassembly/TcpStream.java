@@ -187,6 +187,16 @@ public final class TcpStream {
         return next;
     }
 
+    /** Returns the out-of-order segments held now (bounded by {@link ReassemblyConfig#maxSegmentsPerStream}). */
+    int heldSegments() {
+        return ooo.size();
+    }
+
+    /** Returns the out-of-order bytes held now (bounded by {@link ReassemblyConfig#maxBytesPerStream}). */
+    long heldBytes() {
+        return oooBytes;
+    }
+
     /** Tells whether the sender's FIN was reached. */
     public boolean finished() {
         return finDelivered;
