@@ -110,10 +110,18 @@ final class MessageReader {
                 lineTooLong();
                 return off; // now in RESYNC, which takes these bytes
             }
-            lineLen = 0; // resync drops what it gathered and keeps scanning
-            if (n > room) {
-                off += n - room;
-                n = room;
+            // Resync keeps scanning with only the last `room` bytes of an over-long line, counted over
+            // what it gathered and these bytes together: keeping the last `room` bytes of each call
+            // instead made finding a start line at the end of the line depend on where TCP segments
+            // happened to be cut (found by HttpParserFuzzTest).
+            int drop = lineLen + n - room;
+            if (drop < lineLen) {
+                System.arraycopy(line, drop, line, 0, lineLen - drop);
+                lineLen -= drop;
+            } else {
+                off += drop - lineLen;
+                n -= drop - lineLen;
+                lineLen = 0;
             }
         }
         if (lineLen == 0) {
@@ -141,22 +149,22 @@ final class MessageReader {
         switch (state) {
             case START_LINE, HEADERS -> {
                 anomaly("http.header_too_long", "head over " + limits.maxHeaderBytes() + " bytes");
-                lineLen = 0;
                 abortHead("header too long");
-                enterResync();
             }
             case TRAILERS -> {
                 anomaly("http.header_too_long", "trailers over " + limits.maxHeaderBytes() + " bytes");
                 finishMessage(true, null);
-                enterResync();
             }
             case CHUNK_SIZE, CHUNK_DATA_END -> {
                 anomaly("http.bad_chunk_size", "chunk-size line over " + MAX_CHUNK_LINE + " bytes");
                 finishMessage(false, "bad chunk size");
-                enterResync();
             }
             default -> throw new IllegalStateException("line too long in state " + state);
         }
+        // Resync scans the over-long line whole, from what was gathered of it on: dropping that part
+        // made finding a start line in it depend on where TCP segments were cut (found by
+        // HttpParserFuzzTest).
+        state = State.RESYNC;
     }
 
     private void onLine(String s, int rawLen) {

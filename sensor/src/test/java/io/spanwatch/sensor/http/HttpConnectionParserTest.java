@@ -401,6 +401,20 @@ class HttpConnectionParserTest {
     }
 
     @Test
+    void aRequestLineAtTheEndOfAnOverlongLineIsFoundHoweverItIsCut() {
+        // Regression (HttpParserFuzzTest): resync used to keep only the tail of each call's bytes, so a
+        // cut inside "GET /b" lost the request.
+        HttpLimits small = new HttpLimits(64, 5, 1 << 20, 100, 1 << 16, 10, 4);
+        RecordingListener r = new Script()
+                .c("GET /a HTTP/1.1\r\nX-Long: " + "x".repeat(80) + " GET /b HTTP/1.1\r\n\r\n")
+                .close()
+                .runAll(small);
+        assertEquals(List.of("http.header_too_long"), r.anomalies);
+        assertEquals("/b", r.tx(1).uri);
+        assertTrue(r.tx(1).requestComplete);
+    }
+
+    @Test
     void tooManyPendingDropsTheOldest() {
         HttpLimits two = new HttpLimits(1024, 10, 1 << 20, 100, 1 << 16, 10, 2);
         RecordingListener r = new Script()
