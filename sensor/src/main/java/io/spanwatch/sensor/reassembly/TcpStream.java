@@ -95,10 +95,23 @@ public final class TcpStream {
             started = true;
         }
         long r = rel(seq);
+        if (finDelivered && r + len + missing > next) {
+            // The listener was told the sender closed this direction (fin), so nothing may follow it:
+            // bytes past the FIN are reported, not delivered (found by TcpStreamFuzzTest).
+            listener.anomaly(tsNanos, "stream.data_after_fin");
+            return;
+        }
         if (fin && finRel < 0) {
-            finRel = r + len + missing;
-            if (ackedRel > finRel) {
-                ackedRel = finRel;
+            if (r + len + missing < next) {
+                // A FIN before bytes already delivered contradicts them (first copy wins): a stale or
+                // forged segment. Taking it would end the stream at once and drop all that follows
+                // (found by TcpStreamFuzzTest).
+                listener.anomaly(tsNanos, "stream.fin_out_of_window");
+            } else {
+                finRel = r + len + missing;
+                if (ackedRel > finRel) {
+                    ackedRel = finRel;
+                }
             }
         }
         if (len > 0) {
