@@ -126,7 +126,7 @@ public class TcpStreamFuzzTest {
             }
             if (!closed && (stream.started() || len > 0)) {
                 (differ ? other : sent).set(rel, rel + len);
-                if (fins == 0) {
+                if (fins == 0 && len > 0) {
                     maxEnd = Math.max(maxEnd, rel + len); // bytes past a FIN already passed on are dropped
                 }
                 finSent |= fin;
