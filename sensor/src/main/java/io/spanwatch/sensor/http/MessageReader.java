@@ -43,7 +43,10 @@ final class MessageReader {
     private State state = State.START_LINE;
     private byte[] line = new byte[256];
     private int lineLen;
-    private long lineTs;
+    /** Packet times of the line's bytes: from {@code markAt[i]} on, they came at {@code markTs[i]}. */
+    private int[] markAt = new int[4];
+    private long[] markTs = new long[4];
+    private int marks;
 
     // current message
     private int headBytes;
@@ -116,17 +119,14 @@ final class MessageReader {
             // happened to be cut (found by HttpParserFuzzTest).
             int drop = lineLen + n - room;
             if (drop < lineLen) {
-                System.arraycopy(line, drop, line, 0, lineLen - drop);
-                lineLen -= drop;
+                dropLineStart(drop);
             } else {
                 off += drop - lineLen;
                 n -= drop - lineLen;
                 lineLen = 0;
             }
         }
-        if (lineLen == 0) {
-            lineTs = ts;
-        }
+        markTime(ts);
         if (lineLen + n > line.length) {
             line = Arrays.copyOf(line, Math.max(line.length * 2, lineLen + n));
         }
@@ -143,6 +143,48 @@ final class MessageReader {
             onLine(s, raw);
         }
         return off + n;
+    }
+
+    /** Notes that the bytes about to be added to the line came at {@code ts}. */
+    private void markTime(long ts) {
+        if (lineLen == 0) {
+            marks = 0;
+        }
+        if (marks > 0 && markTs[marks - 1] == ts) {
+            return;
+        }
+        if (marks == markAt.length) {
+            markAt = Arrays.copyOf(markAt, marks * 2);
+            markTs = Arrays.copyOf(markTs, marks * 2);
+        }
+        markAt[marks] = lineLen;
+        markTs[marks++] = ts;
+    }
+
+    /** Removes the first {@code drop} bytes of the line (fewer than it holds), keeping their times right. */
+    private void dropLineStart(int drop) {
+        System.arraycopy(line, drop, line, 0, lineLen - drop);
+        lineLen -= drop;
+        int first = 0;
+        while (first + 1 < marks && markAt[first + 1] <= drop) {
+            first++;
+        }
+        marks -= first;
+        System.arraycopy(markAt, first, markAt, 0, marks);
+        System.arraycopy(markTs, first, markTs, 0, marks);
+        markAt[0] = 0;
+        for (int i = 1; i < marks; i++) {
+            markAt[i] -= drop;
+        }
+    }
+
+    /** Returns the packet time of the line's byte at {@code pos} (the line just read, or the one being read). */
+    private long timeAt(int pos) {
+        int i = marks - 1;
+        while (i > 0 && markAt[i] > pos) {
+            i--;
+        }
+        return markTs[i];
     }
 
     private void lineTooLong() {
@@ -173,7 +215,7 @@ final class MessageReader {
                 if (s.isEmpty()) {
                     return; // RFC 9112 §2.2: ignore empty lines before a request line
                 }
-                if (!startLine(s)) {
+                if (!startLine(s, timeAt(0))) {
                     anomaly(toServer ? "http.bad_request_line" : "http.bad_status_line", excerpt(s));
                     enterResync();
                     return;
@@ -182,7 +224,8 @@ final class MessageReader {
             }
             case RESYNC -> {
                 int at = toServer ? StartLines.findRequest(s) : StartLines.findStatus(s);
-                if (at >= 0 && startLine(s.substring(at))) {
+                // The message starts when the bytes of its start line came, not those of the junk before.
+                if (at >= 0 && startLine(s.substring(at), timeAt(at))) {
                     headBytes = rawLen - at;
                 }
             }
@@ -210,8 +253,8 @@ final class MessageReader {
         }
     }
 
-    /** Parses a start line; on success begins a message in state HEADERS. */
-    private boolean startLine(String s) {
+    /** Parses a start line whose first byte came at {@code ts}; on success begins a message in state HEADERS. */
+    private boolean startLine(String s, long ts) {
         if (toServer) {
             requestLine = StartLines.request(s);
             if (requestLine == null) {
@@ -223,7 +266,7 @@ final class MessageReader {
                 return false;
             }
         }
-        startTs = lineTs;
+        startTs = ts;
         headers.clear();
         headerCount = 0;
         foldReported = false;

@@ -415,6 +415,20 @@ class HttpConnectionParserTest {
     }
 
     @Test
+    void aResyncedRequestStartsWhenItsRequestLineCame() {
+        // Regression (HttpParserFuzzTest): with the over-long line kept across calls, the request took
+        // the time of the junk it was found behind, depending on the cuts.
+        HttpLimits small = new HttpLimits(64, 5, 1 << 20, 100, 1 << 16, 10, 4);
+        RecordingListener r = new Script()
+                .c("\u0001junk " + "x".repeat(70))
+                .c("y".repeat(30) + " GET /b HTTP/1.1\r\n\r\n")
+                .close()
+                .runAll(small);
+        assertEquals("/b", r.tx(0).uri);
+        assertEquals(1001, r.tx(0).requestTsNanos, "the time of the second data step");
+    }
+
+    @Test
     void tooManyPendingDropsTheOldest() {
         HttpLimits two = new HttpLimits(1024, 10, 1 << 20, 100, 1 << 16, 10, 2);
         RecordingListener r = new Script()
