@@ -157,7 +157,15 @@ public final class Defragmenter {
         if (t.total >= 0 && t.head != null && complete(t)) {
             trackers.remove(k);
             release(t);
-            emit(t, ts, out);
+            if (t.head.length - t.ipOffInHead + t.total > MAX_DATAGRAM) {
+                // The check above saw each fragment's own IP header; the datagram gets the first
+                // fragment's, which can be longer (IPv4 options, IPv6 extension headers), and its
+                // length field would wrap (an input of DefragmenterFuzzTest shows it).
+                out.anomaly(ts, "defrag.datagram_too_large", p);
+                dropped++;
+            } else {
+                emit(t, ts, out);
+            }
         }
     }
 

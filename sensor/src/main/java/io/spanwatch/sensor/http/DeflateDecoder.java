@@ -56,7 +56,11 @@ final class DeflateDecoder extends ContentDecoder {
         inflater.setInput(buf, off, len);
         try {
             while (true) {
-                int n = inflater.inflate(out);
+                // Until the first decoded byte, ask for one byte at a time. zlib drops the output of a
+                // call that fails, so a raw stream that decodes for a while and then breaks looked
+                // "not deflate" (raw bytes passed through) when it came in one piece, and decoded and
+                // cut short when it came in several (found by ContentCodingFuzzTest).
+                int n = inflater.inflate(out, 0, producedOutput() ? out.length : 1);
                 if (n > 0 && !emit(out, 0, n)) {
                     return false;
                 }

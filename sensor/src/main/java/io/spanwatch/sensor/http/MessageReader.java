@@ -43,7 +43,10 @@ final class MessageReader {
     private State state = State.START_LINE;
     private byte[] line = new byte[256];
     private int lineLen;
-    private long lineTs;
+    /** Packet times of the line's bytes: from {@code markAt[i]} on, they came at {@code markTs[i]}. */
+    private int[] markAt = new int[4];
+    private long[] markTs = new long[4];
+    private int marks;
 
     // current message
     private int headBytes;
@@ -110,15 +113,20 @@ final class MessageReader {
                 lineTooLong();
                 return off; // now in RESYNC, which takes these bytes
             }
-            lineLen = 0; // resync drops what it gathered and keeps scanning
-            if (n > room) {
-                off += n - room;
-                n = room;
+            // Resync keeps scanning with only the last `room` bytes of an over-long line, counted over
+            // what it gathered and these bytes together: keeping the last `room` bytes of each call
+            // instead made finding a start line at the end of the line depend on where TCP segments
+            // happened to be cut (found by HttpParserFuzzTest).
+            int drop = lineLen + n - room;
+            if (drop < lineLen) {
+                dropLineStart(drop);
+            } else {
+                off += drop - lineLen;
+                n -= drop - lineLen;
+                lineLen = 0;
             }
         }
-        if (lineLen == 0) {
-            lineTs = ts;
-        }
+        markTime(ts);
         if (lineLen + n > line.length) {
             line = Arrays.copyOf(line, Math.max(line.length * 2, lineLen + n));
         }
@@ -137,26 +145,68 @@ final class MessageReader {
         return off + n;
     }
 
+    /** Notes that the bytes about to be added to the line came at {@code ts}. */
+    private void markTime(long ts) {
+        if (lineLen == 0) {
+            marks = 0;
+        }
+        if (marks > 0 && markTs[marks - 1] == ts) {
+            return;
+        }
+        if (marks == markAt.length) {
+            markAt = Arrays.copyOf(markAt, marks * 2);
+            markTs = Arrays.copyOf(markTs, marks * 2);
+        }
+        markAt[marks] = lineLen;
+        markTs[marks++] = ts;
+    }
+
+    /** Removes the first {@code drop} bytes of the line (fewer than it holds), keeping their times right. */
+    private void dropLineStart(int drop) {
+        System.arraycopy(line, drop, line, 0, lineLen - drop);
+        lineLen -= drop;
+        int first = 0;
+        while (first + 1 < marks && markAt[first + 1] <= drop) {
+            first++;
+        }
+        marks -= first;
+        System.arraycopy(markAt, first, markAt, 0, marks);
+        System.arraycopy(markTs, first, markTs, 0, marks);
+        markAt[0] = 0;
+        for (int i = 1; i < marks; i++) {
+            markAt[i] -= drop;
+        }
+    }
+
+    /** Returns the packet time of the line's byte at {@code pos} (the line just read, or the one being read). */
+    private long timeAt(int pos) {
+        int i = marks - 1;
+        while (i > 0 && markAt[i] > pos) {
+            i--;
+        }
+        return markTs[i];
+    }
+
     private void lineTooLong() {
         switch (state) {
             case START_LINE, HEADERS -> {
                 anomaly("http.header_too_long", "head over " + limits.maxHeaderBytes() + " bytes");
-                lineLen = 0;
                 abortHead("header too long");
-                enterResync();
             }
             case TRAILERS -> {
                 anomaly("http.header_too_long", "trailers over " + limits.maxHeaderBytes() + " bytes");
                 finishMessage(true, null);
-                enterResync();
             }
             case CHUNK_SIZE, CHUNK_DATA_END -> {
                 anomaly("http.bad_chunk_size", "chunk-size line over " + MAX_CHUNK_LINE + " bytes");
                 finishMessage(false, "bad chunk size");
-                enterResync();
             }
             default -> throw new IllegalStateException("line too long in state " + state);
         }
+        // Resync scans the over-long line whole, from what was gathered of it on: dropping that part
+        // made finding a start line in it depend on where TCP segments were cut (found by
+        // HttpParserFuzzTest).
+        state = State.RESYNC;
     }
 
     private void onLine(String s, int rawLen) {
@@ -165,7 +215,7 @@ final class MessageReader {
                 if (s.isEmpty()) {
                     return; // RFC 9112 §2.2: ignore empty lines before a request line
                 }
-                if (!startLine(s)) {
+                if (!startLine(s, timeAt(0))) {
                     anomaly(toServer ? "http.bad_request_line" : "http.bad_status_line", excerpt(s));
                     enterResync();
                     return;
@@ -174,7 +224,8 @@ final class MessageReader {
             }
             case RESYNC -> {
                 int at = toServer ? StartLines.findRequest(s) : StartLines.findStatus(s);
-                if (at >= 0 && startLine(s.substring(at))) {
+                // The message starts when the bytes of its start line came, not those of the junk before.
+                if (at >= 0 && startLine(s.substring(at), timeAt(at))) {
                     headBytes = rawLen - at;
                 }
             }
@@ -202,8 +253,8 @@ final class MessageReader {
         }
     }
 
-    /** Parses a start line; on success begins a message in state HEADERS. */
-    private boolean startLine(String s) {
+    /** Parses a start line whose first byte came at {@code ts}; on success begins a message in state HEADERS. */
+    private boolean startLine(String s, long ts) {
         if (toServer) {
             requestLine = StartLines.request(s);
             if (requestLine == null) {
@@ -215,7 +266,7 @@ final class MessageReader {
                 return false;
             }
         }
-        startTs = lineTs;
+        startTs = ts;
         headers.clear();
         headerCount = 0;
         foldReported = false;

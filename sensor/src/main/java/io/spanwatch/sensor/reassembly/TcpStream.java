@@ -95,10 +95,23 @@ public final class TcpStream {
             started = true;
         }
         long r = rel(seq);
+        if (finDelivered && r + len + missing > next) {
+            // The listener was told the sender closed this direction (fin), so nothing may follow it:
+            // bytes past the FIN are reported, not delivered (found by TcpStreamFuzzTest).
+            listener.anomaly(tsNanos, "stream.data_after_fin");
+            return;
+        }
         if (fin && finRel < 0) {
-            finRel = r + len + missing;
-            if (ackedRel > finRel) {
-                ackedRel = finRel;
+            if (r + len + missing < next) {
+                // A FIN before bytes already delivered contradicts them (first copy wins): a stale or
+                // forged segment. Taking it would end the stream at once and drop all that follows
+                // (found by TcpStreamFuzzTest).
+                listener.anomaly(tsNanos, "stream.fin_out_of_window");
+            } else {
+                finRel = r + len + missing;
+                if (ackedRel > finRel) {
+                    ackedRel = finRel;
+                }
             }
         }
         if (len > 0) {
@@ -185,6 +198,16 @@ public final class TcpStream {
     /** Returns the number of bytes delivered or skipped so far (the next expected stream offset). */
     public long offset() {
         return next;
+    }
+
+    /** Returns the out-of-order segments held now (bounded by {@link ReassemblyConfig#maxSegmentsPerStream}). */
+    int heldSegments() {
+        return ooo.size();
+    }
+
+    /** Returns the out-of-order bytes held now (bounded by {@link ReassemblyConfig#maxBytesPerStream}). */
+    long heldBytes() {
+        return oooBytes;
     }
 
     /** Tells whether the sender's FIN was reached. */

@@ -194,6 +194,22 @@ class DefragmenterTest {
     }
 
     @Test
+    void aDatagramTooLargeForTheFirstFragmentsHeaderIsDropped() {
+        // Regression (seen reading the code; DefragmenterFuzzTest's invariants catch it too): each fragment
+        // fit with its own 20-byte header, but the datagram takes the first fragment's 60-byte one and its
+        // total length wrapped.
+        byte[] first = Frames.eth(Frames.ETH_IPV4, Frames.ipv4(17, "10.0.0.1", "10.0.0.2", new byte[32_000], 0x2000, 10));
+        byte[] last = Frames.eth(Frames.ETH_IPV4, Frames.ipv4(17, "10.0.0.1", "10.0.0.2", new byte[33_496], 32_000 / 8, 0));
+        Recorder rec = new Recorder();
+        Defragmenter d = new Defragmenter();
+        feed(d, List.of(first, last), rec);
+        assertEquals(List.of(), rec.frames);
+        assertEquals(List.of("defrag.datagram_too_large"), rec.anomalies);
+        assertEquals(0, d.pending());
+        assertEquals(0, d.held());
+    }
+
+    @Test
     void memoryStaysBoundedAndIncompleteDatagramsTimeOut() {
         Defragmenter d = new Defragmenter(1000, 64 << 10, 60);
         Recorder rec = new Recorder();

@@ -401,6 +401,34 @@ class HttpConnectionParserTest {
     }
 
     @Test
+    void aRequestLineAtTheEndOfAnOverlongLineIsFoundHoweverItIsCut() {
+        // Regression (HttpParserFuzzTest): resync used to keep only the tail of each call's bytes, so a
+        // cut inside "GET /b" lost the request.
+        HttpLimits small = new HttpLimits(64, 5, 1 << 20, 100, 1 << 16, 10, 4);
+        RecordingListener r = new Script()
+                .c("GET /a HTTP/1.1\r\nX-Long: " + "x".repeat(80) + " GET /b HTTP/1.1\r\n\r\n")
+                .close()
+                .runAll(small);
+        assertEquals(List.of("http.header_too_long"), r.anomalies);
+        assertEquals("/b", r.tx(1).uri);
+        assertTrue(r.tx(1).requestComplete);
+    }
+
+    @Test
+    void aResyncedRequestStartsWhenItsRequestLineCame() {
+        // Regression (HttpParserFuzzTest): with the over-long line kept across calls, the request took
+        // the time of the junk it was found behind, depending on the cuts.
+        HttpLimits small = new HttpLimits(64, 5, 1 << 20, 100, 1 << 16, 10, 4);
+        RecordingListener r = new Script()
+                .c("\u0001junk " + "x".repeat(70))
+                .c("y".repeat(30) + " GET /b HTTP/1.1\r\n\r\n")
+                .close()
+                .runAll(small);
+        assertEquals("/b", r.tx(0).uri);
+        assertEquals(1001, r.tx(0).requestTsNanos, "the time of the second data step");
+    }
+
+    @Test
     void tooManyPendingDropsTheOldest() {
         HttpLimits two = new HttpLimits(1024, 10, 1 << 20, 100, 1 << 16, 10, 2);
         RecordingListener r = new Script()

@@ -19,13 +19,13 @@ class HttpContentDecodingTest {
     // Brotli vectors: there is no brotli encoder in Java, so these were made once with Debian's
     // python3-brotli 1.0.9 (brotli.compress, default quality) and pasted here as hex.
     /** brotli.compress(b"Hello, brotli world! " * 20) */
-    private static final byte[] BR_HELLO = hex(
+    static final byte[] BR_HELLO = hex(
             "1ba301a01c09762ce4171a273435ac415890e8a658995cb3bd85a4ad85288b0c16c5dd61d20c");
     private static final String HELLO = "Hello, brotli world! ".repeat(20);
     /** brotli.compress(b"\0" * (16 << 20)): 27 bytes that decode to 16 MiB. */
-    private static final byte[] BR_BOMB = hex("cbffff3ff82700e2b14020f7fe8fffff7ff04f00c4611180eefddf");
+    static final byte[] BR_BOMB = hex("cbffff3ff82700e2b14020f7fe8fffff7ff04f00c4611180eefddf");
     /** brotli.compress(gzip.compress(b"stacked gzip then br " * 10, mtime=0)), i.e. "Content-Encoding: gzip, br". */
-    private static final byte[] BR_OF_GZIP = hex("8b15801f8b08000000000002032b2e494cce4e4d5148afca2c5028c948cd53482a52281eca82000a5a0e34d200000003");
+    static final byte[] BR_OF_GZIP = hex("8b15801f8b08000000000002032b2e494cce4e4d5148afca2c5028c948cd53482a52281eca82000a5a0e34d200000003");
     private static final String STACKED = "stacked gzip then br ".repeat(10);
 
     private static final String TEXT = "The quick brown fox jumps over the lazy dog. ".repeat(40);
@@ -189,6 +189,23 @@ class HttpContentDecodingTest {
                 assertFalse(r.sink(0).complete);
                 assertTrue(r.sink(0).reason.startsWith("gzip decode failed"), r.sink(0).reason);
             }
+        });
+    }
+
+    @Test
+    void rawDeflateThatBreaksLaterIsDecodedNotPassedThrough() {
+        // Regression (ContentCodingFuzzTest): in one piece, zlib dropped everything the failing call had
+        // decoded, so the body looked not deflated at all and its raw bytes were passed through.
+        Deflater d = new Deflater(Deflater.DEFAULT_COMPRESSION, true);
+        d.setInput(bytes(TEXT));
+        byte[] buf = new byte[8192];
+        int n = d.deflate(buf, 0, buf.length, Deflater.SYNC_FLUSH);
+        d.end();
+        byte[] body = Script.concat(java.util.Arrays.copyOf(buf, n), new byte[] {0x07}); // then a block of reserved type
+        response("deflate", body).forEachRun(HttpLimits.DEFAULTS, r -> {
+            assertTrue(r.anomalies.contains("http.content_decode_failed"), r.anomalies.toString());
+            assertFalse(r.sink(0).complete);
+            assertTrue(TEXT.startsWith(r.sink(0).text()), "the start of the text, not raw bytes: " + r.sink(0).describe());
         });
     }
 

@@ -103,6 +103,20 @@ final class Script {
     }
 
     private RecordingListener run(HttpLimits limits, int splitStep, int splitAt, boolean byteByByte) {
+        return run(limits, (step, at, n) -> byteByByte ? at + 1 : step == splitStep && at < splitAt ? splitAt : n);
+    }
+
+    /** Runs once with data step {@code i} fed in pieces of {@code pieces[i]} bytes (0 or absent: whole). */
+    RecordingListener runInPieces(HttpLimits limits, int[] pieces) {
+        return run(limits, (step, at, n) -> step < pieces.length && pieces[step] > 0 ? Math.min(n, at + pieces[step]) : n);
+    }
+
+    /** Says where the piece of data step {@code step} that starts at {@code at} ends ({@code n}: the step's length). */
+    private interface Cuts {
+        int end(int step, int at, int n);
+    }
+
+    private RecordingListener run(HttpLimits limits, Cuts cuts) {
         RecordingListener rec = new RecordingListener();
         HttpConnectionParser p = new HttpConnectionParser(rec, limits);
         for (int i = 0; i < steps.size(); i++) {
@@ -110,15 +124,11 @@ final class Script {
             switch (st.kind) {
                 case 'd' -> {
                     // Copy into a scratch buffer that is wiped after each call: the parser must not keep it.
-                    if (byteByByte) {
-                        for (int k = 0; k < st.bytes.length; k++) {
-                            feed(p, st, k, 1);
-                        }
-                    } else if (i == splitStep) {
-                        feed(p, st, 0, splitAt);
-                        feed(p, st, splitAt, st.bytes.length - splitAt);
-                    } else {
-                        feed(p, st, 0, st.bytes.length);
+                    int n = st.bytes.length;
+                    for (int at = 0; at < n; ) {
+                        int end = cuts.end(i, at, n);
+                        feed(p, st, at, end - at);
+                        at = end;
                     }
                 }
                 case 'g' -> p.gap(st.toServer, st.ts, st.len);

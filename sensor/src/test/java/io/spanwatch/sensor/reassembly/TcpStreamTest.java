@@ -2,6 +2,7 @@ package io.spanwatch.sensor.reassembly;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.ByteArrayOutputStream;
@@ -213,5 +214,23 @@ class TcpStreamTest {
         s.segment(0, 5005, d, 5, 6, true);
         assertEquals("hello world", rec.bytes.toString());
         assertTrue(rec.fin);
+    }
+
+    @Test
+    void nothingFollowsTheFinAndAFinBeforeDeliveredBytesIsIgnored() {
+        // Regressions (TcpStreamFuzzTest): bytes past a FIN were delivered after fin(), and a stale FIN
+        // behind what was delivered ended the stream at once.
+        Recorder rec = new Recorder();
+        TcpStream s = stream(rec);
+        s.syn(0);
+        byte[] d = "hello world".getBytes();
+        s.segment(0, 1, d, 0, 11, false);
+        s.segment(0, 1, d, 0, 5, true);          // a FIN after "hello", behind what was delivered
+        assertFalse(rec.fin);
+        s.segment(0, 12, d, 0, 5, true);         // "hello" again and the real FIN, at 16 bytes
+        assertTrue(rec.fin);
+        s.segment(0, 17, d, 5, 6, false);        // past the FIN
+        assertEquals("hello worldhello", rec.bytes.toString());
+        assertEquals(List.of("stream.fin_out_of_window", "stream.data_after_fin"), rec.anomalies);
     }
 }
