@@ -45,9 +45,9 @@ public final class HttpConnectionParser {
     private final MessageReader client;
     private final MessageReader server;
     /** Transactions not yet reported done, in txId order. */
-    private final ArrayDeque<HttpTransaction> open = new ArrayDeque<>();
+    private final ArrayDeque<HttpTransaction> open = new ArrayDeque<>(2);
     /** Transactions whose request was read and whose final response has not started. */
-    private final ArrayDeque<HttpTransaction> awaiting = new ArrayDeque<>();
+    private final ArrayDeque<HttpTransaction> awaiting = new ArrayDeque<>(2);
     private int nextTxId;
     private boolean tunnel;
     private boolean serverEnded;

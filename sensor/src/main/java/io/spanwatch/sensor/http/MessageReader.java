@@ -41,7 +41,8 @@ final class MessageReader {
     private final HttpLimits limits;
 
     private State state = State.START_LINE;
-    private byte[] line = new byte[256];
+    /** Gathers a line that arrives in pieces; null while none does (a whole line is read in place). */
+    private byte[] line;
     private int lineLen;
     private long lineTs;
 
@@ -118,23 +119,35 @@ final class MessageReader {
         }
         if (lineLen == 0) {
             lineTs = ts;
+            if (complete) {
+                onLine(lineText(b, off, n), n); // the whole line is here: read it in place
+                return off + n;
+            }
         }
-        if (lineLen + n > line.length) {
+        if (line == null) {
+            line = new byte[Math.max(256, n)];
+        } else if (lineLen + n > line.length) {
             line = Arrays.copyOf(line, Math.max(line.length * 2, lineLen + n));
         }
         System.arraycopy(b, off, line, lineLen, n);
         lineLen += n;
         if (complete) {
             int raw = lineLen;
-            int len = lineLen - 1;
-            if (len > 0 && line[len - 1] == '\r') {
-                len--;
-            }
-            String s = new String(line, 0, len, StandardCharsets.ISO_8859_1);
+            String s = lineText(line, 0, raw);
             lineLen = 0;
+            line = null; // a connection at rest holds no line buffer
             onLine(s, raw);
         }
         return off + n;
+    }
+
+    /** Returns a line's text without its LF and a CR before it. */
+    private static String lineText(byte[] b, int off, int rawLen) {
+        int len = rawLen - 1;
+        if (len > 0 && b[off + len - 1] == '\r') {
+            len--;
+        }
+        return new String(b, off, len, StandardCharsets.ISO_8859_1);
     }
 
     private void lineTooLong() {
@@ -552,6 +565,7 @@ final class MessageReader {
     private void enterResync() {
         state = State.RESYNC;
         lineLen = 0;
+        line = null;
     }
 
     // ---- direction events ----

@@ -27,8 +27,11 @@ import java.util.function.Supplier;
  * <p>Lifecycle: {@link #start} opens {@code eve.json} and the file store and starts the workers;
  * {@link #frame} is called on one capture thread; {@link #finish} (same thread) ends every flow,
  * waits for the workers and closes what {@code start} opened. File analysis never drops: the capture
- * thread waits for a full worker queue. Live capture never waits: a batch its worker cannot take is
- * dropped and counted ({@code capture.sensor_queue_drops}).
+ * thread waits for a full worker queue. Live capture waits at most {@value #LIVE_WAIT_MILLIS} ms for a
+ * worker that has fallen behind, while the kernel's capture buffer holds the packets that arrive
+ * meanwhile (a burst then costs nothing); if that worker is still behind, its batch is dropped and
+ * counted ({@code capture.sensor_queue_drops}), and the capture stops waiting for it until it has
+ * caught up, so one stalled worker never holds up the others' traffic for long.
  */
 public final class Pipeline implements FrameSink {
     private final SensorConfig config;
@@ -58,7 +61,11 @@ public final class Pipeline implements FrameSink {
         }
     };
     private final DecodedPacket pkt = new DecodedPacket();
+    /** How long live capture waits for a worker that has fallen behind before dropping its batch. */
+    static final long LIVE_WAIT_MILLIS = 50;
     private final AtomicLong queueDrops = new AtomicLong();
+    /** Per worker (live): whether its last wait ran out; then batches for it are not waited for until it takes one at once. */
+    private final boolean[] behind;
     private final long startWall = System.nanoTime();
     private volatile long lastTs;
     private final PacketClock clock = new PacketClock();
@@ -74,6 +81,7 @@ public final class Pipeline implements FrameSink {
         this.eve = eve;
         this.store = store;
         this.ranges = new RangeAssembler(store);
+        HeapGauge.listen();
         this.defrag = new io.spanwatch.sensor.decode.Defragmenter(config.defrag().maxDatagrams(), config.defrag().memcap(),
                 config.defrag().timeoutSeconds());
         int n = config.workers();
@@ -81,6 +89,7 @@ public final class Pipeline implements FrameSink {
         this.threads = new Thread[n];
         this.current = new Batch[n];
         this.lastSendNanos = new long[n];
+        this.behind = new boolean[n];
         for (int i = 0; i < n; i++) {
             workers[i] = new Worker(i, config, eve, store, ranges, known, files != null ? files : e -> eve.fileinfo(e, null));
             threads[i] = Thread.ofPlatform().name("spanwatch-worker-" + i).daemon(true).unstarted(workers[i]);
@@ -321,6 +330,7 @@ public final class Pipeline implements FrameSink {
         m.put("file.verified_copies", known.verified.get());
         m.put("file.verified_bytes", known.verifiedBytes.get());
         m.put("file.verify_mismatches", known.mismatches.get());
+        HeapGauge.addTo(m);
         return m;
     }
 
@@ -334,7 +344,7 @@ public final class Pipeline implements FrameSink {
         b.source = source;
         lastSendNanos[w] = System.nanoTime();
         if (config.live()) {
-            if (!workers[w].queue.offer(b)) {
+            if (!offerLive(w, b)) {
                 queueDrops.addAndGet(b.count);
                 b.clear();
                 workers[w].free.offer(b);
@@ -346,9 +356,46 @@ public final class Pipeline implements FrameSink {
 
     private Batch take(int w) {
         if (config.live()) {
-            return workers[w].free.poll();
+            Batch b = workers[w].free.poll();
+            if (b == null && !behind[w]) {
+                b = pollWaiting(workers[w].free);
+                behind[w] = b == null;
+            }
+            return b;
         }
         return takeBlocking(w);
+    }
+
+    /**
+     * Queues a batch for a worker while capturing live: at once if there is room, else after waiting
+     * up to {@link #LIVE_WAIT_MILLIS} unless the worker's last wait already ran out. False: not queued.
+     */
+    private boolean offerLive(int w, Batch b) {
+        if (workers[w].queue.offer(b)) {
+            behind[w] = false;
+            return true;
+        }
+        if (behind[w]) {
+            return false;
+        }
+        boolean queued;
+        try {
+            queued = workers[w].queue.offer(b, LIVE_WAIT_MILLIS, java.util.concurrent.TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            queued = false;
+        }
+        behind[w] = !queued;
+        return queued;
+    }
+
+    private static Batch pollWaiting(java.util.concurrent.BlockingQueue<Batch> free) {
+        try {
+            return free.poll(LIVE_WAIT_MILLIS, java.util.concurrent.TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return null;
+        }
     }
 
     private Batch takeBlocking(int w) {

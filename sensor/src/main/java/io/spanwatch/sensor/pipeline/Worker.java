@@ -63,7 +63,7 @@ final class Worker implements Runnable, FlowTable.Listener {
         for (int i = 0; i < batches + 2; i++) {
             free.add(new Batch());
         }
-        this.flows = new FlowTable(config.flow(), this, ((long) id << 56) ^ System.nanoTime());
+        this.flows = new FlowTable(config.flow().share(config.workers()), this, ((long) id << 56) ^ System.nanoTime());
     }
 
     /** Returns the packet time of the frame being processed. */
@@ -208,8 +208,19 @@ final class Worker implements Runnable, FlowTable.Listener {
             c = null;
         }
         if (c == null) {
+            if (fromOrig && (pkt.tcpFlags & 0x17) == 0x02 && pkt.payloadLen == 0 && pkt.payloadMissing == 0) {
+                // A SYN with nothing else seen yet makes no connection state: a SYN flood or a scan
+                // costs one flow per SYN. The state is made from the remembered SYN at the next packet.
+                f.tcpFlagsOrig |= pkt.tcpFlags;
+                f.pendingSynSeq = pkt.seq;
+                return;
+            }
             c = new TcpConnection(this, f);
             f.attachment = c;
+            if (f.pendingSynSeq >= 0) {
+                c.originatorSyn(f.pendingSynSeq);
+                f.pendingSynSeq = -1;
+            }
         }
         try {
             c.packet(pkt, fromOrig);
@@ -278,6 +289,7 @@ final class Worker implements Runnable, FlowTable.Listener {
         Counters.add(into, "tcp.reassembly_gap_bytes", r.gapBytes);
         Counters.add(into, "tcp.stream_depth_limit_hits", r.streamLimitHits);
         Counters.add(into, "tcp.reassembly_memcap_hits", r.memcapHits);
+        Counters.add(into, "tcp.reassembly_memcap_evictions", r.memcapEvictions);
         Counters.add(into, "tcp.reassembly_memuse", r.memUsed());
         Counters.add(into, "flow.total", flows.created());
         Counters.add(into, "flow.active", flows.size());

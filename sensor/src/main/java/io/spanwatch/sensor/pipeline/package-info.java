@@ -9,8 +9,9 @@
  * <p><b>Limits:</b> {@link io.spanwatch.sensor.pipeline.SensorConfig#DEFAULT_QUEUE_BATCHES} batches
  * of up to 1 MiB queued, shared out among the workers (at least 4 each). Reading a file, the
  * capture thread waits when a queue is full (nothing is
- * dropped); capturing live it never waits: the batch is dropped and counted in
- * {@code capture.sensor_queue_drops}. Anomaly events are capped per name and worker
+ * dropped); capturing live it waits at most 50 ms for a worker that fell behind (the kernel's capture
+ * buffer holds what arrives meanwhile), then drops the batch and counts it in
+ * {@code capture.sensor_queue_drops}, and does not wait for that worker again until it caught up. Anomaly events are capped per name and worker
  * ({@link io.spanwatch.sensor.pipeline.SensorConfig#DEFAULT_MAX_ANOMALY_EVENTS}); past the cap they
  * are only counted ({@code anomaly.events_suppressed}).
  *
