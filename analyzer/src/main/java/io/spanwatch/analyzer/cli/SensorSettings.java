@@ -84,6 +84,8 @@ final class SensorSettings {
         key("file.spool-memory-total-bytes", FileConfig.DEFAULT_SPOOL_MEMORY_TOTAL_BYTES, "bytes of all files being extracted kept in memory together");
         key("file.max-open", FileConfig.DEFAULT_MAX_OPEN_FILES, "files being extracted at once; more are skipped (anomaly file.too_many_open)");
         key("file.max-range-assemblies", FileConfig.DEFAULT_MAX_RANGE_ASSEMBLIES, "206 range files assembled at once");
+        key("file.spool-disk-bytes", FileConfig.DEFAULT_SPOOL_DISK_BYTES,
+                "bytes all files being extracted may hold in DIR/files/.tmp together; past it a file is hashed, not stored");
     }
 
     private static void key(String name, Object def, String description) {
@@ -155,7 +157,8 @@ final class SensorSettings {
                             (int) num("file.spool-memory-bytes", fc.spoolMemoryBytes(), 4096, 1 << 30), bool("file.store", fc.store()),
                             (int) num("file.max-range-assemblies", fc.maxRangeAssemblies(), 1, 1_000_000),
                             num("file.spool-memory-total-bytes", fc.spoolMemoryTotalBytes(), 0, Long.MAX_VALUE),
-                            (int) num("file.max-open", fc.maxOpenFiles(), 1, 10_000_000)),
+                            (int) num("file.max-open", fc.maxOpenFiles(), 1, 10_000_000),
+                            num("file.spool-disk-bytes", fc.spoolDiskBytes(), 0, Long.MAX_VALUE)),
                     new SensorConfig.DefragConfig((int) num("defrag.max-datagrams", d.defrag().maxDatagrams(), 1, 10_000_000),
                             num("defrag.memcap", d.defrag().memcap(), 1, Long.MAX_VALUE),
                             secs("defrag.timeout", d.defrag().timeoutSeconds())));

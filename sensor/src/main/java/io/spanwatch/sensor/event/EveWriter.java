@@ -266,6 +266,9 @@ public final class EveWriter implements Closeable {
         if (fi.storeCutoff()) {
             gen.writeBooleanField("stored_cutoff", true);
         }
+        if (fi.spoolLimit()) {
+            gen.writeBooleanField("spool_limit", true);
+        }
         str("truncated_reason", fi.truncatedReason());
         if (fi.contentEncodings() != null && !fi.contentEncodings().isEmpty()) {
             gen.writeStringField("content_encoding", String.join(", ", fi.contentEncodings()));
@@ -465,6 +468,7 @@ public final class EveWriter implements Closeable {
             gen.writeNumberField("request_body_length", h.requestBodyLength());
         }
         str("http_request_content_type", h.requestContentType());
+        str("limit_hit", h.limitHit());
         gen.writeEndObject();
     }
 

@@ -147,6 +147,7 @@ public final class HttpConnectionParser {
             awaiting.add(t);
             if (awaiting.size() > limits.maxPendingTransactions()) {
                 HttpTransaction dropped = awaiting.poll();
+                dropped.limitMet("http.max-pending");
                 listener.anomaly(dropped, true, "http.too_many_pending",
                         "more than " + limits.maxPendingTransactions() + " requests without response");
                 dropped.responseEnded = true;

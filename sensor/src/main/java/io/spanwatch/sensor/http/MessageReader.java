@@ -155,11 +155,14 @@ final class MessageReader {
             case START_LINE, HEADERS -> {
                 anomaly("http.header_too_long", "head over " + limits.maxHeaderBytes() + " bytes");
                 lineLen = 0;
-                abortHead("header too long");
+                abortHead("header too long", "http.max-header-bytes");
                 enterResync();
             }
             case TRAILERS -> {
                 anomaly("http.header_too_long", "trailers over " + limits.maxHeaderBytes() + " bytes");
+                if (tx != null) {
+                    tx.limitMet("http.max-header-bytes");
+                }
                 finishMessage(true, null);
                 enterResync();
             }
@@ -261,7 +264,7 @@ final class MessageReader {
         }
         if (++headerCount > limits.maxHeaderCount()) {
             anomaly("http.too_many_headers", "more than " + limits.maxHeaderCount() + " header fields");
-            abortHead("too many headers");
+            abortHead("too many headers", "http.max-headers");
             enterResync();
             return;
         }
@@ -531,7 +534,7 @@ final class MessageReader {
     }
 
     /** Gives up on a head that cannot be read whole; keeps pairing by still creating its transaction. */
-    private void abortHead(String reason) {
+    private void abortHead(String reason, String limitKey) {
         if (state != State.HEADERS) {
             resetMessage();
             return;
@@ -539,15 +542,23 @@ final class MessageReader {
         if (toServer) {
             tx = conn.newRequestTx();
             fillRequest(tx);
+            markLimit(limitKey);
             conn.listener().requestHeaders(tx);
             finishMessage(false, reason);
         } else if (statusLine.status() >= 200 || statusLine.status() == 101) {
             tx = conn.takeResponseTx();
             fillResponse(tx);
+            markLimit(limitKey);
             conn.listener().responseHeaders(tx);
             finishMessage(false, reason);
         } else {
             resetMessage();
+        }
+    }
+
+    private void markLimit(String limitKey) {
+        if (limitKey != null) {
+            tx.limitMet(limitKey);
         }
     }
 
@@ -596,7 +607,7 @@ final class MessageReader {
             }
             case RESYNC -> lineLen = 0;
             case HEADERS -> {
-                abortHead("gap in headers");
+                abortHead("gap in headers", null);
                 enterResync();
             }
             case START_LINE -> enterResync();
@@ -611,7 +622,7 @@ final class MessageReader {
     /** Tells that this direction ended (FIN or RST). */
     void end() {
         switch (state) {
-            case HEADERS -> abortHead("connection closed in headers");
+            case HEADERS -> abortHead("connection closed in headers", null);
             case FIXED_BODY, CHUNK_SIZE, CHUNK_DATA, CHUNK_DATA_END -> finishMessage(false, "connection closed");
             case TRAILERS, CLOSE_BODY -> finishMessage(true, null);
             default -> {

@@ -18,8 +18,11 @@ import javax.management.openmbean.CompositeData;
  *   <li>{@code memory.heap_used}: in use now, garbage included;</li>
  *   <li>{@code memory.heap_peak}: the sum of every heap pool's peak since start, an upper bound of the
  *       most ever in use;</li>
- *   <li>{@code memory.heap_after_gc_peak}: the most left in use right after a collection, the closest
- *       measure of what the sensor really kept (0 until the first collection);</li>
+ *   <li>{@code memory.heap_after_gc_peak}: the most left in use right after a collection (0 until the
+ *       first one): what the sensor kept, plus whatever garbage a young collection leaves in the old
+ *       generation;</li>
+ *   <li>{@code memory.heap_live_peak}: the most left in use right after a full collection, which is
+ *       what the sensor really kept (0 while no full collection was needed);</li>
  *   <li>{@code memory.heap_max}: the cap.</li>
  * </ul>
  *
@@ -28,6 +31,7 @@ import javax.management.openmbean.CompositeData;
  */
 public final class HeapGauge {
     private static final AtomicLong AFTER_GC_PEAK = new AtomicLong();
+    private static final AtomicLong LIVE_PEAK = new AtomicLong();
     private static volatile boolean listening;
 
     private HeapGauge() {
@@ -58,6 +62,7 @@ public final class HeapGauge {
         into.put("memory.heap_max", Runtime.getRuntime().maxMemory());
         into.put("memory.heap_peak", peakBytes());
         into.put("memory.heap_after_gc_peak", AFTER_GC_PEAK.get());
+        into.put("memory.heap_live_peak", LIVE_PEAK.get());
     }
 
     /** Starts following collections (once per process). */
@@ -97,5 +102,8 @@ public final class HeapGauge {
             }
         }
         AFTER_GC_PEAK.accumulateAndGet(used, Math::max);
+        if (info.getGcAction().contains("major")) {
+            LIVE_PEAK.accumulateAndGet(used, Math::max);
+        }
     }
 }

@@ -320,6 +320,9 @@ public final class Pipeline implements FrameSink {
         m.put("eve.write_errors", eve.writeErrors());
         m.put("file.spool_memory", store.memoryInUse());
         m.put("file.spool_memory_peak", store.memoryPeak());
+        m.put("file.spool_disk", store.diskInUse());
+        m.put("file.spool_disk_peak", store.diskPeak());
+        m.put("file.spool_disk_limit_hits", store.spoolDiskLimitHits.get());
         m.put("file.open", (long) store.open.get());
         m.put("file.open_limit_skipped", store.openLimitSkipped.get());
         m.put("file.stored", store.stored.get());
