@@ -12,7 +12,8 @@ import java.util.TreeMap;
  * bytes overlapping a held segment are compared and a difference is reported as
  * {@code stream.overlap_mismatch}, the held copy winning. A hole is given up as a gap when the
  * receiver has acknowledged past it for longer than {@link ReassemblyConfig#gapAckDelayNanos}, when
- * the stream's or the worker's bounds are reached, or when the stream ends; bytes after the gap follow.
+ * the stream's bounds are reached, when the worker's memcap is reached and this stream has waited
+ * longest, or when the stream ends; bytes after the gap follow.
  *
  * <p>Without a SYN the stream starts at the first segment seen (mid-stream pick-up). Sequence numbers
  * are unwrapped into 64-bit offsets from the stream's start, so wrap-around needs no special case.
