@@ -60,6 +60,7 @@ final class SensorSettings {
         key("http.ratio-min-decoded-bytes", h.ratioMinDecodedBytes(), "decoded bytes before the ratio limit applies");
         key("http.max-multipart-parts", h.maxMultipartParts(), "parts split out of one multipart body");
         key("http.max-pending", h.maxPendingTransactions(), "requests waiting for their responses on one connection");
+        key("http.memcap", h.memcap(), "heap for HTTP heads being read or kept by open transactions, all connections together");
         key("file.store", true, "store extracted files under DIR/files/");
         key("scan.enabled", true, "scan every extracted file with clamd (off: no verdicts)");
         key("scan.threads", io.spanwatch.analyzer.scan.ScanConfig.DEFAULT_THREADS, "files scanned at once");
@@ -152,7 +153,8 @@ final class SensorSettings {
                             (int) num("http.max-decompression-ratio", h.maxDecompressionRatio(), 1, Integer.MAX_VALUE),
                             num("http.ratio-min-decoded-bytes", h.ratioMinDecodedBytes(), 1, Long.MAX_VALUE),
                             (int) num("http.max-multipart-parts", h.maxMultipartParts(), 1, Integer.MAX_VALUE),
-                            (int) num("http.max-pending", h.maxPendingTransactions(), 1, Integer.MAX_VALUE)),
+                            (int) num("http.max-pending", h.maxPendingTransactions(), 1, Integer.MAX_VALUE),
+                            num("http.memcap", h.memcap(), 1 << 20, Long.MAX_VALUE)),
                     new FileConfig(fc.outDir(), num("file.max-store-bytes", fc.maxStoreBytes(), 0, Long.MAX_VALUE),
                             (int) num("file.spool-memory-bytes", fc.spoolMemoryBytes(), 4096, 1 << 30), bool("file.store", fc.store()),
                             (int) num("file.max-range-assemblies", fc.maxRangeAssemblies(), 1, 1_000_000),

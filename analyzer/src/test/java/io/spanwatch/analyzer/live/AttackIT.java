@@ -82,6 +82,11 @@ import org.pcap4j.core.PcapNetworkInterface.PromiscuousMode;
  *       with one 200,000-byte field, three times each, each on its own connection; nginx refuses them,
  *       but the sensor sees what crossed the wire. Expected: {@code http.too_many_headers} and
  *       {@code http.header_too_long}, and the limit named in each request's http event.</li>
+ *   <li>Pipelined requests never answered: six connections each send 1,000 requests with 50 KB heads
+ *       (300 MB in all, paced to 20,000 full-size frames/s) that no response ever answers: within
+ *       {@code http.max-pending} per connection, yet more than the heap if every head were kept (without
+ *       {@code http.memcap} the sensor runs out of memory). Injected (one side only). Expected:
+ *       {@code http.memcap}, evictions counted, evicted requests flagged in their http events.</li>
  *   <li>Overlaps: IPv4 datagrams whose fragments overlap with different bytes, 100,000 first fragments
  *       whose datagrams never complete, and TCP connections whose out-of-order segments overlap with
  *       different bytes (injected: stacks do not send such things). Expected:
@@ -261,6 +266,39 @@ class AttackIT {
         assertEquals(List.of("http.max-header-bytes", "http.max-header-bytes", "http.max-header-bytes"),
                 o.httpLimits("/attack/headers?long=200000"));
         o.print("anomaly.http.too_many_headers", "anomaly.http.header_too_long");
+    }
+
+    @Test
+    void pipelinedRequestsThatAreNeverAnswered() throws Exception {
+        int connections = 6;
+        int requests = 1000;
+        Outcome o = underAttack("pending-flood", () -> {
+            Pacer pacer = new Pacer(20_000); // full-size frames: about 29 MB/s
+            StringBuilder pad = new StringBuilder();
+            for (int k = 0; k < 100; k++) {
+                pad.append("X-Pad-").append(k).append(": ").append("v".repeat(490)).append("\r\n");
+            }
+            TrafficSynth.Conn[] conns = new TrafficSynth.Conn[connections];
+            for (int c = 0; c < connections; c++) {
+                conns[c] = conn(source(120, c), 50_000 + c);
+                handshake(conns[c], pacer);
+                conns[c].handshake(); // moves the builder's own sequence numbers past the handshake injected
+            }
+            for (int r = 0; r < requests; r++) {
+                for (TrafficSynth.Conn c : conns) {
+                    byte[] req = ("GET /attack/pending?r=" + r + " HTTP/1.1\r\nHost: attack\r\n" + pad + "\r\n")
+                            .getBytes(StandardCharsets.US_ASCII);
+                    for (byte[] seg : c.segments(true, req)) {
+                        send(seg, pacer);
+                    }
+                }
+            }
+        });
+        assertTrue(o.anomaly("http.memcap") > 0, "named: " + o.anomalies);
+        assertTrue(o.stat("app_layer.http.memcap_evictions") > 0);
+        assertTrue(o.attackHttp.stream().anyMatch(h -> "http.memcap".equals(h.path("http").path("limit_hit").asText())),
+                "evicted requests say so in their http events");
+        o.print("app_layer.http.tx", "app_layer.http.memcap_evictions", "app_layer.http.memuse");
     }
 
     @Test
@@ -598,14 +636,23 @@ class AttackIT {
 
     // ---- frames -------------------------------------------------------------------------------
 
-    /** Paces injection at {@value #RATE} frames per second. */
+    /** Paces injection at a number of frames per second ({@value #RATE} unless told). */
     private static final class Pacer {
         private final long start = System.nanoTime();
+        private final int rate;
         private long sent;
+
+        Pacer() {
+            this(RATE);
+        }
+
+        Pacer(int rate) {
+            this.rate = rate;
+        }
 
         void sent() {
             if (++sent % 256 == 0) {
-                long wait = start + sent * 1_000_000_000L / RATE - System.nanoTime();
+                long wait = start + sent * 1_000_000_000L / rate - System.nanoTime();
                 if (wait > 0) {
                     LockSupport.parkNanos(wait);
                 }

@@ -60,6 +60,8 @@ public final class HttpTransaction {
     // Parser bookkeeping: whether each half is over (complete or not), so transactionDone can be sent.
     boolean requestEnded;
     boolean responseEnded;
+    /** The heads this transaction keeps, charged to the worker's {@link HttpMemory} until it is done. */
+    HttpMemory.Holding held;
 
     public HttpTransaction(int txId) {
         this.txId = txId;

@@ -43,6 +43,15 @@ final class MessageReader {
     private State state = State.START_LINE;
     /** Gathers a line that arrives in pieces; null while none does (a whole line is read in place). */
     private byte[] line;
+    /** What this direction holds for a head (fields read, a line in pieces), charged to the worker's {@link HttpMemory}. */
+    private final HttpMemory.Holding held = new HttpMemory.Holding() {
+        @Override
+        void evict() {
+            giveUpForMemory();
+        }
+    };
+    /** Bytes of {@link #line} charged to {@link #held}. */
+    private int lineCharged;
     private int lineLen;
     private long lineTs;
 
@@ -129,13 +138,20 @@ final class MessageReader {
         } else if (lineLen + n > line.length) {
             line = Arrays.copyOf(line, Math.max(line.length * 2, lineLen + n));
         }
+        if (line.length > lineCharged) {
+            int more = line.length - lineCharged;
+            lineCharged = line.length;
+            if (!hold(more)) {
+                return off + n; // given up: these bytes go with what was gathered
+            }
+        }
         System.arraycopy(b, off, line, lineLen, n);
         lineLen += n;
         if (complete) {
             int raw = lineLen;
             String s = lineText(line, 0, raw);
             lineLen = 0;
-            line = null; // a connection at rest holds no line buffer
+            dropLine(); // a connection at rest holds no line buffer
             onLine(s, raw);
         }
         return off + n;
@@ -187,16 +203,20 @@ final class MessageReader {
                     return;
                 }
                 headBytes = rawLen;
+                hold(rawLen + HttpMemory.PER_LINE);
             }
             case RESYNC -> {
                 int at = toServer ? StartLines.findRequest(s) : StartLines.findStatus(s);
                 if (at >= 0 && startLine(s.substring(at))) {
                     headBytes = rawLen - at;
+                    hold(rawLen + HttpMemory.PER_LINE);
                 }
             }
             case HEADERS -> {
                 headBytes += rawLen;
-                headerLine(s);
+                if (hold(rawLen + HttpMemory.PER_LINE)) {
+                    headerLine(s);
+                }
             }
             case CHUNK_SIZE -> chunkSize(s);
             case CHUNK_DATA_END -> {
@@ -322,6 +342,7 @@ final class MessageReader {
     private void requestHead() {
         tx = conn.newRequestTx();
         fillRequest(tx);
+        conn.memory().transfer(held, tx.held);
         conn.listener().requestHeaders(tx);
         if ("CONNECT".equals(tx.method)) {
             finishMessage(true, null);
@@ -354,6 +375,7 @@ final class MessageReader {
         }
         tx = conn.takeResponseTx();
         fillResponse(tx);
+        conn.memory().transfer(held, tx.held);
         conn.listener().responseHeaders(tx);
         boolean connect = "CONNECT".equals(tx.method);
         if (status == 101 || (connect && status / 100 == 2)) {
@@ -542,12 +564,14 @@ final class MessageReader {
         if (toServer) {
             tx = conn.newRequestTx();
             fillRequest(tx);
+            conn.memory().transfer(held, tx.held);
             markLimit(limitKey);
             conn.listener().requestHeaders(tx);
             finishMessage(false, reason);
         } else if (statusLine.status() >= 200 || statusLine.status() == 101) {
             tx = conn.takeResponseTx();
             fillResponse(tx);
+            conn.memory().transfer(held, tx.held);
             markLimit(limitKey);
             conn.listener().responseHeaders(tx);
             finishMessage(false, reason);
@@ -562,7 +586,63 @@ final class MessageReader {
         }
     }
 
+    /**
+     * Charges {@code n} more bytes of what this direction holds to the worker's budget; when the
+     * budget has no room even after evicting older holdings, gives up what it holds and returns false.
+     */
+    private boolean hold(long n) {
+        if (conn.memory().charge(held, n)) {
+            return true;
+        }
+        giveUpForMemory();
+        return false;
+    }
+
+    /**
+     * Gives up the head being read, or the line being gathered, because the worker's HTTP memory is
+     * spent ({@code http.memcap}): like a head that is too long, but without keeping its fields.
+     */
+    private void giveUpForMemory() {
+        anomaly("http.memcap", "HTTP memory limit reached");
+        headers.clear();
+        conn.memory().release(held);
+        lineCharged = 0;
+        switch (state) {
+            case START_LINE, HEADERS -> {
+                lineLen = 0;
+                abortHead("memory limit", "http.memcap");
+                enterResync();
+            }
+            case TRAILERS -> {
+                if (tx != null) {
+                    tx.limitMet("http.memcap");
+                }
+                finishMessage(true, null);
+                enterResync();
+            }
+            case CHUNK_SIZE, CHUNK_DATA_END -> {
+                finishMessage(false, "memory limit");
+                enterResync();
+            }
+            default -> {
+                lineLen = 0;
+                line = null;
+            }
+        }
+    }
+
+    /** Lets the line buffer go and gives its charge back. */
+    private void dropLine() {
+        line = null;
+        if (lineCharged > 0) {
+            conn.memory().uncharge(held, lineCharged);
+            lineCharged = 0;
+        }
+    }
+
     private void resetMessage() {
+        conn.memory().release(held);
+        lineCharged = 0;
         tx = null;
         entity = null;
         requestLine = null;
@@ -576,7 +656,8 @@ final class MessageReader {
     private void enterResync() {
         state = State.RESYNC;
         lineLen = 0;
-        line = null;
+        dropLine();
+        conn.memory().release(held);
     }
 
     // ---- direction events ----

@@ -221,7 +221,7 @@ final class TcpConnection {
     private void startHttp(long ts) {
         flow.appProto = "http";
         worker.counters.tcpFlowsHttp++;
-        parser = new HttpConnectionParser(new HttpGlue(worker, flow), worker.config.http());
+        parser = new HttpConnectionParser(new HttpGlue(worker, flow), worker.config.http(), worker.httpMemory);
         Side client = flow.clientIsOrig ? orig : resp;
         Side server = flow.clientIsOrig ? resp : orig;
         for (Side s : new Side[] {client, server}) {

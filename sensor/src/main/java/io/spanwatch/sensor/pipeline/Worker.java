@@ -35,6 +35,8 @@ final class Worker implements Runnable, FlowTable.Listener {
     final FileListener files;
     final Counters counters = new Counters();
     final ReassemblyStats reassemblyStats;
+    /** Heap for HTTP message heads over this worker's connections. */
+    final io.spanwatch.sensor.http.HttpMemory httpMemory;
     final BlockingQueue<Batch> queue;
     final BlockingQueue<Batch> free;
     private final FlowTable flows;
@@ -56,6 +58,7 @@ final class Worker implements Runnable, FlowTable.Listener {
         this.known = known;
         this.files = files;
         this.reassemblyStats = new ReassemblyStats(config.reassembly().memcap() / config.workers());
+        this.httpMemory = new io.spanwatch.sensor.http.HttpMemory(Math.max(1, config.http().memcap() / config.workers()));
         // The batch budget is shared: more workers get fewer batches each, so memory stays bounded.
         int batches = Math.max(4, config.queueBatches() / config.workers());
         this.queue = new ArrayBlockingQueue<>(batches);
@@ -291,6 +294,8 @@ final class Worker implements Runnable, FlowTable.Listener {
         Counters.add(into, "tcp.reassembly_memcap_hits", r.memcapHits);
         Counters.add(into, "tcp.reassembly_memcap_evictions", r.memcapEvictions);
         Counters.add(into, "tcp.reassembly_memuse", r.memUsed());
+        Counters.add(into, "app_layer.http.memuse", httpMemory.used());
+        Counters.add(into, "app_layer.http.memcap_evictions", httpMemory.evictions());
         Counters.add(into, "flow.total", flows.created());
         Counters.add(into, "flow.active", flows.size());
         Counters.add(into, "flow.timeouts", flows.timedOut());
