@@ -74,17 +74,7 @@ public final class HttpMemory {
      * {@link #release}.
      */
     boolean charge(Holding h, long n) {
-        if (!h.listed) {
-            h.listed = true;
-            h.older = newest;
-            h.newer = null;
-            if (newest != null) {
-                newest.newer = h;
-            } else {
-                oldest = h;
-            }
-            newest = h;
-        }
+        listAsNewest(h);
         h.bytes += n;
         used += n;
         peak = Math.max(peak, used);
@@ -110,17 +100,7 @@ public final class HttpMemory {
         if (b == 0) {
             return;
         }
-        if (!to.listed) {
-            to.listed = true;
-            to.older = newest;
-            to.newer = null;
-            if (newest != null) {
-                newest.newer = to;
-            } else {
-                oldest = to;
-            }
-            newest = to;
-        }
+        listAsNewest(to);
         to.bytes += b;
         used += b;
     }
@@ -132,6 +112,22 @@ public final class HttpMemory {
             h.bytes -= k;
             used -= k;
         }
+    }
+
+    /** Lists {@code h} as the newest holding unless it is listed already. */
+    private void listAsNewest(Holding h) {
+        if (h.listed) {
+            return;
+        }
+        h.listed = true;
+        h.older = newest;
+        h.newer = null;
+        if (newest != null) {
+            newest.newer = h;
+        } else {
+            oldest = h;
+        }
+        newest = h;
     }
 
     /** Gives back everything {@code h} holds and unlists it. */
