@@ -205,6 +205,11 @@ final class Entity implements ContentDecoder.Host {
     }
 
     @Override
+    public HttpMemory memory() {
+        return conn.memory();
+    }
+
+    @Override
     public void decodeStopped(String reason) {
         if (stopReason == null) {
             stopReason = reason;

@@ -1,17 +1,20 @@
 package io.spanwatch.sensor.http;
 
 /**
- * Bounds the heap that the HTTP parsers of one worker hold for message heads, over all their
- * connections: heads being read (header fields and a line arriving in pieces) and the heads kept by
- * transactions until they are done (a request waiting for its answer keeps its head). Per connection
- * those are bounded by {@link HttpLimits#maxHeaderBytes()} and {@link HttpLimits#maxPendingTransactions()},
- * but a flood of connections or of pipelined requests would multiply that; this budget does not.
+ * Bounds the heap that the HTTP parsers of one worker hold, over all their connections: heads being
+ * read (header fields and a line arriving in pieces), the heads kept by transactions until they are
+ * done (a request waiting for its answer keeps its head), and the buffers of content decoders (input
+ * kept until the first decoded byte, brotli's queue and window). Per connection those are bounded by
+ * {@link HttpLimits#maxHeaderBytes()}, {@link HttpLimits#maxPendingTransactions()} and the decoders'
+ * own limits, but a flood of connections or of pipelined requests would multiply that; this budget
+ * does not.
  *
  * <p>Each holding is charged an estimate of what it keeps (its bytes plus {@value #PER_LINE} per
  * header field for the objects). Holdings are kept oldest first; when a charge passes the cap, the
  * oldest other holdings are evicted until it fits (a head being read is given up and its direction
  * resynchronises; a transaction drops the header fields it kept and, if it still waits for its answer,
- * is finished unanswered), each as the anomaly {@code http.memcap}. A flood therefore evicts itself
+ * is finished unanswered; a decoder stops and its entity ends incomplete), each as the anomaly
+ * {@code http.memcap}. A flood therefore evicts itself
  * while short-lived heads of other connections get through. When the holding charged is itself the
  * oldest, it is the one to give up.
  *

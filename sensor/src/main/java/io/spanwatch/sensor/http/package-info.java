@@ -38,10 +38,11 @@
  *   <li>decompression ratio, 1000:1 once 1 MiB was decoded: {@code http.decompression_limit}</li>
  *   <li>multipart parts per body, 1000: {@code http.multipart_too_many_parts}, later parts skipped</li>
  *   <li>requests awaiting a response, 1000: {@code http.too_many_pending}, oldest finished unanswered</li>
- *   <li>heads held over all connections of a worker (being read, or kept by transactions not yet done),
- *       64 MiB over all workers ({@link io.spanwatch.sensor.http.HttpMemory}): {@code http.memcap}, the
- *       oldest holding is given up (its head abandoned, or its transaction's fields dropped and, if still
- *       unanswered, the transaction finished)</li>
+ *   <li>heads and decoder buffers held over all connections of a worker (heads being read or kept by
+ *       transactions not yet done; raw input kept until the first decoded byte; brotli's queue and
+ *       window), 64 MiB over all workers ({@link io.spanwatch.sensor.http.HttpMemory}):
+ *       {@code http.memcap}, the oldest holding is given up (its head abandoned, its transaction's
+ *       fields dropped and, if still unanswered, the transaction finished, or its decoding stopped)</li>
  * </ul>
  * A transaction that met a limit names its configuration key in {@code limitHit}.
  * Fixed: chunk-size line 4 KiB ({@code http.bad_chunk_size}); raw bytes kept for pass-through until

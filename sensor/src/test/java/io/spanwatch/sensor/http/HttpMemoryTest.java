@@ -102,6 +102,43 @@ class HttpMemoryTest {
     }
 
     @Test
+    void brotliBodiesWithTheLargestWindowStayWithinTheBudget() {
+        // Each body declares a 16 MiB window and sends more than that, so its decoder queues a window
+        // of input and then makes its ring buffer: about 48 MiB each. Ten at once would be 480 MiB.
+        long cap = 64L << 20;
+        HttpMemory memory = new HttpMemory(cap);
+        byte[] body = BrotliStreamingTest.storedBrotli(new byte[(16 << 20) + (64 << 10)], true);
+        List<RecordingListener> recs = new ArrayList<>();
+        List<HttpConnectionParser> parsers = new ArrayList<>();
+        for (int c = 0; c < 10; c++) {
+            RecordingListener r = new RecordingListener();
+            r.keep = 0;
+            HttpConnectionParser p = new HttpConnectionParser(r, HttpLimits.DEFAULTS, memory);
+            byte[] req = ascii("GET /br/" + c + " HTTP/1.1\r\nHost: h\r\n\r\n");
+            byte[] head = ascii("HTTP/1.1 200 OK\r\nContent-Encoding: br\r\nContent-Length: " + body.length + "\r\n\r\n");
+            p.data(true, 0, req, 0, req.length);
+            p.data(false, 0, head, 0, head.length);
+            for (int off = 0; off < body.length - 1; off += 65536) { // all but the last byte: the bodies stay open
+                p.data(false, 0, body, off, Math.min(65536, body.length - 1 - off));
+                assertTrue(memory.used() <= cap, "held " + memory.used());
+            }
+            recs.add(r);
+            parsers.add(p);
+        }
+        assertTrue(memory.evictions() >= 8, "evictions " + memory.evictions());
+        assertTrue(recs.get(0).anomalies.contains("http.memcap"));
+        assertTrue(recs.get(9).anomalies.isEmpty(), "the newest is still decoded: " + recs.get(9).anomalies);
+        assertTrue(recs.get(9).sink(0).total > 0, "and has produced bytes");
+        for (HttpConnectionParser p : parsers) {
+            p.close(0);
+        }
+        assertEquals(1, recs.get(0).sink(0).endCalls, "the evicted body ended once");
+        assertFalse(recs.get(0).sink(0).complete);
+        assertTrue(recs.get(0).sink(0).reason.contains("memory limit"), recs.get(0).sink(0).reason);
+        assertEquals(0, memory.used());
+    }
+
+    @Test
     void theChargedHoldingGivesUpWhenItIsTheOldest() {
         HttpMemory memory = new HttpMemory(1000);
         List<String> evicted = new ArrayList<>();
