@@ -60,7 +60,7 @@ final class SensorSettings {
         key("http.ratio-min-decoded-bytes", h.ratioMinDecodedBytes(), "decoded bytes before the ratio limit applies");
         key("http.max-multipart-parts", h.maxMultipartParts(), "parts split out of one multipart body");
         key("http.max-pending", h.maxPendingTransactions(), "requests waiting for their responses on one connection");
-        key("http.memcap", h.memcap(), "heap for HTTP heads being read or kept by open transactions, all connections together");
+        key("http.memcap", h.memcap(), "heap for HTTP heads (being read or kept by open transactions) and decoder buffers, all connections together");
         key("file.store", true, "store extracted files under DIR/files/");
         key("scan.enabled", true, "scan every extracted file with clamd (off: no verdicts)");
         key("scan.threads", io.spanwatch.analyzer.scan.ScanConfig.DEFAULT_THREADS, "files scanned at once");

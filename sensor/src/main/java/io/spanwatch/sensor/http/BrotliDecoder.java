@@ -70,7 +70,9 @@ final class BrotliDecoder extends ContentDecoder {
             if (live + len <= queue.length && qStart > 0) {
                 System.arraycopy(queue, qStart, queue, 0, live);
             } else {
-                int size = Math.max(queue.length * 2, live + len);
+                // Doubling, but never much past what the decoder waits for (one window and the margin).
+                int doubled = lookahead > 0 ? Math.min(queue.length * 2, lookahead + READ_CHUNK) : queue.length * 2;
+                int size = Math.max(doubled, live + len);
                 if (!hold(size - queue.length)) {
                     return false;
                 }
