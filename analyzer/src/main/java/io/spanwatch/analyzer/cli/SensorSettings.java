@@ -41,7 +41,7 @@ final class SensorSettings {
         key("defrag.max-datagrams", SensorConfig.DefragConfig.DEFAULTS.maxDatagrams(), "IP datagrams being put back together at once");
         key("defrag.memcap", SensorConfig.DefragConfig.DEFAULTS.memcap(), "bytes of IP fragments held");
         key("defrag.timeout", SensorConfig.DefragConfig.DEFAULTS.timeoutSeconds(), "seconds a fragmented datagram may take to complete");
-        key("flow.max-flows", f.maxFlows(), "flows tracked per worker; the least recently seen is ended when full");
+        key("flow.max-flows", f.maxFlows(), "flows tracked, all workers together; when full the least recently useful is ended");
         key("flow.vlan-in-key", f.vlanInKey(), "VLAN ids are part of the flow key (off: both directions tagged differently)");
         key("flow.timeout.tcp-new", f.tcpNewTimeout(), "seconds a TCP flow without a completed handshake may idle");
         key("flow.timeout.tcp-established", f.tcpEstablishedTimeout(), "seconds an established TCP flow may idle");
@@ -61,6 +61,7 @@ final class SensorSettings {
         key("http.ratio-min-decoded-bytes", h.ratioMinDecodedBytes(), "decoded bytes before the ratio limit applies");
         key("http.max-multipart-parts", h.maxMultipartParts(), "parts split out of one multipart body");
         key("http.max-pending", h.maxPendingTransactions(), "requests waiting for their responses on one connection");
+        key("http.memcap", h.memcap(), "heap for HTTP heads (being read or kept by open transactions) and decoder buffers, all connections together");
         key("file.store", true, "store extracted files under DIR/files/");
         key("scan.enabled", true, "scan every extracted file with clamd (off: no verdicts)");
         key("scan.threads", io.spanwatch.analyzer.scan.ScanConfig.DEFAULT_THREADS, "files scanned at once");
@@ -85,6 +86,8 @@ final class SensorSettings {
         key("file.spool-memory-total-bytes", FileConfig.DEFAULT_SPOOL_MEMORY_TOTAL_BYTES, "bytes of all files being extracted kept in memory together");
         key("file.max-open", FileConfig.DEFAULT_MAX_OPEN_FILES, "files being extracted at once; more are skipped (anomaly file.too_many_open)");
         key("file.max-range-assemblies", FileConfig.DEFAULT_MAX_RANGE_ASSEMBLIES, "206 range files assembled at once");
+        key("file.spool-disk-bytes", FileConfig.DEFAULT_SPOOL_DISK_BYTES,
+                "bytes all files being extracted may hold in DIR/files/.tmp together; past it a file is hashed, not stored");
     }
 
     private static void key(String name, Object def, String description) {
@@ -151,12 +154,14 @@ final class SensorSettings {
                             (int) num("http.max-decompression-ratio", h.maxDecompressionRatio(), 1, Integer.MAX_VALUE),
                             num("http.ratio-min-decoded-bytes", h.ratioMinDecodedBytes(), 1, Long.MAX_VALUE),
                             (int) num("http.max-multipart-parts", h.maxMultipartParts(), 1, Integer.MAX_VALUE),
-                            (int) num("http.max-pending", h.maxPendingTransactions(), 1, Integer.MAX_VALUE)),
+                            (int) num("http.max-pending", h.maxPendingTransactions(), 1, Integer.MAX_VALUE),
+                            num("http.memcap", h.memcap(), 1 << 20, Long.MAX_VALUE)),
                     new FileConfig(fc.outDir(), num("file.max-store-bytes", fc.maxStoreBytes(), 0, Long.MAX_VALUE),
                             (int) num("file.spool-memory-bytes", fc.spoolMemoryBytes(), 4096, 1 << 30), bool("file.store", fc.store()),
                             (int) num("file.max-range-assemblies", fc.maxRangeAssemblies(), 1, 1_000_000),
                             num("file.spool-memory-total-bytes", fc.spoolMemoryTotalBytes(), 0, Long.MAX_VALUE),
-                            (int) num("file.max-open", fc.maxOpenFiles(), 1, 10_000_000)),
+                            (int) num("file.max-open", fc.maxOpenFiles(), 1, 10_000_000),
+                            num("file.spool-disk-bytes", fc.spoolDiskBytes(), 0, Long.MAX_VALUE)),
                     new SensorConfig.DefragConfig((int) num("defrag.max-datagrams", d.defrag().maxDatagrams(), 1, 10_000_000),
                             num("defrag.memcap", d.defrag().memcap(), 1, Long.MAX_VALUE),
                             secs("defrag.timeout", d.defrag().timeoutSeconds())));

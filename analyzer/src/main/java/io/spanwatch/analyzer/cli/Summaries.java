@@ -1,27 +1,14 @@
 package io.spanwatch.analyzer.cli;
 
+import io.spanwatch.sensor.pipeline.HeapGauge;
 import io.spanwatch.sensor.pipeline.Pipeline;
 import java.io.PrintWriter;
-import java.lang.management.ManagementFactory;
-import java.lang.management.MemoryPoolMXBean;
-import java.lang.management.MemoryType;
 import java.nio.file.Path;
 import java.util.Locale;
 
 /** Prints the end-of-run summary an operator reads at the terminal. */
 final class Summaries {
     private Summaries() {
-    }
-
-    /** Returns the sum of the heap pools' peak usage since start: an upper bound of the peak heap in use. */
-    static long peakHeapBytes() {
-        long sum = 0;
-        for (MemoryPoolMXBean p : ManagementFactory.getMemoryPoolMXBeans()) {
-            if (p.getType() == MemoryType.HEAP && p.getPeakUsage() != null) {
-                sum += p.getPeakUsage().getUsed();
-            }
-        }
-        return sum;
     }
 
     static void print(PrintWriter out, Pipeline.Summary s, double seconds, long captureBytes, Path dir) {
@@ -40,7 +27,7 @@ final class Summaries {
         out.printf(Locale.ROOT, "events %d in %s%n", s.events(), dir.resolve("eve.json"));
         double mb = captureBytes / 1e6;
         out.printf(Locale.ROOT, "time %.2f s, %.1f MB/s, %.0f packets/s, peak heap %d MiB of %d MiB%n", seconds, mb / seconds,
-                s.get("decoder.pkts") / seconds, peakHeapBytes() >> 20, Runtime.getRuntime().maxMemory() >> 20);
+                s.get("decoder.pkts") / seconds, HeapGauge.peakBytes() >> 20, Runtime.getRuntime().maxMemory() >> 20);
         out.flush();
     }
 }

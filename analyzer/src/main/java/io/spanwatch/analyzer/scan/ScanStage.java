@@ -146,7 +146,7 @@ public final class ScanStage implements FileListener, Stage {
             // Not on disk (over the store size cap, or its gaps were of unknown length): clamd cannot see it.
             notScanned.incrementAndGet();
             FileVerdict v = builtinVerdict(fi, false, "file not stored (" + (fi.storeCutoff() ? "over the store size cap"
-                    : "incomplete") + ")");
+                    : fi.spoolLimit() ? "the spool on disk was full" : "incomplete") + ")");
             eve.fileinfo(file, v);
             alertIfInfected(file, v);
             return;

@@ -30,7 +30,7 @@ class SensorCommandTest {
     void configKeysAreListedWithDefaults() {
         AnalyzeCommandTest.Run r = AnalyzeCommandTest.run("config-keys");
         assertEquals(0, r.status());
-        assertTrue(r.out().contains("flow.max-flows") && r.out().contains("500000"), r.out());
+        assertTrue(r.out().contains("flow.max-flows") && r.out().contains("250000"), r.out());
         assertEquals(150L << 20, SensorSettings.parseSize("150m"));
         assertEquals(64L << 10, SensorSettings.parseSize("64 KiB"));
     }

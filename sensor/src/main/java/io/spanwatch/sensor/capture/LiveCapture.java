@@ -461,9 +461,10 @@ public final class LiveCapture implements CaptureSource {
 
     /**
      * Points {@value #PCAP_LIB_PROPERTY} at an existing libpcap unless it is already set, so pcap4j
-     * finds the runtime library without the unversioned {@code libpcap.so} link.
+     * finds the runtime library without the unversioned {@code libpcap.so} link. Call it before using
+     * pcap4j directly (e.g. a test that injects frames); {@link #open} does.
      */
-    static synchronized void ensurePcapLibName() {
+    public static synchronized void ensurePcapLibName() {
         if (System.getProperty(PCAP_LIB_PROPERTY) != null) {
             return;
         }

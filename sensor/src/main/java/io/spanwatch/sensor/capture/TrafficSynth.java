@@ -168,6 +168,27 @@ public final class TrafficSynth {
         }
     }
 
+    /**
+     * Cuts bytes {@code [off, off + len)} of an Ethernet/IPv4 frame's IP payload out as one fragment:
+     * the frame's link and IP header with the length, fragment offset ({@code off}, a multiple of 8)
+     * and "more fragments" flag set and the header checksum recomputed. Pieces may overlap or leave
+     * holes, as an attacker's would.
+     */
+    public static byte[] fragment4(byte[] frame, int off, int len, boolean more) {
+        int hl = (frame[14] & 0x0f) * 4;
+        if (off % 8 != 0 || off < 0 || len < 0 || 14 + hl + off + len > frame.length) {
+            throw new IllegalArgumentException("fragment " + off + "+" + len + " of a frame of " + frame.length + " bytes");
+        }
+        byte[] f = new byte[14 + hl + len];
+        System.arraycopy(frame, 0, f, 0, 14 + hl);
+        System.arraycopy(frame, 14 + hl + off, f, 14 + hl, len);
+        put16(f, 16, hl + len);
+        put16(f, 20, (off / 8) | (more ? 0x2000 : 0));
+        put16(f, 24, 0);
+        put16(f, 24, fold(sum(f, 14, hl, 0)));
+        return f;
+    }
+
     private void emit(byte[] frame) throws IOException {
         out.write(now, frame);
         now += 50_000;

@@ -146,9 +146,9 @@ public final class EveWriter implements Closeable {
             if (f.proto == 6) {
                 int all = f.tcpFlagsOrig | f.tcpFlagsResp;
                 gen.writeObjectFieldStart("tcp");
-                gen.writeStringField("tcp_flags", String.format("%02x", all));
-                gen.writeStringField("tcp_flags_ts", String.format("%02x", c ? f.tcpFlagsOrig : f.tcpFlagsResp));
-                gen.writeStringField("tcp_flags_tc", String.format("%02x", c ? f.tcpFlagsResp : f.tcpFlagsOrig));
+                gen.writeStringField("tcp_flags", hex2(all));
+                gen.writeStringField("tcp_flags_ts", hex2(c ? f.tcpFlagsOrig : f.tcpFlagsResp));
+                gen.writeStringField("tcp_flags_tc", hex2(c ? f.tcpFlagsResp : f.tcpFlagsOrig));
                 flag("syn", all, 0x02);
                 flag("fin", all, 0x01);
                 flag("rst", all, 0x04);
@@ -265,6 +265,9 @@ public final class EveWriter implements Closeable {
         }
         if (fi.storeCutoff()) {
             gen.writeBooleanField("stored_cutoff", true);
+        }
+        if (fi.spoolLimit()) {
+            gen.writeBooleanField("spool_limit", true);
         }
         str("truncated_reason", fi.truncatedReason());
         if (fi.contentEncodings() != null && !fi.contentEncodings().isEmpty()) {
@@ -465,6 +468,7 @@ public final class EveWriter implements Closeable {
             gen.writeNumberField("request_body_length", h.requestBodyLength());
         }
         str("http_request_content_type", h.requestContentType());
+        str("limit_hit", h.limitHit());
         gen.writeEndObject();
     }
 
@@ -488,6 +492,19 @@ public final class EveWriter implements Closeable {
         for (int i = open.length; i > 0; i--) {
             gen.writeEndObject();
         }
+    }
+
+    /** Hex text of each TCP flags byte, as {@code String.format("%02x")} gives it (flow events are written by the million in a flood). */
+    private static final String[] HEX2 = new String[256];
+
+    static {
+        for (int i = 0; i < 256; i++) {
+            HEX2[i] = String.format("%02x", i);
+        }
+    }
+
+    private static String hex2(int flags) {
+        return HEX2[flags & 0xFF];
     }
 
     private void flag(String name, int flags, int bit) throws IOException {

@@ -23,6 +23,7 @@ import java.util.List;
  * @param rangeStart first byte of a 206 range body, or -1; {@code rangeEnd} and {@code rangeTotal} follow
  * @param assembled whether this file was put together from several 206 range bodies
  * @param formField form field name of a multipart part, or null
+ * @param spoolLimit whether the file was not stored because the spool on disk was full
  */
 public record FileInfo(
         String filename,
@@ -43,7 +44,16 @@ public record FileInfo(
         long rangeEnd,
         long rangeTotal,
         boolean assembled,
-        String formField) {
+        String formField,
+        boolean spoolLimit) {
+
+    /** Describes a file whose storing did not meet the spool limit. */
+    public FileInfo(String filename, long size, String md5, String sha1, String sha256, String mimetype, String state, boolean gaps,
+            long missingBytes, boolean stored, String storedSha256, boolean storeCutoff, String truncatedReason,
+            List<String> contentEncodings, long rangeStart, long rangeEnd, long rangeTotal, boolean assembled, String formField) {
+        this(filename, size, md5, sha1, sha256, mimetype, state, gaps, missingBytes, stored, storedSha256, storeCutoff,
+                truncatedReason, contentEncodings, rangeStart, rangeEnd, rangeTotal, assembled, formField, false);
+    }
 
     /** Tells whether the whole file was seen. */
     public boolean closed() {

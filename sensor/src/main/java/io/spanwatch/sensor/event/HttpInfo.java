@@ -7,7 +7,14 @@ import io.spanwatch.sensor.http.HttpTransaction;
  * thread (the transaction may still change after a file of it closes).
  */
 public record HttpInfo(int txId, String hostname, int port, String url, String userAgent, String contentType, String method,
-        String referer, String protocol, int status, long length, long requestBodyLength, String requestContentType) {
+        String referer, String protocol, int status, long length, long requestBodyLength, String requestContentType, String limitHit) {
+
+    /** Describes a transaction that met no limit. */
+    public HttpInfo(int txId, String hostname, int port, String url, String userAgent, String contentType, String method,
+            String referer, String protocol, int status, long length, long requestBodyLength, String requestContentType) {
+        this(txId, hostname, port, url, userAgent, contentType, method, referer, protocol, status, length, requestBodyLength,
+                requestContentType, null);
+    }
 
     /** Copies what an event shows of a transaction; call on the connection's worker thread. */
     public static HttpInfo of(HttpTransaction tx) {
@@ -28,6 +35,6 @@ public record HttpInfo(int txId, String hostname, int port, String url, String u
         }
         return new HttpInfo(tx.txId, hostname, port, tx.uri, tx.userAgent, tx.responseContentType, tx.method, tx.referer,
                 tx.protocol != null ? tx.protocol : tx.responseProtocol, tx.status, tx.responseBodyLength,
-                tx.requestBodyLength, tx.requestContentType);
+                tx.requestBodyLength, tx.requestContentType, tx.limitHit);
     }
 }

@@ -62,8 +62,15 @@ public final class FileSink implements BodySink {
     /** Gathering buffer for the digests and the spool, made when a file outgrows its prefix. */
     private byte[] stage;
     private int stageLen;
+    /** The file's first bytes until there are {@link KnownContent#PREFIX_BYTES} of them; then only their fingerprint is kept. */
     private byte[] prefix;
     private int prefixLen;
+    private long prefixPrint;
+    private boolean hasPrint;
+    /** Whether the digests and the spool take bytes as they come, because the shared memory budget had no room for {@link #stage}. */
+    private boolean unstaged;
+    /** Whether the spool gave up because the spool on disk was full. */
+    private boolean spoolFull;
     private Mode mode;
     private KnownContent.Known candidate;
     private Arena arena;
@@ -126,7 +133,8 @@ public final class FileSink implements BodySink {
             return;
         }
         long expected = info.contentEncodings().isEmpty() && !info.chunked() ? info.declaredLength() : -1;
-        KnownContent.Known c = known.candidate(KnownContent.fingerprint(prefix, 0), expected);
+        long print = KnownContent.fingerprint(prefix, 0);
+        KnownContent.Known c = known.candidate(print, expected);
         if (c != null && map(c) && MemorySegment.mismatch(MemorySegment.ofArray(prefix), 0, prefix.length, mapped, 0,
                 prefix.length) < 0) {
             candidate = c;
@@ -135,6 +143,7 @@ public final class FileSink implements BodySink {
             unmap();
             startHashing(prefix, prefixLen);
         }
+        keepPrint(print);
         if (n < len) {
             data2(buf, off + n, len - n);
         }
@@ -203,10 +212,23 @@ public final class FileSink implements BodySink {
             int n = Math.min(len, prefix.length - prefixLen);
             System.arraycopy(buf, off, prefix, prefixLen, n);
             prefixLen += n;
+            if (prefixLen == prefix.length) {
+                keepPrint(KnownContent.fingerprint(prefix, 0));
+            }
         }
-        // Segments are small; the digests and the spool work on STAGE_BYTES blocks.
+        // Segments are small; the digests and the spool work on STAGE_BYTES blocks, taken from the
+        // store's shared memory budget. Without room there, bytes are taken as they come.
+        if (stage == null && !unstaged) {
+            if (store.reserveMemory(STAGE_BYTES)) {
+                stage = new byte[STAGE_BYTES];
+            } else {
+                unstaged = true;
+            }
+        }
         if (stage == null) {
-            stage = new byte[STAGE_BYTES];
+            size += len;
+            digest(buf, off, len, size);
+            return;
         }
         while (len > 0) {
             int n = Math.min(len, stage.length - stageLen);
@@ -225,15 +247,35 @@ public final class FileSink implements BodySink {
         if (stage == null || stageLen == 0) {
             return;
         }
-        if (!gaps) {
-            md5.update(stage, 0, stageLen);
-            sha1.update(stage, 0, stageLen);
-            sha256.update(stage, 0, stageLen);
-        } else if (spool != null) {
-            sha256.update(stage, 0, stageLen);
-        }
-        spoolWrite(stage, 0, stageLen, size);
+        digest(stage, 0, stageLen, size);
         stageLen = 0;
+    }
+
+    /** Hashes and spools bytes that end at file offset {@code sizeAfter}. */
+    private void digest(byte[] b, int off, int len, long sizeAfter) {
+        if (!gaps) {
+            md5.update(b, off, len);
+            sha1.update(b, off, len);
+            sha256.update(b, off, len);
+        } else if (spool != null) {
+            sha256.update(b, off, len);
+        }
+        spoolWrite(b, off, len, sizeAfter);
+    }
+
+    /** Keeps the fingerprint of the complete prefix and lets the prefix go. */
+    private void keepPrint(long print) {
+        prefixPrint = print;
+        hasPrint = true;
+        prefix = null;
+    }
+
+    /** Gives the stage buffer back to the shared budget. */
+    private void releaseStage() {
+        if (stage != null) {
+            stage = null;
+            store.releaseMemory(STAGE_BYTES);
+        }
     }
 
     @Override
@@ -287,6 +329,7 @@ public final class FileSink implements BodySink {
         }
         fallBack();
         flushStage();
+        releaseStage();
         ended = true;
         boolean closed = complete && !gaps;
         String md5Hex = null;
@@ -305,17 +348,18 @@ public final class FileSink implements BodySink {
             if (stored) {
                 storedName = shaOfBytes;
             }
-            spool = null;
         }
-        if (closed && stored && known != null && prefix != null && prefixLen == prefix.length) {
-            known.add(KnownContent.fingerprint(prefix, 0),
+        spoolFull |= spool != null && spool.overDiskLimit();
+        spool = null;
+        if (closed && stored && known != null && hasPrint) {
+            known.add(prefixPrint,
                     new KnownContent.Known(size, md5Hex, sha1Hex, sha256Hex, store.filesDir().resolve(shaOfBytes)));
         }
         String truncReason = closed ? null : (reason != null ? reason : (gaps ? "gap" : "incomplete"));
         finish(new FileInfo(filename, size, md5Hex, sha1Hex, sha256Hex, MimeSniffer.sniff(head, headLen, size),
                 closed ? "CLOSED" : "TRUNCATED", gaps, missing, stored, storedName, cutoff, truncReason, info.contentEncodings(),
-                info.rangeStart(), info.rangeEnd(), info.rangeTotal(), false, info.multipartPart() ? info.partName() : null),
-                closed);
+                info.rangeStart(), info.rangeEnd(), info.rangeTotal(), false, info.multipartPart() ? info.partName() : null,
+                spoolFull), closed);
     }
 
     private void finish(FileInfo fi, boolean closed) {
@@ -361,6 +405,7 @@ public final class FileSink implements BodySink {
 
     private void dropSpool() {
         if (spool != null) {
+            spoolFull |= spool.overDiskLimit();
             spool.discard();
             spool = null;
         }

@@ -15,8 +15,8 @@ import java.util.concurrent.atomic.AtomicLong;
 /**
  * Stores extracted files once each under {@code files/<sha256>}. A file is spooled while it streams
  * (in memory up to {@link FileConfig#spoolMemoryBytes} a file and {@link FileConfig#spoolMemoryTotalBytes}
- * in all, then in {@code files/.tmp/}) and moved to its
- * final name when its hash is known; a content already stored is not written twice.
+ * in all, then in {@code files/.tmp/}, up to {@link FileConfig#spoolDiskBytes} for all files together)
+ * and moved to its final name when its hash is known; a content already stored is not written twice.
  *
  * <p>Thread-safe: workers spool and commit concurrently. Each {@link Spool} belongs to one thread.
  */
@@ -27,6 +27,8 @@ public final class FileStore {
     private final AtomicLong tmpSeq = new AtomicLong();
     private final AtomicLong memoryInUse = new AtomicLong();
     private final AtomicLong memoryPeak = new AtomicLong();
+    private final AtomicLong diskInUse = new AtomicLong();
+    private final AtomicLong diskPeak = new AtomicLong();
 
     /** Files written under their hash. */
     public final AtomicLong stored = new AtomicLong();
@@ -40,6 +42,8 @@ public final class FileStore {
     public final AtomicLong openLimitSkipped = new AtomicLong();
     /** Files not stored because of an I/O error. */
     public final AtomicLong errors = new AtomicLong();
+    /** Files not stored because the spool on disk was full ({@link FileConfig#spoolDiskBytes}). */
+    public final AtomicLong spoolDiskLimitHits = new AtomicLong();
 
     private FileStore(FileConfig config) {
         this.config = config;
@@ -110,6 +114,7 @@ public final class FileStore {
             }
             Path tmp = spool.finishToFile();
             Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+            spool.releaseDisk();
             stored.incrementAndGet();
             storedBytes.addAndGet(spool.size);
             return true;
@@ -130,13 +135,46 @@ public final class FileStore {
         return memoryPeak.get();
     }
 
+    /** Returns the bytes all spools hold on disk now. */
+    public long diskInUse() {
+        return diskInUse.get();
+    }
+
+    /** Returns the most bytes all spools held on disk at once. */
+    public long diskPeak() {
+        return diskPeak.get();
+    }
+
+    private boolean reserveDisk(long n) {
+        return reserve(diskInUse, diskPeak, config.spoolDiskBytes(), n);
+    }
+
+    /**
+     * Takes {@code n} bytes from the memory budget shared by all files being extracted
+     * ({@link FileConfig#spoolMemoryTotalBytes}); false when there is no room. Whoever gets true gives
+     * them back with {@link #releaseMemory}.
+     */
+    public boolean reserveMemory(long n) {
+        return reserve(n);
+    }
+
+    /** Gives back bytes taken with {@link #reserveMemory}. */
+    public void releaseMemory(long n) {
+        memoryInUse.addAndGet(-n);
+    }
+
     private boolean reserve(long n) {
-        long now = memoryInUse.addAndGet(n);
-        if (now > config.spoolMemoryTotalBytes()) {
-            memoryInUse.addAndGet(-n);
+        return reserve(memoryInUse, memoryPeak, config.spoolMemoryTotalBytes(), n);
+    }
+
+    /** Adds {@code n} to {@code use} unless that would pass {@code cap}; keeps {@code peak}. */
+    private static boolean reserve(AtomicLong use, AtomicLong peak, long cap, long n) {
+        long now = use.addAndGet(n);
+        if (now > cap) {
+            use.addAndGet(-n);
             return false;
         }
-        memoryPeak.accumulateAndGet(now, Math::max);
+        peak.accumulateAndGet(now, Math::max);
         return true;
     }
 
@@ -152,6 +190,10 @@ public final class FileStore {
         private FileChannel channel;
         private Path path;
         private boolean failed;
+        /** Whether the spool gave up because all spools on disk reached {@link FileConfig#spoolDiskBytes}. */
+        private boolean overDiskLimit;
+        /** Bytes this spool has reserved on disk. */
+        private long onDisk;
         private final long sizeHint;
 
         private Spool(long sizeHint) {
@@ -168,6 +210,11 @@ public final class FileStore {
             return failed;
         }
 
+        /** Tells whether the spool gave up because the spool on disk was full (then {@link #failed} too). */
+        public boolean overDiskLimit() {
+            return overDiskLimit;
+        }
+
         /** Appends bytes. */
         public void write(byte[] b, int off, int len) {
             if (failed || len <= 0) {
@@ -180,7 +227,10 @@ public final class FileStore {
             }
             try {
                 if (channel == null) {
-                    spill();
+                    spill(true);
+                }
+                if (failed || !reserveOnDisk(len)) {
+                    return;
                 }
                 writeFully(ByteBuffer.wrap(b, off, len));
                 size += len;
@@ -205,10 +255,24 @@ public final class FileStore {
             }
         }
 
+        /** Reserves room on disk for {@code n} more bytes; when there is none, gives the spool up (counted). */
+        private boolean reserveOnDisk(long n) {
+            if (reserveDisk(n)) {
+                onDisk += n;
+                return true;
+            }
+            overDiskLimit = true;
+            spoolDiskLimitHits.incrementAndGet();
+            failed = true;
+            discard();
+            return false;
+        }
+
         /** Drops the spool and its temporary file. */
         public void discard() {
             freeMemory();
             closeChannel();
+            releaseDisk();
             if (path != null) {
                 try {
                     Files.deleteIfExists(path);
@@ -224,19 +288,31 @@ public final class FileStore {
                 throw new IOException("spool failed");
             }
             if (channel == null) {
-                spill();
+                spill(false); // on its way to its final name at once: not spooled
             }
             closeChannel();
             return path;
         }
 
-        private void spill() throws IOException {
+        /** Moves what is in memory to a temporary file, counting it against the room on disk if asked. */
+        private void spill(boolean reserve) throws IOException {
+            if (reserve && size > 0 && !reserveOnDisk(size)) {
+                return;
+            }
             path = tmpDir.resolve(Thread.currentThread().threadId() + "-" + tmpSeq.incrementAndGet());
             channel = FileChannel.open(path, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
             if (mem != null && size > 0) {
                 writeFully(ByteBuffer.wrap(mem, 0, (int) size));
             }
             freeMemory();
+        }
+
+        /** Gives back this spool's room on disk (its file was removed or moved under its final name). */
+        private void releaseDisk() {
+            if (onDisk > 0) {
+                diskInUse.addAndGet(-onDisk);
+                onDisk = 0;
+            }
         }
 
         /** Makes room in memory for {@code need} bytes, within the shared budget; false: use the disk. */

@@ -12,8 +12,11 @@
  *
  * <p><b>Limits</b> ({@link io.spanwatch.sensor.files.FileConfig}): files over 150 MiB are hashed whole
  * but not stored ({@code stored_cutoff}); a file is spooled in memory up to 256 KiB, then on disk under
- * {@code files/.tmp/}; at most 256 range files are assembled at once (the oldest is dropped,
- * {@code file.range_assemblies_dropped}). Hashes are reported only for CLOSED files without gaps, as
+ * {@code files/.tmp/}; all files in progress hold at most 64 MiB in memory (spools and 32 KiB hashing
+ * buffers; past it bytes go to disk and are hashed as they come) and 4 GiB on disk (past it a file is
+ * hashed whole but not stored: {@code spool_limit}, {@code file.spool_disk_limit_hits}); at most 20,000
+ * files are extracted at once ({@code file.too_many_open}); at most 256 range files are assembled at
+ * once (the oldest is dropped, {@code file.range_assemblies_dropped}). Hashes are reported only for CLOSED files without gaps, as
  * Suricata does; a partial file stored is named by {@code stored_sha256}.
  *
  * <p><b>Threads:</b> a sink is used by the worker that owns its connection; the store and the range

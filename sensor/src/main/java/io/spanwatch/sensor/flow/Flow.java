@@ -46,9 +46,19 @@ public final class Flow {
     public boolean evicted;
     /** This flow's entry in its table's timeout queue. */
     FlowTable.Deadline deadline;
+    /** The eviction list of its table that holds this flow, and its neighbours there. */
+    FlowTable.Lru lru;
+    Flow lruPrev;
+    Flow lruNext;
+    /**
+     * TCP: sequence number of the originator's SYN while nothing else was seen, so no per-connection
+     * state was made yet (a SYN flood costs one flow each, nothing more); -1 otherwise.
+     */
+    public long pendingSynSeq = -1;
     /** The worker's per-flow state (reassembly, parser); owned by the worker. */
     public Object attachment;
 
+    private static final int[] NO_VLANS = new int[0];
     private static final ThreadLocal<CommunityId> COMMUNITY_ID = ThreadLocal.withInitial(() -> new CommunityId(0));
 
     private String communityId;
@@ -63,7 +73,7 @@ public final class Flow {
         this.respAddr = Arrays.copyOfRange(p.buf, p.dstAddrOff, p.dstAddrOff + n);
         this.origPort = p.srcPort;
         this.respPort = p.dstPort;
-        this.vlans = Arrays.copyOf(p.vlans, Math.min(p.vlanCount, DecodedPacket.MAX_VLANS));
+        this.vlans = p.vlanCount == 0 ? NO_VLANS : Arrays.copyOf(p.vlans, Math.min(p.vlanCount, DecodedPacket.MAX_VLANS));
         this.origIsA = srcIsA;
         this.firstTsNanos = p.tsNanos;
         this.lastTsNanos = p.tsNanos;

@@ -12,9 +12,10 @@
  * ({@link io.spanwatch.sensor.flow.FlowKey}), in a canonical order so both directions find one flow.
  *
  * <p><b>Limits</b> ({@link io.spanwatch.sensor.flow.FlowConfig}): at most
- * {@link io.spanwatch.sensor.flow.FlowConfig#DEFAULT_MAX_FLOWS} flows per table; when full, the flow
- * seen least recently ends with reason {@code forced}, {@code "evicted": true} in its event and the
- * {@code flow.evicted} counter. Idle timeouts on packet time: TCP new 60 s, established 600 s, closed
+ * {@link io.spanwatch.sensor.flow.FlowConfig#DEFAULT_MAX_FLOWS} flows over all tables, shared out
+ * evenly; when a table is full, its least recently useful flow (flows that never showed a conversation
+ * go first, least recently seen first) ends with reason {@code forced}, {@code "evicted": true} in
+ * its event and the {@code flow.evicted} counter. Idle timeouts on packet time: TCP new 60 s, established 600 s, closed
  * 60 s; UDP new 30 s, established 300 s; others 30/300 s (Suricata's defaults).
  *
  * <p><b>Threads:</b> one table per worker thread; a flow and everything attached to it is only touched

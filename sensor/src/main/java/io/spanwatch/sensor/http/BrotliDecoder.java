@@ -17,6 +17,8 @@ import org.brotli.dec.BrotliInputStream;
  * stream's first byte; bodies smaller than that are decoded when they end), on top of the decoder's
  * own ring buffer of one window. A metadata block longer than the margin makes decoding fail midway
  * (the entity ends incomplete). A push decoder would remove the hold-back; see the package guide.
+ * The queue and the ring buffer are charged to the worker's {@link HttpMemory}: a window of 16 MiB
+ * costs up to three times that while it streams.
  */
 final class BrotliDecoder extends ContentDecoder {
 
@@ -61,14 +63,20 @@ final class BrotliDecoder extends ContentDecoder {
     @Override
     boolean decode(byte[] buf, int off, int len) {
         if (streamDone) {
-            return true;
+            return !outOfMemory();
         }
         if (qEnd + len > queue.length) {
             int live = qEnd - qStart;
             if (live + len <= queue.length && qStart > 0) {
                 System.arraycopy(queue, qStart, queue, 0, live);
             } else {
-                byte[] bigger = new byte[Math.max(queue.length * 2, live + len)];
+                // Doubling, but never much past what the decoder waits for (one window and the margin).
+                int doubled = lookahead > 0 ? Math.min(queue.length * 2, lookahead + READ_CHUNK) : queue.length * 2;
+                int size = Math.max(doubled, live + len);
+                if (!hold(size - queue.length)) {
+                    return false;
+                }
+                byte[] bigger = new byte[size];
                 System.arraycopy(queue, qStart, bigger, 0, live);
                 queue = bigger;
             }
@@ -91,6 +99,9 @@ final class BrotliDecoder extends ContentDecoder {
         try {
             while (!streamDone && (inputEnded || qEnd - qStart >= lookahead)) {
                 if (stream == null) {
+                    if (!hold(lookahead - MARGIN)) { // its ring buffer: one window
+                        return false;
+                    }
                     stream = new BrotliInputStream(source);
                 }
                 int n = stream.read(out, 0, out.length);
@@ -101,7 +112,9 @@ final class BrotliDecoder extends ContentDecoder {
                 }
             }
             if (queue != null && queue.length > 2 * lookahead && qEnd - qStart < lookahead) {
-                queue = Arrays.copyOfRange(queue, qStart, qStart + Math.max(lookahead, qEnd - qStart));
+                int size = Math.max(lookahead, qEnd - qStart);
+                unhold(queue.length - size);
+                queue = Arrays.copyOfRange(queue, qStart, qStart + size);
                 qEnd -= qStart;
                 qStart = 0;
             }
@@ -143,7 +156,8 @@ final class BrotliDecoder extends ContentDecoder {
     }
 
     @Override
-    void release() {
+    void releaseBuffers() {
+        streamDone = true;
         stream = null;
         queue = null;
     }

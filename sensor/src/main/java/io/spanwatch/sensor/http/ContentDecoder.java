@@ -11,8 +11,10 @@ import java.util.Arrays;
  * depend on segmentation (zlib drops the output of the call that fails).
  *
  * <p>Keeps a copy of the raw input until the first decoded byte, at most {@value #PROBE_MAX} bytes, so
- * the raw bytes can be passed through. Not thread-safe; owned by one {@link Entity}, which calls
- * {@link #release} exactly once.
+ * the raw bytes can be passed through. That copy and the buffers a decoder grows are charged to the
+ * worker's {@link HttpMemory}: without room there, or when this decoder is the oldest holding while
+ * another needs room, decoding stops ({@code http.memcap}) and the entity ends incomplete. Not
+ * thread-safe; owned by one {@link Entity}, which calls {@link #release} exactly once.
  */
 abstract class ContentDecoder {
 
@@ -27,6 +29,9 @@ abstract class ContentDecoder {
 
         /** Records why decoding stopped; the entity ends incomplete with this reason. */
         void decodeStopped(String reason);
+
+        /** Returns the budget the decoder's buffers are charged to (its worker's HTTP memory). */
+        HttpMemory memory();
     }
 
     static final int PROBE_MAX = 64 * 1024;
@@ -41,6 +46,14 @@ abstract class ContentDecoder {
     private boolean produced;
     private boolean passthrough;
     private boolean committed;
+    /** The raw copy and the decoder's buffers, charged to the worker's HTTP memory. */
+    private final HttpMemory.Holding held = new HttpMemory.Holding() {
+        @Override
+        void evict() {
+            stopForMemory();
+        }
+    };
+    private boolean outOfMemory;
 
     ContentDecoder(String coding, Out next, Host host) {
         this.coding = coding;
@@ -60,16 +73,23 @@ abstract class ContentDecoder {
 
     /** Takes the next encoded bytes (lent for the call only); returns false when the entity must stop. */
     final boolean feed(byte[] buf, int off, int len) {
+        if (outOfMemory) {
+            return false;
+        }
         if (passthrough) {
             return next.data(buf, off, len);
         }
         if (!produced && !probeOverflow) {
             if (probeLen + len > PROBE_MAX) {
                 probeOverflow = true;
-                probe = null;
+                dropProbe();
             } else {
                 if (probeLen + len > probe.length) {
-                    probe = Arrays.copyOf(probe, Math.max(probe.length * 2, probeLen + len));
+                    int size = Math.max(probe.length * 2, probeLen + len);
+                    if (!hold(size - probe.length)) {
+                        return false;
+                    }
+                    probe = Arrays.copyOf(probe, size);
                 }
                 System.arraycopy(buf, off, probe, probeLen, len);
                 probeLen += len;
@@ -89,8 +109,54 @@ abstract class ContentDecoder {
     /** Flushes at the end of input. */
     abstract boolean end();
 
-    /** Frees native memory and buffers; called exactly once. */
-    abstract void release();
+    /** Frees native memory and buffers and gives their charge back; called exactly once. */
+    final void release() {
+        releaseBuffers();
+        probe = null;
+        host.memory().release(held);
+    }
+
+    /** Frees the decoder's own native memory and buffers. */
+    abstract void releaseBuffers();
+
+    /** Charges {@code n} more bytes of buffers to the worker's HTTP memory; without room, stops decoding and returns false. */
+    final boolean hold(long n) {
+        if (host.memory().charge(held, n)) {
+            return true;
+        }
+        stopForMemory();
+        return false;
+    }
+
+    /** Gives back the charge of {@code n} bytes of buffers let go. */
+    final void unhold(long n) {
+        host.memory().uncharge(held, n);
+    }
+
+    /** Tells whether decoding stopped for lack of memory; decode must then stop handling the current call. */
+    final boolean outOfMemory() {
+        return outOfMemory;
+    }
+
+    /** Stops decoding and gives the memory back: the entity ends incomplete ({@code http.memcap}). */
+    private void stopForMemory() {
+        if (outOfMemory) {
+            return;
+        }
+        outOfMemory = true;
+        releaseBuffers();
+        probe = null;
+        host.memory().release(held);
+        host.anomaly("http.memcap", coding + ": HTTP memory limit reached while decoding");
+        host.decodeStopped(coding + " decoding stopped: memory limit");
+    }
+
+    private void dropProbe() {
+        if (probe != null) {
+            unhold(probe.length - 256L);
+            probe = null;
+        }
+    }
 
     /** Hands decoded bytes on. */
     final boolean emit(byte[] buf, int off, int len) {
@@ -99,7 +165,7 @@ abstract class ContentDecoder {
         }
         if (!produced) {
             produced = true;
-            probe = null;
+            dropProbe();
         }
         return next.data(buf, off, len);
     }
@@ -117,7 +183,7 @@ abstract class ContentDecoder {
             host.anomaly("http.content_decode_failed", coding + ": " + detail + "; raw bytes passed through");
             byte[] raw = probe;
             int n = probeLen;
-            probe = null;
+            dropProbe();
             return n == 0 || next.data(raw, 0, n);
         }
         host.anomaly("http.content_decode_failed", coding + ": " + detail);

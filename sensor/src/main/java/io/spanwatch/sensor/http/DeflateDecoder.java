@@ -92,7 +92,7 @@ final class DeflateDecoder extends ContentDecoder {
     }
 
     @Override
-    void release() {
+    void releaseBuffers() {
         if (inflater != null) {
             inflater.end();
             inflater = null;

@@ -168,17 +168,20 @@ final class Entity implements ContentDecoder.Host {
             }
         }
         if (limited) {
-            return limitHit("decoded size over " + limits.maxDecodedBytes() + " bytes");
+            return limitHit("http.max-decoded-bytes", "decoded size over " + limits.maxDecodedBytes() + " bytes");
         }
         if (!decoders.isEmpty() && decodedOut > limits.ratioMinDecodedBytes()
                 && decodedOut > (double) limits.maxDecompressionRatio() * encodedIn) {
-            return limitHit("decompression ratio over " + limits.maxDecompressionRatio()
+            return limitHit("http.max-decompression-ratio", "decompression ratio over " + limits.maxDecompressionRatio()
                     + " (" + decodedOut + " from " + encodedIn + " bytes)");
         }
         return true;
     }
 
-    private boolean limitHit(String detail) {
+    private boolean limitHit(String limitKey, String detail) {
+        if (tx != null) {
+            tx.limitMet(limitKey);
+        }
         anomaly("http.decompression_limit", detail);
         stopReason = "decompression limit: " + detail;
         return false;
@@ -199,6 +202,11 @@ final class Entity implements ContentDecoder.Host {
     @Override
     public void anomaly(String name, String detail) {
         conn.listener().anomaly(tx, toServer, name, detail);
+    }
+
+    @Override
+    public HttpMemory memory() {
+        return conn.memory();
     }
 
     @Override

@@ -204,7 +204,7 @@ final class GzipDecoder extends ContentDecoder {
     }
 
     @Override
-    void release() {
+    void releaseBuffers() {
         if (!released) {
             released = true;
             inflater.end();

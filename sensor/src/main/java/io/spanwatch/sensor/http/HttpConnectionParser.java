@@ -42,19 +42,27 @@ public final class HttpConnectionParser {
 
     private final HttpListener listener;
     private final HttpLimits limits;
+    private final HttpMemory memory;
     private final MessageReader client;
     private final MessageReader server;
     /** Transactions not yet reported done, in txId order. */
-    private final ArrayDeque<HttpTransaction> open = new ArrayDeque<>();
+    private final ArrayDeque<HttpTransaction> open = new ArrayDeque<>(2);
     /** Transactions whose request was read and whose final response has not started. */
-    private final ArrayDeque<HttpTransaction> awaiting = new ArrayDeque<>();
+    private final ArrayDeque<HttpTransaction> awaiting = new ArrayDeque<>(2);
     private int nextTxId;
     private boolean tunnel;
     private boolean serverEnded;
 
+    /** Creates a parser with a memory budget of its own (unbounded beyond {@code limits}). */
     public HttpConnectionParser(HttpListener listener, HttpLimits limits) {
+        this(listener, limits, HttpMemory.unlimited());
+    }
+
+    /** Creates a parser that charges the heads it holds to {@code memory}, shared by one worker's connections. */
+    public HttpConnectionParser(HttpListener listener, HttpLimits limits, HttpMemory memory) {
         this.listener = listener;
         this.limits = limits;
+        this.memory = memory;
         this.client = new MessageReader(this, true);
         this.server = new MessageReader(this, false);
     }
@@ -138,8 +146,40 @@ public final class HttpConnectionParser {
         return limits;
     }
 
-    HttpTransaction newRequestTx() {
+    HttpMemory memory() {
+        return memory;
+    }
+
+    private HttpTransaction newTx() {
         HttpTransaction t = new HttpTransaction(nextTxId++);
+        t.held = new TxHolding(t);
+        return t;
+    }
+
+    /** What a transaction keeps; evicting it drops its header fields and, if it waits for an answer, finishes it unanswered. */
+    private final class TxHolding extends HttpMemory.Holding {
+        private final HttpTransaction tx;
+
+        TxHolding(HttpTransaction tx) {
+            this.tx = tx;
+        }
+
+        @Override
+        void evict() {
+            tx.requestHeaders.clear();
+            tx.responseHeaders.clear();
+            tx.limitMet("http.memcap");
+            memory.release(this);
+            listener.anomaly(tx, true, "http.memcap", "HTTP memory limit reached");
+            if (awaiting.remove(tx)) {
+                tx.responseEnded = true;
+                flush();
+            }
+        }
+    }
+
+    HttpTransaction newRequestTx() {
+        HttpTransaction t = newTx();
         open.add(t);
         if (serverEnded) {
             t.responseEnded = true;
@@ -147,6 +187,7 @@ public final class HttpConnectionParser {
             awaiting.add(t);
             if (awaiting.size() > limits.maxPendingTransactions()) {
                 HttpTransaction dropped = awaiting.poll();
+                dropped.limitMet("http.max-pending");
                 listener.anomaly(dropped, true, "http.too_many_pending",
                         "more than " + limits.maxPendingTransactions() + " requests without response");
                 dropped.responseEnded = true;
@@ -160,7 +201,7 @@ public final class HttpConnectionParser {
     HttpTransaction takeResponseTx() {
         HttpTransaction t = awaiting.poll();
         if (t == null) {
-            t = new HttpTransaction(nextTxId++);
+            t = newTx();
             t.requestEnded = true;
             open.add(t);
         }
@@ -200,7 +241,9 @@ public final class HttpConnectionParser {
 
     private void flush() {
         while (!open.isEmpty() && open.peek().requestEnded && open.peek().responseEnded) {
-            listener.transactionDone(open.poll());
+            HttpTransaction t = open.poll();
+            memory.release(t.held);
+            listener.transactionDone(t);
         }
     }
 }

@@ -22,7 +22,12 @@ package io.spanwatch.sensor.http;
  *   <li>{@code maxPendingTransactions} (default {@value #DEFAULT_MAX_PENDING_TRANSACTIONS}): requests
  *       waiting for their response on one connection. Over it: {@code http.too_many_pending}, the oldest
  *       is finished without a response.</li>
+ *   <li>{@code memcap} (default {@value #DEFAULT_MEMCAP}, shared out among the workers): heap for message
+ *       heads over all connections, being read or kept by transactions not yet done ({@link HttpMemory}).
+ *       Over it: {@code http.memcap}, the oldest holding is evicted.</li>
  * </ul>
+ *
+ * <p>Each transaction that met a limit names its configuration key in {@link HttpTransaction#limitHit}.
  */
 public record HttpLimits(
         int maxHeaderBytes,
@@ -31,7 +36,8 @@ public record HttpLimits(
         int maxDecompressionRatio,
         long ratioMinDecodedBytes,
         int maxMultipartParts,
-        int maxPendingTransactions) {
+        int maxPendingTransactions,
+        long memcap) {
 
     public static final int DEFAULT_MAX_HEADER_BYTES = 64 * 1024;
     public static final int DEFAULT_MAX_HEADER_COUNT = 1000;
@@ -40,6 +46,7 @@ public record HttpLimits(
     public static final long DEFAULT_RATIO_MIN_DECODED_BYTES = 1L << 20;
     public static final int DEFAULT_MAX_MULTIPART_PARTS = 1000;
     public static final int DEFAULT_MAX_PENDING_TRANSACTIONS = 1000;
+    public static final long DEFAULT_MEMCAP = 64L << 20;
 
     /** The limits used when nothing is configured. */
     public static final HttpLimits DEFAULTS = new HttpLimits(
@@ -49,7 +56,15 @@ public record HttpLimits(
             DEFAULT_MAX_DECOMPRESSION_RATIO,
             DEFAULT_RATIO_MIN_DECODED_BYTES,
             DEFAULT_MAX_MULTIPART_PARTS,
-            DEFAULT_MAX_PENDING_TRANSACTIONS);
+            DEFAULT_MAX_PENDING_TRANSACTIONS,
+            DEFAULT_MEMCAP);
+
+    /** Returns limits with the default {@link #memcap}. */
+    public HttpLimits(int maxHeaderBytes, int maxHeaderCount, long maxDecodedBytes, int maxDecompressionRatio,
+            long ratioMinDecodedBytes, int maxMultipartParts, int maxPendingTransactions) {
+        this(maxHeaderBytes, maxHeaderCount, maxDecodedBytes, maxDecompressionRatio, ratioMinDecodedBytes, maxMultipartParts,
+                maxPendingTransactions, DEFAULT_MEMCAP);
+    }
 
     /** Checks that every limit is positive; the message names the offending component. */
     public HttpLimits {
@@ -62,6 +77,7 @@ public record HttpLimits(
         }
         requirePositive("maxMultipartParts", maxMultipartParts);
         requirePositive("maxPendingTransactions", maxPendingTransactions);
+        requirePositive("memcap", memcap);
     }
 
     private static void requirePositive(String name, long value) {

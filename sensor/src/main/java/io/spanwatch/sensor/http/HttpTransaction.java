@@ -50,13 +50,28 @@ public final class HttpTransaction {
 
     /** Whether some bytes of this transaction were lost (gap). */
     public boolean gaps;
+    /**
+     * The configuration key of the first limit this transaction met ({@code http.max-header-bytes},
+     * {@code http.max-headers}, {@code http.max-pending}, {@code http.max-decoded-bytes},
+     * {@code http.max-decompression-ratio}, {@code http.max-multipart-parts}), or null.
+     */
+    public String limitHit;
 
     // Parser bookkeeping: whether each half is over (complete or not), so transactionDone can be sent.
     boolean requestEnded;
     boolean responseEnded;
+    /** The heads this transaction keeps, charged to the worker's {@link HttpMemory} until it is done. */
+    HttpMemory.Holding held;
 
     public HttpTransaction(int txId) {
         this.txId = txId;
+    }
+
+    /** Records that this transaction met the limit set by configuration key {@code key} (the first one is kept). */
+    void limitMet(String key) {
+        if (limitHit == null) {
+            limitHit = key;
+        }
     }
 
     /** Returns the first request header with this name (case-insensitive), or null. */

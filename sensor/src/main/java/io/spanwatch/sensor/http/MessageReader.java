@@ -41,7 +41,17 @@ final class MessageReader {
     private final HttpLimits limits;
 
     private State state = State.START_LINE;
-    private byte[] line = new byte[256];
+    /** Gathers a line that arrives in pieces; null while none does (a whole line is read in place). */
+    private byte[] line;
+    /** What this direction holds for a head (fields read, a line in pieces), charged to the worker's {@link HttpMemory}. */
+    private final HttpMemory.Holding held = new HttpMemory.Holding() {
+        @Override
+        void evict() {
+            giveUpForMemory();
+        }
+    };
+    /** Bytes of {@link #line} charged to {@link #held}. */
+    private int lineCharged;
     private int lineLen;
     /** Packet times of the line's bytes: from {@code markAt[i]} on, they came at {@code markTs[i]}. */
     private int[] markAt = new int[4];
@@ -126,20 +136,31 @@ final class MessageReader {
                 lineLen = 0;
             }
         }
+        if (lineLen == 0 && complete) {
+            markTime(ts);
+            onLine(lineText(b, off, n), n); // the whole line is here: read it in place
+            return off + n;
+        }
         markTime(ts);
-        if (lineLen + n > line.length) {
+        if (line == null) {
+            line = new byte[Math.max(256, n)];
+        } else if (lineLen + n > line.length) {
             line = Arrays.copyOf(line, Math.max(line.length * 2, lineLen + n));
+        }
+        if (line.length > lineCharged) {
+            int more = line.length - lineCharged;
+            lineCharged = line.length;
+            if (!hold(more)) {
+                return off + n; // given up: these bytes go with what was gathered
+            }
         }
         System.arraycopy(b, off, line, lineLen, n);
         lineLen += n;
         if (complete) {
             int raw = lineLen;
-            int len = lineLen - 1;
-            if (len > 0 && line[len - 1] == '\r') {
-                len--;
-            }
-            String s = new String(line, 0, len, StandardCharsets.ISO_8859_1);
+            String s = lineText(line, 0, raw);
             lineLen = 0;
+            dropLine(); // a connection at rest holds no line buffer
             onLine(s, raw);
         }
         return off + n;
@@ -187,14 +208,29 @@ final class MessageReader {
         return markTs[i];
     }
 
+    /** Returns a line's text without its LF and a CR before it. */
+    private static String lineText(byte[] b, int off, int rawLen) {
+        int len = rawLen - 1;
+        if (len > 0 && b[off + len - 1] == '\r') {
+            len--;
+        }
+        return new String(b, off, len, StandardCharsets.ISO_8859_1);
+    }
+
     private void lineTooLong() {
         switch (state) {
             case START_LINE, HEADERS -> {
                 anomaly("http.header_too_long", "head over " + limits.maxHeaderBytes() + " bytes");
-                abortHead("header too long");
+                abortHead("header too long", "http.max-header-bytes");
+                // The head's holding went to its transaction; what resync keeps of the line is
+                // charged again from the next bytes on.
+                lineCharged = 0;
             }
             case TRAILERS -> {
                 anomaly("http.header_too_long", "trailers over " + limits.maxHeaderBytes() + " bytes");
+                if (tx != null) {
+                    tx.limitMet("http.max-header-bytes");
+                }
                 finishMessage(true, null);
             }
             case CHUNK_SIZE, CHUNK_DATA_END -> {
@@ -221,17 +257,21 @@ final class MessageReader {
                     return;
                 }
                 headBytes = rawLen;
+                hold(rawLen + HttpMemory.PER_LINE);
             }
             case RESYNC -> {
                 int at = toServer ? StartLines.findRequest(s) : StartLines.findStatus(s);
                 // The message starts when the bytes of its start line came, not those of the junk before.
                 if (at >= 0 && startLine(s.substring(at), timeAt(at))) {
                     headBytes = rawLen - at;
+                    hold(rawLen + HttpMemory.PER_LINE);
                 }
             }
             case HEADERS -> {
                 headBytes += rawLen;
-                headerLine(s);
+                if (hold(rawLen + HttpMemory.PER_LINE)) {
+                    headerLine(s);
+                }
             }
             case CHUNK_SIZE -> chunkSize(s);
             case CHUNK_DATA_END -> {
@@ -299,7 +339,7 @@ final class MessageReader {
         }
         if (++headerCount > limits.maxHeaderCount()) {
             anomaly("http.too_many_headers", "more than " + limits.maxHeaderCount() + " header fields");
-            abortHead("too many headers");
+            abortHead("too many headers", "http.max-headers");
             enterResync();
             return;
         }
@@ -357,6 +397,7 @@ final class MessageReader {
     private void requestHead() {
         tx = conn.newRequestTx();
         fillRequest(tx);
+        conn.memory().transfer(held, tx.held);
         conn.listener().requestHeaders(tx);
         if ("CONNECT".equals(tx.method)) {
             finishMessage(true, null);
@@ -389,6 +430,7 @@ final class MessageReader {
         }
         tx = conn.takeResponseTx();
         fillResponse(tx);
+        conn.memory().transfer(held, tx.held);
         conn.listener().responseHeaders(tx);
         boolean connect = "CONNECT".equals(tx.method);
         if (status == 101 || (connect && status / 100 == 2)) {
@@ -569,7 +611,7 @@ final class MessageReader {
     }
 
     /** Gives up on a head that cannot be read whole; keeps pairing by still creating its transaction. */
-    private void abortHead(String reason) {
+    private void abortHead(String reason, String limitKey) {
         if (state != State.HEADERS) {
             resetMessage();
             return;
@@ -577,11 +619,15 @@ final class MessageReader {
         if (toServer) {
             tx = conn.newRequestTx();
             fillRequest(tx);
+            conn.memory().transfer(held, tx.held);
+            markLimit(limitKey);
             conn.listener().requestHeaders(tx);
             finishMessage(false, reason);
         } else if (statusLine.status() >= 200 || statusLine.status() == 101) {
             tx = conn.takeResponseTx();
             fillResponse(tx);
+            conn.memory().transfer(held, tx.held);
+            markLimit(limitKey);
             conn.listener().responseHeaders(tx);
             finishMessage(false, reason);
         } else {
@@ -589,7 +635,69 @@ final class MessageReader {
         }
     }
 
+    private void markLimit(String limitKey) {
+        if (limitKey != null) {
+            tx.limitMet(limitKey);
+        }
+    }
+
+    /**
+     * Charges {@code n} more bytes of what this direction holds to the worker's budget; when the
+     * budget has no room even after evicting older holdings, gives up what it holds and returns false.
+     */
+    private boolean hold(long n) {
+        if (conn.memory().charge(held, n)) {
+            return true;
+        }
+        giveUpForMemory();
+        return false;
+    }
+
+    /**
+     * Gives up the head being read, or the line being gathered, because the worker's HTTP memory is
+     * spent ({@code http.memcap}): like a head that is too long, but without keeping its fields.
+     */
+    private void giveUpForMemory() {
+        anomaly("http.memcap", "HTTP memory limit reached");
+        headers.clear();
+        conn.memory().release(held);
+        lineCharged = 0;
+        switch (state) {
+            case START_LINE, HEADERS -> {
+                lineLen = 0;
+                abortHead("memory limit", "http.memcap");
+                enterResync();
+            }
+            case TRAILERS -> {
+                if (tx != null) {
+                    tx.limitMet("http.memcap");
+                }
+                finishMessage(true, null);
+                enterResync();
+            }
+            case CHUNK_SIZE, CHUNK_DATA_END -> {
+                finishMessage(false, "memory limit");
+                enterResync();
+            }
+            default -> {
+                lineLen = 0;
+                line = null;
+            }
+        }
+    }
+
+    /** Lets the line buffer go and gives its charge back. */
+    private void dropLine() {
+        line = null;
+        if (lineCharged > 0) {
+            conn.memory().uncharge(held, lineCharged);
+            lineCharged = 0;
+        }
+    }
+
     private void resetMessage() {
+        conn.memory().release(held);
+        lineCharged = 0;
         tx = null;
         entity = null;
         requestLine = null;
@@ -603,6 +711,8 @@ final class MessageReader {
     private void enterResync() {
         state = State.RESYNC;
         lineLen = 0;
+        dropLine();
+        conn.memory().release(held);
     }
 
     // ---- direction events ----
@@ -633,7 +743,7 @@ final class MessageReader {
             }
             case RESYNC -> lineLen = 0;
             case HEADERS -> {
-                abortHead("gap in headers");
+                abortHead("gap in headers", null);
                 enterResync();
             }
             case START_LINE -> enterResync();
@@ -648,7 +758,7 @@ final class MessageReader {
     /** Tells that this direction ended (FIN or RST). */
     void end() {
         switch (state) {
-            case HEADERS -> abortHead("connection closed in headers");
+            case HEADERS -> abortHead("connection closed in headers", null);
             case FIXED_BODY, CHUNK_SIZE, CHUNK_DATA, CHUNK_DATA_END -> finishMessage(false, "connection closed");
             case TRAILERS, CLOSE_BODY -> finishMessage(true, null);
             default -> {

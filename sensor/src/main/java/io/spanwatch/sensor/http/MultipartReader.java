@@ -208,6 +208,9 @@ final class MultipartReader {
         part = null;
         partSkipped = partCount > limits.maxMultipartParts();
         if (partSkipped && partCount == limits.maxMultipartParts() + 1) {
+            if (entity.tx() != null) {
+                entity.tx().limitMet("http.max-multipart-parts");
+            }
             entity.anomaly("http.multipart_too_many_parts", "more than " + limits.maxMultipartParts() + " parts");
         }
         String type = HeaderValues.mediaType(HeaderValues.first(partHeaders, "Content-Type"));

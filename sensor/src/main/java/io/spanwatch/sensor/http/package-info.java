@@ -26,6 +26,7 @@
  *   <li>{@code GzipDecoder}, {@code DeflateDecoder}, {@code BrotliDecoder}: streaming content decoders.</li>
  *   <li>{@code MultipartReader}: streaming multipart splitter.</li>
  *   <li>{@code StartLines}, {@code HeaderValues}: small parsers for start lines and header values.</li>
+ *   <li>{@code HttpMemory}: one worker's budget for the heads its parsers hold.</li>
  * </ul>
  *
  * <h2>Limits</h2>
@@ -37,7 +38,13 @@
  *   <li>decompression ratio, 1000:1 once 1 MiB was decoded: {@code http.decompression_limit}</li>
  *   <li>multipart parts per body, 1000: {@code http.multipart_too_many_parts}, later parts skipped</li>
  *   <li>requests awaiting a response, 1000: {@code http.too_many_pending}, oldest finished unanswered</li>
+ *   <li>heads and decoder buffers held over all connections of a worker (heads being read or kept by
+ *       transactions not yet done; raw input kept until the first decoded byte; brotli's queue and
+ *       window), 64 MiB over all workers ({@link io.spanwatch.sensor.http.HttpMemory}):
+ *       {@code http.memcap}, the oldest holding is given up (its head abandoned, its transaction's
+ *       fields dropped and, if still unanswered, the transaction finished, or its decoding stopped)</li>
  * </ul>
+ * A transaction that met a limit names its configuration key in {@code limitHit}.
  * Fixed: chunk-size line 4 KiB ({@code http.bad_chunk_size}); raw bytes kept for pass-through until
  * the first decoded byte, 64 KiB; probe 2 KiB. Brotli: org.brotli:dec is a pull decoder that only
  * outputs once its window-sized ring buffer is full, so a {@code br} body holds back one window
@@ -56,11 +63,11 @@
  * {@code http.content_truncated}, {@code http.content_crc_mismatch}, {@code http.decompression_limit},
  * {@code http.multipart_no_boundary}, {@code http.multipart_bad_delimiter},
  * {@code http.multipart_too_many_parts}, {@code http.multipart_unterminated},
- * {@code http.too_many_pending}.
+ * {@code http.too_many_pending}, {@code http.memcap}.
  *
  * <h2>Threads</h2>
  * None of its own. One connection's parser, its transactions and its sinks are used by one thread
- * at a time (the thread that feeds the connection); listeners are called on that thread. Nothing is
- * shared between connections.
+ * at a time (the thread that feeds the connection); listeners are called on that thread. Connections
+ * share nothing but their worker's {@code HttpMemory}, used by that worker's thread only.
  */
 package io.spanwatch.sensor.http;

@@ -28,8 +28,8 @@ import java.util.function.Supplier;
  * <p>Lifecycle: {@link #start} opens {@code eve.json} and the file store and starts the workers;
  * {@link #frame} is called on one capture thread; {@link #finish} (same thread) ends every flow,
  * waits for the workers and closes what {@code start} opened. File analysis never drops: the capture
- * thread waits for a full worker queue. Live capture never waits: a batch its worker cannot take is
- * dropped and counted ({@code capture.sensor_queue_drops}).
+ * thread waits for a full worker queue. Live capture never waits: frames for which the shared batch
+ * pool has no room are dropped and counted ({@code capture.sensor_queue_drops}).
  */
 public final class Pipeline implements FrameSink {
     private final SensorConfig config;
@@ -78,6 +78,7 @@ public final class Pipeline implements FrameSink {
         this.eve = eve;
         this.store = store;
         this.ranges = new RangeAssembler(store);
+        HeapGauge.listen();
         this.defrag = new io.spanwatch.sensor.decode.Defragmenter(config.defrag().maxDatagrams(), config.defrag().memcap(),
                 config.defrag().timeoutSeconds());
         int n = config.workers();
@@ -345,6 +346,9 @@ public final class Pipeline implements FrameSink {
         m.put("eve.write_errors", eve.writeErrors());
         m.put("file.spool_memory", store.memoryInUse());
         m.put("file.spool_memory_peak", store.memoryPeak());
+        m.put("file.spool_disk", store.diskInUse());
+        m.put("file.spool_disk_peak", store.diskPeak());
+        m.put("file.spool_disk_limit_hits", store.spoolDiskLimitHits.get());
         m.put("file.open", (long) store.open.get());
         m.put("file.open_limit_skipped", store.openLimitSkipped.get());
         m.put("file.stored", store.stored.get());
@@ -355,6 +359,7 @@ public final class Pipeline implements FrameSink {
         m.put("file.verified_copies", known.verified.get());
         m.put("file.verified_bytes", known.verifiedBytes.get());
         m.put("file.verify_mismatches", known.mismatches.get());
+        HeapGauge.addTo(m);
         return m;
     }
 

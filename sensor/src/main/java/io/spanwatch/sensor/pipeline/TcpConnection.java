@@ -112,6 +112,21 @@ final class TcpConnection {
         }
     }
 
+    /**
+     * Takes the originator's SYN that was seen before this state was made (the flow kept only its
+     * sequence number and flags): the originator is the client and its stream starts after the SYN.
+     */
+    void originatorSyn(long seq) {
+        if (!rolesFixed) {
+            flow.clientIsOrig = true;
+            rolesFixed = true;
+        }
+        if (synSeqOrig < 0) {
+            synSeqOrig = seq;
+        }
+        orig.stream.syn(seq);
+    }
+
     /** Tells whether a new SYN on this closed connection starts a new one (port reuse). */
     boolean isReuse(DecodedPacket p, boolean fromOrig) {
         return flow.state == Flow.State.CLOSED && (p.tcpFlags & (SYN | ACK)) == SYN
@@ -170,6 +185,7 @@ final class TcpConnection {
                     } else {
                         s.probeLen = 0; // mid-stream: try again at the next segment start
                         s.probeStart = s.stream.offset();
+                        s.probe = null;
                     }
                 }
                 case NEED_MORE -> {
@@ -205,7 +221,7 @@ final class TcpConnection {
     private void startHttp(long ts) {
         flow.appProto = "http";
         worker.counters.tcpFlowsHttp++;
-        parser = new HttpConnectionParser(new HttpGlue(worker, flow), worker.config.http());
+        parser = new HttpConnectionParser(new HttpGlue(worker, flow), worker.config.http(), worker.httpMemory);
         Side client = flow.clientIsOrig ? orig : resp;
         Side server = flow.clientIsOrig ? resp : orig;
         for (Side s : new Side[] {client, server}) {
@@ -234,7 +250,8 @@ final class TcpConnection {
     private final class Side implements StreamListener {
         final boolean isOrig;
         final TcpStream stream;
-        byte[] probe = new byte[256];
+        /** The stream's first bytes while deciding whether it is HTTP; made at the first byte, dropped once decided. */
+        byte[] probe;
         int probeLen;
         /** Stream offset of the first byte in {@link #probe}. */
         long probeStart;
@@ -263,7 +280,9 @@ final class TcpConnection {
                 return;
             }
             int n = Math.min(len, PROBE_BYTES - probeLen);
-            if (probeLen + n > probe.length) {
+            if (probe == null) {
+                probe = new byte[Math.min(PROBE_BYTES, Math.max(256, n))];
+            } else if (probeLen + n > probe.length) {
                 probe = Arrays.copyOf(probe, Math.min(PROBE_BYTES, Math.max(probe.length * 2, probeLen + n)));
             }
             System.arraycopy(buf, off, probe, probeLen, n);
@@ -285,6 +304,7 @@ final class TcpConnection {
             if (!probeDone) {
                 probeLen = 0; // what was buffered cannot be continued
                 probeStart = stream.offset();
+                probe = null;
             }
         }
 

@@ -40,6 +40,8 @@ final class Worker implements Runnable, FlowTable.Listener {
     final FileListener files;
     final Counters counters = new Counters();
     final ReassemblyStats reassemblyStats;
+    /** Heap for HTTP message heads over this worker's connections. */
+    final io.spanwatch.sensor.http.HttpMemory httpMemory;
     final BlockingQueue<Batch> queue;
     final BlockingQueue<Batch> free;
     /** The batch being processed, copied onto the heap for the parsers. */
@@ -63,11 +65,12 @@ final class Worker implements Runnable, FlowTable.Listener {
         this.known = known;
         this.files = files;
         this.reassemblyStats = new ReassemblyStats(config.reassembly().memcap() / config.workers());
+        this.httpMemory = new io.spanwatch.sensor.http.HttpMemory(Math.max(1, config.http().memcap() / config.workers()));
         // The batches are one pool shared by all workers (made by the pipeline), so the whole budget
         // serves whichever worker lags: the bytes of a capture are rarely spread evenly over flows.
         this.free = free;
         this.queue = new ArrayBlockingQueue<>(free.remainingCapacity() + free.size());
-        this.flows = new FlowTable(config.flow(), this, ((long) id << 56) ^ System.nanoTime());
+        this.flows = new FlowTable(config.flow().share(config.workers()), this, ((long) id << 56) ^ System.nanoTime());
     }
 
     /** Returns the packet time of the frame being processed. */
@@ -221,8 +224,19 @@ final class Worker implements Runnable, FlowTable.Listener {
             c = null;
         }
         if (c == null) {
+            if (fromOrig && (pkt.tcpFlags & 0x17) == 0x02 && pkt.payloadLen == 0 && pkt.payloadMissing == 0) {
+                // A SYN with nothing else seen yet makes no connection state: a SYN flood or a scan
+                // costs one flow per SYN. The state is made from the remembered SYN at the next packet.
+                f.tcpFlagsOrig |= pkt.tcpFlags;
+                f.pendingSynSeq = pkt.seq;
+                return;
+            }
             c = new TcpConnection(this, f);
             f.attachment = c;
+            if (f.pendingSynSeq >= 0) {
+                c.originatorSyn(f.pendingSynSeq);
+                f.pendingSynSeq = -1;
+            }
         }
         try {
             c.packet(pkt, fromOrig);
@@ -291,7 +305,10 @@ final class Worker implements Runnable, FlowTable.Listener {
         Counters.add(into, "tcp.reassembly_gap_bytes", r.gapBytes);
         Counters.add(into, "tcp.stream_depth_limit_hits", r.streamLimitHits);
         Counters.add(into, "tcp.reassembly_memcap_hits", r.memcapHits);
+        Counters.add(into, "tcp.reassembly_memcap_evictions", r.memcapEvictions);
         Counters.add(into, "tcp.reassembly_memuse", r.memUsed());
+        Counters.add(into, "app_layer.http.memuse", httpMemory.used());
+        Counters.add(into, "app_layer.http.memcap_evictions", httpMemory.evictions());
         Counters.add(into, "flow.total", flows.created());
         Counters.add(into, "flow.active", flows.size());
         Counters.add(into, "flow.timeouts", flows.timedOut());

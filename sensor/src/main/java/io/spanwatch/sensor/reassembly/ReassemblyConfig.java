@@ -7,8 +7,10 @@ package io.spanwatch.sensor.reassembly;
  *     {@value #DEFAULT_MAX_BYTES_PER_STREAM}); when reached, the oldest hole is given up as a gap
  * @param maxSegmentsPerStream out-of-order segments held for one direction (default
  *     {@value #DEFAULT_MAX_SEGMENTS_PER_STREAM})
- * @param memcap out-of-order bytes held by all streams of one worker together (default
- *     {@value #DEFAULT_MEMCAP}); when reached, the stream asking for more gives up its oldest hole
+ * @param memcap out-of-order bytes held by all streams together, shared out evenly among the workers,
+ *     each held segment counted with {@link TcpStream#SEGMENT_OVERHEAD} bytes more (default
+ *     {@value #DEFAULT_MEMCAP}); when reached, the stream that has waited longest for a hole gives up
+ *     what it holds
  * @param gapAckDelayNanos how long a hole the receiver has already acknowledged is waited for before
  *     it is declared a gap (default 1 s), so that a mirror port's reordering is not mistaken for loss
  */

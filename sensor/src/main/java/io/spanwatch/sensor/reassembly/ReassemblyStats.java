@@ -2,7 +2,8 @@ package io.spanwatch.sensor.reassembly;
 
 /**
  * Counts reassembly work and losses for one worker, and holds that worker's out-of-order memory
- * budget. Not thread-safe: read by other threads only after the worker stopped, or as racy
+ * budget and the list of its streams holding segments, so that a stream short of room can take it
+ * from the one that has waited longest. Not thread-safe: read by other threads only after the worker stopped, or as racy
  * snapshots for stats.
  */
 public final class ReassemblyStats {
@@ -18,9 +19,41 @@ public final class ReassemblyStats {
     public long gapBytes;
     public long streamLimitHits;
     public long memcapHits;
+    /** Streams that gave up what they held to make room for another (the memcap was reached). */
+    public long memcapEvictions;
+
+    /** Streams holding out-of-order segments, in the order they started to (the oldest hole first). */
+    TcpStream oldestHolder;
+    TcpStream newestHolder;
 
     public ReassemblyStats(long memcap) {
         this.memcap = memcap;
+    }
+
+    void addHolder(TcpStream s) {
+        s.olderHolder = newestHolder;
+        s.newerHolder = null;
+        if (newestHolder != null) {
+            newestHolder.newerHolder = s;
+        } else {
+            oldestHolder = s;
+        }
+        newestHolder = s;
+    }
+
+    void removeHolder(TcpStream s) {
+        if (s.olderHolder != null) {
+            s.olderHolder.newerHolder = s.newerHolder;
+        } else if (oldestHolder == s) {
+            oldestHolder = s.newerHolder;
+        }
+        if (s.newerHolder != null) {
+            s.newerHolder.olderHolder = s.olderHolder;
+        } else if (newestHolder == s) {
+            newestHolder = s.olderHolder;
+        }
+        s.olderHolder = null;
+        s.newerHolder = null;
     }
 
     /** Returns out-of-order bytes held now. */

@@ -12,7 +12,8 @@ import java.util.TreeMap;
  * bytes overlapping a held segment are compared and a difference is reported as
  * {@code stream.overlap_mismatch}, the held copy winning. A hole is given up as a gap when the
  * receiver has acknowledged past it for longer than {@link ReassemblyConfig#gapAckDelayNanos}, when
- * the stream's or the worker's bounds are reached, or when the stream ends; bytes after the gap follow.
+ * the stream's bounds are reached, when the worker's memcap is reached and this stream has waited
+ * longest, or when the stream ends; bytes after the gap follow.
  *
  * <p>Without a SYN the stream starts at the first segment seen (mid-stream pick-up). Sequence numbers
  * are unwrapped into 64-bit offsets from the stream's start, so wrap-around needs no special case.
@@ -33,10 +34,23 @@ public final class TcpStream {
     private boolean finDelivered;
     private long ackedRel = -1;
     private long holeSinceNanos = -1;
-    private final TreeMap<Long, byte[]> ooo = new TreeMap<>();
+    /**
+     * Heap bytes one held segment costs besides its payload (tree entry, boxed key, array header):
+     * charged against the memcap with the payload, so a flood of tiny segments is bounded as well as
+     * one of large ones.
+     */
+    public static final int SEGMENT_OVERHEAD = 80;
+
+    /** Segments held ahead of a hole by stream offset; null while none are (most streams never hold any). */
+    private TreeMap<Long, byte[]> ooo;
     private long oooBytes;
     private long gapBytes;
     private boolean limitHit;
+    private boolean streamLimitReported;
+    private boolean memcapReported;
+    /** Neighbours in the worker's list of streams holding segments, oldest first ({@link ReassemblyStats}). */
+    TcpStream olderHolder;
+    TcpStream newerHolder;
     private boolean closed;
 
     public TcpStream(ReassemblyConfig config, ReassemblyStats stats, StreamListener listener) {
@@ -47,7 +61,7 @@ public final class TcpStream {
 
     /** Takes the sender's SYN: the stream starts right after its sequence number. */
     public void syn(long seq) {
-        if (!started || (next == 0 && ooo.isEmpty() && !finDelivered && !closed)) {
+        if (!started || (next == 0 && ooo == null && !finDelivered && !closed)) {
             // A SYN re-bases a stream that delivered nothing yet (e.g. one started by a stray segment).
             base = (seq + 1) & MASK;
             next = 0;
@@ -162,7 +176,7 @@ public final class TcpStream {
         if (closed) {
             return;
         }
-        while (!ooo.isEmpty()) {
+        while (ooo != null) {
             skipFirstHole(tsNanos);
         }
         long end = Math.max(ackedRel, finRel);
@@ -178,9 +192,10 @@ public final class TcpStream {
      * frees what is held and ignores later segments.
      */
     public void discard() {
-        if (!ooo.isEmpty()) {
-            release((int) oooBytes);
-            ooo.clear();
+        if (ooo != null) {
+            release(oooBytes, ooo.size());
+            ooo = null;
+            stats.removeHolder(this);
         }
         closed = true;
     }
@@ -239,7 +254,7 @@ public final class TcpStream {
 
     /** Delivers held segments that now start at or before {@link #next}. */
     private void drain(long tsNanos) {
-        while (!ooo.isEmpty()) {
+        while (ooo != null) {
             Map.Entry<Long, byte[]> e = ooo.firstEntry();
             long k = e.getKey();
             if (k > next) {
@@ -247,19 +262,43 @@ public final class TcpStream {
             }
             byte[] d = e.getValue();
             ooo.pollFirstEntry();
-            release(d.length);
+            if (ooo.isEmpty()) {
+                ooo = null;
+                stats.removeHolder(this);
+            }
+            release(d.length, 1);
             if (k + d.length > next) {
                 int skip = (int) (next - k);
                 deliver(tsNanos, d, skip, d.length - skip);
             }
         }
-        holeSinceNanos = ooo.isEmpty() && ackedRel <= next ? -1 : (holeSinceNanos < 0 ? tsNanos : holeSinceNanos);
+        holeSinceNanos = ooo == null && ackedRel <= next ? -1 : (holeSinceNanos < 0 ? tsNanos : holeSinceNanos);
     }
 
     private void hold(long tsNanos, long r, byte[] buf, int off, int len) {
         stats.outOfOrder++;
-        while (!ooo.isEmpty() && overLimits(len)) {
+        while (true) {
+            int limit = overLimits(len);
+            if (limit == WITHIN) {
+                break;
+            }
+            if (limit == MEMCAP) {
+                TcpStream victim = stats.oldestHolder;
+                if (victim != null && victim != this) {
+                    // Room is made at the stream that has waited longest for a hole to fill (a flood of
+                    // holes that never fill), not at this one, which may be a reordering about to heal.
+                    victim.giveUpHeld(tsNanos);
+                    continue;
+                }
+            }
             limitHit = true;
+            name(tsNanos, limit);
+            if (ooo == null) {
+                // Nothing held and still no room: give up the hole before this segment at once.
+                gap(tsNanos, r - next);
+                deliver(tsNanos, buf, off, len);
+                return;
+            }
             skipFirstHole(tsNanos);
             if (r <= next) {
                 int skip = (int) (next - r);
@@ -270,18 +309,15 @@ public final class TcpStream {
                 return;
             }
         }
-        if (overLimits(len)) {
-            // Nothing held and still no room: give up the hole before this segment at once.
-            limitHit = true;
-            gap(tsNanos, r - next);
-            deliver(tsNanos, buf, off, len);
-            return;
-        }
         if (holeSinceNanos < 0) {
             holeSinceNanos = tsNanos;
         }
         long cursor = r;
         long end = r + len;
+        if (ooo == null) {
+            ooo = new TreeMap<>();
+            stats.addHolder(this);
+        }
         while (cursor < end) {
             Map.Entry<Long, byte[]> floor = ooo.floorEntry(cursor);
             if (floor != null && floor.getKey() + floor.getValue().length > cursor) {
@@ -297,7 +333,7 @@ public final class TcpStream {
             byte[] piece = Arrays.copyOfRange(buf, off + (int) (cursor - r), off + (int) (pieceEnd - r));
             ooo.put(cursor, piece);
             oooBytes += piece.length;
-            stats.memUsed += piece.length;
+            stats.memUsed += piece.length + SEGMENT_OVERHEAD;
             cursor = pieceEnd;
         }
     }
@@ -310,23 +346,57 @@ public final class TcpStream {
         }
     }
 
-    private boolean overLimits(int len) {
-        if (stats.memUsed + len > stats.memcap) {
+    private static final int WITHIN = 0;
+    private static final int MEMCAP = 1;
+    private static final int STREAM_LIMIT = 2;
+
+    /** Tells which bound holding {@code len} more bytes would pass, if any, and counts it. */
+    private int overLimits(int len) {
+        if (stats.memUsed + len + SEGMENT_OVERHEAD > stats.memcap) {
             stats.memcapHits++;
-            return true;
+            return MEMCAP;
         }
-        if (oooBytes + len > config.maxBytesPerStream() || ooo.size() >= config.maxSegmentsPerStream()) {
+        if (oooBytes + len > config.maxBytesPerStream() || (ooo != null && ooo.size() >= config.maxSegmentsPerStream())) {
             stats.streamLimitHits++;
-            return true;
+            return STREAM_LIMIT;
         }
-        return false;
+        return WITHIN;
+    }
+
+    /**
+     * Names the bound that made this stream give up data, the first time each one does:
+     * {@code stream.reassembly_memcap} (all streams of the worker) or {@code stream.reassembly_ooo_limit}
+     * (this stream's own bytes or segments).
+     */
+    private void name(long tsNanos, int limit) {
+        if (limit == MEMCAP && !memcapReported) {
+            memcapReported = true;
+            listener.anomaly(tsNanos, "stream.reassembly_memcap");
+        } else if (limit == STREAM_LIMIT && !streamLimitReported) {
+            streamLimitReported = true;
+            listener.anomaly(tsNanos, "stream.reassembly_ooo_limit");
+        }
+    }
+
+    /**
+     * Gives up every hole of this stream and hands on what it held, to free the worker's memory for
+     * another stream (the memcap is reached and this stream has waited longest).
+     */
+    private void giveUpHeld(long tsNanos) {
+        limitHit = true;
+        stats.memcapEvictions++;
+        name(tsNanos, MEMCAP);
+        while (ooo != null) {
+            skipFirstHole(tsNanos);
+        }
+        checkFin(tsNanos);
     }
 
     private void skipFirstHole(long tsNanos) {
-        Map.Entry<Long, byte[]> first = ooo.firstEntry();
-        if (first == null) {
+        if (ooo == null) {
             return;
         }
+        Map.Entry<Long, byte[]> first = ooo.firstEntry();
         if (first.getKey() > next) {
             gap(tsNanos, first.getKey() - next);
         }
@@ -334,7 +404,7 @@ public final class TcpStream {
     }
 
     private void checkHole(long tsNanos) {
-        if (ooo.isEmpty() && ackedRel <= next) {
+        if (ooo == null && ackedRel <= next) {
             holeSinceNanos = -1;
             return;
         }
@@ -345,7 +415,7 @@ public final class TcpStream {
         if (tsNanos - holeSinceNanos < config.gapAckDelayNanos()) {
             return;
         }
-        if (!ooo.isEmpty()) {
+        if (ooo != null) {
             if (ackedRel >= ooo.firstKey()) {
                 skipFirstHole(tsNanos);
             }
@@ -356,14 +426,14 @@ public final class TcpStream {
     }
 
     private void checkFin(long tsNanos) {
-        if (!finDelivered && finRel >= 0 && next >= finRel && ooo.isEmpty()) {
+        if (!finDelivered && finRel >= 0 && next >= finRel && ooo == null) {
             finDelivered = true;
             listener.fin(tsNanos);
         }
     }
 
-    private void release(int n) {
-        oooBytes -= n;
-        stats.memUsed -= n;
+    private void release(long bytes, int segments) {
+        oooBytes -= bytes;
+        stats.memUsed -= bytes + (long) segments * SEGMENT_OVERHEAD;
     }
 }

@@ -18,9 +18,15 @@
  *
  * <p><b>Limits</b> ({@link io.spanwatch.sensor.reassembly.ReassemblyConfig}): out-of-order bytes per
  * direction (default 4 MiB) and segments per direction (default 2048); out-of-order bytes per worker
- * (default 128 MiB over all workers). Reaching one gives up the oldest hole as a gap, counted in
- * {@code tcp.stream_depth_limit_hits} or {@code tcp.reassembly_memcap_hits} and flagged in the flow
- * event ({@code tcp.reassembly_limit}); missed bytes are in {@code tcp.missed_bytes_*}.
+ * (default 128 MiB over all workers), each held segment counted with
+ * {@value io.spanwatch.sensor.reassembly.TcpStream#SEGMENT_OVERHEAD} bytes of bookkeeping. A stream at
+ * its own bound gives up its oldest hole as a gap ({@code tcp.stream_depth_limit_hits}, anomaly
+ * {@code stream.reassembly_ooo_limit}); at the memcap, the stream of the worker that has waited longest
+ * for a hole gives up everything it holds ({@code tcp.reassembly_memcap_hits},
+ * {@code tcp.reassembly_memcap_evictions}, anomaly {@code stream.reassembly_memcap}), so a flood of
+ * holes that never fill cannot make a reordering on another connection a gap. Streams that gave up
+ * data are flagged in the flow event ({@code tcp.reassembly_limit}); missed bytes are in
+ * {@code tcp.missed_bytes_*}.
  *
  * <p><b>Threads:</b> a stream is used only by the worker that owns its flow; the budget in
  * {@link io.spanwatch.sensor.reassembly.ReassemblyStats} is per worker.

@@ -133,4 +133,75 @@ class FileSinkTest {
         assertFalse(out[0].gaps());
         assertEquals(sha256(java.util.Arrays.copyOf(original, 30_000)), out[0].storedSha256());
     }
+
+    @Test
+    void filesPastTheSpoolOnDiskAreHashedButNotStoredAndSaySo() throws Exception {
+        // 1 MiB of spool on disk for all files in progress; each file is 700 KB, so the second one to
+        // spill while the first is still open does not fit.
+        FileStore small = FileStore.open(new FileConfig(dir.resolve("small"), FileConfig.DEFAULT_MAX_STORE_BYTES, 4096, true, 16,
+                1 << 20, 100, 1 << 20));
+        Random r = new Random(3);
+        byte[] a = new byte[700_000];
+        byte[] b = new byte[700_000];
+        r.nextBytes(a);
+        r.nextBytes(b);
+        FileInfo[] out = new FileInfo[2];
+        FileSink sa = new FileSink(small, null, PLAIN, "a", null, fi -> out[0] = fi);
+        FileSink sb = new FileSink(small, null, PLAIN, "b", null, fi -> out[1] = fi);
+        for (FileSink s : new FileSink[] {sa, sb}) { // a is still open while b streams
+            byte[] content = s == sa ? a : b;
+            for (int off = 0; off < content.length; off += 1000) {
+                s.data(content, off, Math.min(1000, content.length - off));
+                assertTrue(small.diskInUse() <= 1 << 20, "spooled on disk " + small.diskInUse());
+            }
+        }
+        sa.end(true, null);
+        sb.end(true, null);
+        assertTrue(out[0].stored() && !out[0].spoolLimit());
+        assertEquals(sha256(a), out[0].sha256());
+        assertFalse(out[1].stored());
+        assertTrue(out[1].spoolLimit());
+        assertEquals("CLOSED", out[1].state(), "the file was seen whole");
+        assertEquals(sha256(b), out[1].sha256(), "and hashed whole");
+        assertEquals(1, small.spoolDiskLimitHits.get());
+        assertEquals(0, small.diskInUse(), "every spool gave its room back");
+        assertTrue(small.diskPeak() <= 1 << 20);
+        try (var left = Files.list(dir.resolve("small").resolve("files").resolve(".tmp"))) {
+            assertEquals(0, left.count(), "no temporary file left behind");
+        }
+    }
+
+    @Test
+    void hashingBuffersComeFromTheSharedMemoryBudget() throws Exception {
+        // Many files open at once must not each hold a 32 KiB buffer beyond the budget: past it they
+        // are hashed as bytes come, with the same result.
+        long budget = 100 << 10;
+        // Spools go straight to disk (1 byte in memory at most): what the budget counts is the buffers.
+        FileStore tight = FileStore.open(new FileConfig(dir.resolve("tight"), FileConfig.DEFAULT_MAX_STORE_BYTES, 1, true, 16,
+                budget, 100));
+        Random r = new Random(4);
+        int files = 20;
+        byte[][] content = new byte[files][80_000];
+        FileSink[] sinks = new FileSink[files];
+        FileInfo[] out = new FileInfo[files];
+        for (int i = 0; i < files; i++) {
+            r.nextBytes(content[i]);
+            int k = i;
+            sinks[i] = new FileSink(tight, known, PLAIN, "f" + i, null, fi -> out[k] = fi);
+        }
+        for (int off = 0; off < 80_000; off += 1448) {
+            for (int i = 0; i < files; i++) {
+                sinks[i].data(content[i], off, Math.min(1448, 80_000 - off));
+            }
+            assertTrue(tight.memoryInUse() <= budget, "in memory " + tight.memoryInUse());
+        }
+        for (int i = 0; i < files; i++) {
+            sinks[i].end(true, null);
+            assertEquals(sha256(content[i]), out[i].sha256());
+            assertEquals(md5(content[i]), out[i].md5());
+            assertTrue(out[i].stored());
+        }
+        assertTrue(tight.memoryPeak() >= FileSink.STAGE_BYTES && tight.memoryPeak() <= budget, "peak " + tight.memoryPeak());
+        assertEquals(0, tight.memoryInUse(), "every buffer went back to the budget");
+    }
 }

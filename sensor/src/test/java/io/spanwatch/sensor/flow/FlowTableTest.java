@@ -66,6 +66,32 @@ class FlowTableTest {
     }
 
     @Test
+    void fullTableEndsFloodFlowsBeforeConversations() {
+        List<Integer> ended = new ArrayList<>();
+        FlowConfig small = new FlowConfig(4, 60, 600, 60, 30, 300, 30, 300, true);
+        FlowTable t = new FlowTable(small, (f, reason) -> ended.add(f.origPort), 1);
+        t.lookup(udp(1, 1, 2, 9, 0, -1));
+        t.lookup(udp(2, 9, 1, 1, 1, -1)); // answered: flow 1 is a conversation
+        Flow http = t.lookup(udp(1, 2, 2, 9, 2, -1));
+        http.appProto = "http"; // recognised from one direction only (half of a connection seen)
+        t.lookup(udp(1, 2, 2, 9, 3, -1));
+        assertEquals(2, t.usefulCount());
+        for (int i = 0; i < 1000; i++) {
+            t.lookup(udp(3, 1000 + i, 2, 9, 10 + i, -1)); // a flood of one-packet flows
+        }
+        assertTrue(ended.stream().allMatch(p -> p >= 1000), "only flood flows were ended: " + ended.subList(0, 5));
+        assertEquals(998, t.evicted());
+        assertEquals(4, t.size());
+        // With only conversations left, the one seen least recently goes first.
+        FlowTable u = new FlowTable(new FlowConfig(2, 60, 600, 60, 30, 300, 30, 300, true), (f, reason) -> ended.add(-f.origPort), 1);
+        for (int port = 1; port <= 3; port++) {
+            u.lookup(udp(1, port, 2, 9, port * 10, -1));
+            u.lookup(udp(2, 9, 1, port, port * 10 + 1, -1));
+        }
+        assertEquals(-1, ended.getLast());
+    }
+
+    @Test
     void vlansSeparateFlowsUnlessTurnedOff() {
         FlowTable with = new FlowTable(FlowConfig.DEFAULTS, (f, r) -> { }, 1);
         assertTrue(with.lookup(udp(1, 1, 2, 9, 0, 10)) != with.lookup(udp(2, 9, 1, 1, 1, 20)));

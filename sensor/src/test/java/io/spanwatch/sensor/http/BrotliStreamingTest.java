@@ -40,8 +40,18 @@ class BrotliStreamingTest {
 
     /** Encodes data as brotli: window 16, meta-blocks of at most 16 KiB stored uncompressed, then an empty last one. */
     static byte[] storedBrotli(byte[] data) {
+        return storedBrotli(data, false);
+    }
+
+    /** Encodes data as {@link #storedBrotli(byte[])} does, with a window of 16 MiB if {@code window24}. */
+    static byte[] storedBrotli(byte[] data, boolean window24) {
         BitWriter w = new BitWriter();
-        w.bits(0, 1); // WBITS: 16
+        if (window24) {
+            w.bits(1, 1);
+            w.bits(7, 3); // WBITS: 17 + 7
+        } else {
+            w.bits(0, 1); // WBITS: 16
+        }
         for (int off = 0; off < data.length; off += 16384) {
             int len = Math.min(16384, data.length - off);
             w.bits(0, 1); // ISLAST

@@ -398,6 +398,9 @@ class HttpConnectionParserTest {
                 r.anomalies);
         HttpTransaction fold = r.done.stream().filter(t -> "/fold".equals(t.uri)).findFirst().orElseThrow();
         assertEquals("one two", fold.requestHeader("x-f"));
+        // Each transaction names the limit it met, for its http event.
+        assertEquals("http.max-header-bytes", r.done.stream().filter(t -> "/long".equals(t.uri)).findFirst().orElseThrow().limitHit);
+        assertEquals("http.max-headers", r.done.stream().filter(t -> "/many".equals(t.uri)).findFirst().orElseThrow().limitHit);
     }
 
     @Test
@@ -438,6 +441,8 @@ class HttpConnectionParserTest {
         assertEquals(List.of("http.too_many_pending"), r.anomalies);
         assertEquals("/1", r.tx(0).uri);
         assertFalse(r.tx(0).responseSeen);
+        assertEquals("http.max-pending", r.tx(0).limitHit);
+        assertNull(r.tx(1).limitHit);
         assertEquals("/2", r.tx(1).uri);
         assertEquals(200, r.tx(1).status);
     }

@@ -255,6 +255,7 @@ class HttpContentDecodingTest {
         RecordingListener.Sink s = r.sink(0);
         assertFalse(s.complete);
         assertTrue(s.reason.startsWith("decompression limit"), s.reason);
+        assertTrue(s.tx.limitHit != null && s.tx.limitHit.startsWith("http.max-deco"), "flagged for the http event: " + s.tx.limitHit);
         assertTrue(s.total <= limit, "delivered " + s.total);
         assertEquals(1, s.endCalls);
     }

@@ -186,11 +186,72 @@ class TcpStreamTest {
         byte[] chunk = new byte[1000];
         for (int i = 1; i <= 100; i++) {
             s.segment(0, 1 + (long) i * 1000, chunk, 0, chunk.length, false); // byte 0..999 never arrives
-            assertTrue(stats.memUsed() <= 10_000);
+            // memUsed counts each held segment's bookkeeping too: at most 10 segments of 1000 bytes fit
+            assertTrue(stats.memUsed() <= 10 * (1000 + TcpStream.SEGMENT_OVERHEAD), "memUsed " + stats.memUsed());
         }
         assertTrue(s.limitHit());
         assertEquals(1000, rec.gapBytes);
         assertTrue(stats.streamLimitHits > 0);
+    }
+
+    @Test
+    void aFloodOfTinySegmentsIsBoundedWithItsBookkeepingAndNamed() {
+        // 1-byte segments cost far more heap than their payload: the memcap must count that cost.
+        long memcap = 200_000;
+        ReassemblyConfig cfg = new ReassemblyConfig(4 << 20, 2048, memcap, 1_000_000_000L);
+        ReassemblyStats stats = new ReassemblyStats(memcap);
+        byte[] one = {'x'};
+        List<Recorder> recs = new ArrayList<>();
+        for (int st = 0; st < 50; st++) {
+            Recorder rec = new Recorder();
+            recs.add(rec);
+            TcpStream s = new TcpStream(cfg, stats, rec);
+            s.syn(0);
+            for (int i = 0; i < 3000; i++) {
+                s.segment(0, 3 + 2L * i, one, 0, 1, false); // byte 1, 3, 5, ... never arrive
+                assertTrue(stats.memUsed() <= memcap, "memUsed " + stats.memUsed());
+            }
+        }
+        assertTrue(stats.memcapHits > 0);
+        assertTrue(stats.streamLimitHits > 0, "a stream that holds 2048 segments meets its own bound first");
+        long named = recs.stream().filter(r -> r.anomalies.contains("stream.reassembly_memcap")).count();
+        assertTrue(named > 0);
+        for (Recorder r : recs) {
+            assertTrue(r.anomalies.stream().filter(a -> a.equals("stream.reassembly_memcap")).count() <= 1, "named once per stream");
+            assertTrue(r.anomalies.stream().filter(a -> a.equals("stream.reassembly_ooo_limit")).count() <= 1, "named once per stream");
+        }
+        assertTrue(recs.get(0).anomalies.contains("stream.reassembly_ooo_limit"), recs.get(0).anomalies.toString());
+    }
+
+    @Test
+    void aStreamShortOfRoomTakesItFromTheOneThatWaitedLongest() {
+        // A flood of holes that never fill has used up the memcap; a reordering on another stream
+        // must still heal without a gap: room is taken from the stream that waited longest.
+        long memcap = 50_000;
+        ReassemblyConfig cfg = new ReassemblyConfig(4 << 20, 2048, memcap, 1_000_000_000L);
+        ReassemblyStats stats = new ReassemblyStats(memcap);
+        Recorder flood = new Recorder();
+        TcpStream a = new TcpStream(cfg, stats, flood);
+        a.syn(0);
+        byte[] seg = new byte[100];
+        for (int i = 0; i < 1000; i++) {
+            a.segment(0, 3 + 101L * i, seg, 0, 100, false); // a hole before every segment
+        }
+        assertTrue(stats.memUsed() > memcap - 200, "the flood holds (nearly) all of the memcap");
+        Recorder clean = new Recorder();
+        TcpStream b = new TcpStream(cfg, stats, clean);
+        b.syn(1000);
+        byte[] data = new byte[3000];
+        new Random(5).nextBytes(data);
+        b.segment(1, 1001 + 1500, data, 1500, 1500, false); // second half first
+        b.segment(2, 1001, data, 0, 1500, false);
+        assertArrayEquals(data, clean.bytes.toByteArray(), "reordering healed");
+        assertEquals(0, clean.gaps);
+        assertTrue(clean.anomalies.isEmpty(), clean.anomalies.toString());
+        assertTrue(a.limitHit() && !b.limitHit());
+        assertTrue(flood.anomalies.contains("stream.reassembly_memcap"), flood.anomalies.toString());
+        assertTrue(stats.memcapEvictions > 0);
+        assertTrue(stats.memUsed() <= memcap);
     }
 
     @Test
