@@ -217,7 +217,7 @@ public final class TcpStream {
 
     /** Returns the out-of-order segments held now (bounded by {@link ReassemblyConfig#maxSegmentsPerStream}). */
     int heldSegments() {
-        return ooo.size();
+        return ooo == null ? 0 : ooo.size();
     }
 
     /** Returns the out-of-order bytes held now (bounded by {@link ReassemblyConfig#maxBytesPerStream}). */
@@ -278,7 +278,7 @@ public final class TcpStream {
     private void hold(long tsNanos, long r, byte[] buf, int off, int len) {
         stats.outOfOrder++;
         while (true) {
-            int limit = overLimits(len);
+            int limit = overLimits(r, len);
             if (limit == WITHIN) {
                 break;
             }
@@ -338,6 +338,29 @@ public final class TcpStream {
         }
     }
 
+    /**
+     * Returns how many pieces holding {@code [from, to)} would add (high 32 bits) and how many bytes
+     * they carry (low 32 bits), walking the held segments as {@link #hold} stores them.
+     */
+    private long newPiecesAndBytes(long from, long to) {
+        long pieces = 0;
+        long bytes = 0;
+        long cursor = from;
+        while (cursor < to) {
+            Map.Entry<Long, byte[]> floor = ooo.floorEntry(cursor);
+            if (floor != null && floor.getKey() + floor.getValue().length > cursor) {
+                cursor = Math.min(to, floor.getKey() + floor.getValue().length);
+                continue;
+            }
+            Map.Entry<Long, byte[]> higher = ooo.higherEntry(cursor);
+            long pieceEnd = higher != null && higher.getKey() < to ? higher.getKey() : to;
+            pieces++;
+            bytes += pieceEnd - cursor;
+            cursor = pieceEnd;
+        }
+        return pieces << 32 | bytes;
+    }
+
     private void compareOverlap(long tsNanos, byte[] held, int heldOff, byte[] buf, int off, int len) {
         stats.overlaps++;
         if (!Arrays.equals(held, heldOff, heldOff + len, buf, off, off + len)) {
@@ -350,13 +373,29 @@ public final class TcpStream {
     private static final int MEMCAP = 1;
     private static final int STREAM_LIMIT = 2;
 
-    /** Tells which bound holding {@code len} more bytes would pass, if any, and counts it. */
-    private int overLimits(int len) {
-        if (stats.memUsed + len + SEGMENT_OVERHEAD > stats.memcap) {
+    /**
+     * Tells which bound holding the segment at {@code r} of {@code len} bytes would pass, if any, and
+     * counts it. Only what the segment adds counts: a segment over several holes is held as one piece
+     * per hole (found by TcpStreamFuzzTest: counting it as one segment let a stream pass its segment
+     * bound), and bytes already held add nothing.
+     */
+    private int overLimits(long r, int len) {
+        long pieces = 1;
+        long bytes = len;
+        if (ooo != null) {
+            long both = newPiecesAndBytes(r, r + len);
+            pieces = both >>> 32;
+            bytes = both & 0xFFFF_FFFFL;
+            if (pieces == 0) {
+                return WITHIN;
+            }
+        }
+        if (stats.memUsed + bytes + pieces * SEGMENT_OVERHEAD > stats.memcap) {
             stats.memcapHits++;
             return MEMCAP;
         }
-        if (oooBytes + len > config.maxBytesPerStream() || (ooo != null && ooo.size() >= config.maxSegmentsPerStream())) {
+        if (oooBytes + bytes > config.maxBytesPerStream()
+                || (ooo != null ? ooo.size() : 0) + pieces > config.maxSegmentsPerStream()) {
             stats.streamLimitHits++;
             return STREAM_LIMIT;
         }
