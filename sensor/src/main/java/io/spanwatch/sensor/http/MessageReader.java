@@ -766,6 +766,9 @@ final class MessageReader {
             }
         }
         state = State.CLOSED;
+        lineLen = 0;
+        dropLine();
+        conn.memory().release(held);
     }
 
     /** Stops reading HTTP: the connection became a tunnel. */

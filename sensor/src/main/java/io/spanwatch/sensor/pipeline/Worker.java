@@ -31,6 +31,10 @@ final class Worker implements Runnable, FlowTable.Listener {
      * capture thread about three times a worker's share. Property {@code spanwatch.worker-nice}.
      */
     static final int WORKER_NICE = Integer.getInteger("spanwatch.worker-nice", 5);
+    private static final int TCP_FIN = 0x01;
+    private static final int TCP_SYN = 0x02;
+    private static final int TCP_RST = 0x04;
+    private static final int TCP_ACK = 0x10;
     final int id;
     final SensorConfig config;
     final EveWriter eve;
@@ -224,7 +228,8 @@ final class Worker implements Runnable, FlowTable.Listener {
             c = null;
         }
         if (c == null) {
-            if (fromOrig && (pkt.tcpFlags & 0x17) == 0x02 && pkt.payloadLen == 0 && pkt.payloadMissing == 0) {
+            if (fromOrig && (pkt.tcpFlags & (TCP_FIN | TCP_SYN | TCP_RST | TCP_ACK)) == TCP_SYN && pkt.payloadLen == 0
+                    && pkt.payloadMissing == 0) {
                 // A SYN with nothing else seen yet makes no connection state: a SYN flood or a scan
                 // costs one flow per SYN. The state is made from the remembered SYN at the next packet.
                 f.tcpFlagsOrig |= pkt.tcpFlags;

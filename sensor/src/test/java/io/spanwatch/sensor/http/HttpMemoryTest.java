@@ -139,6 +139,21 @@ class HttpMemoryTest {
     }
 
     @Test
+    void connectionsThatEndMidLineGiveEverythingBack() {
+        HttpMemory memory = new HttpMemory(CAP);
+        for (String partial : new String[] {"GET /a HTTP/1.1\r\nHost: x\r\nX-Half: ", "GET /only-a-start-li", "junk without end",
+            "HTTP/1.1 200 OK\r\nContent-Type: text/pl"}) {
+            RecordingListener r = new RecordingListener();
+            HttpConnectionParser p = new HttpConnectionParser(r, HttpLimits.DEFAULTS, memory);
+            byte[] b = ascii(partial);
+            p.data(!partial.startsWith("HTTP"), 0, b, 0, b.length);
+            p.end(true, 0);
+            p.close(0);
+            assertEquals(0, memory.used(), "after " + partial);
+        }
+    }
+
+    @Test
     void theChargedHoldingGivesUpWhenItIsTheOldest() {
         HttpMemory memory = new HttpMemory(1000);
         List<String> evicted = new ArrayList<>();
