@@ -294,4 +294,22 @@ class TcpStreamTest {
         assertEquals("hello worldhello", rec.bytes.toString());
         assertEquals(List.of("stream.fin_out_of_window", "stream.data_after_fin"), rec.anomalies);
     }
+
+    @Test
+    void aSegmentSpanningHeldOnesStaysWithinTheSegmentBound() {
+        // Regression (TcpStreamFuzzTest): it was held as one piece per hole but counted as one segment.
+        ReassemblyConfig cfg = new ReassemblyConfig(1 << 20, 3, 1 << 20, 1_000_000_000L);
+        ReassemblyStats stats = new ReassemblyStats(cfg.memcap());
+        Recorder rec = new Recorder();
+        TcpStream s = new TcpStream(cfg, stats, rec);
+        s.syn(0);
+        byte[] d = "abcdefghijklmnopqrstuvwxyz".getBytes();
+        s.segment(0, 11, d, 10, 2, false);       // held: 10..12
+        s.segment(0, 21, d, 20, 2, false);       // held: 20..22
+        s.segment(0, 6, d, 5, 20, false);        // 5..25 would be held as 5..10, 12..20, 22..25
+        assertTrue(s.heldSegments() <= 3, s.heldSegments() + " segments held");
+        s.flush(0);
+        assertEquals("\0".repeat(10) + "klmnopqrstuvwxy", rec.bytes.toString());
+        assertTrue(stats.streamLimitHits > 0);
+    }
 }
