@@ -80,7 +80,14 @@ public final class ScanStage implements FileListener, Stage {
     /** Verdicts remembered at most (the store file and memory). */
     static final int MAX_REMEMBERED = 1_000_000;
     private final Thread[] threads;
-    private final AtomicLong inFlight = new AtomicLong();
+    /**
+     * Files queued or being handled: raised before a job goes into {@link #jobs}, lowered only when a
+     * taken job has been handled (a retry queued meanwhile raised it again) or one is dropped. Counting
+     * the queue's size plus the jobs in hand instead left a moment, between a scan thread's take() and
+     * its count, in which a drain saw nothing waiting and ended the run before that file's event was
+     * written (seen under load as a corpus file missing now and then).
+     */
+    private final AtomicLong pending = new AtomicLong();
     private final AtomicLong queuedBytes = new AtomicLong();
     /** Files given up because the queue was over its budget. */
     public final AtomicLong dropped = new AtomicLong();
@@ -114,7 +121,7 @@ public final class ScanStage implements FileListener, Stage {
                 s.unreported.incrementAndGet();
             }
             s.queuedBytes.addAndGet(e.info().size());
-            s.jobs.add(new Job(e, 0, 0));
+            s.enqueue(new Job(e, 0, 0));
         }
         for (int i = 0; i < s.threads.length; i++) {
             s.threads[i] = Thread.ofPlatform().name("spanwatch-scan-" + i).daemon(true).start(s::run);
@@ -157,7 +164,7 @@ public final class ScanStage implements FileListener, Stage {
             queued.incrementAndGet();
             unreported.incrementAndGet();
             queuedBytes.addAndGet(fi.size());
-            jobs.add(new Job(e, 0, 0));
+            enqueue(new Job(e, 0, 0));
             while (queuedBytes.get() > config.maxQueuedBytes() && dropOldest()) {
                 // keep within the queue's budget
             }
@@ -165,14 +172,14 @@ public final class ScanStage implements FileListener, Stage {
             // The queue cannot be written: scan without the safety net rather than lose the file.
             errors.incrementAndGet();
             unreported.incrementAndGet();
-            jobs.add(new Job(new ScanJournal.Entry(-1, file.tsNanos(), file.header(), file.http(), file.toServer(), fi,
+            enqueue(new Job(new ScanJournal.Entry(-1, file.tsNanos(), file.header(), file.http(), file.toServer(), fi,
                     file.stored().toString(), false), 0, 0));
         }
     }
 
     /** Returns the files waiting for a final verdict. */
     public int waiting() {
-        return jobs.size() + (int) inFlight.get();
+        return (int) pending.get();
     }
 
     /**
@@ -241,13 +248,12 @@ public final class ScanStage implements FileListener, Stage {
             } catch (InterruptedException e) {
                 return;
             }
-            inFlight.incrementAndGet();
             try {
                 handle(job);
             } catch (RuntimeException | IOException e) {
                 errors.incrementAndGet();
             } finally {
-                inFlight.decrementAndGet();
+                pending.decrementAndGet();
             }
         }
     }
@@ -380,6 +386,7 @@ public final class ScanStage implements FileListener, Stage {
         if (oldest == null || !jobs.remove(oldest)) {
             return false;
         }
+        pending.decrementAndGet();
         ScanJournal.Entry e = oldest.entry;
         dropped.incrementAndGet();
         notScanned.incrementAndGet();
@@ -419,7 +426,12 @@ public final class ScanStage implements FileListener, Stage {
         }
         long delay = Math.min(config.maxRetryDelayMillis(), job.delayMillis == 0 ? 500 : job.delayMillis * 2);
         // Attempts count failed exchanges with a reachable clamd only; waiting for one costs none.
-        jobs.add(new Job(e, unreachable ? job.attempts : job.attempts + 1, delay));
+        enqueue(new Job(e, unreachable ? job.attempts : job.attempts + 1, delay));
+    }
+
+    private void enqueue(Job j) {
+        pending.incrementAndGet();
+        jobs.add(j);
     }
 
     private boolean builtinAlreadyAlerted(ScanJournal.Entry e) {
