@@ -50,6 +50,12 @@ public final class AnalyzeCommand implements Callable<Integer> {
         if (scan == null) {
             return 1;
         }
+        io.spanwatch.analyzer.correlate.CorrelateConfig correlate;
+        try {
+            correlate = common.correlateOrReport(err);
+        } catch (SensorSettings.SettingsException e) {
+            return 1;
+        }
         List<CaptureFile> files = new ArrayList<>();
         try {
             for (Path p : captures) {
@@ -61,7 +67,7 @@ public final class AnalyzeCommand implements Callable<Integer> {
             return 1;
         }
         long t0 = System.nanoTime();
-        try (AnalyzerWiring wiring = new AnalyzerWiring(scan, out, err)) {
+        try (AnalyzerWiring wiring = new AnalyzerWiring(scan, correlate, out, err)) {
             return run(config, wiring, files, err, outw, t0);
         }
     }

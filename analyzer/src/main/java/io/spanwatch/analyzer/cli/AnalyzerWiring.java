@@ -23,11 +23,17 @@ import java.util.Map;
  */
 final class AnalyzerWiring implements AutoCloseable {
     private final ScanWiring scan;
+    private final io.spanwatch.analyzer.correlate.CorrelateConfig correlate;
     private final Path out;
+    private final PrintWriter err;
 
-    AnalyzerWiring(SensorSettings.ScanSettings scanSettings, Path out, PrintWriter err) {
+    /** {@code correlate} null: no correlation stage. */
+    AnalyzerWiring(SensorSettings.ScanSettings scanSettings, io.spanwatch.analyzer.correlate.CorrelateConfig correlate, Path out,
+            PrintWriter err) {
         this.scan = new ScanWiring(scanSettings, out, err);
+        this.correlate = correlate;
         this.out = out;
+        this.err = err;
     }
 
     /** Opens {@code DIR/eve.json} and starts the stages; the pipeline takes ownership of the result. */
@@ -36,6 +42,17 @@ final class AnalyzerWiring implements AutoCloseable {
         EventBus bus = new EventBus();
         FlowAlerts flowAlerts = new FlowAlerts(bus, FlowAlerts.DEFAULT_MAX_HELD, FlowAlerts.DEFAULT_MAX_ALERTED);
         bus.add(flowAlerts);
+        if (correlate != null) {
+            try {
+                bus.add(io.spanwatch.analyzer.correlate.CorrelateStage.start(correlate, bus, writer.renderer(), problem -> {
+                    err.println("spanwatch: rule error: " + problem);
+                    err.flush();
+                }));
+            } catch (IOException | RuntimeException e) {
+                writer.close();
+                throw e;
+            }
+        }
         bus.add(AnalyzerStage.output(writer));
         ScanStage scanStage;
         try {

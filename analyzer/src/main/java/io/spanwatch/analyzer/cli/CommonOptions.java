@@ -23,6 +23,24 @@ final class CommonOptions {
     @Option(names = "--clamd", paramLabel = "ADDRESS", description = "clamd address (host:port or unix socket path); repeatable. Default 127.0.0.1:3310.")
     List<String> clamd = new ArrayList<>();
 
+    @Option(names = "--home-net", paramLabel = "CIDR[,CIDR...]", split = ",", description = "Internal hosts (Suricata's HOME_NET); "
+            + "default the RFC 1918 and RFC 4193 ranges; same as --set correlate.home-net=...")
+    List<String> homeNet = new ArrayList<>();
+
+    @Option(names = "--allowlist", paramLabel = "FILE", description = "Destinations (names, IPs, CIDRs, one a line) whose periodic "
+            + "traffic is benign: scored, never a beacon alert; repeatable, added to rules/allowlist.")
+    List<Path> allowlist = new ArrayList<>();
+
+    /** Builds the correlation settings (after {@link #build}; null when correlation is off), or prints the error. */
+    io.spanwatch.analyzer.correlate.CorrelateConfig correlateOrReport(java.io.PrintWriter err) throws SensorSettings.SettingsException {
+        try {
+            return settings.buildCorrelate(homeNet, allowlist, live);
+        } catch (SensorSettings.SettingsException e) {
+            err.println("spanwatch: " + e.getMessage());
+            throw e;
+        }
+    }
+
     /** Builds the configuration, or prints the one-line error and returns null. */
     SensorConfig buildOrReport(Path out, boolean live, java.io.PrintWriter err) {
         try {

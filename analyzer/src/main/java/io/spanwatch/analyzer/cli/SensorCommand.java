@@ -95,7 +95,14 @@ public final class SensorCommand implements Callable<Integer> {
             capture.close();
             return 1;
         }
-        AnalyzerWiring wiring = new AnalyzerWiring(scan, out, err);
+        io.spanwatch.analyzer.correlate.CorrelateConfig correlate;
+        try {
+            correlate = common.correlateOrReport(err);
+        } catch (SensorSettings.SettingsException e) {
+            capture.close();
+            return 1;
+        }
+        AnalyzerWiring wiring = new AnalyzerWiring(scan, correlate, out, err);
         Pipeline pipeline = Pipeline.start(config, wiring.start(config));
         pipeline.captureStats(capture::stats);
         pipeline.source(iface);

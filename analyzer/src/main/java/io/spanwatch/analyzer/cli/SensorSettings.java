@@ -81,6 +81,37 @@ final class SensorSettings {
         key("clamd.max-stream-bytes", io.spanwatch.analyzer.scan.ClamdClient.Options.DEFAULT_MAX_STREAM_BYTES,
                 "bytes sent to clamd per file: set to clamd's StreamMaxLength (larger files are not_scanned)");
         key("clamd.max-in-flight", 4, "scans in flight per clamd endpoint");
+        key("correlate.enabled", true, "beacon scoring, incidents and the EPL rules (off: none of them)");
+        key("correlate.home-net", io.spanwatch.analyzer.correlate.AddressSet.DEFAULT_HOME_NET,
+                "internal hosts (CIDRs, comma-separated; --home-net): beacons and incidents are about them");
+        key("correlate.allowlist", "(none)", "allowlist files, comma-separated (--allowlist; rules/allowlist is always read)");
+        key("correlate.rules-dir", "(install)/rules", "folder of the EPL rules (*.epl), watched and redeployed on change");
+        key("correlate.beacon.threshold", io.spanwatch.analyzer.correlate.CorrelateConfig.DEFAULT_THRESHOLD,
+                "beacon score (0-1) at or above which a pair is a beacon alert");
+        key("correlate.beacon.min-callbacks", io.spanwatch.analyzer.correlate.CorrelateConfig.DEFAULT_MIN_CALLBACKS,
+                "callbacks a pair needs before it is scored");
+        key("correlate.beacon.burst-gap-ms", io.spanwatch.analyzer.correlate.CorrelateConfig.DEFAULT_BURST_GAP_MILLIS,
+                "requests of a pair closer than this are one callback");
+        key("correlate.beacon.window-hours", io.spanwatch.analyzer.correlate.CorrelateConfig.DEFAULT_WINDOW_HOURS,
+                "observation window: how far back a pair's callbacks are scored");
+        key("correlate.beacon.score-interval-s", io.spanwatch.analyzer.correlate.CorrelateConfig.DEFAULT_SCORE_INTERVAL_SECONDS,
+                "seconds of packet time between checkpoints at which changed pairs are scored (and at the end)");
+        key("correlate.beacon.max-pairs", io.spanwatch.analyzer.correlate.CorrelateConfig.DEFAULT_MAX_PAIRS,
+                "client/destination pairs tracked; the least recently active is scored, then evicted");
+        key("correlate.beacon.max-callbacks", io.spanwatch.analyzer.correlate.CorrelateConfig.DEFAULT_MAX_CALLBACKS,
+                "request times kept per pair (the latest)");
+        key("correlate.beacon.max-stored", io.spanwatch.analyzer.correlate.CorrelateConfig.DEFAULT_MAX_STORED,
+                "request times kept over all pairs (12 bytes each); least recently active pairs are evicted");
+        key("correlate.incident.window-hours", io.spanwatch.analyzer.correlate.CorrelateConfig.DEFAULT_INCIDENT_WINDOW_HOURS,
+                "hours after a malware download in which a beacon or reputation hit of the host makes an incident");
+        key("correlate.incident.max-hosts", io.spanwatch.analyzer.correlate.CorrelateConfig.DEFAULT_MAX_HOSTS,
+                "internal hosts whose downloads and reputation hits are kept for incidents");
+        key("correlate.reorder-events", io.spanwatch.analyzer.correlate.CorrelateConfig.DEFAULT_REORDER_EVENTS,
+                "events held to put them in packet-time order before the rules see them");
+        key("correlate.lateness-s", io.spanwatch.analyzer.correlate.CorrelateConfig.DEFAULT_LIVE_LATENESS_SECONDS + " (live), 0 (files)",
+                "seconds an event is held at most for events older than it (0: only correlate.reorder-events bounds it)");
+        key("correlate.queue-events", io.spanwatch.analyzer.correlate.CorrelateConfig.DEFAULT_QUEUE_EVENTS,
+                "events waiting for the correlation thread (live: more are dropped and counted; files: the sensor waits)");
         key("file.max-store-bytes", FileConfig.DEFAULT_MAX_STORE_BYTES, "largest file stored (larger ones are hashed, not stored)");
         key("file.spool-memory-bytes", FileConfig.DEFAULT_SPOOL_MEMORY_BYTES, "bytes of one file kept in memory before it spills to disk");
         key("file.spool-memory-total-bytes", FileConfig.DEFAULT_SPOOL_MEMORY_TOTAL_BYTES, "bytes of all files being extracted kept in memory together");
@@ -275,6 +306,82 @@ final class SensorSettings {
                 java.time.Duration.ofDays(num("quarantine.max-age-days", io.spanwatch.analyzer.scan.Quarantine.DEFAULT_MAX_AGE.toDays(),
                         1, 36_500)));
         return new ScanSettings(bool("scan.enabled", true), addresses, opts, sc, rulesDir, q);
+    }
+
+    /**
+     * Builds the correlation settings; {@code homeNetCli} ({@code --home-net}) wins over
+     * correlate.home-net, {@code allowlistCli} ({@code --allowlist}) adds to correlate.allowlist, and
+     * {@code rules/allowlist} of the rules folder is read when present. Returns null when
+     * correlation is off.
+     */
+    io.spanwatch.analyzer.correlate.CorrelateConfig buildCorrelate(java.util.List<String> homeNetCli, java.util.List<Path> allowlistCli,
+            boolean live) throws SettingsException {
+        if (!bool("correlate.enabled", true)) {
+            return null;
+        }
+        String rules = values.get("correlate.rules-dir");
+        Path rulesDir = rules != null ? Path.of(rules) : defaultRulesDir().getParent();
+        var d = io.spanwatch.analyzer.correlate.CorrelateConfig.defaults(rulesDir, live);
+        String homeNet = homeNetCli.isEmpty() ? str("correlate.home-net", io.spanwatch.analyzer.correlate.AddressSet.DEFAULT_HOME_NET)
+                : String.join(",", homeNetCli);
+        io.spanwatch.analyzer.correlate.AddressSet home;
+        try {
+            home = io.spanwatch.analyzer.correlate.AddressSet.parse(homeNet);
+        } catch (IllegalArgumentException e) {
+            throw new SettingsException((homeNetCli.isEmpty() ? origins.get("correlate.home-net") + ": correlate.home-net"
+                    : "--home-net") + "=" + homeNet + ": " + e.getMessage());
+        }
+        java.util.List<Path> allow = new java.util.ArrayList<>();
+        Path ruleAllow = rulesDir.resolve("allowlist");
+        if (Files.isRegularFile(ruleAllow)) {
+            allow.add(ruleAllow);
+        }
+        for (String f : str("correlate.allowlist", "").split(",")) {
+            if (!f.isBlank()) {
+                allow.add(Path.of(f.trim()));
+            }
+        }
+        allow.addAll(allowlistCli);
+        for (Path f : allow) {
+            if (!Files.isReadable(f)) {
+                throw new SettingsException("allowlist " + f + ": cannot read it (missing or not readable)");
+            }
+        }
+        double threshold = decimal("correlate.beacon.threshold", d.threshold(), 0, 1);
+        try {
+            return new io.spanwatch.analyzer.correlate.CorrelateConfig(home, allow, rulesDir, threshold,
+                    (int) num("correlate.beacon.min-callbacks", d.minCallbacks(), 4, 100_000),
+                    num("correlate.beacon.burst-gap-ms", d.burstGapMillis(), 0, 3_600_000),
+                    num("correlate.beacon.window-hours", d.windowMillis() / 3_600_000, 1, 24 * 90) * 3_600_000,
+                    num("correlate.beacon.score-interval-s", d.scoreIntervalMillis() / 1000, 1, 86_400 * 7) * 1000,
+                    (int) num("correlate.beacon.max-pairs", d.maxPairs(), 1, 100_000_000),
+                    (int) num("correlate.beacon.max-callbacks", d.maxCallbacks(), 4, 10_000_000),
+                    num("correlate.beacon.max-stored", d.maxStored(), 1, Long.MAX_VALUE / 16),
+                    num("correlate.incident.window-hours", d.incidentWindowMillis() / 3_600_000, 1, 24 * 90) * 3_600_000,
+                    (int) num("correlate.incident.max-hosts", d.maxHosts(), 1, 100_000_000),
+                    (int) num("correlate.reorder-events", d.reorderEvents(), 1, 100_000_000),
+                    num("correlate.lateness-s", d.latenessMillis() / 1000, 0, 86_400) * 1000,
+                    (int) num("correlate.queue-events", d.queueEvents(), 1, 100_000_000), live);
+        } catch (IllegalArgumentException e) {
+            throw new SettingsException("configuration: " + e.getMessage());
+        }
+    }
+
+    private double decimal(String key, double def, double min, double max) throws SettingsException {
+        String v = values.get(key);
+        if (v == null) {
+            return def;
+        }
+        double n;
+        try {
+            n = Double.parseDouble(v.trim());
+        } catch (NumberFormatException e) {
+            throw bad(key, v, "expected a number");
+        }
+        if (!(n >= min && n <= max)) {
+            throw bad(key, v, "must be between " + min + " and " + max);
+        }
+        return n;
     }
 
     /** Returns {@code rules/clamav} of the installation (the launcher passes -Dspanwatch.home), or of the working folder. */

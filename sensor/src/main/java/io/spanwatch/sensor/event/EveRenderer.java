@@ -78,11 +78,11 @@ public final class EveRenderer {
                 int srcPort = serverFirst ? h.serverPort() : h.clientPort();
                 String destIp = serverFirst ? h.clientIp() : h.serverIp();
                 int destPort = serverFirst ? h.clientPort() : h.serverPort();
-                w.string("src_ip", srcIp);
+                str(w, "src_ip", srcIp);
                 if (h.hasPorts() && srcPort > 0) {
                     w.number("src_port", srcPort);
                 }
-                w.string("dest_ip", destIp);
+                str(w, "dest_ip", destIp); // null for an alert about one host (a correlation of its incident)
                 if (h.hasPorts() && destPort > 0) {
                     w.number("dest_port", destPort);
                 }

@@ -1,0 +1,32 @@
+package io.spanwatch.analyzer.correlate;
+
+import io.spanwatch.sensor.event.AlertEvent;
+import io.spanwatch.sensor.event.EventHeader;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/** Makes the {@code alert} event of a beacon: category {@code beacon}, {@code src_ip} the internal client. */
+final class BeaconAlerts {
+    /** The beacon alert's signature and id (SpanWatch's own range, 9,100,000 and up). */
+    static final String SIGNATURE = "SpanWatch beacon: periodic callbacks from an internal host";
+    static final long SIGNATURE_ID = 9_100_001L;
+
+    private BeaconAlerts() {
+    }
+
+    static AlertEvent of(BeaconTracker.Pair p, BeaconScorer.Score s, long atMillis) {
+        EventHeader h = EventHeader.pair(p.key().client(), p.destIp(), p.destPort(), p.proto(), p.ipVersion(), p.appProto());
+        // Severity: 2; a beacon with a near-perfect score (a fixed timer) is 1.
+        int severity = s.score() >= 0.95 ? 1 : 2;
+        Map<String, List<String>> meta = new LinkedHashMap<>();
+        if (p.capped()) {
+            meta.put("limit_hit", List.of("correlate.beacon.max-callbacks"));
+        }
+        AlertEvent.Signature sig = new AlertEvent.Signature("allowed", 1, SIGNATURE_ID, 1, SIGNATURE, AlertEvent.BEACON,
+                severity, meta);
+        AlertEvent.Beacon b = new AlertEvent.Beacon(p.key().host(), p.destIp(), p.destPort(), s.score(), s.callbacks(),
+                s.intervalMillis() / 1000.0, s.firstMillis() * 1_000_000, s.lastMillis() * 1_000_000, s.parts());
+        return new AlertEvent(atMillis * 1_000_000, h, false, null, sig, null, null, null, null, b, null);
+    }
+}

@@ -1,0 +1,308 @@
+package io.spanwatch.analyzer.correlate;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+
+/**
+ * Keeps the callbacks of every internal client/destination pair and scores them with
+ * {@link BeaconScorer} at checkpoints on packet time; a pair that scores at or above the threshold
+ * and whose destination is not allowlisted is handed to the {@link Listener} as a beacon.
+ *
+ * <p>Bounded (defaults in {@link CorrelateConfig}): at most {@code maxPairs} pairs (the least
+ * recently active one is scored, then evicted: {@code pairs_evicted}); at most
+ * {@code maxCallbacks} request times per pair, the latest by packet time (older ones are dropped:
+ * {@code callbacks_dropped}, and the beacon says {@code limit_hit}); at most {@code maxStored}
+ * request times over all pairs (least recently active pairs are scored, then evicted); request
+ * times older than the window before a pair's latest are dropped. Which times a pair keeps depends
+ * only on the set of times it was given, not on their order, so a run is repeatable.
+ *
+ * <p>Not thread-safe: the correlation thread owns it.
+ */
+public final class BeaconTracker {
+    /** Receives each beacon found. */
+    public interface Listener {
+        void beacon(Pair pair, BeaconScorer.Score score, long atMillis);
+    }
+
+    /** Identifies a pair: the internal client and the destination (HTTP host, else server address). */
+    public record Key(String client, String host) {
+    }
+
+    /** Holds one pair's state. */
+    public static final class Pair {
+        final Key key;
+        String destIp;
+        int destPort;
+        String proto;
+        int ipVersion;
+        String appProto;
+        long[] times = new long[4];
+        int[] sizes = new int[4];
+        int n;
+        long total;
+        long dropped;
+        boolean dirty;
+        boolean allowlisted;
+        long alertedAt = Long.MIN_VALUE;
+
+        Pair(Key key) {
+            this.key = key;
+        }
+
+        public Key key() {
+            return key;
+        }
+
+        public String destIp() {
+            return destIp;
+        }
+
+        public int destPort() {
+            return destPort;
+        }
+
+        public String proto() {
+            return proto;
+        }
+
+        public int ipVersion() {
+            return ipVersion;
+        }
+
+        public String appProto() {
+            return appProto;
+        }
+
+        /** Returns whether request times were dropped for the per-pair bound. */
+        public boolean capped() {
+            return dropped > 0;
+        }
+
+        /** Returns the first request time after {@code t} (ms), or -1 when the pair kept none. */
+        public long firstAfter(long t) {
+            int i = Arrays.binarySearch(times, 0, n, t + 1);
+            int at = i >= 0 ? i : -i - 1;
+            return at < n ? times[at] : -1;
+        }
+
+        /** Returns whether the pair was reported as a beacon. */
+        public boolean alerted() {
+            return alertedAt != Long.MIN_VALUE;
+        }
+    }
+
+    private final CorrelateConfig config;
+    private final Allowlist allowlist;
+    private final Listener listener;
+    private final LinkedHashMap<Key, Pair> pairs = new LinkedHashMap<>(1024, 0.75f, true);
+    private final List<Pair> dirty = new ArrayList<>();
+    private long stored;
+    private long start = Long.MIN_VALUE;
+    private long now = Long.MIN_VALUE;
+    /** Counters for stats. */
+    long pairsEvicted;
+    long callbacksDropped;
+    long scored;
+    long beacons;
+    long allowlistedSuppressed;
+    long requests;
+
+    public BeaconTracker(CorrelateConfig config, Allowlist allowlist, Listener listener) {
+        this.config = config;
+        this.allowlist = allowlist;
+        this.listener = listener;
+    }
+
+    /**
+     * Adds one request (an HTTP request, or a flow without HTTP) of {@code client} to {@code host}.
+     *
+     * @param tsMillis packet time of the request
+     * @param bytes bytes of the request and its answer
+     */
+    public void add(String client, String host, String destIp, int destPort, String proto, int ipVersion, String appProto,
+            long tsMillis, long bytes) {
+        requests++;
+        if (start == Long.MIN_VALUE || tsMillis < start) {
+            start = tsMillis;
+        }
+        Key key = new Key(client, host);
+        Pair p = pairs.get(key);
+        if (p == null) {
+            p = new Pair(key);
+            p.destIp = destIp;
+            p.destPort = destPort;
+            p.proto = proto;
+            p.ipVersion = ipVersion;
+            p.appProto = appProto;
+            p.allowlisted = allowlist.allows(host, destIp);
+            pairs.put(key, p);
+        }
+        insert(p, tsMillis, (int) Math.min(Integer.MAX_VALUE, Math.max(0, bytes)));
+        if (!p.dirty) {
+            p.dirty = true;
+            dirty.add(p);
+        }
+        while (pairs.size() > config.maxPairs() || stored > config.maxStored() && pairs.size() > 1) {
+            evictOldest();
+        }
+    }
+
+    private void insert(Pair p, long t, int size) {
+        p.total++;
+        if (p.n == config.maxCallbacks()) {
+            if (t <= p.times[0]) {
+                drop(p, 1);
+                return;
+            }
+            removeFirst(p, 1);
+            drop(p, 1);
+        }
+        if (p.n == p.times.length) {
+            int cap = Math.min(config.maxCallbacks(), p.times.length * 2);
+            p.times = Arrays.copyOf(p.times, cap);
+            p.sizes = Arrays.copyOf(p.sizes, cap);
+        }
+        int i = Arrays.binarySearch(p.times, 0, p.n, t);
+        int at = i >= 0 ? i + 1 : -i - 1;
+        while (at < p.n && p.times[at] == t) {
+            at++;
+        }
+        System.arraycopy(p.times, at, p.times, at + 1, p.n - at);
+        System.arraycopy(p.sizes, at, p.sizes, at + 1, p.n - at);
+        p.times[at] = t;
+        p.sizes[at] = size;
+        p.n++;
+        stored++;
+        // A pair remembers one window back from its latest request.
+        long oldest = p.times[p.n - 1] - config.windowMillis();
+        int old = 0;
+        while (old < p.n && p.times[old] < oldest) {
+            old++;
+        }
+        if (old > 0) {
+            removeFirst(p, old);
+        }
+    }
+
+    private void drop(Pair p, int k) {
+        p.dropped += k;
+        callbacksDropped += k;
+    }
+
+    private void removeFirst(Pair p, int k) {
+        System.arraycopy(p.times, k, p.times, 0, p.n - k);
+        System.arraycopy(p.sizes, k, p.sizes, 0, p.n - k);
+        p.n -= k;
+        stored -= k;
+    }
+
+    private void evictOldest() {
+        Iterator<Map.Entry<Key, Pair>> it = pairs.entrySet().iterator();
+        Pair p = it.next().getValue();
+        it.remove();
+        score(p, now == Long.MIN_VALUE ? p.times[Math.max(0, p.n - 1)] : now);
+        stored -= p.n;
+        p.n = 0;
+        p.dirty = false;
+        pairsEvicted++;
+    }
+
+    /** Moves packet time on; every full score interval passed is a checkpoint at which changed pairs are scored. */
+    public void advance(long tsMillis) {
+        if (now == Long.MIN_VALUE) {
+            now = tsMillis;
+            return;
+        }
+        long interval = config.scoreIntervalMillis();
+        long next = Math.floorDiv(now, interval) * interval + interval;
+        if (tsMillis >= next) {
+            now = next;
+            checkpoint(next);
+        }
+        now = Math.max(now, tsMillis);
+    }
+
+    /** Scores every pair that changed since it was last scored, at packet time {@code at}. */
+    public void checkpoint(long at) {
+        List<Pair> todo = new ArrayList<>(dirty);
+        dirty.clear();
+        for (Pair p : todo) {
+            if (p.dirty && p.n > 0) {
+                p.dirty = false;
+                score(p, at);
+            }
+        }
+    }
+
+    /** Scores every changed pair at the latest packet time: the end of a run. */
+    public void finish() {
+        if (now != Long.MIN_VALUE) {
+            checkpoint(now);
+        }
+    }
+
+    private void score(Pair p, long at) {
+        if (p.n < config.minCallbacks()) {
+            return;
+        }
+        scored++;
+        long windowStart = Math.max(start, at - config.windowMillis());
+        BeaconScorer.Score s = BeaconScorer.score(p.times, p.sizes, p.n, config.burstGapMillis(), windowStart, Math.max(at,
+                p.times[p.n - 1]), config.minCallbacks());
+        if (s.score() < config.threshold()) {
+            return;
+        }
+        if (p.allowlisted) {
+            allowlistedSuppressed++;
+            return;
+        }
+        if (p.alerted() && at - p.alertedAt < config.windowMillis()) {
+            return; // one alert per pair per window
+        }
+        p.alertedAt = at;
+        beacons++;
+        listener.beacon(p, s, at);
+    }
+
+    /** Returns the pair of a client and destination, or null. */
+    public Pair pair(String client, String host) {
+        return pairs.get(new Key(client, host));
+    }
+
+    /** Returns the pairs of one client that were reported as beacons. */
+    public List<Pair> alertedPairs(String client) {
+        List<Pair> out = new ArrayList<>();
+        for (Pair p : pairs.values()) {
+            if (p.alerted() && Objects.equals(p.key.client(), client)) {
+                out.add(p);
+            }
+        }
+        return out;
+    }
+
+    /** Returns the number of pairs tracked. */
+    public int size() {
+        return pairs.size();
+    }
+
+    /** Returns the request times kept over all pairs. */
+    public long stored() {
+        return stored;
+    }
+
+    void addStats(Map<String, Long> stats) {
+        stats.put("correlate.beacon.pairs", (long) pairs.size());
+        stats.put("correlate.beacon.stored_callbacks", stored);
+        stats.put("correlate.beacon.requests", requests);
+        stats.put("correlate.beacon.pairs_evicted", pairsEvicted);
+        stats.put("correlate.beacon.callbacks_dropped", callbacksDropped);
+        stats.put("correlate.beacon.scored", scored);
+        stats.put("correlate.beacon.alerts", beacons);
+        stats.put("correlate.beacon.allowlisted_suppressed", allowlistedSuppressed);
+    }
+}

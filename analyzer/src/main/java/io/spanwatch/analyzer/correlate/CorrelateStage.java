@@ -1,0 +1,353 @@
+package io.spanwatch.analyzer.correlate;
+
+import io.spanwatch.analyzer.events.AnalyzerStage;
+import io.spanwatch.sensor.event.AlertEvent;
+import io.spanwatch.sensor.event.EveEvent;
+import io.spanwatch.sensor.event.EveRenderer;
+import io.spanwatch.sensor.event.EventHeader;
+import io.spanwatch.sensor.event.EventSink;
+import io.spanwatch.sensor.event.FlowEvent;
+import io.spanwatch.sensor.event.HttpEvent;
+import io.spanwatch.sensor.event.HttpInfo;
+import io.spanwatch.sensor.event.IncidentEvent;
+import io.spanwatch.sensor.event.StatsEvent;
+import java.io.IOException;
+import java.util.ArrayDeque;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.PriorityQueue;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * Runs the correlation stage: beacon scoring, download-then-callback incidents and the EPL rules,
+ * on packet time, on one thread of its own (see the package guide).
+ *
+ * <p>{@link #onEvent} only queues a reference (live: drops and counts when the queue is full;
+ * offline: waits) and passes the event on. The correlation thread puts events back in packet-time
+ * order (a reorder buffer), then feeds the beacon tracker, the incident joiner and the rules, and
+ * raises what they find through the bus, so the writer, index and feeds see it like any event.
+ */
+public final class CorrelateStage implements AnalyzerStage {
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(CorrelateStage.class);
+    private static final int MAX_HOST = 255;
+
+    private final CorrelateConfig config;
+    private final EventSink bus;
+    private final BeaconTracker tracker;
+    private final IncidentJoiner joiner;
+    private final RuleEngine rules;
+    private final RulesWatcher watcher;
+    private final BlockingQueue<EveEvent> queue;
+    /** Events this stage raised, coming back through the bus on the correlation thread itself. */
+    private final ArrayDeque<EveEvent> own = new ArrayDeque<>();
+    private final ConcurrentLinkedQueue<Object> control = new ConcurrentLinkedQueue<>();
+    private final PriorityQueue<Held> buffer = new PriorityQueue<>(Held.ORDER);
+    private final Thread thread;
+    private volatile boolean stopping;
+    private volatile Map<String, Long> snapshot = Map.of();
+    private final AtomicLong queueDrops = new AtomicLong();
+    private long seq;
+    private long newest = Long.MIN_VALUE;
+    private long released = Long.MIN_VALUE;
+    private long late;
+    private long forced;
+    private long ordered;
+
+    private record Held(long ts, int type, long flow, long tie, long seq, EveEvent event) {
+        static final Comparator<Held> ORDER = Comparator.comparingLong(Held::ts).thenComparingInt(Held::type)
+                .thenComparingLong(Held::flow).thenComparingLong(Held::tie).thenComparingLong(Held::seq);
+    }
+
+    private record Drain(CountDownLatch done) {
+    }
+
+    private record Reload(java.nio.file.Path file) {
+    }
+
+    private CorrelateStage(CorrelateConfig config, EventSink bus, EveRenderer renderer, Allowlist allowlist,
+            java.util.function.Consumer<String> problems) {
+        this.config = config;
+        this.bus = bus;
+        this.queue = new ArrayBlockingQueue<>(config.queueEvents());
+        this.tracker = new BeaconTracker(config, allowlist, this::beacon);
+        this.joiner = new IncidentJoiner(config, tracker, this::raise);
+        this.rules = new RuleEngine(renderer, config.homeNet(), this::raise, problems, "spanwatch-" + System.identityHashCode(this));
+        this.watcher = config.rulesDir() != null && java.nio.file.Files.isDirectory(config.rulesDir())
+                ? new RulesWatcher(config.rulesDir(), f -> control.add(new Reload(f))) : null;
+        this.thread = Thread.ofPlatform().name("spanwatch-correlate").daemon(true).unstarted(this::run);
+    }
+
+    /**
+     * Starts the stage: reads the allowlists, then (on its own thread) deploys the rules and
+     * processes events. Events raised go to {@code bus}.
+     *
+     * @param problems receives each rule that cannot be compiled or deployed (file:line: message)
+     * @throws IOException when an allowlist cannot be read or has a bad entry (the message names file and line)
+     */
+    public static CorrelateStage start(CorrelateConfig config, EventSink bus, EveRenderer renderer,
+            java.util.function.Consumer<String> problems) throws IOException {
+        Allowlist allowlist = Allowlist.load(config.allowlists());
+        RuleFunctions.homeNet = config.homeNet();
+        CorrelateStage s = new CorrelateStage(config, bus, renderer, allowlist, problems);
+        s.thread.start();
+        if (s.watcher != null) {
+            s.watcher.start();
+        }
+        return s;
+    }
+
+    @Override
+    public EveEvent onEvent(EveEvent e) {
+        if (e instanceof StatsEvent || stopping) {
+            return e;
+        }
+        if (Thread.currentThread() == thread) {
+            own.add(e);
+        } else if (config.live()) {
+            if (!queue.offer(e)) {
+                queueDrops.incrementAndGet();
+            }
+        } else {
+            try {
+                queue.put(e);
+            } catch (InterruptedException ex) {
+                Thread.currentThread().interrupt();
+                queueDrops.incrementAndGet();
+            }
+        }
+        return e;
+    }
+
+    private void run() {
+        int n = rules.deployAll(config.rulesDir());
+        LOG.info("correlation: {} rule statements deployed from {}", n, config.rulesDir());
+        publishStats();
+        while (!stopping) {
+            try {
+                Object c;
+                while ((c = control.poll()) != null) {
+                    if (c instanceof Reload r) {
+                        rules.reload(r.file());
+                    } else if (c instanceof Drain d) {
+                        drainNow();
+                        d.done().countDown();
+                    }
+                }
+                EveEvent e = queue.poll(50, TimeUnit.MILLISECONDS);
+                int batch = 0;
+                while (e != null) {
+                    ingest(e);
+                    processOwn();
+                    if (++batch == 4096) {
+                        break;
+                    }
+                    e = queue.poll();
+                }
+                release(false);
+                processOwn();
+                publishStats();
+            } catch (InterruptedException ex) {
+                return;
+            } catch (RuntimeException ex) {
+                LOG.error("correlation: an event could not be processed", ex);
+            }
+        }
+    }
+
+    private void ingest(EveEvent e) {
+        long ts = e.tsNanos();
+        if (released != Long.MIN_VALUE && ts < released) {
+            late++; // its place in the stream has passed: processed now, at the rules' current time
+            process(e);
+            return;
+        }
+        newest = Math.max(newest, ts);
+        buffer.add(held(e));
+        release(false);
+    }
+
+    private Held held(EveEvent e) {
+        EventHeader h = e.header();
+        long tie = switch (e) {
+            case AlertEvent a -> a.alert().signatureId();
+            case HttpEvent x -> x.http().txId();
+            case IncidentEvent i -> i.host().hashCode();
+            default -> 0;
+        };
+        return new Held(e.tsNanos(), e.eventType().hashCode(), h != null ? h.flowId() : 0, tie, seq++, e);
+    }
+
+    /** Lets events go in packet-time order: past the count bound, past the lateness, or all ({@code all}). */
+    private void release(boolean all) {
+        while (!buffer.isEmpty()) {
+            Held head = buffer.peek();
+            boolean go = all || buffer.size() > config.reorderEvents()
+                    || config.latenessMillis() > 0 && head.ts <= newest - config.latenessMillis() * 1_000_000;
+            if (!go) {
+                return;
+            }
+            buffer.poll();
+            if (!all && buffer.size() >= config.reorderEvents()) {
+                forced++;
+            }
+            released = Math.max(released, head.ts);
+            ordered++;
+            process(head.event);
+            processOwn();
+        }
+    }
+
+    private void processOwn() {
+        EveEvent e;
+        while ((e = own.poll()) != null) {
+            ingest(e);
+        }
+    }
+
+    /** Feeds one event to the tracker, the joiner and the rules. */
+    private void process(EveEvent e) {
+        long ms = Math.floorDiv(e.tsNanos(), 1_000_000);
+        tracker.advance(ms);
+        rules.advance(ms);
+        switch (e) {
+            case HttpEvent h -> callback(h.header(), h.http(), h.tsNanos(), h.http().requestBodyLength() + Math.max(0,
+                    h.http().length()));
+            case FlowEvent f when !"http".equals(f.header().appProto()) -> callback(f.header(), null, f.startNanos(),
+                    f.bytesToServer() + f.bytesToClient());
+            case AlertEvent a when AlertEvent.MALWARE.equals(a.alert().category()) -> {
+                String host = a.header() != null ? a.header().clientIp() : null;
+                if (config.homeNet().contains(host)) {
+                    joiner.malware(host, a);
+                }
+            }
+            case AlertEvent a when AlertEvent.REPUTATION.equals(a.alert().category()) && a.retro() == null -> {
+                String host = EsperEvents.internalIp(a, config.homeNet());
+                if (host != null) {
+                    joiner.reputation(host, callbackHost(a, host), a);
+                }
+            }
+            default -> {
+            }
+        }
+        rules.send(e);
+    }
+
+    private void callback(EventHeader h, HttpInfo http, long tsNanos, long bytes) {
+        if (h == null || !config.homeNet().contains(h.clientIp())) {
+            return;
+        }
+        String host = http != null ? hostKey(http.hostname()) : null;
+        if (host == null) {
+            host = h.serverIp();
+        }
+        tracker.add(h.clientIp(), host, h.serverIp(), h.serverPort(), h.proto(), h.ipVersion(), h.appProto(),
+                Math.floorDiv(tsNanos, 1_000_000), bytes);
+    }
+
+    /** Returns the destination name of a Host header: lower case, no trailing dot, no brackets; null when empty. */
+    static String hostKey(String hostname) {
+        if (hostname == null || hostname.isBlank()) {
+            return null;
+        }
+        String h = hostname.trim().toLowerCase(Locale.ROOT);
+        if (h.endsWith(".")) {
+            h = h.substring(0, h.length() - 1);
+        }
+        if (h.startsWith("[") && h.endsWith("]")) {
+            h = h.substring(1, h.length() - 1);
+        }
+        return h.isEmpty() ? null : h.length() > MAX_HOST ? h.substring(0, MAX_HOST) : h;
+    }
+
+    private static String callbackHost(AlertEvent a, String internal) {
+        if (a.http() != null && hostKey(a.http().hostname()) != null) {
+            return hostKey(a.http().hostname());
+        }
+        EventHeader h = a.header();
+        return h == null ? null : internal.equals(h.clientIp()) ? h.serverIp() : h.clientIp();
+    }
+
+    private void beacon(BeaconTracker.Pair p, BeaconScorer.Score s, long atMillis) {
+        raise(BeaconAlerts.of(p, s, atMillis));
+        joiner.beacon(p);
+    }
+
+    private void raise(EveEvent e) {
+        bus.accept(e);
+    }
+
+    /** Lets every held event go, scores every changed pair, and handles what that raises. */
+    private void drainNow() {
+        processOwn();
+        EveEvent e;
+        while ((e = queue.poll()) != null) {
+            ingest(e);
+            processOwn();
+        }
+        release(true);
+        tracker.finish();
+        processOwn();
+        release(true);
+        publishStats();
+    }
+
+    @Override
+    public void drain() throws InterruptedException {
+        CountDownLatch done = new CountDownLatch(1);
+        control.add(new Drain(done));
+        while (!done.await(1, TimeUnit.SECONDS)) {
+            if (!thread.isAlive()) {
+                return;
+            }
+        }
+    }
+
+    private void publishStats() {
+        Map<String, Long> m = new HashMap<>();
+        tracker.addStats(m);
+        joiner.addStats(m);
+        m.put("correlate.events", ordered);
+        m.put("correlate.late_events", late);
+        m.put("correlate.reorder_forced", forced);
+        m.put("correlate.reorder_held", (long) buffer.size());
+        m.put("correlate.rules.statements", (long) rules.statements());
+        m.put("correlate.rules.alerts", rules.ruleAlerts.get());
+        m.put("correlate.rules.errors", rules.ruleErrors.get());
+        snapshot = m;
+    }
+
+    @Override
+    public void addStats(Map<String, Long> stats) {
+        stats.putAll(snapshot);
+        stats.put("correlate.queue_drops", queueDrops.get());
+        stats.put("correlate.queued", (long) queue.size());
+    }
+
+    /** Returns the rule errors so far (file:line: message). */
+    public List<String> ruleErrors() {
+        return rules.errors();
+    }
+
+    @Override
+    public void close() throws IOException {
+        stopping = true;
+        if (watcher != null) {
+            watcher.close();
+        }
+        thread.interrupt();
+        try {
+            thread.join(5_000);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        rules.close();
+    }
+}

@@ -1,0 +1,217 @@
+package io.spanwatch.analyzer.correlate;
+
+import io.spanwatch.sensor.event.AlertEvent;
+import io.spanwatch.sensor.event.HttpInfo;
+import io.spanwatch.sensor.event.IncidentEvent;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Consumer;
+
+/**
+ * Joins a malware download by an internal host with what the host did after it: a beacon or a
+ * reputation hit from the same host within the incident window is one {@code download-then-callback}
+ * incident, naming the file (sha256, URL), the callback host and the alerts it joins.
+ *
+ * <p>The join is on packet time, never on arrival: a clamd verdict that arrives late (a slow or
+ * restarted scanner) is joined with the callbacks the host made after the download, which the
+ * {@link BeaconTracker} and this class keep; so the same capture gives the same incidents however
+ * fast the scanner was. Each (host, file, callback host) is one incident, once.
+ *
+ * <p>Bounded: at most {@code maxHosts} hosts (least recently active forgotten:
+ * {@code correlate.incident.hosts_evicted}); per host the latest {@value #MAX_DOWNLOADS} downloads
+ * and {@value #MAX_HITS} reputation hits; {@value #MAX_REPORTED} incidents remembered for the
+ * once-only rule.
+ *
+ * <p>Not thread-safe: the correlation thread owns it.
+ */
+public final class IncidentJoiner {
+    /** Downloads kept per host. */
+    static final int MAX_DOWNLOADS = 32;
+    /** Reputation hits kept per host. */
+    static final int MAX_HITS = 256;
+    /** Incidents remembered so that each is reported once. */
+    static final int MAX_REPORTED = 100_000;
+    /** Kind of the incidents this class makes. */
+    public static final String KIND = "download-then-callback";
+
+    private record Download(long tsMillis, AlertEvent alert, String sha256, String url) {
+    }
+
+    private record Hit(long tsMillis, AlertEvent alert, String callbackHost) {
+    }
+
+    private static final class Host {
+        final List<Download> downloads = new ArrayList<>();
+        final List<Hit> hits = new ArrayList<>();
+    }
+
+    private final CorrelateConfig config;
+    private final BeaconTracker beacons;
+    private final Consumer<IncidentEvent> out;
+    private final LinkedHashMap<String, Host> hosts = new LinkedHashMap<>(256, 0.75f, true);
+    private final LinkedHashSet<String> reported = new LinkedHashSet<>();
+    long incidents;
+    long hostsEvicted;
+
+    public IncidentJoiner(CorrelateConfig config, BeaconTracker beacons, Consumer<IncidentEvent> out) {
+        this.config = config;
+        this.beacons = beacons;
+        this.out = out;
+    }
+
+    /** Takes a malware alert about a download by {@code host}. */
+    public void malware(String host, AlertEvent a) {
+        if (a.file() == null || a.file().toServer()) {
+            return; // an upload is not a download
+        }
+        String sha = a.file().info().sha256() != null ? a.file().info().sha256() : a.file().info().storedSha256();
+        Download d = new Download(a.tsNanos() / 1_000_000, a, sha, url(a.http()));
+        Host h = host(host);
+        for (Download o : h.downloads) {
+            if (o.tsMillis == d.tsMillis && java.util.Objects.equals(o.sha256, d.sha256)) {
+                return; // another signature of the same file
+            }
+        }
+        keepLatest(h.downloads, d, MAX_DOWNLOADS);
+        for (BeaconTracker.Pair p : beacons.alertedPairs(host)) {
+            joinBeacon(host, d, p);
+        }
+        for (Hit hit : h.hits) {
+            joinHit(host, d, hit);
+        }
+    }
+
+    /** Takes a reputation hit from {@code host} to {@code callbackHost}. */
+    public void reputation(String host, String callbackHost, AlertEvent a) {
+        Hit hit = new Hit(a.tsNanos() / 1_000_000, a, callbackHost);
+        Host h = host(host);
+        keepLatest(h.hits, hit, MAX_HITS);
+        for (Download d : h.downloads) {
+            joinHit(host, d, hit);
+        }
+    }
+
+    /** Takes a pair just reported as a beacon. */
+    public void beacon(BeaconTracker.Pair p) {
+        Host h = hosts.get(p.key().client());
+        if (h == null) {
+            return;
+        }
+        for (Download d : h.downloads) {
+            joinBeacon(p.key().client(), d, p);
+        }
+    }
+
+    private void joinBeacon(String host, Download d, BeaconTracker.Pair p) {
+        long first = p.firstAfter(d.tsMillis);
+        if (first < 0 || first - d.tsMillis > config.incidentWindowMillis()) {
+            return;
+        }
+        IncidentEvent.Part callback = new IncidentEvent.Part(BeaconAlerts.SIGNATURE, AlertEvent.BEACON, first * 1_000_000, 0,
+                null, null, p.key().host());
+        report(host, d, p.key().host(), first, callback, "calls " + p.key().host() + " at regular intervals");
+    }
+
+    private void joinHit(String host, Download d, Hit hit) {
+        if (hit.tsMillis <= d.tsMillis || hit.tsMillis - d.tsMillis > config.incidentWindowMillis()) {
+            return;
+        }
+        AlertEvent a = hit.alert;
+        long flow = a.header() != null ? a.header().flowId() : 0;
+        IncidentEvent.Part callback = new IncidentEvent.Part(a.alert().signature(), a.alert().category(), a.tsNanos(), flow, null,
+                null, hit.callbackHost);
+        report(host, d, hit.callbackHost, hit.tsMillis, callback, "reached " + hit.callbackHost + ", which a reputation feed lists");
+    }
+
+    private void report(String host, Download d, String callbackHost, long callbackMillis, IncidentEvent.Part callback, String what) {
+        String key = host + '\n' + d.sha256 + '\n' + d.url + '\n' + callbackHost;
+        if (!reported.add(key)) {
+            return;
+        }
+        if (reported.size() > MAX_REPORTED) {
+            Iterator<String> it = reported.iterator();
+            it.next();
+            it.remove();
+        }
+        AlertEvent a = d.alert;
+        long flow = a.header() != null ? a.header().flowId() : 0;
+        IncidentEvent.Part download = new IncidentEvent.Part(a.alert().signature(), a.alert().category(), a.tsNanos(), flow,
+                d.sha256, d.url, null);
+        String file = a.file().info().filename() != null ? a.file().info().filename() : d.url;
+        String summary = host + " downloaded " + file + " (" + a.alert().signature() + ")"
+                + (d.url != null ? " from " + d.url : "") + " and " + after(callbackMillis - d.tsMillis) + " " + what + ".";
+        incidents++;
+        out.accept(new IncidentEvent(callbackMillis * 1_000_000, host, KIND, a.tsNanos(), callbackMillis * 1_000_000, 1, summary,
+                List.of(download, callback)));
+    }
+
+    private static String after(long millis) {
+        Duration d = Duration.ofMillis(millis);
+        if (d.toHours() >= 1) {
+            return d.toHours() + " h " + d.toMinutesPart() + " min later";
+        }
+        if (d.toMinutes() >= 1) {
+            return d.toMinutes() + " min " + d.toSecondsPart() + " s later";
+        }
+        return d.toSeconds() + " s later";
+    }
+
+    private Host host(String ip) {
+        Host h = hosts.get(ip);
+        if (h == null) {
+            h = new Host();
+            hosts.put(ip, h);
+            if (hosts.size() > config.maxHosts()) {
+                Iterator<Map.Entry<String, Host>> it = hosts.entrySet().iterator();
+                it.next();
+                it.remove();
+                hostsEvicted++;
+            }
+        }
+        return h;
+    }
+
+    /** Keeps the latest {@code max} by packet time; which ones does not depend on arrival order. */
+    private static <T> void keepLatest(List<T> list, T item, int max) {
+        list.add(item);
+        if (list.size() > max) {
+            T oldest = list.get(0);
+            for (T t : list) {
+                if (millis(t) < millis(oldest)) {
+                    oldest = t;
+                }
+            }
+            list.remove(oldest);
+        }
+    }
+
+    private static long millis(Object o) {
+        return o instanceof Download d ? d.tsMillis : ((Hit) o).tsMillis;
+    }
+
+    /** Writes a transaction's URL as a browser would show it: {@code http://host[:port]/path}. */
+    static String url(HttpInfo h) {
+        if (h == null || h.url() == null) {
+            return null;
+        }
+        if (h.url().startsWith("http://") || h.url().startsWith("https://")) {
+            return h.url();
+        }
+        String host = h.hostname() == null ? "" : h.hostname();
+        if (host.indexOf(':') >= 0 && !host.startsWith("[")) {
+            host = "[" + host + "]";
+        }
+        return "http://" + host + (h.port() > 0 && h.port() != 80 ? ":" + h.port() : "") + h.url();
+    }
+
+    void addStats(Map<String, Long> stats) {
+        stats.put("correlate.incident.hosts", (long) hosts.size());
+        stats.put("correlate.incident.hosts_evicted", hostsEvicted);
+        stats.put("correlate.incident.incidents", incidents);
+    }
+}
