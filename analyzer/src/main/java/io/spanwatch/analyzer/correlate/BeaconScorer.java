@@ -22,12 +22,19 @@ public final class BeaconScorer {
     static final int IDEAL_CONSISTENT_HOURS = 12;
     private static final long HOUR_MILLIS = 3_600_000L;
 
-    /** Weights of the parts in the score; they sum to 1. */
-    static final double W_TS = 0.2;
-    static final double W_DS = 0.1;
-    static final double W_HIST = 0.3;
-    static final double W_CONN = 0.2;
-    static final double W_DUR = 0.2;
+    /**
+     * Weights of the regularity parts; they sum to 1. The interval histogram weighs most: it is
+     * the part that tells jitter (bounded) from human irregularity (heavy-tailed).
+     */
+    static final double W_TS = 0.25;
+    static final double W_DS = 0.125;
+    static final double W_HIST = 0.375;
+    static final double W_CONN = 0.25;
+    /**
+     * The score is regularity times persistence, persistence = {@code DUR_FLOOR + (1 - DUR_FLOOR) * dur_score}:
+     * regular callbacks over a few minutes (a page refreshing itself) are not a beacon, however regular.
+     */
+    static final double DUR_FLOOR = 0.6;
 
     private BeaconScorer() {
     }
@@ -110,7 +117,11 @@ public final class BeaconScorer {
         double consistency = Math.min(1, (double) longestHourRun(t, m, windowStart, windowEnd) / IDEAL_CONSISTENT_HOURS);
         double durScore = Math.max(coverage, consistency);
 
-        double score = W_TS * tsScore + W_DS * dsScore + W_HIST * histScore + W_CONN * connScore + W_DUR * durScore;
+        double regularity = W_TS * tsScore + W_DS * dsScore + W_HIST * histScore + W_CONN * connScore;
+        double persistence = DUR_FLOOR + (1 - DUR_FLOOR) * durScore;
+        double score = regularity * persistence;
+        parts.put("regularity", regularity);
+        parts.put("persistence", persistence);
         parts.put("ts_score", tsScore);
         parts.put("ts_skew_score", tsSkew);
         parts.put("ts_madm_score", tsMadm);

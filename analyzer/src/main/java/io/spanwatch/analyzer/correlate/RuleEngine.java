@@ -79,6 +79,10 @@ final class RuleEngine implements AutoCloseable {
     final AtomicLong ruleErrors = new AtomicLong();
     long sent;
     private long clock = Long.MIN_VALUE;
+    /** Compiled statements by a hash of what they were compiled from, or null when there is no cache. */
+    private final Path cache;
+    /** Hash of everything deployed so far: a statement compiled against other statements depends on them. */
+    private String pathDigest = "";
 
     RuleEngine(EveRenderer renderer, AddressSet homeNet, Consumer<AlertEvent> alerts, Consumer<String> problems, String uri) {
         this.problems = problems;
@@ -94,6 +98,8 @@ final class RuleEngine implements AutoCloseable {
         configuration.getCompiler().addPlugInSingleRowFunction("is_executable", RuleFunctions.class.getName(), "isExecutable");
         configuration.getCompiler().addPlugInSingleRowFunction("in_home_net", RuleFunctions.class.getName(), "inHomeNet");
         RuleFunctions.homeNet = homeNet;
+        cache = cacheDir();
+        pathDigest = digest(events.schemas().toString() + RuleFunctions.class.getName());
         runtime = EPRuntimeProvider.getRuntime(uri, configuration);
         runtime.initialize();
         for (String t : EsperEvents.TYPES) {
@@ -170,17 +176,14 @@ final class RuleEngine implements AutoCloseable {
             }
             int line = item.getLineNumberContent() > 0 ? item.getLineNumberContent() : item.getLineNumber();
             try {
-                CompilerArguments args = new CompilerArguments(configuration);
-                args.getPath().add(runtime.getRuntimePath());
-                args.getOptions().setAccessModifierEventType(c -> NameAccessModifier.PUBLIC)
-                        .setAccessModifierNamedWindow(c -> NameAccessModifier.PUBLIC)
-                        .setAccessModifierTable(c -> NameAccessModifier.PUBLIC)
-                        .setAccessModifierVariable(c -> NameAccessModifier.PUBLIC)
-                        .setAccessModifierContext(c -> NameAccessModifier.PUBLIC)
-                        .setAccessModifierExpression(c -> NameAccessModifier.PUBLIC)
-                        .setBusModifierEventType(c -> EventTypeBusModifier.BUS);
-                EPCompiled compiled = compiler.compile(item.getExpression(), args);
-                EPDeployment d = runtime.getDeploymentService().deploy(compiled);
+                String key = digest(pathDigest + "\n" + item.getExpression());
+                EPDeployment d = deployCached(key);
+                if (d == null) {
+                    EPCompiled compiled = compiler.compile(item.getExpression(), arguments());
+                    d = runtime.getDeploymentService().deploy(compiled);
+                    store(key, compiled);
+                }
+                pathDigest = key;
                 ids.add(d.getDeploymentId());
                 for (EPStatement st : d.getStatements()) {
                     listen(st, file, line);
@@ -193,6 +196,72 @@ final class RuleEngine implements AutoCloseable {
             }
         }
         return n;
+    }
+
+    private CompilerArguments arguments() {
+        CompilerArguments args = new CompilerArguments(configuration);
+        args.getPath().add(runtime.getRuntimePath());
+        args.getOptions().setAccessModifierEventType(c -> NameAccessModifier.PUBLIC)
+                .setAccessModifierNamedWindow(c -> NameAccessModifier.PUBLIC)
+                .setAccessModifierTable(c -> NameAccessModifier.PUBLIC)
+                .setAccessModifierVariable(c -> NameAccessModifier.PUBLIC)
+                .setAccessModifierContext(c -> NameAccessModifier.PUBLIC)
+                .setAccessModifierExpression(c -> NameAccessModifier.PUBLIC)
+                .setBusModifierEventType(c -> EventTypeBusModifier.BUS);
+        return args;
+    }
+
+    /**
+     * Deploys a statement compiled earlier from the same text on the same path (compiling costs
+     * about half a second of CPU per statement, more than a small capture's whole analysis).
+     * Returns null when there is none or it cannot be deployed.
+     */
+    private EPDeployment deployCached(String key) {
+        if (cache == null) {
+            return null;
+        }
+        java.io.File f = cache.resolve(key + ".jar").toFile();
+        if (!f.isFile()) {
+            return null;
+        }
+        try {
+            return runtime.getDeploymentService().deploy(com.espertech.esper.compiler.client.util.EPCompiledIOUtil.read(f));
+        } catch (Exception e) {
+            f.delete();
+            return null;
+        }
+    }
+
+    private void store(String key, EPCompiled compiled) {
+        if (cache == null) {
+            return;
+        }
+        try {
+            Files.createDirectories(cache);
+            Path tmp = Files.createTempFile(cache, key, ".tmp");
+            com.espertech.esper.compiler.client.util.EPCompiledIOUtil.write(compiled, tmp.toFile());
+            Files.move(tmp, cache.resolve(key + ".jar"), java.nio.file.StandardCopyOption.REPLACE_EXISTING,
+                    java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+        } catch (IOException | RuntimeException e) {
+            LOG.debug("cannot cache a compiled rule in {}: {}", cache, e.toString());
+        }
+    }
+
+    /** Returns {@code $XDG_CACHE_HOME/spanwatch/epl} (else {@code ~/.cache/...}), or null when neither can be used. */
+    private static Path cacheDir() {
+        String xdg = System.getenv("XDG_CACHE_HOME");
+        String home = System.getProperty("user.home");
+        Path base = xdg != null && !xdg.isBlank() ? Path.of(xdg) : home != null ? Path.of(home, ".cache") : null;
+        return base == null ? null : base.resolve("spanwatch").resolve("epl-" + com.espertech.esper.runtime.client.util.RuntimeVersion.RUNTIME_VERSION);
+    }
+
+    private static String digest(String text) {
+        try {
+            byte[] h = java.security.MessageDigest.getInstance("SHA-256").digest(text.getBytes(StandardCharsets.UTF_8));
+            return java.util.HexFormat.of().formatHex(h, 0, 16);
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
     }
 
     private static int absoluteLine(int itemLine, String message) {
