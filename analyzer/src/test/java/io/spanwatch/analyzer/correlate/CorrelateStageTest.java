@@ -1,0 +1,182 @@
+package io.spanwatch.analyzer.correlate;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.spanwatch.analyzer.events.AnalyzerStage;
+import io.spanwatch.analyzer.events.EventBus;
+import io.spanwatch.sensor.event.AlertEvent;
+import io.spanwatch.sensor.event.EveEvent;
+import io.spanwatch.sensor.event.EveRenderer;
+import io.spanwatch.sensor.event.EventHeader;
+import io.spanwatch.sensor.event.FileEvent;
+import io.spanwatch.sensor.event.FileInfo;
+import io.spanwatch.sensor.event.FileVerdict;
+import io.spanwatch.sensor.event.HttpEvent;
+import io.spanwatch.sensor.event.HttpInfo;
+import io.spanwatch.sensor.event.IncidentEvent;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Drives the stage with made-up events: a host downloads malware, then calls a command server
+ * every minute. The scanner's verdict (the malware alert) arrives with its file (a fast scanner),
+ * after all the traffic (a slow one), or after the beacon was already reported and the stream had
+ * moved on (a scanner that was down for a while): the incident must be the same each time. Also:
+ * an allowlisted destination is never a beacon alert, and a rule that does not compile is reported
+ * with its file and line while the others run.
+ */
+class CorrelateStageTest {
+    private static final long T0 = 1_710_230_000_000L; // ms
+    private static final String HOST = "10.1.2.3";
+
+    @TempDir
+    Path tmp;
+
+    private static final class Collector implements AnalyzerStage {
+        final List<EveEvent> events = Collections.synchronizedList(new ArrayList<>());
+
+        @Override
+        public EveEvent onEvent(EveEvent e) {
+            events.add(e);
+            return e;
+        }
+    }
+
+    private CorrelateStage stage(EventBus bus, Path rules, Path allow) throws Exception {
+        CorrelateConfig c = CorrelateConfig.defaults(rules, false).withHomeNet(AddressSet.parse("10.0.0.0/8"))
+                .withAllowlists(allow == null ? List.of() : List.of(allow));
+        c = new CorrelateConfig(c.homeNet(), c.allowlists(), c.rulesDir(), c.threshold(), c.minCallbacks(), c.burstGapMillis(),
+                c.windowMillis(), c.scoreIntervalMillis(), c.maxPairs(), c.maxCallbacks(), c.maxStored(),
+                c.incidentWindowMillis(), c.maxHosts(), 16, c.latenessMillis(), c.queueEvents(), false);
+        return CorrelateStage.start(c, bus, new EveRenderer("test", false), p -> { });
+    }
+
+    private static EventHeader header(long flow, String server) {
+        return new EventHeader(flow, new int[0], HOST, 40000 + (int) (flow % 20000), server, 80, "TCP", true, 4, null, "http", null);
+    }
+
+    /** The download's malware alert (as the scan stage raises it: time of the file, server as src). */
+    private static AlertEvent malware() {
+        HttpInfo http = new HttpInfo(0, "files.example", -1, "/invoice.exe", "Mozilla/5.0", "application/octet-stream", "GET", null,
+                "HTTP/1.1", 200, 68, 0, null);
+        FileInfo fi = new FileInfo("/invoice.exe", 68, "m", "s1", "a".repeat(64), "application/x-dosexec", "CLOSED", false, 0, true,
+                null, false, null, List.of(), -1, -1, -1, false, null, false, 1);
+        long ts = (T0 + 60_000) * 1_000_000;
+        FileEvent f = new FileEvent(ts, header(1, "192.0.2.10"), http, false, fi, null);
+        FileVerdict v = new FileVerdict("clamd", "1.4", "1", "infected", List.of("Win.Trojan.Test"), 3, null, false);
+        return new AlertEvent(ts, f.header(), true, "to_client", AlertEvent.Signature.of(1, "ClamAV Win.Trojan.Test",
+                AlertEvent.MALWARE, 1), http, f, v, null, null, null);
+    }
+
+    /** Callbacks every 60 s ± 20 % to c2.example for 4 hours, starting 5 minutes after the download. */
+    private static List<EveEvent> callbacks(String host) {
+        java.util.Random r = new java.util.Random(7);
+        List<EveEvent> out = new ArrayList<>();
+        long t = T0 + 6 * 60_000;
+        for (int i = 0; t < T0 + 4 * 3_600_000L; i++) {
+            HttpInfo http = new HttpInfo(0, host, -1, "/poll", "curl", "text/plain", "GET", null, "HTTP/1.1", 200, 16, 0, null);
+            out.add(new HttpEvent(t * 1_000_000, header(100 + i, "198.51.100.7"), http));
+            t += 48_000 + r.nextInt(24_000);
+        }
+        return out;
+    }
+
+    private List<EveEvent> run(String arrival, Path allow) throws Exception {
+        EventBus bus = new EventBus();
+        Collector out = new Collector();
+        CorrelateStage s = stage(bus, null, allow);
+        bus.add(s).add(out);
+        List<EveEvent> traffic = callbacks("c2.example");
+        AlertEvent m = malware();
+        if (arrival.equals("fast")) {
+            bus.accept(m);
+        }
+        for (int i = 0; i < traffic.size(); i++) {
+            bus.accept(traffic.get(i));
+            if (arrival.equals("down") && i == traffic.size() / 2) {
+                // The stream has moved hours past the download; let the stage score a checkpoint first.
+                Thread.sleep(300);
+            }
+        }
+        if (!arrival.equals("fast")) {
+            bus.accept(m);
+        }
+        s.drain();
+        s.close();
+        return new ArrayList<>(out.events);
+    }
+
+    private static List<IncidentEvent> incidents(List<EveEvent> events) {
+        return events.stream().filter(e -> e instanceof IncidentEvent).map(e -> (IncidentEvent) e).toList();
+    }
+
+    @Test
+    void theSameIncidentWhetherTheVerdictComesFastSlowOrLate() throws Exception {
+        List<IncidentEvent> fast = incidents(run("fast", null));
+        List<IncidentEvent> slow = incidents(run("slow", null));
+        List<IncidentEvent> down = incidents(run("down", null));
+        assertEquals(1, fast.size(), "one incident: " + fast);
+        IncidentEvent i = fast.get(0);
+        assertEquals(HOST, i.host());
+        assertEquals("download-then-callback", i.kind());
+        assertEquals("a".repeat(64), i.alerts().get(0).sha256());
+        assertEquals("http://files.example/invoice.exe", i.alerts().get(0).url());
+        assertEquals("c2.example", i.alerts().get(1).callbackHost());
+        assertEquals((T0 + 6 * 60_000) * 1_000_000, i.alerts().get(1).tsNanos(), "the first callback after the download");
+        assertEquals(fast, slow, "a slow scanner");
+        assertEquals(fast, down, "a scanner that was down for a while");
+    }
+
+    @Test
+    void anAllowlistedDestinationIsScoredButNeverABeaconAlert() throws Exception {
+        Path allow = Files.writeString(tmp.resolve("allow"), "# benign\nexample\n");
+        List<EveEvent> events = run("fast", allow);
+        assertFalse(events.stream().anyMatch(e -> e instanceof AlertEvent a && AlertEvent.BEACON.equals(a.alert().category())),
+                "no beacon alert for an allowlisted name (example covers c2.example)");
+        List<EveEvent> plain = run("fast", null);
+        assertTrue(plain.stream().anyMatch(e -> e instanceof AlertEvent a && AlertEvent.BEACON.equals(a.alert().category())
+                && "c2.example".equals(a.beacon().host()) && HOST.equals(a.header().clientIp())), "a beacon alert without the allowlist");
+    }
+
+    @Test
+    void aBadRuleIsNamedByFileAndLineAndTheOthersRun() throws Exception {
+        Path rules = Files.createDirectories(tmp.resolve("rules"));
+        Files.writeString(rules.resolve("a.epl"), """
+                // good
+                @Name('exe-download')
+                select f as download from FileInfo(is_executable(fileinfo.mimetype)) as f;
+
+                @Name('broken')
+                select nosuchfield from Http;
+                """);
+        Files.writeString(rules.resolve("b.epl"), """
+                @Name('malware-seen') @Tag(name='severity', value='1')
+                select a as alert, internal_ip as host from Alert(alert.category = 'malware') as a;
+                """);
+        EventBus bus = new EventBus();
+        Collector out = new Collector();
+        CorrelateStage s = stage(bus, rules, null);
+        bus.add(s).add(out);
+        bus.accept(malware());
+        s.drain();
+        List<String> errors = s.ruleErrors();
+        s.close();
+        assertEquals(1, errors.size(), "one error: " + errors);
+        assertTrue(errors.get(0).contains("a.epl:6"), "names file and line: " + errors.get(0));
+        List<AlertEvent> rule = out.events.stream().filter(e -> e instanceof AlertEvent a
+                && AlertEvent.CORRELATION.equals(a.alert().category())).map(e -> (AlertEvent) e).toList();
+        assertEquals(1, rule.size(), "the good rule of b.epl fired once: " + rule);
+        AlertEvent a = rule.get(0);
+        assertEquals(1, a.alert().severity());
+        assertEquals(List.of("malware-seen"), a.alert().metadata().get("rule"));
+        assertEquals(List.of(HOST), a.alert().metadata().get("host"));
+        assertEquals(HOST, a.header().clientIp());
+    }
+}
