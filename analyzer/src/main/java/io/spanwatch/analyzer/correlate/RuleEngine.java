@@ -73,6 +73,9 @@ final class RuleEngine implements AutoCloseable {
     private final EPRuntime runtime;
     private final Map<String, EventSender> senders = new HashMap<>();
     private final Map<Path, List<String>> deployments = new TreeMap<>();
+    /** Event types each file's deployed statements name: only those are rendered and sent (most events are flows and http). */
+    private final Map<Path, java.util.Set<String>> typesUsed = new TreeMap<>();
+    private java.util.Set<String> used = java.util.Set.of();
     private final List<String> errors = new java.util.concurrent.CopyOnWriteArrayList<>();
     private final Consumer<String> problems;
     final AtomicLong ruleAlerts = new AtomicLong();
@@ -139,6 +142,8 @@ final class RuleEngine implements AutoCloseable {
     }
 
     private void undeploy(Path file) {
+        typesUsed.remove(file);
+        updateUsed();
         List<String> ids = deployments.remove(file);
         if (ids == null) {
             return;
@@ -184,6 +189,12 @@ final class RuleEngine implements AutoCloseable {
                     store(key, compiled);
                 }
                 pathDigest = key;
+                for (String t : EsperEvents.TYPES) {
+                    if (Pattern.compile("\\b" + t + "\\b").matcher(item.getExpression()).find()) {
+                        typesUsed.computeIfAbsent(file, f -> new java.util.HashSet<>()).add(t);
+                    }
+                }
+                updateUsed();
                 ids.add(d.getDeploymentId());
                 for (EPStatement st : d.getStatements()) {
                     listen(st, file, line);
@@ -196,6 +207,12 @@ final class RuleEngine implements AutoCloseable {
             }
         }
         return n;
+    }
+
+    private void updateUsed() {
+        java.util.Set<String> u = new java.util.HashSet<>();
+        typesUsed.values().forEach(u::addAll);
+        used = u;
     }
 
     private CompilerArguments arguments() {
@@ -350,7 +367,7 @@ final class RuleEngine implements AutoCloseable {
     /** Sends one event to the rules, at the current clock (an event older than the clock is late). */
     void send(EveEvent e) {
         String type = EsperEvents.typeOf(e);
-        if (type == null) {
+        if (type == null || !used.contains(type)) {
             return;
         }
         sent++;

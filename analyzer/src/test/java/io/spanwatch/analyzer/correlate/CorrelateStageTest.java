@@ -169,7 +169,7 @@ class CorrelateStageTest {
         List<String> errors = s.ruleErrors();
         s.close();
         assertEquals(1, errors.size(), "one error: " + errors);
-        assertTrue(errors.get(0).contains("a.epl:6"), "names file and line: " + errors.get(0));
+        assertTrue(errors.get(0).contains("a.epl:5"), "names the file and the line its statement starts on: " + errors.get(0));
         List<AlertEvent> rule = out.events.stream().filter(e -> e instanceof AlertEvent a
                 && AlertEvent.CORRELATION.equals(a.alert().category())).map(e -> (AlertEvent) e).toList();
         assertEquals(1, rule.size(), "the good rule of b.epl fired once: " + rule);

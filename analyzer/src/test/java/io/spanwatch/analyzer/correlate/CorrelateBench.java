@@ -1,0 +1,94 @@
+package io.spanwatch.analyzer.correlate;
+
+import io.spanwatch.analyzer.events.AnalyzerStage;
+import io.spanwatch.analyzer.events.EventBus;
+import io.spanwatch.sensor.event.EveEvent;
+import io.spanwatch.sensor.event.EveRenderer;
+import io.spanwatch.sensor.event.EventHeader;
+import io.spanwatch.sensor.event.HttpEvent;
+import io.spanwatch.sensor.event.HttpInfo;
+import java.lang.management.ManagementFactory;
+import java.lang.management.MemoryPoolMXBean;
+import java.lang.management.MemoryType;
+import java.nio.file.Path;
+import java.util.Random;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * Measures the correlation stage alone: {@code http} events of {@code PAIRS} internal client/destination
+ * pairs (1,000 clients by {@code PAIRS}/1,000 destinations, requests at random, 60 events a second
+ * of packet time per client on average... spread over hours so checkpoints run) through the stage
+ * with the project's rules deployed, offline mode (the feeder waits when the queue is full, so the
+ * rate is the stage's own). Prints events/s, beacons found, and the heap: peak and after a GC.
+ *
+ * <p>Run by {@code .ci/bench-correlate [EVENTS] [PAIRS]} under a fixed heap cap.
+ */
+public final class CorrelateBench {
+    private CorrelateBench() {
+    }
+
+    public static void main(String[] args) throws Exception {
+        int events = args.length > 0 ? Integer.parseInt(args[0]) : 3_000_000;
+        int pairs = args.length > 1 ? Integer.parseInt(args[1]) : 100_000;
+        Path rules = args.length > 2 ? Path.of(args[2]) : null;
+        int clients = 1_000;
+        int dests = Math.max(1, pairs / clients);
+        String[] clientIps = new String[clients];
+        for (int i = 0; i < clients; i++) {
+            clientIps[i] = "10.0." + (i / 250) + "." + (i % 250 + 1);
+        }
+        String[] hosts = new String[dests];
+        for (int i = 0; i < dests; i++) {
+            hosts[i] = "site" + i + ".example";
+        }
+        EventHeader[] headers = new EventHeader[clients];
+        for (int i = 0; i < clients; i++) {
+            headers[i] = new EventHeader(i + 1, new int[0], clientIps[i], 50000, "198.51.100.1", 80, "TCP", true, 4, null, "http", null);
+        }
+        HttpInfo[] infos = new HttpInfo[dests];
+        for (int i = 0; i < dests; i++) {
+            infos[i] = new HttpInfo(0, hosts[i], -1, "/", "ua", "text/html", "GET", null, "HTTP/1.1", 200, 1000, 0, null);
+        }
+        CorrelateConfig base = CorrelateConfig.defaults(rules, false).withHomeNet(AddressSet.parse("10.0.0.0/8"));
+        EventBus bus = new EventBus();
+        AtomicLong raised = new AtomicLong();
+        CorrelateStage stage = CorrelateStage.start(base, bus, new EveRenderer("bench", false), p -> System.err.println("rule error: " + p));
+        bus.add(stage).add(new AnalyzerStage() {
+            @Override
+            public EveEvent onEvent(EveEvent e) {
+                if (!(e instanceof HttpEvent)) {
+                    raised.incrementAndGet();
+                }
+                return e;
+            }
+        });
+        Random r = new Random(1);
+        long t0 = 1_710_000_000_000L;
+        // Every pair once first (so all are tracked), then requests at random over 12 hours of packet time.
+        long span = 12 * 3_600_000L;
+        long start = System.nanoTime();
+        for (int i = 0; i < events; i++) {
+            int pair = i < pairs ? i : r.nextInt(pairs);
+            long ts = t0 + span * i / events;
+            bus.accept(new HttpEvent(ts * 1_000_000, headers[pair % clients], infos[pair / clients % dests]));
+        }
+        stage.drain();
+        double secs = (System.nanoTime() - start) / 1e9;
+        java.util.Map<String, Long> stats = new java.util.TreeMap<>();
+        stage.addStats(stats);
+        long peak = 0;
+        for (MemoryPoolMXBean p : ManagementFactory.getMemoryPoolMXBeans()) {
+            if (p.getType() == MemoryType.HEAP) {
+                peak += p.getPeakUsage().getUsed();
+            }
+        }
+        System.gc();
+        long after = ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed();
+        stage.close();
+        System.out.printf(java.util.Locale.ROOT, "events %,d, pairs %,d (tracked %,d, evicted %,d), %.2f s, %,.0f events/s; "
+                + "raised %,d; heap peak %d MiB, after GC %d MiB of max %d MiB; rules %d statements%n", events, pairs,
+                stats.getOrDefault("correlate.beacon.pairs", 0L), stats.getOrDefault("correlate.beacon.pairs_evicted", 0L), secs,
+                events / secs, raised.get(), peak >> 20, after >> 20, Runtime.getRuntime().maxMemory() >> 20,
+                stats.getOrDefault("correlate.rules.statements", 0L));
+    }
+}
