@@ -6,35 +6,42 @@ import java.util.Map;
 
 /**
  * Scores how much one client/destination pair's callbacks look like a beacon, in the spirit of
- * RITA's scoring: the regularity of the time between callbacks (Bowley skew and median absolute
- * deviation about the median), the regularity of their data sizes, an interval histogram that
- * survives jitter and sleep windows, how steadily the pair called over its active time, and how
- * much of the observation window it covers. The README's "Correlation" section explains each part.
+ * RITA's scoring but with a decision rule that is sound for small samples: the timing part is the
+ * evidence ({@link IntervalTest}) that the intervals are more regular than random arrivals could
+ * make them for that many callbacks, the size part is RITA's data-size regularity, and the
+ * duration part is RITA's coverage of the observation window or run of hours with callbacks.
+ *
+ * <pre>
+ * score       = ts_score × persistence × (0.9 + 0.1 × ds_score)
+ * ts_score    = min(1, ts_evidence / 5)          ts_evidence = -log10 p of the interval test
+ * persistence = 0.7 + 0.3 × dur_score            dur_score = max(coverage, consistency)
+ * </pre>
+ *
+ * So at the default threshold 0.8 a pair that called steadily all day with regular sizes needs a
+ * p-value of 1e-4 against the most regular random arrivals; a pair active for a few hours needs
+ * more, and a burst of minutes is never a beacon however regular. Sizes can lower the score by a
+ * tenth, never raise it: constant sizes are common in benign traffic (304 answers). The README's
+ * "Beacons: how it decides" explains each part.
  *
  * <p>A pure function of its input: the same callbacks give the same score. Stateless and thread-safe.
  */
 public final class BeaconScorer {
-    /** Ratio of the widest to the narrowest interval the histogram's dominant band holds: ±50 % jitter fits. */
-    static final double BAND_RATIO = 3.0;
-    /** RITA's rule: a skew over an interquartile range under 10 s is noise, not shape. */
-    static final double MIN_SKEW_IQR_MILLIS = 10_000;
+    /** Evidence (decades) at which the timing part is full. */
+    static final double FULL_EVIDENCE = 5;
     /** RITA's ideal number of consecutive hours with callbacks for the duration score. */
     static final int IDEAL_CONSISTENT_HOURS = 12;
+    /** Persistence of a pair active for no time at all; a pair active all window (or 12 h) has 1. */
+    static final double DUR_FLOOR = 0.7;
+    /** Size factor of a pair whose sizes are all different; constant sizes give 1. */
+    static final double SIZE_FLOOR = 0.9;
+    /** A silence longer than this many median intervals (and than an hour) ends a run of activity. */
+    static final double SILENCE_INTERVALS = 3;
     private static final long HOUR_MILLIS = 3_600_000L;
 
-    /**
-     * Weights of the regularity parts; they sum to 1. The interval histogram weighs most: it is
-     * the part that tells jitter (bounded) from human irregularity (heavy-tailed).
-     */
-    static final double W_TS = 0.25;
-    static final double W_DS = 0.125;
-    static final double W_HIST = 0.375;
-    static final double W_CONN = 0.25;
-    /**
-     * The score is regularity times persistence, persistence = {@code DUR_FLOOR + (1 - DUR_FLOOR) * dur_score}:
-     * regular callbacks over a few minutes (a page refreshing itself) are not a beacon, however regular.
-     */
-    static final double DUR_FLOOR = 0.6;
+    /** Names of the score's parts in the {@code beacon} object, in the order written. */
+    public static final java.util.List<String> PARTS = java.util.List.of("ts_score", "ts_evidence", "ts_band", "ts_tested",
+            "ts_strays_short", "ts_strays_long", "ds_score", "ds_skew_score", "ds_madm_score", "persistence", "dur_score",
+            "coverage", "consistency");
 
     private BeaconScorer() {
     }
@@ -44,7 +51,8 @@ public final class BeaconScorer {
      *
      * @param callbacks callbacks scored (requests closer than the burst gap are one callback)
      * @param intervalMillis median interval between callbacks
-     * @param parts each part by its EVE name, in the order shown
+     * @param parts each part by its EVE name, in the order of {@link #PARTS} (empty when the score is 0
+     *     for too few callbacks or no timing evidence)
      */
     public record Score(double score, int callbacks, double intervalMillis, long firstMillis, long lastMillis,
             Map<String, Double> parts) {
@@ -75,15 +83,16 @@ public final class BeaconScorer {
             }
         }
         Map<String, Double> parts = new LinkedHashMap<>();
-        if (m < Math.max(4, minCallbacks)) {
-            return new Score(0, m, m > 1 ? median(intervals(t, m)) : 0, n > 0 ? times[0] : 0, n > 0 ? times[n - 1] : 0, parts);
-        }
         double[] iv = intervals(t, m);
-        double[] sortedIv = iv.clone();
-        Arrays.sort(sortedIv);
-        double tsSkew = skewScore(sortedIv, MIN_SKEW_IQR_MILLIS);
-        double tsMadm = madmScore(sortedIv, 1000, 1);
-        double tsScore = (tsSkew + tsMadm) / 2;
+        if (m < Math.max(4, minCallbacks)) {
+            return new Score(0, m, median(iv), n > 0 ? times[0] : 0, n > 0 ? times[n - 1] : 0, parts);
+        }
+        IntervalTest.Result ts = IntervalTest.test(iv, iv.length);
+        double median = ts.medianMillis();
+        if (ts.evidence() == 0) {
+            return new Score(0, m, median, t[0], t[m - 1], parts); // no timing evidence: the other parts cannot help
+        }
+        double tsScore = Math.min(1, ts.evidence() / FULL_EVIDENCE);
 
         double[] sortedSizes = Arrays.copyOf(s, m);
         Arrays.sort(sortedSizes);
@@ -91,49 +100,44 @@ public final class BeaconScorer {
         double dsMadm = madmScore(sortedSizes, 1, 0);
         double dsScore = (dsSkew + dsMadm) / 2;
 
-        // Interval histogram: the share of intervals in the densest band [x, 3x]. Jitter up to ±50 %
-        // keeps a beacon's intervals inside; a sleep window or a missed callback costs one interval.
-        int bandCount = 0;
-        int bandFrom = 0;
-        for (int i = 0, j = 0; i < sortedIv.length; i++) {
-            while (sortedIv[i] > sortedIv[j] * BAND_RATIO) {
-                j++;
-            }
-            if (i - j + 1 > bandCount) {
-                bandCount = i - j + 1;
-                bandFrom = j;
-            }
-        }
-        double histScore = (double) bandCount / iv.length;
-        double dominant = sortedIv[bandFrom + bandCount / 2];
-
-        // Connections against what the dominant interval predicts over the pair's active span.
+        // RITA's duration: coverage of the window, or the longest run of activity (no silence
+        // longer than a few intervals or an hour) against 12 hours.
         long span = t[m - 1] - t[0];
-        double connScore = span <= 0 ? 0 : Math.min(1, bandCount * dominant / span);
-
-        // RITA's duration: coverage of the window, or the longest run of hours with callbacks.
         double window = Math.max(1, windowEnd - windowStart);
         double coverage = Math.min(1, span / window);
-        double consistency = Math.min(1, (double) longestHourRun(t, m, windowStart, windowEnd) / IDEAL_CONSISTENT_HOURS);
+        double consistency = Math.min(1, longestRunMillis(t, m, Math.max(HOUR_MILLIS, SILENCE_INTERVALS * median))
+                / (double) (IDEAL_CONSISTENT_HOURS * HOUR_MILLIS));
         double durScore = Math.max(coverage, consistency);
-
-        double regularity = W_TS * tsScore + W_DS * dsScore + W_HIST * histScore + W_CONN * connScore;
         double persistence = DUR_FLOOR + (1 - DUR_FLOOR) * durScore;
-        double score = regularity * persistence;
-        parts.put("regularity", regularity);
-        parts.put("persistence", persistence);
+
+        double score = tsScore * persistence * (SIZE_FLOOR + (1 - SIZE_FLOOR) * dsScore);
         parts.put("ts_score", tsScore);
-        parts.put("ts_skew_score", tsSkew);
-        parts.put("ts_madm_score", tsMadm);
+        parts.put("ts_evidence", ts.evidence());
+        parts.put("ts_band", ts.band());
+        parts.put("ts_tested", (double) ts.tested());
+        parts.put("ts_strays_short", (double) ts.shortStrays());
+        parts.put("ts_strays_long", (double) ts.longStrays());
         parts.put("ds_score", dsScore);
         parts.put("ds_skew_score", dsSkew);
         parts.put("ds_madm_score", dsMadm);
-        parts.put("hist_score", histScore);
-        parts.put("conn_score", connScore);
+        parts.put("persistence", persistence);
         parts.put("dur_score", durScore);
         parts.put("coverage", coverage);
         parts.put("consistency", consistency);
-        return new Score(score, m, median(sortedIv), t[0], t[m - 1], parts);
+        return new Score(score, m, median, t[0], t[m - 1], parts);
+    }
+
+    /** Returns the longest stretch (ms) of callbacks with no silence longer than {@code silence} ms. */
+    private static long longestRunMillis(long[] t, int m, double silence) {
+        long best = 0;
+        long from = t[0];
+        for (int i = 1; i < m; i++) {
+            if (t[i] - t[i - 1] > silence) {
+                from = t[i];
+            }
+            best = Math.max(best, t[i] - from);
+        }
+        return best;
     }
 
     private static double[] intervals(long[] t, int m) {
@@ -190,22 +194,5 @@ public final class BeaconScorer {
         Arrays.sort(dev);
         double mad = quantile(dev, 0.5);
         return Math.max(0, (med - mad) / med);
-    }
-
-    /** Returns the longest run of consecutive hours of the window that hold a callback. */
-    private static int longestHourRun(long[] t, int m, long windowStart, long windowEnd) {
-        long from = Math.min(windowStart, t[0]);
-        int hours = (int) Math.min(100_000, (Math.max(windowEnd, t[m - 1]) - from) / HOUR_MILLIS + 1);
-        boolean[] seen = new boolean[hours];
-        for (int i = 0; i < m; i++) {
-            seen[(int) Math.min(hours - 1, (t[i] - from) / HOUR_MILLIS)] = true;
-        }
-        int best = 0;
-        int run = 0;
-        for (boolean b : seen) {
-            run = b ? run + 1 : 0;
-            best = Math.max(best, run);
-        }
-        return best;
     }
 }

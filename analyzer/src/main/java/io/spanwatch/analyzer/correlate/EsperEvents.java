@@ -138,8 +138,7 @@ final class EsperEvents {
         FileEvent file = new FileEvent(1, h, http, false, fi, Path.of("x"));
         FileVerdict v = new FileVerdict("clamd", "1", "2", "infected", List.of("sig"), 1, "r", true);
         Map<String, Double> parts = new LinkedHashMap<>();
-        for (String p : List.of("regularity", "persistence", "ts_score", "ts_skew_score", "ts_madm_score", "ds_score", "ds_skew_score", "ds_madm_score",
-                "hist_score", "conn_score", "dur_score", "coverage", "consistency")) {
+        for (String p : BeaconScorer.PARTS) {
             parts.put(p, 0.5);
         }
         List<EveEvent> out = new ArrayList<>();
