@@ -2,7 +2,6 @@ package io.spanwatch.analyzer.correlate;
 
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -49,6 +48,8 @@ public final class BeaconTracker {
         boolean dirty;
         boolean allowlisted;
         long alertedAt = Long.MIN_VALUE;
+        /** Checkpoint interval of the pair's latest request (its place in the eviction order). */
+        long activeInterval = Long.MIN_VALUE;
 
         Pair(Key key) {
             this.key = key;
@@ -99,7 +100,16 @@ public final class BeaconTracker {
     private final CorrelateConfig config;
     private final Allowlist allowlist;
     private final Listener listener;
-    private final LinkedHashMap<Key, Pair> pairs = new LinkedHashMap<>(1024, 0.75f, true);
+    /**
+     * Pairs in the order they were first tracked. Eviction gives a pair active since the last
+     * checkpoint a second chance (it goes to the end) and takes the first that was not, so the
+     * victim is one idle for a checkpoint interval or more, tracked longest; after
+     * {@value #SECOND_CHANCES} second chances in a row the first is taken anyway. (Keeping exact
+     * recency, moving an entry at every request, costs more than the rest of the tracking.)
+     */
+    private final LinkedHashMap<Key, Pair> pairs = new LinkedHashMap<>(1024);
+    /** Pairs moved to the end at most, looking for an idle one to evict. */
+    static final int SECOND_CHANCES = 64;
     private final List<Pair> dirty = new ArrayList<>();
     private long stored;
     private long start = Long.MIN_VALUE;
@@ -132,6 +142,7 @@ public final class BeaconTracker {
         }
         Key key = new Key(client, host);
         Pair p = pairs.get(key);
+        long interval = Math.floorDiv(tsMillis, config.scoreIntervalMillis());
         if (p == null) {
             p = new Pair(key);
             p.destIp = destIp;
@@ -142,6 +153,7 @@ public final class BeaconTracker {
             p.allowlisted = allowlist.allows(host, destIp);
             pairs.put(key, p);
         }
+        p.activeInterval = Math.max(p.activeInterval, interval);
         insert(p, tsMillis, (int) Math.min(Integer.MAX_VALUE, Math.max(0, bytes)));
         if (!p.dirty) {
             p.dirty = true;
@@ -167,10 +179,13 @@ public final class BeaconTracker {
             p.times = Arrays.copyOf(p.times, cap);
             p.sizes = Arrays.copyOf(p.sizes, cap);
         }
-        int i = Arrays.binarySearch(p.times, 0, p.n, t);
-        int at = i >= 0 ? i + 1 : -i - 1;
-        while (at < p.n && p.times[at] == t) {
-            at++;
+        int at = p.n;
+        if (p.n > 0 && t < p.times[p.n - 1]) { // requests come in order but for the odd late one
+            int i = Arrays.binarySearch(p.times, 0, p.n, t);
+            at = i >= 0 ? i + 1 : -i - 1;
+            while (at < p.n && p.times[at] == t) {
+                at++;
+            }
         }
         System.arraycopy(p.times, at, p.times, at + 1, p.n - at);
         System.arraycopy(p.sizes, at, p.sizes, at + 1, p.n - at);
@@ -202,9 +217,12 @@ public final class BeaconTracker {
     }
 
     private void evictOldest() {
-        Iterator<Map.Entry<Key, Pair>> it = pairs.entrySet().iterator();
-        Pair p = it.next().getValue();
-        it.remove();
+        long current = now == Long.MIN_VALUE ? Long.MIN_VALUE : Math.floorDiv(now, config.scoreIntervalMillis());
+        Pair p = pairs.pollFirstEntry().getValue();
+        for (int chances = 0; p.activeInterval >= current && chances < SECOND_CHANCES && !pairs.isEmpty(); chances++) {
+            pairs.putLast(p.key, p);
+            p = pairs.pollFirstEntry().getValue();
+        }
         score(p, now == Long.MIN_VALUE ? p.times[Math.max(0, p.n - 1)] : now);
         stored -= p.n;
         p.n = 0;

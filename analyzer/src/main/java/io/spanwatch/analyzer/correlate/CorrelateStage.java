@@ -9,16 +9,13 @@ import io.spanwatch.sensor.event.EventSink;
 import io.spanwatch.sensor.event.FlowEvent;
 import io.spanwatch.sensor.event.HttpEvent;
 import io.spanwatch.sensor.event.HttpInfo;
-import io.spanwatch.sensor.event.IncidentEvent;
 import io.spanwatch.sensor.event.StatsEvent;
 import java.io.IOException;
 import java.util.ArrayDeque;
-import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.PriorityQueue;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.ConcurrentLinkedQueue;
@@ -38,6 +35,10 @@ import java.util.concurrent.atomic.AtomicLong;
 public final class CorrelateStage implements AnalyzerStage {
     private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(CorrelateStage.class);
     private static final int MAX_HOST = 255;
+    /** Client addresses whose home-net membership is cached. */
+    private static final int MAX_CACHED = 65_536;
+    /** Events the correlation thread takes from the queue at a time. */
+    private static final int BATCH = 4096;
 
     private final CorrelateConfig config;
     private final EventSink bus;
@@ -49,22 +50,20 @@ public final class CorrelateStage implements AnalyzerStage {
     /** Events this stage raised, coming back through the bus on the correlation thread itself. */
     private final ArrayDeque<EveEvent> own = new ArrayDeque<>();
     private final ConcurrentLinkedQueue<Object> control = new ConcurrentLinkedQueue<>();
-    private final PriorityQueue<Held> buffer = new PriorityQueue<>(Held.ORDER);
+    private final ReorderBuffer buffer = new ReorderBuffer();
+    /** Events taken from the queue in one go. */
+    private final java.util.ArrayList<EveEvent> batch = new java.util.ArrayList<>(BATCH);
     private final Thread thread;
     private volatile boolean stopping;
     private volatile Map<String, Long> snapshot = Map.of();
     private final AtomicLong queueDrops = new AtomicLong();
-    private long seq;
+    private final AtomicLong errors = new AtomicLong();
+    private final HashMap<String, Boolean> internalCache = new HashMap<>();
     private long newest = Long.MIN_VALUE;
     private long released = Long.MIN_VALUE;
     private long late;
     private long forced;
     private long ordered;
-
-    private record Held(long ts, int type, long flow, long tie, long seq, EveEvent event) {
-        static final Comparator<Held> ORDER = Comparator.comparingLong(Held::ts).thenComparingInt(Held::type)
-                .thenComparingLong(Held::flow).thenComparingLong(Held::tie).thenComparingLong(Held::seq);
-    }
 
     private record Drain(CountDownLatch done) {
     }
@@ -141,15 +140,19 @@ public final class CorrelateStage implements AnalyzerStage {
                         d.done().countDown();
                     }
                 }
-                EveEvent e = queue.poll(50, TimeUnit.MILLISECONDS);
-                int batch = 0;
-                while (e != null) {
-                    ingest(e);
-                    processOwn();
-                    if (++batch == 4096) {
-                        break;
+                EveEvent first = queue.poll(50, TimeUnit.MILLISECONDS);
+                if (first != null) {
+                    batch.add(first);
+                    queue.drainTo(batch, BATCH - 1);
+                    for (EveEvent e : batch) {
+                        try {
+                            ingest(e);
+                            processOwn();
+                        } catch (RuntimeException ex) {
+                            error(ex);
+                        }
                     }
-                    e = queue.poll();
+                    batch.clear();
                 }
                 release(false);
                 processOwn();
@@ -157,8 +160,15 @@ public final class CorrelateStage implements AnalyzerStage {
             } catch (InterruptedException ex) {
                 return;
             } catch (RuntimeException ex) {
-                LOG.error("correlation: an event could not be processed", ex);
+                error(ex);
             }
+        }
+    }
+
+    /** Logs and counts an error contained on the correlation thread (a bug: {@code internal.errors}). */
+    private void error(RuntimeException ex) {
+        if (errors.incrementAndGet() <= 10) {
+            LOG.error("correlation: an event could not be processed", ex);
         }
     }
 
@@ -170,27 +180,16 @@ public final class CorrelateStage implements AnalyzerStage {
             return;
         }
         newest = Math.max(newest, ts);
-        buffer.add(held(e));
+        buffer.add(e);
         release(false);
-    }
-
-    private Held held(EveEvent e) {
-        EventHeader h = e.header();
-        long tie = switch (e) {
-            case AlertEvent a -> a.alert().signatureId();
-            case HttpEvent x -> x.http().txId();
-            case IncidentEvent i -> i.host().hashCode();
-            default -> 0;
-        };
-        return new Held(e.tsNanos(), e.eventType().hashCode(), h != null ? h.flowId() : 0, tie, seq++, e);
     }
 
     /** Lets events go in packet-time order: past the count bound, past the lateness, or all ({@code all}). */
     private void release(boolean all) {
         while (!buffer.isEmpty()) {
-            Held head = buffer.peek();
+            ReorderBuffer.Held head = buffer.peek();
             boolean go = all || buffer.size() > config.reorderEvents()
-                    || config.latenessMillis() > 0 && head.ts <= newest - config.latenessMillis() * 1_000_000;
+                    || config.latenessMillis() > 0 && head.ts() <= newest - config.latenessMillis() * 1_000_000;
             if (!go) {
                 return;
             }
@@ -198,9 +197,9 @@ public final class CorrelateStage implements AnalyzerStage {
             if (!all && buffer.size() >= config.reorderEvents()) {
                 forced++;
             }
-            released = Math.max(released, head.ts);
+            released = Math.max(released, head.ts());
             ordered++;
-            process(head.event);
+            process(head.event());
             processOwn();
         }
     }
@@ -241,7 +240,7 @@ public final class CorrelateStage implements AnalyzerStage {
     }
 
     private void callback(EventHeader h, HttpInfo http, long tsNanos, long bytes) {
-        if (h == null || !config.homeNet().contains(h.clientIp())) {
+        if (h == null || !internal(h.clientIp())) {
             return;
         }
         String host = http != null ? hostKey(http.hostname()) : null;
@@ -252,10 +251,32 @@ public final class CorrelateStage implements AnalyzerStage {
                 Math.floorDiv(tsNanos, 1_000_000), bytes);
     }
 
+    /**
+     * Tells whether a client address is internal, from a small cache: parsing the address for every
+     * request costs more than tracking it. The cache is emptied when it holds {@value #MAX_CACHED} addresses.
+     */
+    private boolean internal(String ip) {
+        if (ip == null) {
+            return false;
+        }
+        Boolean known = internalCache.get(ip);
+        if (known == null) {
+            if (internalCache.size() >= MAX_CACHED) {
+                internalCache.clear();
+            }
+            known = config.homeNet().contains(ip);
+            internalCache.put(ip, known);
+        }
+        return known;
+    }
+
     /** Returns the destination name of a Host header: lower case, no trailing dot, no brackets; null when empty. */
     static String hostKey(String hostname) {
         if (hostname == null || hostname.isBlank()) {
             return null;
+        }
+        if (isPlainKey(hostname)) {
+            return hostname; // most names are already in that form: no copy
         }
         String h = hostname.trim().toLowerCase(Locale.ROOT);
         if (h.endsWith(".")) {
@@ -265,6 +286,20 @@ public final class CorrelateStage implements AnalyzerStage {
             h = h.substring(1, h.length() - 1);
         }
         return h.isEmpty() ? null : h.length() > MAX_HOST ? h.substring(0, MAX_HOST) : h;
+    }
+
+    private static boolean isPlainKey(String h) {
+        int n = h.length();
+        if (n > MAX_HOST || h.charAt(n - 1) == '.' || h.charAt(0) == '[') {
+            return false;
+        }
+        for (int i = 0; i < n; i++) {
+            char c = h.charAt(i);
+            if (c >= 'A' && c <= 'Z' || c > 127 || c <= ' ') {
+                return false;
+            }
+        }
+        return true;
     }
 
     private static String callbackHost(AlertEvent a, String internal) {
@@ -329,6 +364,7 @@ public final class CorrelateStage implements AnalyzerStage {
         stats.putAll(snapshot);
         stats.put("correlate.queue_drops", queueDrops.get());
         stats.put("correlate.queued", (long) queue.size());
+        stats.merge("internal.errors", errors.get(), Long::sum);
     }
 
     /** Returns the rule errors so far (file:line: message). */

@@ -81,7 +81,9 @@ final class RuleEngine implements AutoCloseable {
     final AtomicLong ruleAlerts = new AtomicLong();
     final AtomicLong ruleErrors = new AtomicLong();
     long sent;
+    /** Esper's packet time (ms); {@link #target} is the latest event's, which Esper catches up to when needed. */
     private long clock = Long.MIN_VALUE;
+    private long target = Long.MIN_VALUE;
     /** Compiled statements by a hash of what they were compiled from, or null when there is no cache. */
     private final Path cache;
     /** Hash of everything deployed so far: a statement compiled against other statements depends on them. */
@@ -132,6 +134,9 @@ final class RuleEngine implements AutoCloseable {
 
     /** Undeploys what {@code file} deployed and deploys it again (or only undeploys, when it is gone). */
     void reload(Path file) {
+        if (clock != Long.MIN_VALUE) {
+            catchUp(); // the new statements start at the packet time reached
+        }
         undeploy(file);
         if (Files.isRegularFile(file)) {
             int n = deploy(file);
@@ -189,8 +194,9 @@ final class RuleEngine implements AutoCloseable {
                     store(key, compiled);
                 }
                 pathDigest = key;
+                String code = withoutCommentsAndStrings(item.getExpression());
                 for (String t : EsperEvents.TYPES) {
-                    if (Pattern.compile("\\b" + t + "\\b").matcher(item.getExpression()).find()) {
+                    if (Pattern.compile("\\b" + t + "\\b").matcher(code).find()) {
                         typesUsed.computeIfAbsent(file, f -> new java.util.HashSet<>()).add(t);
                     }
                 }
@@ -207,6 +213,38 @@ final class RuleEngine implements AutoCloseable {
             }
         }
         return n;
+    }
+
+    /**
+     * Returns EPL text with its comments and quoted strings blanked out, so that the event types a
+     * statement names are found in its code only (a comment that lists the types names them all).
+     */
+    static String withoutCommentsAndStrings(String epl) {
+        StringBuilder b = new StringBuilder(epl.length());
+        int i = 0;
+        while (i < epl.length()) {
+            char c = epl.charAt(i);
+            if (c == '/' && i + 1 < epl.length() && epl.charAt(i + 1) == '/') {
+                while (i < epl.length() && epl.charAt(i) != '\n') {
+                    i++;
+                }
+            } else if (c == '/' && i + 1 < epl.length() && epl.charAt(i + 1) == '*') {
+                int end = epl.indexOf("*/", i + 2);
+                i = end < 0 ? epl.length() : end + 2;
+                b.append(' ');
+            } else if (c == '\'' || c == '"') {
+                i++;
+                while (i < epl.length() && epl.charAt(i) != c) {
+                    i += epl.charAt(i) == '\\' ? 2 : 1;
+                }
+                i++;
+                b.append(' ');
+            } else {
+                b.append(c);
+                i++;
+            }
+        }
+        return b.toString();
     }
 
     private void updateUsed() {
@@ -351,16 +389,34 @@ final class RuleEngine implements AutoCloseable {
         }
     }
 
-    /** Moves the clock to packet time {@code millis} (never backwards), firing timers at their own times. */
+    /**
+     * Moves the rules' packet time to {@code millis} (never backwards). Esper's clock itself moves
+     * only when a timer is due by then or an event is sent ({@link #send}): most events are not
+     * sent to any rule, and moving Esper's clock for each would cost more than the rest of the
+     * stage. Timers still fire at their own times, in the same order relative to the events.
+     */
     void advance(long millis) {
-        if (millis > clock) {
-            if (clock == Long.MIN_VALUE) {
-                runtime.getEventService().clockExternal();
-                runtime.getEventService().advanceTime(millis);
-            } else {
-                runtime.getEventService().advanceTimeSpan(millis);
-            }
+        if (millis <= target) {
+            return;
+        }
+        target = millis;
+        if (clock == Long.MIN_VALUE) {
+            runtime.getEventService().clockExternal();
+            runtime.getEventService().advanceTime(millis);
             clock = millis;
+            return;
+        }
+        Long next = runtime.getEventService().getNextScheduledTime();
+        if (next != null && next <= millis) {
+            catchUp();
+        }
+    }
+
+    /** Moves Esper's clock to the packet time of the latest event, firing the timers due by then. */
+    private void catchUp() {
+        if (target > clock) {
+            runtime.getEventService().advanceTimeSpan(target);
+            clock = target;
         }
     }
 
@@ -370,6 +426,7 @@ final class RuleEngine implements AutoCloseable {
         if (type == null || !used.contains(type)) {
             return;
         }
+        catchUp();
         sent++;
         senders.get(type).sendEvent(events.render(e));
     }
