@@ -356,6 +356,7 @@ public final class CorrelateStage implements AnalyzerStage {
         m.put("correlate.rules.statements", (long) rules.statements());
         m.put("correlate.rules.alerts", rules.ruleAlerts.get());
         m.put("correlate.rules.errors", rules.ruleErrors.get());
+        m.put("correlate.rules.reloads", rules.reloads);
         snapshot = m;
     }
 

@@ -80,6 +80,8 @@ final class RuleEngine implements AutoCloseable {
     private final Consumer<String> problems;
     final AtomicLong ruleAlerts = new AtomicLong();
     final AtomicLong ruleErrors = new AtomicLong();
+    /** Files redeployed (or undeployed) because they changed. */
+    long reloads;
     long sent;
     /** Esper's packet time (ms); {@link #target} is the latest event's, which Esper catches up to when needed. */
     private long clock = Long.MIN_VALUE;
@@ -134,6 +136,7 @@ final class RuleEngine implements AutoCloseable {
 
     /** Undeploys what {@code file} deployed and deploys it again (or only undeploys, when it is gone). */
     void reload(Path file) {
+        reloads++;
         if (clock != Long.MIN_VALUE) {
             catchUp(); // the new statements start at the packet time reached
         }

@@ -29,8 +29,9 @@ import org.junit.jupiter.api.io.TempDir;
  * every minute. The scanner's verdict (the malware alert) arrives with its file (a fast scanner),
  * after all the traffic (a slow one), or after the beacon was already reported and the stream had
  * moved on (a scanner that was down for a while): the incident must be the same each time. Also:
- * an allowlisted destination is never a beacon alert, and a rule that does not compile is reported
- * with its file and line while the others run.
+ * an allowlisted destination is never a beacon alert, a rule that does not compile is reported
+ * with its file and line while the others run, and a rules file changed while the stage runs is
+ * redeployed without losing beacon or incident state.
  */
 class CorrelateStageTest {
     private static final long T0 = 1_710_230_000_000L; // ms
@@ -143,6 +144,79 @@ class CorrelateStageTest {
         List<EveEvent> plain = run("fast", null);
         assertTrue(plain.stream().anyMatch(e -> e instanceof AlertEvent a && AlertEvent.BEACON.equals(a.alert().category())
                 && "c2.example".equals(a.beacon().host()) && HOST.equals(a.header().clientIp())), "a beacon alert without the allowlist");
+    }
+
+    private static List<AlertEvent> alerts(Collector out, String category) {
+        synchronized (out.events) {
+            return out.events.stream().filter(e -> e instanceof AlertEvent a && category.equals(a.alert().category()))
+                    .map(e -> (AlertEvent) e).toList();
+        }
+    }
+
+    /** Waits (up to a minute) until {@code done} holds; the stage works on its own thread. */
+    private static void await(String what, java.util.function.BooleanSupplier done) throws InterruptedException {
+        for (int i = 0; i < 1200 && !done.getAsBoolean(); i++) {
+            Thread.sleep(50);
+        }
+        assertTrue(done.getAsBoolean(), "waited a minute for " + what);
+    }
+
+    private static long stat(CorrelateStage s, String key) {
+        java.util.Map<String, Long> m = new java.util.HashMap<>();
+        s.addStats(m);
+        return m.getOrDefault(key, 0L);
+    }
+
+    /**
+     * Changes a rules file while the stage runs: it is redeployed (the new statements run, the old
+     * are gone), and what the stage keeps in Java stays: the beacon found before the change is not
+     * found again, and a malware verdict that comes after the change (late: the download was before
+     * the callbacks) still joins the callbacks seen before it into an incident.
+     */
+    @Test
+    void aChangedRulesFileIsRedeployedAndBeaconAndIncidentStateStay() throws Exception {
+        Path rules = Files.createDirectories(tmp.resolve("rules"));
+        Path file = rules.resolve("watch.epl");
+        Files.writeString(file, """
+                @Name('beacon-seen') @Tag(name='signature', value='v1: beacon')
+                select b as beacon from Alert(alert.category = 'beacon') as b;
+                """);
+        EventBus bus = new EventBus();
+        Collector out = new Collector();
+        CorrelateStage s = stage(bus, rules, null);
+        bus.add(s).add(out);
+        List<EveEvent> traffic = callbacks("c2.example");
+        int half = traffic.size() / 2;
+        for (EveEvent e : traffic.subList(0, half)) {
+            bus.accept(e);
+        }
+        await("the beacon alert", () -> alerts(out, AlertEvent.BEACON).size() == 1);
+        await("the v1 rule's alert", () -> alerts(out, AlertEvent.CORRELATION).size() == 1);
+
+        Files.writeString(file, """
+                @Name('beacon-seen') @Tag(name='signature', value='v2: beacon')
+                select b as beacon from Alert(alert.category = 'beacon') as b;
+
+                @Name('incident-seen') @Tag(name='signature', value='v2: incident')
+                select i as incident from Incident as i;
+                """);
+        await("the changed file to be redeployed", () -> stat(s, "correlate.rules.reloads") >= 1);
+        assertEquals(2, stat(s, "correlate.rules.statements"), "the new file's two statements, the old one gone");
+
+        bus.accept(malware()); // clamd's verdict on the download, after the change
+        for (EveEvent e : traffic.subList(half, traffic.size())) {
+            bus.accept(e);
+        }
+        s.drain();
+        List<String> errors = s.ruleErrors();
+        s.close();
+        assertEquals(List.of(), errors);
+        assertEquals(1, alerts(out, AlertEvent.BEACON).size(), "the beacon is not found again: its pair was kept");
+        List<IncidentEvent> incidents = incidents(out.events);
+        assertEquals(1, incidents.size(), "the late verdict joins the callbacks from before the change: " + incidents);
+        assertEquals((T0 + 6 * 60_000) * 1_000_000, incidents.get(0).alerts().get(1).tsNanos(), "the first callback");
+        List<String> signatures = alerts(out, AlertEvent.CORRELATION).stream().map(a -> a.alert().signature()).sorted().toList();
+        assertEquals(List.of("v1: beacon", "v2: incident"), signatures, "each statement as it was deployed when its event came");
     }
 
     @Test

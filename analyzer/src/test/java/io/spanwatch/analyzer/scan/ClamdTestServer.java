@@ -59,6 +59,19 @@ public final class ClamdTestServer implements AutoCloseable {
         Files.writeString(dbDir.resolve("spanwatch-test.hdb"), "44d88612fea8a8f36de82e1278abb02f:68:" + EICAR_MD5_SIG + "\n");
     }
 
+    /** Copies the project's signature files ({@code rules/clamav}: .hdb, .hsb, .ndb, .yar, .fp, .ign2) into {@code dbDir}. */
+    public static void copyProjectSignatures(Path rulesDir, Path dbDir) throws IOException {
+        Files.createDirectories(dbDir);
+        try (java.util.stream.Stream<Path> files = Files.list(rulesDir)) {
+            for (Path p : files.filter(Files::isRegularFile).toList()) {
+                String n = p.getFileName().toString();
+                if (n.matches(".*\\.(hdb|hsb|ndb|yar|fp|ign2)")) {
+                    Files.copy(p, dbDir.resolve(n));
+                }
+            }
+        }
+    }
+
     /** Starts clamd on the database in {@code dbDir} with the default test settings. */
     public static ClamdTestServer start(Path dbDir) throws IOException, InterruptedException {
         return start(dbDir, Map.of());

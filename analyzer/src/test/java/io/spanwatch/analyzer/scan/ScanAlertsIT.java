@@ -45,16 +45,7 @@ class ScanAlertsIT {
             return;
         }
         Path db = tmp.resolve("db");
-        Files.createDirectories(db);
-        Path rules = repoRoot().resolve("rules").resolve("clamav");
-        try (Stream<Path> files = Files.list(rules)) {
-            for (Path p : files.filter(Files::isRegularFile).toList()) {
-                String n = p.getFileName().toString();
-                if (n.matches(".*\\.(hdb|hsb|ndb|yar|fp|ign2)")) {
-                    Files.copy(p, db.resolve(n));
-                }
-            }
-        }
+        ClamdTestServer.copyProjectSignatures(repoRoot().resolve("rules").resolve("clamav"), db);
         clamd = ClamdTestServer.start(db);
     }
 
