@@ -2,21 +2,21 @@ package io.spanwatch.analyzer.correlate;
 
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Objects;
 
 /**
  * Keeps the callbacks of every internal client/destination pair and scores them with
  * {@link BeaconScorer} at checkpoints on packet time; a pair that scores at or above the threshold
  * and whose destination is not allowlisted is handed to the {@link Listener} as a beacon.
  *
- * <p>Bounded (defaults in {@link CorrelateConfig}): at most {@code maxPairs} pairs (the least
- * recently active one is scored, then evicted: {@code pairs_evicted}); at most
+ * <p>Bounded (defaults in {@link CorrelateConfig}): at most {@code maxPairs} pairs (one idle since
+ * the last checkpoint, tracked longest, is scored, then evicted: {@code pairs_evicted}); at most
  * {@code maxCallbacks} request times per pair, the latest by packet time (older ones are dropped:
  * {@code callbacks_dropped}, and the beacon says {@code limit_hit}); at most {@code maxStored}
- * request times over all pairs (least recently active pairs are scored, then evicted); request
+ * request times over all pairs (pairs are evicted the same way); request
  * times older than the window before a pair's latest are dropped. Which times a pair keeps depends
  * only on the set of times it was given, not on their order, so a run is repeatable.
  *
@@ -101,16 +101,18 @@ public final class BeaconTracker {
     private final Allowlist allowlist;
     private final Listener listener;
     /**
-     * Pairs in the order they were first tracked. Eviction gives a pair active since the last
-     * checkpoint a second chance (it goes to the end) and takes the first that was not, so the
-     * victim is one idle for a checkpoint interval or more, tracked longest; after
-     * {@value #SECOND_CHANCES} second chances in a row the first is taken anyway. (Keeping exact
-     * recency, moving an entry at every request, costs more than the rest of the tracking.)
+     * Pairs in the order they were first tracked (or given a second chance). Eviction takes the
+     * first of the first {@value #SECOND_CHANCES} that has been idle since the last checkpoint and
+     * moves the active ones it passed to the end; when all of those are active, the first goes.
+     * (Keeping exact recency, moving an entry at every request, costs more than the rest of the
+     * tracking.)
      */
     private final LinkedHashMap<Key, Pair> pairs = new LinkedHashMap<>(1024);
     /** Pairs moved to the end at most, looking for an idle one to evict. */
     static final int SECOND_CHANCES = 64;
     private final List<Pair> dirty = new ArrayList<>();
+    /** Pairs reported as beacons and still tracked, by client, in the order they were reported. */
+    private final Map<String, List<Pair>> alertedByClient = new java.util.HashMap<>();
     private long stored;
     private long start = Long.MIN_VALUE;
     private long now = Long.MIN_VALUE;
@@ -218,12 +220,33 @@ public final class BeaconTracker {
 
     private void evictOldest() {
         long current = now == Long.MIN_VALUE ? Long.MIN_VALUE : Math.floorDiv(now, config.scoreIntervalMillis());
-        Pair p = pairs.pollFirstEntry().getValue();
-        for (int chances = 0; p.activeInterval >= current && chances < SECOND_CHANCES && !pairs.isEmpty(); chances++) {
-            pairs.putLast(p.key, p);
-            p = pairs.pollFirstEntry().getValue();
+        List<Pair> active = new ArrayList<>();
+        Pair p = null;
+        Iterator<Pair> it = pairs.values().iterator();
+        for (int i = Math.min(SECOND_CHANCES, pairs.size() - 1); i > 0 && p == null; i--) { // never the pair just added
+            Pair q = it.next();
+            if (q.activeInterval < current) {
+                p = q;
+            } else {
+                active.add(q);
+            }
+        }
+        if (p == null) {
+            p = pairs.firstEntry().getValue(); // all active: the one tracked longest
+            active.clear();
+        }
+        pairs.remove(p.key);
+        for (Pair q : active) {
+            pairs.putLast(q.key, q); // a second chance: to the end
         }
         score(p, now == Long.MIN_VALUE ? p.times[Math.max(0, p.n - 1)] : now);
+        if (p.alerted()) {
+            List<Pair> alerted = alertedByClient.get(p.key.client());
+            alerted.remove(p);
+            if (alerted.isEmpty()) {
+                alertedByClient.remove(p.key.client());
+            }
+        }
         stored -= p.n;
         p.n = 0;
         p.dirty = false;
@@ -282,6 +305,9 @@ public final class BeaconTracker {
         if (p.alerted() && at - p.alertedAt < config.windowMillis()) {
             return; // one alert per pair per window
         }
+        if (!p.alerted()) {
+            alertedByClient.computeIfAbsent(p.key.client(), c -> new ArrayList<>()).add(p);
+        }
         p.alertedAt = at;
         beacons++;
         listener.beacon(p, s, at);
@@ -294,13 +320,7 @@ public final class BeaconTracker {
 
     /** Returns the pairs of one client that were reported as beacons. */
     public List<Pair> alertedPairs(String client) {
-        List<Pair> out = new ArrayList<>();
-        for (Pair p : pairs.values()) {
-            if (p.alerted() && Objects.equals(p.key.client(), client)) {
-                out.add(p);
-            }
-        }
-        return out;
+        return List.copyOf(alertedByClient.getOrDefault(client, List.of()));
     }
 
     /** Returns the number of pairs tracked. */

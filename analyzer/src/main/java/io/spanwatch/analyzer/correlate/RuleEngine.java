@@ -6,7 +6,6 @@ import com.espertech.esper.common.client.EventSender;
 import com.espertech.esper.common.client.annotation.Description;
 import com.espertech.esper.common.client.annotation.Tag;
 import com.espertech.esper.common.client.configuration.Configuration;
-import com.espertech.esper.common.client.module.Module;
 import com.espertech.esper.common.client.module.ModuleItem;
 import com.espertech.esper.common.client.util.NameAccessModifier;
 import com.espertech.esper.common.client.util.StatementProperty;
@@ -86,8 +85,8 @@ final class RuleEngine implements AutoCloseable {
     /** Esper's packet time (ms); {@link #target} is the latest event's, which Esper catches up to when needed. */
     private long clock = Long.MIN_VALUE;
     private long target = Long.MIN_VALUE;
-    /** Compiled statements by a hash of what they were compiled from, or null when there is no cache. */
-    private final Path cache;
+    /** Compiled statements and split files from earlier runs. */
+    private final RuleCache cache = RuleCache.open();
     /** Hash of everything deployed so far: a statement compiled against other statements depends on them. */
     private String pathDigest = "";
 
@@ -105,8 +104,7 @@ final class RuleEngine implements AutoCloseable {
         configuration.getCompiler().addPlugInSingleRowFunction("is_executable", RuleFunctions.class.getName(), "isExecutable");
         configuration.getCompiler().addPlugInSingleRowFunction("in_home_net", RuleFunctions.class.getName(), "inHomeNet");
         RuleFunctions.homeNet = homeNet;
-        cache = cacheDir();
-        pathDigest = digest(events.schemas().toString() + RuleFunctions.class.getName());
+        pathDigest = RuleCache.digest(events.schemas().toString() + RuleFunctions.class.getName());
         runtime = EPRuntimeProvider.getRuntime(uri, configuration);
         runtime.initialize();
         for (String t : EsperEvents.TYPES) {
@@ -174,30 +172,27 @@ final class RuleEngine implements AutoCloseable {
             error("cannot read rules file " + file + ": " + e.getMessage());
             return 0;
         }
-        Module module;
+        List<RuleCache.Statement> statements;
         try {
-            module = compiler.parseModule(text);
+            statements = statements(text);
         } catch (Exception e) {
             error(file + ": " + firstLine(e.getMessage()));
             return 0;
         }
         List<String> ids = deployments.computeIfAbsent(file, f -> new ArrayList<>());
         int n = 0;
-        for (ModuleItem item : module.getItems()) {
-            if (item.isCommentOnly() || item.getExpression() == null || item.getExpression().isBlank()) {
-                continue;
-            }
-            int line = item.getLineNumberContent() > 0 ? item.getLineNumberContent() : item.getLineNumber();
+        for (RuleCache.Statement statement : statements) {
+            int line = statement.line();
             try {
-                String key = digest(pathDigest + "\n" + item.getExpression());
+                String key = RuleCache.digest(pathDigest + "\n" + statement.epl());
                 EPDeployment d = deployCached(key);
                 if (d == null) {
-                    EPCompiled compiled = compiler.compile(item.getExpression(), arguments());
+                    EPCompiled compiled = compiler.compile(statement.epl(), arguments());
                     d = runtime.getDeploymentService().deploy(compiled);
-                    store(key, compiled);
+                    cache.storeCompiled(key, compiled);
                 }
                 pathDigest = key;
-                String code = withoutCommentsAndStrings(item.getExpression());
+                String code = withoutCommentsAndStrings(statement.epl());
                 for (String t : EsperEvents.TYPES) {
                     if (Pattern.compile("\\b" + t + "\\b").matcher(code).find()) {
                         typesUsed.computeIfAbsent(file, f -> new java.util.HashSet<>()).add(t);
@@ -275,51 +270,34 @@ final class RuleEngine implements AutoCloseable {
      * Returns null when there is none or it cannot be deployed.
      */
     private EPDeployment deployCached(String key) {
-        if (cache == null) {
-            return null;
-        }
-        java.io.File f = cache.resolve(key + ".jar").toFile();
-        if (!f.isFile()) {
+        EPCompiled compiled = cache.compiled(key);
+        if (compiled == null) {
             return null;
         }
         try {
-            return runtime.getDeploymentService().deploy(com.espertech.esper.compiler.client.util.EPCompiledIOUtil.read(f));
+            return runtime.getDeploymentService().deploy(compiled);
         } catch (Exception e) {
-            f.delete();
+            cache.forgetCompiled(key);
             return null;
         }
     }
 
-    private void store(String key, EPCompiled compiled) {
-        if (cache == null) {
-            return;
+    /** Splits a rules file into its statements, with Esper's parser unless the same text was split before. */
+    private List<RuleCache.Statement> statements(String text) throws Exception {
+        List<RuleCache.Statement> cached = cache.statements(text);
+        if (cached != null) {
+            return cached;
         }
-        try {
-            Files.createDirectories(cache);
-            Path tmp = Files.createTempFile(cache, key, ".tmp");
-            com.espertech.esper.compiler.client.util.EPCompiledIOUtil.write(compiled, tmp.toFile());
-            Files.move(tmp, cache.resolve(key + ".jar"), java.nio.file.StandardCopyOption.REPLACE_EXISTING,
-                    java.nio.file.StandardCopyOption.ATOMIC_MOVE);
-        } catch (IOException | RuntimeException e) {
-            LOG.debug("cannot cache a compiled rule in {}: {}", cache, e.toString());
+        List<RuleCache.Statement> out = new ArrayList<>();
+        for (ModuleItem item : compiler.parseModule(text).getItems()) {
+            if (item.isCommentOnly() || item.getExpression() == null || item.getExpression().isBlank()) {
+                continue;
+            }
+            out.add(new RuleCache.Statement(item.getLineNumberContent() > 0 ? item.getLineNumberContent() : item.getLineNumber(),
+                    item.getExpression()));
         }
-    }
-
-    /** Returns {@code $XDG_CACHE_HOME/spanwatch/epl} (else {@code ~/.cache/...}), or null when neither can be used. */
-    private static Path cacheDir() {
-        String xdg = System.getenv("XDG_CACHE_HOME");
-        String home = System.getProperty("user.home");
-        Path base = xdg != null && !xdg.isBlank() ? Path.of(xdg) : home != null ? Path.of(home, ".cache") : null;
-        return base == null ? null : base.resolve("spanwatch").resolve("epl-" + com.espertech.esper.runtime.client.util.RuntimeVersion.RUNTIME_VERSION);
-    }
-
-    private static String digest(String text) {
-        try {
-            byte[] h = java.security.MessageDigest.getInstance("SHA-256").digest(text.getBytes(StandardCharsets.UTF_8));
-            return java.util.HexFormat.of().formatHex(h, 0, 16);
-        } catch (java.security.NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-        }
+        cache.storeStatements(text, out);
+        return out;
     }
 
     private static int absoluteLine(int itemLine, String message) {

@@ -10,27 +10,31 @@
  * handed back to the bus so the writer, index and feeds see them.
  *
  * <p><b>Order.</b> Events arrive from the workers and the scan stage interleaved and late (a flow
- * event when the flow ends, a verdict when clamd answers). The stage holds them in a reorder buffer
- * and lets them go in packet-time order (ties broken by type, flow, signature), so the rules and the
- * tracker see the same stream in every run. An event whose place has passed is processed at once
- * ({@code correlate.late_events}); the beacon tracker and the incident joiner do not depend on order,
- * so a late clamd verdict still joins what its host did after the download.
+ * event when the flow ends, a verdict when clamd answers). The stage holds them in a
+ * {@link io.spanwatch.analyzer.correlate.ReorderBuffer} and lets them go in packet-time order (ties
+ * broken by type, flow, signature), so the rules and the tracker see the same stream in every run.
+ * An event whose place has passed is processed at once ({@code correlate.late_events}); what the
+ * beacon tracker and the incident joiner keep does not depend on order, so a late clamd verdict
+ * still joins what its host did after the download (a late request counts for its pair from the
+ * next checkpoint on).
  *
  * <p><b>Parts.</b> {@link io.spanwatch.analyzer.correlate.AddressSet} (home net, CIDRs),
  * {@link io.spanwatch.analyzer.correlate.Allowlist} (names on label boundaries, IPs, CIDRs),
  * {@link io.spanwatch.analyzer.correlate.BeaconTracker} (per-pair request times, checkpoints),
- * {@link io.spanwatch.analyzer.correlate.BeaconScorer} (the score), {@link io.spanwatch.analyzer.correlate.IncidentJoiner},
+ * {@link io.spanwatch.analyzer.correlate.BeaconScorer} (the score) with
+ * {@link io.spanwatch.analyzer.correlate.IntervalTest} (the timing evidence), {@link io.spanwatch.analyzer.correlate.IncidentJoiner},
  * {@link io.spanwatch.analyzer.correlate.EsperEvents} (EVE events as Esper map events, through the one
  * {@link io.spanwatch.sensor.event.EveRenderer}), {@link io.spanwatch.analyzer.correlate.RuleEngine}
  * and {@link io.spanwatch.analyzer.correlate.RuleAlerts} (rules and their alerts),
+ * {@link io.spanwatch.analyzer.correlate.RuleCache} (compiled rules kept across runs),
  * {@link io.spanwatch.analyzer.correlate.RulesWatcher} (reload on change).
  *
  * <p><b>Limits</b> (key, default; counter in {@code stats}): pairs tracked
- * ({@code correlate.beacon.max-pairs}, 200,000; least recently active pair scored then evicted,
- * {@code correlate.beacon.pairs_evicted}); request times per pair ({@code correlate.beacon.max-callbacks},
+ * ({@code correlate.beacon.max-pairs}, 200,000; a pair idle since the last checkpoint, tracked
+ * longest, scored then evicted, {@code correlate.beacon.pairs_evicted}); request times per pair ({@code correlate.beacon.max-callbacks},
  * 2,048, the latest kept; {@code correlate.beacon.callbacks_dropped}, {@code limit_hit} in the alert's
  * metadata); request times over all pairs ({@code correlate.beacon.max-stored}, 4,000,000 = 48 MiB;
- * least recently active pairs scored then evicted); a pair's times older than one window
+ * pairs evicted the same way); a pair's times older than one window
  * ({@code correlate.beacon.window-hours}, 24) before its latest are dropped; hosts kept for incidents
  * ({@code correlate.incident.max-hosts}, 100,000, least recently active forgotten,
  * {@code correlate.incident.hosts_evicted}) with their latest 32 downloads and 256 reputation hits;
