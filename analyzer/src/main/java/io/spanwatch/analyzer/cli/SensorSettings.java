@@ -97,11 +97,11 @@ final class SensorSettings {
         key("correlate.beacon.score-interval-s", io.spanwatch.analyzer.correlate.CorrelateConfig.DEFAULT_SCORE_INTERVAL_SECONDS,
                 "seconds of packet time between checkpoints at which changed pairs are scored (and at the end)");
         key("correlate.beacon.max-pairs", io.spanwatch.analyzer.correlate.CorrelateConfig.DEFAULT_MAX_PAIRS,
-                "client/destination pairs tracked; the least recently active is scored, then evicted");
+                "client/destination pairs tracked; one idle since the last checkpoint (of the 64 tracked longest) is scored, then evicted");
         key("correlate.beacon.max-callbacks", io.spanwatch.analyzer.correlate.CorrelateConfig.DEFAULT_MAX_CALLBACKS,
                 "request times kept per pair (the latest)");
         key("correlate.beacon.max-stored", io.spanwatch.analyzer.correlate.CorrelateConfig.DEFAULT_MAX_STORED,
-                "request times kept over all pairs (12 bytes each); least recently active pairs are evicted");
+                "request times kept over all pairs (12 bytes each); pairs are evicted as for max-pairs");
         key("correlate.incident.window-hours", io.spanwatch.analyzer.correlate.CorrelateConfig.DEFAULT_INCIDENT_WINDOW_HOURS,
                 "hours after a malware download in which a beacon or reputation hit of the host makes an incident");
         key("correlate.incident.max-hosts", io.spanwatch.analyzer.correlate.CorrelateConfig.DEFAULT_MAX_HOSTS,

@@ -35,8 +35,6 @@ import java.util.concurrent.atomic.AtomicLong;
 public final class CorrelateStage implements AnalyzerStage {
     private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(CorrelateStage.class);
     private static final int MAX_HOST = 255;
-    /** Client addresses whose home-net membership is cached. */
-    private static final int MAX_CACHED = 65_536;
     /** Events the correlation thread takes from the queue at a time. */
     private static final int BATCH = 4096;
 
@@ -58,7 +56,7 @@ public final class CorrelateStage implements AnalyzerStage {
     private volatile Map<String, Long> snapshot = Map.of();
     private final AtomicLong queueDrops = new AtomicLong();
     private final AtomicLong errors = new AtomicLong();
-    private final HashMap<String, Boolean> internalCache = new HashMap<>();
+    private final InternalHosts internal;
     private long newest = Long.MIN_VALUE;
     private long released = Long.MIN_VALUE;
     private long late;
@@ -75,10 +73,11 @@ public final class CorrelateStage implements AnalyzerStage {
             java.util.function.Consumer<String> problems) {
         this.config = config;
         this.bus = bus;
+        this.internal = new InternalHosts(config.homeNet());
         this.queue = new ArrayBlockingQueue<>(config.queueEvents());
         this.tracker = new BeaconTracker(config, allowlist, this::beacon);
         this.joiner = new IncidentJoiner(config, tracker, this::raise);
-        this.rules = new RuleEngine(renderer, config.homeNet(), this::raise, problems, "spanwatch-" + System.identityHashCode(this));
+        this.rules = new RuleEngine(renderer, internal, this::raise, problems, "spanwatch-" + System.identityHashCode(this));
         this.watcher = config.rulesDir() != null && java.nio.file.Files.isDirectory(config.rulesDir())
                 ? new RulesWatcher(config.rulesDir(), f -> control.add(new Reload(f))) : null;
         this.thread = Thread.ofPlatform().name("spanwatch-correlate").daemon(true).unstarted(this::run);
@@ -223,12 +222,12 @@ public final class CorrelateStage implements AnalyzerStage {
                     f.bytesToServer() + f.bytesToClient());
             case AlertEvent a when AlertEvent.MALWARE.equals(a.alert().category()) -> {
                 String host = a.header() != null ? a.header().clientIp() : null;
-                if (config.homeNet().contains(host)) {
+                if (internal.test(host)) {
                     joiner.malware(host, a);
                 }
             }
             case AlertEvent a when AlertEvent.REPUTATION.equals(a.alert().category()) && a.retro() == null -> {
-                String host = EsperEvents.internalIp(a, config.homeNet());
+                String host = EsperEvents.internalIp(a, internal);
                 if (host != null) {
                     joiner.reputation(host, callbackHost(a, host), a);
                 }
@@ -240,7 +239,7 @@ public final class CorrelateStage implements AnalyzerStage {
     }
 
     private void callback(EventHeader h, HttpInfo http, long tsNanos, long bytes) {
-        if (h == null || !internal(h.clientIp())) {
+        if (h == null || !internal.test(h.clientIp())) {
             return;
         }
         String host = http != null ? hostKey(http.hostname()) : null;
@@ -249,25 +248,6 @@ public final class CorrelateStage implements AnalyzerStage {
         }
         tracker.add(h.clientIp(), host, h.serverIp(), h.serverPort(), h.proto(), h.ipVersion(), h.appProto(),
                 Math.floorDiv(tsNanos, 1_000_000), bytes);
-    }
-
-    /**
-     * Tells whether a client address is internal, from a small cache: parsing the address for every
-     * request costs more than tracking it. The cache is emptied when it holds {@value #MAX_CACHED} addresses.
-     */
-    private boolean internal(String ip) {
-        if (ip == null) {
-            return false;
-        }
-        Boolean known = internalCache.get(ip);
-        if (known == null) {
-            if (internalCache.size() >= MAX_CACHED) {
-                internalCache.clear();
-            }
-            known = config.homeNet().contains(ip);
-            internalCache.put(ip, known);
-        }
-        return known;
     }
 
     /** Returns the destination name of a Host header: lower case, no trailing dot, no brackets; null when empty. */

@@ -23,6 +23,7 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Predicate;
 
 /**
  * Renders events as Esper map events: the same fields, names and nesting as their EVE JSON (laid
@@ -47,12 +48,12 @@ final class EsperEvents {
     static final List<String> TYPES = List.of("Flow", "Http", "FileInfo", "Verdict", "Anomaly", "Alert", "Incident");
 
     private final EveRenderer renderer;
-    private final AddressSet homeNet;
+    private final Predicate<String> internal;
     private final MapWriter writer = new MapWriter();
 
-    EsperEvents(EveRenderer renderer, AddressSet homeNet) {
+    EsperEvents(EveRenderer renderer, Predicate<String> internal) {
         this.renderer = renderer;
-        this.homeNet = homeNet;
+        this.internal = internal;
     }
 
     /** Returns the Esper type name of an event, or null when rules never see it. */
@@ -78,13 +79,13 @@ final class EsperEvents {
         }
         Map<String, Object> m = writer.root;
         m.put("ts", e.tsNanos() / 1_000_000);
-        m.put("internal_ip", internalIp(e, homeNet));
+        m.put("internal_ip", internalIp(e, internal));
         m.put("eve", e);
         return m;
     }
 
     /** Returns the internal host an event is about: the client if internal, else the server, else null. */
-    static String internalIp(EveEvent e, AddressSet homeNet) {
+    static String internalIp(EveEvent e, Predicate<String> internal) {
         if (e instanceof IncidentEvent i) {
             return i.host();
         }
@@ -92,10 +93,10 @@ final class EsperEvents {
         if (h == null) {
             return null;
         }
-        if (homeNet.contains(h.clientIp())) {
+        if (internal.test(h.clientIp())) {
             return h.clientIp();
         }
-        return homeNet.contains(h.serverIp()) ? h.serverIp() : null;
+        return internal.test(h.serverIp()) ? h.serverIp() : null;
     }
 
     /** Returns each type's schema for Esper: property names to classes, or to nested schemas. */

@@ -90,9 +90,9 @@ final class RuleEngine implements AutoCloseable {
     /** Hash of everything deployed so far: a statement compiled against other statements depends on them. */
     private String pathDigest = "";
 
-    RuleEngine(EveRenderer renderer, AddressSet homeNet, Consumer<AlertEvent> alerts, Consumer<String> problems, String uri) {
+    RuleEngine(EveRenderer renderer, InternalHosts internal, Consumer<AlertEvent> alerts, Consumer<String> problems, String uri) {
         this.problems = problems;
-        this.events = new EsperEvents(renderer, homeNet);
+        this.events = new EsperEvents(renderer, internal);
         this.alerts = alerts;
         configuration = new Configuration();
         configuration.getRuntime().getThreading().setInternalTimerEnabled(false);
@@ -103,7 +103,7 @@ final class RuleEngine implements AutoCloseable {
         configuration.getCompiler().addPlugInSingleRowFunction("is_ip_literal", RuleFunctions.class.getName(), "isIpLiteral");
         configuration.getCompiler().addPlugInSingleRowFunction("is_executable", RuleFunctions.class.getName(), "isExecutable");
         configuration.getCompiler().addPlugInSingleRowFunction("in_home_net", RuleFunctions.class.getName(), "inHomeNet");
-        RuleFunctions.homeNet = homeNet;
+        RuleFunctions.homeNet = internal.homeNet();
         pathDigest = RuleCache.digest(events.schemas().toString() + RuleFunctions.class.getName());
         runtime = EPRuntimeProvider.getRuntime(uri, configuration);
         runtime.initialize();
