@@ -213,6 +213,9 @@ final class IntelLoader {
         if (e instanceof java.nio.file.AccessDeniedException) {
             return "permission denied";
         }
+        if (e instanceof java.io.EOFException) {
+            return "the file ends early (broken compression?)";
+        }
         String m = e.getMessage();
         return m == null || m.isBlank() ? e.getClass().getSimpleName() : m;
     }

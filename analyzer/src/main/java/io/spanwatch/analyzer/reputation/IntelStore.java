@@ -120,6 +120,13 @@ public final class IntelStore implements AutoCloseable {
         }
     }
 
+    /** Waits until a reload in progress (and its listeners) is done. */
+    void awaitReload() {
+        synchronized (reloadLock) {
+            // nothing: holding the lock means no reload runs
+        }
+    }
+
     /** Starts watching the configured folder, if any; a no-op otherwise. */
     public synchronized void startWatching() throws IntelException {
         if (config.watchDir() == null || watcher != null) {

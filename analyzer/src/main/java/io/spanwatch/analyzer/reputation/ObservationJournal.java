@@ -37,8 +37,8 @@ import org.slf4j.LoggerFactory;
  * {@link #dropped()}, not written); days older than {@code days} before the newest packet time seen
  * are deleted. A record cut short by a crash ends the file's reading quietly.
  *
- * <p>Thread-safe: appends and scans take one lock per call; a scan reads each file up to where it
- * ended when the scan began.
+ * <p>Thread-safe: appends take one lock per call; a scan reads each file up to a {@link #mark}
+ * taken earlier, without the lock.
  */
 final class ObservationJournal implements Closeable {
     private static final Logger LOG = LoggerFactory.getLogger(ObservationJournal.class);
@@ -92,7 +92,7 @@ final class ObservationJournal implements Closeable {
             return;
         }
         long day = Math.floorDiv(o.tsMicros(), MICROS_PER_DAY);
-        if (day < newestDay - days + 1) {
+        if (newestDay != Long.MIN_VALUE && day <= newestDay - days) {
             dropped++;
             return;
         }
@@ -133,22 +133,42 @@ final class ObservationJournal implements Closeable {
         }
     }
 
-    /** Reads every kept observation of the last {@code days} days, oldest day first. */
-    void scan(Consumer<Observation> sink) throws IOException {
-        List<Long> want = new ArrayList<>();
-        List<Long> lengths = new ArrayList<>();
-        synchronized (this) {
-            flush();
-            for (long d : existingDays()) {
-                if (d > newestDay - days) {
-                    want.add(d);
-                    lengths.add(Files.size(dir.resolve(name(d))));
+    /**
+     * Returns where every day file of the window ends now (after a flush): a hunt reads up to there.
+     * Observations recorded later were checked against the indicators then in force.
+     */
+    synchronized Map<Long, Long> mark() {
+        flush();
+        Map<Long, Long> m = new TreeMap<>();
+        for (long d : existingDays()) {
+            if (d > newestDay - days) {
+                try {
+                    m.put(d, Files.size(dir.resolve(name(d))));
+                } catch (IOException e) {
+                    LOG.warn("intel journal {}: cannot read the size of {}: {}", dir, name(d), e.getMessage());
                 }
             }
         }
-        for (int i = 0; i < want.size(); i++) {
-            read(dir.resolve(name(want.get(i))), lengths.get(i), sink);
+        return m;
+    }
+
+    /** Reads every observation up to a {@link #mark}, oldest day first; days that left the window since are skipped. */
+    void scan(Map<Long, Long> mark, Consumer<Observation> sink) throws IOException {
+        for (Map.Entry<Long, Long> e : mark.entrySet()) {
+            Path f = dir.resolve(name(e.getKey()));
+            if (Files.isRegularFile(f)) {
+                try {
+                    read(f, e.getValue(), sink);
+                } catch (java.nio.file.NoSuchFileException gone) {
+                    // deleted by the retention while we were reading: out of the window
+                }
+            }
         }
+    }
+
+    /** Reads every kept observation of the last {@code days} days, oldest day first. */
+    void scan(Consumer<Observation> sink) throws IOException {
+        scan(mark(), sink);
     }
 
     synchronized long records() {

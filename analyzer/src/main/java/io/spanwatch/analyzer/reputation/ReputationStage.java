@@ -190,11 +190,12 @@ public final class ReputationStage implements AutoCloseable {
         return into;
     }
 
+    /** Called on the reloading thread right after the swap: marks the journal, hunts later. */
     private void reloaded(IntelSnapshot previous, IntelSnapshot current) {
         if (journal == null) {
             return;
         }
-        hunt(() -> current.newSince(previous), current);
+        hunt(journal.mark(), () -> current.newSince(previous), current);
     }
 
     private void huntSinceLastRun() {
@@ -203,16 +204,20 @@ public final class ReputationStage implements AutoCloseable {
         }
         IntelSnapshot current = store.snapshot();
         long[] known = readSeen();
-        hunt(() -> known == null ? current : current.newSince(known), current);
+        hunt(journal.mark(), () -> known == null ? current : current.newSince(known), current);
     }
 
-    /** Queues a hunt for the indicators {@code delta} gives, then records {@code current}'s indicators as seen. */
-    private void hunt(java.util.function.Supplier<IntelSnapshot> delta, IntelSnapshot current) {
+    /**
+     * Queues a hunt for the indicators {@code delta} gives through the journal up to {@code mark}
+     * (what was recorded before {@code current} came into force; later events were checked against
+     * it live), then records {@code current}'s indicators as seen.
+     */
+    private void hunt(Map<Long, Long> mark, java.util.function.Supplier<IntelSnapshot> delta, IntelSnapshot current) {
         retroThread.execute(() -> {
             try {
                 IntelSnapshot d = delta.get();
-                if (d.size() > 0) {
-                    retroScan(d);
+                if (d.size() > 0 && !mark.isEmpty()) {
+                    retroScan(d, mark);
                 }
                 writeSeen(current);
             } catch (IOException | RuntimeException e) {
@@ -221,11 +226,11 @@ public final class ReputationStage implements AutoCloseable {
         });
     }
 
-    private void retroScan(IntelSnapshot delta) throws IOException {
+    private void retroScan(IntelSnapshot delta, Map<Long, Long> mark) throws IOException {
         retroScans.incrementAndGet();
         long t0 = System.nanoTime();
         long[] found = {0};
-        journal.scan(o -> {
+        journal.scan(mark, o -> {
             retroObservations.incrementAndGet();
             for (IntelHit h : match(delta, o)) {
                 if (dedup.first(o.flowId(), h.identity())) {
@@ -273,8 +278,12 @@ public final class ReputationStage implements AutoCloseable {
         Files.move(tmp, f, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
     }
 
-    /** Waits until queued retro-hunts are done (for tests and the end of an offline run); false on timeout. */
+    /**
+     * Waits until a reload in progress and the retro-hunts queued so far are done (for tests and the
+     * end of an offline run); false on timeout.
+     */
     public boolean awaitRetro(long millis) {
+        store.awaitReload();
         java.util.concurrent.Future<?> f = retroThread.submit(() -> { });
         try {
             f.get(millis, TimeUnit.MILLISECONDS);
