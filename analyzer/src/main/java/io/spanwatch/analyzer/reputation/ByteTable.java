@@ -4,9 +4,10 @@ import java.util.Arrays;
 
 /**
  * Maps byte-string keys (normalised domain names, normalised URLs, raw digests) to the first entry
- * of a value chain, in flat arrays: the keys one after the other in one byte array, an offset, a
- * hash and a chain head per key, and an open-addressing slot array (linear probing, at most half
- * full). About 20 bytes a key besides the key's own bytes; no object per key.
+ * of a value chain, in flat arrays: the keys one after the other in one byte array, an offset and a
+ * chain head per key, and an open-addressing slot array (linear probing, at most half full) whose
+ * slots hold the key's hash beside its id, so a probe that misses reads one slot and nothing else.
+ * About 24 bytes a key besides the key's own bytes; no object per key.
  *
  * <p>Keys get dense ids in the order they were added. {@link #add} is for the single thread that
  * builds a snapshot; once built the table is only read, by any number of threads.
@@ -16,19 +17,18 @@ final class ByteTable {
     private byte[] blob;
     private int blobLen;
     private int[] offsets;
-    private int[] hashes;
     private int[] heads;
     private int count;
-    private int[] slots;
+    /** Per slot: the key's hash in the high 32 bits, its id + 1 in the low 32 (0: empty). */
+    private long[] slots;
 
     ByteTable(int seed, int expectedKeys, int expectedBytes) {
         this.seed = seed;
         int n = Math.max(16, expectedKeys);
         blob = new byte[Math.max(64, expectedBytes)];
         offsets = new int[n + 1];
-        hashes = new int[n];
         heads = new int[n];
-        slots = new int[tableSize(n)];
+        slots = new long[tableSize(n)];
     }
 
     /** Returns the number of keys. */
@@ -38,7 +38,7 @@ final class ByteTable {
 
     /** Returns the bytes the table holds. */
     long bytes() {
-        return blob.length + 4L * (offsets.length + hashes.length + heads.length + slots.length);
+        return blob.length + 4L * (offsets.length + heads.length) + 8L * slots.length;
     }
 
     int head(int id) {
@@ -76,11 +76,12 @@ final class ByteTable {
     int find(byte[] k, int from, int len, int h) {
         int mask = slots.length - 1;
         for (int s = h & mask; ; s = (s + 1) & mask) {
-            int id = slots[s] - 1;
-            if (id < 0) {
+            long slot = slots[s];
+            if (slot == 0) {
                 return -1;
             }
-            if (hashes[id] == h && keyEquals(id, k, from, len)) {
+            int id = (int) slot - 1;
+            if ((int) (slot >>> 32) == h && keyEquals(id, k, from, len)) {
                 return id;
             }
         }
@@ -98,10 +99,9 @@ final class ByteTable {
         if (id >= 0) {
             return id;
         }
-        if (count == hashes.length) {
+        if (count == heads.length) {
             int c = count + (count >> 1) + 16;
             offsets = Arrays.copyOf(offsets, c + 1);
-            hashes = Arrays.copyOf(hashes, c);
             heads = Arrays.copyOf(heads, c);
         }
         if (blobLen + len > blob.length) {
@@ -116,13 +116,11 @@ final class ByteTable {
         offsets[id] = blobLen;
         blobLen += len;
         offsets[id + 1] = blobLen;
-        hashes[id] = h;
         heads[id] = -1;
         if (count * 2 > slots.length) {
             rehash(slots.length * 2);
-        } else {
-            place(id);
         }
+        place(slots, (long) h << 32 | (id + 1L));
         return id;
     }
 
@@ -130,7 +128,6 @@ final class ByteTable {
     void trim() {
         blob = Arrays.copyOf(blob, blobLen);
         offsets = Arrays.copyOf(offsets, count + 1);
-        hashes = Arrays.copyOf(hashes, count);
         heads = Arrays.copyOf(heads, count);
         int want = tableSize(count);
         if (want < slots.length) {
@@ -139,19 +136,22 @@ final class ByteTable {
     }
 
     private void rehash(int size) {
-        slots = new int[size];
-        for (int id = 0; id < count; id++) {
-            place(id);
+        long[] next = new long[size];
+        for (long slot : slots) {
+            if (slot != 0) {
+                place(next, slot);
+            }
         }
+        slots = next;
     }
 
-    private void place(int id) {
-        int mask = slots.length - 1;
-        int s = hashes[id] & mask;
-        while (slots[s] != 0) {
+    private static void place(long[] table, long slot) {
+        int mask = table.length - 1;
+        int s = (int) (slot >>> 32) & mask;
+        while (table[s] != 0) {
             s = (s + 1) & mask;
         }
-        slots[s] = id + 1;
+        table[s] = slot;
     }
 
     private static int tableSize(int keys) {

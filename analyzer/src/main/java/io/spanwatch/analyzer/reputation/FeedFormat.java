@@ -107,8 +107,13 @@ enum FeedFormat {
         if (first == null) {
             return PLAIN;
         }
-        if (first.indexOf('\0') >= 0) {
-            throw new IndicatorException("binary data, not a feed");
+        for (String l : lines) {
+            if (l.indexOf('\0') >= 0) {
+                throw new IndicatorException("binary data");
+            }
+        }
+        if (first.startsWith("#!")) {
+            throw new IndicatorException("a script (#!)");
         }
         if (first.startsWith("{") || first.startsWith("[")) {
             try {

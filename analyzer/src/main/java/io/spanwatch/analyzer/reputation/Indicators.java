@@ -38,8 +38,9 @@ final class Indicators {
         if (v.contains("://")) {
             return b.addUrl(UrlKey.normalize(v), written, feed, meta);
         }
-        if (digest(v) != null) {
-            return addHash(b, Hint.HASH, v, written, feed, meta);
+        byte[] d = digest(v);
+        if (d != null) {
+            return b.addHash(d, canonicalHex(written) ? null : written, feed, meta);
         }
         int slash = v.indexOf('/');
         String head = slash < 0 ? v : v.substring(0, slash);
@@ -83,6 +84,7 @@ final class Indicators {
         }
         int bits = IpAddr.bits(family);
         int prefix = bits;
+        boolean canonical = family == IpAddr.V4 && addr.length() == (slash < 0 ? v.length() : slash);
         if (slash >= 0) {
             prefix = 0;
             String p = v.substring(slash + 1);
@@ -99,9 +101,14 @@ final class Indicators {
             if (prefix > bits) {
                 throw new IndicatorException("prefix length /" + prefix + " longer than " + bits + " bits");
             }
+            long h = a[0];
+            long l = a[1];
             IpAddr.mask(a, prefix);
+            canonical &= h == a[0] && l == a[1] && (p.length() == 1 || p.charAt(0) != '0');
         }
-        return b.addIp(family, a[0], a[1], prefix, slash >= 0 ? IndicatorType.CIDR : IndicatorType.IP, written, feed, meta);
+        // A strict dotted quad (with a clean prefix) is its own canonical spelling: nothing to keep.
+        String keep = canonical && written.equals(v) ? null : written;
+        return b.addIp(family, a[0], a[1], prefix, slash >= 0 ? IndicatorType.CIDR : IndicatorType.IP, keep, feed, meta);
     }
 
     private static SnapshotBuilder.Added addHash(SnapshotBuilder b, Hint hint, String v, String written, int feed, IntelMeta meta)
@@ -120,7 +127,18 @@ final class Indicators {
             throw new IndicatorException("a " + hint.name().toLowerCase(Locale.ROOT) + " digest has " + want * 2 + " hex digits, not "
                     + d.length * 2);
         }
-        return b.addHash(d, written, feed, meta);
+        return b.addHash(d, canonicalHex(written) ? null : written, feed, meta);
+    }
+
+    /** Returns true when the text is lower-case hex (the canonical spelling of a digest). */
+    private static boolean canonicalHex(String s) {
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            if (!(c >= '0' && c <= '9' || c >= 'a' && c <= 'f')) {
+                return false;
+            }
+        }
+        return true;
     }
 
     /** Returns the bytes of a 32, 40 or 64 hex digit digest, or null. */

@@ -21,9 +21,12 @@ import org.slf4j.LoggerFactory;
  * {@code README*}, {@code *.md}, hidden files and editor or download leftovers ({@code *~},
  * {@code *.tmp}, {@code *.part}, {@code *.swp}).
  *
- * <p>A file that cannot be read at all (missing, unreadable, broken compression, no recognisable
- * format) is an error: the first load fails with an {@link IntelException} naming it; a reload logs
- * it and keeps that feed's indicators from the previous snapshot.
+ * <p>A file that cannot be read at all (missing, unreadable, broken compression) is an error: the
+ * first load fails with an {@link IntelException} naming it; a reload logs it and keeps that feed's
+ * indicators from the previous snapshot. A file that reads but is no feed (no recognisable format,
+ * a script, JSON that is not STIX) is logged as an error and contributes nothing (on a reload, its
+ * previous version stays): feeds are often kept in folders beside their notes and tools, and one
+ * stray file must not stop a sensor. README and Markdown files are skipped even when named.
  */
 final class IntelLoader {
     private static final Logger LOG = LoggerFactory.getLogger(IntelLoader.class);
@@ -38,8 +41,14 @@ final class IntelLoader {
     static boolean ignored(Path file) {
         String n = file.getFileName().toString();
         String l = n.toLowerCase(Locale.ROOT);
-        return n.startsWith(".") || l.startsWith("readme") || l.endsWith(".md") || n.endsWith("~") || l.endsWith(".tmp")
-                || l.endsWith(".part") || l.endsWith(".swp") || l.endsWith(".bak");
+        return n.startsWith(".") || documentation(file) || n.endsWith("~") || l.endsWith(".tmp") || l.endsWith(".part") || l.endsWith(".swp")
+                || l.endsWith(".bak");
+    }
+
+    /** Returns true for a README or Markdown file: never a feed, even when named. */
+    static boolean documentation(Path file) {
+        String l = file.getFileName().toString().toLowerCase(Locale.ROOT);
+        return l.startsWith("readme") || l.endsWith(".md");
     }
 
     /**
@@ -60,6 +69,8 @@ final class IntelLoader {
         for (Path f : config.files()) {
             if (Files.isDirectory(f)) {
                 listDir(f, out);
+            } else if (documentation(f)) {
+                LOG.info("intel: {} is documentation, not a feed; skipped", f);
             } else {
                 out.putIfAbsent(f.toAbsolutePath().normalize(), f);
             }
@@ -101,16 +112,15 @@ final class IntelLoader {
             try {
                 formats.add(recognise(f));
                 errors.add(null);
-            } catch (IOException | IndicatorException e) {
-                formats.add(null);
-                errors.add(reason(e));
-            }
-        }
-        if (previous == null) {
-            for (int i = 0; i < files.size(); i++) {
-                if (errors.get(i) != null) {
-                    throw new IntelException("intel feed " + files.get(i) + ": cannot read: " + errors.get(i));
+            } catch (IOException e) {
+                if (previous == null) {
+                    throw cannotRead(f, e);
                 }
+                formats.add(null);
+                errors.add("cannot read: " + reason(e));
+            } catch (IndicatorException e) {
+                formats.add(null);
+                errors.add("not a feed: " + e.getMessage());
             }
         }
         Map<Integer, String[]> categories = new HashMap<>();
@@ -131,11 +141,13 @@ final class IntelLoader {
                 try {
                     read(files.get(i), formats.get(i), ctx);
                     reports[i] = ctx.report();
-                } catch (IOException | IndicatorException e) {
+                } catch (IOException e) {
                     if (previous == null) {
-                        throw new IntelException("intel feed " + files.get(i) + ": cannot read: " + reason(e));
+                        throw cannotRead(files.get(i), e);
                     }
-                    errors.set(i, reason(e));
+                    errors.set(i, "cannot read: " + reason(e));
+                } catch (IndicatorException e) {
+                    errors.set(i, "not a feed: " + e.getMessage());
                 }
             }
         }
@@ -149,6 +161,10 @@ final class IntelLoader {
             log(r);
         }
         return b.build(list, version);
+    }
+
+    private static IntelException cannotRead(Path f, IOException e) {
+        return new IntelException("intel feed " + f + ": cannot read: " + reason(e), e);
     }
 
     private FeedFormat recognise(Path f) throws IOException, IndicatorException {
@@ -193,7 +209,7 @@ final class IntelLoader {
 
     private static void log(FeedReport r) {
         if (r.error() != null) {
-            LOG.error("intel feed {}: cannot read: {}{}", r.path(), r.error(), r.keptPrevious() ? "; its previous version stays in force" : "");
+            LOG.error("intel feed {}: {}{}", r.path(), r.error(), r.keptPrevious() ? "; its previous version stays in force" : "");
             return;
         }
         if (r.malformed() > 0 || r.unsupported() > 0 || r.dropped() > 0) {

@@ -4,34 +4,52 @@ import java.util.Arrays;
 
 /**
  * Stores address prefixes (IPv4 or IPv6, one trie per family) in a path-compressed binary trie
- * held in parallel primitive arrays: no object per node. A node is its prefix (two longs, the
- * second only for IPv6), its length, two child indexes and the first entry of its value chain
- * (-1 for a branch node). With {@code n} prefixes there are at most {@code 2n - 1} nodes: about 21
- * bytes a node for IPv4, 29 for IPv6, so a million IPv4 addresses take about 42 MiB.
+ * held in primitive arrays: no object per node. A node is its prefix (one long, two for IPv6) and
+ * four ints side by side (two child indexes, the first entry of its value chain or -1 for a branch
+ * node, the prefix length), so a step down the trie touches two cache lines. With {@code n}
+ * prefixes there are at most {@code 2n - 1} nodes: 24 bytes a node for IPv4, 32 for IPv6, so a
+ * million IPv4 addresses take about 48 MiB.
+ *
+ * <p>The first 16 bits are a direct index (DIR-16, as routers split their tables): prefixes of 16
+ * bits or more live in one sub-trie per value of their first 16 bits, shorter ones in a trie of
+ * their own. A million random IPv4 addresses then sit about 4 levels deep instead of 20, which
+ * makes both lookups and loading several times faster. The index costs 256 KiB per trie.
  *
  * <p>{@link #insert} is for the single thread that builds a snapshot; once built the trie is only
  * read, by any number of threads.
  */
 final class PrefixTrie {
+    private static final int LEFT = 0;
+    private static final int RIGHT = 1;
+    private static final int HEAD = 2;
+    private static final int LEN = 3;
+    private static final int STRIDE = 4;
+
     private final int bits;
     private long[] hi;
     private long[] lo;
-    private byte[] len;
-    private int[] left;
-    private int[] right;
-    private int[] head;
+    /** Per node, {@link #STRIDE} ints: left child, right child, chain head, prefix length. */
+    private int[] node;
     private int size;
-    private int root = -1;
+    /** Sub-trie roots by the first 16 bits; the last slot is the root of the prefixes shorter than 16. */
+    private final int[] roots;
 
     PrefixTrie(int bits, int capacity) {
         this.bits = bits;
         int c = Math.max(4, capacity);
         hi = new long[c];
         lo = bits > 64 ? new long[c] : null;
-        len = new byte[c];
-        left = new int[c];
-        right = new int[c];
-        head = new int[c];
+        node = new int[c * STRIDE];
+        roots = new int[INDEXED + 1];
+        Arrays.fill(roots, -1);
+    }
+
+    private static final int INDEX_BITS = 16;
+    private static final int INDEXED = 1 << INDEX_BITS;
+
+    /** Returns the root slot a prefix belongs under. */
+    private static int rootOf(long h, int plen) {
+        return plen < INDEX_BITS ? INDEXED : (int) (h >>> (64 - INDEX_BITS));
     }
 
     /** Returns the number of nodes. */
@@ -41,28 +59,31 @@ final class PrefixTrie {
 
     /** Returns the bytes the arrays hold. */
     long bytes() {
-        long per = 8L + (lo != null ? 8 : 0) + 1 + 4 + 4 + 4;
-        return per * hi.length;
+        return (8L + (lo != null ? 8 : 0) + 4L * STRIDE) * hi.length + 4L * roots.length;
     }
 
-    int head(int node) {
-        return head[node];
+    int head(int n) {
+        return node[n * STRIDE + HEAD];
     }
 
-    void setHead(int node, int entry) {
-        head[node] = entry;
+    void setHead(int n, int entry) {
+        node[n * STRIDE + HEAD] = entry;
     }
 
-    int prefixLength(int node) {
-        return len[node] & 0xff;
+    int prefixLength(int n) {
+        return node[n * STRIDE + LEN];
     }
 
-    long hi(int node) {
-        return hi[node];
+    long hi(int n) {
+        return hi[n];
     }
 
-    long lo(int node) {
-        return lo != null ? lo[node] : 0;
+    long lo(int n) {
+        return lo != null ? lo[n] : 0;
+    }
+
+    private int child(int n, int b) {
+        return node[n * STRIDE + b];
     }
 
     /**
@@ -70,110 +91,119 @@ final class PrefixTrie {
      * address must already be masked to {@code plen} bits.
      */
     int insert(long h, long l, int plen) {
-        if (root < 0) {
-            root = newNode(h, l, plen);
-            return root;
+        int r = rootOf(h, plen);
+        if (roots[r] < 0) {
+            roots[r] = newNode(h, l, plen);
+            return roots[r];
         }
         int parent = -1;
-        boolean parentRight = false;
-        int node = root;
+        int parentSide = 0;
+        int n = roots[r];
         while (true) {
-            int nlen = len[node] & 0xff;
-            int common = Math.min(commonBits(h, l, node), Math.min(nlen, plen));
+            int nlen = prefixLength(n);
+            int common = Math.min(commonBits(h, l, n), Math.min(nlen, plen));
             if (common < nlen) {
-                int n;
+                int top;
                 int leaf;
                 if (common == plen) {
-                    n = newNode(h, l, plen);
-                    leaf = n;
+                    top = newNode(h, l, plen);
+                    leaf = top;
                 } else {
-                    n = newNode(h & IpAddr.maskOf(common), l & IpAddr.maskOf(common - 64), common);
+                    top = newNode(h & IpAddr.maskOf(common), l & IpAddr.maskOf(common - 64), common);
                     leaf = newNode(h, l, plen);
-                    setChild(n, bit(h, l, common), leaf);
+                    setChild(top, bit(h, l, common), leaf);
                 }
-                setChild(n, bit(hi[node], lo(node), common), node);
+                setChild(top, bit(hi[n], lo(n), common), n);
                 if (parent < 0) {
-                    root = n;
+                    roots[r] = top;
                 } else {
-                    setChild(parent, parentRight ? 1 : 0, n);
+                    setChild(parent, parentSide, top);
                 }
                 return leaf;
             }
             if (plen == nlen) {
-                return node;
+                return n;
             }
             int b = bit(h, l, nlen);
-            int c = b == 0 ? left[node] : right[node];
+            int c = child(n, b);
             if (c < 0) {
                 int leaf = newNode(h, l, plen);
-                setChild(node, b, leaf);
+                setChild(n, b, leaf);
                 return leaf;
             }
-            parent = node;
-            parentRight = b == 1;
-            node = c;
+            parent = n;
+            parentSide = b;
+            n = c;
         }
     }
 
     /** Returns the node holding exactly this prefix with a value, or -1. */
     int find(long h, long l, int plen) {
-        int node = root;
-        while (node >= 0) {
-            int nlen = len[node] & 0xff;
-            if (nlen > plen || !matches(node, h, l, nlen)) {
+        int n = roots[rootOf(h, plen)];
+        while (n >= 0) {
+            int nlen = prefixLength(n);
+            if (nlen > plen || !matches(n, h, l, nlen)) {
                 return -1;
             }
             if (nlen == plen) {
-                return head[node] >= 0 ? node : -1;
+                return head(n) >= 0 ? n : -1;
             }
-            node = bit(h, l, nlen) == 0 ? left[node] : right[node];
+            n = child(n, bit(h, l, nlen));
         }
         return -1;
     }
 
     /** Returns the shortest prefix with a value that contains the address, or -1. */
     int first(long h, long l) {
-        int node = root;
-        while (node >= 0) {
-            int nlen = len[node] & 0xff;
-            if (!matches(node, h, l, nlen)) {
+        int n = first(roots[INDEXED], h, l);
+        return n >= 0 ? n : first(roots[(int) (h >>> (64 - INDEX_BITS))], h, l);
+    }
+
+    private int first(int n, long h, long l) {
+        while (n >= 0) {
+            int base = n * STRIDE;
+            int nlen = node[base + LEN];
+            if (!matches(n, h, l, nlen)) {
                 return -1;
             }
-            if (head[node] >= 0) {
-                return node;
+            if (node[base + HEAD] >= 0) {
+                return n;
             }
             if (nlen == bits) {
                 return -1;
             }
-            node = bit(h, l, nlen) == 0 ? left[node] : right[node];
+            n = node[base + bit(h, l, nlen)];
         }
         return -1;
     }
 
     /** Writes every node with a value whose prefix contains the address, shortest first; returns how many. */
     int collect(long h, long l, int[] out) {
-        int n = 0;
-        int node = root;
-        while (node >= 0) {
-            int nlen = len[node] & 0xff;
-            if (!matches(node, h, l, nlen)) {
+        int count = collect(roots[INDEXED], h, l, out, 0);
+        return collect(roots[(int) (h >>> (64 - INDEX_BITS))], h, l, out, count);
+    }
+
+    private int collect(int n, long h, long l, int[] out, int count) {
+        while (n >= 0) {
+            int nlen = prefixLength(n);
+            if (!matches(n, h, l, nlen)) {
                 break;
             }
-            if (head[node] >= 0) {
-                out[n++] = node;
+            if (head(n) >= 0) {
+                out[count++] = n;
             }
             if (nlen == bits) {
                 break;
             }
-            node = bit(h, l, nlen) == 0 ? left[node] : right[node];
+            n = child(n, bit(h, l, nlen));
         }
-        return n;
+        return count;
     }
 
     /** Calls {@code visitor} for every node with a value. */
     void forEach(java.util.function.IntConsumer visitor) {
         for (int i = 0; i < size; i++) {
-            if (head[i] >= 0) {
+            if (head(i) >= 0) {
                 visitor.accept(i);
             }
         }
@@ -181,44 +211,38 @@ final class PrefixTrie {
 
     /** Drops unused capacity once the trie is complete. */
     void trim() {
-        hi = Arrays.copyOf(hi, Math.max(1, size));
+        int c = Math.max(1, size);
+        hi = Arrays.copyOf(hi, c);
         if (lo != null) {
-            lo = Arrays.copyOf(lo, Math.max(1, size));
+            lo = Arrays.copyOf(lo, c);
         }
-        len = Arrays.copyOf(len, Math.max(1, size));
-        left = Arrays.copyOf(left, Math.max(1, size));
-        right = Arrays.copyOf(right, Math.max(1, size));
-        head = Arrays.copyOf(head, Math.max(1, size));
+        node = Arrays.copyOf(node, c * STRIDE);
     }
 
-    private boolean matches(int node, long h, long l, int nlen) {
-        if (((h ^ hi[node]) & IpAddr.maskOf(nlen)) != 0) {
+    private boolean matches(int n, long h, long l, int nlen) {
+        if (((h ^ hi[n]) & IpAddr.maskOf(nlen)) != 0) {
             return false;
         }
-        return nlen <= 64 || ((l ^ lo[node]) & IpAddr.maskOf(nlen - 64)) == 0;
+        return nlen <= 64 || ((l ^ lo[n]) & IpAddr.maskOf(nlen - 64)) == 0;
     }
 
-    private int commonBits(long h, long l, int node) {
-        long x = h ^ hi[node];
+    private int commonBits(long h, long l, int n) {
+        long x = h ^ hi[n];
         if (x != 0) {
             return Long.numberOfLeadingZeros(x);
         }
         if (lo == null) {
             return 64;
         }
-        return 64 + Long.numberOfLeadingZeros(l ^ lo[node]);
+        return 64 + Long.numberOfLeadingZeros(l ^ lo[n]);
     }
 
     private static int bit(long h, long l, int index) {
         return index < 64 ? (int) (h >>> (63 - index)) & 1 : (int) (l >>> (127 - index)) & 1;
     }
 
-    private void setChild(int node, int b, int child) {
-        if (b == 0) {
-            left[node] = child;
-        } else {
-            right[node] = child;
-        }
+    private void setChild(int n, int b, int c) {
+        node[n * STRIDE + b] = c;
     }
 
     private int newNode(long h, long l, int plen) {
@@ -228,20 +252,18 @@ final class PrefixTrie {
             if (lo != null) {
                 lo = Arrays.copyOf(lo, c);
             }
-            len = Arrays.copyOf(len, c);
-            left = Arrays.copyOf(left, c);
-            right = Arrays.copyOf(right, c);
-            head = Arrays.copyOf(head, c);
+            node = Arrays.copyOf(node, c * STRIDE);
         }
         int n = size++;
         hi[n] = h;
         if (lo != null) {
             lo[n] = l;
         }
-        len[n] = (byte) plen;
-        left[n] = -1;
-        right[n] = -1;
-        head[n] = -1;
+        int base = n * STRIDE;
+        node[base + LEFT] = -1;
+        node[base + RIGHT] = -1;
+        node[base + HEAD] = -1;
+        node[base + LEN] = plen;
         return n;
     }
 }

@@ -55,11 +55,15 @@ final class SnapshotBuilder {
         return entries.size();
     }
 
-    /** Adds an address or prefix (masked to {@code prefix} bits). */
+    /**
+     * Adds an address or prefix (masked to {@code prefix} bits). In every {@code add} method
+     * {@code written} is the feed's text, or null when the caller knows it is the canonical spelling.
+     */
     Added addIp(int family, long hi, long lo, int prefix, IndicatorType type, String written, int feed, IntelMeta meta) {
         PrefixTrie t = family == IpAddr.V4 ? v4 : v6;
         int node = t.insert(hi, lo, prefix);
-        String canonical = prefix == IpAddr.bits(family) ? IpAddr.format(family, hi, lo) : IpAddr.formatPrefix(family, hi, lo, prefix);
+        String canonical = written == null ? null
+                : prefix == IpAddr.bits(family) ? IpAddr.format(family, hi, lo) : IpAddr.formatPrefix(family, hi, lo, prefix);
         int e = chain(t.head(node), type, feed, meta, written, canonical);
         if (e >= 0) {
             t.setHead(node, e);
@@ -80,7 +84,7 @@ final class SnapshotBuilder {
     /** Adds a digest (16, 20 or 32 bytes). */
     Added addHash(byte[] digest, String written, int feed, IntelMeta meta) {
         IndicatorType type = IndicatorType.ofDigestLength(digest.length);
-        return addKey(hashes, digest, HexFormat.of().formatHex(digest), type, written, feed, meta);
+        return addKey(hashes, digest, written == null ? null : HexFormat.of().formatHex(digest), type, written, feed, meta);
     }
 
     private Added addKey(ByteTable table, byte[] key, String canonical, IndicatorType type, String written, int feed, IntelMeta meta) {

@@ -30,11 +30,29 @@ final class TextFeeds {
         if (t.isEmpty() || t.charAt(0) == '#' || t.charAt(0) == ';' || t.startsWith("//")) {
             return null;
         }
-        String[] w = t.split("\\s+", 3);
-        if (w.length >= 2 && HOSTS_SINKS.contains(w[0]) && !w[1].startsWith("#")) {
-            return HOSTS_BOILERPLATE.contains(w[1].toLowerCase(java.util.Locale.ROOT)) ? null : w[1];
+        int end = 0;
+        while (end < t.length() && !Character.isWhitespace(t.charAt(end))) {
+            end++;
         }
-        return w[0];
+        if (end == t.length()) {
+            return t;
+        }
+        String first = t.substring(0, end);
+        if (HOSTS_SINKS.contains(first)) {
+            int start = end;
+            while (start < t.length() && Character.isWhitespace(t.charAt(start))) {
+                start++;
+            }
+            int stop = start;
+            while (stop < t.length() && !Character.isWhitespace(t.charAt(stop))) {
+                stop++;
+            }
+            String name = t.substring(start, stop);
+            if (!name.startsWith("#")) {
+                return HOSTS_BOILERPLATE.contains(name.toLowerCase(java.util.Locale.ROOT)) ? null : name;
+            }
+        }
+        return first;
     }
 
     /** Reads a plain list: one IP, CIDR, domain, URL or hash a line. */

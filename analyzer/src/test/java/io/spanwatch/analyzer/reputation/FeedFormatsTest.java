@@ -444,20 +444,29 @@ class FeedFormatsTest {
         Path missing = dir.resolve("nope.csv");
         IntelException e = assertThrows(IntelException.class, () -> Feeds.load(missing));
         assertTrue(e.getMessage().contains("nope.csv") && e.getMessage().contains("no such file"), e.getMessage());
-        Path garbage = Feeds.write(dir, "garbage.txt", "this is not\na feed at all\n");
-        e = assertThrows(IntelException.class, () -> Feeds.load(garbage));
-        assertTrue(e.getMessage().contains("garbage.txt") && e.getMessage().contains("format not recognised"), e.getMessage());
-        Path json = Feeds.write(dir, "event.json", "{\"Event\": {\"info\": \"a MISP event\"}}");
-        e = assertThrows(IntelException.class, () -> Feeds.load(json));
-        assertTrue(e.getMessage().contains("not a STIX bundle"), e.getMessage());
-        Path bin = dir.resolve("capture.pcap");
-        Files.write(bin, new byte[] {(byte) 0xd4, (byte) 0xc3, (byte) 0xb2, (byte) 0xa1, 2, 0, 4, 0, 0, 0, 0, 0});
-        e = assertThrows(IntelException.class, () -> Feeds.load(bin));
-        assertTrue(e.getMessage().contains("capture.pcap"), e.getMessage());
         Path badGzip = dir.resolve("broken.gz");
         Files.write(badGzip, new byte[] {0x1f, (byte) 0x8b, 8, 0, 1, 2, 3});
         e = assertThrows(IntelException.class, () -> Feeds.load(badGzip));
         assertTrue(e.getMessage().contains("broken.gz"), e.getMessage());
+    }
+
+    @Test
+    void aFileThatIsNoFeedIsNamedAndSkipped() throws Exception {
+        Path garbage = Feeds.write(dir, "garbage.txt", "this is not\na feed at all\n");
+        Path json = Feeds.write(dir, "event.json", "{\"Event\": {\"info\": \"a MISP event\"}}");
+        Path script = Feeds.write(dir, "check.py", "#!/usr/bin/env python3\nimport sys\na.verbose and print(x)\n");
+        Path bin = dir.resolve("capture.pcap");
+        Files.write(bin, new byte[] {(byte) 0xd4, (byte) 0xc3, (byte) 0xb2, (byte) 0xa1, 2, 0, 4, 0, 0, 0, 0, 0});
+        Path readme = Feeds.write(dir, "README.md", "evil.example is explained here\n");
+        Path good = Feeds.write(dir, "good.txt", "evil.example\n");
+        IntelSnapshot s = Feeds.load(garbage, json, script, bin, readme, good);
+        assertEquals(1, s.size());
+        assertEquals(5, s.feeds().size(), "README is not even read: " + s.feeds());
+        assertTrue(s.feeds().get(0).error().contains("not a feed: format not recognised"), s.feeds().get(0).error());
+        assertTrue(s.feeds().get(1).error().contains("not a STIX bundle"), s.feeds().get(1).error());
+        assertTrue(s.feeds().get(2).error().contains("a script"), s.feeds().get(2).error());
+        assertTrue(s.feeds().get(3).error().contains("binary data"), s.feeds().get(3).error());
+        assertNull(s.feeds().get(4).error());
     }
 
     @Test
