@@ -5,24 +5,49 @@ package io.spanwatch.analyzer.reputation;
  * per flow however many events of the flow carry it. Bounded: at most {@code capacity} pairs, kept
  * as 64-bit fingerprints in a ring (arrival order) and an open-addressing table (linear probing,
  * backward-shift deletion); when full the oldest pair is forgotten ({@link #evictions()}), so a
- * flow older than the last {@code capacity} alerting pairs could alert again. 24 bytes a pair.
+ * flow older than the last {@code capacity} alerting pairs could alert again. Both start small and
+ * double as pairs come, up to 24 bytes a pair at capacity.
  *
  * <p>Thread-safe (one lock; each call is a few array reads).
  */
 final class AlertDedup {
-    private final long[] ring;
-    private final long[] table;
-    private final int mask;
+    private final int capacity;
+    private long[] ring;
+    private long[] table;
+    private int mask;
     private int head;
     private int size;
     private long suppressed;
     private long evictions;
 
     AlertDedup(int capacity) {
-        ring = new long[capacity];
-        int t = Integer.highestOneBit(Math.max(4, capacity) * 2 - 1) << 1;
-        table = new long[t];
-        mask = t - 1;
+        this.capacity = capacity;
+        ring = new long[Math.min(capacity, 1024)];
+        table = new long[tableSize(ring.length)];
+        mask = table.length - 1;
+    }
+
+    private static int tableSize(int pairs) {
+        return Integer.highestOneBit(Math.max(4, pairs) * 2 - 1) << 1;
+    }
+
+    /** Doubles the ring (oldest first again) and the table, up to the capacity. */
+    private void grow() {
+        long[] r = new long[(int) Math.min(capacity, ring.length * 2L)];
+        for (int i = 0; i < size; i++) {
+            r[i] = ring[(head + i) % ring.length];
+        }
+        ring = r;
+        head = 0;
+        table = new long[tableSize(r.length)];
+        mask = table.length - 1;
+        for (int i = 0; i < size; i++) {
+            int s = slot(r[i]);
+            while (table[s] != 0) {
+                s = (s + 1) & mask;
+            }
+            table[s] = r[i];
+        }
     }
 
     /** Returns true the first time a (flow, indicator identity) pair is seen. */
@@ -38,6 +63,13 @@ final class AlertDedup {
                 return false;
             }
             s = (s + 1) & mask;
+        }
+        if (size == ring.length && ring.length < capacity) {
+            grow();
+            s = slot(k);
+            while (table[s] != 0) {
+                s = (s + 1) & mask;
+            }
         }
         if (size == ring.length) {
             long oldest = ring[head];

@@ -31,7 +31,8 @@ import org.slf4j.LoggerFactory;
  * download leaves the previous copy in force and is logged and counted.
  *
  * <p>Bounds: {@code maxBytes} per download (a larger body is abandoned), the configured timeout per
- * request. One daemon thread runs the schedule.
+ * request (and at most 30 s to connect: a server that does not answer must not hold a sensor's
+ * start). One daemon thread runs the schedule.
  */
 final class FeedDownloader implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(FeedDownloader.class);
@@ -56,7 +57,8 @@ final class FeedDownloader implements AutoCloseable {
         this.timeout = timeout;
         this.maxBytes = maxBytes;
         this.maxLineBytes = maxLineBytes;
-        this.client = HttpClient.newBuilder().connectTimeout(timeout).followRedirects(HttpClient.Redirect.NORMAL).build();
+        Duration connect = timeout.compareTo(Duration.ofSeconds(30)) < 0 ? timeout : Duration.ofSeconds(30);
+        this.client = HttpClient.newBuilder().connectTimeout(connect).followRedirects(HttpClient.Redirect.NORMAL).build();
     }
 
     /** Fetches every feed once; returns true when at least one copy changed. */
