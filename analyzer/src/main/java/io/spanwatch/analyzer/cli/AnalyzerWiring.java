@@ -60,6 +60,7 @@ final class AnalyzerWiring implements AutoCloseable {
             reputation.close();
             throw e;
         }
+        reputation.busReady();
         FileListener files = scanStage != null ? scanStage : f -> bus.accept(new FileInfoEvent(f, null, false));
         return new Outputs(bus, flowAlerts.counting(files), new Stages(scanStage, bus), writer);
     }

@@ -43,7 +43,11 @@ final class FeedContext {
                 case DROPPED -> dropped++;
             }
         } catch (IndicatorException e) {
-            malformed(line, e.getMessage() + ": " + clip(value));
+            if (e.unsupported()) {
+                unsupported(line, e.getMessage() + ": " + clip(value));
+            } else {
+                malformed(line, e.getMessage() + ": " + clip(value));
+            }
         }
     }
 

@@ -11,6 +11,11 @@ import java.util.Locale;
  * analysts write them; the indicator's text is kept as the feed wrote it.
  */
 final class Indicators {
+    /** Shortest IPv4 prefix taken: a /7 already covers 1/128 of the Internet (a typo like /0 would alert on every flow). */
+    static final int MIN_PREFIX_V4 = 8;
+    /** Shortest IPv6 prefix taken. */
+    static final int MIN_PREFIX_V6 = 16;
+
     /** What the feed says the value is. */
     enum Hint { AUTO, IP, DOMAIN, URL, HASH, MD5, SHA1, SHA256 }
 
@@ -100,6 +105,10 @@ final class Indicators {
             }
             if (prefix > bits) {
                 throw new IndicatorException("prefix length /" + prefix + " longer than " + bits + " bits");
+            }
+            if (prefix < (family == IpAddr.V4 ? MIN_PREFIX_V4 : MIN_PREFIX_V6)) {
+                throw new IndicatorException("prefix /" + prefix + " is too broad to alert on (shorter than /"
+                        + (family == IpAddr.V4 ? MIN_PREFIX_V4 : MIN_PREFIX_V6) + ")", true);
             }
             long h = a[0];
             long l = a[1];

@@ -13,6 +13,7 @@ import io.spanwatch.sensor.event.HttpEvent;
 import io.spanwatch.sensor.event.HttpInfo;
 import java.nio.file.Path;
 import java.util.Map;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
@@ -27,8 +28,9 @@ import java.util.concurrent.atomic.AtomicLong;
  * traffic flowed (a download's digest: from the server); the {@code reputation} object names the
  * indicator as written, its type, the feed, the EVE field and the feed's malware or threat name.
  *
- * <p>{@link #drain} waits for retro-hunts still running (at most the drain time), so an offline run
- * writes their alerts; {@link #close} stops the stage.
+ * <p>Whoever builds the bus calls {@link #busReady} once every stage is on it. {@link #drain} waits
+ * for retro-hunts still running (at most the drain time), so an offline run writes their alerts;
+ * {@link #close} stops the stage.
  */
 public final class ReputationEvents implements AnalyzerStage {
     /** Longest wait at drain for retro-hunts still running. */
@@ -38,6 +40,8 @@ public final class ReputationEvents implements AnalyzerStage {
     private final EventSink bus;
     private final long drainMillis;
     private final AtomicLong packetClock = new AtomicLong();
+    /** Opened by {@link #busReady}: retro alerts wait for the stages after this one to be on the bus. */
+    private final CountDownLatch ready = new CountDownLatch(1);
 
     private ReputationEvents(EventSink bus, long drainMillis) {
         this.bus = bus;
@@ -50,6 +54,14 @@ public final class ReputationEvents implements AnalyzerStage {
         // Retro hits may come before start returns: retro() needs only the bus and the clock.
         r.stage = ReputationStage.start(config, stateDir, r::retro);
         return r;
+    }
+
+    /**
+     * Says that the bus holds every stage now; retro-hunt alerts (which may be found while the bus
+     * is still being built, from the hunt that starts with the stage) wait until then.
+     */
+    public void busReady() {
+        ready.countDown();
     }
 
     /** Returns the stage underneath (its snapshot, reloads, counters). */
@@ -113,6 +125,13 @@ public final class ReputationEvents implements AnalyzerStage {
 
     /** Raises the alert of a retro-hunt hit, with the observation's time, flow and addresses. */
     private void retro(Observation seen, IntelHit hit) {
+        try {
+            ready.await();
+        } catch (InterruptedException e) {
+            // closing before the bus was ever ready: there is nowhere to raise it
+            Thread.currentThread().interrupt();
+            return;
+        }
         boolean v6 = seen.clientIp() != null && seen.clientIp().indexOf(':') >= 0;
         boolean ports = seen.srcPort() > 0 || seen.destPort() > 0;
         int clientPort = seen.srcIsClient() ? seen.srcPort() : seen.destPort();

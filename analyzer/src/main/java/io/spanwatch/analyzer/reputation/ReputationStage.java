@@ -162,11 +162,15 @@ public final class ReputationStage implements AutoCloseable {
         return out;
     }
 
-    /** Returns every indicator of {@code s} an observation matches (no de-duplication). */
+    /**
+     * Returns every indicator of {@code s} an observation matches (no de-duplication). Address
+     * fields are named as the alert shows them: the client is {@code src_ip} (only a file's digest
+     * alerts in the file's direction).
+     */
     static List<IntelHit> match(IntelSnapshot s, Observation o) {
         List<IntelHit> out = null;
-        out = add(out, s.matchIp(o.srcIp(), "src_ip"));
-        out = add(out, s.matchIp(o.destIp(), "dest_ip"));
+        out = add(out, s.matchIp(o.clientIp(), "src_ip"));
+        out = add(out, s.matchIp(o.serverIp(), "dest_ip"));
         if (o.host() != null) {
             out = add(out, s.matchHost(o.host(), "http.hostname"));
         }

@@ -28,20 +28,29 @@ class PrefixTrieTest {
                 10.1.0.0/16
                 10.1.2.3
                 0.0.0.0/0
+                198.0.0.0/8
+                198.19.77.150/27
+                2001:DB8:0:0::ff
                 2001:db8:abcd::/48
                 2001:db8:abcd:12::/64
                 ::ffff:192.0.2.0/120
                 """));
-        assertEquals(List.of("0.0.0.0/0", "198.19.77.144/28"), indicators(s, "198.19.77.144"), "first address of the /28");
-        assertEquals(List.of("0.0.0.0/0", "198.19.77.144/28"), indicators(s, "198.19.77.159"), "last address of the /28");
-        assertEquals(List.of("0.0.0.0/0"), indicators(s, "198.19.77.143"));
-        assertEquals(List.of("0.0.0.0/0"), indicators(s, "198.19.77.160"));
-        assertEquals(List.of("0.0.0.0/0", "10.0.0.0/8", "10.1.0.0/16", "10.1.2.3"), indicators(s, "10.1.2.3"), "every containing prefix, shortest first");
-        assertEquals(List.of("0.0.0.0/0", "10.0.0.0/8", "10.1.0.0/16"), indicators(s, "10.1.2.4"));
+        FeedReport r = Feeds.only(s);
+        assertEquals(1, r.unsupported(), "a /0 is refused: " + r.problems());
+        assertTrue(r.problems().get(0).contains("too broad"), r.problems().toString());
+        assertEquals(List.of("198.0.0.0/8", "198.19.77.150/27", "198.19.77.144/28"), indicators(s, "198.19.77.144"),
+                "first address of the /28, and a CIDR written with host bits, as written, shortest first");
+        assertEquals(List.of("198.0.0.0/8", "198.19.77.150/27", "198.19.77.144/28"), indicators(s, "198.19.77.159"), "last address of the /28");
+        assertEquals(List.of("198.0.0.0/8", "198.19.77.150/27"), indicators(s, "198.19.77.143"));
+        assertEquals(List.of("198.0.0.0/8"), indicators(s, "198.19.77.160"));
+        assertEquals(List.of("10.0.0.0/8", "10.1.0.0/16", "10.1.2.3"), indicators(s, "10.1.2.3"), "every containing prefix, shortest first");
+        assertEquals(List.of("10.0.0.0/8", "10.1.0.0/16"), indicators(s, "10.1.2.4"));
+        assertEquals(List.of("2001:DB8:0:0::ff"), indicators(s, "2001:0db8:0000:0000:0000:0000:0000:00ff"), "EVE's IPv6 spelling");
         assertEquals(List.of("2001:db8:abcd::/48", "2001:db8:abcd:12::/64"), indicators(s, "2001:db8:abcd:12:ffff::1"));
         assertEquals(List.of("2001:db8:abcd::/48"), indicators(s, "2001:db8:abcd:13::"));
         assertTrue(s.matchIp("2001:db8:abce::", "d").isEmpty());
-        assertEquals(List.of("::ffff:192.0.2.0/120", "0.0.0.0/0"), indicators(s, "::ffff:192.0.2.1"), "a mapped address is also IPv4");
+        assertEquals(List.of("::ffff:192.0.2.0/120"), indicators(s, "::ffff:192.0.2.1"), "a mapped address is also IPv4");
+        assertTrue(s.matchIp("11.0.0.1", "d").isEmpty());
         assertTrue(s.matchIp("not-an-ip", "d").isEmpty());
     }
 
