@@ -33,7 +33,7 @@ import org.slf4j.LoggerFactory;
  * <p>Ownership: takes ownership of the outbox and the transport; {@link #close} stops the thread and
  * closes both. Threads: {@link #onEvent} from any bus thread; one delivery thread per feed.
  */
-public final class FeedStage implements AnalyzerStage {
+public final class FeedStage implements AnalyzerStage, java.io.Closeable {
     private static final Logger LOG = LoggerFactory.getLogger(FeedStage.class);
     /** Records sent in one delivery at most. */
     static final int BATCH_RECORDS = 500;
