@@ -178,7 +178,7 @@ public final class FeedStage implements AnalyzerStage, java.io.Closeable {
             gatherSince = 0;
             try {
                 transport.deliver(batch);
-                ack(batch, batch.size());
+                ack(batch, batch.size(), batch.size());
                 if (lastError != null) {
                     LOG.warn("feed {}: receiver answers again, delivering", spec.name());
                 }
@@ -186,8 +186,7 @@ public final class FeedStage implements AnalyzerStage, java.io.Closeable {
                 retryAtNanos = 0;
                 backoff = config.retryMinMillis();
             } catch (DeliveryException x) {
-                int n = x.delivered() + (x.rejected() ? 1 : 0);
-                ack(batch, n);
+                ack(batch, x.delivered() + (x.rejected() ? 1 : 0), x.delivered());
                 if (x.rejected()) {
                     rejected.incrementAndGet();
                     LOG.warn("feed {}: receiver refused event {}: {} (skipped)", spec.name(),
@@ -206,13 +205,15 @@ public final class FeedStage implements AnalyzerStage, java.io.Closeable {
         }
     }
 
-    private void ack(List<OutboxRecord> batch, int n) {
+    /** Acknowledges the batch's first {@code n} records, {@code received} of which the receiver took. */
+    private void ack(List<OutboxRecord> batch, int n, int received) {
         if (n <= 0) {
             return;
         }
+        // Counted before the outbox says so, so that whoever sees nothing waiting also sees it delivered.
+        delivered.addAndGet(received);
         try {
             outbox.ack(batch.get(n - 1).seq() + 1);
-            delivered.addAndGet(Math.min(n, batch.size()));
         } catch (IOException e) {
             fail("outbox: " + e.getMessage(), e);
         }
