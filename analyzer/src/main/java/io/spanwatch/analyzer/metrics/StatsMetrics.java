@@ -19,7 +19,8 @@ import java.util.function.Supplier;
  * <p>{@link #TABLE} maps a stats name to a metric name (Micrometer's dotted form; Prometheus gets
  * snake case, {@code _total} on counters and the unit, e.g. {@code spanwatch.capture.packets} →
  * {@code spanwatch_capture_packets_total}). Families named by a prefix get a label: every
- * {@code anomaly.NAME} is {@code spanwatch_anomalies_total{event="NAME"}}, every
+ * {@code anomaly.NAME} is {@code spanwatch_anomalies_by_event_total{event="NAME"}} (and all of them
+ * together {@code spanwatch_anomalies_total}, served from the start), every
  * {@code feed.FEED.WHAT} a {@code spanwatch_feed_*{feed="FEED"}}. A stage that adds a counter adds
  * a line here to make it a metric. Meters are registered once and read 0 until their stat exists,
  * so dashboards always find their series.
@@ -111,6 +112,9 @@ public final class StatsMetrics {
             gb("pending_bytes", "spanwatch.feed.outbox.bytes", "Bytes waiting in the outbox"),
             gb("capacity_bytes", "spanwatch.feed.outbox.capacity.bytes", "Bytes the outbox may hold"));
 
+    /** The sum of every {@code anomaly.NAME}, kept in the snapshot under this name. */
+    private static final String ANOMALIES = "anomaly.*";
+
     private final MeterRegistry registry;
     private final Supplier<Map<String, Long>> source;
     private final Set<String> bound = new HashSet<>();
@@ -123,18 +127,25 @@ public final class StatsMetrics {
         for (Binding b : TABLE) {
             register(b, b.stat(), Tags.empty());
         }
+        register(c(ANOMALIES, "spanwatch.anomalies", "Anomalies of every name (decode, stream, application layer)"), ANOMALIES,
+                Tags.empty());
+    }
+
+    private static boolean anomaly(String k) {
+        return k.startsWith("anomaly.") && !k.equals("anomaly.events_suppressed");
     }
 
     /** Takes a new snapshot and registers the labelled meters of names seen for the first time. */
     public synchronized void refresh() {
-        Map<String, Long> m = source.get();
+        Map<String, Long> m = new java.util.HashMap<>(source.get());
+        m.put(ANOMALIES, m.entrySet().stream().filter(e -> anomaly(e.getKey())).mapToLong(Map.Entry::getValue).sum());
         snapshot = m;
         for (String k : m.keySet()) {
             if (bound.contains(k)) {
                 continue;
             }
-            if (k.startsWith("anomaly.") && !k.equals("anomaly.events_suppressed")) {
-                register(new Binding(k, "spanwatch.anomalies", true, null, "Anomalies by stable name"), k,
+            if (anomaly(k)) {
+                register(new Binding(k, "spanwatch.anomalies.by.event", true, null, "Anomalies by stable name"), k,
                         Tags.of("event", k.substring("anomaly.".length())));
             } else if (k.startsWith("feed.") && k.indexOf('.', 5) > 0) {
                 String feed = k.substring(5, k.lastIndexOf('.'));
