@@ -16,7 +16,7 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /** Reads Prometheus text for tests, and the metric names SpanWatch's dashboards query. */
-final class Scrape {
+public final class Scrape {
     private static final Pattern SAMPLE = Pattern.compile("^([a-zA-Z_:][a-zA-Z0-9_:]*)(\\{[^}]*\\})? (\\S+)");
     private static final Pattern METRIC_IN_EXPR = Pattern.compile("\\b((?:spanwatch|jvm|process|system)_[a-z0-9_]+)\\b");
 
@@ -60,7 +60,7 @@ final class Scrape {
     }
 
     /** Returns every metric name the dashboards under {@code dir} query, by dashboard file. */
-    static Map<String, Set<String>> dashboardMetrics(Path dir) throws IOException {
+    public static Map<String, Set<String>> dashboardMetrics(Path dir) throws IOException {
         Map<String, Set<String>> out = new LinkedHashMap<>();
         ObjectMapper json = new ObjectMapper();
         try (DirectoryStream<Path> ds = Files.newDirectoryStream(dir, "*.json")) {
