@@ -22,13 +22,20 @@ import org.apache.kafka.common.serialization.StringSerializer;
  * <p>The producer is idempotent ({@code enable.idempotence=true}, {@code acks=all}): its own retries
  * while a broker restarts never write a record twice. A batch is delivered once every record of it
  * is acknowledged by the in-sync replicas; a record that fails within the delivery timeout (three
- * times {@code feed.timeout-ms}) is sent again by the feed's backoff, under the same event id.
+ * times {@code feed.timeout-ms}) is sent again by the feed's backoff, under the same event id, and
+ * records of the same batch that did get through (other partitions) are not sent again.
  */
 final class KafkaTransport implements Transport {
     private final FeedSpec spec;
     private final EveJson eve;
     private final Properties props;
     private KafkaProducer<String, byte[]> producer;
+    /**
+     * Ids of records the broker acknowledged in a batch where an earlier record failed: the outbox
+     * offers them again (it acknowledges in order), and they are skipped. At most one batch of ids;
+     * kept in memory only, so a restart in between may produce them twice (same event id).
+     */
+    private final java.util.Set<String> sentEarlier = new java.util.HashSet<>();
 
     KafkaTransport(FeedSpec spec, EveJson eve, int timeoutMillis, String clientId) {
         this.spec = spec;
@@ -63,27 +70,51 @@ final class KafkaTransport implements Transport {
             }
         }
         List<Future<RecordMetadata>> sent = new ArrayList<>(batch.size());
-        int i = 0;
         try {
             for (OutboxRecord r : batch) {
+                if (sentEarlier.contains(r.eventId())) {
+                    sent.add(null); // the broker has it from a batch that failed for another record
+                    continue;
+                }
                 ProducerRecord<String, byte[]> pr = new ProducerRecord<>(spec.path(), r.key().isEmpty() ? null : r.key(), r.payload());
                 pr.headers().add("event_id", r.eventId().getBytes(StandardCharsets.US_ASCII));
                 pr.headers().add("event_type", r.kind().getBytes(StandardCharsets.US_ASCII));
                 sent.add(producer.send(pr));
             }
-            producer.flush();
-            for (; i < sent.size(); i++) {
-                sent.get(i).get();
-            }
-        } catch (ExecutionException e) {
-            throw new DeliveryException("kafka " + spec.hosts() + " topic " + spec.path() + ": " + e.getCause(), i, e.getCause());
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new DeliveryException("kafka: interrupted", i, e);
+            producer.flush(); // every send has succeeded or failed after this
         } catch (RuntimeException e) {
-            // send() itself failed (no metadata within max.block.ms, a fatal producer error): start a new producer next time
+            // send() itself failed (a fatal producer error): start a new producer next time
             closeProducer();
             throw new DeliveryException("kafka " + spec.hosts() + ": " + e, 0, e);
+        }
+        int firstFailure = -1;
+        Throwable cause = null;
+        for (int i = 0; i < sent.size(); i++) {
+            Future<RecordMetadata> f = sent.get(i);
+            boolean ok = true;
+            if (f != null) {
+                try {
+                    f.get();
+                } catch (ExecutionException e) {
+                    ok = false;
+                    cause = cause == null ? e.getCause() : cause;
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    ok = false;
+                    cause = cause == null ? e : cause;
+                }
+            }
+            String id = batch.get(i).eventId();
+            if (!ok && firstFailure < 0) {
+                firstFailure = i;
+            } else if (ok && firstFailure >= 0) {
+                sentEarlier.add(id); // resent with the records before it, but not produced again
+            } else if (ok) {
+                sentEarlier.remove(id);
+            }
+        }
+        if (firstFailure >= 0) {
+            throw new DeliveryException("kafka " + spec.hosts() + " topic " + spec.path() + ": " + cause, firstFailure, cause);
         }
     }
 
