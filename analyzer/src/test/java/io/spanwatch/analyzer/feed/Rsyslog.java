@@ -22,8 +22,13 @@ final class Rsyslog implements AutoCloseable {
     final Path stored;
     private final Path conf;
     private Process process;
+    private boolean udp;
 
     private Rsyslog(Path dir, int port, boolean tls) throws IOException {
+        this(dir, port, tls, false);
+    }
+
+    private Rsyslog(Path dir, int port, boolean tls, boolean udp) throws IOException {
         this.dir = dir;
         this.port = port;
         this.stored = dir.resolve("stored.log");
@@ -33,14 +38,15 @@ final class Rsyslog implements AutoCloseable {
                 global(DefaultNetstreamDriver="gtls" DefaultNetstreamDriverCAFile="%1$s/ca.pem"
                        DefaultNetstreamDriverCertFile="%1$s/server.pem" DefaultNetstreamDriverKeyFile="%1$s/server.key")
                 module(load="imtcp" StreamDriver.Name="gtls" StreamDriver.Mode="1" StreamDriver.AuthMode="x509/certvalid")
-                """.formatted(dir.getParent()) : "module(load=\"imtcp\")\n";
+                """.formatted(dir.getParent()) : udp ? "module(load=\"imudp\")\n" : "module(load=\"imtcp\")\n";
         Files.writeString(conf, """
                 global(workDirectory="%1$s/work" maxMessageSize="64k")
                 %2$s
-                input(type="imtcp" port="%3$d" address="127.0.0.1")
+                input(type="%5$s" port="%3$d" address="127.0.0.1")
                 template(name="raw" type="string" string="%%rawmsg%%\\n")
                 action(type="omfile" file="%4$s" template="raw")
-                """.formatted(dir, driver, port, stored));
+                """.formatted(dir, driver, port, stored, udp ? "imudp" : "imtcp"));
+        this.udp = udp;
     }
 
     /** Returns why rsyslog tests cannot run here, or null. */
@@ -71,9 +77,26 @@ final class Rsyslog implements AutoCloseable {
         return r;
     }
 
+    /** Starts rsyslogd with a UDP input (imudp) under {@code dir}. */
+    static Rsyslog startUdp(Path dir) throws Exception {
+        Rsyslog r = new Rsyslog(dir, freePort(), false, true);
+        r.start();
+        return r;
+    }
+
     void start() throws Exception {
         process = new ProcessBuilder("/usr/sbin/rsyslogd", "-n", "-f", conf.toString(), "-i", dir.resolve("rsyslogd.pid").toString())
                 .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.appendTo(dir.resolve("rsyslogd.out").toFile())).start();
+        if (udp) {
+            // No connection to wait for: wait until rsyslogd has written its pid file (it has opened its inputs by then).
+            for (int i = 0; i < 200 && !Files.exists(dir.resolve("rsyslogd.pid")) && process.isAlive(); i++) {
+                Thread.sleep(50);
+            }
+            if (!process.isAlive()) {
+                throw new IllegalStateException("rsyslogd did not start: " + Files.readString(dir.resolve("rsyslogd.out")));
+            }
+            return;
+        }
         for (int i = 0; i < 200; i++) {
             try (Socket s = new Socket()) {
                 s.connect(new InetSocketAddress("127.0.0.1", port), 200);

@@ -108,6 +108,25 @@ class SyslogFeedTest {
         }
     }
 
+    @Test
+    void udpCarriesEachAlertAsOneDatagram() throws Exception {
+        assume(false);
+        try (Rsyslog r = Rsyslog.startUdp(tmp.resolve("rs-udp"))) {
+            FeedSpec spec = FeedSpec.parse("syslog+udp://127.0.0.1:" + r.port + "?facility=local0");
+            try (FeedStage feed = Feeds.open(spec, tmp.resolve("udp"), FeedConfig.DEFAULTS, "udp-test", false, null).start()) {
+                for (int i = 0; i < 5; i++) {
+                    feed.onEvent(FeedEvents.malware(i, true));
+                }
+                feed.drain();
+            }
+            List<String> lines = r.await(5);
+            Map<String, Integer> counts = new HashMap<>();
+            parse(lines, counts);
+            assertEquals(5, counts.size());
+            assertTrue(lines.get(0).startsWith("<130>1 "), lines.get(0)); // local0 (16) * 8 + critical (2)
+        }
+    }
+
     @ParameterizedTest
     @ValueSource(booleans = {false, true})
     void aReceiverStoppedMidRunLosesNothingAndGetsNothingTwice(boolean tls) throws Exception {
