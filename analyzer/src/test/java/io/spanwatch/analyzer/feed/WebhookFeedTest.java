@@ -46,7 +46,18 @@ class WebhookFeedTest {
         final HttpServer server;
 
         Receiver(int port, IntSupplier status) throws Exception {
-            server = HttpServer.create(new InetSocketAddress("127.0.0.1", port), 0);
+            this(port, status, null);
+        }
+
+        /** With {@code tls}, an HTTPS server presenting that context's certificate. */
+        Receiver(int port, IntSupplier status, javax.net.ssl.SSLContext tls) throws Exception {
+            if (tls != null) {
+                com.sun.net.httpserver.HttpsServer s = com.sun.net.httpserver.HttpsServer.create(new InetSocketAddress("127.0.0.1", port), 0);
+                s.setHttpsConfigurator(new com.sun.net.httpserver.HttpsConfigurator(tls));
+                server = s;
+            } else {
+                server = HttpServer.create(new InetSocketAddress("127.0.0.1", port), 0);
+            }
             server.createContext("/hook", ex -> {
                 byte[] body = ex.getRequestBody().readAllBytes();
                 int s = status.getAsInt();
@@ -144,6 +155,44 @@ class WebhookFeedTest {
             JsonNode inc = JSON.readTree(r.hits.get(2).body());
             assertEquals("download-then-callback", inc.path("rule").path("name").asText());
             assertEquals(2, inc.path("spanwatch").path("incident").path("alerts").size());
+        }
+    }
+
+    @Test
+    void httpsTrustsTheOperatorsCaOnly() throws Exception {
+        String why = Rsyslog.missing(true);
+        org.junit.jupiter.api.Assumptions.assumeTrue(why == null, why);
+        Path pki = tmp.resolve("pki");
+        Rsyslog.makePki(pki);
+        Process p = new ProcessBuilder("openssl", "pkcs12", "-export", "-in", "server.pem", "-inkey", "server.key", "-out", "server.p12",
+                "-passout", "pass:test").directory(pki.toFile()).redirectErrorStream(true).start();
+        p.getInputStream().readAllBytes();
+        assertEquals(0, p.waitFor());
+        java.security.KeyStore ks = java.security.KeyStore.getInstance("PKCS12");
+        try (var in = Files.newInputStream(pki.resolve("server.p12"))) {
+            ks.load(in, "test".toCharArray());
+        }
+        javax.net.ssl.KeyManagerFactory kmf = javax.net.ssl.KeyManagerFactory.getInstance("PKIX");
+        kmf.init(ks, "test".toCharArray());
+        javax.net.ssl.SSLContext ctx = javax.net.ssl.SSLContext.getInstance("TLS");
+        ctx.init(kmf.getKeyManagers(), null, null);
+        try (Receiver r = new Receiver(0, () -> 200, ctx)) {
+            String base = "webhook+https://127.0.0.1:" + r.port() + "/hook";
+            FeedConfig cfg = FeedConfig.DEFAULTS.withRetryMillis(50, 100).withDrainMillis(1000);
+            // Without the CA the JDK's roots do not trust the test's certificate: nothing is delivered, all waits.
+            try (FeedStage f = Feeds.open(FeedSpec.parse(base), tmp.resolve("a"), cfg, "s", false, null).start()) {
+                f.onEvent(FeedEvents.malware(1, false));
+                f.drain();
+                assertEquals(1, f.pending());
+                assertTrue(f.lastError() != null && f.lastError().contains("SSL"), f.lastError());
+            }
+            assertEquals(0, r.hits.size());
+            try (FeedStage f = Feeds.open(FeedSpec.parse(base + "?ca=" + pki.resolve("ca.pem")), tmp.resolve("a"), cfg, "s", false, null)
+                    .start()) {
+                f.drain();
+                assertEquals(0, f.pending(), f.lastError());
+            }
+            assertEquals(1, r.hits.size());
         }
     }
 
