@@ -1,8 +1,6 @@
 package io.spanwatch.analyzer.feed;
 
 import java.io.IOException;
-import java.net.InetSocketAddress;
-import java.net.Socket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -61,18 +59,9 @@ final class KafkaBroker implements AutoCloseable {
 
     void start() throws Exception {
         process = java("kafka.Kafka", props.toString());
-        for (int i = 0; i < 1200; i++) {
-            try (Socket s = new Socket()) {
-                s.connect(new InetSocketAddress("127.0.0.1", port), 200);
-                return;
-            } catch (IOException e) {
-                if (!process.isAlive()) {
-                    break;
-                }
-                Thread.sleep(100);
-            }
+        if (!Rsyslog.awaitListening(port, process, 120)) {
+            throw new IllegalStateException("Kafka did not start; see " + dir.resolve("kafka.log"));
         }
-        throw new IllegalStateException("Kafka did not start; see " + dir.resolve("kafka.log"));
     }
 
     void stop() throws Exception {

@@ -97,18 +97,22 @@ final class Rsyslog implements AutoCloseable {
             }
             return;
         }
-        for (int i = 0; i < 200; i++) {
+        if (!awaitListening(port, process, 30)) {
+            throw new IllegalStateException("rsyslogd did not start: " + Files.readString(dir.resolve("rsyslogd.out")));
+        }
+    }
+
+    /** Waits until something accepts connections on the loopback {@code port}; false when {@code process} died or time ran out. */
+    static boolean awaitListening(int port, Process process, int seconds) throws InterruptedException {
+        for (long end = System.nanoTime() + seconds * 1_000_000_000L; System.nanoTime() < end && process.isAlive(); ) {
             try (Socket s = new Socket()) {
                 s.connect(new InetSocketAddress("127.0.0.1", port), 200);
-                return;
+                return true;
             } catch (IOException e) {
-                if (!process.isAlive()) {
-                    break;
-                }
                 Thread.sleep(50);
             }
         }
-        throw new IllegalStateException("rsyslogd did not start: " + Files.readString(dir.resolve("rsyslogd.out")));
+        return false;
     }
 
     /** Stops rsyslogd (SIGTERM) and waits for it to exit. */

@@ -6,9 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.spanwatch.analyzer.metrics.Scrape;
-import java.io.BufferedReader;
 import java.io.IOException;
-import java.io.InputStreamReader;
 import java.net.ServerSocket;
 import java.net.URI;
 import java.net.URLEncoder;
@@ -18,12 +16,10 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Assumptions;
@@ -88,32 +84,12 @@ class PrometheusLiveIT {
         int metricsPort = freePort();
         int promPort = freePort();
         Path out = tmp.resolve("out");
-        Path launcher = SensorLiveIT.repoRoot().resolve("spanwatch");
-        ProcessBuilder pb = new ProcessBuilder(launcher.toString(), "sensor", "--interface", net.linkA, "--out", out.toString(),
+        LiveSensor sensor = new LiveSensor(List.of("--interface", net.linkA, "--out", out.toString(),
                 "--bpf", "udp dst port " + UDP_PORT + " or (ip and len < 40)", "--sensor-name", "prom-it", "--metrics", "127.0.0.1:" + metricsPort,
-                "--feed", "webhook+http://127.0.0.1:" + freePort() + "/hook?name=soc", "--set", "feed.drain-seconds=0");
-        pb.redirectErrorStream(true);
-        Process sensor = pb.start();
+                "--feed", "webhook+http://127.0.0.1:" + freePort() + "/hook?name=soc", "--set", "feed.drain-seconds=0"));
         Process prom = null;
-        List<String> log = new ArrayList<>();
-        CountDownLatch ready = new CountDownLatch(1);
-        Thread reader = new Thread(() -> {
-            try (BufferedReader br = new BufferedReader(new InputStreamReader(sensor.getInputStream(), StandardCharsets.UTF_8))) {
-                for (String line; (line = br.readLine()) != null; ) {
-                    synchronized (log) {
-                        log.add(line);
-                    }
-                    if (line.contains("capturing on")) {
-                        ready.countDown();
-                    }
-                }
-            } catch (IOException e) {
-                // the process ended
-            }
-        });
-        reader.start();
         try (HttpClient http = HttpClient.newHttpClient()) {
-            assertTrue(ready.await(120, TimeUnit.SECONDS), () -> "sensor did not start: " + log);
+            assertTrue(sensor.awaitCapturing(), () -> "sensor did not start: " + sensor.output());
             Path conf = tmp.resolve("prometheus.yml");
             Files.writeString(conf, """
                     global:
@@ -172,12 +148,9 @@ class PrometheusLiveIT {
                 prom.destroy();
                 prom.waitFor(30, TimeUnit.SECONDS);
             }
-            sensor.toHandle().descendants().forEach(ProcessHandle::destroy);
-            sensor.destroy();
-            assertTrue(sensor.waitFor(60, TimeUnit.SECONDS), "sensor did not stop");
-            reader.join(5000);
+            assertTrue(sensor.stop(), "sensor did not stop");
         }
-        assertEquals(0, sensor.exitValue(), () -> "sensor exit status; output: " + log);
+        assertEquals(0, sensor.process.exitValue(), () -> "sensor exit status; output: " + sensor.output());
     }
 
     private static String readQuietly(Path p) {
