@@ -7,6 +7,8 @@ import io.spanwatch.analyzer.feed.FeedSpec;
 import io.spanwatch.analyzer.feed.FeedStage;
 import io.spanwatch.analyzer.feed.Feeds;
 import io.spanwatch.analyzer.metrics.Metrics;
+import io.spanwatch.analyzer.reputation.IntelException;
+import io.spanwatch.analyzer.reputation.ReputationEvents;
 import io.spanwatch.analyzer.scan.ScanStage;
 import io.spanwatch.sensor.event.EveWriter;
 import io.spanwatch.sensor.event.FileInfoEvent;
@@ -30,6 +32,7 @@ import java.util.Map;
  */
 final class AnalyzerWiring implements AutoCloseable {
     private final ScanWiring scan;
+    private final SensorSettings.IntelSettings intel;
     private final Path out;
     private final SensorSettings.FeedSettings feedSettings;
     private final Metrics metrics;
@@ -37,19 +40,31 @@ final class AnalyzerWiring implements AutoCloseable {
     private final List<FeedStage> feeds = new ArrayList<>();
 
     /** {@code feeds} may be null (none); {@code metrics} may be null (off) and stays the caller's. */
-    AnalyzerWiring(SensorSettings.ScanSettings scanSettings, SensorSettings.FeedSettings feeds, Metrics metrics, Path out,
-            PrintWriter err) {
+    AnalyzerWiring(SensorSettings.ScanSettings scanSettings, SensorSettings.IntelSettings intel, SensorSettings.FeedSettings feeds,
+            Metrics metrics, Path out, PrintWriter err) {
         this.scan = new ScanWiring(scanSettings, out, err);
+        this.intel = intel;
         this.out = out;
         this.feedSettings = feeds;
         this.metrics = metrics;
         this.err = err;
     }
 
-    /** Opens {@code DIR/eve.json} and starts the stages; the pipeline takes ownership of the result. */
-    Outputs start(SensorConfig config) throws IOException {
-        EveWriter writer = EveWriter.open(out.resolve("eve.json"), config.sensorName(), config.live());
+    /**
+     * Loads the feeds, opens {@code DIR/eve.json} and starts the stages; the pipeline takes ownership
+     * of the result. A feed that cannot be read is an {@link IntelException} before anything is written.
+     */
+    Outputs start(SensorConfig config) throws IOException, IntelException {
         EventBus bus = new EventBus();
+        ReputationEvents reputation = ReputationEvents.start(intel.config(), out.resolve("intel"), bus, intel.drainMillis());
+        EveWriter writer;
+        try {
+            writer = EveWriter.open(out.resolve("eve.json"), config.sensorName(), config.live());
+        } catch (IOException | RuntimeException e) {
+            reputation.close();
+            throw e;
+        }
+        bus.add(reputation);
         FlowAlerts flowAlerts = new FlowAlerts(bus, FlowAlerts.DEFAULT_MAX_HELD, FlowAlerts.DEFAULT_MAX_ALERTED);
         bus.add(flowAlerts);
         try {
@@ -61,10 +76,9 @@ final class AnalyzerWiring implements AutoCloseable {
                 }
             }
         } catch (IOException | RuntimeException e) {
-            for (FeedStage f : feeds) {
-                f.close();
-            }
+            closeFeeds();
             writer.close();
+            reputation.close();
             throw e;
         }
         if (metrics != null) {
@@ -76,11 +90,21 @@ final class AnalyzerWiring implements AutoCloseable {
         try {
             scanStage = scan.start(bus);
         } catch (RuntimeException e) {
+            closeFeeds();
             writer.close();
+            reputation.close();
             throw e;
         }
+        reputation.busReady();
         FileListener files = scanStage != null ? scanStage : f -> bus.accept(new FileInfoEvent(f, null, false));
         return new Outputs(bus, flowAlerts.counting(files), new Stages(scanStage, bus), writer);
+    }
+
+    private void closeFeeds() throws IOException {
+        for (FeedStage f : feeds) {
+            f.close();
+        }
+        feeds.clear();
     }
 
     @Override

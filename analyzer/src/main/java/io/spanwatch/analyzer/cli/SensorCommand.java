@@ -1,5 +1,6 @@
 package io.spanwatch.analyzer.cli;
 
+import io.spanwatch.analyzer.reputation.IntelException;
 import io.spanwatch.sensor.capture.CaptureException;
 import io.spanwatch.sensor.capture.CaptureStats;
 import io.spanwatch.sensor.capture.LiveCapture;
@@ -95,6 +96,11 @@ public final class SensorCommand implements Callable<Integer> {
             capture.close();
             return 1;
         }
+        SensorSettings.IntelSettings intel = common.intelOrReport(err);
+        if (intel == null) {
+            capture.close();
+            return 1;
+        }
         SensorSettings.FeedSettings feeds = common.feedsOrReport(err);
         boolean[] failed = {false};
         io.spanwatch.analyzer.metrics.Metrics metrics = feeds == null ? null : common.metricsOrReport(config.sensorName(), err, failed);
@@ -102,8 +108,19 @@ public final class SensorCommand implements Callable<Integer> {
             capture.close();
             return 1;
         }
-        AnalyzerWiring wiring = new AnalyzerWiring(scan, feeds, metrics, out, err);
-        Pipeline pipeline = Pipeline.start(config, wiring.start(config));
+        AnalyzerWiring wiring = new AnalyzerWiring(scan, intel, feeds, metrics, out, err);
+        Pipeline pipeline;
+        try {
+            pipeline = Pipeline.start(config, wiring.start(config));
+        } catch (IntelException e) {
+            err.println("spanwatch: " + e.getMessage());
+            wiring.close();
+            capture.close();
+            if (metrics != null) {
+                metrics.close();
+            }
+            return 1;
+        }
         if (metrics != null) {
             metrics.bindStats(pipeline::stats);
             err.println("spanwatch: metrics at http://" + metrics.address().getHostString() + ":" + metrics.address().getPort()

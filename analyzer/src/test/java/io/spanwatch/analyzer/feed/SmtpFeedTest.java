@@ -43,7 +43,7 @@ class SmtpFeedTest {
         GreenMail mail = server(port);
         try {
             String uri = "smtp://127.0.0.1:" + port + "?to=soc@example.org&from=ids@example.org&window-s=0&starttls=no";
-            try (FeedStage f = Feeds.open(FeedSpec.parse(uri), tmp.resolve("a"), FeedConfig.DEFAULTS, "mail-sensor", false, null).start()) {
+            try (FeedStage f = Feeds.open(FeedSpec.parse(uri), tmp.resolve("a"), FeedConfig.DEFAULTS.withDrainMillis(300_000), "mail-sensor", false, null).start()) {
                 f.onEvent(FeedEvents.malware(1, true)); // alerts do not go to e-mail by default
                 f.onEvent(FeedEvents.incident(1));
                 f.drain();
@@ -58,7 +58,7 @@ class SmtpFeedTest {
             assertEquals("soc@example.org", one[0].getAllRecipients()[0].toString());
 
             // Five incidents waiting when the mailer wakes up make one digest.
-            try (FeedStage f = Feeds.open(FeedSpec.parse(uri), tmp.resolve("b"), FeedConfig.DEFAULTS, "mail-sensor", false, null)) {
+            try (FeedStage f = Feeds.open(FeedSpec.parse(uri), tmp.resolve("b"), FeedConfig.DEFAULTS.withDrainMillis(300_000), "mail-sensor", false, null)) {
                 for (int i = 10; i < 15; i++) {
                     f.onEvent(FeedEvents.incident(i));
                 }

@@ -77,7 +77,8 @@ class SyslogFeedTest {
         AlertCapture.write(pcap, 12);
         try (Rsyslog tcp = Rsyslog.start(tmp.resolve("rs-tcp"), false); Rsyslog tls = Rsyslog.start(tmp.resolve("pki/rs-tls"), true)) {
             Path out = tmp.resolve("run");
-            int status = Main.run("analyze", "--out", out.toString(), "--clamd", "127.0.0.1:" + Rsyslog.freePort(),
+            int status = Main.run("analyze", "--out", out.toString(), "--clamd", "127.0.0.1:" + Rsyslog.freePort(), "--set",
+                    "feed.drain-seconds=300", // the end of the run waits for every delivery, however loaded the machine
                     "--feed", "syslog+tcp://127.0.0.1:" + tcp.port,
                     "--feed", "syslog+tls://127.0.0.1:" + tls.port + tlsParams(), pcap.toString());
             assertEquals(0, status);

@@ -104,8 +104,8 @@ class WebhookFeedTest {
         Files.writeString(secret, "s3cr3t-shared\n");
         try (Receiver r = new Receiver(0, () -> 200)) {
             Path out = tmp.resolve("run");
-            assertEquals(0, run("analyze", "--out", out.toString(), "--clamd", "127.0.0.1:" + Rsyslog.freePort(),
-                    "--feed", "webhook+http://127.0.0.1:" + r.port() + "/hook?secret-file=" + secret, pcap.toString()));
+            assertEquals(0, run("analyze", "--out", out.toString(), "--clamd", "127.0.0.1:" + Rsyslog.freePort(), "--set",
+                    "feed.drain-seconds=300", "--feed", "webhook+http://127.0.0.1:" + r.port() + "/hook?secret-file=" + secret, pcap.toString()));
             Map<String, String> alerts = alertLines(out);
             assertEquals(6, alerts.size());
             assertEquals(6, r.hits.size());
@@ -126,7 +126,7 @@ class WebhookFeedTest {
     void ecsDocumentsCarryTheAlertUnderEcsNames() throws Exception {
         try (Receiver r = new Receiver(0, () -> 200)) {
             FeedSpec spec = FeedSpec.parse("webhook+http://127.0.0.1:" + r.port() + "/hook?format=ecs");
-            try (FeedStage f = Feeds.open(spec, tmp, FeedConfig.DEFAULTS, "ecs-sensor", true, null).start()) {
+            try (FeedStage f = Feeds.open(spec, tmp, FeedConfig.DEFAULTS.withDrainMillis(300_000), "ecs-sensor", true, null).start()) {
                 f.onEvent(FeedEvents.malware(1, true));
                 f.onEvent(FeedEvents.reputation(2));
                 f.onEvent(FeedEvents.incident(3));
@@ -178,13 +178,15 @@ class WebhookFeedTest {
         ctx.init(kmf.getKeyManagers(), null, null);
         try (Receiver r = new Receiver(0, () -> 200, ctx)) {
             String base = "webhook+https://127.0.0.1:" + r.port() + "/hook";
-            FeedConfig cfg = FeedConfig.DEFAULTS.withRetryMillis(50, 100).withDrainMillis(1000);
+            FeedConfig cfg = FeedConfig.DEFAULTS.withRetryMillis(50, 100).withDrainMillis(60_000);
             // Without the CA the JDK's roots do not trust the test's certificate: nothing is delivered, all waits.
             try (FeedStage f = Feeds.open(FeedSpec.parse(base), tmp.resolve("a"), cfg, "s", false, null).start()) {
                 f.onEvent(FeedEvents.malware(1, false));
-                f.drain();
+                for (int i = 0; i < 600 && f.lastError() == null; i++) {
+                    Thread.sleep(50); // until the first attempt has failed
+                }
                 assertEquals(1, f.pending());
-                assertTrue(f.lastError() != null && f.lastError().contains("SSL"), f.lastError());
+                assertTrue(f.lastError() != null && f.lastError().contains("SSL"), String.valueOf(f.lastError()));
             }
             assertEquals(0, r.hits.size());
             try (FeedStage f = Feeds.open(FeedSpec.parse(base + "?ca=" + pki.resolve("ca.pem")), tmp.resolve("a"), cfg, "s", false, null)
@@ -205,7 +207,7 @@ class WebhookFeedTest {
             return n <= 2 ? 503 : n == 5 ? 400 : 200;
         })) {
             FeedSpec spec = FeedSpec.parse("webhook+http://127.0.0.1:" + r.port() + "/hook");
-            FeedConfig cfg = FeedConfig.DEFAULTS.withRetryMillis(50, 200);
+            FeedConfig cfg = FeedConfig.DEFAULTS.withRetryMillis(50, 200).withDrainMillis(300_000);
             Map<String, Long> stats = new HashMap<>();
             try (FeedStage f = Feeds.open(spec, tmp, cfg, "s", false, null).start()) {
                 for (int i = 0; i < 5; i++) {
