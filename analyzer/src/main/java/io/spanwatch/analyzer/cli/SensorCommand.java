@@ -101,7 +101,14 @@ public final class SensorCommand implements Callable<Integer> {
             capture.close();
             return 1;
         }
-        AnalyzerWiring wiring = new AnalyzerWiring(scan, intel, out, err);
+        SensorSettings.FeedSettings feeds = common.feedsOrReport(err);
+        boolean[] failed = {false};
+        io.spanwatch.analyzer.metrics.Metrics metrics = feeds == null ? null : common.metricsOrReport(config.sensorName(), err, failed);
+        if (feeds == null || failed[0]) {
+            capture.close();
+            return 1;
+        }
+        AnalyzerWiring wiring = new AnalyzerWiring(scan, intel, feeds, metrics, out, err);
         Pipeline pipeline;
         try {
             pipeline = Pipeline.start(config, wiring.start(config));
@@ -109,7 +116,15 @@ public final class SensorCommand implements Callable<Integer> {
             err.println("spanwatch: " + e.getMessage());
             wiring.close();
             capture.close();
+            if (metrics != null) {
+                metrics.close();
+            }
             return 1;
+        }
+        if (metrics != null) {
+            metrics.bindStats(pipeline::stats);
+            err.println("spanwatch: metrics at http://" + metrics.address().getHostString() + ":" + metrics.address().getPort()
+                    + "/metrics");
         }
         pipeline.captureStats(capture::stats);
         pipeline.source(iface);
@@ -153,6 +168,9 @@ public final class SensorCommand implements Callable<Integer> {
             Pipeline.Summary sum = pipeline.finish();
             capture.close();
             wiring.close();
+            if (metrics != null) {
+                metrics.close();
+            }
             Summaries.print(outw, sum, (System.nanoTime() - t0) / 1e9, sum.get("capture.bytes"), out);
             stopped.countDown();
         }
