@@ -47,7 +47,8 @@ public final class AnalyzeCommand implements Callable<Integer> {
             return 1;
         }
         SensorSettings.ScanSettings scan = common.scanOrReport(err);
-        if (scan == null) {
+        io.spanwatch.analyzer.index.IndexConfig index = common.indexOrReport(err);
+        if (scan == null || index == null) {
             return 1;
         }
         List<CaptureFile> files = new ArrayList<>();
@@ -61,7 +62,7 @@ public final class AnalyzeCommand implements Callable<Integer> {
             return 1;
         }
         long t0 = System.nanoTime();
-        try (AnalyzerWiring wiring = new AnalyzerWiring(scan, out, err)) {
+        try (AnalyzerWiring wiring = new AnalyzerWiring(scan, index, out, err)) {
             return run(config, wiring, files, err, outw, t0);
         }
     }

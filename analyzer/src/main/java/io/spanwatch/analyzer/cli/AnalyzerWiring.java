@@ -3,6 +3,8 @@ package io.spanwatch.analyzer.cli;
 import io.spanwatch.analyzer.events.AnalyzerStage;
 import io.spanwatch.analyzer.events.EventBus;
 import io.spanwatch.analyzer.events.FlowAlerts;
+import io.spanwatch.analyzer.index.IndexConfig;
+import io.spanwatch.analyzer.index.IndexStage;
 import io.spanwatch.analyzer.scan.ScanStage;
 import io.spanwatch.sensor.event.EveWriter;
 import io.spanwatch.sensor.event.FileInfoEvent;
@@ -13,7 +15,9 @@ import io.spanwatch.sensor.pipeline.Stage;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Path;
+import java.time.Clock;
 import java.util.Map;
+import org.apache.lucene.util.IOUtils;
 
 /**
  * Builds what {@code analyze} and {@code sensor} run after the sensor: the EVE writer, the event bus
@@ -23,10 +27,12 @@ import java.util.Map;
  */
 final class AnalyzerWiring implements AutoCloseable {
     private final ScanWiring scan;
+    private final IndexConfig index;
     private final Path out;
 
-    AnalyzerWiring(SensorSettings.ScanSettings scanSettings, Path out, PrintWriter err) {
+    AnalyzerWiring(SensorSettings.ScanSettings scanSettings, IndexConfig index, Path out, PrintWriter err) {
         this.scan = new ScanWiring(scanSettings, out, err);
+        this.index = index;
         this.out = out;
     }
 
@@ -36,12 +42,18 @@ final class AnalyzerWiring implements AutoCloseable {
         EventBus bus = new EventBus();
         FlowAlerts flowAlerts = new FlowAlerts(bus, FlowAlerts.DEFAULT_MAX_HELD, FlowAlerts.DEFAULT_MAX_ALERTED);
         bus.add(flowAlerts);
-        bus.add(AnalyzerStage.output(writer));
+        IndexStage indexStage = null;
         ScanStage scanStage;
         try {
+            if (index.enabled()) {
+                indexStage = IndexStage.start(out.resolve("index"), index, writer.renderer(), config.live(), Clock.systemUTC());
+                bus.add(indexStage);
+            }
+            bus.add(AnalyzerStage.output(writer));
             scanStage = scan.start(bus);
-        } catch (RuntimeException e) {
-            writer.close();
+        } catch (IOException | RuntimeException e) {
+            IndexStage opened = indexStage;
+            IOUtils.closeWhileHandlingException(opened == null ? null : opened::close, writer);
             throw e;
         }
         FileListener files = scanStage != null ? scanStage : f -> bus.accept(new FileInfoEvent(f, null, false));

@@ -91,11 +91,12 @@ public final class SensorCommand implements Callable<Integer> {
             return discard(capture, err, outw, t0);
         }
         SensorSettings.ScanSettings scan = common.scanOrReport(err);
-        if (scan == null) {
+        io.spanwatch.analyzer.index.IndexConfig index = common.indexOrReport(err);
+        if (scan == null || index == null) {
             capture.close();
             return 1;
         }
-        AnalyzerWiring wiring = new AnalyzerWiring(scan, out, err);
+        AnalyzerWiring wiring = new AnalyzerWiring(scan, index, out, err);
         Pipeline pipeline = Pipeline.start(config, wiring.start(config));
         pipeline.captureStats(capture::stats);
         pipeline.source(iface);
