@@ -64,17 +64,47 @@ public final class Aggregations {
         if (kind == null) {
             throw new IllegalArgumentException("no such field: " + field);
         }
-        Map<String, Long> counts = switch (kind) {
-            case KEYWORD, BOOL, IP -> searcher.search(q, new Manager<>(() -> new TermCounter(field)));
-            case LONG, DOUBLE, TIME -> {
-                Map<Long, Long> raw = searcher.search(q, new Manager<>(() -> new NumberCounter(field)));
-                Map<String, Long> m = new HashMap<>();
-                raw.forEach((k, v) -> m.put(label(kind, k), v));
-                yield m;
+        return facets(q, List.of(field), size).get(field);
+    }
+
+    /**
+     * Returns the facets of several fields in one pass over the matches (see {@link #facet});
+     * fields the index does not have get no buckets.
+     */
+    public java.util.Map<String, List<Bucket>> facets(Query q, List<String> fields, int size) throws IOException {
+        List<String> known = new ArrayList<>();
+        List<CollectorManager<?, ?>> managers = new ArrayList<>();
+        for (String f : fields) {
+            FieldKind kind = schema.kind(f);
+            if (kind == null) {
+                continue;
             }
-        };
-        List<Bucket> buckets = new ArrayList<>(counts.size());
-        counts.forEach((k, v) -> buckets.add(new Bucket(k, v)));
+            known.add(f);
+            managers.add(switch (kind) {
+                case KEYWORD, BOOL, IP -> new Manager<>(() -> new TermCounter(f));
+                case LONG, DOUBLE, TIME -> new Manager<>(() -> new NumberCounter(f));
+            });
+        }
+        java.util.Map<String, List<Bucket>> out = new java.util.LinkedHashMap<>();
+        for (String f : fields) {
+            out.put(f, List.of());
+        }
+        if (managers.isEmpty()) {
+            return out;
+        }
+        Object[] results = searcher.search(q, new org.apache.lucene.search.MultiCollectorManager(managers.toArray(new CollectorManager<?, ?>[0])));
+        for (int i = 0; i < known.size(); i++) {
+            FieldKind kind = schema.kind(known.get(i));
+            @SuppressWarnings("unchecked")
+            Map<Object, Long> raw = (Map<Object, Long>) results[i];
+            out.put(known.get(i), top(raw, kind, size));
+        }
+        return out;
+    }
+
+    private static List<Bucket> top(Map<?, Long> raw, FieldKind kind, int size) {
+        List<Bucket> buckets = new ArrayList<>(raw.size());
+        raw.forEach((k, v) -> buckets.add(new Bucket(k instanceof Long l ? label(kind, l) : (String) k, v)));
         buckets.sort(Comparator.comparingLong(Bucket::count).reversed().thenComparing(Bucket::value));
         return buckets.size() > size ? List.copyOf(buckets.subList(0, size)) : buckets;
     }

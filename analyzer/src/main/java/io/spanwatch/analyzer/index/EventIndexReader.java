@@ -131,6 +131,13 @@ public final class EventIndexReader implements Closeable {
         }
     }
 
+    /** Returns the number of events in the index as of the last refresh. */
+    public long acquireCount() throws IOException {
+        try (EventSearcher s = acquire()) {
+            return s.size();
+        }
+    }
+
     /** Returns the events live runs could not index (their queue was full). */
     public long droppedEvents() {
         return EventIndexWriter.readDropped(indexDir);
