@@ -42,9 +42,15 @@ public final class TestEvents {
      */
     public static List<EveEvent> download(long flowId, long tsNanos, String client, String server, int port, String host,
             String url, String ua, String filename, long size, String sha256, boolean infected) {
+        return download(flowId, tsNanos, client, server, port, host, url, ua, "http://ref.example/", "application/octet-stream",
+                filename, size, sha256, infected);
+    }
+
+    /** Returns the events of one download with the given referer and content type too. */
+    public static List<EveEvent> download(long flowId, long tsNanos, String client, String server, int port, String host,
+            String url, String ua, String referer, String contentType, String filename, long size, String sha256, boolean infected) {
         EventHeader h = header(flowId, client, 40000 + (int) (flowId % 20000), server, port);
-        HttpInfo http = new HttpInfo(0, host, port, url, ua, "application/octet-stream", "GET", "http://ref.example/",
-                "HTTP/1.1", 200, size, 0, null);
+        HttpInfo http = new HttpInfo(0, host, port, url, ua, contentType, "GET", referer, "HTTP/1.1", 200, size, 0, null);
         FileInfo fi = new FileInfo(filename, size, "md5-" + flowId, "sha1-" + flowId, sha256, "application/x-dosexec", "CLOSED",
                 false, 0, true, null, false, null, List.of(), -1, -1, -1, false, null);
         FileEvent fe = new FileEvent(tsNanos + 2000, h, http, false, fi, null);
