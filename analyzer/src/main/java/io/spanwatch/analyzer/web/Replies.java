@@ -24,7 +24,7 @@ import java.nio.file.StandardOpenOption;
 /**
  * Writes responses with the headers every response of the console carries: a strict
  * Content-Security-Policy (scripts, styles and images from the console only, nothing inline, no
- * frames, forms only to the console), {@code nosniff}, no referrer, no caching, HSTS over TLS, and
+ * frames, forms only to the console), {@code nosniff}, referrers only to the console itself, no caching, HSTS over TLS, and
  * the session cookie (HttpOnly, SameSite=Strict, Secure over TLS) when one was made. Runs on the
  * channel's event loop.
  */
@@ -68,7 +68,7 @@ final class Replies {
         h.set("Content-Security-Policy", CSP);
         h.set("X-Content-Type-Options", "nosniff");
         h.set("X-Frame-Options", "DENY");
-        h.set("Referrer-Policy", "no-referrer");
+        h.set("Referrer-Policy", "same-origin"); // "no-referrer" would make browsers send Origin: null on our own forms
         h.set("Cross-Origin-Opener-Policy", "same-origin");
         h.set("Cross-Origin-Resource-Policy", "same-origin");
         h.set(HttpHeaderNames.CACHE_CONTROL, "no-store");
