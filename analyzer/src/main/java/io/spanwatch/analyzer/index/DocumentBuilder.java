@@ -10,7 +10,7 @@ import org.apache.lucene.document.Field;
 import org.apache.lucene.document.InetAddressPoint;
 import org.apache.lucene.document.KeywordField;
 import org.apache.lucene.document.LongField;
-import org.apache.lucene.document.SortedDocValuesField;
+import org.apache.lucene.document.NumericDocValuesField;
 import org.apache.lucene.document.SortedSetDocValuesField;
 import org.apache.lucene.document.StoredField;
 import org.apache.lucene.document.StringField;
@@ -67,7 +67,7 @@ public final class DocumentBuilder implements FieldWriter {
         }
         BytesRef idRef = new BytesRef(id);
         doc.add(new StringField(EventFields.ID, idRef, Field.Store.NO));
-        doc.add(new SortedDocValuesField(EventFields.ID, idRef));
+        doc.add(new NumericDocValuesField(EventFields.TIEBREAK, EventIds.tiebreak(id)));
         doc.add(new StoredField(EventFields.SOURCE, new BytesRef(json, off, len)));
         Document d = doc;
         doc = null;

@@ -43,6 +43,9 @@ public final class EveImporter {
     public EveImporter(EventIndexWriter writer, int threads) {
         this.writer = writer;
         this.threads = Math.max(1, threads);
+        // an import owns the process: a quarter of the heap for Lucene's buffers (one per open day), at least the configured one
+        writer.ramBufferMb(Math.max(writer.config().ramBufferMb(),
+                Math.min(1024, Runtime.getRuntime().maxMemory() / 4 / writer.config().maxOpenDays() / (1 << 20))));
     }
 
     /**

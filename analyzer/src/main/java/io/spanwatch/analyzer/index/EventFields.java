@@ -9,8 +9,10 @@ public final class EventFields {
 
     /** The event's time ({@link FieldKind#TIME}): the index sort, newest first. */
     public static final String TIMESTAMP = "timestamp";
-    /** The event id: 16 bytes, as a term and as sorted doc values (the tie-break of the sort). */
+    /** The event id: 16 bytes, as a term (found by id, replaced on import). Not stored: it is the hash of the source. */
     public static final String ID = "_id";
+    /** The first 8 bytes of the id as a number (doc values): the tie-break of the sort, cheaper to sort than bytes. */
+    public static final String TIEBREAK = "_tb";
     /** The event's EVE JSON, stored. */
     public static final String SOURCE = "_source";
     /** Analysed text of {@link #TEXT_FIELDS}: what a query term without a field searches. */

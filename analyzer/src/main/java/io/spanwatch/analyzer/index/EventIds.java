@@ -34,6 +34,15 @@ public final class EventIds {
         return java.util.Arrays.copyOf(full, BYTES);
     }
 
+    /** Returns the first 8 bytes of an id as a number (the sort's tie-break). */
+    public static long tiebreak(byte[] id) {
+        long v = 0;
+        for (int i = 0; i < 8; i++) {
+            v = (v << 8) | (id[i] & 0xFF);
+        }
+        return v;
+    }
+
     /** Returns the hex text of an id. */
     public static String hex(byte[] id) {
         return HEX.formatHex(id);

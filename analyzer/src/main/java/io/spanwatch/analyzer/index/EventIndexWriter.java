@@ -67,6 +67,7 @@ public final class EventIndexWriter implements Closeable {
     private final LinkedHashMap<LocalDate, IndexWriter> open = new LinkedHashMap<>(16, 0.75f, true);
     private final java.util.concurrent.ConcurrentHashMap<LocalDate, IndexWriter> openView = new java.util.concurrent.ConcurrentHashMap<>();
     private long droppedWritten;
+    private volatile double ramBufferMb;
 
     private EventIndexWriter(Path indexDir, IndexConfig config, FieldSchema schema, IndexCounters counters, Clock clock) {
         this.indexDir = indexDir;
@@ -74,6 +75,15 @@ public final class EventIndexWriter implements Closeable {
         this.schema = schema;
         this.counters = counters;
         this.clock = clock;
+        this.ramBufferMb = config.ramBufferMb();
+    }
+
+    /**
+     * Sets the memory Lucene buffers per day opened from now on (an import, which owns the heap,
+     * takes more: fewer, larger segments to sort and merge).
+     */
+    public void ramBufferMb(double mb) {
+        this.ramBufferMb = mb;
     }
 
     /** Opens (creating it if needed) the index under {@code indexDir}. */
@@ -89,6 +99,10 @@ public final class EventIndexWriter implements Closeable {
 
     public Path directory() {
         return indexDir;
+    }
+
+    public IndexConfig config() {
+        return config;
     }
 
     public IndexCounters counters() {
@@ -146,7 +160,7 @@ public final class EventIndexWriter implements Closeable {
         try {
             IndexWriterConfig c = new IndexWriterConfig(new TextAnalyzer());
             c.setIndexSort(INDEX_SORT);
-            c.setRAMBufferSizeMB(config.ramBufferMb());
+            c.setRAMBufferSizeMB(ramBufferMb);
             c.setCodec(new Lucene103Codec(Lucene103Codec.Mode.BEST_COMPRESSION));
             c.setOpenMode(IndexWriterConfig.OpenMode.CREATE_OR_APPEND);
             c.setCommitOnClose(true);

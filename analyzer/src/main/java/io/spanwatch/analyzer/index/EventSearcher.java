@@ -2,7 +2,6 @@ package io.spanwatch.analyzer.index;
 
 import java.io.Closeable;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -33,9 +32,9 @@ import org.apache.lucene.util.BytesRef;
  * them on {@link #close}.
  */
 public final class EventSearcher implements Closeable {
-    /** Newest first; ties in order of id, so paging is stable across refreshes. */
+    /** Newest first; ties in order of id (its first 8 bytes), so paging is stable across refreshes. */
     public static final Sort ORDER = new Sort(new SortedNumericSortField(EventFields.TIMESTAMP, SortField.Type.LONG, true),
-            new SortField(EventFields.ID, SortField.Type.STRING));
+            new SortField(EventFields.TIEBREAK, SortField.Type.LONG));
     private static final Set<String> SOURCE_ONLY = Set.of(EventFields.SOURCE);
 
     private final List<IndexSearcher> acquired;
@@ -108,7 +107,7 @@ public final class EventSearcher implements Closeable {
     /** Returns up to {@code size} events matching {@code q}, newest first, after {@code after} (or from the start). */
     public Page search(Query q, int size, Cursor after) throws IOException {
         FieldDoc afterDoc = after == null ? null
-                : new FieldDoc(Integer.MAX_VALUE, Float.NaN, new Object[] {after.timestamp(), new BytesRef(after.id())});
+                : new FieldDoc(Integer.MAX_VALUE, Float.NaN, new Object[] {after.timestamp(), EventIds.tiebreak(after.id())});
         long total = searcher.count(q);
         boolean timedOut = searcher.timedOut();
         List<Hit> hits = new ArrayList<>();
@@ -117,16 +116,16 @@ public final class EventSearcher implements Closeable {
             TopFieldDocs top = searcher.search(q, new TopFieldCollectorManager(ORDER, size, afterDoc, 1));
             timedOut |= searcher.timedOut();
             StoredFields stored = searcher.storedFields();
+            byte[] lastId = null;
             for (ScoreDoc sd : top.scoreDocs) {
                 FieldDoc fd = (FieldDoc) sd;
                 long ts = (Long) fd.fields[0];
-                BytesRef id = (BytesRef) fd.fields[1];
-                hits.add(new Hit(EventIds.hex(BytesRef.deepCopyOf(id).bytes), ts, source(stored, sd.doc)));
+                BytesRef src = source(stored, sd.doc);
+                lastId = EventIds.of(src.bytes, src.offset, src.length);
+                hits.add(new Hit(EventIds.hex(lastId), ts, src.utf8ToString()));
             }
             if (hits.size() == size) {
-                FieldDoc last = (FieldDoc) top.scoreDocs[top.scoreDocs.length - 1];
-                BytesRef id = BytesRef.deepCopyOf((BytesRef) last.fields[1]);
-                next = new Cursor((Long) last.fields[0], id.bytes);
+                next = new Cursor(hits.getLast().timestamp(), lastId);
             }
         }
         return new Page(total, hits, next, timedOut);
@@ -147,9 +146,10 @@ public final class EventSearcher implements Closeable {
         return p.hits().isEmpty() ? Optional.empty() : Optional.of(p.hits().getFirst());
     }
 
-    private static String source(StoredFields stored, int doc) throws IOException {
+    /** Returns the stored EVE JSON of {@code doc}; its SHA-256 is the event's id. */
+    private static BytesRef source(StoredFields stored, int doc) throws IOException {
         BytesRef b = stored.document(doc, SOURCE_ONLY).getBinaryValue(EventFields.SOURCE);
-        return b == null ? "{}" : new String(b.bytes, b.offset, b.length, StandardCharsets.UTF_8);
+        return b == null ? new BytesRef("{}") : b;
     }
 
     /** Returns the facet and histogram computations over this searcher. */
