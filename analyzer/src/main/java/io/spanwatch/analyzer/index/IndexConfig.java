@@ -17,10 +17,10 @@ import java.time.Duration;
 public record IndexConfig(boolean enabled, int queueEvents, Duration retention, long maxBytes, int ramBufferMb,
         Duration commitInterval, int maxFields, int maxOpenDays) {
 
-    public static final int DEFAULT_QUEUE_EVENTS = 100_000;
+    public static final int DEFAULT_QUEUE_EVENTS = 20_000;
     public static final Duration DEFAULT_RETENTION = Duration.ofDays(30);
     public static final long DEFAULT_MAX_BYTES = 50L << 30;
-    public static final int DEFAULT_RAM_BUFFER_MB = 64;
+    public static final int DEFAULT_RAM_BUFFER_MB = 32;
     public static final Duration DEFAULT_COMMIT_INTERVAL = Duration.ofSeconds(1);
     public static final int DEFAULT_MAX_FIELDS = 2000;
     public static final int DEFAULT_MAX_OPEN_DAYS = 3;

@@ -21,7 +21,7 @@
  * Lucene's {@code StandardQueryParser} ({@link io.spanwatch.analyzer.index.EventQueryParser}).
  *
  * <p><b>Limits</b> ({@link io.spanwatch.analyzer.index.IndexConfig}, keys {@code index.*}): events
- * queued for the indexing thread ({@code index.queue-events}, 100,000; live, more are dropped and
+ * queued for the indexing thread ({@code index.queue-events}, 20,000, about a second of indexing; live, more are dropped and
  * counted in {@code index.dropped} and {@code index/dropped.json}; offline the workers wait),
  * days kept ({@code index.retention-days}, 30, counted from a day's last write too), disk
  * ({@code index.max-bytes}, 50 GiB, oldest days dropped), distinct fields ({@code index.max-fields},
