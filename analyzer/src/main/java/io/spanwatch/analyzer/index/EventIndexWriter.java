@@ -115,27 +115,28 @@ public final class EventIndexWriter implements Closeable {
      */
     public void add(Document doc, long tsMicros, byte[] replaceId) throws IOException {
         LocalDate day = LocalDate.ofEpochDay(EveTimes.epochDay(tsMicros));
-        lock.readLock().lock();
-        try {
-            IndexWriter w = openView.get(day);
-            if (w == null) {
-                lock.readLock().unlock();
-                lock.writeLock().lock();
-                try {
-                    w = writer(day);
-                    lock.readLock().lock();
-                } finally {
-                    lock.writeLock().unlock();
+        while (true) {
+            lock.readLock().lock();
+            try {
+                IndexWriter w = openView.get(day);
+                if (w != null) {
+                    if (replaceId != null) {
+                        w.updateDocument(new Term(EventFields.ID, new BytesRef(replaceId)), doc);
+                    } else {
+                        w.addDocument(doc);
+                    }
+                    counters.indexed.incrementAndGet();
+                    return;
                 }
+            } finally {
+                lock.readLock().unlock();
             }
-            if (replaceId != null) {
-                w.updateDocument(new Term(EventFields.ID, new BytesRef(replaceId)), doc);
-            } else {
-                w.addDocument(doc);
+            lock.writeLock().lock();
+            try {
+                writer(day); // then add under the read lock (another thread may have closed it again meanwhile)
+            } finally {
+                lock.writeLock().unlock();
             }
-            counters.indexed.incrementAndGet();
-        } finally {
-            lock.readLock().unlock();
         }
     }
 
