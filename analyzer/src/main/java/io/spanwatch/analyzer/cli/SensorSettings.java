@@ -97,6 +97,25 @@ final class SensorSettings {
         key("feed.drain-seconds", io.spanwatch.analyzer.feed.FeedConfig.DEFAULT_DRAIN_MILLIS / 1000,
                 "how long the end of a run waits for deliveries; the rest waits in DIR/outbox for spanwatch feed");
         key("metrics.listen", "(off)", "HOST:PORT serving Prometheus metrics at /metrics (as --metrics)");
+        key("index.enabled", true, "index every event into DIR/index for the console (off: eve.json only)");
+        key("index.queue-events", io.spanwatch.analyzer.index.IndexConfig.DEFAULT_QUEUE_EVENTS,
+                "events waiting for the indexing thread; live, more are dropped from the index (counted), never from eve.json");
+        key("index.retention-days", io.spanwatch.analyzer.index.IndexConfig.DEFAULT_RETENTION.toDays(),
+                "a day of the index is dropped when both the day and its last write are this old");
+        key("index.max-bytes", io.spanwatch.analyzer.index.IndexConfig.DEFAULT_MAX_BYTES, "disk the index may take; past it the oldest days are dropped");
+        key("index.ram-buffer-mb", io.spanwatch.analyzer.index.IndexConfig.DEFAULT_RAM_BUFFER_MB, "MiB Lucene buffers before writing a segment");
+        key("index.commit-interval-ms", io.spanwatch.analyzer.index.IndexConfig.DEFAULT_COMMIT_INTERVAL.toMillis(),
+                "live: how often new events are committed, i.e. how soon the console sees them");
+        key("index.max-fields", io.spanwatch.analyzer.index.IndexConfig.DEFAULT_MAX_FIELDS, "distinct EVE fields indexed; more are kept in the source only");
+        key("console.threads", io.spanwatch.analyzer.web.ConsoleConfig.DEFAULT_THREADS, "requests the console works on at once");
+        key("console.rate-limit", io.spanwatch.analyzer.web.ConsoleConfig.DEFAULT_RATE_PER_SECOND,
+                "requests per second per token (and per address before login), with bursts of twice that");
+        key("console.max-request-bytes", io.spanwatch.analyzer.web.ConsoleConfig.DEFAULT_MAX_REQUEST_BYTES, "largest request body but uploads");
+        key("console.max-upload-bytes", io.spanwatch.analyzer.web.ConsoleConfig.DEFAULT_MAX_UPLOAD_BYTES, "largest upload to /api/v1/scan, all files together");
+        key("console.max-upload-files", io.spanwatch.analyzer.web.ConsoleConfig.DEFAULT_MAX_UPLOAD_FILES, "files in one scan upload");
+        key("console.session-hours", io.spanwatch.analyzer.web.ConsoleConfig.DEFAULT_SESSION.toHours(), "hours a login lasts without use");
+        key("console.query-timeout-ms", io.spanwatch.analyzer.web.ConsoleConfig.DEFAULT_QUERY_TIMEOUT.toMillis(),
+                "ms one search may run before it answers with what it found");
         key("file.max-store-bytes", FileConfig.DEFAULT_MAX_STORE_BYTES, "largest file stored (larger ones are hashed, not stored)");
         key("file.spool-memory-bytes", FileConfig.DEFAULT_SPOOL_MEMORY_BYTES, "bytes of one file kept in memory before it spills to disk");
         key("file.spool-memory-total-bytes", FileConfig.DEFAULT_SPOOL_MEMORY_TOTAL_BYTES, "bytes of all files being extracted kept in memory together");
@@ -439,6 +458,30 @@ final class SensorSettings {
         } catch (IllegalArgumentException e) {
             return false;
         }
+    }
+
+    /** Builds the index settings ({@code index.*}). */
+    io.spanwatch.analyzer.index.IndexConfig buildIndex() throws SettingsException {
+        var d = io.spanwatch.analyzer.index.IndexConfig.DEFAULTS;
+        return new io.spanwatch.analyzer.index.IndexConfig(bool("index.enabled", d.enabled()),
+                (int) num("index.queue-events", d.queueEvents(), 1, 100_000_000),
+                java.time.Duration.ofDays(num("index.retention-days", d.retention().toDays(), 1, 36_500)),
+                num("index.max-bytes", d.maxBytes(), 1 << 20, Long.MAX_VALUE),
+                (int) num("index.ram-buffer-mb", d.ramBufferMb(), 1, 2047),
+                java.time.Duration.ofMillis(num("index.commit-interval-ms", d.commitInterval().toMillis(), 10, 3_600_000)),
+                (int) num("index.max-fields", d.maxFields(), 10, 1_000_000), d.maxOpenDays());
+    }
+
+    /** Builds the console settings ({@code console.*}). */
+    io.spanwatch.analyzer.web.ConsoleConfig buildConsole() throws SettingsException {
+        var d = io.spanwatch.analyzer.web.ConsoleConfig.DEFAULTS;
+        return new io.spanwatch.analyzer.web.ConsoleConfig((int) num("console.threads", d.threads(), 1, 256),
+                (int) num("console.rate-limit", d.ratePerSecond(), 1, 1_000_000),
+                (int) num("console.max-request-bytes", d.maxRequestBytes(), 1024, 1 << 30),
+                num("console.max-upload-bytes", d.maxUploadBytes(), 1024, 1L << 31),
+                (int) num("console.max-upload-files", d.maxUploadFiles(), 1, 10_000),
+                java.time.Duration.ofHours(num("console.session-hours", d.session().toHours(), 1, 24 * 365)),
+                java.time.Duration.ofMillis(num("console.query-timeout-ms", d.queryTimeout().toMillis(), 10, 3_600_000)));
     }
 
     /** Returns {@code rules/clamav} of the installation (the launcher passes -Dspanwatch.home), or of the working folder. */
