@@ -436,6 +436,35 @@ public final class EveWriter implements Closeable {
         if (h != null && h.source() != null) {
             gen.writeStringField(live ? "in_iface" : "pcap_filename", h.source());
         }
+        if (h != null && h.tunnel() != null) {
+            appTunnel(h.tunnel());
+        }
+    }
+
+    /**
+     * Writes the SpanWatch extension object for an application-layer tunnel ({@code socks}): version,
+     * command, status, and the {@code request} and {@code bound} endpoints ({@code host} an address,
+     * {@code name} a host name, {@code port}), as Zeek's socks.log names them.
+     */
+    private void appTunnel(io.spanwatch.sensor.flow.AppTunnel t) throws IOException {
+        gen.writeObjectFieldStart(t.protocol());
+        gen.writeNumberField("version", t.version());
+        str("command", t.command());
+        str("status", t.status());
+        if (t.requestHost() != null || t.requestName() != null) {
+            gen.writeObjectFieldStart("request");
+            str("host", t.requestHost());
+            str("name", t.requestName());
+            gen.writeNumberField("port", t.requestPort());
+            gen.writeEndObject();
+        }
+        if (t.boundHost() != null) {
+            gen.writeObjectFieldStart("bound");
+            gen.writeStringField("host", t.boundHost());
+            gen.writeNumberField("port", t.boundPort());
+            gen.writeEndObject();
+        }
+        gen.writeEndObject();
     }
 
     /** Names the TCP state as Suricata's {@code tcp.state} does, from what was seen. */
