@@ -120,7 +120,8 @@ final class Tunnels {
 
     private void mark(java.util.List<Integer> ports, int kind, boolean eitherSide) {
         for (int port : ports) {
-            udpPorts[port] = (byte) ((udpPorts[port] & (eitherSide ? 0 : 0xf0)) | kind | (eitherSide ? kind << 4 : 0));
+            int v = udpPorts[port] & 0xff;
+            udpPorts[port] = (byte) (eitherSide ? kind << 4 | kind : (v & 0xf0) | kind);
         }
     }
 
@@ -484,8 +485,8 @@ final class Tunnels {
         }
         int fc0 = b[p] & 0xff;
         int fc1 = b[p + 1] & 0xff;
-        if ((fc0 & 0x0c) != 0x08 || (fc0 & 0x40) != 0 || (fc1 & 0x40) != 0) {
-            return true; // not data, a subtype without data, or encrypted
+        if ((fc0 & 0x0f) != 0x08 || (fc0 & 0x40) != 0 || (fc1 & 0x40) != 0) {
+            return true; // not a version-0 data frame, a subtype without data, or encrypted
         }
         int h = WLAN_HLEN + ((fc1 & 0x03) == 0x03 ? WLAN_ADDR4_LEN : 0);
         boolean amsdu = false;

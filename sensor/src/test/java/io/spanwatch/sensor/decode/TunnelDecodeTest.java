@@ -97,10 +97,12 @@ class TunnelDecodeTest {
         TunnelConfig noAny = new TunnelConfig(4, List.of(3544), false, List.of(2152), true, List.of(4789), List.of(6081),
                 List.of(4754), List.of(5072));
         assertPlainUdp(decode(new PacketDecoder(noAny), udp4(51_413, 62_001, TCP6)));
-        TunnelConfig otherPort = new TunnelConfig(4, List.of(9999), false, List.of(), false, List.of(), List.of(), List.of(),
-                List.of());
+        TunnelConfig otherPort = new TunnelConfig(4, List.of(9999), false, List.of(), false, List.of(9999, 9998), List.of(9998),
+                List.of(), List.of());
         assertInner(decode(new PacketDecoder(otherPort), udp4(9999, 1, native6)), 6, TunnelKind.TEREDO);
         assertPlainUdp(decode(new PacketDecoder(otherPort), udp4(3544, 1, native6)));
+        // A port named for two kinds belongs to the last one read (Teredo over VXLAN, Geneve over VXLAN).
+        assertEquals(DecodeAnomaly.GENEVE_TRUNCATED, decode(new PacketDecoder(otherPort), udp4(1, 9998, new byte[3])).anomaly);
     }
 
     @Test
