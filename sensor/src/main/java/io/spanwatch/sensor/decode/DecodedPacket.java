@@ -75,7 +75,7 @@ public final class DecodedPacket {
     public int encapLengthCount;
     /**
      * For an 802.11 A-MSDU inside a tunnel: offset of the second subframe, -1 otherwise. The packet
-     * describes the first subframe; {@link EncapLengths#subframes} rebuilds a frame for each other one.
+     * describes the first subframe; {@link EncapLengths#subframe} rebuilds a frame for each other one.
      */
     public int amsduNext;
     /** For an A-MSDU: offset of its first subframe (where the subframes start) and end of the last one. */
