@@ -199,11 +199,10 @@ public final class Pipeline implements FrameSink {
         int end = pkt.amsduEnd;
         route(tsNanos, linkType, buf, off, capLen, wireLen);
         for (int n = 1; next >= 0; n++) {
-            if (n == EncapLengths.MAX_AMSDU_SUBFRAMES) {
+            byte[] f = n < EncapLengths.MAX_AMSDU_SUBFRAMES ? EncapLengths.subframe(buf, off, start, end, fields, next) : null;
+            if (n >= EncapLengths.MAX_AMSDU_SUBFRAMES) {
                 amsduDropped.incrementAndGet();
-                break;
             }
-            byte[] f = EncapLengths.subframe(buf, off, start, end, fields, next);
             next = EncapLengths.nextSubframe(buf, next, end);
             if (f != null) {
                 amsduSubframes.incrementAndGet();

@@ -233,6 +233,23 @@ class TunnelPipelineTest {
     }
 
     @Test
+    void amsduSubframesPastTheLimitAreCounted(@TempDir Path tmp) throws Exception {
+        int n = io.spanwatch.sensor.decode.EncapLengths.MAX_AMSDU_SUBFRAMES + 6;
+        byte[] body = new byte[0];
+        for (int k = 0; k < n; k++) {
+            body = cat(body, amsduSubframe(ETH_IPV4, ipv4(17, "10.9.0." + (k + 1), "10.9.1.1", udp(1000 + k, 53, new byte[4])), k == n - 1));
+        }
+        byte[] frame = eth(ETH_IPV4, ipv4(47, "10.1.1.1", "10.1.1.10", gre(false, false, false, 0x8200, wlanData(true, false, false, true, body))));
+        Path out = tmp.resolve("many");
+        Pipeline p = Pipeline.start(PipelineRegressionTest.config(out, ReassemblyConfig.DEFAULTS, null));
+        p.frame(1_700_000_000_000_000_000L, LinkType.ETHERNET, frame, 0, frame.length, frame.length);
+        Pipeline.Summary s = p.finish();
+        assertEquals(io.spanwatch.sensor.decode.EncapLengths.MAX_AMSDU_SUBFRAMES - 1, s.get("decoder.amsdu_subframes"));
+        assertEquals(6, s.get("decoder.amsdu_subframes_dropped"));
+        assertEquals(io.spanwatch.sensor.decode.EncapLengths.MAX_AMSDU_SUBFRAMES, s.get("decoder.udp"), "one UDP flow per subframe taken");
+    }
+
+    @Test
     void ayiyaFromATunnelBrokerPop(@TempDir Path tmp) throws Exception {
         Result r = run(tmp, "ayiya", "2001:db8:1:2::7", V6_SERVER, (ip, fromClient, i) -> List.of(fromClient
                 ? udp4Frame("198.51.100.5", 40_000, "192.0.2.50", 5072, Frames.ayiya(41, ip), i)
