@@ -61,14 +61,14 @@ public final class AnalyzeCommand implements Callable<Integer> {
             return 1;
         }
         long t0 = System.nanoTime();
-        try (ScanWiring wiring = new ScanWiring(scan, out, err)) {
+        try (AnalyzerWiring wiring = new AnalyzerWiring(scan, out, err)) {
             return run(config, wiring, files, err, outw, t0);
         }
     }
 
-    private int run(SensorConfig config, ScanWiring wiring, List<CaptureFile> files, PrintWriter err, PrintWriter outw, long t0)
+    private int run(SensorConfig config, AnalyzerWiring wiring, List<CaptureFile> files, PrintWriter err, PrintWriter outw, long t0)
             throws IOException {
-        Pipeline pipeline = Pipeline.start(config, wiring.stageFactory());
+        Pipeline pipeline = Pipeline.start(config, wiring.start(config));
         long[] totals = new long[3];
         CaptureFile[] running = new CaptureFile[1];
         pipeline.captureStats(() -> {

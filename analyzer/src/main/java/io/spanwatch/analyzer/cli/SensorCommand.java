@@ -95,8 +95,8 @@ public final class SensorCommand implements Callable<Integer> {
             capture.close();
             return 1;
         }
-        ScanWiring wiring = new ScanWiring(scan, out, err);
-        Pipeline pipeline = Pipeline.start(config, wiring.stageFactory());
+        AnalyzerWiring wiring = new AnalyzerWiring(scan, out, err);
+        Pipeline pipeline = Pipeline.start(config, wiring.start(config));
         pipeline.captureStats(capture::stats);
         pipeline.source(iface);
         CountDownLatch stopped = new CountDownLatch(1);

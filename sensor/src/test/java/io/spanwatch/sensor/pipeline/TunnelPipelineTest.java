@@ -147,7 +147,7 @@ class TunnelPipelineTest {
             }
             return out;
         });
-        assertTrue(r.stats().get("defrag.reassembled") > 10, "inner IPv6 datagrams put back together");
+        assertTrue(r.stats().get("defrag.ipv6.reassembled") > 10, "inner IPv6 datagrams put back together");
     }
 
     @Test
@@ -185,7 +185,7 @@ class TunnelPipelineTest {
             }
             return out;
         });
-        assertTrue(r.stats().get("defrag.reassembled") > 20, "outer and inner datagrams put back together");
+        assertTrue(r.stats().get("defrag.ipv4.reassembled") > 20, "outer and inner datagrams put back together");
     }
 
     @Test
