@@ -26,7 +26,7 @@ import io.spanwatch.sensor.capture.LinkType;
  * {@link #MAX_GRE_SRES} GRE source-route entries, {@link #MAX_MPLS_LABELS} MPLS labels,
  * {@value Tunnels#MAX_GTPU_EXT_HEADERS} GTP-U extension headers.
  *
- * <p>Threads: an instance holds only its configuration (and a 64 KiB port table) and may be shared; each thread uses its own
+ * <p>Threads: an instance holds only its configuration and may be shared; each thread uses its own
  * {@link DecodedPacket}.
  */
 public final class PacketDecoder {
@@ -540,7 +540,7 @@ public final class PacketDecoder {
         out.dstPort = dport;
         int p = q + UDP_HLEN;
         payload(out, p, udpEnd, udpMissing);
-        return tunnels.udp(b, q, sport, dport, p, udpEnd, udpMissing, cut, out);
+        return tunnels.plain(b, sport, dport, p, udpEnd, udpMissing) || tunnels.udp(b, q, sport, dport, p, udpEnd, udpMissing, cut, out);
     }
 
     private static boolean icmp(byte[] b, int q, int ipEnd, int missing, DecodedPacket out, DecodeAnomaly truncated) {

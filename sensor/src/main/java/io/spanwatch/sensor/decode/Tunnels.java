@@ -9,9 +9,9 @@ import static io.spanwatch.sensor.decode.PacketDecoder.u16;
  * GRE (version 0 with IP, Ethernet, VLAN, ERSPAN I/II/III or Aruba 802.11 payloads; version 1 with
  * PPTP's PPP), IP-in-IP, and in UDP: VXLAN, Geneve, GRE (RFC 8086), Teredo, GTP-U and AYIYA.
  *
- * <p>UDP tunnels are found by port (a table of 64 Ki entries, one lookup per datagram) and Teredo and
- * GTP-U also by content on any other port, with checks strict enough that other UDP payloads are not
- * taken for them:
+ * <p>UDP tunnels are found by port (a few compares per datagram against the configured ports) and
+ * Teredo and GTP-U also by content on any other port, with checks strict enough that other UDP
+ * payloads are not taken for them:
  * <ul>
  *   <li>Teredo (RFC 4380; Suricata's {@code decode-teredo.c}, Zeek's teredo analyzer): an optional
  *       authentication indicator (0x0001, then client id, authenticator, nonce and confirmation), an
@@ -98,8 +98,17 @@ final class Tunnels {
 
     private final PacketDecoder dec;
     private final int maxDepth;
-    /** Per UDP port: low nibble what it carries as destination port, high nibble as source port. */
-    private final byte[] udpPorts = new byte[65_536];
+    /**
+     * The configured tunnel ports and what each carries, highest precedence first; the first
+     * {@link #eitherSide} entries (Teredo, GTP-U, AYIYA) count on either side, the rest as destination
+     * only. A few compares: cheaper on the capture thread than a 64 Ki-entry table that misses the cache.
+     */
+    private final int[] ports;
+    private final byte[] kinds;
+    private final int eitherSide;
+    /** One bit per configured destination port, and per either-side port, at {@link #bit}: a quick "maybe". */
+    private final long destMask;
+    private final long sourceMask;
     private final boolean teredoAnyPort;
     private final boolean gtpuAnyPort;
 
@@ -108,21 +117,85 @@ final class Tunnels {
         this.maxDepth = c.maxDepth();
         this.teredoAnyPort = c.teredoAnyPort();
         this.gtpuAnyPort = c.gtpuAnyPort();
-        // Later kinds win a port named twice; VXLAN, Geneve and GRE-in-UDP are recognised on the
-        // destination port only (their source port is a flow hash), the others on either.
-        mark(c.vxlanPorts(), U_VXLAN, false);
-        mark(c.genevePorts(), U_GENEVE, false);
-        mark(c.greUdpPorts(), U_GRE, false);
-        mark(c.ayiyaPorts(), U_AYIYA, true);
-        mark(c.teredoPorts(), U_TEREDO, true);
-        mark(c.gtpuPorts(), U_GTPU, true);
+        // A port named for two kinds belongs to the first listed here. VXLAN, Geneve and GRE-in-UDP
+        // are recognised on the destination port only (their source port is a flow hash).
+        java.util.List<int[]> list = new java.util.ArrayList<>();
+        add(list, c.gtpuPorts(), U_GTPU);
+        add(list, c.teredoPorts(), U_TEREDO);
+        add(list, c.ayiyaPorts(), U_AYIYA);
+        this.eitherSide = list.size();
+        add(list, c.greUdpPorts(), U_GRE);
+        add(list, c.genevePorts(), U_GENEVE);
+        add(list, c.vxlanPorts(), U_VXLAN);
+        this.ports = new int[list.size()];
+        this.kinds = new byte[list.size()];
+        long dest = 0;
+        long source = 0;
+        for (int i = 0; i < ports.length; i++) {
+            ports[i] = list.get(i)[0];
+            kinds[i] = (byte) list.get(i)[1];
+            dest |= 1L << bit(ports[i]);
+            if (i < eitherSide) {
+                source |= 1L << bit(ports[i]);
+            }
+        }
+        this.destMask = dest;
+        this.sourceMask = source;
     }
 
-    private void mark(java.util.List<Integer> ports, int kind, boolean eitherSide) {
-        for (int port : ports) {
-            int v = udpPorts[port] & 0xff;
-            udpPorts[port] = (byte) (eitherSide ? kind << 4 | kind : (v & 0xf0) | kind);
+    /** Spreads ports over 64 bits (Fibonacci hashing). */
+    private static int bit(int port) {
+        return (port * 0x9e3779b1) >>> 26;
+    }
+
+    /**
+     * Tells, in a few instructions, that a UDP datagram carries no tunnel: none of its ports can be a
+     * tunnel port, and its payload does not start as Teredo or GTP-U found by content would (first
+     * byte, then one length compare). Nearly every other datagram stops here, so the capture thread
+     * pays almost nothing for tunnels it does not see; the rest go to {@link #udp}.
+     */
+    boolean plain(byte[] b, int sport, int dport, int p, int end, int missing) {
+        if ((destMask >>> bit(dport) & 1) != 0 || (sourceMask >>> bit(sport) & 1) != 0) {
+            return false;
         }
+        int n = end - p;
+        if (n < GTP_HLEN + 20) {
+            return true;
+        }
+        int first = b[p] & 0xff;
+        int announced = n + missing;
+        if ((first & 0xf0) == 0x60) { // an IPv6 header that fills the datagram: Teredo without indicators
+            return !teredoAnyPort || n < IPV6_HLEN || IPV6_HLEN + u16(b, p + IPV6_PLEN) != announced;
+        }
+        if (first == 0) { // Teredo's authentication indicator or origin indication
+            return !teredoAnyPort || n < IPV6_HLEN || (b[p + 1] & 0xfe) != 0;
+        }
+        if ((first & 0xf8) == 0x30) { // GTP-U version 1: a G-PDU whose length is the rest of the datagram
+            return !gtpuAnyPort || (b[p + 1] & 0xff) != GTP_G_PDU || GTP_HLEN + u16(b, p + 2) != announced;
+        }
+        return true;
+    }
+
+    private static void add(java.util.List<int[]> list, java.util.List<Integer> ports, int kind) {
+        for (int port : ports) {
+            list.add(new int[] {port, kind});
+        }
+    }
+
+    /** Returns what the datagram's destination port, else its source port, is configured to carry. */
+    private int kindOf(int sport, int dport) {
+        int[] p = ports;
+        for (int i = 0; i < p.length; i++) {
+            if (p[i] == dport) {
+                return kinds[i];
+            }
+        }
+        for (int i = 0; i < eitherSide; i++) {
+            if (p[i] == sport) {
+                return kinds[i];
+            }
+        }
+        return U_NONE;
     }
 
     // ---- entering a tunnel ----
@@ -161,30 +234,26 @@ final class Tunnels {
      * {@code missing} the bytes of it the capture cut; returns true for a plain datagram.
      */
     boolean udp(byte[] b, int udpOff, int sport, int dport, int p, int end, int missing, int cut, DecodedPacket out) {
-        int kind = udpPorts[dport] & 0x0f;
-        if (kind == U_NONE) {
-            kind = (udpPorts[sport] >> 4) & 0x0f;
-        }
-        return switch (kind) {
+        return switch (kindOf(sport, dport)) {
             case U_VXLAN -> vxlan(b, udpOff, p, end, cut, out);
             case U_GENEVE -> geneve(b, udpOff, p, end, cut, out);
             case U_GRE -> gre(b, p, end, missing, cut, out, udpOff);
             case U_TEREDO -> teredo(b, udpOff, p, end, missing, cut, out, false);
             case U_GTPU -> gtpu(b, udpOff, p, end, missing, cut, out, false);
             case U_AYIYA -> ayiya(b, udpOff, p, end, missing, cut, out);
-            default -> {
-                // Off every tunnel port: only what passes the strict checks. One or two byte tests
-                // turn nearly every other datagram away.
-                int n = end - p;
-                if (n >= GTP_HLEN + 20 && gtpuAnyPort && (b[p] & 0xf8) == 0x30 && (b[p + 1] & 0xff) == GTP_G_PDU) {
-                    yield gtpu(b, udpOff, p, end, missing, cut, out, true);
-                }
-                if (n >= IPV6_HLEN && teredoAnyPort && ((b[p] & 0xf0) == 0x60 || (b[p] == 0 && (b[p + 1] & 0xfe) == 0))) {
-                    yield teredo(b, udpOff, p, end, missing, cut, out, true);
-                }
-                yield true;
-            }
+            default -> anyPort(b, udpOff, p, end, missing, cut, out);
         };
+    }
+
+    /** Off every tunnel port, for a datagram {@link #plain} let through: only what passes the strict checks. */
+    private boolean anyPort(byte[] b, int udpOff, int p, int end, int missing, int cut, DecodedPacket out) {
+        if (end - p < GTP_HLEN + 20) {
+            return true;
+        }
+        if ((b[p] & 0xf8) == 0x30) {
+            return !gtpuAnyPort || gtpu(b, udpOff, p, end, missing, cut, out, true);
+        }
+        return !teredoAnyPort || teredo(b, udpOff, p, end, missing, cut, out, true);
     }
 
     private boolean vxlan(byte[] b, int udpOff, int p, int end, int cut, DecodedPacket out) {
