@@ -3,6 +3,8 @@ package io.spanwatch.analyzer.cli;
 import io.spanwatch.analyzer.events.AnalyzerStage;
 import io.spanwatch.analyzer.events.EventBus;
 import io.spanwatch.analyzer.events.FlowAlerts;
+import io.spanwatch.analyzer.reputation.IntelException;
+import io.spanwatch.analyzer.reputation.ReputationEvents;
 import io.spanwatch.analyzer.scan.ScanStage;
 import io.spanwatch.sensor.event.EveWriter;
 import io.spanwatch.sensor.event.FileInfoEvent;
@@ -23,17 +25,30 @@ import java.util.Map;
  */
 final class AnalyzerWiring implements AutoCloseable {
     private final ScanWiring scan;
+    private final SensorSettings.IntelSettings intel;
     private final Path out;
 
-    AnalyzerWiring(SensorSettings.ScanSettings scanSettings, Path out, PrintWriter err) {
+    AnalyzerWiring(SensorSettings.ScanSettings scanSettings, SensorSettings.IntelSettings intel, Path out, PrintWriter err) {
         this.scan = new ScanWiring(scanSettings, out, err);
+        this.intel = intel;
         this.out = out;
     }
 
-    /** Opens {@code DIR/eve.json} and starts the stages; the pipeline takes ownership of the result. */
-    Outputs start(SensorConfig config) throws IOException {
-        EveWriter writer = EveWriter.open(out.resolve("eve.json"), config.sensorName(), config.live());
+    /**
+     * Loads the feeds, opens {@code DIR/eve.json} and starts the stages; the pipeline takes ownership
+     * of the result. A feed that cannot be read is an {@link IntelException} before anything is written.
+     */
+    Outputs start(SensorConfig config) throws IOException, IntelException {
         EventBus bus = new EventBus();
+        ReputationEvents reputation = ReputationEvents.start(intel.config(), out.resolve("intel"), bus, intel.drainMillis());
+        EveWriter writer;
+        try {
+            writer = EveWriter.open(out.resolve("eve.json"), config.sensorName(), config.live());
+        } catch (IOException | RuntimeException e) {
+            reputation.close();
+            throw e;
+        }
+        bus.add(reputation);
         FlowAlerts flowAlerts = new FlowAlerts(bus, FlowAlerts.DEFAULT_MAX_HELD, FlowAlerts.DEFAULT_MAX_ALERTED);
         bus.add(flowAlerts);
         bus.add(AnalyzerStage.output(writer));
@@ -42,8 +57,10 @@ final class AnalyzerWiring implements AutoCloseable {
             scanStage = scan.start(bus);
         } catch (RuntimeException e) {
             writer.close();
+            reputation.close();
             throw e;
         }
+        reputation.busReady();
         FileListener files = scanStage != null ? scanStage : f -> bus.accept(new FileInfoEvent(f, null, false));
         return new Outputs(bus, flowAlerts.counting(files), new Stages(scanStage, bus), writer);
     }
