@@ -46,6 +46,17 @@ final class SensorSettings {
         key("defrag.max-datagrams", SensorConfig.DefragConfig.DEFAULTS.maxDatagrams(), "IP datagrams being put back together at once");
         key("defrag.memcap", SensorConfig.DefragConfig.DEFAULTS.memcap(), "bytes of IP fragments held");
         key("defrag.timeout", SensorConfig.DefragConfig.DEFAULTS.timeoutSeconds(), "seconds a fragmented datagram may take to complete");
+        io.spanwatch.sensor.decode.TunnelConfig t = io.spanwatch.sensor.decode.TunnelConfig.DEFAULTS;
+        key("decoder.max-tunnel-depth", t.maxDepth(), "tunnels removed from one frame (at most "
+                + io.spanwatch.sensor.decode.TunnelConfig.MAX_DEPTH + "); deeper is anomaly decoder.tunnel.too_deep");
+        key("decoder.teredo.ports", ports(t.teredoPorts()), "UDP ports (either side) where Teredo is decoded when its header allows");
+        key("decoder.teredo.any-port", t.teredoAnyPort(), "also recognise Teredo on other ports (IPv6 filling the datagram, a Teredo address)");
+        key("decoder.gtpu.ports", ports(t.gtpuPorts()), "UDP ports (either side) where GTP-U is decoded");
+        key("decoder.gtpu.any-port", t.gtpuAnyPort(), "also recognise GTP-U on other ports (G-PDU whose lengths agree exactly)");
+        key("decoder.vxlan.ports", ports(t.vxlanPorts()), "UDP destination ports of VXLAN");
+        key("decoder.geneve.ports", ports(t.genevePorts()), "UDP destination ports of Geneve");
+        key("decoder.gre-udp.ports", ports(t.greUdpPorts()), "UDP destination ports of GRE-in-UDP (RFC 8086)");
+        key("decoder.ayiya.ports", ports(t.ayiyaPorts()), "UDP ports (either side) of AYIYA");
         key("flow.max-flows", f.maxFlows(), "flows tracked, all workers together; when full the least recently useful is ended");
         key("flow.vlan-in-key", f.vlanInKey(), "VLAN ids are part of the flow key (off: both directions tagged differently)");
         key("flow.timeout.tcp-new", f.tcpNewTimeout(), "seconds a TCP flow without a completed handshake may idle");
@@ -141,6 +152,10 @@ final class SensorSettings {
         key("intel.drain-seconds", ReputationEvents.DEFAULT_DRAIN_MILLIS / 1000, "how long analyze waits at the end for retro-hunts still running");
     }
 
+    private static String ports(java.util.List<Integer> ports) {
+        return ports.isEmpty() ? "(none)" : ports.stream().map(String::valueOf).collect(java.util.stream.Collectors.joining(","));
+    }
+
     private static void key(String name, Object def, String description) {
         KEYS.put(name, new Key(name, String.valueOf(def), description));
     }
@@ -215,10 +230,45 @@ final class SensorSettings {
                             num("file.spool-disk-bytes", fc.spoolDiskBytes(), 0, Long.MAX_VALUE)),
                     new SensorConfig.DefragConfig((int) num("defrag.max-datagrams", d.defrag().maxDatagrams(), 1, 10_000_000),
                             num("defrag.memcap", d.defrag().memcap(), 1, Long.MAX_VALUE),
-                            secs("defrag.timeout", d.defrag().timeoutSeconds())));
+                            secs("defrag.timeout", d.defrag().timeoutSeconds())),
+                    tunnels(d.tunnels()));
         } catch (IllegalArgumentException e) {
             throw new SettingsException("configuration: " + e.getMessage());
         }
+    }
+
+    private io.spanwatch.sensor.decode.TunnelConfig tunnels(io.spanwatch.sensor.decode.TunnelConfig t) throws SettingsException {
+        return new io.spanwatch.sensor.decode.TunnelConfig(
+                (int) num("decoder.max-tunnel-depth", t.maxDepth(), 0, io.spanwatch.sensor.decode.TunnelConfig.MAX_DEPTH),
+                portList("decoder.teredo.ports", t.teredoPorts()), bool("decoder.teredo.any-port", t.teredoAnyPort()),
+                portList("decoder.gtpu.ports", t.gtpuPorts()), bool("decoder.gtpu.any-port", t.gtpuAnyPort()),
+                portList("decoder.vxlan.ports", t.vxlanPorts()), portList("decoder.geneve.ports", t.genevePorts()),
+                portList("decoder.gre-udp.ports", t.greUdpPorts()), portList("decoder.ayiya.ports", t.ayiyaPorts()));
+    }
+
+    /** Reads a comma-separated list of UDP ports; an empty value (or {@code none}) is no port. */
+    private java.util.List<Integer> portList(String key, java.util.List<Integer> def) throws SettingsException {
+        String v = values.get(key);
+        if (v == null) {
+            return def;
+        }
+        java.util.List<Integer> ports = new java.util.ArrayList<>();
+        if (v.isBlank() || v.trim().equalsIgnoreCase("none")) {
+            return ports;
+        }
+        for (String part : v.split(",")) {
+            int port;
+            try {
+                port = Integer.parseInt(part.trim());
+            } catch (NumberFormatException e) {
+                throw bad(key, v, "expected UDP port numbers separated by commas, or none");
+            }
+            if (port < 1 || port > 65_535) {
+                throw bad(key, v, "a port must be between 1 and 65535");
+            }
+            ports.add(port);
+        }
+        return ports;
     }
 
     private String str(String key, String def) {
