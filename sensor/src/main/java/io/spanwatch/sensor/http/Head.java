@@ -51,6 +51,17 @@ final class Head {
     /** Most content codings undone per body (Firefox stops at 16 as well). */
     static final int MAX_CODINGS = 16;
 
+    private static final boolean[] TOKEN = new boolean[128];
+    private static final int TE = 1;
+    private static final int CL = 2;
+    private static final int CE = 4;
+
+    static {
+        for (char c = 0x21; c < 0x7f; c++) {
+            TOKEN[c] = "\"(),/:;<=>?@[\\]{}".indexOf(c) < 0;
+        }
+    }
+
     final List<Header> headers = new ArrayList<>();
     /** The protocol as written: the status line's first word, or the request line's version. */
     String version;
@@ -61,6 +72,8 @@ final class Head {
     long contentLength = -1;
     boolean hasContentLength;
     final List<String> codings = new ArrayList<>(2);
+    /** Which of Transfer-Encoding, Content-Length and Content-Encoding the head has ({@link #TE}, {@link #CL}, {@link #CE}). */
+    private int framingHeaders;
 
     /** Anomalies found, as name and detail pairs, until {@link #reportTo} hands them on (once the transaction exists). */
     private final List<String> found = new ArrayList<>(2);
@@ -249,7 +262,6 @@ final class Head {
         boolean continuable = false;
         boolean foldReported = false;
         boolean nul = nulBefore;
-        StringBuilder cur = null;
         List<String> assembled = new ArrayList<>(segments.size());
         for (String seg : segments) {
             nul |= nul(seg);
@@ -258,18 +270,12 @@ final class Head {
                     foldReported = true;
                     report.anomaly("http.obs_fold", "obsolete header line folding");
                 }
-                cur.append(' ').append(seg, firstNonLws(seg), seg.length());
+                int last = assembled.size() - 1;
+                assembled.set(last, assembled.get(last) + " " + seg.substring(firstNonLws(seg)));
                 continue;
             }
-            if (cur != null) {
-                assembled.add(cur.toString());
-            }
-            cur = new StringBuilder(seg);
-            int colon = seg.indexOf(':');
-            continuable = colon > 0 && !isLws(seg.charAt(0));
-        }
-        if (cur != null) {
-            assembled.add(cur.toString());
+            assembled.add(seg);
+            continuable = seg.indexOf(':') > 0 && !isLws(seg.charAt(0));
         }
         if (bareCr) {
             report.anomaly("http.bare_cr", "bare CR taken as a line break in the head");
@@ -288,8 +294,7 @@ final class Head {
             while (isLws(line.charAt(nameEnd - 1))) {
                 nameEnd--;
             }
-            String name = line.substring(0, nameEnd);
-            if (!isToken(name)) {
+            if (!isToken(line, nameEnd)) {
                 report.anomaly("http.bad_header_line", HeaderValues.excerpt(line));
                 continue;
             }
@@ -297,22 +302,45 @@ final class Head {
                 spaceReported = true;
                 report.anomaly("http.header_name_whitespace", "whitespace between header name and colon: " + HeaderValues.excerpt(line));
             }
-            headers.add(new Header(name, trimLws(line.substring(colon + 1))));
+            String name = line.substring(0, nameEnd);
+            framingHeaders |= framingHeader(name);
+            int a = colon + 1;
+            int b = line.length();
+            while (a < b && isLws(line.charAt(a))) {
+                a++;
+            }
+            while (b > a && isLws(line.charAt(b - 1))) {
+                b--;
+            }
+            headers.add(new Header(name, line.substring(a, b)));
         }
+    }
+
+    /** Returns the bit of {@link #framingHeaders} for this header name, or 0. */
+    private static int framingHeader(String name) {
+        return switch (name.length()) {
+            case 17 -> name.equalsIgnoreCase("Transfer-Encoding") ? TE : 0;
+            case 14 -> name.equalsIgnoreCase("Content-Length") ? CL : 0;
+            case 16 -> name.equalsIgnoreCase("Content-Encoding") ? CE : 0;
+            default -> 0;
+        };
     }
 
     // ---- framing ----
 
     private void framing(boolean chrome11, boolean firefox10, boolean response) {
-        List<String> te = values("Transfer-Encoding");
-        if (!te.isEmpty()) {
-            transferEncoding(te, chrome11, firefox10, response);
+        if ((framingHeaders & TE) != 0) {
+            transferEncoding(values("Transfer-Encoding"), chrome11, firefox10, response);
         }
-        contentLength(response);
+        if ((framingHeaders & CL) != 0) {
+            contentLength(response);
+        }
         if (chunked && hasContentLength) {
             report.anomaly("http.chunked_with_content_length", "Transfer-Encoding chunked and Content-Length both sent; chunked used");
         }
-        contentEncoding();
+        if ((framingHeaders & CE) != 0) {
+            contentEncoding();
+        }
     }
 
     private void transferEncoding(List<String> te, boolean chrome11, boolean firefox10, boolean response) {
@@ -463,14 +491,15 @@ final class Head {
         return out;
     }
 
-    static boolean isToken(String name) {
-        for (int i = 0; i < name.length(); i++) {
-            char c = name.charAt(i);
-            if (c <= 0x20 || c >= 0x7f || "\"(),/:;<=>?@[\\]{}".indexOf(c) >= 0) {
+    /** Tells whether the first {@code n} characters of {@code s} are a token (RFC 9110 §5.6.2), at least one. */
+    static boolean isToken(String s, int n) {
+        for (int i = 0; i < n; i++) {
+            char c = s.charAt(i);
+            if (c >= 128 || !TOKEN[c]) {
                 return false;
             }
         }
-        return !name.isEmpty();
+        return n > 0;
     }
 
     private static boolean nul(String s) {
