@@ -12,7 +12,7 @@ import java.util.List;
 import java.util.function.BiFunction;
 
 /**
- * The variant classes of HTTP Evader's {@code broken} module for {@link HttpEvaderTest}: broken heads
+ * Lists the variant classes of HTTP Evader's {@code broken} module for {@link HttpEvaderTest}: broken heads
  * (status lines, header lines, line ends, the end of the head) and status codes.
  */
 final class EvaderBrokenTable {

@@ -13,7 +13,7 @@ import java.util.List;
 import java.util.function.BiFunction;
 
 /**
- * The variant classes of HTTP Evader's {@code compressed}, {@code clen} and {@code broken} modules
+ * Lists the variant classes of HTTP Evader's {@code compressed}, {@code clen} and {@code broken} modules
  * for {@link HttpEvaderTest}: which variants, what a browser saves, which browser SpanWatch
  * follows, and the anomalies that name the trick. The reasons are in the README's
  * "browser-compatible framing rules".
