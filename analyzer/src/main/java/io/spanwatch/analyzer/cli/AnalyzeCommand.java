@@ -1,5 +1,6 @@
 package io.spanwatch.analyzer.cli;
 
+import io.spanwatch.analyzer.reputation.IntelException;
 import io.spanwatch.sensor.capture.CaptureException;
 import io.spanwatch.sensor.capture.CaptureFile;
 import io.spanwatch.sensor.capture.CaptureStats;
@@ -50,6 +51,10 @@ public final class AnalyzeCommand implements Callable<Integer> {
         if (scan == null) {
             return 1;
         }
+        SensorSettings.IntelSettings intel = common.intelOrReport(err);
+        if (intel == null) {
+            return 1;
+        }
         List<CaptureFile> files = new ArrayList<>();
         try {
             for (Path p : captures) {
@@ -60,15 +65,36 @@ public final class AnalyzeCommand implements Callable<Integer> {
             err.println("spanwatch: " + e.getMessage());
             return 1;
         }
+        SensorSettings.FeedSettings feeds = common.feedsOrReport(err);
+        boolean[] failed = {false};
+        io.spanwatch.analyzer.metrics.Metrics metrics = feeds == null ? null : common.metricsOrReport(config.sensorName(), err, failed);
+        if (feeds == null || failed[0]) {
+            files.forEach(CaptureFile::close);
+            return 1;
+        }
         long t0 = System.nanoTime();
-        try (ScanWiring wiring = new ScanWiring(scan, out, err)) {
-            return run(config, wiring, files, err, outw, t0);
+        try (AnalyzerWiring wiring = new AnalyzerWiring(scan, intel, feeds, metrics, out, err)) {
+            return run(config, wiring, files, err, outw, t0, metrics);
+        } catch (IntelException e) {
+            files.forEach(CaptureFile::close);
+            err.println("spanwatch: " + e.getMessage());
+            return 1;
+        } finally {
+            if (metrics != null) {
+                metrics.close();
+            }
         }
     }
 
-    private int run(SensorConfig config, ScanWiring wiring, List<CaptureFile> files, PrintWriter err, PrintWriter outw, long t0)
-            throws IOException {
-        Pipeline pipeline = Pipeline.start(config, wiring.stageFactory());
+    private int run(SensorConfig config, AnalyzerWiring wiring, List<CaptureFile> files, PrintWriter err, PrintWriter outw, long t0,
+            io.spanwatch.analyzer.metrics.Metrics metrics) throws IOException, IntelException {
+        Pipeline pipeline = Pipeline.start(config, wiring.start(config));
+        if (metrics != null) {
+            metrics.bindStats(pipeline::stats);
+            err.println("spanwatch: metrics at http://" + metrics.address().getHostString() + ":" + metrics.address().getPort()
+                    + "/metrics");
+            err.flush();
+        }
         long[] totals = new long[3];
         CaptureFile[] running = new CaptureFile[1];
         pipeline.captureStats(() -> {

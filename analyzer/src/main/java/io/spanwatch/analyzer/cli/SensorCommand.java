@@ -1,5 +1,6 @@
 package io.spanwatch.analyzer.cli;
 
+import io.spanwatch.analyzer.reputation.IntelException;
 import io.spanwatch.sensor.capture.CaptureException;
 import io.spanwatch.sensor.capture.CaptureStats;
 import io.spanwatch.sensor.capture.LiveCapture;
@@ -95,8 +96,36 @@ public final class SensorCommand implements Callable<Integer> {
             capture.close();
             return 1;
         }
-        ScanWiring wiring = new ScanWiring(scan, out, err);
-        Pipeline pipeline = Pipeline.start(config, wiring.stageFactory());
+        SensorSettings.IntelSettings intel = common.intelOrReport(err);
+        if (intel == null) {
+            capture.close();
+            return 1;
+        }
+        SensorSettings.FeedSettings feeds = common.feedsOrReport(err);
+        boolean[] failed = {false};
+        io.spanwatch.analyzer.metrics.Metrics metrics = feeds == null ? null : common.metricsOrReport(config.sensorName(), err, failed);
+        if (feeds == null || failed[0]) {
+            capture.close();
+            return 1;
+        }
+        AnalyzerWiring wiring = new AnalyzerWiring(scan, intel, feeds, metrics, out, err);
+        Pipeline pipeline;
+        try {
+            pipeline = Pipeline.start(config, wiring.start(config));
+        } catch (IntelException e) {
+            err.println("spanwatch: " + e.getMessage());
+            wiring.close();
+            capture.close();
+            if (metrics != null) {
+                metrics.close();
+            }
+            return 1;
+        }
+        if (metrics != null) {
+            metrics.bindStats(pipeline::stats);
+            err.println("spanwatch: metrics at http://" + metrics.address().getHostString() + ":" + metrics.address().getPort()
+                    + "/metrics");
+        }
         pipeline.captureStats(capture::stats);
         pipeline.source(iface);
         CountDownLatch stopped = new CountDownLatch(1);
@@ -139,6 +168,9 @@ public final class SensorCommand implements Callable<Integer> {
             Pipeline.Summary sum = pipeline.finish();
             capture.close();
             wiring.close();
+            if (metrics != null) {
+                metrics.close();
+            }
             Summaries.print(outw, sum, (System.nanoTime() - t0) / 1e9, sum.get("capture.bytes"), out);
             stopped.countDown();
         }
