@@ -67,6 +67,8 @@ public class HotPathBench {
     byte[] payload;
     byte[] chunkedGzipResponse;
     byte[] multipartRequest;
+    byte[] keepAliveRequests;
+    byte[] keepAliveResponses;
     FileStore store;
     DecodedPacket[] flowPackets;
     FlowTable flows;
@@ -103,6 +105,20 @@ public class HotPathBench {
         mp.writeBytes(payload);
         mp.writeBytes(("\r\n--" + boundary + "--\r\n").getBytes(StandardCharsets.ISO_8859_1));
         multipartRequest = mp.toByteArray();
+        ByteArrayOutputStream rq = new ByteArrayOutputStream();
+        ByteArrayOutputStream rs = new ByteArrayOutputStream();
+        byte[] small = "<html><body>small keep-alive response of sixty-four bytes</body>".getBytes(StandardCharsets.US_ASCII);
+        for (int i = 0; rs.size() < MIB; i++) {
+            rq.writeBytes(("GET /item/" + i + " HTTP/1.1\r\nHost: bench.example\r\nUser-Agent: Mozilla/5.0 bench\r\n"
+                    + "Accept: */*\r\nAccept-Encoding: gzip, deflate\r\n\r\n").getBytes(StandardCharsets.ISO_8859_1));
+            rs.writeBytes(("HTTP/1.1 200 OK\r\nDate: Mon, 02 Dec 2024 08:00:00 GMT\r\nServer: bench\r\n"
+                    + "Content-Type: text/html; charset=utf-8\r\nContent-Length: " + small.length + "\r\n"
+                    + "Cache-Control: no-cache\r\nETag: \"i" + i + "\"\r\nSet-Cookie: s=" + i + "; Path=/; HttpOnly\r\n"
+                    + "Vary: Accept-Encoding\r\nConnection: keep-alive\r\n\r\n").getBytes(StandardCharsets.ISO_8859_1));
+            rs.writeBytes(small);
+        }
+        keepAliveRequests = rq.toByteArray();
+        keepAliveResponses = rs.toByteArray();
         Path dir = Files.createTempDirectory("spanwatch-bench");
         store = FileStore.open(new FileConfig(dir, FileConfig.DEFAULT_MAX_STORE_BYTES, FileConfig.DEFAULT_SPOOL_MEMORY_BYTES,
                 false, 16, FileConfig.DEFAULT_SPOOL_MEMORY_TOTAL_BYTES));
@@ -200,6 +216,12 @@ public class HotPathBench {
     @Benchmark
     public long httpChunkedGzip(Blackhole bh) {
         return parse(bh, "GET / HTTP/1.1\r\nHost: b\r\n\r\n".getBytes(StandardCharsets.ISO_8859_1), chunkedGzipResponse);
+    }
+
+    /** Parses 1 MiB of small keep-alive responses (ten header lines, 64-byte bodies) and their requests. */
+    @Benchmark
+    public long httpKeepAliveHeads(Blackhole bh) {
+        return parse(bh, keepAliveRequests, keepAliveResponses);
     }
 
     /** Splits a 1 MiB multipart/form-data upload into its part. */
