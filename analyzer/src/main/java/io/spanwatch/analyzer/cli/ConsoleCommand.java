@@ -13,6 +13,7 @@ import io.spanwatch.analyzer.web.ConsoleServer;
 import io.spanwatch.analyzer.web.SavedSearches;
 import io.spanwatch.analyzer.web.Sessions;
 import io.spanwatch.analyzer.web.Tokens;
+import java.io.IOException;
 import java.io.PrintWriter;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -61,6 +62,9 @@ public final class ConsoleCommand implements Callable<Integer> {
 
     @Option(names = "--clamd", paramLabel = "ADDRESS", description = "clamd for the scan service; repeatable. Default as analyze (clamd.address).")
     List<String> clamd = new ArrayList<>();
+
+    @Option(names = "--metrics", paramLabel = "HOST:PORT", description = "Serve Prometheus metrics (JVM and process) at http://HOST:PORT/metrics.")
+    String metrics;
 
     @Option(names = "--config", paramLabel = "FILE", description = "Configuration file (console.*, clamd.* keys apply).")
     Path config;
@@ -137,6 +141,17 @@ public final class ConsoleCommand implements Callable<Integer> {
                 err.println("spanwatch console: cannot listen on " + listen + ": " + e.getMessage());
                 return 1;
             }
+            io.spanwatch.analyzer.metrics.Metrics served = null;
+            if (metrics != null) {
+                try {
+                    served = io.spanwatch.analyzer.metrics.Metrics.start(io.spanwatch.analyzer.metrics.Metrics.parseListen(metrics),
+                            "console");
+                } catch (IOException | IllegalArgumentException e) {
+                    err.println("spanwatch console: --metrics " + metrics + ": " + e.getMessage());
+                    server.close();
+                    return 1;
+                }
+            }
             CountDownLatch stop = new CountDownLatch(1);
             for (String name : new String[] {"INT", "TERM"}) {
                 try {
@@ -160,6 +175,9 @@ public final class ConsoleCommand implements Callable<Integer> {
             outw.flush();
             stop.await();
             server.close();
+            if (served != null) {
+                served.close();
+            }
         }
         return 0;
     }

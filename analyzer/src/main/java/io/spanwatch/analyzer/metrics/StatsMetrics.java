@@ -107,6 +107,10 @@ public final class StatsMetrics {
             c("intel.hits", "spanwatch.reputation.hits", "Events an indicator matched"),
             c("intel.download_failures", "spanwatch.reputation.download.failures", "Feed downloads that failed"),
             g("bus.held_flows", "spanwatch.bus.held.flows", "Flow events held until their files' verdicts"),
+            c("index.events", "spanwatch.index.events", "Events indexed for the console"),
+            c("index.dropped", "spanwatch.index.dropped", "Events left out of the index because its queue was full (live)"),
+            c("index.errors", "spanwatch.index.errors", "Events the index could not take"),
+            g("index.queue", "spanwatch.index.lag.events", "Events written to eve.json and still waiting for the index"),
             c("eve.write_errors", "spanwatch.eve.write.errors", "Events that could not be written to eve.json"),
             c("internal.errors", "spanwatch.internal.errors", "Internal errors (bugs) caught and counted"));
 
