@@ -1,0 +1,101 @@
+package io.spanwatch.sensor.reassembly;
+
+/**
+ * Tracks what the receiving host of one direction accepts, as far as the packets show it: the
+ * sender's latest timestamp it took (TS.Recent, for PAWS, RFC 7323 §5) and the right edge of the
+ * largest window it advertised. Offsets are the stream's (see {@link TcpStream}).
+ *
+ * <p>Both views err on the side of taking data: TS.Recent only rises from segments the receiver took in
+ * order or from its own echo (TSecr), so it is never newer than the host's; the window edge is the
+ * largest ever advertised, and a receiver seen to acknowledge past it turns the window check off.
+ */
+final class ReceiverView {
+    /** RFC 7323 §5.5: a timestamp last accepted this long ago (packet time) no longer rejects anything. */
+    static final long PAWS_IDLE_NANOS = 24L * 86_400 * 1_000_000_000L;
+    private static final long MASK = 0xFFFF_FFFFL;
+
+    /** Whether both ends negotiated timestamps, so the PAWS check applies. */
+    boolean timestamps;
+    private long tsRecent;
+    /** Packet time TS.Recent was last set; -1 while there is none. */
+    private long tsRecentAt = -1;
+    /** The sender's newest timestamp seen at all, which bounds what the receiver can echo. */
+    private long tsNewest = -1;
+    /** The receiver's latest echo (TSecr), or -1. */
+    private long lastEcho = -1;
+    /** Stream offset just past the largest window the receiver advertised, or -1 while unknown. */
+    private long windowEdge = -1;
+    private boolean windowCheck = true;
+
+    /**
+     * Tells whether a segment carrying timestamp {@code tsval} passes PAWS, allowing it to be
+     * {@code tolerance} ticks old; when it passes and lies in order it becomes TS.Recent (§4.3).
+     */
+    boolean timestampOk(long tsNanos, long tsval, boolean inOrder, int tolerance) {
+        tsval &= MASK;
+        if (tsNewest < 0 || (int) (tsval - tsNewest) > 0) {
+            tsNewest = tsval;
+        }
+        boolean valid = tsRecentAt >= 0 && tsNanos - tsRecentAt <= PAWS_IDLE_NANOS;
+        int age = valid ? (int) (tsval - tsRecent) : 0;
+        if (age < -tolerance) {
+            return false;
+        }
+        if (inOrder && (!valid || age >= 0)) {
+            tsRecent = tsval;
+            tsRecentAt = tsNanos;
+        }
+        return true;
+    }
+
+    /** Takes the receiver's echo: it took at least that timestamp (never past the newest one sent). */
+    void echo(long tsNanos, long tsecr) {
+        tsecr &= MASK;
+        lastEcho = tsecr;
+        if (tsNewest >= 0 && (int) (tsecr - tsNewest) <= 0 && (tsRecentAt < 0 || (int) (tsecr - tsRecent) > 0)) {
+            tsRecent = tsecr;
+            tsRecentAt = tsNanos;
+        }
+    }
+
+    /** Falls back to the receiver's own echo after the view was shown stale. */
+    void resync(long tsNanos) {
+        if (lastEcho >= 0) {
+            tsRecent = lastEcho;
+            tsRecentAt = tsNanos;
+        }
+    }
+
+    /**
+     * Takes an acknowledgement at stream offset {@code ack} with {@code windowBytes} of window.
+     *
+     * @return true when the receiver acknowledged past the window it was seen to offer: a window update
+     *     went missing, or the path rewrote window scaling, so the window check is turned off
+     */
+    boolean window(long ack, long windowBytes) {
+        if (!windowCheck) {
+            return false;
+        }
+        if (windowEdge >= 0 && ack > windowEdge) {
+            windowCheck = false;
+            return true;
+        }
+        windowEdge = Math.max(windowEdge, ack + windowBytes);
+        return false;
+    }
+
+    /** Tells whether data starting at {@code offset} lies at or past the receiver's window (the host drops it). */
+    boolean outsideWindow(long offset) {
+        return windowCheck && windowEdge >= 0 && offset >= windowEdge;
+    }
+
+    /** Tells whether the window check is on and has a window to check against. */
+    boolean windowKnown() {
+        return windowCheck && windowEdge >= 0;
+    }
+
+    /** Forgets the window after the stream was re-based (its offsets changed). */
+    void rebase() {
+        windowEdge = -1;
+    }
+}
