@@ -84,9 +84,9 @@ final class ReceiverView {
         return false;
     }
 
-    /** Tells whether data starting at {@code offset} lies at or past the receiver's window (the host drops it). */
-    boolean outsideWindow(long offset) {
-        return windowCheck && windowEdge >= 0 && offset >= windowEdge;
+    /** Returns the offset from which data lies past the receiver's window (the host drops it), or {@link Long#MAX_VALUE}. */
+    long windowLimit() {
+        return windowCheck && windowEdge >= 0 ? windowEdge : Long.MAX_VALUE;
     }
 
     /** Tells whether the window check is on and has a window to check against. */

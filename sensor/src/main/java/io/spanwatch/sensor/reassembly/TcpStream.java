@@ -88,6 +88,8 @@ public final class TcpStream {
 
     /** What the receiving host accepts: PAWS and its advertised window. */
     private final ReceiverView receiver = new ReceiverView();
+    /** Stream offset from which data lies past the receiver's window ({@link Long#MAX_VALUE}: not checked), cached for the hot path. */
+    private long windowLimit = Long.MAX_VALUE;
 
     public TcpStream(ReassemblyConfig config, ReassemblyStats stats, StreamListener listener) {
         this(config, stats, listener, config.policies().fallback());
@@ -117,6 +119,7 @@ public final class TcpStream {
                 dropAside();
             }
             receiver.rebase();
+            windowLimit = Long.MAX_VALUE;
         }
     }
 
@@ -202,7 +205,7 @@ public final class TcpStream {
             listener.anomaly(tsNanos, "stream.data_after_fin");
             return;
         }
-        if (len > 0 && receiver.outsideWindow(r) && r + len > next) {
+        if (r >= windowLimit && len > 0 && r + len > next) {
             // Starts at or past the receiver's window: the host drops it (Linux and BSD alike).
             stats.outOfWindow++;
             listener.anomaly(tsNanos, "stream.est_packet_out_of_window");
@@ -225,7 +228,8 @@ public final class TcpStream {
             stats.segments++;
             if (r + len <= next) {
                 stats.retransmitted++;
-            } else if (r <= next && ooo == null) {
+            } else if (r <= next && (ooo == null || r + len <= ooo.firstKey())) {
+                // In order and overlapping nothing held: passed on as it is, then what it made contiguous.
                 if (r < next) {
                     stats.retransmitted++;
                 }
@@ -287,8 +291,11 @@ public final class TcpStream {
         if (r > ackedRel && r - next < (1L << 30)) {
             ackedRel = r;
         }
-        if (windowBytes >= 0 && plausible && receiver.window(r, windowBytes)) {
-            stats.windowChecksOff++;
+        if (windowBytes >= 0 && plausible) {
+            if (receiver.window(r, windowBytes)) {
+                stats.windowChecksOff++;
+            }
+            windowLimit = receiver.windowLimit();
         }
         checkHole(tsNanos);
     }
