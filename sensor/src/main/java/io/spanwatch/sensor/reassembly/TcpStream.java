@@ -37,23 +37,27 @@ import java.util.TreeMap;
 public final class TcpStream {
     private static final long MASK = 0xFFFF_FFFFL;
     /**
-     * Heap bytes one held piece costs besides its payload (tree entry, boxed key, piece record, array
-     * header): charged against the memcap with the payload, so a flood of tiny segments is bounded as
-     * well as one of large ones.
+     * Heap bytes one held piece costs besides its payload (tree entry, boxed key, array header, and the
+     * extent record of a piece that is not a whole segment): charged against the memcap with the
+     * payload, so a flood of tiny segments is bounded as well as one of large ones.
      */
     public static final int SEGMENT_OVERHEAD = 112;
 
-    /** Held bytes and the extent of the segment that supplied them (for the overlap policy). */
-    private static final class Piece {
-        byte[] data;
-        long segStart;
-        long segEnd;
+    /**
+     * Held bytes and the extent of the segment that supplied them (for the overlap policy). A segment
+     * held whole is kept as its bare bytes, which are their own extent: the common case needs no more.
+     */
+    private record Piece(byte[] data, long segStart, long segEnd) {
+    }
 
-        Piece(byte[] data, long segStart, long segEnd) {
-            this.data = data;
-            this.segStart = segStart;
-            this.segEnd = segEnd;
-        }
+    /** Returns the bytes of a held value (bare bytes or a {@link Piece}). */
+    private static byte[] bytes(Object held) {
+        return held instanceof Piece p ? p.data() : (byte[]) held;
+    }
+
+    /** Returns the value holding bytes {@code d} at {@code k} that segment {@code [segStart, segEnd)} supplied. */
+    private static Object held(long k, byte[] d, long segStart, long segEnd) {
+        return segStart == k && segEnd == k + d.length ? d : new Piece(d, segStart, segEnd);
     }
 
     private final ReassemblyConfig config;
@@ -69,8 +73,8 @@ public final class TcpStream {
     private long ackedRel = -1;
     private long holeSinceNanos = -1;
 
-    /** Segments held ahead of a hole by stream offset; null while none are (most streams never hold any). */
-    private TreeMap<Long, Piece> ooo;
+    /** Segments held ahead of a hole by stream offset, bare bytes or {@link Piece}s; null while none are (most streams never hold any). */
+    private TreeMap<Long, Object> ooo;
     /** Bytes of discarded segments kept aside by stream offset, first copy kept; null while none are. */
     private TreeMap<Long, byte[]> aside;
     /** Bytes held in {@link #ooo} and {@link #aside}. */
@@ -400,12 +404,12 @@ public final class TcpStream {
     /** Delivers held segments that now start at or before {@link #next}. */
     private void drain(long tsNanos) {
         while (ooo != null) {
-            Map.Entry<Long, Piece> e = ooo.firstEntry();
+            Map.Entry<Long, Object> e = ooo.firstEntry();
             long k = e.getKey();
             if (k > next) {
                 break;
             }
-            byte[] d = e.getValue().data;
+            byte[] d = bytes(e.getValue());
             ooo.pollFirstEntry();
             if (ooo.isEmpty()) {
                 ooo = null;
@@ -457,59 +461,64 @@ public final class TcpStream {
         }
         long cursor = from;
         while (cursor < end) {
-            Map.Entry<Long, Piece> floor = ooo.floorEntry(cursor);
-            if (floor != null && floor.getKey() + floor.getValue().data.length > cursor) {
+            Map.Entry<Long, Object> floor = ooo.floorEntry(cursor);
+            byte[] pd = floor == null ? null : bytes(floor.getValue());
+            if (pd != null && floor.getKey() + pd.length > cursor) {
                 long k = floor.getKey();
-                Piece p = floor.getValue();
-                long ovEnd = Math.min(end, k + p.data.length);
+                Piece piece = floor.getValue() instanceof Piece x ? x : null;
+                long oldStart = piece != null ? piece.segStart() : k;
+                long oldEnd = piece != null ? piece.segEnd() : k + pd.length;
+                long ovEnd = Math.min(end, k + pd.length);
                 int n = (int) (ovEnd - cursor);
                 int at = off + (int) (cursor - r);
                 stats.overlaps++;
-                boolean differ = !Arrays.equals(p.data, (int) (cursor - k), (int) (cursor - k) + n, buf, at, at + n);
+                boolean differ = !Arrays.equals(pd, (int) (cursor - k), (int) (cursor - k) + n, buf, at, at + n);
                 if (differ) {
                     stats.overlapMismatches++;
                     listener.anomaly(tsNanos, "stream.overlap_mismatch");
                 }
                 // The new copy takes over where the policy says so; with the same bytes only its extent
                 // matters (for later overlaps), and with the same extent too nothing changes.
-                if ((differ || r != p.segStart || end != p.segEnd) && policy.newWins(r, end, p.segStart, p.segEnd)) {
+                if ((differ || r != oldStart || end != oldEnd) && policy.newWins(r, end, oldStart, oldEnd)) {
                     if (differ) {
                         stats.overlapsReplaced++;
                     }
-                    replace(k, p, cursor, ovEnd, buf, at, r, end);
+                    replace(k, pd, oldStart, oldEnd, cursor, ovEnd, buf, at, r, end);
                 }
                 cursor = ovEnd;
                 continue;
             }
-            Map.Entry<Long, Piece> higher = ooo.higherEntry(cursor);
+            Map.Entry<Long, Object> higher = ooo.higherEntry(cursor);
             long pieceEnd = higher != null && higher.getKey() < end ? higher.getKey() : end;
-            byte[] piece = Arrays.copyOfRange(buf, off + (int) (cursor - r), off + (int) (pieceEnd - r));
-            ooo.put(cursor, new Piece(piece, r, end));
-            charge(piece.length, 1);
+            byte[] d = Arrays.copyOfRange(buf, off + (int) (cursor - r), off + (int) (pieceEnd - r));
+            ooo.put(cursor, held(cursor, d, r, end));
+            charge(d.length, 1);
             cursor = pieceEnd;
         }
     }
 
-    /** Gives bytes {@code [from, to)} of the held piece at {@code k} the new segment's bytes and extent. */
-    private void replace(long k, Piece p, long from, long to, byte[] buf, int at, long segStart, long segEnd) {
-        long pEnd = k + p.data.length;
+    /**
+     * Gives bytes {@code [from, to)} of the piece {@code pd} held at {@code k} (from segment
+     * {@code [oldStart, oldEnd)}) the bytes at {@code buf[at]} and extent of segment {@code [segStart, segEnd)}.
+     */
+    private void replace(long k, byte[] pd, long oldStart, long oldEnd, long from, long to, byte[] buf, int at, long segStart,
+            long segEnd) {
+        long pEnd = k + pd.length;
         if (from == k && to == pEnd) {
-            System.arraycopy(buf, at, p.data, 0, p.data.length);
-            p.segStart = segStart;
-            p.segEnd = segEnd;
+            System.arraycopy(buf, at, pd, 0, pd.length);
+            ooo.put(k, held(k, pd, segStart, segEnd));
             return;
         }
-        byte[] old = p.data;
         if (from > k) {
-            p.data = Arrays.copyOf(old, (int) (from - k)); // the left part keeps its extent
+            ooo.put(k, held(k, Arrays.copyOf(pd, (int) (from - k)), oldStart, oldEnd)); // the left part keeps its extent
         } else {
             ooo.remove(k);
             charge(0, -1);
         }
-        ooo.put(from, new Piece(Arrays.copyOfRange(buf, at, at + (int) (to - from)), segStart, segEnd));
+        ooo.put(from, held(from, Arrays.copyOfRange(buf, at, at + (int) (to - from)), segStart, segEnd));
         charge(0, 1);
         if (to < pEnd) {
-            ooo.put(to, new Piece(Arrays.copyOfRange(old, (int) (to - k), old.length), p.segStart, p.segEnd));
+            ooo.put(to, held(to, Arrays.copyOfRange(pd, (int) (to - k), pd.length), oldStart, oldEnd));
             charge(0, 1);
         }
     }
@@ -767,10 +776,10 @@ public final class TcpStream {
         holder = holds;
     }
 
-    private static long heldBytesOf(TreeMap<Long, Piece> m) {
+    private static long heldBytesOf(TreeMap<Long, Object> m) {
         long n = 0;
-        for (Piece p : m.values()) {
-            n += p.data.length;
+        for (Object v : m.values()) {
+            n += bytes(v).length;
         }
         return n;
     }
