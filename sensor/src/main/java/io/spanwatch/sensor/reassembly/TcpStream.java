@@ -37,9 +37,9 @@ import java.util.TreeMap;
 public final class TcpStream {
     private static final long MASK = 0xFFFF_FFFFL;
     /**
-     * Heap bytes one held piece costs besides its payload (tree entry, boxed key, array header, and the
-     * extent record of a piece that is not a whole segment): charged against the memcap with the
-     * payload, so a flood of tiny segments is bounded as well as one of large ones.
+     * Heap bytes one held piece costs at most besides its payload (tree entry, boxed key, array header,
+     * and the extent record of a piece that is not a whole segment): charged against the memcap with
+     * the payload, so a flood of tiny segments is bounded as well as one of large ones.
      */
     public static final int SEGMENT_OVERHEAD = 112;
 
