@@ -107,8 +107,11 @@ final class TcpConnection {
         boolean reassemble = !notHttp;
         // Data on a SYN (TCP Fast Open) starts after the SYN's own sequence number.
         long dataSeq = (flags & SYN) != 0 ? p.seq + 1 : p.seq;
-        // PAWS (RFC 7323 §5.3): a segment with an old timestamp is discarded whole; never a RST.
-        boolean fresh = !opts.timestamps || (flags & (SYN | RST)) != 0 || s.stream.timestamp(ts, p.seq, opts.tsval);
+        // PAWS (RFC 7323 §5.3): a segment with an old timestamp is discarded whole; never a RST, and
+        // never a pure ACK: it carries nothing to reassemble, and Linux takes such "disordered" ACKs
+        // (tcp_disordered_ack), as its own pure ACKs may carry an older timestamp than paced data.
+        boolean pureAck = p.payloadLen == 0 && p.payloadMissing == 0 && (flags & FIN) == 0;
+        boolean fresh = !opts.timestamps || pureAck || (flags & (SYN | RST)) != 0 || s.stream.timestamp(ts, p.seq, opts.tsval);
         if (reassemble && !fresh) {
             s.stream.discarded(ts, dataSeq, p.buf, p.payloadOff, p.payloadLen);
         } else if (reassemble) {

@@ -156,6 +156,24 @@ class ReassemblyEvasionTest {
         assertEquals(0, r.summary.get("tcp.reassembly_gap_bytes"));
     }
 
+    @Test
+    void aPureAckIsNotCheckedForItsTimestamp() throws Exception {
+        // Linux's pure ACKs may carry an older timestamp than the data it paced before them, and Linux
+        // takes such ACKs: the window this one opens counts.
+        Capture c = new Capture();
+        TcpWire w = new TcpWire("10.0.0.1", 40_006, "10.0.0.3", 80);
+        byte[] response = concat(head(body.length), body);
+        request(c, w, -1, 2000);
+        c.addAll(w.data(false, Arrays.copyOf(response, 2000), 1000, 2000));
+        c.add(w.segmentWithTimestamp(true, TcpWire.ACK, w.cseq, w.sseq, 65_535, new byte[0], w.cts - 10));
+        c.addAll(w.data(false, Arrays.copyOfRange(response, 2000, response.length), 1000, 2000));
+        c.add(w.ack(true, 65_535));
+        Result r = run(c, ReassemblyConfig.DEFAULTS);
+        assertTrue(r.stored(body), r.eve);
+        assertEquals(0, r.summary.get("tcp.paws_rejected"));
+        assertEquals(0, r.summary.get("tcp.out_of_window"));
+    }
+
     /**
      * The server sends body bytes 1500-2999 from the decoy first (held: 1000-1499 are missing), then the
      * real bytes 1000-2999 starting before them, then the rest in order.
