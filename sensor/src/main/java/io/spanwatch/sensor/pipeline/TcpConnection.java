@@ -108,8 +108,8 @@ final class TcpConnection {
         // Data on a SYN (TCP Fast Open) starts after the SYN's own sequence number.
         long dataSeq = (flags & SYN) != 0 ? p.seq + 1 : p.seq;
         // PAWS (RFC 7323 §5.3): a segment with an old timestamp is discarded whole; never a RST, and
-        // never a pure ACK: it carries nothing to reassemble, and Linux takes such "disordered" ACKs
-        // (tcp_disordered_ack), as its own pure ACKs may carry an older timestamp than paced data.
+        // never a pure ACK: it carries nothing to reassemble, and Linux takes "disordered" ACKs whose
+        // timestamp lags (tcp_disordered_ack).
         boolean pureAck = p.payloadLen == 0 && p.payloadMissing == 0 && (flags & FIN) == 0;
         boolean fresh = !opts.timestamps || pureAck || (flags & (SYN | RST)) != 0 || s.stream.timestamp(ts, p.seq, opts.tsval);
         if (reassemble && !fresh) {
