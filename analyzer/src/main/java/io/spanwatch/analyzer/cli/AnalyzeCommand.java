@@ -1,5 +1,6 @@
 package io.spanwatch.analyzer.cli;
 
+import io.spanwatch.analyzer.reputation.IntelException;
 import io.spanwatch.sensor.capture.CaptureException;
 import io.spanwatch.sensor.capture.CaptureFile;
 import io.spanwatch.sensor.capture.CaptureStats;
@@ -50,6 +51,10 @@ public final class AnalyzeCommand implements Callable<Integer> {
         if (scan == null) {
             return 1;
         }
+        SensorSettings.IntelSettings intel = common.intelOrReport(err);
+        if (intel == null) {
+            return 1;
+        }
         List<CaptureFile> files = new ArrayList<>();
         try {
             for (Path p : captures) {
@@ -61,14 +66,18 @@ public final class AnalyzeCommand implements Callable<Integer> {
             return 1;
         }
         long t0 = System.nanoTime();
-        try (ScanWiring wiring = new ScanWiring(scan, out, err)) {
+        try (AnalyzerWiring wiring = new AnalyzerWiring(scan, intel, out, err)) {
             return run(config, wiring, files, err, outw, t0);
+        } catch (IntelException e) {
+            files.forEach(CaptureFile::close);
+            err.println("spanwatch: " + e.getMessage());
+            return 1;
         }
     }
 
-    private int run(SensorConfig config, ScanWiring wiring, List<CaptureFile> files, PrintWriter err, PrintWriter outw, long t0)
-            throws IOException {
-        Pipeline pipeline = Pipeline.start(config, wiring.stageFactory());
+    private int run(SensorConfig config, AnalyzerWiring wiring, List<CaptureFile> files, PrintWriter err, PrintWriter outw, long t0)
+            throws IOException, IntelException {
+        Pipeline pipeline = Pipeline.start(config, wiring.start(config));
         long[] totals = new long[3];
         CaptureFile[] running = new CaptureFile[1];
         pipeline.captureStats(() -> {

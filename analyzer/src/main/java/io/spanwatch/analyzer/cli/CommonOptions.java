@@ -23,6 +23,14 @@ final class CommonOptions {
     @Option(names = "--clamd", paramLabel = "ADDRESS", description = "clamd address (host:port or unix socket path); repeatable. Default 127.0.0.1:3310.")
     List<String> clamd = new ArrayList<>();
 
+    @Option(names = "--intel", paramLabel = "FILE", description = "Threat-intel feed (format recognised from its content); repeatable. "
+            + "Also every file in rules/intel and intel.watch-dir.")
+    List<Path> intel = new ArrayList<>();
+
+    @Option(names = "--home-net", paramLabel = "CIDR[,CIDR...]", description = "Internal networks (Suricata's HOME_NET); same as "
+            + "--set home-net=... Default the RFC 1918 and RFC 4193 ranges.")
+    String homeNet;
+
     /** Builds the configuration, or prints the one-line error and returns null. */
     SensorConfig buildOrReport(Path out, boolean live, java.io.PrintWriter err) {
         try {
@@ -37,6 +45,17 @@ final class CommonOptions {
     SensorSettings.ScanSettings scanOrReport(java.io.PrintWriter err) {
         try {
             return settings.buildScan(clamd, live);
+        } catch (SensorSettings.SettingsException e) {
+            err.println("spanwatch: " + e.getMessage());
+            return null;
+        }
+    }
+
+    /** Builds the reputation stage's settings (after {@link #build}), or prints the one-line error and returns null. */
+    SensorSettings.IntelSettings intelOrReport(java.io.PrintWriter err) {
+        try {
+            settings.homeNet();
+            return settings.buildIntel(intel, live);
         } catch (SensorSettings.SettingsException e) {
             err.println("spanwatch: " + e.getMessage());
             return null;
@@ -62,6 +81,9 @@ final class CommonOptions {
         }
         if (sensorName != null) {
             s.set("sensor.name=" + sensorName);
+        }
+        if (homeNet != null) {
+            s.set("home-net=" + homeNet);
         }
         return s.build(SensorConfig.defaults(out, live));
     }

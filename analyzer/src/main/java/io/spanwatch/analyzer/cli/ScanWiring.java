@@ -6,8 +6,7 @@ import io.spanwatch.analyzer.scan.ClamdScanner;
 import io.spanwatch.analyzer.scan.HashSignatures;
 import io.spanwatch.analyzer.scan.Quarantine;
 import io.spanwatch.analyzer.scan.ScanStage;
-import io.spanwatch.sensor.event.EveWriter;
-import io.spanwatch.sensor.event.FileListener;
+import io.spanwatch.sensor.event.EventSink;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.UncheckedIOException;
@@ -15,7 +14,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.function.Function;
 
 /**
  * Sets up the scan stage for {@code analyze} and {@code sensor}: the clamd pool, the built-in hash
@@ -34,8 +32,11 @@ final class ScanWiring implements AutoCloseable {
         this.err = err;
     }
 
-    /** Returns what the pipeline calls to make the stage, or null when scanning is off. */
-    Function<EveWriter, FileListener> stageFactory() {
+    /**
+     * Starts the scan stage, writing its events to {@code events}, or returns null when scanning is
+     * off. The caller drains and closes the stage; this wiring closes the clamd pool.
+     */
+    ScanStage start(EventSink events) {
         if (!settings.enabled()) {
             return null;
         }
@@ -59,9 +60,9 @@ final class ScanWiring implements AutoCloseable {
             err.println("spanwatch: warning: no signature folder " + rules + " (scan.rules-dir): no interim verdicts without clamd");
         }
         HashSignatures matcher = builtin;
-        return eve -> {
+        {
             try {
-                ScanStage stage = ScanStage.start(eve, new ClamdScanner(pool), matcher::match, settings.scan(),
+                ScanStage stage = ScanStage.start(events, new ClamdScanner(pool), matcher::match, settings.scan(),
                         outDir.resolve("scan"));
                 stage.quarantine(Quarantine.open(outDir, settings.quarantine(), java.time.Clock.systemUTC()));
                 try {
@@ -84,7 +85,7 @@ final class ScanWiring implements AutoCloseable {
             } catch (IOException e) {
                 throw new UncheckedIOException("cannot open the scan queue in " + outDir.resolve("scan") + ": " + e.getMessage(), e);
             }
-        };
+        }
     }
 
     @Override

@@ -1,5 +1,6 @@
 package io.spanwatch.analyzer.cli;
 
+import io.spanwatch.analyzer.reputation.IntelException;
 import io.spanwatch.sensor.capture.CaptureException;
 import io.spanwatch.sensor.capture.CaptureStats;
 import io.spanwatch.sensor.capture.LiveCapture;
@@ -95,8 +96,21 @@ public final class SensorCommand implements Callable<Integer> {
             capture.close();
             return 1;
         }
-        ScanWiring wiring = new ScanWiring(scan, out, err);
-        Pipeline pipeline = Pipeline.start(config, wiring.stageFactory());
+        SensorSettings.IntelSettings intel = common.intelOrReport(err);
+        if (intel == null) {
+            capture.close();
+            return 1;
+        }
+        AnalyzerWiring wiring = new AnalyzerWiring(scan, intel, out, err);
+        Pipeline pipeline;
+        try {
+            pipeline = Pipeline.start(config, wiring.start(config));
+        } catch (IntelException e) {
+            err.println("spanwatch: " + e.getMessage());
+            wiring.close();
+            capture.close();
+            return 1;
+        }
         pipeline.captureStats(capture::stats);
         pipeline.source(iface);
         CountDownLatch stopped = new CountDownLatch(1);

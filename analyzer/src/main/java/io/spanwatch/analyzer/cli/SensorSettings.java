@@ -1,5 +1,7 @@
 package io.spanwatch.analyzer.cli;
 
+import io.spanwatch.analyzer.reputation.IntelConfig;
+import io.spanwatch.analyzer.reputation.ReputationEvents;
 import io.spanwatch.sensor.files.FileConfig;
 import io.spanwatch.sensor.flow.FlowConfig;
 import io.spanwatch.sensor.http.HttpLimits;
@@ -12,6 +14,7 @@ import java.io.Reader;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Properties;
@@ -32,6 +35,8 @@ final class SensorSettings {
     static final Map<String, Key> KEYS = new LinkedHashMap<>();
     /** Keys naming the hosts of one overlap policy, as Suricata's host-os-policy: {@code stream.policy.linux = 10.0.0.0/8}. */
     private static final String POLICY_PREFIX = "stream.policy.";
+    /** Suricata's default HOME_NET with RFC 4193 added. */
+    static final String DEFAULT_HOME_NET = "10.0.0.0/8,172.16.0.0/12,192.168.0.0/16,fc00::/7";
 
     static {
         FlowConfig f = FlowConfig.DEFAULTS;
@@ -98,6 +103,22 @@ final class SensorSettings {
         key("file.max-range-assemblies", FileConfig.DEFAULT_MAX_RANGE_ASSEMBLIES, "206 range files assembled at once");
         key("file.spool-disk-bytes", FileConfig.DEFAULT_SPOOL_DISK_BYTES,
                 "bytes all files being extracted may hold in DIR/files/.tmp together; past it a file is hashed, not stored");
+        key("home-net", DEFAULT_HOME_NET, "internal networks (Suricata's HOME_NET), comma-separated CIDRs; also --home-net");
+        IntelConfig ic = IntelConfig.of(List.of(), null, null);
+        key("intel.rules-dir", "(install)/rules/intel", "feeds the project ships, read at start");
+        key("intel.watch-dir", "(none)", "a folder of feeds read at start and reloaded when a file in it changes");
+        key("intel.reload-debounce-ms", ic.debounce().toMillis(), "quiet ms after the last change in intel.watch-dir before a reload");
+        key("intel.max-indicators", ic.maxIndicators(), "indicators held, all feeds together; further ones are dropped and counted");
+        key("intel.max-feed-bytes", ic.maxFeedBytes(), "bytes read from one feed after decompression; the rest is skipped and counted");
+        key("intel.max-line-bytes", ic.maxLineBytes(), "bytes of one feed line; longer lines are malformed");
+        key("intel.max-named-problems", ic.maxNamedProblems(), "malformed or unsupported lines logged by file and line, per feed");
+        key("intel.retro-days", ic.retroDays(), "days of observations kept in DIR/intel/journal for retro-hunts (0: none)");
+        key("intel.journal-max-day-bytes", ic.journalMaxDayBytes(), "bytes of observations kept per day; more are counted, not kept");
+        key("intel.dedup-capacity", ic.dedupCapacity(), "(flow, indicator) pairs remembered for one alert per indicator per flow");
+        key("intel.download", "(none)", "feeds to fetch, comma-separated URL or NAME=URL; copies in intel.watch-dir or DIR/intel/feeds");
+        key("intel.download-interval-s", ic.downloadInterval().toSeconds(), "seconds between downloads of each feed (If-Modified-Since)");
+        key("intel.download-timeout-s", ic.downloadTimeout().toSeconds(), "seconds one download may take");
+        key("intel.drain-seconds", ReputationEvents.DEFAULT_DRAIN_MILLIS / 1000, "how long analyze waits at the end for retro-hunts still running");
     }
 
     private static void key(String name, Object def, String description) {
@@ -319,6 +340,83 @@ final class SensorSettings {
                 java.time.Duration.ofDays(num("quarantine.max-age-days", io.spanwatch.analyzer.scan.Quarantine.DEFAULT_MAX_AGE.toDays(),
                         1, 36_500)));
         return new ScanSettings(bool("scan.enabled", true), addresses, opts, sc, rulesDir, q);
+    }
+
+    /** The reputation stage's settings: its configuration and how long analyze waits for retro-hunts. */
+    record IntelSettings(IntelConfig config, long drainMillis) {
+    }
+
+    /** Builds the reputation stage's settings; {@code cliFiles} are the --intel files. */
+    IntelSettings buildIntel(List<Path> cliFiles, boolean live) throws SettingsException {
+        IntelConfig d = IntelConfig.of(List.of(), null, null);
+        String rules = values.get("intel.rules-dir");
+        String watch = values.get("intel.watch-dir");
+        List<IntelConfig.Download> downloads = new java.util.ArrayList<>();
+        String dl = values.get("intel.download");
+        if (dl != null) {
+            for (String spec : dl.split(",")) {
+                if (!spec.isBlank()) {
+                    try {
+                        downloads.add(IntelConfig.Download.parse(spec));
+                    } catch (IllegalArgumentException e) {
+                        throw bad("intel.download", spec.strip(), e.getMessage());
+                    }
+                }
+            }
+        }
+        try {
+            IntelConfig c = new IntelConfig(cliFiles, rules != null ? Path.of(rules) : defaultRulesDir().resolveSibling("intel"),
+                    watch == null || watch.isBlank() ? null : Path.of(watch),
+                    java.time.Duration.ofMillis(num("intel.reload-debounce-ms", d.debounce().toMillis(), 1, 3_600_000)),
+                    num("intel.max-indicators", d.maxIndicators(), 0, 1_000_000_000),
+                    num("intel.max-feed-bytes", d.maxFeedBytes(), 1, Long.MAX_VALUE),
+                    (int) num("intel.max-line-bytes", d.maxLineBytes(), 256, 64 << 20),
+                    (int) num("intel.max-named-problems", d.maxNamedProblems(), 0, 1_000_000),
+                    (int) num("intel.retro-days", d.retroDays(), 0, 3650),
+                    num("intel.journal-max-day-bytes", d.journalMaxDayBytes(), 0, Long.MAX_VALUE),
+                    (int) num("intel.dedup-capacity", d.dedupCapacity(), 1, 100_000_000), downloads,
+                    java.time.Duration.ofSeconds(num("intel.download-interval-s", d.downloadInterval().toSeconds(), 1, 86_400 * 30)),
+                    java.time.Duration.ofSeconds(num("intel.download-timeout-s", d.downloadTimeout().toSeconds(), 1, 86_400)));
+            return new IntelSettings(c, num("intel.drain-seconds", live ? 10 : ReputationEvents.DEFAULT_DRAIN_MILLIS / 1000, 0, 86_400) * 1000);
+        } catch (IllegalArgumentException e) {
+            throw new SettingsException("configuration: " + e.getMessage());
+        }
+    }
+
+    /** Returns the internal networks ({@code home-net}), each checked to be a CIDR. */
+    List<String> homeNet() throws SettingsException {
+        String v = values.getOrDefault("home-net", DEFAULT_HOME_NET);
+        List<String> out = new java.util.ArrayList<>();
+        for (String c : v.split(",")) {
+            String t = c.strip();
+            if (t.isEmpty()) {
+                continue;
+            }
+            if (!validCidr(t)) {
+                throw bad("home-net", v, "'" + t + "' is not an address or CIDR");
+            }
+            out.add(t);
+        }
+        return out;
+    }
+
+    private static boolean validCidr(String t) {
+        int slash = t.indexOf('/');
+        String addr = slash < 0 ? t : t.substring(0, slash);
+        boolean v6 = addr.indexOf(':') >= 0;
+        try {
+            if (!v6 && !addr.matches("\\d{1,3}(\\.\\d{1,3}){3}")) {
+                return false;
+            }
+            java.net.InetAddress.ofLiteral(addr);
+            if (slash >= 0) {
+                int p = Integer.parseInt(t.substring(slash + 1));
+                return p >= 0 && p <= (v6 ? 128 : 32);
+            }
+            return true;
+        } catch (IllegalArgumentException e) {
+            return false;
+        }
     }
 
     /** Returns {@code rules/clamav} of the installation (the launcher passes -Dspanwatch.home), or of the working folder. */

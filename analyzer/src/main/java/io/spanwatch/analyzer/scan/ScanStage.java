@@ -1,6 +1,8 @@
 package io.spanwatch.analyzer.scan;
 
-import io.spanwatch.sensor.event.EveWriter;
+import io.spanwatch.sensor.event.AlertEvent;
+import io.spanwatch.sensor.event.EventSink;
+import io.spanwatch.sensor.event.FileInfoEvent;
 import io.spanwatch.sensor.event.FileEvent;
 import io.spanwatch.sensor.event.FileInfo;
 import io.spanwatch.sensor.event.FileListener;
@@ -63,7 +65,7 @@ public final class ScanStage implements FileListener, Stage {
     public final AtomicLong cached = new AtomicLong();
     public final AtomicLong retries = new AtomicLong();
 
-    private final EveWriter eve;
+    private final EventSink eve;
     private final FileScanner scanner;
     private final HashMatcher builtin;
     private final ScanConfig config;
@@ -99,7 +101,7 @@ public final class ScanStage implements FileListener, Stage {
     private volatile boolean clamdSeen;
     private volatile boolean stopping;
 
-    private ScanStage(EveWriter eve, FileScanner scanner, HashMatcher builtin, ScanConfig config, ScanJournal journal) {
+    private ScanStage(EventSink eve, FileScanner scanner, HashMatcher builtin, ScanConfig config, ScanJournal journal) {
         this.eve = eve;
         this.scanner = scanner;
         this.builtin = builtin;
@@ -112,7 +114,7 @@ public final class ScanStage implements FileListener, Stage {
      * Opens the stage's queue under {@code dir} (resuming files a previous run left waiting) and
      * starts the scan threads.
      */
-    public static ScanStage start(EveWriter eve, FileScanner scanner, HashMatcher builtin, ScanConfig config, Path dir)
+    public static ScanStage start(EventSink eve, FileScanner scanner, HashMatcher builtin, ScanConfig config, Path dir)
             throws IOException {
         ScanStage s = new ScanStage(eve, scanner, builtin, config, ScanJournal.open(dir));
         s.openVerdictStore(dir.resolve("verdicts.jsonl"));
@@ -154,8 +156,8 @@ public final class ScanStage implements FileListener, Stage {
             notScanned.incrementAndGet();
             FileVerdict v = builtinVerdict(fi, false, "file not stored (" + (fi.storeCutoff() ? "over the store size cap"
                     : fi.spoolLimit() ? "the spool on disk was full" : "incomplete") + ")");
-            eve.fileinfo(file, v);
-            alertIfInfected(file, v);
+            alertIfInfected(file, v); // before the fileinfo event: the flow's event waits for that one
+            eve.accept(new FileInfoEvent(file, v, false));
             return;
         }
         try {
@@ -301,13 +303,13 @@ public final class ScanStage implements FileListener, Stage {
         }
         count(v);
         if (!e.reported()) {
-            eve.fileinfo(file, v);
-            alertIfInfected(file, v);
+            alertIfInfected(file, v); // before the fileinfo event: the flow's event waits for that one
+            eve.accept(new FileInfoEvent(file, v, false));
             unreported.decrementAndGet(); // after every event of the file, so a drain never cuts one off
         } else {
             // Its fileinfo went out with an interim verdict: the final one follows as a verdict event,
             // with an alert unless the interim verdict already raised one.
-            eve.fileVerdict(file, v);
+            eve.accept(new FileInfoEvent(file, v, true));
             if ("infected".equals(v.result()) && !builtinAlreadyAlerted(e)) {
                 alertIfInfected(file, v);
             }
@@ -394,11 +396,11 @@ public final class ScanStage implements FileListener, Stage {
         FileVerdict v = builtinVerdict(e.info(), false, "scan queue over its budget of " + config.maxQueuedBytes()
                 + " bytes; the file that waited longest was given up");
         if (!e.reported()) {
-            eve.fileinfo(file, v);
-            alertIfInfected(file, v);
+            alertIfInfected(file, v); // before the fileinfo event: the flow's event waits for that one
+            eve.accept(new FileInfoEvent(file, v, false));
             unreported.decrementAndGet();
         } else {
-            eve.fileVerdict(file, v);
+            eve.accept(new FileInfoEvent(file, v, true));
         }
         try {
             if (e.seq() > 0) {
@@ -418,8 +420,8 @@ public final class ScanStage implements FileListener, Stage {
         if (!e.reported()) {
             interim.incrementAndGet();
             FileVerdict v = builtinVerdict(e.info(), true, UNREACHABLE + "; queued for clamd");
-            eve.fileinfo(file, v);
-            alertIfInfected(file, v);
+            alertIfInfected(file, v); // before the fileinfo event: the flow's event waits for that one
+            eve.accept(new FileInfoEvent(file, v, false));
             unreported.decrementAndGet();
             e = e.seq() > 0 ? journal.reported(e) : new ScanJournal.Entry(e.seq(), e.tsNanos(), e.header(), e.http(),
                     e.toServer(), e.info(), e.stored(), true);
@@ -454,8 +456,10 @@ public final class ScanStage implements FileListener, Stage {
         }
         keep(file, v);
         for (String sig : v.signatures()) {
-            eve.fileAlert(file, ("builtin-hash".equals(v.engine()) ? "SpanWatch hash " : "ClamAV ") + sig, signatureId(sig),
-                    "Malware download or upload", Severity.of(sig), v);
+            AlertEvent.Signature s = AlertEvent.Signature.of(signatureId(sig),
+                    ("builtin-hash".equals(v.engine()) ? "SpanWatch hash " : "ClamAV ") + sig, AlertEvent.MALWARE, Severity.of(sig));
+            eve.accept(new AlertEvent(file.tsNanos(), file.header(), !file.toServer(), file.toServer() ? "to_server" : "to_client",
+                    s, file.http(), file, v, null, null, null));
         }
     }
 
