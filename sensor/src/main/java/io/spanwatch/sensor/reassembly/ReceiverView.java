@@ -5,9 +5,13 @@ package io.spanwatch.sensor.reassembly;
  * sender's latest timestamp it took (TS.Recent, for PAWS, RFC 7323 §5) and the right edge of the
  * largest window it advertised. Offsets are the stream's (see {@link TcpStream}).
  *
- * <p>Both views err on the side of taking data: TS.Recent only rises from segments the receiver took in
- * order or from its own echo (TSecr), so it is never newer than the host's; the window edge is the
- * largest ever advertised, and a receiver seen to acknowledge past it turns the window check off.
+ * <p>Both views err on the side of taking data. TS.Recent only rises from segments that lie in order
+ * in the sensor's view, whose timestamps rise with their sequence numbers: the receiver's own echo
+ * (TSecr) is not used to raise it, since a capture point's order differs from the host's (packets of
+ * one flow reach a mirror port or a tap through several queues) and segments sent before the echoed
+ * one may still be seen after it (raising it from echoes discarded such segments of live curl/nginx
+ * traffic in AttackIT). The window edge is
+ * the largest ever advertised, and a receiver seen to acknowledge past it turns the window check off.
  */
 final class ReceiverView {
     /** RFC 7323 §5.5: a timestamp last accepted this long ago (packet time) no longer rejects anything. */
@@ -19,8 +23,6 @@ final class ReceiverView {
     private long tsRecent;
     /** Packet time TS.Recent was last set; -1 while there is none. */
     private long tsRecentAt = -1;
-    /** The sender's newest timestamp seen at all, which bounds what the receiver can echo. */
-    private long tsNewest = -1;
     /** The receiver's latest echo (TSecr), or -1. */
     private long lastEcho = -1;
     /** Stream offset just past the largest window the receiver advertised, or -1 while unknown. */
@@ -33,9 +35,6 @@ final class ReceiverView {
      */
     boolean timestampOk(long tsNanos, long tsval, boolean inOrder, int tolerance) {
         tsval &= MASK;
-        if (tsNewest < 0 || (int) (tsval - tsNewest) > 0) {
-            tsNewest = tsval;
-        }
         boolean valid = tsRecentAt >= 0 && tsNanos - tsRecentAt <= PAWS_IDLE_NANOS;
         int age = valid ? (int) (tsval - tsRecent) : 0;
         if (age < -tolerance) {
@@ -48,19 +47,18 @@ final class ReceiverView {
         return true;
     }
 
-    /** Takes the receiver's echo: it took at least that timestamp (never past the newest one sent). */
-    void echo(long tsNanos, long tsecr) {
-        tsecr &= MASK;
-        lastEcho = tsecr;
-        if (tsNewest >= 0 && (int) (tsecr - tsNewest) <= 0 && (tsRecentAt < 0 || (int) (tsecr - tsRecent) > 0)) {
-            tsRecent = tsecr;
-            tsRecentAt = tsNanos;
-        }
+    /** Takes the receiver's echo of the sender's timestamps, kept for {@link #resync}. */
+    void echo(long tsecr) {
+        lastEcho = tsecr & MASK;
     }
 
-    /** Falls back to the receiver's own echo after the view was shown stale. */
+    /**
+     * Lowers TS.Recent to the receiver's last echo after the receiver was seen to take bytes the PAWS
+     * check had discarded: the echo is what the host had taken then, so the check cannot go on
+     * rejecting what the host takes (say after a forged segment with a far-future timestamp).
+     */
     void resync(long tsNanos) {
-        if (lastEcho >= 0) {
+        if (lastEcho >= 0 && tsRecentAt >= 0 && (int) (lastEcho - tsRecent) < 0) {
             tsRecent = lastEcho;
             tsRecentAt = tsNanos;
         }

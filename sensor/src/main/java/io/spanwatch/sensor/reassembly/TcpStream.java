@@ -172,12 +172,12 @@ public final class TcpStream {
     }
 
     /**
-     * Takes the receiver's echo of the sender's timestamps (TSecr): the receiver took at least that
-     * one, so the PAWS check starts from it when it is newer than what was seen taken.
+     * Takes the receiver's echo of the sender's timestamps (TSecr). It does not raise the PAWS check's
+     * timestamp (see {@link ReceiverView}); it lowers it where the receiver took what the check discarded.
      */
     public void echo(long tsNanos, long tsecr) {
         if (receiver.timestamps && !closed) {
-            receiver.echo(tsNanos, tsecr);
+            receiver.echo(tsecr);
         }
     }
 
