@@ -111,7 +111,8 @@ final class TcpConnection {
         // never a pure ACK: it carries nothing to reassemble, and Linux takes "disordered" ACKs whose
         // timestamp lags (tcp_disordered_ack).
         boolean pureAck = p.payloadLen == 0 && p.payloadMissing == 0 && (flags & FIN) == 0;
-        boolean fresh = !opts.timestamps || pureAck || (flags & (SYN | RST)) != 0 || s.stream.timestamp(ts, p.seq, opts.tsval);
+        boolean fresh = !opts.timestamps || pureAck || (flags & (SYN | RST)) != 0
+                || s.stream.timestamp(ts, dataSeq, p.payloadLen + p.payloadMissing + (flags & FIN), opts.tsval);
         if (reassemble && !fresh) {
             s.stream.discarded(ts, dataSeq, p.buf, p.payloadOff, p.payloadLen);
         } else if (reassemble) {

@@ -5,12 +5,12 @@ package io.spanwatch.sensor.reassembly;
  * sender's latest timestamp it took (TS.Recent, for PAWS, RFC 7323 §5) and the right edge of the
  * largest window it advertised. Offsets are the stream's (see {@link TcpStream}).
  *
- * <p>Both views err on the side of taking data. TS.Recent only rises from segments that lie in order
- * in the sensor's view, whose timestamps rise with their sequence numbers: the receiver's own echo
- * (TSecr) is not used to raise it, since a capture point's order differs from the host's (packets of
- * one flow reach a mirror port or a tap through several queues) and segments sent before the echoed
- * one may still be seen after it (raising it from echoes discarded such segments of live curl/nginx
- * traffic in AttackIT). The window edge is
+ * <p>Both views err on the side of taking data. TS.Recent only rises from segments that carry the
+ * stream on in the sensor's view, whose timestamps rise with their sequence numbers (see
+ * {@link TcpStream#timestamp}); the receiver's own echo (TSecr) is not used to raise it, since a
+ * capture point's order differs from the host's (packets of one flow reach a mirror port or a tap
+ * through several queues) and segments sent before the echoed one may still be seen after it. The
+ * window edge is
  * the largest ever advertised, and a receiver seen to acknowledge past it turns the window check off.
  */
 final class ReceiverView {

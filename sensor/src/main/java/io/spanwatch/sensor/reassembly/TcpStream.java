@@ -151,19 +151,32 @@ public final class TcpStream {
     }
 
     /**
-     * Checks the TCP timestamp of one of the sender's segments (not a RST) the way its receiver does
-     * (PAWS, RFC 7323 §5.3): a timestamp older than the last one the receiver took means the host
-     * discards the whole segment (data, FIN and acknowledgement), which is counted and reported as
-     * {@code stream.pkt_invalid_timestamp}. A timestamp taken more than 24 days of packet time ago
-     * rejects nothing. In-order segments update the receiver's timestamp (§4.3).
+     * Checks the TCP timestamp of one of the sender's segments (not a RST, not a pure ACK) the way its
+     * receiver does (PAWS, RFC 7323 §5.3): a timestamp older than the last one the receiver took means
+     * the host discards the whole segment (data, FIN and acknowledgement), which is counted and
+     * reported as {@code stream.pkt_invalid_timestamp}. A timestamp taken more than 24 days of packet
+     * time ago rejects nothing.
      *
+     * <p>The sensor sees packets in its capture point's order, not the host's: one flow's packets come
+     * through several queues, and a run of segments can be seen after the run sent after it. So the
+     * check leaves alone a segment whose bytes were all passed on (a retransmission, whatever its
+     * timestamp), and only a segment that carries the stream on (its first byte at or before the next
+     * one expected, its last past it) updates the receiver's timestamp (§4.3): such segments' timestamps
+     * rise with their sequence numbers. A retransmission of old bytes carries a new timestamp and would
+     * make the run sent before it look old (found by AttackIT on live curl/nginx traffic).
+     *
+     * @param len the segment's payload length (a FIN counts one)
      * @return false when the segment is to be discarded ({@link #discarded} keeps its bytes aside)
      */
-    public boolean timestamp(long tsNanos, long seq, long tsval) {
+    public boolean timestamp(long tsNanos, long seq, int len, long tsval) {
         if (!receiver.timestamps || closed) {
             return true;
         }
-        if (!receiver.timestampOk(tsNanos, tsval, !started || rel(seq) <= next, policy.pawsTolerance())) {
+        long r = started ? rel(seq) : 0;
+        if (started && r + len <= next) {
+            return true;
+        }
+        if (!receiver.timestampOk(tsNanos, tsval, !started || r <= next, policy.pawsTolerance())) {
             stats.pawsRejected++;
             listener.anomaly(tsNanos, "stream.pkt_invalid_timestamp");
             return false;

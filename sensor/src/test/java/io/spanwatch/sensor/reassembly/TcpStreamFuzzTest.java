@@ -169,7 +169,7 @@ public class TcpStreamFuzzTest {
                 buf[i + 1] = differ ? (byte) ~pattern(dir, rel + i) : pattern(dir, rel + i);
             }
             long seq = isn + 1 + rel;
-            if (tsval >= 0 && !stream.timestamp(ts, seq, tsval)) {
+            if (tsval >= 0 && !stream.timestamp(ts, seq, len + (fin ? 1 : 0), tsval)) {
                 aside(rel, len, differ);
                 stream.discarded(ts, seq, buf, 1, len);
                 return;
