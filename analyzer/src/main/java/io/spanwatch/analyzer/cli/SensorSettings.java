@@ -6,6 +6,8 @@ import io.spanwatch.sensor.files.FileConfig;
 import io.spanwatch.sensor.flow.FlowConfig;
 import io.spanwatch.sensor.http.HttpLimits;
 import io.spanwatch.sensor.pipeline.SensorConfig;
+import io.spanwatch.sensor.reassembly.HostPolicies;
+import io.spanwatch.sensor.reassembly.OverlapPolicy;
 import io.spanwatch.sensor.reassembly.ReassemblyConfig;
 import java.io.IOException;
 import java.io.Reader;
@@ -31,6 +33,8 @@ final class SensorSettings {
     }
 
     static final Map<String, Key> KEYS = new LinkedHashMap<>();
+    /** Keys naming the hosts of one overlap policy, as Suricata's host-os-policy: {@code stream.policy.linux = 10.0.0.0/8}. */
+    private static final String POLICY_PREFIX = "stream.policy.";
     /** Suricata's default HOME_NET with RFC 4193 added. */
     static final String DEFAULT_HOME_NET = "10.0.0.0/8,172.16.0.0/12,192.168.0.0/16,fc00::/7";
 
@@ -70,6 +74,12 @@ final class SensorSettings {
         key("stream.max-ooo-segments", r.maxSegmentsPerStream(), "out-of-order segments held per TCP direction");
         key("stream.memcap", r.memcap(), "out-of-order bytes held by all TCP streams together");
         key("stream.gap-ack-delay-ms", r.gapAckDelayNanos() / 1_000_000, "ms an acknowledged hole is waited for before it is a gap");
+        key("stream.policy", r.policies().fallback().text(), "how receiving hosts in no stream.policy.<name> block resolve overlapping"
+                + " TCP data: " + OverlapPolicy.names());
+        for (OverlapPolicy p : OverlapPolicy.values()) {
+            key(POLICY_PREFIX + p.text(), "(none)", "receiving hosts that resolve TCP overlaps as " + p.text()
+                    + ": addresses or CIDR blocks, IPv4 or IPv6, comma-separated; the most specific block wins");
+        }
         key("http.max-header-bytes", h.maxHeaderBytes(), "bytes of one message's start line and headers");
         key("http.max-headers", h.maxHeaderCount(), "header fields of one message");
         key("http.max-decoded-bytes", h.maxDecodedBytes(), "bytes one content-encoded body may decode to");
@@ -213,7 +223,8 @@ final class SensorSettings {
                     new ReassemblyConfig((int) num("stream.max-ooo-bytes", r.maxBytesPerStream(), 0, Integer.MAX_VALUE),
                             (int) num("stream.max-ooo-segments", r.maxSegmentsPerStream(), 0, Integer.MAX_VALUE),
                             num("stream.memcap", r.memcap(), 0, Long.MAX_VALUE),
-                            num("stream.gap-ack-delay-ms", r.gapAckDelayNanos() / 1_000_000, 0, 3_600_000) * 1_000_000),
+                            num("stream.gap-ack-delay-ms", r.gapAckDelayNanos() / 1_000_000, 0, 3_600_000) * 1_000_000,
+                            policies(r.policies())),
                     new HttpLimits((int) num("http.max-header-bytes", h.maxHeaderBytes(), 1, Integer.MAX_VALUE),
                             (int) num("http.max-headers", h.maxHeaderCount(), 1, Integer.MAX_VALUE),
                             num("http.max-decoded-bytes", h.maxDecodedBytes(), 1, Long.MAX_VALUE),
@@ -269,6 +280,39 @@ final class SensorSettings {
             ports.add(port);
         }
         return ports;
+    }
+
+    /** Builds the receiving hosts' overlap policies from stream.policy and stream.policy.NAME. */
+    private HostPolicies policies(HostPolicies d) throws SettingsException {
+        OverlapPolicy fallback = d.fallback();
+        String v = values.get("stream.policy");
+        if (v != null) {
+            try {
+                fallback = OverlapPolicy.of(v);
+            } catch (IllegalArgumentException e) {
+                throw bad("stream.policy", v, e.getMessage());
+            }
+        }
+        Map<OverlapPolicy, java.util.List<String>> blocks = new java.util.EnumMap<>(OverlapPolicy.class);
+        for (OverlapPolicy p : OverlapPolicy.values()) {
+            String list = values.get(POLICY_PREFIX + p.text());
+            if (list != null) {
+                blocks.put(p, HostPolicies.split(list));
+                try {
+                    HostPolicies.of(fallback, Map.of(p, blocks.get(p)));
+                } catch (IllegalArgumentException e) {
+                    throw bad(POLICY_PREFIX + p.text(), list, e.getMessage());
+                }
+            }
+        }
+        if (v == null && blocks.isEmpty()) {
+            return d;
+        }
+        try {
+            return HostPolicies.of(fallback, blocks);
+        } catch (IllegalArgumentException e) {
+            throw new SettingsException("stream.policy.*: " + e.getMessage());
+        }
     }
 
     private String str(String key, String def) {

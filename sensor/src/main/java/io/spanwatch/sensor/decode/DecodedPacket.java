@@ -50,6 +50,8 @@ public final class DecodedPacket {
     public long ack;
     /** TCP window (unscaled). */
     public int window;
+    /** Offset of the TCP header; its options lie from 20 bytes past it up to {@link #payloadOff}. */
+    public int tcpOff;
 
     /** Offset of the transport payload in {@link #buf}. */
     public int payloadOff;
@@ -113,6 +115,7 @@ public final class DecodedPacket {
         seq = 0;
         ack = 0;
         window = 0;
+        tcpOff = 0;
         payloadOff = 0;
         payloadLen = 0;
         payloadMissing = 0;

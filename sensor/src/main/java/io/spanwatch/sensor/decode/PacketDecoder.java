@@ -466,6 +466,7 @@ public final class PacketDecoder {
         out.seq = 0;
         out.ack = 0;
         out.window = 0;
+        out.tcpOff = 0;
         out.payloadOff = 0;
         out.payloadLen = 0;
         out.payloadMissing = 0;
@@ -515,6 +516,7 @@ public final class PacketDecoder {
         out.ack = i32(b, q + TCP_ACK) & 0xffffffffL;
         out.tcpFlags = b[q + TCP_FLAGS] & 0xff;
         out.window = u16(b, q + TCP_WIN);
+        out.tcpOff = q;
         payload(out, q + hlen, ipEnd, missing);
         return true;
     }

@@ -58,6 +58,8 @@ public final class Flow {
      * state was made yet (a SYN flood costs one flow each, nothing more); -1 otherwise.
      */
     public long pendingSynSeq = -1;
+    /** TCP: what that SYN offered (timestamps, window scale), packed by the worker's TCP tracking. */
+    public int pendingSynOffer;
     /** The worker's per-flow state (reassembly, parser); owned by the worker. */
     public Object attachment;
 

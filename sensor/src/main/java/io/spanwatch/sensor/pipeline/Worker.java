@@ -58,6 +58,8 @@ final class Worker implements Runnable, FlowTable.Listener {
     private final FlowTable flows;
     private final PacketDecoder decoder;
     private final DecodedPacket pkt = new DecodedPacket();
+    /** The TCP options of the segment being handled (timestamps, window scale). */
+    final TcpOptions tcpOptions = new TcpOptions();
     private final Map<String, Integer> anomalyEvents = new HashMap<>();
     private final Map<String, long[]> anomalyCounts = new java.util.concurrent.ConcurrentHashMap<>();
     private final PacketClock clock = new PacketClock();
@@ -255,12 +257,13 @@ final class Worker implements Runnable, FlowTable.Listener {
                 // costs one flow per SYN. The state is made from the remembered SYN at the next packet.
                 f.tcpFlagsOrig |= pkt.tcpFlags;
                 f.pendingSynSeq = pkt.seq;
+                f.pendingSynOffer = tcpOptions.read(pkt).synOffer();
                 return;
             }
             c = new TcpConnection(this, f);
             f.attachment = c;
             if (f.pendingSynSeq >= 0) {
-                c.originatorSyn(f.pendingSynSeq);
+                c.originatorSyn(f.pendingSynSeq, f.pendingSynOffer);
                 f.pendingSynSeq = -1;
             }
         }
@@ -354,6 +357,12 @@ final class Worker implements Runnable, FlowTable.Listener {
         Counters.add(into, "tcp.stream_depth_limit_hits", r.streamLimitHits);
         Counters.add(into, "tcp.reassembly_memcap_hits", r.memcapHits);
         Counters.add(into, "tcp.reassembly_memcap_evictions", r.memcapEvictions);
+        Counters.add(into, "tcp.overlap_replaced", r.overlapsReplaced);
+        Counters.add(into, "tcp.paws_rejected", r.pawsRejected);
+        Counters.add(into, "tcp.out_of_window", r.outOfWindow);
+        Counters.add(into, "tcp.window_check_off", r.windowChecksOff);
+        Counters.add(into, "tcp.discarded_not_kept", r.discardedNotKept);
+        Counters.add(into, "tcp.discarded_bytes_used", r.discardedBytesUsed);
         Counters.add(into, "tcp.reassembly_memuse", r.memUsed());
         Counters.add(into, "app_layer.http.memuse", httpMemory.used());
         Counters.add(into, "app_layer.http.memcap_evictions", httpMemory.evictions());
