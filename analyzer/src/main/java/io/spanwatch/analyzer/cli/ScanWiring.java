@@ -3,6 +3,7 @@ package io.spanwatch.analyzer.cli;
 import io.spanwatch.analyzer.scan.ClamdAddress;
 import io.spanwatch.analyzer.scan.ClamdPool;
 import io.spanwatch.analyzer.scan.ClamdScanner;
+import io.spanwatch.analyzer.scan.ClamdVersion;
 import io.spanwatch.analyzer.scan.HashSignatures;
 import io.spanwatch.analyzer.scan.Quarantine;
 import io.spanwatch.analyzer.scan.ScanStage;
@@ -15,6 +16,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
 
 /**
@@ -27,6 +31,7 @@ final class ScanWiring implements AutoCloseable {
     private final Path outDir;
     private final PrintWriter err;
     private ClamdPool pool;
+    private ScheduledExecutorService versionCheck;
 
     ScanWiring(SensorSettings.ScanSettings settings, Path outDir, PrintWriter err) {
         this.settings = settings;
@@ -64,12 +69,21 @@ final class ScanWiring implements AutoCloseable {
                 ScanStage stage = ScanStage.start(eve, new ClamdScanner(pool), matcher::match, settings.scan(),
                         outDir.resolve("scan"));
                 stage.quarantine(Quarantine.open(outDir, settings.quarantine(), java.time.Clock.systemUTC()));
+                pool.onRecovered(stage::clamdAnswered);
                 try {
-                    pool.version(); // a clamd that answers now is worth waiting for if it goes away later
+                    ClamdVersion v = pool.version(); // a clamd that answers now is worth waiting for if it goes away later
                     stage.clamdSeen();
+                    stage.database(v.databaseVersion());
                 } catch (IOException | RuntimeException e) {
+                    stage.clamdUnreachable();
                     err.println("spanwatch: note: no clamd answers at " + settings.clamd() + " (" + e.getMessage()
                             + "); files get interim verdicts and wait in " + outDir.resolve("scan"));
+                }
+                if (settings.versionCheckSeconds() > 0) {
+                    versionCheck = Executors.newSingleThreadScheduledExecutor(r -> Thread.ofPlatform().name("spanwatch-clamd-version")
+                            .daemon(true).unstarted(r));
+                    versionCheck.scheduleWithFixedDelay(() -> checkVersion(stage), settings.versionCheckSeconds(),
+                            settings.versionCheckSeconds(), TimeUnit.SECONDS);
                 }
                 stage.extraStats(m -> {
                     m.put("clamd.scans", pool.scans());
@@ -78,6 +92,7 @@ final class ScanWiring implements AutoCloseable {
                     m.put("clamd.errors", pool.errors());
                     m.put("clamd.timeouts", pool.timeouts());
                     m.put("clamd.bytes", pool.bytes());
+                    m.put("clamd.files_passed", pool.filesPassed());
                     m.put("clamd.endpoints_alive", pool.health().stream().filter(ClamdPool.Health::alive).count());
                 });
                 return stage;
@@ -87,8 +102,20 @@ final class ScanWiring implements AutoCloseable {
         };
     }
 
+    /** Asks clamd its database version (a newer one starts a retro-scan); a clamd that does not answer changes nothing. */
+    private void checkVersion(ScanStage stage) {
+        try {
+            stage.database(pool.version().databaseVersion());
+        } catch (IOException | RuntimeException e) {
+            // Unreachable now: the scan stage notices on its own; the version is asked again next time.
+        }
+    }
+
     @Override
     public void close() {
+        if (versionCheck != null) {
+            versionCheck.shutdownNow();
+        }
         if (pool != null) {
             pool.close();
         }

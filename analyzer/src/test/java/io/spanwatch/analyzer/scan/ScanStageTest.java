@@ -127,7 +127,8 @@ class ScanStageTest {
         assertEquals(1, scans.get());
 
         ScanStage second = ScanStage.start(new EveWriter(new ByteArrayOutputStream(), "t", false), scanner, null,
-                new ScanConfig(1, 1000, 1000), dir.resolve("scan"));
+                new ScanConfig(1, 1000, 1000).withRetroDays(0), dir.resolve("scan"));
+        second.database("27000"); // what the wiring asks clamd (VERSION) at start
         second.fileClosed(file(dir, "a-again", "a".repeat(64)));
         second.awaitFinal(10_000);
         assertEquals(1, scans.get(), "the next run knew the verdict for this database version");

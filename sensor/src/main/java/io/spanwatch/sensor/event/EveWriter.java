@@ -219,6 +219,15 @@ public final class EveWriter implements Closeable {
      */
     public synchronized void fileAlert(FileEvent e, String signature, long signatureId, String category, int severity,
             FileVerdict verdict) {
+        fileAlert(e, signature, signatureId, category, severity, verdict, null);
+    }
+
+    /**
+     * As {@link #fileAlert(FileEvent, String, long, String, int, FileVerdict)}, with Suricata's
+     * {@code alert.metadata}: names mapped to lists of values (e.g. what marks a retro-scan's alert).
+     */
+    public synchronized void fileAlert(FileEvent e, String signature, long signatureId, String category, int severity,
+            FileVerdict verdict, java.util.Map<String, java.util.List<String>> metadata) {
         emit(() -> {
             header(e.tsNanos(), "alert", e.header(), !e.toServer());
             gen.writeStringField("direction", e.toServer() ? "to_server" : "to_client");
@@ -233,6 +242,17 @@ public final class EveWriter implements Closeable {
             gen.writeStringField("signature", signature);
             gen.writeStringField("category", category);
             gen.writeNumberField("severity", severity);
+            if (metadata != null && !metadata.isEmpty()) {
+                gen.writeObjectFieldStart("metadata");
+                for (java.util.Map.Entry<String, java.util.List<String>> m : metadata.entrySet()) {
+                    gen.writeArrayFieldStart(m.getKey());
+                    for (String v : m.getValue()) {
+                        gen.writeString(v);
+                    }
+                    gen.writeEndArray();
+                }
+                gen.writeEndObject();
+            }
             gen.writeEndObject();
             if (e.http() != null) {
                 httpObject(e.http());
