@@ -60,8 +60,13 @@ public final class AnalyzeCommand implements Callable<Integer> {
             err.println("spanwatch: " + e.getMessage());
             return 1;
         }
+        OutputLock lock = OutputLock.acquireOrReport(out, spec, err);
+        if (lock == null) {
+            files.forEach(CaptureFile::close);
+            return 1;
+        }
         long t0 = System.nanoTime();
-        try (ScanWiring wiring = new ScanWiring(scan, out, err)) {
+        try (lock; ScanWiring wiring = new ScanWiring(scan, out, err)) {
             return run(config, wiring, files, err, outw, t0);
         }
     }

@@ -31,7 +31,13 @@ public final class DemoCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         PrintWriter w = spec.commandLine().getOut();
-        Files.createDirectories(out);
+        PrintWriter err = spec.commandLine().getErr();
+        try {
+            Files.createDirectories(out);
+        } catch (IOException e) {
+            err.println("spanwatch: output folder " + out + ": " + (Files.isRegularFile(out) ? "is a file, not a folder" : CliErrors.what(e)));
+            return 1;
+        }
         Path pcap = out.resolve("demo.pcap");
         List<DemoCapture.Expected> expected = DemoCapture.write(pcap);
         w.println("wrote demo capture " + pcap + " (" + Files.size(pcap) + " bytes, " + expected.size() + " files in it)");

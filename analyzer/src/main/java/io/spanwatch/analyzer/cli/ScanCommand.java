@@ -83,6 +83,12 @@ public final class ScanCommand implements Callable<Integer> {
             if (parallel < 1 || parallel > 256) {
                 throw new IllegalArgumentException("--parallel must be 1 to 256: " + parallel);
             }
+            if (maxStreamBytes < 1) {
+                throw new IllegalArgumentException("--max-stream-bytes must be a positive number of bytes: " + maxStreamBytes);
+            }
+            if (maxFileBytes < 1) {
+                throw new IllegalArgumentException("--max-file-bytes must be a positive number of bytes: " + maxFileBytes);
+            }
             options = ClamdClient.Options.defaults().withMaxInFlight(parallel)
                     .withReadTimeout(Duration.ofMillis(Math.max(1, Math.round(timeoutSeconds * 1000))))
                     .withMaxStreamBytes(maxStreamBytes).withFdPass(!noFdPass).withMaxFileBytes(maxFileBytes);

@@ -74,6 +74,35 @@ public final class SensorCommand implements Callable<Integer> {
         if (config == null) {
             return 1;
         }
+        String bad = badOption();
+        if (bad != null) {
+            err.println("spanwatch: " + bad);
+            return 1;
+        }
+        OutputLock lock = OutputLock.acquireOrReport(out, spec, err);
+        if (lock == null) {
+            return 1;
+        }
+        try (lock) {
+            return capture(config, err, outw);
+        }
+    }
+
+    /** Returns what is wrong with the capture options, naming the option, or null. */
+    private String badOption() {
+        if (snaplen <= 0) {
+            return "--snaplen " + snaplen + ": must be a positive number of bytes";
+        }
+        if (bufferSize <= 0) {
+            return "--buffer-size " + bufferSize + ": must be a positive number of bytes";
+        }
+        if (statsInterval <= 0) {
+            return "--stats-interval " + statsInterval + ": must be a positive number of seconds";
+        }
+        return null;
+    }
+
+    private int capture(SensorConfig config, PrintWriter err, PrintWriter outw) throws Exception {
         LiveCapture capture;
         try {
             capture = LiveCapture.open(new LiveCapture.Options(iface, bpf, snaplen, bufferSize, immediate, !noPromiscuous,

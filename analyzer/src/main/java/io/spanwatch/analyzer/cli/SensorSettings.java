@@ -119,7 +119,7 @@ final class SensorSettings {
         try (Reader r = Files.newBufferedReader(file)) {
             p.load(r);
         } catch (IOException e) {
-            throw new SettingsException("cannot read config file " + file + ": " + e.getMessage());
+            throw new SettingsException("cannot read config file " + file + ": " + CliErrors.what(e));
         }
         for (String k : p.stringPropertyNames()) {
             put(k.trim(), p.getProperty(k).trim(), file.toString());
@@ -128,11 +128,16 @@ final class SensorSettings {
 
     /** Takes one {@code key=value} from the command line. */
     void set(String assignment) throws SettingsException {
+        set(assignment, "--set");
+    }
+
+    /** Takes one {@code key=value} that came from {@code origin} (e.g. an option standing for the key). */
+    void set(String assignment, String origin) throws SettingsException {
         int eq = assignment.indexOf('=');
         if (eq <= 0) {
-            throw new SettingsException("--set " + assignment + ": expected key=value");
+            throw new SettingsException(origin + " " + assignment + ": expected key=value");
         }
-        put(assignment.substring(0, eq).trim(), assignment.substring(eq + 1).trim(), "--set");
+        put(assignment.substring(0, eq).trim(), assignment.substring(eq + 1).trim(), origin);
     }
 
     private void put(String key, String value, String origin) throws SettingsException {
