@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.spanwatch.analyzer.TestCaptures;
 import io.spanwatch.analyzer.TestPaths;
 import io.spanwatch.sensor.capture.LinkType;
 import io.spanwatch.sensor.capture.PcapWriter;
@@ -37,14 +38,7 @@ class ProgressIT {
             for (int i = 0; i < 400; i++) {
                 body[0] = (byte) i;
                 body[1] = (byte) (i >> 8);
-                TrafficSynth.Conn c = t.tcp("10.0.0.1", 20_000 + i, "10.0.0.2", 80).handshake();
-                c.send(true, ("GET /f" + i + " HTTP/1.1\r\nHost: h\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
-                byte[] head = ("HTTP/1.1 200 OK\r\nContent-Length: " + body.length + "\r\n\r\n").getBytes(StandardCharsets.US_ASCII);
-                byte[] all = new byte[head.length + body.length];
-                System.arraycopy(head, 0, all, 0, head.length);
-                System.arraycopy(body, 0, all, head.length, body.length);
-                c.send(false, all);
-                c.close();
+                TestCaptures.download(t, "10.0.0.1", 20_000 + i, "/f" + i, body);
             }
         }
         String launcher = TestPaths.repoRoot().resolve("spanwatch").toString();
