@@ -30,13 +30,23 @@ final class ScanWiring implements AutoCloseable {
     private final SensorSettings.ScanSettings settings;
     private final Path outDir;
     private final PrintWriter err;
+    private final boolean askInBackground;
     private ClamdPool pool;
     private ScheduledExecutorService versionCheck;
 
     ScanWiring(SensorSettings.ScanSettings settings, Path outDir, PrintWriter err) {
+        this(settings, outDir, err, false);
+    }
+
+    /**
+     * Sets up the scan stage; with {@code askInBackground} (a live sensor) clamd's VERSION is asked
+     * on a thread of its own, so a clamd slow to answer never delays the start of the capture.
+     */
+    ScanWiring(SensorSettings.ScanSettings settings, Path outDir, PrintWriter err, boolean askInBackground) {
         this.settings = settings;
         this.outDir = outDir;
         this.err = err;
+        this.askInBackground = askInBackground;
     }
 
     /** Returns what the pipeline calls to make the stage, or null when scanning is off. */
@@ -70,14 +80,10 @@ final class ScanWiring implements AutoCloseable {
                         outDir.resolve("scan"));
                 stage.quarantine(Quarantine.open(outDir, settings.quarantine(), java.time.Clock.systemUTC()));
                 pool.onRecovered(stage::clamdAnswered);
-                try {
-                    ClamdVersion v = pool.version(); // a clamd that answers now is worth waiting for if it goes away later
-                    stage.clamdSeen();
-                    stage.database(v.databaseVersion());
-                } catch (IOException | RuntimeException e) {
-                    stage.clamdUnreachable();
-                    err.println("spanwatch: note: no clamd answers at " + settings.clamd() + " (" + e.getMessage()
-                            + "); files get interim verdicts and wait in " + outDir.resolve("scan"));
+                if (askInBackground) {
+                    Thread.ofPlatform().name("spanwatch-clamd-first-version").daemon(true).start(() -> firstVersion(stage));
+                } else {
+                    firstVersion(stage);
                 }
                 if (settings.versionCheckSeconds() > 0) {
                     versionCheck = Executors.newSingleThreadScheduledExecutor(r -> Thread.ofPlatform().name("spanwatch-clamd-version")
@@ -100,6 +106,22 @@ final class ScanWiring implements AutoCloseable {
                 throw new UncheckedIOException("cannot open the scan queue in " + outDir.resolve("scan") + ": " + e.getMessage(), e);
             }
         };
+    }
+
+    /** Asks clamd at start whether it answers and which database it runs; says so when none answers. */
+    private void firstVersion(ScanStage stage) {
+        try {
+            ClamdVersion v = pool.version(); // a clamd that answers now is worth waiting for if it goes away later
+            stage.clamdSeen();
+            stage.database(v.databaseVersion());
+        } catch (IOException | RuntimeException e) {
+            stage.clamdUnreachable();
+            synchronized (err) {
+                err.println("spanwatch: note: no clamd answers at " + settings.clamd() + " (" + e.getMessage()
+                        + "); files get interim verdicts and wait in " + outDir.resolve("scan"));
+                err.flush();
+            }
+        }
     }
 
     /** Asks clamd its database version (a newer one starts a retro-scan); a clamd that does not answer changes nothing. */

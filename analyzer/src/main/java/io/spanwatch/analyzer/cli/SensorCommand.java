@@ -103,29 +103,43 @@ public final class SensorCommand implements Callable<Integer> {
     }
 
     private int capture(SensorConfig config, PrintWriter err, PrintWriter outw) throws Exception {
-        LiveCapture capture;
+        LiveCapture.Options options = new LiveCapture.Options(iface, bpf, snaplen, bufferSize, immediate, !noPromiscuous,
+                LiveCapture.DEFAULT_READ_TIMEOUT_MILLIS, true, packetLoop);
+        // The interface, the permission and the filter are checked now, before anything is written. The
+        // handle that captures is opened again once the pipeline is ready (its frame pool reserved, its
+        // workers and the scan stage started): from the moment a handle is open the kernel keeps what
+        // arrives, and a buffer nobody reads yet overflows within a fraction of a second at full speed.
+        LiveCapture check;
         try {
-            capture = LiveCapture.open(new LiveCapture.Options(iface, bpf, snaplen, bufferSize, immediate, !noPromiscuous,
-                    LiveCapture.DEFAULT_READ_TIMEOUT_MILLIS, true, packetLoop));
+            check = LiveCapture.open(options);
         } catch (CaptureException e) {
             err.println("spanwatch: " + e.getMessage());
             return 1;
         }
-        if (capture.loopFallbackReason() != null) {
-            err.println("spanwatch: note: native packet loop unavailable (" + capture.loopFallbackReason()
+        if (check.loopFallbackReason() != null) {
+            err.println("spanwatch: note: native packet loop unavailable (" + check.loopFallbackReason()
                     + "); using pcap4j's loop");
         }
         long t0 = System.nanoTime();
         if (discard) {
-            return discard(capture, err, outw, t0);
+            return discard(check, err, outw, t0);
         }
+        check.close();
         SensorSettings.ScanSettings scan = common.scanOrReport(err);
         if (scan == null) {
-            capture.close();
             return 1;
         }
-        ScanWiring wiring = new ScanWiring(scan, out, err);
+        ScanWiring wiring = new ScanWiring(scan, out, err, true);
         Pipeline pipeline = Pipeline.start(config, wiring.stageFactory());
+        LiveCapture capture;
+        try {
+            capture = LiveCapture.open(options);
+        } catch (CaptureException e) {
+            err.println("spanwatch: " + e.getMessage());
+            pipeline.finish();
+            wiring.close();
+            return 1;
+        }
         pipeline.captureStats(capture::stats);
         pipeline.source(iface);
         CountDownLatch stopped = new CountDownLatch(1);
