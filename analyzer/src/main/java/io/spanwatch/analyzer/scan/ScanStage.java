@@ -115,6 +115,8 @@ public final class ScanStage implements FileListener, Stage {
     private final AtomicLong pending = new AtomicLong();
     /** Files whose fileinfo event has not been written yet. */
     private final AtomicLong unreported = new AtomicLong();
+    /** Retro-scans still reading the verdict log (a drain waits for the files they queue). */
+    private final AtomicLong retroReading = new AtomicLong();
     /** The database version clamd reports now (null: custom-only); valid once {@link #dbKnown}. */
     private volatile String currentDb;
     private volatile boolean dbKnown;
@@ -206,7 +208,14 @@ public final class ScanStage implements FileListener, Stage {
         }
         if (retro && config.retroDays() > 0 && !stopping) {
             String from = previous;
-            Thread.ofPlatform().name("spanwatch-retro").daemon(true).start(() -> retroScan(from, version));
+            retroReading.incrementAndGet();
+            Thread.ofPlatform().name("spanwatch-retro").daemon(true).start(() -> {
+                try {
+                    retroScan(from, version);
+                } finally {
+                    retroReading.decrementAndGet();
+                }
+            });
         }
     }
 
@@ -270,7 +279,7 @@ public final class ScanStage implements FileListener, Stage {
 
     /** Returns the files waiting for a final verdict, in memory or in the journal only. */
     public int waiting() {
-        return (int) Math.min(Integer.MAX_VALUE, pending.get() + journal.spilled());
+        return (int) Math.min(Integer.MAX_VALUE, pending.get() + journal.spilled() + retroReading.get());
     }
 
     /**
