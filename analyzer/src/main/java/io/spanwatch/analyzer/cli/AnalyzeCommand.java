@@ -70,7 +70,7 @@ public final class AnalyzeCommand implements Callable<Integer> {
             return 1;
         }
         long t0 = System.nanoTime();
-        try (lock; ScanWiring wiring = new ScanWiring(scan, out, err)) {
+        try (lock; AnalyzerWiring wiring = new AnalyzerWiring(scan, out, err, false)) {
             return run(config, wiring, files, err, outw, t0);
         }
     }
@@ -81,9 +81,9 @@ public final class AnalyzeCommand implements Callable<Integer> {
         return s == null ? 0 : s.bytes() + 16 * s.packets();
     }
 
-    private int run(SensorConfig config, ScanWiring wiring, List<CaptureFile> files, PrintWriter err, PrintWriter outw, long t0)
+    private int run(SensorConfig config, AnalyzerWiring wiring, List<CaptureFile> files, PrintWriter err, PrintWriter outw, long t0)
             throws IOException {
-        Pipeline pipeline = Pipeline.start(config, wiring.stageFactory());
+        Pipeline pipeline = Pipeline.start(config, wiring.start(config));
         long[] totals = new long[3];
         CaptureFile[] running = new CaptureFile[1];
         pipeline.captureStats(() -> {

@@ -2,7 +2,6 @@ package io.spanwatch.analyzer.cli;
 
 import io.spanwatch.analyzer.scan.ScanStage;
 import io.spanwatch.sensor.event.EveWriter;
-import io.spanwatch.sensor.event.FileListener;
 import io.spanwatch.sensor.pipeline.SensorConfig;
 import java.io.PrintWriter;
 import java.nio.file.Files;
@@ -10,7 +9,6 @@ import java.nio.file.Path;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.Callable;
-import java.util.function.Function;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -64,12 +62,11 @@ public final class ScanQueueCommand implements Callable<Integer> {
         }
         try (lock; ScanWiring wiring = new ScanWiring(scan, out, err);
                 EveWriter eve = EveWriter.open(out.resolve("eve.json"), config.sensorName(), false)) {
-            Function<EveWriter, FileListener> factory = wiring.stageFactory();
-            if (factory == null) {
+            ScanStage stage = wiring.start(eve);
+            if (stage == null) {
                 err.println("spanwatch: scanning is off (scan.enabled=false)");
                 return 1;
             }
-            ScanStage stage = (ScanStage) factory.apply(eve);
             int before = stage.waiting();
             int left = stage.awaitFinal(waitSeconds * 1000);
             stage.close();

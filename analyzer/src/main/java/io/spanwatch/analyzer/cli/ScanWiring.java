@@ -7,8 +7,7 @@ import io.spanwatch.analyzer.scan.ClamdVersion;
 import io.spanwatch.analyzer.scan.HashSignatures;
 import io.spanwatch.analyzer.scan.Quarantine;
 import io.spanwatch.analyzer.scan.ScanStage;
-import io.spanwatch.sensor.event.EveWriter;
-import io.spanwatch.sensor.event.FileListener;
+import io.spanwatch.sensor.event.EventSink;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.UncheckedIOException;
@@ -19,7 +18,6 @@ import java.util.List;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
-import java.util.function.Function;
 
 /**
  * Sets up the scan stage for {@code analyze} and {@code sensor}: the clamd pool, the built-in hash
@@ -49,8 +47,11 @@ final class ScanWiring implements AutoCloseable {
         this.askInBackground = askInBackground;
     }
 
-    /** Returns what the pipeline calls to make the stage, or null when scanning is off. */
-    Function<EveWriter, FileListener> stageFactory() {
+    /**
+     * Starts the scan stage, writing its events to {@code events}, or returns null when scanning is
+     * off. The caller drains and closes the stage; this wiring closes the clamd pool.
+     */
+    ScanStage start(EventSink events) {
         if (!settings.enabled()) {
             return null;
         }
@@ -74,9 +75,9 @@ final class ScanWiring implements AutoCloseable {
             err.println("spanwatch: warning: no signature folder " + rules + " (scan.rules-dir): no interim verdicts without clamd");
         }
         HashSignatures matcher = builtin;
-        return eve -> {
+        {
             try {
-                ScanStage stage = ScanStage.start(eve, new ClamdScanner(pool), matcher::match, settings.scan(),
+                ScanStage stage = ScanStage.start(events, new ClamdScanner(pool), matcher::match, settings.scan(),
                         outDir.resolve("scan"));
                 stage.quarantine(Quarantine.open(outDir, settings.quarantine(), java.time.Clock.systemUTC()));
                 pool.onRecovered(stage::clamdAnswered);
@@ -105,7 +106,7 @@ final class ScanWiring implements AutoCloseable {
             } catch (IOException e) {
                 throw new UncheckedIOException("cannot open the scan queue in " + outDir.resolve("scan") + ": " + e.getMessage(), e);
             }
-        };
+        }
     }
 
     /** Asks clamd at start whether it answers and which database it runs; says so when none answers. */

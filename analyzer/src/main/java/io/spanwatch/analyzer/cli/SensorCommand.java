@@ -129,8 +129,8 @@ public final class SensorCommand implements Callable<Integer> {
         if (scan == null) {
             return 1;
         }
-        ScanWiring wiring = new ScanWiring(scan, out, err, true);
-        Pipeline pipeline = Pipeline.start(config, wiring.stageFactory());
+        AnalyzerWiring wiring = new AnalyzerWiring(scan, out, err, true);
+        Pipeline pipeline = Pipeline.start(config, wiring.start(config));
         LiveCapture capture;
         try {
             capture = LiveCapture.open(options);

@@ -13,11 +13,11 @@ final class Summaries {
 
     static void print(PrintWriter out, Pipeline.Summary s, double seconds, long captureBytes, Path dir) {
         out.printf(Locale.ROOT, "packets %d (%d bytes), flows %d, http transactions %d%n", s.get("decoder.pkts"),
-                s.get("decoder.bytes"), s.get("flow.total"), s.get("app_layer.http.tx"));
+                s.get("decoder.bytes"), s.get("flow.total"), s.get("app_layer.tx.http"));
         out.printf(Locale.ROOT, "files %d (closed %d, truncated %d), stored %d new under %s%n", s.get("file.total"),
                 s.get("file.closed"), s.get("file.truncated"), s.get("file.stored"), dir.resolve("files"));
         out.printf(Locale.ROOT, "tcp gaps %d (%d bytes), decode anomalies %d, range files assembled %d%n",
-                s.get("tcp.reassembly_gaps"), s.get("tcp.reassembly_gap_bytes"), s.get("decoder.invalid"),
+                s.get("tcp.reassembly_gap"), s.get("tcp.reassembly_gap_bytes"), s.get("decoder.invalid"),
                 s.get("file.range_assembled"));
         if (s.stats().containsKey("scan.queued")) {
             out.printf(Locale.ROOT, "scan: %d files scanned by clamd, %d infected, %d not scanned, %d waiting for clamd%s%n",

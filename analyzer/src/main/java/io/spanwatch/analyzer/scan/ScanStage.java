@@ -1,7 +1,8 @@
 package io.spanwatch.analyzer.scan;
 
-import io.spanwatch.sensor.event.EveTime;
-import io.spanwatch.sensor.event.EveWriter;
+import io.spanwatch.sensor.event.AlertEvent;
+import io.spanwatch.sensor.event.EventSink;
+import io.spanwatch.sensor.event.FileInfoEvent;
 import io.spanwatch.sensor.event.FileEvent;
 import io.spanwatch.sensor.event.FileInfo;
 import io.spanwatch.sensor.event.FileListener;
@@ -95,7 +96,7 @@ public final class ScanStage implements FileListener, Stage {
     public final AtomicLong retroScanned = new AtomicLong();
     public final AtomicLong retroAlerts = new AtomicLong();
 
-    private final EveWriter eve;
+    private final EventSink eve;
     private final FileScanner scanner;
     private final HashMatcher builtin;
     private final ScanConfig config;
@@ -127,7 +128,7 @@ public final class ScanStage implements FileListener, Stage {
     private volatile boolean clamdSeen;
     private volatile boolean stopping;
 
-    private ScanStage(EveWriter eve, FileScanner scanner, HashMatcher builtin, ScanConfig config, Path dir, ScanJournal journal,
+    private ScanStage(EventSink eve, FileScanner scanner, HashMatcher builtin, ScanConfig config, Path dir, ScanJournal journal,
             VerdictCache cache) {
         this.eve = eve;
         this.scanner = scanner;
@@ -144,7 +145,7 @@ public final class ScanStage implements FileListener, Stage {
      * Opens the stage's queue and verdict log under {@code dir} (resuming files a previous run left
      * waiting) and starts the scan threads.
      */
-    public static ScanStage start(EveWriter eve, FileScanner scanner, HashMatcher builtin, ScanConfig config, Path dir)
+    public static ScanStage start(EventSink eve, FileScanner scanner, HashMatcher builtin, ScanConfig config, Path dir)
             throws IOException {
         Files.createDirectories(dir);
         ScanJournal journal = ScanJournal.open(dir, config.queueMemoryEntries(), config.queueMemoryBytes());
@@ -237,8 +238,7 @@ public final class ScanStage implements FileListener, Stage {
             notScanned.incrementAndGet();
             FileVerdict v = builtinVerdict(fi, false, "file not stored (" + (fi.storeCutoff() ? "over the store size cap"
                     : fi.spoolLimit() ? "the spool on disk was full" : "incomplete") + ")");
-            eve.fileinfo(file, v);
-            alertIfInfected(file, v);
+            writeFileinfo(file, v);
             return;
         }
         String sha = shaOf(fi);
@@ -246,8 +246,7 @@ public final class ScanStage implements FileListener, Stage {
         if (known != null) {
             cached.incrementAndGet();
             count(known);
-            eve.fileinfo(file, known);
-            alertIfInfected(file, known);
+            writeFileinfo(file, known);
             seen(sha, file);
             return;
         }
@@ -429,21 +428,20 @@ public final class ScanStage implements FileListener, Stage {
 
     /** Writes a file's final verdict: in its fileinfo event, or as a verdict event after an interim one. */
     private void finish(Job job, FileVerdict v) {
-        synchronized (job) {
+        synchronized (job.ticket) {
             ScanJournal.Entry e = job.entry();
             FileEvent file = fileEvent(e, e.tsNanos());
             if (!e.reported()) {
-                eve.fileinfo(file, v);
-                alertIfInfected(file, v);
+                writeFileinfo(file, v);
                 job.ticket.entry = e.withReported();
                 unreported.decrementAndGet(); // after every event of the file, so a drain never cuts one off
             } else {
                 // Its fileinfo went out with an interim verdict: the final one follows as a verdict event,
                 // with an alert unless the interim verdict already raised one.
-                eve.fileVerdict(file, v);
                 if ("infected".equals(v.result()) && !builtinAlreadyAlerted(e)) {
                     alertIfInfected(file, v);
                 }
+                eve.accept(new FileInfoEvent(file, v, true));
             }
         }
     }
@@ -458,17 +456,23 @@ public final class ScanStage implements FileListener, Stage {
         }
         retroAlerts.incrementAndGet();
         infected.incrementAndGet();
-        FileEvent now = fileEvent(e, System.currentTimeMillis() * 1_000_000L);
+        FileEvent file = fileEvent(e, e.tsNanos());
+        String previous = r.previousSignatures().isEmpty() ? "clean" : "infected with " + String.join(", ", r.previousSignatures());
+        // Timed as the download it is about (Suricata's timestamp is the traffic's); when it was found is
+        // in `retro`, and Suricata's alert.metadata says it too, for tools that only read that.
+        AlertEvent.Retro when = new AlertEvent.Retro(System.currentTimeMillis() * 1_000_000L, "retro-scan: clamd database "
+                + v.databaseVersion() + " (the file was " + previous + " under " + r.previousDatabase() + ")");
         Map<String, List<String>> meta = new LinkedHashMap<>();
         meta.put("retro", List.of("true"));
-        meta.put("original_timestamp", List.of(EveTime.format(e.tsNanos())));
         meta.put("database_version", List.of(String.valueOf(v.databaseVersion())));
         meta.put("previous_database_version", List.of(String.valueOf(r.previousDatabase())));
         meta.put("previous_result", List.of(r.previousSignatures().isEmpty() ? "clean" : "infected"));
-        keep(now, v);
+        keep(file, v);
         for (String sig : v.signatures()) {
             if (!r.previousSignatures().contains(sig)) {
-                eve.fileAlert(now, "ClamAV " + sig, signatureId(sig), "Malware download or upload", SignatureSeverity.of(sig), v, meta);
+                AlertEvent.Signature s = new AlertEvent.Signature("allowed", 1, signatureId(sig), 1, "ClamAV " + sig, AlertEvent.MALWARE,
+                        SignatureSeverity.of(sig), meta);
+                eve.accept(alert(file, s, v, when));
             }
         }
     }
@@ -544,7 +548,7 @@ public final class ScanStage implements FileListener, Stage {
 
     /** Writes a waiting file's fileinfo with an interim verdict, once. */
     private void reportInterim(Job job) {
-        synchronized (job) {
+        synchronized (job.ticket) {
             ScanJournal.Entry e = job.entry();
             if (e.reported() || e.retro() != null) {
                 return;
@@ -552,8 +556,7 @@ public final class ScanStage implements FileListener, Stage {
             interim.incrementAndGet();
             FileEvent file = fileEvent(e, e.tsNanos());
             FileVerdict v = builtinVerdict(e.info(), true, UNREACHABLE + "; queued for clamd");
-            eve.fileinfo(file, v);
-            alertIfInfected(file, v);
+            writeFileinfo(file, v);
             unreported.decrementAndGet();
             try {
                 job.ticket.entry = e.seq() > 0 ? journal.reported(e) : e.withReported();
@@ -573,8 +576,7 @@ public final class ScanStage implements FileListener, Stage {
         FileEvent file = fileEvent(e, e.tsNanos());
         FileVerdict v = builtinVerdict(e.info(), true, gate.isDown() ? UNREACHABLE + "; queued for clamd"
                 : "queued for clamd (more files wait than the queue holds in memory)");
-        eve.fileinfo(file, v);
-        alertIfInfected(file, v);
+        writeFileinfo(file, v);
         try {
             journal.reported(e);
         } catch (IOException ex) {
@@ -702,9 +704,22 @@ public final class ScanStage implements FileListener, Stage {
         }
         keep(file, v);
         for (String sig : v.signatures()) {
-            eve.fileAlert(file, ("builtin-hash".equals(v.engine()) ? "SpanWatch hash " : "ClamAV ") + sig, signatureId(sig),
-                    "Malware download or upload", SignatureSeverity.of(sig), v);
+            AlertEvent.Signature s = AlertEvent.Signature.of(signatureId(sig),
+                    ("builtin-hash".equals(v.engine()) ? "SpanWatch hash " : "ClamAV ") + sig, AlertEvent.MALWARE, SignatureSeverity.of(sig));
+            eve.accept(alert(file, s, v, null));
         }
+    }
+
+    /** Returns the alert a file raised; as its fileinfo event, src is the sender of the file. */
+    private static AlertEvent alert(FileEvent file, AlertEvent.Signature s, FileVerdict v, AlertEvent.Retro retro) {
+        return new AlertEvent(file.tsNanos(), file.header(), !file.toServer(), file.toServer() ? "to_server" : "to_client", s,
+                file.http(), file, v, null, null, retro);
+    }
+
+    /** Writes a file's fileinfo event, after the alerts it raises (the flow's event waits for those, to say it alerted). */
+    private void writeFileinfo(FileEvent file, FileVerdict v) {
+        alertIfInfected(file, v);
+        eve.accept(new FileInfoEvent(file, v, false));
     }
 
     /** Puts an infected file in quarantine with what is known of it. */

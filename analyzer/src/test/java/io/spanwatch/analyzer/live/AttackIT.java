@@ -218,7 +218,7 @@ class AttackIT {
         assertTrue(o.anomaly("stream.reassembly_memcap") > 0, "named: " + o.anomalies);
         assertTrue(o.limitFlows > 0, "flow events flag reassembly_limit");
         o.print("tcp.out_of_order", "tcp.stream_depth_limit_hits", "tcp.reassembly_memcap_hits", "tcp.reassembly_memcap_evictions",
-                "tcp.reassembly_gaps");
+                "tcp.reassembly_gap");
     }
 
     @Test
@@ -298,7 +298,7 @@ class AttackIT {
         assertTrue(o.stat("app_layer.http.memcap_evictions") > 0);
         assertTrue(o.attackHttp.stream().anyMatch(h -> "http.memcap".equals(h.path("http").path("limit_hit").asText())),
                 "evicted requests say so in their http events");
-        o.print("app_layer.http.tx", "app_layer.http.memcap_evictions", "app_layer.http.memuse");
+        o.print("app_layer.tx.http", "app_layer.http.memcap_evictions", "app_layer.http.memuse");
     }
 
     @Test
@@ -341,10 +341,10 @@ class AttackIT {
         });
         assertTrue(o.anomaly("defrag.overlap_mismatch") > 0, "named: " + o.anomalies);
         assertTrue(o.stat("defrag.overlap_mismatches") >= datagrams, "counted: " + o.stat("defrag.overlap_mismatches"));
-        assertTrue(o.stat("defrag.dropped") + o.stat("defrag.timeouts") > 0, "incomplete datagrams given up");
+        assertTrue(o.stat("defrag.dropped") + o.stat("defrag.ipv4.timeouts") + o.stat("defrag.ipv6.timeouts") > 0, "incomplete datagrams given up");
         assertTrue(o.anomaly("stream.overlap_mismatch") > 0, "named: " + o.anomalies);
-        assertTrue(o.stat("tcp.overlap_mismatches") >= connections, "counted: " + o.stat("tcp.overlap_mismatches"));
-        o.print("defrag.overlap_mismatches", "defrag.reassembled", "defrag.dropped", "tcp.overlap_mismatches");
+        assertTrue(o.stat("tcp.overlap_diff_data") >= connections, "counted: " + o.stat("tcp.overlap_diff_data"));
+        o.print("defrag.overlap_mismatches", "defrag.ipv4.reassembled", "defrag.dropped", "tcp.overlap_diff_data");
     }
 
     /**

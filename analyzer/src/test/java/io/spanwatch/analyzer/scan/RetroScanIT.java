@@ -121,7 +121,9 @@ class RetroScanIT {
         assertEquals("true", meta.path("retro").path(0).asText());
         assertEquals("27002", meta.path("database_version").path(0).asText());
         assertEquals("27001", meta.path("previous_database_version").path(0).asText());
-        assertEquals(firstSeen[0], meta.path("original_timestamp").path(0).asText(), "the time of the download it is about");
+        assertEquals(firstSeen[0], a.path("timestamp").asText(), "timed as the download it is about");
+        assertTrue(a.path("retro").path("reason").asText().contains("27002"), a.toString());
+        assertTrue(a.path("retro").has("detected"), a.toString());
     }
 
     /** Finds tools on the PATH the way the live tests do. */

@@ -356,7 +356,10 @@ class ScanStageTest {
         assertEquals("101", meta.path("database_version").path(0).asText());
         assertEquals("100", meta.path("previous_database_version").path(0).asText());
         assertEquals("clean", meta.path("previous_result").path(0).asText());
-        assertEquals(io.spanwatch.sensor.event.EveTime.format(1_700_000_000_000_000_000L), meta.path("original_timestamp").path(0).asText());
+        assertEquals(io.spanwatch.sensor.event.EveTime.format(1_700_000_000_000_000_000L), alerts.get(0).path("timestamp").asText(),
+                "timed as the download it is about");
+        assertTrue(alerts.get(0).path("retro").path("detected").asText().startsWith("20"), alerts.get(0).toString());
+        assertTrue(alerts.get(0).path("retro").path("reason").asText().contains("database 101"), alerts.get(0).toString());
         assertEquals("/b", alerts.get(0).path("http").path("url").asText());
         assertEquals(1, alerts.get(0).path("alert").path("severity").asInt(), "a trojan");
         assertEquals("101", Files.readString(dir.resolve("scan").resolve(ScanStage.DATABASE_FILE)).strip());

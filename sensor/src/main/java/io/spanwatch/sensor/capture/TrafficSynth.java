@@ -61,6 +61,22 @@ public final class TrafficSynth {
         emit(ip(s, d, 17, udp));
     }
 
+    /**
+     * Writes one ICMP message (ICMPv6 when the addresses are IPv6): type, code, checksum, then
+     * {@code rest} (e.g. an echo's identifier, sequence number and data).
+     */
+    public void icmp(String src, String dst, int type, int code, byte[] rest) throws IOException {
+        byte[] s = addr(src);
+        byte[] d = addr(dst);
+        byte[] msg = new byte[4 + rest.length];
+        msg[0] = (byte) type;
+        msg[1] = (byte) code;
+        System.arraycopy(rest, 0, msg, 4, rest.length);
+        boolean v6 = s.length == 16;
+        put16(msg, 2, v6 ? transportChecksum(s, d, 58, msg) : fold(sum(msg, 0, msg.length, 0)));
+        emit(ip(s, d, v6 ? 58 : 1, msg));
+    }
+
     /** Writes a frame as it is (e.g. ARP, or something malformed). */
     public void raw(byte[] frame) throws IOException {
         out.write(now, frame);

@@ -51,10 +51,12 @@ public final class Defragmenter {
         final TreeMap<Integer, byte[]> parts = new TreeMap<>();
         int total = -1;
         long bytes;
+        final int version;
 
-        Tracker(long firstTs, int linkType) {
+        Tracker(long firstTs, int linkType, int version) {
             this.firstTs = firstTs;
             this.linkType = linkType;
+            this.version = version;
         }
     }
 
@@ -68,6 +70,10 @@ public final class Defragmenter {
     public long fragments;
     public long reassembled;
     public long timeouts;
+    /** The IPv6 share of {@link #fragments}, {@link #reassembled} and {@link #timeouts} (stats name them by version, as Suricata). */
+    public long fragments6;
+    public long reassembled6;
+    public long timeouts6;
     public long dropped;
     public long overlapMismatches;
 
@@ -97,6 +103,9 @@ public final class Defragmenter {
      */
     public void add(long ts, int linkType, int frameOff, DecodedPacket p, Output out) {
         fragments++;
+        if (p.ipVersion == 6) {
+            fragments6++;
+        }
         expire(ts, out);
         if (p.tunnelDepth > 0) {
             out.anomaly(ts, "defrag.in_tunnel", p);
@@ -131,7 +140,7 @@ public final class Defragmenter {
             while (trackers.size() >= maxTrackers) {
                 dropOldest();
             }
-            t = new Tracker(ts, linkType);
+            t = new Tracker(ts, linkType, p.ipVersion);
             trackers.put(k, t);
         }
         if (offset == 0 && t.head == null) {
@@ -229,6 +238,9 @@ public final class Defragmenter {
             put16(frame, ip + 4, t.head.length - ip - 40 + t.total);
         }
         reassembled++;
+        if (t.version == 6) {
+            reassembled6++;
+        }
         out.frame(ts, t.linkType, frame, 0, frame.length);
     }
 
@@ -247,6 +259,9 @@ public final class Defragmenter {
             it.remove();
             release(t);
             timeouts++;
+            if (t.version == 6) {
+                timeouts6++;
+            }
         }
     }
 

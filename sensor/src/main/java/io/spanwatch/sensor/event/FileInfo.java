@@ -24,6 +24,7 @@ import java.util.List;
  * @param assembled whether this file was put together from several 206 range bodies
  * @param formField form field name of a multipart part, or null
  * @param spoolLimit whether the file was not stored because the spool on disk was full
+ * @param fileId the file's number within its flow, from 1 (Suricata's {@code file_id}); 0 until the flow numbers it
  */
 public record FileInfo(
         String filename,
@@ -45,7 +46,17 @@ public record FileInfo(
         long rangeTotal,
         boolean assembled,
         String formField,
-        boolean spoolLimit) {
+        boolean spoolLimit,
+        long fileId) {
+
+    /** Describes a file not yet numbered within its flow. */
+    public FileInfo(String filename, long size, String md5, String sha1, String sha256, String mimetype, String state, boolean gaps,
+            long missingBytes, boolean stored, String storedSha256, boolean storeCutoff, String truncatedReason,
+            List<String> contentEncodings, long rangeStart, long rangeEnd, long rangeTotal, boolean assembled, String formField,
+            boolean spoolLimit) {
+        this(filename, size, md5, sha1, sha256, mimetype, state, gaps, missingBytes, stored, storedSha256, storeCutoff,
+                truncatedReason, contentEncodings, rangeStart, rangeEnd, rangeTotal, assembled, formField, spoolLimit, 0);
+    }
 
     /** Describes a file whose storing did not meet the spool limit. */
     public FileInfo(String filename, long size, String md5, String sha1, String sha256, String mimetype, String state, boolean gaps,
@@ -53,6 +64,12 @@ public record FileInfo(
             List<String> contentEncodings, long rangeStart, long rangeEnd, long rangeTotal, boolean assembled, String formField) {
         this(filename, size, md5, sha1, sha256, mimetype, state, gaps, missingBytes, stored, storedSha256, storeCutoff,
                 truncatedReason, contentEncodings, rangeStart, rangeEnd, rangeTotal, assembled, formField, false);
+    }
+
+    /** Returns this file numbered {@code id} within its flow. */
+    public FileInfo withFileId(long id) {
+        return new FileInfo(filename, size, md5, sha1, sha256, mimetype, state, gaps, missingBytes, stored, storedSha256,
+                storeCutoff, truncatedReason, contentEncodings, rangeStart, rangeEnd, rangeTotal, assembled, formField, spoolLimit, id);
     }
 
     /** Tells whether the whole file was seen. */

@@ -1,8 +1,6 @@
 package io.spanwatch.sensor.flow;
 
 import io.spanwatch.sensor.decode.DecodedPacket;
-import java.net.InetAddress;
-import java.net.UnknownHostException;
 import java.util.Arrays;
 
 /**
@@ -42,6 +40,9 @@ public final class Flow {
     public boolean clientIsOrig = true;
     /** Application protocol name once recognised ({@code http}), else null. */
     public String appProto;
+    /** ICMP: type and code of the first packet from the responder, -1 until one is seen. */
+    public int respIcmpType = -1;
+    public int respIcmpCode = -1;
     /** Whether the flow was ended early because the table was full. */
     public boolean evicted;
     /** This flow's entry in its table's timeout queue. */
@@ -114,15 +115,36 @@ public final class Flow {
         return protoName(proto);
     }
 
-    /** Returns the name EVE writes for an IP protocol number. */
+    /**
+     * Returns the name EVE writes for an IP protocol number: IANA's keyword as Suricata writes it
+     * ({@code TCP}, {@code IPv6-ICMP}), else the number.
+     */
     public static String protoName(int proto) {
         return switch (proto) {
+            case 0 -> "HOPOPT";
+            case 1 -> "ICMP";
+            case 2 -> "IGMP";
+            case 4 -> "IPv4";
             case 6 -> "TCP";
             case 17 -> "UDP";
-            case 1 -> "ICMP";
-            case 58 -> "IPv6-ICMP";
+            case 41 -> "IPv6";
+            case 43 -> "IPv6-Route";
+            case 44 -> "IPv6-Frag";
+            case 46 -> "RSVP";
             case 47 -> "GRE";
+            case 50 -> "ESP";
+            case 51 -> "AH";
+            case 58 -> "IPv6-ICMP";
+            case 59 -> "IPv6-NoNxt";
+            case 60 -> "IPv6-Opts";
+            case 88 -> "EIGRP";
+            case 89 -> "OSPF";
+            case 103 -> "PIM";
+            case 112 -> "VRRP";
+            case 115 -> "L2TP";
             case 132 -> "SCTP";
+            case 136 -> "UDPLite";
+            case 137 -> "MPLS-in-IP";
             default -> Integer.toString(proto);
         };
     }
@@ -132,13 +154,31 @@ public final class Flow {
         return proto == 6 || proto == 17 || proto == 132;
     }
 
-    /** Returns the text form of an IPv4 (4 bytes) or IPv6 (16 bytes) address. */
+    /**
+     * Returns the text form of an IPv4 (4 bytes) or IPv6 (16 bytes) address as Suricata writes it:
+     * dotted decimal, or eight groups of four hex digits ({@code 2001:0db8:0000:...:0001}), never
+     * shortened, so one address always has one text.
+     */
     public static String ipText(byte[] addr) {
-        try {
-            String s = InetAddress.getByAddress(addr).getHostAddress();
-            return s;
-        } catch (UnknownHostException e) {
-            throw new IllegalStateException("address of length " + addr.length, e);
+        if (addr.length == 4) {
+            return (addr[0] & 0xff) + "." + (addr[1] & 0xff) + "." + (addr[2] & 0xff) + "." + (addr[3] & 0xff);
         }
+        if (addr.length != 16) {
+            throw new IllegalStateException("address of length " + addr.length);
+        }
+        char[] t = new char[39];
+        for (int g = 0; g < 8; g++) {
+            int v = (addr[2 * g] & 0xff) << 8 | (addr[2 * g + 1] & 0xff);
+            int at = g * 5;
+            for (int d = 0; d < 4; d++) {
+                t[at + d] = HEX[(v >>> (12 - 4 * d)) & 0xf];
+            }
+            if (g < 7) {
+                t[at + 4] = ':';
+            }
+        }
+        return new String(t);
     }
+
+    private static final char[] HEX = "0123456789abcdef".toCharArray();
 }

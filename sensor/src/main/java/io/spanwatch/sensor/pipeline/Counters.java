@@ -17,6 +17,8 @@ final class Counters {
     long tcp;
     long udp;
     long other;
+    long icmpv4;
+    long icmpv6;
     long nonIp;
     long fragments;
     long tunnels;
@@ -43,6 +45,8 @@ final class Counters {
         add(into, "decoder.ipv6", ipv6);
         add(into, "decoder.tcp", tcp);
         add(into, "decoder.udp", udp);
+        add(into, "decoder.icmpv4", icmpv4);
+        add(into, "decoder.icmpv6", icmpv6);
         add(into, "decoder.other_ip", other);
         add(into, "decoder.non_ip", nonIp);
         add(into, "decoder.fragments", fragments);
@@ -57,15 +61,15 @@ final class Counters {
             }
         }
         add(into, "decoder.invalid", invalid);
-        add(into, "app_layer.http.tx", httpTx);
+        add(into, "app_layer.tx.http", httpTx);
         add(into, "app_layer.http.anomalies", httpAnomalies);
-        add(into, "app_layer.http.flows", tcpFlowsHttp);
+        add(into, "app_layer.flow.http", tcpFlowsHttp);
         add(into, "file.total", files);
         add(into, "file.closed", filesClosed);
         add(into, "file.truncated", filesTruncated);
         add(into, "file.bytes", fileBytes);
         add(into, "file.range_assembled", rangeAssembled);
-        add(into, "tcp.reused_ports", tcpReuse);
+        add(into, "flow.tcp_reuse", tcpReuse);
         add(into, "anomaly.events_suppressed", anomalyEventsSuppressed);
         add(into, "decoder.timestamp_jumps", timestampJumps);
         add(into, "internal.errors", internalErrors);

@@ -1,6 +1,7 @@
 package io.spanwatch.sensor.pipeline;
 
 import io.spanwatch.sensor.event.EventHeader;
+import io.spanwatch.sensor.event.HttpEvent;
 import io.spanwatch.sensor.event.FileEvent;
 import io.spanwatch.sensor.event.FileInfo;
 import io.spanwatch.sensor.event.HttpInfo;
@@ -20,6 +21,8 @@ import java.util.function.Consumer;
 final class HttpGlue implements HttpListener {
     private final Worker worker;
     private final Flow flow;
+    /** Files of this flow numbered so far (Suricata's {@code file_id}). */
+    private long filesNumbered;
 
     HttpGlue(Worker worker, Flow flow) {
         this.worker = worker;
@@ -109,14 +112,16 @@ final class HttpGlue implements HttpListener {
         }
         java.nio.file.Path stored = fi.stored() ? worker.store.filesDir().resolve(fi.sha256() != null ? fi.sha256() : fi.storedSha256())
                 : null;
-        worker.files.fileClosed(new FileEvent(worker.now(), EventHeader.of(flow, worker.eve.source()), HttpInfo.of(tx), toServer,
+        fi = fi.withFileId(++filesNumbered);
+        worker.files.fileClosed(new FileEvent(worker.now(), EventHeader.of(flow, worker.source), HttpInfo.of(tx), toServer,
                 fi, stored));
     }
 
     @Override
     public void transactionDone(HttpTransaction tx) {
         worker.counters.httpTx++;
-        worker.eve.http(flow, tx);
+        long t = tx.requestTsNanos != 0 ? tx.requestTsNanos : tx.responseTsNanos != 0 ? tx.responseTsNanos : flow.lastTsNanos;
+        worker.events.accept(new HttpEvent(t, EventHeader.of(flow, worker.source), HttpInfo.of(tx)));
     }
 
     @Override

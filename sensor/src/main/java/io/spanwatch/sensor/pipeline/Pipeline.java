@@ -4,8 +4,11 @@ import io.spanwatch.sensor.capture.CaptureStats;
 import io.spanwatch.sensor.capture.FrameSink;
 import io.spanwatch.sensor.decode.DecodedPacket;
 import io.spanwatch.sensor.decode.PacketDecoder;
+import io.spanwatch.sensor.event.AnomalyEvent;
+import io.spanwatch.sensor.event.EventHeader;
+import io.spanwatch.sensor.event.EventSink;
 import io.spanwatch.sensor.event.EveWriter;
-import io.spanwatch.sensor.event.FileListener;
+import io.spanwatch.sensor.event.StatsEvent;
 import io.spanwatch.sensor.files.FileStore;
 import io.spanwatch.sensor.files.KnownContent;
 import io.spanwatch.sensor.files.RangeAssembler;
@@ -33,7 +36,8 @@ import java.util.function.Supplier;
  */
 public final class Pipeline implements FrameSink {
     private final SensorConfig config;
-    private final EveWriter eve;
+    private final Outputs outputs;
+    private final EventSink events;
     private final FileStore store;
     private final RangeAssembler ranges;
     private final KnownContent known = new KnownContent(KnownContent.DEFAULT_MAX_ENTRIES);
@@ -54,7 +58,7 @@ public final class Pipeline implements FrameSink {
         public void anomaly(long ts, String name, DecodedPacket p) {
             int n = defragAnomalies.merge(name, 1, Integer::sum);
             if (n <= config.maxAnomalyEventsPerName()) {
-                eve.decodeAnomaly(ts, name, p);
+                events.accept(decodeAnomaly(ts, name, p, source));
             }
         }
     };
@@ -73,9 +77,10 @@ public final class Pipeline implements FrameSink {
     private Stage stage;
     private boolean finished;
 
-    private Pipeline(SensorConfig config, EveWriter eve, FileStore store, FileListener files) {
+    private Pipeline(SensorConfig config, Outputs outputs, FileStore store) {
         this.config = config;
-        this.eve = eve;
+        this.outputs = outputs;
+        this.events = outputs.events();
         this.store = store;
         this.ranges = new RangeAssembler(store);
         HeapGauge.listen();
@@ -101,40 +106,56 @@ public final class Pipeline implements FrameSink {
         }
         this.poolSize = batches;
         for (int i = 0; i < n; i++) {
-            workers[i] = new Worker(i, config, eve, store, ranges, known, files != null ? files : e -> eve.fileinfo(e, null),
-                    pool);
+            workers[i] = new Worker(i, config, events, store, ranges, known, outputs.files(), pool);
             threads[i] = Thread.ofPlatform().name("spanwatch-worker-" + i).daemon(true).unstarted(workers[i]);
         }
     }
 
-    /** Opens {@code eve.json} and the file store under {@code files.outDir} and starts the workers. */
+    /**
+     * Opens {@code eve.json} and the file store under {@code files.outDir} and starts the workers;
+     * events go straight to {@code eve.json}, files without a scan verdict.
+     */
     public static Pipeline start(SensorConfig config) throws IOException {
-        return start(config, null);
+        Path out = config.files().outDir();
+        Files.createDirectories(out);
+        EveWriter eve = EveWriter.open(out.resolve("eve.json"), config.sensorName(), config.live());
+        return start(config, Outputs.sensorOnly(eve));
     }
 
     /**
-     * Starts the sensor with a listener for closed files (null: write their {@code fileinfo} events
-     * at once). The listener writes through {@link #eve()}.
+     * Opens the file store under {@code files.outDir} and starts the workers, sending what they find
+     * to {@code outputs} (takes ownership: closed by {@link #finish}, or here if starting fails).
      */
-    public static Pipeline start(SensorConfig config, java.util.function.Function<EveWriter, FileListener> files)
-            throws IOException {
-        Path out = config.files().outDir();
-        Files.createDirectories(out);
-        FileStore store = FileStore.open(config.files());
-        EveWriter eve = EveWriter.open(out.resolve("eve.json"), config.sensorName(), config.live());
-        FileListener listener = files == null ? null : files.apply(eve);
+    public static Pipeline start(SensorConfig config, Outputs outputs) throws IOException {
         Pipeline p;
         try {
-            p = new Pipeline(config, eve, store, listener);
-        } catch (RuntimeException e) {
-            eve.close();
+            Files.createDirectories(config.files().outDir());
+            FileStore store = FileStore.open(config.files());
+            p = new Pipeline(config, outputs, store);
+        } catch (IOException | RuntimeException e) {
+            closeQuietly(outputs);
             throw e;
         }
-        p.stage = listener instanceof Stage st ? st : null;
+        p.stage = outputs.stage();
         for (Thread t : p.threads) {
             t.start();
         }
         return p;
+    }
+
+    private static void closeQuietly(Outputs outputs) {
+        try {
+            if (outputs.stage() != null) {
+                outputs.stage().close();
+            }
+        } catch (IOException | RuntimeException e) {
+            // starting failed already; that error is the one to report
+        }
+        try {
+            outputs.writer().close();
+        } catch (IOException e) {
+            // as above
+        }
     }
 
     /**
@@ -151,9 +172,9 @@ public final class Pipeline implements FrameSink {
         this.source = name;
     }
 
-    /** Returns the event writer, shared with later stages. */
-    public EveWriter eve() {
-        return eve;
+    /** Returns where events go, for stages that write events of their own. */
+    public EventSink events() {
+        return events;
     }
 
     /** Names where capture counters come from, for {@code stats} events. */
@@ -281,8 +302,9 @@ public final class Pipeline implements FrameSink {
             }
         }
         Map<String, Long> stats = stats();
-        eve.stats(lastTs, (System.nanoTime() - startWall) / 1_000_000_000L, stats);
+        events.accept(new StatsEvent(lastTs, (System.nanoTime() - startWall) / 1_000_000_000L, stats));
         Path evePath = config.files().outDir().resolve("eve.json");
+        EveWriter eve = outputs.writer();
         if (stage != null) {
             stage.close(); // its threads stop before the writer they write through closes
         }
@@ -304,9 +326,9 @@ public final class Pipeline implements FrameSink {
 
     /** Writes a {@code stats} event now (live mode, periodically). Thread-safe. */
     public void writeStats() {
-        eve.stats(config.live() ? System.currentTimeMillis() * 1_000_000L : lastTs,
-                (System.nanoTime() - startWall) / 1_000_000_000L, stats());
-        eve.flush();
+        events.accept(new StatsEvent(config.live() ? System.currentTimeMillis() * 1_000_000L : lastTs,
+                (System.nanoTime() - startWall) / 1_000_000_000L, stats()));
+        outputs.writer().flush();
     }
 
     /** Returns the counters of every stage so far (racy while running, exact after {@link #finish}). */
@@ -319,9 +341,12 @@ public final class Pipeline implements FrameSink {
         if (c != null) {
             m.put("capture.packets", c.packets());
             m.put("capture.bytes", c.bytes());
-            m.put("capture.kernel_packets", c.kernelPackets());
-            m.put("capture.kernel_drops", c.kernelDrops());
-            m.put("capture.kernel_ifdrops", c.ifDrops());
+            if (config.live()) {
+                // A capture file has no kernel: its counters are left out, not reported as 0.
+                m.put("capture.kernel_packets", c.kernelPackets());
+                m.put("capture.kernel_drops", c.kernelDrops());
+                m.put("capture.kernel_ifdrops", c.ifDrops());
+            }
             m.put("capture.truncated_file", c.truncated() ? 1L : 0L);
         }
         m.put("capture.sensor_queue_drops", queueDrops.get());
@@ -331,9 +356,12 @@ public final class Pipeline implements FrameSink {
         }
         m.put("capture.sensor_queue_batches", queued);
         m.put("capture.sensor_queue_bytes_reserved", (long) poolSize * Batch.CAPACITY_BYTES);
-        m.put("defrag.fragments", defrag.fragments);
-        m.put("defrag.reassembled", defrag.reassembled);
-        m.put("defrag.timeouts", defrag.timeouts);
+        m.put("defrag.ipv4.fragments", defrag.fragments - defrag.fragments6);
+        m.put("defrag.ipv4.reassembled", defrag.reassembled - defrag.reassembled6);
+        m.put("defrag.ipv4.timeouts", defrag.timeouts - defrag.timeouts6);
+        m.put("defrag.ipv6.fragments", defrag.fragments6);
+        m.put("defrag.ipv6.reassembled", defrag.reassembled6);
+        m.put("defrag.ipv6.timeouts", defrag.timeouts6);
         m.put("defrag.dropped", defrag.dropped);
         m.put("defrag.overlap_mismatches", defrag.overlapMismatches);
         m.put("defrag.memuse", defrag.held());
@@ -343,7 +371,7 @@ public final class Pipeline implements FrameSink {
         if (stage != null) {
             stage.addStats(m);
         }
-        m.put("eve.write_errors", eve.writeErrors());
+        m.put("eve.write_errors", outputs.writer().writeErrors());
         m.put("file.spool_memory", store.memoryInUse());
         m.put("file.spool_memory_peak", store.memoryPeak());
         m.put("file.spool_disk", store.diskInUse());
@@ -408,6 +436,28 @@ public final class Pipeline implements FrameSink {
             Thread.currentThread().interrupt();
             throw new IllegalStateException("interrupted while queueing for worker " + w, e);
         }
+    }
+
+    /**
+     * Describes a decode anomaly of a packet no flow was made for, with what of its addresses, ports
+     * and protocol the decoder could read.
+     */
+    static AnomalyEvent decodeAnomaly(long tsNanos, String event, DecodedPacket p, String source) {
+        String src = null;
+        String dst = null;
+        int n = p.addrLen();
+        if (p.ipVersion != 0 && p.srcAddrOff >= 0 && p.dstAddrOff >= 0 && p.srcAddrOff + n <= p.buf.length
+                && p.dstAddrOff + n <= p.buf.length) {
+            src = io.spanwatch.sensor.flow.Flow.ipText(java.util.Arrays.copyOfRange(p.buf, p.srcAddrOff, p.srcAddrOff + n));
+            dst = io.spanwatch.sensor.flow.Flow.ipText(java.util.Arrays.copyOfRange(p.buf, p.dstAddrOff, p.dstAddrOff + n));
+        }
+        if (src == null) {
+            return new AnomalyEvent(tsNanos, source == null ? null : EventHeader.packet(null, 0, null, 0, -1, 0, source),
+                    "decode", event);
+        }
+        boolean ports = !p.fragment && (p.proto == 6 || p.proto == 17 || p.proto == 132);
+        return new AnomalyEvent(tsNanos, EventHeader.packet(src, ports ? p.srcPort : 0, dst, ports ? p.dstPort : 0, p.proto,
+                p.ipVersion, source), "decode", event);
     }
 
     /** Sums up a finished run. */

@@ -3,7 +3,10 @@ package io.spanwatch.sensor.pipeline;
 import io.spanwatch.sensor.decode.DecodeAnomaly;
 import io.spanwatch.sensor.decode.DecodedPacket;
 import io.spanwatch.sensor.decode.PacketDecoder;
-import io.spanwatch.sensor.event.EveWriter;
+import io.spanwatch.sensor.event.AnomalyEvent;
+import io.spanwatch.sensor.event.EventHeader;
+import io.spanwatch.sensor.event.EventSink;
+import io.spanwatch.sensor.event.FlowEvent;
 import io.spanwatch.sensor.event.FileListener;
 import io.spanwatch.sensor.files.FileStore;
 import io.spanwatch.sensor.files.KnownContent;
@@ -37,7 +40,9 @@ final class Worker implements Runnable, FlowTable.Listener {
     private static final int TCP_ACK = 0x10;
     final int id;
     final SensorConfig config;
-    final EveWriter eve;
+    final EventSink events;
+    /** Capture file or interface of the batch being processed. */
+    String source;
     final FileStore store;
     final RangeAssembler ranges;
     final KnownContent known;
@@ -59,11 +64,11 @@ final class Worker implements Runnable, FlowTable.Listener {
     private volatile boolean done;
     private volatile Throwable failure;
 
-    Worker(int id, SensorConfig config, EveWriter eve, FileStore store, RangeAssembler ranges, KnownContent known,
+    Worker(int id, SensorConfig config, EventSink events, FileStore store, RangeAssembler ranges, KnownContent known,
             FileListener files, BlockingQueue<Batch> free) {
         this.id = id;
         this.config = config;
-        this.eve = eve;
+        this.events = events;
         this.store = store;
         this.ranges = ranges;
         this.known = known;
@@ -144,7 +149,7 @@ final class Worker implements Runnable, FlowTable.Listener {
     }
 
     private void process(Batch b) {
-        eve.source(b.source);
+        source = b.source;
         byte[] r = records;
         b.copyTo(r);
         int at = 0;
@@ -208,6 +213,18 @@ final class Worker implements Runnable, FlowTable.Listener {
                 counters.udp++;
                 flows.lookup(pkt);
             }
+            case 1, 58 -> {
+                if (pkt.proto == 1) {
+                    counters.icmpv4++;
+                } else {
+                    counters.icmpv6++;
+                }
+                Flow f = flows.lookup(pkt);
+                if (f.respIcmpType < 0 && !flows.lastFromOriginator(f)) {
+                    f.respIcmpType = pkt.srcPort; // the decoder gives ICMP's type and code as the ports
+                    f.respIcmpCode = pkt.dstPort;
+                }
+            }
             default -> {
                 counters.other++;
                 flows.lookup(pkt);
@@ -269,19 +286,41 @@ final class Worker implements Runnable, FlowTable.Listener {
             limit = c.limitHit();
         }
         f.attachment = null;
-        eve.flow(f, reason, missedTs, missedTc, limit);
+        events.accept(flowEvent(f, reason, missedTs, missedTc, limit));
+    }
+
+    /** Describes an ended flow as its {@code flow} event shows it. */
+    private FlowEvent flowEvent(Flow f, String reason, long missedTs, long missedTc, boolean limit) {
+        boolean c = f.clientIsOrig;
+        FlowEvent.Tcp tcp = f.proto != 6 ? null : new FlowEvent.Tcp(c ? f.tcpFlagsOrig : f.tcpFlagsResp,
+                c ? f.tcpFlagsResp : f.tcpFlagsOrig, tcpState(f), missedTs, missedTc, limit);
+        FlowEvent.Icmp icmp = f.proto != 1 && f.proto != 58 ? null
+                : new FlowEvent.Icmp(f.origPort, f.respPort, f.respIcmpType, f.respIcmpCode);
+        return new FlowEvent(EventHeader.of(f, source), f.firstTsNanos, f.lastTsNanos, c ? f.pktsOrig : f.pktsResp,
+                c ? f.pktsResp : f.pktsOrig, c ? f.bytesOrig : f.bytesResp, c ? f.bytesResp : f.bytesOrig,
+                f.state.name().toLowerCase(java.util.Locale.ROOT), reason, f.evicted, false, tcp, icmp);
+    }
+
+    /** Names the TCP state as Suricata's {@code tcp.state} does, from what was seen. */
+    private static String tcpState(Flow f) {
+        int all = f.tcpFlagsOrig | f.tcpFlagsResp;
+        return switch (f.state) {
+            case CLOSED -> "closed";
+            case ESTABLISHED -> "established";
+            case NEW -> (all & TCP_SYN) == 0 ? "none" : ((f.tcpFlagsOrig & f.tcpFlagsResp & TCP_SYN) != 0 ? "syn_recv" : "syn_sent");
+        };
     }
 
     void anomaly(Flow f, long ts, String type, String name) {
         anomalyCounts.computeIfAbsent(name, k -> new long[1])[0]++;
         if (allowEvent(name)) {
-            eve.anomaly(f, ts, type, name);
+            events.accept(new AnomalyEvent(ts, f == null ? null : EventHeader.of(f, source), type, name));
         }
     }
 
     private void decodeAnomaly(DecodeAnomaly a, long ts) {
         if (allowEvent(a.eventName())) {
-            eve.decodeAnomaly(ts, a.eventName(), pkt);
+            events.accept(Pipeline.decodeAnomaly(ts, a.eventName(), pkt, source));
         }
     }
 
@@ -304,9 +343,9 @@ final class Worker implements Runnable, FlowTable.Listener {
         Counters.add(into, "tcp.segments", r.segments);
         Counters.add(into, "tcp.out_of_order", r.outOfOrder);
         Counters.add(into, "tcp.retransmitted", r.retransmitted);
-        Counters.add(into, "tcp.overlaps", r.overlaps);
-        Counters.add(into, "tcp.overlap_mismatches", r.overlapMismatches);
-        Counters.add(into, "tcp.reassembly_gaps", r.gaps);
+        Counters.add(into, "tcp.overlap", r.overlaps);
+        Counters.add(into, "tcp.overlap_diff_data", r.overlapMismatches);
+        Counters.add(into, "tcp.reassembly_gap", r.gaps);
         Counters.add(into, "tcp.reassembly_gap_bytes", r.gapBytes);
         Counters.add(into, "tcp.stream_depth_limit_hits", r.streamLimitHits);
         Counters.add(into, "tcp.reassembly_memcap_hits", r.memcapHits);

@@ -50,15 +50,18 @@ class PipelineLiveQueueTest {
                 d.reassembly(), d.http(), d.files());
         CountDownLatch release = new CountDownLatch(1);
         CountDownLatch stalled = new CountDownLatch(1);
-        Pipeline p = Pipeline.start(cfg, eve -> file -> {
+        java.nio.file.Files.createDirectories(cfg.files().outDir());
+        io.spanwatch.sensor.event.EveWriter eve = io.spanwatch.sensor.event.EveWriter.open(
+                cfg.files().outDir().resolve("eve.json"), "test", true);
+        Pipeline p = Pipeline.start(cfg, new Outputs(eve, file -> {
             stalled.countDown();
             try {
                 release.await();
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             }
-            eve.fileinfo(file, null);
-        });
+            eve.accept(new io.spanwatch.sensor.event.FileInfoEvent(file, null, false));
+        }, null, eve));
 
         // The first batch holds the small body: its worker stalls there while the capture thread feeds
         // the other 20-odd MiB of the connection, all for that same worker.

@@ -172,7 +172,7 @@ class PipelineRegressionTest {
         }
         Path out = tmp.resolve("out");
         Pipeline.Summary s = run(out, config(out, ReassemblyConfig.DEFAULTS, null), fragmented);
-        assertTrue(s.get("defrag.reassembled") > 20, "datagrams put back together: " + s.get("defrag.reassembled"));
+        assertTrue(s.get("defrag.ipv4.reassembled") + s.get("defrag.ipv6.reassembled") > 20, "datagrams put back together: " + s.get("defrag.ipv4.reassembled") + " + " + s.get("defrag.ipv6.reassembled"));
         assertTrue(Files.readString(out.resolve("eve.json")).contains("\"sha256\":\"" + DemoCapture.sha256(body) + "\""));
     }
 

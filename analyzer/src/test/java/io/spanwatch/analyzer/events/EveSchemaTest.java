@@ -1,0 +1,248 @@
+package io.spanwatch.analyzer.events;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.networknt.schema.Error;
+import com.networknt.schema.Schema;
+import com.networknt.schema.SchemaRegistry;
+import com.networknt.schema.SpecificationVersion;
+import io.spanwatch.analyzer.cli.Main;
+import io.spanwatch.sensor.capture.DemoCapture;
+import io.spanwatch.sensor.capture.LinkType;
+import io.spanwatch.sensor.capture.PcapWriter;
+import io.spanwatch.sensor.capture.TrafficSynth;
+import io.spanwatch.sensor.event.AlertEvent;
+import io.spanwatch.sensor.event.EventHeader;
+import io.spanwatch.sensor.event.EveEvent;
+import io.spanwatch.sensor.event.EveWriter;
+import io.spanwatch.sensor.event.IncidentEvent;
+import java.io.ByteArrayOutputStream;
+import java.io.InputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Checks SpanWatch's events against Suricata's own EVE schema ({@code etc/schema.json}, kept as test
+ * data): every event of the project's own captures, and an alert and incident of every kind, must
+ * validate except for SpanWatch's extra fields, and every extra field must be listed in the README's
+ * table "EVE fields SpanWatch adds". Also Suricata's conventions the schema cannot express: {@code host}
+ * on every event, {@code flow.alerted} on every flow an alert named, {@code file_id} on stored files.
+ */
+class EveSchemaTest {
+    private static final ObjectMapper JSON = new ObjectMapper();
+    /** Event types Suricata writes; SpanWatch's own ({@code verdict}, {@code incident}) must be listed in the README. */
+    private static final Set<String> SURICATA_TYPES = Set.of("flow", "http", "fileinfo", "alert", "anomaly", "stats");
+    private static Schema schema;
+    private static Set<String> listedExtras;
+
+    @BeforeAll
+    static void load() throws Exception {
+        try (InputStream in = EveSchemaTest.class.getResourceAsStream("/eve/suricata-eve-schema.json")) {
+            schema = SchemaRegistry.withDefaultDialect(SpecificationVersion.DRAFT_2020_12).getSchema(in);
+        }
+        listedExtras = readmeExtras(Path.of(System.getProperty("spanwatch.home", "..")).resolve("README.md"));
+    }
+
+    /** Reads the first column of the README's table of EVE fields SpanWatch adds. */
+    static Set<String> readmeExtras(Path readme) throws Exception {
+        String text = Files.readString(readme, StandardCharsets.UTF_8);
+        int at = text.indexOf("#### EVE fields SpanWatch adds");
+        assertTrue(at >= 0, "README.md has the section \"EVE fields SpanWatch adds\"");
+        Set<String> out = new HashSet<>();
+        Matcher row = Pattern.compile("(?m)^\\| ([^|]+) \\|").matcher(text.substring(at));
+        Pattern field = Pattern.compile("`([a-z0-9_.]+)`");
+        while (row.find()) {
+            Matcher f = field.matcher(row.group(1));
+            while (f.find()) {
+                out.add(f.group(1));
+            }
+        }
+        return out;
+    }
+
+    @Test
+    void eventsOfTheProjectsCapturesAreSuricataEve(@TempDir Path tmp) throws Exception {
+        Path demo = tmp.resolve("demo.pcap");
+        DemoCapture.write(demo);
+        Path mixed = tmp.resolve("mixed.pcap");
+        writeMixed(mixed);
+        Path out = tmp.resolve("out");
+        int status = run("analyze", "--out", out.toString(), "--sensor-name", "schema-test", "--clamd", "127.0.0.1:1",
+                demo.toString(), mixed.toString());
+        assertEquals(0, status);
+        List<JsonNode> events = new ArrayList<>();
+        for (String line : Files.readAllLines(out.resolve("eve.json"), StandardCharsets.UTF_8)) {
+            events.add(JSON.readTree(line));
+        }
+        Set<String> types = new TreeSet<>();
+        events.forEach(e -> types.add(e.path("event_type").asText()));
+        assertTrue(types.containsAll(List.of("flow", "http", "fileinfo", "alert", "anomaly", "stats")), "types: " + types);
+        assertConform(events);
+
+        Set<Long> alerted = new HashSet<>();
+        events.stream().filter(e -> "alert".equals(e.path("event_type").asText()) && e.has("flow_id"))
+                .forEach(e -> alerted.add(e.path("flow_id").asLong()));
+        assertFalse(alerted.isEmpty(), "the demo's EICAR download raises an alert on its flow");
+        boolean icmp = false;
+        boolean ipv6 = false;
+        for (JsonNode e : events) {
+            String type = e.path("event_type").asText();
+            if ("flow".equals(type)) {
+                assertEquals(alerted.contains(e.path("flow_id").asLong()), e.path("flow").path("alerted").asBoolean(),
+                        "flow.alerted says whether an alert named the flow: " + e);
+                if ("ICMP".equals(e.path("proto").asText())) {
+                    icmp = true;
+                    assertEquals(8, e.path("icmp_type").asInt(), e.toString());
+                    assertEquals(0, e.path("response_icmp_type").asInt(), e.toString());
+                }
+            }
+            if (e.path("src_ip").asText().contains(":")) {
+                ipv6 = true;
+                assertTrue(e.path("src_ip").asText().matches("([0-9a-f]{4}:){7}[0-9a-f]{4}"), "Suricata's IPv6 text: " + e);
+            }
+            JsonNode fi = e.path("fileinfo");
+            if ("fileinfo".equals(type) && fi.path("stored").asBoolean()) {
+                assertTrue(fi.path("file_id").asLong() > 0, "stored file with file_id: " + e);
+            }
+        }
+        assertTrue(icmp && ipv6, "the mixed capture gave an ICMP flow and IPv6 events");
+    }
+
+    @Test
+    void alertsAndIncidentsOfEveryKindAreSuricataEve() throws Exception {
+        EventHeader flow = new EventHeader(7, new int[] {100}, "10.0.0.5", 50000, "192.0.2.9", 80, "TCP", true, 4,
+                "1:abc=", "http", "x.pcap", new io.spanwatch.sensor.event.FlowCounters(10, 12, 900, 40_000, 1_700_000_000_000_000_000L));
+        EventHeader pair = EventHeader.pair("10.0.0.5", "192.0.2.9", 80, "TCP", 4, "http");
+        long t = 1_700_000_100_000_000_000L;
+        var http = new io.spanwatch.sensor.event.HttpInfo(0, "c2.example", -1, "/gate.php", "Mozilla/4.0", "text/html", "POST",
+                null, "HTTP/1.1", 200, 48, 120, "application/octet-stream");
+        Map<String, Double> parts = new LinkedHashMap<>();
+        parts.put("interval_score", 0.91);
+        parts.put("size_score", 0.8);
+        List<EveEvent> all = List.of(
+                new AlertEvent(t, flow, false, "to_server", AlertEvent.Signature.of(9_100_001, "SpanWatch reputation: domain c2.example",
+                        AlertEvent.REPUTATION, 1), http, null, null,
+                        new AlertEvent.Reputation("c2.example", "domain", "urlhaus.csv", "http.hostname", "Emotet"), null, null),
+                new AlertEvent(t, flow, false, "to_server", AlertEvent.Signature.of(9_100_002, "SpanWatch reputation: 192.0.2.9",
+                        AlertEvent.REPUTATION, 2), null, null, null,
+                        new AlertEvent.Reputation("192.0.2.0/24", "cidr", "drop.txt", "dest_ip", null), null,
+                        new AlertEvent.Retro(t + 3_600_000_000_000L, "indicator added")),
+                new AlertEvent(t, pair, false, null, AlertEvent.Signature.of(9_200_001, "SpanWatch beacon: 10.0.0.5 -> c2.example",
+                        AlertEvent.BEACON, 2), null, null, null, null,
+                        new AlertEvent.Beacon("c2.example", "192.0.2.9", 80, 0.93, 120, 300.2, t - 36_000_000_000_000L, t, parts), null),
+                new IncidentEvent(t, "10.0.0.5", "download-then-callback", t - 600_000_000_000L, t, 1,
+                        "10.0.0.5 downloaded malware and then called c2.example.", List.of(
+                                new IncidentEvent.Part("ClamAV Win.Test.EICAR_HDB-1", AlertEvent.MALWARE, t - 600_000_000_000L, 7,
+                                        "275a021bbfb6489e54d471899f7db9d1663fc695ec2fe2a2c4538aabf651fd0f", "/d/a.exe", null),
+                                new IncidentEvent.Part("SpanWatch beacon", AlertEvent.BEACON, t, 0, null, null, "c2.example"))));
+        ByteArrayOutputStream buf = new ByteArrayOutputStream();
+        try (EveWriter w = new EveWriter(buf, "schema-test", false)) {
+            all.forEach(w::accept);
+        }
+        List<JsonNode> events = new ArrayList<>();
+        for (String line : buf.toString(StandardCharsets.UTF_8).split("\n")) {
+            events.add(JSON.readTree(line));
+        }
+        assertEquals(all.size(), events.size());
+        assertConform(events);
+        assertFalse(events.get(2).has("src_port"), "a beacon is about a client, not one of its ports: " + events.get(2));
+    }
+
+    /** Fails on any schema error but an extra field, on an extra field the README does not list, and on a missing host. */
+    private static void assertConform(List<JsonNode> events) {
+        List<String> problems = new ArrayList<>();
+        Set<String> unlisted = new TreeSet<>();
+        for (JsonNode e : events) {
+            if (!e.path("host").isTextual()) {
+                problems.add("no host: " + e);
+            }
+            for (Error err : schema.validate(e)) {
+                if ("additionalProperties".equals(err.getKeyword())) {
+                    String path = path(err) + err.getProperty();
+                    if (!listed(path)) {
+                        unlisted.add(path);
+                    }
+                } else {
+                    problems.add(err.getKeyword() + " at " + err.getInstanceLocation() + ": " + err.getMessage() + " in " + e);
+                }
+            }
+            String type = e.path("event_type").asText();
+            if (!SURICATA_TYPES.contains(type) && !listed(type)) {
+                unlisted.add("event type " + type);
+            }
+        }
+        assertEquals(List.of(), problems.subList(0, Math.min(10, problems.size())), problems.size() + " schema errors");
+        assertEquals(Set.of(), unlisted, "fields not in the README's table \"EVE fields SpanWatch adds\"");
+    }
+
+    /** Returns the dotted path of the object holding an extra field, with a trailing dot (array indices left out). */
+    private static String path(Error err) {
+        StringBuilder sb = new StringBuilder();
+        var loc = err.getInstanceLocation();
+        for (int i = 0; i < loc.getNameCount(); i++) {
+            Object el = loc.getElement(i);
+            if (el instanceof String s) {
+                sb.append(s).append('.');
+            }
+        }
+        return sb.toString();
+    }
+
+    private static boolean listed(String path) {
+        return listedExtras.contains(path);
+    }
+
+    /** Writes ICMP echo request and reply, an IPv6 HTTP download, UDP datagrams and a broken IPv4 frame. */
+    private static void writeMixed(Path pcap) throws Exception {
+        try (PcapWriter w = PcapWriter.create(pcap, LinkType.ETHERNET, false)) {
+            TrafficSynth t = new TrafficSynth(w, 1_700_000_200_000_000_000L);
+            byte[] echo = "0001000aabcdefgh".getBytes(StandardCharsets.US_ASCII);
+            t.icmp("10.1.0.5", "10.1.0.1", 8, 0, echo);
+            t.icmp("10.1.0.1", "10.1.0.5", 0, 0, echo);
+            byte[] body = "ipv6 body\n".repeat(50).getBytes(StandardCharsets.US_ASCII);
+            TrafficSynth.Conn c = t.tcp("2001:db8::5", 40001, "2001:db8::80", 80).handshake();
+            c.send(true, "GET /v6.txt HTTP/1.1\r\nHost: v6.example\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+            c.send(false, ("HTTP/1.1 200 OK\r\nContent-Length: " + body.length + "\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+            c.send(false, body);
+            c.close();
+            t.udp("10.1.0.5", 53000, "10.1.0.53", 53, new byte[] {1, 2, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0});
+            t.udp("10.1.0.53", 53, "10.1.0.5", 53000, new byte[] {1, 2, (byte) 0x81, 0, 0, 1, 0, 0, 0, 0, 0, 0});
+            byte[] broken = new byte[14 + 12];
+            broken[12] = 0x08; // IPv4 with a header cut short: a decode anomaly
+            broken[14] = 0x45;
+            t.raw(broken);
+        }
+    }
+
+    private static int run(String... args) {
+        PrintStream oldOut = System.out;
+        PrintStream oldErr = System.err;
+        ByteArrayOutputStream sink = new ByteArrayOutputStream();
+        System.setOut(new PrintStream(sink, true));
+        System.setErr(new PrintStream(sink, true));
+        try {
+            return Main.run(args);
+        } finally {
+            System.setOut(oldOut);
+            System.setErr(oldErr);
+        }
+    }
+}
