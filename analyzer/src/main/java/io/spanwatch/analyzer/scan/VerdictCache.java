@@ -72,6 +72,8 @@ final class VerdictCache implements AutoCloseable {
     private long lines;
     private long bytes;
     private long evictions;
+    /** Readers of the log by line number ({@link #forEachSince}): no compaction renumbers it meanwhile. */
+    private int readers;
 
     private VerdictCache(Path path, long maxBytes) {
         this.path = path;
@@ -147,6 +149,7 @@ final class VerdictCache implements AutoCloseable {
         synchronized (this) {
             out.flush();
             upTo = lines;
+            readers++;
         }
         try (BufferedReader r = Files.newBufferedReader(path, StandardCharsets.UTF_8)) {
             String text;
@@ -165,6 +168,10 @@ final class VerdictCache implements AutoCloseable {
                 if (latest) {
                     each.accept(rem);
                 }
+            }
+        } finally {
+            synchronized (this) {
+                readers--;
             }
         }
     }
@@ -265,7 +272,7 @@ final class VerdictCache implements AutoCloseable {
 
     /** Rewrites the file with the latest line of each remembered verdict once it holds twice as many lines and more. */
     private void compactIfDue() throws IOException {
-        if (lines <= 2L * slots.size() + COMPACT_SLACK) {
+        if (lines <= 2L * slots.size() + COMPACT_SLACK || readers > 0) {
             return;
         }
         out.close();
