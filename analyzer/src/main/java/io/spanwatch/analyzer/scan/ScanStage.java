@@ -9,10 +9,8 @@ import io.spanwatch.sensor.event.FileListener;
 import io.spanwatch.sensor.event.FileVerdict;
 import io.spanwatch.sensor.pipeline.Stage;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -20,8 +18,6 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.DelayQueue;
-import java.util.concurrent.Delayed;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
@@ -75,7 +71,7 @@ public final class ScanStage implements FileListener, Stage {
     /** Reason text a {@link FileScanner} gives when no scanner is reachable: the file is retried. */
     public static final String UNREACHABLE = ClamdPool.NO_CLAMD;
     /** Name of the file under the scan folder that keeps the newest database version seen. */
-    static final String DATABASE_FILE = "database-version";
+    static final String DATABASE_FILE = DatabaseWatch.FILE;
 
     /** Counters of the stage, for stats events. */
     public final AtomicLong queued = new AtomicLong();
@@ -106,7 +102,7 @@ public final class ScanStage implements FileListener, Stage {
     private final ClamdGate gate;
     private volatile Quarantine quarantine;
     private volatile java.util.function.Consumer<Map<String, Long>> extraStats;
-    private final DelayQueue<Job> jobs = new DelayQueue<>();
+    private final DelayQueue<ScanJob> jobs = new DelayQueue<>();
     private final Thread[] threads;
     /**
      * Files queued in memory or being handled: raised before a job goes into {@link #jobs}, lowered
@@ -118,12 +114,8 @@ public final class ScanStage implements FileListener, Stage {
     private final AtomicLong unreported = new AtomicLong();
     /** Retro-scans still reading the verdict log (a drain waits for the files they queue). */
     private final AtomicLong retroReading = new AtomicLong();
-    /** The database version clamd reports now (null: custom-only); valid once {@link #dbKnown}. */
-    private volatile String currentDb;
-    private volatile boolean dbKnown;
-    /** The newest database version ever seen on this folder (kept in {@value #DATABASE_FILE}). */
-    private String newestDb;
-    private final Object dbLock = new Object();
+    /** The database version clamd reports now, and the newest one this folder saw. */
+    private final DatabaseWatch db;
     /** Whether a clamd answered during this run (then a drain waits for it to come back). */
     private volatile boolean clamdSeen;
     private volatile boolean stopping;
@@ -139,6 +131,7 @@ public final class ScanStage implements FileListener, Stage {
         this.cache = cache;
         this.gate = new ClamdGate(ScanConfig.MIN_RETRY_DELAY_MILLIS, config.maxRetryDelayMillis());
         this.threads = new Thread[config.threads()];
+        this.db = new DatabaseWatch(dir);
     }
 
     /**
@@ -157,7 +150,6 @@ public final class ScanStage implements FileListener, Stage {
             throw e;
         }
         ScanStage s = new ScanStage(eve, scanner, builtin, config, dir, journal, cache);
-        s.newestDb = s.readNewestDb();
         s.loadWaiting();
         // Files a previous run left waiting that do not fit in memory get their fileinfo now.
         journal.forEachSpilledUnreported(e -> s.reportSpilled(e));
@@ -195,19 +187,14 @@ public final class ScanStage implements FileListener, Stage {
      * newer than every one seen on this folder before starts a retro-scan.
      */
     public void database(String version) {
-        String previous = null;
-        boolean retro = false;
-        synchronized (dbLock) {
-            currentDb = version;
-            dbKnown = true;
-            if (version != null && isNewer(version, newestDb)) {
-                previous = newestDb;
-                retro = previous != null;
-                newestDb = version;
-                writeNewestDb(version);
-            }
+        String previous;
+        try {
+            previous = db.observe(version);
+        } catch (IOException e) {
+            errors.incrementAndGet();
+            previous = null;
         }
-        if (retro && config.retroDays() > 0 && !stopping) {
+        if (previous != null && config.retroDays() > 0 && !stopping) {
             String from = previous;
             retroReading.incrementAndGet();
             Thread.ofPlatform().name("spanwatch-retro").daemon(true).start(() -> {
@@ -242,7 +229,7 @@ public final class ScanStage implements FileListener, Stage {
             return;
         }
         String sha = shaOf(fi);
-        FileVerdict known = sha == null || !dbKnown ? null : cache.get(sha, currentDb);
+        FileVerdict known = sha == null || !db.known() ? null : cache.get(sha, db.current());
         if (known != null) {
             cached.incrementAndGet();
             count(known);
@@ -256,7 +243,7 @@ public final class ScanStage implements FileListener, Stage {
             queued.incrementAndGet();
             if (a.resident()) {
                 unreported.incrementAndGet();
-                Job j = new Job(a.entry(), 0, 0);
+                ScanJob j = new ScanJob(a.entry(), 0, 0);
                 enqueue(j);
                 if (gate.isDown()) {
                     reportInterim(j);
@@ -271,7 +258,7 @@ public final class ScanStage implements FileListener, Stage {
             // The queue cannot be written: scan without the safety net rather than lose the file.
             errors.incrementAndGet();
             unreported.incrementAndGet();
-            enqueue(new Job(new ScanJournal.Entry(-1, file.tsNanos(), file.header(), file.http(), file.toServer(), fi,
+            enqueue(new ScanJob(new ScanJournal.Entry(-1, file.tsNanos(), file.header(), file.http(), file.toServer(), fi,
                     file.stored().toString(), false, null), 0, 0));
         }
     }
@@ -341,7 +328,7 @@ public final class ScanStage implements FileListener, Stage {
 
     private void run() {
         while (!stopping) {
-            Job job;
+            ScanJob job;
             try {
                 job = jobs.take();
             } catch (InterruptedException e) {
@@ -373,12 +360,12 @@ public final class ScanStage implements FileListener, Stage {
         }
     }
 
-    private void handle(Job job) throws IOException {
+    private void handle(ScanJob job) throws IOException {
         ScanJournal.Entry e = job.entry();
         FileEvent file = fileEvent(e, e.tsNanos());
         String sha = shaOf(e.info());
         boolean retro = e.retro() != null;
-        FileVerdict v = retro || sha == null || !dbKnown ? null : cache.get(sha, currentDb);
+        FileVerdict v = retro || sha == null || !db.known() ? null : cache.get(sha, db.current());
         if (v != null) {
             cached.incrementAndGet();
             seen(sha, file);
@@ -427,7 +414,7 @@ public final class ScanStage implements FileListener, Stage {
     }
 
     /** Writes a file's final verdict: in its fileinfo event, or as a verdict event after an interim one. */
-    private void finish(Job job, FileVerdict v) {
+    private void finish(ScanJob job, FileVerdict v) {
         synchronized (job.ticket) {
             ScanJournal.Entry e = job.entry();
             FileEvent file = fileEvent(e, e.tsNanos());
@@ -447,7 +434,7 @@ public final class ScanStage implements FileListener, Stage {
     }
 
     /** Reports a retro-scanned file that is now infected with a signature it did not have before. */
-    private void finishRetro(Job job, FileVerdict v) {
+    private void finishRetro(ScanJob job, FileVerdict v) {
         retroScanned.incrementAndGet();
         ScanJournal.Entry e = job.entry();
         ScanJournal.Retro r = e.retro();
@@ -479,16 +466,16 @@ public final class ScanStage implements FileListener, Stage {
 
     /** Makes every file waiting in memory due now. */
     private void wakeAll() {
-        for (Job j : new ArrayList<>(jobs)) {
+        for (ScanJob j : new ArrayList<>(jobs)) {
             if (j.dueNanos > System.nanoTime() && jobs.remove(j)) {
-                jobs.add(new Job(j.ticket, j.attempts, 0));
+                jobs.add(new ScanJob(j.ticket, j.attempts, 0));
             }
         }
     }
 
     /** Writes the interim fileinfo of every file waiting in memory (clamd just went away). */
     private void reportQueued() {
-        for (Job j : new ArrayList<>(jobs)) {
+        for (ScanJob j : new ArrayList<>(jobs)) {
             reportInterim(j);
         }
     }
@@ -499,7 +486,7 @@ public final class ScanStage implements FileListener, Stage {
             if (!e.reported()) {
                 unreported.incrementAndGet();
             }
-            Job j = new Job(e, 0, 0);
+            ScanJob j = new ScanJob(e, 0, 0);
             enqueue(j);
             if (gate.isDown()) {
                 reportInterim(j);
@@ -509,8 +496,8 @@ public final class ScanStage implements FileListener, Stage {
 
     /** Gives up the file that has waited longest in memory; returns false when none is waiting. */
     private boolean dropOldest() {
-        Job oldest = null;
-        for (Job j : jobs) {
+        ScanJob oldest = null;
+        for (ScanJob j : jobs) {
             if (oldest == null || j.entry().seq() < oldest.entry().seq()) {
                 oldest = j;
             }
@@ -537,17 +524,17 @@ public final class ScanStage implements FileListener, Stage {
     }
 
     /** Puts the file back in the queue: at once while clamd is down (the gate paces it), else with a backoff. */
-    private void retryLater(Job job, boolean down) {
+    private void retryLater(ScanJob job, boolean down) {
         retries.incrementAndGet();
         reportInterim(job);
         long delay = down ? 0 : Math.min(config.maxRetryDelayMillis(), job.delayMillis == 0 ? ScanConfig.MIN_RETRY_DELAY_MILLIS
                 : job.delayMillis * 2);
         // Attempts count failed exchanges with a reachable clamd only; waiting for one costs none.
-        enqueue(new Job(job.ticket, down ? job.attempts : job.attempts + 1, delay));
+        enqueue(new ScanJob(job.ticket, down ? job.attempts : job.attempts + 1, delay));
     }
 
     /** Writes a waiting file's fileinfo with an interim verdict, once. */
-    private void reportInterim(Job job) {
+    private void reportInterim(ScanJob job) {
         synchronized (job.ticket) {
             ScanJournal.Entry e = job.entry();
             if (e.reported() || e.retro() != null) {
@@ -584,7 +571,7 @@ public final class ScanStage implements FileListener, Stage {
         }
     }
 
-    private void enqueue(Job j) {
+    private void enqueue(ScanJob j) {
         pending.incrementAndGet();
         jobs.add(j);
     }
@@ -608,7 +595,7 @@ public final class ScanStage implements FileListener, Stage {
                                     database, "infected".equals(rem.verdict().result()) ? rem.verdict().signatures() : List.of()));
                     retroQueued.incrementAndGet();
                     if (a.resident()) {
-                        enqueue(new Job(a.entry(), 0, 0));
+                        enqueue(new ScanJob(a.entry(), 0, 0));
                     }
                 } catch (IOException ex) {
                     errors.incrementAndGet();
@@ -623,43 +610,8 @@ public final class ScanStage implements FileListener, Stage {
 
     /** Takes a database version seen in a verdict. */
     private void noteDatabase(String version) {
-        if (!dbKnown || !Objects.equals(version, currentDb)) {
+        if (db.changes(version)) {
             database(version);
-        }
-    }
-
-    /** Tells whether version {@code a} is newer than {@code b} (numbers compared as numbers; null is oldest). */
-    static boolean isNewer(String a, String b) {
-        if (b == null) {
-            return true;
-        }
-        try {
-            return Long.parseLong(a.strip()) > Long.parseLong(b.strip());
-        } catch (NumberFormatException e) {
-            return !a.equals(b);
-        }
-    }
-
-    private String readNewestDb() {
-        try {
-            Path f = dir.resolve(DATABASE_FILE);
-            if (Files.isRegularFile(f)) {
-                String v = Files.readString(f, StandardCharsets.UTF_8).strip();
-                return v.isEmpty() ? null : v;
-            }
-        } catch (IOException | RuntimeException e) {
-            errors.incrementAndGet();
-        }
-        return null;
-    }
-
-    private void writeNewestDb(String version) {
-        try {
-            Path tmp = dir.resolve(DATABASE_FILE + ".new");
-            Files.writeString(tmp, version + "\n", StandardCharsets.UTF_8);
-            Files.move(tmp, dir.resolve(DATABASE_FILE), StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-        } catch (IOException e) {
-            errors.incrementAndGet();
         }
     }
 
@@ -796,48 +748,6 @@ public final class ScanStage implements FileListener, Stage {
         var more = extraStats;
         if (more != null) {
             more.accept(m);
-        }
-    }
-
-    /** A waiting file: its entry changes (under the ticket's lock) once its fileinfo is written. */
-    private static final class Ticket {
-        volatile ScanJournal.Entry entry;
-
-        Ticket(ScanJournal.Entry entry) {
-            this.entry = entry;
-        }
-    }
-
-    /** A file in the queue, due after its backoff; copies of a job (retries) share its ticket. */
-    private static final class Job implements Delayed {
-        final Ticket ticket;
-        final int attempts;
-        final long delayMillis;
-        final long dueNanos;
-
-        Job(ScanJournal.Entry entry, int attempts, long delayMillis) {
-            this(new Ticket(entry), attempts, delayMillis);
-        }
-
-        Job(Ticket ticket, int attempts, long delayMillis) {
-            this.ticket = ticket;
-            this.attempts = attempts;
-            this.delayMillis = delayMillis;
-            this.dueNanos = System.nanoTime() + delayMillis * 1_000_000L;
-        }
-
-        ScanJournal.Entry entry() {
-            return ticket.entry;
-        }
-
-        @Override
-        public long getDelay(TimeUnit unit) {
-            return unit.convert(dueNanos - System.nanoTime(), TimeUnit.NANOSECONDS);
-        }
-
-        @Override
-        public int compareTo(Delayed o) {
-            return Long.compare(dueNanos, ((Job) o).dueNanos);
         }
     }
 }
