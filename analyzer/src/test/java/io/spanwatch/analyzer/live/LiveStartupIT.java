@@ -17,6 +17,7 @@ import java.net.UnixDomainSocketAddress;
 import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.util.ArrayList;
@@ -77,17 +78,30 @@ class LiveStartupIT {
         }
     }
 
-    private void run(LiveNet net, Path silentClamd) throws Exception {
-        Path pcap = tmp.resolve("round.pcap");
-        List<String> shas = new ArrayList<>();
-        Random r = new Random(11);
+    /**
+     * Writes round {@code round} of the replay: the same files every round, from a client address of
+     * the round's own, so that no round's connections look like another's (a replay of one capture
+     * over and over would repeat the same connections, sequence numbers and all).
+     */
+    private Path round(int round, List<byte[]> bodies) throws Exception {
+        Path pcap = tmp.resolve("round-" + round + ".pcap");
         try (PcapWriter w = PcapWriter.create(pcap, LinkType.ETHERNET, false)) {
-            TrafficSynth syn = new TrafficSynth(w, 1_700_000_000_000_000_000L);
-            for (int i = 0; i < FILES; i++) {
-                byte[] body = LiveNet.random(r, 200_000 + r.nextInt(200_000));
-                shas.add(HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(body)));
-                TestCaptures.download(syn, "10.9.0.1", 20_000 + i, "/f" + i, body);
+            TrafficSynth syn = new TrafficSynth(w, 1_700_000_000_000_000_000L + round * 10_000_000_000L);
+            for (int i = 0; i < bodies.size(); i++) {
+                TestCaptures.download(syn, "10.9." + (round / 250) + "." + (round % 250 + 1), 20_000 + i, "/f" + i, bodies.get(i));
             }
+        }
+        return pcap;
+    }
+
+    private void run(LiveNet net, Path silentClamd) throws Exception {
+        List<String> shas = new ArrayList<>();
+        List<byte[]> bodies = new ArrayList<>();
+        Random r = new Random(11);
+        for (int i = 0; i < FILES; i++) {
+            byte[] body = LiveNet.random(r, 200_000 + r.nextInt(200_000));
+            bodies.add(body);
+            shas.add(HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(body)));
         }
         Path out = tmp.resolve("out");
         Process sensor = new ProcessBuilder(SensorLiveIT.repoRoot().resolve("spanwatch").toString(), "sensor", "--interface", net.linkA,
@@ -111,11 +125,15 @@ class LiveStartupIT {
                 // the process ended
             }
         });
+        Path first = round(0, bodies);
         Thread replay = Thread.ofPlatform().start(() -> {
             try {
-                while (replaying.get()) {
+                Path pcap = first;
+                for (int n = 1; replaying.get() && n < 1000; n++) {
                     boolean wasReady = ready.getCount() == 0;
                     LiveNet.sh("ip netns exec " + net.netns + " tcpreplay -q --mbps 200 -i " + net.linkB + " " + pcap + " >/dev/null 2>&1");
+                    Files.delete(pcap);
+                    pcap = round(n, bodies);
                     if (wasReady && roundsAfterReady.incrementAndGet() >= 1) {
                         replaying.set(false); // two whole rounds after the sensor said it captures
                     }
