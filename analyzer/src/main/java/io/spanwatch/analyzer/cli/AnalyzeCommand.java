@@ -1,5 +1,6 @@
 package io.spanwatch.analyzer.cli;
 
+import io.spanwatch.analyzer.reputation.IntelException;
 import io.spanwatch.sensor.capture.CaptureException;
 import io.spanwatch.sensor.capture.CaptureFile;
 import io.spanwatch.sensor.capture.CaptureStats;
@@ -51,7 +52,12 @@ public final class AnalyzeCommand implements Callable<Integer> {
             return 1;
         }
         SensorSettings.ScanSettings scan = common.scanOrReport(err);
-        if (scan == null) {
+        io.spanwatch.analyzer.index.IndexConfig index = common.indexOrReport(err);
+        if (scan == null || index == null) {
+            return 1;
+        }
+        SensorSettings.IntelSettings intel = common.intelOrReport(err);
+        if (intel == null) {
             return 1;
         }
         List<CaptureFile> files = new ArrayList<>();
@@ -64,14 +70,32 @@ public final class AnalyzeCommand implements Callable<Integer> {
             err.println("spanwatch: " + e.getMessage());
             return 1;
         }
-        OutputLock lock = OutputLock.acquireOrReport(out, spec, err);
-        if (lock == null) {
+        SensorSettings.FeedSettings feeds = common.feedsOrReport(err);
+        boolean[] failed = {false};
+        io.spanwatch.analyzer.metrics.Metrics metrics = feeds == null ? null : common.metricsOrReport(config.sensorName(), err, failed);
+        if (feeds == null || failed[0]) {
             files.forEach(CaptureFile::close);
             return 1;
         }
+        OutputLock lock = OutputLock.acquireOrReport(out, spec, err);
+        if (lock == null) {
+            files.forEach(CaptureFile::close);
+            if (metrics != null) {
+                metrics.close();
+            }
+            return 1;
+        }
         long t0 = System.nanoTime();
-        try (lock; AnalyzerWiring wiring = new AnalyzerWiring(scan, out, err, false)) {
-            return run(config, wiring, files, err, outw, t0);
+        try (lock; AnalyzerWiring wiring = new AnalyzerWiring(scan, intel, feeds, metrics, index, out, err, false)) {
+            return run(config, wiring, files, err, outw, t0, metrics);
+        } catch (IntelException e) {
+            files.forEach(CaptureFile::close);
+            err.println("spanwatch: " + e.getMessage());
+            return 1;
+        } finally {
+            if (metrics != null) {
+                metrics.close();
+            }
         }
     }
 
@@ -81,9 +105,15 @@ public final class AnalyzeCommand implements Callable<Integer> {
         return s == null ? 0 : s.bytes() + 16 * s.packets();
     }
 
-    private int run(SensorConfig config, AnalyzerWiring wiring, List<CaptureFile> files, PrintWriter err, PrintWriter outw, long t0)
-            throws IOException {
+    private int run(SensorConfig config, AnalyzerWiring wiring, List<CaptureFile> files, PrintWriter err, PrintWriter outw, long t0,
+            io.spanwatch.analyzer.metrics.Metrics metrics) throws IOException, IntelException {
         Pipeline pipeline = Pipeline.start(config, wiring.start(config));
+        if (metrics != null) {
+            metrics.bindStats(pipeline::stats);
+            err.println("spanwatch: metrics at http://" + metrics.address().getHostString() + ":" + metrics.address().getPort()
+                    + "/metrics");
+            err.flush();
+        }
         long[] totals = new long[3];
         CaptureFile[] running = new CaptureFile[1];
         pipeline.captureStats(() -> {

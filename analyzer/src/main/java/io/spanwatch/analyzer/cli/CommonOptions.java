@@ -23,6 +23,48 @@ final class CommonOptions {
     @Option(names = "--clamd", paramLabel = "ADDRESS", description = "clamd address (host:port or unix socket path); repeatable. Default 127.0.0.1:3310.")
     List<String> clamd = new ArrayList<>();
 
+    @Option(names = "--intel", paramLabel = "FILE", description = "Threat-intel feed (format recognised from its content); repeatable. "
+            + "Also every file in rules/intel and intel.watch-dir.")
+    List<Path> intel = new ArrayList<>();
+
+    @Option(names = "--home-net", paramLabel = "CIDR[,CIDR...]", description = "Internal networks (Suricata's HOME_NET); same as "
+            + "--set home-net=... Default the RFC 1918 and RFC 4193 ranges.")
+    String homeNet;
+
+    @Option(names = "--feed", paramLabel = "URI", description = "Send alerts and incidents to a SOC: syslog+udp://, syslog+tcp://, "
+            + "syslog+tls://HOST:PORT?ca=FILE, webhook+http(s)://HOST/PATH, kafka://HOST:PORT/TOPIC, smtp://HOST:PORT?to=ADDR; "
+            + "repeatable (replaces feed.uris).")
+    List<String> feeds = new ArrayList<>();
+
+    @Option(names = "--metrics", paramLabel = "HOST:PORT", description = "Serve Prometheus metrics at http://HOST:PORT/metrics "
+            + "(same as --set metrics.listen=HOST:PORT).")
+    String metrics;
+
+    /** Builds the feeds' settings (after {@link #build}), or prints the one-line error and returns null. */
+    SensorSettings.FeedSettings feedsOrReport(java.io.PrintWriter err) {
+        try {
+            return settings.buildFeeds(feeds);
+        } catch (SensorSettings.SettingsException e) {
+            err.println("spanwatch: " + e.getMessage());
+            return null;
+        }
+    }
+
+    /**
+     * Starts the metrics server when --metrics or metrics.listen asks for one (after {@link #build});
+     * returns it, or null when metrics are off; prints the one-line error and sets {@code failed[0]} on failure.
+     */
+    io.spanwatch.analyzer.metrics.Metrics metricsOrReport(String sensorName, java.io.PrintWriter err, boolean[] failed) {
+        try {
+            java.net.InetSocketAddress a = settings.metricsListen(metrics);
+            return a == null ? null : io.spanwatch.analyzer.metrics.Metrics.start(a, sensorName);
+        } catch (SensorSettings.SettingsException | java.io.IOException e) {
+            err.println("spanwatch: " + e.getMessage());
+            failed[0] = true;
+            return null;
+        }
+    }
+
     /** Builds the configuration, or prints the one-line error and returns null. */
     SensorConfig buildOrReport(Path out, boolean live, java.io.PrintWriter err) {
         try {
@@ -38,6 +80,27 @@ final class CommonOptions {
         try {
             return settings.buildScan(clamd, live);
         } catch (SensorSettings.SettingsException e) {
+            err.println("spanwatch: " + e.getMessage());
+            return null;
+        }
+    }
+
+    /** Builds the reputation stage's settings (after {@link #build}), or prints the one-line error and returns null. */
+    SensorSettings.IntelSettings intelOrReport(java.io.PrintWriter err) {
+        try {
+            settings.homeNet();
+            return settings.buildIntel(intel, live);
+        } catch (SensorSettings.SettingsException e) {
+            err.println("spanwatch: " + e.getMessage());
+            return null;
+        }
+    }
+
+    /** Builds the index settings (after {@link #build}), or prints the one-line error and returns null. */
+    io.spanwatch.analyzer.index.IndexConfig indexOrReport(java.io.PrintWriter err) {
+        try {
+            return settings.buildIndex();
+        } catch (SensorSettings.SettingsException | IllegalArgumentException e) {
             err.println("spanwatch: " + e.getMessage());
             return null;
         }
@@ -62,6 +125,9 @@ final class CommonOptions {
         }
         if (sensorName != null) {
             s.set("sensor.name=" + sensorName, "--sensor-name");
+        }
+        if (homeNet != null) {
+            s.set("home-net=" + homeNet);
         }
         return s.build(SensorConfig.defaults(out, live));
     }

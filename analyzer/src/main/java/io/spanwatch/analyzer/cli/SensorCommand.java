@@ -1,5 +1,6 @@
 package io.spanwatch.analyzer.cli;
 
+import io.spanwatch.analyzer.reputation.IntelException;
 import io.spanwatch.sensor.capture.CaptureException;
 import io.spanwatch.sensor.capture.CaptureStats;
 import io.spanwatch.sensor.capture.LiveCapture;
@@ -126,11 +127,32 @@ public final class SensorCommand implements Callable<Integer> {
         }
         check.close();
         SensorSettings.ScanSettings scan = common.scanOrReport(err);
-        if (scan == null) {
+        io.spanwatch.analyzer.index.IndexConfig index = common.indexOrReport(err);
+        if (scan == null || index == null) {
             return 1;
         }
-        AnalyzerWiring wiring = new AnalyzerWiring(scan, out, err, true);
-        Pipeline pipeline = Pipeline.start(config, wiring.start(config));
+        SensorSettings.IntelSettings intel = common.intelOrReport(err);
+        if (intel == null) {
+            return 1;
+        }
+        SensorSettings.FeedSettings feeds = common.feedsOrReport(err);
+        boolean[] failed = {false};
+        io.spanwatch.analyzer.metrics.Metrics metrics = feeds == null ? null : common.metricsOrReport(config.sensorName(), err, failed);
+        if (feeds == null || failed[0]) {
+            return 1;
+        }
+        AnalyzerWiring wiring = new AnalyzerWiring(scan, intel, feeds, metrics, index, out, err, true);
+        Pipeline pipeline;
+        try {
+            pipeline = Pipeline.start(config, wiring.start(config));
+        } catch (IntelException e) {
+            err.println("spanwatch: " + e.getMessage());
+            wiring.close();
+            if (metrics != null) {
+                metrics.close();
+            }
+            return 1;
+        }
         LiveCapture capture;
         try {
             capture = LiveCapture.open(options);
@@ -138,7 +160,15 @@ public final class SensorCommand implements Callable<Integer> {
             err.println("spanwatch: " + e.getMessage());
             pipeline.finish();
             wiring.close();
+            if (metrics != null) {
+                metrics.close();
+            }
             return 1;
+        }
+        if (metrics != null) {
+            metrics.bindStats(pipeline::stats);
+            err.println("spanwatch: metrics at http://" + metrics.address().getHostString() + ":" + metrics.address().getPort()
+                    + "/metrics");
         }
         pipeline.captureStats(capture::stats);
         pipeline.source(iface);
@@ -182,6 +212,9 @@ public final class SensorCommand implements Callable<Integer> {
             Pipeline.Summary sum = pipeline.finish();
             capture.close();
             wiring.close();
+            if (metrics != null) {
+                metrics.close();
+            }
             Summaries.print(outw, sum, (System.nanoTime() - t0) / 1e9, sum.get("capture.bytes"), out);
             stopped.countDown();
         }

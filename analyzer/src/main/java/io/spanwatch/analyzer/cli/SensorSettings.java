@@ -1,6 +1,8 @@
 package io.spanwatch.analyzer.cli;
 
 import io.spanwatch.analyzer.scan.ScanConfig;
+import io.spanwatch.analyzer.reputation.IntelConfig;
+import io.spanwatch.analyzer.reputation.ReputationEvents;
 import io.spanwatch.sensor.files.FileConfig;
 import io.spanwatch.sensor.flow.FlowConfig;
 import io.spanwatch.sensor.http.HttpLimits;
@@ -11,6 +13,7 @@ import java.io.Reader;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Properties;
@@ -31,6 +34,8 @@ final class SensorSettings {
     static final Map<String, Key> KEYS = new LinkedHashMap<>();
     /** Seconds between VERSION checks of a running sensor (a new database starts a retro-scan). */
     static final int DEFAULT_VERSION_CHECK_SECONDS = 300;
+    /** Suricata's default HOME_NET with RFC 4193 added. */
+    static final String DEFAULT_HOME_NET = "10.0.0.0/8,172.16.0.0/12,192.168.0.0/16,fc00::/7";
 
     static {
         FlowConfig f = FlowConfig.DEFAULTS;
@@ -44,6 +49,17 @@ final class SensorSettings {
         key("defrag.max-datagrams", SensorConfig.DefragConfig.DEFAULTS.maxDatagrams(), "IP datagrams being put back together at once");
         key("defrag.memcap", SensorConfig.DefragConfig.DEFAULTS.memcap(), "bytes of IP fragments held");
         key("defrag.timeout", SensorConfig.DefragConfig.DEFAULTS.timeoutSeconds(), "seconds a fragmented datagram may take to complete");
+        io.spanwatch.sensor.decode.TunnelConfig t = io.spanwatch.sensor.decode.TunnelConfig.DEFAULTS;
+        key("decoder.max-tunnel-depth", t.maxDepth(), "tunnels removed from one frame (at most "
+                + io.spanwatch.sensor.decode.TunnelConfig.MAX_DEPTH + "); deeper is anomaly decoder.tunnel.too_deep");
+        key("decoder.teredo.ports", ports(t.teredoPorts()), "UDP ports (either side) where Teredo is decoded when its header allows");
+        key("decoder.teredo.any-port", t.teredoAnyPort(), "also recognise Teredo on other ports (IPv6 filling the datagram, a Teredo address)");
+        key("decoder.gtpu.ports", ports(t.gtpuPorts()), "UDP ports (either side) where GTP-U is decoded");
+        key("decoder.gtpu.any-port", t.gtpuAnyPort(), "also recognise GTP-U on other ports (G-PDU whose lengths agree exactly)");
+        key("decoder.vxlan.ports", ports(t.vxlanPorts()), "UDP destination ports of VXLAN");
+        key("decoder.geneve.ports", ports(t.genevePorts()), "UDP destination ports of Geneve");
+        key("decoder.gre-udp.ports", ports(t.greUdpPorts()), "UDP destination ports of GRE-in-UDP (RFC 8086)");
+        key("decoder.ayiya.ports", ports(t.ayiyaPorts()), "UDP ports (either side) of AYIYA");
         key("flow.max-flows", f.maxFlows(), "flows tracked, all workers together; when full the least recently useful is ended");
         key("flow.vlan-in-key", f.vlanInKey(), "VLAN ids are part of the flow key (off: both directions tagged differently)");
         key("flow.timeout.tcp-new", f.tcpNewTimeout(), "seconds a TCP flow without a completed handshake may idle");
@@ -97,6 +113,36 @@ final class SensorSettings {
         key("clamd.fdpass", true, "on a unix socket, clamd reads each file through its descriptor (FILDES) instead of a stream");
         key("clamd.max-file-bytes", io.spanwatch.analyzer.scan.ClamdClient.Options.DEFAULT_MAX_FILE_BYTES,
                 "largest file passed by descriptor: set to clamd's MaxFileSize (larger files are streamed, cut); 100m for SpanWatch's clamd.conf");
+        key("feed.uris", "(none)", "feeds, space-separated URIs as --feed takes them (--feed replaces them)");
+        key("feed.outbox-max-bytes", io.spanwatch.analyzer.feed.Outbox.DEFAULT_MAX_BYTES,
+                "bytes of events waiting per feed; past it new events are not queued (feed.NAME.dropped_full)");
+        key("feed.fsync-ms", io.spanwatch.analyzer.feed.Outbox.DEFAULT_FSYNC_MILLIS,
+                "ms a queued event may wait to be forced to disk; 0 forces every event before the bus goes on");
+        key("feed.timeout-ms", io.spanwatch.analyzer.feed.FeedConfig.DEFAULT_TIMEOUT_MILLIS, "ms to connect to a receiver and to hear back");
+        key("feed.retry-max-ms", io.spanwatch.analyzer.feed.FeedConfig.DEFAULT_RETRY_MAX_MILLIS,
+                "longest wait between delivery retries (from 1 s, doubling)");
+        key("feed.drain-seconds", io.spanwatch.analyzer.feed.FeedConfig.DEFAULT_DRAIN_MILLIS / 1000,
+                "how long the end of a run waits for deliveries; the rest waits in DIR/outbox for spanwatch feed");
+        key("metrics.listen", "(off)", "HOST:PORT serving Prometheus metrics at /metrics (as --metrics)");
+        key("index.enabled", true, "index every event into DIR/index for the console (off: eve.json only)");
+        key("index.queue-events", io.spanwatch.analyzer.index.IndexConfig.DEFAULT_QUEUE_EVENTS,
+                "events waiting for the indexing thread; live, more are dropped from the index (counted), never from eve.json");
+        key("index.retention-days", io.spanwatch.analyzer.index.IndexConfig.DEFAULT_RETENTION.toDays(),
+                "a day of the index is dropped when both the day and its last write are this old");
+        key("index.max-bytes", io.spanwatch.analyzer.index.IndexConfig.DEFAULT_MAX_BYTES, "disk the index may take; past it the oldest days are dropped");
+        key("index.ram-buffer-mb", io.spanwatch.analyzer.index.IndexConfig.DEFAULT_RAM_BUFFER_MB, "MiB Lucene buffers before writing a segment");
+        key("index.commit-interval-ms", io.spanwatch.analyzer.index.IndexConfig.DEFAULT_COMMIT_INTERVAL.toMillis(),
+                "live: how often new events are committed, i.e. how soon the console sees them");
+        key("index.max-fields", io.spanwatch.analyzer.index.IndexConfig.DEFAULT_MAX_FIELDS, "distinct EVE fields indexed; more are kept in the source only");
+        key("console.threads", io.spanwatch.analyzer.web.ConsoleConfig.DEFAULT_THREADS, "requests the console works on at once");
+        key("console.rate-limit", io.spanwatch.analyzer.web.ConsoleConfig.DEFAULT_RATE_PER_SECOND,
+                "requests per second per token (and per address before login), with bursts of twice that");
+        key("console.max-request-bytes", io.spanwatch.analyzer.web.ConsoleConfig.DEFAULT_MAX_REQUEST_BYTES, "largest request body but uploads");
+        key("console.max-upload-bytes", io.spanwatch.analyzer.web.ConsoleConfig.DEFAULT_MAX_UPLOAD_BYTES, "largest upload to /api/v1/scan, all files together");
+        key("console.max-upload-files", io.spanwatch.analyzer.web.ConsoleConfig.DEFAULT_MAX_UPLOAD_FILES, "files in one scan upload");
+        key("console.session-hours", io.spanwatch.analyzer.web.ConsoleConfig.DEFAULT_SESSION.toHours(), "hours a login lasts without use");
+        key("console.query-timeout-ms", io.spanwatch.analyzer.web.ConsoleConfig.DEFAULT_QUERY_TIMEOUT.toMillis(),
+                "ms one search may run before it answers with what it found");
         key("file.max-store-bytes", FileConfig.DEFAULT_MAX_STORE_BYTES, "largest file stored (larger ones are hashed, not stored)");
         key("file.spool-memory-bytes", FileConfig.DEFAULT_SPOOL_MEMORY_BYTES, "bytes of one file kept in memory before it spills to disk");
         key("file.spool-memory-total-bytes", FileConfig.DEFAULT_SPOOL_MEMORY_TOTAL_BYTES, "bytes of all files being extracted kept in memory together");
@@ -104,6 +150,26 @@ final class SensorSettings {
         key("file.max-range-assemblies", FileConfig.DEFAULT_MAX_RANGE_ASSEMBLIES, "206 range files assembled at once");
         key("file.spool-disk-bytes", FileConfig.DEFAULT_SPOOL_DISK_BYTES,
                 "bytes all files being extracted may hold in DIR/files/.tmp together; past it a file is hashed, not stored");
+        key("home-net", DEFAULT_HOME_NET, "internal networks (Suricata's HOME_NET), comma-separated CIDRs; also --home-net");
+        IntelConfig ic = IntelConfig.of(List.of(), null, null);
+        key("intel.rules-dir", "(install)/rules/intel", "feeds the project ships, read at start");
+        key("intel.watch-dir", "(none)", "a folder of feeds read at start and reloaded when a file in it changes");
+        key("intel.reload-debounce-ms", ic.debounce().toMillis(), "quiet ms after the last change in intel.watch-dir before a reload");
+        key("intel.max-indicators", ic.maxIndicators(), "indicators held, all feeds together; further ones are dropped and counted");
+        key("intel.max-feed-bytes", ic.maxFeedBytes(), "bytes read from one feed after decompression; the rest is skipped and counted");
+        key("intel.max-line-bytes", ic.maxLineBytes(), "bytes of one feed line; longer lines are malformed");
+        key("intel.max-named-problems", ic.maxNamedProblems(), "malformed or unsupported lines logged by file and line, per feed");
+        key("intel.retro-days", ic.retroDays(), "days of observations kept in DIR/intel/journal for retro-hunts (0: none)");
+        key("intel.journal-max-day-bytes", ic.journalMaxDayBytes(), "bytes of observations kept per day; more are counted, not kept");
+        key("intel.dedup-capacity", ic.dedupCapacity(), "(flow, indicator) pairs remembered for one alert per indicator per flow");
+        key("intel.download", "(none)", "feeds to fetch, comma-separated URL or NAME=URL; copies in intel.watch-dir or DIR/intel/feeds");
+        key("intel.download-interval-s", ic.downloadInterval().toSeconds(), "seconds between downloads of each feed (If-Modified-Since)");
+        key("intel.download-timeout-s", ic.downloadTimeout().toSeconds(), "seconds one download may take");
+        key("intel.drain-seconds", ReputationEvents.DEFAULT_DRAIN_MILLIS / 1000, "how long analyze waits at the end for retro-hunts still running");
+    }
+
+    private static String ports(java.util.List<Integer> ports) {
+        return ports.isEmpty() ? "(none)" : ports.stream().map(String::valueOf).collect(java.util.stream.Collectors.joining(","));
     }
 
     private static void key(String name, Object def, String description) {
@@ -185,10 +251,45 @@ final class SensorSettings {
                             num("file.spool-disk-bytes", fc.spoolDiskBytes(), 0, Long.MAX_VALUE)),
                     new SensorConfig.DefragConfig((int) num("defrag.max-datagrams", d.defrag().maxDatagrams(), 1, 10_000_000),
                             num("defrag.memcap", d.defrag().memcap(), 1, Long.MAX_VALUE),
-                            secs("defrag.timeout", d.defrag().timeoutSeconds())));
+                            secs("defrag.timeout", d.defrag().timeoutSeconds())),
+                    tunnels(d.tunnels()));
         } catch (IllegalArgumentException e) {
             throw new SettingsException("configuration: " + e.getMessage());
         }
+    }
+
+    private io.spanwatch.sensor.decode.TunnelConfig tunnels(io.spanwatch.sensor.decode.TunnelConfig t) throws SettingsException {
+        return new io.spanwatch.sensor.decode.TunnelConfig(
+                (int) num("decoder.max-tunnel-depth", t.maxDepth(), 0, io.spanwatch.sensor.decode.TunnelConfig.MAX_DEPTH),
+                portList("decoder.teredo.ports", t.teredoPorts()), bool("decoder.teredo.any-port", t.teredoAnyPort()),
+                portList("decoder.gtpu.ports", t.gtpuPorts()), bool("decoder.gtpu.any-port", t.gtpuAnyPort()),
+                portList("decoder.vxlan.ports", t.vxlanPorts()), portList("decoder.geneve.ports", t.genevePorts()),
+                portList("decoder.gre-udp.ports", t.greUdpPorts()), portList("decoder.ayiya.ports", t.ayiyaPorts()));
+    }
+
+    /** Reads a comma-separated list of UDP ports; an empty value (or {@code none}) is no port. */
+    private java.util.List<Integer> portList(String key, java.util.List<Integer> def) throws SettingsException {
+        String v = values.get(key);
+        if (v == null) {
+            return def;
+        }
+        java.util.List<Integer> ports = new java.util.ArrayList<>();
+        if (v.isBlank() || v.trim().equalsIgnoreCase("none")) {
+            return ports;
+        }
+        for (String part : v.split(",")) {
+            int port;
+            try {
+                port = Integer.parseInt(part.trim());
+            } catch (NumberFormatException e) {
+                throw bad(key, v, "expected UDP port numbers separated by commas, or none");
+            }
+            if (port < 1 || port > 65_535) {
+                throw bad(key, v, "a port must be between 1 and 65535");
+            }
+            ports.add(port);
+        }
+        return ports;
     }
 
     private String str(String key, String def) {
@@ -303,6 +404,162 @@ final class SensorSettings {
                 java.time.Duration.ofDays(num("quarantine.max-age-days", io.spanwatch.analyzer.scan.Quarantine.DEFAULT_MAX_AGE.toDays(),
                         1, 36_500)));
         return new ScanSettings(bool("scan.enabled", true), addresses, opts, sc, rulesDir, q, versionCheck);
+    }
+
+    /** The feeds' settings: which feeds, and what they share. */
+    record FeedSettings(java.util.List<io.spanwatch.analyzer.feed.FeedSpec> feeds, io.spanwatch.analyzer.feed.FeedConfig config) {
+    }
+
+    /** Builds the feeds' settings; {@code fromCli} (the --feed options) replace feed.uris when given. */
+    FeedSettings buildFeeds(java.util.List<String> fromCli) throws SettingsException {
+        java.util.List<String> uris = new java.util.ArrayList<>(fromCli);
+        if (uris.isEmpty()) {
+            for (String u : str("feed.uris", "").split("\\s+")) {
+                if (!u.isBlank()) {
+                    uris.add(u);
+                }
+            }
+        }
+        java.util.List<io.spanwatch.analyzer.feed.FeedSpec> specs = new java.util.ArrayList<>();
+        java.util.Set<String> names = new java.util.HashSet<>();
+        for (String u : uris) {
+            io.spanwatch.analyzer.feed.FeedSpec spec;
+            try {
+                spec = io.spanwatch.analyzer.feed.FeedSpec.parse(u);
+            } catch (IllegalArgumentException e) {
+                throw new SettingsException(e.getMessage());
+            }
+            if (!names.add(spec.name())) {
+                throw new SettingsException("--feed " + u + ": a second feed named " + spec.name() + " (give one of them name=...)");
+            }
+            specs.add(spec);
+        }
+        var d = io.spanwatch.analyzer.feed.FeedConfig.DEFAULTS;
+        try {
+            var outbox = new io.spanwatch.analyzer.feed.Outbox.Options(num("feed.outbox-max-bytes", d.outbox().maxBytes(), 1 << 20,
+                    Long.MAX_VALUE), d.outbox().segmentBytes(), num("feed.fsync-ms", d.outbox().fsyncMillis(), 0, 3_600_000));
+            return new FeedSettings(specs, new io.spanwatch.analyzer.feed.FeedConfig(outbox,
+                    (int) num("feed.timeout-ms", d.timeoutMillis(), 100, 3_600_000), d.retryMinMillis(),
+                    num("feed.retry-max-ms", d.retryMaxMillis(), d.retryMinMillis(), 86_400_000),
+                    num("feed.drain-seconds", d.drainMillis() / 1000, 0, 86_400) * 1000));
+        } catch (IllegalArgumentException e) {
+            throw new SettingsException("configuration: " + e.getMessage());
+        }
+    }
+
+    /** The reputation stage's settings: its configuration and how long analyze waits for retro-hunts. */
+    record IntelSettings(IntelConfig config, long drainMillis) {
+    }
+
+    /** Builds the reputation stage's settings; {@code cliFiles} are the --intel files. */
+    IntelSettings buildIntel(List<Path> cliFiles, boolean live) throws SettingsException {
+        IntelConfig d = IntelConfig.of(List.of(), null, null);
+        String rules = values.get("intel.rules-dir");
+        String watch = values.get("intel.watch-dir");
+        List<IntelConfig.Download> downloads = new java.util.ArrayList<>();
+        String dl = values.get("intel.download");
+        if (dl != null) {
+            for (String spec : dl.split(",")) {
+                if (!spec.isBlank()) {
+                    try {
+                        downloads.add(IntelConfig.Download.parse(spec));
+                    } catch (IllegalArgumentException e) {
+                        throw bad("intel.download", spec.strip(), e.getMessage());
+                    }
+                }
+            }
+        }
+        try {
+            IntelConfig c = new IntelConfig(cliFiles, rules != null ? Path.of(rules) : defaultRulesDir().resolveSibling("intel"),
+                    watch == null || watch.isBlank() ? null : Path.of(watch),
+                    java.time.Duration.ofMillis(num("intel.reload-debounce-ms", d.debounce().toMillis(), 1, 3_600_000)),
+                    num("intel.max-indicators", d.maxIndicators(), 0, 1_000_000_000),
+                    num("intel.max-feed-bytes", d.maxFeedBytes(), 1, Long.MAX_VALUE),
+                    (int) num("intel.max-line-bytes", d.maxLineBytes(), 256, 64 << 20),
+                    (int) num("intel.max-named-problems", d.maxNamedProblems(), 0, 1_000_000),
+                    (int) num("intel.retro-days", d.retroDays(), 0, 3650),
+                    num("intel.journal-max-day-bytes", d.journalMaxDayBytes(), 0, Long.MAX_VALUE),
+                    (int) num("intel.dedup-capacity", d.dedupCapacity(), 1, 100_000_000), downloads,
+                    java.time.Duration.ofSeconds(num("intel.download-interval-s", d.downloadInterval().toSeconds(), 1, 86_400 * 30)),
+                    java.time.Duration.ofSeconds(num("intel.download-timeout-s", d.downloadTimeout().toSeconds(), 1, 86_400)));
+            return new IntelSettings(c, num("intel.drain-seconds", live ? 10 : ReputationEvents.DEFAULT_DRAIN_MILLIS / 1000, 0, 86_400) * 1000);
+        } catch (IllegalArgumentException e) {
+            throw new SettingsException("configuration: " + e.getMessage());
+        }
+    }
+
+    /** Returns where metrics are served: {@code fromCli} (--metrics) or metrics.listen, or null when off. */
+    java.net.InetSocketAddress metricsListen(String fromCli) throws SettingsException {
+        String v = fromCli != null ? fromCli : values.get("metrics.listen");
+        if (v == null || v.isBlank()) {
+            return null;
+        }
+        try {
+            return io.spanwatch.analyzer.metrics.Metrics.parseListen(v);
+        } catch (IllegalArgumentException e) {
+            throw new SettingsException(fromCli != null ? e.getMessage() : origins.get("metrics.listen") + ": metrics.listen=" + v
+                    + ": expected HOST:PORT");
+        }
+    }
+
+    /** Returns the internal networks ({@code home-net}), each checked to be a CIDR. */
+    List<String> homeNet() throws SettingsException {
+        String v = values.getOrDefault("home-net", DEFAULT_HOME_NET);
+        List<String> out = new java.util.ArrayList<>();
+        for (String c : v.split(",")) {
+            String t = c.strip();
+            if (t.isEmpty()) {
+                continue;
+            }
+            if (!validCidr(t)) {
+                throw bad("home-net", v, "'" + t + "' is not an address or CIDR");
+            }
+            out.add(t);
+        }
+        return out;
+    }
+
+    private static boolean validCidr(String t) {
+        int slash = t.indexOf('/');
+        String addr = slash < 0 ? t : t.substring(0, slash);
+        boolean v6 = addr.indexOf(':') >= 0;
+        try {
+            if (!v6 && !addr.matches("\\d{1,3}(\\.\\d{1,3}){3}")) {
+                return false;
+            }
+            java.net.InetAddress.ofLiteral(addr);
+            if (slash >= 0) {
+                int p = Integer.parseInt(t.substring(slash + 1));
+                return p >= 0 && p <= (v6 ? 128 : 32);
+            }
+            return true;
+        } catch (IllegalArgumentException e) {
+            return false;
+        }
+    }
+
+    /** Builds the index settings ({@code index.*}). */
+    io.spanwatch.analyzer.index.IndexConfig buildIndex() throws SettingsException {
+        var d = io.spanwatch.analyzer.index.IndexConfig.DEFAULTS;
+        return new io.spanwatch.analyzer.index.IndexConfig(bool("index.enabled", d.enabled()),
+                (int) num("index.queue-events", d.queueEvents(), 1, 100_000_000),
+                java.time.Duration.ofDays(num("index.retention-days", d.retention().toDays(), 1, 36_500)),
+                num("index.max-bytes", d.maxBytes(), 1 << 20, Long.MAX_VALUE),
+                (int) num("index.ram-buffer-mb", d.ramBufferMb(), 1, 2047),
+                java.time.Duration.ofMillis(num("index.commit-interval-ms", d.commitInterval().toMillis(), 10, 3_600_000)),
+                (int) num("index.max-fields", d.maxFields(), 10, 1_000_000), d.maxOpenDays());
+    }
+
+    /** Builds the console settings ({@code console.*}). */
+    io.spanwatch.analyzer.web.ConsoleConfig buildConsole() throws SettingsException {
+        var d = io.spanwatch.analyzer.web.ConsoleConfig.DEFAULTS;
+        return new io.spanwatch.analyzer.web.ConsoleConfig((int) num("console.threads", d.threads(), 1, 256),
+                (int) num("console.rate-limit", d.ratePerSecond(), 1, 1_000_000),
+                (int) num("console.max-request-bytes", d.maxRequestBytes(), 1024, 1 << 30),
+                num("console.max-upload-bytes", d.maxUploadBytes(), 1024, 1L << 31),
+                (int) num("console.max-upload-files", d.maxUploadFiles(), 1, 10_000),
+                java.time.Duration.ofHours(num("console.session-hours", d.session().toHours(), 1, 24 * 365)),
+                java.time.Duration.ofMillis(num("console.query-timeout-ms", d.queryTimeout().toMillis(), 10, 3_600_000)));
     }
 
     /** Returns {@code rules/clamav} of the installation (the launcher passes -Dspanwatch.home), or of the working folder. */
