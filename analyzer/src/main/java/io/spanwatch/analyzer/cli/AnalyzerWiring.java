@@ -44,10 +44,13 @@ final class AnalyzerWiring implements AutoCloseable {
     private final PrintWriter err;
     private final List<FeedStage> feeds = new ArrayList<>();
 
-    /** {@code feeds} may be null (none); {@code metrics} may be null (off) and stays the caller's. */
+    /**
+     * {@code feeds} may be null (none); {@code metrics} may be null (off) and stays the caller's;
+     * {@code live} (a sensor) asks clamd's VERSION in the background, so start-up never waits for it.
+     */
     AnalyzerWiring(SensorSettings.ScanSettings scanSettings, SensorSettings.IntelSettings intel, SensorSettings.FeedSettings feeds,
-            Metrics metrics, IndexConfig index, Path out, PrintWriter err) {
-        this.scan = new ScanWiring(scanSettings, out, err);
+            Metrics metrics, IndexConfig index, Path out, PrintWriter err, boolean live) {
+        this.scan = new ScanWiring(scanSettings, out, err, live);
         this.intel = intel;
         this.index = index;
         this.out = out;

@@ -121,10 +121,10 @@ final class CommonOptions {
             s.set(a);
         }
         if (workers != null) {
-            s.set("sensor.workers=" + workers);
+            s.set("sensor.workers=" + workers, "--workers");
         }
         if (sensorName != null) {
-            s.set("sensor.name=" + sensorName);
+            s.set("sensor.name=" + sensorName, "--sensor-name");
         }
         if (homeNet != null) {
             s.set("home-net=" + homeNet);

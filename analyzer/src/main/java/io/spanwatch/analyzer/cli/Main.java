@@ -21,7 +21,9 @@ public final class Main implements Runnable {
     public static int run(String... args) {
         CommandLine cl = new CommandLine(new Main());
         cl.setExecutionExceptionHandler((ex, cmd, parsed) -> {
-            cmd.getErr().println("spanwatch: " + ex.getMessage());
+            String m = ex.getMessage();
+            cmd.getErr().println("spanwatch: " + (m == null || m.isBlank()
+                    ? "internal error (" + ex.getClass().getName() + "); please report it with the command line" : m));
             return 1;
         });
         return cl.execute(args);

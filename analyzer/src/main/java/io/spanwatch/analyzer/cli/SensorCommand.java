@@ -75,48 +75,91 @@ public final class SensorCommand implements Callable<Integer> {
         if (config == null) {
             return 1;
         }
-        LiveCapture capture;
+        String bad = badOption();
+        if (bad != null) {
+            err.println("spanwatch: " + bad);
+            return 1;
+        }
+        OutputLock lock = OutputLock.acquireOrReport(out, spec, err);
+        if (lock == null) {
+            return 1;
+        }
+        try (lock) {
+            return capture(config, err, outw);
+        }
+    }
+
+    /** Returns what is wrong with the capture options, naming the option, or null. */
+    private String badOption() {
+        if (snaplen <= 0) {
+            return "--snaplen " + snaplen + ": must be a positive number of bytes";
+        }
+        if (bufferSize <= 0) {
+            return "--buffer-size " + bufferSize + ": must be a positive number of bytes";
+        }
+        if (statsInterval <= 0) {
+            return "--stats-interval " + statsInterval + ": must be a positive number of seconds";
+        }
+        return null;
+    }
+
+    private int capture(SensorConfig config, PrintWriter err, PrintWriter outw) throws Exception {
+        LiveCapture.Options options = new LiveCapture.Options(iface, bpf, snaplen, bufferSize, immediate, !noPromiscuous,
+                LiveCapture.DEFAULT_READ_TIMEOUT_MILLIS, true, packetLoop);
+        // The interface, the permission and the filter are checked now, before anything is written. The
+        // handle that captures is opened again once the pipeline is ready (its frame pool reserved, its
+        // workers and the scan stage started): from the moment a handle is open the kernel keeps what
+        // arrives, and a buffer nobody reads yet overflows within a fraction of a second at full speed.
+        LiveCapture check;
         try {
-            capture = LiveCapture.open(new LiveCapture.Options(iface, bpf, snaplen, bufferSize, immediate, !noPromiscuous,
-                    LiveCapture.DEFAULT_READ_TIMEOUT_MILLIS, true, packetLoop));
+            check = LiveCapture.open(options);
         } catch (CaptureException e) {
             err.println("spanwatch: " + e.getMessage());
             return 1;
         }
-        if (capture.loopFallbackReason() != null) {
-            err.println("spanwatch: note: native packet loop unavailable (" + capture.loopFallbackReason()
+        if (check.loopFallbackReason() != null) {
+            err.println("spanwatch: note: native packet loop unavailable (" + check.loopFallbackReason()
                     + "); using pcap4j's loop");
         }
         long t0 = System.nanoTime();
         if (discard) {
-            return discard(capture, err, outw, t0);
+            return discard(check, err, outw, t0);
         }
+        check.close();
         SensorSettings.ScanSettings scan = common.scanOrReport(err);
         io.spanwatch.analyzer.index.IndexConfig index = common.indexOrReport(err);
         if (scan == null || index == null) {
-            capture.close();
             return 1;
         }
         SensorSettings.IntelSettings intel = common.intelOrReport(err);
         if (intel == null) {
-            capture.close();
             return 1;
         }
         SensorSettings.FeedSettings feeds = common.feedsOrReport(err);
         boolean[] failed = {false};
         io.spanwatch.analyzer.metrics.Metrics metrics = feeds == null ? null : common.metricsOrReport(config.sensorName(), err, failed);
         if (feeds == null || failed[0]) {
-            capture.close();
             return 1;
         }
-        AnalyzerWiring wiring = new AnalyzerWiring(scan, intel, feeds, metrics, index, out, err);
+        AnalyzerWiring wiring = new AnalyzerWiring(scan, intel, feeds, metrics, index, out, err, true);
         Pipeline pipeline;
         try {
             pipeline = Pipeline.start(config, wiring.start(config));
         } catch (IntelException e) {
             err.println("spanwatch: " + e.getMessage());
             wiring.close();
-            capture.close();
+            if (metrics != null) {
+                metrics.close();
+            }
+            return 1;
+        }
+        LiveCapture capture;
+        try {
+            capture = LiveCapture.open(options);
+        } catch (CaptureException e) {
+            err.println("spanwatch: " + e.getMessage());
+            pipeline.finish();
+            wiring.close();
             if (metrics != null) {
                 metrics.close();
             }

@@ -1,5 +1,6 @@
 package io.spanwatch.analyzer.cli;
 
+import io.spanwatch.analyzer.scan.ScanConfig;
 import io.spanwatch.analyzer.reputation.IntelConfig;
 import io.spanwatch.analyzer.reputation.ReputationEvents;
 import io.spanwatch.sensor.files.FileConfig;
@@ -35,6 +36,8 @@ final class SensorSettings {
     static final Map<String, Key> KEYS = new LinkedHashMap<>();
     /** Keys naming the hosts of one overlap policy, as Suricata's host-os-policy: {@code stream.policy.linux = 10.0.0.0/8}. */
     private static final String POLICY_PREFIX = "stream.policy.";
+    /** Seconds between VERSION checks of a running sensor (a new database starts a retro-scan). */
+    static final int DEFAULT_VERSION_CHECK_SECONDS = 300;
     /** Suricata's default HOME_NET with RFC 4193 added. */
     static final String DEFAULT_HOME_NET = "10.0.0.0/8,172.16.0.0/12,192.168.0.0/16,fc00::/7";
 
@@ -90,12 +93,22 @@ final class SensorSettings {
         key("http.memcap", h.memcap(), "heap for HTTP heads (being read or kept by open transactions) and decoder buffers, all connections together");
         key("file.store", true, "store extracted files under DIR/files/");
         key("scan.enabled", true, "scan every extracted file with clamd (off: no verdicts)");
-        key("scan.threads", io.spanwatch.analyzer.scan.ScanConfig.DEFAULT_THREADS, "files scanned at once");
-        key("scan.drain-seconds", io.spanwatch.analyzer.scan.ScanConfig.DEFAULT_DRAIN_MILLIS / 1000,
+        key("scan.threads", ScanConfig.DEFAULT_THREADS, "files scanned at once");
+        key("scan.drain-seconds", ScanConfig.DEFAULT_DRAIN_MILLIS / 1000,
                 "how long analyze waits at the end for verdicts (files still waiting stay queued)");
-        key("scan.max-queued-bytes", io.spanwatch.analyzer.scan.ScanConfig.DEFAULT_MAX_QUEUED_BYTES,
+        key("scan.max-queued-bytes", ScanConfig.DEFAULT_MAX_QUEUED_BYTES,
                 "bytes of files waiting for clamd; past it the longest-waiting file is given up (not_scanned)");
         key("scan.rules-dir", "(install)/rules/clamav", "the project's hash signatures for interim verdicts without clamd");
+        key("scan.queue-memory-bytes", ScanConfig.DEFAULT_QUEUE_MEMORY_BYTES,
+                "heap for the events of files waiting for clamd; more wait in DIR/scan/queue.journal only");
+        key("scan.queue-memory-entries", ScanConfig.DEFAULT_QUEUE_MEMORY_ENTRIES, "files waiting for clamd held in memory");
+        key("scan.verdict-cache-bytes", ScanConfig.DEFAULT_VERDICT_CACHE_BYTES,
+                "heap for verdicts remembered by sha256 (least recently used forgotten)");
+        key("scan.retry-max-seconds", ScanConfig.DEFAULT_MAX_RETRY_DELAY_MILLIS / 1000,
+                "longest wait between tries while clamd is unreachable (from 0.5 s, doubling)");
+        key("scan.retro-days", ScanConfig.DEFAULT_RETRO_DAYS,
+                "when clamd's database version changes, files seen in these last days are scanned again (0: never)");
+        key("scan.version-check-seconds", DEFAULT_VERSION_CHECK_SECONDS, "seconds between checks of clamd's database version (0: at start only)");
         key("quarantine.max-files", io.spanwatch.analyzer.scan.Quarantine.DEFAULT_MAX_FILES, "infected files kept in DIR/quarantine");
         key("quarantine.max-bytes", io.spanwatch.analyzer.scan.Quarantine.DEFAULT_MAX_BYTES, "bytes of infected files kept");
         key("quarantine.max-age-days", io.spanwatch.analyzer.scan.Quarantine.DEFAULT_MAX_AGE.toDays(), "days an infected file is kept");
@@ -107,6 +120,9 @@ final class SensorSettings {
         key("clamd.max-stream-bytes", io.spanwatch.analyzer.scan.ClamdClient.Options.DEFAULT_MAX_STREAM_BYTES,
                 "bytes sent to clamd per file: set to clamd's StreamMaxLength (larger files are not_scanned)");
         key("clamd.max-in-flight", 4, "scans in flight per clamd endpoint");
+        key("clamd.fdpass", true, "on a unix socket, clamd reads each file through its descriptor (FILDES) instead of a stream");
+        key("clamd.max-file-bytes", io.spanwatch.analyzer.scan.ClamdClient.Options.DEFAULT_MAX_FILE_BYTES,
+                "largest file passed by descriptor: set to clamd's MaxFileSize (larger files are streamed, cut); 100m for SpanWatch's clamd.conf");
         key("feed.uris", "(none)", "feeds, space-separated URIs as --feed takes them (--feed replaces them)");
         key("feed.outbox-max-bytes", io.spanwatch.analyzer.feed.Outbox.DEFAULT_MAX_BYTES,
                 "bytes of events waiting per feed; past it new events are not queued (feed.NAME.dropped_full)");
@@ -179,7 +195,7 @@ final class SensorSettings {
         try (Reader r = Files.newBufferedReader(file)) {
             p.load(r);
         } catch (IOException e) {
-            throw new SettingsException("cannot read config file " + file + ": " + e.getMessage());
+            throw new SettingsException("cannot read config file " + file + ": " + CliErrors.what(e));
         }
         for (String k : p.stringPropertyNames()) {
             put(k.trim(), p.getProperty(k).trim(), file.toString());
@@ -188,11 +204,16 @@ final class SensorSettings {
 
     /** Takes one {@code key=value} from the command line. */
     void set(String assignment) throws SettingsException {
+        set(assignment, "--set");
+    }
+
+    /** Takes one {@code key=value} that came from {@code origin} (e.g. an option standing for the key). */
+    void set(String assignment, String origin) throws SettingsException {
         int eq = assignment.indexOf('=');
         if (eq <= 0) {
-            throw new SettingsException("--set " + assignment + ": expected key=value");
+            throw new SettingsException(origin + " " + assignment + ": expected key=value");
         }
-        put(assignment.substring(0, eq).trim(), assignment.substring(eq + 1).trim(), "--set");
+        put(assignment.substring(0, eq).trim(), assignment.substring(eq + 1).trim(), origin);
     }
 
     private void put(String key, String value, String origin) throws SettingsException {
@@ -373,7 +394,7 @@ final class SensorSettings {
 
     /** The scan stage's settings. */
     record ScanSettings(boolean enabled, java.util.List<String> clamd, io.spanwatch.analyzer.scan.ClamdClient.Options clamdOptions,
-            io.spanwatch.analyzer.scan.ScanConfig scan, Path rulesDir, io.spanwatch.analyzer.scan.Quarantine.Limits quarantine) {
+            ScanConfig scan, Path rulesDir, io.spanwatch.analyzer.scan.Quarantine.Limits quarantine, int versionCheckSeconds) {
     }
 
     /** Builds the scan settings; {@code clamdFromCli} (the --clamd options) win over clamd.address. */
@@ -407,11 +428,18 @@ final class SensorSettings {
                         3_600_000)))
                 .withReadTimeout(java.time.Duration.ofMillis(num("clamd.read-timeout-ms", d.readTimeout().toMillis(), 1, 3_600_000)))
                 .withMaxStreamBytes(num("clamd.max-stream-bytes", d.maxStreamBytes(), 1, Long.MAX_VALUE))
-                .withMaxInFlight((int) num("clamd.max-in-flight", d.maxInFlight(), 1, 1024));
-        var sc = new io.spanwatch.analyzer.scan.ScanConfig((int) num("scan.threads", io.spanwatch.analyzer.scan.ScanConfig.DEFAULT_THREADS,
-                1, 256), io.spanwatch.analyzer.scan.ScanConfig.DEFAULT_MAX_RETRY_DELAY_MILLIS, num("scan.drain-seconds", live ? 10 : io.spanwatch.analyzer.scan.ScanConfig.DEFAULT_DRAIN_MILLIS / 1000,
-                0, 86_400) * 1000, io.spanwatch.analyzer.scan.ScanConfig.DEFAULT_MAX_ATTEMPTS,
-                num("scan.max-queued-bytes", io.spanwatch.analyzer.scan.ScanConfig.DEFAULT_MAX_QUEUED_BYTES, 1, Long.MAX_VALUE));
+                .withMaxInFlight((int) num("clamd.max-in-flight", d.maxInFlight(), 1, 1024))
+                .withFdPass(bool("clamd.fdpass", d.fdPass()))
+                .withMaxFileBytes(num("clamd.max-file-bytes", d.maxFileBytes(), 1, Long.MAX_VALUE));
+        var sc = new ScanConfig((int) num("scan.threads", ScanConfig.DEFAULT_THREADS, 1, 256),
+                num("scan.retry-max-seconds", ScanConfig.DEFAULT_MAX_RETRY_DELAY_MILLIS / 1000, 1, 86_400) * 1000,
+                num("scan.drain-seconds", live ? 10 : ScanConfig.DEFAULT_DRAIN_MILLIS / 1000, 0, 86_400) * 1000,
+                ScanConfig.DEFAULT_MAX_ATTEMPTS, num("scan.max-queued-bytes", ScanConfig.DEFAULT_MAX_QUEUED_BYTES, 1, Long.MAX_VALUE),
+                num("scan.queue-memory-bytes", ScanConfig.DEFAULT_QUEUE_MEMORY_BYTES, 1, Long.MAX_VALUE),
+                (int) num("scan.queue-memory-entries", ScanConfig.DEFAULT_QUEUE_MEMORY_ENTRIES, 1, 100_000_000),
+                num("scan.verdict-cache-bytes", ScanConfig.DEFAULT_VERDICT_CACHE_BYTES, 0, Long.MAX_VALUE),
+                (int) num("scan.retro-days", ScanConfig.DEFAULT_RETRO_DAYS, 0, 36_500));
+        int versionCheck = (int) num("scan.version-check-seconds", DEFAULT_VERSION_CHECK_SECONDS, 0, 86_400 * 30);
         String rules = values.get("scan.rules-dir");
         Path rulesDir = rules != null ? Path.of(rules) : defaultRulesDir();
         var q = new io.spanwatch.analyzer.scan.Quarantine.Limits(
@@ -419,7 +447,7 @@ final class SensorSettings {
                 num("quarantine.max-bytes", io.spanwatch.analyzer.scan.Quarantine.DEFAULT_MAX_BYTES, 1, Long.MAX_VALUE),
                 java.time.Duration.ofDays(num("quarantine.max-age-days", io.spanwatch.analyzer.scan.Quarantine.DEFAULT_MAX_AGE.toDays(),
                         1, 36_500)));
-        return new ScanSettings(bool("scan.enabled", true), addresses, opts, sc, rulesDir, q);
+        return new ScanSettings(bool("scan.enabled", true), addresses, opts, sc, rulesDir, q, versionCheck);
     }
 
     /** The feeds' settings: which feeds, and what they share. */
