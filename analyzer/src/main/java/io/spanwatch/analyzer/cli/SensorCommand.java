@@ -1,5 +1,6 @@
 package io.spanwatch.analyzer.cli;
 
+import io.spanwatch.analyzer.report.ReportSchedule;
 import io.spanwatch.analyzer.reputation.IntelException;
 import io.spanwatch.sensor.capture.CaptureException;
 import io.spanwatch.sensor.capture.CaptureStats;
@@ -101,6 +102,11 @@ public final class SensorCommand implements Callable<Integer> {
             capture.close();
             return 1;
         }
+        io.spanwatch.analyzer.report.ReportConfig report = common.reportOrReport(err);
+        if (report == null) {
+            capture.close();
+            return 1;
+        }
         AnalyzerWiring wiring = new AnalyzerWiring(scan, intel, out, err);
         Pipeline pipeline;
         try {
@@ -142,6 +148,9 @@ public final class SensorCommand implements Callable<Integer> {
         err.println("spanwatch: capturing on " + iface + (bpf != null ? " (filter: " + bpf + ")" : "") + " ("
                 + loopName(capture) + "), writing to " + out);
         err.flush();
+        // Last week's report every Monday; no feed mails it yet (the SMTP feed's hook is Delivery).
+        ReportSchedule reports = report.schedule()
+                ? ReportSchedule.start(out, report, ReportSchedule.Delivery.NONE, java.time.Clock.systemUTC()) : null;
         int status = 0;
         try {
             capture.run(pipeline);
@@ -150,6 +159,9 @@ public final class SensorCommand implements Callable<Integer> {
             status = 1;
         } finally {
             timer.shutdownNow();
+            if (reports != null) {
+                reports.close();
+            }
             Pipeline.Summary sum = pipeline.finish();
             capture.close();
             wiring.close();

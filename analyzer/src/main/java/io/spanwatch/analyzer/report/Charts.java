@@ -96,7 +96,11 @@ final class Charts {
             legend(s, series, 4, 12);
         }
         int labelW = (int) (width * 0.36);
-        int noteW = 64;
+        int longest = 0;
+        for (Bar b : bars) {
+            longest = Math.max(longest, b.note() == null ? 0 : Math.min(60, b.note().length()));
+        }
+        int noteW = (int) Math.min(width * 0.4, longest * 5.0 + 10);
         double plotW = width - labelW - noteW - 8;
         long max = 1;
         for (Bar b : bars) {

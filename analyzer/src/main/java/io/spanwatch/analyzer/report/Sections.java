@@ -21,7 +21,7 @@ final class Sections {
     static void charts(StringBuilder sb, Figures f) {
         List<String> days = ReportHtml.dayLabels(f);
         int n = days.size();
-        sb.append("<h2>This period in charts</h2><div class=\"grid\"><div class=\"cell\">");
+        sb.append("<div class=\"keep\"><h2>This period in charts</h2><div class=\"grid\"><div class=\"cell\">");
         List<Charts.Series> cats = new ArrayList<>();
         for (String c : Figures.CATEGORIES) {
             long[] v = new long[n];
@@ -47,7 +47,7 @@ final class Sections {
                 + " scanned, " + Fmt.n(fl.infected()) + " infected",
                 Charts.columns(days, List.of(new Charts.Series("clean", "#7fb8c2", clean), new Charts.Series("infected", "#c0392b", bad),
                         new Charts.Series("not scanned", "#c5ccd3", not)), ReportHtml.half(), 200, "No files"));
-        sb.append("</div></div><div class=\"grid\"><div class=\"cell\">");
+        sb.append("</div></div></div><div class=\"grid\"><div class=\"cell\">");
         List<Charts.Bar> hosts = new ArrayList<>();
         for (Figures.HostRow h : f.hosts().atRisk().subList(0, Math.min(TOP, f.hosts().atRisk().size()))) {
             hosts.add(new Charts.Bar(h.ip(), new long[] {h.malware(), h.beacon(), h.reputation(), h.correlation()},
@@ -108,8 +108,8 @@ final class Sections {
             for (IncidentEvent.Part p : i.alerts()) {
                 if (p.sha256() != null || AlertEvent.MALWARE.equals(p.category())) {
                     Figures.MalwareFile mf = file(v, p.sha256());
-                    step(sb, "bad", Fmt.time(p.tsNanos(), z) + ":" + Fmt.clock(p.tsNanos(), z).substring(6), "Download",
-                            (p.url() != null ? p.url() : "") + (mf != null && mf.filename() != null ? " (" + mf.filename()
+                    String from = mf != null && !mf.urls().isEmpty() ? mf.urls().get(0) : p.url() != null ? p.url() : "";
+                    step(sb, "bad", Fmt.time(p.tsNanos(), z) + ":" + Fmt.clock(p.tsNanos(), z).substring(6), "Download", from + (mf != null && mf.filename() != null ? " (" + mf.filename()
                                     + (mf.size() > 0 ? ", " + Fmt.bytes(mf.size()) : "") + ")" : ""));
                     step(sb, "bad", "", "Verdict", p.signature());
                 } else if (p.callbackHost() != null) {

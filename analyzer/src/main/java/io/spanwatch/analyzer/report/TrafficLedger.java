@@ -155,10 +155,10 @@ final class TrafficLedger {
             missed[day] += Math.max(0, f.tcp().missedToServer()) + Math.max(0, f.tcp().missedToClient());
         }
         // A flow's packets fall in the hours of its first and last packet; the hours between count
-        // only when it had at least a packet for each (a flow of two packets hours apart, a UDP
-        // 5-tuple used again later, says nothing about the hours between).
+        // only for a busy flow, a packet a minute on average (a 5-tuple used again hours later, a
+        // few packets hours apart, say nothing about the hours between).
         long spanned = (f.endNanos() - f.startNanos()) / HOUR + 1;
-        if (f.pktsToServer() + f.pktsToClient() >= spanned) {
+        if (f.pktsToServer() + f.pktsToClient() >= 60 * spanned) {
             traffic(f.startNanos(), f.endNanos());
         } else {
             traffic(f.startNanos(), f.startNanos());

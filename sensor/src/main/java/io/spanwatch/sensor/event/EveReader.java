@@ -100,7 +100,10 @@ public final class EveReader {
         String sensor = o.str("sensor") != null ? o.str("sensor") : o.str("host");
         EveEvent e = switch (type) {
             case "flow" -> flow(o);
-            case "http" -> new HttpEvent(t, header(o, false, null), http(o));
+            case "http" -> {
+                o.need("http");
+                yield new HttpEvent(t, header(o, false, null), http(o));
+            }
             case "fileinfo", "verdict" -> fileinfo(o, t, "verdict".equals(type));
             case "anomaly" -> new AnomalyEvent(t, header(o, false, null), o.need("anomaly").str("type"), o.need("anomaly").str("event"));
             case "stats" -> stats(o, t);
@@ -114,8 +117,8 @@ public final class EveReader {
     /** Reads the shared header; {@code serverFirst} when {@code src_*} is the server; null when the line names no flow or address. */
     private static EventHeader header(Obj o, boolean serverFirst, FlowCounters counters) {
         String source = o.str("pcap_filename") != null ? o.str("pcap_filename") : o.str("in_iface");
-        if (!o.has("flow_id") && source == null && !o.has("src_ip") && !o.has("proto") && !o.has("community_id")
-                && !o.has("app_proto")) {
+        if (!o.has("flow_id") && source == null && !o.has("src_ip") && !o.has("dest_ip") && !o.has("src_port") && !o.has("dest_port")
+                && !o.has("proto") && !o.has("community_id") && !o.has("app_proto")) {
             return null;
         }
         List<Object> vl = o.list("vlan");
