@@ -21,7 +21,7 @@ final class Sections {
     static void charts(StringBuilder sb, Figures f) {
         List<String> days = ReportHtml.dayLabels(f);
         int n = days.size();
-        sb.append("<div class=\"keep\"><h2>This period in charts</h2><div class=\"grid\"><div class=\"cell\">");
+        sb.append("<div class=\"keep\"><h2>This period in charts</h2><div class=\"grid keep\"><div class=\"cell\">");
         List<Charts.Series> cats = new ArrayList<>();
         for (String c : Figures.CATEGORIES) {
             long[] v = new long[n];
@@ -47,7 +47,7 @@ final class Sections {
                 + " scanned, " + Fmt.n(fl.infected()) + " infected",
                 Charts.columns(days, List.of(new Charts.Series("clean", "#7fb8c2", clean), new Charts.Series("infected", "#c0392b", bad),
                         new Charts.Series("not scanned", "#c5ccd3", not)), ReportHtml.half(), 200, "No files"));
-        sb.append("</div></div></div><div class=\"grid\"><div class=\"cell\">");
+        sb.append("</div></div></div><div class=\"grid keep\"><div class=\"cell\">");
         List<Charts.Bar> hosts = new ArrayList<>();
         for (Figures.HostRow h : f.hosts().atRisk().subList(0, Math.min(TOP, f.hosts().atRisk().size()))) {
             hosts.add(new Charts.Bar(h.ip(), new long[] {h.malware(), h.beacon(), h.reputation(), h.correlation()},
@@ -192,7 +192,7 @@ final class Sections {
     static void tables(StringBuilder sb, Figures f) {
         ZoneId z = f.period().zone();
         List<Figures.HostRow> hosts = f.hosts().atRisk();
-        sb.append("<h2 class=\"break\">Hosts at risk</h2>");
+        sb.append("<h2>Hosts at risk</h2>");
         if (hosts.isEmpty()) {
             sb.append("<p class=\"muted\">No internal host had an alert or an incident.</p>");
         } else {
@@ -269,7 +269,7 @@ final class Sections {
     static void coverage(StringBuilder sb, Figures f) {
         ZoneId z = f.period().zone();
         Figures.Capture c = f.capture();
-        sb.append("<h2 class=\"break\">Coverage: what the sensor saw and missed</h2><p>").append(Xml.text(Prose.coverage(f)));
+        sb.append("<h2>Coverage: what the sensor saw and missed</h2><p>").append(Xml.text(Prose.coverage(f)));
         if (!f.live() && f.totals().events() > 0) {
             sb.append(" These events came from capture files: hours outside them show as without traffic.");
         }
