@@ -65,19 +65,36 @@ public final class AnalyzeCommand implements Callable<Integer> {
             err.println("spanwatch: " + e.getMessage());
             return 1;
         }
+        SensorSettings.FeedSettings feeds = common.feedsOrReport(err);
+        boolean[] failed = {false};
+        io.spanwatch.analyzer.metrics.Metrics metrics = feeds == null ? null : common.metricsOrReport(config.sensorName(), err, failed);
+        if (feeds == null || failed[0]) {
+            files.forEach(CaptureFile::close);
+            return 1;
+        }
         long t0 = System.nanoTime();
-        try (AnalyzerWiring wiring = new AnalyzerWiring(scan, intel, out, err)) {
-            return run(config, wiring, files, err, outw, t0);
+        try (AnalyzerWiring wiring = new AnalyzerWiring(scan, intel, feeds, metrics, out, err)) {
+            return run(config, wiring, files, err, outw, t0, metrics);
         } catch (IntelException e) {
             files.forEach(CaptureFile::close);
             err.println("spanwatch: " + e.getMessage());
             return 1;
+        } finally {
+            if (metrics != null) {
+                metrics.close();
+            }
         }
     }
 
-    private int run(SensorConfig config, AnalyzerWiring wiring, List<CaptureFile> files, PrintWriter err, PrintWriter outw, long t0)
-            throws IOException, IntelException {
+    private int run(SensorConfig config, AnalyzerWiring wiring, List<CaptureFile> files, PrintWriter err, PrintWriter outw, long t0,
+            io.spanwatch.analyzer.metrics.Metrics metrics) throws IOException, IntelException {
         Pipeline pipeline = Pipeline.start(config, wiring.start(config));
+        if (metrics != null) {
+            metrics.bindStats(pipeline::stats);
+            err.println("spanwatch: metrics at http://" + metrics.address().getHostString() + ":" + metrics.address().getPort()
+                    + "/metrics");
+            err.flush();
+        }
         long[] totals = new long[3];
         CaptureFile[] running = new CaptureFile[1];
         pipeline.captureStats(() -> {

@@ -3,6 +3,10 @@ package io.spanwatch.analyzer.cli;
 import io.spanwatch.analyzer.events.AnalyzerStage;
 import io.spanwatch.analyzer.events.EventBus;
 import io.spanwatch.analyzer.events.FlowAlerts;
+import io.spanwatch.analyzer.feed.FeedSpec;
+import io.spanwatch.analyzer.feed.FeedStage;
+import io.spanwatch.analyzer.feed.Feeds;
+import io.spanwatch.analyzer.metrics.Metrics;
 import io.spanwatch.analyzer.reputation.IntelException;
 import io.spanwatch.analyzer.reputation.ReputationEvents;
 import io.spanwatch.analyzer.scan.ScanStage;
@@ -15,23 +19,35 @@ import io.spanwatch.sensor.pipeline.Stage;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 
 /**
  * Builds what {@code analyze} and {@code sensor} run after the sensor: the EVE writer, the event bus
- * and its stages in order (reputation, flow-alerted bookkeeping, correlation, the outputs), and the
- * scan stage in front of them for files. The pipeline owns the result ({@link Outputs}); this wiring
- * owns the clamd pool and closes it last.
+ * and its stages in order (reputation, flow-alerted bookkeeping, correlation, the outputs: feeds,
+ * metrics, the EVE writer), and the scan stage in front of them for files. The pipeline owns the
+ * result ({@link Outputs}); this wiring owns the clamd pool and closes it last, then says what each
+ * feed delivered and what waits in its outbox.
  */
 final class AnalyzerWiring implements AutoCloseable {
     private final ScanWiring scan;
     private final SensorSettings.IntelSettings intel;
     private final Path out;
+    private final SensorSettings.FeedSettings feedSettings;
+    private final Metrics metrics;
+    private final PrintWriter err;
+    private final List<FeedStage> feeds = new ArrayList<>();
 
-    AnalyzerWiring(SensorSettings.ScanSettings scanSettings, SensorSettings.IntelSettings intel, Path out, PrintWriter err) {
+    /** {@code feeds} may be null (none); {@code metrics} may be null (off) and stays the caller's. */
+    AnalyzerWiring(SensorSettings.ScanSettings scanSettings, SensorSettings.IntelSettings intel, SensorSettings.FeedSettings feeds,
+            Metrics metrics, Path out, PrintWriter err) {
         this.scan = new ScanWiring(scanSettings, out, err);
         this.intel = intel;
         this.out = out;
+        this.feedSettings = feeds;
+        this.metrics = metrics;
+        this.err = err;
     }
 
     /**
@@ -51,11 +67,30 @@ final class AnalyzerWiring implements AutoCloseable {
         bus.add(reputation);
         FlowAlerts flowAlerts = new FlowAlerts(bus, FlowAlerts.DEFAULT_MAX_HELD, FlowAlerts.DEFAULT_MAX_ALERTED);
         bus.add(flowAlerts);
+        try {
+            if (feedSettings != null) {
+                for (FeedSpec spec : feedSettings.feeds()) {
+                    FeedStage f = Feeds.open(spec, out, feedSettings.config(), config.sensorName(), config.live(), bus);
+                    feeds.add(f);
+                    bus.add(f);
+                }
+            }
+        } catch (IOException | RuntimeException e) {
+            closeFeeds();
+            writer.close();
+            reputation.close();
+            throw e;
+        }
+        if (metrics != null) {
+            bus.add(metrics.stage());
+        }
         bus.add(AnalyzerStage.output(writer));
+        feeds.forEach(FeedStage::start);
         ScanStage scanStage;
         try {
             scanStage = scan.start(bus);
         } catch (RuntimeException e) {
+            closeFeeds();
             writer.close();
             reputation.close();
             throw e;
@@ -65,9 +100,22 @@ final class AnalyzerWiring implements AutoCloseable {
         return new Outputs(bus, flowAlerts.counting(files), new Stages(scanStage, bus), writer);
     }
 
+    private void closeFeeds() throws IOException {
+        for (FeedStage f : feeds) {
+            f.close();
+        }
+        feeds.clear();
+    }
+
     @Override
     public void close() {
         scan.close();
+        for (FeedStage f : feeds) {
+            String waiting = f.pending() == 0 ? "nothing waits" : f.pending() + " wait in " + f.outboxDir()
+                    + (f.lastError() != null ? " (" + f.lastError() + ")" : "") + "; spanwatch feed --out " + out + " delivers them";
+            err.println("spanwatch: feed " + f.name() + ": " + f.delivered() + " delivered, " + waiting);
+        }
+        err.flush();
     }
 
     /** Drains, counts and closes the scan stage (may be null), then the bus's stages. */

@@ -31,6 +31,40 @@ final class CommonOptions {
             + "--set home-net=... Default the RFC 1918 and RFC 4193 ranges.")
     String homeNet;
 
+    @Option(names = "--feed", paramLabel = "URI", description = "Send alerts and incidents to a SOC: syslog+udp://, syslog+tcp://, "
+            + "syslog+tls://HOST:PORT?ca=FILE, webhook+http(s)://HOST/PATH, kafka://HOST:PORT/TOPIC, smtp://HOST:PORT?to=ADDR; "
+            + "repeatable (replaces feed.uris).")
+    List<String> feeds = new ArrayList<>();
+
+    @Option(names = "--metrics", paramLabel = "HOST:PORT", description = "Serve Prometheus metrics at http://HOST:PORT/metrics "
+            + "(same as --set metrics.listen=HOST:PORT).")
+    String metrics;
+
+    /** Builds the feeds' settings (after {@link #build}), or prints the one-line error and returns null. */
+    SensorSettings.FeedSettings feedsOrReport(java.io.PrintWriter err) {
+        try {
+            return settings.buildFeeds(feeds);
+        } catch (SensorSettings.SettingsException e) {
+            err.println("spanwatch: " + e.getMessage());
+            return null;
+        }
+    }
+
+    /**
+     * Starts the metrics server when --metrics or metrics.listen asks for one (after {@link #build});
+     * returns it, or null when metrics are off; prints the one-line error and sets {@code failed[0]} on failure.
+     */
+    io.spanwatch.analyzer.metrics.Metrics metricsOrReport(String sensorName, java.io.PrintWriter err, boolean[] failed) {
+        try {
+            java.net.InetSocketAddress a = settings.metricsListen(metrics);
+            return a == null ? null : io.spanwatch.analyzer.metrics.Metrics.start(a, sensorName);
+        } catch (SensorSettings.SettingsException | java.io.IOException e) {
+            err.println("spanwatch: " + e.getMessage());
+            failed[0] = true;
+            return null;
+        }
+    }
+
     /** Builds the configuration, or prints the one-line error and returns null. */
     SensorConfig buildOrReport(Path out, boolean live, java.io.PrintWriter err) {
         try {

@@ -107,7 +107,14 @@ public final class SensorCommand implements Callable<Integer> {
             capture.close();
             return 1;
         }
-        AnalyzerWiring wiring = new AnalyzerWiring(scan, intel, out, err);
+        SensorSettings.FeedSettings feeds = common.feedsOrReport(err);
+        boolean[] failed = {false};
+        io.spanwatch.analyzer.metrics.Metrics metrics = feeds == null ? null : common.metricsOrReport(config.sensorName(), err, failed);
+        if (feeds == null || failed[0]) {
+            capture.close();
+            return 1;
+        }
+        AnalyzerWiring wiring = new AnalyzerWiring(scan, intel, feeds, metrics, out, err);
         Pipeline pipeline;
         try {
             pipeline = Pipeline.start(config, wiring.start(config));
@@ -115,7 +122,15 @@ public final class SensorCommand implements Callable<Integer> {
             err.println("spanwatch: " + e.getMessage());
             wiring.close();
             capture.close();
+            if (metrics != null) {
+                metrics.close();
+            }
             return 1;
+        }
+        if (metrics != null) {
+            metrics.bindStats(pipeline::stats);
+            err.println("spanwatch: metrics at http://" + metrics.address().getHostString() + ":" + metrics.address().getPort()
+                    + "/metrics");
         }
         pipeline.captureStats(capture::stats);
         pipeline.source(iface);
@@ -148,9 +163,15 @@ public final class SensorCommand implements Callable<Integer> {
         err.println("spanwatch: capturing on " + iface + (bpf != null ? " (filter: " + bpf + ")" : "") + " ("
                 + loopName(capture) + "), writing to " + out);
         err.flush();
-        // Last week's report every Monday; no feed mails it yet (the SMTP feed's hook is Delivery).
-        ReportSchedule reports = report.schedule()
-                ? ReportSchedule.start(out, report, ReportSchedule.Delivery.NONE, java.time.Clock.systemUTC()) : null;
+        // Last week's report every Monday, mailed through the smtp:// feeds when there are any.
+        ReportSchedule reports;
+        try {
+            reports = report.schedule() ? ReportSchedule.start(out, report, delivery(feeds, config.sensorName()), java.time.Clock.systemUTC())
+                    : null;
+        } catch (java.io.IOException | IllegalArgumentException e) {
+            err.println("spanwatch: " + e.getMessage());
+            reports = null;
+        }
         int status = 0;
         try {
             capture.run(pipeline);
@@ -165,10 +186,24 @@ public final class SensorCommand implements Callable<Integer> {
             Pipeline.Summary sum = pipeline.finish();
             capture.close();
             wiring.close();
+            if (metrics != null) {
+                metrics.close();
+            }
             Summaries.print(outw, sum, (System.nanoTime() - t0) / 1e9, sum.get("capture.bytes"), out);
             stopped.countDown();
         }
         return status;
+    }
+
+    /** Returns how scheduled reports go out: mailed through every smtp:// feed, or kept in DIR/reports only. */
+    private static ReportSchedule.Delivery delivery(SensorSettings.FeedSettings feeds, String sensorName) throws java.io.IOException {
+        io.spanwatch.analyzer.feed.ReportMail mail = io.spanwatch.analyzer.feed.ReportMail.of(feeds.feeds(), sensorName,
+                feeds.config().timeoutMillis());
+        if (!mail.configured()) {
+            return ReportSchedule.Delivery.NONE;
+        }
+        return w -> mail.send(io.spanwatch.analyzer.report.Reports.subject(w.figures()),
+                io.spanwatch.analyzer.report.Reports.summaryText(w.figures()), w.files());
     }
 
     private static String loopName(LiveCapture capture) {

@@ -89,6 +89,17 @@ final class SensorSettings {
         key("clamd.max-stream-bytes", io.spanwatch.analyzer.scan.ClamdClient.Options.DEFAULT_MAX_STREAM_BYTES,
                 "bytes sent to clamd per file: set to clamd's StreamMaxLength (larger files are not_scanned)");
         key("clamd.max-in-flight", 4, "scans in flight per clamd endpoint");
+        key("feed.uris", "(none)", "feeds, space-separated URIs as --feed takes them (--feed replaces them)");
+        key("feed.outbox-max-bytes", io.spanwatch.analyzer.feed.Outbox.DEFAULT_MAX_BYTES,
+                "bytes of events waiting per feed; past it new events are not queued (feed.NAME.dropped_full)");
+        key("feed.fsync-ms", io.spanwatch.analyzer.feed.Outbox.DEFAULT_FSYNC_MILLIS,
+                "ms a queued event may wait to be forced to disk; 0 forces every event before the bus goes on");
+        key("feed.timeout-ms", io.spanwatch.analyzer.feed.FeedConfig.DEFAULT_TIMEOUT_MILLIS, "ms to connect to a receiver and to hear back");
+        key("feed.retry-max-ms", io.spanwatch.analyzer.feed.FeedConfig.DEFAULT_RETRY_MAX_MILLIS,
+                "longest wait between delivery retries (from 1 s, doubling)");
+        key("feed.drain-seconds", io.spanwatch.analyzer.feed.FeedConfig.DEFAULT_DRAIN_MILLIS / 1000,
+                "how long the end of a run waits for deliveries; the rest waits in DIR/outbox for spanwatch feed");
+        key("metrics.listen", "(off)", "HOST:PORT serving Prometheus metrics at /metrics (as --metrics)");
         key("file.max-store-bytes", FileConfig.DEFAULT_MAX_STORE_BYTES, "largest file stored (larger ones are hashed, not stored)");
         key("file.spool-memory-bytes", FileConfig.DEFAULT_SPOOL_MEMORY_BYTES, "bytes of one file kept in memory before it spills to disk");
         key("file.spool-memory-total-bytes", FileConfig.DEFAULT_SPOOL_MEMORY_TOTAL_BYTES, "bytes of all files being extracted kept in memory together");
@@ -310,6 +321,47 @@ final class SensorSettings {
         return new ScanSettings(bool("scan.enabled", true), addresses, opts, sc, rulesDir, q);
     }
 
+    /** The feeds' settings: which feeds, and what they share. */
+    record FeedSettings(java.util.List<io.spanwatch.analyzer.feed.FeedSpec> feeds, io.spanwatch.analyzer.feed.FeedConfig config) {
+    }
+
+    /** Builds the feeds' settings; {@code fromCli} (the --feed options) replace feed.uris when given. */
+    FeedSettings buildFeeds(java.util.List<String> fromCli) throws SettingsException {
+        java.util.List<String> uris = new java.util.ArrayList<>(fromCli);
+        if (uris.isEmpty()) {
+            for (String u : str("feed.uris", "").split("\\s+")) {
+                if (!u.isBlank()) {
+                    uris.add(u);
+                }
+            }
+        }
+        java.util.List<io.spanwatch.analyzer.feed.FeedSpec> specs = new java.util.ArrayList<>();
+        java.util.Set<String> names = new java.util.HashSet<>();
+        for (String u : uris) {
+            io.spanwatch.analyzer.feed.FeedSpec spec;
+            try {
+                spec = io.spanwatch.analyzer.feed.FeedSpec.parse(u);
+            } catch (IllegalArgumentException e) {
+                throw new SettingsException(e.getMessage());
+            }
+            if (!names.add(spec.name())) {
+                throw new SettingsException("--feed " + u + ": a second feed named " + spec.name() + " (give one of them name=...)");
+            }
+            specs.add(spec);
+        }
+        var d = io.spanwatch.analyzer.feed.FeedConfig.DEFAULTS;
+        try {
+            var outbox = new io.spanwatch.analyzer.feed.Outbox.Options(num("feed.outbox-max-bytes", d.outbox().maxBytes(), 1 << 20,
+                    Long.MAX_VALUE), d.outbox().segmentBytes(), num("feed.fsync-ms", d.outbox().fsyncMillis(), 0, 3_600_000));
+            return new FeedSettings(specs, new io.spanwatch.analyzer.feed.FeedConfig(outbox,
+                    (int) num("feed.timeout-ms", d.timeoutMillis(), 100, 3_600_000), d.retryMinMillis(),
+                    num("feed.retry-max-ms", d.retryMaxMillis(), d.retryMinMillis(), 86_400_000),
+                    num("feed.drain-seconds", d.drainMillis() / 1000, 0, 86_400) * 1000));
+        } catch (IllegalArgumentException e) {
+            throw new SettingsException("configuration: " + e.getMessage());
+        }
+    }
+
     /** The reputation stage's settings: its configuration and how long analyze waits for retro-hunts. */
     record IntelSettings(IntelConfig config, long drainMillis) {
     }
@@ -369,6 +421,20 @@ final class SensorSettings {
                 (int) num("report.max-entries", ReportConfig.DEFAULT_MAX_ENTRIES, 1, 100_000_000),
                 (int) num("report.max-pending-files", ReportConfig.DEFAULT_MAX_PENDING_FILES, 1, 100_000_000),
                 (int) num("report.max-line-bytes", ReportConfig.DEFAULT_MAX_LINE_BYTES, 1024, 1 << 30));
+    }
+
+    /** Returns where metrics are served: {@code fromCli} (--metrics) or metrics.listen, or null when off. */
+    java.net.InetSocketAddress metricsListen(String fromCli) throws SettingsException {
+        String v = fromCli != null ? fromCli : values.get("metrics.listen");
+        if (v == null || v.isBlank()) {
+            return null;
+        }
+        try {
+            return io.spanwatch.analyzer.metrics.Metrics.parseListen(v);
+        } catch (IllegalArgumentException e) {
+            throw new SettingsException(fromCli != null ? e.getMessage() : origins.get("metrics.listen") + ": metrics.listen=" + v
+                    + ": expected HOST:PORT");
+        }
     }
 
     /** Returns the internal networks ({@code home-net}), each checked to be a CIDR. */

@@ -96,9 +96,27 @@ public final class ReportSchedule implements AutoCloseable {
             }
             Reports.Written w = Reports.write(dir, week, config, clock.instant());
             LOG.info("weekly report {} written: {}", week.label(), w.html());
-            delivery.deliver(w);
+            deliver(w, 0);
         } catch (IOException | RuntimeException e) {
             LOG.warn("weekly report {} not written: {}", week.label(), e.toString());
+        }
+    }
+
+    /** Minutes to wait before each new try of a delivery that failed. */
+    private static final long[] RETRY_MINUTES = {1, 5, 15, 60, 240};
+
+    private void deliver(Reports.Written w, int attempt) {
+        try {
+            delivery.deliver(w);
+        } catch (IOException | RuntimeException e) {
+            if (attempt < RETRY_MINUTES.length) {
+                LOG.warn("weekly report {} not delivered ({}); trying again in {} min", w.figures().period().label(), e.getMessage(),
+                        RETRY_MINUTES[attempt]);
+                timer.schedule(() -> deliver(w, attempt + 1), RETRY_MINUTES[attempt], TimeUnit.MINUTES);
+            } else {
+                LOG.warn("weekly report {} not delivered after {} tries: {}; it stays in {}", w.figures().period().label(), attempt + 1,
+                        e.getMessage(), w.html().getParent());
+            }
         }
     }
 

@@ -97,6 +97,31 @@ public final class Reports {
         return new Written(json, page, pdf, f);
     }
 
+    /** Returns the subject of a report's mail: its title and the headline figures. */
+    public static String subject(Figures f) {
+        return "[SpanWatch] " + ReportHtml.title(f) + ": " + Fmt.num(f.hosts().infected().size(), "infected host", "infected hosts")
+                + ", " + Fmt.num(f.totals().incidents(), "incident", "incidents");
+    }
+
+    /** Returns a report's summary as plain text, for the body of its mail (the documents go attached). */
+    public static String summaryText(Figures f) {
+        StringBuilder sb = new StringBuilder();
+        sb.append(ReportHtml.title(f)).append('\n').append(ReportHtml.span(f.period())).append("\n\n");
+        for (String s : Prose.summary(f)) {
+            sb.append("- ").append(s).append('\n');
+        }
+        List<String> todo = Prose.actions(f, 8);
+        if (!todo.isEmpty()) {
+            sb.append("\nWhat to do now:\n");
+            for (String s : todo) {
+                sb.append("- ").append(s).append('\n');
+            }
+        }
+        String name = f.period().fileName();
+        return sb.append("\nThe report is attached: ").append(name).append(".pdf, ").append(name).append(".html and ").append(name)
+                .append(".json (every figure).\n").toString();
+    }
+
     private interface Body {
         void write(OutputStream out) throws IOException;
     }
