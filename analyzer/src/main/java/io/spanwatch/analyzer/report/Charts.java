@@ -95,7 +95,11 @@ final class Charts {
         if (series.size() > 1) {
             legend(s, series, 4, 12);
         }
-        int labelW = (int) (width * 0.36);
+        int longestLabel = 0;
+        for (Bar b : bars) {
+            longestLabel = Math.max(longestLabel, b.label() == null ? 0 : b.label().length());
+        }
+        int labelW = (int) Math.max(width * 0.25, Math.min(width * 0.45, longestLabel * 5.7 + 12));
         int longest = 0;
         for (Bar b : bars) {
             longest = Math.max(longest, b.note() == null ? 0 : Math.min(60, b.note().length()));
