@@ -48,7 +48,8 @@ public final class AnalyzeCommand implements Callable<Integer> {
             return 1;
         }
         SensorSettings.ScanSettings scan = common.scanOrReport(err);
-        if (scan == null) {
+        io.spanwatch.analyzer.index.IndexConfig index = common.indexOrReport(err);
+        if (scan == null || index == null) {
             return 1;
         }
         SensorSettings.IntelSettings intel = common.intelOrReport(err);
@@ -73,7 +74,7 @@ public final class AnalyzeCommand implements Callable<Integer> {
             return 1;
         }
         long t0 = System.nanoTime();
-        try (AnalyzerWiring wiring = new AnalyzerWiring(scan, intel, feeds, metrics, out, err)) {
+        try (AnalyzerWiring wiring = new AnalyzerWiring(scan, intel, feeds, metrics, index, out, err)) {
             return run(config, wiring, files, err, outw, t0, metrics);
         } catch (IntelException e) {
             files.forEach(CaptureFile::close);

@@ -9,6 +9,8 @@ import io.spanwatch.analyzer.feed.Feeds;
 import io.spanwatch.analyzer.metrics.Metrics;
 import io.spanwatch.analyzer.reputation.IntelException;
 import io.spanwatch.analyzer.reputation.ReputationEvents;
+import io.spanwatch.analyzer.index.IndexConfig;
+import io.spanwatch.analyzer.index.IndexStage;
 import io.spanwatch.analyzer.scan.ScanStage;
 import io.spanwatch.sensor.event.EveWriter;
 import io.spanwatch.sensor.event.FileInfoEvent;
@@ -21,7 +23,9 @@ import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.time.Clock;
 import java.util.Map;
+import org.apache.lucene.util.IOUtils;
 
 /**
  * Builds what {@code analyze} and {@code sensor} run after the sensor: the EVE writer, the event bus
@@ -33,6 +37,7 @@ import java.util.Map;
 final class AnalyzerWiring implements AutoCloseable {
     private final ScanWiring scan;
     private final SensorSettings.IntelSettings intel;
+    private final IndexConfig index;
     private final Path out;
     private final SensorSettings.FeedSettings feedSettings;
     private final Metrics metrics;
@@ -41,9 +46,10 @@ final class AnalyzerWiring implements AutoCloseable {
 
     /** {@code feeds} may be null (none); {@code metrics} may be null (off) and stays the caller's. */
     AnalyzerWiring(SensorSettings.ScanSettings scanSettings, SensorSettings.IntelSettings intel, SensorSettings.FeedSettings feeds,
-            Metrics metrics, Path out, PrintWriter err) {
+            Metrics metrics, IndexConfig index, Path out, PrintWriter err) {
         this.scan = new ScanWiring(scanSettings, out, err);
         this.intel = intel;
+        this.index = index;
         this.out = out;
         this.feedSettings = feeds;
         this.metrics = metrics;
@@ -67,7 +73,13 @@ final class AnalyzerWiring implements AutoCloseable {
         bus.add(reputation);
         FlowAlerts flowAlerts = new FlowAlerts(bus, FlowAlerts.DEFAULT_MAX_HELD, FlowAlerts.DEFAULT_MAX_ALERTED);
         bus.add(flowAlerts);
+        IndexStage indexStage = null;
+        ScanStage scanStage;
         try {
+            if (index.enabled()) {
+                indexStage = IndexStage.start(out.resolve("index"), index, writer.renderer(), config.live(), Clock.systemUTC());
+                bus.add(indexStage);
+            }
             if (feedSettings != null) {
                 for (FeedSpec spec : feedSettings.feeds()) {
                     FeedStage f = Feeds.open(spec, out, feedSettings.config(), config.sensorName(), config.live(), bus);
@@ -75,24 +87,19 @@ final class AnalyzerWiring implements AutoCloseable {
                     bus.add(f);
                 }
             }
-        } catch (IOException | RuntimeException e) {
-            closeFeeds();
-            writer.close();
-            reputation.close();
-            throw e;
-        }
-        if (metrics != null) {
-            bus.add(metrics.stage());
-        }
-        bus.add(AnalyzerStage.output(writer));
-        feeds.forEach(FeedStage::start);
-        ScanStage scanStage;
-        try {
+            if (metrics != null) {
+                bus.add(metrics.stage());
+            }
+            bus.add(AnalyzerStage.output(writer));
+            feeds.forEach(FeedStage::start);
             scanStage = scan.start(bus);
-        } catch (RuntimeException e) {
-            closeFeeds();
-            writer.close();
-            reputation.close();
+        } catch (IOException | RuntimeException e) {
+            IndexStage opened = indexStage;
+            try {
+                closeFeeds();
+            } finally {
+                IOUtils.closeWhileHandlingException(opened == null ? null : opened::close, writer, reputation::close);
+            }
             throw e;
         }
         reputation.busReady();

@@ -106,6 +106,16 @@ final class CommonOptions {
         }
     }
 
+    /** Builds the index settings (after {@link #build}), or prints the one-line error and returns null. */
+    io.spanwatch.analyzer.index.IndexConfig indexOrReport(java.io.PrintWriter err) {
+        try {
+            return settings.buildIndex();
+        } catch (SensorSettings.SettingsException | IllegalArgumentException e) {
+            err.println("spanwatch: " + e.getMessage());
+            return null;
+        }
+    }
+
     private SensorSettings settings;
     private boolean live;
 

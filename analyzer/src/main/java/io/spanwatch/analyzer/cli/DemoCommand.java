@@ -45,6 +45,7 @@ public final class DemoCommand implements Callable<Integer> {
         missing.forEach(m -> w.println("  not found: " + m));
         w.println("try: jq -c 'select(.event_type==\"fileinfo\") | {url: .http.url, size: .fileinfo.size, sha256: .fileinfo.sha256,"
                 + " state: .fileinfo.state}' " + out.resolve("eve.json"));
+        w.println("console: ./spanwatch console --out " + out + " --auth none, then open http://127.0.0.1:8080/");
         w.flush();
         return missing.isEmpty() ? 0 : 1;
     }

@@ -93,7 +93,8 @@ public final class SensorCommand implements Callable<Integer> {
             return discard(capture, err, outw, t0);
         }
         SensorSettings.ScanSettings scan = common.scanOrReport(err);
-        if (scan == null) {
+        io.spanwatch.analyzer.index.IndexConfig index = common.indexOrReport(err);
+        if (scan == null || index == null) {
             capture.close();
             return 1;
         }
@@ -114,7 +115,7 @@ public final class SensorCommand implements Callable<Integer> {
             capture.close();
             return 1;
         }
-        AnalyzerWiring wiring = new AnalyzerWiring(scan, intel, feeds, metrics, out, err);
+        AnalyzerWiring wiring = new AnalyzerWiring(scan, intel, feeds, metrics, index, out, err);
         Pipeline pipeline;
         try {
             pipeline = Pipeline.start(config, wiring.start(config));

@@ -49,6 +49,17 @@ final class SensorSettings {
         key("defrag.max-datagrams", SensorConfig.DefragConfig.DEFAULTS.maxDatagrams(), "IP datagrams being put back together at once");
         key("defrag.memcap", SensorConfig.DefragConfig.DEFAULTS.memcap(), "bytes of IP fragments held");
         key("defrag.timeout", SensorConfig.DefragConfig.DEFAULTS.timeoutSeconds(), "seconds a fragmented datagram may take to complete");
+        io.spanwatch.sensor.decode.TunnelConfig t = io.spanwatch.sensor.decode.TunnelConfig.DEFAULTS;
+        key("decoder.max-tunnel-depth", t.maxDepth(), "tunnels removed from one frame (at most "
+                + io.spanwatch.sensor.decode.TunnelConfig.MAX_DEPTH + "); deeper is anomaly decoder.tunnel.too_deep");
+        key("decoder.teredo.ports", ports(t.teredoPorts()), "UDP ports (either side) where Teredo is decoded when its header allows");
+        key("decoder.teredo.any-port", t.teredoAnyPort(), "also recognise Teredo on other ports (IPv6 filling the datagram, a Teredo address)");
+        key("decoder.gtpu.ports", ports(t.gtpuPorts()), "UDP ports (either side) where GTP-U is decoded");
+        key("decoder.gtpu.any-port", t.gtpuAnyPort(), "also recognise GTP-U on other ports (G-PDU whose lengths agree exactly)");
+        key("decoder.vxlan.ports", ports(t.vxlanPorts()), "UDP destination ports of VXLAN");
+        key("decoder.geneve.ports", ports(t.genevePorts()), "UDP destination ports of Geneve");
+        key("decoder.gre-udp.ports", ports(t.greUdpPorts()), "UDP destination ports of GRE-in-UDP (RFC 8086)");
+        key("decoder.ayiya.ports", ports(t.ayiyaPorts()), "UDP ports (either side) of AYIYA");
         key("flow.max-flows", f.maxFlows(), "flows tracked, all workers together; when full the least recently useful is ended");
         key("flow.vlan-in-key", f.vlanInKey(), "VLAN ids are part of the flow key (off: both directions tagged differently)");
         key("flow.timeout.tcp-new", f.tcpNewTimeout(), "seconds a TCP flow without a completed handshake may idle");
@@ -100,6 +111,25 @@ final class SensorSettings {
         key("feed.drain-seconds", io.spanwatch.analyzer.feed.FeedConfig.DEFAULT_DRAIN_MILLIS / 1000,
                 "how long the end of a run waits for deliveries; the rest waits in DIR/outbox for spanwatch feed");
         key("metrics.listen", "(off)", "HOST:PORT serving Prometheus metrics at /metrics (as --metrics)");
+        key("index.enabled", true, "index every event into DIR/index for the console (off: eve.json only)");
+        key("index.queue-events", io.spanwatch.analyzer.index.IndexConfig.DEFAULT_QUEUE_EVENTS,
+                "events waiting for the indexing thread; live, more are dropped from the index (counted), never from eve.json");
+        key("index.retention-days", io.spanwatch.analyzer.index.IndexConfig.DEFAULT_RETENTION.toDays(),
+                "a day of the index is dropped when both the day and its last write are this old");
+        key("index.max-bytes", io.spanwatch.analyzer.index.IndexConfig.DEFAULT_MAX_BYTES, "disk the index may take; past it the oldest days are dropped");
+        key("index.ram-buffer-mb", io.spanwatch.analyzer.index.IndexConfig.DEFAULT_RAM_BUFFER_MB, "MiB Lucene buffers before writing a segment");
+        key("index.commit-interval-ms", io.spanwatch.analyzer.index.IndexConfig.DEFAULT_COMMIT_INTERVAL.toMillis(),
+                "live: how often new events are committed, i.e. how soon the console sees them");
+        key("index.max-fields", io.spanwatch.analyzer.index.IndexConfig.DEFAULT_MAX_FIELDS, "distinct EVE fields indexed; more are kept in the source only");
+        key("console.threads", io.spanwatch.analyzer.web.ConsoleConfig.DEFAULT_THREADS, "requests the console works on at once");
+        key("console.rate-limit", io.spanwatch.analyzer.web.ConsoleConfig.DEFAULT_RATE_PER_SECOND,
+                "requests per second per token (and per address before login), with bursts of twice that");
+        key("console.max-request-bytes", io.spanwatch.analyzer.web.ConsoleConfig.DEFAULT_MAX_REQUEST_BYTES, "largest request body but uploads");
+        key("console.max-upload-bytes", io.spanwatch.analyzer.web.ConsoleConfig.DEFAULT_MAX_UPLOAD_BYTES, "largest upload to /api/v1/scan, all files together");
+        key("console.max-upload-files", io.spanwatch.analyzer.web.ConsoleConfig.DEFAULT_MAX_UPLOAD_FILES, "files in one scan upload");
+        key("console.session-hours", io.spanwatch.analyzer.web.ConsoleConfig.DEFAULT_SESSION.toHours(), "hours a login lasts without use");
+        key("console.query-timeout-ms", io.spanwatch.analyzer.web.ConsoleConfig.DEFAULT_QUERY_TIMEOUT.toMillis(),
+                "ms one search may run before it answers with what it found");
         key("file.max-store-bytes", FileConfig.DEFAULT_MAX_STORE_BYTES, "largest file stored (larger ones are hashed, not stored)");
         key("file.spool-memory-bytes", FileConfig.DEFAULT_SPOOL_MEMORY_BYTES, "bytes of one file kept in memory before it spills to disk");
         key("file.spool-memory-total-bytes", FileConfig.DEFAULT_SPOOL_MEMORY_TOTAL_BYTES, "bytes of all files being extracted kept in memory together");
@@ -132,6 +162,10 @@ final class SensorSettings {
         key("report.max-pending-files", ReportConfig.DEFAULT_MAX_PENDING_FILES,
                 "files with an interim verdict a report remembers until their final one");
         key("report.max-line-bytes", ReportConfig.DEFAULT_MAX_LINE_BYTES, "longest eve.json line a report reads; longer ones are counted");
+    }
+
+    private static String ports(java.util.List<Integer> ports) {
+        return ports.isEmpty() ? "(none)" : ports.stream().map(String::valueOf).collect(java.util.stream.Collectors.joining(","));
     }
 
     private static void key(String name, Object def, String description) {
@@ -208,10 +242,45 @@ final class SensorSettings {
                             num("file.spool-disk-bytes", fc.spoolDiskBytes(), 0, Long.MAX_VALUE)),
                     new SensorConfig.DefragConfig((int) num("defrag.max-datagrams", d.defrag().maxDatagrams(), 1, 10_000_000),
                             num("defrag.memcap", d.defrag().memcap(), 1, Long.MAX_VALUE),
-                            secs("defrag.timeout", d.defrag().timeoutSeconds())));
+                            secs("defrag.timeout", d.defrag().timeoutSeconds())),
+                    tunnels(d.tunnels()));
         } catch (IllegalArgumentException e) {
             throw new SettingsException("configuration: " + e.getMessage());
         }
+    }
+
+    private io.spanwatch.sensor.decode.TunnelConfig tunnels(io.spanwatch.sensor.decode.TunnelConfig t) throws SettingsException {
+        return new io.spanwatch.sensor.decode.TunnelConfig(
+                (int) num("decoder.max-tunnel-depth", t.maxDepth(), 0, io.spanwatch.sensor.decode.TunnelConfig.MAX_DEPTH),
+                portList("decoder.teredo.ports", t.teredoPorts()), bool("decoder.teredo.any-port", t.teredoAnyPort()),
+                portList("decoder.gtpu.ports", t.gtpuPorts()), bool("decoder.gtpu.any-port", t.gtpuAnyPort()),
+                portList("decoder.vxlan.ports", t.vxlanPorts()), portList("decoder.geneve.ports", t.genevePorts()),
+                portList("decoder.gre-udp.ports", t.greUdpPorts()), portList("decoder.ayiya.ports", t.ayiyaPorts()));
+    }
+
+    /** Reads a comma-separated list of UDP ports; an empty value (or {@code none}) is no port. */
+    private java.util.List<Integer> portList(String key, java.util.List<Integer> def) throws SettingsException {
+        String v = values.get(key);
+        if (v == null) {
+            return def;
+        }
+        java.util.List<Integer> ports = new java.util.ArrayList<>();
+        if (v.isBlank() || v.trim().equalsIgnoreCase("none")) {
+            return ports;
+        }
+        for (String part : v.split(",")) {
+            int port;
+            try {
+                port = Integer.parseInt(part.trim());
+            } catch (NumberFormatException e) {
+                throw bad(key, v, "expected UDP port numbers separated by commas, or none");
+            }
+            if (port < 1 || port > 65_535) {
+                throw bad(key, v, "a port must be between 1 and 65535");
+            }
+            ports.add(port);
+        }
+        return ports;
     }
 
     private String str(String key, String def) {
@@ -471,6 +540,30 @@ final class SensorSettings {
         } catch (IllegalArgumentException e) {
             return false;
         }
+    }
+
+    /** Builds the index settings ({@code index.*}). */
+    io.spanwatch.analyzer.index.IndexConfig buildIndex() throws SettingsException {
+        var d = io.spanwatch.analyzer.index.IndexConfig.DEFAULTS;
+        return new io.spanwatch.analyzer.index.IndexConfig(bool("index.enabled", d.enabled()),
+                (int) num("index.queue-events", d.queueEvents(), 1, 100_000_000),
+                java.time.Duration.ofDays(num("index.retention-days", d.retention().toDays(), 1, 36_500)),
+                num("index.max-bytes", d.maxBytes(), 1 << 20, Long.MAX_VALUE),
+                (int) num("index.ram-buffer-mb", d.ramBufferMb(), 1, 2047),
+                java.time.Duration.ofMillis(num("index.commit-interval-ms", d.commitInterval().toMillis(), 10, 3_600_000)),
+                (int) num("index.max-fields", d.maxFields(), 10, 1_000_000), d.maxOpenDays());
+    }
+
+    /** Builds the console settings ({@code console.*}). */
+    io.spanwatch.analyzer.web.ConsoleConfig buildConsole() throws SettingsException {
+        var d = io.spanwatch.analyzer.web.ConsoleConfig.DEFAULTS;
+        return new io.spanwatch.analyzer.web.ConsoleConfig((int) num("console.threads", d.threads(), 1, 256),
+                (int) num("console.rate-limit", d.ratePerSecond(), 1, 1_000_000),
+                (int) num("console.max-request-bytes", d.maxRequestBytes(), 1024, 1 << 30),
+                num("console.max-upload-bytes", d.maxUploadBytes(), 1024, 1L << 31),
+                (int) num("console.max-upload-files", d.maxUploadFiles(), 1, 10_000),
+                java.time.Duration.ofHours(num("console.session-hours", d.session().toHours(), 1, 24 * 365)),
+                java.time.Duration.ofMillis(num("console.query-timeout-ms", d.queryTimeout().toMillis(), 10, 3_600_000)));
     }
 
     /** Returns {@code rules/clamav} of the installation (the launcher passes -Dspanwatch.home), or of the working folder. */

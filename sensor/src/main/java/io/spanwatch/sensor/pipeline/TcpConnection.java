@@ -5,12 +5,15 @@ import io.spanwatch.sensor.flow.Flow;
 import io.spanwatch.sensor.http.HttpConnectionParser;
 import io.spanwatch.sensor.reassembly.StreamListener;
 import io.spanwatch.sensor.reassembly.TcpStream;
+import io.spanwatch.sensor.socks.SocksHandshake;
 import java.util.Arrays;
 
 /**
  * Follows one TCP connection: tracks its handshake and teardown, reassembles both directions, finds
  * out from the first bytes whether it carries HTTP (on any port) and which side is the client, then
- * feeds an {@link HttpConnectionParser}. Connections that are not HTTP stop being reassembled.
+ * feeds an {@link HttpConnectionParser}. Connections that are not HTTP stop being reassembled. A SOCKS
+ * handshake at the start ({@link SocksHandshake}) is stepped over first: what the proxy carries is
+ * then recognised the same way, and the flow's events name the proxy's destination.
  *
  * <p>Roles come from the handshake (the SYN sender is the client); without one, the side whose first
  * bytes are a request line is the client. Used by the worker thread that owns the flow.
@@ -34,6 +37,8 @@ final class TcpConnection {
     private boolean rolesFixed;
     private HttpConnectionParser parser;
     private boolean notHttp;
+    /** Set once the connection's start is known not to be (or no longer to be) a SOCKS handshake. */
+    private boolean socksDone;
     private boolean closed;
     long synSeqOrig = -1;
 
@@ -170,6 +175,9 @@ final class TcpConnection {
 
     /** Decides from buffered stream starts whether this is HTTP, and if so starts the parser. */
     private void probe(long ts) {
+        if (!socksDone && socks(ts)) {
+            return;
+        }
         Side client = null;
         for (Side s : new Side[] {orig, resp}) {
             if (s.probeDone || s.probeLen == 0) {
@@ -210,11 +218,61 @@ final class TcpConnection {
         // Either side may show HTTP first (a junk request can still get an HTTP response), so give
         // up only when both sides have shown they are not HTTP.
         if (orig.probeDone && resp.probeDone) {
-            notHttp = true;
-            orig.probe = null;
-            resp.probe = null;
-            orig.stream.discard(); // not reassembled any further: give back what it holds
-            resp.stream.discard();
+            giveUp();
+        }
+    }
+
+    /** Stops analysing the connection: it carries nothing this sensor reads. */
+    private void giveUp() {
+        notHttp = true;
+        orig.probe = null;
+        resp.probe = null;
+        orig.stream.discard(); // not reassembled any further: give back what it holds
+        resp.stream.discard();
+    }
+
+    /**
+     * Looks for a SOCKS handshake at the start of both directions; returns true while it holds the
+     * connection (still possible, or SOCKS without a tunnel). Once established, the handshake bytes
+     * are dropped from both probes and what follows is probed like a connection of its own.
+     */
+    private boolean socks(long ts) {
+        Side client = flow.clientIsOrig ? orig : resp;
+        Side server = flow.clientIsOrig ? resp : orig;
+        if (!(handshakeSeen || synSeqOrig >= 0) || client.probeStart != 0 || server.probeStart != 0) {
+            socksDone = true; // the streams' starts are not known
+            return false;
+        }
+        SocksHandshake.Result r = SocksHandshake.parse(client.probe, client.probeLen, server.probe, server.probeLen);
+        switch (r.state()) {
+            case NOT_SOCKS -> {
+                socksDone = true;
+                return false;
+            }
+            case NEED_MORE -> {
+                if (client.probeLen >= PROBE_BYTES || server.probeLen >= PROBE_BYTES) {
+                    socksDone = true;
+                    return false;
+                }
+                return true;
+            }
+            default -> {
+                socksDone = true;
+                flow.appProto = "socks";
+                flow.tunnel = r.target();
+                worker.counters.socksFlows++;
+                if (r.anomaly() != null) {
+                    worker.anomaly(flow, ts, "applayer", r.anomaly());
+                }
+                if (r.state() == SocksHandshake.State.CLOSED) {
+                    giveUp();
+                    return true;
+                }
+                worker.counters.socksTunnels++;
+                client.skip(r.clientData());
+                server.skip(r.serverData());
+                return false;
+            }
         }
     }
 
@@ -266,6 +324,15 @@ final class TcpConnection {
         Side(boolean isOrig) {
             this.isOrig = isOrig;
             this.stream = new TcpStream(worker.config.reassembly(), worker.reassemblyStats, this);
+        }
+
+        /** Drops the first {@code n} buffered bytes (a tunnel's handshake): the stream now starts after them. */
+        void skip(int n) {
+            if (n > 0) {
+                System.arraycopy(probe, n, probe, 0, probeLen - n);
+                probeLen -= n;
+                probeStart += n;
+            }
         }
 
         @Override

@@ -56,7 +56,7 @@ final class Worker implements Runnable, FlowTable.Listener {
     /** The batch being processed, copied onto the heap for the parsers. */
     private final byte[] records = new byte[Batch.CAPACITY_BYTES];
     private final FlowTable flows;
-    private final PacketDecoder decoder = new PacketDecoder();
+    private final PacketDecoder decoder;
     private final DecodedPacket pkt = new DecodedPacket();
     private final Map<String, Integer> anomalyEvents = new HashMap<>();
     private final Map<String, long[]> anomalyCounts = new java.util.concurrent.ConcurrentHashMap<>();
@@ -73,6 +73,7 @@ final class Worker implements Runnable, FlowTable.Listener {
         this.ranges = ranges;
         this.known = known;
         this.files = files;
+        this.decoder = new PacketDecoder(config.tunnels());
         this.reassemblyStats = new ReassemblyStats(config.reassembly().memcap() / config.workers());
         this.httpMemory = new io.spanwatch.sensor.http.HttpMemory(Math.max(1, config.http().memcap() / config.workers()));
         // The batches are one pool shared by all workers (made by the pipeline), so the whole budget
@@ -182,6 +183,9 @@ final class Worker implements Runnable, FlowTable.Listener {
         }
         if (pkt.tunnelDepth > 0) {
             counters.tunnels++;
+            for (int i = 0; i < pkt.decapCount; i++) {
+                counters.decaps[pkt.decaps[i]]++;
+            }
         }
         if (pkt.ipVersion == 4) {
             counters.ipv4++;
