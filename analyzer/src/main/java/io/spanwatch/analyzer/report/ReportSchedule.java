@@ -83,7 +83,7 @@ public final class ReportSchedule implements AutoCloseable {
 
     private void catchUp() {
         ReportPeriod week = dueWeek(ZonedDateTime.now(clock.withZone(config.zone())), config.hour());
-        if (Files.isRegularFile(dir.resolve("eve.json")) && !Files.exists(dir.resolve("reports").resolve(week.fileName() + ".json"))) {
+        if ((Files.isRegularFile(dir.resolve("eve.json")) || Files.isDirectory(dir.resolve("index"))) && !Files.exists(dir.resolve("reports").resolve(week.fileName() + ".json"))) {
             run(week);
         }
     }

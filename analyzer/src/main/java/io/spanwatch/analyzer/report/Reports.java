@@ -29,8 +29,11 @@ public final class Reports {
         }
     }
 
-    /** Returns the source of {@code dir}'s events: {@code eve.json}. */
-    public static EventSource source(Path dir, ReportConfig config) {
+    /** Returns the source of {@code dir}'s events: the index under {@code dir/index} when it has a day, else {@code eve.json}. */
+    public static EventSource source(Path dir, ReportConfig config) throws IOException {
+        if (IndexSource.present(dir.resolve("index"))) {
+            return new IndexSource(dir.resolve("index"));
+        }
         return new EveFileSource(dir.resolve("eve.json"), config.maxLineBytes());
     }
 
@@ -79,7 +82,7 @@ public final class Reports {
     /** Makes the report of {@code period} from {@code dir} and writes it under {@code dir/reports}. */
     public static Written write(Path dir, ReportPeriod period, ReportConfig config, Instant now) throws IOException {
         EventSource source = source(dir, config);
-        if (!Files.isRegularFile(dir.resolve("eve.json"))) {
+        if (source instanceof EveFileSource && !Files.isRegularFile(dir.resolve("eve.json"))) {
             throw new NoSuchFileException(dir.resolve("eve.json").toString(), null,
                     "no events (analyze or sensor writes it with --out " + dir + ")");
         }

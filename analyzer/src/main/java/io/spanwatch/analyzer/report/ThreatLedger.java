@@ -28,8 +28,6 @@ import java.util.regex.Pattern;
 final class ThreatLedger {
     /** Names, destinations and feeds kept per host for the hosts table. */
     private static final int PER_HOST = 5;
-    /** URLs and hosts kept per malware file. */
-    private static final int PER_FILE = 5;
     /** A ClamAV name's trailing signature id and revision ({@code Win.Trojan.Emotet-9953212-0}). */
     private static final Pattern SIG_NUMBERS = Pattern.compile("(-\\d+)+$");
 
@@ -129,6 +127,9 @@ final class ThreatLedger {
                     fam.downloads++;
                 }
             }
+            if (f != null && f.http() != null && (fam.first == 0 || a.tsNanos() < fam.first)) {
+                fam.url = url(f);
+            }
             fam.first = min(fam.first, a.tsNanos());
             if (ip != null && fam.hosts.size() < maxEntries) {
                 fam.hosts.add(ip);
@@ -136,9 +137,6 @@ final class ThreatLedger {
             if (f != null) {
                 if (fam.files.size() < maxEntries) {
                     fam.files.add(key(f.info()));
-                }
-                if (fam.url == null && f.http() != null) {
-                    fam.url = url(f);
                 }
             }
         }
@@ -154,12 +152,10 @@ final class ThreatLedger {
             if (a.verdict() != null && a.verdict().engine() != null && (file.engine == null || !a.verdict().interim())) {
                 file.engine = a.verdict().engine();
             }
-            if (f.http() != null && file.urls.size() < PER_FILE) {
-                file.urls.add(url(f));
+            if (f.http() != null) {
+                add(file.urls, url(f));
             }
-            if (ip != null && file.hosts.size() < PER_FILE) {
-                file.hosts.add(ip);
-            }
+            add(file.hosts, ip);
             if (newTransfer) {
                 file.transfers++;
             }
@@ -179,7 +175,7 @@ final class ThreatLedger {
         if (p != null) {
             p.alerts++;
             p.score = Math.max(p.score, b.score());
-            if (b.connections() >= p.connections) {
+            if (b.connections() > p.connections || b.connections() == p.connections && b.intervalSeconds() < p.interval) {
                 p.connections = b.connections();
                 p.interval = b.intervalSeconds();
             }
@@ -284,7 +280,8 @@ final class ThreatLedger {
         for (File f : files.values()) {
             out.add(f.view());
         }
-        out.sort(Comparator.comparingLong(Figures.MalwareFile::transfers).reversed().thenComparingLong(Figures.MalwareFile::firstSeen));
+        out.sort(Comparator.comparingLong(Figures.MalwareFile::transfers).reversed().thenComparingLong(Figures.MalwareFile::firstSeen)
+                .thenComparing(f -> String.valueOf(f.sha256())));
         return out;
     }
 
@@ -348,7 +345,8 @@ final class ThreatLedger {
         }
         List<Figures.IncidentView> out = new ArrayList<>();
         List<IncidentEvent> sorted = new ArrayList<>(incidents);
-        sorted.sort(Comparator.comparingLong(IncidentEvent::firstSeenNanos).thenComparing(i -> String.valueOf(i.host())));
+        sorted.sort(Comparator.comparingLong(IncidentEvent::firstSeenNanos).thenComparing(i -> String.valueOf(i.host()))
+                .thenComparingLong(IncidentEvent::tsNanos).thenComparing(i -> String.valueOf(i.kind())));
         for (IncidentEvent i : sorted) {
             Set<Figures.MalwareFile> fs = new LinkedHashSet<>();
             List<Figures.Callback> cbs = new ArrayList<>();
@@ -438,9 +436,10 @@ final class ThreatLedger {
         return a == 0 ? b : b == 0 ? a : Math.min(a, b);
     }
 
-    private static void add(Set<String> s, String v) {
-        if (v != null && s.size() < PER_HOST) {
-            s.add(v);
+    /** Adds {@code v}, keeping the {@link #PER_HOST} smallest: the same values whatever order events come in. */
+    private static void add(TreeSet<String> s, String v) {
+        if (v != null && s.add(v) && s.size() > PER_HOST) {
+            s.pollLast();
         }
     }
 
@@ -451,9 +450,9 @@ final class ThreatLedger {
         long incidents;
         long first;
         long last;
-        final Set<String> families = new LinkedHashSet<>();
-        final Set<String> callbacks = new LinkedHashSet<>();
-        final Set<String> feeds = new LinkedHashSet<>();
+        final TreeSet<String> families = new TreeSet<>();
+        final TreeSet<String> callbacks = new TreeSet<>();
+        final TreeSet<String> feeds = new TreeSet<>();
 
         Host(String ip) {
             this.ip = ip;
@@ -480,9 +479,9 @@ final class ThreatLedger {
     private static final class File {
         final String key;
         final FileInfo info;
-        final Set<String> signatures = new LinkedHashSet<>();
-        final Set<String> urls = new LinkedHashSet<>();
-        final Set<String> hosts = new LinkedHashSet<>();
+        final TreeSet<String> signatures = new TreeSet<>();
+        final TreeSet<String> urls = new TreeSet<>();
+        final TreeSet<String> hosts = new TreeSet<>(IpOrder.INSTANCE);
         String engine;
         long first;
         long transfers;

@@ -48,7 +48,14 @@ final class TrafficLedger {
     private final long[] missed;
     private final boolean[] traffic;
     private final boolean[] sensorUp;
+    /** Files with an interim verdict and no final one yet: the day they were seen. */
     private final BoundedTable<String, Integer> pending;
+    /** Final verdicts read before their file (an index hands events newest first). */
+    private final BoundedTable<String, FileVerdict> early;
+    /** Stats samples (their loss counters), put in time order at the end: a source need not hand them in order. */
+    private final List<Sample> samples = new ArrayList<>();
+    private long samplesRefused;
+    private final int maxSamples;
     private final Map<String, Long> why = new TreeMap<>();
     private final Map<String, Long> losses = new LinkedHashMap<>();
     private long total;
@@ -58,9 +65,12 @@ final class TrafficLedger {
     private long errors;
     private long unscanned;
     private long partial;
-    /** The counters of the previous stats event and when its process started, for differences. */
-    private Map<String, Long> lastStats;
-    private long lastStart;
+    /** Stats samples kept at most, by default (a year of the live sensor's 30-second stats). */
+    static final int DEFAULT_MAX_SAMPLES = 1_100_000;
+
+    /** One stats event's loss counters (-1 where it has none), in {@link #LOSS_COUNTERS} order. */
+    private record Sample(long ts, long uptime, long[] counters, boolean inPeriod, boolean live) {
+    }
 
     TrafficLedger(ReportPeriod period, ReportConfig config) {
         this.period = period;
@@ -79,6 +89,8 @@ final class TrafficLedger {
         traffic = new boolean[hours];
         sensorUp = new boolean[hours];
         pending = new BoundedTable<>(config.maxPendingFiles());
+        early = new BoundedTable<>(config.maxPendingFiles());
+        maxSamples = DEFAULT_MAX_SAMPLES;
     }
 
     void file(FileInfoEvent f) {
@@ -87,6 +99,8 @@ final class TrafficLedger {
             Integer day = pending.remove(key);
             if (day != null) {
                 verdict(f.verdict(), day);
+            } else {
+                early.get(key, k -> f.verdict());
             }
             return;
         }
@@ -98,7 +112,10 @@ final class TrafficLedger {
         }
         FileVerdict v = f.verdict();
         if (v != null && v.interim()) {
-            if (pending.get(key, k -> day) == null) {
+            FileVerdict last = early.remove(key);
+            if (last != null) {
+                verdict(last, day);
+            } else if (pending.get(key, k -> day) == null) {
                 notScanned[day]++;
             }
             return;
@@ -179,37 +196,56 @@ final class TrafficLedger {
     }
 
     /**
-     * Takes a stats event: the differences of its loss counters from the previous event of the same
-     * process (a process that started anew counts from zero); {@code inPeriod} false for an event
-     * before the period, which only sets the baseline.
+     * Takes a stats event; {@code inPeriod} false for an event before the period, which only sets
+     * the baseline of the differences. Differences are taken in time order at the end.
      */
     void stats(StatsEvent s, boolean inPeriod, boolean live) {
-        long start = s.tsNanos() - s.uptimeSeconds() * 1_000_000_000L;
-        boolean same = lastStats != null && Math.abs(start - lastStart) <= 10_000_000_000L;
-        Map<String, Long> c = s.counters();
-        if (inPeriod) {
-            long dropped = 0;
-            for (String name : LOSS_COUNTERS) {
-                Long v = c.get(name);
-                if (v == null) {
-                    continue;
-                }
-                long before = same ? lastStats.getOrDefault(name, 0L) : 0;
-                long d = v >= before ? v - before : v;
-                if (d > 0) {
-                    losses.merge(name, d, Long::sum);
-                    if (DROP_COUNTERS.contains(name)) {
-                        dropped += d;
+        if (samples.size() >= maxSamples) {
+            samplesRefused++;
+            return;
+        }
+        long[] c = new long[LOSS_COUNTERS.size()];
+        for (int i = 0; i < c.length; i++) {
+            Long v = s.counters().get(LOSS_COUNTERS.get(i));
+            c[i] = v == null ? -1 : v;
+        }
+        samples.add(new Sample(s.tsNanos(), s.uptimeSeconds(), c, inPeriod, live));
+    }
+
+    /**
+     * Takes the differences of the loss counters of consecutive stats events of the same process (a
+     * process that started anew counts from zero) into the losses and the drops per day.
+     */
+    private void differences() {
+        samples.sort(java.util.Comparator.comparingLong(Sample::ts));
+        Sample last = null;
+        for (Sample s : samples) {
+            long start = s.ts() - s.uptime() * 1_000_000_000L;
+            boolean same = last != null && Math.abs(start - (last.ts() - last.uptime() * 1_000_000_000L)) <= 10_000_000_000L;
+            if (s.inPeriod()) {
+                long dropped = 0;
+                for (int i = 0; i < s.counters().length; i++) {
+                    long v = s.counters()[i];
+                    if (v < 0) {
+                        continue;
+                    }
+                    long before = same ? Math.max(0, last.counters()[i]) : 0;
+                    long d = v >= before ? v - before : v;
+                    if (d > 0) {
+                        losses.merge(LOSS_COUNTERS.get(i), d, Long::sum);
+                        if (DROP_COUNTERS.contains(LOSS_COUNTERS.get(i))) {
+                            dropped += d;
+                        }
                     }
                 }
+                drops[day(s.ts())] += dropped;
+                if (s.live()) {
+                    sensorUp[period.hourIndex(s.ts())] = true;
+                }
             }
-            drops[day(s.tsNanos())] += dropped;
-            if (live) {
-                sensorUp[period.hourIndex(s.tsNanos())] = true;
-            }
+            last = s;
         }
-        lastStats = c;
-        lastStart = start;
+        samples.clear();
     }
 
     private int day(long t) {
@@ -218,10 +254,14 @@ final class TrafficLedger {
 
     Figures.Files files() {
         long waiting = pending.size() + pending.refused();
+        long[] not = notScanned.clone();
+        for (int day : pending.values()) {
+            not[day]++;
+        }
         List<Figures.DayFiles> perDay = new ArrayList<>();
         List<LocalDate> ds = period.days();
         for (int i = 0; i < days; i++) {
-            perDay.add(new Figures.DayFiles(ds.get(i), files[i], clean[i], infected[i], notScanned[i]));
+            perDay.add(new Figures.DayFiles(ds.get(i), files[i], clean[i], infected[i], not[i]));
         }
         return new Figures.Files(total, cleanTotal, infectedTotal, notScannedTotal, errors, unscanned, waiting, partial,
                 new TreeMap<>(why), perDay);
@@ -229,6 +269,7 @@ final class TrafficLedger {
 
     /** Returns the capture figures; hours after {@code endNanos} (a period still running) are not counted. */
     Figures.Capture capture(long endNanos) {
+        differences();
         int end = (int) Math.max(0, Math.min(hours, Math.ceilDiv(endNanos - period.fromNanos(), HOUR)));
         List<Figures.DayCapture> perDay = new ArrayList<>();
         List<LocalDate> ds = period.days();
@@ -271,8 +312,11 @@ final class TrafficLedger {
     }
 
     void tablesFull(Map<String, Long> out) {
-        if (pending.refused() > 0) {
-            out.put("pending_files", pending.refused());
+        if (samplesRefused > 0) {
+            out.put("stats_samples", samplesRefused);
+        }
+        if (pending.refused() + early.refused() > 0) {
+            out.put("pending_files", pending.refused() + early.refused());
         }
     }
 }

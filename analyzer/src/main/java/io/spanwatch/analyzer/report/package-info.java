@@ -3,8 +3,10 @@
  * as HTML, PDF and JSON under {@code DIR/reports}.
  *
  * <p><b>In:</b> typed events ({@link io.spanwatch.sensor.event.EveEvent}) from an
- * {@link io.spanwatch.analyzer.report.EventSource}: {@code DIR/eve.json} read back through
- * {@link io.spanwatch.sensor.event.EveReader} ({@link io.spanwatch.analyzer.report.EveFileSource}).
+ * {@link io.spanwatch.analyzer.report.EventSource}: the Lucene index's stored events when
+ * {@code DIR/index} has a day ({@link io.spanwatch.analyzer.report.IndexSource}), else
+ * {@code DIR/eve.json} ({@link io.spanwatch.analyzer.report.EveFileSource}), both read back through
+ * {@link io.spanwatch.sensor.event.EveReader}, so the figures agree whichever is read.
  * One {@link io.spanwatch.analyzer.report.Tally} per period (the report's and the one before, for the
  * trend) computes every figure ({@link io.spanwatch.analyzer.report.Figures}) in one pass:
  * {@link io.spanwatch.analyzer.report.ThreatLedger} (hosts at risk, malware, callbacks, feeds,

@@ -129,6 +129,21 @@ class BeaconWeekReportTest {
         assertTrue(charts >= 2, "charts: " + charts);
         assertFalse(html.toLowerCase(java.util.Locale.ROOT).contains("<script"), "no script");
         ReportDocumentsTest.png(out.resolve("reports/2024-W11.pdf"), "beacons-2024-W11-page1");
+        // the same figures from eve.json and from the index analyze wrote beside it
+        ReportConfig config = ReportConfig.defaults(net);
+        ReportPeriod week = ReportPeriod.week("2024-W11", java.time.ZoneId.of("UTC"));
+        java.time.Instant now = java.time.Instant.now();
+        Map<String, Object> fromFile = ReportJson.tree(Reports.figures(new EveFileSource(out.resolve("eve.json"), 1 << 20), week, config,
+                now), true);
+        if (IndexSource.present(out.resolve("index"))) {
+            Map<String, Object> fromIndex = ReportJson.tree(Reports.figures(new IndexSource(out.resolve("index")), week, config, now), true);
+            fromFile.remove("source");
+            fromIndex.remove("source");
+            assertEquals(fromFile.toString(), fromIndex.toString(), "eve.json and the index give the same figures");
+            System.out.println("BeaconWeekReportTest: eve.json and the index agree; the report read " + r.path("source").asText());
+        } else {
+            System.out.println("BeaconWeekReportTest: no index beside eve.json; the index comparison SKIPPED");
+        }
     }
 
     private static Set<String> strings(JsonNode array) {

@@ -216,6 +216,38 @@ class TallyTest {
     }
 
     @Test
+    void theIndexGivesTheSameFiguresAsEveJson(@TempDir Path dir) throws Exception {
+        Path eve = dir.resolve("events.json");
+        try (EveWriter w = EveWriter.open(eve, "s1", false)) {
+            events().forEach(w::accept);
+        }
+        assertEquals(0, EveReaderTest.quiet("index", "--out", dir.toString(), eve.toString()), "spanwatch index");
+        assertTrue(IndexSource.present(dir.resolve("index")));
+        Figures fromIndex = Reports.figures(new IndexSource(dir.resolve("index")), WEEK, CONFIG, NOW);
+        Figures fromFile = Reports.figures(new EveFileSource(eve, 1 << 20), WEEK, CONFIG, NOW);
+        Map<String, Object> a = ReportJson.tree(fromIndex, true);
+        Map<String, Object> b = ReportJson.tree(fromFile, true);
+        assertEquals("index", a.remove("source"));
+        b.remove("source");
+        assertEquals(b.toString(), a.toString(), "the index and eve.json give the same figures");
+        long[] span = new IndexSource(dir.resolve("index")).span();
+        assertEquals(events().stream().mapToLong(EveEvent::tsNanos).min().orElseThrow() / 1000, span[0] / 1000);
+        assertEquals(events().stream().mapToLong(EveEvent::tsNanos).max().orElseThrow() / 1000, span[1] / 1000);
+    }
+
+    @Test
+    void figuresDoNotDependOnTheOrderOfEvents() throws Exception {
+        long seed = Long.getLong("tests.seed", System.nanoTime());
+        System.out.println("TallyTest: shuffle seed " + seed + " (replay with -Dtests.seed=" + seed + ")");
+        List<EveEvent> shuffled = new ArrayList<>(events());
+        java.util.Collections.shuffle(shuffled, new java.util.Random(seed));
+        String inOrder = ReportJson.tree(Reports.figures(memory(events()), WEEK, CONFIG, NOW), true).toString();
+        assertEquals(inOrder, ReportJson.tree(Reports.figures(memory(shuffled), WEEK, CONFIG, NOW), true).toString(), "seed " + seed);
+        java.util.Collections.reverse(shuffled);
+        assertEquals(inOrder, ReportJson.tree(Reports.figures(memory(shuffled), WEEK, CONFIG, NOW), true).toString(), "seed " + seed);
+    }
+
+    @Test
     void aFullTableIsCountedNotGrown() throws Exception {
         ReportConfig small = new ReportConfig(new HomeNet("10.0.0.0/8"), ZoneId.of("UTC"), true, 6, 2, 1, 1, 1 << 20);
         Figures f = Reports.figures(memory(events()), WEEK, small, NOW);
