@@ -14,6 +14,21 @@ import java.util.Map;
  */
 final class Sections {
     private static final int TOP = 8;
+    /** What each loss counter counts, for people. */
+    private static final Map<String, String> LOSSES = Map.ofEntries(
+            Map.entry("capture.kernel_drops", "packets dropped by the kernel (its capture buffer was full)"),
+            Map.entry("capture.kernel_ifdrops", "packets dropped by the network interface"),
+            Map.entry("capture.sensor_queue_drops", "packets dropped by the sensor (its frame queue was full)"),
+            Map.entry("flow.evicted", "flows ended early because the flow table was full"),
+            Map.entry("tcp.reassembly_memcap_evictions", "TCP streams that gave up held data at the reassembly memory cap"),
+            Map.entry("app_layer.http.memcap_evictions", "HTTP messages cut at the HTTP memory cap"),
+            Map.entry("file.spool_disk_limit_hits", "files hashed but not stored: the spool was full"),
+            Map.entry("scan.dropped", "files given up while waiting for clamd (scan queue full)"),
+            Map.entry("eve.write_errors", "events that could not be written to eve.json"),
+            Map.entry("index.dropped", "events not indexed (the index queue was full)"),
+            Map.entry("correlate.queue_drops", "events correlation did not see (its queue was full)"),
+            Map.entry("intel.journal_dropped", "observations not kept for retro-hunts"),
+            Map.entry("internal.errors", "internal errors contained (a bug: please report it)"));
 
     private Sections() {
     }
@@ -316,7 +331,7 @@ final class Sections {
             sb.append("</tbody></table>");
         }
         List<String> gaps = new ArrayList<>();
-        c.losses().forEach((k, v) -> gaps.add(k + " " + Fmt.n(v)));
+        c.losses().forEach((k, v) -> gaps.add(Fmt.n(v) + " " + LOSSES.getOrDefault(k, k) + " (" + k + ")"));
         Figures.Coverage cov = f.coverage();
         if (cov.unreadable() > 0) {
             gaps.add(Fmt.num(cov.unreadable(), "line", "lines") + " of " + f.source() + " could not be read");
