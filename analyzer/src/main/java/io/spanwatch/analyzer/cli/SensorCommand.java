@@ -138,7 +138,6 @@ public final class SensorCommand implements Callable<Integer> {
         }
         io.spanwatch.analyzer.report.ReportConfig report = common.reportOrReport(err);
         if (report == null) {
-            capture.close();
             return 1;
         }
         SensorSettings.FeedSettings feeds = common.feedsOrReport(err);
