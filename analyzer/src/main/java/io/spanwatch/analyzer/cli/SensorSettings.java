@@ -3,7 +3,7 @@ package io.spanwatch.analyzer.cli;
 import io.spanwatch.analyzer.scan.ScanConfig;
 import io.spanwatch.analyzer.reputation.IntelConfig;
 import io.spanwatch.analyzer.reputation.ReputationEvents;
-import io.spanwatch.analyzer.report.HomeNet;
+import io.spanwatch.analyzer.events.HomeNet;
 import io.spanwatch.analyzer.report.ReportConfig;
 import io.spanwatch.analyzer.report.ReportPeriod;
 import io.spanwatch.sensor.files.FileConfig;
@@ -42,7 +42,7 @@ final class SensorSettings {
     /** Seconds between VERSION checks of a running sensor (a new database starts a retro-scan). */
     static final int DEFAULT_VERSION_CHECK_SECONDS = 300;
     /** Suricata's default HOME_NET with RFC 4193 added. */
-    static final String DEFAULT_HOME_NET = "10.0.0.0/8,172.16.0.0/12,192.168.0.0/16,fc00::/7";
+    static final String DEFAULT_HOME_NET = HomeNet.DEFAULT;
 
     static {
         FlowConfig f = FlowConfig.DEFAULTS;
@@ -497,7 +497,7 @@ final class SensorSettings {
             return new FeedSettings(specs, new io.spanwatch.analyzer.feed.FeedConfig(outbox,
                     (int) num("feed.timeout-ms", d.timeoutMillis(), 100, 3_600_000), d.retryMinMillis(),
                     num("feed.retry-max-ms", d.retryMaxMillis(), d.retryMinMillis(), 86_400_000),
-                    num("feed.drain-seconds", d.drainMillis() / 1000, 0, 86_400) * 1000));
+                    num("feed.drain-seconds", d.drainMillis() / 1000, 0, 86_400) * 1000, new HomeNet(String.join(",", homeNet()))));
         } catch (IllegalArgumentException e) {
             throw new SettingsException("configuration: " + e.getMessage());
         }

@@ -1,5 +1,6 @@
 package io.spanwatch.analyzer.report;
 
+import io.spanwatch.analyzer.events.HomeNet;
 import java.time.ZoneId;
 
 /**

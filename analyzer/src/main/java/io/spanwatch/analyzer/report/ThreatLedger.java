@@ -1,5 +1,6 @@
 package io.spanwatch.analyzer.report;
 
+import io.spanwatch.analyzer.events.HomeNet;
 import io.spanwatch.sensor.event.AlertEvent;
 import io.spanwatch.sensor.event.EventHeader;
 import io.spanwatch.sensor.event.FileEvent;
@@ -60,21 +61,7 @@ final class ThreatLedger {
 
     /** Returns the internal host an alert is about, or null when it names none (see the package guide). */
     String internalHost(AlertEvent a) {
-        EventHeader h = a.header();
-        if (h == null) {
-            return null;
-        }
-        if (AlertEvent.BEACON.equals(a.alert().category())) {
-            return h.clientIp();
-        }
-        String first = h.clientIp();
-        String second = h.serverIp();
-        if (a.file() != null && a.file().toServer()) {
-            // an upload: the server received the file
-            first = h.serverIp();
-            second = h.clientIp();
-        }
-        return homeNet.contains(first) ? first : homeNet.contains(second) ? second : null;
+        return homeNet.internalHost(a);
     }
 
     void alert(AlertEvent a) {

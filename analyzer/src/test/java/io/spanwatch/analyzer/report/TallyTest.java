@@ -1,5 +1,6 @@
 package io.spanwatch.analyzer.report;
 
+import io.spanwatch.analyzer.events.HomeNet;
 import static io.spanwatch.analyzer.report.Ev.t;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;

@@ -1,5 +1,9 @@
-package io.spanwatch.analyzer.report;
+package io.spanwatch.analyzer.events;
 
+import io.spanwatch.sensor.event.AlertEvent;
+import io.spanwatch.sensor.event.EventHeader;
+import io.spanwatch.sensor.event.EveEvent;
+import io.spanwatch.sensor.event.IncidentEvent;
 import java.net.InetAddress;
 import java.util.ArrayList;
 import java.util.List;
@@ -9,9 +13,18 @@ import java.util.List;
  * IPv6). Only address literals are parsed; a text that is not one (a hostile or empty field) is
  * not internal, and no name is ever looked up.
  *
+ * <p>Every stage that asks which host an event is about (the report's hosts at risk, a feed's record
+ * key) asks {@link #internalHost}, so they agree.
+ *
  * <p>Immutable and thread-safe.
  */
 public final class HomeNet {
+    /** Suricata's default HOME_NET with RFC 4193 added. */
+    public static final String DEFAULT = "10.0.0.0/8,172.16.0.0/12,192.168.0.0/16,fc00::/7";
+
+    /** The default home networks. */
+    public static final HomeNet DEFAULTS = new HomeNet(DEFAULT);
+
     private final List<byte[]> nets = new ArrayList<>();
     private final List<Integer> prefixes = new ArrayList<>();
     private final String text;
@@ -74,6 +87,33 @@ public final class HomeNet {
         int rest = prefix % 8;
         int mask = 0xFF << (8 - rest) & 0xFF;
         return rest == 0 || (net[full] & mask) == (a[full] & mask);
+    }
+
+    /**
+     * Returns the internal host an event is about, or null when it names none: an incident's host; a
+     * beacon's calling client; for an upload (a file sent to the server) the server if internal, else
+     * the client; otherwise the client if internal, else the server if internal.
+     */
+    public String internalHost(EveEvent e) {
+        if (e instanceof IncidentEvent i) {
+            return i.host();
+        }
+        EventHeader h = e.header();
+        if (h == null) {
+            return null;
+        }
+        String first = h.clientIp();
+        String second = h.serverIp();
+        if (e instanceof AlertEvent a) {
+            if (AlertEvent.BEACON.equals(a.alert().category())) {
+                return first;
+            }
+            if (a.file() != null && a.file().toServer()) {
+                first = h.serverIp();
+                second = h.clientIp();
+            }
+        }
+        return contains(first) ? first : contains(second) ? second : null;
     }
 
     /** Returns the bytes of an IPv4 or IPv6 literal, or null; never resolves a name. */
