@@ -1,5 +1,6 @@
 package io.spanwatch.analyzer.cli;
 
+import io.spanwatch.analyzer.reputation.IntelException;
 import io.spanwatch.sensor.capture.CaptureException;
 import io.spanwatch.sensor.capture.CaptureFile;
 import io.spanwatch.sensor.capture.CaptureStats;
@@ -38,6 +39,10 @@ public final class AnalyzeCommand implements Callable<Integer> {
     @Mixin
     CommonOptions common = new CommonOptions();
 
+    @Option(names = "--progress", negatable = true, description = "Show progress on stderr (default: only when stdout and stderr "
+            + "are terminals).")
+    Boolean progress;
+
     @Override
     public Integer call() throws Exception {
         PrintWriter err = spec.commandLine().getErr();
@@ -47,7 +52,12 @@ public final class AnalyzeCommand implements Callable<Integer> {
             return 1;
         }
         SensorSettings.ScanSettings scan = common.scanOrReport(err);
-        if (scan == null) {
+        io.spanwatch.analyzer.index.IndexConfig index = common.indexOrReport(err);
+        if (scan == null || index == null) {
+            return 1;
+        }
+        SensorSettings.IntelSettings intel = common.intelOrReport(err);
+        if (intel == null) {
             return 1;
         }
         io.spanwatch.analyzer.correlate.CorrelateConfig correlate;
@@ -66,15 +76,50 @@ public final class AnalyzeCommand implements Callable<Integer> {
             err.println("spanwatch: " + e.getMessage());
             return 1;
         }
+        SensorSettings.FeedSettings feeds = common.feedsOrReport(err);
+        boolean[] failed = {false};
+        io.spanwatch.analyzer.metrics.Metrics metrics = feeds == null ? null : common.metricsOrReport(config.sensorName(), err, failed);
+        if (feeds == null || failed[0]) {
+            files.forEach(CaptureFile::close);
+            return 1;
+        }
+        OutputLock lock = OutputLock.acquireOrReport(out, spec, err);
+        if (lock == null) {
+            files.forEach(CaptureFile::close);
+            if (metrics != null) {
+                metrics.close();
+            }
+            return 1;
+        }
         long t0 = System.nanoTime();
-        try (AnalyzerWiring wiring = new AnalyzerWiring(scan, correlate, out, err)) {
-            return run(config, wiring, files, err, outw, t0);
+        try (lock; AnalyzerWiring wiring = new AnalyzerWiring(scan, intel, feeds, metrics, index, correlate, out, err, false)) {
+            return run(config, wiring, files, err, outw, t0, metrics);
+        } catch (IntelException e) {
+            files.forEach(CaptureFile::close);
+            err.println("spanwatch: " + e.getMessage());
+            return 1;
+        } finally {
+            if (metrics != null) {
+                metrics.close();
+            }
         }
     }
 
-    private int run(SensorConfig config, AnalyzerWiring wiring, List<CaptureFile> files, PrintWriter err, PrintWriter outw, long t0)
-            throws IOException {
+    /** Returns about how far {@code f} was read: its frames and their 16-byte record headers. */
+    private static long bytesRead(CaptureFile f) {
+        CaptureStats s = f.stats();
+        return s == null ? 0 : s.bytes() + 16 * s.packets();
+    }
+
+    private int run(SensorConfig config, AnalyzerWiring wiring, List<CaptureFile> files, PrintWriter err, PrintWriter outw, long t0,
+            io.spanwatch.analyzer.metrics.Metrics metrics) throws IOException, IntelException {
         Pipeline pipeline = Pipeline.start(config, wiring.start(config));
+        if (metrics != null) {
+            metrics.bindStats(pipeline::stats);
+            err.println("spanwatch: metrics at http://" + metrics.address().getHostString() + ":" + metrics.address().getPort()
+                    + "/metrics");
+            err.flush();
+        }
         long[] totals = new long[3];
         CaptureFile[] running = new CaptureFile[1];
         pipeline.captureStats(() -> {
@@ -83,38 +128,46 @@ public final class AnalyzeCommand implements Callable<Integer> {
             return s == null ? null : new CaptureStats(totals[0] + s.packets(), totals[1] + s.bytes(), 0, 0, 0,
                     totals[2] != 0 || s.truncated());
         });
+        long totalBytes = files.stream().mapToLong(CaptureFile::size).sum();
         int status = 0;
-        for (CaptureFile f : files) {
-            running[0] = f;
-            pipeline.source(f.name());
-            try (f) {
-                f.run(pipeline);
-            } catch (CaptureException e) {
-                err.println("spanwatch: " + e.getMessage());
-                status = 1;
-            } catch (RuntimeException e) {
-                // A worker failed (e.g. out of memory): stop reading; what was collected is still written.
-                err.println("spanwatch: " + f.name() + ": analysis stopped: " + e.getMessage());
-                status = 1;
-                break;
-            }
-            CaptureStats s = f.stats();
-            if (s.truncated()) {
-                err.println("spanwatch: warning: " + f.name() + ": capture is truncated; analysed up to the cut"
-                        + (f.warning() != null ? " (" + f.warning() + ")" : ""));
-            }
-            totals[0] += s.packets();
-            totals[1] += s.bytes();
-            totals[2] |= s.truncated() ? 1 : 0;
-        }
-        running[0] = null;
-        pipeline.captureStats(() -> new CaptureStats(totals[0], totals[1], 0, 0, 0, totals[2] != 0));
         Pipeline.Summary sum;
-        try {
-            sum = pipeline.finish();
-        } catch (IOException e) {
-            err.println("spanwatch: " + e.getMessage());
-            return 1;
+        try (Progress shown = Progress.start(progress, err, totalBytes, files.size(), pipeline::stats)) {
+            long doneBefore = 0;
+            for (int i = 0; i < files.size(); i++) {
+                CaptureFile f = files.get(i);
+                running[0] = f;
+                pipeline.source(f.name());
+                shown.capture(i, f.name(), doneBefore, () -> bytesRead(f));
+                try (f) {
+                    f.run(pipeline);
+                } catch (CaptureException e) {
+                    shown.println("spanwatch: " + e.getMessage());
+                    status = 1;
+                } catch (RuntimeException e) {
+                    // A worker failed (e.g. out of memory): stop reading; what was collected is still written.
+                    shown.println("spanwatch: " + f.name() + ": analysis stopped: " + e.getMessage());
+                    status = 1;
+                    break;
+                }
+                CaptureStats s = f.stats();
+                if (s.truncated()) {
+                    shown.println("spanwatch: warning: " + f.name() + ": capture is truncated; analysed up to the cut"
+                            + (f.warning() != null ? " (" + f.warning() + ")" : ""));
+                }
+                totals[0] += s.packets();
+                totals[1] += s.bytes();
+                totals[2] |= s.truncated() ? 1 : 0;
+                doneBefore += f.size();
+            }
+            running[0] = null;
+            pipeline.captureStats(() -> new CaptureStats(totals[0], totals[1], 0, 0, 0, totals[2] != 0));
+            shown.draining();
+            try {
+                sum = pipeline.finish();
+            } catch (IOException e) {
+                shown.println("spanwatch: " + e.getMessage());
+                return 1;
+            }
         }
         double secs = (System.nanoTime() - t0) / 1e9;
         Summaries.print(outw, sum, secs, totals[1], out);

@@ -23,10 +23,6 @@ final class CommonOptions {
     @Option(names = "--clamd", paramLabel = "ADDRESS", description = "clamd address (host:port or unix socket path); repeatable. Default 127.0.0.1:3310.")
     List<String> clamd = new ArrayList<>();
 
-    @Option(names = "--home-net", paramLabel = "CIDR[,CIDR...]", split = ",", description = "Internal hosts (Suricata's HOME_NET); "
-            + "default the RFC 1918 and RFC 4193 ranges; same as --set correlate.home-net=...")
-    List<String> homeNet = new ArrayList<>();
-
     @Option(names = "--allowlist", paramLabel = "FILE", description = "Destinations (names, IPs, CIDRs, one a line) whose periodic "
             + "traffic is benign: scored, never a beacon alert; repeatable, added to rules/allowlist.")
     List<Path> allowlist = new ArrayList<>();
@@ -34,10 +30,52 @@ final class CommonOptions {
     /** Builds the correlation settings (after {@link #build}; null when correlation is off), or prints the error. */
     io.spanwatch.analyzer.correlate.CorrelateConfig correlateOrReport(java.io.PrintWriter err) throws SensorSettings.SettingsException {
         try {
-            return settings.buildCorrelate(homeNet, allowlist, live);
+            return settings.buildCorrelate(allowlist, live);
         } catch (SensorSettings.SettingsException e) {
             err.println("spanwatch: " + e.getMessage());
             throw e;
+        }
+    }
+
+    @Option(names = "--intel", paramLabel = "FILE", description = "Threat-intel feed (format recognised from its content); repeatable. "
+            + "Also every file in rules/intel and intel.watch-dir.")
+    List<Path> intel = new ArrayList<>();
+
+    @Option(names = "--home-net", paramLabel = "CIDR[,CIDR...]", description = "Internal networks (Suricata's HOME_NET); same as "
+            + "--set home-net=... Default the RFC 1918 and RFC 4193 ranges.")
+    String homeNet;
+
+    @Option(names = "--feed", paramLabel = "URI", description = "Send alerts and incidents to a SOC: syslog+udp://, syslog+tcp://, "
+            + "syslog+tls://HOST:PORT?ca=FILE, webhook+http(s)://HOST/PATH, kafka://HOST:PORT/TOPIC, smtp://HOST:PORT?to=ADDR; "
+            + "repeatable (replaces feed.uris).")
+    List<String> feeds = new ArrayList<>();
+
+    @Option(names = "--metrics", paramLabel = "HOST:PORT", description = "Serve Prometheus metrics at http://HOST:PORT/metrics "
+            + "(same as --set metrics.listen=HOST:PORT).")
+    String metrics;
+
+    /** Builds the feeds' settings (after {@link #build}), or prints the one-line error and returns null. */
+    SensorSettings.FeedSettings feedsOrReport(java.io.PrintWriter err) {
+        try {
+            return settings.buildFeeds(feeds);
+        } catch (SensorSettings.SettingsException e) {
+            err.println("spanwatch: " + e.getMessage());
+            return null;
+        }
+    }
+
+    /**
+     * Starts the metrics server when --metrics or metrics.listen asks for one (after {@link #build});
+     * returns it, or null when metrics are off; prints the one-line error and sets {@code failed[0]} on failure.
+     */
+    io.spanwatch.analyzer.metrics.Metrics metricsOrReport(String sensorName, java.io.PrintWriter err, boolean[] failed) {
+        try {
+            java.net.InetSocketAddress a = settings.metricsListen(metrics);
+            return a == null ? null : io.spanwatch.analyzer.metrics.Metrics.start(a, sensorName);
+        } catch (SensorSettings.SettingsException | java.io.IOException e) {
+            err.println("spanwatch: " + e.getMessage());
+            failed[0] = true;
+            return null;
         }
     }
 
@@ -61,6 +99,37 @@ final class CommonOptions {
         }
     }
 
+    /** Builds the reputation stage's settings (after {@link #build}), or prints the one-line error and returns null. */
+    SensorSettings.IntelSettings intelOrReport(java.io.PrintWriter err) {
+        try {
+            settings.homeNet();
+            return settings.buildIntel(intel, live);
+        } catch (SensorSettings.SettingsException e) {
+            err.println("spanwatch: " + e.getMessage());
+            return null;
+        }
+    }
+
+    /** Builds the report settings (after {@link #build}), or prints the one-line error and returns null. */
+    io.spanwatch.analyzer.report.ReportConfig reportOrReport(java.io.PrintWriter err) {
+        try {
+            return settings.buildReport(null);
+        } catch (SensorSettings.SettingsException e) {
+            err.println("spanwatch: " + e.getMessage());
+            return null;
+        }
+    }
+
+    /** Builds the index settings (after {@link #build}), or prints the one-line error and returns null. */
+    io.spanwatch.analyzer.index.IndexConfig indexOrReport(java.io.PrintWriter err) {
+        try {
+            return settings.buildIndex();
+        } catch (SensorSettings.SettingsException | IllegalArgumentException e) {
+            err.println("spanwatch: " + e.getMessage());
+            return null;
+        }
+    }
+
     private SensorSettings settings;
     private boolean live;
 
@@ -76,10 +145,13 @@ final class CommonOptions {
             s.set(a);
         }
         if (workers != null) {
-            s.set("sensor.workers=" + workers);
+            s.set("sensor.workers=" + workers, "--workers");
         }
         if (sensorName != null) {
-            s.set("sensor.name=" + sensorName);
+            s.set("sensor.name=" + sensorName, "--sensor-name");
+        }
+        if (homeNet != null) {
+            s.set("home-net=" + homeNet);
         }
         return s.build(SensorConfig.defaults(out, live));
     }

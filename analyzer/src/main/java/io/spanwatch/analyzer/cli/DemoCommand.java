@@ -28,25 +28,104 @@ public final class DemoCommand implements Callable<Integer> {
     @Option(names = "--out", paramLabel = "DIR", description = "Output folder (default ${DEFAULT-VALUE}).")
     Path out = Path.of("demo-out");
 
+    @Option(names = "--clamd", paramLabel = "ADDRESS",
+            description = "Scan with this clamd (host:port or unix socket) instead of starting a private one.")
+    String clamd;
+
     @Override
     public Integer call() throws Exception {
         PrintWriter w = spec.commandLine().getOut();
-        Files.createDirectories(out);
+        PrintWriter err = spec.commandLine().getErr();
+        try {
+            Files.createDirectories(out);
+        } catch (IOException e) {
+            err.println("spanwatch: output folder " + out + ": " + (Files.isRegularFile(out) ? "is a file, not a folder" : CliErrors.what(e)));
+            return 1;
+        }
         Path pcap = out.resolve("demo.pcap");
         List<DemoCapture.Expected> expected = DemoCapture.write(pcap);
         w.println("wrote demo capture " + pcap + " (" + Files.size(pcap) + " bytes, " + expected.size() + " files in it)");
         w.flush();
-        int status = Main.run("analyze", "--out", out.toString(), pcap.toString());
+        List<String> analyze = new ArrayList<>(List.of("analyze", "--out", out.toString()));
+        DemoClamd privateClamd = clamd == null ? startPrivateClamd(w) : null;
+        if (clamd != null) {
+            analyze.addAll(List.of("--clamd", clamd));
+        } else if (privateClamd != null) {
+            // The private clamd's limits (written by DemoClamd) are SpanWatch's own: 100M.
+            analyze.addAll(List.of("--clamd", privateClamd.address().toString(), "--set", "clamd.max-file-bytes=100m", "--set",
+                    "clamd.max-stream-bytes=100m"));
+        }
+        analyze.add(pcap.toString());
+        int status;
+        try {
+            status = Main.run(analyze.toArray(String[]::new));
+        } finally {
+            if (privateClamd != null) {
+                privateClamd.close();
+                w.println("stopped the private clamd");
+            }
+        }
         if (status != 0) {
             return status;
         }
         List<String> missing = check(out.resolve("eve.json"), expected);
         w.println("demo check: " + (expected.size() - missing.size()) + "/" + expected.size() + " expected files found");
         missing.forEach(m -> w.println("  not found: " + m));
+        verdicts(out.resolve("eve.json"), w);
         w.println("try: jq -c 'select(.event_type==\"fileinfo\") | {url: .http.url, size: .fileinfo.size, sha256: .fileinfo.sha256,"
-                + " state: .fileinfo.state}' " + out.resolve("eve.json"));
+                + " verdict: .fileinfo.verdict.result}' " + out.resolve("eve.json"));
+        w.println("console: ./spanwatch console --out " + out + " --auth none, then open http://127.0.0.1:8080/");
         w.flush();
         return missing.isEmpty() ? 0 : 1;
+    }
+
+    /** Starts a private clamd on the project's signatures when clamd is installed; says what it does either way. */
+    private DemoClamd startPrivateClamd(PrintWriter w) {
+        Path bin = DemoClamd.binary();
+        Path rules = SensorSettings.defaultRulesDir();
+        if (bin == null) {
+            w.println("clamd is not installed (Debian: apt-get install clamav-daemon): files get interim verdicts from the project's"
+                    + " hash signatures and wait in " + out.resolve("scan") + " for a clamd (spanwatch scan-queue)");
+            w.flush();
+            return null;
+        }
+        w.println("starting a private clamd (" + bin + ") on the project's signatures in " + rules + " ...");
+        w.flush();
+        try {
+            DemoClamd d = DemoClamd.start(bin, rules, out.resolve("clamd"));
+            w.println("clamd answers on " + d.address());
+            return d;
+        } catch (IOException e) {
+            w.println("could not start clamd: " + e.getMessage() + "; going on without it (interim verdicts)");
+            return null;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return null;
+        } finally {
+            w.flush();
+        }
+    }
+
+    /** Prints who gave the files' verdicts and the alerts raised, from the events of this folder. */
+    static void verdicts(Path eve, PrintWriter w) throws IOException {
+        ObjectMapper json = new ObjectMapper();
+        java.util.Map<String, Integer> byEngine = new java.util.TreeMap<>();
+        List<String> alerts = new ArrayList<>();
+        for (String line : Files.readAllLines(eve)) {
+            JsonNode e = json.readTree(line);
+            String type = e.path("event_type").asText();
+            JsonNode v = e.path("fileinfo").path("verdict");
+            if (("fileinfo".equals(type) || "verdict".equals(type)) && !v.isMissingNode()) {
+                String key = v.path("engine").asText() + (v.path("interim").asBoolean() ? " (interim)" : "") + " " + v.path("result").asText();
+                byEngine.merge(key, 1, Integer::sum);
+            } else if ("alert".equals(type)) {
+                alerts.add(e.path("alert").path("signature").asText() + " in " + e.path("http").path("hostname").asText()
+                        + e.path("http").path("url").asText());
+            }
+        }
+        w.println("verdicts: " + (byEngine.isEmpty() ? "none" : byEngine.entrySet().stream().map(x -> x.getValue() + " " + x.getKey())
+                .collect(java.util.stream.Collectors.joining(", "))));
+        alerts.forEach(a -> w.println("  alert: " + a));
     }
 
     /** Returns the expected files that no fileinfo event matches (by sha256, or as a partial file by URL). */

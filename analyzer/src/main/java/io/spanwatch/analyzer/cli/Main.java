@@ -9,7 +9,8 @@ import picocli.CommandLine.Command;
  */
 @Command(name = "spanwatch", mixinStandardHelpOptions = true, version = "SpanWatch 0.1.0",
         description = "Passive network threat-monitoring sensor for a switch mirror (SPAN) port.",
-        subcommands = {AnalyzeCommand.class, SensorCommand.class, ScanCommand.class, DemoCommand.class, ConfigKeysCommand.class, QuarantineCommand.class, ScanQueueCommand.class})
+        subcommands = {AnalyzeCommand.class, SensorCommand.class, ScanCommand.class, DemoCommand.class, ConfigKeysCommand.class, QuarantineCommand.class, ScanQueueCommand.class,
+            FeedCommand.class, IndexCommand.class, ConsoleCommand.class, TokenCommand.class, ReportCommand.class})
 public final class Main implements Runnable {
 
     public static void main(String[] args) {
@@ -20,7 +21,9 @@ public final class Main implements Runnable {
     public static int run(String... args) {
         CommandLine cl = new CommandLine(new Main());
         cl.setExecutionExceptionHandler((ex, cmd, parsed) -> {
-            cmd.getErr().println("spanwatch: " + ex.getMessage());
+            String m = ex.getMessage();
+            cmd.getErr().println("spanwatch: " + (m == null || m.isBlank()
+                    ? "internal error (" + ex.getClass().getName() + "); please report it with the command line" : m));
             return 1;
         });
         return cl.execute(args);

@@ -38,14 +38,36 @@ public final class QuarantineCommand implements Callable<Integer> {
     public Integer call() {
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
+        String notFolder = CliErrors.notADataFolder(dir);
+        if (notFolder != null) {
+            err.println("spanwatch: " + notFolder);
+            return 1;
+        }
+        if (zip != null && Files.isDirectory(zip)) {
+            err.println("spanwatch: --export " + zip + ": is a folder; name the zip file to write");
+            return 1;
+        }
         if (!Files.isDirectory(dir.resolve("quarantine"))) {
             err.println("spanwatch: no quarantine in " + dir + " (expected " + dir.resolve("quarantine") + ")");
             return 1;
         }
+        Quarantine q;
         try {
-            Quarantine q = Quarantine.open(dir);
+            // Listing and exporting change nothing: retention is the running sensor's, with its configuration.
+            q = Quarantine.openReadOnly(dir);
+        } catch (IOException e) {
+            err.println("spanwatch: cannot read the quarantine in " + dir + ": " + CliErrors.what(e));
+            return 1;
+        }
+        try {
             if (zip != null) {
-                int n = sha256s.isEmpty() ? q.exportAll(zip) : q.export(sha256s, zip);
+                int n;
+                try {
+                    n = sha256s.isEmpty() ? q.exportAll(zip) : q.export(sha256s, zip);
+                } catch (IOException e) {
+                    err.println("spanwatch: cannot write " + zip + ": " + CliErrors.what(e));
+                    return 1;
+                }
                 out.println("exported " + n + " files to " + zip + " (password: infected)");
             } else {
                 for (Quarantine.Entry e : q.entries()) {
@@ -55,7 +77,7 @@ public final class QuarantineCommand implements Callable<Integer> {
             }
             q.warnings().forEach(w -> err.println("spanwatch: warning: " + w));
             return 0;
-        } catch (IOException | RuntimeException e) {
+        } catch (IllegalArgumentException e) {
             err.println("spanwatch: quarantine in " + dir + ": " + e.getMessage());
             return 1;
         }

@@ -57,6 +57,13 @@ public final class ScanCommand implements Callable<Integer> {
             description = "Send at most this much of a file (clamd's StreamMaxLength; default 25 MiB); a larger file is NOT_SCANNED unless infected.")
     long maxStreamBytes = ClamdClient.Options.DEFAULT_MAX_STREAM_BYTES;
 
+    @Option(names = "--no-fdpass", description = "Stream files to a unix socket clamd (INSTREAM) instead of passing their descriptor (FILDES).")
+    boolean noFdPass;
+
+    @Option(names = "--max-file-bytes", paramLabel = "BYTES",
+            description = "Largest file passed by descriptor (set to clamd's MaxFileSize; default 25 MiB); larger ones are streamed, cut.")
+    long maxFileBytes = ClamdClient.Options.DEFAULT_MAX_FILE_BYTES;
+
     @Parameters(arity = "1..*", paramLabel = "FILE", description = "Files to scan.")
     List<Path> files;
 
@@ -76,9 +83,15 @@ public final class ScanCommand implements Callable<Integer> {
             if (parallel < 1 || parallel > 256) {
                 throw new IllegalArgumentException("--parallel must be 1 to 256: " + parallel);
             }
+            if (maxStreamBytes < 1) {
+                throw new IllegalArgumentException("--max-stream-bytes must be a positive number of bytes: " + maxStreamBytes);
+            }
+            if (maxFileBytes < 1) {
+                throw new IllegalArgumentException("--max-file-bytes must be a positive number of bytes: " + maxFileBytes);
+            }
             options = ClamdClient.Options.defaults().withMaxInFlight(parallel)
                     .withReadTimeout(Duration.ofMillis(Math.max(1, Math.round(timeoutSeconds * 1000))))
-                    .withMaxStreamBytes(maxStreamBytes);
+                    .withMaxStreamBytes(maxStreamBytes).withFdPass(!noFdPass).withMaxFileBytes(maxFileBytes);
         } catch (IllegalArgumentException e) {
             err.println("spanwatch scan: " + e.getMessage());
             return EXIT_ERROR;

@@ -38,6 +38,15 @@ public final class ScanQueueCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         PrintWriter err = spec.commandLine().getErr();
         PrintWriter w = spec.commandLine().getOut();
+        if (waitSeconds < 0) {
+            err.println("spanwatch: --wait " + waitSeconds + ": must be 0 or more seconds");
+            return 1;
+        }
+        String notFolder = CliErrors.notADataFolder(out);
+        if (notFolder != null) {
+            err.println("spanwatch: " + notFolder);
+            return 1;
+        }
         if (!Files.isRegularFile(out.resolve("scan").resolve("queue.journal"))) {
             err.println("spanwatch: no scan queue in " + out + " (expected " + out.resolve("scan").resolve("queue.journal") + ")");
             return 1;
@@ -47,7 +56,11 @@ public final class ScanQueueCommand implements Callable<Integer> {
         if (scan == null) {
             return 1;
         }
-        try (ScanWiring wiring = new ScanWiring(scan, out, err);
+        OutputLock lock = OutputLock.acquireOrReport(out, spec, err);
+        if (lock == null) {
+            return 1;
+        }
+        try (lock; ScanWiring wiring = new ScanWiring(scan, out, err);
                 EveWriter eve = EveWriter.open(out.resolve("eve.json"), config.sensorName(), false)) {
             ScanStage stage = wiring.start(eve);
             if (stage == null) {

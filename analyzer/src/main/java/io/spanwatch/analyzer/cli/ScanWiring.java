@@ -3,6 +3,7 @@ package io.spanwatch.analyzer.cli;
 import io.spanwatch.analyzer.scan.ClamdAddress;
 import io.spanwatch.analyzer.scan.ClamdPool;
 import io.spanwatch.analyzer.scan.ClamdScanner;
+import io.spanwatch.analyzer.scan.ClamdVersion;
 import io.spanwatch.analyzer.scan.HashSignatures;
 import io.spanwatch.analyzer.scan.Quarantine;
 import io.spanwatch.analyzer.scan.ScanStage;
@@ -14,6 +15,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
 
 /**
  * Sets up the scan stage for {@code analyze} and {@code sensor}: the clamd pool, the built-in hash
@@ -24,12 +28,23 @@ final class ScanWiring implements AutoCloseable {
     private final SensorSettings.ScanSettings settings;
     private final Path outDir;
     private final PrintWriter err;
+    private final boolean askInBackground;
     private ClamdPool pool;
+    private ScheduledExecutorService versionCheck;
 
     ScanWiring(SensorSettings.ScanSettings settings, Path outDir, PrintWriter err) {
+        this(settings, outDir, err, false);
+    }
+
+    /**
+     * Sets up the scan stage; with {@code askInBackground} (a live sensor) clamd's VERSION is asked
+     * on a thread of its own, so a clamd slow to answer never delays the start of the capture.
+     */
+    ScanWiring(SensorSettings.ScanSettings settings, Path outDir, PrintWriter err, boolean askInBackground) {
         this.settings = settings;
         this.outDir = outDir;
         this.err = err;
+        this.askInBackground = askInBackground;
     }
 
     /**
@@ -65,12 +80,17 @@ final class ScanWiring implements AutoCloseable {
                 ScanStage stage = ScanStage.start(events, new ClamdScanner(pool), matcher::match, settings.scan(),
                         outDir.resolve("scan"));
                 stage.quarantine(Quarantine.open(outDir, settings.quarantine(), java.time.Clock.systemUTC()));
-                try {
-                    pool.version(); // a clamd that answers now is worth waiting for if it goes away later
-                    stage.clamdSeen();
-                } catch (IOException | RuntimeException e) {
-                    err.println("spanwatch: note: no clamd answers at " + settings.clamd() + " (" + e.getMessage()
-                            + "); files get interim verdicts and wait in " + outDir.resolve("scan"));
+                pool.onRecovered(stage::clamdAnswered);
+                if (askInBackground) {
+                    Thread.ofPlatform().name("spanwatch-clamd-first-version").daemon(true).start(() -> firstVersion(stage));
+                } else {
+                    firstVersion(stage);
+                }
+                if (settings.versionCheckSeconds() > 0) {
+                    versionCheck = Executors.newSingleThreadScheduledExecutor(r -> Thread.ofPlatform().name("spanwatch-clamd-version")
+                            .daemon(true).unstarted(r));
+                    versionCheck.scheduleWithFixedDelay(() -> checkVersion(stage), settings.versionCheckSeconds(),
+                            settings.versionCheckSeconds(), TimeUnit.SECONDS);
                 }
                 stage.extraStats(m -> {
                     m.put("clamd.scans", pool.scans());
@@ -79,6 +99,7 @@ final class ScanWiring implements AutoCloseable {
                     m.put("clamd.errors", pool.errors());
                     m.put("clamd.timeouts", pool.timeouts());
                     m.put("clamd.bytes", pool.bytes());
+                    m.put("clamd.files_passed", pool.filesPassed());
                     m.put("clamd.endpoints_alive", pool.health().stream().filter(ClamdPool.Health::alive).count());
                 });
                 return stage;
@@ -88,8 +109,36 @@ final class ScanWiring implements AutoCloseable {
         }
     }
 
+    /** Asks clamd at start whether it answers and which database it runs; says so when none answers. */
+    private void firstVersion(ScanStage stage) {
+        try {
+            ClamdVersion v = pool.version(); // a clamd that answers now is worth waiting for if it goes away later
+            stage.clamdSeen();
+            stage.database(v.databaseVersion());
+        } catch (IOException | RuntimeException e) {
+            stage.clamdUnreachable();
+            synchronized (err) {
+                err.println("spanwatch: note: no clamd answers at " + settings.clamd() + " (" + e.getMessage()
+                        + "); files get interim verdicts and wait in " + outDir.resolve("scan"));
+                err.flush();
+            }
+        }
+    }
+
+    /** Asks clamd its database version (a newer one starts a retro-scan); a clamd that does not answer changes nothing. */
+    private void checkVersion(ScanStage stage) {
+        try {
+            stage.database(pool.version().databaseVersion());
+        } catch (IOException | RuntimeException e) {
+            // Unreachable now: the scan stage notices on its own; the version is asked again next time.
+        }
+    }
+
     @Override
     public void close() {
+        if (versionCheck != null) {
+            versionCheck.shutdownNow();
+        }
         if (pool != null) {
             pool.close();
         }

@@ -1,5 +1,7 @@
 package io.spanwatch.analyzer.cli;
 
+import io.spanwatch.analyzer.report.ReportSchedule;
+import io.spanwatch.analyzer.reputation.IntelException;
 import io.spanwatch.sensor.capture.CaptureException;
 import io.spanwatch.sensor.capture.CaptureStats;
 import io.spanwatch.sensor.capture.LiveCapture;
@@ -74,36 +76,111 @@ public final class SensorCommand implements Callable<Integer> {
         if (config == null) {
             return 1;
         }
-        LiveCapture capture;
+        String bad = badOption();
+        if (bad != null) {
+            err.println("spanwatch: " + bad);
+            return 1;
+        }
+        OutputLock lock = OutputLock.acquireOrReport(out, spec, err);
+        if (lock == null) {
+            return 1;
+        }
+        try (lock) {
+            return capture(config, err, outw);
+        }
+    }
+
+    /** Returns what is wrong with the capture options, naming the option, or null. */
+    private String badOption() {
+        if (snaplen <= 0) {
+            return "--snaplen " + snaplen + ": must be a positive number of bytes";
+        }
+        if (bufferSize <= 0) {
+            return "--buffer-size " + bufferSize + ": must be a positive number of bytes";
+        }
+        if (statsInterval <= 0) {
+            return "--stats-interval " + statsInterval + ": must be a positive number of seconds";
+        }
+        return null;
+    }
+
+    private int capture(SensorConfig config, PrintWriter err, PrintWriter outw) throws Exception {
+        LiveCapture.Options options = new LiveCapture.Options(iface, bpf, snaplen, bufferSize, immediate, !noPromiscuous,
+                LiveCapture.DEFAULT_READ_TIMEOUT_MILLIS, true, packetLoop);
+        // The interface, the permission and the filter are checked now, before anything is written. The
+        // handle that captures is opened again once the pipeline is ready (its frame pool reserved, its
+        // workers and the scan stage started): from the moment a handle is open the kernel keeps what
+        // arrives, and a buffer nobody reads yet overflows within a fraction of a second at full speed.
+        LiveCapture check;
         try {
-            capture = LiveCapture.open(new LiveCapture.Options(iface, bpf, snaplen, bufferSize, immediate, !noPromiscuous,
-                    LiveCapture.DEFAULT_READ_TIMEOUT_MILLIS, true, packetLoop));
+            check = LiveCapture.open(options);
         } catch (CaptureException e) {
             err.println("spanwatch: " + e.getMessage());
             return 1;
         }
-        if (capture.loopFallbackReason() != null) {
-            err.println("spanwatch: note: native packet loop unavailable (" + capture.loopFallbackReason()
+        if (check.loopFallbackReason() != null) {
+            err.println("spanwatch: note: native packet loop unavailable (" + check.loopFallbackReason()
                     + "); using pcap4j's loop");
         }
         long t0 = System.nanoTime();
         if (discard) {
-            return discard(capture, err, outw, t0);
+            return discard(check, err, outw, t0);
         }
+        check.close();
         SensorSettings.ScanSettings scan = common.scanOrReport(err);
-        if (scan == null) {
-            capture.close();
+        io.spanwatch.analyzer.index.IndexConfig index = common.indexOrReport(err);
+        if (scan == null || index == null) {
+            return 1;
+        }
+        SensorSettings.IntelSettings intel = common.intelOrReport(err);
+        if (intel == null) {
             return 1;
         }
         io.spanwatch.analyzer.correlate.CorrelateConfig correlate;
         try {
             correlate = common.correlateOrReport(err);
         } catch (SensorSettings.SettingsException e) {
-            capture.close();
             return 1;
         }
-        AnalyzerWiring wiring = new AnalyzerWiring(scan, correlate, out, err);
-        Pipeline pipeline = Pipeline.start(config, wiring.start(config));
+        io.spanwatch.analyzer.report.ReportConfig report = common.reportOrReport(err);
+        if (report == null) {
+            return 1;
+        }
+        SensorSettings.FeedSettings feeds = common.feedsOrReport(err);
+        boolean[] failed = {false};
+        io.spanwatch.analyzer.metrics.Metrics metrics = feeds == null ? null : common.metricsOrReport(config.sensorName(), err, failed);
+        if (feeds == null || failed[0]) {
+            return 1;
+        }
+        AnalyzerWiring wiring = new AnalyzerWiring(scan, intel, feeds, metrics, index, correlate, out, err, true);
+        Pipeline pipeline;
+        try {
+            pipeline = Pipeline.start(config, wiring.start(config));
+        } catch (IntelException e) {
+            err.println("spanwatch: " + e.getMessage());
+            wiring.close();
+            if (metrics != null) {
+                metrics.close();
+            }
+            return 1;
+        }
+        LiveCapture capture;
+        try {
+            capture = LiveCapture.open(options);
+        } catch (CaptureException e) {
+            err.println("spanwatch: " + e.getMessage());
+            pipeline.finish();
+            wiring.close();
+            if (metrics != null) {
+                metrics.close();
+            }
+            return 1;
+        }
+        if (metrics != null) {
+            metrics.bindStats(pipeline::stats);
+            err.println("spanwatch: metrics at http://" + metrics.address().getHostString() + ":" + metrics.address().getPort()
+                    + "/metrics");
+        }
         pipeline.captureStats(capture::stats);
         pipeline.source(iface);
         CountDownLatch stopped = new CountDownLatch(1);
@@ -135,6 +212,15 @@ public final class SensorCommand implements Callable<Integer> {
         err.println("spanwatch: capturing on " + iface + (bpf != null ? " (filter: " + bpf + ")" : "") + " ("
                 + loopName(capture) + "), writing to " + out);
         err.flush();
+        // Last week's report every Monday, mailed through the smtp:// feeds when there are any.
+        ReportSchedule reports;
+        try {
+            reports = report.schedule() ? ReportSchedule.start(out, report, delivery(feeds, config.sensorName()), java.time.Clock.systemUTC())
+                    : null;
+        } catch (java.io.IOException | IllegalArgumentException e) {
+            err.println("spanwatch: " + e.getMessage());
+            reports = null;
+        }
         int status = 0;
         try {
             capture.run(pipeline);
@@ -143,13 +229,30 @@ public final class SensorCommand implements Callable<Integer> {
             status = 1;
         } finally {
             timer.shutdownNow();
+            if (reports != null) {
+                reports.close();
+            }
             Pipeline.Summary sum = pipeline.finish();
             capture.close();
             wiring.close();
+            if (metrics != null) {
+                metrics.close();
+            }
             Summaries.print(outw, sum, (System.nanoTime() - t0) / 1e9, sum.get("capture.bytes"), out);
             stopped.countDown();
         }
         return status;
+    }
+
+    /** Returns how scheduled reports go out: mailed through every smtp:// feed, or kept in DIR/reports only. */
+    private static ReportSchedule.Delivery delivery(SensorSettings.FeedSettings feeds, String sensorName) throws java.io.IOException {
+        io.spanwatch.analyzer.feed.ReportMail mail = io.spanwatch.analyzer.feed.ReportMail.of(feeds.feeds(), sensorName,
+                feeds.config().timeoutMillis());
+        if (!mail.configured()) {
+            return ReportSchedule.Delivery.NONE;
+        }
+        return w -> mail.send(io.spanwatch.analyzer.report.Reports.subject(w.figures()),
+                io.spanwatch.analyzer.report.Reports.summaryText(w.figures()), w.files());
     }
 
     private static String loopName(LiveCapture capture) {

@@ -13,7 +13,7 @@ import java.util.List;
  */
 public final class AddressSet {
     /** RFC 1918 and RFC 4193: Suricata's default {@code HOME_NET} plus the IPv6 unique local range. */
-    public static final String DEFAULT_HOME_NET = "10.0.0.0/8,172.16.0.0/12,192.168.0.0/16,fc00::/7";
+    public static final String DEFAULT_HOME_NET = io.spanwatch.analyzer.events.HomeNet.DEFAULT;
 
     private final List<byte[]> networks;
     private final int[] prefixes;

@@ -71,7 +71,8 @@ public final class FlowAlerts implements AnalyzerStage {
         EveEvent out = e;
         synchronized (this) {
             switch (e) {
-                case AlertEvent a when a.header() != null && a.header().hasFlow() -> {
+                case AlertEvent a when a.retro() == null && a.header() != null && a.header().hasFlow() -> {
+                    // a retro alert names a flow whose event went out long ago: nothing to remember
                     if (alerted.add(a.header().flowId()) && alerted.size() > maxAlerted) {
                         Iterator<Long> it = alerted.iterator();
                         it.next();

@@ -23,22 +23,32 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * Scans stored files with one clamd endpoint through INSTREAM, with deadlines: TCP through
- * clamav-client, a unix socket through {@link UnixTransport}.
+ * Scans stored files with one clamd endpoint, with deadlines: on a local unix socket clamd reads the
+ * file itself through its descriptor (FILDES, {@link FdPass}); otherwise the bytes are streamed with
+ * INSTREAM, over TCP through clamav-client, over a unix socket through {@link UnixTransport}.
+ *
+ * <p><b>Why FILDES.</b> INSTREAM copies every byte through the socket and clamd writes it to a
+ * temporary file before scanning it, and clamd refuses a stream past its {@code StreamMaxLength}. With
+ * the descriptor nothing is copied and the whole file is scanned, up to clamd's {@code MaxFileSize}
+ * ({@code maxFileBytes} here). A clamd that does not take descriptors (an unknown command, or no
+ * descriptor received, e.g. behind a socket relay) is streamed to from then on.
  *
  * <p><b>Deadlines.</b> Every exchange runs on one of this client's own threads; the caller waits at
  * most {@code connectTimeout + readTimeout} for a scan and {@code connectTimeout + min(readTimeout,
- * 5 s)} for PING or VERSION, then cancels the exchange with an interrupt. Both transports use
+ * 5 s)} for PING or VERSION, then cancels the exchange with an interrupt. The streaming transports use
  * blocking interruptible channels, so the interrupt closes the socket and frees the thread (clamav-client
- * cannot tell connecting from reading, hence one budget for both).
+ * cannot tell connecting from reading, hence one budget for both); FILDES waits in short polls that
+ * notice the interrupt.
  *
  * <p><b>Limits</b> ({@link Options}, defaults in brackets): connect timeout [2 s], read timeout
  * [30 s], {@code maxStreamBytes} [25 MiB, clamd's StreamMaxLength default; set it to the smaller of
  * clamd's StreamMaxLength and MaxFileSize, since clamd silently passes content beyond MaxFileSize],
- * chunk size [64 KiB], scans in flight [4; a caller waits up to the scan budget for a slot, then gets
- * {@link ClamdException.Kind#BUSY}]. A file larger than {@code maxStreamBytes} has only its first
- * {@code maxStreamBytes} sent: a signature found there makes it INFECTED, otherwise it is
- * NOT_SCANNED, never CLEAN. A {@code size limit exceeded} reply from clamd is NOT_SCANNED too.
+ * {@code maxFileBytes} [25 MiB, the MaxFileSize of Debian's stock clamd.conf; set it to your clamd's
+ * MaxFileSize: larger files are not passed by descriptor but streamed, their first {@code maxStreamBytes}], chunk size [64 KiB], scans in flight
+ * [4; a caller waits up to the scan budget for a slot, then gets {@link ClamdException.Kind#BUSY}]. A
+ * file streamed with only its first {@code maxStreamBytes} sent is INFECTED if a signature is found
+ * there, otherwise NOT_SCANNED, never CLEAN. A {@code size limit exceeded} reply from clamd is
+ * NOT_SCANNED too.
  *
  * <p><b>Version.</b> Each verdict carries clamd's engine and database version, asked with VERSION
  * on the first scan and again once it is a minute old.
@@ -56,16 +66,29 @@ public final class ClamdClient implements AutoCloseable {
      *
      * @param connectTimeout time to connect
      * @param readTimeout    time for the rest of an exchange: sending the file and reading the reply
-     * @param maxStreamBytes the most bytes of a file sent; larger files are NOT_SCANNED unless infected
+     * @param maxStreamBytes the most bytes of a file sent with INSTREAM; larger files are NOT_SCANNED unless infected
      * @param chunkBytes     INSTREAM chunk size on the unix socket (clamav-client uses its own 2 KiB)
      * @param maxInFlight    scans in flight at once on this endpoint
+     * @param fdPass         on a unix socket, have clamd read the file through its descriptor (FILDES)
+     *                       instead of streaming it; INSTREAM stays for TCP and where descriptors cannot
+     *                       be passed
+     * @param maxFileBytes   the largest file passed by descriptor: clamd's {@code MaxFileSize}, past
+     *                       which clamd reports a file clean unscanned (unless {@code AlertExceedsMax});
+     *                       a larger file goes by INSTREAM (its first {@code maxStreamBytes})
      */
-    public record Options(Duration connectTimeout, Duration readTimeout, long maxStreamBytes, int chunkBytes, int maxInFlight) {
+    public record Options(Duration connectTimeout, Duration readTimeout, long maxStreamBytes, int chunkBytes, int maxInFlight,
+            boolean fdPass, long maxFileBytes) {
         public static final Duration DEFAULT_CONNECT_TIMEOUT = Duration.ofSeconds(2);
         public static final Duration DEFAULT_READ_TIMEOUT = Duration.ofSeconds(30);
         public static final long DEFAULT_MAX_STREAM_BYTES = 25L * 1024 * 1024;
         public static final int DEFAULT_CHUNK_BYTES = 64 * 1024;
         public static final int DEFAULT_MAX_IN_FLIGHT = 4;
+        /**
+         * 25 MiB, the MaxFileSize of Debian's stock clamd.conf: a larger file passed to a clamd with that
+         * limit and without AlertExceedsMax would come back clean unscanned. SpanWatch's own clamd.conf
+         * has 100M (and AlertExceedsMax): set {@code clamd.max-file-bytes} to match.
+         */
+        public static final long DEFAULT_MAX_FILE_BYTES = 25L * 1024 * 1024;
 
         public Options {
             if (connectTimeout.isNegative() || connectTimeout.isZero()) {
@@ -83,28 +106,40 @@ public final class ClamdClient implements AutoCloseable {
             if (maxInFlight < 1) {
                 throw new IllegalArgumentException("clamd scans in flight must be at least 1: " + maxInFlight);
             }
+            if (maxFileBytes < 1) {
+                throw new IllegalArgumentException("clamd max file bytes must be positive: " + maxFileBytes);
+            }
         }
 
         /** Returns the defaults listed in {@link ClamdClient}. */
         public static Options defaults() {
             return new Options(DEFAULT_CONNECT_TIMEOUT, DEFAULT_READ_TIMEOUT, DEFAULT_MAX_STREAM_BYTES, DEFAULT_CHUNK_BYTES,
-                    DEFAULT_MAX_IN_FLIGHT);
+                    DEFAULT_MAX_IN_FLIGHT, true, DEFAULT_MAX_FILE_BYTES);
         }
 
         public Options withConnectTimeout(Duration d) {
-            return new Options(d, readTimeout, maxStreamBytes, chunkBytes, maxInFlight);
+            return new Options(d, readTimeout, maxStreamBytes, chunkBytes, maxInFlight, fdPass, maxFileBytes);
         }
 
         public Options withReadTimeout(Duration d) {
-            return new Options(connectTimeout, d, maxStreamBytes, chunkBytes, maxInFlight);
+            return new Options(connectTimeout, d, maxStreamBytes, chunkBytes, maxInFlight, fdPass, maxFileBytes);
         }
 
         public Options withMaxStreamBytes(long n) {
-            return new Options(connectTimeout, readTimeout, n, chunkBytes, maxInFlight);
+            return new Options(connectTimeout, readTimeout, n, chunkBytes, maxInFlight, fdPass, maxFileBytes);
         }
 
         public Options withMaxInFlight(int n) {
-            return new Options(connectTimeout, readTimeout, maxStreamBytes, chunkBytes, n);
+            return new Options(connectTimeout, readTimeout, maxStreamBytes, chunkBytes, n, fdPass, maxFileBytes);
+        }
+
+        /** Returns a copy passing descriptors on unix sockets (true) or always streaming (false). */
+        public Options withFdPass(boolean on) {
+            return new Options(connectTimeout, readTimeout, maxStreamBytes, chunkBytes, maxInFlight, on, maxFileBytes);
+        }
+
+        public Options withMaxFileBytes(long n) {
+            return new Options(connectTimeout, readTimeout, maxStreamBytes, chunkBytes, maxInFlight, fdPass, n);
         }
 
         long scanBudgetMillis() {
@@ -122,18 +157,25 @@ public final class ClamdClient implements AutoCloseable {
     private final ThreadPoolExecutor executor;
     private final Semaphore slots;
     private final AtomicLong bytesSent = new AtomicLong();
+    private final AtomicLong passed = new AtomicLong();
+    /** Whether files still go by descriptor: true on a unix socket until clamd refuses FILDES. */
+    private volatile boolean fdPassing;
+    /** Why clamd refused FILDES, or null. */
+    private volatile String fdPassRefused;
     private volatile ClamdVersion version = ClamdVersion.UNKNOWN;
     private volatile long versionAtNanos;
 
     /** Creates a client for {@code address}; it connects only when asked to do something. */
     public ClamdClient(ClamdAddress address, Options options) {
-        this(address, options, address.isUnix() ? new UnixTransport(address, options.chunkBytes()) : new LibraryTransport(address));
+        this(address, options, address.isUnix() ? new UnixTransport(address, options.chunkBytes(), options.connectTimeout().toMillis(),
+                options.readTimeout().toMillis(), options.fdPass()) : new LibraryTransport(address));
     }
 
     ClamdClient(ClamdAddress address, Options options, ClamdTransport transport) {
         this.address = address;
         this.options = options;
         this.transport = transport;
+        this.fdPassing = transport.passesFiles();
         this.slots = new Semaphore(options.maxInFlight());
         AtomicInteger n = new AtomicInteger();
         // One thread per scan slot plus one for PING/VERSION; idle threads end after 30 s.
@@ -176,48 +218,100 @@ public final class ClamdClient implements AutoCloseable {
     public Verdict scanOrThrow(Path file) throws IOException {
         long t0 = System.nanoTime();
         long size;
-        InputStream in;
         try {
             size = Files.size(file);
-            in = Files.newInputStream(file);
         } catch (IOException e) {
             return Verdict.error("cannot read " + file + ": " + e, millisSince(t0), address.toString());
         }
-        long toSend = Math.min(size, options.maxStreamBytes());
-        boolean cut = size > options.maxStreamBytes();
-        ClamdReply reply;
+        boolean pass = fdPassing && size <= options.maxFileBytes();
+        InputStream in = null;
+        if (!pass) {
+            try {
+                in = Files.newInputStream(file);
+            } catch (IOException e) {
+                return Verdict.error("cannot read " + file + ": " + e, millisSince(t0), address.toString());
+            }
+        }
         try {
             if (!slots.tryAcquire(options.scanBudgetMillis(), TimeUnit.MILLISECONDS)) {
-                in.close();
+                closeQuietly(in);
                 throw new ClamdException(ClamdException.Kind.BUSY,
                         address + ": " + options.maxInFlight() + " scans in flight, none finished within " + options.scanBudgetMillis() + " ms");
             }
         } catch (InterruptedException e) {
-            in.close();
+            closeQuietly(in);
             Thread.currentThread().interrupt();
             throw new InterruptedIOException("interrupted waiting for a clamd slot");
         }
         // The exchange takes ownership of the stream and of the slot, and gives both back when it ends
         // or is cancelled before it started.
+        InputStream stream = in;
         Runnable release = () -> {
-            closeQuietly(in);
+            closeQuietly(stream);
             slots.release();
         };
-        reply = await("INSTREAM", submit(() -> {
+        Exchange x = await(pass ? "FILDES" : "INSTREAM", submit(() -> {
             refreshVersionIfStale();
-            return transport.instream(new LimitedInputStream(in, toSend, bytesSent));
+            return pass ? passOrStream(file, size) : stream(stream, size);
         }, release), options.scanBudgetMillis());
         ClamdVersion v = version;
         long ms = millisSince(t0);
+        if (x.readError() != null) {
+            return Verdict.error(x.readError(), ms, address.toString());
+        }
+        ClamdReply reply = x.reply();
         return switch (reply.kind()) {
             case FOUND -> found(v, reply.signatures(), ms, address.toString());
-            case OK -> cut
-                    ? verdict(v, Verdict.Result.NOT_SCANNED, List.of(), ms, "larger than StreamMaxLength (" + options.maxStreamBytes() + " bytes)")
+            case OK -> x.cut()
+                    ? verdict(v, Verdict.Result.NOT_SCANNED, List.of(), ms, size > options.maxFileBytes() && fdPassing
+                            ? "larger than clamd.max-file-bytes (" + options.maxFileBytes() + " bytes, clamd's MaxFileSize); only its first "
+                                    + options.maxStreamBytes() + " bytes were streamed"
+                            : "larger than StreamMaxLength (" + options.maxStreamBytes() + " bytes)")
                     : verdict(v, Verdict.Result.CLEAN, List.of(), ms, null);
             case SIZE_LIMIT -> verdict(v, Verdict.Result.NOT_SCANNED, List.of(), ms,
                     "clamd: " + reply.error() + " (file of " + size + " bytes; clamd's StreamMaxLength is smaller than that)");
             case ERROR -> verdict(v, Verdict.Result.ERROR, List.of(), ms, "clamd: " + reply.error());
         };
+    }
+
+    /** What one scan exchange gave: clamd's reply and whether only a prefix was sent, or why the file could not be read. */
+    private record Exchange(ClamdReply reply, boolean cut, String readError) {
+    }
+
+    /** Runs on the exchange thread: streams at most {@code maxStreamBytes} of {@code in} with INSTREAM. */
+    private Exchange stream(InputStream in, long size) throws IOException {
+        long toSend = Math.min(size, options.maxStreamBytes());
+        return new Exchange(transport.instream(new LimitedInputStream(in, toSend, bytesSent)), size > toSend, null);
+    }
+
+    /**
+     * Runs on the exchange thread: has clamd read the file by descriptor (FILDES). A clamd that cannot
+     * take descriptors (built without, or behind a relay) says so once; this client then streams.
+     */
+    private Exchange passOrStream(Path file, long size) throws IOException {
+        ClamdReply r;
+        try {
+            r = transport.fildes(file);
+        } catch (java.nio.file.FileSystemException e) {
+            return new Exchange(null, false, "cannot read " + file + ": " + e.getReason());
+        } catch (ClamdException e) {
+            if (e.kind() != ClamdException.Kind.PROTOCOL || !e.getMessage().contains("UNKNOWN COMMAND")) {
+                throw e;
+            }
+            r = null;
+        }
+        if (r != null && !(r.kind() == ClamdReply.Kind.ERROR && r.error().toLowerCase(java.util.Locale.ROOT).contains("file descriptor"))) {
+            bytesSent.addAndGet(size);
+            passed.incrementAndGet();
+            return new Exchange(r, false, null);
+        }
+        fdPassing = false;
+        fdPassRefused = r == null ? "FILDES unknown to clamd" : "clamd: " + r.error();
+        try (InputStream in = Files.newInputStream(file)) {
+            return stream(in, size);
+        } catch (java.nio.file.NoSuchFileException e) {
+            return new Exchange(null, false, "cannot read " + file + ": " + e);
+        }
     }
 
     /**
@@ -267,9 +361,24 @@ public final class ClamdClient implements AutoCloseable {
         return executor.getActiveCount();
     }
 
-    /** Returns the bytes of files sent to clamd so far. */
+    /** Returns the bytes of files given to clamd so far, streamed or passed by descriptor. */
     public long bytesSent() {
         return bytesSent.get();
+    }
+
+    /** Returns the files clamd read through their descriptor (FILDES). */
+    public long filesPassed() {
+        return passed.get();
+    }
+
+    /** Tells whether files go to clamd by descriptor (FILDES) rather than streamed. */
+    public boolean passesFiles() {
+        return fdPassing;
+    }
+
+    /** Returns why clamd refused descriptors (this client streams since), or null. */
+    public String fdPassRefused() {
+        return fdPassRefused;
     }
 
     /** Returns the scans in flight. */
@@ -339,6 +448,9 @@ public final class ClamdClient implements AutoCloseable {
     }
 
     private static void closeQuietly(InputStream in) {
+        if (in == null) {
+            return;
+        }
         try {
             in.close();
         } catch (IOException e) {

@@ -55,6 +55,7 @@ public final class ClamdPool implements AutoCloseable {
     private final AtomicLong notScanned = new AtomicLong();
     private final AtomicLong errors = new AtomicLong();
     private final AtomicLong timeouts = new AtomicLong();
+    private volatile Runnable onRecovered = () -> { };
 
     /** Creates a pool of one client per address, all assumed live until they fail. */
     public ClamdPool(List<ClamdAddress> addresses, ClamdClient.Options options) {
@@ -148,6 +149,14 @@ public final class ClamdPool implements AutoCloseable {
         throw new ClamdException(ClamdException.Kind.UNREACHABLE, last == null ? NO_CLAMD : NO_CLAMD + ": " + last.getMessage(), last);
     }
 
+    /**
+     * Runs {@code r} (on the health thread) whenever a dead endpoint answers its ping again, so that a
+     * caller waiting for clamd can go on at once.
+     */
+    public void onRecovered(Runnable r) {
+        this.onRecovered = r == null ? () -> { } : r;
+    }
+
     /** Returns each endpoint's health, in configuration order. */
     public List<Health> health() {
         long now = System.nanoTime();
@@ -179,7 +188,12 @@ public final class ClamdPool implements AutoCloseable {
         return timeouts.get();
     }
 
-    /** Returns the bytes of files sent to clamd over all endpoints. */
+    /** Returns the files clamd read through their descriptor (FILDES), over all endpoints. */
+    public long filesPassed() {
+        return endpoints.stream().mapToLong(e -> e.client.filesPassed()).sum();
+    }
+
+    /** Returns the bytes of files given to clamd (streamed or passed) over all endpoints. */
     public long bytes() {
         return endpoints.stream().mapToLong(e -> e.client.bytesSent()).sum();
     }
@@ -236,6 +250,7 @@ public final class ClamdPool implements AutoCloseable {
         try {
             ep.client.ping();
             ep.answered();
+            onRecovered.run();
         } catch (IOException e) {
             synchronized (ep) {
                 if (ep.alive) {

@@ -8,7 +8,8 @@ import java.util.regex.Pattern;
  * Parses clamd's reply to a scan command; both transports (TCP through clamav-client, unix socket)
  * end up here, so a reply means the same whichever way it came.
  *
- * <p>Replies understood, one per NUL- or LF-terminated message:
+ * <p>Replies understood, one per NUL- or LF-terminated message, after {@code stream: } (INSTREAM) or
+ * {@code fd[N]: } (FILDES):
  * <ul>
  *   <li>{@code stream: OK}</li>
  *   <li>{@code stream: NAME FOUND}, several of them with all-match scanning; with
@@ -28,6 +29,8 @@ public record ClamdReply(Kind kind, List<String> signatures, String error) {
 
     /** How much of a reply an error message quotes. */
     private static final int QUOTE_LIMIT = 200;
+    /** What a reply names before the verdict: {@code stream: } (INSTREAM) or {@code fd[N]: } (FILDES). */
+    private static final Pattern SOURCE = Pattern.compile("(?:stream|fd\\[\\d+\\]): ");
     private static final Pattern EXTENDED_INFO = Pattern.compile("\\([0-9a-fA-F]+:\\d+\\)$");
 
     public ClamdReply {
@@ -55,7 +58,8 @@ public record ClamdReply(Kind kind, List<String> signatures, String error) {
             if (m.isEmpty()) {
                 continue;
             }
-            String body = m.startsWith("stream: ") ? m.substring("stream: ".length()) : m;
+            java.util.regex.Matcher src = SOURCE.matcher(m);
+            String body = src.lookingAt() ? m.substring(src.end()) : m;
             if (body.endsWith(" FOUND")) {
                 String name = body.substring(0, body.length() - " FOUND".length()).strip();
                 name = EXTENDED_INFO.matcher(name).replaceFirst("");

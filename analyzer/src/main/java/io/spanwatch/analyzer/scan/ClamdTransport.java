@@ -2,6 +2,7 @@ package io.spanwatch.analyzer.scan;
 
 import java.io.IOException;
 import java.io.InputStream;
+import java.nio.file.Path;
 
 /**
  * Speaks clamd's protocol over one kind of socket. Every method blocks, opens its own connection and
@@ -17,4 +18,18 @@ interface ClamdTransport {
 
     /** Sends PING and returns normally on PONG. */
     void ping() throws IOException;
+
+    /** Tells whether {@link #fildes} can be used: a local unix socket where descriptors can be passed. */
+    default boolean passesFiles() {
+        return false;
+    }
+
+    /**
+     * Has clamd read {@code file} itself through its descriptor (FILDES) and returns the parsed reply.
+     *
+     * @throws UnsupportedOperationException unless {@link #passesFiles()}
+     */
+    default ClamdReply fildes(Path file) throws IOException {
+        throw new UnsupportedOperationException("FILDES needs a local unix socket");
+    }
 }

@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.spanwatch.sensor.event.EveTime;
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.DirectoryStream;
@@ -65,7 +66,9 @@ import net.lingala.zip4j.model.enums.EncryptionMethod;
  * accident and is not meant to keep them secret.
  *
  * <p>Thread-safe: every public method holds the instance's lock, so an export blocks additions
- * while it runs. One instance per directory.
+ * while it runs. One writing instance per directory (the sensor's or analyze's, which holds the data
+ * folder's lock); {@link #openReadOnly} views, for listing and exporting, may be opened beside it and
+ * never delete or prune anything.
  */
 public final class Quarantine {
     public static final int DEFAULT_MAX_FILES = 1000;
@@ -120,15 +123,18 @@ public final class Quarantine {
     private final Path dir;
     private final Limits limits;
     private final Clock clock;
+    /** A view for listing and exporting only: it never deletes, prunes or adds. */
+    private final boolean readOnly;
     private final Map<String, Entry> entries = new HashMap<>();
     private final List<String> warnings = new ArrayList<>();
     private long totalBytes;
     private long tmpSeq;
 
-    private Quarantine(Path dir, Limits limits, Clock clock) {
+    private Quarantine(Path dir, Limits limits, Clock clock, boolean readOnly) {
         this.dir = dir;
         this.limits = limits;
         this.clock = clock;
+        this.readOnly = readOnly;
     }
 
     /** Opens {@code dataDir/quarantine} with the default limits and the system clock. */
@@ -141,10 +147,25 @@ public final class Quarantine {
      * removes leftovers of an interrupted addition and applies the limits.
      */
     public static Quarantine open(Path dataDir, Limits limits, Clock clock) throws IOException {
-        Quarantine q = new Quarantine(dataDir.resolve("quarantine"), limits, clock);
+        Quarantine q = new Quarantine(dataDir.resolve("quarantine"), limits, clock, false);
         Files.createDirectories(q.dir);
         q.readExisting();
         q.prune();
+        return q;
+    }
+
+    /**
+     * Opens {@code dataDir/quarantine} to list and export what is there, changing nothing: leftovers
+     * of an addition in progress (a running sensor's) are left alone and no limit is applied, since
+     * retention is the business of the sensor that owns the folder, with its own configuration.
+     * {@link #add} and {@link #prune} refuse on such a view.
+     */
+    public static Quarantine openReadOnly(Path dataDir) throws IOException {
+        Quarantine q = new Quarantine(dataDir.resolve("quarantine"), Limits.DEFAULTS, Clock.systemUTC(), true);
+        if (!Files.isDirectory(q.dir)) {
+            throw new java.nio.file.NoSuchFileException(q.dir.toString(), null, "no quarantine folder");
+        }
+        q.readExisting();
         return q;
     }
 
@@ -171,6 +192,7 @@ public final class Quarantine {
      */
     public synchronized Optional<Entry> add(Path file, String sha256, String eventJson, Instant seen)
             throws IOException {
+        checkWritable();
         String sha = checkSha256(sha256);
         // Times are kept to the microsecond, as EVE JSON writes them.
         Instant seenAt = Objects.requireNonNull(seen, "seen").truncatedTo(ChronoUnit.MICROS);
@@ -204,7 +226,14 @@ public final class Quarantine {
 
     /** Applies the limits now; returns how many entries were removed. */
     public synchronized int prune() throws IOException {
+        checkWritable();
         return enforce(clock.instant());
+    }
+
+    private void checkWritable() {
+        if (readOnly) {
+            throw new IllegalStateException("a read-only view of " + dir + " changes nothing");
+        }
     }
 
     /** Returns the entries, least recently updated first. */
@@ -253,25 +282,40 @@ public final class Quarantine {
         }
         Path target = zipOut.toAbsolutePath();
         Path tmp = target.resolveSibling(TMP_PREFIX + target.getFileName() + "." + ProcessHandle.current().pid());
+        int exported = 0;
         try {
             try (OutputStream os = Files.newOutputStream(tmp);
                  ZipOutputStream zip = new ZipOutputStream(os, ZIP_PASSWORD.toCharArray())) {
                 for (String sha : wanted) {
                     Entry e = entries.get(sha);
                     long modified = e.updatedAt().toEpochMilli();
-                    zip.putNextEntry(zipEntry(sha + ".bin", modified));
-                    Files.copy(binary(sha), zip);
-                    zip.closeEntry();
+                    // Both are opened before anything is written: a running sensor's retention may have
+                    // removed the entry since it was listed; an open file stays readable.
+                    byte[] meta;
+                    InputStream bin;
+                    try {
+                        meta = Files.readAllBytes(metadata(sha));
+                        bin = Files.newInputStream(binary(sha));
+                    } catch (java.nio.file.NoSuchFileException gone) {
+                        warnings.add(sha + ": removed from the quarantine meanwhile, not exported");
+                        continue;
+                    }
+                    try (bin) {
+                        zip.putNextEntry(zipEntry(sha + ".bin", modified));
+                        bin.transferTo(zip);
+                        zip.closeEntry();
+                    }
                     zip.putNextEntry(zipEntry(sha + JSON, modified));
-                    Files.copy(metadata(sha), zip);
+                    zip.write(meta);
                     zip.closeEntry();
+                    exported++;
                 }
             }
             Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
         } finally {
             Files.deleteIfExists(tmp);
         }
-        return wanted.size();
+        return exported;
     }
 
     private static ZipParameters zipEntry(String name, long modifiedMillis) {
@@ -380,21 +424,23 @@ public final class Quarantine {
         for (Path p : names) {
             String name = p.getFileName().toString();
             if (name.startsWith(TMP_PREFIX)) {
-                Files.deleteIfExists(p);
-                warnings.add(name + ": leftover of an interrupted addition, removed");
+                if (!readOnly) {
+                    Files.deleteIfExists(p);
+                    warnings.add(name + ": leftover of an interrupted addition, removed");
+                }
             } else if (name.endsWith(JSON) && SHA256.matcher(name.substring(0, name.length() - JSON.length())).matches()) {
                 String sha = name.substring(0, name.length() - JSON.length());
                 Optional<Entry> e = readEntry(sha);
                 if (e.isPresent()) {
                     put(e.get());
-                } else {
+                } else if (!readOnly) {
                     warnings.add(name + ": unreadable metadata or missing file, entry ignored");
                 }
             }
         }
         for (Path p : names) {
             String name = p.getFileName().toString();
-            if (SHA256.matcher(name).matches() && !entries.containsKey(name)
+            if (!readOnly && SHA256.matcher(name).matches() && !entries.containsKey(name)
                     && !Files.exists(metadata(name))) {
                 Files.deleteIfExists(p);
                 warnings.add(name + ": file without metadata (interrupted addition), removed");

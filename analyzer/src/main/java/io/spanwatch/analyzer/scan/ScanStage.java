@@ -11,13 +11,13 @@ import io.spanwatch.sensor.pipeline.Stage;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.DelayQueue;
-import java.util.concurrent.Delayed;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
@@ -25,17 +25,33 @@ import java.util.concurrent.atomic.AtomicLong;
  * clamd through a {@link FileScanner}, and its {@code fileinfo} event written with the verdict; an
  * infected file also raises an {@code alert}.
  *
- * <p>When no clamd answers, the file's {@code fileinfo} goes out with an interim verdict from the
+ * <p><b>Without clamd</b> the file's {@code fileinfo} goes out with an interim verdict from the
  * built-in hash matcher (engine {@code builtin-hash}, {@code interim: true}; an alert if it matches)
- * and the file stays queued; it is retried with a backoff of 0.5 s doubling to
- * {@link ScanConfig#maxRetryDelayMillis}; when clamd answers, the final verdict is written as a
- * {@code verdict} event (and an alert if the file is infected and the interim verdict did not
- * already raise one), so every file ends with exactly one final verdict. A verdict is remembered per sha256 and signature database version, so a
- * file seen again is not scanned again. Files that were not stored (over the store size cap) cannot
- * be sent to clamd: they get {@code not_scanned} at once.
+ * and the file stays queued. The tries while clamd is unreachable are paced by one {@link ClamdGate}
+ * for the whole queue (0.5 s doubling to {@link ScanConfig#maxRetryDelayMillis}), not per file; when
+ * clamd answers (a try, or the pool's health check through {@link #clamdAnswered}), every waiting
+ * file goes at once and the final verdict is written as a {@code verdict} event (and an alert if the
+ * file is infected and the interim verdict did not already raise one): every file ends with exactly
+ * one final verdict.
  *
- * <p>Threads: {@link #fileClosed} is called on sensor workers and only queues; {@link ScanConfig#threads}
- * scan threads do the rest. Thread-safe.
+ * <p><b>Verdicts remembered</b> ({@link VerdictCache}) per sha256 and signature database version: a
+ * file seen again under the version clamd reports now ({@link #database}) gets its verdict at once.
+ * Files that were not stored (over the store size cap) cannot be sent to clamd: {@code not_scanned}.
+ *
+ * <p><b>Retro-scan.</b> When clamd reports a newer database version than any seen before on this
+ * folder (at start, periodically, or in a verdict), the stored files remembered as seen in the last
+ * {@link ScanConfig#retroDays} days are queued again; one that is now infected with a signature it did
+ * not have raises an alert marked retro ({@code alert.metadata}: {@code retro}, {@code original_timestamp},
+ * {@code database_version}, {@code previous_database_version}, {@code previous_result}), timed when it
+ * was found.
+ *
+ * <p><b>Memory</b>: the queue holds in memory at most {@link ScanConfig#queueMemoryEntries} files and
+ * {@link ScanConfig#queueMemoryBytes}; a file past that waits in the journal only, and its fileinfo
+ * goes out at once with an interim verdict.
+ *
+ * <p>Threads: {@link #fileClosed} is called on sensor workers and only queues (or answers from the
+ * verdict cache); {@link ScanConfig#threads} scan threads do the rest; a retro-scan reads the verdict
+ * log on a thread of its own. Thread-safe.
  */
 public final class ScanStage implements FileListener, Stage {
     /** Scans one stored file; implementations apply their own timeouts and never block for long. */
@@ -54,6 +70,8 @@ public final class ScanStage implements FileListener, Stage {
 
     /** Reason text a {@link FileScanner} gives when no scanner is reachable: the file is retried. */
     public static final String UNREACHABLE = ClamdPool.NO_CLAMD;
+    /** Name of the file under the scan folder that keeps the newest database version seen. */
+    static final String DATABASE_FILE = DatabaseWatch.FILE;
 
     /** Counters of the stage, for stats events. */
     public final AtomicLong queued = new AtomicLong();
@@ -64,67 +82,77 @@ public final class ScanStage implements FileListener, Stage {
     public final AtomicLong interim = new AtomicLong();
     public final AtomicLong cached = new AtomicLong();
     public final AtomicLong retries = new AtomicLong();
+    /** Files put in quarantine. */
+    public final AtomicLong quarantined = new AtomicLong();
+    /** Files given up because the queue was over its budget. */
+    public final AtomicLong dropped = new AtomicLong();
+    /** Retro-scans started, files they queued, scanned, and found newly infected. */
+    public final AtomicLong retroRuns = new AtomicLong();
+    public final AtomicLong retroQueued = new AtomicLong();
+    public final AtomicLong retroScanned = new AtomicLong();
+    public final AtomicLong retroAlerts = new AtomicLong();
 
     private final EventSink eve;
     private final FileScanner scanner;
     private final HashMatcher builtin;
     private final ScanConfig config;
+    private final Path dir;
     private final ScanJournal journal;
+    private final VerdictCache cache;
+    private final ClamdGate gate;
     private volatile Quarantine quarantine;
-    /** Files put in quarantine. */
-    public final AtomicLong quarantined = new AtomicLong();
-    private final DelayQueue<Job> jobs = new DelayQueue<>();
-    /** Final verdicts by sha256; valid while clamd reports the same database version. */
-    private final Map<String, FileVerdict> verdicts = new ConcurrentHashMap<>();
-    /** Database version of the latest clamd verdict. */
-    private volatile String currentDb;
-    private java.io.BufferedWriter verdictLog;
-    /** Verdicts remembered at most (the store file and memory). */
-    static final int MAX_REMEMBERED = 1_000_000;
+    private volatile java.util.function.Consumer<Map<String, Long>> extraStats;
+    private final DelayQueue<ScanJob> jobs = new DelayQueue<>();
     private final Thread[] threads;
     /**
-     * Files queued or being handled: raised before a job goes into {@link #jobs}, lowered only when a
-     * taken job has been handled (a retry queued meanwhile raised it again) or one is dropped. Counting
-     * the queue's size plus the jobs in hand instead left a moment, between a scan thread's take() and
-     * its count, in which a drain saw nothing waiting and ended the run before that file's event was
-     * written (seen under load as a corpus file missing now and then).
+     * Files queued in memory or being handled: raised before a job goes into {@link #jobs}, lowered
+     * only when a taken job has been handled (a retry queued meanwhile raised it again) or one is
+     * dropped, so a drain never sees nothing waiting between a scan thread's take() and its count.
      */
     private final AtomicLong pending = new AtomicLong();
-    private final AtomicLong queuedBytes = new AtomicLong();
-    /** Files given up because the queue was over its budget. */
-    public final AtomicLong dropped = new AtomicLong();
     /** Files whose fileinfo event has not been written yet. */
     private final AtomicLong unreported = new AtomicLong();
-    /** Whether the last scan found no clamd reachable. */
-    private volatile boolean unreachable;
+    /** Retro-scans still reading the verdict log (a drain waits for the files they queue). */
+    private final AtomicLong retroReading = new AtomicLong();
+    /** The database version clamd reports now, and the newest one this folder saw. */
+    private final DatabaseWatch db;
     /** Whether a clamd answered during this run (then a drain waits for it to come back). */
     private volatile boolean clamdSeen;
     private volatile boolean stopping;
 
-    private ScanStage(EventSink eve, FileScanner scanner, HashMatcher builtin, ScanConfig config, ScanJournal journal) {
+    private ScanStage(EventSink eve, FileScanner scanner, HashMatcher builtin, ScanConfig config, Path dir, ScanJournal journal,
+            VerdictCache cache) {
         this.eve = eve;
         this.scanner = scanner;
         this.builtin = builtin;
         this.config = config;
+        this.dir = dir;
         this.journal = journal;
+        this.cache = cache;
+        this.gate = new ClamdGate(ScanConfig.MIN_RETRY_DELAY_MILLIS, config.maxRetryDelayMillis());
         this.threads = new Thread[config.threads()];
+        this.db = new DatabaseWatch(dir);
     }
 
     /**
-     * Opens the stage's queue under {@code dir} (resuming files a previous run left waiting) and
-     * starts the scan threads.
+     * Opens the stage's queue and verdict log under {@code dir} (resuming files a previous run left
+     * waiting) and starts the scan threads.
      */
     public static ScanStage start(EventSink eve, FileScanner scanner, HashMatcher builtin, ScanConfig config, Path dir)
             throws IOException {
-        ScanStage s = new ScanStage(eve, scanner, builtin, config, ScanJournal.open(dir));
-        s.openVerdictStore(dir.resolve("verdicts.jsonl"));
-        for (ScanJournal.Entry e : s.journal.waiting()) {
-            if (!e.reported()) {
-                s.unreported.incrementAndGet();
-            }
-            s.queuedBytes.addAndGet(e.info().size());
-            s.enqueue(new Job(e, 0, 0));
+        Files.createDirectories(dir);
+        ScanJournal journal = ScanJournal.open(dir, config.queueMemoryEntries(), config.queueMemoryBytes());
+        VerdictCache cache;
+        try {
+            cache = VerdictCache.open(dir.resolve("verdicts.jsonl"), config.verdictCacheBytes());
+        } catch (IOException | RuntimeException e) {
+            journal.close();
+            throw e;
         }
+        ScanStage s = new ScanStage(eve, scanner, builtin, config, dir, journal, cache);
+        s.loadWaiting();
+        // Files a previous run left waiting that do not fit in memory get their fileinfo now.
+        journal.forEachSpilledUnreported(e -> s.reportSpilled(e));
         for (int i = 0; i < s.threads.length; i++) {
             s.threads[i] = Thread.ofPlatform().name("spanwatch-scan-" + i).daemon(true).start(s::run);
         }
@@ -136,12 +164,53 @@ public final class ScanStage implements FileListener, Stage {
         clamdSeen = true;
     }
 
+    /** Tells the stage clamd answers again (e.g. the pool's health check): waiting files go now. */
+    public void clamdAnswered() {
+        if (gate.reachable()) {
+            wakeAll();
+        }
+    }
+
+    /**
+     * Tells the stage no clamd answers (e.g. at start): files get their interim fileinfo at once and
+     * clamd is tried at the gate's pace only.
+     */
+    public void clamdUnreachable() {
+        if (gate.unreachable(gate.epoch())) {
+            reportQueued();
+        }
+    }
+
+    /**
+     * Tells the stage which signature database clamd runs now ({@code null}: a custom-only database,
+     * whose VERSION has no database part). Remembered verdicts count only for this version. A version
+     * newer than every one seen on this folder before starts a retro-scan.
+     */
+    public void database(String version) {
+        String previous;
+        try {
+            previous = db.observe(version);
+        } catch (IOException e) {
+            errors.incrementAndGet();
+            previous = null;
+        }
+        if (previous != null && config.retroDays() > 0 && !stopping) {
+            String from = previous;
+            retroReading.incrementAndGet();
+            Thread.ofPlatform().name("spanwatch-retro").daemon(true).start(() -> {
+                try {
+                    retroScan(from, version);
+                } finally {
+                    retroReading.decrementAndGet();
+                }
+            });
+        }
+    }
+
     /** Adds more counters (e.g. the clamd pool's) to this stage's stats. */
     public void extraStats(java.util.function.Consumer<Map<String, Long>> more) {
         this.extraStats = more;
     }
-
-    private volatile java.util.function.Consumer<Map<String, Long>> extraStats;
 
     /** Keeps infected files in {@code q} from now on (null: no quarantine). */
     public void quarantine(Quarantine q) {
@@ -156,32 +225,47 @@ public final class ScanStage implements FileListener, Stage {
             notScanned.incrementAndGet();
             FileVerdict v = builtinVerdict(fi, false, "file not stored (" + (fi.storeCutoff() ? "over the store size cap"
                     : fi.spoolLimit() ? "the spool on disk was full" : "incomplete") + ")");
-            alertIfInfected(file, v); // before the fileinfo event: the flow's event waits for that one
-            eve.accept(new FileInfoEvent(file, v, false));
+            writeFileinfo(file, v);
+            return;
+        }
+        String sha = shaOf(fi);
+        FileVerdict known = sha == null || !db.known() ? null : cache.get(sha, db.current());
+        if (known != null) {
+            cached.incrementAndGet();
+            count(known);
+            writeFileinfo(file, known);
+            seen(sha, file);
             return;
         }
         try {
-            ScanJournal.Entry e = journal.add(file.tsNanos(), file.header(), file.http(), file.toServer(), fi,
-                    file.stored().toString());
+            ScanJournal.Added a = journal.add(file.tsNanos(), file.header(), file.http(), file.toServer(), fi,
+                    file.stored().toString(), false, null);
             queued.incrementAndGet();
-            unreported.incrementAndGet();
-            queuedBytes.addAndGet(fi.size());
-            enqueue(new Job(e, 0, 0));
-            while (queuedBytes.get() > config.maxQueuedBytes() && dropOldest()) {
+            if (a.resident()) {
+                unreported.incrementAndGet();
+                ScanJob j = new ScanJob(a.entry(), 0, 0);
+                enqueue(j);
+                if (gate.isDown()) {
+                    reportInterim(j);
+                }
+            } else {
+                reportSpilled(a.entry());
+            }
+            while (journal.fileBytes() > config.maxQueuedBytes() && dropOldest()) {
                 // keep within the queue's budget
             }
         } catch (IOException ex) {
             // The queue cannot be written: scan without the safety net rather than lose the file.
             errors.incrementAndGet();
             unreported.incrementAndGet();
-            enqueue(new Job(new ScanJournal.Entry(-1, file.tsNanos(), file.header(), file.http(), file.toServer(), fi,
-                    file.stored().toString(), false), 0, 0));
+            enqueue(new ScanJob(new ScanJournal.Entry(-1, file.tsNanos(), file.header(), file.http(), file.toServer(), fi,
+                    file.stored().toString(), false, null), 0, 0));
         }
     }
 
-    /** Returns the files waiting for a final verdict. */
+    /** Returns the files waiting for a final verdict, in memory or in the journal only. */
     public int waiting() {
-        return (int) pending.get();
+        return (int) Math.min(Integer.MAX_VALUE, pending.get() + journal.spilled() + retroReading.get());
     }
 
     /**
@@ -203,7 +287,7 @@ public final class ScanStage implements FileListener, Stage {
     private int await(long maxWaitMillis, boolean stopWhenUnreachable) throws InterruptedException {
         long deadline = System.nanoTime() + maxWaitMillis * 1_000_000L;
         while (waiting() > 0 && System.nanoTime() < deadline) {
-            if (stopWhenUnreachable && unreachable && !clamdSeen && unreported.get() == 0) {
+            if (stopWhenUnreachable && gate.isDown() && !clamdSeen && unreported.get() == 0) {
                 break;
             }
             Thread.sleep(20);
@@ -224,6 +308,7 @@ public final class ScanStage implements FileListener, Stage {
     @Override
     public void close() throws IOException {
         stopping = true;
+        gate.close();
         for (Thread t : threads) {
             t.interrupt();
         }
@@ -234,154 +319,186 @@ public final class ScanStage implements FileListener, Stage {
                 Thread.currentThread().interrupt();
             }
         }
-        journal.close();
-        synchronized (this) {
-            if (verdictLog != null) {
-                verdictLog.close();
-            }
+        try {
+            journal.close();
+        } finally {
+            cache.close();
         }
     }
 
     private void run() {
         while (!stopping) {
-            Job job;
+            ScanJob job;
             try {
                 job = jobs.take();
             } catch (InterruptedException e) {
                 return;
             }
+            boolean probe = false;
+            boolean held = false;
             try {
+                // While clamd is unreachable, one thread at a time tries, at the gate's pace; the others
+                // hold their file (reported with an interim verdict first) until it is back.
+                probe = gate.awaitTurn(() -> reportInterim(job));
                 handle(job);
+                if (journal.wantsLoad()) {
+                    loadWaiting();
+                }
+            } catch (InterruptedException e) {
+                held = true; // shutting down: the file still waits (the journal keeps it for the next run)
+                return;
             } catch (RuntimeException | IOException e) {
                 errors.incrementAndGet();
             } finally {
-                pending.decrementAndGet();
+                if (probe) {
+                    gate.tried();
+                }
+                if (!held) {
+                    pending.decrementAndGet();
+                }
             }
         }
     }
 
-    private void handle(Job job) throws IOException {
-        ScanJournal.Entry e = job.entry;
-        FileEvent file = new FileEvent(e.tsNanos(), e.header(), e.http(), e.toServer(), e.info(), Path.of(e.stored()));
-        String sha = e.info().sha256() != null ? e.info().sha256() : e.info().storedSha256();
-        FileVerdict v = sha == null ? null : verdicts.get(sha);
-        if (v != null && !java.util.Objects.equals(v.databaseVersion(), currentDb)) {
-            v = null; // scanned with another database version: scan again
-        }
+    private void handle(ScanJob job) throws IOException {
+        ScanJournal.Entry e = job.entry();
+        FileEvent file = fileEvent(e, e.tsNanos());
+        String sha = shaOf(e.info());
+        boolean retro = e.retro() != null;
+        FileVerdict v = retro || sha == null || !db.known() ? null : cache.get(sha, db.current());
         if (v != null) {
             cached.incrementAndGet();
+            seen(sha, file);
         } else if (!Files.exists(file.stored())) {
             v = new FileVerdict("clamd", null, null, "not_scanned", List.of(), 0, "stored file is gone", false);
         } else {
+            long epoch = gate.epoch();
             v = scanner.scan(file.stored());
             if (stopping) {
                 return; // shutting down: the scan may have been cut short; the journal keeps the file for the next run
             }
             if ("error".equals(v.result())) {
                 boolean down = v.reason() != null && v.reason().startsWith(UNREACHABLE);
-                unreachable = down;
                 // No clamd, or a failed exchange (a clamd restarting, a timeout): try again later; only
                 // after maxAttempts failed exchanges with a reachable clamd is the error final.
                 if (down || job.attempts + 1 < config.maxAttempts()) {
-                    retryLater(job, file);
+                    if (down && gate.unreachable(epoch)) {
+                        reportQueued();
+                    }
+                    retryLater(job, down);
                     return;
                 }
             } else {
-                if (unreachable) {
-                    wakeAll(); // clamd is back: everything waiting goes now, not at the end of its backoff
+                if (gate.reachable()) {
+                    wakeAll(); // clamd is back: everything waiting goes now
                 }
-                unreachable = false;
                 clamdSeen = true;
             }
             scanned.incrementAndGet();
             if ("clean".equals(v.result()) || "infected".equals(v.result())) {
-                currentDb = v.databaseVersion();
+                noteDatabase(v.databaseVersion());
                 if (sha != null) {
-                    remember(sha, v);
+                    cache.put(sha, v, sighting(e));
                 }
             }
         }
-        count(v);
-        if (!e.reported()) {
-            alertIfInfected(file, v); // before the fileinfo event: the flow's event waits for that one
-            eve.accept(new FileInfoEvent(file, v, false));
-            unreported.decrementAndGet(); // after every event of the file, so a drain never cuts one off
+        if (retro) {
+            finishRetro(job, v);
         } else {
-            // Its fileinfo went out with an interim verdict: the final one follows as a verdict event,
-            // with an alert unless the interim verdict already raised one.
-            eve.accept(new FileInfoEvent(file, v, true));
-            if ("infected".equals(v.result()) && !builtinAlreadyAlerted(e)) {
-                alertIfInfected(file, v);
-            }
+            count(v);
+            finish(job, v);
         }
         if (e.seq() > 0) {
             journal.done(e);
         }
-        queuedBytes.addAndGet(-e.info().size());
     }
 
-    /**
-     * Loads the verdicts of earlier runs ({@code verdicts.jsonl}: one line per final verdict with a
-     * known database version), so a file seen again is not scanned again under the same version.
-     * Verdicts of a custom-only database (no version) are kept for this run only: a reload of its
-     * signatures would not show in a version.
-     */
-    private void openVerdictStore(Path file) throws IOException {
-        if (Files.exists(file)) {
-            for (String line : Files.readAllLines(file)) {
-                if (verdicts.size() >= MAX_REMEMBERED) {
-                    break;
+    /** Writes a file's final verdict: in its fileinfo event, or as a verdict event after an interim one. */
+    private void finish(ScanJob job, FileVerdict v) {
+        synchronized (job.ticket) {
+            ScanJournal.Entry e = job.entry();
+            FileEvent file = fileEvent(e, e.tsNanos());
+            if (!e.reported()) {
+                writeFileinfo(file, v);
+                job.ticket.entry = e.withReported();
+                unreported.decrementAndGet(); // after every event of the file, so a drain never cuts one off
+            } else {
+                // Its fileinfo went out with an interim verdict: the final one follows as a verdict event,
+                // with an alert unless the interim verdict already raised one.
+                if ("infected".equals(v.result()) && !builtinAlreadyAlerted(e)) {
+                    alertIfInfected(file, v);
                 }
-                try {
-                    Remembered r = META_JSON.readValue(line, Remembered.class);
-                    verdicts.put(r.sha256(), r.verdict());
-                    currentDb = r.verdict().databaseVersion();
-                } catch (IOException ex) {
-                    // a line cut by a crash
-                }
-            }
-        }
-        verdictLog = Files.newBufferedWriter(file, java.nio.charset.StandardCharsets.UTF_8, java.nio.file.StandardOpenOption.CREATE,
-                java.nio.file.StandardOpenOption.APPEND);
-    }
-
-    private record Remembered(String sha256, FileVerdict verdict) {
-    }
-
-    private void remember(String sha, FileVerdict v) {
-        if (verdicts.size() >= MAX_REMEMBERED) {
-            return;
-        }
-        verdicts.put(sha, v);
-        if (v.databaseVersion() == null) {
-            return;
-        }
-        synchronized (this) {
-            try {
-                verdictLog.write(META_JSON.writeValueAsString(new Remembered(sha, v)));
-                verdictLog.write('\n');
-                verdictLog.flush();
-            } catch (IOException ex) {
-                errors.incrementAndGet();
+                eve.accept(new FileInfoEvent(file, v, true));
             }
         }
     }
 
-    /** Makes every waiting file due now. */
+    /** Reports a retro-scanned file that is now infected with a signature it did not have before. */
+    private void finishRetro(ScanJob job, FileVerdict v) {
+        retroScanned.incrementAndGet();
+        ScanJournal.Entry e = job.entry();
+        ScanJournal.Retro r = e.retro();
+        if (!"infected".equals(v.result()) || r.previousSignatures().containsAll(v.signatures())) {
+            return;
+        }
+        retroAlerts.incrementAndGet();
+        infected.incrementAndGet();
+        FileEvent file = fileEvent(e, e.tsNanos());
+        String previous = r.previousSignatures().isEmpty() ? "clean" : "infected with " + String.join(", ", r.previousSignatures());
+        // Timed as the download it is about (Suricata's timestamp is the traffic's); when it was found is
+        // in `retro`, and Suricata's alert.metadata says it too, for tools that only read that.
+        AlertEvent.Retro when = new AlertEvent.Retro(System.currentTimeMillis() * 1_000_000L, "retro-scan: clamd database "
+                + v.databaseVersion() + " (the file was " + previous + " under " + r.previousDatabase() + ")");
+        Map<String, List<String>> meta = new LinkedHashMap<>();
+        meta.put("retro", List.of("true"));
+        meta.put("database_version", List.of(String.valueOf(v.databaseVersion())));
+        meta.put("previous_database_version", List.of(String.valueOf(r.previousDatabase())));
+        meta.put("previous_result", List.of(r.previousSignatures().isEmpty() ? "clean" : "infected"));
+        keep(file, v);
+        for (String sig : v.signatures()) {
+            if (!r.previousSignatures().contains(sig)) {
+                AlertEvent.Signature s = new AlertEvent.Signature("allowed", 1, signatureId(sig), 1, "ClamAV " + sig, AlertEvent.MALWARE,
+                        SignatureSeverity.of(sig), meta);
+                eve.accept(alert(file, s, v, when));
+            }
+        }
+    }
+
+    /** Makes every file waiting in memory due now. */
     private void wakeAll() {
-        List<Job> waitingJobs = new java.util.ArrayList<>(jobs);
-        for (Job j : waitingJobs) {
-            if (jobs.remove(j)) {
-                jobs.add(new Job(j.entry, j.attempts, 0));
+        for (ScanJob j : new ArrayList<>(jobs)) {
+            if (j.dueNanos > System.nanoTime() && jobs.remove(j)) {
+                jobs.add(new ScanJob(j.ticket, j.attempts, 0));
             }
         }
     }
 
-    /** Gives up the file that has waited longest; returns false when none is waiting. */
+    /** Writes the interim fileinfo of every file waiting in memory (clamd just went away). */
+    private void reportQueued() {
+        for (ScanJob j : new ArrayList<>(jobs)) {
+            reportInterim(j);
+        }
+    }
+
+    /** Reads files waiting in the journal only into memory, as far as the budget allows. */
+    private void loadWaiting() throws IOException {
+        for (ScanJournal.Entry e : journal.load()) {
+            if (!e.reported()) {
+                unreported.incrementAndGet();
+            }
+            ScanJob j = new ScanJob(e, 0, 0);
+            enqueue(j);
+            if (gate.isDown()) {
+                reportInterim(j);
+            }
+        }
+    }
+
+    /** Gives up the file that has waited longest in memory; returns false when none is waiting. */
     private boolean dropOldest() {
-        Job oldest = null;
-        for (Job j : jobs) {
-            if (oldest == null || j.entry.seq() < oldest.entry.seq()) {
+        ScanJob oldest = null;
+        for (ScanJob j : jobs) {
+            if (oldest == null || j.entry().seq() < oldest.entry().seq()) {
                 oldest = j;
             }
         }
@@ -389,51 +506,134 @@ public final class ScanStage implements FileListener, Stage {
             return false;
         }
         pending.decrementAndGet();
-        ScanJournal.Entry e = oldest.entry;
         dropped.incrementAndGet();
         notScanned.incrementAndGet();
-        FileEvent file = new FileEvent(e.tsNanos(), e.header(), e.http(), e.toServer(), e.info(), Path.of(e.stored()));
-        FileVerdict v = builtinVerdict(e.info(), false, "scan queue over its budget of " + config.maxQueuedBytes()
+        FileVerdict v = builtinVerdict(oldest.entry().info(), false, "scan queue over its budget of " + config.maxQueuedBytes()
                 + " bytes; the file that waited longest was given up");
-        if (!e.reported()) {
-            alertIfInfected(file, v); // before the fileinfo event: the flow's event waits for that one
-            eve.accept(new FileInfoEvent(file, v, false));
-            unreported.decrementAndGet();
-        } else {
-            eve.accept(new FileInfoEvent(file, v, true));
+        if (oldest.entry().retro() == null) {
+            finish(oldest, v);
         }
         try {
-            if (e.seq() > 0) {
-                journal.done(e);
+            if (oldest.entry().seq() > 0) {
+                journal.done(oldest.entry());
             }
         } catch (IOException ex) {
             errors.incrementAndGet();
         }
-        queuedBytes.addAndGet(-e.info().size());
         return true;
     }
 
-    /** Reports an interim verdict once, then puts the file back in the queue with a backoff. */
-    private void retryLater(Job job, FileEvent file) throws IOException {
+    /** Puts the file back in the queue: at once while clamd is down (the gate paces it), else with a backoff. */
+    private void retryLater(ScanJob job, boolean down) {
         retries.incrementAndGet();
-        ScanJournal.Entry e = job.entry;
-        if (!e.reported()) {
-            interim.incrementAndGet();
-            FileVerdict v = builtinVerdict(e.info(), true, UNREACHABLE + "; queued for clamd");
-            alertIfInfected(file, v); // before the fileinfo event: the flow's event waits for that one
-            eve.accept(new FileInfoEvent(file, v, false));
-            unreported.decrementAndGet();
-            e = e.seq() > 0 ? journal.reported(e) : new ScanJournal.Entry(e.seq(), e.tsNanos(), e.header(), e.http(),
-                    e.toServer(), e.info(), e.stored(), true);
-        }
-        long delay = Math.min(config.maxRetryDelayMillis(), job.delayMillis == 0 ? 500 : job.delayMillis * 2);
+        reportInterim(job);
+        long delay = down ? 0 : Math.min(config.maxRetryDelayMillis(), job.delayMillis == 0 ? ScanConfig.MIN_RETRY_DELAY_MILLIS
+                : job.delayMillis * 2);
         // Attempts count failed exchanges with a reachable clamd only; waiting for one costs none.
-        enqueue(new Job(e, unreachable ? job.attempts : job.attempts + 1, delay));
+        enqueue(new ScanJob(job.ticket, down ? job.attempts : job.attempts + 1, delay));
     }
 
-    private void enqueue(Job j) {
+    /** Writes a waiting file's fileinfo with an interim verdict, once. */
+    private void reportInterim(ScanJob job) {
+        synchronized (job.ticket) {
+            ScanJournal.Entry e = job.entry();
+            if (e.reported() || e.retro() != null) {
+                return;
+            }
+            interim.incrementAndGet();
+            FileEvent file = fileEvent(e, e.tsNanos());
+            FileVerdict v = builtinVerdict(e.info(), true, UNREACHABLE + "; queued for clamd");
+            writeFileinfo(file, v);
+            unreported.decrementAndGet();
+            try {
+                job.ticket.entry = e.seq() > 0 ? journal.reported(e) : e.withReported();
+            } catch (IOException ex) {
+                errors.incrementAndGet();
+                job.ticket.entry = e.withReported();
+            }
+        }
+    }
+
+    /** Writes the interim fileinfo of a file that waits in the journal only. */
+    private void reportSpilled(ScanJournal.Entry e) {
+        if (e.reported() || e.retro() != null) {
+            return;
+        }
+        interim.incrementAndGet();
+        FileEvent file = fileEvent(e, e.tsNanos());
+        FileVerdict v = builtinVerdict(e.info(), true, gate.isDown() ? UNREACHABLE + "; queued for clamd"
+                : "queued for clamd (more files wait than the queue holds in memory)");
+        writeFileinfo(file, v);
+        try {
+            journal.reported(e);
+        } catch (IOException ex) {
+            errors.incrementAndGet();
+        }
+    }
+
+    private void enqueue(ScanJob j) {
         pending.incrementAndGet();
         jobs.add(j);
+    }
+
+    /** Queues the stored files remembered as seen since {@code retroDays} for a scan under {@code database}. */
+    private void retroScan(String previous, String database) {
+        retroRuns.incrementAndGet();
+        long since = System.currentTimeMillis() - config.retroDays() * 86_400_000L;
+        try {
+            cache.forEachSince(since, rem -> {
+                if (stopping) {
+                    throw new IllegalStateException("stopping");
+                }
+                VerdictCache.Sighting s = rem.event();
+                if (s.stored() == null || Objects.equals(rem.verdict().databaseVersion(), database) || !Files.exists(Path.of(s.stored()))) {
+                    return;
+                }
+                try {
+                    ScanJournal.Added a = journal.add(s.tsNanos(), s.header(), s.http(), s.toServer(), s.info(), s.stored(), true,
+                            new ScanJournal.Retro(rem.verdict().databaseVersion() != null ? rem.verdict().databaseVersion() : previous,
+                                    database, "infected".equals(rem.verdict().result()) ? rem.verdict().signatures() : List.of()));
+                    retroQueued.incrementAndGet();
+                    if (a.resident()) {
+                        enqueue(new ScanJob(a.entry(), 0, 0));
+                    }
+                } catch (IOException ex) {
+                    errors.incrementAndGet();
+                }
+            });
+        } catch (IOException | RuntimeException ex) {
+            if (!stopping) {
+                errors.incrementAndGet();
+            }
+        }
+    }
+
+    /** Takes a database version seen in a verdict. */
+    private void noteDatabase(String version) {
+        if (db.changes(version)) {
+            database(version);
+        }
+    }
+
+    private void seen(String sha, FileEvent file) {
+        try {
+            cache.seen(sha, new VerdictCache.Sighting(file.tsNanos(), file.header(), file.http(), file.toServer(), file.info(),
+                    file.stored().toString()));
+        } catch (IOException e) {
+            errors.incrementAndGet();
+        }
+    }
+
+    private static VerdictCache.Sighting sighting(ScanJournal.Entry e) {
+        return new VerdictCache.Sighting(e.tsNanos(), e.header(), e.http(), e.toServer(), e.info(), e.stored());
+    }
+
+    private static FileEvent fileEvent(ScanJournal.Entry e, long tsNanos) {
+        return new FileEvent(tsNanos, e.header(), e.http(), e.toServer(), e.info(), Path.of(e.stored()));
+    }
+
+    private static String shaOf(FileInfo fi) {
+        return fi.sha256() != null ? fi.sha256() : fi.storedSha256();
     }
 
     private boolean builtinAlreadyAlerted(ScanJournal.Entry e) {
@@ -457,21 +657,32 @@ public final class ScanStage implements FileListener, Stage {
         keep(file, v);
         for (String sig : v.signatures()) {
             AlertEvent.Signature s = AlertEvent.Signature.of(signatureId(sig),
-                    ("builtin-hash".equals(v.engine()) ? "SpanWatch hash " : "ClamAV ") + sig, AlertEvent.MALWARE, Severity.of(sig));
-            eve.accept(new AlertEvent(file.tsNanos(), file.header(), !file.toServer(), file.toServer() ? "to_server" : "to_client",
-                    s, file.http(), file, v, null, null, null));
+                    ("builtin-hash".equals(v.engine()) ? "SpanWatch hash " : "ClamAV ") + sig, AlertEvent.MALWARE, SignatureSeverity.of(sig));
+            eve.accept(alert(file, s, v, null));
         }
+    }
+
+    /** Returns the alert a file raised; as its fileinfo event, src is the sender of the file. */
+    private static AlertEvent alert(FileEvent file, AlertEvent.Signature s, FileVerdict v, AlertEvent.Retro retro) {
+        return new AlertEvent(file.tsNanos(), file.header(), !file.toServer(), file.toServer() ? "to_server" : "to_client", s,
+                file.http(), file, v, null, null, retro);
+    }
+
+    /** Writes a file's fileinfo event, after the alerts it raises (the flow's event waits for those, to say it alerted). */
+    private void writeFileinfo(FileEvent file, FileVerdict v) {
+        alertIfInfected(file, v);
+        eve.accept(new FileInfoEvent(file, v, false));
     }
 
     /** Puts an infected file in quarantine with what is known of it. */
     private void keep(FileEvent file, FileVerdict v) {
         Quarantine q = quarantine;
-        String sha = file.info().sha256() != null ? file.info().sha256() : file.info().storedSha256();
+        String sha = shaOf(file.info());
         if (q == null || file.stored() == null || sha == null || !Files.exists(file.stored())) {
             return;
         }
         try {
-            Map<String, Object> meta = new java.util.LinkedHashMap<>();
+            Map<String, Object> meta = new LinkedHashMap<>();
             meta.put("header", file.header());
             meta.put("http", file.http());
             meta.put("direction", file.toServer() ? "to_server" : "to_client");
@@ -517,55 +728,26 @@ public final class ScanStage implements FileListener, Stage {
         m.put("scan.waiting", (long) waiting());
         m.put("scan.quarantined", quarantined.get());
         m.put("scan.dropped", dropped.get());
-        m.put("scan.queued_bytes", queuedBytes.get());
+        m.put("scan.queued_bytes", journal.fileBytes());
+        m.put("scan.queue_memory_entries", journal.residentEntries());
+        m.put("scan.queue_memory_bytes", journal.residentBytes());
+        m.put("scan.queue_spilled", journal.spilled());
+        m.put("scan.spilled", journal.spilledTotal());
+        m.put("scan.verdict_cache_entries", (long) cache.size());
+        m.put("scan.verdict_cache_bytes", cache.bytes());
+        m.put("scan.verdict_cache_evictions", cache.evictions());
+        m.put("scan.verdict_log_lines", cache.lines());
+        m.put("scan.clamd_reachable", gate.isDown() ? 0L : 1L);
+        m.put("scan.clamd_backoff_ms", gate.waitMillis());
+        m.put("scan.clamd_tries_while_down", gate.tries());
+        m.put("scan.clamd_outages", gate.outages());
+        m.put("scan.retro_runs", retroRuns.get());
+        m.put("scan.retro_queued", retroQueued.get());
+        m.put("scan.retro_scanned", retroScanned.get());
+        m.put("scan.retro_alerts", retroAlerts.get());
         var more = extraStats;
         if (more != null) {
             more.accept(m);
-        }
-    }
-
-    /** A file in the queue, due after its backoff. */
-    private static final class Job implements Delayed {
-        final ScanJournal.Entry entry;
-        final int attempts;
-        final long delayMillis;
-        final long dueNanos;
-
-        Job(ScanJournal.Entry entry, int attempts, long delayMillis) {
-            this.entry = entry;
-            this.attempts = attempts;
-            this.delayMillis = delayMillis;
-            this.dueNanos = System.nanoTime() + delayMillis * 1_000_000L;
-        }
-
-        @Override
-        public long getDelay(TimeUnit unit) {
-            return unit.convert(dueNanos - System.nanoTime(), TimeUnit.NANOSECONDS);
-        }
-
-        @Override
-        public int compareTo(Delayed o) {
-            return Long.compare(dueNanos, ((Job) o).dueNanos);
-        }
-    }
-
-    /** Maps ClamAV signature families to Suricata-style severities (1 highest). */
-    static final class Severity {
-        private Severity() {
-        }
-
-        static int of(String signature) {
-            String s = signature.toLowerCase(java.util.Locale.ROOT);
-            if (s.contains("test") || s.contains("eicar")) {
-                return 3; // test files: worth an alert, not an incident
-            }
-            if (s.startsWith("pua.") || s.contains(".pua.") || s.startsWith("heuristics.")) {
-                return 3;
-            }
-            if (s.contains("ransom") || s.contains("trojan") || s.contains("backdoor") || s.contains("exploit")) {
-                return 1;
-            }
-            return 2;
         }
     }
 }

@@ -27,10 +27,38 @@ final class UnixTransport implements ClamdTransport {
 
     private final ClamdAddress address;
     private final int chunkBytes;
+    private final long connectMillis;
+    private final long readMillis;
+    private final boolean fdPass;
 
+    /** Speaks INSTREAM only (no descriptor passing). */
     UnixTransport(ClamdAddress address, int chunkBytes) {
+        this(address, chunkBytes, 0, 0, false);
+    }
+
+    /**
+     * Speaks to {@code address}; with {@code fdPass} (and where {@link FdPass#available()}) files go
+     * by descriptor with FILDES, bounded by the two timeouts.
+     */
+    UnixTransport(ClamdAddress address, int chunkBytes, long connectMillis, long readMillis, boolean fdPass) {
         this.address = address;
         this.chunkBytes = chunkBytes;
+        this.connectMillis = connectMillis;
+        this.readMillis = readMillis;
+        this.fdPass = fdPass && FdPass.available();
+    }
+
+    @Override
+    public boolean passesFiles() {
+        return fdPass;
+    }
+
+    @Override
+    public ClamdReply fildes(java.nio.file.Path file) throws IOException {
+        if (!fdPass) {
+            return ClamdTransport.super.fildes(file);
+        }
+        return ClamdReply.parse(FdPass.scan(address.unixSocket(), file, connectMillis, readMillis));
     }
 
     @Override

@@ -27,10 +27,36 @@ class SensorCommandTest {
     }
 
     @Test
+    void tunnelKeysReachTheDecoderConfiguration(@TempDir Path tmp) throws Exception {
+        SensorSettings s = new SensorSettings();
+        s.set("decoder.teredo.ports=3544, 3545");
+        s.set("decoder.teredo.any-port=false");
+        s.set("decoder.gtpu.ports=none");
+        s.set("decoder.vxlan.ports=");
+        s.set("decoder.max-tunnel-depth=6");
+        var t = s.build(io.spanwatch.sensor.pipeline.SensorConfig.defaults(tmp, false)).tunnels();
+        assertEquals(java.util.List.of(3544, 3545), t.teredoPorts());
+        assertEquals(false, t.teredoAnyPort());
+        assertEquals(java.util.List.of(), t.gtpuPorts());
+        assertEquals(true, t.gtpuAnyPort());
+        assertEquals(java.util.List.of(), t.vxlanPorts());
+        assertEquals(java.util.List.of(6081), t.genevePorts());
+        assertEquals(6, t.maxDepth());
+        for (String bad : new String[] {"decoder.ayiya.ports=5072,x", "decoder.gre-udp.ports=70000", "decoder.max-tunnel-depth=9"}) {
+            SensorSettings b = new SensorSettings();
+            b.set(bad);
+            var e = org.junit.jupiter.api.Assertions.assertThrows(SensorSettings.SettingsException.class,
+                    () -> b.build(io.spanwatch.sensor.pipeline.SensorConfig.defaults(tmp, false)));
+            assertTrue(e.getMessage().contains(bad.substring(0, bad.indexOf('='))), e.getMessage());
+        }
+    }
+
+    @Test
     void configKeysAreListedWithDefaults() {
         AnalyzeCommandTest.Run r = AnalyzeCommandTest.run("config-keys");
         assertEquals(0, r.status());
         assertTrue(r.out().contains("flow.max-flows") && r.out().contains("250000"), r.out());
+        assertTrue(r.out().contains("decoder.teredo.ports") && r.out().contains("4789,8472"), r.out());
         assertEquals(150L << 20, SensorSettings.parseSize("150m"));
         assertEquals(64L << 10, SensorSettings.parseSize("64 KiB"));
     }

@@ -68,13 +68,19 @@ class CorpusTest {
         int optionalMatched = 0;
         int optional = 0;
         List<String> misses = new ArrayList<>();
+        List<String> internalErrors = new ArrayList<>();
         try (var pcaps = Files.list(corpus.resolve("pcaps"))) {
             for (Path pcap : pcaps.sorted().toList()) {
                 String name = pcap.getFileName().toString();
                 Path out = tmp.resolve(name);
                 int status = runQuiet("analyze", "--out", out.toString(), "--sensor-name", "corpus", pcap.toString());
                 assertEquals(0, status, "analyze " + name);
-                List<JsonNode> files = new ArrayList<>(EveLog.read(out.resolve("eve.json")).ofType("fileinfo"));
+                EveLog eve = EveLog.read(out.resolve("eve.json"));
+                long internal = eve.lastStats().path("internal").path("errors").asLong();
+                if (internal != 0) {
+                    internalErrors.add(name + ": " + internal);
+                }
+                List<JsonNode> files = new ArrayList<>(eve.ofType("fileinfo"));
                 List<JsonNode> expect = byPcap.getOrDefault(name, List.of());
                 for (JsonNode row : expect) {
                     boolean isOptional = isOptional(row, expect);
@@ -103,6 +109,7 @@ class CorpusTest {
                 + "/" + optional + ")");
         misses.forEach(m -> System.out.println("  missing: " + m));
         assertEquals(required, matched, "required " + matched + "/" + required + " matched; missing:\n" + String.join("\n", misses));
+        assertEquals(List.of(), internalErrors, "internal errors (a worker caught a bug on a frame and dropped its flow)");
         assertTrue(required > 0);
     }
 

@@ -124,6 +124,8 @@ class EveSchemaTest {
             }
         }
         assertTrue(icmp && ipv6, "the mixed capture gave an ICMP flow and IPv6 events");
+        assertTrue(events.stream().anyMatch(e -> "http".equals(e.path("event_type").asText())
+                && "socks.x.org".equals(e.path("socks").path("request").path("name").asText())), "the SOCKS download's http event");
     }
 
     @Test
@@ -210,7 +212,7 @@ class EveSchemaTest {
         return listedExtras.contains(path);
     }
 
-    /** Writes ICMP echo request and reply, an IPv6 HTTP download, UDP datagrams and a broken IPv4 frame. */
+    /** Writes ICMP echo request and reply, an IPv6 HTTP download, one through SOCKS, UDP datagrams and a broken IPv4 frame. */
     private static void writeMixed(Path pcap) throws Exception {
         try (PcapWriter w = PcapWriter.create(pcap, LinkType.ETHERNET, false)) {
             TrafficSynth t = new TrafficSynth(w, 1_700_000_200_000_000_000L);
@@ -223,6 +225,16 @@ class EveSchemaTest {
             c.send(false, ("HTTP/1.1 200 OK\r\nContent-Length: " + body.length + "\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
             c.send(false, body);
             c.close();
+            // An HTTP download through a SOCKS 5 proxy: its events carry the socks object.
+            TrafficSynth.Conn s = t.tcp("10.1.0.5", 40002, "10.1.0.8", 1080).handshake();
+            s.send(true, new byte[] {5, 1, 0});
+            s.send(false, new byte[] {5, 0});
+            s.send(true, new byte[] {5, 1, 0, 3, 11, 's', 'o', 'c', 'k', 's', '.', 'x', '.', 'o', 'r', 'g', 0, 80});
+            s.send(false, new byte[] {5, 0, 0, 1, 10, 1, 0, 8, (byte) 0x9c, 0x40});
+            s.send(true, "GET /via-socks.txt HTTP/1.1\r\nHost: socks.x.org\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+            s.send(false, ("HTTP/1.1 200 OK\r\nContent-Length: " + body.length + "\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+            s.send(false, body);
+            s.close();
             t.udp("10.1.0.5", 53000, "10.1.0.53", 53, new byte[] {1, 2, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0});
             t.udp("10.1.0.53", 53, "10.1.0.5", 53000, new byte[] {1, 2, (byte) 0x81, 0, 0, 1, 0, 0, 0, 0, 0, 0});
             byte[] broken = new byte[14 + 12];

@@ -667,7 +667,11 @@ class AttackIT {
 
     /** Returns a connection from {@code client} to the server, for building its frames. */
     private static TrafficSynth.Conn conn(String client, int port) {
-        return synth.tcp(client, port, net.addrB, PORT);
+        TrafficSynth.Conn c = synth.tcp(client, port, net.addrB, PORT);
+        // Windows of 1 GiB (the largest scale, RFC 7323), so every flood lies inside the receiver's window:
+        // data past it is not held, as the host drops it (see ReassemblyEvasionTest).
+        c.windowShift = 14;
+        return c;
     }
 
     private static void send(byte[] frame, Pacer pacer) throws Exception {
@@ -680,6 +684,8 @@ class AttackIT {
         send(c.segment(true, TrafficSynth.SYN, CLIENT_ISN, 0, NONE), pacer);
         send(c.segment(false, TrafficSynth.SYN | TrafficSynth.ACK, SERVER_ISN, CLIENT_ISN + 1, NONE), pacer);
         send(c.segment(true, TrafficSynth.ACK, CLIENT_ISN + 1, SERVER_ISN + 1, NONE), pacer);
+        // The server's first window past the SYN-ACK (whose own is never scaled).
+        send(c.segment(false, TrafficSynth.ACK, SERVER_ISN + 1, CLIENT_ISN + 1, NONE), pacer);
     }
 
     // ---- real TCP clients and servers ---------------------------------------------------------

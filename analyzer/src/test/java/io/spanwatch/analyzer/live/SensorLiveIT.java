@@ -5,20 +5,13 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.spanwatch.analyzer.EveLog;
-import java.io.BufferedReader;
-import java.io.IOException;
-import java.io.InputStreamReader;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
-import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
-import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
@@ -70,29 +63,9 @@ class SensorLiveIT {
         net.startNginx(tmp, www, PORT, "");
 
         Path out = tmp.resolve("out");
-        Path launcher = repoRoot().resolve("spanwatch");
-        ProcessBuilder pb = new ProcessBuilder(launcher.toString(), "sensor", "--interface", net.linkA, "--out", out.toString(),
-                "--bpf", "tcp port " + PORT, "--sensor-name", "live-it");
-        pb.redirectErrorStream(true);
-        Process sensor = pb.start();
-        List<String> log = new ArrayList<>();
-        CountDownLatch ready = new CountDownLatch(1);
-        Thread reader = new Thread(() -> {
-            try (BufferedReader br = new BufferedReader(new InputStreamReader(sensor.getInputStream(), StandardCharsets.UTF_8))) {
-                for (String line; (line = br.readLine()) != null; ) {
-                    synchronized (log) {
-                        log.add(line);
-                    }
-                    if (line.contains("capturing on")) {
-                        ready.countDown();
-                    }
-                }
-            } catch (IOException e) {
-                // the process ended
-            }
-        });
-        reader.start();
-        assertTrue(ready.await(120, TimeUnit.SECONDS), () -> "sensor did not start: " + log);
+        LiveSensor sensor = new LiveSensor(List.of("--interface", net.linkA, "--out", out.toString(), "--bpf", "tcp port " + PORT,
+                "--sensor-name", "live-it"));
+        assertTrue(sensor.awaitCapturing(), () -> "sensor did not start: " + sensor.output());
         Thread.sleep(500);
 
         String base = "http://" + net.addrB + ":" + PORT + "/";
@@ -101,11 +74,8 @@ class SensorLiveIT {
         LiveNet.sh("curl -fsS --compressed -o /dev/null -o /dev/null " + base + "page.html " + base + "data.json");
         LiveNet.sh("curl -fsS -0 -o /dev/null " + base + "small.txt");
         Thread.sleep(1000);
-        sensor.toHandle().descendants().forEach(ProcessHandle::destroy); // SIGTERM to the JVM under the launcher
-        sensor.destroy();
-        assertTrue(sensor.waitFor(60, TimeUnit.SECONDS), "sensor did not stop");
-        reader.join(5000);
-        assertEquals(0, sensor.exitValue(), () -> "sensor exit status; output: " + log);
+        assertTrue(sensor.stop(), "sensor did not stop"); // SIGTERM to the JVM under the launcher
+        assertEquals(0, sensor.process.exitValue(), () -> "sensor exit status; output: " + sensor.output());
 
         EveLog eve = EveLog.read(out.resolve("eve.json"));
         List<String> shas = eve.ofType("fileinfo").stream().map(f -> f.path("fileinfo").path("sha256").asText("")).toList();

@@ -48,14 +48,7 @@ class AnalyzeClamdRestartIT {
                 }
                 String uri = "/d/" + i;
                 infected.put(uri, bad);
-                TrafficSynth.Conn c = syn.tcp("10.2." + (i >> 8) + "." + (i & 255), 30_000 + i, "10.0.0.9", 80).handshake();
-                c.send(true, ("GET " + uri + " HTTP/1.1\r\nHost: files\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
-                byte[] head = ("HTTP/1.1 200 OK\r\nContent-Length: " + body.length + "\r\n\r\n").getBytes(StandardCharsets.US_ASCII);
-                byte[] all = new byte[head.length + body.length];
-                System.arraycopy(head, 0, all, 0, head.length);
-                System.arraycopy(body, 0, all, head.length, body.length);
-                c.send(false, all);
-                c.close();
+                io.spanwatch.analyzer.TestCaptures.download(syn, "10.2." + (i >> 8) + "." + (i & 255), 30_000 + i, uri, body);
             }
         }
         Path db = Files.createDirectories(tmp.resolve("db"));

@@ -133,6 +133,18 @@ public final class ClamdTestServer implements AutoCloseable {
         return ClamdAddress.unix(socket);
     }
 
+    /** Asks clamd to reload its databases (RELOAD); it answers at once and swaps them when loaded. */
+    public void reload() throws IOException {
+        try (SocketChannel ch = SocketChannel.open(StandardProtocolFamily.UNIX)) {
+            ch.connect(UnixDomainSocketAddress.of(socket));
+            ch.write(ByteBuffer.wrap("zRELOAD\0".getBytes(StandardCharsets.US_ASCII)));
+            ByteBuffer in = ByteBuffer.allocate(64);
+            while (ch.read(in) > 0 && in.hasRemaining()) {
+                // until clamd closes
+            }
+        }
+    }
+
     /** Returns clamd's log and console output so far, for failure messages. */
     public String log() {
         StringBuilder b = new StringBuilder();

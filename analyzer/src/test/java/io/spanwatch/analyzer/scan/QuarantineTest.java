@@ -212,6 +212,44 @@ class QuarantineTest {
     }
 
     @Test
+    void listingAndExportingNeverDeleteNorPrune() throws Exception {
+        // Entries far older than the default age limit, as a sensor configured to keep them longer wrote them.
+        ManualClock clock = new ManualClock(Instant.now().minus(Duration.ofDays(400)));
+        Quarantine q = Quarantine.open(data, new Quarantine.Limits(10, 1 << 20, Duration.ofDays(1000)), clock);
+        String a = stored("a");
+        String b = stored("b");
+        q.add(file(a), a, event(a, "A"), T0);
+        q.add(file(b), b, event(b, "B"), T0);
+        Path dir = q.directory();
+        // A running sensor's addition in progress: its temporary file, and a file whose metadata is not written yet.
+        Files.writeString(dir.resolve(".tmp-4242-7"), "being written");
+        String c = stored("c");
+        Files.copy(file(c), dir.resolve(c));
+        List<Path> before = listing(dir);
+
+        Quarantine view = Quarantine.openReadOnly(data);
+        assertEquals(Set.of(a, b), view.entries().stream().map(Quarantine.Entry::sha256).collect(java.util.stream.Collectors.toSet()));
+        assertThrows(IllegalStateException.class, view::prune);
+        Path zip = data.resolve("export.zip");
+        assertEquals(0, io.spanwatch.analyzer.cli.Main.run("quarantine", "--out", data.toString()));
+        assertEquals(0, io.spanwatch.analyzer.cli.Main.run("quarantine", "--out", data.toString(), "--export", zip.toString()));
+        assertTrue(Files.size(zip) > 0);
+        assertEquals(before, listing(dir), "the command removed nothing");
+
+        // An entry the sensor's retention removes between listing and export is left out, not an error.
+        Files.delete(dir.resolve(b + ".json"));
+        Files.delete(dir.resolve(b));
+        assertEquals(1, view.exportAll(data.resolve("second.zip")));
+        assertTrue(view.warnings().stream().anyMatch(w -> w.startsWith(b)), view.warnings().toString());
+    }
+
+    private static List<Path> listing(Path dir) throws IOException {
+        try (var s = Files.list(dir)) {
+            return s.map(Path::getFileName).sorted().toList();
+        }
+    }
+
+    @Test
     void exportsAZipOnlyThePasswordOpens() throws Exception {
         Quarantine q = Quarantine.open(data);
         String eicarSha = hex("SHA-256", HashSignaturesTest.EICAR);

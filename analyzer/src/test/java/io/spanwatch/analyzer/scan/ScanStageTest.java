@@ -127,7 +127,8 @@ class ScanStageTest {
         assertEquals(1, scans.get());
 
         ScanStage second = ScanStage.start(new EveWriter(new ByteArrayOutputStream(), "t", false), scanner, null,
-                new ScanConfig(1, 1000, 1000), dir.resolve("scan"));
+                new ScanConfig(1, 1000, 1000).withRetroDays(0), dir.resolve("scan"));
+        second.database("27000"); // what the wiring asks clamd (VERSION) at start
         second.fileClosed(file(dir, "a-again", "a".repeat(64)));
         second.awaitFinal(10_000);
         assertEquals(1, scans.get(), "the next run knew the verdict for this database version");
@@ -190,5 +191,205 @@ class ScanStageTest {
                 ScanConfig.DEFAULTS, dir.resolve("scan"));
         assertEquals(0, s3.waiting(), "nothing is scanned twice across restarts");
         s3.close();
+    }
+
+    static FileVerdict clean(String db) {
+        return new FileVerdict("clamd", "1.4.6", db, "clean", List.of(), 1, null, false);
+    }
+
+    static final ScanStage.FileScanner DOWN = p -> new FileVerdict("clamd", null, null, "error", List.of(), 0, ScanStage.UNREACHABLE,
+            false);
+
+    static java.util.Map<String, Long> stats(ScanStage s) {
+        java.util.Map<String, Long> m = new java.util.TreeMap<>();
+        s.addStats(m);
+        return m;
+    }
+
+    @Test
+    void whileClamdIsDownItIsTriedAtTheGatesPaceNotOncePerFile(@TempDir Path dir) throws Exception {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        EveWriter eve = new EveWriter(out, "t", false);
+        AtomicInteger tries = new AtomicInteger();
+        AtomicBoolean up = new AtomicBoolean();
+        ScanStage.FileScanner scanner = p -> {
+            if (!up.get()) {
+                tries.incrementAndGet();
+                return DOWN.scan(p);
+            }
+            return clean("1");
+        };
+        ScanStage s = ScanStage.start(eve, scanner, null, new ScanConfig(4, 2_000, 1000), dir.resolve("scan"));
+        long t0 = System.nanoTime();
+        for (int i = 0; i < 200; i++) {
+            s.fileClosed(file(dir, "f" + i, String.format("%064d", i)));
+        }
+        Thread.sleep(1500);
+        long elapsedMs = (System.nanoTime() - t0) / 1_000_000;
+        // The first try closes the gate; then one try per wait of 0.5 s, doubling: never one per file.
+        assertTrue(tries.get() <= 4 + 2 * elapsedMs / ScanConfig.MIN_RETRY_DELAY_MILLIS,
+                tries.get() + " tries in " + elapsedMs + " ms with 200 files waiting");
+        java.util.Map<String, Long> m = stats(s);
+        assertEquals(0L, m.get("scan.clamd_reachable"));
+        assertTrue(m.get("scan.clamd_backoff_ms") >= ScanConfig.MIN_RETRY_DELAY_MILLIS, m.toString());
+        assertEquals(1L, m.get("scan.clamd_outages"));
+        List<JsonNode> interim = events(out, eve);
+        assertEquals(200, count(interim, "fileinfo"), "every file has its fileinfo (interim) while clamd is down");
+        up.set(true);
+        s.clamdAnswered(); // what the pool's health check calls when clamd answers a ping again
+        assertEquals(0, s.awaitFinal(10_000));
+        assertEquals(0L, stats(s).get("scan.clamd_backoff_ms"));
+        s.close();
+        assertEquals(200, count(events(out, eve), "verdict"), "each file its final verdict once clamd is back");
+    }
+
+    @Test
+    void aQueueLongerThanItsMemoryBudgetWaitsInTheJournal(@TempDir Path dir) throws Exception {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        EveWriter eve = new EveWriter(out, "t", false);
+        java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
+        AtomicInteger maxResident = new AtomicInteger();
+        ScanStage[] stage = new ScanStage[1];
+        ScanStage.FileScanner slow = p -> {
+            try {
+                release.await();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            maxResident.accumulateAndGet(stats(stage[0]).get("scan.queue_memory_entries").intValue(), Math::max);
+            return clean("1");
+        };
+        ScanConfig cfg = new ScanConfig(2, 1000, 1000).withQueueMemory(1 << 20, 5);
+        stage[0] = ScanStage.start(eve, slow, null, cfg, dir.resolve("scan"));
+        for (int i = 0; i < 40; i++) {
+            stage[0].fileClosed(file(dir, "f" + i, String.format("%064d", i)));
+        }
+        java.util.Map<String, Long> m = stats(stage[0]);
+        assertEquals(5L, m.get("scan.queue_memory_entries"));
+        assertEquals(35L, m.get("scan.queue_spilled"));
+        assertEquals(40, stage[0].waiting());
+        assertEquals(35, count(events(out, eve), "fileinfo"), "a file past the memory budget has its fileinfo at once");
+        release.countDown();
+        assertEquals(0, stage[0].awaitFinal(10_000));
+        stage[0].close();
+        assertTrue(maxResident.get() <= 5, "at most 5 in memory, saw " + maxResident.get());
+        List<JsonNode> ev = events(out, eve);
+        assertEquals(40, count(ev, "fileinfo"));
+        assertEquals(35, count(ev, "verdict"), "the spilled files' final verdicts follow their interim fileinfo");
+    }
+
+    @Test
+    void aJournalOfManyWaitingFilesIsReadBackWithinTheBudget(@TempDir Path dir) throws Exception {
+        ScanStage first = ScanStage.start(new EveWriter(new ByteArrayOutputStream(), "t", false), DOWN, null,
+                new ScanConfig(1, 1000, 1000), dir.resolve("scan"));
+        first.clamdUnreachable();
+        int n = 3000;
+        for (int i = 0; i < n; i++) {
+            first.fileClosed(file(dir, "f" + i, String.format("%064d", i)));
+        }
+        first.close();
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        EveWriter eve = new EveWriter(out, "t", false);
+        AtomicInteger scans = new AtomicInteger();
+        ScanStage second = ScanStage.start(eve, p -> {
+            scans.incrementAndGet();
+            return clean("1");
+        }, null, new ScanConfig(2, 1000, 1000).withQueueMemory(1 << 20, 50), dir.resolve("scan"));
+        assertTrue(stats(second).get("scan.queue_memory_entries") <= 50, stats(second).toString());
+        assertEquals(0, second.awaitFinal(30_000));
+        second.close();
+        assertEquals(n, scans.get());
+        assertEquals(n, count(events(out, eve), "verdict"), "every file waited in the journal gets its final verdict");
+        assertEquals(0, count(events(out, eve), "fileinfo"), "their fileinfo went out in the first run");
+    }
+
+    @Test
+    void theDatabaseVersionIsClamdsNotTheLastOneWrittenDown(@TempDir Path dir) throws Exception {
+        AtomicInteger scans = new AtomicInteger();
+        String[] db = {"27000"};
+        ScanStage.FileScanner scanner = p -> {
+            scans.incrementAndGet();
+            return clean(db[0]);
+        };
+        ScanConfig cfg = new ScanConfig(1, 1000, 1000).withRetroDays(0);
+        ScanStage first = ScanStage.start(new EveWriter(new ByteArrayOutputStream(), "t", false), scanner, null, cfg, dir.resolve("scan"));
+        first.database("27000");
+        first.fileClosed(file(dir, "a", "a".repeat(64)));
+        first.awaitFinal(10_000);
+        first.close();
+        db[0] = "27001"; // clamd was updated between the runs
+        ScanStage second = ScanStage.start(new EveWriter(new ByteArrayOutputStream(), "t", false), scanner, null, cfg, dir.resolve("scan"));
+        second.database("27001"); // VERSION at start
+        second.fileClosed(file(dir, "a-again", "a".repeat(64)));
+        second.awaitFinal(10_000);
+        second.close();
+        assertEquals(2, scans.get(), "a verdict of the old database is not reused");
+    }
+
+    @Test
+    void aNewDatabaseRescansRecentFilesAndANewFindIsARetroAlert(@TempDir Path dir) throws Exception {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        EveWriter eve = new EveWriter(out, "t", false);
+        String[] db = {"100"};
+        ScanStage.FileScanner scanner = p -> db[0].equals("101") && p.getFileName().toString().startsWith("b")
+                ? new FileVerdict("clamd", "1.4.6", db[0], "infected", List.of("Win.Trojan.Late-1"), 1, null, false)
+                : clean(db[0]);
+        ScanStage s = ScanStage.start(eve, scanner, null, new ScanConfig(1, 1000, 1000), dir.resolve("scan"));
+        s.database("100");
+        s.fileClosed(file(dir, "a", "a".repeat(64)));
+        s.fileClosed(file(dir, "b", "b".repeat(64)));
+        assertEquals(0, s.awaitFinal(10_000));
+        assertEquals(0, count(events(out, eve), "alert"));
+        db[0] = "101";
+        s.database("101"); // the periodic VERSION check sees the update
+        for (int i = 0; i < 500 && s.retroScanned.get() < 2; i++) {
+            Thread.sleep(20);
+        }
+        assertEquals(0, s.awaitFinal(10_000));
+        s.close();
+        assertEquals(2, s.retroQueued.get());
+        assertEquals(2, s.retroScanned.get());
+        List<JsonNode> alerts = events(out, eve).stream().filter(e -> "alert".equals(e.path("event_type").asText())).toList();
+        assertEquals(1, alerts.size(), alerts.toString());
+        JsonNode meta = alerts.get(0).path("alert").path("metadata");
+        assertEquals("true", meta.path("retro").path(0).asText());
+        assertEquals("101", meta.path("database_version").path(0).asText());
+        assertEquals("100", meta.path("previous_database_version").path(0).asText());
+        assertEquals("clean", meta.path("previous_result").path(0).asText());
+        assertEquals(io.spanwatch.sensor.event.EveTime.format(1_700_000_000_000_000_000L), alerts.get(0).path("timestamp").asText(),
+                "timed as the download it is about");
+        assertTrue(alerts.get(0).path("retro").path("detected").asText().startsWith("20"), alerts.get(0).toString());
+        assertTrue(alerts.get(0).path("retro").path("reason").asText().contains("database 101"), alerts.get(0).toString());
+        assertEquals("/b", alerts.get(0).path("http").path("url").asText());
+        assertEquals(1, alerts.get(0).path("alert").path("severity").asInt(), "a trojan");
+        assertEquals("101", Files.readString(dir.resolve("scan").resolve(ScanStage.DATABASE_FILE)).strip());
+    }
+
+    @Test
+    void aRetroScanReachesBackOnlyAsFarAsConfigured(@TempDir Path dir) throws Exception {
+        Path scan = Files.createDirectories(dir.resolve("scan"));
+        // Two files remembered clean under database 100: one seen 10 days ago, one yesterday.
+        long now = System.currentTimeMillis();
+        StringBuilder lines = new StringBuilder();
+        for (String[] f : new String[][] {{"old", "c", "10"}, {"recent", "d", "1"}}) {
+            FileEvent e = file(dir, f[0], f[1].repeat(64));
+            VerdictCache.Remembered r = new VerdictCache.Remembered(f[1].repeat(64), clean("100"), now - Long.parseLong(f[2]) * 86_400_000L,
+                    new VerdictCache.Sighting(e.tsNanos(), e.header(), e.http(), e.toServer(), e.info(), e.stored().toString()));
+            lines.append(JSON.writeValueAsString(r)).append('\n');
+        }
+        Files.writeString(scan.resolve("verdicts.jsonl"), lines);
+        Files.writeString(scan.resolve(ScanStage.DATABASE_FILE), "100\n");
+        List<Path> scanned = java.util.Collections.synchronizedList(new ArrayList<>());
+        ScanStage s = ScanStage.start(new EveWriter(new ByteArrayOutputStream(), "t", false), p -> {
+            scanned.add(p.getFileName());
+            return clean("101");
+        }, null, new ScanConfig(1, 1000, 1000).withRetroDays(7), scan);
+        s.database("101"); // at start: newer than the 100 this folder saw last
+        for (int i = 0; i < 500 && s.retroScanned.get() < 1; i++) {
+            Thread.sleep(20);
+        }
+        assertEquals(0, s.awaitFinal(10_000));
+        s.close();
+        assertEquals(List.of(Path.of("d".repeat(64))), scanned, "only the file seen within 7 days");
     }
 }

@@ -9,6 +9,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Objects;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.locks.LockSupport;
 import java.util.stream.Stream;
 
 import org.pcap4j.core.BpfProgram.BpfCompileMode;
@@ -38,6 +39,10 @@ import org.pcap4j.core.RawPacketListener;
  *       (see {@link #nanosecondTimestamps()}).</li>
  * </ul>
  *
+ * <p>Stopping: after {@link #stop} the native loop still reads the frames the kernel had captured for
+ * it by then (its {@code ps_recv} less {@code ps_drop}), for at most 5 s, so a sensor stopped while it
+ * lags behind its ring loses none of what was already captured; pcap4j's loop stops at once.
+ *
  * <p>Threads: {@link #run} blocks the calling thread (the capture thread) and calls the sink on it.
  * The sink must return quickly: while it runs the kernel buffer fills. {@link #stop}, {@link #stats}
  * and {@link #close} may be called from any thread; {@link #close} waits for a running {@link #run}
@@ -62,6 +67,8 @@ public final class LiveCapture implements CaptureSource {
     public static final int DEFAULT_BUFFER_BYTES = 64 << 20;
     /** Default read timeout in milliseconds. */
     public static final int DEFAULT_READ_TIMEOUT_MILLIS = 100;
+    /** Longest a stopping capture keeps reading the frames the kernel captured before the stop (native loop). */
+    static final long STOP_DRAIN_NANOS = 5_000_000_000L;
     /** System property pcap4j reads the libpcap library name or path from. */
     public static final String PCAP_LIB_PROPERTY = "org.pcap4j.core.pcapLibName";
 
@@ -345,17 +352,49 @@ public final class LiveCapture implements CaptureSource {
         }
         NativePacketLoop loop = NativePacketLoop.bind(handle, nanos);
         final int lt = linkType;
+        // Once stopped, the loop still reads what the kernel had taken in for it by then (its ring is
+        // not given up unread: those frames would be lost without a count), at most STOP_DRAIN_NANOS.
+        long drainTarget = -1;
+        long drainDeadline = 0;
+        long lastFrame = 0;
         try {
-            while (!stopRequested) {
+            while (true) {
+                if (stopRequested) {
+                    if (drainTarget < 0) {
+                        PcapCounters k = refreshKernelCounters();
+                        drainTarget = k.received() - k.dropped();
+                        drainDeadline = System.nanoTime() + STOP_DRAIN_NANOS;
+                        lastFrame = System.nanoTime();
+                        if (!nonBlocking()) {
+                            break; // a blocking read could wait for traffic that never comes
+                        }
+                    }
+                    // Done when every frame the kernel counted is read, when none came for 300 ms (the
+                    // count also holds frames it took before the filter was set, never delivered), or at
+                    // the deadline.
+                    long now = System.nanoTime();
+                    if (packets >= drainTarget || now - lastFrame > 300_000_000L || now > drainDeadline || closed.get()) {
+                        break;
+                    }
+                }
                 int rc = loop.next();
                 if (rc == NativePacketLoop.OK) {
+                    lastFrame = System.nanoTime();
                     int cap = loop.capLen();
                     sink.frame(loop.tsNanos(), lt, loop.buffer(), 0, cap, loop.wireLen());
                     packets = packets + 1;
                     bytes = bytes + cap;
                 } else if (rc == NativePacketLoop.BREAK) {
-                    break;
-                } else if (rc != NativePacketLoop.TIMEOUT) {
+                    if (!stopRequested) {
+                        break;
+                    }
+                    // stop()'s pcap_breakloop: go on draining
+                } else if (rc == NativePacketLoop.TIMEOUT) {
+                    if (stopRequested) {
+                        Thread.onSpinWait(); // non-blocking while draining: nothing ready yet
+                        LockSupport.parkNanos(2_000_000L);
+                    }
+                } else {
                     if (stopRequested || closed.get()) {
                         break;
                     }
@@ -366,6 +405,16 @@ public final class LiveCapture implements CaptureSource {
         } finally {
             loop.close();
             nativeLoopLock.unlock();
+        }
+    }
+
+    /** Switches the handle to non-blocking reads (for draining at stop); false when libpcap refuses. */
+    private boolean nonBlocking() {
+        try {
+            handle.setBlockingMode(PcapHandle.BlockingMode.NONBLOCKING);
+            return true;
+        } catch (PcapNativeException | NotOpenException e) {
+            return false;
         }
     }
 

@@ -93,6 +93,11 @@ public final class TrafficSynth {
         long sseq = 0x7000_0000L;
         /** Segment size used by {@link #send}. */
         public int mss = 1448;
+        /**
+         * Window scale shift both SYNs offer (RFC 7323), as real stacks do; -1 (the default): none, so
+         * every window is the 65,535 bytes the segments carry.
+         */
+        public int windowShift = -1;
 
         Conn(byte[] c, int cport, byte[] s, int sport) {
             this.c = c;
@@ -170,15 +175,22 @@ public final class TrafficSynth {
         public byte[] segment(boolean fromClient, int flags, long seq, long ack, byte[] payload) {
             byte[] src = fromClient ? c : s;
             byte[] dst = fromClient ? s : c;
-            byte[] tcp = new byte[20 + payload.length];
+            int hl = (flags & SYN) != 0 && windowShift >= 0 ? 24 : 20;
+            byte[] tcp = new byte[hl + payload.length];
             put16(tcp, 0, fromClient ? cport : sport);
             put16(tcp, 2, fromClient ? sport : cport);
             put32(tcp, 4, seq);
             put32(tcp, 8, (flags & ACK) != 0 ? ack : 0);
-            tcp[12] = 5 << 4;
+            tcp[12] = (byte) (hl / 4 << 4);
             tcp[13] = (byte) flags;
             put16(tcp, 14, 65535);
-            System.arraycopy(payload, 0, tcp, 20, payload.length);
+            if (hl == 24) {
+                tcp[20] = 1; // NOP, then window scale
+                tcp[21] = 3;
+                tcp[22] = 3;
+                tcp[23] = (byte) windowShift;
+            }
+            System.arraycopy(payload, 0, tcp, hl, payload.length);
             put16(tcp, 16, transportChecksum(src, dst, 6, tcp));
             return ip(src, dst, 6, tcp);
         }

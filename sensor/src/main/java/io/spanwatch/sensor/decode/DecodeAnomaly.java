@@ -2,7 +2,8 @@ package io.spanwatch.sensor.decode;
 
 /**
  * Names what was wrong with a frame the decoder could not read whole. The names follow Suricata's
- * {@code decoder.*} event names where one exists, so analysts can search for both.
+ * {@code decoder.*} event names where one exists, so analysts can search for both; the GTP-U, AYIYA
+ * and 802.11 names are SpanWatch's, in the same style.
  */
 public enum DecodeAnomaly {
     ETHERNET_TRUNCATED("decoder.ethernet.pkt_too_small"),
@@ -43,7 +44,24 @@ public enum DecodeAnomaly {
     ERSPAN_TRUNCATED("decoder.erspan.pkt_too_small"),
     MPLS_TRUNCATED("decoder.mpls.header_too_small"),
     PPPOE_TRUNCATED("decoder.pppoe.pkt_too_small"),
-    GENEVE_TRUNCATED("decoder.geneve.pkt_too_small");
+    GENEVE_TRUNCATED("decoder.geneve.pkt_too_small"),
+    GRE_V1_CHECKSUM("decoder.gre.version1_chksum"),
+    GRE_V1_ROUTE("decoder.gre.version1_route"),
+    GRE_V1_SSR("decoder.gre.version1_ssr"),
+    GRE_V1_RECUR("decoder.gre.version1_recur"),
+    GRE_V1_FLAGS("decoder.gre.version1_flags"),
+    GRE_V1_WRONG_PROTOCOL("decoder.gre.version1_wrong_protocol"),
+    GRE_V1_NO_KEY("decoder.gre.version1_no_key"),
+    GRE_V1_HDR_TOO_BIG("decoder.gre.version1_hdr_too_big"),
+    GTPU_TRUNCATED("decoder.gtpu.pkt_too_small"),
+    GTPU_UNSUPPORTED_VERSION("decoder.gtpu.unsupported_version"),
+    GTPU_LEN_INVALID("decoder.gtpu.len_invalid"),
+    GTPU_EXT_HDR_INVALID("decoder.gtpu.ext_hdr_len_invalid"),
+    GTPU_TOO_MANY_EXT_HDRS("decoder.gtpu.too_many_ext_hdrs"),
+    GTPU_UNKNOWN_PAYLOAD("decoder.gtpu.unknown_payload_type"),
+    AYIYA_TRUNCATED("decoder.ayiya.pkt_too_small"),
+    AYIYA_UNKNOWN_PAYLOAD("decoder.ayiya.unknown_payload_type"),
+    IEEE802_11_TRUNCATED("decoder.ieee802_11.pkt_too_small");
 
     private final String eventName;
 

@@ -5,11 +5,18 @@ package io.spanwatch.sensor.decode;
  *
  * <p>One instance is reused for every frame on a thread; {@link #reset} clears it. The fields stay
  * valid only while {@link #buf} holds the frame. Addresses are those of the innermost IP header
- * (after any GRE, VXLAN or Teredo tunnel); {@link #tunnelDepth} says how many tunnels were removed.
+ * (after any tunnel: GRE, VXLAN, Geneve, Teredo, GTP-U, ...); {@link #tunnelDepth} says how many
+ * tunnels were removed, {@link #decaps} which headers, and {@link #encapLengths} where the length
+ * fields of the headers around the innermost packet are, so a frame can be rebuilt around another
+ * inner packet (a reassembled inner datagram, one 802.11 A-MSDU subframe).
  */
 public final class DecodedPacket {
     /** Most VLAN tags kept per packet (outer first); deeper tags are counted but not stored. */
     public static final int MAX_VLANS = 3;
+    /** Most encapsulation headers recorded in {@link #decaps} (a tunnel may record two: GRE and ERSPAN). */
+    public static final int MAX_DECAPS = 2 * TunnelConfig.MAX_DEPTH;
+    /** Most length fields recorded in {@link #encapLengths} (IP, UDP and GTP-U or A-MSDU for each tunnel). */
+    public static final int MAX_ENCAP_LENGTHS = 3 * TunnelConfig.MAX_DEPTH;
 
     /** Frame bytes (lent by the capture; see {@link io.spanwatch.sensor.capture.FrameSink}). */
     public byte[] buf;
@@ -43,6 +50,8 @@ public final class DecodedPacket {
     public long ack;
     /** TCP window (unscaled). */
     public int window;
+    /** Offset of the TCP header; its options lie from 20 bytes past it up to {@link #payloadOff}. */
+    public int tcpOff;
 
     /** Offset of the transport payload in {@link #buf}. */
     public int payloadOff;
@@ -55,8 +64,25 @@ public final class DecodedPacket {
     public int vlanCount;
     /** VLAN ids, outer first; {@code vlanCount} (up to {@link #MAX_VLANS}) are set. */
     public final int[] vlans = new int[MAX_VLANS];
-    /** Number of tunnel encapsulations removed (GRE, VXLAN, Teredo, IP-in-IP). */
+    /** Number of tunnel encapsulations removed (GRE, VXLAN, Teredo, GTP-U, IP-in-IP, ...). */
     public int tunnelDepth;
+    /** The encapsulation headers removed, outer first, as {@link TunnelKind} ordinals; {@link #decapCount} are set. */
+    public final byte[] decaps = new byte[MAX_DECAPS];
+    public int decapCount;
+    /**
+     * The length fields of the headers that enclose the innermost IP packet, outer first, each as
+     * {@code offset << 3 | kind} (see {@link EncapLengths}); {@link #encapLengthCount} are set.
+     */
+    public final int[] encapLengths = new int[MAX_ENCAP_LENGTHS];
+    public int encapLengthCount;
+    /**
+     * For an 802.11 A-MSDU inside a tunnel: offset of the second subframe, -1 otherwise. The packet
+     * describes the first subframe; {@link EncapLengths#subframe} rebuilds a frame for each other one.
+     */
+    public int amsduNext;
+    /** For an A-MSDU: offset of its first subframe (where the subframes start) and end of the last one. */
+    public int amsduStart;
+    public int amsduEnd;
 
     /** For a fragment: byte offset of its data in the datagram. */
     public int fragOffset;
@@ -89,11 +115,15 @@ public final class DecodedPacket {
         seq = 0;
         ack = 0;
         window = 0;
+        tcpOff = 0;
         payloadOff = 0;
         payloadLen = 0;
         payloadMissing = 0;
         vlanCount = 0;
         tunnelDepth = 0;
+        decapCount = 0;
+        encapLengthCount = 0;
+        amsduNext = -1;
         anomaly = null;
         fragOffset = 0;
         fragMore = false;

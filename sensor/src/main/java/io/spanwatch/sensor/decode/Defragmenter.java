@@ -14,8 +14,12 @@ import java.util.TreeMap;
  * <p>Policy: the first copy of a byte wins; a later fragment that overlaps it with different bytes
  * is the anomaly {@code defrag.overlap_mismatch} (the classic evasion). A first fragment too short to
  * hold the transport header is {@code defrag.tiny_first_fragment}; a datagram that would be longer
- * than 65,535 bytes is {@code defrag.datagram_too_large} and is dropped. Fragments inside a tunnel are
- * not reassembled ({@code defrag.in_tunnel}).
+ * than 65,535 bytes is {@code defrag.datagram_too_large} and is dropped.
+ *
+ * <p>Fragments inside a tunnel (a GTP-U user's fragmented packet, IPv6 fragments in Teredo, ...) are
+ * put back together the same way, keyed by the inner addresses, identification and tunnel depth: the
+ * datagram goes out inside the first fragment's outer headers, whose length fields are set to fit it
+ * ({@link EncapLengths}); one that would not fit them is {@code defrag.datagram_too_large}.
  *
  * <p>Limits (defaults): datagrams being assembled {@value #DEFAULT_MAX_TRACKERS}; bytes held
  * {@value #DEFAULT_MEMCAP} (the oldest datagram is dropped and counted when either is reached); an
@@ -38,7 +42,7 @@ public final class Defragmenter {
         void anomaly(long tsNanos, String name, DecodedPacket fragment);
     }
 
-    private record Key(int version, long srcHi, long srcLo, long dstHi, long dstLo, long id, int proto) {
+    private record Key(int version, long srcHi, long srcLo, long dstHi, long dstLo, long id, int proto, int tunnelDepth) {
     }
 
     private static final class Tracker {
@@ -48,6 +52,8 @@ public final class Defragmenter {
         int ipOffInHead;      // where the IP header starts in head
         int prevNextOffInHead; // IPv6: byte naming the Fragment header, in head
         int transportProto;
+        /** Length fields of the tunnel headers in head, relative to its start; null when not tunnelled. */
+        int[] encap;
         final TreeMap<Integer, byte[]> parts = new TreeMap<>();
         int total = -1;
         long bytes;
@@ -107,10 +113,6 @@ public final class Defragmenter {
             fragments6++;
         }
         expire(ts, out);
-        if (p.tunnelDepth > 0) {
-            out.anomaly(ts, "defrag.in_tunnel", p);
-            return;
-        }
         if (p.payloadMissing > 0) {
             // The capture cut this fragment (snaplen): the datagram cannot be put back together.
             out.anomaly(ts, "defrag.truncated_fragment", p);
@@ -149,6 +151,7 @@ public final class Defragmenter {
             t.ipOffInHead = p.ipOff - frameOff;
             t.prevNextOffInHead = p.ipVersion == 6 ? p.fragPrevNextOff - frameOff : -1;
             t.transportProto = p.proto;
+            t.encap = EncapLengths.relative(p, frameOff);
             int need = p.proto == 6 ? 20 : 8;
             if (len < need && p.fragMore) {
                 out.anomaly(ts, "defrag.tiny_first_fragment", p);
@@ -172,8 +175,10 @@ public final class Defragmenter {
                 // length field would wrap (an input of DefragmenterFuzzTest shows it).
                 out.anomaly(ts, "defrag.datagram_too_large", p);
                 dropped++;
-            } else {
-                emit(t, ts, out);
+            } else if (!emit(t, ts, out)) {
+                // The datagram fits IP but not the tunnel headers around it.
+                out.anomaly(ts, "defrag.datagram_too_large", p);
+                dropped++;
             }
         }
     }
@@ -215,7 +220,8 @@ public final class Defragmenter {
         return next >= t.total;
     }
 
-    private void emit(Tracker t, long ts, Output out) {
+    /** Hands the datagram on; false when it does not fit the tunnel headers around it. */
+    private boolean emit(Tracker t, long ts, Output out) {
         byte[] frame = new byte[t.head.length + t.total];
         System.arraycopy(t.head, 0, frame, 0, t.head.length);
         for (Map.Entry<Integer, byte[]> e : t.parts.entrySet()) {
@@ -231,17 +237,21 @@ public final class Defragmenter {
             put16(frame, ip + 2, hlen + t.total);
             put16(frame, ip + 6, 0); // no more fragments, offset 0
             put16(frame, ip + 10, 0);
-            put16(frame, ip + 10, checksum(frame, ip, hlen));
+            put16(frame, ip + 10, EncapLengths.checksum(frame, ip, hlen));
         } else {
             // IPv6: the Fragment header is gone; the header before it now names the transport.
             frame[t.prevNextOffInHead] = (byte) t.transportProto;
             put16(frame, ip + 4, t.head.length - ip - 40 + t.total);
+        }
+        if (!EncapLengths.fit(frame, t.encap)) {
+            return false;
         }
         reassembled++;
         if (t.version == 6) {
             reassembled6++;
         }
         out.frame(ts, t.linkType, frame, 0, frame.length);
+        return true;
     }
 
     /** Drops datagrams whose first fragment is older than the timeout (at most once a second). */
@@ -285,7 +295,7 @@ public final class Defragmenter {
         int n = p.addrLen();
         long[] s = addr(b, p.srcAddrOff, n);
         long[] d = addr(b, p.dstAddrOff, n);
-        return new Key(p.ipVersion, s[0], s[1], d[0], d[1], p.fragId, p.ipVersion == 4 ? p.proto : 0);
+        return new Key(p.ipVersion, s[0], s[1], d[0], d[1], p.fragId, p.ipVersion == 4 ? p.proto : 0, p.tunnelDepth);
     }
 
     private static long[] addr(byte[] b, int off, int n) {
@@ -304,16 +314,5 @@ public final class Defragmenter {
     private static void put16(byte[] b, int o, int v) {
         b[o] = (byte) (v >>> 8);
         b[o + 1] = (byte) v;
-    }
-
-    private static int checksum(byte[] b, int off, int len) {
-        long s = 0;
-        for (int i = 0; i + 1 < len; i += 2) {
-            s += ((b[off + i] & 0xff) << 8) | (b[off + i + 1] & 0xff);
-        }
-        while ((s >>> 16) != 0) {
-            s = (s & 0xffff) + (s >>> 16);
-        }
-        return (int) (~s & 0xffff);
     }
 }

@@ -6,10 +6,11 @@ import io.spanwatch.sensor.capture.LinkType;
  * Reads the link, IP and transport headers of one frame into a {@link DecodedPacket}, in place.
  *
  * <p>Fields are read on demand from {@code (buf, off)} at named offsets; nothing is copied and nothing
- * is allocated per frame. Tunnels are removed and the packet describes the innermost IP header and its
- * transport: GRE version 0 (IPv4, IPv6, transparent Ethernet bridging, VLAN, ERSPAN types I, II and
- * III), IP-in-IP (protocols 4 and 41), VXLAN (UDP ports 4789 and 8472), Geneve (UDP port 6081) and
- * Teredo (UDP port 3544, only when the payload really looks like an IPv6 packet). VLAN tags (802.1Q, 802.1ad, 0x9100) are
+ * is allocated per frame. Tunnels are removed ({@link Tunnels}) and the packet describes the innermost
+ * IP header and its transport: GRE (IPv4, IPv6, transparent Ethernet bridging, VLAN, ERSPAN types I,
+ * II and III, Aruba's 802.11 frames, PPTP's PPP), IP-in-IP (protocols 4 and 41), and in UDP: VXLAN,
+ * Geneve, GRE (RFC 8086), AYIYA on their ports, Teredo and GTP-U on their ports and, when the payload
+ * passes stricter checks, on any port ({@link TunnelConfig}). VLAN tags (802.1Q, 802.1ad, 0x9100) are
  * counted at any depth, MPLS label stacks and PPPoE sessions are stepped over.
  *
  * <p>Malformed input never throws: the first problem is recorded in {@link DecodedPacket#anomaly} and
@@ -22,7 +23,8 @@ import io.spanwatch.sensor.capture.LinkType;
  *
  * <p>Limits: {@link #DEFAULT_MAX_TUNNEL_DEPTH} nested tunnels ({@link DecodeAnomaly#TUNNEL_TOO_DEEP}
  * beyond), {@link #MAX_IPV6_EXT_HEADERS} IPv6 extension headers ({@link DecodeAnomaly#IPV6_EXTHDR_LOOP}),
- * {@link #MAX_GRE_SRES} GRE source-route entries, {@link #MAX_MPLS_LABELS} MPLS labels.
+ * {@link #MAX_GRE_SRES} GRE source-route entries, {@link #MAX_MPLS_LABELS} MPLS labels,
+ * {@value Tunnels#MAX_GTPU_EXT_HEADERS} GTP-U extension headers.
  *
  * <p>Threads: an instance holds only its configuration and may be shared; each thread uses its own
  * {@link DecodedPacket}.
@@ -130,49 +132,24 @@ public final class PacketDecoder {
     // UDP
     private static final int UDP_HLEN = 8;
     private static final int UDP_LEN = 4;
-    static final int PORT_VXLAN = 4789;
-    static final int PORT_VXLAN_LINUX = 8472;
-    static final int PORT_TEREDO = 3544;
-    static final int PORT_GENEVE = 6081;
     // ICMP, SCTP
     private static final int ICMP_HLEN = 8;
     private static final int SCTP_HLEN = 12;
-    // VXLAN
-    private static final int VXLAN_HLEN = 8;
-    private static final int VXLAN_FLAG_I = 0x08;
-    // Geneve
-    private static final int GENEVE_HLEN = 8;
-    private static final int GENEVE_PROTO = 2;
-    // Teredo
-    /** Authentication indicator without its id and value: 4-byte header, 8-byte nonce, confirmation byte. */
-    private static final int TEREDO_AUTH_FIXED = 4 + 8 + 1;
-    private static final int TEREDO_ORIGIN_LEN = 8;
-    // GRE
-    private static final int GRE_HLEN = 4;
-    private static final int GRE_PROTO = 2;
-    private static final int GRE_C = 0x8000;
-    private static final int GRE_R = 0x4000;
-    private static final int GRE_K = 0x2000;
-    private static final int GRE_S = 0x1000;
-    private static final int GRE_VERSION_MASK = 7;
-    private static final int GRE_SRE_HLEN = 4;
-    private static final int ERSPAN2_HLEN = 8;
-    private static final int ERSPAN3_HLEN = 12;
-    private static final int ERSPAN3_SUBHDR_LEN = 8;
+    private final Tunnels tunnels;
 
-    private final int maxTunnelDepth;
-
-    /** Creates a decoder that removes up to {@link #DEFAULT_MAX_TUNNEL_DEPTH} tunnels. */
+    /** Creates a decoder with the default tunnel ports that removes up to {@link #DEFAULT_MAX_TUNNEL_DEPTH} tunnels. */
     public PacketDecoder() {
-        this(DEFAULT_MAX_TUNNEL_DEPTH);
+        this(TunnelConfig.DEFAULTS);
     }
 
-    /** Creates a decoder that removes up to {@code maxTunnelDepth} tunnels. */
+    /** Creates a decoder with the default tunnel ports that removes up to {@code maxTunnelDepth} tunnels. */
     public PacketDecoder(int maxTunnelDepth) {
-        if (maxTunnelDepth < 0) {
-            throw new IllegalArgumentException("maxTunnelDepth must be >= 0, got " + maxTunnelDepth);
-        }
-        this.maxTunnelDepth = maxTunnelDepth;
+        this(TunnelConfig.DEFAULTS.withMaxDepth(maxTunnelDepth));
+    }
+
+    /** Creates a decoder that finds tunnels as {@code config} says. */
+    public PacketDecoder(TunnelConfig config) {
+        this.tunnels = new Tunnels(this, config);
     }
 
     /**
@@ -255,7 +232,7 @@ public final class PacketDecoder {
 
     // ---- layer 2 ----
 
-    private boolean ethernet(byte[] b, int p, int end, int cut, DecodedPacket out) {
+    boolean ethernet(byte[] b, int p, int end, int cut, DecodedPacket out) {
         if (end - p < ETH_HLEN) {
             return anomaly(out, DecodeAnomaly.ETHERNET_TRUNCATED);
         }
@@ -263,7 +240,7 @@ public final class PacketDecoder {
     }
 
     /** Dispatches on an EtherType whose payload starts at {@code p}, stepping over VLAN tags first. */
-    private boolean etherType(int type, byte[] b, int p, int end, int cut, DecodedPacket out) {
+    boolean etherType(int type, byte[] b, int p, int end, int cut, DecodedPacket out) {
         while (type == ETH_VLAN || type == ETH_QINQ || type == ETH_QINQ_OLD) {
             if (end - p < VLAN_HLEN) {
                 return anomaly(out, DecodeAnomaly.VLAN_TRUNCATED);
@@ -345,7 +322,7 @@ public final class PacketDecoder {
 
     // ---- IP ----
 
-    private boolean ipv4(byte[] b, int p, int end, int cut, DecodedPacket out) {
+    boolean ipv4(byte[] b, int p, int end, int cut, DecodedPacket out) {
         if (end - p < IPV4_HLEN) {
             return anomaly(out, DecodeAnomaly.IPV4_TRUNCATED);
         }
@@ -388,7 +365,7 @@ public final class PacketDecoder {
         return transport(out.proto, b, q, ipEnd, missing, cut, out);
     }
 
-    private boolean ipv6(byte[] b, int p, int end, int cut, DecodedPacket out) {
+    boolean ipv6(byte[] b, int p, int end, int cut, DecodedPacket out) {
         if (end - p < IPV6_HLEN) {
             return anomaly(out, DecodeAnomaly.IPV6_TRUNCATED);
         }
@@ -489,12 +466,13 @@ public final class PacketDecoder {
         out.seq = 0;
         out.ack = 0;
         out.window = 0;
+        out.tcpOff = 0;
         out.payloadOff = 0;
         out.payloadLen = 0;
         out.payloadMissing = 0;
     }
 
-    private static void payload(DecodedPacket out, int from, int to, int missing) {
+    static void payload(DecodedPacket out, int from, int to, int missing) {
         out.payloadOff = from;
         out.payloadLen = Math.max(0, to - from);
         out.payloadMissing = missing;
@@ -509,9 +487,11 @@ public final class PacketDecoder {
             case P_ICMP -> icmp(b, q, ipEnd, missing, out, DecodeAnomaly.ICMPV4_TRUNCATED);
             case P_ICMPV6 -> icmp(b, q, ipEnd, missing, out, DecodeAnomaly.ICMPV6_TRUNCATED);
             case P_SCTP -> sctp(b, q, ipEnd, missing, out);
-            case P_GRE -> gre(b, q, ipEnd, missing, cut, out);
-            case P_IPIP -> enterTunnel(out) && ipv4(b, q, ipEnd, cut, out);
-            case P_IPV6 -> enterTunnel(out) && ipv6(b, q, ipEnd, cut, out);
+            case P_GRE -> tunnels.gre(b, q, ipEnd, missing, cut, out, -1);
+            case P_IPIP -> tunnels.enter(out, out.ipVersion == 4 ? TunnelKind.IPV4_IN_IPV4 : TunnelKind.IPV4_IN_IPV6, -1, -1)
+                    && ipv4(b, q, ipEnd, cut, out);
+            case P_IPV6 -> tunnels.enter(out, out.ipVersion == 4 ? TunnelKind.IPV6_IN_IPV4 : TunnelKind.IPV6_IN_IPV6, -1, -1)
+                    && ipv6(b, q, ipEnd, cut, out);
             default -> {
                 payload(out, q, ipEnd, missing);
                 yield true;
@@ -536,6 +516,7 @@ public final class PacketDecoder {
         out.ack = i32(b, q + TCP_ACK) & 0xffffffffL;
         out.tcpFlags = b[q + TCP_FLAGS] & 0xff;
         out.window = u16(b, q + TCP_WIN);
+        out.tcpOff = q;
         payload(out, q + hlen, ipEnd, missing);
         return true;
     }
@@ -561,16 +542,7 @@ public final class PacketDecoder {
         out.dstPort = dport;
         int p = q + UDP_HLEN;
         payload(out, p, udpEnd, udpMissing);
-        if (dport == PORT_VXLAN || dport == PORT_VXLAN_LINUX) {
-            return vxlan(b, p, udpEnd, cut, out);
-        }
-        if (dport == PORT_GENEVE) {
-            return geneve(b, p, udpEnd, cut, out);
-        }
-        if (sport == PORT_TEREDO || dport == PORT_TEREDO) {
-            return teredo(b, p, udpEnd, udpMissing, cut, out);
-        }
-        return true;
+        return tunnels.plain(b, sport, dport, p, udpEnd, udpMissing) || tunnels.udp(b, q, sport, dport, p, udpEnd, udpMissing, cut, out);
     }
 
     private static boolean icmp(byte[] b, int q, int ipEnd, int missing, DecodedPacket out, DecodeAnomaly truncated) {
@@ -593,154 +565,16 @@ public final class PacketDecoder {
         return true;
     }
 
-    // ---- tunnels ----
-
-    private boolean enterTunnel(DecodedPacket out) {
-        if (out.tunnelDepth >= maxTunnelDepth) {
-            return anomaly(out, DecodeAnomaly.TUNNEL_TOO_DEEP);
-        }
-        out.tunnelDepth++;
-        return true;
-    }
-
-    private boolean vxlan(byte[] b, int p, int end, int cut, DecodedPacket out) {
-        if (end - p < VXLAN_HLEN) {
-            return anomaly(out, DecodeAnomaly.VXLAN_TRUNCATED);
-        }
-        if ((b[p] & VXLAN_FLAG_I) == 0) {
-            return true; // no valid VNI: not VXLAN, keep the UDP datagram
-        }
-        return enterTunnel(out) && ethernet(b, p + VXLAN_HLEN, end, cut, out);
-    }
-
-    /** Decodes a Geneve header (version 0, options skipped) and its Ethernet or IP payload. */
-    private boolean geneve(byte[] b, int p, int end, int cut, DecodedPacket out) {
-        if (end - p < GENEVE_HLEN) {
-            return anomaly(out, DecodeAnomaly.GENEVE_TRUNCATED);
-        }
-        int first = b[p] & 0xff;
-        if (first >> 6 != 0) {
-            return true; // unknown version: keep the UDP datagram
-        }
-        int hlen = GENEVE_HLEN + (first & 0x3f) * 4;
-        if (end - p < hlen) {
-            return anomaly(out, DecodeAnomaly.GENEVE_TRUNCATED);
-        }
-        int q = p + hlen;
-        return switch (u16(b, p + GENEVE_PROTO)) {
-            case ETH_TEB -> enterTunnel(out) && ethernet(b, q, end, cut, out);
-            case ETH_IPV4 -> enterTunnel(out) && ipv4(b, q, end, cut, out);
-            case ETH_IPV6 -> enterTunnel(out) && ipv6(b, q, end, cut, out);
-            default -> true;
-        };
-    }
-
-    /**
-     * Decodes a Teredo payload when it is one: optional authentication and origin indications, then an
-     * IPv6 header whose payload length matches the datagram exactly. Anything else stays plain UDP.
-     */
-    private boolean teredo(byte[] b, int p, int end, int missing, int cut, DecodedPacket out) {
-        int announcedEnd = end + missing;
-        int q = p;
-        if (end - q >= 4 && b[q] == 0 && b[q + 1] == 1) {
-            q += TEREDO_AUTH_FIXED + (b[q + 2] & 0xff) + (b[q + 3] & 0xff);
-        }
-        if (end - q >= TEREDO_ORIGIN_LEN && b[q] == 0 && b[q + 1] == 0) {
-            q += TEREDO_ORIGIN_LEN;
-        }
-        if (end - q < IPV6_HLEN || (b[q] & 0xf0) != 0x60
-                || IPV6_HLEN + u16(b, q + IPV6_PLEN) != announcedEnd - q) {
-            return true;
-        }
-        return enterTunnel(out) && ipv6(b, q, end, cut, out);
-    }
-
-    private boolean gre(byte[] b, int q, int ipEnd, int missing, int cut, DecodedPacket out) {
-        if (ipEnd - q < GRE_HLEN) {
-            return anomaly(out, DecodeAnomaly.GRE_TRUNCATED);
-        }
-        int flags = u16(b, q);
-        int version = flags & GRE_VERSION_MASK;
-        payload(out, q + GRE_HLEN, ipEnd, missing);
-        if (version == 1) {
-            return true; // enhanced GRE (PPTP) carries PPP: kept as GRE
-        }
-        if (version != 0) {
-            return anomaly(out, DecodeAnomaly.GRE_VERSION_UNSUPPORTED);
-        }
-        int hlen = GRE_HLEN;
-        if ((flags & (GRE_C | GRE_R)) != 0) {
-            hlen += 4;
-        }
-        if ((flags & GRE_K) != 0) {
-            hlen += 4;
-        }
-        if ((flags & GRE_S) != 0) {
-            hlen += 4;
-        }
-        if (ipEnd - q < hlen) {
-            return anomaly(out, DecodeAnomaly.GRE_TRUNCATED);
-        }
-        if ((flags & GRE_R) != 0) {
-            for (int i = 0; ; i++) {
-                if (i == MAX_GRE_SRES) {
-                    return anomaly(out, DecodeAnomaly.GRE_MALFORMED_SRE);
-                }
-                if (ipEnd - q < hlen + GRE_SRE_HLEN) {
-                    return anomaly(out, DecodeAnomaly.GRE_TRUNCATED);
-                }
-                int family = u16(b, q + hlen);
-                int sreLen = b[q + hlen + 3] & 0xff;
-                hlen += GRE_SRE_HLEN + sreLen;
-                if (family == 0 && sreLen == 0) {
-                    break;
-                }
-                if (ipEnd - q < hlen) {
-                    return anomaly(out, DecodeAnomaly.GRE_TRUNCATED);
-                }
-            }
-        }
-        int p = q + hlen;
-        payload(out, p, ipEnd, missing);
-        int proto = u16(b, q + GRE_PROTO);
-        return switch (proto) {
-            case ETH_IPV4 -> enterTunnel(out) && ipv4(b, p, ipEnd, cut, out);
-            case ETH_IPV6 -> enterTunnel(out) && ipv6(b, p, ipEnd, cut, out);
-            case ETH_TEB -> enterTunnel(out) && ethernet(b, p, ipEnd, cut, out);
-            case ETH_VLAN, ETH_QINQ -> enterTunnel(out) && etherType(proto, b, p, ipEnd, cut, out);
-            case ETH_ERSPAN_2 -> {
-                if ((flags & GRE_S) == 0) { // type I: no ERSPAN header
-                    yield enterTunnel(out) && ethernet(b, p, ipEnd, cut, out);
-                }
-                if (ipEnd - p < ERSPAN2_HLEN) {
-                    yield anomaly(out, DecodeAnomaly.ERSPAN_TRUNCATED);
-                }
-                yield enterTunnel(out) && ethernet(b, p + ERSPAN2_HLEN, ipEnd, cut, out);
-            }
-            case ETH_ERSPAN_3 -> {
-                if (ipEnd - p < ERSPAN3_HLEN) {
-                    yield anomaly(out, DecodeAnomaly.ERSPAN_TRUNCATED);
-                }
-                int h = ERSPAN3_HLEN + ((b[p + ERSPAN3_HLEN - 1] & 1) != 0 ? ERSPAN3_SUBHDR_LEN : 0);
-                if (ipEnd - p < h) {
-                    yield anomaly(out, DecodeAnomaly.ERSPAN_TRUNCATED);
-                }
-                yield enterTunnel(out) && ethernet(b, p + h, ipEnd, cut, out);
-            }
-            default -> true; // other GRE payloads are kept as GRE
-        };
-    }
-
     // ---- helpers ----
 
-    private static boolean anomaly(DecodedPacket out, DecodeAnomaly a) {
+    static boolean anomaly(DecodedPacket out, DecodeAnomaly a) {
         if (out.anomaly == null) {
             out.anomaly = a;
         }
         return false;
     }
 
-    private static int u16(byte[] b, int at) {
+    static int u16(byte[] b, int at) {
         return (b[at] & 0xff) << 8 | (b[at + 1] & 0xff);
     }
 

@@ -11,11 +11,18 @@
  * <p>Decoded: Ethernet (802.1Q/802.1ad/0x9100 VLAN tags at any depth, MPLS, PPPoE), Linux cooked v1 and
  * v2, BSD and OpenBSD loopback, raw IP; IPv4 (fragments flagged, not reassembled; payload trimmed to
  * the IP length so Ethernet padding is excluded) and IPv6 with extension headers; TCP, UDP, ICMP,
- * ICMPv6, SCTP ports; GRE (with ERSPAN I/II/III), IP-in-IP, VXLAN, Geneve and Teredo tunnels, whose innermost
- * packet is the one described.
+ * ICMPv6, SCTP ports; tunnels ({@link io.spanwatch.sensor.decode.Tunnels}), whose innermost packet is
+ * the one described: GRE (with ERSPAN I/II/III, Aruba's 802.11 frames, PPTP's PPP), IP-in-IP, and in
+ * UDP VXLAN, Geneve, GRE, AYIYA by port, Teredo and GTP-U by port and by content on any port
+ * ({@link io.spanwatch.sensor.decode.TunnelConfig}). Each header removed is recorded
+ * ({@link io.spanwatch.sensor.decode.TunnelKind}, counted as {@code decoder.gre}, {@code decoder.gtpu},
+ * ...), and so are the length fields around the inner packet, so that
+ * {@link io.spanwatch.sensor.decode.EncapLengths} can rebuild the frame around a reassembled inner
+ * datagram or each subframe of an 802.11 A-MSDU.
  *
  * <p><b>Limits:</b> {@link io.spanwatch.sensor.decode.PacketDecoder#DEFAULT_MAX_TUNNEL_DEPTH} nested
- * tunnels, {@link io.spanwatch.sensor.decode.PacketDecoder#MAX_IPV6_EXT_HEADERS} IPv6 extension headers,
+ * tunnels (config {@code decoder.max-tunnel-depth}, at most {@value io.spanwatch.sensor.decode.TunnelConfig#MAX_DEPTH}),
+ * 16 GTP-U extension headers, {@value io.spanwatch.sensor.decode.EncapLengths#MAX_AMSDU_SUBFRAMES} A-MSDU subframes per frame, {@link io.spanwatch.sensor.decode.PacketDecoder#MAX_IPV6_EXT_HEADERS} IPv6 extension headers,
  * {@link io.spanwatch.sensor.decode.PacketDecoder#MAX_GRE_SRES} GRE source routes and
  * {@link io.spanwatch.sensor.decode.PacketDecoder#MAX_MPLS_LABELS} MPLS labels; each limit reached is an
  * anomaly (or, for MPLS, an undecoded frame), never silent. {@link io.spanwatch.sensor.decode.DecodedPacket#MAX_VLANS}
@@ -24,7 +31,7 @@
  * <p><b>Fragments:</b> the decoder marks an IP fragment and stops; the capture thread hands it to the
  * {@link io.spanwatch.sensor.decode.Defragmenter}, which gives back the whole datagram as a frame
  * (limits: 65,535 datagrams, 32 MiB, 60 s; first copy of a byte wins; overlap, tiny first fragment
- * and oversized datagram are named anomalies; counters {@code defrag.*}).
+ * and oversized datagram are named anomalies; counters {@code defrag.*}), inside tunnels too.
  *
  * <p><b>Threads:</b> a {@code PacketDecoder} is immutable and may be shared; the
  * {@code Defragmenter} belongs to the capture thread; each thread owns its

@@ -102,6 +102,35 @@ public final class EveRenderer {
         }
         w.string("host", sensorName);
         w.string("sensor", sensorName);
+        if (h != null && h.tunnel() != null) {
+            appTunnel(h.tunnel(), w);
+        }
+    }
+
+    /**
+     * Writes the SpanWatch extension object of an application-layer tunnel the flow went through
+     * ({@code socks}): version, command, status, and the {@code request} and {@code bound} endpoints
+     * ({@code host} an address, {@code name} a host name, {@code port}), as Zeek's socks.log names them.
+     */
+    private static void appTunnel(io.spanwatch.sensor.flow.AppTunnel t, FieldWriter w) throws IOException {
+        w.startObject(t.protocol());
+        w.number("version", t.version());
+        str(w, "command", t.command());
+        str(w, "status", t.status());
+        if (t.requestHost() != null || t.requestName() != null) {
+            w.startObject("request");
+            str(w, "host", t.requestHost());
+            str(w, "name", t.requestName());
+            w.number("port", t.requestPort());
+            w.endObject();
+        }
+        if (t.boundHost() != null) {
+            w.startObject("bound");
+            w.string("host", t.boundHost());
+            w.number("port", t.boundPort());
+            w.endObject();
+        }
+        w.endObject();
     }
 
     private void flow(FlowEvent f, FieldWriter w) throws IOException {

@@ -116,6 +116,14 @@ public final class EveWriter implements EventSink, Closeable {
         out.close();
     }
 
+    /**
+     * Returns a field writer that writes an event's fields to {@code g} exactly as this writer lays
+     * out its lines, for other outputs that keep the EVE JSON of an event (the index's stored source).
+     */
+    public static FieldWriter jsonFields(JsonGenerator g) {
+        return new JsonFields(g);
+    }
+
     /** Renders one JSON text per event; a new one after a failed event. */
     private record JsonFields(JsonGenerator g) implements FieldWriter {
         @Override

@@ -12,10 +12,11 @@ import io.spanwatch.sensor.flow.Flow;
  * @param communityId Community ID v1, or null
  * @param source capture file or interface the flow was seen on, or null
  * @param counters the flow's counters when the header was copied, or null
+ * @param tunnel the far end of an application-layer tunnel the flow carries (SOCKS), or null
  */
 public record EventHeader(long flowId, int[] vlans, String clientIp, int clientPort, String serverIp, int serverPort,
         String proto, boolean hasPorts, int ipVersion, String communityId, String appProto, String source,
-        FlowCounters counters) {
+        FlowCounters counters, io.spanwatch.sensor.flow.AppTunnel tunnel) {
 
     private static final int[] NO_VLANS = new int[0];
 
@@ -23,7 +24,15 @@ public record EventHeader(long flowId, int[] vlans, String clientIp, int clientP
     public EventHeader(long flowId, int[] vlans, String clientIp, int clientPort, String serverIp, int serverPort,
             String proto, boolean hasPorts, int ipVersion, String communityId, String appProto, String source) {
         this(flowId, vlans, clientIp, clientPort, serverIp, serverPort, proto, hasPorts, ipVersion, communityId, appProto,
-                source, null);
+                source, null, null);
+    }
+
+    /** Describes a flow that carries no application-layer tunnel. */
+    public EventHeader(long flowId, int[] vlans, String clientIp, int clientPort, String serverIp, int serverPort,
+            String proto, boolean hasPorts, int ipVersion, String communityId, String appProto, String source,
+            FlowCounters counters) {
+        this(flowId, vlans, clientIp, clientPort, serverIp, serverPort, proto, hasPorts, ipVersion, communityId, appProto,
+                source, counters, null);
     }
 
     /** Copies a flow's header fields and counters; call on the flow's worker thread. */
@@ -32,7 +41,7 @@ public record EventHeader(long flowId, int[] vlans, String clientIp, int clientP
         FlowCounters n = new FlowCounters(c ? f.pktsOrig : f.pktsResp, c ? f.pktsResp : f.pktsOrig,
                 c ? f.bytesOrig : f.bytesResp, c ? f.bytesResp : f.bytesOrig, f.firstTsNanos);
         return new EventHeader(f.flowId, f.vlans.clone(), f.clientIp(), f.clientPort(), f.serverIp(), f.serverPort(),
-                f.protoName(), f.hasPorts(), f.ipVersion, f.communityId(), f.appProto, source, n);
+                f.protoName(), f.hasPorts(), f.ipVersion, f.communityId(), f.appProto, source, n, f.tunnel);
     }
 
     /**

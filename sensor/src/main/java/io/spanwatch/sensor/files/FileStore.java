@@ -150,6 +150,25 @@ public final class FileStore {
     }
 
     /**
+     * Takes {@code n} bytes of room under {@code files/.tmp/} for a temporary file that is not a spool
+     * (a range file being assembled); false, counted in {@link #spoolDiskLimitHits}, when
+     * {@link FileConfig#spoolDiskBytes} would be passed. Whoever gets true gives them back with
+     * {@link #releaseTemporaryDisk}.
+     */
+    public boolean reserveTemporaryDisk(long n) {
+        if (reserveDisk(n)) {
+            return true;
+        }
+        spoolDiskLimitHits.incrementAndGet();
+        return false;
+    }
+
+    /** Gives back room taken with {@link #reserveTemporaryDisk}. */
+    public void releaseTemporaryDisk(long n) {
+        diskInUse.addAndGet(-n);
+    }
+
+    /**
      * Takes {@code n} bytes from the memory budget shared by all files being extracted
      * ({@link FileConfig#spoolMemoryTotalBytes}); false when there is no room. Whoever gets true gives
      * them back with {@link #releaseMemory}.

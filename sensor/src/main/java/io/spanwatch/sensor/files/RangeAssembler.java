@@ -26,7 +26,10 @@ import java.util.function.Consumer;
  *
  * <p>Each file under assembly is a sparse file in {@code files/.tmp/} plus the list of byte intervals
  * seen. At most {@link FileConfig#maxRangeAssemblies} files are assembled at once (the oldest is
- * dropped and counted); files larger than {@link FileConfig#maxStoreBytes} are not assembled.
+ * dropped and counted); files larger than {@link FileConfig#maxStoreBytes} are not assembled. The bytes
+ * an assembly holds (the intervals seen, not the sparse file's length) count against
+ * {@link FileConfig#spoolDiskBytes} with the spools: a part that would pass it drops its assembly
+ * ({@code file.range_assemblies_dropped} and {@code file.spool_disk_limit_hits}).
  *
  * <p>Thread-safe: parts of one file may arrive on several workers.
  */
@@ -39,6 +42,8 @@ public final class RangeAssembler {
     public final AtomicLong completed = new AtomicLong();
     /** Assemblies dropped because too many were open. */
     public final AtomicLong dropped = new AtomicLong();
+    /** Assemblies dropped because the room on disk for temporary files ({@link FileConfig#spoolDiskBytes}) was used up. */
+    public final AtomicLong overDiskLimit = new AtomicLong();
 
     public RangeAssembler(FileStore store) {
         this.store = store;
@@ -136,6 +141,8 @@ public final class RangeAssembler {
         final FileChannel channel;
         final TreeMap<Long, Long> covered = new TreeMap<>();
         boolean finished;
+        /** Room taken from the store's disk budget: the bytes covered so far. */
+        long reserved;
 
         Assembly(String key, long total, String filename) throws IOException {
             this.key = key;
@@ -150,6 +157,17 @@ public final class RangeAssembler {
             if (finished) {
                 return;
             }
+            long fresh = uncovered(at, at + len);
+            if (fresh > 0 && !store.reserveTemporaryDisk(fresh)) {
+                overDiskLimit.incrementAndGet();
+                dropped.incrementAndGet();
+                abandon();
+                synchronized (open) {
+                    open.remove(key, this);
+                }
+                return;
+            }
+            reserved += fresh;
             try {
                 ByteBuffer bb = ByteBuffer.wrap(buf, off, len);
                 long p = at;
@@ -161,6 +179,19 @@ public final class RangeAssembler {
                 return;
             }
             addInterval(at, at + len);
+        }
+
+        /** Returns how many bytes of [s, e) no interval covers yet. */
+        private long uncovered(long s, long e) {
+            long covers = 0;
+            Map.Entry<Long, Long> lower = covered.floorEntry(s);
+            if (lower != null && lower.getValue() > s) {
+                covers += Math.min(e, lower.getValue()) - s;
+            }
+            for (Map.Entry<Long, Long> i : covered.subMap(s, false, e, false).entrySet()) {
+                covers += Math.min(e, i.getValue()) - i.getKey();
+            }
+            return (e - s) - covers;
         }
 
         private void addInterval(long s, long e) {
@@ -212,6 +243,7 @@ public final class RangeAssembler {
                 }
                 channel.close();
                 String sha = HexFormat.of().formatHex(sha256.digest());
+                releaseRoom(); // from here the file is stored (or a copy already was), not temporary
                 Path target = store.filesDir().resolve(sha);
                 if (Files.exists(target)) {
                     Files.deleteIfExists(path);
@@ -239,6 +271,12 @@ public final class RangeAssembler {
             } catch (IOException e) {
                 store.errors.incrementAndGet();
             }
+            releaseRoom();
+        }
+
+        private void releaseRoom() {
+            store.releaseTemporaryDisk(reserved);
+            reserved = 0;
         }
     }
 }

@@ -16,7 +16,9 @@
  * buffers; past it bytes go to disk and are hashed as they come) and 4 GiB on disk (past it a file is
  * hashed whole but not stored: {@code spool_limit}, {@code file.spool_disk_limit_hits}); at most 20,000
  * files are extracted at once ({@code file.too_many_open}); at most 256 range files are assembled at
- * once (the oldest is dropped, {@code file.range_assemblies_dropped}). Hashes are reported only for CLOSED files without gaps, as
+ * once (the oldest is dropped, {@code file.range_assemblies_dropped}), and the bytes they hold count in
+ * the 4 GiB on disk (a part past it drops its file: {@code file.range_assemblies_dropped},
+ * {@code file.spool_disk_limit_hits}). Hashes are reported only for CLOSED files without gaps, as
  * Suricata does; a partial file stored is named by {@code stored_sha256}.
  *
  * <p><b>Threads:</b> a sink is used by the worker that owns its connection; the store and the range

@@ -38,8 +38,10 @@ public final class Flow {
     public State state = State.NEW;
     /** Whether the originator is the client; the app layer may turn this round before it emits events. */
     public boolean clientIsOrig = true;
-    /** Application protocol name once recognised ({@code http}), else null. */
+    /** Application protocol name once recognised ({@code http}, {@code socks}), else null. */
     public String appProto;
+    /** The far end of an application-layer tunnel the flow carries (a SOCKS destination), else null. */
+    public AppTunnel tunnel;
     /** ICMP: type and code of the first packet from the responder, -1 until one is seen. */
     public int respIcmpType = -1;
     public int respIcmpCode = -1;
@@ -56,6 +58,8 @@ public final class Flow {
      * state was made yet (a SYN flood costs one flow each, nothing more); -1 otherwise.
      */
     public long pendingSynSeq = -1;
+    /** TCP: what that SYN offered (timestamps, window scale), packed by the worker's TCP tracking. */
+    public int pendingSynOffer;
     /** The worker's per-flow state (reassembly, parser); owned by the worker. */
     public Object attachment;
 

@@ -9,7 +9,7 @@ package io.spanwatch.sensor.flow;
  * @param maxFlows flows tracked by all workers together (default {@value #DEFAULT_MAX_FLOWS}), shared out
  *     evenly ({@link #share}); when a table is full, its least recently useful flow is ended with reason
  *     {@code forced} and counted (see {@link FlowTable}). A flow costs about 0.3 KiB of heap while it is
- *     one SYN, 0.7 KiB once a handshake made connection state, 1.4 KiB for an HTTP connection at rest
+ *     one SYN, 0.85 KiB once a handshake made connection state, 1.55 KiB for an HTTP connection at rest
  * @param vlanInKey whether VLAN ids are part of the flow key (default true, as Suricata's
  *     {@code vlan.use-for-tracking}); turn it off where a mirror port sees the two directions of a
  *     connection with different VLAN tags

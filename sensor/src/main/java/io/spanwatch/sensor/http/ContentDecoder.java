@@ -54,6 +54,7 @@ abstract class ContentDecoder {
         }
     };
     private boolean outOfMemory;
+    private boolean trailingReported;
 
     ContentDecoder(String coding, Out next, Host host) {
         this.coding = coding;
@@ -197,6 +198,14 @@ abstract class ContentDecoder {
      */
     final void commit() {
         committed = true;
+    }
+
+    /** Notes that bytes follow the end of the coded stream; they are ignored, as browsers ignore them. */
+    final void trailing() {
+        if (!trailingReported) {
+            trailingReported = true;
+            host.anomaly("http.content_trailing_data", coding + ": bytes after the end of the stream ignored");
+        }
     }
 
     /** Handles input that ended inside the compressed stream. */

@@ -5,7 +5,8 @@ import java.util.zip.Inflater;
 
 /**
  * Undoes the {@code deflate} content coding, zlib-wrapped (RFC 1950, as specified) or raw (RFC 1951,
- * as some servers send it): the first two bytes decide. Bytes after the end of the stream are ignored.
+ * as some servers send it): the first two bytes decide. Bytes after the end of the stream are ignored
+ * ({@code http.content_trailing_data}), as browsers ignore them.
  */
 final class DeflateDecoder extends ContentDecoder {
 
@@ -25,7 +26,11 @@ final class DeflateDecoder extends ContentDecoder {
 
     @Override
     boolean decode(byte[] buf, int off, int len) {
-        if (done || len == 0) {
+        if (len == 0) {
+            return true;
+        }
+        if (done) {
+            trailing();
             return true;
         }
         if (inflater == null) {
@@ -66,6 +71,9 @@ final class DeflateDecoder extends ContentDecoder {
                 }
                 if (inflater.finished()) {
                     done = true;
+                    if (inflater.getRemaining() > 0) {
+                        trailing();
+                    }
                     return true;
                 }
                 if (inflater.needsDictionary()) {

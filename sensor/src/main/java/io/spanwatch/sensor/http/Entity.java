@@ -30,7 +30,7 @@ final class Entity implements ContentDecoder.Host {
     private String stopReason;
 
     /**
-     * @param codings content codings in the order they were applied; unsupported ones disable decoding
+     * @param codings content codings in the order they were applied; ones without a decoder are skipped
      * @param multipart splitter for the decoded bytes, or null to hand them to one sink
      */
     Entity(HttpConnectionParser conn, HttpTransaction tx, boolean toServer, EntityInfo info,
@@ -44,22 +44,56 @@ final class Entity implements ContentDecoder.Host {
                 : new MultipartReader(multipartMode, boundary, this, info, limits);
         // A browser saves a multipart/byteranges body whole; its parts go on to range assembly.
         this.wholeToo = multipartMode == MultipartReader.Mode.BYTERANGES;
-        boolean supported = true;
+        // Undo the last-applied coding first: build the chain from the output end backwards.
+        ContentDecoder.Out next = this::deliver;
         for (String c : codings) {
-            if (!c.equals("gzip") && !c.equals("x-gzip") && !c.equals("deflate") && !c.equals("br")) {
-                supported = false;
-                anomaly("http.unsupported_content_encoding", "content coding " + c + "; raw bytes passed through");
-            }
-        }
-        if (supported) {
-            // Undo the last-applied coding first: build the chain from the output end backwards.
-            ContentDecoder.Out next = this::deliver;
-            for (String c : codings) {
-                ContentDecoder d = ContentDecoder.forCoding(c, next, this);
+            ContentDecoder d = ContentDecoder.forCoding(c, next, this);
+            if (d != null) {
                 decoders.add(0, d);
                 next = d::feed;
             }
         }
+    }
+
+    /** Makes the entity of a message body read by the given head's rules (its media type, codings, range, multipart split). */
+    static Entity forHead(HttpConnectionParser conn, HttpTransaction tx, boolean toServer, Head head, boolean chunked,
+            long declared, int status) {
+        List<HttpTransaction.Header> headers = head.headers;
+        String contentType = HeaderValues.first(headers, "Content-Type");
+        String type = HeaderValues.mediaType(contentType);
+        long[] range = {-1, -1, -1};
+        String contentRange = HeaderValues.first(headers, "Content-Range");
+        if (status == 206 && contentRange != null) {
+            long[] r = HeaderValues.contentRange(contentRange);
+            if (r == null) {
+                conn.listener().anomaly(tx, toServer, "http.bad_content_range", HeaderValues.excerpt(contentRange));
+            } else {
+                range = r;
+            }
+        }
+        MultipartReader.Mode mode = null;
+        if (toServer && "multipart/form-data".equals(type)) {
+            mode = MultipartReader.Mode.FORM_DATA;
+        } else if (!toServer && status == 206 && "multipart/byteranges".equals(type)) {
+            mode = MultipartReader.Mode.BYTERANGES;
+        }
+        String boundary = null;
+        if (mode != null) {
+            boundary = HeaderValues.params(contentType).get("boundary");
+            if (boundary == null || boundary.isEmpty() || boundary.length() > 200) {
+                conn.listener().anomaly(tx, toServer, "http.multipart_no_boundary", "multipart body without a usable boundary");
+                mode = null;
+            }
+        }
+        EntityInfo info = new EntityInfo(HeaderValues.filename(HeaderValues.first(headers, "Content-Disposition")),
+                type, declared, List.copyOf(head.codings), chunked, range[0], range[1], range[2], false, null, -1);
+        return new Entity(conn, tx, toServer, info, head.codings, mode, boundary);
+    }
+
+    /** Makes the entity of a body that came without head (an HTTP/0.9 response): no type, no coding. */
+    static Entity plain(HttpConnectionParser conn, HttpTransaction tx, boolean toServer) {
+        return new Entity(conn, tx, toServer, new EntityInfo(null, null, -1, List.of(), false, -1, -1, -1, false, null, -1),
+                List.of(), null, null);
     }
 
     HttpTransaction tx() {
@@ -134,6 +168,16 @@ final class Entity implements ContentDecoder.Host {
         }
         if (opened && sink != null) {
             sink.end(complete, complete ? null : reason);
+        }
+    }
+
+    /** Drops the entity before any byte reached it (its framing was misread): releases the decoders, opens no sink. */
+    void discard() {
+        if (!ended && !opened) {
+            ended = true;
+            for (ContentDecoder d : decoders) {
+                d.release();
+            }
         }
     }
 

@@ -6,9 +6,13 @@ import java.util.zip.Inflater;
 
 /**
  * Undoes the {@code gzip} content coding (RFC 1952) as one state machine over member header, deflate
- * data and trailer. Several members are decoded in a row; bytes after the last member that do not start
- * a new member are ignored, as browsers do. A CRC or size mismatch is reported as
- * {@code http.content_crc_mismatch} and decoding goes on.
+ * data and trailer. Several members are decoded in a row, as gzip(1) does; browsers stop after the
+ * first ({@code http.gzip_multiple_members}). Bytes after the last member that do not start a new one
+ * are ignored ({@code http.content_trailing_data}), as browsers do. Reserved flag bits are ignored, as
+ * Chrome does ({@code http.gzip_reserved_flags}). A CRC or size mismatch is reported as
+ * {@code http.content_crc_mismatch} and decoding goes on; a trailer cut short is reported as
+ * {@code http.content_truncated} and, the data being complete, the entity stays complete, as neither
+ * browser checks the trailer.
  */
 final class GzipDecoder extends ContentDecoder {
 
@@ -18,6 +22,7 @@ final class GzipDecoder extends ContentDecoder {
     private static final int FEXTRA = 4;
     private static final int FNAME = 8;
     private static final int FCOMMENT = 16;
+    private static final int RESERVED = 0xe0;
 
     private final Host host;
     private final Inflater inflater = new Inflater(true);
@@ -47,6 +52,7 @@ final class GzipDecoder extends ContentDecoder {
                 case NEXT_MEMBER -> {
                     if ((buf[off] & 0xff) != 0x1f) {
                         state = State.DONE;
+                        trailing();
                     } else {
                         state = State.HEADER;
                         hStep = 0;
@@ -61,6 +67,7 @@ final class GzipDecoder extends ContentDecoder {
                             return malformed("not a gzip header");
                         }
                         state = State.DONE; // trailing garbage after a complete member
+                        trailing();
                     }
                 }
                 case INFLATE -> {
@@ -101,7 +108,10 @@ final class GzipDecoder extends ContentDecoder {
                         state = State.NEXT_MEMBER;
                     }
                 }
-                case DONE -> off = end;
+                case DONE -> {
+                    trailing();
+                    off = end;
+                }
             }
         }
         return true;
@@ -116,6 +126,9 @@ final class GzipDecoder extends ContentDecoder {
                 }
                 if (hCount == 3) {
                     flags = b;
+                    if ((b & RESERVED) != 0) {
+                        host.anomaly("http.gzip_reserved_flags", coding + " header sets reserved flag bits (Chrome ignores them, Firefox refuses)");
+                    }
                 }
                 if (hCount == 2) {
                     commit();
@@ -176,6 +189,9 @@ final class GzipDecoder extends ContentDecoder {
             hStep = 5;
         } else {
             state = State.INFLATE;
+            if (members == 1) {
+                host.anomaly("http.gzip_multiple_members", coding + " body goes on with another member (browsers stop after the first)");
+            }
         }
     }
 
@@ -195,6 +211,15 @@ final class GzipDecoder extends ContentDecoder {
     @Override
     boolean end() {
         if (state == State.NEXT_MEMBER || state == State.DONE) {
+            return true;
+        }
+        if (state == State.TRAILER) {
+            // The deflate data ended: browsers check no trailer and keep the data.
+            host.anomaly("http.content_truncated", coding + " trailer cut short; the data is complete");
+            return true;
+        }
+        if (members > 0 && state == State.HEADER) {
+            trailing();
             return true;
         }
         if (members == 0 && state == State.HEADER && hStep == 0 && hCount < 3) {

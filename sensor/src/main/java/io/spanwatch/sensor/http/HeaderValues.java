@@ -165,15 +165,15 @@ final class HeaderValues {
         return new long[] {first, last, total};
     }
 
-    /** Returns the value of a string of 1 to 18 ASCII digits, or -1. */
+    /** Returns the value of a string of 1 or more ASCII digits (leading zeros allowed) up to {@link Long#MAX_VALUE}, or -1. */
     static long digits(String s) {
-        if (s.isEmpty() || s.length() > 18) {
+        if (s.isEmpty()) {
             return -1;
         }
         long v = 0;
         for (int i = 0; i < s.length(); i++) {
             char c = s.charAt(i);
-            if (c < '0' || c > '9') {
+            if (c < '0' || c > '9' || v > (Long.MAX_VALUE - (c - '0')) / 10) {
                 return -1;
             }
             v = v * 10 + (c - '0');
@@ -209,6 +209,12 @@ final class HeaderValues {
 
     private static boolean isWhite(char c) {
         return c == ' ' || c == '\t';
+    }
+
+    /** Returns printable ASCII for an anomaly detail of a text read as ISO-8859-1 (see {@link #excerpt(byte[], int, int)}). */
+    static String excerpt(String s) {
+        byte[] b = s.getBytes(StandardCharsets.ISO_8859_1);
+        return excerpt(b, 0, b.length);
     }
 
     /** Returns printable ASCII for an anomaly detail: at most 80 characters, others as {@code \xNN}. */

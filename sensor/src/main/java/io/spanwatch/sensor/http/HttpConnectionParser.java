@@ -208,6 +208,24 @@ public final class HttpConnectionParser {
         return t;
     }
 
+    /** Tells whether the response starting now may be HTTP/0.9: the listener allows it and it answers a request other than HEAD. */
+    boolean acceptsHttp09() {
+        HttpTransaction t = awaiting.peek();
+        return t != null && !"HEAD".equals(t.method) && listener.acceptsHttp09();
+    }
+
+    /** Returns the transaction an HTTP/0.9 response (no status line, no headers) answers, told to the listener. */
+    HttpTransaction http09Response(long tsNanos) {
+        HttpTransaction t = takeResponseTx();
+        t.status = 200;
+        t.statusMessage = "";
+        t.responseProtocol = "HTTP/0.9";
+        t.responseTsNanos = tsNanos;
+        t.responseSeen = true;
+        listener.responseHeaders(t);
+        return t;
+    }
+
     void interimResponse() {
         HttpTransaction t = awaiting.peek();
         if (t != null) {

@@ -32,4 +32,14 @@ public interface HttpListener {
      * {@code http.bad_chunk_size}; {@code tx} may be null when no transaction applies.
      */
     void anomaly(HttpTransaction tx, boolean toServer, String name, String detail);
+
+    /**
+     * Tells whether the connection's first response may be HTTP/0.9, a body without status line
+     * and headers: browsers take it so on the scheme's default port only (Chrome, Firefox), and a
+     * sensor should only when it saw the connection from its handshake on, so that the response's
+     * first bytes really are its first. Asked once, when that response starts.
+     */
+    default boolean acceptsHttp09() {
+        return false;
+    }
 }

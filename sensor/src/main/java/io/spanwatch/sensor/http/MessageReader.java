@@ -1,17 +1,14 @@
 package io.spanwatch.sensor.http;
 
-import io.spanwatch.sensor.http.HttpTransaction.Header;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
-import java.util.Map;
 
 /**
  * Reads the HTTP/1.x messages of one direction of a connection as one explicit state machine:
  *
  * <pre>
- * START_LINE → HEADERS → (no body) ─────────────────────────────────→ START_LINE
+ * (FIRST_BYTES →) START_LINE → HEADERS → (no body) ───────────────────→ START_LINE
  *                      → FIXED_BODY ────────────────────────────────→ START_LINE
  *                      → CHUNK_SIZE ⇄ CHUNK_DATA → CHUNK_DATA_END ─┐
  *                          └─ size 0 → TRAILERS ─────────────────────→ START_LINE
@@ -22,16 +19,21 @@ import java.util.Map;
  *
  * Lines (start line, headers, chunk-size lines, trailers) are gathered in one buffer bounded by
  * {@link HttpLimits#maxHeaderBytes()} per head, and by {@value #MAX_CHUNK_LINE} bytes for chunk-size lines.
- * Nothing here throws on bad input; each problem is an anomaly and the state machine moves on.
+ * A head's lines are read into fields and framing by {@link Head}, as browsers read them. Nothing here
+ * throws on bad input; each problem is an anomaly and the state machine moves on.
+ *
+ * <p>Browser behaviours on top of RFC 9112 (the package guide lists them): a first response without
+ * status line is HTTP/0.9 (FIRST_BYTES, {@code http.response_0_9}); lines between chunks are read by
+ * {@link ChunkLines}; a body declared chunked that is not is read as a plain body
+ * ({@code http.chunked_body_not_chunked}); a chunked body cut at a chunk boundary is complete
+ * ({@code http.chunked_unterminated}); 1xx, 204, 205 and 304 responses and answers to HEAD have no body.
  */
 final class MessageReader {
 
     enum State {
-        START_LINE, HEADERS, FIXED_BODY, CHUNK_SIZE, CHUNK_DATA, CHUNK_DATA_END, TRAILERS, CLOSE_BODY,
+        FIRST_BYTES, START_LINE, HEADERS, FIXED_BODY, CHUNK_SIZE, CHUNK_DATA, CHUNK_DATA_END, TRAILERS, CLOSE_BODY,
         RESYNC, AWAIT_TUNNEL, TUNNEL, CLOSED
     }
-
-    private enum Framing { NONE, FIXED, CHUNKED, CLOSE }
 
     /** Longest chunk-size line (with extensions) accepted before {@code http.bad_chunk_size}. */
     static final int MAX_CHUNK_LINE = 4096;
@@ -41,8 +43,8 @@ final class MessageReader {
     private final HttpLimits limits;
 
     private State state = State.START_LINE;
-    /** Gathers a line that arrives in pieces; null while none does (a whole line is read in place). */
-    private byte[] line;
+    /** Gathers a line that arrives in pieces (a whole line is read in place), with its packet times. */
+    private final LineBuffer line = new LineBuffer();
     /** What this direction holds for a head (fields read, a line in pieces), charged to the worker's {@link HttpMemory}. */
     private final HttpMemory.Holding held = new HttpMemory.Holding() {
         @Override
@@ -52,24 +54,33 @@ final class MessageReader {
     };
     /** Bytes of {@link #line} charged to {@link #held}. */
     private int lineCharged;
-    private int lineLen;
-    /** Packet times of the line's bytes: from {@code markAt[i]} on, they came at {@code markTs[i]}. */
-    private int[] markAt = new int[4];
-    private long[] markTs = new long[4];
-    private int marks;
 
     // current message
     private int headBytes;
     private int headerCount;
     private long startTs;
     private StartLines.RequestLine requestLine;
-    private StartLines.StatusLine statusLine;
-    private final List<Header> headers = new ArrayList<>();
-    private boolean foldReported;
+    /** A response's first line from where its status line starts. */
+    private String firstLine;
+    /** The head's lines after the start line, each without its LF and the CR before it. */
+    private final List<String> headLines = new ArrayList<>();
+    /** The head of the message whose body is being read. */
+    private Head head;
     private HttpTransaction tx;
     private Entity entity;
     private long remaining;
-    private long contentLength;
+    private long lastTs;
+
+    // this direction so far
+    private boolean statusSeen;
+    private boolean gapSeen;
+    private boolean http09Checked;
+    /** Whether the last response had no body, so that bytes before the next status line are its unexpected body. */
+    private boolean afterNoBody;
+    /** A first response's first bytes, while deciding whether it is HTTP/0.9; null otherwise. */
+    private Http09Probe probe;
+
+    private final ChunkLines chunks = new ChunkLines(this::anomaly);
 
     MessageReader(HttpConnectionParser conn, boolean toServer) {
         this.conn = conn;
@@ -80,8 +91,8 @@ final class MessageReader {
     State state() {
         return state;
     }
-
     void data(long ts, byte[] b, int off, int len) {
+        lastTs = ts;
         int end = off + len;
         while (off < end) {
             switch (state) {
@@ -99,10 +110,69 @@ final class MessageReader {
                     off = end;
                 }
                 case TUNNEL, CLOSED, AWAIT_TUNNEL -> off = end;
+                case FIRST_BYTES -> off = firstBytes(ts, b, off, end);
+                case START_LINE -> {
+                    if (line.isEmpty() && mayBeHttp09()) {
+                        state = State.FIRST_BYTES;
+                    } else {
+                        off = lineBytes(ts, b, off, end);
+                    }
+                }
                 default -> off = lineBytes(ts, b, off, end);
             }
         }
     }
+
+    // ---- a connection's first response: status line or HTTP/0.9 ----
+
+    /** Tells whether the response about to start may be HTTP/0.9: the direction's first, nothing lost, and the listener agrees. */
+    private boolean mayBeHttp09() {
+        if (toServer || statusSeen || gapSeen || http09Checked) {
+            return false;
+        }
+        http09Checked = true;
+        return conn.acceptsHttp09();
+    }
+
+    private int firstBytes(long ts, byte[] b, int off, int end) {
+        if (probe == null) {
+            probe = new Http09Probe(ts);
+        }
+        int next = probe.take(b, off, end);
+        if (probe.full()) {
+            decideFirst();
+        }
+        return next;
+    }
+
+    /**
+     * Decides from a first response's first bytes (or all of it, when shorter) whether it has a
+     * status line, skipping up to {@value StartLines#MAX_STATUS_JUNK} bytes of junk before it, or is
+     * HTTP/0.9 and all body; then hands the bytes on.
+     */
+    private void decideFirst() {
+        Http09Probe p = probe;
+        probe = null;
+        byte[] got = p.bytes();
+        int n = p.length();
+        long firstTs = p.ts;
+        int at = StartLines.locateStatus(got, n);
+        if (at < 0) {
+            statusSeen = true;
+            tx = conn.http09Response(firstTs);
+            anomaly("http.response_0_9", "no status line: the whole response is its body (HTTP/0.9)");
+            entity = Entity.plain(conn, tx, false);
+            state = State.CLOSE_BODY;
+            body(got, 0, n);
+            return;
+        }
+        state = State.START_LINE;
+        if (at > 0) {
+            anomaly("http.status_line_junk", HeaderValues.excerpt(got, 0, at) + " before the status line");
+        }
+        data(firstTs, got, at, n - at);
+    }
+
 
     // ---- lines ----
 
@@ -118,6 +188,7 @@ final class MessageReader {
             case RESYNC -> limits.maxHeaderBytes();
             default -> limits.maxHeaderBytes() - headBytes;
         };
+        int lineLen = line.length();
         if (lineLen + n > room) {
             if (state != State.RESYNC) {
                 lineTooLong();
@@ -129,92 +200,34 @@ final class MessageReader {
             // happened to be cut (found by HttpParserFuzzTest).
             int drop = lineLen + n - room;
             if (drop < lineLen) {
-                dropLineStart(drop);
+                line.dropStart(drop);
             } else {
                 off += drop - lineLen;
                 n -= drop - lineLen;
-                lineLen = 0;
+                line.clear();
             }
         }
-        if (lineLen == 0 && complete) {
-            markTime(ts);
-            onLine(lineText(b, off, n), n); // the whole line is here: read it in place
+        if (line.isEmpty() && complete) {
+            line.mark(ts);
+            onLine(LineBuffer.text(b, off, n), n); // the whole line is here: read it in place
             return off + n;
         }
-        markTime(ts);
-        if (line == null) {
-            line = new byte[Math.max(256, n)];
-        } else if (lineLen + n > line.length) {
-            line = Arrays.copyOf(line, Math.max(line.length * 2, lineLen + n));
-        }
-        if (line.length > lineCharged) {
-            int more = line.length - lineCharged;
-            lineCharged = line.length;
+        int capacity = line.reserve(n);
+        if (capacity > lineCharged) {
+            int more = capacity - lineCharged;
+            lineCharged = capacity;
             if (!hold(more)) {
                 return off + n; // given up: these bytes go with what was gathered
             }
         }
-        System.arraycopy(b, off, line, lineLen, n);
-        lineLen += n;
+        line.append(ts, b, off, n);
         if (complete) {
-            int raw = lineLen;
-            String s = lineText(line, 0, raw);
-            lineLen = 0;
+            int raw = line.length();
+            String s = line.text();
             dropLine(); // a connection at rest holds no line buffer
             onLine(s, raw);
         }
         return off + n;
-    }
-
-    /** Notes that the bytes about to be added to the line came at {@code ts}. */
-    private void markTime(long ts) {
-        if (lineLen == 0) {
-            marks = 0;
-        }
-        if (marks > 0 && markTs[marks - 1] == ts) {
-            return;
-        }
-        if (marks == markAt.length) {
-            markAt = Arrays.copyOf(markAt, marks * 2);
-            markTs = Arrays.copyOf(markTs, marks * 2);
-        }
-        markAt[marks] = lineLen;
-        markTs[marks++] = ts;
-    }
-
-    /** Removes the first {@code drop} bytes of the line (fewer than it holds), keeping their times right. */
-    private void dropLineStart(int drop) {
-        System.arraycopy(line, drop, line, 0, lineLen - drop);
-        lineLen -= drop;
-        int first = 0;
-        while (first + 1 < marks && markAt[first + 1] <= drop) {
-            first++;
-        }
-        marks -= first;
-        System.arraycopy(markAt, first, markAt, 0, marks);
-        System.arraycopy(markTs, first, markTs, 0, marks);
-        markAt[0] = 0;
-        for (int i = 1; i < marks; i++) {
-            markAt[i] -= drop;
-        }
-    }
-
-    /** Returns the packet time of the line's byte at {@code pos} (the line just read, or the one being read). */
-    private long timeAt(int pos) {
-        int i = marks - 1;
-        while (i > 0 && markAt[i] > pos) {
-            i--;
-        }
-        return markTs[i];
-    }
-
-    /** Returns a line's text without its LF and a CR before it. */
-    private static String lineText(byte[] b, int off, int rawLen) {
-        int len = rawLen - 1;
-        if (len > 0 && b[off + len - 1] == '\r') {
-            len--;
-        }
-        return new String(b, off, len, StandardCharsets.ISO_8859_1);
     }
 
     private void lineTooLong() {
@@ -234,6 +247,10 @@ final class MessageReader {
                 finishMessage(true, null);
             }
             case CHUNK_SIZE, CHUNK_DATA_END -> {
+                if (mayUnchunk()) {
+                    unchunkLine("no line break within " + MAX_CHUNK_LINE + " bytes");
+                    return; // the new state takes the bytes that did not fit
+                }
                 anomaly("http.bad_chunk_size", "chunk-size line over " + MAX_CHUNK_LINE + " bytes");
                 finishMessage(false, "bad chunk size");
             }
@@ -249,20 +266,28 @@ final class MessageReader {
         switch (state) {
             case START_LINE -> {
                 if (s.isEmpty()) {
-                    return; // RFC 9112 §2.2: ignore empty lines before a request line
+                    return; // RFC 9112 §2.2: ignore empty lines before a request line; browsers before a status line
                 }
-                if (!startLine(s, timeAt(0))) {
-                    anomaly(toServer ? "http.bad_request_line" : "http.bad_status_line", excerpt(s));
-                    enterResync();
-                    return;
+                if (toServer) {
+                    if (!startRequest(s, line.at(0))) {
+                        anomaly("http.bad_request_line", HeaderValues.excerpt(s));
+                        enterResync();
+                        return;
+                    }
+                    headBytes = rawLen;
+                } else {
+                    int at = startResponse(s);
+                    if (at < 0) {
+                        return;
+                    }
+                    headBytes = rawLen - at;
                 }
-                headBytes = rawLen;
                 hold(rawLen + HttpMemory.PER_LINE);
             }
             case RESYNC -> {
                 int at = toServer ? StartLines.findRequest(s) : StartLines.findStatus(s);
                 // The message starts when the bytes of its start line came, not those of the junk before.
-                if (at >= 0 && startLine(s.substring(at), timeAt(at))) {
+                if (at >= 0 && (toServer ? startRequest(s.substring(at), line.at(at)) : beginResponse(s.substring(at), line.at(at)))) {
                     headBytes = rawLen - at;
                     hold(rawLen + HttpMemory.PER_LINE);
                 }
@@ -273,16 +298,7 @@ final class MessageReader {
                     headerLine(s);
                 }
             }
-            case CHUNK_SIZE -> chunkSize(s);
-            case CHUNK_DATA_END -> {
-                if (s.isEmpty()) {
-                    state = State.CHUNK_SIZE;
-                } else {
-                    anomaly("http.bad_chunk_terminator", "expected CRLF after chunk data: " + excerpt(s));
-                    finishMessage(false, "bad chunk terminator");
-                    enterResync();
-                }
-            }
+            case CHUNK_SIZE, CHUNK_DATA_END -> chunkLine(s, rawLen);
             case TRAILERS -> {
                 headBytes += rawLen;
                 if (s.isEmpty()) {
@@ -293,25 +309,53 @@ final class MessageReader {
         }
     }
 
-    /** Parses a start line whose first byte came at {@code ts}; on success begins a message in state HEADERS. */
-    private boolean startLine(String s, long ts) {
-        if (toServer) {
-            requestLine = StartLines.request(s);
-            if (requestLine == null) {
-                return false;
-            }
-        } else {
-            statusLine = StartLines.status(s);
-            if (statusLine == null) {
-                return false;
+    /** Parses a request line whose first byte came at {@code ts}; on success begins a message in state HEADERS. */
+    private boolean startRequest(String s, long ts) {
+        requestLine = StartLines.request(s);
+        if (requestLine == null) {
+            return false;
+        }
+        begin(ts);
+        return true;
+    }
+
+    /**
+     * Finds the status line in a response's first non-empty line as browsers do ({@code http} after
+     * at most four bytes of junk, or {@code ICY}), or else a strict status line anywhere in it; begins
+     * the message and returns where it starts, or returns -1 and resynchronises.
+     */
+    private int startResponse(String s) {
+        boolean unexpected = afterNoBody;
+        afterNoBody = false;
+        int at = StartLines.locateStatus(s);
+        if (at > 0) {
+            anomaly("http.status_line_junk", HeaderValues.excerpt(s.substring(0, at)) + " before the status line");
+        } else if (at < 0) {
+            at = StartLines.findStatus(s);
+            String name = unexpected ? "http.response_body_unexpected" : at < 0 ? "http.bad_status_line" : "http.status_line_junk";
+            anomaly(name, HeaderValues.excerpt(s));
+            if (at < 0) {
+                enterResync();
+                return -1;
             }
         }
-        startTs = ts;
-        headers.clear();
-        headerCount = 0;
-        foldReported = false;
-        state = State.HEADERS;
+        beginResponse(s.substring(at), line.at(at));
+        return at;
+    }
+
+    private boolean beginResponse(String statusLine, long ts) {
+        firstLine = statusLine;
+        statusSeen = true;
+        afterNoBody = false;
+        begin(ts);
         return true;
+    }
+
+    private void begin(long ts) {
+        startTs = ts;
+        headLines.clear();
+        headerCount = 0;
+        state = State.HEADERS;
     }
 
     private void headerLine(String s) {
@@ -320,67 +364,77 @@ final class MessageReader {
             return;
         }
         char c0 = s.charAt(0);
-        if (c0 == ' ' || c0 == '\t') {
-            if (!foldReported) {
-                foldReported = true;
-                anomaly("http.obs_fold", "obsolete header line folding");
-            }
-            if (!headers.isEmpty()) {
-                Header last = headers.removeLast();
-                headers.add(new Header(last.name(), (last.value() + " " + s.trim()).trim()));
-            }
-            return;
-        }
-        int colon = s.indexOf(':');
-        String name = colon > 0 ? s.substring(0, colon) : "";
-        if (name.isEmpty() || !isToken(name)) {
-            anomaly("http.bad_header_line", excerpt(s));
-            return;
-        }
-        if (++headerCount > limits.maxHeaderCount()) {
+        if (c0 != ' ' && c0 != '\t' && ++headerCount > limits.maxHeaderCount()) {
             anomaly("http.too_many_headers", "more than " + limits.maxHeaderCount() + " header fields");
             abortHead("too many headers", "http.max-headers");
             enterResync();
             return;
         }
-        headers.add(new Header(name, s.substring(colon + 1).trim()));
+        headLines.add(s);
     }
 
-    private static boolean isToken(String name) {
-        for (int i = 0; i < name.length(); i++) {
-            char c = name.charAt(i);
-            if (c <= 0x20 || c >= 0x7f || "\"(),/:;<=>?@[\\]{}".indexOf(c) >= 0) {
-                return false;
+    // ---- chunked bodies ----
+
+    private void chunkLine(String s, int rawLen) {
+        boolean afterData = state == State.CHUNK_DATA_END;
+        state = State.CHUNK_SIZE;
+        switch (chunks.line(s, rawLen, afterData, entity != null && head != null)) {
+            case SKIP -> {
+                // the CRLF after chunk data, or an empty line Firefox skips
+            }
+            case DATA -> {
+                remaining = chunks.size();
+                state = State.CHUNK_DATA;
+            }
+            case LAST -> {
+                state = State.TRAILERS;
+                headBytes = 0;
+            }
+            case PLAIN -> unchunk(chunks.replay(), lastTs, "first chunk-size line " + HeaderValues.excerpt(s));
+            case BAD -> {
+                anomaly("http.bad_chunk_size", HeaderValues.excerpt(s));
+                finishMessage(false, "bad chunk size");
+                enterResync();
             }
         }
-        return true;
     }
 
-    private void chunkSize(String s) {
-        int semi = s.indexOf(';');
-        String hex = (semi < 0 ? s : s.substring(0, semi)).strip();
-        long size = 0;
-        boolean ok = !hex.isEmpty();
-        int significant = 0;
-        for (int i = 0; ok && i < hex.length(); i++) {
-            int d = Character.digit(hex.charAt(i), 16);
-            if (d < 0 || hex.charAt(i) > 'f') {
-                ok = false;
-            } else if (size > 0 || d > 0) {
-                ok = ++significant <= 15;
-                size = size << 4 | d;
-            }
-        }
-        if (!ok) {
-            anomaly("http.bad_chunk_size", excerpt(s));
-            finishMessage(false, "bad chunk size");
-            enterResync();
-        } else if (size == 0) {
-            state = State.TRAILERS;
-            headBytes = 0;
+    /** Tells whether the chunked body being read can still turn out not to be chunked: nothing of it was read as chunks. */
+    private boolean mayUnchunk() {
+        return state == State.CHUNK_SIZE && entity != null && head != null && chunks.uncommitted();
+    }
+
+    /** Reads the body as a plain one from the line being gathered on (see {@link #unchunk}). */
+    private void unchunkLine(String why) {
+        String raw = chunks.plain(line.partial());
+        dropLine();
+        unchunk(raw, lastTs, why);
+    }
+
+
+    /**
+     * Reads a body declared chunked that does not start with a chunk size as a plain body, by its
+     * Content-Length or until the end, as the browser that ignores the chunked header does (Chrome
+     * with HTTP/1.0, Firefox where only Chrome took the header for chunked); replays the bytes read
+     * as a size line.
+     */
+    private void unchunk(String raw, long ts, String why) {
+        anomaly("http.chunked_body_not_chunked", why + "; read as a plain body");
+        entity.discard();
+        long length = head.contentLength;
+        entity = length == 0 || (length < 0 && toServer) ? null
+                : Entity.forHead(conn, tx, toServer, head, false, length, tx.status);
+        if (entity == null) {
+            finishMessage(true, null);
+        } else if (length > 0) {
+            remaining = length;
+            state = State.FIXED_BODY;
         } else {
-            remaining = size;
-            state = State.CHUNK_DATA;
+            state = State.CLOSE_BODY;
+        }
+        byte[] b = raw.getBytes(StandardCharsets.ISO_8859_1);
+        if (b.length > 0) {
+            data(ts, b, 0, b.length);
         }
     }
 
@@ -394,45 +448,63 @@ final class MessageReader {
         }
     }
 
-    private void requestHead() {
-        tx = conn.newRequestTx();
-        fillRequest(tx);
+    private void reportHeadAnomalies() {
+        head.reportTo(this::anomaly);
+    }
+
+    /** Reads the head's lines gathered so far (all of them, or those before it was cut short). */
+    private void readHead() {
+        head = toServer ? Head.request(requestLine.version(), headLines) : Head.response(firstLine, headLines);
+    }
+
+    /** Creates the message's transaction from its head, tells the listener and reports the head's anomalies. */
+    private void openTx(String limitKey) {
+        if (toServer) {
+            tx = conn.newRequestTx();
+            head.fillRequest(tx, requestLine, startTs);
+        } else {
+            tx = conn.takeResponseTx();
+            head.fillResponse(tx, startTs);
+        }
         conn.memory().transfer(held, tx.held);
-        conn.listener().requestHeaders(tx);
+        if (limitKey != null) {
+            tx.limitMet(limitKey);
+        }
+        if (toServer) {
+            conn.listener().requestHeaders(tx);
+        } else {
+            conn.listener().responseHeaders(tx);
+        }
+        reportHeadAnomalies();
+    }
+
+    private void requestHead() {
+        readHead();
+        openTx(null);
         if ("CONNECT".equals(tx.method)) {
             finishMessage(true, null);
             state = State.AWAIT_TUNNEL;
             return;
         }
-        startBody(framing(), 0);
-    }
-
-    private void fillRequest(HttpTransaction t) {
-        t.method = requestLine.method();
-        t.uri = requestLine.target();
-        t.protocol = requestLine.version();
-        t.requestHeaders.addAll(headers);
-        t.host = HeaderValues.first(headers, "Host");
-        t.userAgent = HeaderValues.first(headers, "User-Agent");
-        t.referer = HeaderValues.first(headers, "Referer");
-        t.requestContentType = HeaderValues.mediaType(HeaderValues.first(headers, "Content-Type"));
-        t.requestTsNanos = startTs;
-        t.requestSeen = true;
+        startBody(0);
     }
 
     private void responseHead() {
-        int status = statusLine.status();
-        if (status < 200 && status != 101) {
+        readHead();
+        int status = head.status;
+        if (status >= 100 && status < 200 && status != 101) {
+            reportHeadAnomalies();
             conn.interimResponse();
             resetMessage();
             state = State.START_LINE;
+            afterNoBody = true;
             return;
         }
-        tx = conn.takeResponseTx();
-        fillResponse(tx);
-        conn.memory().transfer(held, tx.held);
-        conn.listener().responseHeaders(tx);
+        openTx(null);
         boolean connect = "CONNECT".equals(tx.method);
+        if (status == 101 && tx.requestSeen && tx.requestHeader("Upgrade") == null) {
+            anomaly("http.unrequested_upgrade", "101 Switching Protocols to a request without Upgrade");
+        }
         if (status == 101 || (connect && status / 100 == 2)) {
             finishMessage(true, null);
             conn.enterTunnel();
@@ -441,143 +513,55 @@ final class MessageReader {
         if (connect) {
             conn.connectRefused();
         }
-        if ("HEAD".equals(tx.method) || status == 204 || status == 304) {
+        if ("HEAD".equals(tx.method) || status == 204 || status == 205 || status == 304) {
             finishMessage(true, null);
+            afterNoBody = true;
             return;
         }
-        startBody(framing(), status);
-    }
-
-    private void fillResponse(HttpTransaction t) {
-        t.status = statusLine.status();
-        t.statusMessage = statusLine.reason();
-        t.responseProtocol = statusLine.version();
-        t.responseHeaders.addAll(headers);
-        t.responseContentType = HeaderValues.mediaType(HeaderValues.first(headers, "Content-Type"));
-        t.responseTsNanos = startTs;
-        t.responseSeen = true;
-    }
-
-    /** Decides body framing (RFC 9112 §6.3) and sets {@link #contentLength} for FIXED. */
-    private Framing framing() {
-        List<String> te = HeaderValues.listValues(headers, "Transfer-Encoding");
-        contentLength = contentLength();
-        boolean hasLength = HeaderValues.first(headers, "Content-Length") != null;
-        if (!te.isEmpty()) {
-            boolean chunked = te.getLast().equals("chunked");
-            if (chunked && hasLength) {
-                anomaly("http.chunked_with_content_length", "Transfer-Encoding chunked and Content-Length both sent; chunked used");
-            }
-            if (chunked) {
-                if (te.size() > 1) {
-                    anomaly("http.unsupported_transfer_encoding", "Transfer-Encoding " + String.join(", ", te));
-                }
-                return Framing.CHUNKED;
-            }
-            anomaly("http.bad_transfer_encoding", "Transfer-Encoding " + String.join(", ", te) + " does not end in chunked");
-            return toServer ? Framing.NONE : Framing.CLOSE;
-        }
-        if (contentLength >= 0) {
-            return Framing.FIXED;
-        }
-        return toServer ? Framing.NONE : Framing.CLOSE;
+        startBody(status);
     }
 
     /**
-     * Returns the Content-Length, or -1 when absent or unreadable. Repeated equal values are fine; of
-     * different values the first is used ({@code http.conflicting_content_length}).
+     * Starts the body as its head frames it (RFC 9112 §6.3 as browsers apply it, see {@link Head}):
+     * chunked, else by Content-Length, else a request has none and a response runs until the end.
      */
-    private long contentLength() {
-        List<String> values = HeaderValues.listValues(headers, "Content-Length");
-        long first = -1;
-        boolean conflict = false;
-        for (String v : values) {
-            long n = HeaderValues.digits(v);
-            if (n < 0) {
-                anomaly("http.bad_content_length", excerpt(v));
-            } else if (first < 0) {
-                first = n;
-            } else if (n != first) {
-                conflict = true;
-            }
-        }
-        if (conflict) {
-            anomaly("http.conflicting_content_length", "Content-Length values " + values + "; first used");
-        }
-        return first;
-    }
-
-    private void startBody(Framing framing, int status) {
-        if (framing == Framing.NONE || (framing == Framing.FIXED && contentLength == 0)) {
+    private void startBody(int status) {
+        long length = head.chunked ? -1 : head.contentLength;
+        if (length == 0 || (length < 0 && toServer && !head.chunked)) {
             finishMessage(true, null);
             return;
         }
-        entity = newEntity(framing == Framing.CHUNKED, framing == Framing.FIXED ? contentLength : -1, status);
-        switch (framing) {
-            case FIXED -> {
-                remaining = contentLength;
-                state = State.FIXED_BODY;
-            }
-            case CHUNKED -> state = State.CHUNK_SIZE;
-            default -> state = State.CLOSE_BODY;
+        entity = Entity.forHead(conn, tx, toServer, head, head.chunked, length, status);
+        if (head.chunked) {
+            chunks.start();
+            state = State.CHUNK_SIZE;
+        } else if (length > 0) {
+            remaining = length;
+            state = State.FIXED_BODY;
+        } else {
+            state = State.CLOSE_BODY;
         }
-    }
-
-    private Entity newEntity(boolean chunked, long declared, int status) {
-        String type = HeaderValues.mediaType(HeaderValues.first(headers, "Content-Type"));
-        List<String> codings = new ArrayList<>(HeaderValues.listValues(headers, "Content-Encoding"));
-        codings.removeIf(c -> c.equals("identity"));
-        long[] range = {-1, -1, -1};
-        String contentRange = HeaderValues.first(headers, "Content-Range");
-        if (status == 206 && contentRange != null) {
-            long[] r = HeaderValues.contentRange(contentRange);
-            if (r == null) {
-                anomaly("http.bad_content_range", excerpt(contentRange));
-            } else {
-                range = r;
-            }
-        }
-        MultipartReader.Mode mode = null;
-        if (toServer && "multipart/form-data".equals(type)) {
-            mode = MultipartReader.Mode.FORM_DATA;
-        } else if (!toServer && status == 206 && "multipart/byteranges".equals(type)) {
-            mode = MultipartReader.Mode.BYTERANGES;
-        }
-        String boundary = null;
-        if (mode != null) {
-            Map<String, String> p = HeaderValues.params(HeaderValues.first(headers, "Content-Type"));
-            boundary = p.get("boundary");
-            if (boundary == null || boundary.isEmpty() || boundary.length() > 200) {
-                anomaly("http.multipart_no_boundary", "multipart body without a usable boundary");
-                mode = null;
-            }
-        }
-        EntityInfo info = new EntityInfo(HeaderValues.filename(HeaderValues.first(headers, "Content-Disposition")),
-                type, declared, List.copyOf(codings), chunked, range[0], range[1], range[2], false, null, -1);
-        return new Entity(conn, tx, toServer, info, codings, mode, boundary);
     }
 
     // ---- bodies ----
 
     private void body(byte[] b, int off, int n) {
-        if (toServer) {
-            tx.requestBodyLength += n;
-        } else {
-            tx.responseBodyLength += n;
-        }
+        countBody(n);
         entity.data(b, off, n);
     }
 
     private void bodyGap(long n) {
         tx.gaps = true;
-        if (n > 0) {
-            if (toServer) {
-                tx.requestBodyLength += n;
-            } else {
-                tx.responseBodyLength += n;
-            }
-        }
+        countBody(Math.max(0, n));
         entity.gap(n);
+    }
+
+    private void countBody(long n) {
+        if (toServer) {
+            tx.requestBodyLength += n;
+        } else {
+            tx.responseBodyLength += n;
+        }
     }
 
     private void bodyRunDone() {
@@ -616,28 +600,13 @@ final class MessageReader {
             resetMessage();
             return;
         }
-        if (toServer) {
-            tx = conn.newRequestTx();
-            fillRequest(tx);
-            conn.memory().transfer(held, tx.held);
-            markLimit(limitKey);
-            conn.listener().requestHeaders(tx);
-            finishMessage(false, reason);
-        } else if (statusLine.status() >= 200 || statusLine.status() == 101) {
-            tx = conn.takeResponseTx();
-            fillResponse(tx);
-            conn.memory().transfer(held, tx.held);
-            markLimit(limitKey);
-            conn.listener().responseHeaders(tx);
+        readHead();
+        if (toServer || head.status >= 200 || head.status < 100 || head.status == 101) {
+            openTx(limitKey);
             finishMessage(false, reason);
         } else {
+            reportHeadAnomalies();
             resetMessage();
-        }
-    }
-
-    private void markLimit(String limitKey) {
-        if (limitKey != null) {
-            tx.limitMet(limitKey);
         }
     }
 
@@ -659,12 +628,12 @@ final class MessageReader {
      */
     private void giveUpForMemory() {
         anomaly("http.memcap", "HTTP memory limit reached");
-        headers.clear();
+        headLines.clear();
         conn.memory().release(held);
         lineCharged = 0;
         switch (state) {
             case START_LINE, HEADERS -> {
-                lineLen = 0;
+                line.clear();
                 abortHead("memory limit", "http.memcap");
                 enterResync();
             }
@@ -679,16 +648,13 @@ final class MessageReader {
                 finishMessage(false, "memory limit");
                 enterResync();
             }
-            default -> {
-                lineLen = 0;
-                line = null;
-            }
+            default -> line.free();
         }
     }
 
-    /** Lets the line buffer go and gives its charge back. */
+    /** Empties the line, lets its buffer go and gives its charge back. */
     private void dropLine() {
-        line = null;
+        line.free();
         if (lineCharged > 0) {
             conn.memory().uncharge(held, lineCharged);
             lineCharged = 0;
@@ -700,9 +666,10 @@ final class MessageReader {
         lineCharged = 0;
         tx = null;
         entity = null;
+        head = null;
         requestLine = null;
-        statusLine = null;
-        headers.clear();
+        firstLine = null;
+        headLines.clear();
         headerCount = 0;
         headBytes = 0;
         remaining = 0;
@@ -710,7 +677,6 @@ final class MessageReader {
 
     private void enterResync() {
         state = State.RESYNC;
-        lineLen = 0;
         dropLine();
         conn.memory().release(held);
     }
@@ -719,6 +685,10 @@ final class MessageReader {
 
     /** Tells that {@code len} bytes were lost here (negative: unknown). */
     void gap(long len) {
+        gapSeen = true;
+        if (state == State.FIRST_BYTES) {
+            decideFirst();
+        }
         switch (state) {
             case FIXED_BODY, CHUNK_DATA -> {
                 if (len < 0) {
@@ -738,10 +708,10 @@ final class MessageReader {
                 }
             }
             case CLOSE_BODY -> bodyGap(len);
-            case TUNNEL, CLOSED, AWAIT_TUNNEL -> {
+            case TUNNEL, CLOSED, AWAIT_TUNNEL, FIRST_BYTES -> {
                 // not HTTP any more
             }
-            case RESYNC -> lineLen = 0;
+            case RESYNC -> line.clear();
             case HEADERS -> {
                 abortHead("gap in headers", null);
                 enterResync();
@@ -757,18 +727,50 @@ final class MessageReader {
 
     /** Tells that this direction ended (FIN or RST). */
     void end() {
+        if (state == State.FIRST_BYTES) {
+            decideFirst();
+        }
+        if (!line.isEmpty() && mayUnchunk()) {
+            unchunkLine("unterminated first chunk-size line");
+        }
         switch (state) {
-            case HEADERS -> abortHead("connection closed in headers", null);
-            case FIXED_BODY, CHUNK_SIZE, CHUNK_DATA, CHUNK_DATA_END -> finishMessage(false, "connection closed");
-            case TRAILERS, CLOSE_BODY -> finishMessage(true, null);
+            case START_LINE -> {
+                if (!toServer && !line.isEmpty()) {
+                    endInStatusLine(line.partial());
+                }
+            }
+            case HEADERS -> {
+                if (!line.isEmpty()) {
+                    headLines.add(line.partial()); // the head's last line, cut short: read for what it says
+                }
+                abortHead("connection closed in headers", null);
+            }
+            case FIXED_BODY, CHUNK_DATA -> finishMessage(false, "connection closed");
+            case CHUNK_SIZE, CHUNK_DATA_END, TRAILERS -> {
+                // Both browsers' downloads keep a chunked body cut at a chunk boundary.
+                anomaly("http.chunked_unterminated", "connection closed before the end of the chunked body");
+                finishMessage(true, null);
+            }
+            case CLOSE_BODY -> finishMessage(true, null);
             default -> {
                 // no message open
             }
         }
         state = State.CLOSED;
-        lineLen = 0;
         dropLine();
         conn.memory().release(held);
+    }
+
+    /** Reads a response's first line that the end of the direction cut: a status line begins a head cut short, else it is junk. */
+    private void endInStatusLine(String s) {
+        String text = s.endsWith("\r") ? s.substring(0, s.length() - 1) : s;
+        int at = StartLines.locateStatus(text);
+        if (at < 0) {
+            anomaly(afterNoBody ? "http.response_body_unexpected" : "http.bad_status_line", HeaderValues.excerpt(text));
+            return;
+        }
+        beginResponse(text.substring(at), line.at(at));
+        abortHead("connection closed in headers", null);
     }
 
     /** Stops reading HTTP: the connection became a tunnel. */
@@ -790,10 +792,5 @@ final class MessageReader {
 
     private void anomaly(String name, String detail) {
         conn.listener().anomaly(tx, toServer, name, detail);
-    }
-
-    private static String excerpt(String s) {
-        byte[] b = s.getBytes(StandardCharsets.ISO_8859_1);
-        return HeaderValues.excerpt(b, 0, b.length);
     }
 }

@@ -1,5 +1,7 @@
 package io.spanwatch.sensor.http;
 
+import java.nio.charset.StandardCharsets;
+
 /**
  * Recognises HTTP/1.x request and status lines, in whole lines and in stream prefixes. A method is
  * an upper-case token ({@code A-Z}, then {@code A-Z - _}, at most {@value #MAX_METHOD} characters),
@@ -9,6 +11,8 @@ package io.spanwatch.sensor.http;
 final class StartLines {
 
     static final int MAX_METHOD = 32;
+    /** Bytes of junk browsers skip before a response's status line (Chrome's slop). */
+    static final int MAX_STATUS_JUNK = 4;
 
     /** A parsed request line. */
     record RequestLine(String method, String target, String version) {
@@ -91,6 +95,32 @@ final class StartLines {
             i++;
         }
         return i == minor || i - minor > 3 ? -1 : i - from;
+    }
+
+    /** Tells whether a whole word is an {@code HTTP/d+.d+} version. */
+    static boolean isVersion(String v) {
+        return versionLength(v, 0) == v.length();
+    }
+
+    /**
+     * Returns where a status line starts in a response's first line as browsers find it: {@code http}
+     * in any case at one of the first five positions (Chrome skips up to four bytes of junk, Firefox
+     * looks for {@code HTTP/1.} within the first eleven bytes), or {@code ICY } at the start
+     * (Firefox); -1 when neither.
+     */
+    static int locateStatus(String line) {
+        int max = Math.min(MAX_STATUS_JUNK, line.length() - 4);
+        for (int i = 0; i <= max; i++) {
+            if (line.regionMatches(true, i, "http", 0, 4)) {
+                return i;
+            }
+        }
+        return line.regionMatches(true, 0, "ICY ", 0, 4) ? 0 : -1;
+    }
+
+    /** {@link #locateStatus(String)} over a response stream's first {@code len} bytes. */
+    static int locateStatus(byte[] b, int len) {
+        return locateStatus(new String(b, 0, len, StandardCharsets.ISO_8859_1));
     }
 
     private static boolean isMethod(String s, int from, int to) {

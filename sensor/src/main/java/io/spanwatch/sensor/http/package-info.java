@@ -18,10 +18,21 @@
  * browser would save (chunked coding removed, content codings gzip/x-gzip/deflate/br undone), one
  * {@code transactionDone} per transaction in order, and named anomalies ({@code http.*}).
  *
+ * <h2>Browser-compatible framing</h2>
+ * Heads, framing and content codings are read as Chrome and Firefox read them, not as RFC 9112 asks
+ * of a strict recipient: where the two differ, the reading that yields the bytes one of them saves
+ * wins, and every trick is an anomaly. The README's "browser-compatible framing rules" give each rule
+ * and the browser it follows; {@code HttpEvaderTest} checks them with the HTTP Evader variants.
+ *
  * <h2>Parts</h2>
  * <ul>
  *   <li>{@code HttpConnectionParser}: request/response pairing (FIFO, pipelining), 1xx, tunnels, probe.</li>
- *   <li>{@code MessageReader}: the per-direction state machine (start line, headers, framing, resync).</li>
+ *   <li>{@code MessageReader}: the per-direction state machine (start line, headers, framing, resync);
+ *       {@code LineBuffer} gathers its lines, {@code Http09Probe} a first response's first bytes.</li>
+ *   <li>{@code Head}: one head read as browsers read it: lines, folding, status line, Transfer-Encoding,
+ *       Content-Length, Content-Encoding.</li>
+ *   <li>{@code ChunkLines}, {@code ChunkSize}: the lines between chunks and chunk sizes, read as
+ *       Firefox's lenient decoder does.</li>
  *   <li>{@code Entity}: one body's pipeline: decoders, decompression limits, sink or multipart split.</li>
  *   <li>{@code GzipDecoder}, {@code DeflateDecoder}, {@code BrotliDecoder}: streaming content decoders.</li>
  *   <li>{@code MultipartReader}: streaming multipart splitter.</li>
@@ -45,22 +56,30 @@
  *       fields dropped and, if still unanswered, the transaction finished, or its decoding stopped)</li>
  * </ul>
  * A transaction that met a limit names its configuration key in {@code limitHit}.
- * Fixed: chunk-size line 4 KiB ({@code http.bad_chunk_size}); raw bytes kept for pass-through until
- * the first decoded byte, 64 KiB; probe 2 KiB. Brotli: org.brotli:dec is a pull decoder that only
+ * Fixed: chunk-size line 4 KiB ({@code http.bad_chunk_size}), and empty lines before a first chunk
+ * size kept for a plain-body replay, 4 KiB; raw bytes kept for pass-through until the first decoded
+ * byte, 64 KiB; probe 2 KiB; a first response's first 8 bytes, to tell HTTP/0.9. Brotli: org.brotli:dec is a pull decoder that only
  * outputs once its window-sized ring buffer is full, so a {@code br} body holds back one window
  * (64 KiB to 16 MiB, as the stream declares) plus 32 KiB of encoded input; a push decoder would
  * remove that. Memory per connection is therefore about two heads plus, per open body, one decoder
  * (zlib state and 8 KiB; or for brotli up to two windows) and a multipart delimiter.
  *
  * <h2>Anomalies</h2>
- * {@code http.bad_request_line}, {@code http.bad_status_line}, {@code http.bad_header_line},
- * {@code http.obs_fold}, {@code http.header_too_long}, {@code http.too_many_headers},
- * {@code http.bad_content_length}, {@code http.conflicting_content_length},
- * {@code http.chunked_with_content_length}, {@code http.bad_transfer_encoding},
- * {@code http.unsupported_transfer_encoding}, {@code http.bad_chunk_size},
- * {@code http.bad_chunk_terminator}, {@code http.bad_content_range},
- * {@code http.unsupported_content_encoding}, {@code http.content_decode_failed},
- * {@code http.content_truncated}, {@code http.content_crc_mismatch}, {@code http.decompression_limit},
+ * {@code http.bad_request_line}, {@code http.bad_status_line}, {@code http.status_line_junk},
+ * {@code http.invalid_protocol}, {@code http.invalid_status}, {@code http.response_0_9},
+ * {@code http.response_body_unexpected}, {@code http.unrequested_upgrade},
+ * {@code http.bad_header_line}, {@code http.obs_fold}, {@code http.bare_cr},
+ * {@code http.header_name_whitespace}, {@code http.header_nul}, {@code http.header_too_long},
+ * {@code http.too_many_headers}, {@code http.bad_content_length},
+ * {@code http.conflicting_content_length}, {@code http.chunked_with_content_length},
+ * {@code http.invalid_transfer_encoding}, {@code http.te_chunked_junk}, {@code http.chunked_old_proto},
+ * {@code http.chunked_body_not_chunked}, {@code http.bad_chunk_size}, {@code http.chunk_size_junk},
+ * {@code http.chunk_size_signed}, {@code http.bad_chunk_terminator}, {@code http.chunked_unterminated},
+ * {@code http.bad_content_range}, {@code http.unsupported_content_encoding},
+ * {@code http.abnormal_ce_header}, {@code http.too_many_encoding_layers},
+ * {@code http.content_decode_failed}, {@code http.content_truncated}, {@code http.content_crc_mismatch},
+ * {@code http.content_trailing_data}, {@code http.gzip_reserved_flags},
+ * {@code http.gzip_multiple_members}, {@code http.decompression_limit},
  * {@code http.multipart_no_boundary}, {@code http.multipart_bad_delimiter},
  * {@code http.multipart_too_many_parts}, {@code http.multipart_unterminated},
  * {@code http.too_many_pending}, {@code http.memcap}.

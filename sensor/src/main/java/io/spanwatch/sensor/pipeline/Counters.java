@@ -1,6 +1,7 @@
 package io.spanwatch.sensor.pipeline;
 
 import io.spanwatch.sensor.decode.DecodeAnomaly;
+import io.spanwatch.sensor.decode.TunnelKind;
 import java.util.HashMap;
 import java.util.Map;
 
@@ -24,9 +25,13 @@ final class Counters {
     long tunnels;
     long vlan;
     final long[] decodeAnomalies = new long[DecodeAnomaly.values().length];
+    /** Encapsulation headers removed, by {@link TunnelKind} ordinal. */
+    final long[] decaps = new long[TunnelKind.values().length];
     long httpTx;
     long httpAnomalies;
     long tcpFlowsHttp;
+    long socksFlows;
+    long socksTunnels;
     long files;
     long filesClosed;
     long filesTruncated;
@@ -52,6 +57,9 @@ final class Counters {
         add(into, "decoder.fragments", fragments);
         add(into, "decoder.tunneled", tunnels);
         add(into, "decoder.vlan", vlan);
+        for (TunnelKind k : TunnelKind.values()) {
+            add(into, k.counter(), decaps[k.ordinal()]);
+        }
         long invalid = 0;
         for (DecodeAnomaly a : DecodeAnomaly.values()) {
             long n = decodeAnomalies[a.ordinal()];
@@ -64,6 +72,8 @@ final class Counters {
         add(into, "app_layer.tx.http", httpTx);
         add(into, "app_layer.http.anomalies", httpAnomalies);
         add(into, "app_layer.flow.http", tcpFlowsHttp);
+        add(into, "app_layer.flow.socks", socksFlows);
+        add(into, "app_layer.socks.tunnels", socksTunnels);
         add(into, "file.total", files);
         add(into, "file.closed", filesClosed);
         add(into, "file.truncated", filesTruncated);

@@ -19,6 +19,8 @@ import java.util.function.Consumer;
  * and {@code fileinfo} events. Used by the worker thread that owns the flow.
  */
 final class HttpGlue implements HttpListener {
+    private static final int TCP_SYN = 0x02;
+
     private final Worker worker;
     private final Flow flow;
     /** Files of this flow numbered so far (Suricata's {@code file_id}). */
@@ -27,6 +29,16 @@ final class HttpGlue implements HttpListener {
     HttpGlue(Worker worker, Flow flow) {
         this.worker = worker;
         this.flow = flow;
+    }
+
+    /**
+     * Allows HTTP/0.9 as browsers do, on port 80 only, and only on a connection whose handshake was
+     * seen both ways, so the server's first bytes are known to be its first.
+     */
+    @Override
+    public boolean acceptsHttp09() {
+        int serverPort = flow.clientIsOrig ? flow.respPort : flow.origPort;
+        return serverPort == 80 && (flow.tcpFlagsOrig & TCP_SYN) != 0 && (flow.tcpFlagsResp & TCP_SYN) != 0;
     }
 
     @Override

@@ -3,6 +3,7 @@ package io.spanwatch.sensor.pipeline;
 import io.spanwatch.sensor.capture.CaptureStats;
 import io.spanwatch.sensor.capture.FrameSink;
 import io.spanwatch.sensor.decode.DecodedPacket;
+import io.spanwatch.sensor.decode.EncapLengths;
 import io.spanwatch.sensor.decode.PacketDecoder;
 import io.spanwatch.sensor.event.AnomalyEvent;
 import io.spanwatch.sensor.event.EventHeader;
@@ -45,7 +46,10 @@ public final class Pipeline implements FrameSink {
     private final Thread[] threads;
     private final Batch[] current;
     private final long[] lastSendNanos;
-    private final PacketDecoder decoder = new PacketDecoder();
+    private final PacketDecoder decoder;
+    /** 802.11 A-MSDU subframes made frames of their own, and those past the limit of one frame. */
+    private final AtomicLong amsduSubframes = new AtomicLong();
+    private final AtomicLong amsduDropped = new AtomicLong();
     private final io.spanwatch.sensor.decode.Defragmenter defrag;
     private final java.util.Map<String, Integer> defragAnomalies = new java.util.concurrent.ConcurrentHashMap<>();
     private final io.spanwatch.sensor.decode.Defragmenter.Output defragOutput = new io.spanwatch.sensor.decode.Defragmenter.Output() {
@@ -83,6 +87,7 @@ public final class Pipeline implements FrameSink {
         this.events = outputs.events();
         this.store = store;
         this.ranges = new RangeAssembler(store);
+        this.decoder = new PacketDecoder(config.tunnels());
         HeapGauge.listen();
         this.defrag = new io.spanwatch.sensor.decode.Defragmenter(config.defrag().maxDatagrams(), config.defrag().memcap(),
                 config.defrag().timeoutSeconds());
@@ -203,6 +208,32 @@ public final class Pipeline implements FrameSink {
         pkt.reset(buf, tsNanos, wireLen);
         decoder.decode(linkType, buf, off, capLen, pkt);
         defrag.expire(tsNanos, defragOutput);
+        if (pkt.amsduNext < 0) {
+            route(tsNanos, linkType, buf, off, capLen, wireLen);
+            return;
+        }
+        // An 802.11 A-MSDU in a tunnel: the frame goes on as its first subframe (which is what the
+        // decoder describes) and every other subframe becomes a frame of its own, in the same tunnel.
+        int[] fields = EncapLengths.relative(pkt, off);
+        int next = pkt.amsduNext;
+        int start = pkt.amsduStart;
+        int end = pkt.amsduEnd;
+        route(tsNanos, linkType, buf, off, capLen, wireLen);
+        for (int n = 1; next >= 0; n++) {
+            byte[] f = n < EncapLengths.MAX_AMSDU_SUBFRAMES ? EncapLengths.subframe(buf, off, start, end, fields, next) : null;
+            if (n >= EncapLengths.MAX_AMSDU_SUBFRAMES) {
+                amsduDropped.incrementAndGet();
+            }
+            next = EncapLengths.nextSubframe(buf, next, end);
+            if (f != null) {
+                amsduSubframes.incrementAndGet();
+                dispatch(tsNanos, linkType, f, 0, f.length, f.length);
+            }
+        }
+    }
+
+    /** Sends a decoded frame ({@link #pkt}) on: fragments to the defragmenter, the rest to its flow's worker. */
+    private void route(long tsNanos, int linkType, byte[] buf, int off, int capLen, int wireLen) {
         if (pkt.fragment && pkt.ipVersion != 0 && pkt.anomaly == null) {
             // Fragments are put back together here, before the flow hash needs their ports; the
             // whole datagram then goes through like any other frame.
@@ -365,6 +396,8 @@ public final class Pipeline implements FrameSink {
         m.put("defrag.dropped", defrag.dropped);
         m.put("defrag.overlap_mismatches", defrag.overlapMismatches);
         m.put("defrag.memuse", defrag.held());
+        m.put("decoder.amsdu_subframes", amsduSubframes.get());
+        m.put("decoder.amsdu_subframes_dropped", amsduDropped.get());
         for (java.util.Map.Entry<String, Integer> e : defragAnomalies.entrySet()) {
             m.merge("anomaly." + e.getKey(), (long) e.getValue(), Long::sum);
         }

@@ -19,9 +19,12 @@ import io.spanwatch.sensor.reassembly.ReassemblyConfig;
  * @param maxAnomalyEventsPerName anomaly events written per anomaly name and worker (default
  *     {@value #DEFAULT_MAX_ANOMALY_EVENTS}); past it anomalies are only counted, so a flood of bad
  *     packets cannot flood the event log
+ * @param tunnels which UDP ports carry which tunnels, whether Teredo and GTP-U are recognised on any
+ *     port, and how many tunnels are removed from one frame
  */
 public record SensorConfig(String sensorName, int workers, int queueBatches, boolean live, int maxAnomalyEventsPerName,
-        FlowConfig flow, ReassemblyConfig reassembly, HttpLimits http, FileConfig files, DefragConfig defrag) {
+        FlowConfig flow, ReassemblyConfig reassembly, HttpLimits http, FileConfig files, DefragConfig defrag,
+        io.spanwatch.sensor.decode.TunnelConfig tunnels) {
 
     /**
      * Sets IP defragmentation's bounds.
@@ -35,7 +38,14 @@ public record SensorConfig(String sensorName, int workers, int queueBatches, boo
                 io.spanwatch.sensor.decode.Defragmenter.DEFAULT_MEMCAP, io.spanwatch.sensor.decode.Defragmenter.DEFAULT_TIMEOUT_SECONDS);
     }
 
-    /** Returns settings with the default defragmentation bounds. */
+    /** Returns settings with the default tunnel decoding. */
+    public SensorConfig(String sensorName, int workers, int queueBatches, boolean live, int maxAnomalyEventsPerName,
+            FlowConfig flow, ReassemblyConfig reassembly, HttpLimits http, FileConfig files, DefragConfig defrag) {
+        this(sensorName, workers, queueBatches, live, maxAnomalyEventsPerName, flow, reassembly, http, files, defrag,
+                io.spanwatch.sensor.decode.TunnelConfig.DEFAULTS);
+    }
+
+    /** Returns settings with the default defragmentation bounds and tunnel decoding. */
     public SensorConfig(String sensorName, int workers, int queueBatches, boolean live, int maxAnomalyEventsPerName,
             FlowConfig flow, ReassemblyConfig reassembly, HttpLimits http, FileConfig files) {
         this(sensorName, workers, queueBatches, live, maxAnomalyEventsPerName, flow, reassembly, http, files, DefragConfig.DEFAULTS);

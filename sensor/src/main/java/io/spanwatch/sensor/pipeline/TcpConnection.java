@@ -5,15 +5,25 @@ import io.spanwatch.sensor.flow.Flow;
 import io.spanwatch.sensor.http.HttpConnectionParser;
 import io.spanwatch.sensor.reassembly.StreamListener;
 import io.spanwatch.sensor.reassembly.TcpStream;
+import io.spanwatch.sensor.socks.SocksHandshake;
 import java.util.Arrays;
 
 /**
  * Follows one TCP connection: tracks its handshake and teardown, reassembles both directions, finds
  * out from the first bytes whether it carries HTTP (on any port) and which side is the client, then
- * feeds an {@link HttpConnectionParser}. Connections that are not HTTP stop being reassembled.
+ * feeds an {@link HttpConnectionParser}. Connections that are not HTTP stop being reassembled. A SOCKS
+ * handshake at the start ({@link SocksHandshake}) is stepped over first: what the proxy carries is
+ * then recognised the same way, and the flow's events name the proxy's destination.
  *
  * <p>Roles come from the handshake (the SYN sender is the client); without one, the side whose first
  * bytes are a request line is the client. Used by the worker thread that owns the flow.
+ *
+ * <p>Each direction is reassembled as its receiving host takes it: with the overlap policy configured
+ * for the receiver's address, and discarding what that host discards. Timestamps are checked (PAWS)
+ * when both SYNs offered them, or, without the handshake, once both sides were seen sending them.
+ * Windows are scaled by the shift the receiver's SYN offered when both SYNs offered one (unscaled when
+ * either did not, and in SYN segments themselves); when the handshake was not seen the shift is
+ * unknown and taken as the largest, 14, so no legitimate data is ever taken for out of window.
  */
 final class TcpConnection {
     /** Bytes of a side's stream start kept while deciding whether it is HTTP. */
@@ -34,7 +44,11 @@ final class TcpConnection {
     private boolean rolesFixed;
     private HttpConnectionParser parser;
     private boolean notHttp;
+    /** Set once the connection's start is known not to be (or no longer to be) a SOCKS handshake. */
+    private boolean socksDone;
     private boolean closed;
+    /** Whether the PAWS check is on for both directions (timestamps negotiated). */
+    private boolean timestamps;
     long synSeqOrig = -1;
 
     TcpConnection(Worker worker, Flow flow) {
@@ -49,6 +63,7 @@ final class TcpConnection {
         Side s = fromOrig ? orig : resp;
         Side other = fromOrig ? resp : orig;
         int flags = p.tcpFlags;
+        TcpOptions opts = worker.tcpOptions.read(p);
         if (fromOrig) {
             flow.tcpFlagsOrig |= flags;
         } else {
@@ -72,6 +87,16 @@ final class TcpConnection {
                 handshakeSeen = true;
             }
             s.stream.syn(p.seq);
+            s.synOffer(opts.synOffer());
+        }
+        if (opts.timestamps) {
+            s.sentTimestamps = true;
+        }
+        if (!timestamps && (orig.synSeen && resp.synSeen ? orig.synTimestamps && resp.synTimestamps
+                : orig.sentTimestamps && resp.sentTimestamps)) {
+            timestamps = true;
+            orig.stream.useTimestamps();
+            resp.stream.useTimestamps();
         }
         if (p.payloadLen > 0) {
             s.payloadSeen = true;
@@ -85,15 +110,26 @@ final class TcpConnection {
             return;
         }
         boolean reassemble = !notHttp;
-        if (reassemble) {
+        // Data on a SYN (TCP Fast Open) starts after the SYN's own sequence number.
+        long dataSeq = (flags & SYN) != 0 ? p.seq + 1 : p.seq;
+        // PAWS (RFC 7323 §5.3): a segment with an old timestamp is discarded whole; never a RST, and
+        // never a pure ACK: it carries nothing to reassemble, and Linux takes "disordered" ACKs whose
+        // timestamp lags (tcp_disordered_ack).
+        boolean pureAck = p.payloadLen == 0 && p.payloadMissing == 0 && (flags & FIN) == 0;
+        boolean fresh = !opts.timestamps || pureAck || (flags & (SYN | RST)) != 0
+                || s.stream.timestamp(ts, dataSeq, p.payloadLen + p.payloadMissing + (flags & FIN), opts.tsval);
+        if (reassemble && !fresh) {
+            s.stream.discarded(ts, dataSeq, p.buf, p.payloadOff, p.payloadLen);
+        } else if (reassemble) {
             if (p.payloadLen > 0 || p.payloadMissing > 0 || (flags & FIN) != 0) {
-                // Data on a SYN (TCP Fast Open) starts after the SYN's own sequence number. A segment
-                // the capture cut (snaplen) has its missing tail reported as a gap.
-                long dataSeq = (flags & SYN) != 0 ? p.seq + 1 : p.seq;
+                // A segment the capture cut (snaplen) has its missing tail reported as a gap.
                 s.stream.segment(ts, dataSeq, p.buf, p.payloadOff, p.payloadLen, (flags & FIN) != 0, p.payloadMissing);
             }
             if ((flags & ACK) != 0) {
-                other.stream.ack(ts, p.ack);
+                other.stream.ack(ts, p.ack, windowBytes(s, p.window, (flags & SYN) != 0));
+                if (opts.timestamps) {
+                    other.stream.echo(ts, opts.tsecr);
+                }
             }
         }
         if ((flags & RST) != 0) {
@@ -104,7 +140,7 @@ final class TcpConnection {
             }
         } else if (orig.finSeen && resp.finSeen) {
             flow.state = Flow.State.CLOSED;
-        } else if ((flags & FIN) != 0) {
+        } else if ((flags & FIN) != 0 && fresh) {
             s.finFlag = true;
             if (orig.finFlag && resp.finFlag) {
                 flow.state = Flow.State.CLOSED;
@@ -114,9 +150,10 @@ final class TcpConnection {
 
     /**
      * Takes the originator's SYN that was seen before this state was made (the flow kept only its
-     * sequence number and flags): the originator is the client and its stream starts after the SYN.
+     * sequence number, flags and what it offered, {@link TcpOptions#synOffer}): the originator is the
+     * client and its stream starts after the SYN.
      */
-    void originatorSyn(long seq) {
+    void originatorSyn(long seq, int offer) {
         if (!rolesFixed) {
             flow.clientIsOrig = true;
             rolesFixed = true;
@@ -125,6 +162,23 @@ final class TcpConnection {
             synSeqOrig = seq;
         }
         orig.stream.syn(seq);
+        orig.synOffer(offer);
+    }
+
+    /**
+     * Returns the window {@code from} advertised, in bytes: unscaled in a SYN segment, scaled by the
+     * shift its SYN offered once both SYNs offered one, by nothing when either SYN did not, and by the
+     * largest shift when the handshake was not seen (RFC 7323 §2.2-2.3).
+     */
+    private long windowBytes(Side from, int window, boolean syn) {
+        if (syn) {
+            return window;
+        }
+        int shift = TcpOptions.MAX_SHIFT;
+        if (orig.synSeen && resp.synSeen) {
+            shift = orig.synShift >= 0 && resp.synShift >= 0 ? from.synShift : 0;
+        }
+        return (long) window << shift;
     }
 
     /** Tells whether a new SYN on this closed connection starts a new one (port reuse). */
@@ -170,6 +224,9 @@ final class TcpConnection {
 
     /** Decides from buffered stream starts whether this is HTTP, and if so starts the parser. */
     private void probe(long ts) {
+        if (!socksDone && socks(ts)) {
+            return;
+        }
         Side client = null;
         for (Side s : new Side[] {orig, resp}) {
             if (s.probeDone || s.probeLen == 0) {
@@ -210,11 +267,61 @@ final class TcpConnection {
         // Either side may show HTTP first (a junk request can still get an HTTP response), so give
         // up only when both sides have shown they are not HTTP.
         if (orig.probeDone && resp.probeDone) {
-            notHttp = true;
-            orig.probe = null;
-            resp.probe = null;
-            orig.stream.discard(); // not reassembled any further: give back what it holds
-            resp.stream.discard();
+            giveUp();
+        }
+    }
+
+    /** Stops analysing the connection: it carries nothing this sensor reads. */
+    private void giveUp() {
+        notHttp = true;
+        orig.probe = null;
+        resp.probe = null;
+        orig.stream.discard(); // not reassembled any further: give back what it holds
+        resp.stream.discard();
+    }
+
+    /**
+     * Looks for a SOCKS handshake at the start of both directions; returns true while it holds the
+     * connection (still possible, or SOCKS without a tunnel). Once established, the handshake bytes
+     * are dropped from both probes and what follows is probed like a connection of its own.
+     */
+    private boolean socks(long ts) {
+        Side client = flow.clientIsOrig ? orig : resp;
+        Side server = flow.clientIsOrig ? resp : orig;
+        if (!(handshakeSeen || synSeqOrig >= 0) || client.probeStart != 0 || server.probeStart != 0) {
+            socksDone = true; // the streams' starts are not known
+            return false;
+        }
+        SocksHandshake.Result r = SocksHandshake.parse(client.probe, client.probeLen, server.probe, server.probeLen);
+        switch (r.state()) {
+            case NOT_SOCKS -> {
+                socksDone = true;
+                return false;
+            }
+            case NEED_MORE -> {
+                if (client.probeLen >= PROBE_BYTES || server.probeLen >= PROBE_BYTES) {
+                    socksDone = true;
+                    return false;
+                }
+                return true;
+            }
+            default -> {
+                socksDone = true;
+                flow.appProto = "socks";
+                flow.tunnel = r.target();
+                worker.counters.socksFlows++;
+                if (r.anomaly() != null) {
+                    worker.anomaly(flow, ts, "applayer", r.anomaly());
+                }
+                if (r.state() == SocksHandshake.State.CLOSED) {
+                    giveUp();
+                    return true;
+                }
+                worker.counters.socksTunnels++;
+                client.skip(r.clientData());
+                server.skip(r.serverData());
+                return false;
+            }
         }
     }
 
@@ -262,10 +369,35 @@ final class TcpConnection {
         boolean finSeen;
         boolean finFlag;
         boolean payloadSeen;
+        /** What this side's SYN (or SYN-ACK) offered: timestamps, window scale shift (-1 none). */
+        boolean synSeen;
+        boolean synTimestamps;
+        int synShift = -1;
+        /** Whether this side sent any segment with timestamps. */
+        boolean sentTimestamps;
 
         Side(boolean isOrig) {
             this.isOrig = isOrig;
-            this.stream = new TcpStream(worker.config.reassembly(), worker.reassemblyStats, this);
+            // The host receiving this side's bytes decides how they are reassembled.
+            var r = worker.config.reassembly();
+            this.stream = new TcpStream(r, worker.reassemblyStats, this, r.policies().forAddress(isOrig ? flow.respAddr : flow.origAddr));
+        }
+
+        void synOffer(int offer) {
+            if (!synSeen) {
+                synSeen = true;
+                synTimestamps = TcpOptions.offeredTimestamps(offer);
+                synShift = TcpOptions.offeredShift(offer);
+            }
+        }
+
+        /** Drops the first {@code n} buffered bytes (a tunnel's handshake): the stream now starts after them. */
+        void skip(int n) {
+            if (n > 0) {
+                System.arraycopy(probe, n, probe, 0, probeLen - n);
+                probeLen -= n;
+                probeStart += n;
+            }
         }
 
         @Override

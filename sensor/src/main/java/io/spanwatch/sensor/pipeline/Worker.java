@@ -56,8 +56,10 @@ final class Worker implements Runnable, FlowTable.Listener {
     /** The batch being processed, copied onto the heap for the parsers. */
     private final byte[] records = new byte[Batch.CAPACITY_BYTES];
     private final FlowTable flows;
-    private final PacketDecoder decoder = new PacketDecoder();
+    private final PacketDecoder decoder;
     private final DecodedPacket pkt = new DecodedPacket();
+    /** The TCP options of the segment being handled (timestamps, window scale). */
+    final TcpOptions tcpOptions = new TcpOptions();
     private final Map<String, Integer> anomalyEvents = new HashMap<>();
     private final Map<String, long[]> anomalyCounts = new java.util.concurrent.ConcurrentHashMap<>();
     private final PacketClock clock = new PacketClock();
@@ -73,6 +75,7 @@ final class Worker implements Runnable, FlowTable.Listener {
         this.ranges = ranges;
         this.known = known;
         this.files = files;
+        this.decoder = new PacketDecoder(config.tunnels());
         this.reassemblyStats = new ReassemblyStats(config.reassembly().memcap() / config.workers());
         this.httpMemory = new io.spanwatch.sensor.http.HttpMemory(Math.max(1, config.http().memcap() / config.workers()));
         // The batches are one pool shared by all workers (made by the pipeline), so the whole budget
@@ -182,6 +185,9 @@ final class Worker implements Runnable, FlowTable.Listener {
         }
         if (pkt.tunnelDepth > 0) {
             counters.tunnels++;
+            for (int i = 0; i < pkt.decapCount; i++) {
+                counters.decaps[pkt.decaps[i]]++;
+            }
         }
         if (pkt.ipVersion == 4) {
             counters.ipv4++;
@@ -251,12 +257,13 @@ final class Worker implements Runnable, FlowTable.Listener {
                 // costs one flow per SYN. The state is made from the remembered SYN at the next packet.
                 f.tcpFlagsOrig |= pkt.tcpFlags;
                 f.pendingSynSeq = pkt.seq;
+                f.pendingSynOffer = tcpOptions.read(pkt).synOffer();
                 return;
             }
             c = new TcpConnection(this, f);
             f.attachment = c;
             if (f.pendingSynSeq >= 0) {
-                c.originatorSyn(f.pendingSynSeq);
+                c.originatorSyn(f.pendingSynSeq, f.pendingSynOffer);
                 f.pendingSynSeq = -1;
             }
         }
@@ -350,6 +357,12 @@ final class Worker implements Runnable, FlowTable.Listener {
         Counters.add(into, "tcp.stream_depth_limit_hits", r.streamLimitHits);
         Counters.add(into, "tcp.reassembly_memcap_hits", r.memcapHits);
         Counters.add(into, "tcp.reassembly_memcap_evictions", r.memcapEvictions);
+        Counters.add(into, "tcp.overlap_replaced", r.overlapsReplaced);
+        Counters.add(into, "tcp.paws_rejected", r.pawsRejected);
+        Counters.add(into, "tcp.out_of_window", r.outOfWindow);
+        Counters.add(into, "tcp.window_check_off", r.windowChecksOff);
+        Counters.add(into, "tcp.discarded_not_kept", r.discardedNotKept);
+        Counters.add(into, "tcp.discarded_bytes_used", r.discardedBytesUsed);
         Counters.add(into, "tcp.reassembly_memuse", r.memUsed());
         Counters.add(into, "app_layer.http.memuse", httpMemory.used());
         Counters.add(into, "app_layer.http.memcap_evictions", httpMemory.evictions());

@@ -1,10 +1,12 @@
 /**
  * Pipeline: runs the sensor's stages on threads. {@link io.spanwatch.sensor.pipeline.Pipeline} takes
  * frames from a capture source on the capture thread, decodes just enough to hash each flow
- * symmetrically, and hands frames in batches of up to 1 MiB to one of several
- * {@link io.spanwatch.sensor.pipeline.Worker}s, so each flow stays on one worker. A worker runs decode,
- * flows, TCP reassembly ({@link io.spanwatch.sensor.pipeline.TcpConnection}), HTTP detection and
- * parsing, and file extraction ({@link io.spanwatch.sensor.pipeline.HttpGlue}) for its flows.
+ * symmetrically (the innermost flow of a tunnelled frame; fragments are put back together first and
+ * each further subframe of an 802.11 A-MSDU becomes a frame of its own), and hands frames in batches
+ * of up to 1 MiB to one of several {@link io.spanwatch.sensor.pipeline.Worker}s, so each flow stays on
+ * one worker. A worker runs decode, flows, TCP reassembly ({@link io.spanwatch.sensor.pipeline.TcpConnection}),
+ * a SOCKS handshake when a connection starts with one ({@link io.spanwatch.sensor.socks}), HTTP
+ * detection and parsing, and file extraction ({@link io.spanwatch.sensor.pipeline.HttpGlue}) for its flows.
  *
  * <p><b>Limits:</b> batches of 1 MiB (off the Java heap) queued, one pool any worker may draw on
  * (at least 4 per worker): {@link io.spanwatch.sensor.pipeline.SensorConfig#DEFAULT_QUEUE_BATCHES} reading a

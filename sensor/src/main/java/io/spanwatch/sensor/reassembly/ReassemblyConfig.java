@@ -1,7 +1,7 @@
 package io.spanwatch.sensor.reassembly;
 
 /**
- * Sets the reassembly bounds.
+ * Sets the reassembly bounds and the receiving hosts' overlap policies.
  *
  * @param maxBytesPerStream out-of-order bytes held for one direction of one connection (default
  *     {@value #DEFAULT_MAX_BYTES_PER_STREAM}); when reached, the oldest hole is given up as a gap
@@ -13,11 +13,30 @@ package io.spanwatch.sensor.reassembly;
  *     what it holds
  * @param gapAckDelayNanos how long a hole the receiver has already acknowledged is waited for before
  *     it is declared a gap (default 1 s), so that a mirror port's reordering is not mistaken for loss
+ * @param policies which {@link OverlapPolicy} each receiving host follows, by address (default: all
+ *     {@link OverlapPolicy#DEFAULT}, as Suricata)
  */
-public record ReassemblyConfig(int maxBytesPerStream, int maxSegmentsPerStream, long memcap, long gapAckDelayNanos) {
+public record ReassemblyConfig(int maxBytesPerStream, int maxSegmentsPerStream, long memcap, long gapAckDelayNanos,
+        HostPolicies policies) {
     public static final int DEFAULT_MAX_BYTES_PER_STREAM = 4 << 20;
     public static final int DEFAULT_MAX_SEGMENTS_PER_STREAM = 2048;
     public static final long DEFAULT_MEMCAP = 128L << 20;
     public static final ReassemblyConfig DEFAULTS = new ReassemblyConfig(DEFAULT_MAX_BYTES_PER_STREAM,
             DEFAULT_MAX_SEGMENTS_PER_STREAM, DEFAULT_MEMCAP, 1_000_000_000L);
+
+    public ReassemblyConfig {
+        if (policies == null) {
+            throw new IllegalArgumentException("reassembly policies missing");
+        }
+    }
+
+    /** Returns bounds with every host following {@link OverlapPolicy#DEFAULT}. */
+    public ReassemblyConfig(int maxBytesPerStream, int maxSegmentsPerStream, long memcap, long gapAckDelayNanos) {
+        this(maxBytesPerStream, maxSegmentsPerStream, memcap, gapAckDelayNanos, HostPolicies.DEFAULTS);
+    }
+
+    /** Returns these bounds with other host policies. */
+    public ReassemblyConfig withPolicies(HostPolicies p) {
+        return new ReassemblyConfig(maxBytesPerStream, maxSegmentsPerStream, memcap, gapAckDelayNanos, p);
+    }
 }

@@ -21,6 +21,18 @@ public final class ReassemblyStats {
     public long memcapHits;
     /** Streams that gave up what they held to make room for another (the memcap was reached). */
     public long memcapEvictions;
+    /** Overlaps where the receiver's policy kept the later copy and its bytes differed. */
+    public long overlapsReplaced;
+    /** Segments discarded for a TCP timestamp older than the receiver's (PAWS, RFC 7323). */
+    public long pawsRejected;
+    /** Segments discarded for starting at or past the receiver's advertised window. */
+    public long outOfWindow;
+    /** Streams whose window check was turned off: the receiver acknowledged past the window it was seen to offer. */
+    public long windowChecksOff;
+    /** Discarded segments whose bytes could not be kept aside within the bounds, or were dropped for room. */
+    public long discardedNotKept;
+    /** Bytes of discarded segments used because the receiver acknowledged them and no other copy came. */
+    public long discardedBytesUsed;
 
     /** Streams holding out-of-order segments, in the order they started to (the oldest hole first). */
     TcpStream oldestHolder;

@@ -5,15 +5,29 @@ import java.util.Map;
 import java.util.TreeMap;
 
 /**
- * Reassembles one direction of a TCP connection into in-order bytes for a {@link StreamListener}.
+ * Reassembles one direction of a TCP connection into the bytes its receiving host accepted, for a
+ * {@link StreamListener}.
  *
  * <p>In-order segments are passed through without a copy; segments ahead of a hole are copied and
- * held until the hole fills. Retransmitted bytes already delivered are dropped (first copy wins);
- * bytes overlapping a held segment are compared and a difference is reported as
- * {@code stream.overlap_mismatch}, the held copy winning. A hole is given up as a gap when the
- * receiver has acknowledged past it for longer than {@link ReassemblyConfig#gapAckDelayNanos}, when
- * the stream's bounds are reached, when the worker's memcap is reached and this stream has waited
- * longest, or when the stream ends; bytes after the gap follow.
+ * held until the hole fills. Bytes already passed on are never replaced (the host has handed them to
+ * its application; a later copy is a retransmission). Where a segment overlaps bytes still held, the
+ * receiving host's {@link OverlapPolicy} decides which copy it keeps; overlapping bytes that differ
+ * are reported as {@code stream.overlap_mismatch}, whichever copy wins.
+ *
+ * <p>Segments the host discards are not reassembled: those whose TCP timestamp is older than the last
+ * one it accepted ({@link #timestamp}, PAWS of RFC 7323; anomaly {@code stream.pkt_invalid_timestamp})
+ * and those that start beyond the window it advertised ({@link #ack}; anomaly
+ * {@code stream.est_packet_out_of_window}). Their bytes are kept aside, within the same bounds, and
+ * used only where the receiver later acknowledges bytes no accepted segment supplied, which shows the
+ * sensor's view of its window or timestamps was stale (after loss on the mirror port, say); anomaly
+ * {@code stream.discarded_data_used}. A receiver that acknowledges past the window it was seen to
+ * advertise (a window update lost, or window scaling rewritten on the path) turns the window check off
+ * for the stream.
+ *
+ * <p>A hole is given up as a gap when the receiver has acknowledged past it for longer than
+ * {@link ReassemblyConfig#gapAckDelayNanos}, when the stream's bounds are reached, when the worker's
+ * memcap is reached and this stream has waited longest, or when the stream ends; bytes after the gap
+ * follow. Kept-aside bytes are dropped first when a bound is reached, so they never cause a gap.
  *
  * <p>Without a SYN the stream starts at the first segment seen (mid-stream pick-up). Sequence numbers
  * are unwrapped into 64-bit offsets from the stream's start, so wrap-around needs no special case.
@@ -22,10 +36,34 @@ import java.util.TreeMap;
  */
 public final class TcpStream {
     private static final long MASK = 0xFFFF_FFFFL;
+    /**
+     * Heap bytes one held piece costs at most besides its payload (tree entry, boxed key, array header,
+     * and the extent record of a piece that is not a whole segment): charged against the memcap with
+     * the payload, so a flood of tiny segments is bounded as well as one of large ones.
+     */
+    public static final int SEGMENT_OVERHEAD = 112;
+
+    /**
+     * Held bytes and the extent of the segment that supplied them (for the overlap policy). A segment
+     * held whole is kept as its bare bytes, which are their own extent: the common case needs no more.
+     */
+    private record Piece(byte[] data, long segStart, long segEnd) {
+    }
+
+    /** Returns the bytes of a held value (bare bytes or a {@link Piece}). */
+    private static byte[] bytes(Object held) {
+        return held instanceof Piece p ? p.data() : (byte[]) held;
+    }
+
+    /** Returns the value holding bytes {@code d} at {@code k} that segment {@code [segStart, segEnd)} supplied. */
+    private static Object held(long k, byte[] d, long segStart, long segEnd) {
+        return segStart == k && segEnd == k + d.length ? d : new Piece(d, segStart, segEnd);
+    }
 
     private final ReassemblyConfig config;
     private final ReassemblyStats stats;
     private final StreamListener listener;
+    private final OverlapPolicy policy;
 
     private boolean started;
     private long base;
@@ -34,29 +72,44 @@ public final class TcpStream {
     private boolean finDelivered;
     private long ackedRel = -1;
     private long holeSinceNanos = -1;
-    /**
-     * Heap bytes one held segment costs besides its payload (tree entry, boxed key, array header):
-     * charged against the memcap with the payload, so a flood of tiny segments is bounded as well as
-     * one of large ones.
-     */
-    public static final int SEGMENT_OVERHEAD = 80;
 
-    /** Segments held ahead of a hole by stream offset; null while none are (most streams never hold any). */
-    private TreeMap<Long, byte[]> ooo;
-    private long oooBytes;
+    /** Segments held ahead of a hole by stream offset, bare bytes or {@link Piece}s; null while none are (most streams never hold any). */
+    private TreeMap<Long, Object> ooo;
+    /** Bytes of discarded segments kept aside by stream offset, first copy kept; null while none are. */
+    private TreeMap<Long, byte[]> aside;
+    /** Bytes held in {@link #ooo} and {@link #aside}. */
+    private long heldBytes;
     private long gapBytes;
     private boolean limitHit;
     private boolean streamLimitReported;
     private boolean memcapReported;
+    private boolean asideUseReported;
     /** Neighbours in the worker's list of streams holding segments, oldest first ({@link ReassemblyStats}). */
     TcpStream olderHolder;
     TcpStream newerHolder;
+    private boolean holder;
     private boolean closed;
 
+    /** What the receiving host accepts: PAWS and its advertised window. */
+    private final ReceiverView receiver = new ReceiverView();
+    /** Stream offset from which data lies past the receiver's window ({@link Long#MAX_VALUE}: not checked), cached for the hot path. */
+    private long windowLimit = Long.MAX_VALUE;
+
     public TcpStream(ReassemblyConfig config, ReassemblyStats stats, StreamListener listener) {
+        this(config, stats, listener, config.policies().fallback());
+    }
+
+    /** Makes a stream whose receiving host resolves overlaps by {@code policy}. */
+    public TcpStream(ReassemblyConfig config, ReassemblyStats stats, StreamListener listener, OverlapPolicy policy) {
         this.config = config;
         this.stats = stats;
         this.listener = listener;
+        this.policy = policy;
+    }
+
+    /** Returns the receiving host's overlap policy. */
+    public OverlapPolicy policy() {
+        return policy;
     }
 
     /** Takes the sender's SYN: the stream starts right after its sequence number. */
@@ -66,6 +119,11 @@ public final class TcpStream {
             base = (seq + 1) & MASK;
             next = 0;
             started = true;
+            if (aside != null) {
+                dropAside();
+            }
+            receiver.rebase();
+            windowLimit = Long.MAX_VALUE;
         }
     }
 
@@ -85,6 +143,55 @@ public final class TcpStream {
     /** Tells whether a SYN or a segment started this stream. */
     public boolean started() {
         return started;
+    }
+
+    /** Turns the PAWS check on: both ends negotiated TCP timestamps (RFC 7323 §3.2). */
+    public void useTimestamps() {
+        receiver.timestamps = true;
+    }
+
+    /**
+     * Checks the TCP timestamp of one of the sender's segments (not a RST, not a pure ACK) the way its
+     * receiver does (PAWS, RFC 7323 §5.3): a timestamp older than the last one the receiver took means
+     * the host discards the whole segment (data, FIN and acknowledgement), which is counted and
+     * reported as {@code stream.pkt_invalid_timestamp}. A timestamp taken more than 24 days of packet
+     * time ago rejects nothing.
+     *
+     * <p>The sensor sees packets in its capture point's order, not the host's: one flow's packets come
+     * through several queues, and a run of segments can be seen after the run sent after it. So the
+     * check leaves alone a segment whose bytes were all passed on (a retransmission, whatever its
+     * timestamp), and only a segment that carries the stream on (its first byte at or before the next
+     * one expected, its last past it) updates the receiver's timestamp (§4.3): such segments' timestamps
+     * rise with their sequence numbers. A retransmission of old bytes carries a new timestamp and would
+     * make the run sent before it look old (found by AttackIT on live curl/nginx traffic).
+     *
+     * @param len the segment's payload length (a FIN counts one)
+     * @return false when the segment is to be discarded ({@link #discarded} keeps its bytes aside)
+     */
+    public boolean timestamp(long tsNanos, long seq, int len, long tsval) {
+        if (!receiver.timestamps || closed) {
+            return true;
+        }
+        long r = started ? rel(seq) : 0;
+        if (started && r + len <= next) {
+            return true;
+        }
+        if (!receiver.timestampOk(tsNanos, tsval, !started || r <= next, policy.pawsTolerance())) {
+            stats.pawsRejected++;
+            listener.anomaly(tsNanos, "stream.pkt_invalid_timestamp");
+            return false;
+        }
+        return true;
+    }
+
+    /**
+     * Takes the receiver's echo of the sender's timestamps (TSecr). It does not raise the PAWS check's
+     * timestamp (see {@link ReceiverView}); it lowers it where the receiver took what the check discarded.
+     */
+    public void echo(long tsNanos, long tsecr) {
+        if (receiver.timestamps && !closed) {
+            receiver.echo(tsecr);
+        }
     }
 
     /** Takes one segment of this direction, with its payload (possibly empty) and FIN flag. */
@@ -115,11 +222,17 @@ public final class TcpStream {
             listener.anomaly(tsNanos, "stream.data_after_fin");
             return;
         }
+        if (r >= windowLimit && len > 0 && r + len > next) {
+            // Starts at or past the receiver's window: the host drops it (Linux and BSD alike).
+            stats.outOfWindow++;
+            listener.anomaly(tsNanos, "stream.est_packet_out_of_window");
+            keepAside(r, buf, off, len);
+            return;
+        }
         if (fin && finRel < 0) {
             if (r + len + missing < next) {
-                // A FIN before bytes already delivered contradicts them (first copy wins): a stale or
-                // forged segment. Taking it would end the stream at once and drop all that follows
-                // (found by TcpStreamFuzzTest).
+                // A FIN before bytes already delivered contradicts them: a stale or forged segment.
+                // Taking it would end the stream at once and drop all that follows (found by TcpStreamFuzzTest).
                 listener.anomaly(tsNanos, "stream.fin_out_of_window");
             } else {
                 finRel = r + len + missing;
@@ -132,18 +245,26 @@ public final class TcpStream {
             stats.segments++;
             if (r + len <= next) {
                 stats.retransmitted++;
-            } else if (r <= next) {
+            } else if (r <= next && (ooo == null || r + len <= ooo.firstKey())) {
+                // In order and overlapping nothing held: passed on as it is, then what it made contiguous.
                 if (r < next) {
                     stats.retransmitted++;
                 }
                 int skip = (int) (next - r);
                 deliver(tsNanos, buf, off + skip, len - skip);
-                if (missing > 0 && next == r + len) {
+                if (missing > 0) {
                     gap(tsNanos, missing);
                 }
                 drain(tsNanos);
             } else {
-                hold(tsNanos, r, buf, off, len);
+                if (r < next) {
+                    stats.retransmitted++;
+                }
+                insert(tsNanos, r, buf, off, len);
+                if (missing > 0 && next == r + len) {
+                    gap(tsNanos, missing);
+                    drain(tsNanos);
+                }
             }
         } else if (missing > 0 && r == next) {
             gap(tsNanos, missing);
@@ -153,8 +274,29 @@ public final class TcpStream {
         checkFin(tsNanos);
     }
 
+    /**
+     * Keeps aside the payload of a segment its receiver discards (see {@link #timestamp}): it is not
+     * reassembled, but used where the receiver later acknowledges bytes no accepted segment supplied.
+     */
+    public void discarded(long tsNanos, long seq, byte[] buf, int off, int len) {
+        if (closed || !started || len <= 0 || finDelivered) {
+            return;
+        }
+        keepAside(rel(seq), buf, off, len);
+        checkHole(tsNanos);
+    }
+
     /** Takes an acknowledgement number sent by the other side (the receiver of this direction). */
     public void ack(long tsNanos, long ackSeq) {
+        ack(tsNanos, ackSeq, -1);
+    }
+
+    /**
+     * Takes an acknowledgement number and the window sent with it by the receiver of this direction.
+     *
+     * @param windowBytes the advertised window in bytes, scaled (RFC 7323 §2.3); -1 when unknown
+     */
+    public void ack(long tsNanos, long ackSeq, long windowBytes) {
         if (!started || closed) {
             return;
         }
@@ -162,8 +304,15 @@ public final class TcpStream {
         if (finRel >= 0 && r > finRel) {
             r = finRel; // the acknowledgement of a FIN covers its phantom byte, not data
         }
+        boolean plausible = r - next < (1L << 30) && next - r < (1L << 30);
         if (r > ackedRel && r - next < (1L << 30)) {
             ackedRel = r;
+        }
+        if (windowBytes >= 0 && plausible) {
+            if (receiver.window(r, windowBytes)) {
+                stats.windowChecksOff++;
+            }
+            windowLimit = receiver.windowLimit();
         }
         checkHole(tsNanos);
     }
@@ -181,8 +330,9 @@ public final class TcpStream {
         }
         long end = Math.max(ackedRel, finRel);
         if (started && end > next && end - next < (1L << 30)) {
-            gap(tsNanos, end - next);
+            giveUpTo(tsNanos, end);
         }
+        dropAside();
         checkFin(tsNanos);
         closed = true;
     }
@@ -193,10 +343,11 @@ public final class TcpStream {
      */
     public void discard() {
         if (ooo != null) {
-            release(oooBytes, ooo.size());
+            release(heldBytesOf(ooo), ooo.size());
             ooo = null;
-            stats.removeHolder(this);
         }
+        dropAside();
+        updateHolder();
         closed = true;
     }
 
@@ -215,19 +366,24 @@ public final class TcpStream {
         return next;
     }
 
-    /** Returns the out-of-order segments held now (bounded by {@link ReassemblyConfig#maxSegmentsPerStream}). */
+    /** Returns the pieces held now, out of order and kept aside (bounded by {@link ReassemblyConfig#maxSegmentsPerStream}). */
     int heldSegments() {
-        return ooo == null ? 0 : ooo.size();
+        return (ooo == null ? 0 : ooo.size()) + (aside == null ? 0 : aside.size());
     }
 
-    /** Returns the out-of-order bytes held now (bounded by {@link ReassemblyConfig#maxBytesPerStream}). */
+    /** Returns the bytes held now, out of order and kept aside (bounded by {@link ReassemblyConfig#maxBytesPerStream}). */
     long heldBytes() {
-        return oooBytes;
+        return heldBytes;
     }
 
     /** Tells whether the sender's FIN was reached. */
     public boolean finished() {
         return finDelivered;
+    }
+
+    /** Tells whether data past the receiver's advertised window is still discarded (see {@link #ack}). */
+    boolean windowChecked() {
+        return receiver.windowKnown();
     }
 
     private long rel(long seq) {
@@ -242,6 +398,9 @@ public final class TcpStream {
         }
         next += len;
         listener.data(tsNanos, buf, off, len);
+        if (aside != null) {
+            pruneAside();
+        }
     }
 
     private void gap(long tsNanos, long len) {
@@ -250,21 +409,24 @@ public final class TcpStream {
         stats.gaps++;
         stats.gapBytes += len;
         listener.gap(tsNanos, len);
+        if (aside != null) {
+            pruneAside();
+        }
     }
 
     /** Delivers held segments that now start at or before {@link #next}. */
     private void drain(long tsNanos) {
         while (ooo != null) {
-            Map.Entry<Long, byte[]> e = ooo.firstEntry();
+            Map.Entry<Long, Object> e = ooo.firstEntry();
             long k = e.getKey();
             if (k > next) {
                 break;
             }
-            byte[] d = e.getValue();
+            byte[] d = bytes(e.getValue());
             ooo.pollFirstEntry();
             if (ooo.isEmpty()) {
                 ooo = null;
-                stats.removeHolder(this);
+                updateHolder();
             }
             release(d.length, 1);
             if (k + d.length > next) {
@@ -275,97 +437,221 @@ public final class TcpStream {
         holeSinceNanos = ooo == null && ackedRel <= next ? -1 : (holeSinceNanos < 0 ? tsNanos : holeSinceNanos);
     }
 
-    private void hold(long tsNanos, long r, byte[] buf, int off, int len) {
-        stats.outOfOrder++;
-        while (true) {
-            int limit = overLimits(r, len);
-            if (limit == WITHIN) {
-                break;
-            }
-            if (limit == MEMCAP) {
-                TcpStream victim = stats.oldestHolder;
-                if (victim != null && victim != this) {
-                    // Room is made at the stream that has waited longest for a hole to fill (a flood of
-                    // holes that never fill), not at this one, which may be a reordering about to heal.
-                    victim.giveUpHeld(tsNanos);
-                    continue;
-                }
-            }
-            limitHit = true;
-            name(tsNanos, limit);
-            if (ooo == null) {
-                // Nothing held and still no room: give up the hole before this segment at once.
-                gap(tsNanos, r - next);
-                deliver(tsNanos, buf, off, len);
-                return;
-            }
-            skipFirstHole(tsNanos);
-            if (r <= next) {
-                int skip = (int) (next - r);
-                if (skip < len) {
-                    deliver(tsNanos, buf, off + skip, len - skip);
-                    drain(tsNanos);
-                }
-                return;
-            }
-        }
-        if (holeSinceNanos < 0) {
-            holeSinceNanos = tsNanos;
-        }
-        long cursor = r;
+    /**
+     * Takes a segment that overlaps held ones or lies ahead of a hole: what comes before the first held
+     * piece goes straight through, the rest is merged with the held pieces by the receiver's policy.
+     */
+    private void insert(long tsNanos, long r, byte[] buf, int off, int len) {
         long end = r + len;
+        long from = Math.max(r, next);
+        if (r <= next) {
+            long upTo = Math.min(end, ooo.firstKey());
+            deliver(tsNanos, buf, off + (int) (next - r), (int) (upTo - next));
+            from = upTo;
+        } else {
+            stats.outOfOrder++;
+        }
+        if (from < end) {
+            if (holeSinceNanos < 0) {
+                holeSinceNanos = tsNanos;
+            }
+            merge(tsNanos, r, end, from, buf, off);
+            enforceLimits(tsNanos);
+        }
+        drain(tsNanos);
+    }
+
+    /**
+     * Merges bytes {@code [from, end)} of the segment {@code [r, end)} (its payload at {@code buf[off]})
+     * into the held pieces: gaps between them are filled, and where it overlaps one the policy decides,
+     * from the two segments' extents, whose bytes stay. A piece partly replaced is split, so each piece
+     * keeps the extent of the segment that supplied it.
+     */
+    private void merge(long tsNanos, long r, long end, long from, byte[] buf, int off) {
         if (ooo == null) {
             ooo = new TreeMap<>();
-            stats.addHolder(this);
+            updateHolder();
         }
+        long cursor = from;
         while (cursor < end) {
-            Map.Entry<Long, byte[]> floor = ooo.floorEntry(cursor);
-            if (floor != null && floor.getKey() + floor.getValue().length > cursor) {
+            Map.Entry<Long, Object> floor = ooo.floorEntry(cursor);
+            byte[] pd = floor == null ? null : bytes(floor.getValue());
+            if (pd != null && floor.getKey() + pd.length > cursor) {
                 long k = floor.getKey();
-                byte[] d = floor.getValue();
-                long ovEnd = Math.min(end, k + d.length);
-                compareOverlap(tsNanos, d, (int) (cursor - k), buf, off + (int) (cursor - r), (int) (ovEnd - cursor));
+                Piece piece = floor.getValue() instanceof Piece x ? x : null;
+                long oldStart = piece != null ? piece.segStart() : k;
+                long oldEnd = piece != null ? piece.segEnd() : k + pd.length;
+                long ovEnd = Math.min(end, k + pd.length);
+                int n = (int) (ovEnd - cursor);
+                int at = off + (int) (cursor - r);
+                stats.overlaps++;
+                boolean differ = !Arrays.equals(pd, (int) (cursor - k), (int) (cursor - k) + n, buf, at, at + n);
+                if (differ) {
+                    stats.overlapMismatches++;
+                    listener.anomaly(tsNanos, "stream.overlap_mismatch");
+                }
+                // The new copy takes over where the policy says so; with the same bytes only its extent
+                // matters (for later overlaps), and with the same extent too nothing changes.
+                if ((differ || r != oldStart || end != oldEnd) && policy.newWins(r, end, oldStart, oldEnd)) {
+                    if (differ) {
+                        stats.overlapsReplaced++;
+                    }
+                    replace(k, pd, oldStart, oldEnd, cursor, ovEnd, buf, at, r, end);
+                }
                 cursor = ovEnd;
                 continue;
             }
-            Map.Entry<Long, byte[]> higher = ooo.higherEntry(cursor);
+            Map.Entry<Long, Object> higher = ooo.higherEntry(cursor);
             long pieceEnd = higher != null && higher.getKey() < end ? higher.getKey() : end;
-            byte[] piece = Arrays.copyOfRange(buf, off + (int) (cursor - r), off + (int) (pieceEnd - r));
-            ooo.put(cursor, piece);
-            oooBytes += piece.length;
-            stats.memUsed += piece.length + SEGMENT_OVERHEAD;
+            byte[] d = Arrays.copyOfRange(buf, off + (int) (cursor - r), off + (int) (pieceEnd - r));
+            ooo.put(cursor, held(cursor, d, r, end));
+            charge(d.length, 1);
             cursor = pieceEnd;
         }
     }
 
     /**
-     * Returns how many pieces holding {@code [from, to)} would add (high 32 bits) and how many bytes
-     * they carry (low 32 bits), walking the held segments as {@link #hold} stores them.
+     * Gives bytes {@code [from, to)} of the piece {@code pd} held at {@code k} (from segment
+     * {@code [oldStart, oldEnd)}) the bytes at {@code buf[at]} and extent of segment {@code [segStart, segEnd)}.
      */
-    private long newPiecesAndBytes(long from, long to) {
-        long pieces = 0;
-        long bytes = 0;
-        long cursor = from;
-        while (cursor < to) {
-            Map.Entry<Long, byte[]> floor = ooo.floorEntry(cursor);
-            if (floor != null && floor.getKey() + floor.getValue().length > cursor) {
-                cursor = Math.min(to, floor.getKey() + floor.getValue().length);
-                continue;
-            }
-            Map.Entry<Long, byte[]> higher = ooo.higherEntry(cursor);
-            long pieceEnd = higher != null && higher.getKey() < to ? higher.getKey() : to;
-            pieces++;
-            bytes += pieceEnd - cursor;
-            cursor = pieceEnd;
+    private void replace(long k, byte[] pd, long oldStart, long oldEnd, long from, long to, byte[] buf, int at, long segStart,
+            long segEnd) {
+        long pEnd = k + pd.length;
+        if (from == k && to == pEnd) {
+            System.arraycopy(buf, at, pd, 0, pd.length);
+            ooo.put(k, held(k, pd, segStart, segEnd));
+            return;
         }
-        return pieces << 32 | bytes;
+        if (from > k) {
+            ooo.put(k, held(k, Arrays.copyOf(pd, (int) (from - k)), oldStart, oldEnd)); // the left part keeps its extent
+        } else {
+            ooo.remove(k);
+            charge(0, -1);
+        }
+        ooo.put(from, held(from, Arrays.copyOfRange(buf, at, at + (int) (to - from)), segStart, segEnd));
+        charge(0, 1);
+        if (to < pEnd) {
+            ooo.put(to, held(to, Arrays.copyOfRange(pd, (int) (to - k), pd.length), oldStart, oldEnd));
+            charge(0, 1);
+        }
     }
 
-    private void compareOverlap(long tsNanos, byte[] held, int heldOff, byte[] buf, int off, int len) {
-        stats.overlaps++;
-        if (!Arrays.equals(held, heldOff, heldOff + len, buf, off, off + len)) {
-            stats.overlapMismatches++;
-            listener.anomaly(tsNanos, "stream.overlap_mismatch");
+    /**
+     * Keeps aside the bytes of a discarded segment at stream offset {@code r}, where nothing is kept
+     * yet, if that fits the bounds without giving anything up; past {@link #next} only.
+     */
+    private void keepAside(long r, byte[] buf, int off, int len) {
+        long from = Math.max(r, next);
+        long end = r + len;
+        if (from >= end || end - next > (1L << 30)) {
+            return;
+        }
+        long pieces = 0;
+        long bytes = 0;
+        for (long cursor = from; cursor < end; ) {
+            long[] span = asideSpan(cursor, end);
+            if (span[1] > 0) {
+                pieces++;
+                bytes += span[1] - span[0];
+            }
+            cursor = span[2];
+        }
+        if (pieces == 0) {
+            return;
+        }
+        if (stats.memUsed + bytes + pieces * SEGMENT_OVERHEAD > stats.memcap || heldBytes + bytes > config.maxBytesPerStream()
+                || heldSegments() + pieces > config.maxSegmentsPerStream()) {
+            stats.discardedNotKept++;
+            return;
+        }
+        if (aside == null) {
+            aside = new TreeMap<>();
+            updateHolder();
+        }
+        for (long cursor = from; cursor < end; ) {
+            long[] span = asideSpan(cursor, end);
+            if (span[1] > 0) {
+                aside.put(span[0], Arrays.copyOfRange(buf, off + (int) (span[0] - r), off + (int) (span[1] - r)));
+                charge(span[1] - span[0], 1);
+            }
+            cursor = span[2];
+        }
+    }
+
+    /**
+     * Returns, from {@code cursor} towards {@code end}: the start and end of the next run of bytes not
+     * kept aside yet (end 0 when the cursor is inside a kept piece), and where to look next.
+     */
+    private long[] asideSpan(long cursor, long end) {
+        if (aside != null) {
+            Map.Entry<Long, byte[]> floor = aside.floorEntry(cursor);
+            if (floor != null && floor.getKey() + floor.getValue().length > cursor) {
+                return new long[] {cursor, 0, Math.min(end, floor.getKey() + floor.getValue().length)};
+            }
+            Long higher = aside.higherKey(cursor);
+            long stop = higher != null && higher < end ? higher : end;
+            return new long[] {cursor, stop, stop};
+        }
+        return new long[] {cursor, end, end};
+    }
+
+    /** Drops kept-aside bytes the stream has passed. */
+    private void pruneAside() {
+        while (aside != null) {
+            Map.Entry<Long, byte[]> first = aside.firstEntry();
+            if (first.getKey() + first.getValue().length > next) {
+                return;
+            }
+            aside.pollFirstEntry();
+            release(first.getValue().length, 1);
+            if (aside.isEmpty()) {
+                aside = null;
+                updateHolder();
+            }
+        }
+    }
+
+    private void dropAside() {
+        if (aside != null) {
+            long bytes = 0;
+            for (byte[] b : aside.values()) {
+                bytes += b.length;
+            }
+            release(bytes, aside.size());
+            aside = null;
+            updateHolder();
+        }
+    }
+
+    /**
+     * Gives up the stream up to {@code upTo}: where the receiver acknowledged bytes that only a
+     * discarded segment supplied, those bytes are delivered (the receiver took them, so the sensor's
+     * view was stale); everything else is a gap.
+     */
+    private void giveUpTo(long tsNanos, long upTo) {
+        while (next < upTo) {
+            long acked = Math.min(upTo, ackedRel);
+            Map.Entry<Long, byte[]> w = aside == null || next >= acked ? null : aside.floorEntry(next);
+            if (w != null && w.getKey() + w.getValue().length > next) {
+                long end = Math.min(w.getKey() + w.getValue().length, acked);
+                int skip = (int) (next - w.getKey());
+                stats.discardedBytesUsed += end - next;
+                if (!asideUseReported) {
+                    asideUseReported = true;
+                    listener.anomaly(tsNanos, "stream.discarded_data_used");
+                }
+                receiver.resync(tsNanos); // the timestamp view may have been stale too
+                deliver(tsNanos, w.getValue(), skip, (int) (end - next));
+                continue;
+            }
+            long to = upTo;
+            if (aside != null && next < acked) {
+                Long h = aside.higherKey(next);
+                if (h != null && h < Math.min(to, acked)) {
+                    to = h;
+                }
+            }
+            gap(tsNanos, to - next);
         }
     }
 
@@ -374,28 +660,45 @@ public final class TcpStream {
     private static final int STREAM_LIMIT = 2;
 
     /**
-     * Tells which bound holding the segment at {@code r} of {@code len} bytes would pass, if any, and
-     * counts it. Only what the segment adds counts: a segment over several holes is held as one piece
-     * per hole (found by TcpStreamFuzzTest: counting it as one segment let a stream pass its segment
-     * bound), and bytes already held add nothing.
+     * Brings what this stream holds back within its bounds and the worker's memcap after a merge:
+     * bytes kept aside go first, then room is taken from the stream that has waited longest for a hole
+     * (a flood of holes that never fill), then this stream gives up its own oldest holes. Splitting by
+     * the overlap policy can add pieces too, so "last"-style policies stay bounded.
      */
-    private int overLimits(long r, int len) {
-        long pieces = 1;
-        long bytes = len;
-        if (ooo != null) {
-            long both = newPiecesAndBytes(r, r + len);
-            pieces = both >>> 32;
-            bytes = both & 0xFFFF_FFFFL;
-            if (pieces == 0) {
-                return WITHIN;
+    private void enforceLimits(long tsNanos) {
+        while (true) {
+            int limit = overLimits();
+            if (limit == WITHIN) {
+                return;
             }
+            if (aside != null) {
+                stats.discardedNotKept++;
+                dropAside();
+                continue;
+            }
+            if (limit == MEMCAP) {
+                TcpStream victim = stats.oldestHolder;
+                if (victim != null && victim != this) {
+                    victim.giveUpHeld(tsNanos);
+                    continue;
+                }
+            }
+            if (ooo == null) {
+                return;
+            }
+            limitHit = true;
+            name(tsNanos, limit);
+            skipFirstHole(tsNanos);
         }
-        if (stats.memUsed + bytes + pieces * SEGMENT_OVERHEAD > stats.memcap) {
+    }
+
+    /** Tells which bound this stream's holdings pass, if any, and counts it. */
+    private int overLimits() {
+        if (stats.memUsed > stats.memcap) {
             stats.memcapHits++;
             return MEMCAP;
         }
-        if (oooBytes + bytes > config.maxBytesPerStream()
-                || (ooo != null ? ooo.size() : 0) + pieces > config.maxSegmentsPerStream()) {
+        if (heldBytes > config.maxBytesPerStream() || heldSegments() > config.maxSegmentsPerStream()) {
             stats.streamLimitHits++;
             return STREAM_LIMIT;
         }
@@ -422,12 +725,18 @@ public final class TcpStream {
      * another stream (the memcap is reached and this stream has waited longest).
      */
     private void giveUpHeld(long tsNanos) {
+        if (ooo == null) {
+            stats.discardedNotKept++; // only bytes kept aside: nothing the stream needed is lost
+            dropAside();
+            return;
+        }
         limitHit = true;
         stats.memcapEvictions++;
         name(tsNanos, MEMCAP);
         while (ooo != null) {
             skipFirstHole(tsNanos);
         }
+        dropAside();
         checkFin(tsNanos);
     }
 
@@ -435,10 +744,7 @@ public final class TcpStream {
         if (ooo == null) {
             return;
         }
-        Map.Entry<Long, byte[]> first = ooo.firstEntry();
-        if (first.getKey() > next) {
-            gap(tsNanos, first.getKey() - next);
-        }
+        giveUpTo(tsNanos, ooo.firstKey());
         drain(tsNanos);
     }
 
@@ -459,7 +765,7 @@ public final class TcpStream {
                 skipFirstHole(tsNanos);
             }
         } else if (ackedRel > next) {
-            gap(tsNanos, ackedRel - next);
+            giveUpTo(tsNanos, ackedRel);
             holeSinceNanos = -1;
         }
     }
@@ -467,12 +773,36 @@ public final class TcpStream {
     private void checkFin(long tsNanos) {
         if (!finDelivered && finRel >= 0 && next >= finRel && ooo == null) {
             finDelivered = true;
+            dropAside();
             listener.fin(tsNanos);
         }
     }
 
-    private void release(long bytes, int segments) {
-        oooBytes -= bytes;
-        stats.memUsed -= bytes + (long) segments * SEGMENT_OVERHEAD;
+    /** Keeps this stream in the worker's list of holders exactly while it holds something. */
+    private void updateHolder() {
+        boolean holds = ooo != null || aside != null;
+        if (holds && !holder) {
+            stats.addHolder(this);
+        } else if (!holds && holder) {
+            stats.removeHolder(this);
+        }
+        holder = holds;
+    }
+
+    private static long heldBytesOf(TreeMap<Long, Object> m) {
+        long n = 0;
+        for (Object v : m.values()) {
+            n += bytes(v).length;
+        }
+        return n;
+    }
+
+    private void charge(long bytes, int pieces) {
+        heldBytes += bytes;
+        stats.memUsed += bytes + (long) pieces * SEGMENT_OVERHEAD;
+    }
+
+    private void release(long bytes, int pieces) {
+        charge(-bytes, -pieces);
     }
 }

@@ -2,6 +2,7 @@ package io.spanwatch.sensor.bench;
 
 import io.spanwatch.sensor.capture.LinkType;
 import io.spanwatch.sensor.decode.DecodedPacket;
+import io.spanwatch.sensor.decode.Frames;
 import io.spanwatch.sensor.decode.PacketDecoder;
 import io.spanwatch.sensor.event.FileInfo;
 import io.spanwatch.sensor.files.FileConfig;
@@ -58,11 +59,16 @@ public class HotPathBench {
     static final int MSS = 1448;
 
     byte[] frame;
+    byte[] udpFrame;
+    byte[] quicFrame;
+    byte[] gtpuFrame;
     PacketDecoder decoder;
     DecodedPacket pkt;
     byte[] payload;
     byte[] chunkedGzipResponse;
     byte[] multipartRequest;
+    byte[] keepAliveRequests;
+    byte[] keepAliveResponses;
     FileStore store;
     DecodedPacket[] flowPackets;
     FlowTable flows;
@@ -71,6 +77,14 @@ public class HotPathBench {
     @Setup
     public void setUp() throws IOException {
         frame = tcpFrame(MSS);
+        udpFrame = udpFrame(53, 40_000, dnsLike());
+        byte[] quic = new byte[1200];
+        new Random(3).nextBytes(quic);
+        quic[0] = 0x61; // a QUIC short header can start like an IPv6 header: the worst case for Teredo detection
+        quicFrame = udpFrame(51_000, 443, quic);
+        gtpuFrame = Frames.eth(Frames.ETH_IPV4, Frames.ipv4(17, "192.0.2.1", "192.0.2.2", Frames.udp(2152, 2152,
+                Frames.cat(Frames.bytes(0x30, 0xff), Frames.u16(20 + 20 + MSS), Frames.u32(7),
+                        Frames.ipv4(6, "10.0.0.1", "10.0.0.2", Frames.tcp(50_000, 80, new byte[MSS]))))));
         decoder = new PacketDecoder();
         pkt = new DecodedPacket();
         Random r = new Random(1);
@@ -91,6 +105,20 @@ public class HotPathBench {
         mp.writeBytes(payload);
         mp.writeBytes(("\r\n--" + boundary + "--\r\n").getBytes(StandardCharsets.ISO_8859_1));
         multipartRequest = mp.toByteArray();
+        ByteArrayOutputStream rq = new ByteArrayOutputStream();
+        ByteArrayOutputStream rs = new ByteArrayOutputStream();
+        byte[] small = "<html><body>small keep-alive response of sixty-four bytes</body>".getBytes(StandardCharsets.US_ASCII);
+        for (int i = 0; rs.size() < MIB; i++) {
+            rq.writeBytes(("GET /item/" + i + " HTTP/1.1\r\nHost: bench.example\r\nUser-Agent: Mozilla/5.0 bench\r\n"
+                    + "Accept: */*\r\nAccept-Encoding: gzip, deflate\r\n\r\n").getBytes(StandardCharsets.ISO_8859_1));
+            rs.writeBytes(("HTTP/1.1 200 OK\r\nDate: Mon, 02 Dec 2024 08:00:00 GMT\r\nServer: bench\r\n"
+                    + "Content-Type: text/html; charset=utf-8\r\nContent-Length: " + small.length + "\r\n"
+                    + "Cache-Control: no-cache\r\nETag: \"i" + i + "\"\r\nSet-Cookie: s=" + i + "; Path=/; HttpOnly\r\n"
+                    + "Vary: Accept-Encoding\r\nConnection: keep-alive\r\n\r\n").getBytes(StandardCharsets.ISO_8859_1));
+            rs.writeBytes(small);
+        }
+        keepAliveRequests = rq.toByteArray();
+        keepAliveResponses = rs.toByteArray();
         Path dir = Files.createTempDirectory("spanwatch-bench");
         store = FileStore.open(new FileConfig(dir, FileConfig.DEFAULT_MAX_STORE_BYTES, FileConfig.DEFAULT_SPOOL_MEMORY_BYTES,
                 false, 16, FileConfig.DEFAULT_SPOOL_MEMORY_TOTAL_BYTES));
@@ -110,9 +138,31 @@ public class HotPathBench {
     /** Decodes one Ethernet/IPv4/TCP frame of a full segment. */
     @Benchmark
     public int decode() {
-        pkt.reset(frame, 1, frame.length);
-        decoder.decode(LinkType.ETHERNET, frame, 0, frame.length, pkt);
+        return decode(frame);
+    }
+
+    private int decode(byte[] f) {
+        pkt.reset(f, 1, f.length);
+        decoder.decode(LinkType.ETHERNET, f, 0, f.length, pkt);
         return pkt.payloadLen;
+    }
+
+    /** Decodes one Ethernet/IPv4/UDP frame of a DNS answer (what tunnel detection costs every UDP packet). */
+    @Benchmark
+    public int decodeUdp() {
+        return decode(udpFrame);
+    }
+
+    /** Decodes a 1200-byte QUIC-like UDP datagram whose first byte looks like IPv6 (Teredo detection's worst case). */
+    @Benchmark
+    public int decodeQuic() {
+        return decode(quicFrame);
+    }
+
+    /** Decodes a GTP-U frame carrying a full TCP segment (plain UDP before GTP-U was decoded). */
+    @Benchmark
+    public int decodeGtpu() {
+        return decode(gtpuFrame);
     }
 
     /** Finds the flow of a packet among 10,000 live flows. */
@@ -166,6 +216,12 @@ public class HotPathBench {
     @Benchmark
     public long httpChunkedGzip(Blackhole bh) {
         return parse(bh, "GET / HTTP/1.1\r\nHost: b\r\n\r\n".getBytes(StandardCharsets.ISO_8859_1), chunkedGzipResponse);
+    }
+
+    /** Parses 1 MiB of small keep-alive responses (ten header lines, 64-byte bodies) and their requests. */
+    @Benchmark
+    public long httpKeepAliveHeads(Blackhole bh) {
+        return parse(bh, keepAliveRequests, keepAliveResponses);
     }
 
     /** Splits a 1 MiB multipart/form-data upload into its part. */
@@ -255,6 +311,18 @@ public class HotPathBench {
         }
         o.writeBytes("0\r\n\r\n".getBytes(StandardCharsets.ISO_8859_1));
         return o.toByteArray();
+    }
+
+    private static byte[] udpFrame(int sport, int dport, byte[] payload) {
+        return Frames.eth(Frames.ETH_IPV4, Frames.ipv4(17, "10.0.0.1", "10.0.0.2", Frames.udp(sport, dport, payload)));
+    }
+
+    private static byte[] dnsLike() {
+        byte[] d = new byte[90];
+        new Random(2).nextBytes(d);
+        d[2] = (byte) 0x81;
+        d[3] = (byte) 0x80;
+        return d;
     }
 
     private static byte[] tcpFrame(int payloadLen) {

@@ -17,12 +17,27 @@ import org.junit.jupiter.api.Test;
  * over TCP, yields TCP segments. Skipped when the corpus folder is absent.
  */
 class CorpusDecodeTest {
-    private static final Path CORPUS = Path.of(System.getProperty("spanwatch.corpus", "/work/shared/corpus/pcaps"));
+    /**
+     * The captures of the corpus: {@code DIR/pcaps} for {@code -Dspanwatch.corpus=DIR} (as the
+     * analyzer's CorpusTest reads it), else {@code ../shared/corpus/pcaps} beside the repository.
+     */
+    private static final Path CORPUS = System.getProperty("spanwatch.corpus") != null
+            ? Path.of(System.getProperty("spanwatch.corpus")).resolve("pcaps") : besideRepository();
+
+    private static Path besideRepository() {
+        // Tests run in the module folder (sensor/); the repository is its parent, ../shared beside it.
+        for (Path p = Path.of("").toAbsolutePath(); p != null; p = p.getParent()) {
+            if (java.nio.file.Files.isRegularFile(p.resolve("pom.xml")) && java.nio.file.Files.isDirectory(p.resolve("sensor"))) {
+                return p.resolveSibling("shared").resolve("corpus").resolve("pcaps");
+            }
+        }
+        return Path.of("..", "..", "shared", "corpus", "pcaps");
+    }
 
     @Test
     void everyCorpusFrameDecodes() throws Exception {
         Assumptions.assumeTrue(Files.isDirectory(CORPUS),
-                "corpus folder " + CORPUS + " not found: skipping (set -Dspanwatch.corpus=DIR to point at it)");
+                "corpus folder " + CORPUS + " not found: skipping (set -Dspanwatch.corpus=DIR, the folder holding pcaps/)");
         List<Path> pcaps;
         try (Stream<Path> s = Files.list(CORPUS)) {
             pcaps = s.filter(p -> p.toString().endsWith(".pcap") || p.toString().endsWith(".pcapng")).sorted().toList();

@@ -66,6 +66,25 @@ class DecoderRobustnessTest {
         frames.add(new Object[] {LinkType.ETHERNET, eth(0x8847, cat(bytes(0, 1, 1, 64), udp4))});
         frames.add(new Object[] {LinkType.ETHERNET, eth(0x8864, cat(bytes(0x11, 0, 0, 1), u16(udp4.length + 2),
                 u16(0x0021), udp4))});
+        // The tunnels recognised by content or with optional parts: each becomes a fuzzing seed.
+        byte[] teredoAddr = ipv6(6, "2001:0:4136:e378:8000:63bf:3fff:fdd2", "2001:db8::80", tcp(40_000, 80, ascii("GET /")));
+        frames.add(new Object[] {LinkType.ETHERNET, eth(ETH_IPV4, ipv4(17, "198.51.100.20", "192.0.2.99",
+                udp(51_413, 62_001, cat(teredoOrigin(62_001, "192.0.2.99"), teredoAddr))))});
+        frames.add(new Object[] {LinkType.ETHERNET, eth(ETH_IPV4, ipv4(17, "192.0.2.10", "192.0.2.20", udp(2152, 2152,
+                gtpu(3, new byte[][] {gtpuExt(1, 0x40), gtpuExt(2, 0)}, tcp4))))});
+        frames.add(new Object[] {LinkType.RAW, ipv4(17, "192.0.2.10", "192.0.2.20", udp(40_000, 40_001,
+                gtpu(-1, new byte[0][], ipv4(17, "10.45.0.7", "10.0.0.2", cat(bytes(0, 5, 0, 6), u16(8), u16(0))))))});
+        frames.add(new Object[] {LinkType.ETHERNET, eth(ETH_IPV4, ipv4(17, "192.0.2.10", "192.0.2.20", udp(2152, 2152,
+                gtpu(-1, new byte[0][], frag6))))});
+        frames.add(new Object[] {LinkType.ETHERNET, eth(ETH_IPV4, ipv4(17, "1.1.1.1", "2.2.2.2", udp(50_000, 4754,
+                gre(false, true, false, 0x86dd, tcp6))))});
+        frames.add(new Object[] {LinkType.ETHERNET, eth(ETH_IPV4, ipv4(47, "10.1.1.10", "10.1.1.1", gre(false, false, false, 0x8210,
+                wlanData(true, true, false, false, snap(ETH_IPV4, tcp4)))))});
+        frames.add(new Object[] {LinkType.ETHERNET, eth(ETH_IPV4, ipv4(47, "10.1.1.1", "10.1.1.10", gre(false, false, false, 0x9000,
+                wlanData(true, false, true, true, cat(amsduSubframe(ETH_IPV4, udp4, false), amsduSubframe(ETH_IPV6, tcp6, true))))))});
+        frames.add(new Object[] {LinkType.ETHERNET, eth(ETH_IPV4, ipv4(17, "198.51.100.5", "192.0.2.50", udp(40_000, 5072,
+                ayiya(41, tcp6))))});
+        frames.add(new Object[] {LinkType.ETHERNET, eth(ETH_IPV4, ipv4(47, "198.51.100.9", "192.0.2.60", pptp(0x0021, tcp4)))});
         return frames;
     }
 

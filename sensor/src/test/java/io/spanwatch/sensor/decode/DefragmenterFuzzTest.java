@@ -24,15 +24,17 @@ import java.util.Set;
  *   <li>0, a raw frame: link type (u8 index), frame (byte string);</li>
  *   <li>1, a made-up fragment: version and header shape (u8), datagram (u8, one of four), offset in
  *       8-byte units (u16), length (u16 below 9000), more-fragments and conflicting-content flags (u8),
- *       protocol (u8). Its bytes follow a fixed pattern per datagram, so the reassembled datagram can be
- *       checked byte by byte; a "conflicting" fragment carries other bytes;</li>
+ *       protocol and tunnel (u8: bits 0-1 the protocol, bits 2-3 none, GTP-U, GRE, or Teredo for IPv6
+ *       and IP-in-IP for IPv4). Its bytes follow a fixed pattern per datagram, so the reassembled
+ *       datagram can be checked byte by byte; a "conflicting" fragment carries other bytes;</li>
  *   <li>2, time passes: u16 × 10 ms (for timeouts).</li>
  * </ul>
  *
  * <p>Invariants: nothing throws; after each step at most max-datagrams are pending, held bytes are
  * never negative, zero when nothing is pending, and over the memcap only while one datagram is
- * pending; every datagram handed on has IP length fields that match its bytes, at most 65,535 bytes
- * of IP, is not a fragment any more (IPv4), and for a made-up datagram that never received
+ * pending; every datagram handed on has IP length fields that match its bytes (those of the tunnel
+ * headers around it too), at most 65,535 bytes of IP, is not a fragment any more (IPv4), and for a
+ * made-up datagram that never received
  * conflicting bytes carries exactly the pattern; the counters match what was seen.
  */
 public class DefragmenterFuzzTest {
@@ -131,7 +133,17 @@ public class DefragmenterFuzzTest {
                         Frames.cat(headers, payload));
             }
             int type = version() == 4 ? Frames.ETH_IPV4 : Frames.ETH_IPV6;
-            return (shape & 2) != 0 ? Frames.ethTagged(new int[] {0x8100}, new int[] {99}, type, ip) : Frames.eth(type, ip);
+            switch ((protoPick >> 2) & 3) {
+                case 1 -> ip = Frames.ipv4(17, "192.0.2.1", "192.0.2.2", Frames.udp(2152, 2152, Frames.gtpu(-1, new byte[0][], ip)));
+                case 2 -> ip = Frames.ipv4(47, "192.0.2.1", "192.0.2.2", Frames.gre(false, true, false, type, ip));
+                case 3 -> ip = version() == 6 ? Frames.ipv4(17, "192.0.2.1", "192.0.2.2", Frames.udp(3544, 40_000, ip))
+                        : Frames.ipv4(4, "192.0.2.1", "192.0.2.2", ip);
+                default -> {
+                    return (shape & 2) != 0 ? Frames.ethTagged(new int[] {0x8100}, new int[] {99}, type, ip) : Frames.eth(type, ip);
+                }
+            }
+            return (shape & 2) != 0 ? Frames.ethTagged(new int[] {0x8100}, new int[] {99}, Frames.ETH_IPV4, ip)
+                    : Frames.eth(Frames.ETH_IPV4, ip);
         }
     }
 
@@ -216,6 +228,10 @@ public class DefragmenterFuzzTest {
                 }
             }
             assertTrue(ipLen <= 65_535, "reassembled datagram of " + ipLen + " bytes");
+            // The tunnel headers around it say its length too: setting them again changes nothing.
+            byte[] again = buf.clone();
+            assertTrue(EncapLengths.fit(again, EncapLengths.relative(p, off)), "tunnel lengths fit");
+            assertTrue(Arrays.equals(buf, again), "tunnel header lengths of the reassembled datagram");
             checkContent(buf, p, dataOff);
             if (p.fragment && p.anomaly == null && depth < 4) {
                 depth++; // an IPv6 datagram that held a second fragment header: the pipeline decodes it again
@@ -278,6 +294,14 @@ public class DefragmenterFuzzTest {
         }
         made(w, 0, 3, 8000, 1400, false, false, 1); // a 20-byte header on the last
         seeds.put("made-up-near-64k", w.toByteArray());
+        w = limits();
+        made(w, 0, 0, 0, 600, true, false, 1 << 2); // IPv4 in GTP-U
+        made(w, 1, 1, 0, 600, true, false, 3 << 2); // IPv6 in Teredo
+        made(w, 0, 0, 75, 200, false, false, 1 << 2);
+        made(w, 1, 1, 75, 64, false, false, 3 << 2);
+        made(w, 2, 2, 0, 256, true, false, 2 << 2); // in GRE, with a VLAN tag outside
+        made(w, 2, 2, 32, 256, false, false, 2 << 2);
+        seeds.put("made-up-in-tunnels", w.toByteArray());
         w = limits();
         made(w, 0, 0, 0, 100, true, false, 0);
         w.u8(2).u16(7000);

@@ -123,6 +123,93 @@ public final class Frames {
         return cat(bytes(0x08, 0, 0, 0), bytes(vni >> 16, vni >> 8, vni, 0), innerEthernet);
     }
 
+    /**
+     * GTP-U G-PDU (3GPP TS 29.281) with TEID 7: the optional 4-byte block when a sequence number, N-PDU
+     * number or extension header is given, then the extension headers (each whole, its length byte
+     * first and the next type last), then the payload. {@code exts} empty and {@code seq < 0}: the plain
+     * 8-byte header.
+     */
+    public static byte[] gtpu(int seq, byte[][] exts, byte[] payload) {
+        boolean opt = seq >= 0 || exts.length > 0;
+        int flags = 0x30 | (seq >= 0 ? 0x02 : 0) | (exts.length > 0 ? 0x04 : 0);
+        byte[] chain = new byte[0];
+        for (byte[] e : exts) {
+            chain = cat(chain, e);
+        }
+        int firstType = exts.length > 0 ? 0x85 : 0;
+        byte[] optional = opt ? cat(u16(Math.max(seq, 0)), bytes(0, firstType)) : new byte[0];
+        byte[] body = cat(optional, chain, payload);
+        return cat(bytes(flags, 0xff), u16(body.length), u32(7), body);
+    }
+
+    /** One GTP-U extension header of {@code units} 4-byte units (content zero) followed by type {@code next}. */
+    public static byte[] gtpuExt(int units, int next) {
+        byte[] e = new byte[units * 4];
+        e[0] = (byte) units;
+        e[e.length - 1] = (byte) next;
+        return e;
+    }
+
+    /** Teredo origin indication for a client at {@code port} / {@code addr} (both obfuscated as RFC 4380 says). */
+    public static byte[] teredoOrigin(int port, String addr) {
+        byte[] a = addr(addr);
+        for (int i = 0; i < a.length; i++) {
+            a[i] ^= (byte) 0xff;
+        }
+        return cat(u16(0), u16(port ^ 0xffff), a);
+    }
+
+    /** Teredo authentication indicator with the given client id and authenticator, nonce and confirmation. */
+    public static byte[] teredoAuth(byte[] clientId, byte[] authenticator) {
+        return cat(u16(1), bytes(clientId.length, authenticator.length), clientId, authenticator,
+                bytes(1, 2, 3, 4, 5, 6, 7, 8), bytes(0));
+    }
+
+    /**
+     * IEEE 802.11 data frame to the distribution system (as Aruba access points tunnel them), with QoS
+     * control when {@code qos}, HT control when {@code htc}, a fourth address when {@code wds}, the
+     * A-MSDU bit when {@code amsdu}, then {@code body} (LLC/SNAP and the packet, or A-MSDU subframes).
+     */
+    public static byte[] wlanData(boolean qos, boolean htc, boolean wds, boolean amsdu, byte[] body) {
+        int fc0 = qos ? 0x88 : 0x08;
+        int fc1 = (wds ? 0x03 : 0x01) | (htc ? 0x80 : 0);
+        byte[] hdr = cat(bytes(fc0, fc1), u16(0x2c00), bytes(0, 0x1a, 0x1e, 1, 2, 3), bytes(0xa4, 0x5e, 0x60, 4, 5, 6),
+                bytes(0, 0x1a, 0x1e, 7, 8, 9), u16(0x1230));
+        if (wds) {
+            hdr = cat(hdr, bytes(0, 0x1a, 0x1e, 0xa, 0xb, 0xc));
+        }
+        if (qos) {
+            hdr = cat(hdr, bytes(amsdu ? 0x80 : 0, 0));
+        }
+        if (htc) {
+            hdr = cat(hdr, u32(0));
+        }
+        return cat(hdr, body);
+    }
+
+    /** LLC/SNAP header (RFC 1042) for an EtherType, then the packet. */
+    public static byte[] snap(int etherType, byte[] packet) {
+        return cat(bytes(0xaa, 0xaa, 0x03, 0, 0, 0), u16(etherType), packet);
+    }
+
+    /** One A-MSDU subframe (destination, source, length, LLC/SNAP and packet), padded to 4 bytes unless {@code last}. */
+    public static byte[] amsduSubframe(int etherType, byte[] packet, boolean last) {
+        byte[] body = snap(etherType, packet);
+        byte[] sub = cat(bytes(0, 0x1a, 0x1e, 7, 8, 9), bytes(0xa4, 0x5e, 0x60, 4, 5, 6), u16(body.length), body);
+        return last || sub.length % 4 == 0 ? sub : cat(sub, new byte[4 - sub.length % 4]);
+    }
+
+    /** AYIYA header (identity 16 bytes, SHA-1 signature 20 bytes, forward) before an IP packet. */
+    public static byte[] ayiya(int nextHeader, byte[] packet) {
+        return cat(bytes(0x41, 0x52, 0x11, nextHeader), u32(1_700_000_000L), new byte[16], new byte[20], packet);
+    }
+
+    /** Enhanced GRE (version 1, PPTP) with key and sequence number, PPP address/control, protocol and packet. */
+    public static byte[] pptp(int pppProto, byte[] packet) {
+        byte[] ppp = cat(bytes(0xff, 0x03), u16(pppProto), packet);
+        return cat(u16(0x3001), u16(0x880b), u16(ppp.length), u16(0x4000), u32(1), ppp);
+    }
+
     public static byte[] ascii(String s) {
         return s.getBytes(java.nio.charset.StandardCharsets.US_ASCII);
     }

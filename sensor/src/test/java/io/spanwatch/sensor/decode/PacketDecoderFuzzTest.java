@@ -86,6 +86,15 @@ public class PacketDecoderFuzzTest {
             assertTrue(p.fragHdrOff >= p.ipOff + hlen && p.fragHdrOff + 8 <= end, "fragment header outside");
             assertTrue(p.fragPrevNextOff >= p.ipOff && p.fragPrevNextOff < p.fragHdrOff, "fragment's next-header byte");
         }
+        assertTrue(p.decapCount >= 0 && p.decapCount <= DecodedPacket.MAX_DECAPS, "decapsulations");
+        for (int i = 0; i < p.encapLengthCount; i++) {
+            int at = p.encapLengths[i] >>> 3;
+            assertTrue(at >= off && at + 2 <= end, "length field outside the frame");
+        }
+        if (p.amsduNext >= 0) {
+            assertTrue(p.amsduStart >= off && p.amsduStart < p.amsduNext && p.amsduNext < p.amsduEnd && p.amsduEnd <= end,
+                    "A-MSDU subframes outside the frame");
+        }
         if (ok && p.isTcp()) {
             assertTrue(p.payloadOff >= p.ipOff + hlen + 20, "TCP payload inside the TCP header");
             assertTrue(p.seq >= 0 && p.seq <= 0xffffffffL && p.ack >= 0 && p.ack <= 0xffffffffL, "sequence numbers");
@@ -96,7 +105,9 @@ public class PacketDecoderFuzzTest {
                 + " ports " + p.srcPort + ">" + p.dstPort + " tcp " + p.tcpFlags + "/" + p.seq + "/" + p.ack + "/" + p.window
                 + " payload " + (p.payloadLen == 0 && p.payloadOff == 0 ? 0 : p.payloadOff - off) + "+" + p.payloadLen
                 + "-" + p.payloadMissing + " vlans " + p.vlanCount + Arrays.toString(Arrays.copyOf(p.vlans,
-                        Math.min(p.vlanCount, DecodedPacket.MAX_VLANS))) + " tunnels " + p.tunnelDepth + " " + p.anomaly;
+                        Math.min(p.vlanCount, DecodedPacket.MAX_VLANS))) + " tunnels " + p.tunnelDepth + " " + p.anomaly
+                + " decaps " + Arrays.toString(Arrays.copyOf(p.decaps, p.decapCount)) + " lengths " + p.encapLengthCount
+                + " amsdu " + (p.amsduNext < 0 ? -1 : p.amsduNext - off);
     }
 
     private static byte[] dirtyFrame() {

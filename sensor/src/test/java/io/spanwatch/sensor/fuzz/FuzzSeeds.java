@@ -9,6 +9,7 @@ import io.spanwatch.sensor.http.ContentCodingFuzzTest;
 import io.spanwatch.sensor.http.HttpParserFuzzTest;
 import io.spanwatch.sensor.http.MultipartFuzzTest;
 import io.spanwatch.sensor.reassembly.TcpStreamFuzzTest;
+import io.spanwatch.sensor.socks.SocksHandshakeFuzzTest;
 import java.io.IOException;
 import java.lang.reflect.Method;
 import java.nio.file.Files;
@@ -57,7 +58,8 @@ public final class FuzzSeeds {
             new Target(ContentCodingFuzzTest.class, ContentCodingFuzzTest::seeds),
             new Target(ChunkedFuzzTest.class, ChunkedFuzzTest::seeds),
             new Target(MultipartFuzzTest.class, MultipartFuzzTest::seeds),
-            new Target(CaptureFileFuzzTest.class, CaptureFileFuzzTest::seeds));
+            new Target(CaptureFileFuzzTest.class, CaptureFileFuzzTest::seeds),
+            new Target(SocksHandshakeFuzzTest.class, SocksHandshakeFuzzTest::seeds));
 
     private FuzzSeeds() {
     }

@@ -129,6 +129,11 @@ public class ChunkedFuzzTest {
                 .getBytes(StandardCharsets.ISO_8859_1)));
         seeds.put("bad-size", seed(true, 1, 1, "fffffffffffffffff\r\nx\r\n0\r\n\r\n".getBytes(StandardCharsets.ISO_8859_1)));
         seeds.put("bare-lf", seed(false, 1, 2, "3\nabc\n0\n\n".getBytes(StandardCharsets.ISO_8859_1)));
+        // HTTP Evader's tricks, read as Firefox does: junk around sizes, signed sizes, empty lines, no CRLF after data
+        seeds.put("firefox-sizes", seed(false, 1, 3, (" \t5 x\r\nhello\r\n\r\n-fffffffffffffffb\r\nworld\n0x5;e\r\nagain"
+                + "\r\n+3\r\nabc0\r\n\r\n").getBytes(StandardCharsets.ISO_8859_1)));
+        seeds.put("not-chunked-after-all", seed(false, 1, 4, "\r\nthis body was never chunked\r\n".getBytes(StandardCharsets.ISO_8859_1)));
+        seeds.put("size-one-over", seed(true, 1, 0, "6\r\nhello\r\n6\r\nworld\r\n0\r\n\r\n".getBytes(StandardCharsets.ISO_8859_1)));
         return seeds;
     }
 

@@ -170,6 +170,12 @@ public class ContentCodingFuzzTest {
         seeds.put("gzip-then-br", seed(3, 1, 16, HttpContentDecodingTest.BR_OF_GZIP));
         seeds.put("deflate-then-gzip", seed(4, 0, 1, HttpContentDecodingTest.gzip(HttpContentDecodingTest.deflate(text, false))));
         seeds.put("x-gzip-not-gzip", seed(5, 0, 1, text));
+        // HTTP Evader's tricks: reserved flag bits (Chrome ignores them), a cut trailer, junk after raw deflate
+        byte[] reserved = gz.clone();
+        reserved[3] |= 0x20;
+        seeds.put("gzip-reserved-flags", seed(0, 1, 7, reserved));
+        seeds.put("gzip-trailer-cut", seed(0, 0, 1, Arrays.copyOf(gz, gz.length - 4)));
+        seeds.put("deflate-raw-then-junk", seed(1, 2, 1, Script.concat(HttpContentDecodingTest.deflate(text, true), "PK\3\4junk")));
         return seeds;
     }
 

@@ -265,7 +265,8 @@ class HttpConnectionParserTest {
                         + "A\r\n0123456789\r\n"
                         + "0\nExpires: never\nX-Trailer: t\n\n")
                 .runAll();
-        assertEquals(List.of(), r.anomalies);
+        // "6 \t": Chrome allows only spaces after the size, Firefox anything; read, and named.
+        assertEquals(List.of("http.chunk_size_junk"), r.anomalies);
         assertEquals("hello world0123456789", r.sink(0).text());
         assertTrue(r.sink(0).complete);
         assertEquals(21, r.tx(0).responseBodyLength);
@@ -295,8 +296,10 @@ class HttpConnectionParserTest {
                 .s("HTTP/1.1 200 OK\r\nContent-Length: 2\r\nContent-Length: 4\r\n\r\nabcd")
                 .end(false)
                 .runAll();
+        // Both browsers refuse a response with two different lengths; what the server sent until it
+        // closed is kept as the raw body.
         assertEquals("http.conflicting_content_length", differ.anomalies.get(0));
-        assertEquals("ab", differ.sink(0).text());
+        assertEquals("abcd", differ.sink(0).text());
     }
 
     @Test
@@ -394,7 +397,8 @@ class HttpConnectionParserTest {
                         + "GET /fold HTTP/1.1\r\nX-F: one\r\n two\r\n\r\n")
                 .close()
                 .runAll(small);
-        assertEquals(List.of("http.header_too_long", "http.too_many_headers", "http.obs_fold", "http.too_many_pending"),
+        // A head's own anomalies are reported once its transaction exists, after the pending limit it met.
+        assertEquals(List.of("http.header_too_long", "http.too_many_headers", "http.too_many_pending", "http.obs_fold"),
                 r.anomalies);
         HttpTransaction fold = r.done.stream().filter(t -> "/fold".equals(t.uri)).findFirst().orElseThrow();
         assertEquals("one two", fold.requestHeader("x-f"));

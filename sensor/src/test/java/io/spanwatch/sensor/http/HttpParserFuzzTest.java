@@ -9,7 +9,7 @@ import java.util.Map;
 
 /**
  * Fuzzes {@link HttpConnectionParser} with both directions of a connection. Input: limits (u8, see
- * {@link HttpFuzzChecks#limits}), then steps until the input ends (u8: bit 0 the direction, the rest
+ * {@link HttpFuzzChecks#limits}; with its two low bits set the listener also accepts HTTP/0.9), then steps until the input ends (u8: bit 0 the direction, the rest
  * the kind): data (u8 piece size for the second run, 0 whole; byte string), a gap (u8 flag for an
  * unknown length, else u16 bytes), the end of the direction. The connection is closed at the end.
  *
@@ -24,8 +24,12 @@ public class HttpParserFuzzTest {
     @FuzzTest(maxDuration = "10s")
     void conversation(byte[] data) {
         FuzzInput in = new FuzzInput(data);
-        HttpLimits limits = HttpFuzzChecks.limits(in.u8());
+        int pick = in.u8();
+        HttpLimits limits = HttpFuzzChecks.limits(pick);
         Script script = new Script();
+        if ((pick & 3) == 3) {
+            script.http09(); // default limits, and a first response without status line is HTTP/0.9
+        }
         int[] pieces = new int[STEPS + 1];
         long[] given = new long[2];
         for (int step = 0; step < STEPS && in.more(); step++) {
@@ -101,6 +105,13 @@ public class HttpParserFuzzTest {
         seeds.put("byteranges", text(1, "GET /r HTTP/1.1\r\nRange: bytes=0-1,4-5\r\n\r\n",
                 "HTTP/1.1 206 Partial Content\r\nContent-Type: multipart/byteranges; boundary=BB\r\nContent-Length: "
                 + ranges.length() + "\r\n\r\n" + ranges));
+        // HTTP Evader's tricks: heads and bodies as browsers read them
+        seeds.put("http09", text(3, "GET /old HTTP/1.1\r\n\r\n", "X5O!P%@AP[4\\PZX54(P^)7CC)7}$EICAR no status line\r\n\r\n"));
+        seeds.put("browser-heads", text(1, "GET /a HTTP/1.1\r\n\r\nGET /b HTTP/1.1\r\n\r\nGET /c HTTP/1.1\r\n\r\n",
+                "xx HTTP/1.1 200 ok\r\nConnection: keep-alive\rTransfer-Encoding: x chunked\r\nContent-Encoding: identity,\r\n"
+                + "X-Folded: a\r\n b\r\nContent-Length : 9\r\n\r\n 5 x\r\nhello\r\n\r\n-fffffffb\n12345\n0\r\n\r\n"
+                + "HTTP/1.0 200 ok\r\nTransfer-Encoding: chunked\r\nContent-Length: 004\r\nContent-Length: 4, 4\r\n\r\nplain"
+                + "HTTP/1.1 204 No Content\r\n\r\nbody after 204\r\nHTTP/1.1 200 ok\r\nContent-Length: 2\r\n\r\nok"));
         return seeds;
     }
 

@@ -77,6 +77,8 @@ final class RecordingListener implements HttpListener {
     final List<HttpTransaction> done = new ArrayList<>();
     final List<String> anomalies = new ArrayList<>();
     long keep = 1 << 20;
+    /** What {@link #acceptsHttp09} answers (a connection seen from its start, on port 80). */
+    boolean http09;
 
     @Override
     public void requestHeaders(HttpTransaction tx) {
@@ -106,6 +108,11 @@ final class RecordingListener implements HttpListener {
     public void anomaly(HttpTransaction tx, boolean toServer, String name, String detail) {
         anomalies.add(name);
         events.add("anomaly " + name + (tx == null ? "" : " tx" + tx.txId) + (toServer ? " up" : " down"));
+    }
+
+    @Override
+    public boolean acceptsHttp09() {
+        return http09;
     }
 
     static String describe(HttpTransaction t) {

@@ -19,6 +19,13 @@ final class Script {
 
     private final List<Step> steps = new ArrayList<>();
     private long ts = 1000;
+    private boolean http09;
+
+    /** Lets the connection's first response be HTTP/0.9 (see {@link HttpListener#acceptsHttp09}). */
+    Script http09() {
+        http09 = true;
+        return this;
+    }
 
     /** Adds client-to-server bytes (ISO-8859-1 text). */
     Script c(String s) {
@@ -62,11 +69,16 @@ final class Script {
 
     /** Runs whole, split at every offset and byte by byte; asserts equal transcripts; returns the whole run. */
     RecordingListener runAll(HttpLimits limits) {
+        return runAll(limits, true);
+    }
+
+    /** As {@link #runAll(HttpLimits)}, splitting the client's data steps too only when {@code splitClient}. */
+    RecordingListener runAll(HttpLimits limits, boolean splitClient) {
         RecordingListener whole = run(limits, -1, 0, false);
         String expected = whole.transcript();
         for (int i = 0; i < steps.size(); i++) {
             Step st = steps.get(i);
-            if (st.kind != 'd') {
+            if (st.kind != 'd' || (st.toServer && !splitClient)) {
                 continue;
             }
             int n = st.bytes.length;
@@ -98,6 +110,26 @@ final class Script {
         check.accept(run(limits, -1, 0, true));
     }
 
+    /**
+     * Runs whole, byte by byte and split in two at about {@code splits} offsets of each data step;
+     * asserts equal transcripts; returns the whole run (for inputs too long to split everywhere).
+     */
+    RecordingListener runSampled(HttpLimits limits, int splits) {
+        RecordingListener whole = run(limits, -1, 0, false);
+        String expected = whole.transcript();
+        for (int i = 0; i < steps.size(); i++) {
+            Step st = steps.get(i);
+            if (st.kind == 'd') {
+                int stride = st.bytes.length / splits + 1;
+                for (int k = 1; k < st.bytes.length; k += stride) {
+                    assertEquals(expected, run(limits, i, k, false).transcript(), "step " + i + " split at " + k);
+                }
+            }
+        }
+        assertEquals(expected, run(limits, -1, 0, true).transcript(), "byte by byte");
+        return whole;
+    }
+
     RecordingListener runAll() {
         return runAll(HttpLimits.DEFAULTS);
     }
@@ -118,6 +150,7 @@ final class Script {
 
     private RecordingListener run(HttpLimits limits, Cuts cuts) {
         RecordingListener rec = new RecordingListener();
+        rec.http09 = http09;
         HttpConnectionParser p = new HttpConnectionParser(rec, limits);
         for (int i = 0; i < steps.size(); i++) {
             Step st = steps.get(i);

@@ -18,16 +18,25 @@ import java.util.Random;
 /**
  * Fuzzes {@link TcpStream} with both directions of a connection sharing one worker's budget, fed a
  * script of segments. Every direction sends a known byte pattern (byte {@code k} of the stream is a
- * function of {@code k}), so what comes out can be checked byte by byte. Input: bounds (bytes per
- * stream u16, segments per stream u8, memcap u16, gap delay u8 × 10 ms), initial sequence numbers
- * (two i32), then operations (u8: bit 0 the direction, the rest the kind) until the input ends:
- * segment (offset u16, length u16 up to 4096, flags u8: FIN, other bytes than the pattern, a cut
- * with u16 missing bytes), SYN, ACK (offset u16), time passes (u16 ms), flush, discard, and a wild
- * segment (any sequence number i32, u8 bytes).
+ * function of {@code k}), so what comes out can be checked byte by byte.
+ *
+ * <p>Input, version 1 (the first byte is not {@value #V2}): bounds (bytes per stream u16, segments per
+ * stream u8, memcap u16, gap delay u8 × 10 ms), initial sequence numbers (two i32), then operations (u8:
+ * bit 0 the direction, the rest the kind) until the input ends: segment (offset u16, length u16 up to
+ * 4096, flags u8: FIN, other bytes than the pattern, a cut with u16 missing bytes), SYN, ACK (offset
+ * u16), time passes (u16 ms), flush, discard, and a wild segment (any sequence number i32, u8 bytes).
+ * Version 1 runs under the {@code first} policy without timestamps or windows, as before policies.
+ * Version 2 starts with {@value #V2}, the policy (u8) and flags (u8, bit 0: timestamps negotiated),
+ * then as version 1 with: a segment flag (bit 3) followed by its timestamp (u16 past the side's base),
+ * ACKs followed by a window (u16 × 4 bytes; 0xFFFF unknown), and one more kind, the receiver's echo
+ * of a timestamp (u16).
  *
  * <p>Invariants: nothing throws; data and gaps arrive in order and in step with {@link TcpStream#offset};
- * every delivered byte is a byte that was sent at that place (the pattern, unless bytes that differ
- * were sent there too); a FIN is delivered at most once and only after one was sent; held bytes and
+ * every delivered byte is a byte that was sent at that place, and it is the copy the policy keeps: a
+ * per-byte model replays, in arrival order, the copies of each byte that arrived before it was passed
+ * on, letting a copy take over where {@link OverlapPolicy#newWins} says so; bytes of discarded segments
+ * (timestamp too old, out of window) are delivered only where no accepted copy came and the receiver
+ * acknowledged them; a FIN is delivered at most once and only after one was sent; held bytes and
  * segments never exceed the stream's bounds, their sum never exceeds the memcap and always equals the
  * shared budget's count; after a flush nothing is held and every byte sent before the FIN was passed
  * on is delivered or a gap.
@@ -36,36 +45,58 @@ public class TcpStreamFuzzTest {
     private static final long T0 = 1_763_800_000_000_000_000L;
     private static final int OPS = 96;
     private static final int SPACE = 65_536 + 4096 + 4096;
+    private static final int V2 = 0xF2;
     private static final String[] KINDS = {"segment", "syn", "ack", "time", "flush", "discard", "wild"};
+    private static final String[] KINDS_V2 = {"segment", "syn", "ack", "time", "flush", "discard", "wild", "echo"};
 
     @FuzzTest(maxDuration = "10s")
     void segmentScript(byte[] data) {
+        boolean v2 = data.length > 0 && (data[0] & 0xff) == V2;
         FuzzInput in = new FuzzInput(data);
+        OverlapPolicy policy = OverlapPolicy.FIRST;
+        boolean timestamps = false;
+        if (v2) {
+            in.u8();
+            policy = OverlapPolicy.values()[in.u8() % OverlapPolicy.values().length];
+            timestamps = (in.u8() & 1) != 0;
+        }
         ReassemblyConfig config = new ReassemblyConfig(1 + in.u16(), 1 + in.u8() % 64, 1 + 2L * in.u16(),
                 in.u8() * 10_000_000L);
         ReassemblyStats stats = new ReassemblyStats(config.memcap());
-        Side[] sides = {new Side(0, in.i32() & 0xffffffffL, config, stats), new Side(1, in.i32() & 0xffffffffL, config, stats)};
+        Side[] sides = {new Side(0, in.i32() & 0xffffffffL, config, stats, policy), new Side(1, in.i32() & 0xffffffffL, config, stats, policy)};
+        if (timestamps) {
+            for (Side s : sides) {
+                s.stream.useTimestamps();
+            }
+        }
+        String[] kinds = v2 ? KINDS_V2 : KINDS;
         long ts = T0;
         for (int op = 0; op < OPS && in.more(); op++) {
             ts += 1000;
             int code = in.u8();
             Side s = sides[code & 1];
-            switch (KINDS[(code >>> 1) % KINDS.length]) {
+            switch (kinds[(code >>> 1) % kinds.length]) {
                 case "segment" -> {
                     int rel = in.u16();
                     int len = in.u16() % 4097;
                     int flags = in.u8();
                     int missing = (flags & 4) != 0 ? in.u16() % 4096 : 0;
-                    s.segment(ts, rel, len, (flags & 1) != 0, (flags & 2) != 0, missing);
+                    long tsval = v2 && (flags & 8) != 0 ? s.tsBase + in.u16() : -1;
+                    s.segment(ts, rel, len, (flags & 1) != 0, (flags & 2) != 0, missing, tsval);
                 }
                 case "syn" -> s.syn();
-                case "ack" -> s.stream.ack(ts, s.isn + 1 + in.u16());
+                case "ack" -> {
+                    int at = in.u16();
+                    long window = v2 ? in.u16() : 0xFFFF;
+                    s.ack(ts, at, window == 0xFFFF ? -1 : window * 4);
+                }
                 case "time" -> ts += in.u16() * 1_000_000L;
                 case "flush" -> s.flush(ts);
                 case "discard" -> {
                     s.stream.discard();
                     s.closed = true;
                 }
+                case "echo" -> s.stream.echo(ts, s.tsBase + in.u16());
                 default -> s.wild(ts, in.i32() & 0xffffffffL, in.u8(), in.bool());
             }
             long held = 0;
@@ -97,10 +128,23 @@ public class TcpStreamFuzzTest {
     private static final class Side implements StreamListener {
         final int dir;
         final long isn;
+        final long tsBase;
         final TcpStream stream;
+        final ReassemblyStats stats;
+        final OverlapPolicy policy;
         /** Stream offsets where pattern bytes were sent, and where other bytes were sent. */
         final BitSet sent = new BitSet(SPACE);
         final BitSet other = new BitSet(SPACE);
+        /** The policy model: per byte, the copy kept so far (its segment's extent, whether it is the pattern). */
+        final BitSet kept = new BitSet(SPACE);
+        final BitSet keptOther = new BitSet(SPACE);
+        int[] keptStart = new int[1024];
+        int[] keptEnd = new int[1024];
+        /** Bytes of discarded segments: pattern, other. */
+        final BitSet asidePattern = new BitSet(SPACE);
+        final BitSet asideOther = new BitSet(SPACE);
+        /** Highest offset the receiver acknowledged. */
+        long maxAck = -1;
         /** Offset (from the byte after the SYN) of the stream's first byte. */
         long origin;
         long pos;
@@ -110,28 +154,104 @@ public class TcpStreamFuzzTest {
         boolean closed;
         boolean wild;
 
-        Side(int dir, long isn, ReassemblyConfig config, ReassemblyStats stats) {
+        Side(int dir, long isn, ReassemblyConfig config, ReassemblyStats stats, OverlapPolicy policy) {
             this.dir = dir;
             this.isn = isn;
-            this.stream = new TcpStream(config, stats, this);
+            this.tsBase = 1_000_000L * (dir + 1);
+            this.stats = stats;
+            this.policy = policy;
+            this.stream = new TcpStream(config, stats, this, policy);
         }
 
-        void segment(long ts, int rel, int len, boolean fin, boolean differ, int missing) {
+        void segment(long ts, int rel, int len, boolean fin, boolean differ, int missing, long tsval) {
             byte[] buf = new byte[len + 3];
             for (int i = 0; i < len; i++) {
                 buf[i + 1] = differ ? (byte) ~pattern(dir, rel + i) : pattern(dir, rel + i);
             }
+            long seq = isn + 1 + rel;
+            if (tsval >= 0 && !stream.timestamp(ts, seq, len + (fin ? 1 : 0), tsval)) {
+                aside(rel, len, differ);
+                stream.discarded(ts, seq, buf, 1, len);
+                return;
+            }
             if (!stream.started() && len > 0) {
                 origin = rel;
             }
-            if (!closed && (stream.started() || len > 0)) {
+            boolean counts = !closed && (stream.started() || len > 0);
+            if (counts) {
                 (differ ? other : sent).set(rel, rel + len);
-                if (fins == 0 && len > 0) {
-                    maxEnd = Math.max(maxEnd, rel + len); // bytes past a FIN already passed on are dropped
-                }
                 finSent |= fin;
             }
-            stream.segment(ts, isn + 1 + rel, buf, 1, len, fin, missing);
+            int[] undo = counts && !stream.finished() ? offer(rel, len, differ) : null;
+            boolean beforeFin = fins == 0; // bytes past a FIN already passed on are dropped
+            long outOfWindow = stats.outOfWindow;
+            stream.segment(ts, seq, buf, 1, len, fin, missing);
+            if (stats.outOfWindow != outOfWindow) {
+                restore(undo); // the host drops it: a discarded copy, not one that competes
+                aside(rel, len, differ);
+                return;
+            }
+            if (counts && beforeFin && len > 0) {
+                maxEnd = Math.max(maxEnd, rel + len);
+            }
+        }
+
+        /**
+         * Lets a copy of {@code [rel, rel + len)} compete for the bytes not passed on yet, as the policy
+         * says; returns what it replaced (offset, and the old copy's state) so it can be undone.
+         */
+        int[] offer(int rel, int len, boolean differ) {
+            long from = Math.max(rel, origin + pos);
+            int end = rel + len;
+            if (end > keptStart.length) {
+                keptStart = java.util.Arrays.copyOf(keptStart, Math.max(end, 2 * keptStart.length));
+                keptEnd = java.util.Arrays.copyOf(keptEnd, keptStart.length);
+            }
+            int[] undo = new int[16];
+            int n = 0;
+            for (long k = from; k < end; k++) {
+                int i = (int) k;
+                boolean take = !kept.get(i) || (policy.newWins(rel, end, keptStart[i], keptEnd[i])
+                        && (differ != keptOther.get(i) || rel != keptStart[i] || end != keptEnd[i]));
+                if (take) {
+                    if (n + 4 > undo.length) {
+                        undo = java.util.Arrays.copyOf(undo, undo.length * 2);
+                    }
+                    undo[n++] = i;
+                    undo[n++] = (kept.get(i) ? 1 : 0) | (keptOther.get(i) ? 2 : 0);
+                    undo[n++] = keptStart[i];
+                    undo[n++] = keptEnd[i];
+                    kept.set(i);
+                    keptOther.set(i, differ);
+                    keptStart[i] = rel;
+                    keptEnd[i] = end;
+                }
+            }
+            return java.util.Arrays.copyOf(undo, n);
+        }
+
+        void restore(int[] undo) {
+            if (undo == null) {
+                return;
+            }
+            for (int j = undo.length - 4; j >= 0; j -= 4) {
+                int i = undo[j];
+                kept.set(i, (undo[j + 1] & 1) != 0);
+                keptOther.set(i, (undo[j + 1] & 2) != 0);
+                keptStart[i] = undo[j + 2];
+                keptEnd[i] = undo[j + 3];
+            }
+        }
+
+        void aside(int rel, int len, boolean differ) {
+            (differ ? asideOther : asidePattern).set(rel, rel + len);
+        }
+
+        void ack(long ts, int at, long window) {
+            if (stream.started() && !closed) {
+                maxAck = Math.max(maxAck, at);
+            }
+            stream.ack(ts, isn + 1 + at, window);
         }
 
         void syn() {
@@ -169,11 +289,20 @@ public class TcpStreamFuzzTest {
                 if (wild) {
                     continue;
                 }
-                if (at < 0 || at >= SPACE || !(sent.get((int) at) || other.get((int) at))) {
+                if (at < 0 || at >= SPACE) {
                     fail("byte at " + at + " delivered but never sent");
                 }
-                if (!other.get((int) at) && buf[off + i] != pattern(dir, at)) {
-                    fail("byte at " + at + " is not the one sent");
+                int k = (int) at;
+                byte p = pattern(dir, at);
+                if (kept.get(k)) {
+                    byte want = keptOther.get(k) ? (byte) ~p : p;
+                    if (buf[off + i] != want) {
+                        fail("byte at " + at + " is not the copy " + policy.text() + " keeps");
+                    }
+                } else if (!(asidePattern.get(k) && buf[off + i] == p || asideOther.get(k) && buf[off + i] == (byte) ~p)) {
+                    fail("byte at " + at + " delivered but never sent there");
+                } else if (at >= maxAck) {
+                    fail("byte at " + at + " of a discarded segment delivered but never acknowledged");
                 }
             }
             pos += len;
@@ -199,7 +328,10 @@ public class TcpStreamFuzzTest {
         }
     }
 
-    /** Seeds: the segments and acknowledgements of demo connections, in order, reordered and duplicated. */
+    /**
+     * Seeds: the segments and acknowledgements of demo connections, in order, reordered and duplicated;
+     * then, in version 2, under several policies with timestamps and windows, and with stale decoys.
+     */
     public static Map<String, byte[]> seeds() {
         Map<String, byte[]> seeds = new LinkedHashMap<>();
         for (DemoTraffic.Conversation c : DemoTraffic.conversations()) {
@@ -210,11 +342,11 @@ public class TcpStreamFuzzTest {
                     isn[s.fromClient() ? 0 : 1] = s.seq();
                 }
             }
-            seeds.put("demo-" + c.clientPort(), script(segs, isn));
+            seeds.put("demo-" + c.clientPort(), script(segs, isn, null));
             if (c.clientPort() == 51001 || c.clientPort() == 51007) {
                 List<DemoTraffic.Segment> shuffled = new ArrayList<>(segs);
                 Collections.shuffle(shuffled, new Random(c.clientPort()));
-                seeds.put("demo-" + c.clientPort() + "-reordered", script(shuffled, isn));
+                seeds.put("demo-" + c.clientPort() + "-reordered", script(shuffled, isn, null));
                 List<DemoTraffic.Segment> twice = new ArrayList<>();
                 for (DemoTraffic.Segment s : segs) {
                     twice.add(s);
@@ -222,16 +354,31 @@ public class TcpStreamFuzzTest {
                         twice.add(s);
                     }
                 }
-                seeds.put("demo-" + c.clientPort() + "-duplicated", script(twice, isn));
+                seeds.put("demo-" + c.clientPort() + "-duplicated", script(twice, isn, null));
+                for (OverlapPolicy p : List.of(OverlapPolicy.LINUX, OverlapPolicy.SOLARIS, OverlapPolicy.LAST)) {
+                    seeds.put("v2-demo-" + c.clientPort() + "-reordered-" + p.text(), script(shuffled, isn, p));
+                }
+                seeds.put("v2-demo-" + c.clientPort() + "-duplicated-bsd", script(twice, isn, OverlapPolicy.BSD));
             }
         }
         return seeds;
     }
 
-    private static byte[] script(List<DemoTraffic.Segment> segs, long[] isn) {
-        FuzzInput.Writer w = new FuzzInput.Writer().u16(65_535).u8(63).u16(65_535).u8(100)
-                .i32((int) isn[0]).i32((int) isn[1]);
+    /**
+     * Writes a script of demo segments; with a policy, in version 2: timestamps on, every segment with
+     * its timestamp (in the order of the list, and a stale one for every duplicate), windows of 64 KiB.
+     */
+    private static byte[] script(List<DemoTraffic.Segment> segs, long[] isn, OverlapPolicy policy) {
+        FuzzInput.Writer w = new FuzzInput.Writer();
+        boolean v2 = policy != null;
+        if (v2) {
+            w.u8(V2).u8(policy.ordinal()).u8(1);
+        }
+        w.u16(65_535).u8(63).u16(65_535).u8(100).i32((int) isn[0]).i32((int) isn[1]);
+        int kinds = v2 ? KINDS_V2.length : KINDS.length;
         int ops = 0;
+        int[] clock = new int[2];
+        DemoTraffic.Segment last = null;
         for (DemoTraffic.Segment s : segs) {
             int dir = s.fromClient() ? 0 : 1;
             long rel = (s.seq() - isn[dir] - 1) & 0xffffffffL;
@@ -242,14 +389,21 @@ public class TcpStreamFuzzTest {
                 w.u8(dir | 1 << 1);
                 ops++;
             } else if ((s.payload().length > 0 || (s.flags() & 0x01) != 0) && rel <= 0xffff) {
-                w.u8(dir).u16((int) rel).u16(s.payload().length).u8(s.flags() & 0x01);
+                w.u8(dir).u16((int) rel).u16(s.payload().length).u8((s.flags() & 0x01) | (v2 ? 8 : 0));
+                if (v2) {
+                    w.u16(s == last ? Math.max(0, clock[dir] - 5) : ++clock[dir]); // a duplicate comes stale
+                }
                 ops++;
             }
             long ackRel = (s.ack() - isn[1 - dir] - 1) & 0xffffffffL;
             if ((s.flags() & 0x10) != 0 && ackRel <= 0xffff) {
-                w.u8((1 - dir) | 2 << 1).u16((int) ackRel);
+                w.u8((1 - dir) | (2 % kinds) << 1).u16((int) ackRel);
+                if (v2) {
+                    w.u16(0x4000);
+                }
                 ops++;
             }
+            last = s;
         }
         return w.toByteArray();
     }

@@ -1,0 +1,345 @@
+package io.spanwatch.analyzer.index;
+
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import org.apache.lucene.index.DocValues;
+import org.apache.lucene.index.LeafReaderContext;
+import org.apache.lucene.index.NumericDocValues;
+import org.apache.lucene.index.SortedNumericDocValues;
+import org.apache.lucene.index.SortedSetDocValues;
+import org.apache.lucene.search.Collector;
+import org.apache.lucene.search.CollectorManager;
+import org.apache.lucene.search.IndexSearcher;
+import org.apache.lucene.search.LeafCollector;
+import org.apache.lucene.search.Query;
+import org.apache.lucene.search.Scorable;
+import org.apache.lucene.search.ScoreMode;
+import org.apache.lucene.util.BytesRef;
+import org.apache.lucene.util.NumericUtils;
+
+/**
+ * Counts over the events a query matches, from doc values: the top values of a field (facets) and
+ * events per time bucket (histogram). Exact: every matching event is visited.
+ */
+public final class Aggregations {
+    /** Bucket widths a histogram picks from, in seconds. */
+    private static final long[] INTERVALS_S = {1, 2, 5, 10, 15, 30, 60, 120, 300, 600, 900, 1800, 3600, 7200, 10800, 21600,
+        43200, 86400, 172800, 604800, 2592000, 31536000};
+
+    private final IndexSearcher searcher;
+    private final FieldSchema schema;
+
+    Aggregations(IndexSearcher searcher, FieldSchema schema) {
+        this.searcher = searcher;
+        this.schema = schema;
+    }
+
+    /** One value of a field and the number of matching events that have it. */
+    public record Bucket(String value, long count) {
+    }
+
+    /**
+     * Events per time bucket.
+     *
+     * @param interval bucket width in microseconds
+     * @param start the first bucket's start in microseconds
+     * @param counts events per bucket, oldest first (empty when nothing matched)
+     */
+    public record Histogram(long interval, long start, long[] counts) {
+    }
+
+    /**
+     * Returns the {@code size} most frequent values of {@code field} among the events {@code q}
+     * matches, most frequent first (ties by value).
+     *
+     * @throws IllegalArgumentException when the index has no such field
+     */
+    public List<Bucket> facet(Query q, String field, int size) throws IOException {
+        FieldKind kind = schema.kind(field);
+        if (kind == null) {
+            throw new IllegalArgumentException("no such field: " + field);
+        }
+        return facets(q, List.of(field), size).get(field);
+    }
+
+    /**
+     * Returns the facets of several fields in one pass over the matches (see {@link #facet});
+     * fields the index does not have get no buckets.
+     */
+    public java.util.Map<String, List<Bucket>> facets(Query q, List<String> fields, int size) throws IOException {
+        List<String> known = new ArrayList<>();
+        List<CollectorManager<?, ?>> managers = new ArrayList<>();
+        for (String f : fields) {
+            FieldKind kind = schema.kind(f);
+            if (kind == null) {
+                continue;
+            }
+            known.add(f);
+            managers.add(switch (kind) {
+                case KEYWORD, BOOL, IP -> new Manager<>(() -> new TermCounter(f));
+                case LONG, DOUBLE, TIME -> new Manager<>(() -> new NumberCounter(f));
+            });
+        }
+        java.util.Map<String, List<Bucket>> out = new java.util.LinkedHashMap<>();
+        for (String f : fields) {
+            out.put(f, List.of());
+        }
+        if (managers.isEmpty()) {
+            return out;
+        }
+        Object[] results = searcher.search(q, new org.apache.lucene.search.MultiCollectorManager(managers.toArray(new CollectorManager<?, ?>[0])));
+        for (int i = 0; i < known.size(); i++) {
+            FieldKind kind = schema.kind(known.get(i));
+            @SuppressWarnings("unchecked")
+            Map<Object, Long> raw = (Map<Object, Long>) results[i];
+            out.put(known.get(i), top(raw, kind, size));
+        }
+        return out;
+    }
+
+    private static List<Bucket> top(Map<?, Long> raw, FieldKind kind, int size) {
+        List<Bucket> buckets = new ArrayList<>(raw.size());
+        raw.forEach((k, v) -> buckets.add(new Bucket(k instanceof Long l ? label(kind, l) : (String) k, v)));
+        buckets.sort(Comparator.comparingLong(Bucket::count).reversed().thenComparing(Bucket::value));
+        return buckets.size() > size ? List.copyOf(buckets.subList(0, size)) : buckets;
+    }
+
+    private static String label(FieldKind kind, long v) {
+        return switch (kind) {
+            case DOUBLE -> Double.toString(NumericUtils.sortableLongToDouble(v));
+            case TIME -> EveTimes.format(v);
+            default -> Long.toString(v);
+        };
+    }
+
+    /** Returns events per time bucket, about {@code targetBuckets} buckets of a round width over the matches. */
+    public Histogram histogram(Query q, int targetBuckets) throws IOException {
+        long[] range = searcher.search(q, new Manager<>(MinMax::new));
+        if (range[0] > range[1]) {
+            return new Histogram(1_000_000L, 0, new long[0]);
+        }
+        long spanS = (range[1] - range[0]) / 1_000_000L + 1;
+        long intervalS = INTERVALS_S[INTERVALS_S.length - 1];
+        for (long i : INTERVALS_S) {
+            if (spanS / i < targetBuckets) {
+                intervalS = i;
+                break;
+            }
+        }
+        long interval = intervalS * 1_000_000L;
+        long start = Math.floorDiv(range[0], interval) * interval;
+        int n = (int) ((range[1] - start) / interval) + 1;
+        long[] counts = searcher.search(q, new Manager<>(() -> new BucketCounter(start, interval, n)));
+        return new Histogram(interval, start, counts);
+    }
+
+    /** A collector that sums up into a result that several of its kind merge into. */
+    private interface Counting<T> extends Collector {
+        T result();
+
+        void merge(T other);
+    }
+
+    private record Manager<C extends Counting<T>, T>(java.util.function.Supplier<C> make) implements CollectorManager<C, T> {
+        @Override
+        public C newCollector() {
+            return make.get();
+        }
+
+        @Override
+        public T reduce(Collection<C> collectors) {
+            C first = null;
+            for (C c : collectors) {
+                if (first == null) {
+                    first = c;
+                } else {
+                    first.merge(c.result());
+                }
+            }
+            return first == null ? make.get().result() : first.result();
+        }
+    }
+
+    /** Base of the counters below: no scores, a leaf collector per segment. */
+    private abstract static class Base {
+        public ScoreMode scoreMode() {
+            return ScoreMode.COMPLETE_NO_SCORES;
+        }
+    }
+
+    private static final class TermCounter extends Base implements Counting<Map<String, Long>> {
+        private final String field;
+        private final Map<String, Long> counts = new HashMap<>();
+
+        TermCounter(String field) {
+            this.field = field;
+        }
+
+        @Override
+        public LeafCollector getLeafCollector(LeafReaderContext ctx) throws IOException {
+            SortedSetDocValues dv = DocValues.getSortedSet(ctx.reader(), field);
+            long n = dv.getValueCount();
+            int[] ords = new int[(int) Math.min(n, Integer.MAX_VALUE - 8)];
+            return new LeafCollector() {
+                @Override
+                public void setScorer(Scorable scorer) {
+                }
+
+                @Override
+                public void collect(int doc) throws IOException {
+                    if (dv.advanceExact(doc)) {
+                        for (int i = 0, c = dv.docValueCount(); i < c; i++) {
+                            ords[(int) dv.nextOrd()]++;
+                        }
+                    }
+                }
+
+                @Override
+                public void finish() throws IOException {
+                    for (int o = 0; o < ords.length; o++) {
+                        if (ords[o] != 0) {
+                            BytesRef b = dv.lookupOrd(o);
+                            counts.merge(b.utf8ToString(), (long) ords[o], Long::sum);
+                        }
+                    }
+                }
+            };
+        }
+
+        @Override
+        public Map<String, Long> result() {
+            return counts;
+        }
+
+        @Override
+        public void merge(Map<String, Long> other) {
+            other.forEach((k, v) -> counts.merge(k, v, Long::sum));
+        }
+    }
+
+    private static final class NumberCounter extends Base implements Counting<Map<Long, Long>> {
+        private final String field;
+        private final Map<Long, Long> counts = new HashMap<>();
+
+        NumberCounter(String field) {
+            this.field = field;
+        }
+
+        @Override
+        public LeafCollector getLeafCollector(LeafReaderContext ctx) throws IOException {
+            SortedNumericDocValues dv = DocValues.getSortedNumeric(ctx.reader(), field);
+            return new LeafCollector() {
+                @Override
+                public void setScorer(Scorable scorer) {
+                }
+
+                @Override
+                public void collect(int doc) throws IOException {
+                    if (dv.advanceExact(doc)) {
+                        for (int i = 0, c = dv.docValueCount(); i < c; i++) {
+                            counts.merge(dv.nextValue(), 1L, Long::sum);
+                        }
+                    }
+                }
+            };
+        }
+
+        @Override
+        public Map<Long, Long> result() {
+            return counts;
+        }
+
+        @Override
+        public void merge(Map<Long, Long> other) {
+            other.forEach((k, v) -> counts.merge(k, v, Long::sum));
+        }
+    }
+
+    /** Reads the single time value of each matching event. */
+    private abstract static class TimeCollector extends Base {
+        public LeafCollector getLeafCollector(LeafReaderContext ctx) throws IOException {
+            SortedNumericDocValues sdv = DocValues.getSortedNumeric(ctx.reader(), EventFields.TIMESTAMP);
+            NumericDocValues single = DocValues.unwrapSingleton(sdv);
+            return new LeafCollector() {
+                @Override
+                public void setScorer(Scorable scorer) {
+                }
+
+                @Override
+                public void collect(int doc) throws IOException {
+                    if (single != null) {
+                        if (single.advanceExact(doc)) {
+                            time(single.longValue());
+                        }
+                    } else if (sdv.advanceExact(doc)) {
+                        time(sdv.nextValue());
+                    }
+                }
+            };
+        }
+
+        abstract void time(long micros);
+    }
+
+    private static final class MinMax extends TimeCollector implements Counting<long[]> {
+        private final long[] range = {Long.MAX_VALUE, Long.MIN_VALUE};
+
+        @Override
+        void time(long t) {
+            if (t < range[0]) {
+                range[0] = t;
+            }
+            if (t > range[1]) {
+                range[1] = t;
+            }
+        }
+
+        @Override
+        public long[] result() {
+            return range;
+        }
+
+        @Override
+        public void merge(long[] other) {
+            range[0] = Math.min(range[0], other[0]);
+            range[1] = Math.max(range[1], other[1]);
+        }
+    }
+
+    private static final class BucketCounter extends TimeCollector implements Counting<long[]> {
+        private final long start;
+        private final long interval;
+        private final long[] counts;
+
+        BucketCounter(long start, long interval, int n) {
+            this.start = start;
+            this.interval = interval;
+            this.counts = new long[n];
+        }
+
+        @Override
+        void time(long t) {
+            long i = (t - start) / interval;
+            if (i >= 0 && i < counts.length) {
+                counts[(int) i]++;
+            }
+        }
+
+        @Override
+        public long[] result() {
+            return counts;
+        }
+
+        @Override
+        public void merge(long[] other) {
+            for (int i = 0; i < counts.length; i++) {
+                counts[i] += other[i];
+            }
+        }
+    }
+}

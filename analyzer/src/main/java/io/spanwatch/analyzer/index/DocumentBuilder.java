@@ -1,0 +1,254 @@
+package io.spanwatch.analyzer.index;
+
+import io.spanwatch.sensor.event.FieldWriter;
+import java.net.InetAddress;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayDeque;
+import org.apache.lucene.document.Document;
+import org.apache.lucene.document.DoubleField;
+import org.apache.lucene.document.Field;
+import org.apache.lucene.document.InetAddressPoint;
+import org.apache.lucene.document.KeywordField;
+import org.apache.lucene.document.LongField;
+import org.apache.lucene.document.NumericDocValuesField;
+import org.apache.lucene.document.SortedSetDocValuesField;
+import org.apache.lucene.document.StoredField;
+import org.apache.lucene.document.StringField;
+import org.apache.lucene.document.TextField;
+import org.apache.lucene.util.BytesRef;
+
+/**
+ * Builds an event's Lucene document from its fields as {@link io.spanwatch.sensor.event.EveRenderer}
+ * lays them out (live) or as an EVE JSON line spells them ({@link EveJsonWalker}, import): the same
+ * calls, so both make the same document. Every value goes under its dotted EVE path
+ * ({@code http.hostname}; items of an array under the array's path: {@code files.sha256},
+ * {@code vlan}), indexed as its {@link FieldSchema} kind says; {@link EventFields#TEXT_FIELDS} are
+ * also copied into the free-text field. {@code stats.threads} (Suricata's per-thread copies of every
+ * counter) is left out of the fields; the stored source keeps it.
+ *
+ * <p>Not thread-safe: one builder per indexing thread, reused from event to event.
+ */
+public final class DocumentBuilder implements FieldWriter {
+    private final FieldSchema schema;
+    private final IndexCounters counters;
+    /** Path of each open object or array; "" for the root. */
+    private final ArrayDeque<String> containers = new ArrayDeque<>();
+    /** Depth inside a subtree that is not indexed; 0 outside. */
+    private int skipDepth;
+    private Document doc;
+    private long timestamp;
+
+    public DocumentBuilder(FieldSchema schema, IndexCounters counters) {
+        this.schema = schema;
+        this.counters = counters;
+    }
+
+    /** Starts a new document. */
+    public void reset() {
+        doc = new Document();
+        containers.clear();
+        skipDepth = 0;
+        timestamp = EveTimes.INVALID;
+    }
+
+    /** Returns the event's time in microseconds, or {@link EveTimes#INVALID} when it had none. */
+    public long timestamp() {
+        return timestamp;
+    }
+
+    /**
+     * Finishes the document: adds its id and stored source {@code json[off, off+len)}; returns it.
+     *
+     * @throws IllegalArgumentException when the event had no readable {@code timestamp}
+     */
+    public Document finish(byte[] id, byte[] json, int off, int len) {
+        if (timestamp == EveTimes.INVALID) {
+            throw new IllegalArgumentException("event without a readable timestamp");
+        }
+        BytesRef idRef = new BytesRef(id);
+        doc.add(new StringField(EventFields.ID, idRef, Field.Store.NO));
+        doc.add(new NumericDocValuesField(EventFields.TIEBREAK, EventIds.tiebreak(id)));
+        doc.add(new StoredField(EventFields.SOURCE, new BytesRef(json, off, len)));
+        Document d = doc;
+        doc = null;
+        return d;
+    }
+
+    private String child(String name) {
+        String top = containers.isEmpty() ? "" : containers.peek();
+        if (name == null) {
+            return top;
+        }
+        return top.isEmpty() ? name : top + "." + name;
+    }
+
+    @Override
+    public void startObject(String name) {
+        open(name);
+    }
+
+    @Override
+    public void endObject() {
+        close();
+    }
+
+    @Override
+    public void startArray(String name) {
+        open(name);
+    }
+
+    @Override
+    public void endArray() {
+        close();
+    }
+
+    private void open(String name) {
+        if (containers.isEmpty() && name == null) {
+            containers.push("");
+            return;
+        }
+        String path = child(name);
+        if (skipDepth > 0 || path.equals("stats.threads")) {
+            skipDepth++;
+        }
+        containers.push(path);
+    }
+
+    private void close() {
+        containers.pop();
+        if (skipDepth > 0) {
+            skipDepth--;
+        }
+    }
+
+    @Override
+    public void string(String name, String value) {
+        if (skipDepth > 0) {
+            return;
+        }
+        String path = child(name);
+        FieldKind kind = schema.kindFor(path, FieldKind.KEYWORD);
+        if (EventFields.TEXT_FIELDS.contains(path)) {
+            doc.add(new TextField(EventFields.TEXT, value, Field.Store.NO));
+        }
+        if (kind == null) {
+            return;
+        }
+        switch (kind) {
+            case KEYWORD, BOOL -> keyword(path, value);
+            case IP -> {
+                InetAddress a = IpText.parse(value);
+                if (a == null) {
+                    counters.conflicts.incrementAndGet();
+                } else {
+                    doc.add(new InetAddressPoint(path, a));
+                    doc.add(new SortedSetDocValuesField(path, new BytesRef(value)));
+                }
+            }
+            case TIME -> {
+                long t = EveTimes.parseMicros(value);
+                if (t == EveTimes.INVALID) {
+                    counters.conflicts.incrementAndGet();
+                } else {
+                    time(path, t);
+                }
+            }
+            case LONG -> {
+                try {
+                    doc.add(new LongField(path, parseLong(value.trim()), Field.Store.NO));
+                } catch (NumberFormatException e) {
+                    counters.conflicts.incrementAndGet();
+                }
+            }
+            case DOUBLE -> {
+                try {
+                    doc.add(new DoubleField(path, Double.parseDouble(value.trim()), Field.Store.NO));
+                } catch (NumberFormatException e) {
+                    counters.conflicts.incrementAndGet();
+                }
+            }
+        }
+    }
+
+    private void time(String path, long micros) {
+        doc.add(new LongField(path, micros, Field.Store.NO));
+        if (path.equals(EventFields.TIMESTAMP) && timestamp == EveTimes.INVALID) {
+            timestamp = micros;
+        }
+    }
+
+    /** Parses a signed or unsigned 64-bit decimal (Suricata's {@code flow_id} is unsigned), as Java's long bits. */
+    static long parseLong(String s) {
+        try {
+            return Long.parseLong(s);
+        } catch (NumberFormatException e) {
+            return Long.parseUnsignedLong(s);
+        }
+    }
+
+    @Override
+    public void number(String name, long value) {
+        if (skipDepth > 0) {
+            return;
+        }
+        String path = child(name);
+        FieldKind kind = schema.kindFor(path, FieldKind.LONG);
+        if (kind == null) {
+            return;
+        }
+        switch (kind) {
+            case LONG -> doc.add(new LongField(path, value, Field.Store.NO));
+            case DOUBLE -> doc.add(new DoubleField(path, value, Field.Store.NO));
+            case KEYWORD, BOOL -> keyword(path, Long.toString(value));
+            case IP, TIME -> counters.conflicts.incrementAndGet();
+        }
+    }
+
+    @Override
+    public void decimal(String name, double value) {
+        if (skipDepth > 0) {
+            return;
+        }
+        String path = child(name);
+        FieldKind kind = schema.kindFor(path, FieldKind.DOUBLE);
+        if (kind == null) {
+            return;
+        }
+        switch (kind) {
+            case DOUBLE -> doc.add(new DoubleField(path, value, Field.Store.NO));
+            case KEYWORD, BOOL -> keyword(path, Double.toString(value));
+            case LONG, IP, TIME -> counters.conflicts.incrementAndGet();
+        }
+    }
+
+    @Override
+    public void bool(String name, boolean value) {
+        if (skipDepth > 0) {
+            return;
+        }
+        String path = child(name);
+        FieldKind kind = schema.kindFor(path, FieldKind.BOOL);
+        if (kind == FieldKind.BOOL || kind == FieldKind.KEYWORD) {
+            keyword(path, value ? "true" : "false");
+        } else if (kind != null) {
+            counters.conflicts.incrementAndGet();
+        }
+    }
+
+    private void keyword(String path, String value) {
+        if (value.length() * 3 <= IndexConfig.MAX_TERM_BYTES) {
+            doc.add(new KeywordField(path, value, Field.Store.NO));
+            return;
+        }
+        byte[] utf8 = value.getBytes(StandardCharsets.UTF_8);
+        int len = utf8.length;
+        if (len > IndexConfig.MAX_TERM_BYTES) {
+            len = IndexConfig.MAX_TERM_BYTES;
+            while (len > 0 && (utf8[len] & 0xC0) == 0x80) {
+                len--; // do not cut a character in two
+            }
+            counters.truncated.incrementAndGet();
+        }
+        doc.add(new KeywordField(path, new BytesRef(utf8, 0, len), Field.Store.NO));
+    }
+}

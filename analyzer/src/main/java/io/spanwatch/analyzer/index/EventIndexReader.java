@@ -1,0 +1,157 @@
+package io.spanwatch.analyzer.index;
+
+import java.io.Closeable;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.time.LocalDate;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.apache.lucene.index.DirectoryReader;
+import org.apache.lucene.search.IndexSearcher;
+import org.apache.lucene.search.SearcherManager;
+import org.apache.lucene.store.Directory;
+import org.apache.lucene.store.FSDirectory;
+import org.apache.lucene.util.IOUtils;
+
+/**
+ * Reads the index another process writes ({@code analyze}, {@code sensor}, {@code index}): one
+ * {@link SearcherManager} per day over its folder. {@link #refresh} (the console calls it every
+ * second) opens days that appeared, closes days retention dropped, re-reads the schema and lets each
+ * manager see the latest commit. {@link #acquire} hands out one {@link EventSearcher} over all days.
+ *
+ * <p>Thread-safe. Owns its managers and directories; {@link #close} releases them (searchers still
+ * acquired stay usable until they are closed).
+ */
+public final class EventIndexReader implements Closeable {
+    static {
+        LuceneLogging.init();
+    }
+
+    private final Path indexDir;
+    private final FieldSchema schema;
+    private final Map<LocalDate, Day> days = new HashMap<>();
+    private volatile List<SearcherManager> managers = List.of();
+    private volatile long queryTimeoutMillis = 10_000;
+
+    private record Day(Directory dir, SearcherManager manager) {
+    }
+
+    private EventIndexReader(Path indexDir, FieldSchema schema) {
+        this.indexDir = indexDir;
+        this.schema = schema;
+    }
+
+    /** Opens the index under {@code indexDir} (which may not exist yet: it is then empty until it does). */
+    public static EventIndexReader open(Path indexDir) throws IOException {
+        EventIndexReader r = new EventIndexReader(indexDir, FieldSchema.load(indexDir.resolve(EventIndexWriter.SCHEMA_FILE),
+                Integer.MAX_VALUE));
+        r.refresh();
+        return r;
+    }
+
+    /** Sets how long one search may run before it stops with what it found (0: no limit). */
+    public void queryTimeoutMillis(long millis) {
+        this.queryTimeoutMillis = millis;
+    }
+
+    public FieldSchema schema() {
+        return schema;
+    }
+
+    public Path directory() {
+        return indexDir;
+    }
+
+    /** Picks up new days, commits and fields; drops days that are gone. */
+    public synchronized void refresh() throws IOException {
+        schema.reload(indexDir.resolve(EventIndexWriter.SCHEMA_FILE));
+        Set<LocalDate> seen = new HashSet<>();
+        for (DayIndexes.Day d : DayIndexes.list(indexDir)) {
+            seen.add(d.date());
+            Day open = days.get(d.date());
+            if (open == null) {
+                Directory dir = FSDirectory.open(d.dir());
+                try {
+                    if (!DirectoryReader.indexExists(dir)) {
+                        dir.close();
+                        continue;
+                    }
+                    days.put(d.date(), new Day(dir, new SearcherManager(dir, null)));
+                } catch (IOException e) {
+                    IOUtils.closeWhileHandlingException(dir);
+                    // being created or dropped right now: next time
+                }
+            } else {
+                try {
+                    open.manager().maybeRefresh();
+                } catch (IOException e) {
+                    // a day dropped while we refreshed it: removed below on the next pass
+                }
+            }
+        }
+        List<LocalDate> gone = new ArrayList<>();
+        for (LocalDate d : days.keySet()) {
+            if (!seen.contains(d)) {
+                gone.add(d);
+            }
+        }
+        for (LocalDate d : gone) {
+            Day day = days.remove(d);
+            IOUtils.closeWhileHandlingException(day.manager(), day.dir());
+        }
+        List<SearcherManager> m = new ArrayList<>();
+        days.values().forEach(d -> m.add(d.manager()));
+        managers = List.copyOf(m);
+    }
+
+    /** Returns a searcher over every day as of the last refresh; the caller closes it. */
+    public EventSearcher acquire() throws IOException {
+        List<SearcherManager> ms = managers;
+        List<IndexSearcher> acquired = new ArrayList<>(ms.size());
+        List<SearcherManager> from = new ArrayList<>(ms.size());
+        try {
+            for (SearcherManager m : ms) {
+                try {
+                    acquired.add(m.acquire());
+                    from.add(m);
+                } catch (org.apache.lucene.store.AlreadyClosedException e) {
+                    // dropped by a refresh meanwhile
+                }
+            }
+            return new EventSearcher(acquired, from, schema, queryTimeoutMillis);
+        } catch (IOException | RuntimeException e) {
+            for (int i = 0; i < acquired.size(); i++) {
+                from.get(i).release(acquired.get(i));
+            }
+            throw e;
+        }
+    }
+
+    /** Returns the number of events in the index as of the last refresh. */
+    public long acquireCount() throws IOException {
+        try (EventSearcher s = acquire()) {
+            return s.size();
+        }
+    }
+
+    /** Returns the events live runs could not index (their queue was full). */
+    public long droppedEvents() {
+        return EventIndexWriter.readDropped(indexDir);
+    }
+
+    @Override
+    public synchronized void close() throws IOException {
+        List<java.io.Closeable> all = new ArrayList<>();
+        for (Day d : days.values()) {
+            all.add(d.manager());
+            all.add(d.dir());
+        }
+        days.clear();
+        managers = List.of();
+        IOUtils.close(all);
+    }
+}

@@ -1,0 +1,317 @@
+package io.spanwatch.analyzer.index;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.Closeable;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.time.Clock;
+import java.time.Instant;
+import java.time.LocalDate;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.locks.ReentrantReadWriteLock;
+import org.apache.lucene.codecs.lucene103.Lucene103Codec;
+import org.apache.lucene.document.Document;
+import org.apache.lucene.index.IndexWriter;
+import org.apache.lucene.index.IndexWriterConfig;
+import org.apache.lucene.index.Term;
+import org.apache.lucene.search.Sort;
+import org.apache.lucene.search.SortField;
+import org.apache.lucene.search.SortedNumericSortField;
+import org.apache.lucene.store.Directory;
+import org.apache.lucene.store.FSDirectory;
+import org.apache.lucene.util.BytesRef;
+import org.apache.lucene.util.IOUtils;
+
+/**
+ * Writes events into the daily partitions of {@code DIR/index}: one Lucene index per UTC day of
+ * packet time, sorted newest first, stored source compressed with DEFLATE. Keeps at most
+ * {@link IndexConfig#maxOpenDays} writers open (the least recently used is committed and closed),
+ * commits when asked ({@link #commit}), and applies retention ({@link #applyRetention}): a day is
+ * dropped, whole, when both the day and its last write are older than the retention period, and the
+ * oldest days go while all together take more than {@link IndexConfig#maxBytes}.
+ *
+ * <p>Also writes {@code schema.json} (the {@link FieldSchema}) before every commit, so a reader
+ * never sees a field the schema does not name, and {@code dropped.json} (events a live run could not
+ * index, cumulative) when that count grew.
+ *
+ * <p>Thread-safe: {@link #add} may be called from several threads at once (Lucene's writer is
+ * concurrent); opening, closing, committing and dropping days take an exclusive lock. Owns its
+ * writers; {@link #close} commits and closes them.
+ */
+public final class EventIndexWriter implements Closeable {
+    static {
+        LuceneLogging.init();
+    }
+
+    /** The index sort: newest first. */
+    public static final Sort INDEX_SORT = new Sort(new SortedNumericSortField(EventFields.TIMESTAMP, SortField.Type.LONG, true));
+    static final String SCHEMA_FILE = "schema.json";
+    static final String DROPPED_FILE = "dropped.json";
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private final Path indexDir;
+    private final IndexConfig config;
+    private final FieldSchema schema;
+    private final IndexCounters counters;
+    private final Clock clock;
+    private final ReentrantReadWriteLock lock = new ReentrantReadWriteLock();
+    /** Open days, least recently used first. */
+    private final LinkedHashMap<LocalDate, IndexWriter> open = new LinkedHashMap<>(16, 0.75f, true);
+    private final java.util.concurrent.ConcurrentHashMap<LocalDate, IndexWriter> openView = new java.util.concurrent.ConcurrentHashMap<>();
+    private long droppedWritten;
+    private volatile double ramBufferMb;
+
+    private EventIndexWriter(Path indexDir, IndexConfig config, FieldSchema schema, IndexCounters counters, Clock clock) {
+        this.indexDir = indexDir;
+        this.config = config;
+        this.schema = schema;
+        this.counters = counters;
+        this.clock = clock;
+        this.ramBufferMb = config.ramBufferMb();
+    }
+
+    /**
+     * Sets the memory Lucene buffers per day opened from now on (an import, which owns the heap,
+     * takes more: fewer, larger segments to sort and merge).
+     */
+    public void ramBufferMb(double mb) {
+        this.ramBufferMb = mb;
+    }
+
+    /** Opens (creating it if needed) the index under {@code indexDir}. */
+    public static EventIndexWriter open(Path indexDir, IndexConfig config, IndexCounters counters, Clock clock) throws IOException {
+        Files.createDirectories(indexDir);
+        FieldSchema schema = FieldSchema.load(indexDir.resolve(SCHEMA_FILE), config.maxFields());
+        return new EventIndexWriter(indexDir, config, schema, counters, clock);
+    }
+
+    public FieldSchema schema() {
+        return schema;
+    }
+
+    public Path directory() {
+        return indexDir;
+    }
+
+    public IndexConfig config() {
+        return config;
+    }
+
+    public IndexCounters counters() {
+        return counters;
+    }
+
+    /**
+     * Adds one event's document to the day of {@code tsMicros}; with {@code replaceId}, an event
+     * with that id already in the day is replaced (imports, which may read a file twice).
+     */
+    public void add(Document doc, long tsMicros, byte[] replaceId) throws IOException {
+        LocalDate day = LocalDate.ofEpochDay(EveTimes.epochDay(tsMicros));
+        while (true) {
+            lock.readLock().lock();
+            try {
+                IndexWriter w = openView.get(day);
+                if (w != null) {
+                    if (replaceId != null) {
+                        w.updateDocument(new Term(EventFields.ID, new BytesRef(replaceId)), doc);
+                    } else {
+                        w.addDocument(doc);
+                    }
+                    counters.indexed.incrementAndGet();
+                    return;
+                }
+            } finally {
+                lock.readLock().unlock();
+            }
+            lock.writeLock().lock();
+            try {
+                writer(day); // then add under the read lock (another thread may have closed it again meanwhile)
+            } finally {
+                lock.writeLock().unlock();
+            }
+        }
+    }
+
+    /** Returns the open writer of {@code day}, opening it; call holding the write lock. */
+    private IndexWriter writer(LocalDate day) throws IOException {
+        IndexWriter w = open.get(day);
+        if (w != null) {
+            return w;
+        }
+        if (open.size() >= config.maxOpenDays()) {
+            Iterator<Map.Entry<LocalDate, IndexWriter>> it = open.entrySet().iterator();
+            Map.Entry<LocalDate, IndexWriter> eldest = it.next();
+            it.remove();
+            openView.remove(eldest.getKey());
+            saveSchema();
+            IOUtils.close(eldest.getValue(), eldest.getValue().getDirectory()); // commits
+            counters.commits.incrementAndGet();
+        }
+        Path dir = indexDir.resolve(day.toString());
+        Files.createDirectories(dir);
+        Directory d = FSDirectory.open(dir);
+        try {
+            IndexWriterConfig c = new IndexWriterConfig(new TextAnalyzer());
+            c.setIndexSort(INDEX_SORT);
+            c.setRAMBufferSizeMB(ramBufferMb);
+            c.setCodec(new Lucene103Codec(Lucene103Codec.Mode.BEST_COMPRESSION));
+            c.setOpenMode(IndexWriterConfig.OpenMode.CREATE_OR_APPEND);
+            c.setCommitOnClose(true);
+            w = new IndexWriter(d, c);
+        } catch (IOException | RuntimeException e) {
+            IOUtils.closeWhileHandlingException(d);
+            throw e;
+        }
+        open.put(day, w);
+        openView.put(day, w);
+        return w;
+    }
+
+    /** Commits every open day that has changes, after the schema; then records drops. */
+    public void commit() throws IOException {
+        lock.writeLock().lock();
+        try {
+            saveSchema();
+            for (IndexWriter w : open.values()) {
+                if (w.hasUncommittedChanges()) {
+                    w.commit();
+                    counters.commits.incrementAndGet();
+                }
+            }
+            recordDrops();
+        } finally {
+            lock.writeLock().unlock();
+        }
+    }
+
+    private void saveSchema() throws IOException {
+        schema.saveIfChanged(indexDir.resolve(SCHEMA_FILE));
+    }
+
+    /** Adds the drops since the last call to {@code dropped.json}, which the console shows. */
+    private void recordDrops() throws IOException {
+        long now = counters.dropped.get();
+        if (now == droppedWritten) {
+            return;
+        }
+        Path f = indexDir.resolve(DROPPED_FILE);
+        long before = readDropped(indexDir);
+        Path tmp = f.resolveSibling(DROPPED_FILE + ".tmp");
+        Files.write(tmp, JSON.writeValueAsBytes(Map.of("dropped", before + now - droppedWritten,
+                "updated", clock.instant().toString())));
+        Files.move(tmp, f, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        droppedWritten = now;
+    }
+
+    /** Returns the events live runs could not index into {@code indexDir}, as {@code dropped.json} says. */
+    public static long readDropped(Path indexDir) {
+        try {
+            JsonNode n = JSON.readTree(indexDir.resolve(DROPPED_FILE).toFile());
+            return n.path("dropped").asLong(0);
+        } catch (IOException e) {
+            return 0;
+        }
+    }
+
+    /**
+     * Drops the days retention says to drop (see the class comment); returns how many. A day being
+     * written is closed first.
+     */
+    public int applyRetention() throws IOException {
+        lock.writeLock().lock();
+        try {
+            Instant now = clock.instant();
+            Instant cutoff = now.minus(config.retention());
+            LocalDate cutoffDay = LocalDate.ofInstant(cutoff, ZoneOffset.UTC);
+            List<DayIndexes.Day> days = DayIndexes.list(indexDir);
+            List<DayIndexes.Day> kept = new ArrayList<>();
+            int dropped = 0;
+            for (DayIndexes.Day d : days) {
+                if (d.date().isBefore(cutoffDay) && DayIndexes.lastCommit(d.dir()).toInstant().isBefore(cutoff)) {
+                    drop(d);
+                    dropped++;
+                } else {
+                    kept.add(d);
+                }
+            }
+            long total = 0;
+            long[] sizes = new long[kept.size()];
+            for (int i = 0; i < kept.size(); i++) {
+                sizes[i] = DayIndexes.size(kept.get(i).dir());
+                total += sizes[i];
+            }
+            // the newest day stays whatever its size: it is the one being written
+            for (int i = 0; i < kept.size() - 1 && total > config.maxBytes(); i++) {
+                drop(kept.get(i));
+                total -= sizes[i];
+                dropped++;
+            }
+            counters.daysDropped.addAndGet(dropped);
+            return dropped;
+        } finally {
+            lock.writeLock().unlock();
+        }
+    }
+
+    private void drop(DayIndexes.Day d) throws IOException {
+        IndexWriter w = open.remove(d.date());
+        if (w != null) {
+            openView.remove(d.date());
+            IOUtils.close(w::rollback, w.getDirectory());
+        }
+        DayIndexes.delete(d.dir());
+    }
+
+    /** Returns the bytes all days take. */
+    public long sizeBytes() throws IOException {
+        long total = 0;
+        for (DayIndexes.Day d : DayIndexes.list(indexDir)) {
+            total += DayIndexes.size(d.dir());
+        }
+        return total;
+    }
+
+    /** Commits and closes every open day. */
+    @Override
+    public void close() throws IOException {
+        lock.writeLock().lock();
+        try {
+            saveSchema();
+            List<IndexWriter> writers = new ArrayList<>(open.values());
+            open.clear();
+            openView.clear();
+            counters.commits.addAndGet(writers.size());
+            recordDrops();
+            List<Closeable> all = new ArrayList<>();
+            for (IndexWriter w : writers) {
+                all.add(w);
+                all.add(w.getDirectory());
+            }
+            IOUtils.close(all);
+        } finally {
+            lock.writeLock().unlock();
+        }
+    }
+
+    /** Commits, then merges each open day into one segment (the end of an import), for faster searches. */
+    public void forceMerge() throws IOException {
+        commit();
+        lock.writeLock().lock();
+        try {
+            for (IndexWriter w : open.values()) {
+                w.forceMerge(1);
+                w.commit();
+            }
+        } finally {
+            lock.writeLock().unlock();
+        }
+    }
+}

@@ -1,0 +1,248 @@
+package io.spanwatch.analyzer.index;
+
+import java.net.InetAddress;
+import java.time.Clock;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+import org.apache.lucene.analysis.Analyzer;
+import org.apache.lucene.analysis.core.KeywordAnalyzer;
+import org.apache.lucene.analysis.miscellaneous.PerFieldAnalyzerWrapper;
+import org.apache.lucene.document.InetAddressPoint;
+import org.apache.lucene.index.Term;
+import org.apache.lucene.queryparser.flexible.core.QueryNodeException;
+import org.apache.lucene.queryparser.flexible.standard.StandardQueryParser;
+import org.apache.lucene.queryparser.flexible.standard.config.PointsConfig;
+import org.apache.lucene.queryparser.flexible.standard.config.StandardQueryConfigHandler;
+import org.apache.lucene.search.BooleanClause;
+import org.apache.lucene.search.BooleanQuery;
+import org.apache.lucene.search.BoostQuery;
+import org.apache.lucene.search.FieldExistsQuery;
+import org.apache.lucene.search.FuzzyQuery;
+import org.apache.lucene.search.IndexSearcher;
+import org.apache.lucene.search.MatchAllDocsQuery;
+import org.apache.lucene.search.PrefixQuery;
+import org.apache.lucene.search.Query;
+import org.apache.lucene.search.QueryVisitor;
+import org.apache.lucene.search.RegexpQuery;
+import org.apache.lucene.search.TermQuery;
+import org.apache.lucene.search.TermRangeQuery;
+import org.apache.lucene.search.WildcardQuery;
+import org.apache.lucene.util.BytesRef;
+
+/**
+ * Turns the console's query text into a Lucene query: Lucene's own {@link StandardQueryParser}
+ * over EVE field paths, with the numeric and time fields of the {@link FieldSchema} configured as
+ * points ({@code fileinfo.size:[100000 TO *]}, {@code timestamp:[2024-03-11T06:00:00Z TO now]}),
+ * string fields matched whole ({@code http.hostname:"a.example"}, wildcards {@code http.url:*.exe}),
+ * and text without a field searched in {@link EventFields#TEXT_FIELDS}, terms joined by AND.
+ *
+ * <p>The parser's query is then adjusted where Lucene's parser knows nothing of the field: address
+ * fields take an address, a CIDR block ({@code src_ip:"198.18.0.0/16"}), a range, or a dotted prefix
+ * with a wildcard ({@code src_ip:10.1.*}); {@code field:*} means "has the field"; {@code _id:HEX}
+ * finds one event. An error is a {@link QueryException} with the parser's message.
+ *
+ * <p>Thread-safe: each call makes its own parser (they are cheap and Lucene's is not thread-safe).
+ */
+public final class EventQueryParser {
+    /** Longest query text accepted. */
+    public static final int MAX_QUERY_CHARS = 8192;
+
+    private final FieldSchema schema;
+    private final Clock clock;
+    private final Analyzer analyzer = new PerFieldAnalyzerWrapper(new KeywordAnalyzer(),
+            Map.of(EventFields.TEXT, new TextAnalyzer()));
+
+    public EventQueryParser(FieldSchema schema, Clock clock) {
+        this.schema = schema;
+        this.clock = clock;
+    }
+
+    /** Parses {@code text}; blank text matches every event. */
+    public Query parse(String text) throws QueryException {
+        if (text == null || text.isBlank()) {
+            return new MatchAllDocsQuery();
+        }
+        if (text.length() > MAX_QUERY_CHARS) {
+            throw new QueryException("query longer than " + MAX_QUERY_CHARS + " characters");
+        }
+        Map<String, FieldKind> kinds = schema.asMap();
+        StandardQueryParser p = new StandardQueryParser(analyzer);
+        p.setAllowLeadingWildcard(true);
+        p.setDefaultOperator(StandardQueryConfigHandler.Operator.AND);
+        Map<String, PointsConfig> points = new HashMap<>();
+        PointsConfig ints = new PointsConfig(new PointFormats.Integers(), Long.class);
+        PointsConfig decimals = new PointsConfig(new PointFormats.Decimals(), Double.class);
+        PointsConfig times = new PointsConfig(new PointFormats.Times(clock), Long.class);
+        kinds.forEach((field, kind) -> {
+            switch (kind) {
+                case LONG -> points.put(field, ints);
+                case DOUBLE -> points.put(field, decimals);
+                case TIME -> points.put(field, times);
+                default -> { }
+            }
+        });
+        p.setPointsConfigMap(points);
+        Query q;
+        try {
+            q = p.parse(text, EventFields.TEXT);
+        } catch (QueryNodeException e) {
+            throw new QueryException(e.getMessage(), e);
+        } catch (RuntimeException e) {
+            // the parser's own checks (a clause limit, a bad regular expression) say what is wrong
+            throw new QueryException(String.valueOf(e.getMessage()), e);
+        }
+        return adjust(q, kinds);
+    }
+
+    private Query adjust(Query q, Map<String, FieldKind> kinds) throws QueryException {
+        switch (q) {
+            case BooleanQuery b -> {
+                BooleanQuery.Builder nb = new BooleanQuery.Builder();
+                nb.setMinimumNumberShouldMatch(b.getMinimumNumberShouldMatch());
+                for (BooleanClause c : b.clauses()) {
+                    nb.add(adjust(c.query(), kinds), c.occur());
+                }
+                if (b.clauses().stream().allMatch(c -> c.occur() == BooleanClause.Occur.MUST_NOT)) {
+                    // "NOT x" alone: everything but x, as an analyst means it
+                    nb.add(new MatchAllDocsQuery(), BooleanClause.Occur.MUST);
+                }
+                return nb.build();
+            }
+            case BoostQuery b -> {
+                return new BoostQuery(adjust(b.getQuery(), kinds), b.getBoost());
+            }
+            case WildcardQuery w when w.getTerm().text().equals("*") -> {
+                return new FieldExistsQuery(w.getField());
+            }
+            case TermQuery t when t.getTerm().field().equals(EventFields.ID) -> {
+                byte[] id = EventIds.parse(t.getTerm().text());
+                if (id == null) {
+                    throw new QueryException("_id: not an event id (32 hex digits): " + t.getTerm().text());
+                }
+                return new TermQuery(new Term(EventFields.ID, new BytesRef(id)));
+            }
+            default -> {
+                String field = field(q);
+                if (field != null && kinds.get(field) == FieldKind.IP) {
+                    return address(q, field);
+                }
+                if (field != null && kinds.get(field) != null && kinds.get(field).isPoint()
+                        && (q instanceof WildcardQuery || q instanceof PrefixQuery || q instanceof RegexpQuery || q instanceof FuzzyQuery)) {
+                    throw new QueryException(field + " is a number or a time: use a value or a range like [10 TO 20]");
+                }
+                return q;
+            }
+        }
+    }
+
+    private static String field(Query q) {
+        return switch (q) {
+            case TermQuery t -> t.getTerm().field();
+            case TermRangeQuery r -> r.getField();
+            case WildcardQuery w -> w.getField();
+            case PrefixQuery p -> p.getField();
+            case RegexpQuery r -> r.getField();
+            case FuzzyQuery f -> f.getField();
+            default -> null;
+        };
+    }
+
+    /** Makes the address query an address field's term, range or wildcard asks for. */
+    private static Query address(Query q, String field) throws QueryException {
+        switch (q) {
+            case TermQuery t -> {
+                return cidrOrExact(field, t.getTerm().text());
+            }
+            case TermRangeQuery r -> {
+                InetAddress lo = r.getLowerTerm() == null ? InetAddressPoint.MIN_VALUE : ip(field, r.getLowerTerm().utf8ToString());
+                InetAddress hi = r.getUpperTerm() == null ? InetAddressPoint.MAX_VALUE : ip(field, r.getUpperTerm().utf8ToString());
+                if (r.getLowerTerm() != null && !r.includesLower()) {
+                    lo = InetAddressPoint.nextUp(lo);
+                }
+                if (r.getUpperTerm() != null && !r.includesUpper()) {
+                    hi = InetAddressPoint.nextDown(hi);
+                }
+                return InetAddressPoint.newRangeQuery(field, lo, hi);
+            }
+            case WildcardQuery w -> {
+                return dottedPrefix(field, w.getTerm().text());
+            }
+            case PrefixQuery p -> {
+                return dottedPrefix(field, p.getPrefix().text() + "*");
+            }
+            default -> throw new QueryException(field + " is an address: use an address, a CIDR block in quotes (\"10.0.0.0/8\") or a range");
+        }
+    }
+
+    private static Query cidrOrExact(String field, String text) throws QueryException {
+        int slash = text.indexOf('/');
+        if (slash < 0) {
+            return InetAddressPoint.newExactQuery(field, ip(field, text));
+        }
+        InetAddress a = ip(field, text.substring(0, slash));
+        int max = a.getAddress().length * 8;
+        int bits;
+        try {
+            bits = Integer.parseInt(text.substring(slash + 1));
+        } catch (NumberFormatException e) {
+            bits = -1;
+        }
+        if (bits < 0 || bits > max) {
+            throw new QueryException(field + ": bad prefix length in " + text + " (0 to " + max + ")");
+        }
+        return InetAddressPoint.newPrefixQuery(field, a, bits);
+    }
+
+    /** {@code 10.1.*} is the CIDR block 10.1.0.0/16; other patterns on addresses are errors. */
+    private static Query dottedPrefix(String field, String pattern) throws QueryException {
+        if (pattern.endsWith(".*")) {
+            String head = pattern.substring(0, pattern.length() - 2);
+            String[] parts = head.split("\\.", -1);
+            if (parts.length >= 1 && parts.length <= 3) {
+                StringBuilder sb = new StringBuilder(head);
+                for (int i = parts.length; i < 4; i++) {
+                    sb.append(".0");
+                }
+                if (IpText.parse(sb.toString()) != null) {
+                    return cidrOrExact(field, sb + "/" + parts.length * 8);
+                }
+            }
+        }
+        throw new QueryException(field + " is an address: wildcards work only as a dotted prefix (10.1.*); use CIDR (\"10.1.0.0/16\")");
+    }
+
+    private static InetAddress ip(String field, String text) throws QueryException {
+        InetAddress a = IpText.parse(text);
+        if (a == null) {
+            throw new QueryException(field + ": not an IP address: " + text);
+        }
+        return a;
+    }
+
+    /** Returns the fields a query names that the index does not know (a likely typo), sorted. */
+    public Set<String> unknownFields(Query q) {
+        Set<String> unknown = new TreeSet<>();
+        q.visit(new QueryVisitor() {
+            @Override
+            public boolean acceptField(String field) {
+                if (!field.equals(EventFields.TEXT) && !field.equals(EventFields.ID) && schema.kind(field) == null) {
+                    unknown.add(field);
+                }
+                return true;
+            }
+
+            @Override
+            public QueryVisitor getSubVisitor(BooleanClause.Occur occur, Query parent) {
+                return this;
+            }
+        });
+        return unknown;
+    }
+
+    static {
+        // a wildcard over many terms, or many clauses, is refused rather than run for minutes
+        IndexSearcher.setMaxClauseCount(Math.min(IndexSearcher.getMaxClauseCount(), 4096));
+    }
+}

@@ -1,0 +1,175 @@
+package io.spanwatch.analyzer.index;
+
+import java.io.Closeable;
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import org.apache.lucene.index.IndexReader;
+import org.apache.lucene.index.MultiReader;
+import org.apache.lucene.index.QueryTimeoutImpl;
+import org.apache.lucene.index.StoredFields;
+import org.apache.lucene.index.Term;
+import org.apache.lucene.search.FieldDoc;
+import org.apache.lucene.search.IndexSearcher;
+import org.apache.lucene.search.Query;
+import org.apache.lucene.search.ScoreDoc;
+import org.apache.lucene.search.SearcherManager;
+import org.apache.lucene.search.Sort;
+import org.apache.lucene.search.SortField;
+import org.apache.lucene.search.SortedNumericSortField;
+import org.apache.lucene.search.TermQuery;
+import org.apache.lucene.search.TopFieldCollectorManager;
+import org.apache.lucene.search.TopFieldDocs;
+import org.apache.lucene.util.BytesRef;
+
+/**
+ * Searches every day of the index at one point in time: events newest first with exact totals and
+ * {@code search_after} paging, one event by id, facets and a time histogram ({@link Aggregations}).
+ *
+ * <p>Not thread-safe; one per request. Holds searchers acquired from their managers and releases
+ * them on {@link #close}.
+ */
+public final class EventSearcher implements Closeable {
+    /** Newest first; ties in order of id (its first 8 bytes), so paging is stable across refreshes. */
+    public static final Sort ORDER = new Sort(new SortedNumericSortField(EventFields.TIMESTAMP, SortField.Type.LONG, true),
+            new SortField(EventFields.TIEBREAK, SortField.Type.LONG));
+    private static final Set<String> SOURCE_ONLY = Set.of(EventFields.SOURCE);
+
+    private final List<IndexSearcher> acquired;
+    private final List<SearcherManager> from;
+    private final MultiReader reader;
+    private final IndexSearcher searcher;
+    private final FieldSchema schema;
+
+    EventSearcher(List<IndexSearcher> acquired, List<SearcherManager> from, FieldSchema schema, long timeoutMillis)
+            throws IOException {
+        this.acquired = acquired;
+        this.from = from;
+        this.schema = schema;
+        IndexReader[] readers = new IndexReader[acquired.size()];
+        for (int i = 0; i < readers.length; i++) {
+            readers[i] = acquired.get(i).getIndexReader();
+        }
+        this.reader = new MultiReader(readers, false);
+        this.searcher = new IndexSearcher(reader);
+        if (timeoutMillis > 0) {
+            searcher.setTimeout(new QueryTimeoutImpl(timeoutMillis));
+        }
+    }
+
+    /** One event found: its id (hex), time (microseconds) and EVE JSON. */
+    public record Hit(String id, long timestamp, String json) {
+    }
+
+    /**
+     * One page of events.
+     *
+     * @param total every event the query matches (exact)
+     * @param next the cursor of the page after this one, or null when this is the last
+     * @param timedOut whether the search stopped at its time limit (then the page may miss events)
+     */
+    public record Page(long total, List<Hit> hits, Cursor next, boolean timedOut) {
+    }
+
+    /** Where a page ends: the last event's time and id. Its text form is {@code MICROS_IDHEX}. */
+    public record Cursor(long timestamp, byte[] id) {
+        @Override
+        public String toString() {
+            return timestamp + "_" + EventIds.hex(id);
+        }
+
+        /** Reads a cursor's text form; throws {@link IllegalArgumentException} when it is not one. */
+        public static Cursor parse(String s) {
+            int us = s == null ? -1 : s.indexOf('_');
+            byte[] id = us < 0 ? null : EventIds.parse(s.substring(us + 1));
+            if (id == null) {
+                throw new IllegalArgumentException("bad search_after: " + s);
+            }
+            try {
+                return new Cursor(Long.parseLong(s.substring(0, us)), id);
+            } catch (NumberFormatException e) {
+                throw new IllegalArgumentException("bad search_after: " + s);
+            }
+        }
+    }
+
+    public FieldSchema schema() {
+        return schema;
+    }
+
+    /** Returns the number of events (all days). */
+    public long size() {
+        return reader.numDocs();
+    }
+
+    /** Returns up to {@code size} events matching {@code q}, newest first, after {@code after} (or from the start). */
+    public Page search(Query q, int size, Cursor after) throws IOException {
+        FieldDoc afterDoc = after == null ? null
+                : new FieldDoc(Integer.MAX_VALUE, Float.NaN, new Object[] {after.timestamp(), EventIds.tiebreak(after.id())});
+        long total = searcher.count(q);
+        boolean timedOut = searcher.timedOut();
+        List<Hit> hits = new ArrayList<>();
+        Cursor next = null;
+        if (size > 0) {
+            TopFieldDocs top = searcher.search(q, new TopFieldCollectorManager(ORDER, size, afterDoc, 1));
+            timedOut |= searcher.timedOut();
+            StoredFields stored = searcher.storedFields();
+            byte[] lastId = null;
+            for (ScoreDoc sd : top.scoreDocs) {
+                FieldDoc fd = (FieldDoc) sd;
+                long ts = (Long) fd.fields[0];
+                BytesRef src = source(stored, sd.doc);
+                lastId = EventIds.of(src.bytes, src.offset, src.length);
+                hits.add(new Hit(EventIds.hex(lastId), ts, src.utf8ToString()));
+            }
+            if (hits.size() == size) {
+                next = new Cursor(hits.getLast().timestamp(), lastId);
+            }
+        }
+        return new Page(total, hits, next, timedOut);
+    }
+
+    /** Returns the number of events matching {@code q}. */
+    public long count(Query q) throws IOException {
+        return searcher.count(q);
+    }
+
+    /** Returns the event with id {@code hex}, if the index has it. */
+    public Optional<Hit> get(String hex) throws IOException {
+        byte[] id = EventIds.parse(hex);
+        if (id == null) {
+            return Optional.empty();
+        }
+        Page p = search(new TermQuery(new Term(EventFields.ID, new BytesRef(id))), 1, null);
+        return p.hits().isEmpty() ? Optional.empty() : Optional.of(p.hits().getFirst());
+    }
+
+    /** Returns the stored EVE JSON of {@code doc}; its SHA-256 is the event's id. */
+    private static BytesRef source(StoredFields stored, int doc) throws IOException {
+        BytesRef b = stored.document(doc, SOURCE_ONLY).getBinaryValue(EventFields.SOURCE);
+        return b == null ? new BytesRef("{}") : b;
+    }
+
+    /** Returns the facet and histogram computations over this searcher. */
+    public Aggregations aggregations() {
+        return new Aggregations(searcher, schema);
+    }
+
+    /** Tells whether the last search stopped at its time limit. */
+    public boolean timedOut() {
+        return searcher.timedOut();
+    }
+
+    @Override
+    public void close() throws IOException {
+        try {
+            reader.close();
+        } finally {
+            for (int i = 0; i < acquired.size(); i++) {
+                from.get(i).release(acquired.get(i));
+            }
+        }
+    }
+}

@@ -1,0 +1,156 @@
+package io.spanwatch.analyzer.index;
+
+import com.fasterxml.jackson.core.type.TypeReference;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * Holds the kind of every indexed field, by EVE path ({@code http.hostname}, {@code fileinfo.size}),
+ * for all days of one index: {@code index/schema.json}. A field's kind is fixed the first time it is
+ * seen: from the list of known fields below, else from its name (a leaf ending in {@code _ip} is an
+ * address, {@code timestamp}, {@code first_seen}, {@code last_seen} are times), else from its first
+ * value's JSON type. Later values of another type are converted when they can be ({@code "200"} in a
+ * numeric field) and otherwise not indexed (counted as conflicts); the stored source keeps them.
+ *
+ * <p>Limit: at most {@code maxFields} fields ({@link IndexConfig#DEFAULT_MAX_FIELDS}); fields past it
+ * are not indexed (counted), which keeps a hostile or very wide EVE file from growing the schema
+ * without bound.
+ *
+ * <p>Thread-safe: the first kind given for a field wins.
+ */
+public final class FieldSchema {
+    /** Fields whose kind does not follow from their first value. */
+    static final Map<String, FieldKind> KNOWN = Map.ofEntries(
+            Map.entry(EventFields.TIMESTAMP, FieldKind.TIME),
+            Map.entry("flow.start", FieldKind.TIME),
+            Map.entry("flow.end", FieldKind.TIME),
+            Map.entry("retro.detected", FieldKind.TIME),
+            Map.entry("src_ip", FieldKind.IP),
+            Map.entry("dest_ip", FieldKind.IP),
+            Map.entry("flow.src_ip", FieldKind.IP),
+            Map.entry("flow.dest_ip", FieldKind.IP),
+            Map.entry("alert.source.ip", FieldKind.IP),
+            Map.entry("alert.target.ip", FieldKind.IP),
+            Map.entry("incident.host", FieldKind.IP),
+            Map.entry("flow_id", FieldKind.LONG),
+            Map.entry("event_type", FieldKind.KEYWORD),
+            Map.entry("beacon.score", FieldKind.DOUBLE),
+            Map.entry("beacon.interval_s", FieldKind.DOUBLE));
+
+    private static final Set<String> TIME_LEAVES = Set.of("timestamp", "first_seen", "last_seen");
+    private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+
+    private final ConcurrentHashMap<String, FieldKind> kinds = new ConcurrentHashMap<>();
+    private final int maxFields;
+    private final AtomicLong overLimit = new AtomicLong();
+    private volatile boolean dirty;
+
+    public FieldSchema(int maxFields) {
+        this.maxFields = maxFields;
+    }
+
+    /** Reads {@code file} if it exists; a file that cannot be read is an error (the index needs it). */
+    public static FieldSchema load(Path file, int maxFields) throws IOException {
+        FieldSchema s = new FieldSchema(maxFields);
+        s.reload(file);
+        s.dirty = false;
+        return s;
+    }
+
+    /** Adds the fields {@code file} names that this schema does not know yet (a reader following a writer). */
+    public void reload(Path file) throws IOException {
+        Map<String, String> m;
+        try {
+            m = JSON.readValue(Files.readAllBytes(file), new TypeReference<Map<String, String>>() { });
+        } catch (NoSuchFileException e) {
+            return;
+        } catch (IOException e) {
+            throw new IOException("cannot read the index schema " + file + ": " + e.getMessage(), e);
+        }
+        for (Map.Entry<String, String> e : m.entrySet()) {
+            try {
+                kinds.putIfAbsent(e.getKey(), FieldKind.valueOf(e.getValue()));
+            } catch (IllegalArgumentException bad) {
+                throw new IOException("index schema " + file + ": field " + e.getKey() + " has unknown kind " + e.getValue());
+            }
+        }
+    }
+
+    /** Writes the schema if fields were added since the last save (to a temporary file, then renamed). */
+    public void saveIfChanged(Path file) throws IOException {
+        if (!dirty) {
+            return;
+        }
+        dirty = false;
+        Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
+        Files.write(tmp, JSON.writeValueAsBytes(new TreeMap<>(asMap())));
+        Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+    }
+
+    /** Returns the kind of {@code path}, or null when the field is not in the schema. */
+    public FieldKind kind(String path) {
+        FieldKind k = kinds.get(path);
+        return k != null ? k : KNOWN.get(path);
+    }
+
+    /**
+     * Returns the kind of {@code path}, registering it with the kind its name or {@code valueKind}
+     * suggests when it is new; null when it is new and the schema is full.
+     */
+    FieldKind kindFor(String path, FieldKind valueKind) {
+        FieldKind k = kinds.get(path);
+        if (k != null) {
+            return k;
+        }
+        if (kinds.size() >= maxFields) {
+            overLimit.incrementAndGet();
+            return null;
+        }
+        FieldKind proposed = KNOWN.get(path);
+        if (proposed == null) {
+            proposed = byName(path, valueKind);
+        }
+        FieldKind prev = kinds.putIfAbsent(path, proposed);
+        if (prev == null) {
+            dirty = true;
+            return proposed;
+        }
+        return prev;
+    }
+
+    private static FieldKind byName(String path, FieldKind valueKind) {
+        if (valueKind != FieldKind.KEYWORD) {
+            return valueKind;
+        }
+        String leaf = path.substring(path.lastIndexOf('.') + 1);
+        if (leaf.endsWith("_ip")) {
+            return FieldKind.IP;
+        }
+        if (TIME_LEAVES.contains(leaf)) {
+            return FieldKind.TIME;
+        }
+        return FieldKind.KEYWORD;
+    }
+
+    /** Returns every field and its kind (known fields included). */
+    public Map<String, FieldKind> asMap() {
+        Map<String, FieldKind> m = new TreeMap<>(KNOWN);
+        m.putAll(kinds);
+        return m;
+    }
+
+    /** Returns how many new fields were not indexed because the schema was full. */
+    public long overLimit() {
+        return overLimit.get();
+    }
+}

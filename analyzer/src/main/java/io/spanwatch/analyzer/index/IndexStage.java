@@ -1,0 +1,201 @@
+package io.spanwatch.analyzer.index;
+
+import com.fasterxml.jackson.core.JsonEncoding;
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonGenerator;
+import io.spanwatch.analyzer.events.AnalyzerStage;
+import io.spanwatch.sensor.event.EveEvent;
+import io.spanwatch.sensor.event.EveRenderer;
+import io.spanwatch.sensor.event.EveWriter;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.util.Map;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.TimeUnit;
+import org.apache.lucene.document.Document;
+
+/**
+ * Indexes every event that passes the event bus into {@code DIR/index} (see the package guide).
+ * Events wait in a bounded queue ({@link IndexConfig#queueEvents}) for one indexing thread, which
+ * renders each event once through {@link EveRenderer} into both its EVE JSON line (the stored source,
+ * the same bytes the EVE writer writes, and so the same id) and its Lucene document.
+ *
+ * <p>Never blocks capture: live, an event that finds the queue full is dropped and counted
+ * ({@code index.dropped}, and {@code index/dropped.json}, which the console shows); offline the
+ * worker waits, so {@code analyze} indexes every event. New events are committed every
+ * {@link IndexConfig#commitInterval} (live; offline at the end), which is when the console sees
+ * them; retention runs at start and every minute.
+ *
+ * <p>Threads: {@link #onEvent} on any thread; one daemon thread {@code spanwatch-index} does the rest.
+ */
+public final class IndexStage implements AnalyzerStage {
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(IndexStage.class);
+    private static final JsonFactory JSON = new JsonFactory();
+    private static final long RETENTION_EVERY_NANOS = TimeUnit.MINUTES.toNanos(1);
+
+    private final EventIndexWriter writer;
+    private final EveRenderer renderer;
+    private final boolean live;
+    private final IndexConfig config;
+    private final IndexCounters counters;
+    private final BlockingQueue<EveEvent> queue;
+    private final Thread thread;
+    private volatile boolean closing;
+    /** Events queued, and events done with (indexed or failed): drain waits until they are equal. */
+    private final java.util.concurrent.atomic.AtomicLong queued = new java.util.concurrent.atomic.AtomicLong();
+    private final java.util.concurrent.atomic.AtomicLong done = new java.util.concurrent.atomic.AtomicLong();
+
+    private IndexStage(EventIndexWriter writer, EveRenderer renderer, boolean live, IndexConfig config, IndexCounters counters) {
+        this.writer = writer;
+        this.renderer = renderer;
+        this.live = live;
+        this.config = config;
+        this.counters = counters;
+        this.queue = new ArrayBlockingQueue<>(config.queueEvents());
+        this.thread = new Thread(this::run, "spanwatch-index");
+        thread.setDaemon(true);
+    }
+
+    /**
+     * Opens the index under {@code indexDir}, applies retention and starts the indexing thread.
+     *
+     * @param renderer the EVE writer's layout ({@link EveWriter#renderer()}), so sources equal the EVE lines
+     */
+    public static IndexStage start(Path indexDir, IndexConfig config, EveRenderer renderer, boolean live, Clock clock)
+            throws IOException {
+        IndexCounters counters = new IndexCounters();
+        EventIndexWriter w = EventIndexWriter.open(indexDir, config, counters, clock);
+        try {
+            w.applyRetention();
+        } catch (IOException e) {
+            LOG.warn("index retention failed: {}", e.toString());
+        }
+        IndexStage s = new IndexStage(w, renderer, live, config, counters);
+        s.thread.start();
+        return s;
+    }
+
+    public IndexCounters counters() {
+        return counters;
+    }
+
+    @Override
+    public EveEvent onEvent(EveEvent e) {
+        if (closing) {
+            counters.dropped.incrementAndGet();
+            return e;
+        }
+        if (live) {
+            if (queue.offer(e)) {
+                queued.incrementAndGet();
+            } else {
+                counters.dropped.incrementAndGet();
+            }
+        } else {
+            try {
+                queue.put(e);
+                queued.incrementAndGet();
+            } catch (InterruptedException ie) {
+                Thread.currentThread().interrupt();
+                counters.dropped.incrementAndGet();
+            }
+        }
+        return e;
+    }
+
+    private void run() {
+        DocumentBuilder builder = new DocumentBuilder(writer.schema(), counters);
+        ByteArrayOutputStream json = new ByteArrayOutputStream(4096);
+        long commitEvery = config.commitInterval().toNanos();
+        long lastCommit = System.nanoTime();
+        long lastRetention = lastCommit;
+        boolean pending = false;
+        while (true) {
+            EveEvent e;
+            try {
+                e = queue.poll(100, TimeUnit.MILLISECONDS);
+            } catch (InterruptedException ie) {
+                break;
+            }
+            if (e != null) {
+                index(e, builder, json);
+                done.incrementAndGet();
+                pending = true;
+            } else if (closing) {
+                break;
+            }
+            long now = System.nanoTime();
+            if (live && pending && now - lastCommit >= commitEvery) {
+                commit();
+                pending = false;
+                lastCommit = now;
+            }
+            if (now - lastRetention >= RETENTION_EVERY_NANOS) {
+                lastRetention = now;
+                try {
+                    writer.applyRetention();
+                } catch (IOException ex) {
+                    LOG.warn("index retention failed: {}", ex.toString());
+                }
+            }
+        }
+    }
+
+    private void index(EveEvent e, DocumentBuilder builder, ByteArrayOutputStream json) {
+        try {
+            json.reset();
+            builder.reset();
+            try (JsonGenerator g = JSON.createGenerator(json, JsonEncoding.UTF8)) {
+                renderer.render(e, new TeeFieldWriter(EveWriter.jsonFields(g), builder));
+            }
+            byte[] line = json.toByteArray();
+            Document doc = builder.finish(EventIds.of(line, 0, line.length), line, 0, line.length);
+            writer.add(doc, builder.timestamp(), null);
+        } catch (IOException | RuntimeException ex) {
+            if (counters.errors.incrementAndGet() <= 5) {
+                LOG.warn("event not indexed", ex);
+            }
+        }
+    }
+
+    private void commit() {
+        try {
+            writer.commit();
+        } catch (IOException | RuntimeException ex) {
+            if (counters.errors.incrementAndGet() <= 5) {
+                LOG.warn("index commit failed", ex);
+            }
+        }
+    }
+
+    /** Waits until every queued event is indexed, then commits (offline: before the final summary). */
+    @Override
+    public void drain() throws InterruptedException {
+        while (done.get() < queued.get() && thread.isAlive()) {
+            Thread.sleep(5);
+        }
+        commit();
+    }
+
+    @Override
+    public void addStats(Map<String, Long> stats) {
+        counters.addTo(stats);
+        stats.put("index.queue", (long) queue.size());
+        stats.put("index.fields_over_limit", writer.schema().overLimit());
+    }
+
+    /** Indexes what is still queued, commits and closes the index. */
+    @Override
+    public void close() throws IOException {
+        closing = true;
+        try {
+            thread.join();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        writer.close();
+    }
+}

@@ -1,0 +1,55 @@
+package io.spanwatch.analyzer.web;
+
+import io.netty.handler.codec.http.HttpMethod;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import io.spanwatch.analyzer.index.EventSearcher;
+import java.util.Optional;
+
+/**
+ * Serves {@code POST /alerts/ID} (form: {@code action} ack, unack, assign or comment; {@code text};
+ * {@code back}, a path of the console to return to): records what an analyst did with an alert
+ * and goes back. Checks first that ID is an alert of the index.
+ */
+final class AlertAction extends Route {
+    private final Console console;
+
+    AlertAction(Console console) {
+        super(HttpMethod.POST, "/alerts/{id}", Role.ACT);
+        this.console = console;
+    }
+
+    /** Records the action after checking the alert exists; returns null when there is no such alert. */
+    static AlertStore.State act(Console console, String id, String action, String text, String user) throws Exception {
+        Optional<EventSearcher.Hit> hit;
+        try (EventSearcher s = console.index().acquire()) {
+            hit = s.get(id);
+        }
+        if (hit.isEmpty() || !"alert".equals(Pages.JSON.readTree(hit.get().json()).path("event_type").asText())) {
+            return null;
+        }
+        try {
+            return console.alerts().act(hit.get().id(), action, text, user);
+        } catch (IllegalArgumentException e) {
+            throw new Request.BadRequest(e.getMessage());
+        }
+    }
+
+    @Override
+    public Response handle(Request r) throws Exception {
+        String id = r.var("id");
+        AlertStore.State st = act(console, id, r.param("action", ""), r.param("text", ""), r.principal().name());
+        if (st == null) {
+            return Response.html(HttpResponseStatus.NOT_FOUND, console.pages().plain("No such alert", "The index has no alert " + id + "."));
+        }
+        return Response.redirect(localPath(r.param("back", null), "/events/" + id));
+    }
+
+    /** Returns {@code back} when it is a path of this console, else {@code def} (no redirect elsewhere). */
+    static String localPath(String back, String def) {
+        if (back == null || !back.startsWith("/") || back.startsWith("//") || back.startsWith("/\\") || back.length() > 4000
+                || back.chars().anyMatch(c -> c < 0x21 || c == 0x7f)) {
+            return def;
+        }
+        return back;
+    }
+}

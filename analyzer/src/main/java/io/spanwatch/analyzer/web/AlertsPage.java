@@ -1,0 +1,137 @@
+package io.spanwatch.analyzer.web;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.netty.handler.codec.http.HttpMethod;
+import io.spanwatch.analyzer.index.EventSearcher;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+
+/**
+ * Serves {@code GET /alerts?state=open|acked|all&q=QUERY}: the alert queue, newest first, with who
+ * it is assigned to, whether it was acknowledged, its comments, and (for the act role) buttons to
+ * acknowledge. Filtering by state reads at most {@value #MAX_SCANNED} alerts per page.
+ */
+final class AlertsPage extends Route {
+    static final int PAGE = 50;
+    static final int MAX_SCANNED = 5000;
+    private final Console console;
+
+    AlertsPage(Console console) {
+        super(HttpMethod.GET, "/alerts", Role.READ);
+        this.console = console;
+    }
+
+    @Override
+    public Response handle(Request r) throws Exception {
+        String state = r.param("state", "open");
+        if (!List.of("open", "acked", "all").contains(state)) {
+            throw new Request.BadRequest("state must be open, acked or all");
+        }
+        String extra = r.param("q", "");
+        String q = Pages.and(extra, "event_type:alert");
+        var query = console.parser().parse(q);
+        List<EventSearcher.Hit> shown = new ArrayList<>();
+        EventSearcher.Cursor after = ApiEvents.cursor(r);
+        EventSearcher.Cursor resume = null;
+        long total;
+        int scanned = 0;
+        try (EventSearcher s = console.index().acquire()) {
+            EventSearcher.Page page;
+            do {
+                page = s.search(query, 200, after);
+                for (EventSearcher.Hit hit : page.hits()) {
+                    scanned++;
+                    boolean acked = console.alerts().get(hit.id()).acknowledged();
+                    if (state.equals("all") || acked == state.equals("acked")) {
+                        shown.add(hit);
+                        if (shown.size() == PAGE) {
+                            resume = new EventSearcher.Cursor(hit.timestamp(), io.spanwatch.analyzer.index.EventIds.parse(hit.id()));
+                            break;
+                        }
+                    }
+                }
+                after = page.next();
+            } while (resume == null && after != null && scanned < MAX_SCANNED);
+            total = page.total();
+            if (resume == null && after != null) {
+                resume = after;
+            }
+        }
+        Html h = console.pages().start(r, "Alerts", q);
+        h.raw("<h1>Alerts <span class=\"dim\">").text(String.format(Locale.ROOT, "%,d", total)).raw(" in all</span></h1><p class=\"tabs\">");
+        for (String s : List.of("open", "acked", "all")) {
+            h.raw(s.equals(state) ? "<b>" : "").link("/alerts?state=" + s + "&q=" + Html.query(extra), s).raw(s.equals(state) ? "</b> " : " ");
+        }
+        h.raw("</p>");
+        if (shown.isEmpty()) {
+            h.raw("<p class=\"none\">No ").text(state.equals("all") ? "" : state + " ").raw("alerts.</p>");
+        } else {
+            h.raw("<table class=\"events alerts\"><thead><tr><th>Time</th><th>Sev</th><th>Signature</th><th>Source</th><th>Destination</th>")
+                    .raw("<th>Assignee</th><th>Comments</th><th></th></tr></thead><tbody>");
+            for (EventSearcher.Hit hit : shown) {
+                JsonNode e = Pages.JSON.readTree(hit.json());
+                AlertStore.State st = console.alerts().get(hit.id());
+                JsonNode a = e.path("alert");
+                h.raw("<tr data-href=\"/events/").attr(hit.id()).raw("\"><td class=\"time\">").link("/events/" + hit.id(), e.path("timestamp").asText())
+                        .raw("</td><td><span class=\"sev sev").text(Integer.toString(Math.max(1, Math.min(3, a.path("severity").asInt(3)))))
+                        .raw("\">").text(a.path("severity").asText("?")).raw("</span></td><td>").text(a.path("signature").asText())
+                        .raw(" <span class=\"dim\">").text(a.path("category").asText()).raw("</span></td><td>");
+                console.pages().endpoint(h, e.path("src_ip"), e.path("src_port"));
+                h.raw("</td><td>");
+                console.pages().endpoint(h, e.path("dest_ip"), e.path("dest_port"));
+                h.raw("</td><td>").text(st.assignee() == null ? "" : st.assignee()).raw("</td><td>")
+                        .text(st.comments().isEmpty() ? "" : Integer.toString(st.comments().size())).raw("</td><td>");
+                if (r.principal().allows(Role.ACT)) {
+                    ackForm(h, r, hit.id(), st.acknowledged(), "/alerts?state=" + state + "&q=" + Html.query(extra));
+                } else if (st.acknowledged()) {
+                    h.raw("acknowledged");
+                }
+                h.raw("</td></tr>");
+            }
+            h.raw("</tbody></table>");
+        }
+        if (resume != null) {
+            h.raw("<p class=\"more\"><a href=\"").attr("/alerts?state=" + state + "&q=" + Html.query(extra) + "&search_after="
+                    + Html.query(resume.toString())).raw("\">Older alerts →</a></p>");
+        }
+        return Pages.finish(h);
+    }
+
+    /** Writes the acknowledge (or reopen) button of one alert. */
+    static void ackForm(Html h, Request r, String id, boolean acked, String back) {
+        h.raw("<form class=\"inline\" method=\"post\" action=\"/alerts/").attr(id).raw("\">").raw(Pages.csrf(r))
+                .raw("<input type=\"hidden\" name=\"back\" value=\"").attr(back).raw("\"><input type=\"hidden\" name=\"action\" value=\"")
+                .raw(acked ? "unack" : "ack").raw("\"><button class=\"ack\">").raw(acked ? "Reopen" : "Acknowledge").raw("</button></form>");
+    }
+
+    /** Writes what was done with an alert, with the forms to act on it (act role). */
+    static void state(Html h, Request r, String id, AlertStore.State st, boolean forms) {
+        h.raw("<section class=\"alert-state\"><p>");
+        if (st.acknowledged()) {
+            h.raw("Acknowledged by ").text(st.acknowledgedBy()).raw(" at ").text(st.acknowledgedAt().toString()).raw(". ");
+        } else {
+            h.raw("Open. ");
+        }
+        h.raw(st.assignee() == null ? "Not assigned." : "Assigned to ").text(st.assignee() == null ? "" : st.assignee() + ".").raw("</p>");
+        if (!st.comments().isEmpty()) {
+            h.raw("<ol class=\"comments\">");
+            for (AlertStore.Comment c : st.comments()) {
+                h.raw("<li><span class=\"dim\">").text(c.by() + ", " + c.at()).raw("</span><p>").text(c.text()).raw("</p></li>");
+            }
+            h.raw("</ol>");
+        }
+        if (forms && r.principal().allows(Role.ACT)) {
+            String back = "/events/" + id;
+            ackForm(h, r, id, st.acknowledged(), back);
+            h.raw("<form class=\"inline\" method=\"post\" action=\"/alerts/").attr(id).raw("\">").raw(Pages.csrf(r))
+                    .raw("<input type=\"hidden\" name=\"action\" value=\"assign\"><input type=\"hidden\" name=\"back\" value=\"").attr(back)
+                    .raw("\"><input name=\"text\" placeholder=\"assign to\" maxlength=\"100\" value=\"").attr(st.assignee() == null ? "" : st.assignee())
+                    .raw("\"><button>Assign</button></form>");
+            h.raw("<form class=\"comment\" method=\"post\" action=\"/alerts/").attr(id).raw("\">").raw(Pages.csrf(r))
+                    .raw("<input type=\"hidden\" name=\"action\" value=\"comment\"><input type=\"hidden\" name=\"back\" value=\"").attr(back)
+                    .raw("\"><textarea name=\"text\" maxlength=\"2000\" required placeholder=\"comment\"></textarea><button>Comment</button></form>");
+        }
+        h.raw("</section>");
+    }
+}

@@ -1,0 +1,101 @@
+package io.spanwatch.analyzer.web;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.netty.handler.codec.http.HttpMethod;
+import io.spanwatch.analyzer.index.EventSearcher;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.util.Locale;
+
+/**
+ * Serves {@code GET /files/SHA256}: one file's hashes and type, its latest verdict, every time it
+ * was seen (when, between whom, from which host and URL, under which name), and downloads of the
+ * stored file and of its quarantine zip when they exist.
+ */
+final class FilePage extends Route {
+    static final int SIGHTINGS = 500;
+    private final Console console;
+
+    FilePage(Console console) {
+        super(HttpMethod.GET, "/files/{sha256}", Role.READ);
+        this.console = console;
+    }
+
+    /** Returns the lowercase hash, or throws a 400 when it is not 64 hex digits. */
+    static String sha256(Request r) {
+        String s = r.var("sha256").toLowerCase(Locale.ROOT);
+        if (!s.matches("[0-9a-f]{64}")) {
+            throw new Request.BadRequest("not a SHA-256: " + r.var("sha256"));
+        }
+        return s;
+    }
+
+    static Path stored(Console c, String sha) {
+        Path p = c.outDir().resolve("files").resolve(sha);
+        return Files.isRegularFile(p, LinkOption.NOFOLLOW_LINKS) ? p : null;
+    }
+
+    @Override
+    public Response handle(Request r) throws Exception {
+        String sha = sha256(r);
+        String q = "fileinfo.sha256:" + sha + " OR files.sha256:" + sha + " OR fileinfo.stored_sha256:" + sha;
+        EventSearcher.Page page;
+        try (EventSearcher s = console.index().acquire()) {
+            page = s.search(console.parser().parse(q), SIGHTINGS, null);
+        }
+        Html h = console.pages().start(r, "File " + sha.substring(0, 12), q);
+        h.raw("<h1>File <span class=\"hash\">").text(sha).raw("</span></h1>");
+        JsonNode info = null;
+        JsonNode verdict = null;
+        for (EventSearcher.Hit hit : page.hits()) {
+            JsonNode e = Pages.JSON.readTree(hit.json());
+            JsonNode f = e.path("fileinfo");
+            if (info == null && f.isObject()) {
+                info = f;
+            }
+            JsonNode v = f.path("verdict");
+            if (verdict == null && v.isObject() && !v.path("interim").asBoolean(false)) {
+                verdict = v;
+            }
+        }
+        h.raw("<table class=\"fields\"><tbody>");
+        if (info != null) {
+            for (String k : new String[] {"sha256", "sha1", "md5", "size", "mimetype", "magic", "state"}) {
+                if (info.has(k)) {
+                    h.raw("<tr><th>").text(k).raw("</th><td><span class=\"v\">").text(info.path(k).asText()).raw("</span></td></tr>");
+                }
+            }
+        }
+        if (verdict != null) {
+            h.raw("<tr><th>verdict</th><td><span class=\"verdict v-").text(verdict.path("result").asText().replaceAll("[^a-z_]", ""))
+                    .raw("\">").text(verdict.path("result").asText()).raw("</span> ");
+            verdict.path("signatures").forEach(sig -> h.raw("<span class=\"sig\">").text(sig.asText()).raw("</span> "));
+            h.raw("<span class=\"dim\">").text(verdict.path("engine").asText() + " " + verdict.path("engine_version").asText(""))
+                    .raw("</span></td></tr>");
+        }
+        h.raw("</tbody></table><p class=\"downloads\">");
+        if (stored(console, sha) != null) {
+            h.raw("<a class=\"button\" href=\"/files/").attr(sha).raw("/download\">Download the stored file</a> ");
+        }
+        if (QuarantineDownload.quarantined(console, sha)) {
+            h.raw("<a class=\"button\" href=\"/files/").attr(sha).raw("/quarantine.zip\">Download the quarantine zip (password infected)</a>");
+        }
+        h.raw("</p><h2>Seen <span class=\"dim\">").text(String.format(Locale.ROOT, "%,d", page.total())).raw(" times</span></h2>");
+        h.raw("<table class=\"events\"><thead><tr><th>Time</th><th>Type</th><th>From</th><th>To</th><th>Host</th><th>URL</th><th>Name</th></tr>")
+                .raw("</thead><tbody>");
+        for (EventSearcher.Hit hit : page.hits()) {
+            JsonNode e = Pages.JSON.readTree(hit.json());
+            h.raw("<tr><td class=\"time\">").link("/events/" + hit.id(), e.path("timestamp").asText()).raw("</td><td>")
+                    .text(e.path("event_type").asText()).raw("</td><td>");
+            console.pages().endpoint(h, e.path("src_ip"), e.path("src_port"));
+            h.raw("</td><td>");
+            console.pages().endpoint(h, e.path("dest_ip"), e.path("dest_port"));
+            h.raw("</td><td>").text(e.path("http").path("hostname").asText("")).raw("</td><td class=\"url\">")
+                    .text(e.path("http").path("url").asText("")).raw("</td><td>").text(e.path("fileinfo").path("filename").asText(""))
+                    .raw("</td></tr>");
+        }
+        h.raw("</tbody></table>");
+        return Pages.finish(h);
+    }
+}

@@ -1,0 +1,99 @@
+package io.spanwatch.analyzer.web;
+
+import io.netty.handler.codec.http.FullHttpRequest;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaderValues;
+import io.netty.handler.codec.http.HttpMethod;
+import io.netty.handler.codec.http.QueryStringDecoder;
+import java.nio.charset.StandardCharsets;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Holds one request as a route handler sees it: the path's variables, query and form parameters
+ * (a form body is read for POSTs of {@code application/x-www-form-urlencoded}), who sent it, and
+ * the whole Netty request for bodies the handler reads itself (multipart uploads). Valid while the
+ * handler runs; the router releases the Netty request afterwards.
+ */
+public final class Request {
+    private final FullHttpRequest http;
+    private final String path;
+    private final Map<String, List<String>> params = new HashMap<>();
+    private final Map<String, String> vars;
+    private final Principal principal;
+    private final boolean tls;
+
+    Request(FullHttpRequest http, QueryStringDecoder uri, Map<String, String> vars, Principal principal, boolean tls) {
+        this.http = http;
+        this.path = uri.path();
+        this.vars = vars;
+        this.principal = principal;
+        this.tls = tls;
+        params.putAll(uri.parameters());
+        String type = http.headers().get(HttpHeaderNames.CONTENT_TYPE, "");
+        if (http.method() == HttpMethod.POST && type.regionMatches(true, 0, HttpHeaderValues.APPLICATION_X_WWW_FORM_URLENCODED.toString(), 0,
+                HttpHeaderValues.APPLICATION_X_WWW_FORM_URLENCODED.length())) {
+            String body = http.content().toString(StandardCharsets.UTF_8);
+            new QueryStringDecoder(body, StandardCharsets.UTF_8, false, 256).parameters()
+                    .forEach((k, v) -> params.merge(k, v, (a, b) -> {
+                        List<String> all = new java.util.ArrayList<>(a);
+                        all.addAll(b);
+                        return all;
+                    }));
+        }
+    }
+
+    public FullHttpRequest http() {
+        return http;
+    }
+
+    public String path() {
+        return path;
+    }
+
+    public Principal principal() {
+        return principal;
+    }
+
+    public boolean tls() {
+        return tls;
+    }
+
+    /** Returns the path variable {@code name} ({@code {id}} of the route's pattern). */
+    public String var(String name) {
+        return vars.get(name);
+    }
+
+    /** Returns the first value of parameter {@code name}, or {@code def}. */
+    public String param(String name, String def) {
+        List<String> v = params.get(name);
+        return v == null || v.isEmpty() ? def : v.getFirst();
+    }
+
+    /** Returns parameter {@code name} as an int within [min, max], or {@code def} when absent. */
+    public int intParam(String name, int def, int min, int max) {
+        String v = param(name, null);
+        if (v == null || v.isBlank()) {
+            return def;
+        }
+        try {
+            int n = Integer.parseInt(v.trim());
+            if (n < min || n > max) {
+                throw new BadRequest(name + " must be " + min + " to " + max + ": " + v);
+            }
+            return n;
+        } catch (NumberFormatException e) {
+            throw new BadRequest(name + " must be a whole number: " + v);
+        }
+    }
+
+    /** Signals a request whose parameters are wrong; the router answers 400 with the message. */
+    public static final class BadRequest extends RuntimeException {
+        private static final long serialVersionUID = 1L;
+
+        public BadRequest(String message) {
+            super(message);
+        }
+    }
+}

@@ -1,0 +1,123 @@
+package io.spanwatch.analyzer.web;
+
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.SimpleChannelInboundHandler;
+import io.netty.handler.codec.http.FullHttpRequest;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpMethod;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.HttpUtil;
+import io.netty.handler.codec.http.QueryStringDecoder;
+import io.spanwatch.analyzer.index.QueryException;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.RejectedExecutionException;
+
+/**
+ * Hands each whole request to its route's handler on the console's worker threads (searches and
+ * scans block; Netty's event loop never does), after the checks that need the body: a POST from a
+ * browser session must carry the session's CSRF token and, when the browser says where it comes
+ * from ({@code Origin}, {@code Sec-Fetch-Site}), come from the console itself. A handler's
+ * {@link Request.BadRequest} or {@link QueryException} is a 400 with its message; anything else a
+ * 500 that names nothing of the failure.
+ */
+final class Router extends SimpleChannelInboundHandler<FullHttpRequest> {
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(Router.class);
+    /** The form field and header that carry the CSRF token. */
+    static final String CSRF_FIELD = "csrf";
+    static final String CSRF_HEADER = "X-CSRF-Token";
+
+    private final Console console;
+    private final ExecutorService workers;
+
+    Router(Console console, ExecutorService workers) {
+        super(false);
+        this.console = console;
+        this.workers = workers;
+    }
+
+    @Override
+    protected void channelRead0(ChannelHandlerContext ctx, FullHttpRequest req) {
+        Principal p = ctx.channel().attr(RequestGate.PRINCIPAL).getAndSet(null);
+        Routes.Match m = ctx.channel().attr(RequestGate.MATCH).getAndSet(null);
+        boolean keepAlive = HttpUtil.isKeepAlive(req);
+        boolean head = req.method().equals(HttpMethod.HEAD);
+        Response early = null;
+        Request request = null;
+        if (m == null) {
+            early = notFound(req.uri().startsWith("/api/"));
+        } else if (m.route() == null) {
+            early = Response.error(HttpResponseStatus.METHOD_NOT_ALLOWED, "method not allowed");
+        } else {
+            request = new Request(req, new QueryStringDecoder(req.uri(), StandardCharsets.UTF_8, true, 256), m.vars(), p, Replies.tls(ctx));
+            if (req.method().equals(HttpMethod.POST)) {
+                early = checkPost(req, request, p);
+            }
+        }
+        if (early != null) {
+            req.release();
+            Replies.send(ctx, early, keepAlive, head, p);
+            return;
+        }
+        Route route = m.route();
+        Request r = request;
+        try {
+            workers.execute(() -> {
+                Response res;
+                try {
+                    res = route.handle(r);
+                } catch (Request.BadRequest | QueryException e) {
+                    res = route.api() ? Response.error(HttpResponseStatus.BAD_REQUEST, e.getMessage())
+                            : console.pages().error(r, HttpResponseStatus.BAD_REQUEST, e.getMessage());
+                } catch (Exception | StackOverflowError e) {
+                    LOG.warn("{} {} failed", req.method(), r.path(), e);
+                    res = Response.error(HttpResponseStatus.INTERNAL_SERVER_ERROR, "internal error");
+                } finally {
+                    req.release();
+                }
+                Response out = res;
+                ctx.executor().execute(() -> Replies.send(ctx, out, keepAlive, head, p));
+            });
+        } catch (RejectedExecutionException e) {
+            req.release();
+            Replies.send(ctx, Response.error(HttpResponseStatus.SERVICE_UNAVAILABLE, "busy, try again").header("Retry-After", "1"),
+                    keepAlive, head, p);
+        }
+    }
+
+    private Response notFound(boolean api) {
+        return api ? Response.error(HttpResponseStatus.NOT_FOUND, "no such resource")
+                : Response.html(HttpResponseStatus.NOT_FOUND, console.pages().plain("Not found", "There is no such page."));
+    }
+
+    /** Returns the refusal of a POST that may not go on, or null. */
+    private static Response checkPost(FullHttpRequest req, Request r, Principal p) {
+        String site = req.headers().get("Sec-Fetch-Site");
+        if (site != null && !site.equals("same-origin") && !site.equals("none")) {
+            return Response.error(HttpResponseStatus.FORBIDDEN, "cross-site request refused");
+        }
+        String origin = req.headers().get(HttpHeaderNames.ORIGIN);
+        String host = req.headers().get(HttpHeaderNames.HOST);
+        if (origin != null && (host == null || !(origin.equals("http://" + host) || origin.equals("https://" + host)))) {
+            return Response.error(HttpResponseStatus.FORBIDDEN, "cross-origin request refused");
+        }
+        if (p == null || p.bearer()) {
+            return null; // the login form (no session yet), or a token sent by a program: no cookie, no CSRF
+        }
+        String sent = req.headers().get(CSRF_HEADER);
+        if (sent == null) {
+            sent = r.param(CSRF_FIELD, null);
+        }
+        if (sent == null || p.session() == null
+                || !MessageDigest.isEqual(sent.getBytes(StandardCharsets.UTF_8), p.session().csrf().getBytes(StandardCharsets.UTF_8))) {
+            return Response.error(HttpResponseStatus.FORBIDDEN, "missing or wrong CSRF token; reload the page");
+        }
+        return null;
+    }
+
+    @Override
+    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+        ctx.close();
+    }
+}

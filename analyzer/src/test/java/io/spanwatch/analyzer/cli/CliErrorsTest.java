@@ -1,0 +1,75 @@
+package io.spanwatch.analyzer.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.spanwatch.sensor.capture.DemoCapture;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Every command's errors: one line on stderr that names the input and says what is wrong, and a
+ * non-zero exit; nothing is written where it should not be.
+ */
+class CliErrorsTest {
+    static AnalyzeCommandTest.Run run(String... args) {
+        return AnalyzeCommandTest.run(args);
+    }
+
+    /** Asserts one error line that contains every one of {@code words}. */
+    static void oneLine(AnalyzeCommandTest.Run r, int status, String... words) {
+        assertEquals(status, r.status(), r.err());
+        String err = r.err().strip();
+        assertEquals(1, err.lines().count(), err);
+        for (String w : words) {
+            assertTrue(err.contains(w), "'" + w + "' missing in: " + err);
+        }
+    }
+
+    @Test
+    void anOutFolderThatIsAFileIsNamedAsSuch(@TempDir Path tmp) throws Exception {
+        Path pcap = tmp.resolve("demo.pcap");
+        DemoCapture.write(pcap);
+        Path file = Files.writeString(tmp.resolve("taken"), "x");
+        oneLine(run("analyze", "--out", file.toString(), pcap.toString()), 1, file.toString(), "is a file, not a folder");
+        oneLine(run("sensor", "--interface", "lo", "--out", file.toString()), 1, file.toString(), "is a file, not a folder");
+        oneLine(run("demo", "--out", file.toString()), 1, file.toString(), "is a file, not a folder");
+        oneLine(run("scan-queue", "--out", file.toString()), 1, file.toString(), "not a folder");
+        oneLine(run("quarantine", "--out", file.toString()), 1, file.toString(), "not a folder");
+        assertEquals("x", Files.readString(file));
+    }
+
+    @Test
+    void aFolderInUseNamesTheProcessHoldingIt(@TempDir Path tmp) throws Exception {
+        Path pcap = tmp.resolve("demo.pcap");
+        DemoCapture.write(pcap);
+        Path out = tmp.resolve("out");
+        try (OutputLock held = OutputLock.acquire(out, "spanwatch sensor --interface eth1 --out " + out)) {
+            AnalyzeCommandTest.Run r = run("analyze", "--out", out.toString(), pcap.toString());
+            oneLine(r, 1, out.toString(), "in use", "pid " + ProcessHandle.current().pid(), "spanwatch sensor --interface eth1");
+            oneLine(run("scan-queue", "--out", out.toString()), 1);
+            assertFalse(Files.exists(out.resolve("eve.json")), "the second process wrote nothing");
+        }
+        assertEquals(0, run("analyze", "--out", out.toString(), pcap.toString()).status(), "free again once released");
+    }
+
+    @Test
+    void badOptionsNameTheOption(@TempDir Path tmp) throws Exception {
+        Path pcap = tmp.resolve("demo.pcap");
+        DemoCapture.write(pcap);
+        Path out = tmp.resolve("out");
+        oneLine(run("analyze", "--config", tmp.resolve("none.conf").toString(), "--out", out.toString(), pcap.toString()), 1,
+                "none.conf", "no such file");
+        oneLine(run("analyze", "--workers", "0", "--out", out.toString(), pcap.toString()), 1, "--workers", "between 1 and 256");
+        oneLine(run("analyze", "--set", "scan.retro-days=-1", "--out", out.toString(), pcap.toString()), 1, "scan.retro-days");
+        oneLine(run("sensor", "--interface", "lo", "--out", out.toString(), "--stats-interval", "0"), 1, "--stats-interval");
+        oneLine(run("sensor", "--interface", "lo", "--out", out.toString(), "--snaplen", "-1"), 1, "--snaplen");
+        oneLine(run("scan-queue", "--out", tmp.toString(), "--wait", "-5"), 1, "--wait");
+        oneLine(run("scan", "--max-file-bytes", "0", pcap.toString()), 2, "--max-file-bytes");
+        oneLine(run("quarantine", "--out", tmp.toString(), "--export", tmp.toString()), 1, "--export", "is a folder");
+        assertFalse(Files.exists(out.resolve("eve.json")));
+    }
+}

@@ -1,0 +1,73 @@
+package io.spanwatch.analyzer.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.spanwatch.analyzer.EveLog;
+import io.spanwatch.analyzer.index.EventIndexReader;
+import io.spanwatch.analyzer.index.EventSearcher;
+import io.spanwatch.sensor.capture.DemoCapture;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** {@code spanwatch console}'s refusals, {@code spanwatch token}, {@code spanwatch index}, and analyze's live indexing. */
+class ConsoleCommandTest {
+    @Test
+    void authNoneAndPlainHttpAreRefusedOffLoopback(@TempDir Path tmp) {
+        AnalyzeCommandTest.Run r = AnalyzeCommandTest.run("console", "--out", tmp.toString(), "--listen", "0.0.0.0:0", "--auth", "none");
+        assertEquals(1, r.status());
+        assertTrue(r.err().contains("--auth none is allowed only on a loopback address"), r.err());
+        r = AnalyzeCommandTest.run("console", "--out", tmp.toString(), "--listen", "0.0.0.0:0");
+        assertEquals(1, r.status());
+        assertTrue(r.err().contains("--tls-cert"), r.err());
+        r = AnalyzeCommandTest.run("console", "--out", tmp.toString(), "--listen", "127.0.0.1:0", "--tls-cert", tmp.resolve("none.pem").toString(),
+                "--tls-key", tmp.resolve("none.key").toString());
+        assertEquals(1, r.status());
+        assertTrue(r.err().contains("cannot use"), r.err());
+        r = AnalyzeCommandTest.run("console", "--out", tmp.toString(), "--listen", "nonsense");
+        assertEquals(1, r.status());
+        assertEquals(1, r.err().lines().count(), "one line: " + r.err());
+    }
+
+    @Test
+    void tokensAreMadeListedAndRevoked(@TempDir Path tmp) throws Exception {
+        AnalyzeCommandTest.Run made = AnalyzeCommandTest.run("token", "create", "--out", tmp.toString(), "--name", "alice", "--role", "act");
+        assertEquals(0, made.status(), made.err());
+        String token = made.out().strip();
+        assertTrue(token.startsWith("swt_") && token.length() > 40);
+        String file = Files.readString(tmp.resolve("console").resolve("tokens"));
+        assertFalse(file.contains(token), "only the hash is kept");
+        assertTrue(Files.getPosixFilePermissions(tmp.resolve("console").resolve("tokens")).toString().equals("[OWNER_READ, OWNER_WRITE]"));
+        assertEquals(1, AnalyzeCommandTest.run("token", "create", "--out", tmp.toString(), "--name", "alice").status(), "names are unique");
+        assertEquals(1, AnalyzeCommandTest.run("token", "create", "--out", tmp.toString(), "--name", "bob", "--role", "admin").status());
+        AnalyzeCommandTest.Run list = AnalyzeCommandTest.run("token", "list", "--out", tmp.toString());
+        assertTrue(list.out().startsWith("alice\tact\t"), list.out());
+        assertEquals(0, AnalyzeCommandTest.run("token", "revoke", "--out", tmp.toString(), "alice").status());
+        assertEquals(1, AnalyzeCommandTest.run("token", "revoke", "--out", tmp.toString(), "alice").status());
+        assertEquals("", AnalyzeCommandTest.run("token", "list", "--out", tmp.toString()).out());
+    }
+
+    @Test
+    void analyzeIndexesEveryEventItWritesAndIndexImportsTheSame(@TempDir Path tmp) throws Exception {
+        Path pcap = tmp.resolve("demo.pcap");
+        DemoCapture.write(pcap);
+        Path out = tmp.resolve("out");
+        AnalyzeCommandTest.Run r = AnalyzeCommandTest.run("analyze", "--out", out.toString(), "--set", "scan.enabled=false", pcap.toString());
+        assertEquals(0, r.status(), r.err());
+        int lines = EveLog.read(out.resolve("eve.json")).events.size();
+        try (EventIndexReader idx = EventIndexReader.open(out.resolve("index")); EventSearcher s = idx.acquire()) {
+            assertEquals(lines, s.size(), "every EVE line is in the index");
+        }
+        Path other = tmp.resolve("imported");
+        AnalyzeCommandTest.Run imp = AnalyzeCommandTest.run("index", "--out", other.toString(), out.resolve("eve.json").toString());
+        assertEquals(0, imp.status(), imp.err());
+        assertTrue(imp.out().startsWith("indexed " + lines + " events from 1 file"), imp.out());
+        assertEquals("", imp.err(), "quiet without a terminal");
+        AnalyzeCommandTest.Run missing = AnalyzeCommandTest.run("index", "--out", other.toString(), tmp.resolve("nope.json").toString());
+        assertEquals(1, missing.status());
+        assertTrue(missing.err().contains("nope.json: no such file"), missing.err());
+    }
+}

@@ -1,0 +1,173 @@
+package io.spanwatch.analyzer.index;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.spanwatch.sensor.event.EveEvent;
+import io.spanwatch.sensor.event.EveRenderer;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.zip.GZIPOutputStream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Imports Suricata's and SpanWatch's EVE files, and checks retention and the live queue bound. */
+class EveImportTest {
+    private static final Clock CLOCK = Clock.fixed(Instant.parse("2026-03-12T00:00:00Z"), ZoneOffset.UTC);
+
+    @TempDir
+    Path dir;
+
+    private Path suricataSample() throws IOException {
+        Path f = dir.resolve("suricata-eve.json");
+        try (InputStream in = getClass().getResourceAsStream("suricata-eve.json")) {
+            Files.copy(in, f);
+        }
+        return f;
+    }
+
+    private long count(EventIndexReader r, String q) throws Exception {
+        try (EventSearcher s = r.acquire()) {
+            return s.count(new EventQueryParser(r.schema(), CLOCK).parse(q));
+        }
+    }
+
+    @Test
+    void importsSuricataEveAndSkipsWhatIsNotAnEvent() throws Exception {
+        Path eve = suricataSample();
+        EveImporter.Result res;
+        try (EventIndexWriter w = EventIndexWriter.open(dir.resolve("index"), IndexConfig.DEFAULTS, new IndexCounters(), CLOCK)) {
+            res = new EveImporter(w, 2).run(List.of(eve));
+        }
+        assertEquals(8, res.events());
+        assertEquals(3, res.skipped(), "not JSON, no timestamp, an array");
+        assertNotNull(res.firstProblem());
+        assertTrue(res.firstProblem().contains("suricata-eve.json:8:"), res.firstProblem());
+        try (EventIndexReader r = EventIndexReader.open(dir.resolve("index"))) {
+            assertEquals(8, count(r, "*:*"));
+            assertEquals(1, count(r, "event_type:alert AND alert.signature_id:2045001"));
+            assertEquals(1, count(r, "alert.metadata.attack_target:Client_Endpoint"));
+            assertEquals(1, count(r, "http.request_headers.name:Host"));
+            assertEquals(3, count(r, "src_ip:\"192.168.100.0/24\""), "http, fileinfo and flow of one connection");
+            assertEquals(1, count(r, "src_ip:\"2001:db8::/32\""), "IPv6 CIDR");
+            assertEquals(1, count(r, "flow_id:18302628889005281337"), "unsigned 64-bit flow id");
+            assertEquals(1, count(r, "dns.rrname:evil.example"));
+            assertEquals(1, count(r, "timestamp:[2023-09-18T06:13:41Z TO 2023-09-18T06:13:41.5Z]"), "+0200 read as its UTC time");
+            assertEquals(1, count(r, "event_type:http AND http.status:200"));
+            assertEquals(1, count(r, "http.status:404"), "Suricata 6's status text is a number");
+            assertEquals(1, count(r, "stats.decoder.pkts:1523"));
+            assertEquals(0, count(r, "stats.threads.W#01-eth0.decoder.pkts:1523"), "per-thread counters are not fields");
+            assertEquals(1, count(r, "setup.exe AND fileinfo.size:[200000 TO *]"));
+            assertEquals(r.schema().kind("dns.id"), FieldKind.LONG);
+        }
+    }
+
+    @Test
+    void importingSpanWatchEveGivesTheLiveIdsAndNoDoubles() throws Exception {
+        List<EveEvent> events = new ArrayList<>();
+        long t0 = TestEvents.nanos("2026-03-11T06:00:00Z");
+        for (int i = 0; i < 30; i++) {
+            events.addAll(TestEvents.download(i + 1, t0 + i * 1_000_000_000L, "10.0.0.1", "203.0.113.5", 80, "a.example",
+                    "/x" + i, "ua", "x" + i, 100 + i, String.format("%064x", i), i == 3));
+        }
+        IndexStage live = IndexStage.start(dir.resolve("index"), IndexConfig.DEFAULTS, new EveRenderer(TestEvents.SENSOR, false),
+                false, CLOCK);
+        events.forEach(live::onEvent);
+        live.drain();
+        live.close();
+        Path eve = dir.resolve("eve.json.gz");
+        try (OutputStream out = new GZIPOutputStream(Files.newOutputStream(eve))) {
+            for (EveEvent e : events) {
+                out.write((TestEvents.line(e) + "\r\n").getBytes(StandardCharsets.UTF_8));
+            }
+        }
+        try (EventIndexWriter w = EventIndexWriter.open(dir.resolve("index"), IndexConfig.DEFAULTS, new IndexCounters(), CLOCK)) {
+            EveImporter.Result res = new EveImporter(w, 2).run(List.of(eve, eve));
+            assertEquals(2L * events.size(), res.events());
+            assertEquals(0, res.skipped());
+        }
+        try (EventIndexReader r = EventIndexReader.open(dir.resolve("index"))) {
+            assertEquals(events.size(), count(r, "*:*"), "an event indexed live and imported twice is there once");
+        }
+    }
+
+    @Test
+    void retentionDropsOldDaysWholeAndKeepsTheSizeBound() throws Exception {
+        Path idx = dir.resolve("index");
+        IndexCounters c = new IndexCounters();
+        Instant now = Instant.parse("2026-03-12T00:00:00Z");
+        try (EventIndexWriter w = EventIndexWriter.open(idx, IndexConfig.DEFAULTS, c, Clock.fixed(now, ZoneOffset.UTC))) {
+            for (String day : new String[] {"2026-01-01", "2026-02-01", "2026-03-10", "2026-03-11"}) {
+                DocumentBuilder b = new DocumentBuilder(w.schema(), c);
+                for (int i = 0; i < 50; i++) {
+                    byte[] line = ("{\"timestamp\":\"" + day + "T10:00:" + String.format("%02d", i) + ".000000+0000\",\"event_type\":\"x\",\"pad\":\""
+                            + "p".repeat(2000) + i + "\"}").getBytes(StandardCharsets.UTF_8);
+                    b.reset();
+                    EveJsonWalker.walk(line, 0, line.length, b);
+                    byte[] id = EventIds.of(line, 0, line.length);
+                    w.add(b.finish(id, line, 0, line.length), b.timestamp(), null);
+                }
+            }
+        }
+        // every day was just written, so age alone drops none: a day goes when its day and its last write are old
+        IndexConfig cfg = new IndexConfig(true, 10, Duration.ofDays(30), Long.MAX_VALUE, 16, Duration.ofSeconds(1), 100, 2);
+        try (EventIndexWriter w = EventIndexWriter.open(idx, cfg, c, Clock.fixed(now, ZoneOffset.UTC))) {
+            assertEquals(0, w.applyRetention());
+        }
+        for (String old : new String[] {"2026-01-01", "2026-02-01", "2026-03-10"}) {
+            try (var files = Files.list(idx.resolve(old))) {
+                for (Path f : files.toList()) {
+                    Files.setLastModifiedTime(f, java.nio.file.attribute.FileTime.from(Instant.parse(old + "T23:00:00Z")));
+                }
+            }
+            Files.setLastModifiedTime(idx.resolve(old), java.nio.file.attribute.FileTime.from(Instant.parse(old + "T23:00:00Z")));
+        }
+        try (EventIndexWriter w = EventIndexWriter.open(idx, cfg, c, Clock.fixed(now, ZoneOffset.UTC))) {
+            assertEquals(2, w.applyRetention(), "January and February go; March 10 is within 30 days");
+        }
+        List<String> left = DayIndexes.list(idx).stream().map(d -> d.date().toString()).toList();
+        assertEquals(List.of("2026-03-10", "2026-03-11"), left);
+        long newest = DayIndexes.size(idx.resolve("2026-03-11"));
+        IndexConfig small = new IndexConfig(true, 10, Duration.ofDays(3650), newest + 1, 16, Duration.ofSeconds(1), 100, 2);
+        try (EventIndexWriter w = EventIndexWriter.open(idx, small, c, CLOCK)) {
+            assertEquals(1, w.applyRetention(), "past the size bound the oldest day goes");
+        }
+        assertEquals(List.of("2026-03-11"), DayIndexes.list(idx).stream().map(d -> d.date().toString()).toList());
+        try (EventIndexReader r = EventIndexReader.open(idx)) {
+            assertEquals(50, count(r, "*:*"));
+        }
+    }
+
+    @Test
+    void liveIndexingDropsAndCountsWhenTheQueueIsFull() throws Exception {
+        IndexConfig tiny = new IndexConfig(true, 1, Duration.ofDays(30), Long.MAX_VALUE, 16, Duration.ofMillis(50), 100, 2);
+        IndexStage live = IndexStage.start(dir.resolve("index"), tiny, new EveRenderer(TestEvents.SENSOR, true), true, CLOCK);
+        List<EveEvent> events = new ArrayList<>();
+        for (int i = 0; i < 200; i++) {
+            events.addAll(TestEvents.download(i + 1, TestEvents.nanos("2026-03-11T06:00:00Z") + i, "10.0.0.1", "203.0.113.5", 80,
+                    "a.example", "/x" + i, "ua", "x", 1, String.format("%064x", i), false));
+        }
+        events.forEach(live::onEvent);
+        live.drain();
+        long indexed = live.counters().indexed.get();
+        long dropped = live.counters().dropped.get();
+        assertEquals(events.size(), indexed + dropped, "every event indexed or counted");
+        assertTrue(dropped > 0, "a queue of one cannot keep up with a burst");
+        live.close();
+        try (EventIndexReader r = EventIndexReader.open(dir.resolve("index"))) {
+            assertEquals(indexed, count(r, "*:*"));
+            assertEquals(dropped, r.droppedEvents(), "the console is told how many are missing");
+        }
+    }
+}

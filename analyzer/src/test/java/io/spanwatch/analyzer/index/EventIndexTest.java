@@ -1,0 +1,204 @@
+package io.spanwatch.analyzer.index;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.spanwatch.sensor.event.EveEvent;
+import io.spanwatch.sensor.event.EveRenderer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Indexes typed events the way {@code analyze} does and checks fields, queries, paging and facets. */
+class EventIndexTest {
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final Clock CLOCK = Clock.fixed(Instant.parse("2026-03-12T00:00:00Z"), ZoneOffset.UTC);
+
+    @TempDir
+    static Path dir;
+    static List<EveEvent> events = new ArrayList<>();
+    static EventIndexReader reader;
+
+    @BeforeAll
+    static void index() throws Exception {
+        long t0 = TestEvents.nanos("2026-03-11T06:00:00Z");
+        for (int i = 0; i < 120; i++) {
+            boolean infected = i % 40 == 0;
+            String client = i % 3 == 0 ? "198.18.0." + (i % 50 + 1) : "10.20.0." + (i % 50 + 1);
+            events.addAll(TestEvents.download(1000 + i, t0 + i * 60_000_000_000L, client, "203.0.113." + (i % 7 + 1),
+                    i % 2 == 0 ? 80 : 8080, "host" + (i % 5) + ".example", "/files/f" + i + (i % 4 == 0 ? "/setup.exe" : ".txt"),
+                    "Mozilla/5.0 test", "f" + i + ".bin", 1000L * i, infected ? TestEvents.EICAR_SHA256 : sha(i), infected));
+        }
+        IndexStage stage = IndexStage.start(dir.resolve("index"), IndexConfig.DEFAULTS, new EveRenderer(TestEvents.SENSOR, false),
+                false, CLOCK);
+        for (EveEvent e : events) {
+            stage.onEvent(e);
+        }
+        stage.drain();
+        stage.close();
+        assertEquals(events.size(), stage.counters().indexed.get());
+        assertEquals(0, stage.counters().errors.get());
+        reader = EventIndexReader.open(dir.resolve("index"));
+    }
+
+    static String sha(int i) {
+        return String.format("%064x", i + 1);
+    }
+
+    private long count(String q) throws Exception {
+        try (EventSearcher s = reader.acquire()) {
+            return s.count(new EventQueryParser(reader.schema(), CLOCK).parse(q));
+        }
+    }
+
+    @Test
+    void everyEventIsIndexedWithTheIdOfItsEveLine() throws Exception {
+        assertEquals(events.size(), count("*:*"));
+        assertEquals(events.size(), count(""));
+        try (EventSearcher s = reader.acquire()) {
+            for (EveEvent e : events.subList(0, 10)) {
+                String line = TestEvents.line(e);
+                byte[] bytes = line.getBytes(StandardCharsets.UTF_8);
+                String id = EventIds.hex(EventIds.of(bytes, 0, bytes.length));
+                EventSearcher.Hit hit = s.get(id).orElseThrow();
+                assertEquals(line, hit.json(), "the stored source is the EVE line");
+            }
+        }
+    }
+
+    @Test
+    void stringFieldsMatchTheirWholeValue() throws Exception {
+        assertEquals(120, count("event_type:fileinfo"));
+        assertEquals(3, count("event_type:alert"));
+        assertEquals(24, count("event_type:http AND http.hostname:\"host1.example\""));
+        assertEquals(0, count("http.hostname:host1"));
+        assertEquals(120, count("event_type:flow AND flow.alerted:false") + count("event_type:flow AND flow.alerted:true"));
+        assertEquals(6, count("fileinfo.sha256:" + TestEvents.EICAR_SHA256), "3 files and their alerts");
+    }
+
+    @Test
+    void addressesTakeCidrRangesAndDottedPrefixes() throws Exception {
+        long internal = count("event_type:flow AND src_ip:\"198.18.0.0/16\"");
+        assertEquals(40, internal);
+        assertEquals(40, count("event_type:flow AND src_ip:198.18.*"));
+        assertEquals(80, count("event_type:flow AND NOT src_ip:\"198.18.0.0/16\""));
+        assertEquals(count("event_type:flow AND src_ip:\"198.18.0.1\""), count("event_type:flow AND src_ip:[198.18.0.1 TO 198.18.0.1]"));
+        assertTrue(count("event_type:flow AND src_ip:\"198.18.0.1\"") > 0);
+        assertEquals(120, count("event_type:flow AND dest_ip:\"203.0.113.0/24\""));
+    }
+
+    @Test
+    void numbersAndTimesArePoints() throws Exception {
+        assertEquals(60, count("event_type:flow AND dest_port:80"));
+        assertEquals(120, count("event_type:flow AND dest_port:[80 TO 8080]"));
+        // sizes 0, 1000, ... 119000: 100 of them are 20000 or more
+        assertEquals(20, count("event_type:fileinfo AND fileinfo.size:[100000 TO *]"));
+        assertEquals(60, count("event_type:flow AND timestamp:[2026-03-11T06:00:00Z TO 2026-03-11T06:59:59Z]"));
+        assertEquals(60, count("event_type:flow AND timestamp:[2026-03-11T07:00:00.000000+0000 TO *]"));
+        assertEquals(120, count("event_type:flow AND timestamp:[2026-03-11 TO now]"));
+        assertEquals(1, count("event_type:flow AND flow_id:1005"));
+    }
+
+    @Test
+    void wildcardsAndFreeText() throws Exception {
+        assertEquals(30, count("event_type:http AND http.url:*.exe"));
+        assertEquals(30, count("event_type:http AND setup.exe"));
+        assertEquals(30, count("event_type:http AND SETUP.EXE"));
+        assertEquals(6, count("EICAR_HDB"), "signatures and verdicts are free text");
+        assertEquals(events.size(), count("host2.example") + count("NOT host2.example"));
+        assertEquals(48, count("host2.example"), "the http and fileinfo events of 24 downloads");
+        assertEquals(events.size(), count("src_ip:*"));
+    }
+
+    @Test
+    void pagesAreNewestFirstAndComplete() throws Exception {
+        try (EventSearcher s = reader.acquire()) {
+            var q = new EventQueryParser(reader.schema(), CLOCK).parse("*:*");
+            Set<String> seen = new HashSet<>();
+            long last = Long.MAX_VALUE;
+            EventSearcher.Cursor after = null;
+            int pages = 0;
+            do {
+                EventSearcher.Page p = s.search(q, 37, after);
+                assertEquals(events.size(), p.total());
+                for (EventSearcher.Hit h : p.hits()) {
+                    assertTrue(seen.add(h.id()), "no event twice");
+                    assertTrue(h.timestamp() <= last, "newest first");
+                    last = h.timestamp();
+                    JsonNode n = JSON.readTree(h.json());
+                    assertEquals(h.timestamp(), EveTimes.parseMicros(n.path("timestamp").asText()));
+                }
+                after = p.next() == null ? null : EventSearcher.Cursor.parse(p.next().toString());
+                pages++;
+            } while (after != null);
+            assertEquals(events.size(), seen.size());
+            assertEquals((events.size() + 36) / 37, pages);
+        }
+    }
+
+    @Test
+    void facetsCountTopValues() throws Exception {
+        try (EventSearcher s = reader.acquire()) {
+            var parser = new EventQueryParser(reader.schema(), CLOCK);
+            var types = s.aggregations().facet(parser.parse("*:*"), "event_type", 10);
+            assertEquals("fileinfo", types.get(0).value());
+            assertEquals(4, types.size());
+            var ports = s.aggregations().facet(parser.parse("event_type:flow"), "dest_port", 10);
+            assertEquals(List.of(new Aggregations.Bucket("80", 60), new Aggregations.Bucket("8080", 60)), ports);
+            var hosts = s.aggregations().facet(parser.parse("event_type:http"), "http.hostname", 2);
+            assertEquals(2, hosts.size());
+            assertEquals(24, hosts.get(0).count());
+            var ips = s.aggregations().facet(parser.parse("event_type:flow"), "dest_ip", 100);
+            assertEquals(7, ips.size());
+            assertThrows(IllegalArgumentException.class, () -> s.aggregations().facet(parser.parse("*:*"), "no.such", 10));
+            var h = s.aggregations().histogram(parser.parse("event_type:flow"), 60);
+            long sum = 0;
+            for (long c : h.counts()) {
+                sum += c;
+            }
+            assertEquals(120, sum);
+            assertTrue(h.counts().length <= 61);
+        }
+    }
+
+    @Test
+    void badQueriesSayWhy() {
+        EventQueryParser p = new EventQueryParser(reader.schema(), CLOCK);
+        for (String bad : new String[] {"(event_type:http", "src_ip:\"not-an-ip\"", "src_ip:\"10.0.0.0/40\"",
+            "dest_port:[a TO b]", "timestamp:[yesterday TO now]", "dest_port:8*", "event_type:http AND", "src_ip:10.*.1",
+            "_id:xyz", "\"unterminated"}) {
+            QueryException e = assertThrows(QueryException.class, () -> p.parse(bad), bad);
+            assertFalse(e.getMessage() == null || e.getMessage().isBlank(), bad);
+        }
+        assertThrows(QueryException.class, () -> p.parse("x".repeat(EventQueryParser.MAX_QUERY_CHARS + 1)));
+    }
+
+    @Test
+    void unknownFieldsAreNamed() throws Exception {
+        EventQueryParser p = new EventQueryParser(reader.schema(), CLOCK);
+        assertEquals(Set.of("http.host"), p.unknownFields(p.parse("http.host:a AND event_type:http")));
+        assertTrue(p.unknownFields(p.parse("http.hostname:a OR setup")).isEmpty());
+    }
+
+    @Test
+    void noDropsOffline() {
+        assertEquals(0, reader.droppedEvents());
+        assertNull(null);
+        assertTrue(Files.isRegularFile(dir.resolve("index").resolve("schema.json")));
+    }
+}

@@ -1,0 +1,140 @@
+package io.spanwatch.analyzer.web;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.net.URLEncoder;
+import java.net.http.HttpRequest;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.HashSet;
+import java.util.Set;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The JSON API of DESIGN.md over a real server: shapes, paging, facets, errors as 400s. */
+class ConsoleApiTest {
+    @TempDir
+    static Path dir;
+    static ConsoleFixture f;
+
+    @BeforeAll
+    static void start() throws Exception {
+        f = new ConsoleFixture(dir, ConsoleConfig.DEFAULTS, true, null);
+    }
+
+    @AfterAll
+    static void stop() throws Exception {
+        f.close();
+    }
+
+    private static JsonNode json(String path) throws Exception {
+        var res = f.get(path, f.readToken);
+        assertEquals(200, res.statusCode(), res.body());
+        assertEquals("application/json", res.headers().firstValue("content-type").orElse(""));
+        return Response.JSON.readTree(res.body());
+    }
+
+    private static String q(String s) {
+        return URLEncoder.encode(s, StandardCharsets.UTF_8);
+    }
+
+    @Test
+    void eventsArePagedNewestFirstWithExactTotals() throws Exception {
+        Set<String> ids = new HashSet<>();
+        String after = "";
+        String lastTime = "9999";
+        int pages = 0;
+        long total = -1;
+        do {
+            JsonNode page = json("/api/v1/events?size=17&q=" + q("event_type:http OR event_type:alert") + after);
+            total = page.path("total").asLong();
+            for (JsonNode e : page.path("events")) {
+                assertTrue(ids.add(e.path("id").asText()));
+                String t = e.path("event").path("timestamp").asText();
+                assertTrue(t.compareTo(lastTime) <= 0, "newest first");
+                lastTime = t;
+            }
+            after = page.path("search_after").isNull() ? null : "&search_after=" + q(page.path("search_after").asText());
+            pages++;
+        } while (after != null);
+        assertEquals(61 + 4, total, "61 http events and 4 alerts");
+        assertEquals(total, ids.size());
+        assertEquals(4, pages);
+    }
+
+    @Test
+    void oneEventByIdAndFacetsAndHistogram() throws Exception {
+        String id = f.firstId("event_type:alert");
+        JsonNode one = json("/api/v1/events/" + id);
+        assertEquals(id, one.path("id").asText());
+        assertEquals("alert", one.path("event").path("event_type").asText());
+        assertEquals(404, f.get("/api/v1/events/" + "0".repeat(32), f.readToken).statusCode());
+        JsonNode facets = json("/api/v1/facets?field=dest_ip&q=" + q("event_type:flow"));
+        assertEquals(4, facets.path("buckets").size());
+        assertEquals(20, facets.path("buckets").path(0).path("count").asLong());
+        assertNotNull(facets.path("buckets").path(0).path("value").asText(null));
+        JsonNode hist = json("/api/v1/histogram?q=" + q("event_type:flow") + "&buckets=30");
+        long sum = 0;
+        for (JsonNode b : hist.path("buckets")) {
+            sum += b.path("count").asLong();
+        }
+        assertEquals(61, sum);
+        assertTrue(hist.path("interval_s").asLong() > 0);
+    }
+
+    @Test
+    void badQueriesAre400WithTheParsersMessage() throws Exception {
+        for (String bad : new String[] {"(event_type:http", "src_ip:\"999.1.1.1\"", "dest_port:[x TO 9]", "\"open", "AND OR",
+            "timestamp:[2026-13-01 TO now]", "src_ip:*.1.*"}) {
+            var res = f.get("/api/v1/events?q=" + q(bad), f.readToken);
+            assertEquals(400, res.statusCode(), bad + ": " + res.body());
+            String msg = Response.JSON.readTree(res.body()).path("error").asText();
+            assertTrue(!msg.isBlank(), bad);
+        }
+        assertEquals(400, f.get("/api/v1/facets?field=no.such.field", f.readToken).statusCode());
+        assertEquals(400, f.get("/api/v1/events?size=100000", f.readToken).statusCode());
+        assertEquals(400, f.get("/api/v1/events?search_after=garbage", f.readToken).statusCode());
+        var page = f.get("/?q=" + q("(event_type:http"), f.readToken);
+        assertEquals(400, page.statusCode());
+        assertTrue(page.body().contains("Syntax Error"), "the page shows the parser's message");
+    }
+
+    @Test
+    void unknownFieldsAreReported() throws Exception {
+        JsonNode r = json("/api/v1/events?q=" + q("http.host:x"));
+        assertEquals(0, r.path("total").asLong());
+        assertEquals("http.host", r.path("unknown_fields").path(0).asText());
+    }
+
+    @Test
+    void alertsCanBeAcknowledgedAssignedAndCommentedThroughTheApi() throws Exception {
+        String id = f.firstId("event_type:alert");
+        HttpRequest ack = f.request("/api/v1/alerts/" + id).header("Authorization", "Bearer " + f.actToken)
+                .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString("{\"action\":\"ack\"}")).build();
+        JsonNode st = Response.JSON.readTree(f.send(ack).body());
+        assertTrue(st.path("acknowledged").asBoolean());
+        assertEquals("analyst", st.path("acknowledged_by").asText());
+        HttpRequest comment = f.request("/api/v1/alerts/" + id).header("Authorization", "Bearer " + f.actToken)
+                .header("Content-Type", "application/x-www-form-urlencoded")
+                .POST(HttpRequest.BodyPublishers.ofString("action=comment&text=" + q("looked at it <b>ok</b>"))).build();
+        st = Response.JSON.readTree(f.send(comment).body());
+        assertEquals("looked at it <b>ok</b>", st.path("comments").path(0).path("text").asText());
+        String flow = f.firstId("event_type:flow");
+        HttpRequest notAlert = f.request("/api/v1/alerts/" + flow).header("Authorization", "Bearer " + f.actToken)
+                .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString("{\"action\":\"ack\"}")).build();
+        assertEquals(404, f.send(notAlert).statusCode());
+        HttpRequest badAction = f.request("/api/v1/alerts/" + id).header("Authorization", "Bearer " + f.actToken)
+                .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString("{\"action\":\"delete\"}")).build();
+        assertEquals(400, f.send(badAction).statusCode());
+        // kept across restarts: a new store replays the file
+        try (AlertStore again = AlertStore.open(dir.resolve("console").resolve("alerts.jsonl"), java.time.Clock.systemUTC())) {
+            assertTrue(again.get(id).acknowledged());
+            assertEquals(1, again.get(id).comments().size());
+        }
+    }
+}

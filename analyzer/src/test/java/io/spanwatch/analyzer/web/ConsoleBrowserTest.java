@@ -1,0 +1,212 @@
+package io.spanwatch.analyzer.web;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import java.io.File;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.io.TempDir;
+import org.openqa.selenium.By;
+import org.openqa.selenium.JavascriptExecutor;
+import org.openqa.selenium.NoAlertPresentException;
+import org.openqa.selenium.OutputType;
+import org.openqa.selenium.TakesScreenshot;
+import org.openqa.selenium.WebDriver;
+import org.openqa.selenium.WebElement;
+import org.openqa.selenium.chrome.ChromeDriver;
+import org.openqa.selenium.chrome.ChromeDriverService;
+import org.openqa.selenium.chrome.ChromeOptions;
+import org.openqa.selenium.support.ui.WebDriverWait;
+
+/**
+ * Drives the console in a real browser (Debian's chromium through chromium-driver): log in, search,
+ * open an event, acknowledge an alert, download a stored file, and visit every page that shows the
+ * hostile download, checking that none of its script payloads ran. A screenshot of each page goes
+ * to {@code analyzer/target/console-screenshots/}. Skipped, saying so, without chromium.
+ */
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class ConsoleBrowserTest {
+    static final Path CHROMIUM = Path.of("/usr/bin/chromium");
+    static final Path DRIVER = Path.of("/usr/bin/chromedriver");
+
+    @TempDir
+    static Path dir;
+    static ConsoleFixture f;
+    static WebDriver browser;
+    static Path downloads;
+    static Path shots;
+
+    @BeforeAll
+    static void start() throws Exception {
+        boolean present = Files.isExecutable(CHROMIUM) && Files.isExecutable(DRIVER);
+        if (!present) {
+            System.out.println("ConsoleBrowserTest: SKIPPED: needs " + CHROMIUM + " and " + DRIVER + " (Debian: chromium chromium-driver)");
+        }
+        assumeTrue(present);
+        f = new ConsoleFixture(dir.resolve("out"), ConsoleConfig.DEFAULTS, true, null);
+        downloads = Files.createDirectories(dir.resolve("downloads"));
+        shots = Files.createDirectories(Path.of("target", "console-screenshots"));
+        ChromeOptions o = new ChromeOptions();
+        o.setBinary(CHROMIUM.toFile());
+        o.addArguments("--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+                "--disable-sync", "--no-first-run", "--user-data-dir=" + Files.createDirectories(dir.resolve("profile")),
+                "--window-size=1400,1000");
+        Map<String, Object> prefs = new HashMap<>();
+        prefs.put("download.default_directory", downloads.toString());
+        prefs.put("download.prompt_for_download", false);
+        o.setExperimentalOption("prefs", prefs);
+        ChromeDriverService svc = new ChromeDriverService.Builder().usingDriverExecutable(DRIVER.toFile()).usingAnyFreePort().build();
+        browser = new ChromeDriver(svc, o);
+        browser.manage().timeouts().pageLoadTimeout(Duration.ofSeconds(60));
+    }
+
+    @AfterAll
+    static void stop() throws Exception {
+        if (browser != null) {
+            browser.quit();
+        }
+        if (f != null) {
+            f.close();
+        }
+    }
+
+    private static void open(String path) {
+        browser.get(f.base() + path);
+    }
+
+    private static void shot(String name) throws Exception {
+        File png = ((TakesScreenshot) browser).getScreenshotAs(OutputType.FILE);
+        Files.copy(png.toPath(), shots.resolve(name + ".png"), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+    }
+
+    /** Fails if any payload of the hostile download ran on the current page, or opened a dialog. */
+    private static void assertInert(String where) {
+        Object pwned = ((JavascriptExecutor) browser).executeScript("return typeof window.__pwned === 'undefined' ? null : window.__pwned;");
+        assertEquals(null, pwned, where + ": a payload ran");
+        try {
+            browser.switchTo().alert();
+            throw new AssertionError(where + ": a dialog opened");
+        } catch (NoAlertPresentException expected) {
+            // none
+        }
+    }
+
+    private static String text() {
+        return browser.findElement(By.tagName("body")).getText();
+    }
+
+    @Test
+    @Order(1)
+    void logsInWithAToken() throws Exception {
+        open("/alerts");
+        assertTrue(browser.getCurrentUrl().contains("/login"), browser.getCurrentUrl());
+        shot("01-login");
+        browser.findElement(By.id("token")).sendKeys(f.actToken);
+        browser.findElement(By.cssSelector("form button")).click();
+        try {
+            new WebDriverWait(browser, Duration.ofSeconds(20)).until(d -> d.getCurrentUrl().endsWith("/alerts"));
+        } catch (RuntimeException e) {
+            throw new AssertionError("login did not lead to /alerts: " + browser.getCurrentUrl() + " " + browser.getPageSource(), e);
+        }
+        assertTrue(text().contains("Alerts"));
+    }
+
+    @Test
+    @Order(2)
+    void searchesAndOpensAnEvent() throws Exception {
+        open("/");
+        WebElement q = browser.findElement(By.id("q"));
+        q.sendKeys("event_type:http AND http.hostname:\"host1.example\"");
+        browser.findElement(By.cssSelector("form.search button")).click();
+        new WebDriverWait(browser, Duration.ofSeconds(20)).until(d -> d.getCurrentUrl().contains("q="));
+        assertTrue(text().contains("15 events"), text());
+        assertFalse(browser.findElements(By.cssSelector("figure.histogram rect")).isEmpty(), "a histogram");
+        assertFalse(browser.findElements(By.cssSelector("aside.facets li")).isEmpty(), "facets beside the results");
+        shot("02-search");
+        browser.findElement(By.cssSelector("table.events tbody tr td.time a")).click();
+        new WebDriverWait(browser, Duration.ofSeconds(20)).until(d -> d.getCurrentUrl().contains("/events/"));
+        String t = text();
+        assertTrue(t.contains("http.hostname") && t.contains("host1.example"), t);
+        assertTrue(t.contains("Events of this flow"), "the flow's other events");
+        assertTrue(browser.findElements(By.cssSelector("table.events tbody tr")).size() >= 3, "http, fileinfo, flow of the same flow");
+        shot("03-event");
+    }
+
+    @Test
+    @Order(3)
+    void hostileFieldsNeverRun() throws Exception {
+        String id = f.firstId("event_type:http AND http.http_refer:\"javascript:window.__pwned=5\"");
+        String alert = f.firstId("event_type:alert AND src_ip:\"203.0.113.66\"");
+        List<String> pages = List.of("/?q=", "/events/" + id, "/events/" + alert, "/hosts/198.18.0.66", "/alerts?state=all",
+                "/files/" + ConsoleFixture.EVIL_SHA, "/?q=" + java.net.URLEncoder.encode("\"" + "<script>" + "\"", "UTF-8"));
+        int n = 0;
+        for (String p : pages) {
+            open(p);
+            assertInert(p);
+            shot("04-hostile-" + n++);
+        }
+        open("/events/" + id);
+        String t = text();
+        assertTrue(t.contains(ConsoleFixture.EVIL_URL), "the URL shows as text");
+        assertTrue(t.contains(ConsoleFixture.EVIL_UA), "the user agent shows as text");
+        assertTrue(t.contains(ConsoleFixture.EVIL_REFERER), "the referer shows as text");
+        for (WebElement a : browser.findElements(By.tagName("a"))) {
+            String href = a.getAttribute("href");
+            assertTrue(href == null || href.startsWith(f.base() + "/"), "every link stays on the console: " + href);
+        }
+        for (WebElement v : browser.findElements(By.cssSelector("span.v"))) {
+            v.click(); // nothing of an event is clickable into script
+        }
+        assertInert("after clicks");
+    }
+
+    @Test
+    @Order(4)
+    void acknowledgesAnAlert() throws Exception {
+        open("/alerts");
+        int before = browser.findElements(By.cssSelector("table.alerts tbody tr")).size();
+        assertEquals(4, before, "4 open alerts");
+        shot("05-alerts");
+        WebElement row = browser.findElement(By.cssSelector("table.alerts tbody tr"));
+        String href = row.getAttribute("data-href");
+        String id = href.substring(href.lastIndexOf('/') + 1);
+        row.findElement(By.cssSelector("button.ack")).click();
+        new WebDriverWait(browser, Duration.ofSeconds(20)).until(d -> d.findElements(By.cssSelector("table.alerts tbody tr")).size() == before - 1);
+        assertTrue(f.console.alerts().get(id).acknowledged());
+        assertEquals("analyst", f.console.alerts().get(id).acknowledgedBy());
+        open("/events/" + id);
+        browser.findElement(By.cssSelector("form.comment textarea")).sendKeys("<b>checked</b> with the user");
+        browser.findElement(By.cssSelector("form.comment button")).click();
+        new WebDriverWait(browser, Duration.ofSeconds(20)).until(d -> d.findElement(By.tagName("body")).getText().contains("<b>checked</b> with the user"));
+        assertTrue(text().contains("Acknowledged by analyst"));
+        shot("06-alert-acknowledged");
+    }
+
+    @Test
+    @Order(5)
+    void downloadsAStoredFile() throws Exception {
+        open("/files/" + ConsoleFixture.EVIL_SHA);
+        assertTrue(text().contains("Seen"));
+        shot("07-file");
+        browser.findElement(By.linkText("Download the stored file")).click();
+        Path got = downloads.resolve(ConsoleFixture.EVIL_SHA + ".bin");
+        new WebDriverWait(browser, Duration.ofSeconds(30)).until(d -> Files.exists(got) && !Files.exists(downloads.resolve(got.getFileName() + ".crdownload")));
+        assertArrayEquals(Files.readAllBytes(f.dir.resolve("files").resolve(ConsoleFixture.EVIL_SHA)), Files.readAllBytes(got));
+        assertTrue(browser.getCurrentUrl().endsWith("/files/" + ConsoleFixture.EVIL_SHA), "the page stays; the file is not shown");
+        assertInert("after the download");
+    }
+}

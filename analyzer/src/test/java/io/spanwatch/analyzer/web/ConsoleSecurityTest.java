@@ -1,0 +1,205 @@
+package io.spanwatch.analyzer.web;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.net.URLEncoder;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Who may do what: tokens, roles, sessions, CSRF, origins, rate and size limits, headers, escaping. */
+class ConsoleSecurityTest {
+    @TempDir
+    static Path dir;
+    static ConsoleFixture f;
+
+    @BeforeAll
+    static void start() throws Exception {
+        // a high rate so the other checks never meet the limit; the rate test has its own server
+        ConsoleConfig cfg = new ConsoleConfig(4, 1000, 4096, 1 << 20, 5, Duration.ofHours(1), Duration.ofSeconds(10));
+        f = new ConsoleFixture(dir, cfg, true, null);
+    }
+
+    @AfterAll
+    static void stop() throws Exception {
+        f.close();
+    }
+
+    private static String q(String s) {
+        return URLEncoder.encode(s, StandardCharsets.UTF_8);
+    }
+
+    /** Logs in through the form and returns the session cookie and the page's CSRF token. */
+    static String[] login(String token) throws Exception {
+        HttpResponse<String> res = f.send(f.request("/login").header("Content-Type", "application/x-www-form-urlencoded")
+                .POST(HttpRequest.BodyPublishers.ofString("token=" + q(token) + "&next=" + q("/alerts"))).build());
+        assertEquals(303, res.statusCode());
+        assertEquals("/alerts", res.headers().firstValue("location").orElse(""));
+        String setCookie = res.headers().firstValue("set-cookie").orElseThrow();
+        assertTrue(setCookie.contains("HttpOnly"), setCookie);
+        assertTrue(setCookie.contains("SameSite=Strict"), setCookie);
+        String cookie = setCookie.substring(0, setCookie.indexOf(';'));
+        HttpResponse<String> page = f.send(f.request("/alerts").header("Cookie", cookie).build());
+        assertEquals(200, page.statusCode());
+        Matcher m = Pattern.compile("name=\"csrf\" value=\"([^\"]+)\"").matcher(page.body());
+        assertTrue(m.find(), "pages of a session carry its CSRF token");
+        return new String[] {cookie, m.group(1)};
+    }
+
+    @Test
+    void everyRequestNeedsAToken() throws Exception {
+        HttpResponse<String> api = f.get("/api/v1/events", null);
+        assertEquals(401, api.statusCode());
+        assertEquals("Bearer", api.headers().firstValue("www-authenticate").orElse(""));
+        HttpResponse<String> page = f.get("/?q=x", null);
+        assertEquals(303, page.statusCode());
+        assertTrue(page.headers().firstValue("location").orElse("").startsWith("/login?next="));
+        assertEquals(401, f.get("/api/v1/events", "swt_not-a-real-token").statusCode());
+        assertEquals(200, f.get("/api/v1/events", f.readToken).statusCode());
+        assertEquals(200, f.get("/login", null).statusCode(), "the login page is open");
+        HttpResponse<String> badLogin = f.send(f.request("/login").header("Content-Type", "application/x-www-form-urlencoded")
+                .POST(HttpRequest.BodyPublishers.ofString("token=swt_wrong")).build());
+        assertEquals(401, badLogin.statusCode());
+        assertFalse(badLogin.headers().firstValue("set-cookie").isPresent());
+    }
+
+    @Test
+    void theReadRoleCannotActAndTheActRoleCan() throws Exception {
+        String id = f.firstId("event_type:alert");
+        HttpRequest.Builder ack = f.request("/api/v1/alerts/" + id).header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString("{\"action\":\"ack\"}"));
+        assertEquals(403, f.send(ack.copy().header("Authorization", "Bearer " + f.readToken).build()).statusCode());
+        assertEquals(403, f.send(f.request("/api/v1/scan").header("Authorization", "Bearer " + f.readToken)
+                .header("Content-Type", "multipart/form-data; boundary=x").POST(HttpRequest.BodyPublishers.ofString("--x--")).build()).statusCode());
+        assertEquals(200, f.send(ack.copy().header("Authorization", "Bearer " + f.actToken).build()).statusCode());
+    }
+
+    @Test
+    void formsNeedTheSessionsCsrfTokenAndTheConsolesOrigin() throws Exception {
+        String[] s = login(f.actToken);
+        String id = f.firstId("event_type:alert AND http.hostname:host0.example");
+        HttpRequest.Builder form = f.request("/alerts/" + id).header("Cookie", s[0]).header("Content-Type", "application/x-www-form-urlencoded");
+        assertEquals(403, f.send(form.copy().POST(HttpRequest.BodyPublishers.ofString("action=ack")).build()).statusCode(), "no CSRF token");
+        assertEquals(403, f.send(form.copy().POST(HttpRequest.BodyPublishers.ofString("action=ack&csrf=forged")).build()).statusCode());
+        assertEquals(403, f.send(form.copy().header("Origin", "http://attacker.example")
+                .POST(HttpRequest.BodyPublishers.ofString("action=ack&csrf=" + q(s[1]))).build()).statusCode(), "another site");
+        assertEquals(403, f.send(form.copy().header("Sec-Fetch-Site", "cross-site")
+                .POST(HttpRequest.BodyPublishers.ofString("action=ack&csrf=" + q(s[1]))).build()).statusCode());
+        assertFalse(f.console.alerts().get(id).acknowledged(), "nothing changed by a refused request");
+        HttpResponse<String> ok = f.send(form.copy().POST(HttpRequest.BodyPublishers.ofString("action=ack&csrf=" + q(s[1])
+                + "&back=" + q("https://attacker.example/"))).build());
+        assertEquals(303, ok.statusCode());
+        assertEquals("/events/" + id, ok.headers().firstValue("location").orElse(""), "never redirects off the console");
+        assertTrue(f.console.alerts().get(id).acknowledged());
+    }
+
+    @Test
+    void aRevokedTokenEndsItsSessions() throws Exception {
+        String t = f.tokens.create("temp", Role.READ);
+        String[] s = login(t);
+        assertEquals(200, f.send(f.request("/").header("Cookie", s[0]).build()).statusCode());
+        assertTrue(f.tokens.revoke("temp"));
+        assertEquals(401, f.get("/api/v1/events", t).statusCode());
+        assertEquals(303, f.send(f.request("/").header("Cookie", s[0]).build()).statusCode(), "back to the login page");
+    }
+
+    @Test
+    void everyResponseCarriesTheSecurityHeaders() throws Exception {
+        String id = f.firstId("event_type:http");
+        for (String path : List.of("/", "/?q=" + q("(broken"), "/events/" + id, "/alerts", "/searches", "/hosts/198.18.0.1",
+                "/files/" + ConsoleFixture.EVIL_SHA, "/api/v1/events", "/no/such/page", "/static/console.css")) {
+            HttpResponse<String> r = f.get(path, f.readToken);
+            String csp = r.headers().firstValue("content-security-policy").orElse("");
+            assertTrue(csp.contains("default-src 'none'") && csp.contains("script-src 'self'") && !csp.contains("unsafe"), path + ": " + csp);
+            assertEquals("nosniff", r.headers().firstValue("x-content-type-options").orElse(""), path);
+            assertEquals("DENY", r.headers().firstValue("x-frame-options").orElse(""), path);
+        }
+    }
+
+    @Test
+    void storedFilesGoOutOnlyAsAttachments() throws Exception {
+        for (String path : List.of("/files/" + ConsoleFixture.EVIL_SHA + "/download", "/files/" + ConsoleFixture.EVIL_SHA + "/quarantine.zip")) {
+            HttpResponse<byte[]> r = f.http.send(f.request(path).header("Authorization", "Bearer " + f.readToken).build(),
+                    HttpResponse.BodyHandlers.ofByteArray());
+            assertEquals(200, r.statusCode(), path);
+            assertTrue(r.headers().firstValue("content-disposition").orElse("").startsWith("attachment; filename=\""), path);
+            assertEquals("nosniff", r.headers().firstValue("x-content-type-options").orElse(""));
+            assertFalse(r.headers().firstValue("content-type").orElse("").contains("html"));
+        }
+        int traversal = f.get("/files/..%2f..%2fetc%2fpasswd/download", f.readToken).statusCode();
+        assertTrue(traversal == 400 || traversal == 404, "status " + traversal);
+        assertEquals(400, f.get("/files/not-a-hash/download", f.readToken).statusCode());
+        assertEquals(404, f.get("/files/" + "a".repeat(64) + "/download", f.readToken).statusCode());
+    }
+
+    @Test
+    void largeBodiesAreRefusedBeforeTheyAreRead() throws Exception {
+        HttpResponse<String> r = f.send(f.request("/api/v1/alerts/x").header("Authorization", "Bearer " + f.actToken)
+                .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString("x".repeat(10_000))).build());
+        assertEquals(413, r.statusCode());
+        HttpResponse<String> upload = f.send(f.request("/api/v1/scan").header("Authorization", "Bearer " + f.actToken)
+                .header("Content-Type", "multipart/form-data; boundary=x").POST(HttpRequest.BodyPublishers.ofString("x".repeat(2 << 20))).build());
+        assertEquals(413, upload.statusCode());
+    }
+
+    @Test
+    void hostileEventFieldsAreTextOnly() throws Exception {
+        String id = f.firstId("event_type:http AND http.http_refer:\"javascript:window.__pwned=5\"");
+        for (String path : List.of("/", "/?q=" + q("event_type:http"), "/events/" + id, "/hosts/198.18.0.66", "/alerts?state=all",
+                "/files/" + ConsoleFixture.EVIL_SHA)) {
+            String html = f.get(path, f.readToken).body();
+            assertFalse(html.contains("<script>window"), path);
+            assertFalse(html.contains("<img src=x"), path);
+            assertFalse(html.contains("<svg onload"), path);
+            assertFalse(html.contains("\u202e"), path + ": a bidi override is shown, not applied");
+            assertFalse(Pattern.compile("(href|src|action)=\"\\s*javascript:", Pattern.CASE_INSENSITIVE).matcher(html).find(), path);
+            assertFalse(html.contains(" on") && Pattern.compile("<[^>]+\\son[a-z]+=", Pattern.CASE_INSENSITIVE).matcher(html).find(), path);
+        }
+        String event = f.get("/events/" + id, f.readToken).body();
+        assertTrue(event.contains("&lt;script&gt;window.__pwned=1&lt;/script&gt;"), "the URL is shown, as text");
+        assertTrue(event.contains("javascript:window.__pwned=5"), "the referer is shown, as text");
+        assertTrue(event.contains("\\u202e"), "the bidi override is made visible");
+    }
+
+    @Test
+    void requestsPastTheRateLimitAre429() throws Exception {
+        ConsoleConfig slow = new ConsoleConfig(2, 2, 4096, 1 << 20, 5, Duration.ofHours(1), Duration.ofSeconds(10));
+        try (ConsoleFixture g = new ConsoleFixture(dir.resolve("rate"), slow, true, null)) {
+            int limited = 0;
+            for (int i = 0; i < 12; i++) {
+                HttpResponse<String> r = g.get("/api/v1/events?size=1", g.readToken);
+                if (r.statusCode() == 429) {
+                    limited++;
+                    assertTrue(r.headers().firstValue("retry-after").isPresent());
+                }
+            }
+            assertTrue(limited > 0, "12 quick requests at 2/s with bursts of 4");
+            assertEquals(200, g.get("/api/v1/events?size=1", g.actToken).statusCode(), "the limit is per token");
+        }
+    }
+
+    @Test
+    void withoutAuthenticationFormsStillNeedCsrf() throws Exception {
+        ConsoleConfig cfg = new ConsoleConfig(2, 1000, 4096, 1 << 20, 5, Duration.ofHours(1), Duration.ofSeconds(10));
+        try (ConsoleFixture g = new ConsoleFixture(dir.resolve("open"), cfg, false, null)) {
+            HttpResponse<String> page = g.get("/searches", null);
+            assertEquals(200, page.statusCode());
+            String cookie = page.headers().firstValue("set-cookie").orElseThrow();
+            assertTrue(cookie.contains("HttpOnly") && cookie.contains("SameSite=Strict"));
+            HttpResponse<String> forged = g.send(g.request("/searches").header("Content-Type", "application/x-www-form-urlencoded")
+                    .POST(HttpRequest.BodyPublishers.ofString("action=save&name=x&q=y")).build());
+            assertEquals(403, forged.statusCode(), "a page on another site cannot post to a local console");
+        }
+    }
+}

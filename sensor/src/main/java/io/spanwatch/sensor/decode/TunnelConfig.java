@@ -1,0 +1,72 @@
+package io.spanwatch.sensor.decode;
+
+import java.util.List;
+
+/**
+ * Sets which UDP ports carry which tunnel and how deep tunnels are removed.
+ *
+ * <p>A UDP datagram to one of a kind's ports (VXLAN, Geneve and GRE-in-UDP: destination port; Teredo,
+ * GTP-U and AYIYA: either port) is decoded as that kind when its header allows. Teredo and GTP-U are
+ * also recognised on any other port when {@code teredoAnyPort} / {@code gtpuAnyPort} are on and the
+ * payload passes the stricter checks of {@link PacketDecoder} (Teredo clients talk to relays and to
+ * each other on ephemeral ports; mobile cores move GTP-U off 2152). An empty list turns a kind's port
+ * recognition off.
+ *
+ * @param maxDepth tunnels removed from one frame, at most {@value #MAX_DEPTH} (default
+ *     {@value PacketDecoder#DEFAULT_MAX_TUNNEL_DEPTH}); a deeper frame is the anomaly
+ *     {@code decoder.tunnel.too_deep}
+ */
+public record TunnelConfig(int maxDepth, List<Integer> teredoPorts, boolean teredoAnyPort, List<Integer> gtpuPorts,
+        boolean gtpuAnyPort, List<Integer> vxlanPorts, List<Integer> genevePorts, List<Integer> greUdpPorts,
+        List<Integer> ayiyaPorts) {
+
+    /** Most tunnels a configuration may ask to remove from one frame. */
+    public static final int MAX_DEPTH = 8;
+
+    /** Teredo's port (RFC 4380): servers and relays listen on it. */
+    public static final int PORT_TEREDO = 3544;
+    /** GTP-U's port (3GPP TS 29.281). */
+    public static final int PORT_GTPU = 2152;
+    /** VXLAN's IANA port (RFC 7348) and the Linux kernel's older default. */
+    public static final int PORT_VXLAN = 4789;
+    public static final int PORT_VXLAN_LINUX = 8472;
+    /** Geneve's port (RFC 8926). */
+    public static final int PORT_GENEVE = 6081;
+    /** GRE-in-UDP's port (RFC 8086; 4755 is its DTLS variant, which cannot be read). */
+    public static final int PORT_GRE_UDP = 4754;
+    /** AYIYA's port. */
+    public static final int PORT_AYIYA = 5072;
+
+    /** The defaults: every kind on its standard ports, Teredo and GTP-U also recognised on any port. */
+    public static final TunnelConfig DEFAULTS = new TunnelConfig(PacketDecoder.DEFAULT_MAX_TUNNEL_DEPTH, List.of(PORT_TEREDO),
+            true, List.of(PORT_GTPU), true, List.of(PORT_VXLAN, PORT_VXLAN_LINUX), List.of(PORT_GENEVE), List.of(PORT_GRE_UDP),
+            List.of(PORT_AYIYA));
+
+    public TunnelConfig {
+        if (maxDepth < 0 || maxDepth > MAX_DEPTH) {
+            throw new IllegalArgumentException("tunnel depth must be between 0 and " + MAX_DEPTH + ", got " + maxDepth);
+        }
+        teredoPorts = ports("Teredo", teredoPorts);
+        gtpuPorts = ports("GTP-U", gtpuPorts);
+        vxlanPorts = ports("VXLAN", vxlanPorts);
+        genevePorts = ports("Geneve", genevePorts);
+        greUdpPorts = ports("GRE-in-UDP", greUdpPorts);
+        ayiyaPorts = ports("AYIYA", ayiyaPorts);
+    }
+
+    /** Returns this configuration with another depth limit. */
+    public TunnelConfig withMaxDepth(int depth) {
+        return new TunnelConfig(depth, teredoPorts, teredoAnyPort, gtpuPorts, gtpuAnyPort, vxlanPorts, genevePorts, greUdpPorts,
+                ayiyaPorts);
+    }
+
+    private static List<Integer> ports(String what, List<Integer> ports) {
+        List<Integer> copy = List.copyOf(ports);
+        for (int p : copy) {
+            if (p < 1 || p > 65_535) {
+                throw new IllegalArgumentException(what + " port must be between 1 and 65535, got " + p);
+            }
+        }
+        return copy;
+    }
+}

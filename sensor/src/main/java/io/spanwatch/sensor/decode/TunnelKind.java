@@ -1,0 +1,48 @@
+package io.spanwatch.sensor.decode;
+
+/**
+ * Names each encapsulation header the decoder can remove, for the {@code stats} counters. The names
+ * are Suricata's {@code decoder.*} counter names where Suricata has one ({@code decoder.gre},
+ * {@code decoder.teredo}, {@code decoder.ipv6_in_ipv4}, ...); the others are SpanWatch's.
+ */
+public enum TunnelKind {
+    /** A GRE header (IP protocol 47 or inside UDP). */
+    GRE("decoder.gre"),
+    /** GRE inside UDP (RFC 8086); the GRE header is counted as {@link #GRE} too. */
+    GRE_IN_UDP("decoder.gre_in_udp"),
+    /** An ERSPAN type I, II or III header inside GRE. */
+    ERSPAN("decoder.erspan"),
+    VXLAN("decoder.vxlan"),
+    GENEVE("decoder.geneve"),
+    TEREDO("decoder.teredo"),
+    /** GTP-U (3GPP TS 29.281) carrying a user-plane IP packet (G-PDU). */
+    GTPU("decoder.gtpu"),
+    /** AYIYA ("Anything In Anything", SixXS) forwarding an IP packet. */
+    AYIYA("decoder.ayiya"),
+    /** An IEEE 802.11 data frame inside GRE, as Aruba access points send them to their controller. */
+    IEEE802_11("decoder.ieee802_11"),
+    /** PPP inside enhanced GRE (version 1), as PPTP carries it. */
+    PPTP("decoder.pptp"),
+    IPV4_IN_IPV4("decoder.ipv4_in_ipv4"),
+    IPV6_IN_IPV4("decoder.ipv6_in_ipv4"),
+    IPV4_IN_IPV6("decoder.ipv4_in_ipv6"),
+    IPV6_IN_IPV6("decoder.ipv6_in_ipv6");
+
+    private static final TunnelKind[] VALUES = values();
+
+    private final String counter;
+
+    TunnelKind(String counter) {
+        this.counter = counter;
+    }
+
+    /** Returns the name of this kind's counter in {@code stats} events. */
+    public String counter() {
+        return counter;
+    }
+
+    /** Returns the kind with this ordinal (as stored in {@link DecodedPacket#decaps}). */
+    public static TunnelKind of(int ordinal) {
+        return VALUES[ordinal];
+    }
+}

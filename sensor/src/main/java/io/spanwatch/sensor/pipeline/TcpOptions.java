@@ -1,0 +1,80 @@
+package io.spanwatch.sensor.pipeline;
+
+import io.spanwatch.sensor.decode.DecodedPacket;
+
+/**
+ * Reads the TCP options reassembly needs from a decoded segment, in place: timestamps (kind 8,
+ * RFC 7323 §3) and the window scale (kind 3, §2). Parsing stops at the end-of-list option or at the
+ * first malformed one (a length under 2 or past the header), as receiving stacks do; an option of the
+ * wrong length is ignored. One instance per worker thread, reused for every segment.
+ */
+final class TcpOptions {
+    private static final int EOL = 0;
+    private static final int NOP = 1;
+    private static final int WINDOW_SCALE = 3;
+    private static final int TIMESTAMPS = 8;
+    /** RFC 7323 §2.3: larger shifts are taken as 14. */
+    static final int MAX_SHIFT = 14;
+
+    /** Whether the segment carries the timestamps option. */
+    boolean timestamps;
+    /** TSval and TSecr (unsigned 32 bits) when {@link #timestamps}. */
+    long tsval;
+    long tsecr;
+    /** The window scale shift offered (SYN segments), at most {@value #MAX_SHIFT}; -1 when absent. */
+    int windowShift;
+
+    /** Reads the options of {@code p}'s TCP header and returns this. */
+    TcpOptions read(DecodedPacket p) {
+        timestamps = false;
+        windowShift = -1;
+        byte[] b = p.buf;
+        int end = p.payloadOff;
+        int o = p.tcpOff + 20;
+        while (o < end) {
+            int kind = b[o] & 0xFF;
+            if (kind == EOL) {
+                break;
+            }
+            if (kind == NOP) {
+                o++;
+                continue;
+            }
+            if (o + 1 >= end) {
+                break;
+            }
+            int len = b[o + 1] & 0xFF;
+            if (len < 2 || o + len > end) {
+                break;
+            }
+            if (kind == TIMESTAMPS && len == 10) {
+                timestamps = true;
+                tsval = u32(b, o + 2);
+                tsecr = u32(b, o + 6);
+            } else if (kind == WINDOW_SCALE && len == 3) {
+                windowShift = Math.min(MAX_SHIFT, b[o + 2] & 0xFF);
+            }
+            o += len;
+        }
+        return this;
+    }
+
+    /** Packs what a SYN offered (timestamps, window scale) into an int, for a SYN remembered before any state. */
+    int synOffer() {
+        return (timestamps ? 1 : 0) | (windowShift + 1) << 1;
+    }
+
+    /** Tells whether a packed SYN offer ({@link #synOffer}) had timestamps. */
+    static boolean offeredTimestamps(int offer) {
+        return (offer & 1) != 0;
+    }
+
+    /** Returns the window scale shift of a packed SYN offer, or -1. */
+    static int offeredShift(int offer) {
+        return (offer >>> 1) - 1;
+    }
+
+    private static long u32(byte[] b, int o) {
+        return ((b[o] & 0xFFL) << 24) | ((b[o + 1] & 0xFFL) << 16) | ((b[o + 2] & 0xFFL) << 8) | (b[o + 3] & 0xFFL);
+    }
+}

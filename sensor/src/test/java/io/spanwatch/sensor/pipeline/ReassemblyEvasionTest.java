@@ -1,0 +1,286 @@
+package io.spanwatch.sensor.pipeline;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.spanwatch.sensor.capture.DemoCapture;
+import io.spanwatch.sensor.capture.LinkType;
+import io.spanwatch.sensor.reassembly.HostPolicies;
+import io.spanwatch.sensor.reassembly.OverlapPolicy;
+import io.spanwatch.sensor.reassembly.ReassemblyConfig;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Sends, through the whole pipeline, downloads where the server first sends a decoy the client's
+ * host discards (an old TCP timestamp, a segment into a closed window, an overlap its OS resolves the
+ * other way), then the real bytes: the file extracted must be the one the client saved. Also checks
+ * that window scaling is followed, so legitimate windows are never taken for too small.
+ */
+class ReassemblyEvasionTest {
+    private static final long T0 = 1_750_000_000_000_000_000L;
+    private static final byte[] GET = "GET /setup.exe HTTP/1.1\r\nHost: dl.example\r\n\r\n".getBytes(StandardCharsets.US_ASCII);
+
+    @TempDir
+    Path tmp;
+
+    private final byte[] body = new byte[8000];
+    private final byte[] evil = new byte[8000];
+
+    ReassemblyEvasionTest() {
+        new Random(11).nextBytes(body);
+        new Random(12).nextBytes(evil);
+    }
+
+    /** The frames of a capture, each a millisecond after the one before unless time is moved on. */
+    static final class Capture {
+        final List<long[]> times = new ArrayList<>();
+        final List<byte[]> frames = new ArrayList<>();
+        long now = T0;
+
+        Capture add(byte[] f) {
+            now += 1_000_000;
+            times.add(new long[] {now});
+            frames.add(f);
+            return this;
+        }
+
+        Capture addAll(List<byte[]> fs) {
+            fs.forEach(this::add);
+            return this;
+        }
+    }
+
+    record Result(Pipeline.Summary summary, String eve) {
+        boolean stored(byte[] content) {
+            return eve.contains("\"sha256\":\"" + DemoCapture.sha256(content) + "\"");
+        }
+    }
+
+    Result run(Capture c, ReassemblyConfig r) throws Exception {
+        Path out = Files.createTempDirectory(tmp, "out");
+        SensorConfig d = SensorConfig.defaults(out, false);
+        SensorConfig cfg = new SensorConfig("test", 1, d.queueBatches(), false, d.maxAnomalyEventsPerName(), d.flow(), r, d.http(),
+                d.files());
+        Pipeline p = Pipeline.start(cfg);
+        for (int i = 0; i < c.frames.size(); i++) {
+            byte[] f = c.frames.get(i);
+            p.frame(c.times.get(i)[0], LinkType.ETHERNET, f, 0, f.length, f.length);
+        }
+        Pipeline.Summary s = p.finish();
+        return new Result(s, Files.readString(out.resolve("eve.json")));
+    }
+
+    static byte[] head(int length) {
+        return ("HTTP/1.1 200 OK\r\nContent-Type: application/octet-stream\r\nContent-Length: " + length + "\r\n\r\n")
+                .getBytes(StandardCharsets.US_ASCII);
+    }
+
+    static byte[] concat(byte[] a, byte[] b) {
+        byte[] all = Arrays.copyOf(a, a.length + b.length);
+        System.arraycopy(b, 0, all, a.length, b.length);
+        return all;
+    }
+
+    /** Handshake and request; returns the wire positioned for the response. */
+    static TcpWire request(Capture c, TcpWire w, int shift, int window) {
+        c.addAll(w.handshake(shift, shift, window, window).frames);
+        c.addAll(w.data(true, GET, 1460, window));
+        c.add(w.ack(false, window));
+        return w;
+    }
+
+    /** The response with a decoy of {@code evil}'s bytes sent just before body segment {@code k} (1000 bytes each). */
+    Capture timestampDecoy(boolean stale) {
+        Capture c = new Capture();
+        TcpWire w = request(c, new TcpWire("10.0.0.1", 40_000, "10.0.0.3", 80), 7, 512);
+        c.add(w.data(false, head(body.length), 1460, 512).getFirst());
+        long bodyStart = w.sseq;
+        long bodyTs = w.sts; // body segment k carries timestamp bodyTs + k
+        List<byte[]> segs = w.data(false, body, 1000, 512);
+        for (int k = 0; k < segs.size(); k++) {
+            if (k == 3) {
+                byte[] decoy = Arrays.copyOfRange(evil, 3000, 4000);
+                c.add(w.segmentWithTimestamp(false, TcpWire.ACK | TcpWire.PSH, bodyStart + 3000, w.cseq, 512, decoy,
+                        stale ? bodyTs - 50 : bodyTs + 3));
+            }
+            c.add(segs.get(k));
+            c.add(w.ack(true, 512));
+        }
+        return c;
+    }
+
+    @Test
+    void aDecoyWithAnOldTimestampDoesNotHideTheFile() throws Exception {
+        Result r = run(timestampDecoy(true), ReassemblyConfig.DEFAULTS);
+        assertTrue(r.stored(body), "the file the client saved: " + r.eve);
+        assertEquals(1, r.summary.get("tcp.paws_rejected"));
+        assertTrue(r.eve.contains("\"stream.pkt_invalid_timestamp\""), r.eve);
+        // The same decoy with a current timestamp is the first copy, and the host takes it too.
+        Result fresh = run(timestampDecoy(false), ReassemblyConfig.DEFAULTS);
+        byte[] mixed = body.clone();
+        System.arraycopy(evil, 3000, mixed, 3000, 1000);
+        assertTrue(fresh.stored(mixed), fresh.eve);
+        assertEquals(0, fresh.summary.get("tcp.paws_rejected"));
+    }
+
+    @Test
+    void aDecoySentIntoAClosedWindowDoesNotHideTheFile() throws Exception {
+        Capture c = new Capture();
+        TcpWire w = new TcpWire("10.0.0.1", 40_001, "10.0.0.3", 80);
+        w.cts = -1; // no timestamps: the window check alone
+        w.sts = -1;
+        byte[] response = concat(head(body.length), body);
+        int first = head(body.length).length + 4000;
+        request(c, w, -1, first); // the client offers room for the first 4,085 bytes of the response
+        c.addAll(w.data(false, Arrays.copyOf(response, first), 1000, first));
+        c.add(w.ack(true, 0)); // its application reads nothing: zero window
+        byte[] decoy = Arrays.copyOfRange(concat(head(body.length), evil), first, response.length);
+        c.addAll(w.dataAt(false, w.sseq, decoy, 1000, first)); // the host drops these
+        c.add(w.ack(true, 65_535)); // the window opens
+        c.addAll(w.data(false, Arrays.copyOfRange(response, first, response.length), 1000, first));
+        c.add(w.ack(true, 65_535));
+        Result r = run(c, ReassemblyConfig.DEFAULTS);
+        assertTrue(r.stored(body), r.eve);
+        assertEquals(4, r.summary.get("tcp.out_of_window"), "every decoy segment counted");
+        assertTrue(r.eve.contains("\"stream.est_packet_out_of_window\""), r.eve);
+        assertEquals(0, r.summary.get("tcp.reassembly_gap_bytes"));
+    }
+
+    @Test
+    void aPureAckIsNotCheckedForItsTimestamp() throws Exception {
+        // Linux's pure ACKs may carry an older timestamp than the data it paced before them, and Linux
+        // takes such ACKs: the window this one opens counts.
+        Capture c = new Capture();
+        TcpWire w = new TcpWire("10.0.0.1", 40_006, "10.0.0.3", 80);
+        byte[] response = concat(head(body.length), body);
+        request(c, w, -1, 2000);
+        c.addAll(w.data(false, Arrays.copyOf(response, 2000), 1000, 2000));
+        c.add(w.segmentWithTimestamp(true, TcpWire.ACK, w.cseq, w.sseq, 65_535, new byte[0], w.cts - 10));
+        c.addAll(w.data(false, Arrays.copyOfRange(response, 2000, response.length), 1000, 2000));
+        c.add(w.ack(true, 65_535));
+        Result r = run(c, ReassemblyConfig.DEFAULTS);
+        assertTrue(r.stored(body), r.eve);
+        assertEquals(0, r.summary.get("tcp.paws_rejected"));
+        assertEquals(0, r.summary.get("tcp.out_of_window"));
+    }
+
+    /**
+     * The server sends body bytes 1500-2999 from the decoy first (held: 1000-1499 are missing), then the
+     * real bytes 1000-2999 starting before them, then the rest in order.
+     */
+    Capture overlapDecoy(String client, String server) {
+        Capture c = new Capture();
+        TcpWire w = request(c, new TcpWire(client, 40_002, server, 80), 7, 512);
+        c.add(w.data(false, head(body.length), 1460, 512).getFirst());
+        long start = w.sseq;
+        List<byte[]> segs = w.data(false, body, 1000, 512);
+        c.add(segs.get(0));
+        c.add(w.segment(false, TcpWire.ACK | TcpWire.PSH, start + 1500, w.cseq, 512, Arrays.copyOfRange(evil, 1500, 3000)));
+        c.add(w.segment(false, TcpWire.ACK | TcpWire.PSH, start + 1000, w.cseq, 512, Arrays.copyOfRange(body, 1000, 3000)));
+        for (int k = 3; k < segs.size(); k++) {
+            c.add(segs.get(k));
+        }
+        c.add(w.ack(true, 512));
+        return c;
+    }
+
+    @Test
+    void theReceivingHostsPolicyDecidesOverlaps() throws Exception {
+        byte[] firstWins = body.clone();
+        System.arraycopy(evil, 1500, firstWins, 1500, 1500);
+        ReassemblyConfig d = ReassemblyConfig.DEFAULTS;
+        // The client (the receiver of the download) is in a bsd block: the segment starting before wins.
+        Result bsd = run(overlapDecoy("10.0.0.1", "10.0.0.3"), d.withPolicies(HostPolicies.of(OverlapPolicy.VISTA,
+                Map.of(OverlapPolicy.BSD, List.of("10.0.0.0/24")))));
+        assertTrue(bsd.stored(body), bsd.eve);
+        assertTrue(bsd.eve.contains("\"stream.overlap_mismatch\""), "the difference is still named");
+        // Elsewhere the default, vista, keeps the first copy.
+        Result vista = run(overlapDecoy("10.0.0.1", "10.0.0.3"), d.withPolicies(HostPolicies.of(OverlapPolicy.VISTA,
+                Map.of(OverlapPolicy.BSD, List.of("10.0.1.0/24")))));
+        assertTrue(vista.stored(firstWins), vista.eve);
+        // The most specific block wins.
+        Result specific = run(overlapDecoy("10.0.0.1", "10.0.0.3"), d.withPolicies(HostPolicies.of(OverlapPolicy.BSD,
+                Map.of(OverlapPolicy.LINUX, List.of("10.0.0.0/16"), OverlapPolicy.FIRST, List.of("10.0.0.1/32")))));
+        assertTrue(specific.stored(firstWins), specific.eve);
+        // The server's policy governs what the server receives, not the download.
+        Result server = run(overlapDecoy("10.0.0.1", "10.0.0.3"), d.withPolicies(HostPolicies.of(OverlapPolicy.BSD,
+                Map.of(OverlapPolicy.FIRST, List.of("10.0.0.3")))));
+        assertTrue(server.stored(body), server.eve);
+        // IPv6 blocks for IPv6 hosts; Suricata's default (bsd) everywhere else.
+        Result v6 = run(overlapDecoy("fd00::1", "fd00::3"), d.withPolicies(HostPolicies.of(OverlapPolicy.DEFAULT,
+                Map.of(OverlapPolicy.VISTA, List.of("10.0.0.0/8", "fd01::/16")))));
+        assertTrue(v6.stored(body), v6.eve);
+        Result v6vista = run(overlapDecoy("fd00::1", "fd00::3"), d.withPolicies(HostPolicies.of(OverlapPolicy.DEFAULT,
+                Map.of(OverlapPolicy.VISTA, List.of("fd00::/64")))));
+        assertTrue(v6vista.stored(firstWins), v6vista.eve);
+    }
+
+    @Test
+    void scaledWindowsAreFollowedSoBigFlightsAreNotOutOfWindow() throws Exception {
+        byte[] big = new byte[60_000];
+        new Random(13).nextBytes(big);
+        // Window field 512 with shift 7 is 64 KiB: 60,000 bytes in flight fit. The first SYN is
+        // remembered before any connection state, with what it offered.
+        Capture c = new Capture();
+        TcpWire w = request(c, new TcpWire("10.0.0.1", 40_003, "10.0.0.3", 80), 7, 512);
+        c.addAll(w.data(false, concat(head(big.length), big), 1448, 512));
+        c.add(w.ack(true, 512));
+        Result r = run(c, ReassemblyConfig.DEFAULTS);
+        assertTrue(r.stored(big), r.eve);
+        assertEquals(0, r.summary.get("tcp.out_of_window"));
+        assertEquals(0, r.summary.get("tcp.window_check_off"));
+        assertFalse(r.eve.contains("\"stream.est_packet_out_of_window\""), r.eve);
+    }
+
+    @Test
+    void withoutTheHandshakeTheScaleIsUnknownAndNoDataIsTakenForOutOfWindow() throws Exception {
+        byte[] big = new byte[60_000];
+        new Random(14).nextBytes(big);
+        Capture c = new Capture();
+        TcpWire w = new TcpWire("10.0.0.1", 40_004, "10.0.0.3", 80);
+        w.cseq += 1;
+        w.sseq += 1;
+        c.addAll(w.data(true, GET, 1460, 512)); // picked up mid-stream: window 512, scaled by who knows
+        c.add(w.ack(false, 512));
+        c.add(w.ack(true, 512));
+        c.addAll(w.data(false, concat(head(big.length), big), 1448, 512));
+        c.add(w.ack(true, 512));
+        Result r = run(c, ReassemblyConfig.DEFAULTS);
+        assertTrue(r.stored(big), r.eve);
+        assertEquals(0, r.summary.get("tcp.out_of_window"));
+    }
+
+    @Test
+    void aLostWindowUpdateCostsNoBytes() throws Exception {
+        // The client's ACK that opened the window never reached the mirror port: the next 4,000 bytes
+        // look out of window. The client acknowledges them, so they are taken after all.
+        Capture c = new Capture();
+        TcpWire w = new TcpWire("10.0.0.1", 40_005, "10.0.0.3", 80);
+        w.cts = -1;
+        w.sts = -1;
+        request(c, w, -1, 5000);
+        byte[] response = concat(head(body.length), body);
+        c.addAll(w.data(false, Arrays.copyOf(response, 4000), 1000, 5000));
+        w.ack(true, 5000); // lost
+        c.addAll(w.data(false, Arrays.copyOfRange(response, 4000, response.length), 1000, 5000));
+        c.add(w.ack(true, 5000));
+        c.now += 2_000_000_000L; // the receiver's acknowledgement stands for longer than the gap delay
+        c.add(w.ack(true, 5000));
+        Result r = run(c, ReassemblyConfig.DEFAULTS);
+        assertTrue(r.stored(body), r.eve);
+        assertTrue(r.summary.get("tcp.out_of_window") > 0);
+        assertEquals(1, r.summary.get("tcp.window_check_off"));
+        assertTrue(r.summary.get("tcp.discarded_bytes_used") > 0);
+        assertEquals(0, r.summary.get("tcp.reassembly_gap_bytes"));
+    }
+}

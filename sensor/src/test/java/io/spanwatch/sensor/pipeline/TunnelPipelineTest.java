@@ -1,0 +1,295 @@
+package io.spanwatch.sensor.pipeline;
+
+import static io.spanwatch.sensor.decode.Frames.*;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.spanwatch.sensor.capture.DemoCapture;
+import io.spanwatch.sensor.capture.LinkType;
+import io.spanwatch.sensor.capture.PcapWriter;
+import io.spanwatch.sensor.capture.TrafficSynth;
+import io.spanwatch.sensor.decode.Frames;
+import io.spanwatch.sensor.flow.Flow;
+import io.spanwatch.sensor.reassembly.ReassemblyConfig;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Random;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Carries an HTTP download through each encapsulation a mirror port may show, as captures this test
+ * makes (the inner conversation by {@link TrafficSynth}, each of its IP packets then wrapped), and
+ * checks through the whole pipeline that the file comes out with its sha256, that the flow is the
+ * inner one, and that the decapsulations are counted.
+ */
+class TunnelPipelineTest {
+    private static final String V4_CLIENT = "10.45.0.7";
+    private static final String V4_SERVER = "93.184.216.34";
+    private static final String TEREDO_CLIENT = "2001:0:4136:e378:8000:63bf:3fff:fdd2";
+    private static final String V6_SERVER = "2001:db8::80";
+
+    /** Wraps one inner IP packet into the outer frames the capture shows (several when fragmented). */
+    interface Encap {
+        List<byte[]> wrap(byte[] ip, boolean fromClient, int index);
+    }
+
+    record Result(Pipeline.Summary stats, String eve) {
+    }
+
+    /** Writes the download of {@code body} between two addresses and returns its frames (Ethernet). */
+    static List<PipelineRobustnessTest.Frame> download(Path tmp, String name, String client, String server, byte[] body)
+            throws Exception {
+        Path pcap = tmp.resolve(name + "-inner.pcap");
+        try (PcapWriter w = PcapWriter.create(pcap, LinkType.ETHERNET, false)) {
+            TrafficSynth t = new TrafficSynth(w, 1_700_000_000_000_000_000L);
+            TrafficSynth.Conn c = t.tcp(client, 40_123, server, 80).handshake();
+            c.send(true, ascii("GET /" + name + ".bin HTTP/1.1\r\nHost: files.example\r\n\r\n"));
+            c.send(false, cat(ascii("HTTP/1.1 200 OK\r\nContent-Type: application/octet-stream\r\nContent-Length: " + body.length
+                    + "\r\n\r\n"), body));
+            c.close();
+        }
+        return PipelineRobustnessTest.frames(pcap);
+    }
+
+    static byte[] body(String name) {
+        byte[] b = new byte[60_000];
+        new Random(name.hashCode()).nextBytes(b);
+        return b;
+    }
+
+    /** Runs the download of a file named {@code name} wrapped by {@code e} through the pipeline and checks the file. */
+    static Result run(Path tmp, String name, String client, String server, Encap e) throws Exception {
+        byte[] body = body(name);
+        List<PipelineRobustnessTest.Frame> inner = download(tmp, name, client, server, body);
+        byte[] c = addr(client);
+        Path pcap = tmp.resolve(name + ".pcap");
+        try (PcapWriter w = PcapWriter.create(pcap, LinkType.ETHERNET, false)) {
+            int i = 0;
+            for (PipelineRobustnessTest.Frame f : inner) {
+                byte[] ip = Arrays.copyOfRange(f.data(), 14, f.data().length);
+                boolean fromClient = Arrays.equals(ip, (ip[0] & 0xf0) == 0x40 ? 12 : 8, (ip[0] & 0xf0) == 0x40 ? 16 : 24, c, 0, c.length);
+                for (byte[] outer : e.wrap(ip, fromClient, i++)) {
+                    w.write(f.ts(), outer);
+                }
+            }
+        }
+        Path out = tmp.resolve(name);
+        Pipeline.Summary s = PipelineRegressionTest.run(out, PipelineRegressionTest.config(out, ReassemblyConfig.DEFAULTS, null), pcap);
+        String eve = Files.readString(out.resolve("eve.json"));
+        assertTrue(eve.contains("\"sha256\":\"" + DemoCapture.sha256(body) + "\""), name + ": the file was not extracted whole\n" + eve);
+        assertTrue(eve.contains("\"url\":\"/" + name + ".bin\""), name + ": no http event");
+        assertTrue(eve.contains("\"src_ip\":\"" + Flow.ipText(c) + "\""), name + ": the flow is not the inner one");
+        assertEquals(0, s.get("decoder.invalid"), name + ": decode anomalies");
+        assertEquals(0, s.get("internal.errors"), name);
+        return new Result(s, eve);
+    }
+
+    private static byte[] udp4Frame(String src, int sport, String dst, int dport, byte[] payload, int id) {
+        return withId(eth(ETH_IPV4, ipv4(17, src, dst, udp(sport, dport, payload))), id);
+    }
+
+    /** Gives an Ethernet/IPv4 frame its own IP identification (Frames uses one for all). */
+    private static byte[] withId(byte[] frame, int id) {
+        frame[18] = (byte) (id >> 8);
+        frame[19] = (byte) id;
+        return frame;
+    }
+
+    /** Cuts an IPv4 packet into fragments of at most {@code size} payload bytes (a multiple of 8). */
+    static List<byte[]> fragment4(byte[] ip, int size) {
+        byte[] frame = eth(ETH_IPV4, ip);
+        int hl = (ip[0] & 0x0f) * 4;
+        int payload = ip.length - hl;
+        List<byte[]> parts = new ArrayList<>();
+        for (int off = 0; off < payload; off += size) {
+            int n = Math.min(size, payload - off);
+            parts.add(Arrays.copyOfRange(TrafficSynth.fragment4(frame, off, n, off + n < payload), 14, 14 + hl + n));
+        }
+        return parts;
+    }
+
+    /** Cuts an IPv6 packet without extension headers into fragments of at most {@code size} payload bytes (a multiple of 8). */
+    static List<byte[]> fragment6(byte[] ip, int size, int id) {
+        int next = ip[6] & 0xff;
+        int payload = ip.length - 40;
+        List<byte[]> parts = new ArrayList<>();
+        for (int off = 0; off < payload; off += size) {
+            int n = Math.min(size, payload - off);
+            byte[] fh = cat(bytes(next, 0), u16(off | (off + n < payload ? 1 : 0)), u32(id));
+            byte[] head = Arrays.copyOf(ip, 40);
+            head[6] = 44;
+            head[4] = (byte) ((n + 8) >> 8);
+            head[5] = (byte) (n + 8);
+            parts.add(cat(head, fh, Arrays.copyOfRange(ip, 40 + off, 40 + off + n)));
+        }
+        return parts;
+    }
+
+    @Test
+    void teredoBetweenAClientAndARelayOnEphemeralPorts(@TempDir Path tmp) throws Exception {
+        Result r = run(tmp, "teredo", TEREDO_CLIENT, V6_SERVER, (ip, fromClient, i) -> List.of(fromClient
+                ? udp4Frame("198.51.100.20", 51_413, "192.0.2.99", 62_001, ip, i)
+                : udp4Frame("192.0.2.99", 62_001, "198.51.100.20", 51_413, i % 2 == 0 ? ip : cat(teredoOrigin(62_001, "192.0.2.99"), ip), i)));
+        assertTrue(r.stats().get("decoder.teredo") > 10);
+    }
+
+    @Test
+    void teredoCarryingIpv6Fragments(@TempDir Path tmp) throws Exception {
+        Result r = run(tmp, "teredo-frag", TEREDO_CLIENT, V6_SERVER, (ip, fromClient, i) -> {
+            List<byte[]> out = new ArrayList<>();
+            for (byte[] part : ip.length > 800 ? fragment6(ip, 600, 1000 + i) : List.of(ip)) {
+                out.add(fromClient ? udp4Frame("198.51.100.20", 51_413, "192.0.2.99", 3544, part, i)
+                        : udp4Frame("192.0.2.99", 3544, "198.51.100.20", 51_413, part, i));
+            }
+            return out;
+        });
+        assertTrue(r.stats().get("defrag.ipv6.reassembled") > 10, "inner IPv6 datagrams put back together");
+    }
+
+    @Test
+    void gtpuWithExtensionHeadersOnItsPort(@TempDir Path tmp) throws Exception {
+        byte[][] pduSession = {gtpuExt(1, 0)};
+        Result r = run(tmp, "gtpu", V4_CLIENT, V4_SERVER, (ip, fromClient, i) -> List.of(fromClient
+                ? udp4Frame("192.0.2.10", 2152, "192.0.2.20", 2152, gtpu(i, pduSession, ip), i)
+                : udp4Frame("192.0.2.20", 2152, "192.0.2.10", 2152, gtpu(-1, new byte[0][], ip), i)));
+        assertTrue(r.stats().get("decoder.gtpu") > 10);
+    }
+
+    @Test
+    void gtpuOffItsPortCarryingIpv6(@TempDir Path tmp) throws Exception {
+        Result r = run(tmp, "gtpu-any-port", "2001:db8:45::7", V6_SERVER, (ip, fromClient, i) -> List.of(fromClient
+                ? udp4Frame("192.0.2.10", 40_000, "192.0.2.20", 40_001, gtpu(i, new byte[0][], ip), i)
+                : udp4Frame("192.0.2.20", 40_001, "192.0.2.10", 40_000, gtpu(-1, new byte[0][], ip), i)));
+        assertTrue(r.stats().get("decoder.gtpu") > 10);
+    }
+
+    @Test
+    void gtpuWithInnerAndOuterFragments(@TempDir Path tmp) throws Exception {
+        int[] ids = {1};
+        Result r = run(tmp, "gtpu-frag", V4_CLIENT, V4_SERVER, (ip, fromClient, i) -> {
+            List<byte[]> out = new ArrayList<>();
+            for (byte[] part : ip.length > 700 ? fragment4(ip, 512) : List.of(ip)) {
+                byte[] g = fromClient ? udp4Frame("192.0.2.10", 2152, "192.0.2.20", 2152, gtpu(-1, new byte[0][], part), ids[0]++)
+                        : udp4Frame("192.0.2.20", 2152, "192.0.2.10", 2152, gtpu(-1, new byte[0][], part), ids[0]++);
+                if (g.length > 400) { // the outer datagram is cut too: the GTP-U header is in the first piece only
+                    int payload = g.length - 34;
+                    out.add(TrafficSynth.fragment4(g, 0, 256, true));
+                    out.add(TrafficSynth.fragment4(g, 256, payload - 256, false));
+                } else {
+                    out.add(g);
+                }
+            }
+            return out;
+        });
+        assertTrue(r.stats().get("defrag.ipv4.reassembled") > 20, "outer and inner datagrams put back together");
+    }
+
+    @Test
+    void greInUdp(@TempDir Path tmp) throws Exception {
+        Result r = run(tmp, "gre-udp", V4_CLIENT, V4_SERVER, (ip, fromClient, i) -> List.of(fromClient
+                ? udp4Frame("192.0.2.10", 50_000 + i % 7, "192.0.2.20", 4754, gre(false, true, false, 0x0800, ip), i)
+                : udp4Frame("192.0.2.20", 50_000 + i % 5, "192.0.2.10", 4754, gre(false, true, false, 0x0800, ip), i)));
+        assertTrue(r.stats().get("decoder.gre_in_udp") > 10);
+        assertEquals(r.stats().get("decoder.gre_in_udp"), r.stats().get("decoder.gre"));
+    }
+
+    @Test
+    void arubaAccessPointToController(@TempDir Path tmp) throws Exception {
+        Result r = run(tmp, "aruba", V4_CLIENT, V4_SERVER, (ip, fromClient, i) -> {
+            byte[] wlan = wlanData(i % 4 != 0, i % 3 == 0, i % 5 == 0, false, snap(ETH_IPV4, ip));
+            byte[] gre = gre(false, false, false, new int[] {0x8210, 0x8300, 0x9000}[i % 3], wlan);
+            return List.of(withId(fromClient ? eth(ETH_IPV4, ipv4(47, "10.1.1.10", "10.1.1.1", gre))
+                    : eth(ETH_IPV4, ipv4(47, "10.1.1.1", "10.1.1.10", gre)), i));
+        });
+        assertTrue(r.stats().get("decoder.ieee802_11") > 10);
+    }
+
+    @Test
+    void arubaAmsduCarriesSeveralPacketsInOneFrame(@TempDir Path tmp) throws Exception {
+        // The server's packets travel three to an A-MSDU; the capture thread makes each subframe a frame.
+        List<byte[]> pending = new ArrayList<>();
+        Result r = run(tmp, "aruba-amsdu", V4_CLIENT, V4_SERVER, (ip, fromClient, i) -> {
+            if (fromClient) {
+                byte[] gre = gre(false, false, false, 0x8200, wlanData(true, false, false, false, snap(ETH_IPV4, ip)));
+                return List.of(withId(eth(ETH_IPV4, ipv4(47, "10.1.1.10", "10.1.1.1", gre)), i));
+            }
+            pending.add(ip);
+            if (pending.size() < 3 && ip.length > 100) {
+                return List.of(); // wait for the next packets (the last data segment and control packets go at once)
+            }
+            byte[] body = new byte[0];
+            for (int k = 0; k < pending.size(); k++) {
+                body = cat(body, amsduSubframe(ETH_IPV4, pending.get(k), k == pending.size() - 1));
+            }
+            pending.clear();
+            byte[] gre = gre(false, false, false, 0x8200, wlanData(true, true, false, true, body));
+            return List.of(withId(eth(ETH_IPV4, ipv4(47, "10.1.1.1", "10.1.1.10", gre)), i));
+        });
+        assertTrue(r.stats().get("decoder.amsdu_subframes") > 10, "subframes after the first");
+    }
+
+    @Test
+    void amsduSubframesPastTheLimitAreCounted(@TempDir Path tmp) throws Exception {
+        int n = io.spanwatch.sensor.decode.EncapLengths.MAX_AMSDU_SUBFRAMES + 6;
+        byte[] body = new byte[0];
+        for (int k = 0; k < n; k++) {
+            body = cat(body, amsduSubframe(ETH_IPV4, ipv4(17, "10.9.0." + (k + 1), "10.9.1.1", udp(1000 + k, 53, new byte[4])), k == n - 1));
+        }
+        byte[] frame = eth(ETH_IPV4, ipv4(47, "10.1.1.1", "10.1.1.10", gre(false, false, false, 0x8200, wlanData(true, false, false, true, body))));
+        Path out = tmp.resolve("many");
+        Pipeline p = Pipeline.start(PipelineRegressionTest.config(out, ReassemblyConfig.DEFAULTS, null));
+        p.frame(1_700_000_000_000_000_000L, LinkType.ETHERNET, frame, 0, frame.length, frame.length);
+        Pipeline.Summary s = p.finish();
+        assertEquals(io.spanwatch.sensor.decode.EncapLengths.MAX_AMSDU_SUBFRAMES - 1, s.get("decoder.amsdu_subframes"));
+        assertEquals(6, s.get("decoder.amsdu_subframes_dropped"));
+        assertEquals(io.spanwatch.sensor.decode.EncapLengths.MAX_AMSDU_SUBFRAMES, s.get("decoder.udp"), "one UDP flow per subframe taken");
+    }
+
+    @Test
+    void ayiyaFromATunnelBrokerPop(@TempDir Path tmp) throws Exception {
+        Result r = run(tmp, "ayiya", "2001:db8:1:2::7", V6_SERVER, (ip, fromClient, i) -> List.of(fromClient
+                ? udp4Frame("198.51.100.5", 40_000, "192.0.2.50", 5072, Frames.ayiya(41, ip), i)
+                : udp4Frame("192.0.2.50", 5072, "198.51.100.5", 40_000, Frames.ayiya(41, ip), i)));
+        assertTrue(r.stats().get("decoder.ayiya") > 10);
+    }
+
+    @Test
+    void pptpVpn(@TempDir Path tmp) throws Exception {
+        Result r = run(tmp, "pptp", "192.168.99.2", V4_SERVER, (ip, fromClient, i) -> List.of(withId(fromClient
+                ? eth(ETH_IPV4, ipv4(47, "198.51.100.9", "192.0.2.60", Frames.pptp(0x0021, ip)))
+                : eth(ETH_IPV4, ipv4(47, "192.0.2.60", "198.51.100.9", Frames.pptp(0x0021, ip))), i)));
+        assertTrue(r.stats().get("decoder.pptp") > 10);
+    }
+
+    @Test
+    void tunnelPortsFollowTheConfiguration(@TempDir Path tmp) throws Exception {
+        // GTP-U on another port with any-port recognition off is not decoded: the file stays hidden.
+        byte[] body = body("gtpu-off");
+        List<PipelineRobustnessTest.Frame> inner = download(tmp, "gtpu-off", V4_CLIENT, V4_SERVER, body);
+        Path pcap = tmp.resolve("gtpu-off.pcap");
+        try (PcapWriter w = PcapWriter.create(pcap, LinkType.ETHERNET, false)) {
+            int i = 0;
+            for (PipelineRobustnessTest.Frame f : inner) {
+                byte[] ip = Arrays.copyOfRange(f.data(), 14, f.data().length);
+                w.write(f.ts(), udp4Frame("192.0.2.10", 40_000, "192.0.2.20", 40_001, gtpu(-1, new byte[0][], ip), i++));
+            }
+        }
+        for (boolean any : new boolean[] {false, true}) {
+            Path out = tmp.resolve("out-" + any);
+            SensorConfig d = PipelineRegressionTest.config(out, ReassemblyConfig.DEFAULTS, null);
+            io.spanwatch.sensor.decode.TunnelConfig t = io.spanwatch.sensor.decode.TunnelConfig.DEFAULTS;
+            SensorConfig cfg = new SensorConfig(d.sensorName(), d.workers(), d.queueBatches(), d.live(), d.maxAnomalyEventsPerName(),
+                    d.flow(), d.reassembly(), d.http(), d.files(), d.defrag(), new io.spanwatch.sensor.decode.TunnelConfig(t.maxDepth(),
+                    t.teredoPorts(), t.teredoAnyPort(), t.gtpuPorts(), any, t.vxlanPorts(), t.genevePorts(), t.greUdpPorts(),
+                    t.ayiyaPorts()));
+            Pipeline.Summary s = PipelineRegressionTest.run(out, cfg, pcap);
+            boolean found = Files.readString(out.resolve("eve.json")).contains(DemoCapture.sha256(body));
+            assertEquals(any, found, "any-port GTP-U " + any);
+            assertEquals(any, s.get("decoder.gtpu") > 0);
+        }
+    }
+}

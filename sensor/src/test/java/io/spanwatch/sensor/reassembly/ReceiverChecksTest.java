@@ -1,0 +1,279 @@
+package io.spanwatch.sensor.reassembly;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Checks that a stream drops what its receiving host drops, PAWS (RFC 7323 §5) and the window check,
+ * so that a decoy the host discards cannot stand in for the bytes it takes, and that a stale view of
+ * the receiver never costs legitimate bytes.
+ */
+class ReceiverChecksTest {
+    private static final long SEC = 1_000_000_000L;
+
+    /** A stream and the recorder of what it delivers; segments go through PAWS as the connection tracker sends them. */
+    static final class Dir {
+        final TcpStreamTest.Recorder rec = new TcpStreamTest.Recorder();
+        final ReassemblyStats stats;
+        final TcpStream st;
+
+        Dir(OverlapPolicy p, ReassemblyConfig cfg, boolean timestamps) {
+            stats = new ReassemblyStats(cfg.memcap());
+            st = new TcpStream(cfg, stats, rec, p);
+            st.syn(0);
+            if (timestamps) {
+                st.useTimestamps();
+            }
+        }
+
+        Dir(boolean timestamps) {
+            this(OverlapPolicy.DEFAULT, ReassemblyConfig.DEFAULTS, timestamps);
+        }
+
+        /** Sends bytes at stream offset {@code at} with timestamp {@code tsval} (negative: none). */
+        void send(long ts, int at, String data, long tsval) {
+            byte[] d = data.getBytes(StandardCharsets.US_ASCII);
+            if (tsval < 0 || st.timestamp(ts, 1 + at, d.length, tsval)) {
+                st.segment(ts, 1 + at, d, 0, d.length, false);
+            } else {
+                st.discarded(ts, 1 + at, d, 0, d.length);
+            }
+        }
+
+        String out() {
+            return rec.bytes.toString(StandardCharsets.US_ASCII).replace('\0', '.');
+        }
+    }
+
+    @Test
+    void aDecoyWithAnOldTimestampIsDiscardedAndTheRealBytesTaken() {
+        Dir d = new Dir(true);
+        d.send(0, 0, "GET /index.html HTTP/1.1\r\n", 1000);
+        d.send(1, 26, "X-Evil: 1\r\n\r\n", 900);      // decoy: older than the last timestamp taken
+        d.send(2, 26, "Host: a.example\r\n\r\n", 1001); // the bytes the host takes
+        d.st.flush(3);
+        assertEquals("GET /index.html HTTP/1.1\r\nHost: a.example\r\n\r\n", d.out());
+        assertEquals(1, d.stats.pawsRejected);
+        assertEquals(List.of("stream.pkt_invalid_timestamp"), d.rec.anomalies);
+    }
+
+    @Test
+    void withoutNegotiatedTimestampsNothingIsRejected() {
+        Dir d = new Dir(false); // the host ignores timestamps too, so it takes the first copy
+        d.send(0, 0, "abc", 1000);
+        d.send(1, 3, "DEF", 900);
+        d.send(2, 3, "def", 1001);
+        d.st.flush(3);
+        assertEquals("abcDEF", d.out());
+        assertEquals(0, d.stats.pawsRejected);
+    }
+
+    @Test
+    void aDecoyAheadOfAHoleWithAnOldTimestampIsDiscardedToo() {
+        Dir d = new Dir(true);
+        d.send(0, 0, "aaaa", 5000);
+        d.send(1, 8, "EVIL", 4000);  // out of order and stale
+        d.send(2, 8, "cccc", 5002);  // out of order, fresh
+        d.send(3, 4, "bbbb", 5003);  // fills the hole
+        d.st.flush(4);
+        assertEquals("aaaabbbbcccc", d.out());
+        assertEquals(1, d.stats.pawsRejected);
+    }
+
+    @Test
+    void outOfOrderSegmentsDoNotMoveTheTimestampAndInOrderOnesDo() {
+        // RFC 7323 §4.3: only a segment at or before the left edge of the window updates TS.Recent, so a
+        // segment far ahead with a high timestamp cannot make the real ones look old.
+        Dir d = new Dir(true);
+        d.send(0, 0, "aaaa", 100);
+        d.send(1, 100, "zzzz", 900_000); // far ahead
+        d.send(2, 4, "bbbb", 101);
+        assertEquals("aaaabbbb", d.out());
+        d.send(3, 8, "XXXX", 100);       // behind the in-order 101
+        d.send(4, 8, "cccc", 102);
+        assertEquals("aaaabbbbcccc", d.out());
+    }
+
+    @Test
+    void theReceiversEchoDoesNotRaiseTheTimestampSoSegmentsSeenOutOfOrderStay() {
+        // The capture point saw 102 before 101; the receiver took them in order and echoed 102 before
+        // the sensor saw 101 (several queues between the wire and the capture).
+        Dir d = new Dir(true);
+        d.send(0, 0, "aaaa", 100);
+        d.send(1, 8, "cccc", 102);
+        d.st.echo(2, 102);
+        d.send(3, 4, "bbbb", 101);
+        assertEquals("aaaabbbbcccc", d.out());
+        assertEquals(0, d.stats.pawsRejected);
+    }
+
+    @Test
+    void aTimestampFromTheFarFutureIsUndoneWhenTheReceiverTakesWhatItMadeLookOld() {
+        // A forged retransmission with a far-future timestamp makes every real segment look old. The
+        // receiver takes them all the same: its acknowledgement gets their bytes used, and its echo
+        // brings the check back to what it took.
+        Dir d = new Dir(true);
+        d.send(0, 0, "aaaa", 100);
+        d.send(1, 4, "b", 2_000_000_000L);
+        d.send(2, 4, "bbbb", 101);   // bytes 5..7 discarded: they look old now
+        d.st.echo(3, 101);
+        d.st.ack(3, 1 + 8);
+        d.st.ack(3 + ReassemblyConfig.DEFAULTS.gapAckDelayNanos(), 1 + 8);
+        assertEquals("aaaabbbb", d.out());
+        d.send(SEC + 4, 8, "cccc", 102);
+        assertEquals("aaaabbbbcccc", d.out());
+        assertEquals(1, d.stats.pawsRejected);
+        assertEquals(3, d.stats.discardedBytesUsed);
+    }
+
+    @Test
+    void aRetransmissionNeitherFailsNorMovesTheCheck() {
+        // A retransmission of bytes passed on carries a new timestamp; seen before the run sent ahead of
+        // it (as a capture point may show them), it must not make that run look old, nor be rejected.
+        Dir d = new Dir(true);
+        d.send(0, 0, "aaaa", 100);
+        d.send(1, 4, "bbbb", 101);
+        d.send(2, 0, "aaaa", 105);   // retransmitted, newer
+        d.send(3, 8, "cccc", 102);   // sent before the retransmission
+        d.send(4, 4, "bbbb", 50);    // a duplicate with an old timestamp: nothing to take either way
+        d.st.flush(5);
+        assertEquals("aaaabbbbcccc", d.out());
+        assertEquals(0, d.stats.pawsRejected);
+        assertTrue(d.rec.anomalies.isEmpty(), d.rec.anomalies.toString());
+    }
+
+    @Test
+    void timestampsWrapAroundAndAreStaleOnlyWithinHalfTheSpace() {
+        Dir d = new Dir(true);
+        d.send(0, 0, "aaaa", 0xFFFF_FFF0L);
+        d.send(1, 4, "bbbb", 0x10);          // after the wrap: newer
+        d.send(2, 8, "XXXX", 0xFFFF_FFF8L);  // before the wrap: older
+        d.send(3, 8, "cccc", 0x11);
+        d.st.flush(4);
+        assertEquals("aaaabbbbcccc", d.out());
+        assertEquals(1, d.stats.pawsRejected);
+    }
+
+    @Test
+    void aTimestampTakenOver24DaysAgoRejectsNothing() {
+        Dir d = new Dir(true);
+        d.send(0, 0, "aaaa", 1000);
+        long later = 25L * 86_400 * SEC; // RFC 7323 §5.5: TS.Recent is invalid after 24 days idle
+        d.send(later, 4, "bbbb", 10);
+        d.send(later + 1, 8, "XXXX", 9); // but the one taken then counts again
+        d.send(later + 2, 8, "cccc", 11);
+        d.st.flush(later + 3);
+        assertEquals("aaaabbbbcccc", d.out());
+        assertEquals(1, d.stats.pawsRejected);
+    }
+
+    @Test
+    void linuxTakesATimestampOneTickOld() {
+        for (OverlapPolicy p : List.of(OverlapPolicy.LINUX, OverlapPolicy.BSD)) {
+            Dir d = new Dir(p, ReassemblyConfig.DEFAULTS, true);
+            d.send(0, 0, "aaaa", 1000);
+            d.send(1, 4, "bbbb", 999); // TCP_PAWS_WINDOW in Linux is one tick
+            d.send(2, 4, "BBBB", 1001);
+            d.st.flush(3);
+            assertEquals(p == OverlapPolicy.LINUX ? "aaaabbbb" : "aaaaBBBB", d.out(), p.text());
+        }
+    }
+
+    @Test
+    void aDecoySentIntoAClosedWindowIsDiscardedAndTheRealBytesTaken() {
+        Dir d = new Dir(false);
+        d.st.ack(0, 1, 8);                  // window: offsets 0..7
+        d.send(1, 0, "aaaabbbb", -1);
+        d.st.ack(2, 9, 0);                  // zero window
+        d.send(3, 8, "EVIL", -1);           // the host drops it (zero window)
+        d.st.ack(4, 9, 100);                // the window opens
+        d.send(5, 8, "cccc", -1);
+        d.st.flush(6);
+        assertEquals("aaaabbbbcccc", d.out());
+        assertEquals(1, d.stats.outOfWindow);
+        assertEquals(List.of("stream.est_packet_out_of_window"), d.rec.anomalies);
+    }
+
+    @Test
+    void aDecoyPastTheWindowIsDiscardedWhileTheWindowMovesOn() {
+        Dir d = new Dir(false);
+        d.st.ack(0, 1, 10);                 // window: offsets 0..9
+        d.send(1, 12, "EVIL", -1);          // starts past the window
+        d.send(2, 0, "aaaaaaaaaa", -1);
+        d.st.ack(3, 11, 10);                // window: offsets 10..19
+        d.send(4, 10, "bbbbbbbbbb", -1);
+        d.st.ack(5, 21, 10);
+        d.st.flush(6);
+        assertEquals("aaaaaaaaaabbbbbbbbbb", d.out());
+        assertEquals(1, d.stats.outOfWindow);
+        assertEquals(0, d.rec.gapBytes);
+    }
+
+    @Test
+    void aSegmentStartingInsideTheWindowIsTakenWhole() {
+        // Linux queues a segment whose start lies in the window whole; the sensor does the same, so a
+        // window it underestimates never cuts legitimate data.
+        Dir d = new Dir(false);
+        d.st.ack(0, 1, 4);
+        d.send(1, 0, "aaaabbbb", -1);
+        assertEquals("aaaabbbb", d.out());
+        assertEquals(0, d.stats.outOfWindow);
+    }
+
+    @Test
+    void bytesTheReceiverAcknowledgesAreUsedWhenTheWindowViewWasStale() {
+        // The ACK that opened the window was lost on the mirror: the next segment looks out of window.
+        // The receiver acknowledging it shows it took those very bytes; they are used, not lost.
+        ReassemblyConfig cfg = ReassemblyConfig.DEFAULTS;
+        Dir d = new Dir(OverlapPolicy.DEFAULT, cfg, false);
+        d.st.ack(0, 1, 4);
+        d.send(1, 0, "aaaa", -1);
+        d.send(2, 4, "bbbb", -1);           // past the window the sensor knows
+        d.send(3, 8, "cccc", -1);
+        assertEquals("aaaa", d.out());
+        d.st.ack(4, 13, 100);               // acknowledged past the known window: the view was stale
+        assertFalse(d.st.windowChecked());
+        assertEquals(1, d.stats.windowChecksOff);
+        d.st.ack(4 + cfg.gapAckDelayNanos(), 13, 100);
+        assertEquals("aaaabbbbcccc", d.out());
+        assertEquals(8, d.stats.discardedBytesUsed);
+        assertEquals(0, d.rec.gapBytes);
+        assertTrue(d.rec.anomalies.contains("stream.discarded_data_used"), d.rec.anomalies.toString());
+    }
+
+    @Test
+    void discardedBytesNobodyAcknowledgedAreNeverUsed() {
+        Dir d = new Dir(false);
+        d.st.ack(0, 1, 4);
+        d.send(1, 0, "aaaa", -1);
+        d.send(2, 4, "EVIL", -1);
+        d.st.flush(3);
+        assertEquals("aaaa", d.out());
+        assertEquals(0, d.stats.discardedBytesUsed);
+        assertEquals(0, d.stats.memUsed());
+    }
+
+    @Test
+    void keptAsideBytesGiveWayToHeldSegmentsAndNeverCauseAGap() {
+        ReassemblyConfig cfg = new ReassemblyConfig(100, 8, 1 << 20, SEC);
+        Dir d = new Dir(OverlapPolicy.DEFAULT, cfg, true);
+        d.send(0, 0, "a", 100);
+        for (int i = 0; i < 6; i++) {
+            d.send(1, 10 + 10 * i, "XXXXXXXXXX", 50); // stale: kept aside, 60 bytes
+        }
+        assertEquals(6, d.st.heldSegments());
+        for (int i = 0; i < 5; i++) {
+            d.send(2, 2 + 10 * i, "bbbbbbbbbb", 101 + i); // out of order behind a hole at 1: 50 bytes, needs room
+        }
+        assertEquals(5, d.st.heldSegments(), "the kept-aside bytes made room");
+        assertFalse(d.st.limitHit());
+        assertEquals(0, d.rec.gapBytes);
+        assertTrue(d.stats.discardedNotKept > 0);
+        assertEquals(d.st.heldBytes() + (long) d.st.heldSegments() * TcpStream.SEGMENT_OVERHEAD, d.stats.memUsed());
+    }
+}
