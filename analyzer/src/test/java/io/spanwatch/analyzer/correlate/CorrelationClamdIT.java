@@ -184,7 +184,9 @@ class CorrelationClamdIT {
         assertTheIncident("down", down);
         assertEquals(1, downs, "clamd went away once");
         assertTrue(down.ofType("verdict").stream().anyMatch(v -> sha256.equals(v.path("fileinfo").path("sha256").asText())),
-                "while clamd was away the download got an interim verdict, and its final one later");
+                "while clamd was away the download got an interim verdict, and its final one later: " + down.ofType("fileinfo").stream()
+                        .filter(f -> sha256.equals(f.path("fileinfo").path("sha256").asText())).toList() + " "
+                        + down.ofType("stats").stream().map(st -> st.path("stats").path("scan")).toList());
         List<String> expected = correlation(inOrder);
         assertTrue(expected.stream().anyMatch(s -> s.contains("\"category\":\"beacon\"")), "a beacon alert: " + expected);
         assertEquals(expected, correlation(fast), "clamd fast, its verdict late for a buffer of 16 events");

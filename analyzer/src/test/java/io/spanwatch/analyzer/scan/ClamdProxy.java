@@ -13,7 +13,8 @@ import java.util.concurrent.atomic.AtomicInteger;
 /**
  * Relays TCP connections on 127.0.0.1 to a real clamd, to make it slow or take it away for tests:
  * every answer can wait a fixed time before its first byte goes back ({@link #slow}), and the relay
- * can go away for a while after the first scan ({@link #downAfterFirstScan}): it stops listening,
+ * can go away for a while once the first scan starts ({@link #downAfterFirstScan}; that scan is
+ * still answered): it stops listening,
  * so connections are refused as with a clamd that died, then listens on the same port again, as
  * a restarted clamd would. Bytes go through as they are; only the first bytes of a connection are
  * looked at, for clamd's {@code INSTREAM} command. The caller owns it and must {@link #close} it.
@@ -58,7 +59,7 @@ public final class ClamdProxy implements AutoCloseable {
         return this;
     }
 
-    /** Relays the first scan (INSTREAM), then stops listening for {@code millis}, then listens again. */
+    /** Stops listening when the first scan (INSTREAM) comes, relays that one, listens again {@code millis} later. */
     public ClamdProxy downAfterFirstScan(long millis) {
         downMillis = millis;
         return this;
@@ -103,6 +104,13 @@ public final class ClamdProxy implements AutoCloseable {
             byte[] buf = new byte[64 * 1024];
             int n = client.getInputStream().read(buf);
             connections.incrementAndGet();
+            if (n > 0 && downMillis > 0 && downs == 0 && new String(buf, 0, n, StandardCharsets.ISO_8859_1).contains("INSTREAM")) {
+                // Gone as soon as the first scan starts, so no later connection can slip in while this one
+                // finishes: connections are refused until it listens again; this scan is still answered.
+                downs++;
+                upAgainNanos = System.nanoTime() + downMillis * 1_000_000;
+                server.close();
+            }
             clamd.connect(target, 5_000);
             if (n > 0) {
                 clamd.getOutputStream().write(buf, 0, n);
@@ -110,11 +118,6 @@ public final class ClamdProxy implements AutoCloseable {
             Thread up = Thread.ofPlatform().daemon(true).start(() -> pump(client, clamd, 0));
             pump(clamd, client, replyDelayMillis);
             up.join(10_000);
-            if (n > 0 && downMillis > 0 && downs == 0 && new String(buf, 0, n, StandardCharsets.ISO_8859_1).contains("INSTREAM")) {
-                downs++;
-                upAgainNanos = System.nanoTime() + downMillis * 1_000_000;
-                server.close(); // gone: connections are refused until it listens again
-            }
         } catch (IOException | InterruptedException e) {
             // the client or clamd went away: so does the relay
         }
