@@ -1,22 +1,47 @@
 package io.spanwatch.analyzer.correlate;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.spanwatch.sensor.event.AlertEvent;
+import io.spanwatch.sensor.event.EventHeader;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collections;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.TreeMap;
 import org.junit.jupiter.api.Test;
 
-/** Checks the tracker's bound on pairs: which pair goes when a new one comes and the table is full. */
+/**
+ * Checks the tracker's bounds and their counters: which pair goes when the table is full, the
+ * request times kept per pair (the latest, whatever the order they came in) and over all pairs, and
+ * the incident joiner's bound on hosts.
+ */
 class BeaconTrackerTest {
     private static final long H = 3_600_000L;
     private static final long T0 = 1_710_000_000_000L; // on an hour boundary
 
+    private static CorrelateConfig config(int maxPairs, int maxCallbacks, long maxStored, int maxHosts) {
+        CorrelateConfig d = CorrelateConfig.defaults(null, false);
+        return new CorrelateConfig(d.homeNet(), d.allowlists(), null, d.threshold(), d.minCallbacks(), d.burstGapMillis(),
+                d.windowMillis(), d.scoreIntervalMillis(), maxPairs, maxCallbacks, maxStored, d.incidentWindowMillis(), maxHosts,
+                d.reorderEvents(), d.latenessMillis(), d.queueEvents(), false);
+    }
+
     private static BeaconTracker tracker(int maxPairs) {
         CorrelateConfig d = CorrelateConfig.defaults(null, false);
-        CorrelateConfig c = new CorrelateConfig(d.homeNet(), d.allowlists(), null, d.threshold(), d.minCallbacks(),
-                d.burstGapMillis(), d.windowMillis(), d.scoreIntervalMillis(), maxPairs, d.maxCallbacks(), d.maxStored(),
-                d.incidentWindowMillis(), d.maxHosts(), d.reorderEvents(), d.latenessMillis(), d.queueEvents(), false);
-        return new BeaconTracker(c, Allowlist.empty(), (p, s, at) -> { });
+        return new BeaconTracker(config(maxPairs, d.maxCallbacks(), d.maxStored(), d.maxHosts()), Allowlist.empty(), (p, s, at) -> { });
+    }
+
+    private static Map<String, Long> stats(BeaconTracker t) {
+        Map<String, Long> m = new TreeMap<>();
+        t.addStats(m);
+        return m;
     }
 
     private static void add(BeaconTracker t, String host, long ts) {
@@ -51,5 +76,76 @@ class BeaconTrackerTest {
         assertNull(t.pair("10.0.0.1", "a.example"));
         assertNotNull(t.pair("10.0.0.1", "b.example"));
         assertNotNull(t.pair("10.0.0.1", "c.example"));
+    }
+
+    /** Adds the request times of one pair, each time moving packet time on to the latest seen. */
+    private static long[] keptTimes(List<Long> times, int maxCallbacks, long[] dropped) {
+        BeaconTracker t = new BeaconTracker(config(10, maxCallbacks, 1_000_000, 10), Allowlist.empty(), (p, s, at) -> { });
+        for (long ts : times) {
+            t.add("10.0.0.1", "a.example", "192.0.2.1", 80, "TCP", 4, "http", ts, 100);
+        }
+        BeaconTracker.Pair p = t.pair("10.0.0.1", "a.example");
+        dropped[0] = stats(t).get("correlate.beacon.callbacks_dropped");
+        assertTrue(p.capped());
+        assertEquals(maxCallbacks, t.stored());
+        long[] kept = new long[maxCallbacks];
+        long after = Long.MIN_VALUE;
+        for (int i = 0; i < maxCallbacks; i++) {
+            kept[i] = p.firstAfter(after);
+            after = kept[i];
+        }
+        return kept;
+    }
+
+    @Test
+    void aPairKeepsItsLatestRequestTimesWhateverTheOrderTheyCameIn() {
+        List<Long> times = new ArrayList<>();
+        for (int i = 0; i < 40; i++) {
+            times.add(T0 + i * 60_000L);
+        }
+        long[] dropped = new long[1];
+        long[] inOrder = keptTimes(times, 16, dropped);
+        assertEquals(24, dropped[0], "correlate.beacon.callbacks_dropped");
+        long[] expected = new long[16];
+        for (int i = 0; i < 16; i++) {
+            expected[i] = T0 + (24 + i) * 60_000L;
+        }
+        assertArrayEquals(expected, inOrder, "the latest 16");
+        for (int seed = 0; seed < 20; seed++) {
+            List<Long> shuffled = new ArrayList<>(times);
+            Collections.shuffle(shuffled, new Random(seed));
+            assertArrayEquals(expected, keptTimes(shuffled, 16, dropped), "shuffled (seed " + seed + "): " + Arrays.toString(
+                    keptTimes(shuffled, 16, dropped)));
+            assertEquals(24, dropped[0]);
+        }
+    }
+
+    @Test
+    void requestTimesOverAllPairsStayUnderTheirBoundByEvictingPairs() {
+        BeaconTracker t = new BeaconTracker(config(1_000, 2_048, 100, 10), Allowlist.empty(), (p, s, at) -> { });
+        for (int i = 0; i < 300; i++) {
+            long ts = T0 + i * 1_000L;
+            t.advance(ts);
+            t.add("10.0.0.1", "site" + (i % 30) + ".example", "192.0.2.1", 80, "TCP", 4, "http", ts, 100);
+            assertTrue(t.stored() <= 100, "stored " + t.stored() + " after " + (i + 1) + " requests");
+        }
+        Map<String, Long> m = stats(t);
+        assertTrue(m.get("correlate.beacon.pairs_evicted") > 0, m.toString());
+        assertEquals(t.stored(), m.get("correlate.beacon.stored_callbacks"));
+        assertEquals(300, m.get("correlate.beacon.requests"));
+    }
+
+    @Test
+    void theIncidentJoinerForgetsTheLeastRecentlyActiveHostPastItsBound() {
+        IncidentJoiner j = new IncidentJoiner(config(10, 2_048, 1_000, 2), tracker(10), e -> { });
+        for (String host : List.of("10.0.0.1", "10.0.0.2", "10.0.0.1", "10.0.0.3")) {
+            EventHeader h = new EventHeader(1, new int[0], host, 40000, "203.0.113.9", 80, "TCP", true, 4, null, "http", null);
+            j.reputation(host, "bad.example", new AlertEvent(T0 * 1_000_000, h, true, "to_server",
+                    AlertEvent.Signature.of(2, "reputation", AlertEvent.REPUTATION, 2), null, null, null, null, null, null));
+        }
+        Map<String, Long> m = new TreeMap<>();
+        j.addStats(m);
+        assertEquals(2, m.get("correlate.incident.hosts"));
+        assertEquals(1, m.get("correlate.incident.hosts_evicted"), "10.0.0.2 was the least recently active: " + m);
     }
 }
