@@ -337,7 +337,14 @@ public final class CorrelateStage implements AnalyzerStage {
         m.put("correlate.rules.alerts", rules.ruleAlerts.get());
         m.put("correlate.rules.errors", rules.ruleErrors.get());
         m.put("correlate.rules.reloads", rules.reloads);
+        m.put("correlate.cpu_ms", cpuMillis());
         snapshot = m;
+    }
+
+    /** Returns the CPU time of the calling thread (the correlation thread: rules deployed, every event, scoring) in ms. */
+    private static long cpuMillis() {
+        java.lang.management.ThreadMXBean t = java.lang.management.ManagementFactory.getThreadMXBean();
+        return t.isCurrentThreadCpuTimeSupported() ? t.getCurrentThreadCpuTime() / 1_000_000 : -1;
     }
 
     @Override
