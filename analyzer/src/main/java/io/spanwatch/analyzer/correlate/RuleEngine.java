@@ -205,7 +205,7 @@ final class RuleEngine implements AutoCloseable {
                 }
                 n++;
             } catch (EPCompileException e) {
-                error(file + ":" + absoluteLine(line, e.getMessage()) + ": " + firstLine(e.getMessage()));
+                error(file + ":" + errorLine(line, statement.epl(), e.getMessage()) + ": " + firstLine(e.getMessage()));
             } catch (Exception e) {
                 error(file + ":" + line + ": " + firstLine(e.getMessage()));
             }
@@ -300,9 +300,40 @@ final class RuleEngine implements AutoCloseable {
         return out;
     }
 
-    private static int absoluteLine(int itemLine, String message) {
+    /**
+     * Returns the line of the file a compile error is on: the line Esper names (it counts the lines of
+     * the statement's text from 1, and that text starts {@link #linesBeforeCode} lines before the
+     * statement's first code, on {@code codeLine}), else the statement's first line of code.
+     */
+    static int errorLine(int codeLine, String epl, String message) {
         Matcher m = AT_LINE.matcher(message == null ? "" : message);
-        return m.find() ? itemLine + Integer.parseInt(m.group(1)) - 1 : itemLine;
+        return m.find() ? codeLine - linesBeforeCode(epl) + Integer.parseInt(m.group(1)) - 1 : codeLine;
+    }
+
+    /** Returns how many line breaks come before the first code of a statement (in blanks and comments). */
+    static int linesBeforeCode(String epl) {
+        int lines = 0;
+        int i = 0;
+        while (i < epl.length()) {
+            char c = epl.charAt(i);
+            int end;
+            if (c == '/' && epl.startsWith("//", i)) {
+                end = epl.indexOf('\n', i);
+                end = end < 0 ? epl.length() : end;
+            } else if (c == '/' && epl.startsWith("/*", i)) {
+                end = epl.indexOf("*/", i + 2);
+                end = end < 0 ? epl.length() : end + 2;
+            } else if (Character.isWhitespace(c)) {
+                end = i + 1;
+            } else {
+                return lines;
+            }
+            for (int k = i; k < end; k++) {
+                lines += epl.charAt(k) == '\n' ? 1 : 0;
+            }
+            i = end;
+        }
+        return lines;
     }
 
     private static String firstLine(String s) {

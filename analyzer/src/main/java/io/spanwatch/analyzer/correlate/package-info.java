@@ -27,6 +27,7 @@
  * {@link io.spanwatch.sensor.event.EveRenderer}), {@link io.spanwatch.analyzer.correlate.RuleEngine}
  * and {@link io.spanwatch.analyzer.correlate.RuleAlerts} (rules and their alerts),
  * {@link io.spanwatch.analyzer.correlate.RuleCache} (compiled rules kept across runs),
+ * {@link io.spanwatch.analyzer.correlate.InternalHosts} (home-net answers cached per address),
  * {@link io.spanwatch.analyzer.correlate.RulesWatcher} (reload on change).
  *
  * <p><b>Limits</b> (key, default; counter in {@code stats}): pairs tracked

@@ -234,6 +234,10 @@ class CorrelateStageTest {
                 @Name('malware-seen') @Tag(name='severity', value='1')
                 select a as alert, internal_ip as host from Alert(alert.category = 'malware') as a;
                 """);
+        Files.writeString(rules.resolve("c.epl"), """
+                // a syntax error
+                select * fromm Http;
+                """);
         EventBus bus = new EventBus();
         Collector out = new Collector();
         CorrelateStage s = stage(bus, rules, null);
@@ -242,8 +246,9 @@ class CorrelateStageTest {
         s.drain();
         List<String> errors = s.ruleErrors();
         s.close();
-        assertEquals(1, errors.size(), "one error: " + errors);
+        assertEquals(2, errors.size(), "two errors: " + errors);
         assertTrue(errors.get(0).contains("a.epl:5"), "names the file and the line its statement starts on: " + errors.get(0));
+        assertTrue(errors.get(1).contains("c.epl:2"), "a syntax error too: " + errors.get(1));
         List<AlertEvent> rule = out.events.stream().filter(e -> e instanceof AlertEvent a
                 && AlertEvent.CORRELATION.equals(a.alert().category())).map(e -> (AlertEvent) e).toList();
         assertEquals(1, rule.size(), "the good rule of b.epl fired once: " + rule);

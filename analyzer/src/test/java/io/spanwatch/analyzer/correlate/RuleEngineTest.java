@@ -4,7 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import org.junit.jupiter.api.Test;
 
-/** Checks how the rule engine reads the text of a statement for the event types it names. */
+/** Checks how the rule engine reads the text of a statement: the event types it names, the line an error is on. */
 class RuleEngineTest {
     @Test
     void commentsAndStringsAreNotCode() {
@@ -18,5 +18,15 @@ class RuleEngineTest {
         for (String type : EsperEvents.TYPES) {
             assertEquals(type.equals("Alert"), code.matches("(?s).*\\b" + type + "\\b.*"), type + " in: " + code);
         }
+    }
+
+    @Test
+    void anErrorIsOnTheLineOfTheFileEsperNames() {
+        String epl = "\n// a comment\n/* two\n lines */ \n@Name('x')\nselect * fromm Http";
+        assertEquals(4, RuleEngine.linesBeforeCode(epl));
+        // the statement's code starts on line 14 of its file, so its text on line 10; Esper names line 6 of the text
+        assertEquals(15, RuleEngine.errorLine(14, epl, "Incorrect syntax near 'fromm' at line 6 column 9"));
+        assertEquals(14, RuleEngine.errorLine(14, epl, "Failed to validate select-clause expression 'nosuchfield'"));
+        assertEquals(0, RuleEngine.linesBeforeCode("select 1"));
     }
 }
