@@ -68,6 +68,7 @@ abstract class ContentDecoder {
             case "gzip", "x-gzip" -> new GzipDecoder(coding, next, host);
             case "deflate" -> new DeflateDecoder(coding, next, host);
             case "br" -> new BrotliDecoder(coding, next, host);
+            case "zstd" -> new ZstdDecoder(coding, next, host);
             default -> null;
         };
     }
@@ -198,6 +199,18 @@ abstract class ContentDecoder {
      */
     final void commit() {
         committed = true;
+    }
+
+    /** Reports an anomaly of this body. */
+    final void anomaly(String name, String detail) {
+        host.anomaly(name, detail);
+    }
+
+    /** Reports why the body is not decoded (a named anomaly) and stops: the entity ends incomplete. Returns false. */
+    final boolean refuse(String name, String detail) {
+        host.anomaly(name, coding + ": " + detail);
+        host.decodeStopped(coding + " not decoded: " + detail);
+        return false;
     }
 
     /** Notes that bytes follow the end of the coded stream; they are ignored, as browsers ignore them. */

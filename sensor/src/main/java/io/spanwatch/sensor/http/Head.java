@@ -420,7 +420,7 @@ final class Head {
             for (String token : tokens(h.value())) {
                 String c = token.toLowerCase(Locale.ROOT);
                 switch (c) {
-                    case "gzip", "x-gzip", "deflate", "br" -> {
+                    case "gzip", "x-gzip", "deflate", "br", "zstd" -> {
                         if (codings.size() == MAX_CODINGS) {
                             report.anomaly("http.too_many_encoding_layers", "more than " + MAX_CODINGS + " content codings");
                             return;
