@@ -11,7 +11,8 @@ package io.spanwatch.sensor.http;
  * <p>Refused, as Chrome and Firefox refuse them: a window over {@value #MAX_WINDOW} bytes (RFC 9659
  * §3; for a single-segment frame the window is its content size), {@code http.zstd_window_too_large};
  * a frame that names a dictionary, {@code http.zstd_dictionary_required} (a dictionary only comes
- * with the {@code dcz} coding, which SpanWatch does not decode). Both end the entity incomplete.
+ * with the {@code dcz} coding, which SpanWatch does not decode). When nothing was decoded yet, the raw
+ * bytes are passed through, as for a coding SpanWatch does not know; else the entity ends incomplete.
  * A content checksum (XXH64, low 32 bits) that does not match is {@code http.content_crc_mismatch}
  * and decoding goes on, as for gzip. Input that breaks the format is
  * {@code http.content_decode_failed}: raw bytes passed through when it never started like a zstd
@@ -113,8 +114,8 @@ final class ZstdDecoder extends ContentDecoder {
                     return false;
                 }
             } catch (ZstdException e) {
-                state = State.STOPPED;
-                return malformed(e.getMessage());
+                state = State.STOPPED; // when the raw bytes are passed through instead, decode is not called again
+                return e.refusal == null ? malformed(e.getMessage()) : refuse(e.refusal, e.getMessage());
             }
         }
         return true;
@@ -158,9 +159,7 @@ final class ZstdDecoder extends ContentDecoder {
                 int didBytes = (descriptor & 3) == 3 ? 4 : descriptor & 3;
                 expect(State.HEADER, (single ? 0 : 1) + didBytes + fcsBytes);
             }
-            case HEADER -> {
-                return frameHeader(src, at);
-            }
+            case HEADER -> frameHeader(src, at);
             case BLOCK_HEADER -> {
                 int h = (src[at] & 0xff) | (src[at + 1] & 0xff) << 8 | (src[at + 2] & 0xff) << 16;
                 lastBlock = (h & 1) != 0;
@@ -193,7 +192,7 @@ final class ZstdDecoder extends ContentDecoder {
     }
 
     /** Reads the frame header fields after the descriptor; refuses dictionaries and windows over the HTTP limit. */
-    private boolean frameHeader(byte[] src, int at) throws ZstdException {
+    private void frameHeader(byte[] src, int at) throws ZstdException {
         boolean single = (descriptor & 0x20) != 0;
         int p = at;
         long windowLimit = MAX_WINDOW;
@@ -224,14 +223,14 @@ final class ZstdDecoder extends ContentDecoder {
             }
         }
         if (dictionary != 0) {
-            return refuse("http.zstd_dictionary_required", "frame needs dictionary " + dictionary + "; not decoded");
+            throw new ZstdException("http.zstd_dictionary_required", "frame needs dictionary " + dictionary);
         }
         if (single) {
             declared = fcs; // the content size is the window (negative: over 2^63)
         }
         if (declared < 0 || declared > windowLimit) {
-            return refuse("http.zstd_window_too_large", "window of " + Long.toUnsignedString(declared)
-                    + " bytes over the " + MAX_WINDOW + " bytes RFC 9659 allows over HTTP; not decoded");
+            throw new ZstdException("http.zstd_window_too_large", "window of " + Long.toUnsignedString(declared)
+                    + " bytes over the " + MAX_WINDOW + " bytes RFC 9659 allows over HTTP");
         }
         windowSize = (int) declared;
         blockMax = Math.min(windowSize, MAX_BLOCK);
@@ -248,7 +247,6 @@ final class ZstdDecoder extends ContentDecoder {
             xxh.reset();
         }
         expect(State.BLOCK_HEADER, 3);
-        return true;
     }
 
     /** Decodes the block whose content is at {@code src[at]} and hands its bytes on. */

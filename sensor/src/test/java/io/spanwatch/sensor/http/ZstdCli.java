@@ -15,14 +15,14 @@ import org.junit.jupiter.api.Assumptions;
  * Runs the real {@code zstd} command (Debian package {@code zstd}) to make test bodies. Tests that
  * need it call {@link #require}, which skips them with a message when the command is missing.
  */
-final class ZstdCli {
+public final class ZstdCli {
     private static Boolean present;
 
     private ZstdCli() {
     }
 
     /** Tells whether {@code zstd} runs here. */
-    static synchronized boolean available() {
+    public static synchronized boolean available() {
         if (present == null) {
             try {
                 Process p = new ProcessBuilder("zstd", "--version").redirectErrorStream(true).start();
@@ -39,12 +39,12 @@ final class ZstdCli {
     }
 
     /** Skips the calling test, saying why, when {@code zstd} is not installed. */
-    static void require() {
+    public static void require() {
         Assumptions.assumeTrue(available(), "zstd command not found: install the Debian package zstd (.ci/run does) to run this test");
     }
 
     /** Compresses {@code data} as a file (so the frame declares its content size) with the given options. */
-    static byte[] file(byte[] data, String... options) {
+    public static byte[] file(byte[] data, String... options) {
         try {
             Path f = Files.createTempFile("spanwatch-zstd", ".bin");
             try {
@@ -62,14 +62,14 @@ final class ZstdCli {
     }
 
     /** Compresses {@code data} read from a pipe (no content size in the frame, the level's full window). */
-    static byte[] stream(byte[] data, String... options) {
+    public static byte[] stream(byte[] data, String... options) {
         List<String> cmd = new ArrayList<>(List.of("zstd", "-q", "-c"));
         cmd.addAll(List.of(options));
         return run(cmd, data);
     }
 
     /** Decompresses with the command, or returns null when it refuses the input. */
-    static byte[] decompress(byte[] data) {
+    public static byte[] decompress(byte[] data) {
         try {
             return run(List.of("zstd", "-q", "-d", "-c", "--memory=2048MB"), data);
         } catch (AssertionError e) {

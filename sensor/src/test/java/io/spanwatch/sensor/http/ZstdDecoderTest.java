@@ -6,14 +6,22 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
+import java.util.function.Function;
+import java.util.function.Supplier;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
 
 /**
  * Checks {@link ZstdDecoder} against the real {@code zstd} command: varied inputs, levels, windows,
@@ -112,6 +120,20 @@ class ZstdDecoderTest {
         return b;
     }
 
+    /** Lines drawn from a dozen: compresses to little, over several blocks (repeat offsets, repeated tables). */
+    static byte[] lines(int size, long seed) {
+        Random r = new Random(seed);
+        String[] some = new String[12];
+        for (int i = 0; i < some.length; i++) {
+            some[i] = new String(text(20 + r.nextInt(40), seed + i), StandardCharsets.US_ASCII).trim() + "\n";
+        }
+        StringBuilder sb = new StringBuilder(size + 64);
+        while (sb.length() < size) {
+            sb.append(some[r.nextInt(some.length)]);
+        }
+        return Arrays.copyOf(sb.toString().getBytes(StandardCharsets.US_ASCII), size);
+    }
+
     static byte[] random(int size, long seed) {
         byte[] b = new byte[size];
         new Random(seed).nextBytes(b);
@@ -153,6 +175,46 @@ class ZstdDecoderTest {
         }
     }
 
+    /** A body made once with the zstd command and kept in the test resources, so that it is decoded even where the command is missing. */
+    record Vector(String name, Supplier<byte[]> content, Function<byte[], byte[]> encode) {
+        byte[] encoded() {
+            try (InputStream in = ZstdDecoderTest.class.getResourceAsStream("zstd/" + name + ".zst")) {
+                if (in == null) {
+                    throw new AssertionError("missing test resource zstd/" + name + ".zst: run with -Dzstd.vectors=write");
+                }
+                return in.readAllBytes();
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        }
+    }
+
+    static final List<Vector> VECTORS = List.of(
+            new Vector("text-2k-l19", () -> text(2000, 101), b -> ZstdCli.file(b, "-19", "--check")),
+            new Vector("lines-140k-l19", () -> lines(140_000, 102), b -> ZstdCli.file(b, "-19", "--check")),
+            new Vector("binary-20k-l3-piped", () -> binary(20_000, 103), b -> ZstdCli.stream(b, "-3", "--no-check")),
+            new Vector("frames-and-skippable", () -> cat(text(3000, 104), random(300, 105)),
+                    b -> cat(skippable(2, 6), ZstdCli.file(Arrays.copyOf(b, 3000), "-1"), skippable(9, 0),
+                            ZstdCli.stream(Arrays.copyOfRange(b, 3000, b.length), "-5"))));
+
+    @Test
+    @EnabledIfSystemProperty(named = "zstd.vectors", matches = "write")
+    void writeVectors() throws IOException {
+        ZstdCli.require();
+        Path dir = Path.of("src/test/resources/io/spanwatch/sensor/http/zstd");
+        Files.createDirectories(dir);
+        for (Vector v : VECTORS) {
+            Files.write(dir.resolve(v.name() + ".zst"), v.encode().apply(v.content().get()));
+        }
+    }
+
+    @Test
+    void decodesTheKeptVectors() {
+        for (Vector v : VECTORS) {
+            assertDecodes(v.content().get(), v.encoded(), v.name());
+        }
+    }
+
     @Test
     void decodesWhatTheCommandEncodesAtEachLevel() {
         ZstdCli.require();
@@ -191,13 +253,23 @@ class ZstdDecoderTest {
             assertArrayEquals(data, ZstdCli.decompress(zst), "the command itself decodes it");
             Run run = Run.of(zst, new Random(1), 1000);
             assertEquals(List.of("http.zstd_window_too_large"), run.anomalies, String.join(" ", opts));
-            assertFalse(run.complete);
-            assertEquals(0, run.out.size());
+            assertArrayEquals(zst, run.bytes(), "nothing decoded yet: the raw bytes are kept, as for an unknown coding");
+            assertTrue(run.complete);
         }
         // Single segment: the window is the content size, 9 MiB here.
-        byte[] nine = cat(text(9 << 20, 22));
-        Run run = Run.of(ZstdCli.file(nine, "-1", "--ultra", "--zstd=wlog=25"), new Random(2), 1 << 16);
+        byte[] nine = text(9 << 20, 22);
+        byte[] zst = ZstdCli.file(nine, "-1", "--ultra", "--zstd=wlog=25");
+        Run run = Run.of(zst, new Random(2), 1 << 16);
         assertEquals(List.of("http.zstd_window_too_large"), run.anomalies);
+        assertArrayEquals(zst, run.bytes());
+        // Exactly 8 MiB is allowed.
+        byte[] eight = text(8 << 20, 23);
+        assertDecodes(eight, ZstdCli.file(eight, "-1", "--ultra", "--zstd=wlog=25"), "8 MiB single segment");
+        // A later frame over the limit: the first frame's bytes are kept, the entity ends incomplete.
+        Run second = Run.of(cat(ZstdCli.file(data, "-3"), ZstdCli.stream(data, "--long=24")), new Random(3), 5000);
+        assertEquals(List.of("http.zstd_window_too_large"), second.anomalies);
+        assertArrayEquals(data, second.bytes());
+        assertFalse(second.complete);
     }
 
     @Test
@@ -249,7 +321,8 @@ class ZstdDecoderTest {
         byte[] dict = {0x28, (byte) 0xb5, 0x2f, (byte) 0xfd, 0x01, 0x00, 7, 1 | 0 << 1 | 2 << 3, 0, 0, 'h', 'i'};
         run = Run.of(dict, new Random(4), 3);
         assertEquals(List.of("http.zstd_dictionary_required"), run.anomalies);
-        assertFalse(run.complete);
+        assertArrayEquals(dict, run.bytes(), "raw bytes kept");
+        assertTrue(run.complete);
         // Dictionary id 0 means none: decoded.
         byte[] noDict = dict.clone();
         noDict[6] = 0;
