@@ -1,5 +1,9 @@
 package io.spanwatch.sensor.http;
 
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.nio.ByteOrder;
+
 /**
  * Computes XXH64 (seed 0) over bytes given piece by piece: the content checksum of a zstd frame
  * (RFC 8878 §3.1.1 keeps its low 32 bits). Not thread-safe.
@@ -10,6 +14,7 @@ final class Xxh64 {
     private static final long P3 = 0x165667B19E3779F9L;
     private static final long P4 = 0x85EBCA77C2B2AE63L;
     private static final long P5 = 0x27D4EB2F165667C5L;
+    private static final VarHandle LE64 = MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
 
     private long v1;
     private long v2;
@@ -121,7 +126,7 @@ final class Xxh64 {
     }
 
     private static long le64(byte[] b, int i) {
-        return le32(b, i) | le32(b, i + 4) << 32;
+        return (long) LE64.get(b, i);
     }
 
     private static long le32(byte[] b, int i) {

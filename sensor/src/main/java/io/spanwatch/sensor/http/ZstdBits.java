@@ -78,12 +78,17 @@ final class ZstdBits {
         return (int) ((container << consumed) >>> (64 - n));
     }
 
-    /** Reads {@code n} bits (0 to 32). */
+    /** Reads {@code n} bits (0 to 31). */
     int read(int n) {
         if (consumed + n > 64) {
             reload();
+            if (consumed >= 64) {
+                consumed += n;
+                return 0; // past the start: zeros
+            }
         }
-        int v = peek(n);
+        // Two shifts so that n = 0 yields 0 without a branch.
+        int v = (int) (((container << consumed) >>> 1) >>> (63 - n));
         consumed += n;
         return v;
     }

@@ -166,13 +166,26 @@ final class ZstdBlock {
         byte[] sym = huffman.symbol;
         byte[] length = huffman.length;
         byte[] lit = literals;
-        for (int o = out; o < outEnd; o++) {
-            if (br.consumed > 64 - max) {
-                br.reload();
+        int o = out;
+        while (o < outEnd) {
+            br.reload();
+            // As many symbols as the container surely holds: no check per symbol.
+            int n = Math.min((64 - br.consumed) / max, outEnd - o);
+            if (n <= 0) {
+                // At the start of the stream with fewer than max bits left: one symbol, zeros below the start.
+                int v = br.peek(max);
+                lit[o++] = sym[v];
+                br.consumed += length[v];
+                continue;
             }
-            int v = br.peek(max);
-            lit[o] = sym[v];
-            br.consumed += length[v];
+            long c = br.container;
+            int used = br.consumed;
+            for (int end = o + n; o < end; o++) {
+                int v = (int) ((c << used) >>> (64 - max));
+                lit[o] = sym[v];
+                used += length[v];
+            }
+            br.consumed = used;
         }
         if (!br.exhausted()) {
             throw new ZstdException("Huffman stream not read exactly");

@@ -1,5 +1,8 @@
 package io.spanwatch.sensor.http;
 
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.nio.ByteOrder;
 import java.util.Arrays;
 
 /**
@@ -11,12 +14,18 @@ import java.util.Arrays;
  */
 final class ZstdWindow {
     private static final int MIN_SIZE = 64 * 1024;
+    private static final VarHandle LONGS = MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
 
     byte[] ring = new byte[0];
     /** Size of the ring in use for this frame (at most {@code ring.length}). */
     int cap;
     /** Size the ring may grow to in this frame: its window plus one block. */
     private int full;
+    /**
+     * Whether a match may write up to 7 bytes past its end: those ring slots hold bytes older than the
+     * window by then (the ring has one block, at least 16 bytes, more than the window) or none yet.
+     */
+    private boolean overshoot;
     /** Where the next byte goes. */
     int pos;
     /** Bytes decoded in this frame. */
@@ -25,6 +34,7 @@ final class ZstdWindow {
     /** Starts a frame whose window and largest block are given; keeps the ring allocated. */
     void begin(int windowSize, int blockMax) {
         full = windowSize + blockMax;
+        overshoot = blockMax >= 16;
         cap = Math.min(ring.length, full);
         pos = 0;
         produced = 0;
@@ -84,7 +94,12 @@ final class ZstdWindow {
         }
         while (len > 0) {
             int n = Math.min(room(len), cap - src);
-            if (offset >= n) {
+            if (offset >= 8 && overshoot && pos + n + 8 <= cap && src + n + 8 <= cap) {
+                // Eight bytes at a time (each word read is written already, offset >= 8), past the end by up to 7.
+                for (int i = 0; i < n; i += 8) {
+                    LONGS.set(ring, pos + i, (long) LONGS.get(ring, src + i));
+                }
+            } else if (offset >= n) {
                 System.arraycopy(ring, src, ring, pos, n);
             } else if (offset == 1) {
                 Arrays.fill(ring, pos, pos + n, ring[src]);

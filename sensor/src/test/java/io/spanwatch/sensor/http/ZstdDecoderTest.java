@@ -245,6 +245,19 @@ class ZstdDecoderTest {
     }
 
     @Test
+    void smallWindowsWrapOften() {
+        ZstdCli.require();
+        for (int n : new int[] {2, 13, 40, 1500}) {
+            byte[] t = text(n, n);
+            assertDecodes(t, ZstdCli.file(t, "-19"), n + " bytes, single segment (window = content size)");
+        }
+        byte[] t = cat(text(300_000, 24), binary(100_000, 25));
+        assertDecodes(t, ZstdCli.stream(t, "-3", "--zstd=wlog=10"), "1 KiB window");
+        assertDecodes(t, ZstdCli.stream(t, "-19", "--zstd=wlog=11"), "2 KiB window, level 19");
+        assertDecodes(t, ZstdCli.stream(t, "-1", "--zstd=wlog=17"), "128 KiB window");
+    }
+
+    @Test
     void refusesWindowsOverEightMebibytes() {
         ZstdCli.require();
         byte[] data = text(100_000, 21);
