@@ -303,16 +303,21 @@ final class ZstdTables {
             if (rank[1] < 2 || (rank[1] & 1) != 0) {
                 throw new ZstdException("Huffman tree with an odd number of longest codes");
             }
+            // Codes go to the lowest weights first, symbols in order within a weight: where each weight starts.
+            int[] start = rank; // reused: rank[w] becomes the first table index of weight w
             int pos = 0;
             for (int w = 1; w <= max; w++) {
-                int span = 1 << (w - 1);
-                byte len = (byte) (max + 1 - w);
-                for (int s = 0; s < symbols; s++) {
-                    if (weights[s] == w) {
-                        java.util.Arrays.fill(symbol, pos, pos + span, (byte) s);
-                        java.util.Arrays.fill(length, pos, pos + span, len);
-                        pos += span;
-                    }
+                int count = start[w];
+                start[w] = pos;
+                pos += count << (w - 1);
+            }
+            for (int s = 0; s < symbols; s++) {
+                int w = weights[s];
+                if (w > 0) {
+                    int span = 1 << (w - 1);
+                    java.util.Arrays.fill(symbol, start[w], start[w] + span, (byte) s);
+                    java.util.Arrays.fill(length, start[w], start[w] + span, (byte) (max + 1 - w));
+                    start[w] += span;
                 }
             }
             maxBits = max;
