@@ -96,6 +96,16 @@ final class CommonOptions {
         }
     }
 
+    /** Builds the report settings (after {@link #build}), or prints the one-line error and returns null. */
+    io.spanwatch.analyzer.report.ReportConfig reportOrReport(java.io.PrintWriter err) {
+        try {
+            return settings.buildReport(null);
+        } catch (SensorSettings.SettingsException e) {
+            err.println("spanwatch: " + e.getMessage());
+            return null;
+        }
+    }
+
     /** Builds the index settings (after {@link #build}), or prints the one-line error and returns null. */
     io.spanwatch.analyzer.index.IndexConfig indexOrReport(java.io.PrintWriter err) {
         try {

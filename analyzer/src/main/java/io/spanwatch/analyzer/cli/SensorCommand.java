@@ -1,5 +1,6 @@
 package io.spanwatch.analyzer.cli;
 
+import io.spanwatch.analyzer.report.ReportSchedule;
 import io.spanwatch.analyzer.reputation.IntelException;
 import io.spanwatch.sensor.capture.CaptureException;
 import io.spanwatch.sensor.capture.CaptureStats;
@@ -135,6 +136,10 @@ public final class SensorCommand implements Callable<Integer> {
         if (intel == null) {
             return 1;
         }
+        io.spanwatch.analyzer.report.ReportConfig report = common.reportOrReport(err);
+        if (report == null) {
+            return 1;
+        }
         SensorSettings.FeedSettings feeds = common.feedsOrReport(err);
         boolean[] failed = {false};
         io.spanwatch.analyzer.metrics.Metrics metrics = feeds == null ? null : common.metricsOrReport(config.sensorName(), err, failed);
@@ -201,6 +206,15 @@ public final class SensorCommand implements Callable<Integer> {
         err.println("spanwatch: capturing on " + iface + (bpf != null ? " (filter: " + bpf + ")" : "") + " ("
                 + loopName(capture) + "), writing to " + out);
         err.flush();
+        // Last week's report every Monday, mailed through the smtp:// feeds when there are any.
+        ReportSchedule reports;
+        try {
+            reports = report.schedule() ? ReportSchedule.start(out, report, delivery(feeds, config.sensorName()), java.time.Clock.systemUTC())
+                    : null;
+        } catch (java.io.IOException | IllegalArgumentException e) {
+            err.println("spanwatch: " + e.getMessage());
+            reports = null;
+        }
         int status = 0;
         try {
             capture.run(pipeline);
@@ -209,6 +223,9 @@ public final class SensorCommand implements Callable<Integer> {
             status = 1;
         } finally {
             timer.shutdownNow();
+            if (reports != null) {
+                reports.close();
+            }
             Pipeline.Summary sum = pipeline.finish();
             capture.close();
             wiring.close();
@@ -219,6 +236,17 @@ public final class SensorCommand implements Callable<Integer> {
             stopped.countDown();
         }
         return status;
+    }
+
+    /** Returns how scheduled reports go out: mailed through every smtp:// feed, or kept in DIR/reports only. */
+    private static ReportSchedule.Delivery delivery(SensorSettings.FeedSettings feeds, String sensorName) throws java.io.IOException {
+        io.spanwatch.analyzer.feed.ReportMail mail = io.spanwatch.analyzer.feed.ReportMail.of(feeds.feeds(), sensorName,
+                feeds.config().timeoutMillis());
+        if (!mail.configured()) {
+            return ReportSchedule.Delivery.NONE;
+        }
+        return w -> mail.send(io.spanwatch.analyzer.report.Reports.subject(w.figures()),
+                io.spanwatch.analyzer.report.Reports.summaryText(w.figures()), w.files());
     }
 
     private static String loopName(LiveCapture capture) {

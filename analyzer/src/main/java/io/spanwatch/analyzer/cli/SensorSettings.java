@@ -3,6 +3,9 @@ package io.spanwatch.analyzer.cli;
 import io.spanwatch.analyzer.scan.ScanConfig;
 import io.spanwatch.analyzer.reputation.IntelConfig;
 import io.spanwatch.analyzer.reputation.ReputationEvents;
+import io.spanwatch.analyzer.events.HomeNet;
+import io.spanwatch.analyzer.report.ReportConfig;
+import io.spanwatch.analyzer.report.ReportPeriod;
 import io.spanwatch.sensor.files.FileConfig;
 import io.spanwatch.sensor.flow.FlowConfig;
 import io.spanwatch.sensor.http.HttpLimits;
@@ -39,7 +42,7 @@ final class SensorSettings {
     /** Seconds between VERSION checks of a running sensor (a new database starts a retro-scan). */
     static final int DEFAULT_VERSION_CHECK_SECONDS = 300;
     /** Suricata's default HOME_NET with RFC 4193 added. */
-    static final String DEFAULT_HOME_NET = "10.0.0.0/8,172.16.0.0/12,192.168.0.0/16,fc00::/7";
+    static final String DEFAULT_HOME_NET = HomeNet.DEFAULT;
 
     static {
         FlowConfig f = FlowConfig.DEFAULTS;
@@ -176,6 +179,15 @@ final class SensorSettings {
         key("intel.download-interval-s", ic.downloadInterval().toSeconds(), "seconds between downloads of each feed (If-Modified-Since)");
         key("intel.download-timeout-s", ic.downloadTimeout().toSeconds(), "seconds one download may take");
         key("intel.drain-seconds", ReputationEvents.DEFAULT_DRAIN_MILLIS / 1000, "how long analyze waits at the end for retro-hunts still running");
+        key("report.schedule", true, "a running sensor writes last week's report every Monday into DIR/reports");
+        key("report.hour", ReportConfig.DEFAULT_HOUR, "hour of Monday (0-23, in report.time-zone) the weekly report is written at");
+        key("report.time-zone", ReportConfig.DEFAULT_ZONE, "time zone reports count days, hours and weeks in (e.g. Europe/Berlin)");
+        key("report.max-hosts", ReportConfig.DEFAULT_MAX_HOSTS, "hosts at risk a report keeps figures for; more are counted only");
+        key("report.max-entries", ReportConfig.DEFAULT_MAX_ENTRIES,
+                "entries of each other report table (malware files, families, callbacks, feeds, incidents); more are counted only");
+        key("report.max-pending-files", ReportConfig.DEFAULT_MAX_PENDING_FILES,
+                "files with an interim verdict a report remembers until their final one");
+        key("report.max-line-bytes", ReportConfig.DEFAULT_MAX_LINE_BYTES, "longest eve.json line a report reads; longer ones are counted");
     }
 
     private static String ports(java.util.List<Integer> ports) {
@@ -485,7 +497,7 @@ final class SensorSettings {
             return new FeedSettings(specs, new io.spanwatch.analyzer.feed.FeedConfig(outbox,
                     (int) num("feed.timeout-ms", d.timeoutMillis(), 100, 3_600_000), d.retryMinMillis(),
                     num("feed.retry-max-ms", d.retryMaxMillis(), d.retryMinMillis(), 86_400_000),
-                    num("feed.drain-seconds", d.drainMillis() / 1000, 0, 86_400) * 1000));
+                    num("feed.drain-seconds", d.drainMillis() / 1000, 0, 86_400) * 1000, new HomeNet(String.join(",", homeNet()))));
         } catch (IllegalArgumentException e) {
             throw new SettingsException("configuration: " + e.getMessage());
         }
@@ -530,6 +542,26 @@ final class SensorSettings {
         } catch (IllegalArgumentException e) {
             throw new SettingsException("configuration: " + e.getMessage());
         }
+    }
+
+    /** Builds the report settings; {@code zone} (the --time-zone option, or null) wins over report.time-zone. */
+    ReportConfig buildReport(String zone) throws SettingsException {
+        HomeNet home = new HomeNet(String.join(",", homeNet()));
+        String z = zone != null ? zone : str("report.time-zone", ReportConfig.DEFAULT_ZONE);
+        java.time.ZoneId id;
+        try {
+            id = ReportPeriod.zone(z);
+        } catch (IllegalArgumentException e) {
+            if (zone != null) {
+                throw new SettingsException("--time-zone " + zone + ": not a time zone (e.g. UTC, Europe/Berlin, +02:00)");
+            }
+            throw bad("report.time-zone", z, "not a time zone (e.g. UTC, Europe/Berlin, +02:00)");
+        }
+        return new ReportConfig(home, id, bool("report.schedule", true), (int) num("report.hour", ReportConfig.DEFAULT_HOUR, 0, 23),
+                (int) num("report.max-hosts", ReportConfig.DEFAULT_MAX_HOSTS, 1, 100_000_000),
+                (int) num("report.max-entries", ReportConfig.DEFAULT_MAX_ENTRIES, 1, 100_000_000),
+                (int) num("report.max-pending-files", ReportConfig.DEFAULT_MAX_PENDING_FILES, 1, 100_000_000),
+                (int) num("report.max-line-bytes", ReportConfig.DEFAULT_MAX_LINE_BYTES, 1024, 1 << 30));
     }
 
     /** Returns where metrics are served: {@code fromCli} (--metrics) or metrics.listen, or null when off. */

@@ -1,5 +1,6 @@
 package io.spanwatch.analyzer.feed;
 
+import io.spanwatch.analyzer.events.HomeNet;
 import io.spanwatch.sensor.event.AlertEvent;
 import io.spanwatch.sensor.event.EveEvent;
 import io.spanwatch.sensor.event.EventHeader;
@@ -86,40 +87,16 @@ final class FeedFields {
         return null;
     }
 
-    /** Returns the internal host an event is about: the incident's host, else the alert's internal side. */
-    static String internalHost(EveEvent e) {
-        if (e instanceof IncidentEvent i) {
-            return i.host() == null ? "" : i.host();
+    /**
+     * Returns a record's key: the internal host the event is about ({@link HomeNet#internalHost}), else
+     * its client address (an event between two external hosts), else empty.
+     */
+    static String recordKey(EveEvent e, HomeNet homeNet) {
+        String host = homeNet.internalHost(e);
+        if (host == null && e.header() != null) {
+            host = e.header().clientIp();
         }
-        EventHeader h = e.header();
-        if (h == null || h.clientIp() == null) {
-            return "";
-        }
-        if (e instanceof AlertEvent a && a.beacon() != null) {
-            return h.clientIp(); // a beacon is always about the calling client
-        }
-        if (!isPrivate(h.clientIp()) && isPrivate(h.serverIp())) {
-            return h.serverIp();
-        }
-        return h.clientIp();
-    }
-
-    /** Tells whether an address is in the default home networks (RFC 1918, RFC 4193), without any lookup. */
-    static boolean isPrivate(String ip) {
-        if (ip == null || !isIp(ip)) {
-            return false;
-        }
-        try {
-            byte[] b = InetAddress.ofLiteral(ip).getAddress();
-            if (b.length == 4) {
-                int a0 = b[0] & 0xFF;
-                int a1 = b[1] & 0xFF;
-                return a0 == 10 || a0 == 172 && (a1 & 0xF0) == 16 || a0 == 192 && a1 == 168;
-            }
-            return (b[0] & 0xFE) == 0xFC;
-        } catch (IllegalArgumentException e) {
-            return false;
-        }
+        return host == null ? "" : host;
     }
 
     /** Tells whether a text is an IP address literal (never resolves a name). */

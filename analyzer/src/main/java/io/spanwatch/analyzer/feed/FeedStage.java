@@ -105,7 +105,7 @@ public final class FeedStage implements AnalyzerStage, java.io.Closeable {
             if (payload == null) {
                 return e;
             }
-            result = outbox.append(new OutboxRecord(0, e.tsNanos(), type, id, FeedFields.internalHost(e), payload));
+            result = outbox.append(new OutboxRecord(0, e.tsNanos(), type, id, FeedFields.recordKey(e, config.homeNet()), payload));
         } catch (RuntimeException x) {
             if (errors.incrementAndGet() <= 5) {
                 LOG.warn("feed {}: event not queued", spec.name(), x);

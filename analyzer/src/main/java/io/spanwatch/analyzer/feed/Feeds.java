@@ -83,15 +83,18 @@ public final class Feeds {
                 yield new WebhookTransport(target, ecs, secret, eve, new EcsRenderer(sensorName), timeout, tls);
             }
             case KAFKA -> new KafkaTransport(spec, eve, timeout, "spanwatch-" + CefRenderer.hostname(sensorName));
-            case SMTP -> {
-                Path pw = file(spec, "password-file");
-                String password = pw == null ? null : Files.readString(pw, StandardCharsets.UTF_8).replaceAll("[\r\n]+$", "");
-                if (spec.param("user", null) != null && password == null) {
-                    throw new IllegalArgumentException("--feed " + spec.uri() + ": user= needs password-file=");
-                }
-                yield new SmtpTransport(spec, new MailRenderer(sensorName), sensorName, timeout, password);
-            }
+            case SMTP -> smtp(spec, sensorName, timeout);
         };
+    }
+
+    /** Makes the transport of an {@code smtp://} feed (its password read from {@code password-file=}). */
+    static SmtpTransport smtp(FeedSpec spec, String sensorName, int timeout) throws IOException {
+        Path pw = file(spec, "password-file");
+        String password = pw == null ? null : Files.readString(pw, StandardCharsets.UTF_8).replaceAll("[\r\n]+$", "");
+        if (spec.param("user", null) != null && password == null) {
+            throw new IllegalArgumentException("--feed " + spec.uri() + ": user= needs password-file=");
+        }
+        return new SmtpTransport(spec, new MailRenderer(sensorName), sensorName, timeout, password);
     }
 
     /** Returns the readable file a parameter names, or null when it is not given. */

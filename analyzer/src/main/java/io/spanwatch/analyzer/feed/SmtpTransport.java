@@ -161,6 +161,35 @@ final class SmtpTransport implements Transport {
         return m;
     }
 
+    /**
+     * Mails one message with files attached (a report) through this feed's server to its recipients,
+     * at once and outside the outbox: a report is made again from the events, an alert is not.
+     */
+    void mail(String subject, String text, List<java.nio.file.Path> attachments) throws MessagingException, java.io.IOException {
+        MimeMessage m = new MimeMessage(session);
+        m.setFrom(from);
+        m.setRecipients(Message.RecipientType.TO, to);
+        m.setSubject(MailRenderer.subject(subject), "UTF-8");
+        m.setSentDate(new Date());
+        jakarta.mail.internet.MimeMultipart parts = new jakarta.mail.internet.MimeMultipart();
+        jakarta.mail.internet.MimeBodyPart body = new jakarta.mail.internet.MimeBodyPart();
+        body.setText(MailRenderer.body(text), "UTF-8", "plain");
+        parts.addBodyPart(body);
+        for (java.nio.file.Path p : attachments) {
+            jakarta.mail.internet.MimeBodyPart a = new jakarta.mail.internet.MimeBodyPart();
+            String name = p.getFileName().toString();
+            a.attachFile(p.toFile(), name.endsWith(".pdf") ? "application/pdf" : name.endsWith(".html") ? "text/html; charset=UTF-8"
+                    : name.endsWith(".json") ? "application/json" : "application/octet-stream", null);
+            a.setFileName(name);
+            parts.addBodyPart(a);
+        }
+        m.setContent(parts);
+        try (jakarta.mail.Transport t = session.getTransport("smtp")) {
+            t.connect(spec.host(), spec.port(), user, password);
+            t.sendMessage(m, m.getAllRecipients());
+        }
+    }
+
     @Override
     public void close() {
         // a connection lives for one delivery

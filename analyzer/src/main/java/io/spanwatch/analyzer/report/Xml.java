@@ -1,0 +1,71 @@
+package io.spanwatch.analyzer.report;
+
+/**
+ * Escapes text for XHTML and SVG: everything from traffic (hosts, URLs, file names, signatures,
+ * feed names) goes through {@link #text} before it reaches a report, so it is shown as text and
+ * never read as markup. Characters XML cannot hold (controls, lone surrogates, U+FFFE/U+FFFF) and
+ * characters that change how text around them reads (bidirectional overrides and isolates, which can
+ * make {@code invoice\u202Efdp.exe} look like a PDF) are shown as visible {@code \\uXXXX} escapes.
+ * Long values are cut with an ellipsis at {@code max} characters.
+ */
+final class Xml {
+    private Xml() {
+    }
+
+    /** Returns {@code s} cut to at most {@code max} characters, the last an ellipsis; not escaped. */
+    static String cut(String s, int max) {
+        if (s == null || s.length() <= max) {
+            return s;
+        }
+        return s.substring(0, Math.max(1, max - 1)) + "\u2026";
+    }
+
+    /** Returns {@code s} escaped for an element's text or an attribute value ({@code null} as the empty string). */
+    static String text(String s) {
+        return text(s, Integer.MAX_VALUE);
+    }
+
+    /** Returns {@code s} escaped, cut to at most {@code max} characters (counted before escaping) with an ellipsis. */
+    static String text(String s, int max) {
+        if (s == null) {
+            return "";
+        }
+        StringBuilder sb = new StringBuilder(Math.min(s.length(), max) + 16);
+        int shown = 0;
+        for (int i = 0; i < s.length(); i++) {
+            if (shown >= max) {
+                sb.append('\u2026');
+                break;
+            }
+            char c = s.charAt(i);
+            shown++;
+            switch (c) {
+                case '<' -> sb.append("&lt;");
+                case '>' -> sb.append("&gt;");
+                case '&' -> sb.append("&amp;");
+                case '"' -> sb.append("&quot;");
+                case '\'' -> sb.append("&#39;");
+                default -> {
+                    if (Character.isHighSurrogate(c) && i + 1 < s.length() && Character.isLowSurrogate(s.charAt(i + 1))) {
+                        sb.append(c).append(s.charAt(++i));
+                    } else if (visible(c)) {
+                        sb.append(c);
+                    } else {
+                        sb.append(String.format("\\u%04X", (int) c));
+                    }
+                }
+            }
+        }
+        return sb.toString();
+    }
+
+    /** Tells whether a char may appear as itself: no control, lone surrogate, non-character or bidi control. */
+    private static boolean visible(char c) {
+        if (c < 0x20 || (c >= 0x7F && c <= 0x9F) || Character.isSurrogate(c) || c == 0xFFFE || c == 0xFFFF) {
+            return false;
+        }
+        // bidi embeddings, overrides, isolates and marks; zero-width joiners and the BOM
+        return !(c >= 0x202A && c <= 0x202E) && !(c >= 0x2066 && c <= 0x2069) && c != 0x200E && c != 0x200F && c != 0x061C
+                && !(c >= 0x200B && c <= 0x200D) && c != 0xFEFF;
+    }
+}

@@ -1,0 +1,118 @@
+package io.spanwatch.analyzer.report;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.spanwatch.analyzer.cli.Main;
+import io.spanwatch.sensor.capture.DemoCapture;
+import io.spanwatch.sensor.capture.LinkType;
+import io.spanwatch.sensor.capture.PcapWriter;
+import io.spanwatch.sensor.capture.TrafficSynth;
+import io.spanwatch.sensor.event.EveEvent;
+import io.spanwatch.sensor.event.EveReader;
+import io.spanwatch.sensor.event.EveWriter;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Set;
+import java.util.TreeSet;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Reads EVE lines back into typed events and renders them again: every line of the project's own
+ * captures (flow, http, fileinfo, anomaly, stats, alert) and the report's synthetic events of every
+ * kind (beacon and reputation alerts, incidents, late verdicts) come out byte for byte as they went
+ * in. Malformed lines are errors, other event types are null.
+ */
+class EveReaderTest {
+    @Test
+    void everyLineOfTheProjectsCapturesRoundTrips(@TempDir Path tmp) throws Exception {
+        Path demo = tmp.resolve("demo.pcap");
+        DemoCapture.write(demo);
+        Path extra = tmp.resolve("extra.pcap");
+        try (PcapWriter w = PcapWriter.create(extra, LinkType.ETHERNET, false)) {
+            TrafficSynth t = new TrafficSynth(w, 1_700_000_200_000_000_000L);
+            byte[] echo = "0001000aabcdefgh".getBytes(StandardCharsets.US_ASCII);
+            t.icmp("10.1.0.5", "10.1.0.1", 8, 0, echo);
+            t.icmp("10.1.0.1", "10.1.0.5", 0, 0, echo);
+            TrafficSynth.Conn c = t.tcp("2001:db8::5", 40001, "2001:db8::80", 80).handshake();
+            c.send(true, "GET /v6.txt HTTP/1.1\r\nHost: v6.example\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+            c.send(false, "HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nhello".getBytes(StandardCharsets.US_ASCII));
+            c.close();
+            byte[] broken = new byte[26];
+            broken[12] = 0x08;
+            broken[14] = 0x45;
+            t.raw(broken);
+        }
+        Path out = tmp.resolve("out");
+        assertEquals(0, quiet("analyze", "--out", out.toString(), "--sensor-name", "rt", "--clamd", "127.0.0.1:1", demo.toString(),
+                extra.toString()));
+        List<String> lines = Files.readAllLines(out.resolve("eve.json"), StandardCharsets.UTF_8);
+        Set<String> types = new TreeSet<>();
+        for (String line : lines) {
+            EveReader.Read r = EveReader.read(line);
+            types.add(r.event().eventType());
+            assertEquals(line, render(r.event(), r.sensor(), r.live()), "read and rendered again");
+        }
+        assertTrue(types.containsAll(List.of("flow", "http", "fileinfo", "alert", "anomaly", "stats")), types.toString());
+    }
+
+    @Test
+    void eventsOfEveryKindRoundTrip() throws Exception {
+        List<EveEvent> all = TallyTest.events();
+        for (EveEvent e : all) {
+            String line = render(e, "sensor-1", false);
+            EveReader.Read r = EveReader.read(line);
+            assertEquals(e.eventType(), r.event().eventType());
+            assertEquals(e.tsNanos() / 1000, r.event().tsNanos() / 1000);
+            assertEquals(line, render(r.event(), r.sensor(), r.live()));
+        }
+        String live = render(all.get(1), "span-dc1", true);
+        EveReader.Read r = EveReader.read(live);
+        assertTrue(r.live() && "span-dc1".equals(r.sensor()));
+        assertEquals(live, render(r.event(), r.sensor(), r.live()));
+    }
+
+    @Test
+    void malformedLinesAreErrorsAndOtherTypesNull() throws Exception {
+        assertNull(EveReader.read("{\"timestamp\":\"2024-03-11T00:00:00.000000+0000\",\"event_type\":\"dns\",\"dns\":{\"rrname\":\"x\"}}"));
+        assertNull(EveReader.read("{\"timestamp\":\"2024-03-11T00:00:00Z\",\"event_type\":\"tls\"}"), "Suricata's ISO form");
+        for (String bad : new String[] {"", "[]", "not json", "{\"event_type\":\"flow\"}", "{\"timestamp\":\"yesterday\",\"event_type\":\"flow\"}",
+            "{\"timestamp\":\"2024-03-11T00:00:00.000000+0000\",\"event_type\":\"flow\"}",
+            "{\"timestamp\":\"2024-03-11T00:00:00.000000+0000\",\"event_type\":\"http\",\"src_port\":\"80\"}",
+            "{\"timestamp\":\"2024-03-11T00:00:00.000000+0000\",\"event_type\":\"alert\",\"alert\":[]}",
+            "{\"timestamp\":\"2024-03-11T00:00:00.000000+0000\",\"event_type\":\"stats\",\"stats\":{}} trailing",
+            "{\"a\":" + "[".repeat(5000) + "]".repeat(5000) + "}"}) {
+            assertThrows(EveReader.EveFormatException.class, () -> EveReader.read(bad), bad.length() > 80 ? bad.substring(0, 80) : bad);
+        }
+    }
+
+    static String render(EveEvent e, String sensor, boolean live) throws Exception {
+        ByteArrayOutputStream buf = new ByteArrayOutputStream();
+        try (EveWriter w = new EveWriter(buf, sensor, live)) {
+            w.accept(e);
+        }
+        String s = buf.toString(StandardCharsets.UTF_8);
+        return s.endsWith("\n") ? s.substring(0, s.length() - 1) : s;
+    }
+
+    static int quiet(String... args) {
+        PrintStream oldOut = System.out;
+        PrintStream oldErr = System.err;
+        ByteArrayOutputStream sink = new ByteArrayOutputStream();
+        System.setOut(new PrintStream(sink, true));
+        System.setErr(new PrintStream(sink, true));
+        try {
+            return Main.run(args);
+        } finally {
+            System.setOut(oldOut);
+            System.setErr(oldErr);
+        }
+    }
+}
