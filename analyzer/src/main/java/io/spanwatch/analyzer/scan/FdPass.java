@@ -63,6 +63,11 @@ final class FdPass {
             ValueLayout.ADDRESS.withName("msg_iov"), ValueLayout.JAVA_LONG.withName("msg_iovlen"),
             ValueLayout.ADDRESS.withName("msg_control"), ValueLayout.JAVA_LONG.withName("msg_controllen"),
             ValueLayout.JAVA_INT.withName("msg_flags"), MemoryLayout.paddingLayout(4));
+    /** Offsets in {@link #MSGHDR}, worked out once (a layout path is walked by name on each call). */
+    private static final long MSG_IOV = MSGHDR.byteOffset(MemoryLayout.PathElement.groupElement("msg_iov"));
+    private static final long MSG_IOVLEN = MSGHDR.byteOffset(MemoryLayout.PathElement.groupElement("msg_iovlen"));
+    private static final long MSG_CONTROL = MSGHDR.byteOffset(MemoryLayout.PathElement.groupElement("msg_control"));
+    private static final long MSG_CONTROLLEN = MSGHDR.byteOffset(MemoryLayout.PathElement.groupElement("msg_controllen"));
     private static final StructLayout IOVEC = MemoryLayout.structLayout(
             ValueLayout.ADDRESS.withName("iov_base"), ValueLayout.JAVA_LONG.withName("iov_len"));
     private static final StructLayout POLLFD = MemoryLayout.structLayout(
@@ -229,10 +234,10 @@ final class FdPass {
         control.set(ValueLayout.JAVA_INT, 12, SCM_RIGHTS);
         control.set(ValueLayout.JAVA_INT, 16, fileFd);
         MemorySegment msg = arena.allocate(MSGHDR);
-        msg.set(ValueLayout.ADDRESS, MSGHDR.byteOffset(MemoryLayout.PathElement.groupElement("msg_iov")), iov);
-        msg.set(ValueLayout.JAVA_LONG, MSGHDR.byteOffset(MemoryLayout.PathElement.groupElement("msg_iovlen")), 1);
-        msg.set(ValueLayout.ADDRESS, MSGHDR.byteOffset(MemoryLayout.PathElement.groupElement("msg_control")), control);
-        msg.set(ValueLayout.JAVA_LONG, MSGHDR.byteOffset(MemoryLayout.PathElement.groupElement("msg_controllen")), CMSG_SPACE_ONE_FD);
+        msg.set(ValueLayout.ADDRESS, MSG_IOV, iov);
+        msg.set(ValueLayout.JAVA_LONG, MSG_IOVLEN, 1);
+        msg.set(ValueLayout.ADDRESS, MSG_CONTROL, control);
+        msg.set(ValueLayout.JAVA_LONG, MSG_CONTROLLEN, CMSG_SPACE_ONE_FD);
         long sent;
         do {
             sent = (long) SENDMSG.invokeExact(state, sock, msg, MSG_NOSIGNAL);

@@ -68,6 +68,7 @@ abstract class ContentDecoder {
             case "gzip", "x-gzip" -> new GzipDecoder(coding, next, host);
             case "deflate" -> new DeflateDecoder(coding, next, host);
             case "br" -> new BrotliDecoder(coding, next, host);
+            case "zstd" -> new ZstdDecoder(coding, next, host);
             default -> null;
         };
     }
@@ -172,22 +173,36 @@ abstract class ContentDecoder {
     }
 
     /**
-     * Handles malformed input: passes the raw bytes seen so far through when nothing was decoded yet,
-     * else stops. Returns what {@link #decode} or {@link #end} should return.
+     * Handles malformed input: passes the raw bytes seen so far through when nothing was decoded yet
+     * and no signature of the coding was seen, else stops. Returns what {@link #decode} or {@link #end}
+     * should return.
      */
     final boolean malformed(String detail) {
+        return giveUp("http.content_decode_failed", detail, committed);
+    }
+
+    /**
+     * Handles a stream this decoder will not decode (a parameter past a limit, a feature it lacks):
+     * reports {@code name} and passes the raw bytes seen so far through when nothing was decoded yet,
+     * as for a coding SpanWatch does not know, else stops. Returns what {@link #decode} should return.
+     */
+    final boolean refuse(String name, String detail) {
+        return giveUp(name, detail, false);
+    }
+
+    private boolean giveUp(String name, String detail, boolean mustStop) {
         if (passthrough) {
             return true; // already passing this call's bytes through
         }
-        if (!produced && !committed && !probeOverflow) {
+        if (!produced && !mustStop && !probeOverflow) {
             passthrough = true;
-            host.anomaly("http.content_decode_failed", coding + ": " + detail + "; raw bytes passed through");
+            host.anomaly(name, coding + ": " + detail + "; raw bytes passed through");
             byte[] raw = probe;
             int n = probeLen;
             dropProbe();
             return n == 0 || next.data(raw, 0, n);
         }
-        host.anomaly("http.content_decode_failed", coding + ": " + detail);
+        host.anomaly(name, coding + ": " + detail);
         host.decodeStopped(coding + " decode failed: " + detail);
         return false;
     }
@@ -198,6 +213,11 @@ abstract class ContentDecoder {
      */
     final void commit() {
         committed = true;
+    }
+
+    /** Reports an anomaly of this body. */
+    final void anomaly(String name, String detail) {
+        host.anomaly(name, detail);
     }
 
     /** Notes that bytes follow the end of the coded stream; they are ignored, as browsers ignore them. */

@@ -24,7 +24,6 @@ final class GzipDecoder extends ContentDecoder {
     private static final int FCOMMENT = 16;
     private static final int RESERVED = 0xe0;
 
-    private final Host host;
     private final Inflater inflater = new Inflater(true);
     private final CRC32 crc = new CRC32();
     private final byte[] out = new byte[OUT_CHUNK];
@@ -41,7 +40,6 @@ final class GzipDecoder extends ContentDecoder {
 
     GzipDecoder(String coding, Out next, Host host) {
         super(coding, next, host);
-        this.host = host;
     }
 
     @Override
@@ -127,7 +125,7 @@ final class GzipDecoder extends ContentDecoder {
                 if (hCount == 3) {
                     flags = b;
                     if ((b & RESERVED) != 0) {
-                        host.anomaly("http.gzip_reserved_flags", coding + " header sets reserved flag bits (Chrome ignores them, Firefox refuses)");
+                        anomaly("http.gzip_reserved_flags", coding + " header sets reserved flag bits (Chrome ignores them, Firefox refuses)");
                     }
                 }
                 if (hCount == 2) {
@@ -190,7 +188,7 @@ final class GzipDecoder extends ContentDecoder {
         } else {
             state = State.INFLATE;
             if (members == 1) {
-                host.anomaly("http.gzip_multiple_members", coding + " body goes on with another member (browsers stop after the first)");
+                anomaly("http.gzip_multiple_members", coding + " body goes on with another member (browsers stop after the first)");
             }
         }
     }
@@ -199,7 +197,7 @@ final class GzipDecoder extends ContentDecoder {
         long crcSent = le32(0);
         long sizeSent = le32(4);
         if (crcSent != crc.getValue() || sizeSent != (memberSize & 0xffffffffL)) {
-            host.anomaly("http.content_crc_mismatch", coding + " member " + members + " trailer does not match its data");
+            anomaly("http.content_crc_mismatch", coding + " member " + members + " trailer does not match its data");
         }
     }
 
@@ -215,7 +213,7 @@ final class GzipDecoder extends ContentDecoder {
         }
         if (state == State.TRAILER) {
             // The deflate data ended: browsers check no trailer and keep the data.
-            host.anomaly("http.content_truncated", coding + " trailer cut short; the data is complete");
+            anomaly("http.content_truncated", coding + " trailer cut short; the data is complete");
             return true;
         }
         if (members > 0 && state == State.HEADER) {

@@ -35,7 +35,7 @@ import java.util.Locale;
  *       until the connection closes); the value is decimal digits, leading zeros allowed, else
  *       ignored ({@code http.bad_content_length}).</li>
  *   <li>Content-Encoding: the values of all headers, cut at spaces, tabs and commas, as Firefox
- *       does; {@code gzip}, {@code x-gzip}, {@code deflate} and {@code br} are undone in reverse,
+ *       does; {@code gzip}, {@code x-gzip}, {@code deflate}, {@code br} and {@code zstd} are undone in reverse,
  *       {@code identity} and unknown codings skipped ({@code http.unsupported_content_encoding}),
  *       a list that is not one coding per comma element is {@code http.abnormal_ce_header}, more
  *       than {@value #MAX_CODINGS} codings {@code http.too_many_encoding_layers}.</li>
@@ -420,7 +420,7 @@ final class Head {
             for (String token : tokens(h.value())) {
                 String c = token.toLowerCase(Locale.ROOT);
                 switch (c) {
-                    case "gzip", "x-gzip", "deflate", "br" -> {
+                    case "gzip", "x-gzip", "deflate", "br", "zstd" -> {
                         if (codings.size() == MAX_CODINGS) {
                             report.anomaly("http.too_many_encoding_layers", "more than " + MAX_CODINGS + " content codings");
                             return;

@@ -15,7 +15,7 @@
  * Through {@link io.spanwatch.sensor.http.HttpListener}: request and final-response heads,
  * one {@link io.spanwatch.sensor.http.BodySink} per entity (a whole body, or one part of a
  * {@code multipart/form-data} request or {@code multipart/byteranges} response) carrying the bytes a
- * browser would save (chunked coding removed, content codings gzip/x-gzip/deflate/br undone), one
+ * browser would save (chunked coding removed, content codings gzip/x-gzip/deflate/br/zstd undone), one
  * {@code transactionDone} per transaction in order, and named anomalies ({@code http.*}).
  *
  * <h2>Browser-compatible framing</h2>
@@ -34,7 +34,11 @@
  *   <li>{@code ChunkLines}, {@code ChunkSize}: the lines between chunks and chunk sizes, read as
  *       Firefox's lenient decoder does.</li>
  *   <li>{@code Entity}: one body's pipeline: decoders, decompression limits, sink or multipart split.</li>
- *   <li>{@code GzipDecoder}, {@code DeflateDecoder}, {@code BrotliDecoder}: streaming content decoders.</li>
+ *   <li>{@code GzipDecoder}, {@code DeflateDecoder}, {@code BrotliDecoder}, {@code ZstdDecoder}: streaming
+ *       content decoders. zstd is SpanWatch's own push decoder (RFC 8878): {@code ZstdDecoder} frames
+ *       the input and keeps the window ({@code ZstdWindow}), {@code ZstdBlock} decodes compressed blocks
+ *       with the tables of {@code ZstdTables} read through {@code ZstdBits}; {@code Xxh64} checks the
+ *       content checksum.</li>
  *   <li>{@code MultipartReader}: streaming multipart splitter.</li>
  *   <li>{@code StartLines}, {@code HeaderValues}: small parsers for start lines and header values.</li>
  *   <li>{@code HttpMemory}: one worker's budget for the heads its parsers hold.</li>
@@ -51,7 +55,7 @@
  *   <li>requests awaiting a response, 1000: {@code http.too_many_pending}, oldest finished unanswered</li>
  *   <li>heads and decoder buffers held over all connections of a worker (heads being read or kept by
  *       transactions not yet done; raw input kept until the first decoded byte; brotli's queue and
- *       window), 64 MiB over all workers ({@link io.spanwatch.sensor.http.HttpMemory}):
+ *       window; zstd's window, block being gathered, literals and tables), 64 MiB over all workers ({@link io.spanwatch.sensor.http.HttpMemory}):
  *       {@code http.memcap}, the oldest holding is given up (its head abandoned, its transaction's
  *       fields dropped and, if still unanswered, the transaction finished, or its decoding stopped)</li>
  * </ul>
@@ -61,8 +65,12 @@
  * byte, 64 KiB; probe 2 KiB; a first response's first 8 bytes, to tell HTTP/0.9. Brotli: org.brotli:dec is a pull decoder that only
  * outputs once its window-sized ring buffer is full, so a {@code br} body holds back one window
  * (64 KiB to 16 MiB, as the stream declares) plus 32 KiB of encoded input; a push decoder would
- * remove that. Memory per connection is therefore about two heads plus, per open body, one decoder
- * (zlib state and 8 KiB; or for brotli up to two windows) and a multipart delimiter.
+ * remove that. zstd: a window over 8 MiB (RFC 9659) is refused ({@code http.zstd_window_too_large}),
+ * so a {@code zstd} body holds at most 8 MiB plus two blocks (128 KiB each, in and out) and 150 KiB of
+ * literals and tables; its ring grows with the decoded content, so a small body behind a large
+ * declared window costs little. Memory per connection is therefore about two heads plus, per open
+ * body, one decoder (zlib state and 8 KiB; for brotli up to two windows; for zstd a window) and a
+ * multipart delimiter.
  *
  * <h2>Anomalies</h2>
  * {@code http.bad_request_line}, {@code http.bad_status_line}, {@code http.status_line_junk},
@@ -79,7 +87,8 @@
  * {@code http.abnormal_ce_header}, {@code http.too_many_encoding_layers},
  * {@code http.content_decode_failed}, {@code http.content_truncated}, {@code http.content_crc_mismatch},
  * {@code http.content_trailing_data}, {@code http.gzip_reserved_flags},
- * {@code http.gzip_multiple_members}, {@code http.decompression_limit},
+ * {@code http.gzip_multiple_members}, {@code http.zstd_window_too_large},
+ * {@code http.zstd_dictionary_required}, {@code http.decompression_limit},
  * {@code http.multipart_no_boundary}, {@code http.multipart_bad_delimiter},
  * {@code http.multipart_too_many_parts}, {@code http.multipart_unterminated},
  * {@code http.too_many_pending}, {@code http.memcap}.

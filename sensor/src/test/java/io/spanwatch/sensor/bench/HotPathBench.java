@@ -17,6 +17,7 @@ import io.spanwatch.sensor.http.HttpConnectionParser;
 import io.spanwatch.sensor.http.HttpLimits;
 import io.spanwatch.sensor.http.HttpListener;
 import io.spanwatch.sensor.http.HttpTransaction;
+import io.spanwatch.sensor.http.ZstdCli;
 import io.spanwatch.sensor.reassembly.ReassemblyConfig;
 import io.spanwatch.sensor.reassembly.ReassemblyStats;
 import io.spanwatch.sensor.reassembly.StreamListener;
@@ -66,6 +67,8 @@ public class HotPathBench {
     DecodedPacket pkt;
     byte[] payload;
     byte[] chunkedGzipResponse;
+    /** The same text zstd-coded (level 3, piped: no content size, 2 MiB window); null without the zstd command. */
+    byte[] chunkedZstdResponse;
     byte[] multipartRequest;
     byte[] keepAliveRequests;
     byte[] keepAliveResponses;
@@ -96,7 +99,8 @@ public class HotPathBench {
         try (GZIPOutputStream z = new GZIPOutputStream(gz)) {
             z.write(text);
         }
-        chunkedGzipResponse = response(gz.toByteArray());
+        chunkedGzipResponse = response("gzip", gz.toByteArray());
+        chunkedZstdResponse = ZstdCli.available() ? response("zstd", ZstdCli.stream(text, "-3")) : null;
         String boundary = "----bench7MA4YWxkTrZu0gW";
         ByteArrayOutputStream mp = new ByteArrayOutputStream();
         mp.writeBytes(("POST /u HTTP/1.1\r\nHost: b\r\nContent-Type: multipart/form-data; boundary=" + boundary
@@ -218,6 +222,15 @@ public class HotPathBench {
         return parse(bh, "GET / HTTP/1.1\r\nHost: b\r\n\r\n".getBytes(StandardCharsets.ISO_8859_1), chunkedGzipResponse);
     }
 
+    /** Parses the same response zstd-coded (SpanWatch's own decoder), fed in segment-sized pieces. */
+    @Benchmark
+    public long httpChunkedZstd(Blackhole bh) {
+        if (chunkedZstdResponse == null) {
+            throw new IllegalStateException("zstd command not found: install the Debian package zstd to run this benchmark");
+        }
+        return parse(bh, "GET / HTTP/1.1\r\nHost: b\r\n\r\n".getBytes(StandardCharsets.ISO_8859_1), chunkedZstdResponse);
+    }
+
     /** Parses 1 MiB of small keep-alive responses (ten header lines, 64-byte bodies) and their requests. */
     @Benchmark
     public long httpKeepAliveHeads(Blackhole bh) {
@@ -299,9 +312,9 @@ public class HotPathBench {
         };
     }
 
-    private static byte[] response(byte[] body) {
+    private static byte[] response(String coding, byte[] body) {
         ByteArrayOutputStream o = new ByteArrayOutputStream();
-        o.writeBytes("HTTP/1.1 200 OK\r\nContent-Encoding: gzip\r\nTransfer-Encoding: chunked\r\n\r\n"
+        o.writeBytes(("HTTP/1.1 200 OK\r\nContent-Encoding: " + coding + "\r\nTransfer-Encoding: chunked\r\n\r\n")
                 .getBytes(StandardCharsets.ISO_8859_1));
         for (int off = 0; off < body.length; off += 4000) {
             int n = Math.min(4000, body.length - off);

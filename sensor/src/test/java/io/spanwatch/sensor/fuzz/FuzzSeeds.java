@@ -8,6 +8,7 @@ import io.spanwatch.sensor.http.ChunkedFuzzTest;
 import io.spanwatch.sensor.http.ContentCodingFuzzTest;
 import io.spanwatch.sensor.http.HttpParserFuzzTest;
 import io.spanwatch.sensor.http.MultipartFuzzTest;
+import io.spanwatch.sensor.http.ZstdFuzzTest;
 import io.spanwatch.sensor.reassembly.TcpStreamFuzzTest;
 import io.spanwatch.sensor.socks.SocksHandshakeFuzzTest;
 import java.io.IOException;
@@ -58,6 +59,7 @@ public final class FuzzSeeds {
             new Target(ContentCodingFuzzTest.class, ContentCodingFuzzTest::seeds),
             new Target(ChunkedFuzzTest.class, ChunkedFuzzTest::seeds),
             new Target(MultipartFuzzTest.class, MultipartFuzzTest::seeds),
+            new Target(ZstdFuzzTest.class, ZstdFuzzTest::seeds),
             new Target(CaptureFileFuzzTest.class, CaptureFileFuzzTest::seeds),
             new Target(SocksHandshakeFuzzTest.class, SocksHandshakeFuzzTest::seeds));
 

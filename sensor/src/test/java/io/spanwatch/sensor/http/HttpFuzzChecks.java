@@ -71,7 +71,7 @@ final class HttpFuzzChecks {
     /** Tells whether an entity's content codings are undone (all of them known), so that the decoding limits apply. */
     static boolean decoded(EntityInfo info) {
         return !info.contentEncodings().isEmpty() && info.contentEncodings().stream()
-                .allMatch(c -> c.equals("gzip") || c.equals("x-gzip") || c.equals("deflate") || c.equals("br"));
+                .allMatch(c -> c.equals("gzip") || c.equals("x-gzip") || c.equals("deflate") || c.equals("br") || c.equals("zstd"));
     }
 
     /**
