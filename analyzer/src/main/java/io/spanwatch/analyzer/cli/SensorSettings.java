@@ -680,7 +680,7 @@ final class SensorSettings {
         String rules = values.get("correlate.rules-dir");
         Path rulesDir = rules != null ? Path.of(rules) : defaultRulesDir().getParent();
         var d = io.spanwatch.analyzer.correlate.CorrelateConfig.defaults(rulesDir, live);
-        io.spanwatch.analyzer.correlate.AddressSet home = io.spanwatch.analyzer.correlate.AddressSet.parse(String.join(",", homeNet()));
+        io.spanwatch.analyzer.events.AddressSet home = io.spanwatch.analyzer.events.AddressSet.parse(String.join(",", homeNet()));
         java.util.List<Path> allow = new java.util.ArrayList<>();
         Path ruleAllow = rulesDir.resolve("allowlist");
         if (Files.isRegularFile(ruleAllow)) {

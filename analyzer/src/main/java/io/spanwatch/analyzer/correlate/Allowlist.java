@@ -1,5 +1,7 @@
 package io.spanwatch.analyzer.correlate;
 
+import io.spanwatch.analyzer.events.AddressSet;
+
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;

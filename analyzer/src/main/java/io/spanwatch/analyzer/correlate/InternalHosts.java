@@ -1,5 +1,7 @@
 package io.spanwatch.analyzer.correlate;
 
+import io.spanwatch.analyzer.events.AddressSet;
+
 import java.util.HashMap;
 import java.util.function.Predicate;
 

@@ -18,7 +18,7 @@
  * still joins what its host did after the download (a late request counts for its pair from the
  * next checkpoint on).
  *
- * <p><b>Parts.</b> {@link io.spanwatch.analyzer.correlate.AddressSet} (home net, CIDRs),
+ * <p><b>Parts.</b> {@link io.spanwatch.analyzer.events.AddressSet} (home net, CIDRs),
  * {@link io.spanwatch.analyzer.correlate.Allowlist} (names on label boundaries, IPs, CIDRs),
  * {@link io.spanwatch.analyzer.correlate.BeaconTracker} (per-pair request times, checkpoints),
  * {@link io.spanwatch.analyzer.correlate.BeaconScorer} (the score) with

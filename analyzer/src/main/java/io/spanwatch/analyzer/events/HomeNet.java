@@ -4,9 +4,6 @@ import io.spanwatch.sensor.event.AlertEvent;
 import io.spanwatch.sensor.event.EventHeader;
 import io.spanwatch.sensor.event.EveEvent;
 import io.spanwatch.sensor.event.IncidentEvent;
-import java.net.InetAddress;
-import java.util.ArrayList;
-import java.util.List;
 
 /**
  * Tells whether an address is internal ({@code home-net}: CIDRs and single addresses, IPv4 and
@@ -25,8 +22,7 @@ public final class HomeNet {
     /** The default home networks. */
     public static final HomeNet DEFAULTS = new HomeNet(DEFAULT);
 
-    private final List<byte[]> nets = new ArrayList<>();
-    private final List<Integer> prefixes = new ArrayList<>();
+    private final AddressSet nets;
     private final String text;
 
     /**
@@ -36,25 +32,16 @@ public final class HomeNet {
      */
     public HomeNet(String list) {
         this.text = list;
-        for (String part : list.split(",")) {
-            String p = part.strip();
-            if (p.isEmpty()) {
-                continue;
-            }
-            int slash = p.indexOf('/');
-            byte[] a = literal(slash < 0 ? p : p.substring(0, slash));
-            int prefix;
-            try {
-                prefix = slash < 0 ? (a == null ? 0 : a.length * 8) : Integer.parseInt(p.substring(slash + 1));
-            } catch (NumberFormatException e) {
-                prefix = -1;
-            }
-            if (a == null || prefix < 0 || prefix > a.length * 8) {
-                throw new IllegalArgumentException("home-net: '" + p + "' is not an address or CIDR");
-            }
-            nets.add(a);
-            prefixes.add(prefix);
+        try {
+            this.nets = AddressSet.parse(list);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("home-net: " + e.getMessage(), e);
         }
+    }
+
+    /** Returns the networks as an address set. */
+    public AddressSet addresses() {
+        return nets;
     }
 
     /** Returns the list as it was given. */
@@ -64,29 +51,7 @@ public final class HomeNet {
 
     /** Tells whether {@code ip} is an address literal inside the home net. */
     public boolean contains(String ip) {
-        byte[] a = ip == null ? null : literal(ip);
-        if (a == null) {
-            return false;
-        }
-        for (int i = 0; i < nets.size(); i++) {
-            byte[] n = nets.get(i);
-            if (n.length == a.length && matches(n, a, prefixes.get(i))) {
-                return true;
-            }
-        }
-        return false;
-    }
-
-    private static boolean matches(byte[] net, byte[] a, int prefix) {
-        int full = prefix / 8;
-        for (int i = 0; i < full; i++) {
-            if (net[i] != a[i]) {
-                return false;
-            }
-        }
-        int rest = prefix % 8;
-        int mask = 0xFF << (8 - rest) & 0xFF;
-        return rest == 0 || (net[full] & mask) == (a[full] & mask);
+        return ip != null && nets.contains(ip);
     }
 
     /**
@@ -116,15 +81,4 @@ public final class HomeNet {
         return contains(first) ? first : contains(second) ? second : null;
     }
 
-    /** Returns the bytes of an IPv4 or IPv6 literal, or null; never resolves a name. */
-    private static byte[] literal(String s) {
-        if (s.isEmpty() || s.length() > 45 || !(s.indexOf(':') >= 0 || s.matches("\\d{1,3}(\\.\\d{1,3}){3}"))) {
-            return null;
-        }
-        try {
-            return InetAddress.ofLiteral(s).getAddress();
-        } catch (IllegalArgumentException e) {
-            return null;
-        }
-    }
 }

@@ -1,5 +1,7 @@
 package io.spanwatch.analyzer.correlate;
 
+import io.spanwatch.analyzer.events.AddressSet;
+
 import io.spanwatch.analyzer.events.AnalyzerStage;
 import io.spanwatch.analyzer.events.EventBus;
 import io.spanwatch.sensor.event.EveEvent;

@@ -1,5 +1,7 @@
 package io.spanwatch.analyzer.correlate;
 
+import io.spanwatch.analyzer.events.AddressSet;
+
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;

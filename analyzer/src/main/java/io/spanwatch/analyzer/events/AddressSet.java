@@ -1,4 +1,4 @@
-package io.spanwatch.analyzer.correlate;
+package io.spanwatch.analyzer.events;
 
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -13,7 +13,7 @@ import java.util.List;
  */
 public final class AddressSet {
     /** RFC 1918 and RFC 4193: Suricata's default {@code HOME_NET} plus the IPv6 unique local range. */
-    public static final String DEFAULT_HOME_NET = io.spanwatch.analyzer.events.HomeNet.DEFAULT;
+    public static final String DEFAULT_HOME_NET = HomeNet.DEFAULT;
 
     private final List<byte[]> networks;
     private final int[] prefixes;
@@ -84,7 +84,7 @@ public final class AddressSet {
      * Parses an IPv4 or IPv6 address literal (an IPv6 one may be in brackets); returns null for
      * anything else. Never resolves a name.
      */
-    static byte[] literal(String s) {
+    public static byte[] literal(String s) {
         if (s == null || s.isEmpty() || s.length() > 64) {
             return null;
         }
