@@ -110,7 +110,8 @@ public final class BeaconTracker {
     private final LinkedHashMap<Key, Pair> pairs = new LinkedHashMap<>(1024);
     /** Pairs moved to the end at most, looking for an idle one to evict. */
     static final int SECOND_CHANCES = 64;
-    private final List<Pair> dirty = new ArrayList<>();
+    /** Pairs changed since the last checkpoint, in the order they changed (identity: Pair keeps Object's equals). */
+    private final java.util.LinkedHashSet<Pair> dirty = new java.util.LinkedHashSet<>();
     /** Pairs reported as beacons and still tracked, by client, in the order they were reported. */
     private final Map<String, List<Pair>> alertedByClient = new java.util.HashMap<>();
     private long stored;
@@ -249,8 +250,16 @@ public final class BeaconTracker {
         }
         stored -= p.n;
         p.n = 0;
+        if (p.dirty) {
+            dirty.remove(p); // else the checkpoint's list would keep every pair evicted since the last one
+        }
         p.dirty = false;
         pairsEvicted++;
+    }
+
+    /** Returns how many pairs wait to be scored at the next checkpoint (at most the pairs tracked). */
+    int changedPairs() {
+        return dirty.size();
     }
 
     /** Moves packet time on; every full score interval passed is a checkpoint at which changed pairs are scored. */

@@ -36,14 +36,14 @@ public record CorrelateConfig(AddressSet homeNet, List<Path> allowlists, Path ru
     public static final long DEFAULT_BURST_GAP_MILLIS = 2_000;
     public static final int DEFAULT_WINDOW_HOURS = 24;
     public static final int DEFAULT_SCORE_INTERVAL_SECONDS = 3_600;
-    public static final int DEFAULT_MAX_PAIRS = 200_000;
+    public static final int DEFAULT_MAX_PAIRS = 100_000;
     public static final int DEFAULT_MAX_CALLBACKS = 2_048;
     public static final long DEFAULT_MAX_STORED = 4_000_000;
     public static final int DEFAULT_INCIDENT_WINDOW_HOURS = 24;
     public static final int DEFAULT_MAX_HOSTS = 100_000;
-    public static final int DEFAULT_REORDER_EVENTS = 100_000;
+    public static final int DEFAULT_REORDER_EVENTS = 20_000;
     public static final int DEFAULT_LIVE_LATENESS_SECONDS = 60;
-    public static final int DEFAULT_QUEUE_EVENTS = 100_000;
+    public static final int DEFAULT_QUEUE_EVENTS = 20_000;
 
     /** Returns the defaults, with {@code rulesDir} and no allowlist. */
     public static CorrelateConfig defaults(Path rulesDir, boolean live) {

@@ -50,6 +50,21 @@ class BeaconTrackerTest {
     }
 
     @Test
+    void pairsEvictedBetweenCheckpointsAreNotKeptForTheNextOne() {
+        // A flood of one-off connections from distinct internal clients within one score interval
+        // (a SYN flood): the table stays at its bound and so does the list of pairs to score.
+        BeaconTracker t = tracker(100);
+        for (int i = 0; i < 50_000; i++) {
+            long ts = T0 + i;
+            t.advance(ts);
+            t.add("10." + (i >>> 16) + "." + ((i >>> 8) & 0xFF) + "." + (i & 0xFF), "192.0.2.7", "192.0.2.7", 80, "TCP", 4, "failed", ts, 0);
+        }
+        assertEquals(100L, stats(t).get("correlate.beacon.pairs"));
+        assertEquals(49_900L, stats(t).get("correlate.beacon.pairs_evicted"));
+        assertTrue(t.changedPairs() <= 100, "pairs waiting for the checkpoint: " + t.changedPairs());
+    }
+
+    @Test
     void aFullTableEvictsAPairIdleSinceTheLastCheckpointNotOneStillCalling() {
         BeaconTracker t = tracker(3);
         add(t, "busy.example", T0);

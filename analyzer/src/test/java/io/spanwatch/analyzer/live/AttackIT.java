@@ -2,6 +2,7 @@ package io.spanwatch.analyzer.live;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -469,7 +470,14 @@ class AttackIT {
         void stop() throws Exception {
             process.toHandle().descendants().forEach(ProcessHandle::destroy);
             process.destroy();
-            assertTrue(process.waitFor(120, TimeUnit.SECONDS), "sensor did not stop");
+            if (!process.waitFor(120, TimeUnit.SECONDS)) {
+                // What it is doing, for the failure message: its threads and its heap.
+                String jcmd = Path.of(System.getProperty("java.home"), "bin", "jcmd").toString();
+                String dump = LiveNet.run(jcmd, String.valueOf(process.pid()), "Thread.print") + LiveNet.run(jcmd, String.valueOf(process.pid()),
+                        "GC.heap_info");
+                process.destroyForcibly();
+                fail("sensor did not stop within 120 s of SIGTERM; output: " + output() + "\nthreads and heap:\n" + dump);
+            }
             reader.join(5000);
             assertEquals(0, process.exitValue(), () -> "sensor exit status; output: " + output());
         }
