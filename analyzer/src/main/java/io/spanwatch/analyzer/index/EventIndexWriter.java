@@ -37,7 +37,8 @@ import org.apache.lucene.util.IOUtils;
 
 /**
  * Writes events into the daily partitions of {@code DIR/index}: one Lucene index per UTC day of
- * packet time, stored source compressed with DEFLATE. Documents are not sorted inside a day (a sort
+ * packet time, the stored source compressed with LZ4 (Lucene's {@code BEST_SPEED}: DEFLATE took
+ * 40 % of an import's CPU to save a third of the source's disk). Documents are not sorted inside a day (a sort
  * makes every flush and merge remap all postings and recompress the source; searches find the
  * newest events through the timestamp's points instead); days written by earlier versions keep the
  * newest-first sort they were made with. Keeps at most
@@ -213,7 +214,7 @@ public final class EventIndexWriter implements Closeable {
                 c.setIndexSort(LEGACY_INDEX_SORT);
             }
             c.setRAMBufferSizeMB(ramBufferMb);
-            c.setCodec(new Lucene103Codec(Lucene103Codec.Mode.BEST_COMPRESSION));
+            c.setCodec(new Lucene103Codec(Lucene103Codec.Mode.BEST_SPEED));
             c.setOpenMode(IndexWriterConfig.OpenMode.CREATE_OR_APPEND);
             c.setCommitOnClose(true);
             if (bulk) {
