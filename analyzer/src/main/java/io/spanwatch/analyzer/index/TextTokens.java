@@ -11,7 +11,7 @@ import org.apache.lucene.analysis.tokenattributes.PositionIncrementAttribute;
 
 /**
  * Splits free text into words: runs of letters and digits ({@link Character#isLetterOrDigit}),
- * lowercased ({@link Character#toLowerCase(int)}), at most {@link #MAX_WORD} chars (a longer run
+ * lowercased ({@link Character#toLowerCase(int)}), cut after {@link #MAX_WORD} chars (a longer run
  * gives several words), so {@code /dl/Setup.EXE?x=1} gives {@code dl setup exe x 1}. ASCII, what
  * URLs, hosts and hashes are made of, takes a short path.
  *
@@ -73,7 +73,7 @@ final class TextTokens {
             } else {
                 int cp = Character.codePointAt(s, i);
                 int cc = Character.charCount(cp);
-                if (!Character.isLetterOrDigit(cp) || len + cc > MAX_WORD) {
+                if (!Character.isLetterOrDigit(cp) || len >= MAX_WORD) { // a pair may take a word to MAX_WORD + 1, as in Lucene
                     break;
                 }
                 if (len + 2 > buf.length) {
