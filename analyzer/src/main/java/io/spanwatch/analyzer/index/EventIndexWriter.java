@@ -220,19 +220,23 @@ public final class EventIndexWriter implements Closeable {
             if (bulk) {
                 c.setUseCompoundFile(false);
                 c.getMergePolicy().setNoCFSRatio(0);
-                IdSet set = new IdSet(idBudget);
-                if (exists) {
-                    try (DirectoryReader r = DirectoryReader.open(d)) {
-                        set.load(r);
-                    }
-                }
-                ids.put(day, set);
             }
             w = new IndexWriter(d, c);
         } catch (IOException | RuntimeException e) {
-            releaseIds(day);
             IOUtils.closeWhileHandlingException(d);
             throw e;
+        }
+        if (bulk) {
+            // read the day's ids with its write lock held, so no other writer adds one meanwhile
+            IdSet set = new IdSet(idBudget);
+            try (DirectoryReader r = DirectoryReader.open(w)) {
+                set.load(r);
+            } catch (IOException | RuntimeException e) {
+                set.release();
+                IOUtils.closeWhileHandlingException(w, d);
+                throw e;
+            }
+            ids.put(day, set);
         }
         open.put(day, w);
         openView.put(day, w);

@@ -39,14 +39,8 @@ final class IdSet {
         this.budget = budget;
     }
 
-    /**
-     * Makes the set of the events in {@code reader} (from their {@link EventFields#TIEBREAK} doc
-     * values), or null when {@code reader} is null (a new day).
-     */
-    synchronized IdSet load(DirectoryReader reader) throws IOException {
-        if (reader == null) {
-            return this;
-        }
+    /** Adds the ids of the events in {@code reader} (from their {@link EventFields#TIEBREAK} doc values). */
+    synchronized void load(DirectoryReader reader) throws IOException {
         for (LeafReaderContext leaf : reader.leaves()) {
             NumericDocValues dv = leaf.reader().getNumericDocValues(EventFields.TIEBREAK);
             if (dv == null) {
@@ -56,7 +50,6 @@ final class IdSet {
                 insert(prefix(dv.longValue()));
             }
         }
-        return this;
     }
 
     /** Returns the part of an id's {@link EventIds#tiebreak} the set keeps. */
