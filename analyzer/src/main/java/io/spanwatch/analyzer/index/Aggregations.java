@@ -9,13 +9,17 @@ import java.util.List;
 import java.util.Map;
 import org.apache.lucene.index.DocValues;
 import org.apache.lucene.index.LeafReaderContext;
+import org.apache.lucene.document.LongPoint;
 import org.apache.lucene.index.NumericDocValues;
+import org.apache.lucene.index.PointValues;
+import org.apache.lucene.index.SortedDocValues;
 import org.apache.lucene.index.SortedNumericDocValues;
 import org.apache.lucene.index.SortedSetDocValues;
 import org.apache.lucene.search.Collector;
 import org.apache.lucene.search.CollectorManager;
 import org.apache.lucene.search.IndexSearcher;
 import org.apache.lucene.search.LeafCollector;
+import org.apache.lucene.search.MatchAllDocsQuery;
 import org.apache.lucene.search.Query;
 import org.apache.lucene.search.Scorable;
 import org.apache.lucene.search.ScoreMode;
@@ -119,7 +123,7 @@ public final class Aggregations {
 
     /** Returns events per time bucket, about {@code targetBuckets} buckets of a round width over the matches. */
     public Histogram histogram(Query q, int targetBuckets) throws IOException {
-        long[] range = searcher.search(q, new Manager<>(MinMax::new));
+        long[] range = q instanceof MatchAllDocsQuery ? pointRange() : searcher.search(q, new Manager<>(MinMax::new));
         if (range[0] > range[1]) {
             return new Histogram(1_000_000L, 0, new long[0]);
         }
@@ -136,6 +140,22 @@ public final class Aggregations {
         int n = (int) ((range[1] - start) / interval) + 1;
         long[] counts = searcher.search(q, new Manager<>(() -> new BucketCounter(start, interval, n)));
         return new Histogram(interval, start, counts);
+    }
+
+    /**
+     * Returns the first and last time of all events from the timestamp's points (kept per segment: no
+     * pass over the events). Deleted events still count there, which can only widen the range.
+     */
+    private long[] pointRange() throws IOException {
+        long[] range = {Long.MAX_VALUE, Long.MIN_VALUE};
+        for (LeafReaderContext leaf : searcher.getIndexReader().leaves()) {
+            PointValues pv = leaf.reader().getPointValues(EventFields.TIMESTAMP);
+            if (pv != null && pv.size() > 0) {
+                range[0] = Math.min(range[0], LongPoint.decodeDimension(pv.getMinPackedValue(), 0));
+                range[1] = Math.max(range[1], LongPoint.decodeDimension(pv.getMaxPackedValue(), 0));
+            }
+        }
+        return range;
     }
 
     /** A collector that sums up into a result that several of its kind merge into. */
@@ -183,6 +203,7 @@ public final class Aggregations {
         @Override
         public LeafCollector getLeafCollector(LeafReaderContext ctx) throws IOException {
             SortedSetDocValues dv = DocValues.getSortedSet(ctx.reader(), field);
+            SortedDocValues single = DocValues.unwrapSingleton(dv); // most fields have one value an event: cheaper
             long n = dv.getValueCount();
             int[] ords = new int[(int) Math.min(n, Integer.MAX_VALUE - 8)];
             return new LeafCollector() {
@@ -192,7 +213,11 @@ public final class Aggregations {
 
                 @Override
                 public void collect(int doc) throws IOException {
-                    if (dv.advanceExact(doc)) {
+                    if (single != null) {
+                        if (single.advanceExact(doc)) {
+                            ords[single.ordValue()]++;
+                        }
+                    } else if (dv.advanceExact(doc)) {
                         for (int i = 0, c = dv.docValueCount(); i < c; i++) {
                             ords[(int) dv.nextOrd()]++;
                         }
@@ -224,7 +249,7 @@ public final class Aggregations {
 
     private static final class NumberCounter extends Base implements Counting<Map<Long, Long>> {
         private final String field;
-        private final Map<Long, Long> counts = new HashMap<>();
+        private final LongCounts counts = new LongCounts();
 
         NumberCounter(String field) {
             this.field = field;
@@ -233,6 +258,7 @@ public final class Aggregations {
         @Override
         public LeafCollector getLeafCollector(LeafReaderContext ctx) throws IOException {
             SortedNumericDocValues dv = DocValues.getSortedNumeric(ctx.reader(), field);
+            NumericDocValues single = DocValues.unwrapSingleton(dv);
             return new LeafCollector() {
                 @Override
                 public void setScorer(Scorable scorer) {
@@ -240,9 +266,13 @@ public final class Aggregations {
 
                 @Override
                 public void collect(int doc) throws IOException {
-                    if (dv.advanceExact(doc)) {
+                    if (single != null) {
+                        if (single.advanceExact(doc)) {
+                            counts.add(single.longValue(), 1);
+                        }
+                    } else if (dv.advanceExact(doc)) {
                         for (int i = 0, c = dv.docValueCount(); i < c; i++) {
-                            counts.merge(dv.nextValue(), 1L, Long::sum);
+                            counts.add(dv.nextValue(), 1);
                         }
                     }
                 }
@@ -251,12 +281,12 @@ public final class Aggregations {
 
         @Override
         public Map<Long, Long> result() {
-            return counts;
+            return counts.toMap();
         }
 
         @Override
         public void merge(Map<Long, Long> other) {
-            other.forEach((k, v) -> counts.merge(k, v, Long::sum));
+            other.forEach(counts::add);
         }
     }
 

@@ -26,16 +26,27 @@ import org.apache.lucene.util.BytesRef;
  * also copied into the free-text field. {@code stats.threads} (Suricata's per-thread copies of every
  * counter) is left out of the fields; the stored source keeps it.
  *
+ * <p>Paths are looked up, not built: each builder keeps the tree of paths it has seen (up to
+ * {@link #MAX_PATHS} of them; past that, paths are built per value), with each path's kind once the
+ * schema has fixed it, so a value costs one small map lookup by its name.
+ *
  * <p>Not thread-safe: one builder per indexing thread, reused from event to event.
  */
 public final class DocumentBuilder implements FieldWriter {
+    /** Paths one builder remembers; a wider (hostile) input gets the rest built per value. */
+    static final int MAX_PATHS = 4096;
+
     private final FieldSchema schema;
     private final IndexCounters counters;
-    /** Path of each open object or array; "" for the root. */
-    private final ArrayDeque<String> containers = new ArrayDeque<>();
+    private final Node root = new Node("");
+    private int paths;
+    /** Path of each open object or array; {@link #root} for the root. */
+    private final ArrayDeque<Node> containers = new ArrayDeque<>();
     /** Depth inside a subtree that is not indexed; 0 outside. */
     private int skipDepth;
     private Document doc;
+    /** The free-text values of the event, indexed as one field (reused: Lucene reads it before the next event). */
+    private final TextTokens.Values text = TextTokens.values();
     private long timestamp;
 
     public DocumentBuilder(FieldSchema schema, IndexCounters counters) {
@@ -46,6 +57,7 @@ public final class DocumentBuilder implements FieldWriter {
     /** Starts a new document. */
     public void reset() {
         doc = new Document();
+        text.clear();
         containers.clear();
         skipDepth = 0;
         timestamp = EveTimes.INVALID;
@@ -69,17 +81,57 @@ public final class DocumentBuilder implements FieldWriter {
         doc.add(new StringField(EventFields.ID, idRef, Field.Store.NO));
         doc.add(new NumericDocValuesField(EventFields.TIEBREAK, EventIds.tiebreak(id)));
         doc.add(new StoredField(EventFields.SOURCE, new BytesRef(json, off, len)));
+        if (!text.isEmpty()) {
+            doc.add(new Field(EventFields.TEXT, text, TextField.TYPE_NOT_STORED));
+        }
         Document d = doc;
         doc = null;
         return d;
     }
 
-    private String child(String name) {
-        String top = containers.isEmpty() ? "" : containers.peek();
+    /** One EVE path: its dotted name, whether it is skipped or copied into free text, its kind once known. */
+    private static final class Node {
+        final String path;
+        final boolean skip;
+        final boolean text;
+        FieldKind kind;
+        java.util.HashMap<String, Node> children;
+
+        Node(String path) {
+            this.path = path;
+            this.skip = path.equals("stats.threads");
+            this.text = EventFields.TEXT_FIELDS.contains(path);
+        }
+    }
+
+    private Node child(String name) {
+        Node top = containers.isEmpty() ? root : containers.peek();
         if (name == null) {
             return top;
         }
-        return top.isEmpty() ? name : top + "." + name;
+        Node n = top.children == null ? null : top.children.get(name);
+        if (n != null) {
+            return n;
+        }
+        n = new Node(top == root ? name : top.path + "." + name);
+        if (paths < MAX_PATHS) {
+            if (top.children == null) {
+                top.children = new java.util.HashMap<>();
+            }
+            top.children.put(name, n);
+            paths++;
+        }
+        return n;
+    }
+
+    /** Returns the kind of {@code n} (registering it with the schema when new), or null when not indexed. */
+    private FieldKind kind(Node n, FieldKind valueKind) {
+        FieldKind k = n.kind;
+        if (k == null) {
+            k = schema.kindFor(n.path, valueKind);
+            n.kind = k;
+        }
+        return k;
     }
 
     @Override
@@ -104,14 +156,14 @@ public final class DocumentBuilder implements FieldWriter {
 
     private void open(String name) {
         if (containers.isEmpty() && name == null) {
-            containers.push("");
+            containers.push(root);
             return;
         }
-        String path = child(name);
-        if (skipDepth > 0 || path.equals("stats.threads")) {
+        Node n = child(name);
+        if (skipDepth > 0 || n.skip) {
             skipDepth++;
         }
-        containers.push(path);
+        containers.push(n);
     }
 
     private void close() {
@@ -126,10 +178,11 @@ public final class DocumentBuilder implements FieldWriter {
         if (skipDepth > 0) {
             return;
         }
-        String path = child(name);
-        FieldKind kind = schema.kindFor(path, FieldKind.KEYWORD);
-        if (EventFields.TEXT_FIELDS.contains(path)) {
-            doc.add(new TextField(EventFields.TEXT, value, Field.Store.NO));
+        Node n = child(name);
+        String path = n.path;
+        FieldKind kind = kind(n, FieldKind.KEYWORD);
+        if (n.text) {
+            text.add(value);
         }
         if (kind == null) {
             return;
@@ -191,8 +244,9 @@ public final class DocumentBuilder implements FieldWriter {
         if (skipDepth > 0) {
             return;
         }
-        String path = child(name);
-        FieldKind kind = schema.kindFor(path, FieldKind.LONG);
+        Node n = child(name);
+        String path = n.path;
+        FieldKind kind = kind(n, FieldKind.LONG);
         if (kind == null) {
             return;
         }
@@ -209,8 +263,9 @@ public final class DocumentBuilder implements FieldWriter {
         if (skipDepth > 0) {
             return;
         }
-        String path = child(name);
-        FieldKind kind = schema.kindFor(path, FieldKind.DOUBLE);
+        Node n = child(name);
+        String path = n.path;
+        FieldKind kind = kind(n, FieldKind.DOUBLE);
         if (kind == null) {
             return;
         }
@@ -226,8 +281,9 @@ public final class DocumentBuilder implements FieldWriter {
         if (skipDepth > 0) {
             return;
         }
-        String path = child(name);
-        FieldKind kind = schema.kindFor(path, FieldKind.BOOL);
+        Node n = child(name);
+        String path = n.path;
+        FieldKind kind = kind(n, FieldKind.BOOL);
         if (kind == FieldKind.BOOL || kind == FieldKind.KEYWORD) {
             keyword(path, value ? "true" : "false");
         } else if (kind != null) {

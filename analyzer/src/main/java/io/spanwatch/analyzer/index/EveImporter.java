@@ -30,6 +30,8 @@ import org.apache.lucene.document.Document;
  */
 public final class EveImporter {
     private static final int BATCH_BYTES = 1 << 20;
+    /** Heap an id of {@link IdSet} takes at most. */
+    private static final int ID_BYTES = 12;
     private static final Batch END = new Batch(null, 0, new byte[0], new int[0], 0, 0);
 
     private final EventIndexWriter writer;
@@ -43,9 +45,12 @@ public final class EveImporter {
     public EveImporter(EventIndexWriter writer, int threads) {
         this.writer = writer;
         this.threads = Math.max(1, threads);
-        // an import owns the process: a quarter of the heap for Lucene's buffers (one per open day), at least the configured one
+        // an import owns the process: a quarter of the heap for Lucene's buffers (one per open day), at least the configured one,
+        // and an eighth for the ids of the events of the open days (IdSet, 12 bytes an id at most)
+        long heap = Runtime.getRuntime().maxMemory();
         writer.ramBufferMb(Math.max(writer.config().ramBufferMb(),
-                Math.min(1024, Runtime.getRuntime().maxMemory() / 4 / writer.config().maxOpenDays() / (1 << 20))));
+                Math.min(1024, heap / 4 / writer.config().maxOpenDays() / (1 << 20))));
+        writer.bulk(heap / 8 / ID_BYTES);
     }
 
     /**
@@ -130,43 +135,50 @@ public final class EveImporter {
             int n;
             while ((n = in.read(chunk)) > 0) {
                 bytesRead.addAndGet(n);
-                for (int i = 0; i < n; i++) {
-                    byte b = chunk[i];
-                    if (b == '\n') {
-                        if (tooLong) {
-                            // kept as an empty line, so later lines keep their numbers
-                            skip(file, lineNo, "line longer than " + IndexConfig.MAX_EVENT_BYTES + " bytes");
-                            tooLong = false;
-                            len = lineStart;
-                        }
-                        if (count == ends.length) {
-                            ends = Arrays.copyOf(ends, count * 2);
-                        }
-                        ends[count++] = len;
-                        lineStart = len;
-                        lineNo++;
-                        if (len > BATCH_BYTES - (BATCH_BYTES >> 4)) {
-                            queue.put(new Batch(file, firstLine, buf, ends, count, len));
-                            buf = new byte[BATCH_BYTES];
-                            ends = new int[4096];
-                            count = 0;
-                            len = 0;
-                            lineStart = 0;
-                            firstLine = lineNo;
-                        }
-                        continue;
+                int i = 0;
+                while (i < n) {
+                    int nl = i;
+                    while (nl < n && chunk[nl] != '\n') {
+                        nl++;
                     }
+                    // bytes i..nl belong to the current line
+                    if (!tooLong) {
+                        int take = nl - i;
+                        if (len - lineStart + take > IndexConfig.MAX_EVENT_BYTES) {
+                            tooLong = true;
+                        } else {
+                            if (len + take > buf.length) {
+                                buf = Arrays.copyOf(buf, Math.max(buf.length * 2, len + take));
+                            }
+                            System.arraycopy(chunk, i, buf, len, take);
+                            len += take;
+                        }
+                    }
+                    if (nl == n) {
+                        break; // the line goes on in the next chunk
+                    }
+                    i = nl + 1;
                     if (tooLong) {
-                        continue;
+                        // kept as an empty line, so later lines keep their numbers
+                        skip(file, lineNo, "line longer than " + IndexConfig.MAX_EVENT_BYTES + " bytes");
+                        tooLong = false;
+                        len = lineStart;
                     }
-                    if (len - lineStart >= IndexConfig.MAX_EVENT_BYTES) {
-                        tooLong = true;
-                        continue;
+                    if (count == ends.length) {
+                        ends = Arrays.copyOf(ends, count * 2);
                     }
-                    if (len == buf.length) {
-                        buf = Arrays.copyOf(buf, buf.length * 2);
+                    ends[count++] = len;
+                    lineStart = len;
+                    lineNo++;
+                    if (len > BATCH_BYTES - (BATCH_BYTES >> 4)) {
+                        queue.put(new Batch(file, firstLine, buf, ends, count, len));
+                        buf = new byte[BATCH_BYTES];
+                        ends = new int[4096];
+                        count = 0;
+                        len = 0;
+                        lineStart = 0;
+                        firstLine = lineNo;
                     }
-                    buf[len++] = b;
                 }
             }
             if (tooLong) {

@@ -16,10 +16,15 @@ import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
 import org.apache.lucene.codecs.lucene103.Lucene103Codec;
 import org.apache.lucene.document.Document;
+import org.apache.lucene.index.DirectoryReader;
 import org.apache.lucene.index.IndexWriter;
+import org.apache.lucene.index.SegmentCommitInfo;
+import org.apache.lucene.index.SegmentInfos;
 import org.apache.lucene.index.IndexWriterConfig;
 import org.apache.lucene.index.Term;
 import org.apache.lucene.search.Sort;
@@ -32,7 +37,11 @@ import org.apache.lucene.util.IOUtils;
 
 /**
  * Writes events into the daily partitions of {@code DIR/index}: one Lucene index per UTC day of
- * packet time, sorted newest first, stored source compressed with DEFLATE. Keeps at most
+ * packet time, the stored source compressed with LZ4 (Lucene's {@code BEST_SPEED}: DEFLATE took
+ * 40 % of an import's CPU to save a third of the source's disk). Documents are not sorted inside a day (a sort
+ * makes every flush and merge remap all postings and recompress the source; searches find the
+ * newest events through the timestamp's points instead); days written by earlier versions keep the
+ * newest-first sort they were made with. Keeps at most
  * {@link IndexConfig#maxOpenDays} writers open (the least recently used is committed and closed),
  * commits when asked ({@link #commit}), and applies retention ({@link #applyRetention}): a day is
  * dropped, whole, when both the day and its last write are older than the retention period, and the
@@ -51,8 +60,8 @@ public final class EventIndexWriter implements Closeable {
         LuceneLogging.init();
     }
 
-    /** The index sort: newest first. */
-    public static final Sort INDEX_SORT = new Sort(new SortedNumericSortField(EventFields.TIMESTAMP, SortField.Type.LONG, true));
+    /** The index sort of days written by earlier versions (newest first); new days are not sorted. */
+    static final Sort LEGACY_INDEX_SORT = new Sort(new SortedNumericSortField(EventFields.TIMESTAMP, SortField.Type.LONG, true));
     static final String SCHEMA_FILE = "schema.json";
     static final String DROPPED_FILE = "dropped.json";
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -65,9 +74,15 @@ public final class EventIndexWriter implements Closeable {
     private final ReentrantReadWriteLock lock = new ReentrantReadWriteLock();
     /** Open days, least recently used first. */
     private final LinkedHashMap<LocalDate, IndexWriter> open = new LinkedHashMap<>(16, 0.75f, true);
-    private final java.util.concurrent.ConcurrentHashMap<LocalDate, IndexWriter> openView = new java.util.concurrent.ConcurrentHashMap<>();
+    private final ConcurrentHashMap<LocalDate, IndexWriter> openView = new ConcurrentHashMap<>();
     private long droppedWritten;
     private volatile double ramBufferMb;
+    /** Bulk mode (an import): large segments, no compound files, events deduplicated through {@link IdSet}s. */
+    private volatile boolean bulk;
+    /** Ids the {@link IdSet}s of all open days may still hold (bulk mode). */
+    private final AtomicLong idBudget = new AtomicLong();
+    /** The id set of each open day (bulk mode only). */
+    private final ConcurrentHashMap<LocalDate, IdSet> ids = new ConcurrentHashMap<>();
 
     private EventIndexWriter(Path indexDir, IndexConfig config, FieldSchema schema, IndexCounters counters, Clock clock) {
         this.indexDir = indexDir;
@@ -80,10 +95,22 @@ public final class EventIndexWriter implements Closeable {
 
     /**
      * Sets the memory Lucene buffers per day opened from now on (an import, which owns the heap,
-     * takes more: fewer, larger segments to sort and merge).
+     * takes more: fewer, larger segments to merge).
      */
     public void ramBufferMb(double mb) {
         this.ramBufferMb = mb;
+    }
+
+    /**
+     * Switches days opened from now on to bulk mode, for an import that owns the process: segments
+     * are written without compound files (which would copy each one once more), and each day keeps
+     * the set of its events' ids, up to {@code maxIds} ids over all open days (about 12 bytes each),
+     * so an event is replaced (a delete Lucene applies to every segment) only when the day may
+     * already have it. Past that budget a day replaces every event, as outside bulk mode.
+     */
+    public void bulk(long maxIds) {
+        idBudget.set(maxIds);
+        bulk = true;
     }
 
     /** Opens (creating it if needed) the index under {@code indexDir}. */
@@ -120,10 +147,10 @@ public final class EventIndexWriter implements Closeable {
             try {
                 IndexWriter w = openView.get(day);
                 if (w != null) {
-                    if (replaceId != null) {
-                        w.updateDocument(new Term(EventFields.ID, new BytesRef(replaceId)), doc);
-                    } else {
+                    if (replaceId == null) {
                         w.addDocument(doc);
+                    } else {
+                        addOrReplace(w, ids.get(day), doc, replaceId);
                     }
                     counters.indexed.incrementAndGet();
                     return;
@@ -140,6 +167,27 @@ public final class EventIndexWriter implements Closeable {
         }
     }
 
+    private static void addOrReplace(IndexWriter w, IdSet set, Document doc, byte[] id) throws IOException {
+        int prefix = IdSet.prefix(EventIds.tiebreak(id));
+        if (set != null && set.addPending(prefix)) {
+            try {
+                w.addDocument(doc);
+            } finally {
+                set.done(prefix);
+            }
+            return;
+        }
+        if (set != null) {
+            try {
+                set.awaitNotPending(prefix); // the add of the same event on another thread goes first
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new java.io.InterruptedIOException("interrupted while indexing");
+            }
+        }
+        w.updateDocument(new Term(EventFields.ID, new BytesRef(id)), doc);
+    }
+
     /** Returns the open writer of {@code day}, opening it; call holding the write lock. */
     private IndexWriter writer(LocalDate day) throws IOException {
         IndexWriter w = open.get(day);
@@ -151,6 +199,7 @@ public final class EventIndexWriter implements Closeable {
             Map.Entry<LocalDate, IndexWriter> eldest = it.next();
             it.remove();
             openView.remove(eldest.getKey());
+            releaseIds(eldest.getKey());
             saveSchema();
             IOUtils.close(eldest.getValue(), eldest.getValue().getDirectory()); // commits
             counters.commits.incrementAndGet();
@@ -159,20 +208,56 @@ public final class EventIndexWriter implements Closeable {
         Files.createDirectories(dir);
         Directory d = FSDirectory.open(dir);
         try {
+            boolean exists = DirectoryReader.indexExists(d);
             IndexWriterConfig c = new IndexWriterConfig(new TextAnalyzer());
-            c.setIndexSort(INDEX_SORT);
+            if (exists && sorted(d)) {
+                c.setIndexSort(LEGACY_INDEX_SORT);
+            }
             c.setRAMBufferSizeMB(ramBufferMb);
-            c.setCodec(new Lucene103Codec(Lucene103Codec.Mode.BEST_COMPRESSION));
+            c.setCodec(new Lucene103Codec(Lucene103Codec.Mode.BEST_SPEED));
             c.setOpenMode(IndexWriterConfig.OpenMode.CREATE_OR_APPEND);
             c.setCommitOnClose(true);
+            if (bulk) {
+                c.setUseCompoundFile(false);
+                c.getMergePolicy().setNoCFSRatio(0);
+            }
             w = new IndexWriter(d, c);
         } catch (IOException | RuntimeException e) {
             IOUtils.closeWhileHandlingException(d);
             throw e;
         }
+        if (bulk) {
+            // read the day's ids with its write lock held, so no other writer adds one meanwhile
+            IdSet set = new IdSet(idBudget);
+            try (DirectoryReader r = DirectoryReader.open(w)) {
+                set.load(r);
+            } catch (IOException | RuntimeException e) {
+                set.release();
+                IOUtils.closeWhileHandlingException(w, d);
+                throw e;
+            }
+            ids.put(day, set);
+        }
         open.put(day, w);
         openView.put(day, w);
         return w;
+    }
+
+    /** Tells whether the index in {@code d} was made with {@link #LEGACY_INDEX_SORT}. */
+    private static boolean sorted(Directory d) throws IOException {
+        for (SegmentCommitInfo si : SegmentInfos.readLatestCommit(d)) {
+            if (si.info.getIndexSort() != null) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private void releaseIds(LocalDate day) {
+        IdSet set = ids.remove(day);
+        if (set != null) {
+            set.release();
+        }
     }
 
     /** Commits every open day that has changes, after the schema; then records drops. */
@@ -265,6 +350,7 @@ public final class EventIndexWriter implements Closeable {
         IndexWriter w = open.remove(d.date());
         if (w != null) {
             openView.remove(d.date());
+            releaseIds(d.date());
             IOUtils.close(w::rollback, w.getDirectory());
         }
         DayIndexes.delete(d.dir());
@@ -288,6 +374,9 @@ public final class EventIndexWriter implements Closeable {
             List<IndexWriter> writers = new ArrayList<>(open.values());
             open.clear();
             openView.clear();
+            for (LocalDate day : List.copyOf(ids.keySet())) {
+                releaseIds(day);
+            }
             counters.commits.addAndGet(writers.size());
             recordDrops();
             List<Closeable> all = new ArrayList<>();

@@ -25,8 +25,16 @@ public final class IpText {
                 return null;
             }
         }
-        if (!v6 && !isDottedQuad(t)) {
-            return null;
+        if (!v6) {
+            byte[] quad = dottedQuad(t);
+            if (quad == null) {
+                return null;
+            }
+            try {
+                return InetAddress.getByAddress(quad);
+            } catch (UnknownHostException e) {
+                return null; // not reached: four bytes are an address
+            }
         }
         try {
             return InetAddress.getByName(t); // a literal: parsed, not looked up
@@ -35,16 +43,31 @@ public final class IpText {
         }
     }
 
-    private static boolean isDottedQuad(String t) {
-        String[] parts = t.split("\\.", -1);
-        if (parts.length != 4) {
-            return false;
-        }
-        for (String p : parts) {
-            if (p.isEmpty() || p.length() > 3 || Integer.parseInt(p) > 255) {
-                return false;
+    /** Returns the four bytes of {@code a.b.c.d} (each 0-255 in decimal, no leading zero), or null. */
+    private static byte[] dottedQuad(String t) {
+        byte[] out = new byte[4];
+        int part = 0;
+        int value = 0;
+        int digits = 0;
+        for (int i = 0; i <= t.length(); i++) {
+            char c = i < t.length() ? t.charAt(i) : '.';
+            if (c == '.') {
+                if (digits == 0 || part == 4) {
+                    return null;
+                }
+                out[part++] = (byte) value;
+                value = 0;
+                digits = 0;
+            } else if (c >= '0' && c <= '9' && digits < 3 && (digits == 0 || value != 0)) { // no leading zero: 010 is ambiguous (octal)
+                value = value * 10 + (c - '0');
+                digits++;
+                if (value > 255) {
+                    return null;
+                }
+            } else {
+                return null;
             }
         }
-        return true;
+        return part == 4 ? out : null;
     }
 }

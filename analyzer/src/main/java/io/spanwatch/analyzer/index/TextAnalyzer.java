@@ -4,18 +4,19 @@ import org.apache.lucene.analysis.Analyzer;
 import org.apache.lucene.analysis.LowerCaseFilter;
 import org.apache.lucene.analysis.TokenStream;
 import org.apache.lucene.analysis.Tokenizer;
-import org.apache.lucene.analysis.util.CharTokenizer;
 
 /**
- * Splits the free-text field into runs of letters and digits, lowercased: {@code /dl/Setup.EXE?x=1}
- * gives {@code dl setup exe x 1}, so {@code setup.exe} (a phrase of two words) finds it in a URL, a
- * file name or a host. Values of one event are kept 100 positions apart so a phrase never spans two.
+ * Splits the free-text field into runs of letters and digits, lowercased ({@link TextTokens}):
+ * {@code /dl/Setup.EXE?x=1} gives {@code dl setup exe x 1}, so {@code setup.exe} (a phrase of two
+ * words) finds it in a URL, a file name or a host. Queries go through it; events are indexed
+ * through {@link TextTokens.Values}, the same words. Values of one event are kept
+ * {@link TextTokens#VALUE_GAP} positions apart so a phrase never spans two.
  */
 public final class TextAnalyzer extends Analyzer {
     @Override
     protected TokenStreamComponents createComponents(String fieldName) {
-        Tokenizer t = CharTokenizer.fromTokenCharPredicate(Character::isLetterOrDigit);
-        return new TokenStreamComponents(t, new LowerCaseFilter(t));
+        Tokenizer t = TextTokens.tokenizer();
+        return new TokenStreamComponents(t);
     }
 
     @Override
@@ -25,6 +26,6 @@ public final class TextAnalyzer extends Analyzer {
 
     @Override
     public int getPositionIncrementGap(String fieldName) {
-        return 100;
+        return TextTokens.VALUE_GAP;
     }
 }

@@ -11,11 +11,11 @@
  * one more rendering of the same event, field for field.
  *
  * <p><b>Out:</b> one Lucene index per UTC day of packet time ({@code DIR/index/YYYY-MM-DD/}),
- * sorted newest first. Fields by EVE path, of the kind {@link io.spanwatch.analyzer.index.FieldSchema}
+ * unsorted (days sorted newest first by earlier versions keep their sort). Fields by EVE path, of the kind {@link io.spanwatch.analyzer.index.FieldSchema}
  * fixes for all days ({@code index/schema.json}): strings as exact keywords with doc values,
  * numbers and times as points with doc values, addresses as {@code InetAddressPoint}, plus a
- * free-text field over URLs, hosts, user agents, file names, signatures and hashes. The EVE JSON
- * line is the stored source; the event id is the first 16 bytes of its SHA-256
+ * free-text field over URLs, hosts, user agents, file names, signatures and hashes
+ * ({@link io.spanwatch.analyzer.index.TextTokens}). The EVE JSON line is the stored source (LZ4); the event id is the first 16 bytes of its SHA-256
  * ({@link io.spanwatch.analyzer.index.EventIds}). {@link io.spanwatch.analyzer.index.EventIndexReader}
  * and {@link io.spanwatch.analyzer.index.EventSearcher} search all days; queries are parsed by
  * Lucene's {@code StandardQueryParser} ({@link io.spanwatch.analyzer.index.EventQueryParser}).
@@ -26,7 +26,9 @@
  * days kept ({@code index.retention-days}, 30, counted from a day's last write too), disk
  * ({@code index.max-bytes}, 50 GiB, oldest days dropped), distinct fields ({@code index.max-fields},
  * 2,000), keyword length (4 KiB; longer values cut in the index, whole in the source), line length
- * on import (1 MiB), query length (8,192 characters), clauses (4,096).
+ * on import (1 MiB), query length (8,192 characters), clauses (4,096), ids an import keeps in
+ * memory ({@link io.spanwatch.analyzer.index.IdSet}: an eighth of the heap; past it events are
+ * replaced by id, as a live writer would), paths a document builder remembers (4,096).
  *
  * <p><b>Threads:</b> one indexing thread per stage; imports use one reading and N indexing threads;
  * readers and searchers are thread-safe, one {@code EventSearcher} per request.

@@ -102,6 +102,75 @@ class EveImportTest {
         }
     }
 
+    private Path spanWatchEve(int n, String name) throws IOException {
+        long t0 = TestEvents.nanos("2026-03-11T06:00:00Z");
+        Path eve = dir.resolve(name);
+        try (OutputStream out = Files.newOutputStream(eve)) {
+            for (int i = 0; i < n; i++) {
+                for (EveEvent e : TestEvents.download(i + 1, t0 + i * 1_000_000_000L, "10.0.0.1", "203.0.113.5", 80, "a.example",
+                        "/x" + i, "ua", "x" + i, 100 + i, String.format("%064x", i), false)) {
+                    out.write((TestEvents.line(e) + "\n").getBytes(StandardCharsets.UTF_8));
+                }
+            }
+        }
+        return eve;
+    }
+
+    @Test
+    void anImportPastItsIdBudgetStillKeepsEveryEventOnce() throws Exception {
+        Path eve = spanWatchEve(40, "eve.json");
+        long lines = Files.readAllLines(eve).size();
+        Path twice = dir.resolve("twice.json");
+        Files.write(twice, (Files.readString(eve) + Files.readString(eve)).getBytes(StandardCharsets.UTF_8));
+        for (long budget : new long[] {0, 7, 1_000_000}) {
+            Path index = dir.resolve("index-" + budget);
+            try (EventIndexWriter w = EventIndexWriter.open(index, IndexConfig.DEFAULTS, new IndexCounters(), CLOCK)) {
+                EveImporter imp = new EveImporter(w, 3);
+                w.bulk(budget);
+                assertEquals(3 * lines, imp.run(List.of(eve, twice)).events());
+            }
+            try (EventIndexWriter w = EventIndexWriter.open(index, IndexConfig.DEFAULTS, new IndexCounters(), CLOCK)) {
+                EveImporter imp = new EveImporter(w, 2);
+                w.bulk(budget);
+                imp.run(List.of(eve)); // the day exists now: its ids are read first
+            }
+            try (EventIndexReader r = EventIndexReader.open(index)) {
+                assertEquals(lines, count(r, "*:*"), "budget " + budget);
+            }
+        }
+    }
+
+    @Test
+    void aDaySortedByAnEarlierVersionTakesNewEvents() throws Exception {
+        Path eve = spanWatchEve(10, "eve.json");
+        Path day = dir.resolve("index").resolve("2026-03-11");
+        Files.createDirectories(day);
+        FieldSchema schema = new FieldSchema(IndexConfig.DEFAULT_MAX_FIELDS);
+        DocumentBuilder b = new DocumentBuilder(schema, new IndexCounters());
+        List<String> all = Files.readAllLines(eve);
+        org.apache.lucene.index.IndexWriterConfig c = new org.apache.lucene.index.IndexWriterConfig(new TextAnalyzer());
+        c.setIndexSort(EventIndexWriter.LEGACY_INDEX_SORT);
+        try (var d = org.apache.lucene.store.FSDirectory.open(day); var w = new org.apache.lucene.index.IndexWriter(d, c)) {
+            for (String l : all.subList(0, 5)) {
+                byte[] json = l.getBytes(StandardCharsets.UTF_8);
+                b.reset();
+                EveJsonWalker.walk(json, 0, json.length, b);
+                w.addDocument(b.finish(EventIds.of(json, 0, json.length), json, 0, json.length));
+            }
+        }
+        schema.saveIfChanged(dir.resolve("index").resolve(EventIndexWriter.SCHEMA_FILE));
+        try (EventIndexWriter w = EventIndexWriter.open(dir.resolve("index"), IndexConfig.DEFAULTS, new IndexCounters(), CLOCK)) {
+            new EveImporter(w, 2).run(List.of(eve));
+        }
+        try (EventIndexReader r = EventIndexReader.open(dir.resolve("index"))) {
+            assertEquals(all.size(), count(r, "*:*"));
+            try (EventSearcher s = r.acquire()) {
+                EventSearcher.Page p = s.search(new org.apache.lucene.search.MatchAllDocsQuery(), 3, null);
+                assertTrue(p.hits().get(0).timestamp() >= p.hits().get(1).timestamp(), "newest first");
+            }
+        }
+    }
+
     @Test
     void retentionDropsOldDaysWholeAndKeepsTheSizeBound() throws Exception {
         Path idx = dir.resolve("index");
