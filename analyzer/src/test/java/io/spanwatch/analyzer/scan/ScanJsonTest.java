@@ -13,6 +13,9 @@ import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Instant;
+import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -22,8 +25,9 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * The scan stage's JSON lines against files written by the earlier, Jackson-databind version
  * ({@code json-v1/}: a journal with add, reported and done lines, retro entries, tunnels, VLANs,
- * nulls and hostile strings; a verdict log; the events quarantined files were kept with): each line
- * is read, and written again byte for byte; the journal and the verdict log open on them as before.
+ * nulls and hostile strings; a verdict log; the events quarantined files were kept with; a quarantine
+ * metadata file): each line is read, and written again byte for byte; the journal, the verdict log and
+ * the quarantine open on them as before.
  */
 class ScanJsonTest {
     private static final String DIR = "/io/spanwatch/analyzer/scan/json-v1/";
@@ -124,6 +128,37 @@ class ScanJsonTest {
             assertEquals(3, latest.size());
             assertTrue(latest.contains(e3b0 + " /out/files/e3/e3b0"), latest.toString());
         }
+    }
+
+    @Test
+    void quarantineMetadataIsWrittenAsTheOldVersionWroteItAndItsFirstEventKept(@TempDir Path dir) throws Exception {
+        String sha = "275a021bbfb6489e54d471899f7db9d1663fc695ec2fe2a2c4538aabf651fd0f";
+        Path file = dir.resolve("sample.bin");
+        Files.writeString(file, "not malware, 33 bytes of a sample");
+        Clock clock = Clock.fixed(Instant.parse("2026-01-02T03:04:05.123456789Z"), ZoneOffset.UTC);
+        String first = new String(lines(resource("kept-events.jsonl")).get(1), StandardCharsets.UTF_8);
+        String second = "{\"event_type\":\"alert\",\"n\":[1,2.5,-3e-7,null,true,{\"x\":\"\\u00e9\\\"\"}],"
+                + "\"big\":123456789012345678901234567890}";
+        byte[] old = resource("quarantine-meta.json");
+        Path made = dir.resolve("made");
+        Quarantine q = Quarantine.open(made, Quarantine.Limits.DEFAULTS, clock);
+        q.add(file, sha, first, Instant.parse("2025-12-31T23:59:59.999999Z"));
+        q.add(file, sha, second, Instant.parse("2026-01-01T00:00:00Z"));
+        assertArrayEquals(old, Files.readAllBytes(made.resolve("quarantine").resolve(sha + ".json")));
+
+        // A folder the old version wrote: its entry is read, and a third sighting keeps the first event.
+        Path kept = dir.resolve("kept").resolve("quarantine");
+        Files.createDirectories(kept);
+        Files.write(kept.resolve(sha + ".json"), old);
+        Files.copy(file, kept.resolve(sha));
+        Quarantine again = Quarantine.open(dir.resolve("kept"), Quarantine.Limits.DEFAULTS, clock);
+        Quarantine.Entry e = again.get(sha).orElseThrow();
+        assertEquals(2, e.count());
+        assertEquals(Instant.parse("2025-12-31T23:59:59.999999Z"), e.firstSeen());
+        again.add(file, sha, "{\"third\":3}", Instant.parse("2026-01-01T00:00:01Z"));
+        assertEquals(3, again.get(sha).orElseThrow().count());
+        String meta = Files.readString(kept.resolve(sha + ".json"));
+        assertTrue(meta.contains("\"flowId\" : 123456789012345") && meta.contains("\"third\" : 3") && !meta.contains("big"), meta);
     }
 
     @Test
