@@ -1,14 +1,17 @@
 package io.spanwatch.analyzer.scan;
 
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonGenerator;
+import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.fasterxml.jackson.core.JsonToken;
+import com.fasterxml.jackson.core.util.DefaultPrettyPrinter;
 import io.spanwatch.sensor.event.EveTime;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
-import java.nio.charset.StandardCharsets;
+import java.io.StringWriter;
 import java.nio.file.DirectoryStream;
 import java.nio.file.FileSystemException;
 import java.nio.file.Files;
@@ -82,7 +85,15 @@ public final class Quarantine {
     private static final String TMP_PREFIX = ".tmp-";
     private static final DateTimeFormatter EVE_TIME =
             DateTimeFormatter.ofPattern("uuuu-MM-dd'T'HH:mm:ss.SSSSSSxx", Locale.ROOT);
-    private static final ObjectMapper JSON_MAPPER = new ObjectMapper();
+    private static final JsonFactory JSON_FACTORY = new JsonFactory();
+
+    /**
+     * What a metadata file holds: the entry's fields (as written) and the first and latest events
+     * (compact JSON objects, or null).
+     */
+    private record Meta(long count, String firstSeen, String lastSeen, String quarantinedAt, String updatedAt, String event,
+            String lastEvent) {
+    }
 
     /** How much the quarantine keeps. */
     public record Limits(int maxFiles, long maxBytes, Duration maxAge) {
@@ -196,16 +207,20 @@ public final class Quarantine {
         String sha = checkSha256(sha256);
         // Times are kept to the microsecond, as EVE JSON writes them.
         Instant seenAt = Objects.requireNonNull(seen, "seen").truncatedTo(ChronoUnit.MICROS);
-        ObjectNode event = parseEvent(eventJson);
+        String event = parseEvent(eventJson);
         Instant now = clock.instant().truncatedTo(ChronoUnit.MICROS);
         Entry old = entries.get(sha);
         Entry entry;
-        ObjectNode meta;
+        String first = event;
+        String last = null;
         if (old != null && Files.exists(binary(sha))) {
-            meta = readMeta(sha).orElseGet(() -> newMeta(event));
+            Optional<Meta> m = readMeta(sha);
+            if (m.isPresent() && m.get().event() != null) {
+                first = m.get().event();
+            }
+            last = event;
             entry = new Entry(sha, old.size(), old.count() + 1, min(old.firstSeen(), seenAt),
                     max(old.lastSeen(), seenAt), old.quarantinedAt(), now);
-            meta.set("last_event", event);
             repeated.incrementAndGet();
         } else {
             long size = Files.size(file);
@@ -215,10 +230,9 @@ public final class Quarantine {
             }
             placeBinary(file, sha);
             entry = new Entry(sha, size, 1, seenAt, seenAt, now, now);
-            meta = newMeta(event);
             added.incrementAndGet();
         }
-        writeMeta(entry, meta);
+        writeMeta(entry, first, last);
         put(entry);
         enforce(now);
         return Optional.ofNullable(entries.get(sha));
@@ -376,30 +390,26 @@ public final class Quarantine {
         }
     }
 
-    private static ObjectNode newMeta(ObjectNode event) {
-        ObjectNode m = JSON_MAPPER.createObjectNode();
-        m.set("event", event);
-        return m;
-    }
-
-    /** Writes the entry's fields, then the events kept in {@code events}. */
-    private void writeMeta(Entry e, ObjectNode events) throws IOException {
-        ObjectNode meta = JSON_MAPPER.createObjectNode();
-        meta.put("sha256", e.sha256());
-        meta.put("size", e.size());
-        meta.put("count", e.count());
-        meta.put("first_seen", format(e.firstSeen()));
-        meta.put("last_seen", format(e.lastSeen()));
-        meta.put("quarantined_at", format(e.quarantinedAt()));
-        meta.put("updated_at", format(e.updatedAt()));
-        for (String field : List.of("event", "last_event")) {
-            if (events.has(field)) {
-                meta.set(field, events.get(field));
-            }
+    /** Writes the entry's fields, then its first event and, once it was seen again, its latest one. */
+    private void writeMeta(Entry e, String event, String lastEvent) throws IOException {
+        ByteArrayOutputStream buf = new ByteArrayOutputStream(4096);
+        try (JsonGenerator g = JSON_FACTORY.createGenerator(buf)) {
+            g.setPrettyPrinter(new DefaultPrettyPrinter());
+            g.writeStartObject();
+            g.writeStringField("sha256", e.sha256());
+            g.writeNumberField("size", e.size());
+            g.writeNumberField("count", e.count());
+            g.writeStringField("first_seen", format(e.firstSeen()));
+            g.writeStringField("last_seen", format(e.lastSeen()));
+            g.writeStringField("quarantined_at", format(e.quarantinedAt()));
+            g.writeStringField("updated_at", format(e.updatedAt()));
+            copyObject(g, "event", event);
+            copyObject(g, "last_event", lastEvent);
+            g.writeEndObject();
         }
         Path tmp = tmpPath();
         try {
-            Files.write(tmp, JSON_MAPPER.writerWithDefaultPrettyPrinter().writeValueAsBytes(meta));
+            Files.write(tmp, buf.toByteArray());
             Files.move(tmp, metadata(e.sha256()), StandardCopyOption.REPLACE_EXISTING,
                     StandardCopyOption.ATOMIC_MOVE);
         } finally {
@@ -407,13 +417,58 @@ public final class Quarantine {
         }
     }
 
-    private Optional<ObjectNode> readMeta(String sha) {
-        try {
-            JsonNode n = JSON_MAPPER.readTree(Files.readAllBytes(metadata(sha)));
-            return n instanceof ObjectNode o ? Optional.of(o) : Optional.empty();
+    /** Writes field {@code name} with the JSON object {@code json} (checked by {@link #parseEvent}), unless it is null. */
+    private static void copyObject(JsonGenerator g, String name, String json) throws IOException {
+        if (json == null) {
+            return;
+        }
+        g.writeFieldName(name);
+        try (JsonParser p = JSON_FACTORY.createParser(json)) {
+            p.nextToken();
+            g.copyCurrentStructure(p);
+        }
+    }
+
+    private Optional<Meta> readMeta(String sha) {
+        try (JsonParser p = JSON_FACTORY.createParser(Files.readAllBytes(metadata(sha)))) {
+            if (p.nextToken() != JsonToken.START_OBJECT) {
+                return Optional.empty();
+            }
+            long count = 1;
+            String[] times = new String[4];
+            String event = null;
+            String lastEvent = null;
+            while (p.nextToken() == JsonToken.FIELD_NAME) {
+                String f = p.currentName();
+                JsonToken t = p.nextToken();
+                switch (f) {
+                    case "count" -> count = t == JsonToken.VALUE_NUMBER_INT ? p.getLongValue() : 1;
+                    case "first_seen" -> times[0] = t == JsonToken.VALUE_STRING ? p.getText() : "";
+                    case "last_seen" -> times[1] = t == JsonToken.VALUE_STRING ? p.getText() : "";
+                    case "quarantined_at" -> times[2] = t == JsonToken.VALUE_STRING ? p.getText() : "";
+                    case "updated_at" -> times[3] = t == JsonToken.VALUE_STRING ? p.getText() : "";
+                    case "event" -> event = compact(p, t);
+                    case "last_event" -> lastEvent = compact(p, t);
+                    default -> p.skipChildren();
+                }
+            }
+            return Optional.of(new Meta(count, times[0], times[1], times[2], times[3], event, lastEvent));
         } catch (IOException e) {
             return Optional.empty();
         }
+    }
+
+    /** Returns the object the parser is at as compact JSON; null (and skipped) for anything else. */
+    private static String compact(JsonParser p, JsonToken t) throws IOException {
+        if (t != JsonToken.START_OBJECT) {
+            p.skipChildren();
+            return null;
+        }
+        StringWriter w = new StringWriter(2048);
+        try (JsonGenerator g = JSON_FACTORY.createGenerator(w)) {
+            g.copyCurrentStructure(p);
+        }
+        return w.toString();
     }
 
     private void readExisting() throws IOException {
@@ -449,34 +504,37 @@ public final class Quarantine {
     }
 
     private Optional<Entry> readEntry(String sha) {
-        Optional<ObjectNode> meta = readMeta(sha);
+        Optional<Meta> meta = readMeta(sha);
         if (meta.isEmpty() || !Files.isRegularFile(binary(sha))) {
             return Optional.empty();
         }
-        ObjectNode m = meta.get();
+        Meta m = meta.get();
         try {
-            return Optional.of(new Entry(sha, Files.size(binary(sha)), Math.max(1, m.path("count").asLong(1)),
-                    parse(m, "first_seen"), parse(m, "last_seen"), parse(m, "quarantined_at"),
-                    parse(m, "updated_at")));
+            return Optional.of(new Entry(sha, Files.size(binary(sha)), Math.max(1, m.count()),
+                    parse(m.firstSeen()), parse(m.lastSeen()), parse(m.quarantinedAt()), parse(m.updatedAt())));
         } catch (IOException | DateTimeParseException e) {
             return Optional.empty();
         }
     }
 
-    private static Instant parse(ObjectNode m, String field) {
-        return OffsetDateTime.parse(m.path(field).asText(""), EVE_TIME).toInstant();
+    private static Instant parse(String time) {
+        return OffsetDateTime.parse(time == null ? "" : time, EVE_TIME).toInstant();
     }
 
     private static String format(Instant t) {
         return EveTime.format(Math.addExact(Math.multiplyExact(t.getEpochSecond(), 1_000_000_000L), t.getNano()));
     }
 
-    private static ObjectNode parseEvent(String eventJson) {
+    /** Returns the event as compact JSON, checked to be one JSON object. */
+    private static String parseEvent(String eventJson) {
         Objects.requireNonNull(eventJson, "eventJson");
-        try {
-            JsonNode n = JSON_MAPPER.readTree(eventJson.getBytes(StandardCharsets.UTF_8));
-            if (n instanceof ObjectNode o) {
-                return o;
+        try (JsonParser p = JSON_FACTORY.createParser(eventJson)) {
+            JsonToken t = p.nextToken();
+            if (t == JsonToken.START_OBJECT) {
+                String compact = compact(p, t);
+                if (p.nextToken() == null) {
+                    return compact;
+                }
             }
         } catch (JsonProcessingException e) {
             throw new IllegalArgumentException("event is not valid JSON: " + e.getOriginalMessage(), e);

@@ -1,6 +1,5 @@
 package io.spanwatch.analyzer.scan;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
 import io.spanwatch.sensor.event.EventHeader;
 import io.spanwatch.sensor.event.FileInfo;
 import io.spanwatch.sensor.event.HttpInfo;
@@ -69,12 +68,8 @@ final class ScanJournal implements AutoCloseable {
     record Added(Entry entry, boolean resident) {
     }
 
-    private record Line(String op, long seq, Entry entry) {
-    }
-
     static final int HEAP_PER_BYTE = 2;
     static final int HEAP_OVERHEAD = 512;
-    private static final ObjectMapper JSON = new ObjectMapper();
     private static final int COMPACT_AFTER = 10_000;
 
     private final Path path;
@@ -129,7 +124,7 @@ final class ScanJournal implements AutoCloseable {
         try (JournalReader r = new JournalReader(path, 0)) {
             byte[] line;
             while ((line = r.next()) != null) {
-                Line l = parse(line);
+                ScanJson.Line l = parse(line);
                 if (l == null || l.seq() < 1) {
                     continue; // a line cut by a crash, or not ours
                 }
@@ -167,7 +162,7 @@ final class ScanJournal implements AutoCloseable {
     synchronized Added add(long tsNanos, EventHeader header, HttpInfo http, boolean toServer, FileInfo info, String stored,
             boolean reportedNow, Retro retro) throws IOException {
         Entry e = new Entry(nextSeq++, tsNanos, header, http, toServer, info, stored, reportedNow, retro);
-        byte[] line = JSON.writeValueAsBytes(new Line("add", e.seq(), e));
+        byte[] line = ScanJson.addLine(e);
         long at = size;
         append(line);
         waiting++;
@@ -204,7 +199,7 @@ final class ScanJournal implements AutoCloseable {
             byte[] line;
             long at = r.position();
             while ((line = r.next()) != null) {
-                Line l = parse(line);
+                ScanJson.Line l = parse(line);
                 if (isAdd(l) && l.seq() >= loadSeq && l.seq() < nextSeq) {
                     if (done.get(bit(l.seq()))) {
                         loadSeq = l.seq() + 1;
@@ -247,7 +242,7 @@ final class ScanJournal implements AutoCloseable {
         try (JournalReader r = new JournalReader(path, from)) {
             byte[] line;
             while ((line = r.next()) != null) {
-                Line l = parse(line);
+                ScanJson.Line l = parse(line);
                 if (!isAdd(l) || l.seq() >= until) {
                     continue;
                 }
@@ -266,7 +261,7 @@ final class ScanJournal implements AutoCloseable {
     synchronized Entry reported(Entry e) throws IOException {
         if (e.seq() >= base && e.seq() < nextSeq && !done.get(bit(e.seq())) && !reported.get(bit(e.seq()))) {
             reported.set(bit(e.seq()));
-            append(JSON.writeValueAsBytes(new Line("reported", e.seq(), null)));
+            append(ScanJson.markLine("reported", e.seq()));
         }
         return e.withReported();
     }
@@ -285,7 +280,7 @@ final class ScanJournal implements AutoCloseable {
         } else if (e.seq() >= loadSeq) {
             spilled--;
         }
-        append(JSON.writeValueAsBytes(new Line("done", e.seq(), null)));
+        append(ScanJson.markLine("done", e.seq()));
         if (++finished >= COMPACT_AFTER) {
             rewrite();
         }
@@ -347,17 +342,13 @@ final class ScanJournal implements AutoCloseable {
     }
 
     /** Tells whether {@code l} is a well-formed {@code add} line. */
-    private static boolean isAdd(Line l) {
+    private static boolean isAdd(ScanJson.Line l) {
         return l != null && "add".equals(l.op()) && l.entry() != null && l.entry().info() != null && l.entry().stored() != null
                 && l.entry().seq() == l.seq();
     }
 
-    private static Line parse(byte[] line) {
-        try {
-            return JSON.readValue(line, Line.class);
-        } catch (IOException | IllegalArgumentException e) {
-            return null;
-        }
+    private static ScanJson.Line parse(byte[] line) {
+        return ScanJson.parseLine(line);
     }
 
     private void append(byte[] line) throws IOException {
@@ -387,7 +378,7 @@ final class ScanJournal implements AutoCloseable {
                     byte[] line;
                     long last = base - 1;
                     while ((line = r.next()) != null) {
-                        Line l = parse(line);
+                        ScanJson.Line l = parse(line);
                         if (!isAdd(l) || l.seq() <= last || l.seq() < base
                                 || l.seq() >= nextSeq || done.get(bit(l.seq()))) {
                             continue;
@@ -402,7 +393,7 @@ final class ScanJournal implements AutoCloseable {
                         w.write('\n');
                         written += line.length + 1L;
                         if (reported.get(bit(l.seq())) && !l.entry().reported()) {
-                            byte[] rep = JSON.writeValueAsBytes(new Line("reported", l.seq(), null));
+                            byte[] rep = ScanJson.markLine("reported", l.seq());
                             w.write(rep);
                             w.write('\n');
                             written += rep.length + 1L;

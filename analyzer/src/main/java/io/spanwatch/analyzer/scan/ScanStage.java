@@ -682,13 +682,7 @@ public final class ScanStage implements FileListener, Stage {
             return;
         }
         try {
-            Map<String, Object> meta = new LinkedHashMap<>();
-            meta.put("header", file.header());
-            meta.put("http", file.http());
-            meta.put("direction", file.toServer() ? "to_server" : "to_client");
-            meta.put("fileinfo", file.info());
-            meta.put("verdict", v);
-            String json = META_JSON.writeValueAsString(meta);
+            String json = ScanJson.keptEvent(file.header(), file.http(), file.toServer(), file.info(), v);
             if (q.add(file.stored(), sha, json, java.time.Instant.ofEpochSecond(0, file.tsNanos())).isPresent()) {
                 quarantined.incrementAndGet();
             }
@@ -696,8 +690,6 @@ public final class ScanStage implements FileListener, Stage {
             errors.incrementAndGet();
         }
     }
-
-    private static final com.fasterxml.jackson.databind.ObjectMapper META_JSON = new com.fasterxml.jackson.databind.ObjectMapper();
 
     private void count(FileVerdict v) {
         switch (v.result()) {

@@ -1,6 +1,5 @@
 package io.spanwatch.analyzer.scan;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
 import io.spanwatch.sensor.event.EventHeader;
 import io.spanwatch.sensor.event.FileInfo;
 import io.spanwatch.sensor.event.FileVerdict;
@@ -47,7 +46,6 @@ final class VerdictCache implements AutoCloseable {
     static final int ENTRY_COST = 320;
     static final long REFRESH_MILLIS = 3_600_000;
     static final int COMPACT_SLACK = 10_000;
-    private static final ObjectMapper JSON = new ObjectMapper();
 
     /** The event of a file's latest sighting. */
     record Sighting(long tsNanos, EventHeader header, HttpInfo http, boolean toServer, FileInfo info, String stored) {
@@ -251,7 +249,7 @@ final class VerdictCache implements AutoCloseable {
     }
 
     private void write(Remembered r, Slot s) throws IOException {
-        out.write(JSON.writeValueAsBytes(r));
+        out.write(ScanJson.rememberedLine(r));
         out.write('\n');
         out.flush();
         s.line = lines++;
@@ -262,12 +260,7 @@ final class VerdictCache implements AutoCloseable {
         if (text.isBlank()) {
             return null;
         }
-        try {
-            Remembered r = JSON.readValue(text, Remembered.class);
-            return r.sha256() == null || r.verdict() == null || r.verdict().result() == null ? null : r;
-        } catch (IOException | IllegalArgumentException e) {
-            return null; // a line cut by a crash
-        }
+        return ScanJson.parseRemembered(text); // null for a line cut by a crash
     }
 
     /** Rewrites the file with the latest line of each remembered verdict once it holds twice as many lines and more. */

@@ -17,7 +17,10 @@
  * {@link io.spanwatch.analyzer.scan.ClamdGate}. {@link io.spanwatch.analyzer.scan.VerdictCache}
  * remembers verdicts per sha256 and database version ({@code DIR/scan/verdicts.jsonl}), which a
  * retro-scan reads back. {@link io.spanwatch.analyzer.scan.Quarantine} keeps infected files and
- * exports them as a zip encrypted with the password {@code infected}.
+ * exports them as a zip encrypted with the password {@code infected}. The journal's and the verdict
+ * log's lines and the quarantine's metadata are written and read field by field by
+ * {@link io.spanwatch.analyzer.scan.ScanJson} (Jackson's streaming core, in the layout databind gave
+ * these records before, so older files read as they are).
  *
  * <p><b>Parts.</b> {@link io.spanwatch.analyzer.scan.ClamdAddress} parses {@code host:port},
  * {@code [v6]:port}, {@code host} or a unix socket path. {@link io.spanwatch.analyzer.scan.ClamdClient}
