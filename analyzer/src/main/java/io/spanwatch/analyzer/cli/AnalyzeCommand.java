@@ -51,19 +51,8 @@ public final class AnalyzeCommand implements Callable<Integer> {
         if (config == null) {
             return 1;
         }
-        SensorSettings.ScanSettings scan = common.scanOrReport(err);
-        io.spanwatch.analyzer.index.IndexConfig index = common.indexOrReport(err);
-        if (scan == null || index == null) {
-            return 1;
-        }
-        SensorSettings.IntelSettings intel = common.intelOrReport(err);
-        if (intel == null) {
-            return 1;
-        }
-        io.spanwatch.analyzer.correlate.CorrelateConfig correlate;
-        try {
-            correlate = common.correlateOrReport(err);
-        } catch (SensorSettings.SettingsException e) {
+        CommonOptions.StageSettings stages = common.stagesOrReport(err);
+        if (stages == null) {
             return 1;
         }
         List<CaptureFile> files = new ArrayList<>();
@@ -76,10 +65,9 @@ public final class AnalyzeCommand implements Callable<Integer> {
             err.println("spanwatch: " + e.getMessage());
             return 1;
         }
-        SensorSettings.FeedSettings feeds = common.feedsOrReport(err);
         boolean[] failed = {false};
-        io.spanwatch.analyzer.metrics.Metrics metrics = feeds == null ? null : common.metricsOrReport(config.sensorName(), err, failed);
-        if (feeds == null || failed[0]) {
+        io.spanwatch.analyzer.metrics.Metrics metrics = common.metricsOrReport(config.sensorName(), err, failed);
+        if (failed[0]) {
             files.forEach(CaptureFile::close);
             return 1;
         }
@@ -92,7 +80,8 @@ public final class AnalyzeCommand implements Callable<Integer> {
             return 1;
         }
         long t0 = System.nanoTime();
-        try (lock; AnalyzerWiring wiring = new AnalyzerWiring(scan, intel, feeds, metrics, index, correlate, out, err, false)) {
+        try (lock; AnalyzerWiring wiring = new AnalyzerWiring(stages.scan(), stages.intel(), stages.feeds(), metrics,
+                stages.index(), stages.correlate(), out, err, false)) {
             return run(config, wiring, files, err, outw, t0, metrics);
         } catch (IntelException e) {
             files.forEach(CaptureFile::close);

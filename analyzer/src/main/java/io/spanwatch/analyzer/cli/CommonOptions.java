@@ -37,6 +37,33 @@ final class CommonOptions {
         }
     }
 
+    /** The analyzer stages' settings, read together so that analyze and sensor read them alike. */
+    record StageSettings(SensorSettings.ScanSettings scan, io.spanwatch.analyzer.index.IndexConfig index,
+            SensorSettings.IntelSettings intel, io.spanwatch.analyzer.correlate.CorrelateConfig correlate,
+            SensorSettings.FeedSettings feeds) {
+    }
+
+    /** Builds every analyzer stage's settings (after {@link #build}), or prints the first error and returns null. */
+    StageSettings stagesOrReport(java.io.PrintWriter err) {
+        SensorSettings.ScanSettings scan = scanOrReport(err);
+        io.spanwatch.analyzer.index.IndexConfig index = indexOrReport(err);
+        if (scan == null || index == null) {
+            return null;
+        }
+        SensorSettings.IntelSettings intel = intelOrReport(err);
+        if (intel == null) {
+            return null;
+        }
+        io.spanwatch.analyzer.correlate.CorrelateConfig correlate;
+        try {
+            correlate = correlateOrReport(err);
+        } catch (SensorSettings.SettingsException e) {
+            return null;
+        }
+        SensorSettings.FeedSettings feeds = feedsOrReport(err);
+        return feeds == null ? null : new StageSettings(scan, index, intel, correlate, feeds);
+    }
+
     @Option(names = "--intel", paramLabel = "FILE", description = "Threat-intel feed (format recognised from its content); repeatable. "
             + "Also every file in rules/intel and intel.watch-dir.")
     List<Path> intel = new ArrayList<>();

@@ -127,32 +127,22 @@ public final class SensorCommand implements Callable<Integer> {
             return discard(check, err, outw, t0);
         }
         check.close();
-        SensorSettings.ScanSettings scan = common.scanOrReport(err);
-        io.spanwatch.analyzer.index.IndexConfig index = common.indexOrReport(err);
-        if (scan == null || index == null) {
-            return 1;
-        }
-        SensorSettings.IntelSettings intel = common.intelOrReport(err);
-        if (intel == null) {
-            return 1;
-        }
-        io.spanwatch.analyzer.correlate.CorrelateConfig correlate;
-        try {
-            correlate = common.correlateOrReport(err);
-        } catch (SensorSettings.SettingsException e) {
+        CommonOptions.StageSettings stages = common.stagesOrReport(err);
+        if (stages == null) {
             return 1;
         }
         io.spanwatch.analyzer.report.ReportConfig report = common.reportOrReport(err);
         if (report == null) {
             return 1;
         }
-        SensorSettings.FeedSettings feeds = common.feedsOrReport(err);
+        SensorSettings.FeedSettings feeds = stages.feeds();
         boolean[] failed = {false};
-        io.spanwatch.analyzer.metrics.Metrics metrics = feeds == null ? null : common.metricsOrReport(config.sensorName(), err, failed);
-        if (feeds == null || failed[0]) {
+        io.spanwatch.analyzer.metrics.Metrics metrics = common.metricsOrReport(config.sensorName(), err, failed);
+        if (failed[0]) {
             return 1;
         }
-        AnalyzerWiring wiring = new AnalyzerWiring(scan, intel, feeds, metrics, index, correlate, out, err, true);
+        AnalyzerWiring wiring = new AnalyzerWiring(stages.scan(), stages.intel(), feeds, metrics, stages.index(),
+                stages.correlate(), out, err, true);
         Pipeline pipeline;
         try {
             pipeline = Pipeline.start(config, wiring.start(config));
