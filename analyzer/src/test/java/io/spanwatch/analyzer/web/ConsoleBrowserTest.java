@@ -105,6 +105,14 @@ class ConsoleBrowserTest {
         }
     }
 
+    /** The timestamps fit their column (a column sized in the header's smaller em let them run into the next). */
+    private static void assertNoTimeCellOverflows(String where) {
+        Object over = ((org.openqa.selenium.JavascriptExecutor) browser).executeScript(
+                "return Array.from(document.querySelectorAll('td.time'))"
+                        + ".filter(td => td.scrollWidth > td.clientWidth).map(td => td.textContent);");
+        assertEquals(java.util.List.of(), over, where + ": time cells wider than their column");
+    }
+
     private static String text() {
         return browser.findElement(By.tagName("body")).getText();
     }
@@ -137,6 +145,7 @@ class ConsoleBrowserTest {
         assertFalse(browser.findElements(By.cssSelector("figure.histogram rect")).isEmpty(), "a histogram");
         assertFalse(browser.findElements(By.cssSelector("aside.facets li")).isEmpty(), "facets beside the results");
         shot("02-search");
+        assertNoTimeCellOverflows("search results");
         browser.findElement(By.cssSelector("table.events tbody tr td.time a")).click();
         new WebDriverWait(browser, Duration.ofSeconds(20)).until(d -> d.getCurrentUrl().contains("/events/"));
         String t = text();
@@ -181,6 +190,7 @@ class ConsoleBrowserTest {
         int before = browser.findElements(By.cssSelector("table.alerts tbody tr")).size();
         assertEquals(4, before, "4 open alerts");
         shot("05-alerts");
+        assertNoTimeCellOverflows("alert queue");
         WebElement row = browser.findElement(By.cssSelector("table.alerts tbody tr"));
         String href = row.getAttribute("data-href");
         String id = href.substring(href.lastIndexOf('/') + 1);
@@ -202,6 +212,7 @@ class ConsoleBrowserTest {
         open("/files/" + ConsoleFixture.EVIL_SHA);
         assertTrue(text().contains("Seen"));
         shot("07-file");
+        assertNoTimeCellOverflows("file page");
         browser.findElement(By.linkText("Download the stored file")).click();
         Path got = downloads.resolve(ConsoleFixture.EVIL_SHA + ".bin");
         new WebDriverWait(browser, Duration.ofSeconds(30)).until(d -> Files.exists(got) && !Files.exists(downloads.resolve(got.getFileName() + ".crdownload")));
