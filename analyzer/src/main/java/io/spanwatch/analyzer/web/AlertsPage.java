@@ -109,7 +109,7 @@ final class AlertsPage extends Route {
     static void state(Html h, Request r, String id, AlertStore.State st, boolean forms) {
         h.raw("<section class=\"alert-state\"><p>");
         if (st.acknowledged()) {
-            h.raw("Acknowledged by ").text(st.acknowledgedBy()).raw(" at ").text(st.acknowledgedAt().toString()).raw(". ");
+            h.raw("Acknowledged by ").text(st.acknowledgedBy()).raw(" at ").text(secondsUtc(st.acknowledgedAt())).raw(". ");
         } else {
             h.raw("Open. ");
         }
@@ -117,7 +117,7 @@ final class AlertsPage extends Route {
         if (!st.comments().isEmpty()) {
             h.raw("<ol class=\"comments\">");
             for (AlertStore.Comment c : st.comments()) {
-                h.raw("<li><span class=\"dim\">").text(c.by() + ", " + c.at()).raw("</span><p>").text(c.text()).raw("</p></li>");
+                h.raw("<li><span class=\"dim\">").text(c.by() + ", " + secondsUtc(c.at())).raw("</span><p>").text(c.text()).raw("</p></li>");
             }
             h.raw("</ol>");
         }
@@ -133,5 +133,10 @@ final class AlertsPage extends Route {
                     .raw("\"><textarea name=\"text\" maxlength=\"2000\" required placeholder=\"comment\"></textarea><button>Comment</button></form>");
         }
         h.raw("</section>");
+    }
+
+    /** An analyst's action time as people read it: to the second, UTC (the API keeps full precision). */
+    static String secondsUtc(java.time.Instant at) {
+        return at.truncatedTo(java.time.temporal.ChronoUnit.SECONDS).toString().replace('T', ' ').replace("Z", " UTC");
     }
 }

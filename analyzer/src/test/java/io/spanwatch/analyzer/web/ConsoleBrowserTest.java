@@ -203,6 +203,8 @@ class ConsoleBrowserTest {
         browser.findElement(By.cssSelector("form.comment button")).click();
         new WebDriverWait(browser, Duration.ofSeconds(20)).until(d -> d.findElement(By.tagName("body")).getText().contains("<b>checked</b> with the user"));
         assertTrue(text().contains("Acknowledged by analyst"));
+        assertTrue(java.util.regex.Pattern.compile("Acknowledged by analyst at \\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d:\\d\\d UTC\\.")
+                .matcher(text()).find(), "the time of an acknowledgement, to the second: " + text());
         shot("06-alert-acknowledged");
     }
 
