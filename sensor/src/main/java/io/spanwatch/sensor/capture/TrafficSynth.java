@@ -58,7 +58,7 @@ public final class TrafficSynth {
         System.arraycopy(payload, 0, udp, 8, payload.length);
         int sum = transportChecksum(s, d, 17, udp);
         put16(udp, 6, sum == 0 ? 0xFFFF : sum);
-        emit(ip(s, d, 17, udp));
+        emit(ip(s, d, 17, udp, nextIpId(s)));
     }
 
     /**
@@ -74,7 +74,7 @@ public final class TrafficSynth {
         System.arraycopy(rest, 0, msg, 4, rest.length);
         boolean v6 = s.length == 16;
         put16(msg, 2, v6 ? transportChecksum(s, d, 58, msg) : fold(sum(msg, 0, msg.length, 0)));
-        emit(ip(s, d, v6 ? 58 : 1, msg));
+        emit(ip(s, d, v6 ? 58 : 1, msg, nextIpId(s)));
     }
 
     /** Writes a frame as it is (e.g. ARP, or something malformed). */
@@ -173,27 +173,36 @@ public final class TrafficSynth {
 
         /** Builds one TCP segment with explicit flags and numbers. */
         public byte[] segment(boolean fromClient, int flags, long seq, long ack, byte[] payload) {
-            byte[] src = fromClient ? c : s;
-            byte[] dst = fromClient ? s : c;
-            int hl = (flags & SYN) != 0 && windowShift >= 0 ? 24 : 20;
-            byte[] tcp = new byte[hl + payload.length];
-            put16(tcp, 0, fromClient ? cport : sport);
-            put16(tcp, 2, fromClient ? sport : cport);
-            put32(tcp, 4, seq);
-            put32(tcp, 8, (flags & ACK) != 0 ? ack : 0);
-            tcp[12] = (byte) (hl / 4 << 4);
-            tcp[13] = (byte) flags;
-            put16(tcp, 14, 65535);
-            if (hl == 24) {
-                tcp[20] = 1; // NOP, then window scale
-                tcp[21] = 3;
-                tcp[22] = 3;
-                tcp[23] = (byte) windowShift;
-            }
-            System.arraycopy(payload, 0, tcp, hl, payload.length);
-            put16(tcp, 16, transportChecksum(src, dst, 6, tcp));
-            return ip(src, dst, 6, tcp);
+            // NOP, then the window scale both SYNs offer
+            byte[] options = (flags & SYN) != 0 && windowShift >= 0 ? new byte[] {1, 3, 3, (byte) windowShift} : new byte[0];
+            return tcpFrame(fromClient ? c : s, fromClient ? cport : sport, fromClient ? s : c, fromClient ? sport : cport,
+                    flags, seq, ack, 65535, options, payload, nextIpId(c));
         }
+    }
+
+    /**
+     * Builds the Ethernet frame of one TCP segment over IPv4 (don't-fragment set, identification
+     * {@code ipId}) or IPv6, by the length of the addresses, with valid checksums and the options given
+     * (a multiple of 4 bytes); the acknowledgment number only with ACK set.
+     */
+    public static byte[] tcpFrame(byte[] src, int sport, byte[] dst, int dport, int flags, long seq, long ack, int window,
+            byte[] options, byte[] payload, int ipId) {
+        if (options.length % 4 != 0 || options.length > 40) {
+            throw new IllegalArgumentException("TCP options of " + options.length + " bytes");
+        }
+        int hl = 20 + options.length;
+        byte[] tcp = new byte[hl + payload.length];
+        put16(tcp, 0, sport);
+        put16(tcp, 2, dport);
+        put32(tcp, 4, seq);
+        put32(tcp, 8, (flags & ACK) != 0 ? ack : 0);
+        tcp[12] = (byte) (hl / 4 << 4);
+        tcp[13] = (byte) flags;
+        put16(tcp, 14, window);
+        System.arraycopy(options, 0, tcp, 20, options.length);
+        System.arraycopy(payload, 0, tcp, hl, payload.length);
+        put16(tcp, 16, transportChecksum(src, dst, 6, tcp));
+        return ip(src, dst, 6, tcp, ipId);
     }
 
     /**
@@ -217,12 +226,17 @@ public final class TrafficSynth {
         return f;
     }
 
+    /** The next IPv4 identification; IPv6 has none and takes none. */
+    private int nextIpId(byte[] src) {
+        return src.length == 4 ? ipId++ : 0;
+    }
+
     private void emit(byte[] frame) throws IOException {
         out.write(now, frame);
         now += 50_000;
     }
 
-    private byte[] ip(byte[] src, byte[] dst, int proto, byte[] payload) {
+    private static byte[] ip(byte[] src, byte[] dst, int proto, byte[] payload, int ipId) {
         boolean v6 = src.length == 16;
         int hl = v6 ? 40 : 20;
         byte[] f = new byte[14 + hl + payload.length];
@@ -243,7 +257,7 @@ public final class TrafficSynth {
         } else {
             f[o] = 0x45;
             put16(f, o + 2, 20 + payload.length);
-            put16(f, o + 4, ipId++ & 0xFFFF);
+            put16(f, o + 4, ipId & 0xFFFF);
             f[o + 6] = 0x40; // DF
             f[o + 8] = 64;
             f[o + 9] = (byte) proto;

@@ -1,5 +1,6 @@
 package io.spanwatch.sensor.pipeline;
 
+import io.spanwatch.sensor.capture.TrafficSynth;
 import java.io.ByteArrayOutputStream;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
@@ -7,7 +8,7 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * Builds the Ethernet frames of one TCP connection with the options {@link io.spanwatch.sensor.capture.TrafficSynth}
+ * Builds the Ethernet frames of one TCP connection with the options {@link TrafficSynth}
  * leaves out: timestamps, window scale and any window, over IPv4 or IPv6. Each side keeps its sequence
  * number and its timestamp clock (one tick per segment); the caller decides what is sent, in what
  * order and with which numbers, as an attacker would.
@@ -114,74 +115,8 @@ final class TcpWire {
     }
 
     byte[] frame(boolean fromClient, int flags, long seq, long ack, int window, byte[] options, byte[] payload) {
-        byte[] src = fromClient ? client : server;
-        byte[] dst = fromClient ? server : client;
-        int hl = 20 + options.length;
-        byte[] tcp = new byte[hl + payload.length];
-        put16(tcp, 0, fromClient ? cport : sport);
-        put16(tcp, 2, fromClient ? sport : cport);
-        put32(tcp, 4, seq);
-        put32(tcp, 8, (flags & ACK) != 0 ? ack : 0);
-        tcp[12] = (byte) ((hl / 4) << 4);
-        tcp[13] = (byte) flags;
-        put16(tcp, 14, window);
-        System.arraycopy(options, 0, tcp, 20, options.length);
-        System.arraycopy(payload, 0, tcp, hl, payload.length);
-        long sum = sum(src, 0) + sum(dst, 0) + 6 + tcp.length + sum(tcp, 0);
-        put16(tcp, 16, fold(sum));
-        boolean v6 = src.length == 16;
-        int ipl = v6 ? 40 : 20;
-        byte[] f = new byte[14 + ipl + tcp.length];
-        f[0] = 0x02;
-        f[5] = dst[dst.length - 1];
-        f[6] = 0x02;
-        f[11] = src[src.length - 1];
-        put16(f, 12, v6 ? 0x86DD : 0x0800);
-        if (v6) {
-            f[14] = 0x60;
-            put16(f, 18, tcp.length);
-            f[20] = 6;
-            f[21] = 64;
-            System.arraycopy(src, 0, f, 22, 16);
-            System.arraycopy(dst, 0, f, 38, 16);
-        } else {
-            f[14] = 0x45;
-            put16(f, 16, 20 + tcp.length);
-            f[22] = 64;
-            f[23] = 6;
-            System.arraycopy(src, 0, f, 26, 4);
-            System.arraycopy(dst, 0, f, 30, 4);
-            put16(f, 24, fold(sum(java.util.Arrays.copyOfRange(f, 14, 34), 0)));
-        }
-        System.arraycopy(tcp, 0, f, 14 + ipl, tcp.length);
-        return f;
-    }
-
-    private static long sum(byte[] b, long s) {
-        for (int i = 0; i + 1 < b.length; i += 2) {
-            s += ((b[i] & 0xFF) << 8) | (b[i + 1] & 0xFF);
-        }
-        if (b.length % 2 == 1) {
-            s += (b[b.length - 1] & 0xFF) << 8;
-        }
-        return s;
-    }
-
-    private static int fold(long s) {
-        while ((s >>> 16) != 0) {
-            s = (s & 0xFFFF) + (s >>> 16);
-        }
-        return (int) (~s & 0xFFFF);
-    }
-
-    private static void put16(byte[] b, int o, int v) {
-        b[o] = (byte) (v >>> 8);
-        b[o + 1] = (byte) v;
-    }
-
-    private static void put32(byte[] b, int o, long v) {
-        put16(b, o, (int) (v >>> 16));
-        put16(b, o + 2, (int) v);
+        return TrafficSynth.tcpFrame(fromClient ? client : server, fromClient ? cport : sport, fromClient ? server : client,
+                fromClient ? sport : cport, flags, seq, ack, window, options, payload, 0);
     }
 
     private static byte[] addr(String text) {
