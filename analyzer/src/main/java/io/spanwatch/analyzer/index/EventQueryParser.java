@@ -43,6 +43,10 @@ import org.apache.lucene.util.BytesRef;
  * with a wildcard ({@code src_ip:10.1.*}); {@code field:*} means "has the field"; {@code _id:HEX}
  * finds one event. An error is a {@link QueryException} with the parser's message.
  *
+ * <p>A CIDR block written without quotes after an address field ({@code src_ip:10.0.0.0/8}, as
+ * Kibana's and Arkime's query languages take it) is quoted before parsing: in Lucene's syntax the
+ * slash would open a regular expression and the query would not parse at all.
+ *
  * <p>Thread-safe: each call makes its own parser (they are cheap and Lucene's is not thread-safe).
  */
 public final class EventQueryParser {
@@ -68,6 +72,7 @@ public final class EventQueryParser {
             throw new QueryException("query longer than " + MAX_QUERY_CHARS + " characters");
         }
         Map<String, FieldKind> kinds = schema.asMap();
+        text = quoteBareCidrs(text, kinds);
         StandardQueryParser p = new StandardQueryParser(analyzer);
         p.setAllowLeadingWildcard(true);
         p.setDefaultOperator(StandardQueryConfigHandler.Operator.AND);
@@ -94,6 +99,45 @@ public final class EventQueryParser {
             throw new QueryException(String.valueOf(e.getMessage()), e);
         }
         return adjust(q, kinds);
+    }
+
+    /** {@code FIELD:ADDRESS/BITS} outside quotes, up to a space, a closing parenthesis or the end. */
+    private static final java.util.regex.Pattern BARE_CIDR = java.util.regex.Pattern.compile(
+            "([A-Za-z_][A-Za-z0-9_.]*):([0-9A-Fa-f.:]+/[0-9]{1,3})(?=$|[\\s)])");
+
+    /** Quotes every bare CIDR block that follows an address field outside a quoted phrase (see the class comment). */
+    static String quoteBareCidrs(String text, Map<String, FieldKind> kinds) {
+        if (text.indexOf('/') < 0) {
+            return text;
+        }
+        StringBuilder out = new StringBuilder(text.length() + 8);
+        java.util.regex.Matcher m = BARE_CIDR.matcher(text);
+        boolean quoted = false;
+        int i = 0;
+        while (i < text.length()) {
+            char c = text.charAt(i);
+            if (!quoted && (i == 0 || !isFieldChar(text.charAt(i - 1))) && m.region(i, text.length()).lookingAt()
+                    && kinds.get(m.group(1)) == FieldKind.IP) {
+                out.append(m.group(1)).append(":\"").append(m.group(2)).append('"');
+                i = m.end();
+                continue;
+            }
+            if (c == '\\' && i + 1 < text.length()) {
+                out.append(c).append(text.charAt(i + 1));
+                i += 2;
+                continue;
+            }
+            if (c == '"') {
+                quoted = !quoted;
+            }
+            out.append(c);
+            i++;
+        }
+        return out.toString();
+    }
+
+    private static boolean isFieldChar(char c) {
+        return Character.isLetterOrDigit(c) || c == '_' || c == '.' || c == ':' || c == '\\';
     }
 
     private Query adjust(Query q, Map<String, FieldKind> kinds) throws QueryException {

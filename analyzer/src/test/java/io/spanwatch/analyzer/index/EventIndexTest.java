@@ -103,6 +103,19 @@ class EventIndexTest {
     }
 
     @Test
+    void bareCidrBlocksOnAddressFieldsAreTakenAsQuoted() throws Exception {
+        assertEquals(40, count("event_type:flow AND src_ip:198.18.0.0/16"));
+        assertEquals(80, count("event_type:flow AND NOT (src_ip:198.18.0.0/16)"));
+        assertEquals(count("src_ip:\"198.18.0.0/16\" OR dest_ip:\"203.0.113.0/24\""), count("src_ip:198.18.0.0/16 OR dest_ip:203.0.113.0/24"));
+        java.util.Map<String, FieldKind> kinds = java.util.Map.of("src_ip", FieldKind.IP, "http.url", FieldKind.KEYWORD);
+        assertEquals("src_ip:\"2001:db8::/32\"", EventQueryParser.quoteBareCidrs("src_ip:2001:db8::/32", kinds));
+        // not an address field, inside a phrase, escaped, or a regular expression: left as written
+        for (String q : List.of("http.url:1.2.3.4/5", "\"src_ip:10.0.0.0/8\"", "src_ip:/10\\..*/", "src_ip:10.0.0.0/8/", "xsrc_ip:10.0.0.0/8")) {
+            assertEquals(q, EventQueryParser.quoteBareCidrs(q, kinds));
+        }
+    }
+
+    @Test
     void numbersAndTimesArePoints() throws Exception {
         assertEquals(60, count("event_type:flow AND dest_port:80"));
         assertEquals(120, count("event_type:flow AND dest_port:[80 TO 8080]"));
