@@ -31,7 +31,8 @@ class OutputLockIT {
         try {
             Path lockFile = out.resolve(OutputLock.FILE);
             String note = "";
-            for (int i = 0; i < 600 && !note.contains("pid " + holder.pid()); i++) {
+            // Up to 5 minutes: the first launcher start after a build makes the start-up cache first.
+            for (int i = 0; i < 3000 && holder.isAlive() && !note.contains("pid " + holder.pid()); i++) {
                 Thread.sleep(100);
                 note = Files.exists(lockFile) ? Files.readString(lockFile, StandardCharsets.UTF_8) : "";
             }

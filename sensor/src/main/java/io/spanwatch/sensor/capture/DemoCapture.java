@@ -178,6 +178,11 @@ public final class DemoCapture {
     }
 
     private byte[] prose(int size, String start) {
+        return prose(random, size, start);
+    }
+
+    /** Returns {@code size} bytes of made-up English-like text that begin with {@code start}. */
+    static byte[] prose(Random random, int size, String start) {
         String[] words = {"network", "sensor", "mirror", "packet", "report", "quarter", "budget", "meeting", "office",
             "printer", "update", "server", "policy", "review", "the", "and", "of", "to", "a", "in"};
         StringBuilder sb = new StringBuilder(start);
@@ -189,6 +194,11 @@ public final class DemoCapture {
     }
 
     private byte[] binary(int size, String magic) {
+        return binary(random, size, magic);
+    }
+
+    /** Returns {@code size} random bytes that begin with {@code magic}. */
+    static byte[] binary(Random random, int size, String magic) {
         byte[] b = new byte[size];
         random.nextBytes(b);
         byte[] m = magic.getBytes(StandardCharsets.ISO_8859_1);
@@ -196,7 +206,7 @@ public final class DemoCapture {
         return b;
     }
 
-    private static byte[] chunked(byte[] body, int chunk) {
+    static byte[] chunked(byte[] body, int chunk) {
         ByteArrayOutputStream o = new ByteArrayOutputStream();
         for (int off = 0; off < body.length; off += chunk) {
             int n = Math.min(chunk, body.length - off);
@@ -208,7 +218,7 @@ public final class DemoCapture {
         return o.toByteArray();
     }
 
-    private static byte[] gzip(byte[] b) throws IOException {
+    static byte[] gzip(byte[] b) throws IOException {
         ByteArrayOutputStream o = new ByteArrayOutputStream();
         try (GZIPOutputStream z = new GZIPOutputStream(o)) {
             z.write(b);
@@ -216,7 +226,7 @@ public final class DemoCapture {
         return o.toByteArray();
     }
 
-    private static byte[] deflate(byte[] b) throws IOException {
+    static byte[] deflate(byte[] b) throws IOException {
         ByteArrayOutputStream o = new ByteArrayOutputStream();
         try (DeflaterOutputStream z = new DeflaterOutputStream(o)) {
             z.write(b);
@@ -224,7 +234,7 @@ public final class DemoCapture {
         return o.toByteArray();
     }
 
-    private static byte[] concat(byte[]... parts) {
+    static byte[] concat(byte[]... parts) {
         ByteArrayOutputStream o = new ByteArrayOutputStream();
         for (byte[] p : parts) {
             o.writeBytes(p);
@@ -232,7 +242,7 @@ public final class DemoCapture {
         return o.toByteArray();
     }
 
-    private static byte[] ascii(String s) {
+    static byte[] ascii(String s) {
         return s.getBytes(StandardCharsets.ISO_8859_1);
     }
 
