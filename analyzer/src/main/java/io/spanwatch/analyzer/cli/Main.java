@@ -10,7 +10,7 @@ import picocli.CommandLine.Command;
 @Command(name = "spanwatch", mixinStandardHelpOptions = true, version = "SpanWatch 0.1.0",
         description = "Passive network threat-monitoring sensor for a switch mirror (SPAN) port.",
         subcommands = {AnalyzeCommand.class, SensorCommand.class, ScanCommand.class, DemoCommand.class, ConfigKeysCommand.class, QuarantineCommand.class, ScanQueueCommand.class,
-            FeedCommand.class, IndexCommand.class, ConsoleCommand.class, TokenCommand.class, ReportCommand.class, AotTrainCommand.class})
+            FeedCommand.class, IndexCommand.class, ConsoleCommand.class, TokenCommand.class, ReportCommand.class})
 public final class Main implements Runnable {
 
     public static void main(String[] args) {
