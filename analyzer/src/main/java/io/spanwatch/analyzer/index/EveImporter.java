@@ -45,11 +45,10 @@ public final class EveImporter {
     public EveImporter(EventIndexWriter writer, int threads) {
         this.writer = writer;
         this.threads = Math.max(1, threads);
-        // an import owns the process: a quarter of the heap for Lucene's buffers (one per open day), at least the configured one,
-        // and an eighth for the ids of the events of the open days (IdSet, 12 bytes an id at most)
+        // an import owns the process: a quarter of the heap for Lucene's buffers (all open days together, at least the
+        // configured buffer), and an eighth for the ids of the events of the open days (IdSet, 12 bytes an id at most)
         long heap = Runtime.getRuntime().maxMemory();
-        writer.ramBufferMb(Math.max(writer.config().ramBufferMb(),
-                Math.min(1024, heap / 4 / writer.config().maxOpenDays() / (1 << 20))));
+        writer.ramBufferMb(Math.max(writer.config().ramBufferMb(), Math.min(1024, heap / 4 / (1 << 20))));
         writer.bulk(heap / 8 / ID_BYTES);
     }
 

@@ -64,6 +64,8 @@ public final class EventIndexWriter implements Closeable {
     static final Sort LEGACY_INDEX_SORT = new Sort(new SortedNumericSortField(EventFields.TIMESTAMP, SortField.Type.LONG, true));
     static final String SCHEMA_FILE = "schema.json";
     static final String DROPPED_FILE = "dropped.json";
+    /** Events between two checks of the memory all open days buffer (a power of two). */
+    static final int RAM_CHECK_EVERY = 256;
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private final Path indexDir;
@@ -94,8 +96,12 @@ public final class EventIndexWriter implements Closeable {
     }
 
     /**
-     * Sets the memory Lucene buffers per day opened from now on (an import, which owns the heap,
-     * takes more: fewer, larger segments to merge).
+     * Sets the memory Lucene buffers, for days opened from now on: per day, or in {@link #bulk} mode
+     * (an import, which owns the heap and takes more: fewer, larger segments to merge) for all open
+     * days together. There each day may use all of it, so the day being written (an import reads
+     * days mostly one after the other) makes segments as large as the budget allows; every
+     * {@link #RAM_CHECK_EVERY} events the writer adds up the open days' buffers and, past the
+     * budget, writes the largest day's largest buffer out.
      */
     public void ramBufferMb(double mb) {
         this.ramBufferMb = mb;
@@ -152,7 +158,9 @@ public final class EventIndexWriter implements Closeable {
                     } else {
                         addOrReplace(w, ids.get(day), doc, replaceId);
                     }
-                    counters.indexed.incrementAndGet();
+                    if ((counters.indexed.incrementAndGet() & (RAM_CHECK_EVERY - 1)) == 0 && bulk) {
+                        keepRamBudget();
+                    }
                     return;
                 }
             } finally {
@@ -165,6 +173,39 @@ public final class EventIndexWriter implements Closeable {
                 lock.writeLock().unlock();
             }
         }
+    }
+
+    /**
+     * Writes out the largest buffer of the largest open day when all open days together buffer more
+     * than {@link #ramBufferMb} (each day's own limit is the whole budget); call holding the read lock.
+     */
+    private void keepRamBudget() throws IOException {
+        if (openView.size() < 2) {
+            return; // one day: Lucene's own limit is the budget
+        }
+        long total = 0;
+        IndexWriter largest = null;
+        long most = -1;
+        for (IndexWriter w : openView.values()) {
+            long used = w.ramBytesUsed();
+            total += used;
+            if (used > most) {
+                most = used;
+                largest = w;
+            }
+        }
+        if (total > ramBufferMb * (1 << 20) && largest != null) {
+            largest.flushNextBuffer();
+        }
+    }
+
+    /** Returns the memory Lucene buffers for all open days together. */
+    long bufferedBytes() {
+        long total = 0;
+        for (IndexWriter w : openView.values()) {
+            total += w.ramBytesUsed();
+        }
+        return total;
     }
 
     private static void addOrReplace(IndexWriter w, IdSet set, Document doc, byte[] id) throws IOException {

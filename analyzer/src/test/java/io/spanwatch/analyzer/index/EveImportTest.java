@@ -141,6 +141,42 @@ class EveImportTest {
     }
 
     @Test
+    void daysWrittenAtOnceShareOneBufferBudget() throws Exception {
+        // events alternate between two days (as around midnight); each day's writer may buffer the whole
+        // budget, so the two would hold up to twice it if the writer did not add them up
+        int budgetMb = 2;
+        IndexConfig cfg = new IndexConfig(true, IndexConfig.DEFAULT_QUEUE_EVENTS, IndexConfig.DEFAULT_RETENTION,
+                IndexConfig.DEFAULT_MAX_BYTES, budgetMb, IndexConfig.DEFAULT_COMMIT_INTERVAL, IndexConfig.DEFAULT_MAX_FIELDS,
+                IndexConfig.DEFAULT_MAX_OPEN_DAYS);
+        long[] days = {TestEvents.nanos("2026-03-10T23:59:00Z"), TestEvents.nanos("2026-03-11T00:01:00Z")};
+        int n = 6_000;
+        long peak = 0;
+        try (EventIndexWriter w = EventIndexWriter.open(dir.resolve("index"), cfg, new IndexCounters(), CLOCK)) {
+            w.bulk(1_000_000);
+            w.ramBufferMb(budgetMb);
+            DocumentBuilder b = new DocumentBuilder(w.schema(), w.counters());
+            for (int i = 0; i < n; i++) {
+                EveEvent e = TestEvents.download(i + 1, days[i % 2] + i * 1_000L, "10.0.0.1", "203.0.113.5", 80, "a.example",
+                        "/x" + i, "ua", "x" + i, 100 + i, String.format("%064x", i), false).get(0);
+                byte[] json = TestEvents.line(e).getBytes(StandardCharsets.UTF_8);
+                b.reset();
+                EveJsonWalker.walk(json, 0, json.length, b);
+                byte[] id = EventIds.of(json, 0, json.length);
+                w.add(b.finish(id, json, 0, json.length), b.timestamp(), id);
+                if (i % 64 == 0) {
+                    peak = Math.max(peak, w.bufferedBytes());
+                }
+            }
+            w.commit();
+        }
+        assertTrue(peak < budgetMb * 1.5 * (1 << 20), "buffered at most " + peak + " bytes for a budget of " + budgetMb + " MiB");
+        try (EventIndexReader r = EventIndexReader.open(dir.resolve("index"))) {
+            assertEquals(n, count(r, "*:*"));
+            assertEquals(n / 2, count(r, "timestamp:[2026-03-11T00:00:00Z TO *]"));
+        }
+    }
+
+    @Test
     void aDaySortedByAnEarlierVersionTakesNewEvents() throws Exception {
         Path eve = spanWatchEve(10, "eve.json");
         Path day = dir.resolve("index").resolve("2026-03-11");
