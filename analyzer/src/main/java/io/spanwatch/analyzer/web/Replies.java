@@ -41,6 +41,18 @@ final class Replies {
 
     /** Sends {@code r}; closes the connection after it unless {@code keepAlive}. */
     static void send(ChannelHandlerContext ctx, Response r, boolean keepAlive, boolean head, Principal p) {
+        ChannelFuture last = write(ctx, r, keepAlive, head, p);
+        if (!keepAlive && last != null) {
+            last.addListener(ChannelFutureListener.CLOSE);
+        }
+    }
+
+    /**
+     * Writes {@code r} with {@code Connection: keep-alive} or {@code close} and returns the future of its
+     * last write, or null when the connection was closed because the file could not be read. Closing
+     * is the caller's.
+     */
+    static ChannelFuture write(ChannelHandlerContext ctx, Response r, boolean keepAlive, boolean head, Principal p) {
         boolean tls = tls(ctx);
         HttpResponse res;
         long length;
@@ -53,8 +65,7 @@ final class Replies {
                     java.nio.file.Files.deleteIfExists(r.file);
                 }
             } catch (IOException e) {
-                send(ctx, Response.error(HttpResponseStatus.NOT_FOUND, "file not found"), keepAlive, head, p);
-                return;
+                return write(ctx, Response.error(HttpResponseStatus.NOT_FOUND, "file not found"), keepAlive, head, p);
             }
             res = new DefaultHttpResponse(HttpVersion.HTTP_1_1, r.status);
         } else {
@@ -104,13 +115,11 @@ final class Replies {
                 } catch (IOException e) {
                     closeQuietly(fc);
                     ctx.close();
-                    return;
+                    return null;
                 }
             }
         }
-        if (!keepAlive) {
-            last.addListener(ChannelFutureListener.CLOSE);
-        }
+        return last;
     }
 
     /** Returns the Set-Cookie value for a session id; {@code expire} clears it. */

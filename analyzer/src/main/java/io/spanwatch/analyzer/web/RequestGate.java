@@ -1,17 +1,24 @@
 package io.spanwatch.analyzer.web;
 
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.socket.DuplexChannel;
 import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.QueryStringDecoder;
+import io.netty.handler.ssl.SslHandler;
 import io.netty.util.AttributeKey;
 import io.netty.util.ReferenceCountUtil;
+import io.netty.util.concurrent.ScheduledFuture;
 import java.net.InetSocketAddress;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
+import java.util.concurrent.TimeUnit;
 
 /**
  * Checks a request from its head alone, before any of its body is buffered: the route, the body's
@@ -19,13 +26,27 @@ import java.nio.charset.StandardCharsets;
  * the rate limit, and the route's role. A request that fails is answered at once and its connection
  * closed, so an unauthenticated client can never make the console hold a large body.
  *
+ * <p>A refused request's body may still be on its way. Closing the socket with it unread would make
+ * the kernel reset the connection, and a reset can destroy the refusal in the client's receive buffer
+ * before the client reads it (the client then sees no answer at all). So a refusal is followed by a
+ * lingering close, as Apache httpd and nginx do it (RFC 9112, section 9.6): the console shuts down its
+ * side of the connection, reads and drops what still arrives for at most {@link #LINGER_MILLIS} or
+ * {@link #LINGER_MAX_BYTES}, then closes.
+ *
  * <p>One per connection (it keeps the state of the request being read); runs on the event loop.
  */
 final class RequestGate extends ChannelInboundHandlerAdapter {
     static final AttributeKey<Principal> PRINCIPAL = AttributeKey.valueOf("spanwatch.principal");
     static final AttributeKey<Routes.Match> MATCH = AttributeKey.valueOf("spanwatch.match");
 
+    /** How long a refused connection is drained before it is closed. */
+    static final long LINGER_MILLIS = 2_000;
+    /** How much of a refused connection's input is drained before it is closed. */
+    static final long LINGER_MAX_BYTES = 16L << 20;
+
     private final Console console;
+    private boolean lingering;
+    private long lingerBytes;
     private boolean discarding;
     private long bodyBytes;
     private long limit;
@@ -36,14 +57,23 @@ final class RequestGate extends ChannelInboundHandlerAdapter {
 
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
+        if (lingering) {
+            if (msg instanceof HttpContent c) {
+                lingerBytes += c.content().readableBytes();
+            }
+            ReferenceCountUtil.release(msg);
+            if (lingerBytes > LINGER_MAX_BYTES) {
+                ctx.close();
+            }
+            return;
+        }
         if (msg instanceof HttpRequest req) {
             discarding = false;
             bodyBytes = 0;
             Response refusal = check(ctx, req);
             if (refusal != null) {
-                discarding = true;
                 ReferenceCountUtil.release(msg);
-                Replies.send(ctx, refusal, false, false, null);
+                refuse(ctx, refusal);
                 return;
             }
         } else if (msg instanceof HttpContent c) {
@@ -53,14 +83,49 @@ final class RequestGate extends ChannelInboundHandlerAdapter {
             }
             bodyBytes += c.content().readableBytes();
             if (bodyBytes > limit) {
-                discarding = true;
                 ReferenceCountUtil.release(msg);
-                Replies.send(ctx, Response.error(HttpResponseStatus.REQUEST_ENTITY_TOO_LARGE, "body larger than " + limit + " bytes"), false,
-                        false, null);
+                refuse(ctx, Response.error(HttpResponseStatus.REQUEST_ENTITY_TOO_LARGE, "body larger than " + limit + " bytes"));
                 return;
             }
         }
         ctx.fireChannelRead(msg);
+    }
+
+    /** Answers with {@code refusal} and {@code Connection: close}, then closes the connection lingering. */
+    private void refuse(ChannelHandlerContext ctx, Response refusal) {
+        lingering = true;
+        discarding = true;
+        ChannelFuture written = Replies.write(ctx, refusal, false, false, null);
+        if (written == null) {
+            return;
+        }
+        Channel ch = ctx.channel();
+        ScheduledFuture<?> deadline = ch.eventLoop().schedule((Runnable) ch::close, LINGER_MILLIS, TimeUnit.MILLISECONDS);
+        ch.closeFuture().addListener(f -> deadline.cancel(false));
+        written.addListener((ChannelFutureListener) f -> {
+            if (!f.isSuccess()) {
+                ch.close();
+                return;
+            }
+            SslHandler ssl = ch.pipeline().get(SslHandler.class);
+            if (ssl != null) {
+                ssl.closeOutbound().addListener(g -> shutdownOutput(ch));
+            } else {
+                shutdownOutput(ch);
+            }
+        });
+    }
+
+    private static void shutdownOutput(Channel ch) {
+        if (ch instanceof DuplexChannel d) {
+            d.shutdownOutput().addListener(f -> {
+                if (!f.isSuccess()) {
+                    ch.close();
+                }
+            });
+        } else {
+            ch.close();
+        }
     }
 
     private Response check(ChannelHandlerContext ctx, HttpRequest req) {

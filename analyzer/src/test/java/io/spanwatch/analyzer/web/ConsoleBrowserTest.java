@@ -24,6 +24,7 @@ import org.openqa.selenium.By;
 import org.openqa.selenium.JavascriptExecutor;
 import org.openqa.selenium.NoAlertPresentException;
 import org.openqa.selenium.OutputType;
+import org.openqa.selenium.StaleElementReferenceException;
 import org.openqa.selenium.TakesScreenshot;
 import org.openqa.selenium.WebDriver;
 import org.openqa.selenium.WebElement;
@@ -117,6 +118,18 @@ class ConsoleBrowserTest {
         return browser.findElement(By.tagName("body")).getText();
     }
 
+    /**
+     * Waits for a condition of the page, then for the page to be loaded. A form post or a link replaces
+     * the document while the condition is tried, so an element found a moment earlier can be gone: that
+     * is a reason to try again, not a failure.
+     */
+    private static void await(Duration timeout, java.util.function.Function<WebDriver, Boolean> condition) {
+        WebDriverWait wait = new WebDriverWait(browser, timeout);
+        wait.ignoring(StaleElementReferenceException.class);
+        wait.until(condition);
+        wait.until(d -> "complete".equals(((JavascriptExecutor) d).executeScript("return document.readyState")));
+    }
+
     @Test
     @Order(1)
     void logsInWithAToken() throws Exception {
@@ -126,7 +139,7 @@ class ConsoleBrowserTest {
         browser.findElement(By.id("token")).sendKeys(f.actToken);
         browser.findElement(By.cssSelector("form button")).click();
         try {
-            new WebDriverWait(browser, Duration.ofSeconds(20)).until(d -> d.getCurrentUrl().endsWith("/alerts"));
+            await(Duration.ofSeconds(20), d -> d.getCurrentUrl().endsWith("/alerts"));
         } catch (RuntimeException e) {
             throw new AssertionError("login did not lead to /alerts: " + browser.getCurrentUrl() + " " + browser.getPageSource(), e);
         }
@@ -140,14 +153,14 @@ class ConsoleBrowserTest {
         WebElement q = browser.findElement(By.id("q"));
         q.sendKeys("event_type:http AND http.hostname:\"host1.example\"");
         browser.findElement(By.cssSelector("form.search button")).click();
-        new WebDriverWait(browser, Duration.ofSeconds(20)).until(d -> d.getCurrentUrl().contains("q="));
+        await(Duration.ofSeconds(20), d -> d.getCurrentUrl().contains("q="));
         assertTrue(text().contains("15 events"), text());
         assertFalse(browser.findElements(By.cssSelector("figure.histogram rect")).isEmpty(), "a histogram");
         assertFalse(browser.findElements(By.cssSelector("aside.facets li")).isEmpty(), "facets beside the results");
         shot("02-search");
         assertNoTimeCellOverflows("search results");
         browser.findElement(By.cssSelector("table.events tbody tr td.time a")).click();
-        new WebDriverWait(browser, Duration.ofSeconds(20)).until(d -> d.getCurrentUrl().contains("/events/"));
+        await(Duration.ofSeconds(20), d -> d.getCurrentUrl().contains("/events/"));
         String t = text();
         assertTrue(t.contains("http.hostname") && t.contains("host1.example"), t);
         assertTrue(t.contains("Events of this flow"), "the flow's other events");
@@ -195,13 +208,13 @@ class ConsoleBrowserTest {
         String href = row.getAttribute("data-href");
         String id = href.substring(href.lastIndexOf('/') + 1);
         row.findElement(By.cssSelector("button.ack")).click();
-        new WebDriverWait(browser, Duration.ofSeconds(20)).until(d -> d.findElements(By.cssSelector("table.alerts tbody tr")).size() == before - 1);
+        await(Duration.ofSeconds(20), d -> d.findElements(By.cssSelector("table.alerts tbody tr")).size() == before - 1);
         assertTrue(f.console.alerts().get(id).acknowledged());
         assertEquals("analyst", f.console.alerts().get(id).acknowledgedBy());
         open("/events/" + id);
         browser.findElement(By.cssSelector("form.comment textarea")).sendKeys("<b>checked</b> with the user");
         browser.findElement(By.cssSelector("form.comment button")).click();
-        new WebDriverWait(browser, Duration.ofSeconds(20)).until(d -> d.findElement(By.tagName("body")).getText().contains("<b>checked</b> with the user"));
+        await(Duration.ofSeconds(20), d -> d.findElement(By.tagName("body")).getText().contains("<b>checked</b> with the user"));
         assertTrue(text().contains("Acknowledged by analyst"));
         assertTrue(java.util.regex.Pattern.compile("Acknowledged by analyst at \\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d:\\d\\d UTC\\.")
                 .matcher(text()).find(), "the time of an acknowledgement, to the second: " + text());
@@ -217,7 +230,7 @@ class ConsoleBrowserTest {
         assertNoTimeCellOverflows("file page");
         browser.findElement(By.linkText("Download the stored file")).click();
         Path got = downloads.resolve(ConsoleFixture.EVIL_SHA + ".bin");
-        new WebDriverWait(browser, Duration.ofSeconds(30)).until(d -> Files.exists(got) && !Files.exists(downloads.resolve(got.getFileName() + ".crdownload")));
+        await(Duration.ofSeconds(30), d -> Files.exists(got) && !Files.exists(downloads.resolve(got.getFileName() + ".crdownload")));
         assertArrayEquals(Files.readAllBytes(f.dir.resolve("files").resolve(ConsoleFixture.EVIL_SHA)), Files.readAllBytes(got));
         assertTrue(browser.getCurrentUrl().endsWith("/files/" + ConsoleFixture.EVIL_SHA), "the page stays; the file is not shown");
         assertInert("after the download");

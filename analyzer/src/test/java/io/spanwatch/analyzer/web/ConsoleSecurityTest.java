@@ -153,6 +153,40 @@ class ConsoleSecurityTest {
         assertEquals(413, upload.statusCode());
     }
 
+    /**
+     * A client that is still sending a refused body must get the refusal, not a reset: the console
+     * shuts down its side and drains the rest (a lingering close). Closing at once would make the kernel
+     * answer the next segment with a reset, so the client's further writes fail and the answer can be
+     * lost with them.
+     */
+    @Test
+    void aRefusedBodyIsDrainedSoTheClientReadsTheRefusal() throws Exception {
+        try (java.net.Socket s = new java.net.Socket("127.0.0.1", f.server.address().getPort())) {
+            s.setSoTimeout(30_000);
+            java.io.OutputStream out = s.getOutputStream();
+            out.write(("POST /api/v1/scan HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer " + f.actToken
+                    + "\r\nContent-Type: multipart/form-data; boundary=x\r\nContent-Length: " + (2 << 20) + "\r\n\r\n")
+                    .getBytes(StandardCharsets.US_ASCII));
+            out.flush();
+            byte[] head = new byte[12];
+            int n = 0;
+            while (n < head.length) {
+                int r = s.getInputStream().read(head, n, head.length - n);
+                assertTrue(r > 0, "the refusal arrives before the body is sent");
+                n += r;
+            }
+            assertEquals("HTTP/1.1 413", new String(head, StandardCharsets.US_ASCII));
+            byte[] chunk = new byte[64 << 10];
+            for (int i = 0; i < 8; i++) {
+                Thread.sleep(20); // each write after the console has answered, as a slow client's would be
+                out.write(chunk); // with a reset, these fail with "Connection reset" or "Broken pipe"
+                out.flush();
+            }
+            byte[] rest = s.getInputStream().readAllBytes(); // ends with the console's FIN, not with a reset
+            assertTrue(new String(rest, StandardCharsets.ISO_8859_1).contains("body larger than"), "the whole refusal is read");
+        }
+    }
+
     @Test
     void hostileEventFieldsAreTextOnly() throws Exception {
         String id = f.firstId("event_type:http AND http.http_refer:\"javascript:window.__pwned=5\"");
