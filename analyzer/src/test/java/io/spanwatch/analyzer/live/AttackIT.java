@@ -97,8 +97,8 @@ import org.pcap4j.core.PcapNetworkInterface.PromiscuousMode;
  * <p>Injected frames are paced ({@value #RATE} frames/s) to what the sensor processes on a small
  * machine, so that losses the kernel or the sensor's queues would count cannot be mistaken for a
  * bound that failed; drops are printed. There are no timing assertions. The heap figures come from
- * the sensor's own {@code stats} event ({@code memory.heap_peak}: the pools' peaks summed, an upper
- * bound; {@code memory.heap_after_gc_peak} and {@code heap_live_peak}: the most left after any and
+ * the sensor's own {@code stats} event ({@code memory.heap_peak}: the most in use at once, taken
+ * right before each collection; {@code memory.heap_after_gc_peak} and {@code heap_live_peak}: the most left after any and
  * after a full collection). eve.json is read line by line, as the SYN flood alone writes a million
  * flow events.
  *
@@ -413,6 +413,9 @@ class AttackIT {
         assertTrue(heapPeak > 0, name + ": stats carry the heap figures");
         assertTrue(o.stat("memory.heap_max") <= HEAP_CAP, name + ": the launcher's default cap is in force");
         assertTrue(heapPeak < HEAP_CAP, name + ": heap peak " + (heapPeak >> 20) + " MiB");
+        long keptPeak = o.stat("memory.heap_after_gc_peak");
+        assertTrue(keptPeak < o.stat("memory.heap_max"), name + ": what a collection left (" + (keptPeak >> 20)
+                + " MiB) never filled the heap");
         assertTrue(missing.isEmpty(), () -> name + ": clean downloads not recovered (" + missing.size() + " of " + clean.downloads.size()
                 + "): " + missing.subList(0, Math.min(10, missing.size())) + "; capture " + o.stats.path("capture") + "; sensor: "
                 + o.output);

@@ -16,8 +16,10 @@ import javax.management.openmbean.CompositeData;
  * its cap ({@code -Xmx}, the launcher's {@code SPANWATCH_HEAP}):
  * <ul>
  *   <li>{@code memory.heap_used}: in use now, garbage included;</li>
- *   <li>{@code memory.heap_peak}: the sum of every heap pool's peak since start, an upper bound of the
- *       most ever in use;</li>
+ *   <li>{@code memory.heap_peak}: the most ever in use at once, garbage included: the heap in use right
+ *       before each collection (where it peaks) and now, whichever is more. Not the sum of the pools'
+ *       own peaks: those are reached at different times (eden just before a young collection, the old
+ *       generation later), so their sum can exceed the cap while the heap never did;</li>
  *   <li>{@code memory.heap_after_gc_peak}: the most left in use right after a collection (0 until the
  *       first one): what the sensor kept, plus whatever garbage a young collection leaves in the old
  *       generation;</li>
@@ -30,6 +32,7 @@ import javax.management.openmbean.CompositeData;
  * is registered once, on first use.
  */
 public final class HeapGauge {
+    private static final AtomicLong BEFORE_GC_PEAK = new AtomicLong();
     private static final AtomicLong AFTER_GC_PEAK = new AtomicLong();
     private static final AtomicLong LIVE_PEAK = new AtomicLong();
     private static volatile boolean listening;
@@ -37,15 +40,14 @@ public final class HeapGauge {
     private HeapGauge() {
     }
 
-    /** Returns the sum of the heap pools' peak usage since start: an upper bound of the peak heap in use. */
+    /**
+     * Returns the most heap in use at once since the gauge was first used (the pipeline starts it): the
+     * most found right before a collection, or the heap in use now when that is more.
+     */
     public static long peakBytes() {
-        long sum = 0;
-        for (MemoryPoolMXBean p : ManagementFactory.getMemoryPoolMXBeans()) {
-            if (p.getType() == MemoryType.HEAP && p.getPeakUsage() != null) {
-                sum += p.getPeakUsage().getUsed();
-            }
-        }
-        return sum;
+        listen();
+        long now = ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed();
+        return BEFORE_GC_PEAK.accumulateAndGet(now, Math::max);
     }
 
     /** Returns the most heap found in use right after a collection since the gauge was first used. */
@@ -88,22 +90,25 @@ public final class HeapGauge {
     }
 
     private static void afterGc(GarbageCollectionNotificationInfo info) {
-        long used = 0;
-        for (MemoryUsage u : info.getGcInfo().getMemoryUsageAfterGc().values()) {
-            used += u.getUsed();
-        }
-        // Non-heap pools (metaspace, code cache) are in the map too; take them out.
-        for (MemoryPoolMXBean p : ManagementFactory.getMemoryPoolMXBeans()) {
-            if (p.getType() != MemoryType.HEAP) {
-                MemoryUsage u = info.getGcInfo().getMemoryUsageAfterGc().get(p.getName());
-                if (u != null) {
-                    used -= u.getUsed();
-                }
-            }
-        }
+        BEFORE_GC_PEAK.accumulateAndGet(heapUsed(info.getGcInfo().getMemoryUsageBeforeGc()), Math::max);
+        long used = heapUsed(info.getGcInfo().getMemoryUsageAfterGc());
         AFTER_GC_PEAK.accumulateAndGet(used, Math::max);
         if (info.getGcAction().contains("major")) {
             LIVE_PEAK.accumulateAndGet(used, Math::max);
         }
+    }
+
+    /** Sums the heap pools of a collection's usage map (non-heap pools, metaspace and code cache, are in it too). */
+    private static long heapUsed(Map<String, MemoryUsage> byPool) {
+        long used = 0;
+        for (MemoryPoolMXBean p : ManagementFactory.getMemoryPoolMXBeans()) {
+            if (p.getType() == MemoryType.HEAP) {
+                MemoryUsage u = byPool.get(p.getName());
+                if (u != null) {
+                    used += u.getUsed();
+                }
+            }
+        }
+        return used;
     }
 }
