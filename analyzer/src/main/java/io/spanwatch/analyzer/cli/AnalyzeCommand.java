@@ -55,6 +55,9 @@ public final class AnalyzeCommand implements Callable<Integer> {
         if (stages == null) {
             return 1;
         }
+        if (stages.index().enabled()) {
+            OfflineJit.start();
+        }
         List<CaptureFile> files = new ArrayList<>();
         try {
             for (Path p : captures) {
