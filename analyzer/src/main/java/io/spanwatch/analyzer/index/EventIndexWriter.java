@@ -19,7 +19,6 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
-import org.apache.lucene.codecs.lucene103.Lucene103Codec;
 import org.apache.lucene.document.Document;
 import org.apache.lucene.index.DirectoryReader;
 import org.apache.lucene.index.IndexWriter;
@@ -37,8 +36,8 @@ import org.apache.lucene.util.IOUtils;
 
 /**
  * Writes events into the daily partitions of {@code DIR/index}: one Lucene index per UTC day of
- * packet time, the stored source compressed with LZ4 (Lucene's {@code BEST_SPEED}: DEFLATE took
- * 40 % of an import's CPU to save a third of the source's disk). Documents are not sorted inside a day (a sort
+ * packet time, written with {@link EventCodec} (the stored source compressed with plain LZ4 over
+ * chunks of lines; DEFLATE took 40 % of an import's CPU to save a third of the source's disk). Documents are not sorted inside a day (a sort
  * makes every flush and merge remap all postings and recompress the source; searches find the
  * newest events through the timestamp's points instead); days written by earlier versions keep the
  * newest-first sort they were made with. Keeps at most
@@ -255,7 +254,7 @@ public final class EventIndexWriter implements Closeable {
                 c.setIndexSort(LEGACY_INDEX_SORT);
             }
             c.setRAMBufferSizeMB(ramBufferMb);
-            c.setCodec(new Lucene103Codec(Lucene103Codec.Mode.BEST_SPEED));
+            c.setCodec(new EventCodec());
             c.setOpenMode(IndexWriterConfig.OpenMode.CREATE_OR_APPEND);
             c.setCommitOnClose(true);
             if (bulk) {

@@ -207,6 +207,54 @@ class EveImportTest {
         }
     }
 
+    /**
+     * New segments are written with {@link EventCodec} (plain LZ4 over chunks of sources), found again
+     * by name through Lucene's SPI; a day an earlier version wrote with Lucene's own codec takes new
+     * events, and every event's source reads back whole from segments of either codec.
+     */
+    @Test
+    void sourcesReadBackWholeFromSegmentsOfEitherCodec() throws Exception {
+        Path eve = spanWatchEve(40, "eve-codec.json");
+        Path idx = dir.resolve("index-codec");
+        Path day = idx.resolve("2026-03-11");
+        Files.createDirectories(day);
+        FieldSchema schema = new FieldSchema(IndexConfig.DEFAULT_MAX_FIELDS);
+        DocumentBuilder b = new DocumentBuilder(schema, new IndexCounters());
+        List<String> all = Files.readAllLines(eve);
+        int old = all.size() / 2;
+        org.apache.lucene.index.IndexWriterConfig c = new org.apache.lucene.index.IndexWriterConfig(new TextAnalyzer());
+        c.setCodec(new org.apache.lucene.codecs.lucene103.Lucene103Codec(org.apache.lucene.codecs.lucene103.Lucene103Codec.Mode.BEST_SPEED));
+        try (var d = org.apache.lucene.store.FSDirectory.open(day); var w = new org.apache.lucene.index.IndexWriter(d, c)) {
+            for (String l : all.subList(0, old)) {
+                byte[] json = l.getBytes(StandardCharsets.UTF_8);
+                b.reset();
+                EveJsonWalker.walk(json, 0, json.length, b);
+                w.addDocument(b.finish(EventIds.of(json, 0, json.length), json, 0, json.length));
+            }
+        }
+        schema.saveIfChanged(idx.resolve(EventIndexWriter.SCHEMA_FILE));
+        Path rest = dir.resolve("eve-codec-rest.json");
+        Files.write(rest, all.subList(old, all.size()));
+        try (EventIndexWriter w = EventIndexWriter.open(idx, IndexConfig.DEFAULTS, new IndexCounters(), CLOCK)) {
+            new EveImporter(w, 2).run(List.of(rest));
+        }
+        java.util.Set<String> codecs = new java.util.TreeSet<>();
+        try (var d = org.apache.lucene.store.FSDirectory.open(day)) {
+            for (var si : org.apache.lucene.index.SegmentInfos.readLatestCommit(d)) {
+                codecs.add(si.info.getCodec().getName());
+            }
+        }
+        assertEquals(java.util.Set.of("Lucene103", EventCodec.NAME), codecs);
+        try (EventIndexReader r = EventIndexReader.open(idx); EventSearcher s = r.acquire()) {
+            assertEquals(all.size(), count(r, "*:*"));
+            for (String l : all) {
+                byte[] json = l.getBytes(StandardCharsets.UTF_8);
+                String id = EventIds.hex(EventIds.of(json, 0, json.length));
+                assertEquals(l, s.get(id).orElseThrow(() -> new AssertionError("no event " + id)).json());
+            }
+        }
+    }
+
     @Test
     void retentionDropsOldDaysWholeAndKeepsTheSizeBound() throws Exception {
         Path idx = dir.resolve("index");
