@@ -14,7 +14,7 @@ import javax.management.ObjectName;
  * <p>Why: analyze writes a capture's index once, with one thread, in a run of seconds to minutes. The
  * optimizing compiler (C2) spent more CPU compiling Lucene's indexing and flush code than the index
  * took to write: on the 1 GiB benchmark capture (14,443 events) the index added 41-48 % wall time
- * with C2, 17-19 % with Lucene left to C1. Everything else keeps C2, and so does Lucene in the
+ * with C2, 14-28 % with Lucene left to C1 (alternating runs on a two-vCPU machine, 2026-12-03). Everything else keeps C2, and so does Lucene in the
  * long-running and bulk commands ({@code sensor}, {@code index}, {@code console}), where C2 pays off
  * (a 2-million-event import: 41 s with C2, 53 s with Lucene on C1).
  *
