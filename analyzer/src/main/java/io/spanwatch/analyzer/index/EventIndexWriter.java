@@ -179,23 +179,16 @@ public final class EventIndexWriter implements Closeable {
      * than {@link #ramBufferMb} (each day's own limit is the whole budget); call holding the read lock.
      */
     private void keepRamBudget() throws IOException {
-        if (openView.size() < 2) {
+        if (openView.size() < 2 || bufferedBytes() <= ramBufferMb * (1 << 20)) {
             return; // one day: Lucene's own limit is the budget
         }
-        long total = 0;
         IndexWriter largest = null;
-        long most = -1;
         for (IndexWriter w : openView.values()) {
-            long used = w.ramBytesUsed();
-            total += used;
-            if (used > most) {
-                most = used;
+            if (largest == null || w.ramBytesUsed() > largest.ramBytesUsed()) {
                 largest = w;
             }
         }
-        if (total > ramBufferMb * (1 << 20) && largest != null) {
-            largest.flushNextBuffer();
-        }
+        largest.flushNextBuffer();
     }
 
     /** Returns the memory Lucene buffers for all open days together. */
