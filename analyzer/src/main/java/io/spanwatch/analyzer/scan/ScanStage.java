@@ -105,9 +105,10 @@ public final class ScanStage implements FileListener, Stage {
     private final DelayQueue<ScanJob> jobs = new DelayQueue<>();
     private final Thread[] threads;
     /**
-     * Files queued in memory or being handled: raised before a job goes into {@link #jobs}, lowered
-     * only when a taken job has been handled (a retry queued meanwhile raised it again) or one is
-     * dropped, so a drain never sees nothing waiting between a scan thread's take() and its count.
+     * Files queued in memory or being handled: raised before a new file's job goes into {@link #jobs},
+     * lowered only when a taken job has been handled or one is dropped, so a drain never sees nothing
+     * waiting between a scan thread's take() and its count. A retry of a taken job carries its count
+     * over (it is the same file), so the count never holds a file twice either.
      */
     private final AtomicLong pending = new AtomicLong();
     /** Files whose fileinfo event has not been written yet. */
@@ -336,11 +337,12 @@ public final class ScanStage implements FileListener, Stage {
             }
             boolean probe = false;
             boolean held = false;
+            boolean requeued = false;
             try {
                 // While clamd is unreachable, one thread at a time tries, at the gate's pace; the others
                 // hold their file (reported with an interim verdict first) until it is back.
                 probe = gate.awaitTurn(() -> reportInterim(job));
-                handle(job);
+                requeued = handle(job);
                 if (journal.wantsLoad()) {
                     loadWaiting();
                 }
@@ -353,14 +355,15 @@ public final class ScanStage implements FileListener, Stage {
                 if (probe) {
                     gate.tried();
                 }
-                if (!held) {
+                if (!held && !requeued) {
                     pending.decrementAndGet();
                 }
             }
         }
     }
 
-    private void handle(ScanJob job) throws IOException {
+    /** Scans (or looks up) one file and writes its verdict; returns whether it went back into the queue. */
+    private boolean handle(ScanJob job) throws IOException {
         ScanJournal.Entry e = job.entry();
         FileEvent file = fileEvent(e, e.tsNanos());
         String sha = shaOf(e.info());
@@ -375,7 +378,7 @@ public final class ScanStage implements FileListener, Stage {
             long epoch = gate.epoch();
             v = scanner.scan(file.stored());
             if (stopping) {
-                return; // shutting down: the scan may have been cut short; the journal keeps the file for the next run
+                return false; // shutting down: the scan may have been cut short; the journal keeps the file for the next run
             }
             if ("error".equals(v.result())) {
                 boolean down = v.reason() != null && v.reason().startsWith(UNREACHABLE);
@@ -386,7 +389,7 @@ public final class ScanStage implements FileListener, Stage {
                         reportQueued();
                     }
                     retryLater(job, down);
-                    return;
+                    return true;
                 }
             } else {
                 if (gate.reachable()) {
@@ -411,6 +414,7 @@ public final class ScanStage implements FileListener, Stage {
         if (e.seq() > 0) {
             journal.done(e);
         }
+        return false;
     }
 
     /** Writes a file's final verdict: in its fileinfo event, or as a verdict event after an interim one. */
@@ -529,8 +533,9 @@ public final class ScanStage implements FileListener, Stage {
         reportInterim(job);
         long delay = down ? 0 : Math.min(config.maxRetryDelayMillis(), job.delayMillis == 0 ? ScanConfig.MIN_RETRY_DELAY_MILLIS
                 : job.delayMillis * 2);
-        // Attempts count failed exchanges with a reachable clamd only; waiting for one costs none.
-        enqueue(new ScanJob(job.ticket, down ? job.attempts : job.attempts + 1, delay));
+        // Attempts count failed exchanges with a reachable clamd only; waiting for one costs none. The
+        // taken job's count in `pending` carries over to its retry.
+        jobs.add(new ScanJob(job.ticket, down ? job.attempts : job.attempts + 1, delay));
     }
 
     /** Writes a waiting file's fileinfo with an interim verdict, once. */
