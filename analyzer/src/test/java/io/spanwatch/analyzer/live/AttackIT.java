@@ -421,8 +421,10 @@ class AttackIT {
         assertTrue(keptPeak < o.stat("memory.heap_max"), name + ": what a collection left (" + (keptPeak >> 20)
                 + " MiB) never filled the heap");
         assertTrue(missing.isEmpty(), () -> name + ": clean downloads not recovered (" + missing.size() + " of " + clean.downloads.size()
-                + "): " + missing.subList(0, Math.min(10, missing.size())) + "; capture " + o.stats.path("capture") + "; sensor: "
-                + o.output);
+                + "): " + missing.subList(0, Math.min(10, missing.size())) + "; what the sensor wrote of them: " + o.fileinfos.stream()
+                        .filter(f -> missing.subList(0, Math.min(3, missing.size())).contains(f.path("http").path("url").asText()))
+                        .map(f -> f.path("fileinfo").toString()).toList()
+                + "; capture " + o.stats.path("capture") + "; tcp " + o.stats.path("tcp") + "; sensor: " + o.output);
         for (String sha : CLEAN.values()) {
             assertTrue(Files.isRegularFile(out.resolve("files").resolve(sha)), name + ": stored " + sha);
         }

@@ -359,6 +359,7 @@ final class Worker implements Runnable, FlowTable.Listener {
         Counters.add(into, "tcp.reassembly_memcap_evictions", r.memcapEvictions);
         Counters.add(into, "tcp.overlap_replaced", r.overlapsReplaced);
         Counters.add(into, "tcp.paws_rejected", r.pawsRejected);
+        Counters.add(into, "tcp.paws_echo_lowered", r.pawsEchoLowered);
         Counters.add(into, "tcp.out_of_window", r.outOfWindow);
         Counters.add(into, "tcp.window_check_off", r.windowChecksOff);
         Counters.add(into, "tcp.discarded_not_kept", r.discardedNotKept);

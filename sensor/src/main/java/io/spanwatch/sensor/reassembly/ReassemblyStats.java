@@ -25,6 +25,8 @@ public final class ReassemblyStats {
     public long overlapsReplaced;
     /** Segments discarded for a TCP timestamp older than the receiver's (PAWS, RFC 7323). */
     public long pawsRejected;
+    /** Times the receiver's echo (TSecr) lowered the PAWS check's timestamp to the one the receiver took. */
+    public long pawsEchoLowered;
     /** Segments discarded for starting at or past the receiver's advertised window. */
     public long outOfWindow;
     /** Streams whose window check was turned off: the receiver acknowledged past the window it was seen to offer. */

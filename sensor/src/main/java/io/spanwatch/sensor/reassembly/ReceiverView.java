@@ -10,8 +10,13 @@ package io.spanwatch.sensor.reassembly;
  * {@link TcpStream#timestamp}); the receiver's own echo (TSecr) is not used to raise it, since a
  * capture point's order differs from the host's (packets of one flow reach a mirror port or a tap
  * through several queues) and segments sent before the echoed one may still be seen after it. The
- * window edge is
- * the largest ever advertised, and a receiver seen to acknowledge past it turns the window check off.
+ * echo lowers it, though: once the receiver acknowledges the segment whose timestamp the sensor took,
+ * its echo is its own TS.Recent (RFC 7323 §4.3), which may be older than what the sensor took (the
+ * host saw the segments in another order, or delayed its acknowledgement; a forged segment with a
+ * future timestamp). So a timestamp the host never took cannot make a run of real segments look old
+ * for longer than one acknowledgement (found by AttackIT: a clean download lost to a run of rejected
+ * segments under a flood). The window edge is the largest ever advertised, and a receiver seen to
+ * acknowledge past it turns the window check off.
  */
 final class ReceiverView {
     /** RFC 7323 §5.5: a timestamp last accepted this long ago (packet time) no longer rejects anything. */
@@ -23,6 +28,8 @@ final class ReceiverView {
     private long tsRecent;
     /** Packet time TS.Recent was last set; -1 while there is none. */
     private long tsRecentAt = -1;
+    /** Stream offset just past the segment TS.Recent was taken from. */
+    private long tsRecentEnd;
     /** The receiver's latest echo (TSecr), or -1. */
     private long lastEcho = -1;
     /** Stream offset just past the largest window the receiver advertised, or -1 while unknown. */
@@ -33,7 +40,7 @@ final class ReceiverView {
      * Tells whether a segment carrying timestamp {@code tsval} passes PAWS, allowing it to be
      * {@code tolerance} ticks old; when it passes and lies in order it becomes TS.Recent (§4.3).
      */
-    boolean timestampOk(long tsNanos, long tsval, boolean inOrder, int tolerance) {
+    boolean timestampOk(long tsNanos, long tsval, boolean inOrder, int tolerance, long end) {
         tsval &= MASK;
         boolean valid = tsRecentAt >= 0 && tsNanos - tsRecentAt <= PAWS_IDLE_NANOS;
         int age = valid ? (int) (tsval - tsRecent) : 0;
@@ -43,13 +50,26 @@ final class ReceiverView {
         if (inOrder && (!valid || age >= 0)) {
             tsRecent = tsval;
             tsRecentAt = tsNanos;
+            tsRecentEnd = end;
         }
         return true;
     }
 
-    /** Takes the receiver's echo of the sender's timestamps, kept for {@link #resync}. */
-    void echo(long tsecr) {
+    /**
+     * Takes the receiver's echo of the sender's timestamps, sent with an acknowledgement up to stream
+     * offset {@code ack} (-1: unknown): when that acknowledges the segment TS.Recent came from and
+     * the echo is older, the receiver's TS.Recent is the echo, and the check follows it.
+     *
+     * @return true when TS.Recent was lowered
+     */
+    boolean echo(long tsNanos, long tsecr, long ack) {
         lastEcho = tsecr & MASK;
+        if (ack >= 0 && tsRecentAt >= 0 && ack >= tsRecentEnd && (int) (lastEcho - tsRecent) < 0) {
+            tsRecent = lastEcho;
+            tsRecentAt = tsNanos;
+            return true;
+        }
+        return false;
     }
 
     /**
@@ -95,5 +115,6 @@ final class ReceiverView {
     /** Forgets the window after the stream was re-based (its offsets changed). */
     void rebase() {
         windowEdge = -1;
+        tsRecentEnd = 0;
     }
 }

@@ -71,6 +71,8 @@ public final class TcpStream {
     private long finRel = -1;
     private boolean finDelivered;
     private long ackedRel = -1;
+    /** Stream offset the acknowledgement taken last acknowledged, until {@link #echo} takes it; -1: none. */
+    private long lastAck = -1;
     private long holeSinceNanos = -1;
 
     /** Segments held ahead of a hole by stream offset, bare bytes or {@link Piece}s; null while none are (most streams never hold any). */
@@ -176,7 +178,7 @@ public final class TcpStream {
         if (started && r + len <= next) {
             return true;
         }
-        if (!receiver.timestampOk(tsNanos, tsval, !started || r <= next, policy.pawsTolerance())) {
+        if (!receiver.timestampOk(tsNanos, tsval, !started || r <= next, policy.pawsTolerance(), r + len)) {
             stats.pawsRejected++;
             listener.anomaly(tsNanos, "stream.pkt_invalid_timestamp");
             return false;
@@ -185,12 +187,16 @@ public final class TcpStream {
     }
 
     /**
-     * Takes the receiver's echo of the sender's timestamps (TSecr). It does not raise the PAWS check's
-     * timestamp (see {@link ReceiverView}); it lowers it where the receiver took what the check discarded.
+     * Takes the receiver's echo of the sender's timestamps (TSecr), sent with the acknowledgement
+     * {@link #ack} just took. It never raises the PAWS check's timestamp (see {@link ReceiverView}); it
+     * lowers it to the echo once the receiver acknowledged the segment the check took its timestamp
+     * from, and where the receiver took what the check discarded.
      */
     public void echo(long tsNanos, long tsecr) {
-        if (receiver.timestamps && !closed) {
-            receiver.echo(tsecr);
+        long ack = lastAck;
+        lastAck = -1;
+        if (receiver.timestamps && !closed && receiver.echo(tsNanos, tsecr, ack)) {
+            stats.pawsEchoLowered++;
         }
     }
 
@@ -226,7 +232,7 @@ public final class TcpStream {
             // Starts at or past the receiver's window: the host drops it (Linux and BSD alike).
             stats.outOfWindow++;
             listener.anomaly(tsNanos, "stream.est_packet_out_of_window");
-            keepAside(r, buf, off, len);
+            keepAside(tsNanos, r, buf, off, len);
             return;
         }
         if (fin && finRel < 0) {
@@ -282,7 +288,7 @@ public final class TcpStream {
         if (closed || !started || len <= 0 || finDelivered) {
             return;
         }
-        keepAside(rel(seq), buf, off, len);
+        keepAside(tsNanos, rel(seq), buf, off, len);
         checkHole(tsNanos);
     }
 
@@ -297,6 +303,7 @@ public final class TcpStream {
      * @param windowBytes the advertised window in bytes, scaled (RFC 7323 §2.3); -1 when unknown
      */
     public void ack(long tsNanos, long ackSeq, long windowBytes) {
+        lastAck = -1;
         if (!started || closed) {
             return;
         }
@@ -305,6 +312,7 @@ public final class TcpStream {
             r = finRel; // the acknowledgement of a FIN covers its phantom byte, not data
         }
         boolean plausible = r - next < (1L << 30) && next - r < (1L << 30);
+        lastAck = plausible ? r : -1;
         if (r > ackedRel && r - next < (1L << 30)) {
             ackedRel = r;
         }
@@ -538,9 +546,13 @@ public final class TcpStream {
 
     /**
      * Keeps aside the bytes of a discarded segment at stream offset {@code r}, where nothing is kept
-     * yet, if that fits the bounds without giving anything up; past {@link #next} only.
+     * yet, if that fits the stream's bounds without giving anything up; past {@link #next} only. Bytes
+     * that start at {@link #next} are the very ones the stream waits for if the receiver took them, so
+     * at the memcap they take room from the stream that has waited longest, as a held segment would
+     * (under a flood of holes the memcap stays reached, and a stale view of the receiver would
+     * otherwise lose them for good); other bytes are not kept when the memcap is reached.
      */
-    private void keepAside(long r, byte[] buf, int off, int len) {
+    private void keepAside(long tsNanos, long r, byte[] buf, int off, int len) {
         long from = Math.max(r, next);
         long end = r + len;
         if (from >= end || end - next > (1L << 30)) {
@@ -559,8 +571,9 @@ public final class TcpStream {
         if (pieces == 0) {
             return;
         }
-        if (stats.memUsed + bytes + pieces * SEGMENT_OVERHEAD > stats.memcap || heldBytes + bytes > config.maxBytesPerStream()
-                || heldSegments() + pieces > config.maxSegmentsPerStream()) {
+        long need = bytes + pieces * SEGMENT_OVERHEAD;
+        if (heldBytes + bytes > config.maxBytesPerStream() || heldSegments() + pieces > config.maxSegmentsPerStream()
+                || (stats.memUsed + need > stats.memcap && (from != next || !makeRoom(tsNanos, need)))) {
             stats.discardedNotKept++;
             return;
         }
@@ -576,6 +589,19 @@ public final class TcpStream {
             }
             cursor = span[2];
         }
+    }
+
+    /** Frees {@code need} bytes under the memcap from the streams that have waited longest, never this one. */
+    private boolean makeRoom(long tsNanos, long need) {
+        while (stats.memUsed + need > stats.memcap) {
+            TcpStream victim = stats.oldestHolder == this ? newerHolder : stats.oldestHolder;
+            if (victim == null) {
+                return false;
+            }
+            stats.memcapHits++;
+            victim.giveUpHeld(tsNanos);
+        }
+        return true;
     }
 
     /**

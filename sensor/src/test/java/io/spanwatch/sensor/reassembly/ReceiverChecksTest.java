@@ -132,6 +132,74 @@ class ReceiverChecksTest {
     }
 
     @Test
+    void aTimestampTheReceiverNeverTookRejectsNothingOnceItAcknowledgesPastIt() {
+        // The sensor took 5000 from an in-order segment (the host saw the segments in another order, or
+        // the segment was forged). Once the receiver acknowledges that segment, its echo (101) is its
+        // own TS.Recent: segments sent after are taken at once, not only after the gap delay.
+        Dir d = new Dir(true);
+        d.send(0, 0, "aaaa", 100);
+        d.send(1, 4, "bbbb", 5000);
+        d.st.ack(2, 1 + 4);
+        d.st.echo(2, 101);              // acknowledges only up to 4: not the segment 5000 came from
+        d.send(3, 8, "XXXX", 102);       // still looks old
+        assertEquals(1, d.stats.pawsRejected);
+        d.st.ack(4, 1 + 8);
+        d.st.echo(4, 101);
+        assertEquals(1, d.stats.pawsEchoLowered);
+        d.send(5, 8, "cccc", 102);
+        d.send(6, 12, "EVIL", 50);      // older than what the receiver took: still discarded
+        d.send(7, 12, "dddd", 103);
+        assertEquals("aaaabbbbccccdddd", d.out());
+        assertEquals(2, d.stats.pawsRejected);
+        assertEquals(0, d.rec.gapBytes);
+    }
+
+    @Test
+    void anEchoWithoutItsAcknowledgementLowersNothing() {
+        Dir d = new Dir(true);
+        d.send(0, 0, "aaaa", 100);
+        d.send(1, 4, "bbbb", 5000);
+        d.st.echo(2, 101);               // no acknowledgement came with it (or one the stream could not place)
+        d.send(3, 8, "XXXX", 102);
+        assertEquals(0, d.stats.pawsEchoLowered);
+        assertEquals(1, d.stats.pawsRejected);
+    }
+
+    @Test
+    void discardedBytesTheStreamWaitsForTakeRoomAtTheMemcap() {
+        // A flood of holes keeps the memcap reached. A segment at the stream's next byte that a stale
+        // view of the receiver discarded still gets kept aside, taking room from the stream that has
+        // waited longest, so that the receiver's acknowledgement can bring it in.
+        ReassemblyConfig cfg = new ReassemblyConfig(1 << 20, 100, 2 * (100 + TcpStream.SEGMENT_OVERHEAD), SEC);
+        ReassemblyStats stats = new ReassemblyStats(cfg.memcap());
+        TcpStreamTest.Recorder floodRec = new TcpStreamTest.Recorder();
+        TcpStream flood = new TcpStream(cfg, stats, floodRec, OverlapPolicy.DEFAULT);
+        flood.syn(0);
+        byte[] x = new byte[100];
+        flood.segment(0, 1 + 10, x, 0, x.length, false);
+        flood.segment(0, 1 + 200, x, 0, x.length, false);
+        assertEquals(cfg.memcap(), stats.memUsed(), "the flood holds all the memcap allows");
+
+        TcpStreamTest.Recorder rec = new TcpStreamTest.Recorder();
+        TcpStream st = new TcpStream(cfg, stats, rec, OverlapPolicy.DEFAULT);
+        st.syn(0);
+        st.useTimestamps();
+        byte[] a = "aaaa".getBytes(StandardCharsets.US_ASCII);
+        byte[] b = "bbbb".getBytes(StandardCharsets.US_ASCII);
+        assertTrue(st.timestamp(1, 1, 4, 200));
+        st.segment(1, 1, a, 0, 4, false);
+        assertFalse(st.timestamp(2, 1 + 4, 4, 100)); // looks old to the sensor; the receiver took it
+        st.discarded(2, 1 + 4, b, 0, 4);
+        assertEquals(0, stats.discardedNotKept);
+        assertEquals(1, stats.memcapEvictions, "the flood's stream gave up its holes");
+        st.ack(3, 1 + 8);
+        st.ack(3 + SEC, 1 + 8);
+        assertEquals("aaaabbbb", rec.bytes.toString(StandardCharsets.US_ASCII));
+        assertEquals(0, rec.gapBytes);
+        assertEquals(4, stats.discardedBytesUsed);
+    }
+
+    @Test
     void aRetransmissionNeitherFailsNorMovesTheCheck() {
         // A retransmission of bytes passed on carries a new timestamp; seen before the run sent ahead of
         // it (as a capture point may show them), it must not make that run look old, nor be rejected.
