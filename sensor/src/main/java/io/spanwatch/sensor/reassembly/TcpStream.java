@@ -79,6 +79,8 @@ public final class TcpStream {
     private TreeMap<Long, Object> ooo;
     /** Bytes of discarded segments kept aside by stream offset, first copy kept; null while none are. */
     private TreeMap<Long, byte[]> aside;
+    /** End of the bytes kept aside without a break from {@link #next} (see {@link #asideReach()}); -1: none. */
+    private long asideReach = -1;
     /** Bytes held in {@link #ooo} and {@link #aside}. */
     private long heldBytes;
     private long gapBytes;
@@ -547,7 +549,8 @@ public final class TcpStream {
     /**
      * Keeps aside the bytes of a discarded segment at stream offset {@code r}, where nothing is kept
      * yet, if that fits the stream's bounds without giving anything up; past {@link #next} only. Bytes
-     * that start at {@link #next} are the very ones the stream waits for if the receiver took them, so
+     * that start at {@link #next}, or right after bytes kept aside from there on, are the very ones
+     * the stream waits for if the receiver took them, so
      * at the memcap they take room from the stream that has waited longest, as a held segment would
      * (under a flood of holes the memcap stays reached, and a stale view of the receiver would
      * otherwise lose them for good); other bytes are not kept when the memcap is reached.
@@ -573,12 +576,14 @@ public final class TcpStream {
         }
         long need = bytes + pieces * SEGMENT_OVERHEAD;
         if (heldBytes + bytes > config.maxBytesPerStream() || heldSegments() + pieces > config.maxSegmentsPerStream()
-                || (stats.memUsed + need > stats.memcap && (from != next || !makeRoom(tsNanos, need)))) {
+                || (stats.memUsed + need > stats.memcap && (from > asideReach() || !makeRoom(tsNanos, need)))) {
             stats.discardedNotKept++;
             return;
         }
+        boolean contiguous = from <= asideReach();
         if (aside == null) {
             aside = new TreeMap<>();
+            asideReach = -1;
             updateHolder();
         }
         for (long cursor = from; cursor < end; ) {
@@ -589,6 +594,18 @@ public final class TcpStream {
             }
             cursor = span[2];
         }
+        if (contiguous) {
+            long reach = end;
+            for (Map.Entry<Long, byte[]> e = aside.ceilingEntry(reach); e != null && e.getKey() == reach; e = aside.ceilingEntry(reach)) {
+                reach += e.getValue().length;
+            }
+            asideReach = reach;
+        }
+    }
+
+    /** Returns the end of the bytes kept aside that run on without a break from {@link #next}, or {@link #next}. */
+    private long asideReach() {
+        return aside == null ? next : Math.max(next, asideReach);
     }
 
     /** Frees {@code need} bytes under the memcap from the streams that have waited longest, never this one. */

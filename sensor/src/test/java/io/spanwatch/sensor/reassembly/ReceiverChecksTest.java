@@ -167,17 +167,17 @@ class ReceiverChecksTest {
 
     @Test
     void discardedBytesTheStreamWaitsForTakeRoomAtTheMemcap() {
-        // A flood of holes keeps the memcap reached. A segment at the stream's next byte that a stale
-        // view of the receiver discarded still gets kept aside, taking room from the stream that has
-        // waited longest, so that the receiver's acknowledgement can bring it in.
-        ReassemblyConfig cfg = new ReassemblyConfig(1 << 20, 100, 2 * (100 + TcpStream.SEGMENT_OVERHEAD), SEC);
+        // A flood of holes keeps the memcap reached. Segments from the stream's next byte on that a stale
+        // view of the receiver discarded still get kept aside, taking room from the streams that have
+        // waited longest, so that the receiver's acknowledgement can bring them in.
+        ReassemblyConfig cfg = new ReassemblyConfig(1 << 20, 100, 3 * (100 + TcpStream.SEGMENT_OVERHEAD), SEC);
         ReassemblyStats stats = new ReassemblyStats(cfg.memcap());
-        TcpStreamTest.Recorder floodRec = new TcpStreamTest.Recorder();
-        TcpStream flood = new TcpStream(cfg, stats, floodRec, OverlapPolicy.DEFAULT);
-        flood.syn(0);
         byte[] x = new byte[100];
-        flood.segment(0, 1 + 10, x, 0, x.length, false);
-        flood.segment(0, 1 + 200, x, 0, x.length, false);
+        for (int i = 0; i < 3; i++) { // three streams, each with one hole that never fills
+            TcpStream flood = new TcpStream(cfg, stats, new TcpStreamTest.Recorder(), OverlapPolicy.DEFAULT);
+            flood.syn(0);
+            flood.segment(0, 1 + 10, x, 0, x.length, false);
+        }
         assertEquals(cfg.memcap(), stats.memUsed(), "the flood holds all the memcap allows");
 
         TcpStreamTest.Recorder rec = new TcpStreamTest.Recorder();
@@ -185,18 +185,25 @@ class ReceiverChecksTest {
         st.syn(0);
         st.useTimestamps();
         byte[] a = "aaaa".getBytes(StandardCharsets.US_ASCII);
-        byte[] b = "bbbb".getBytes(StandardCharsets.US_ASCII);
         assertTrue(st.timestamp(1, 1, 4, 200));
         st.segment(1, 1, a, 0, 4, false);
-        assertFalse(st.timestamp(2, 1 + 4, 4, 100)); // looks old to the sensor; the receiver took it
-        st.discarded(2, 1 + 4, b, 0, 4);
+        // Three segments look old to the sensor; the receiver took them.
+        String[] run = {"bbbb", "cccc", "dddd"};
+        for (int i = 0; i < run.length; i++) {
+            assertFalse(st.timestamp(2, 1 + 4 + 4 * i, 4, 100 + i));
+            st.discarded(2, 1 + 4 + 4 * i, run[i].getBytes(StandardCharsets.US_ASCII), 0, 4);
+        }
         assertEquals(0, stats.discardedNotKept);
-        assertEquals(1, stats.memcapEvictions, "the flood's stream gave up its holes");
-        st.ack(3, 1 + 8);
-        st.ack(3 + SEC, 1 + 8);
-        assertEquals("aaaabbbb", rec.bytes.toString(StandardCharsets.US_ASCII));
+        assertEquals(2, stats.memcapEvictions, "the two flood streams that waited longest gave up their holes");
+        assertTrue(stats.memUsed() + 4 + TcpStream.SEGMENT_OVERHEAD > cfg.memcap(), "the memcap is reached again");
+        assertFalse(st.timestamp(3, 1 + 20, 4, 50));
+        st.discarded(3, 1 + 20, "EVIL".getBytes(StandardCharsets.US_ASCII), 0, 4); // not where the stream goes on: not kept
+        assertEquals(1, stats.discardedNotKept);
+        st.ack(4, 1 + 16);
+        st.ack(4 + SEC, 1 + 16);
+        assertEquals("aaaabbbbccccdddd", rec.bytes.toString(StandardCharsets.US_ASCII));
         assertEquals(0, rec.gapBytes);
-        assertEquals(4, stats.discardedBytesUsed);
+        assertEquals(12, stats.discardedBytesUsed);
     }
 
     @Test
