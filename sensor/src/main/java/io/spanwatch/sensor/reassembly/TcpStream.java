@@ -575,12 +575,12 @@ public final class TcpStream {
             return;
         }
         long need = bytes + pieces * SEGMENT_OVERHEAD;
+        boolean contiguous = from <= asideReach();
         if (heldBytes + bytes > config.maxBytesPerStream() || heldSegments() + pieces > config.maxSegmentsPerStream()
-                || (stats.memUsed + need > stats.memcap && (from > asideReach() || !makeRoom(tsNanos, need)))) {
+                || (stats.memUsed + need > stats.memcap && (!contiguous || !makeRoom(tsNanos, need)))) {
             stats.discardedNotKept++;
             return;
         }
-        boolean contiguous = from <= asideReach();
         if (aside == null) {
             aside = new TreeMap<>();
             asideReach = -1;
