@@ -141,10 +141,11 @@ final class AnalyzerWiring implements AutoCloseable {
         err.flush();
     }
 
-    /** Drains, counts and closes the scan stage (may be null), then the bus's stages. */
-    private record Stages(Stage scan, Stage bus) implements Stage {
+    /** Drains (after telling the bus's stages that the input ended), counts and closes the scan stage (may be null), then the bus's stages. */
+    private record Stages(Stage scan, EventBus bus) implements Stage {
         @Override
         public void drain() throws InterruptedException {
+            bus.inputEnded();
             if (scan != null) {
                 scan.drain();
             }

@@ -18,6 +18,14 @@ public interface AnalyzerStage extends Stage {
      */
     EveEvent onEvent(EveEvent e);
 
+    /**
+     * Says, once, that the sensor's workers have finished: what comes now are the events the scan
+     * stage and the stages' drains still raise. Called before any drain, so a stage can start its
+     * final work (the index writes its buffered segment) while the others drain. Must not block.
+     */
+    default void inputEnded() {
+    }
+
     @Override
     default void drain() throws InterruptedException {
     }

@@ -50,6 +50,13 @@ public final class EventBus implements EventSink, Stage {
         }
     }
 
+    /** Tells every stage that the sensor's workers have finished ({@link AnalyzerStage#inputEnded}). */
+    public void inputEnded() {
+        for (AnalyzerStage s : order) {
+            s.inputEnded();
+        }
+    }
+
     @Override
     public void drain() throws InterruptedException {
         for (AnalyzerStage s : order) {

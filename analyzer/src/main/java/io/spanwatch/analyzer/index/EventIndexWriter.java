@@ -293,6 +293,22 @@ public final class EventIndexWriter implements Closeable {
         }
     }
 
+    /**
+     * Writes what every open day buffers out as segments, without committing them (no fsync; a
+     * reader does not see them before the next {@link #commit}), so that a commit to come has less
+     * to write. Other threads may go on adding meanwhile.
+     */
+    public void flush() throws IOException {
+        lock.readLock().lock();
+        try {
+            for (IndexWriter w : openView.values()) {
+                w.flush();
+            }
+        } finally {
+            lock.readLock().unlock();
+        }
+    }
+
     /** Commits every open day that has changes, after the schema; then records drops. */
     public void commit() throws IOException {
         lock.writeLock().lock();

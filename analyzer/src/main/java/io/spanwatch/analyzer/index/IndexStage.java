@@ -35,6 +35,8 @@ public final class IndexStage implements AnalyzerStage {
     private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(IndexStage.class);
     private static final JsonFactory JSON = new JsonFactory();
     private static final long RETENTION_EVERY_NANOS = TimeUnit.MINUTES.toNanos(1);
+    /** Put behind the last events by {@link #inputEnded} and {@link #close}, so the thread acts without waiting out its poll. */
+    private static final EveEvent WAKE = new io.spanwatch.sensor.event.StatsEvent(0, 0, Map.of());
 
     private final EventIndexWriter writer;
     private final EveRenderer renderer;
@@ -44,6 +46,8 @@ public final class IndexStage implements AnalyzerStage {
     private final BlockingQueue<EveEvent> queue;
     private final Thread thread;
     private volatile boolean closing;
+    /** Set by {@link #inputEnded}: write the buffered segment once the queue is empty. */
+    private volatile boolean flushWhenIdle;
     /** Events queued, and events done with (indexed or failed): drain waits until they are equal. */
     private final java.util.concurrent.atomic.AtomicLong queued = new java.util.concurrent.atomic.AtomicLong();
     private final java.util.concurrent.atomic.AtomicLong done = new java.util.concurrent.atomic.AtomicLong();
@@ -120,16 +124,20 @@ public final class IndexStage implements AnalyzerStage {
             } catch (InterruptedException ie) {
                 break;
             }
-            if (e != null) {
+            if (e != null && e != WAKE) {
                 index(e, builder, json);
                 done.incrementAndGet();
                 pending = true;
-            } else if (closing) {
+            } else if (closing && queue.isEmpty()) {
                 break;
+            }
+            if (flushWhenIdle && queue.isEmpty()) {
+                flushWhenIdle = false;
+                write("flush", writer::flush);
             }
             long now = System.nanoTime();
             if (live && pending && now - lastCommit >= commitEvery) {
-                commit();
+                write("commit", writer::commit);
                 pending = false;
                 lastCommit = now;
             }
@@ -161,23 +169,42 @@ public final class IndexStage implements AnalyzerStage {
         }
     }
 
-    private void commit() {
+    /** What the thread does to the writer besides adding: a flush or a commit. */
+    private interface WriterStep {
+        void run() throws IOException;
+    }
+
+    /** Runs {@code step}; a failure is counted and logged (the first five), and indexing goes on. */
+    private void write(String what, WriterStep step) {
         try {
-            writer.commit();
+            step.run();
         } catch (IOException | RuntimeException ex) {
             if (counters.errors.incrementAndGet() <= 5) {
-                LOG.warn("index commit failed", ex);
+                LOG.warn("index {} failed", what, ex);
             }
         }
     }
 
-    /** Waits until every queued event is indexed, then commits (offline: before the final summary). */
+    /**
+     * Starts writing the buffered segment as soon as the thread has indexed what is queued, while
+     * the other stages drain: the final commit then writes only the events raised after this.
+     */
+    @Override
+    public void inputEnded() {
+        flushWhenIdle = true;
+        queue.offer(WAKE);
+    }
+
+    /**
+     * Waits until every queued event is indexed. Does not commit: the pipeline's final stats event
+     * comes after the drain, and {@link #close} commits once for both (one flush of the last segment
+     * instead of two: the flush runs after the capture is read, so its wall time counts whole).
+     */
     @Override
     public void drain() throws InterruptedException {
         while (done.get() < queued.get() && thread.isAlive()) {
             Thread.sleep(5);
         }
-        commit();
     }
 
     @Override
@@ -191,6 +218,7 @@ public final class IndexStage implements AnalyzerStage {
     @Override
     public void close() throws IOException {
         closing = true;
+        queue.offer(WAKE); // when the queue is full the thread is busy and sees closing when it empties
         try {
             thread.join();
         } catch (InterruptedException e) {

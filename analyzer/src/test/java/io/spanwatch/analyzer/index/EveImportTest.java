@@ -303,6 +303,63 @@ class EveImportTest {
     }
 
     @Test
+    void closeIndexesEveryQueuedEventAndNothingOfItsOwn() throws Exception {
+        IndexStage stage = IndexStage.start(dir.resolve("index"), IndexConfig.DEFAULTS, new EveRenderer(TestEvents.SENSOR, false),
+                false, CLOCK);
+        List<EveEvent> events = new ArrayList<>();
+        for (int i = 0; i < 300; i++) {
+            events.addAll(TestEvents.download(i + 1, TestEvents.nanos("2026-03-11T06:00:00Z") + i, "10.0.0.1", "203.0.113.5", 80,
+                    "a.example", "/c" + i, "ua", "c", 1, String.format("%064x", i), false));
+        }
+        events.forEach(stage::onEvent);
+        stage.close(); // no drain: close itself indexes what is queued, then commits
+        assertEquals(events.size(), stage.counters().indexed.get());
+        assertEquals(0, stage.counters().dropped.get());
+        try (EventIndexReader r = EventIndexReader.open(dir.resolve("index"))) {
+            assertEquals(events.size(), count(r, "*:*"), "the queued events, and not the stage's own wake-up");
+        }
+        try (var days = Files.list(dir.resolve("index"))) {
+            assertEquals(List.of("2026-03-11"), days.filter(Files::isDirectory).map(p -> p.getFileName().toString()).toList());
+        }
+    }
+
+    @Test
+    void theBufferedSegmentIsWrittenWhenTheInputEndsAndCommittedAtClose() throws Exception {
+        IndexStage stage = IndexStage.start(dir.resolve("index"), IndexConfig.DEFAULTS, new EveRenderer(TestEvents.SENSOR, false),
+                false, CLOCK);
+        List<EveEvent> events = TestEvents.download(1, TestEvents.nanos("2026-03-11T06:00:00Z"), "10.0.0.1", "203.0.113.5", 80,
+                "a.example", "/f", "ua", "f", 1, String.format("%064x", 1), false);
+        events.forEach(stage::onEvent);
+        stage.inputEnded();
+        stage.drain();
+        Path day = dir.resolve("index/2026-03-11");
+        for (int i = 0; i < 1000 && !hasSegment(day); i++) {
+            Thread.sleep(10); // the thread writes the segment after it indexed the queue
+        }
+        assertTrue(hasSegment(day), "the segment is written once the input ended: " + listing(day));
+        try (var d = org.apache.lucene.store.FSDirectory.open(day)) {
+            assertTrue(!org.apache.lucene.index.DirectoryReader.indexExists(d), "but not committed before close");
+        }
+        stage.close();
+        try (EventIndexReader r = EventIndexReader.open(dir.resolve("index"))) {
+            assertEquals(events.size(), count(r, "*:*"));
+        }
+    }
+
+    private static boolean hasSegment(Path day) throws IOException {
+        return listing(day).stream().anyMatch(f -> f.endsWith(".si"));
+    }
+
+    private static List<String> listing(Path day) throws IOException {
+        if (!Files.isDirectory(day)) {
+            return List.of();
+        }
+        try (var files = Files.list(day)) {
+            return files.map(p -> p.getFileName().toString()).sorted().toList();
+        }
+    }
+
+    @Test
     void liveIndexingDropsAndCountsWhenTheQueueIsFull() throws Exception {
         IndexConfig tiny = new IndexConfig(true, 1, Duration.ofDays(30), Long.MAX_VALUE, 16, Duration.ofMillis(50), 100, 2);
         IndexStage live = IndexStage.start(dir.resolve("index"), tiny, new EveRenderer(TestEvents.SENSOR, true), true, CLOCK);
