@@ -210,7 +210,7 @@ public final class IndexStage implements AnalyzerStage {
     @Override
     public void addStats(Map<String, Long> stats) {
         counters.addTo(stats);
-        stats.put("index.queue", (long) queue.size());
+        stats.put("index.queue", queued.get() - done.get()); // events not yet indexed (not the wake-ups)
         stats.put("index.fields_over_limit", writer.schema().overLimit());
     }
 
