@@ -17,6 +17,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.DelayQueue;
 import java.util.concurrent.atomic.AtomicLong;
 
@@ -35,7 +37,8 @@ import java.util.concurrent.atomic.AtomicLong;
  * one final verdict.
  *
  * <p><b>Verdicts remembered</b> ({@link VerdictCache}) per sha256 and signature database version: a
- * file seen again under the version clamd reports now ({@link #database}) gets its verdict at once.
+ * file seen again under the version clamd reports now ({@link #database}) gets its verdict at once,
+ * and a copy taken by a scan thread while another one scans the same content waits for that verdict.
  * Files that were not stored (over the store size cap) cannot be sent to clamd: {@code not_scanned}.
  *
  * <p><b>Retro-scan.</b> When clamd reports a newer database version than any seen before on this
@@ -99,6 +102,9 @@ public final class ScanStage implements FileListener, Stage {
     private final Path dir;
     private final ScanJournal journal;
     private final VerdictCache cache;
+    /** Content (sha256) a scan thread is scanning now, with the latch it opens when done. */
+    private final ConcurrentHashMap<String, CountDownLatch> scanning =
+            new ConcurrentHashMap<>();
     private final ClamdGate gate;
     private volatile Quarantine quarantine;
     private volatile java.util.function.Consumer<Map<String, Long>> extraStats;
@@ -369,6 +375,51 @@ public final class ScanStage implements FileListener, Stage {
         String sha = shaOf(e.info());
         boolean retro = e.retro() != null;
         FileVerdict v = retro || sha == null || !db.known() ? null : cache.get(sha, db.current());
+        CountDownLatch claim = null;
+        if (v == null && !retro && sha != null) {
+            CountDownLatch mine = new CountDownLatch(1);
+            v = sameContentVerdict(sha, mine);
+            claim = v == null ? mine : null;
+        }
+        try {
+            return handle(job, e, file, sha, retro, v);
+        } finally {
+            if (claim != null) {
+                scanning.remove(sha, claim);
+                claim.countDown();
+            }
+        }
+    }
+
+    /**
+     * Returns the verdict another scan thread just found for the same content, after waiting for its
+     * scan to end; or null once this thread has claimed the content (under {@code mine}) and is to
+     * scan it. Two copies of one file closing at once are so scanned once, not once per thread.
+     */
+    private FileVerdict sameContentVerdict(String sha, CountDownLatch mine) {
+        while (true) {
+            CountDownLatch other = scanning.putIfAbsent(sha, mine);
+            if (other == null) {
+                return null;
+            }
+            try {
+                other.await(); // the other scan ends within the scanner's own timeouts
+            } catch (InterruptedException ex) {
+                Thread.currentThread().interrupt(); // closing: the scan below gives up at once
+                return null;
+            }
+            FileVerdict v = db.known() ? cache.get(sha, db.current()) : null;
+            if (v != null) {
+                return v;
+            }
+            // the other scan found no final verdict (clamd away, an error): claim the content
+        }
+    }
+
+    /** Writes the verdict {@code known} (from the cache), or scans the file first; as {@link #handle(ScanJob)}. */
+    private boolean handle(ScanJob job, ScanJournal.Entry e, FileEvent file, String sha, boolean retro, FileVerdict known)
+            throws IOException {
+        FileVerdict v = known;
         if (v != null) {
             cached.incrementAndGet();
             seen(sha, file);

@@ -158,6 +158,33 @@ class ScanStageTest {
     }
 
     @Test
+    void twoCopiesClosingAtOnceAreScannedOnceAndBothGetTheVerdict(@TempDir Path dir) throws Exception {
+        AtomicInteger scans = new AtomicInteger();
+        java.util.concurrent.CountDownLatch second = new java.util.concurrent.CountDownLatch(2);
+        ScanStage.FileScanner scanner = p -> {
+            scans.incrementAndGet();
+            second.countDown();
+            try {
+                second.await(2, java.util.concurrent.TimeUnit.SECONDS); // give a second scan of the same content its chance
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            return new FileVerdict("clamd", "1.4.6", "27000", "clean", List.of(), 1, null, false);
+        };
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        EveWriter eve = new EveWriter(out, "t", false);
+        ScanStage s = ScanStage.start(eve, scanner, null, new ScanConfig(2, 1000, 1000), dir.resolve("scan"));
+        s.fileClosed(file(dir, "one", "c".repeat(64)));
+        s.fileClosed(file(dir, "two", "c".repeat(64)));
+        assertEquals(0, s.awaitFinal(10_000));
+        s.close();
+        assertEquals(1, scans.get(), "the second scan thread waited for the first one's verdict");
+        List<JsonNode> ev = events(out, eve);
+        assertEquals(List.of("clean", "clean"), ev.stream().filter(e -> "fileinfo".equals(e.path("event_type").asText()))
+                .map(e -> e.path("fileinfo").path("verdict").path("result").asText()).toList());
+    }
+
+    @Test
     void aQueueOverItsBudgetGivesUpTheFileThatWaitedLongest(@TempDir Path dir) throws Exception {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         EveWriter eve = new EveWriter(out, "t", false);
