@@ -112,7 +112,9 @@ public final class HttpConnectionParser {
 
     /**
      * Tells whether a stream starting with these bytes is HTTP/1.x: a request line up to {@code HTTP/}
-     * and a digit, or a status line up to its 3-digit code. Leading CR/LF are skipped. Answers
+     * and a digit, or a status line up to its 3-digit code. Leading CR/LF are skipped. A request line
+     * that has not ended within {@value #PROBE_LIMIT} bytes, and is well formed so far, is HTTP when
+     * its method is one of HTTP's own. Answers
      * {@link Probe#NEED_MORE} only while the bytes could still become HTTP and fewer than
      * {@value #PROBE_LIMIT} were given.
      */
@@ -132,6 +134,11 @@ public final class HttpConnectionParser {
         }
         if ((status == StartLines.MORE || request == StartLines.MORE) && len < PROBE_LIMIT) {
             return Probe.NEED_MORE;
+        }
+        // A request line longer than the probe (a long query string, a long path): decided on the
+        // method, as Suricata's detection does; the parser applies the start-line limit from here.
+        if (request == StartLines.MORE && StartLines.knownMethod(buf, i, end)) {
+            return Probe.REQUEST;
         }
         return Probe.NOT_HTTP;
     }

@@ -234,6 +234,26 @@ final class StartLines {
         return i == start ? -1 : i;
     }
 
+    /**
+     * Methods of RFC 9110, RFC 5789 and WebDAV (RFC 4918, 3253, 5323): the start patterns Suricata's
+     * HTTP detection matches. A stream that starts with one of these and a space is taken for HTTP
+     * even when its request line is too long to reach the version in a probe.
+     */
+    private static final java.util.Set<String> KNOWN_METHODS = java.util.Set.of(
+            "GET", "HEAD", "POST", "PUT", "DELETE", "CONNECT", "OPTIONS", "TRACE", "PATCH",
+            "PROPFIND", "PROPPATCH", "MKCOL", "COPY", "MOVE", "LOCK", "UNLOCK", "SEARCH", "REPORT",
+            "CHECKOUT", "UNCHECKOUT", "CHECKIN", "UPDATE", "LABEL", "MERGE", "MKWORKSPACE", "MKACTIVITY",
+            "VERSION-CONTROL", "BASELINE-CONTROL");
+
+    /** Tells whether bytes at {@code i} start with one of {@link #KNOWN_METHODS} and a space. */
+    static boolean knownMethod(byte[] b, int i, int end) {
+        int sp = i;
+        while (sp < end && sp - i <= MAX_METHOD && b[sp] != ' ') {
+            sp++;
+        }
+        return sp < end && b[sp] == ' ' && KNOWN_METHODS.contains(new String(b, i, sp - i, StandardCharsets.ISO_8859_1));
+    }
+
     /** Tells whether bytes at {@code i} begin a request line up to {@code HTTP/} and a digit. */
     static int probeRequest(byte[] b, int i, int end) {
         int start = i;

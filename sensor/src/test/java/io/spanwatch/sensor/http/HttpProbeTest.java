@@ -57,7 +57,7 @@ class HttpProbeTest {
 
     @Test
     void needMoreIsBounded() {
-        String longTarget = "GET /" + "a".repeat(HttpConnectionParser.PROBE_LIMIT);
+        String longTarget = "XYZZY /" + "a".repeat(HttpConnectionParser.PROBE_LIMIT);
         assertEquals(Probe.NOT_HTTP, probe(longTarget));
         assertEquals(Probe.NEED_MORE, probe("GET /" + "a".repeat(100)));
         assertEquals(Probe.NOT_HTTP, probe("\r\n".repeat(HttpConnectionParser.PROBE_LIMIT)));
@@ -69,5 +69,29 @@ class HttpProbeTest {
         byte[] b = "xxGET / HTTP/1.1yy".getBytes(StandardCharsets.ISO_8859_1);
         assertEquals(Probe.REQUEST, HttpConnectionParser.probe(b, 2, 14));
         assertEquals(Probe.NEED_MORE, HttpConnectionParser.probe(b, 2, 3));
+    }
+
+    /**
+     * A request line longer than the probe (a long query string) is HTTP when its method is HTTP's:
+     * waiting for the version would give up on it, and the request, its URL and any upload with it
+     * would be lost.
+     */
+    @Test
+    void aLongRequestLineIsDecidedOnItsMethod() {
+        String query = "a=" + "%41b".repeat(HttpConnectionParser.PROBE_LIMIT);
+        for (String method : new String[] {"GET", "POST", "PUT", "PROPFIND", "VERSION-CONTROL"}) {
+            assertEquals(Probe.REQUEST, probe(method + " /upload?" + query), method);
+            assertEquals(Probe.REQUEST, probe(method + " http://files.example/upload?" + query), method);
+        }
+        // still bounded by what a request line may hold: a space or control byte before the version
+        assertEquals(Probe.NOT_HTTP, probe("GET /" + "a".repeat(HttpConnectionParser.PROBE_LIMIT) + "\r\n"));
+        assertEquals(Probe.NOT_HTTP, probe("GET /a b" + "c".repeat(HttpConnectionParser.PROBE_LIMIT)));
+        assertEquals(Probe.NOT_HTTP, probe("GET  /" + "a".repeat(HttpConnectionParser.PROBE_LIMIT)));
+        // methods that are not HTTP's wait no longer than before
+        assertEquals(Probe.NOT_HTTP, probe("get /" + "a".repeat(HttpConnectionParser.PROBE_LIMIT)));
+        assertEquals(Probe.NOT_HTTP, probe("GETX /" + "a".repeat(HttpConnectionParser.PROBE_LIMIT)));
+        // a version cut at the probe's end is still a request line under way
+        String cut = "GET /" + "a".repeat(HttpConnectionParser.PROBE_LIMIT) + " HT";
+        assertEquals(Probe.REQUEST, probe(cut));
     }
 }

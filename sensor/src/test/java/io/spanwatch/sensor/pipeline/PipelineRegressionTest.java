@@ -88,6 +88,61 @@ class PipelineRegressionTest {
         assertTrue(Files.readString(out.resolve("eve.json")).contains("\"sha256\":\"" + DemoCapture.sha256(body) + "\""));
     }
 
+    /**
+     * The first request of a connection with a request line longer than the probe (5,000 bytes of
+     * query string, in MSS-sized segments, and in 1-byte segments): the connection is still HTTP, the
+     * URL is whole and the body it uploads is extracted. It was given up as not HTTP.
+     */
+    @Test
+    void aFirstRequestLineLongerThanTheProbeIsStillHttp(@TempDir Path tmp) throws Exception {
+        byte[] upload = new byte[5_000];
+        new Random(3).nextBytes(upload);
+        String target = "/up?q=" + "x".repeat(5_000);
+        Path pcap = tmp.resolve("long.pcap");
+        try (PcapWriter w = PcapWriter.create(pcap, LinkType.ETHERNET, false)) {
+            TrafficSynth syn = new TrafficSynth(w, T0);
+            for (int mss : new int[] {1448, 1}) {
+                TrafficSynth.Conn c = syn.tcp("10.0.0.1", 40_000 + mss, "10.0.0.3", 80).handshake();
+                byte[] request = concat(("POST " + target + " HTTP/1.1\r\nHost: files.example\r\n"
+                        + "Content-Type: application/octet-stream\r\nContent-Length: " + upload.length + "\r\n\r\n")
+                        .getBytes(StandardCharsets.US_ASCII), upload);
+                for (int off = 0; off < request.length; off += mss) { // each segment acknowledged alone
+                    c.send(true, java.util.Arrays.copyOfRange(request, off, Math.min(request.length, off + mss)));
+                }
+                c.send(false, "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok".getBytes(StandardCharsets.US_ASCII));
+                c.close();
+            }
+        }
+        Path out = tmp.resolve("out");
+        Pipeline.Summary s = run(out, config(out, ReassemblyConfig.DEFAULTS, null), pcap);
+        assertEquals(0, s.get("internal.errors"));
+        assertEquals(2, s.get("app_layer.flow.http"));
+        var json = new com.fasterxml.jackson.databind.ObjectMapper();
+        int http = 0;
+        int uploads = 0;
+        for (String line : Files.readAllLines(out.resolve("eve.json"))) {
+            var e = json.readTree(line);
+            switch (e.path("event_type").asText()) {
+                case "http" -> {
+                    http++;
+                    assertEquals(target, e.path("http").path("url").asText());
+                    assertEquals("POST", e.path("http").path("http_method").asText());
+                    assertEquals("files.example", e.path("http").path("hostname").asText());
+                }
+                case "fileinfo" -> {
+                    if (e.path("direction").asText().equals("to_server")) {
+                        uploads++;
+                        assertEquals(DemoCapture.sha256(upload), e.path("fileinfo").path("sha256").asText(),
+                                "upload from port " + e.path("src_port") + ": " + e.path("fileinfo").path("truncated_reason"));
+                    }
+                }
+                default -> { }
+            }
+        }
+        assertEquals(2, http);
+        assertEquals(2, uploads);
+    }
+
     @Test
     void oneFrameDatedYearsAheadDoesNotEndTheOtherFlows(@TempDir Path tmp) throws Exception {
         Path pcap = tmp.resolve("t.pcap");
