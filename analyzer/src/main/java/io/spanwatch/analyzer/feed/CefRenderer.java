@@ -99,83 +99,83 @@ final class CefRenderer {
     /** Returns the CEF line of an alert. */
     String alert(AlertEvent a, String eventId) {
         AlertEvent.Signature s = a.alert();
-        StringBuilder sb = header(Long.toString(s.signatureId()), s.signature(), FeedFields.cefSeverity(s.severity()));
-        ext(sb, "rt", Long.toString(a.tsNanos() / 1_000_000));
-        ext(sb, "externalId", eventId);
-        ext(sb, "cat", s.category());
-        ext(sb, "act", s.action());
+        Line cef = header(Long.toString(s.signatureId()), s.signature(), FeedFields.cefSeverity(s.severity()));
+        cef.ext("rt", Long.toString(a.tsNanos() / 1_000_000));
+        cef.ext("externalId", eventId);
+        cef.ext("cat", s.category());
+        cef.ext("act", s.action());
         FeedFields.Ends ends = FeedFields.ends(a);
-        ext(sb, "src", ends.srcIp());
+        cef.ext("src", ends.srcIp());
         if (ends.srcPort() > 0) {
-            ext(sb, "spt", Integer.toString(ends.srcPort()));
+            cef.ext("spt", Integer.toString(ends.srcPort()));
         }
-        ext(sb, "dst", ends.destIp());
+        cef.ext("dst", ends.destIp());
         if (ends.destPort() > 0) {
-            ext(sb, "dpt", Integer.toString(ends.destPort()));
+            cef.ext("dpt", Integer.toString(ends.destPort()));
         }
         if (a.header() != null) {
-            ext(sb, "proto", a.header().proto() == null ? null : a.header().proto().toUpperCase(Locale.ROOT));
-            ext(sb, "app", a.header().appProto());
+            cef.ext("proto", a.header().proto() == null ? null : a.header().proto().toUpperCase(Locale.ROOT));
+            cef.ext("app", a.header().appProto());
         }
         HttpInfo h = a.http();
         if (h != null) {
-            ext(sb, "request", FeedFields.fullUrl(h, a.header()));
-            ext(sb, "requestMethod", h.method());
-            ext(sb, "requestClientApplication", h.userAgent());
-            ext(sb, "dhost", h.hostname());
+            cef.ext("request", FeedFields.fullUrl(h, a.header()));
+            cef.ext("requestMethod", h.method());
+            cef.ext("requestClientApplication", h.userAgent());
+            cef.ext("dhost", h.hostname());
         }
         if (a.file() != null && a.file().info() != null) {
             FileInfo f = a.file().info();
-            ext(sb, "fname", f.filename());
-            ext(sb, "fsize", Long.toString(f.size()));
-            ext(sb, "fileHash", f.sha256() != null ? f.sha256() : f.storedSha256());
-            ext(sb, "fileType", f.mimetype());
+            cef.ext("fname", f.filename());
+            cef.ext("fsize", Long.toString(f.size()));
+            cef.ext("fileHash", f.sha256() != null ? f.sha256() : f.storedSha256());
+            cef.ext("fileType", f.mimetype());
         }
         if (a.beacon() != null) {
             AlertEvent.Beacon b = a.beacon();
-            ext(sb, "dhost", h == null ? b.host() : null);
-            ext(sb, "cnt", Long.toString(b.connections()));
-            ext(sb, "cfp1Label", "beaconScore");
-            ext(sb, "cfp1", String.format(Locale.ROOT, "%.4f", b.score()));
-            ext(sb, "start", Long.toString(b.firstSeenNanos() / 1_000_000));
-            ext(sb, "end", Long.toString(b.lastSeenNanos() / 1_000_000));
+            cef.ext("dhost", h == null ? b.host() : null);
+            cef.ext("cnt", Long.toString(b.connections()));
+            cef.ext("cfp1Label", "beaconScore");
+            cef.ext("cfp1", String.format(Locale.ROOT, "%.4f", b.score()));
+            cef.ext("start", Long.toString(b.firstSeenNanos() / 1_000_000));
+            cef.ext("end", Long.toString(b.lastSeenNanos() / 1_000_000));
         }
         FeedFields.Indicator ind = FeedFields.indicator(a);
         if (ind != null) {
-            ext(sb, "cs1Label", "indicator");
-            ext(sb, "cs1", ind.value(), 4000);
-            ext(sb, "cs2Label", "indicatorType");
-            ext(sb, "cs2", ind.type());
+            cef.ext("cs1Label", "indicator");
+            cef.ext("cs1", ind.value(), 4000);
+            cef.ext("cs2Label", "indicatorType");
+            cef.ext("cs2", ind.type());
             if (ind.feed() != null) {
-                ext(sb, "cs3Label", "feed");
-                ext(sb, "cs3", ind.feed());
+                cef.ext("cs3Label", "feed");
+                cef.ext("cs3", ind.feed());
             }
         }
         if (a.header() != null && a.header().communityId() != null) {
-            ext(sb, "cs4Label", "communityId");
-            ext(sb, "cs4", a.header().communityId());
+            cef.ext("cs4Label", "communityId");
+            cef.ext("cs4", a.header().communityId());
         }
         if (a.header() != null && a.header().hasFlow()) {
-            ext(sb, "cn1Label", "flowId");
-            ext(sb, "cn1", Long.toString(a.header().flowId()));
+            cef.ext("cn1Label", "flowId");
+            cef.ext("cn1", Long.toString(a.header().flowId()));
         }
-        ext(sb, "dvchost", sensorName);
-        return sb.toString();
+        cef.ext("dvchost", sensorName);
+        return cef.toString();
     }
 
     /** Returns the CEF line of an incident. */
     String incident(IncidentEvent i, String eventId) {
-        StringBuilder sb = header("incident-" + i.kind(), i.summary(), FeedFields.cefSeverity(i.severity()));
-        ext(sb, "rt", Long.toString(i.tsNanos() / 1_000_000));
-        ext(sb, "externalId", eventId);
-        ext(sb, "cat", "incident");
-        ext(sb, "src", i.host());
-        ext(sb, "start", Long.toString(i.firstSeenNanos() / 1_000_000));
-        ext(sb, "end", Long.toString(i.lastSeenNanos() / 1_000_000));
-        ext(sb, "cnt", Integer.toString(i.alerts().size()));
-        ext(sb, "msg", i.summary());
-        ext(sb, "cs5Label", "incidentKind");
-        ext(sb, "cs5", i.kind());
+        Line cef = header("incident-" + i.kind(), i.summary(), FeedFields.cefSeverity(i.severity()));
+        cef.ext("rt", Long.toString(i.tsNanos() / 1_000_000));
+        cef.ext("externalId", eventId);
+        cef.ext("cat", "incident");
+        cef.ext("src", i.host());
+        cef.ext("start", Long.toString(i.firstSeenNanos() / 1_000_000));
+        cef.ext("end", Long.toString(i.lastSeenNanos() / 1_000_000));
+        cef.ext("cnt", Integer.toString(i.alerts().size()));
+        cef.ext("msg", i.summary());
+        cef.ext("cs5Label", "incidentKind");
+        cef.ext("cs5", i.kind());
         StringBuilder parts = new StringBuilder();
         for (IncidentEvent.Part p : i.alerts()) {
             if (!parts.isEmpty()) {
@@ -192,21 +192,22 @@ final class CefRenderer {
                 parts.append(" callback ").append(p.callbackHost());
             }
         }
-        ext(sb, "cs6Label", "alerts");
-        ext(sb, "cs6", parts.toString(), 4000);
-        ext(sb, "dvchost", sensorName);
-        return sb.toString();
+        cef.ext("cs6Label", "alerts");
+        cef.ext("cs6", parts.toString(), 4000);
+        cef.ext("dvchost", sensorName);
+        return cef.toString();
     }
 
-    private static StringBuilder header(String signatureId, String name, int severity) {
-        StringBuilder sb = new StringBuilder(512);
+    private static Line header(String signatureId, String name, int severity) {
+        Line line = new Line();
+        StringBuilder sb = line.sb;
         sb.append("CEF:0|").append(FeedFields.VENDOR).append('|').append(FeedFields.PRODUCT).append('|')
                 .append(FeedFields.VERSION).append('|');
         headerValue(sb, signatureId);
         sb.append('|');
         headerValue(sb, name == null ? "" : cut(name, 512));
         sb.append('|').append(severity).append('|');
-        return sb;
+        return line;
     }
 
     /** Appends a header field value: {@code \} and {@code |} escaped, control characters as spaces. */
@@ -223,19 +224,37 @@ final class CefRenderer {
         }
     }
 
-    private static void ext(StringBuilder sb, String key, String value) {
-        ext(sb, key, value, MAX);
-    }
+    /**
+     * Builds one CEF line: the header, then the extensions, one space between two. Whether an
+     * extension is the first is kept in a flag, not read from the text: a value may end in {@code |},
+     * which the header's end does too.
+     */
+    private static final class Line {
+        private final StringBuilder sb = new StringBuilder(512);
+        private boolean hasExtension;
 
-    private static void ext(StringBuilder sb, String key, String value, int max) {
-        if (value == null || value.isEmpty()) {
-            return;
+        /** Appends {@code key=value} (the value cut to 1023 characters); nothing for a null or empty value. */
+        void ext(String key, String value) {
+            ext(key, value, MAX);
         }
-        if (sb.charAt(sb.length() - 1) != '|') {
-            sb.append(' ');
+
+        /** Appends {@code key=value}, the value cut to {@code max} characters; nothing for a null or empty value. */
+        void ext(String key, String value, int max) {
+            if (value == null || value.isEmpty()) {
+                return;
+            }
+            if (hasExtension) {
+                sb.append(' ');
+            }
+            hasExtension = true;
+            sb.append(key).append('=');
+            extensionValue(sb, cut(value, max));
         }
-        sb.append(key).append('=');
-        extensionValue(sb, cut(value, max));
+
+        @Override
+        public String toString() {
+            return sb.toString();
+        }
     }
 
     /** Appends an extension value: {@code \}, {@code =} and line breaks escaped, other controls as spaces. */

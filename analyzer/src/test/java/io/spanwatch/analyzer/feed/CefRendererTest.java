@@ -5,8 +5,15 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.spanwatch.sensor.event.AlertEvent;
+import io.spanwatch.sensor.event.EventHeader;
+import io.spanwatch.sensor.event.FileEvent;
+import io.spanwatch.sensor.event.FileInfo;
+import io.spanwatch.sensor.event.HttpInfo;
 import io.spanwatch.sensor.event.IncidentEvent;
 import java.nio.charset.StandardCharsets;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
@@ -78,6 +85,43 @@ class CefRendererTest {
         assertEquals("10.1.0.3", c.ext().get("src"));
         assertEquals("2", c.ext().get("cnt"));
         assertTrue(c.ext().get("cs6").contains("callback evil.example"), c.ext().get("cs6"));
+    }
+
+    /**
+     * Values ending in a character the CEF syntax uses ({@code |} ends the header too, {@code \} and
+     * {@code =} are escaped, a space separates extensions) keep the next key apart and come back whole.
+     */
+    @Test
+    void valuesEndingInCefSyntaxKeepTheNextKeyApart() {
+        for (String end : List.of("|", "\\", "=", " ", "   ", "\\|", "|=", "| ")) {
+            EventHeader h = FeedEvents.header(1);
+            HttpInfo http = new HttpInfo(1, "host.example" + end, -1, "/c01/pipe-end" + end, "agent" + end, "text/html", "GET" + end, null,
+                    "HTTP/1.1", 200, 68, 0, null);
+            String sha = String.format("%064x", 1);
+            FileInfo fi = new FileInfo("name" + end, 68, null, null, sha, "application/x-dosexec" + end, "CLOSED", false, 0, true, sha, false,
+                    null, List.of(), -1, -1, -1, false, null);
+            AlertEvent a = new AlertEvent(FeedEvents.T0, h, false, "to_server", AlertEvent.Signature.of(7, "sig" + end, AlertEvent.REPUTATION,
+                    2), http, new FileEvent(FeedEvents.T0, h, http, false, fi, null), null, new AlertEvent.Reputation("evil.example" + end,
+                    "domain" + end, "feed" + end, "http.hostname", "Emotet"), null, null);
+            Cef cef = Cef.parse(new CefRenderer("sensor" + end, 21).alert(a, "e".repeat(32)));
+            assertEquals("sig" + end, cef.header().get(5), end);
+            Map<String, String> want = new LinkedHashMap<>();
+            want.put("request", "http://host.example" + end + "/c01/pipe-end" + end);
+            want.put("requestMethod", "GET" + end);
+            want.put("requestClientApplication", "agent" + end);
+            want.put("dhost", "host.example" + end);
+            want.put("fname", "name" + end);
+            want.put("fsize", "68");
+            want.put("fileHash", sha);
+            want.put("fileType", "application/x-dosexec" + end);
+            want.put("cs1", "evil.example" + end);
+            want.put("cs2", "domain" + end);
+            want.put("cs3Label", "feed");
+            want.put("cs3", "feed" + end);
+            want.put("cs4Label", "communityId");
+            want.put("dvchost", "sensor" + end);
+            want.forEach((k, v) -> assertEquals(v, cef.ext().get(k), "[" + end + "] " + k));
+        }
     }
 
     @Test
