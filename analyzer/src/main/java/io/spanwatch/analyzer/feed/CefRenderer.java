@@ -17,11 +17,12 @@ import java.util.Locale;
  *
  * <p>CEF escaping (ArcSight's CEF standard): in the seven header fields {@code \} becomes {@code \\}
  * and {@code |} becomes {@code \|}; a header field cannot hold a line break, so CR, LF and every
- * other control character become a space. In extension values {@code \} becomes {@code \\},
- * {@code =} becomes {@code \=}, LF becomes {@code \n} and CR {@code \r}; a pipe is left as it is;
- * other control characters become a space. Values are cut to CEF's lengths (1023 characters for
- * {@code request}, {@code requestClientApplication}, {@code fname}, {@code msg} and the rest of the
- * strings, 4000 for {@code cs1}) before escaping, never inside a character.
+ * other control character ({@link FeedFields#isControl}: C0, DEL, C1 with NEL, U+2028 and U+2029)
+ * become a space. In extension values {@code \} becomes {@code \\}, {@code =} becomes {@code \=},
+ * LF becomes {@code \n} and CR {@code \r}; a pipe is left as it is; other control characters become
+ * a space. Values are cut to CEF's lengths (1023 characters for {@code request},
+ * {@code requestClientApplication}, {@code fname}, {@code msg} and the rest of the strings, 4000 for
+ * {@code cs1}) before escaping, never inside a character.
  *
  * <p>Syslog: {@code <PRI>1 TIMESTAMP HOSTNAME spanwatch - MSGID - CEF:0|...}; PRI is the feed's
  * facility times 8 plus the severity (SpanWatch's 1, 2, 3 as critical, warning, notice); TIMESTAMP
@@ -216,7 +217,7 @@ final class CefRenderer {
             char c = v.charAt(i);
             if (c == '\\' || c == '|') {
                 sb.append('\\').append(c);
-            } else if (c < 0x20 || c == 0x7F) {
+            } else if (FeedFields.isControl(c)) {
                 sb.append(' ');
             } else {
                 sb.append(c);
@@ -266,7 +267,7 @@ final class CefRenderer {
                 case '=' -> sb.append("\\=");
                 case '\n' -> sb.append("\\n");
                 case '\r' -> sb.append("\\r");
-                default -> sb.append(c < 0x20 || c == 0x7F ? ' ' : c);
+                default -> sb.append(FeedFields.isControl(c) ? ' ' : c);
             }
         }
     }

@@ -11,7 +11,8 @@ import java.net.InetAddress;
 /**
  * Derives the values several renderings of an alert share (CEF, ECS, mail): who the product is, the
  * event's source and destination as EVE has them, the full URL of a transaction, the indicator that
- * matched and the internal host an event is about.
+ * matched and the internal host an event is about; and which characters no rendering lets through as
+ * they are.
  */
 final class FeedFields {
     static final String VENDOR = "SpanWatch";
@@ -108,6 +109,15 @@ final class FeedFields {
             return s.chars().allMatch(c -> c == ':' || c == '.' || Character.digit(c, 16) >= 0);
         }
         return s.chars().allMatch(c -> c == '.' || c >= '0' && c <= '9') && s.chars().filter(c -> c == '.').count() == 3;
+    }
+
+    /**
+     * Tells whether a character is a control character or a line break: C0 (U+0000-U+001F), DEL, C1
+     * (U+0080-U+009F, with NEL, U+0085, a line break to many parsers) and the line and paragraph
+     * separators U+2028 and U+2029. Renderings of lines turn these into spaces (or escape them).
+     */
+    static boolean isControl(char c) {
+        return Character.isISOControl(c) || c == '\u2028' || c == '\u2029';
     }
 
     /** Maps SpanWatch's severity (1 highest to 3, as Suricata) to CEF's 0 to 10. */

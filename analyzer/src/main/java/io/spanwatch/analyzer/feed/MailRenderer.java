@@ -11,7 +11,8 @@ import java.nio.charset.StandardCharsets;
  * from the typed record. Stored in the outbox as {@code subject LF body}.
  *
  * <p>Everything from traffic is hostile: the subject keeps no control character (a CR or LF there
- * would start a new header) and is cut to 200 characters; the body keeps line feeds and tabs only;
+ * would start a new header; {@link FeedFields#isControl}: C0, DEL, C1 with NEL, U+2028 and U+2029)
+ * and is cut to 200 characters; the body keeps line feeds and tabs and no other control character;
  * the mail goes out as {@code text/plain; charset=UTF-8}, so nothing in it is markup.
  */
 final class MailRenderer {
@@ -96,17 +97,17 @@ final class MailRenderer {
         StringBuilder sb = new StringBuilder(s.length());
         for (int i = 0; i < s.length(); i++) {
             char c = s.charAt(i);
-            sb.append(c < 0x20 || c == 0x7F ? ' ' : c);
+            sb.append(FeedFields.isControl(c) ? ' ' : c);
         }
         return CefRenderer.cut(sb.toString(), 200);
     }
 
-    /** Makes a body safe: CR and control characters other than LF and tab become spaces. */
+    /** Makes a body safe: CR and control characters other than LF and tab (NEL, U+2028 and U+2029 too) become spaces. */
     static String body(String s) {
         StringBuilder sb = new StringBuilder(s.length());
         for (int i = 0; i < s.length(); i++) {
             char c = s.charAt(i);
-            sb.append((c < 0x20 && c != '\n' && c != '\t') || c == 0x7F ? ' ' : c);
+            sb.append(FeedFields.isControl(c) && c != '\n' && c != '\t' ? ' ' : c);
         }
         return sb.toString();
     }

@@ -28,7 +28,7 @@ record Cef(List<String> header, Map<String, String> ext) {
                 header.add(cur.toString());
                 cur.setLength(0);
             } else {
-                if (c < 0x20) {
+                if (raw(c)) {
                     throw new IllegalArgumentException("control character in CEF header: " + line);
                 }
                 cur.append(c);
@@ -72,8 +72,8 @@ record Cef(List<String> header, Map<String, String> ext) {
                 }
             } else if (c == '=') {
                 throw new IllegalArgumentException("unescaped = in a CEF value: " + line);
-            } else if (c == '\n' || c == '\r') {
-                throw new IllegalArgumentException("raw line break in CEF: " + line);
+            } else if (raw(c)) {
+                throw new IllegalArgumentException("raw control character or line break in CEF: " + line);
             } else {
                 cur.append(c);
             }
@@ -82,5 +82,10 @@ record Cef(List<String> header, Map<String, String> ext) {
             ext.put(key, cur.toString());
         }
         return new Cef(header, ext);
+    }
+
+    /** A character no CEF line may carry as it is: C0, DEL, C1 (NEL among them), U+2028, U+2029. */
+    private static boolean raw(char c) {
+        return c < 0x20 || c >= 0x7F && c <= 0x9F || c == '\u2028' || c == '\u2029';
     }
 }

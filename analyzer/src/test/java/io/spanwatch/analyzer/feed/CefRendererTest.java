@@ -124,6 +124,50 @@ class CefRendererTest {
         }
     }
 
+    /** C1 controls (NEL among them) and U+2028, U+2029 become spaces in the header and in extension values. */
+    @Test
+    void c1ControlsAndUnicodeLineSeparatorsBecomeSpaces() {
+        String breaks = "a\u0080b\u0085c\u009Fd\u2028e\u2029f\u007Fg";
+        String spaces = "a b c d e f g";
+        StringBuilder sb = new StringBuilder();
+        CefRenderer.headerValue(sb, breaks);
+        assertEquals(spaces, sb.toString());
+        sb.setLength(0);
+        CefRenderer.extensionValue(sb, breaks);
+        assertEquals(spaces, sb.toString());
+        sb.setLength(0);
+        CefRenderer.extensionValue(sb, "\u00A0\u00e9\u4e2d"); // past C1: kept
+        assertEquals("\u00A0\u00e9\u4e2d", sb.toString());
+
+        EventHeader h = FeedEvents.header(1);
+        HttpInfo http = new HttpInfo(1, "host" + breaks, -1, "/u" + breaks, "ua" + breaks, "text/html", "GET", null, "HTTP/1.1", 200, 68, 0,
+                null);
+        String sha = String.format("%064x", 1);
+        FileInfo fi = new FileInfo("f" + breaks, 68, null, null, sha, "application/x-dosexec", "CLOSED", false, 0, true, sha, false, null,
+                List.of(), -1, -1, -1, false, null);
+        AlertEvent a = new AlertEvent(FeedEvents.T0, h, true, "to_client", AlertEvent.Signature.of(7, "sig" + breaks, AlertEvent.MALWARE, 1),
+                http, new FileEvent(FeedEvents.T0, h, http, false, fi, null), null, null, null, null);
+        String msg = new String(new CefRenderer("sensor" + breaks, 21).syslog(a, "e".repeat(32)), StandardCharsets.UTF_8);
+        assertTrue(msg.chars().noneMatch(c -> c >= 0x7F && c <= 0x9F || c == 0x2028 || c == 0x2029), msg);
+        Cef cef = Cef.parse(msg);
+        assertEquals("sig" + spaces, cef.header().get(5));
+        assertEquals("http://host" + spaces + "/u" + spaces, cef.ext().get("request"));
+        assertEquals("ua" + spaces, cef.ext().get("requestClientApplication"));
+        assertEquals("host" + spaces, cef.ext().get("dhost"));
+        assertEquals("f" + spaces, cef.ext().get("fname"));
+        assertEquals("sensor" + spaces, cef.ext().get("dvchost"));
+        assertTrue(msg.contains(" sensora_b_c_d_e_f_g spanwatch "), msg); // the syslog HOSTNAME stays printable ASCII
+        IncidentEvent inc = new IncidentEvent(FeedEvents.T0, "10.1.0.1", "kind" + breaks, FeedEvents.T0, FeedEvents.T0, 1, "summary" + breaks,
+                List.of(new IncidentEvent.Part("part" + breaks, "malware", FeedEvents.T0, 1, null, "http://x/" + breaks, null)));
+        String im = new String(new CefRenderer("s", 21).syslog(inc, "e".repeat(32)), StandardCharsets.UTF_8);
+        Cef ic = Cef.parse(im);
+        assertEquals("incident-kind" + spaces, ic.header().get(4));
+        assertEquals("summary" + spaces, ic.header().get(5));
+        assertEquals("summary" + spaces, ic.ext().get("msg"));
+        assertEquals("kind" + spaces, ic.ext().get("cs5"));
+        assertEquals("part" + spaces + " url http://x/" + spaces, ic.ext().get("cs6"));
+    }
+
     @Test
     void longValuesAreCutToCefLengthsWithoutSplittingACharacter() {
         String s = "a".repeat(1022) + "\uD83D\uDE00" + "b".repeat(10);

@@ -1,0 +1,33 @@
+package io.spanwatch.analyzer.feed;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.spanwatch.sensor.event.IncidentEvent;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+class MailRendererTest {
+    private static final String BREAKS = "a\r\nb\u0085c\u0080d\u009Fe\u2028f\u2029g\u007Fh\u0000i";
+
+    @Test
+    void theSubjectKeepsNoControlCharacterNorLineBreak() {
+        assertEquals("a  b c d e f g h i", MailRenderer.subject(BREAKS));
+    }
+
+    @Test
+    void theBodyKeepsLineFeedsAndTabsOnly() {
+        assertEquals("a \nb c d e f g h i\tj", MailRenderer.body(BREAKS + "\tj"));
+    }
+
+    @Test
+    void aRenderedIncidentHasTheSubjectOnItsOneLine() {
+        IncidentEvent inc = new IncidentEvent(FeedEvents.T0, "10.1.0.1", "kind" + BREAKS, FeedEvents.T0, FeedEvents.T0, 1, "summary" + BREAKS,
+                List.of(new IncidentEvent.Part("part" + BREAKS, "malware", FeedEvents.T0, 1, null, null, null)));
+        String mail = new String(new MailRenderer("sensor\u2028x").render(inc, "e".repeat(32)), StandardCharsets.UTF_8);
+        assertTrue(mail.chars().noneMatch(c -> c == '\r' || c >= 0x7F && c <= 0x9F || c == 0x2028 || c == 0x2029 || c == 0), mail);
+        assertEquals("[SpanWatch] Incident on 10.1.0.1: kinda  b c d e f g h i (severity 1)", mail.substring(0, mail.indexOf('\n')));
+        assertTrue(mail.contains("Sensor:     sensor x\n"), mail);
+    }
+}
