@@ -29,7 +29,7 @@ final class MailRenderer {
         switch (e) {
             case IncidentEvent i -> {
                 subject = "[SpanWatch] Incident on " + i.host() + ": " + i.kind() + " (severity " + i.severity() + ")";
-                body.append(i.summary()).append("\n\n");
+                body.append(flat(i.summary())).append("\n\n");
                 line(body, "Host", i.host());
                 line(body, "Kind", i.kind());
                 line(body, "Severity", i.severity() + " (1 highest, 3 lowest)");
@@ -39,9 +39,9 @@ final class MailRenderer {
                 line(body, "Event id", eventId);
                 body.append("\nAlerts (").append(i.alerts().size()).append("):\n");
                 for (IncidentEvent.Part p : i.alerts()) {
-                    body.append("  - ").append(EveTime.format(p.tsNanos())).append("  ").append(p.signature());
+                    body.append("  - ").append(EveTime.format(p.tsNanos())).append("  ").append(flat(p.signature()));
                     if (p.category() != null) {
-                        body.append(" [").append(p.category()).append(']');
+                        body.append(" [").append(flat(p.category())).append(']');
                     }
                     body.append('\n');
                     sub(body, "url", p.url());
@@ -82,24 +82,36 @@ final class MailRenderer {
 
     private static void line(StringBuilder sb, String name, String value) {
         if (value != null) {
-            sb.append(String.format(java.util.Locale.ROOT, "%-12s", name + ":")).append(value).append('\n');
+            sb.append(String.format(java.util.Locale.ROOT, "%-12s", name + ":")).append(flat(value)).append('\n');
         }
     }
 
     private static void sub(StringBuilder sb, String name, String value) {
         if (value != null) {
-            sb.append("      ").append(name).append(": ").append(value).append('\n');
+            sb.append("      ").append(name).append(": ").append(flat(value)).append('\n');
         }
     }
 
     /** Makes a subject safe: control characters become spaces; at most 200 characters. */
     static String subject(String s) {
+        return CefRenderer.cut(flat(s), 200);
+    }
+
+    /**
+     * Makes one value of the body (from traffic, mostly) a single line: every control character,
+     * LF too, becomes a space, so a URL or a signature cannot add a line such as a forged
+     * {@code Sensor:} to the mail.
+     */
+    static String flat(String s) {
+        if (s == null) {
+            return null;
+        }
         StringBuilder sb = new StringBuilder(s.length());
         for (int i = 0; i < s.length(); i++) {
             char c = s.charAt(i);
             sb.append(FeedFields.isControl(c) ? ' ' : c);
         }
-        return CefRenderer.cut(sb.toString(), 200);
+        return sb.toString();
     }
 
     /** Makes a body safe: CR and control characters other than LF and tab (NEL, U+2028 and U+2029 too) become spaces. */

@@ -30,4 +30,15 @@ class MailRendererTest {
         assertEquals("[SpanWatch] Incident on 10.1.0.1: kinda  b c d e f g h i (severity 1)", mail.substring(0, mail.indexOf('\n')));
         assertTrue(mail.contains("Sensor:     sensor x\n"), mail);
     }
+
+    /** A value from traffic is one line of the mail: its line feeds cannot forge a line of their own. */
+    @Test
+    void aValueFromTrafficCannotAddALine() {
+        String forged = "evil.example\nSensor:     trusted-sensor\nSeverity:   3";
+        IncidentEvent inc = new IncidentEvent(FeedEvents.T0, "10.1.0.1", "kind", FeedEvents.T0, FeedEvents.T0, 1, "summary " + forged,
+                List.of(new IncidentEvent.Part("sig " + forged, "cat\nx", FeedEvents.T0, 1, "http://" + forged, null, forged)));
+        String mail = new String(new MailRenderer("sensor").render(inc, "e".repeat(32)), StandardCharsets.UTF_8);
+        assertTrue(mail.lines().noneMatch(l -> l.startsWith("Sensor:     trusted") || l.startsWith("Severity:   3")), mail);
+        assertEquals(1, mail.lines().filter(l -> l.startsWith("Sensor:")).count(), mail);
+    }
 }
