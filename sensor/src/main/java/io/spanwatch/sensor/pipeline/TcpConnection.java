@@ -6,6 +6,7 @@ import io.spanwatch.sensor.http.HttpConnectionParser;
 import io.spanwatch.sensor.reassembly.StreamListener;
 import io.spanwatch.sensor.reassembly.TcpStream;
 import io.spanwatch.sensor.socks.SocksHandshake;
+import java.util.ArrayDeque;
 import java.util.Arrays;
 
 /**
@@ -30,6 +31,11 @@ final class TcpConnection {
     static final int PROBE_BYTES = 4096;
     /** How far into a stream picked up mid-way recognition is retried at segment starts. */
     static final long MIDSTREAM_PROBE_LIMIT = 64 << 10;
+    /**
+     * Most bytes one direction holds back while it waits for the other direction's bytes it has
+     * acknowledged (see {@link #packet}); also the furthest ahead such an acknowledgement may be.
+     */
+    static final int ACK_ORDER_MAX_BYTES = 64 << 10;
 
     private static final int FIN = 0x01;
     private static final int SYN = 0x02;
@@ -58,8 +64,28 @@ final class TcpConnection {
         this.resp = new Side(false);
     }
 
-    /** Takes one decoded TCP segment of this connection. */
+    /**
+     * Takes one decoded TCP segment of this connection.
+     *
+     * <p>A mirror port can deliver the two directions out of order: a reply's first segment before
+     * the request it answers. A segment that acknowledges bytes of the other direction not yet seen
+     * is such a reply, so its bytes (and what follows them in its direction) wait until the other
+     * direction has caught up to that acknowledgement, as Suricata's stream engine hands data to the
+     * application layer in the order acknowledgements show. The wait ends early when the other
+     * direction's hole is given up as a gap ({@link io.spanwatch.sensor.reassembly.ReassemblyConfig#gapAckDelayNanos}
+     * after it was acknowledged), after that delay in any case, when {@value #ACK_ORDER_MAX_BYTES}
+     * bytes wait (anomaly {@code stream.ack_order_limit}), when the reassembly memcap has no room,
+     * and when the connection ends. Counted as {@code tcp.ack_order_waits}, {@code tcp.ack_order_limit_hits}
+     * and {@code tcp.ack_order_held_bytes}.
+     */
     void packet(DecodedPacket p, boolean fromOrig) {
+        segment(p, fromOrig);
+        if (orig.held != null || resp.held != null) {
+            releaseWaiting(p.tsNanos);
+        }
+    }
+
+    private void segment(DecodedPacket p, boolean fromOrig) {
         Side s = fromOrig ? orig : resp;
         Side other = fromOrig ? resp : orig;
         int flags = p.tcpFlags;
@@ -121,6 +147,9 @@ final class TcpConnection {
         if (reassemble && !fresh) {
             s.stream.discarded(ts, dataSeq, p.buf, p.payloadOff, p.payloadLen);
         } else if (reassemble) {
+            if (p.payloadLen > 0 && (flags & ACK) != 0 && s.held == null) {
+                s.waitForPeer(ts, other, p.ack);
+            }
             if (p.payloadLen > 0 || p.payloadMissing > 0 || (flags & FIN) != 0) {
                 // A segment the capture cut (snaplen) has its missing tail reported as a gap.
                 s.stream.segment(ts, dataSeq, p.buf, p.payloadOff, p.payloadLen, (flags & FIN) != 0, p.payloadMissing);
@@ -181,6 +210,19 @@ final class TcpConnection {
         return (long) window << shift;
     }
 
+    /** Ends the waits whose peer bytes came, were given up, or took too long (see {@link #packet}). */
+    private void releaseWaiting(long ts) {
+        long delay = worker.config.reassembly().gapAckDelayNanos();
+        for (Side x = orig; x != null; x = x == orig ? resp : null) {
+            if (x.held != null) {
+                Side peer = x == orig ? resp : orig;
+                if (peer.stream.offset() >= x.waitFor || ts - x.waitSince >= delay) {
+                    x.release();
+                }
+            }
+        }
+    }
+
     /** Tells whether a new SYN on this closed connection starts a new one (port reuse). */
     boolean isReuse(DecodedPacket p, boolean fromOrig) {
         return flow.state == Flow.State.CLOSED && (p.tcpFlags & (SYN | ACK)) == SYN
@@ -196,9 +238,18 @@ final class TcpConnection {
         if (notHttp) {
             orig.stream.discard();
             resp.stream.discard();
+            orig.dropHeld();
+            resp.dropHeld();
         } else {
             orig.stream.flush(ts);
             resp.stream.flush(ts);
+            // What waited for the other direction follows what that direction delivered or gave up.
+            if (orig.held != null) {
+                orig.release();
+            }
+            if (resp.held != null) {
+                resp.release();
+            }
         }
         if (parser != null) {
             parser.close(ts);
@@ -237,11 +288,11 @@ final class TcpConnection {
                 case REQUEST -> client = s;
                 case RESPONSE -> client = s == orig ? resp : orig;
                 case NOT_HTTP -> {
-                    if (handshakeSeen || s.stream.offset() > MIDSTREAM_PROBE_LIMIT) {
+                    if (handshakeSeen || s.consumed() > MIDSTREAM_PROBE_LIMIT) {
                         s.probeDone = true;
                     } else {
                         s.probeLen = 0; // mid-stream: try again at the next segment start
-                        s.probeStart = s.stream.offset();
+                        s.probeStart = s.consumed();
                         s.probe = null;
                     }
                 }
@@ -278,6 +329,8 @@ final class TcpConnection {
         resp.probe = null;
         orig.stream.discard(); // not reassembled any further: give back what it holds
         resp.stream.discard();
+        orig.dropHeld();
+        resp.dropHeld();
     }
 
     /**
@@ -336,7 +389,7 @@ final class TcpConnection {
                 parser.data(s == client, ts, s.probe, 0, s.probeLen);
             }
             // Bytes this side sent while it was not (yet) HTTP and were not kept: a gap for the parser.
-            long skipped = s.stream.offset() - (s.probeStart + s.probeLen);
+            long skipped = s.consumed() - (s.probeStart + s.probeLen);
             if (skipped > 0 && !s.inData) {
                 parser.gap(s == client, ts, skipped);
             }
@@ -375,12 +428,93 @@ final class TcpConnection {
         int synShift = -1;
         /** Whether this side sent any segment with timestamps. */
         boolean sentTimestamps;
+        /** This side's stream events while they wait for the other side's bytes (see {@link #packet}); null when not waiting. */
+        ArrayDeque<Held> held;
+        /** Stream bytes (data and gaps) in {@link #held}: delivered by the stream, not yet taken. */
+        long heldLen;
+        /** Data bytes in {@link #held}. */
+        int heldBytes;
+        /** The other side's stream offset this side waits (or last waited) for, and since when (packet time). */
+        long waitFor;
+        long waitSince;
 
         Side(boolean isOrig) {
             this.isOrig = isOrig;
             // The host receiving this side's bytes decides how they are reassembled.
             var r = worker.config.reassembly();
             this.stream = new TcpStream(r, worker.reassemblyStats, this, r.policies().forAddress(isOrig ? flow.respAddr : flow.origAddr));
+        }
+
+        /** Returns the stream offset of the bytes taken so far: those delivered, less those waiting. */
+        long consumed() {
+            return stream.offset() - heldLen;
+        }
+
+        /** Starts waiting when this side's acknowledgement covers bytes of {@code peer} not yet seen. */
+        void waitForPeer(long ts, Side peer, long ack) {
+            long ahead = peer.stream.ackedUnseen(ack);
+            if (ahead == 0 || ahead > ACK_ORDER_MAX_BYTES) {
+                return; // in order, or far ahead: bytes lost by the capture, not a reordering
+            }
+            long target = peer.stream.offset() + ahead;
+            if (target <= waitFor) {
+                return; // waited for these bytes already, and stopped for a bound: not again
+            }
+            var r = worker.reassemblyStats;
+            if (!r.ackOrderRoom(ACK_ORDER_MAX_BYTES)) {
+                r.ackOrderLimitHits++;
+                return;
+            }
+            held = new ArrayDeque<>();
+            waitFor = target;
+            waitSince = ts;
+            r.ackOrderWaits++;
+        }
+
+        /** Keeps a copy of bytes delivered while waiting; false (and the wait ended) when they do not fit. */
+        private boolean hold(long ts, byte[] buf, int off, int len) {
+            var r = worker.reassemblyStats;
+            if (heldBytes + len > ACK_ORDER_MAX_BYTES || !r.ackOrderRoom(len)) {
+                r.ackOrderLimitHits++;
+                worker.anomaly(flow, ts, "stream", "stream.ack_order_limit");
+                release();
+                return false;
+            }
+            held.add(new Held(ts, Arrays.copyOfRange(buf, off, off + len), 0, false));
+            heldLen += len;
+            heldBytes += len;
+            r.ackOrderHeld += len;
+            return true;
+        }
+
+        /** Ends the wait: what waited is taken now, in the order the stream gave it. */
+        void release() {
+            ArrayDeque<Held> h = held;
+            held = null;
+            worker.reassemblyStats.ackOrderHeld -= heldBytes;
+            heldBytes = 0;
+            for (Held e : h) {
+                if (e.data != null) {
+                    heldLen -= e.data.length;
+                    data(e.ts, e.data, 0, e.data.length);
+                } else if (e.gap > 0) {
+                    heldLen -= e.gap;
+                    gap(e.ts, e.gap);
+                } else {
+                    fin(e.ts);
+                }
+            }
+            heldLen = 0;
+        }
+
+        /** Forgets what waited (the connection is not analysed any further). */
+        void dropHeld() {
+            if (held != null) {
+                worker.reassemblyStats.ackOrderHeld -= heldBytes;
+                held = null;
+                heldBytes = 0;
+                heldLen = 0;
+            }
         }
 
         void synOffer(int offer) {
@@ -402,6 +536,25 @@ final class TcpConnection {
 
         @Override
         public void data(long ts, byte[] buf, int off, int len) {
+            if (held != null && hold(ts, buf, off, len)) {
+                return;
+            }
+            take(ts, buf, off, len);
+            peerCaughtUp();
+        }
+
+        /**
+         * Ends the other side's wait once this side's stream reached what it waits for: right after
+         * the bytes (or the gap) that got it there, before anything this side delivers next.
+         */
+        private void peerCaughtUp() {
+            Side w = this == orig ? resp : orig;
+            if (w.held != null && stream.offset() >= w.waitFor) {
+                w.release();
+            }
+        }
+
+        private void take(long ts, byte[] buf, int off, int len) {
             if (parser != null) {
                 if (!parser.isTunnel()) {
                     parser.data(toServer(this), ts, buf, off, len);
@@ -429,19 +582,27 @@ final class TcpConnection {
 
         @Override
         public void gap(long ts, long len) {
-            if (parser != null) {
-                parser.gap(toServer(this), ts, len);
+            if (held != null) {
+                held.add(new Held(ts, null, len, false));
+                heldLen += len;
                 return;
             }
-            if (!probeDone) {
+            if (parser != null) {
+                parser.gap(toServer(this), ts, len);
+            } else if (!probeDone) {
                 probeLen = 0; // what was buffered cannot be continued
-                probeStart = stream.offset();
+                probeStart = consumed();
                 probe = null;
             }
+            peerCaughtUp();
         }
 
         @Override
         public void fin(long ts) {
+            if (held != null) {
+                held.add(new Held(ts, null, 0, true));
+                return;
+            }
             finSeen = true;
             if (parser != null) {
                 parser.end(toServer(this), ts);
@@ -454,5 +615,9 @@ final class TcpConnection {
         public void anomaly(long ts, String name) {
             worker.anomaly(flow, ts, "stream", name);
         }
+    }
+
+    /** One stream event kept while its side waits: bytes, a gap of {@code gap} bytes, or the FIN. */
+    private record Held(long ts, byte[] data, long gap, boolean fin) {
     }
 }

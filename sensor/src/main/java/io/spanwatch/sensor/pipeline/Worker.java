@@ -365,6 +365,9 @@ final class Worker implements Runnable, FlowTable.Listener {
         Counters.add(into, "tcp.discarded_not_kept", r.discardedNotKept);
         Counters.add(into, "tcp.discarded_bytes_used", r.discardedBytesUsed);
         Counters.add(into, "tcp.reassembly_memuse", r.memUsed());
+        Counters.add(into, "tcp.ack_order_waits", r.ackOrderWaits);
+        Counters.add(into, "tcp.ack_order_limit_hits", r.ackOrderLimitHits);
+        Counters.add(into, "tcp.ack_order_held_bytes", r.ackOrderHeld);
         Counters.add(into, "app_layer.http.memuse", httpMemory.used());
         Counters.add(into, "app_layer.http.memcap_evictions", httpMemory.evictions());
         Counters.add(into, "flow.total", flows.created());

@@ -35,6 +35,15 @@ public final class ReassemblyStats {
     public long discardedNotKept;
     /** Bytes of discarded segments used because the receiver acknowledged them and no other copy came. */
     public long discardedBytesUsed;
+    /**
+     * Times one direction's bytes waited for the other direction's bytes they acknowledge (the
+     * capture took a reply before its request); see {@code TcpConnection}.
+     */
+    public long ackOrderWaits;
+    /** Waits not begun, or ended early, because of their bounds (bytes per connection, the memcap). */
+    public long ackOrderLimitHits;
+    /** Bytes waiting that way now; they count against the memcap with the out-of-order bytes. */
+    public long ackOrderHeld;
 
     /** Streams holding out-of-order segments, in the order they started to (the oldest hole first). */
     TcpStream oldestHolder;
@@ -68,6 +77,11 @@ public final class ReassemblyStats {
         }
         s.olderHolder = null;
         s.newerHolder = null;
+    }
+
+    /** Tells whether {@code bytes} more can wait for their acknowledged peer bytes within the memcap. */
+    public boolean ackOrderRoom(long bytes) {
+        return memUsed + ackOrderHeld + bytes <= memcap;
     }
 
     /** Returns out-of-order bytes held now. */

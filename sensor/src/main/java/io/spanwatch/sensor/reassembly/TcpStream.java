@@ -361,6 +361,34 @@ public final class TcpStream {
         closed = true;
     }
 
+    /**
+     * Returns how many bytes past those delivered (or given up) an acknowledgement number from this
+     * direction's receiver covers when the capture has shown none of this direction's bytes up to it
+     * yet: bytes the receiver already had that are still to come. 0 when none, when bytes at or past
+     * that number are held (a hole in this direction, which its own gap rules handle), or when the
+     * number is not plausible for this stream.
+     */
+    public long ackedUnseen(long ackSeq) {
+        if (!started || closed) {
+            return 0;
+        }
+        long r = rel(ackSeq);
+        if (finRel >= 0 && r > finRel) {
+            r = finRel;
+        }
+        long d = r - next;
+        if (d <= 0 || d >= (1L << 30)) {
+            return 0;
+        }
+        if (ooo != null) {
+            Map.Entry<Long, Object> last = ooo.lastEntry();
+            if (last.getKey() + bytes(last.getValue()).length >= r) {
+                return 0;
+            }
+        }
+        return d;
+    }
+
     /** Returns the bytes given up as gaps so far. */
     public long gapBytes() {
         return gapBytes;
