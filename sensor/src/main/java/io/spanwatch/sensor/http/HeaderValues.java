@@ -96,7 +96,32 @@ final class HeaderValues {
             }
         }
         String plain = p.get("filename");
-        return plain == null || plain.isEmpty() ? null : plain;
+        return plain == null || plain.isEmpty() ? null : utf8IfValid(plain);
+    }
+
+    /**
+     * Returns a header text read byte for byte (ISO-8859-1) as UTF-8 when its bytes are valid UTF-8,
+     * else as it is. Browsers save a raw 8-bit {@code filename} that way (and send a form's file names
+     * as raw UTF-8), so {@code Отчёт.pdf} is not shown as {@code ÐÑÑÑÑ.pdf}; a name that is not valid
+     * UTF-8 keeps its bytes as ISO-8859-1 characters.
+     */
+    static String utf8IfValid(String latin1) {
+        int i = 0;
+        while (i < latin1.length() && latin1.charAt(i) < 0x80) {
+            i++;
+        }
+        if (i == latin1.length()) {
+            return latin1;
+        }
+        try {
+            return StandardCharsets.UTF_8.newDecoder()
+                    .onMalformedInput(java.nio.charset.CodingErrorAction.REPORT)
+                    .onUnmappableCharacter(java.nio.charset.CodingErrorAction.REPORT)
+                    .decode(java.nio.ByteBuffer.wrap(latin1.getBytes(StandardCharsets.ISO_8859_1)))
+                    .toString();
+        } catch (java.nio.charset.CharacterCodingException e) {
+            return latin1;
+        }
     }
 
     /** Decodes an RFC 5987 ext-value {@code charset'lang'pct-encoded}, or returns null when malformed. */

@@ -18,6 +18,31 @@ class HttpMultipartTest {
                 .s("HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n");
     }
 
+    /** The bytes of {@code s} in UTF-8, as the characters a byte-for-byte (ISO-8859-1) reading gives. */
+    private static String rawUtf8(String s) {
+        return new String(s.getBytes(java.nio.charset.StandardCharsets.UTF_8), java.nio.charset.StandardCharsets.ISO_8859_1);
+    }
+
+    /** Browsers send a form's file names as raw UTF-8 and save a raw UTF-8 {@code filename} as UTF-8. */
+    @Test
+    void rawUtf8FileNamesAreReadAsUtf8AndOtherBytesStayAsTheyAre() {
+        String b = "XyZ";
+        String body = "--" + b + "\r\n"
+                + "Content-Disposition: form-data; name=\"f\"; filename=\"" + rawUtf8("Отчёт 2026.pdf") + "\"\r\n\r\n"
+                + "one\r\n--" + b + "\r\n"
+                + "Content-Disposition: form-data; name=\"g\"; filename=\"caf\u00e9.txt\"\r\n\r\n"
+                + "two\r\n--" + b + "--\r\n";
+        RecordingListener r = upload("multipart/form-data; boundary=" + b, body).runAll();
+        assertEquals("Отчёт 2026.pdf", r.sink(0).info.filename());
+        assertEquals("caf\u00e9.txt", r.sink(1).info.filename(), "0xE9 alone is not UTF-8: kept as ISO-8859-1");
+        RecordingListener d = new Script()
+                .c("GET /d HTTP/1.1\r\nHost: files.example\r\n\r\n")
+                .s("HTTP/1.1 200 OK\r\nContent-Disposition: attachment; filename=\"" + rawUtf8("invoice\u202egpj.exe")
+                        + "\"\r\nContent-Length: 3\r\n\r\nabc")
+                .runAll();
+        assertEquals("invoice\u202egpj.exe", d.sink(0).info.filename());
+    }
+
     @Test
     void formDataWithQuotedBoundaryFilenameStarPreambleAndEpilogue() {
         String b = "----WebKitFormBoundary7MA4YWxk";
