@@ -12,9 +12,11 @@ import org.apache.lucene.analysis.miscellaneous.PerFieldAnalyzerWrapper;
 import org.apache.lucene.document.InetAddressPoint;
 import org.apache.lucene.index.Term;
 import org.apache.lucene.queryparser.flexible.core.QueryNodeException;
+import org.apache.lucene.queryparser.flexible.core.builders.QueryTreeBuilder;
 import org.apache.lucene.queryparser.flexible.standard.StandardQueryParser;
 import org.apache.lucene.queryparser.flexible.standard.config.PointsConfig;
 import org.apache.lucene.queryparser.flexible.standard.config.StandardQueryConfigHandler;
+import org.apache.lucene.queryparser.flexible.standard.nodes.RegexpQueryNode;
 import org.apache.lucene.search.BooleanClause;
 import org.apache.lucene.search.BooleanQuery;
 import org.apache.lucene.search.BoostQuery;
@@ -43,6 +45,9 @@ import org.apache.lucene.util.BytesRef;
  * with a wildcard ({@code src_ip:10.1.*}); {@code field:*} means "has the field"; {@code _id:HEX}
  * finds one event. An error is a {@link QueryException} with the parser's message.
  *
+ * <p>A regular expression is built only when its automaton stays small ({@link BoundedRegexpBuilder}:
+ * at most 1,000 characters and 1,000 positions once its repeats are written out).
+ *
  * <p>A CIDR block written without quotes after an address field ({@code src_ip:10.0.0.0/8}, as
  * Kibana's and Arkime's query languages take it) is quoted before parsing: in Lucene's syntax the
  * slash would open a regular expression and the query would not parse at all.
@@ -52,6 +57,8 @@ import org.apache.lucene.util.BytesRef;
 public final class EventQueryParser {
     /** Longest query text accepted. */
     public static final int MAX_QUERY_CHARS = 8192;
+
+    private static final BoundedRegexpBuilder REGEXP = new BoundedRegexpBuilder();
 
     private final FieldSchema schema;
     private final Clock clock;
@@ -89,6 +96,7 @@ public final class EventQueryParser {
             }
         });
         p.setPointsConfigMap(points);
+        ((QueryTreeBuilder) p.getQueryBuilder()).setBuilder(RegexpQueryNode.class, REGEXP);
         Query q;
         try {
             q = p.parse(text, EventFields.TEXT);

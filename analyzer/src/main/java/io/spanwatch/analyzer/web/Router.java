@@ -20,7 +20,8 @@ import java.util.concurrent.RejectedExecutionException;
  * browser session must carry the session's CSRF token and, when the browser says where it comes
  * from ({@code Origin}, {@code Sec-Fetch-Site}), come from the console itself. A handler's
  * {@link Request.BadRequest} or {@link QueryException} is a 400 with its message; anything else a
- * 500 that names nothing of the failure.
+ * 500 that names nothing of the failure, for an {@link Error} too, so no request ends a worker thread
+ * or goes unanswered.
  */
 final class Router extends SimpleChannelInboundHandler<FullHttpRequest> {
     private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(Router.class);
@@ -70,7 +71,8 @@ final class Router extends SimpleChannelInboundHandler<FullHttpRequest> {
                 } catch (Request.BadRequest | QueryException e) {
                     res = route.api() ? Response.error(HttpResponseStatus.BAD_REQUEST, e.getMessage())
                             : console.pages().error(r, HttpResponseStatus.BAD_REQUEST, e.getMessage());
-                } catch (Exception | StackOverflowError e) {
+                } catch (Throwable e) {
+                    // an Error too (a stack overflow, a heap too small for one request): the worker lives on and the client gets its answer
                     LOG.warn("{} {} failed", req.method(), r.path(), e);
                     res = Response.error(HttpResponseStatus.INTERNAL_SERVER_ERROR, "internal error");
                 } finally {

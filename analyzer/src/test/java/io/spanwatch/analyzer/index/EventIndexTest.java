@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -14,6 +15,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
@@ -199,6 +201,18 @@ class EventIndexTest {
             assertFalse(e.getMessage() == null || e.getMessage().isBlank(), bad);
         }
         assertThrows(QueryException.class, () -> p.parse("x".repeat(EventQueryParser.MAX_QUERY_CHARS + 1)));
+    }
+
+    @Test
+    void regularExpressionsThatRepeatTooMuchAreRefusedAtOnce() throws Exception {
+        EventQueryParser p = new EventQueryParser(reader.schema(), CLOCK);
+        for (String bad : new String[] {"http.url:/a{2147483647}/", "http.url:/.{0,1000}{0,1000}/", "http.url:/a{99999}/",
+            "http.url:/(ab{40}){40}/", "http.url:/x{2000,}/", "http.url:/.{1,600}.{1,600}/", "http.url:/" + "a".repeat(1001) + "/"}) {
+            QueryException e = assertTimeoutPreemptively(Duration.ofSeconds(2), () -> assertThrows(QueryException.class, () -> p.parse(bad)), bad);
+            assertTrue(e.getMessage().contains("regular expression"), bad + ": " + e.getMessage());
+        }
+        assertEquals(30, count("event_type:http AND http.url:/.*f[0-9]{1,3}.setup.exe/"));
+        assertTrue(p.parse("http.url:/.{1,999}/") instanceof org.apache.lucene.search.RegexpQuery);
     }
 
     @Test
