@@ -24,6 +24,7 @@ import org.apache.lucene.search.FieldExistsQuery;
 import org.apache.lucene.search.FuzzyQuery;
 import org.apache.lucene.search.IndexSearcher;
 import org.apache.lucene.search.MatchAllDocsQuery;
+import org.apache.lucene.search.MatchNoDocsQuery;
 import org.apache.lucene.search.PrefixQuery;
 import org.apache.lucene.search.Query;
 import org.apache.lucene.search.QueryVisitor;
@@ -97,16 +98,14 @@ public final class EventQueryParser {
         });
         p.setPointsConfigMap(points);
         ((QueryTreeBuilder) p.getQueryBuilder()).setBuilder(RegexpQueryNode.class, REGEXP);
-        Query q;
         try {
-            q = p.parse(text, EventFields.TEXT);
+            return adjust(p.parse(text, EventFields.TEXT), kinds);
         } catch (QueryNodeException e) {
             throw new QueryException(e.getMessage(), e);
         } catch (RuntimeException e) {
             // the parser's own checks (a clause limit, a bad regular expression) say what is wrong
             throw new QueryException(String.valueOf(e.getMessage()), e);
         }
-        return adjust(q, kinds);
     }
 
     /** {@code FIELD:ADDRESS/BITS} outside quotes, up to a space, a closing parenthesis or the end. */
@@ -166,7 +165,9 @@ public final class EventQueryParser {
                 return new BoostQuery(adjust(b.getQuery(), kinds), b.getBoost());
             }
             case WildcardQuery w when w.getTerm().text().equals("*") -> {
-                return new FieldExistsQuery(w.getField());
+                // every event has an id and a source, the two fields without doc values or norms
+                return w.getField().equals(EventFields.ID) || w.getField().equals(EventFields.SOURCE) ? new MatchAllDocsQuery()
+                        : new FieldExistsQuery(w.getField());
             }
             case TermQuery t when t.getTerm().field().equals(EventFields.ID) -> {
                 byte[] id = EventIds.parse(t.getTerm().text());
@@ -210,13 +211,13 @@ public final class EventQueryParser {
             case TermRangeQuery r -> {
                 InetAddress lo = r.getLowerTerm() == null ? InetAddressPoint.MIN_VALUE : ip(field, r.getLowerTerm().utf8ToString());
                 InetAddress hi = r.getUpperTerm() == null ? InetAddressPoint.MAX_VALUE : ip(field, r.getUpperTerm().utf8ToString());
-                if (r.getLowerTerm() != null && !r.includesLower()) {
-                    lo = InetAddressPoint.nextUp(lo);
+                boolean excludeLo = r.getLowerTerm() != null && !r.includesLower();
+                boolean excludeHi = r.getUpperTerm() != null && !r.includesUpper();
+                if ((excludeLo && same(lo, InetAddressPoint.MAX_VALUE)) || (excludeHi && same(hi, InetAddressPoint.MIN_VALUE))) {
+                    return new MatchNoDocsQuery(field + ": empty range"); // nothing above the highest address, or below the lowest
                 }
-                if (r.getUpperTerm() != null && !r.includesUpper()) {
-                    hi = InetAddressPoint.nextDown(hi);
-                }
-                return InetAddressPoint.newRangeQuery(field, lo, hi);
+                return InetAddressPoint.newRangeQuery(field, excludeLo ? InetAddressPoint.nextUp(lo) : lo,
+                        excludeHi ? InetAddressPoint.nextDown(hi) : hi);
             }
             case WildcardQuery w -> {
                 return dottedPrefix(field, w.getTerm().text());
@@ -226,6 +227,11 @@ public final class EventQueryParser {
             }
             default -> throw new QueryException(field + " is an address: use an address, a CIDR block in quotes (\"10.0.0.0/8\") or a range");
         }
+    }
+
+    /** Tells whether two addresses are one point of the index (an IPv4 address is its IPv4-mapped IPv6 form). */
+    private static boolean same(InetAddress a, InetAddress b) {
+        return java.util.Arrays.equals(InetAddressPoint.encode(a), InetAddressPoint.encode(b));
     }
 
     private static Query cidrOrExact(String field, String text) throws QueryException {

@@ -105,6 +105,17 @@ class EventIndexTest {
     }
 
     @Test
+    void emptyAddressRangesMatchNothingAndEveryEventHasAnIdAndASource() throws Exception {
+        for (String empty : new String[] {"src_ip:[:: TO ::}", "src_ip:{ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff TO *]", "src_ip:{* TO ::}",
+            "src_ip:{:: TO ::]"}) {
+            assertEquals(0, count(empty), empty);
+        }
+        assertEquals(count("event_type:flow"), count("event_type:flow AND src_ip:{:: TO *]"));
+        assertEquals(events.size(), count("_id:*"));
+        assertEquals(events.size(), count("_source:*"));
+    }
+
+    @Test
     void bareCidrBlocksOnAddressFieldsAreTakenAsQuoted() throws Exception {
         assertEquals(40, count("event_type:flow AND src_ip:198.18.0.0/16"));
         assertEquals(80, count("event_type:flow AND NOT (src_ip:198.18.0.0/16)"));

@@ -105,6 +105,20 @@ class ConsoleApiTest {
     }
 
     @Test
+    void emptyAddressRangesAndEveryIdAreQueriesThatCanBeSaved() throws Exception {
+        assertEquals(0, json("/api/v1/events?q=" + q("src_ip:{* TO ::}")).path("total").asLong());
+        assertEquals(0, json("/api/v1/facets?field=dest_ip&q=" + q("src_ip:{ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff TO *]"))
+                .path("buckets").size());
+        assertEquals(json("/api/v1/events?q=").path("total").asLong(), json("/api/v1/events?q=" + q("_id:*")).path("total").asLong());
+        for (String query : new String[] {"src_ip:[:: TO ::}", "_id:*"}) {
+            var saved = f.send(f.request("/searches").header("Authorization", "Bearer " + f.readToken)
+                    .header("Content-Type", "application/x-www-form-urlencoded")
+                    .POST(HttpRequest.BodyPublishers.ofString("action=save&name=" + q(query) + "&q=" + q(query))).build());
+            assertEquals(303, saved.statusCode(), query + ": " + saved.body());
+        }
+    }
+
+    @Test
     void unknownFieldsAreReported() throws Exception {
         JsonNode r = json("/api/v1/events?q=" + q("http.host:x"));
         assertEquals(0, r.path("total").asLong());
