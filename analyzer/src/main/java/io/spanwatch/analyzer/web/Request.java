@@ -15,6 +15,9 @@ import java.util.Map;
  * (a form body is read for POSTs of {@code application/x-www-form-urlencoded}), who sent it, and
  * the whole Netty request for bodies the handler reads itself (multipart uploads). Valid while the
  * handler runs; the router releases the Netty request afterwards.
+ *
+ * <p>Made on the event loop: a form body that cannot be decoded (a bad {@code %} escape) is a
+ * {@link BadRequest}, thrown by the constructor.
  */
 public final class Request {
     private final FullHttpRequest http;
@@ -35,12 +38,17 @@ public final class Request {
         if (http.method() == HttpMethod.POST && type.regionMatches(true, 0, HttpHeaderValues.APPLICATION_X_WWW_FORM_URLENCODED.toString(), 0,
                 HttpHeaderValues.APPLICATION_X_WWW_FORM_URLENCODED.length())) {
             String body = http.content().toString(StandardCharsets.UTF_8);
-            new QueryStringDecoder(body, StandardCharsets.UTF_8, false, 256).parameters()
-                    .forEach((k, v) -> params.merge(k, v, (a, b) -> {
-                        List<String> all = new java.util.ArrayList<>(a);
-                        all.addAll(b);
-                        return all;
-                    }));
+            Map<String, List<String>> form;
+            try {
+                form = new QueryStringDecoder(body, StandardCharsets.UTF_8, false, 256).parameters();
+            } catch (IllegalArgumentException e) {
+                throw new BadRequest("malformed form body (a bad % escape)");
+            }
+            form.forEach((k, v) -> params.merge(k, v, (a, b) -> {
+                List<String> all = new java.util.ArrayList<>(a);
+                all.addAll(b);
+                return all;
+            }));
         }
     }
 

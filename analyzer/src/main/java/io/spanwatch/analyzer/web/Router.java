@@ -38,54 +38,73 @@ final class Router extends SimpleChannelInboundHandler<FullHttpRequest> {
         this.workers = workers;
     }
 
+    /** Takes ownership of {@code req}: releases it here, or hands it to the worker that releases it after the handler. */
     @Override
     protected void channelRead0(ChannelHandlerContext ctx, FullHttpRequest req) {
         Principal p = ctx.channel().attr(RequestGate.PRINCIPAL).getAndSet(null);
         Routes.Match m = ctx.channel().attr(RequestGate.MATCH).getAndSet(null);
         boolean keepAlive = HttpUtil.isKeepAlive(req);
         boolean head = req.method().equals(HttpMethod.HEAD);
-        Response early = null;
-        Request request = null;
-        if (m == null) {
-            early = notFound(req.uri().startsWith("/api/"));
-        } else if (m.route() == null) {
-            early = Response.error(HttpResponseStatus.METHOD_NOT_ALLOWED, "method not allowed");
-        } else {
-            request = new Request(req, new QueryStringDecoder(req.uri(), StandardCharsets.UTF_8, true, 256), m.vars(), p, Replies.tls(ctx));
-            if (req.method().equals(HttpMethod.POST)) {
-                early = checkPost(req, request, p);
+        boolean handedOver = false;
+        Response early;
+        try {
+            early = dispatch(ctx, req, m, p, keepAlive, head);
+            handedOver = early == null;
+        } catch (Request.BadRequest e) {
+            early = Response.error(HttpResponseStatus.BAD_REQUEST, e.getMessage());
+        } catch (RejectedExecutionException e) {
+            early = Response.error(HttpResponseStatus.SERVICE_UNAVAILABLE, "busy, try again").header("Retry-After", "1");
+        } finally {
+            if (!handedOver) {
+                req.release();
             }
         }
         if (early != null) {
-            req.release();
             Replies.send(ctx, early, keepAlive, head, p);
-            return;
+        }
+    }
+
+    /**
+     * Returns the answer of a request that goes no further, or null once a worker has taken the
+     * request (and with it the release of {@code req}).
+     *
+     * @throws Request.BadRequest when the form body cannot be read
+     * @throws RejectedExecutionException when every worker is busy and the queue is full
+     */
+    private Response dispatch(ChannelHandlerContext ctx, FullHttpRequest req, Routes.Match m, Principal p, boolean keepAlive,
+            boolean head) {
+        if (m == null) {
+            return notFound(req.uri().startsWith("/api/"));
+        }
+        if (m.route() == null) {
+            return Response.error(HttpResponseStatus.METHOD_NOT_ALLOWED, "method not allowed");
+        }
+        Request r = new Request(req, new QueryStringDecoder(req.uri(), StandardCharsets.UTF_8, true, 256), m.vars(), p, Replies.tls(ctx));
+        if (req.method().equals(HttpMethod.POST)) {
+            Response refused = checkPost(req, r, p);
+            if (refused != null) {
+                return refused;
+            }
         }
         Route route = m.route();
-        Request r = request;
-        try {
-            workers.execute(() -> {
-                Response res;
-                try {
-                    res = route.handle(r);
-                } catch (Request.BadRequest | QueryException e) {
-                    res = route.api() ? Response.error(HttpResponseStatus.BAD_REQUEST, e.getMessage())
-                            : console.pages().error(r, HttpResponseStatus.BAD_REQUEST, e.getMessage());
-                } catch (Throwable e) {
-                    // an Error too (a stack overflow, a heap too small for one request): the worker lives on and the client gets its answer
-                    LOG.warn("{} {} failed", req.method(), r.path(), e);
-                    res = Response.error(HttpResponseStatus.INTERNAL_SERVER_ERROR, "internal error");
-                } finally {
-                    req.release();
-                }
-                Response out = res;
-                ctx.executor().execute(() -> Replies.send(ctx, out, keepAlive, head, p));
-            });
-        } catch (RejectedExecutionException e) {
-            req.release();
-            Replies.send(ctx, Response.error(HttpResponseStatus.SERVICE_UNAVAILABLE, "busy, try again").header("Retry-After", "1"),
-                    keepAlive, head, p);
-        }
+        workers.execute(() -> {
+            Response res;
+            try {
+                res = route.handle(r);
+            } catch (Request.BadRequest | QueryException e) {
+                res = route.api() ? Response.error(HttpResponseStatus.BAD_REQUEST, e.getMessage())
+                        : console.pages().error(r, HttpResponseStatus.BAD_REQUEST, e.getMessage());
+            } catch (Throwable e) {
+                // an Error too (a stack overflow, a heap too small for one request): the worker lives on and the client gets its answer
+                LOG.warn("{} {} failed", req.method(), r.path(), e);
+                res = Response.error(HttpResponseStatus.INTERNAL_SERVER_ERROR, "internal error");
+            } finally {
+                req.release();
+            }
+            Response out = res;
+            ctx.executor().execute(() -> Replies.send(ctx, out, keepAlive, head, p));
+        });
+        return null;
     }
 
     private Response notFound(boolean api) {

@@ -115,6 +115,31 @@ class ConsoleSecurityTest {
     }
 
     @Test
+    void aFormBodyWithABadEscapeIs400AndItsBufferIsReleased() throws Exception {
+        HttpResponse<String> res = f.send(f.request("/login").header("Content-Type", "application/x-www-form-urlencoded")
+                .POST(HttpRequest.BodyPublishers.ofString("a=%zz")).build());
+        assertEquals(400, res.statusCode());
+        java.util.concurrent.ExecutorService workers = java.util.concurrent.Executors.newSingleThreadExecutor();
+        io.netty.channel.embedded.EmbeddedChannel ch = new io.netty.channel.embedded.EmbeddedChannel(new Router(f.console, workers));
+        try {
+            for (String path : List.of("/login", "/searches")) {
+                ch.attr(RequestGate.MATCH).set(f.console.routes().find(io.netty.handler.codec.http.HttpMethod.POST, path));
+                var req = new io.netty.handler.codec.http.DefaultFullHttpRequest(io.netty.handler.codec.http.HttpVersion.HTTP_1_1,
+                        io.netty.handler.codec.http.HttpMethod.POST, path, io.netty.buffer.Unpooled.copiedBuffer("a=%zz", StandardCharsets.UTF_8));
+                req.headers().set("Content-Type", "application/x-www-form-urlencoded").set("Host", "127.0.0.1");
+                ch.writeInbound(req);
+                io.netty.handler.codec.http.FullHttpResponse out = ch.readOutbound();
+                assertEquals(400, out.status().code(), path);
+                out.release();
+                assertEquals(0, req.refCnt(), path + ": the request's buffer is released");
+            }
+        } finally {
+            ch.finishAndReleaseAll();
+            workers.shutdownNow();
+        }
+    }
+
+    @Test
     void everyResponseCarriesTheSecurityHeaders() throws Exception {
         String id = f.firstId("event_type:http");
         for (String path : List.of("/", "/?q=" + q("(broken"), "/events/" + id, "/alerts", "/searches", "/hosts/198.18.0.1",
