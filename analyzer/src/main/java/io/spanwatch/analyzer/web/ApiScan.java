@@ -1,5 +1,6 @@
 package io.spanwatch.analyzer.web;
 
+import io.netty.handler.codec.DecoderException;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpResponseStatus;
@@ -31,7 +32,9 @@ import java.util.concurrent.Semaphore;
  * {@code [{"filename", "sha256", "size", "status": "clean"|"infected"|"error", "signature",
  * "signatures", "reason"}]}; a file clamd could not scan whole (too large, clamd down) is an
  * {@code error} with its reason, never {@code clean}. The upload's file names are the client's
- * text, returned JSON-escaped and never used as a path.
+ * text, returned JSON-escaped and never used as a path. A body Netty's decoder cannot read (bad
+ * framing, more than its 128 fields, an empty boundary, an unknown charset) is a 400 "malformed
+ * multipart body"; what the decoder made is released either way.
  */
 final class ApiScan extends Route {
     private final Console console;
@@ -56,21 +59,19 @@ final class ApiScan extends Route {
         if (!type.toLowerCase(java.util.Locale.ROOT).startsWith("multipart/form-data")) {
             throw new Request.BadRequest("send files as multipart/form-data, field name file");
         }
-        HttpPostRequestDecoder dec;
-        try {
-            dec = new HttpPostRequestDecoder(new DefaultHttpDataFactory(false), r.http());
-        } catch (HttpPostRequestDecoder.ErrorDataDecoderException e) {
-            throw new Request.BadRequest("malformed multipart body");
-        }
+        DefaultHttpDataFactory factory = new DefaultHttpDataFactory(false); // this request's uploads, in memory
+        HttpPostRequestDecoder dec = null;
         try {
             List<FileUpload> files = new ArrayList<>();
             try {
+                dec = new HttpPostRequestDecoder(factory, r.http());
                 for (InterfaceHttpData d : dec.getBodyHttpDatas()) {
                     if (d instanceof FileUpload f && f.getName().equals("file")) {
                         files.add(f);
                     }
                 }
-            } catch (HttpPostRequestDecoder.ErrorDataDecoderException | HttpPostRequestDecoder.NotEnoughDataDecoderException e) {
+            } catch (DecoderException | IllegalArgumentException | IndexOutOfBoundsException e) {
+                // Netty's refusals (too many fields, bad framing), an unknown charset, an empty boundary
                 throw new Request.BadRequest("malformed multipart body");
             }
             if (files.isEmpty()) {
@@ -90,7 +91,10 @@ final class ApiScan extends Route {
             }
             return Response.json(out);
         } finally {
-            dec.destroy();
+            if (dec != null) {
+                dec.destroy();
+            }
+            factory.cleanAllHttpData(); // what a decoder that failed half-way had made
         }
     }
 
