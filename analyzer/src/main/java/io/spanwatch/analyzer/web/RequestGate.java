@@ -7,6 +7,7 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.socket.DuplexChannel;
 import io.netty.handler.codec.http.HttpContent;
+import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpUtil;
@@ -21,7 +22,8 @@ import java.nio.charset.StandardCharsets;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Checks a request from its head alone, before any of its body is buffered: the route, the body's
+ * Checks a request from its head alone, before any of its body is buffered: without authentication,
+ * that its Host is the console's own loopback address (else 421, against DNS rebinding); the route, the body's
  * size (the upload limit for the scan service, the request limit for everything else), who sent it,
  * the rate limit, and the route's role. A request that fails is answered at once and its connection
  * closed, so an unauthenticated client can never make the console hold a large body.
@@ -132,6 +134,9 @@ final class RequestGate extends ChannelInboundHandlerAdapter {
         if (req.decoderResult().isFailure()) {
             return Response.error(HttpResponseStatus.BAD_REQUEST, "malformed request");
         }
+        if (!console.auth().required() && !localHost(req.headers().get(HttpHeaderNames.HOST), ctx.channel().localAddress())) {
+            return Response.error(HttpResponseStatus.MISDIRECTED_REQUEST, "this console answers only to its own address");
+        }
         QueryStringDecoder uri;
         try {
             uri = new QueryStringDecoder(req.uri(), StandardCharsets.UTF_8, true, 256);
@@ -173,6 +178,28 @@ final class RequestGate extends ChannelInboundHandlerAdapter {
         ctx.channel().attr(PRINCIPAL).set(a.principal());
         ctx.channel().attr(MATCH).set(m);
         return null;
+    }
+
+    /**
+     * Tells whether {@code host} (the Host header) names the loopback console itself: its own address,
+     * {@code localhost}, {@code 127.0.0.1} or {@code [::1]}, with its port or none. A page elsewhere
+     * whose name was made to resolve to 127.0.0.1 (DNS rebinding) sends its own name.
+     */
+    static boolean localHost(String host, java.net.SocketAddress local) {
+        if (host == null || !(local instanceof InetSocketAddress l)) {
+            return false;
+        }
+        String name = host.toLowerCase(java.util.Locale.ROOT);
+        int colon = name.lastIndexOf(':');
+        if (colon >= 0 && colon > name.lastIndexOf(']')) {
+            if (!name.substring(colon + 1).equals(Integer.toString(l.getPort()))) {
+                return false;
+            }
+            name = name.substring(0, colon);
+        }
+        String own = l.getAddress().getHostAddress();
+        return name.equals("localhost") || name.equals("127.0.0.1") || name.equals("[::1]")
+                || name.equals(own) || name.equals("[" + own + "]");
     }
 
     private static String address(ChannelHandlerContext ctx) {

@@ -3,8 +3,8 @@
  * pages and a JSON API over the index.
  *
  * <p><b>In:</b> HTTP requests. {@link io.spanwatch.analyzer.web.ConsoleServer}'s pipeline:
- * [TLS] → HTTP codec → read timeout → {@link io.spanwatch.analyzer.web.RequestGate} (route, body
- * size, who, rate limit, role; all from the request head, before a body is buffered) → aggregator
+ * [TLS] → HTTP codec → read timeout → {@link io.spanwatch.analyzer.web.RequestGate} (Host without
+ * authentication, route, body size, who, rate limit, role; all from the request head, before a body is buffered) → aggregator
  * → {@link io.spanwatch.analyzer.web.Router} (CSRF and origin checks, then the route's handler on a
  * worker thread). One class per route ({@link io.spanwatch.analyzer.web.Route}), e.g.
  * {@link io.spanwatch.analyzer.web.SearchPage}, {@link io.spanwatch.analyzer.web.ApiEvents}.

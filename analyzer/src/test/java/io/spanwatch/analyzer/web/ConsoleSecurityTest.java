@@ -248,6 +248,35 @@ class ConsoleSecurityTest {
         }
     }
 
+    /** Sends {@code GET path} with {@code host} as the Host header (Java's client will not) and returns the status. */
+    private static int statusWithHost(ConsoleFixture g, String path, String host, String token) throws Exception {
+        try (java.net.Socket s = new java.net.Socket("127.0.0.1", g.server.address().getPort())) {
+            s.setSoTimeout(10_000);
+            s.getOutputStream().write(("GET " + path + " HTTP/1.1\r\nHost: " + host + "\r\n"
+                    + (token == null ? "" : "Authorization: Bearer " + token + "\r\n") + "Connection: close\r\n\r\n")
+                    .getBytes(StandardCharsets.US_ASCII));
+            String status = new String(s.getInputStream().readNBytes(12), StandardCharsets.US_ASCII);
+            return Integer.parseInt(status.substring(9, 12));
+        }
+    }
+
+    @Test
+    void withoutAuthenticationOnlyTheConsolesOwnHostIsServed() throws Exception {
+        ConsoleConfig cfg = new ConsoleConfig(2, 1000, 4096, 1 << 20, 5, Duration.ofHours(1), Duration.ofSeconds(10));
+        try (ConsoleFixture g = new ConsoleFixture(dir.resolve("rebind"), cfg, false, null)) {
+            int port = g.server.address().getPort();
+            for (String host : List.of("127.0.0.1:" + port, "127.0.0.1", "localhost:" + port, "LocalHost", "[::1]:" + port)) {
+                assertEquals(200, statusWithHost(g, "/api/v1/events?size=1", host, null), host);
+            }
+            for (String host : List.of("attacker.example", "attacker.example:" + port, "127.0.0.1:" + (port + 1), "localhost.attacker.example",
+                    "127.0.0.1.nip.io:" + port, "")) {
+                assertEquals(421, statusWithHost(g, "/api/v1/events?size=1", host, null), host);
+                assertEquals(421, statusWithHost(g, "/searches", host, null), host);
+            }
+        }
+        assertEquals(200, statusWithHost(f, "/api/v1/events?size=1", "console.example", f.readToken), "with tokens, any name");
+    }
+
     @Test
     void withoutAuthenticationFormsStillNeedCsrf() throws Exception {
         ConsoleConfig cfg = new ConsoleConfig(2, 1000, 4096, 1 << 20, 5, Duration.ofHours(1), Duration.ofSeconds(10));
