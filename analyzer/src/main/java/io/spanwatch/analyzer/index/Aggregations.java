@@ -121,24 +121,35 @@ public final class Aggregations {
         };
     }
 
-    /** Returns events per time bucket, about {@code targetBuckets} buckets of a round width over the matches. */
+    /**
+     * Returns events per time bucket over the matches: at most {@code targetBuckets} buckets (at least
+     * one), of the narrowest round width that keeps to it, starting at a multiple of that width; past
+     * the widest (365 days), a whole number of those, starting at a multiple of one.
+     */
     public Histogram histogram(Query q, int targetBuckets) throws IOException {
         long[] range = q instanceof MatchAllDocsQuery ? pointRange() : searcher.search(q, new Manager<>(MinMax::new));
         if (range[0] > range[1]) {
             return new Histogram(1_000_000L, 0, new long[0]);
         }
-        long spanS = (range[1] - range[0]) / 1_000_000L + 1;
-        long intervalS = INTERVALS_S[INTERVALS_S.length - 1];
-        for (long i : INTERVALS_S) {
-            if (spanS / i < targetBuckets) {
-                intervalS = i;
+        int most = Math.max(1, targetBuckets);
+        long interval = 0;
+        long start = 0;
+        for (long s : INTERVALS_S) {
+            interval = s * 1_000_000L;
+            start = Math.floorDiv(range[0], interval) * interval;
+            if ((range[1] - start) / interval < most) {
                 break;
             }
         }
-        long interval = intervalS * 1_000_000L;
-        long start = Math.floorDiv(range[0], interval) * interval;
+        if ((range[1] - start) / interval >= most) {
+            long widest = interval;
+            start = Math.floorDiv(range[0], widest) * widest;
+            interval = Math.ceilDiv(range[1] - start + 1, widest * most) * widest;
+        }
+        long first = start;
+        long step = interval;
         int n = (int) ((range[1] - start) / interval) + 1;
-        long[] counts = searcher.search(q, new Manager<>(() -> new BucketCounter(start, interval, n)));
+        long[] counts = searcher.search(q, new Manager<>(() -> new BucketCounter(first, step, n)));
         return new Histogram(interval, start, counts);
     }
 

@@ -6,7 +6,8 @@ import java.time.LocalDate;
 /**
  * Reads the times events and queries carry as microseconds since the epoch (the precision of EVE):
  * Suricata's {@code 2026-11-21T06:13:41.532140+0000}, ISO 8601 with {@code Z} or {@code +01:00}, and
- * shorter forms ({@code 2026-11-21T06:13}, {@code 2026-11-21}, taken as UTC). Hand-written because
+ * shorter forms ({@code 2026-11-21T06:13}, {@code 2026-11-21}, taken as UTC), from year 0000 to 9999
+ * in UTC, all of which it formats again. Hand-written because
  * it runs for every indexed event and Java's ISO parser rejects Suricata's offset without a colon.
  */
 public final class EveTimes {
@@ -15,6 +16,10 @@ public final class EveTimes {
 
     /** Returned by {@link #parseMicros} for text that is not a time. */
     public static final long INVALID = Long.MIN_VALUE;
+    /** The earliest time read: 0000-01-01T00:00:00Z (EVE's years have four digits). */
+    public static final long MIN_MICROS = LocalDate.of(0, 1, 1).toEpochDay() * 86_400_000_000L;
+    /** The latest time read: 9999-12-31T23:59:59.999999Z. */
+    public static final long MAX_MICROS = LocalDate.of(10_000, 1, 1).toEpochDay() * 86_400_000_000L - 1;
 
     /** Returns the time as microseconds since the epoch, or {@link #INVALID}. */
     public static long parseMicros(CharSequence s) {
@@ -92,7 +97,8 @@ public final class EveTimes {
         if (i != n) {
             return INVALID;
         }
-        return ((epochDay * 86_400L + secs - offsetSecs) * 1_000_000L) + micros;
+        long t = ((epochDay * 86_400L + secs - offsetSecs) * 1_000_000L) + micros;
+        return t < MIN_MICROS || t > MAX_MICROS ? INVALID : t; // an offset can carry year 0000 or 9999 past four digits
     }
 
     /** Returns the epoch day (UTC) of a time in microseconds. */
@@ -102,7 +108,7 @@ public final class EveTimes {
 
     /** Formats microseconds as EVE writes times. */
     public static String format(long micros) {
-        return EveTime.format(micros * 1000L);
+        return EveTime.formatMicros(micros);
     }
 
     /** Formats microseconds as ISO 8601 UTC to the second ({@code 2026-11-21T06:13:41Z}), for queries. */

@@ -11,8 +11,8 @@ import java.util.Map;
 
 /**
  * Serves {@code GET /api/v1/histogram?q=QUERY&buckets=N}: {@code {"interval_s": S, "buckets":
- * [{"start", "count"}]}}, matching events per time bucket of a round width chosen for about N
- * buckets (1 to 1000, default 60), oldest first.
+ * [{"start", "count"}]}}, matching events per time bucket of the narrowest round width that makes
+ * at most N buckets (1 to 1000, default 60), oldest first.
  */
 final class ApiHistogram extends Route {
     private final Console console;

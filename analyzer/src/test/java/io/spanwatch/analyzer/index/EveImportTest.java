@@ -74,6 +74,36 @@ class EveImportTest {
     }
 
     @Test
+    void timesOfEveryFourDigitYearAreReadFormattedAndBucketedWithinTheAskedCount() throws Exception {
+        List<String> times = List.of("1000-06-01T00:00:00.000001+0000", "1676-01-01T12:00:00.500000+0000", "2263-03-04T05:06:07.000008+0000",
+                "9999-12-31T23:59:59.999999+0000");
+        Path eve = dir.resolve("eve.json");
+        List<String> lines = new ArrayList<>();
+        for (String t : times) {
+            lines.add("{\"timestamp\":\"" + t + "\",\"event_type\":\"flow\"}");
+            assertEquals(t, EveTimes.format(EveTimes.parseMicros(t)), "formats back what it read");
+        }
+        lines.add("{\"timestamp\":\"0000-01-01T00:30:00+01:00\",\"event_type\":\"flow\"}"); // year -1 in UTC
+        Files.write(eve, lines);
+        EveImporter.Result res;
+        try (EventIndexWriter w = EventIndexWriter.open(dir.resolve("index"), IndexConfig.DEFAULTS, new IndexCounters(), CLOCK)) {
+            res = new EveImporter(w, 1).run(List.of(eve));
+        }
+        assertEquals(times.size(), res.events());
+        assertEquals(1, res.skipped(), "a time before year 0000 in UTC is no readable timestamp");
+        try (EventIndexReader r = EventIndexReader.open(dir.resolve("index")); EventSearcher s = r.acquire()) {
+            for (int want : new int[] {1, 5, 60, 1000}) {
+                Aggregations.Histogram h = s.aggregations().histogram(new EventQueryParser(r.schema(), CLOCK).parse(""), want);
+                assertTrue(h.counts().length >= 1 && h.counts().length <= want, want + " asked, " + h.counts().length + " made");
+                assertEquals(times.size(), java.util.Arrays.stream(h.counts()).sum());
+                assertTrue(EveTimes.format(h.start()).compareTo("1000-06-01") <= 0, EveTimes.format(h.start()));
+            }
+            List<Aggregations.Bucket> top = s.aggregations().facet(new EventQueryParser(r.schema(), CLOCK).parse(""), "timestamp", 10);
+            assertEquals(times, top.stream().map(Aggregations.Bucket::value).sorted().toList());
+        }
+    }
+
+    @Test
     void importingSpanWatchEveGivesTheLiveIdsAndNoDoubles() throws Exception {
         List<EveEvent> events = new ArrayList<>();
         long t0 = TestEvents.nanos("2026-03-11T06:00:00Z");

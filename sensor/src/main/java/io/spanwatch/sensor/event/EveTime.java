@@ -32,10 +32,22 @@ public final class EveTime {
         return sb.toString();
     }
 
+    /**
+     * Returns the EVE timestamp text for a time in microseconds since the epoch: the whole range of
+     * EVE's four-digit years (nanoseconds reach only 1677 to 2262).
+     */
+    public static String formatMicros(long epochMicros) {
+        StringBuilder sb = new StringBuilder(31);
+        append(sb, Math.floorDiv(epochMicros, 1_000_000L), (int) Math.floorMod(epochMicros, 1_000_000L));
+        return sb.toString();
+    }
+
     /** Appends the EVE timestamp text for a time in nanoseconds since the epoch. */
     public static void append(StringBuilder sb, long epochNanos) {
-        long secs = Math.floorDiv(epochNanos, 1_000_000_000L);
-        int micros = (int) (Math.floorMod(epochNanos, 1_000_000_000L) / 1000);
+        append(sb, Math.floorDiv(epochNanos, 1_000_000_000L), (int) (Math.floorMod(epochNanos, 1_000_000_000L) / 1000));
+    }
+
+    private static void append(StringBuilder sb, long secs, int micros) {
         Second s = last;
         if (s.secs() != secs) {
             StringBuilder head = new StringBuilder(20);
