@@ -34,6 +34,15 @@ public abstract class Route {
         return false;
     }
 
+    /**
+     * Tells whether a POST from a browser session must carry the session's CSRF token. Only the login
+     * says no: it starts a new session whatever the old one was, so the form has no token to carry; the
+     * Origin and Sec-Fetch-Site checks still apply.
+     */
+    public boolean csrf() {
+        return true;
+    }
+
     /** Tells whether the route is part of the JSON API (401 instead of a redirect to the login page). */
     public boolean api() {
         return segments[0].equals("api");

@@ -81,7 +81,7 @@ final class Router extends SimpleChannelInboundHandler<FullHttpRequest> {
         }
         Request r = new Request(req, new QueryStringDecoder(req.uri(), StandardCharsets.UTF_8, true, 256), m.vars(), p, Replies.tls(ctx));
         if (req.method().equals(HttpMethod.POST)) {
-            Response refused = checkPost(req, r, p);
+            Response refused = checkPost(req, r, p, m.route().csrf());
             if (refused != null) {
                 return refused;
             }
@@ -113,7 +113,7 @@ final class Router extends SimpleChannelInboundHandler<FullHttpRequest> {
     }
 
     /** Returns the refusal of a POST that may not go on, or null. */
-    private static Response checkPost(FullHttpRequest req, Request r, Principal p) {
+    private static Response checkPost(FullHttpRequest req, Request r, Principal p, boolean csrf) {
         String site = req.headers().get("Sec-Fetch-Site");
         if (site != null && !site.equals("same-origin") && !site.equals("none")) {
             return Response.error(HttpResponseStatus.FORBIDDEN, "cross-site request refused");
@@ -123,8 +123,8 @@ final class Router extends SimpleChannelInboundHandler<FullHttpRequest> {
         if (origin != null && (host == null || !(origin.equals("http://" + host) || origin.equals("https://" + host)))) {
             return Response.error(HttpResponseStatus.FORBIDDEN, "cross-origin request refused");
         }
-        if (p == null || p.bearer()) {
-            return null; // the login form (no session yet), or a token sent by a program: no cookie, no CSRF
+        if (!csrf || p == null || p.bearer()) {
+            return null; // the login form (a new session), or a token sent by a program: no cookie, no CSRF
         }
         String sent = req.headers().get(CSRF_HEADER);
         if (sent == null) {

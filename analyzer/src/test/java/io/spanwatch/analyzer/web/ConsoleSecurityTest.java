@@ -105,6 +105,21 @@ class ConsoleSecurityTest {
     }
 
     @Test
+    void loggingInAgainFromASessionStartsANewOne() throws Exception {
+        String[] first = login(f.readToken);
+        HttpRequest.Builder again = f.request("/login").header("Cookie", first[0]).header("Content-Type", "application/x-www-form-urlencoded");
+        HttpResponse<String> res = f.send(again.copy().POST(HttpRequest.BodyPublishers.ofString("token=" + q(f.actToken) + "&next=%2Falerts")).build());
+        assertEquals(303, res.statusCode(), "the login form carries no CSRF token, and needs none");
+        String cookie = res.headers().firstValue("set-cookie").orElseThrow();
+        cookie = cookie.substring(0, cookie.indexOf(';'));
+        assertFalse(cookie.equals(first[0]), "a new session id");
+        assertEquals(200, f.send(f.request("/alerts").header("Cookie", cookie).build()).statusCode());
+        assertEquals(303, f.send(f.request("/alerts").header("Cookie", first[0]).build()).statusCode(), "the old session ended");
+        assertEquals(403, f.send(again.copy().header("Origin", "http://attacker.example")
+                .POST(HttpRequest.BodyPublishers.ofString("token=" + q(f.actToken))).build()).statusCode(), "another site still cannot");
+    }
+
+    @Test
     void aRevokedTokenEndsItsSessions() throws Exception {
         String t = f.tokens.create("temp", Role.READ);
         String[] s = login(t);
