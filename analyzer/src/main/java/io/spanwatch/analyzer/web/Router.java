@@ -77,7 +77,7 @@ final class Router extends SimpleChannelInboundHandler<FullHttpRequest> {
             return notFound(req.uri().startsWith("/api/"));
         }
         if (m.route() == null) {
-            return Response.error(HttpResponseStatus.METHOD_NOT_ALLOWED, "method not allowed");
+            return Response.error(HttpResponseStatus.METHOD_NOT_ALLOWED, "method not allowed").header("Allow", m.allow());
         }
         Request r = new Request(req, new QueryStringDecoder(req.uri(), StandardCharsets.UTF_8, true, 256), m.vars(), p, Replies.tls(ctx));
         if (req.method().equals(HttpMethod.POST)) {

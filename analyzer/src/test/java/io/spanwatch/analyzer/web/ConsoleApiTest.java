@@ -119,6 +119,16 @@ class ConsoleApiTest {
     }
 
     @Test
+    void aMethodThePathDoesNotTakeIs405WithTheMethodsItTakes() throws Exception {
+        var events = f.send(f.request("/api/v1/events").header("Authorization", "Bearer " + f.readToken).DELETE().build());
+        assertEquals(405, events.statusCode());
+        assertEquals("GET, HEAD", events.headers().firstValue("allow").orElse(""));
+        var login = f.send(f.request("/login").PUT(HttpRequest.BodyPublishers.noBody()).build());
+        assertEquals(405, login.statusCode());
+        assertEquals("GET, HEAD, POST", login.headers().firstValue("allow").orElse(""));
+    }
+
+    @Test
     void unknownFieldsAreReported() throws Exception {
         JsonNode r = json("/api/v1/events?q=" + q("http.host:x"));
         assertEquals(0, r.path("total").asLong());
