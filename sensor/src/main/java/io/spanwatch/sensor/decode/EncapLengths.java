@@ -67,7 +67,7 @@ public final class EncapLengths {
             int kind = f & KIND_MASK;
             int from = switch (kind) {
                 case IPV4 -> at - 2;   // total length counts from the IPv4 header's start
-                case IPV6 -> at + 38;  // payload length counts from the end of the 40-byte header
+                case IPV6 -> at + 36;  // payload length (at offset 4) counts from the end of the 40-byte header
                 case UDP -> at - 4;    // UDP length counts from the UDP header's start
                 case GTPU -> at + 6;   // GTP-U length counts from the end of its 8-byte header
                 default -> at + 2;     // an A-MSDU subframe's length counts from the end of its 14-byte header
