@@ -210,11 +210,7 @@ final class Tunnels {
         }
         out.tunnelDepth++;
         decap(out, kind);
-        EncapLengths.record(out, out.ipVersion == 4 ? EncapLengths.IPV4 : EncapLengths.IPV6,
-                out.ipOff + (out.ipVersion == 4 ? 2 : 4));
-        if (udpOff >= 0) {
-            EncapLengths.record(out, EncapLengths.UDP, udpOff + 4);
-        }
+        recordOuter(out, udpOff);
         if (gtpOff >= 0) {
             EncapLengths.record(out, EncapLengths.GTPU, gtpOff + 2);
         }
@@ -499,7 +495,7 @@ final class Tunnels {
             case PacketDecoder.ETH_IPV4 -> enterGre(out, udpOff, null) && dec.ipv4(b, p, ipEnd, cut, out);
             case PacketDecoder.ETH_IPV6 -> enterGre(out, udpOff, null) && dec.ipv6(b, p, ipEnd, cut, out);
             case PacketDecoder.ETH_TEB -> enterGre(out, udpOff, null) && dec.ethernet(b, p, ipEnd, cut, out);
-            case PacketDecoder.ETH_VLAN, PacketDecoder.ETH_QINQ -> enterGre(out, udpOff, null)
+            case PacketDecoder.ETH_VLAN, PacketDecoder.ETH_QINQ, PacketDecoder.ETH_QINQ_OLD -> enterGre(out, udpOff, null)
                     && dec.etherType(proto, b, p, ipEnd, cut, out);
             case PacketDecoder.ETH_ERSPAN_2 -> {
                 if ((flags & GRE_S) == 0) { // type I: no ERSPAN header
@@ -522,6 +518,15 @@ final class Tunnels {
             }
             default -> isAruba(proto) ? ieee80211(b, p, ipEnd, cut, out, udpOff) : true; // other payloads are kept as GRE
         };
+    }
+
+    /** Records the length fields of the enclosing IP header and UDP header ({@code udpOff}, -1 if none). */
+    private static void recordOuter(DecodedPacket out, int udpOff) {
+        EncapLengths.record(out, out.ipVersion == 4 ? EncapLengths.IPV4 : EncapLengths.IPV6,
+                out.ipOff + (out.ipVersion == 4 ? 2 : 4));
+        if (udpOff >= 0) {
+            EncapLengths.record(out, EncapLengths.UDP, udpOff + 4);
+        }
     }
 
     private boolean enterGre(DecodedPacket out, int udpOff, TunnelKind inside) {
@@ -580,13 +585,16 @@ final class Tunnels {
             frameEnd = q + len;
             q += EncapLengths.AMSDU_HLEN;
         }
-        if (frameEnd - q < LLC_SNAP_LEN) {
-            return anomaly(out, DecodeAnomaly.IEEE802_11_TRUNCATED);
-        }
+        boolean truncated = frameEnd - q < LLC_SNAP_LEN;
         // LLC/SNAP with an EtherType: DSAP and SSAP 0xAA, UI, OUI 00-00-00 (RFC 1042) or 00-00-F8 (802.1H).
-        if (b[q] != (byte) 0xaa || b[q + 1] != (byte) 0xaa || b[q + 2] != 3 || b[q + 3] != 0 || b[q + 4] != 0
+        if (truncated || b[q] != (byte) 0xaa || b[q + 1] != (byte) 0xaa || b[q + 2] != 3 || b[q + 3] != 0 || b[q + 4] != 0
                 || (b[q + 5] != 0 && b[q + 5] != (byte) 0xf8)) {
-            return true;
+            if (amsdu) {
+                // The other subframes are rebuilt from this frame: they still need the enclosing
+                // headers' length fields, which entering the tunnel would have recorded.
+                recordOuter(out, udpOff);
+            }
+            return truncated ? anomaly(out, DecodeAnomaly.IEEE802_11_TRUNCATED) : true;
         }
         return enterGre(out, udpOff, TunnelKind.IEEE802_11) && dec.etherType(u16(b, q + 6), b, q + LLC_SNAP_LEN, frameEnd, cut, out);
     }

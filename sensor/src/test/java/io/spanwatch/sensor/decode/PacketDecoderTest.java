@@ -314,6 +314,12 @@ class PacketDecoderTest {
         DecodedPacket tagged = decode(LinkType.RAW, ipv4(47, "10.0.0.1", "10.0.0.2", vlan));
         assertEquals("GET /", payload(tagged));
         assertEquals(33, tagged.vlans[0]);
+        for (int tpid : new int[] {0x88a8, 0x9100}) { // 802.1ad and the older Q-in-Q tag, as on Ethernet
+            byte[] q = Frames.gre(false, false, false, tpid, cat(u16(34), u16(0x0800), inner));
+            DecodedPacket qq = decode(LinkType.RAW, ipv4(47, "10.0.0.1", "10.0.0.2", q));
+            assertEquals("GET /", payload(qq), Integer.toHexString(tpid));
+            assertEquals(34, qq.vlans[0]);
+        }
 
         byte[] erspan2 = Frames.gre(false, false, true, 0x88be,
                 cat(bytes(0x10, 0x05, 0, 0x01), u32(0), ethTcp4(ascii("mirrored"))));

@@ -188,6 +188,43 @@ class TunnelPipelineTest {
         assertTrue(r.stats().get("defrag.ipv4.reassembled") > 20, "outer and inner datagrams put back together");
     }
 
+    /**
+     * Inner IPv4 fragments put back together inside tunnels whose outer header is IPv6: the rebuilt
+     * outer payload length came out 2 bytes short, and every reassembled datagram was refused as
+     * truncated (found by an adversarial test set; with an IPv4 outer header it was right).
+     */
+    @Test
+    void innerFragmentsInsideTunnelsWithAnIpv6OuterHeader(@TempDir Path tmp) throws Exception {
+        int[] ids = {1};
+        Result gre = run(tmp, "gre6-frag", V4_CLIENT, V4_SERVER, (ip, fromClient, i) -> {
+            List<byte[]> out = new ArrayList<>();
+            for (byte[] part : ip.length > 700 ? fragment4(withIpId(ip, ids[0]++), 512) : List.of(ip)) {
+                out.add(eth(ETH_IPV6, fromClient ? ipv6(47, "2001:db8:1::10", "2001:db8:1::20", gre(false, false, false, 0x0800, part))
+                        : ipv6(47, "2001:db8:1::20", "2001:db8:1::10", gre(false, false, false, 0x0800, part))));
+            }
+            return out;
+        });
+        assertTrue(gre.stats().get("defrag.ipv4.reassembled") > 10);
+        Result gtpu = run(tmp, "gtpu6-frag", V4_CLIENT, V4_SERVER, (ip, fromClient, i) -> {
+            List<byte[]> out = new ArrayList<>();
+            for (byte[] part : ip.length > 700 ? fragment4(withIpId(ip, ids[0]++), 512) : List.of(ip)) {
+                out.add(eth(ETH_IPV6, fromClient
+                        ? ipv6(17, "2001:db8:1::10", "2001:db8:1::20", udp(2152, 2152, gtpu(-1, new byte[0][], part)))
+                        : ipv6(17, "2001:db8:1::20", "2001:db8:1::10", udp(2152, 2152, gtpu(-1, new byte[0][], part)))));
+            }
+            return out;
+        });
+        assertTrue(gtpu.stats().get("defrag.ipv4.reassembled") > 10);
+    }
+
+    /** Returns an IPv4 packet with its own identification (the header checksum is not checked). */
+    private static byte[] withIpId(byte[] ip, int id) {
+        byte[] b = ip.clone();
+        b[4] = (byte) (id >> 8);
+        b[5] = (byte) id;
+        return b;
+    }
+
     @Test
     void greInUdp(@TempDir Path tmp) throws Exception {
         Result r = run(tmp, "gre-udp", V4_CLIENT, V4_SERVER, (ip, fromClient, i) -> List.of(fromClient
@@ -228,6 +265,25 @@ class TunnelPipelineTest {
             pending.clear();
             byte[] gre = gre(false, false, false, 0x8200, wlanData(true, true, false, true, body));
             return List.of(withId(eth(ETH_IPV4, ipv4(47, "10.1.1.1", "10.1.1.10", gre)), i));
+        });
+        assertTrue(r.stats().get("decoder.amsdu_subframes") > 10, "subframes after the first");
+    }
+
+    /**
+     * An A-MSDU whose first subframe is not LLC/SNAP (spanning tree, here): the subframes after it
+     * still carry the download. They were rebuilt with the outer lengths of the whole frame and all
+     * refused as truncated (found by an adversarial test set).
+     */
+    @Test
+    void amsduWhoseFirstSubframeIsNotSnap(@TempDir Path tmp) throws Exception {
+        byte[] stp = cat(bytes(0x42, 0x42, 0x03), new byte[35]);
+        byte[] stpSubframe = cat(bytes(1, 0x80, 0xc2, 0, 0, 0), bytes(0xa4, 0x5e, 0x60, 4, 5, 6), u16(stp.length), stp,
+                new byte[(4 - (14 + stp.length) % 4) % 4]);
+        Result r = run(tmp, "aruba-amsdu-stp", V4_CLIENT, V4_SERVER, (ip, fromClient, i) -> {
+            byte[] body = cat(stpSubframe, amsduSubframe(ETH_IPV4, ip, true));
+            byte[] gre = gre(false, false, false, 0x8200, wlanData(true, true, false, true, body));
+            return List.of(fromClient ? withId(eth(ETH_IPV4, ipv4(47, "10.1.1.10", "10.1.1.1", gre)), i)
+                    : withId(eth(ETH_IPV4, ipv4(47, "10.1.1.1", "10.1.1.10", gre)), i));
         });
         assertTrue(r.stats().get("decoder.amsdu_subframes") > 10, "subframes after the first");
     }
