@@ -59,14 +59,18 @@ public final class Authenticator {
             return e == null ? new Result(null, true) : new Result(new Principal(e.name(), e.role(), null, true, false), false);
         }
         Sessions.Session s = sessions.get(cookie(headers));
-        if (s != null && (tokens == null ? LOCAL_USER.equals(s.user()) : tokens.exists(s.user()))) {
+        if (s != null && tokens == null && LOCAL_USER.equals(s.user())) {
             return new Result(new Principal(s.user(), s.role(), s, false, false), false);
         }
+        Tokens.Entry current = s == null || tokens == null ? null : tokens.current(s.user(), s.tokenSha256());
+        if (current != null) {
+            return new Result(new Principal(current.name(), current.role(), s, false, false), false);
+        }
         if (s != null) {
-            sessions.remove(s.id()); // its token was revoked
+            sessions.remove(s.id()); // its token was revoked or replaced
         }
         if (tokens == null) {
-            Sessions.Session fresh = sessions.create(LOCAL_USER, Role.ACT);
+            Sessions.Session fresh = sessions.create(LOCAL_USER, Role.ACT, null);
             return new Result(new Principal(LOCAL_USER, Role.ACT, fresh, false, true), false);
         }
         return new Result(null, false);
@@ -82,7 +86,7 @@ public final class Authenticator {
         if (e == null) {
             return null;
         }
-        return new Principal(e.name(), e.role(), sessions.create(e.name(), e.role()), false, true);
+        return new Principal(e.name(), e.role(), sessions.create(e.name(), e.role(), e.sha256()), false, true);
     }
 
     /** Returns the session id the request's cookie carries, or null. */

@@ -11,7 +11,7 @@ import java.util.Map;
 
 /**
  * Keeps the console's logins in memory: a session id (the HttpOnly, SameSite=Strict cookie) names
- * who logged in with which token, and the CSRF token its forms carry. A session ends after
+ * who logged in with which token (its SHA-256), and the CSRF token its forms carry. A session ends after
  * {@link ConsoleConfig#session} without use, at logout, or when its token is revoked; at most
  * {@link ConsoleConfig#MAX_SESSIONS} are kept (the least recently used goes). A restart ends them all.
  *
@@ -26,12 +26,14 @@ public final class Sessions {
         final String user;
         final Role role;
         final String csrf;
+        final String tokenSha256;
         volatile Instant lastUsed;
 
-        Session(String id, String user, Role role, String csrf, Instant now) {
+        Session(String id, String user, Role role, String tokenSha256, String csrf, Instant now) {
             this.id = id;
             this.user = user;
             this.role = role;
+            this.tokenSha256 = tokenSha256;
             this.csrf = csrf;
             this.lastUsed = now;
         }
@@ -51,6 +53,11 @@ public final class Sessions {
         public String csrf() {
             return csrf;
         }
+
+        /** The SHA-256 of the token that logged in, as the tokens file holds it; null without authentication. */
+        public String tokenSha256() {
+            return tokenSha256;
+        }
     }
 
     private final Duration idle;
@@ -64,9 +71,9 @@ public final class Sessions {
         this.clock = clock;
     }
 
-    /** Starts a session for {@code user}. */
-    public synchronized Session create(String user, Role role) {
-        Session s = new Session(random(), user, role, random(), clock.instant());
+    /** Starts a session for {@code user}, bound to the token whose SHA-256 is {@code tokenSha256} (null without authentication). */
+    public synchronized Session create(String user, Role role, String tokenSha256) {
+        Session s = new Session(random(), user, role, tokenSha256, random(), clock.instant());
         sessions.put(s.id, s);
         if (sessions.size() > max) {
             Iterator<Map.Entry<String, Session>> it = sessions.entrySet().iterator();

@@ -109,9 +109,14 @@ public final class Tokens {
         return found;
     }
 
-    /** Tells whether a token of that name still exists (sessions end with their token). */
-    public boolean exists(String name) {
-        return byName.containsKey(name);
+    /**
+     * Returns the token named {@code name} if it is still the one whose SHA-256 is {@code sha256}, else
+     * null: a session ends with the token it logged in with, revoked or replaced by one of the same name.
+     */
+    public Entry current(String name, String sha256) {
+        Entry e = name == null ? null : byName.get(name);
+        return e != null && sha256 != null && MessageDigest.isEqual(e.sha256().getBytes(StandardCharsets.US_ASCII),
+                sha256.getBytes(StandardCharsets.US_ASCII)) ? e : null;
     }
 
     public List<Entry> list() {

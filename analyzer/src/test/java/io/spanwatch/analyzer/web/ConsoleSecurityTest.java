@@ -120,13 +120,19 @@ class ConsoleSecurityTest {
     }
 
     @Test
-    void aRevokedTokenEndsItsSessions() throws Exception {
-        String t = f.tokens.create("temp", Role.READ);
+    void aRevokedTokenEndsItsSessionsEvenWhenOneOfTheSameNameIsMade() throws Exception {
+        String t = f.tokens.create("temp", Role.ACT);
         String[] s = login(t);
         assertEquals(200, f.send(f.request("/").header("Cookie", s[0]).build()).statusCode());
         assertTrue(f.tokens.revoke("temp"));
+        String again = f.tokens.create("temp", Role.READ);
         assertEquals(401, f.get("/api/v1/events", t).statusCode());
         assertEquals(303, f.send(f.request("/").header("Cookie", s[0]).build()).statusCode(), "back to the login page");
+        assertEquals(401, f.send(f.request("/api/v1/events").header("Cookie", s[0]).build()).statusCode());
+        String id = f.firstId("event_type:alert");
+        assertEquals(401, f.send(f.request("/api/v1/alerts/" + id).header("Cookie", s[0]).header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString("{\"action\":\"ack\"}")).build()).statusCode(), "nor acts with its old role");
+        assertEquals(200, f.send(f.request("/").header("Cookie", login(again)[0]).build()).statusCode(), "the new token logs in");
     }
 
     @Test
