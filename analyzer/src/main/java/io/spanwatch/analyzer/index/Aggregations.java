@@ -7,6 +7,7 @@ import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Supplier;
 import org.apache.lucene.index.DocValues;
 import org.apache.lucene.index.LeafReaderContext;
 import org.apache.lucene.document.LongPoint;
@@ -35,11 +36,12 @@ public final class Aggregations {
     private static final long[] INTERVALS_S = {1, 2, 5, 10, 15, 30, 60, 120, 300, 600, 900, 1800, 3600, 7200, 10800, 21600,
         43200, 86400, 172800, 604800, 2592000, 31536000};
 
-    private final IndexSearcher searcher;
+    private final Supplier<IndexSearcher> start;
     private final FieldSchema schema;
 
-    Aggregations(IndexSearcher searcher, FieldSchema schema) {
-        this.searcher = searcher;
+    /** @param start starts a search: the searcher, with that search's own deadline */
+    Aggregations(Supplier<IndexSearcher> start, FieldSchema schema) {
+        this.start = start;
         this.schema = schema;
     }
 
@@ -96,7 +98,7 @@ public final class Aggregations {
         if (managers.isEmpty()) {
             return out;
         }
-        Object[] results = searcher.search(q, new org.apache.lucene.search.MultiCollectorManager(managers.toArray(new CollectorManager<?, ?>[0])));
+        Object[] results = start.get().search(q, new org.apache.lucene.search.MultiCollectorManager(managers.toArray(new CollectorManager<?, ?>[0])));
         for (int i = 0; i < known.size(); i++) {
             FieldKind kind = schema.kind(known.get(i));
             @SuppressWarnings("unchecked")
@@ -127,7 +129,8 @@ public final class Aggregations {
      * the widest (365 days), a whole number of those, starting at a multiple of one.
      */
     public Histogram histogram(Query q, int targetBuckets) throws IOException {
-        long[] range = q instanceof MatchAllDocsQuery ? pointRange() : searcher.search(q, new Manager<>(MinMax::new));
+        IndexSearcher searcher = start.get();
+        long[] range = q instanceof MatchAllDocsQuery ? pointRange(searcher) : searcher.search(q, new Manager<>(MinMax::new));
         if (range[0] > range[1]) {
             return new Histogram(1_000_000L, 0, new long[0]);
         }
@@ -157,7 +160,7 @@ public final class Aggregations {
      * Returns the first and last time of all events from the timestamp's points (kept per segment: no
      * pass over the events). Deleted events still count there, which can only widen the range.
      */
-    private long[] pointRange() throws IOException {
+    private static long[] pointRange(IndexSearcher searcher) throws IOException {
         long[] range = {Long.MAX_VALUE, Long.MIN_VALUE};
         for (LeafReaderContext leaf : searcher.getIndexReader().leaves()) {
             PointValues pv = leaf.reader().getPointValues(EventFields.TIMESTAMP);

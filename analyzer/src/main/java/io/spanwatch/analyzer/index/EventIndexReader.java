@@ -10,7 +10,10 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.Supplier;
 import org.apache.lucene.index.DirectoryReader;
+import org.apache.lucene.index.QueryTimeout;
+import org.apache.lucene.index.QueryTimeoutImpl;
 import org.apache.lucene.search.IndexSearcher;
 import org.apache.lucene.search.SearcherManager;
 import org.apache.lucene.store.Directory;
@@ -35,7 +38,7 @@ public final class EventIndexReader implements Closeable {
     private final FieldSchema schema;
     private final Map<LocalDate, Day> days = new HashMap<>();
     private volatile List<SearcherManager> managers = List.of();
-    private volatile long queryTimeoutMillis = 10_000;
+    private volatile Supplier<QueryTimeout> queryTimeouts = () -> new QueryTimeoutImpl(10_000);
 
     private record Day(Directory dir, SearcherManager manager) {
     }
@@ -55,7 +58,15 @@ public final class EventIndexReader implements Closeable {
 
     /** Sets how long one search may run before it stops with what it found (0: no limit). */
     public void queryTimeoutMillis(long millis) {
-        this.queryTimeoutMillis = millis;
+        this.queryTimeouts = millis > 0 ? () -> new QueryTimeoutImpl(millis) : null;
+    }
+
+    /**
+     * Sets what makes each search's deadline when it starts (null: no limit); {@link #queryTimeoutMillis}
+     * is the usual one.
+     */
+    public void queryTimeouts(Supplier<QueryTimeout> timeouts) {
+        this.queryTimeouts = timeouts;
     }
 
     public FieldSchema schema() {
@@ -122,7 +133,7 @@ public final class EventIndexReader implements Closeable {
                     // dropped by a refresh meanwhile
                 }
             }
-            return new EventSearcher(acquired, from, schema, queryTimeoutMillis);
+            return new EventSearcher(acquired, from, schema, queryTimeouts);
         } catch (IOException | RuntimeException e) {
             for (int i = 0; i < acquired.size(); i++) {
                 from.get(i).release(acquired.get(i));

@@ -6,9 +6,10 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
+import java.util.function.Supplier;
 import org.apache.lucene.index.IndexReader;
 import org.apache.lucene.index.MultiReader;
-import org.apache.lucene.index.QueryTimeoutImpl;
+import org.apache.lucene.index.QueryTimeout;
 import org.apache.lucene.index.StoredFields;
 import org.apache.lucene.index.Term;
 import org.apache.lucene.search.FieldDoc;
@@ -40,10 +41,15 @@ public final class EventSearcher implements Closeable {
     private final List<IndexSearcher> acquired;
     private final List<SearcherManager> from;
     private final MultiReader reader;
-    private final IndexSearcher searcher;
     private final FieldSchema schema;
+    private final Supplier<QueryTimeout> timeouts;
+    private IndexSearcher searcher;
 
-    EventSearcher(List<IndexSearcher> acquired, List<SearcherManager> from, FieldSchema schema, long timeoutMillis)
+    /**
+     * @param timeouts makes the deadline of each search (request: events, facets, histogram) when it
+     *     starts, so one search does not spend the next one's time; null for none
+     */
+    EventSearcher(List<IndexSearcher> acquired, List<SearcherManager> from, FieldSchema schema, Supplier<QueryTimeout> timeouts)
             throws IOException {
         this.acquired = acquired;
         this.from = from;
@@ -53,10 +59,21 @@ public final class EventSearcher implements Closeable {
             readers[i] = acquired.get(i).getIndexReader();
         }
         this.reader = new MultiReader(readers, false);
+        this.timeouts = timeouts;
         this.searcher = new IndexSearcher(reader);
-        if (timeoutMillis > 0) {
-            searcher.setTimeout(new QueryTimeoutImpl(timeoutMillis));
+    }
+
+    /**
+     * Starts a search: a searcher with a deadline of its own from now, whose {@link IndexSearcher#timedOut}
+     * tells of this search alone (Lucene's flag is never cleared, and the deadline is set once).
+     */
+    private IndexSearcher start() {
+        searcher = new IndexSearcher(reader);
+        QueryTimeout t = timeouts == null ? null : timeouts.get();
+        if (t != null) {
+            searcher.setTimeout(t);
         }
+        return searcher;
     }
 
     /** One event found: its id (hex), time (microseconds) and EVE JSON. */
@@ -108,6 +125,7 @@ public final class EventSearcher implements Closeable {
     public Page search(Query q, int size, Cursor after) throws IOException {
         FieldDoc afterDoc = after == null ? null
                 : new FieldDoc(Integer.MAX_VALUE, Float.NaN, new Object[] {after.timestamp(), EventIds.tiebreak(after.id())});
+        IndexSearcher searcher = start();
         long total = searcher.count(q);
         boolean timedOut = searcher.timedOut();
         List<Hit> hits = new ArrayList<>();
@@ -133,7 +151,7 @@ public final class EventSearcher implements Closeable {
 
     /** Returns the number of events matching {@code q}. */
     public long count(Query q) throws IOException {
-        return searcher.count(q);
+        return start().count(q);
     }
 
     /** Returns the event with id {@code hex}, if the index has it. */
@@ -152,12 +170,12 @@ public final class EventSearcher implements Closeable {
         return b == null ? new BytesRef("{}") : b;
     }
 
-    /** Returns the facet and histogram computations over this searcher. */
+    /** Returns the facet and histogram computations over this searcher; each starts a search with its own deadline. */
     public Aggregations aggregations() {
-        return new Aggregations(searcher, schema);
+        return new Aggregations(this::start, schema);
     }
 
-    /** Tells whether the last search stopped at its time limit. */
+    /** Tells whether the last search (events, count, facets or histogram) stopped at its time limit. */
     public boolean timedOut() {
         return searcher.timedOut();
     }

@@ -34,16 +34,20 @@ final class HostPage extends Route {
         EventSearcher.Page page;
         Aggregations.Histogram hist;
         Map<String, List<Aggregations.Bucket>> facets;
+        boolean histTimedOut;
+        boolean facetsTimedOut;
         try (EventSearcher s = console.index().acquire()) {
             page = s.search(query, 100, ApiEvents.cursor(r));
             hist = s.aggregations().histogram(query, 80);
+            histTimedOut = s.timedOut();
             facets = s.aggregations().facets(query, FACETS, 8);
+            facetsTimedOut = s.timedOut();
         }
         Pages pages = console.pages();
         Html h = pages.start(r, "Host " + ip, q);
         h.raw("<h1>Host ").text(ip).raw("</h1><p>").link("/?q=" + Html.query(q), "Search these events").raw("</p>");
         h.raw("<div class=\"cols\"><div class=\"results\">");
-        pages.histogram(h, "/", q, hist);
+        pages.histogram(h, "/", q, hist, histTimedOut);
         Pages.total(h, page, java.util.Set.of());
         pages.results(h, page.hits());
         if (page.next() != null) {
@@ -51,7 +55,7 @@ final class HostPage extends Route {
                     + Html.query(page.next().toString())).raw("\">Older events →</a></p>");
         }
         h.raw("</div>");
-        pages.facets(h, "/", q, facets);
+        pages.facets(h, "/", q, facets, facetsTimedOut);
         h.raw("</div>");
         return Pages.finish(h);
     }

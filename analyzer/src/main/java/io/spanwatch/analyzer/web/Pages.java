@@ -170,8 +170,14 @@ public final class Pages {
         }
     }
 
-    /** Writes a bar chart of events over time; each bar links to the query narrowed to its time. */
-    void histogram(Html h, String base, String query, Aggregations.Histogram hist) {
+    /**
+     * Writes a bar chart of events over time; each bar links to the query narrowed to its time. A
+     * histogram whose search hit its time limit says so.
+     */
+    void histogram(Html h, String base, String query, Aggregations.Histogram hist, boolean timedOut) {
+        if (timedOut) {
+            h.raw("<p class=\"warn\">The histogram hit its time limit: its counts may be incomplete.</p>");
+        }
         long[] c = hist.counts();
         if (c.length == 0) {
             return;
@@ -211,9 +217,12 @@ public final class Pages {
         return s + " s";
     }
 
-    /** Writes facet lists; each value links to the query narrowed to it. */
-    void facets(Html h, String base, String query, Map<String, List<Aggregations.Bucket>> facets) {
+    /** Writes facet lists; each value links to the query narrowed to it. Facets whose search hit its time limit say so. */
+    void facets(Html h, String base, String query, Map<String, List<Aggregations.Bucket>> facets, boolean timedOut) {
         h.raw("<aside class=\"facets\">");
+        if (timedOut) {
+            h.raw("<p class=\"warn\">The facets hit their time limit: their counts may be incomplete.</p>");
+        }
         facets.forEach((field, buckets) -> {
             if (buckets.isEmpty()) {
                 return;

@@ -25,15 +25,19 @@ final class SearchPage extends Route {
         EventSearcher.Page page;
         Aggregations.Histogram hist;
         Map<String, List<Aggregations.Bucket>> facets;
+        boolean histTimedOut;
+        boolean facetsTimedOut;
         try (EventSearcher s = console.index().acquire()) {
             page = s.search(query, size, after);
             hist = s.aggregations().histogram(query, 80);
+            histTimedOut = s.timedOut();
             facets = s.aggregations().facets(query, Pages.FACETS, 8);
+            facetsTimedOut = s.timedOut();
         }
         Pages pages = console.pages();
         Html h = pages.start(r, q.isBlank() ? "Search" : q, q);
         h.raw("<div class=\"cols\"><div class=\"results\">");
-        pages.histogram(h, "/", q, hist);
+        pages.histogram(h, "/", q, hist, histTimedOut);
         Pages.total(h, page, console.parser().unknownFields(query));
         pages.results(h, page.hits());
         Pages.next(h, "/", q, page);
@@ -41,7 +45,7 @@ final class SearchPage extends Route {
                 .raw("<input type=\"hidden\" name=\"action\" value=\"save\"><input type=\"hidden\" name=\"q\" value=\"").attr(q)
                 .raw("\"><input name=\"name\" placeholder=\"name this search\" maxlength=\"100\" required><button>Save search</button></form>");
         h.raw("</div>");
-        pages.facets(h, "/", q, facets);
+        pages.facets(h, "/", q, facets, facetsTimedOut);
         h.raw("</div>");
         return Pages.finish(h);
     }

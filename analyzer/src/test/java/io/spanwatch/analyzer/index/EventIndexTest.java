@@ -178,6 +178,34 @@ class EventIndexTest {
     }
 
     @Test
+    void eachSearchHasADeadlineOfItsOwnAndSaysWhetherItPassedIt() throws Exception {
+        var parser = new EventQueryParser(reader.schema(), CLOCK);
+        try {
+            reader.queryTimeoutMillis(300);
+            try (EventSearcher s = reader.acquire()) {
+                Thread.sleep(600); // longer than one search may take, before any search starts
+                assertEquals(120, s.aggregations().facet(parser.parse("event_type:flow"), "dest_port", 10).stream()
+                        .mapToLong(Aggregations.Bucket::count).sum(), "the facets get their own time");
+                assertFalse(s.timedOut());
+                assertEquals(120, java.util.Arrays.stream(s.aggregations().histogram(parser.parse("event_type:flow"), 60).counts()).sum());
+                assertFalse(s.timedOut());
+            }
+            reader.queryTimeouts(() -> () -> true); // every search stops at once
+            try (EventSearcher s = reader.acquire()) {
+                assertTrue(s.aggregations().facet(parser.parse("event_type:flow"), "dest_port", 10).isEmpty());
+                assertTrue(s.timedOut(), "facets that stopped say so");
+                s.aggregations().histogram(parser.parse("event_type:flow"), 60);
+                assertTrue(s.timedOut(), "a histogram that stopped says so");
+                reader.queryTimeoutMillis(0);
+                assertEquals(120, s.count(parser.parse("event_type:flow")));
+                assertFalse(s.timedOut(), "the flag is each search's own");
+            }
+        } finally {
+            reader.queryTimeoutMillis(10_000);
+        }
+    }
+
+    @Test
     void facetsCountTopValues() throws Exception {
         try (EventSearcher s = reader.acquire()) {
             var parser = new EventQueryParser(reader.schema(), CLOCK);

@@ -68,6 +68,24 @@ class ConsoleApiTest {
     }
 
     @Test
+    void facetsAndHistogramThatHitTheTimeLimitSaySo() throws Exception {
+        assertTrue(json("/api/v1/facets?field=dest_ip&q=" + q("event_type:flow")).path("timed_out").isMissingNode());
+        assertTrue(json("/api/v1/histogram?q=" + q("event_type:flow")).path("timed_out").isMissingNode());
+        try {
+            f.console.index().queryTimeouts(() -> () -> true); // every search stops at once
+            JsonNode facets = json("/api/v1/facets?field=dest_ip&q=" + q("event_type:flow"));
+            assertTrue(facets.path("timed_out").asBoolean(), facets.toString());
+            JsonNode hist = json("/api/v1/histogram?q=" + q("event_type:flow"));
+            assertTrue(hist.path("timed_out").asBoolean(), hist.toString());
+            String page = f.get("/?q=" + q("event_type:flow"), f.readToken).body();
+            assertTrue(page.contains("The histogram hit its time limit"), page);
+            assertTrue(page.contains("The facets hit their time limit"), page);
+        } finally {
+            f.console.index().queryTimeoutMillis(ConsoleConfig.DEFAULTS.queryTimeout().toMillis());
+        }
+    }
+
+    @Test
     void oneEventByIdAndFacetsAndHistogram() throws Exception {
         String id = f.firstId("event_type:alert");
         JsonNode one = json("/api/v1/events/" + id);
