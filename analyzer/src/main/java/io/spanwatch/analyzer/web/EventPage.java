@@ -79,7 +79,7 @@ final class EventPage extends Route {
         if (e.path("flow_id").isNumber() || e.path("flow_id").isTextual()) {
             String f = e.path("flow_id").asText();
             if (f.matches("-?[0-9]{1,20}")) {
-                parts.add("flow_id:" + f);
+                parts.add(Pages.term("flow_id", f)); // quoted: a bare -42 would be NOT 42
             }
         }
         if (e.path("community_id").isTextual()) {
@@ -116,6 +116,14 @@ final class EventPage extends Route {
         }
     }
 
+    /**
+     * Returns the query for one value of a field: quoted, numbers and times too (a bare {@code -5} would
+     * be NOT 5, a bare time's colons would end the field).
+     */
+    static String findQuery(String field, String value) {
+        return Pages.term(field, value);
+    }
+
     /** Writes a field's value: a link to its host or file page where there is one, and a link to search for it. */
     private void value(Html h, String path, String v) {
         String field = path.replaceAll("\\[[0-9]+]", "");
@@ -129,8 +137,7 @@ final class EventPage extends Route {
             h.raw("<span class=\"v\">").text(v).raw("</span>");
         }
         if (kind != null && !v.isEmpty() && v.length() < 2000) {
-            String q = kind.isPoint() ? field + ":" + (kind == FieldKind.TIME ? "\"" + v + "\"" : v) : Pages.term(field, v);
-            h.raw(" <a class=\"find\" title=\"search for this value\" href=\"/?q=").attr(Html.query(q)).raw("\">⌕</a>");
+            h.raw(" <a class=\"find\" title=\"search for this value\" href=\"/?q=").attr(Html.query(findQuery(field, v))).raw("\">⌕</a>");
         }
     }
 }

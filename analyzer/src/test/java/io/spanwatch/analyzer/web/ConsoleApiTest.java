@@ -86,6 +86,21 @@ class ConsoleApiTest {
     }
 
     @Test
+    void negativeNumbersInAnEventsLinksAreValuesNotNegations() throws Exception {
+        JsonNode e = Response.JSON.readTree("{\"flow_id\":-42,\"src_port\":-5,\"dest_port\":80}");
+        String flow = EventPage.flowQuery(e);
+        var parser = f.console.parser();
+        assertEquals(parser.parse("flow_id:[-42 TO -42]"), parser.parse(flow), flow);
+        assertEquals(parser.parse("src_port:[-5 TO -5]"), parser.parse(EventPage.findQuery("src_port", "-5")));
+        assertEquals(parser.parse("dest_port:[80 TO 80]"), parser.parse(EventPage.findQuery("dest_port", "80")));
+        assertEquals(parser.parse("timestamp:[\"2026-03-11T06:00:00.000000+0000\" TO \"2026-03-11T06:00:00.000000+0000\"]"),
+                parser.parse(EventPage.findQuery("timestamp", "2026-03-11T06:00:00.000000+0000")));
+        String id = f.firstId("event_type:flow");
+        assertEquals(200, f.get("/events/" + id, f.readToken).statusCode());
+        assertEquals(200, f.get("/?q=" + q(EventPage.findQuery("flow_id", "-42")), f.readToken).statusCode());
+    }
+
+    @Test
     void oneEventByIdAndFacetsAndHistogram() throws Exception {
         String id = f.firstId("event_type:alert");
         JsonNode one = json("/api/v1/events/" + id);
