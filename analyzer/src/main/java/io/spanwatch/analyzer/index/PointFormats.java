@@ -70,7 +70,8 @@ final class PointFormats {
      * Times, as microseconds: ISO 8601 or EVE text ({@code 2024-03-11T06:00:00Z},
      * {@code 2024-03-11T06:00:00.000000+0000}, {@code 2024-03-11}), or {@code now} with an optional
      * {@code -N} or {@code +N} and a unit {@code s}, {@code m}, {@code h}, {@code d}
-     * ({@code now-24h}).
+     * ({@code now-24h}). A relative time outside years 0000 to 9999 (or past 64 bits) is an error,
+     * "time out of range", not a wrapped-around time.
      */
     static final class Times extends Whole {
         private final java.time.Clock clock;
@@ -108,13 +109,22 @@ final class PointFormats {
             if (unit == 0) {
                 return null;
             }
+            long n;
             try {
-                long n = Long.parseLong(s.substring(4, s.length() - 1));
-                long delta = Math.multiplyExact(n, unit);
-                return sign == '-' ? micros - delta : micros + delta;
-            } catch (NumberFormatException | ArithmeticException e) {
+                n = Long.parseLong(s.substring(4, s.length() - 1));
+            } catch (NumberFormatException e) {
                 return null;
             }
+            try {
+                long delta = Math.multiplyExact(n, unit);
+                long t = sign == '-' ? Math.subtractExact(micros, delta) : Math.addExact(micros, delta);
+                if (t >= EveTimes.MIN_MICROS && t <= EveTimes.MAX_MICROS) {
+                    return t;
+                }
+            } catch (ArithmeticException e) {
+                // past the longest time there is, as past year 9999
+            }
+            throw new IllegalArgumentException("time out of range (years 0000 to 9999): " + s);
         }
 
         @Override

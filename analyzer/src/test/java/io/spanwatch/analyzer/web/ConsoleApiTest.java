@@ -138,6 +138,19 @@ class ConsoleApiTest {
     }
 
     @Test
+    void relativeTimesPastTheRangeAre400NotWrappedAround() throws Exception {
+        for (String bad : new String[] {"timestamp>now+9223372036854s", "timestamp:[now-9223372036854s TO now]",
+            "timestamp<now+3000000d", "timestamp:[* TO now-800000d]"}) {
+            var res = f.get("/api/v1/events?q=" + q(bad), f.readToken);
+            assertEquals(400, res.statusCode(), bad);
+            String msg = Response.JSON.readTree(res.body()).path("error").asText();
+            assertTrue(msg.contains("time out of range"), bad + ": " + msg);
+        }
+        assertEquals(0, json("/api/v1/events?q=" + q("timestamp>now+36500d")).path("total").asLong());
+        assertTrue(json("/api/v1/events?q=" + q("timestamp>now-36500d")).path("total").asLong() > 0);
+    }
+
+    @Test
     void emptyAddressRangesAndEveryIdAreQueriesThatCanBeSaved() throws Exception {
         assertEquals(0, json("/api/v1/events?q=" + q("src_ip:{* TO ::}")).path("total").asLong());
         assertEquals(0, json("/api/v1/facets?field=dest_ip&q=" + q("src_ip:{ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff TO *]"))
