@@ -193,16 +193,25 @@ public final class Pages {
                 continue;
             }
             long start = hist.start() + i * hist.interval();
-            String range = "timestamp:[" + EveTimes.formatIso(start) + " TO " + EveTimes.formatIso(start + hist.interval()) + "}";
+            String range = barQuery(start, hist.interval());
             double bh = Math.max(1.5, 58.0 * c[i] / max);
             h.raw("<a href=\"").attr(base + "?q=" + Html.query(and(query, range))).raw("\"><rect x=\"").text(Integer.toString(i * w))
                     .raw("\" y=\"").text(String.format(Locale.ROOT, "%.1f", 60 - bh)).raw("\" width=\"").text(Integer.toString(w - 1))
                     .raw("\" height=\"").text(String.format(Locale.ROOT, "%.1f", bh)).raw("\"><title>")
                     .text(EveTimes.format(start) + ": " + c[i] + " events").raw("</title></rect></a>");
         }
-        long end = hist.start() + c.length * hist.interval();
+        long end = Math.min(hist.start() + c.length * hist.interval(), EveTimes.MAX_MICROS);
         h.raw("</svg><figcaption><span>").text(EveTimes.formatIso(hist.start())).raw("</span><span>")
                 .text(describe(hist.interval()) + " per bar").raw("</span><span>").text(EveTimes.formatIso(end)).raw("</span></figcaption></figure>");
+    }
+
+    /**
+     * Returns the query for the events of one bar, {@code [start TO start + interval}}; a bar that ends
+     * past year 9999 (where times end: the parser reads no later one) is open-ended.
+     */
+    static String barQuery(long start, long interval) {
+        long end = start + interval; // both within years 0000 to 9999 plus at most 10,000 years: no overflow
+        return "timestamp:[" + EveTimes.formatIso(start) + " TO " + (end > EveTimes.MAX_MICROS ? "*]" : EveTimes.formatIso(end) + "}");
     }
 
     private static String describe(long intervalMicros) {

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.spanwatch.analyzer.index.EveTimes;
 import java.net.URLEncoder;
 import java.net.http.HttpRequest;
 import java.nio.charset.StandardCharsets;
@@ -148,6 +149,17 @@ class ConsoleApiTest {
         }
         assertEquals(0, json("/api/v1/events?q=" + q("timestamp>now+36500d")).path("total").asLong());
         assertTrue(json("/api/v1/events?q=" + q("timestamp>now-36500d")).path("total").asLong() > 0);
+    }
+
+    @Test
+    void aHistogramBarEndingPastYear9999LinksToAQueryThatParses() throws Exception {
+        var parser = f.console.parser();
+        long year = 31_536_000_000_000L;
+        long start = Math.floorDiv(EveTimes.MAX_MICROS, year) * year;
+        String bar = Pages.barQuery(start, 74 * year);
+        assertEquals(parser.parse("timestamp:[" + EveTimes.formatIso(start) + " TO *]"), parser.parse(bar), bar);
+        assertEquals(parser.parse("timestamp:[2026-03-11T06:00:00Z TO 2026-03-11T06:01:00Z}"),
+                parser.parse(Pages.barQuery(EveTimes.parseMicros("2026-03-11T06:00:00Z"), 60_000_000L)));
     }
 
     @Test
