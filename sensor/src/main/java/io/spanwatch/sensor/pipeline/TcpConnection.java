@@ -212,15 +212,8 @@ final class TcpConnection {
 
     /** Ends the waits whose peer bytes came, were given up, or took too long (see {@link #packet}). */
     private void releaseWaiting(long ts) {
-        long delay = worker.config.reassembly().gapAckDelayNanos();
-        for (Side x = orig; x != null; x = x == orig ? resp : null) {
-            if (x.held != null) {
-                Side peer = x == orig ? resp : orig;
-                if (peer.stream.offset() >= x.waitFor || ts - x.waitSince >= delay) {
-                    x.release();
-                }
-            }
-        }
+        orig.releaseIfDue(resp, ts);
+        resp.releaseIfDue(orig, ts);
     }
 
     /** Tells whether a new SYN on this closed connection starts a new one (port reuse). */
@@ -487,6 +480,14 @@ final class TcpConnection {
             return true;
         }
 
+        /** Ends this side's wait once {@code peer} reached what it waits for, or the gap delay passed. */
+        void releaseIfDue(Side peer, long ts) {
+            if (held != null && (peer.stream.offset() >= waitFor
+                    || ts - waitSince >= worker.config.reassembly().gapAckDelayNanos())) {
+                release();
+            }
+        }
+
         /** Ends the wait: what waited is taken now, in the order the stream gave it. */
         void release() {
             ArrayDeque<Held> h = held;
@@ -540,18 +541,15 @@ final class TcpConnection {
                 return;
             }
             take(ts, buf, off, len);
-            peerCaughtUp();
+            peerCaughtUp(ts);
         }
 
         /**
          * Ends the other side's wait once this side's stream reached what it waits for: right after
          * the bytes (or the gap) that got it there, before anything this side delivers next.
          */
-        private void peerCaughtUp() {
-            Side w = this == orig ? resp : orig;
-            if (w.held != null && stream.offset() >= w.waitFor) {
-                w.release();
-            }
+        private void peerCaughtUp(long ts) {
+            (this == orig ? resp : orig).releaseIfDue(this, ts);
         }
 
         private void take(long ts, byte[] buf, int off, int len) {
@@ -594,7 +592,7 @@ final class TcpConnection {
                 probeStart = consumed();
                 probe = null;
             }
-            peerCaughtUp();
+            peerCaughtUp(ts);
         }
 
         @Override
