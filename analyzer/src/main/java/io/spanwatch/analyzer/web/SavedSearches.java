@@ -17,6 +17,10 @@ import java.util.List;
  * (rewritten whole, through a temporary file). At most {@value #MAX} searches, names of at most
  * {@value #MAX_NAME} characters; a name saved again replaces the older search.
  *
+ * <p>Who may change what: anyone who may search saves new searches and replaces or deletes their own;
+ * replacing or deleting another analyst's search takes the act role (the caller says which it has), as
+ * a shared view others rely on is not a reader's to remove, while a reader keeping views is harmless.
+ *
  * <p>Thread-safe.
  */
 public final class SavedSearches {
@@ -26,6 +30,13 @@ public final class SavedSearches {
 
     /** One saved search. */
     public record Saved(String name, String query, String by, String created) {
+    }
+
+    /** Thrown when a search of someone else would be replaced or deleted without the right to. */
+    public static final class NotYours extends RuntimeException {
+        NotYours(Saved s) {
+            super("the saved search \"" + s.name() + "\" is " + s.by() + "'s: replacing or deleting it takes the act role");
+        }
     }
 
     private final Path file;
@@ -53,8 +64,11 @@ public final class SavedSearches {
         return List.copyOf(list);
     }
 
-    /** Saves {@code query} as {@code name}; throws {@link IllegalArgumentException} for a bad name or query or a full list. */
-    public synchronized void save(String name, String query, String by) throws IOException {
+    /**
+     * Saves {@code query} as {@code name} for {@code by}; throws {@link IllegalArgumentException} for a
+     * bad name or query or a full list, {@link NotYours} when {@code name} is another's and not {@code mayReplaceOthers}.
+     */
+    public synchronized void save(String name, String query, String by, boolean mayReplaceOthers) throws IOException {
         String n = name == null ? "" : name.strip();
         if (n.isEmpty() || n.length() > MAX_NAME) {
             throw new IllegalArgumentException("a name of 1 to " + MAX_NAME + " characters is needed");
@@ -62,6 +76,7 @@ public final class SavedSearches {
         if (query == null || query.length() > EventQueryParser.MAX_QUERY_CHARS) {
             throw new IllegalArgumentException("query missing or too long");
         }
+        checkOwner(n, by, mayReplaceOthers);
         list.removeIf(s -> s.name().equals(n));
         if (list.size() >= MAX) {
             throw new IllegalArgumentException("there are " + MAX + " saved searches already; delete some");
@@ -70,13 +85,25 @@ public final class SavedSearches {
         write();
     }
 
-    /** Deletes the search named {@code name}; returns whether there was one. */
-    public synchronized boolean delete(String name) throws IOException {
+    /** Deletes the search named {@code name}; returns whether there was one. Throws {@link NotYours} as {@link #save} does. */
+    public synchronized boolean delete(String name, String by, boolean mayDeleteOthers) throws IOException {
+        checkOwner(name, by, mayDeleteOthers);
         boolean removed = list.removeIf(s -> s.name().equals(name));
         if (removed) {
             write();
         }
         return removed;
+    }
+
+    private void checkOwner(String name, String by, boolean mayChangeOthers) {
+        if (mayChangeOthers) {
+            return;
+        }
+        for (Saved s : list) {
+            if (s.name().equals(name) && !java.util.Objects.equals(s.by(), by)) {
+                throw new NotYours(s);
+            }
+        }
     }
 
     private void write() throws IOException {

@@ -1,6 +1,7 @@
 package io.spanwatch.analyzer.web;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -174,6 +175,27 @@ class ConsoleApiTest {
                     .POST(HttpRequest.BodyPublishers.ofString("action=save&name=" + q(query) + "&q=" + q(query))).build());
             assertEquals(303, saved.statusCode(), query + ": " + saved.body());
         }
+    }
+
+    private int searchAction(String token, String form) throws Exception {
+        return f.send(f.request("/searches").header("Authorization", "Bearer " + token)
+                .header("Content-Type", "application/x-www-form-urlencoded").POST(HttpRequest.BodyPublishers.ofString(form)).build())
+                .statusCode();
+    }
+
+    @Test
+    void aReaderKeepsTheirOwnSavedSearchesButNotOthers() throws Exception {
+        assertEquals(303, searchAction(f.actToken, "action=save&name=team+view&q=" + q("event_type:alert")));
+        assertEquals(403, searchAction(f.readToken, "action=save&name=team+view&q=" + q("event_type:http")), "a reader replaces another's");
+        assertEquals(403, searchAction(f.readToken, "action=delete&name=team+view"), "a reader deletes another's");
+        assertEquals(303, searchAction(f.readToken, "action=save&name=mine&q=" + q("event_type:http")));
+        assertEquals(303, searchAction(f.readToken, "action=save&name=mine&q=" + q("event_type:flow")), "a reader replaces their own");
+        var page = f.get("/searches", f.readToken).body();
+        assertEquals(1, page.split("value=\"delete\"", -1).length - 1, "one delete button for the reader: their own");
+        assertEquals(303, searchAction(f.readToken, "action=delete&name=mine"));
+        assertTrue(f.get("/searches", f.actToken).body().contains("value=\"delete\""), "the act role may delete any");
+        assertEquals(303, searchAction(f.actToken, "action=delete&name=team+view"));
+        assertFalse(f.get("/searches", f.actToken).body().contains("team view"));
     }
 
     @Test
