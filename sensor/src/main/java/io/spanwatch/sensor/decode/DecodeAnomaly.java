@@ -3,7 +3,7 @@ package io.spanwatch.sensor.decode;
 /**
  * Names what was wrong with a frame the decoder could not read whole. The names follow Suricata's
  * {@code decoder.*} event names where one exists, so analysts can search for both; the GTP-U, AYIYA
- * and 802.11 names are SpanWatch's, in the same style.
+ * and 802.11 names and {@code decoder.mpls.too_many_labels} are SpanWatch's, in the same style.
  */
 public enum DecodeAnomaly {
     ETHERNET_TRUNCATED("decoder.ethernet.pkt_too_small"),
@@ -43,6 +43,12 @@ public enum DecodeAnomaly {
     GRE_MALFORMED_SRE("decoder.gre.version0_malformed_sre_hdr"),
     ERSPAN_TRUNCATED("decoder.erspan.pkt_too_small"),
     MPLS_TRUNCATED("decoder.mpls.header_too_small"),
+    /** Fewer than 4 bytes after the bottom label (not an explicit null label). */
+    MPLS_PKT_TOO_SMALL("decoder.mpls.pkt_too_small"),
+    /** After the bottom label neither IPv4, IPv6, a pseudowire control word nor an Ethernet header. */
+    MPLS_UNKNOWN_PAYLOAD("decoder.mpls.unknown_payload_type"),
+    /** More than {@link PacketDecoder#MAX_MPLS_LABELS} labels in one frame (SpanWatch's name). */
+    MPLS_TOO_MANY_LABELS("decoder.mpls.too_many_labels"),
     PPPOE_TRUNCATED("decoder.pppoe.pkt_too_small"),
     GENEVE_TRUNCATED("decoder.geneve.pkt_too_small"),
     GRE_V1_CHECKSUM("decoder.gre.version1_chksum"),

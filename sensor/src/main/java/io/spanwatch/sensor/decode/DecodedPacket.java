@@ -64,6 +64,11 @@ public final class DecodedPacket {
     public int vlanCount;
     /** VLAN ids, outer first; {@code vlanCount} (up to {@link #MAX_VLANS}) are set. */
     public final int[] vlans = new int[MAX_VLANS];
+    /**
+     * MPLS labels met (a cut one included), all label stacks of the frame together: a pseudowire's
+     * Ethernet may hold another. Bounded by {@link PacketDecoder#MAX_MPLS_LABELS}.
+     */
+    public int mplsLabels;
     /** Number of tunnel encapsulations removed (GRE, VXLAN, Teredo, GTP-U, IP-in-IP, ...). */
     public int tunnelDepth;
     /** The encapsulation headers removed, outer first, as {@link TunnelKind} ordinals; {@link #decapCount} are set. */
@@ -120,6 +125,7 @@ public final class DecodedPacket {
         payloadLen = 0;
         payloadMissing = 0;
         vlanCount = 0;
+        mplsLabels = 0;
         tunnelDepth = 0;
         decapCount = 0;
         encapLengthCount = 0;

@@ -11,7 +11,8 @@ import io.spanwatch.sensor.capture.LinkType;
  * II and III, Aruba's 802.11 frames, PPTP's PPP), IP-in-IP (protocols 4 and 41), and in UDP: VXLAN,
  * Geneve, GRE (RFC 8086), AYIYA on their ports, Teredo and GTP-U on their ports and, when the payload
  * passes stricter checks, on any port ({@link TunnelConfig}). VLAN tags (802.1Q, 802.1ad, 0x9100) are
- * counted at any depth, MPLS label stacks and PPPoE sessions are stepped over.
+ * counted at any depth, PPPoE sessions are stepped over, and so are MPLS label stacks ({@link Mpls}:
+ * IPv4, IPv6, or an Ethernet pseudowire with or without its control word).
  *
  * <p>Malformed input never throws: the first problem is recorded in {@link DecodedPacket#anomaly} and
  * decoding stops. Frames that are simply not IP (ARP, LLDP, 802.3 length frames, ...) have no anomaly;
@@ -23,7 +24,8 @@ import io.spanwatch.sensor.capture.LinkType;
  *
  * <p>Limits: {@link #DEFAULT_MAX_TUNNEL_DEPTH} nested tunnels ({@link DecodeAnomaly#TUNNEL_TOO_DEEP}
  * beyond), {@link #MAX_IPV6_EXT_HEADERS} IPv6 extension headers ({@link DecodeAnomaly#IPV6_EXTHDR_LOOP}),
- * {@link #MAX_GRE_SRES} GRE source-route entries, {@link #MAX_MPLS_LABELS} MPLS labels,
+ * {@link #MAX_GRE_SRES} GRE source-route entries, {@link #MAX_MPLS_LABELS} MPLS labels per frame
+ * ({@link DecodeAnomaly#MPLS_TOO_MANY_LABELS} beyond),
  * {@value Tunnels#MAX_GTPU_EXT_HEADERS} GTP-U extension headers.
  *
  * <p>Threads: an instance holds only its configuration and may be shared; each thread uses its own
@@ -37,7 +39,7 @@ public final class PacketDecoder {
     public static final int MAX_IPV6_EXT_HEADERS = 16;
     /** Most GRE source-route entries walked. */
     public static final int MAX_GRE_SRES = 16;
-    /** Most MPLS labels stepped over. */
+    /** Most MPLS labels stepped over in one frame, all its label stacks together. */
     public static final int MAX_MPLS_LABELS = 16;
 
     // EtherTypes
@@ -73,9 +75,7 @@ public final class PacketDecoder {
     private static final int AF_INET6_BSD = 24;
     private static final int AF_INET6_FREEBSD = 28;
     private static final int AF_INET6_DARWIN = 30;
-    // MPLS, PPPoE
-    private static final int MPLS_HLEN = 4;
-    private static final int MPLS_BOS_BYTE = 2;
+    // PPPoE
     private static final int PPPOE_HLEN = 8;
     private static final int PPPOE_PPP_PROTO = 6;
     private static final int PPP_IPV4 = 0x0021;
@@ -136,6 +136,7 @@ public final class PacketDecoder {
     private static final int ICMP_HLEN = 8;
     private static final int SCTP_HLEN = 12;
     private final Tunnels tunnels;
+    private final Mpls mpls;
 
     /** Creates a decoder with the default tunnel ports that removes up to {@link #DEFAULT_MAX_TUNNEL_DEPTH} tunnels. */
     public PacketDecoder() {
@@ -150,6 +151,7 @@ public final class PacketDecoder {
     /** Creates a decoder that finds tunnels as {@code config} says. */
     public PacketDecoder(TunnelConfig config) {
         this.tunnels = new Tunnels(this, config);
+        this.mpls = new Mpls(this);
     }
 
     /**
@@ -255,7 +257,7 @@ public final class PacketDecoder {
         return switch (type) {
             case ETH_IPV4 -> ipv4(b, p, end, cut, out);
             case ETH_IPV6 -> ipv6(b, p, end, cut, out);
-            case ETH_MPLS_UC, ETH_MPLS_MC -> mpls(b, p, end, cut, out);
+            case ETH_MPLS_UC, ETH_MPLS_MC -> mpls.decode(b, p, end, cut, out);
             case ETH_PPPOE_SESS -> pppoe(b, p, end, cut, out);
             default -> {
                 if (type >= ETH_MIN_TYPE && !isKnownNonIp(type)) {
@@ -280,30 +282,6 @@ public final class PacketDecoder {
                  0x6004 /* DEC */, 0x88e1 /* HomePlug */, 0x890d /* 802.11r */, 0x8874 /* Broadcom */ -> true;
             default -> false;
         };
-    }
-
-    private boolean mpls(byte[] b, int p, int end, int cut, DecodedPacket out) {
-        for (int i = 0; i < MAX_MPLS_LABELS; i++) {
-            if (end - p < MPLS_HLEN) {
-                return anomaly(out, DecodeAnomaly.MPLS_TRUNCATED);
-            }
-            boolean bottom = (b[p + MPLS_BOS_BYTE] & 1) != 0;
-            p += MPLS_HLEN;
-            if (bottom) {
-                if (end - p < 1) {
-                    return anomaly(out, DecodeAnomaly.MPLS_TRUNCATED);
-                }
-                int version = (b[p] & 0xf0) >> 4;
-                if (version == 4) {
-                    return ipv4(b, p, end, cut, out);
-                }
-                if (version == 6) {
-                    return ipv6(b, p, end, cut, out);
-                }
-                return false; // pseudowire or other payload: not decoded
-            }
-        }
-        return false; // deeper label stack than decoded
     }
 
     private boolean pppoe(byte[] b, int p, int end, int cut, DecodedPacket out) {

@@ -8,8 +8,9 @@
  * removed, or a {@link io.spanwatch.sensor.decode.DecodeAnomaly} naming what was malformed. Nothing is
  * copied and nothing is allocated per frame; malformed input never throws.
  *
- * <p>Decoded: Ethernet (802.1Q/802.1ad/0x9100 VLAN tags at any depth, MPLS, PPPoE), Linux cooked v1 and
- * v2, BSD and OpenBSD loopback, raw IP; IPv4 (fragments flagged, not reassembled; payload trimmed to
+ * <p>Decoded: Ethernet (802.1Q/802.1ad/0x9100 VLAN tags at any depth, PPPoE, MPLS carrying IPv4, IPv6
+ * or an Ethernet pseudowire with or without its control word: {@link io.spanwatch.sensor.decode.Mpls}),
+ * Linux cooked v1 and v2, BSD and OpenBSD loopback, raw IP; IPv4 (fragments flagged, not reassembled; payload trimmed to
  * the IP length so Ethernet padding is excluded) and IPv6 with extension headers; TCP, UDP, ICMP,
  * ICMPv6, SCTP ports; tunnels ({@link io.spanwatch.sensor.decode.Tunnels}), whose innermost packet is
  * the one described: GRE (with ERSPAN I/II/III, Aruba's 802.11 frames, PPTP's PPP), IP-in-IP, and in
@@ -18,14 +19,15 @@
  * ({@link io.spanwatch.sensor.decode.TunnelKind}, counted as {@code decoder.gre}, {@code decoder.gtpu},
  * ...), and so are the length fields around the inner packet, so that
  * {@link io.spanwatch.sensor.decode.EncapLengths} can rebuild the frame around a reassembled inner
- * datagram or each subframe of an 802.11 A-MSDU.
+ * datagram or each subframe of an 802.11 A-MSDU. MPLS labels are not tunnels: like VLAN tags they
+ * are only counted in the packet.
  *
  * <p><b>Limits:</b> {@link io.spanwatch.sensor.decode.PacketDecoder#DEFAULT_MAX_TUNNEL_DEPTH} nested
  * tunnels (config {@code decoder.max-tunnel-depth}, at most {@value io.spanwatch.sensor.decode.TunnelConfig#MAX_DEPTH}),
  * 16 GTP-U extension headers, {@value io.spanwatch.sensor.decode.EncapLengths#MAX_AMSDU_SUBFRAMES} A-MSDU subframes per frame, {@link io.spanwatch.sensor.decode.PacketDecoder#MAX_IPV6_EXT_HEADERS} IPv6 extension headers,
  * {@link io.spanwatch.sensor.decode.PacketDecoder#MAX_GRE_SRES} GRE source routes and
- * {@link io.spanwatch.sensor.decode.PacketDecoder#MAX_MPLS_LABELS} MPLS labels; each limit reached is an
- * anomaly (or, for MPLS, an undecoded frame), never silent. {@link io.spanwatch.sensor.decode.DecodedPacket#MAX_VLANS}
+ * {@link io.spanwatch.sensor.decode.PacketDecoder#MAX_MPLS_LABELS} MPLS labels per frame (all its label
+ * stacks together); each limit reached is an anomaly, never silent. {@link io.spanwatch.sensor.decode.DecodedPacket#MAX_VLANS}
  * VLAN ids are kept; deeper tags are only counted.
  *
  * <p><b>Fragments:</b> the decoder marks an IP fragment and stops; the capture thread hands it to the

@@ -85,6 +85,10 @@ class DecoderRobustnessTest {
         frames.add(new Object[] {LinkType.ETHERNET, eth(ETH_IPV4, ipv4(17, "198.51.100.5", "192.0.2.50", udp(40_000, 5072,
                 ayiya(41, tcp6))))});
         frames.add(new Object[] {LinkType.ETHERNET, eth(ETH_IPV4, ipv4(47, "198.51.100.9", "192.0.2.60", pptp(0x0021, tcp4)))});
+        // Ethernet over MPLS, with the control word and without it
+        frames.add(new Object[] {LinkType.ETHERNET, eth(0x8847, cat(mplsLabels(100, 16), bytes(0, 0, 0, 1),
+                ethTagged(new int[] {0x8100}, new int[] {5}, ETH_IPV6, tcp6)))});
+        frames.add(new Object[] {LinkType.ETHERNET, eth(0x8847, cat(mplsLabels(100), eth(ETH_IPV4, tcp4)))});
         return frames;
     }
 

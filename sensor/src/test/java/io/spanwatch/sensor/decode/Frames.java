@@ -119,6 +119,16 @@ public final class Frames {
                 s ? u32(7) : new byte[0], payload);
     }
 
+    /** An MPLS label stack (RFC 3032) of the given 20-bit labels, TTL 64, the last one at the bottom. */
+    public static byte[] mplsLabels(int... labels) {
+        byte[] s = new byte[0];
+        for (int i = 0; i < labels.length; i++) {
+            int v = labels[i];
+            s = cat(s, bytes(v >> 12, v >> 4, (v & 0x0f) << 4 | (i == labels.length - 1 ? 1 : 0), 64));
+        }
+        return s;
+    }
+
     public static byte[] vxlan(int vni, byte[] innerEthernet) {
         return cat(bytes(0x08, 0, 0, 0), bytes(vni >> 16, vni >> 8, vni, 0), innerEthernet);
     }

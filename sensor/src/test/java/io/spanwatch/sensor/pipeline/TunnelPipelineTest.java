@@ -321,6 +321,49 @@ class TunnelPipelineTest {
         assertTrue(r.stats().get("decoder.pptp") > 10);
     }
 
+    /** Ethernet over MPLS (RFC 4448): every other frame with the control word, the rest without. */
+    @Test
+    void ethernetPseudowireOverMpls(@TempDir Path tmp) throws Exception {
+        Result r = run(tmp, "mpls-pw", V4_CLIENT, V4_SERVER, (ip, fromClient, i) -> List.of(eth(0x8847,
+                cat(mplsLabels(fromClient ? 1000 : 2000, 16), i % 2 == 0 ? bytes(0, 0, 0, i) : new byte[0], eth(ETH_IPV4, ip)))));
+        assertEquals(0, r.stats().get("decoder.tunneled"), "a pseudowire is not a tunnel");
+        Result v6 = run(tmp, "mpls-pw6", "2001:db8:45::7", V6_SERVER, (ip, fromClient, i) -> List.of(eth(0x8847,
+                cat(mplsLabels(3000), bytes(0, 0, 0, 0), ethTagged(new int[] {0x8100}, new int[] {12}, ETH_IPV6, ip)))));
+        assertEquals(v6.stats().get("decoder.pkts"), v6.stats().get("decoder.vlan"), "the customer frame's VLAN tag");
+    }
+
+    /** Malformed label stacks and pseudowires: named anomalies, no internal error. */
+    @Test
+    void malformedMplsIsCountedAsAnomalies(@TempDir Path tmp) throws Exception {
+        byte[] tcp = eth(ETH_IPV4, ipv4(6, "10.0.0.1", "10.0.0.2", Frames.tcp(1234, 80, ascii("x"))));
+        byte[] twenty = new byte[0];
+        for (int i = 0; i < 20; i++) {
+            twenty = cat(twenty, bytes(0, 0, 0x10, 64));
+        }
+        byte[][] frames = {
+            eth(0x8847, bytes(0, 1)), // a label cut short
+            eth(0x8847, cat(twenty, Arrays.copyOfRange(tcp, 14, tcp.length))), // no bottom of stack within the bound
+            eth(0x8847, mplsLabels(100)), // nothing after the stack
+            eth(0x8847, cat(mplsLabels(100), bytes(0, 0, 0, 0), Arrays.copyOf(tcp, 9))), // control word, cut Ethernet
+            eth(0x8847, cat(mplsLabels(100), bytes(0x10, 0, 0, 0x21), new byte[30])), // associated channel (OAM)
+        };
+        Path out = tmp.resolve("bad-mpls");
+        Pipeline p = Pipeline.start(PipelineRegressionTest.config(out, ReassemblyConfig.DEFAULTS, null));
+        for (byte[] f : frames) {
+            p.frame(1_700_000_000_000_000_000L, LinkType.ETHERNET, f, 0, f.length, f.length);
+        }
+        Pipeline.Summary s = p.finish();
+        assertEquals(1, s.get("anomaly.decoder.mpls.header_too_small"));
+        assertEquals(1, s.get("anomaly.decoder.mpls.too_many_labels"));
+        assertEquals(1, s.get("anomaly.decoder.mpls.pkt_too_small"));
+        assertEquals(1, s.get("anomaly.decoder.ethernet.pkt_too_small"));
+        assertEquals(1, s.get("anomaly.decoder.mpls.unknown_payload_type"));
+        assertEquals(5, s.get("decoder.invalid"));
+        assertEquals(0, s.get("internal.errors"));
+        String eve = Files.readString(out.resolve("eve.json"));
+        assertTrue(eve.contains("\"decoder.mpls.unknown_payload_type\""), "an anomaly event\n" + eve);
+    }
+
     @Test
     void tunnelPortsFollowTheConfiguration(@TempDir Path tmp) throws Exception {
         // GTP-U on another port with any-port recognition off is not decoded: the file stays hidden.
