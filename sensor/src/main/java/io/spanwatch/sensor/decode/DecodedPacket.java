@@ -69,6 +69,8 @@ public final class DecodedPacket {
      * Ethernet may hold another. Bounded by {@link PacketDecoder#MAX_MPLS_LABELS}.
      */
     public int mplsLabels;
+    /** True when the frame carried a PPPoE header (session or discovery). */
+    public boolean pppoe;
     /** Number of tunnel encapsulations removed (GRE, VXLAN, Teredo, GTP-U, IP-in-IP, ...). */
     public int tunnelDepth;
     /** The encapsulation headers removed, outer first, as {@link TunnelKind} ordinals; {@link #decapCount} are set. */
@@ -126,6 +128,7 @@ public final class DecodedPacket {
         payloadMissing = 0;
         vlanCount = 0;
         mplsLabels = 0;
+        pppoe = false;
         tunnelDepth = 0;
         decapCount = 0;
         encapLengthCount = 0;

@@ -26,7 +26,8 @@ import static io.spanwatch.sensor.decode.PacketDecoder.u16;
  * {@link DecodeAnomaly#MPLS_TOO_MANY_LABELS}; a control word followed by a cut Ethernet header is
  * Ethernet's own anomaly. That bound is also what stops a pseudowire from nesting without end.
  *
- * <p>Labels are counted in {@link DecodedPacket#mplsLabels} (a cut one too). A pseudowire is
+ * <p>Labels are counted in {@link DecodedPacket#mplsLabels} (a cut one too, so that a frame whose
+ * stack is cut short still counts as MPLS, as in Suricata's {@code decoder.mpls}). A pseudowire is
  * not a tunnel: like a VLAN tag it is not counted in {@link DecodedPacket#tunnelDepth}, and the
  * Ethernet inside adds its VLAN tags to the packet's. Immutable; shared like its decoder.
  */

@@ -259,6 +259,10 @@ public final class PacketDecoder {
             case ETH_IPV6 -> ipv6(b, p, end, cut, out);
             case ETH_MPLS_UC, ETH_MPLS_MC -> mpls.decode(b, p, end, cut, out);
             case ETH_PPPOE_SESS -> pppoe(b, p, end, cut, out);
+            case ETH_PPPOE_DISC -> {
+                out.pppoe = true;
+                yield false; // session set-up, not IP
+            }
             default -> {
                 if (type >= ETH_MIN_TYPE && !isKnownNonIp(type)) {
                     anomaly(out, DecodeAnomaly.UNKNOWN_ETHERTYPE);
@@ -272,7 +276,7 @@ public final class PacketDecoder {
     private static boolean isKnownNonIp(int type) {
         return switch (type) {
             case ETH_ARP, 0x8035 /* RARP */, 0x809b /* AppleTalk */, 0x80f3 /* AARP */, 0x8137 /* IPX */,
-                 ETH_PPPOE_DISC, 0x876b /* TCP/IP compression */, 0x8808 /* MAC control */,
+                 0x876b /* TCP/IP compression */, 0x8808 /* MAC control */,
                  0x8809 /* slow protocols, LACP */, 0x888e /* EAPOL */, 0x8892 /* PROFINET */,
                  0x88cc /* LLDP */, 0x88e5 /* MACsec */, 0x88f7 /* PTP */, 0x8902 /* CFM */,
                  0x88e7 /* PBB */, 0x8899 /* Realtek */, 0x893a /* IEEE 1905 */, 0x9000 /* loopback */,
@@ -285,6 +289,7 @@ public final class PacketDecoder {
     }
 
     private boolean pppoe(byte[] b, int p, int end, int cut, DecodedPacket out) {
+        out.pppoe = true;
         if (end - p < PPPOE_HLEN) {
             return anomaly(out, DecodeAnomaly.PPPOE_TRUNCATED);
         }

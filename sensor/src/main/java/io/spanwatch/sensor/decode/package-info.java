@@ -19,8 +19,8 @@
  * ({@link io.spanwatch.sensor.decode.TunnelKind}, counted as {@code decoder.gre}, {@code decoder.gtpu},
  * ...), and so are the length fields around the inner packet, so that
  * {@link io.spanwatch.sensor.decode.EncapLengths} can rebuild the frame around a reassembled inner
- * datagram or each subframe of an 802.11 A-MSDU. MPLS labels are not tunnels: like VLAN tags they
- * are only counted in the packet.
+ * datagram or each subframe of an 802.11 A-MSDU. MPLS labels and a PPPoE header are not tunnels: like
+ * VLAN tags they are only marked in the packet (counted as {@code decoder.mpls}, {@code decoder.pppoe}).
  *
  * <p><b>Limits:</b> {@link io.spanwatch.sensor.decode.PacketDecoder#DEFAULT_MAX_TUNNEL_DEPTH} nested
  * tunnels (config {@code decoder.max-tunnel-depth}, at most {@value io.spanwatch.sensor.decode.TunnelConfig#MAX_DEPTH}),

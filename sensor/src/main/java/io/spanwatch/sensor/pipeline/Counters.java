@@ -24,6 +24,8 @@ final class Counters {
     long fragments;
     long tunnels;
     long vlan;
+    long mpls;
+    long pppoe;
     final long[] decodeAnomalies = new long[DecodeAnomaly.values().length];
     /** Encapsulation headers removed, by {@link TunnelKind} ordinal. */
     final long[] decaps = new long[TunnelKind.values().length];
@@ -57,6 +59,8 @@ final class Counters {
         add(into, "decoder.fragments", fragments);
         add(into, "decoder.tunneled", tunnels);
         add(into, "decoder.vlan", vlan);
+        add(into, "decoder.mpls", mpls);
+        add(into, "decoder.pppoe", pppoe);
         for (TunnelKind k : TunnelKind.values()) {
             add(into, k.counter(), decaps[k.ordinal()]);
         }

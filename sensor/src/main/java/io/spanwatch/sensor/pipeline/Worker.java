@@ -183,6 +183,12 @@ final class Worker implements Runnable, FlowTable.Listener {
         if (pkt.vlanCount > 0) {
             counters.vlan++;
         }
+        if (pkt.mplsLabels > 0) {
+            counters.mpls++;
+        }
+        if (pkt.pppoe) {
+            counters.pppoe++;
+        }
         if (pkt.tunnelDepth > 0) {
             counters.tunnels++;
             for (int i = 0; i < pkt.decapCount; i++) {

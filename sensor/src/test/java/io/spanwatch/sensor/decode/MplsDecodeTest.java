@@ -161,4 +161,17 @@ class MplsDecodeTest {
             }
         }
     }
+
+    @Test
+    void pppoeSessionAndDiscoveryAreMarked() {
+        byte[] session = cat(bytes(0x11, 0), u16(1), u16(TCP4.length + 2), u16(0x0021), TCP4);
+        DecodedPacket s = decode(eth(0x8864, session));
+        assertInnerTcp(s, 4);
+        assertTrue(s.pppoe);
+        DecodedPacket d = decode(eth(0x8863, cat(bytes(0x11, 0x09), u16(0), u16(4), u32(0x01010000L))));
+        assertTrue(d.pppoe);
+        assertNull(d.anomaly, "discovery is not IP, and no anomaly");
+        assertFalse(decode(eth(ETH_IPV4, TCP4)).pppoe);
+        assertEquals(0, decode(eth(ETH_IPV4, TCP4)).mplsLabels);
+    }
 }

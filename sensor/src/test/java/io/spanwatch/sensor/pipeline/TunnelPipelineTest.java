@@ -326,13 +326,24 @@ class TunnelPipelineTest {
     void ethernetPseudowireOverMpls(@TempDir Path tmp) throws Exception {
         Result r = run(tmp, "mpls-pw", V4_CLIENT, V4_SERVER, (ip, fromClient, i) -> List.of(eth(0x8847,
                 cat(mplsLabels(fromClient ? 1000 : 2000, 16), i % 2 == 0 ? bytes(0, 0, 0, i) : new byte[0], eth(ETH_IPV4, ip)))));
+        assertEquals(r.stats().get("decoder.pkts"), r.stats().get("decoder.mpls"), "every frame had a label stack");
         assertEquals(0, r.stats().get("decoder.tunneled"), "a pseudowire is not a tunnel");
+        assertEquals(0, r.stats().get("decoder.pppoe"));
         Result v6 = run(tmp, "mpls-pw6", "2001:db8:45::7", V6_SERVER, (ip, fromClient, i) -> List.of(eth(0x8847,
                 cat(mplsLabels(3000), bytes(0, 0, 0, 0), ethTagged(new int[] {0x8100}, new int[] {12}, ETH_IPV6, ip)))));
+        assertEquals(v6.stats().get("decoder.pkts"), v6.stats().get("decoder.mpls"));
         assertEquals(v6.stats().get("decoder.pkts"), v6.stats().get("decoder.vlan"), "the customer frame's VLAN tag");
     }
 
-    /** Malformed label stacks and pseudowires: named anomalies, no internal error. */
+    @Test
+    void pppoeSessionsAreCounted(@TempDir Path tmp) throws Exception {
+        Result r = run(tmp, "pppoe", V4_CLIENT, V4_SERVER, (ip, fromClient, i) -> List.of(
+                eth(0x8864, cat(bytes(0x11, 0), u16(0x2a), u16(ip.length + 2), u16(0x0021), ip))));
+        assertEquals(r.stats().get("decoder.pkts"), r.stats().get("decoder.pppoe"));
+        assertEquals(0, r.stats().get("decoder.mpls"));
+    }
+
+    /** Malformed label stacks and pseudowires: named anomalies and counters, no internal error. */
     @Test
     void malformedMplsIsCountedAsAnomalies(@TempDir Path tmp) throws Exception {
         byte[] tcp = eth(ETH_IPV4, ipv4(6, "10.0.0.1", "10.0.0.2", Frames.tcp(1234, 80, ascii("x"))));
@@ -346,6 +357,7 @@ class TunnelPipelineTest {
             eth(0x8847, mplsLabels(100)), // nothing after the stack
             eth(0x8847, cat(mplsLabels(100), bytes(0, 0, 0, 0), Arrays.copyOf(tcp, 9))), // control word, cut Ethernet
             eth(0x8847, cat(mplsLabels(100), bytes(0x10, 0, 0, 0x21), new byte[30])), // associated channel (OAM)
+            eth(0x8863, cat(bytes(0x11, 0x09), u16(0), u16(0))), // PPPoE discovery
         };
         Path out = tmp.resolve("bad-mpls");
         Pipeline p = Pipeline.start(PipelineRegressionTest.config(out, ReassemblyConfig.DEFAULTS, null));
@@ -359,9 +371,12 @@ class TunnelPipelineTest {
         assertEquals(1, s.get("anomaly.decoder.ethernet.pkt_too_small"));
         assertEquals(1, s.get("anomaly.decoder.mpls.unknown_payload_type"));
         assertEquals(5, s.get("decoder.invalid"));
+        assertEquals(5, s.get("decoder.mpls"));
+        assertEquals(1, s.get("decoder.pppoe"));
         assertEquals(0, s.get("internal.errors"));
         String eve = Files.readString(out.resolve("eve.json"));
         assertTrue(eve.contains("\"decoder.mpls.unknown_payload_type\""), "an anomaly event\n" + eve);
+        assertTrue(eve.contains("\"mpls\":5"), "decoder.mpls in the stats event\n" + eve);
     }
 
     @Test
