@@ -34,6 +34,7 @@ class SensorCommandTest {
         s.set("decoder.gtpu.ports=none");
         s.set("decoder.vxlan.ports=");
         s.set("decoder.max-tunnel-depth=6");
+        s.set("decoder.mpls-udp.ports=6635,7000");
         var t = s.build(io.spanwatch.sensor.pipeline.SensorConfig.defaults(tmp, false)).tunnels();
         assertEquals(java.util.List.of(3544, 3545), t.teredoPorts());
         assertEquals(false, t.teredoAnyPort());
@@ -42,7 +43,9 @@ class SensorCommandTest {
         assertEquals(java.util.List.of(), t.vxlanPorts());
         assertEquals(java.util.List.of(6081), t.genevePorts());
         assertEquals(6, t.maxDepth());
-        for (String bad : new String[] {"decoder.ayiya.ports=5072,x", "decoder.gre-udp.ports=70000", "decoder.max-tunnel-depth=9"}) {
+        assertEquals(java.util.List.of(6635, 7000), t.mplsUdpPorts());
+        for (String bad : new String[] {"decoder.ayiya.ports=5072,x", "decoder.gre-udp.ports=70000", "decoder.max-tunnel-depth=9",
+            "decoder.mpls-udp.ports=0"}) {
             SensorSettings b = new SensorSettings();
             b.set(bad);
             var e = org.junit.jupiter.api.Assertions.assertThrows(SensorSettings.SettingsException.class,

@@ -26,10 +26,13 @@ import static io.spanwatch.sensor.decode.PacketDecoder.u16;
  * {@link DecodeAnomaly#MPLS_TOO_MANY_LABELS}; a control word followed by a cut Ethernet header is
  * Ethernet's own anomaly. That bound is also what stops a pseudowire from nesting without end.
  *
- * <p>Labels are counted in {@link DecodedPacket#mplsLabels} (a cut one too, so that a frame whose
- * stack is cut short still counts as MPLS, as in Suricata's {@code decoder.mpls}). A pseudowire is
- * not a tunnel: like a VLAN tag it is not counted in {@link DecodedPacket#tunnelDepth}, and the
- * Ethernet inside adds its VLAN tags to the packet's. Immutable; shared like its decoder.
+ * <p>A stack is met after an Ethernet type (0x8847, 0x8848) and inside the tunnels that carry one:
+ * GRE with those protocol types, IP protocol 137 (RFC 4023) and UDP to the MPLS-in-UDP port
+ * (RFC 7510). Those carriers are tunnels ({@link Tunnels} enters them, within the depth limit); the
+ * stack itself is not: like a VLAN tag it is not counted in {@link DecodedPacket#tunnelDepth}, and a
+ * pseudowire's Ethernet adds its VLAN tags to the packet's. Labels are counted in
+ * {@link DecodedPacket#mplsLabels} (a cut one too, so that a frame whose stack is cut short still
+ * counts as MPLS, as in Suricata's {@code decoder.mpls}). Immutable; shared like its decoder.
  */
 final class Mpls {
     private static final int LABEL_HLEN = 4;

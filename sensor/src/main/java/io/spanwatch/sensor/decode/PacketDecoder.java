@@ -7,12 +7,13 @@ import io.spanwatch.sensor.capture.LinkType;
  *
  * <p>Fields are read on demand from {@code (buf, off)} at named offsets; nothing is copied and nothing
  * is allocated per frame. Tunnels are removed ({@link Tunnels}) and the packet describes the innermost
- * IP header and its transport: GRE (IPv4, IPv6, transparent Ethernet bridging, VLAN, ERSPAN types I,
- * II and III, Aruba's 802.11 frames, PPTP's PPP), IP-in-IP (protocols 4 and 41), and in UDP: VXLAN,
- * Geneve, GRE (RFC 8086), AYIYA on their ports, Teredo and GTP-U on their ports and, when the payload
- * passes stricter checks, on any port ({@link TunnelConfig}). VLAN tags (802.1Q, 802.1ad, 0x9100) are
- * counted at any depth, PPPoE sessions are stepped over, and so are MPLS label stacks ({@link Mpls}:
- * IPv4, IPv6, or an Ethernet pseudowire with or without its control word).
+ * IP header and its transport: GRE (IPv4, IPv6, transparent Ethernet bridging, VLAN, MPLS, ERSPAN
+ * types I, II and III, Aruba's 802.11 frames, PPTP's PPP), IP-in-IP (protocols 4 and 41), MPLS in IP
+ * (protocol 137), and in UDP: VXLAN, Geneve, GRE (RFC 8086), MPLS (RFC 7510), AYIYA on their ports,
+ * Teredo and GTP-U on their ports and, when the payload passes stricter checks, on any port
+ * ({@link TunnelConfig}). VLAN tags (802.1Q, 802.1ad, 0x9100) are counted at any depth, PPPoE
+ * sessions are stepped over, and so are MPLS label stacks ({@link Mpls}: IPv4, IPv6, or an Ethernet
+ * pseudowire with or without its control word), on Ethernet or inside one of those tunnels.
  *
  * <p>Malformed input never throws: the first problem is recorded in {@link DecodedPacket#anomaly} and
  * decoding stops. Frames that are simply not IP (ARP, LLDP, 802.3 length frames, ...) have no anomaly;
@@ -117,6 +118,7 @@ public final class PacketDecoder {
     static final int P_DSTOPTS = 60;
     static final int P_SCTP = 132;
     static final int P_MOBILITY = 135;
+    static final int P_MPLS = 137;
     static final int P_HIP = 139;
     static final int P_SHIM6 = 140;
 
@@ -286,6 +288,11 @@ public final class PacketDecoder {
                  0x6004 /* DEC */, 0x88e1 /* HomePlug */, 0x890d /* 802.11r */, 0x8874 /* Broadcom */ -> true;
             default -> false;
         };
+    }
+
+    /** Decodes the MPLS label stack at {@code p} and what it carries ({@link Mpls}), for a tunnel that holds one. */
+    boolean mpls(byte[] b, int p, int end, int cut, DecodedPacket out) {
+        return mpls.decode(b, p, end, cut, out);
     }
 
     private boolean pppoe(byte[] b, int p, int end, int cut, DecodedPacket out) {
@@ -475,6 +482,7 @@ public final class PacketDecoder {
                     && ipv4(b, q, ipEnd, cut, out);
             case P_IPV6 -> tunnels.enter(out, out.ipVersion == 4 ? TunnelKind.IPV6_IN_IPV4 : TunnelKind.IPV6_IN_IPV6, -1, -1)
                     && ipv6(b, q, ipEnd, cut, out);
+            case P_MPLS -> tunnels.enter(out, TunnelKind.MPLS_IN_IP, -1, -1) && mpls.decode(b, q, ipEnd, cut, out);
             default -> {
                 payload(out, q, ipEnd, missing);
                 yield true;

@@ -5,12 +5,12 @@ import java.util.List;
 /**
  * Sets which UDP ports carry which tunnel and how deep tunnels are removed.
  *
- * <p>A UDP datagram to one of a kind's ports (VXLAN, Geneve and GRE-in-UDP: destination port; Teredo,
- * GTP-U and AYIYA: either port) is decoded as that kind when its header allows. Teredo and GTP-U are
- * also recognised on any other port when {@code teredoAnyPort} / {@code gtpuAnyPort} are on and the
- * payload passes the stricter checks of {@link PacketDecoder} (Teredo clients talk to relays and to
- * each other on ephemeral ports; mobile cores move GTP-U off 2152). An empty list turns a kind's port
- * recognition off.
+ * <p>A UDP datagram to one of a kind's ports (VXLAN, Geneve, GRE-in-UDP and MPLS-in-UDP: destination
+ * port; Teredo, GTP-U and AYIYA: either port) is decoded as that kind when its header allows. Teredo
+ * and GTP-U are also recognised on any other port when {@code teredoAnyPort} / {@code gtpuAnyPort}
+ * are on and the payload passes the stricter checks of {@link PacketDecoder} (Teredo clients talk to
+ * relays and to each other on ephemeral ports; mobile cores move GTP-U off 2152). An empty list turns
+ * a kind's port recognition off.
  *
  * @param maxDepth tunnels removed from one frame, at most {@value #MAX_DEPTH} (default
  *     {@value PacketDecoder#DEFAULT_MAX_TUNNEL_DEPTH}); a deeper frame is the anomaly
@@ -18,7 +18,7 @@ import java.util.List;
  */
 public record TunnelConfig(int maxDepth, List<Integer> teredoPorts, boolean teredoAnyPort, List<Integer> gtpuPorts,
         boolean gtpuAnyPort, List<Integer> vxlanPorts, List<Integer> genevePorts, List<Integer> greUdpPorts,
-        List<Integer> ayiyaPorts) {
+        List<Integer> ayiyaPorts, List<Integer> mplsUdpPorts) {
 
     /** Most tunnels a configuration may ask to remove from one frame. */
     public static final int MAX_DEPTH = 8;
@@ -36,11 +36,13 @@ public record TunnelConfig(int maxDepth, List<Integer> teredoPorts, boolean tere
     public static final int PORT_GRE_UDP = 4754;
     /** AYIYA's port. */
     public static final int PORT_AYIYA = 5072;
+    /** MPLS-in-UDP's port (RFC 7510; 6636 is its DTLS variant, which cannot be read). */
+    public static final int PORT_MPLS_UDP = 6635;
 
     /** The defaults: every kind on its standard ports, Teredo and GTP-U also recognised on any port. */
     public static final TunnelConfig DEFAULTS = new TunnelConfig(PacketDecoder.DEFAULT_MAX_TUNNEL_DEPTH, List.of(PORT_TEREDO),
             true, List.of(PORT_GTPU), true, List.of(PORT_VXLAN, PORT_VXLAN_LINUX), List.of(PORT_GENEVE), List.of(PORT_GRE_UDP),
-            List.of(PORT_AYIYA));
+            List.of(PORT_AYIYA), List.of(PORT_MPLS_UDP));
 
     public TunnelConfig {
         if (maxDepth < 0 || maxDepth > MAX_DEPTH) {
@@ -52,12 +54,13 @@ public record TunnelConfig(int maxDepth, List<Integer> teredoPorts, boolean tere
         genevePorts = ports("Geneve", genevePorts);
         greUdpPorts = ports("GRE-in-UDP", greUdpPorts);
         ayiyaPorts = ports("AYIYA", ayiyaPorts);
+        mplsUdpPorts = ports("MPLS-in-UDP", mplsUdpPorts);
     }
 
     /** Returns this configuration with another depth limit. */
     public TunnelConfig withMaxDepth(int depth) {
         return new TunnelConfig(depth, teredoPorts, teredoAnyPort, gtpuPorts, gtpuAnyPort, vxlanPorts, genevePorts, greUdpPorts,
-                ayiyaPorts);
+                ayiyaPorts, mplsUdpPorts);
     }
 
     private static List<Integer> ports(String what, List<Integer> ports) {

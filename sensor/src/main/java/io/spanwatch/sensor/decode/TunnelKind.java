@@ -26,7 +26,11 @@ public enum TunnelKind {
     IPV4_IN_IPV4("decoder.ipv4_in_ipv4"),
     IPV6_IN_IPV4("decoder.ipv6_in_ipv4"),
     IPV4_IN_IPV6("decoder.ipv4_in_ipv6"),
-    IPV6_IN_IPV6("decoder.ipv6_in_ipv6");
+    IPV6_IN_IPV6("decoder.ipv6_in_ipv6"),
+    /** An MPLS label stack straight over IPv4 or IPv6 (IP protocol 137, RFC 4023). */
+    MPLS_IN_IP("decoder.mpls_in_ip"),
+    /** An MPLS label stack in UDP (RFC 7510). */
+    MPLS_IN_UDP("decoder.mpls_in_udp");
 
     private static final TunnelKind[] VALUES = values();
 

@@ -6,8 +6,10 @@ import static io.spanwatch.sensor.decode.PacketDecoder.u16;
 
 /**
  * Removes the tunnel headers {@link PacketDecoder} meets and hands the packet inside back to it:
- * GRE (version 0 with IP, Ethernet, VLAN, ERSPAN I/II/III or Aruba 802.11 payloads; version 1 with
- * PPTP's PPP), IP-in-IP, and in UDP: VXLAN, Geneve, GRE (RFC 8086), Teredo, GTP-U and AYIYA.
+ * GRE (version 0 with IP, Ethernet, VLAN, MPLS, ERSPAN I/II/III or Aruba 802.11 payloads; version 1
+ * with PPTP's PPP), IP-in-IP, and in UDP: VXLAN, Geneve, GRE (RFC 8086), MPLS (RFC 7510), Teredo,
+ * GTP-U and AYIYA. MPLS in IP (protocol 137) is entered by {@link PacketDecoder} itself; the label
+ * stack inside any of these is read by {@link Mpls}, whose anomalies a malformed one gets.
  *
  * <p>UDP tunnels are found by port (a few compares per datagram against the configured ports) and
  * Teredo and GTP-U also by content on any other port, with checks strict enough that other UDP
@@ -41,6 +43,7 @@ final class Tunnels {
     private static final int U_GTPU = 4;
     private static final int U_GRE = 5;
     private static final int U_AYIYA = 6;
+    private static final int U_MPLS = 7;
 
     // IPv6 header fields (Teredo)
     private static final int IPV6_HLEN = 40;
@@ -117,8 +120,8 @@ final class Tunnels {
         this.maxDepth = c.maxDepth();
         this.teredoAnyPort = c.teredoAnyPort();
         this.gtpuAnyPort = c.gtpuAnyPort();
-        // A port named for two kinds belongs to the first listed here. VXLAN, Geneve and GRE-in-UDP
-        // are recognised on the destination port only (their source port is a flow hash).
+        // A port named for two kinds belongs to the first listed here. VXLAN, Geneve, GRE-in-UDP and
+        // MPLS-in-UDP are recognised on the destination port only (their source port is a flow hash).
         java.util.List<int[]> list = new java.util.ArrayList<>();
         add(list, c.gtpuPorts(), U_GTPU);
         add(list, c.teredoPorts(), U_TEREDO);
@@ -127,6 +130,7 @@ final class Tunnels {
         add(list, c.greUdpPorts(), U_GRE);
         add(list, c.genevePorts(), U_GENEVE);
         add(list, c.vxlanPorts(), U_VXLAN);
+        add(list, c.mplsUdpPorts(), U_MPLS);
         this.ports = new int[list.size()];
         this.kinds = new byte[list.size()];
         long dest = 0;
@@ -237,6 +241,7 @@ final class Tunnels {
             case U_TEREDO -> teredo(b, udpOff, p, end, missing, cut, out, false);
             case U_GTPU -> gtpu(b, udpOff, p, end, missing, cut, out, false);
             case U_AYIYA -> ayiya(b, udpOff, p, end, missing, cut, out);
+            case U_MPLS -> enter(out, TunnelKind.MPLS_IN_UDP, udpOff, -1) && dec.mpls(b, p, end, cut, out);
             default -> anyPort(b, udpOff, p, end, missing, cut, out);
         };
     }
@@ -497,6 +502,7 @@ final class Tunnels {
             case PacketDecoder.ETH_TEB -> enterGre(out, udpOff, null) && dec.ethernet(b, p, ipEnd, cut, out);
             case PacketDecoder.ETH_VLAN, PacketDecoder.ETH_QINQ, PacketDecoder.ETH_QINQ_OLD -> enterGre(out, udpOff, null)
                     && dec.etherType(proto, b, p, ipEnd, cut, out);
+            case PacketDecoder.ETH_MPLS_UC, PacketDecoder.ETH_MPLS_MC -> enterGre(out, udpOff, null) && dec.mpls(b, p, ipEnd, cut, out);
             case PacketDecoder.ETH_ERSPAN_2 -> {
                 if ((flags & GRE_S) == 0) { // type I: no ERSPAN header
                     yield enterGre(out, udpOff, TunnelKind.ERSPAN) && dec.ethernet(b, p, ipEnd, cut, out);

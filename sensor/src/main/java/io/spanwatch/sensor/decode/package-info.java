@@ -13,14 +13,15 @@
  * Linux cooked v1 and v2, BSD and OpenBSD loopback, raw IP; IPv4 (fragments flagged, not reassembled; payload trimmed to
  * the IP length so Ethernet padding is excluded) and IPv6 with extension headers; TCP, UDP, ICMP,
  * ICMPv6, SCTP ports; tunnels ({@link io.spanwatch.sensor.decode.Tunnels}), whose innermost packet is
- * the one described: GRE (with ERSPAN I/II/III, Aruba's 802.11 frames, PPTP's PPP), IP-in-IP, and in
- * UDP VXLAN, Geneve, GRE, AYIYA by port, Teredo and GTP-U by port and by content on any port
- * ({@link io.spanwatch.sensor.decode.TunnelConfig}). Each header removed is recorded
+ * the one described: GRE (with MPLS, ERSPAN I/II/III, Aruba's 802.11 frames, PPTP's PPP), IP-in-IP,
+ * MPLS in IP, and in UDP VXLAN, Geneve, GRE, MPLS, AYIYA by port, Teredo and GTP-U by port and by
+ * content on any port ({@link io.spanwatch.sensor.decode.TunnelConfig}). Each header removed is recorded
  * ({@link io.spanwatch.sensor.decode.TunnelKind}, counted as {@code decoder.gre}, {@code decoder.gtpu},
  * ...), and so are the length fields around the inner packet, so that
  * {@link io.spanwatch.sensor.decode.EncapLengths} can rebuild the frame around a reassembled inner
  * datagram or each subframe of an 802.11 A-MSDU. MPLS labels and a PPPoE header are not tunnels: like
- * VLAN tags they are only marked in the packet (counted as {@code decoder.mpls}, {@code decoder.pppoe}).
+ * VLAN tags they are only marked in the packet (counted as {@code decoder.mpls}, {@code decoder.pppoe});
+ * what carries a label stack across IP (GRE, IP protocol 137, UDP) is.
  *
  * <p><b>Limits:</b> {@link io.spanwatch.sensor.decode.PacketDecoder#DEFAULT_MAX_TUNNEL_DEPTH} nested
  * tunnels (config {@code decoder.max-tunnel-depth}, at most {@value io.spanwatch.sensor.decode.TunnelConfig#MAX_DEPTH}),

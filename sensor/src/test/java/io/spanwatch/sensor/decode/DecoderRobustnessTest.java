@@ -89,6 +89,12 @@ class DecoderRobustnessTest {
         frames.add(new Object[] {LinkType.ETHERNET, eth(0x8847, cat(mplsLabels(100, 16), bytes(0, 0, 0, 1),
                 ethTagged(new int[] {0x8100}, new int[] {5}, ETH_IPV6, tcp6)))});
         frames.add(new Object[] {LinkType.ETHERNET, eth(0x8847, cat(mplsLabels(100), eth(ETH_IPV4, tcp4)))});
+        // MPLS carried by tunnels: in GRE, in IP (protocol 137), in UDP (RFC 7510)
+        frames.add(new Object[] {LinkType.ETHERNET, eth(ETH_IPV6, ipv6(47, "2001:db8::a", "2001:db8::b",
+                gre(false, true, false, 0x8847, cat(mplsLabels(100, 16), tcp4))))});
+        frames.add(new Object[] {LinkType.ETHERNET, eth(ETH_IPV4, ipv4(137, "1.1.1.1", "2.2.2.2",
+                cat(mplsLabels(16), bytes(0, 0, 0, 1), eth(ETH_IPV6, tcp6))))});
+        frames.add(new Object[] {LinkType.RAW, ipv4(17, "1.1.1.1", "2.2.2.2", udp(50_000, 6635, cat(mplsLabels(2), tcp6)))});
         return frames;
     }
 

@@ -95,7 +95,7 @@ class TunnelDecodeTest {
         oddNext[6] = (byte) 200;
         assertPlainUdp(decode(udp4(51_413, 62_001, oddNext)));
         TunnelConfig noAny = new TunnelConfig(4, List.of(3544), false, List.of(2152), false, List.of(4789), List.of(6081),
-                List.of(4754), List.of(5072));
+                List.of(4754), List.of(5072), List.of(6635));
         PacketDecoder strictPorts = new PacketDecoder(noAny);
         byte[] g = gtpu(-1, new byte[0][], TCP4);
         for (int port = 10_000; port < 12_000; port++) { // whatever the ports' quick filter says, any-port off is off
@@ -105,7 +105,7 @@ class TunnelDecodeTest {
             assertInner(decode(decoder, udp4(51_413, port, g)), 4, TunnelKind.GTPU);
         }
         TunnelConfig otherPort = new TunnelConfig(4, List.of(9999), false, List.of(), false, List.of(9999, 9998), List.of(9998),
-                List.of(), List.of());
+                List.of(), List.of(), List.of());
         assertInner(decode(new PacketDecoder(otherPort), udp4(9999, 1, native6)), 6, TunnelKind.TEREDO);
         assertPlainUdp(decode(new PacketDecoder(otherPort), udp4(3544, 1, native6)));
         // A port named for two kinds belongs to the last one read (Teredo over VXLAN, Geneve over VXLAN).

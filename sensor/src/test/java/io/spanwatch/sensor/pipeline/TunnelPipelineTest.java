@@ -9,6 +9,7 @@ import io.spanwatch.sensor.capture.LinkType;
 import io.spanwatch.sensor.capture.PcapWriter;
 import io.spanwatch.sensor.capture.TrafficSynth;
 import io.spanwatch.sensor.decode.Frames;
+import io.spanwatch.sensor.decode.TunnelConfig;
 import io.spanwatch.sensor.flow.Flow;
 import io.spanwatch.sensor.reassembly.ReassemblyConfig;
 import java.nio.file.Files;
@@ -16,7 +17,9 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
 import java.util.Random;
+import java.util.TreeMap;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -61,9 +64,8 @@ class TunnelPipelineTest {
         return b;
     }
 
-    /** Runs the download of a file named {@code name} wrapped by {@code e} through the pipeline and checks the file. */
-    static Result run(Path tmp, String name, String client, String server, Encap e) throws Exception {
-        byte[] body = body(name);
+    /** Writes the download of {@code body} as {@code name}.pcap, each IP packet of it wrapped by {@code e}; returns the capture. */
+    static Path capture(Path tmp, String name, String client, String server, byte[] body, Encap e) throws Exception {
         List<PipelineRobustnessTest.Frame> inner = download(tmp, name, client, server, body);
         byte[] c = addr(client);
         Path pcap = tmp.resolve(name + ".pcap");
@@ -77,6 +79,14 @@ class TunnelPipelineTest {
                 }
             }
         }
+        return pcap;
+    }
+
+    /** Runs the download of a file named {@code name} wrapped by {@code e} through the pipeline and checks the file. */
+    static Result run(Path tmp, String name, String client, String server, Encap e) throws Exception {
+        byte[] body = body(name);
+        byte[] c = addr(client);
+        Path pcap = capture(tmp, name, client, server, body, e);
         Path out = tmp.resolve(name);
         Pipeline.Summary s = PipelineRegressionTest.run(out, PipelineRegressionTest.config(out, ReassemblyConfig.DEFAULTS, null), pcap);
         String eve = Files.readString(out.resolve("eve.json"));
@@ -296,10 +306,7 @@ class TunnelPipelineTest {
             body = cat(body, amsduSubframe(ETH_IPV4, ipv4(17, "10.9.0." + (k + 1), "10.9.1.1", udp(1000 + k, 53, new byte[4])), k == n - 1));
         }
         byte[] frame = eth(ETH_IPV4, ipv4(47, "10.1.1.1", "10.1.1.10", gre(false, false, false, 0x8200, wlanData(true, false, false, true, body))));
-        Path out = tmp.resolve("many");
-        Pipeline p = Pipeline.start(PipelineRegressionTest.config(out, ReassemblyConfig.DEFAULTS, null));
-        p.frame(1_700_000_000_000_000_000L, LinkType.ETHERNET, frame, 0, frame.length, frame.length);
-        Pipeline.Summary s = p.finish();
+        Pipeline.Summary s = runFrames(tmp.resolve("many"), frame);
         assertEquals(io.spanwatch.sensor.decode.EncapLengths.MAX_AMSDU_SUBFRAMES - 1, s.get("decoder.amsdu_subframes"));
         assertEquals(6, s.get("decoder.amsdu_subframes_dropped"));
         assertEquals(io.spanwatch.sensor.decode.EncapLengths.MAX_AMSDU_SUBFRAMES, s.get("decoder.udp"), "one UDP flow per subframe taken");
@@ -343,14 +350,36 @@ class TunnelPipelineTest {
         assertEquals(0, r.stats().get("decoder.mpls"));
     }
 
+    /** Runs Ethernet frames, all at one time, through the pipeline writing to {@code out}. */
+    private static Pipeline.Summary runFrames(Path out, byte[]... frames) throws java.io.IOException {
+        Pipeline p = Pipeline.start(PipelineRegressionTest.config(out, ReassemblyConfig.DEFAULTS, null));
+        for (byte[] f : frames) {
+            p.frame(1_700_000_000_000_000_000L, LinkType.ETHERNET, f, 0, f.length, f.length);
+        }
+        return p.finish();
+    }
+
+    /** Checks the counters named in {@code expected}, all in one comparison. */
+    private static void assertCounters(Pipeline.Summary s, Map<String, Long> expected) {
+        Map<String, Long> actual = new TreeMap<>();
+        expected.keySet().forEach(k -> actual.put(k, s.get(k)));
+        assertEquals(new TreeMap<>(expected), actual);
+    }
+
+    /** Returns {@code n} MPLS labels (label 1) none of which is the bottom of the stack. */
+    private static byte[] labelsWithoutBottom(int n) {
+        byte[] s = new byte[0];
+        for (int i = 0; i < n; i++) {
+            s = cat(s, bytes(0, 0, 0x10, 64));
+        }
+        return s;
+    }
+
     /** Malformed label stacks and pseudowires: named anomalies and counters, no internal error. */
     @Test
     void malformedMplsIsCountedAsAnomalies(@TempDir Path tmp) throws Exception {
         byte[] tcp = eth(ETH_IPV4, ipv4(6, "10.0.0.1", "10.0.0.2", Frames.tcp(1234, 80, ascii("x"))));
-        byte[] twenty = new byte[0];
-        for (int i = 0; i < 20; i++) {
-            twenty = cat(twenty, bytes(0, 0, 0x10, 64));
-        }
+        byte[] twenty = labelsWithoutBottom(20);
         byte[][] frames = {
             eth(0x8847, bytes(0, 1)), // a label cut short
             eth(0x8847, cat(twenty, Arrays.copyOfRange(tcp, 14, tcp.length))), // no bottom of stack within the bound
@@ -360,20 +389,10 @@ class TunnelPipelineTest {
             eth(0x8863, cat(bytes(0x11, 0x09), u16(0), u16(0))), // PPPoE discovery
         };
         Path out = tmp.resolve("bad-mpls");
-        Pipeline p = Pipeline.start(PipelineRegressionTest.config(out, ReassemblyConfig.DEFAULTS, null));
-        for (byte[] f : frames) {
-            p.frame(1_700_000_000_000_000_000L, LinkType.ETHERNET, f, 0, f.length, f.length);
-        }
-        Pipeline.Summary s = p.finish();
-        assertEquals(1, s.get("anomaly.decoder.mpls.header_too_small"));
-        assertEquals(1, s.get("anomaly.decoder.mpls.too_many_labels"));
-        assertEquals(1, s.get("anomaly.decoder.mpls.pkt_too_small"));
-        assertEquals(1, s.get("anomaly.decoder.ethernet.pkt_too_small"));
-        assertEquals(1, s.get("anomaly.decoder.mpls.unknown_payload_type"));
-        assertEquals(5, s.get("decoder.invalid"));
-        assertEquals(5, s.get("decoder.mpls"));
-        assertEquals(1, s.get("decoder.pppoe"));
-        assertEquals(0, s.get("internal.errors"));
+        assertCounters(runFrames(out, frames), Map.of("anomaly.decoder.mpls.header_too_small", 1L,
+                "anomaly.decoder.mpls.too_many_labels", 1L, "anomaly.decoder.mpls.pkt_too_small", 1L,
+                "anomaly.decoder.ethernet.pkt_too_small", 1L, "anomaly.decoder.mpls.unknown_payload_type", 1L,
+                "decoder.invalid", 5L, "decoder.mpls", 5L, "decoder.pppoe", 1L, "internal.errors", 0L));
         String eve = Files.readString(out.resolve("eve.json"));
         assertTrue(eve.contains("\"decoder.mpls.unknown_payload_type\""), "an anomaly event\n" + eve);
         assertTrue(eve.contains("\"mpls\":5"), "decoder.mpls in the stats event\n" + eve);
@@ -383,27 +402,131 @@ class TunnelPipelineTest {
     void tunnelPortsFollowTheConfiguration(@TempDir Path tmp) throws Exception {
         // GTP-U on another port with any-port recognition off is not decoded: the file stays hidden.
         byte[] body = body("gtpu-off");
-        List<PipelineRobustnessTest.Frame> inner = download(tmp, "gtpu-off", V4_CLIENT, V4_SERVER, body);
-        Path pcap = tmp.resolve("gtpu-off.pcap");
-        try (PcapWriter w = PcapWriter.create(pcap, LinkType.ETHERNET, false)) {
-            int i = 0;
-            for (PipelineRobustnessTest.Frame f : inner) {
-                byte[] ip = Arrays.copyOfRange(f.data(), 14, f.data().length);
-                w.write(f.ts(), udp4Frame("192.0.2.10", 40_000, "192.0.2.20", 40_001, gtpu(-1, new byte[0][], ip), i++));
-            }
-        }
+        Path pcap = capture(tmp, "gtpu-off", V4_CLIENT, V4_SERVER, body, (ip, fromClient, i) -> List.of(
+                udp4Frame("192.0.2.10", 40_000, "192.0.2.20", 40_001, gtpu(-1, new byte[0][], ip), i)));
         for (boolean any : new boolean[] {false, true}) {
             Path out = tmp.resolve("out-" + any);
-            SensorConfig d = PipelineRegressionTest.config(out, ReassemblyConfig.DEFAULTS, null);
-            io.spanwatch.sensor.decode.TunnelConfig t = io.spanwatch.sensor.decode.TunnelConfig.DEFAULTS;
-            SensorConfig cfg = new SensorConfig(d.sensorName(), d.workers(), d.queueBatches(), d.live(), d.maxAnomalyEventsPerName(),
-                    d.flow(), d.reassembly(), d.http(), d.files(), d.defrag(), new io.spanwatch.sensor.decode.TunnelConfig(t.maxDepth(),
-                    t.teredoPorts(), t.teredoAnyPort(), t.gtpuPorts(), any, t.vxlanPorts(), t.genevePorts(), t.greUdpPorts(),
-                    t.ayiyaPorts()));
-            Pipeline.Summary s = PipelineRegressionTest.run(out, cfg, pcap);
+            TunnelConfig t = TunnelConfig.DEFAULTS;
+            Pipeline.Summary s = PipelineRegressionTest.run(out, withTunnels(out, new TunnelConfig(t.maxDepth(), t.teredoPorts(),
+                    t.teredoAnyPort(), t.gtpuPorts(), any, t.vxlanPorts(), t.genevePorts(), t.greUdpPorts(), t.ayiyaPorts(),
+                    t.mplsUdpPorts())), pcap);
             boolean found = Files.readString(out.resolve("eve.json")).contains(DemoCapture.sha256(body));
             assertEquals(any, found, "any-port GTP-U " + any);
             assertEquals(any, s.get("decoder.gtpu") > 0);
         }
+    }
+
+    /** The test configuration for {@code out}, with other tunnel settings. */
+    private static SensorConfig withTunnels(Path out, TunnelConfig t) {
+        SensorConfig d = PipelineRegressionTest.config(out, ReassemblyConfig.DEFAULTS, null);
+        return new SensorConfig(d.sensorName(), d.workers(), d.queueBatches(), d.live(), d.maxAnomalyEventsPerName(), d.flow(),
+                d.reassembly(), d.http(), d.files(), d.defrag(), t);
+    }
+
+    /** Checks that every frame went through one tunnel counted as {@code counter} and carried a label stack. */
+    private static void assertMplsTunnel(Result r, String counter) {
+        long pkts = r.stats().get("decoder.pkts");
+        assertEquals(pkts, r.stats().get(counter), counter);
+        assertEquals(pkts, r.stats().get("decoder.tunneled"), "decoder.tunneled");
+        assertEquals(pkts, r.stats().get("decoder.mpls"), "decoder.mpls");
+    }
+
+    /** MPLS in GRE (RFC 4023), over IPv4 with IP after the stack, over IPv6 with an Ethernet pseudowire. */
+    @Test
+    void mplsInGre(@TempDir Path tmp) throws Exception {
+        Result r = run(tmp, "mpls-gre", V4_CLIENT, V4_SERVER, (ip, fromClient, i) -> List.of(withId(fromClient
+                ? eth(ETH_IPV4, ipv4(47, "198.51.100.1", "198.51.100.2", gre(false, true, false, 0x8847, cat(mplsLabels(1000, 16), ip))))
+                : eth(ETH_IPV4, ipv4(47, "198.51.100.2", "198.51.100.1", gre(false, true, false, 0x8847, cat(mplsLabels(2000), ip)))), i)));
+        assertMplsTunnel(r, "decoder.gre");
+        Result v6 = run(tmp, "mpls-gre6", "2001:db8:45::7", V6_SERVER, (ip, fromClient, i) -> List.of(eth(ETH_IPV6,
+                ipv6(47, fromClient ? "2001:db8:ff::1" : "2001:db8:ff::2", fromClient ? "2001:db8:ff::2" : "2001:db8:ff::1",
+                        gre(false, false, false, 0x8848, cat(mplsLabels(3000), bytes(0, 0, 0, i), eth(ETH_IPV6, ip)))))));
+        assertMplsTunnel(v6, "decoder.gre");
+    }
+
+    /** MPLS in IP (protocol 137, RFC 4023) over IPv4 and over IPv6, with explicit null labels one way. */
+    @Test
+    void mplsInIp(@TempDir Path tmp) throws Exception {
+        Result r = run(tmp, "mpls-ip", V4_CLIENT, V4_SERVER, (ip, fromClient, i) -> List.of(withId(fromClient
+                ? eth(ETH_IPV4, ipv4(137, "198.51.100.1", "198.51.100.2", cat(mplsLabels(1000, 16), ip)))
+                : eth(ETH_IPV4, ipv4(137, "198.51.100.2", "198.51.100.1", cat(mplsLabels(0), ip))), i)));
+        assertMplsTunnel(r, "decoder.mpls_in_ip");
+        Result v6 = run(tmp, "mpls-ip6", "2001:db8:45::7", V6_SERVER, (ip, fromClient, i) -> List.of(eth(ETH_IPV6,
+                ipv6(137, fromClient ? "2001:db8:ff::1" : "2001:db8:ff::2", fromClient ? "2001:db8:ff::2" : "2001:db8:ff::1",
+                        cat(mplsLabels(fromClient ? 2 : 3000), ip)))));
+        assertMplsTunnel(v6, "decoder.mpls_in_ip");
+    }
+
+    /**
+     * MPLS in UDP (RFC 7510): to port 6635 from a source port that varies (entropy), one way with IP
+     * after the stack, the other with an Ethernet pseudowire; then over IPv6 carrying inner IPv4
+     * fragments, put back together inside the MPLS-in-UDP headers.
+     */
+    @Test
+    void mplsInUdp(@TempDir Path tmp) throws Exception {
+        Result r = run(tmp, "mpls-udp", V4_CLIENT, V4_SERVER, (ip, fromClient, i) -> List.of(fromClient
+                ? udp4Frame("192.0.2.10", 49_152 + i % 7, "192.0.2.20", 6635, cat(mplsLabels(1000), ip), i)
+                : udp4Frame("192.0.2.20", 49_152 + i % 5, "192.0.2.10", 6635, cat(mplsLabels(2000), bytes(0, 0, 0, 0), eth(ETH_IPV4, ip)), i)));
+        assertMplsTunnel(r, "decoder.mpls_in_udp");
+        int[] ids = {1};
+        Result frag = run(tmp, "mpls-udp6-frag", V4_CLIENT, V4_SERVER, (ip, fromClient, i) -> {
+            List<byte[]> out = new ArrayList<>();
+            for (byte[] part : ip.length > 700 ? fragment4(withIpId(ip, ids[0]++), 512) : List.of(ip)) {
+                out.add(eth(ETH_IPV6, fromClient
+                        ? ipv6(17, "2001:db8:1::10", "2001:db8:1::20", udp(50_000 + i % 3, 6635, cat(mplsLabels(77), part)))
+                        : ipv6(17, "2001:db8:1::20", "2001:db8:1::10", udp(50_000 + i % 3, 6635, cat(mplsLabels(78), part)))));
+            }
+            return out;
+        });
+        assertTrue(frag.stats().get("defrag.ipv4.reassembled") > 10, "inner datagrams put back together");
+        assertTrue(frag.stats().get("decoder.mpls_in_udp") > 10);
+        assertEquals(frag.stats().get("decoder.tunneled"), frag.stats().get("decoder.mpls_in_udp"));
+    }
+
+    @Test
+    void mplsInUdpPortFollowsTheConfiguration(@TempDir Path tmp) throws Exception {
+        byte[] body = body("mpls-port");
+        Path pcap = capture(tmp, "mpls-port", V4_CLIENT, V4_SERVER, body, (ip, fromClient, i) -> List.of(
+                udp4Frame("192.0.2.10", 50_000, "192.0.2.20", 7000, cat(mplsLabels(100), ip), i)));
+        TunnelConfig t = TunnelConfig.DEFAULTS;
+        for (List<Integer> ports : List.of(t.mplsUdpPorts(), List.of(6635, 7000))) {
+            Path out = tmp.resolve("out-" + ports.size());
+            Pipeline.Summary s = PipelineRegressionTest.run(out, withTunnels(out, new TunnelConfig(t.maxDepth(), t.teredoPorts(),
+                    t.teredoAnyPort(), t.gtpuPorts(), t.gtpuAnyPort(), t.vxlanPorts(), t.genevePorts(), t.greUdpPorts(),
+                    t.ayiyaPorts(), ports)), pcap);
+            boolean on = ports.contains(7000);
+            assertEquals(on, Files.readString(out.resolve("eve.json")).contains(DemoCapture.sha256(body)), "port 7000 in " + ports);
+            assertEquals(on, s.get("decoder.mpls_in_udp") > 0);
+            assertEquals(0, s.get("decoder.invalid"), "not MPLS: plain UDP, no anomaly");
+        }
+    }
+
+    /** Malformed label stacks inside each carrier, and carriers nested too deep: named anomalies, no internal error. */
+    @Test
+    void malformedMplsInsideTunnelsIsCountedAsAnomalies(@TempDir Path tmp) throws Exception {
+        byte[] tcp = ipv4(6, "10.0.0.1", "10.0.0.2", Frames.tcp(1234, 80, ascii("x")));
+        byte[] twenty = labelsWithoutBottom(20);
+        byte[] deep = tcp;
+        for (int i = 0; i <= io.spanwatch.sensor.decode.PacketDecoder.DEFAULT_MAX_TUNNEL_DEPTH; i++) {
+            deep = ipv4(137, "192.0.2.1", "192.0.2.2", cat(mplsLabels(9), deep));
+        }
+        byte[][] frames = {
+            eth(ETH_IPV4, ipv4(47, "192.0.2.1", "192.0.2.2", gre(false, false, false, 0x8847, bytes(0, 1)))), // a label cut short
+            eth(ETH_IPV4, ipv4(137, "192.0.2.1", "192.0.2.2", mplsLabels(100))), // nothing after the stack
+            eth(ETH_IPV6, ipv6(17, "2001:db8::1", "2001:db8::2", udp(50_000, 6635, cat(twenty, tcp)))), // no bottom within the bound
+            eth(ETH_IPV4, ipv4(17, "192.0.2.1", "192.0.2.2", udp(50_000, 6635,
+                    cat(mplsLabels(100), bytes(0x10, 0, 0, 0x21), new byte[30])))), // associated channel (OAM)
+            eth(ETH_IPV4, deep), // one MPLS in IP more than the depth limit
+        };
+        Path out = tmp.resolve("bad-mpls-tunnels");
+        Pipeline.Summary s = runFrames(out, frames);
+        assertCounters(s, Map.of("anomaly.decoder.mpls.header_too_small", 1L, "anomaly.decoder.mpls.pkt_too_small", 1L,
+                "anomaly.decoder.mpls.too_many_labels", 1L, "anomaly.decoder.mpls.unknown_payload_type", 1L,
+                "anomaly.decoder.tunnel.too_deep", 1L, "decoder.invalid", 5L, "decoder.tunneled", 5L, "decoder.mpls", 5L,
+                "decoder.gre", 1L, "decoder.mpls_in_udp", 2L));
+        assertEquals(1 + io.spanwatch.sensor.decode.PacketDecoder.DEFAULT_MAX_TUNNEL_DEPTH, s.get("decoder.mpls_in_ip"));
+        assertEquals(0, s.get("internal.errors"));
+        String eve = Files.readString(out.resolve("eve.json"));
+        assertTrue(eve.contains("\"decoder.tunnel.too_deep\""), "an anomaly event\n" + eve);
     }
 }
