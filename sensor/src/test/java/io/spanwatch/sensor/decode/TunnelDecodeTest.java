@@ -108,7 +108,7 @@ class TunnelDecodeTest {
                 List.of(), List.of(), List.of());
         assertInner(decode(new PacketDecoder(otherPort), udp4(9999, 1, native6)), 6, TunnelKind.TEREDO);
         assertPlainUdp(decode(new PacketDecoder(otherPort), udp4(3544, 1, native6)));
-        // A port named for two kinds belongs to the last one read (Teredo over VXLAN, Geneve over VXLAN).
+        // A port named for two kinds belongs to the first in Tunnels' order (Teredo before VXLAN, Geneve before VXLAN).
         assertEquals(DecodeAnomaly.GENEVE_TRUNCATED, decode(new PacketDecoder(otherPort), udp4(1, 9998, new byte[3])).anomaly);
     }
 
