@@ -11,11 +11,15 @@ import java.util.Map;
  * Splits CSV records as the threat feeds write them (RFC 4180 with the habits of abuse.ch and MISP):
  * fields optionally in double quotes, {@code ""} for a quote inside, spaces after a separator
  * skipped ({@code "a", "b"} as ThreatFox writes it), and a quoted field may run over several lines
- * (MISP comments). Also reads header lines, commented ({@code # id,dateadded,url}) or not, into
- * column positions keyed by a loose name: lower case, letters and digits only, so {@code dst_ip},
- * {@code DstIP} and {@code "dst_ip"} are all {@code dstip}.
+ * (MISP comments; at most {@link #MAX_RECORD_LINES}). Also reads header lines, commented
+ * ({@code # id,dateadded,url}) or not, into column positions keyed by a loose name: lower case,
+ * letters and digits only, so {@code dst_ip}, {@code DstIP} and {@code "dst_ip"} are all
+ * {@code dstip}.
  */
 final class Csv {
+    /** Lines a quoted field may span after the record's first (a MISP comment of several lines). */
+    static final int MAX_RECORD_LINES = 64;
+
     private Csv() {
     }
 
@@ -75,25 +79,60 @@ final class Csv {
         }
     }
 
-    /** Reads a whole record starting with {@code first}, taking more lines while a quoted field is open; null if it never closes. */
+    /**
+     * Reads a whole record starting with {@code first}, taking more lines while a quoted field is
+     * open, at most {@link #MAX_RECORD_LINES} more and {@code maxRecordChars} in all. Returns null
+     * when the field does not close within them; the lines it took are then given back to
+     * {@code lines} to be read again as records, so one stray quote costs one line, not the rest of
+     * the feed. Each line is scanned once per record it is tried in (at most
+     * {@link #MAX_RECORD_LINES} + 1 times), never the whole record again per line.
+     */
     static List<String> record(String first, FeedLines lines, char sep, int maxRecordChars) throws IOException {
-        List<String> f = split(first, sep);
-        if (f != null) {
-            return f;
+        if (!openAtEnd(first, sep, false)) {
+            return split(first, sep);
         }
+        int firstLine = lines.lineNumber();
         StringBuilder b = new StringBuilder(first);
+        List<String> taken = new ArrayList<>();
         String next;
-        while ((next = lines.next()) != null) {
+        while (taken.size() < MAX_RECORD_LINES && b.length() <= maxRecordChars && (next = lines.next()) != null) {
+            taken.add(next);
             b.append('\n').append(next);
-            f = split(b.toString(), sep);
-            if (f != null) {
-                return f;
-            }
-            if (b.length() > maxRecordChars) {
-                return null;
+            if (!openAtEnd(next, sep, true)) {
+                return split(b.toString(), sep);
             }
         }
+        lines.unread(taken, firstLine + 1);
         return null;
+    }
+
+    /**
+     * Returns whether a quoted field is still open at the end of {@code line}, read as
+     * {@link #split} reads it: from the start of a field, or from inside a quoted field when
+     * {@code inQuotes} (the line continues a record).
+     */
+    static boolean openAtEnd(String line, char sep, boolean inQuotes) {
+        boolean quoted = inQuotes;
+        boolean fieldStart = !inQuotes;
+        int n = line.length();
+        for (int i = 0; i < n; i++) {
+            char c = line.charAt(i);
+            if (quoted) {
+                if (c == '"') {
+                    if (i + 1 < n && line.charAt(i + 1) == '"') {
+                        i++;
+                    } else {
+                        quoted = false;
+                    }
+                }
+            } else if (c == sep) {
+                fieldStart = true;
+            } else if (fieldStart && c != ' ' && c != '\t') {
+                quoted = c == '"';
+                fieldStart = false;
+            }
+        }
+        return quoted;
     }
 
     /** Returns the loose form of a column name: lower case, letters and digits only. */

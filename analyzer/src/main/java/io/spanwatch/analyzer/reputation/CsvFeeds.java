@@ -38,7 +38,8 @@ final class CsvFeeds {
             int lineNo = in.lineNumber();
             List<String> r = Csv.record(line, in, ',', MAX_RECORD_CHARS);
             if (r == null) {
-                ctx.malformed(lineNo, "unterminated quoted field");
+                ctx.malformed(lineNo, "unterminated quoted field (not closed within " + Csv.MAX_RECORD_LINES
+                        + " lines); the lines after it are read as records");
                 continue;
             }
             if (t.equals(header)) {

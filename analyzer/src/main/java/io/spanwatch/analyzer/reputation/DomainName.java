@@ -74,7 +74,7 @@ final class DomainName {
         if (host == null) {
             return null;
         }
-        String s = stripDot(host.strip());
+        String s = stripDot(fromWire(host.strip()));
         if (s.isEmpty()) {
             return null;
         }
@@ -100,6 +100,33 @@ final class DomainName {
         return b;
     }
 
+    /**
+     * Returns the text that header bytes spell in UTF-8. The sensor hands header fields and request
+     * targets over as ISO-8859-1 (one char a byte, as HTTP defines them); a client that sends a name
+     * or path in raw UTF-8 ({@code Host: bücher.example} from a script) means the UTF-8 text. A
+     * string with a char past U+00FF, or whose bytes are not valid UTF-8, is returned as it is.
+     */
+    static String fromWire(String s) {
+        boolean high = false;
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            if (c > 0xff) {
+                return s;
+            }
+            high |= c >= 0x80;
+        }
+        if (!high) {
+            return s;
+        }
+        try {
+            return StandardCharsets.UTF_8.newDecoder().onMalformedInput(java.nio.charset.CodingErrorAction.REPORT)
+                    .onUnmappableCharacter(java.nio.charset.CodingErrorAction.REPORT)
+                    .decode(java.nio.ByteBuffer.wrap(s.getBytes(StandardCharsets.ISO_8859_1))).toString();
+        } catch (java.nio.charset.CharacterCodingException e) {
+            return s;
+        }
+    }
+
     private static String stripDot(String s) {
         return s.endsWith(".") ? s.substring(0, s.length() - 1) : s;
     }
@@ -119,7 +146,20 @@ final class DomainName {
         return s.toLowerCase(java.util.Locale.ROOT);
     }
 
+    /**
+     * Returns a char of a feed's text as a log line may show it: controls as {@code \\xNN}; C1
+     * controls (terminal escapes such as CSI), bidirectional overrides and marks, and line separators
+     * as {@code \\uXXXX}, so a hostile feed line cannot rewrite the operator's terminal or reorder a
+     * message.
+     */
     static String printable(char c) {
-        return c < 0x20 || c == 0x7f ? String.format("\\x%02x", (int) c) : String.valueOf(c);
+        if (c < 0x20 || c == 0x7f) {
+            return String.format("\\x%02x", (int) c);
+        }
+        if (c >= 0x80 && c <= 0x9f || c >= 0x202a && c <= 0x202e || c >= 0x2066 && c <= 0x2069 || c == 0x200e || c == 0x200f
+                || c == 0x061c || c == 0x2028 || c == 0x2029) {
+            return String.format("\\u%04X", (int) c);
+        }
+        return String.valueOf(c);
     }
 }

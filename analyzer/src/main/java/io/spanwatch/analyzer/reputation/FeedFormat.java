@@ -9,10 +9,12 @@ import java.util.Map;
 
 /**
  * Names the feed formats SpanWatch reads and recognises a file's format from its first lines (up to
- * {@link #SNIFF_LINES} lines or {@link #SNIFF_BYTES} bytes), never from its name:
+ * {@link #SNIFF_LINES} lines or {@link #SNIFF_BYTES} bytes; of a line past {@code intel.max-line-bytes},
+ * its start, so a minified JSON bundle on one long line is still JSON), never from its name:
  * <ul>
- *   <li>JSON: one object on the first line with {@code cidr}, {@code sblid} or {@code asn} is
- *       Spamhaus DROP JSON (NDJSON); any other JSON is read as a STIX 2.x bundle;
+ *   <li>JSON (a first line that opens an object, or an array of objects): one object on the
+ *       first line with {@code cidr}, {@code sblid} or {@code asn} is Spamhaus DROP JSON (NDJSON);
+ *       any other JSON is read as a STIX 2.x bundle;
  *   <li>a {@code #fields} line: a Zeek Intel framework file;
  *   <li>a CSV header, commented or not, by its column names: ThreatFox ({@code ioc_value},
  *       {@code ioc_type}), MalwareBazaar ({@code sha256_hash}), URLhaus ({@code url} with
@@ -43,6 +45,8 @@ enum FeedFormat {
 
     static final int SNIFF_LINES = 200;
     static final int SNIFF_BYTES = 64 * 1024;
+    /** Chars of an over-long line looked at (its start), so one such line does not use up the sniff. */
+    static final int LONG_LINE_SNIFF = 4096;
 
     private final String id;
 
@@ -90,6 +94,10 @@ enum FeedFormat {
         int bytes = 0;
         String l;
         while (lines.size() < SNIFF_LINES && bytes < SNIFF_BYTES && (l = in.next()) != null) {
+            if (in.tooLong()) {
+                String start = in.longLineStart();
+                l = start.substring(0, Math.min(start.length(), LONG_LINE_SNIFF));
+            }
             lines.add(l);
             bytes += l.length() + 1;
         }
@@ -115,7 +123,7 @@ enum FeedFormat {
         if (first.startsWith("#!")) {
             throw new IndicatorException("a script (#!)");
         }
-        if (first.startsWith("{") || first.startsWith("[")) {
+        if (first.startsWith("{") || jsonArray(first)) {
             try {
                 JsonNode n = new ObjectMapper().readTree(first);
                 if (n != null && n.isObject() && (n.has("cidr") || n.has("sblid") || n.has("asn"))) {
@@ -170,6 +178,19 @@ enum FeedFormat {
             }
         }
         throw new IndicatorException("format not recognised (first data line: " + FeedContext.clip(data.get(0)) + ")");
+    }
+
+    /**
+     * Returns true when a first line opens a JSON array of objects ({@code [}, {@code [{...},
+     * {@code []}): a plain list may start with a bracketed IPv6 address ({@code [2001:db8::1]}) or
+     * a defanged value, which are not JSON.
+     */
+    private static boolean jsonArray(String first) {
+        if (!first.startsWith("[")) {
+            return false;
+        }
+        String rest = first.substring(1).strip();
+        return rest.isEmpty() || rest.charAt(0) == '{' || rest.charAt(0) == ']';
     }
 
     /** Returns an iprep format when most data lines are {@code ip,cat,score} or {@code id,name,description}. */

@@ -14,7 +14,8 @@ import java.util.zip.ZipInputStream;
 /**
  * Reads a feed file line by line, with bounds. A gzip or zip file (recognised by its first bytes,
  * as abuse.ch serves its dumps) is decompressed on the fly; of a zip, the first file is read. A line
- * is UTF-8 (a byte-order mark is skipped, invalid bytes become U+FFFD) ending in LF or CRLF; a
+ * is UTF-8 (a byte-order mark is skipped, invalid bytes become U+FFFD; UTF-16 with a byte-order
+ * mark is read as its UTF-8) ending in LF, CRLF or a lone CR (old Mac tools); a
  * line longer than {@code maxLineBytes} is skipped and reported by {@link #tooLong()}. Reading stops
  * after {@code maxBytes} decompressed bytes, reported by {@link #truncated()}.
  *
@@ -28,9 +29,14 @@ final class FeedLines implements Closeable {
     private int pos;
     private int lim;
     private boolean eof;
+    /** The last line ended in CR: an LF right after it belongs to that end (CRLF). */
+    private boolean skipLf;
     private byte[] buf = new byte[256];
     private int lineNumber;
+    private int current;
+    private final java.util.ArrayDeque<Replay> replay = new java.util.ArrayDeque<>();
     private boolean tooLong;
+    private String longStart;
     private boolean first = true;
 
     private FeedLines(InputStream raw, long maxBytes, int maxLineBytes) {
@@ -49,7 +55,7 @@ final class FeedLines implements Closeable {
         return new FeedLines(in, maxBytes, maxLineBytes);
     }
 
-    /** Returns the file's content, decompressed when it is gzip or zip. */
+    /** Returns the file's content, decompressed when it is gzip or zip, as UTF-8 when it is UTF-16 with a byte-order mark. */
     static InputStream decompressed(Path file) throws IOException {
         InputStream raw = new BufferedInputStream(Files.newInputStream(file), 1 << 16);
         try {
@@ -60,7 +66,7 @@ final class FeedLines implements Closeable {
             int b3 = raw.read();
             raw.reset();
             if (b0 == 0x1f && b1 == 0x8b) {
-                return new GZIPInputStream(raw, 1 << 16);
+                return utf8(new BufferedInputStream(new GZIPInputStream(raw, 1 << 16), 1 << 16));
             }
             if (b0 == 'P' && b1 == 'K' && b2 == 3 && b3 == 4) {
                 ZipInputStream z = new ZipInputStream(raw);
@@ -72,18 +78,116 @@ final class FeedLines implements Closeable {
                     z.close();
                     throw new IOException("zip archive holds no file");
                 }
-                return z;
+                return utf8(new BufferedInputStream(z, 1 << 16));
             }
-            return raw;
+            return utf8(raw);
         } catch (IOException | RuntimeException e) {
             raw.close();
             throw e;
         }
     }
 
+    /**
+     * Returns {@code in} (which must support mark) as it is, or re-encoded as UTF-8 when it starts
+     * with a UTF-16 byte-order mark: lists saved by Windows tools (PowerShell 5's {@code >} and
+     * {@code Out-File}, Notepad's "Unicode") are UTF-16. Takes ownership.
+     */
+    private static InputStream utf8(InputStream in) throws IOException {
+        in.mark(2);
+        int b0 = in.read();
+        int b1 = in.read();
+        in.reset();
+        if (b0 == 0xff && b1 == 0xfe || b0 == 0xfe && b1 == 0xff) {
+            return new Utf16AsUtf8(new java.io.InputStreamReader(in, StandardCharsets.UTF_16));
+        }
+        return in;
+    }
+
+    /** Re-encodes the characters of a reader as UTF-8 bytes; owns the reader. */
+    private static final class Utf16AsUtf8 extends InputStream {
+        private final java.io.Reader reader;
+        private final char[] chars = new char[8192];
+        private int carry = -1;
+        private byte[] bytes = new byte[0];
+        private int pos;
+
+        Utf16AsUtf8(java.io.Reader reader) {
+            this.reader = reader;
+        }
+
+        private boolean fill() throws IOException {
+            while (pos == bytes.length) {
+                int off = 0;
+                if (carry >= 0) {
+                    chars[0] = (char) carry;
+                    carry = -1;
+                    off = 1;
+                }
+                int n = reader.read(chars, off, chars.length - off);
+                if (n < 0) {
+                    if (off == 0) {
+                        return false;
+                    }
+                    n = 0;
+                } else if (n > 0 && Character.isHighSurrogate(chars[off + n - 1])) {
+                    carry = chars[off + n - 1];
+                    n--;
+                }
+                bytes = new String(chars, 0, off + n).getBytes(StandardCharsets.UTF_8);
+                pos = 0;
+            }
+            return true;
+        }
+
+        @Override
+        public int read() throws IOException {
+            return fill() ? bytes[pos++] & 0xff : -1;
+        }
+
+        @Override
+        public int read(byte[] b, int off, int len) throws IOException {
+            if (len == 0) {
+                return 0;
+            }
+            if (!fill()) {
+                return -1;
+            }
+            int n = Math.min(len, bytes.length - pos);
+            System.arraycopy(bytes, pos, b, off, n);
+            pos += n;
+            return n;
+        }
+
+        @Override
+        public void close() throws IOException {
+            reader.close();
+        }
+    }
+
+    /** A line given back by {@link #unread}, with its number. */
+    private record Replay(int number, String text) {
+    }
+
+    /**
+     * Gives lines back to be returned again by {@link #next}, in order, before any other: a reader
+     * that took lines ahead and found it should not have (an unterminated quoted CSV field).
+     * {@code firstNumber} is the line number of the first.
+     */
+    void unread(java.util.List<String> lines, int firstNumber) {
+        for (int i = lines.size() - 1; i >= 0; i--) {
+            replay.addFirst(new Replay(firstNumber + i, lines.get(i)));
+        }
+    }
+
     /** Returns the next line without its end, or null at the end of the file. */
     String next() throws IOException {
         tooLong = false;
+        longStart = null;
+        Replay again = replay.pollFirst();
+        if (again != null) {
+            current = again.number();
+            return again.text();
+        }
         int n = 0;
         boolean any = false;
         while (true) {
@@ -96,9 +200,16 @@ final class FeedLines implements Closeable {
                     break;
                 }
             }
+            if (skipLf) {
+                skipLf = false;
+                if (chunk[pos] == '\n') {
+                    pos++;
+                    continue;
+                }
+            }
             any = true;
             int nl = pos;
-            while (nl < lim && chunk[nl] != '\n') {
+            while (nl < lim && chunk[nl] != '\n' && chunk[nl] != '\r') {
                 nl++;
             }
             int take = Math.min(nl - pos, maxLineBytes - n);
@@ -113,6 +224,7 @@ final class FeedLines implements Closeable {
                 n += take;
             }
             if (nl < lim) {
+                skipLf = chunk[nl] == '\r';
                 pos = nl + 1;
                 break;
             }
@@ -122,10 +234,8 @@ final class FeedLines implements Closeable {
             return null;
         }
         lineNumber++;
+        current = lineNumber;
         int len = n;
-        if (len > 0 && buf[len - 1] == '\r' && !tooLong) {
-            len--;
-        }
         int off = 0;
         if (first) {
             first = false;
@@ -133,12 +243,25 @@ final class FeedLines implements Closeable {
                 off = 3;
             }
         }
-        return tooLong ? "" : new String(buf, off, len - off, StandardCharsets.UTF_8);
+        if (tooLong) {
+            longStart = new String(buf, off, len - off, StandardCharsets.UTF_8);
+            return "";
+        }
+        longStart = null;
+        return new String(buf, off, len - off, StandardCharsets.UTF_8);
+    }
+
+    /**
+     * Returns the first {@code maxLineBytes} of the last line when it was too long (else null): a
+     * minified JSON document is one long line, and its format shows in its start.
+     */
+    String longLineStart() {
+        return longStart;
     }
 
     /** Returns the number of the line {@link #next} returned last (1-based). */
     int lineNumber() {
-        return lineNumber;
+        return current;
     }
 
     /** Returns true when the last line was longer than the bound (it was returned empty). */

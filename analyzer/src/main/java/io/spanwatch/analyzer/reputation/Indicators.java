@@ -90,9 +90,9 @@ final class Indicators {
         int bits = IpAddr.bits(family);
         int prefix = bits;
         boolean canonical = family == IpAddr.V4 && addr.length() == (slash < 0 ? v.length() : slash);
+        String p = slash < 0 ? "" : v.substring(slash + 1);
         if (slash >= 0) {
             prefix = 0;
-            String p = v.substring(slash + 1);
             if (p.isEmpty() || p.length() > 3) {
                 throw new IndicatorException("not a prefix length: /" + p);
             }
@@ -106,6 +106,15 @@ final class Indicators {
             if (prefix > bits) {
                 throw new IndicatorException("prefix length /" + prefix + " longer than " + bits + " bits");
             }
+        }
+        if (family == IpAddr.V6 && IpAddr.isV4Mapped(a[0], a[1]) && prefix >= 96) {
+            // ::ffff:a.b.c.d is how IPv6 APIs (and Zeek) write an IPv4 address: it is that address, and IPv4 flows must match it.
+            family = IpAddr.V4;
+            a[0] = (a[1] & 0xffffffffL) << 32;
+            a[1] = 0;
+            prefix -= 96;
+        }
+        if (slash >= 0) {
             if (prefix < (family == IpAddr.V4 ? MIN_PREFIX_V4 : MIN_PREFIX_V6)) {
                 throw new IndicatorException("prefix /" + prefix + " is too broad to alert on (shorter than /"
                         + (family == IpAddr.V4 ? MIN_PREFIX_V4 : MIN_PREFIX_V6) + ")", true);

@@ -114,7 +114,8 @@ public final class IntelSnapshot {
         }
         List<IntelHit> hits = ipHits(v6, IpAddr.V6, a[0], a[1], field, null);
         if (IpAddr.isV4Mapped(a[0], a[1])) {
-            hits = ipHits(v4, IpAddr.V4, (a[1] & 0xffffffffL) << 32, 0, field, hits);
+            // ipHits returns an immutable empty list on a miss: only a list of hits is added to.
+            hits = ipHits(v4, IpAddr.V4, (a[1] & 0xffffffffL) << 32, 0, field, hits.isEmpty() ? null : hits);
         }
         return hits;
     }

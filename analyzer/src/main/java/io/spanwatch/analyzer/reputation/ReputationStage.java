@@ -165,7 +165,8 @@ public final class ReputationStage implements AutoCloseable {
     /**
      * Returns every indicator of {@code s} an observation matches (no de-duplication). Address
      * fields are named as the alert shows them: the client is {@code src_ip} (only a file's digest
-     * alerts in the file's direction).
+     * alerts in the file's direction). A request without a Host header is matched as a URL on the
+     * server's address and port; the host of an absolute-form target is matched as a host too.
      */
     static List<IntelHit> match(IntelSnapshot s, Observation o) {
         List<IntelHit> out = null;
@@ -175,7 +176,15 @@ public final class ReputationStage implements AutoCloseable {
             out = add(out, s.matchHost(o.host(), "http.hostname"));
         }
         if (o.url() != null) {
-            out = add(out, s.matchUrl(o.host(), o.httpPort(), o.url(), "http.url"));
+            boolean noHost = o.host() == null || o.host().isBlank();
+            // Without a Host header (HTTP/1.0 bots) the request went to the server's address and port (Zeek's build_url).
+            out = add(out, noHost ? s.matchUrl(o.serverIp(), o.srcIsClient() ? o.destPort() : o.srcPort(), o.url(), "http.url")
+                    : s.matchUrl(o.host(), o.httpPort(), o.url(), "http.url"));
+            String targetHost = UrlKey.targetHost(o.url());
+            if (targetHost != null && (noHost || !targetHost.equalsIgnoreCase(o.host()))) {
+                // An absolute-form target names the host the server serves, whatever the Host header says.
+                out = add(out, s.matchHost(targetHost, "http.url"));
+            }
         }
         out = add(out, s.matchHash(o.md5(), "fileinfo.md5"));
         out = add(out, s.matchHash(o.sha1(), "fileinfo.sha1"));

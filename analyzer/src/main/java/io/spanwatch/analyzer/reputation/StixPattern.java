@@ -13,9 +13,13 @@ import java.util.Locale;
  * once ({@code AND}, {@code FOLLOWEDBY}), other operators ({@code !=}, {@code LIKE},
  * {@code MATCHES}, {@code IN}, {@code NOT}) or qualifiers ({@code WITHIN}, {@code REPEATS},
  * {@code START}/{@code STOP}) makes the whole pattern unsupported: matching a part of it would raise
- * alerts the pattern does not mean.
+ * alerts the pattern does not mean. Parentheses and brackets nest at most {@link #MAX_DEPTH} deep (a
+ * deeper pattern is malformed; real ones nest two or three levels).
  */
 final class StixPattern {
+    /** Deepest nesting of parentheses and brackets read (the parser recurses once per level). */
+    static final int MAX_DEPTH = 64;
+
     /** One comparison: an object path ({@code domain-name:value}), its operator and the value. */
     record Comparison(String path, String op, String value) {
         /** Returns how the value is matched, or null when the path is not one SpanWatch observes. */
@@ -39,6 +43,7 @@ final class StixPattern {
 
     private final String text;
     private int pos;
+    private int depth;
 
     private StixPattern(String text) {
         this.text = text;
@@ -77,14 +82,14 @@ final class StixPattern {
             throw new IndicatorException("pattern ends early");
         }
         char c = text.charAt(pos);
-        if (c == '(') {
+        if (c == '(' || !inside && c == '[') {
+            if (++depth > MAX_DEPTH) {
+                throw new IndicatorException("pattern nested deeper than " + MAX_DEPTH + " levels");
+            }
             pos++;
-            expression(out, inside);
-            expect(')');
-        } else if (!inside && c == '[') {
-            pos++;
-            expression(out, true);
-            expect(']');
+            expression(out, inside || c == '[');
+            expect(c == '(' ? ')' : ']');
+            depth--;
         } else if (inside) {
             out.add(comparison());
         } else {

@@ -68,7 +68,10 @@ final class UrlKey {
 
     /**
      * Returns the key of an observed HTTP request (host without port, the port or -1, the request
-     * target) as seen on the wire, or null when the target names no resource ({@code *}, authority form).
+     * target) as seen on the wire, or null when the target names no resource ({@code *}, authority
+     * form). The host and target are as the sensor hands them over, one char a byte
+     * (ISO-8859-1): the bytes of a raw non-ASCII path are percent-encoded as they are (a client's
+     * raw UTF-8 {@code /€} is the indicator's {@code /%E2%82%AC}), a raw UTF-8 host is read as UTF-8.
      */
     static String observed(String host, int port, String target) {
         if (target == null || target.isEmpty()) {
@@ -79,17 +82,68 @@ final class UrlKey {
                 if (host == null || host.isBlank()) {
                     return null;
                 }
-                String h = host.indexOf(':') >= 0 && !host.startsWith("[") ? "[" + host + "]" : host;
-                return normalize("http://" + h + (port > 0 ? ":" + port : "") + target);
+                String w = DomainName.fromWire(host);
+                String h = w.indexOf(':') >= 0 && !w.startsWith("[") ? "[" + w + "]" : w;
+                return normalize("http://" + h + (port > 0 ? ":" + port : "") + octets(target));
             }
             int sep = target.indexOf("://");
             if (sep > 0 && validScheme(target.substring(0, sep).toLowerCase(Locale.ROOT))) {
-                return normalize(target);
+                int end = authorityEnd(target, sep + 3);
+                return normalize(target.substring(0, sep + 3) + DomainName.fromWire(target.substring(sep + 3, end))
+                        + octets(target.substring(end)));
             }
         } catch (IndicatorException e) {
             return null;
         }
         return null;
+    }
+
+    /**
+     * Returns the host of an absolute-form request target ({@code GET http://evil.example/x}),
+     * without user info and port ({@code [...]} kept around an IPv6 literal), or null for any other
+     * target. A server takes the target's host over the Host header (RFC 9112 §3.2.2).
+     */
+    static String targetHost(String target) {
+        if (target == null || target.isEmpty() || target.charAt(0) == '/') {
+            return null;
+        }
+        int sep = target.indexOf("://");
+        if (sep <= 0 || !validScheme(target.substring(0, sep).toLowerCase(Locale.ROOT))) {
+            return null;
+        }
+        String auth = target.substring(sep + 3, authorityEnd(target, sep + 3));
+        auth = auth.substring(auth.lastIndexOf('@') + 1);
+        if (auth.startsWith("[")) {
+            int close = auth.indexOf(']');
+            return close < 0 ? null : auth.substring(0, close + 1);
+        }
+        int colon = auth.lastIndexOf(':');
+        String h = colon < 0 ? auth : auth.substring(0, colon);
+        return h.isEmpty() ? null : h;
+    }
+
+    private static int authorityEnd(String s, int from) {
+        int end = from;
+        while (end < s.length() && s.charAt(end) != '/' && s.charAt(end) != '?' && s.charAt(end) != '#') {
+            end++;
+        }
+        return end;
+    }
+
+    /** Percent-encodes the chars U+0080 to U+00FF of a wire string as the bytes they stand for. */
+    static String octets(String s) {
+        StringBuilder b = null;
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            if (c >= 0x80 && c <= 0xff) {
+                b = ensure(b, s, i);
+                b.append('%').append(Character.toUpperCase(Character.forDigit(c >> 4, 16)))
+                        .append(Character.toUpperCase(Character.forDigit(c & 0xf, 16)));
+            } else if (b != null) {
+                b.append(c);
+            }
+        }
+        return b == null ? s : b.toString();
     }
 
     /**

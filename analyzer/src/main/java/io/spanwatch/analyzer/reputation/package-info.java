@@ -26,7 +26,8 @@
  *
  * <p><b>Limits</b> (defaults, keys in {@link io.spanwatch.analyzer.reputation.IntelConfig}):
  * 20 million indicators in all (further ones dropped, counted per feed); 2 GiB read per feed after
- * decompression; 64 KiB per line; 20 problems named per feed (all counted); 1 million (flow,
+ * decompression; 64 KiB per line; a quoted CSV field over at most 64 lines; STIX patterns nested at
+ * most 64 deep; 20 problems named per feed (all counted); 1 million (flow,
  * indicator) pairs remembered for one alert per flow (oldest forgotten first, counted); a journal of
  * 7 days, 256 MiB a day (further observations of the day counted, not kept); 65,536 recent
  * observables remembered to keep repeats out of the journal; downloads of at most the feed bound,
