@@ -106,18 +106,21 @@ public final class Reports {
                 + ", " + Fmt.num(f.totals().incidents(), "incident", "incidents");
     }
 
-    /** Returns a report's summary as plain text, for the body of its mail (the documents go attached). */
+    /**
+     * Returns a report's summary as plain text, for the body of its mail (the documents go attached):
+     * values from traffic in it show controls and bidirectional overrides as {@code \\uXXXX} ({@link Texts#plain}).
+     */
     public static String summaryText(Figures f) {
         StringBuilder sb = new StringBuilder();
         sb.append(ReportHtml.title(f)).append('\n').append(ReportHtml.span(f.period())).append("\n\n");
         for (String s : Prose.summary(f)) {
-            sb.append("- ").append(s).append('\n');
+            sb.append("- ").append(Texts.plain(s)).append('\n');
         }
         List<String> todo = Prose.actions(f, 8);
         if (!todo.isEmpty()) {
             sb.append("\nWhat to do now:\n");
             for (String s : todo) {
-                sb.append("- ").append(s).append('\n');
+                sb.append("- ").append(Texts.plain(s)).append('\n');
             }
         }
         String name = f.period().fileName();

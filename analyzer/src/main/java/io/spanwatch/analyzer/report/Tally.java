@@ -82,7 +82,7 @@ public final class Tally {
         first = first == 0 ? t : Math.min(first, t);
         last = Math.max(last, t);
         if (sensor != null && sensors.size() < 100) {
-            sensors.add(sensor);
+            sensors.add(Texts.bound(sensor));
         }
         live |= liveSource && !(e instanceof StatsEvent);
         switch (e) {

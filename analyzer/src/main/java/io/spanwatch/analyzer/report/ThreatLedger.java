@@ -22,7 +22,8 @@ import java.util.regex.Pattern;
  * Keeps what the period's alerts and incidents say about hosts: who is at risk and why, the malware
  * files and families, the callback destinations, the reputation hits by feed, and the incidents.
  * Every table is bounded ({@link ReportConfig#maxHosts}, {@link ReportConfig#maxEntries}); what a
- * full table refuses is counted and shown in the report's coverage section.
+ * full table refuses is counted and shown in the report's coverage section. Every text from an event
+ * is bounded as it comes in ({@link Texts}).
  *
  * <p>Not thread-safe: one report, one thread.
  */
@@ -87,9 +88,9 @@ final class ThreatLedger {
 
     private void malware(AlertEvent a, String ip, Host host) {
         FileEvent f = a.file();
-        String sig = a.alert().signature();
-        List<String> names = a.verdict() != null && !a.verdict().signatures().isEmpty() ? a.verdict().signatures()
-                : List.of(stripEngine(sig));
+        String sig = Texts.bound(a.alert().signature());
+        List<String> names = a.verdict() != null && !a.verdict().signatures().isEmpty()
+                ? a.verdict().signatures().stream().limit(PER_HOST * 4).map(Texts::bound).toList() : List.of(stripEngine(sig));
         String family = family(names.get(0));
         if (host != null) {
             add(host.families, family);
@@ -115,7 +116,7 @@ final class ThreatLedger {
                 }
             }
             if (f != null && f.http() != null && (fam.first == 0 || a.tsNanos() < fam.first)) {
-                fam.url = url(f);
+                fam.url = Texts.bound(url(f));
             }
             fam.first = min(fam.first, a.tsNanos());
             if (ip != null && fam.hosts.size() < maxEntries) {
@@ -137,10 +138,10 @@ final class ThreatLedger {
                 add(file.signatures, n);
             }
             if (a.verdict() != null && a.verdict().engine() != null && (file.engine == null || !a.verdict().interim())) {
-                file.engine = a.verdict().engine();
+                file.engine = Texts.bound(a.verdict().engine());
             }
             if (f.http() != null) {
-                add(file.urls, url(f));
+                add(file.urls, Texts.bound(url(f)));
             }
             add(file.hosts, ip);
             if (newTransfer) {
@@ -154,11 +155,12 @@ final class ThreatLedger {
         if (b == null) {
             return;
         }
-        String client = a.header() == null ? null : a.header().clientIp();
+        String client = a.header() == null ? null : Texts.bound(a.header().clientIp());
+        String called = Texts.bound(b.host());
         if (host != null) {
-            add(host.callbacks, b.host());
+            add(host.callbacks, called);
         }
-        Pair p = pairs.get(client + "\u0000" + b.host() + "\u0000" + b.destPort(), k -> new Pair(client, b));
+        Pair p = pairs.get(client + "\u0000" + called + "\u0000" + b.destPort(), k -> new Pair(client, b));
         if (p != null) {
             p.alerts++;
             p.score = Math.max(p.score, b.score());
@@ -174,7 +176,7 @@ final class ThreatLedger {
     private void reputation(AlertEvent a, String ip, Host host) {
         reputationHits++;
         AlertEvent.Reputation r = a.reputation();
-        String feedName = r == null || r.feed() == null ? "(unnamed feed)" : r.feed();
+        String feedName = r == null || r.feed() == null ? "(unnamed feed)" : Texts.bound(r.feed());
         if (host != null) {
             add(host.feeds, feedName);
         }
@@ -185,11 +187,15 @@ final class ThreatLedger {
         feed.hits++;
         if (r != null) {
             if (feed.indicators.size() < maxEntries) {
-                feed.indicators.add(r.type() + ":" + r.indicator());
+                feed.indicators.add(Texts.bound(r.type()) + ":" + Texts.bound(r.indicator()));
             }
-            feed.types.merge(r.type() == null ? "?" : r.type(), 1L, Long::sum);
-            if (r.threat() != null && (feed.threats.size() < PER_HOST * 4 || feed.threats.containsKey(r.threat()))) {
-                feed.threats.merge(r.threat(), 1L, Long::sum);
+            String type = r.type() == null ? "?" : Texts.bound(r.type());
+            if (feed.types.size() < PER_HOST * 4 || feed.types.containsKey(type)) {
+                feed.types.merge(type, 1L, Long::sum);
+            }
+            String threat = Texts.bound(r.threat());
+            if (threat != null && (feed.threats.size() < PER_HOST * 4 || feed.threats.containsKey(threat))) {
+                feed.threats.merge(threat, 1L, Long::sum);
             }
         }
         if (ip != null && feed.hosts.size() < maxEntries) {
@@ -197,7 +203,8 @@ final class ThreatLedger {
         }
     }
 
-    void incident(IncidentEvent i) {
+    void incident(IncidentEvent whole) {
+        IncidentEvent i = Texts.bound(whole);
         Host host = i.host() == null ? null : hosts.get(i.host(), Host::new);
         if (host != null) {
             host.incidents++;
@@ -401,12 +408,12 @@ final class ThreatLedger {
     /** Returns the key of a file: its sha256, else the stored copy's, else its name and size. */
     private static String key(FileInfo fi) {
         if (fi.sha256() != null) {
-            return fi.sha256();
+            return Texts.bound(fi.sha256());
         }
         if (fi.storedSha256() != null) {
-            return fi.storedSha256();
+            return Texts.bound(fi.storedSha256());
         }
-        return "partial:" + fi.filename() + ":" + fi.size();
+        return "partial:" + Texts.bound(fi.filename()) + ":" + fi.size();
     }
 
     /** Returns a file's URL as a browser would show it (host and path; the scheme is not known). */
@@ -479,8 +486,9 @@ final class ThreatLedger {
         }
 
         Figures.MalwareFile view() {
-            return new Figures.MalwareFile(info.sha256() != null ? info.sha256() : info.storedSha256(), info.md5(), info.sha1(),
-                    info.size(), info.filename(), info.mimetype(), List.copyOf(signatures), engine, List.copyOf(urls),
+            String sha256 = info.sha256() != null ? info.sha256() : info.storedSha256();
+            return new Figures.MalwareFile(Texts.bound(sha256), Texts.bound(info.md5()), Texts.bound(info.sha1()), info.size(),
+                    Texts.bound(info.filename()), Texts.bound(info.mimetype()), List.copyOf(signatures), engine, List.copyOf(urls),
                     List.copyOf(hosts), transfers, first);
         }
     }
@@ -515,8 +523,8 @@ final class ThreatLedger {
 
         Pair(String client, AlertEvent.Beacon b) {
             this.client = client;
-            this.host = b.host();
-            this.destIp = b.destIp();
+            this.host = Texts.bound(b.host());
+            this.destIp = Texts.bound(b.destIp());
             this.port = b.destPort();
         }
     }

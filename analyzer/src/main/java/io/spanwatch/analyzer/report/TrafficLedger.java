@@ -147,6 +147,7 @@ final class TrafficLedger {
                     notScannedTotal++;
                     reason = v.reason() == null ? result : v.reason();
                 }
+                reason = Texts.bound(reason);
                 if (why.size() >= MAX_REASONS && !why.containsKey(reason)) {
                     reason = "other reasons";
                 }

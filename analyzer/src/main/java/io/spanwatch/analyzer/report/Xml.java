@@ -17,7 +17,11 @@ final class Xml {
         if (s == null || s.length() <= max) {
             return s;
         }
-        return s.substring(0, Math.max(1, max - 1)) + "\u2026";
+        int end = Math.max(1, max - 1);
+        if (end > 1 && Character.isHighSurrogate(s.charAt(end - 1))) {
+            end--; // never half a pair
+        }
+        return s.substring(0, end) + "\u2026";
     }
 
     /** Returns {@code s} escaped for an element's text or an attribute value ({@code null} as the empty string). */
@@ -59,13 +63,13 @@ final class Xml {
         return sb.toString();
     }
 
-    /** Tells whether a char may appear as itself: no control, lone surrogate, non-character or bidi control. */
-    private static boolean visible(char c) {
+    /** Tells whether a char may appear as itself: no control, lone surrogate, non-character, bidi control or line separator. */
+    static boolean visible(char c) {
         if (c < 0x20 || (c >= 0x7F && c <= 0x9F) || Character.isSurrogate(c) || c == 0xFFFE || c == 0xFFFF) {
             return false;
         }
         // bidi embeddings, overrides, isolates and marks; zero-width joiners and the BOM
         return !(c >= 0x202A && c <= 0x202E) && !(c >= 0x2066 && c <= 0x2069) && c != 0x200E && c != 0x200F && c != 0x061C
-                && !(c >= 0x200B && c <= 0x200D) && c != 0xFEFF;
+                && !(c >= 0x200B && c <= 0x200D) && c != 0xFEFF && c != 0x2028 && c != 0x2029;
     }
 }

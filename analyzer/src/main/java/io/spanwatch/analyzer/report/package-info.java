@@ -31,7 +31,9 @@
  * ({@code report.max-entries}, 10,000), files waiting for a final verdict
  * ({@code report.max-pending-files}, 1,000,000), EVE line length ({@code report.max-line-bytes},
  * 1 MiB); what a full table refuses is counted and listed in the report's coverage section and the
- * JSON's {@code coverage.tables_full}. A period has at most {@link
+ * JSON's {@code coverage.tables_full}. Every text from an event is cut where it enters the figures
+ * ({@link io.spanwatch.analyzer.report.Texts}: 512 characters, an incident's summary 1,024, its
+ * timeline 100 alerts). A period has at most {@link
  * io.spanwatch.analyzer.report.ReportPeriod#MAX_DAYS} days.
  *
  * <p><b>Threads:</b> a report is made on the calling thread; {@link
