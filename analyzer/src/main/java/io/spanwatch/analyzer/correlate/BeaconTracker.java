@@ -136,8 +136,9 @@ public final class BeaconTracker {
      *
      * @param tsMillis packet time of the request
      * @param bytes bytes of the request and its answer
+     * @return the pair the request counts for
      */
-    public void add(String client, String host, String destIp, int destPort, String proto, int ipVersion, String appProto,
+    public Pair add(String client, String host, String destIp, int destPort, String proto, int ipVersion, String appProto,
             long tsMillis, long bytes) {
         requests++;
         if (start == Long.MIN_VALUE || tsMillis < start) {
@@ -165,6 +166,7 @@ public final class BeaconTracker {
         while (pairs.size() > config.maxPairs() || stored > config.maxStored() && pairs.size() > 1) {
             evictOldest();
         }
+        return p;
     }
 
     private void insert(Pair p, long t, int size) {

@@ -246,8 +246,12 @@ public final class CorrelateStage implements AnalyzerStage {
         if (host == null) {
             host = h.serverIp();
         }
-        tracker.add(h.clientIp(), host, h.serverIp(), h.serverPort(), h.proto(), h.ipVersion(), h.appProto(),
-                Math.floorDiv(tsNanos, 1_000_000), bytes);
+        long ts = Math.floorDiv(tsNanos, 1_000_000);
+        BeaconTracker.Pair p = tracker.add(h.clientIp(), host, h.serverIp(), h.serverPort(), h.proto(), h.ipVersion(),
+                h.appProto(), ts, bytes);
+        if (p.alerted()) {
+            joiner.callback(p, ts); // a download after the beacon was reported joins the callbacks that follow it
+        }
     }
 
     /** Returns the destination name of a Host header: lower case, no trailing dot, no brackets; null when empty. */

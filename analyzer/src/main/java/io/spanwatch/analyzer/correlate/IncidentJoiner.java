@@ -20,7 +20,9 @@ import java.util.function.Consumer;
  * <p>The join is on packet time, never on arrival: a clamd verdict that arrives late (a slow or
  * restarted scanner) is joined with the callbacks the host made after the download, which the
  * {@link BeaconTracker} and this class keep; so the same capture gives the same incidents however
- * fast the scanner was. Each (host, file, callback host) is one incident, once.
+ * fast the scanner was. A download by a host already reported as beaconing (a second stage the
+ * implant fetched) joins the first callback after it, whenever that comes. Each (host, file,
+ * callback host) is one incident, once.
  *
  * <p>Bounded: at most {@code maxHosts} hosts (least recently active forgotten:
  * {@code correlate.incident.hosts_evicted}); per host the latest {@value #MAX_DOWNLOADS} downloads
@@ -104,6 +106,23 @@ public final class IncidentJoiner {
         }
         for (Download d : h.downloads) {
             joinBeacon(p.key().client(), d, p);
+        }
+    }
+
+    /**
+     * Takes a new request of a pair already reported as a beacon: the first callback after a
+     * download of the host (one made after the beacon was reported, or one no callback had followed
+     * yet) makes the incident.
+     */
+    public void callback(BeaconTracker.Pair p, long tsMillis) {
+        Host h = hosts.get(p.key().client());
+        if (h == null || h.downloads.isEmpty()) {
+            return;
+        }
+        for (Download d : h.downloads) {
+            if (d.tsMillis < tsMillis && p.firstAfter(d.tsMillis) == tsMillis) {
+                joinBeacon(p.key().client(), d, p);
+            }
         }
     }
 

@@ -65,13 +65,17 @@ class CorrelateStageTest {
         return new EventHeader(flow, new int[0], HOST, 40000 + (int) (flow % 20000), server, 80, "TCP", true, 4, null, "http", null);
     }
 
-    /** The download's malware alert (as the scan stage raises it: time of the file, server as src). */
+    /** The download's malware alert (as the scan stage raises it: time of the file, server as src), a minute after T0. */
     private static AlertEvent malware() {
+        return malware(T0 + 60_000);
+    }
+
+    private static AlertEvent malware(long atMillis) {
         HttpInfo http = new HttpInfo(0, "files.example", -1, "/invoice.exe", "Mozilla/5.0", "application/octet-stream", "GET", null,
                 "HTTP/1.1", 200, 68, 0, null);
         FileInfo fi = new FileInfo("/invoice.exe", 68, "m", "s1", "a".repeat(64), "application/x-dosexec", "CLOSED", false, 0, true,
                 null, false, null, List.of(), -1, -1, -1, false, null, false, 1);
-        long ts = (T0 + 60_000) * 1_000_000;
+        long ts = atMillis * 1_000_000;
         FileEvent f = new FileEvent(ts, header(1, "192.0.2.10"), http, false, fi, null);
         FileVerdict v = new FileVerdict("clamd", "1.4", "1", "infected", List.of("Win.Trojan.Test"), 3, null, false);
         return new AlertEvent(ts, f.header(), true, "to_client", AlertEvent.Signature.of(1, "ClamAV Win.Trojan.Test",
@@ -135,6 +139,37 @@ class CorrelateStageTest {
         assertEquals((T0 + 6 * 60_000) * 1_000_000, i.alerts().get(1).tsNanos(), "the first callback after the download");
         assertEquals(fast, slow, "a slow scanner");
         assertEquals(fast, down, "a scanner that was down for a while");
+    }
+
+    @Test
+    void aDownloadByAHostAlreadyReportedAsBeaconingJoinsTheCallbacksAfterIt() throws Exception {
+        // The host beacons from T0 on and is reported at the first checkpoint that sees enough of it;
+        // three hours in it downloads malware (a second stage) and keeps calling.
+        EventBus bus = new EventBus();
+        Collector out = new Collector();
+        CorrelateStage s = stage(bus, null, null);
+        bus.add(s).add(out);
+        long download = T0 + 3 * 3_600_000L;
+        boolean sent = false;
+        long firstAfter = -1;
+        for (EveEvent e : callbacks("c2.example")) {
+            if (!sent && e.tsNanos() > download * 1_000_000) {
+                bus.accept(malware(download));
+                sent = true;
+                firstAfter = e.tsNanos();
+            }
+            bus.accept(e);
+        }
+        s.drain();
+        s.close();
+        List<EveEvent> events = new ArrayList<>(out.events);
+        long beaconAlert = events.stream().filter(e -> e instanceof AlertEvent a && AlertEvent.BEACON.equals(a.alert().category()))
+                .mapToLong(EveEvent::tsNanos).min().orElseThrow();
+        assertTrue(beaconAlert < download * 1_000_000, "the beacon was reported before the download");
+        List<IncidentEvent> found = incidents(events);
+        assertEquals(1, found.size(), "one incident: " + found);
+        assertEquals("c2.example", found.get(0).alerts().get(1).callbackHost());
+        assertEquals(firstAfter, found.get(0).alerts().get(1).tsNanos(), "joined with the first callback after the download");
     }
 
     @Test
