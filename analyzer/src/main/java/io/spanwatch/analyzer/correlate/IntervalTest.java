@@ -26,9 +26,19 @@ package io.spanwatch.analyzer.correlate;
  *
  * <p><b>Strays.</b> Every choice of strays is tried, and each is charged by a weighted Bonferroni
  * correction so the result is still a valid p-value: leaving out none costs a factor 2, leaving
- * out {@code j} short and {@code k} long intervals costs {@code 2^(2+j+k)} (the weights sum to 1).
- * At most {@value #MAX_SHORT_STRAYS} short and {@value #MAX_LONG_STRAYS} long strays, and the
- * band must hold at least three quarters of the intervals.
+ * out {@code j} short and {@code k} long intervals costs {@code 2^(2+j+k)}. At most
+ * {@value #MAX_SHORT_STRAYS} short and {@value #MAX_LONG_STRAYS} long strays, and the band must
+ * hold at least three quarters of the intervals.
+ *
+ * <p><b>Robust bands.</b> Those weights leave 3/2048 unused; it pays, in equal shares, for five
+ * bands that leave out a fixed share of the intervals, as RITA's quartile-based statistics
+ * ignore the outer quarters: the shortest quarter, the shortest half, the longest quarter, the
+ * longest half, or the shortest and the longest quarter ({@link #ROBUST}, each charged
+ * 5 × 2048 / 3, about 3.5 decades). They find timers whose series holds many extra or
+ * missing callbacks: a result posted seconds to minutes after each tasked check-in, one
+ * callback in five missed, a sleep that changed part-way. Their p-value is computed on a grid
+ * around where the band's lower end lies ({@link #spreadProbabilityNear}), since with hundreds
+ * of intervals an inner order statistic is too narrow for the fixed grid.
  *
  * <p>At most the latest {@value #MAX_INTERVALS} intervals are tested (any stretch of a renewal
  * process is a fair sample; more intervals would not change a decision). A pure function:
@@ -47,6 +57,17 @@ final class IntervalTest {
     static final double MAX_EVIDENCE = 12;
     /** A (charged) p-value of this or more is no evidence: under one decade counts as none, and is not computed exactly. */
     static final double MIN_P = 0.1;
+    /** Robust bands: the quarters of the intervals each leaves out, {short, long}. */
+    private static final int[][] ROBUST = {{1, 0}, {2, 0}, {0, 1}, {0, 2}, {1, 1}};
+    /** Charge of each robust band: the five share the 3/2048 the stray options leave. */
+    static final double ROBUST_CHARGE = 5 * 2048 / 3.0;
+    /**
+     * A robust band is computed exactly only when a normal approximation of its p-value, times
+     * this, could be under {@link #MIN_P} after the charge (the approximation only screens).
+     */
+    private static final double SCREEN_SLACK = 1e-3;
+    /** The smallest p-value worth finding: under it the evidence is capped anyway. */
+    private static final double MIN_CHARGED_P = 1e-12;
 
     /** Integration grid over the lower order statistic, in standard deviations. */
     private static final double X_FROM = -9;
@@ -66,6 +87,10 @@ final class IntervalTest {
     /** {@link #medianSpread} of every option, by intervals, short strays and long strays. */
     private static final double[][][] MEDIAN_SPREAD = new double[MAX_INTERVALS + 1][MAX_SHORT_STRAYS + 1][MAX_LONG_STRAYS + 1];
 
+    /** Median and standard deviation of the spread of each robust band ({@link #ROBUST}), by intervals. */
+    private static final double[][] ROBUST_MEDIAN = new double[MAX_INTERVALS + 1][];
+    private static final double[][] ROBUST_SD = new double[MAX_INTERVALS + 1][];
+
     /** {@code ln n!} for every count of intervals tested. */
     private static final double[] LOG_FACTORIAL = new double[MAX_INTERVALS + 1];
 
@@ -78,6 +103,16 @@ final class IntervalTest {
                 for (int k = 0; k <= MAX_LONG_STRAYS && m - k > 1 + j; k++) {
                     MEDIAN_SPREAD[m][j][k] = medianSpread(m, 1 + j, m - k);
                 }
+            }
+        }
+        for (int m = 3; m <= MAX_INTERVALS; m++) {
+            ROBUST_MEDIAN[m] = new double[ROBUST.length];
+            ROBUST_SD[m] = new double[ROBUST.length];
+            for (int r = 0; r < ROBUST.length; r++) {
+                int a = 1 + ROBUST[r][0] * m / 4;
+                int b = m - ROBUST[r][1] * m / 4;
+                ROBUST_MEDIAN[m][r] = medianSpread(m, a, b);
+                ROBUST_SD[m][r] = spreadDeviation(m, a, b);
             }
         }
         for (int i = 0; i < LOG_SF_TABLE.length; i++) {
@@ -119,10 +154,7 @@ final class IntervalTest {
         }
         java.util.Arrays.sort(l);
         int minInBand = Math.max(3, (3 * m + 3) / 4);
-        double best = 1;
-        int bestJ = 0;
-        int bestK = 0;
-        double bestBand = Math.exp(l[m - 1] - l[0]);
+        Best best = new Best(Math.exp(l[m - 1] - l[0]));
         for (int j = 0; j <= MAX_SHORT_STRAYS; j++) {
             for (int k = 0; k <= MAX_LONG_STRAYS; k++) {
                 int a = 1 + j;
@@ -131,25 +163,57 @@ final class IntervalTest {
                     break;
                 }
                 double charge = j == 0 && k == 0 ? 2 : Math.scalb(1.0, 2 + j + k);
-                if (charge * Math.pow(10, -MAX_EVIDENCE) >= best) {
+                if (charge * MIN_CHARGED_P >= best.p) {
                     continue; // cannot beat what is found already
                 }
                 double u = (l[b - 1] - l[a - 1]) / SIGMA_RANDOM;
                 if (u >= MEDIAN_SPREAD[m][j][k] || charge * lowerBound(m, a, b, u, MEDIAN_SPREAD[m][j][k]) >= MIN_P) {
                     continue; // the charged p-value is 0.1 or more: less than one decade, which counts as none
                 }
-                double p = charge * spreadProbability(m, a, b, u);
-                if (p < best) {
-                    best = p;
-                    bestJ = j;
-                    bestK = k;
-                    bestBand = Math.exp(l[b - 1] - l[a - 1]);
-                }
+                best.offer(charge * spreadProbability(m, a, b, u), j, k, Math.exp(l[b - 1] - l[a - 1]));
             }
         }
-        double evidence = best >= MIN_P ? 0 : Math.min(MAX_EVIDENCE, -Math.log10(Math.max(best, Double.MIN_NORMAL)));
+        for (int r = 0; r < ROBUST.length; r++) {
+            int j = ROBUST[r][0] * m / 4;
+            int k = ROBUST[r][1] * m / 4;
+            int a = 1 + j;
+            int b = m - k;
+            if (j <= MAX_SHORT_STRAYS && k <= MAX_LONG_STRAYS || b - a + 1 < 3 || ROBUST_CHARGE * MIN_CHARGED_P >= best.p) {
+                continue; // the stray options cover it, too few intervals, or it cannot beat what is found
+            }
+            double u = (l[b - 1] - l[a - 1]) / SIGMA_RANDOM;
+            // Screened by the normal approximation of the spread: most bands of random arrivals are
+            // wider than the median, and the others rarely in its far tail.
+            if (u >= ROBUST_MEDIAN[m][r] || ROBUST_CHARGE * SCREEN_SLACK
+                    * Math.exp(logSf((ROBUST_MEDIAN[m][r] - u) / ROBUST_SD[m][r])) >= MIN_P) {
+                continue;
+            }
+            best.offer(ROBUST_CHARGE * spreadProbabilityNear(m, a, b, u), j, k, Math.exp(l[b - 1] - l[a - 1]));
+        }
+        double evidence = best.p >= MIN_P ? 0 : Math.min(MAX_EVIDENCE, -Math.log10(Math.max(best.p, Double.MIN_NORMAL)));
         double median = (Math.exp(l[(m - 1) / 2]) + Math.exp(l[m / 2])) / 2;
-        return new Result(evidence, evidence > 0 ? bestJ : 0, evidence > 0 ? bestK : 0, bestBand, m, median);
+        return new Result(evidence, evidence > 0 ? best.j : 0, evidence > 0 ? best.k : 0, best.band, m, median);
+    }
+
+    /** Holds the smallest charged p-value found so far and the band that gave it. */
+    private static final class Best {
+        double p = 1;
+        int j;
+        int k;
+        double band;
+
+        Best(double band) {
+            this.band = band;
+        }
+
+        void offer(double p, int j, int k, double band) {
+            if (p < this.p) {
+                this.p = p;
+                this.j = j;
+                this.k = k;
+                this.band = band;
+            }
+        }
     }
 
     /**
@@ -239,6 +303,89 @@ final class IntervalTest {
             sum += w * Math.exp(logDensity) * Math.min(1, tail);
         }
         return Math.min(1, sum * H / 3);
+    }
+
+    /**
+     * Approximates the standard deviation of {@code X(b) - X(a)} for {@code m} standard normals
+     * (the asymptotic covariance of sample quantiles); only to screen the robust bands.
+     */
+    static double spreadDeviation(int m, int a, int b) {
+        double pa = (a - 0.375) / (m + 0.25);
+        double pb = (b - 0.375) / (m + 0.25);
+        double xa = inverseCdf(pa);
+        double xb = inverseCdf(pb);
+        double fa = Math.exp(-0.5 * xa * xa) / Math.sqrt(2 * Math.PI);
+        double fb = Math.exp(-0.5 * xb * xb) / Math.sqrt(2 * Math.PI);
+        double var = (pa * (1 - pa) / (fa * fa) + pb * (1 - pb) / (fb * fb) - 2 * pa * (1 - pb) / (fa * fb)) / m;
+        return Math.sqrt(Math.max(var, 1e-12));
+    }
+
+    /**
+     * Returns {@code P(X(b) - X(a) <= u)} as {@link #spreadProbability} does, on a grid of
+     * {@value #NEAR_STEPS} steps over 12 standard deviations either side of where {@code X(a)}
+     * is expected, and with the binomial tail summed from its largest term (so hundreds of values
+     * beyond neither underflow nor cost a term each).
+     */
+    static double spreadProbabilityNear(int m, int a, int b, double u) {
+        if (u <= 0) {
+            return 0;
+        }
+        int n = m - a;
+        int maxBeyond = m - b;
+        double pa = (a - 0.375) / (m + 0.25);
+        double centre = inverseCdf(pa);
+        double sd = Math.sqrt(pa * (1 - pa) / m) / (Math.exp(-0.5 * centre * centre) / Math.sqrt(2 * Math.PI));
+        double from = Math.max(X_FROM, centre - 12 * sd);
+        double to = Math.min(X_TO + 6, centre + 12 * sd);
+        double h = (to - from) / NEAR_STEPS;
+        double logCoef = Math.log(m) + logChoose(m - 1, a - 1);
+        double sum = 0;
+        for (int s = 0; s <= NEAR_STEPS; s++) {
+            double x = from + s * h;
+            double logSfX = logSf(x);
+            double logDensity = logCoef + (a - 1) * logSf(-x) + n * logSfX - 0.5 * x * x - 0.5 * Math.log(2 * Math.PI);
+            if (logDensity < NEGLIGIBLE) {
+                continue;
+            }
+            double q = Math.exp(Math.min(0, logSf(x + u) - logSfX)); // each value above x lies beyond x+u
+            double w = s == 0 || s == NEAR_STEPS ? 1 : (s & 1) == 1 ? 4 : 2;
+            sum += w * Math.exp(logDensity + logBinomialCdf(n, maxBeyond, q));
+        }
+        return Math.min(1, sum * h / 3);
+    }
+
+    /** Grid steps of {@link #spreadProbabilityNear} (even, for Simpson's rule). */
+    private static final int NEAR_STEPS = 400;
+
+    /** Returns {@code ln P(B <= k)} for {@code B} binomial with {@code n} trials of probability {@code q}. */
+    static double logBinomialCdf(int n, int k, double q) {
+        if (k >= n || q <= 0) {
+            return 0;
+        }
+        if (q >= 1) {
+            return Double.NEGATIVE_INFINITY;
+        }
+        int mode = (int) Math.min(n, Math.floor((n + 1) * q));
+        int top = Math.min(k, mode); // the largest term of the tail
+        double logTop = logFactorial(n) - logFactorial(top) - logFactorial(n - top) + top * Math.log(q) + (n - top) * Math.log1p(-q);
+        double sum = 1;
+        double term = 1;
+        for (int i = top; i > 0; i--) { // below the largest term, the terms fall
+            term *= i / (double) (n - i + 1) * ((1 - q) / q);
+            sum += term;
+            if (term < sum * 1e-17) {
+                break;
+            }
+        }
+        term = 1;
+        for (int i = top; i < k; i++) { // past the mode, up to k, they fall too
+            term *= (n - i) / (double) (i + 1) * (q / (1 - q));
+            sum += term;
+            if (term < sum * 1e-17) {
+                break;
+            }
+        }
+        return logTop + Math.log(sum);
     }
 
     /** Returns {@link #logSf} from a table (linear between points 1/1024 apart; error under 1e-7). */

@@ -67,22 +67,25 @@ class IntervalTestTest {
             int m = cases[c][0];
             int a = cases[c][1];
             int b = cases[c][2];
-            double[] x = new double[m];
-            int hits = 0;
-            for (int t = 0; t < trials; t++) {
-                for (int i = 0; i < m; i++) {
-                    x[i] = r.nextGaussian();
-                }
-                Arrays.sort(x);
-                if (x[b - 1] - x[a - 1] <= us[c]) {
-                    hits++;
-                }
-            }
-            double sim = hits / (double) trials;
+            double sim = simulated(r, m, a, b, us[c], trials);
             double p = IntervalTest.spreadProbability(m, a, b, us[c]);
             double se = Math.sqrt(p * (1 - p) / trials);
             assertEquals(p, sim, 5 * se + 1e-4, "m=" + m + " a=" + a + " b=" + b + " (seed " + seed + ")");
         }
+    }
+
+    /** Returns the share of {@code trials} samples of {@code m} standard normals with {@code X(b) - X(a) <= u}. */
+    private static double simulated(Random r, int m, int a, int b, double u, int trials) {
+        double[] x = new double[m];
+        int hits = 0;
+        for (int t = 0; t < trials; t++) {
+            for (int i = 0; i < m; i++) {
+                x[i] = r.nextGaussian();
+            }
+            Arrays.sort(x);
+            hits += x[b - 1] - x[a - 1] <= u ? 1 : 0;
+        }
+        return hits / (double) trials;
     }
 
     /** Draws {@code m} intervals from the null (lognormal, sigma {@link IntervalTest#SIGMA_RANDOM}), median 90 s. */
@@ -95,10 +98,89 @@ class IntervalTestTest {
     }
 
     @Test
+    void theNearGridAgreesWithTheFixedGridAndWithSimulationInside() {
+        // Where the fixed grid is fine (few intervals, or the band's lower end at the first), both agree.
+        int[][] cases = {{30, 8, 30}, {50, 2, 45}, {40, 11, 30}, {256, 1, 248}};
+        double[] us = {1.3, 2.0, 0.9, 3.5};
+        for (int c = 0; c < cases.length; c++) {
+            int[] k = cases[c];
+            double fixed = IntervalTest.spreadProbability(k[0], k[1], k[2], us[c]);
+            double near = IntervalTest.spreadProbabilityNear(k[0], k[1], k[2], us[c]);
+            assertEquals(fixed, near, fixed * 0.01, "m=" + k[0] + " a=" + k[1] + " b=" + k[2]);
+        }
+        // Hundreds of intervals, the band from the lower quartile or the median: against simulation.
+        Random r = new Random(seed + 3);
+        int[][] inner = {{400, 101, 400}, {600, 301, 600}, {300, 76, 225}};
+        double[] innerU = {3.0, 2.45, 1.27};
+        int trials = 20_000;
+        for (int c = 0; c < inner.length; c++) {
+            int m = inner[c][0];
+            double sim = simulated(r, m, inner[c][1], inner[c][2], innerU[c], trials);
+            double p = IntervalTest.spreadProbabilityNear(m, inner[c][1], inner[c][2], innerU[c]);
+            double se = Math.sqrt(p * (1 - p) / trials);
+            assertTrue(sim > 0.005 && sim < 0.5, "a case in the tail but not too far: " + sim);
+            assertEquals(sim, p, 4 * se + 1e-4, "m=" + m + " a=" + inner[c][1] + " b=" + inner[c][2] + " (seed " + seed + ")");
+        }
+    }
+
+    @Test
+    void binomialTailAgreesWithItsTermsSummed() {
+        int[][] nk = {{10, 3}, {200, 50}, {1500, 700}, {1500, 40}, {2000, 1990}};
+        double[] qs = {0.3, 0.2, 0.5, 0.01, 0.999};
+        for (int c = 0; c < nk.length; c++) {
+            int n = nk[c][0];
+            int k = nk[c][1];
+            double q = qs[c];
+            double sum = 0;
+            for (int i = 0; i <= k; i++) {
+                double logTerm = 0;
+                for (int f = 0; f < i; f++) {
+                    logTerm += Math.log(n - f) - Math.log(f + 1);
+                }
+                sum += Math.exp(logTerm + i * Math.log(q) + (n - i) * Math.log1p(-q));
+            }
+            assertEquals(Math.log(sum), IntervalTest.logBinomialCdf(n, k, q), 1e-9 + Math.abs(Math.log(sum)) * 1e-9,
+                    "n=" + n + " k=" + k + " q=" + q);
+        }
+    }
+
+    @Test
+    void aTimerWithManyExtraRequestsOrAChangedSleepIsFoundByARobustBand() {
+        Random r = new Random(seed + 4);
+        // Check-ins every 5 min +-20 %; two in five are tasked, and the result follows 10-90 s later:
+        // 40 % of the intervals are short and as many callbacks shortened, far past one short stray.
+        java.util.List<Double> tasked = new java.util.ArrayList<>();
+        double prev = 0;
+        double t = 0;
+        for (int i = 0; i < 150; i++) {
+            t += 300_000 * (0.8 + 0.4 * r.nextDouble());
+            tasked.add(t - prev);
+            prev = t;
+            if (r.nextDouble() < 0.4) {
+                double result = t + 10_000 + 80_000 * r.nextDouble();
+                tasked.add(result - prev);
+                prev = result;
+            }
+        }
+        double[] d = tasked.stream().mapToDouble(Double::doubleValue).toArray();
+        IntervalTest.Result res = IntervalTest.test(d, d.length);
+        assertTrue(res.evidence() >= 5, "tasked check-ins: " + res);
+        assertTrue(res.shortStrays() > IntervalTest.MAX_SHORT_STRAYS, res.toString());
+        // A sleep changed part-way: 30 s +-20 % for 2 h, then 30 min +-20 % for 10 h (20 long intervals).
+        double[] e = new double[260];
+        for (int i = 0; i < e.length; i++) {
+            e[i] = (i < 240 ? 30_000 : 1_800_000) * (0.8 + 0.4 * r.nextDouble());
+        }
+        IntervalTest.Result res2 = IntervalTest.test(e, e.length);
+        assertTrue(res2.evidence() >= 5, "sleep changed: " + res2);
+        assertTrue(res2.longStrays() > IntervalTest.MAX_LONG_STRAYS, res2.toString());
+    }
+
+    @Test
     void evidenceIsAValidPValueUnderTheNull() {
         Random r = new Random(seed + 1);
         int trials = 4_000;
-        for (int m : new int[] {5, 12, 40, 300}) {
+        for (int m : new int[] {5, 12, 40, 300, 1000}) {
             int over1 = 0;
             int over2 = 0;
             for (int t = 0; t < trials; t++) {
