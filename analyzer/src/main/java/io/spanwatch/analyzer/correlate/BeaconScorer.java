@@ -20,8 +20,10 @@ import java.util.Map;
  * So at the default threshold 0.8 a pair that called steadily all day with regular sizes needs a
  * p-value of 1e-4 against the most regular random arrivals; a pair active for a few hours needs
  * more, and a burst of minutes is never a beacon however regular. Sizes can lower the score by a
- * tenth, never raise it: constant sizes are common in benign traffic (304 answers). The README's
- * "Beacons: how it decides" explains each part.
+ * tenth, never raise it: constant sizes are common in benign traffic (304 answers). Requests
+ * closer than the burst gap are one callback, unless the pair spends most of its time requesting
+ * that fast (a timer of a second or two), when each request is one. The README's "Beacons: how it
+ * decides" explains each part.
  *
  * <p>A pure function of its input: the same callbacks give the same score. Stateless and thread-safe.
  */
@@ -37,10 +39,12 @@ public final class BeaconScorer {
     /** A silence longer than this many median intervals (and than an hour) ends a run of activity. */
     static final double SILENCE_INTERVALS = 3;
     private static final long HOUR_MILLIS = 3_600_000L;
+    /** Time a pair must spend requesting faster than the burst gap before its requests count one by one. */
+    static final long FAST_MIN_MILLIS = 600_000L;
 
     /** Names of the score's parts in the {@code beacon} object, in the order written. */
     public static final java.util.List<String> PARTS = java.util.List.of("ts_score", "ts_evidence", "ts_band", "ts_tested",
-            "ts_strays_short", "ts_strays_long", "ds_score", "ds_skew_score", "ds_madm_score", "persistence", "dur_score",
+            "ts_strays_short", "ts_strays_long", "ts_merged", "ds_score", "ds_skew_score", "ds_madm_score", "persistence", "dur_score",
             "coverage", "consistency");
 
     private BeaconScorer() {
@@ -70,29 +74,49 @@ public final class BeaconScorer {
      */
     public static Score score(long[] times, int[] sizes, int n, long burstGapMillis, long windowStart, long windowEnd,
             int minCallbacks) {
-        long[] t = new long[n];
-        double[] s = new double[n];
-        int m = 0;
-        for (int i = 0; i < n; i++) {
-            if (m > 0 && times[i] - times[i - 1] < burstGapMillis) {
-                s[m - 1] += sizes[i];
-            } else {
-                t[m] = times[i];
-                s[m] = sizes[i];
-                m++;
+        return score(times, sizes, n, burstGapMillis, windowStart, windowEnd, minCallbacks, Long.MAX_VALUE, Long.MAX_VALUE);
+    }
+
+    /**
+     * Scores sorted request times of a pair that made requests before them which the caller no
+     * longer keeps (dropped for the per-pair bound): those count for the duration part only.
+     *
+     * @param earlierFirst the earliest of those requests within the window (ms), {@code Long.MAX_VALUE} for none
+     * @param earlierRunStart where the run of activity they make up to {@code times[0]} starts (ms),
+     *     {@code Long.MAX_VALUE} for none
+     */
+    public static Score score(long[] times, int[] sizes, int n, long burstGapMillis, long windowStart, long windowEnd,
+            int minCallbacks, long earlierFirst, long earlierRunStart) {
+        // The callbacks: requests closer than the burst gap are one (a page and its assets, a
+        // check-in and its result). A pair that spends most of its time making requests faster
+        // than that (a timer of a second or two) would be one long callback, so its requests count
+        // one by one: the gaps under the burst gap add up to more than half its span, and to more
+        // than FAST_MIN_MILLIS (a page load is never that).
+        boolean merge = true;
+        if (n > 1) {
+            long fast = 0;
+            for (int i = 1; i < n; i++) {
+                long gap = times[i] - times[i - 1];
+                fast += gap < burstGapMillis ? gap : 0;
             }
+            merge = fast * 2 <= times[n - 1] - times[0] || fast < FAST_MIN_MILLIS;
         }
+        Series chosen = Series.of(times, sizes, n, merge ? burstGapMillis : 0);
         Map<String, Double> parts = new LinkedHashMap<>();
-        double[] iv = intervals(t, m);
+        long[] t = chosen.t;
+        double[] s = chosen.s;
+        int m = chosen.m;
+        long first = n > 0 ? Math.min(times[0], earlierFirst) : 0;
         if (m < Math.max(4, minCallbacks)) {
-            return new Score(0, m, median(iv), n > 0 ? times[0] : 0, n > 0 ? times[n - 1] : 0, parts);
+            return new Score(0, m, median(chosen.intervals()), first, n > 0 ? times[n - 1] : 0, parts);
         }
-        IntervalTest.Result ts = IntervalTest.test(iv, iv.length);
+        IntervalTest.Result ts = IntervalTest.test(chosen.intervals(), m - 1);
+        double evidence = ts.evidence();
         double median = ts.medianMillis();
-        if (ts.evidence() == 0) {
-            return new Score(0, m, median, t[0], t[m - 1], parts); // no timing evidence: the other parts cannot help
+        if (evidence == 0) {
+            return new Score(0, m, median, first, t[m - 1], parts); // no timing evidence: the other parts cannot help
         }
-        double tsScore = Math.min(1, ts.evidence() / FULL_EVIDENCE);
+        double tsScore = Math.min(1, evidence / FULL_EVIDENCE);
 
         double[] sortedSizes = Arrays.copyOf(s, m);
         Arrays.sort(sortedSizes);
@@ -101,22 +125,24 @@ public final class BeaconScorer {
         double dsScore = (dsSkew + dsMadm) / 2;
 
         // RITA's duration: coverage of the window, or the longest run of activity (no silence
-        // longer than a few intervals or an hour) against 12 hours.
-        long span = t[m - 1] - t[0];
+        // longer than a few intervals or an hour) against 12 hours. Requests the caller dropped
+        // before t[0] count: a fast timer keeps only its latest minutes of times.
+        long span = t[m - 1] - first;
         double window = Math.max(1, windowEnd - windowStart);
         double coverage = Math.min(1, span / window);
-        double consistency = Math.min(1, longestRunMillis(t, m, Math.max(HOUR_MILLIS, SILENCE_INTERVALS * median))
-                / (double) (IDEAL_CONSISTENT_HOURS * HOUR_MILLIS));
+        double consistency = Math.min(1, longestRunMillis(t, m, Math.max(HOUR_MILLIS, SILENCE_INTERVALS * median),
+                Math.min(t[0], earlierRunStart)) / (double) (IDEAL_CONSISTENT_HOURS * HOUR_MILLIS));
         double durScore = Math.max(coverage, consistency);
         double persistence = DUR_FLOOR + (1 - DUR_FLOOR) * durScore;
 
         double score = tsScore * persistence * (SIZE_FLOOR + (1 - SIZE_FLOOR) * dsScore);
         parts.put("ts_score", tsScore);
-        parts.put("ts_evidence", ts.evidence());
+        parts.put("ts_evidence", evidence);
         parts.put("ts_band", ts.band());
         parts.put("ts_tested", (double) ts.tested());
         parts.put("ts_strays_short", (double) ts.shortStrays());
         parts.put("ts_strays_long", (double) ts.longStrays());
+        parts.put("ts_merged", merge ? 1.0 : 0.0);
         parts.put("ds_score", dsScore);
         parts.put("ds_skew_score", dsSkew);
         parts.put("ds_madm_score", dsMadm);
@@ -124,13 +150,42 @@ public final class BeaconScorer {
         parts.put("dur_score", durScore);
         parts.put("coverage", coverage);
         parts.put("consistency", consistency);
-        return new Score(score, m, median, t[0], t[m - 1], parts);
+        return new Score(score, m, median, first, t[m - 1], parts);
     }
 
-    /** Returns the longest stretch (ms) of callbacks with no silence longer than {@code silence} ms. */
-    private static long longestRunMillis(long[] t, int m, double silence) {
-        long best = 0;
-        long from = t[0];
+    /** Holds callback times and sizes: requests closer than a gap merged into the first of them. */
+    private record Series(long[] t, double[] s, int m) {
+        static Series of(long[] times, int[] sizes, int n, long gapMillis) {
+            long[] t = new long[n];
+            double[] s = new double[n];
+            int m = 0;
+            for (int i = 0; i < n; i++) {
+                if (m > 0 && times[i] - times[i - 1] < gapMillis) {
+                    s[m - 1] += sizes[i];
+                } else {
+                    t[m] = times[i];
+                    s[m] = sizes[i];
+                    m++;
+                }
+            }
+            return new Series(t, s, m);
+        }
+
+        double[] intervals() {
+            double[] iv = new double[Math.max(0, m - 1)];
+            for (int i = 1; i < m; i++) {
+                iv[i - 1] = t[i] - t[i - 1];
+            }
+            return iv;
+        }
+    }
+
+    /**
+     * Returns the longest stretch (ms) of callbacks with no silence longer than {@code silence} ms;
+     * the first stretch starts at {@code from} (at or before {@code t[0]}).
+     */
+    private static long longestRunMillis(long[] t, int m, double silence, long from) {
+        long best = t[0] - from;
         for (int i = 1; i < m; i++) {
             if (t[i] - t[i - 1] > silence) {
                 from = t[i];
@@ -138,14 +193,6 @@ public final class BeaconScorer {
             best = Math.max(best, t[i] - from);
         }
         return best;
-    }
-
-    private static double[] intervals(long[] t, int m) {
-        double[] iv = new double[Math.max(0, m - 1)];
-        for (int i = 1; i < m; i++) {
-            iv[i - 1] = t[i] - t[i - 1];
-        }
-        return iv;
     }
 
     private static double median(double[] v) {

@@ -15,7 +15,9 @@ import java.util.Map;
  * <p>Bounded (defaults in {@link CorrelateConfig}): at most {@code maxPairs} pairs (one idle since
  * the last checkpoint, tracked longest, is scored, then evicted: {@code pairs_evicted}); at most
  * {@code maxCallbacks} request times per pair, the latest by packet time (older ones are dropped:
- * {@code callbacks_dropped}, and the beacon says {@code limit_hit}); at most {@code maxStored}
+ * {@code callbacks_dropped}, and the beacon says {@code limit_hit}; the first of them and a bit for
+ * each hour of the window they were made in still count for how long the pair has been calling);
+ * at most {@code maxStored}
  * request times over all pairs (pairs are evicted the same way); request
  * times older than the window before a pair's latest are dropped. Which times a pair keeps depends
  * only on the set of times it was given, not on their order, so a run is repeatable.
@@ -48,6 +50,15 @@ public final class BeaconTracker {
         boolean dirty;
         boolean allowlisted;
         long alertedAt = Long.MIN_VALUE;
+        /**
+         * Hours (bit {@code hour mod bits}) of the requests dropped for the per-pair bound, up to
+         * {@link #droppedHour}; null until one is dropped. They count for the duration part only.
+         */
+        long[] droppedHours;
+        /** Latest hour (since the epoch) recorded in {@link #droppedHours}. */
+        long droppedHour;
+        /** Earliest request dropped for the per-pair bound. */
+        long droppedFirst = Long.MAX_VALUE;
         /** Checkpoint interval of the pair's latest request (its place in the eviction order). */
         long activeInterval = Long.MIN_VALUE;
 
@@ -110,6 +121,9 @@ public final class BeaconTracker {
     private final LinkedHashMap<Key, Pair> pairs = new LinkedHashMap<>(1024);
     /** Pairs moved to the end at most, looking for an idle one to evict. */
     static final int SECOND_CHANCES = 64;
+    private static final long HOUR_MILLIS = 3_600_000L;
+    /** What {@link #earlier} returns for a pair that dropped nothing (never written). */
+    private static final long[] NO_EARLIER = {Long.MAX_VALUE, Long.MAX_VALUE};
     /** Pairs changed since the last checkpoint, in the order they changed (identity: Pair keeps Object's equals). */
     private final java.util.LinkedHashSet<Pair> dirty = new java.util.LinkedHashSet<>();
     /** Pairs reported as beacons and still tracked, by client, in the order they were reported. */
@@ -173,11 +187,12 @@ public final class BeaconTracker {
         p.total++;
         if (p.n == config.maxCallbacks()) {
             if (t <= p.times[0]) {
-                drop(p, 1);
+                drop(p, t);
                 return;
             }
+            long oldest = p.times[0];
             removeFirst(p, 1);
-            drop(p, 1);
+            drop(p, oldest);
         }
         if (p.n == p.times.length) {
             int cap = Math.min(config.maxCallbacks(), p.times.length * 2);
@@ -209,9 +224,78 @@ public final class BeaconTracker {
         }
     }
 
-    private void drop(Pair p, int k) {
-        p.dropped += k;
-        callbacksDropped += k;
+    /** Counts a request dropped for the per-pair bound and records its hour. */
+    private void drop(Pair p, long t) {
+        p.dropped++;
+        callbacksDropped++;
+        p.droppedFirst = Math.min(p.droppedFirst, t);
+        long hour = Math.floorDiv(t, HOUR_MILLIS);
+        int bits = droppedBits();
+        if (p.droppedHours == null) {
+            p.droppedHours = new long[bits / 64];
+            p.droppedHour = hour;
+        } else if (hour > p.droppedHour) {
+            for (long h = Math.max(p.droppedHour + 1, hour - bits + 1); h <= hour; h++) {
+                int b = (int) Math.floorMod(h, (long) bits);
+                p.droppedHours[b >>> 6] &= ~(1L << b);
+            }
+            p.droppedHour = hour;
+        } else if (hour <= p.droppedHour - bits) {
+            return; // older than the hours kept
+        }
+        int b = (int) Math.floorMod(hour, (long) bits);
+        p.droppedHours[b >>> 6] |= 1L << b;
+    }
+
+    /** Returns the hours kept of dropped requests: the window's and two more, in whole longs. */
+    private int droppedBits() {
+        long hours = Math.ceilDiv(config.windowMillis(), HOUR_MILLIS) + 2;
+        return (int) Math.ceilDiv(hours, 64L) * 64;
+    }
+
+    private static boolean droppedIn(Pair p, long hour, int bits) {
+        if (hour > p.droppedHour || hour <= p.droppedHour - bits) {
+            return false;
+        }
+        int b = (int) Math.floorMod(hour, (long) bits);
+        return (p.droppedHours[b >>> 6] & 1L << b) != 0;
+    }
+
+    /**
+     * Returns, for the requests {@code p} dropped for its bound, the earliest within the window
+     * and where the run of hours with dropped requests that reaches its first kept request starts;
+     * {@code Long.MAX_VALUE} for none. Where only the hour is known, the end of the hour is taken
+     * (the duration is never overstated).
+     */
+    private long[] earlier(Pair p, long windowStart) {
+        long none = Long.MAX_VALUE;
+        if (p.droppedHours == null || p.n == 0) {
+            return NO_EARLIER;
+        }
+        int bits = droppedBits();
+        long t0 = p.times[0];
+        long firstHour = Math.floorDiv(windowStart, HOUR_MILLIS);
+        long lastHour = Math.floorDiv(t0, HOUR_MILLIS);
+        long first = none;
+        if (p.droppedFirst >= windowStart && p.droppedFirst <= t0) {
+            first = p.droppedFirst;
+        } else {
+            for (long h = Math.max(firstHour + 1, p.droppedHour - bits + 1); h <= lastHour; h++) {
+                if (droppedIn(p, h, bits)) {
+                    first = Math.min(t0, (h + 1) * HOUR_MILLIS);
+                    break;
+                }
+            }
+        }
+        long h = droppedIn(p, lastHour, bits) ? lastHour : lastHour - 1;
+        if (!droppedIn(p, h, bits)) {
+            return new long[] {first, none};
+        }
+        while (h - 1 > firstHour && droppedIn(p, h - 1, bits)) {
+            h--;
+        }
+        long runStart = Math.floorDiv(p.droppedFirst, HOUR_MILLIS) == h ? p.droppedFirst : (h + 1) * HOUR_MILLIS;
+        return new long[] {first, Math.max(windowStart, Math.min(t0, runStart))};
     }
 
     private void removeFirst(Pair p, int k) {
@@ -304,8 +388,9 @@ public final class BeaconTracker {
         }
         scored++;
         long windowStart = Math.max(start, at - config.windowMillis());
+        long[] earlier = earlier(p, windowStart);
         BeaconScorer.Score s = BeaconScorer.score(p.times, p.sizes, p.n, config.burstGapMillis(), windowStart, Math.max(at,
-                p.times[p.n - 1]), config.minCallbacks());
+                p.times[p.n - 1]), config.minCallbacks(), earlier[0], earlier[1]);
         if (s.score() < config.threshold()) {
             return;
         }

@@ -34,7 +34,7 @@
  * ({@code correlate.beacon.max-pairs}, 200,000; a pair idle since the last checkpoint, tracked
  * longest, scored then evicted, {@code correlate.beacon.pairs_evicted}); request times per pair ({@code correlate.beacon.max-callbacks},
  * 2,048, the latest kept; {@code correlate.beacon.callbacks_dropped}, {@code limit_hit} in the alert's
- * metadata); request times over all pairs ({@code correlate.beacon.max-stored}, 4,000,000 = 48 MiB;
+ * metadata; of those dropped, the first and a bit an hour of the window count for the duration); request times over all pairs ({@code correlate.beacon.max-stored}, 4,000,000 = 48 MiB;
  * pairs evicted the same way); a pair's times older than one window
  * ({@code correlate.beacon.window-hours}, 24) before its latest are dropped; hosts kept for incidents
  * ({@code correlate.incident.max-hosts}, 100,000, least recently active forgotten,

@@ -165,6 +165,32 @@ class BeaconScorerTest {
     }
 
     @Test
+    void aTimerFasterThanTheBurstGapCountsEachRequest() {
+        // An interactive implant polling every second +-10 % for 6 h of an 8-hour window: merged by the
+        // burst gap it would be one callback.
+        Random r = new Random(seed + 11);
+        List<Long> t = new ArrayList<>();
+        for (double c = H; c < 7 * H; c += 1000 * (0.9 + 0.2 * r.nextDouble())) {
+            t.add((long) c);
+        }
+        BeaconScorer.Score s = score(t, 0, 8 * H, new long[] {40, 52, 40});
+        assertTrue(s.score() >= T, "1 s timer: " + s);
+        assertEquals(t.size(), s.callbacks(), "each request is a callback");
+        assertEquals(0.0, s.parts().get("ts_merged"));
+        // Page loads (a page and 20 assets 20-300 ms apart) now and then stay one callback each.
+        List<Long> pages = new ArrayList<>();
+        for (long p = 0; p < 8 * H; p += 20 * 60_000 + r.nextInt(40 * 60_000)) {
+            long a = p;
+            for (int i = 0; i < 20; i++) {
+                pages.add(a);
+                a += 20 + r.nextInt(280);
+            }
+        }
+        BeaconScorer.Score b = score(pages, 0, 8 * H, new long[] {900});
+        assertEquals(pages.size() / 20, b.callbacks(), "a page and its assets are one callback");
+    }
+
+    @Test
     void aShortRegularBurstIsNotABeacon() {
         List<Long> t = new ArrayList<>();
         for (int i = 0; i < 10; i++) {

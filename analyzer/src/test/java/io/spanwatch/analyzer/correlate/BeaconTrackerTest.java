@@ -151,6 +151,26 @@ class BeaconTrackerTest {
     }
 
     @Test
+    void aFastTimerKeepsItsDurationPastThePerPairBound() {
+        // Every 5 s +-20 % from 06:00 to midnight: 13,000 requests, of which the pair keeps the latest
+        // 2,048 (under 3 hours). The hours of the others still count for how long it has been calling.
+        List<BeaconScorer.Score> found = new ArrayList<>();
+        BeaconTracker t = new BeaconTracker(CorrelateConfig.defaults(null, false), Allowlist.empty(),
+                (p, s, at) -> found.add(s));
+        add(t, "www.example", T0); // the observation starts at midnight
+        Random r = new Random(5);
+        for (double c = T0 + 6 * H; c < T0 + 24 * H; c += 5_000 * (0.8 + 0.4 * r.nextDouble())) {
+            add(t, "c2.example", (long) c);
+        }
+        t.finish();
+        assertTrue(stats(t).get("correlate.beacon.callbacks_dropped") > 10_000, stats(t).toString());
+        assertEquals(1, found.size(), "the 5 s timer is a beacon");
+        BeaconScorer.Score s = found.get(0);
+        assertTrue(s.firstMillis() < T0 + 7 * H, "first seen hours before the requests kept: " + s);
+        assertTrue(s.parts().get("consistency") * 12 * H > s.lastMillis() - s.firstMillis() - H, "the run counts them: " + s);
+    }
+
+    @Test
     void theIncidentJoinerForgetsTheLeastRecentlyActiveHostPastItsBound() {
         IncidentJoiner j = new IncidentJoiner(config(10, 2_048, 1_000, 2), tracker(10), e -> { });
         for (String host : List.of("10.0.0.1", "10.0.0.2", "10.0.0.1", "10.0.0.3")) {
