@@ -41,6 +41,8 @@ public final class BeaconScorer {
     private static final long HOUR_MILLIS = 3_600_000L;
     /** Time a pair must spend requesting faster than the burst gap before its requests count one by one. */
     static final long FAST_MIN_MILLIS = 600_000L;
+    /** Median bytes of a request and its answer over which requests faster than the burst gap are a transfer. */
+    static final int FAST_MAX_BYTES = 65_536;
 
     /** Names of the score's parts in the {@code beacon} object, in the order written. */
     public static final java.util.List<String> PARTS = java.util.List.of("ts_score", "ts_evidence", "ts_band", "ts_tested",
@@ -91,7 +93,8 @@ public final class BeaconScorer {
         // check-in and its result). A pair that spends most of its time making requests faster
         // than that (a timer of a second or two) would be one long callback, so its requests count
         // one by one: the gaps under the burst gap add up to more than half its span, and to more
-        // than FAST_MIN_MILLIS (a page load is never that).
+        // than FAST_MIN_MILLIS (a page load is never that). Not when its requests are large: back
+        // to back, they are a download in parts, paced by the transfer, not a timer that sleeps.
         boolean merge = true;
         if (n > 1) {
             long fast = 0;
@@ -99,7 +102,7 @@ public final class BeaconScorer {
                 long gap = times[i] - times[i - 1];
                 fast += gap < burstGapMillis ? gap : 0;
             }
-            merge = fast * 2 <= times[n - 1] - times[0] || fast < FAST_MIN_MILLIS;
+            merge = fast * 2 <= times[n - 1] - times[0] || fast < FAST_MIN_MILLIS || medianSize(sizes, n) > FAST_MAX_BYTES;
         }
         Series chosen = Series.of(times, sizes, n, merge ? burstGapMillis : 0);
         Map<String, Double> parts = new LinkedHashMap<>();
@@ -202,6 +205,12 @@ public final class BeaconScorer {
         double[] s = v.clone();
         Arrays.sort(s);
         return quantile(s, 0.5);
+    }
+
+    private static double medianSize(int[] sizes, int n) {
+        int[] s = Arrays.copyOf(sizes, n);
+        Arrays.sort(s);
+        return (s[(n - 1) / 2] + (double) s[n / 2]) / 2;
     }
 
     /** Quantile of sorted values, interpolated between ranks. */

@@ -188,6 +188,13 @@ class BeaconScorerTest {
         }
         BeaconScorer.Score b = score(pages, 0, 8 * H, new long[] {900});
         assertEquals(pages.size() / 20, b.callbacks(), "a page and its assets are one callback");
+        // A download in 256 KiB parts, one after the other for 6 hours: paced by the transfer, not a timer.
+        List<Long> parts = new ArrayList<>();
+        for (double c = H; c < 7 * H; c += 700 * (0.9 + 0.2 * r.nextDouble())) {
+            parts.add((long) c);
+        }
+        BeaconScorer.Score d = score(parts, 0, 8 * H, new long[] {262_144 + 420});
+        assertTrue(d.score() < T, "a download in parts: " + d);
     }
 
     @Test
