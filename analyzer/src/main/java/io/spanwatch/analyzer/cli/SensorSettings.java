@@ -177,6 +177,8 @@ final class SensorSettings {
         key("index.commit-interval-ms", io.spanwatch.analyzer.index.IndexConfig.DEFAULT_COMMIT_INTERVAL.toMillis(),
                 "live: how often new events are committed, i.e. how soon the console sees them");
         key("index.max-fields", io.spanwatch.analyzer.index.IndexConfig.DEFAULT_MAX_FIELDS, "distinct EVE fields indexed; more are kept in the source only");
+        key("index.import-open-days", io.spanwatch.analyzer.index.IndexConfig.DEFAULT_IMPORT_OPEN_DAYS,
+                "spanwatch index: days written at once (each holds a few file descriptors); past it a day is closed and opened again");
         key("console.threads", io.spanwatch.analyzer.web.ConsoleConfig.DEFAULT_THREADS, "requests the console works on at once");
         key("console.rate-limit", io.spanwatch.analyzer.web.ConsoleConfig.DEFAULT_RATE_PER_SECOND,
                 "requests per second per token (and per address before login), with bursts of twice that");
@@ -654,7 +656,8 @@ final class SensorSettings {
                 num("index.max-bytes", d.maxBytes(), 1 << 20, Long.MAX_VALUE),
                 (int) num("index.ram-buffer-mb", d.ramBufferMb(), 1, 2047),
                 java.time.Duration.ofMillis(num("index.commit-interval-ms", d.commitInterval().toMillis(), 10, 3_600_000)),
-                (int) num("index.max-fields", d.maxFields(), 10, 1_000_000), d.maxOpenDays());
+                (int) num("index.max-fields", d.maxFields(), 10, 1_000_000), d.maxOpenDays(),
+                (int) num("index.import-open-days", d.importOpenDays(), 1, 100_000));
     }
 
     /** Builds the console settings ({@code console.*}). */

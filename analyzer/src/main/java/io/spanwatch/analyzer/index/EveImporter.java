@@ -22,29 +22,44 @@ import org.apache.lucene.document.Document;
  * (the same line imported before, or indexed live) is replaced, not doubled.
  *
  * <p>A line that is not one JSON object with a readable {@code timestamp}, or is longer than
- * {@link IndexConfig#MAX_EVENT_BYTES}, is skipped and counted; the first such line is named in the
- * result. An unreadable file is an {@link IOException} naming it (files before it stay imported).
+ * {@link IndexConfig#MAX_EVENT_BYTES}, is skipped and counted; the first such line (in the order of
+ * the files and their lines) is named in the result. An unreadable file is an {@link IOException}
+ * naming it (files before it stay imported).
  *
- * <p>Threads: the calling thread reads lines into batches of about 1 MiB; {@code threads} workers
- * parse and index them.
+ * <p>Lines are indexed in batches of one day each ({@link DayBatcher}), which hold at most a
+ * sixteenth of the heap before they are handed over, so that an input shuffled across many days is
+ * written one day at a time. Threads: the calling thread reads and batches lines; {@code threads}
+ * workers parse and index them.
  */
 public final class EveImporter {
-    private static final int BATCH_BYTES = 1 << 20;
     /** Heap an id of {@link IdSet} takes at most. */
     private static final int ID_BYTES = 12;
-    private static final Batch END = new Batch(null, 0, new byte[0], new int[0], 0, 0);
+    private static final DayBatcher.Batch END = new DayBatcher.Batch(new byte[0], new int[0], new int[0], new long[0], 0);
 
     private final EventIndexWriter writer;
     private final int threads;
+    private final long maxPendingBytes;
     private final AtomicLong bytesRead = new AtomicLong();
     private final AtomicLong lines = new AtomicLong();
     private final AtomicLong skipped = new AtomicLong();
-    private final AtomicReference<String> firstProblem = new AtomicReference<>();
+    private final AtomicLong batches = new AtomicLong();
     private final AtomicReference<Throwable> failure = new AtomicReference<>();
+    /** The files of the running import, in order (a batch names them by their index). */
+    private volatile List<Path> files = List.of();
+    /** The first skipped line, by file then line; guarded by {@code this}. */
+    private String firstProblem;
+    private int firstProblemFile;
+    private long firstProblemLine;
 
     public EveImporter(EventIndexWriter writer, int threads) {
+        this(writer, threads, Math.clamp(Runtime.getRuntime().maxMemory() / 16, 4L << 20, 256L << 20));
+    }
+
+    /** Makes an importer whose lines waiting to be indexed take at most {@code maxPendingBytes} (tests set it small). */
+    EveImporter(EventIndexWriter writer, int threads, long maxPendingBytes) {
         this.writer = writer;
         this.threads = Math.max(1, threads);
+        this.maxPendingBytes = maxPendingBytes;
         // an import owns the process: a quarter of the heap for Lucene's buffers (all open days together, at least the
         // configured buffer), and an eighth for the ids of the events of the open days (IdSet, 12 bytes an id at most)
         long heap = Runtime.getRuntime().maxMemory();
@@ -60,10 +75,6 @@ public final class EveImporter {
     public record Result(long lines, long events, long skipped, long bytes, double seconds, String firstProblem) {
     }
 
-    /** Lines of one file, packed: line {@code i} is {@code buf[ends[i-1], ends[i])}. */
-    private record Batch(Path file, long firstLine, byte[] buf, int[] ends, int count, int len) {
-    }
-
     /** Returns the bytes of the input read so far (for a progress bar). */
     public long bytesRead() {
         return bytesRead.get();
@@ -74,11 +85,17 @@ public final class EveImporter {
         return lines.get();
     }
 
+    /** Returns the batches of lines handed to the indexing threads so far. */
+    long batches() {
+        return batches.get();
+    }
+
     /** Imports {@code files} in order, commits, and returns what was done. */
     public Result run(List<Path> files) throws IOException, InterruptedException {
         long t0 = System.nanoTime();
         long indexedBefore = writer.counters().indexed.get();
-        BlockingQueue<Batch> queue = new ArrayBlockingQueue<>(threads * 2);
+        this.files = List.copyOf(files);
+        BlockingQueue<DayBatcher.Batch> queue = new ArrayBlockingQueue<>(threads * 2);
         List<Thread> workers = new ArrayList<>();
         for (int i = 0; i < threads; i++) {
             Thread t = new Thread(() -> work(queue), "spanwatch-import-" + i);
@@ -86,16 +103,21 @@ public final class EveImporter {
             t.start();
             workers.add(t);
         }
+        DayBatcher batcher = new DayBatcher(maxPendingBytes, b -> {
+            batches.incrementAndGet();
+            queue.put(b);
+        });
         try {
-            for (Path f : files) {
-                read(f, queue);
-                if (failure.get() != null) {
-                    break;
-                }
+            for (int i = 0; i < files.size() && failure.get() == null; i++) {
+                read(i, batcher);
             }
         } finally {
-            for (int i = 0; i < workers.size(); i++) {
-                queue.put(END);
+            try {
+                batcher.finish(); // also when a file could not be read: the lines before it stay imported
+            } finally {
+                for (int i = 0; i < workers.size(); i++) {
+                    queue.put(END);
+                }
             }
             for (Thread t : workers) {
                 t.join();
@@ -107,12 +129,18 @@ public final class EveImporter {
         } else if (f != null) {
             throw new IOException("import failed: " + f, f);
         }
-        writer.commit();
+        writer.commit(threads);
+        String problem;
+        synchronized (this) {
+            problem = firstProblem;
+        }
         return new Result(lines.get(), writer.counters().indexed.get() - indexedBefore, skipped.get(), bytesRead.get(),
-                (System.nanoTime() - t0) / 1e9, firstProblem.get());
+                (System.nanoTime() - t0) / 1e9, problem);
     }
 
-    private void read(Path file, BlockingQueue<Batch> queue) throws IOException, InterruptedException {
+    /** Reads the lines of file {@code fileIndex} into {@code batcher}; stops early when a worker failed. */
+    private void read(int fileIndex, DayBatcher batcher) throws IOException, InterruptedException {
+        Path file = files.get(fileIndex);
         try (InputStream raw = new BufferedInputStream(Files.newInputStream(file), 1 << 16)) {
             InputStream in = raw;
             raw.mark(2);
@@ -122,17 +150,14 @@ public final class EveImporter {
             } else {
                 raw.reset();
             }
-            byte[] buf = new byte[BATCH_BYTES];
-            int[] ends = new int[4096];
-            int count = 0;
-            int len = 0;
-            int lineStart = 0;
-            long lineNo = 1;
-            long firstLine = 1;
-            boolean tooLong = false;
             byte[] chunk = new byte[1 << 16];
+            // the start of a line that goes on in the next chunk
+            byte[] carry = new byte[1 << 12];
+            int carried = 0;
+            long lineNo = 1;
+            boolean tooLong = false;
             int n;
-            while ((n = in.read(chunk)) > 0) {
+            while ((n = in.read(chunk)) > 0 && failure.get() == null) {
                 bytesRead.addAndGet(n);
                 int i = 0;
                 while (i < n) {
@@ -141,87 +166,80 @@ public final class EveImporter {
                         nl++;
                     }
                     // bytes i..nl belong to the current line
-                    if (!tooLong) {
-                        int take = nl - i;
-                        if (len - lineStart + take > IndexConfig.MAX_EVENT_BYTES) {
-                            tooLong = true;
-                        } else {
-                            if (len + take > buf.length) {
-                                buf = Arrays.copyOf(buf, Math.max(buf.length * 2, len + take));
-                            }
-                            System.arraycopy(chunk, i, buf, len, take);
-                            len += take;
+                    int take = nl - i;
+                    if (!tooLong && carried + take > IndexConfig.MAX_EVENT_BYTES) {
+                        tooLong = true;
+                        carried = 0;
+                    } else if (!tooLong && (nl == n || carried > 0)) {
+                        if (carried + take > carry.length) {
+                            carry = Arrays.copyOf(carry, Math.max(carry.length * 2, carried + take));
                         }
+                        System.arraycopy(chunk, i, carry, carried, take);
+                        carried += take;
                     }
                     if (nl == n) {
                         break; // the line goes on in the next chunk
                     }
-                    i = nl + 1;
                     if (tooLong) {
-                        // kept as an empty line, so later lines keep their numbers
-                        skip(file, lineNo, "line longer than " + IndexConfig.MAX_EVENT_BYTES + " bytes");
+                        skip(fileIndex, lineNo, "line longer than " + IndexConfig.MAX_EVENT_BYTES + " bytes");
                         tooLong = false;
-                        len = lineStart;
+                    } else if (carried > 0) {
+                        batcher.add(carry, 0, carried, fileIndex, lineNo);
+                        carried = 0;
+                    } else {
+                        batcher.add(chunk, i, take, fileIndex, lineNo);
                     }
-                    if (count == ends.length) {
-                        ends = Arrays.copyOf(ends, count * 2);
-                    }
-                    ends[count++] = len;
-                    lineStart = len;
                     lineNo++;
-                    if (len > BATCH_BYTES - (BATCH_BYTES >> 4)) {
-                        queue.put(new Batch(file, firstLine, buf, ends, count, len));
-                        buf = new byte[BATCH_BYTES];
-                        ends = new int[4096];
-                        count = 0;
-                        len = 0;
-                        lineStart = 0;
-                        firstLine = lineNo;
-                    }
+                    i = nl + 1;
                 }
             }
             if (tooLong) {
-                skip(file, lineNo, "line longer than " + IndexConfig.MAX_EVENT_BYTES + " bytes");
-            } else if (len > lineStart) {
-                if (count == ends.length) {
-                    ends = Arrays.copyOf(ends, count + 1);
-                }
-                ends[count++] = len;
-            }
-            if (count > 0) {
-                queue.put(new Batch(file, firstLine, buf, ends, count, len));
+                skip(fileIndex, lineNo, "line longer than " + IndexConfig.MAX_EVENT_BYTES + " bytes");
+            } else if (carried > 0) {
+                batcher.add(carry, 0, carried, fileIndex, lineNo);
             }
         } catch (IOException e) {
             throw new IOException(file + ": " + e.getMessage(), e);
         }
     }
 
-    private void skip(Path file, long line, String why) {
+    private void skip(int fileIndex, long line, String why) {
         skipped.incrementAndGet();
-        firstProblem.compareAndSet(null, file + ":" + line + ": " + why);
+        synchronized (this) {
+            if (firstProblem == null || fileIndex < firstProblemFile || (fileIndex == firstProblemFile && line < firstProblemLine)) {
+                firstProblem = files.get(fileIndex) + ":" + line + ": " + why;
+                firstProblemFile = fileIndex;
+                firstProblemLine = line;
+            }
+        }
     }
 
-    private void work(BlockingQueue<Batch> queue) {
+    /** Indexes batches until {@link #END}; after a failure, takes the rest without indexing them, so the reader never waits. */
+    private void work(BlockingQueue<DayBatcher.Batch> queue) {
         DocumentBuilder builder = new DocumentBuilder(writer.schema(), writer.counters());
         try {
-            Batch b;
+            DayBatcher.Batch b;
             while ((b = queue.take()) != END) {
-                int start = 0;
-                for (int i = 0; i < b.count(); i++) {
-                    int end = b.ends()[i];
-                    line(b, start, end, b.firstLine() + i, builder);
-                    start = end;
+                if (failure.get() != null) {
+                    continue;
+                }
+                try {
+                    int start = 0;
+                    for (int i = 0; i < b.count(); i++) {
+                        int end = b.ends()[i];
+                        line(b, start, end, b.files()[i], b.lines()[i], builder);
+                        start = end;
+                    }
+                } catch (IOException | RuntimeException e) {
+                    failure.compareAndSet(null, e);
                 }
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-        } catch (IOException | RuntimeException e) {
-            failure.compareAndSet(null, e);
-            queue.clear();
         }
     }
 
-    private void line(Batch b, int start, int end, long lineNo, DocumentBuilder builder) throws IOException {
+    private void line(DayBatcher.Batch b, int start, int end, int fileIndex, long lineNo, DocumentBuilder builder) throws IOException {
         byte[] buf = b.buf();
         while (end > start && (buf[end - 1] == '\r' || buf[end - 1] == ' ' || buf[end - 1] == '\t')) {
             end--;
@@ -237,11 +255,11 @@ public final class EveImporter {
         try {
             EveJsonWalker.walk(buf, start, end - start, builder);
         } catch (IOException e) {
-            skip(b.file(), lineNo, "not an EVE JSON event: " + e.getMessage().lines().findFirst().orElse(""));
+            skip(fileIndex, lineNo, "not an EVE JSON event: " + e.getMessage().lines().findFirst().orElse(""));
             return;
         }
         if (builder.timestamp() == EveTimes.INVALID) {
-            skip(b.file(), lineNo, "no readable timestamp");
+            skip(fileIndex, lineNo, "no readable timestamp");
             return;
         }
         byte[] id = EventIds.of(buf, start, end - start);

@@ -12,7 +12,6 @@ import java.time.Instant;
 import java.time.LocalDate;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
-import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -40,11 +39,16 @@ import org.apache.lucene.util.IOUtils;
  * chunks of lines; DEFLATE took 40 % of an import's CPU to save a third of the source's disk). Documents are not sorted inside a day (a sort
  * makes every flush and merge remap all postings and recompress the source; searches find the
  * newest events through the timestamp's points instead); days written by earlier versions keep the
- * newest-first sort they were made with. Keeps at most
- * {@link IndexConfig#maxOpenDays} writers open (the least recently used is committed and closed),
- * commits when asked ({@link #commit}), and applies retention ({@link #applyRetention}): a day is
- * dropped, whole, when both the day and its last write are older than the retention period, and the
- * oldest days go while all together take more than {@link IndexConfig#maxBytes}.
+ * newest-first sort they were made with.
+ *
+ * <p>Keeps at most {@link IndexConfig#maxOpenDays} writers open, {@link IndexConfig#importOpenDays}
+ * in {@link #bulk} mode (an import, whose input may be shuffled across many days); to open another,
+ * the day least recently written is committed and closed ({@code index.days_opened} counts the
+ * openings). In bulk mode a day that has taken no event for a while is also closed when another
+ * day needs room for its ids (see {@link #bulk}). Commits when asked ({@link #commit}), and applies
+ * retention ({@link #applyRetention}): a day is dropped, whole, when both the day and its last write
+ * are older than the retention period, and the oldest days go while all together take more than
+ * {@link IndexConfig#maxBytes}.
  *
  * <p>Also writes {@code schema.json} (the {@link FieldSchema}) before every commit, so a reader
  * never sees a field the schema does not name, and {@code dropped.json} (events a live run could not
@@ -73,17 +77,35 @@ public final class EventIndexWriter implements Closeable {
     private final IndexCounters counters;
     private final Clock clock;
     private final ReentrantReadWriteLock lock = new ReentrantReadWriteLock();
-    /** Open days, least recently used first. */
-    private final LinkedHashMap<LocalDate, IndexWriter> open = new LinkedHashMap<>(16, 0.75f, true);
-    private final ConcurrentHashMap<LocalDate, IndexWriter> openView = new ConcurrentHashMap<>();
+    /** Open days, in the order they were opened; changed under the write lock. */
+    private final LinkedHashMap<LocalDate, OpenDay> open = new LinkedHashMap<>();
+    /** The same days, read by {@link #add} under the read lock. */
+    private final ConcurrentHashMap<LocalDate, OpenDay> openView = new ConcurrentHashMap<>();
     private long droppedWritten;
     private volatile double ramBufferMb;
     /** Bulk mode (an import): large segments, no compound files, events deduplicated through {@link IdSet}s. */
     private volatile boolean bulk;
     /** Ids the {@link IdSet}s of all open days may still hold (bulk mode). */
     private final AtomicLong idBudget = new AtomicLong();
-    /** The id set of each open day (bulk mode only). */
-    private final ConcurrentHashMap<LocalDate, IdSet> ids = new ConcurrentHashMap<>();
+    /** Events after which a day that took none of them is cold: closed when another day needs ids (bulk mode). */
+    private volatile long coldEvents = Long.MAX_VALUE;
+
+    /** One day with an open writer. */
+    private static final class OpenDay {
+        final LocalDate date;
+        final IndexWriter writer;
+        /** Its events' ids (bulk mode), else null. */
+        final IdSet ids;
+        /** {@link IndexCounters#indexed} when an event last went to this day (or when it was opened). */
+        volatile long lastWrite;
+
+        OpenDay(LocalDate date, IndexWriter writer, IdSet ids, long lastWrite) {
+            this.date = date;
+            this.writer = writer;
+            this.ids = ids;
+            this.lastWrite = lastWrite;
+        }
+    }
 
     private EventIndexWriter(Path indexDir, IndexConfig config, FieldSchema schema, IndexCounters counters, Clock clock) {
         this.indexDir = indexDir;
@@ -107,14 +129,18 @@ public final class EventIndexWriter implements Closeable {
     }
 
     /**
-     * Switches days opened from now on to bulk mode, for an import that owns the process: segments
-     * are written without compound files (which would copy each one once more), and each day keeps
-     * the set of its events' ids, up to {@code maxIds} ids over all open days (about 12 bytes each),
-     * so an event is replaced (a delete Lucene applies to every segment) only when the day may
-     * already have it. Past that budget a day replaces every event, as outside bulk mode.
+     * Switches days opened from now on to bulk mode, for an import that owns the process: up to
+     * {@link IndexConfig#importOpenDays} days stay open, segments are written without compound files
+     * (which would copy each one once more), and each day keeps the set of its events' ids, up to
+     * {@code maxIds} ids over all open days (about 12 bytes each), so an event is replaced (a delete
+     * Lucene applies to every segment) only when the day may already have it. When the budget is
+     * spent, the least recently written day that took none of the last quarter budget's events is
+     * closed to give its ids back (an import in time order goes on as with three days open); when
+     * there is none, the day that needs room replaces every event, as outside bulk mode.
      */
     public void bulk(long maxIds) {
         idBudget.set(maxIds);
+        coldEvents = Math.max(1, maxIds / 4);
         bulk = true;
     }
 
@@ -148,26 +174,36 @@ public final class EventIndexWriter implements Closeable {
     public void add(Document doc, long tsMicros, byte[] replaceId) throws IOException {
         LocalDate day = LocalDate.ofEpochDay(EveTimes.epochDay(tsMicros));
         while (true) {
+            OpenDay needsIds = null;
             lock.readLock().lock();
             try {
-                IndexWriter w = openView.get(day);
-                if (w != null) {
+                OpenDay d = openView.get(day);
+                if (d != null) {
                     if (replaceId == null) {
-                        w.addDocument(doc);
-                    } else {
-                        addOrReplace(w, ids.get(day), doc, replaceId);
+                        d.writer.addDocument(doc);
+                    } else if (!addOrReplace(d, doc, replaceId)) {
+                        needsIds = d;
                     }
-                    if ((counters.indexed.incrementAndGet() & (RAM_CHECK_EVERY - 1)) == 0 && bulk) {
-                        keepRamBudget();
+                    if (needsIds == null) {
+                        long n = counters.indexed.incrementAndGet();
+                        d.lastWrite = n;
+                        if ((n & (RAM_CHECK_EVERY - 1)) == 0 && bulk) {
+                            keepRamBudget();
+                        }
+                        return;
                     }
-                    return;
                 }
             } finally {
                 lock.readLock().unlock();
             }
+            // then add under the read lock again (another thread may have closed the day meanwhile)
             lock.writeLock().lock();
             try {
-                writer(day); // then add under the read lock (another thread may have closed it again meanwhile)
+                if (needsIds == null) {
+                    writer(day);
+                } else if (openView.get(day) == needsIds && idBudget.get() <= 0 && !closeColdDay(day)) {
+                    needsIds.ids.release(); // no day to take ids from: this one replaces every event
+                }
             } finally {
                 lock.writeLock().unlock();
             }
@@ -179,69 +215,91 @@ public final class EventIndexWriter implements Closeable {
      * than {@link #ramBufferMb} (each day's own limit is the whole budget); call holding the read lock.
      */
     private void keepRamBudget() throws IOException {
-        if (openView.size() < 2 || bufferedBytes() <= ramBufferMb * (1 << 20)) {
+        if (openView.size() < 2) {
             return; // one day: Lucene's own limit is the budget
         }
+        long total = 0;
+        long most = -1;
         IndexWriter largest = null;
-        for (IndexWriter w : openView.values()) {
-            if (largest == null || w.ramBytesUsed() > largest.ramBytesUsed()) {
-                largest = w;
+        for (OpenDay d : openView.values()) {
+            long bytes = d.writer.ramBytesUsed();
+            total += bytes;
+            if (bytes > most) {
+                most = bytes;
+                largest = d.writer;
             }
         }
-        largest.flushNextBuffer();
+        if (total > ramBufferMb * (1 << 20)) {
+            largest.flushNextBuffer();
+        }
+    }
+
+    /** Returns the days with an open writer. */
+    int openDays() {
+        return openView.size();
     }
 
     /** Returns the memory Lucene buffers for all open days together. */
     long bufferedBytes() {
         long total = 0;
-        for (IndexWriter w : openView.values()) {
-            total += w.ramBytesUsed();
+        for (OpenDay d : openView.values()) {
+            total += d.writer.ramBytesUsed();
         }
         return total;
     }
 
-    private static void addOrReplace(IndexWriter w, IdSet set, Document doc, byte[] id) throws IOException {
+    /**
+     * Adds {@code doc} to {@code d}, replacing an event with the same id when the day's {@link IdSet}
+     * (if any) says it may have one; returns false, having done nothing, when the set needs more ids
+     * than the budget has left.
+     */
+    private static boolean addOrReplace(OpenDay d, Document doc, byte[] id) throws IOException {
         int prefix = IdSet.prefix(EventIds.tiebreak(id));
-        if (set != null && set.addPending(prefix)) {
-            try {
-                w.addDocument(doc);
-            } finally {
-                set.done(prefix);
-            }
-            return;
-        }
+        IdSet set = d.ids;
         if (set != null) {
-            try {
-                set.awaitNotPending(prefix); // the add of the same event on another thread goes first
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new java.io.InterruptedIOException("interrupted while indexing");
+            switch (set.addPending(prefix)) {
+                case NO_ROOM -> {
+                    return false;
+                }
+                case NEW -> {
+                    try {
+                        d.writer.addDocument(doc);
+                    } finally {
+                        set.done(prefix);
+                    }
+                    return true;
+                }
+                case SEEN -> {
+                    try {
+                        set.awaitNotPending(prefix); // the add of the same event on another thread goes first
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                        throw new java.io.InterruptedIOException("interrupted while indexing");
+                    }
+                }
             }
         }
-        w.updateDocument(new Term(EventFields.ID, new BytesRef(id)), doc);
+        d.writer.updateDocument(new Term(EventFields.ID, new BytesRef(id)), doc);
+        return true;
     }
 
-    /** Returns the open writer of {@code day}, opening it; call holding the write lock. */
-    private IndexWriter writer(LocalDate day) throws IOException {
-        IndexWriter w = open.get(day);
-        if (w != null) {
-            return w;
+    /** Returns the open day {@code day}, opening it (and closing another past the limit); call holding the write lock. */
+    private OpenDay writer(LocalDate day) throws IOException {
+        OpenDay existing = open.get(day);
+        if (existing != null) {
+            return existing;
         }
-        if (open.size() >= config.maxOpenDays()) {
-            Iterator<Map.Entry<LocalDate, IndexWriter>> it = open.entrySet().iterator();
-            Map.Entry<LocalDate, IndexWriter> eldest = it.next();
-            it.remove();
-            openView.remove(eldest.getKey());
-            releaseIds(eldest.getKey());
-            saveSchema();
-            IOUtils.close(eldest.getValue(), eldest.getValue().getDirectory()); // commits
-            counters.commits.incrementAndGet();
+        int max = bulk ? config.importOpenDays() : config.maxOpenDays();
+        while (open.size() >= max) {
+            close(leastRecentlyWritten(null));
         }
         Path dir = indexDir.resolve(day.toString());
         Files.createDirectories(dir);
         Directory d = FSDirectory.open(dir);
+        IndexWriter w;
+        boolean exists;
         try {
-            boolean exists = DirectoryReader.indexExists(d);
+            exists = DirectoryReader.indexExists(d);
             IndexWriterConfig c = new IndexWriterConfig(new TextAnalyzer());
             if (exists && sorted(d)) {
                 c.setIndexSort(LEGACY_INDEX_SORT);
@@ -259,21 +317,77 @@ public final class EventIndexWriter implements Closeable {
             IOUtils.closeWhileHandlingException(d);
             throw e;
         }
+        IdSet set = null;
         if (bulk) {
-            // read the day's ids with its write lock held, so no other writer adds one meanwhile
-            IdSet set = new IdSet(idBudget);
-            try (DirectoryReader r = DirectoryReader.open(w)) {
-                set.load(r);
+            // read the day's ids with its write lock held, so no other writer adds one meanwhile; from its
+            // last commit, not through the writer, which would then keep every segment open
+            set = new IdSet(idBudget);
+            try {
+                if (exists) {
+                    try (DirectoryReader r = DirectoryReader.open(d)) {
+                        while (!set.load(r)) {
+                            if (!closeColdDay(day)) {
+                                set.release(); // no day to take ids from: this one replaces every event
+                                break;
+                            }
+                        }
+                    }
+                }
             } catch (IOException | RuntimeException e) {
                 set.release();
                 IOUtils.closeWhileHandlingException(w, d);
                 throw e;
             }
-            ids.put(day, set);
         }
-        open.put(day, w);
-        openView.put(day, w);
-        return w;
+        OpenDay o = new OpenDay(day, w, set, counters.indexed.get());
+        open.put(day, o);
+        openView.put(day, o);
+        counters.daysOpened.incrementAndGet();
+        return o;
+    }
+
+    /** Returns the open day, other than {@code except}, that was written least recently, or null; call holding the write lock. */
+    private OpenDay leastRecentlyWritten(LocalDate except) {
+        OpenDay found = null;
+        for (OpenDay o : open.values()) {
+            if (!o.date.equals(except) && (found == null || o.lastWrite < found.lastWrite)) {
+                found = o;
+            }
+        }
+        return found;
+    }
+
+    /**
+     * Closes the least recently written day other than {@code except} that holds ids and took none of
+     * the last {@link #coldEvents} events, giving its ids back; returns whether there was one. Call
+     * holding the write lock.
+     */
+    private boolean closeColdDay(LocalDate except) throws IOException {
+        long now = counters.indexed.get();
+        OpenDay found = null;
+        for (OpenDay o : open.values()) {
+            if (!o.date.equals(except) && o.ids != null && o.ids.size() > 0 && now - o.lastWrite >= coldEvents
+                    && (found == null || o.lastWrite < found.lastWrite)) {
+                found = o;
+            }
+        }
+        if (found == null) {
+            return false;
+        }
+        close(found);
+        return true;
+    }
+
+    /** Commits and closes one open day; call holding the write lock. */
+    private void close(OpenDay o) throws IOException {
+        open.remove(o.date);
+        openView.remove(o.date);
+        if (o.ids != null) {
+            o.ids.release();
+        }
+        saveSchema();
+        IOUtils.close(o.writer, o.writer.getDirectory()); // commits
+        counters.commits.incrementAndGet();
     }
 
     /** Tells whether the index in {@code d} was made with {@link #LEGACY_INDEX_SORT}. */
@@ -286,13 +400,6 @@ public final class EventIndexWriter implements Closeable {
         return false;
     }
 
-    private void releaseIds(LocalDate day) {
-        IdSet set = ids.remove(day);
-        if (set != null) {
-            set.release();
-        }
-    }
-
     /**
      * Writes what every open day buffers out as segments, without committing them (no fsync; a
      * reader does not see them before the next {@link #commit}), so that a commit to come has less
@@ -301,8 +408,8 @@ public final class EventIndexWriter implements Closeable {
     public void flush() throws IOException {
         lock.readLock().lock();
         try {
-            for (IndexWriter w : openView.values()) {
-                w.flush();
+            for (OpenDay d : openView.values()) {
+                d.writer.flush();
             }
         } finally {
             lock.readLock().unlock();
@@ -311,18 +418,68 @@ public final class EventIndexWriter implements Closeable {
 
     /** Commits every open day that has changes, after the schema; then records drops. */
     public void commit() throws IOException {
+        commit(1);
+    }
+
+    /**
+     * Commits every open day that has changes, up to {@code threads} days at once (the end of an import,
+     * where each of hundreds of open days writes its buffer out as a segment first), after the schema;
+     * then records drops.
+     */
+    public void commit(int threads) throws IOException {
         lock.writeLock().lock();
         try {
             saveSchema();
-            for (IndexWriter w : open.values()) {
-                if (w.hasUncommittedChanges()) {
-                    w.commit();
-                    counters.commits.incrementAndGet();
+            List<IndexWriter> changed = new ArrayList<>();
+            for (OpenDay d : open.values()) {
+                if (d.writer.hasUncommittedChanges()) {
+                    changed.add(d.writer);
                 }
             }
+            commitAll(changed, threads);
+            counters.commits.addAndGet(changed.size());
             recordDrops();
         } finally {
             lock.writeLock().unlock();
+        }
+    }
+
+    /** Commits {@code writers} on up to {@code threads} threads, this one included; throws the first failure. */
+    private static void commitAll(List<IndexWriter> writers, int threads) throws IOException {
+        java.util.concurrent.atomic.AtomicInteger next = new java.util.concurrent.atomic.AtomicInteger();
+        java.util.concurrent.atomic.AtomicReference<Throwable> failure = new java.util.concurrent.atomic.AtomicReference<>();
+        Runnable work = () -> {
+            for (int i; failure.get() == null && (i = next.getAndIncrement()) < writers.size(); ) {
+                try {
+                    writers.get(i).commit();
+                } catch (IOException | RuntimeException e) {
+                    failure.compareAndSet(null, e);
+                }
+            }
+        };
+        List<Thread> helpers = new ArrayList<>();
+        for (int t = 1; t < Math.min(threads, writers.size()); t++) {
+            helpers.add(Thread.ofPlatform().name("spanwatch-commit-" + t).start(work));
+        }
+        work.run();
+        boolean interrupted = false;
+        for (Thread t : helpers) {
+            while (t.isAlive()) { // the commits in progress end before the lock is let go
+                try {
+                    t.join();
+                } catch (InterruptedException e) {
+                    interrupted = true;
+                }
+            }
+        }
+        if (interrupted) {
+            Thread.currentThread().interrupt();
+        }
+        Throwable f = failure.get();
+        if (f instanceof IOException io) {
+            throw io;
+        } else if (f instanceof RuntimeException re) {
+            throw re;
         }
     }
 
@@ -396,11 +553,13 @@ public final class EventIndexWriter implements Closeable {
     }
 
     private void drop(DayIndexes.Day d) throws IOException {
-        IndexWriter w = open.remove(d.date());
-        if (w != null) {
+        OpenDay o = open.remove(d.date());
+        if (o != null) {
             openView.remove(d.date());
-            releaseIds(d.date());
-            IOUtils.close(w::rollback, w.getDirectory());
+            if (o.ids != null) {
+                o.ids.release();
+            }
+            IOUtils.close(o.writer::rollback, o.writer.getDirectory());
         }
         DayIndexes.delete(d.dir());
     }
@@ -420,18 +579,20 @@ public final class EventIndexWriter implements Closeable {
         lock.writeLock().lock();
         try {
             saveSchema();
-            List<IndexWriter> writers = new ArrayList<>(open.values());
+            List<OpenDay> days = new ArrayList<>(open.values());
             open.clear();
             openView.clear();
-            for (LocalDate day : List.copyOf(ids.keySet())) {
-                releaseIds(day);
+            for (OpenDay d : days) {
+                if (d.ids != null) {
+                    d.ids.release();
+                }
             }
-            counters.commits.addAndGet(writers.size());
+            counters.commits.addAndGet(days.size());
             recordDrops();
             List<Closeable> all = new ArrayList<>();
-            for (IndexWriter w : writers) {
-                all.add(w);
-                all.add(w.getDirectory());
+            for (OpenDay d : days) {
+                all.add(d.writer);
+                all.add(d.writer.getDirectory());
             }
             IOUtils.close(all);
         } finally {
@@ -444,9 +605,9 @@ public final class EventIndexWriter implements Closeable {
         commit();
         lock.writeLock().lock();
         try {
-            for (IndexWriter w : open.values()) {
-                w.forceMerge(1);
-                w.commit();
+            for (OpenDay d : open.values()) {
+                d.writer.forceMerge(1);
+                d.writer.commit();
             }
         } finally {
             lock.writeLock().unlock();

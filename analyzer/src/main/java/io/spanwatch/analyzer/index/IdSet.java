@@ -15,15 +15,21 @@ import org.apache.lucene.search.DocIdSetIterator;
  * prefix collision, for which the replace deletes nothing and adds, which is also right.
  *
  * <p>An open-addressing table of ints (at most 12 bytes an id). All sets of one writer share a
- * budget of ids ({@code budget}); a set that finds it spent gives up ({@link #full}), returns what
- * it held, and the day's writer then replaces every event as before. While an add is in Lucene's
- * hands its prefix is marked pending, and an import of the same prefix on another thread waits
- * for it ({@link #awaitNotPending}), so a replace always comes after the add it replaces.
+ * budget of ids ({@code budget}); a set that finds it spent says so ({@link Add#NO_ROOM},
+ * {@link #load} returning false) and changes nothing, so that its writer can first close a day no
+ * longer written to (which gives that day's ids back) and try again; when there is none, the
+ * writer gives the set up ({@link #release}) and the day then replaces every event, as a live
+ * writer does. While an add is in Lucene's hands its prefix is marked pending, and an import of
+ * the same prefix on another thread waits for it ({@link #awaitNotPending}), so a replace always
+ * comes after the add it replaces.
  *
  * <p>Thread-safe (synchronized; one short critical section per event).
  */
 final class IdSet {
     private static final int EMPTY = 0;
+    private static final int INSERTED = 1;
+    private static final int PRESENT = 0;
+    private static final int NO_ROOM = -1;
 
     private final AtomicLong budget;
     private int[] table = new int[1 << 10];
@@ -39,17 +45,24 @@ final class IdSet {
         this.budget = budget;
     }
 
-    /** Adds the ids of the events in {@code reader} (from their {@link EventFields#TIEBREAK} doc values). */
-    synchronized void load(DirectoryReader reader) throws IOException {
+    /**
+     * Adds the ids of the events in {@code reader} (from their {@link EventFields#TIEBREAK} doc values);
+     * returns false when the budget ran out first: the set is then incomplete and must be loaded again
+     * (ids already in it are not counted twice) or {@link #release}d.
+     */
+    synchronized boolean load(DirectoryReader reader) throws IOException {
         for (LeafReaderContext leaf : reader.leaves()) {
             NumericDocValues dv = leaf.reader().getNumericDocValues(EventFields.TIEBREAK);
             if (dv == null) {
                 continue;
             }
             for (int d = dv.nextDoc(); d != DocIdSetIterator.NO_MORE_DOCS && !full; d = dv.nextDoc()) {
-                insert(prefix(dv.longValue()));
+                if (insert(prefix(dv.longValue())) == NO_ROOM) {
+                    return false;
+                }
             }
         }
+        return true;
     }
 
     /** Returns the part of an id's {@link EventIds#tiebreak} the set keeps. */
@@ -57,24 +70,38 @@ final class IdSet {
         return (int) (tiebreak >>> 32);
     }
 
-    /** Tells whether the set gave up (its writer's budget was spent): every event must then be replaced. */
+    /** Tells whether the set gave up ({@link #release}): every event must then be replaced. */
     synchronized boolean full() {
         return full;
     }
 
-    /**
-     * Adds {@code id}'s prefix; returns true when it was new (the caller adds the event, then calls
-     * {@link #done}), false when it was there or the set is full (the caller replaces the event).
-     */
-    synchronized boolean addPending(int id) {
-        if (full || !insert(id)) {
-            return false;
+    /** What {@link #addPending} found. */
+    enum Add {
+        /** The prefix is new and now pending: the caller adds the event, then calls {@link #done}. */
+        NEW,
+        /** The prefix was there, or the set is full: the caller replaces the event. */
+        SEEN,
+        /** The budget is spent and nothing changed: the caller frees ids and tries again, or {@link #release}s the set. */
+        NO_ROOM
+    }
+
+    /** Adds {@code id}'s prefix; see {@link Add} for what the caller does next. */
+    synchronized Add addPending(int id) {
+        if (full) {
+            return Add.SEEN;
+        }
+        int r = insert(id);
+        if (r == NO_ROOM) {
+            return Add.NO_ROOM;
+        }
+        if (r == PRESENT) {
+            return Add.SEEN;
         }
         if (pendingCount < pending.length) {
             pending[pendingCount++] = id;
-            return true;
+            return Add.NEW;
         }
-        return false; // more concurrent adds than slots: replace, which is always correct
+        return Add.SEEN; // more concurrent adds than slots: replace, which is always correct
     }
 
     /** Ends the add {@link #addPending} began. */
@@ -109,12 +136,11 @@ final class IdSet {
         return size + (hasZero ? 1 : 0);
     }
 
-    /** Gives the ids held back to the budget (the day's writer closed); the set is full from now on. */
+    /**
+     * Gives the ids held back to the budget (the day's writer closed, or no ids could be freed for
+     * it); the set is full from now on.
+     */
     synchronized void release() {
-        giveUp();
-    }
-
-    private void giveUp() {
         budget.addAndGet(size());
         full = true;
         table = new int[0];
@@ -122,37 +148,42 @@ final class IdSet {
         hasZero = false;
     }
 
-    /** Inserts; returns false when present or when the set just became full. */
-    private boolean insert(int id) {
+    /** Inserts; returns {@link #INSERTED}, {@link #PRESENT} or, changing nothing, {@link #NO_ROOM}. */
+    private int insert(int id) {
         if (id == EMPTY) {
             if (hasZero) {
-                return false;
+                return PRESENT;
             }
-            if (budget.decrementAndGet() < 0) {
-                budget.incrementAndGet();
-                giveUp();
-                return false;
+            if (!take()) {
+                return NO_ROOM;
             }
             hasZero = true;
-            return true;
+            return INSERTED;
         }
         int mask = table.length - 1;
         int i = mix(id) & mask;
         while (table[i] != EMPTY) {
             if (table[i] == id) {
-                return false;
+                return PRESENT;
             }
             i = (i + 1) & mask;
         }
-        if (budget.decrementAndGet() < 0) {
-            budget.incrementAndGet();
-            giveUp();
-            return false;
+        if (!take()) {
+            return NO_ROOM;
         }
         table[i] = id;
         size++;
         if (size * 3L > table.length * 2L) {
             grow();
+        }
+        return INSERTED;
+    }
+
+    /** Takes one id from the budget; false when it is spent. */
+    private boolean take() {
+        if (budget.decrementAndGet() < 0) {
+            budget.incrementAndGet();
+            return false;
         }
         return true;
     }

@@ -17,6 +17,8 @@ public final class IndexCounters {
     public final AtomicLong truncated = new AtomicLong();
     /** Days dropped by retention (age or size). */
     public final AtomicLong daysDropped = new AtomicLong();
+    /** Days whose writer was opened (a day closed to open another, then written again, counts again). */
+    public final AtomicLong daysOpened = new AtomicLong();
     /** Commits made. */
     public final AtomicLong commits = new AtomicLong();
 
@@ -28,6 +30,7 @@ public final class IndexCounters {
         stats.put("index.field_conflicts", conflicts.get());
         stats.put("index.terms_truncated", truncated.get());
         stats.put("index.days_dropped", daysDropped.get());
+        stats.put("index.days_opened", daysOpened.get());
         stats.put("index.commits", commits.get());
     }
 }

@@ -27,10 +27,16 @@
  * ({@code index.max-bytes}, 50 GiB, oldest days dropped), distinct fields ({@code index.max-fields},
  * 2,000), keyword length (4 KiB; longer values cut in the index, whole in the source), line length
  * on import (1 MiB), query length (8,192 characters), clauses (4,096), ids an import keeps in
- * memory ({@link io.spanwatch.analyzer.index.IdSet}: an eighth of the heap; past it events are
- * replaced by id, as a live writer would), paths a document builder remembers (4,096).
+ * memory ({@link io.spanwatch.analyzer.index.IdSet}: an eighth of the heap; past it a day no longer
+ * written is closed to free its ids, else events are replaced by id, as a live writer would), paths a
+ * document builder remembers (4,096), days with an open writer (3 live, {@code index.import-open-days},
+ * 400, on import; past it the day least recently written is committed and closed, and
+ * {@code index.days_opened} counts the openings), lines an import holds to batch them by day
+ * ({@link io.spanwatch.analyzer.index.DayBatcher}: a sixteenth of the heap, 4 to 256 MiB; past it the
+ * largest day's lines are indexed first).
  *
- * <p><b>Threads:</b> one indexing thread per stage; imports use one reading and N indexing threads;
- * readers and searchers are thread-safe, one {@code EventSearcher} per request.
+ * <p><b>Threads:</b> one indexing thread per stage; imports use one reading thread (which batches
+ * lines by day) and N indexing threads, and commit on N threads at the end; readers and searchers are
+ * thread-safe, one {@code EventSearcher} per request.
  */
 package io.spanwatch.analyzer.index;

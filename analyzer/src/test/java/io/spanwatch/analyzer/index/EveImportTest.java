@@ -177,7 +177,7 @@ class EveImportTest {
         int budgetMb = 2;
         IndexConfig cfg = new IndexConfig(true, IndexConfig.DEFAULT_QUEUE_EVENTS, IndexConfig.DEFAULT_RETENTION,
                 IndexConfig.DEFAULT_MAX_BYTES, budgetMb, IndexConfig.DEFAULT_COMMIT_INTERVAL, IndexConfig.DEFAULT_MAX_FIELDS,
-                IndexConfig.DEFAULT_MAX_OPEN_DAYS);
+                IndexConfig.DEFAULT_MAX_OPEN_DAYS, IndexConfig.DEFAULT_IMPORT_OPEN_DAYS);
         long[] days = {TestEvents.nanos("2026-03-10T23:59:00Z"), TestEvents.nanos("2026-03-11T00:01:00Z")};
         int n = 6_000;
         long peak = 0;
@@ -304,7 +304,7 @@ class EveImportTest {
             }
         }
         // every day was just written, so age alone drops none: a day goes when its day and its last write are old
-        IndexConfig cfg = new IndexConfig(true, 10, Duration.ofDays(30), Long.MAX_VALUE, 16, Duration.ofSeconds(1), 100, 2);
+        IndexConfig cfg = new IndexConfig(true, 10, Duration.ofDays(30), Long.MAX_VALUE, 16, Duration.ofSeconds(1), 100, 2, 2);
         try (EventIndexWriter w = EventIndexWriter.open(idx, cfg, c, Clock.fixed(now, ZoneOffset.UTC))) {
             assertEquals(0, w.applyRetention());
         }
@@ -322,7 +322,7 @@ class EveImportTest {
         List<String> left = DayIndexes.list(idx).stream().map(d -> d.date().toString()).toList();
         assertEquals(List.of("2026-03-10", "2026-03-11"), left);
         long newest = DayIndexes.size(idx.resolve("2026-03-11"));
-        IndexConfig small = new IndexConfig(true, 10, Duration.ofDays(3650), newest + 1, 16, Duration.ofSeconds(1), 100, 2);
+        IndexConfig small = new IndexConfig(true, 10, Duration.ofDays(3650), newest + 1, 16, Duration.ofSeconds(1), 100, 2, 2);
         try (EventIndexWriter w = EventIndexWriter.open(idx, small, c, CLOCK)) {
             assertEquals(1, w.applyRetention(), "past the size bound the oldest day goes");
         }
@@ -391,7 +391,7 @@ class EveImportTest {
 
     @Test
     void liveIndexingDropsAndCountsWhenTheQueueIsFull() throws Exception {
-        IndexConfig tiny = new IndexConfig(true, 1, Duration.ofDays(30), Long.MAX_VALUE, 16, Duration.ofMillis(50), 100, 2);
+        IndexConfig tiny = new IndexConfig(true, 1, Duration.ofDays(30), Long.MAX_VALUE, 16, Duration.ofMillis(50), 100, 2, 2);
         IndexStage live = IndexStage.start(dir.resolve("index"), tiny, new EveRenderer(TestEvents.SENSOR, true), true, CLOCK);
         List<EveEvent> events = new ArrayList<>();
         for (int i = 0; i < 200; i++) {

@@ -90,40 +90,46 @@ class IndexPartsTest {
     }
 
     @Test
-    void idSetSaysNewOnlyForIdsItHasNotSeenAndGivesUpPastItsBudget() throws Exception {
+    void idSetSaysNewOnlyForIdsItHasNotSeenAndNoRoomPastItsBudget() throws Exception {
         AtomicLong budget = new AtomicLong(1000);
         IdSet s = new IdSet(budget);
         for (int i = 0; i < 600; i++) {
-            assertTrue(s.addPending(i * 7919), "new " + i);
+            assertEquals(IdSet.Add.NEW, s.addPending(i * 7919), "new " + i);
             s.done(i * 7919);
         }
-        assertFalse(s.addPending(0), "zero is an id like any other");
+        assertEquals(IdSet.Add.SEEN, s.addPending(0), "zero is an id like any other");
         for (int i = 0; i < 600; i++) {
-            assertFalse(s.addPending(i * 7919), "seen " + i);
+            assertEquals(IdSet.Add.SEEN, s.addPending(i * 7919), "seen " + i);
         }
         assertEquals(600, s.size());
         assertEquals(400, budget.get());
         IdSet other = new IdSet(budget);
         for (int i = 0; i < 400; i++) {
-            assertTrue(other.addPending(-1 - i));
+            assertEquals(IdSet.Add.NEW, other.addPending(-1 - i));
             other.done(-1 - i);
         }
-        assertFalse(other.addPending(123456), "budget spent");
-        assertTrue(other.full());
-        assertEquals(400, budget.get(), "a set that gives up returns what it held");
+        assertEquals(IdSet.Add.NO_ROOM, other.addPending(123456), "budget spent");
+        assertFalse(other.full(), "the set waits for its writer to free ids or give it up");
+        assertEquals(IdSet.Add.SEEN, other.addPending(-1), "an id it holds is still seen");
+        assertEquals(0, budget.get());
         s.release();
+        assertEquals(600, budget.get(), "a released set returns what it held");
+        assertEquals(IdSet.Add.SEEN, s.addPending(999_999), "a released set replaces every event");
+        assertEquals(IdSet.Add.NEW, other.addPending(123456), "room again");
+        other.done(123456);
+        other.release();
+        assertTrue(other.full());
         assertEquals(1000, budget.get());
-        assertFalse(s.addPending(999_999), "a released set replaces every event");
     }
 
     @Test
     void aReplaceWaitsForTheAddOfTheSameIdOnAnotherThread() throws Exception {
         IdSet s = new IdSet(new AtomicLong(10));
-        assertTrue(s.addPending(42));
+        assertEquals(IdSet.Add.NEW, s.addPending(42));
         AtomicLong waited = new AtomicLong(-1);
         Thread t = new Thread(() -> {
             try {
-                assertFalse(s.addPending(42));
+                assertEquals(IdSet.Add.SEEN, s.addPending(42));
                 s.awaitNotPending(42);
                 waited.set(1);
             } catch (InterruptedException e) {
