@@ -283,13 +283,29 @@ public final class EventIndexWriter implements Closeable {
         return true;
     }
 
+    /**
+     * Returns how many days an import may keep open within the process's open-file limit: a sixteenth
+     * of it (an open day holds about five files, more while it writes a segment; the rest of the
+     * process needs some too), at least 3. A machine whose limit is 1,024 keeps 64 days open, not the
+     * 400 of {@link IndexConfig#DEFAULT_IMPORT_OPEN_DAYS}, rather than failing with "Too many open files".
+     */
+    static int openDaysTheFileLimitAllows() {
+        if (java.lang.management.ManagementFactory.getOperatingSystemMXBean() instanceof com.sun.management.UnixOperatingSystemMXBean u) {
+            long limit = u.getMaxFileDescriptorCount();
+            if (limit > 0) {
+                return (int) Math.max(3, Math.min(Integer.MAX_VALUE, limit / 16));
+            }
+        }
+        return Integer.MAX_VALUE;
+    }
+
     /** Returns the open day {@code day}, opening it (and closing another past the limit); call holding the write lock. */
     private OpenDay writer(LocalDate day) throws IOException {
         OpenDay existing = open.get(day);
         if (existing != null) {
             return existing;
         }
-        int max = bulk ? config.importOpenDays() : config.maxOpenDays();
+        int max = bulk ? Math.min(config.importOpenDays(), openDaysTheFileLimitAllows()) : config.maxOpenDays();
         while (open.size() >= max) {
             close(leastRecentlyWritten(null));
         }

@@ -49,6 +49,16 @@ class IndexPartsTest {
     }
 
     @Test
+    void anImportKeepsOpenOnlyTheDaysTheOpenFileLimitAllows() {
+        int allowed = EventIndexWriter.openDaysTheFileLimitAllows();
+        if (java.lang.management.ManagementFactory.getOperatingSystemMXBean() instanceof com.sun.management.UnixOperatingSystemMXBean u) {
+            assertEquals(Math.max(3, u.getMaxFileDescriptorCount() / 16), allowed, "limit " + u.getMaxFileDescriptorCount());
+        } else {
+            assertEquals(Integer.MAX_VALUE, allowed);
+        }
+    }
+
+    @Test
     void freeTextWordsAreLucenesLetterOrDigitWordsLowercased() throws IOException {
         assertEquals(List.of("dl", "setup", "exe", "x", "1"), ourWords("/dl/Setup.EXE?x=1"));
         String[] fixed = {"", "   ", "Mozilla/5.0 (X11; Linux x86_64; rv:125.0)", "İSTANBUL straße ÆØÅ", "invoice\u202egpj.exe",
