@@ -254,7 +254,7 @@ public final class CorrelateStage implements AnalyzerStage {
         }
     }
 
-    /** Returns the destination name of a Host header: lower case, no trailing dot, no brackets; null when empty. */
+    /** Returns the destination name of a Host header as text (EveText#display): lower case, no trailing dot, no brackets; null when empty. */
     static String hostKey(String hostname) {
         if (hostname == null || hostname.isBlank()) {
             return null;
@@ -262,7 +262,7 @@ public final class CorrelateStage implements AnalyzerStage {
         if (isPlainKey(hostname)) {
             return hostname; // most names are already in that form: no copy
         }
-        String h = hostname.trim().toLowerCase(Locale.ROOT);
+        String h = io.spanwatch.sensor.event.EveText.display(hostname).trim().toLowerCase(Locale.ROOT); // text: lower-casing bytes would change UTF-8
         if (h.endsWith(".")) {
             h = h.substring(0, h.length() - 1);
         }

@@ -213,19 +213,23 @@ public final class IncidentJoiner {
         return o instanceof Download d ? d.tsMillis : ((Hit) o).tsMillis;
     }
 
-    /** Writes a transaction's URL as a browser would show it: {@code http://host[:port]/path}. */
+    /**
+     * Writes a transaction's URL as a browser would show it: {@code http://host[:port]/path}, as text
+     * ({@link HttpInfo#urlText}): an incident is a rendering, and its URL is shown, not matched.
+     */
     static String url(HttpInfo h) {
         if (h == null || h.url() == null) {
             return null;
         }
-        if (h.url().startsWith("http://") || h.url().startsWith("https://")) {
-            return h.url();
+        String url = h.urlText();
+        if (url.startsWith("http://") || url.startsWith("https://")) {
+            return url;
         }
-        String host = h.hostname() == null ? "" : h.hostname();
+        String host = h.hostname() == null ? "" : h.hostnameText();
         if (host.indexOf(':') >= 0 && !host.startsWith("[")) {
             host = "[" + host + "]";
         }
-        return "http://" + host + (h.port() > 0 && h.port() != 80 ? ":" + h.port() : "") + h.url();
+        return "http://" + host + (h.port() > 0 && h.port() != 80 ? ":" + h.port() : "") + url;
     }
 
     void addStats(Map<String, Long> stats) {

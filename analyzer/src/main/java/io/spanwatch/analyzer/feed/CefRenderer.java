@@ -121,9 +121,9 @@ final class CefRenderer {
         HttpInfo h = a.http();
         if (h != null) {
             cef.ext("request", FeedFields.fullUrl(h, a.header()));
-            cef.ext("requestMethod", h.method());
-            cef.ext("requestClientApplication", h.userAgent());
-            cef.ext("dhost", h.hostname());
+            cef.ext("requestMethod", io.spanwatch.sensor.event.EveText.display(h.method()));
+            cef.ext("requestClientApplication", h.userAgentText());
+            cef.ext("dhost", h.hostnameText());
         }
         if (a.file() != null && a.file().info() != null) {
             FileInfo f = a.file().info();

@@ -114,7 +114,7 @@ final class EcsRenderer {
         FeedFields.Ends ends = FeedFields.ends(a);
         endpoint(g, "source", ends.srcIp(), ends.srcPort(), null, ips);
         HttpInfo h = a.http();
-        endpoint(g, "destination", ends.destIp(), ends.destPort(), a.serverIsSource() || h == null ? null : h.hostname(), ips);
+        endpoint(g, "destination", ends.destIp(), ends.destPort(), a.serverIsSource() || h == null ? null : h.hostnameText(), ips);
         network(g, a.header());
         g.writeObjectFieldStart("rule");
         g.writeStringField("id", Long.toString(s.signatureId()));
@@ -206,9 +206,9 @@ final class EcsRenderer {
     private static void http(JsonGenerator g, HttpInfo h, EventHeader header, Set<String> hosts) throws IOException {
         g.writeObjectFieldStart("http");
         g.writeObjectFieldStart("request");
-        str(g, "method", h.method());
-        str(g, "referrer", h.referer());
-        str(g, "mime_type", h.requestContentType());
+        str(g, "method", io.spanwatch.sensor.event.EveText.display(h.method()));
+        str(g, "referrer", h.refererText());
+        str(g, "mime_type", h.requestContentTypeText());
         if (h.requestBodyLength() > 0) {
             g.writeObjectFieldStart("body");
             g.writeNumberField("bytes", h.requestBodyLength());
@@ -219,7 +219,7 @@ final class EcsRenderer {
         if (h.status() > 0) {
             g.writeNumberField("status_code", h.status());
         }
-        str(g, "mime_type", h.contentType());
+        str(g, "mime_type", h.contentTypeText());
         g.writeObjectFieldStart("body");
         g.writeNumberField("bytes", h.length());
         g.writeEndObject();
@@ -231,7 +231,7 @@ final class EcsRenderer {
         String full = FeedFields.fullUrl(h, header);
         if (full != null) {
             g.writeObjectFieldStart("url");
-            g.writeStringField("original", h.url());
+            g.writeStringField("original", h.urlText());
             g.writeStringField("full", full);
             try {
                 URI u = new URI(full);
@@ -243,16 +243,16 @@ final class EcsRenderer {
                 str(g, "path", u.getRawPath());
                 str(g, "query", u.getRawQuery());
             } catch (java.net.URISyntaxException e) {
-                str(g, "domain", h.hostname()); // a URL a browser would not send: its parts stay in original
+                str(g, "domain", h.hostnameText()); // a URL a browser would not send: its parts stay in original
             }
             g.writeEndObject();
         }
         if (h.hostname() != null) {
-            hosts.add(h.hostname());
+            hosts.add(h.hostnameText());
         }
         if (h.userAgent() != null) {
             g.writeObjectFieldStart("user_agent");
-            g.writeStringField("original", h.userAgent());
+            g.writeStringField("original", h.userAgentText());
             g.writeEndObject();
         }
     }

@@ -44,11 +44,11 @@ final class FeedFields {
         if (h == null || h.url() == null) {
             return null;
         }
-        String u = h.url();
+        String u = h.urlText(); // text, as EVE shows header bytes
         if (u.regionMatches(true, 0, "http://", 0, 7) || u.regionMatches(true, 0, "https://", 0, 8)) {
             return u;
         }
-        String host = h.hostname();
+        String host = h.hostnameText();
         int port = h.port();
         if (host == null || host.isEmpty()) {
             host = header != null ? header.serverIp() : null;

@@ -418,8 +418,8 @@ final class ThreatLedger {
 
     /** Returns a file's URL as a browser would show it (host and path; the scheme is not known). */
     static String url(FileEvent f) {
-        String host = f.http().hostname();
-        String path = f.http().url() == null ? "" : f.http().url();
+        String host = f.http().hostnameText();
+        String path = f.http().url() == null ? "" : f.http().urlText();
         if (host == null || path.startsWith("http://") || path.startsWith("https://")) {
             return path;
         }

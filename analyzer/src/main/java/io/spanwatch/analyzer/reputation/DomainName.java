@@ -107,24 +107,13 @@ final class DomainName {
      * string with a char past U+00FF, or whose bytes are not valid UTF-8, is returned as it is.
      */
     static String fromWire(String s) {
-        boolean high = false;
         for (int i = 0; i < s.length(); i++) {
-            char c = s.charAt(i);
-            if (c > 0xff) {
+            if (s.charAt(i) > 0xff) {
                 return s;
             }
-            high |= c >= 0x80;
         }
-        if (!high) {
-            return s;
-        }
-        try {
-            return StandardCharsets.UTF_8.newDecoder().onMalformedInput(java.nio.charset.CodingErrorAction.REPORT)
-                    .onUnmappableCharacter(java.nio.charset.CodingErrorAction.REPORT)
-                    .decode(java.nio.ByteBuffer.wrap(s.getBytes(StandardCharsets.ISO_8859_1))).toString();
-        } catch (java.nio.charset.CharacterCodingException e) {
-            return s;
-        }
+        String text = io.spanwatch.sensor.event.EveText.utf8OrNull(s);
+        return text != null ? text : s;
     }
 
     private static String stripDot(String s) {

@@ -67,6 +67,24 @@ class CefRendererTest {
     }
 
     @Test
+    void headerBytesShowAsEveShowsThem() {
+        // the typed event holds header bytes one char each: raw UTF-8 in the host, Latin-1 in the URL
+        String host = new String("b\u00fccher.example".getBytes(StandardCharsets.UTF_8), StandardCharsets.ISO_8859_1);
+        String ua = new String("Agent \u6587".getBytes(StandardCharsets.UTF_8), StandardCharsets.ISO_8859_1);
+        HttpInfo http = new HttpInfo(1, host, -1, "/caf\u00e9.exe", ua, "application/octet-stream", "GET", null, "HTTP/1.1", 200, 68, 0,
+                null);
+        AlertEvent m = FeedEvents.malware(0, false);
+        AlertEvent a = new AlertEvent(m.tsNanos(), m.header(), true, "to_client", m.alert(), http, m.file(), m.verdict(), null, null,
+                null);
+        Matcher line = SYSLOG.matcher(new String(r.syslog(a, "0123456789abcdef0123456789abcdef"), StandardCharsets.UTF_8));
+        assertTrue(line.matches());
+        Cef cef = Cef.parse(line.group(5));
+        assertEquals("b\u00fccher.example", cef.ext().get("dhost"));
+        assertEquals("http://b\u00fccher.example/caf\\xe9.exe", cef.ext().get("request"));
+        assertEquals("Agent \u6587", cef.ext().get("requestClientApplication"));
+    }
+
+    @Test
     void reputationCarriesTheIndicatorAndIncidentsTheirStory() {
         AlertEvent a = FeedEvents.reputation(4);
         Cef cef = Cef.parse(new String(r.syslog(a, "x".repeat(32)), StandardCharsets.UTF_8));

@@ -267,7 +267,7 @@ final class Tunnels {
         return enter(out, TunnelKind.VXLAN, udpOff, -1) && dec.ethernet(b, p + VXLAN_HLEN, end, cut, out);
     }
 
-    /** Decodes a Geneve header (version 0, options skipped) and its Ethernet or IP payload. */
+    /** Decodes a Geneve header (version 0, options skipped) and its Ethernet, IP or MPLS payload. */
     private boolean geneve(byte[] b, int udpOff, int p, int end, int cut, DecodedPacket out) {
         if (end - p < GENEVE_HLEN) {
             return anomaly(out, DecodeAnomaly.GENEVE_TRUNCATED);
@@ -285,6 +285,8 @@ final class Tunnels {
             case PacketDecoder.ETH_TEB -> enter(out, TunnelKind.GENEVE, udpOff, -1) && dec.ethernet(b, q, end, cut, out);
             case PacketDecoder.ETH_IPV4 -> enter(out, TunnelKind.GENEVE, udpOff, -1) && dec.ipv4(b, q, end, cut, out);
             case PacketDecoder.ETH_IPV6 -> enter(out, TunnelKind.GENEVE, udpOff, -1) && dec.ipv6(b, q, end, cut, out);
+            // Geneve names its payload by EtherType, so MPLS (a pseudowire or labelled IP) rides it too
+            case PacketDecoder.ETH_MPLS_UC, PacketDecoder.ETH_MPLS_MC -> enter(out, TunnelKind.GENEVE, udpOff, -1) && dec.mpls(b, q, end, cut, out);
             default -> true;
         };
     }

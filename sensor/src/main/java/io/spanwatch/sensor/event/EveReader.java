@@ -160,10 +160,12 @@ public final class EveReader {
         if (h == null) {
             return null;
         }
-        return new HttpInfo((int) o.num("tx_id", 0), h.str("hostname"), (int) h.num("http_port", -1), h.str("url"),
-                h.str("http_user_agent"), h.str("http_content_type"), h.str("http_method"), h.str("http_refer"),
-                h.str("protocol"), (int) h.num("status", 0), h.num("length", 0), h.num("request_body_length", 0),
-                h.str("http_request_content_type"), h.str("limit_hit"));
+        // EVE shows header bytes as text (EveText#display); the typed event holds the bytes again
+        return new HttpInfo((int) o.num("tx_id", 0), EveText.raw(h.str("hostname")), (int) h.num("http_port", -1),
+                EveText.raw(h.str("url")), EveText.raw(h.str("http_user_agent")), EveText.raw(h.str("http_content_type")),
+                EveText.raw(h.str("http_method")), EveText.raw(h.str("http_refer")), EveText.raw(h.str("protocol")),
+                (int) h.num("status", 0), h.num("length", 0), h.num("request_body_length", 0),
+                EveText.raw(h.str("http_request_content_type")), h.str("limit_hit"));
     }
 
     private static FileInfoEvent fileinfo(Obj o, long t, boolean late) {

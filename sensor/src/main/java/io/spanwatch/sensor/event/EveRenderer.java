@@ -467,16 +467,16 @@ public final class EveRenderer {
 
     private static void http(HttpInfo h, FieldWriter w) throws IOException {
         w.startObject("http");
-        str(w, "hostname", h.hostname());
+        str(w, "hostname", h.hostnameText());
         if (h.port() >= 0) {
             w.number("http_port", h.port());
         }
-        str(w, "url", h.url());
-        str(w, "http_user_agent", h.userAgent());
-        str(w, "http_content_type", h.contentType());
-        str(w, "http_method", h.method());
-        str(w, "http_refer", h.referer());
-        str(w, "protocol", h.protocol());
+        str(w, "url", h.urlText());
+        str(w, "http_user_agent", h.userAgentText());
+        str(w, "http_content_type", h.contentTypeText());
+        str(w, "http_method", EveText.display(h.method()));
+        str(w, "http_refer", h.refererText());
+        str(w, "protocol", EveText.display(h.protocol()));
         if (h.status() > 0) {
             w.number("status", h.status());
         }
@@ -484,7 +484,7 @@ public final class EveRenderer {
         if (h.requestBodyLength() > 0) {
             w.number("request_body_length", h.requestBodyLength());
         }
-        str(w, "http_request_content_type", h.requestContentType());
+        str(w, "http_request_content_type", h.requestContentTypeText());
         str(w, "limit_hit", h.limitHit());
         w.endObject();
     }

@@ -4,7 +4,9 @@ import io.spanwatch.sensor.http.HttpTransaction;
 
 /**
  * Holds the {@code http} object of an event, copied from an {@link HttpTransaction} on its worker
- * thread (the transaction may still change after a file of it closes).
+ * thread (the transaction may still change after a file of it closes). Header values are the bytes
+ * that crossed the wire, one character per byte; renderings show them through the {@code ...Text()}
+ * methods ({@link EveText#display}).
  */
 public record HttpInfo(int txId, String hostname, int port, String url, String userAgent, String contentType, String method,
         String referer, String protocol, int status, long length, long requestBodyLength, String requestContentType, String limitHit) {
@@ -14,6 +16,38 @@ public record HttpInfo(int txId, String hostname, int port, String url, String u
             String referer, String protocol, int status, long length, long requestBodyLength, String requestContentType) {
         this(txId, hostname, port, url, userAgent, contentType, method, referer, protocol, status, length, requestBodyLength,
                 requestContentType, null);
+    }
+
+    // The header values as events show them (EveText#display): the components keep the bytes.
+
+    /** {@link #hostname} as text ({@link EveText#display}). */
+    public String hostnameText() {
+        return EveText.display(hostname);
+    }
+
+    /** {@link #url} as text ({@link EveText#display}). */
+    public String urlText() {
+        return EveText.display(url);
+    }
+
+    /** {@link #userAgent} as text ({@link EveText#display}). */
+    public String userAgentText() {
+        return EveText.display(userAgent);
+    }
+
+    /** {@link #contentType} as text ({@link EveText#display}). */
+    public String contentTypeText() {
+        return EveText.display(contentType);
+    }
+
+    /** {@link #referer} as text ({@link EveText#display}). */
+    public String refererText() {
+        return EveText.display(referer);
+    }
+
+    /** {@link #requestContentType} as text ({@link EveText#display}). */
+    public String requestContentTypeText() {
+        return EveText.display(requestContentType);
     }
 
     /** Copies what an event shows of a transaction; call on the connection's worker thread. */

@@ -106,22 +106,8 @@ final class HeaderValues {
      * UTF-8 keeps its bytes as ISO-8859-1 characters.
      */
     static String utf8IfValid(String latin1) {
-        int i = 0;
-        while (i < latin1.length() && latin1.charAt(i) < 0x80) {
-            i++;
-        }
-        if (i == latin1.length()) {
-            return latin1;
-        }
-        try {
-            return StandardCharsets.UTF_8.newDecoder()
-                    .onMalformedInput(java.nio.charset.CodingErrorAction.REPORT)
-                    .onUnmappableCharacter(java.nio.charset.CodingErrorAction.REPORT)
-                    .decode(java.nio.ByteBuffer.wrap(latin1.getBytes(StandardCharsets.ISO_8859_1)))
-                    .toString();
-        } catch (java.nio.charset.CharacterCodingException e) {
-            return latin1;
-        }
+        String text = io.spanwatch.sensor.event.EveText.utf8OrNull(latin1);
+        return text != null ? text : latin1;
     }
 
     /** Decodes an RFC 5987 ext-value {@code charset'lang'pct-encoded}, or returns null when malformed. */

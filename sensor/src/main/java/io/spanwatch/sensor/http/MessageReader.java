@@ -269,7 +269,7 @@ final class MessageReader {
                     return; // RFC 9112 §2.2: ignore empty lines before a request line; browsers before a status line
                 }
                 if (toServer) {
-                    if (!startRequest(s, line.at(0))) {
+                    if (!startRequest(s, line.at(0), true)) {
                         anomaly("http.bad_request_line", HeaderValues.excerpt(s));
                         enterResync();
                         return;
@@ -287,7 +287,7 @@ final class MessageReader {
             case RESYNC -> {
                 int at = toServer ? StartLines.findRequest(s) : StartLines.findStatus(s);
                 // The message starts when the bytes of its start line came, not those of the junk before.
-                if (at >= 0 && (toServer ? startRequest(s.substring(at), line.at(at)) : beginResponse(s.substring(at), line.at(at)))) {
+                if (at >= 0 && (toServer ? startRequest(s.substring(at), line.at(at), false) : beginResponse(s.substring(at), line.at(at)))) {
                     headBytes = rawLen - at;
                     hold(rawLen + HttpMemory.PER_LINE);
                 }
@@ -310,12 +310,15 @@ final class MessageReader {
     }
 
     /** Parses a request line whose first byte came at {@code ts}; on success begins a message in state HEADERS. */
-    private boolean startRequest(String s, long ts) {
-        requestLine = StartLines.request(s);
+    private boolean startRequest(String s, long ts, boolean lenient) {
+        requestLine = StartLines.request(s, lenient);
         if (requestLine == null) {
             return false;
         }
         begin(ts);
+        if (requestLine.controls()) {
+            anomaly("http.request_line_invalid", "control character in the request target: " + HeaderValues.excerpt(requestLine.target()));
+        }
         return true;
     }
 

@@ -14,8 +14,8 @@ final class StartLines {
     /** Bytes of junk browsers skip before a response's status line (Chrome's slop). */
     static final int MAX_STATUS_JUNK = 4;
 
-    /** A parsed request line. */
-    record RequestLine(String method, String target, String version) {
+    /** A parsed request line; {@code controls} when its target holds control characters (lenient parsing only). */
+    record RequestLine(String method, String target, String version, boolean controls) {
     }
 
     /** A parsed status line. */
@@ -25,8 +25,20 @@ final class StartLines {
     private StartLines() {
     }
 
-    /** Parses a whole request line (CRLF removed), or returns null. */
+    /** Parses a whole request line (CRLF removed), or returns null; a target with control characters is not one. */
     static RequestLine request(String s) {
+        return request(s, false);
+    }
+
+    /**
+     * Parses a whole request line (CRLF removed), or returns null. With {@code allowControls} a
+     * target holding control characters (C0, DEL) is still a target, flagged: web servers refuse it,
+     * but a client and a server that are both the attacker's (malware and its command server) agree
+     * on anything, and dropping the line would hide its host and target from the log and from
+     * reputation. libhtp takes such a target too. Resynchronisation stays strict, so junk is not
+     * taken for a request.
+     */
+    static RequestLine request(String s, boolean allowControls) {
         int n = s.length();
         while (n > 0 && (s.charAt(n - 1) == ' ' || s.charAt(n - 1) == '\t')) {
             n--;
@@ -47,13 +59,17 @@ final class StartLines {
         if (target.isEmpty()) {
             return null;
         }
+        boolean controls = false;
         for (int i = 0; i < target.length(); i++) {
             char c = target.charAt(i);
             if (c < 0x20 || c == 0x7f) {
-                return null;
+                if (!allowControls) {
+                    return null;
+                }
+                controls = true;
             }
         }
-        return new RequestLine(s.substring(0, sp1), target, version);
+        return new RequestLine(s.substring(0, sp1), target, version, controls);
     }
 
     /** Parses a whole status line (CRLF removed), or returns null. */

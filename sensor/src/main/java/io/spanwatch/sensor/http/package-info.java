@@ -73,7 +73,8 @@
  * multipart delimiter.
  *
  * <h2>Anomalies</h2>
- * {@code http.bad_request_line}, {@code http.bad_status_line}, {@code http.status_line_junk},
+ * {@code http.bad_request_line}, {@code http.request_line_invalid} (a request line whose target holds
+ * control characters, still parsed; Suricata's name), {@code http.bad_status_line}, {@code http.status_line_junk},
  * {@code http.invalid_protocol}, {@code http.invalid_status}, {@code http.response_0_9},
  * {@code http.response_body_unexpected}, {@code http.unrequested_upgrade},
  * {@code http.bad_header_line}, {@code http.obs_fold}, {@code http.bare_cr},

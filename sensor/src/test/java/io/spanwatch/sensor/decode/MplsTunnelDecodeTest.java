@@ -94,6 +94,23 @@ class MplsTunnelDecodeTest {
     }
 
     @Test
+    void geneveNamesMplsByItsEtherTypes() {
+        byte[] option = bytes(0x01, 0x08, 0x03, 0x01, 0, 0, 0, 0); // one 8-byte option, skipped
+        for (int type : new int[] {0x8847, 0x8848}) {
+            byte[] gnv = cat(bytes(option.length / 4, 0), u16(type), bytes(0, 0, 1, 0), option, mplsLabels(100, 200), TCP4);
+            assertInnerTcp(decode(eth(ETH_IPV4, ipv4(17, "192.0.2.1", "192.0.2.2", udp(50_000, TunnelConfig.PORT_GENEVE, gnv)))), 4, 2,
+                    TunnelKind.GENEVE);
+            byte[] pw = cat(bytes(0, 0), u16(type), bytes(0, 0, 1, 0), mplsLabels(16), CONTROL_WORD, eth(ETH_IPV6, TCP6));
+            assertInnerTcp(decode(eth(ETH_IPV6, ipv6(17, "2001:db8:ff::1", "2001:db8:ff::2", udp(50_000, TunnelConfig.PORT_GENEVE, pw)))),
+                    6, 1, TunnelKind.GENEVE);
+        }
+        // a stack cut short inside Geneve is the stack's anomaly
+        byte[] cut = cat(bytes(0, 0), u16(0x8847), bytes(0, 0, 1, 0), bytes(0, 1, 0));
+        assertEquals(DecodeAnomaly.MPLS_TRUNCATED, decode(eth(ETH_IPV4, ipv4(17, "192.0.2.1", "192.0.2.2",
+                udp(50_000, TunnelConfig.PORT_GENEVE, cut)))).anomaly);
+    }
+
+    @Test
     void ipProtocol137AfterIpv6ExtensionHeaders() {
         byte[] frame = eth(ETH_IPV6, ipv6(60, "2001:db8:ff::1", "2001:db8:ff::2", cat(ext(137, 0), mplsLabels(40), TCP4)));
         assertInnerTcp(decode(frame), 4, 1, TunnelKind.MPLS_IN_IP);

@@ -436,6 +436,17 @@ class HttpConnectionParserTest {
     }
 
     @Test
+    void aTargetWithControlCharactersIsARequestAtTheStartButNotInJunk() {
+        RecordingListener r = new Script()
+                .c("GET /a\u0001b HTTP/1.1\r\nHost: h\r\n\r\n")
+                .c("\u0016\u0003 junk\r\nPUT /c\u0002d HTTP/1.1\r\nHost: h\r\n\r\nGET /e HTTP/1.1\r\n\r\n")
+                .close()
+                .runAll();
+        assertEquals(List.of("/a\u0001b", "/e"), r.done.stream().map(t -> t.uri).toList());
+        assertEquals(List.of("http.request_line_invalid", "http.bad_request_line"), r.anomalies);
+    }
+
+    @Test
     void tooManyPendingDropsTheOldest() {
         HttpLimits two = new HttpLimits(1024, 10, 1 << 20, 100, 1 << 16, 10, 2);
         RecordingListener r = new Script()

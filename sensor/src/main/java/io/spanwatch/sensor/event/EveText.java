@@ -1,0 +1,105 @@
+package io.spanwatch.sensor.event;
+
+import java.nio.ByteBuffer;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CodingErrorAction;
+import java.nio.charset.StandardCharsets;
+
+/**
+ * Text shown for bytes that came from traffic. The typed events keep an HTTP header's value (host,
+ * target, user agent, referer, content types) as it crossed the wire, one character per byte
+ * (ISO-8859-1), because reputation matches those bytes; every rendering (EVE, CEF, ECS, a report)
+ * shows them as Suricata's EVE does ({@code SCJbSetStringFromBytes}): bytes that are valid UTF-8 as
+ * their text, so a raw {@code Host: bücher.example} reads {@code bücher.example} and not
+ * {@code bÃ¼cher.example}; any other value as its ASCII bytes with every byte from 0x80 up written as
+ * {@code \xNN} (lower-case hex). Control characters stay: the destination's own escaping deals with
+ * them (JSON escapes them as {@code \}{@code u00NN}).
+ *
+ * <p>{@link #raw} turns such a text back into the bytes, for events read back from EVE (a report
+ * from {@code eve.json}, Suricata's own included). The one ambiguity is Suricata's too: a value that
+ * held a literal backslash, {@code x} and two hex digits reads back as that byte.
+ */
+public final class EveText {
+    private EveText() {
+    }
+
+    /** The text of {@code latin1}'s bytes as EVE shows it; null stays null. */
+    public static String display(String latin1) {
+        if (latin1 == null || ascii(latin1)) {
+            return latin1;
+        }
+        for (int i = 0; i < latin1.length(); i++) {
+            if (latin1.charAt(i) > 0xFF) {
+                return latin1; // already text, not bytes (a value made here, not read off the wire)
+            }
+        }
+        String text = utf8OrNull(latin1);
+        if (text != null) {
+            return text;
+        }
+        StringBuilder b = new StringBuilder(latin1.length() + 16);
+        for (int i = 0; i < latin1.length(); i++) {
+            char c = latin1.charAt(i);
+            if (c < 0x80) {
+                b.append(c);
+            } else {
+                b.append("\\x").append(Character.forDigit(c >> 4, 16)).append(Character.forDigit(c & 0xF, 16));
+            }
+        }
+        return b.toString();
+    }
+
+    /**
+     * The bytes (one character each) that {@link #display} shows as {@code text}: its UTF-8, with each
+     * {@code \xNN} as the byte NN; null stays null.
+     */
+    public static String raw(String text) {
+        if (text == null || ascii(text) && text.indexOf('\\') < 0) {
+            return text;
+        }
+        byte[] utf8 = text.getBytes(StandardCharsets.UTF_8);
+        StringBuilder b = new StringBuilder(utf8.length);
+        for (int i = 0; i < utf8.length; i++) {
+            int c = utf8[i] & 0xFF;
+            if (c == '\\' && i + 3 < utf8.length && utf8[i + 1] == 'x' && hex(utf8[i + 2]) >= 0 && hex(utf8[i + 3]) >= 0) {
+                int v = hex(utf8[i + 2]) << 4 | hex(utf8[i + 3]);
+                if (v >= 0x80) { // display writes only these so; a literal "\x41" stays as it is
+                    b.append((char) v);
+                    i += 3;
+                    continue;
+                }
+            }
+            b.append((char) c);
+        }
+        return b.toString();
+    }
+
+    /** The text of {@code latin1}'s bytes when they are valid UTF-8 (strictly: no overlong forms, no surrogates), else null. */
+    public static String utf8OrNull(String latin1) {
+        if (ascii(latin1)) {
+            return latin1;
+        }
+        try {
+            return StandardCharsets.UTF_8.newDecoder()
+                    .onMalformedInput(CodingErrorAction.REPORT)
+                    .onUnmappableCharacter(CodingErrorAction.REPORT)
+                    .decode(ByteBuffer.wrap(latin1.getBytes(StandardCharsets.ISO_8859_1)))
+                    .toString();
+        } catch (CharacterCodingException e) {
+            return null;
+        }
+    }
+
+    private static boolean ascii(String s) {
+        for (int i = 0; i < s.length(); i++) {
+            if (s.charAt(i) >= 0x80) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private static int hex(byte b) {
+        return b >= '0' && b <= '9' ? b - '0' : b >= 'a' && b <= 'f' ? b - 'a' + 10 : b >= 'A' && b <= 'F' ? b - 'A' + 10 : -1;
+    }
+}
