@@ -615,18 +615,4 @@ public final class EventIndexWriter implements Closeable {
             lock.writeLock().unlock();
         }
     }
-
-    /** Commits, then merges each open day into one segment (the end of an import), for faster searches. */
-    public void forceMerge() throws IOException {
-        commit();
-        lock.writeLock().lock();
-        try {
-            for (OpenDay d : open.values()) {
-                d.writer.forceMerge(1);
-                d.writer.commit();
-            }
-        } finally {
-            lock.writeLock().unlock();
-        }
-    }
 }
