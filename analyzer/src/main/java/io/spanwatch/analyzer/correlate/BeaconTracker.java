@@ -42,8 +42,8 @@ public final class BeaconTracker {
         String proto;
         int ipVersion;
         String appProto;
-        long[] times = new long[4];
-        int[] sizes = new int[4];
+        long[] times = NO_TIMES;
+        int[] sizes = NO_SIZES;
         int n;
         long total;
         long dropped;
@@ -61,6 +61,25 @@ public final class BeaconTracker {
         long droppedFirst = Long.MAX_VALUE;
         /** Checkpoint interval of the pair's latest request (its place in the eviction order). */
         long activeInterval = Long.MIN_VALUE;
+        /** Host names its requests named, first seen first (address pairs only; at most {@link #MAX_NAMES}), else null. */
+        String[] names;
+        int nameCount;
+        /**
+         * An address pair's one name so far: that name's own pair (of the tracker by name), whose times
+         * are this pair's until a second name comes; then they are copied and this is null.
+         */
+        Pair firstNamed;
+        /** A name pair's address pair in the other tracker as of its latest request (saves a lookup a request), else null. */
+        Pair address;
+        /** Set when the pair left its tracker (evicted): a pointer to it ({@link #address}) is stale. */
+        boolean evicted;
+        /** Set by the correlation stage when an address pair was reported as a rotation over its names. */
+        boolean rotation;
+        /**
+         * An address pair past {@link #MAX_NAMES} names: a shared server (virtual hosting, a CDN), not a
+         * rotation; it keeps no request times and takes no more.
+         */
+        boolean shared;
 
         Pair(Key key) {
             this.key = key;
@@ -106,6 +125,31 @@ public final class BeaconTracker {
         public boolean alerted() {
             return alertedAt != Long.MIN_VALUE;
         }
+
+        /** Returns the host names its requests named (a pair keyed by address), first seen first; empty for a pair keyed by name. */
+        public List<String> names() {
+            return names == null ? List.of() : List.of(Arrays.copyOf(names, nameCount));
+        }
+
+        /** Remembers {@code name}; returns false when it is one more than {@link #MAX_NAMES}. */
+        private boolean name(String name) {
+            if (names == null) {
+                names = new String[2];
+            }
+            for (int i = 0; i < nameCount; i++) {
+                if (names[i].equals(name)) {
+                    return true;
+                }
+            }
+            if (nameCount == MAX_NAMES) {
+                return false;
+            }
+            if (nameCount == names.length) {
+                names = Arrays.copyOf(names, Math.min(MAX_NAMES, names.length * 2));
+            }
+            names[nameCount++] = name;
+            return true;
+        }
     }
 
     private final CorrelateConfig config;
@@ -121,6 +165,10 @@ public final class BeaconTracker {
     private final LinkedHashMap<Key, Pair> pairs = new LinkedHashMap<>(1024);
     /** Pairs moved to the end at most, looking for an idle one to evict. */
     static final int SECOND_CHANCES = 64;
+    private static final long[] NO_TIMES = new long[0];
+    private static final int[] NO_SIZES = new int[0];
+    /** Host names an address pair takes; past them it is a shared server ({@link Pair#shared}). */
+    static final int MAX_NAMES = 8;
     private static final long HOUR_MILLIS = 3_600_000L;
     /** What {@link #earlier} returns for a pair that dropped nothing (never written). */
     private static final long[] NO_EARLIER = {Long.MAX_VALUE, Long.MAX_VALUE};
@@ -138,6 +186,8 @@ public final class BeaconTracker {
     long beacons;
     long allowlistedSuppressed;
     long requests;
+    /** Requests of address pairs let go as shared servers (see {@link Pair#shared}). */
+    long sharedDropped;
 
     public BeaconTracker(CorrelateConfig config, Allowlist allowlist, Listener listener) {
         this.config = config;
@@ -154,12 +204,32 @@ public final class BeaconTracker {
      */
     public Pair add(String client, String host, String destIp, int destPort, String proto, int ipVersion, String appProto,
             long tsMillis, long bytes) {
+        return add(client, host, destIp, destPort, proto, ipVersion, appProto, tsMillis, bytes, null, null);
+    }
+
+    /**
+     * Adds one request as {@link #add(String, String, String, int, String, int, String, long, long)}
+     * does, for a pair keyed by the server's address ({@code host} is the address): {@code name}, the
+     * request's host name, is remembered with the pair ({@link Pair#names}), and {@code named} is the
+     * pair of that name that took the same request. While the address has one name, its pair keeps
+     * no times of its own (the name's pair has them: most addresses are reached under one name, and
+     * cost a lookup a request); the second name copies the first one's times over and the pair is
+     * tracked from then on. A pair that has seen more than {@link #MAX_NAMES} names is a shared
+     * server: its times are let go and it takes no more ({@code shared_dropped} counts them), so a CDN
+     * address that clients reach under hundreds of names costs a lookup a request, not a full pair.
+     */
+    public Pair add(String client, String host, String destIp, int destPort, String proto, int ipVersion, String appProto,
+            long tsMillis, long bytes, String name, Pair named) {
         requests++;
         if (start == Long.MIN_VALUE || tsMillis < start) {
             start = tsMillis;
         }
-        Key key = new Key(client, host);
-        Pair p = pairs.get(key);
+        Pair p = named != null && named.address != null && !named.address.evicted && named.address.key.host().equals(host)
+                ? named.address : null;
+        Key key = p != null ? p.key : new Key(client, host);
+        if (p == null) {
+            p = pairs.get(key);
+        }
         long interval = Math.floorDiv(tsMillis, config.scoreIntervalMillis());
         if (p == null) {
             p = new Pair(key);
@@ -171,11 +241,46 @@ public final class BeaconTracker {
             p.allowlisted = allowlist.allows(host, destIp);
             pairs.put(key, p);
         }
+        if (named != null) {
+            named.address = p;
+        }
         p.activeInterval = Math.max(p.activeInterval, interval);
-        insert(p, tsMillis, (int) Math.min(Integer.MAX_VALUE, Math.max(0, bytes)));
-        if (!p.dirty) {
-            p.dirty = true;
-            dirty.add(p);
+        if (p.shared) {
+            sharedDropped++;
+            return p;
+        }
+        boolean pending = false;
+        if (name != null) {
+            int before = p.nameCount;
+            if (!p.name(name)) {
+                p.shared = true;
+                sharedDropped += p.n + 1;
+                stored -= p.n;
+                p.n = 0;
+                p.times = NO_TIMES;
+                p.sizes = NO_SIZES;
+                p.firstNamed = null;
+                return p;
+            }
+            if (p.nameCount == 1) {
+                if (before == 0) {
+                    p.firstNamed = named;
+                }
+                pending = true;
+            } else if (p.firstNamed != null) {
+                Pair first = p.firstNamed;
+                p.firstNamed = null;
+                for (int i = 0; i < first.n; i++) {
+                    insert(p, first.times[i], first.sizes[i]);
+                }
+            }
+        }
+        if (!pending) {
+            insert(p, tsMillis, (int) Math.min(Integer.MAX_VALUE, Math.max(0, bytes)));
+            if (!p.dirty) {
+                p.dirty = true;
+                dirty.add(p);
+            }
         }
         while (pairs.size() > config.maxPairs() || stored > config.maxStored() && pairs.size() > 1) {
             evictOldest();
@@ -195,7 +300,7 @@ public final class BeaconTracker {
             drop(p, oldest);
         }
         if (p.n == p.times.length) {
-            int cap = Math.min(config.maxCallbacks(), p.times.length * 2);
+            int cap = Math.min(config.maxCallbacks(), Math.max(4, p.times.length * 2));
             p.times = Arrays.copyOf(p.times, cap);
             p.sizes = Arrays.copyOf(p.sizes, cap);
         }
@@ -323,10 +428,13 @@ public final class BeaconTracker {
             active.clear();
         }
         pairs.remove(p.key);
+        p.evicted = true;
         for (Pair q : active) {
             pairs.putLast(q.key, q); // a second chance: to the end
         }
-        score(p, now == Long.MIN_VALUE ? p.times[Math.max(0, p.n - 1)] : now);
+        if (p.n > 0) {
+            score(p, now == Long.MIN_VALUE ? p.times[p.n - 1] : now);
+        }
         if (p.alerted()) {
             List<Pair> alerted = alertedByClient.get(p.key.client());
             alerted.remove(p);
@@ -336,6 +444,9 @@ public final class BeaconTracker {
         }
         stored -= p.n;
         p.n = 0;
+        p.times = NO_TIMES; // an address pair may still point at it (firstNamed): let its times go
+        p.sizes = NO_SIZES;
+        p.firstNamed = null;
         if (p.dirty) {
             dirty.remove(p); // else the checkpoint's list would keep every pair evicted since the last one
         }
@@ -430,13 +541,21 @@ public final class BeaconTracker {
     }
 
     void addStats(Map<String, Long> stats) {
-        stats.put("correlate.beacon.pairs", (long) pairs.size());
-        stats.put("correlate.beacon.stored_callbacks", stored);
-        stats.put("correlate.beacon.requests", requests);
-        stats.put("correlate.beacon.pairs_evicted", pairsEvicted);
-        stats.put("correlate.beacon.callbacks_dropped", callbacksDropped);
-        stats.put("correlate.beacon.scored", scored);
-        stats.put("correlate.beacon.alerts", beacons);
-        stats.put("correlate.beacon.allowlisted_suppressed", allowlistedSuppressed);
+        addStats(stats, "correlate.beacon.", false);
+    }
+
+    /** Adds the counters under {@code prefix} (ending in a dot); {@code byAddress}: of the tracker of pairs keyed by address. */
+    void addStats(Map<String, Long> stats, String prefix, boolean byAddress) {
+        stats.put(prefix + "pairs", (long) pairs.size());
+        stats.put(prefix + "stored_callbacks", stored);
+        stats.put(prefix + "requests", requests);
+        stats.put(prefix + "pairs_evicted", pairsEvicted);
+        stats.put(prefix + "callbacks_dropped", callbacksDropped);
+        stats.put(prefix + "scored", scored);
+        stats.put(prefix + "alerts", beacons);
+        stats.put(prefix + "allowlisted_suppressed", allowlistedSuppressed);
+        if (byAddress) {
+            stats.put(prefix + "shared_dropped", sharedDropped);
+        }
     }
 }

@@ -87,4 +87,15 @@ public record CorrelateConfig(AddressSet homeNet, List<Path> allowlists, Path ru
                 scoreIntervalMillis, maxPairs, maxCallbacks, maxStored, incidentWindowMillis, maxHosts, reorderEvents,
                 latenessMillis, queueEvents, live);
     }
+
+    /**
+     * Returns the bounds of the tracker of pairs keyed by server address (name rotation): as many
+     * pairs (one reached under a single name keeps no times of its own), a quarter of the request
+     * times (only addresses reached under two to eight names keep any).
+     */
+    CorrelateConfig forAddresses() {
+        return new CorrelateConfig(homeNet, allowlists, rulesDir, threshold, minCallbacks, burstGapMillis, windowMillis,
+                scoreIntervalMillis, maxPairs, maxCallbacks, Math.max(maxCallbacks, maxStored / 4), incidentWindowMillis,
+                maxHosts, reorderEvents, latenessMillis, queueEvents, live);
+    }
 }

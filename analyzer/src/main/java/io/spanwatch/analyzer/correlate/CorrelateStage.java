@@ -41,6 +41,12 @@ public final class CorrelateStage implements AnalyzerStage {
     private final CorrelateConfig config;
     private final EventSink bus;
     private final BeaconTracker tracker;
+    /**
+     * The same requests keyed by server address instead of host name, for callbacks that rotate over
+     * names of one address (each name alone too irregular to score): see {@link #rotation}.
+     */
+    private final BeaconTracker byAddress;
+    private long rotationAlerts;
     private final IncidentJoiner joiner;
     private final RuleEngine rules;
     private final RulesWatcher watcher;
@@ -76,7 +82,8 @@ public final class CorrelateStage implements AnalyzerStage {
         this.internal = new InternalHosts(config.homeNet());
         this.queue = new ArrayBlockingQueue<>(config.queueEvents());
         this.tracker = new BeaconTracker(config, allowlist, this::beacon);
-        this.joiner = new IncidentJoiner(config, tracker, this::raise);
+        this.byAddress = new BeaconTracker(config.forAddresses(), allowlist, this::rotation);
+        this.joiner = new IncidentJoiner(config, this::alertedPairs, this::raise);
         this.rules = new RuleEngine(renderer, internal, this::raise, problems, "spanwatch-" + System.identityHashCode(this));
         this.watcher = config.rulesDir() != null && java.nio.file.Files.isDirectory(config.rulesDir())
                 ? new RulesWatcher(config.rulesDir(), f -> control.add(new Reload(f))) : null;
@@ -214,6 +221,7 @@ public final class CorrelateStage implements AnalyzerStage {
     private void process(EveEvent e) {
         long ms = Math.floorDiv(e.tsNanos(), 1_000_000);
         tracker.advance(ms);
+        byAddress.advance(ms);
         rules.advance(ms);
         switch (e) {
             case HttpEvent h -> callback(h.header(), h.http(), h.tsNanos(), h.http().requestBodyLength() + Math.max(0,
@@ -252,6 +260,58 @@ public final class CorrelateStage implements AnalyzerStage {
         if (p.alerted()) {
             joiner.callback(p, ts); // a download after the beacon was reported joins the callbacks that follow it
         }
+        if (http != null && !host.equals(h.serverIp()) && !p.allowlisted) {
+            BeaconTracker.Pair a = byAddress.add(h.clientIp(), h.serverIp(), h.serverIp(), h.serverPort(), h.proto(), h.ipVersion(),
+                    h.appProto(), ts, bytes, host, p);
+            if (a.rotation) {
+                joiner.callback(a, ts);
+            }
+        }
+    }
+
+    /**
+     * Takes a pair keyed by server address that scored as a beacon. When its requests named two or
+     * more hosts, the callbacks rotate over names (a C2 that picks one of several names of one
+     * address for each callback): each name whose own pair was not reported, and that carried at
+     * least its share of the callbacks (half of an even split, so a name visited now and then beside
+     * a timer is not blamed), is reported as a beacon of the rotation, with the address pair's score
+     * and the names in its metadata. With one name the name's own pair speaks for it.
+     */
+    private void rotation(BeaconTracker.Pair a, BeaconScorer.Score s, long atMillis) {
+        List<String> names = a.names();
+        if (names.size() < 2) {
+            return;
+        }
+        boolean any = false;
+        for (String n : names) {
+            BeaconTracker.Pair p = tracker.pair(a.key().client(), n);
+            if (p == null || p.alerted() || (long) p.n * 2 * names.size() < a.n) {
+                continue;
+            }
+            raise(BeaconAlerts.of(a, s, atMillis, n, names));
+            rotationAlerts++;
+            any = true;
+        }
+        if (any && !a.rotation) {
+            a.rotation = true;
+            joiner.beacon(a);
+        }
+    }
+
+    /** The pairs of {@code client} reported as beacons: by name, and by address for a rotation. */
+    private List<BeaconTracker.Pair> alertedPairs(String client) {
+        List<BeaconTracker.Pair> named = tracker.alertedPairs(client);
+        List<BeaconTracker.Pair> rotating = byAddress.alertedPairs(client);
+        if (rotating.isEmpty()) {
+            return named;
+        }
+        List<BeaconTracker.Pair> all = new java.util.ArrayList<>(named);
+        for (BeaconTracker.Pair a : rotating) {
+            if (a.rotation) {
+                all.add(a);
+            }
+        }
+        return all;
     }
 
     /** Returns the destination name of a Host header as text (EveText#display): lower case, no trailing dot, no brackets; null when empty. */
@@ -313,6 +373,7 @@ public final class CorrelateStage implements AnalyzerStage {
         }
         release(true);
         tracker.finish();
+        byAddress.finish();
         processOwn();
         release(true);
         publishStats();
@@ -332,6 +393,8 @@ public final class CorrelateStage implements AnalyzerStage {
     private void publishStats() {
         Map<String, Long> m = new HashMap<>();
         tracker.addStats(m);
+        byAddress.addStats(m, "correlate.beacon.address.", true);
+        m.put("correlate.beacon.rotation_alerts", rotationAlerts);
         joiner.addStats(m);
         m.put("correlate.events", ordered);
         m.put("correlate.late_events", late);

@@ -53,7 +53,8 @@ public final class IncidentJoiner {
     }
 
     private final CorrelateConfig config;
-    private final BeaconTracker beacons;
+    /** The pairs of a client reported as beacons (by name, and by address for a rotation over names). */
+    private final java.util.function.Function<String, List<BeaconTracker.Pair>> beacons;
     private final Consumer<IncidentEvent> out;
     private final LinkedHashMap<String, Host> hosts = new LinkedHashMap<>(256, 0.75f, true);
     private final LinkedHashSet<String> reported = new LinkedHashSet<>();
@@ -61,6 +62,12 @@ public final class IncidentJoiner {
     long hostsEvicted;
 
     public IncidentJoiner(CorrelateConfig config, BeaconTracker beacons, Consumer<IncidentEvent> out) {
+        this(config, beacons::alertedPairs, out);
+    }
+
+    /** Joins downloads with the beacons {@code beacons} gives for a client. */
+    public IncidentJoiner(CorrelateConfig config, java.util.function.Function<String, List<BeaconTracker.Pair>> beacons,
+            Consumer<IncidentEvent> out) {
         this.config = config;
         this.beacons = beacons;
         this.out = out;
@@ -80,7 +87,7 @@ public final class IncidentJoiner {
             }
         }
         keepLatest(h.downloads, d, MAX_DOWNLOADS);
-        for (BeaconTracker.Pair p : beacons.alertedPairs(host)) {
+        for (BeaconTracker.Pair p : beacons.apply(host)) {
             joinBeacon(host, d, p);
         }
         for (Hit hit : h.hits) {
@@ -131,9 +138,11 @@ public final class IncidentJoiner {
         if (first < 0 || first - d.tsMillis > config.incidentWindowMillis()) {
             return;
         }
-        IncidentEvent.Part callback = new IncidentEvent.Part(BeaconAlerts.SIGNATURE, AlertEvent.BEACON, first * 1_000_000, 0,
-                null, null, p.key().host());
-        report(host, d, p.key().host(), first, callback, "calls " + p.key().host() + " at regular intervals");
+        List<String> names = p.names();
+        IncidentEvent.Part callback = new IncidentEvent.Part(names.isEmpty() ? BeaconAlerts.SIGNATURE : BeaconAlerts.ROTATION_SIGNATURE,
+                AlertEvent.BEACON, first * 1_000_000, 0, null, null, p.key().host());
+        report(host, d, p.key().host(), first, callback, "calls " + p.key().host()
+                + (names.isEmpty() ? "" : " (" + String.join(", ", names) + ")") + " at regular intervals");
     }
 
     private void joinHit(String host, Download d, Hit hit) {

@@ -183,4 +183,39 @@ class BeaconTrackerTest {
         assertEquals(2, m.get("correlate.incident.hosts"));
         assertEquals(1, m.get("correlate.incident.hosts_evicted"), "10.0.0.2 was the least recently active: " + m);
     }
+
+    @Test
+    void anAddressPairKeepsTimesOnlyFromItsSecondNameAndLetsGoOfASharedServer() {
+        BeaconTracker names = tracker(1_000);
+        BeaconTracker addresses = tracker(1_000);
+        // three requests under one name: the address pair keeps none of its own, the name's pair has them
+        for (int i = 0; i < 3; i++) {
+            long ts = T0 + i * 60_000L;
+            BeaconTracker.Pair n = names.add("10.0.0.1", "a.example", "192.0.2.9", 80, "TCP", 4, "http", ts, 100);
+            BeaconTracker.Pair a = addresses.add("10.0.0.1", "192.0.2.9", "192.0.2.9", 80, "TCP", 4, "http", ts, 100, "a.example", n);
+            assertEquals(0, a.n);
+        }
+        assertEquals(0, addresses.stored());
+        // a second name: the first one's times come over, then its own
+        long ts = T0 + 3 * 60_000L;
+        BeaconTracker.Pair n = names.add("10.0.0.1", "b.example", "192.0.2.9", 80, "TCP", 4, "http", ts, 100);
+        BeaconTracker.Pair a = addresses.add("10.0.0.1", "192.0.2.9", "192.0.2.9", 80, "TCP", 4, "http", ts, 100, "b.example", n);
+        assertEquals(4, a.n);
+        assertEquals(T0, a.times[0]);
+        assertEquals(List.of("a.example", "b.example"), a.names());
+        // up to eight names; the ninth makes it a shared server, which lets its times go and takes no more
+        for (int k = 2; k < BeaconTracker.MAX_NAMES + 3; k++) {
+            ts += 60_000L;
+            String name = "n" + k + ".example";
+            a = addresses.add("10.0.0.1", "192.0.2.9", "192.0.2.9", 80, "TCP", 4, "http", ts, 100, name,
+                    names.add("10.0.0.1", name, "192.0.2.9", 80, "TCP", 4, "http", ts, 100));
+        }
+        assertTrue(a.shared);
+        assertEquals(0, a.n);
+        assertEquals(0, addresses.stored());
+        assertEquals(BeaconTracker.MAX_NAMES, a.names().size());
+        Map<String, Long> m = new TreeMap<>();
+        addresses.addStats(m, "x.", true);
+        assertEquals(4 + (BeaconTracker.MAX_NAMES - 2) + 1 + 2, m.get("x.shared_dropped"), m.toString());
+    }
 }

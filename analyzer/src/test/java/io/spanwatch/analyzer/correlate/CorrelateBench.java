@@ -23,6 +23,10 @@ import java.util.concurrent.atomic.AtomicLong;
  * with the project's rules deployed, offline mode (the feeder waits when the queue is full, so the
  * rate is the stage's own). Prints events/s, beacons found, and the heap: peak and after a GC.
  *
+ * <p>The destinations share one server address (a CDN or a virtual host reached under many names),
+ * or with {@code BENCH_ADDRESSES=each} each has its own (every address reached under one name):
+ * the two cases of the tracker of pairs by address.
+ *
  * <p>Run by {@code .ci/bench-correlate [EVENTS] [PAIRS]} under a fixed heap cap.
  */
 public final class CorrelateBench {
@@ -43,9 +47,12 @@ public final class CorrelateBench {
         for (int i = 0; i < dests; i++) {
             hosts[i] = "site" + i + ".example";
         }
-        EventHeader[] headers = new EventHeader[clients];
-        for (int i = 0; i < clients; i++) {
-            headers[i] = new EventHeader(i + 1, new int[0], clientIps[i], 50000, "198.51.100.1", 80, "TCP", true, 4, null, "http", null);
+        boolean eachAddress = "each".equals(System.getenv("BENCH_ADDRESSES"));
+        EventHeader[] headers = new EventHeader[eachAddress ? clients * dests : clients];
+        for (int i = 0; i < headers.length; i++) {
+            int d = i / clients;
+            String server = eachAddress ? "198.51." + (100 + d / 250) + "." + (d % 250 + 1) : "198.51.100.1";
+            headers[i] = new EventHeader(i + 1, new int[0], clientIps[i % clients], 50000, server, 80, "TCP", true, 4, null, "http", null);
         }
         HttpInfo[] infos = new HttpInfo[dests];
         for (int i = 0; i < dests; i++) {
@@ -79,7 +86,8 @@ public final class CorrelateBench {
         for (int i = 0; i < events; i++) {
             int pair = i < pairs ? i : r.nextInt(pairs);
             long ts = t0 + span * i / events;
-            bus.accept(new HttpEvent(ts * 1_000_000, headers[pair % clients], infos[pair / clients % dests]));
+            int dest = pair / clients % dests;
+            bus.accept(new HttpEvent(ts * 1_000_000, headers[eachAddress ? dest * clients + pair % clients : pair % clients], infos[dest]));
         }
         stage.drain();
         double secs = (System.nanoTime() - start) / 1e9;

@@ -295,4 +295,74 @@ class CorrelateStageTest {
         assertEquals(List.of(HOST), a.alert().metadata().get("host"));
         assertEquals(HOST, a.header().clientIp());
     }
+
+    /**
+     * Callbacks every 5 min +-20 % for 12 hours from a minute after T0 to one address, each naming one of
+     * two hosts at random (a C2 rotating names); the same client also visits another name on that
+     * address a few times. {@code periodic} false: the same callbacks at random times.
+     */
+    private static List<EveEvent> rotation(long seed, boolean periodic) {
+        java.util.Random r = new java.util.Random(seed);
+        List<EveEvent> out = new ArrayList<>();
+        long t = T0 + 2 * 60_000;
+        for (int i = 0; t < T0 + 12 * 3_600_000L; i++) {
+            String name = r.nextBoolean() ? "mx1.relay.example" : "mx2.relay.example";
+            HttpInfo http = new HttpInfo(0, name, -1, "/ews/exchange.asmx", "Outlook", "text/xml", "POST", null, "HTTP/1.1", 200, 60,
+                    140, "text/xml");
+            out.add(new HttpEvent(t * 1_000_000, header(500 + i, "198.51.100.9"), http));
+            if (i % 40 == 17) {
+                HttpInfo other = new HttpInfo(0, "www.other.example", -1, "/", "Mozilla/5.0", "text/html", "GET", null, "HTTP/1.1", 200,
+                        3000, 0, null);
+                out.add(new HttpEvent((t + 1_000 + r.nextInt(60_000)) * 1_000_000, header(90_000 + i, "198.51.100.9"), other));
+            }
+            t += periodic ? 240_000 + r.nextInt(120_000) : 1_000 + (long) (-Math.log(1 - r.nextDouble()) * 300_000);
+        }
+        return out;
+    }
+
+    private List<EveEvent> runRotation(long seed, boolean periodic) throws Exception {
+        EventBus bus = new EventBus();
+        Collector out = new Collector();
+        CorrelateStage s = stage(bus, null, null);
+        bus.add(s).add(out);
+        bus.accept(malware());
+        for (EveEvent e : rotation(seed, periodic)) {
+            bus.accept(e);
+        }
+        s.drain();
+        s.close();
+        return new ArrayList<>(out.events);
+    }
+
+    private static List<AlertEvent> beacons(List<EveEvent> events) {
+        return events.stream().filter(e -> e instanceof AlertEvent a && AlertEvent.BEACON.equals(a.alert().category()))
+                .map(e -> (AlertEvent) e).toList();
+    }
+
+    @Test
+    void callbacksRotatingOverNamesOfOneAddressAreFoundForEachName() throws Exception {
+        List<EveEvent> events = runRotation(11, true);
+        List<AlertEvent> beacons = beacons(events);
+        assertEquals(java.util.Set.of("mx1.relay.example", "mx2.relay.example"),
+                beacons.stream().map(a -> a.beacon().host()).collect(java.util.stream.Collectors.toSet()), beacons.toString());
+        List<AlertEvent> rotated = beacons.stream().filter(a -> a.alert().signatureId() == BeaconAlerts.ROTATION_SIGNATURE_ID).toList();
+        assertFalse(rotated.isEmpty(), "this seed hides at least one name from its own pair: " + beacons);
+        for (AlertEvent a : rotated) {
+            assertEquals(List.of("mx1.relay.example", "mx2.relay.example"), a.alert().metadata().get("names_on_address").stream().sorted()
+                    .toList());
+            assertEquals("198.51.100.9", a.beacon().destIp());
+        }
+        // the download a minute after T0 and the first callback after it make one incident
+        List<IncidentEvent> inc = incidents(events);
+        assertFalse(inc.isEmpty(), "an incident: " + events);
+        assertTrue(inc.get(0).summary().contains("mx1.relay.example") || inc.get(0).summary().contains("mx2.relay.example"),
+                inc.get(0).summary());
+    }
+
+    @Test
+    void namesOfOneAddressCalledAtRandomAreNoBeacon() throws Exception {
+        for (long seed = 1; seed <= 5; seed++) {
+            assertEquals(List.of(), beacons(runRotation(seed, false)), "seed " + seed);
+        }
+    }
 }
