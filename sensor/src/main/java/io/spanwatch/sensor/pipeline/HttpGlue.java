@@ -53,7 +53,8 @@ final class HttpGlue implements HttpListener {
 
     @Override
     public BodySink openBody(HttpTransaction tx, boolean toServer, EntityInfo info) {
-        String filename = info.filename() != null ? info.filename() : tx.uri;
+        // Without a name from Content-Disposition, the request target as EVE shows it (its bytes: EveText)
+        String filename = info.filename() != null ? info.filename() : io.spanwatch.sensor.event.EveText.display(tx.uri);
         Consumer<FileInfo> done = fi -> fileDone(tx, toServer, fi);
         RangeAssembler.Part part = null;
         if (!toServer && info.isRange() && info.rangeTotal() > 0 && info.contentEncodings().isEmpty()) {

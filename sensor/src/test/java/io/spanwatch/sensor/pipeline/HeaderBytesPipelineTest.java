@@ -51,6 +51,8 @@ class HeaderBytesPipelineTest {
                     .getBytes(StandardCharsets.ISO_8859_1));
             request(t, 40_003, "GET /a\u0001b\u007f.bin HTTP/1.1\r\nHost: ctl.example\r\nUser-Agent: A\u001b[31mred\u0000z\r\n\r\n"
                     .getBytes(StandardCharsets.ISO_8859_1));
+            request(t, 40_004, "GET /\u00e9t\u00e9/\u6587\u4ef6.bin HTTP/1.1\r\nHost: h.example\r\n\r\n".getBytes(StandardCharsets.UTF_8));
+            request(t, 40_005, "GET /\u00e9t\u00e9.bin HTTP/1.1\r\nHost: h.example\r\n\r\n".getBytes(StandardCharsets.ISO_8859_1));
         }
         Path out = tmp.resolve("out");
         Pipeline.Summary s = PipelineRegressionTest.run(out, PipelineRegressionTest.config(out, ReassemblyConfig.DEFAULTS, null), pcap);
@@ -122,6 +124,18 @@ class HeaderBytesPipelineTest {
         JsonNode file = events.stream().filter(e -> e.path("event_type").asText().equals("fileinfo") && e.path("dest_port").asInt() == 40_003)
                 .findFirst().orElseThrow().path("fileinfo");
         assertEquals(DemoCapture.sha256(BODY), file.path("sha256").asText());
+    }
+
+    private static String fileName(int clientPort) {
+        return events.stream().filter(e -> e.path("event_type").asText().equals("fileinfo") && e.path("dest_port").asInt() == clientPort)
+                .findFirst().orElseThrow(() -> new AssertionError("no fileinfo to port " + clientPort)).path("fileinfo").path("filename").asText();
+    }
+
+    @Test
+    void aFileNamedByItsUrlTakesTheUrlAsShown() {
+        assertEquals("/\u00e9t\u00e9/\u6587\u4ef6.bin", fileName(40_004));
+        assertEquals("/\\xe9t\\xe9.bin", fileName(40_005));
+        assertEquals("/a\u0001b\u007f.bin", fileName(40_003));
     }
 
     @Test
