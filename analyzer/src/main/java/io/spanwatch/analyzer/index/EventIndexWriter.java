@@ -105,6 +105,13 @@ public final class EventIndexWriter implements Closeable {
             this.ids = ids;
             this.lastWrite = lastWrite;
         }
+
+        /** Gives its ids back to the budget (it is being closed or dropped). */
+        void releaseIds() {
+            if (ids != null) {
+                ids.release();
+            }
+        }
     }
 
     private EventIndexWriter(Path indexDir, IndexConfig config, FieldSchema schema, IndexCounters counters, Clock clock) {
@@ -307,7 +314,7 @@ public final class EventIndexWriter implements Closeable {
         }
         int max = bulk ? Math.min(config.importOpenDays(), openDaysTheFileLimitAllows()) : config.maxOpenDays();
         while (open.size() >= max) {
-            close(leastRecentlyWritten(null));
+            close(leastRecentlyWritten(null, o -> true));
         }
         Path dir = indexDir.resolve(day.toString());
         Files.createDirectories(dir);
@@ -362,11 +369,14 @@ public final class EventIndexWriter implements Closeable {
         return o;
     }
 
-    /** Returns the open day, other than {@code except}, that was written least recently, or null; call holding the write lock. */
-    private OpenDay leastRecentlyWritten(LocalDate except) {
+    /**
+     * Returns the open day, other than {@code except}, that {@code which} accepts and was written least
+     * recently, or null; call holding the write lock.
+     */
+    private OpenDay leastRecentlyWritten(LocalDate except, java.util.function.Predicate<OpenDay> which) {
         OpenDay found = null;
         for (OpenDay o : open.values()) {
-            if (!o.date.equals(except) && (found == null || o.lastWrite < found.lastWrite)) {
+            if (!o.date.equals(except) && which.test(o) && (found == null || o.lastWrite < found.lastWrite)) {
                 found = o;
             }
         }
@@ -380,13 +390,7 @@ public final class EventIndexWriter implements Closeable {
      */
     private boolean closeColdDay(LocalDate except) throws IOException {
         long now = counters.indexed.get();
-        OpenDay found = null;
-        for (OpenDay o : open.values()) {
-            if (!o.date.equals(except) && o.ids != null && o.ids.size() > 0 && now - o.lastWrite >= coldEvents
-                    && (found == null || o.lastWrite < found.lastWrite)) {
-                found = o;
-            }
-        }
+        OpenDay found = leastRecentlyWritten(except, o -> o.ids != null && o.ids.size() > 0 && now - o.lastWrite >= coldEvents);
         if (found == null) {
             return false;
         }
@@ -398,9 +402,7 @@ public final class EventIndexWriter implements Closeable {
     private void close(OpenDay o) throws IOException {
         open.remove(o.date);
         openView.remove(o.date);
-        if (o.ids != null) {
-            o.ids.release();
-        }
+        o.releaseIds();
         saveSchema();
         IOUtils.close(o.writer, o.writer.getDirectory()); // commits
         counters.commits.incrementAndGet();
@@ -572,9 +574,7 @@ public final class EventIndexWriter implements Closeable {
         OpenDay o = open.remove(d.date());
         if (o != null) {
             openView.remove(d.date());
-            if (o.ids != null) {
-                o.ids.release();
-            }
+            o.releaseIds();
             IOUtils.close(o.writer::rollback, o.writer.getDirectory());
         }
         DayIndexes.delete(d.dir());
@@ -598,11 +598,7 @@ public final class EventIndexWriter implements Closeable {
             List<OpenDay> days = new ArrayList<>(open.values());
             open.clear();
             openView.clear();
-            for (OpenDay d : days) {
-                if (d.ids != null) {
-                    d.ids.release();
-                }
-            }
+            days.forEach(OpenDay::releaseIds);
             counters.commits.addAndGet(days.size());
             recordDrops();
             List<Closeable> all = new ArrayList<>();

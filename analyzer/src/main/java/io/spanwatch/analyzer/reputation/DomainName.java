@@ -1,5 +1,6 @@
 package io.spanwatch.analyzer.reputation;
 
+import io.spanwatch.sensor.event.EveText;
 import java.net.IDN;
 import java.nio.charset.StandardCharsets;
 
@@ -74,7 +75,7 @@ final class DomainName {
         if (host == null) {
             return null;
         }
-        String s = stripDot(fromWire(host.strip()));
+        String s = stripDot(EveText.utf8IfValid(host.strip())); // a raw UTF-8 Host means its text
         if (s.isEmpty()) {
             return null;
         }
@@ -98,22 +99,6 @@ final class DomainName {
             b[i] = (byte) (c >= 'A' && c <= 'Z' ? c + 32 : c);
         }
         return b;
-    }
-
-    /**
-     * Returns the text that header bytes spell in UTF-8. The sensor hands header fields and request
-     * targets over as ISO-8859-1 (one char a byte, as HTTP defines them); a client that sends a name
-     * or path in raw UTF-8 ({@code Host: bücher.example} from a script) means the UTF-8 text. A
-     * string with a char past U+00FF, or whose bytes are not valid UTF-8, is returned as it is.
-     */
-    static String fromWire(String s) {
-        for (int i = 0; i < s.length(); i++) {
-            if (s.charAt(i) > 0xff) {
-                return s;
-            }
-        }
-        String text = io.spanwatch.sensor.event.EveText.utf8OrNull(s);
-        return text != null ? text : s;
     }
 
     private static String stripDot(String s) {

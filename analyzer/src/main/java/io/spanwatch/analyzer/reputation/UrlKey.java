@@ -82,14 +82,14 @@ final class UrlKey {
                 if (host == null || host.isBlank()) {
                     return null;
                 }
-                String w = DomainName.fromWire(host);
+                String w = io.spanwatch.sensor.event.EveText.utf8IfValid(host);
                 String h = w.indexOf(':') >= 0 && !w.startsWith("[") ? "[" + w + "]" : w;
                 return normalize("http://" + h + (port > 0 ? ":" + port : "") + octets(target));
             }
             int sep = target.indexOf("://");
             if (sep > 0 && validScheme(target.substring(0, sep).toLowerCase(Locale.ROOT))) {
                 int end = authorityEnd(target, sep + 3);
-                return normalize(target.substring(0, sep + 3) + DomainName.fromWire(target.substring(sep + 3, end))
+                return normalize(target.substring(0, sep + 3) + io.spanwatch.sensor.event.EveText.utf8IfValid(target.substring(sep + 3, end))
                         + octets(target.substring(end)));
             }
         } catch (IndicatorException e) {

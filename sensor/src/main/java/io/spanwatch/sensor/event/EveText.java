@@ -25,15 +25,10 @@ public final class EveText {
 
     /** The text of {@code latin1}'s bytes as EVE shows it; null stays null. */
     public static String display(String latin1) {
-        if (latin1 == null || ascii(latin1)) {
+        if (latin1 == null || !bytes(latin1)) {
             return latin1;
         }
-        for (int i = 0; i < latin1.length(); i++) {
-            if (latin1.charAt(i) > 0xFF) {
-                return latin1; // already text, not bytes (a value made here, not read off the wire)
-            }
-        }
-        String text = utf8OrNull(latin1);
+        String text = utf8(latin1);
         if (text != null) {
             return text;
         }
@@ -74,11 +69,37 @@ public final class EveText {
         return b.toString();
     }
 
-    /** The text of {@code latin1}'s bytes when they are valid UTF-8 (strictly: no overlong forms, no surrogates), else null. */
-    public static String utf8OrNull(String latin1) {
-        if (ascii(latin1)) {
+    /**
+     * The text of {@code latin1}'s bytes when they are valid UTF-8, else {@code latin1} as it is (its
+     * bytes as ISO-8859-1 characters), as browsers read a raw 8-bit file name and as a raw UTF-8 host
+     * name means its text; a string that is already text (a char past U+00FF) and null stay as they are.
+     */
+    public static String utf8IfValid(String latin1) {
+        if (latin1 == null || !bytes(latin1)) {
             return latin1;
         }
+        String text = utf8(latin1);
+        return text != null ? text : latin1;
+    }
+
+    /**
+     * Tells whether {@code s} holds bytes that decoding could change: a char from 0x80 up, none past
+     * 0xFF (a char past it means text made here, not bytes read off the wire).
+     */
+    private static boolean bytes(String s) {
+        boolean high = false;
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            if (c > 0xFF) {
+                return false;
+            }
+            high |= c >= 0x80;
+        }
+        return high;
+    }
+
+    /** The text of {@code latin1}'s bytes when they are valid UTF-8 (strictly: no overlong forms, no surrogates), else null. */
+    private static String utf8(String latin1) {
         try {
             return StandardCharsets.UTF_8.newDecoder()
                     .onMalformedInput(CodingErrorAction.REPORT)

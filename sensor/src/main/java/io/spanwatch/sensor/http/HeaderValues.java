@@ -96,18 +96,8 @@ final class HeaderValues {
             }
         }
         String plain = p.get("filename");
-        return plain == null || plain.isEmpty() ? null : utf8IfValid(plain);
-    }
-
-    /**
-     * Returns a header text read byte for byte (ISO-8859-1) as UTF-8 when its bytes are valid UTF-8,
-     * else as it is. Browsers save a raw 8-bit {@code filename} that way (and send a form's file names
-     * as raw UTF-8), so {@code Отчёт.pdf} is not shown as {@code ÐÑÑÑÑ.pdf}; a name that is not valid
-     * UTF-8 keeps its bytes as ISO-8859-1 characters.
-     */
-    static String utf8IfValid(String latin1) {
-        String text = io.spanwatch.sensor.event.EveText.utf8OrNull(latin1);
-        return text != null ? text : latin1;
+        // raw 8-bit bytes as browsers read them: UTF-8 when valid (Отчёт.pdf, not ÐÑÑÑÑ.pdf), else byte for byte
+        return plain == null || plain.isEmpty() ? null : io.spanwatch.sensor.event.EveText.utf8IfValid(plain);
     }
 
     /** Decodes an RFC 5987 ext-value {@code charset'lang'pct-encoded}, or returns null when malformed. */
