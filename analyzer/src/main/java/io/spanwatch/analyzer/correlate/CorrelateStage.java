@@ -8,8 +8,8 @@ import io.spanwatch.sensor.event.EventHeader;
 import io.spanwatch.sensor.event.EventSink;
 import io.spanwatch.sensor.event.FlowEvent;
 import io.spanwatch.sensor.event.HttpEvent;
-import io.spanwatch.sensor.event.HttpInfo;
 import io.spanwatch.sensor.event.StatsEvent;
+import io.spanwatch.sensor.event.TlsEvent;
 import java.io.IOException;
 import java.util.ArrayDeque;
 import java.util.HashMap;
@@ -47,6 +47,25 @@ public final class CorrelateStage implements AnalyzerStage {
      */
     private final BeaconTracker byAddress;
     private long rotationAlerts;
+    /**
+     * The server name of each TLS connection whose {@code tls} event came and whose {@code flow}
+     * event has not yet: its callbacks count for that name, as an HTTP request's count for its Host.
+     * Bounded ({@link #TLS_NAMES}); the least recently added go first, and their flows count for the
+     * server's address as before.
+     */
+    private final java.util.LinkedHashMap<Long, String> tlsNames = new java.util.LinkedHashMap<>(1024, 0.75f, false) {
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<Long, String> eldest) {
+            if (size() > TLS_NAMES) {
+                tlsNamesDropped++;
+                return true;
+            }
+            return false;
+        }
+    };
+    /** Most TLS connections whose server name waits for their flow event. */
+    static final int TLS_NAMES = 65_536;
+    private long tlsNamesDropped;
     private final IncidentJoiner joiner;
     private final RuleEngine rules;
     private final RulesWatcher watcher;
@@ -224,10 +243,20 @@ public final class CorrelateStage implements AnalyzerStage {
         byAddress.advance(ms);
         rules.advance(ms);
         switch (e) {
-            case HttpEvent h -> callback(h.header(), h.http(), h.tsNanos(), h.http().requestBodyLength() + Math.max(0,
-                    h.http().length()));
-            case FlowEvent f when !"http".equals(f.header().appProto()) -> callback(f.header(), null, f.startNanos(),
-                    f.bytesToServer() + f.bytesToClient());
+            case HttpEvent h -> callback(h.header(), h.http() == null ? null : hostKey(h.http().hostname()), h.tsNanos(),
+                    h.http().requestBodyLength() + Math.max(0, h.http().length()));
+            case TlsEvent t when t.header() != null && t.header().hasFlow() && t.tls().sni() != null -> {
+                String name = hostKey(t.tls().sni());
+                if (name != null) {
+                    tlsNames.put(t.header().flowId(), name);
+                }
+            }
+            case FlowEvent f when !"http".equals(f.header().appProto()) -> {
+                // A TLS connection counts for the name it asked for (its tls event came first: it is
+                // timed at the ClientHello, the flow at its end); anything else for the server's address.
+                String name = f.header().hasFlow() ? tlsNames.remove(f.header().flowId()) : null;
+                callback(f.header(), name, f.startNanos(), f.bytesToServer() + f.bytesToClient());
+            }
             case AlertEvent a when AlertEvent.MALWARE.equals(a.alert().category()) -> {
                 String host = a.header() != null ? a.header().clientIp() : null;
                 if (internal.test(host)) {
@@ -246,21 +275,23 @@ public final class CorrelateStage implements AnalyzerStage {
         rules.send(e);
     }
 
-    private void callback(EventHeader h, HttpInfo http, long tsNanos, long bytes) {
+    /**
+     * Counts one callback of a client: to {@code name} (a Host header's or a TLS server name's key)
+     * when it has one, else to the server's address (an HTTP request without a Host, a connection
+     * of another protocol). A named callback also counts for its address pair (rotation over names).
+     */
+    private void callback(EventHeader h, String name, long tsNanos, long bytes) {
         if (h == null || !internal.test(h.clientIp())) {
             return;
         }
-        String host = http != null ? hostKey(http.hostname()) : null;
-        if (host == null) {
-            host = h.serverIp();
-        }
+        String host = name != null ? name : h.serverIp();
         long ts = Math.floorDiv(tsNanos, 1_000_000);
         BeaconTracker.Pair p = tracker.add(h.clientIp(), host, h.serverIp(), h.serverPort(), h.proto(), h.ipVersion(),
                 h.appProto(), ts, bytes);
         if (p.alerted()) {
             joiner.callback(p, ts); // a download after the beacon was reported joins the callbacks that follow it
         }
-        if (http != null && !host.equals(h.serverIp()) && !p.allowlisted) {
+        if (name != null && !host.equals(h.serverIp()) && !p.allowlisted) {
             BeaconTracker.Pair a = byAddress.add(h.clientIp(), h.serverIp(), h.serverIp(), h.serverPort(), h.proto(), h.ipVersion(),
                     h.appProto(), ts, bytes, host, p);
             if (a.rotation) {
@@ -395,6 +426,8 @@ public final class CorrelateStage implements AnalyzerStage {
         tracker.addStats(m);
         byAddress.addStats(m, "correlate.beacon.address.", true);
         m.put("correlate.beacon.rotation_alerts", rotationAlerts);
+        m.put("correlate.tls_names", (long) tlsNames.size());
+        m.put("correlate.tls_names_dropped", tlsNamesDropped);
         joiner.addStats(m);
         m.put("correlate.events", ordered);
         m.put("correlate.late_events", late);

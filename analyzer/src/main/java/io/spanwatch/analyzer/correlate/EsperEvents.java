@@ -15,6 +15,8 @@ import io.spanwatch.sensor.event.FlowEvent;
 import io.spanwatch.sensor.event.HttpEvent;
 import io.spanwatch.sensor.event.HttpInfo;
 import io.spanwatch.sensor.event.IncidentEvent;
+import io.spanwatch.sensor.event.TlsEvent;
+import io.spanwatch.sensor.event.TlsInfo;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Path;
@@ -45,7 +47,7 @@ final class EsperEvents {
      * Event types rules may select from: EVE's {@code event_type} capitalised ({@code Alert} is an
      * alert event, whose {@code alert} object is {@code alert.category}). {@code stats} is not among them.
      */
-    static final List<String> TYPES = List.of("Flow", "Http", "FileInfo", "Verdict", "Anomaly", "Alert", "Incident");
+    static final List<String> TYPES = List.of("Flow", "Http", "Tls", "FileInfo", "Verdict", "Anomaly", "Alert", "Incident");
 
     private final EveRenderer renderer;
     private final Predicate<String> internal;
@@ -61,6 +63,7 @@ final class EsperEvents {
         return switch (e.eventType()) {
             case "flow" -> "Flow";
             case "http" -> "Http";
+            case "tls" -> "Tls";
             case "fileinfo" -> "FileInfo";
             case "verdict" -> "Verdict";
             case "anomaly" -> "Anomaly";
@@ -146,6 +149,7 @@ final class EsperEvents {
         out.add(new FlowEvent(h, 1, 2, 1, 1, 1, 1, "closed", "timeout", true, true, new FlowEvent.Tcp(0x1b, 0x1b, "closed", 1, 1,
                 true), new FlowEvent.Icmp(8, 0, 0, 0)));
         out.add(new HttpEvent(1, h, http));
+        out.add(new TlsEvent(1, h, new TlsInfo("n", "TLS 1.3", "771,1,0,29,0", "771,1,43", List.of("h2"), List.of("h2"))));
         out.add(new FileInfoEvent(file, v, false));
         out.add(new FileInfoEvent(file, v, true));
         out.add(new AnomalyEvent(1, h, "applayer", "http.x"));

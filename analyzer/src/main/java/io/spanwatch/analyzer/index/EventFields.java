@@ -26,5 +26,5 @@ public final class EventFields {
             "http.url", "http.hostname", "http.http_user_agent", "http.http_refer",
             "fileinfo.filename", "files.filename", "alert.signature", "verdict.signatures", "fileinfo.verdict.signatures",
             "fileinfo.sha256", "fileinfo.md5", "fileinfo.sha1", "files.sha256",
-            "reputation.indicator", "beacon.host", "incident.summary", "anomaly.event");
+            "reputation.indicator", "beacon.host", "incident.summary", "anomaly.event", "tls.sni");
 }

@@ -8,6 +8,7 @@ import io.spanwatch.sensor.event.FlowEvent;
 import io.spanwatch.sensor.event.HttpEvent;
 import io.spanwatch.sensor.event.IncidentEvent;
 import io.spanwatch.sensor.event.StatsEvent;
+import io.spanwatch.sensor.event.TlsEvent;
 import java.time.Instant;
 import java.time.LocalDate;
 import java.util.ArrayList;
@@ -106,6 +107,7 @@ public final class Tally {
                 http++;
                 traffic.traffic(t, t);
             }
+            case TlsEvent x -> traffic.traffic(t, t); // TLS connections are in the flows' figures
             case AnomalyEvent a -> {
                 anomalies++;
                 traffic.traffic(t, t);

@@ -22,7 +22,7 @@ public record Observation(Kind kind, long tsMicros, long flowId, String communit
         String destIp, int destPort, boolean srcIsClient, String host, int httpPort, String url, String md5, String sha1, String sha256) {
 
     /** The event an observation comes from. */
-    public enum Kind { FLOW, HTTP, FILEINFO }
+    public enum Kind { FLOW, HTTP, FILEINFO, TLS }
 
     /** Describes a {@code flow} event (src is the client). */
     public static Observation flow(long tsMicros, long flowId, String communityId, String proto, String srcIp, int srcPort, String destIp,
@@ -36,6 +36,13 @@ public record Observation(Kind kind, long tsMicros, long flowId, String communit
             String host, int httpPort, String url) {
         return new Observation(Kind.HTTP, tsMicros, flowId, communityId, "TCP", srcIp, srcPort, destIp, destPort, true, host, httpPort,
                 url, null, null, null);
+    }
+
+    /** Describes a {@code tls} event (src is the client); the server name is its {@link #host}. */
+    public static Observation tls(long tsMicros, long flowId, String communityId, String srcIp, int srcPort, String destIp, int destPort,
+            String serverName) {
+        return new Observation(Kind.TLS, tsMicros, flowId, communityId, "TCP", srcIp, srcPort, destIp, destPort, true, serverName, -1,
+                null, null, null, null);
     }
 
     /** Describes a {@code fileinfo} event; {@code toServer} for an upload (src is then the client). */

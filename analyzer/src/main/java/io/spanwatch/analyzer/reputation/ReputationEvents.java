@@ -11,6 +11,7 @@ import io.spanwatch.sensor.event.FileInfoEvent;
 import io.spanwatch.sensor.event.FlowEvent;
 import io.spanwatch.sensor.event.HttpEvent;
 import io.spanwatch.sensor.event.HttpInfo;
+import io.spanwatch.sensor.event.TlsEvent;
 import java.nio.file.Path;
 import java.util.Map;
 import java.util.concurrent.CountDownLatch;
@@ -74,6 +75,7 @@ public final class ReputationEvents implements AnalyzerStage {
         Observation o = switch (e) {
             case FlowEvent f -> observe(f);
             case HttpEvent h -> observe(h);
+            case TlsEvent t when t.header() != null -> observe(t);
             case FileInfoEvent f when !f.lateVerdict() && f.header() != null -> observe(f.file());
             default -> null;
         };
@@ -82,7 +84,7 @@ public final class ReputationEvents implements AnalyzerStage {
         }
         packetClock.accumulateAndGet(e.tsNanos(), Math::max);
         for (IntelHit h : stage.check(o)) {
-            bus.accept(alert(e.tsNanos(), e.header(), http(e), file(e), h, null));
+            bus.accept(alert(e.tsNanos(), e.header(), http(e), file(e), e instanceof TlsEvent, h, null));
         }
         return e;
     }
@@ -98,6 +100,12 @@ public final class ReputationEvents implements AnalyzerStage {
         HttpInfo x = e.http();
         return Observation.http(e.tsNanos() / 1000, h.flowId(), h.communityId(), h.clientIp(), h.clientPort(), h.serverIp(), h.serverPort(),
                 x == null ? null : x.hostname(), x == null ? -1 : x.port(), x == null ? null : x.url());
+    }
+
+    private static Observation observe(TlsEvent e) {
+        EventHeader h = e.header();
+        return Observation.tls(e.tsNanos() / 1000, h.flowId(), h.communityId(), h.clientIp(), h.clientPort(), h.serverIp(), h.serverPort(),
+                e.tls().sni());
     }
 
     private static Observation observe(FileEvent f) {
@@ -136,21 +144,24 @@ public final class ReputationEvents implements AnalyzerStage {
         boolean ports = seen.srcPort() > 0 || seen.destPort() > 0;
         int clientPort = seen.srcIsClient() ? seen.srcPort() : seen.destPort();
         int serverPort = seen.srcIsClient() ? seen.destPort() : seen.srcPort();
+        boolean tls = seen.kind() == Observation.Kind.TLS;
         EventHeader h = new EventHeader(seen.flowId(), new int[0], seen.clientIp(), Math.max(0, clientPort), seen.serverIp(),
-                Math.max(0, serverPort), seen.proto(), ports, v6 ? 6 : 4, seen.communityId(), seen.host() != null ? "http" : null, null);
-        HttpInfo http = seen.host() == null && seen.url() == null ? null
+                Math.max(0, serverPort), seen.proto(), ports, v6 ? 6 : 4, seen.communityId(), tls ? "tls" : seen.host() != null ? "http" : null,
+                null);
+        // A TLS server name is named by the alert's reputation field (tls.sni); there was no HTTP request.
+        HttpInfo http = tls || seen.host() == null && seen.url() == null ? null
                 : new HttpInfo(0, seen.host(), seen.httpPort(), seen.url(), null, null, null, null, null, 0, 0, 0, null);
         long now = packetClock.get() > 0 ? packetClock.get() : System.currentTimeMillis() * 1_000_000;
-        bus.accept(alert(seen.tsMicros() * 1000, h, http, null, hit, new AlertEvent.Retro(now, "indicator added to " + hit.feed())));
+        bus.accept(alert(seen.tsMicros() * 1000, h, http, null, tls, hit, new AlertEvent.Retro(now, "indicator added to " + hit.feed())));
     }
 
-    private static AlertEvent alert(long tsNanos, EventHeader header, HttpInfo http, FileInfoEvent file, IntelHit hit,
+    private static AlertEvent alert(long tsNanos, EventHeader header, HttpInfo http, FileInfoEvent file, boolean tls, IntelHit hit,
             AlertEvent.Retro retro) {
         // A digest matched the file: the alert follows the file (a download flows from the server).
         // Anything else matched the request or the flow: client to server.
         boolean ofFile = file != null && hit.type().isHash();
         boolean fromServer = ofFile && !file.file().toServer();
-        String direction = ofFile ? (fromServer ? "to_client" : "to_server") : http != null ? "to_server" : null;
+        String direction = ofFile ? (fromServer ? "to_client" : "to_server") : http != null || tls ? "to_server" : null;
         String type = hit.type().eveName();
         AlertEvent.Signature sig = AlertEvent.Signature.of(signatureId(hit.feed(), type), "SpanWatch reputation: " + type + " listed in "
                 + hit.feed(), AlertEvent.REPUTATION, 2);

@@ -166,14 +166,15 @@ public final class ReputationStage implements AutoCloseable {
      * Returns every indicator of {@code s} an observation matches (no de-duplication). Address
      * fields are named as the alert shows them: the client is {@code src_ip} (only a file's digest
      * alerts in the file's direction). A request without a Host header is matched as a URL on the
-     * server's address and port; the host of an absolute-form target is matched as a host too.
+     * server's address and port; the host of an absolute-form target is matched as a host too. A TLS
+     * server name is matched as a host ({@code tls.sni}).
      */
     static List<IntelHit> match(IntelSnapshot s, Observation o) {
         List<IntelHit> out = null;
         out = add(out, s.matchIp(o.clientIp(), "src_ip"));
         out = add(out, s.matchIp(o.serverIp(), "dest_ip"));
         if (o.host() != null) {
-            out = add(out, s.matchHost(o.host(), "http.hostname"));
+            out = add(out, s.matchHost(o.host(), o.kind() == Observation.Kind.TLS ? "tls.sni" : "http.hostname"));
         }
         if (o.url() != null) {
             boolean noHost = o.host() == null || o.host().isBlank();

@@ -49,7 +49,7 @@ import org.junit.jupiter.api.io.TempDir;
 class EveSchemaTest {
     private static final ObjectMapper JSON = new ObjectMapper();
     /** Event types Suricata writes; SpanWatch's own ({@code verdict}, {@code incident}) must be listed in the README. */
-    private static final Set<String> SURICATA_TYPES = Set.of("flow", "http", "fileinfo", "alert", "anomaly", "stats");
+    private static final Set<String> SURICATA_TYPES = Set.of("flow", "http", "tls", "fileinfo", "alert", "anomaly", "stats");
     private static Schema schema;
     private static Set<String> listedExtras;
 
@@ -94,7 +94,7 @@ class EveSchemaTest {
         }
         Set<String> types = new TreeSet<>();
         events.forEach(e -> types.add(e.path("event_type").asText()));
-        assertTrue(types.containsAll(List.of("flow", "http", "fileinfo", "alert", "anomaly", "stats")), "types: " + types);
+        assertTrue(types.containsAll(List.of("flow", "http", "tls", "fileinfo", "alert", "anomaly", "stats")), "types: " + types);
         assertConform(events);
 
         Set<Long> alerted = new HashSet<>();
@@ -124,6 +124,9 @@ class EveSchemaTest {
             }
         }
         assertTrue(icmp && ipv6, "the mixed capture gave an ICMP flow and IPv6 events");
+        List<String> versions = events.stream().filter(e -> "tls".equals(e.path("event_type").asText()))
+                .map(e -> e.path("tls").path("sni").asText() + " " + e.path("tls").path("version").asText()).sorted().toList();
+        assertEquals(List.of("tls12.example TLS 1.2", "tls13.example TLS 1.3"), versions);
         assertTrue(events.stream().anyMatch(e -> "http".equals(e.path("event_type").asText())
                 && "socks.x.org".equals(e.path("socks").path("request").path("name").asText())), "the SOCKS download's http event");
     }
@@ -235,6 +238,15 @@ class EveSchemaTest {
             s.send(false, ("HTTP/1.1 200 OK\r\nContent-Length: " + body.length + "\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
             s.send(false, body);
             s.close();
+            // TLS 1.3 and TLS 1.2 handshakes: tls events.
+            TrafficSynth.Conn tls = t.tcp("10.1.0.5", 40003, "10.1.0.9", 443).handshake();
+            tls.send(true, io.spanwatch.sensor.capture.TlsHellos.clientHello(1, "tls13.example", "h2", "http/1.1"));
+            tls.send(false, io.spanwatch.sensor.capture.TlsHellos.serverHello13(2));
+            tls.close();
+            TrafficSynth.Conn tls12 = t.tcp("10.1.0.5", 40004, "10.1.0.9", 443).handshake();
+            tls12.send(true, io.spanwatch.sensor.capture.TlsHellos.clientHello(3, "tls12.example", "http/1.1"));
+            tls12.send(false, io.spanwatch.sensor.capture.TlsHellos.serverHello12(4, "http/1.1"));
+            tls12.close();
             t.udp("10.1.0.5", 53000, "10.1.0.53", 53, new byte[] {1, 2, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0});
             t.udp("10.1.0.53", 53, "10.1.0.5", 53000, new byte[] {1, 2, (byte) 0x81, 0, 0, 1, 0, 0, 0, 0, 0, 0});
             byte[] broken = new byte[14 + 12];

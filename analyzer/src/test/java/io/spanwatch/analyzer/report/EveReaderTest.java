@@ -45,6 +45,11 @@ class EveReaderTest {
             c.send(true, "GET /v6.txt HTTP/1.1\r\nHost: v6.example\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
             c.send(false, "HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nhello".getBytes(StandardCharsets.US_ASCII));
             c.close();
+            // A TLS 1.2 handshake with a name in raw UTF-8 (its text in EVE, its bytes again when read back).
+            TrafficSynth.Conn tls = t.tcp("10.1.0.5", 40002, "10.1.0.9", 443).handshake();
+            tls.send(true, io.spanwatch.sensor.capture.TlsHellos.clientHello(1, "caf\u00e9.example", "http/1.1"));
+            tls.send(false, io.spanwatch.sensor.capture.TlsHellos.serverHello12(2, "http/1.1"));
+            tls.close();
             byte[] broken = new byte[26];
             broken[12] = 0x08;
             broken[14] = 0x45;
@@ -60,7 +65,7 @@ class EveReaderTest {
             types.add(r.event().eventType());
             assertEquals(line, render(r.event(), r.sensor(), r.live()), "read and rendered again");
         }
-        assertTrue(types.containsAll(List.of("flow", "http", "fileinfo", "alert", "anomaly", "stats")), types.toString());
+        assertTrue(types.containsAll(List.of("flow", "http", "tls", "fileinfo", "alert", "anomaly", "stats")), types.toString());
     }
 
     @Test
@@ -82,10 +87,12 @@ class EveReaderTest {
     @Test
     void malformedLinesAreErrorsAndOtherTypesNull() throws Exception {
         assertNull(EveReader.read("{\"timestamp\":\"2024-03-11T00:00:00.000000+0000\",\"event_type\":\"dns\",\"dns\":{\"rrname\":\"x\"}}"));
-        assertNull(EveReader.read("{\"timestamp\":\"2024-03-11T00:00:00Z\",\"event_type\":\"tls\"}"), "Suricata's ISO form");
+        assertNull(EveReader.read("{\"timestamp\":\"2024-03-11T00:00:00Z\",\"event_type\":\"smb\"}"), "Suricata's ISO form");
         for (String bad : new String[] {"", "[]", "not json", "{\"event_type\":\"flow\"}", "{\"timestamp\":\"yesterday\",\"event_type\":\"flow\"}",
             "{\"timestamp\":\"2024-03-11T00:00:00.000000+0000\",\"event_type\":\"flow\"}",
             "{\"timestamp\":\"2024-03-11T00:00:00.000000+0000\",\"event_type\":\"http\",\"src_port\":\"80\"}",
+            "{\"timestamp\":\"2024-03-11T00:00:00.000000+0000\",\"event_type\":\"tls\"}",
+            "{\"timestamp\":\"2024-03-11T00:00:00.000000+0000\",\"event_type\":\"tls\",\"tls\":{\"client_alpns\":[1]}}",
             "{\"timestamp\":\"2024-03-11T00:00:00.000000+0000\",\"event_type\":\"alert\",\"alert\":[]}",
             "{\"timestamp\":\"2024-03-11T00:00:00.000000+0000\",\"event_type\":\"stats\",\"stats\":{}} trailing",
             "{\"a\":" + "[".repeat(5000) + "]".repeat(5000) + "}"}) {

@@ -7,7 +7,7 @@ package io.spanwatch.sensor.event;
  *
  * <p>Records are safe to hand from one thread to another and to keep.
  */
-public sealed interface EveEvent permits FlowEvent, HttpEvent, FileInfoEvent, AnomalyEvent, StatsEvent, AlertEvent,
+public sealed interface EveEvent permits FlowEvent, HttpEvent, TlsEvent, FileInfoEvent, AnomalyEvent, StatsEvent, AlertEvent,
         IncidentEvent {
     /** Returns the event's time: packet time, as nanoseconds since the epoch. */
     long tsNanos();

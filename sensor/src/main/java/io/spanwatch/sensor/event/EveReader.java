@@ -19,7 +19,7 @@ import java.util.TreeMap;
  * (tested event type by event type); what EVE does not carry comes back empty (the stored file's
  * path) or at its default (a flow's counters in a header, a port that was not written).
  *
- * <p>Lines of event types SpanWatch does not write (Suricata's {@code dns}, {@code tls}, ...) are
+ * <p>Lines of event types SpanWatch does not write (Suricata's {@code dns}, {@code smb}, ...) are
  * read as {@code null}; a line that is no JSON object, has no {@code event_type} or {@code timestamp},
  * or has a field of the wrong kind is an {@link EveFormatException}. Nesting and string length are
  * bounded by Jackson's read constraints.
@@ -104,6 +104,7 @@ public final class EveReader {
                 o.need("http");
                 yield new HttpEvent(t, header(o, false, null), http(o));
             }
+            case "tls" -> new TlsEvent(t, header(o, false, null), tls(o.need("tls")));
             case "fileinfo", "verdict" -> fileinfo(o, t, "verdict".equals(type));
             case "anomaly" -> new AnomalyEvent(t, header(o, false, null), o.need("anomaly").str("type"), o.need("anomaly").str("event"));
             case "stats" -> stats(o, t);
@@ -166,6 +167,17 @@ public final class EveReader {
                 EveText.raw(h.str("http_method")), EveText.raw(h.str("http_refer")), EveText.raw(h.str("protocol")),
                 (int) h.num("status", 0), h.num("length", 0), h.num("request_body_length", 0),
                 EveText.raw(h.str("http_request_content_type")), h.str("limit_hit"));
+    }
+
+    private static TlsInfo tls(Obj t) {
+        Obj ja3 = t.obj("ja3");
+        Obj ja3s = t.obj("ja3s");
+        List<String> client = t.strings("client_alpns");
+        List<String> server = t.strings("server_alpns");
+        return new TlsInfo(EveText.raw(t.str("sni")), t.str("version") == null ? "UNDETERMINED" : t.str("version"),
+                ja3 == null ? null : ja3.str("string"), ja3s == null ? null : ja3s.str("string"),
+                client.stream().map(EveText::raw).toList(),
+                server.stream().map(EveText::raw).toList());
     }
 
     private static FileInfoEvent fileinfo(Obj o, long t, boolean late) {

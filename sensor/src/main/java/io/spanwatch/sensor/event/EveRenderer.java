@@ -46,6 +46,10 @@ public final class EveRenderer {
                 w.number("tx_id", h.http().txId());
                 http(h.http(), w);
             }
+            case TlsEvent t -> {
+                header(t.tsNanos(), "tls", t.header(), false, w);
+                tls(t.tls(), w);
+            }
             case FileInfoEvent f -> fileinfo(f, w);
             case AnomalyEvent a -> anomaly(a, w);
             case StatsEvent s -> stats(s, w);
@@ -53,6 +57,42 @@ public final class EveRenderer {
             case IncidentEvent i -> incident(i, w);
         }
         w.endObject();
+    }
+
+    /**
+     * Writes the {@code tls} object as Suricata does: {@code sni}, {@code version}, {@code ja3} and
+     * {@code ja3s} (each a {@code hash} and its {@code string}), {@code client_alpns} and
+     * {@code server_alpns}. Names and protocols are shown as header bytes are ({@link EveText#display}).
+     */
+    private static void tls(TlsInfo t, FieldWriter w) throws IOException {
+        w.startObject("tls");
+        str(w, "sni", t.sniText());
+        w.string("version", t.version());
+        if (t.ja3() != null) {
+            w.startObject("ja3");
+            w.string("hash", io.spanwatch.sensor.tls.TlsNames.md5(t.ja3()));
+            w.string("string", t.ja3());
+            w.endObject();
+        }
+        if (t.ja3s() != null) {
+            w.startObject("ja3s");
+            w.string("hash", io.spanwatch.sensor.tls.TlsNames.md5(t.ja3s()));
+            w.string("string", t.ja3s());
+            w.endObject();
+        }
+        alpns("client_alpns", t.clientAlpns(), w);
+        alpns("server_alpns", t.serverAlpns(), w);
+        w.endObject();
+    }
+
+    private static void alpns(String name, java.util.List<String> protocols, FieldWriter w) throws IOException {
+        if (!protocols.isEmpty()) {
+            w.startArray(name);
+            for (String p : protocols) {
+                w.string(null, EveText.display(p));
+            }
+            w.endArray();
+        }
     }
 
     /** Writes the shared header; {@code serverFirst} puts the server in {@code src_*}. */

@@ -33,6 +33,8 @@ final class Counters {
     long httpAnomalies;
     long tcpFlowsHttp;
     long socksFlows;
+    long tlsFlows;
+    long tlsTx;
     long socksTunnels;
     long files;
     long filesClosed;
@@ -77,6 +79,8 @@ final class Counters {
         add(into, "app_layer.http.anomalies", httpAnomalies);
         add(into, "app_layer.flow.http", tcpFlowsHttp);
         add(into, "app_layer.flow.socks", socksFlows);
+        add(into, "app_layer.flow.tls", tlsFlows);
+        add(into, "app_layer.tx.tls", tlsTx);
         add(into, "app_layer.socks.tunnels", socksTunnels);
         add(into, "file.total", files);
         add(into, "file.closed", filesClosed);

@@ -6,6 +6,8 @@ import io.spanwatch.sensor.http.HttpConnectionParser;
 import io.spanwatch.sensor.reassembly.StreamListener;
 import io.spanwatch.sensor.reassembly.TcpStream;
 import io.spanwatch.sensor.socks.SocksHandshake;
+import io.spanwatch.sensor.tls.HelloReader;
+import io.spanwatch.sensor.tls.TlsNames;
 import java.util.ArrayDeque;
 import java.util.Arrays;
 
@@ -53,6 +55,13 @@ final class TcpConnection {
     /** Set once the connection's start is known not to be (or no longer to be) a SOCKS handshake. */
     private boolean socksDone;
     private boolean closed;
+    /** The hellos of a TLS connection while they are read (see {@link #tls}); null when it is not TLS. */
+    private HelloReader tlsClient;
+    private HelloReader tlsServer;
+    /** Packet time the ClientHello was recognised. */
+    private long tlsTs;
+    /** Whether the connection's {@code tls} event was written. */
+    private boolean tlsLogged;
     /** Whether the PAWS check is on for both directions (timestamps negotiated). */
     private boolean timestamps;
     long synSeqOrig = -1;
@@ -247,6 +256,9 @@ final class TcpConnection {
         if (parser != null) {
             parser.close(ts);
         }
+        if (tlsClient != null && !tlsLogged) {
+            logTls();
+        }
     }
 
     long missedToServer() {
@@ -269,6 +281,9 @@ final class TcpConnection {
     /** Decides from buffered stream starts whether this is HTTP, and if so starts the parser. */
     private void probe(long ts) {
         if (!socksDone && socks(ts)) {
+            return;
+        }
+        if (tlsClient == null && tls(ts)) {
             return;
         }
         Side client = null;
@@ -313,6 +328,99 @@ final class TcpConnection {
         if (orig.probeDone && resp.probeDone) {
             giveUp();
         }
+    }
+
+    /**
+     * Looks for a TLS ClientHello at the start of what a side sent (after a SOCKS handshake, or at a
+     * segment start when the connection was picked up mid-way); returns true while that is still to be
+     * told (fewer than six bytes) or once the connection is TLS. Then both directions' bytes go to a
+     * {@link HelloReader} each, and once both hellos are read (or cannot be), the connection's
+     * {@code tls} event is written and it is no longer reassembled: the rest is encrypted. The side
+     * that sent the ClientHello is the client when the TCP handshake was not seen.
+     */
+    private boolean tls(long ts) {
+        Side client = null;
+        boolean undecided = false;
+        for (Side s : new Side[] {orig, resp}) {
+            if (s.probeDone || s.probeLen == 0 || (handshakeSeen && !toServer(s))) {
+                continue; // only the client sends a ClientHello
+            }
+            Boolean hello = HelloReader.startsClientHello(s.probe, 0, s.probeLen);
+            if (hello == null) {
+                undecided = true;
+            } else if (hello) {
+                client = s;
+                break;
+            }
+        }
+        if (client == null) {
+            return undecided;
+        }
+        if (!handshakeSeen) {
+            flow.clientIsOrig = client == orig;
+            rolesFixed = true;
+        }
+        flow.appProto = "tls";
+        worker.counters.tlsFlows++;
+        tlsClient = new HelloReader(true);
+        tlsServer = new HelloReader(false);
+        tlsTs = ts;
+        Side server = client == orig ? resp : orig;
+        for (Side s : new Side[] {client, server}) {
+            byte[] p = s.probe;
+            int n = s.probeLen;
+            s.probe = null;
+            s.probeLen = 0;
+            s.probeDone = true;
+            if (n > 0) {
+                tlsData(s, ts, p, 0, n);
+            }
+        }
+        return true;
+    }
+
+    /** Hands one side's bytes to its hello reader; writes the event once both are done. */
+    private void tlsData(Side s, long ts, byte[] buf, int off, int len) {
+        HelloReader r = toServer(s) ? tlsClient : tlsServer;
+        if (r.state() != HelloReader.State.NEED_MORE || tlsLogged) {
+            return;
+        }
+        if (r.feed(buf, off, len) == HelloReader.State.INVALID && r.anomaly() != null) {
+            worker.anomaly(flow, ts, "applayer", r.anomaly());
+        }
+        tlsCheckDone();
+    }
+
+    /** Ends the reading of a side's hello at a gap: what follows cannot be framed. */
+    private void tlsGap(Side s) {
+        HelloReader r = toServer(s) ? tlsClient : tlsServer;
+        r.abandon();
+        tlsCheckDone();
+    }
+
+    private void tlsCheckDone() {
+        if (tlsClient.state() != HelloReader.State.NEED_MORE && tlsServer.state() != HelloReader.State.NEED_MORE && !tlsLogged) {
+            logTls();
+            giveUp();
+        }
+    }
+
+    /**
+     * Writes the connection's {@code tls} event from what the hellos said: none when no ClientHello
+     * was read (its anomaly says why); the version is {@code UNDETERMINED} without a ServerHello.
+     */
+    private void logTls() {
+        tlsLogged = true;
+        HelloReader.Hello c = tlsClient.hello();
+        if (c == null) {
+            return;
+        }
+        HelloReader.Hello s = tlsServer.hello();
+        var info = new io.spanwatch.sensor.event.TlsInfo(c.serverName(),
+                s == null ? TlsNames.UNDETERMINED : TlsNames.version(TlsNames.negotiated(s)), TlsNames.ja3(c),
+                s == null ? null : TlsNames.ja3s(s), c.alpn(), s == null ? java.util.List.of() : s.alpn());
+        worker.counters.tlsTx++;
+        worker.events.accept(new io.spanwatch.sensor.event.TlsEvent(tlsTs, io.spanwatch.sensor.event.EventHeader.of(flow, worker.source), info));
     }
 
     /** Stops analysing the connection: it carries nothing this sensor reads. */
@@ -553,6 +661,10 @@ final class TcpConnection {
         }
 
         private void take(long ts, byte[] buf, int off, int len) {
+            if (tlsClient != null) {
+                tlsData(this, ts, buf, off, len);
+                return;
+            }
             if (parser != null) {
                 if (!parser.isTunnel()) {
                     parser.data(toServer(this), ts, buf, off, len);
@@ -585,7 +697,9 @@ final class TcpConnection {
                 heldLen += len;
                 return;
             }
-            if (parser != null) {
+            if (tlsClient != null) {
+                tlsGap(this);
+            } else if (parser != null) {
                 parser.gap(toServer(this), ts, len);
             } else if (!probeDone) {
                 probeLen = 0; // what was buffered cannot be continued

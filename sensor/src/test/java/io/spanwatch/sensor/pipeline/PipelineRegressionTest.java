@@ -3,6 +3,8 @@ package io.spanwatch.sensor.pipeline;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import io.spanwatch.sensor.capture.DemoCapture;
 import io.spanwatch.sensor.capture.LinkType;
 import io.spanwatch.sensor.capture.PcapWriter;
@@ -13,6 +15,7 @@ import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
 import java.util.zip.GZIPOutputStream;
@@ -29,6 +32,18 @@ class PipelineRegressionTest {
             p.frame(f.ts(), LinkType.ETHERNET, f.data(), 0, f.data().length, f.data().length);
         }
         return p.finish();
+    }
+
+    /** Runs {@code pcap} with the default reassembly into {@code out}, with no internal error; returns the events of its eve.json. */
+    static List<JsonNode> runEvents(Path out, Path pcap) throws Exception {
+        Pipeline.Summary s = run(out, config(out, ReassemblyConfig.DEFAULTS, null), pcap);
+        assertEquals(0, s.get("internal.errors"));
+        ObjectMapper json = new ObjectMapper();
+        List<JsonNode> events = new ArrayList<>();
+        for (String line : Files.readAllLines(out.resolve("eve.json"))) {
+            events.add(json.readTree(line));
+        }
+        return events;
     }
 
     static SensorConfig config(Path out, ReassemblyConfig r, FileConfig files) {

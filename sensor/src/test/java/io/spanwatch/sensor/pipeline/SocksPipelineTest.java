@@ -14,7 +14,6 @@ import io.spanwatch.sensor.capture.TrafficSynth;
 import io.spanwatch.sensor.reassembly.ReassemblyConfig;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
@@ -52,14 +51,7 @@ class SocksPipelineTest {
             }
             c.close();
         }
-        Path out = tmp.resolve(name);
-        Pipeline.Summary s = PipelineRegressionTest.run(out, PipelineRegressionTest.config(out, ReassemblyConfig.DEFAULTS, null), pcap);
-        assertEquals(0, s.get("internal.errors"));
-        List<JsonNode> events = new ArrayList<>();
-        for (String line : Files.readAllLines(out.resolve("eve.json"))) {
-            events.add(JSON.readTree(line));
-        }
-        return events;
+        return PipelineRegressionTest.runEvents(tmp.resolve(name), pcap);
     }
 
     private static JsonNode first(List<JsonNode> events, String type) {
