@@ -127,6 +127,10 @@ class EveSchemaTest {
         List<String> versions = events.stream().filter(e -> "tls".equals(e.path("event_type").asText()))
                 .map(e -> e.path("tls").path("sni").asText() + " " + e.path("tls").path("version").asText()).sorted().toList();
         assertEquals(List.of("tls12.example TLS 1.2", "tls13.example TLS 1.3"), versions);
+        JsonNode cert = events.stream().filter(e -> "tls12.example".equals(e.path("tls").path("sni").asText())).findFirst().orElseThrow()
+                .path("tls");
+        assertEquals("C=ZZ, O=Schema Test, CN=tls12.example", cert.path("subject").asText(), "in the certificate's order, as Suricata: " + cert);
+        assertTrue(cert.path("fingerprint").asText().matches("([0-9a-f]{2}:){19}[0-9a-f]{2}"), cert.toString());
         assertTrue(events.stream().anyMatch(e -> "http".equals(e.path("event_type").asText())
                 && "socks.x.org".equals(e.path("socks").path("request").path("name").asText())), "the SOCKS download's http event");
     }
@@ -217,6 +221,7 @@ class EveSchemaTest {
 
     /** Writes ICMP echo request and reply, an IPv6 HTTP download, one through SOCKS, UDP datagrams and a broken IPv4 frame. */
     private static void writeMixed(Path pcap) throws Exception {
+        byte[] certificate = selfSigned(pcap.resolveSibling("server.p12"), "CN=tls12.example, O=Schema Test, C=ZZ");
         try (PcapWriter w = PcapWriter.create(pcap, LinkType.ETHERNET, false)) {
             TrafficSynth t = new TrafficSynth(w, 1_700_000_200_000_000_000L);
             byte[] echo = "0001000aabcdefgh".getBytes(StandardCharsets.US_ASCII);
@@ -245,7 +250,7 @@ class EveSchemaTest {
             tls.close();
             TrafficSynth.Conn tls12 = t.tcp("10.1.0.5", 40004, "10.1.0.9", 443).handshake();
             tls12.send(true, io.spanwatch.sensor.capture.TlsHellos.clientHello(3, "tls12.example", "http/1.1"));
-            tls12.send(false, io.spanwatch.sensor.capture.TlsHellos.serverHello12(4, "http/1.1"));
+            tls12.send(false, io.spanwatch.sensor.capture.TlsHellos.serverHello12(4, "http/1.1", certificate));
             tls12.close();
             t.udp("10.1.0.5", 53000, "10.1.0.53", 53, new byte[] {1, 2, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0});
             t.udp("10.1.0.53", 53, "10.1.0.5", 53000, new byte[] {1, 2, (byte) 0x81, 0, 0, 1, 0, 0, 0, 0, 0, 0});
@@ -254,6 +259,20 @@ class EveSchemaTest {
             broken[14] = 0x45;
             t.raw(broken);
         }
+    }
+
+    /** A self-signed certificate (DER) made by the JDK's keytool into {@code keystore}. */
+    static byte[] selfSigned(Path keystore, String dname) throws Exception {
+        Process p = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "keytool").toString(), "-genkeypair",
+                "-alias", "server", "-keyalg", "EC", "-groupname", "secp256r1", "-dname", dname, "-validity", "2",
+                "-storetype", "PKCS12", "-keystore", keystore.toString(), "-storepass", "changeit").redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertTrue(p.waitFor(120, java.util.concurrent.TimeUnit.SECONDS) && p.exitValue() == 0, out);
+        java.security.KeyStore ks = java.security.KeyStore.getInstance("PKCS12");
+        try (InputStream in = Files.newInputStream(keystore)) {
+            ks.load(in, "changeit".toCharArray());
+        }
+        return ks.getCertificate("server").getEncoded();
     }
 
     private static int run(String... args) {

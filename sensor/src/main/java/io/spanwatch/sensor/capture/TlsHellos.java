@@ -8,7 +8,7 @@ import java.util.Random;
  * Builds the first flight of each side of a TLS handshake, field by field from RFC 8446 §4.1 and
  * RFC 6066, for captures that need a TLS connection whose names are known: a ClientHello as a current
  * browser sends it (GREASE, TLS 1.3 and 1.2 offered, an X25519 key share, a server name, ALPN) and
- * the server's hello for TLS 1.3 or TLS 1.2. Random fields come from a seed, so a capture is the same
+ * the server's hello for TLS 1.3 or TLS 1.2 (with its certificates, given as DER). Random fields come from a seed, so a capture is the same
  * every time it is made. What follows the hellos (encrypted) is not modelled.
  */
 public final class TlsHellos {
@@ -55,13 +55,28 @@ public final class TlsHellos {
         return cat(record(0x0303, hello), new byte[] {20, 3, 3, 0, 1, 1}, cat(u8(23), u16(0x0303), vec16(random(rnd, 1200))));
     }
 
-    /** The server's ServerHello for TLS 1.2 (TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256), choosing {@code alpn} when not null. */
-    public static byte[] serverHello12(long seed, String alpn) {
+    /**
+     * The server's first flight for TLS 1.2 (TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256): its ServerHello,
+     * choosing {@code alpn} when not null, then, when {@code certificates} (DER, leaf first) are given,
+     * its Certificate message and ServerHelloDone, all in one record as servers send them.
+     */
+    public static byte[] serverHello12(long seed, String alpn, byte[]... certificates) {
         Random rnd = new Random(seed);
         byte[] extensions = cat(ext(0xFF01, u8(0)), ext(23, new byte[0]), ext(11, vec8(u8(0))),
                 alpn == null ? new byte[0] : ext(16, vec16(vec8(alpn.getBytes(StandardCharsets.US_ASCII)))));
-        return record(0x0303, handshake(2, cat(u16(0x0303), random(rnd, 32), vec8(random(rnd, 32)), u16(0xC02F), u8(0),
-                vec16(extensions))));
+        byte[] hello = handshake(2, cat(u16(0x0303), random(rnd, 32), vec8(random(rnd, 32)), u16(0xC02F), u8(0), vec16(extensions)));
+        if (certificates.length == 0) {
+            return record(0x0303, hello);
+        }
+        ByteArrayOutputStream list = new ByteArrayOutputStream();
+        for (byte[] c : certificates) {
+            list.writeBytes(vec24(c));
+        }
+        return record(0x0303, cat(hello, handshake(11, vec24(list.toByteArray())), handshake(14, new byte[0])));
+    }
+
+    private static byte[] vec24(byte[] b) {
+        return cat(new byte[] {(byte) (b.length >> 16), (byte) (b.length >> 8), (byte) b.length}, b);
     }
 
     private static byte[] record(int version, byte[] body) {
@@ -69,7 +84,7 @@ public final class TlsHellos {
     }
 
     private static byte[] handshake(int type, byte[] body) {
-        return cat(u8(type), new byte[] {(byte) (body.length >> 16), (byte) (body.length >> 8), (byte) body.length}, body);
+        return cat(u8(type), vec24(body));
     }
 
     private static byte[] ext(int type, byte[] body) {

@@ -177,7 +177,9 @@ public final class EveReader {
         return new TlsInfo(EveText.raw(t.str("sni")), t.str("version") == null ? "UNDETERMINED" : t.str("version"),
                 ja3 == null ? null : ja3.str("string"), ja3s == null ? null : ja3s.str("string"),
                 client.stream().map(EveText::raw).toList(),
-                server.stream().map(EveText::raw).toList());
+                server.stream().map(EveText::raw).toList(),
+                t.has("fingerprint") || t.has("subject") ? new TlsInfo.Certificate(t.str("subject"), t.str("issuerdn"), t.str("serial"),
+                        t.str("fingerprint"), t.str("notbefore"), t.str("notafter")) : null);
     }
 
     private static FileInfoEvent fileinfo(Obj o, long t, boolean late) {

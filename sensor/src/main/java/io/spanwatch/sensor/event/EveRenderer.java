@@ -60,14 +60,27 @@ public final class EveRenderer {
     }
 
     /**
-     * Writes the {@code tls} object as Suricata does: {@code sni}, {@code version}, {@code ja3} and
+     * Writes the {@code tls} object as Suricata does: the certificate's {@code subject}, {@code issuerdn},
+     * {@code serial} and {@code fingerprint} when it was sent in clear, {@code sni}, {@code version},
+     * its {@code notbefore} and {@code notafter}, {@code ja3} and
      * {@code ja3s} (each a {@code hash} and its {@code string}), {@code client_alpns} and
      * {@code server_alpns}. Names and protocols are shown as header bytes are ({@link EveText#display}).
      */
     private static void tls(TlsInfo t, FieldWriter w) throws IOException {
         w.startObject("tls");
+        TlsInfo.Certificate c = t.certificate();
+        if (c != null) {
+            str(w, "subject", c.subject());
+            str(w, "issuerdn", c.issuerdn());
+            str(w, "serial", c.serial());
+            str(w, "fingerprint", c.fingerprint());
+        }
         str(w, "sni", t.sniText());
         w.string("version", t.version());
+        if (c != null) {
+            str(w, "notbefore", c.notbefore());
+            str(w, "notafter", c.notafter());
+        }
         if (t.ja3() != null) {
             w.startObject("ja3");
             w.string("hash", io.spanwatch.sensor.tls.TlsNames.md5(t.ja3()));

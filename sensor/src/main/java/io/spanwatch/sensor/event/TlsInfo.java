@@ -13,11 +13,32 @@ import java.util.List;
  * @param ja3s the ServerHello's JA3S string, or null
  * @param clientAlpns the protocols the client offered
  * @param serverAlpns the protocol the server chose (none or one)
+ * @param certificate the server's certificate (TLS 1.2 and earlier send it in clear), or null
  */
-public record TlsInfo(String sni, String version, String ja3, String ja3s, List<String> clientAlpns, List<String> serverAlpns) {
+public record TlsInfo(String sni, String version, String ja3, String ja3s, List<String> clientAlpns, List<String> serverAlpns,
+        Certificate certificate) {
     public TlsInfo {
         clientAlpns = List.copyOf(clientAlpns);
         serverAlpns = List.copyOf(serverAlpns);
+    }
+
+    /** A TLS connection without a certificate in clear (TLS 1.3, or none sent). */
+    public TlsInfo(String sni, String version, String ja3, String ja3s, List<String> clientAlpns, List<String> serverAlpns) {
+        this(sni, version, ja3, ja3s, clientAlpns, serverAlpns, null);
+    }
+
+    /**
+     * The server's (leaf) certificate as Suricata's {@code tls} object describes it; fields the
+     * certificate did not give (one the X.509 parser refused) are null.
+     *
+     * @param subject the subject's attributes in the certificate's order ({@code C=US, O=Example, CN=www.example.com})
+     * @param issuerdn the issuer's, the same way
+     * @param serial the serial number's bytes, upper-case hex joined by colons
+     * @param fingerprint SHA-1 of the DER, lower-case hex joined by colons
+     * @param notbefore start of validity, UTC, {@code 2026-01-31T12:00:00}
+     * @param notafter end of validity, the same way
+     */
+    public record Certificate(String subject, String issuerdn, String serial, String fingerprint, String notbefore, String notafter) {
     }
 
     /** {@link #sni} as text ({@link EveText#display}). */

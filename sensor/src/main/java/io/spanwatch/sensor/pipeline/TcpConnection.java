@@ -385,7 +385,7 @@ final class TcpConnection {
         if (r.state() != HelloReader.State.NEED_MORE || tlsLogged) {
             return;
         }
-        if (r.feed(buf, off, len) == HelloReader.State.INVALID && r.anomaly() != null) {
+        if (r.feed(buf, off, len) != HelloReader.State.NEED_MORE && r.anomaly() != null) {
             worker.anomaly(flow, ts, "applayer", r.anomaly());
         }
         tlsCheckDone();
@@ -418,7 +418,8 @@ final class TcpConnection {
         HelloReader.Hello s = tlsServer.hello();
         var info = new io.spanwatch.sensor.event.TlsInfo(c.serverName(),
                 s == null ? TlsNames.UNDETERMINED : TlsNames.version(TlsNames.negotiated(s)), TlsNames.ja3(c),
-                s == null ? null : TlsNames.ja3s(s), c.alpn(), s == null ? java.util.List.of() : s.alpn());
+                s == null ? null : TlsNames.ja3s(s), c.alpn(), s == null ? java.util.List.of() : s.alpn(),
+                tlsServer.certificates().isEmpty() ? null : io.spanwatch.sensor.tls.Certificates.describe(tlsServer.certificates().getFirst()));
         worker.counters.tlsTx++;
         worker.events.accept(new io.spanwatch.sensor.event.TlsEvent(tlsTs, io.spanwatch.sensor.event.EventHeader.of(flow, worker.source), info));
     }

@@ -7,7 +7,8 @@ import java.util.List;
  * Reads one direction of a TLS connection up to its hello: the ClientHello from the client, the
  * ServerHello from the server (RFC 8446 §4.1.2-4.1.3, RFC 5246 §7.4.1). Records (RFC 8446 §5.1) may
  * split the hello anywhere and come in any segmentation; the hello is gathered across them, up to
- * {@link #MAX_HELLO} bytes. Nothing past the hello is read: with TLS 1.3 the rest is encrypted.
+ * {@link #MAX_HELLO} bytes. Past the hello only a TLS 1.2 (or earlier) server's Certificate message is
+ * read, when it comes next; with TLS 1.3 the rest is encrypted.
  *
  * <p>Every length comes from the traffic and is checked against what holds it before it is used: a
  * record longer than TLS allows, a hello that claims more than its record bytes bring, an extension
@@ -24,6 +25,7 @@ public final class HelloReader {
     static final int ALERT = 21;
     static final int CLIENT_HELLO = 1;
     static final int SERVER_HELLO = 2;
+    static final int CERTIFICATE = 11;
 
     static final int EXT_SERVER_NAME = 0;
     static final int EXT_SUPPORTED_GROUPS = 10;
@@ -70,6 +72,7 @@ public final class HelloReader {
     private State state = State.NEED_MORE;
     private String anomaly;
     private Hello hello;
+    private List<byte[]> certificates = List.of();
 
     /** @param client whether this direction is the client's (it sends the ClientHello) */
     public HelloReader(boolean client) {
@@ -117,6 +120,14 @@ public final class HelloReader {
         return hello;
     }
 
+    /**
+     * The server's certificates (DER, leaf first) when it chose TLS 1.2 or earlier and sent them
+     * right after its hello; else empty.
+     */
+    public List<byte[]> certificates() {
+        return certificates;
+    }
+
     /** Takes the direction's next bytes; returns the state after them. */
     public State feed(byte[] b, int off, int len) {
         int end = off + len;
@@ -133,7 +144,11 @@ public final class HelloReader {
             }
             int n = Math.min(recordLeft, end - off);
             if (msgLen + n > MAX_HELLO) {
-                fail("tls.invalid_handshake_message");
+                if (hello == null) {
+                    fail("tls.invalid_handshake_message");
+                } else {
+                    finish(); // a certificate chain too large to gather: the hello alone
+                }
                 break;
             }
             if (msg == null || msgLen + n > msg.length) {
@@ -164,6 +179,8 @@ public final class HelloReader {
             fail("tls.invalid_record_version");
         } else if (length == 0 || length > MAX_RECORD) {
             fail("tls.invalid_record_length");
+        } else if (hello != null && type != HANDSHAKE) {
+            finish(); // the handshake went on encrypted (a resumed session): no certificate to read
         } else if (type == ALERT && msgLen == 0) {
             state = State.NO_HELLO; // a refusal in place of a hello
         } else if (type != HANDSHAKE) {
@@ -176,26 +193,69 @@ public final class HelloReader {
         }
     }
 
-    /** Parses the hello once its message is whole. */
+    /**
+     * Parses the messages gathered so far: the hello, then, from a server that chose TLS 1.2 or
+     * earlier, its Certificate when that comes next (RFC 5246 §7.4.2). Anything else after the hello
+     * (a ServerKeyExchange without certificate, a resumed session's ChangeCipherSpec) ends the
+     * reading with the hello alone, as does a certificate chain over {@link #MAX_HELLO}.
+     */
     private void message() {
-        if (msgLen < 4) {
-            return;
+        while (state == State.NEED_MORE && msgLen >= 4) {
+            int type = msg[0] & 0xFF;
+            int length = ((msg[1] & 0xFF) << 16) | ((msg[2] & 0xFF) << 8) | (msg[3] & 0xFF);
+            if (length + 4 > MAX_HELLO || (hello == null && type != (client ? CLIENT_HELLO : SERVER_HELLO))) {
+                if (hello == null) {
+                    fail("tls.invalid_handshake_message");
+                } else {
+                    finish();
+                }
+                return;
+            }
+            if (msgLen < length + 4) {
+                return;
+            }
+            try {
+                if (hello == null) {
+                    hello = parse(new Cursor(msg, 4, 4 + length));
+                    int v = TlsNames.negotiated(hello);
+                    if (client || v > 0x0303 || v < 0x0300) {
+                        finish(); // TLS 1.3 sends its certificate encrypted
+                        return;
+                    }
+                } else {
+                    if (type == CERTIFICATE) {
+                        certificates = certificates(new Cursor(msg, 4, 4 + length));
+                    }
+                    finish();
+                    return;
+                }
+            } catch (IndexOutOfBoundsException e) {
+                if (hello == null) {
+                    fail("tls.invalid_handshake_message");
+                } else {
+                    anomaly = "tls.invalid_certificate";
+                    finish();
+                }
+                return;
+            }
+            System.arraycopy(msg, length + 4, msg, 0, msgLen - length - 4);
+            msgLen -= length + 4;
         }
-        int type = msg[0] & 0xFF;
-        int length = ((msg[1] & 0xFF) << 16) | ((msg[2] & 0xFF) << 8) | (msg[3] & 0xFF);
-        if (type != (client ? CLIENT_HELLO : SERVER_HELLO) || length + 4 > MAX_HELLO) {
-            fail("tls.invalid_handshake_message");
-            return;
+    }
+
+    /** The certificates of a Certificate message, leaf first (each DER, as sent). */
+    private static List<byte[]> certificates(Cursor c) {
+        Cursor list = c.sub(c.u24());
+        List<byte[]> out = new ArrayList<>();
+        while (list.left() > 0) {
+            Cursor der = list.sub(list.u24());
+            out.add(java.util.Arrays.copyOfRange(der.b, der.pos, der.end));
         }
-        if (msgLen < length + 4) {
-            return;
-        }
-        try {
-            hello = parse(new Cursor(msg, 4, 4 + length));
-            state = State.DONE;
-        } catch (IndexOutOfBoundsException e) {
-            fail("tls.invalid_handshake_message");
-        }
+        return out;
+    }
+
+    private void finish() {
+        state = State.DONE;
         msg = null;
     }
 
@@ -319,6 +379,13 @@ public final class HelloReader {
             need(2);
             int v = ((b[pos] & 0xFF) << 8) | (b[pos + 1] & 0xFF);
             pos += 2;
+            return v;
+        }
+
+        int u24() {
+            need(3);
+            int v = ((b[pos] & 0xFF) << 16) | ((b[pos + 1] & 0xFF) << 8) | (b[pos + 2] & 0xFF);
+            pos += 3;
             return v;
         }
 

@@ -40,6 +40,7 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class TlsPipelineTest {
     private static SSLContext context;
+    private static X509Certificate serverCert;
 
     @BeforeAll
     static void keyPair(@TempDir Path tmp) throws Exception {
@@ -53,6 +54,7 @@ class TlsPipelineTest {
         try (InputStream in = Files.newInputStream(ks)) {
             store.load(in, "changeit".toCharArray());
         }
+        serverCert = (X509Certificate) store.getCertificate("server");
         KeyManagerFactory kmf = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
         kmf.init(store, "changeit".toCharArray());
         TrustManager trustAll = new X509TrustManager() {
@@ -199,6 +201,18 @@ class TlsPipelineTest {
         assertFalse(tls.get(0).path("tls").has("server_alpns"), tls.get(0).toString());
         assertTls(tls.get(1), "legacy.example", "TLS 1.2", List.of("http/1.1"));
         assertEquals("http/1.1", tls.get(1).path("tls").path("server_alpns").path(0).asText());
+        // TLS 1.2 sends the server's certificate in clear: described as Suricata describes it.
+        JsonNode t12 = tls.get(1).path("tls");
+        assertEquals("CN=files.example", t12.path("subject").asText(), t12.toString());
+        assertEquals("CN=files.example", t12.path("issuerdn").asText(), "self-signed");
+        assertEquals(hex(java.security.MessageDigest.getInstance("SHA-1").digest(serverCert.getEncoded()), "%02x"),
+                t12.path("fingerprint").asText());
+        assertEquals(hex(serverCert.getSerialNumber().toByteArray(), "%02X"), t12.path("serial").asText());
+        java.time.format.DateTimeFormatter utc = java.time.format.DateTimeFormatter.ofPattern("uuuu-MM-dd'T'HH:mm:ss")
+                .withZone(java.time.ZoneOffset.UTC);
+        assertEquals(utc.format(serverCert.getNotBefore().toInstant()), t12.path("notbefore").asText());
+        assertEquals(utc.format(serverCert.getNotAfter().toInstant()), t12.path("notafter").asText());
+        assertFalse(tls.get(0).path("tls").has("fingerprint"), "TLS 1.3 sends it encrypted");
         for (JsonNode f : of(events, "flow")) {
             assertEquals("tls", f.path("app_proto").asText(), f.toString());
         }
@@ -206,6 +220,14 @@ class TlsPipelineTest {
         JsonNode stats = of(events, "stats").getLast().path("stats");
         assertEquals(2, stats.path("app_layer").path("flow").path("tls").asInt(), stats.toString());
         assertEquals(2, stats.path("app_layer").path("tx").path("tls").asInt());
+    }
+
+    private static String hex(byte[] b, String format) {
+        List<String> parts = new ArrayList<>();
+        for (byte x : b) {
+            parts.add(String.format(format, x & 0xFF));
+        }
+        return String.join(":", parts);
     }
 
     @Test

@@ -155,6 +155,44 @@ class HelloReaderTest {
     }
 
     @Test
+    void aTls12ServerSendsItsCertificatesAfterItsHelloInAnySplit() {
+        byte[] leaf = "leaf certificate DER".getBytes(StandardCharsets.US_ASCII);
+        byte[] ca = "intermediate DER".getBytes(StandardCharsets.US_ASCII);
+        byte[] u24 = {0, 0, (byte) leaf.length};
+        byte[] certs = cat(new byte[] {0, 0, (byte) (leaf.length + ca.length + 6)}, u24, leaf, new byte[] {0, 0, (byte) ca.length}, ca);
+        byte[] flight = cat(serverHello(0x0303, 0xC02F), handshake(11, certs), handshake(14, new byte[0]));
+        for (int recordMax : new int[] {16384, 50, 1}) {
+            for (int chunk : new int[] {1, 7, 4096}) {
+                HelloReader r = read(false, records(flight, recordMax), chunk);
+                assertEquals(HelloReader.State.DONE, r.state());
+                assertEquals(2, r.certificates().size(), "records of " + recordMax + ", calls of " + chunk);
+                assertArrayEquals(leaf, r.certificates().get(0));
+                assertArrayEquals(ca, r.certificates().get(1));
+                assertNull(r.anomaly());
+            }
+        }
+        // A resumed session: ChangeCipherSpec follows the hello, and there is no certificate.
+        HelloReader resumed = read(false, cat(records(serverHello(0x0303, 0xC02F), 100), new byte[] {20, 3, 3, 0, 1, 1}), 3);
+        assertEquals(HelloReader.State.DONE, resumed.state());
+        assertTrue(resumed.certificates().isEmpty());
+        // TLS 1.3: nothing after the hello is read.
+        HelloReader v13 = read(false, records(cat(serverHello(0x0303, 0x1301, ext(43, u16(0x0304))), handshake(11, certs)), 16384), 1);
+        assertEquals(HelloReader.State.DONE, v13.state());
+        assertTrue(v13.certificates().isEmpty());
+        // A certificate list whose length lies: the hello stands, the anomaly is named.
+        byte[] lying = cat(serverHello(0x0303, 0xC02F), handshake(11, cat(new byte[] {0, 1, 0}, u24, leaf)));
+        HelloReader bad = read(false, records(lying, 16384), 5);
+        assertEquals(HelloReader.State.DONE, bad.state());
+        assertTrue(bad.certificates().isEmpty());
+        assertEquals("tls.invalid_certificate", bad.anomaly());
+        // A chain larger than is gathered: the hello alone.
+        HelloReader big = read(false, cat(records(serverHello(0x0303, 0xC02F), 100),
+                records(cat(u8(11), new byte[] {1, 0, 0}), 100)), 64);
+        assertEquals(HelloReader.State.DONE, big.state());
+        assertTrue(big.certificates().isEmpty());
+    }
+
+    @Test
     void versionsAreNamedAsSuricataNamesThem() {
         assertEquals("SSLv3", TlsNames.version(0x0300));
         assertEquals("TLSv1", TlsNames.version(0x0301));
