@@ -6,8 +6,8 @@ import java.util.Map;
 
 /**
  * Reads the CSV feeds by their header, so columns may come in any order and newer columns do not
- * break older readers: abuse.ch URLhaus, Feodo Tracker, ThreatFox and MalwareBazaar exports, and
- * MISP CSV exports. Comment lines ({@code #}) other than the header are skipped, including
+ * break older readers: abuse.ch URLhaus, Feodo Tracker, ThreatFox, MalwareBazaar and SSL Blacklist
+ * exports, and MISP CSV exports. Comment lines ({@code #}) other than the header are skipped, including
  * abuse.ch's banners and {@code # END} footers.
  */
 final class CsvFeeds {
@@ -51,6 +51,8 @@ final class CsvFeeds {
                 case THREATFOX_CSV -> threatfox(r, cols, lineNo, ctx);
                 case MALWAREBAZAAR_CSV -> malwarebazaar(r, cols, lineNo, ctx);
                 case MISP_CSV -> MispCsv.row(r, cols, lineNo, ctx);
+                case SSLBL_CSV -> sslbl(r, cols, "sha1", Indicators.Hint.X509_SHA1, lineNo, ctx);
+                case SSLBL_JA3_CSV -> sslbl(r, cols, "ja3md5", Indicators.Hint.JA3, lineNo, ctx);
                 default -> throw new IllegalArgumentException(format.id());
             }
         }
@@ -65,6 +67,20 @@ final class CsvFeeds {
         }
         ctx.indicator(line, Indicators.Hint.URL, url,
                 IntelMeta.of(Csv.field(r, cols, "threat"), null, -1, Csv.field(r, cols, "tags"), null, null));
+    }
+
+    /**
+     * abuse.ch SSL Blacklist: certificates ({@code Listingdate,SHA1,Listingreason}) and JA3
+     * fingerprints ({@code ja3_md5,Firstseen,Lastseen,Listingreason}) of botnet C2 servers and
+     * malware clients; the reason names the family ({@code Dridex C&C}).
+     */
+    private static void sslbl(List<String> r, Map<String, Integer> cols, String column, Indicators.Hint hint, int line, FeedContext ctx) {
+        String value = Csv.field(r, cols, column);
+        if (value == null || value.isBlank()) {
+            ctx.malformed(line, "no " + (hint == Indicators.Hint.JA3 ? "ja3_md5" : "SHA1"));
+            return;
+        }
+        ctx.indicator(line, hint, value, IntelMeta.of("botnet_cc", Csv.field(r, cols, "listingreason"), -1, null, null, null));
     }
 
     /** Feodo Tracker: {@code first_seen_utc,dst_ip,dst_port,c2_status,last_online,malware} (older: {@code DstIP}). */

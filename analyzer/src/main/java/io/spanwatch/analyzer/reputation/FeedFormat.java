@@ -19,7 +19,8 @@ import java.util.Map;
  *   <li>a CSV header, commented or not, by its column names: ThreatFox ({@code ioc_value},
  *       {@code ioc_type}), MalwareBazaar ({@code sha256_hash}), URLhaus ({@code url} with
  *       {@code url_status}, {@code urlhaus_link} or {@code dateadded}), Feodo Tracker
- *       ({@code dst_ip}), a MISP export ({@code type} and {@code value} with {@code to_ids},
+ *       ({@code dst_ip}), abuse.ch SSLBL's certificate list ({@code SHA1} with {@code Listingreason})
+ *       and JA3 list ({@code ja3_md5}), a MISP export ({@code type} and {@code value} with {@code to_ids},
  *       {@code category}, {@code event_id} or {@code uuid});
  *   <li>data lines {@code CIDR ; SBL...}: Spamhaus DROP or EDROP;
  *   <li>data lines of three comma-separated fields: a Suricata iprep reputation file
@@ -35,6 +36,8 @@ enum FeedFormat {
     THREATFOX_CSV("threatfox-csv"),
     MALWAREBAZAAR_CSV("malwarebazaar-csv"),
     MISP_CSV("misp-csv"),
+    SSLBL_CSV("sslbl-csv"),
+    SSLBL_JA3_CSV("sslbl-ja3-csv"),
     SPAMHAUS_DROP("spamhaus-drop"),
     SPAMHAUS_DROP_JSON("spamhaus-drop-json"),
     ZEEK_INTEL("zeek-intel"),
@@ -80,6 +83,12 @@ enum FeedFormat {
         }
         if (h.containsKey("dstip")) {
             return FEODO_CSV;
+        }
+        if (h.containsKey("sha1") && h.containsKey("listingreason")) {
+            return SSLBL_CSV;
+        }
+        if (h.containsKey("ja3md5")) {
+            return SSLBL_JA3_CSV;
         }
         if (!commented && h.containsKey("type") && h.containsKey("value")
                 && (h.containsKey("toids") || h.containsKey("category") || h.containsKey("eventid") || h.containsKey("uuid"))) {

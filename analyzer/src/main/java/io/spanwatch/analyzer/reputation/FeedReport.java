@@ -12,7 +12,7 @@ import java.util.List;
  * @param duplicates indicators the feed listed more than once (kept once)
  * @param malformed lines (or objects) that could not be read
  * @param unsupported well-formed entries of a kind SpanWatch does not match (a STIX pattern with
- *     {@code AND}, an e-mail address in a MISP export, a Zeek {@code Intel::CERT_HASH}...)
+ *     {@code AND}, an e-mail address in a MISP export, a Zeek {@code Intel::EMAIL}...)
  * @param dropped indicators left out because {@code intel.max-indicators} was reached
  * @param problems the first malformed or unsupported lines, each as {@code line N: why}
  * @param error why the file could not be read at all, or null

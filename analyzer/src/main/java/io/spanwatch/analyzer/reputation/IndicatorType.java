@@ -4,7 +4,11 @@ package io.spanwatch.analyzer.reputation;
  * Names the kind of an indicator as the {@code reputation.type} field of an alert writes it.
  */
 public enum IndicatorType {
-    IP("ip"), CIDR("cidr"), DOMAIN("domain"), URL("url"), MD5("md5"), SHA1("sha1"), SHA256("sha256");
+    IP("ip"), CIDR("cidr"), DOMAIN("domain"), URL("url"), MD5("md5"), SHA1("sha1"), SHA256("sha256"),
+    /** A TLS client's JA3 fingerprint (MD5), matched against {@code tls.ja3.hash}. */
+    JA3("ja3"),
+    /** The SHA-1 of a server's X.509 certificate, matched against {@code tls.fingerprint}. */
+    X509_SHA1("x509_sha1");
 
     private static final IndicatorType[] VALUES = values();
 
@@ -14,7 +18,7 @@ public enum IndicatorType {
         this.eveName = eveName;
     }
 
-    /** Returns the name written in events: {@code ip}, {@code cidr}, {@code domain}, {@code url}, {@code md5}, {@code sha1}, {@code sha256}. */
+    /** Returns the name written in events: {@code ip}, {@code cidr}, {@code domain}, {@code url}, {@code md5}, {@code sha1}, {@code sha256}, {@code ja3}, {@code x509_sha1}. */
     public String eveName() {
         return eveName;
     }

@@ -17,7 +17,7 @@ final class Indicators {
     static final int MIN_PREFIX_V6 = 16;
 
     /** What the feed says the value is. */
-    enum Hint { AUTO, IP, DOMAIN, URL, HASH, MD5, SHA1, SHA256 }
+    enum Hint { AUTO, IP, DOMAIN, URL, HASH, MD5, SHA1, SHA256, JA3, X509_SHA1 }
 
     private Indicators() {
     }
@@ -34,6 +34,7 @@ final class Indicators {
             case DOMAIN -> b.addDomain(DomainName.normalize(v), written, feed, meta);
             case URL -> b.addUrl(UrlKey.normalize(v), written, feed, meta);
             case HASH, MD5, SHA1, SHA256 -> addHash(b, hint, v, written, feed, meta);
+            case JA3, X509_SHA1 -> addTlsHash(b, hint, v, written, feed, meta);
             case AUTO -> addAuto(b, v, written, feed, meta);
         };
     }
@@ -146,6 +147,22 @@ final class Indicators {
                     + d.length * 2);
         }
         return b.addHash(d, canonicalHex(written) ? null : written, feed, meta);
+    }
+
+    /**
+     * Adds a JA3 fingerprint (32 hex digits) or a certificate's SHA-1 (40, colons allowed, as
+     * Suricata and OpenSSL print it): kept with the file digests, under their own type, so a file
+     * digest never matches a TLS fingerprint nor the reverse.
+     */
+    private static SnapshotBuilder.Added addTlsHash(SnapshotBuilder b, Hint hint, String v, String written, int feed, IntelMeta meta)
+            throws IndicatorException {
+        byte[] d = digest(v.replace(":", ""));
+        int want = hint == Hint.JA3 ? 16 : 20;
+        if (d == null || d.length != want) {
+            throw new IndicatorException(hint == Hint.JA3 ? "a JA3 fingerprint is an md5: 32 hex digits" : "a certificate SHA-1 has 40 hex digits");
+        }
+        return b.addHash(d, hint == Hint.JA3 ? IndicatorType.JA3 : IndicatorType.X509_SHA1, canonicalHex(written) ? null : written, feed,
+                meta);
     }
 
     /** Returns true when the text is lower-case hex (the canonical spelling of a digest). */

@@ -199,6 +199,19 @@ public final class IntelSnapshot {
 
     /** Returns the indicators matching a file digest given in hex (md5, sha1 or sha256). */
     public List<IntelHit> matchHash(String hex, String field) {
+        return digestHits(hex, null, field);
+    }
+
+    /**
+     * Returns the indicators of {@code type} ({@link IndicatorType#JA3} or {@link IndicatorType#X509_SHA1})
+     * matching a TLS fingerprint given in hex, colons allowed ({@code tls.fingerprint}).
+     */
+    public List<IntelHit> matchTls(String hex, IndicatorType type, String field) {
+        return hex == null ? List.of() : digestHits(hex.indexOf(':') >= 0 ? hex.replace(":", "") : hex, type, field);
+    }
+
+    /** Hits of a digest: of {@code type} only, or of the file digest types when null. */
+    private List<IntelHit> digestHits(String hex, IndicatorType type, String field) {
         if (hex == null || hashes.size() == 0) {
             return List.of();
         }
@@ -207,7 +220,12 @@ public final class IntelSnapshot {
             return List.of();
         }
         int id = hashes.find(d, 0, d.length, hashes.hash(d, 0, d.length));
-        return id < 0 ? List.of() : keyHits(hashes, id, KIND_HASH, d, 0, d.length, field, null);
+        if (id < 0) {
+            return List.of();
+        }
+        List<IntelHit> hits = keyHits(hashes, id, KIND_HASH, d, 0, d.length, field, null);
+        hits.removeIf(h -> type == null ? !h.type().isHash() : h.type() != type);
+        return hits;
     }
 
     private List<IntelHit> ipHits(PrefixTrie t, int family, long hi, long lo, String field, List<IntelHit> into) {

@@ -46,6 +46,8 @@ final class MispCsv {
             }
             case "url" -> ctx.indicator(line, Indicators.Hint.URL, value, meta);
             case "md5", "sha1", "sha256" -> ctx.indicator(line, hint(type), value, meta);
+            case "ja3-fingerprint-md5" -> ctx.indicator(line, Indicators.Hint.JA3, value, meta);
+            case "x509-fingerprint-sha1" -> ctx.indicator(line, Indicators.Hint.X509_SHA1, value, meta);
             case "filename|md5", "filename|sha1", "filename|sha256", "malware-sample" -> {
                 if (second == null) {
                     ctx.malformed(line, type + " without a hash after |");

@@ -38,11 +38,15 @@ public record Observation(Kind kind, long tsMicros, long flowId, String communit
                 url, null, null, null);
     }
 
-    /** Describes a {@code tls} event (src is the client); the server name is its {@link #host}. */
+    /**
+     * Describes a {@code tls} event (src is the client): the server name is its {@link #host}, the
+     * client's JA3 hash its {@link #md5} and the certificate's SHA-1 fingerprint its {@link #sha1}
+     * (matched as TLS fingerprints, never as file digests).
+     */
     public static Observation tls(long tsMicros, long flowId, String communityId, String srcIp, int srcPort, String destIp, int destPort,
-            String serverName) {
+            String serverName, String ja3, String certSha1) {
         return new Observation(Kind.TLS, tsMicros, flowId, communityId, "TCP", srcIp, srcPort, destIp, destPort, true, serverName, -1,
-                null, null, null, null);
+                null, ja3, certSha1, null);
     }
 
     /** Describes a {@code fileinfo} event; {@code toServer} for an upload (src is then the client). */

@@ -12,6 +12,8 @@ import io.spanwatch.sensor.event.FlowEvent;
 import io.spanwatch.sensor.event.HttpEvent;
 import io.spanwatch.sensor.event.HttpInfo;
 import io.spanwatch.sensor.event.TlsEvent;
+import io.spanwatch.sensor.event.TlsInfo;
+import io.spanwatch.sensor.tls.TlsNames;
 import java.nio.file.Path;
 import java.util.Map;
 import java.util.concurrent.CountDownLatch;
@@ -104,8 +106,9 @@ public final class ReputationEvents implements AnalyzerStage {
 
     private static Observation observe(TlsEvent e) {
         EventHeader h = e.header();
+        TlsInfo t = e.tls();
         return Observation.tls(e.tsNanos() / 1000, h.flowId(), h.communityId(), h.clientIp(), h.clientPort(), h.serverIp(), h.serverPort(),
-                e.tls().sni());
+                t.sni(), t.ja3() == null ? null : TlsNames.md5(t.ja3()), t.certificate() == null ? null : t.certificate().fingerprint());
     }
 
     private static Observation observe(FileEvent f) {

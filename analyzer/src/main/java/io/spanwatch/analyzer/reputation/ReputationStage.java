@@ -167,7 +167,8 @@ public final class ReputationStage implements AutoCloseable {
      * fields are named as the alert shows them: the client is {@code src_ip} (only a file's digest
      * alerts in the file's direction). A request without a Host header is matched as a URL on the
      * server's address and port; the host of an absolute-form target is matched as a host too. A TLS
-     * server name is matched as a host ({@code tls.sni}).
+     * server name is matched as a host ({@code tls.sni}), its JA3 and certificate fingerprints
+     * against those indicators only ({@code tls.ja3.hash}, {@code tls.fingerprint}).
      */
     static List<IntelHit> match(IntelSnapshot s, Observation o) {
         List<IntelHit> out = null;
@@ -186,6 +187,11 @@ public final class ReputationStage implements AutoCloseable {
                 // An absolute-form target names the host the server serves, whatever the Host header says.
                 out = add(out, s.matchHost(targetHost, "http.url"));
             }
+        }
+        if (o.kind() == Observation.Kind.TLS) {
+            out = add(out, s.matchTls(o.md5(), IndicatorType.JA3, "tls.ja3.hash"));
+            out = add(out, s.matchTls(o.sha1(), IndicatorType.X509_SHA1, "tls.fingerprint"));
+            return out == null ? List.of() : out;
         }
         out = add(out, s.matchHash(o.md5(), "fileinfo.md5"));
         out = add(out, s.matchHash(o.sha1(), "fileinfo.sha1"));

@@ -83,7 +83,11 @@ final class SnapshotBuilder {
 
     /** Adds a digest (16, 20 or 32 bytes). */
     Added addHash(byte[] digest, String written, int feed, IntelMeta meta) {
-        IndicatorType type = IndicatorType.ofDigestLength(digest.length);
+        return addHash(digest, IndicatorType.ofDigestLength(digest.length), written, feed, meta);
+    }
+
+    /** Adds a digest of the given type (a file digest, or a TLS fingerprint: {@link IndicatorType#JA3}, {@link IndicatorType#X509_SHA1}). */
+    Added addHash(byte[] digest, IndicatorType type, String written, int feed, IntelMeta meta) {
         return addKey(hashes, digest, written == null ? null : HexFormat.of().formatHex(digest), type, written, feed, meta);
     }
 

@@ -36,6 +36,7 @@ final class StixPattern {
                 case "file:hashes.md5" -> Indicators.Hint.MD5;
                 case "file:hashes.sha-1", "file:hashes.sha1" -> Indicators.Hint.SHA1;
                 case "file:hashes.sha-256", "file:hashes.sha256" -> Indicators.Hint.SHA256;
+                case "x509-certificate:hashes.sha-1", "x509-certificate:hashes.sha1" -> Indicators.Hint.X509_SHA1;
                 default -> null;
             };
         }

@@ -84,8 +84,9 @@ final class TextFeeds {
     /**
      * Reads a Zeek Intel framework file: {@code #fields} names the tab-separated columns
      * ({@code indicator}, {@code indicator_type}, {@code meta.*}); {@code #separator} may change the
-     * separator; {@code -} is unset. {@code Intel::ADDR}, {@code SUBNET}, {@code DOMAIN}, {@code URL}
-     * and {@code FILE_HASH} are matched; other types are counted as unsupported.
+     * separator; {@code -} is unset. {@code Intel::ADDR}, {@code SUBNET}, {@code DOMAIN}, {@code URL},
+     * {@code FILE_HASH} and {@code CERT_HASH} (a certificate's SHA-1) are matched; other types are counted as
+     * unsupported.
      */
     static void zeek(FeedLines in, FeedContext ctx) throws IOException {
         String sep = "\t";
@@ -131,6 +132,7 @@ final class TextFeeds {
                 case "Intel::DOMAIN" -> Indicators.Hint.DOMAIN;
                 case "Intel::URL" -> Indicators.Hint.URL;
                 case "Intel::FILE_HASH" -> Indicators.Hint.HASH;
+                case "Intel::CERT_HASH" -> Indicators.Hint.X509_SHA1; // the SHA-1 of a certificate, as Zeek's x509 log has it
                 default -> null;
             };
             if (hint == null) {

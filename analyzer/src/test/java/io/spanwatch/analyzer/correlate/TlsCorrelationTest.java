@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.spanwatch.analyzer.CliRun;
 import io.spanwatch.analyzer.EveLog;
+import io.spanwatch.analyzer.TestCaptures;
 import io.spanwatch.sensor.capture.LinkType;
 import io.spanwatch.sensor.capture.PcapWriter;
 import io.spanwatch.sensor.capture.TlsHellos;
@@ -20,12 +21,19 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * HTTPS seen only through its handshakes, through {@code spanwatch analyze}: callbacks over TLS
  * count for the server name the client asked for (as an HTTP request's count for its Host), so a
- * beacon to a C2 name behind a shared address is reported by that name, and a listed domain alerts
- * on {@code tls.sni}, while browsing the same address at irregular times raises nothing.
+ * beacon to a C2 name behind a shared address is reported by that name, while browsing other names
+ * of that address at irregular times raises nothing; a listed domain alerts on {@code tls.sni}, an
+ * SSLBL JA3 on {@code tls.ja3.hash} and an SSLBL certificate on {@code tls.fingerprint}.
  */
 class TlsCorrelationTest {
     private static final long T0 = 1_710_223_200_000_000_000L;
     private static final long SECOND = 1_000_000_000L;
+    /**
+     * The JA3 of {@link TlsHellos#clientHello} with ALPN, written out by hand from its fields (which do
+     * not depend on the seed or the name): MD5 of
+     * {@code 771,4865-4866-4867-49195-49199-49196-49200-52393-52392-49171-49172-156-157-47-53,0-23-65281-10-11-35-16-13-51-45-43,29-23-24,0}.
+     */
+    private static final String HELLO_JA3 = "ac55c9ddca5ed14bcd43da074877e5f1";
 
     @TempDir
     Path dir;
@@ -41,11 +49,17 @@ class TlsCorrelationTest {
     }
 
     @Test
-    void aBeaconOverTlsIsNamedByItsServerNameAndAListedNameAlerts() throws Exception {
+    void aBeaconOverTlsIsNamedByItsServerNameAndListedNamesAndFingerprintsAlert() throws Exception {
         Path pcap = dir.resolve("tls.pcap");
         Random rnd = new Random(20261204);
+        byte[] cert = TestCaptures.selfSigned(dir.resolve("c2.p12"), "CN=cdn-sync.c2-over-tls.example");
         try (PcapWriter w = PcapWriter.create(pcap, LinkType.ETHERNET, false)) {
             TrafficSynth t = new TrafficSynth(w, T0);
+            // Once, TLS 1.2: the C2's certificate crosses in clear.
+            TrafficSynth.Conn first = t.tcp("10.2.0.20", 39_999, "198.51.100.50", 443).handshake();
+            first.send(true, TlsHellos.clientHello(7, "cdn-sync.c2-over-tls.example", "http/1.1"));
+            first.send(false, TlsHellos.serverHello12(8, "http/1.1", cert));
+            first.close();
             long now = T0;
             int port = 40_000;
             long nextBeacon = T0;
@@ -71,9 +85,15 @@ class TlsCorrelationTest {
         }
         Path feeds = Files.createDirectory(dir.resolve("feeds"));
         Files.writeString(feeds.resolve("domains.txt"), "c2-over-tls.example\n");
+        // abuse.ch SSL Blacklist: the JA3 of this capture's client hellos, and the C2's certificate.
+        Files.writeString(feeds.resolve("ja3_fingerprints.csv"), "# ja3_md5,Firstseen,Lastseen,Listingreason\n"
+                + HELLO_JA3 + ",2024-03-01 00:00:00,2024-03-10 00:00:00,Test implant\n");
+        Files.writeString(feeds.resolve("sslblacklist.csv"), "# Listingdate,SHA1,Listingreason\n2024-03-10 07:44:46,"
+                + java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-1").digest(cert)) + ",Test C&C\n");
         Path out = dir.resolve("out");
         CliRun r = CliRun.of("analyze", "--out", out.toString(), "--set", "scan.enabled=false", "--set", "index.enabled=false",
-                "--intel", feeds.resolve("domains.txt").toString(), "--home-net", "10.0.0.0/8", pcap.toString());
+                "--intel", feeds.resolve("domains.txt").toString(), "--intel", feeds.resolve("ja3_fingerprints.csv").toString(),
+                "--intel", feeds.resolve("sslblacklist.csv").toString(), "--home-net", "10.0.0.0/8", pcap.toString());
         assertEquals(0, r.status(), r.output());
         EveLog eve = EveLog.read(out.resolve("eve.json"));
         List<JsonNode> tls = eve.ofType("tls");
@@ -86,11 +106,18 @@ class TlsCorrelationTest {
         assertEquals("cdn-sync.c2-over-tls.example", b.path("beacon").path("host").asText(), b.toString());
         assertEquals("tls", b.path("app_proto").asText(), b.toString());
         List<JsonNode> listed = alerts.stream().filter(a -> "reputation".equals(a.path("alert").path("category").asText())).toList();
-        assertTrue(!listed.isEmpty(), "the listed domain alerts: " + alerts);
+        java.util.Map<String, Long> byField = new java.util.TreeMap<>();
         for (JsonNode a : listed) {
-            assertEquals("tls.sni", a.path("reputation").path("field").asText(), a.toString());
-            assertEquals("10.2.0.20", a.path("src_ip").asText());
+            byField.merge(a.path("reputation").path("field").asText(), 1L, Long::sum);
+            assertEquals("10.2.0.20", a.path("src_ip").asText(), a.toString());
             assertEquals("to_server", a.path("direction").asText());
         }
+        long c2 = tls.stream().filter(e -> e.path("tls").path("sni").asText().startsWith("cdn-sync.")).count();
+        // The domain on every callback, the client's JA3 on every connection, the certificate once.
+        assertEquals(java.util.Map.of("tls.sni", c2, "tls.ja3.hash", (long) tls.size(), "tls.fingerprint", 1L), byField);
+        assertEquals(HELLO_JA3, tls.getFirst().path("tls").path("ja3").path("hash").asText());
+        JsonNode certAlert = listed.stream().filter(a -> a.path("reputation").path("field").asText().equals("tls.fingerprint")).findFirst()
+                .orElseThrow();
+        assertEquals("x509_sha1", certAlert.path("reputation").path("type").asText(), certAlert.toString());
     }
 }

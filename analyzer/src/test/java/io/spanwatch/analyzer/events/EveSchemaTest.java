@@ -221,7 +221,7 @@ class EveSchemaTest {
 
     /** Writes ICMP echo request and reply, an IPv6 HTTP download, one through SOCKS, UDP datagrams and a broken IPv4 frame. */
     private static void writeMixed(Path pcap) throws Exception {
-        byte[] certificate = selfSigned(pcap.resolveSibling("server.p12"), "CN=tls12.example, O=Schema Test, C=ZZ");
+        byte[] certificate = io.spanwatch.analyzer.TestCaptures.selfSigned(pcap.resolveSibling("server.p12"), "CN=tls12.example, O=Schema Test, C=ZZ");
         try (PcapWriter w = PcapWriter.create(pcap, LinkType.ETHERNET, false)) {
             TrafficSynth t = new TrafficSynth(w, 1_700_000_200_000_000_000L);
             byte[] echo = "0001000aabcdefgh".getBytes(StandardCharsets.US_ASCII);
@@ -259,20 +259,6 @@ class EveSchemaTest {
             broken[14] = 0x45;
             t.raw(broken);
         }
-    }
-
-    /** A self-signed certificate (DER) made by the JDK's keytool into {@code keystore}. */
-    static byte[] selfSigned(Path keystore, String dname) throws Exception {
-        Process p = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "keytool").toString(), "-genkeypair",
-                "-alias", "server", "-keyalg", "EC", "-groupname", "secp256r1", "-dname", dname, "-validity", "2",
-                "-storetype", "PKCS12", "-keystore", keystore.toString(), "-storepass", "changeit").redirectErrorStream(true).start();
-        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        assertTrue(p.waitFor(120, java.util.concurrent.TimeUnit.SECONDS) && p.exitValue() == 0, out);
-        java.security.KeyStore ks = java.security.KeyStore.getInstance("PKCS12");
-        try (InputStream in = Files.newInputStream(keystore)) {
-            ks.load(in, "changeit".toCharArray());
-        }
-        return ks.getCertificate("server").getEncoded();
     }
 
     private static int run(String... args) {

@@ -32,6 +32,58 @@ class FeedFormatsTest {
     }
 
     @Test
+    void sslBlacklistCertificatesAndJa3AreTlsFingerprintsOnly() throws Exception {
+        Path certs = Feeds.write(dir, "certs.txt", """
+                ################################################################
+                # abuse.ch SSLBL SSL Certificate Blacklist (SHA1 Fingerprints) #
+                ################################################################
+                #
+                # Listingdate,SHA1,Listingreason
+                2024-03-10 07:44:46,9d63bb684acecf87159cc75bf00ca6d62a9aeef2,Cobalt Strike C&C
+                2024-03-10 07:44:47,,AsyncRAT C&C
+                2024-03-10 07:44:48,12345,Dridex C&C
+                """);
+        Path ja3 = Feeds.write(dir, "fingerprints.txt", """
+                # ja3_md5,Firstseen,Lastseen,Listingreason
+                e7d705a3286e19ea42f587b344ee6865,2017-07-14 18:08:15,2019-07-27 20:42:54,Tofsee
+                """);
+        Path misp = Feeds.write(dir, "misp.csv", """
+                uuid,event_id,category,type,value,comment,to_ids,date
+                5e1c0d3a-0001,7,Network activity,ja3-fingerprint-md5,51c64c77e60f3980eea90869b68c58a8,,1,1710000000
+                5e1c0d3a-0002,7,Network activity,x509-fingerprint-sha1,AA:BB:CC:DD:EE:FF:00:11:22:33:44:55:66:77:88:99:AA:BB:CC:DD,,1,1710000000
+                """);
+        Path zeek = Feeds.write(dir, "zeek.intel", "#fields\tindicator\tindicator_type\tmeta.source\n"
+                + "0123456789abcdef0123456789abcdef01234567\tIntel::CERT_HASH\tcert-feed\n");
+        Path stix = Feeds.write(dir, "bundle.json", """
+                {"type":"bundle","id":"bundle--1","objects":[{"type":"indicator","spec_version":"2.1","id":"indicator--1",
+                "pattern":"[x509-certificate:hashes.'SHA-1' = 'fedcba9876543210fedcba9876543210fedcba98']","pattern_type":"stix"}]}
+                """);
+        IntelSnapshot s = Feeds.load(certs, ja3, misp, zeek, stix);
+        FeedReport c = s.feeds().stream().filter(r -> r.name().equals("certs.txt")).findFirst().orElseThrow();
+        assertEquals("sslbl-csv", c.format());
+        assertEquals(1, c.indicators());
+        assertEquals(2, c.malformed(), c.problems().toString());
+        // Suricata prints a certificate's fingerprint with colons; the feed has none.
+        List<IntelHit> h = s.matchTls("9d:63:bb:68:4a:ce:cf:87:15:9c:c7:5b:f0:0c:a6:d6:2a:9a:ee:f2", IndicatorType.X509_SHA1, "tls.fingerprint");
+        assertEquals(1, h.size());
+        assertEquals(IndicatorType.X509_SHA1, h.get(0).type());
+        assertEquals("Cobalt Strike C&C", h.get(0).meta().malware());
+        assertEquals("x509_sha1", h.get(0).type().eveName());
+        assertTrue(s.matchHash("9d63bb684acecf87159cc75bf00ca6d62a9aeef2", "fileinfo.sha1").isEmpty(), "a certificate is not a file");
+        assertEquals("sslbl-ja3-csv", s.feeds().stream().filter(r -> r.name().equals("fingerprints.txt")).findFirst().orElseThrow().format());
+        assertEquals("Tofsee", s.matchTls("e7d705a3286e19ea42f587b344ee6865", IndicatorType.JA3, "tls.ja3.hash").get(0).meta().malware());
+        assertTrue(s.matchHash("e7d705a3286e19ea42f587b344ee6865", "fileinfo.md5").isEmpty(), "a JA3 is not a file digest");
+        assertTrue(s.matchTls("e7d705a3286e19ea42f587b344ee6865", IndicatorType.X509_SHA1, "tls.fingerprint").isEmpty());
+        assertEquals(1, s.matchTls("51c64c77e60f3980eea90869b68c58a8", IndicatorType.JA3, "tls.ja3.hash").size(), "MISP ja3-fingerprint-md5");
+        assertEquals(1, s.matchTls("aabbccddeeff00112233445566778899aabbccdd", IndicatorType.X509_SHA1, "tls.fingerprint").size(),
+                "MISP x509-fingerprint-sha1, with colons and upper case");
+        assertEquals(1, s.matchTls("0123456789abcdef0123456789abcdef01234567", IndicatorType.X509_SHA1, "tls.fingerprint").size(),
+                "Zeek Intel::CERT_HASH");
+        assertEquals(1, s.matchTls("fedcba9876543210fedcba9876543210fedcba98", IndicatorType.X509_SHA1, "tls.fingerprint").size(),
+                "STIX x509-certificate:hashes.'SHA-1'");
+    }
+
+    @Test
     void urlhausCsv() throws Exception {
         Path f = Feeds.write(dir, "feed.txt", """
                 ################################################################
