@@ -159,6 +159,14 @@ public final class Pages {
                         .text(f.path("bytes_toserver").asLong() + f.path("bytes_toclient").asLong() + " bytes, ")
                         .text(f.path("state").asText("")).raw("</span>");
             }
+            case "tls" -> {
+                JsonNode t = e.path("tls");
+                h.text(t.path("version").asText("")).raw(" <b>").text(t.path("sni").asText("")).raw("</b>");
+                if (t.has("subject")) {
+                    h.raw(" <span class=\"dim\">").text(t.path("subject").asText()).raw("</span>");
+                }
+                h.raw(" <span class=\"dim\">JA3 ").text(t.path("ja3").path("hash").asText("")).raw("</span>");
+            }
             case "anomaly" -> h.text(e.path("anomaly").path("type").asText("")).raw(" ").text(e.path("anomaly").path("event").asText(""));
             case "incident" -> h.text(e.path("incident").path("summary").asText(""));
             case "stats" -> h.text("uptime " + e.path("stats").path("uptime").asText("?") + " s");

@@ -173,7 +173,9 @@ class ConsoleBrowserTest {
     void hostileFieldsNeverRun() throws Exception {
         String id = f.firstId("event_type:http AND http.http_refer:\"javascript:window.__pwned=5\"");
         String alert = f.firstId("event_type:alert AND src_ip:\"203.0.113.66\"");
-        List<String> pages = List.of("/?q=", "/events/" + id, "/events/" + alert, "/hosts/198.18.0.66", "/alerts?state=all",
+        String tls = f.firstId("event_type:tls");
+        List<String> pages = List.of("/?q=", "/events/" + id, "/events/" + alert, "/events/" + tls, "/?q=event_type:tls", "/hosts/198.18.0.66",
+                "/alerts?state=all",
                 "/files/" + ConsoleFixture.EVIL_SHA, "/?q=" + java.net.URLEncoder.encode("\"" + "<script>" + "\"", "UTF-8"));
         int n = 0;
         for (String p : pages) {
@@ -186,6 +188,9 @@ class ConsoleBrowserTest {
         assertTrue(t.contains(ConsoleFixture.EVIL_URL), "the URL shows as text");
         assertTrue(t.contains(ConsoleFixture.EVIL_UA), "the user agent shows as text");
         assertTrue(t.contains(ConsoleFixture.EVIL_REFERER), "the referer shows as text");
+        open("/events/" + tls);
+        assertTrue(text().contains(ConsoleFixture.EVIL_SNI), "the TLS server name shows as text");
+        open("/events/" + id);
         for (WebElement a : browser.findElements(By.tagName("a"))) {
             String href = a.getAttribute("href");
             assertTrue(href == null || href.startsWith(f.base() + "/"), "every link stays on the console: " + href);

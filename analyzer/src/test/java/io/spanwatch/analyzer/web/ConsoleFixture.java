@@ -23,8 +23,9 @@ import java.util.List;
 
 /**
  * Runs a console on 127.0.0.1 (a free port) over an index made from typed events: ordinary
- * downloads, infected ones with alerts, and one download whose URL, Host, User-Agent, Referer,
- * content type and file name carry script payloads. Tokens {@link #readToken} and {@link #actToken}.
+ * downloads, infected ones with alerts, one download whose URL, Host, User-Agent, Referer,
+ * content type and file name carry script payloads, and one TLS connection whose server name,
+ * protocols and certificate names do. Tokens {@link #readToken} and {@link #actToken}.
  */
 public final class ConsoleFixture implements AutoCloseable {
     /** The hostile download's fields; each payload sets {@code window.__pwned} if it ever runs. */
@@ -34,6 +35,7 @@ public final class ConsoleFixture implements AutoCloseable {
     public static final String EVIL_REFERER = "javascript:window.__pwned=5";
     public static final String EVIL_NAME = "invoice<script>window.__pwned=6</script>\u202egpj.exe";
     public static final String EVIL_SHA = "e".repeat(64);
+    public static final String EVIL_SNI = "tls.evil.example\"><script>window.__pwned=9</script>";
 
     public final Path dir;
     public final List<EveEvent> events = new ArrayList<>();
@@ -58,6 +60,12 @@ public final class ConsoleFixture implements AutoCloseable {
         }
         events.addAll(TestEvents.download(999, t0 + 3_600_000_000_000L, "198.18.0.66", "203.0.113.66", 80, EVIL_HOST, EVIL_URL,
                 EVIL_UA, EVIL_REFERER, "text/html\"><script>window.__pwned=8</script>", EVIL_NAME, 4242, EVIL_SHA, true));
+        // A TLS connection whose server name and certificate names carry payloads too.
+        events.add(new io.spanwatch.sensor.event.TlsEvent(t0 + 3_600_000_000_000L + 1_000_000L,
+                TestEvents.header(998, "198.18.0.66", 50_998, "203.0.113.66", 443),
+                new io.spanwatch.sensor.event.TlsInfo(EVIL_SNI, "TLS 1.2", "771,4865,0-10,29,0", "771,4865,65281", List.of("h2\"><script>window.__pwned=10</script>"),
+                        List.of(), new io.spanwatch.sensor.event.TlsInfo.Certificate("CN=<script>window.__pwned=11</script>",
+                                "O=\"><img src=x onerror=window.__pwned=12>", "01", "aa:bb", "2026-01-01T00:00:00", "2027-01-01T00:00:00"))));
         IndexStage stage = IndexStage.start(dir.resolve("index"), IndexConfig.DEFAULTS, new EveRenderer(TestEvents.SENSOR, false), false,
                 Clock.systemUTC());
         events.forEach(stage::onEvent);
