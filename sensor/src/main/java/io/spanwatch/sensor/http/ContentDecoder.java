@@ -49,7 +49,7 @@ abstract class ContentDecoder {
     /** The raw copy and the decoder's buffers, charged to the worker's HTTP memory. */
     private final HttpMemory.Holding held = new HttpMemory.Holding() {
         @Override
-        void evict() {
+        protected void evict() {
             stopForMemory();
         }
     };

@@ -172,7 +172,7 @@ public final class HttpConnectionParser {
         }
 
         @Override
-        void evict() {
+        protected void evict() {
             tx.requestHeaders.clear();
             tx.responseHeaders.clear();
             tx.limitMet("http.memcap");

@@ -4,7 +4,8 @@ package io.spanwatch.sensor.http;
  * Bounds the heap that the HTTP parsers of one worker hold, over all their connections: heads being
  * read (header fields and a line arriving in pieces), the heads kept by transactions until they are
  * done (a request waiting for its answer keeps its head), and the buffers of content decoders (input
- * kept until the first decoded byte, brotli's queue and window). Per connection those are bounded by
+ * kept until the first decoded byte, brotli's queue and window); and the TLS hellos being gathered
+ * ({@link io.spanwatch.sensor.tls.HelloReader}). Per connection those are bounded by
  * {@link HttpLimits#maxHeaderBytes()}, {@link HttpLimits#maxPendingTransactions()} and the decoders'
  * own limits, but a flood of connections or of pipelined requests would multiply that; this budget
  * does not.
@@ -59,15 +60,15 @@ public final class HttpMemory {
         return evictions;
     }
 
-    /** Something a parser keeps for a head; charged while it is listed. */
-    abstract static class Holding {
+    /** Something a parser keeps (for a head; a TLS reader for a hello); charged while it is listed. */
+    public abstract static class Holding {
         long bytes;
         boolean listed;
         Holding older;
         Holding newer;
 
         /** Gives up what is held, to make room for another holding; must end with {@link #release}. */
-        abstract void evict();
+        protected abstract void evict();
     }
 
     /**
@@ -76,7 +77,7 @@ public final class HttpMemory {
      * the oldest and the cap is still passed: the caller then gives up what it holds and calls
      * {@link #release}.
      */
-    boolean charge(Holding h, long n) {
+    public boolean charge(Holding h, long n) {
         listAsNewest(h);
         h.bytes += n;
         used += n;
@@ -134,7 +135,7 @@ public final class HttpMemory {
     }
 
     /** Gives back everything {@code h} holds and unlists it. */
-    void release(Holding h) {
+    public void release(Holding h) {
         if (!h.listed) {
             return;
         }

@@ -48,7 +48,7 @@ final class MessageReader {
     /** What this direction holds for a head (fields read, a line in pieces), charged to the worker's {@link HttpMemory}. */
     private final HttpMemory.Holding held = new HttpMemory.Holding() {
         @Override
-        void evict() {
+        protected void evict() {
             giveUpForMemory();
         }
     };

@@ -362,8 +362,8 @@ final class TcpConnection {
         }
         flow.appProto = "tls";
         worker.counters.tlsFlows++;
-        tlsClient = new HelloReader(true);
-        tlsServer = new HelloReader(false);
+        tlsClient = new HelloReader(true, worker.httpMemory);
+        tlsServer = new HelloReader(false, worker.httpMemory);
         tlsTs = ts;
         Side server = client == orig ? resp : orig;
         for (Side s : new Side[] {client, server}) {
@@ -411,6 +411,12 @@ final class TcpConnection {
      */
     private void logTls() {
         tlsLogged = true;
+        for (HelloReader r : new HelloReader[] {tlsClient, tlsServer}) {
+            if (r.evicted()) {
+                worker.anomaly(flow, tlsTs, "applayer", r.anomaly()); // told here: it happened on another connection's turn
+            }
+            r.close();
+        }
         HelloReader.Hello c = tlsClient.hello();
         if (c == null) {
             return;

@@ -1,5 +1,6 @@
 package io.spanwatch.sensor.tls;
 
+import io.spanwatch.sensor.http.HttpMemory;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -63,6 +64,11 @@ public final class HelloReader {
     }
 
     private final boolean client;
+    /** The worker's application-layer memory budget the gathered bytes are charged to; null: none. */
+    private final HttpMemory memory;
+    private final Holding holding = new Holding();
+    /** Set when the budget took this reader's bytes for another holding (its anomaly not yet told). */
+    private boolean evicted;
     private final byte[] header = new byte[5];
     private int headerLen;
     /** Bytes of the current record's body still to come. */
@@ -76,7 +82,52 @@ public final class HelloReader {
 
     /** @param client whether this direction is the client's (it sends the ClientHello) */
     public HelloReader(boolean client) {
+        this(client, null);
+    }
+
+    /**
+     * @param client whether this direction is the client's (it sends the ClientHello)
+     * @param memory the budget the bytes being gathered are charged to (shared with the worker's HTTP
+     *     parsers, {@code http.memcap}): past it the oldest holdings go first, and a reader that goes
+     *     stops with the anomaly {@code tls.memcap}
+     */
+    public HelloReader(boolean client, HttpMemory memory) {
         this.client = client;
+        this.memory = memory;
+    }
+
+    /** What this reader holds, as the memory budget sees it. */
+    private final class Holding extends HttpMemory.Holding {
+        @Override
+        protected void evict() {
+            if (state == State.NEED_MORE) {
+                state = State.INVALID;
+                anomaly = "tls.memcap";
+                evicted = true;
+            }
+            drop();
+        }
+    }
+
+    /** Lets go of the bytes gathered and gives them back to the budget. */
+    private void drop() {
+        msg = null;
+        if (memory != null) {
+            memory.release(holding);
+        }
+    }
+
+    /** Tells whether the budget evicted this reader while it gathered (anomaly {@code tls.memcap}). */
+    public boolean evicted() {
+        return evicted;
+    }
+
+    /** Gives back what is held (the connection ended or was given up). */
+    public void close() {
+        if (state == State.NEED_MORE) {
+            state = State.INVALID;
+        }
+        drop();
     }
 
     /**
@@ -152,7 +203,14 @@ public final class HelloReader {
                 break;
             }
             if (msg == null || msgLen + n > msg.length) {
-                byte[] m = new byte[Math.min(MAX_HELLO, Math.max(msgLen + n, msg == null ? 512 : msg.length * 2))];
+                int size = Math.min(MAX_HELLO, Math.max(msgLen + n, msg == null ? 512 : msg.length * 2));
+                if (memory != null && !memory.charge(holding, size - (msg == null ? 0 : msg.length))) {
+                    anomaly = "tls.memcap";
+                    state = State.INVALID;
+                    drop();
+                    break;
+                }
+                byte[] m = new byte[size];
                 if (msg != null) {
                     System.arraycopy(msg, 0, m, 0, msgLen);
                 }
@@ -189,7 +247,7 @@ public final class HelloReader {
             recordLeft = length;
         }
         if (state != State.NEED_MORE) {
-            msg = null;
+            drop();
         }
     }
 
@@ -256,21 +314,21 @@ public final class HelloReader {
 
     private void finish() {
         state = State.DONE;
-        msg = null;
+        drop();
     }
 
     /** Stops reading: the stream has a gap, so what follows cannot be framed. */
     public void abandon() {
         if (state == State.NEED_MORE) {
             state = State.INVALID;
-            msg = null;
+            drop();
         }
     }
 
     private void fail(String name) {
         state = State.INVALID;
         anomaly = name;
-        msg = null;
+        drop();
     }
 
     private Hello parse(Cursor c) {

@@ -172,7 +172,7 @@ class HttpMemoryTest {
     private static HttpMemory.Holding holding(String name, HttpMemory memory, List<String> evicted) {
         return new HttpMemory.Holding() {
             @Override
-            void evict() {
+            protected void evict() {
                 evicted.add(name);
                 memory.release(this);
             }

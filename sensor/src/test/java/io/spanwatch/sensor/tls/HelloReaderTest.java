@@ -193,6 +193,46 @@ class HelloReaderTest {
     }
 
     @Test
+    void helloesBeingGatheredShareTheWorkersBudgetAndTheOldestGoesFirst() {
+        io.spanwatch.sensor.http.HttpMemory memory = new io.spanwatch.sensor.http.HttpMemory(3000);
+        byte[] wire = records(referenceClientHello("slow.example"), 16384);
+        // A first connection sends half its hello and stalls; a second one needs the room.
+        HelloReader stalled = new HelloReader(true, memory);
+        stalled.feed(wire, 0, wire.length / 2);
+        assertEquals(HelloReader.State.NEED_MORE, stalled.state());
+        long stalledHolds = memory.used();
+        assertTrue(stalledHolds > 0);
+        HelloReader[] others = new HelloReader[6];
+        for (int i = 0; i < others.length; i++) {
+            others[i] = new HelloReader(true, memory);
+            others[i].feed(wire, 0, wire.length);
+            assertEquals(HelloReader.State.DONE, others[i].state(), "connection " + i + " gets through");
+        }
+        assertEquals(stalledHolds, memory.used(), "done readers hold nothing");
+        HelloReader[] held = new HelloReader[8];
+        for (int i = 0; i < held.length; i++) {
+            held[i] = new HelloReader(true, memory);
+            held[i].feed(wire, 0, wire.length - 1); // all wait for their last byte
+        }
+        assertTrue(stalled.evicted(), "the oldest holding went first");
+        assertEquals("tls.memcap", stalled.anomaly());
+        assertTrue(memory.used() <= 3000);
+        assertEquals(HelloReader.State.NEED_MORE, held[held.length - 1].state(), "the newest still gathers");
+        held[held.length - 1].feed(wire, wire.length - 1, 1);
+        assertEquals(HelloReader.State.DONE, held[held.length - 1].state());
+        for (HelloReader r : held) {
+            r.close();
+        }
+        stalled.close();
+        assertEquals(0, memory.used(), "closing gives everything back");
+        // One hello larger than the whole budget stops itself.
+        HelloReader alone = new HelloReader(true, new io.spanwatch.sensor.http.HttpMemory(100));
+        alone.feed(wire, 0, wire.length);
+        assertEquals(HelloReader.State.INVALID, alone.state());
+        assertEquals("tls.memcap", alone.anomaly());
+    }
+
+    @Test
     void versionsAreNamedAsSuricataNamesThem() {
         assertEquals("SSLv3", TlsNames.version(0x0300));
         assertEquals("TLSv1", TlsNames.version(0x0301));
