@@ -61,7 +61,8 @@ public final class FuzzSeeds {
             new Target(MultipartFuzzTest.class, MultipartFuzzTest::seeds),
             new Target(ZstdFuzzTest.class, ZstdFuzzTest::seeds),
             new Target(CaptureFileFuzzTest.class, CaptureFileFuzzTest::seeds),
-            new Target(SocksHandshakeFuzzTest.class, SocksHandshakeFuzzTest::seeds));
+            new Target(SocksHandshakeFuzzTest.class, SocksHandshakeFuzzTest::seeds),
+            new Target(io.spanwatch.sensor.tls.HelloReaderFuzzTest.class, io.spanwatch.sensor.tls.HelloReaderFuzzTest::seeds));
 
     private FuzzSeeds() {
     }
