@@ -692,8 +692,13 @@ final class TcpConnection {
             inData = true;
             probe(ts);
             inData = false;
-            if (parser != null && n < len) {
-                parser.data(toServer(this), ts, buf, off + n, len - n);
+            if (n < len) {
+                // The rest of a segment larger than the probe: to what the probe started.
+                if (tlsClient != null) {
+                    tlsData(this, ts, buf, off + n, len - n);
+                } else if (parser != null) {
+                    parser.data(toServer(this), ts, buf, off + n, len - n);
+                }
             }
         }
 

@@ -242,6 +242,16 @@ class TlsPipelineTest {
                 c.send(f.fromClient(), f.bytes());
             }
             c.close();
+            // A ClientHello larger than the first bytes kept to recognise a protocol, in one segment
+            // (a capture of segmentation offload sees such frames): padded to 6,000 bytes (RFC 7685).
+            TrafficSynth.Conn big = t.tcp("10.0.0.5", 50_102, "10.0.0.1", 443).handshake();
+            big.mss = 65_000;
+            big.send(true, padded(h.getFirst().bytes(), 6000));
+            big.mss = 1448;
+            for (Flight f : h.subList(1, h.size())) {
+                big.send(f.fromClient(), f.bytes());
+            }
+            big.close();
             // Picked up mid-way: no SYN, the ClientHello is the first segment seen.
             TrafficSynth.Conn m = t.tcp("10.0.0.5", 50_101, "10.0.0.1", 443);
             for (Flight f : h) {
@@ -249,10 +259,40 @@ class TlsPipelineTest {
             }
         });
         List<JsonNode> tls = of(events, "tls");
-        assertEquals(2, tls.size(), events.toString());
+        assertEquals(3, tls.size(), events.toString());
         for (JsonNode e : tls) {
             assertTls(e, "split.example", "TLS 1.3", List.of("h2"));
         }
+    }
+
+    /**
+     * Returns the ClientHello record {@code hello} grown to {@code size} bytes by a padding extension
+     * (21, RFC 7685) added last: the record, handshake and extension lengths are set to fit.
+     */
+    static byte[] padded(byte[] hello, int size) {
+        int add = size - hello.length;
+        int pad = add - 4;
+        byte[] out = java.util.Arrays.copyOf(hello, size);
+        out[hello.length] = 0;
+        out[hello.length + 1] = 21;
+        out[hello.length + 2] = (byte) (pad >> 8);
+        out[hello.length + 3] = (byte) pad;
+        int recordLen = ((hello[3] & 0xFF) << 8 | (hello[4] & 0xFF)) + add;
+        out[3] = (byte) (recordLen >> 8);
+        out[4] = (byte) recordLen;
+        int msgLen = ((hello[6] & 0xFF) << 16 | (hello[7] & 0xFF) << 8 | (hello[8] & 0xFF)) + add;
+        out[6] = (byte) (msgLen >> 16);
+        out[7] = (byte) (msgLen >> 8);
+        out[8] = (byte) msgLen;
+        // The extensions' length is the last field before them: find it by walking the hello.
+        int p = 9 + 2 + 32;
+        p += 1 + (out[p] & 0xFF);
+        p += 2 + ((out[p] & 0xFF) << 8 | (out[p + 1] & 0xFF));
+        p += 1 + (out[p] & 0xFF);
+        int extLen = ((out[p] & 0xFF) << 8 | (out[p + 1] & 0xFF)) + add;
+        out[p] = (byte) (extLen >> 8);
+        out[p + 1] = (byte) extLen;
+        return out;
     }
 
     @Test
