@@ -46,9 +46,29 @@ public final class Certificates {
         }
     });
 
-    /** Describes the certificate {@code der}. */
+    /** Certificates described lately, by fingerprint, per thread (most servers send the same one to every client). */
+    static final int CACHED = 1024;
+    private static final ThreadLocal<Map<String, TlsInfo.Certificate>> SEEN = ThreadLocal.withInitial(
+            () -> new java.util.LinkedHashMap<>(256, 0.75f, true) {
+                @Override
+                protected boolean removeEldestEntry(Map.Entry<String, TlsInfo.Certificate> eldest) {
+                    return size() > CACHED;
+                }
+            });
+
+    /** Describes the certificate {@code der}; one seen lately by this thread is not parsed again. */
     public static TlsInfo.Certificate describe(byte[] der) {
         String fingerprint = colons(sha1(der), false);
+        Map<String, TlsInfo.Certificate> seen = SEEN.get();
+        TlsInfo.Certificate c = seen.get(fingerprint);
+        if (c == null) {
+            c = parse(der, fingerprint);
+            seen.put(fingerprint, c);
+        }
+        return c;
+    }
+
+    private static TlsInfo.Certificate parse(byte[] der, String fingerprint) {
         try {
             X509Certificate c = (X509Certificate) FACTORY.get().generateCertificate(new ByteArrayInputStream(der));
             return new TlsInfo.Certificate(name(c.getSubjectX500Principal()), name(c.getIssuerX500Principal()),
