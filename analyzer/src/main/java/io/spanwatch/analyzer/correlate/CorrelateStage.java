@@ -245,7 +245,8 @@ public final class CorrelateStage implements AnalyzerStage {
         switch (e) {
             case HttpEvent h -> callback(h.header(), h.http() == null ? null : hostKey(h.http().hostname()), h.tsNanos(),
                     h.http().requestBodyLength() + Math.max(0, h.http().length()));
-            case TlsEvent t when t.header() != null && t.header().hasFlow() && t.tls().sni() != null -> {
+            case TlsEvent t when t.header() != null && t.header().hasFlow() && t.tls().sni() != null
+                    && internal.test(t.header().clientIp()) -> {
                 String name = hostKey(t.tls().sni());
                 if (name != null) {
                     tlsNames.put(t.header().flowId(), name);

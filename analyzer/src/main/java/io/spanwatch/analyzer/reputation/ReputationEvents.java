@@ -108,7 +108,9 @@ public final class ReputationEvents implements AnalyzerStage {
         EventHeader h = e.header();
         TlsInfo t = e.tls();
         return Observation.tls(e.tsNanos() / 1000, h.flowId(), h.communityId(), h.clientIp(), h.clientPort(), h.serverIp(), h.serverPort(),
-                t.sni(), t.ja3() == null ? null : TlsNames.md5(t.ja3()), t.certificate() == null ? null : t.certificate().fingerprint());
+                t.sni(), t.ja3() == null ? null : TlsNames.md5(t.ja3()),
+                // plain hex, as the observation journal keeps digests (EVE writes it with colons)
+                t.certificate() == null || t.certificate().fingerprint() == null ? null : t.certificate().fingerprint().replace(":", ""));
     }
 
     private static Observation observe(FileEvent f) {

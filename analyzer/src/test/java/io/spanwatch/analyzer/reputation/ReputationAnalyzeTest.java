@@ -105,6 +105,45 @@ class ReputationAnalyzeTest {
         assertEquals(4, stats.path("indicators").asLong());
     }
 
+    @Test
+    void aLaterRunHuntsEarlierTlsHandshakesForTheirNameJa3AndCertificate() throws Exception {
+        byte[] cert = io.spanwatch.analyzer.TestCaptures.selfSigned(dir.resolve("c2.p12"), "CN=late-tls.example");
+        Path first = dir.resolve("tls-first.pcap");
+        byte[] hello = io.spanwatch.sensor.capture.TlsHellos.clientHello(5, "late-tls.example", "http/1.1");
+        try (PcapWriter w = PcapWriter.create(first, LinkType.ETHERNET, false)) {
+            TrafficSynth t = new TrafficSynth(w, T0);
+            TrafficSynth.Conn c = t.tcp("10.1.0.11", 40_100, "203.0.113.70", 443).handshake();
+            c.send(true, hello);
+            c.send(false, io.spanwatch.sensor.capture.TlsHellos.serverHello12(6, "http/1.1", cert));
+            c.close();
+        }
+        Path second = dir.resolve("tls-second.pcap");
+        capture(second, T0 + 3_600_000_000_000L, new String[][] {{"10.1.0.10", "203.0.113.60", "other.example", "/", "y"}}, null);
+        Path out = dir.resolve("out");
+        assertEquals(0, CliRun.of("analyze", "--out", out.toString(), "--set", "scan.enabled=false", first.toString()).status());
+        JsonNode tls = events(out.resolve("eve.json"), "tls").getFirst().path("tls");
+        assertTrue(events(out.resolve("eve.json"), "alert").isEmpty());
+
+        String sha1 = HexFormat.of().formatHex(MessageDigest.getInstance("SHA-1").digest(cert));
+        Path feeds = Files.createDirectory(dir.resolve("late-feeds"));
+        Files.writeString(feeds.resolve("names.txt"), "late-tls.example\n");
+        Files.writeString(feeds.resolve("sslbl.csv"), "# Listingdate,SHA1,Listingreason\n2024-03-11 00:00:00," + sha1 + ",Late C&C\n");
+        Files.writeString(feeds.resolve("ja3.csv"), "# ja3_md5,Firstseen,Lastseen,Listingreason\n" + tls.path("ja3").path("hash").asText()
+                + ",2024-03-11 00:00:00,2024-03-11 00:00:00,Late implant\n");
+        CliRun r = CliRun.of("analyze", "--out", out.toString(), "--set", "scan.enabled=false", "--intel", feeds.resolve("names.txt").toString(),
+                "--intel", feeds.resolve("sslbl.csv").toString(), "--intel", feeds.resolve("ja3.csv").toString(), second.toString());
+        assertEquals(0, r.status(), r.output());
+        List<JsonNode> alerts = events(out.resolve("eve.json"), "alert");
+        java.util.Set<String> fields = new java.util.TreeSet<>();
+        for (JsonNode a : alerts) {
+            assertEquals("10.1.0.11", a.path("src_ip").asText(), "the earlier run's client: " + a);
+            assertTrue(a.path("retro").path("reason").asText().contains("indicator added"), a.toString());
+            assertEquals("tls", a.path("app_proto").asText());
+            fields.add(a.path("reputation").path("field").asText());
+        }
+        assertEquals(java.util.Set.of("tls.sni", "tls.ja3.hash", "tls.fingerprint"), fields, alerts.toString());
+    }
+
     private static JsonNode find(List<JsonNode> alerts, String indicator) {
         return alerts.stream().filter(a -> a.path("reputation").path("indicator").asText().equals(indicator)).findFirst()
                 .orElseThrow(() -> new AssertionError("no alert for " + indicator + " in " + alerts));

@@ -288,7 +288,7 @@ final class TcpConnection {
         }
         Side client = null;
         for (Side s : new Side[] {orig, resp}) {
-            if (s.probeDone || s.probeLen == 0) {
+            if (s.probeDone || s.probeLen == 0 || tlsUndecided(s)) {
                 continue;
             }
             HttpConnectionParser.Probe r = HttpConnectionParser.probe(s.probe, 0, s.probeLen);
@@ -332,29 +332,22 @@ final class TcpConnection {
 
     /**
      * Looks for a TLS ClientHello at the start of what a side sent (after a SOCKS handshake, or at a
-     * segment start when the connection was picked up mid-way); returns true while that is still to be
-     * told (fewer than six bytes) or once the connection is TLS. Then both directions' bytes go to a
+     * segment start when the connection was picked up mid-way); returns true once the connection is
+     * TLS (a side whose first bytes are too few to tell is left alone by the HTTP probe meanwhile). Then both directions' bytes go to a
      * {@link HelloReader} each, and once both hellos are read (or cannot be), the connection's
      * {@code tls} event is written and it is no longer reassembled: the rest is encrypted. The side
      * that sent the ClientHello is the client when the TCP handshake was not seen.
      */
     private boolean tls(long ts) {
         Side client = null;
-        boolean undecided = false;
         for (Side s : new Side[] {orig, resp}) {
-            if (s.probeDone || s.probeLen == 0 || (handshakeSeen && !toServer(s))) {
-                continue; // only the client sends a ClientHello
-            }
-            Boolean hello = HelloReader.startsClientHello(s.probe, 0, s.probeLen);
-            if (hello == null) {
-                undecided = true;
-            } else if (hello) {
+            if (tlsCandidate(s) && Boolean.TRUE.equals(HelloReader.startsClientHello(s.probe, 0, s.probeLen))) {
                 client = s;
                 break;
             }
         }
         if (client == null) {
-            return undecided;
+            return false;
         }
         if (!handshakeSeen) {
             flow.clientIsOrig = client == orig;
@@ -366,23 +359,49 @@ final class TcpConnection {
         tlsServer = new HelloReader(false, worker.httpMemory);
         tlsTs = ts;
         Side server = client == orig ? resp : orig;
+        // Server bytes that came before the ClientHello was recognised and were not kept (the probe
+        // was given up, or restarted mid-stream; a SOCKS handshake's are stepped over) leave its
+        // reader without the start of its records.
+        boolean serverLost = server.consumed() > server.probeStart + server.probeLen || (server.probeStart > 0 && flow.tunnel == null);
         for (Side s : new Side[] {client, server}) {
             byte[] p = s.probe;
             int n = s.probeLen;
             s.probe = null;
             s.probeLen = 0;
             s.probeDone = true;
-            if (n > 0) {
+            if (s == server && serverLost) {
+                tlsServer.abandon();
+            } else if (n > 0) {
                 tlsData(s, ts, p, 0, n);
             }
         }
+        if (serverLost) {
+            tlsCheckDone();
+        }
         return true;
+    }
+
+    /** Tells whether {@code s} may be the side that sends a ClientHello: it has bytes, and is the client when roles are known. */
+    private boolean tlsCandidate(Side s) {
+        return !s.probeDone && s.probeLen > 0 && (!handshakeSeen || toServer(s)); // only the client sends a ClientHello
+    }
+
+    /**
+     * Tells whether {@code s}'s first bytes may still become a ClientHello (fewer than the six that
+     * tell): the HTTP probe leaves that side alone for now, and looks at the other.
+     */
+    private boolean tlsUndecided(Side s) {
+        return tlsClient == null && tlsCandidate(s) && HelloReader.startsClientHello(s.probe, 0, s.probeLen) == null;
     }
 
     /** Hands one side's bytes to its hello reader; writes the event once both are done. */
     private void tlsData(Side s, long ts, byte[] buf, int off, int len) {
         HelloReader r = toServer(s) ? tlsClient : tlsServer;
-        if (r.state() != HelloReader.State.NEED_MORE || tlsLogged) {
+        if (tlsLogged) {
+            return;
+        }
+        if (r.state() != HelloReader.State.NEED_MORE) {
+            tlsCheckDone(); // the budget may have stopped it on another connection's turn
             return;
         }
         if (r.feed(buf, off, len) != HelloReader.State.NEED_MORE && r.anomaly() != null) {
@@ -411,21 +430,21 @@ final class TcpConnection {
      */
     private void logTls() {
         tlsLogged = true;
+        HelloReader.Hello c = tlsClient.hello();
+        HelloReader.Hello s = tlsServer.hello();
+        var info = c == null ? null : new io.spanwatch.sensor.event.TlsInfo(c.serverName(),
+                s == null ? TlsNames.UNDETERMINED : TlsNames.version(TlsNames.negotiated(s)), TlsNames.ja3(c),
+                s == null ? null : TlsNames.ja3s(s), c.alpn(), s == null ? java.util.List.of() : s.alpn(),
+                tlsServer.certificates().isEmpty() ? null : io.spanwatch.sensor.tls.Certificates.describe(tlsServer.certificates().getFirst()));
         for (HelloReader r : new HelloReader[] {tlsClient, tlsServer}) {
             if (r.evicted()) {
                 worker.anomaly(flow, tlsTs, "applayer", r.anomaly()); // told here: it happened on another connection's turn
             }
-            r.close();
+            r.close(); // lets go of the certificates too: the flow may live long after its handshake
         }
-        HelloReader.Hello c = tlsClient.hello();
-        if (c == null) {
+        if (info == null) {
             return;
         }
-        HelloReader.Hello s = tlsServer.hello();
-        var info = new io.spanwatch.sensor.event.TlsInfo(c.serverName(),
-                s == null ? TlsNames.UNDETERMINED : TlsNames.version(TlsNames.negotiated(s)), TlsNames.ja3(c),
-                s == null ? null : TlsNames.ja3s(s), c.alpn(), s == null ? java.util.List.of() : s.alpn(),
-                tlsServer.certificates().isEmpty() ? null : io.spanwatch.sensor.tls.Certificates.describe(tlsServer.certificates().getFirst()));
         worker.counters.tlsTx++;
         worker.events.accept(new io.spanwatch.sensor.event.TlsEvent(tlsTs, io.spanwatch.sensor.event.EventHeader.of(flow, worker.source), info));
     }

@@ -46,8 +46,13 @@ public final class Certificates {
         }
     });
 
-    /** Certificates described lately, by fingerprint, per thread (most servers send the same one to every client). */
+    /**
+     * Certificates described lately, by fingerprint, per thread (most servers send the same one to
+     * every client); only those up to {@value #CACHED_DER_BYTES} bytes, so the cache stays within
+     * a few MiB a worker whatever servers send.
+     */
     static final int CACHED = 1024;
+    static final int CACHED_DER_BYTES = 4096;
     private static final ThreadLocal<Map<String, TlsInfo.Certificate>> SEEN = ThreadLocal.withInitial(
             () -> new java.util.LinkedHashMap<>(256, 0.75f, true) {
                 @Override
@@ -63,7 +68,9 @@ public final class Certificates {
         TlsInfo.Certificate c = seen.get(fingerprint);
         if (c == null) {
             c = parse(der, fingerprint);
-            seen.put(fingerprint, c);
+            if (der.length <= CACHED_DER_BYTES) {
+                seen.put(fingerprint, c);
+            }
         }
         return c;
     }
@@ -89,8 +96,11 @@ public final class Certificates {
                 NamingEnumeration<? extends Attribute> all = rdn.toAttributes().getAll();
                 while (all.hasMore()) {
                     Attribute a = all.next();
-                    Object v = a.get();
-                    values.add(a.getID() + "=" + (v instanceof byte[] b ? "#" + colons(b, false).replace(":", "") : String.valueOf(v)));
+                    NamingEnumeration<?> vs = a.getAll(); // one attribute may hold several values (OU=a+OU=b)
+                    while (vs.hasMore()) {
+                        Object v = vs.next();
+                        values.add(a.getID() + "=" + (v instanceof byte[] b ? "#" + colons(b, false).replace(":", "") : String.valueOf(v)));
+                    }
                 }
                 parts.add(String.join(" + ", values));
             }

@@ -122,11 +122,12 @@ public final class HelloReader {
         return evicted;
     }
 
-    /** Gives back what is held (the connection ended or was given up). */
+    /** Gives back what is held, the certificates too (the connection ended, or its event was written). */
     public void close() {
         if (state == State.NEED_MORE) {
             state = State.INVALID;
         }
+        certificates = List.of();
         drop();
     }
 
@@ -193,7 +194,10 @@ public final class HelloReader {
                 }
                 continue;
             }
-            int n = Math.min(recordLeft, end - off);
+            // At most what the message being gathered still needs, so where the input is cut never
+            // changes what is read (a bound met by one chunk but not by the message).
+            int need = msgLen < 4 ? 4 - msgLen : 4 + messageLength() - msgLen;
+            int n = Math.min(Math.min(recordLeft, end - off), need);
             if (msgLen + n > MAX_HELLO) {
                 if (hello == null) {
                     fail("tls.invalid_handshake_message");
@@ -249,6 +253,11 @@ public final class HelloReader {
         if (state != State.NEED_MORE) {
             drop();
         }
+    }
+
+    /** The length of the message being gathered, from its header (four bytes of it are there). */
+    private int messageLength() {
+        return ((msg[1] & 0xFF) << 16) | ((msg[2] & 0xFF) << 8) | (msg[3] & 0xFF);
     }
 
     /**

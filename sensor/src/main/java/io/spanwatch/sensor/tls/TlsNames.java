@@ -27,6 +27,8 @@ public final class TlsNames {
             case 0x0302 -> "TLS 1.1";
             case 0x0303 -> "TLS 1.2";
             case 0x0304 -> "TLS 1.3";
+            case 0x7F01 -> "TLS 1.3 draft-<16";
+            case 0xFB14, 0xFB15, 0xFB16, 0xFB17, 0xFB1A -> "TLS 1.3 draft-" + (v & 0xFF) + "-fb"; // Facebook's drafts
             default -> (v & 0xFF00) == 0x7F00 && (v & 0xFF) >= 16 && (v & 0xFF) <= 28 ? "TLS 1.3 draft-" + (v & 0xFF)
                     : String.format("0x%04x", v);
         };

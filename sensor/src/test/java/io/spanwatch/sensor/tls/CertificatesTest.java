@@ -39,11 +39,11 @@ class CertificatesTest {
 
     @Test
     void namesInTheCertificatesOrderWithOpenSslsShortNames(@TempDir Path dir) throws Exception {
-        byte[] der = keytool(dir, "EMAILADDRESS=ops@c2.example, CN=c2.example, OU=Ops+O=Evil Corp, L=Nowhere, ST=None, C=ZZ");
+        byte[] der = keytool(dir, "EMAILADDRESS=ops@c2.example, CN=c2.example, OU=Ops+OU=Sec+O=Evil Corp, L=Nowhere, ST=None, C=ZZ");
         TlsInfo.Certificate c = Certificates.describe(der);
         assertTrue(c.subject().startsWith("C=ZZ, ST=None, L=Nowhere, "), c.subject());
         assertTrue(c.subject().endsWith(", CN=c2.example, emailAddress=ops@c2.example"), c.subject());
-        assertTrue(c.subject().contains("O=Evil Corp") && c.subject().contains("OU=Ops") && c.subject().contains(" + "),
+        assertTrue(c.subject().contains("O=Evil Corp") && c.subject().contains("OU=Ops") && c.subject().contains("OU=Sec") && c.subject().contains(" + "),
                 "a multi-valued attribute: " + c.subject());
         assertEquals(c.subject(), c.issuerdn(), "self-signed");
         String sha1 = HexFormat.of().formatHex(MessageDigest.getInstance("SHA-1").digest(der));

@@ -185,6 +185,16 @@ class HelloReaderTest {
         assertEquals(HelloReader.State.DONE, bad.state());
         assertTrue(bad.certificates().isEmpty());
         assertEquals("tls.invalid_certificate", bad.anomaly());
+        // A chain just under the bound, then more: read the same whether the bytes come whole or one by one.
+        byte[] bigCert = new byte[HelloReader.MAX_HELLO - 4 - 3 - 3 - 130];
+        byte[] bigList = cat(new byte[] {(byte) ((bigCert.length + 3) >> 16), (byte) ((bigCert.length + 3) >> 8), (byte) (bigCert.length + 3)},
+                new byte[] {(byte) (bigCert.length >> 16), (byte) (bigCert.length >> 8), (byte) bigCert.length}, bigCert);
+        byte[] nearBound = records(cat(serverHello(0x0303, 0xC02F), handshake(11, bigList), handshake(12, new byte[600])), 16384);
+        HelloReader oneGo = read(false, nearBound, nearBound.length);
+        HelloReader byByte = read(false, nearBound, 1);
+        assertEquals(1, oneGo.certificates().size(), "the whole chain fits the bound");
+        assertEquals(oneGo.certificates().size(), byByte.certificates().size());
+        assertEquals(oneGo.state(), byByte.state());
         // A chain larger than is gathered: the hello alone.
         HelloReader big = read(false, cat(records(serverHello(0x0303, 0xC02F), 100),
                 records(cat(u8(11), new byte[] {1, 0, 0}), 100)), 64);
@@ -238,6 +248,8 @@ class HelloReaderTest {
         assertEquals("TLSv1", TlsNames.version(0x0301));
         assertEquals("TLS 1.1", TlsNames.version(0x0302));
         assertEquals("TLS 1.3 draft-28", TlsNames.version(0x7F1C));
+        assertEquals("TLS 1.3 draft-<16", TlsNames.version(0x7F01));
+        assertEquals("TLS 1.3 draft-23-fb", TlsNames.version(0xFB17));
         assertEquals("0x0305", TlsNames.version(0x0305));
         for (int v = 0; v < 0x10000; v++) {
             assertEquals((v & 0x0F0F) == 0x0A0A && (v >> 8) == (v & 0xFF), TlsNames.grease(v), Integer.toHexString(v));
