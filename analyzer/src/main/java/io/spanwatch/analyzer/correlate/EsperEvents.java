@@ -149,7 +149,8 @@ final class EsperEvents {
         out.add(new FlowEvent(h, 1, 2, 1, 1, 1, 1, "closed", "timeout", true, true, new FlowEvent.Tcp(0x1b, 0x1b, "closed", 1, 1,
                 true), new FlowEvent.Icmp(8, 0, 0, 0)));
         out.add(new HttpEvent(1, h, http));
-        out.add(new TlsEvent(1, h, new TlsInfo("n", "TLS 1.3", "771,1,0,29,0", "771,1,43", List.of("h2"), List.of("h2"))));
+        out.add(new TlsEvent(1, h, new TlsInfo("n", "TLS 1.3", TlsInfo.Fingerprint.of("771,1,0,29,0"),
+                TlsInfo.Fingerprint.of("771,1,43"), List.of("h2"), List.of("h2"))));
         out.add(new FileInfoEvent(file, v, false));
         out.add(new FileInfoEvent(file, v, true));
         out.add(new AnomalyEvent(1, h, "applayer", "http.x"));

@@ -13,7 +13,6 @@ import io.spanwatch.sensor.event.HttpEvent;
 import io.spanwatch.sensor.event.HttpInfo;
 import io.spanwatch.sensor.event.TlsEvent;
 import io.spanwatch.sensor.event.TlsInfo;
-import io.spanwatch.sensor.tls.TlsNames;
 import java.nio.file.Path;
 import java.util.Map;
 import java.util.concurrent.CountDownLatch;
@@ -108,7 +107,7 @@ public final class ReputationEvents implements AnalyzerStage {
         EventHeader h = e.header();
         TlsInfo t = e.tls();
         return Observation.tls(e.tsNanos() / 1000, h.flowId(), h.communityId(), h.clientIp(), h.clientPort(), h.serverIp(), h.serverPort(),
-                t.sni(), t.ja3() == null ? null : TlsNames.md5(t.ja3()),
+                t.sni(), t.ja3() == null ? null : t.ja3().hash(),
                 // plain hex, as the observation journal keeps digests (EVE writes it with colons)
                 t.certificate() == null || t.certificate().fingerprint() == null ? null : t.certificate().fingerprint().replace(":", ""));
     }

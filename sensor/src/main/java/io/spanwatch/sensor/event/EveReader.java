@@ -175,7 +175,8 @@ public final class EveReader {
         List<String> client = t.strings("client_alpns");
         List<String> server = t.strings("server_alpns");
         return new TlsInfo(EveText.raw(t.str("sni")), t.str("version") == null ? "UNDETERMINED" : t.str("version"),
-                ja3 == null ? null : ja3.str("string"), ja3s == null ? null : ja3s.str("string"),
+                ja3 == null ? null : new TlsInfo.Fingerprint(ja3.str("hash"), ja3.str("string")),
+                ja3s == null ? null : new TlsInfo.Fingerprint(ja3s.str("hash"), ja3s.str("string")),
                 client.stream().map(EveText::raw).toList(),
                 server.stream().map(EveText::raw).toList(),
                 t.has("fingerprint") || t.has("subject") ? new TlsInfo.Certificate(t.str("subject"), t.str("issuerdn"), t.str("serial"),

@@ -81,21 +81,20 @@ public final class EveRenderer {
             str(w, "notbefore", c.notbefore());
             str(w, "notafter", c.notafter());
         }
-        if (t.ja3() != null) {
-            w.startObject("ja3");
-            w.string("hash", io.spanwatch.sensor.tls.TlsNames.md5(t.ja3()));
-            w.string("string", t.ja3());
-            w.endObject();
-        }
-        if (t.ja3s() != null) {
-            w.startObject("ja3s");
-            w.string("hash", io.spanwatch.sensor.tls.TlsNames.md5(t.ja3s()));
-            w.string("string", t.ja3s());
-            w.endObject();
-        }
+        fingerprint("ja3", t.ja3(), w);
+        fingerprint("ja3s", t.ja3s(), w);
         alpns("client_alpns", t.clientAlpns(), w);
         alpns("server_alpns", t.serverAlpns(), w);
         w.endObject();
+    }
+
+    private static void fingerprint(String name, TlsInfo.Fingerprint f, FieldWriter w) throws IOException {
+        if (f != null) {
+            w.startObject(name);
+            str(w, "hash", f.hash());
+            str(w, "string", f.string());
+            w.endObject();
+        }
     }
 
     private static void alpns(String name, java.util.List<String> protocols, FieldWriter w) throws IOException {

@@ -9,13 +9,13 @@ import java.util.List;
  *
  * @param sni the ClientHello's server name, or null
  * @param version the negotiated version as Suricata names it ({@code TLS 1.3}, ...; {@code UNDETERMINED} without a server hello)
- * @param ja3 the ClientHello's JA3 string, or null when no ClientHello was read
- * @param ja3s the ServerHello's JA3S string, or null
+ * @param ja3 the ClientHello's JA3, or null when no ClientHello was read
+ * @param ja3s the ServerHello's JA3S, or null
  * @param clientAlpns the protocols the client offered
  * @param serverAlpns the protocol the server chose (none or one)
  * @param certificate the server's certificate (TLS 1.2 and earlier send it in clear), or null
  */
-public record TlsInfo(String sni, String version, String ja3, String ja3s, List<String> clientAlpns, List<String> serverAlpns,
+public record TlsInfo(String sni, String version, Fingerprint ja3, Fingerprint ja3s, List<String> clientAlpns, List<String> serverAlpns,
         Certificate certificate) {
     public TlsInfo {
         clientAlpns = List.copyOf(clientAlpns);
@@ -23,8 +23,20 @@ public record TlsInfo(String sni, String version, String ja3, String ja3s, List<
     }
 
     /** A TLS connection without a certificate in clear (TLS 1.3, or none sent). */
-    public TlsInfo(String sni, String version, String ja3, String ja3s, List<String> clientAlpns, List<String> serverAlpns) {
+    public TlsInfo(String sni, String version, Fingerprint ja3, Fingerprint ja3s, List<String> clientAlpns, List<String> serverAlpns) {
         this(sni, version, ja3, ja3s, clientAlpns, serverAlpns, null);
+    }
+
+    /**
+     * A JA3 or JA3S fingerprint as Suricata's {@code ja3}/{@code ja3s} objects hold it: the MD5 of the
+     * string, computed once when the handshake is read, and the string (absent from EVE that wrote the
+     * hash alone).
+     */
+    public record Fingerprint(String hash, String string) {
+        /** The fingerprint of {@code string}; null stays null. */
+        public static Fingerprint of(String string) {
+            return string == null ? null : new Fingerprint(io.spanwatch.sensor.tls.TlsNames.md5(string), string);
+        }
     }
 
     /**

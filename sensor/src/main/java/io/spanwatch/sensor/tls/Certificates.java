@@ -10,6 +10,7 @@ import java.security.cert.X509Certificate;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
+import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import javax.naming.InvalidNameException;
@@ -33,6 +34,8 @@ public final class Certificates {
     private Certificates() {
     }
 
+    /** Lower-case hex bytes joined by colons, as Suricata writes fingerprints. */
+    private static final HexFormat COLONS = HexFormat.ofDelimiter(":");
     private static final DateTimeFormatter TIME = DateTimeFormatter.ofPattern("uuuu-MM-dd'T'HH:mm:ss").withZone(ZoneOffset.UTC);
     /** Short names for attributes RFC 2253 leaves as object identifiers, as OpenSSL and Suricata name them. */
     private static final Map<String, String> NAMES = Map.of("1.2.840.113549.1.9.1", "emailAddress", "2.5.4.5", "serialNumber",
@@ -63,7 +66,7 @@ public final class Certificates {
 
     /** Describes the certificate {@code der}; one seen lately by this thread is not parsed again. */
     public static TlsInfo.Certificate describe(byte[] der) {
-        String fingerprint = colons(sha1(der), false);
+        String fingerprint = COLONS.formatHex(sha1(der));
         Map<String, TlsInfo.Certificate> seen = SEEN.get();
         TlsInfo.Certificate c = seen.get(fingerprint);
         if (c == null) {
@@ -79,7 +82,7 @@ public final class Certificates {
         try {
             X509Certificate c = (X509Certificate) FACTORY.get().generateCertificate(new ByteArrayInputStream(der));
             return new TlsInfo.Certificate(name(c.getSubjectX500Principal()), name(c.getIssuerX500Principal()),
-                    colons(c.getSerialNumber().toByteArray(), true), fingerprint, TIME.format(c.getNotBefore().toInstant()),
+                    COLONS.withUpperCase().formatHex(c.getSerialNumber().toByteArray()), fingerprint, TIME.format(c.getNotBefore().toInstant()),
                     TIME.format(c.getNotAfter().toInstant()));
         } catch (CertificateException | RuntimeException e) {
             return new TlsInfo.Certificate(null, null, null, fingerprint, null, null);
@@ -99,7 +102,7 @@ public final class Certificates {
                     NamingEnumeration<?> vs = a.getAll(); // one attribute may hold several values (OU=a+OU=b)
                     while (vs.hasMore()) {
                         Object v = vs.next();
-                        values.add(a.getID() + "=" + (v instanceof byte[] b ? "#" + colons(b, false).replace(":", "") : String.valueOf(v)));
+                        values.add(a.getID() + "=" + (v instanceof byte[] b ? "#" + HexFormat.of().formatHex(b) : String.valueOf(v)));
                     }
                 }
                 parts.add(String.join(" + ", values));
@@ -110,18 +113,6 @@ public final class Certificates {
         } catch (NamingException e) {
             return p.getName(X500Principal.RFC2253, NAMES);
         }
-    }
-
-    static String colons(byte[] b, boolean upper) {
-        StringBuilder s = new StringBuilder(b.length * 3);
-        String digits = upper ? "0123456789ABCDEF" : "0123456789abcdef";
-        for (int i = 0; i < b.length; i++) {
-            if (i > 0) {
-                s.append(':');
-            }
-            s.append(digits.charAt((b[i] >> 4) & 0xF)).append(digits.charAt(b[i] & 0xF));
-        }
-        return s.toString();
     }
 
     private static byte[] sha1(byte[] der) {

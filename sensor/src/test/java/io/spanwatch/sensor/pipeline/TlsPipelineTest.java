@@ -10,15 +10,12 @@ import io.spanwatch.sensor.capture.PcapWriter;
 import io.spanwatch.sensor.capture.TrafficSynth;
 import io.spanwatch.sensor.tls.TlsNames;
 import java.io.ByteArrayOutputStream;
-import java.io.InputStream;
 import java.nio.ByteBuffer;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.KeyStore;
 import java.security.cert.X509Certificate;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 import javax.net.ssl.KeyManagerFactory;
 import javax.net.ssl.SNIHostName;
 import javax.net.ssl.SSLContext;
@@ -44,17 +41,8 @@ class TlsPipelineTest {
 
     @BeforeAll
     static void keyPair(@TempDir Path tmp) throws Exception {
-        Path ks = tmp.resolve("server.p12");
-        Process p = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "keytool").toString(), "-genkeypair",
-                "-alias", "server", "-keyalg", "EC", "-groupname", "secp256r1", "-dname", "CN=files.example", "-validity", "2",
-                "-storetype", "PKCS12", "-keystore", ks.toString(), "-storepass", "changeit").redirectErrorStream(true).start();
-        byte[] out = p.getInputStream().readAllBytes();
-        assertTrue(p.waitFor(120, TimeUnit.SECONDS) && p.exitValue() == 0, new String(out));
-        KeyStore store = KeyStore.getInstance("PKCS12");
-        try (InputStream in = Files.newInputStream(ks)) {
-            store.load(in, "changeit".toCharArray());
-        }
-        serverCert = (X509Certificate) store.getCertificate("server");
+        KeyStore store = io.spanwatch.sensor.tls.CertificatesTest.keyStore(tmp, "CN=files.example");
+        serverCert = (X509Certificate) store.getCertificate("k");
         KeyManagerFactory kmf = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
         kmf.init(store, "changeit".toCharArray());
         TrustManager trustAll = new X509TrustManager() {

@@ -21,9 +21,13 @@ import org.junit.jupiter.api.io.TempDir;
  * Describes certificates made by the JDK's keytool as Suricata's {@code tls} object does, and one
  * that is not X.509 at all by its fingerprint alone.
  */
-class CertificatesTest {
+public class CertificatesTest {
 
-    static byte[] keytool(Path dir, String dname) throws Exception {
+    /**
+     * A key store (password {@code changeit}) holding one EC key pair, alias {@code k}, whose
+     * self-signed certificate names {@code dname}, made by the JDK's keytool in {@code dir}.
+     */
+    public static KeyStore keyStore(Path dir, String dname) throws Exception {
         Path ks = dir.resolve("k.p12");
         Process p = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "keytool").toString(), "-genkeypair",
                 "-alias", "k", "-keyalg", "EC", "-groupname", "secp256r1", "-dname", dname, "-validity", "30",
@@ -34,7 +38,11 @@ class CertificatesTest {
         try (InputStream in = Files.newInputStream(ks)) {
             store.load(in, "changeit".toCharArray());
         }
-        return store.getCertificate("k").getEncoded();
+        return store;
+    }
+
+    static byte[] keytool(Path dir, String dname) throws Exception {
+        return keyStore(dir, dname).getCertificate("k").getEncoded();
     }
 
     @Test
@@ -60,7 +68,7 @@ class CertificatesTest {
         TlsInfo.Certificate c = Certificates.describe(junk);
         assertNull(c.subject());
         assertNull(c.serial());
-        assertEquals(Certificates.colons(sha1(junk), false), c.fingerprint());
+        assertEquals(HexFormat.ofDelimiter(":").formatHex(sha1(junk)), c.fingerprint());
     }
 
     private static byte[] sha1(byte[] b) {
