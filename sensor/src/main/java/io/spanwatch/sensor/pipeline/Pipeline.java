@@ -71,6 +71,8 @@ public final class Pipeline implements FrameSink {
     /** Empty batches, shared by the workers (they give batches back here). */
     private final java.util.concurrent.BlockingQueue<Batch> pool;
     private final int poolSize;
+    /** Batches made so far: all of them at start when live, else as the pool runs empty (capture thread only; read by stats). */
+    private volatile int made;
     private final long startWall = System.nanoTime();
     private volatile long lastTs;
     private final PacketClock clock = new PacketClock();
@@ -96,20 +98,19 @@ public final class Pipeline implements FrameSink {
         this.threads = new Thread[n];
         this.current = new Batch[n];
         this.lastSendNanos = new long[n];
-        // One pool of batches for all workers, all made now: a burst is the worst moment to allocate
-        // (and zero) memory on the capture thread. Each worker may hold the whole pool.
+        // One pool of batches for all workers; each worker may hold the whole pool. Live, all are made
+        // now: a burst is the worst moment to allocate (and zero) memory on the capture thread, which
+        // must not lose frames. Reading a file, the capture thread waits anyway, so a batch is made the
+        // first time the pool is empty: zeroing the 66 MiB of the default pool at start took 0.15-0.25 s
+        // (page faults) before the first packet of every analyze, and a small capture needs a few.
         int batches = Math.max(config.queueBatches(), 4 * n) + n;
         this.pool = new ArrayBlockingQueue<>(batches);
-        try {
-            for (int i = 0; i < batches; i++) {
-                pool.add(new Batch());
-            }
-        } catch (OutOfMemoryError e) {
-            throw new IllegalStateException("cannot reserve " + batches + " MiB off the heap for the frame queue "
-                    + "(sensor.queue-batches=" + config.queueBatches() + "): lower sensor.queue-batches or raise "
-                    + "-XX:MaxDirectMemorySize (launcher: SPANWATCH_OFFHEAP)", e);
-        }
         this.poolSize = batches;
+        if (config.live()) {
+            for (int i = 0; i < batches; i++) {
+                pool.add(newBatch());
+            }
+        }
         for (int i = 0; i < n; i++) {
             workers[i] = new Worker(i, config, events, store, ranges, known, outputs.files(), pool);
             threads[i] = Thread.ofPlatform().name("spanwatch-worker-" + i).daemon(true).unstarted(workers[i]);
@@ -386,7 +387,7 @@ public final class Pipeline implements FrameSink {
             queued += w.queue.size();
         }
         m.put("capture.sensor_queue_batches", queued);
-        m.put("capture.sensor_queue_bytes_reserved", (long) poolSize * Batch.CAPACITY_BYTES);
+        m.put("capture.sensor_queue_bytes_reserved", (long) made * Batch.CAPACITY_BYTES);
         m.put("defrag.ipv4.fragments", defrag.fragments - defrag.fragments6);
         m.put("defrag.ipv4.reassembled", defrag.reassembled - defrag.reassembled6);
         m.put("defrag.ipv4.timeouts", defrag.timeouts - defrag.timeouts6);
@@ -451,7 +452,24 @@ public final class Pipeline implements FrameSink {
         return takeBlocking(w);
     }
 
+    /** Makes one batch of the pool, or fails with the setting to change. */
+    private Batch newBatch() {
+        try {
+            Batch b = new Batch();
+            made++;
+            return b;
+        } catch (OutOfMemoryError e) {
+            throw new IllegalStateException("cannot reserve " + poolSize + " MiB off the heap for the frame queue "
+                    + "(sensor.queue-batches=" + config.queueBatches() + "): lower sensor.queue-batches or raise "
+                    + "-XX:MaxDirectMemorySize (launcher: SPANWATCH_OFFHEAP)", e);
+        }
+    }
+
     private Batch takeBlocking(int w) {
+        if (made < poolSize) { // reading a file: the pool is made as it is needed
+            Batch b = pool.poll();
+            return b != null ? b : newBatch();
+        }
         while (true) {
             try {
                 return pool.take();
