@@ -150,7 +150,7 @@ final class EsperEvents {
                 true), new FlowEvent.Icmp(8, 0, 0, 0)));
         out.add(new HttpEvent(1, h, http));
         out.add(new TlsEvent(1, h, new TlsInfo("n", "TLS 1.3", TlsInfo.Fingerprint.of("771,1,0,29,0"),
-                TlsInfo.Fingerprint.of("771,1,43"), List.of("h2"), List.of("h2"))));
+                TlsInfo.Fingerprint.of("771,1,43"), "t13d0101h2_000000000000_000000000000", List.of("h2"), List.of("h2"))));
         out.add(new FileInfoEvent(file, v, false));
         out.add(new FileInfoEvent(file, v, true));
         out.add(new AnomalyEvent(1, h, "applayer", "http.x"));

@@ -20,11 +20,12 @@ public final class EventFields {
 
     /**
      * The EVE fields copied into {@link #TEXT}: URLs, hosts, user agents, referers, file names,
-     * signatures, TLS server names and certificate names, and the hashes and indicators an analyst pastes.
+     * signatures, TLS server names, certificate names and client fingerprints (JA3, JA4), and the hashes and indicators an analyst pastes.
      */
     public static final Set<String> TEXT_FIELDS = Set.of(
             "http.url", "http.hostname", "http.http_user_agent", "http.http_refer",
             "fileinfo.filename", "files.filename", "alert.signature", "verdict.signatures", "fileinfo.verdict.signatures",
             "fileinfo.sha256", "fileinfo.md5", "fileinfo.sha1", "files.sha256",
-            "reputation.indicator", "beacon.host", "incident.summary", "anomaly.event", "tls.sni", "tls.subject", "tls.issuerdn");
+            "reputation.indicator", "beacon.host", "incident.summary", "anomaly.event", "tls.sni", "tls.subject", "tls.issuerdn",
+            "tls.ja3.hash", "tls.ja4");
 }

@@ -166,6 +166,9 @@ public final class Pages {
                     h.raw(" <span class=\"dim\">").text(t.path("subject").asText()).raw("</span>");
                 }
                 h.raw(" <span class=\"dim\">JA3 ").text(t.path("ja3").path("hash").asText("")).raw("</span>");
+                if (t.has("ja4")) {
+                    h.raw(" <span class=\"dim\">JA4 ").text(t.path("ja4").asText("")).raw("</span>");
+                }
             }
             case "anomaly" -> h.text(e.path("anomaly").path("type").asText("")).raw(" ").text(e.path("anomaly").path("event").asText(""));
             case "incident" -> h.text(e.path("incident").path("summary").asText(""));

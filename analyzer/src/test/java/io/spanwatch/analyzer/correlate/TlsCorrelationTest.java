@@ -34,6 +34,13 @@ class TlsCorrelationTest {
      * {@code 771,4865-4866-4867-49195-49199-49196-49200-52393-52392-49171-49172-156-157-47-53,0-23-65281-10-11-35-16-13-51-45-43,29-23-24,0}.
      */
     private static final String HELLO_JA3 = "ac55c9ddca5ed14bcd43da074877e5f1";
+    /**
+     * Its JA4, also by hand: TLS 1.3 offered, a server name, 15 cipher suites and 11 extensions without
+     * GREASE, ALPN {@code h2}; the suites' hash is the one of Chrome's same 15 suites in FoxIO's
+     * examples ({@code 8daaf6152771}), then SHA-256 of
+     * {@code 000a,000b,000d,0017,0023,002b,002d,0033,ff01_0403,0804,0401,0503,0805,0501,0806,0601}.
+     */
+    private static final String HELLO_JA4 = "t13d1511h2_8daaf6152771_9ced094328c9";
 
     @TempDir
     Path dir;
@@ -116,6 +123,9 @@ class TlsCorrelationTest {
         // The domain on every callback, the client's JA3 on every connection, the certificate once.
         assertEquals(java.util.Map.of("tls.sni", c2, "tls.ja3.hash", (long) tls.size(), "tls.fingerprint", 1L), byField);
         assertEquals(HELLO_JA3, tls.getFirst().path("tls").path("ja3").path("hash").asText());
+        JsonNode callback = tls.stream().filter(e -> e.path("tls").path("sni").asText().startsWith("cdn-sync.")
+                && e.path("tls").path("client_alpns").path(0).asText().equals("h2")).findFirst().orElseThrow();
+        assertEquals(HELLO_JA4, callback.path("tls").path("ja4").asText(), callback.toString());
         JsonNode certAlert = listed.stream().filter(a -> a.path("reputation").path("field").asText().equals("tls.fingerprint")).findFirst()
                 .orElseThrow();
         assertEquals("x509_sha1", certAlert.path("reputation").path("type").asText(), certAlert.toString());

@@ -64,7 +64,8 @@ public final class ConsoleFixture implements AutoCloseable {
         events.add(new io.spanwatch.sensor.event.TlsEvent(t0 + 3_600_000_000_000L + 1_000_000L,
                 TestEvents.header(998, "198.18.0.66", 50_998, "203.0.113.66", 443),
                 new io.spanwatch.sensor.event.TlsInfo(EVIL_SNI, "TLS 1.2", io.spanwatch.sensor.event.TlsInfo.Fingerprint.of("771,4865,0-10,29,0"),
-                        io.spanwatch.sensor.event.TlsInfo.Fingerprint.of("771,4865,65281"), List.of("h2\"><script>window.__pwned=10</script>"),
+                        io.spanwatch.sensor.event.TlsInfo.Fingerprint.of("771,4865,65281"), "t12d\"><script>window.__pwned=13</script>",
+                        List.of("h2\"><script>window.__pwned=10</script>"),
                         List.of(), new io.spanwatch.sensor.event.TlsInfo.Certificate("CN=<script>window.__pwned=11</script>",
                                 "O=\"><img src=x onerror=window.__pwned=12>", "01", "aa:bb", "2026-01-01T00:00:00", "2027-01-01T00:00:00"))));
         IndexStage stage = IndexStage.start(dir.resolve("index"), IndexConfig.DEFAULTS, new EveRenderer(TestEvents.SENSOR, false), false,

@@ -176,7 +176,7 @@ public final class EveReader {
         List<String> server = t.strings("server_alpns");
         return new TlsInfo(EveText.raw(t.str("sni")), t.str("version") == null ? "UNDETERMINED" : t.str("version"),
                 ja3 == null ? null : new TlsInfo.Fingerprint(ja3.str("hash"), ja3.str("string")),
-                ja3s == null ? null : new TlsInfo.Fingerprint(ja3s.str("hash"), ja3s.str("string")),
+                ja3s == null ? null : new TlsInfo.Fingerprint(ja3s.str("hash"), ja3s.str("string")), t.str("ja4"),
                 client.stream().map(EveText::raw).toList(),
                 server.stream().map(EveText::raw).toList(),
                 t.has("fingerprint") || t.has("subject") ? new TlsInfo.Certificate(t.str("subject"), t.str("issuerdn"), t.str("serial"),

@@ -63,7 +63,7 @@ public final class EveRenderer {
      * Writes the {@code tls} object as Suricata does: the certificate's {@code subject}, {@code issuerdn},
      * {@code serial} and {@code fingerprint} when it was sent in clear, {@code sni}, {@code version},
      * its {@code notbefore} and {@code notafter}, {@code ja3} and
-     * {@code ja3s} (each a {@code hash} and its {@code string}), {@code client_alpns} and
+     * {@code ja3s} (each a {@code hash} and its {@code string}), {@code ja4}, {@code client_alpns} and
      * {@code server_alpns}. Names and protocols are shown as header bytes are ({@link EveText#display}).
      */
     private static void tls(TlsInfo t, FieldWriter w) throws IOException {
@@ -83,6 +83,7 @@ public final class EveRenderer {
         }
         fingerprint("ja3", t.ja3(), w);
         fingerprint("ja3s", t.ja3s(), w);
+        str(w, "ja4", t.ja4());
         alpns("client_alpns", t.clientAlpns(), w);
         alpns("server_alpns", t.serverAlpns(), w);
         w.endObject();

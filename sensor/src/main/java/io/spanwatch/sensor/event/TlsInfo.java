@@ -11,20 +11,22 @@ import java.util.List;
  * @param version the negotiated version as Suricata names it ({@code TLS 1.3}, ...; {@code UNDETERMINED} without a server hello)
  * @param ja3 the ClientHello's JA3, or null when no ClientHello was read
  * @param ja3s the ServerHello's JA3S, or null
+ * @param ja4 the ClientHello's JA4 ({@code t13d1516h2_8daaf6152771_d8a2da3f94cd}), or null
  * @param clientAlpns the protocols the client offered
  * @param serverAlpns the protocol the server chose (none or one)
  * @param certificate the server's certificate (TLS 1.2 and earlier send it in clear), or null
  */
-public record TlsInfo(String sni, String version, Fingerprint ja3, Fingerprint ja3s, List<String> clientAlpns, List<String> serverAlpns,
-        Certificate certificate) {
+public record TlsInfo(String sni, String version, Fingerprint ja3, Fingerprint ja3s, String ja4, List<String> clientAlpns,
+        List<String> serverAlpns, Certificate certificate) {
     public TlsInfo {
         clientAlpns = List.copyOf(clientAlpns);
         serverAlpns = List.copyOf(serverAlpns);
     }
 
     /** A TLS connection without a certificate in clear (TLS 1.3, or none sent). */
-    public TlsInfo(String sni, String version, Fingerprint ja3, Fingerprint ja3s, List<String> clientAlpns, List<String> serverAlpns) {
-        this(sni, version, ja3, ja3s, clientAlpns, serverAlpns, null);
+    public TlsInfo(String sni, String version, Fingerprint ja3, Fingerprint ja3s, String ja4, List<String> clientAlpns,
+            List<String> serverAlpns) {
+        this(sni, version, ja3, ja3s, ja4, clientAlpns, serverAlpns, null);
     }
 
     /**

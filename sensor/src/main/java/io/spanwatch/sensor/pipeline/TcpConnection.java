@@ -435,7 +435,7 @@ final class TcpConnection {
         var info = c == null ? null : new io.spanwatch.sensor.event.TlsInfo(c.serverName(),
                 s == null ? TlsNames.UNDETERMINED : TlsNames.version(TlsNames.negotiated(s)),
                 io.spanwatch.sensor.event.TlsInfo.Fingerprint.of(TlsNames.ja3(c)),
-                s == null ? null : io.spanwatch.sensor.event.TlsInfo.Fingerprint.of(TlsNames.ja3s(s)), c.alpn(), s == null ? java.util.List.of() : s.alpn(),
+                s == null ? null : io.spanwatch.sensor.event.TlsInfo.Fingerprint.of(TlsNames.ja3s(s)), TlsNames.ja4(c), c.alpn(), s == null ? java.util.List.of() : s.alpn(),
                 tlsServer.certificates().isEmpty() ? null : io.spanwatch.sensor.tls.Certificates.describe(tlsServer.certificates().getFirst()));
         for (HelloReader r : new HelloReader[] {tlsClient, tlsServer}) {
             if (r.evicted()) {

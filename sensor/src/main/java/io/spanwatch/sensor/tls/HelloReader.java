@@ -31,6 +31,7 @@ public final class HelloReader {
     static final int EXT_SERVER_NAME = 0;
     static final int EXT_SUPPORTED_GROUPS = 10;
     static final int EXT_EC_POINT_FORMATS = 11;
+    static final int EXT_SIGNATURE_ALGORITHMS = 13;
     static final int EXT_ALPN = 16;
     static final int EXT_SUPPORTED_VERSIONS = 43;
 
@@ -58,9 +59,10 @@ public final class HelloReader {
      * @param pointFormats the client's {@code ec_point_formats}
      * @param serverName the client's {@code host_name} in {@code server_name}, or null
      * @param alpn the protocols of {@code application_layer_protocol_negotiation}
+     * @param signatureAlgorithms the client's {@code signature_algorithms}
      */
     public record Hello(boolean client, int legacyVersion, int[] versions, int[] ciphers, int[] extensions, int[] groups,
-            int[] pointFormats, String serverName, List<String> alpn) {
+            int[] pointFormats, String serverName, List<String> alpn, int[] signatureAlgorithms) {
     }
 
     private final boolean client;
@@ -357,6 +359,7 @@ public final class HelloReader {
         int[] versions = new int[0];
         int[] groups = new int[0];
         int[] formats = new int[0];
+        int[] sigalgs = new int[0];
         String name = null;
         List<String> alpn = List.of();
         if (c.left() > 0) {
@@ -384,6 +387,11 @@ public final class HelloReader {
                             formats[i] = f.u8();
                         }
                     }
+                    case EXT_SIGNATURE_ALGORITHMS -> {
+                        if (client) {
+                            sigalgs = e.sub(e.u16()).u16s();
+                        }
+                    }
                     case EXT_ALPN -> alpn = protocols(e.sub(e.u16()));
                     case EXT_SUPPORTED_VERSIONS -> versions = client ? e.sub(e.u8()).u16s() : new int[] {e.u16()};
                     default -> {
@@ -392,7 +400,7 @@ public final class HelloReader {
             }
             types = seen.stream().mapToInt(Integer::intValue).toArray();
         }
-        return new Hello(client, legacy, versions, ciphers, types, groups, formats, name, alpn);
+        return new Hello(client, legacy, versions, ciphers, types, groups, formats, name, alpn, sigalgs);
     }
 
     /** The first {@code host_name} of a {@code ServerNameList} (RFC 6066 §3). */

@@ -7,9 +7,10 @@
  *
  * <p><b>In:</b> one direction's reassembled bytes, in any cut, from the worker's
  * {@code TcpConnection}. <b>Out:</b> a {@link io.spanwatch.sensor.tls.HelloReader.Hello} per
- * direction (versions, ciphers, extensions, groups, point formats, server name, ALPN) and the server's
+ * direction (versions, ciphers, extensions, groups, point formats, server name, ALPN, signature
+ * algorithms) and the server's
  * certificates as DER; {@code TlsNames} turns them into what Suricata's EVE {@code tls} object says
- * (version names, JA3 and JA3S), {@code Certificates} describes the leaf certificate (subject, issuer,
+ * (version names, JA3, JA3S and JA4), {@code Certificates} describes the leaf certificate (subject, issuer,
  * serial, fingerprint, validity); the worker writes one {@link io.spanwatch.sensor.event.TlsEvent} a
  * connection and stops reassembling it. Malformed framing ends a direction's reading with an anomaly
  * named as Suricata names it ({@code tls.invalid_record_length}, {@code tls.invalid_handshake_message},

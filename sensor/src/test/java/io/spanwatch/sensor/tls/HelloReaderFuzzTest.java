@@ -82,7 +82,9 @@ public class HelloReaderFuzzTest {
             assertArrayEquals(x.versions(), y.versions());
             assertEquals(x.serverName(), y.serverName());
             assertEquals(x.alpn(), y.alpn());
+            assertArrayEquals(x.signatureAlgorithms(), y.signatureAlgorithms());
             assertTrue(Objects.equals(TlsNames.ja3(x), TlsNames.ja3(y)));
+            assertEquals(TlsNames.ja4(x), TlsNames.ja4(y)); // and never fails, whatever the hello held
         }
         List<byte[]> ca = a.certificates();
         List<byte[]> cb = b.certificates();
