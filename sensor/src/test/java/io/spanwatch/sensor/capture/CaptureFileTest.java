@@ -137,6 +137,41 @@ class CaptureFileTest {
         }
     }
 
+    /**
+     * A file cut short after it was opened (a capture rotated or truncated by another program while it
+     * is read): the frames before the cut are delivered, the read stops with a warning naming the
+     * offset, and nothing is thrown (a mapped file read past its new end would have killed the thread
+     * with SIGBUS's InternalError).
+     */
+    @Test
+    void aFileShortenedWhileReadEndsTheReadWithAWarning() throws Exception {
+        int n = 1000; // 1 MB, three windows of the smallest size
+        long[] ts = new long[n];
+        byte[][] frames = new byte[n][];
+        int[] wire = new int[n];
+        for (int i = 0; i < n; i++) {
+            ts[i] = 1_000_000_000L * i;
+            frames[i] = frame(1000, i);
+            wire[i] = 1000;
+        }
+        Path p = write("shrinks.pcap", classic(false, ByteOrder.LITTLE_ENDIAN, LinkType.ETHERNET, ts, frames, wire));
+        int window = CaptureFile.MAX_BLOCK_BYTES + 64; // the smallest window: the cut falls in a later one
+        long keep = CaptureFile.MAX_BLOCK_BYTES + 64 + 10 * 1016L + 100;
+        try (CaptureFile f = CaptureFile.open(p, window)) {
+            try (java.io.RandomAccessFile raf = new java.io.RandomAccessFile(p.toFile(), "rw")) {
+                raf.setLength(keep);
+            }
+            List<Rec> recs = readAll(f);
+            long whole = (keep - 24) / 1016;
+            assertEquals(whole, recs.size(), "the frames wholly before the cut");
+            for (int i = 0; i < recs.size(); i++) {
+                assertArrayEquals(frames[i], recs.get(i).data(), "frame " + i);
+            }
+            assertTrue(f.stats().truncated());
+            assertTrue(f.warning().contains("read error at offset " + keep), f.warning());
+        }
+    }
+
     @Test
     void absurdCaplenEndsTheReadWithTheOffset() throws Exception {
         long[] ts = {1, 2, 3};
