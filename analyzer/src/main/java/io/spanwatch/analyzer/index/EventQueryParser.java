@@ -59,8 +59,6 @@ public final class EventQueryParser {
     /** Longest query text accepted. */
     public static final int MAX_QUERY_CHARS = 8192;
 
-    private static final BoundedRegexpBuilder REGEXP = new BoundedRegexpBuilder();
-
     private final FieldSchema schema;
     private final Clock clock;
     private final Analyzer analyzer = new PerFieldAnalyzerWrapper(new KeywordAnalyzer(),
@@ -97,7 +95,7 @@ public final class EventQueryParser {
             }
         });
         p.setPointsConfigMap(points);
-        ((QueryTreeBuilder) p.getQueryBuilder()).setBuilder(RegexpQueryNode.class, REGEXP);
+        ((QueryTreeBuilder) p.getQueryBuilder()).setBuilder(RegexpQueryNode.class, new BoundedRegexpBuilder());
         try {
             return adjust(p.parse(text, EventFields.TEXT), kinds);
         } catch (QueryNodeException e) {

@@ -246,12 +246,19 @@ class EventIndexTest {
     void regularExpressionsThatRepeatTooMuchAreRefusedAtOnce() throws Exception {
         EventQueryParser p = new EventQueryParser(reader.schema(), CLOCK);
         for (String bad : new String[] {"http.url:/a{2147483647}/", "http.url:/.{0,1000}{0,1000}/", "http.url:/a{99999}/",
-            "http.url:/(ab{40}){40}/", "http.url:/x{2000,}/", "http.url:/.{1,600}.{1,600}/", "http.url:/" + "a".repeat(1001) + "/"}) {
+            "http.url:/(ab{40}){40}/", "http.url:/x{2000,}/", "http.url:/.{1,600}.{1,600}/", "http.url:/" + "a".repeat(1001) + "/",
+            // unbounded repeats: few positions, but their automaton grows with the square of their number
+            "http.url:/(.*){1000}/", "http.url:/((.*){10}){10}/", "http.url:/(a+){60}/",
+            // each small enough, too many together (an 8 KiB query holds hundreds of them)
+            String.join(" OR ", java.util.Collections.nCopies(20, "http.url:/(.*){40}/")),
+            String.join(" OR ", java.util.Collections.nCopies(5, "http.url:/a{999}/"))}) {
             QueryException e = assertTimeoutPreemptively(Duration.ofSeconds(2), () -> assertThrows(QueryException.class, () -> p.parse(bad)), bad);
             assertTrue(e.getMessage().contains("regular expression"), bad + ": " + e.getMessage());
         }
         assertEquals(30, count("event_type:http AND http.url:/.*f[0-9]{1,3}.setup.exe/"));
         assertTrue(p.parse("http.url:/.{1,999}/") instanceof org.apache.lucene.search.RegexpQuery);
+        assertTrue(p.parse("http.url:/.*a.*b.*c.*d.*e.*/") instanceof org.apache.lucene.search.RegexpQuery);
+        p.parse(String.join(" OR ", java.util.Collections.nCopies(4, "http.url:/(.*x){50}/"))); // the whole budget, no more
     }
 
     @Test
