@@ -4,7 +4,6 @@ import java.io.IOException;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Comparator;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Supplier;
@@ -101,18 +100,24 @@ public final class Aggregations {
         Object[] results = start.get().search(q, new org.apache.lucene.search.MultiCollectorManager(managers.toArray(new CollectorManager<?, ?>[0])));
         for (int i = 0; i < known.size(); i++) {
             FieldKind kind = schema.kind(known.get(i));
-            @SuppressWarnings("unchecked")
-            Map<Object, Long> raw = (Map<Object, Long>) results[i];
-            out.put(known.get(i), top(raw, kind, size));
+            out.put(known.get(i), results[i] instanceof TermCounter t ? t.top(size) : top((LongCounts) results[i], kind, size));
         }
         return out;
     }
 
-    private static List<Bucket> top(Map<?, Long> raw, FieldKind kind, int size) {
-        List<Bucket> buckets = new ArrayList<>(raw.size());
-        raw.forEach((k, v) -> buckets.add(new Bucket(k instanceof Long l ? label(kind, l) : (String) k, v)));
-        buckets.sort(Comparator.comparingLong(Bucket::count).reversed().thenComparing(Bucket::value));
-        return buckets.size() > size ? List.copyOf(buckets.subList(0, size)) : buckets;
+    /**
+     * The {@code size} most frequent of {@code counts}, ties by value (numeric order: time, size,
+     * port), chosen among the raw counts before anything is boxed or formatted: a facet of a field with
+     * a value per event (the timestamp, a flow id) over millions of events has as many distinct values,
+     * and making a bucket of each first took a console's whole heap.
+     */
+    private static List<Bucket> top(LongCounts counts, FieldKind kind, int size) {
+        int[] slots = counts.top(size);
+        List<Bucket> buckets = new ArrayList<>(slots.length);
+        for (int slot : slots) {
+            buckets.add(new Bucket(label(kind, counts.key(slot)), counts.count(slot)));
+        }
+        return buckets;
     }
 
     private static String label(FieldKind kind, long v) {
@@ -206,12 +211,28 @@ public final class Aggregations {
         }
     }
 
-    private static final class TermCounter extends Base implements Counting<Map<String, Long>> {
+    /**
+     * Counts the values of a string field by their doc-values ordinal within each segment, then by
+     * their bytes across segments (one hash of bytes, no object per value); only the values a facet
+     * returns become strings.
+     */
+    private static final class TermCounter extends Base implements Counting<TermCounter> {
         private final String field;
-        private final Map<String, Long> counts = new HashMap<>();
+        private final org.apache.lucene.util.BytesRefHash terms = new org.apache.lucene.util.BytesRefHash();
+        private long[] counts = new long[16];
 
         TermCounter(String field) {
             this.field = field;
+        }
+
+        private void add(BytesRef term, long n) {
+            int id = terms.add(term);
+            if (id < 0) {
+                id = -id - 1;
+            } else if (id >= counts.length) {
+                counts = java.util.Arrays.copyOf(counts, org.apache.lucene.util.ArrayUtil.oversize(id + 1, Long.BYTES));
+            }
+            counts[id] += n;
         }
 
         @Override
@@ -242,8 +263,7 @@ public final class Aggregations {
                 public void finish() throws IOException {
                     for (int o = 0; o < ords.length; o++) {
                         if (ords[o] != 0) {
-                            BytesRef b = dv.lookupOrd(o);
-                            counts.merge(b.utf8ToString(), (long) ords[o], Long::sum);
+                            add(dv.lookupOrd(o), ords[o]);
                         }
                     }
                 }
@@ -251,17 +271,46 @@ public final class Aggregations {
         }
 
         @Override
-        public Map<String, Long> result() {
-            return counts;
+        public TermCounter result() {
+            return this;
         }
 
         @Override
-        public void merge(Map<String, Long> other) {
-            other.forEach((k, v) -> counts.merge(k, v, Long::sum));
+        public void merge(TermCounter other) {
+            BytesRef scratch = new BytesRef();
+            for (int id = 0; id < other.terms.size(); id++) {
+                add(other.terms.get(id, scratch), other.counts[id]);
+            }
+        }
+
+        /** The {@code size} most frequent values, ties by value; only those are made strings. */
+        List<Bucket> top(int size) {
+            BytesRef a = new BytesRef();
+            BytesRef b = new BytesRef();
+            // the heap's head is the least of those kept: lowest count, then greatest value
+            Comparator<Integer> least = (x, y) -> {
+                int c = Long.compare(counts[x], counts[y]);
+                return c != 0 ? c : terms.get(y, b).compareTo(terms.get(x, a));
+            };
+            java.util.PriorityQueue<Integer> heap = new java.util.PriorityQueue<>(Math.max(1, Math.min(size, terms.size())), least);
+            for (int id = 0; id < terms.size() && size > 0; id++) {
+                if (heap.size() < size) {
+                    heap.add(id);
+                } else if (least.compare(id, heap.peek()) > 0) {
+                    heap.poll();
+                    heap.add(id);
+                }
+            }
+            Bucket[] out = new Bucket[heap.size()];
+            for (int i = out.length - 1; i >= 0; i--) {
+                int id = heap.poll();
+                out[i] = new Bucket(terms.get(id, a).utf8ToString(), counts[id]);
+            }
+            return List.of(out);
         }
     }
 
-    private static final class NumberCounter extends Base implements Counting<Map<Long, Long>> {
+    private static final class NumberCounter extends Base implements Counting<LongCounts> {
         private final String field;
         private final LongCounts counts = new LongCounts();
 
@@ -294,13 +343,13 @@ public final class Aggregations {
         }
 
         @Override
-        public Map<Long, Long> result() {
-            return counts.toMap();
+        public LongCounts result() {
+            return counts;
         }
 
         @Override
-        public void merge(Map<Long, Long> other) {
-            other.forEach(counts::add);
+        public void merge(LongCounts other) {
+            counts.addAll(other);
         }
     }
 

@@ -1,8 +1,5 @@
 package io.spanwatch.analyzer.index;
 
-import java.util.HashMap;
-import java.util.Map;
-
 /**
  * Counts occurrences of long values without boxing each one (a facet of a numeric field over
  * millions of events): an open-addressing table of keys and counts that grows as values come.
@@ -52,14 +49,91 @@ final class LongCounts {
         return (int) (h ^ (h >>> 32));
     }
 
-    /** Returns the counts as a map from value to count. */
-    Map<Long, Long> toMap() {
-        Map<Long, Long> m = new HashMap<>(size * 2);
-        for (int i = 0; i < keys.length; i++) {
-            if (counts[i] != 0) {
-                m.put(keys[i], counts[i]);
+    /** Adds every count of {@code other}. */
+    void addAll(LongCounts other) {
+        for (int i = 0; i < other.keys.length; i++) {
+            if (other.counts[i] != 0) {
+                add(other.keys[i], other.counts[i]);
             }
         }
-        return m;
+    }
+
+    /** The value in {@code slot} (one {@link #top} returned). */
+    long key(int slot) {
+        return keys[slot];
+    }
+
+    /** The count in {@code slot}. */
+    long count(int slot) {
+        return counts[slot];
+    }
+
+    /**
+     * Returns the slots of the {@code size} highest counts, highest first, ties by value (ascending),
+     * choosing with a heap of {@code size} entries: nothing is boxed per distinct value.
+     */
+    int[] top(int size) {
+        int n = Math.min(size, this.size);
+        if (n <= 0) {
+            return new int[0];
+        }
+        // a min-heap of slots: its head is the least kept (lowest count, then greatest value)
+        int[] heap = new int[n];
+        int used = 0;
+        for (int i = 0; i < keys.length; i++) {
+            if (counts[i] == 0) {
+                continue;
+            }
+            if (used < n) {
+                heap[used] = i;
+                up(heap, used++);
+            } else if (less(heap[0], i)) {
+                heap[0] = i;
+                down(heap, n);
+            }
+        }
+        int[] out = new int[n];
+        for (int k = n - 1; k >= 0; k--) {
+            out[k] = heap[0];
+            heap[0] = heap[k];
+            down(heap, k);
+        }
+        return out;
+    }
+
+    /** Whether slot {@code a} ranks below slot {@code b}. */
+    private boolean less(int a, int b) {
+        return counts[a] != counts[b] ? counts[a] < counts[b] : keys[a] > keys[b];
+    }
+
+    private void up(int[] h, int i) {
+        while (i > 0) {
+            int parent = (i - 1) >>> 1;
+            if (!less(h[i], h[parent])) {
+                return;
+            }
+            int t = h[i];
+            h[i] = h[parent];
+            h[parent] = t;
+            i = parent;
+        }
+    }
+
+    private void down(int[] h, int n) {
+        int i = 0;
+        while (true) {
+            int l = 2 * i + 1;
+            if (l >= n) {
+                return;
+            }
+            int m = l + 1 < n && less(h[l + 1], h[l]) ? l + 1 : l;
+            if (!less(h[m], h[i])) {
+                return;
+            }
+            int t = h[i];
+            h[i] = h[m];
+            h[m] = t;
+            i = m;
+        }
     }
 }

@@ -220,6 +220,20 @@ class EventIndexTest {
             var ips = s.aggregations().facet(parser.parse("event_type:flow"), "dest_ip", 100);
             assertEquals(7, ips.size());
             assertThrows(IllegalArgumentException.class, () -> s.aggregations().facet(parser.parse("*:*"), "no.such", 10));
+            // Ties go by value, numbers in numeric order: the 120 sizes occur once each among the files.
+            var sizes = s.aggregations().facet(parser.parse("event_type:fileinfo"), "fileinfo.size", 4);
+            assertEquals(List.of("0", "1000", "2000", "3000"), sizes.stream().map(Aggregations.Bucket::value).toList());
+            // The top of a facet is the head of the whole list, for strings and numbers alike.
+            for (String field : List.of("http.url", "fileinfo.size", "src_ip", "http.hostname")) {
+                var all = s.aggregations().facet(parser.parse("*:*"), field, 100_000);
+                assertEquals(all.subList(0, Math.min(7, all.size())), s.aggregations().facet(parser.parse("*:*"), field, 7), field);
+                for (int i = 1; i < all.size(); i++) {
+                    var a = all.get(i - 1);
+                    var b = all.get(i);
+                    assertTrue(a.count() > b.count() || a.count() == b.count() && (field.equals("fileinfo.size")
+                            ? Long.parseLong(a.value()) < Long.parseLong(b.value()) : a.value().compareTo(b.value()) < 0), field + ": " + a + " " + b);
+                }
+            }
             var h = s.aggregations().histogram(parser.parse("event_type:flow"), 60);
             long sum = 0;
             for (long c : h.counts()) {
