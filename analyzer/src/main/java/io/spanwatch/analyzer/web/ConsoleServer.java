@@ -24,7 +24,8 @@ import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * Serves the console with Netty: per connection {@code [TLS] → HTTP codec (start line 8 KiB,
- * headers 16 KiB) → read timeout → RequestGate → aggregator (upload limit) → chunked writer →
+ * headers 16 KiB) → ConnectionGuard (connections at once, the time a request's head may take) → read
+ * timeout → RequestGate → aggregator (upload limit) → chunked writer →
  * Router}; handlers run on {@link ConsoleConfig#threads} worker threads, never on the event loop.
  * Refreshes the index reader every second, so events committed by a running {@code sensor} are
  * searchable within about a second of their commit.
@@ -78,6 +79,8 @@ public final class ConsoleServer implements AutoCloseable {
                 LOG.warn("index refresh failed: {}", e.toString());
             }
         }, 1, 1, TimeUnit.SECONDS);
+        ConnectionGuard.Limits limits = new ConnectionGuard.Limits(ConnectionGuard.MAX_CONNECTIONS, ConnectionGuard.MAX_PER_ADDRESS,
+                ConnectionGuard.HEAD_MILLIS);
         EventLoopGroup boss = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
         EventLoopGroup io = new MultiThreadIoEventLoopGroup(2, NioIoHandler.newFactory());
         try {
@@ -90,6 +93,7 @@ public final class ConsoleServer implements AutoCloseable {
                                 p.addLast(ssl.newHandler(ch.alloc()));
                             }
                             p.addLast(new HttpServerCodec(8192, 16384, 8192));
+                            p.addLast(new ConnectionGuard(limits));
                             p.addLast(new ReadTimeoutHandler(READ_TIMEOUT_SECONDS));
                             p.addLast(new RequestGate(console));
                             p.addLast(new HttpObjectAggregator((int) Math.min(Integer.MAX_VALUE, cfg.maxUploadBytes())));

@@ -19,7 +19,8 @@
  * request body 64 KiB, upload 25 MiB and 20 files, start line 8 KiB, headers 16 KiB, 20 requests a
  * second per token (bursts of 40; per address before login), 4 worker threads with 64 queued
  * requests (then 503), search time 10 s, sessions 10,000 (12 h idle), 4 scans at once, comments
- * 2,000 characters and 200 per alert, 1,000 saved searches.
+ * 2,000 characters and 200 per alert, 1,000 saved searches; 1,024 connections open at once and 128 from
+ * one address, a request's head whole within 20 s ({@link io.spanwatch.analyzer.web.ConnectionGuard}).
  *
  * <p><b>Threads:</b> one acceptor and two I/O event loops (never blocked), the worker threads, and
  * one thread refreshing the index reader every second.

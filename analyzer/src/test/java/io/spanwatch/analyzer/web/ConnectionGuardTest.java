@@ -1,0 +1,169 @@
+package io.spanwatch.analyzer.web;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.SimpleChannelInboundHandler;
+import io.netty.channel.nio.NioIoHandler;
+import io.netty.channel.socket.SocketChannel;
+import io.netty.channel.socket.nio.NioServerSocketChannel;
+import io.netty.handler.codec.http.DefaultFullHttpResponse;
+import io.netty.handler.codec.http.FullHttpRequest;
+import io.netty.handler.codec.http.FullHttpResponse;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpObjectAggregator;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.HttpServerCodec;
+import io.netty.handler.codec.http.HttpVersion;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.net.SocketTimeoutException;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * {@link ConnectionGuard} on real sockets, with small limits (the console's are 1,024 connections, 128
+ * from one address and 20 s for a head): connections past a limit are closed before anything is
+ * read, a head that trickles in byte by byte is cut off at its deadline although every byte restarts
+ * the read timeout, and a keep-alive connection's next head gets its own deadline once the response
+ * is out.
+ */
+class ConnectionGuardTest {
+    private static final long HEAD_MILLIS = 2_000;
+    private EventLoopGroup group;
+    private Channel server;
+    private ConnectionGuard.Limits limits;
+    private final List<Socket> sockets = new ArrayList<>();
+
+    @BeforeEach
+    void start() throws Exception {
+        limits = new ConnectionGuard.Limits(6, 3, HEAD_MILLIS);
+        group = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
+        server = new ServerBootstrap().group(group).channel(NioServerSocketChannel.class).childHandler(new ChannelInitializer<SocketChannel>() {
+            @Override
+            protected void initChannel(SocketChannel ch) {
+                ch.pipeline().addLast(new HttpServerCodec(), new ConnectionGuard(limits), new HttpObjectAggregator(4096),
+                        new SimpleChannelInboundHandler<FullHttpRequest>() {
+                            @Override
+                            protected void channelRead0(ChannelHandlerContext ctx, FullHttpRequest req) {
+                                FullHttpResponse r = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.OK,
+                                        Unpooled.copiedBuffer("ok", StandardCharsets.US_ASCII));
+                                r.headers().set(HttpHeaderNames.CONTENT_LENGTH, 2);
+                                ctx.writeAndFlush(r);
+                            }
+                        });
+            }
+        }).bind(new InetSocketAddress("127.0.0.1", 0)).sync().channel();
+    }
+
+    @AfterEach
+    void stop() throws Exception {
+        for (Socket s : sockets) {
+            s.close();
+        }
+        server.close().sync();
+        group.shutdownGracefully(0, 1, TimeUnit.SECONDS).sync();
+    }
+
+    private Socket connect() throws IOException {
+        Socket s = new Socket("127.0.0.1", ((InetSocketAddress) server.localAddress()).getPort());
+        sockets.add(s);
+        return s;
+    }
+
+    /** Reads until the server closes (true) or {@code millis} pass with the connection open (false). */
+    private static boolean closedWithin(Socket s, long millis) throws IOException {
+        s.setSoTimeout((int) millis);
+        InputStream in = s.getInputStream();
+        try {
+            while (in.read() >= 0) {
+                // a response: keep reading
+            }
+            return true;
+        } catch (SocketTimeoutException e) {
+            return false;
+        } catch (IOException e) {
+            return true; // reset
+        }
+    }
+
+    @Test
+    void connectionsPastTheLimitFromOneAddressAreClosedAtOnce() throws Exception {
+        List<Socket> first = List.of(connect(), connect(), connect());
+        Socket fourth = connect();
+        assertTrue(closedWithin(fourth, 5_000), "the fourth connection from one address is closed before it sends anything");
+        for (Socket s : first) {
+            assertTrue(!closedWithin(s, 50), "the first three stay open until their heads are due");
+        }
+        // Once they are gone (their heads never came), the address may connect again.
+        for (Socket s : first) {
+            assertTrue(closedWithin(s, 5_000));
+        }
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+        while (limits.open.get() > 0 && System.nanoTime() < deadline) {
+            Thread.sleep(10);
+        }
+        Socket again = connect();
+        again.getOutputStream().write("GET / HTTP/1.1\r\nHost: x\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+        again.setSoTimeout(5_000);
+        assertEquals("HTTP/1.1 200", new String(again.getInputStream().readNBytes(12), StandardCharsets.US_ASCII));
+        assertEquals(1, limits.refused.get());
+    }
+
+    @Test
+    void aHeadThatTricklesInIsCutOffAtItsDeadline() throws Exception {
+        Socket s = connect();
+        OutputStream out = s.getOutputStream();
+        out.write("GET / HTTP/1.1\r\nHost: x\r\nX-a: ".getBytes(StandardCharsets.US_ASCII));
+        boolean closed = false;
+        long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (!closed && System.nanoTime() < until) {
+            try {
+                out.write('a'); // a byte every 50 ms: the connection is never silent
+                out.flush();
+            } catch (IOException e) {
+                closed = true;
+                break;
+            }
+            closed = closedWithin(s, 50);
+        }
+        assertTrue(closed, "a head still incomplete after its deadline closes the connection");
+        assertEquals(1, limits.slowHeads.get());
+    }
+
+    @Test
+    void keepAliveRequestsEachGetTheirOwnDeadline() throws Exception {
+        Socket s = connect();
+        s.setSoTimeout(5_000);
+        OutputStream out = s.getOutputStream();
+        InputStream in = s.getInputStream();
+        for (int i = 0; i < 3; i++) {
+            Thread.sleep(HEAD_MILLIS / 2); // each request well within its own deadline, together past one
+            out.write("GET / HTTP/1.1\r\nHost: x\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+            out.flush();
+            byte[] head = in.readNBytes(12);
+            assertEquals("HTTP/1.1 200", new String(head, StandardCharsets.US_ASCII), "request " + i);
+            while (!new String(in.readNBytes(1), StandardCharsets.US_ASCII).equals("k")) {
+                // up to the body's last byte
+            }
+        }
+        assertTrue(closedWithin(s, 5_000), "an idle keep-alive connection goes once the next head is due");
+        assertEquals(1, limits.slowHeads.get());
+        assertEquals(0, limits.refused.get());
+    }
+}
