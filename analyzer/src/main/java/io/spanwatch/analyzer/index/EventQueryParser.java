@@ -99,11 +99,29 @@ public final class EventQueryParser {
         try {
             return adjust(p.parse(text, EventFields.TEXT), kinds);
         } catch (QueryNodeException e) {
-            throw new QueryException(e.getMessage(), e);
+            throw new QueryException(plain(e.getMessage(), e), e);
         } catch (RuntimeException e) {
             // the parser's own checks (a clause limit, a bad regular expression) say what is wrong
-            throw new QueryException(String.valueOf(e.getMessage()), e);
+            throw new QueryException(plain(e.getMessage(), e), e);
         }
+    }
+
+    /**
+     * The parser's message as an analyst reads it: a value a number or time field cannot take is named
+     * by the format wanted, not by the class that reads it, and a query nested past what the parser's
+     * recursion takes (which it reports with a null cause) says so.
+     */
+    static String plain(String message, Throwable e) {
+        String m = String.valueOf(message);
+        m = m.replace("using " + PointFormats.Integers.class.getCanonicalName(), "as a whole number")
+                .replace("using " + PointFormats.Decimals.class.getCanonicalName(), "as a number")
+                .replace("using " + PointFormats.Times.class.getCanonicalName(), "as a time (2024-03-11T06:00:00Z, 2024-03-11, now-24h)");
+        for (Throwable c = e; c != null; c = c.getCause()) {
+            if (c instanceof StackOverflowError) {
+                return "query nested too deeply";
+            }
+        }
+        return m;
     }
 
     /** {@code FIELD:ADDRESS/BITS} outside quotes, up to a space, a closing parenthesis or the end. */

@@ -40,7 +40,11 @@ final class EventPage extends Route {
                 e = Pages.JSON.readTree(hit.get().json());
                 String fq = flowQuery(e);
                 if (fq != null) {
-                    flow = s.search(console.parser().parse(fq), FLOW_EVENTS, null);
+                    try {
+                        flow = s.search(console.parser().parse(fq), FLOW_EVENTS, null);
+                    } catch (io.spanwatch.analyzer.index.QueryException ignored) {
+                        // an imported event's flow keys the parser refuses: the event is still shown
+                    }
                 }
             }
         }
@@ -73,19 +77,41 @@ final class EventPage extends Route {
         return Pages.finish(h);
     }
 
-    /** Returns the query for the other events of the event's flow, or null when it names none. */
+    /** Longest Community ID looked up (version 1's are 30 characters); longer ones come from crafted EVE. */
+    static final int MAX_COMMUNITY_ID = 256;
+
+    /**
+     * Returns the query for the other events of the event's flow, or null when it names none. Only keys
+     * the index can hold are used (an imported event may carry anything): a flow id that fits a long,
+     * a Community ID of at most {@link #MAX_COMMUNITY_ID} characters.
+     */
     static String flowQuery(JsonNode e) {
         List<String> parts = new ArrayList<>();
         if (e.path("flow_id").isNumber() || e.path("flow_id").isTextual()) {
             String f = e.path("flow_id").asText();
-            if (f.matches("-?[0-9]{1,20}")) {
+            if (f.matches("-?[0-9]{1,20}") && fitsLong(f)) {
                 parts.add(Pages.term("flow_id", f)); // quoted: a bare -42 would be NOT 42
             }
         }
-        if (e.path("community_id").isTextual()) {
+        if (e.path("community_id").isTextual() && e.path("community_id").asText().length() <= MAX_COMMUNITY_ID) {
             parts.add(Pages.term("community_id", e.path("community_id").asText()));
         }
         return parts.isEmpty() ? null : String.join(" OR ", parts);
+    }
+
+    /** Whether the index can hold {@code digits}: a signed or an unsigned 64-bit number (as it indexes flow ids). */
+    private static boolean fitsLong(String digits) {
+        try {
+            Long.parseLong(digits);
+            return true;
+        } catch (NumberFormatException e) {
+            try {
+                Long.parseUnsignedLong(digits);
+                return true;
+            } catch (NumberFormatException e2) {
+                return false;
+            }
+        }
     }
 
     /** Lists leaf values by dotted path; array items of objects are numbered, arrays of values joined. */

@@ -247,6 +247,15 @@ class EventIndexTest {
     @Test
     void badQueriesSayWhy() {
         EventQueryParser p = new EventQueryParser(reader.schema(), CLOCK);
+        for (String q : List.of("fileinfo.size:garbage", "fileinfo.size:[x TO *]", "timestamp:yesterday")) {
+            QueryException e = assertThrows(QueryException.class, () -> p.parse(q), q);
+            assertFalse(e.getMessage().contains("io.spanwatch"), "the message names the format, not a class: " + e.getMessage());
+            assertTrue(e.getMessage().contains(q.startsWith("timestamp") ? "a time" : "a whole number"), e.getMessage());
+        }
+        String deep = "(".repeat(2000) + "a" + ")".repeat(2000);
+        QueryException nested = assertThrows(QueryException.class, () -> p.parse(deep));
+        System.out.println("EventIndexTest: 2,000 nested parentheses: " + nested.getMessage());
+        assertFalse(nested.getMessage().endsWith("null"), nested.getMessage());
         for (String bad : new String[] {"(event_type:http", "src_ip:\"not-an-ip\"", "src_ip:\"10.0.0.0/40\"",
             "dest_port:[a TO b]", "timestamp:[yesterday TO now]", "dest_port:8*", "event_type:http AND", "src_ip:10.*.1",
             "_id:xyz", "\"unterminated"}) {

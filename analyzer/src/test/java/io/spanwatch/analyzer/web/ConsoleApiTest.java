@@ -97,6 +97,9 @@ class ConsoleApiTest {
         String flow = EventPage.flowQuery(e);
         var parser = f.console.parser();
         assertEquals(parser.parse("flow_id:[-42 TO -42]"), parser.parse(flow), flow);
+        // Keys no event the index holds can have (crafted EVE, imported): no lookup, and the event page still opens.
+        assertEquals(null, EventPage.flowQuery(Response.JSON.readTree("{\"flow_id\":\"99999999999999999999\",\"community_id\":\""
+                + "x".repeat(9000) + "\"}")));
         assertEquals(parser.parse("src_port:[-5 TO -5]"), parser.parse(EventPage.findQuery("src_port", "-5")));
         assertEquals(parser.parse("dest_port:[80 TO 80]"), parser.parse(EventPage.findQuery("dest_port", "80")));
         assertEquals(parser.parse("timestamp:[\"2026-03-11T06:00:00.000000+0000\" TO \"2026-03-11T06:00:00.000000+0000\"]"),
