@@ -154,6 +154,9 @@ public final class Aggregations {
             start = Math.floorDiv(range[0], widest) * widest;
             interval = Math.ceilDiv(range[1] - start + 1, widest * most) * widest;
         }
+        // Rounding down may step before year 0000, which EVE's four-digit years cannot write (events
+        // dated 0000-01-01 in an imported file): the buckets then start there, not at a multiple of their width.
+        start = Math.max(start, EveTimes.MIN_MICROS);
         long first = start;
         long step = interval;
         int n = (int) ((range[1] - start) / interval) + 1;

@@ -75,7 +75,7 @@ class EveImportTest {
 
     @Test
     void timesOfEveryFourDigitYearAreReadFormattedAndBucketedWithinTheAskedCount() throws Exception {
-        List<String> times = List.of("1000-06-01T00:00:00.000001+0000", "1676-01-01T12:00:00.500000+0000", "2263-03-04T05:06:07.000008+0000",
+        List<String> times = List.of("0000-01-01T00:00:00.000000+0000", "1000-06-01T00:00:00.000001+0000", "1676-01-01T12:00:00.500000+0000", "2263-03-04T05:06:07.000008+0000",
                 "9999-12-31T23:59:59.999999+0000");
         Path eve = dir.resolve("eve.json");
         List<String> lines = new ArrayList<>();
@@ -97,6 +97,9 @@ class EveImportTest {
                 assertTrue(h.counts().length >= 1 && h.counts().length <= want, want + " asked, " + h.counts().length + " made");
                 assertEquals(times.size(), java.util.Arrays.stream(h.counts()).sum());
                 assertTrue(EveTimes.format(h.start()).compareTo("1000-06-01") <= 0, EveTimes.format(h.start()));
+                // rounding down never steps before year 0000, which a bucket's link could not name
+                assertTrue(h.start() >= EveTimes.MIN_MICROS, want + " asked: " + EveTimes.format(h.start()));
+                assertTrue(EveTimes.format(h.start()).matches("\\d{4}-\\d\\d-\\d\\dT.*"), EveTimes.format(h.start()));
             }
             List<Aggregations.Bucket> top = s.aggregations().facet(new EventQueryParser(r.schema(), CLOCK).parse(""), "timestamp", 10);
             assertEquals(times, top.stream().map(Aggregations.Bucket::value).sorted().toList());
