@@ -114,7 +114,13 @@ public final class AlertStore implements AutoCloseable {
             throw new IllegalArgumentException("text longer than " + MAX_TEXT + " characters");
         }
         switch (action) {
-            case "ack", "unack", "assign" -> { }
+            case "ack", "unack" -> { }
+            case "assign" -> {
+                if (!Html.formSafe(t)) {
+                    // an assignee is written back into the page's form, where such a character would not survive the trip
+                    throw new IllegalArgumentException("an assignee has no control, line-break or text-direction characters");
+                }
+            }
             case "comment" -> {
                 if (t.isEmpty()) {
                     throw new IllegalArgumentException("empty comment");

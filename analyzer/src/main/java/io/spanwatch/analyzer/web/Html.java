@@ -63,9 +63,7 @@ public final class Html {
                 case '\'' -> out.append("&#39;");
                 case '`' -> out.append("&#96;");
                 default -> {
-                    if ((c < 0x20 && c != '\n' && c != '\t') || (c >= 0x7f && c <= 0x9f) || c == 0x2028 || c == 0x2029
-                            || (c >= 0x202a && c <= 0x202e) || (c >= 0x2066 && c <= 0x2069) || c == 0x200e || c == 0x200f
-                            || c == 0x061c || c == 0xfeff) {
+                    if (shownEscaped(c)) {
                         out.append("\\u").append(String.format("%04x", (int) c));
                     } else {
                         out.append(c);
@@ -73,6 +71,30 @@ public final class Html {
                 }
             }
         }
+    }
+
+    /**
+     * Whether {@link #escape} shows {@code c} as {@code \\uXXXX}: control characters but newline and tab,
+     * line and paragraph separators, and the characters that change the direction of text.
+     */
+    static boolean shownEscaped(char c) {
+        return (c < 0x20 && c != '\n' && c != '\t') || (c >= 0x7f && c <= 0x9f) || c == 0x2028 || c == 0x2029
+                || (c >= 0x202a && c <= 0x202e) || (c >= 0x2066 && c <= 0x2069) || c == 0x200e || c == 0x200f
+                || c == 0x061c || c == 0xfeff;
+    }
+
+    /**
+     * Whether {@code s} comes back as it is when a page writes it into one of its forms: no character
+     * {@link #escape} shows escaped, and no newline or tab (browsers rewrite line breaks).
+     */
+    static boolean formSafe(String s) {
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            if (shownEscaped(c) || c == '\n' || c == '\t') {
+                return false;
+            }
+        }
+        return true;
     }
 
     /** Returns {@code s} escaped (see {@link #escape}). */

@@ -73,6 +73,10 @@ public final class SavedSearches {
         if (n.isEmpty() || n.length() > MAX_NAME) {
             throw new IllegalArgumentException("a name of 1 to " + MAX_NAME + " characters is needed");
         }
+        if (!Html.formSafe(n)) {
+            // the name is written back into the page's delete form, where such a character would not survive the trip
+            throw new IllegalArgumentException("a name has no control, line-break or text-direction characters");
+        }
         if (query == null || query.length() > EventQueryParser.MAX_QUERY_CHARS) {
             throw new IllegalArgumentException("query missing or too long");
         }
