@@ -19,10 +19,11 @@ import java.util.Arrays;
  *
  * <p>The file is read in large windows into one heap array, by positional reads (so files over 2 GiB
  * are fine); frames are lent to the sink as {@code (window, offset)} views into that array, never
- * copied one by one. (The headers checked at open are read through a read-only mapping. Windows were
- * copied out of that mapping too, until it showed that the page faults of touching 1 GiB of mapping
- * cost the capture thread 0.6-0.8 s against 0.13-0.17 s for {@code read} calls into the same array.) The window is overwritten as the read moves on, so a sink
- * that keeps bytes past its call copies them (see {@link FrameSink}).
+ * copied one by one. The window is overwritten as the read moves on, so a sink that keeps bytes past
+ * its call copies them (see {@link FrameSink}). The headers checked at open are read through a
+ * read-only mapping; windows were copied out of that mapping too, until the page faults of touching
+ * 1 GiB of it showed to cost the capture thread 0.6-0.8 s against 0.13-0.17 s for {@code read} calls
+ * into the same array. A file that shrinks while it is read ends the read with a warning.
  *
  * <p>Formats: classic pcap with magic {@code a1b2c3d4} (microseconds) or {@code a1b23c4d}
  * (nanoseconds) in either byte order; pcapng with any number of sections (each with its own byte
@@ -367,7 +368,7 @@ public final class CaptureFile implements CaptureSource {
             while (got < take) {
                 int r = reader.read(win, lim + got, take - got);
                 if (r < 0) {
-                    throw new IOException("the file ended " + (take - got) + " bytes before its size at open");
+                    throw new IOException("the file ends before the " + size + " bytes it had when opened");
                 }
                 got += r;
             }

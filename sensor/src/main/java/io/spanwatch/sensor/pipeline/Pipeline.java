@@ -36,6 +36,7 @@ import java.util.function.Supplier;
  * pool has no room are dropped and counted ({@code capture.sensor_queue_drops}).
  */
 public final class Pipeline implements FrameSink {
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(Pipeline.class);
     private final SensorConfig config;
     private final Outputs outputs;
     private final EventSink events;
@@ -73,6 +74,8 @@ public final class Pipeline implements FrameSink {
     private final int poolSize;
     /** Batches made so far: all of them at start when live, else as the pool runs empty (capture thread only; read by stats). */
     private volatile int made;
+    /** False once off-heap memory ran out while the pool was being made (reading a file): it stays as it is. */
+    private boolean growable = true;
     private final long startWall = System.nanoTime();
     private volatile long lastTs;
     private final PacketClock clock = new PacketClock();
@@ -466,9 +469,22 @@ public final class Pipeline implements FrameSink {
     }
 
     private Batch takeBlocking(int w) {
-        if (made < poolSize) { // reading a file: the pool is made as it is needed
+        if (made < poolSize && growable) { // reading a file: the pool is made as it is needed
             Batch b = pool.poll();
-            return b != null ? b : newBatch();
+            if (b != null) {
+                return b;
+            }
+            if (made == 0) {
+                return newBatch(); // none to wait for: a failure says which setting to change
+            }
+            try {
+                return newBatch();
+            } catch (IllegalStateException e) {
+                // Off-heap memory ran out part-way: go on with the batches made, as a smaller queue.
+                growable = false;
+                LOG.warn("frame queue stays at {} MiB of the {} asked (sensor.queue-batches): {}", made, poolSize,
+                        String.valueOf(e.getCause()));
+            }
         }
         while (true) {
             try {
