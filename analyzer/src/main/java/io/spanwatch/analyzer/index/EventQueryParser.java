@@ -255,14 +255,27 @@ public final class EventQueryParser {
         if (slash < 0) {
             return InetAddressPoint.newExactQuery(field, ip(field, text));
         }
-        InetAddress a = ip(field, text.substring(0, slash));
-        int max = a.getAddress().length * 8;
-        int bits;
-        try {
-            bits = Integer.parseInt(text.substring(slash + 1));
-        } catch (NumberFormatException e) {
-            bits = -1;
+        String addr = text.substring(0, slash);
+        InetAddress a = ip(field, addr);
+        String len = text.substring(slash + 1);
+        int bits = len.matches("[0-9]{1,3}") ? Integer.parseInt(len) : -1;
+        if (a instanceof java.net.Inet4Address && addr.indexOf(':') >= 0) {
+            // An IPv4-mapped address written as IPv6 (::ffff:192.168.0.0/112): its length counts IPv6's
+            // 128 bits (the JDK hands the address back as IPv4, whose prefix would count 32).
+            if (bits < 0 || bits > 128) {
+                throw new QueryException(field + ": bad prefix length in " + text + " (0 to 128)");
+            }
+            if (bits >= 96) {
+                return InetAddressPoint.newPrefixQuery(field, a, bits - 96);
+            }
+            try {
+                byte[] mapped = InetAddressPoint.encode(a); // the 16 bytes the index holds
+                return InetAddressPoint.newPrefixQuery(field, java.net.Inet6Address.getByAddress(null, mapped, -1), bits);
+            } catch (java.net.UnknownHostException e) {
+                throw new QueryException(field + ": bad address in " + text, e);
+            }
         }
+        int max = a.getAddress().length * 8;
         if (bits < 0 || bits > max) {
             throw new QueryException(field + ": bad prefix length in " + text + " (0 to " + max + ")");
         }

@@ -102,6 +102,17 @@ class EventIndexTest {
         assertEquals(count("event_type:flow AND src_ip:\"198.18.0.1\""), count("event_type:flow AND src_ip:[198.18.0.1 TO 198.18.0.1]"));
         assertTrue(count("event_type:flow AND src_ip:\"198.18.0.1\"") > 0);
         assertEquals(120, count("event_type:flow AND dest_ip:\"203.0.113.0/24\""));
+        // IPv4-mapped blocks written as IPv6 count IPv6's 128 bits, as Zeek and IPv6 APIs write them
+        assertEquals(40, count("event_type:flow AND src_ip:\"::ffff:198.18.0.0/112\""));
+        assertEquals(120, count("event_type:flow AND src_ip:\"::ffff:0:0/96\""), "every IPv4 address");
+        assertEquals(120, count("event_type:flow AND src_ip:\"::ffff:0:0/80\""));
+        assertEquals(0, count("event_type:flow AND src_ip:\"2001:db8::/32\""));
+        EventQueryParser p = new EventQueryParser(reader.schema(), CLOCK);
+        for (String bad : new String[] {"src_ip:\"198.18.0.0/+8\"", "src_ip:\"198.18.0.0/ 8\"", "src_ip:\"::ffff:198.18.0.0/129\"",
+            "src_ip:\"198.18.0.0/33\""}) {
+            QueryException e = assertThrows(QueryException.class, () -> p.parse(bad), bad);
+            assertTrue(e.getMessage().contains("bad prefix length"), e.getMessage());
+        }
     }
 
     @Test
