@@ -128,11 +128,21 @@ public final class EventQueryParser {
     private static final java.util.regex.Pattern BARE_CIDR = java.util.regex.Pattern.compile(
             "([A-Za-z_][A-Za-z0-9_.]*):([0-9A-Fa-f.:]+/[0-9]{1,3})(?=$|[\\s)])");
 
-    /** Quotes every bare CIDR block that follows an address field outside a quoted phrase (see the class comment). */
+    /** {@code FIELD:*} outside quotes, up to a space, a closing parenthesis or the end. */
+    private static final java.util.regex.Pattern BARE_ANY = java.util.regex.Pattern.compile(
+            "([A-Za-z_][A-Za-z0-9_.]*):\\*(?=$|[\\s)])");
+
+    /**
+     * Quotes every bare CIDR block that follows an address field outside a quoted phrase (see the class
+     * comment), and writes {@code FIELD:*} ("has the field") of a number or time field as the open range
+     * {@code FIELD:[* TO *]}: Lucene's parser would read the star as a number and refuse it, while on a
+     * string field the star is the existence query {@link #adjust} makes.
+     */
     static String quoteBareCidrs(String text, Map<String, FieldKind> kinds) {
-        if (text.indexOf('/') < 0) {
+        if (text.indexOf('/') < 0 && !text.contains(":*")) {
             return text;
         }
+        java.util.regex.Matcher any = BARE_ANY.matcher(text);
         StringBuilder out = new StringBuilder(text.length() + 8);
         java.util.regex.Matcher m = BARE_CIDR.matcher(text);
         boolean quoted = false;
@@ -143,6 +153,12 @@ public final class EventQueryParser {
                     && kinds.get(m.group(1)) == FieldKind.IP) {
                 out.append(m.group(1)).append(":\"").append(m.group(2)).append('"');
                 i = m.end();
+                continue;
+            }
+            if (!quoted && (i == 0 || !isFieldChar(text.charAt(i - 1))) && any.region(i, text.length()).lookingAt()
+                    && kinds.get(any.group(1)) instanceof FieldKind k && (k == FieldKind.LONG || k == FieldKind.DOUBLE || k == FieldKind.TIME)) {
+                out.append(any.group(1)).append(":[* TO *]");
+                i = any.end();
                 continue;
             }
             if (c == '\\' && i + 1 < text.length()) {

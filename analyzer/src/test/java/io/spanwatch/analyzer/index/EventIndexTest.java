@@ -256,8 +256,15 @@ class EventIndexTest {
     }
 
     @Test
-    void badQueriesSayWhy() {
+    void badQueriesSayWhy() throws Exception {
         EventQueryParser p = new EventQueryParser(reader.schema(), CLOCK);
+        // "has the field" on numbers and times as on strings, also inside a group, never inside a phrase
+        assertEquals(count("fileinfo.size:[0 TO *]"), count("fileinfo.size:*"));
+        assertTrue(count("fileinfo.size:*") >= count("event_type:fileinfo"));
+        assertEquals(count("*:*"), count("timestamp:*"));
+        assertEquals(count("event_type:flow"), count("(dest_port:* AND event_type:flow)"));
+        assertEquals(count("http.hostname:[* TO *]"), count("http.hostname:*"));
+        assertEquals(0, count("\"fileinfo.size:*\""));
         for (String q : List.of("fileinfo.size:garbage", "fileinfo.size:[x TO *]", "timestamp:yesterday")) {
             QueryException e = assertThrows(QueryException.class, () -> p.parse(q), q);
             assertFalse(e.getMessage().contains("io.spanwatch"), "the message names the format, not a class: " + e.getMessage());
