@@ -57,6 +57,8 @@ final class ConnectionGuard extends ChannelDuplexHandler {
     private InetAddress address;
     private boolean counted;
     private ScheduledFuture<?> deadline;
+    /** Requests whose head came and whose response has not gone out whole (pipelined ones queue up). */
+    private int inFlight;
 
     ConnectionGuard(Limits limits) {
         this.limits = limits;
@@ -97,6 +99,7 @@ final class ConnectionGuard extends ChannelDuplexHandler {
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) throws Exception {
         if (msg instanceof HttpRequest) {
+            inFlight++;
             disarm(); // the head is in; the body has the read timeout and the size limits
         }
         super.channelRead(ctx, msg);
@@ -104,12 +107,15 @@ final class ConnectionGuard extends ChannelDuplexHandler {
 
     @Override
     public void write(ChannelHandlerContext ctx, Object msg, ChannelPromise promise) throws Exception {
-        if (msg instanceof LastHttpContent) {
-            // The next request's head starts its own clock once this response has gone out whole
-            // (not when it is queued: a slow reader of a large download must not be cut off).
+        boolean interim = msg instanceof io.netty.handler.codec.http.HttpResponse r
+                && r.status().codeClass() == io.netty.handler.codec.http.HttpStatusClass.INFORMATIONAL; // 100 Continue
+        if (msg instanceof LastHttpContent && !interim) {
+            // The next request's head starts its own clock once the last response due has gone out
+            // whole (not when it is queued: a slow reader of a large download must not be cut off).
             promise = promise.unvoid();
             promise.addListener(f -> {
-                if (f.isSuccess() && ctx.channel().isActive()) {
+                inFlight = Math.max(0, inFlight - 1);
+                if (f.isSuccess() && inFlight == 0 && ctx.channel().isActive()) {
                     arm(ctx);
                 }
             });

@@ -64,7 +64,13 @@ class ConnectionGuardTest {
                                 FullHttpResponse r = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.OK,
                                         Unpooled.copiedBuffer("ok", StandardCharsets.US_ASCII));
                                 r.headers().set(HttpHeaderNames.CONTENT_LENGTH, 2);
-                                ctx.writeAndFlush(r);
+                                if (req.uri().equals("/slow")) { // answered after more than a head's time
+                                    ctx.executor().schedule(() -> ctx.writeAndFlush(r), HEAD_MILLIS + 1_000, TimeUnit.MILLISECONDS);
+                                } else if (req.uri().equals("/soon")) { // answered once the next pipelined head is in
+                                    ctx.executor().schedule(() -> ctx.writeAndFlush(r), 200, TimeUnit.MILLISECONDS);
+                                } else {
+                                    ctx.writeAndFlush(r);
+                                }
                             }
                         });
             }
@@ -165,5 +171,45 @@ class ConnectionGuardTest {
         assertTrue(closedWithin(s, 5_000), "an idle keep-alive connection goes once the next head is due");
         assertEquals(1, limits.slowHeads.get());
         assertEquals(0, limits.refused.get());
+    }
+
+    @Test
+    void aPipelinedRequestStillBeingWorkedOnIsNotCutOff() throws Exception {
+        Socket s = connect();
+        s.setSoTimeout(10_000);
+        s.getOutputStream().write("GET /soon HTTP/1.1\r\nHost: x\r\n\r\nGET /slow HTTP/1.1\r\nHost: x\r\n\r\n"
+                .getBytes(StandardCharsets.US_ASCII));
+        byte[] got = new byte[4096];
+        int n = 0;
+        try {
+            for (int r; n < got.length && (r = s.getInputStream().read(got, n, got.length - n)) > 0; ) {
+                n += r;
+                if (new String(got, 0, n, StandardCharsets.US_ASCII).split("HTTP/1.1 200", -1).length - 1 == 2
+                        && new String(got, 0, n, StandardCharsets.US_ASCII).endsWith("ok")) {
+                    break;
+                }
+            }
+        } catch (IOException e) {
+            // closed: what came is checked below
+        }
+        String both = new String(got, 0, n, StandardCharsets.US_ASCII);
+        assertEquals(2, both.split("HTTP/1.1 200", -1).length - 1, "both answered: " + both);
+        assertEquals(0, limits.slowHeads.get());
+    }
+
+    @Test
+    void aBodyAfter100ContinueIsNotAHead() throws Exception {
+        Socket s = connect();
+        s.setSoTimeout(10_000);
+        OutputStream out = s.getOutputStream();
+        out.write("POST / HTTP/1.1\r\nHost: x\r\nExpect: 100-continue\r\nContent-Length: 5\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+        InputStream in = s.getInputStream();
+        assertEquals("HTTP/1.1 100", new String(in.readNBytes(12), StandardCharsets.US_ASCII));
+        in.readNBytes(in.available());
+        Thread.sleep(HEAD_MILLIS + 500); // a client slow to send its body: the body's own limits apply, not the head's
+        out.write("hello".getBytes(StandardCharsets.US_ASCII));
+        String rest = new String(in.readNBytes(40), StandardCharsets.US_ASCII);
+        assertTrue(rest.contains("HTTP/1.1 200"), rest);
+        assertEquals(0, limits.slowHeads.get());
     }
 }
