@@ -77,7 +77,10 @@ final class Router extends SimpleChannelInboundHandler<FullHttpRequest> {
             return notFound(req.uri().startsWith("/api/"));
         }
         if (m.route() == null) {
-            return Response.error(HttpResponseStatus.METHOD_NOT_ALLOWED, "method not allowed").header("Allow", m.allow());
+            Response refused = req.uri().startsWith("/api/") ? Response.error(HttpResponseStatus.METHOD_NOT_ALLOWED, "method not allowed")
+                    : Response.html(HttpResponseStatus.METHOD_NOT_ALLOWED, console.pages().plain("Method not allowed",
+                            "This page answers to " + m.allow() + " only."));
+            return refused.header("Allow", m.allow());
         }
         Request r = new Request(req, new QueryStringDecoder(req.uri(), StandardCharsets.UTF_8, true, 256), m.vars(), p, Replies.tls(ctx));
         if (req.method().equals(HttpMethod.POST)) {

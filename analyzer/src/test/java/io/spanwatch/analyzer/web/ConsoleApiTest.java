@@ -213,6 +213,9 @@ class ConsoleApiTest {
         var login = f.send(f.request("/login").PUT(HttpRequest.BodyPublishers.noBody()).build());
         assertEquals(405, login.statusCode());
         assertEquals("GET, HEAD, POST", login.headers().firstValue("allow").orElse(""));
+        // a page answers as a page, the API as JSON
+        assertTrue(login.headers().firstValue("content-type").orElse("").startsWith("text/html"), login.headers().toString());
+        assertTrue(events.headers().firstValue("content-type").orElse("").startsWith("application/json"), events.headers().toString());
     }
 
     @Test
