@@ -28,12 +28,16 @@ final class FeedEvents {
 
     /** A malware download alert; {@code hostile} fills URL, user agent, file name and signature with hostile text. */
     static AlertEvent malware(int i, boolean hostile) {
+        return malware(i, hostile, hostile ? HOSTILE_URL + i : "/files/tool" + i + ".exe", hostile ? HOSTILE_FILE : "tool" + i + ".exe");
+    }
+
+    /** A malware download alert with the given URL and file name. */
+    static AlertEvent malware(int i, boolean hostile, String url, String fileName) {
         EventHeader h = header(i);
-        String url = hostile ? HOSTILE_URL + i : "/files/tool" + i + ".exe";
         HttpInfo http = new HttpInfo(1, "downloads.example", -1, url, hostile ? HOSTILE_UA : "curl/8.5", "application/octet-stream",
                 "GET", null, "HTTP/1.1", 200, 68, 0, null);
         String sha = String.format("%064x", i);
-        FileInfo fi = new FileInfo(hostile ? HOSTILE_FILE : "tool" + i + ".exe", 68, String.format("%032x", i), String.format("%040x", i),
+        FileInfo fi = new FileInfo(fileName, 68, String.format("%032x", i), String.format("%040x", i),
                 sha, "application/x-dosexec", "CLOSED", false, 0, true, sha, false, null, List.of(), -1, -1, -1, false, null);
         FileEvent f = new FileEvent(T0 + i * 1_000_000L, h, http, false, fi, null);
         FileVerdict v = new FileVerdict("clamd", "1.0.7", "27500", "infected", List.of("Win.Trojan.Test"), 12, null, false);

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.spanwatch.analyzer.events.EventIds;
+import io.spanwatch.sensor.event.AlertEvent;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -93,5 +94,52 @@ class KafkaFeedTest {
             assertEquals(40, records, "events that came more than once: " + ids);
             System.out.println("KafkaFeedTest: 40 events, each once on the topic across a broker restart");
         }
+    }
+
+    /**
+     * Traffic sets an alert's size: one whose URL and file name make it 1.1 MB (a 64 KB URL of bytes
+     * 0xFF, a file name of 65,000 control characters) is cut to fit the broker's default 1 MiB instead
+     * of being refused and retried for ever ahead of every later alert (adversarial review).
+     */
+    @Test
+    void anAlertTooLargeForTheBrokerIsCutAndHoldsUpNothing() throws Exception {
+        AlertEvent huge = FeedEvents.malware(1, true, "/" + "\u00ff".repeat(64_000), "\u0001".repeat(65_000) + ".exe");
+        byte[] cut = new EveJson("kafka-test", false).render(huge);
+        assertTrue(cut.length <= EveJson.MAX_PAYLOAD_BYTES, "cut to " + cut.length);
+        assertTrue(JSON.readTree(cut).path("http").path("url").asText().endsWith(EveJson.CUT_MARK), "the URL says it was cut");
+        try (KafkaBroker broker = KafkaBroker.start(tmp.resolve("kafka"))) {
+            FeedConfig cfg = new FeedConfig(Outbox.Options.DEFAULTS, 3000, 100, 1000, 120_000);
+            try (FeedStage f = Feeds.open(FeedSpec.parse("kafka://127.0.0.1:" + broker.port + "/big"), tmp.resolve("out"), cfg,
+                    "kafka-test", false, null).start()) {
+                f.onEvent(FeedEvents.reputation(2));
+                f.onEvent(huge);
+                f.onEvent(FeedEvents.reputation(4));
+                f.drain();
+                assertEquals(0, f.pending(), f.lastError());
+            }
+            List<JsonNode> got = consume(broker, "big");
+            assertEquals(3, got.size());
+            assertEquals(1, got.stream().filter(e -> e.path("http").path("url").asText().endsWith(EveJson.CUT_MARK)).count(), "the huge alert, cut");
+        }
+    }
+
+    private static List<JsonNode> consume(KafkaBroker broker, String topic) throws Exception {
+        Properties p = new Properties();
+        p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, "127.0.0.1:" + broker.port);
+        p.put(ConsumerConfig.GROUP_ID_CONFIG, "test-" + topic);
+        p.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+        p.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class.getName());
+        p.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
+        p.put(ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG, Integer.toString(2 << 20));
+        List<JsonNode> out = new java.util.ArrayList<>();
+        try (KafkaConsumer<String, byte[]> c = new KafkaConsumer<>(p)) {
+            c.subscribe(List.of(topic));
+            for (int polls = 0; polls < 50; polls++) {
+                for (ConsumerRecord<String, byte[]> r : c.poll(Duration.ofMillis(200))) {
+                    out.add(JSON.readTree(r.value()));
+                }
+            }
+        }
+        return out;
     }
 }
