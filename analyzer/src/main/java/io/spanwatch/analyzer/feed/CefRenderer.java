@@ -61,17 +61,31 @@ final class CefRenderer {
 
     /** Returns the whole syslog message (without transport framing), or null for an event the feed does not carry. */
     byte[] syslog(EveEvent e, String eventId) {
+        byte[] whole = syslog(e, eventId, MAX);
+        // Traffic sets most values' length: cut them shorter until the whole message fits what every
+        // receiver takes (rsyslog's default 8 KiB cut a longer one, and over TCP read its rest as a new
+        // message that traffic could make look like a forged one; adversarial review).
+        for (int max = 256; whole != null && whole.length > MAX_MESSAGE_BYTES && max >= 32; max /= 4) {
+            whole = syslog(e, eventId, max);
+        }
+        return whole;
+    }
+
+    /** Most bytes of a syslog message: under rsyslog's default 8,096 and RFC 5425's 8,192 that receivers must take. */
+    static final int MAX_MESSAGE_BYTES = 8000;
+
+    private byte[] syslog(EveEvent e, String eventId, int max) {
         String cef;
         int severity;
         String msgId;
         switch (e) {
             case AlertEvent a -> {
-                cef = alert(a, eventId);
+                cef = alert(a, eventId, max);
                 severity = a.alert().severity();
                 msgId = "alert";
             }
             case IncidentEvent i -> {
-                cef = incident(i, eventId);
+                cef = incident(i, eventId, max);
                 severity = i.severity();
                 msgId = "incident";
             }
@@ -99,8 +113,13 @@ final class CefRenderer {
 
     /** Returns the CEF line of an alert. */
     String alert(AlertEvent a, String eventId) {
+        return alert(a, eventId, MAX);
+    }
+
+    /** Returns the CEF line of an alert, values cut to {@code max} characters. */
+    String alert(AlertEvent a, String eventId, int max) {
         AlertEvent.Signature s = a.alert();
-        Line cef = header(Long.toString(s.signatureId()), s.signature(), FeedFields.cefSeverity(s.severity()));
+        Line cef = header(Long.toString(s.signatureId()), s.signature(), FeedFields.cefSeverity(s.severity()), max);
         cef.ext("rt", Long.toString(a.tsNanos() / 1_000_000));
         cef.ext("externalId", eventId);
         cef.ext("cat", s.category());
@@ -166,7 +185,11 @@ final class CefRenderer {
 
     /** Returns the CEF line of an incident. */
     String incident(IncidentEvent i, String eventId) {
-        Line cef = header("incident-" + i.kind(), i.summary(), FeedFields.cefSeverity(i.severity()));
+        return incident(i, eventId, MAX);
+    }
+
+    private String incident(IncidentEvent i, String eventId, int max) {
+        Line cef = header("incident-" + i.kind(), i.summary(), FeedFields.cefSeverity(i.severity()), max);
         cef.ext("rt", Long.toString(i.tsNanos() / 1_000_000));
         cef.ext("externalId", eventId);
         cef.ext("cat", "incident");
@@ -199,14 +222,14 @@ final class CefRenderer {
         return cef.toString();
     }
 
-    private static Line header(String signatureId, String name, int severity) {
-        Line line = new Line();
+    private static Line header(String signatureId, String name, int severity, int max) {
+        Line line = new Line(max);
         StringBuilder sb = line.sb;
         sb.append("CEF:0|").append(FeedFields.VENDOR).append('|').append(FeedFields.PRODUCT).append('|')
                 .append(FeedFields.VERSION).append('|');
         headerValue(sb, signatureId);
         sb.append('|');
-        headerValue(sb, name == null ? "" : cut(name, 512));
+        headerValue(sb, name == null ? "" : cut(name, Math.min(512, max)));
         sb.append('|').append(severity).append('|');
         return line;
     }
@@ -232,11 +255,17 @@ final class CefRenderer {
      */
     private static final class Line {
         private final StringBuilder sb = new StringBuilder(512);
+        private final int max;
         private boolean hasExtension;
 
-        /** Appends {@code key=value} (the value cut to 1023 characters); nothing for a null or empty value. */
+        /** @param max the most characters of any value (1023, CEF's; less when the message would be too long) */
+        Line(int max) {
+            this.max = max;
+        }
+
+        /** Appends {@code key=value} (the value cut to the line's most); nothing for a null or empty value. */
         void ext(String key, String value) {
-            ext(key, value, MAX);
+            ext(key, value, max);
         }
 
         /** Appends {@code key=value}, the value cut to {@code max} characters; nothing for a null or empty value. */
@@ -249,7 +278,7 @@ final class CefRenderer {
             }
             hasExtension = true;
             sb.append(key).append('=');
-            extensionValue(sb, cut(value, max));
+            extensionValue(sb, cut(value, this.max == MAX ? max : Math.min(max, this.max))); // a tight line cuts every value
         }
 
         @Override

@@ -197,4 +197,32 @@ class CefRendererTest {
         CefRenderer.extensionValue(sb, "a|b\\c\r\nd=e\u0001");
         assertEquals("a|b\\\\c\\r\\nd\\=e ", sb.toString());
     }
+
+    /**
+     * Traffic sets the length of most values: three of 1,100 euro signs (3 bytes each) made a 12,948-byte
+     * message that rsyslog's default 8 KiB cut, losing the hash and the sensor's name and, over TCP,
+     * reading the rest as a new message (adversarial review). The whole message now fits 8,000 bytes,
+     * with every field present.
+     */
+    @Test
+    void aMessageTrafficMakesLongStillFitsAndKeepsEveryField() {
+        String euros = "\u20ac".repeat(1100);
+        AlertEvent a = FeedEvents.malware(1, true, "/" + euros, euros + ".exe");
+        HttpInfo h = a.http();
+        HttpInfo longUa = new HttpInfo(h.txId(), h.hostname(), h.port(), h.url(), euros, h.contentType(), h.method(), h.referer(), h.protocol(),
+                h.status(), h.length(), h.requestBodyLength(), h.requestContentType(), h.limitHit());
+        AlertEvent big = new AlertEvent(a.tsNanos(), a.header(), true, "to_client", a.alert(), longUa, a.file(), a.verdict(), null, null, null);
+        CefRenderer r = new CefRenderer("sensor-1", 21);
+        byte[] normal = r.syslog(FeedEvents.malware(2, false), "e".repeat(32));
+        byte[] msg = r.syslog(big, "e".repeat(32));
+        assertTrue(msg.length <= CefRenderer.MAX_MESSAGE_BYTES, msg.length + " bytes");
+        String line = new String(msg, java.nio.charset.StandardCharsets.UTF_8);
+        Cef cef = Cef.parse(line.substring(line.indexOf("CEF:")));
+        for (String key : List.of("request", "requestClientApplication", "fname", "fileHash", "cs4", "dvchost")) {
+            assertTrue(cef.ext().containsKey(key), key + " missing: " + cef.ext().keySet());
+        }
+        assertEquals("sensor-1", cef.ext().get("dvchost"));
+        assertTrue(Cef.parse(new String(normal, java.nio.charset.StandardCharsets.UTF_8).substring(
+                new String(normal, java.nio.charset.StandardCharsets.UTF_8).indexOf("CEF:"))).ext().get("request").length() < 1023);
+    }
 }
