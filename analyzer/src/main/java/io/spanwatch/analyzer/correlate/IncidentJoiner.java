@@ -171,8 +171,10 @@ public final class IncidentJoiner {
         IncidentEvent.Part download = new IncidentEvent.Part(a.alert().signature(), a.alert().category(), a.tsNanos(), flow,
                 d.sha256, d.url, null);
         String file = a.file().info().filename() != null ? a.file().info().filename() : d.url;
-        String summary = host + " downloaded " + file + " (" + a.alert().signature() + ")"
-                + (d.url != null ? " from " + d.url : "") + " and " + after(callbackMillis - d.tsMillis) + " " + what + ".";
+        // Traffic sets the file name's and URL's length: the summary keeps 512 characters of each
+        // (it goes to mail, CEF and webhooks; the parts keep the URL whole).
+        String summary = host + " downloaded " + cut(file) + " (" + a.alert().signature() + ")"
+                + (d.url != null ? " from " + cut(d.url) : "") + " and " + after(callbackMillis - d.tsMillis) + " " + what + ".";
         incidents++;
         out.accept(new IncidentEvent(callbackMillis * 1_000_000, host, KIND, a.tsNanos(), callbackMillis * 1_000_000, 1, summary,
                 List.of(download, callback)));
@@ -226,6 +228,14 @@ public final class IncidentJoiner {
      * Writes a transaction's URL as a browser would show it: {@code http://host[:port]/path}, as text
      * ({@link HttpInfo#urlText}): an incident is a rendering, and its URL is shown, not matched.
      */
+    private static String cut(String s) {
+        if (s == null || s.length() <= 512) {
+            return s;
+        }
+        int end = Character.isHighSurrogate(s.charAt(511)) ? 511 : 512;
+        return s.substring(0, end) + "...";
+    }
+
     static String url(HttpInfo h) {
         if (h == null || h.url() == null) {
             return null;
@@ -238,7 +248,7 @@ public final class IncidentJoiner {
         if (host.indexOf(':') >= 0 && !host.startsWith("[")) {
             host = "[" + host + "]";
         }
-        return "http://" + host + (h.port() > 0 && h.port() != 80 ? ":" + h.port() : "") + url;
+        return "http://" + io.spanwatch.sensor.event.EveText.urlAuthority(host) + (h.port() > 0 && h.port() != 80 ? ":" + h.port() : "") + url;
     }
 
     void addStats(Map<String, Long> stats) {

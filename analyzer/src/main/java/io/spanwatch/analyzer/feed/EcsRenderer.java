@@ -236,7 +236,8 @@ final class EcsRenderer {
             try {
                 URI u = new URI(full);
                 str(g, "scheme", u.getScheme());
-                str(g, "domain", u.getHost());
+                // the Host the client sent, not a host parsed back out of the URL (see FeedFields.authority)
+                str(g, "domain", h.hostnameText() != null && !h.hostnameText().isEmpty() ? h.hostnameText() : u.getHost());
                 if (u.getPort() > 0) {
                     g.writeNumberField("port", u.getPort());
                 }

@@ -60,8 +60,9 @@ final class FeedFields {
         if (host == null) {
             return u;
         }
-        return "http://" + host + (port > 0 && port != 80 ? ":" + port : "") + (u.startsWith("/") ? "" : "/") + u;
+        return "http://" + io.spanwatch.sensor.event.EveText.urlAuthority(host) + (port > 0 && port != 80 ? ":" + port : "") + (u.startsWith("/") ? "" : "/") + u;
     }
+
 
     /** The indicator an alert is about and its type, or null. */
     record Indicator(String value, String type, String feed) {

@@ -100,18 +100,37 @@ final class MailRenderer {
     /**
      * Makes one value of the body (from traffic, mostly) a single line: every control character,
      * LF too, becomes a space, so a URL or a signature cannot add a line such as a forged
-     * {@code Sensor:} to the mail.
+     * {@code Sensor:} to the mail; text-direction characters are shown as {@code \\uXXXX}; at most
+     * {@link #MAX_VALUE_CHARS} characters.
      */
     static String flat(String s) {
         if (s == null) {
             return null;
         }
-        StringBuilder sb = new StringBuilder(s.length());
+        StringBuilder sb = new StringBuilder(Math.min(s.length(), MAX_VALUE_CHARS + 16));
         for (int i = 0; i < s.length(); i++) {
+            if (i == MAX_VALUE_CHARS) {
+                sb.append("... (").append(s.length()).append(" characters)");
+                break;
+            }
             char c = s.charAt(i);
-            sb.append(FeedFields.isControl(c) ? ' ' : c);
+            if (FeedFields.isControl(c)) {
+                sb.append(' ');
+            } else if (bidi(c)) {
+                sb.append(String.format("\\u%04X", (int) c)); // shown, as the weekly report shows it: it would reorder the text
+            } else {
+                sb.append(c);
+            }
         }
         return sb.toString();
+    }
+
+    /** Most characters of one value in a mail's body: traffic sets a URL's length (60 KB ones were seen). */
+    static final int MAX_VALUE_CHARS = 2000;
+
+    /** The characters that change the direction of text (a file name {@code invoice\u202Egpj.exe} posing as {@code .jpg}). */
+    static boolean bidi(char c) {
+        return c >= 0x202a && c <= 0x202e || c >= 0x2066 && c <= 0x2069 || c == 0x200e || c == 0x200f || c == 0x061c;
     }
 
     /** Makes a body safe: CR and control characters other than LF and tab (NEL, U+2028 and U+2029 too) become spaces. */

@@ -3,6 +3,7 @@ package io.spanwatch.analyzer.feed;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.spanwatch.sensor.event.AlertEvent;
 import io.spanwatch.sensor.event.IncidentEvent;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
@@ -40,5 +41,20 @@ class MailRendererTest {
         String mail = new String(new MailRenderer("sensor").render(inc, "e".repeat(32)), StandardCharsets.UTF_8);
         assertTrue(mail.lines().noneMatch(l -> l.startsWith("Sensor:     trusted") || l.startsWith("Severity:   3")), mail);
         assertEquals(1, mail.lines().filter(l -> l.startsWith("Sensor:")).count(), mail);
+    }
+
+    /**
+     * A file name that turns its text around ({@code invoice\u202Egpj.exe} reads as {@code invoiceexe.jpg})
+     * is shown with the character visible, as the weekly report shows it, and a 60 KB URL does not
+     * make a 60 KB mail (adversarial review).
+     */
+    @Test
+    void textDirectionIsShownAndLongValuesAreCut() {
+        AlertEvent a = FeedEvents.malware(1, true, "/" + "a".repeat(60_000), "invoice\u202Egpj.exe");
+        String mail = new String(new MailRenderer("sensor").render(a, "e".repeat(32)), StandardCharsets.UTF_8);
+        assertTrue(mail.contains("invoice\\u202Egpj.exe"), mail.substring(0, Math.min(mail.length(), 2000)));
+        assertTrue(mail.indexOf('\u202E') < 0, "no raw override character");
+        assertTrue(mail.length() < 20_000, mail.length() + " characters");
+        assertTrue(java.util.regex.Pattern.compile("a\\.\\.\\. \\(600\\d\\d characters\\)").matcher(mail).find(), "says it was cut, and from what length");
     }
 }
