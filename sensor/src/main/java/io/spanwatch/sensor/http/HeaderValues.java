@@ -30,6 +30,16 @@ final class HeaderValues {
      * unquoted; the first occurrence of a name wins.
      */
     static Map<String, String> params(String value) {
+        return params(value, false);
+    }
+
+    /**
+     * As {@link #params(String)}; with {@code literalBackslash}, a backslash inside a quoted value is
+     * itself except before a quote, as browsers write a multipart file name (WHATWG's form encoding
+     * sends {@code C:\\dir\\f.exe} and {@code ..\\..\\x.exe} as they are): read as escapes, those
+     * backslashes vanished and hid the path a client sent (adversarial review).
+     */
+    static Map<String, String> params(String value, boolean literalBackslash) {
         Map<String, String> out = new LinkedHashMap<>();
         if (value == null) {
             return out;
@@ -59,7 +69,7 @@ final class HeaderValues {
                     i++;
                     while (i < n && value.charAt(i) != '"') {
                         char c = value.charAt(i);
-                        if (c == '\\' && i + 1 < n) {
+                        if (c == '\\' && i + 1 < n && (!literalBackslash || value.charAt(i + 1) == '"')) {
                             c = value.charAt(++i);
                         }
                         sb.append(c);
@@ -87,7 +97,12 @@ final class HeaderValues {
 
     /** Returns the file name of a Content-Disposition value: {@code filename*} (RFC 5987) first, else {@code filename}, else null. */
     static String filename(String contentDisposition) {
-        Map<String, String> p = params(contentDisposition);
+        return filename(contentDisposition, false);
+    }
+
+    /** As {@link #filename(String)}; a multipart part's file name keeps its backslashes ({@link #params(String, boolean)}). */
+    static String filename(String contentDisposition, boolean multipart) {
+        Map<String, String> p = params(contentDisposition, multipart);
         String extended = p.get("filename*");
         if (extended != null) {
             String decoded = decodeExtValue(extended);

@@ -219,7 +219,7 @@ final class MultipartReader {
         if (mode == Mode.FORM_DATA) {
             String cd = HeaderValues.first(partHeaders, "Content-Disposition");
             Map<String, String> p = HeaderValues.params(cd);
-            partInfo = new EntityInfo(HeaderValues.filename(cd), type, declared, messageInfo.contentEncodings(),
+            partInfo = new EntityInfo(HeaderValues.filename(cd, true), type, declared, messageInfo.contentEncodings(),
                     messageInfo.chunked(), -1, -1, -1, true, p.get("name"), index);
         } else {
             String cr = HeaderValues.first(partHeaders, "Content-Range");

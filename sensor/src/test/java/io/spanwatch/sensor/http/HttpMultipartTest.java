@@ -23,6 +23,30 @@ class HttpMultipartTest {
         return new String(s.getBytes(java.nio.charset.StandardCharsets.UTF_8), java.nio.charset.StandardCharsets.ISO_8859_1);
     }
 
+    /**
+     * Browsers send a form's file name with its backslashes as they are (a Windows path, or a traversal
+     * a client tries): they stay in the name, where reading them as escapes made
+     * {@code ..\\..\\Windows\\x.exe} into {@code ....Windowsx.exe}; a backslash before a quote still
+     * escapes it. A download's {@code filename} keeps reading quoted pairs (RFC 6266).
+     */
+    @Test
+    void aFormsFileNameKeepsItsBackslashes() {
+        String b = "XyZ";
+        String body = "--" + b + "\r\n"
+                + "Content-Disposition: form-data; name=\"f\"; filename=\"..\\..\\Windows\\System32\\evil.exe\"\r\n\r\n"
+                + "one\r\n--" + b + "\r\n"
+                + "Content-Disposition: form-data; name=\"g\"; filename=\"say \\\"hi\\\".txt\"\r\n\r\n"
+                + "two\r\n--" + b + "--\r\n";
+        RecordingListener r = upload("multipart/form-data; boundary=" + b, body).runAll();
+        assertEquals("..\\..\\Windows\\System32\\evil.exe", r.sink(0).info.filename());
+        assertEquals("say \"hi\".txt", r.sink(1).info.filename());
+        RecordingListener d = new Script()
+                .c("GET /d HTTP/1.1\r\nHost: files.example\r\n\r\n")
+                .s("HTTP/1.1 200 OK\r\nContent-Disposition: attachment; filename=\"a\\\"b.txt\"\r\nContent-Length: 3\r\n\r\nabc")
+                .runAll();
+        assertEquals("a\"b.txt", d.sink(0).info.filename());
+    }
+
     /** Browsers send a form's file names as raw UTF-8 and save a raw UTF-8 {@code filename} as UTF-8. */
     @Test
     void rawUtf8FileNamesAreReadAsUtf8AndOtherBytesStayAsTheyAre() {
