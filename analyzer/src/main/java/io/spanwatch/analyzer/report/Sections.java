@@ -123,7 +123,8 @@ final class Sections {
             for (IncidentEvent.Part p : i.alerts()) {
                 if (p.sha256() != null || AlertEvent.MALWARE.equals(p.category())) {
                     Figures.MalwareFile mf = file(v, p.sha256());
-                    String from = mf != null && !mf.urls().isEmpty() ? mf.urls().get(0) : p.url() != null ? p.url() : "";
+                    // this incident's own download first: the file's first URL is whoever fetched the sample first
+                    String from = p.url() != null ? p.url() : mf != null && !mf.urls().isEmpty() ? mf.urls().get(0) : "";
                     step(sb, "bad", Fmt.time(p.tsNanos(), z) + ":" + Fmt.clock(p.tsNanos(), z).substring(6), "Download", from + (mf != null && mf.filename() != null ? " (" + mf.filename()
                                     + (mf.size() > 0 ? ", " + Fmt.bytes(mf.size()) : "") + ")" : ""));
                     step(sb, "bad", "", "Verdict", p.signature());

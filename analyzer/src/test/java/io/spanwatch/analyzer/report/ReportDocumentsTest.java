@@ -70,6 +70,30 @@ class ReportDocumentsTest {
         return e;
     }
 
+    /**
+     * Two hosts download the same sample from different places: each incident's timeline names its own
+     * download, not the one that fetched the sample first (which chose the URL every incident showed;
+     * adversarial review).
+     */
+    @Test
+    void anIncidentsTimelineNamesItsOwnDownload(@TempDir Path tmp) throws Exception {
+        long mon = t("2024-03-11T09:00:00.000000+0000");
+        List<EveEvent> e = new ArrayList<>();
+        FileEvent first = Ev.file(mon, Ev.flow(1, "10.0.0.5", "203.0.113.7", 80), "first.example", "/bait.exe", "bait.exe", Ev.sha(9), false);
+        FileEvent second = Ev.file(mon + Ev.HOUR, Ev.flow(2, "10.0.0.6", "203.0.113.8", 80), "second.example", "/real.exe", "real.exe", Ev.sha(9),
+                false);
+        e.add(Ev.malware(first, mon, "Win.Test.EICAR_HDB-1", false));
+        e.add(Ev.malware(second, mon + Ev.HOUR, "Win.Test.EICAR_HDB-1", false));
+        e.add(Ev.incident(mon + 3 * Ev.HOUR, "10.0.0.6", Ev.sha(9), "http://second.example/real.exe", mon + Ev.HOUR, "c2.example",
+                mon + 2 * Ev.HOUR));
+        Figures f = Reports.figures(TallyTest.memory(e), TallyTest.WEEK, TallyTest.CONFIG, TallyTest.NOW);
+        String html = Files.readString(Reports.write(tmp.resolve("reports"), f).html(), StandardCharsets.UTF_8);
+        String timeline = html.substring(html.indexOf("<table class=\"timeline\">"));
+        timeline = timeline.substring(0, timeline.indexOf("</table>"));
+        assertTrue(timeline.contains("http://second.example/real.exe"), timeline);
+        assertFalse(timeline.contains("first.example"), timeline);
+    }
+
     @Test
     void hostileNamesRenderInert(@TempDir Path tmp) throws Exception {
         Figures f = Reports.figures(TallyTest.memory(hostile()), TallyTest.WEEK, TallyTest.CONFIG, TallyTest.NOW);
