@@ -116,8 +116,8 @@ final class MailRenderer {
             char c = s.charAt(i);
             if (FeedFields.isControl(c)) {
                 sb.append(' ');
-            } else if (bidi(c)) {
-                sb.append(String.format("\\u%04X", (int) c)); // shown, as the weekly report shows it: it would reorder the text
+            } else if (io.spanwatch.analyzer.web.Html.shownEscaped(c)) {
+                sb.append(String.format("\\u%04X", (int) c)); // a text-direction mark would reorder the text: shown, as the console shows it
             } else {
                 sb.append(c);
             }
@@ -127,11 +127,6 @@ final class MailRenderer {
 
     /** Most characters of one value in a mail's body: traffic sets a URL's length (60 KB ones were seen). */
     static final int MAX_VALUE_CHARS = 2000;
-
-    /** The characters that change the direction of text (a file name {@code invoice\u202Egpj.exe} posing as {@code .jpg}). */
-    static boolean bidi(char c) {
-        return c >= 0x202a && c <= 0x202e || c >= 0x2066 && c <= 0x2069 || c == 0x200e || c == 0x200f || c == 0x061c;
-    }
 
     /** Makes a body safe: CR and control characters other than LF and tab (NEL, U+2028 and U+2029 too) become spaces. */
     static String body(String s) {

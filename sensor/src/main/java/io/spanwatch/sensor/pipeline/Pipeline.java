@@ -474,12 +474,12 @@ public final class Pipeline implements FrameSink {
             if (b != null) {
                 return b;
             }
-            if (made == 0) {
-                return newBatch(); // none to wait for: a failure says which setting to change
-            }
             try {
                 return newBatch();
             } catch (IllegalStateException e) {
+                if (made == 0) {
+                    throw e; // none to wait for: the message says which setting to change
+                }
                 // Off-heap memory ran out part-way: go on with the batches made, as a smaller queue.
                 growable = false;
                 LOG.warn("frame queue stays at {} MiB of the {} asked (sensor.queue-batches): {}", made, poolSize,
