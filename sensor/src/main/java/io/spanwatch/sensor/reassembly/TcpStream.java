@@ -682,6 +682,30 @@ public final class TcpStream {
         }
     }
 
+    /**
+     * Drops the bytes kept aside from stream offset {@code from} on (all of a piece that starts there
+     * or later).
+     *
+     * @return true when there were any
+     */
+    private boolean dropAsideFrom(long from) {
+        Map<Long, byte[]> tail = aside.tailMap(from, true);
+        if (tail.isEmpty()) {
+            return false;
+        }
+        long bytes = 0;
+        for (byte[] b : tail.values()) {
+            bytes += b.length;
+        }
+        release(bytes, tail.size());
+        tail.clear();
+        if (aside.isEmpty()) {
+            aside = null;
+            updateHolder();
+        }
+        return true;
+    }
+
     private void dropAside() {
         if (aside != null) {
             long bytes = 0;
@@ -735,6 +759,11 @@ public final class TcpStream {
      * bytes kept aside go first, then room is taken from the stream that has waited longest for a hole
      * (a flood of holes that never fill), then this stream gives up its own oldest holes. Splitting by
      * the overlap policy can add pieces too, so "last"-style policies stay bounded.
+     *
+     * <p>At the memcap, kept-aside bytes that run on from {@link #next} stay: they are the ones the
+     * stream waits for if the receiver took them, and under a flood of holes the memcap is reached at
+     * every reordering of a clean download, so dropping them first turned one segment a capture showed
+     * late into a gap (AttackIT's ooo-flood on CI). They give way only to this stream's own bound.
      */
     private void enforceLimits(long tsNanos) {
         while (true) {
@@ -742,9 +771,13 @@ public final class TcpStream {
             if (limit == WITHIN) {
                 return;
             }
-            if (aside != null) {
+            if (aside != null && limit != MEMCAP) {
                 stats.discardedNotKept++;
                 dropAside();
+                continue;
+            }
+            if (aside != null && dropAsideFrom(asideReach())) {
+                stats.discardedNotKept++;
                 continue;
             }
             if (limit == MEMCAP) {
@@ -797,8 +830,17 @@ public final class TcpStream {
      */
     private void giveUpHeld(long tsNanos) {
         if (ooo == null) {
-            stats.discardedNotKept++; // only bytes kept aside: nothing the stream needed is lost
-            dropAside();
+            // Only bytes kept aside. Those the receiver acknowledged are what it took: delivered now,
+            // since the second the sensor waits for another copy is not there to wait under a flood.
+            long upTo = Math.min(asideReach(), ackedRel);
+            if (upTo > next) {
+                giveUpTo(tsNanos, upTo);
+                checkFin(tsNanos);
+            }
+            if (aside != null) {
+                stats.discardedNotKept++;
+                dropAside();
+            }
             return;
         }
         limitHit = true;

@@ -29,7 +29,9 @@
  * and bytes kept aside included; out-of-order bytes per worker (default 128 MiB over all workers),
  * each held piece counted with {@value io.spanwatch.sensor.reassembly.TcpStream#SEGMENT_OVERHEAD} bytes
  * of bookkeeping. Kept-aside bytes are dropped first when a bound is reached
- * ({@code tcp.discarded_not_kept}). A stream at its own bound gives up its oldest hole as a gap
+ * ({@code tcp.discarded_not_kept}), except at the memcap those that run on from the next expected
+ * byte, which are the ones the stream waits for; an evicted stream delivers those the receiver
+ * acknowledged. A stream at its own bound gives up its oldest hole as a gap
  * ({@code tcp.stream_depth_limit_hits}, anomaly {@code stream.reassembly_ooo_limit}); at the memcap,
  * the stream of the worker that has waited longest for a hole gives up everything it holds
  * ({@code tcp.reassembly_memcap_hits}, {@code tcp.reassembly_memcap_evictions}, anomaly

@@ -197,6 +197,97 @@ class ReceiverChecksTest {
         assertEquals(12, stats.discardedBytesUsed);
     }
 
+    /** Three streams of a flood, each holding one 4-byte piece behind a hole: exactly the memcap. */
+    private static TcpStream[] floodAtTheMemcap(ReassemblyConfig cfg, ReassemblyStats stats) {
+        TcpStream[] flood = new TcpStream[3];
+        for (int i = 0; i < flood.length; i++) {
+            flood[i] = new TcpStream(cfg, stats, new TcpStreamTest.Recorder(), OverlapPolicy.DEFAULT);
+            flood[i].syn(0);
+            flood[i].segment(0, 1 + 10, new byte[4], 0, 4, false);
+        }
+        assertEquals(cfg.memcap(), stats.memUsed(), "the flood holds all the memcap allows");
+        return flood;
+    }
+
+    private static void seg(TcpStream st, long ts, int at, String data, long tsval) {
+        byte[] d = data.getBytes(StandardCharsets.US_ASCII);
+        if (st.timestamp(ts, 1 + at, d.length, tsval)) {
+            st.segment(ts, 1 + at, d, 0, d.length, false);
+        } else {
+            st.discarded(ts, 1 + at, d, 0, d.length);
+        }
+    }
+
+    /** A stream that took "aaaa" and then saw {@code stale} with a timestamp that looks old to the sensor. */
+    private static TcpStream afterAStaleSegment(ReassemblyConfig cfg, ReassemblyStats stats, TcpStreamTest.Recorder rec, String stale) {
+        TcpStream st = new TcpStream(cfg, stats, rec, OverlapPolicy.DEFAULT);
+        st.syn(0);
+        st.useTimestamps();
+        seg(st, 1, 0, "aaaa", 200);
+        seg(st, 2, 4, stale, 100);
+        return st;
+    }
+
+    @Test
+    void discardedBytesTheStreamWaitsForOutlastItsOwnReorderingAtTheMemcap() {
+        // A 4 MiB download under a flood of holes (AttackIT's ooo-flood, on CI): the capture showed one
+        // segment after a later one, so PAWS discarded it and it was kept aside; the download's next
+        // out-of-order segment then found the memcap reached and dropped the kept-aside bytes first,
+        // and the receiver's acknowledgement could only make them a gap of 15,344 bytes.
+        ReassemblyConfig cfg = new ReassemblyConfig(1 << 20, 100, 3 * (4 + TcpStream.SEGMENT_OVERHEAD), SEC);
+        ReassemblyStats stats = new ReassemblyStats(cfg.memcap());
+        floodAtTheMemcap(cfg, stats);
+        TcpStreamTest.Recorder rec = new TcpStreamTest.Recorder();
+        TcpStream st = afterAStaleSegment(cfg, stats, rec, "bbbb"); // kept aside, room from the flood
+        assertEquals(1, stats.pawsRejected);
+        seg(st, 3, 12, "dddd", 202); // out of order, at the memcap
+        seg(st, 4, 8, "cccc", 201);
+        st.ack(5, 1 + 16);
+        st.ack(5 + SEC, 1 + 16);
+        assertEquals("aaaabbbbccccdddd", rec.bytes.toString(StandardCharsets.US_ASCII));
+        assertEquals(0, rec.gapBytes);
+        assertEquals(0, stats.discardedNotKept);
+        assertEquals(4, stats.discardedBytesUsed);
+        assertTrue(stats.memUsed() <= cfg.memcap());
+    }
+
+    @Test
+    void acknowledgedDiscardedBytesAreDeliveredWhenTheirStreamIsEvicted() {
+        // The stream holds nothing but the kept-aside bytes the receiver acknowledged; the flood goes on
+        // until it is the stream that has waited longest. Evicted, it delivers what the host took.
+        ReassemblyConfig cfg = new ReassemblyConfig(1 << 20, 100, 3 * (4 + TcpStream.SEGMENT_OVERHEAD), SEC);
+        ReassemblyStats stats = new ReassemblyStats(cfg.memcap());
+        TcpStream[] flood = floodAtTheMemcap(cfg, stats);
+        TcpStreamTest.Recorder rec = new TcpStreamTest.Recorder();
+        TcpStream st = afterAStaleSegment(cfg, stats, rec, "bbbb");
+        st.ack(3, 1 + 8); // the receiver took them; the sensor waits a second for another copy
+        for (int i = 0; i < flood.length; i++) {
+            flood[i].segment(4, 1 + 20, new byte[4], 0, 4, false);
+        }
+        assertTrue(stats.memcapEvictions >= 3);
+        assertEquals("aaaabbbb", rec.bytes.toString(StandardCharsets.US_ASCII));
+        assertEquals(0, rec.gapBytes);
+        assertEquals(4, stats.discardedBytesUsed);
+        assertTrue(stats.memUsed() <= cfg.memcap());
+    }
+
+    @Test
+    void unacknowledgedDiscardedBytesOfAnEvictedStreamAreDropped() {
+        // The same without the acknowledgement: nothing says the host took them, so they are not delivered.
+        ReassemblyConfig cfg = new ReassemblyConfig(1 << 20, 100, 3 * (4 + TcpStream.SEGMENT_OVERHEAD), SEC);
+        ReassemblyStats stats = new ReassemblyStats(cfg.memcap());
+        TcpStream[] flood = floodAtTheMemcap(cfg, stats);
+        TcpStreamTest.Recorder rec = new TcpStreamTest.Recorder();
+        TcpStream st = afterAStaleSegment(cfg, stats, rec, "EVIL");
+        for (int i = 0; i < flood.length; i++) {
+            flood[i].segment(4, 1 + 20, new byte[4], 0, 4, false);
+        }
+        assertEquals(1, stats.discardedNotKept);
+        seg(st, 5, 4, "bbbb", 201);
+        assertEquals("aaaabbbb", rec.bytes.toString(StandardCharsets.US_ASCII));
+        assertEquals(0, stats.discardedBytesUsed);
+    }
+
     @Test
     void aRetransmissionNeitherFailsNorMovesTheCheck() {
         // A retransmission of bytes passed on carries a new timestamp; seen before the run sent ahead of
