@@ -11,6 +11,8 @@ import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.clients.producer.RecordMetadata;
+import org.apache.kafka.common.InvalidRecordException;
+import org.apache.kafka.common.errors.RecordTooLargeException;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 
@@ -23,7 +25,9 @@ import org.apache.kafka.common.serialization.StringSerializer;
  * while a broker restarts never write a record twice. A batch is delivered once every record of it
  * is acknowledged by the in-sync replicas; a record that fails within the delivery timeout (three
  * times {@code feed.timeout-ms}) is sent again by the feed's backoff, under the same event id, and
- * records of the same batch that did get through (other partitions) are not sent again.
+ * records of the same batch that did get through (other partitions) are not sent again. A record the
+ * broker refuses for good (too large for the topic, invalid for it) is counted as rejected and
+ * skipped, as a webhook's 400 is ({@link #refusedForGood}).
  */
 final class KafkaTransport implements Transport {
     private final FeedSpec spec;
@@ -114,8 +118,20 @@ final class KafkaTransport implements Transport {
             }
         }
         if (firstFailure >= 0) {
-            throw new DeliveryException("kafka " + spec.hosts() + " topic " + spec.path() + ": " + cause, firstFailure, cause);
+            throw new DeliveryException("kafka " + spec.hosts() + " topic " + spec.path() + ": " + cause, firstFailure,
+                    refusedForGood(cause), cause);
         }
+    }
+
+    /**
+     * Tells whether the broker refused the record itself, so sending it again can only fail again and
+     * would hold up every later record: larger than the topic's {@code max.message.bytes} (which may be
+     * below the 1,000,000 bytes {@link EveJson} cuts payloads to), or invalid for the topic (a compacted
+     * topic refuses a record without a key). Unreachable brokers, leader changes, timeouts and
+     * authorization are retried: an operator can fix those, and nothing is lost meanwhile.
+     */
+    static boolean refusedForGood(Throwable cause) {
+        return cause instanceof RecordTooLargeException || cause instanceof InvalidRecordException;
     }
 
     private void closeProducer() {

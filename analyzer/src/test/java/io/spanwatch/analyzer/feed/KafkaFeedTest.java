@@ -14,6 +14,10 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
+import java.util.concurrent.TimeUnit;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -120,6 +124,40 @@ class KafkaFeedTest {
             List<JsonNode> got = consume(broker, "big");
             assertEquals(3, got.size());
             assertEquals(1, got.stream().filter(e -> e.path("http").path("url").asText().endsWith(EveJson.CUT_MARK)).count(), "the huge alert, cut");
+        }
+    }
+
+    /**
+     * A topic whose {@code max.message.bytes} is below the 1,000,000 bytes payloads are cut to refuses
+     * an alert for good: it is counted as rejected and skipped, and the alerts after it are delivered
+     * instead of waiting behind it for ever.
+     */
+    @Test
+    void anAlertTheTopicRefusesIsRejectedAndHoldsUpNothing() throws Exception {
+        try (KafkaBroker broker = KafkaBroker.start(tmp.resolve("kafka"))) {
+            Properties ap = new Properties();
+            ap.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, "127.0.0.1:" + broker.port);
+            try (Admin admin = Admin.create(ap)) {
+                admin.createTopics(List.of(new NewTopic("small", 1, (short) 1).configs(Map.of("max.message.bytes", "20000"))))
+                        .all().get(60, TimeUnit.SECONDS);
+            }
+            FeedSpec spec = FeedSpec.parse("kafka://127.0.0.1:" + broker.port + "/small");
+            FeedConfig cfg = new FeedConfig(Outbox.Options.DEFAULTS, 3000, 100, 1000, 120_000);
+            Map<String, Long> stats = new HashMap<>();
+            try (FeedStage f = Feeds.open(spec, tmp.resolve("out"), cfg, "kafka-test", false, null).start()) {
+                f.onEvent(FeedEvents.reputation(2));
+                f.onEvent(FeedEvents.malware(3, true, "/" + "a".repeat(50_000), "big.exe"));
+                f.onEvent(FeedEvents.reputation(4));
+                f.drain();
+                assertEquals(0, f.pending(), f.lastError());
+                f.addStats(stats);
+            }
+            String p = "feed." + spec.name() + ".";
+            assertEquals(1, stats.get(p + "rejected"));
+            assertEquals(2, stats.get(p + "delivered"));
+            List<JsonNode> got = consume(broker, "small");
+            assertEquals(2, got.size(), "the two small alerts, in order");
+            assertEquals(List.of("/gate.php?id=2", "/gate.php?id=4"), got.stream().map(e -> e.path("http").path("url").asText()).toList());
         }
     }
 
