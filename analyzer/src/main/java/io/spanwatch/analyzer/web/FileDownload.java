@@ -22,7 +22,7 @@ final class FileDownload extends Route {
         String sha = FilePage.sha256(r);
         Path p = FilePage.stored(console, sha);
         if (p == null) {
-            return Response.error(HttpResponseStatus.NOT_FOUND, "no stored file " + sha);
+            return console.pages().error(r, HttpResponseStatus.NOT_FOUND, "No stored file " + sha + ".");
         }
         return Response.attachment(p, sha + ".bin", "application/octet-stream");
     }

@@ -37,7 +37,7 @@ final class QuarantineDownload extends Route {
     public Response handle(Request r) throws IOException {
         String sha = FilePage.sha256(r);
         if (!quarantined(console, sha)) {
-            return Response.error(HttpResponseStatus.NOT_FOUND, "not in the quarantine: " + sha);
+            return console.pages().error(r, HttpResponseStatus.NOT_FOUND, "Not in the quarantine: " + sha + ".");
         }
         Path dir = console.outDir().resolve("quarantine");
         Path zip = Files.createTempFile("spanwatch-quarantine-", ".zip");

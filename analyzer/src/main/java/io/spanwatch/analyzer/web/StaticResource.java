@@ -30,7 +30,7 @@ final class StaticResource extends Route {
         String name = r.var("name");
         byte[] b = content.get(name);
         if (b == null) {
-            return Response.error(HttpResponseStatus.NOT_FOUND, "no such file");
+            return Response.text(HttpResponseStatus.NOT_FOUND, "text/plain; charset=utf-8", "no such file\n".getBytes(java.nio.charset.StandardCharsets.US_ASCII));
         }
         return Response.text(HttpResponseStatus.OK, FILES.get(name), b).header("Cache-Control", "private, max-age=300");
     }

@@ -186,7 +186,16 @@ class ConsoleSecurityTest {
         int traversal = f.get("/files/..%2f..%2fetc%2fpasswd/download", f.readToken).statusCode();
         assertTrue(traversal == 400 || traversal == 404, "status " + traversal);
         assertEquals(400, f.get("/files/not-a-hash/download", f.readToken).statusCode());
-        assertEquals(404, f.get("/files/" + "a".repeat(64) + "/download", f.readToken).statusCode());
+        // A link followed in the browser: an answer it shows as a page, not JSON.
+        for (String path : List.of("/files/" + "a".repeat(64) + "/download", "/files/" + "a".repeat(64) + "/quarantine.zip")) {
+            HttpResponse<String> missing = f.get(path, f.readToken);
+            assertEquals(404, missing.statusCode(), path);
+            assertTrue(missing.headers().firstValue("content-type").orElse("").startsWith("text/html"), path);
+            assertTrue(missing.body().contains("a".repeat(64)), missing.body());
+        }
+        HttpResponse<String> style = f.get("/static/nope.css", f.readToken);
+        assertEquals(404, style.statusCode());
+        assertTrue(style.headers().firstValue("content-type").orElse("").startsWith("text/plain"));
     }
 
     @Test
