@@ -5,6 +5,7 @@ import io.spanwatch.sensor.event.EveEvent;
 import io.spanwatch.sensor.event.FileInfo;
 import io.spanwatch.sensor.event.HttpInfo;
 import io.spanwatch.sensor.event.IncidentEvent;
+import io.spanwatch.sensor.event.JsonEscapes;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.time.ZoneOffset;
@@ -234,12 +235,17 @@ final class CefRenderer {
         return line;
     }
 
-    /** Appends a header field value: {@code \} and {@code |} escaped, control characters as spaces. */
+    /**
+     * Appends a header field value: {@code \} and {@code |} escaped, control characters as spaces,
+     * text-direction characters shown ({@link #bidi}).
+     */
     static void headerValue(StringBuilder sb, String v) {
         for (int i = 0; i < v.length(); i++) {
             char c = v.charAt(i);
             if (c == '\\' || c == '|') {
                 sb.append('\\').append(c);
+            } else if (JsonEscapes.isBidiControl(c)) {
+                bidi(sb, c);
             } else if (FeedFields.isControl(c)) {
                 sb.append(' ');
             } else {
@@ -296,9 +302,26 @@ final class CefRenderer {
                 case '=' -> sb.append("\\=");
                 case '\n' -> sb.append("\\n");
                 case '\r' -> sb.append("\\r");
-                default -> sb.append(FeedFields.isControl(c) ? ' ' : c);
+                default -> {
+                    if (JsonEscapes.isBidiControl(c)) {
+                        bidi(sb, c);
+                    } else {
+                        sb.append(FeedFields.isControl(c) ? ' ' : c);
+                    }
+                }
             }
         }
+    }
+
+    /**
+     * Appends a text-direction character (an override, embedding, isolate or mark) as the six
+     * characters <code>&#92;u202E</code>, its backslash escaped as CEF wants: a reader gets the text
+     * <code>&#92;u202E</code>, as the console, mails and reports show it. Written as it is, it would reverse
+     * what a SIEM's raw view shows of the rest of the line (<code>invoice&#92;u202Efdp.exe</code> looks like a
+     * PDF), and dropped, the analyst would not know it was there.
+     */
+    private static void bidi(StringBuilder sb, char c) {
+        sb.append("\\\\u").append(String.format("%04X", (int) c));
     }
 
     /** Cuts a string to at most {@code max} characters without splitting a surrogate pair. */

@@ -31,7 +31,7 @@ import java.util.Set;
  */
 final class EcsRenderer {
     static final String ECS_VERSION = "9.0.0";
-    private static final JsonFactory JSON = new JsonFactory();
+    private static final JsonFactory JSON = io.spanwatch.sensor.event.JsonEscapes.factory();
 
     private final String sensorName;
 

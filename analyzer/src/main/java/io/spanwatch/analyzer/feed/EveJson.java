@@ -71,7 +71,7 @@ final class EveJson {
         return out.toByteArray();
     }
 
-    private static final com.fasterxml.jackson.core.JsonFactory JSON = new com.fasterxml.jackson.core.JsonFactory();
+    private static final com.fasterxml.jackson.core.JsonFactory JSON = io.spanwatch.sensor.event.JsonEscapes.factory();
 
     /** Passes fields on, cutting long strings (at a character boundary, never inside a surrogate pair). */
     private record Cutting(io.spanwatch.sensor.event.FieldWriter to) implements io.spanwatch.sensor.event.FieldWriter {

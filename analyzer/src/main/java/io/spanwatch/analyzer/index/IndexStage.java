@@ -33,7 +33,7 @@ import org.apache.lucene.document.Document;
  */
 public final class IndexStage implements AnalyzerStage {
     private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(IndexStage.class);
-    private static final JsonFactory JSON = new JsonFactory();
+    private static final JsonFactory JSON = io.spanwatch.sensor.event.JsonEscapes.factory();
     private static final long RETENTION_EVERY_NANOS = TimeUnit.MINUTES.toNanos(1);
     /** Put behind the last events by {@link #inputEnded} and {@link #close}, so the thread acts without waiting out its poll. */
     private static final EveEvent WAKE = new io.spanwatch.sensor.event.StatsEvent(0, 0, Map.of());

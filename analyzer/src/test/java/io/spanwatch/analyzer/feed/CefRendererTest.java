@@ -10,6 +10,7 @@ import io.spanwatch.sensor.event.FileEvent;
 import io.spanwatch.sensor.event.FileInfo;
 import io.spanwatch.sensor.event.HttpInfo;
 import io.spanwatch.sensor.event.IncidentEvent;
+import io.spanwatch.sensor.event.JsonEscapes;
 import java.nio.charset.StandardCharsets;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -184,6 +185,23 @@ class CefRendererTest {
         assertEquals("summary" + spaces, ic.ext().get("msg"));
         assertEquals("kind" + spaces, ic.ext().get("cs5"));
         assertEquals("part" + spaces + " url http://x/" + spaces, ic.ext().get("cs6"));
+    }
+
+    /** A text-direction override reaches the SIEM as the text "\\u202E", not as a character that reverses the line. */
+    @Test
+    void textDirectionCharactersAreShownNotObeyed() {
+        String name = "invoice\u202Efdp.exe \u2066x\u2069\u200F\u061C";
+        String shown = "invoice\\u202Efdp.exe \\u2066x\\u2069\\u200F\\u061C";
+        AlertEvent a = FeedEvents.malware(1, false, "/dl/" + name, name);
+        String msg = new String(new CefRenderer("s", 21).syslog(a, "e".repeat(32)), StandardCharsets.UTF_8);
+        assertTrue(msg.chars().noneMatch(JsonEscapes::isBidiControl), msg);
+        Cef cef = Cef.parse(msg);
+        assertEquals(shown, cef.ext().get("fname"));
+        assertTrue(cef.ext().get("request").endsWith("/dl/" + shown.replace(" ", "%20")) || cef.ext().get("request").endsWith("/dl/" + shown),
+                cef.ext().get("request"));
+        StringBuilder sb = new StringBuilder();
+        CefRenderer.headerValue(sb, "sig\u202Eexe");
+        assertEquals("sig\\\\u202Eexe", sb.toString(), "escaped as CEF wants its backslash");
     }
 
     @Test

@@ -22,7 +22,7 @@ import java.nio.file.StandardOpenOption;
  */
 public final class EveWriter implements EventSink, Closeable {
     private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(EveWriter.class);
-    private static final JsonFactory FACTORY = new JsonFactory();
+    private static final JsonFactory FACTORY = JsonEscapes.factory();
 
     private final OutputStream out;
     private final EveRenderer renderer;
