@@ -128,6 +128,13 @@ public final class EventQueryParser {
     private static final java.util.regex.Pattern BARE_CIDR = java.util.regex.Pattern.compile(
             "([A-Za-z_][A-Za-z0-9_.]*):([0-9A-Fa-f.:]+/[0-9]{1,3})(?=$|[\\s)])");
 
+    /**
+     * {@code FIELD:TIME}, {@code FIELD>TIME} (and {@code >=}, {@code <}, {@code <=}) with a time of day,
+     * outside quotes, up to a space, a closing parenthesis or the end.
+     */
+    private static final java.util.regex.Pattern BARE_TIME = java.util.regex.Pattern.compile(
+            "([A-Za-z_][A-Za-z0-9_.]*)(:|>=?|<=?)([0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9:.]*(?:Z|[+-][0-9:]+)?)(?=$|[\\s)])");
+
     /** {@code FIELD:*} outside quotes, up to a space, a closing parenthesis or the end. */
     private static final java.util.regex.Pattern BARE_ANY = java.util.regex.Pattern.compile(
             "([A-Za-z_][A-Za-z0-9_.]*):\\*(?=$|[\\s)])");
@@ -136,13 +143,16 @@ public final class EventQueryParser {
      * Quotes every bare CIDR block that follows an address field outside a quoted phrase (see the class
      * comment), and writes {@code FIELD:*} ("has the field") of a number or time field as the open range
      * {@code FIELD:[* TO *]}: Lucene's parser would read the star as a number and refuse it, while on a
-     * string field the star is the existence query {@link #adjust} makes.
+     * string field the star is the existence query {@link #adjust} makes. A time with its time of day
+     * after a time field ({@code timestamp>2024-03-11T06:00:00Z}, as Kibana takes it) is quoted too:
+     * Lucene's syntax would end the value at its first colon and the query would not parse.
      */
     static String quoteBareCidrs(String text, Map<String, FieldKind> kinds) {
-        if (text.indexOf('/') < 0 && !text.contains(":*")) {
+        if (text.indexOf('/') < 0 && !text.contains(":*") && text.indexOf('T') < 0) {
             return text;
         }
         java.util.regex.Matcher any = BARE_ANY.matcher(text);
+        java.util.regex.Matcher time = BARE_TIME.matcher(text);
         StringBuilder out = new StringBuilder(text.length() + 8);
         java.util.regex.Matcher m = BARE_CIDR.matcher(text);
         boolean quoted = false;
@@ -159,6 +169,12 @@ public final class EventQueryParser {
                     && kinds.get(any.group(1)) instanceof FieldKind k && (k == FieldKind.LONG || k == FieldKind.DOUBLE || k == FieldKind.TIME)) {
                 out.append(any.group(1)).append(":[* TO *]");
                 i = any.end();
+                continue;
+            }
+            if (!quoted && (i == 0 || !isFieldChar(text.charAt(i - 1))) && time.region(i, text.length()).lookingAt()
+                    && kinds.get(time.group(1)) == FieldKind.TIME) {
+                out.append(time.group(1)).append(time.group(2)).append('"').append(time.group(3)).append('"');
+                i = time.end();
                 continue;
             }
             if (c == '\\' && i + 1 < text.length()) {

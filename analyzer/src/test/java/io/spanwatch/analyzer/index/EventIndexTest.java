@@ -149,6 +149,18 @@ class EventIndexTest {
         assertEquals(60, count("event_type:flow AND timestamp:[2026-03-11T07:00:00.000000+0000 TO *]"));
         assertEquals(120, count("event_type:flow AND timestamp:[2026-03-11 TO now]"));
         assertEquals(1, count("event_type:flow AND flow_id:1005"));
+        // a time of day without quotes, as Kibana takes it: Lucene's syntax alone would stop at the colon
+        assertEquals(60, count("event_type:flow AND timestamp>=2026-03-11T07:00:00Z"));
+        assertEquals(count("event_type:flow AND timestamp>=\"2026-03-11T07:00:00Z\""), count("event_type:flow AND timestamp>=2026-03-11T07:00:00Z"));
+        assertEquals(60, count("event_type:flow AND (timestamp<2026-03-11T07:00:00.000000+0000)"));
+        assertEquals(60, count("event_type:flow AND timestamp<=2026-03-11T06:59:59Z"));
+        java.util.Map<String, FieldKind> kinds = java.util.Map.of("timestamp", FieldKind.TIME, "http.url", FieldKind.KEYWORD);
+        assertEquals("timestamp:\"2026-03-11T06:00:00Z\"", EventQueryParser.quoteBareCidrs("timestamp:2026-03-11T06:00:00Z", kinds));
+        // not a time field, inside a phrase, inside a range, or a date alone: left as written
+        for (String q : List.of("http.url>2026-03-11T06:00:00Z", "\"timestamp>2026-03-11T06:00:00Z\"", "timestamp:[2026-03-11T06:00:00Z TO *]",
+            "timestamp>2026-03-11", "xtimestamp>2026-03-11T06:00:00Z")) {
+            assertEquals(q, EventQueryParser.quoteBareCidrs(q, kinds));
+        }
     }
 
     @Test
