@@ -11,7 +11,6 @@ import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.clients.producer.RecordMetadata;
-import org.apache.kafka.common.InvalidRecordException;
 import org.apache.kafka.common.errors.RecordTooLargeException;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringSerializer;
@@ -26,7 +25,7 @@ import org.apache.kafka.common.serialization.StringSerializer;
  * is acknowledged by the in-sync replicas; a record that fails within the delivery timeout (three
  * times {@code feed.timeout-ms}) is sent again by the feed's backoff, under the same event id, and
  * records of the same batch that did get through (other partitions) are not sent again. A record the
- * broker refuses for good (too large for the topic, invalid for it) is counted as rejected and
+ * broker refuses for good (too large for the topic) is counted as rejected and
  * skipped, as a webhook's 400 is ({@link #refusedForGood}).
  */
 final class KafkaTransport implements Transport {
@@ -126,12 +125,14 @@ final class KafkaTransport implements Transport {
     /**
      * Tells whether the broker refused the record itself, so sending it again can only fail again and
      * would hold up every later record: larger than the topic's {@code max.message.bytes} (which may be
-     * below the 1,000,000 bytes {@link EveJson} cuts payloads to), or invalid for the topic (a compacted
-     * topic refuses a record without a key). Unreachable brokers, leader changes, timeouts and
-     * authorization are retried: an operator can fix those, and nothing is lost meanwhile.
+     * below the 1,000,000 bytes {@link EveJson} cuts payloads to; the producer splits a batch that is
+     * too large, so this names the one record). Everything else is retried: unreachable brokers,
+     * leader changes, timeouts, authorization, and {@code InvalidRecordException}, which the 4.1
+     * producer gives every refused record of a batch whatever the broker's reason, a timestamp out of
+     * the broker's bounds (a clock an hour off) among them, which an operator can mend (review).
      */
     static boolean refusedForGood(Throwable cause) {
-        return cause instanceof RecordTooLargeException || cause instanceof InvalidRecordException;
+        return cause instanceof RecordTooLargeException;
     }
 
     private void closeProducer() {

@@ -20,7 +20,7 @@ import java.util.Map;
  * times in UTC.
  */
 final class ReportJson {
-    private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+    private static final ObjectMapper JSON = new ObjectMapper(io.spanwatch.sensor.event.JsonEscapes.factory()).enable(SerializationFeature.INDENT_OUTPUT);
 
     private ReportJson() {
     }

@@ -85,7 +85,7 @@ public final class Quarantine {
     private static final String TMP_PREFIX = ".tmp-";
     private static final DateTimeFormatter EVE_TIME =
             DateTimeFormatter.ofPattern("uuuu-MM-dd'T'HH:mm:ss.SSSSSSxx", Locale.ROOT);
-    private static final JsonFactory JSON_FACTORY = new JsonFactory();
+    private static final JsonFactory JSON_FACTORY = io.spanwatch.sensor.event.JsonEscapes.factory(); // event JSON: escaped as eve.json is
 
     /**
      * What a metadata file holds: the entry's fields (as written) and the first and latest events

@@ -13,7 +13,7 @@ import java.util.Map;
  * stream. The router adds the security headers every response carries.
  */
 public final class Response {
-    static final ObjectMapper JSON = new ObjectMapper();
+    static final ObjectMapper JSON = new ObjectMapper(io.spanwatch.sensor.event.JsonEscapes.factory()); // values from traffic: escaped as eve.json is
 
     final HttpResponseStatus status;
     final String contentType;

@@ -84,6 +84,18 @@ class QuarantineTest {
     }
 
     @Test
+    void theMetadataEscapesLineBreaksAndTextDirectionAsEveJsonDoes() throws IOException {
+        // the sidecar goes into the analyst's quarantine zip: a raw U+202E would reverse what a viewer shows (review)
+        Quarantine q = Quarantine.open(data, Quarantine.Limits.DEFAULTS, new ManualClock(T0));
+        String sha = stored("payload hostile");
+        q.add(file(sha), sha, event(sha, "invoice\u202Efdp.exe\u2028next"), T0).orElseThrow();
+        String raw = Files.readString(q.directory().resolve(sha + ".json"), java.nio.charset.StandardCharsets.UTF_8);
+        assertTrue(raw.contains("invoice\\u202Efdp.exe\\u2028next"), raw);
+        assertFalse(raw.contains("\u202E") || raw.contains("\u2028"), raw);
+        assertEquals("invoice\u202Efdp.exe\u2028next", JSON.readTree(raw).at("/event/alert/signature").asText());
+    }
+
+    @Test
     void keepsFileAndMetadataAndCountsRepeats() throws IOException {
         ManualClock clock = new ManualClock(T0.plusSeconds(5));
         Quarantine q = Quarantine.open(data, Quarantine.Limits.DEFAULTS, clock);

@@ -22,11 +22,17 @@ public final class JsonEscapes extends CharacterEscapes {
     private static final long serialVersionUID = 1L;
     private static final JsonEscapes INSTANCE = new JsonEscapes();
     private static final SerializableString[] LOW = new SerializableString[0xA0];
+    /** U+2000 to U+206F: the separators and text-direction characters among them (made once each: traffic decides how many). */
+    private static final SerializableString[] PUNCTUATION = new SerializableString[0x70];
+    private static final SerializableString ARABIC_MARK = escape(0x061C);
     private final int[] ascii;
 
     static {
         for (int c = 0x80; c < 0xA0; c++) {
             LOW[c] = escape(c);
+        }
+        for (int c = 0x2000; c < 0x2070; c++) {
+            PUNCTUATION[c - 0x2000] = escaped(c) ? escape(c) : null;
         }
     }
 
@@ -64,7 +70,10 @@ public final class JsonEscapes extends CharacterEscapes {
         if (ch < 0xA0) {
             return LOW[ch];
         }
-        return escaped(ch) ? escape(ch) : null;
+        if (ch >= 0x2000 && ch < 0x2070) {
+            return PUNCTUATION[ch - 0x2000];
+        }
+        return ch == 0x061C ? ARABIC_MARK : null;
     }
 
     private static SerializableString escape(int c) {

@@ -79,7 +79,7 @@ public final class TcpStream {
     private TreeMap<Long, Object> ooo;
     /** Bytes of discarded segments kept aside by stream offset, first copy kept; null while none are. */
     private TreeMap<Long, byte[]> aside;
-    /** End of the bytes kept aside without a break from {@link #next} (see {@link #asideReach()}); -1: none. */
+    /** Where the bytes kept aside without a break from {@link #next} last ended (see {@link #asideReach()}); -1: none. */
     private long asideReach = -1;
     /** Bytes held in {@link #ooo} and {@link #aside}. */
     private long heldBytes;
@@ -622,18 +622,26 @@ public final class TcpStream {
             }
             cursor = span[2];
         }
-        if (contiguous) {
-            long reach = end;
-            for (Map.Entry<Long, byte[]> e = aside.ceilingEntry(reach); e != null && e.getKey() == reach; e = aside.ceilingEntry(reach)) {
-                reach += e.getValue().length;
-            }
-            asideReach = reach;
-        }
     }
 
-    /** Returns the end of the bytes kept aside that run on without a break from {@link #next}, or {@link #next}. */
+    /**
+     * Returns the end of the bytes kept aside that run on without a break from {@link #next}, or
+     * {@link #next}. Worked out when asked, from where it last ended: a piece kept while it lay past
+     * {@link #next} joins the run once the stream reaches it. Kept pieces never overlap, and the run
+     * only loses pieces at its start (passed) or past its end ({@link #dropAsideFrom}), so the last
+     * end stays good while at or past {@link #next}.
+     */
     private long asideReach() {
-        return aside == null ? next : Math.max(next, asideReach);
+        if (aside == null) {
+            return next;
+        }
+        long reach = Math.max(next, asideReach);
+        for (Map.Entry<Long, byte[]> e = aside.floorEntry(reach); e != null && e.getKey() + e.getValue().length > reach;
+                e = aside.floorEntry(reach)) {
+            reach = e.getKey() + e.getValue().length;
+        }
+        asideReach = reach;
+        return reach;
     }
 
     /** Frees {@code need} bytes under the memcap from the streams that have waited longest, never this one. */
@@ -830,10 +838,12 @@ public final class TcpStream {
      */
     private void giveUpHeld(long tsNanos) {
         if (ooo == null) {
-            // Only bytes kept aside. Those the receiver acknowledged are what it took: delivered now,
-            // since the second the sensor waits for another copy is not there to wait under a flood.
+            // Only bytes kept aside. Those the receiver acknowledged for as long as a hole is waited for
+            // are what it took: delivered, as checkHole would on the stream's next packet. Sooner, the
+            // accepted copy may still be on its way (a capture shows an ACK before the data it covers),
+            // and a flood that forces evictions would let a decoy stand in for it (review).
             long upTo = Math.min(asideReach(), ackedRel);
-            if (upTo > next) {
+            if (upTo > next && holeSinceNanos >= 0 && tsNanos - holeSinceNanos >= config.gapAckDelayNanos()) {
                 giveUpTo(tsNanos, upTo);
                 checkFin(tsNanos);
             }

@@ -262,13 +262,62 @@ class ReceiverChecksTest {
         TcpStream st = afterAStaleSegment(cfg, stats, rec, "bbbb");
         st.ack(3, 1 + 8); // the receiver took them; the sensor waits a second for another copy
         for (int i = 0; i < flood.length; i++) {
-            flood[i].segment(4, 1 + 20, new byte[4], 0, 4, false);
+            flood[i].segment(3 + SEC, 1 + 20, new byte[4], 0, 4, false); // none came: the stream is evicted
         }
         assertTrue(stats.memcapEvictions >= 3);
         assertEquals("aaaabbbb", rec.bytes.toString(StandardCharsets.US_ASCII));
         assertEquals(0, rec.gapBytes);
         assertEquals(4, stats.discardedBytesUsed);
         assertTrue(stats.memUsed() <= cfg.memcap());
+    }
+
+    @Test
+    void anEvictionBeforeTheAcknowledgementHasStoodDoesNotLetADecoyIn() {
+        // The capture shows the receiver's ACK before the accepted copy; a flood forces an eviction in
+        // between. The decoy the host discarded must not stand in for the real bytes (review).
+        ReassemblyConfig cfg = new ReassemblyConfig(1 << 20, 100, 3 * (4 + TcpStream.SEGMENT_OVERHEAD), SEC);
+        ReassemblyStats stats = new ReassemblyStats(cfg.memcap());
+        TcpStream[] flood = floodAtTheMemcap(cfg, stats);
+        TcpStreamTest.Recorder rec = new TcpStreamTest.Recorder();
+        TcpStream st = afterAStaleSegment(cfg, stats, rec, "EVIL");
+        st.ack(3, 1 + 8);
+        for (TcpStream f : flood) {
+            f.segment(4, 1 + 20, new byte[4], 0, 4, false);
+        }
+        seg(st, 4, 4, "bbbb", 201);
+        assertEquals("aaaabbbb", rec.bytes.toString(StandardCharsets.US_ASCII));
+        assertEquals(0, stats.discardedBytesUsed);
+    }
+
+    @Test
+    void bytesKeptAsideAheadOfTheStreamJoinItsRunOnceItGetsThere() {
+        // Kept aside while past the stream's next byte (out of a stale window), then in order: they are
+        // what the stream waits for, so the memcap does not drop them first (review).
+        ReassemblyConfig cfg = new ReassemblyConfig(1 << 20, 100, 3 * (4 + TcpStream.SEGMENT_OVERHEAD), SEC);
+        ReassemblyStats stats = new ReassemblyStats(cfg.memcap());
+        for (int i = 0; i < 2; i++) { // two streams of a flood, waiting longer than this one
+            TcpStream flood = new TcpStream(cfg, stats, new TcpStreamTest.Recorder(), OverlapPolicy.DEFAULT);
+            flood.syn(0);
+            flood.segment(0, 1 + 10, new byte[4], 0, 4, false);
+        }
+        TcpStreamTest.Recorder rec = new TcpStreamTest.Recorder();
+        TcpStream st = new TcpStream(cfg, stats, rec, OverlapPolicy.DEFAULT);
+        st.syn(0);
+        st.ack(1, 1, 8);
+        byte[] c = "cccc".getBytes(StandardCharsets.US_ASCII);
+        st.segment(2, 1 + 8, c, 0, 4, false); // past the window the receiver was seen to offer: kept aside
+        assertEquals(1, stats.outOfWindow);
+        byte[] ab = "aaaabbbb".getBytes(StandardCharsets.US_ASCII);
+        st.segment(3, 1, ab, 0, 8, false);
+        st.ack(3, 1 + 8, 1000);
+        assertEquals(cfg.memcap(), stats.memUsed(), "the memcap is reached");
+        st.segment(5, 1 + 16, "eeee".getBytes(StandardCharsets.US_ASCII), 0, 4, false);
+        st.segment(6, 1 + 12, "dddd".getBytes(StandardCharsets.US_ASCII), 0, 4, false);
+        st.ack(7, 1 + 20);
+        st.ack(7 + SEC, 1 + 20);
+        assertEquals("aaaabbbbccccddddeeee", rec.bytes.toString(StandardCharsets.US_ASCII));
+        assertEquals(0, rec.gapBytes);
+        assertEquals(0, stats.discardedNotKept);
     }
 
     @Test
