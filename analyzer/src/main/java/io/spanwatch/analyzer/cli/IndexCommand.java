@@ -86,7 +86,7 @@ public final class IndexCommand implements Callable<Integer> {
                 }
                 r = importer.run(files);
             } catch (IOException e) {
-                err.println("spanwatch index: " + e.getMessage());
+                err.println("spanwatch index: " + shown(e.getMessage()));
                 return 1;
             } finally {
                 if (progress != null) {
@@ -99,11 +99,37 @@ public final class IndexCommand implements Callable<Integer> {
                     "index " + String.format(Locale.ROOT, "%.1f MB", w.sizeBytes() / 1e6) + " in " + out.resolve("index"));
             if (r.skipped() > 0) {
                 err.println("spanwatch index: skipped " + r.skipped() + " line" + (r.skipped() == 1 ? "" : "s")
-                        + " that are not EVE events; the first: " + r.firstProblem());
+                        + " that are not EVE events; the first: " + shown(r.firstProblem()));
             }
             outw.flush();
+            if (r.events() == 0 && r.skipped() > 0) {
+                // nothing was an event: say so with the exit status too (a pretty-printed file, the wrong file)
+                err.println("spanwatch index: no line of the input was an EVE event (one JSON object per line)");
+                return 1;
+            }
         }
         return 0;
+    }
+
+    /**
+     * Returns {@code s} as a terminal may show it: control characters (terminal escapes among them),
+     * C1 controls, line separators and text-direction characters as <code>&#92;uXXXX</code>. Lines and file
+     * names come from the input, and a parser's message quotes them.
+     */
+    static String shown(String s) {
+        if (s == null) {
+            return "";
+        }
+        StringBuilder b = new StringBuilder(s.length() + 16);
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            if (io.spanwatch.analyzer.web.Html.shownEscaped(c) || c == '\n' || c == '\t') {
+                b.append(String.format("\\u%04X", (int) c));
+            } else {
+                b.append(c);
+            }
+        }
+        return b.toString();
     }
 
     /** Draws a progress bar on the terminal, four times a second, by bytes read. */

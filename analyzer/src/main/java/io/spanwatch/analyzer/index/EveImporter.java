@@ -239,6 +239,52 @@ public final class EveImporter {
         }
     }
 
+    /**
+     * Returns the offset of the first byte in {@code b[start, end)} that is not part of well-formed
+     * UTF-8 (RFC 3629: no overlong forms, no encoded surrogates, nothing past U+10FFFF), or -1.
+     */
+    static int invalidUtf8(byte[] b, int start, int end) {
+        int i = start;
+        while (i < end) {
+            int c = b[i] & 0xFF;
+            if (c < 0x80) {
+                i++;
+                continue;
+            }
+            int need;
+            int min;
+            int max = 0xBF;
+            if (c >= 0xC2 && c <= 0xDF) {
+                need = 1;
+                min = 0x80;
+            } else if (c >= 0xE0 && c <= 0xEF) {
+                need = 2;
+                min = c == 0xE0 ? 0xA0 : 0x80;
+                max = c == 0xED ? 0x9F : 0xBF;
+            } else if (c >= 0xF0 && c <= 0xF4) {
+                need = 3;
+                min = c == 0xF0 ? 0x90 : 0x80;
+                max = c == 0xF4 ? 0x8F : 0xBF;
+            } else {
+                return i;
+            }
+            if (i + need >= end) {
+                return i; // cut short by the line's end
+            }
+            int second = b[i + 1] & 0xFF;
+            if (second < min || second > max) {
+                return i;
+            }
+            for (int k = 2; k <= need; k++) {
+                if ((b[i + k] & 0xC0) != 0x80) {
+                    return i;
+                }
+            }
+            i += need + 1;
+        }
+        return -1;
+    }
+
     private void line(DayBatcher.Batch b, int start, int end, int fileIndex, long lineNo, DocumentBuilder builder) throws IOException {
         byte[] buf = b.buf();
         while (end > start && (buf[end - 1] == '\r' || buf[end - 1] == ' ' || buf[end - 1] == '\t')) {
@@ -247,10 +293,20 @@ public final class EveImporter {
         while (start < end && (buf[start] == ' ' || buf[start] == '\t')) {
             start++;
         }
+        if (end - start >= 3 && buf[start] == (byte) 0xEF && buf[start + 1] == (byte) 0xBB && buf[start + 2] == (byte) 0xBF) {
+            start += 3; // a byte-order mark (an editor's, or files joined with cat): not part of the event, nor of its id
+        }
         if (start == end) {
             return;
         }
         lines.incrementAndGet();
+        int bad = invalidUtf8(buf, start, end);
+        if (bad >= 0) {
+            // Jackson's reader takes overlong forms (C0 BC as '<') and encoded surrogates, which no writer of
+            // the source could then write back (the API answered 500): the line is refused whole (review)
+            skip(fileIndex, lineNo, "not valid UTF-8 at byte " + (bad - start + 1));
+            return;
+        }
         builder.reset();
         try {
             EveJsonWalker.walk(buf, start, end - start, builder);

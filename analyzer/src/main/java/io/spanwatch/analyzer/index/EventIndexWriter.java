@@ -557,8 +557,20 @@ public final class EventIndexWriter implements Closeable {
                 sizes[i] = DayIndexes.size(kept.get(i).dir());
                 total += sizes[i];
             }
-            // the newest day stays whatever its size: it is the one being written
+            // The newest day stays whatever its size: it is the one being written. So does the newest day
+            // up to today's: one event dated in the far future (a wrong clock, or a hostile import) is the
+            // newest day then, and would otherwise make the day being written the first to go (review).
+            LocalDate today = LocalDate.ofInstant(now, ZoneOffset.UTC);
+            int current = -1;
+            for (int i = 0; i < kept.size(); i++) {
+                if (!kept.get(i).date().isAfter(today)) {
+                    current = i;
+                }
+            }
             for (int i = 0; i < kept.size() - 1 && total > config.maxBytes(); i++) {
+                if (i == current) {
+                    continue;
+                }
                 drop(kept.get(i));
                 total -= sizes[i];
                 dropped++;

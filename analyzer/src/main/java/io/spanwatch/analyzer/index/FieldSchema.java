@@ -22,9 +22,10 @@ import java.util.concurrent.atomic.AtomicLong;
  * value's JSON type. Later values of another type are converted when they can be ({@code "200"} in a
  * numeric field) and otherwise not indexed (counted as conflicts); the stored source keeps them.
  *
- * <p>Limit: at most {@code maxFields} fields ({@link IndexConfig#DEFAULT_MAX_FIELDS}); fields past it
- * are not indexed (counted), which keeps a hostile or very wide EVE file from growing the schema
- * without bound.
+ * <p>Limit: at most {@code maxFields} fields ({@link IndexConfig#DEFAULT_MAX_FIELDS}) of at most
+ * {@value #MAX_PATH_CHARS} characters; fields past it, longer, or named as the index's own fields
+ * ({@code _id}, {@code _tb}, {@code _source}, {@code _text}) are not indexed (counted), which keeps a
+ * hostile or very wide EVE file from growing the schema without bound or clashing with the index.
  *
  * <p>Thread-safe: the first kind given for a field wins.
  */
@@ -43,11 +44,36 @@ public final class FieldSchema {
             Map.entry("alert.target.ip", FieldKind.IP),
             Map.entry("incident.host", FieldKind.IP),
             Map.entry("flow_id", FieldKind.LONG),
+            // numbers every EVE writer writes as numbers: a first value written as text ("53") must not
+            // make them text fields for good, where ranges would compare as strings (review)
+            Map.entry("src_port", FieldKind.LONG),
+            Map.entry("dest_port", FieldKind.LONG),
+            Map.entry("tx_id", FieldKind.LONG),
+            Map.entry("pcap_cnt", FieldKind.LONG),
+            Map.entry("vlan", FieldKind.LONG),
+            Map.entry("icmp_type", FieldKind.LONG),
+            Map.entry("icmp_code", FieldKind.LONG),
+            Map.entry("alert.signature_id", FieldKind.LONG),
+            Map.entry("alert.gid", FieldKind.LONG),
+            Map.entry("alert.rev", FieldKind.LONG),
+            Map.entry("alert.severity", FieldKind.LONG),
+            Map.entry("http.status", FieldKind.LONG),
+            Map.entry("http.length", FieldKind.LONG),
+            Map.entry("fileinfo.size", FieldKind.LONG),
+            Map.entry("flow.pkts_toserver", FieldKind.LONG),
+            Map.entry("flow.pkts_toclient", FieldKind.LONG),
+            Map.entry("flow.bytes_toserver", FieldKind.LONG),
+            Map.entry("flow.bytes_toclient", FieldKind.LONG),
+            Map.entry("flow.age", FieldKind.LONG),
             Map.entry("event_type", FieldKind.KEYWORD),
             Map.entry("beacon.score", FieldKind.DOUBLE),
             Map.entry("beacon.interval_s", FieldKind.DOUBLE));
 
     private static final Set<String> TIME_LEAVES = Set.of("timestamp", "first_seen", "last_seen");
+    /** The index's own fields: an EVE key of the same name would clash with them (and stop an import). */
+    private static final Set<String> RESERVED = Set.of(EventFields.ID, EventFields.TIEBREAK, EventFields.SOURCE, EventFields.TEXT);
+    /** Longest field path indexed: longer names stay in the source only, so the schema stays small. */
+    static final int MAX_PATH_CHARS = 256;
     private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
 
     private final ConcurrentHashMap<String, FieldKind> kinds = new ConcurrentHashMap<>();
@@ -112,7 +138,7 @@ public final class FieldSchema {
         if (k != null) {
             return k;
         }
-        if (kinds.size() >= maxFields) {
+        if (kinds.size() >= maxFields || path.length() > MAX_PATH_CHARS || RESERVED.contains(path)) {
             overLimit.incrementAndGet();
             return null;
         }

@@ -69,5 +69,17 @@ class ConsoleCommandTest {
         AnalyzeCommandTest.Run missing = AnalyzeCommandTest.run("index", "--out", other.toString(), tmp.resolve("nope.json").toString());
         assertEquals(1, missing.status());
         assertTrue(missing.err().contains("nope.json: no such file"), missing.err());
+
+        // A file of no events (pretty-printed EVE, or the wrong file) fails; what the terminal gets of a
+        // line is escaped: a parser's message quotes it, and ESC c would reset the terminal (review)
+        Path junk = tmp.resolve("junk.json");
+        Files.writeString(junk, "abc\u001bc\u001b7\u202eevil\u009b2J\u0007\n{\n  \"timestamp\": \"2026-03-11T06:00:00Z\"\n}\n");
+        AnalyzeCommandTest.Run none = AnalyzeCommandTest.run("index", "--out", other.toString(), junk.toString());
+        assertEquals(1, none.status(), none.err());
+        assertTrue(none.err().contains("no line of the input was an EVE event"), none.err());
+        assertTrue(none.err().contains("skipped 4 lines"), none.err());
+        assertTrue(none.err().contains("junk.json:1: not an EVE JSON event: ") && none.err().contains("abc\\u001Bc"), none.err());
+        assertTrue(none.err().chars().noneMatch(c -> c == 0x1b || c == 0x202e || c == 0x9b || c == 0x07), none.err());
+        assertEquals("a\\u001Bb\\u202Ec\\u000A", IndexCommand.shown("a\u001bb\u202ec\n"));
     }
 }

@@ -73,6 +73,51 @@ class EveImportTest {
         }
     }
 
+    /** Lines an adversarial review made: each is indexed as far as it can be, or skipped and named; the import goes on. */
+    @Test
+    void hostileLinesNeitherStopTheImportNorSpoilTheIndex() throws Exception {
+        String t = "\"timestamp\":\"2026-03-11T06:00:00.000000+0000\"";
+        java.io.ByteArrayOutputStream b = new java.io.ByteArrayOutputStream();
+        java.util.function.Consumer<String> line = l -> b.writeBytes((l + "\n").getBytes(StandardCharsets.UTF_8));
+        // keys named as the index's own fields clashed with them: Lucene refused the document and the import stopped
+        for (String reserved : List.of("_id", "_tb", "_source", "_text")) {
+            line.accept("{" + t + ",\"event_type\":\"flow\",\"" + reserved + "\":\"x\",\"n\":1}");
+        }
+        line.accept("{" + t + ",\"event_type\":\"dns\",\"dest_port\":\"53\"}"); // a port written as text first
+        line.accept("{" + t + ",\"event_type\":\"flow\",\"" + "k".repeat(300) + "\":1}"); // a field name too long to index
+        b.writeBytes(new byte[] {(byte) 0xEF, (byte) 0xBB, (byte) 0xBF}); // a byte-order mark before an event
+        line.accept("{" + t + ",\"event_type\":\"bom\"}");
+        b.writeBytes(("{" + t + ",\"event_type\":\"http\",\"http\":{\"url\":\"/overlong").getBytes(StandardCharsets.US_ASCII));
+        b.writeBytes(new byte[] {(byte) 0xC0, (byte) 0xBC}); // '<' written overlong
+        line.accept("script\"}}");
+        b.writeBytes(("{" + t + ",\"event_type\":\"http\",\"http\":{\"url\":\"/surrogate").getBytes(StandardCharsets.US_ASCII));
+        b.writeBytes(new byte[] {(byte) 0xED, (byte) 0xA0, (byte) 0x80}); // an encoded surrogate half
+        line.accept("\"}}");
+        for (int p = 1; p <= 100; p++) {
+            line.accept("{" + t + ",\"event_type\":\"flow\",\"dest_port\":" + (p * 20) + "}");
+        }
+        Path f = dir.resolve("hostile.json");
+        Files.write(f, b.toByteArray());
+        EveImporter.Result res;
+        try (EventIndexWriter w = EventIndexWriter.open(dir.resolve("index"), IndexConfig.DEFAULTS, new IndexCounters(), CLOCK)) {
+            res = new EveImporter(w, 2).run(List.of(f));
+        }
+        assertEquals(2, res.skipped(), "the two lines that are not UTF-8: " + res.firstProblem());
+        assertTrue(res.firstProblem().contains("hostile.json:8: not valid UTF-8 at byte "), res.firstProblem());
+        assertEquals(107, res.events());
+        try (EventIndexReader r = EventIndexReader.open(dir.resolve("index"))) {
+            assertEquals(107, count(r, "*:*"));
+            assertEquals(4, count(r, "n:1"), "the rest of an event with a reserved key is indexed");
+            byte[] bom = ("{" + t + ",\"event_type\":\"bom\"}").getBytes(StandardCharsets.UTF_8);
+            assertEquals(1, count(r, "_id:" + EventIds.hex(EventIds.of(bom, 0, bom.length))), "the mark is not part of the event or its id");
+            assertEquals(FieldKind.LONG, r.schema().kind("dest_port"));
+            assertEquals(1, count(r, "dest_port:53"), "text converted to the number");
+            assertEquals(52, count(r, "dest_port:[1 TO 1023]"), "a numeric range: 53, and 20 to 1020 by 20");
+            assertEquals(null, r.schema().kind("k".repeat(300)));
+            assertEquals(1, count(r, "event_type:bom"));
+        }
+    }
+
     @Test
     void timesOfEveryFourDigitYearAreReadFormattedAndBucketedWithinTheAskedCount() throws Exception {
         List<String> times = List.of("0000-01-01T00:00:00.000000+0000", "1000-06-01T00:00:00.000001+0000", "1676-01-01T12:00:00.500000+0000", "2263-03-04T05:06:07.000008+0000",
@@ -333,6 +378,15 @@ class EveImportTest {
         try (EventIndexReader r = EventIndexReader.open(idx)) {
             assertEquals(50, count(r, "*:*"));
         }
+        // One event dated in the far future makes the newest day: the day being written still stays (review:
+        // an import of today's events and one of 9999-12-31 kept only 9999-12-31)
+        Path future = dir.resolve("future.json");
+        Files.writeString(future, "{\"timestamp\":\"9999-12-31T00:00:00.000000+0000\",\"event_type\":\"x\"}\n");
+        try (EventIndexWriter w = EventIndexWriter.open(idx, small, c, CLOCK)) {
+            new EveImporter(w, 1).run(List.of(future));
+            assertEquals(0, w.applyRetention(), "both the newest day and the newest up to today stay");
+        }
+        assertEquals(List.of("2026-03-11", "9999-12-31"), DayIndexes.list(idx).stream().map(d -> d.date().toString()).toList());
     }
 
     @Test
