@@ -30,6 +30,13 @@ import org.apache.lucene.util.BytesRef;
  * {@link #MAX_PATHS} of them; past that, paths are built per value), with each path's kind once the
  * schema has fixed it, so a value costs one small map lookup by its name.
  *
+ * <p>A field the schema does not know yet is indexed with the kind it would get and registered only
+ * when the document is finished: a line that is then skipped (no timestamp, broken JSON) registers
+ * nothing, so junk cannot fill the schema's field budget for the events after it (adversarial review:
+ * one skipped line of 2,000 keys left every later event without fields). Where the schema then
+ * answers otherwise (full, or another thread registered another kind first), that field's values are
+ * taken out of the document and counted as conflicts; the source keeps them.
+ *
  * <p>Not thread-safe: one builder per indexing thread, reused from event to event.
  */
 public final class DocumentBuilder implements FieldWriter {
@@ -48,6 +55,10 @@ public final class DocumentBuilder implements FieldWriter {
     /** The free-text values of the event, indexed as one field (reused: Lucene reads it before the next event). */
     private final TextTokens.Values text = TextTokens.values();
     private long timestamp;
+    /** New fields of the document being built, with the kind they were indexed as; registered by {@link #finish}. */
+    private final java.util.ArrayList<Node> pending = new java.util.ArrayList<>();
+    /** Numbers the documents, so a node joins {@link #pending} once per document. */
+    private long docSeq;
 
     public DocumentBuilder(FieldSchema schema, IndexCounters counters) {
         this.schema = schema;
@@ -58,6 +69,8 @@ public final class DocumentBuilder implements FieldWriter {
     public void reset() {
         doc = new Document();
         text.clear();
+        pending.clear();
+        docSeq++;
         containers.clear();
         skipDepth = 0;
         timestamp = EveTimes.INVALID;
@@ -77,6 +90,18 @@ public final class DocumentBuilder implements FieldWriter {
         if (timestamp == EveTimes.INVALID) {
             throw new IllegalArgumentException("event without a readable timestamp");
         }
+        for (Node n : pending) {
+            FieldKind got = schema.kindFor(n.path, n.proposed);
+            if (got != n.proposed) {
+                doc.removeFields(n.path); // indexed as another kind than the schema now holds: left to the source
+                if (got != null) {
+                    counters.conflicts.incrementAndGet();
+                }
+            }
+            n.kind = got;
+            n.proposed = null;
+        }
+        pending.clear();
         BytesRef idRef = new BytesRef(id);
         doc.add(new StringField(EventFields.ID, idRef, Field.Store.NO));
         doc.add(new NumericDocValuesField(EventFields.TIEBREAK, EventIds.tiebreak(id)));
@@ -95,6 +120,9 @@ public final class DocumentBuilder implements FieldWriter {
         final boolean skip;
         final boolean text;
         FieldKind kind;
+        /** The kind a new field was indexed as in the current document, until {@link #finish} registers it. */
+        FieldKind proposed;
+        long pendingDoc;
         java.util.HashMap<String, Node> children;
 
         Node(String path) {
@@ -124,12 +152,34 @@ public final class DocumentBuilder implements FieldWriter {
         return n;
     }
 
-    /** Returns the kind of {@code n} (registering it with the schema when new), or null when not indexed. */
+    /**
+     * Returns the kind of {@code n}, or null when it is not indexed. A field the schema does not know
+     * yet gets the kind it would be given, and joins {@link #pending}.
+     */
     private FieldKind kind(Node n, FieldKind valueKind) {
         FieldKind k = n.kind;
-        if (k == null) {
-            k = schema.kindFor(n.path, valueKind);
+        if (k != null) {
+            return k;
+        }
+        if (n.pendingDoc == docSeq && n.proposed != null) {
+            return n.proposed;
+        }
+        k = schema.registered(n.path);
+        if (k != null) {
             n.kind = k;
+            return k;
+        }
+        if (pending.size() >= schema.room()) {
+            schema.countOverLimit(); // no room for it even if this document's other new fields are all kept
+            return null;
+        }
+        k = FieldSchema.propose(n.path, valueKind);
+        if (k != null) {
+            n.proposed = k;
+            n.pendingDoc = docSeq;
+            pending.add(n);
+        } else {
+            schema.countOverLimit(); // named as the index's own fields, or too long
         }
         return k;
     }

@@ -138,13 +138,10 @@ public final class FieldSchema {
         if (k != null) {
             return k;
         }
-        if (kinds.size() >= maxFields || path.length() > MAX_PATH_CHARS || RESERVED.contains(path)) {
+        FieldKind proposed = propose(path, valueKind);
+        if (proposed == null || kinds.size() >= maxFields) {
             overLimit.incrementAndGet();
             return null;
-        }
-        FieldKind proposed = KNOWN.get(path);
-        if (proposed == null) {
-            proposed = byName(path, valueKind);
         }
         FieldKind prev = kinds.putIfAbsent(path, proposed);
         if (prev == null) {
@@ -152,6 +149,34 @@ public final class FieldSchema {
             return proposed;
         }
         return prev;
+    }
+
+    /** Returns the kind {@code path} was registered with, or null (the known fields too, until registered). */
+    FieldKind registered(String path) {
+        return kinds.get(path);
+    }
+
+    /** Returns how many more fields may be registered. */
+    int room() {
+        return maxFields - kinds.size();
+    }
+
+    /** Counts a field not indexed because the schema is full. */
+    void countOverLimit() {
+        overLimit.incrementAndGet();
+    }
+
+    /**
+     * Returns the kind a new field {@code path} would get (from the known fields, its name or
+     * {@code valueKind}), without registering it; null when such a field is never indexed (named as
+     * the index's own fields, or too long).
+     */
+    static FieldKind propose(String path, FieldKind valueKind) {
+        if (path.length() > MAX_PATH_CHARS || RESERVED.contains(path)) {
+            return null;
+        }
+        FieldKind known = KNOWN.get(path);
+        return known != null ? known : byName(path, valueKind);
     }
 
     private static FieldKind byName(String path, FieldKind valueKind) {

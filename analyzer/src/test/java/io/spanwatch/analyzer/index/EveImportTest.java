@@ -119,6 +119,34 @@ class EveImportTest {
     }
 
     @Test
+    void aSkippedLineRegistersNoFields() throws Exception {
+        // One line of 2,000 keys without a timestamp filled the field budget for good, and every event after it
+        // was indexed without fields, even without its timestamp (adversarial review)
+        StringBuilder poison = new StringBuilder("{");
+        for (int i = 0; i < IndexConfig.DEFAULT_MAX_FIELDS; i++) {
+            poison.append(i == 0 ? "" : ",").append("\"j").append(i).append("\":1");
+        }
+        StringBuilder in = new StringBuilder(poison).append("}\n");
+        in.append(poison).append(",\"x\":{\"broken\n"); // and one cut short
+        for (int i = 0; i < 10; i++) {
+            in.append("{\"timestamp\":\"2026-03-11T06:00:0").append(i).append(".000000+0000\",\"event_type\":\"http\",")
+                    .append("\"dest_port\":80,\"http\":{\"hostname\":\"a.example\"}}\n");
+        }
+        Path f = dir.resolve("poison.json");
+        Files.writeString(f, in);
+        try (EventIndexWriter w = EventIndexWriter.open(dir.resolve("index"), IndexConfig.DEFAULTS, new IndexCounters(), CLOCK)) {
+            EveImporter.Result res = new EveImporter(w, 1).run(List.of(f));
+            assertEquals(2, res.skipped());
+            assertEquals(10, res.events());
+        }
+        try (EventIndexReader r = EventIndexReader.open(dir.resolve("index"))) {
+            assertEquals(null, r.schema().kind("j1"));
+            assertEquals(10, count(r, "http.hostname:\"a.example\" AND dest_port:80"));
+            assertEquals(10, count(r, "timestamp:[2026-03-11 TO 2026-03-12]"));
+        }
+    }
+
+    @Test
     void timesOfEveryFourDigitYearAreReadFormattedAndBucketedWithinTheAskedCount() throws Exception {
         List<String> times = List.of("0000-01-01T00:00:00.000000+0000", "1000-06-01T00:00:00.000001+0000", "1676-01-01T12:00:00.500000+0000", "2263-03-04T05:06:07.000008+0000",
                 "9999-12-31T23:59:59.999999+0000");
