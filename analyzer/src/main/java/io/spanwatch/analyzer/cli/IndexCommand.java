@@ -87,6 +87,9 @@ public final class IndexCommand implements Callable<Integer> {
                 r = importer.run(files);
             } catch (IOException e) {
                 err.println("spanwatch index: " + shown(e.getMessage()));
+                // what was indexed before it stays (committed at close): say how much, so a partial import is not taken for none
+                err.println("spanwatch index: " + String.format(Locale.ROOT, "%,d", w.counters().indexed.get())
+                        + " events indexed before the error stay in the index");
                 return 1;
             } finally {
                 if (progress != null) {

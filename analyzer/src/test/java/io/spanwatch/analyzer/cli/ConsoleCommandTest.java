@@ -81,5 +81,21 @@ class ConsoleCommandTest {
         assertTrue(none.err().contains("junk.json:1: not an EVE JSON event: ") && none.err().contains("abc\\u001Bc"), none.err());
         assertTrue(none.err().chars().noneMatch(c -> c == 0x1b || c == 0x202e || c == 0x9b || c == 0x07), none.err());
         assertEquals("a\\u001Bb\\u202Ec\\u000A", IndexCommand.shown("a\u001bb\u202ec\n"));
+
+        // A gzip cut short: an error naming the file, and what was indexed before it is said, not hidden
+        java.io.ByteArrayOutputStream gz = new java.io.ByteArrayOutputStream();
+        try (java.util.zip.GZIPOutputStream z = new java.util.zip.GZIPOutputStream(gz)) {
+            for (int i = 0; i < 20_000; i++) {
+                z.write(("{\"timestamp\":\"2026-03-11T06:00:00.000000+0000\",\"event_type\":\"flow\",\"n\":" + i + ",\"r\":\""
+                        + Integer.toHexString(i * 0x9E3779B1) + "\"}\n").getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+            }
+        }
+        byte[] whole = gz.toByteArray();
+        Path cut = tmp.resolve("cut.json.gz");
+        Files.write(cut, java.util.Arrays.copyOf(whole, whole.length / 2));
+        AnalyzeCommandTest.Run partial = AnalyzeCommandTest.run("index", "--out", tmp.resolve("partial").toString(), cut.toString());
+        assertEquals(1, partial.status(), partial.err());
+        assertTrue(partial.err().contains("cut.json.gz: "), partial.err());
+        assertTrue(partial.err().contains("events indexed before the error stay in the index"), partial.err());
     }
 }
