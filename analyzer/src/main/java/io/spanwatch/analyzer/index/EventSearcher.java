@@ -121,7 +121,17 @@ public final class EventSearcher implements Closeable {
         return reader.numDocs();
     }
 
-    /** Returns up to {@code size} events matching {@code q}, newest first, after {@code after} (or from the start). */
+    /**
+     * Most bytes of event sources one page holds: past them the page ends early, with the cursor of
+     * its last event. A page of 1,000 events of 0.6 MB each, a few at once, ran the console out of heap
+     * (adversarial review); a page always holds at least one event.
+     */
+    public static final long MAX_PAGE_SOURCE_BYTES = 8L << 20;
+
+    /**
+     * Returns up to {@code size} events matching {@code q}, newest first, after {@code after} (or from
+     * the start), fewer when their sources pass {@link #MAX_PAGE_SOURCE_BYTES} (then {@code next} is set).
+     */
     public Page search(Query q, int size, Cursor after) throws IOException {
         FieldDoc afterDoc = after == null ? null
                 : new FieldDoc(Integer.MAX_VALUE, Float.NaN, new Object[] {after.timestamp(), EventIds.tiebreak(after.id())});
@@ -135,14 +145,21 @@ public final class EventSearcher implements Closeable {
             timedOut |= searcher.timedOut();
             StoredFields stored = searcher.storedFields();
             byte[] lastId = null;
+            long bytes = 0;
+            boolean full = false;
             for (ScoreDoc sd : top.scoreDocs) {
+                if (bytes >= MAX_PAGE_SOURCE_BYTES) {
+                    full = true;
+                    break;
+                }
                 FieldDoc fd = (FieldDoc) sd;
                 long ts = (Long) fd.fields[0];
                 BytesRef src = source(stored, sd.doc);
+                bytes += src.length;
                 lastId = EventIds.of(src.bytes, src.offset, src.length);
                 hits.add(new Hit(EventIds.hex(lastId), ts, src.utf8ToString()));
             }
-            if (hits.size() == size) {
+            if (hits.size() == size || full) {
                 next = new Cursor(hits.getLast().timestamp(), lastId);
             }
         }

@@ -119,6 +119,36 @@ class EveImportTest {
     }
 
     @Test
+    void aPageOfLargeEventsEndsEarlyAndPagingStillReachesEveryOne() throws Exception {
+        StringBuilder in = new StringBuilder();
+        for (int i = 0; i < 20; i++) {
+            in.append("{\"timestamp\":\"2026-03-11T06:00:").append(String.format("%02d", i)).append(".000000+0000\",\"event_type\":\"x\",")
+                    .append("\"pad\":\"").append(Integer.toString(i).repeat(600_000).substring(0, 600_000)).append("\"}\n");
+        }
+        Path f = dir.resolve("large.json");
+        Files.writeString(f, in);
+        try (EventIndexWriter w = EventIndexWriter.open(dir.resolve("index"), IndexConfig.DEFAULTS, new IndexCounters(), CLOCK)) {
+            assertEquals(20, new EveImporter(w, 1).run(List.of(f)).events());
+        }
+        try (EventIndexReader r = EventIndexReader.open(dir.resolve("index")); EventSearcher s = r.acquire()) {
+            var q = new EventQueryParser(r.schema(), CLOCK).parse("");
+            java.util.Set<String> seen = new java.util.HashSet<>();
+            EventSearcher.Cursor after = null;
+            int pages = 0;
+            do {
+                EventSearcher.Page p = s.search(q, 1000, after);
+                long bytes = p.hits().stream().mapToLong(h -> h.json().length()).sum();
+                assertTrue(bytes < EventSearcher.MAX_PAGE_SOURCE_BYTES + 700_000, "page of " + bytes + " bytes");
+                p.hits().forEach(h -> assertTrue(seen.add(h.id())));
+                after = p.next();
+                pages++;
+            } while (after != null && pages < 10);
+            assertEquals(20, seen.size());
+            assertTrue(pages >= 2, "pages " + pages);
+        }
+    }
+
+    @Test
     void aSkippedLineRegistersNoFields() throws Exception {
         // One line of 2,000 keys without a timestamp filled the field budget for good, and every event after it
         // was indexed without fields, even without its timestamp (adversarial review)
