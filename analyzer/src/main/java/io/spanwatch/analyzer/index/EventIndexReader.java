@@ -30,6 +30,7 @@ import org.apache.lucene.util.IOUtils;
  * acquired stay usable until they are closed).
  */
 public final class EventIndexReader implements Closeable {
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(EventIndexReader.class);
     static {
         LuceneLogging.init();
     }
@@ -43,15 +44,21 @@ public final class EventIndexReader implements Closeable {
     private record Day(Directory dir, SearcherManager manager) {
     }
 
-    private EventIndexReader(Path indexDir, FieldSchema schema) {
+    private EventIndexReader(Path indexDir, FieldSchema schema, int maxOpenDays) {
         this.indexDir = indexDir;
         this.schema = schema;
+        this.maxOpenDays = maxOpenDays;
     }
 
     /** Opens the index under {@code indexDir} (which may not exist yet: it is then empty until it does). */
     public static EventIndexReader open(Path indexDir) throws IOException {
+        return open(indexDir, MAX_OPEN_DAYS);
+    }
+
+    /** Opens the index, at most {@code maxOpenDays} days of it (tests set it small). */
+    static EventIndexReader open(Path indexDir, int maxOpenDays) throws IOException {
         EventIndexReader r = new EventIndexReader(indexDir, FieldSchema.load(indexDir.resolve(EventIndexWriter.SCHEMA_FILE),
-                Integer.MAX_VALUE));
+                Integer.MAX_VALUE), maxOpenDays);
         r.refresh();
         return r;
     }
@@ -77,11 +84,33 @@ public final class EventIndexReader implements Closeable {
         return indexDir;
     }
 
+    /**
+     * Most days a reader opens: the newest by date. Each open day maps its files (about eight memory
+     * maps) and is refreshed every second, so an import spread over 9,000 days ran the console past
+     * the kernel's 65,530 maps at start (adversarial review); the oldest days past this stay on disk,
+     * unsearched, and are counted in {@link #daysNotOpened}.
+     */
+    public static final int MAX_OPEN_DAYS = 2000;
+    private final int maxOpenDays;
+    private volatile int daysNotOpened;
+
+    /** Returns how many of the oldest days were left unopened at the last refresh ({@link #MAX_OPEN_DAYS}). */
+    public int daysNotOpened() {
+        return daysNotOpened;
+    }
+
     /** Picks up new days, commits and fields; drops days that are gone. */
     public synchronized void refresh() throws IOException {
         schema.reload(indexDir.resolve(EventIndexWriter.SCHEMA_FILE));
         Set<LocalDate> seen = new HashSet<>();
-        for (DayIndexes.Day d : DayIndexes.list(indexDir)) {
+        List<DayIndexes.Day> all = DayIndexes.list(indexDir);
+        int skip = Math.max(0, all.size() - maxOpenDays);
+        if (skip > 0 && skip != daysNotOpened) {
+            LOG.warn("index {}: {} days, the {} oldest not opened (at most {}): they are not searched", indexDir, all.size(), skip,
+                    maxOpenDays);
+        }
+        daysNotOpened = skip;
+        for (DayIndexes.Day d : all.subList(skip, all.size())) {
             seen.add(d.date());
             Day open = days.get(d.date());
             if (open == null) {

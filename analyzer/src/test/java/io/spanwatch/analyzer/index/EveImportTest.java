@@ -149,6 +149,24 @@ class EveImportTest {
     }
 
     @Test
+    void aReaderOpensTheNewestDaysUpToItsBound() throws Exception {
+        StringBuilder in = new StringBuilder();
+        for (int d = 1; d <= 5; d++) {
+            in.append("{\"timestamp\":\"2026-03-0").append(d).append("T06:00:00.000000+0000\",\"event_type\":\"x\"}\n");
+        }
+        Path f = dir.resolve("days.json");
+        Files.writeString(f, in);
+        try (EventIndexWriter w = EventIndexWriter.open(dir.resolve("index"), IndexConfig.DEFAULTS, new IndexCounters(), CLOCK)) {
+            new EveImporter(w, 1).run(List.of(f));
+        }
+        try (EventIndexReader r = EventIndexReader.open(dir.resolve("index"), 3)) {
+            assertEquals(2, r.daysNotOpened());
+            assertEquals(3, count(r, "*:*"));
+            assertEquals(0, count(r, "timestamp<2026-03-03"), "the two oldest days are not searched");
+        }
+    }
+
+    @Test
     void aSkippedLineRegistersNoFields() throws Exception {
         // One line of 2,000 keys without a timestamp filled the field budget for good, and every event after it
         // was indexed without fields, even without its timestamp (adversarial review)
