@@ -229,11 +229,7 @@ public final class IncidentJoiner {
      * ({@link HttpInfo#urlText}): an incident is a rendering, and its URL is shown, not matched.
      */
     private static String cut(String s) {
-        if (s == null || s.length() <= 512) {
-            return s;
-        }
-        int end = Character.isHighSurrogate(s.charAt(511)) ? 511 : 512;
-        return s.substring(0, end) + "...";
+        return s == null || s.length() <= 512 ? s : io.spanwatch.sensor.event.EveText.cut(s, 512) + "...";
     }
 
     static String url(HttpInfo h) {

@@ -326,13 +326,6 @@ final class CefRenderer {
 
     /** Cuts a string to at most {@code max} characters without splitting a surrogate pair. */
     static String cut(String s, int max) {
-        if (s.length() <= max) {
-            return s;
-        }
-        int end = max;
-        if (Character.isHighSurrogate(s.charAt(end - 1))) {
-            end--;
-        }
-        return s.substring(0, end);
+        return io.spanwatch.sensor.event.EveText.cut(s, max);
     }
 }

@@ -98,8 +98,7 @@ final class EveJson {
         @Override
         public void string(String name, String value) throws IOException {
             if (value != null && value.length() > CUT_CHARS) {
-                int end = Character.isHighSurrogate(value.charAt(CUT_CHARS - 1)) ? CUT_CHARS - 1 : CUT_CHARS;
-                value = value.substring(0, end) + CUT_MARK;
+                value = CefRenderer.cut(value, CUT_CHARS) + CUT_MARK;
             }
             to.string(name, value);
         }

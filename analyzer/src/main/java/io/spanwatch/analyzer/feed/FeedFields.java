@@ -63,7 +63,6 @@ final class FeedFields {
         return "http://" + io.spanwatch.sensor.event.EveText.urlAuthority(host) + (port > 0 && port != 80 ? ":" + port : "") + (u.startsWith("/") ? "" : "/") + u;
     }
 
-
     /** The indicator an alert is about and its type, or null. */
     record Indicator(String value, String type, String feed) {
     }

@@ -69,7 +69,6 @@ final class Xml {
             return false;
         }
         // bidi embeddings, overrides, isolates and marks; zero-width joiners and the BOM
-        return !(c >= 0x202A && c <= 0x202E) && !(c >= 0x2066 && c <= 0x2069) && c != 0x200E && c != 0x200F && c != 0x061C
-                && !(c >= 0x200B && c <= 0x200D) && c != 0xFEFF && c != 0x2028 && c != 0x2029;
+        return !io.spanwatch.sensor.event.JsonEscapes.isBidiControl(c) && !(c >= 0x200B && c <= 0x200D) && c != 0xFEFF && c != 0x2028 && c != 0x2029;
     }
 }

@@ -130,8 +130,7 @@ final class DomainName {
         if (c < 0x20 || c == 0x7f) {
             return String.format("\\x%02x", (int) c);
         }
-        if (c >= 0x80 && c <= 0x9f || c >= 0x202a && c <= 0x202e || c >= 0x2066 && c <= 0x2069 || c == 0x200e || c == 0x200f
-                || c == 0x061c || c == 0x2028 || c == 0x2029) {
+        if (c >= 0x80 && c <= 0x9f || io.spanwatch.sensor.event.JsonEscapes.isBidiControl(c) || c == 0x2028 || c == 0x2029) {
             return String.format("\\u%04X", (int) c);
         }
         return String.valueOf(c);

@@ -124,6 +124,14 @@ public final class EveText {
         return b >= '0' && b <= '9' ? b - '0' : b >= 'a' && b <= 'f' ? b - 'a' + 10 : b >= 'A' && b <= 'F' ? b - 'A' + 10 : -1;
     }
 
+    /** Cuts {@code s} to at most {@code max} characters (null stays null), never inside a surrogate pair. */
+    public static String cut(String s, int max) {
+        if (s == null || s.length() <= max) {
+            return s;
+        }
+        return s.substring(0, Character.isHighSurrogate(s.charAt(max - 1)) ? max - 1 : max);
+    }
+
     /**
      * The Host as a URL's authority: the characters that end or divide an authority ({@code @ / ? #})
      * percent-encoded, everything else as it is (shown as the rest of the event shows it), so that a Host of
