@@ -78,7 +78,7 @@ public final class EventQueryParser {
             throw new QueryException("query longer than " + MAX_QUERY_CHARS + " characters");
         }
         Map<String, FieldKind> kinds = schema.asMap();
-        text = quoteBareCidrs(text, kinds);
+        text = quoteBareValues(text, kinds);
         StandardQueryParser p = new StandardQueryParser(analyzer);
         p.setAllowLeadingWildcard(true);
         p.setDefaultOperator(StandardQueryConfigHandler.Operator.AND);
@@ -147,7 +147,7 @@ public final class EventQueryParser {
      * after a time field ({@code timestamp>2024-03-11T06:00:00Z}, as Kibana takes it) is quoted too:
      * Lucene's syntax would end the value at its first colon and the query would not parse.
      */
-    static String quoteBareCidrs(String text, Map<String, FieldKind> kinds) {
+    static String quoteBareValues(String text, Map<String, FieldKind> kinds) {
         if (text.indexOf('/') < 0 && !text.contains(":*") && text.indexOf('T') < 0) {
             return text;
         }

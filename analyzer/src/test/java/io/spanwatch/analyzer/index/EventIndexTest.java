@@ -132,10 +132,10 @@ class EventIndexTest {
         assertEquals(80, count("event_type:flow AND NOT (src_ip:198.18.0.0/16)"));
         assertEquals(count("src_ip:\"198.18.0.0/16\" OR dest_ip:\"203.0.113.0/24\""), count("src_ip:198.18.0.0/16 OR dest_ip:203.0.113.0/24"));
         java.util.Map<String, FieldKind> kinds = java.util.Map.of("src_ip", FieldKind.IP, "http.url", FieldKind.KEYWORD);
-        assertEquals("src_ip:\"2001:db8::/32\"", EventQueryParser.quoteBareCidrs("src_ip:2001:db8::/32", kinds));
+        assertEquals("src_ip:\"2001:db8::/32\"", EventQueryParser.quoteBareValues("src_ip:2001:db8::/32", kinds));
         // not an address field, inside a phrase, escaped, or a regular expression: left as written
         for (String q : List.of("http.url:1.2.3.4/5", "\"src_ip:10.0.0.0/8\"", "src_ip:/10\\..*/", "src_ip:10.0.0.0/8/", "xsrc_ip:10.0.0.0/8")) {
-            assertEquals(q, EventQueryParser.quoteBareCidrs(q, kinds));
+            assertEquals(q, EventQueryParser.quoteBareValues(q, kinds));
         }
     }
 
@@ -155,11 +155,11 @@ class EventIndexTest {
         assertEquals(60, count("event_type:flow AND (timestamp<2026-03-11T07:00:00.000000+0000)"));
         assertEquals(60, count("event_type:flow AND timestamp<=2026-03-11T06:59:59Z"));
         java.util.Map<String, FieldKind> kinds = java.util.Map.of("timestamp", FieldKind.TIME, "http.url", FieldKind.KEYWORD);
-        assertEquals("timestamp:\"2026-03-11T06:00:00Z\"", EventQueryParser.quoteBareCidrs("timestamp:2026-03-11T06:00:00Z", kinds));
+        assertEquals("timestamp:\"2026-03-11T06:00:00Z\"", EventQueryParser.quoteBareValues("timestamp:2026-03-11T06:00:00Z", kinds));
         // not a time field, inside a phrase, inside a range, or a date alone: left as written
         for (String q : List.of("http.url>2026-03-11T06:00:00Z", "\"timestamp>2026-03-11T06:00:00Z\"", "timestamp:[2026-03-11T06:00:00Z TO *]",
             "timestamp>2026-03-11", "xtimestamp>2026-03-11T06:00:00Z")) {
-            assertEquals(q, EventQueryParser.quoteBareCidrs(q, kinds));
+            assertEquals(q, EventQueryParser.quoteBareValues(q, kinds));
         }
     }
 
