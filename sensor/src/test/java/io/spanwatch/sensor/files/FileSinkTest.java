@@ -204,4 +204,73 @@ class FileSinkTest {
         assertTrue(tight.memoryPeak() >= FileSink.STAGE_BYTES && tight.memoryPeak() <= budget, "peak " + tight.memoryPeak());
         assertEquals(0, tight.memoryInUse(), "every buffer went back to the budget");
     }
+
+    @Test
+    void repeatsComparedAtOnceTakeTheirWindowsFromTheSharedMemoryBudget() throws Exception {
+        // Each repeat being compared with its stored copy holds a read window of STAGE_BYTES: past the
+        // budget a repeat is hashed instead, with the same hashes, and every window goes back.
+        long budget = 100 << 10;
+        FileStore tight = FileStore.open(new FileConfig(dir.resolve("tight"), FileConfig.DEFAULT_MAX_STORE_BYTES, 1, true, 16,
+                budget, 100));
+        Random r = new Random(5);
+        byte[] content = new byte[200_000];
+        r.nextBytes(content);
+        FileInfo[] first = new FileInfo[1];
+        FileSink s0 = new FileSink(tight, known, PLAIN, "first", null, fi -> first[0] = fi);
+        s0.data(content, 0, content.length);
+        s0.end(true, null);
+        assertEquals(0, tight.memoryInUse());
+        int files = 10;
+        FileSink[] sinks = new FileSink[files];
+        FileInfo[] out = new FileInfo[files];
+        for (int i = 0; i < files; i++) {
+            int k = i;
+            sinks[i] = new FileSink(tight, known, PLAIN, "f" + i, null, fi -> out[k] = fi);
+        }
+        for (int off = 0; off < content.length; off += 1448) {
+            for (int i = 0; i < files; i++) {
+                sinks[i].data(content, off, Math.min(1448, content.length - off));
+            }
+            assertTrue(tight.memoryInUse() <= budget, "in memory " + tight.memoryInUse());
+        }
+        for (int i = 0; i < files; i++) {
+            sinks[i].end(true, null);
+            assertEquals(first[0].sha256(), out[i].sha256());
+            assertEquals(first[0].md5(), out[i].md5());
+            assertEquals(first[0].sha1(), out[i].sha1());
+        }
+        long verified = known.verified.get();
+        assertTrue(verified >= 1 && verified < files, "some repeats compared, the rest hashed: " + verified);
+        assertEquals(0, tight.memoryInUse(), "every window went back to the budget");
+    }
+
+    @Test
+    void aStoredCopyCutShortWhileARepeatIsComparedMakesAGapNotAFault() throws Exception {
+        // The repeat matches the stored copy for 60,000 bytes, then the copy is cut to 10,000 bytes
+        // (by hand, or a full disk) and the repeat differs: the 50,000 bytes that cannot be read back
+        // are a gap, the file is truncated without md5/sha1, and the worker goes on.
+        Random r = new Random(SEED + 6);
+        byte[] original = new byte[150_000];
+        r.nextBytes(original);
+        FileInfo first = feed(original, r, -1);
+        Path copy = dir.resolve("files").resolve(first.sha256());
+        FileInfo[] out = new FileInfo[1];
+        assertTrue(store.tryOpenFile());
+        FileSink s = new FileSink(store, known, PLAIN, "f", null, fi -> out[0] = fi);
+        s.data(original, 0, 60_000);
+        try (var ch = java.nio.channels.FileChannel.open(copy, java.nio.file.StandardOpenOption.WRITE)) {
+            ch.truncate(10_000);
+        }
+        byte[] rest = java.util.Arrays.copyOfRange(original, 60_000, original.length);
+        rest[0] ^= 1;
+        s.data(rest, 0, rest.length);
+        s.end(true, null);
+        assertEquals(1, known.mismatches.get());
+        assertEquals("TRUNCATED", out[0].state());
+        assertTrue(out[0].gaps());
+        assertEquals(50_000, out[0].missingBytes());
+        assertEquals(original.length, out[0].size());
+        assertNull(out[0].md5());
+        assertEquals(0, store.memoryInUse());
+    }
 }
