@@ -144,8 +144,10 @@ public final class SensorCommand implements Callable<Integer> {
         AnalyzerWiring wiring = new AnalyzerWiring(stages.scan(), stages.intel(), feeds, metrics, stages.index(),
                 stages.correlate(), out, err, true);
         Pipeline pipeline;
+        io.spanwatch.sensor.pipeline.Outputs outputs;
         try {
-            pipeline = Pipeline.start(config, wiring.start(config));
+            outputs = wiring.start(config);
+            pipeline = Pipeline.start(config, outputs);
         } catch (IntelException e) {
             err.println("spanwatch: " + e.getMessage());
             wiring.close();
@@ -182,6 +184,18 @@ public final class SensorCommand implements Callable<Integer> {
             } catch (IllegalArgumentException e) {
                 err.println("spanwatch: cannot handle SIG" + name + ": " + e.getMessage());
             }
+        }
+        // SIGHUP opens eve.json again, as Suricata does, for logrotate (systemd/spanwatch-sensor.logrotate)
+        // and `systemctl reload`; the JVM's own default would end the sensor.
+        try {
+            sun.misc.Signal.handle(new sun.misc.Signal("HUP"), sig -> {
+                String problem = outputs.writer().reopen();
+                err.println(problem == null ? "spanwatch: SIGHUP: " + out.resolve("eve.json") + " opened again"
+                        : "spanwatch: SIGHUP: could not open eve.json again, still writing to the file open before: " + problem);
+                err.flush();
+            });
+        } catch (IllegalArgumentException e) {
+            err.println("spanwatch: cannot handle SIGHUP: " + e.getMessage());
         }
         Thread hook = new Thread(() -> {
             capture.stop();

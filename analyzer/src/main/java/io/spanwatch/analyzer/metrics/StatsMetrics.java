@@ -112,6 +112,7 @@ public final class StatsMetrics {
             c("index.errors", "spanwatch.index.errors", "Events the index could not take"),
             g("index.queue", "spanwatch.index.lag.events", "Events written to eve.json and still waiting for the index"),
             c("eve.write_errors", "spanwatch.eve.write.errors", "Events that could not be written to eve.json"),
+            c("eve.reopens", "spanwatch.eve.reopens", "Times eve.json was opened again on SIGHUP (log rotation)"),
             c("internal.errors", "spanwatch.internal.errors", "Internal errors (bugs) caught and counted"));
 
     /** The per-feed stats ({@code feed.NAME.WHAT}) and their metrics, labelled {@code feed}. */

@@ -24,7 +24,10 @@ public final class EveWriter implements EventSink, Closeable {
     private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(EveWriter.class);
     private static final JsonFactory FACTORY = JsonEscapes.factory();
 
-    private final OutputStream out;
+    private OutputStream out;
+    /** The file this writer appends to, when it was opened by {@link #open}: what {@link #reopen} opens again. */
+    private Path path;
+    private long reopens;
     private final EveRenderer renderer;
     /** Receives one event's text before it goes out whole. */
     private final ByteArrayOutputStream buffer = new ByteArrayOutputStream(4096);
@@ -49,8 +52,48 @@ public final class EveWriter implements EventSink, Closeable {
      */
     public static EveWriter open(Path file, String sensorName, boolean live) throws IOException {
         Files.createDirectories(file.toAbsolutePath().getParent());
-        return new EveWriter(Files.newOutputStream(file, StandardOpenOption.CREATE, StandardOpenOption.APPEND,
-                StandardOpenOption.WRITE), sensorName, live);
+        EveWriter w = new EveWriter(append(file), sensorName, live);
+        w.path = file;
+        return w;
+    }
+
+    private static OutputStream append(Path file) throws IOException {
+        return Files.newOutputStream(file, StandardOpenOption.CREATE, StandardOpenOption.APPEND, StandardOpenOption.WRITE);
+    }
+
+    /**
+     * Writes out what is buffered, closes the file and opens its path again, creating it if it was
+     * moved away: what {@code sensor} does on SIGHUP, as Suricata does, so logrotate (or an operator's
+     * {@code mv}) can rotate {@code eve.json} under a running sensor. Every line before the call is in
+     * the old file, every line after it in the new one. If the path cannot be opened (a full disk, the
+     * folder gone), writing goes on to the old file and the failure is returned; nothing is lost.
+     *
+     * @return null when reopened, else what stopped it
+     */
+    public synchronized String reopen() {
+        if (path == null) {
+            return "not writing to a file";
+        }
+        OutputStream fresh;
+        try {
+            out.flush();
+            fresh = append(path);
+        } catch (IOException | RuntimeException e) {
+            return path + ": " + e.getMessage();
+        }
+        try {
+            out.close();
+        } catch (IOException e) {
+            writeErrors++; // flushed above; a failing close loses nothing more
+        }
+        out = new BufferedOutputStream(fresh, 1 << 20);
+        reopens++;
+        return null;
+    }
+
+    /** Returns how often {@link #reopen} opened the file again. */
+    public synchronized long reopens() {
+        return reopens;
     }
 
     /** Returns the layout this writer uses, for other renderings that must agree with it. */

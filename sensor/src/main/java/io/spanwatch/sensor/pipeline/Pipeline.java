@@ -409,6 +409,7 @@ public final class Pipeline implements FrameSink {
             stage.addStats(m);
         }
         m.put("eve.write_errors", outputs.writer().writeErrors());
+        m.put("eve.reopens", outputs.writer().reopens());
         m.put("file.spool_memory", store.memoryInUse());
         m.put("file.spool_memory_peak", store.memoryPeak());
         m.put("file.spool_disk", store.diskInUse());
