@@ -78,6 +78,7 @@ public final class EventIndexWriter implements Closeable {
     private final Clock clock;
     private final ReentrantReadWriteLock lock = new ReentrantReadWriteLock();
     /** Open days, in the order they were opened; changed under the write lock. */
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(EventIndexWriter.class);
     private final LinkedHashMap<LocalDate, OpenDay> open = new LinkedHashMap<>();
     /** The same days, read by {@link #add} under the read lock. */
     private final ConcurrentHashMap<LocalDate, OpenDay> openView = new ConcurrentHashMap<>();
@@ -182,10 +183,13 @@ public final class EventIndexWriter implements Closeable {
         LocalDate day = LocalDate.ofEpochDay(EveTimes.epochDay(tsMicros));
         while (true) {
             OpenDay needsIds = null;
+            OpenDay failed = null;
             lock.readLock().lock();
             try {
                 OpenDay d = openView.get(day);
-                if (d != null) {
+                if (d != null && !d.writer.isOpen()) {
+                    failed = d;
+                } else if (d != null) {
                     if (replaceId == null) {
                         d.writer.addDocument(doc);
                     } else if (!addOrReplace(d, doc, replaceId)) {
@@ -206,7 +210,9 @@ public final class EventIndexWriter implements Closeable {
             // then add under the read lock again (another thread may have closed the day meanwhile)
             lock.writeLock().lock();
             try {
-                if (needsIds == null) {
+                if (failed != null) {
+                    forgetFailedDay(failed);
+                } else if (needsIds == null) {
                     writer(day);
                 } else if (openView.get(day) == needsIds && idBudget.get() <= 0 && !closeColdDay(day)) {
                     needsIds.ids.release(); // no day to take ids from: this one replaces every event
@@ -606,21 +612,70 @@ public final class EventIndexWriter implements Closeable {
     public void close() throws IOException {
         lock.writeLock().lock();
         try {
-            saveSchema();
+            // Every step is tried, the first failure thrown after: a full disk that stopped the schema
+            // used to leave every day's writer open, its buffered events never committed.
+            IOException failed = null;
+            try {
+                saveSchema();
+            } catch (IOException e) {
+                failed = e;
+            }
             List<OpenDay> days = new ArrayList<>(open.values());
             open.clear();
             openView.clear();
             days.forEach(OpenDay::releaseIds);
             counters.commits.addAndGet(days.size());
-            recordDrops();
+            try {
+                recordDrops();
+            } catch (IOException e) {
+                failed = keep(failed, new IOException("cannot write " + indexDir.resolve(DROPPED_FILE) + ": " + e.getMessage(), e));
+            }
             List<Closeable> all = new ArrayList<>();
             for (OpenDay d : days) {
                 all.add(d.writer);
                 all.add(d.writer.getDirectory());
             }
-            IOUtils.close(all);
+            try {
+                IOUtils.close(all);
+            } catch (IOException | RuntimeException e) { // a writer Lucene closed after a failed write says so unchecked
+                failed = keep(failed, new IOException("cannot commit the index in " + indexDir + ": " + e.getMessage(), e));
+            }
+            if (failed != null) {
+                throw failed;
+            }
         } finally {
             lock.writeLock().unlock();
         }
+    }
+
+    /**
+     * Lets go of a day whose writer Lucene closed after a write failed (its "tragic" error: a full
+     * disk while flushing), so the next event opens the day again from its last commit. Without this
+     * the day refused every event for the rest of the run, even once the disk had room (review of
+     * 2026-12-04). What the failed writer held since its last commit is lost; the events that met the
+     * failure are counted in {@code index.errors}.
+     */
+    private void forgetFailedDay(OpenDay d) {
+        if (open.get(d.date) != d) {
+            return; // another thread already did
+        }
+        open.remove(d.date);
+        openView.remove(d.date);
+        d.releaseIds();
+        long n = counters.writerFailures.incrementAndGet();
+        if (n <= 5 || n % 1000 == 0) {
+            LOG.warn("index day {} ({}): its writer failed ({}); opening it again from its last commit (failure {})", d.date,
+                    indexDir.resolve(d.date.toString()), String.valueOf(d.writer.getTragicException()), n);
+        }
+        IOUtils.closeWhileHandlingException(d.writer, d.writer.getDirectory());
+    }
+
+    /** Returns {@code first}, or {@code next} when there is no first; a second failure rides along as suppressed. */
+    private static IOException keep(IOException first, IOException next) {
+        if (first == null) {
+            return next;
+        }
+        first.addSuppressed(next);
+        return first;
     }
 }

@@ -117,10 +117,15 @@ public final class FieldSchema {
         if (!dirty) {
             return;
         }
-        dirty = false;
         Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
-        Files.write(tmp, JSON.writeValueAsBytes(new TreeMap<>(asMap())));
-        Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        try {
+            Files.write(tmp, JSON.writeValueAsBytes(new TreeMap<>(asMap())));
+            Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        } catch (IOException e) {
+            Files.deleteIfExists(tmp); // stays dirty: the next save tries again (a full disk left an empty .tmp)
+            throw new IOException("cannot write " + file + ": " + e.getMessage(), e);
+        }
+        dirty = false;
     }
 
     /** Returns the kind of {@code path}, or null when the field is not in the schema. */

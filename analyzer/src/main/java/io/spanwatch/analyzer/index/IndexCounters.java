@@ -21,6 +21,8 @@ public final class IndexCounters {
     public final AtomicLong daysOpened = new AtomicLong();
     /** Commits made. */
     public final AtomicLong commits = new AtomicLong();
+    /** Days whose writer Lucene had closed after a failed write (a full disk) and that were opened again from their last commit. */
+    public final AtomicLong writerFailures = new AtomicLong();
 
     /** Adds the counters under {@code index.}. */
     public void addTo(Map<String, Long> stats) {
@@ -32,5 +34,6 @@ public final class IndexCounters {
         stats.put("index.days_dropped", daysDropped.get());
         stats.put("index.days_opened", daysOpened.get());
         stats.put("index.commits", commits.get());
+        stats.put("index.writer_failures", writerFailures.get());
     }
 }

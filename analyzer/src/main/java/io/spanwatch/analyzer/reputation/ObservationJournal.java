@@ -1,19 +1,17 @@
 package io.spanwatch.analyzer.reputation;
 
+import io.spanwatch.sensor.event.AppendFile;
 import java.io.BufferedInputStream;
-import java.io.BufferedOutputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.Closeable;
 import java.io.DataInputStream;
 import java.io.EOFException;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.time.LocalDate;
 import java.util.ArrayList;
 import java.util.HexFormat;
@@ -56,17 +54,33 @@ final class ObservationJournal implements Closeable {
     private long dropped;
     private long duplicates;
     private long bytes;
+    private long writeFailures;
     private boolean closed;
 
     /** One day's file being written. */
     private static final class Day {
-        final OutputStream out;
+        /** Whole records only: a write a full disk stops part-way is cut back (a torn record made the reader skip the rest of the day). */
+        final AppendFile out;
         long size;
         boolean full;
+        /** Of {@link AppendFile#droppedRecords}, those already in {@link #dropped}. */
+        long dropsCounted;
 
-        Day(OutputStream out, long size) {
+        Day(AppendFile out, long size) {
             this.out = out;
             this.size = size;
+        }
+    }
+
+    /** Counts the records {@code d}'s file dropped since the last call, and warns (rarely: a full disk fails every record). */
+    private void writeFailed(Day d, String what, IOException e) {
+        long now = d.out.droppedRecords();
+        dropped += now - d.dropsCounted;
+        d.dropsCounted = now;
+        writeFailures++;
+        if (writeFailures <= 5 || writeFailures % 10_000 == 0) {
+            LOG.warn("intel journal {}: cannot {} ({} write failures so far; observations dropped are counted in intel.journal_dropped): {}",
+                    dir, what, writeFailures, e.getMessage());
         }
     }
 
@@ -100,8 +114,9 @@ final class ObservationJournal implements Closeable {
             newestDay = day;
             prune();
         }
+        Day d = null;
         try {
-            Day d = day(day);
+            d = day(day);
             byte[] rec = encode(o);
             if (d.size + rec.length > maxDayBytes) {
                 if (!d.full) {
@@ -117,8 +132,15 @@ final class ObservationJournal implements Closeable {
             bytes += rec.length;
             records++;
         } catch (IOException e) {
-            dropped++;
-            LOG.warn("intel journal {}: cannot write: {}", dir, e.getMessage());
+            if (d == null) {
+                dropped++; // the day's file could not be opened
+                writeFailures++;
+                if (writeFailures <= 5 || writeFailures % 10_000 == 0) {
+                    LOG.warn("intel journal {}: cannot open the day's file: {}", dir, e.getMessage());
+                }
+            } else {
+                writeFailed(d, "write", e);
+            }
         }
     }
 
@@ -128,7 +150,7 @@ final class ObservationJournal implements Closeable {
             try {
                 d.out.flush();
             } catch (IOException e) {
-                LOG.warn("intel journal {}: cannot flush: {}", dir, e.getMessage());
+                writeFailed(d, "flush", e);
             }
         }
     }
@@ -194,7 +216,7 @@ final class ObservationJournal implements Closeable {
             try {
                 d.out.close();
             } catch (IOException e) {
-                LOG.warn("intel journal {}: cannot close: {}", dir, e.getMessage());
+                writeFailed(d, "close", e);
             }
         }
         open.clear();
@@ -204,13 +226,17 @@ final class ObservationJournal implements Closeable {
         Day d = open.get(day);
         if (d == null) {
             Path f = dir.resolve(name(day));
-            OutputStream out = new BufferedOutputStream(Files.newOutputStream(f, StandardOpenOption.CREATE, StandardOpenOption.APPEND),
-                    1 << 16);
+            AppendFile out = AppendFile.open(f, 1 << 16);
             d = new Day(out, Files.size(f));
             open.put(day, d);
             while (open.size() > 2) {
                 long oldest = open.keySet().iterator().next();
-                open.remove(oldest).out.close();
+                Day old = open.remove(oldest);
+                try {
+                    old.out.close();
+                } catch (IOException e) {
+                    writeFailed(old, "close", e);
+                }
             }
         }
         return d;
@@ -220,10 +246,14 @@ final class ObservationJournal implements Closeable {
         for (long d : existingDays()) {
             if (d <= newestDay - days) {
                 Day w = open.remove(d);
-                try {
-                    if (w != null) {
+                if (w != null) {
+                    try {
                         w.out.close();
+                    } catch (IOException e) {
+                        writeFailed(w, "close", e);
                     }
+                }
+                try {
                     Files.deleteIfExists(dir.resolve(name(d)));
                 } catch (IOException e) {
                     LOG.warn("intel journal {}: cannot delete {}: {}", dir, name(d), e.getMessage());

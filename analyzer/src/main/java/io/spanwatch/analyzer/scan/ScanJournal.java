@@ -351,11 +351,13 @@ final class ScanJournal implements AutoCloseable {
         return ScanJson.parseLine(line);
     }
 
+    /** Appends one line; when the write fails (a full disk) the journal is as it was before, the line not in it. */
     private void append(byte[] line) throws IOException {
-        out.write(line);
-        out.write('\n');
+        byte[] whole = java.util.Arrays.copyOf(line, line.length + 1);
+        whole[line.length] = '\n';
+        out.write(whole); // one record: never part of a line (AppendFile)
         out.flush();
-        size += line.length + 1L;
+        size += whole.length;
     }
 
     /**
@@ -409,7 +411,9 @@ final class ScanJournal implements AutoCloseable {
         fileBytes = bytesWaiting;
         cursor = newCursor >= 0 ? newCursor : written;
         size = written;
-        out = new BufferedOutputStream(Files.newOutputStream(path, StandardOpenOption.CREATE, StandardOpenOption.APPEND), 1 << 16);
+        // Whole lines only: the JDK's buffered stream wrote a line a full disk had cut again whole at
+        // the next flush, leaving a torn copy that a restart skipped with its file.
+        out = io.spanwatch.sensor.event.AppendFile.open(path, 1 << 16);
         finished = 0;
     }
 

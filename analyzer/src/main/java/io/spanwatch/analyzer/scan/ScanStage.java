@@ -265,8 +265,15 @@ public final class ScanStage implements FileListener, Stage {
             // The queue cannot be written: scan without the safety net rather than lose the file.
             errors.incrementAndGet();
             unreported.incrementAndGet();
-            enqueue(new ScanJob(new ScanJournal.Entry(-1, file.tsNanos(), file.header(), file.http(), file.toServer(), fi,
-                    file.stored().toString(), false, null), 0, 0));
+            ScanJob j = new ScanJob(new ScanJournal.Entry(-1, file.tsNanos(), file.header(), file.http(), file.toServer(), fi,
+                    file.stored().toString(), false, null), 0, 0);
+            enqueue(j);
+            if (gate.isDown()) {
+                // As for a journaled file: its interim verdict now, so an analyze with clamd down ends
+                // at once instead of waiting out scan.drain-seconds for a file never reported (review:
+                // a full disk made every file take this path and analyze wait 120 s in silence).
+                reportInterim(j);
+            }
         }
     }
 

@@ -11,7 +11,6 @@ import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 
 /**
  * Writes events as Suricata-style EVE JSON, one object per line, laid out by {@link EveRenderer}.
@@ -27,6 +26,11 @@ public final class EveWriter implements EventSink, Closeable {
     private OutputStream out;
     /** The file this writer appends to, when it was opened by {@link #open}: what {@link #reopen} opens again. */
     private Path path;
+    /** {@link #out} when writing to a file: whole lines only, even when the disk fills up. */
+    private AppendFile file;
+    /** Lines written to and dropped from files {@link #reopen} closed. */
+    private long writtenBefore;
+    private long droppedBefore;
     private long reopens;
     private final EveRenderer renderer;
     /** Receives one event's text before it goes out whole. */
@@ -41,7 +45,12 @@ public final class EveWriter implements EventSink, Closeable {
      * capture files ({@code pcap_filename}).
      */
     public EveWriter(OutputStream out, String sensorName, boolean live) throws IOException {
-        this.out = new BufferedOutputStream(out, 1 << 20);
+        this(new BufferedOutputStream(out, 1 << 20), null, sensorName, live);
+    }
+
+    private EveWriter(OutputStream out, AppendFile file, String sensorName, boolean live) throws IOException {
+        this.out = out;
+        this.file = file;
         this.renderer = new EveRenderer(sensorName, live);
         newGenerator();
     }
@@ -52,13 +61,27 @@ public final class EveWriter implements EventSink, Closeable {
      */
     public static EveWriter open(Path file, String sensorName, boolean live) throws IOException {
         Files.createDirectories(file.toAbsolutePath().getParent());
-        EveWriter w = new EveWriter(append(file), sensorName, live);
+        AppendFile f = append(file);
+        EveWriter w = new EveWriter(f, f, sensorName, live);
         w.path = file;
         return w;
     }
 
-    private static OutputStream append(Path file) throws IOException {
-        return Files.newOutputStream(file, StandardOpenOption.CREATE, StandardOpenOption.APPEND, StandardOpenOption.WRITE);
+    /**
+     * Opens {@code file} to append lines to; a last line without its line end (a run killed while
+     * writing, or one of an earlier version on a full disk) gets one, so the next event starts a line.
+     */
+    private static AppendFile append(Path file) throws IOException {
+        AppendFile f = AppendFile.open(file, 1 << 20);
+        try {
+            if (f.endWith((byte) '\n')) {
+                LOG.warn("{} ended inside a line (a run cut short); a line end was added before the new events", file);
+            }
+        } catch (IOException e) {
+            f.close();
+            throw e;
+        }
+        return f;
     }
 
     /**
@@ -74,7 +97,7 @@ public final class EveWriter implements EventSink, Closeable {
         if (path == null) {
             return "not writing to a file";
         }
-        OutputStream fresh;
+        AppendFile fresh;
         try {
             out.flush();
             fresh = append(path);
@@ -82,11 +105,14 @@ public final class EveWriter implements EventSink, Closeable {
             return path + ": " + e.getMessage();
         }
         try {
-            out.close();
+            file.close(); // flushed above: nothing is left to lose
         } catch (IOException e) {
-            writeErrors++; // flushed above; a failing close loses nothing more
+            LOG.debug("closing the previous {}: {}", path, e.toString());
         }
-        out = new BufferedOutputStream(fresh, 1 << 20);
+        writtenBefore += file.writtenRecords();
+        droppedBefore += file.droppedRecords();
+        out = fresh;
+        file = fresh;
         reopens++;
         return null;
     }
@@ -117,31 +143,46 @@ public final class EveWriter implements EventSink, Closeable {
             renderer.render(event, fields);
             gen.flush();
             buffer.write('\n');
-            buffer.writeTo(out);
-            events++;
         } catch (IOException | RuntimeException e) {
             writeErrors++;
-            if (writeErrors <= 5) {
-                LOG.warn("event not written ({} so far)", writeErrors, e);
-            }
+            warn("event not written", e);
+            buffer.reset();
             try {
                 newGenerator();
             } catch (IOException e2) {
                 throw new UncheckedIOException(e2);
             }
+            return;
+        }
+        try {
+            buffer.writeTo(out);
+            events++;
+        } catch (IOException e) {
+            if (file == null) {
+                writeErrors++; // a file counts the lines it dropped itself
+            }
+            warn("events not written to " + (path != null ? path : "the output"), e);
         } finally {
             buffer.reset();
         }
     }
 
-    /** Returns the number of events that could not be written. */
-    public synchronized long writeErrors() {
-        return writeErrors;
+    /** Logs the first five failures, then one in every 10,000 (a full disk fails every event). */
+    private void warn(String what, Exception e) {
+        long n = writeErrors();
+        if (n <= 5 || n % 10_000 == 0) {
+            LOG.warn("{} ({} events lost so far): {}", what, n, e.toString());
+        }
     }
 
-    /** Returns the number of events written. */
+    /** Returns the number of events that could not be written (rendered badly, or dropped by a failed write). */
+    public synchronized long writeErrors() {
+        return writeErrors + (file == null ? 0 : droppedBefore + file.droppedRecords());
+    }
+
+    /** Returns the number of events written (to a file: that reached it; lines still buffered are not counted). */
     public synchronized long events() {
-        return events;
+        return file == null ? events : writtenBefore + file.writtenRecords();
     }
 
     /** Pushes what is buffered to the file (live mode, periodically). */
@@ -149,7 +190,10 @@ public final class EveWriter implements EventSink, Closeable {
         try {
             out.flush();
         } catch (IOException e) {
-            writeErrors++;
+            if (file == null) {
+                writeErrors++;
+            }
+            warn("events not written to " + (path != null ? path : "the output"), e);
         }
     }
 

@@ -340,13 +340,27 @@ public final class Pipeline implements FrameSink {
         events.accept(new StatsEvent(lastTs, (System.nanoTime() - startWall) / 1_000_000_000L, stats));
         Path evePath = config.files().outDir().resolve("eve.json");
         EveWriter eve = outputs.writer();
+        IOException stageFailed = null;
         if (stage != null) {
-            stage.close(); // its threads stop before the writer they write through closes
+            try {
+                stage.close(); // its threads stop before the writer they write through closes
+            } catch (IOException | RuntimeException e) {
+                // The events are still written and the workers' failures still told: a full disk made
+                // the index's close fail and left eve.json without its last megabyte and stats event.
+                stageFailed = e instanceof IOException io ? io : new IOException(e.toString(), e);
+            }
         }
         try {
             eve.close();
         } catch (IOException e) {
-            throw new IOException("cannot write " + evePath + ": " + e.getMessage(), e);
+            IOException failed = new IOException("cannot write " + evePath + ": " + e.getMessage(), e);
+            if (stageFailed != null) {
+                failed.addSuppressed(stageFailed);
+            }
+            throw failed;
+        }
+        if (stageFailed != null) {
+            throw stageFailed;
         }
         if (eve.writeErrors() > 0) {
             throw new IOException(eve.writeErrors() + " events could not be written to " + evePath);
