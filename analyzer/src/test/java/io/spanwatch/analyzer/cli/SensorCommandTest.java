@@ -58,7 +58,11 @@ class SensorCommandTest {
     void configKeysAreListedWithDefaults() {
         AnalyzeCommandTest.Run r = AnalyzeCommandTest.run("config-keys");
         assertEquals(0, r.status());
-        assertTrue(r.out().contains("flow.max-flows") && r.out().contains("250000"), r.out());
+        assertTrue(r.out().contains("flow.max-flows") && r.out().contains(String.valueOf(io.spanwatch.sensor.flow.FlowConfig.DEFAULT_MAX_FLOWS)),
+                r.out());
+        assertEquals(io.spanwatch.sensor.flow.FlowConfig.MAX_DEFAULT_FLOWS, io.spanwatch.sensor.flow.FlowConfig.defaultMaxFlows(2L << 30));
+        assertEquals(10_000, io.spanwatch.sensor.flow.FlowConfig.defaultMaxFlows(16L << 20));
+        assertTrue(io.spanwatch.sensor.flow.FlowConfig.defaultMaxFlows(455L << 20) < 100_000, "the launcher's default heap");
         assertTrue(r.out().contains("decoder.teredo.ports") && r.out().contains("4789,8472"), r.out());
         assertEquals(150L << 20, SensorSettings.parseSize("150m"));
         assertEquals(64L << 10, SensorSettings.parseSize("64 KiB"));

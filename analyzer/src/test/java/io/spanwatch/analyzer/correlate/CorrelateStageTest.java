@@ -71,12 +71,16 @@ class CorrelateStageTest {
     }
 
     private static AlertEvent malware(long atMillis) {
+        return malware(atMillis, "a".repeat(64), 1);
+    }
+
+    private static AlertEvent malware(long atMillis, String sha256, long flow) {
         HttpInfo http = new HttpInfo(0, "files.example", -1, "/invoice.exe", "Mozilla/5.0", "application/octet-stream", "GET", null,
                 "HTTP/1.1", 200, 68, 0, null);
-        FileInfo fi = new FileInfo("/invoice.exe", 68, "m", "s1", "a".repeat(64), "application/x-dosexec", "CLOSED", false, 0, true,
+        FileInfo fi = new FileInfo("/invoice.exe", 68, "m", "s1", sha256, "application/x-dosexec", "CLOSED", false, 0, true,
                 null, false, null, List.of(), -1, -1, -1, false, null, false, 1);
         long ts = atMillis * 1_000_000;
-        FileEvent f = new FileEvent(ts, header(1, "192.0.2.10"), http, false, fi, null);
+        FileEvent f = new FileEvent(ts, header(flow, "192.0.2.10"), http, false, fi, null);
         FileVerdict v = new FileVerdict("clamd", "1.4", "1", "infected", List.of("Win.Trojan.Test"), 3, null, false);
         return new AlertEvent(ts, f.header(), true, "to_client", AlertEvent.Signature.of(1, "ClamAV Win.Trojan.Test",
                 AlertEvent.MALWARE, 1), http, f, v, null, null, null);
@@ -254,6 +258,30 @@ class CorrelateStageTest {
         assertEquals((T0 + 6 * 60_000) * 1_000_000, incidents.get(0).alerts().get(1).tsNanos(), "the first callback");
         List<String> signatures = alerts(out, AlertEvent.CORRELATION).stream().map(a -> a.alert().signature()).sorted().toList();
         assertEquals(List.of("v1: beacon", "v2: incident"), signatures, "each statement as it was deployed when its event came");
+    }
+
+    @Test
+    void theShippedMalwareRuleCountsDistinctFilesPerHostThroughItsBoundedWindow() throws Exception {
+        // rules/malware.epl keeps one alert per host and file (#unique) for 24 hours: repeats of one
+        // file do not count twice, a second file does, and thousands of repeats are not all held.
+        Path shipped = io.spanwatch.analyzer.TestPaths.repoRoot().resolve("rules");
+        EventBus bus = new EventBus();
+        Collector out = new Collector();
+        CorrelateStage s = stage(bus, shipped, null);
+        bus.add(s).add(out);
+        for (int i = 0; i < 2000; i++) {
+            bus.accept(malware(T0 + 60_000 + i * 100L, "a".repeat(64), 10 + i));
+        }
+        bus.accept(malware(T0 + 600_000, "b".repeat(64), 5000));
+        bus.accept(malware(T0 + 700_000, "c".repeat(64), 5001));
+        s.drain();
+        List<String> errors = s.ruleErrors();
+        s.close();
+        assertEquals(List.of(), errors, "the shipped rules deploy");
+        List<AlertEvent> several = alerts(out, AlertEvent.CORRELATION).stream()
+                .filter(a -> a.alert().metadata().getOrDefault("rule", List.of()).contains("several-malware-downloads")).toList();
+        assertEquals(1, several.size(), "once, when the second distinct file came: " + several);
+        assertEquals(T0 + 600_000, several.get(0).tsNanos() / 1_000_000);
     }
 
     @Test
