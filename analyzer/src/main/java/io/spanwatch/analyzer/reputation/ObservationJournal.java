@@ -72,11 +72,18 @@ final class ObservationJournal implements Closeable {
         }
     }
 
-    /** Counts the records {@code d}'s file dropped since the last call, and warns (rarely: a full disk fails every record). */
+    /**
+     * Counts the records {@code d}'s file dropped since the last call (one record when the day's file
+     * could not be opened, {@code d} null), and warns (rarely: a full disk fails every record).
+     */
     private void writeFailed(Day d, String what, IOException e) {
-        long now = d.out.droppedRecords();
-        dropped += now - d.dropsCounted;
-        d.dropsCounted = now;
+        if (d == null) {
+            dropped++;
+        } else {
+            long now = d.out.droppedRecords();
+            dropped += now - d.dropsCounted;
+            d.dropsCounted = now;
+        }
         writeFailures++;
         if (writeFailures <= 5 || writeFailures % 10_000 == 0) {
             LOG.warn("intel journal {}: cannot {} ({} write failures so far; observations dropped are counted in intel.journal_dropped): {}",
@@ -132,15 +139,7 @@ final class ObservationJournal implements Closeable {
             bytes += rec.length;
             records++;
         } catch (IOException e) {
-            if (d == null) {
-                dropped++; // the day's file could not be opened
-                writeFailures++;
-                if (writeFailures <= 5 || writeFailures % 10_000 == 0) {
-                    LOG.warn("intel journal {}: cannot open the day's file: {}", dir, e.getMessage());
-                }
-            } else {
-                writeFailed(d, "write", e);
-            }
+            writeFailed(d, d == null ? "open the day's file" : "write", e);
         }
     }
 

@@ -140,9 +140,9 @@ public final class AppendFile extends OutputStream {
         return dropped;
     }
 
-    /** The file's size in bytes now (buffered records not included). */
-    public long size() throws IOException {
-        return channel.size();
+    /** The file this appends to. */
+    public Path path() {
+        return path;
     }
 
     /** Writes what is buffered (a failure is thrown, the records dropped) and closes the file. */

@@ -24,9 +24,10 @@ public final class EveWriter implements EventSink, Closeable {
     private static final JsonFactory FACTORY = JsonEscapes.factory();
 
     private OutputStream out;
-    /** The file this writer appends to, when it was opened by {@link #open}: what {@link #reopen} opens again. */
-    private Path path;
-    /** {@link #out} when writing to a file: whole lines only, even when the disk fills up. */
+    /**
+     * {@link #out} when writing to a file (opened by {@link #open}): whole lines only, even when the
+     * disk fills up; its path is what {@link #reopen} opens again. Null for a stream.
+     */
     private AppendFile file;
     /** Lines written to and dropped from files {@link #reopen} closed. */
     private long writtenBefore;
@@ -62,9 +63,7 @@ public final class EveWriter implements EventSink, Closeable {
     public static EveWriter open(Path file, String sensorName, boolean live) throws IOException {
         Files.createDirectories(file.toAbsolutePath().getParent());
         AppendFile f = append(file);
-        EveWriter w = new EveWriter(f, f, sensorName, live);
-        w.path = file;
-        return w;
+        return new EveWriter(f, f, sensorName, live);
     }
 
     /**
@@ -94,20 +93,20 @@ public final class EveWriter implements EventSink, Closeable {
      * @return null when reopened, else what stopped it
      */
     public synchronized String reopen() {
-        if (path == null) {
+        if (file == null) {
             return "not writing to a file";
         }
         AppendFile fresh;
         try {
             out.flush();
-            fresh = append(path);
+            fresh = append(file.path());
         } catch (IOException | RuntimeException e) {
-            return path + ": " + e.getMessage();
+            return file.path() + ": " + e.getMessage();
         }
         try {
             file.close(); // flushed above: nothing is left to lose
         } catch (IOException e) {
-            LOG.debug("closing the previous {}: {}", path, e.toString());
+            LOG.debug("closing the previous {}: {}", file.path(), e.toString());
         }
         writtenBefore += file.writtenRecords();
         droppedBefore += file.droppedRecords();
@@ -161,7 +160,7 @@ public final class EveWriter implements EventSink, Closeable {
             if (file == null) {
                 writeErrors++; // a file counts the lines it dropped itself
             }
-            warn("events not written to " + (path != null ? path : "the output"), e);
+            warn("events not written to " + (file != null ? file.path() : "the output"), e);
         } finally {
             buffer.reset();
         }
@@ -193,7 +192,7 @@ public final class EveWriter implements EventSink, Closeable {
             if (file == null) {
                 writeErrors++;
             }
-            warn("events not written to " + (path != null ? path : "the output"), e);
+            warn("events not written to " + (file != null ? file.path() : "the output"), e);
         }
     }
 
