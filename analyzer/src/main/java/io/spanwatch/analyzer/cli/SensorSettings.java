@@ -147,6 +147,8 @@ final class SensorSettings {
                 "hours after a malware download in which a beacon or reputation hit of the host makes an incident");
         key("correlate.incident.max-hosts", io.spanwatch.analyzer.correlate.CorrelateConfig.DEFAULT_MAX_HOSTS,
                 "internal hosts whose downloads and reputation hits are kept for incidents");
+        key("correlate.incident.max-bytes", io.spanwatch.analyzer.correlate.CorrelateConfig.DEFAULT_MAX_INCIDENT_BYTES,
+                "heap bytes of the downloads and reputation hits kept for incidents, all hosts; the least recently active hosts are forgotten");
         key("correlate.reorder-events", io.spanwatch.analyzer.correlate.CorrelateConfig.DEFAULT_REORDER_EVENTS,
                 "events held to put them in packet-time order before the rules see them");
         key("correlate.lateness-s", io.spanwatch.analyzer.correlate.CorrelateConfig.DEFAULT_LIVE_LATENESS_SECONDS + " (live), 0 (files)",
@@ -714,6 +716,7 @@ final class SensorSettings {
                     num("correlate.beacon.max-stored", d.maxStored(), 1, Long.MAX_VALUE / 16),
                     num("correlate.incident.window-hours", d.incidentWindowMillis() / 3_600_000, 1, 24 * 90) * 3_600_000,
                     (int) num("correlate.incident.max-hosts", d.maxHosts(), 1, 100_000_000),
+                    num("correlate.incident.max-bytes", d.maxIncidentBytes(), 1L << 20, Long.MAX_VALUE / 16),
                     (int) num("correlate.reorder-events", d.reorderEvents(), 1, 100_000_000),
                     num("correlate.lateness-s", d.latenessMillis() / 1000, 0, 86_400) * 1000,
                     (int) num("correlate.queue-events", d.queueEvents(), 1, 100_000_000), live);

@@ -22,6 +22,7 @@ import java.util.List;
  * @param maxStored request times kept over all pairs
  * @param incidentWindowMillis how long after a malware download a callback joins it into an incident
  * @param maxHosts internal hosts whose downloads and reputation hits are kept for incidents
+ * @param maxIncidentBytes heap bytes the downloads and reputation hits kept for incidents take over all hosts
  * @param reorderEvents events held to put them in packet-time order before the rules see them
  * @param latenessMillis how far behind the newest event an event is held at most (0: only the count bounds it)
  * @param queueEvents events waiting for the correlation thread
@@ -29,7 +30,7 @@ import java.util.List;
  */
 public record CorrelateConfig(AddressSet homeNet, List<Path> allowlists, Path rulesDir, double threshold, int minCallbacks,
         long burstGapMillis, long windowMillis, long scoreIntervalMillis, int maxPairs, int maxCallbacks, long maxStored,
-        long incidentWindowMillis, int maxHosts, int reorderEvents, long latenessMillis, int queueEvents, boolean live) {
+        long incidentWindowMillis, int maxHosts, long maxIncidentBytes, int reorderEvents, long latenessMillis, int queueEvents, boolean live) {
 
     public static final double DEFAULT_THRESHOLD = 0.8;
     public static final int DEFAULT_MIN_CALLBACKS = 6;
@@ -41,6 +42,12 @@ public record CorrelateConfig(AddressSet homeNet, List<Path> allowlists, Path ru
     public static final long DEFAULT_MAX_STORED = 4_000_000;
     public static final int DEFAULT_INCIDENT_WINDOW_HOURS = 24;
     public static final int DEFAULT_MAX_HOSTS = 100_000;
+    /**
+     * Heap the downloads and reputation hits kept for incidents take over all hosts (32 MiB, some
+     * 200,000 hits). Without it the bound was the per-host counts times {@link #DEFAULT_MAX_HOSTS}:
+     * 28.8 million entries, each with a URL as long as traffic made it.
+     */
+    public static final long DEFAULT_MAX_INCIDENT_BYTES = 32L << 20;
     public static final int DEFAULT_REORDER_EVENTS = 20_000;
     public static final int DEFAULT_LIVE_LATENESS_SECONDS = 60;
     public static final int DEFAULT_QUEUE_EVENTS = 20_000;
@@ -50,7 +57,7 @@ public record CorrelateConfig(AddressSet homeNet, List<Path> allowlists, Path ru
         return new CorrelateConfig(AddressSet.parse(AddressSet.DEFAULT_HOME_NET), List.of(), rulesDir, DEFAULT_THRESHOLD,
                 DEFAULT_MIN_CALLBACKS, DEFAULT_BURST_GAP_MILLIS, DEFAULT_WINDOW_HOURS * 3_600_000L,
                 DEFAULT_SCORE_INTERVAL_SECONDS * 1000L, DEFAULT_MAX_PAIRS, DEFAULT_MAX_CALLBACKS, DEFAULT_MAX_STORED,
-                DEFAULT_INCIDENT_WINDOW_HOURS * 3_600_000L, DEFAULT_MAX_HOSTS, DEFAULT_REORDER_EVENTS,
+                DEFAULT_INCIDENT_WINDOW_HOURS * 3_600_000L, DEFAULT_MAX_HOSTS, DEFAULT_MAX_INCIDENT_BYTES, DEFAULT_REORDER_EVENTS,
                 live ? DEFAULT_LIVE_LATENESS_SECONDS * 1000L : 0, DEFAULT_QUEUE_EVENTS, live);
     }
 
@@ -70,21 +77,21 @@ public record CorrelateConfig(AddressSet homeNet, List<Path> allowlists, Path ru
     /** Returns these settings with other internal hosts. */
     public CorrelateConfig withHomeNet(AddressSet h) {
         return new CorrelateConfig(h, allowlists, rulesDir, threshold, minCallbacks, burstGapMillis, windowMillis,
-                scoreIntervalMillis, maxPairs, maxCallbacks, maxStored, incidentWindowMillis, maxHosts, reorderEvents,
+                scoreIntervalMillis, maxPairs, maxCallbacks, maxStored, incidentWindowMillis, maxHosts, maxIncidentBytes, reorderEvents,
                 latenessMillis, queueEvents, live);
     }
 
     /** Returns these settings with other allowlist files. */
     public CorrelateConfig withAllowlists(List<Path> files) {
         return new CorrelateConfig(homeNet, files, rulesDir, threshold, minCallbacks, burstGapMillis, windowMillis,
-                scoreIntervalMillis, maxPairs, maxCallbacks, maxStored, incidentWindowMillis, maxHosts, reorderEvents,
+                scoreIntervalMillis, maxPairs, maxCallbacks, maxStored, incidentWindowMillis, maxHosts, maxIncidentBytes, reorderEvents,
                 latenessMillis, queueEvents, live);
     }
 
     /** Returns these settings with another rules folder (null: none). */
     public CorrelateConfig withRulesDir(Path dir) {
         return new CorrelateConfig(homeNet, allowlists, dir, threshold, minCallbacks, burstGapMillis, windowMillis,
-                scoreIntervalMillis, maxPairs, maxCallbacks, maxStored, incidentWindowMillis, maxHosts, reorderEvents,
+                scoreIntervalMillis, maxPairs, maxCallbacks, maxStored, incidentWindowMillis, maxHosts, maxIncidentBytes, reorderEvents,
                 latenessMillis, queueEvents, live);
     }
 
@@ -96,6 +103,6 @@ public record CorrelateConfig(AddressSet homeNet, List<Path> allowlists, Path ru
     CorrelateConfig forAddresses() {
         return new CorrelateConfig(homeNet, allowlists, rulesDir, threshold, minCallbacks, burstGapMillis, windowMillis,
                 scoreIntervalMillis, maxPairs, maxCallbacks, Math.max(maxCallbacks, maxStored / 4), incidentWindowMillis,
-                maxHosts, reorderEvents, latenessMillis, queueEvents, live);
+                maxHosts, maxIncidentBytes, reorderEvents, latenessMillis, queueEvents, live);
     }
 }

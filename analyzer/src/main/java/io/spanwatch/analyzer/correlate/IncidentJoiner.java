@@ -24,10 +24,12 @@ import java.util.function.Consumer;
  * implant fetched) joins the first callback after it, whenever that comes. Each (host, file,
  * callback host) is one incident, once.
  *
- * <p>Bounded: at most {@code maxHosts} hosts (least recently active forgotten:
- * {@code correlate.incident.hosts_evicted}); per host the latest {@value #MAX_DOWNLOADS} downloads
- * and {@value #MAX_HITS} reputation hits; {@value #MAX_REPORTED} incidents remembered for the
- * once-only rule.
+ * <p>Bounded: at most {@code maxHosts} hosts and {@code maxIncidentBytes} of heap for what they
+ * keep (least recently active forgotten: {@code correlate.incident.hosts_evicted}); per host the
+ * latest {@value #MAX_DOWNLOADS} downloads and {@value #MAX_HITS} reputation hits, each only the
+ * fields an incident names (not the alert it came from, some 3 KiB); {@value #MAX_REPORTED}
+ * incidents remembered for the once-only rule, by a digest of their key (the URL in it is as long
+ * as traffic made it).
  *
  * <p>Not thread-safe: the correlation thread owns it.
  */
@@ -41,15 +43,51 @@ public final class IncidentJoiner {
     /** Kind of the incidents this class makes. */
     public static final String KIND = "download-then-callback";
 
-    private record Download(long tsMillis, AlertEvent alert, String sha256, String url) {
+    /** What an incident names of an alert: its signature, time and flow. */
+    private record Seen(String signature, String category, long tsNanos, long flowId) {
+        static Seen of(AlertEvent a) {
+            return new Seen(a.alert().signature(), a.alert().category(), a.tsNanos(), a.header() != null ? a.header().flowId() : 0);
+        }
+
+        long tsMillis() {
+            return tsNanos / 1_000_000;
+        }
     }
 
-    private record Hit(long tsMillis, AlertEvent alert, String callbackHost) {
+    private record Download(Seen alert, String sha256, String url, String filename) {
+        long tsMillis() {
+            return alert.tsMillis();
+        }
+
+        long bytes() {
+            return ENTRY_BYTES + chars(alert.signature) + chars(sha256) + chars(url) + chars(filename);
+        }
+    }
+
+    private record Hit(Seen alert, String callbackHost) {
+        long tsMillis() {
+            return alert.tsMillis();
+        }
+
+        long bytes() {
+            return ENTRY_BYTES + chars(alert.signature) + chars(callbackHost);
+        }
+    }
+
+    /**
+     * Heap an entry takes besides its strings: the two records, their fields and the list slot
+     * (compressed references); strings count as their characters plus a header each.
+     */
+    private static final long ENTRY_BYTES = 96;
+
+    private static long chars(String s) {
+        return s == null ? 0 : 48 + s.length() * 2L; // a string's object, its array, two bytes a char at worst
     }
 
     private static final class Host {
         final List<Download> downloads = new ArrayList<>();
         final List<Hit> hits = new ArrayList<>();
+        long bytes;
     }
 
     private final CorrelateConfig config;
@@ -58,6 +96,8 @@ public final class IncidentJoiner {
     private final Consumer<IncidentEvent> out;
     private final LinkedHashMap<String, Host> hosts = new LinkedHashMap<>(256, 0.75f, true);
     private final LinkedHashSet<String> reported = new LinkedHashSet<>();
+    /** Heap the hosts' downloads and hits take ({@link Download#bytes}, {@link Hit#bytes}). */
+    private long bytes;
     long incidents;
     long hostsEvicted;
 
@@ -79,14 +119,14 @@ public final class IncidentJoiner {
             return; // an upload is not a download
         }
         String sha = a.file().info().sha256() != null ? a.file().info().sha256() : a.file().info().storedSha256();
-        Download d = new Download(a.tsNanos() / 1_000_000, a, sha, url(a.http()));
+        Download d = new Download(Seen.of(a), sha, url(a.http()), a.file().info().filename());
         Host h = host(host);
         for (Download o : h.downloads) {
-            if (o.tsMillis == d.tsMillis && java.util.Objects.equals(o.sha256, d.sha256)) {
+            if (o.tsMillis() == d.tsMillis() && java.util.Objects.equals(o.sha256, d.sha256)) {
                 return; // another signature of the same file
             }
         }
-        keepLatest(h.downloads, d, MAX_DOWNLOADS);
+        keep(h, h.downloads, d, d.bytes(), MAX_DOWNLOADS);
         for (BeaconTracker.Pair p : beacons.apply(host)) {
             joinBeacon(host, d, p);
         }
@@ -97,9 +137,9 @@ public final class IncidentJoiner {
 
     /** Takes a reputation hit from {@code host} to {@code callbackHost}. */
     public void reputation(String host, String callbackHost, AlertEvent a) {
-        Hit hit = new Hit(a.tsNanos() / 1_000_000, a, callbackHost);
+        Hit hit = new Hit(Seen.of(a), callbackHost);
         Host h = host(host);
-        keepLatest(h.hits, hit, MAX_HITS);
+        keep(h, h.hits, hit, hit.bytes(), MAX_HITS);
         for (Download d : h.downloads) {
             joinHit(host, d, hit);
         }
@@ -127,15 +167,15 @@ public final class IncidentJoiner {
             return;
         }
         for (Download d : h.downloads) {
-            if (d.tsMillis < tsMillis && p.firstAfter(d.tsMillis) == tsMillis) {
+            if (d.tsMillis() < tsMillis && p.firstAfter(d.tsMillis()) == tsMillis) {
                 joinBeacon(p.key().client(), d, p);
             }
         }
     }
 
     private void joinBeacon(String host, Download d, BeaconTracker.Pair p) {
-        long first = p.firstAfter(d.tsMillis);
-        if (first < 0 || first - d.tsMillis > config.incidentWindowMillis()) {
+        long first = p.firstAfter(d.tsMillis());
+        if (first < 0 || first - d.tsMillis() > config.incidentWindowMillis()) {
             return;
         }
         List<String> names = p.names();
@@ -146,18 +186,16 @@ public final class IncidentJoiner {
     }
 
     private void joinHit(String host, Download d, Hit hit) {
-        if (hit.tsMillis <= d.tsMillis || hit.tsMillis - d.tsMillis > config.incidentWindowMillis()) {
+        if (hit.tsMillis() <= d.tsMillis() || hit.tsMillis() - d.tsMillis() > config.incidentWindowMillis()) {
             return;
         }
-        AlertEvent a = hit.alert;
-        long flow = a.header() != null ? a.header().flowId() : 0;
-        IncidentEvent.Part callback = new IncidentEvent.Part(a.alert().signature(), a.alert().category(), a.tsNanos(), flow, null,
-                null, hit.callbackHost);
-        report(host, d, hit.callbackHost, hit.tsMillis, callback, "reached " + hit.callbackHost + ", which a reputation feed lists");
+        Seen a = hit.alert;
+        IncidentEvent.Part callback = new IncidentEvent.Part(a.signature, a.category, a.tsNanos, a.flowId, null, null, hit.callbackHost);
+        report(host, d, hit.callbackHost, hit.tsMillis(), callback, "reached " + hit.callbackHost + ", which a reputation feed lists");
     }
 
     private void report(String host, Download d, String callbackHost, long callbackMillis, IncidentEvent.Part callback, String what) {
-        String key = host + '\n' + d.sha256 + '\n' + d.url + '\n' + callbackHost;
+        String key = digest(host + '\n' + d.sha256 + '\n' + d.url + '\n' + callbackHost);
         if (!reported.add(key)) {
             return;
         }
@@ -166,17 +204,15 @@ public final class IncidentJoiner {
             it.next();
             it.remove();
         }
-        AlertEvent a = d.alert;
-        long flow = a.header() != null ? a.header().flowId() : 0;
-        IncidentEvent.Part download = new IncidentEvent.Part(a.alert().signature(), a.alert().category(), a.tsNanos(), flow,
-                d.sha256, d.url, null);
-        String file = a.file().info().filename() != null ? a.file().info().filename() : d.url;
+        Seen a = d.alert;
+        IncidentEvent.Part download = new IncidentEvent.Part(a.signature, a.category, a.tsNanos, a.flowId, d.sha256, d.url, null);
+        String file = d.filename != null ? d.filename : d.url;
         // Traffic sets the file name's and URL's length: the summary keeps 512 characters of each
         // (it goes to mail, CEF and webhooks; the parts keep the URL whole).
-        String summary = host + " downloaded " + cut(file) + " (" + a.alert().signature() + ")"
-                + (d.url != null ? " from " + cut(d.url) : "") + " and " + after(callbackMillis - d.tsMillis) + " " + what + ".";
+        String summary = host + " downloaded " + cut(file) + " (" + a.signature + ")"
+                + (d.url != null ? " from " + cut(d.url) : "") + " and " + after(callbackMillis - d.tsMillis()) + " " + what + ".";
         incidents++;
-        out.accept(new IncidentEvent(callbackMillis * 1_000_000, host, KIND, a.tsNanos(), callbackMillis * 1_000_000, 1, summary,
+        out.accept(new IncidentEvent(callbackMillis * 1_000_000, host, KIND, a.tsNanos, callbackMillis * 1_000_000, 1, summary,
                 List.of(download, callback)));
     }
 
@@ -197,18 +233,30 @@ public final class IncidentJoiner {
             h = new Host();
             hosts.put(ip, h);
             if (hosts.size() > config.maxHosts()) {
-                Iterator<Map.Entry<String, Host>> it = hosts.entrySet().iterator();
-                it.next();
-                it.remove();
-                hostsEvicted++;
+                evictEldest();
             }
         }
         return h;
     }
 
-    /** Keeps the latest {@code max} by packet time; which ones does not depend on arrival order. */
-    private static <T> void keepLatest(List<T> list, T item, int max) {
+    /** Forgets the least recently active host. */
+    private void evictEldest() {
+        Iterator<Map.Entry<String, Host>> it = hosts.entrySet().iterator();
+        bytes -= it.next().getValue().bytes;
+        it.remove();
+        hostsEvicted++;
+    }
+
+    /**
+     * Adds an entry to one of {@code h}'s lists, keeping the latest {@code max} by packet time (which
+     * ones does not depend on arrival order), then forgets the least recently active other hosts
+     * while all hosts keep more than {@code maxIncidentBytes}. {@code h} was just looked up, so it is
+     * the most recently active and stays.
+     */
+    private <T> void keep(Host h, List<T> list, T item, long itemBytes, int max) {
         list.add(item);
+        h.bytes += itemBytes;
+        bytes += itemBytes;
         if (list.size() > max) {
             T oldest = list.get(0);
             for (T t : list) {
@@ -217,11 +265,27 @@ public final class IncidentJoiner {
                 }
             }
             list.remove(oldest);
+            long b = oldest instanceof Download d ? d.bytes() : ((Hit) oldest).bytes();
+            h.bytes -= b;
+            bytes -= b;
+        }
+        while (bytes > config.maxIncidentBytes() && hosts.size() > 1) {
+            evictEldest();
         }
     }
 
     private static long millis(Object o) {
-        return o instanceof Download d ? d.tsMillis : ((Hit) o).tsMillis;
+        return o instanceof Download d ? d.tsMillis() : ((Hit) o).tsMillis();
+    }
+
+    /** The first 128 bits of the key's SHA-256, in hex: what {@link #reported} keeps of a key. */
+    private static String digest(String key) {
+        try {
+            byte[] h = java.security.MessageDigest.getInstance("SHA-256").digest(key.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+            return java.util.HexFormat.of().formatHex(h, 0, 16);
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException("SHA-256 is missing from this JDK", e);
+        }
     }
 
     /**
@@ -250,6 +314,7 @@ public final class IncidentJoiner {
     void addStats(Map<String, Long> stats) {
         stats.put("correlate.incident.hosts", (long) hosts.size());
         stats.put("correlate.incident.hosts_evicted", hostsEvicted);
+        stats.put("correlate.incident.bytes", bytes);
         stats.put("correlate.incident.incidents", incidents);
     }
 }

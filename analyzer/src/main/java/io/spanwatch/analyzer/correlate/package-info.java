@@ -38,7 +38,8 @@
  * pairs evicted the same way); a pair's times older than one window
  * ({@code correlate.beacon.window-hours}, 24) before its latest are dropped; hosts kept for incidents
  * ({@code correlate.incident.max-hosts}, 100,000, least recently active forgotten,
- * {@code correlate.incident.hosts_evicted}) with their latest 32 downloads and 256 reputation hits;
+ * {@code correlate.incident.hosts_evicted}) with their latest 32 downloads and 256 reputation hits,
+ * all of them within {@code correlate.incident.max-bytes} (32 MiB; least recently active hosts forgotten);
  * events held for ordering ({@code correlate.reorder-events}, 100,000; the oldest goes early,
  * {@code correlate.reorder_forced}) and, live, for at most {@code correlate.lateness-s} (60 s) behind
  * the newest; events queued for the thread ({@code correlate.queue-events}, 100,000; live: dropped and

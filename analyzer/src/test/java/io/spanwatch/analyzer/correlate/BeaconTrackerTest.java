@@ -8,6 +8,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.spanwatch.sensor.event.AlertEvent;
 import io.spanwatch.sensor.event.EventHeader;
+import io.spanwatch.sensor.event.FileEvent;
+import io.spanwatch.sensor.event.FileInfo;
+import io.spanwatch.sensor.event.FileVerdict;
+import io.spanwatch.sensor.event.HttpInfo;
+import io.spanwatch.sensor.event.IncidentEvent;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
@@ -29,7 +34,7 @@ class BeaconTrackerTest {
     private static CorrelateConfig config(int maxPairs, int maxCallbacks, long maxStored, int maxHosts) {
         CorrelateConfig d = CorrelateConfig.defaults(null, false);
         return new CorrelateConfig(d.homeNet(), d.allowlists(), null, d.threshold(), d.minCallbacks(), d.burstGapMillis(),
-                d.windowMillis(), d.scoreIntervalMillis(), maxPairs, maxCallbacks, maxStored, d.incidentWindowMillis(), maxHosts,
+                d.windowMillis(), d.scoreIntervalMillis(), maxPairs, maxCallbacks, maxStored, d.incidentWindowMillis(), maxHosts, d.maxIncidentBytes(),
                 d.reorderEvents(), d.latenessMillis(), d.queueEvents(), false);
     }
 
@@ -182,6 +187,52 @@ class BeaconTrackerTest {
         j.addStats(m);
         assertEquals(2, m.get("correlate.incident.hosts"));
         assertEquals(1, m.get("correlate.incident.hosts_evicted"), "10.0.0.2 was the least recently active: " + m);
+    }
+
+    @Test
+    void theIncidentJoinerKeepsItsHostsWithinItsHeapBoundWhateverTheUrlsAndNamesTrafficMade() {
+        CorrelateConfig d = CorrelateConfig.defaults(null, false);
+        long bound = 1L << 20;
+        CorrelateConfig c = new CorrelateConfig(d.homeNet(), d.allowlists(), null, d.threshold(), d.minCallbacks(), d.burstGapMillis(),
+                d.windowMillis(), d.scoreIntervalMillis(), d.maxPairs(), d.maxCallbacks(), d.maxStored(), d.incidentWindowMillis(),
+                d.maxHosts(), bound, d.reorderEvents(), d.latenessMillis(), d.queueEvents(), false);
+        List<IncidentEvent> incidents = new ArrayList<>();
+        IncidentJoiner j = new IncidentJoiner(c, tracker(10), incidents::add);
+        Map<String, Long> m = new TreeMap<>();
+        // 2,000 hosts, each with reputation hits to names of 4,000 characters: some 16 MB unbounded
+        for (int i = 0; i < 2_000; i++) {
+            String host = "10.0." + (i / 250) + "." + (i % 250);
+            for (int k = 0; k < 3; k++) {
+                j.reputation(host, (char) ('a' + k) + "x".repeat(4_000) + ".example", reputationAlert(host, T0 + i * 1_000L + k));
+            }
+            m.clear();
+            j.addStats(m);
+            assertTrue(m.get("correlate.incident.bytes") <= bound, "within the bound after host " + i + ": " + m);
+        }
+        assertTrue(m.get("correlate.incident.hosts_evicted") > 1_500, m.toString());
+        assertTrue(m.get("correlate.incident.hosts") > 10, "the bound holds more than a few hosts: " + m);
+        // the most recent host is kept whole: its download joins the hits it made after it
+        String last = "10.0.7.249";
+        j.malware(last, malwareAlert(last, T0 + 1_999 * 1_000L - 1));
+        assertEquals(3, incidents.size(), "one incident per callback host of the latest host: " + incidents);
+    }
+
+    private static AlertEvent reputationAlert(String host, long atMillis) {
+        EventHeader h = new EventHeader(1, new int[0], host, 40000, "203.0.113.9", 80, "TCP", true, 4, null, "http", null);
+        return new AlertEvent(atMillis * 1_000_000, h, true, "to_server",
+                AlertEvent.Signature.of(2, "reputation", AlertEvent.REPUTATION, 2), null, null, null, null, null, null);
+    }
+
+    private static AlertEvent malwareAlert(String host, long atMillis) {
+        EventHeader h = new EventHeader(2, new int[0], host, 40001, "192.0.2.10", 80, "TCP", true, 4, null, "http", null);
+        HttpInfo http = new HttpInfo(0, "files.example", -1, "/" + "p".repeat(6_000) + ".exe", "Mozilla/5.0", "application/octet-stream",
+                "GET", null, "HTTP/1.1", 200, 68, 0, null);
+        FileInfo fi = new FileInfo("/invoice.exe", 68, "m", "s1", "a".repeat(64), "application/x-dosexec", "CLOSED", false, 0, true,
+                null, false, null, List.of(), -1, -1, -1, false, null, false, 1);
+        FileEvent f = new FileEvent(atMillis * 1_000_000, h, http, false, fi, null);
+        FileVerdict v = new FileVerdict("clamd", "1.4", "1", "infected", List.of("Win.Trojan.Test"), 3, null, false);
+        return new AlertEvent(atMillis * 1_000_000, h, true, "to_client", AlertEvent.Signature.of(1, "ClamAV Win.Trojan.Test",
+                AlertEvent.MALWARE, 1), http, f, v, null, null, null);
     }
 
     @Test

@@ -57,7 +57,7 @@ class CorrelateStageTest {
                 .withAllowlists(allow == null ? List.of() : List.of(allow));
         c = new CorrelateConfig(c.homeNet(), c.allowlists(), c.rulesDir(), c.threshold(), c.minCallbacks(), c.burstGapMillis(),
                 c.windowMillis(), c.scoreIntervalMillis(), c.maxPairs(), c.maxCallbacks(), c.maxStored(),
-                c.incidentWindowMillis(), c.maxHosts(), 16, c.latenessMillis(), c.queueEvents(), false);
+                c.incidentWindowMillis(), c.maxHosts(), c.maxIncidentBytes(), 16, c.latenessMillis(), c.queueEvents(), false);
         return CorrelateStage.start(c, bus, new EveRenderer("test", false), p -> { });
     }
 
