@@ -8,6 +8,7 @@ import java.util.Properties;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Future;
 import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.Producer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.clients.producer.RecordMetadata;
@@ -31,18 +32,33 @@ import org.apache.kafka.common.serialization.StringSerializer;
 final class KafkaTransport implements Transport {
     private final FeedSpec spec;
     private final EveJson eve;
-    private final Properties props;
-    private KafkaProducer<String, byte[]> producer;
+    private final java.util.function.Supplier<Producer<String, byte[]>> producers;
+    private Producer<String, byte[]> producer;
     /**
-     * Ids of records the broker acknowledged in a batch where an earlier record failed: the outbox
-     * offers them again (it acknowledges in order), and they are skipped. At most one batch of ids;
-     * kept in memory only, so a restart in between may produce them twice (same event id).
+     * Ids (with their outbox numbers) of records the broker acknowledged in a batch where an earlier
+     * record failed: the outbox offers them again (it acknowledges in order), and they are skipped.
+     * Those numbered before the batch the outbox offers next are gone from it (acknowledged, or
+     * skipped as refused for good) and are forgotten then, so this holds about one batch of ids. Kept
+     * in memory only, so a restart in between may produce them twice (same event id).
      */
-    private final java.util.Set<String> sentEarlier = new java.util.HashSet<>();
+    private final java.util.Map<String, Long> sentEarlier = new java.util.HashMap<>();
 
     KafkaTransport(FeedSpec spec, EveJson eve, int timeoutMillis, String clientId) {
+        this(spec, eve, producerSettings(spec, timeoutMillis, clientId));
+    }
+
+    private KafkaTransport(FeedSpec spec, EveJson eve, Properties props) {
+        this(spec, eve, () -> new KafkaProducer<>(props));
+    }
+
+    /** Produces through what {@code producers} makes (a test's failing producer). */
+    KafkaTransport(FeedSpec spec, EveJson eve, java.util.function.Supplier<Producer<String, byte[]>> producers) {
         this.spec = spec;
         this.eve = eve;
+        this.producers = producers;
+    }
+
+    private static Properties producerSettings(FeedSpec spec, int timeoutMillis, String clientId) {
         Properties p = new Properties();
         p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, String.join(",", spec.hosts()));
         p.put(ProducerConfig.CLIENT_ID_CONFIG, clientId);
@@ -55,7 +71,7 @@ final class KafkaTransport implements Transport {
         p.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, Integer.toString(timeoutMillis));
         p.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, StringSerializer.class.getName());
         p.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class.getName());
-        this.props = p;
+        return p;
     }
 
     @Override
@@ -67,15 +83,19 @@ final class KafkaTransport implements Transport {
     public void deliver(List<OutboxRecord> batch) throws DeliveryException {
         if (producer == null) {
             try {
-                producer = new KafkaProducer<>(props);
+                producer = producers.get();
             } catch (RuntimeException e) {
                 throw new DeliveryException("kafka " + spec.hosts() + ": " + e, 0, e);
             }
         }
+        if (!batch.isEmpty()) {
+            long first = batch.get(0).seq();
+            sentEarlier.values().removeIf(seq -> seq < first);
+        }
         List<Future<RecordMetadata>> sent = new ArrayList<>(batch.size());
         try {
             for (OutboxRecord r : batch) {
-                if (sentEarlier.contains(r.eventId())) {
+                if (sentEarlier.containsKey(r.eventId())) {
                     sent.add(null); // the broker has it from a batch that failed for another record
                     continue;
                 }
@@ -111,7 +131,7 @@ final class KafkaTransport implements Transport {
             if (!ok && firstFailure < 0) {
                 firstFailure = i;
             } else if (ok && firstFailure >= 0) {
-                sentEarlier.add(id); // resent with the records before it, but not produced again
+                sentEarlier.put(id, batch.get(i).seq()); // resent with the records before it, but not produced again
             } else if (ok) {
                 sentEarlier.remove(id);
             }
@@ -149,5 +169,10 @@ final class KafkaTransport implements Transport {
     @Override
     public void close() {
         closeProducer();
+    }
+
+    /** Ids held as produced in an earlier batch (a test's view). */
+    int remembered() {
+        return sentEarlier.size();
     }
 }
