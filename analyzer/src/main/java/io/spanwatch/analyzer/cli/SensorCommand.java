@@ -176,11 +176,16 @@ public final class SensorCommand implements Callable<Integer> {
         pipeline.captureStats(capture::stats);
         pipeline.source(iface);
         CountDownLatch stopped = new CountDownLatch(1);
+        // A thread that dies, or a packet worker's error, stops the sensor with exit status 1; once
+        // asked to stop, it has FatalStop.GRACE_SECONDS to do so.
+        FatalStop stopper = new FatalStop(err, capture::stop);
+        Thread.UncaughtExceptionHandler previousHandler = Thread.getDefaultUncaughtExceptionHandler();
+        Thread.setDefaultUncaughtExceptionHandler(stopper.handler());
         // SIGINT and SIGTERM stop the capture; the run below then flushes and returns 0. The shutdown
         // hook covers other ways the JVM is asked to stop.
         for (String name : new String[] {"INT", "TERM"}) {
             try {
-                sun.misc.Signal.handle(new sun.misc.Signal(name), sig -> capture.stop());
+                sun.misc.Signal.handle(new sun.misc.Signal(name), sig -> stopper.stop());
             } catch (IllegalArgumentException e) {
                 err.println("spanwatch: cannot handle SIG" + name + ": " + e.getMessage());
             }
@@ -212,7 +217,13 @@ public final class SensorCommand implements Callable<Integer> {
             return t;
         });
         timer.scheduleAtFixedRate(pipeline::writeStats, statsInterval, statsInterval, TimeUnit.SECONDS);
-        timer.scheduleAtFixedRate(pipeline::tick, 100, 100, TimeUnit.MILLISECONDS);
+        timer.scheduleAtFixedRate(() -> {
+            pipeline.tick();
+            Throwable workerError = pipeline.workerFailure();
+            if (workerError != null) {
+                stopper.fatal("a packet worker", workerError); // it analyses nothing more; once only
+            }
+        }, 100, 100, TimeUnit.MILLISECONDS);
         err.println("spanwatch: capturing on " + iface + (bpf != null ? " (filter: " + bpf + ")" : "") + " ("
                 + loopName(capture) + "), writing to " + out);
         err.flush();
@@ -236,14 +247,30 @@ public final class SensorCommand implements Callable<Integer> {
             if (reports != null) {
                 reports.close();
             }
-            Pipeline.Summary sum = pipeline.finish();
-            capture.close();
-            wiring.close();
-            if (metrics != null) {
-                metrics.close();
+            try {
+                Pipeline.Summary sum;
+                try {
+                    sum = pipeline.finish();
+                } finally {
+                    capture.close();
+                    wiring.close();
+                    if (metrics != null) {
+                        metrics.close();
+                    }
+                }
+                Summaries.print(outw, sum, (System.nanoTime() - t0) / 1e9, sum.get("capture.bytes"), out);
+            } catch (java.io.IOException e) {
+                err.println("spanwatch: " + e.getMessage());
+                status = 1;
+            } finally {
+                stopped.countDown();
+                stopper.finished();
+                Thread.setDefaultUncaughtExceptionHandler(previousHandler);
             }
-            Summaries.print(outw, sum, (System.nanoTime() - t0) / 1e9, sum.get("capture.bytes"), out);
-            stopped.countDown();
+        }
+        if (stopper.failure() != null) {
+            err.println("spanwatch: stopped because " + stopper.failure());
+            status = 1;
         }
         return status;
     }
@@ -268,6 +295,9 @@ public final class SensorCommand implements Callable<Integer> {
         for (String name : new String[] {"INT", "TERM"}) {
             sun.misc.Signal.handle(new sun.misc.Signal(name), sig -> capture.stop());
         }
+        // The launcher starts `sensor` with SIGHUP's default disposition, which would end this run:
+        // a logrotate meant for a sensor on the same directory must not stop a diagnostic.
+        sun.misc.Signal.handle(new sun.misc.Signal("HUP"), sig -> { });
         err.println("spanwatch: capturing on " + iface + " (" + loopName(capture) + "), discarding every frame");
         err.flush();
         int status = 0;

@@ -373,6 +373,19 @@ public final class Pipeline implements FrameSink {
         return new Summary(stats, eve.events(), firstTs, lastTs);
     }
 
+    /**
+     * Returns the first error a packet worker met, or null. A live worker that met one analyses
+     * nothing more (it goes on taking frames so that capture never waits); the caller decides to stop.
+     */
+    public Throwable workerFailure() {
+        for (Worker w : workers) {
+            if (w.failure() != null) {
+                return w.failure();
+            }
+        }
+        return null;
+    }
+
     /** Writes a {@code stats} event now (live mode, periodically). Thread-safe. */
     public void writeStats() {
         events.accept(new StatsEvent(config.live() ? System.currentTimeMillis() * 1_000_000L : lastTs,
