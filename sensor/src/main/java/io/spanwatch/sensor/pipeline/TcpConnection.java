@@ -105,7 +105,13 @@ final class TcpConnection {
             flow.tcpFlagsResp |= flags;
         }
         long ts = p.tsNanos;
+        if (!closed && discardedByReceiver(p, s, flags, ts)) {
+            return;
+        }
         if ((flags & SYN) != 0) {
+            if (s.isn < 0) {
+                s.isn = p.seq;
+            }
             if ((flags & ACK) == 0) {
                 if (!rolesFixed) {
                     flow.clientIsOrig = fromOrig;
@@ -187,6 +193,32 @@ final class TcpConnection {
     }
 
     /**
+     * Tells whether the receiver throws the whole segment away before looking at its data, as every
+     * current stack does (RFC 793 §3.9, RFC 5961 §4), and reports it:
+     * <ul>
+     * <li>data or a FIN without the ACK flag (only a SYN may carry data without it, TCP Fast Open):
+     * {@code stream.pkt_without_ack};
+     * <li>a SYN with another sequence number than the sender's first SYN, once the sender's stream has
+     * passed bytes on: a synchronized host answers with a challenge ACK and drops it, data and all
+     * ({@code stream.syn_on_established}). Port reuse after a close is told apart before this.
+     * </ul>
+     * Taking them let a decoy segment win over the real bytes that followed it, invisibly (an evasion
+     * review on 2026-12-05).
+     */
+    private boolean discardedByReceiver(DecodedPacket p, Side s, int flags, long ts) {
+        boolean carries = p.payloadLen > 0 || p.payloadMissing > 0 || (flags & FIN) != 0;
+        if ((flags & (SYN | RST | ACK)) == 0 && carries) {
+            worker.anomaly(flow, ts, "stream", "stream.pkt_without_ack");
+            return true;
+        }
+        if ((flags & SYN) != 0 && (flags & RST) == 0 && s.isn >= 0 && p.seq != s.isn && s.stream.offset() > 0) {
+            worker.anomaly(flow, ts, "stream", "stream.syn_on_established");
+            return true;
+        }
+        return false;
+    }
+
+    /**
      * Takes the originator's SYN that was seen before this state was made (the flow kept only its
      * sequence number, flags and what it offered, {@link TcpOptions#synOffer}): the originator is the
      * client and its stream starts after the SYN.
@@ -195,6 +227,9 @@ final class TcpConnection {
         if (!rolesFixed) {
             flow.clientIsOrig = true;
             rolesFixed = true;
+        }
+        if (orig.isn < 0) {
+            orig.isn = seq;
         }
         if (synSeqOrig < 0) {
             synSeqOrig = seq;
@@ -550,6 +585,8 @@ final class TcpConnection {
         boolean finSeen;
         boolean finFlag;
         boolean payloadSeen;
+        /** The sequence number of this side's first SYN (or SYN-ACK); -1 before one. */
+        long isn = -1;
         /** What this side's SYN (or SYN-ACK) offered: timestamps, window scale shift (-1 none). */
         boolean synSeen;
         boolean synTimestamps;

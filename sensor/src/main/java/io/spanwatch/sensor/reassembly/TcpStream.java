@@ -132,16 +132,38 @@ public final class TcpStream {
     }
 
     /**
-     * Tells whether a RST with this sequence number belongs to the stream: the stream has started and
-     * the number is near the next expected byte. Other RSTs are ignored, so a forged or stray RST
-     * cannot blind the sensor to the rest of the connection.
+     * Tells whether the receiving host resets the connection on a RST with this sequence number from
+     * the sender, by its policy. Current stacks follow RFC 5961 §3: only a RST at exactly the next
+     * byte the receiver expects resets (after the sender's FIN, the byte after it; Linux also takes the
+     * FIN's own number in CLOSE_WAIT and LAST_ACK, and the right edge of the bytes it holds out of
+     * order, its highest SACK block, {@code tcp_validate_incoming}); one elsewhere in the window only
+     * draws a challenge ACK. So every policy but three takes those numbers only; {@code old-linux},
+     * {@code solaris} and {@code hpux11} take any number from the next byte to 16 MiB past it (the
+     * receive window, or any number past the next byte, as Suricata's {@code ValidReset} has them;
+     * bounded here, as the window is). Other RSTs are
+     * ignored (and reported by the caller), so a forged RST, even one inside the window, cannot blind
+     * the sensor to the rest of the connection, which the host goes on with.
      */
     public boolean acceptsReset(long seq) {
         if (!started) {
             return false;
         }
         long r = rel(seq);
-        return r >= next - (1L << 20) && r <= next + (16L << 20);
+        return switch (policy) {
+            case OLD_LINUX, SOLARIS, HPUX11 -> r >= next && r <= next + (16L << 20);
+            default -> {
+                if (finDelivered) {
+                    yield r == finRel || r == finRel + 1;
+                }
+                yield r == next || (ooo != null && !ooo.isEmpty() && r == highestHeldEnd());
+            }
+        };
+    }
+
+    /** The end of the highest bytes held out of order (the right edge of the receiver's SACK blocks). */
+    private long highestHeldEnd() {
+        Map.Entry<Long, Object> last = ooo.lastEntry();
+        return last.getKey() + bytes(last.getValue()).length;
     }
 
     /** Tells whether a SYN or a segment started this stream. */

@@ -19,8 +19,9 @@
  * ({@code stream.discarded_data_used}). A hole is given up as a gap when the receiver acknowledged
  * past it for over a second of packet time, when a bound is reached, or at the end of the connection;
  * reassembly carries on after the gap. Without a SYN the stream starts at the first data segment
- * (mid-stream pick-up). RSTs that do not fit the stream are ignored and reported
- * ({@code stream.rst_ignored}), so one forged RST cannot blind the sensor. Once the FIN was passed on,
+ * (mid-stream pick-up). A RST resets only where the receiver's policy takes one (RFC 5961 §3 for
+ * current stacks: the next byte expected, {@link io.spanwatch.sensor.reassembly.TcpStream#acceptsReset});
+ * others are ignored and reported ({@code stream.rst_ignored}), so one forged RST cannot blind the sensor. Once the FIN was passed on,
  * bytes past it are reported ({@code stream.data_after_fin}) and not delivered; a FIN before bytes
  * already delivered is ignored and reported ({@code stream.fin_out_of_window}).
  *

@@ -156,6 +156,47 @@ class ReassemblyEvasionTest {
         assertEquals(0, r.summary.get("tcp.reassembly_gap_bytes"));
     }
 
+    /**
+     * Segments every current stack throws away whole (RFC 793 §3.9, RFC 5961 §3 and §4) sent ahead of
+     * body segment 3: data without the ACK flag, a SYN carrying data on the established connection,
+     * and a RST inside the window but not at the next byte (a challenge ACK, no reset). None may
+     * stand in for the real bytes or end the download.
+     */
+    @Test
+    void segmentsTheHostDiscardsWholeDoNotHideOrCutTheFile() throws Exception {
+        String[] kinds = {"no-ack", "syn", "rst"};
+        for (String kind : kinds) {
+            Capture c = new Capture();
+            TcpWire w = new TcpWire("10.0.0.1", 40_010, "10.0.0.3", 80);
+            w.cts = -1;
+            w.sts = -1;
+            request(c, w, 7, 512);
+            c.add(w.data(false, head(body.length), 1460, 512).getFirst());
+            long bodyStart = w.sseq;
+            List<byte[]> segs = w.data(false, body, 1000, 512);
+            byte[] decoy = Arrays.copyOfRange(evil, 3000, 4000);
+            for (int k = 0; k < segs.size(); k++) {
+                if (k == 3) {
+                    c.add(switch (kind) {
+                        case "no-ack" -> w.segment(false, TcpWire.PSH, bodyStart + 3000, w.cseq, 512, decoy);
+                        case "syn" -> w.segment(false, TcpWire.SYN, bodyStart + 2999, w.cseq, 512, decoy);
+                        default -> w.segment(false, 0x04 | TcpWire.ACK, bodyStart + 5000, w.cseq, 512, new byte[0]);
+                    });
+                }
+                c.add(segs.get(k));
+                c.add(w.ack(true, 512));
+            }
+            Result r = run(c, ReassemblyConfig.DEFAULTS);
+            assertTrue(r.stored(body), kind + ": the file the client saved: " + r.eve);
+            String anomaly = switch (kind) {
+                case "no-ack" -> "stream.pkt_without_ack";
+                case "syn" -> "stream.syn_on_established";
+                default -> "stream.rst_ignored";
+            };
+            assertTrue(r.eve.contains("\"" + anomaly + "\""), kind + ": " + r.eve);
+        }
+    }
+
     @Test
     void aPureAckIsNotCheckedForItsTimestamp() throws Exception {
         // Linux's pure ACKs may carry an older timestamp than the data it paced before them, and Linux

@@ -70,6 +70,37 @@ class TcpStreamTest {
         return new TcpStream(ReassemblyConfig.DEFAULTS, new ReassemblyStats(ReassemblyConfig.DEFAULT_MEMCAP), rec);
     }
 
+    /**
+     * RFC 5961 §3, as current Linux, Windows, BSD and macOS apply it: a RST resets only at the next byte
+     * expected (after the FIN, the byte after it or, Linux, the FIN's own), or at the right edge of what
+     * is held out of order; one elsewhere in the window, which the host answers with a challenge ACK,
+     * is not taken. old-linux and solaris take the window, hpux11 anything from the next byte on.
+     */
+    @Test
+    void aResetCountsOnlyWhereTheReceiversPolicyTakesIt() {
+        byte[] data = new byte[4_000];
+        for (OverlapPolicy p : OverlapPolicy.values()) {
+            TcpStream s = new TcpStream(ReassemblyConfig.DEFAULTS, new ReassemblyStats(ReassemblyConfig.DEFAULT_MEMCAP), new Recorder(), p);
+            s.syn(1000);
+            s.segment(0, 1001, data, 0, 1_000, false);
+            boolean window = p == OverlapPolicy.OLD_LINUX || p == OverlapPolicy.SOLARIS || p == OverlapPolicy.HPUX11;
+            assertTrue(s.acceptsReset(2001), p + ": the next byte");
+            assertEquals(window, s.acceptsReset(2001 + 500), p + ": in the window, past the next byte");
+            assertFalse(s.acceptsReset(2001 - 1), p + ": before the next byte");
+            assertFalse(s.acceptsReset(2001 + (64 << 20)), p + ": far past it");
+            s.segment(0, 3001, data, 0, 1_000, false); // held out of order: [3001, 4001)
+            assertTrue(s.acceptsReset(4001), p + ": the right edge of the bytes held");
+            assertEquals(window, s.acceptsReset(3500), p + ": inside the bytes held");
+        }
+        TcpStream s = stream(new Recorder());
+        s.syn(1000);
+        s.segment(0, 1001, data, 0, 1_000, true); // data then FIN: the FIN is byte 2001
+        assertTrue(s.acceptsReset(2002), "the byte after the FIN");
+        assertTrue(s.acceptsReset(2001), "the FIN's own number");
+        assertFalse(s.acceptsReset(2003));
+        assertFalse(stream(new Recorder()).acceptsReset(1000), "a stream not started takes none");
+    }
+
     @Test
     void inOrderIsPassedThrough() {
         Random r = new Random(SEED);
