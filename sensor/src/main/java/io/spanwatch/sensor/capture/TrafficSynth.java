@@ -278,21 +278,12 @@ public final class TrafficSynth {
     }
 
     private static long sum(byte[] b, int off, int len, long s) {
-        int i = 0;
-        for (; i + 1 < len; i += 2) {
-            s += ((b[off + i] & 0xFF) << 8) | (b[off + i + 1] & 0xFF);
-        }
-        if (i < len) {
-            s += (b[off + i] & 0xFF) << 8;
-        }
-        return s;
+        return io.spanwatch.sensor.decode.Checksums.sum(b, off, len, s);
     }
 
+    /** The checksum to write: the complement of the folded sum. */
     private static int fold(long s) {
-        while ((s >>> 16) != 0) {
-            s = (s & 0xFFFF) + (s >>> 16);
-        }
-        return (int) (~s & 0xFFFF);
+        return ~io.spanwatch.sensor.decode.Checksums.fold(s) & 0xFFFF;
     }
 
     private static void put16(byte[] b, int o, int v) {

@@ -25,6 +25,14 @@ public enum DecodeAnomaly {
     IPV6_TRUNC_EXTHDR("decoder.ipv6.trunc_exthdr"),
     IPV6_WRONG_VERSION("decoder.ipv6.wrong_ip_version"),
     IPV6_EXTHDR_LOOP("decoder.ipv6.exthdr_too_many"),
+    /** A hop-by-hop option the host does not know whose type says to discard the packet (RFC 8200 §4.2). */
+    IPV6_HOPOPTS_UNKNOWN_OPT("decoder.ipv6.hopopts_unknown_opt"),
+    /** A destination option the host does not know whose type says to discard the packet (RFC 8200 §4.2). */
+    IPV6_DSTOPTS_UNKNOWN_OPT("decoder.ipv6.dstopts_unknown_opt"),
+    /** A type 0 routing header with segments left: deprecated, discarded (RFC 5095). */
+    IPV6_RH_TYPE_0("decoder.ipv6.rh_type_0"),
+    /** A routing header with segments left: the address seen is a waypoint, not where the data is read (SpanWatch's name). */
+    IPV6_RH_SEGMENTS_LEFT("decoder.ipv6.rh_segments_left"),
     TCP_TRUNCATED("decoder.tcp.pkt_too_small"),
     TCP_HLEN_TOO_SMALL("decoder.tcp.hlen_too_small"),
     TCP_OPT_TRUNCATED("decoder.tcp.invalid_optlen"),

@@ -390,6 +390,10 @@ public final class PacketDecoder {
                     if (ipEnd - q < hl) {
                         return anomaly(out, DecodeAnomaly.IPV6_TRUNC_EXTHDR);
                     }
+                    DecodeAnomaly dropped = next == P_ROUTING ? routing(b, q) : next == P_HOPOPTS || next == P_DSTOPTS ? options(b, q, hl, next) : null;
+                    if (dropped != null) {
+                        return anomaly(out, dropped);
+                    }
                     next = b[q + IPV6_EXT_NEXT] & 0xff;
                     prevNextOff = q + IPV6_EXT_NEXT;
                     q += hl;
@@ -440,6 +444,51 @@ public final class PacketDecoder {
             }
         }
         return anomaly(out, DecodeAnomaly.IPV6_EXTHDR_LOOP);
+    }
+
+    /**
+     * Reads the options of a hop-by-hop or destination options header as its receiver does (RFC 8200
+     * §4.2): an option it does not know is skipped when the two high bits of its type are 00, and
+     * makes it discard the whole packet otherwise. Known here as Linux knows them: Pad1, PadN, and for
+     * hop-by-hop the router alert, jumbo payload, CALIPSO and IOAM options, for destinations the
+     * tunnel encapsulation limit, IOAM and the home address. Returns the anomaly of a packet the host
+     * discards, or null; a decoy sent with such an option otherwise stood in for the real bytes.
+     */
+    private static DecodeAnomaly options(byte[] b, int q, int hl, int header) {
+        int o = q + 2;
+        int end = q + hl;
+        while (o < end) {
+            int type = b[o] & 0xff;
+            if (type == 0) { // Pad1
+                o++;
+                continue;
+            }
+            if (o + 2 > end) {
+                return null; // a malformed tail: left to the length checks
+            }
+            boolean known = type == 1 || (header == P_HOPOPTS
+                    ? type == 0x05 || type == 0xC2 || type == 0x07 || type == 0x31
+                    : type == 0x04 || type == 0x31 || type == 0xC9);
+            if (!known && (type >>> 6) != 0) {
+                return header == P_HOPOPTS ? DecodeAnomaly.IPV6_HOPOPTS_UNKNOWN_OPT : DecodeAnomaly.IPV6_DSTOPTS_UNKNOWN_OPT;
+            }
+            o += 2 + (b[o + 1] & 0xff);
+        }
+        return null;
+    }
+
+    /**
+     * A routing header with segments left sends the packet on to its next address: the host the
+     * destination address names is a waypoint and hands nothing to TCP (RFC 8200 §4.4; type 0 is
+     * discarded outright, RFC 5095). Returns the anomaly of such a packet, or null.
+     */
+    private static DecodeAnomaly routing(byte[] b, int q) {
+        int type = b[q + 2] & 0xff;
+        int segmentsLeft = b[q + 3] & 0xff;
+        if (segmentsLeft == 0) {
+            return null; // the last hop: the header is ignored
+        }
+        return type == 0 ? DecodeAnomaly.IPV6_RH_TYPE_0 : DecodeAnomaly.IPV6_RH_SEGMENTS_LEFT;
     }
 
     /** Clears what an outer packet may have left and records the IP header's facts. */

@@ -206,6 +206,15 @@ final class TcpConnection {
      * review on 2026-12-05).
      */
     private boolean discardedByReceiver(DecodedPacket p, Side s, int flags, long ts) {
+        if (worker.config.reassembly().checksumValidation() && badChecksum(p, s)) {
+            worker.reassemblyStats.invalidChecksums++;
+            worker.anomaly(flow, ts, "stream", "stream.pkt_invalid_checksum");
+            if (p.payloadLen > 0 && !notHttp) {
+                // kept aside: used if the receiver acknowledges these bytes after all (an offload artefact)
+                s.stream.discarded(ts, (flags & SYN) != 0 ? p.seq + 1 : p.seq, p.buf, p.payloadOff, p.payloadLen);
+            }
+            return true;
+        }
         boolean carries = p.payloadLen > 0 || p.payloadMissing > 0 || (flags & FIN) != 0;
         if ((flags & (SYN | RST | ACK)) == 0 && carries) {
             worker.anomaly(flow, ts, "stream", "stream.pkt_without_ack");
@@ -216,6 +225,24 @@ final class TcpConnection {
             return true;
         }
         return false;
+    }
+
+    /**
+     * Tells whether the receiver drops this segment for a wrong checksum. A capture made on one of
+     * the hosts shows every segment that host sent with a wrong checksum (the NIC fills it in after
+     * the capture point: checksum offload), and one made with GRO or TSO shows merged segments of
+     * up to 64 KiB with the first one's checksum. So a wrong checksum counts only once the same
+     * sender was seen sending a right one, and only on a packet no larger than an Ethernet MTU
+     * (1,500 bytes of IP): a decoy that is larger does not get through a 1,500-byte path to the host
+     * either. On jumbo-frame networks such decoys are taken; the limit is written in the README.
+     */
+    private static boolean badChecksum(DecodedPacket p, Side s) {
+        int c = io.spanwatch.sensor.decode.Checksums.tcp(p);
+        if (c == io.spanwatch.sensor.decode.Checksums.VALID) {
+            s.checksumsRight = true;
+            return false;
+        }
+        return c == io.spanwatch.sensor.decode.Checksums.INVALID && s.checksumsRight && p.payloadOff + p.payloadLen - p.ipOff <= 1500;
     }
 
     /**
@@ -587,6 +614,8 @@ final class TcpConnection {
         boolean payloadSeen;
         /** The sequence number of this side's first SYN (or SYN-ACK); -1 before one. */
         long isn = -1;
+        /** Whether this side was seen sending a segment with right checksums (so it does not offload them). */
+        boolean checksumsRight;
         /** What this side's SYN (or SYN-ACK) offered: timestamps, window scale shift (-1 none). */
         boolean synSeen;
         boolean synTimestamps;

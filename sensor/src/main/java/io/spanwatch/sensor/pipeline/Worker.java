@@ -364,6 +364,7 @@ final class Worker implements Runnable, FlowTable.Listener {
         Counters.add(into, "tcp.reassembly_memcap_hits", r.memcapHits);
         Counters.add(into, "tcp.reassembly_memcap_evictions", r.memcapEvictions);
         Counters.add(into, "tcp.overlap_replaced", r.overlapsReplaced);
+        Counters.add(into, "tcp.invalid_checksum", r.invalidChecksums);
         Counters.add(into, "tcp.paws_rejected", r.pawsRejected);
         Counters.add(into, "tcp.paws_echo_lowered", r.pawsEchoLowered);
         Counters.add(into, "tcp.out_of_window", r.outOfWindow);

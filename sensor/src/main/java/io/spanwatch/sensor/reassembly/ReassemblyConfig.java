@@ -15,9 +15,12 @@ package io.spanwatch.sensor.reassembly;
  *     it is declared a gap (default 1 s), so that a mirror port's reordering is not mistaken for loss
  * @param policies which {@link OverlapPolicy} each receiving host follows, by address (default: all
  *     {@link OverlapPolicy#DEFAULT}, as Suricata)
+ * @param checksumValidation whether segments with a wrong IPv4 header or TCP checksum are discarded as
+ *     their receiver discards them, once their sender was seen sending a right one (default on, as
+ *     Suricata's {@code stream.checksum-validation}); see {@code TcpConnection}
  */
 public record ReassemblyConfig(int maxBytesPerStream, int maxSegmentsPerStream, long memcap, long gapAckDelayNanos,
-        HostPolicies policies) {
+        HostPolicies policies, boolean checksumValidation) {
     public static final int DEFAULT_MAX_BYTES_PER_STREAM = 4 << 20;
     public static final int DEFAULT_MAX_SEGMENTS_PER_STREAM = 2048;
     public static final long DEFAULT_MEMCAP = 128L << 20;
@@ -35,8 +38,18 @@ public record ReassemblyConfig(int maxBytesPerStream, int maxSegmentsPerStream, 
         this(maxBytesPerStream, maxSegmentsPerStream, memcap, gapAckDelayNanos, HostPolicies.DEFAULTS);
     }
 
+    /** Returns bounds with these host policies and checksums validated. */
+    public ReassemblyConfig(int maxBytesPerStream, int maxSegmentsPerStream, long memcap, long gapAckDelayNanos, HostPolicies policies) {
+        this(maxBytesPerStream, maxSegmentsPerStream, memcap, gapAckDelayNanos, policies, true);
+    }
+
     /** Returns these bounds with other host policies. */
     public ReassemblyConfig withPolicies(HostPolicies p) {
-        return new ReassemblyConfig(maxBytesPerStream, maxSegmentsPerStream, memcap, gapAckDelayNanos, p);
+        return new ReassemblyConfig(maxBytesPerStream, maxSegmentsPerStream, memcap, gapAckDelayNanos, p, checksumValidation);
+    }
+
+    /** Returns these settings with checksum validation on or off. */
+    public ReassemblyConfig withChecksumValidation(boolean on) {
+        return new ReassemblyConfig(maxBytesPerStream, maxSegmentsPerStream, memcap, gapAckDelayNanos, policies, on);
     }
 }

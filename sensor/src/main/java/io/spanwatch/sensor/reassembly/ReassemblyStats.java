@@ -23,6 +23,8 @@ public final class ReassemblyStats {
     public long memcapEvictions;
     /** Overlaps where the receiver's policy kept the later copy and its bytes differed. */
     public long overlapsReplaced;
+    /** Segments discarded for a wrong IPv4 header or TCP checksum (their sender sent right ones before). */
+    public long invalidChecksums;
     /** Segments discarded for a TCP timestamp older than the receiver's (PAWS, RFC 7323). */
     public long pawsRejected;
     /** Times the receiver's echo (TSecr) lowered the PAWS check's timestamp to the one the receiver took. */

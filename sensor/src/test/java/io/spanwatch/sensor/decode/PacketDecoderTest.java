@@ -241,6 +241,41 @@ class PacketDecoderTest {
         assertEquals("abc", payload(p));
     }
 
+    /** An options header with one option of {@code type} (4 bytes of data) and padding to 8 bytes. */
+    private static byte[] optionsHeader(int next, int type) {
+        byte[] h = ext(next, 0);
+        h[2] = (byte) type;
+        h[3] = 4; // data length: the option fills the header
+        return h;
+    }
+
+    @Test
+    void ipv6PacketsTheHostDiscardsForTheirOptionsOrRoutingAreNotTaken() {
+        byte[] tcp = Frames.tcp(443, 50000, ascii("v6"));
+        // unknown options: action 00 skipped, 01/10/11 discard the packet (RFC 8200 §4.2)
+        assertTcp(decode(LinkType.RAW, ipv6(0, "2001:db8::a", "2001:db8::b", cat(optionsHeader(6, 0x1e), tcp))),
+                "2001:db8:0:0:0:0:0:a", "2001:db8:0:0:0:0:0:b", 443, 50000, "v6");
+        for (int type : new int[] {0x5e, 0x9e, 0xde}) {
+            assertEquals(DecodeAnomaly.IPV6_HOPOPTS_UNKNOWN_OPT,
+                    decode(LinkType.RAW, ipv6(0, "2001:db8::a", "2001:db8::b", cat(optionsHeader(6, type), tcp))).anomaly);
+            assertEquals(DecodeAnomaly.IPV6_DSTOPTS_UNKNOWN_OPT,
+                    decode(LinkType.RAW, ipv6(60, "2001:db8::a", "2001:db8::b", cat(optionsHeader(6, type), tcp))).anomaly);
+        }
+        // known ones with such bits are read: the router alert (hop-by-hop), the home address (destination)
+        assertTrue(decode(LinkType.RAW, ipv6(0, "2001:db8::a", "2001:db8::b", cat(optionsHeader(6, 0x05), tcp))).isTcp());
+        assertTrue(decode(LinkType.RAW, ipv6(60, "2001:db8::a", "2001:db8::b", cat(optionsHeader(6, 0xc9), tcp))).isTcp());
+        // a routing header with segments left: the destination is a waypoint (type 0: RFC 5095)
+        byte[] rh0 = ext(6, 2);
+        rh0[3] = 1;
+        assertEquals(DecodeAnomaly.IPV6_RH_TYPE_0, decode(LinkType.RAW, ipv6(43, "2001:db8::a", "2001:db8::b", cat(rh0, tcp))).anomaly);
+        byte[] srh = ext(6, 2);
+        srh[2] = 4;
+        srh[3] = 1;
+        assertEquals(DecodeAnomaly.IPV6_RH_SEGMENTS_LEFT, decode(LinkType.RAW, ipv6(43, "2001:db8::a", "2001:db8::b", cat(srh, tcp))).anomaly);
+        srh[3] = 0; // the last segment: the header is ignored and the data read
+        assertTrue(decode(LinkType.RAW, ipv6(43, "2001:db8::a", "2001:db8::b", cat(srh, tcp))).isTcp());
+    }
+
     @Test
     void ipv6ExtensionHeaders() {
         byte[] tcp = Frames.tcp(443, 50000, ascii("v6"));

@@ -164,7 +164,7 @@ class ReassemblyEvasionTest {
      */
     @Test
     void segmentsTheHostDiscardsWholeDoNotHideOrCutTheFile() throws Exception {
-        String[] kinds = {"no-ack", "syn", "rst"};
+        String[] kinds = {"no-ack", "syn", "rst", "tcp-checksum", "ip-checksum", "rst-checksum"};
         for (String kind : kinds) {
             Capture c = new Capture();
             TcpWire w = new TcpWire("10.0.0.1", 40_010, "10.0.0.3", 80);
@@ -180,7 +180,10 @@ class ReassemblyEvasionTest {
                     c.add(switch (kind) {
                         case "no-ack" -> w.segment(false, TcpWire.PSH, bodyStart + 3000, w.cseq, 512, decoy);
                         case "syn" -> w.segment(false, TcpWire.SYN, bodyStart + 2999, w.cseq, 512, decoy);
-                        default -> w.segment(false, 0x04 | TcpWire.ACK, bodyStart + 5000, w.cseq, 512, new byte[0]);
+                        case "rst" -> w.segment(false, 0x04 | TcpWire.ACK, bodyStart + 5000, w.cseq, 512, new byte[0]);
+                        case "tcp-checksum" -> corrupt(w.segment(false, TcpWire.ACK | TcpWire.PSH, bodyStart + 3000, w.cseq, 512, decoy), 16);
+                        case "ip-checksum" -> corrupt(w.segment(false, TcpWire.ACK | TcpWire.PSH, bodyStart + 3000, w.cseq, 512, decoy), -10);
+                        default -> corrupt(w.segment(false, 0x04 | TcpWire.ACK, bodyStart + 3000, w.cseq, 512, new byte[0]), 16);
                     });
                 }
                 c.add(segs.get(k));
@@ -191,10 +194,53 @@ class ReassemblyEvasionTest {
             String anomaly = switch (kind) {
                 case "no-ack" -> "stream.pkt_without_ack";
                 case "syn" -> "stream.syn_on_established";
-                default -> "stream.rst_ignored";
+                case "rst" -> "stream.rst_ignored";
+                default -> "stream.pkt_invalid_checksum";
             };
             assertTrue(r.eve.contains("\"" + anomaly + "\""), kind + ": " + r.eve);
         }
+    }
+
+    /**
+     * A capture made on the server shows every segment it sent with a wrong checksum (offload); one
+     * made with GRO shows merged segments past 1,500 bytes with the first one's checksum. Neither
+     * may cost a byte.
+     */
+    @Test
+    void offloadedAndMergedSegmentsChecksumsCostNothing() throws Exception {
+        for (boolean merged : new boolean[] {false, true}) {
+            Capture c = new Capture();
+            TcpWire w = new TcpWire("10.0.0.1", 40_020, "10.0.0.3", 80);
+            w.cts = -1;
+            w.sts = -1;
+            List<byte[]> hs = w.handshake(7, 7, 512, 512).frames;
+            for (int i = 0; i < hs.size(); i++) {
+                c.add(merged || i != 1 ? hs.get(i) : corrupt(hs.get(i), 16)); // the SYN-ACK: offloaded
+            }
+            c.addAll(w.data(true, GET, 1460, 512));
+            c.add(merged ? w.ack(false, 512) : corrupt(w.ack(false, 512), 16));
+            for (byte[] f : w.data(false, concat(head(body.length), body), merged ? 4000 : 1000, 512)) {
+                // every segment the server sent; with GRO every merged one (a segment left alone keeps its checksum)
+                c.add(!merged || f.length > 1514 ? corrupt(f, 16) : f);
+                c.add(w.ack(true, 512));
+            }
+            Result r = run(c, ReassemblyConfig.DEFAULTS);
+            assertTrue(r.stored(body), (merged ? "merged: " : "offloaded: ") + r.eve);
+            assertFalse(r.eve.contains("stream.pkt_invalid_checksum"), r.eve);
+            assertEquals(0, r.summary.get("tcp.invalid_checksum"));
+        }
+    }
+
+    /**
+     * Flips a byte of an IPv4 frame's TCP checksum ({@code at} 16: the TCP header's offset 16) or, for a
+     * negative {@code at}, of its IP header (offset -at), so the receiver drops it.
+     */
+    static byte[] corrupt(byte[] frame, int at) {
+        int ip = 14;
+        int tcp = ip + (frame[ip] & 0x0f) * 4;
+        int i = at < 0 ? ip - at : tcp + at;
+        frame[i] ^= 0x5a;
+        return frame;
     }
 
     @Test
