@@ -11,8 +11,14 @@ import java.util.TreeMap;
  * as a new frame (the first fragment's link-layer bytes, its IP header fixed up, and the payload),
  * which then decodes like any unfragmented packet.
  *
- * <p>Policy: the first copy of a byte wins; a later fragment that overlaps it with different bytes
- * is the anomaly {@code defrag.overlap_mismatch} (the classic evasion). A first fragment too short to
+ * <p>Overlaps: a fragment that repeats one already taken (same offset and length, same bytes) is
+ * ignored. Any other overlap makes an IPv6 host discard the whole datagram (RFC 5722, with erratum
+ * 3089), and so do Linux since 4.19 and Windows since Vista for IPv4 ({@code IPFRAG_OVERLAP}); those
+ * datagrams are dropped here too ({@code defrag.overlap_dropped}), IPv4 ones when the destination's
+ * policy ({@code stream.policy}) is {@code linux} or {@code vista}. Otherwise the first copy of a byte
+ * wins, as BSD and older stacks resolve it: {@code defrag.overlap}, and {@code defrag.overlap_mismatch}
+ * where the bytes differ (the classic evasion). Before 2026-12-05 overlaps with equal bytes were
+ * silent and always taken, so a decoy datagram Linux drops stood in for the real one. A first fragment too short to
  * hold the transport header is {@code defrag.tiny_first_fragment}; a datagram that would be longer
  * than 65,535 bytes is {@code defrag.datagram_too_large} and is dropped.
  *
@@ -55,6 +61,8 @@ public final class Defragmenter {
         /** Length fields of the tunnel headers in head, relative to its start; null when not tunnelled. */
         int[] encap;
         final TreeMap<Integer, byte[]> parts = new TreeMap<>();
+        /** Offset and length ({@code offset << 32 | length}) of each fragment taken, to tell a repeat from an overlap. */
+        final java.util.HashSet<Long> taken = new java.util.HashSet<>();
         int total = -1;
         long bytes;
         final int version;
@@ -66,6 +74,7 @@ public final class Defragmenter {
         }
     }
 
+    private final java.util.function.Predicate<byte[]> dropsOverlaps;
     private final int maxTrackers;
     private final long memcap;
     private final long timeoutNanos;
@@ -82,15 +91,26 @@ public final class Defragmenter {
     public long timeouts6;
     public long dropped;
     public long overlapMismatches;
+    /** Datagrams dropped because their fragments overlapped and the destination discards such datagrams. */
+    public long overlapsDropped;
 
     public Defragmenter() {
         this(DEFAULT_MAX_TRACKERS, DEFAULT_MEMCAP, DEFAULT_TIMEOUT_SECONDS);
     }
 
     public Defragmenter(int maxTrackers, long memcap, int timeoutSeconds) {
+        this(maxTrackers, memcap, timeoutSeconds, address -> false);
+    }
+
+    /**
+     * @param dropsOverlaps tells, by an IPv4 destination address (4 bytes), whether that host discards
+     *     a datagram whose fragments overlap; IPv6 hosts always do
+     */
+    public Defragmenter(int maxTrackers, long memcap, int timeoutSeconds, java.util.function.Predicate<byte[]> dropsOverlaps) {
         this.maxTrackers = maxTrackers;
         this.memcap = memcap;
         this.timeoutNanos = timeoutSeconds * 1_000_000_000L;
+        this.dropsOverlaps = dropsOverlaps;
     }
 
     /** Returns the bytes held now. */
@@ -159,6 +179,21 @@ public final class Defragmenter {
             t.bytes += t.head.length;
             held += t.head.length;
         }
+        if (overlaps(t, offset, len)) {
+            boolean repeat = t.taken.contains(((long) offset << 32) | len);
+            if (!repeat || !sameBytes(t, b, p.payloadOff, offset, len)) {
+                if (t.version == 6 || dropsOverlaps.test(Arrays.copyOfRange(b, p.dstAddrOff, p.dstAddrOff + p.addrLen()))) {
+                    out.anomaly(ts, "defrag.overlap_dropped", p);
+                    trackers.remove(k);
+                    release(t);
+                    dropped++;
+                    overlapsDropped++;
+                    return;
+                }
+                out.anomaly(ts, "defrag.overlap", p);
+            }
+        }
+        t.taken.add(((long) offset << 32) | len);
         if (!p.fragMore) {
             t.total = offset + len;
         }
@@ -181,6 +216,33 @@ public final class Defragmenter {
                 dropped++;
             }
         }
+    }
+
+    /** Tells whether {@code [offset, offset + len)} overlaps bytes the tracker holds. */
+    private static boolean overlaps(Tracker t, int offset, int len) {
+        Map.Entry<Integer, byte[]> floor = t.parts.floorEntry(offset);
+        if (floor != null && floor.getKey() + floor.getValue().length > offset) {
+            return true;
+        }
+        Integer higher = t.parts.higherKey(offset);
+        return higher != null && higher < offset + len;
+    }
+
+    /** Tells whether the bytes held at {@code [offset, offset + len)} are all there and equal to {@code b[off..]}. */
+    private static boolean sameBytes(Tracker t, byte[] b, int off, int offset, int len) {
+        int cursor = offset;
+        while (cursor < offset + len) {
+            Map.Entry<Integer, byte[]> e = t.parts.floorEntry(cursor);
+            if (e == null || e.getKey() + e.getValue().length <= cursor) {
+                return false;
+            }
+            int end = Math.min(offset + len, e.getKey() + e.getValue().length);
+            if (!Arrays.equals(e.getValue(), cursor - e.getKey(), end - e.getKey(), b, off + cursor - offset, off + end - offset)) {
+                return false;
+            }
+            cursor = end;
+        }
+        return true;
     }
 
     private void insert(Tracker t, long ts, byte[] b, int off, int offset, int len, DecodedPacket p, Output out) {

@@ -390,7 +390,8 @@ public final class PacketDecoder {
                     if (ipEnd - q < hl) {
                         return anomaly(out, DecodeAnomaly.IPV6_TRUNC_EXTHDR);
                     }
-                    DecodeAnomaly dropped = next == P_ROUTING ? routing(b, q) : next == P_HOPOPTS || next == P_DSTOPTS ? options(b, q, hl, next) : null;
+                    DecodeAnomaly dropped = next == P_ROUTING ? routing(b, q)
+                            : next == P_HOPOPTS || next == P_DSTOPTS ? options(b, q, hl, next, plen == 0) : null;
                     if (dropped != null) {
                         return anomaly(out, dropped);
                     }
@@ -450,11 +451,13 @@ public final class PacketDecoder {
      * Reads the options of a hop-by-hop or destination options header as its receiver does (RFC 8200
      * §4.2): an option it does not know is skipped when the two high bits of its type are 00, and
      * makes it discard the whole packet otherwise. Known here as Linux knows them: Pad1, PadN, and for
-     * hop-by-hop the router alert, jumbo payload, CALIPSO and IOAM options, for destinations the
-     * tunnel encapsulation limit, IOAM and the home address. Returns the anomaly of a packet the host
+     * hop-by-hop the router alert, CALIPSO and IOAM options and the jumbo payload option (in a
+     * jumbogram only: with a payload length set, RFC 2675 §3 has it discarded), for destinations the
+     * tunnel encapsulation limit and IOAM. Not the home address option: Linux reads it only with
+     * its Mobile IPv6 module loaded, and Windows never. Returns the anomaly of a packet the host
      * discards, or null; a decoy sent with such an option otherwise stood in for the real bytes.
      */
-    private static DecodeAnomaly options(byte[] b, int q, int hl, int header) {
+    private static DecodeAnomaly options(byte[] b, int q, int hl, int header, boolean jumbogram) {
         int o = q + 2;
         int end = q + hl;
         while (o < end) {
@@ -467,8 +470,8 @@ public final class PacketDecoder {
                 return null; // a malformed tail: left to the length checks
             }
             boolean known = type == 1 || (header == P_HOPOPTS
-                    ? type == 0x05 || type == 0xC2 || type == 0x07 || type == 0x31
-                    : type == 0x04 || type == 0x31 || type == 0xC9);
+                    ? type == 0x05 || (type == 0xC2 && jumbogram) || type == 0x07 || type == 0x31
+                    : type == 0x04 || type == 0x31);
             if (!known && (type >>> 6) != 0) {
                 return header == P_HOPOPTS ? DecodeAnomaly.IPV6_HOPOPTS_UNKNOWN_OPT : DecodeAnomaly.IPV6_DSTOPTS_UNKNOWN_OPT;
             }

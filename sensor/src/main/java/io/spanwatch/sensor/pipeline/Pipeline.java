@@ -94,8 +94,12 @@ public final class Pipeline implements FrameSink {
         this.ranges = new RangeAssembler(store);
         this.decoder = new PacketDecoder(config.tunnels());
         HeapGauge.listen();
+        io.spanwatch.sensor.reassembly.HostPolicies policies = config.reassembly().policies();
         this.defrag = new io.spanwatch.sensor.decode.Defragmenter(config.defrag().maxDatagrams(), config.defrag().memcap(),
-                config.defrag().timeoutSeconds());
+                config.defrag().timeoutSeconds(), address -> switch (policies.forAddress(address)) {
+                    case LINUX, VISTA -> true; // Linux since 4.19, Windows since Vista: IPFRAG_OVERLAP kills the queue
+                    default -> false;
+                });
         int n = config.workers();
         this.workers = new Worker[n];
         this.threads = new Thread[n];
@@ -426,6 +430,7 @@ public final class Pipeline implements FrameSink {
         m.put("defrag.ipv6.timeouts", defrag.timeouts6);
         m.put("defrag.dropped", defrag.dropped);
         m.put("defrag.overlap_mismatches", defrag.overlapMismatches);
+        m.put("defrag.overlaps_dropped", defrag.overlapsDropped);
         m.put("defrag.memuse", defrag.held());
         m.put("decoder.amsdu_subframes", amsduSubframes.get());
         m.put("decoder.amsdu_subframes_dropped", amsduDropped.get());

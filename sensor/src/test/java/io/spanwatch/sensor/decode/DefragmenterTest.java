@@ -170,6 +170,46 @@ class DefragmenterTest {
         }
     }
 
+    /**
+     * RFC 5722: an IPv6 datagram whose fragments overlap is discarded whole, even where the bytes
+     * agree; so is an IPv4 one bound for a host that does the same (Linux, Windows since Vista). A
+     * host that resolves overlaps takes the datagram, named. A plain repeat of a fragment is neither.
+     */
+    @Test
+    void overlappingFragmentsDropTheDatagramWhereTheHostDoes() {
+        byte[] payload = new byte[3000];
+        new Random(3).nextBytes(payload);
+        List<byte[]> six = new ArrayList<>(fragment6(payload, 1232, 0x1234L));
+        // a fragment covering the end of the first and the start of the second, with the same bytes
+        List<byte[]> finer = fragment6(payload, 616, 0x1234L);
+        six.add(1, finer.get(1)); // offset 616: inside the first 1,232 bytes
+        Recorder rec6 = new Recorder();
+        Defragmenter d6 = new Defragmenter();
+        feed(d6, six, rec6);
+        assertEquals(0, rec6.frames.size(), "dropped: " + rec6.anomalies);
+        assertTrue(rec6.anomalies.contains("defrag.overlap_dropped"), rec6.anomalies.toString());
+        assertEquals(1, d6.overlapsDropped);
+
+        byte[] whole = udp4(payload, 21);
+        List<byte[]> four = new ArrayList<>(fragment4(whole, 1480));
+        four.add(1, fragment4(whole, 736).get(1)); // offset 736, equal bytes
+        Recorder keeps = new Recorder();
+        feed(new Defragmenter(), four, keeps);
+        assertEquals(1, keeps.frames.size(), "a BSD-like host takes it");
+        assertEquals(List.of("defrag.overlap"), keeps.anomalies);
+        Recorder drops = new Recorder();
+        feed(new Defragmenter(100, 1 << 20, 60, address -> address.length == 4 && address[3] == 2), four, drops);
+        assertEquals(0, drops.frames.size(), "a Linux host does not");
+        assertEquals(List.of("defrag.overlap_dropped"), drops.anomalies.subList(0, 1));
+
+        List<byte[]> repeated = new ArrayList<>(fragment6(payload, 1232, 0x99L));
+        repeated.add(1, repeated.get(0).clone());
+        Recorder rep = new Recorder();
+        feed(new Defragmenter(), repeated, rep);
+        assertEquals(1, rep.frames.size(), "a repeat is not an overlap");
+        assertEquals(List.of(), rep.anomalies);
+    }
+
     @Test
     void tinyFirstFragmentsAndOversizedDatagramsAreNamed() {
         byte[] payload = new byte[200];

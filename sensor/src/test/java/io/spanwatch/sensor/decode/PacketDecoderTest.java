@@ -261,9 +261,13 @@ class PacketDecoderTest {
             assertEquals(DecodeAnomaly.IPV6_DSTOPTS_UNKNOWN_OPT,
                     decode(LinkType.RAW, ipv6(60, "2001:db8::a", "2001:db8::b", cat(optionsHeader(6, type), tcp))).anomaly);
         }
-        // known ones with such bits are read: the router alert (hop-by-hop), the home address (destination)
+        // known ones are read (the router alert); the home address is not known (no Mobile IPv6), nor a
+        // jumbo payload option in a packet with a payload length
         assertTrue(decode(LinkType.RAW, ipv6(0, "2001:db8::a", "2001:db8::b", cat(optionsHeader(6, 0x05), tcp))).isTcp());
-        assertTrue(decode(LinkType.RAW, ipv6(60, "2001:db8::a", "2001:db8::b", cat(optionsHeader(6, 0xc9), tcp))).isTcp());
+        assertEquals(DecodeAnomaly.IPV6_DSTOPTS_UNKNOWN_OPT,
+                decode(LinkType.RAW, ipv6(60, "2001:db8::a", "2001:db8::b", cat(optionsHeader(6, 0xc9), tcp))).anomaly);
+        assertEquals(DecodeAnomaly.IPV6_HOPOPTS_UNKNOWN_OPT,
+                decode(LinkType.RAW, ipv6(0, "2001:db8::a", "2001:db8::b", cat(optionsHeader(6, 0xc2), tcp))).anomaly);
         // a routing header with segments left: the destination is a waypoint (type 0: RFC 5095)
         byte[] rh0 = ext(6, 2);
         rh0[3] = 1;
