@@ -20,6 +20,12 @@ public enum DecodeAnomaly {
     IPV4_IPLEN_SMALLER_THAN_HLEN("decoder.ipv4.iplen_smaller_than_hlen"),
     IPV4_TRUNC_PKT("decoder.ipv4.trunc_pkt"),
     IPV4_WRONG_VERSION("decoder.ipv4.wrong_ip_version"),
+    /** An option whose length is below 2, below what its kind needs, or runs past the header. */
+    IPV4_OPT_INVALID_LEN("decoder.ipv4.opt_invalid_len"),
+    /** A record route or timestamp option whose pointer is below its first slot. */
+    IPV4_OPT_MALFORMED("decoder.ipv4.opt_malformed"),
+    /** A loose or strict source route: hosts drop it ({@code accept_source_route} is off; SpanWatch's name). */
+    IPV4_OPT_SOURCE_ROUTE("decoder.ipv4.opt_source_route"),
     IPV6_TRUNCATED("decoder.ipv6.pkt_too_small"),
     IPV6_TRUNC_PKT("decoder.ipv6.trunc_pkt"),
     IPV6_TRUNC_EXTHDR("decoder.ipv6.trunc_exthdr"),

@@ -340,6 +340,12 @@ public final class PacketDecoder {
             }
             ipEnd = end;
         }
+        if (hlen > IPV4_HLEN) {
+            DecodeAnomaly dropped = ipv4Options(b, p + IPV4_HLEN, p + hlen);
+            if (dropped != null) {
+                return anomaly(out, dropped);
+            }
+        }
         startIp(out, 4, p, p + IPV4_SRC, p + IPV4_DST, b[p + IPV4_PROTO] & 0xff);
         int q = p + hlen;
         int frag = u16(b, p + IPV4_FRAG);
@@ -445,6 +451,47 @@ public final class PacketDecoder {
             }
         }
         return anomaly(out, DecodeAnomaly.IPV6_EXTHDR_LOOP);
+    }
+
+    /**
+     * Reads IPv4 options as a receiving host does ({@code ip_options_compile} in Linux): an option
+     * whose length is below 2 or below what its kind needs (record route and source routes 3,
+     * timestamp 4), one that runs past the header, or a record route or timestamp pointer below its
+     * first slot makes the host drop the packet; so does a loose or strict source route, which hosts
+     * refuse ({@code accept_source_route} is off on Linux hosts, Windows drops source-routed packets).
+     * Unknown options are skipped, as Linux skips them. Returns the anomaly of a packet the host
+     * drops, or null: a decoy sent with such options otherwise stood in for the real bytes.
+     */
+    private static DecodeAnomaly ipv4Options(byte[] b, int from, int end) {
+        int o = from;
+        while (o < end) {
+            int type = b[o] & 0xff;
+            if (type == 0) { // end of options
+                return null;
+            }
+            if (type == 1) { // no operation
+                o++;
+                continue;
+            }
+            int len = o + 1 < end ? b[o + 1] & 0xff : 0;
+            int need = switch (type) {
+                case 0x07, 0x83, 0x89 -> 3; // record route, loose and strict source route
+                case 0x44 -> 4; // timestamp
+                default -> 2;
+            };
+            if (len < need || o + len > end) {
+                return DecodeAnomaly.IPV4_OPT_INVALID_LEN;
+            }
+            if (type == 0x83 || type == 0x89) {
+                return DecodeAnomaly.IPV4_OPT_SOURCE_ROUTE;
+            }
+            int pointer = b[o + 2] & 0xff;
+            if ((type == 0x07 && pointer < 4) || (type == 0x44 && pointer < 5)) {
+                return DecodeAnomaly.IPV4_OPT_MALFORMED;
+            }
+            o += len;
+        }
+        return null;
     }
 
     /**

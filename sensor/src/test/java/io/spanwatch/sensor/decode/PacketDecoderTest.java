@@ -241,6 +241,29 @@ class PacketDecoderTest {
         assertEquals("abc", payload(p));
     }
 
+    /** An IPv4/TCP packet whose 8 bytes of options start with {@code opts}. */
+    private static byte[] withIpv4Options(int... opts) {
+        byte[] ip = ipv4(6, "10.0.0.1", "10.0.0.2", Frames.tcp(80, 40000, ascii("x")), 0x4000, 2);
+        for (int i = 0; i < opts.length; i++) {
+            ip[20 + i] = (byte) opts[i];
+        }
+        return ip;
+    }
+
+    @Test
+    void ipv4PacketsTheHostDropsForTheirOptionsAreNotTaken() {
+        assertTrue(decode(LinkType.RAW, withIpv4Options(1, 1, 0)).isTcp(), "NOPs and the end");
+        assertTrue(decode(LinkType.RAW, withIpv4Options(0x88, 4, 0, 1)).isTcp(), "an unknown option is skipped");
+        assertTrue(decode(LinkType.RAW, withIpv4Options(0x07, 7, 4)).isTcp(), "a record route with room");
+        assertEquals(DecodeAnomaly.IPV4_OPT_INVALID_LEN, decode(LinkType.RAW, withIpv4Options(0x44, 2, 0, 0)).anomaly,
+                "a timestamp option of 2 bytes");
+        assertEquals(DecodeAnomaly.IPV4_OPT_INVALID_LEN, decode(LinkType.RAW, withIpv4Options(0x88, 1)).anomaly);
+        assertEquals(DecodeAnomaly.IPV4_OPT_INVALID_LEN, decode(LinkType.RAW, withIpv4Options(0x88, 12)).anomaly, "past the header");
+        assertEquals(DecodeAnomaly.IPV4_OPT_MALFORMED, decode(LinkType.RAW, withIpv4Options(0x07, 7, 3)).anomaly);
+        assertEquals(DecodeAnomaly.IPV4_OPT_SOURCE_ROUTE, decode(LinkType.RAW, withIpv4Options(0x83, 7, 4, 10, 9, 9, 9)).anomaly);
+        assertEquals(DecodeAnomaly.IPV4_OPT_SOURCE_ROUTE, decode(LinkType.RAW, withIpv4Options(0x89, 3, 4)).anomaly);
+    }
+
     /** An options header with one option of {@code type} (4 bytes of data) and padding to 8 bytes. */
     private static byte[] optionsHeader(int next, int type) {
         byte[] h = ext(next, 0);
