@@ -13,7 +13,6 @@ import io.netty.handler.codec.http.HttpObjectAggregator;
 import io.netty.handler.codec.http.HttpServerCodec;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.stream.ChunkedWriteHandler;
-import io.netty.handler.timeout.ReadTimeoutHandler;
 import java.net.InetSocketAddress;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.ExecutorService;
@@ -24,9 +23,9 @@ import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * Serves the console with Netty: per connection {@code [TLS] → HTTP codec (start line 8 KiB,
- * headers 16 KiB) → ConnectionGuard (connections at once, the time a request's head may take) → read
- * timeout → RequestGate → aggregator (upload limit) → chunked writer →
- * Router}; handlers run on {@link ConsoleConfig#threads} worker threads, never on the event loop.
+ * headers 16 KiB) → ConnectionGuard (connections at once, the time a
+ * request's head and body may take, answers the client stopped reading, answers in request order)
+ * → RequestGate → aggregator (upload limit) → chunked writer → Router}; handlers run on {@link ConsoleConfig#threads} worker threads, never on the event loop.
  * Refreshes the index reader every second, so events committed by a running {@code sensor} are
  * searchable within about a second of their commit.
  *
@@ -34,8 +33,6 @@ import java.util.concurrent.atomic.AtomicInteger;
  */
 public final class ConsoleServer implements AutoCloseable {
     private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(ConsoleServer.class);
-    /** Seconds a connection may stay silent mid-request or between requests. */
-    static final int READ_TIMEOUT_SECONDS = 60;
 
     private final EventLoopGroup boss;
     private final EventLoopGroup io;
@@ -94,8 +91,7 @@ public final class ConsoleServer implements AutoCloseable {
                             }
                             p.addLast(new HttpServerCodec(8192, 16384, 8192));
                             p.addLast(new ConnectionGuard(limits));
-                            p.addLast(new ReadTimeoutHandler(READ_TIMEOUT_SECONDS));
-                            p.addLast(new RequestGate(console));
+                            p.addLast(new RequestGate(console, limits));
                             p.addLast(new HttpObjectAggregator((int) Math.min(Integer.MAX_VALUE, cfg.maxUploadBytes())));
                             p.addLast(new ChunkedWriteHandler());
                             p.addLast(new Router(console, workers));

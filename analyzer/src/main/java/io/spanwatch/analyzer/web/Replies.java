@@ -32,6 +32,9 @@ final class Replies {
     static final String CSP = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; connect-src 'self'; "
             + "form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
 
+    /** Bodies larger than this go out in pieces of this size. */
+    static final int CHUNK = 64 * 1024;
+
     private Replies() {
     }
 
@@ -67,6 +70,10 @@ final class Replies {
             } catch (IOException e) {
                 return write(ctx, Response.error(HttpResponseStatus.NOT_FOUND, "file not found"), keepAlive, head, p);
             }
+            res = new DefaultHttpResponse(HttpVersion.HTTP_1_1, r.status);
+        } else if (r.body.length > CHUNK && !head) {
+            // in pieces as the socket takes them: the connection's stall check sees a slow reader's progress
+            length = r.body.length;
             res = new DefaultHttpResponse(HttpVersion.HTTP_1_1, r.status);
         } else {
             length = r.body.length;
@@ -104,6 +111,10 @@ final class Replies {
         ChannelFuture last;
         if (res instanceof FullHttpResponse) {
             last = ctx.writeAndFlush(res);
+        } else if (fc == null) {
+            ctx.write(res);
+            last = ctx.writeAndFlush(new HttpChunkedInput(new io.netty.handler.stream.ChunkedStream(
+                    new java.io.ByteArrayInputStream(r.body), CHUNK)));
         } else {
             ctx.write(res);
             if (head) {
@@ -111,7 +122,7 @@ final class Replies {
                 last = ctx.writeAndFlush(LastHttpContent.EMPTY_LAST_CONTENT);
             } else {
                 try {
-                    last = ctx.writeAndFlush(new HttpChunkedInput(new ChunkedNioFile(fc, 0, length, 64 * 1024)));
+                    last = ctx.writeAndFlush(new HttpChunkedInput(new ChunkedNioFile(fc, 0, length, CHUNK)));
                 } catch (IOException e) {
                     closeQuietly(fc);
                     ctx.close();

@@ -40,6 +40,8 @@ import java.util.concurrent.TimeUnit;
 final class RequestGate extends ChannelInboundHandlerAdapter {
     static final AttributeKey<Principal> PRINCIPAL = AttributeKey.valueOf("spanwatch.principal");
     static final AttributeKey<Routes.Match> MATCH = AttributeKey.valueOf("spanwatch.match");
+    /** The number of the request being read ({@link ConnectionGuard.InOrder}), for its answer's place. */
+    static final AttributeKey<Integer> SEQ = AttributeKey.valueOf("spanwatch.seq");
 
     /** How long a refused connection is drained before it is closed. */
     static final long LINGER_MILLIS = 2_000;
@@ -47,14 +49,17 @@ final class RequestGate extends ChannelInboundHandlerAdapter {
     static final long LINGER_MAX_BYTES = 16L << 20;
 
     private final Console console;
+    private final ConnectionGuard.Limits limits;
+    private int seq;
     private boolean lingering;
     private long lingerBytes;
     private boolean discarding;
     private long bodyBytes;
     private long limit;
 
-    RequestGate(Console console) {
+    RequestGate(Console console, ConnectionGuard.Limits limits) {
         this.console = console;
+        this.limits = limits;
     }
 
     @Override
@@ -72,6 +77,8 @@ final class RequestGate extends ChannelInboundHandlerAdapter {
         if (msg instanceof HttpRequest req) {
             discarding = false;
             bodyBytes = 0;
+            seq = ConnectionGuard.order(ctx.channel()).admit();
+            ctx.channel().attr(SEQ).set(seq);
             Response refusal = check(ctx, req);
             if (refusal != null) {
                 ReferenceCountUtil.release(msg);
@@ -93,10 +100,17 @@ final class RequestGate extends ChannelInboundHandlerAdapter {
         ctx.fireChannelRead(msg);
     }
 
-    /** Answers with {@code refusal} and {@code Connection: close}, then closes the connection lingering. */
+    /**
+     * Answers with {@code refusal} and {@code Connection: close} once the answers to the requests
+     * before it are out, then closes the connection lingering; reads nothing more meanwhile.
+     */
     private void refuse(ChannelHandlerContext ctx, Response refusal) {
         lingering = true;
         discarding = true;
+        ConnectionGuard.order(ctx.channel()).reply(seq, () -> refuseNow(ctx, refusal));
+    }
+
+    private void refuseNow(ChannelHandlerContext ctx, Response refusal) {
         ChannelFuture written = Replies.write(ctx, refusal, false, false, null);
         if (written == null) {
             return;
@@ -151,6 +165,10 @@ final class RequestGate extends ChannelInboundHandlerAdapter {
         limit = route != null && route.upload() ? cfg.maxUploadBytes() : cfg.maxRequestBytes();
         if (HttpUtil.getContentLength(req, -1L) > limit) {
             return Response.error(HttpResponseStatus.REQUEST_ENTITY_TOO_LARGE, "body larger than " + limit + " bytes");
+        }
+        if (limits.queueFull()) {
+            // answers to clients that read slowly hold this much already: no more until they drain
+            return Response.error(HttpResponseStatus.SERVICE_UNAVAILABLE, "busy, try again").header("Retry-After", "1");
         }
         Authenticator.Result a = console.auth().authenticate(req.headers());
         String key = a.principal() != null ? "token:" + a.principal().name() : "address:" + address(ctx);

@@ -43,13 +43,22 @@ final class Router extends SimpleChannelInboundHandler<FullHttpRequest> {
     protected void channelRead0(ChannelHandlerContext ctx, FullHttpRequest req) {
         Principal p = ctx.channel().attr(RequestGate.PRINCIPAL).getAndSet(null);
         Routes.Match m = ctx.channel().attr(RequestGate.MATCH).getAndSet(null);
+        Integer seqOrNull = ctx.channel().attr(RequestGate.SEQ).getAndSet(null);
+        int seq = seqOrNull == null ? -1 : seqOrNull;
         boolean keepAlive = HttpUtil.isKeepAlive(req);
         boolean head = req.method().equals(HttpMethod.HEAD);
         boolean handedOver = false;
         Response early;
         try {
-            early = dispatch(ctx, req, m, p, keepAlive, head);
-            handedOver = early == null;
+            if (req.decoderResult().isFailure()) {
+                // the body could not be read whole (a bad chunk size, say): nothing of it is acted on,
+                // and the connection cannot be trusted to be at a request's start any more
+                keepAlive = false;
+                early = Response.error(HttpResponseStatus.BAD_REQUEST, "malformed request");
+            } else {
+                early = dispatch(ctx, req, m, p, keepAlive, head, seq);
+                handedOver = early == null;
+            }
         } catch (Request.BadRequest e) {
             early = Response.error(HttpResponseStatus.BAD_REQUEST, e.getMessage());
         } catch (RejectedExecutionException e) {
@@ -60,8 +69,17 @@ final class Router extends SimpleChannelInboundHandler<FullHttpRequest> {
             }
         }
         if (early != null) {
-            Replies.send(ctx, early, keepAlive, head, p);
+            answer(ctx, seq, early, keepAlive, head, p);
         }
+    }
+
+    /** Sends the answer of request {@code seq} once the answers before it are out (event loop only). */
+    private static void answer(ChannelHandlerContext ctx, int seq, Response r, boolean keepAlive, boolean head, Principal p) {
+        if (seq < 0) {
+            Replies.send(ctx, r, keepAlive, head, p);
+            return;
+        }
+        ConnectionGuard.order(ctx.channel()).reply(seq, () -> Replies.send(ctx, r, keepAlive, head, p));
     }
 
     /**
@@ -72,7 +90,7 @@ final class Router extends SimpleChannelInboundHandler<FullHttpRequest> {
      * @throws RejectedExecutionException when every worker is busy and the queue is full
      */
     private Response dispatch(ChannelHandlerContext ctx, FullHttpRequest req, Routes.Match m, Principal p, boolean keepAlive,
-            boolean head) {
+            boolean head, int seq) {
         if (m == null) {
             return notFound(req.uri().startsWith("/api/"));
         }
@@ -105,7 +123,7 @@ final class Router extends SimpleChannelInboundHandler<FullHttpRequest> {
                 req.release();
             }
             Response out = res;
-            ctx.executor().execute(() -> Replies.send(ctx, out, keepAlive, head, p));
+            ctx.executor().execute(() -> answer(ctx, seq, out, keepAlive, head, p));
         });
         return null;
     }

@@ -45,6 +45,10 @@ import org.junit.jupiter.api.Test;
  */
 class ConnectionGuardTest {
     private static final long HEAD_MILLIS = 2_000;
+    private static final long BODY_MILLIS = 4_000;
+    private static final long STALL_MILLIS = 2_000;
+    /** The answer of {@code /big}. */
+    private static final int BIG = 16 << 20;
     private EventLoopGroup group;
     private Channel server;
     private ConnectionGuard.Limits limits;
@@ -52,19 +56,28 @@ class ConnectionGuardTest {
 
     @BeforeEach
     void start() throws Exception {
-        limits = new ConnectionGuard.Limits(6, 3, HEAD_MILLIS);
+        limits = new ConnectionGuard.Limits(6, 3, HEAD_MILLIS, BODY_MILLIS, STALL_MILLIS, 64L << 20);
         group = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
         server = new ServerBootstrap().group(group).channel(NioServerSocketChannel.class).childHandler(new ChannelInitializer<SocketChannel>() {
             @Override
             protected void initChannel(SocketChannel ch) {
                 ch.pipeline().addLast(new HttpServerCodec(), new ConnectionGuard(limits), new HttpObjectAggregator(4096),
+                        new io.netty.handler.stream.ChunkedWriteHandler(),
                         new SimpleChannelInboundHandler<FullHttpRequest>() {
                             @Override
                             protected void channelRead0(ChannelHandlerContext ctx, FullHttpRequest req) {
                                 FullHttpResponse r = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.OK,
                                         Unpooled.copiedBuffer("ok", StandardCharsets.US_ASCII));
                                 r.headers().set(HttpHeaderNames.CONTENT_LENGTH, 2);
-                                if (req.uri().equals("/slow")) { // answered after more than a head's time
+                                if (req.uri().equals("/big")) {
+                                    // as the console writes large answers: the head, then pieces as the socket takes them
+                                    io.netty.handler.codec.http.HttpResponse big = new io.netty.handler.codec.http.DefaultHttpResponse(
+                                            HttpVersion.HTTP_1_1, HttpResponseStatus.OK);
+                                    big.headers().set(HttpHeaderNames.CONTENT_LENGTH, BIG);
+                                    ctx.write(big);
+                                    ctx.writeAndFlush(new io.netty.handler.codec.http.HttpChunkedInput(new io.netty.handler.stream.ChunkedStream(
+                                            new java.io.ByteArrayInputStream(new byte[BIG]), 64 << 10)));
+                                } else if (req.uri().equals("/slow")) { // answered after more than a head's time
                                     ctx.executor().schedule(() -> ctx.writeAndFlush(r), HEAD_MILLIS + 1_000, TimeUnit.MILLISECONDS);
                                 } else if (req.uri().equals("/soon")) { // answered once the next pipelined head is in
                                     ctx.executor().schedule(() -> ctx.writeAndFlush(r), 200, TimeUnit.MILLISECONDS);
@@ -211,5 +224,59 @@ class ConnectionGuardTest {
         String rest = new String(in.readNBytes(40), StandardCharsets.US_ASCII);
         assertTrue(rest.contains("HTTP/1.1 200"), rest);
         assertEquals(0, limits.slowHeads.get());
+    }
+
+    /**
+     * A client that reads a large answer slowly gets all of it, however long it takes (the read
+     * timeout the console had before cut a 100 MB download at 68 MB); one that stops reading is
+     * closed once nothing went out for the stall time, and the bytes queued for it are let go.
+     */
+    @Test
+    void aSlowReaderGetsItAllAndOneThatStopsReadingIsLetGo() throws Exception {
+        Socket slow = connect();
+        slow.getOutputStream().write("GET /big HTTP/1.1\r\nHost: x\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+        InputStream in = slow.getInputStream();
+        byte[] buf = new byte[256 << 10];
+        long got = 0;
+        long started = System.nanoTime();
+        slow.setSoTimeout(10_000);
+        while (got < BIG) { // some 6 s at 256 KiB every 100 ms: three times the stall time
+            int n = in.read(buf);
+            assertTrue(n > 0, "still coming after " + got + " bytes; stalled " + limits.stalledWrites + ", slow bodies " + limits.slowBodies + ", slow heads " + limits.slowHeads);
+            got += n;
+            Thread.sleep(100);
+        }
+        System.out.println("ConnectionGuardTest: 16 MiB read slowly in " + (System.nanoTime() - started) / 1_000_000 + " ms");
+        assertEquals(0, limits.stalledWrites.get());
+
+        Socket stalled = connect();
+        stalled.setReceiveBufferSize(16 << 10);
+        stalled.getOutputStream().write("GET /big HTTP/1.1\r\nHost: x\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+        Thread.sleep(2 * STALL_MILLIS + 2_000); // reads nothing for more than twice the stall time
+        long total = 0;
+        stalled.setSoTimeout(10_000);
+        try {
+            InputStream sin = stalled.getInputStream();
+            for (int n; (n = sin.read(buf)) > 0; ) {
+                total += n;
+            }
+        } catch (IOException e) {
+            // reset: closed
+        }
+        assertTrue(total < BIG, "cut off: " + total);
+        assertEquals(1, limits.stalledWrites.get());
+        for (int i = 0; i < 50 && limits.queuedBytes.get() != 0; i++) {
+            Thread.sleep(100);
+        }
+        assertEquals(0, limits.queuedBytes.get(), "nothing left queued");
+    }
+
+    /** A body that stops coming is cut off after the body's time, whatever its head's deadline was. */
+    @Test
+    void aBodyThatStopsComingIsCutOff() throws Exception {
+        Socket s = connect();
+        s.getOutputStream().write("POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\n0123456789".getBytes(StandardCharsets.US_ASCII));
+        assertTrue(closedWithin(s, BODY_MILLIS + 5_000), "closed");
+        assertEquals(1, limits.slowBodies.get());
     }
 }
