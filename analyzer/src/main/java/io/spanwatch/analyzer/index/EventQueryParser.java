@@ -226,6 +226,10 @@ public final class EventQueryParser {
             }
             default -> {
                 String field = field(q);
+                if (EventFields.ID.equals(field)) {
+                    // ids are stored as their 16 bytes, so a range or pattern over their text matches nothing
+                    throw new QueryException("_id takes one event id (32 hex digits), not a range or a pattern");
+                }
                 if (field != null && kinds.get(field) == FieldKind.IP) {
                     return address(q, field);
                 }

@@ -50,6 +50,17 @@ final class AlertAction extends Route {
                 || back.chars().anyMatch(c -> c < 0x21 || c == 0x7f)) {
             return def;
         }
-        return back;
+        // A Location header is ASCII: anything above it goes out percent-encoded as UTF-8 (a raw byte
+        // was sent before, and characters past U+00FF became '?')
+        StringBuilder out = new StringBuilder(back.length());
+        for (byte b : back.getBytes(java.nio.charset.StandardCharsets.UTF_8)) {
+            int c = b & 0xff;
+            if (c < 0x80) {
+                out.append((char) c);
+            } else {
+                out.append('%').append(Character.toUpperCase(Character.forDigit(c >> 4, 16))).append(Character.toUpperCase(Character.forDigit(c & 15, 16)));
+            }
+        }
+        return out.toString();
     }
 }

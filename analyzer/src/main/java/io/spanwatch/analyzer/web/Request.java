@@ -23,6 +23,8 @@ public final class Request {
     private final FullHttpRequest http;
     private final String path;
     private final Map<String, List<String>> params = new HashMap<>();
+    /** The form body's parameters alone (no query string): where a CSRF token may come from. */
+    private Map<String, List<String>> form = Map.of();
     private final Map<String, String> vars;
     private final Principal principal;
     private final boolean tls;
@@ -44,6 +46,7 @@ public final class Request {
             } catch (IllegalArgumentException e) {
                 throw new BadRequest("malformed form body (a bad % escape)");
             }
+            this.form = form;
             form.forEach((k, v) -> params.merge(k, v, (a, b) -> {
                 List<String> all = new java.util.ArrayList<>(a);
                 all.addAll(b);
@@ -77,6 +80,12 @@ public final class Request {
     public String param(String name, String def) {
         List<String> v = params.get(name);
         return v == null || v.isEmpty() ? def : v.getFirst();
+    }
+
+    /** Returns the first value of the form body's parameter {@code name} (never the query string's), or null. */
+    public String formParam(String name) {
+        List<String> v = form.get(name);
+        return v == null || v.isEmpty() ? null : v.getFirst();
     }
 
     /** Returns parameter {@code name} as an int within [min, max], or {@code def} when absent. */

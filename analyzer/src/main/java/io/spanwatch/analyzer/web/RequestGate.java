@@ -148,7 +148,25 @@ final class RequestGate extends ChannelInboundHandlerAdapter {
         if (req.decoderResult().isFailure()) {
             return Response.error(HttpResponseStatus.BAD_REQUEST, "malformed request");
         }
-        if (!console.auth().required() && !localHost(req.headers().get(HttpHeaderNames.HOST), ctx.channel().localAddress())) {
+        java.util.List<String> hosts = req.headers().getAll(HttpHeaderNames.HOST);
+        if (hosts.size() > 1 || (hosts.isEmpty() && req.protocolVersion().equals(io.netty.handler.codec.http.HttpVersion.HTTP_1_1))) {
+            return Response.error(HttpResponseStatus.BAD_REQUEST, "a request needs exactly one Host header"); // RFC 9112 §3.2
+        }
+        String host = hosts.isEmpty() ? null : hosts.getFirst();
+        String target = req.uri();
+        if (target.regionMatches(true, 0, "http://", 0, 7) || target.regionMatches(true, 0, "https://", 0, 8)) {
+            // the absolute form (RFC 9112 §3.2.2): its authority stands for the Host header, its path is served
+            java.net.URI u;
+            try {
+                u = new java.net.URI(target);
+            } catch (java.net.URISyntaxException e) {
+                return Response.error(HttpResponseStatus.BAD_REQUEST, "malformed request target");
+            }
+            host = u.getRawAuthority();
+            String path = u.getRawPath() == null || u.getRawPath().isEmpty() ? "/" : u.getRawPath();
+            req.setUri(u.getRawQuery() == null ? path : path + "?" + u.getRawQuery());
+        }
+        if (!console.auth().required() && !localHost(host, ctx.channel().localAddress())) {
             return Response.error(HttpResponseStatus.MISDIRECTED_REQUEST, "this console answers only to its own address");
         }
         QueryStringDecoder uri;
@@ -171,7 +189,7 @@ final class RequestGate extends ChannelInboundHandlerAdapter {
             return Response.error(HttpResponseStatus.SERVICE_UNAVAILABLE, "busy, try again").header("Retry-After", "1");
         }
         Authenticator.Result a = console.auth().authenticate(req.headers());
-        String key = a.principal() != null ? "token:" + a.principal().name() : "address:" + address(ctx);
+        String key = rateKey(a.principal(), ctx);
         RateLimiter limiter = console.limiter();
         if (!limiter.tryAcquire(key, System.nanoTime())) {
             return Response.error(HttpResponseStatus.TOO_MANY_REQUESTS, "too many requests")
@@ -196,6 +214,22 @@ final class RequestGate extends ChannelInboundHandlerAdapter {
         ctx.channel().attr(PRINCIPAL).set(a.principal());
         ctx.channel().attr(MATCH).set(m);
         return null;
+    }
+
+    /**
+     * Returns whose share of the rate limit a request takes: a token's (its name), or before login an
+     * address's. Without authentication everyone is the local analyst under one name, so a script
+     * polling the API used up the analyst's share too (an adversarial review): there a browser whose
+     * session cookie came back has its session's share, and requests without one share another.
+     */
+    private String rateKey(Principal p, ChannelHandlerContext ctx) {
+        if (p == null) {
+            return "address:" + address(ctx);
+        }
+        if (!console.auth().required() && !p.bearer()) {
+            return p.session() != null && !p.newSession() ? "session:" + p.session().id() : "local:no-cookie";
+        }
+        return "token:" + p.name();
     }
 
     /**

@@ -102,7 +102,7 @@ final class Router extends SimpleChannelInboundHandler<FullHttpRequest> {
         }
         Request r = new Request(req, new QueryStringDecoder(req.uri(), StandardCharsets.UTF_8, true, 256), m.vars(), p, Replies.tls(ctx));
         if (req.method().equals(HttpMethod.POST)) {
-            Response refused = checkPost(req, r, p, m.route().csrf());
+            Response refused = checkPost(req, r, p, m.route().csrf(), m.route().api());
             if (refused != null) {
                 return refused;
             }
@@ -134,7 +134,7 @@ final class Router extends SimpleChannelInboundHandler<FullHttpRequest> {
     }
 
     /** Returns the refusal of a POST that may not go on, or null. */
-    private static Response checkPost(FullHttpRequest req, Request r, Principal p, boolean csrf) {
+    private static Response checkPost(FullHttpRequest req, Request r, Principal p, boolean csrf, boolean api) {
         String site = req.headers().get("Sec-Fetch-Site");
         if (site != null && !site.equals("same-origin") && !site.equals("none")) {
             return Response.error(HttpResponseStatus.FORBIDDEN, "cross-site request refused");
@@ -149,11 +149,14 @@ final class Router extends SimpleChannelInboundHandler<FullHttpRequest> {
         }
         String sent = req.headers().get(CSRF_HEADER);
         if (sent == null) {
-            sent = r.param(CSRF_FIELD, null);
+            sent = r.formParam(CSRF_FIELD); // never from the URL: URLs end up in logs and Referer headers
         }
         if (sent == null || p.session() == null
                 || !MessageDigest.isEqual(sent.getBytes(StandardCharsets.UTF_8), p.session().csrf().getBytes(StandardCharsets.UTF_8))) {
-            return Response.error(HttpResponseStatus.FORBIDDEN, "missing or wrong CSRF token; reload the page");
+            return Response.error(HttpResponseStatus.FORBIDDEN, api
+                    ? "missing or wrong CSRF token: a program sends Authorization: Bearer TOKEN, or the session cookie with its "
+                            + "X-CSRF-Token header (a console run with --auth none has no tokens; its pages carry the session's)"
+                    : "missing or wrong CSRF token; reload the page");
         }
         return null;
     }

@@ -13,7 +13,11 @@ import java.util.Map;
  * Keeps the console's logins in memory: a session id (the HttpOnly, SameSite=Strict cookie) names
  * who logged in with which token (its SHA-256), and the CSRF token its forms carry. A session ends after
  * {@link ConsoleConfig#session} without use, at logout, or when its token is revoked; at most
- * {@link ConsoleConfig#MAX_SESSIONS} are kept (the least recently used goes). A restart ends them all.
+ * {@link ConsoleConfig#MAX_SESSIONS} are kept: past that, the oldest session whose cookie never came
+ * back goes first (a script without cookies makes one per request), else the least recently used.
+ * Before 2026-12-05 the least recently used always went, and 10,000 cookie-less calls against a
+ * console without authentication logged the analyst's browser out (an adversarial review). A
+ * restart ends them all.
  *
  * <p>Thread-safe.
  */
@@ -64,6 +68,8 @@ public final class Sessions {
     private final int max;
     private final Clock clock;
     private final LinkedHashMap<String, Session> sessions = new LinkedHashMap<>(64, 0.75f, true);
+    /** Sessions whose cookie has not come back yet, oldest first. */
+    private final LinkedHashMap<String, Session> unreturned = new LinkedHashMap<>();
 
     public Sessions(Duration idle, int max, Clock clock) {
         this.idle = idle;
@@ -75,10 +81,12 @@ public final class Sessions {
     public synchronized Session create(String user, Role role, String tokenSha256) {
         Session s = new Session(random(), user, role, tokenSha256, random(), clock.instant());
         sessions.put(s.id, s);
+        unreturned.put(s.id, s);
         if (sessions.size() > max) {
-            Iterator<Map.Entry<String, Session>> it = sessions.entrySet().iterator();
-            it.next();
-            it.remove();
+            Iterator<Map.Entry<String, Session>> it = (unreturned.size() > 1 ? unreturned : sessions).entrySet().iterator();
+            String gone = it.next().getKey();
+            sessions.remove(gone);
+            unreturned.remove(gone);
         }
         return s;
     }
@@ -95,15 +103,18 @@ public final class Sessions {
         Instant now = clock.instant();
         if (s.lastUsed.plus(idle).isBefore(now)) {
             sessions.remove(id);
+            unreturned.remove(id);
             return null;
         }
         s.lastUsed = now;
+        unreturned.remove(id);
         return s;
     }
 
     public synchronized void remove(String id) {
         if (id != null) {
             sessions.remove(id);
+            unreturned.remove(id);
         }
     }
 

@@ -209,6 +209,43 @@ class ConsoleSecurityTest {
         assertEquals(413, upload.statusCode());
     }
 
+    /** Sends {@code raw} on a new connection and returns the first response's status and body. */
+    private static String[] rawExchange(String raw) throws IOException {
+        try (java.net.Socket s = new java.net.Socket("127.0.0.1", f.server.address().getPort())) {
+            s.setSoTimeout(30_000);
+            s.getOutputStream().write(raw.getBytes(StandardCharsets.UTF_8));
+            return readResponse(new java.io.BufferedInputStream(s.getInputStream()));
+        }
+    }
+
+    /**
+     * RFC 9112 §3.2: two Host headers, or none in HTTP/1.1, are a 400; a request target in absolute
+     * form is served, its authority standing for the Host. The CSRF token is taken from the form
+     * body or its header only, never from the URL (URLs end up in logs and Referer headers). A
+     * redirect to a path with characters past ASCII goes out percent-encoded.
+     */
+    @Test
+    void requestFramingAndWhereTheCsrfTokenMayComeFrom() throws Exception {
+        String auth = "Authorization: Bearer " + f.readToken + "\r\n";
+        assertEquals("400", rawExchange("GET /api/v1/events HTTP/1.1\r\nHost: 127.0.0.1\r\nHost: evil.example\r\n" + auth + "\r\n")[0]);
+        assertEquals("400", rawExchange("GET /api/v1/events HTTP/1.1\r\n" + auth + "\r\n")[0]);
+        int port = f.server.address().getPort();
+        assertEquals("200", rawExchange("GET http://127.0.0.1:" + port + "/api/v1/events?size=1 HTTP/1.1\r\nHost: 127.0.0.1\r\n" + auth
+                + "Connection: close\r\n\r\n")[0]);
+
+        String[] session = login(f.actToken);
+        String id = f.firstId("event_type:alert");
+        HttpRequest.Builder form = f.request("/alerts/" + id + "?csrf=" + q(session[1])).header("Cookie", session[0])
+                .header("Content-Type", "application/x-www-form-urlencoded");
+        assertEquals(403, f.send(form.copy().POST(HttpRequest.BodyPublishers.ofString("action=ack")).build()).statusCode(),
+                "a token in the URL is not taken");
+        HttpResponse<String> moved = f.send(f.request("/alerts/" + id).header("Cookie", session[0])
+                .header("Content-Type", "application/x-www-form-urlencoded")
+                .POST(HttpRequest.BodyPublishers.ofString("action=ack&csrf=" + q(session[1]) + "&back=" + q("/hosts/\u00e9t\u00e9"))).build());
+        assertEquals(303, moved.statusCode());
+        assertEquals("/hosts/%C3%A9t%C3%A9", moved.headers().firstValue("location").orElse(""));
+    }
+
     /** Reads one response (status line, headers, Content-Length body) off {@code in}; returns status and body. */
     private static String[] readResponse(java.io.InputStream in) throws IOException {
         StringBuilder head = new StringBuilder();
