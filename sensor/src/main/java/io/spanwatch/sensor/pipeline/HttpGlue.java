@@ -55,19 +55,27 @@ final class HttpGlue implements HttpListener {
     public BodySink openBody(HttpTransaction tx, boolean toServer, EntityInfo info) {
         // Without a name from Content-Disposition, the request target as EVE shows it (its bytes: EveText)
         String filename = info.filename() != null ? info.filename() : io.spanwatch.sensor.event.EveText.display(tx.uri);
-        Consumer<FileInfo> done = fi -> fileDone(tx, toServer, fi);
+        // Parts of one file share host, URI and total length, and its validator when the server sends
+        // one, so two versions of a file behind one URL are never mixed.
+        String validator = tx.responseHeader("ETag");
+        if (validator == null) {
+            validator = tx.responseHeader("Last-Modified");
+        }
+        Consumer<FileInfo> assembledDone = fi -> {
+            worker.counters.rangeAssembled++;
+            fileDone(tx, false, fi);
+        };
+        long length = !toServer && tx.status == 200 && !info.isRange() && info.contentEncodings().isEmpty() && validator != null
+                ? contentLength(tx) : -1;
+        String resumeValidator = validator;
+        Consumer<FileInfo> done = fi -> {
+            fileDone(tx, toServer, fi);
+            if (length > 0) {
+                resumeBase(tx, resumeValidator, length, filename, fi, assembledDone);
+            }
+        };
         RangeAssembler.Part part = null;
         if (!toServer && info.isRange() && info.rangeTotal() > 0 && info.contentEncodings().isEmpty()) {
-            Consumer<FileInfo> assembledDone = fi -> {
-                worker.counters.rangeAssembled++;
-                fileDone(tx, false, fi);
-            };
-            // Parts of one file share host, URI and total length, and its validator when the server
-            // sends one, so two versions of a file behind one URL are never mixed.
-            String validator = tx.responseHeader("ETag");
-            if (validator == null) {
-                validator = tx.responseHeader("Last-Modified");
-            }
             part = worker.ranges.open(tx.host, tx.uri, validator, info.rangeStart(), info.rangeEnd(), info.rangeTotal(),
                     filename, assembledDone);
         }
@@ -84,6 +92,53 @@ final class HttpGlue implements HttpListener {
         }
         worker.counters.files++;
         return new FileSink(worker.store, worker.known, info, filename, part, done);
+    }
+
+    /** The response's Content-Length, or -1 when it has none or not one number. */
+    private static long contentLength(HttpTransaction tx) {
+        String v = tx.responseHeader("Content-Length");
+        if (v == null) {
+            return -1;
+        }
+        try {
+            return Long.parseLong(v.trim());
+        } catch (NumberFormatException e) {
+            return -1;
+        }
+    }
+
+    /**
+     * Makes a 200 download cut short the first part of its file: browsers resume such a download by
+     * themselves (Chromium's {@code DownloadItemImpl} after a network error, Firefox on retry) with a
+     * {@code Range: bytes=N-} request and {@code If-Range} naming the validator, and save the bytes
+     * they had and the 206 that follows as one file. So a 200 with a validator and a Content-Length,
+     * no content coding and no hole, that ended before its length, takes part in range assembly as
+     * bytes 0 to N-1 of that length (read back from its stored copy), and a 206 for the rest makes
+     * the whole file. An evasion review (2026-12-05) forced such a resume with a RST: before, the
+     * file the browser saved came out as a TRUNCATED 200 and a 206 part, whole nowhere.
+     */
+    private void resumeBase(HttpTransaction tx, String validator, long length, String filename, FileInfo fi,
+            Consumer<FileInfo> assembledDone) {
+        if (fi.closed() || fi.gaps() || !fi.stored() || fi.storedSha256() == null || fi.size() <= 0 || fi.size() >= length
+                || "shutdown".equals(worker.closingFor)) {
+            return; // cut by the end of the capture or of the sensor, not by the network: nothing resumes it
+        }
+        RangeAssembler.Part base = worker.ranges.open(tx.host, tx.uri, validator, 0, fi.size() - 1, length, filename, assembledDone);
+        if (base == null) {
+            return;
+        }
+        boolean whole = false;
+        try (java.io.InputStream in = java.nio.file.Files.newInputStream(worker.store.filesDir().resolve(fi.storedSha256()))) {
+            byte[] buf = new byte[64 << 10];
+            long pos = 0;
+            for (int n; pos < fi.size() && (n = in.read(buf)) > 0; pos += n) {
+                base.data(pos, buf, 0, n);
+            }
+            whole = pos >= fi.size();
+        } catch (java.io.IOException e) {
+            worker.anomaly(flow, worker.now(), "applayer", "file.resume_base_unreadable");
+        }
+        base.end(whole);
     }
 
     /** Passes one byterange part's bytes to range assembly only. */

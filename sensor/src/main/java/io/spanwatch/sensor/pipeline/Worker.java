@@ -45,6 +45,8 @@ final class Worker implements Runnable, FlowTable.Listener {
     String source;
     final FileStore store;
     final RangeAssembler ranges;
+    /** Why the flow being closed by {@link #flowEnded} ends ({@code timeout}, {@code shutdown}, ...), or null. */
+    String closingFor;
     final KnownContent known;
     final FileListener files;
     final Counters counters = new Counters();
@@ -288,12 +290,14 @@ final class Worker implements Runnable, FlowTable.Listener {
         if (f.attachment instanceof TcpConnection c) {
             f.attachment = null;
             try {
+                closingFor = reason;
                 c.close(Math.max(clock.now(), f.lastTsNanos));
             } catch (RuntimeException e) {
                 counters.internalErrors++;
                 LOG.error("worker {}: internal error closing flow {}", id, f.flowId, e);
                 anomaly(f, clock.now(), "internal", "internal.exception." + e.getClass().getSimpleName());
             }
+            closingFor = null;
             missedTs = c.missedToServer();
             missedTc = c.missedToClient();
             limit = c.limitHit();

@@ -232,6 +232,41 @@ class ReassemblyEvasionTest {
     }
 
     /**
+     * A browser whose download was cut (here by the server's RST after 3,000 bytes) resumes it by
+     * itself with {@code Range: bytes=3000-} and {@code If-Range}, and saves one file: the 200's bytes
+     * and the 206's together must come out as that file.
+     */
+    @Test
+    void aDownloadCutShortAndResumedWithARangeIsOneFile() throws Exception {
+        Capture c = new Capture();
+        TcpWire first = new TcpWire("10.0.0.1", 40_030, "10.0.0.3", 80);
+        first.cts = -1;
+        first.sts = -1;
+        request(c, first, 7, 512);
+        byte[] head200 = ("HTTP/1.1 200 OK\r\nContent-Type: application/octet-stream\r\nETag: \"v1\"\r\nContent-Length: "
+                + body.length + "\r\n\r\n").getBytes(StandardCharsets.US_ASCII);
+        c.addAll(first.data(false, concat(head200, Arrays.copyOf(body, 3000)), 1000, 512));
+        c.add(first.ack(true, 512));
+        c.add(first.segment(false, 0x04 | TcpWire.ACK, first.sseq, first.cseq, 512, new byte[0])); // the server resets
+        Capture later = c;
+        TcpWire second = new TcpWire("10.0.0.1", 40_031, "10.0.0.3", 80);
+        second.cts = -1;
+        second.sts = -1;
+        later.addAll(second.handshake(7, 7, 512, 512).frames);
+        later.addAll(second.data(true, ("GET /setup.exe HTTP/1.1\r\nHost: dl.example\r\nRange: bytes=3000-\r\nIf-Range: \"v1\"\r\n\r\n")
+                .getBytes(StandardCharsets.US_ASCII), 1460, 512));
+        later.add(second.ack(false, 512));
+        byte[] head206 = ("HTTP/1.1 206 Partial Content\r\nContent-Type: application/octet-stream\r\nETag: \"v1\"\r\n"
+                + "Content-Range: bytes 3000-" + (body.length - 1) + "/" + body.length + "\r\nContent-Length: " + (body.length - 3000)
+                + "\r\n\r\n").getBytes(StandardCharsets.US_ASCII);
+        later.addAll(second.data(false, concat(head206, Arrays.copyOfRange(body, 3000, body.length)), 1000, 512));
+        later.add(second.ack(true, 512));
+        Result r = run(later, ReassemblyConfig.DEFAULTS);
+        assertTrue(r.stored(body), "the file the browser saved: " + r.eve);
+        assertEquals(1, r.summary.get("file.range_assembled"));
+    }
+
+    /**
      * Flips a byte of an IPv4 frame's TCP checksum ({@code at} 16: the TCP header's offset 16) or, for a
      * negative {@code at}, of its IP header (offset -at), so the receiver drops it.
      */
