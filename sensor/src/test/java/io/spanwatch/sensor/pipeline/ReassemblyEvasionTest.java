@@ -91,6 +91,14 @@ class ReassemblyEvasionTest {
         return all;
     }
 
+    /** A connection from 10.0.0.1:{@code port} to 10.0.0.3:80 whose ends send no TCP timestamps. */
+    static TcpWire untimed(int port) {
+        TcpWire w = new TcpWire("10.0.0.1", port, "10.0.0.3", 80);
+        w.cts = -1;
+        w.sts = -1;
+        return w;
+    }
+
     /** Handshake and request; returns the wire positioned for the response. */
     static TcpWire request(Capture c, TcpWire w, int shift, int window) {
         c.addAll(w.handshake(shift, shift, window, window).frames);
@@ -167,9 +175,7 @@ class ReassemblyEvasionTest {
         String[] kinds = {"no-ack", "syn", "rst", "tcp-checksum", "ip-checksum", "rst-checksum"};
         for (String kind : kinds) {
             Capture c = new Capture();
-            TcpWire w = new TcpWire("10.0.0.1", 40_010, "10.0.0.3", 80);
-            w.cts = -1;
-            w.sts = -1;
+            TcpWire w = untimed(40_010);
             request(c, w, 7, 512);
             c.add(w.data(false, head(body.length), 1460, 512).getFirst());
             long bodyStart = w.sseq;
@@ -210,9 +216,7 @@ class ReassemblyEvasionTest {
     void offloadedAndMergedSegmentsChecksumsCostNothing() throws Exception {
         for (boolean merged : new boolean[] {false, true}) {
             Capture c = new Capture();
-            TcpWire w = new TcpWire("10.0.0.1", 40_020, "10.0.0.3", 80);
-            w.cts = -1;
-            w.sts = -1;
+            TcpWire w = untimed(40_020);
             List<byte[]> hs = w.handshake(7, 7, 512, 512).frames;
             for (int i = 0; i < hs.size(); i++) {
                 c.add(merged || i != 1 ? hs.get(i) : corrupt(hs.get(i), 16)); // the SYN-ACK: offloaded
@@ -239,9 +243,7 @@ class ReassemblyEvasionTest {
     @Test
     void aDownloadCutShortAndResumedWithARangeIsOneFile() throws Exception {
         Capture c = new Capture();
-        TcpWire first = new TcpWire("10.0.0.1", 40_030, "10.0.0.3", 80);
-        first.cts = -1;
-        first.sts = -1;
+        TcpWire first = untimed(40_030);
         request(c, first, 7, 512);
         byte[] head200 = ("HTTP/1.1 200 OK\r\nContent-Type: application/octet-stream\r\nETag: \"v1\"\r\nContent-Length: "
                 + body.length + "\r\n\r\n").getBytes(StandardCharsets.US_ASCII);
@@ -249,9 +251,7 @@ class ReassemblyEvasionTest {
         c.add(first.ack(true, 512));
         c.add(first.segment(false, 0x04 | TcpWire.ACK, first.sseq, first.cseq, 512, new byte[0])); // the server resets
         Capture later = c;
-        TcpWire second = new TcpWire("10.0.0.1", 40_031, "10.0.0.3", 80);
-        second.cts = -1;
-        second.sts = -1;
+        TcpWire second = untimed(40_031);
         later.addAll(second.handshake(7, 7, 512, 512).frames);
         later.addAll(second.data(true, ("GET /setup.exe HTTP/1.1\r\nHost: dl.example\r\nRange: bytes=3000-\r\nIf-Range: \"v1\"\r\n\r\n")
                 .getBytes(StandardCharsets.US_ASCII), 1460, 512));
@@ -387,9 +387,7 @@ class ReassemblyEvasionTest {
         // The client's ACK that opened the window never reached the mirror port: the next 4,000 bytes
         // look out of window. The client acknowledges them, so they are taken after all.
         Capture c = new Capture();
-        TcpWire w = new TcpWire("10.0.0.1", 40_005, "10.0.0.3", 80);
-        w.cts = -1;
-        w.sts = -1;
+        TcpWire w = untimed(40_005);
         request(c, w, -1, 5000);
         byte[] response = concat(head(body.length), body);
         c.addAll(w.data(false, Arrays.copyOf(response, 4000), 1000, 5000));
