@@ -15,7 +15,11 @@ public final class Checksums {
     public static final int VALID = 1;
     /** One of them is wrong. */
     public static final int INVALID = 0;
-    /** Not known: the capture cut the segment (snaplen), or the packet is not TCP. */
+    /**
+     * Not known: the capture cut the segment (snaplen), the packet is not TCP, or its TCP checksum
+     * field holds only the pseudo-header's sum, as Linux leaves it for the NIC to finish
+     * ({@code CHECKSUM_PARTIAL}: what a capture on the sending host, a veth pair or a virtio NIC shows).
+     */
     public static final int UNKNOWN = -1;
 
     private static final VarHandle LONGS = MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.BIG_ENDIAN);
@@ -42,8 +46,13 @@ public final class Checksums {
             sum = sum(b, p.srcAddrOff, 16, 0) + sum(b, p.dstAddrOff, 16, 0);
         }
         sum += P_TCP + tcpLen;
-        return fold(sum(b, p.tcpOff, tcpLen, sum)) == 0xffff ? VALID : INVALID;
+        if (fold(sum(b, p.tcpOff, tcpLen, sum)) == 0xffff) {
+            return VALID;
+        }
+        int field = ((b[p.tcpOff + 16] & 0xff) << 8) | (b[p.tcpOff + 17] & 0xff);
+        return field == fold(sum) ? UNKNOWN : INVALID; // Linux's offload leaves the pseudo-header's sum there
     }
+
 
     /** Adds the 16-bit big-endian words of {@code b[off, off + len)} to {@code acc}, a last odd byte padded with zero. */
     public static long sum(byte[] b, int off, int len, long acc) {
