@@ -57,7 +57,7 @@ public final class AppendFile extends OutputStream {
      * on its own. Returns whether it had to.
      */
     public boolean endWith(byte terminator) throws IOException {
-        long n = channel.size();
+        long n = size();
         if (n == 0) {
             return false;
         }
@@ -113,20 +113,51 @@ public final class AppendFile extends OutputStream {
     }
 
     private void writeOut(byte[] b, int off, int n, int records) throws IOException {
-        long before = channel.size();
+        long before = size();
         try {
             out.write(b, off, n);
             written += records;
         } catch (IOException e) {
             dropped += records;
             try {
-                if (channel.size() > before) {
-                    channel.truncate(before);
+                if (size() > before) {
+                    truncate(before);
                 }
             } catch (IOException e2) {
                 e.addSuppressed(e2);
             }
             throw e;
+        }
+    }
+
+    /**
+     * The open file's size. A {@link FileChannel}'s calls are interruptible: an interrupt pending on
+     * the calling thread (a stage told to stop while it writes its last record) made the call close
+     * the channel, and with it the stream's descriptor, so the record was lost and the file closed
+     * for good ({@code ScanRestartIT} saw a file scanned twice after a restart, its "done" mark never
+     * written). So the interrupt is set aside for the call and put back after it. The open file is
+     * measured, not the path: after a rotation renamed it, writes still go to it until reopened.
+     */
+    private long size() throws IOException {
+        boolean interrupted = Thread.interrupted();
+        try {
+            return channel.size();
+        } finally {
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+
+    /** Cuts the open file back to {@code length}, an interrupt set aside as for {@link #size}. */
+    private void truncate(long length) throws IOException {
+        boolean interrupted = Thread.interrupted();
+        try {
+            channel.truncate(length);
+        } finally {
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
         }
     }
 

@@ -120,4 +120,27 @@ class AppendFileTest {
         assertEquals(List.of(1, 2), assertWholeLines(f));
         assertThrows(IllegalArgumentException.class, () -> AppendFile.open(dir.resolve("x"), 0));
     }
+
+    /**
+     * A thread told to stop (interrupted) while it writes still writes its record, and the file stays
+     * open for the next: the first version measured the file through a FileChannel, whose calls an
+     * interrupt aborts by closing the descriptor, and a scan journal lost its last "done" mark that way.
+     */
+    @Test
+    void anInterruptedWriterStillWritesAndTheFileStaysOpen() throws Exception {
+        Path f = dir.resolve("interrupted");
+        try (AppendFile a = AppendFile.open(f, 1024)) {
+            a.endWith((byte) '\n');
+            Thread.currentThread().interrupt();
+            try {
+                a.write(line(1));
+                a.flush();
+                assertTrue(Thread.currentThread().isInterrupted(), "the interrupt is left for the caller");
+            } finally {
+                Thread.interrupted();
+            }
+            a.write(line(2));
+        }
+        assertEquals(List.of(1, 2), assertWholeLines(f));
+    }
 }
