@@ -196,6 +196,8 @@ final class TcpConnection {
      * Tells whether the receiver throws the whole segment away before looking at its data, as every
      * current stack does (RFC 793 §3.9, RFC 5961 §4), and reports it:
      * <ul>
+     * <li>a wrong IPv4 header or TCP checksum ({@link #badChecksum}; {@code stream.pkt_invalid_checksum},
+     * its bytes kept aside as a PAWS-rejected segment's are);
      * <li>data or a FIN without the ACK flag (only a SYN may carry data without it, TCP Fast Open):
      * {@code stream.pkt_without_ack};
      * <li>a SYN with another sequence number than the sender's first SYN, once the sender's stream has
@@ -229,10 +231,11 @@ final class TcpConnection {
 
     /**
      * Tells whether the receiver drops this segment for a wrong checksum. A capture made on one of
-     * the hosts shows every segment that host sent with a wrong checksum (the NIC fills it in after
-     * the capture point: checksum offload), and one made with GRO or TSO shows merged segments of
-     * up to 64 KiB with the first one's checksum. So a wrong checksum counts only once the same
-     * sender was seen sending a right one, and only on a packet no larger than an Ethernet MTU
+     * the hosts shows segments that host sent with a wrong checksum (the NIC fills it in after the
+     * capture point: checksum offload; a field holding only the pseudo-header's sum is not judged,
+     * {@link io.spanwatch.sensor.decode.Checksums#UNKNOWN}), and one made with GRO or TSO shows merged
+     * segments of up to 64 KiB with the first one's checksum. So a wrong checksum counts only once the
+     * same sender was seen sending a right one, and only on a packet no larger than an Ethernet MTU
      * (1,500 bytes of IP): a decoy that is larger does not get through a 1,500-byte path to the host
      * either. On jumbo-frame networks such decoys are taken; the limit is written in the README.
      */
