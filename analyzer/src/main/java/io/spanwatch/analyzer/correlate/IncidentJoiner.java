@@ -54,22 +54,27 @@ public final class IncidentJoiner {
         }
     }
 
-    private record Download(Seen alert, String sha256, String url, String filename) {
-        long tsMillis() {
-            return alert.tsMillis();
-        }
+    /** A download or a hit kept for a host: its packet time and the heap it takes. */
+    private sealed interface Kept permits Download, Hit {
+        Seen alert();
 
-        long bytes() {
+        long bytes();
+
+        default long tsMillis() {
+            return alert().tsMillis();
+        }
+    }
+
+    private record Download(Seen alert, String sha256, String url, String filename) implements Kept {
+        @Override
+        public long bytes() {
             return ENTRY_BYTES + chars(alert.signature) + chars(sha256) + chars(url) + chars(filename);
         }
     }
 
-    private record Hit(Seen alert, String callbackHost) {
-        long tsMillis() {
-            return alert.tsMillis();
-        }
-
-        long bytes() {
+    private record Hit(Seen alert, String callbackHost) implements Kept {
+        @Override
+        public long bytes() {
             return ENTRY_BYTES + chars(alert.signature) + chars(callbackHost);
         }
     }
@@ -126,7 +131,7 @@ public final class IncidentJoiner {
                 return; // another signature of the same file
             }
         }
-        keep(h, h.downloads, d, d.bytes(), MAX_DOWNLOADS);
+        keep(h, h.downloads, d, MAX_DOWNLOADS);
         for (BeaconTracker.Pair p : beacons.apply(host)) {
             joinBeacon(host, d, p);
         }
@@ -139,7 +144,7 @@ public final class IncidentJoiner {
     public void reputation(String host, String callbackHost, AlertEvent a) {
         Hit hit = new Hit(Seen.of(a), callbackHost);
         Host h = host(host);
-        keep(h, h.hits, hit, hit.bytes(), MAX_HITS);
+        keep(h, h.hits, hit, MAX_HITS);
         for (Download d : h.downloads) {
             joinHit(host, d, hit);
         }
@@ -253,29 +258,24 @@ public final class IncidentJoiner {
      * while all hosts keep more than {@code maxIncidentBytes}. {@code h} was just looked up, so it is
      * the most recently active and stays.
      */
-    private <T> void keep(Host h, List<T> list, T item, long itemBytes, int max) {
+    private <T extends Kept> void keep(Host h, List<T> list, T item, int max) {
         list.add(item);
-        h.bytes += itemBytes;
-        bytes += itemBytes;
+        h.bytes += item.bytes();
+        bytes += item.bytes();
         if (list.size() > max) {
             T oldest = list.get(0);
             for (T t : list) {
-                if (millis(t) < millis(oldest)) {
+                if (t.tsMillis() < oldest.tsMillis()) {
                     oldest = t;
                 }
             }
             list.remove(oldest);
-            long b = oldest instanceof Download d ? d.bytes() : ((Hit) oldest).bytes();
-            h.bytes -= b;
-            bytes -= b;
+            h.bytes -= oldest.bytes();
+            bytes -= oldest.bytes();
         }
         while (bytes > config.maxIncidentBytes() && hosts.size() > 1) {
             evictEldest();
         }
-    }
-
-    private static long millis(Object o) {
-        return o instanceof Download d ? d.tsMillis() : ((Hit) o).tsMillis();
     }
 
     /** The first 128 bits of the key's SHA-256, in hex: what {@link #reported} keeps of a key. */

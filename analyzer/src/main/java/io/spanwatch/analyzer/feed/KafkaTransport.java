@@ -44,11 +44,7 @@ final class KafkaTransport implements Transport {
     private final java.util.Map<String, Long> sentEarlier = new java.util.HashMap<>();
 
     KafkaTransport(FeedSpec spec, EveJson eve, int timeoutMillis, String clientId) {
-        this(spec, eve, producerSettings(spec, timeoutMillis, clientId));
-    }
-
-    private KafkaTransport(FeedSpec spec, EveJson eve, Properties props) {
-        this(spec, eve, () -> new KafkaProducer<>(props));
+        this(spec, eve, producers(spec, timeoutMillis, clientId));
     }
 
     /** Produces through what {@code producers} makes (a test's failing producer). */
@@ -58,7 +54,8 @@ final class KafkaTransport implements Transport {
         this.producers = producers;
     }
 
-    private static Properties producerSettings(FeedSpec spec, int timeoutMillis, String clientId) {
+    /** Makes real producers with the settings above. */
+    private static java.util.function.Supplier<Producer<String, byte[]>> producers(FeedSpec spec, int timeoutMillis, String clientId) {
         Properties p = new Properties();
         p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, String.join(",", spec.hosts()));
         p.put(ProducerConfig.CLIENT_ID_CONFIG, clientId);
@@ -71,7 +68,7 @@ final class KafkaTransport implements Transport {
         p.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, Integer.toString(timeoutMillis));
         p.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, StringSerializer.class.getName());
         p.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class.getName());
-        return p;
+        return () -> new KafkaProducer<>(p);
     }
 
     @Override

@@ -70,6 +70,7 @@ public final class EventIndexWriter implements Closeable {
     /** Events between two checks of the memory all open days buffer (a power of two). */
     static final int RAM_CHECK_EVERY = 256;
     private static final ObjectMapper JSON = new ObjectMapper();
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(EventIndexWriter.class);
 
     private final Path indexDir;
     private final IndexConfig config;
@@ -78,7 +79,6 @@ public final class EventIndexWriter implements Closeable {
     private final Clock clock;
     private final ReentrantReadWriteLock lock = new ReentrantReadWriteLock();
     /** Open days, in the order they were opened; changed under the write lock. */
-    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(EventIndexWriter.class);
     private final LinkedHashMap<LocalDate, OpenDay> open = new LinkedHashMap<>();
     /** The same days, read by {@link #add} under the read lock. */
     private final ConcurrentHashMap<LocalDate, OpenDay> openView = new ConcurrentHashMap<>();

@@ -11,7 +11,8 @@ import java.util.TreeMap;
  * as a new frame (the first fragment's link-layer bytes, its IP header fixed up, and the payload),
  * which then decodes like any unfragmented packet.
  *
- * <p>Overlaps: a fragment that repeats one already taken (same offset and length, same bytes) is
+ * <p>Overlaps: a fragment that repeats one already taken (it starts where that one started and its
+ * bytes are all held, equal: Linux's {@code IPFRAG_DUP}) is
  * ignored. Any other overlap makes an IPv6 host discard the whole datagram (RFC 5722, with erratum
  * 3089), and so do Linux since 4.19 and Windows since Vista for IPv4 ({@code IPFRAG_OVERLAP}); those
  * datagrams are dropped here too ({@code defrag.overlap_dropped}), IPv4 ones when the destination's
@@ -61,8 +62,6 @@ public final class Defragmenter {
         /** Length fields of the tunnel headers in head, relative to its start; null when not tunnelled. */
         int[] encap;
         final TreeMap<Integer, byte[]> parts = new TreeMap<>();
-        /** Offset and length ({@code offset << 32 | length}) of each fragment taken, to tell a repeat from an overlap. */
-        final java.util.HashSet<Long> taken = new java.util.HashSet<>();
         int total = -1;
         long bytes;
         final int version;
@@ -180,8 +179,10 @@ public final class Defragmenter {
             held += t.head.length;
         }
         if (overlaps(t, offset, len)) {
-            boolean repeat = t.taken.contains(((long) offset << 32) | len);
-            if (!repeat || !sameBytes(t, b, p.payloadOff, offset, len)) {
+            // A repeat starts where a fragment taken started (a piece begins there) and brings the
+            // bytes held, as Linux's IPFRAG_DUP; anything else overlapping is an overlap.
+            boolean repeat = t.parts.containsKey(offset) && sameBytes(t, b, p.payloadOff, offset, len);
+            if (!repeat) {
                 if (t.version == 6 || dropsOverlaps.test(Arrays.copyOfRange(b, p.dstAddrOff, p.dstAddrOff + p.addrLen()))) {
                     out.anomaly(ts, "defrag.overlap_dropped", p);
                     trackers.remove(k);
@@ -193,7 +194,6 @@ public final class Defragmenter {
                 out.anomaly(ts, "defrag.overlap", p);
             }
         }
-        t.taken.add(((long) offset << 32) | len);
         if (!p.fragMore) {
             t.total = offset + len;
         }

@@ -96,10 +96,7 @@ public final class Pipeline implements FrameSink {
         HeapGauge.listen();
         io.spanwatch.sensor.reassembly.HostPolicies policies = config.reassembly().policies();
         this.defrag = new io.spanwatch.sensor.decode.Defragmenter(config.defrag().maxDatagrams(), config.defrag().memcap(),
-                config.defrag().timeoutSeconds(), address -> switch (policies.forAddress(address)) {
-                    case LINUX, VISTA -> true; // Linux since 4.19, Windows since Vista: IPFRAG_OVERLAP kills the queue
-                    default -> false;
-                });
+                config.defrag().timeoutSeconds(), address -> policies.forAddress(address).dropsOverlappingFragments());
         int n = config.workers();
         this.workers = new Worker[n];
         this.threads = new Thread[n];

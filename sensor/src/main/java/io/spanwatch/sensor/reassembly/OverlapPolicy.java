@@ -60,6 +60,15 @@ public enum OverlapPolicy {
     }
 
     /**
+     * Tells whether a host of this policy discards an IPv4 datagram whose fragments overlap (any
+     * overlap but a plain repeat): Linux since 4.19 ({@code IPFRAG_OVERLAP} kills the queue) and
+     * Windows since Vista. The others resolve the overlap and take the datagram.
+     */
+    public boolean dropsOverlappingFragments() {
+        return this == LINUX || this == VISTA;
+    }
+
+    /**
      * Returns the policy of a configuration name, including Suricata's aliases {@code windows2k3}
      * (Windows) and {@code old-solaris} (Solaris).
      *

@@ -171,14 +171,18 @@ class FileSinkTest {
         }
     }
 
+    /** A store whose spools keep at most 1 byte in memory, so the memory budget counts the sinks' buffers. */
+    private FileStore tightStore(long budget) throws Exception {
+        return FileStore.open(new FileConfig(dir.resolve("tight"), FileConfig.DEFAULT_MAX_STORE_BYTES, 1, true, 16, budget, 100));
+    }
+
     @Test
     void hashingBuffersComeFromTheSharedMemoryBudget() throws Exception {
         // Many files open at once must not each hold a 32 KiB buffer beyond the budget: past it they
         // are hashed as bytes come, with the same result.
         long budget = 100 << 10;
         // Spools go straight to disk (1 byte in memory at most): what the budget counts is the buffers.
-        FileStore tight = FileStore.open(new FileConfig(dir.resolve("tight"), FileConfig.DEFAULT_MAX_STORE_BYTES, 1, true, 16,
-                budget, 100));
+        FileStore tight = tightStore(budget);
         Random r = new Random(4);
         int files = 20;
         byte[][] content = new byte[files][80_000];
@@ -210,8 +214,7 @@ class FileSinkTest {
         // Each repeat being compared with its stored copy holds a read window of STAGE_BYTES: past the
         // budget a repeat is hashed instead, with the same hashes, and every window goes back.
         long budget = 100 << 10;
-        FileStore tight = FileStore.open(new FileConfig(dir.resolve("tight"), FileConfig.DEFAULT_MAX_STORE_BYTES, 1, true, 16,
-                budget, 100));
+        FileStore tight = tightStore(budget);
         Random r = new Random(5);
         byte[] content = new byte[200_000];
         r.nextBytes(content);
