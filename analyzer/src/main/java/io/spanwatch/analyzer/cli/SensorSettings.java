@@ -83,6 +83,8 @@ final class SensorSettings {
         key("stream.gap-ack-delay-ms", r.gapAckDelayNanos() / 1_000_000, "ms an acknowledged hole is waited for before it is a gap");
         key("stream.checksum-validation", r.checksumValidation(), "discard TCP segments with a wrong IPv4 or TCP checksum once their"
                 + " sender was seen sending right ones (as the receiving host does); off: take them all");
+        key("stream.urgent-oob", r.urgentOutOfBand(), "take the byte a TCP urgent pointer marks out of the stream, as Linux, BSD"
+                + " and Windows hosts do; off: keep it inline (where a firewall clears the urgent flag)");
         key("stream.policy", r.policies().fallback().text(), "how receiving hosts in no stream.policy.<name> block resolve overlapping"
                 + " TCP data: " + OverlapPolicy.names());
         for (OverlapPolicy p : OverlapPolicy.values()) {
@@ -293,7 +295,8 @@ final class SensorSettings {
                             (int) num("stream.max-ooo-segments", r.maxSegmentsPerStream(), 0, Integer.MAX_VALUE),
                             num("stream.memcap", r.memcap(), 0, Long.MAX_VALUE),
                             num("stream.gap-ack-delay-ms", r.gapAckDelayNanos() / 1_000_000, 0, 3_600_000) * 1_000_000,
-                            policies(r.policies()), bool("stream.checksum-validation", r.checksumValidation())),
+                            policies(r.policies()), bool("stream.checksum-validation", r.checksumValidation()),
+                            bool("stream.urgent-oob", r.urgentOutOfBand())),
                     new HttpLimits((int) num("http.max-header-bytes", h.maxHeaderBytes(), 1, Integer.MAX_VALUE),
                             (int) num("http.max-headers", h.maxHeaderCount(), 1, Integer.MAX_VALUE),
                             num("http.max-decoded-bytes", h.maxDecodedBytes(), 1, Long.MAX_VALUE),

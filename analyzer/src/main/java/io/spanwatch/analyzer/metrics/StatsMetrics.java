@@ -74,6 +74,7 @@ public final class StatsMetrics {
             c("tcp.stream_depth_limit_hits", "spanwatch.reassembly.stream.limit.hits", "Times a stream's out-of-order limit was reached"),
             c("tcp.overlap_diff_data", "spanwatch.reassembly.overlap.mismatches", "TCP overlaps whose bytes differed"),
             c("tcp.invalid_checksum", "spanwatch.reassembly.invalid.checksums", "TCP segments discarded for a wrong IPv4 or TCP checksum"),
+            c("tcp.urgent_oob", "spanwatch.reassembly.urgent.oob", "Bytes a TCP urgent pointer took out of a stream"),
             c("app_layer.tx.http", "spanwatch.http.transactions", "HTTP transactions parsed"),
             gb("app_layer.http.memuse", "spanwatch.http.memory.bytes", "Bytes of HTTP heads and decoder buffers held"),
             c("app_layer.http.memcap_evictions", "spanwatch.http.memcap.evictions", "HTTP holdings given up at the memory cap"),

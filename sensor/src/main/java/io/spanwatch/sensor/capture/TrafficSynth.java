@@ -187,6 +187,12 @@ public final class TrafficSynth {
      */
     public static byte[] tcpFrame(byte[] src, int sport, byte[] dst, int dport, int flags, long seq, long ack, int window,
             byte[] options, byte[] payload, int ipId) {
+        return tcpFrame(src, sport, dst, dport, flags, seq, ack, window, options, payload, ipId, 0);
+    }
+
+    /** Builds a TCP frame as {@link #tcpFrame(byte[], int, byte[], int, int, long, long, int, byte[], byte[], int)} with this urgent pointer field. */
+    public static byte[] tcpFrame(byte[] src, int sport, byte[] dst, int dport, int flags, long seq, long ack, int window,
+            byte[] options, byte[] payload, int ipId, int urgentPointer) {
         if (options.length % 4 != 0 || options.length > 40) {
             throw new IllegalArgumentException("TCP options of " + options.length + " bytes");
         }
@@ -199,6 +205,7 @@ public final class TrafficSynth {
         tcp[12] = (byte) (hl / 4 << 4);
         tcp[13] = (byte) flags;
         put16(tcp, 14, window);
+        put16(tcp, 18, urgentPointer);
         System.arraycopy(options, 0, tcp, 20, options.length);
         System.arraycopy(payload, 0, tcp, hl, payload.length);
         put16(tcp, 16, transportChecksum(src, dst, 6, tcp));

@@ -31,7 +31,10 @@ import java.util.TreeMap;
  * <p>Limits (defaults): datagrams being assembled {@value #DEFAULT_MAX_TRACKERS}; bytes held
  * {@value #DEFAULT_MEMCAP} (the oldest datagram is dropped and counted when either is reached); an
  * incomplete datagram is dropped {@value #DEFAULT_TIMEOUT_SECONDS} s (packet time) after its first
- * fragment, as Suricata's {@code defrag.timeout}.
+ * fragment, as Suricata's {@code defrag.timeout}. An IPv4 destination that gives up sooner (Linux and
+ * the BSDs keep fragments 30 s, {@link Hosts#timeoutSeconds}) has its datagram dropped at its own
+ * timeout: a fragment arriving later starts a new datagram, as on that host, so a decoy whose
+ * pieces come 31 s apart never forms.
  *
  * <p>Not thread-safe: used by the capture thread, before frames are spread over workers (a fragment
  * carries no ports, so it could not be sent to its flow's worker).
@@ -66,14 +69,40 @@ public final class Defragmenter {
         long bytes;
         final int version;
 
-        Tracker(long firstTs, int linkType, int version) {
+        /** How long the destination keeps this datagram, at most the configured timeout. */
+        final long timeoutNanos;
+
+        Tracker(long firstTs, int linkType, int version, long timeoutNanos) {
             this.firstTs = firstTs;
+            this.timeoutNanos = timeoutNanos;
             this.linkType = linkType;
             this.version = version;
         }
     }
 
-    private final java.util.function.Predicate<byte[]> dropsOverlaps;
+    /** What destination hosts do with fragments, by address (4 bytes IPv4, 16 bytes IPv6). */
+    public interface Hosts {
+        /** Whether the host discards a datagram whose fragments overlap (asked for IPv4 only: IPv6 hosts always do). */
+        boolean dropsOverlaps(byte[] address);
+
+        /** Seconds the host keeps an incomplete IPv4 datagram, or 0 for the configured timeout. */
+        int timeoutSeconds(byte[] address);
+    }
+
+    /** Hosts that resolve overlaps and keep fragments for the configured timeout. */
+    public static final Hosts TOLERANT = new Hosts() {
+        @Override
+        public boolean dropsOverlaps(byte[] address) {
+            return false;
+        }
+
+        @Override
+        public int timeoutSeconds(byte[] address) {
+            return 0;
+        }
+    };
+
+    private final Hosts hosts;
     private final int maxTrackers;
     private final long memcap;
     private final long timeoutNanos;
@@ -98,18 +127,15 @@ public final class Defragmenter {
     }
 
     public Defragmenter(int maxTrackers, long memcap, int timeoutSeconds) {
-        this(maxTrackers, memcap, timeoutSeconds, address -> false);
+        this(maxTrackers, memcap, timeoutSeconds, TOLERANT);
     }
 
-    /**
-     * @param dropsOverlaps tells, by an IPv4 destination address (4 bytes), whether that host discards
-     *     a datagram whose fragments overlap; IPv6 hosts always do
-     */
-    public Defragmenter(int maxTrackers, long memcap, int timeoutSeconds, java.util.function.Predicate<byte[]> dropsOverlaps) {
+    /** @param hosts what each destination host does with fragments (overlaps, timeout) */
+    public Defragmenter(int maxTrackers, long memcap, int timeoutSeconds, Hosts hosts) {
         this.maxTrackers = maxTrackers;
         this.memcap = memcap;
         this.timeoutNanos = timeoutSeconds * 1_000_000_000L;
-        this.dropsOverlaps = dropsOverlaps;
+        this.hosts = hosts;
     }
 
     /** Returns the bytes held now. */
@@ -157,11 +183,28 @@ public final class Defragmenter {
         }
         Key k = key(p);
         Tracker t = trackers.get(k);
+        if (t != null && ts - t.firstTs >= t.timeoutNanos) {
+            // the destination gave this datagram up already: this fragment starts another
+            trackers.remove(k);
+            release(t);
+            timeouts++;
+            if (t.version == 6) {
+                timeouts6++;
+            }
+            t = null;
+        }
         if (t == null) {
             while (trackers.size() >= maxTrackers) {
                 dropOldest();
             }
-            t = new Tracker(ts, linkType, p.ipVersion);
+            long hostTimeout = timeoutNanos;
+            if (p.ipVersion == 4) {
+                int secs = hosts.timeoutSeconds(Arrays.copyOfRange(b, p.dstAddrOff, p.dstAddrOff + 4));
+                if (secs > 0) {
+                    hostTimeout = Math.min(hostTimeout, secs * 1_000_000_000L);
+                }
+            }
+            t = new Tracker(ts, linkType, p.ipVersion, hostTimeout);
             trackers.put(k, t);
         }
         if (offset == 0 && t.head == null) {
@@ -183,7 +226,7 @@ public final class Defragmenter {
             // bytes held, as Linux's IPFRAG_DUP; anything else overlapping is an overlap.
             boolean repeat = t.parts.containsKey(offset) && sameBytes(t, b, p.payloadOff, offset, len);
             if (!repeat) {
-                if (t.version == 6 || dropsOverlaps.test(Arrays.copyOfRange(b, p.dstAddrOff, p.dstAddrOff + p.addrLen()))) {
+                if (t.version == 6 || hosts.dropsOverlaps(Arrays.copyOfRange(b, p.dstAddrOff, p.dstAddrOff + p.addrLen()))) {
                     out.anomaly(ts, "defrag.overlap_dropped", p);
                     trackers.remove(k);
                     release(t);

@@ -96,7 +96,17 @@ public final class Pipeline implements FrameSink {
         HeapGauge.listen();
         io.spanwatch.sensor.reassembly.HostPolicies policies = config.reassembly().policies();
         this.defrag = new io.spanwatch.sensor.decode.Defragmenter(config.defrag().maxDatagrams(), config.defrag().memcap(),
-                config.defrag().timeoutSeconds(), address -> policies.forAddress(address).dropsOverlappingFragments());
+                config.defrag().timeoutSeconds(), new io.spanwatch.sensor.decode.Defragmenter.Hosts() {
+                    @Override
+                    public boolean dropsOverlaps(byte[] address) {
+                        return policies.forAddress(address).dropsOverlappingFragments();
+                    }
+
+                    @Override
+                    public int timeoutSeconds(byte[] address) {
+                        return policies.forAddress(address).fragmentTimeoutSeconds();
+                    }
+                });
         int n = config.workers();
         this.workers = new Worker[n];
         this.threads = new Thread[n];

@@ -3,6 +3,7 @@ package io.spanwatch.sensor.pipeline;
 import io.spanwatch.sensor.decode.DecodedPacket;
 import io.spanwatch.sensor.flow.Flow;
 import io.spanwatch.sensor.http.HttpConnectionParser;
+import io.spanwatch.sensor.reassembly.OverlapPolicy;
 import io.spanwatch.sensor.reassembly.StreamListener;
 import io.spanwatch.sensor.reassembly.TcpStream;
 import io.spanwatch.sensor.socks.SocksHandshake;
@@ -43,6 +44,7 @@ final class TcpConnection {
     private static final int SYN = 0x02;
     private static final int RST = 0x04;
     private static final int ACK = 0x10;
+    private static final int URG = 0x20;
 
     private final Worker worker;
     private final Flow flow;
@@ -105,7 +107,7 @@ final class TcpConnection {
             flow.tcpFlagsResp |= flags;
         }
         long ts = p.tsNanos;
-        if (!closed && discardedByReceiver(p, s, flags, ts)) {
+        if (!closed && discardedByReceiver(p, s, flags, ts, opts)) {
             return;
         }
         if ((flags & SYN) != 0) {
@@ -128,7 +130,7 @@ final class TcpConnection {
                 handshakeSeen = true;
             }
             s.stream.syn(p.seq);
-            s.synOffer(opts.synOffer());
+            s.synOffer(opts.synOffer(p.payloadLen > 0));
         }
         if (opts.timestamps) {
             s.sentTimestamps = true;
@@ -151,6 +153,13 @@ final class TcpConnection {
             return;
         }
         boolean reassemble = !notHttp;
+        boolean synAckDataIgnored = (flags & (SYN | ACK)) == (SYN | ACK) && p.payloadLen > 0 && synAckDataIgnored(s, other);
+        if (synAckDataIgnored) {
+            worker.anomaly(flow, ts, "stream", "stream.synack_data_ignored");
+            if (reassemble) {
+                s.stream.discarded(ts, p.seq + 1, p.buf, p.payloadOff, p.payloadLen); // used only if acknowledged
+            }
+        }
         // Data on a SYN (TCP Fast Open) starts after the SYN's own sequence number.
         long dataSeq = (flags & SYN) != 0 ? p.seq + 1 : p.seq;
         // PAWS (RFC 7323 §5.3): a segment with an old timestamp is discarded whole; never a RST, and
@@ -165,9 +174,13 @@ final class TcpConnection {
             if (p.payloadLen > 0 && (flags & ACK) != 0 && s.held == null) {
                 s.waitForPeer(ts, other, p.ack);
             }
-            if (p.payloadLen > 0 || p.payloadMissing > 0 || (flags & FIN) != 0) {
+            if (!synAckDataIgnored && (p.payloadLen > 0 || p.payloadMissing > 0 || (flags & FIN) != 0)) {
                 // A segment the capture cut (snaplen) has its missing tail reported as a gap.
-                s.stream.segment(ts, dataSeq, p.buf, p.payloadOff, p.payloadLen, (flags & FIN) != 0, p.payloadMissing);
+                // The urgent pointer (bytes 18-19 of the TCP header) counts only with the URG flag.
+                int urgentPointer = (flags & (URG | SYN)) == URG
+                        ? (p.buf[p.tcpOff + 18] & 0xff) << 8 | p.buf[p.tcpOff + 19] & 0xff : -1;
+                s.stream.segment(ts, dataSeq, p.buf, p.payloadOff, p.payloadLen, (flags & FIN) != 0, p.payloadMissing,
+                        urgentPointer);
             }
             if ((flags & ACK) != 0) {
                 other.stream.ack(ts, p.ack, windowBytes(s, p.window, (flags & SYN) != 0));
@@ -203,11 +216,16 @@ final class TcpConnection {
      * <li>a SYN with another sequence number than the sender's first SYN, once the sender's stream has
      * passed bytes on: a synchronized host answers with a challenge ACK and drops it, data and all
      * ({@code stream.syn_on_established}). Port reuse after a close is told apart before this.
+     * <li>for a Linux receiver ({@code linux}; Debian's, Ubuntu's and Red Hat's kernels are built with
+     * {@code CONFIG_TCP_MD5SIG}), a segment with a TCP MD5 or TCP-AO signature option on a connection
+     * whose SYN from the same sender carried none: no key was configured, and Linux drops it
+     * ({@code tcp_inbound_hash}, counter {@code TCPMD5Unexpected}); {@code stream.pkt_signature_unexpected}.
+     * Windows and the BSDs without keys ignore the option. Judged only when that SYN was seen.
      * </ul>
      * Taking them let a decoy segment win over the real bytes that followed it, invisibly (an evasion
      * review on 2026-12-05).
      */
-    private boolean discardedByReceiver(DecodedPacket p, Side s, int flags, long ts) {
+    private boolean discardedByReceiver(DecodedPacket p, Side s, int flags, long ts, TcpOptions opts) {
         if (worker.config.reassembly().checksumValidation() && badChecksum(p, s)) {
             worker.reassemblyStats.invalidChecksums++;
             worker.anomaly(flow, ts, "stream", "stream.pkt_invalid_checksum");
@@ -224,6 +242,13 @@ final class TcpConnection {
         }
         if ((flags & SYN) != 0 && (flags & RST) == 0 && s.isn >= 0 && p.seq != s.isn && s.stream.offset() > 0) {
             worker.anomaly(flow, ts, "stream", "stream.syn_on_established");
+            return true;
+        }
+        if (opts.signed && (flags & SYN) == 0 && s.synSeen && !s.synSigned && s.stream.policy() == OverlapPolicy.LINUX) {
+            worker.anomaly(flow, ts, "stream", "stream.pkt_signature_unexpected");
+            if (p.payloadLen > 0 && !notHttp) {
+                s.stream.discarded(ts, p.seq, p.buf, p.payloadOff, p.payloadLen); // used only if acknowledged
+            }
             return true;
         }
         return false;
@@ -246,6 +271,19 @@ final class TcpConnection {
             return false;
         }
         return c == io.spanwatch.sensor.decode.Checksums.INVALID && s.checksumsRight && p.payloadOff + p.payloadLen - p.ipOff <= 1500;
+    }
+
+    /**
+     * Tells whether the client throws away the data a SYN-ACK from {@code server} carries: a Linux
+     * client ({@code linux}, {@code old-linux}) takes such data only when its own SYN used TCP Fast
+     * Open (a cookie option or data, {@code tcp_rcv_fastopen_synack}); otherwise it acknowledges the
+     * SYN alone and the server sends the bytes again ({@code tcp_rcv_synsent_state_process} frees the
+     * segment). The BSDs queue it (RFC 793's SYN-SENT processing), so other policies take it. Known
+     * only when the client's SYN was seen.
+     */
+    private static boolean synAckDataIgnored(Side server, Side client) {
+        OverlapPolicy policy = server.stream.policy();
+        return (policy == OverlapPolicy.LINUX || policy == OverlapPolicy.OLD_LINUX) && client.synSeen && !client.synFastOpen;
     }
 
     /**
@@ -623,6 +661,10 @@ final class TcpConnection {
         boolean synSeen;
         boolean synTimestamps;
         int synShift = -1;
+        /** Whether this side's SYN used TCP Fast Open (the option, or data on the SYN). */
+        boolean synFastOpen;
+        /** Whether this side's SYN carried a signature option (TCP MD5 or TCP-AO: keys are configured). */
+        boolean synSigned;
         /** Whether this side sent any segment with timestamps. */
         boolean sentTimestamps;
         /** This side's stream events while they wait for the other side's bytes (see {@link #packet}); null when not waiting. */
@@ -727,6 +769,8 @@ final class TcpConnection {
                 synSeen = true;
                 synTimestamps = TcpOptions.offeredTimestamps(offer);
                 synShift = TcpOptions.offeredShift(offer);
+                synFastOpen = TcpOptions.offeredFastOpen(offer);
+                synSigned = TcpOptions.offeredSignature(offer);
             }
         }
 

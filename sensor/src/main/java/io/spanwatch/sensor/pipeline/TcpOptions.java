@@ -4,7 +4,8 @@ import io.spanwatch.sensor.decode.DecodedPacket;
 
 /**
  * Reads the TCP options reassembly needs from a decoded segment, in place: timestamps (kind 8,
- * RFC 7323 §3) and the window scale (kind 3, §2). Parsing stops at the end-of-list option or at the
+ * RFC 7323 §3), the window scale (kind 3, §2), TCP Fast Open (kind 34, RFC 7413 §4.1.1) and the
+ * segment signatures (MD5, kind 19, RFC 2385; TCP-AO, kind 29, RFC 5925). Parsing stops at the end-of-list option or at the
  * first malformed one (a length under 2 or past the header), as receiving stacks do; an option of the
  * wrong length is ignored. One instance per worker thread, reused for every segment.
  */
@@ -13,6 +14,9 @@ final class TcpOptions {
     private static final int NOP = 1;
     private static final int WINDOW_SCALE = 3;
     private static final int TIMESTAMPS = 8;
+    private static final int FAST_OPEN = 34;
+    private static final int MD5_SIGNATURE = 19;
+    private static final int AUTHENTICATION = 29;
     /** RFC 7323 §2.3: larger shifts are taken as 14. */
     static final int MAX_SHIFT = 14;
 
@@ -23,11 +27,17 @@ final class TcpOptions {
     long tsecr;
     /** The window scale shift offered (SYN segments), at most {@value #MAX_SHIFT}; -1 when absent. */
     int windowShift;
+    /** Whether the segment carries the Fast Open option (a cookie, or a request for one). */
+    boolean fastOpen;
+    /** Whether the segment carries a signature option (TCP MD5 or TCP-AO). */
+    boolean signed;
 
     /** Reads the options of {@code p}'s TCP header and returns this. */
     TcpOptions read(DecodedPacket p) {
         timestamps = false;
         windowShift = -1;
+        fastOpen = false;
+        signed = false;
         byte[] b = p.buf;
         int end = p.payloadOff;
         int o = p.tcpOff + 20;
@@ -53,15 +63,32 @@ final class TcpOptions {
                 tsecr = u32(b, o + 6);
             } else if (kind == WINDOW_SCALE && len == 3) {
                 windowShift = Math.min(MAX_SHIFT, b[o + 2] & 0xFF);
+            } else if (kind == FAST_OPEN) {
+                fastOpen = true;
+            } else if (kind == MD5_SIGNATURE || kind == AUTHENTICATION) {
+                signed = true;
             }
             o += len;
         }
         return this;
     }
 
-    /** Packs what a SYN offered (timestamps, window scale) into an int, for a SYN remembered before any state. */
-    int synOffer() {
-        return (timestamps ? 1 : 0) | (windowShift + 1) << 1;
+    /**
+     * Packs what a SYN offered (timestamps, window scale, Fast Open: the option, or data on the SYN
+     * itself; a signature option) into an int, for a SYN remembered before any state.
+     */
+    int synOffer(boolean withData) {
+        return (timestamps ? 1 : 0) | (windowShift + 1) << 1 | (fastOpen || withData ? 1 << 5 : 0) | (signed ? 1 << 6 : 0);
+    }
+
+    /** Tells whether a packed SYN offer ({@link #synOffer}) carried a signature option (the peers have keys). */
+    static boolean offeredSignature(int offer) {
+        return (offer & 1 << 6) != 0;
+    }
+
+    /** Tells whether a packed SYN offer ({@link #synOffer}) used TCP Fast Open. */
+    static boolean offeredFastOpen(int offer) {
+        return (offer & 1 << 5) != 0;
     }
 
     /** Tells whether a packed SYN offer ({@link #synOffer}) had timestamps. */
@@ -71,7 +98,7 @@ final class TcpOptions {
 
     /** Returns the window scale shift of a packed SYN offer, or -1. */
     static int offeredShift(int offer) {
-        return (offer >>> 1) - 1;
+        return (offer >>> 1 & 0xF) - 1;
     }
 
     private static long u32(byte[] b, int o) {

@@ -265,7 +265,7 @@ final class Worker implements Runnable, FlowTable.Listener {
                 // costs one flow per SYN. The state is made from the remembered SYN at the next packet.
                 f.tcpFlagsOrig |= pkt.tcpFlags;
                 f.pendingSynSeq = pkt.seq;
-                f.pendingSynOffer = tcpOptions.read(pkt).synOffer();
+                f.pendingSynOffer = tcpOptions.read(pkt).synOffer(pkt.payloadLen > 0);
                 return;
             }
             c = new TcpConnection(this, f);
@@ -369,6 +369,7 @@ final class Worker implements Runnable, FlowTable.Listener {
         Counters.add(into, "tcp.reassembly_memcap_evictions", r.memcapEvictions);
         Counters.add(into, "tcp.overlap_replaced", r.overlapsReplaced);
         Counters.add(into, "tcp.invalid_checksum", r.invalidChecksums);
+        Counters.add(into, "tcp.urgent_oob", r.urgentOutOfBand);
         Counters.add(into, "tcp.paws_rejected", r.pawsRejected);
         Counters.add(into, "tcp.paws_echo_lowered", r.pawsEchoLowered);
         Counters.add(into, "tcp.out_of_window", r.outOfWindow);

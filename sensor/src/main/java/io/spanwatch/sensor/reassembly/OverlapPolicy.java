@@ -69,6 +69,19 @@ public enum OverlapPolicy {
     }
 
     /**
+     * Returns how many seconds a host of this kind keeps an incomplete IPv4 datagram, or 0 when it is
+     * not known (the configured {@code defrag.timeout} then holds): Linux 30 ({@code ipfrag_time}),
+     * the BSDs and macOS 30 ({@code IPFRAGTTL}, 60 half-second ticks). IPv6 keeps 60 s on both,
+     * Suricata's default, so only IPv4 asks.
+     */
+    public int fragmentTimeoutSeconds() {
+        return switch (this) {
+            case LINUX, OLD_LINUX, BSD, BSD_RIGHT, MACOS -> 30;
+            default -> 0;
+        };
+    }
+
+    /**
      * Returns the policy of a configuration name, including Suricata's aliases {@code windows2k3}
      * (Windows) and {@code old-solaris} (Solaris).
      *

@@ -18,9 +18,13 @@ package io.spanwatch.sensor.reassembly;
  * @param checksumValidation whether segments with a wrong IPv4 header or TCP checksum are discarded as
  *     their receiver discards them, once their sender was seen sending a right one (default on, as
  *     Suricata's {@code stream.checksum-validation}); see {@code TcpConnection}
+ * @param urgentOutOfBand whether the byte a segment's urgent pointer marks is taken out of the stream,
+ *     as Linux, the BSDs and Windows do for applications that did not ask for it inline (default on;
+ *     off: kept inline, as Suricata's default {@code stream.reassembly.urgent.policy: inline}, for a
+ *     network whose firewall clears the urgent flag before the hosts); see {@link TcpStream}
  */
 public record ReassemblyConfig(int maxBytesPerStream, int maxSegmentsPerStream, long memcap, long gapAckDelayNanos,
-        HostPolicies policies, boolean checksumValidation) {
+        HostPolicies policies, boolean checksumValidation, boolean urgentOutOfBand) {
     public static final int DEFAULT_MAX_BYTES_PER_STREAM = 4 << 20;
     public static final int DEFAULT_MAX_SEGMENTS_PER_STREAM = 2048;
     public static final long DEFAULT_MEMCAP = 128L << 20;
@@ -38,18 +42,24 @@ public record ReassemblyConfig(int maxBytesPerStream, int maxSegmentsPerStream, 
         this(maxBytesPerStream, maxSegmentsPerStream, memcap, gapAckDelayNanos, HostPolicies.DEFAULTS);
     }
 
-    /** Returns bounds with these host policies and checksums validated. */
+    /** Returns bounds with these host policies, checksums validated and urgent bytes taken out of band. */
     public ReassemblyConfig(int maxBytesPerStream, int maxSegmentsPerStream, long memcap, long gapAckDelayNanos, HostPolicies policies) {
-        this(maxBytesPerStream, maxSegmentsPerStream, memcap, gapAckDelayNanos, policies, true);
+        this(maxBytesPerStream, maxSegmentsPerStream, memcap, gapAckDelayNanos, policies, true, true);
     }
 
     /** Returns these bounds with other host policies. */
     public ReassemblyConfig withPolicies(HostPolicies p) {
-        return new ReassemblyConfig(maxBytesPerStream, maxSegmentsPerStream, memcap, gapAckDelayNanos, p, checksumValidation);
+        return new ReassemblyConfig(maxBytesPerStream, maxSegmentsPerStream, memcap, gapAckDelayNanos, p, checksumValidation,
+                urgentOutOfBand);
     }
 
     /** Returns these settings with checksum validation on or off. */
     public ReassemblyConfig withChecksumValidation(boolean on) {
-        return new ReassemblyConfig(maxBytesPerStream, maxSegmentsPerStream, memcap, gapAckDelayNanos, policies, on);
+        return new ReassemblyConfig(maxBytesPerStream, maxSegmentsPerStream, memcap, gapAckDelayNanos, policies, on, urgentOutOfBand);
+    }
+
+    /** Returns these settings with urgent bytes taken out of band or kept inline. */
+    public ReassemblyConfig withUrgentOutOfBand(boolean on) {
+        return new ReassemblyConfig(maxBytesPerStream, maxSegmentsPerStream, memcap, gapAckDelayNanos, policies, checksumValidation, on);
     }
 }

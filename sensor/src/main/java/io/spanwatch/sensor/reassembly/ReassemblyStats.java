@@ -25,6 +25,8 @@ public final class ReassemblyStats {
     public long overlapsReplaced;
     /** Segments discarded for a wrong IPv4 header or TCP checksum (their sender sent right ones before). */
     public long invalidChecksums;
+    /** Bytes an urgent pointer took out of a stream (out of band). */
+    public long urgentOutOfBand;
     /** Segments discarded for a TCP timestamp older than the receiver's (PAWS, RFC 7323). */
     public long pawsRejected;
     /** Times the receiver's echo (TSecr) lowered the PAWS check's timestamp to the one the receiver took. */

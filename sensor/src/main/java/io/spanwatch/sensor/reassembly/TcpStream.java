@@ -24,6 +24,21 @@ import java.util.TreeMap;
  * advertise (a window update lost, or window scaling rewritten on the path) turns the window check off
  * for the stream.
  *
+ * <p>Urgent data ({@link #segment(long, long, byte[], int, int, boolean, int, int)} with an urgent
+ * pointer): every current stack reads the pointer as BSD did, marking the byte after the urgent one,
+ * and, unless the application asked for urgent data inline ({@code SO_OOBINLINE}, which HTTP clients
+ * and servers never do), takes that one byte out of the stream for {@code recv(MSG_OOB)}: the
+ * application never sees it (RFC 6093 §3.1, §3.4). So that byte is not passed on (anomaly
+ * {@code stream.urgent_oob}, counted in {@link ReassemblyStats#urgentOutOfBand}); a decoy byte marked
+ * urgent would otherwise shift or corrupt what the sensor extracts. The receiver's policy decides the
+ * details: Linux ({@code linux}, {@code old-linux}) keeps one urgent mark per direction, the latest
+ * one past what it has received in order (a later mark replaces an earlier one still ahead,
+ * {@code tcp_check_urg}), takes the byte whenever it arrives, and reads a zero pointer as marking the
+ * segment's first byte; the BSD-derived stacks (every other policy, Windows included) ignore a zero
+ * pointer and take the byte out only when it lies in the segment that carries the pointer
+ * ({@code tcp_pulloutofband}). Marks past the sender's FIN are ignored by both. Off with
+ * {@link ReassemblyConfig#urgentOutOfBand()}.
+ *
  * <p>A hole is given up as a gap when the receiver has acknowledged past it for longer than
  * {@link ReassemblyConfig#gapAckDelayNanos}, when the stream's bounds are reached, when the worker's
  * memcap is reached and this stream has waited longest, or when the stream ends; bytes after the gap
@@ -69,11 +84,18 @@ public final class TcpStream {
     private long base;
     private long next;
     private long finRel = -1;
+    /** Stream offset where the segment that carried the FIN started; -1 without a FIN. */
+    private long finSegStart = -1;
     private boolean finDelivered;
     private long ackedRel = -1;
     /** Stream offset the acknowledgement taken last acknowledged, until {@link #echo} takes it; -1: none. */
     private long lastAck = -1;
     private long holeSinceNanos = -1;
+    /** Stream offsets of bytes taken out of band when delivered, ascending; {@link #urgentCount} of them. */
+    private long[] urgent;
+    private int urgentCount;
+    /** Most urgent bytes a stream waits to take out at once (BSD-derived receivers; Linux keeps one). */
+    static final int MAX_URGENT_MARKS = 16;
 
     /** Segments held ahead of a hole by stream offset, bare bytes or {@link Piece}s; null while none are (most streams never hold any). */
     private TreeMap<Long, Object> ooo;
@@ -234,6 +256,15 @@ public final class TcpStream {
      * the segment is in order, those bytes become a gap at once, since no copy of them will come.
      */
     public void segment(long tsNanos, long seq, byte[] buf, int off, int len, boolean fin, int missing) {
+        segment(tsNanos, seq, buf, off, len, fin, missing, -1);
+    }
+
+    /**
+     * Takes one segment with its urgent pointer ({@code urgentPointer}, the TCP header's field when
+     * the URG flag is set, -1 otherwise): the byte it marks is taken out of the stream (see the class
+     * comment) if this direction's receiver accepts the segment.
+     */
+    public void segment(long tsNanos, long seq, byte[] buf, int off, int len, boolean fin, int missing, int urgentPointer) {
         if (closed) {
             return;
         }
@@ -259,6 +290,17 @@ public final class TcpStream {
             keepAside(tsNanos, r, buf, off, len);
             return;
         }
+        if (urgentPointer >= 0 && config.urgentOutOfBand()) {
+            urgent(tsNanos, r, urgentPointer, len + missing, fin);
+        }
+        if (finRel >= 0 && !finDelivered && r <= finSegStart && r + len + missing > finRel) {
+            // A segment that covers the one that brought the FIN and runs past it, while both wait
+            // out of order: the receiver keeps the newer (Linux's out-of-order queue replaces a
+            // segment another covers, tcp_data_queue_ofo; BSD's tcp_reass drops it), and the FIN with it.
+            listener.anomaly(tsNanos, "stream.fin_replaced");
+            finRel = -1;
+            finSegStart = -1;
+        }
         if (fin && finRel < 0) {
             if (r + len + missing < next) {
                 // A FIN before bytes already delivered contradicts them: a stale or forged segment.
@@ -266,6 +308,7 @@ public final class TcpStream {
                 listener.anomaly(tsNanos, "stream.fin_out_of_window");
             } else {
                 finRel = r + len + missing;
+                finSegStart = r;
                 if (ackedRel > finRel) {
                     ackedRel = finRel;
                 }
@@ -452,7 +495,70 @@ public final class TcpStream {
         return next + delta;
     }
 
+    /**
+     * Records the urgent mark of an accepted segment at stream offset {@code r} carrying {@code len}
+     * bytes, by the receiver's policy (see the class comment).
+     */
+    private void urgent(long tsNanos, long r, int pointer, int len, boolean fin) {
+        boolean linux = policy == OverlapPolicy.LINUX || policy == OverlapPolicy.OLD_LINUX;
+        if (pointer == 0 && !linux || pointer > len && !linux) {
+            return;
+        }
+        long u = pointer == 0 ? r : r + pointer - 1;
+        long finAt = fin && finRel < 0 ? r + len : finRel;
+        if (u < next || finDelivered || finAt >= 0 && u >= finAt) {
+            return; // already received in order (or a byte after the FIN): no byte to take out
+        }
+        if (urgent == null) {
+            urgent = new long[linux ? 1 : MAX_URGENT_MARKS];
+        }
+        if (linux) {
+            if (urgentCount == 0 || u > urgent[0]) {
+                urgent[0] = u; // a later mark replaces one still ahead; an earlier or equal one is no news
+                urgentCount = 1;
+            }
+            return;
+        }
+        int i = 0;
+        while (i < urgentCount && urgent[i] < u) {
+            i++;
+        }
+        if (i < urgentCount && urgent[i] == u) {
+            return;
+        }
+        if (urgentCount == urgent.length) {
+            listener.anomaly(tsNanos, "stream.urgent_limit"); // the byte stays inline
+            return;
+        }
+        System.arraycopy(urgent, i, urgent, i + 1, urgentCount - i);
+        urgent[i] = u;
+        urgentCount++;
+    }
+
     private void deliver(long tsNanos, byte[] buf, int off, int len) {
+        if (len <= 0) {
+            return;
+        }
+        while (urgentCount > 0 && urgent[0] < next + len) {
+            // pass on the bytes before the urgent one, then step over it
+            int k = (int) (urgent[0] - next);
+            dropFirstUrgent();
+            passOn(tsNanos, buf, off, k);
+            next++;
+            stats.urgentOutOfBand++;
+            listener.anomaly(tsNanos, "stream.urgent_oob");
+            off += k + 1;
+            len -= k + 1;
+        }
+        passOn(tsNanos, buf, off, len);
+    }
+
+    private void dropFirstUrgent() {
+        urgentCount--;
+        System.arraycopy(urgent, 1, urgent, 0, urgentCount);
+    }
+
+    private void passOn(long tsNanos, byte[] buf, int off, int len) {
         if (len <= 0) {
             return;
         }
@@ -465,6 +571,9 @@ public final class TcpStream {
 
     private void gap(long tsNanos, long len) {
         next += len;
+        while (urgentCount > 0 && urgent[0] < next) {
+            dropFirstUrgent(); // the marked byte was lost with the gap
+        }
         gapBytes += len;
         stats.gaps++;
         stats.gapBytes += len;

@@ -91,14 +91,54 @@ class DefragmenterTest {
     }
 
     static void feed(Defragmenter d, List<byte[]> frames, Recorder r) {
+        feed(d, frames, r, 0);
+    }
+
+    /** Feeds the fragments {@code apartNanos} of packet time after one another. */
+    static void feed(Defragmenter d, List<byte[]> frames, Recorder r, long apartNanos) {
         PacketDecoder dec = new PacketDecoder();
+        long ts = 1;
         for (byte[] f : frames) {
             DecodedPacket p = new DecodedPacket();
-            p.reset(f, 1, f.length);
+            p.reset(f, ts, f.length);
             dec.decode(LinkType.ETHERNET, f, 0, f.length, p);
             assertTrue(p.fragment, "a fragment");
-            d.add(1, LinkType.ETHERNET, 0, p, r);
+            d.add(ts, LinkType.ETHERNET, 0, p, r);
+            ts += apartNanos;
         }
+    }
+
+    /** Hosts that drop overlapping datagrams when {@code drops} says so, and keep fragments {@code seconds} (0: the configured time). */
+    static Defragmenter.Hosts hosts(java.util.function.Predicate<byte[]> drops, int seconds) {
+        return new Defragmenter.Hosts() {
+            @Override
+            public boolean dropsOverlaps(byte[] address) {
+                return drops.test(address);
+            }
+
+            @Override
+            public int timeoutSeconds(byte[] address) {
+                return seconds;
+            }
+        };
+    }
+
+    @Test
+    void aHostThatKeepsFragmentsLessTimeGivesTheDatagramUpSooner() {
+        // Linux and the BSDs keep IPv4 fragments 30 s: pieces 31 s apart never make a datagram there
+        List<byte[]> two = fragment4(udp4(new byte[2000], 31), 1480);
+        Recorder linux = new Recorder();
+        Defragmenter d = new Defragmenter(100, 1 << 20, 60, hosts(a -> false, 30));
+        feed(d, two, linux, 31_000_000_000L);
+        assertEquals(0, linux.frames.size());
+        assertEquals(1, d.timeouts);
+        assertEquals(1, d.pending(), "the late piece waits as the start of another datagram");
+        Recorder windows = new Recorder();
+        feed(new Defragmenter(100, 1 << 20, 60, hosts(a -> false, 0)), two, windows, 31_000_000_000L);
+        assertEquals(1, windows.frames.size(), "within the configured 60 s");
+        Recorder quick = new Recorder();
+        feed(new Defragmenter(100, 1 << 20, 60, hosts(a -> false, 30)), two, quick, 29_000_000_000L);
+        assertEquals(1, quick.frames.size(), "within the host's 30 s");
     }
 
     static void put16(byte[] b, int o, int v) {
@@ -198,7 +238,7 @@ class DefragmenterTest {
         assertEquals(1, keeps.frames.size(), "a BSD-like host takes it");
         assertEquals(List.of("defrag.overlap"), keeps.anomalies);
         Recorder drops = new Recorder();
-        feed(new Defragmenter(100, 1 << 20, 60, address -> address.length == 4 && address[3] == 2), four, drops);
+        feed(new Defragmenter(100, 1 << 20, 60, hosts(address -> address.length == 4 && address[3] == 2, 0)), four, drops);
         assertEquals(0, drops.frames.size(), "a Linux host does not");
         assertEquals(List.of("defrag.overlap_dropped"), drops.anomalies.subList(0, 1));
 

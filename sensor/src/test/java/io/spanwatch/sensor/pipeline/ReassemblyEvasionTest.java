@@ -403,4 +403,183 @@ class ReassemblyEvasionTest {
         assertTrue(r.summary.get("tcp.discarded_bytes_used") > 0);
         assertEquals(0, r.summary.get("tcp.reassembly_gap_bytes"));
     }
+
+    /**
+     * A response carrying one byte {@code Z} more than its body, marked urgent: inserted at
+     * {@code zAt} of the body, 1,000-byte segments. {@code mark} says where the urgent pointer is:
+     * {@code "in"} in the segment that carries the byte, {@code "ahead"} in the segment before (past
+     * its end), {@code "zero"} a zero pointer on the segment the byte starts.
+     */
+    Capture urgentResponse(int port, int zAt, String mark) {
+        Capture c = new Capture();
+        TcpWire w = request(c, untimed(port), -1, 65_535);
+        byte[] h = head(body.length);
+        byte[] wire = concat(concat(h, Arrays.copyOf(body, zAt)), concat(new byte[] {'Z'}, Arrays.copyOfRange(body, zAt, body.length)));
+        int z = h.length + zAt;
+        long start = w.sseq;
+        for (int off = 0; off < wire.length; off += 1000) {
+            byte[] chunk = Arrays.copyOfRange(wire, off, Math.min(wire.length, off + 1000));
+            int pointer = -1;
+            if (mark.equals("in") && z >= off && z < off + chunk.length) {
+                pointer = z - off + 1;
+            } else if (mark.equals("ahead") && z >= off + 1000 && z < off + 2000) {
+                pointer = z - off + 1;
+            } else if (mark.equals("zero") && z == off) {
+                pointer = 0;
+            }
+            c.add(pointer < 0 ? w.segment(false, TcpWire.ACK | TcpWire.PSH, start + off, w.cseq, 65_535, chunk)
+                    : w.urgent(false, start + off, w.cseq, 65_535, chunk, pointer));
+            c.add(w.segment(true, TcpWire.ACK, w.cseq, start + off + chunk.length, 65_535, new byte[0]));
+        }
+        w.sseq += wire.length;
+        return c;
+    }
+
+    static ReassemblyConfig receiverIs(OverlapPolicy p) {
+        return ReassemblyConfig.DEFAULTS.withPolicies(HostPolicies.of(p, Map.of()));
+    }
+
+    @Test
+    void anUrgentByteTheClientTakesOutOfBandIsNotInTheFile() throws Exception {
+        // Linux and the BSD-derived stacks (Windows too) take the marked byte out of the stream
+        for (OverlapPolicy p : new OverlapPolicy[] {OverlapPolicy.LINUX, OverlapPolicy.WINDOWS, OverlapPolicy.BSD}) {
+            Result r = run(urgentResponse(40_100, 3500, "in"), receiverIs(p));
+            assertTrue(r.stored(body), p + ": " + r.eve);
+            assertEquals(1, r.summary.get("tcp.urgent_oob"), p.text());
+            assertTrue(r.eve.contains("\"stream.urgent_oob\""), r.eve);
+        }
+        // kept inline when asked (a firewall that clears the flag): the byte is then part of the body
+        Result inline = run(urgentResponse(40_101, 3500, "in"), ReassemblyConfig.DEFAULTS.withUrgentOutOfBand(false));
+        assertFalse(inline.stored(body), inline.eve);
+        assertEquals(0, inline.summary.get("tcp.urgent_oob"));
+    }
+
+    @Test
+    void whereTheStacksDifferThePolicyDecides() throws Exception {
+        // A pointer past the end of its segment: Linux takes the byte when it comes, BSD does not.
+        Result linux = run(urgentResponse(40_102, 3500, "ahead"), receiverIs(OverlapPolicy.LINUX));
+        assertTrue(linux.stored(body), linux.eve);
+        Result windows = run(urgentResponse(40_103, 3500, "ahead"), receiverIs(OverlapPolicy.WINDOWS));
+        assertFalse(windows.stored(body), windows.eve);
+        assertEquals(0, windows.summary.get("tcp.urgent_oob"));
+        // A zero pointer: Linux marks the segment's first byte; BSD ignores it.
+        int zAt = 4000 - head(body.length).length; // the byte starts the fifth segment
+        Result linuxZero = run(urgentResponse(40_104, zAt, "zero"), receiverIs(OverlapPolicy.LINUX));
+        assertTrue(linuxZero.stored(body), linuxZero.eve);
+        Result bsdZero = run(urgentResponse(40_105, zAt, "zero"), receiverIs(OverlapPolicy.BSD));
+        assertFalse(bsdZero.stored(body), bsdZero.eve);
+    }
+
+    /**
+     * A capture of a real Linux stack (made on loopback with {@code tcpdump -i lo}): a Python server
+     * sends a 30,000-byte body with {@code send(b"Z", MSG_OOB)} after byte 10,000 and
+     * {@code send(b"Q", MSG_OOB)} after byte 20,000; curl saved the body without either byte (its
+     * SHA-256 was the body's). The body's bytes are {@code (i * 7 + 3) % 251}.
+     */
+    @Test
+    void aRealLinuxClientsOutOfBandBytesAreNotInTheFile() throws Exception {
+        Path pcap = tmp.resolve("linux-urgent.pcap");
+        try (var in = ReassemblyEvasionTest.class.getResourceAsStream("linux-urgent.pcap")) {
+            Files.copy(in, pcap);
+        }
+        byte[] sent = new byte[30_000];
+        for (int i = 0; i < sent.length; i++) {
+            sent[i] = (byte) ((i * 7 + 3) % 251);
+        }
+        Path out = Files.createTempDirectory(tmp, "out");
+        Pipeline.Summary s = PipelineRegressionTest.run(out, PipelineRegressionTest.config(out, ReassemblyConfig.DEFAULTS, null), pcap);
+        String eve = Files.readString(out.resolve("eve.json"));
+        assertTrue(eve.contains("\"sha256\":\"" + DemoCapture.sha256(sent) + "\""), eve);
+        assertEquals(2, s.get("tcp.urgent_oob"));
+        assertEquals(0, s.get("internal.errors"));
+    }
+
+    /**
+     * A SYN-ACK carrying a decoy response, then the real one from the same sequence number. A Linux
+     * client without Fast Open acknowledges only the SYN and throws the decoy away; a BSD client, or a
+     * Linux client whose SYN carried data (Fast Open), queues it.
+     */
+    Capture synAckDecoy(int port, boolean fastOpen) {
+        Capture c = new Capture();
+        TcpWire w = untimed(port);
+        byte[] decoy = concat(head(evil.length), evil);
+        // with Fast Open the request rides on the SYN, and the SYN-ACK acknowledges it
+        c.add(w.frame(true, TcpWire.SYN, w.cseq, 0, 65_535, new byte[0], fastOpen ? GET : new byte[0]));
+        w.cseq += 1 + (fastOpen ? GET.length : 0);
+        c.add(w.frame(false, TcpWire.SYN | TcpWire.ACK, w.sseq, w.cseq, 65_535, new byte[0], decoy));
+        w.sseq++;
+        c.add(w.ack(true, 65_535)); // acknowledges the SYN only
+        if (!fastOpen) {
+            c.addAll(w.data(true, GET, 1460, 65_535));
+        }
+        c.addAll(w.data(false, concat(head(body.length), body), 1000, 65_535));
+        c.add(w.ack(true, 65_535));
+        return c;
+    }
+
+    @Test
+    void aLinuxClientIgnoresDataOnTheSynAck() throws Exception {
+        Result linux = run(synAckDecoy(40_110, false), receiverIs(OverlapPolicy.LINUX));
+        assertTrue(linux.stored(body), linux.eve);
+        assertFalse(linux.stored(evil), linux.eve);
+        assertTrue(linux.eve.contains("\"stream.synack_data_ignored\""), linux.eve);
+        Result bsd = run(synAckDecoy(40_111, false), receiverIs(OverlapPolicy.BSD));
+        assertTrue(bsd.stored(evil), "a BSD client queues the SYN-ACK's data: " + bsd.eve);
+        assertFalse(bsd.eve.contains("\"stream.synack_data_ignored\""), bsd.eve);
+        Result fastOpen = run(synAckDecoy(40_112, true), receiverIs(OverlapPolicy.LINUX));
+        assertTrue(fastOpen.stored(evil), "a Fast Open client takes the SYN-ACK's data: " + fastOpen.eve);
+    }
+
+    /** A TCP MD5 signature option (kind 19, 18 bytes) padded to 20 with two no-ops. */
+    static byte[] md5Option() {
+        byte[] o = new byte[20];
+        o[0] = 1;
+        o[1] = 1;
+        o[2] = 19;
+        o[3] = 18;
+        Arrays.fill(o, 4, 20, (byte) 0x11);
+        return o;
+    }
+
+    /**
+     * A decoy for body segment 3 carrying a TCP MD5 signature, just before the real segment; with
+     * {@code keyed} every segment of the connection, the SYNs too, carries one (peers with keys, as
+     * BGP routers have).
+     */
+    Capture signedDecoy(int port, boolean keyed) {
+        Capture c = new Capture();
+        TcpWire w = untimed(port);
+        byte[] none = new byte[0];
+        byte[] sig = keyed ? md5Option() : none;
+        c.add(w.frame(true, TcpWire.SYN, w.cseq, 0, 65_535, sig, none));
+        w.cseq++;
+        c.add(w.frame(false, TcpWire.SYN | TcpWire.ACK, w.sseq, w.cseq, 65_535, sig, none));
+        w.sseq++;
+        c.add(w.frame(true, TcpWire.ACK | TcpWire.PSH, w.cseq, w.sseq, 65_535, sig, GET));
+        w.cseq += GET.length;
+        byte[] response = concat(head(body.length), body);
+        for (int off = 0; off < response.length; off += 1000) {
+            byte[] chunk = Arrays.copyOfRange(response, off, Math.min(response.length, off + 1000));
+            if (off == 3000) {
+                byte[] decoy = Arrays.copyOfRange(concat(head(evil.length), evil), off, off + chunk.length);
+                c.add(w.frame(false, TcpWire.ACK | TcpWire.PSH, w.sseq + off, w.cseq, 65_535, md5Option(), decoy));
+            }
+            c.add(w.frame(false, TcpWire.ACK | TcpWire.PSH, w.sseq + off, w.cseq, 65_535, sig, chunk));
+            c.add(w.frame(true, TcpWire.ACK, w.cseq, w.sseq + off + chunk.length, 65_535, sig, none));
+        }
+        return c;
+    }
+
+    @Test
+    void aLinuxHostDropsSignedSegmentsItHasNoKeyFor() throws Exception {
+        Result linux = run(signedDecoy(40_120, false), receiverIs(OverlapPolicy.LINUX));
+        assertTrue(linux.stored(body), linux.eve);
+        assertTrue(linux.eve.contains("\"stream.pkt_signature_unexpected\""), linux.eve);
+        // Windows and the BSDs without keys ignore the option: the decoy is the first copy they take
+        Result windows = run(signedDecoy(40_121, false), receiverIs(OverlapPolicy.WINDOWS));
+        assertFalse(windows.stored(body), windows.eve);
+        // peers whose SYNs were signed have keys: signed segments are theirs, and Linux checks them
+        Result keyed = run(signedDecoy(40_122, true), receiverIs(OverlapPolicy.LINUX));
+        assertFalse(keyed.eve.contains("\"stream.pkt_signature_unexpected\""), keyed.eve);
+    }
 }

@@ -18,6 +18,7 @@ final class TcpWire {
     static final int SYN = 0x02;
     static final int PSH = 0x08;
     static final int ACK = 0x10;
+    static final int URG = 0x20;
 
     final byte[] client;
     final byte[] server;
@@ -112,6 +113,12 @@ final class TcpWire {
             o.write(0);
         }
         return o.toByteArray();
+    }
+
+    /** Builds a segment from one side with the URG flag and this urgent pointer; no timestamps. */
+    byte[] urgent(boolean fromClient, long seq, long ack, int window, byte[] payload, int pointer) {
+        return TrafficSynth.tcpFrame(fromClient ? client : server, fromClient ? cport : sport, fromClient ? server : client,
+                fromClient ? sport : cport, ACK | PSH | URG, seq, ack, window, new byte[0], payload, 0, pointer);
     }
 
     byte[] frame(boolean fromClient, int flags, long seq, long ack, int window, byte[] options, byte[] payload) {

@@ -29,14 +29,15 @@ import java.util.Random;
  * Version 2 starts with {@value #V2}, the policy (u8) and flags (u8, bit 0: timestamps negotiated),
  * then as version 1 with: a segment flag (bit 3) followed by its timestamp (u16 past the side's base),
  * ACKs followed by a window (u16 × 4 bytes; 0xFFFF unknown), and one more kind, the receiver's echo
- * of a timestamp (u16).
+ * of a timestamp (u16). Version 3 starts with {@value #V3} and is version 2 with one more segment
+ * flag (bit 4) followed by the segment's urgent pointer (u16).
  *
  * <p>Invariants: nothing throws; data and gaps arrive in order and in step with {@link TcpStream#offset};
  * every delivered byte is a byte that was sent at that place, and it is the copy the policy keeps: a
  * per-byte model replays, in arrival order, the copies of each byte that arrived before it was passed
  * on, letting a copy take over where {@link OverlapPolicy#newWins} says so; bytes of discarded segments
  * (timestamp too old, out of window) are delivered only where no accepted copy came and the receiver
- * acknowledged them; a FIN is delivered at most once and only after one was sent; held bytes and
+ * acknowledged them; a byte is taken out of band only where an urgent pointer marked it; a FIN is delivered at most once and only after one was sent; held bytes and
  * segments never exceed the stream's bounds, their sum never exceeds the memcap and always equals the
  * shared budget's count; after a flush nothing is held and every byte sent before the FIN was passed
  * on is delivered or a gap.
@@ -46,12 +47,14 @@ public class TcpStreamFuzzTest {
     private static final int OPS = 96;
     private static final int SPACE = 65_536 + 4096 + 4096;
     private static final int V2 = 0xF2;
+    private static final int V3 = 0xF3;
     private static final String[] KINDS = {"segment", "syn", "ack", "time", "flush", "discard", "wild"};
     private static final String[] KINDS_V2 = {"segment", "syn", "ack", "time", "flush", "discard", "wild", "echo"};
 
     @FuzzTest(maxDuration = "10s")
     void segmentScript(byte[] data) {
-        boolean v2 = data.length > 0 && (data[0] & 0xff) == V2;
+        boolean v3 = data.length > 0 && (data[0] & 0xff) == V3;
+        boolean v2 = v3 || data.length > 0 && (data[0] & 0xff) == V2;
         FuzzInput in = new FuzzInput(data);
         OverlapPolicy policy = OverlapPolicy.FIRST;
         boolean timestamps = false;
@@ -82,7 +85,8 @@ public class TcpStreamFuzzTest {
                     int flags = in.u8();
                     int missing = (flags & 4) != 0 ? in.u16() % 4096 : 0;
                     long tsval = v2 && (flags & 8) != 0 ? s.tsBase + in.u16() : -1;
-                    s.segment(ts, rel, len, (flags & 1) != 0, (flags & 2) != 0, missing, tsval);
+                    int urgent = v3 && (flags & 16) != 0 ? in.u16() : -1;
+                    s.segment(ts, rel, len, (flags & 1) != 0, (flags & 2) != 0, missing, tsval, urgent);
                 }
                 case "syn" -> s.syn();
                 case "ack" -> {
@@ -143,6 +147,8 @@ public class TcpStreamFuzzTest {
         /** Bytes of discarded segments: pattern, other. */
         final BitSet asidePattern = new BitSet(SPACE);
         final BitSet asideOther = new BitSet(SPACE);
+        /** Stream offsets an urgent pointer marked. */
+        final BitSet marked = new BitSet(SPACE);
         /** Highest offset the receiver acknowledged. */
         long maxAck = -1;
         /** Offset (from the byte after the SYN) of the stream's first byte. */
@@ -163,7 +169,7 @@ public class TcpStreamFuzzTest {
             this.stream = new TcpStream(config, stats, this, policy);
         }
 
-        void segment(long ts, int rel, int len, boolean fin, boolean differ, int missing, long tsval) {
+        void segment(long ts, int rel, int len, boolean fin, boolean differ, int missing, long tsval, int urgent) {
             byte[] buf = new byte[len + 3];
             for (int i = 0; i < len; i++) {
                 buf[i + 1] = differ ? (byte) ~pattern(dir, rel + i) : pattern(dir, rel + i);
@@ -185,7 +191,10 @@ public class TcpStreamFuzzTest {
             int[] undo = counts && !stream.finished() ? offer(rel, len, differ) : null;
             boolean beforeFin = fins == 0; // bytes past a FIN already passed on are dropped
             long outOfWindow = stats.outOfWindow;
-            stream.segment(ts, seq, buf, 1, len, fin, missing);
+            if (urgent >= 0 && rel + Math.max(urgent - 1, 0) < SPACE) {
+                marked.set(rel + Math.max(urgent - 1, 0)); // a zero pointer marks the first byte (Linux)
+            }
+            stream.segment(ts, seq, buf, 1, len, fin, missing, urgent);
             if (stats.outOfWindow != outOfWindow) {
                 restore(undo); // the host drops it: a discarded copy, not one that competes
                 aside(rel, len, differ);
@@ -325,6 +334,13 @@ public class TcpStreamFuzzTest {
         @Override
         public void anomaly(long ts, String name) {
             assertTrue(name.startsWith("stream."), name);
+            if (name.equals("stream.urgent_oob")) {
+                // told right after the byte was stepped over, before anything after it is passed on
+                long at = origin + pos;
+                assertTrue(wild || at >= 0 && at < SPACE && marked.get((int) at), "byte at " + at + " taken out of band but never marked urgent");
+                pos++;
+                assertEquals(pos, stream.offset(), "offset after an urgent byte");
+            }
         }
     }
 

@@ -344,4 +344,40 @@ class TcpStreamTest {
         assertEquals("\0".repeat(5) + "fghijklmnopqrstuvwxy", rec.bytes.toString());
         assertTrue(stats.streamLimitHits > 0);
     }
+
+    @Test
+    void aFinWaitingOutOfOrderIsReplacedByASegmentThatCoversItAndRunsOn() {
+        // An attacker's FIN ahead of a hole, then the real data from the same place on: the receiver's
+        // out-of-order queue keeps the data and forgets the FIN (Linux and BSD alike), so the stream
+        // does not end there.
+        Random r = new Random(5);
+        byte[] data = content(r, 5000);
+        Recorder rec = new Recorder();
+        TcpStream s = stream(rec);
+        long isn = 1000;
+        s.syn(isn);
+        s.segment(1, isn + 1, data, 0, 1000, false);
+        s.segment(2, isn + 1 + 3000, new byte[0], 0, 0, true); // FIN where bytes 3000.. start
+        s.segment(3, isn + 1 + 3000, data, 3000, 1000, false); // covers it and runs on
+        s.segment(4, isn + 1 + 1000, data, 1000, 2000, false);
+        s.segment(5, isn + 1 + 4000, data, 4000, 1000, false);
+        assertFalse(rec.fin, "the replaced FIN is not delivered");
+        assertArrayEquals(data, rec.bytes.toByteArray());
+        assertTrue(rec.anomalies.contains("stream.fin_replaced"), rec.anomalies.toString());
+        assertFalse(rec.anomalies.contains("stream.data_after_fin"), rec.anomalies.toString());
+        s.segment(6, isn + 1 + 5000, new byte[0], 0, 0, true);
+        assertTrue(rec.fin);
+
+        // a retransmission of the FIN's own segment that ends where it ends changes nothing
+        Recorder same = new Recorder();
+        TcpStream t = stream(same);
+        t.syn(isn);
+        t.segment(1, isn + 1, data, 0, 1000, false);
+        t.segment(2, isn + 1 + 3000, data, 3000, 2000, true);
+        t.segment(3, isn + 1 + 2500, data, 2500, 2500, true);
+        t.segment(4, isn + 1 + 1000, data, 1000, 2000, false);
+        assertTrue(same.fin);
+        assertArrayEquals(data, same.bytes.toByteArray());
+        assertFalse(same.anomalies.contains("stream.fin_replaced"), same.anomalies.toString());
+    }
 }
