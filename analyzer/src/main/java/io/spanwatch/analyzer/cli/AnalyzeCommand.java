@@ -156,6 +156,13 @@ public final class AnalyzeCommand implements Callable<Integer> {
             shown.draining();
             try {
                 sum = pipeline.finish();
+            } catch (Pipeline.OutputFailed e) {
+                // the figures of what was analysed still go to the terminal, then what went wrong
+                shown.close();
+                Summaries.print(outw, e.summary(), (System.nanoTime() - t0) / 1e9, totals[1], out);
+                outw.flush();
+                err.println("spanwatch: " + e.getMessage());
+                return 1;
             } catch (IOException e) {
                 shown.println("spanwatch: " + e.getMessage());
                 return 1;

@@ -259,6 +259,12 @@ public final class SensorCommand implements Callable<Integer> {
                     }
                 }
                 Summaries.print(outw, sum, (System.nanoTime() - t0) / 1e9, sum.get("capture.bytes"), out);
+            } catch (Pipeline.OutputFailed e) {
+                Pipeline.Summary sum = e.summary();
+                Summaries.print(outw, sum, (System.nanoTime() - t0) / 1e9, sum.get("capture.bytes"), out);
+                outw.flush();
+                err.println("spanwatch: " + e.getMessage());
+                status = 1;
             } catch (java.io.IOException e) {
                 err.println("spanwatch: " + e.getMessage());
                 status = 1;

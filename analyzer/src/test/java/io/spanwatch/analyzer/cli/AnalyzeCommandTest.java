@@ -169,4 +169,33 @@ class AnalyzeCommandTest {
     void badUsageExitsTwo() {
         assertEquals(2, run("analyze").status());
     }
+
+    /**
+     * An output folder on a disk that is full (a tmpfs of the test's own, nearly filled; root only, as
+     * CI runs): the run fails with the reason, and the figures of what it analysed still reach the
+     * terminal. Before, a failed eve.json took the summary with it.
+     */
+    @Test
+    void aFullDiskStillShowsWhatWasAnalysedAndFails(@TempDir Path tmp) throws Exception {
+        org.junit.jupiter.api.Assumptions.assumeTrue("root".equals(System.getProperty("user.name")),
+                "aFullDiskStillShowsWhatWasAnalysedAndFails: mounting a small tmpfs needs root");
+        Path pcap = tmp.resolve("demo.pcap");
+        DemoCapture.write(pcap);
+        Path mnt = tmp.resolve("small");
+        Files.createDirectories(mnt);
+        int rc = new ProcessBuilder("mount", "-t", "tmpfs", "-o", "size=1m", "tmpfs", mnt.toString()).inheritIO().start().waitFor();
+        org.junit.jupiter.api.Assumptions.assumeTrue(rc == 0, "could not mount a tmpfs");
+        try {
+            long free = Files.getFileStore(mnt).getUsableSpace();
+            Files.write(mnt.resolve("filler"), new byte[(int) (free - (8 << 10))]);
+            Run r = run("analyze", "--out", mnt.resolve("out").toString(), "--set", "scan.enabled=false", "--no-progress",
+                    pcap.toString());
+            assertEquals(1, r.status(), r.out() + r.err());
+            assertTrue(r.err().contains("No space left on device"), r.err());
+            assertTrue(r.out().contains("http transactions") && r.out().contains("packets "), "the run's figures: " + r.out());
+            assertFalse(r.out().contains("packets 0 "), r.out());
+        } finally {
+            new ProcessBuilder("umount", "-l", mnt.toString()).inheritIO().start().waitFor();
+        }
+    }
 }

@@ -361,27 +361,53 @@ public final class Pipeline implements FrameSink {
                 stageFailed = e instanceof IOException io ? io : new IOException(e.toString(), e);
             }
         }
+        IOException closeFailed = null;
         try {
             eve.close();
         } catch (IOException e) {
-            IOException failed = new IOException("cannot write " + evePath + ": " + e.getMessage(), e);
+            closeFailed = e;
+        }
+        // What was counted is the summary whatever could be written: a full disk must not also take
+        // the figures of the run off the terminal (the caller prints them, then the failure).
+        Summary summary = new Summary(stats, eve.events(), firstTs, lastTs);
+        if (closeFailed != null) {
+            OutputFailed failed = new OutputFailed("cannot write " + evePath + ": " + closeFailed.getMessage(), closeFailed, summary);
             if (stageFailed != null) {
                 failed.addSuppressed(stageFailed);
             }
             throw failed;
         }
         if (stageFailed != null) {
-            throw stageFailed;
+            throw new OutputFailed(stageFailed.getMessage(), stageFailed, summary);
         }
         if (eve.writeErrors() > 0) {
-            throw new IOException(eve.writeErrors() + " events could not be written to " + evePath);
+            throw new OutputFailed(eve.writeErrors() + " events could not be written to " + evePath, null, summary);
         }
         for (Worker w : workers) {
             if (w.failure() != null) {
-                throw new IOException("worker " + w.id + " failed: " + w.failure(), w.failure());
+                throw new OutputFailed("worker " + w.id + " failed: " + w.failure(), w.failure(), summary);
             }
         }
-        return new Summary(stats, eve.events(), firstTs, lastTs);
+        return summary;
+    }
+
+    /**
+     * Tells that {@link #finish} could not write everything (or a worker failed), with the
+     * {@link Summary} of what was counted all the same.
+     */
+    public static final class OutputFailed extends IOException {
+        private static final long serialVersionUID = 1L;
+        private final transient Summary summary;
+
+        OutputFailed(String message, Throwable cause, Summary summary) {
+            super(message, cause);
+            this.summary = summary;
+        }
+
+        /** Returns the counters of the run, as a successful {@link #finish} would have. */
+        public Summary summary() {
+            return summary;
+        }
     }
 
     /**
