@@ -24,20 +24,9 @@ import java.util.TreeMap;
  * advertise (a window update lost, or window scaling rewritten on the path) turns the window check off
  * for the stream.
  *
- * <p>Urgent data ({@link #segment(long, long, byte[], int, int, boolean, int, int)} with an urgent
- * pointer): every current stack reads the pointer as BSD did, marking the byte after the urgent one,
- * and, unless the application asked for urgent data inline ({@code SO_OOBINLINE}, which HTTP clients
- * and servers never do), takes that one byte out of the stream for {@code recv(MSG_OOB)}: the
- * application never sees it (RFC 6093 §3.1, §3.4). So that byte is not passed on (anomaly
- * {@code stream.urgent_oob}, counted in {@link ReassemblyStats#urgentOutOfBand}); a decoy byte marked
- * urgent would otherwise shift or corrupt what the sensor extracts. The receiver's policy decides the
- * details: Linux ({@code linux}, {@code old-linux}) keeps one urgent mark per direction, the latest
- * one past what it has received in order (a later mark replaces an earlier one still ahead,
- * {@code tcp_check_urg}), takes the byte whenever it arrives, and reads a zero pointer as marking the
- * segment's first byte; the BSD-derived stacks (every other policy, Windows included) ignore a zero
- * pointer and take the byte out only when it lies in the segment that carries the pointer
- * ({@code tcp_pulloutofband}). Marks past the sender's FIN are ignored by both. Off with
- * {@link ReassemblyConfig#urgentOutOfBand()}.
+ * <p>Urgent data: the byte an urgent pointer marks is taken out of the stream as the receiver takes it
+ * out of band ({@link UrgentMarks}; anomaly {@code stream.urgent_oob}, counted in
+ * {@link ReassemblyStats#urgentOutOfBand}), unless {@link ReassemblyConfig#urgentOutOfBand()} is off.
  *
  * <p>A hole is given up as a gap when the receiver has acknowledged past it for longer than
  * {@link ReassemblyConfig#gapAckDelayNanos}, when the stream's bounds are reached, when the worker's
@@ -91,11 +80,8 @@ public final class TcpStream {
     /** Stream offset the acknowledgement taken last acknowledged, until {@link #echo} takes it; -1: none. */
     private long lastAck = -1;
     private long holeSinceNanos = -1;
-    /** Stream offsets of bytes taken out of band when delivered, ascending; {@link #urgentCount} of them. */
-    private long[] urgent;
-    private int urgentCount;
-    /** Most urgent bytes a stream waits to take out at once (BSD-derived receivers; Linux keeps one). */
-    static final int MAX_URGENT_MARKS = 16;
+    /** Bytes to take out of band when they are passed on; null until a segment marks one. */
+    private UrgentMarks urgent;
 
     /** Segments held ahead of a hole by stream offset, bare bytes or {@link Piece}s; null while none are (most streams never hold any). */
     private TreeMap<Long, Object> ooo;
@@ -497,52 +483,30 @@ public final class TcpStream {
 
     /**
      * Records the urgent mark of an accepted segment at stream offset {@code r} carrying {@code len}
-     * bytes, by the receiver's policy (see the class comment).
+     * bytes, by the receiver's policy ({@link UrgentMarks}).
      */
     private void urgent(long tsNanos, long r, int pointer, int len, boolean fin) {
-        boolean linux = policy == OverlapPolicy.LINUX || policy == OverlapPolicy.OLD_LINUX;
-        if (pointer == 0 && !linux || pointer > len && !linux) {
-            return;
-        }
-        long u = pointer == 0 ? r : r + pointer - 1;
-        long finAt = fin && finRel < 0 ? r + len : finRel;
-        if (u < next || finDelivered || finAt >= 0 && u >= finAt) {
-            return; // already received in order (or a byte after the FIN): no byte to take out
-        }
         if (urgent == null) {
-            urgent = new long[linux ? 1 : MAX_URGENT_MARKS];
+            urgent = new UrgentMarks(policy);
         }
-        if (linux) {
-            if (urgentCount == 0 || u > urgent[0]) {
-                urgent[0] = u; // a later mark replaces one still ahead; an earlier or equal one is no news
-                urgentCount = 1;
-            }
-            return;
+        long u = urgent.marked(r, pointer, len);
+        long finAt = fin && finRel < 0 ? r + len : finRel;
+        if (u < 0 || u < next || finDelivered || finAt >= 0 && u >= finAt) {
+            return; // nothing marked, already received in order, or a byte after the FIN
         }
-        int i = 0;
-        while (i < urgentCount && urgent[i] < u) {
-            i++;
-        }
-        if (i < urgentCount && urgent[i] == u) {
-            return;
-        }
-        if (urgentCount == urgent.length) {
+        if (!urgent.add(u)) {
             listener.anomaly(tsNanos, "stream.urgent_limit"); // the byte stays inline
-            return;
         }
-        System.arraycopy(urgent, i, urgent, i + 1, urgentCount - i);
-        urgent[i] = u;
-        urgentCount++;
     }
 
     private void deliver(long tsNanos, byte[] buf, int off, int len) {
         if (len <= 0) {
             return;
         }
-        while (urgentCount > 0 && urgent[0] < next + len) {
+        for (long u; urgent != null && (u = urgent.firstBefore(next + len)) >= 0; ) {
             // pass on the bytes before the urgent one, then step over it
-            int k = (int) (urgent[0] - next);
-            dropFirstUrgent();
+            int k = (int) (u - next);
+            urgent.dropFirst();
             passOn(tsNanos, buf, off, k);
             next++;
             stats.urgentOutOfBand++;
@@ -551,11 +515,6 @@ public final class TcpStream {
             len -= k + 1;
         }
         passOn(tsNanos, buf, off, len);
-    }
-
-    private void dropFirstUrgent() {
-        urgentCount--;
-        System.arraycopy(urgent, 1, urgent, 0, urgentCount);
     }
 
     private void passOn(long tsNanos, byte[] buf, int off, int len) {
@@ -571,8 +530,8 @@ public final class TcpStream {
 
     private void gap(long tsNanos, long len) {
         next += len;
-        while (urgentCount > 0 && urgent[0] < next) {
-            dropFirstUrgent(); // the marked byte was lost with the gap
+        if (urgent != null) {
+            urgent.dropBefore(next); // a marked byte lost with the gap
         }
         gapBytes += len;
         stats.gaps++;

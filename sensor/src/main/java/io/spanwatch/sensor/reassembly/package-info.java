@@ -23,7 +23,10 @@
  * current stacks: the next byte expected, {@link io.spanwatch.sensor.reassembly.TcpStream#acceptsReset});
  * others are ignored and reported ({@code stream.rst_ignored}), so one forged RST cannot blind the sensor. Once the FIN was passed on,
  * bytes past it are reported ({@code stream.data_after_fin}) and not delivered; a FIN before bytes
- * already delivered is ignored and reported ({@code stream.fin_out_of_window}).
+ * already delivered is ignored and reported ({@code stream.fin_out_of_window}); a FIN waiting out of
+ * order is forgotten when a segment covers its own and runs past it ({@code stream.fin_replaced}). The
+ * byte an urgent pointer marks is taken out of the stream, as the receiver takes it out of band
+ * ({@link io.spanwatch.sensor.reassembly.UrgentMarks}, {@code stream.urgent_oob}).
  *
  * <p><b>Limits</b> ({@link io.spanwatch.sensor.reassembly.ReassemblyConfig}): out-of-order bytes per
  * direction (default 4 MiB) and pieces per direction (default 2048), pieces split by an overlap policy
@@ -38,7 +41,9 @@
  * ({@code tcp.reassembly_memcap_hits}, {@code tcp.reassembly_memcap_evictions}, anomaly
  * {@code stream.reassembly_memcap}), so a flood of holes that never fill cannot make a reordering on
  * another connection a gap. Streams that gave up data are flagged in the flow event
- * ({@code tcp.reassembly_limit}); missed bytes are in {@code tcp.missed_bytes_*}.
+ * ({@code tcp.reassembly_limit}); missed bytes are in {@code tcp.missed_bytes_*}. Urgent marks waiting
+ * per direction: one for a Linux receiver, {@value io.spanwatch.sensor.reassembly.UrgentMarks#MAX_MARKS}
+ * for others ({@code stream.urgent_limit} past that, the byte staying inline).
  *
  * <p><b>Threads:</b> a stream is used only by the worker that owns its flow; the budget in
  * {@link io.spanwatch.sensor.reassembly.ReassemblyStats} is per worker. {@link io.spanwatch.sensor.reassembly.HostPolicies}
