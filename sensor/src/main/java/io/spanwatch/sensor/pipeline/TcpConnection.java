@@ -8,7 +8,6 @@ import io.spanwatch.sensor.reassembly.StreamListener;
 import io.spanwatch.sensor.reassembly.TcpStream;
 import io.spanwatch.sensor.socks.SocksHandshake;
 import io.spanwatch.sensor.tls.HelloReader;
-import io.spanwatch.sensor.tls.TlsNames;
 import java.util.ArrayDeque;
 import java.util.Arrays;
 
@@ -57,13 +56,8 @@ final class TcpConnection {
     /** Set once the connection's start is known not to be (or no longer to be) a SOCKS handshake. */
     private boolean socksDone;
     private boolean closed;
-    /** The hellos of a TLS connection while they are read (see {@link #tls}); null when it is not TLS. */
-    private HelloReader tlsClient;
-    private HelloReader tlsServer;
-    /** Packet time the ClientHello was recognised. */
-    private long tlsTs;
-    /** Whether the connection's {@code tls} event was written. */
-    private boolean tlsLogged;
+    /** The hellos of a TLS connection while they are read (see {@link #startTls}); null when it is not TLS. */
+    private TlsHandshake tls;
     /** Whether the PAWS check is on for both directions (timestamps negotiated). */
     private boolean timestamps;
     long synSeqOrig = -1;
@@ -359,8 +353,8 @@ final class TcpConnection {
         if (parser != null) {
             parser.close(ts);
         }
-        if (tlsClient != null && !tlsLogged) {
-            logTls();
+        if (tls != null) {
+            tls.close();
         }
     }
 
@@ -386,7 +380,7 @@ final class TcpConnection {
         if (!socksDone && socks(ts)) {
             return;
         }
-        if (tlsClient == null && tls(ts)) {
+        if (tls == null && startTls(ts)) {
             return;
         }
         Side client = null;
@@ -441,7 +435,7 @@ final class TcpConnection {
      * {@code tls} event is written and it is no longer reassembled: the rest is encrypted. The side
      * that sent the ClientHello is the client when the TCP handshake was not seen.
      */
-    private boolean tls(long ts) {
+    private boolean startTls(long ts) {
         Side client = null;
         for (Side s : new Side[] {orig, resp}) {
             if (tlsCandidate(s) && Boolean.TRUE.equals(HelloReader.startsClientHello(s.probe, 0, s.probeLen))) {
@@ -458,9 +452,7 @@ final class TcpConnection {
         }
         flow.appProto = "tls";
         worker.counters.tlsFlows++;
-        tlsClient = new HelloReader(true, worker.httpMemory);
-        tlsServer = new HelloReader(false, worker.httpMemory);
-        tlsTs = ts;
+        tls = new TlsHandshake(worker, flow, ts);
         Side server = client == orig ? resp : orig;
         // Server bytes that came before the ClientHello was recognised and were not kept (the probe
         // was given up, or restarted mid-stream; a SOCKS handshake's are stepped over) leave its
@@ -473,13 +465,13 @@ final class TcpConnection {
             s.probeLen = 0;
             s.probeDone = true;
             if (s == server && serverLost) {
-                tlsServer.abandon();
+                tls.serverLost();
             } else if (n > 0) {
                 tlsData(s, ts, p, 0, n);
             }
         }
-        if (serverLost) {
-            tlsCheckDone();
+        if (serverLost && tls.finishIfDone()) {
+            giveUp();
         }
         return true;
     }
@@ -494,63 +486,14 @@ final class TcpConnection {
      * tell): the HTTP probe leaves that side alone for now, and looks at the other.
      */
     private boolean tlsUndecided(Side s) {
-        return tlsClient == null && tlsCandidate(s) && HelloReader.startsClientHello(s.probe, 0, s.probeLen) == null;
+        return tls == null && tlsCandidate(s) && HelloReader.startsClientHello(s.probe, 0, s.probeLen) == null;
     }
 
-    /** Hands one side's bytes to its hello reader; writes the event once both are done. */
+    /** Hands one side's bytes to its hello reader; once both hellos are done the connection is given up. */
     private void tlsData(Side s, long ts, byte[] buf, int off, int len) {
-        HelloReader r = toServer(s) ? tlsClient : tlsServer;
-        if (tlsLogged) {
-            return;
-        }
-        if (r.state() != HelloReader.State.NEED_MORE) {
-            tlsCheckDone(); // the budget may have stopped it on another connection's turn
-            return;
-        }
-        if (r.feed(buf, off, len) != HelloReader.State.NEED_MORE && r.anomaly() != null) {
-            worker.anomaly(flow, ts, "applayer", r.anomaly());
-        }
-        tlsCheckDone();
-    }
-
-    /** Ends the reading of a side's hello at a gap: what follows cannot be framed. */
-    private void tlsGap(Side s) {
-        HelloReader r = toServer(s) ? tlsClient : tlsServer;
-        r.abandon();
-        tlsCheckDone();
-    }
-
-    private void tlsCheckDone() {
-        if (tlsClient.state() != HelloReader.State.NEED_MORE && tlsServer.state() != HelloReader.State.NEED_MORE && !tlsLogged) {
-            logTls();
+        if (tls.data(toServer(s), ts, buf, off, len) && !notHttp) {
             giveUp();
         }
-    }
-
-    /**
-     * Writes the connection's {@code tls} event from what the hellos said: none when no ClientHello
-     * was read (its anomaly says why); the version is {@code UNDETERMINED} without a ServerHello.
-     */
-    private void logTls() {
-        tlsLogged = true;
-        HelloReader.Hello c = tlsClient.hello();
-        HelloReader.Hello s = tlsServer.hello();
-        var info = c == null ? null : new io.spanwatch.sensor.event.TlsInfo(c.serverName(),
-                s == null ? TlsNames.UNDETERMINED : TlsNames.version(TlsNames.negotiated(s)),
-                io.spanwatch.sensor.event.TlsInfo.Fingerprint.of(TlsNames.ja3(c)),
-                s == null ? null : io.spanwatch.sensor.event.TlsInfo.Fingerprint.of(TlsNames.ja3s(s)), TlsNames.ja4(c), c.alpn(), s == null ? java.util.List.of() : s.alpn(),
-                tlsServer.certificates().isEmpty() ? null : io.spanwatch.sensor.tls.Certificates.describe(tlsServer.certificates().getFirst()));
-        for (HelloReader r : new HelloReader[] {tlsClient, tlsServer}) {
-            if (r.evicted()) {
-                worker.anomaly(flow, tlsTs, "applayer", r.anomaly()); // told here: it happened on another connection's turn
-            }
-            r.close(); // lets go of the certificates too: the flow may live long after its handshake
-        }
-        if (info == null) {
-            return;
-        }
-        worker.counters.tlsTx++;
-        worker.events.accept(new io.spanwatch.sensor.event.TlsEvent(tlsTs, io.spanwatch.sensor.event.EventHeader.of(flow, worker.source), info));
     }
 
     /** Stops analysing the connection: it carries nothing this sensor reads. */
@@ -801,7 +744,7 @@ final class TcpConnection {
         }
 
         private void take(long ts, byte[] buf, int off, int len) {
-            if (tlsClient != null) {
+            if (tls != null) {
                 tlsData(this, ts, buf, off, len);
                 return;
             }
@@ -827,7 +770,7 @@ final class TcpConnection {
             inData = false;
             if (n < len) {
                 // The rest of a segment larger than the probe: to what the probe started.
-                if (tlsClient != null) {
+                if (tls != null) {
                     tlsData(this, ts, buf, off + n, len - n);
                 } else if (parser != null) {
                     parser.data(toServer(this), ts, buf, off + n, len - n);
@@ -842,8 +785,10 @@ final class TcpConnection {
                 heldLen += len;
                 return;
             }
-            if (tlsClient != null) {
-                tlsGap(this);
+            if (tls != null) {
+                if (tls.gap(toServer(this)) && !notHttp) {
+                    giveUp();
+                }
             } else if (parser != null) {
                 parser.gap(toServer(this), ts, len);
             } else if (!probeDone) {
