@@ -7,7 +7,7 @@ package io.spanwatch.sensor.reassembly;
  * <p>Every current stack reads the urgent pointer as BSD did, marking the byte after the urgent one,
  * and, unless the application asked for urgent data inline ({@code SO_OOBINLINE}, which HTTP clients
  * and servers never do), takes that one byte out of the stream for {@code recv(MSG_OOB)}: the
- * application never sees it (RFC 6093 §3.1, §3.4). A decoy byte marked urgent would otherwise shift or
+ * application never sees it (RFC 6093 §3). A decoy byte marked urgent would otherwise shift or
  * corrupt what the sensor extracts. The receiver's policy decides the details:
  * <ul>
  * <li>Linux ({@code linux}, {@code old-linux}) keeps one mark per direction, the latest one past what
