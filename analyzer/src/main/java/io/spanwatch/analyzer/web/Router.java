@@ -154,8 +154,8 @@ final class Router extends SimpleChannelInboundHandler<FullHttpRequest> {
         if (sent == null || p.session() == null
                 || !MessageDigest.isEqual(sent.getBytes(StandardCharsets.UTF_8), p.session().csrf().getBytes(StandardCharsets.UTF_8))) {
             return Response.error(HttpResponseStatus.FORBIDDEN, api
-                    ? "missing or wrong CSRF token: a program sends Authorization: Bearer TOKEN, or the session cookie with its "
-                            + "X-CSRF-Token header (a console run with --auth none has no tokens; its pages carry the session's)"
+                    ? "missing or wrong CSRF token: a program sends Authorization: Bearer TOKEN (any value to a console run with"
+                            + " --auth none, which has no tokens), or the session cookie with its X-CSRF-Token header"
                     : "missing or wrong CSRF token; reload the page");
         }
         return null;

@@ -419,4 +419,29 @@ class ConsoleSecurityTest {
             assertEquals(403, forged.statusCode(), "a page on another site cannot post to a local console");
         }
     }
+
+    /**
+     * A program on the console's machine acts through the API of a console run with {@code --auth
+     * none} by sending any bearer value (there are no tokens to check): no browser adds that header
+     * to another site's request without a CORS preflight, which the console never grants.
+     */
+    @Test
+    void withoutAuthenticationProgramsActWithAnyBearerValue() throws Exception {
+        ConsoleConfig cfg = new ConsoleConfig(2, 1000, 4096, 1 << 20, 5, Duration.ofHours(1), Duration.ofSeconds(10));
+        try (ConsoleFixture g = new ConsoleFixture(dir.resolve("program"), cfg, false, null)) {
+            String id = g.firstId("event_type:alert");
+            HttpRequest.Builder ack = g.request("/api/v1/alerts/" + id).header("Content-Type", "application/json")
+                    .POST(HttpRequest.BodyPublishers.ofString("{\"action\":\"ack\"}"));
+            assertEquals(403, g.send(ack.copy().build()).statusCode(), "without a session's token or a bearer value");
+            assertFalse(g.console.alerts().get(id).acknowledged());
+            HttpResponse<String> preflight = g.send(g.request("/api/v1/alerts/" + id).header("Origin", "http://attacker.example")
+                    .header("Access-Control-Request-Method", "POST").header("Access-Control-Request-Headers", "authorization")
+                    .method("OPTIONS", HttpRequest.BodyPublishers.noBody()).build());
+            assertTrue(preflight.headers().firstValue("access-control-allow-origin").isEmpty(), "no CORS grant: " + preflight.headers());
+            assertEquals(403, g.send(ack.copy().header("Authorization", "Bearer local").header("Origin", "http://attacker.example").build())
+                    .statusCode(), "another site's page, even with the header");
+            assertEquals(200, g.send(ack.copy().header("Authorization", "Bearer local").build()).statusCode());
+            assertTrue(g.console.alerts().get(id).acknowledged());
+        }
+    }
 }
