@@ -136,6 +136,7 @@ public final class TcpStream {
             }
             receiver.rebase();
             windowLimit = Long.MAX_VALUE;
+            urgent = null; // marks were offsets from the old start
         }
     }
 
@@ -279,10 +280,11 @@ public final class TcpStream {
         if (urgentPointer >= 0 && config.urgentOutOfBand()) {
             urgent(tsNanos, r, urgentPointer, len + missing, fin);
         }
-        if (finRel >= 0 && !finDelivered && r <= finSegStart && r + len + missing > finRel) {
-            // A segment that covers the one that brought the FIN and runs past it, while both wait
+        if (finRel >= 0 && !finDelivered && finSegStart > next && r <= finSegStart && r + len + missing > finRel) {
+            // A segment that covers the one that brought the FIN and runs past it, while that one waits
             // out of order: the receiver keeps the newer (Linux's out-of-order queue replaces a
             // segment another covers, tcp_data_queue_ofo; BSD's tcp_reass drops it), and the FIN with it.
+            // A FIN that came in order was taken at once, and stands.
             listener.anomaly(tsNanos, "stream.fin_replaced");
             finRel = -1;
             finSegStart = -1;
@@ -505,8 +507,11 @@ public final class TcpStream {
         }
         for (long u; urgent != null && (u = urgent.firstBefore(next + len)) >= 0; ) {
             // pass on the bytes before the urgent one, then step over it
-            int k = (int) (u - next);
             urgent.dropFirst();
+            if (u < next) {
+                continue; // behind what was passed on (cannot be: marks start at or past it); taken as gone
+            }
+            int k = (int) (u - next);
             passOn(tsNanos, buf, off, k);
             next++;
             stats.urgentOutOfBand++;

@@ -379,5 +379,15 @@ class TcpStreamTest {
         assertTrue(same.fin);
         assertArrayEquals(data, same.bytes.toByteArray());
         assertFalse(same.anomalies.contains("stream.fin_replaced"), same.anomalies.toString());
+
+        // a FIN that came in order was taken by the host at once: later data does not replace it
+        Recorder inOrder = new Recorder();
+        TcpStream u = stream(inOrder);
+        u.syn(isn);
+        u.segment(1, isn + 1, data, 0, 1000, false);
+        u.segment(2, isn + 1 + 2000, data, 2000, 1000, false); // held out of order
+        u.segment(3, isn + 1 + 1000, new byte[0], 0, 0, true); // FIN at the next byte expected
+        u.segment(4, isn + 1 + 1000, data, 1000, 1000, false);
+        assertFalse(inOrder.anomalies.contains("stream.fin_replaced"), inOrder.anomalies.toString());
     }
 }
