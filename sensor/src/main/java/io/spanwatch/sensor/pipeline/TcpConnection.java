@@ -211,8 +211,8 @@ final class TcpConnection {
      * passed bytes on: a synchronized host answers with a challenge ACK and drops it, data and all
      * ({@code stream.syn_on_established}). Port reuse after a close is told apart before this.
      * <li>for a Linux receiver ({@code linux}; Debian's, Ubuntu's and Red Hat's kernels are built with
-     * {@code CONFIG_TCP_MD5SIG}), a segment with a TCP MD5 or TCP-AO signature option on a connection
-     * whose SYN from the same sender carried none: no key was configured, and Linux drops it
+     * {@code CONFIG_TCP_MD5SIG}), a segment with a TCP MD5 signature option on a connection whose SYN
+     * from the same sender carried none: no key was configured, and Linux drops it
      * ({@code tcp_inbound_hash}, counter {@code TCPMD5Unexpected}); {@code stream.pkt_signature_unexpected}.
      * Windows and the BSDs without keys ignore the option. Judged only when that SYN was seen.
      * </ul>
@@ -606,7 +606,7 @@ final class TcpConnection {
         int synShift = -1;
         /** Whether this side's SYN used TCP Fast Open (the option, or data on the SYN). */
         boolean synFastOpen;
-        /** Whether this side's SYN carried a signature option (TCP MD5 or TCP-AO: keys are configured). */
+        /** Whether this side's SYN carried a TCP MD5 signature (keys are configured). */
         boolean synSigned;
         /** Whether this side sent any segment with timestamps. */
         boolean sentTimestamps;

@@ -5,7 +5,7 @@ import io.spanwatch.sensor.decode.DecodedPacket;
 /**
  * Reads the TCP options reassembly needs from a decoded segment, in place: timestamps (kind 8,
  * RFC 7323 §3), the window scale (kind 3, §2), TCP Fast Open (kind 34, RFC 7413 §4.1.1) and the
- * segment signatures (MD5, kind 19, RFC 2385; TCP-AO, kind 29, RFC 5925). Parsing stops at the end-of-list option or at the
+ * MD5 signature (kind 19, RFC 2385). Parsing stops at the end-of-list option or at the
  * first malformed one (a length under 2 or past the header), as receiving stacks do; an option of the
  * wrong length is ignored. One instance per worker thread, reused for every segment.
  */
@@ -16,7 +16,6 @@ final class TcpOptions {
     private static final int TIMESTAMPS = 8;
     private static final int FAST_OPEN = 34;
     private static final int MD5_SIGNATURE = 19;
-    private static final int AUTHENTICATION = 29;
     /** RFC 7323 §2.3: larger shifts are taken as 14. */
     static final int MAX_SHIFT = 14;
 
@@ -29,7 +28,10 @@ final class TcpOptions {
     int windowShift;
     /** Whether the segment carries the Fast Open option (a cookie, or a request for one). */
     boolean fastOpen;
-    /** Whether the segment carries a signature option (TCP MD5 or TCP-AO). */
+    /**
+     * Whether the segment carries a TCP MD5 signature. TCP-AO (kind 29) is not counted: only kernels
+     * built with it (Linux 6.7 on) drop an unexpected one, older ones skip it as unknown.
+     */
     boolean signed;
 
     /** Reads the options of {@code p}'s TCP header and returns this. */
@@ -65,7 +67,7 @@ final class TcpOptions {
                 windowShift = Math.min(MAX_SHIFT, b[o + 2] & 0xFF);
             } else if (kind == FAST_OPEN) {
                 fastOpen = true;
-            } else if (kind == MD5_SIGNATURE || kind == AUTHENTICATION) {
+            } else if (kind == MD5_SIGNATURE) {
                 signed = true;
             }
             o += len;
@@ -75,13 +77,13 @@ final class TcpOptions {
 
     /**
      * Packs what a SYN offered (timestamps, window scale, Fast Open: the option, or data on the SYN
-     * itself; a signature option) into an int, for a SYN remembered before any state.
+     * itself; an MD5 signature) into an int, for a SYN remembered before any state.
      */
     int synOffer(boolean withData) {
         return (timestamps ? 1 : 0) | (windowShift + 1) << 1 | (fastOpen || withData ? 1 << 5 : 0) | (signed ? 1 << 6 : 0);
     }
 
-    /** Tells whether a packed SYN offer ({@link #synOffer}) carried a signature option (the peers have keys). */
+    /** Tells whether a packed SYN offer ({@link #synOffer}) carried an MD5 signature (the peers have keys). */
     static boolean offeredSignature(int offer) {
         return (offer & 1 << 6) != 0;
     }
