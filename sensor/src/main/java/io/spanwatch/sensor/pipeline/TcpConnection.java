@@ -164,7 +164,9 @@ final class TcpConnection {
                 || s.stream.timestamp(ts, dataSeq, p.payloadLen + p.payloadMissing + (flags & FIN), opts.tsval);
         if (reassemble && !fresh) {
             s.stream.discarded(ts, dataSeq, p.buf, p.payloadOff, p.payloadLen);
-        } else if (reassemble) {
+        } else if (reassemble && (flags & RST) == 0) {
+            // A RST's payload and acknowledgement are never taken: a host either resets on it or
+            // drops it after a challenge ACK (RFC 5961 §3), so data riding on one is a decoy.
             if (p.payloadLen > 0 && (flags & ACK) != 0 && s.held == null) {
                 s.waitForPeer(ts, other, p.ack);
             }

@@ -167,12 +167,12 @@ class ReassemblyEvasionTest {
     /**
      * Segments every current stack throws away whole (RFC 793 §3.9, RFC 5961 §3 and §4) sent ahead of
      * body segment 3: data without the ACK flag, a SYN carrying data on the established connection,
-     * and a RST inside the window but not at the next byte (a challenge ACK, no reset). None may
-     * stand in for the real bytes or end the download.
+     * and a RST inside the window but not at the next byte (a challenge ACK, no reset), also one
+     * carrying decoy bytes. None may stand in for the real bytes or end the download.
      */
     @Test
     void segmentsTheHostDiscardsWholeDoNotHideOrCutTheFile() throws Exception {
-        String[] kinds = {"no-ack", "syn", "rst", "tcp-checksum", "ip-checksum", "rst-checksum"};
+        String[] kinds = {"no-ack", "syn", "rst", "tcp-checksum", "ip-checksum", "rst-checksum", "rst-data"};
         for (String kind : kinds) {
             Capture c = new Capture();
             TcpWire w = untimed(40_010);
@@ -187,6 +187,7 @@ class ReassemblyEvasionTest {
                         case "no-ack" -> w.segment(false, TcpWire.PSH, bodyStart + 3000, w.cseq, 512, decoy);
                         case "syn" -> w.segment(false, TcpWire.SYN, bodyStart + 2999, w.cseq, 512, decoy);
                         case "rst" -> w.segment(false, 0x04 | TcpWire.ACK, bodyStart + 5000, w.cseq, 512, new byte[0]);
+                        case "rst-data" -> w.segment(false, 0x04 | TcpWire.ACK, bodyStart + 3001, w.cseq, 512, decoy);
                         case "tcp-checksum" -> corrupt(w.segment(false, TcpWire.ACK | TcpWire.PSH, bodyStart + 3000, w.cseq, 512, decoy), 16);
                         case "ip-checksum" -> corrupt(w.segment(false, TcpWire.ACK | TcpWire.PSH, bodyStart + 3000, w.cseq, 512, decoy), -10);
                         default -> corrupt(w.segment(false, 0x04 | TcpWire.ACK, bodyStart + 3000, w.cseq, 512, new byte[0]), 16);
@@ -200,7 +201,7 @@ class ReassemblyEvasionTest {
             String anomaly = switch (kind) {
                 case "no-ack" -> "stream.pkt_without_ack";
                 case "syn" -> "stream.syn_on_established";
-                case "rst" -> "stream.rst_ignored";
+                case "rst", "rst-data" -> "stream.rst_ignored";
                 default -> "stream.pkt_invalid_checksum";
             };
             assertTrue(r.eve.contains("\"" + anomaly + "\""), kind + ": " + r.eve);
