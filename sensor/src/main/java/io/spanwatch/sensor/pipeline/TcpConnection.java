@@ -147,6 +147,12 @@ final class TcpConnection {
             return;
         }
         boolean reassemble = !notHttp;
+        if (other.synData.held() && (flags & (SYN | ACK | RST)) == (SYN | ACK) && !other.synData.answered(ts, p.ack)) {
+            worker.anomaly(flow, ts, "stream", "stream.syn_data_ignored"); // see SynData
+        } else if (s.synData.held() && (flags & SYN) == 0) {
+            s.synData.take(ts); // no SYN-ACK was seen: taken
+        }
+        boolean synWithData = (flags & (SYN | ACK | RST)) == SYN && p.payloadLen > 0;
         boolean synAckDataIgnored = (flags & (SYN | ACK)) == (SYN | ACK) && p.payloadLen > 0 && synAckDataIgnored(s, other);
         if (synAckDataIgnored) {
             worker.anomaly(flow, ts, "stream", "stream.synack_data_ignored");
@@ -170,7 +176,13 @@ final class TcpConnection {
             if (p.payloadLen > 0 && (flags & ACK) != 0 && s.held == null) {
                 s.waitForPeer(ts, other, p.ack);
             }
-            if (!synAckDataIgnored && (p.payloadLen > 0 || p.payloadMissing > 0 || (flags & FIN) != 0)) {
+            if (synWithData) {
+                // held until the SYN-ACK says whether the server took it (SynData); taken at once without room
+                if (!s.synData.hold(p.buf, p.payloadOff, p.payloadLen, dataSeq)) {
+                    worker.anomaly(flow, ts, "stream", "stream.ack_order_limit");
+                    s.stream.segment(ts, dataSeq, p.buf, p.payloadOff, p.payloadLen, false);
+                }
+            } else if (!synAckDataIgnored && (p.payloadLen > 0 || p.payloadMissing > 0 || (flags & FIN) != 0)) {
                 // A segment the capture cut (snaplen) has its missing tail reported as a gap.
                 // The urgent pointer (bytes 18-19 of the TCP header) counts only with the URG flag.
                 int urgentPointer = (flags & (URG | SYN)) == URG
@@ -334,6 +346,12 @@ final class TcpConnection {
     void close(long ts) {
         if (closed) {
             return;
+        }
+        for (Side side : new Side[] {orig, resp}) {
+            if (!notHttp) {
+                side.synData.take(ts);
+            }
+            side.synData.release();
         }
         closed = true;
         if (notHttp) {
@@ -610,6 +628,8 @@ final class TcpConnection {
         boolean synFastOpen;
         /** Whether this side's SYN carried a TCP MD5 signature (keys are configured). */
         boolean synSigned;
+        /** Data this side's SYN carried, while it waits for the SYN-ACK. */
+        final SynData synData;
         /** Whether this side sent any segment with timestamps. */
         boolean sentTimestamps;
         /** This side's stream events while they wait for the other side's bytes (see {@link #packet}); null when not waiting. */
@@ -627,6 +647,7 @@ final class TcpConnection {
             // The host receiving this side's bytes decides how they are reassembled.
             var r = worker.config.reassembly();
             this.stream = new TcpStream(r, worker.reassemblyStats, this, r.policies().forAddress(isOrig ? flow.respAddr : flow.origAddr));
+            this.synData = new SynData(worker.reassemblyStats, stream);
         }
 
         /** Returns the stream offset of the bytes taken so far: those delivered, less those waiting. */

@@ -583,4 +583,45 @@ class ReassemblyEvasionTest {
         Result keyed = run(signedDecoy(40_122, true), receiverIs(OverlapPolicy.LINUX));
         assertFalse(keyed.eve.contains("\"stream.pkt_signature_unexpected\""), keyed.eve);
     }
+
+    /**
+     * A client that puts a decoy upload on its SYN, which the server (no Fast Open) does not take: its
+     * SYN-ACK acknowledges the SYN alone, and the client then sends the real upload from the same
+     * sequence number.
+     */
+    @Test
+    void dataOnASynThatTheServerDidNotTakeIsNotTheUpload() throws Exception {
+        byte[] small = Arrays.copyOf(evil, 900);
+        byte[] decoy = concat(("PUT /up.bin HTTP/1.1\r\nHost: dl.example\r\nContent-Type: application/octet-stream\r\nContent-Length: "
+                + small.length + "\r\n\r\n").getBytes(StandardCharsets.US_ASCII), small);
+        byte[] real = concat(("PUT /up.bin HTTP/1.1\r\nHost: dl.example\r\nContent-Type: application/octet-stream\r\nContent-Length: "
+                + body.length + "\r\n\r\n").getBytes(StandardCharsets.US_ASCII), body);
+        for (boolean taken : new boolean[] {false, true}) {
+            Capture c = new Capture();
+            TcpWire w = untimed(taken ? 40_131 : 40_130);
+            byte[] none = new byte[0];
+            c.add(w.frame(true, TcpWire.SYN, w.cseq, 0, 65_535, new byte[0], decoy));
+            long afterSyn = w.cseq + 1;
+            // the server's answer: the SYN alone, or (Fast Open) the SYN and its data
+            c.add(w.frame(false, TcpWire.SYN | TcpWire.ACK, w.sseq, taken ? afterSyn + decoy.length : afterSyn, 65_535, none, none));
+            w.sseq++;
+            w.cseq = taken ? afterSyn + decoy.length : afterSyn;
+            c.add(w.ack(true, 65_535));
+            if (!taken) {
+                c.addAll(w.data(true, real, 1000, 65_535));
+            }
+            c.add(w.ack(false, 65_535));
+            c.addAll(w.data(false, "HTTP/1.1 201 Created\r\nContent-Length: 0\r\n\r\n".getBytes(StandardCharsets.US_ASCII), 1460, 65_535));
+            c.add(w.ack(true, 65_535));
+            Result r = run(c, ReassemblyConfig.DEFAULTS);
+            if (taken) {
+                assertTrue(r.stored(small), "a Fast Open server took the SYN's upload: " + r.eve);
+                assertFalse(r.eve.contains("\"stream.syn_data_ignored\""), r.eve);
+            } else {
+                assertTrue(r.stored(body), "the upload the server took: " + r.eve);
+                assertFalse(r.stored(small), r.eve);
+                assertTrue(r.eve.contains("\"stream.syn_data_ignored\""), r.eve);
+            }
+        }
+    }
 }
