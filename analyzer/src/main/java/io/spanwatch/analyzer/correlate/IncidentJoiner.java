@@ -260,8 +260,9 @@ public final class IncidentJoiner {
      */
     private <T extends Kept> void keep(Host h, List<T> list, T item, int max) {
         list.add(item);
-        h.bytes += item.bytes();
-        bytes += item.bytes();
+        long added = item.bytes();
+        h.bytes += added;
+        bytes += added;
         if (list.size() > max) {
             T oldest = list.get(0);
             for (T t : list) {
@@ -270,8 +271,9 @@ public final class IncidentJoiner {
                 }
             }
             list.remove(oldest);
-            h.bytes -= oldest.bytes();
-            bytes -= oldest.bytes();
+            long removed = oldest.bytes();
+            h.bytes -= removed;
+            bytes -= removed;
         }
         while (bytes > config.maxIncidentBytes() && hosts.size() > 1) {
             evictEldest();

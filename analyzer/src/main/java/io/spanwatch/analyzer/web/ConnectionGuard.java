@@ -152,6 +152,21 @@ final class ConnectionGuard extends ChannelDuplexHandler {
     }
 
     private final Limits limits;
+
+    /**
+     * Counts an answer body of {@code bytes} held in memory by a writer further up the pipeline (a
+     * large answer goes out in pieces as the socket takes them) in the answers' bound until
+     * {@code last}, its last write, completes. The pieces themselves are counted again as they pass
+     * this handler: a slight overcount, on the side of refusing early.
+     */
+    static void holding(ChannelHandlerContext ctx, long bytes, io.netty.channel.ChannelFuture last) {
+        ConnectionGuard g = ctx.pipeline().get(ConnectionGuard.class);
+        if (g == null || bytes <= 0) {
+            return;
+        }
+        g.limits.queuedBytes.addAndGet(bytes);
+        last.addListener(f -> g.limits.queuedBytes.addAndGet(-bytes));
+    }
     private InetAddress address;
     private boolean counted;
     private ScheduledFuture<?> deadline;

@@ -90,6 +90,9 @@ public final class ConsoleServer implements AutoCloseable {
                                 p.addLast(ssl.newHandler(ch.alloc()));
                             }
                             p.addLast(new HttpServerCodec(8192, 16384, 8192));
+                            // Holds the requests a read decoded past the pipelining bound while reading
+                            // is off (the decoder empties its buffer whatever autoRead says)
+                            p.addLast(new io.netty.handler.flow.FlowControlHandler());
                             p.addLast(new ConnectionGuard(limits));
                             p.addLast(new RequestGate(console, limits));
                             p.addLast(new HttpObjectAggregator((int) Math.min(Integer.MAX_VALUE, cfg.maxUploadBytes())));

@@ -115,6 +115,9 @@ final class Replies {
             ctx.write(res);
             last = ctx.writeAndFlush(new HttpChunkedInput(new io.netty.handler.stream.ChunkedStream(
                     new java.io.ByteArrayInputStream(r.body), CHUNK)));
+            // The whole body waits in memory while the socket takes its pieces: counted in the
+            // answers' bound from here, not only the pieces the writer has let through
+            ConnectionGuard.holding(ctx, r.body.length, last);
         } else {
             ctx.write(res);
             if (head) {

@@ -75,8 +75,8 @@ class ConnectionGuardTest {
                                             HttpVersion.HTTP_1_1, HttpResponseStatus.OK);
                                     big.headers().set(HttpHeaderNames.CONTENT_LENGTH, BIG);
                                     ctx.write(big);
-                                    ctx.writeAndFlush(new io.netty.handler.codec.http.HttpChunkedInput(new io.netty.handler.stream.ChunkedStream(
-                                            new java.io.ByteArrayInputStream(new byte[BIG]), 64 << 10)));
+                                    ConnectionGuard.holding(ctx, BIG, ctx.writeAndFlush(new io.netty.handler.codec.http.HttpChunkedInput(
+                                            new io.netty.handler.stream.ChunkedStream(new java.io.ByteArrayInputStream(new byte[BIG]), 64 << 10))));
                                 } else if (req.uri().equals("/slow")) { // answered after more than a head's time
                                     ctx.executor().schedule(() -> ctx.writeAndFlush(r), HEAD_MILLIS + 1_000, TimeUnit.MILLISECONDS);
                                 } else if (req.uri().equals("/soon")) { // answered once the next pipelined head is in
@@ -252,7 +252,10 @@ class ConnectionGuardTest {
         Socket stalled = connect();
         stalled.setReceiveBufferSize(16 << 10);
         stalled.getOutputStream().write("GET /big HTTP/1.1\r\nHost: x\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
-        Thread.sleep(2 * STALL_MILLIS + 2_000); // reads nothing for more than twice the stall time
+        Thread.sleep(500);
+        // the whole body waits in memory behind the pieces the socket has not taken: all of it counted
+        assertTrue(limits.queuedBytes.get() >= BIG, "queued " + limits.queuedBytes.get() + " of a body of " + BIG);
+        Thread.sleep(2 * STALL_MILLIS + 1_500); // reads nothing for more than twice the stall time
         long total = 0;
         stalled.setSoTimeout(10_000);
         try {

@@ -53,7 +53,6 @@ public final class Checksums {
         return field == fold(sum) ? UNKNOWN : INVALID; // Linux's offload leaves the pseudo-header's sum there
     }
 
-
     /** Adds the 16-bit big-endian words of {@code b[off, off + len)} to {@code acc}, a last odd byte padded with zero. */
     public static long sum(byte[] b, int off, int len, long acc) {
         int i = off;

@@ -139,21 +139,23 @@ public final class AppendFile extends OutputStream {
      * measured, not the path: after a rotation renamed it, writes still go to it until reopened.
      */
     private long size() throws IOException {
-        boolean interrupted = Thread.interrupted();
-        try {
-            return channel.size();
-        } finally {
-            if (interrupted) {
-                Thread.currentThread().interrupt();
-            }
-        }
+        return uninterrupted(channel::size);
     }
 
     /** Cuts the open file back to {@code length}, an interrupt set aside as for {@link #size}. */
     private void truncate(long length) throws IOException {
+        uninterrupted(() -> channel.truncate(length));
+    }
+
+    /** A channel call that must not see the calling thread's pending interrupt. */
+    private interface ChannelCall<T> {
+        T call() throws IOException;
+    }
+
+    private static <T> T uninterrupted(ChannelCall<T> call) throws IOException {
         boolean interrupted = Thread.interrupted();
         try {
-            channel.truncate(length);
+            return call.call();
         } finally {
             if (interrupted) {
                 Thread.currentThread().interrupt();

@@ -66,7 +66,7 @@ final class HttpGlue implements HttpListener {
             fileDone(tx, false, fi);
         };
         long length = !toServer && tx.status == 200 && !info.isRange() && info.contentEncodings().isEmpty() && validator != null
-                ? contentLength(tx) : -1;
+                ? info.declaredLength() : -1; // the Content-Length as the body was framed by; -1 when chunked
         String resumeValidator = validator;
         Consumer<FileInfo> done = fi -> {
             fileDone(tx, toServer, fi);
@@ -92,19 +92,6 @@ final class HttpGlue implements HttpListener {
         }
         worker.counters.files++;
         return new FileSink(worker.store, worker.known, info, filename, part, done);
-    }
-
-    /** The response's Content-Length, or -1 when it has none or not one number. */
-    private static long contentLength(HttpTransaction tx) {
-        String v = tx.responseHeader("Content-Length");
-        if (v == null) {
-            return -1;
-        }
-        try {
-            return Long.parseLong(v.trim());
-        } catch (NumberFormatException e) {
-            return -1;
-        }
     }
 
     /**

@@ -147,9 +147,10 @@ final class TcpConnection {
             return;
         }
         boolean reassemble = !notHttp;
-        if (other.synData.held() && (flags & (SYN | ACK | RST)) == (SYN | ACK) && !other.synData.answered(ts, p.ack)) {
+        if (other.synData != null && other.synData.held() && (flags & (SYN | ACK | RST)) == (SYN | ACK)
+                && !other.synData.answered(ts, p.ack)) {
             worker.anomaly(flow, ts, "stream", "stream.syn_data_ignored"); // see SynData
-        } else if (s.synData.held() && (flags & SYN) == 0) {
+        } else if (s.synData != null && s.synData.held() && (flags & SYN) == 0) {
             s.synData.take(ts); // no SYN-ACK was seen: taken
         }
         boolean synWithData = (flags & (SYN | ACK | RST)) == SYN && p.payloadLen > 0;
@@ -178,6 +179,9 @@ final class TcpConnection {
             }
             if (synWithData) {
                 // held until the SYN-ACK says whether the server took it (SynData); taken at once without room
+                if (s.synData == null) {
+                    s.synData = new SynData(worker.reassemblyStats, s.stream); // made for the rare SYN that carries data
+                }
                 if (!s.synData.hold(p.buf, p.payloadOff, p.payloadLen, dataSeq)) {
                     worker.anomaly(flow, ts, "stream", "stream.ack_order_limit");
                     s.stream.segment(ts, dataSeq, p.buf, p.payloadOff, p.payloadLen, false);
@@ -348,10 +352,12 @@ final class TcpConnection {
             return;
         }
         for (Side side : new Side[] {orig, resp}) {
-            if (!notHttp) {
-                side.synData.take(ts);
+            if (side.synData != null) {
+                if (!notHttp) {
+                    side.synData.take(ts);
+                }
+                side.synData.release();
             }
-            side.synData.release();
         }
         closed = true;
         if (notHttp) {
@@ -628,8 +634,8 @@ final class TcpConnection {
         boolean synFastOpen;
         /** Whether this side's SYN carried a TCP MD5 signature (keys are configured). */
         boolean synSigned;
-        /** Data this side's SYN carried, while it waits for the SYN-ACK. */
-        final SynData synData;
+        /** Data this side's SYN carried, while it waits for the SYN-ACK; null until a SYN carries any. */
+        SynData synData;
         /** Whether this side sent any segment with timestamps. */
         boolean sentTimestamps;
         /** This side's stream events while they wait for the other side's bytes (see {@link #packet}); null when not waiting. */
@@ -647,7 +653,6 @@ final class TcpConnection {
             // The host receiving this side's bytes decides how they are reassembled.
             var r = worker.config.reassembly();
             this.stream = new TcpStream(r, worker.reassemblyStats, this, r.policies().forAddress(isOrig ? flow.respAddr : flow.origAddr));
-            this.synData = new SynData(worker.reassemblyStats, stream);
         }
 
         /** Returns the stream offset of the bytes taken so far: those delivered, less those waiting. */
