@@ -116,8 +116,10 @@ public final class CaptureFile implements CaptureSource {
     private final String name;
     private final Arena arena;
     private final FileChannel channel;
-    /** Reads the windows; {@link #channel} is its channel, which maps the headers. */
+    /** Reads the windows where {@link #preader} cannot; {@link #channel} is its channel, which maps the headers. */
     private final java.io.RandomAccessFile reader;
+    /** Reads the windows ({@code pread}); null where native reads are not available. */
+    private final PositionalReader preader;
     private final MemorySegment file;
     private final long size;
     private final boolean pcapng;
@@ -153,12 +155,13 @@ public final class CaptureFile implements CaptureSource {
     private volatile String warning;
     private boolean ran;
 
-    private CaptureFile(Path path, Arena arena, java.io.RandomAccessFile reader, MemorySegment file, int windowBytes)
-            throws CaptureException {
+    private CaptureFile(Path path, Arena arena, java.io.RandomAccessFile reader, PositionalReader preader, MemorySegment file,
+            int windowBytes) throws CaptureException {
         this.path = path;
         this.name = path.toString();
         this.arena = arena;
         this.reader = reader;
+        this.preader = preader;
         this.channel = reader.getChannel();
         this.file = file;
         this.size = file.byteSize();
@@ -227,6 +230,7 @@ public final class CaptureFile implements CaptureSource {
         }
         FileChannel ch = null;
         Arena arena = null;
+        PositionalReader preader = null;
         try {
             java.io.RandomAccessFile raf = new java.io.RandomAccessFile(path.toFile(), "r");
             ch = raf.getChannel();
@@ -236,23 +240,27 @@ public final class CaptureFile implements CaptureSource {
             }
             arena = Arena.ofShared();
             MemorySegment seg = ch.map(FileChannel.MapMode.READ_ONLY, 0, len, arena);
-            return new CaptureFile(path, arena, raf, seg, windowBytes);
+            preader = PositionalReader.open(path, windowBytes, arena);
+            return new CaptureFile(path, arena, raf, preader, seg, windowBytes);
         } catch (CaptureException e) {
-            closeQuietly(arena, ch);
+            closeQuietly(arena, ch, preader);
             throw e;
         } catch (NoSuchFileException e) {
-            closeQuietly(arena, ch);
+            closeQuietly(arena, ch, preader);
             throw new CaptureException(path + ": no such file", e);
         } catch (AccessDeniedException e) {
-            closeQuietly(arena, ch);
+            closeQuietly(arena, ch, preader);
             throw new CaptureException(path + ": not readable (permission denied)", e);
         } catch (IOException | RuntimeException e) {
-            closeQuietly(arena, ch);
+            closeQuietly(arena, ch, preader);
             throw new CaptureException(path + ": cannot read: " + e.getMessage(), e);
         }
     }
 
-    private static void closeQuietly(Arena arena, FileChannel ch) {
+    private static void closeQuietly(Arena arena, FileChannel ch, PositionalReader preader) {
+        if (preader != null) {
+            preader.close(); // before the arena that holds its buffer
+        }
         if (arena != null && arena.scope().isAlive()) {
             arena.close();
         }
@@ -266,7 +274,7 @@ public final class CaptureFile implements CaptureSource {
     }
 
     private CaptureException fail(String problem) {
-        closeQuietly(arena, channel);
+        closeQuietly(arena, channel, preader);
         return new CaptureException(name + ": " + problem);
     }
 
@@ -361,12 +369,19 @@ public final class CaptureFile implements CaptureSource {
             lim = keep;
         }
         int take = (int) Math.min(win.length - lim, fileLeft);
-        // RandomAccessFile's reads, not the channel's: an interrupt of the reading thread must not close the file.
+        // pread or RandomAccessFile's reads, not the channel's: an interrupt of the reading thread must
+        // not close the file.
         int got = 0;
         try {
-            reader.seek(winStart + lim);
+            if (preader == null) {
+                reader.seek(winStart + lim);
+            }
             while (got < take) {
-                int r = reader.read(win, lim + got, take - got);
+                int r = preader != null ? preader.read(winStart + lim + got, win, lim + got, take - got)
+                        : reader.read(win, lim + got, take - got);
+                if (r == 0 && preader != null) {
+                    r = -1; // pread's end of file
+                }
                 if (r < 0) {
                     throw new IOException("the file ends before the " + size + " bytes it had when opened");
                 }
@@ -772,6 +787,6 @@ public final class CaptureFile implements CaptureSource {
 
     @Override
     public void close() {
-        closeQuietly(arena, channel);
+        closeQuietly(arena, channel, preader);
     }
 }
