@@ -2,7 +2,6 @@ package io.spanwatch.sensor.reassembly;
 
 import java.util.Arrays;
 import java.util.Map;
-import java.util.TreeMap;
 
 /**
  * Reassembles one direction of a TCP connection into the bytes its receiving host accepted, for a
@@ -47,23 +46,6 @@ public final class TcpStream {
      */
     public static final int SEGMENT_OVERHEAD = 112;
 
-    /**
-     * Held bytes and the extent of the segment that supplied them (for the overlap policy). A segment
-     * held whole is kept as its bare bytes, which are their own extent: the common case needs no more.
-     */
-    private record Piece(byte[] data, long segStart, long segEnd) {
-    }
-
-    /** Returns the bytes of a held value (bare bytes or a {@link Piece}). */
-    private static byte[] bytes(Object held) {
-        return held instanceof Piece p ? p.data() : (byte[]) held;
-    }
-
-    /** Returns the value holding bytes {@code d} at {@code k} that segment {@code [segStart, segEnd)} supplied. */
-    private static Object held(long k, byte[] d, long segStart, long segEnd) {
-        return segStart == k && segEnd == k + d.length ? d : new Piece(d, segStart, segEnd);
-    }
-
     private final ReassemblyConfig config;
     private final ReassemblyStats stats;
     private final StreamListener listener;
@@ -83,12 +65,10 @@ public final class TcpStream {
     /** Bytes to take out of band when they are passed on; null until a segment marks one. */
     private UrgentMarks urgent;
 
-    /** Segments held ahead of a hole by stream offset, bare bytes or {@link Piece}s; null while none are (most streams never hold any). */
-    private TreeMap<Long, Object> ooo;
-    /** Bytes of discarded segments kept aside by stream offset, first copy kept; null while none are. */
-    private TreeMap<Long, byte[]> aside;
-    /** Where the bytes kept aside without a break from {@link #next} last ended (see {@link #asideReach()}); -1: none. */
-    private long asideReach = -1;
+    /** Segments held ahead of a hole; null while none are (most streams never hold any). */
+    private HeldPieces ooo;
+    /** Bytes of discarded segments kept aside; null while none are. */
+    private AsideBytes aside;
     /** Bytes held in {@link #ooo} and {@link #aside}. */
     private long heldBytes;
     private long gapBytes;
@@ -164,15 +144,9 @@ public final class TcpStream {
                 if (finDelivered) {
                     yield r == finRel || r == finRel + 1;
                 }
-                yield r == next || (ooo != null && !ooo.isEmpty() && r == highestHeldEnd());
+                yield r == next || (ooo != null && !ooo.isEmpty() && r == ooo.lastEnd());
             }
         };
-    }
-
-    /** The end of the highest bytes held out of order (the right edge of the receiver's SACK blocks). */
-    private long highestHeldEnd() {
-        Map.Entry<Long, Object> last = ooo.lastEntry();
-        return last.getKey() + bytes(last.getValue()).length;
     }
 
     /** Tells whether a SYN or a segment started this stream. */
@@ -306,7 +280,7 @@ public final class TcpStream {
             stats.segments++;
             if (r + len <= next) {
                 stats.retransmitted++;
-            } else if (r <= next && (ooo == null || r + len <= ooo.firstKey())) {
+            } else if (r <= next && (ooo == null || r + len <= ooo.firstStart())) {
                 // In order and overlapping nothing held: passed on as it is, then what it made contiguous.
                 if (r < next) {
                     stats.retransmitted++;
@@ -406,7 +380,7 @@ public final class TcpStream {
      */
     public void discard() {
         if (ooo != null) {
-            release(heldBytesOf(ooo), ooo.size());
+            ooo.clear();
             ooo = null;
         }
         dropAside();
@@ -433,11 +407,8 @@ public final class TcpStream {
         if (d <= 0 || d >= (1L << 30)) {
             return 0;
         }
-        if (ooo != null) {
-            Map.Entry<Long, Object> last = ooo.lastEntry();
-            if (last.getKey() + bytes(last.getValue()).length >= r) {
-                return 0;
-            }
+        if (ooo != null && ooo.lastEnd() >= r) {
+            return 0;
         }
         return d;
     }
@@ -550,18 +521,15 @@ public final class TcpStream {
     /** Delivers held segments that now start at or before {@link #next}. */
     private void drain(long tsNanos) {
         while (ooo != null) {
-            Map.Entry<Long, Object> e = ooo.firstEntry();
-            long k = e.getKey();
+            long k = ooo.firstStart();
             if (k > next) {
                 break;
             }
-            byte[] d = bytes(e.getValue());
-            ooo.pollFirstEntry();
+            byte[] d = ooo.pollFirst();
             if (ooo.isEmpty()) {
                 ooo = null;
                 updateHolder();
             }
-            release(d.length, 1);
             if (k + d.length > next) {
                 int skip = (int) (next - k);
                 deliver(tsNanos, d, skip, d.length - skip);
@@ -578,7 +546,7 @@ public final class TcpStream {
         long end = r + len;
         long from = Math.max(r, next);
         if (r <= next) {
-            long upTo = Math.min(end, ooo.firstKey());
+            long upTo = Math.min(end, ooo.firstStart());
             deliver(tsNanos, buf, off + (int) (next - r), (int) (upTo - next));
             from = upTo;
         } else {
@@ -594,79 +562,13 @@ public final class TcpStream {
         drain(tsNanos);
     }
 
-    /**
-     * Merges bytes {@code [from, end)} of the segment {@code [r, end)} (its payload at {@code buf[off]})
-     * into the held pieces: gaps between them are filled, and where it overlaps one the policy decides,
-     * from the two segments' extents, whose bytes stay. A piece partly replaced is split, so each piece
-     * keeps the extent of the segment that supplied it.
-     */
+    /** Merges bytes {@code [from, end)} of the segment {@code [r, end)} into the held pieces ({@link HeldPieces#merge}). */
     private void merge(long tsNanos, long r, long end, long from, byte[] buf, int off) {
         if (ooo == null) {
-            ooo = new TreeMap<>();
+            ooo = new HeldPieces(policy, stats, listener, this::charge);
             updateHolder();
         }
-        long cursor = from;
-        while (cursor < end) {
-            Map.Entry<Long, Object> floor = ooo.floorEntry(cursor);
-            byte[] pd = floor == null ? null : bytes(floor.getValue());
-            if (pd != null && floor.getKey() + pd.length > cursor) {
-                long k = floor.getKey();
-                Piece piece = floor.getValue() instanceof Piece x ? x : null;
-                long oldStart = piece != null ? piece.segStart() : k;
-                long oldEnd = piece != null ? piece.segEnd() : k + pd.length;
-                long ovEnd = Math.min(end, k + pd.length);
-                int n = (int) (ovEnd - cursor);
-                int at = off + (int) (cursor - r);
-                stats.overlaps++;
-                boolean differ = !Arrays.equals(pd, (int) (cursor - k), (int) (cursor - k) + n, buf, at, at + n);
-                if (differ) {
-                    stats.overlapMismatches++;
-                    listener.anomaly(tsNanos, "stream.overlap_mismatch");
-                }
-                // The new copy takes over where the policy says so; with the same bytes only its extent
-                // matters (for later overlaps), and with the same extent too nothing changes.
-                if ((differ || r != oldStart || end != oldEnd) && policy.newWins(r, end, oldStart, oldEnd)) {
-                    if (differ) {
-                        stats.overlapsReplaced++;
-                    }
-                    replace(k, pd, oldStart, oldEnd, cursor, ovEnd, buf, at, r, end);
-                }
-                cursor = ovEnd;
-                continue;
-            }
-            Map.Entry<Long, Object> higher = ooo.higherEntry(cursor);
-            long pieceEnd = higher != null && higher.getKey() < end ? higher.getKey() : end;
-            byte[] d = Arrays.copyOfRange(buf, off + (int) (cursor - r), off + (int) (pieceEnd - r));
-            ooo.put(cursor, held(cursor, d, r, end));
-            charge(d.length, 1);
-            cursor = pieceEnd;
-        }
-    }
-
-    /**
-     * Gives bytes {@code [from, to)} of the piece {@code pd} held at {@code k} (from segment
-     * {@code [oldStart, oldEnd)}) the bytes at {@code buf[at]} and extent of segment {@code [segStart, segEnd)}.
-     */
-    private void replace(long k, byte[] pd, long oldStart, long oldEnd, long from, long to, byte[] buf, int at, long segStart,
-            long segEnd) {
-        long pEnd = k + pd.length;
-        if (from == k && to == pEnd) {
-            System.arraycopy(buf, at, pd, 0, pd.length);
-            ooo.put(k, held(k, pd, segStart, segEnd));
-            return;
-        }
-        if (from > k) {
-            ooo.put(k, held(k, Arrays.copyOf(pd, (int) (from - k)), oldStart, oldEnd)); // the left part keeps its extent
-        } else {
-            ooo.remove(k);
-            charge(0, -1);
-        }
-        ooo.put(from, held(from, Arrays.copyOfRange(buf, at, at + (int) (to - from)), segStart, segEnd));
-        charge(0, 1);
-        if (to < pEnd) {
-            ooo.put(to, held(to, Arrays.copyOfRange(pd, (int) (to - k), pd.length), oldStart, oldEnd));
-            charge(0, 1);
-        }
+        ooo.merge(tsNanos, r, end, from, buf, off);
     }
 
     /**
@@ -705,38 +607,21 @@ public final class TcpStream {
             return;
         }
         if (aside == null) {
-            aside = new TreeMap<>();
-            asideReach = -1;
+            aside = new AsideBytes(this::charge);
             updateHolder();
         }
         for (long cursor = from; cursor < end; ) {
             long[] span = asideSpan(cursor, end);
             if (span[1] > 0) {
                 aside.put(span[0], Arrays.copyOfRange(buf, off + (int) (span[0] - r), off + (int) (span[1] - r)));
-                charge(span[1] - span[0], 1);
             }
             cursor = span[2];
         }
     }
 
-    /**
-     * Returns the end of the bytes kept aside that run on without a break from {@link #next}, or
-     * {@link #next}. Worked out when asked, from where it last ended: a piece kept while it lay past
-     * {@link #next} joins the run once the stream reaches it. Kept pieces never overlap, and the run
-     * only loses pieces at its start (passed) or past its end ({@link #dropAsideFrom}), so the last
-     * end stays good while at or past {@link #next}.
-     */
+    /** Returns the end of the bytes kept aside that run on without a break from {@link #next}, or {@link #next}. */
     private long asideReach() {
-        if (aside == null) {
-            return next;
-        }
-        long reach = Math.max(next, asideReach);
-        for (Map.Entry<Long, byte[]> e = aside.floorEntry(reach); e != null && e.getKey() + e.getValue().length > reach;
-                e = aside.floorEntry(reach)) {
-            reach = e.getKey() + e.getValue().length;
-        }
-        asideReach = reach;
-        return reach;
+        return aside == null ? next : aside.reach(next);
     }
 
     /** Frees {@code need} bytes under the memcap from the streams that have waited longest, never this one. */
@@ -752,36 +637,17 @@ public final class TcpStream {
         return true;
     }
 
-    /**
-     * Returns, from {@code cursor} towards {@code end}: the start and end of the next run of bytes not
-     * kept aside yet (end 0 when the cursor is inside a kept piece), and where to look next.
-     */
+    /** {@link AsideBytes#span}, with nothing kept aside yet when {@link #aside} is null. */
     private long[] asideSpan(long cursor, long end) {
-        if (aside != null) {
-            Map.Entry<Long, byte[]> floor = aside.floorEntry(cursor);
-            if (floor != null && floor.getKey() + floor.getValue().length > cursor) {
-                return new long[] {cursor, 0, Math.min(end, floor.getKey() + floor.getValue().length)};
-            }
-            Long higher = aside.higherKey(cursor);
-            long stop = higher != null && higher < end ? higher : end;
-            return new long[] {cursor, stop, stop};
-        }
-        return new long[] {cursor, end, end};
+        return aside == null ? new long[] {cursor, end, end} : aside.span(cursor, end);
     }
 
     /** Drops kept-aside bytes the stream has passed. */
     private void pruneAside() {
-        while (aside != null) {
-            Map.Entry<Long, byte[]> first = aside.firstEntry();
-            if (first.getKey() + first.getValue().length > next) {
-                return;
-            }
-            aside.pollFirstEntry();
-            release(first.getValue().length, 1);
-            if (aside.isEmpty()) {
-                aside = null;
-                updateHolder();
-            }
+        aside.prune(next);
+        if (aside.isEmpty()) {
+            aside = null;
+            updateHolder();
         }
     }
 
@@ -792,16 +658,9 @@ public final class TcpStream {
      * @return true when there were any
      */
     private boolean dropAsideFrom(long from) {
-        Map<Long, byte[]> tail = aside.tailMap(from, true);
-        if (tail.isEmpty()) {
+        if (!aside.dropFrom(from)) {
             return false;
         }
-        long bytes = 0;
-        for (byte[] b : tail.values()) {
-            bytes += b.length;
-        }
-        release(bytes, tail.size());
-        tail.clear();
         if (aside.isEmpty()) {
             aside = null;
             updateHolder();
@@ -811,11 +670,7 @@ public final class TcpStream {
 
     private void dropAside() {
         if (aside != null) {
-            long bytes = 0;
-            for (byte[] b : aside.values()) {
-                bytes += b.length;
-            }
-            release(bytes, aside.size());
+            aside.clear();
             aside = null;
             updateHolder();
         }
@@ -829,7 +684,7 @@ public final class TcpStream {
     private void giveUpTo(long tsNanos, long upTo) {
         while (next < upTo) {
             long acked = Math.min(upTo, ackedRel);
-            Map.Entry<Long, byte[]> w = aside == null || next >= acked ? null : aside.floorEntry(next);
+            Map.Entry<Long, byte[]> w = aside == null || next >= acked ? null : aside.floor(next);
             if (w != null && w.getKey() + w.getValue().length > next) {
                 long end = Math.min(w.getKey() + w.getValue().length, acked);
                 int skip = (int) (next - w.getKey());
@@ -844,7 +699,7 @@ public final class TcpStream {
             }
             long to = upTo;
             if (aside != null && next < acked) {
-                Long h = aside.higherKey(next);
+                Long h = aside.startAfter(next);
                 if (h != null && h < Math.min(to, acked)) {
                     to = h;
                 }
@@ -962,7 +817,7 @@ public final class TcpStream {
         if (ooo == null) {
             return;
         }
-        giveUpTo(tsNanos, ooo.firstKey());
+        giveUpTo(tsNanos, ooo.firstStart());
         drain(tsNanos);
     }
 
@@ -979,7 +834,7 @@ public final class TcpStream {
             return;
         }
         if (ooo != null) {
-            if (ackedRel >= ooo.firstKey()) {
+            if (ackedRel >= ooo.firstStart()) {
                 skipFirstHole(tsNanos);
             }
         } else if (ackedRel > next) {
@@ -1005,14 +860,6 @@ public final class TcpStream {
             stats.removeHolder(this);
         }
         holder = holds;
-    }
-
-    private static long heldBytesOf(TreeMap<Long, Object> m) {
-        long n = 0;
-        for (Object v : m.values()) {
-            n += bytes(v).length;
-        }
-        return n;
     }
 
     private void charge(long bytes, int pieces) {
