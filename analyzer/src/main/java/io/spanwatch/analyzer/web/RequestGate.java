@@ -163,6 +163,12 @@ final class RequestGate extends ChannelInboundHandlerAdapter {
                 return Response.error(HttpResponseStatus.BAD_REQUEST, "malformed request target");
             }
             host = u.getRawAuthority();
+            // The authority is the Host from here on, for every later check (the Origin check of a POST too).
+            if (host == null) {
+                req.headers().remove(HttpHeaderNames.HOST);
+            } else {
+                req.headers().set(HttpHeaderNames.HOST, host);
+            }
             String path = u.getRawPath() == null || u.getRawPath().isEmpty() ? "/" : u.getRawPath();
             req.setUri(u.getRawQuery() == null ? path : path + "?" + u.getRawQuery());
         }

@@ -141,7 +141,9 @@ final class Router extends SimpleChannelInboundHandler<FullHttpRequest> {
         }
         String origin = req.headers().get(HttpHeaderNames.ORIGIN);
         String host = req.headers().get(HttpHeaderNames.HOST);
-        if (origin != null && (host == null || !(origin.equals("http://" + host) || origin.equals("https://" + host)))) {
+        // Scheme and host compare without case (RFC 6454 §4); the Host is the request target's authority
+        // when the target came in absolute form (RequestGate).
+        if (origin != null && (host == null || !(origin.equalsIgnoreCase("http://" + host) || origin.equalsIgnoreCase("https://" + host)))) {
             return Response.error(HttpResponseStatus.FORBIDDEN, "cross-origin request refused");
         }
         if (!csrf || p == null || p.bearer()) {

@@ -233,6 +233,21 @@ class ConsoleSecurityTest {
         assertEquals("200", rawExchange("GET http://127.0.0.1:" + port + "/api/v1/events?size=1 HTTP/1.1\r\nHost: 127.0.0.1\r\n" + auth
                 + "Connection: close\r\n\r\n")[0]);
 
+        // In absolute form the target's authority is the Host (RFC 9112 §3.2.2), for the Origin check too.
+        String ackBody = "{\"action\":\"ack\"}";
+        String act = "Authorization: Bearer " + f.actToken + "\r\nContent-Type: application/json\r\nContent-Length: " + ackBody.length()
+                + "\r\nConnection: close\r\n";
+        String alert = f.firstId("event_type:alert");
+        assertEquals(200, f.send(f.request("/api/v1/alerts/" + alert).header("Authorization", "Bearer " + f.actToken)
+                .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString("{\"action\":\"unack\"}")).build())
+                .statusCode(), "another test may have acknowledged it");
+        assertEquals("403", rawExchange("POST http://attacker.example/api/v1/alerts/" + alert + " HTTP/1.1\r\nHost: 127.0.0.1:" + port
+                + "\r\nOrigin: http://127.0.0.1:" + port + "\r\n" + act + "\r\n" + ackBody)[0], "the Host header does not stand for the target");
+        assertFalse(f.console.alerts().get(alert).acknowledged());
+        assertEquals("200", rawExchange("POST http://127.0.0.1:" + port + "/api/v1/alerts/" + alert + " HTTP/1.1\r\nHost: other.example"
+                + "\r\nOrigin: HTTP://127.0.0.1:" + port + "\r\n" + act + "\r\n" + ackBody)[0], "the target's authority is the Host");
+        assertTrue(f.console.alerts().get(alert).acknowledged());
+
         String[] session = login(f.actToken);
         String id = f.firstId("event_type:alert");
         HttpRequest.Builder form = f.request("/alerts/" + id + "?csrf=" + q(session[1])).header("Cookie", session[0])
