@@ -180,6 +180,8 @@ final class ConnectionGuard extends ChannelDuplexHandler {
     private long takenAtLastLook;
     private ScheduledFuture<?> stallCheck;
     private ScheduledFuture<?> bodyDeadline;
+    /** When the last piece of the body being read came ({@link System#nanoTime}). */
+    private long bodyPieceNanos;
 
     ConnectionGuard(Limits limits) {
         this.limits = limits;
@@ -303,9 +305,28 @@ final class ConnectionGuard extends ChannelDuplexHandler {
         super.write(ctx, msg, promise);
     }
 
+    /**
+     * Notes that a piece of the body came. One check per connection stands for the deadline and moves
+     * itself on when it finds a later piece, instead of a task cancelled and scheduled again for every
+     * piece (an upload of 25 MiB comes in thousands of them).
+     */
     private void armBody(ChannelHandlerContext ctx) {
-        disarmBody();
-        bodyDeadline = closeAfter(ctx, limits.bodyMillis, limits.slowBodies);
+        bodyPieceNanos = System.nanoTime();
+        if (bodyDeadline == null) {
+            bodyDeadline = ctx.executor().schedule(() -> checkBody(ctx), limits.bodyMillis, TimeUnit.MILLISECONDS);
+        }
+    }
+
+    /** Closes the connection when no piece of the body came for the body's time, or looks again when it is due. */
+    private void checkBody(ChannelHandlerContext ctx) {
+        long left = TimeUnit.MILLISECONDS.toNanos(limits.bodyMillis) - (System.nanoTime() - bodyPieceNanos);
+        if (left > 0) {
+            bodyDeadline = ctx.executor().schedule(() -> checkBody(ctx), left, TimeUnit.NANOSECONDS);
+            return;
+        }
+        bodyDeadline = null;
+        limits.slowBodies.incrementAndGet();
+        ctx.close();
     }
 
     private void disarmBody() {

@@ -274,6 +274,26 @@ class ConnectionGuardTest {
         assertEquals(0, limits.queuedBytes.get(), "nothing left queued");
     }
 
+    /**
+     * A body that keeps coming, each piece within the body's time of the one before, is read whole
+     * however long it takes in all (here twice the body's time and more).
+     */
+    @Test
+    void aBodyThatKeepsComingSlowlyIsReadWhole() throws Exception {
+        Socket s = connect();
+        OutputStream out = s.getOutputStream();
+        out.write("POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 10\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+        for (int i = 0; i < 10; i++) {
+            Thread.sleep(BODY_MILLIS / 4);
+            out.write('0' + i);
+            out.flush();
+        }
+        s.setSoTimeout(10_000);
+        String answer = new String(s.getInputStream().readNBytes(12), StandardCharsets.US_ASCII);
+        assertEquals("HTTP/1.1 200", answer);
+        assertEquals(0, limits.slowBodies.get());
+    }
+
     /** A body that stops coming is cut off after the body's time, whatever its head's deadline was. */
     @Test
     void aBodyThatStopsComingIsCutOff() throws Exception {
