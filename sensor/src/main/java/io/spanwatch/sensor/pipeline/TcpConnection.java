@@ -8,7 +8,6 @@ import io.spanwatch.sensor.reassembly.StreamListener;
 import io.spanwatch.sensor.reassembly.TcpStream;
 import io.spanwatch.sensor.socks.SocksHandshake;
 import io.spanwatch.sensor.tls.HelloReader;
-import java.util.ArrayDeque;
 import java.util.Arrays;
 
 /**
@@ -85,7 +84,7 @@ final class TcpConnection {
      */
     void packet(DecodedPacket p, boolean fromOrig) {
         segment(p, fromOrig);
-        if (orig.held != null || resp.held != null) {
+        if (orig.waiting() || resp.waiting()) {
             releaseWaiting(p.tsNanos);
         }
     }
@@ -129,7 +128,8 @@ final class TcpConnection {
         if (opts.timestamps) {
             s.sentTimestamps = true;
         }
-        if (!timestamps && (orig.synSeen && resp.synSeen ? orig.synTimestamps && resp.synTimestamps
+        boolean both = orig.synSeen() && resp.synSeen();
+        if (!timestamps && (both ? TcpOptions.offeredTimestamps(orig.synOffer) && TcpOptions.offeredTimestamps(resp.synOffer)
                 : orig.sentTimestamps && resp.sentTimestamps)) {
             timestamps = true;
             orig.stream.useTimestamps();
@@ -174,7 +174,7 @@ final class TcpConnection {
         } else if (reassemble && (flags & RST) == 0) {
             // A RST's payload and acknowledgement are never taken: a host either resets on it or
             // drops it after a challenge ACK (RFC 5961 §3), so data riding on one is a decoy.
-            if (p.payloadLen > 0 && (flags & ACK) != 0 && s.held == null) {
+            if (p.payloadLen > 0 && (flags & ACK) != 0 && !s.waiting()) {
                 s.waitForPeer(ts, other, p.ack);
             }
             if (synWithData) {
@@ -195,7 +195,7 @@ final class TcpConnection {
                         urgentPointer);
             }
             if ((flags & ACK) != 0) {
-                other.stream.ack(ts, p.ack, windowBytes(s, p.window, (flags & SYN) != 0));
+                other.stream.ack(ts, p.ack, TcpOptions.windowBytes(p.window, (flags & SYN) != 0, s.synOffer, other.synOffer));
                 if (opts.timestamps) {
                     other.stream.echo(ts, opts.tsecr);
                 }
@@ -256,7 +256,7 @@ final class TcpConnection {
             worker.anomaly(flow, ts, "stream", "stream.syn_on_established");
             return true;
         }
-        if (opts.signed && (flags & SYN) == 0 && s.synSeen && !s.synSigned && s.stream.policy() == OverlapPolicy.LINUX) {
+        if (opts.signed && (flags & SYN) == 0 && s.synSeen() && !TcpOptions.offeredSignature(s.synOffer) && s.stream.policy() == OverlapPolicy.LINUX) {
             worker.anomaly(flow, ts, "stream", "stream.pkt_signature_unexpected");
             if (p.payloadLen > 0 && !notHttp) {
                 s.stream.discarded(ts, p.seq, p.buf, p.payloadOff, p.payloadLen); // used only if acknowledged
@@ -295,7 +295,7 @@ final class TcpConnection {
      */
     private static boolean synAckDataIgnored(Side server, Side client) {
         OverlapPolicy policy = server.stream.policy();
-        return (policy == OverlapPolicy.LINUX || policy == OverlapPolicy.OLD_LINUX) && client.synSeen && !client.synFastOpen;
+        return (policy == OverlapPolicy.LINUX || policy == OverlapPolicy.OLD_LINUX) && client.synSeen() && !TcpOptions.offeredFastOpen(client.synOffer);
     }
 
     /**
@@ -316,22 +316,6 @@ final class TcpConnection {
         }
         orig.stream.syn(seq);
         orig.synOffer(offer);
-    }
-
-    /**
-     * Returns the window {@code from} advertised, in bytes: unscaled in a SYN segment, scaled by the
-     * shift its SYN offered once both SYNs offered one, by nothing when either SYN did not, and by the
-     * largest shift when the handshake was not seen (RFC 7323 §2.2-2.3).
-     */
-    private long windowBytes(Side from, int window, boolean syn) {
-        if (syn) {
-            return window;
-        }
-        int shift = TcpOptions.MAX_SHIFT;
-        if (orig.synSeen && resp.synSeen) {
-            shift = orig.synShift >= 0 && resp.synShift >= 0 ? from.synShift : 0;
-        }
-        return (long) window << shift;
     }
 
     /** Ends the waits whose peer bytes came, were given up, or took too long (see {@link #packet}). */
@@ -369,10 +353,10 @@ final class TcpConnection {
             orig.stream.flush(ts);
             resp.stream.flush(ts);
             // What waited for the other direction follows what that direction delivered or gave up.
-            if (orig.held != null) {
+            if (orig.waiting()) {
                 orig.release();
             }
-            if (resp.held != null) {
+            if (resp.waiting()) {
                 resp.release();
             }
         }
@@ -626,27 +610,17 @@ final class TcpConnection {
         long isn = -1;
         /** Whether this side was seen sending a segment with right checksums (so it does not offload them). */
         boolean checksumsRight;
-        /** What this side's SYN (or SYN-ACK) offered: timestamps, window scale shift (-1 none). */
-        boolean synSeen;
-        boolean synTimestamps;
-        int synShift = -1;
-        /** Whether this side's SYN used TCP Fast Open (the option, or data on the SYN). */
-        boolean synFastOpen;
-        /** Whether this side's SYN carried a TCP MD5 signature (keys are configured). */
-        boolean synSigned;
+        /**
+         * What this side's first SYN (or SYN-ACK) offered, packed ({@link TcpOptions#synOffer}: timestamps,
+         * window scale, Fast Open, an MD5 signature); -1 before one.
+         */
+        int synOffer = -1;
         /** Data this side's SYN carried, while it waits for the SYN-ACK; null until a SYN carries any. */
         SynData synData;
         /** Whether this side sent any segment with timestamps. */
         boolean sentTimestamps;
-        /** This side's stream events while they wait for the other side's bytes (see {@link #packet}); null when not waiting. */
-        ArrayDeque<Held> held;
-        /** Stream bytes (data and gaps) in {@link #held}: delivered by the stream, not yet taken. */
-        long heldLen;
-        /** Data bytes in {@link #held}. */
-        int heldBytes;
-        /** The other side's stream offset this side waits (or last waited) for, and since when (packet time). */
-        long waitFor;
-        long waitSince;
+        /** This side's stream events while they wait for the other side's bytes (see {@link #packet}); null before the first wait. */
+        AckOrderWait wait;
 
         Side(boolean isOrig) {
             this.isOrig = isOrig;
@@ -657,7 +631,11 @@ final class TcpConnection {
 
         /** Returns the stream offset of the bytes taken so far: those delivered, less those waiting. */
         long consumed() {
-            return stream.offset() - heldLen;
+            return stream.offset() - (wait == null ? 0 : wait.heldLen());
+        }
+
+        boolean waiting() {
+            return wait != null && wait.active();
         }
 
         /** Starts waiting when this side's acknowledgement covers bytes of {@code peer} not yet seen. */
@@ -666,84 +644,51 @@ final class TcpConnection {
             if (ahead == 0 || ahead > ACK_ORDER_MAX_BYTES) {
                 return; // in order, or far ahead: bytes lost by the capture, not a reordering
             }
-            long target = peer.stream.offset() + ahead;
-            if (target <= waitFor) {
-                return; // waited for these bytes already, and stopped for a bound: not again
+            if (wait == null) {
+                wait = new AckOrderWait(worker.reassemblyStats, ACK_ORDER_MAX_BYTES);
             }
-            var r = worker.reassemblyStats;
-            if (!r.ackOrderRoom(ACK_ORDER_MAX_BYTES)) {
-                r.ackOrderLimitHits++;
-                return;
-            }
-            held = new ArrayDeque<>();
-            waitFor = target;
-            waitSince = ts;
-            r.ackOrderWaits++;
+            wait.start(ts, peer.stream.offset() + ahead);
         }
 
         /** Keeps a copy of bytes delivered while waiting; false (and the wait ended) when they do not fit. */
         private boolean hold(long ts, byte[] buf, int off, int len) {
-            var r = worker.reassemblyStats;
-            if (heldBytes + len > ACK_ORDER_MAX_BYTES || !r.ackOrderRoom(len)) {
-                r.ackOrderLimitHits++;
-                worker.anomaly(flow, ts, "stream", "stream.ack_order_limit");
-                release();
-                return false;
+            if (wait.holdData(ts, buf, off, len)) {
+                return true;
             }
-            held.add(new Held(ts, Arrays.copyOfRange(buf, off, off + len), 0, false));
-            heldLen += len;
-            heldBytes += len;
-            r.ackOrderHeld += len;
-            return true;
+            worker.anomaly(flow, ts, "stream", "stream.ack_order_limit");
+            release();
+            return false;
         }
 
         /** Ends this side's wait once {@code peer} reached what it waits for, or the gap delay passed. */
         void releaseIfDue(Side peer, long ts) {
-            if (held != null && (peer.stream.offset() >= waitFor
-                    || ts - waitSince >= worker.config.reassembly().gapAckDelayNanos())) {
+            if (wait != null && wait.due(peer.stream.offset(), ts, worker.config.reassembly().gapAckDelayNanos())) {
                 release();
             }
         }
 
         /** Ends the wait: what waited is taken now, in the order the stream gave it. */
         void release() {
-            ArrayDeque<Held> h = held;
-            held = null;
-            worker.reassemblyStats.ackOrderHeld -= heldBytes;
-            heldBytes = 0;
-            for (Held e : h) {
-                if (e.data != null) {
-                    heldLen -= e.data.length;
-                    data(e.ts, e.data, 0, e.data.length);
-                } else if (e.gap > 0) {
-                    heldLen -= e.gap;
-                    gap(e.ts, e.gap);
-                } else {
-                    fin(e.ts);
-                }
-            }
-            heldLen = 0;
+            wait.release(this);
         }
 
         /** Forgets what waited (the connection is not analysed any further). */
         void dropHeld() {
-            if (held != null) {
-                worker.reassemblyStats.ackOrderHeld -= heldBytes;
-                held = null;
-                heldBytes = 0;
-                heldLen = 0;
+            if (wait != null) {
+                wait.drop();
             }
         }
 
         void synOffer(int offer) {
-            if (!synSeen) {
-                synSeen = true;
-                synTimestamps = TcpOptions.offeredTimestamps(offer);
-                synShift = TcpOptions.offeredShift(offer);
-                synFastOpen = TcpOptions.offeredFastOpen(offer);
-                synSigned = TcpOptions.offeredSignature(offer);
+            if (synOffer < 0) {
+                synOffer = offer;
             }
         }
+
+        boolean synSeen() {
+            return synOffer >= 0;
+        }
+
 
         /** Drops the first {@code n} buffered bytes (a tunnel's handshake): the stream now starts after them. */
         void skip(int n) {
@@ -756,7 +701,7 @@ final class TcpConnection {
 
         @Override
         public void data(long ts, byte[] buf, int off, int len) {
-            if (held != null && hold(ts, buf, off, len)) {
+            if (waiting() && hold(ts, buf, off, len)) {
                 return;
             }
             take(ts, buf, off, len);
@@ -808,9 +753,8 @@ final class TcpConnection {
 
         @Override
         public void gap(long ts, long len) {
-            if (held != null) {
-                held.add(new Held(ts, null, len, false));
-                heldLen += len;
+            if (waiting()) {
+                wait.holdGap(ts, len);
                 return;
             }
             if (tls != null) {
@@ -829,8 +773,8 @@ final class TcpConnection {
 
         @Override
         public void fin(long ts) {
-            if (held != null) {
-                held.add(new Held(ts, null, 0, true));
+            if (waiting()) {
+                wait.holdFin(ts);
                 return;
             }
             finSeen = true;
@@ -845,9 +789,5 @@ final class TcpConnection {
         public void anomaly(long ts, String name) {
             worker.anomaly(flow, ts, "stream", name);
         }
-    }
-
-    /** One stream event kept while its side waits: bytes, a gap of {@code gap} bytes, or the FIN. */
-    private record Held(long ts, byte[] data, long gap, boolean fin) {
     }
 }

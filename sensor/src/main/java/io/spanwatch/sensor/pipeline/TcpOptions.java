@@ -103,6 +103,23 @@ final class TcpOptions {
         return (offer >>> 1 & 0xF) - 1;
     }
 
+    /**
+     * Returns an advertised window in bytes: unscaled in a SYN segment, scaled by the shift the
+     * sender's SYN offered ({@code fromOffer}) once both SYNs offered one, by nothing when either SYN
+     * did not, and by the largest shift when the handshake was not seen (RFC 7323 §2.2-2.3). Offers
+     * are packed ({@link #synOffer}); -1 for a SYN not seen.
+     */
+    static long windowBytes(int window, boolean syn, int fromOffer, int toOffer) {
+        if (syn) {
+            return window;
+        }
+        int shift = MAX_SHIFT;
+        if (fromOffer >= 0 && toOffer >= 0) {
+            shift = offeredShift(fromOffer) >= 0 && offeredShift(toOffer) >= 0 ? offeredShift(fromOffer) : 0;
+        }
+        return (long) window << shift;
+    }
+
     private static long u32(byte[] b, int o) {
         return ((b[o] & 0xFFL) << 24) | ((b[o + 1] & 0xFFL) << 16) | ((b[o + 2] & 0xFFL) << 8) | (b[o + 3] & 0xFFL);
     }
