@@ -1,6 +1,7 @@
 package io.spanwatch.analyzer.scan;
 
 import io.spanwatch.sensor.event.EventHeader;
+import io.spanwatch.sensor.event.FileEvent;
 import io.spanwatch.sensor.event.FileInfo;
 import io.spanwatch.sensor.event.HttpInfo;
 import java.io.BufferedOutputStream;
@@ -51,6 +52,16 @@ final class ScanJournal implements AutoCloseable {
             boolean reported, Retro retro) {
         Entry withReported() {
             return new Entry(seq, tsNanos, header, http, toServer, info, stored, true, retro);
+        }
+
+        /** The file as the journal has it: its time, flow, transaction and stored copy. */
+        FileEvent fileEvent() {
+            return new FileEvent(tsNanos, header, http, toServer, info, Path.of(stored));
+        }
+
+        /** Where and when the file was seen, for the verdict cache. */
+        VerdictCache.Sighting sighting() {
+            return new VerdictCache.Sighting(tsNanos, header, http, toServer, info, stored);
         }
     }
 

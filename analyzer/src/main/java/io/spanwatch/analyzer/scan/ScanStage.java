@@ -378,7 +378,7 @@ public final class ScanStage implements FileListener, Stage {
     /** Scans (or looks up) one file and writes its verdict; returns whether it went back into the queue. */
     private boolean handle(ScanJob job) throws IOException {
         ScanJournal.Entry e = job.entry();
-        FileEvent file = fileEvent(e, e.tsNanos());
+        FileEvent file = e.fileEvent();
         String sha = shaOf(e.info());
         boolean retro = e.retro() != null;
         FileVerdict v = retro || sha == null || !db.known() ? null : cache.get(sha, db.current());
@@ -459,7 +459,7 @@ public final class ScanStage implements FileListener, Stage {
             if ("clean".equals(v.result()) || "infected".equals(v.result())) {
                 noteDatabase(v.databaseVersion());
                 if (sha != null) {
-                    cache.put(sha, v, sighting(e));
+                    cache.put(sha, v, e.sighting());
                 }
             }
         }
@@ -479,7 +479,7 @@ public final class ScanStage implements FileListener, Stage {
     private void finish(ScanJob job, FileVerdict v) {
         synchronized (job.ticket) {
             ScanJournal.Entry e = job.entry();
-            FileEvent file = fileEvent(e, e.tsNanos());
+            FileEvent file = e.fileEvent();
             if (!e.reported()) {
                 writeFileinfo(file, v);
                 job.ticket.entry = e.withReported();
@@ -505,7 +505,7 @@ public final class ScanStage implements FileListener, Stage {
         }
         retroAlerts.incrementAndGet();
         infected.incrementAndGet();
-        FileEvent file = fileEvent(e, e.tsNanos());
+        FileEvent file = e.fileEvent();
         String previous = r.previousSignatures().isEmpty() ? "clean" : "infected with " + String.join(", ", r.previousSignatures());
         // Timed as the download it is about (Suricata's timestamp is the traffic's); when it was found is
         // in `retro`, and Suricata's alert.metadata says it too, for tools that only read that.
@@ -604,7 +604,7 @@ public final class ScanStage implements FileListener, Stage {
                 return;
             }
             interim.incrementAndGet();
-            FileEvent file = fileEvent(e, e.tsNanos());
+            FileEvent file = e.fileEvent();
             FileVerdict v = builtinVerdict(e.info(), true, UNREACHABLE + "; queued for clamd");
             writeFileinfo(file, v);
             unreported.decrementAndGet();
@@ -623,7 +623,7 @@ public final class ScanStage implements FileListener, Stage {
             return;
         }
         interim.incrementAndGet();
-        FileEvent file = fileEvent(e, e.tsNanos());
+        FileEvent file = e.fileEvent();
         FileVerdict v = builtinVerdict(e.info(), true, gate.isDown() ? UNREACHABLE + "; queued for clamd"
                 : "queued for clamd (more files wait than the queue holds in memory)");
         writeFileinfo(file, v);
@@ -685,14 +685,6 @@ public final class ScanStage implements FileListener, Stage {
         } catch (IOException e) {
             errors.incrementAndGet();
         }
-    }
-
-    private static VerdictCache.Sighting sighting(ScanJournal.Entry e) {
-        return new VerdictCache.Sighting(e.tsNanos(), e.header(), e.http(), e.toServer(), e.info(), e.stored());
-    }
-
-    private static FileEvent fileEvent(ScanJournal.Entry e, long tsNanos) {
-        return new FileEvent(tsNanos, e.header(), e.http(), e.toServer(), e.info(), Path.of(e.stored()));
     }
 
     private static String shaOf(FileInfo fi) {
