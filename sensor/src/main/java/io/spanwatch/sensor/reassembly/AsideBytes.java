@@ -1,5 +1,6 @@
 package io.spanwatch.sensor.reassembly;
 
+import java.util.Arrays;
 import java.util.Map;
 import java.util.TreeMap;
 
@@ -43,11 +44,40 @@ final class AsideBytes {
         return r;
     }
 
+    /** Returns what keeping bytes {@code [from, end)} would add where nothing is kept yet: pieces and bytes. */
+    long[] cost(long from, long end) {
+        long pieces = 0;
+        long bytes = 0;
+        for (long cursor = from; cursor < end; ) {
+            long[] span = span(cursor, end);
+            if (span[1] > 0) {
+                pieces++;
+                bytes += span[1] - span[0];
+            }
+            cursor = span[2];
+        }
+        return new long[] {pieces, bytes};
+    }
+
+    /**
+     * Keeps bytes {@code [from, end)} where nothing is kept yet, from the segment at stream offset
+     * {@code r} whose payload starts at {@code buf[off]}.
+     */
+    void keep(long r, long from, long end, byte[] buf, int off) {
+        for (long cursor = from; cursor < end; ) {
+            long[] span = span(cursor, end);
+            if (span[1] > 0) {
+                put(span[0], Arrays.copyOfRange(buf, off + (int) (span[0] - r), off + (int) (span[1] - r)));
+            }
+            cursor = span[2];
+        }
+    }
+
     /**
      * Returns, from {@code cursor} towards {@code end}: the start and end of the next run of bytes not
      * kept yet (end 0 when the cursor is inside a kept piece), and where to look next.
      */
-    long[] span(long cursor, long end) {
+    private long[] span(long cursor, long end) {
         Map.Entry<Long, byte[]> floor = pieces.floorEntry(cursor);
         if (floor != null && floor.getKey() + floor.getValue().length > cursor) {
             return new long[] {cursor, 0, Math.min(end, floor.getKey() + floor.getValue().length)};
@@ -58,7 +88,7 @@ final class AsideBytes {
     }
 
     /** Keeps {@code bytes} at stream offset {@code at}, where nothing is kept yet ({@link #span}). */
-    void put(long at, byte[] bytes) {
+    private void put(long at, byte[] bytes) {
         pieces.put(at, bytes);
         ledger.charge(bytes.length, 1);
     }

@@ -130,6 +130,28 @@ public enum OverlapPolicy {
     }
 
     /**
+     * Tells whether a host of this policy resets the connection on a RST at stream offset {@code r}.
+     * Current stacks follow RFC 5961 §3: only a RST at exactly the next byte the receiver expects
+     * resets (after the sender's FIN, the byte after it; Linux also takes the FIN's own number in
+     * CLOSE_WAIT and LAST_ACK, and the right edge of the bytes it holds out of order, its highest SACK
+     * block, {@code tcp_validate_incoming}); one elsewhere in the window only draws a challenge ACK.
+     * So every policy but three takes those numbers only; {@code old-linux}, {@code solaris} and
+     * {@code hpux11} take any number from the next byte to 16 MiB past it (the receive window, or any
+     * number past the next byte, as Suricata's {@code ValidReset} has them; bounded here, as the
+     * window is).
+     *
+     * @param next the next stream offset the receiver expects
+     * @param fin where the sender's FIN is, once the receiver reached it; -1 before
+     * @param heldEnd the end of the highest bytes held out of order; -1 when none are
+     */
+    boolean resetAccepted(long r, long next, long fin, long heldEnd) {
+        return switch (this) {
+            case OLD_LINUX, SOLARIS, HPUX11 -> r >= next && r <= next + (16L << 20);
+            default -> fin >= 0 ? r == fin || r == fin + 1 : r == next || (heldEnd >= 0 && r == heldEnd);
+        };
+    }
+
+    /**
      * Returns by how many ticks a TCP timestamp may be older than the last one accepted and still pass
      * PAWS: Linux accepts one tick back ({@code TCP_PAWS_WINDOW}), as Suricata's linux policy does.
      */

@@ -1,6 +1,5 @@
 package io.spanwatch.sensor.reassembly;
 
-import java.util.Arrays;
 import java.util.Map;
 
 /**
@@ -122,31 +121,13 @@ public final class TcpStream {
 
     /**
      * Tells whether the receiving host resets the connection on a RST with this sequence number from
-     * the sender, by its policy. Current stacks follow RFC 5961 §3: only a RST at exactly the next
-     * byte the receiver expects resets (after the sender's FIN, the byte after it; Linux also takes the
-     * FIN's own number in CLOSE_WAIT and LAST_ACK, and the right edge of the bytes it holds out of
-     * order, its highest SACK block, {@code tcp_validate_incoming}); one elsewhere in the window only
-     * draws a challenge ACK. So every policy but three takes those numbers only; {@code old-linux},
-     * {@code solaris} and {@code hpux11} take any number from the next byte to 16 MiB past it (the
-     * receive window, or any number past the next byte, as Suricata's {@code ValidReset} has them;
-     * bounded here, as the window is). Other RSTs are
-     * ignored (and reported by the caller), so a forged RST, even one inside the window, cannot blind
-     * the sensor to the rest of the connection, which the host goes on with.
+     * the sender, by its policy ({@link OverlapPolicy#resetAccepted}). Other RSTs are ignored (and
+     * reported by the caller), so a forged RST, even one inside the window, cannot blind the sensor to
+     * the rest of the connection, which the host goes on with.
      */
     public boolean acceptsReset(long seq) {
-        if (!started) {
-            return false;
-        }
-        long r = rel(seq);
-        return switch (policy) {
-            case OLD_LINUX, SOLARIS, HPUX11 -> r >= next && r <= next + (16L << 20);
-            default -> {
-                if (finDelivered) {
-                    yield r == finRel || r == finRel + 1;
-                }
-                yield r == next || (ooo != null && !ooo.isEmpty() && r == ooo.lastEnd());
-            }
-        };
+        return started && policy.resetAccepted(rel(seq), next, finDelivered ? finRel : -1,
+                ooo != null && !ooo.isEmpty() ? ooo.lastEnd() : -1);
     }
 
     /** Tells whether a SYN or a segment started this stream. */
@@ -586,16 +567,9 @@ public final class TcpStream {
         if (from >= end || end - next > (1L << 30)) {
             return;
         }
-        long pieces = 0;
-        long bytes = 0;
-        for (long cursor = from; cursor < end; ) {
-            long[] span = asideSpan(cursor, end);
-            if (span[1] > 0) {
-                pieces++;
-                bytes += span[1] - span[0];
-            }
-            cursor = span[2];
-        }
+        long[] cost = aside == null ? new long[] {1, end - from} : aside.cost(from, end);
+        long pieces = cost[0];
+        long bytes = cost[1];
         if (pieces == 0) {
             return;
         }
@@ -610,13 +584,7 @@ public final class TcpStream {
             aside = new AsideBytes(this::charge);
             updateHolder();
         }
-        for (long cursor = from; cursor < end; ) {
-            long[] span = asideSpan(cursor, end);
-            if (span[1] > 0) {
-                aside.put(span[0], Arrays.copyOfRange(buf, off + (int) (span[0] - r), off + (int) (span[1] - r)));
-            }
-            cursor = span[2];
-        }
+        aside.keep(r, from, end, buf, off);
     }
 
     /** Returns the end of the bytes kept aside that run on without a break from {@link #next}, or {@link #next}. */
@@ -635,11 +603,6 @@ public final class TcpStream {
             victim.giveUpHeld(tsNanos);
         }
         return true;
-    }
-
-    /** {@link AsideBytes#span}, with nothing kept aside yet when {@link #aside} is null. */
-    private long[] asideSpan(long cursor, long end) {
-        return aside == null ? new long[] {cursor, end, end} : aside.span(cursor, end);
     }
 
     /** Drops kept-aside bytes the stream has passed. */
