@@ -5,7 +5,8 @@
  * dispatches them).
  *
  * <p><b>In:</b> a path to a classic pcap (micro- or nanosecond, either byte order) or pcapng file
- * ({@link io.spanwatch.sensor.capture.CaptureFile}, read without pcap4j from a memory-mapped file), or
+ * ({@link io.spanwatch.sensor.capture.CaptureFile}, read without pcap4j, by {@code pread} into a heap
+ * window: {@code PositionalReader}), or
  * an interface name ({@link io.spanwatch.sensor.capture.LiveCapture}, libpcap through pcap4j, which is
  * used for capture only: frames are never parsed into pcap4j {@code Packet} objects). <b>Out:</b>
  * {@code (timestamp ns, link type, bytes, captured length, wire length)} per frame, the bytes lent for
