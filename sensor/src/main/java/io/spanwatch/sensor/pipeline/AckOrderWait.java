@@ -61,14 +61,12 @@ final class AckOrderWait {
 
     /** Keeps a copy of bytes; false (counted) when they do not fit, and the caller ends the wait. */
     boolean holdData(long ts, byte[] buf, int off, int len) {
-        if (heldBytes + len > maxBytes || !stats.ackOrderRoom(len)) {
-            stats.ackOrderLimitHits++;
+        if (!stats.holdAckOrder(heldBytes, len, maxBytes)) {
             return false;
         }
         held.add(new Held(ts, Arrays.copyOfRange(buf, off, off + len), 0, false));
         heldLen += len;
         heldBytes += len;
-        stats.ackOrderHeld += len;
         return true;
     }
 
@@ -90,7 +88,7 @@ final class AckOrderWait {
     void release(StreamListener to) {
         ArrayDeque<Held> h = held;
         held = null;
-        stats.ackOrderHeld -= heldBytes;
+        stats.releaseAckOrder(heldBytes);
         heldBytes = 0;
         for (Held e : h) {
             if (e.data != null) {
@@ -109,7 +107,7 @@ final class AckOrderWait {
     /** Forgets what waited (the connection is not analysed any further). */
     void drop() {
         if (held != null) {
-            stats.ackOrderHeld -= heldBytes;
+            stats.releaseAckOrder(heldBytes);
             held = null;
             heldBytes = 0;
             heldLen = 0;

@@ -39,13 +39,11 @@ final class SynData {
     /** Holds a SYN's data starting at {@code seq}; false (nothing held) when there is no room. */
     boolean hold(byte[] buf, int off, int len, long seq) {
         release(); // a retransmitted SYN's data replaces the first's
-        if (len > TcpConnection.ACK_ORDER_MAX_BYTES || !budget.ackOrderRoom(len)) {
-            budget.ackOrderLimitHits++;
+        if (!budget.holdAckOrder(0, len, TcpConnection.ACK_ORDER_MAX_BYTES)) {
             return false;
         }
         this.data = Arrays.copyOfRange(buf, off, off + len);
         this.seq = seq;
-        budget.ackOrderHeld += len;
         return true;
     }
 
@@ -75,7 +73,7 @@ final class SynData {
         byte[] d = data;
         if (d != null) {
             data = null;
-            budget.ackOrderHeld -= d.length;
+            budget.releaseAckOrder(d.length);
         }
         return d;
     }

@@ -88,6 +88,25 @@ public final class ReassemblyStats {
         return memUsed + ackOrderHeld + bytes <= memcap;
     }
 
+    /**
+     * Charges {@code bytes} more that wait for their acknowledged peer bytes, held by one holder that
+     * already has {@code holding} and may have {@code max} at most: false, and a limit hit counted,
+     * when they do not fit there or within the memcap.
+     */
+    public boolean holdAckOrder(long holding, long bytes, long max) {
+        if (holding + bytes > max || !ackOrderRoom(bytes)) {
+            ackOrderLimitHits++;
+            return false;
+        }
+        ackOrderHeld += bytes;
+        return true;
+    }
+
+    /** Gives back bytes charged by {@link #holdAckOrder}. */
+    public void releaseAckOrder(long bytes) {
+        ackOrderHeld -= bytes;
+    }
+
     /** Returns out-of-order bytes held now. */
     public long memUsed() {
         return memUsed;
