@@ -84,6 +84,9 @@ final class TcpConnection {
      */
     void packet(DecodedPacket p, boolean fromOrig) {
         segment(p, fromOrig);
+        if (orig.withheldAck >= 0 || resp.withheldAck >= 0) {
+            takeWithheldAcks(p.tsNanos);
+        }
         if (orig.waiting() || resp.waiting()) {
             releaseWaiting(p.tsNanos);
         }
@@ -100,7 +103,7 @@ final class TcpConnection {
             flow.tcpFlagsResp |= flags;
         }
         long ts = p.tsNanos;
-        if (!closed && discardedByReceiver(p, s, flags, ts, opts)) {
+        if (!closed && discardedByReceiver(p, s, other, flags, ts, opts)) {
             return;
         }
         if ((flags & SYN) != 0) {
@@ -233,11 +236,15 @@ final class TcpConnection {
      * from the same sender carried none: no key was configured, and Linux drops it
      * ({@code tcp_inbound_hash}, counter {@code TCPMD5Unexpected}); {@code stream.pkt_signature_unexpected}.
      * Windows and the BSDs without keys ignore the option. Judged only when that SYN was seen.
+     * <li>data or a FIN whose acknowledgement covers bytes the receiver cannot have sent
+     * ({@link io.spanwatch.sensor.reassembly.TcpStream#acknowledgesUnsent}): {@code stream.pkt_invalid_ack}
+     * (Suricata's name), its bytes kept aside. Not judged for a sender whose kept-aside bytes were
+     * used already: the sensor's view was stale then, and the receiver took what it discarded.
      * </ul>
      * Taking them let a decoy segment win over the real bytes that followed it, invisibly (an evasion
      * review on 2026-12-05).
      */
-    private boolean discardedByReceiver(DecodedPacket p, Side s, int flags, long ts, TcpOptions opts) {
+    private boolean discardedByReceiver(DecodedPacket p, Side s, Side other, int flags, long ts, TcpOptions opts) {
         if (worker.config.reassembly().checksumValidation() && badChecksum(p, s)) {
             worker.reassemblyStats.invalidChecksums++;
             worker.anomaly(flow, ts, "stream", "stream.pkt_invalid_checksum");
@@ -259,6 +266,16 @@ final class TcpConnection {
         if (opts.signed && (flags & SYN) == 0 && s.synSeen() && !TcpOptions.offeredSignature(s.synOffer) && s.stream.policy() == OverlapPolicy.LINUX) {
             worker.anomaly(flow, ts, "stream", "stream.pkt_signature_unexpected");
             if (p.payloadLen > 0 && !notHttp) {
+                s.stream.discarded(ts, p.seq, p.buf, p.payloadOff, p.payloadLen); // used only if acknowledged
+            }
+            return true;
+        }
+        if ((flags & (SYN | RST | ACK)) == ACK && carries && !notHttp && other.stream.acknowledgesUnsent(p.ack)
+                && !s.stream.discardedDataUsed()) {
+            worker.reassemblyStats.invalidAcks++;
+            worker.anomaly(flow, ts, "stream", "stream.pkt_invalid_ack");
+            s.withheldAck = p.ack;
+            if (p.payloadLen > 0) {
                 s.stream.discarded(ts, p.seq, p.buf, p.payloadOff, p.payloadLen); // used only if acknowledged
             }
             return true;
@@ -324,6 +341,20 @@ final class TcpConnection {
         resp.releaseIfDue(orig, ts);
     }
 
+    /**
+     * Once a side's kept-aside bytes were used (its receiver acknowledged them: the sensor's view was
+     * stale), the last acknowledgement it sent that was judged to cover unsent bytes is taken after
+     * all, so the other direction's bytes the mirror lost count as a gap.
+     */
+    private void takeWithheldAcks(long ts) {
+        for (Side s : new Side[] {orig, resp}) {
+            if (s.withheldAck >= 0 && s.stream.discardedDataUsed()) {
+                (s == orig ? resp : orig).stream.ack(ts, s.withheldAck);
+                s.withheldAck = -1;
+            }
+        }
+    }
+
     /** Tells whether a new SYN on this closed connection starts a new one (port reuse). */
     boolean isReuse(DecodedPacket p, boolean fromOrig) {
         return flow.state == Flow.State.CLOSED && (p.tcpFlags & (SYN | ACK)) == SYN
@@ -342,6 +373,9 @@ final class TcpConnection {
                 }
                 side.synData.release();
             }
+        }
+        if (!notHttp && (orig.withheldAck >= 0 || resp.withheldAck >= 0)) {
+            takeWithheldAcks(ts);
         }
         closed = true;
         if (notHttp) {
@@ -619,6 +653,8 @@ final class TcpConnection {
         SynData synData;
         /** Whether this side sent any segment with timestamps. */
         boolean sentTimestamps;
+        /** The acknowledgement of this side's last segment discarded as covering unsent bytes, until taken; -1: none. */
+        long withheldAck = -1;
         /** This side's stream events while they wait for the other side's bytes (see {@link #packet}); null before the first wait. */
         AckOrderWait wait;
 

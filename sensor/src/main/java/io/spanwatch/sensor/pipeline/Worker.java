@@ -372,6 +372,7 @@ final class Worker implements Runnable, FlowTable.Listener {
         Counters.add(into, "tcp.urgent_oob", r.urgentOutOfBand);
         Counters.add(into, "tcp.paws_rejected", r.pawsRejected);
         Counters.add(into, "tcp.paws_echo_lowered", r.pawsEchoLowered);
+        Counters.add(into, "tcp.invalid_ack", r.invalidAcks);
         Counters.add(into, "tcp.out_of_window", r.outOfWindow);
         Counters.add(into, "tcp.window_check_off", r.windowChecksOff);
         Counters.add(into, "tcp.discarded_not_kept", r.discardedNotKept);

@@ -28,6 +28,12 @@ final class AsideBytes {
         return pieces.size();
     }
 
+    /** End of the highest piece kept; the set is not empty. */
+    long end() {
+        Map.Entry<Long, byte[]> last = pieces.lastEntry();
+        return last.getKey() + last.getValue().length;
+    }
+
     /**
      * Returns the end of the pieces that run on without a break from {@code next}, or {@code next}.
      * Worked out when asked, from where it last ended: a piece kept while it lay past {@code next}

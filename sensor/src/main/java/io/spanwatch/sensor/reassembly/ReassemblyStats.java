@@ -31,6 +31,8 @@ public final class ReassemblyStats {
     public long pawsRejected;
     /** Times the receiver's echo (TSecr) lowered the PAWS check's timestamp to the one the receiver took. */
     public long pawsEchoLowered;
+    /** Segments discarded for acknowledging bytes their receiver cannot have sent (see {@code TcpStream.acknowledgesUnsent}). */
+    public long invalidAcks;
     /** Segments discarded for starting at or past the receiver's advertised window. */
     public long outOfWindow;
     /** Streams whose window check was turned off: the receiver acknowledged past the window it was seen to offer. */

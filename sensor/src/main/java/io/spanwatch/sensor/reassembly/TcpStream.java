@@ -394,6 +394,37 @@ public final class TcpStream {
         return d;
     }
 
+    /**
+     * Tells whether an acknowledgement number its receiver sent covers bytes of this direction that
+     * its sender cannot have sent: past every byte of it the capture showed (passed on, held, kept
+     * aside, its FIN) and past the right edge of the window the receiver was seen to advertise. Every
+     * stack drops a segment carrying such an acknowledgement (RFC 9293 §3.10.7.4, SEG.ACK > SND.NXT;
+     * Linux's {@code tcp_ack}, {@code SKB_DROP_REASON_TCP_ACK_UNSENT_DATA}; the BSDs' {@code
+     * tcp_input}, {@code dropafterack}). The window's edge bounds it rather than the last byte seen,
+     * as in Suricata's {@code StreamTcpValidateAck}: a mirror port may show an acknowledgement before
+     * the bytes it covers, or lose them. False while the window is not known.
+     */
+    public boolean acknowledgesUnsent(long ackSeq) {
+        if (!started || closed || windowLimit == Long.MAX_VALUE) {
+            return false;
+        }
+        long r = rel(ackSeq);
+        long seen = Math.max(next, windowLimit);
+        if (ooo != null && !ooo.isEmpty()) {
+            seen = Math.max(seen, ooo.lastEnd());
+        }
+        if (aside != null) {
+            seen = Math.max(seen, aside.end());
+        }
+        // one more for a FIN's own sequence number, which may lie at the window's edge
+        return r > Math.max(seen, finRel) + 1 && r - next < (1L << 30);
+    }
+
+    /** Tells whether bytes kept aside from a discarded segment were used: the sensor's view of the receiver was stale. */
+    public boolean discardedDataUsed() {
+        return asideUseReported;
+    }
+
     /** Returns the bytes given up as gaps so far. */
     public long gapBytes() {
         return gapBytes;

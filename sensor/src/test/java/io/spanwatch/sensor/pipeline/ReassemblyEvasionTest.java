@@ -172,7 +172,8 @@ class ReassemblyEvasionTest {
      */
     @Test
     void segmentsTheHostDiscardsWholeDoNotHideOrCutTheFile() throws Exception {
-        String[] kinds = {"no-ack", "syn", "rst", "tcp-checksum", "ip-checksum", "rst-checksum", "rst-data"};
+        String[] kinds = {"no-ack", "syn", "rst", "tcp-checksum", "ip-checksum", "rst-checksum", "rst-data", "ack-unsent",
+            "ack-unsent-fin"};
         for (String kind : kinds) {
             Capture c = new Capture();
             TcpWire w = untimed(40_010);
@@ -189,6 +190,9 @@ class ReassemblyEvasionTest {
                         case "rst" -> w.segment(false, 0x04 | TcpWire.ACK, bodyStart + 5000, w.cseq, 512, new byte[0]);
                         case "rst-data" -> w.segment(false, 0x04 | TcpWire.ACK, bodyStart + 3001, w.cseq, 512, decoy);
                         case "tcp-checksum" -> corrupt(w.segment(false, TcpWire.ACK | TcpWire.PSH, bodyStart + 3000, w.cseq, 512, decoy), 16);
+                        // acknowledges 100,000 bytes the client never sent, past the 65,536-byte window the server offered it
+                        case "ack-unsent" -> w.segment(false, TcpWire.ACK | TcpWire.PSH, bodyStart + 3000, w.cseq + 100_000, 512, decoy);
+                        case "ack-unsent-fin" -> w.segment(false, TcpWire.ACK | 0x01, bodyStart + 3000, w.cseq + 100_000, 512, new byte[0]);
                         case "ip-checksum" -> corrupt(w.segment(false, TcpWire.ACK | TcpWire.PSH, bodyStart + 3000, w.cseq, 512, decoy), -10);
                         default -> corrupt(w.segment(false, 0x04 | TcpWire.ACK, bodyStart + 3000, w.cseq, 512, new byte[0]), 16);
                     });
@@ -202,10 +206,35 @@ class ReassemblyEvasionTest {
                 case "no-ack" -> "stream.pkt_without_ack";
                 case "syn" -> "stream.syn_on_established";
                 case "rst", "rst-data" -> "stream.rst_ignored";
+                case "ack-unsent", "ack-unsent-fin" -> "stream.pkt_invalid_ack";
                 default -> "stream.pkt_invalid_checksum";
             };
             assertTrue(r.eve.contains("\"" + anomaly + "\""), kind + ": " + r.eve);
         }
+    }
+
+    /**
+     * The mirror lost bytes the client sent and the server's acknowledgement of them (its window
+     * update with it): the response then acknowledges bytes the sensor never saw, past the window it
+     * saw the server offer. The client took that response, and says so: its bytes are used.
+     */
+    @Test
+    void aResponseAcknowledgingBytesTheMirrorLostIsTaken() throws Exception {
+        Capture c = new Capture();
+        TcpWire w = untimed(40_031);
+        request(c, w, -1, 5000);
+        w.data(true, new byte[9000], 1000, 5000); // lost: a second request's upload past the window seen
+        w.ack(false, 65_535); // lost
+        List<byte[]> response = w.data(false, concat(head(body.length), body), 1000, 65_535);
+        c.addAll(response);
+        c.add(w.ack(true, 65_535));
+        c.now += 2_000_000_000L; // the client's acknowledgement stands for longer than the gap delay
+        c.add(w.ack(true, 65_535));
+        Result r = run(c, ReassemblyConfig.DEFAULTS);
+        assertTrue(r.stored(body), r.eve);
+        assertEquals(response.size(), r.summary.get("tcp.invalid_ack"), "every segment judged, then taken from aside");
+        assertTrue(r.summary.get("tcp.discarded_bytes_used") > 0);
+        assertEquals(9000, r.summary.get("tcp.reassembly_gap_bytes"), "the lost upload, and nothing else: " + r.summary);
     }
 
     /**
