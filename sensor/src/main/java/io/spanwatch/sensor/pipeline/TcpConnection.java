@@ -3,7 +3,6 @@ package io.spanwatch.sensor.pipeline;
 import io.spanwatch.sensor.decode.DecodedPacket;
 import io.spanwatch.sensor.flow.Flow;
 import io.spanwatch.sensor.http.HttpConnectionParser;
-import io.spanwatch.sensor.reassembly.OverlapPolicy;
 import io.spanwatch.sensor.reassembly.StreamListener;
 import io.spanwatch.sensor.reassembly.TcpStream;
 import io.spanwatch.sensor.socks.SocksHandshake;
@@ -44,14 +43,14 @@ final class TcpConnection {
     private static final int ACK = 0x10;
     private static final int URG = 0x20;
 
-    private final Worker worker;
-    private final Flow flow;
+    final Worker worker;
+    final Flow flow;
     private final Side orig;
     private final Side resp;
     private boolean handshakeSeen;
     private boolean rolesFixed;
     private HttpConnectionParser parser;
-    private boolean notHttp;
+    boolean notHttp;
     /** Set once the connection's start is known not to be (or no longer to be) a SOCKS handshake. */
     private boolean socksDone;
     private boolean closed;
@@ -85,7 +84,7 @@ final class TcpConnection {
     void packet(DecodedPacket p, boolean fromOrig) {
         segment(p, fromOrig);
         if (orig.withheldAck >= 0 || resp.withheldAck >= 0) {
-            takeWithheldAcks(p.tsNanos);
+            ReceiverDiscards.takeWithheldAcks(orig, resp, p.tsNanos);
         }
         if (orig.waiting() || resp.waiting()) {
             releaseWaiting(p.tsNanos);
@@ -103,7 +102,7 @@ final class TcpConnection {
             flow.tcpFlagsResp |= flags;
         }
         long ts = p.tsNanos;
-        if (!closed && discardedByReceiver(p, s, other, flags, ts, opts)) {
+        if (!closed && ReceiverDiscards.discarded(this, p, s, other, flags, opts)) {
             return;
         }
         if ((flags & SYN) != 0) {
@@ -157,7 +156,7 @@ final class TcpConnection {
             s.synData.take(ts); // no SYN-ACK was seen: taken
         }
         boolean synWithData = (flags & (SYN | ACK | RST)) == SYN && p.payloadLen > 0;
-        boolean synAckDataIgnored = (flags & (SYN | ACK)) == (SYN | ACK) && p.payloadLen > 0 && synAckDataIgnored(s, other);
+        boolean synAckDataIgnored = (flags & (SYN | ACK)) == (SYN | ACK) && p.payloadLen > 0 && ReceiverDiscards.synAckDataIgnored(s, other);
         if (synAckDataIgnored) {
             worker.anomaly(flow, ts, "stream", "stream.synack_data_ignored");
             if (reassemble) {
@@ -221,101 +220,6 @@ final class TcpConnection {
     }
 
     /**
-     * Tells whether the receiver throws the whole segment away before looking at its data, as every
-     * current stack does (RFC 793 §3.9, RFC 5961 §4), and reports it:
-     * <ul>
-     * <li>a wrong IPv4 header or TCP checksum ({@link #badChecksum}; {@code stream.pkt_invalid_checksum},
-     * its bytes kept aside as a PAWS-rejected segment's are);
-     * <li>data or a FIN without the ACK flag (only a SYN may carry data without it, TCP Fast Open):
-     * {@code stream.pkt_without_ack};
-     * <li>a SYN with another sequence number than the sender's first SYN, once the sender's stream has
-     * passed bytes on: a synchronized host answers with a challenge ACK and drops it, data and all
-     * ({@code stream.syn_on_established}). Port reuse after a close is told apart before this.
-     * <li>for a Linux receiver ({@code linux}; Debian's, Ubuntu's and Red Hat's kernels are built with
-     * {@code CONFIG_TCP_MD5SIG}), a segment with a TCP MD5 signature option on a connection whose SYN
-     * from the same sender carried none: no key was configured, and Linux drops it
-     * ({@code tcp_inbound_hash}, counter {@code TCPMD5Unexpected}); {@code stream.pkt_signature_unexpected}.
-     * Windows and the BSDs without keys ignore the option. Judged only when that SYN was seen.
-     * <li>data or a FIN whose acknowledgement covers bytes the receiver cannot have sent
-     * ({@link io.spanwatch.sensor.reassembly.TcpStream#acknowledgesUnsent}): {@code stream.pkt_invalid_ack}
-     * (Suricata's name), its bytes kept aside. Not judged for a sender whose kept-aside bytes were
-     * used already: the sensor's view was stale then, and the receiver took what it discarded.
-     * </ul>
-     * Taking them let a decoy segment win over the real bytes that followed it, invisibly (an evasion
-     * review on 2026-12-05).
-     */
-    private boolean discardedByReceiver(DecodedPacket p, Side s, Side other, int flags, long ts, TcpOptions opts) {
-        if (worker.config.reassembly().checksumValidation() && badChecksum(p, s)) {
-            worker.reassemblyStats.invalidChecksums++;
-            worker.anomaly(flow, ts, "stream", "stream.pkt_invalid_checksum");
-            if (p.payloadLen > 0 && !notHttp) {
-                // kept aside: used if the receiver acknowledges these bytes after all (an offload artefact)
-                s.stream.discarded(ts, (flags & SYN) != 0 ? p.seq + 1 : p.seq, p.buf, p.payloadOff, p.payloadLen);
-            }
-            return true;
-        }
-        boolean carries = p.payloadLen > 0 || p.payloadMissing > 0 || (flags & FIN) != 0;
-        if ((flags & (SYN | RST | ACK)) == 0 && carries) {
-            worker.anomaly(flow, ts, "stream", "stream.pkt_without_ack");
-            return true;
-        }
-        if ((flags & SYN) != 0 && (flags & RST) == 0 && s.isn >= 0 && p.seq != s.isn && s.stream.offset() > 0) {
-            worker.anomaly(flow, ts, "stream", "stream.syn_on_established");
-            return true;
-        }
-        if (opts.signed && (flags & SYN) == 0 && s.synSeen() && !TcpOptions.offeredSignature(s.synOffer) && s.stream.policy() == OverlapPolicy.LINUX) {
-            worker.anomaly(flow, ts, "stream", "stream.pkt_signature_unexpected");
-            if (p.payloadLen > 0 && !notHttp) {
-                s.stream.discarded(ts, p.seq, p.buf, p.payloadOff, p.payloadLen); // used only if acknowledged
-            }
-            return true;
-        }
-        if ((flags & (SYN | RST | ACK)) == ACK && carries && !notHttp && other.stream.acknowledgesUnsent(p.ack)
-                && !s.stream.discardedDataUsed()) {
-            worker.reassemblyStats.invalidAcks++;
-            worker.anomaly(flow, ts, "stream", "stream.pkt_invalid_ack");
-            s.withheldAck = p.ack;
-            if (p.payloadLen > 0) {
-                s.stream.discarded(ts, p.seq, p.buf, p.payloadOff, p.payloadLen); // used only if acknowledged
-            }
-            return true;
-        }
-        return false;
-    }
-
-    /**
-     * Tells whether the receiver drops this segment for a wrong checksum. A capture made on one of
-     * the hosts shows segments that host sent with a wrong checksum (the NIC fills it in after the
-     * capture point: checksum offload; a field holding only the pseudo-header's sum is not judged,
-     * {@link io.spanwatch.sensor.decode.Checksums#UNKNOWN}), and one made with GRO or TSO shows merged
-     * segments of up to 64 KiB with the first one's checksum. So a wrong checksum counts only once the
-     * same sender was seen sending a right one, and only on a packet no larger than an Ethernet MTU
-     * (1,500 bytes of IP): a decoy that is larger does not get through a 1,500-byte path to the host
-     * either. On jumbo-frame networks such decoys are taken; the limit is written in the README.
-     */
-    private static boolean badChecksum(DecodedPacket p, Side s) {
-        int c = io.spanwatch.sensor.decode.Checksums.tcp(p);
-        if (c == io.spanwatch.sensor.decode.Checksums.VALID) {
-            s.checksumsRight = true;
-            return false;
-        }
-        return c == io.spanwatch.sensor.decode.Checksums.INVALID && s.checksumsRight && p.payloadOff + p.payloadLen - p.ipOff <= 1500;
-    }
-
-    /**
-     * Tells whether the client throws away the data a SYN-ACK from {@code server} carries: a Linux
-     * client ({@code linux}, {@code old-linux}) takes such data only when its own SYN used TCP Fast
-     * Open (a cookie option or data, {@code tcp_rcv_fastopen_synack}); otherwise it acknowledges the
-     * SYN alone and the server sends the bytes again ({@code tcp_rcv_synsent_state_process} frees the
-     * segment). The BSDs queue it (RFC 793's SYN-SENT processing), so other policies take it. Known
-     * only when the client's SYN was seen.
-     */
-    private static boolean synAckDataIgnored(Side server, Side client) {
-        OverlapPolicy policy = server.stream.policy();
-        return (policy == OverlapPolicy.LINUX || policy == OverlapPolicy.OLD_LINUX) && client.synSeen() && !TcpOptions.offeredFastOpen(client.synOffer);
-    }
-
-    /**
      * Takes the originator's SYN that was seen before this state was made (the flow kept only its
      * sequence number, flags and what it offered, {@link TcpOptions#synOffer}): the originator is the
      * client and its stream starts after the SYN.
@@ -341,20 +245,6 @@ final class TcpConnection {
         resp.releaseIfDue(orig, ts);
     }
 
-    /**
-     * Once a side's kept-aside bytes were used (its receiver acknowledged them: the sensor's view was
-     * stale), the last acknowledgement it sent that was judged to cover unsent bytes is taken after
-     * all, so the other direction's bytes the mirror lost count as a gap.
-     */
-    private void takeWithheldAcks(long ts) {
-        for (Side s : new Side[] {orig, resp}) {
-            if (s.withheldAck >= 0 && s.stream.discardedDataUsed()) {
-                (s == orig ? resp : orig).stream.ack(ts, s.withheldAck);
-                s.withheldAck = -1;
-            }
-        }
-    }
-
     /** Tells whether a new SYN on this closed connection starts a new one (port reuse). */
     boolean isReuse(DecodedPacket p, boolean fromOrig) {
         return flow.state == Flow.State.CLOSED && (p.tcpFlags & (SYN | ACK)) == SYN
@@ -375,7 +265,7 @@ final class TcpConnection {
             }
         }
         if (!notHttp && (orig.withheldAck >= 0 || resp.withheldAck >= 0)) {
-            takeWithheldAcks(ts);
+            ReceiverDiscards.takeWithheldAcks(orig, resp, ts);
         }
         closed = true;
         if (notHttp) {
@@ -625,7 +515,7 @@ final class TcpConnection {
     }
 
     /** Receives one direction's reassembled bytes. */
-    private final class Side implements StreamListener {
+    final class Side implements StreamListener {
         final boolean isOrig;
         final TcpStream stream;
         /** The stream's first bytes while deciding whether it is HTTP; made at the first byte, dropped once decided. */

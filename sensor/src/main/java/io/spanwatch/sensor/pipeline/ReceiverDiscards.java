@@ -1,0 +1,136 @@
+package io.spanwatch.sensor.pipeline;
+
+import io.spanwatch.sensor.decode.Checksums;
+import io.spanwatch.sensor.decode.DecodedPacket;
+import io.spanwatch.sensor.flow.Flow;
+import io.spanwatch.sensor.pipeline.TcpConnection.Side;
+import io.spanwatch.sensor.reassembly.OverlapPolicy;
+
+/**
+ * The segments a receiving host throws away before it looks at their data, judged for
+ * {@link TcpConnection} as the host would judge them: a decoy sent just before the real bytes must not
+ * stand in for them. Discarded bytes are kept aside in the sender's stream, to be used only where the
+ * receiver acknowledges them after all (the sensor's view was stale). Used by the worker thread that
+ * owns the connection.
+ */
+final class ReceiverDiscards {
+    private static final int FIN = 0x01;
+    private static final int SYN = 0x02;
+    private static final int RST = 0x04;
+    private static final int ACK = 0x10;
+
+    private ReceiverDiscards() {
+    }
+
+    /**
+     * Tells whether the receiver throws the whole segment away before looking at its data, as every
+     * current stack does (RFC 793 §3.9, RFC 5961 §4), and reports it:
+     * <ul>
+     * <li>a wrong IPv4 header or TCP checksum ({@link #badChecksum}; {@code stream.pkt_invalid_checksum},
+     * its bytes kept aside as a PAWS-rejected segment's are);
+     * <li>data or a FIN without the ACK flag (only a SYN may carry data without it, TCP Fast Open):
+     * {@code stream.pkt_without_ack};
+     * <li>a SYN with another sequence number than the sender's first SYN, once the sender's stream has
+     * passed bytes on: a synchronized host answers with a challenge ACK and drops it, data and all
+     * ({@code stream.syn_on_established}). Port reuse after a close is told apart before this.
+     * <li>for a Linux receiver ({@code linux}; Debian's, Ubuntu's and Red Hat's kernels are built with
+     * {@code CONFIG_TCP_MD5SIG}), a segment with a TCP MD5 signature option on a connection whose SYN
+     * from the same sender carried none: no key was configured, and Linux drops it
+     * ({@code tcp_inbound_hash}, counter {@code TCPMD5Unexpected}); {@code stream.pkt_signature_unexpected}.
+     * Windows and the BSDs without keys ignore the option. Judged only when that SYN was seen.
+     * <li>data or a FIN whose acknowledgement covers bytes the receiver cannot have sent
+     * ({@link io.spanwatch.sensor.reassembly.TcpStream#acknowledgesUnsent}): {@code stream.pkt_invalid_ack}
+     * (Suricata's name), its bytes kept aside. Not judged for a sender whose kept-aside bytes were
+     * used already: the sensor's view was stale then, and the receiver took what it discarded.
+     * </ul>
+     * Taking them let a decoy segment win over the real bytes that followed it, invisibly (an evasion
+     * review on 2026-12-05).
+     */
+    static boolean discarded(TcpConnection c, DecodedPacket p, Side s, Side other, int flags, TcpOptions opts) {
+        Worker worker = c.worker;
+        Flow flow = c.flow;
+        long ts = p.tsNanos;
+        if (worker.config.reassembly().checksumValidation() && badChecksum(p, s)) {
+            worker.reassemblyStats.invalidChecksums++;
+            worker.anomaly(flow, ts, "stream", "stream.pkt_invalid_checksum");
+            if (p.payloadLen > 0 && !c.notHttp) {
+                // kept aside: used if the receiver acknowledges these bytes after all (an offload artefact)
+                s.stream.discarded(ts, (flags & SYN) != 0 ? p.seq + 1 : p.seq, p.buf, p.payloadOff, p.payloadLen);
+            }
+            return true;
+        }
+        boolean carries = p.payloadLen > 0 || p.payloadMissing > 0 || (flags & FIN) != 0;
+        if ((flags & (SYN | RST | ACK)) == 0 && carries) {
+            worker.anomaly(flow, ts, "stream", "stream.pkt_without_ack");
+            return true;
+        }
+        if ((flags & SYN) != 0 && (flags & RST) == 0 && s.isn >= 0 && p.seq != s.isn && s.stream.offset() > 0) {
+            worker.anomaly(flow, ts, "stream", "stream.syn_on_established");
+            return true;
+        }
+        if (opts.signed && (flags & SYN) == 0 && s.synSeen() && !TcpOptions.offeredSignature(s.synOffer) && s.stream.policy() == OverlapPolicy.LINUX) {
+            worker.anomaly(flow, ts, "stream", "stream.pkt_signature_unexpected");
+            if (p.payloadLen > 0 && !c.notHttp) {
+                s.stream.discarded(ts, p.seq, p.buf, p.payloadOff, p.payloadLen); // used only if acknowledged
+            }
+            return true;
+        }
+        if ((flags & (SYN | RST | ACK)) == ACK && carries && !c.notHttp && other.stream.acknowledgesUnsent(p.ack)
+                && !s.stream.discardedDataUsed()) {
+            worker.reassemblyStats.invalidAcks++;
+            worker.anomaly(flow, ts, "stream", "stream.pkt_invalid_ack");
+            s.withheldAck = p.ack;
+            if (p.payloadLen > 0) {
+                s.stream.discarded(ts, p.seq, p.buf, p.payloadOff, p.payloadLen); // used only if acknowledged
+            }
+            return true;
+        }
+        return false;
+    }
+
+    /**
+     * Tells whether the receiver drops this segment for a wrong checksum. A capture made on one of
+     * the hosts shows segments that host sent with a wrong checksum (the NIC fills it in after the
+     * capture point: checksum offload; a field holding only the pseudo-header's sum is not judged,
+     * {@link Checksums#UNKNOWN}), and one made with GRO or TSO shows merged
+     * segments of up to 64 KiB with the first one's checksum. So a wrong checksum counts only once the
+     * same sender was seen sending a right one, and only on a packet no larger than an Ethernet MTU
+     * (1,500 bytes of IP): a decoy that is larger does not get through a 1,500-byte path to the host
+     * either. On jumbo-frame networks such decoys are taken; the limit is written in the README.
+     */
+    static boolean badChecksum(DecodedPacket p, Side s) {
+        int c = Checksums.tcp(p);
+        if (c == Checksums.VALID) {
+            s.checksumsRight = true;
+            return false;
+        }
+        return c == Checksums.INVALID && s.checksumsRight && p.payloadOff + p.payloadLen - p.ipOff <= 1500;
+    }
+
+    /**
+     * Tells whether the client throws away the data a SYN-ACK from {@code server} carries: a Linux
+     * client ({@code linux}, {@code old-linux}) takes such data only when its own SYN used TCP Fast
+     * Open (a cookie option or data, {@code tcp_rcv_fastopen_synack}); otherwise it acknowledges the
+     * SYN alone and the server sends the bytes again ({@code tcp_rcv_synsent_state_process} frees the
+     * segment). The BSDs queue it (RFC 793's SYN-SENT processing), so other policies take it. Known
+     * only when the client's SYN was seen.
+     */
+    static boolean synAckDataIgnored(Side server, Side client) {
+        OverlapPolicy policy = server.stream.policy();
+        return (policy == OverlapPolicy.LINUX || policy == OverlapPolicy.OLD_LINUX) && client.synSeen() && !TcpOptions.offeredFastOpen(client.synOffer);
+    }
+
+    /**
+     * Once a side's kept-aside bytes were used (its receiver acknowledged them: the sensor's view was
+     * stale), the last acknowledgement it sent that was judged to cover unsent bytes is taken after
+     * all, so the other direction's bytes the mirror lost count as a gap.
+     */
+    static void takeWithheldAcks(Side orig, Side resp, long ts) {
+        for (Side s : new Side[] {orig, resp}) {
+            if (s.withheldAck >= 0 && s.stream.discardedDataUsed()) {
+                (s == orig ? resp : orig).stream.ack(ts, s.withheldAck);
+                s.withheldAck = -1;
+            }
+        }
+    }
+}
