@@ -81,7 +81,18 @@ public enum DecodeAnomaly {
     GTPU_UNKNOWN_PAYLOAD("decoder.gtpu.unknown_payload_type"),
     AYIYA_TRUNCATED("decoder.ayiya.pkt_too_small"),
     AYIYA_UNKNOWN_PAYLOAD("decoder.ayiya.unknown_payload_type"),
-    IEEE802_11_TRUNCATED("decoder.ieee802_11.pkt_too_small");
+    IEEE802_11_TRUNCATED("decoder.ieee802_11.pkt_too_small"),
+    /** A radiotap header shorter than its fixed part or longer than the frame (SpanWatch's name). */
+    RADIOTAP_TRUNCATED("decoder.radiotap.pkt_too_small"),
+    PPP_TRUNCATED("decoder.ppp.pkt_too_small"),
+    CHDLC_TRUNCATED("decoder.chdlc.pkt_too_small"),
+    /** An NFLOG message cut before its payload, or with more TLVs than are walked (SpanWatch's names from here on). */
+    NFLOG_TRUNCATED("decoder.nflog.pkt_too_small"),
+    NFLOG_BAD_TLV_LEN("decoder.nflog.bad_tlv_len"),
+    NFLOG_UNKNOWN_VERSION("decoder.nflog.unknown_version"),
+    VNTAG_TRUNCATED("decoder.vntag.header_too_small"),
+    PBB_TRUNCATED("decoder.pbb.header_too_small"),
+    FABRICPATH_TRUNCATED("decoder.fabricpath.header_too_small");
 
     private final String eventName;
 

@@ -58,6 +58,12 @@ public final class PacketDecoder {
     static final int ETH_ERSPAN_2 = 0x88be;
     static final int ETH_ERSPAN_3 = 0x22eb;
     static final int ETH_MIN_TYPE = 0x0600;
+    /** Cisco's VN-Tag (Nexus fabric extenders): 4 bytes, then the EtherType. */
+    static final int ETH_VNTAG = 0x8926;
+    /** IEEE 802.1ah provider backbone bridging: a 4-byte I-tag, then the customer's Ethernet header. */
+    static final int ETH_PBB = 0x88e7;
+    /** Cisco FabricPath: 2 bytes (FTag, TTL) after the outer header, then the inner Ethernet header. */
+    static final int ETH_FABRICPATH = 0x8903;
 
     // Ethernet
     private static final int ETH_HLEN = 14;
@@ -65,6 +71,10 @@ public final class PacketDecoder {
     private static final int VLAN_HLEN = 4;
     private static final int VLAN_TCI = 0;
     private static final int VLAN_TYPE = 2;
+    private static final int VNTAG_HLEN = 6;
+    private static final int PBB_ITAG_LEN = 4;
+    private static final int FABRICPATH_TAG_LEN = 2;
+    private static final int LLC_SNAP_LEN = 8;
     // Linux cooked
     private static final int SLL_HLEN = 16;
     private static final int SLL_PROTO = 14;
@@ -222,6 +232,11 @@ public final class PacketDecoder {
             }
             case LinkType.IPV4 -> ipv4(b, p, end, cut, out);
             case LinkType.IPV6 -> ipv6(b, p, end, cut, out);
+            case LinkType.IEEE802_11 -> tunnels.ieee80211(b, p, end, cut, out, Tunnels.LINK_LAYER);
+            case LinkType.IEEE802_11_RADIOTAP -> LinkLayers.radiotap(tunnels, b, p, end, cut, out);
+            case LinkType.PPP, LinkType.PPP_HDLC -> LinkLayers.ppp(this, b, p, end, cut, out);
+            case LinkType.C_HDLC -> LinkLayers.chdlc(this, b, p, end, cut, out);
+            case LinkType.NFLOG -> LinkLayers.nflog(this, b, p, end, cut, out);
             default -> anomaly(out, DecodeAnomaly.UNSUPPORTED_LINKTYPE);
         }
     }
@@ -243,18 +258,44 @@ public final class PacketDecoder {
         return etherType(u16(b, p + ETH_TYPE), b, p + ETH_HLEN, end, cut, out);
     }
 
-    /** Dispatches on an EtherType whose payload starts at {@code p}, stepping over VLAN tags first. */
+    /**
+     * Dispatches on an EtherType whose payload starts at {@code p}, stepping over what a data-centre or
+     * carrier switch puts before the payload first, as Zeek does: VLAN tags, VN-Tags, an 802.1ah I-tag
+     * with the customer's Ethernet header, a FabricPath header with the inner Ethernet header, and an
+     * 802.2 LLC/SNAP header under an 802.3 length.
+     */
     boolean etherType(int type, byte[] b, int p, int end, int cut, DecodedPacket out) {
-        while (type == ETH_VLAN || type == ETH_QINQ || type == ETH_QINQ_OLD) {
-            if (end - p < VLAN_HLEN) {
-                return anomaly(out, DecodeAnomaly.VLAN_TRUNCATED);
+        while (true) {
+            if (type == ETH_VLAN || type == ETH_QINQ || type == ETH_QINQ_OLD) {
+                if (end - p < VLAN_HLEN) {
+                    return anomaly(out, DecodeAnomaly.VLAN_TRUNCATED);
+                }
+                if (out.vlanCount < DecodedPacket.MAX_VLANS) {
+                    out.vlans[out.vlanCount] = u16(b, p + VLAN_TCI) & 0x0fff;
+                }
+                out.vlanCount++;
+                type = u16(b, p + VLAN_TYPE);
+                p += VLAN_HLEN;
+            } else if (type == ETH_VNTAG) {
+                if (end - p < VNTAG_HLEN) {
+                    return anomaly(out, DecodeAnomaly.VNTAG_TRUNCATED);
+                }
+                type = u16(b, p + VNTAG_HLEN - 2);
+                p += VNTAG_HLEN;
+            } else if (type == ETH_PBB || type == ETH_FABRICPATH) {
+                int inner = type == ETH_PBB ? PBB_ITAG_LEN : FABRICPATH_TAG_LEN;
+                if (end - p < inner + ETH_HLEN) {
+                    return anomaly(out, type == ETH_PBB ? DecodeAnomaly.PBB_TRUNCATED : DecodeAnomaly.FABRICPATH_TRUNCATED);
+                }
+                type = u16(b, p + inner + ETH_TYPE);
+                p += inner + ETH_HLEN;
+            } else if (type < ETH_MIN_TYPE && end - p >= LLC_SNAP_LEN && b[p] == (byte) 0xaa && b[p + 1] == (byte) 0xaa
+                    && b[p + 2] == 3 && b[p + 3] == 0 && b[p + 4] == 0 && b[p + 5] == 0) {
+                type = u16(b, p + LLC_SNAP_LEN - 2); // RFC 1042: an EtherType after the SNAP header
+                p += LLC_SNAP_LEN;
+            } else {
+                break;
             }
-            if (out.vlanCount < DecodedPacket.MAX_VLANS) {
-                out.vlans[out.vlanCount] = u16(b, p + VLAN_TCI) & 0x0fff;
-            }
-            out.vlanCount++;
-            type = u16(b, p + VLAN_TYPE);
-            p += VLAN_HLEN;
         }
         return switch (type) {
             case ETH_IPV4 -> ipv4(b, p, end, cut, out);
@@ -281,7 +322,7 @@ public final class PacketDecoder {
                  0x876b /* TCP/IP compression */, 0x8808 /* MAC control */,
                  0x8809 /* slow protocols, LACP */, 0x888e /* EAPOL */, 0x8892 /* PROFINET */,
                  0x88cc /* LLDP */, 0x88e5 /* MACsec */, 0x88f7 /* PTP */, 0x8902 /* CFM */,
-                 0x88e7 /* PBB */, 0x8899 /* Realtek */, 0x893a /* IEEE 1905 */, 0x9000 /* loopback */,
+                 0x8899 /* Realtek */, 0x893a /* IEEE 1905 */, 0x9000 /* loopback */,
                  0x88b5, 0x88b6 /* local experimental */, 0x22f0 /* AVTP */, 0x0842 /* Wake-on-LAN */,
                  0x88a4 /* EtherCAT */, 0x88ab /* Ethernet POWERLINK */, 0x88ba /* IEC 61850 SV */,
                  0x88b8 /* GOOSE */, 0x8906 /* FCoE */, 0x8914 /* FIP */, 0x894f /* NSH */, 0x6002, 0x6003,

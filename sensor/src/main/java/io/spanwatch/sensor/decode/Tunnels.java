@@ -99,6 +99,9 @@ final class Tunnels {
     private static final int WLAN_HTC_LEN = 4;
     private static final int LLC_SNAP_LEN = 8;
 
+    /** {@code udpOff} for an 802.11 frame that is the capture's link layer rather than inside GRE. */
+    static final int LINK_LAYER = -2;
+
     private final PacketDecoder dec;
     private final int maxDepth;
     /**
@@ -557,11 +560,12 @@ final class Tunnels {
 
     /**
      * Decodes an IEEE 802.11 data frame (three or four addresses, QoS, HT control) carrying LLC/SNAP,
-     * as Aruba access points tunnel them. Management, control, null and protected (encrypted) frames
-     * are kept as GRE. For an A-MSDU the first subframe is decoded and the others are marked for the
-     * capture thread ({@link DecodedPacket#amsduNext}).
+     * as Aruba access points tunnel them, or as the capture's link layer ({@code udpOff} is
+     * {@link #LINK_LAYER}: no tunnel is entered). Management, control, null and protected (encrypted)
+     * frames are kept as GRE. For an A-MSDU the first subframe is decoded and the others are marked for
+     * the capture thread ({@link DecodedPacket#amsduNext}).
      */
-    private boolean ieee80211(byte[] b, int p, int end, int cut, DecodedPacket out, int udpOff) {
+    boolean ieee80211(byte[] b, int p, int end, int cut, DecodedPacket out, int udpOff) {
         if (end - p < WLAN_HLEN) {
             return anomaly(out, DecodeAnomaly.IEEE802_11_TRUNCATED);
         }
@@ -597,14 +601,15 @@ final class Tunnels {
         // LLC/SNAP with an EtherType: DSAP and SSAP 0xAA, UI, OUI 00-00-00 (RFC 1042) or 00-00-F8 (802.1H).
         if (truncated || b[q] != (byte) 0xaa || b[q + 1] != (byte) 0xaa || b[q + 2] != 3 || b[q + 3] != 0 || b[q + 4] != 0
                 || (b[q + 5] != 0 && b[q + 5] != (byte) 0xf8)) {
-            if (amsdu) {
+            if (amsdu && udpOff != LINK_LAYER) {
                 // The other subframes are rebuilt from this frame: they still need the enclosing
                 // headers' length fields, which entering the tunnel would have recorded.
                 recordOuter(out, udpOff);
             }
             return truncated ? anomaly(out, DecodeAnomaly.IEEE802_11_TRUNCATED) : true;
         }
-        return enterGre(out, udpOff, TunnelKind.IEEE802_11) && dec.etherType(u16(b, q + 6), b, q + LLC_SNAP_LEN, frameEnd, cut, out);
+        return (udpOff == LINK_LAYER || enterGre(out, udpOff, TunnelKind.IEEE802_11))
+                && dec.etherType(u16(b, q + 6), b, q + LLC_SNAP_LEN, frameEnd, cut, out);
     }
 
     /**
@@ -627,23 +632,13 @@ final class Tunnels {
         if (ipEnd - q < h) {
             return anomaly(out, DecodeAnomaly.GRE_V1_HDR_TOO_BIG);
         }
-        int p = q + h;
-        payload(out, p, ipEnd, missing);
-        if (ipEnd - p >= 2 && b[p] == (byte) 0xff && b[p + 1] == 3) {
-            p += 2;
-        }
-        if (ipEnd - p < 2) {
+        payload(out, q + h, ipEnd, missing);
+        long ppp = LinkLayers.pppProtocol(b, q + h, ipEnd);
+        if (ppp < 0) {
             return true; // an acknowledgement alone
         }
-        int proto;
-        if ((b[p] & 1) != 0) { // protocol field compressed to one byte
-            proto = b[p] & 0xff;
-            p += 1;
-        } else {
-            proto = u16(b, p);
-            p += 2;
-        }
-        return switch (proto) {
+        int p = (int) ppp;
+        return switch ((int) (ppp >>> 32)) {
             case PPP_IPV4 -> enterGre(out, udpOff, TunnelKind.PPTP) && dec.ipv4(b, p, ipEnd, cut, out);
             case PPP_IPV6 -> enterGre(out, udpOff, TunnelKind.PPTP) && dec.ipv6(b, p, ipEnd, cut, out);
             default -> true;

@@ -8,9 +8,11 @@
  * removed, or a {@link io.spanwatch.sensor.decode.DecodeAnomaly} naming what was malformed. Nothing is
  * copied and nothing is allocated per frame; malformed input never throws.
  *
- * <p>Decoded: Ethernet (802.1Q/802.1ad/0x9100 VLAN tags at any depth, PPPoE, MPLS carrying IPv4, IPv6
- * or an Ethernet pseudowire with or without its control word: {@link io.spanwatch.sensor.decode.Mpls}),
- * Linux cooked v1 and v2, BSD and OpenBSD loopback, raw IP; IPv4 (fragments flagged, not reassembled; payload trimmed to
+ * <p>Decoded: Ethernet (802.1Q/802.1ad/0x9100 VLAN tags, VN-Tags, 802.1ah and FabricPath headers and
+ * LLC/SNAP at any depth, PPPoE, MPLS carrying IPv4, IPv6 or an Ethernet pseudowire with or without its
+ * control word: {@link io.spanwatch.sensor.decode.Mpls}), Linux cooked v1 and v2, BSD and OpenBSD
+ * loopback, raw IP, and in {@code LinkLayers} IEEE 802.11 bare and behind radiotap, PPP, Cisco HDLC and
+ * NFLOG; IPv4 (fragments flagged, not reassembled; payload trimmed to
  * the IP length so Ethernet padding is excluded) and IPv6 with extension headers; TCP, UDP, ICMP,
  * ICMPv6, SCTP ports; tunnels ({@link io.spanwatch.sensor.decode.Tunnels}), whose innermost packet is
  * the one described: GRE (with MPLS, ERSPAN I/II/III, Aruba's 802.11 frames, PPTP's PPP), IP-in-IP,

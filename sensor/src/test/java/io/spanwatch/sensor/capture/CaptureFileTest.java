@@ -328,11 +328,12 @@ class CaptureFileTest {
         byte[] v3 = good.clone();
         v3[4] = 3;
         assertMessage(write("v3.pcap", v3), "corrupt header: pcap version 3");
-        byte[] radiotap = classic(false, ByteOrder.BIG_ENDIAN, 127, new long[0], new byte[0][], new int[0]);
-        assertMessage(write("radiotap.pcap", radiotap), "radiotap.pcap: unsupported link type linktype 127");
-        byte[] ngRadiotap = new PcapngBuilder().section(ByteOrder.LITTLE_ENDIAN).iface(127, -1, 0)
+        // LINKTYPE_USER0: private to whoever wrote the capture
+        byte[] user0 = classic(false, ByteOrder.BIG_ENDIAN, 147, new long[0], new byte[0][], new int[0]);
+        assertMessage(write("user0.pcap", user0), "user0.pcap: unsupported link type linktype 147");
+        byte[] ngUser0 = new PcapngBuilder().section(ByteOrder.LITTLE_ENDIAN).iface(147, -1, 0)
                 .epb(0, 0, frame(10, 1), 10).bytes();
-        assertMessage(write("radiotap.pcapng", ngRadiotap), "unsupported link type linktype 127");
+        assertMessage(write("user0.pcapng", ngUser0), "unsupported link type linktype 147");
         byte[] badBom = new PcapngBuilder().section(ByteOrder.LITTLE_ENDIAN).bytes();
         badBom[8] = 0x55;
         assertMessage(write("bom.pcapng", badBom), "bom.pcapng: corrupt header: pcapng byte-order magic");

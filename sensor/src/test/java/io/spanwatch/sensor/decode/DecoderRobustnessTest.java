@@ -18,7 +18,8 @@ import org.junit.jupiter.api.Test;
 class DecoderRobustnessTest {
     private static final int[] LINK_TYPES = {LinkType.NULL, LinkType.ETHERNET, LinkType.RAW_BSD,
         LinkType.RAW_OPENBSD, LinkType.RAW, LinkType.LOOP, LinkType.LINUX_SLL, LinkType.IPV4, LinkType.IPV6,
-        LinkType.LINUX_SLL2, 127};
+        LinkType.LINUX_SLL2, LinkType.PPP, LinkType.PPP_HDLC, LinkType.C_HDLC, LinkType.IEEE802_11, LinkType.IEEE802_11_RADIOTAP,
+        LinkType.NFLOG, 147};
 
     private static long seed;
     private final PacketDecoder decoder = new PacketDecoder();

@@ -110,7 +110,7 @@ class PacketDecoderTest {
         DecodedPacket odd = decode(LinkType.ETHERNET, eth(0x1234, new byte[28]));
         assertEquals(DecodeAnomaly.UNKNOWN_ETHERTYPE, odd.anomaly);
         assertEquals(DecodeAnomaly.ETHERNET_TRUNCATED, decode(LinkType.ETHERNET, new byte[13]).anomaly);
-        assertEquals(DecodeAnomaly.UNSUPPORTED_LINKTYPE, decode(127, new byte[64]).anomaly);
+        assertEquals(DecodeAnomaly.UNSUPPORTED_LINKTYPE, decode(147, new byte[64]).anomaly); // LINKTYPE_USER0
     }
 
     @Test

@@ -1,0 +1,126 @@
+package io.spanwatch.sensor.decode;
+
+import static io.spanwatch.sensor.decode.PacketDecoder.anomaly;
+import static io.spanwatch.sensor.decode.PacketDecoder.u16;
+
+/**
+ * The link layers besides Ethernet, Linux cooked, loopback and raw IP that captures come in, read as
+ * Zeek's packet analysers read them: IEEE 802.11 frames bare ({@code LINKTYPE_IEEE802_11}) or behind
+ * a radiotap header ({@code LINKTYPE_IEEE802_11_RADIOTAP}), as monitor-mode Wi-Fi captures are
+ * written; PPP bare and in HDLC-like framing, as serial and WAN links are captured; Cisco HDLC; and
+ * Linux's NFLOG ({@code tcpdump -i nflog:N}). Only what carries IP is decoded: 802.11 management,
+ * control, null and protected (encrypted) frames, PPP's control protocols and NFLOG messages without a
+ * payload are not IP. Stateless; used by {@link PacketDecoder}.
+ */
+final class LinkLayers {
+    private static final int RADIOTAP_HLEN = 8;
+    private static final int CHDLC_HLEN = 4;
+    private static final int NFLOG_HLEN = 4;
+    private static final int NFLOG_TLV_HLEN = 4;
+    /** {@code NFULA_PAYLOAD}: the packet itself, after the TLVs that describe it. */
+    private static final int NFLOG_PAYLOAD = 9;
+    /** Most TLVs walked before an NFLOG payload (the kernel writes about a dozen). */
+    static final int MAX_NFLOG_TLVS = 32;
+    private static final int PPP_IPV4 = 0x21;
+    private static final int PPP_IPV6 = 0x57;
+    private static final int PPP_MPLS_UC = 0x281;
+    private static final int PPP_MPLS_MC = 0x283;
+
+    private LinkLayers() {
+    }
+
+    /**
+     * Steps over a radiotap header (its own length, little-endian, in bytes 2-3) to the 802.11 frame.
+     * A frame check sequence at the end, which the header's flags may announce, needs no trimming: the
+     * IP header inside says where the packet ends.
+     */
+    static boolean radiotap(Tunnels tunnels, byte[] b, int p, int end, int cut, DecodedPacket out) {
+        if (end - p < RADIOTAP_HLEN) {
+            return anomaly(out, DecodeAnomaly.RADIOTAP_TRUNCATED);
+        }
+        int hlen = (b[p + 2] & 0xff) | (b[p + 3] & 0xff) << 8;
+        if (hlen < RADIOTAP_HLEN || hlen >= end - p) {
+            return anomaly(out, DecodeAnomaly.RADIOTAP_TRUNCATED);
+        }
+        return tunnels.ieee80211(b, p + hlen, end, cut, out, Tunnels.LINK_LAYER);
+    }
+
+    /**
+     * Decodes a PPP frame: the address and control bytes ({@code ff 03}) when present, the protocol
+     * field (one byte when compressed, RFC 1661 §6.5), then IPv4, IPv6 or MPLS.
+     */
+    static boolean ppp(PacketDecoder dec, byte[] b, int p, int end, int cut, DecodedPacket out) {
+        long proto = pppProtocol(b, p, end);
+        if (proto < 0) {
+            return anomaly(out, DecodeAnomaly.PPP_TRUNCATED);
+        }
+        int q = (int) proto;
+        return switch ((int) (proto >>> 32)) {
+            case PPP_IPV4 -> dec.ipv4(b, q, end, cut, out);
+            case PPP_IPV6 -> dec.ipv6(b, q, end, cut, out);
+            case PPP_MPLS_UC, PPP_MPLS_MC -> dec.mpls(b, q, end, cut, out);
+            default -> false; // LCP, IPCP, compressed or encrypted data
+        };
+    }
+
+    /**
+     * Reads the start of a PPP frame at {@code p}: returns its protocol number in the high 32 bits and
+     * where its information field starts in the low ones, or -1 when the frame ends before that.
+     */
+    static long pppProtocol(byte[] b, int p, int end) {
+        if (end - p >= 2 && b[p] == (byte) 0xff && b[p + 1] == 3) {
+            p += 2;
+        }
+        if (end - p < 1 || ((b[p] & 1) == 0 && end - p < 2)) {
+            return -1;
+        }
+        if ((b[p] & 1) != 0) {
+            return (long) (b[p] & 0xff) << 32 | (p + 1);
+        }
+        return (long) u16(b, p) << 32 | (p + 2);
+    }
+
+    /** Decodes a Cisco HDLC frame: address, control, an EtherType, then what it names. */
+    static boolean chdlc(PacketDecoder dec, byte[] b, int p, int end, int cut, DecodedPacket out) {
+        if (end - p < CHDLC_HLEN) {
+            return anomaly(out, DecodeAnomaly.CHDLC_TRUNCATED);
+        }
+        return dec.etherType(u16(b, p + 2), b, p + CHDLC_HLEN, end, cut, out);
+    }
+
+    /**
+     * Decodes an NFLOG message (tcpdump.org's {@code LINKTYPE_NFLOG}): a 4-byte header (address family,
+     * version 0, resource id), then TLVs, each padded to 4 bytes, until the one holding the packet. The
+     * TLVs' lengths and types are in the byte order of the host that captured them, which the file does
+     * not say here: a first type that reads as a small number little-endian means little-endian (x86
+     * and ARM), else big-endian.
+     */
+    static boolean nflog(PacketDecoder dec, byte[] b, int p, int end, int cut, DecodedPacket out) {
+        if (end - p < NFLOG_HLEN + NFLOG_TLV_HLEN) {
+            return anomaly(out, DecodeAnomaly.NFLOG_TRUNCATED);
+        }
+        if (b[p + 1] != 0) {
+            return anomaly(out, DecodeAnomaly.NFLOG_UNKNOWN_VERSION);
+        }
+        int q = p + NFLOG_HLEN;
+        boolean little = b[q + 3] == 0 && b[q + 2] != 0;
+        for (int i = 0; i < MAX_NFLOG_TLVS; i++) {
+            if (end - q < NFLOG_TLV_HLEN) {
+                return anomaly(out, DecodeAnomaly.NFLOG_TRUNCATED);
+            }
+            int len = little ? (b[q] & 0xff) | (b[q + 1] & 0xff) << 8 : u16(b, q);
+            int type = little ? (b[q + 2] & 0xff) | (b[q + 3] & 0xff) << 8 : u16(b, q + 2);
+            if (type == NFLOG_PAYLOAD) {
+                int ip = q + NFLOG_TLV_HLEN;
+                int version = end - ip > 0 ? (b[ip] & 0xf0) >> 4 : -1;
+                return version == 4 ? dec.ipv4(b, ip, end, cut, out)
+                        : version == 6 ? dec.ipv6(b, ip, end, cut, out) : anomaly(out, DecodeAnomaly.RAW_INVALID_IP_VERSION);
+            }
+            if (len < NFLOG_TLV_HLEN) {
+                return anomaly(out, DecodeAnomaly.NFLOG_BAD_TLV_LEN);
+            }
+            q += (len + 3) & ~3;
+        }
+        return anomaly(out, DecodeAnomaly.NFLOG_TRUNCATED);
+    }
+}

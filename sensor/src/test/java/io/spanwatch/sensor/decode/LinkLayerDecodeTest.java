@@ -1,0 +1,146 @@
+package io.spanwatch.sensor.decode;
+
+import static io.spanwatch.sensor.decode.Frames.*;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.spanwatch.sensor.capture.LinkType;
+import java.nio.charset.StandardCharsets;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The link layers and layer-2 headers beyond plain Ethernet that captures come in: 802.11 bare and
+ * behind radiotap, PPP, Cisco HDLC, NFLOG, and VN-Tag, 802.1ah, FabricPath and LLC/SNAP inside
+ * Ethernet. Each must reach the TCP payload inside, and a header cut short is its named anomaly.
+ */
+class LinkLayerDecodeTest {
+    private static final byte[] TCP4 = ipv4(6, "172.16.1.2", "93.184.216.34", Frames.tcp(40_000, 80, ascii("GET /")));
+    private static final byte[] TCP6 = ipv6(6, "2001:db8::7", "2001:db8::80", Frames.tcp(40_000, 80, ascii("GET /")));
+
+    private final PacketDecoder decoder = new PacketDecoder();
+
+    private DecodedPacket decode(int linkType, byte[] frame) {
+        byte[] buf = cat(bytes(0x5a, 0x5a), frame, bytes(0x5a, 0x5a, 0x5a, 0x5a));
+        DecodedPacket p = new DecodedPacket();
+        p.reset(buf, 1L, frame.length);
+        decoder.decode(linkType, buf, 2, frame.length, p);
+        return p;
+    }
+
+    private static void assertTcp(DecodedPacket p, int version, String what) {
+        assertNull(p.anomaly, what);
+        assertEquals(version, p.ipVersion, what);
+        assertEquals(80, p.dstPort, what);
+        assertEquals("GET /", new String(p.buf, p.payloadOff, p.payloadLen, StandardCharsets.ISO_8859_1), what);
+        assertEquals(0, p.tunnelDepth, what + ": a link layer, not a tunnel");
+    }
+
+    /** A radiotap header: version 0, its length, the present bitmap(s), then the fields. */
+    private static byte[] radiotap(byte[] present, byte[] fields) {
+        int len = 4 + present.length + fields.length;
+        return cat(bytes(0, 0, len & 0xff, len >> 8), present, fields);
+    }
+
+    @Test
+    void monitorModeWifiFramesAreDecodedBareAndBehindRadiotap() {
+        byte[] frame = wlanData(true, false, false, false, snap(ETH_IPV4, TCP4));
+        assertTcp(decode(LinkType.IEEE802_11, frame), 4, "802.11");
+        // TSFT (8 bytes, aligned to 8) and flags (FCS at the end): the FCS is left to the IP length
+        byte[] tsftFlags = radiotap(bytes(0x03, 0, 0, 0), cat(new byte[8], bytes(0x10), new byte[3]));
+        assertTcp(decode(LinkType.IEEE802_11_RADIOTAP, cat(tsftFlags, frame, bytes(1, 2, 3, 4))), 4, "radiotap with FCS");
+        // an extended present bitmap (bit 31), so the fields start 4 bytes later
+        byte[] extended = radiotap(bytes(0x02, 0, 0, 0x80, 0x02, 0, 0, 0), bytes(0, 0, 0, 0));
+        assertTcp(decode(LinkType.IEEE802_11_RADIOTAP, cat(extended, wlanData(false, false, true, false, snap(ETH_IPV6, TCP6)))), 6,
+                "radiotap, extended bitmap, four addresses, IPv6");
+        // an A-MSDU: the first subframe is the packet, the next one is marked for the capture thread
+        byte[] amsdu = wlanData(true, false, false, true, cat(amsduSubframe(ETH_IPV4, TCP4, false), amsduSubframe(ETH_IPV4, TCP4, true)));
+        DecodedPacket a = decode(LinkType.IEEE802_11_RADIOTAP, cat(tsftFlags, amsdu, bytes(1, 2, 3, 4)));
+        assertTcp(a, 4, "A-MSDU");
+        assertTrue(a.amsduNext > 0, "second subframe marked");
+        byte[] rebuilt = EncapLengths.subframe(a.buf, 2, a.amsduStart, a.amsduEnd, EncapLengths.relative(a, 2), a.amsduNext);
+        assertTcp(decode(LinkType.IEEE802_11_RADIOTAP, rebuilt), 4, "the second subframe rebuilt");
+        // encrypted and management frames are not IP, and not anomalies
+        byte[] protectedFrame = frame.clone();
+        protectedFrame[1] |= 0x40;
+        DecodedPacket enc = decode(LinkType.IEEE802_11, protectedFrame);
+        assertEquals(0, enc.ipVersion);
+        assertNull(enc.anomaly);
+        DecodedPacket beacon = decode(LinkType.IEEE802_11, cat(bytes(0x80, 0), new byte[40]));
+        assertEquals(0, beacon.ipVersion);
+        assertNull(beacon.anomaly);
+        assertEquals(DecodeAnomaly.RADIOTAP_TRUNCATED, decode(LinkType.IEEE802_11_RADIOTAP, bytes(0, 0, 8, 0, 0)).anomaly);
+        assertEquals(DecodeAnomaly.RADIOTAP_TRUNCATED, decode(LinkType.IEEE802_11_RADIOTAP, bytes(0, 0, 0x40, 0, 0, 0, 0, 0, 1)).anomaly);
+        assertEquals(DecodeAnomaly.IEEE802_11_TRUNCATED, decode(LinkType.IEEE802_11, bytes(0x08, 1, 0, 0)).anomaly);
+    }
+
+    @Test
+    void serialLinksCarryPppAndCiscoHdlc() {
+        assertTcp(decode(LinkType.PPP_HDLC, cat(bytes(0xff, 0x03, 0, 0x21), TCP4)), 4, "PPP in HDLC framing");
+        assertTcp(decode(LinkType.PPP, cat(bytes(0, 0x57), TCP6)), 6, "PPP without address and control");
+        assertTcp(decode(LinkType.PPP, cat(bytes(0x21), TCP4)), 4, "PPP with a compressed protocol field");
+        DecodedPacket lcp = decode(LinkType.PPP, cat(bytes(0xff, 0x03, 0xc0, 0x21), new byte[20]));
+        assertEquals(0, lcp.ipVersion);
+        assertNull(lcp.anomaly, "LCP is not IP");
+        assertEquals(DecodeAnomaly.PPP_TRUNCATED, decode(LinkType.PPP, bytes(0xff, 0x03, 0)).anomaly);
+        assertTcp(decode(LinkType.C_HDLC, cat(bytes(0x0f, 0), u16(ETH_IPV4), TCP4)), 4, "Cisco HDLC");
+        assertTcp(decode(LinkType.C_HDLC, cat(bytes(0x8f, 0), u16(ETH_IPV6), TCP6)), 6, "Cisco HDLC, IPv6");
+        assertEquals(DecodeAnomaly.CHDLC_TRUNCATED, decode(LinkType.C_HDLC, bytes(0x0f, 0, 8)).anomaly);
+    }
+
+    /** An NFLOG TLV: length (header included) and type in the given byte order, the value, padding to 4. */
+    private static byte[] tlv(boolean little, int type, byte[] value) {
+        int len = 4 + value.length;
+        byte[] head = little ? bytes(len & 0xff, len >> 8, type & 0xff, type >> 8) : cat(u16(len), u16(type));
+        return cat(head, value, new byte[(4 - len % 4) % 4]);
+    }
+
+    @Test
+    void nflogMessagesAreReadInEitherByteOrder() {
+        for (boolean little : new boolean[] {true, false}) {
+            byte[] prefix = tlv(little, 1, bytes(0x08, 0, 3, 0)); // packet header: hw protocol, hook
+            byte[] prefixName = tlv(little, 10, ascii("spanwatch")); // a prefix string, padded
+            assertTcp(decode(LinkType.NFLOG, cat(bytes(2, 0, 0, 1), prefix, prefixName, tlv(little, 9, TCP4))), 4,
+                    "NFLOG, " + (little ? "little" : "big") + "-endian");
+            assertTcp(decode(LinkType.NFLOG, cat(bytes(10, 0, 0, 1), prefix, tlv(little, 9, TCP6))), 6, "NFLOG, IPv6");
+            DecodedPacket none = decode(LinkType.NFLOG, cat(bytes(2, 0, 0, 1), prefix));
+            assertEquals(DecodeAnomaly.NFLOG_TRUNCATED, none.anomaly, "no payload TLV");
+        }
+        assertEquals(DecodeAnomaly.NFLOG_UNKNOWN_VERSION, decode(LinkType.NFLOG, cat(bytes(2, 1, 0, 1), tlv(true, 9, TCP4))).anomaly);
+        assertEquals(DecodeAnomaly.NFLOG_BAD_TLV_LEN, decode(LinkType.NFLOG, cat(bytes(2, 0, 0, 1), bytes(2, 0, 1, 0), TCP4)).anomaly);
+        byte[] many = bytes(2, 0, 0, 1);
+        for (int i = 0; i < LinkLayers.MAX_NFLOG_TLVS; i++) {
+            many = cat(many, tlv(true, 1, bytes(0x08, 0, 3, 0)));
+        }
+        assertEquals(DecodeAnomaly.NFLOG_TRUNCATED, decode(LinkType.NFLOG, cat(many, tlv(true, 9, TCP4))).anomaly, "TLVs past the bound");
+    }
+
+    private static final byte[] MACS = cat(bytes(0, 0x1a, 0x1e, 1, 2, 3), bytes(0xa4, 0x5e, 0x60, 4, 5, 6));
+
+    @Test
+    void dataCentreAndCarrierHeadersInsideEthernetAreSteppedOver() {
+        byte[] vntag = cat(MACS, u16(0x8926), bytes(0x80, 0x01, 0x00, 0x02), u16(ETH_IPV4), TCP4);
+        assertTcp(decode(LinkType.ETHERNET, vntag), 4, "VN-Tag");
+        byte[] vntagVlan = cat(MACS, u16(0x8926), bytes(0x80, 0x01, 0x00, 0x02), u16(0x8100), u16(42), u16(ETH_IPV6), TCP6);
+        DecodedPacket v = decode(LinkType.ETHERNET, vntagVlan);
+        assertTcp(v, 6, "VN-Tag, then a VLAN tag");
+        assertEquals(42, v.vlans[0]);
+        byte[] pbb = cat(MACS, u16(0x88a8), u16(100), u16(0x88e7), bytes(0, 0x01, 0x23, 0x45), MACS, u16(0x8100), u16(7), u16(ETH_IPV4),
+                TCP4);
+        DecodedPacket b = decode(LinkType.ETHERNET, pbb);
+        assertTcp(b, 4, "802.1ah: backbone tag, I-tag, customer header, customer VLAN");
+        assertEquals(2, b.vlanCount);
+        byte[] fabricPath = cat(MACS, u16(0x8903), bytes(0x40, 0x3f), MACS, u16(ETH_IPV4), TCP4);
+        assertTcp(decode(LinkType.ETHERNET, fabricPath), 4, "FabricPath");
+        byte[] llc = cat(MACS, u16(8 + TCP4.length), bytes(0xaa, 0xaa, 0x03, 0, 0, 0), u16(ETH_IPV4), TCP4);
+        assertTcp(decode(LinkType.ETHERNET, llc), 4, "802.3 with LLC/SNAP");
+        byte[] stp = cat(MACS, u16(38), bytes(0x42, 0x42, 0x03), new byte[35]);
+        DecodedPacket s = decode(LinkType.ETHERNET, stp);
+        assertFalse(s.ipVersion != 0);
+        assertNull(s.anomaly, "802.3 spanning tree is not IP, and not an anomaly");
+        assertEquals(DecodeAnomaly.VNTAG_TRUNCATED, decode(LinkType.ETHERNET, cat(MACS, u16(0x8926), bytes(0x80, 1))).anomaly);
+        assertEquals(DecodeAnomaly.PBB_TRUNCATED, decode(LinkType.ETHERNET, cat(MACS, u16(0x88e7), bytes(0, 1, 2, 3), MACS)).anomaly);
+        assertEquals(DecodeAnomaly.FABRICPATH_TRUNCATED, decode(LinkType.ETHERNET, cat(MACS, u16(0x8903), bytes(0x40, 0x3f))).anomaly);
+    }
+}

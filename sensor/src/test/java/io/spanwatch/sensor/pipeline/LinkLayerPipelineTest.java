@@ -1,0 +1,104 @@
+package io.spanwatch.sensor.pipeline;
+
+import static io.spanwatch.sensor.decode.Frames.*;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.spanwatch.sensor.capture.CaptureFile;
+import io.spanwatch.sensor.capture.DemoCapture;
+import io.spanwatch.sensor.capture.LinkType;
+import io.spanwatch.sensor.capture.PcapWriter;
+import io.spanwatch.sensor.reassembly.ReassemblyConfig;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.function.BiFunction;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Carries an HTTP download through the whole pipeline in captures of the other link layers a sensor
+ * is handed (monitor-mode Wi-Fi behind radiotap, with A-MSDUs; PPP and Cisco HDLC serial links;
+ * Linux's NFLOG) and inside Ethernet headers of data-centre and carrier switches (VN-Tag, 802.1ah,
+ * FabricPath): the file must come out with its sha256, with no decode anomaly.
+ */
+class LinkLayerPipelineTest {
+    private static final String CLIENT = "192.168.7.23";
+    private static final String SERVER = "203.0.113.80";
+    private static final byte[] MACS = cat(bytes(0, 0x1a, 0x1e, 1, 2, 3), bytes(0xa4, 0x5e, 0x60, 4, 5, 6));
+    /** Radiotap with TSFT and flags (FCS at the end of every frame). */
+    private static final byte[] RADIOTAP = cat(bytes(0, 0, 24, 0, 0x03, 0, 0, 0), new byte[8], bytes(0x10), new byte[7]);
+
+    /** Writes the download of {@code name} in {@code linkType} frames, each inner IP packet (and whether the client sent it) framed by {@code frame}. */
+    private static Pipeline.Summary run(Path tmp, String name, int linkType, BiFunction<byte[], Boolean, List<byte[]>> frame) throws Exception {
+        byte[] body = TunnelPipelineTest.body(name);
+        byte[] c = addr(CLIENT);
+        Path pcap = tmp.resolve(name + ".pcap");
+        try (PcapWriter w = PcapWriter.create(pcap, linkType, false)) {
+            for (PipelineRobustnessTest.Frame f : TunnelPipelineTest.download(tmp, name, CLIENT, SERVER, body)) {
+                byte[] ip = Arrays.copyOfRange(f.data(), 14, f.data().length);
+                for (byte[] outer : frame.apply(ip, Arrays.equals(ip, 12, 16, c, 0, 4))) {
+                    w.write(f.ts(), outer);
+                }
+            }
+        }
+        Path out = tmp.resolve(name);
+        Pipeline p = Pipeline.start(PipelineRegressionTest.config(out, ReassemblyConfig.DEFAULTS, null));
+        try (CaptureFile f = CaptureFile.open(pcap)) {
+            f.run((ts, link, buf, off, cap, wire) -> p.frame(ts, link, buf, off, cap, wire)); // the file's link type
+        }
+        Pipeline.Summary s = p.finish();
+        String eve = Files.readString(out.resolve("eve.json"));
+        assertTrue(eve.contains("\"sha256\":\"" + DemoCapture.sha256(body) + "\""), name + ": the file was not extracted whole\n" + eve);
+        assertTrue(eve.contains("\"src_ip\":\"" + CLIENT + "\""), name + ": no flow from the client");
+        assertEquals(0, s.get("decoder.invalid"), name + ": decode anomalies");
+        assertEquals(0, s.get("internal.errors"), name);
+        return s;
+    }
+
+    @Test
+    void monitorModeWifiWithAmsdus(@TempDir Path tmp) throws Exception {
+        List<byte[]> pending = new ArrayList<>();
+        Pipeline.Summary s = run(tmp, "radiotap", LinkType.IEEE802_11_RADIOTAP, (ip, fromClient) -> {
+            if (fromClient) {
+                return List.of(cat(RADIOTAP, wlanData(true, false, false, false, snap(ETH_IPV4, ip)), bytes(1, 2, 3, 4)));
+            }
+            // the access point aggregates the server's packets three to an A-MSDU
+            pending.add(ip);
+            if (pending.size() < 3 && ip.length > 100) {
+                return List.of();
+            }
+            byte[] subframes = new byte[0];
+            for (int k = 0; k < pending.size(); k++) {
+                subframes = cat(subframes, amsduSubframe(ETH_IPV4, pending.get(k), k == pending.size() - 1));
+            }
+            pending.clear();
+            return List.of(cat(RADIOTAP, wlanData(true, false, false, true, subframes), bytes(1, 2, 3, 4)));
+        });
+        assertTrue(s.get("decoder.amsdu_subframes") > 10, "subframes after the first, each made a frame");
+        run(tmp, "dot11", LinkType.IEEE802_11, (ip, fromClient) -> List.of(wlanData(false, false, false, false, snap(ETH_IPV4, ip))));
+    }
+
+    @Test
+    void serialLinksAndNflog(@TempDir Path tmp) throws Exception {
+        run(tmp, "ppp", LinkType.PPP_HDLC, (ip, fromClient) -> List.of(cat(bytes(0xff, 0x03, 0, 0x21), ip)));
+        run(tmp, "chdlc", LinkType.C_HDLC, (ip, fromClient) -> List.of(cat(bytes(0x0f, 0), u16(ETH_IPV4), ip)));
+        // NFLOG as an x86 host writes it: little-endian TLVs, a hardware header TLV, then the packet
+        run(tmp, "nflog", LinkType.NFLOG, (ip, fromClient) -> {
+            int len = 4 + ip.length;
+            return List.of(cat(bytes(2, 0, 0, 5), bytes(8, 0, 1, 0, 0x08, 0, 3, 0), bytes(len & 0xff, len >> 8, 9, 0), ip,
+                    new byte[(4 - len % 4) % 4]));
+        });
+    }
+
+    @Test
+    void dataCentreAndCarrierSwitchHeaders(@TempDir Path tmp) throws Exception {
+        run(tmp, "vntag", LinkType.ETHERNET, (ip, fromClient) -> List.of(cat(MACS, u16(0x8926), bytes(0x80, 0x01, 0, 0x02), u16(ETH_IPV4), ip)));
+        run(tmp, "pbb", LinkType.ETHERNET, (ip, fromClient) -> List.of(cat(MACS, u16(0x88a8), u16(100), u16(0x88e7),
+                bytes(0, 0x01, 0x23, 0x45), MACS, u16(ETH_IPV4), ip)));
+        run(tmp, "fabricpath", LinkType.ETHERNET, (ip, fromClient) -> List.of(cat(MACS, u16(0x8903), bytes(0x40, 0x3f), MACS,
+                u16(ETH_IPV4), ip)));
+    }
+}
