@@ -92,7 +92,9 @@ public enum DecodeAnomaly {
     NFLOG_UNKNOWN_VERSION("decoder.nflog.unknown_version"),
     VNTAG_TRUNCATED("decoder.vntag.header_too_small"),
     PBB_TRUNCATED("decoder.pbb.header_too_small"),
-    FABRICPATH_TRUNCATED("decoder.fabricpath.header_too_small");
+    FABRICPATH_TRUNCATED("decoder.fabricpath.header_too_small"),
+    /** A fragment of a CAPWAP data message: fragments are not put back together. */
+    CAPWAP_FRAGMENT("decoder.capwap.fragment_not_reassembled");
 
     private final String eventName;
 

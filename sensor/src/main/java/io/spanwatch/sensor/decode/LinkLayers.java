@@ -42,7 +42,7 @@ final class LinkLayers {
         if (hlen < RADIOTAP_HLEN || hlen >= end - p) {
             return anomaly(out, DecodeAnomaly.RADIOTAP_TRUNCATED);
         }
-        return tunnels.ieee80211(b, p + hlen, end, cut, out, Tunnels.LINK_LAYER);
+        return tunnels.ieee80211(b, p + hlen, end, cut, out, -1, null);
     }
 
     /**

@@ -232,7 +232,7 @@ public final class PacketDecoder {
             }
             case LinkType.IPV4 -> ipv4(b, p, end, cut, out);
             case LinkType.IPV6 -> ipv6(b, p, end, cut, out);
-            case LinkType.IEEE802_11 -> tunnels.ieee80211(b, p, end, cut, out, Tunnels.LINK_LAYER);
+            case LinkType.IEEE802_11 -> tunnels.ieee80211(b, p, end, cut, out, -1, null);
             case LinkType.IEEE802_11_RADIOTAP -> LinkLayers.radiotap(tunnels, b, p, end, cut, out);
             case LinkType.PPP, LinkType.PPP_HDLC -> LinkLayers.ppp(this, b, p, end, cut, out);
             case LinkType.C_HDLC -> LinkLayers.chdlc(this, b, p, end, cut, out);

@@ -21,6 +21,8 @@ public enum TunnelKind {
     AYIYA("decoder.ayiya"),
     /** An IEEE 802.11 data frame inside GRE, as Aruba access points send them to their controller. */
     IEEE802_11("decoder.ieee802_11"),
+    /** A CAPWAP data channel header (RFC 5415) between a wireless access point and its controller. */
+    CAPWAP("decoder.capwap"),
     /** PPP inside enhanced GRE (version 1), as PPTP carries it. */
     PPTP("decoder.pptp"),
     IPV4_IN_IPV4("decoder.ipv4_in_ipv4"),

@@ -8,7 +8,8 @@ import static io.spanwatch.sensor.decode.PacketDecoder.u16;
  * Removes the tunnel headers {@link PacketDecoder} meets and hands the packet inside back to it:
  * GRE (version 0 with IP, Ethernet, VLAN, MPLS, ERSPAN I/II/III or Aruba 802.11 payloads; version 1
  * with PPTP's PPP), IP-in-IP, and in UDP: VXLAN, Geneve, GRE (RFC 8086), MPLS (RFC 7510), Teredo,
- * GTP-U and AYIYA. MPLS in IP (protocol 137) is entered by {@link PacketDecoder} itself; the label
+ * GTP-U, AYIYA and CAPWAP's data channel (802.3 or 802.11 frames between access points and their
+ * controller). MPLS in IP (protocol 137) is entered by {@link PacketDecoder} itself; the label
  * stack inside any of these is read by {@link Mpls}, whose anomalies a malformed one gets.
  *
  * <p>UDP tunnels are found by port (a few compares per datagram against the configured ports) and
@@ -44,6 +45,7 @@ final class Tunnels {
     private static final int U_GRE = 5;
     private static final int U_AYIYA = 6;
     private static final int U_MPLS = 7;
+    private static final int U_CAPWAP = 8;
 
     // IPv6 header fields (Teredo)
     private static final int IPV6_HLEN = 40;
@@ -68,6 +70,13 @@ final class Tunnels {
     // AYIYA
     private static final int AYIYA_HLEN = 8;
     private static final int AYIYA_OP_FORWARD = 1;
+    // CAPWAP data (RFC 5415 §4.3): flag bits of the header's first word
+    private static final int CAPWAP_HLEN = 8;
+    private static final int CAPWAP_T = 1 << 8;
+    private static final int CAPWAP_F = 1 << 7;
+    private static final int CAPWAP_K = 1 << 3;
+    private static final int CAPWAP_RESERVED = 0x7;
+    private static final int CAPWAP_WBID_IEEE80211 = 1;
     // VXLAN, Geneve
     private static final int VXLAN_HLEN = 8;
     private static final int VXLAN_FLAG_I = 0x08;
@@ -99,9 +108,6 @@ final class Tunnels {
     private static final int WLAN_HTC_LEN = 4;
     private static final int LLC_SNAP_LEN = 8;
 
-    /** {@code udpOff} for an 802.11 frame that is the capture's link layer rather than inside GRE. */
-    static final int LINK_LAYER = -2;
-
     private final PacketDecoder dec;
     private final int maxDepth;
     /**
@@ -129,6 +135,7 @@ final class Tunnels {
         add(list, c.gtpuPorts(), U_GTPU);
         add(list, c.teredoPorts(), U_TEREDO);
         add(list, c.ayiyaPorts(), U_AYIYA);
+        add(list, c.capwapPorts(), U_CAPWAP);
         this.eitherSide = list.size();
         add(list, c.greUdpPorts(), U_GRE);
         add(list, c.genevePorts(), U_GENEVE);
@@ -230,6 +237,12 @@ final class Tunnels {
         }
     }
 
+    /** {@link #decap}, as a condition. */
+    private static boolean decapped(DecodedPacket out, TunnelKind kind) {
+        decap(out, kind);
+        return true;
+    }
+
     // ---- UDP ----
 
     /**
@@ -244,6 +257,7 @@ final class Tunnels {
             case U_TEREDO -> teredo(b, udpOff, p, end, missing, cut, out, false);
             case U_GTPU -> gtpu(b, udpOff, p, end, missing, cut, out, false);
             case U_AYIYA -> ayiya(b, udpOff, p, end, missing, cut, out);
+            case U_CAPWAP -> capwap(b, udpOff, p, end, cut, out);
             case U_MPLS -> enter(out, TunnelKind.MPLS_IN_UDP, udpOff, -1) && dec.mpls(b, p, end, cut, out);
             default -> anyPort(b, udpOff, p, end, missing, cut, out);
         };
@@ -447,6 +461,42 @@ final class Tunnels {
         };
     }
 
+    /**
+     * Decodes a CAPWAP data message (RFC 5415 §4.3) as access points send them: preamble version 0,
+     * type 0 (type 1 is DTLS, encrypted); the header's length (HLEN, in 4-byte words, with the radio
+     * MAC and wireless information when present); wireless binding 1, IEEE 802.11 (RFC 5416); the
+     * reserved flags clear. Then an IEEE 802.3 frame carrying IP or ARP (T clear) or an IEEE 802.11
+     * frame (T set). Anything else, keep-alives (K) and a port shared with another protocol included,
+     * stays plain UDP. A fragment (F) is not put back together: it is the anomaly
+     * {@code decoder.capwap.fragment_not_reassembled}.
+     */
+    private boolean capwap(byte[] b, int udpOff, int p, int end, int cut, DecodedPacket out) {
+        if (end - p < CAPWAP_HLEN || b[p] != 0) {
+            return true;
+        }
+        int word = u16(b, p) << 16 | u16(b, p + 2);
+        int hlen = (word >>> 19 & 0x1f) * 4;
+        if (hlen < CAPWAP_HLEN || hlen >= end - p || (word >>> 9 & 0x1f) != CAPWAP_WBID_IEEE80211 || (word & CAPWAP_RESERVED) != 0
+                || (word & CAPWAP_K) != 0) {
+            return true;
+        }
+        if ((word & CAPWAP_F) != 0) {
+            return anomaly(out, DecodeAnomaly.CAPWAP_FRAGMENT);
+        }
+        int q = p + hlen;
+        if ((word & CAPWAP_T) != 0) {
+            return end - q < WLAN_HLEN || ieee80211(b, q, end, cut, out, udpOff, TunnelKind.CAPWAP);
+        }
+        if (end - q < 14) {
+            return true;
+        }
+        return switch (u16(b, q + 12)) {
+            case PacketDecoder.ETH_IPV4, PacketDecoder.ETH_IPV6, PacketDecoder.ETH_VLAN, PacketDecoder.ETH_ARP ->
+                    enter(out, TunnelKind.CAPWAP, udpOff, -1) && dec.ethernet(b, q, end, cut, out);
+            default -> true;
+        };
+    }
+
     // ---- GRE ----
 
     /**
@@ -527,7 +577,7 @@ final class Tunnels {
                 }
                 yield enterGre(out, udpOff, TunnelKind.ERSPAN) && dec.ethernet(b, p + h, ipEnd, cut, out);
             }
-            default -> isAruba(proto) ? ieee80211(b, p, ipEnd, cut, out, udpOff) : true; // other payloads are kept as GRE
+            default -> isAruba(proto) ? ieee80211(b, p, ipEnd, cut, out, udpOff, TunnelKind.GRE) : true; // other payloads are kept as GRE
         };
     }
 
@@ -560,17 +610,23 @@ final class Tunnels {
 
     /**
      * Decodes an IEEE 802.11 data frame (three or four addresses, QoS, HT control) carrying LLC/SNAP,
-     * as Aruba access points tunnel them, or as the capture's link layer ({@code udpOff} is
-     * {@link #LINK_LAYER}: no tunnel is entered). Management, control, null and protected (encrypted)
-     * frames are kept as GRE. For an A-MSDU the first subframe is decoded and the others are marked for
-     * the capture thread ({@link DecodedPacket#amsduNext}).
+     * inside {@code via}: GRE as Aruba access points tunnel them, CAPWAP as other controllers' do, or
+     * null for the capture's link layer (no tunnel entered). Management, control, null and protected
+     * (encrypted) frames stay what carried them. Inside CAPWAP a frame control field whose two bytes
+     * were sent swapped, as some Cisco access points do (Wireshark's default for CAPWAP), is read the
+     * other way round when only that way names a data frame. For an A-MSDU the first subframe is
+     * decoded and the others are marked for the capture thread ({@link DecodedPacket#amsduNext}).
      */
-    boolean ieee80211(byte[] b, int p, int end, int cut, DecodedPacket out, int udpOff) {
+    boolean ieee80211(byte[] b, int p, int end, int cut, DecodedPacket out, int udpOff, TunnelKind via) {
         if (end - p < WLAN_HLEN) {
             return anomaly(out, DecodeAnomaly.IEEE802_11_TRUNCATED);
         }
         int fc0 = b[p] & 0xff;
         int fc1 = b[p + 1] & 0xff;
+        if (via == TunnelKind.CAPWAP && (fc0 & 0x0f) != 0x08 && (fc1 & 0x0f) == 0x08) {
+            fc0 = fc1;
+            fc1 = b[p] & 0xff;
+        }
         if ((fc0 & 0x0f) != 0x08 || (fc0 & 0x40) != 0 || (fc1 & 0x40) != 0) {
             return true; // not a version-0 data frame, a subtype without data, or encrypted
         }
@@ -601,15 +657,16 @@ final class Tunnels {
         // LLC/SNAP with an EtherType: DSAP and SSAP 0xAA, UI, OUI 00-00-00 (RFC 1042) or 00-00-F8 (802.1H).
         if (truncated || b[q] != (byte) 0xaa || b[q + 1] != (byte) 0xaa || b[q + 2] != 3 || b[q + 3] != 0 || b[q + 4] != 0
                 || (b[q + 5] != 0 && b[q + 5] != (byte) 0xf8)) {
-            if (amsdu && udpOff != LINK_LAYER) {
+            if (amsdu && via != null) {
                 // The other subframes are rebuilt from this frame: they still need the enclosing
                 // headers' length fields, which entering the tunnel would have recorded.
                 recordOuter(out, udpOff);
             }
             return truncated ? anomaly(out, DecodeAnomaly.IEEE802_11_TRUNCATED) : true;
         }
-        return (udpOff == LINK_LAYER || enterGre(out, udpOff, TunnelKind.IEEE802_11))
-                && dec.etherType(u16(b, q + 6), b, q + LLC_SNAP_LEN, frameEnd, cut, out);
+        boolean entered = via == null || (via == TunnelKind.GRE ? enterGre(out, udpOff, TunnelKind.IEEE802_11)
+                : enter(out, via, udpOff, -1) && decapped(out, TunnelKind.IEEE802_11));
+        return entered && dec.etherType(u16(b, q + 6), b, q + LLC_SNAP_LEN, frameEnd, cut, out);
     }
 
     /**

@@ -209,6 +209,16 @@ public final class Frames {
         return last || sub.length % 4 == 0 ? sub : cat(sub, new byte[4 - sub.length % 4]);
     }
 
+    /**
+     * A CAPWAP data header (RFC 5415 §4.3) of {@code words} 4-byte words (2 without optional fields)
+     * before {@code payload}: T set for a native (802.11, wireless binding 1) frame, F for a fragment, K
+     * for a keep-alive.
+     */
+    public static byte[] capwap(int words, boolean t, boolean f, boolean k, byte[] payload) {
+        int word = words << 19 | 1 << 14 | 1 << 9 | (t ? 1 << 8 : 0) | (f ? 1 << 7 : 0) | (k ? 1 << 3 : 0);
+        return cat(u32(word & 0xffffffffL), u16(0x1234), u16(0), new byte[Math.max(0, words - 2) * 4], payload);
+    }
+
     /** AYIYA header (identity 16 bytes, SHA-1 signature 20 bytes, forward) before an IP packet. */
     public static byte[] ayiya(int nextHeader, byte[] packet) {
         return cat(bytes(0x41, 0x52, 0x11, nextHeader), u32(1_700_000_000L), new byte[16], new byte[20], packet);

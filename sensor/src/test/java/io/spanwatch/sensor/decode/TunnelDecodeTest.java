@@ -95,7 +95,7 @@ class TunnelDecodeTest {
         oddNext[6] = (byte) 200;
         assertPlainUdp(decode(udp4(51_413, 62_001, oddNext)));
         TunnelConfig noAny = new TunnelConfig(4, List.of(3544), false, List.of(2152), false, List.of(4789), List.of(6081),
-                List.of(4754), List.of(5072), List.of(6635));
+                List.of(4754), List.of(5072), List.of(6635), List.of(5247));
         PacketDecoder strictPorts = new PacketDecoder(noAny);
         byte[] g = gtpu(-1, new byte[0][], TCP4);
         for (int port = 10_000; port < 12_000; port++) { // whatever the ports' quick filter says, any-port off is off
@@ -105,7 +105,7 @@ class TunnelDecodeTest {
             assertInner(decode(decoder, udp4(51_413, port, g)), 4, TunnelKind.GTPU);
         }
         TunnelConfig otherPort = new TunnelConfig(4, List.of(9999), false, List.of(), false, List.of(9999, 9998), List.of(9998),
-                List.of(), List.of(), List.of());
+                List.of(), List.of(), List.of(), List.of(5247));
         assertInner(decode(new PacketDecoder(otherPort), udp4(9999, 1, native6)), 6, TunnelKind.TEREDO);
         assertPlainUdp(decode(new PacketDecoder(otherPort), udp4(3544, 1, native6)));
         // A port named for two kinds belongs to the first in Tunnels' order (Teredo before VXLAN, Geneve before VXLAN).
@@ -215,6 +215,40 @@ class TunnelDecodeTest {
         assertEquals(47, enc.proto);
         assertEquals(DecodeAnomaly.IEEE802_11_TRUNCATED,
                 decode(eth(ETH_IPV4, ipv4(47, "10.1.1.1", "10.1.1.2", Frames.gre(false, false, false, 0x8200, new byte[20])))).anomaly);
+    }
+
+    @Test
+    void capwapCarries80211And8023FramesBetweenAccessPointsAndTheirController() {
+        byte[] wlan = wlanData(true, false, false, false, snap(ETH_IPV4, TCP4));
+        // access point to controller (to 5247) and back (from 5247); with the radio MAC (4 words)
+        assertInner(decode(udp4(50_123, 5247, capwap(2, true, false, false, wlan))), 4, TunnelKind.CAPWAP, TunnelKind.IEEE802_11);
+        assertInner(decode(udp4(5247, 50_123, capwap(4, true, false, false, wlan))), 4, TunnelKind.CAPWAP, TunnelKind.IEEE802_11);
+        // frame control sent with its two bytes swapped, as some Cisco access points do
+        byte[] swapped = wlan.clone();
+        swapped[0] = wlan[1];
+        swapped[1] = wlan[0];
+        assertInner(decode(udp4(50_123, 5247, capwap(2, true, false, false, swapped))), 4, TunnelKind.CAPWAP, TunnelKind.IEEE802_11);
+        // T clear: an 802.3 frame
+        assertInner(decode(udp4(50_123, 5247, capwap(2, false, false, false, eth(ETH_IPV6, TCP6)))), 6, TunnelKind.CAPWAP);
+        // a fragment is an anomaly; keep-alives, DTLS (encrypted), a cut or too short header, another
+        // wireless binding and an 802.3 frame of another protocol stay UDP (the port may be another
+        // protocol's ephemeral one)
+        assertEquals(DecodeAnomaly.CAPWAP_FRAGMENT, decode(udp4(50_123, 5247, capwap(2, true, true, false, wlan))).anomaly);
+        assertPlainUdp(decode(udp4(50_123, 5247, capwap(2, false, false, true, new byte[16]))));
+        assertPlainUdp(decode(udp4(50_123, 5247, cat(bytes(0x01, 0, 0, 0), new byte[40]))));
+        assertPlainUdp(decode(udp4(50_123, 5247, bytes(0, 0x10, 0x42))));
+        assertPlainUdp(decode(udp4(50_123, 5247, capwap(1, true, false, false, wlan))));
+        byte[] otherBinding = capwap(2, true, false, false, wlan);
+        otherBinding[2] ^= 0x06; // wireless binding 3
+        assertPlainUdp(decode(udp4(50_123, 5247, otherBinding)));
+        assertPlainUdp(decode(udp4(50_123, 5247, capwap(2, false, false, false, eth(0x88cc, new byte[40])))));
+        // another port is plain UDP, and the ports follow the configuration
+        assertPlainUdp(decode(udp4(50_123, 5248, capwap(2, true, false, false, wlan))));
+        TunnelConfig d = TunnelConfig.DEFAULTS;
+        TunnelConfig moved = new TunnelConfig(d.maxDepth(), d.teredoPorts(), d.teredoAnyPort(), d.gtpuPorts(), d.gtpuAnyPort(),
+                d.vxlanPorts(), d.genevePorts(), d.greUdpPorts(), d.ayiyaPorts(), d.mplsUdpPorts(), List.of(15_247));
+        assertInner(decode(new PacketDecoder(moved), udp4(15_247, 50_123, capwap(2, true, false, false, wlan))), 4, TunnelKind.CAPWAP,
+                TunnelKind.IEEE802_11);
     }
 
     @Test

@@ -256,6 +256,25 @@ class TunnelPipelineTest {
     }
 
     @Test
+    void capwapAccessPointToController(@TempDir Path tmp) throws Exception {
+        // 802.11 frames one way (frame control swapped on every other one), 802.3 frames the other
+        Result r = run(tmp, "capwap", V4_CLIENT, V4_SERVER, (ip, fromClient, i) -> {
+            if (!fromClient) {
+                return List.of(udp4Frame("10.2.0.1", 5247, "10.2.0.40", 5264, capwap(2, false, false, false, eth(ETH_IPV4, ip)), i));
+            }
+            byte[] wlan = wlanData(true, false, false, false, snap(ETH_IPV4, ip));
+            if (i % 2 == 0) {
+                byte b0 = wlan[0];
+                wlan[0] = wlan[1];
+                wlan[1] = b0;
+            }
+            return List.of(udp4Frame("10.2.0.40", 5264, "10.2.0.1", 5247, capwap(4, true, false, false, wlan), i));
+        });
+        assertTrue(r.stats().get("decoder.capwap") > 10);
+        assertTrue(r.stats().get("decoder.ieee802_11") > 5);
+    }
+
+    @Test
     void arubaAmsduCarriesSeveralPacketsInOneFrame(@TempDir Path tmp) throws Exception {
         // The server's packets travel three to an A-MSDU; the capture thread makes each subframe a frame.
         List<byte[]> pending = new ArrayList<>();
@@ -409,7 +428,7 @@ class TunnelPipelineTest {
             TunnelConfig t = TunnelConfig.DEFAULTS;
             Pipeline.Summary s = PipelineRegressionTest.run(out, withTunnels(out, new TunnelConfig(t.maxDepth(), t.teredoPorts(),
                     t.teredoAnyPort(), t.gtpuPorts(), any, t.vxlanPorts(), t.genevePorts(), t.greUdpPorts(), t.ayiyaPorts(),
-                    t.mplsUdpPorts())), pcap);
+                    t.mplsUdpPorts(), List.of(5247))), pcap);
             boolean found = Files.readString(out.resolve("eve.json")).contains(DemoCapture.sha256(body));
             assertEquals(any, found, "any-port GTP-U " + any);
             assertEquals(any, s.get("decoder.gtpu") > 0);
@@ -493,7 +512,7 @@ class TunnelPipelineTest {
             Path out = tmp.resolve("out-" + ports.size());
             Pipeline.Summary s = PipelineRegressionTest.run(out, withTunnels(out, new TunnelConfig(t.maxDepth(), t.teredoPorts(),
                     t.teredoAnyPort(), t.gtpuPorts(), t.gtpuAnyPort(), t.vxlanPorts(), t.genevePorts(), t.greUdpPorts(),
-                    t.ayiyaPorts(), ports)), pcap);
+                    t.ayiyaPorts(), ports, List.of(5247))), pcap);
             boolean on = ports.contains(7000);
             assertEquals(on, Files.readString(out.resolve("eve.json")).contains(DemoCapture.sha256(body)), "port 7000 in " + ports);
             assertEquals(on, s.get("decoder.mpls_in_udp") > 0);
