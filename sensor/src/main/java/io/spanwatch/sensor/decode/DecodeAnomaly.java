@@ -94,7 +94,13 @@ public enum DecodeAnomaly {
     PBB_TRUNCATED("decoder.pbb.header_too_small"),
     FABRICPATH_TRUNCATED("decoder.fabricpath.header_too_small"),
     /** A fragment of a CAPWAP data message: fragments are not put back together. */
-    CAPWAP_FRAGMENT("decoder.capwap.fragment_not_reassembled");
+    CAPWAP_FRAGMENT("decoder.capwap.fragment_not_reassembled"),
+    NSH_HEADER_TOO_SMALL("decoder.nsh.header_too_small"),
+    NSH_UNSUPPORTED_VERSION("decoder.nsh.unsupported_version"),
+    NSH_BAD_HEADER_LENGTH("decoder.nsh.bad_header_length"),
+    NSH_RESERVED_TYPE("decoder.nsh.reserved_type"),
+    NSH_UNSUPPORTED_TYPE("decoder.nsh.unsupported_type"),
+    NSH_UNKNOWN_PAYLOAD("decoder.nsh.unknown_payload");
 
     private final String eventName;
 

@@ -8,7 +8,8 @@ import static io.spanwatch.sensor.decode.PacketDecoder.u16;
  * Zeek's packet analysers read them: IEEE 802.11 frames bare ({@code LINKTYPE_IEEE802_11}) or behind
  * a radiotap header ({@code LINKTYPE_IEEE802_11_RADIOTAP}), as monitor-mode Wi-Fi captures are
  * written; PPP bare and in HDLC-like framing, as serial and WAN links are captured; Cisco HDLC; and
- * Linux's NFLOG ({@code tcpdump -i nflog:N}). Only what carries IP is decoded: 802.11 management,
+ * Linux's NFLOG ({@code tcpdump -i nflog:N}); and the Network Service Header of service function
+ * chains, as Suricata reads it. Only what carries IP is decoded: 802.11 management,
  * control, null and protected (encrypted) frames, PPP's control protocols and NFLOG messages without a
  * payload are not IP. Stateless; used by {@link PacketDecoder}.
  */
@@ -26,7 +27,50 @@ final class LinkLayers {
     private static final int PPP_MPLS_UC = 0x281;
     private static final int PPP_MPLS_MC = 0x283;
 
+    private static final int NSH_HLEN = 8;
+    private static final int NSH_MD1_HLEN = 24;
+    private static final int NSH_IPV4 = 1;
+    private static final int NSH_IPV6 = 2;
+    private static final int NSH_ETHERNET = 3;
+    private static final int NSH_MPLS = 5;
+
     private LinkLayers() {
+    }
+
+    /**
+     * Decodes a Network Service Header (RFC 8300; EtherType 0x894F, also in GRE) with Suricata's checks
+     * and event names: version 0; its length (in 4-byte words) short of the frame; metadata type 1
+     * (fixed, 24 bytes) or 2 (variable); then IPv4, IPv6, Ethernet or MPLS.
+     */
+    static boolean nsh(PacketDecoder dec, byte[] b, int p, int end, int cut, DecodedPacket out) {
+        if (end - p < NSH_HLEN) {
+            return anomaly(out, DecodeAnomaly.NSH_HEADER_TOO_SMALL);
+        }
+        if ((b[p] & 0xc0) != 0) {
+            return anomaly(out, DecodeAnomaly.NSH_UNSUPPORTED_VERSION);
+        }
+        int hlen = (b[p + 1] & 0x3f) * 4;
+        if (hlen >= end - p) {
+            return anomaly(out, DecodeAnomaly.NSH_BAD_HEADER_LENGTH);
+        }
+        int mdType = b[p + 2] & 0x0f;
+        if (mdType == 0 || mdType == 0x0f) {
+            return anomaly(out, DecodeAnomaly.NSH_RESERVED_TYPE);
+        }
+        if (mdType == 1 && hlen != NSH_MD1_HLEN || mdType == 2 && hlen < NSH_HLEN) {
+            return anomaly(out, DecodeAnomaly.NSH_BAD_HEADER_LENGTH);
+        }
+        if (mdType != 1 && mdType != 2) {
+            return anomaly(out, DecodeAnomaly.NSH_UNSUPPORTED_TYPE);
+        }
+        int q = p + hlen;
+        return switch (b[p + 3] & 0xff) {
+            case NSH_IPV4 -> dec.ipv4(b, q, end, cut, out);
+            case NSH_IPV6 -> dec.ipv6(b, q, end, cut, out);
+            case NSH_ETHERNET -> dec.ethernet(b, q, end, cut, out);
+            case NSH_MPLS -> dec.mpls(b, q, end, cut, out);
+            default -> anomaly(out, DecodeAnomaly.NSH_UNKNOWN_PAYLOAD); // another NSH too, as Suricata
+        };
     }
 
     /**

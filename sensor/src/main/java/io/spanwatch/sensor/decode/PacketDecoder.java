@@ -64,6 +64,8 @@ public final class PacketDecoder {
     static final int ETH_PBB = 0x88e7;
     /** Cisco FabricPath: 2 bytes (FTag, TTL) after the outer header, then the inner Ethernet header. */
     static final int ETH_FABRICPATH = 0x8903;
+    /** Network Service Header (RFC 8300). */
+    static final int ETH_NSH = 0x894f;
 
     // Ethernet
     private static final int ETH_HLEN = 14;
@@ -302,6 +304,7 @@ public final class PacketDecoder {
             case ETH_IPV6 -> ipv6(b, p, end, cut, out);
             case ETH_MPLS_UC, ETH_MPLS_MC -> mpls.decode(b, p, end, cut, out);
             case ETH_PPPOE_SESS -> pppoe(b, p, end, cut, out);
+            case ETH_NSH -> LinkLayers.nsh(this, b, p, end, cut, out);
             case ETH_PPPOE_DISC -> {
                 out.pppoe = true;
                 yield false; // session set-up, not IP
@@ -325,7 +328,7 @@ public final class PacketDecoder {
                  0x8899 /* Realtek */, 0x893a /* IEEE 1905 */, 0x9000 /* loopback */,
                  0x88b5, 0x88b6 /* local experimental */, 0x22f0 /* AVTP */, 0x0842 /* Wake-on-LAN */,
                  0x88a4 /* EtherCAT */, 0x88ab /* Ethernet POWERLINK */, 0x88ba /* IEC 61850 SV */,
-                 0x88b8 /* GOOSE */, 0x8906 /* FCoE */, 0x8914 /* FIP */, 0x894f /* NSH */, 0x6002, 0x6003,
+                 0x88b8 /* GOOSE */, 0x8906 /* FCoE */, 0x8914 /* FIP */, 0x6002, 0x6003,
                  0x6004 /* DEC */, 0x88e1 /* HomePlug */, 0x890d /* 802.11r */, 0x8874 /* Broadcom */ -> true;
             default -> false;
         };

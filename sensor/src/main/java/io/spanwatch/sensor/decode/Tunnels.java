@@ -558,6 +558,7 @@ final class Tunnels {
             case PacketDecoder.ETH_VLAN, PacketDecoder.ETH_QINQ, PacketDecoder.ETH_QINQ_OLD -> enterGre(out, udpOff, null)
                     && dec.etherType(proto, b, p, ipEnd, cut, out);
             case PacketDecoder.ETH_MPLS_UC, PacketDecoder.ETH_MPLS_MC -> enterGre(out, udpOff, null) && dec.mpls(b, p, ipEnd, cut, out);
+            case PacketDecoder.ETH_NSH -> enterGre(out, udpOff, null) && LinkLayers.nsh(dec, b, p, ipEnd, cut, out);
             case PacketDecoder.ETH_ERSPAN_2 -> {
                 if ((flags & GRE_S) == 0) { // type I: no ERSPAN header
                     yield enterGre(out, udpOff, TunnelKind.ERSPAN) && dec.ethernet(b, p, ipEnd, cut, out);

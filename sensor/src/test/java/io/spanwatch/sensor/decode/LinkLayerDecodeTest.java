@@ -116,6 +116,31 @@ class LinkLayerDecodeTest {
         assertEquals(DecodeAnomaly.NFLOG_TRUNCATED, decode(LinkType.NFLOG, cat(many, tlv(true, 9, TCP4))).anomaly, "TLVs past the bound");
     }
 
+    /** A Network Service Header: version 0, {@code words} long, metadata type {@code md}, next protocol {@code next}. */
+    static byte[] nsh(int words, int md, int next) {
+        return cat(bytes(0, words & 0x3f, md, next), bytes(0, 0, 0x2a, 0xff), new byte[Math.max(0, words - 2) * 4]);
+    }
+
+    @Test
+    void serviceFunctionChainsCarryANetworkServiceHeader() {
+        assertTcp(decode(LinkType.ETHERNET, cat(MACS, u16(0x894f), nsh(2, 2, 1), TCP4)), 4, "NSH, variable metadata, IPv4");
+        assertTcp(decode(LinkType.ETHERNET, cat(MACS, u16(0x894f), nsh(6, 1, 3), MACS, u16(ETH_IPV6), TCP6)), 6,
+                "NSH, fixed metadata, Ethernet");
+        DecodedPacket gre = decode(LinkType.ETHERNET, eth(ETH_IPV4, ipv4(47, "10.1.1.1", "10.1.1.2",
+                Frames.gre(false, false, false, 0x894f, cat(nsh(3, 2, 2), TCP6)))));
+        assertNull(gre.anomaly);
+        assertEquals(6, gre.ipVersion, "NSH in GRE");
+        assertEquals(DecodeAnomaly.NSH_HEADER_TOO_SMALL, decode(LinkType.ETHERNET, cat(MACS, u16(0x894f), bytes(0, 2, 2))).anomaly);
+        byte[] v1 = nsh(2, 2, 1);
+        v1[0] = 0x40;
+        assertEquals(DecodeAnomaly.NSH_UNSUPPORTED_VERSION, decode(LinkType.ETHERNET, cat(MACS, u16(0x894f), v1, TCP4)).anomaly);
+        assertEquals(DecodeAnomaly.NSH_BAD_HEADER_LENGTH, decode(LinkType.ETHERNET, cat(MACS, u16(0x894f), nsh(2, 2, 1))).anomaly);
+        assertEquals(DecodeAnomaly.NSH_BAD_HEADER_LENGTH, decode(LinkType.ETHERNET, cat(MACS, u16(0x894f), nsh(2, 1, 1), TCP4)).anomaly);
+        assertEquals(DecodeAnomaly.NSH_RESERVED_TYPE, decode(LinkType.ETHERNET, cat(MACS, u16(0x894f), nsh(2, 0, 1), TCP4)).anomaly);
+        assertEquals(DecodeAnomaly.NSH_UNSUPPORTED_TYPE, decode(LinkType.ETHERNET, cat(MACS, u16(0x894f), nsh(2, 3, 1), TCP4)).anomaly);
+        assertEquals(DecodeAnomaly.NSH_UNKNOWN_PAYLOAD, decode(LinkType.ETHERNET, cat(MACS, u16(0x894f), nsh(2, 2, 4), TCP4)).anomaly);
+    }
+
     private static final byte[] MACS = cat(bytes(0, 0x1a, 0x1e, 1, 2, 3), bytes(0xa4, 0x5e, 0x60, 4, 5, 6));
 
     @Test

@@ -22,7 +22,7 @@ import org.junit.jupiter.api.io.TempDir;
  * Carries an HTTP download through the whole pipeline in captures of the other link layers a sensor
  * is handed (monitor-mode Wi-Fi behind radiotap, with A-MSDUs; PPP and Cisco HDLC serial links;
  * Linux's NFLOG) and inside Ethernet headers of data-centre and carrier switches (VN-Tag, 802.1ah,
- * FabricPath): the file must come out with its sha256, with no decode anomaly.
+ * FabricPath, a Network Service Header): the file must come out with its sha256, with no decode anomaly.
  */
 class LinkLayerPipelineTest {
     private static final String CLIENT = "192.168.7.23";
@@ -98,6 +98,7 @@ class LinkLayerPipelineTest {
         run(tmp, "vntag", LinkType.ETHERNET, (ip, fromClient) -> List.of(cat(MACS, u16(0x8926), bytes(0x80, 0x01, 0, 0x02), u16(ETH_IPV4), ip)));
         run(tmp, "pbb", LinkType.ETHERNET, (ip, fromClient) -> List.of(cat(MACS, u16(0x88a8), u16(100), u16(0x88e7),
                 bytes(0, 0x01, 0x23, 0x45), MACS, u16(ETH_IPV4), ip)));
+        run(tmp, "nsh", LinkType.ETHERNET, (ip, fromClient) -> List.of(cat(MACS, u16(0x894f), bytes(0, 2, 2, 1), bytes(0, 0, 7, 0xfe), ip)));
         run(tmp, "fabricpath", LinkType.ETHERNET, (ip, fromClient) -> List.of(cat(MACS, u16(0x8903), bytes(0x40, 0x3f), MACS,
                 u16(ETH_IPV4), ip)));
     }
