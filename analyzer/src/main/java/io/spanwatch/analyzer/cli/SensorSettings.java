@@ -69,6 +69,7 @@ final class SensorSettings {
         key("decoder.ayiya.ports", ports(t.ayiyaPorts()), "UDP ports (either side) of AYIYA");
         key("decoder.mpls-udp.ports", ports(t.mplsUdpPorts()), "UDP destination ports of MPLS-in-UDP (RFC 7510)");
         key("decoder.capwap.ports", ports(t.capwapPorts()), "UDP ports (either side) of CAPWAP's data channel (access points and their controller)");
+        key("decoder.l2tp.ports", ports(t.l2tpPorts()), "UDP ports (either side) of L2TP version 2 (PPP between concentrator and server)");
         key("flow.max-flows", f.maxFlows(), "flows tracked, all workers together; when full the least recently useful is ended");
         key("flow.vlan-in-key", f.vlanInKey(), "VLAN ids are part of the flow key (off: both directions tagged differently)");
         key("flow.timeout.tcp-new", f.tcpNewTimeout(), "seconds a TCP flow without a completed handshake may idle");
@@ -328,7 +329,8 @@ final class SensorSettings {
                 portList("decoder.gtpu.ports", t.gtpuPorts()), bool("decoder.gtpu.any-port", t.gtpuAnyPort()),
                 portList("decoder.vxlan.ports", t.vxlanPorts()), portList("decoder.geneve.ports", t.genevePorts()),
                 portList("decoder.gre-udp.ports", t.greUdpPorts()), portList("decoder.ayiya.ports", t.ayiyaPorts()),
-                portList("decoder.mpls-udp.ports", t.mplsUdpPorts()), portList("decoder.capwap.ports", t.capwapPorts()));
+                portList("decoder.mpls-udp.ports", t.mplsUdpPorts()), portList("decoder.capwap.ports", t.capwapPorts()),
+                portList("decoder.l2tp.ports", t.l2tpPorts()));
     }
 
     /** Reads a comma-separated list of UDP ports; an empty value (or {@code none}) is no port. */

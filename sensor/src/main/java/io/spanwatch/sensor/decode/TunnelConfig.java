@@ -6,7 +6,7 @@ import java.util.List;
  * Sets which UDP ports carry which tunnel and how deep tunnels are removed.
  *
  * <p>A UDP datagram to one of a kind's ports (VXLAN, Geneve, GRE-in-UDP and MPLS-in-UDP: destination
- * port; Teredo, GTP-U, AYIYA and CAPWAP: either port) is decoded as that kind when its header allows. Teredo
+ * port; Teredo, GTP-U, AYIYA, CAPWAP and L2TP: either port) is decoded as that kind when its header allows. Teredo
  * and GTP-U are also recognised on any other port when {@code teredoAnyPort} / {@code gtpuAnyPort}
  * are on and the payload passes the stricter checks of {@link PacketDecoder} (Teredo clients talk to
  * relays and to each other on ephemeral ports; mobile cores move GTP-U off 2152). An empty list turns
@@ -18,7 +18,7 @@ import java.util.List;
  */
 public record TunnelConfig(int maxDepth, List<Integer> teredoPorts, boolean teredoAnyPort, List<Integer> gtpuPorts,
         boolean gtpuAnyPort, List<Integer> vxlanPorts, List<Integer> genevePorts, List<Integer> greUdpPorts,
-        List<Integer> ayiyaPorts, List<Integer> mplsUdpPorts, List<Integer> capwapPorts) {
+        List<Integer> ayiyaPorts, List<Integer> mplsUdpPorts, List<Integer> capwapPorts, List<Integer> l2tpPorts) {
 
     /** Most tunnels a configuration may ask to remove from one frame. */
     public static final int MAX_DEPTH = 8;
@@ -42,10 +42,13 @@ public record TunnelConfig(int maxDepth, List<Integer> teredoPorts, boolean tere
     /** CAPWAP's data channel port (RFC 5415; 5246 is the control channel). */
     public static final int PORT_CAPWAP_DATA = 5247;
 
+    /** L2TP's port (RFC 2661). */
+    public static final int PORT_L2TP = 1701;
+
     /** The defaults: every kind on its standard ports, Teredo and GTP-U also recognised on any port. */
     public static final TunnelConfig DEFAULTS = new TunnelConfig(PacketDecoder.DEFAULT_MAX_TUNNEL_DEPTH, List.of(PORT_TEREDO),
             true, List.of(PORT_GTPU), true, List.of(PORT_VXLAN, PORT_VXLAN_LINUX), List.of(PORT_GENEVE), List.of(PORT_GRE_UDP),
-            List.of(PORT_AYIYA), List.of(PORT_MPLS_UDP), List.of(PORT_CAPWAP_DATA));
+            List.of(PORT_AYIYA), List.of(PORT_MPLS_UDP), List.of(PORT_CAPWAP_DATA), List.of(PORT_L2TP));
 
     public TunnelConfig {
         if (maxDepth < 0 || maxDepth > MAX_DEPTH) {
@@ -59,12 +62,13 @@ public record TunnelConfig(int maxDepth, List<Integer> teredoPorts, boolean tere
         ayiyaPorts = ports("AYIYA", ayiyaPorts);
         mplsUdpPorts = ports("MPLS-in-UDP", mplsUdpPorts);
         capwapPorts = ports("CAPWAP", capwapPorts);
+        l2tpPorts = ports("L2TP", l2tpPorts);
     }
 
     /** Returns this configuration with another depth limit. */
     public TunnelConfig withMaxDepth(int depth) {
         return new TunnelConfig(depth, teredoPorts, teredoAnyPort, gtpuPorts, gtpuAnyPort, vxlanPorts, genevePorts, greUdpPorts,
-                ayiyaPorts, mplsUdpPorts, capwapPorts);
+                ayiyaPorts, mplsUdpPorts, capwapPorts, l2tpPorts);
     }
 
     private static List<Integer> ports(String what, List<Integer> ports) {

@@ -23,6 +23,8 @@ public enum TunnelKind {
     IEEE802_11("decoder.ieee802_11"),
     /** A CAPWAP data channel header (RFC 5415) between a wireless access point and its controller. */
     CAPWAP("decoder.capwap"),
+    /** An L2TP version 2 data message (RFC 2661) carrying PPP, as between an access concentrator and a network server. */
+    L2TP("decoder.l2tp"),
     /** PPP inside enhanced GRE (version 1), as PPTP carries it. */
     PPTP("decoder.pptp"),
     IPV4_IN_IPV4("decoder.ipv4_in_ipv4"),

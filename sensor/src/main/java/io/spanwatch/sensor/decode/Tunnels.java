@@ -8,8 +8,8 @@ import static io.spanwatch.sensor.decode.PacketDecoder.u16;
  * Removes the tunnel headers {@link PacketDecoder} meets and hands the packet inside back to it:
  * GRE (version 0 with IP, Ethernet, VLAN, MPLS, ERSPAN I/II/III or Aruba 802.11 payloads; version 1
  * with PPTP's PPP), IP-in-IP, and in UDP: VXLAN, Geneve, GRE (RFC 8086), MPLS (RFC 7510), Teredo,
- * GTP-U, AYIYA and CAPWAP's data channel (802.3 or 802.11 frames between access points and their
- * controller). MPLS in IP (protocol 137) is entered by {@link PacketDecoder} itself; the label
+ * GTP-U, AYIYA, CAPWAP's data channel (802.3 or 802.11 frames between access points and their
+ * controller) and L2TP version 2 (PPP between an access concentrator and a network server). MPLS in IP (protocol 137) is entered by {@link PacketDecoder} itself; the label
  * stack inside any of these is read by {@link Mpls}, whose anomalies a malformed one gets.
  *
  * <p>UDP tunnels are found by port (a few compares per datagram against the configured ports) and
@@ -46,6 +46,7 @@ final class Tunnels {
     private static final int U_AYIYA = 6;
     private static final int U_MPLS = 7;
     private static final int U_CAPWAP = 8;
+    private static final int U_L2TP = 9;
 
     // IPv6 header fields (Teredo)
     private static final int IPV6_HLEN = 40;
@@ -77,6 +78,14 @@ final class Tunnels {
     private static final int CAPWAP_K = 1 << 3;
     private static final int CAPWAP_RESERVED = 0x7;
     private static final int CAPWAP_WBID_IEEE80211 = 1;
+    // L2TP version 2 (RFC 2661 §3.1): flags and version, then optional length, ids, optional Ns/Nr and offset
+    private static final int L2TP_MIN_HLEN = 6;
+    private static final int L2TP_T = 0x8000;
+    private static final int L2TP_L = 0x4000;
+    private static final int L2TP_S = 0x0800;
+    private static final int L2TP_O = 0x0200;
+    private static final int L2TP_RESERVED = 0x34f0;
+    private static final int L2TP_VERSION = 0x000f;
     // VXLAN, Geneve
     private static final int VXLAN_HLEN = 8;
     private static final int VXLAN_FLAG_I = 0x08;
@@ -136,6 +145,7 @@ final class Tunnels {
         add(list, c.teredoPorts(), U_TEREDO);
         add(list, c.ayiyaPorts(), U_AYIYA);
         add(list, c.capwapPorts(), U_CAPWAP);
+        add(list, c.l2tpPorts(), U_L2TP);
         this.eitherSide = list.size();
         add(list, c.greUdpPorts(), U_GRE);
         add(list, c.genevePorts(), U_GENEVE);
@@ -258,6 +268,7 @@ final class Tunnels {
             case U_GTPU -> gtpu(b, udpOff, p, end, missing, cut, out, false);
             case U_AYIYA -> ayiya(b, udpOff, p, end, missing, cut, out);
             case U_CAPWAP -> capwap(b, udpOff, p, end, cut, out);
+            case U_L2TP -> l2tp(b, udpOff, p, end, missing, cut, out);
             case U_MPLS -> enter(out, TunnelKind.MPLS_IN_UDP, udpOff, -1) && dec.mpls(b, p, end, cut, out);
             default -> anyPort(b, udpOff, p, end, missing, cut, out);
         };
@@ -494,6 +505,48 @@ final class Tunnels {
             case PacketDecoder.ETH_IPV4, PacketDecoder.ETH_IPV6, PacketDecoder.ETH_VLAN, PacketDecoder.ETH_ARP ->
                     enter(out, TunnelKind.CAPWAP, udpOff, -1) && dec.ethernet(b, q, end, cut, out);
             default -> true;
+        };
+    }
+
+    /**
+     * Decodes an L2TP version 2 data message (RFC 2661 §3.1) and the PPP frame it carries when that
+     * holds IPv4 or IPv6: the T bit clear (control messages stay UDP), version 2, the reserved bits
+     * clear, the length (when present) exactly the datagram's, then tunnel and session ids, the
+     * sequence numbers and the offset padding when present. Anything else stays plain UDP, so another
+     * protocol on the port is not taken for L2TP; version 3 (RFC 3931) stays UDP too, since its cookie
+     * length is set by the control channel, not the header.
+     */
+    private boolean l2tp(byte[] b, int udpOff, int p, int end, int missing, int cut, DecodedPacket out) {
+        if (end - p < L2TP_MIN_HLEN) {
+            return true;
+        }
+        int flags = u16(b, p);
+        if ((flags & (L2TP_T | L2TP_RESERVED | L2TP_VERSION)) != 2) {
+            return true;
+        }
+        int q = p + 2;
+        if ((flags & L2TP_L) != 0) {
+            if (u16(b, q) != end + missing - p) {
+                return true;
+            }
+            q += 2;
+        }
+        q += 4 + ((flags & L2TP_S) != 0 ? 4 : 0); // tunnel and session ids, Ns and Nr
+        if ((flags & L2TP_O) != 0) {
+            if (end - q < 2) {
+                return true;
+            }
+            q += 2 + u16(b, q);
+        }
+        long ppp = q < end ? LinkLayers.pppProtocol(b, q, end) : -1;
+        if (ppp < 0) {
+            return true;
+        }
+        int inner = (int) ppp;
+        return switch ((int) (ppp >>> 32)) {
+            case PPP_IPV4 -> enter(out, TunnelKind.L2TP, udpOff, -1) && dec.ipv4(b, inner, end, cut, out);
+            case PPP_IPV6 -> enter(out, TunnelKind.L2TP, udpOff, -1) && dec.ipv6(b, inner, end, cut, out);
+            default -> true; // LCP, IPCP, compressed or encrypted data
         };
     }
 

@@ -219,6 +219,19 @@ public final class Frames {
         return cat(u32(word & 0xffffffffL), u16(0x1234), u16(0), new byte[Math.max(0, words - 2) * 4], payload);
     }
 
+    /**
+     * An L2TP version 2 data message (RFC 2661): with the length field when {@code length}, Ns/Nr when
+     * {@code sequence}, {@code offset} bytes of offset padding when not negative; then PPP (address,
+     * control, protocol) and the packet.
+     */
+    public static byte[] l2tp(boolean length, boolean sequence, int offset, int pppProto, byte[] packet) {
+        byte[] ppp = cat(bytes(0xff, 0x03), u16(pppProto), packet);
+        byte[] rest = cat(u16(0x1f01), u16(0x2a02), sequence ? cat(u16(5), u16(3)) : new byte[0],
+                offset >= 0 ? cat(u16(offset), new byte[offset]) : new byte[0], ppp);
+        int flags = 0x0002 | (length ? 0x4000 : 0) | (sequence ? 0x0800 : 0) | (offset >= 0 ? 0x0200 : 0);
+        return length ? cat(u16(flags), u16(4 + rest.length), rest) : cat(u16(flags), rest);
+    }
+
     /** AYIYA header (identity 16 bytes, SHA-1 signature 20 bytes, forward) before an IP packet. */
     public static byte[] ayiya(int nextHeader, byte[] packet) {
         return cat(bytes(0x41, 0x52, 0x11, nextHeader), u32(1_700_000_000L), new byte[16], new byte[20], packet);

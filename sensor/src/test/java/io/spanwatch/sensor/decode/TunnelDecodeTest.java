@@ -95,7 +95,7 @@ class TunnelDecodeTest {
         oddNext[6] = (byte) 200;
         assertPlainUdp(decode(udp4(51_413, 62_001, oddNext)));
         TunnelConfig noAny = new TunnelConfig(4, List.of(3544), false, List.of(2152), false, List.of(4789), List.of(6081),
-                List.of(4754), List.of(5072), List.of(6635), List.of(5247));
+                List.of(4754), List.of(5072), List.of(6635), List.of(5247), List.of(1701));
         PacketDecoder strictPorts = new PacketDecoder(noAny);
         byte[] g = gtpu(-1, new byte[0][], TCP4);
         for (int port = 10_000; port < 12_000; port++) { // whatever the ports' quick filter says, any-port off is off
@@ -105,7 +105,7 @@ class TunnelDecodeTest {
             assertInner(decode(decoder, udp4(51_413, port, g)), 4, TunnelKind.GTPU);
         }
         TunnelConfig otherPort = new TunnelConfig(4, List.of(9999), false, List.of(), false, List.of(9999, 9998), List.of(9998),
-                List.of(), List.of(), List.of(), List.of(5247));
+                List.of(), List.of(), List.of(), List.of(5247), List.of(1701));
         assertInner(decode(new PacketDecoder(otherPort), udp4(9999, 1, native6)), 6, TunnelKind.TEREDO);
         assertPlainUdp(decode(new PacketDecoder(otherPort), udp4(3544, 1, native6)));
         // A port named for two kinds belongs to the first in Tunnels' order (Teredo before VXLAN, Geneve before VXLAN).
@@ -246,9 +246,33 @@ class TunnelDecodeTest {
         assertPlainUdp(decode(udp4(50_123, 5248, capwap(2, true, false, false, wlan))));
         TunnelConfig d = TunnelConfig.DEFAULTS;
         TunnelConfig moved = new TunnelConfig(d.maxDepth(), d.teredoPorts(), d.teredoAnyPort(), d.gtpuPorts(), d.gtpuAnyPort(),
-                d.vxlanPorts(), d.genevePorts(), d.greUdpPorts(), d.ayiyaPorts(), d.mplsUdpPorts(), List.of(15_247));
+                d.vxlanPorts(), d.genevePorts(), d.greUdpPorts(), d.ayiyaPorts(), d.mplsUdpPorts(), List.of(15_247), List.of(1701));
         assertInner(decode(new PacketDecoder(moved), udp4(15_247, 50_123, capwap(2, true, false, false, wlan))), 4, TunnelKind.CAPWAP,
                 TunnelKind.IEEE802_11);
+    }
+
+    @Test
+    void l2tpCarriesPppBetweenConcentratorAndServer() {
+        assertInner(decode(udp4(1701, 1701, l2tp(false, false, -1, 0x21, TCP4))), 4, TunnelKind.L2TP);
+        assertInner(decode(udp4(50_000, 1701, l2tp(true, true, 4, 0x57, TCP6))), 6, TunnelKind.L2TP);
+        assertInner(decode(udp4(1701, 50_000, l2tp(true, false, 0, 0x21, TCP4))), 4, TunnelKind.L2TP);
+        // control messages (T set), a length that is not the datagram's, another version, PPP's own
+        // protocols and a reserved bit stay plain UDP
+        byte[] control = l2tp(true, true, -1, 0x21, TCP4);
+        control[0] |= (byte) 0x80;
+        assertPlainUdp(decode(udp4(1701, 1701, control)));
+        byte[] badLength = l2tp(true, false, -1, 0x21, TCP4);
+        badLength[3] ^= 1;
+        assertPlainUdp(decode(udp4(1701, 1701, badLength)));
+        byte[] v3 = l2tp(false, false, -1, 0x21, TCP4);
+        v3[1] = 3;
+        assertPlainUdp(decode(udp4(1701, 1701, v3)));
+        DecodedPacket lcp = decode(udp4(1701, 1701, l2tp(false, false, -1, 0xc021, new byte[12])));
+        assertPlainUdp(lcp);
+        byte[] reserved = l2tp(false, false, -1, 0x21, TCP4);
+        reserved[0] |= 0x10;
+        assertPlainUdp(decode(udp4(1701, 1701, reserved)));
+        assertPlainUdp(decode(udp4(1701, 1701, bytes(0, 2, 0))));
     }
 
     @Test

@@ -275,6 +275,14 @@ class TunnelPipelineTest {
     }
 
     @Test
+    void l2tpFromAnAccessConcentrator(@TempDir Path tmp) throws Exception {
+        Result r = run(tmp, "l2tp", V4_CLIENT, V4_SERVER, (ip, fromClient, i) -> List.of(fromClient
+                ? udp4Frame("198.51.100.2", 1701, "198.51.100.9", 1701, l2tp(i % 2 == 0, i % 3 == 0, -1, 0x21, ip), i)
+                : udp4Frame("198.51.100.9", 1701, "198.51.100.2", 1701, l2tp(true, true, 2, 0x21, ip), i)));
+        assertTrue(r.stats().get("decoder.l2tp") > 10);
+    }
+
+    @Test
     void arubaAmsduCarriesSeveralPacketsInOneFrame(@TempDir Path tmp) throws Exception {
         // The server's packets travel three to an A-MSDU; the capture thread makes each subframe a frame.
         List<byte[]> pending = new ArrayList<>();
@@ -428,7 +436,7 @@ class TunnelPipelineTest {
             TunnelConfig t = TunnelConfig.DEFAULTS;
             Pipeline.Summary s = PipelineRegressionTest.run(out, withTunnels(out, new TunnelConfig(t.maxDepth(), t.teredoPorts(),
                     t.teredoAnyPort(), t.gtpuPorts(), any, t.vxlanPorts(), t.genevePorts(), t.greUdpPorts(), t.ayiyaPorts(),
-                    t.mplsUdpPorts(), List.of(5247))), pcap);
+                    t.mplsUdpPorts(), List.of(5247), List.of(1701))), pcap);
             boolean found = Files.readString(out.resolve("eve.json")).contains(DemoCapture.sha256(body));
             assertEquals(any, found, "any-port GTP-U " + any);
             assertEquals(any, s.get("decoder.gtpu") > 0);
@@ -512,7 +520,7 @@ class TunnelPipelineTest {
             Path out = tmp.resolve("out-" + ports.size());
             Pipeline.Summary s = PipelineRegressionTest.run(out, withTunnels(out, new TunnelConfig(t.maxDepth(), t.teredoPorts(),
                     t.teredoAnyPort(), t.gtpuPorts(), t.gtpuAnyPort(), t.vxlanPorts(), t.genevePorts(), t.greUdpPorts(),
-                    t.ayiyaPorts(), ports, List.of(5247))), pcap);
+                    t.ayiyaPorts(), ports, List.of(5247), List.of(1701))), pcap);
             boolean on = ports.contains(7000);
             assertEquals(on, Files.readString(out.resolve("eve.json")).contains(DemoCapture.sha256(body)), "port 7000 in " + ports);
             assertEquals(on, s.get("decoder.mpls_in_udp") > 0);
