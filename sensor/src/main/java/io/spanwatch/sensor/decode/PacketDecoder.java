@@ -529,8 +529,8 @@ public final class PacketDecoder {
             if (type == 0x83 || type == 0x89) {
                 return DecodeAnomaly.IPV4_OPT_SOURCE_ROUTE;
             }
-            int pointer = b[o + 2] & 0xff;
-            if ((type == 0x07 && pointer < 4) || (type == 0x44 && pointer < 5)) {
+            // the pointer of record route and timestamp, which their length of 3 or more covers
+            if ((type == 0x07 && (b[o + 2] & 0xff) < 4) || (type == 0x44 && (b[o + 2] & 0xff) < 5)) {
                 return DecodeAnomaly.IPV4_OPT_MALFORMED;
             }
             o += len;

@@ -262,6 +262,14 @@ class PacketDecoderTest {
         assertEquals(DecodeAnomaly.IPV4_OPT_MALFORMED, decode(LinkType.RAW, withIpv4Options(0x07, 7, 3)).anomaly);
         assertEquals(DecodeAnomaly.IPV4_OPT_SOURCE_ROUTE, decode(LinkType.RAW, withIpv4Options(0x83, 7, 4, 10, 9, 9, 9)).anomaly);
         assertEquals(DecodeAnomaly.IPV4_OPT_SOURCE_ROUTE, decode(LinkType.RAW, withIpv4Options(0x89, 3, 4)).anomaly);
+        // a two-byte option that ends the header, in a packet cut right after the header (found by
+        // PacketDecoderFuzzTest: the pointer only record route and timestamp have was read past the frame)
+        byte[] cut = java.util.Arrays.copyOf(withIpv4Options(1, 1, 1, 1, 1, 1, 0x88, 2), 28); // an exact-size array
+        DecodedPacket p = new DecodedPacket();
+        p.reset(cut, 1L, cut.length + 21);
+        decoder.decode(LinkType.RAW, cut, 0, cut.length, p);
+        assertEquals(4, p.ipVersion);
+        assertEquals(DecodeAnomaly.TCP_TRUNCATED, p.anomaly, "the options are fine; the TCP header is what the capture cut");
     }
 
     /** An options header with one option of {@code type} (4 bytes of data) and padding to 8 bytes. */
