@@ -93,6 +93,36 @@ class LinkLayerPipelineTest {
         });
     }
 
+    /**
+     * A capture of a real Linux host's NFLOG (made with an nftables rule {@code log group 5} on TCP
+     * port 8099 in a network namespace and {@code tcpdump -i nflog:5}): curl fetched a 20,000-byte
+     * file, bytes {@code (i * 7 + 3) % 251}, from Python's http.server and saved it whole.
+     */
+    @Test
+    void aRealNflogCapture(@TempDir Path tmp) throws Exception {
+        Path pcap = tmp.resolve("linux-nflog.pcap");
+        try (var in = LinkLayerPipelineTest.class.getResourceAsStream("linux-nflog.pcap")) {
+            Files.copy(in, pcap);
+        }
+        byte[] sent = new byte[20_000];
+        for (int i = 0; i < sent.length; i++) {
+            sent[i] = (byte) ((i * 7 + 3) % 251);
+        }
+        Path out = tmp.resolve("out");
+        Pipeline p = Pipeline.start(PipelineRegressionTest.config(out, ReassemblyConfig.DEFAULTS, null));
+        try (CaptureFile f = CaptureFile.open(pcap)) {
+            f.run((ts, link, buf, off, cap, wire) -> {
+                assertEquals(LinkType.NFLOG, link);
+                p.frame(ts, link, buf, off, cap, wire);
+            });
+        }
+        Pipeline.Summary s = p.finish();
+        String eve = Files.readString(out.resolve("eve.json"));
+        assertTrue(eve.contains("\"sha256\":\"" + DemoCapture.sha256(sent) + "\""), eve);
+        assertEquals(0, s.get("decoder.invalid"));
+        assertEquals(0, s.get("tcp.reassembly_gap_bytes"));
+    }
+
     @Test
     void dataCentreAndCarrierSwitchHeaders(@TempDir Path tmp) throws Exception {
         run(tmp, "vntag", LinkType.ETHERNET, (ip, fromClient) -> List.of(cat(MACS, u16(0x8926), bytes(0x80, 0x01, 0, 0x02), u16(ETH_IPV4), ip)));
