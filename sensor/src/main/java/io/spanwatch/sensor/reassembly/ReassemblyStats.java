@@ -52,14 +52,14 @@ public final class ReassemblyStats {
     public long ackOrderHeld;
 
     /** Streams holding out-of-order segments, in the order they started to (the oldest hole first). */
-    TcpStream oldestHolder;
-    TcpStream newestHolder;
+    StreamHoldings oldestHolder;
+    StreamHoldings newestHolder;
 
     public ReassemblyStats(long memcap) {
         this.memcap = memcap;
     }
 
-    void addHolder(TcpStream s) {
+    void addHolder(StreamHoldings s) {
         s.olderHolder = newestHolder;
         s.newerHolder = null;
         if (newestHolder != null) {
@@ -70,7 +70,7 @@ public final class ReassemblyStats {
         newestHolder = s;
     }
 
-    void removeHolder(TcpStream s) {
+    void removeHolder(StreamHoldings s) {
         if (s.olderHolder != null) {
             s.olderHolder.newerHolder = s.newerHolder;
         } else if (oldestHolder == s) {

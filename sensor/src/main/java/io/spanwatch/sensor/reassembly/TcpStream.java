@@ -34,9 +34,11 @@ import java.util.Map;
  * <p>Without a SYN the stream starts at the first segment seen (mid-stream pick-up). Sequence numbers
  * are unwrapped into 64-bit offsets from the stream's start, so wrap-around needs no special case.
  *
+ * <p>What the stream holds meanwhile, its bounds and the memcap's evictions are {@link StreamHoldings}'s.
+ *
  * <p>Not thread-safe: used by the worker thread that owns its flow.
  */
-public final class TcpStream {
+public final class TcpStream extends StreamHoldings {
     private static final long MASK = 0xFFFF_FFFFL;
     /**
      * Heap bytes one held piece costs at most besides its payload (tree entry, boxed key, array header,
@@ -45,40 +47,21 @@ public final class TcpStream {
      */
     public static final int SEGMENT_OVERHEAD = 112;
 
-    private final ReassemblyConfig config;
-    private final ReassemblyStats stats;
-    private final StreamListener listener;
     private final OverlapPolicy policy;
 
     private boolean started;
     private long base;
-    private long next;
     private long finRel = -1;
     /** Stream offset where the segment that carried the FIN started; -1 without a FIN. */
     private long finSegStart = -1;
     private boolean finDelivered;
-    private long ackedRel = -1;
     /** Stream offset the acknowledgement taken last acknowledged, until {@link #echo} takes it; -1: none. */
     private long lastAck = -1;
-    private long holeSinceNanos = -1;
     /** Bytes to take out of band when they are passed on; null until a segment marks one. */
     private UrgentMarks urgent;
 
-    /** Segments held ahead of a hole; null while none are (most streams never hold any). */
-    private HeldPieces ooo;
-    /** Bytes of discarded segments kept aside; null while none are. */
-    private AsideBytes aside;
-    /** Bytes held in {@link #ooo} and {@link #aside}. */
-    private long heldBytes;
     private long gapBytes;
-    private boolean limitHit;
-    private boolean streamLimitReported;
-    private boolean memcapReported;
     private boolean asideUseReported;
-    /** Neighbours in the worker's list of streams holding segments, oldest first ({@link ReassemblyStats}). */
-    TcpStream olderHolder;
-    TcpStream newerHolder;
-    private boolean holder;
     private boolean closed;
 
     /** What the receiving host accepts: PAWS and its advertised window. */
@@ -92,9 +75,7 @@ public final class TcpStream {
 
     /** Makes a stream whose receiving host resolves overlaps by {@code policy}. */
     public TcpStream(ReassemblyConfig config, ReassemblyStats stats, StreamListener listener, OverlapPolicy policy) {
-        this.config = config;
-        this.stats = stats;
-        this.listener = listener;
+        super(config, stats, listener);
         this.policy = policy;
     }
 
@@ -440,16 +421,6 @@ public final class TcpStream {
         return next;
     }
 
-    /** Returns the pieces held now, out of order and kept aside (bounded by {@link ReassemblyConfig#maxSegmentsPerStream}). */
-    int heldSegments() {
-        return (ooo == null ? 0 : ooo.size()) + (aside == null ? 0 : aside.size());
-    }
-
-    /** Returns the bytes held now, out of order and kept aside (bounded by {@link ReassemblyConfig#maxBytesPerStream}). */
-    long heldBytes() {
-        return heldBytes;
-    }
-
     /** Tells whether the sender's FIN was reached. */
     public boolean finished() {
         return finDelivered;
@@ -584,98 +555,12 @@ public final class TcpStream {
     }
 
     /**
-     * Keeps aside the bytes of a discarded segment at stream offset {@code r}, where nothing is kept
-     * yet, if that fits the stream's bounds without giving anything up; past {@link #next} only. Bytes
-     * that start at {@link #next}, or right after bytes kept aside from there on, are the very ones
-     * the stream waits for if the receiver took them, so
-     * at the memcap they take room from the stream that has waited longest, as a held segment would
-     * (under a flood of holes the memcap stays reached, and a stale view of the receiver would
-     * otherwise lose them for good); other bytes are not kept when the memcap is reached.
-     */
-    private void keepAside(long tsNanos, long r, byte[] buf, int off, int len) {
-        long from = Math.max(r, next);
-        long end = r + len;
-        if (from >= end || end - next > (1L << 30)) {
-            return;
-        }
-        long[] cost = aside == null ? new long[] {1, end - from} : aside.cost(from, end);
-        long pieces = cost[0];
-        long bytes = cost[1];
-        if (pieces == 0) {
-            return;
-        }
-        long need = bytes + pieces * SEGMENT_OVERHEAD;
-        boolean contiguous = from <= asideReach();
-        if (heldBytes + bytes > config.maxBytesPerStream() || heldSegments() + pieces > config.maxSegmentsPerStream()
-                || (stats.memUsed + need > stats.memcap && (!contiguous || !makeRoom(tsNanos, need)))) {
-            stats.discardedNotKept++;
-            return;
-        }
-        if (aside == null) {
-            aside = new AsideBytes(this::charge);
-            updateHolder();
-        }
-        aside.keep(r, from, end, buf, off);
-    }
-
-    /** Returns the end of the bytes kept aside that run on without a break from {@link #next}, or {@link #next}. */
-    private long asideReach() {
-        return aside == null ? next : aside.reach(next);
-    }
-
-    /** Frees {@code need} bytes under the memcap from the streams that have waited longest, never this one. */
-    private boolean makeRoom(long tsNanos, long need) {
-        while (stats.memUsed + need > stats.memcap) {
-            TcpStream victim = stats.oldestHolder == this ? newerHolder : stats.oldestHolder;
-            if (victim == null) {
-                return false;
-            }
-            stats.memcapHits++;
-            victim.giveUpHeld(tsNanos);
-        }
-        return true;
-    }
-
-    /** Drops kept-aside bytes the stream has passed. */
-    private void pruneAside() {
-        aside.prune(next);
-        if (aside.isEmpty()) {
-            aside = null;
-            updateHolder();
-        }
-    }
-
-    /**
-     * Drops the bytes kept aside from stream offset {@code from} on (all of a piece that starts there
-     * or later).
-     *
-     * @return true when there were any
-     */
-    private boolean dropAsideFrom(long from) {
-        if (!aside.dropFrom(from)) {
-            return false;
-        }
-        if (aside.isEmpty()) {
-            aside = null;
-            updateHolder();
-        }
-        return true;
-    }
-
-    private void dropAside() {
-        if (aside != null) {
-            aside.clear();
-            aside = null;
-            updateHolder();
-        }
-    }
-
-    /**
      * Gives up the stream up to {@code upTo}: where the receiver acknowledged bytes that only a
      * discarded segment supplied, those bytes are delivered (the receiver took them, so the sensor's
      * view was stale); everything else is a gap.
      */
-    private void giveUpTo(long tsNanos, long upTo) {
+    @Override
+    void giveUpTo(long tsNanos, long upTo) {
         while (next < upTo) {
             long acked = Math.min(upTo, ackedRel);
             Map.Entry<Long, byte[]> w = aside == null || next >= acked ? null : aside.floor(next);
@@ -702,112 +587,8 @@ public final class TcpStream {
         }
     }
 
-    private static final int WITHIN = 0;
-    private static final int MEMCAP = 1;
-    private static final int STREAM_LIMIT = 2;
-
-    /**
-     * Brings what this stream holds back within its bounds and the worker's memcap after a merge:
-     * bytes kept aside go first, then room is taken from the stream that has waited longest for a hole
-     * (a flood of holes that never fill), then this stream gives up its own oldest holes. Splitting by
-     * the overlap policy can add pieces too, so "last"-style policies stay bounded.
-     *
-     * <p>At the memcap, kept-aside bytes that run on from {@link #next} stay: they are the ones the
-     * stream waits for if the receiver took them, and under a flood of holes the memcap is reached at
-     * every reordering of a clean download, so dropping them first turned one segment a capture showed
-     * late into a gap (AttackIT's ooo-flood on CI). They give way only to this stream's own bound.
-     */
-    private void enforceLimits(long tsNanos) {
-        while (true) {
-            int limit = overLimits();
-            if (limit == WITHIN) {
-                return;
-            }
-            if (aside != null && limit != MEMCAP) {
-                stats.discardedNotKept++;
-                dropAside();
-                continue;
-            }
-            if (aside != null && dropAsideFrom(asideReach())) {
-                stats.discardedNotKept++;
-                continue;
-            }
-            if (limit == MEMCAP) {
-                TcpStream victim = stats.oldestHolder;
-                if (victim != null && victim != this) {
-                    victim.giveUpHeld(tsNanos);
-                    continue;
-                }
-            }
-            if (ooo == null) {
-                return;
-            }
-            limitHit = true;
-            name(tsNanos, limit);
-            skipFirstHole(tsNanos);
-        }
-    }
-
-    /** Tells which bound this stream's holdings pass, if any, and counts it. */
-    private int overLimits() {
-        if (stats.memUsed > stats.memcap) {
-            stats.memcapHits++;
-            return MEMCAP;
-        }
-        if (heldBytes > config.maxBytesPerStream() || heldSegments() > config.maxSegmentsPerStream()) {
-            stats.streamLimitHits++;
-            return STREAM_LIMIT;
-        }
-        return WITHIN;
-    }
-
-    /**
-     * Names the bound that made this stream give up data, the first time each one does:
-     * {@code stream.reassembly_memcap} (all streams of the worker) or {@code stream.reassembly_ooo_limit}
-     * (this stream's own bytes or segments).
-     */
-    private void name(long tsNanos, int limit) {
-        if (limit == MEMCAP && !memcapReported) {
-            memcapReported = true;
-            listener.anomaly(tsNanos, "stream.reassembly_memcap");
-        } else if (limit == STREAM_LIMIT && !streamLimitReported) {
-            streamLimitReported = true;
-            listener.anomaly(tsNanos, "stream.reassembly_ooo_limit");
-        }
-    }
-
-    /**
-     * Gives up every hole of this stream and hands on what it held, to free the worker's memory for
-     * another stream (the memcap is reached and this stream has waited longest).
-     */
-    private void giveUpHeld(long tsNanos) {
-        if (ooo == null) {
-            // Only bytes kept aside. Those the receiver acknowledged for as long as a hole is waited for
-            // are what it took: delivered, as checkHole would on the stream's next packet. Sooner, the
-            // accepted copy may still be on its way (a capture shows an ACK before the data it covers),
-            // and a flood that forces evictions would let a decoy stand in for it (review).
-            long upTo = Math.min(asideReach(), ackedRel);
-            if (upTo > next && holeSinceNanos >= 0 && tsNanos - holeSinceNanos >= config.gapAckDelayNanos()) {
-                giveUpTo(tsNanos, upTo);
-                checkFin(tsNanos);
-            }
-            if (aside != null) {
-                stats.discardedNotKept++;
-                dropAside();
-            }
-            return;
-        }
-        limitHit = true;
-        stats.memcapEvictions++;
-        name(tsNanos, MEMCAP);
-        while (ooo != null) {
-            skipFirstHole(tsNanos);
-        }
-        dropAside();
-        checkFin(tsNanos);
-    }
-
-    private void skipFirstHole(long tsNanos) {
+    @Override
+    void skipFirstHole(long tsNanos) {
         if (ooo == null) {
             return;
         }
@@ -837,7 +618,8 @@ public final class TcpStream {
         }
     }
 
-    private void checkFin(long tsNanos) {
+    @Override
+    void checkFin(long tsNanos) {
         if (!finDelivered && finRel >= 0 && next >= finRel && ooo == null) {
             finDelivered = true;
             dropAside();
@@ -845,23 +627,4 @@ public final class TcpStream {
         }
     }
 
-    /** Keeps this stream in the worker's list of holders exactly while it holds something. */
-    private void updateHolder() {
-        boolean holds = ooo != null || aside != null;
-        if (holds && !holder) {
-            stats.addHolder(this);
-        } else if (!holds && holder) {
-            stats.removeHolder(this);
-        }
-        holder = holds;
-    }
-
-    private void charge(long bytes, int pieces) {
-        heldBytes += bytes;
-        stats.memUsed += bytes + (long) pieces * SEGMENT_OVERHEAD;
-    }
-
-    private void release(long bytes, int pieces) {
-        charge(-bytes, -pieces);
-    }
 }

@@ -45,8 +45,9 @@
  * per direction: one for a Linux receiver, {@value io.spanwatch.sensor.reassembly.UrgentMarks#MAX_MARKS}
  * for others ({@code stream.urgent_limit} past that, the byte staying inline).
  *
- * <p><b>Classes:</b> {@link io.spanwatch.sensor.reassembly.TcpStream} is one direction and its rules;
- * it keeps the pieces held ahead of a hole in {@code HeldPieces} (with the extent of the segment
+ * <p><b>Classes:</b> {@link io.spanwatch.sensor.reassembly.TcpStream} is one direction and its rules,
+ * on {@code StreamHoldings}, which holds its bytes between arrival and delivery and enforces the
+ * bounds and the memcap's evictions; it keeps the pieces held ahead of a hole in {@code HeldPieces} (with the extent of the segment
  * each came from, for the overlap policy), the bytes of discarded segments in {@code AsideBytes}, and
  * urgent marks in {@code UrgentMarks}; what the receiving host accepts (PAWS, its window) is
  * {@code ReceiverView}. Held pieces and kept-aside bytes are charged to the stream through a
