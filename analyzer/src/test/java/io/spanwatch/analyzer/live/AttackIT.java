@@ -34,7 +34,6 @@ import java.util.Random;
 import java.util.TreeMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.locks.LockSupport;
 import java.util.zip.CRC32;
 import java.util.zip.Deflater;
 import org.junit.jupiter.api.AfterAll;
@@ -175,7 +174,7 @@ class AttackIT {
     @Test
     void synFloodOfOneMillionDistinctSyns() throws Exception {
         Outcome o = underAttack("syn-flood", () -> {
-            Pacer pacer = new Pacer();
+            Pacer pacer = new Pacer(RATE);
             for (int i = 0; i < 1_000_000; i++) {
                 TrafficSynth.Conn c = conn(source(0, i), 1024 + i % 60_000);
                 send(c.segment(true, TrafficSynth.SYN, CLIENT_ISN + i, 0, NONE), pacer);
@@ -197,7 +196,7 @@ class AttackIT {
         int flows = 600;
         int segments = 2100;
         Outcome o = underAttack("ooo-flood", () -> {
-            Pacer pacer = new Pacer();
+            Pacer pacer = new Pacer(RATE);
             TrafficSynth.Conn[] conns = new TrafficSynth.Conn[flows];
             for (int f = 0; f < flows; f++) {
                 conns[f] = conn(source(77, f), 20_000 + f);
@@ -311,7 +310,7 @@ class AttackIT {
         int datagrams = 2000;
         int connections = 2000;
         Outcome o = underAttack("overlaps", () -> {
-            Pacer pacer = new Pacer();
+            Pacer pacer = new Pacer(RATE);
             for (int i = 0; i < datagrams; i++) {
                 // A TCP segment in two fragments whose overlap (IP payload bytes 40 to 47) differs.
                 TrafficSynth.Conn c = conn(source(88, i), 5000);
@@ -685,30 +684,6 @@ class AttackIT {
     }
 
     // ---- frames -------------------------------------------------------------------------------
-
-    /** Paces injection at a number of frames per second ({@value #RATE} unless told). */
-    private static final class Pacer {
-        private final long start = System.nanoTime();
-        private final int rate;
-        private long sent;
-
-        Pacer() {
-            this(RATE);
-        }
-
-        Pacer(int rate) {
-            this.rate = rate;
-        }
-
-        void sent() {
-            if (++sent % 256 == 0) {
-                long wait = start + sent * 1_000_000_000L / rate - System.nanoTime();
-                if (wait > 0) {
-                    LockSupport.parkNanos(wait);
-                }
-            }
-        }
-    }
 
     /** Returns the {@code i}th injected source address of a block of 10.0.0.0/8 starting at {@code 10.base.0.0}. */
     private static String source(int base, int i) {
