@@ -9,8 +9,9 @@ import static io.spanwatch.sensor.decode.PacketDecoder.u16;
  * GRE (version 0 with IP, Ethernet, VLAN, MPLS, ERSPAN I/II/III or Aruba 802.11 payloads; version 1
  * with PPTP's PPP), IP-in-IP, and in UDP: VXLAN, Geneve, GRE (RFC 8086), MPLS (RFC 7510), Teredo,
  * GTP-U, AYIYA, CAPWAP's data channel (802.3 or 802.11 frames between access points and their
- * controller) and L2TP version 2 (PPP between an access concentrator and a network server). MPLS in IP (protocol 137) is entered by {@link PacketDecoder} itself; the label
- * stack inside any of these is read by {@link Mpls}, whose anomalies a malformed one gets.
+ * controller) and L2TP version 2 (PPP between an access concentrator and a network server). MPLS in
+ * IP (protocol 137) is entered by {@link PacketDecoder} itself; the label stack inside any of these is
+ * read by {@link Mpls}, whose anomalies a malformed one gets.
  *
  * <p>UDP tunnels are found by port (a few compares per datagram against the configured ports) and
  * Teredo and GTP-U also by content on any other port, with checks strict enough that other UDP
