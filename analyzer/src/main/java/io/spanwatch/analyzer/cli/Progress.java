@@ -1,8 +1,8 @@
 package io.spanwatch.analyzer.cli;
 
+import io.spanwatch.sensor.libc.Libc;
 import java.io.PrintWriter;
 import java.lang.foreign.FunctionDescriptor;
-import java.lang.foreign.Linker;
 import java.lang.foreign.ValueLayout;
 import java.lang.invoke.MethodHandle;
 import java.util.Locale;
@@ -157,12 +157,13 @@ final class Progress implements AutoCloseable {
     }
 
     private static MethodHandle isattyHandle() {
+        if (!Libc.available()) {
+            return null; // not Linux, or native access denied: the JDK's console check
+        }
         try {
-            Linker linker = Linker.nativeLinker();
-            return linker.downcallHandle(linker.defaultLookup().findOrThrow("isatty"),
-                    FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT));
+            return Libc.function("isatty", FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT), false);
         } catch (RuntimeException | LinkageError e) {
-            return null; // no libc isatty (or native access denied): fall back to the JDK's console check
+            return null; // no isatty in this C library: the JDK's console check
         }
     }
 }

@@ -1,5 +1,6 @@
 package io.spanwatch.analyzer.scan;
 
+import io.spanwatch.sensor.libc.Libc;
 import java.io.IOException;
 import java.io.InterruptedIOException;
 import java.lang.foreign.Arena;
@@ -10,10 +11,8 @@ import java.lang.foreign.MemorySegment;
 import java.lang.foreign.StructLayout;
 import java.lang.foreign.ValueLayout;
 import java.lang.invoke.MethodHandle;
-import java.lang.invoke.VarHandle;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
-import java.util.Locale;
 
 /**
  * Asks a local clamd to scan a file by handing it the open file descriptor: clamd's {@code FILDES}
@@ -84,9 +83,6 @@ final class FdPass {
     private static final MethodHandle POLL;
     private static final MethodHandle SETSOCKOPT;
     private static final MethodHandle CLOSE;
-    private static final MethodHandle STRERROR;
-    private static final StructLayout CALL_STATE;
-    private static final VarHandle ERRNO;
     private static final String UNAVAILABLE;
 
     static {
@@ -99,41 +95,27 @@ final class FdPass {
         MethodHandle poll = null;
         MethodHandle setsockopt = null;
         MethodHandle close = null;
-        MethodHandle strerror = null;
-        StructLayout state = null;
-        VarHandle errno = null;
-        String why = null;
-        try {
-            if (!System.getProperty("os.name", "").toLowerCase(Locale.ROOT).contains("linux")) {
-                why = "not Linux";
-            } else if (ValueLayout.ADDRESS.byteSize() != 8) {
-                why = "not a 64-bit JVM";
-            } else {
-                Linker linker = Linker.nativeLinker();
-                var libc = linker.defaultLookup();
-                Linker.Option errnoOpt = Linker.Option.captureCallState("errno");
-                state = Linker.Option.captureStateLayout();
-                errno = state.varHandle(MemoryLayout.PathElement.groupElement("errno"));
+        String why = Libc.unavailable();
+        if (why == null) {
+            try {
                 ValueLayout i = ValueLayout.JAVA_INT;
                 ValueLayout a = ValueLayout.ADDRESS;
                 ValueLayout l = ValueLayout.JAVA_LONG;
-                socket = linker.downcallHandle(libc.findOrThrow("socket"), FunctionDescriptor.of(i, i, i, i), errnoOpt);
-                connect = linker.downcallHandle(libc.findOrThrow("connect"), FunctionDescriptor.of(i, i, a, i), errnoOpt);
+                socket = Libc.function("socket", FunctionDescriptor.of(i, i, i, i), true);
+                connect = Libc.function("connect", FunctionDescriptor.of(i, i, a, i), true);
                 // int open(const char *path, int flags, ...): the mode is the variadic part.
-                open = linker.downcallHandle(libc.findOrThrow("open"), FunctionDescriptor.of(i, a, i, i), errnoOpt,
-                        Linker.Option.firstVariadicArg(2));
-                sendmsg = linker.downcallHandle(libc.findOrThrow("sendmsg"), FunctionDescriptor.of(l, i, a, i), errnoOpt);
-                send = linker.downcallHandle(libc.findOrThrow("send"), FunctionDescriptor.of(l, i, a, l, i), errnoOpt);
-                recv = linker.downcallHandle(libc.findOrThrow("recv"), FunctionDescriptor.of(l, i, a, l, i), errnoOpt);
-                poll = linker.downcallHandle(libc.findOrThrow("poll"), FunctionDescriptor.of(i, a, l, i), errnoOpt);
-                setsockopt = linker.downcallHandle(libc.findOrThrow("setsockopt"), FunctionDescriptor.of(i, i, i, i, a, i), errnoOpt);
-                close = linker.downcallHandle(libc.findOrThrow("close"), FunctionDescriptor.of(i, i));
-                strerror = linker.downcallHandle(libc.findOrThrow("strerror"), FunctionDescriptor.of(a, i));
+                open = Libc.function("open", FunctionDescriptor.of(i, a, i, i), true, Linker.Option.firstVariadicArg(2));
+                sendmsg = Libc.function("sendmsg", FunctionDescriptor.of(l, i, a, i), true);
+                send = Libc.function("send", FunctionDescriptor.of(l, i, a, l, i), true);
+                recv = Libc.function("recv", FunctionDescriptor.of(l, i, a, l, i), true);
+                poll = Libc.function("poll", FunctionDescriptor.of(i, a, l, i), true);
+                setsockopt = Libc.function("setsockopt", FunctionDescriptor.of(i, i, i, i, a, i), true);
+                close = Libc.function("close", FunctionDescriptor.of(i, i), false);
+            } catch (RuntimeException | LinkageError e) {
+                // IllegalCallerException when native access is denied; NoSuchElementException for a missing symbol.
+                why = e.getClass().getSimpleName() + ": " + e.getMessage();
+                socket = null;
             }
-        } catch (RuntimeException | LinkageError e) {
-            // IllegalCallerException when native access is denied; NoSuchElementException for a missing symbol.
-            why = e.getClass().getSimpleName() + ": " + e.getMessage();
-            socket = null;
         }
         SOCKET = socket;
         CONNECT = connect;
@@ -144,9 +126,6 @@ final class FdPass {
         POLL = poll;
         SETSOCKOPT = setsockopt;
         CLOSE = close;
-        STRERROR = strerror;
-        CALL_STATE = state;
-        ERRNO = errno;
         UNAVAILABLE = socket == null ? (why == null ? "unavailable" : why) : null;
     }
 
@@ -177,7 +156,7 @@ final class FdPass {
             throw new IllegalStateException("descriptor passing unavailable: " + UNAVAILABLE);
         }
         try (Arena arena = Arena.ofConfined()) {
-            MemorySegment state = arena.allocate(CALL_STATE);
+            MemorySegment state = Libc.callState(arena);
             int fileFd = (int) OPEN.invokeExact(state, arena.allocateFrom(file.toString()), O_RDONLY | O_CLOEXEC, 0);
             if (fileFd < 0) {
                 int err = errno(state);
@@ -334,7 +313,7 @@ final class FdPass {
     }
 
     private static int errno(MemorySegment state) {
-        return (int) ERRNO.get(state, 0L);
+        return Libc.errno(state);
     }
 
     private static ClamdException unreachable(Path socket, String call, int errno) {
@@ -342,14 +321,6 @@ final class FdPass {
     }
 
     private static String strerror(int errno) {
-        if (errno == 0) {
-            return "connection closed";
-        }
-        try {
-            MemorySegment s = (MemorySegment) STRERROR.invokeExact(errno);
-            return s.reinterpret(256).getString(0);
-        } catch (Throwable t) {
-            return "errno " + errno;
-        }
+        return errno == 0 ? "connection closed" : Libc.strerror(errno);
     }
 }

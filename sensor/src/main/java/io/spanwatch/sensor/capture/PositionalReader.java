@@ -1,18 +1,14 @@
 package io.spanwatch.sensor.capture;
 
+import io.spanwatch.sensor.libc.Libc;
 import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.FunctionDescriptor;
 import java.lang.foreign.Linker;
-import java.lang.foreign.MemoryLayout;
 import java.lang.foreign.MemorySegment;
-import java.lang.foreign.StructLayout;
-import java.lang.foreign.SymbolLookup;
 import java.lang.foreign.ValueLayout;
 import java.lang.invoke.MethodHandle;
-import java.lang.invoke.VarHandle;
 import java.nio.file.Path;
-import java.util.Locale;
 
 /**
  * Reads a file at given offsets into a heap array with {@code pread(2)}, through one native buffer
@@ -39,45 +35,27 @@ final class PositionalReader implements AutoCloseable {
     private static final MethodHandle OPEN;
     private static final MethodHandle PREAD;
     private static final MethodHandle CLOSE;
-    private static final MethodHandle STRERROR;
-    private static final StructLayout CALL_STATE;
-    private static final VarHandle ERRNO;
 
     static {
         MethodHandle open = null;
         MethodHandle pread = null;
         MethodHandle close = null;
-        MethodHandle strerror = null;
-        StructLayout state = null;
-        VarHandle errno = null;
-        try {
-            if (System.getProperty("os.name", "").toLowerCase(Locale.ROOT).contains("linux") && ValueLayout.ADDRESS.byteSize() == 8) {
-                Linker linker = Linker.nativeLinker();
-                SymbolLookup libc = linker.defaultLookup();
-                Linker.Option errnoOut = Linker.Option.captureCallState("errno");
-                state = Linker.Option.captureStateLayout();
-                errno = state.varHandle(MemoryLayout.PathElement.groupElement("errno"));
+        if (Libc.available()) {
+            try {
                 // open(2) is variadic; no mode argument is passed (no O_CREAT).
-                open = linker.downcallHandle(libc.findOrThrow("open"),
-                        FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.JAVA_INT),
-                        errnoOut, Linker.Option.firstVariadicArg(2));
-                pread = linker.downcallHandle(libc.findOrThrow("pread"), FunctionDescriptor.of(ValueLayout.JAVA_LONG,
-                        ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.JAVA_LONG, ValueLayout.JAVA_LONG), errnoOut);
-                close = linker.downcallHandle(libc.findOrThrow("close"), FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT));
-                strerror = linker.downcallHandle(libc.findOrThrow("strerror"),
-                        FunctionDescriptor.of(ValueLayout.ADDRESS, ValueLayout.JAVA_INT));
+                open = Libc.function("open", FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.JAVA_INT), true,
+                        Linker.Option.firstVariadicArg(2));
+                pread = Libc.function("pread", FunctionDescriptor.of(ValueLayout.JAVA_LONG, ValueLayout.JAVA_INT, ValueLayout.ADDRESS,
+                        ValueLayout.JAVA_LONG, ValueLayout.JAVA_LONG), true);
+                close = Libc.function("close", FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT), false);
+            } catch (RuntimeException | LinkageError e) {
+                // a missing symbol: the caller reads through RandomAccessFile instead
+                open = null;
             }
-        } catch (RuntimeException | LinkageError e) {
-            // IllegalCallerException when native access is denied, NoSuchElementException for a
-            // missing symbol: the caller reads through RandomAccessFile instead.
-            open = null;
         }
         OPEN = open;
         PREAD = pread;
         CLOSE = close;
-        STRERROR = strerror;
-        CALL_STATE = state;
-        ERRNO = errno;
     }
 
     private final int fd;
@@ -102,7 +80,7 @@ final class PositionalReader implements AutoCloseable {
         if (OPEN == null) {
             return null;
         }
-        MemorySegment state = arena.allocate(CALL_STATE);
+        MemorySegment state = Libc.callState(arena);
         int fd;
         try (Arena names = Arena.ofConfined()) {
             fd = (int) OPEN.invokeExact(state, names.allocateFrom(path.toString()), O_RDONLY_CLOEXEC);
@@ -137,7 +115,7 @@ final class PositionalReader implements AutoCloseable {
             } catch (Throwable t) {
                 throw unexpected(t);
             }
-        } while (got < 0 && (int) ERRNO.get(callState, 0L) == EINTR);
+        } while (got < 0 && Libc.errno(callState) == EINTR);
         if (got < 0) {
             throw new IOException(reason(callState));
         }
@@ -158,13 +136,8 @@ final class PositionalReader implements AutoCloseable {
     }
 
     private static String reason(MemorySegment state) {
-        int errno = (int) ERRNO.get(state, 0L);
-        try {
-            MemorySegment text = (MemorySegment) STRERROR.invokeExact(errno);
-            return text.reinterpret(256).getString(0) + " (errno " + errno + ")";
-        } catch (Throwable t) {
-            return "errno " + errno;
-        }
+        int errno = Libc.errno(state);
+        return Libc.strerror(errno) + " (errno " + errno + ")";
     }
 
     private static RuntimeException unexpected(Throwable t) {

@@ -1,11 +1,9 @@
 package io.spanwatch.sensor.pipeline;
 
+import io.spanwatch.sensor.libc.Libc;
 import java.lang.foreign.FunctionDescriptor;
-import java.lang.foreign.Linker;
-import java.lang.foreign.SymbolLookup;
 import java.lang.foreign.ValueLayout;
 import java.lang.invoke.MethodHandle;
-import java.util.Locale;
 
 /**
  * Lowers the scheduling priority (raises the nice value) of the calling thread on Linux, through
@@ -27,18 +25,15 @@ final class ThreadNice {
         MethodHandle gettid = null;
         MethodHandle setpriority = null;
         MethodHandle getpriority = null;
-        if (System.getProperty("os.name", "").toLowerCase(Locale.ROOT).contains("linux")) {
+        if (Libc.available()) {
             try {
-                Linker linker = Linker.nativeLinker();
-                SymbolLookup libc = linker.defaultLookup();
-                gettid = linker.downcallHandle(libc.findOrThrow("gettid"), FunctionDescriptor.of(ValueLayout.JAVA_INT));
-                setpriority = linker.downcallHandle(libc.findOrThrow("setpriority"),
-                        FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT,
-                                ValueLayout.JAVA_INT));
-                getpriority = linker.downcallHandle(libc.findOrThrow("getpriority"),
-                        FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT));
+                gettid = Libc.function("gettid", FunctionDescriptor.of(ValueLayout.JAVA_INT), false);
+                setpriority = Libc.function("setpriority", FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT,
+                        ValueLayout.JAVA_INT, ValueLayout.JAVA_INT), false);
+                getpriority = Libc.function("getpriority", FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT,
+                        ValueLayout.JAVA_INT), false);
             } catch (RuntimeException | LinkageError e) {
-                // No native access or an old libc without gettid(): threads keep the default priority.
+                // an old libc without gettid(): threads keep the default priority
                 gettid = null;
                 setpriority = null;
                 getpriority = null;
