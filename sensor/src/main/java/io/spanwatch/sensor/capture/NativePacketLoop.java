@@ -1,5 +1,6 @@
 package io.spanwatch.sensor.capture;
 
+import io.spanwatch.sensor.libc.Libc;
 import java.lang.foreign.Arena;
 import java.lang.foreign.FunctionDescriptor;
 import java.lang.foreign.Linker;
@@ -9,7 +10,6 @@ import java.lang.foreign.ValueLayout;
 import java.lang.invoke.MethodHandle;
 import java.lang.reflect.Field;
 import java.nio.file.Path;
-import java.util.Locale;
 
 import com.sun.jna.Pointer;
 import org.pcap4j.core.PcapHandle;
@@ -52,13 +52,9 @@ final class NativePacketLoop {
     static {
         MethodHandle next = null;
         MethodHandle geterr = null;
-        String why = null;
+        String why = Libc.unavailable(); // not 64-bit Linux, or no native access
         try {
-            if (!System.getProperty("os.name", "").toLowerCase(Locale.ROOT).contains("linux")) {
-                why = "not Linux";
-            } else if (ValueLayout.ADDRESS.byteSize() != 8) {
-                why = "not a 64-bit JVM";
-            } else {
+            if (why == null) {
                 LiveCapture.ensurePcapLibName();
                 String lib = System.getProperty(LiveCapture.PCAP_LIB_PROPERTY);
                 if (lib == null || !lib.contains("/")) {

@@ -94,16 +94,29 @@ final class LinkLayers {
      * field (one byte when compressed, RFC 1661 §6.5), then IPv4, IPv6 or MPLS.
      */
     static boolean ppp(PacketDecoder dec, byte[] b, int p, int end, int cut, DecodedPacket out) {
-        long proto = pppProtocol(b, p, end);
-        if (proto < 0) {
+        long ppp = pppProtocol(b, p, end);
+        if (ppp < 0) {
             return anomaly(out, DecodeAnomaly.PPP_TRUNCATED);
         }
-        int q = (int) proto;
-        return switch ((int) (proto >>> 32)) {
+        return pppPayload(dec, (int) (ppp >>> 32), b, (int) ppp, end, cut, out);
+    }
+
+    /** Tells whether {@link #pppPayload} decodes what PPP protocol {@code proto} carries: IPv4, IPv6 or MPLS. */
+    static boolean pppCarriesPacket(int proto) {
+        return proto == PPP_IPV4 || proto == PPP_IPV6 || proto == PPP_MPLS_UC || proto == PPP_MPLS_MC;
+    }
+
+    /**
+     * Decodes the information field at {@code q} of a PPP frame of protocol {@code proto} (PPP itself,
+     * PPPoE, PPTP, L2TP): IPv4, IPv6 or MPLS; false for anything else (LCP, IPCP, compressed or
+     * encrypted data), which is not IP.
+     */
+    static boolean pppPayload(PacketDecoder dec, int proto, byte[] b, int q, int end, int cut, DecodedPacket out) {
+        return switch (proto) {
             case PPP_IPV4 -> dec.ipv4(b, q, end, cut, out);
             case PPP_IPV6 -> dec.ipv6(b, q, end, cut, out);
             case PPP_MPLS_UC, PPP_MPLS_MC -> dec.mpls(b, q, end, cut, out);
-            default -> false; // LCP, IPCP, compressed or encrypted data
+            default -> false;
         };
     }
 

@@ -91,8 +91,6 @@ public final class PacketDecoder {
     // PPPoE
     private static final int PPPOE_HLEN = 8;
     private static final int PPPOE_PPP_PROTO = 6;
-    private static final int PPP_IPV4 = 0x0021;
-    private static final int PPP_IPV6 = 0x0057;
 
     // IPv4
     private static final int IPV4_HLEN = 20;
@@ -344,14 +342,7 @@ public final class PacketDecoder {
         if (end - p < PPPOE_HLEN) {
             return anomaly(out, DecodeAnomaly.PPPOE_TRUNCATED);
         }
-        int proto = u16(b, p + PPPOE_PPP_PROTO);
-        if (proto == PPP_IPV4) {
-            return ipv4(b, p + PPPOE_HLEN, end, cut, out);
-        }
-        if (proto == PPP_IPV6) {
-            return ipv6(b, p + PPPOE_HLEN, end, cut, out);
-        }
-        return false; // LCP, IPCP, ...
+        return LinkLayers.pppPayload(this, u16(b, p + PPPOE_PPP_PROTO), b, p + PPPOE_HLEN, end, cut, out);
     }
 
     // ---- IP ----

@@ -109,8 +109,6 @@ final class Tunnels {
     private static final int ERSPAN2_HLEN = 8;
     private static final int ERSPAN3_HLEN = 12;
     private static final int ERSPAN3_SUBHDR_LEN = 8;
-    private static final int PPP_IPV4 = 0x21;
-    private static final int PPP_IPV6 = 0x57;
     // IEEE 802.11 (Aruba)
     private static final int WLAN_HLEN = 24;
     private static final int WLAN_ADDR4_LEN = 6;
@@ -246,12 +244,6 @@ final class Tunnels {
         if (out.decapCount < out.decaps.length) {
             out.decaps[out.decapCount++] = (byte) kind.ordinal();
         }
-    }
-
-    /** {@link #decap}, as a condition. */
-    private static boolean decapped(DecodedPacket out, TunnelKind kind) {
-        decap(out, kind);
-        return true;
     }
 
     // ---- UDP ----
@@ -540,15 +532,11 @@ final class Tunnels {
             q += 2 + u16(b, q);
         }
         long ppp = q < end ? LinkLayers.pppProtocol(b, q, end) : -1;
-        if (ppp < 0) {
-            return true;
+        int proto = (int) (ppp >>> 32);
+        if (ppp < 0 || !LinkLayers.pppCarriesPacket(proto)) {
+            return true; // LCP, IPCP, compressed or encrypted data
         }
-        int inner = (int) ppp;
-        return switch ((int) (ppp >>> 32)) {
-            case PPP_IPV4 -> enter(out, TunnelKind.L2TP, udpOff, -1) && dec.ipv4(b, inner, end, cut, out);
-            case PPP_IPV6 -> enter(out, TunnelKind.L2TP, udpOff, -1) && dec.ipv6(b, inner, end, cut, out);
-            default -> true; // LCP, IPCP, compressed or encrypted data
-        };
+        return enter(out, TunnelKind.L2TP, udpOff, -1) && LinkLayers.pppPayload(dec, proto, b, (int) ppp, end, cut, out);
     }
 
     // ---- GRE ----
@@ -719,9 +707,17 @@ final class Tunnels {
             }
             return truncated ? anomaly(out, DecodeAnomaly.IEEE802_11_TRUNCATED) : true;
         }
-        boolean entered = via == null || (via == TunnelKind.GRE ? enterGre(out, udpOff, TunnelKind.IEEE802_11)
-                : enter(out, via, udpOff, -1) && decapped(out, TunnelKind.IEEE802_11));
-        return entered && dec.etherType(u16(b, q + 6), b, q + LLC_SNAP_LEN, frameEnd, cut, out);
+        if (via == TunnelKind.GRE) {
+            if (!enterGre(out, udpOff, TunnelKind.IEEE802_11)) {
+                return false;
+            }
+        } else if (via != null) {
+            if (!enter(out, via, udpOff, -1)) {
+                return false;
+            }
+            decap(out, TunnelKind.IEEE802_11);
+        }
+        return dec.etherType(u16(b, q + 6), b, q + LLC_SNAP_LEN, frameEnd, cut, out);
     }
 
     /**
@@ -746,14 +742,10 @@ final class Tunnels {
         }
         payload(out, q + h, ipEnd, missing);
         long ppp = LinkLayers.pppProtocol(b, q + h, ipEnd);
-        if (ppp < 0) {
-            return true; // an acknowledgement alone
+        int proto = (int) (ppp >>> 32);
+        if (ppp < 0 || !LinkLayers.pppCarriesPacket(proto)) {
+            return true; // an acknowledgement alone, or PPP's own protocols
         }
-        int p = (int) ppp;
-        return switch ((int) (ppp >>> 32)) {
-            case PPP_IPV4 -> enterGre(out, udpOff, TunnelKind.PPTP) && dec.ipv4(b, p, ipEnd, cut, out);
-            case PPP_IPV6 -> enterGre(out, udpOff, TunnelKind.PPTP) && dec.ipv6(b, p, ipEnd, cut, out);
-            default -> true;
-        };
+        return enterGre(out, udpOff, TunnelKind.PPTP) && LinkLayers.pppPayload(dec, proto, b, (int) ppp, ipEnd, cut, out);
     }
 }

@@ -21,7 +21,8 @@ import java.util.Locale;
  *
  * <p>Scope: 64-bit Linux, whose structure layouts and flag values the callers use. Elsewhere, or when
  * the JVM denies native access, {@link #unavailable} says why and nothing is bound; each caller then
- * falls back to what the JDK offers. Thread-safe: immutable after class initialisation.
+ * falls back to what the JDK offers. The live capture's libpcap binding takes the same platform check
+ * from here. Thread-safe: immutable after class initialisation.
  */
 public final class Libc {
     private static final String UNAVAILABLE;

@@ -126,11 +126,14 @@ final class ReceiverDiscards {
      * all, so the other direction's bytes the mirror lost count as a gap.
      */
     static void takeWithheldAcks(Side orig, Side resp, long ts) {
-        for (Side s : new Side[] {orig, resp}) {
-            if (s.withheldAck >= 0 && s.stream.discardedDataUsed()) {
-                (s == orig ? resp : orig).stream.ack(ts, s.withheldAck);
-                s.withheldAck = -1;
-            }
+        takeWithheldAck(orig, resp, ts);
+        takeWithheldAck(resp, orig, ts);
+    }
+
+    private static void takeWithheldAck(Side s, Side other, long ts) {
+        if (s.withheldAck >= 0 && s.stream.discardedDataUsed()) {
+            other.stream.ack(ts, s.withheldAck);
+            s.withheldAck = -1;
         }
     }
 }

@@ -391,7 +391,7 @@ public final class TcpStream extends StreamHoldings {
         }
         long r = rel(ackSeq);
         long seen = Math.max(next, windowLimit);
-        if (ooo != null && !ooo.isEmpty()) {
+        if (ooo != null) { // null while empty, as aside
             seen = Math.max(seen, ooo.lastEnd());
         }
         if (aside != null) {
