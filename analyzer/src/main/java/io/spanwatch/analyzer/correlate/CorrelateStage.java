@@ -237,6 +237,11 @@ public final class CorrelateStage implements AnalyzerStage {
     }
 
     /** Feeds one event to the tracker, the joiner and the rules. */
+    /** Tells whether a flow's requests are counted by its {@code http} events instead (HTTP/1 and HTTP/2). */
+    private static boolean isHttp(String appProto) {
+        return "http".equals(appProto) || "http2".equals(appProto);
+    }
+
     private void process(EveEvent e) {
         long ms = Math.floorDiv(e.tsNanos(), 1_000_000);
         tracker.advance(ms);
@@ -252,7 +257,7 @@ public final class CorrelateStage implements AnalyzerStage {
                     tlsNames.put(t.header().flowId(), name);
                 }
             }
-            case FlowEvent f when !"http".equals(f.header().appProto()) -> {
+            case FlowEvent f when !isHttp(f.header().appProto()) -> {
                 // A TLS connection counts for the name it asked for (its tls event came first: it is
                 // timed at the ClientHello, the flow at its end); anything else for the server's address.
                 String name = f.header().hasFlow() ? tlsNames.remove(f.header().flowId()) : null;

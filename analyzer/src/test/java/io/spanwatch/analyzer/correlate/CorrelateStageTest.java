@@ -15,6 +15,7 @@ import io.spanwatch.sensor.event.EventHeader;
 import io.spanwatch.sensor.event.FileEvent;
 import io.spanwatch.sensor.event.FileInfo;
 import io.spanwatch.sensor.event.FileVerdict;
+import io.spanwatch.sensor.event.FlowEvent;
 import io.spanwatch.sensor.event.HttpEvent;
 import io.spanwatch.sensor.event.HttpInfo;
 import io.spanwatch.sensor.event.IncidentEvent;
@@ -62,7 +63,11 @@ class CorrelateStageTest {
     }
 
     private static EventHeader header(long flow, String server) {
-        return new EventHeader(flow, new int[0], HOST, 40000 + (int) (flow % 20000), server, 80, "TCP", true, 4, null, "http", null);
+        return header(flow, server, "http");
+    }
+
+    private static EventHeader header(long flow, String server, String appProto) {
+        return new EventHeader(flow, new int[0], HOST, 40000 + (int) (flow % 20000), server, 80, "TCP", true, 4, null, appProto, null);
     }
 
     /** The download's malware alert (as the scan stage raises it: time of the file, server as src), a minute after T0. */
@@ -391,6 +396,30 @@ class CorrelateStageTest {
     void namesOfOneAddressCalledAtRandomAreNoBeacon() throws Exception {
         for (long seed = 1; seed <= 5; seed++) {
             assertEquals(List.of(), beacons(runRotation(seed, false)), "seed " + seed);
+        }
+    }
+
+    @Test
+    void http2FlowsCountThroughTheirRequestsAsHttpFlowsDo() throws Exception {
+        // The same callbacks over HTTP/2 in cleartext: each an http event and its flow's event. The
+        // flows must not count again, as callbacks to the bare address.
+        EventBus bus = new EventBus();
+        Collector out = new Collector();
+        CorrelateStage s = stage(bus, null, null);
+        bus.add(s).add(out);
+        for (EveEvent e : callbacks("c2.example")) {
+            HttpEvent h = (HttpEvent) e;
+            EventHeader h2 = header(h.header().flowId(), "198.51.100.7", "http2");
+            bus.accept(new HttpEvent(h.tsNanos(), h2, h.http()));
+            bus.accept(new FlowEvent(h2, h.tsNanos(), h.tsNanos() + 2_000_000_000L, 6, 6, 400, 500, "closed", "timeout", false, false,
+                    null, null));
+        }
+        s.drain();
+        s.close();
+        List<AlertEvent> beacons = beacons(new ArrayList<>(out.events));
+        assertFalse(beacons.isEmpty(), "the callbacks are a beacon");
+        for (AlertEvent a : beacons) {
+            assertEquals("c2.example", a.beacon().host(), a.toString());
         }
     }
 }

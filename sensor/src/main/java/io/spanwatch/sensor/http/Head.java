@@ -132,6 +132,41 @@ final class Head {
         return h;
     }
 
+    /**
+     * Reads the fields of an HTTP/2 head (RFC 9113 §8.3): Content-Length and Content-Encoding as for
+     * HTTP/1, no transfer coding (DATA frames frame the body). Fields a receiver treats as malformed
+     * (a name with capitals, a connection-specific field such as {@code transfer-encoding}) are
+     * {@code http2.invalid_header} and otherwise ignored. Anomalies go to {@code to} at once.
+     */
+    static Head http2(List<Header> fields, boolean response, Report to) {
+        Head h = new Head();
+        h.version = "HTTP/2";
+        for (Header f : fields) {
+            String name = f.name();
+            if (!name.equals(name.toLowerCase(Locale.ROOT))) {
+                h.report.anomaly("http2.invalid_header", "field name with capitals: " + HeaderValues.excerpt(name));
+            }
+            switch (name.toLowerCase(Locale.ROOT)) {
+                case "connection", "keep-alive", "proxy-connection", "transfer-encoding", "upgrade" ->
+                        h.report.anomaly("http2.invalid_header", "connection-specific field " + HeaderValues.excerpt(name));
+                default -> {
+                    if (!name.startsWith(":")) {
+                        h.headers.add(f);
+                        h.framingHeaders |= framingHeader(name) & (CL | CE);
+                    }
+                }
+            }
+        }
+        if ((h.framingHeaders & CL) != 0) {
+            h.contentLength(response);
+        }
+        if ((h.framingHeaders & CE) != 0) {
+            h.contentEncoding();
+        }
+        h.reportTo(to);
+        return h;
+    }
+
     /** Reads only the header fields of a head cut short (a limit or the connection's end); no framing, no anomalies. */
     static List<Header> fields(List<String> lines) {
         Head h = new Head();

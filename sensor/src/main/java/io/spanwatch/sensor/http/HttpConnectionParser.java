@@ -35,7 +35,15 @@ import java.util.ArrayDeque;
 public final class HttpConnectionParser {
 
     /** What the first bytes of a stream look like. */
-    public enum Probe { REQUEST, RESPONSE, NEED_MORE, NOT_HTTP }
+    public enum Probe {
+        REQUEST, RESPONSE, NEED_MORE, NOT_HTTP,
+        /**
+         * A server's HTTP/2 preface, a SETTINGS frame, before any client byte: an HTTP/2 server that
+         * speaks first (Go's, for one) on a connection with prior knowledge. The parser is then started
+         * with {@link #http2FromStart}.
+         */
+        HTTP2_SERVER
+    }
 
     /** Most bytes {@link #probe} waits for before deciding {@link Probe#NOT_HTTP}. */
     public static final int PROBE_LIMIT = 2048;
@@ -51,6 +59,8 @@ public final class HttpConnectionParser {
     private final ArrayDeque<HttpTransaction> awaiting = new ArrayDeque<>(2);
     private int nextTxId;
     private boolean tunnel;
+    /** The connection's HTTP/2 reader once it switched to HTTP/2 (prior knowledge or {@code Upgrade: h2c}). */
+    private Http2Session h2;
     private boolean serverEnded;
 
     /** Creates a parser with a memory budget of its own (unbounded beyond {@code limits}). */
@@ -70,20 +80,31 @@ public final class HttpConnectionParser {
     /** Takes the next in-order bytes of one direction; the buffer is lent for the call only. */
     public void data(boolean toServer, long tsNanos, byte[] buf, int off, int len) {
         if (len > 0) {
-            reader(toServer).data(tsNanos, buf, off, len);
+            if (h2 != null) {
+                h2.data(toServer, tsNanos, buf, off, len);
+            } else {
+                reader(toServer).data(tsNanos, buf, off, len);
+            }
         }
     }
 
     /** Tells that {@code len} bytes of one direction were lost (negative: an unknown number). */
     public void gap(boolean toServer, long tsNanos, long len) {
         if (len != 0) {
-            reader(toServer).gap(len);
+            if (h2 != null) {
+                h2.gap(toServer, len);
+            } else {
+                reader(toServer).gap(len);
+            }
         }
     }
 
     /** Tells that one direction ended (FIN or RST). */
     public void end(boolean toServer, long tsNanos) {
         reader(toServer).end();
+        if (h2 != null) {
+            h2.end(toServer);
+        }
         if (!toServer && !serverEnded) {
             serverEnded = true;
             // No response can come any more.
@@ -103,9 +124,17 @@ public final class HttpConnectionParser {
             t.responseEnded = true;
         }
         flush();
+        if (h2 != null) {
+            h2.close();
+        }
     }
 
-    /** Tells whether the connection stopped being HTTP (101, or 2xx to CONNECT). */
+    /** Tells whether the connection switched to HTTP/2. */
+    public boolean isHttp2() {
+        return h2 != null;
+    }
+
+    /** Tells whether the connection stopped being HTTP (101 to another protocol than h2c, or 2xx to CONNECT). */
     public boolean isTunnel() {
         return tunnel;
     }
@@ -120,6 +149,12 @@ public final class HttpConnectionParser {
      */
     public static Probe probe(byte[] buf, int off, int len) {
         int end = off + len;
+        int settings = serverPreface(buf, off, end);
+        if (settings == StartLines.MATCH) {
+            return Probe.HTTP2_SERVER;
+        } else if (settings == StartLines.MORE) {
+            return Probe.NEED_MORE;
+        }
         int i = off;
         while (i < end && (buf[i] == '\r' || buf[i] == '\n')) {
             i++;
@@ -141,6 +176,45 @@ public final class HttpConnectionParser {
             return Probe.REQUEST;
         }
         return Probe.NOT_HTTP;
+    }
+
+    /**
+     * Tells whether bytes begin an HTTP/2 server preface (RFC 9113 §3.4): a SETTINGS frame on stream 0,
+     * without flags, of whole settings (at most 16), the first (when there is one) a setting HTTP/2
+     * defines (1 to 9). MORE while fewer bytes than that tells fit.
+     */
+    static int serverPreface(byte[] b, int off, int end) {
+        byte[] expect = {0, 0, -1, Http2Session.SETTINGS, 0, 0, 0, 0, 0};
+        int n = Math.min(end - off, expect.length);
+        for (int k = 0; k < n; k++) {
+            if (k != 2 && b[off + k] != expect[k]) {
+                return StartLines.NO;
+            }
+        }
+        if (n > 2 && ((b[off + 2] & 0xff) % 6 != 0 || (b[off + 2] & 0xff) > 96)) {
+            return StartLines.NO;
+        }
+        if (n < expect.length) {
+            return StartLines.MORE;
+        }
+        if (b[off + 2] == 0) {
+            return StartLines.MATCH;
+        }
+        if (end - off < expect.length + 2) {
+            return StartLines.MORE;
+        }
+        int id = ((b[off + 9] & 0xff) << 8) | (b[off + 10] & 0xff);
+        return id >= 1 && id <= 9 ? StartLines.MATCH : StartLines.NO;
+    }
+
+    /**
+     * Starts the connection as HTTP/2 from its first byte (the server spoke first: {@link
+     * Probe#HTTP2_SERVER}); the client's bytes must begin with the whole preface.
+     */
+    public void http2FromStart() {
+        if (mayStartHttp2()) {
+            startHttp2(null, false);
+        }
     }
 
     // ---- used by MessageReader and Entity ----
@@ -254,6 +328,42 @@ public final class HttpConnectionParser {
         tunnel = true;
         client.tunnel();
         server.tunnel();
+    }
+
+    /**
+     * Switches the connection to HTTP/2: both HTTP/1 readers stop, and what follows in each direction
+     * is HTTP/2's (the bytes left in the buffer a reader was reading come through {@link #tunnelData}).
+     *
+     * @param upgraded the request answered by {@code 101} with {@code Upgrade: h2c}, or null for prior knowledge
+     * @param prefaceHeadRead whether the HTTP/1 reader read the client's preface up to its empty line
+     */
+    void startHttp2(HttpTransaction upgraded, boolean prefaceHeadRead) {
+        h2 = new Http2Session(this, upgraded, prefaceHeadRead);
+        client.tunnel();
+        server.tunnel();
+        listener.switchedProtocol("http2");
+    }
+
+    /** Takes a direction's bytes after its HTTP/1 reader stopped: HTTP/2's, else dropped (a tunnel). */
+    void tunnelData(boolean toServer, long ts, byte[] b, int off, int len) {
+        if (h2 != null && len > 0) {
+            h2.data(toServer, ts, b, off, len);
+        }
+    }
+
+    /** Tells whether an HTTP/1 reader may switch to HTTP/2 now: the connection has not already. */
+    boolean mayStartHttp2() {
+        return h2 == null && !tunnel;
+    }
+
+    /** Makes the transaction of one HTTP/2 stream, reported by {@link #http2Done} when the stream ends. */
+    HttpTransaction newHttp2Tx() {
+        return newTx();
+    }
+
+    void http2Done(HttpTransaction t) {
+        memory.release(t.held);
+        listener.transactionDone(t);
     }
 
     void connectRefused() {

@@ -42,4 +42,8 @@ public interface HttpListener {
     default boolean acceptsHttp09() {
         return false;
     }
+
+    /** Tells that the connection now carries another application protocol that is read on (Suricata's name: {@code http2}). */
+    default void switchedProtocol(String appProto) {
+    }
 }

@@ -109,7 +109,11 @@ final class MessageReader {
                     body(b, off, end - off);
                     off = end;
                 }
-                case TUNNEL, CLOSED, AWAIT_TUNNEL -> off = end;
+                case TUNNEL -> {
+                    conn.tunnelData(toServer, ts, b, off, end - off);
+                    off = end;
+                }
+                case CLOSED, AWAIT_TUNNEL -> off = end;
                 case FIRST_BYTES -> off = firstBytes(ts, b, off, end);
                 case START_LINE -> {
                     if (line.isEmpty() && mayBeHttp09()) {
@@ -483,6 +487,11 @@ final class MessageReader {
 
     private void requestHead() {
         readHead();
+        if (http2Preface()) {
+            resetMessage();
+            conn.startHttp2(null, true);
+            return;
+        }
         openTx(null);
         if ("CONNECT".equals(tx.method)) {
             finishMessage(true, null);
@@ -508,6 +517,12 @@ final class MessageReader {
         if (status == 101 && tx.requestSeen && tx.requestHeader("Upgrade") == null) {
             anomaly("http.unrequested_upgrade", "101 Switching Protocols to a request without Upgrade");
         }
+        if (status == 101 && upgradesToHttp2()) {
+            HttpTransaction upgraded = tx;
+            finishMessage(true, null);
+            conn.startHttp2(upgraded, false);
+            return;
+        }
         if (status == 101 || (connect && status / 100 == 2)) {
             finishMessage(true, null);
             conn.enterTunnel();
@@ -522,6 +537,21 @@ final class MessageReader {
             return;
         }
         startBody(status);
+    }
+
+    /**
+     * Tells whether the request head just read is the start of the HTTP/2 connection preface
+     * ({@code PRI * HTTP/2.0} and an empty line, RFC 9113 §3.4), sent with prior knowledge.
+     */
+    private boolean http2Preface() {
+        return "PRI".equals(requestLine.method()) && "*".equals(requestLine.target()) && "HTTP/2.0".equals(requestLine.version())
+                && headLines.isEmpty() && conn.mayStartHttp2();
+    }
+
+    /** Tells whether a 101 switches to HTTP/2 in cleartext: it names {@code h2c} in its Upgrade field (RFC 7540 §3.2). */
+    private boolean upgradesToHttp2() {
+        String upgrade = tx.responseHeader("Upgrade");
+        return upgrade != null && "h2c".equalsIgnoreCase(upgrade.trim()) && conn.mayStartHttp2();
     }
 
     /**

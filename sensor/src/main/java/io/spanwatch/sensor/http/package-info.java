@@ -1,6 +1,7 @@
 /**
- * HTTP/1.x stage: turns the two reassembled byte streams of a TCP connection into transactions and
- * entity bodies.
+ * HTTP stage: turns the two reassembled byte streams of a TCP connection into transactions and
+ * entity bodies, HTTP/1.x and HTTP/2 in cleartext (after the client's preface, a server's SETTINGS
+ * sent first, or an {@code Upgrade: h2c} answered 101; {@link io.spanwatch.sensor.http.Http2Session}).
  *
  * <h2>Stage</h2>
  * After TCP reassembly, before file extraction and event output. {@link
@@ -42,6 +43,8 @@
  *   <li>{@code MultipartReader}: streaming multipart splitter.</li>
  *   <li>{@code StartLines}, {@code HeaderValues}: small parsers for start lines and header values.</li>
  *   <li>{@code HttpMemory}: one worker's budget for the heads its parsers hold.</li>
+ *   <li>{@code Http2Session}: an HTTP/2 connection's frames and streams, each stream a transaction
+ *       whose bodies go through {@code Entity} as HTTP/1's do; {@code Hpack} decodes its header blocks.</li>
  * </ul>
  *
  * <h2>Limits</h2>
@@ -92,7 +95,10 @@
  * {@code http.zstd_dictionary_required}, {@code http.decompression_limit},
  * {@code http.multipart_no_boundary}, {@code http.multipart_bad_delimiter},
  * {@code http.multipart_too_many_parts}, {@code http.multipart_unterminated},
- * {@code http.too_many_pending}, {@code http.memcap}.
+ * {@code http.too_many_pending}, {@code http.memcap}; for HTTP/2 Suricata's names
+ * {@code http2.invalid_client_magic}, {@code http2.invalid_frame_header}, {@code http2.invalid_frame_length},
+ * {@code http2.invalid_frame_data}, {@code http2.invalid_header}, {@code http2.stream_id_reuse},
+ * {@code http2.too_many_streams}, and {@code http2.framing_lost} (bytes lost outside a DATA payload).
  *
  * <h2>Threads</h2>
  * None of its own. One connection's parser, its transactions and its sinks are used by one thread

@@ -32,6 +32,8 @@ final class Counters {
     long httpTx;
     long httpAnomalies;
     long tcpFlowsHttp;
+    /** HTTP connections that switched to HTTP/2 (prior knowledge or h2c upgrade); also counted as http. */
+    long http2Flows;
     long socksFlows;
     long tlsFlows;
     long tlsTx;
@@ -78,6 +80,7 @@ final class Counters {
         add(into, "app_layer.tx.http", httpTx);
         add(into, "app_layer.http.anomalies", httpAnomalies);
         add(into, "app_layer.flow.http", tcpFlowsHttp);
+        add(into, "app_layer.flow.http2", http2Flows);
         add(into, "app_layer.flow.socks", socksFlows);
         add(into, "app_layer.flow.tls", tlsFlows);
         add(into, "app_layer.tx.tls", tlsTx);

@@ -42,6 +42,14 @@ final class HttpGlue implements HttpListener {
     }
 
     @Override
+    public void switchedProtocol(String appProto) {
+        flow.appProto = appProto;
+        if ("http2".equals(appProto)) {
+            worker.counters.http2Flows++;
+        }
+    }
+
+    @Override
     public void requestHeaders(HttpTransaction tx) {
         // The http event is written when the transaction is done.
     }

@@ -50,6 +50,8 @@ final class TcpConnection {
     private boolean handshakeSeen;
     private boolean rolesFixed;
     private HttpConnectionParser parser;
+    /** Whether the server's first bytes were an HTTP/2 preface (it spoke first): the parser starts in HTTP/2. */
+    private boolean http2ServerFirst;
     boolean notHttp;
     /** Set once the connection's start is known not to be (or no longer to be) a SOCKS handshake. */
     private boolean socksDone;
@@ -323,9 +325,16 @@ final class TcpConnection {
                 continue;
             }
             HttpConnectionParser.Probe r = HttpConnectionParser.probe(s.probe, 0, s.probeLen);
+            if (r == HttpConnectionParser.Probe.HTTP2_SERVER && !(handshakeSeen && s.probeStart == 0)) {
+                r = HttpConnectionParser.Probe.NOT_HTTP; // mid-way, HTTP/2's header tables are unknown anyway
+            }
             switch (r) {
                 case REQUEST -> client = s;
                 case RESPONSE -> client = s == orig ? resp : orig;
+                case HTTP2_SERVER -> {
+                    client = s == orig ? resp : orig;
+                    http2ServerFirst = true;
+                }
                 case NOT_HTTP -> {
                     if (handshakeSeen || s.consumed() > MIDSTREAM_PROBE_LIMIT) {
                         s.probeDone = true;
@@ -490,6 +499,9 @@ final class TcpConnection {
         flow.appProto = "http";
         worker.counters.tcpFlowsHttp++;
         parser = new HttpConnectionParser(new HttpGlue(worker, flow), worker.config.http(), worker.httpMemory);
+        if (http2ServerFirst) {
+            parser.http2FromStart();
+        }
         Side client = flow.clientIsOrig ? orig : resp;
         Side server = flow.clientIsOrig ? resp : orig;
         for (Side s : new Side[] {client, server}) {

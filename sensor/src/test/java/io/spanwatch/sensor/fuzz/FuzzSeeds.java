@@ -6,6 +6,7 @@ import io.spanwatch.sensor.decode.DefragmenterFuzzTest;
 import io.spanwatch.sensor.decode.PacketDecoderFuzzTest;
 import io.spanwatch.sensor.http.ChunkedFuzzTest;
 import io.spanwatch.sensor.http.ContentCodingFuzzTest;
+import io.spanwatch.sensor.http.HpackFuzzTest;
 import io.spanwatch.sensor.http.HttpParserFuzzTest;
 import io.spanwatch.sensor.http.MultipartFuzzTest;
 import io.spanwatch.sensor.http.ZstdFuzzTest;
@@ -56,6 +57,7 @@ public final class FuzzSeeds {
             new Target(DefragmenterFuzzTest.class, DefragmenterFuzzTest::seeds),
             new Target(TcpStreamFuzzTest.class, TcpStreamFuzzTest::seeds),
             new Target(HttpParserFuzzTest.class, HttpParserFuzzTest::seeds),
+            new Target(HpackFuzzTest.class, HpackFuzzTest::seeds),
             new Target(ContentCodingFuzzTest.class, ContentCodingFuzzTest::seeds),
             new Target(ChunkedFuzzTest.class, ChunkedFuzzTest::seeds),
             new Target(MultipartFuzzTest.class, MultipartFuzzTest::seeds),

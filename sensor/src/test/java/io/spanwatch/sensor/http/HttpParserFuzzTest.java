@@ -112,7 +112,41 @@ public class HttpParserFuzzTest {
                 + "X-Folded: a\r\n b\r\nContent-Length : 9\r\n\r\n 5 x\r\nhello\r\n\r\n-fffffffb\n12345\n0\r\n\r\n"
                 + "HTTP/1.0 200 ok\r\nTransfer-Encoding: chunked\r\nContent-Length: 004\r\nContent-Length: 4, 4\r\n\r\nplain"
                 + "HTTP/1.1 204 No Content\r\n\r\nbody after 204\r\nHTTP/1.1 200 ok\r\nContent-Length: 2\r\n\r\nok"));
+        // HTTP/2 in cleartext, written by Netty: prior knowledge with a gzip body and an upload, and an h2c upgrade
+        io.netty.handler.codec.http2.Http2Headers get = new io.netty.handler.codec.http2.DefaultHttp2Headers().method("GET")
+                .scheme("http").path("/a").authority("h2.example").add("user-agent", "fuzz");
+        io.netty.handler.codec.http2.Http2Headers post = new io.netty.handler.codec.http2.DefaultHttp2Headers().method("POST")
+                .scheme("http").path("/up").authority("h2.example").add("content-type", "multipart/form-data; boundary=XY");
+        io.netty.handler.codec.http2.Http2Headers ok = new io.netty.handler.codec.http2.DefaultHttp2Headers().status("200")
+                .add("content-encoding", "gzip");
+        byte[] gz = {0x1f, (byte) 0x8b, 8, 0, 0, 0, 0, 0, 0, 3, 0x4b, 0x4c, 0x4a, 6, 0, (byte) 0xc2, 0x41, 0x24, 0x35, 3, 0, 0, 0};
+        byte[] form = "--XY\r\nContent-Disposition: form-data; name=\"f\"; filename=\"x.bin\"\r\n\r\nhello\r\n--XY--\r\n"
+                .getBytes(StandardCharsets.ISO_8859_1);
+        seeds.put("http2-prior-knowledge", bytes(1, new H2Writer().preface().settings().headers(1, get, true)
+                .headers(3, post, false).data(3, form, true).bytes(), new H2Writer().settings().settingsAck()
+                .headers(1, ok, false).data(1, gz, 3, true).headers(3, new io.netty.handler.codec.http2.DefaultHttp2Headers()
+                        .status("204"), true).push(1, 2, get).headers(2, ok, false).data(2, gz, true).reset(3, 0).bytes()));
+        seeds.put("http2-upgrade", bytes(1, ("GET /u HTTP/1.1\r\nHost: h2.example\r\nConnection: Upgrade, HTTP2-Settings\r\n"
+                + "Upgrade: h2c\r\nHTTP2-Settings: AAMAAABkAAQCAAAAAAIAAAAA\r\n\r\n").getBytes(StandardCharsets.ISO_8859_1),
+                concat("HTTP/1.1 101 Switching Protocols\r\nUpgrade: h2c\r\n\r\n".getBytes(StandardCharsets.ISO_8859_1),
+                        new H2Writer().settings().headers(1, ok, false).data(1, gz, true).bytes()),
+                new H2Writer().preface().settings().settingsAck().bytes()));
         return seeds;
+    }
+
+    private static byte[] concat(byte[] a, byte[] b) {
+        byte[] out = java.util.Arrays.copyOf(a, a.length + b.length);
+        System.arraycopy(b, 0, out, a.length, b.length);
+        return out;
+    }
+
+    /** Like {@link #text}, of bytes. */
+    private static byte[] bytes(int limits, byte[]... turns) {
+        FuzzInput.Writer w = new FuzzInput.Writer().u8(limits);
+        for (int i = 0; i < turns.length; i++) {
+            w.u8(i % 2).u8(i % 2 == 0 ? 0 : 7).bytes(turns[i]);
+        }
+        return w.toByteArray();
     }
 
     /** Writes gap steps for what was skipped in one direction; returns how many. */
