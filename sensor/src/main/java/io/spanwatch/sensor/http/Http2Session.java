@@ -88,21 +88,27 @@ final class Http2Session {
         this.client = new Dir(true, prefaceHeadRead ? PREFACE_HEAD : 0);
         this.server = new Dir(false, PREFACE.length);
         if (upgraded != null) {
-            Stream s = open(1);
-            HttpTransaction t = s.tx;
-            t.method = upgraded.method;
-            t.uri = upgraded.uri;
-            t.host = upgraded.host;
-            t.userAgent = upgraded.userAgent;
-            t.referer = upgraded.referer;
-            t.requestContentType = upgraded.requestContentType;
-            t.requestHeaders.addAll(upgraded.requestHeaders);
-            t.requestBodyLength = upgraded.requestBodyLength;
-            t.requestTsNanos = upgraded.requestTsNanos;
-            t.requestSeen = upgraded.requestSeen;
-            t.requestComplete = upgraded.requestComplete;
-            s.requestEnded = true; // its body, if any, went in HTTP/1.1 before the switch
+            upgraded(upgraded);
         }
+    }
+
+    /** Takes the HTTP/1.1 request a 101 switched protocols for: its answer comes on stream 1. */
+    void upgraded(HttpTransaction upgraded) {
+        Stream s = open(1);
+        HttpTransaction t = s.tx;
+        t.method = upgraded.method;
+        t.uri = upgraded.uri;
+        t.host = upgraded.host;
+        t.userAgent = upgraded.userAgent;
+        t.referer = upgraded.referer;
+        t.requestContentType = upgraded.requestContentType;
+        t.requestHeaders.addAll(upgraded.requestHeaders);
+        t.requestBodyLength = upgraded.requestBodyLength;
+        t.requestTsNanos = upgraded.requestTsNanos;
+        t.requestSeen = upgraded.requestSeen;
+        t.requestComplete = upgraded.requestComplete;
+        s.requestHeadSeen = true;
+        s.requestEnded = true; // its body, if any, went in HTTP/1.1 before the switch
     }
 
     void data(boolean toServer, long ts, byte[] b, int off, int len) {

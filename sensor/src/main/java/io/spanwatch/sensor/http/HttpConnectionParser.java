@@ -61,6 +61,12 @@ public final class HttpConnectionParser {
     private boolean tunnel;
     /** The connection's HTTP/2 reader once it switched to HTTP/2 (prior knowledge or {@code Upgrade: h2c}). */
     private Http2Session h2;
+    /**
+     * Whether the server's direction is still HTTP/1 while the client's is HTTP/2: the client sent
+     * its preface before the server's 101 to its {@code Upgrade: h2c} request came (a server reads
+     * such a preface once it switched, so it works), until that 101.
+     */
+    private boolean serverHttp1;
     private boolean serverEnded;
 
     /** Creates a parser with a memory budget of its own (unbounded beyond {@code limits}). */
@@ -80,7 +86,7 @@ public final class HttpConnectionParser {
     /** Takes the next in-order bytes of one direction; the buffer is lent for the call only. */
     public void data(boolean toServer, long tsNanos, byte[] buf, int off, int len) {
         if (len > 0) {
-            if (h2 != null) {
+            if (http2Reads(toServer)) {
                 h2.data(toServer, tsNanos, buf, off, len);
             } else {
                 reader(toServer).data(tsNanos, buf, off, len);
@@ -91,7 +97,7 @@ public final class HttpConnectionParser {
     /** Tells that {@code len} bytes of one direction were lost (negative: an unknown number). */
     public void gap(boolean toServer, long tsNanos, long len) {
         if (len != 0) {
-            if (h2 != null) {
+            if (http2Reads(toServer)) {
                 h2.gap(toServer, len);
             } else {
                 reader(toServer).gap(len);
@@ -102,7 +108,7 @@ public final class HttpConnectionParser {
     /** Tells that one direction ended (FIN or RST). */
     public void end(boolean toServer, long tsNanos) {
         reader(toServer).end();
-        if (h2 != null) {
+        if (http2Reads(toServer)) {
             h2.end(toServer);
         }
         if (!toServer && !serverEnded) {
@@ -344,9 +350,48 @@ public final class HttpConnectionParser {
         listener.switchedProtocol("http2");
     }
 
+    /**
+     * Takes the client's preface, read by its HTTP/1 reader up to the empty line: the connection is
+     * HTTP/2 with prior knowledge, or, while a request asking {@code Upgrade: h2c} waits for its
+     * answer, the client switched early and the server's direction stays HTTP/1 until its 101.
+     */
+    void clientPreface() {
+        for (HttpTransaction t : awaiting) {
+            String upgrade = t.requestHeader("Upgrade");
+            if (upgrade != null && Head.tokens(upgrade).stream().anyMatch("h2c"::equalsIgnoreCase)) {
+                h2 = new Http2Session(this, null, true);
+                serverHttp1 = true;
+                client.tunnel();
+                listener.switchedProtocol("http2");
+                return;
+            }
+        }
+        startHttp2(null, true);
+    }
+
+    /** Switches to HTTP/2 after a 101 naming {@code h2c}: {@code upgraded}'s answer is stream 1's. */
+    void upgradeToHttp2(HttpTransaction upgraded) {
+        if (serverHttp1) {
+            serverHttp1 = false;
+            h2.upgraded(upgraded);
+            server.tunnel();
+        } else {
+            startHttp2(upgraded, false);
+        }
+    }
+
+    /** Tells whether a 101 may switch the connection to HTTP/2 now. */
+    boolean mayUpgradeToHttp2() {
+        return mayStartHttp2() || serverHttp1;
+    }
+
+    private boolean http2Reads(boolean toServer) {
+        return h2 != null && (toServer || !serverHttp1);
+    }
+
     /** Takes a direction's bytes after its HTTP/1 reader stopped: HTTP/2's, else dropped (a tunnel). */
     void tunnelData(boolean toServer, long ts, byte[] b, int off, int len) {
-        if (h2 != null && len > 0) {
+        if (http2Reads(toServer) && len > 0) {
             h2.data(toServer, ts, b, off, len);
         }
     }

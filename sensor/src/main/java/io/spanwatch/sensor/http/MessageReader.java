@@ -489,7 +489,7 @@ final class MessageReader {
         readHead();
         if (http2Preface()) {
             resetMessage();
-            conn.startHttp2(null, true);
+            conn.clientPreface();
             return;
         }
         openTx(null);
@@ -520,7 +520,7 @@ final class MessageReader {
         if (status == 101 && upgradesToHttp2()) {
             HttpTransaction upgraded = tx;
             finishMessage(true, null);
-            conn.startHttp2(upgraded, false);
+            conn.upgradeToHttp2(upgraded);
             return;
         }
         if (status == 101 || (connect && status / 100 == 2)) {
@@ -551,7 +551,7 @@ final class MessageReader {
     /** Tells whether a 101 switches to HTTP/2 in cleartext: it names {@code h2c} in its Upgrade field (RFC 7540 §3.2). */
     private boolean upgradesToHttp2() {
         String upgrade = tx.responseHeader("Upgrade");
-        return upgrade != null && "h2c".equalsIgnoreCase(upgrade.trim()) && conn.mayStartHttp2();
+        return upgrade != null && "h2c".equalsIgnoreCase(upgrade.trim()) && conn.mayUpgradeToHttp2();
     }
 
     /**

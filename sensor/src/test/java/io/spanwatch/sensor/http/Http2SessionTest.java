@@ -353,4 +353,28 @@ class Http2SessionTest {
         assertEquals("CONNECT", txOf(l, "/chat").method);
         assertEquals(3, l.done.size());
     }
+
+    @Test
+    void aClientThatSendsItsPrefaceBeforeThe101IsFollowed() throws Exception {
+        // A server reads the preface once it switched, so a client need not wait for the 101 (an
+        // evasion review's capture did not): the server's direction stays HTTP/1 until the 101.
+        byte[] body = random(30_000, 12);
+        String request = "GET /early.bin HTTP/1.1\r\nHost: dl.example\r\nConnection: Upgrade, HTTP2-Settings\r\n"
+                + "Upgrade: h2c\r\nHTTP2-Settings: AAMAAABkAAQCAAAAAAIAAAAA\r\n\r\n";
+        byte[] client = concat(request.getBytes(StandardCharsets.ISO_8859_1), new H2Writer().preface().settings().bytes());
+        byte[] server = concat("HTTP/1.1 101 Switching Protocols\r\nConnection: Upgrade\r\nUpgrade: h2c\r\n\r\n"
+                .getBytes(StandardCharsets.ISO_8859_1), new H2Writer().settings().headers(1, ok("application/octet-stream"), false)
+                .data(1, body, true).bytes());
+        for (long seed : new long[] {0, 21, 22}) {
+            RecordingListener l = run(List.of(new Part(true, client), new Part(false, server)), seed);
+            assertTrue(l.anomalies.isEmpty(), l.transcript());
+            assertEquals(2, l.done.size(), l.transcript());
+            assertEquals(101, l.done.get(0).status);
+            HttpTransaction t = l.done.get(1);
+            assertEquals("HTTP/2", t.protocol);
+            assertEquals("/early.bin", t.uri);
+            assertEquals(200, t.status);
+            assertArrayEquals(body, l.sinks.get(0).bytes.toByteArray());
+        }
+    }
 }
