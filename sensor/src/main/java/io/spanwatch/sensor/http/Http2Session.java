@@ -103,12 +103,11 @@ final class Http2Session {
         t.referer = upgraded.referer;
         t.requestContentType = upgraded.requestContentType;
         t.requestHeaders.addAll(upgraded.requestHeaders);
-        t.requestBodyLength = upgraded.requestBodyLength;
         t.requestTsNanos = upgraded.requestTsNanos;
         t.requestSeen = upgraded.requestSeen;
         t.requestComplete = upgraded.requestComplete;
         s.requestHeadSeen = true;
-        s.requestEnded = true; // its body, if any, went in HTTP/1.1 before the switch
+        s.requestEnded = true; // its body, if any, went in HTTP/1.1 before the switch: the 101's transaction has it
     }
 
     void data(boolean toServer, long ts, byte[] b, int off, int len) {
