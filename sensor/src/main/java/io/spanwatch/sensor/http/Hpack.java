@@ -122,17 +122,31 @@ final class Hpack {
     private int size;
     /** The table's size as the encoder last declared it. */
     private int maxSize = DEFAULT_TABLE_BYTES;
-    /** What the receiving peer allows the encoder (its SETTINGS_HEADER_TABLE_SIZE, capped). */
+    /** What the receiving peer allows the encoder (its SETTINGS_HEADER_TABLE_SIZE once acknowledged, capped). */
     private int allowed = DEFAULT_TABLE_BYTES;
+    /** A larger size the peer announced and the encoder has not acknowledged yet: a size update up to it is taken early. */
+    private int announced = DEFAULT_TABLE_BYTES;
 
-    /** Takes the table size the receiving peer allows (a SETTINGS_HEADER_TABLE_SIZE it sent). */
+    /**
+     * Takes the table size the receiving peer allows, once the encoder acknowledged its SETTINGS: a
+     * lower one takes effect at once (the encoder's next block must start with a size update to it,
+     * RFC 7541 §4.2), a higher one waits for the encoder's size update.
+     */
     void allow(long bytes) {
         allowed = (int) Math.min(MAX_TABLE_BYTES, Math.max(0, bytes));
-        // A peer may only raise the limit the encoder works under by a size update; a lower one takes
-        // effect at once (RFC 7541 §4.2).
+        announced = allowed;
         if (maxSize > allowed) {
             resize(allowed);
         }
+    }
+
+    /**
+     * Takes a table size the peer announced that the encoder has not acknowledged yet: a size update
+     * up to it is accepted before the acknowledgement comes (an encoder applies settings before it
+     * writes their ACK), the table is not shrunk until then.
+     */
+    void announce(long bytes) {
+        announced = (int) Math.max(allowed, Math.min(MAX_TABLE_BYTES, Math.max(0, bytes)));
     }
 
     /** Returns the bytes the dynamic table holds now (RFC 7541's count). */
@@ -164,8 +178,9 @@ final class Hpack {
                     throw new HpackException("table size update after a field");
                 }
                 long n = integer(b, at, end, 5);
-                if (n > allowed) {
-                    throw new HpackException("table size update to " + n + " bytes, more than the " + allowed + " allowed");
+                int limit = Math.max(allowed, announced);
+                if (n > limit) {
+                    throw new HpackException("table size update to " + n + " bytes, more than the " + limit + " allowed");
                 }
                 resize((int) n);
                 continue;

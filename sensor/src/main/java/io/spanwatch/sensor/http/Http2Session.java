@@ -23,9 +23,10 @@ import java.util.List;
  * missing, a frame header that is no frame) stops the direction: its open halves end incomplete, the
  * other direction goes on. Anomalies take Suricata's HTTP/2 event names, prefixed {@code http2.}.
  *
- * <p>Bounds: a header block at most {@code http.max-header-bytes} (its frames and padding too),
- * SETTINGS and other control frames read up to {@value #MAX_CONTROL_BYTES} bytes, open streams at
- * most {@code http.max-pending} (the oldest is ended first: {@code http2.too_many_streams}); the
+ * <p>Bounds: a header block gathered up to four times {@code http.max-header-bytes} (its fields kept
+ * up to {@code http.max-header-bytes}: a larger block is still decoded for the header table), control
+ * frames read up to {@value #MAX_CONTROL_BYTES} bytes (SETTINGS setting by setting, whole), open streams
+ * at most {@code http.max-pending} (the oldest is ended first: {@code http2.too_many_streams}); the
  * header tables ({@link Hpack}) and blocks being gathered are charged to the worker's
  * {@link HttpMemory}, whose eviction stops the connection's HTTP/2 reading ({@code http.memcap}).
  */
@@ -56,6 +57,8 @@ final class Http2Session {
     static final int PRIORITY_FLAG = 0x20;
 
     private static final int SETTINGS_HEADER_TABLE_SIZE = 1;
+    /** SETTINGS frames of one side not acknowledged yet that are remembered; an older one is taken as acknowledged. */
+    private static final int MAX_UNACKNOWLEDGED_SETTINGS = 16;
 
     private final HttpConnectionParser conn;
     private final HttpLimits limits;
@@ -108,6 +111,33 @@ final class Http2Session {
         t.requestComplete = upgraded.requestComplete;
         s.requestHeadSeen = true;
         s.requestEnded = true; // its body, if any, went in HTTP/1.1 before the switch: the 101's transaction has it
+        http1Settings(upgraded.requestHeader("HTTP2-Settings"));
+    }
+
+    /**
+     * Applies the client's settings sent in the upgrade request's {@code HTTP2-Settings} field
+     * (base64url of a SETTINGS payload, RFC 7540 §3.2.1), which the 101 acknowledged: the header table
+     * size the server's encoder may use. Unreadable: {@code http2.invalid_http1_settings} (Suricata's name).
+     */
+    private void http1Settings(String value) {
+        if (value == null) {
+            return;
+        }
+        byte[] b;
+        try {
+            b = java.util.Base64.getUrlDecoder().decode(value.trim().replace('+', '-').replace('/', '_').replace("=", ""));
+        } catch (IllegalArgumentException e) {
+            b = null;
+        }
+        if (b == null || b.length % 6 != 0) {
+            conn.listener().anomaly(null, true, "http2.invalid_http1_settings", "HTTP2-Settings is not a SETTINGS payload");
+            return;
+        }
+        for (int i = 0; i + 6 <= b.length; i += 6) {
+            if ((((b[i] & 0xff) << 8) | (b[i + 1] & 0xff)) == SETTINGS_HEADER_TABLE_SIZE) {
+                server.hpack.allow(((b[i + 2] & 0xffL) << 24) | ((b[i + 3] & 0xff) << 16) | ((b[i + 4] & 0xff) << 8) | (b[i + 5] & 0xff));
+            }
+        }
     }
 
     void data(boolean toServer, long ts, byte[] b, int off, int len) {
@@ -154,6 +184,9 @@ final class Http2Session {
         boolean responseEnded;
         /** A CONNECT stream (RFC 9113 §8.5, RFC 8441): its DATA is a tunnel's bytes, no entity. */
         boolean tunnel;
+        /** The content-length each head declared for a body that must match it, or -1. */
+        long requestDeclared = -1;
+        long responseDeclared = -1;
 
         Stream(int id, HttpTransaction tx) {
             this.id = id;
@@ -202,6 +235,23 @@ final class Http2Session {
         }
     }
 
+    /**
+     * Ends a half at END_STREAM: complete, unless its DATA differ from the content-length its head
+     * declared, which makes the message malformed (RFC 9113 §8.1.1): nghttp2 (curl) and browsers
+     * fail such a stream rather than save it. {@code http2.content_length_mismatch}.
+     */
+    private void endStream(Stream s, boolean toServer) {
+        long declared = toServer ? s.requestDeclared : s.responseDeclared;
+        long got = toServer ? s.tx.requestBodyLength : s.tx.responseBodyLength;
+        if (declared >= 0 && got != declared && !(toServer ? s.requestEnded : s.responseEnded)) {
+            conn.listener().anomaly(s.tx, toServer, "http2.content_length_mismatch",
+                    got + " bytes of DATA for a content-length of " + declared);
+            endHalf(s, toServer, false, "DATA differ from content-length");
+            return;
+        }
+        endHalf(s, toServer, true, null);
+    }
+
     /** A decoded header block of a HEADERS frame (and its CONTINUATIONs). */
     private void headers(Dir d, int id, List<HttpTransaction.Header> fields, boolean cut, boolean endStream, long ts) {
         boolean toServer = d.toServer;
@@ -231,7 +281,7 @@ final class Http2Session {
         }
         // Later blocks are trailers: nothing of them is kept.
         if (endStream) {
-            endHalf(s, toServer, true, null);
+            endStream(s, toServer);
         }
     }
 
@@ -255,6 +305,7 @@ final class Http2Session {
         s.tunnel = "CONNECT".equals(t.method);
         if (!endStream && !s.requestEnded && !s.tunnel) { // (keeping the fields may have stopped the direction)
             s.request = Entity.forHead(conn, t, true, head, false, head.contentLength, 0);
+            s.requestDeclared = head.contentLength;
         }
     }
 
@@ -282,6 +333,9 @@ final class Http2Session {
         Head head = Head.http2(fields, true, (name, detail) -> conn.listener().anomaly(t, false, name, detail));
         if (!endStream && !s.responseEnded && !s.tunnel) {
             s.response = Entity.forHead(conn, t, false, head, false, head.contentLength, status);
+            // A HEAD request's answer and 204/304 declare the length of a body they do not carry.
+            boolean bodiless = "HEAD".equals(t.method) || status == 204 || status == 304;
+            s.responseDeclared = bodiless ? -1 : head.contentLength;
         }
         return true;
     }
@@ -309,8 +363,10 @@ final class Http2Session {
         }
         Stream s = open(promised);
         request(s, fields, ts, true);
-        s.tx.requestComplete = true;
-        s.requestEnded = true;
+        if (streams.get(promised) == s) { // (keeping the fields may have stopped the direction and ended it)
+            s.tx.requestComplete = true;
+            s.requestEnded = true;
+        }
     }
 
     private void charge(long n) {
@@ -358,6 +414,15 @@ final class Http2Session {
         boolean blockEndStream;
         int promised;
         long ts;
+        /**
+         * The header table size of each SETTINGS frame the other side sent that this side (whose
+         * encoder it binds) has not acknowledged yet, oldest first; -1 for a frame without one.
+         */
+        final java.util.ArrayDeque<Long> unacknowledged = new java.util.ArrayDeque<>();
+        /** A SETTINGS frame being read: the last header table size in it (-1: none yet), a setting's bytes so far. */
+        long settingsTableSize = -1;
+        final byte[] setting = new byte[6];
+        int settingLen;
 
         Dir(boolean toServer, int prefaceAt) {
             this.toServer = toServer;
@@ -454,17 +519,29 @@ final class Http2Session {
                         return;
                     }
                     padLengthNext = (flags & PADDED) != 0;
+                    if (padLengthNext && left == 0) {
+                        stop("http2.invalid_frame_data", "PADDED DATA without room for its pad length");
+                        return;
+                    }
                 }
                 case HEADERS, PUSH_PROMISE, CONTINUATION -> {
                     if (streamId == 0 || (type == CONTINUATION && blockStream < 0)) {
                         stop("http2.invalid_frame_header", "header frame on stream 0 or CONTINUATION without a block");
                         return;
                     }
-                    if (blockLen + left > limits.maxHeaderBytes() + 256L) {
-                        stop("http.header_too_long", "header block of more than " + limits.maxHeaderBytes() + " bytes");
+                    if ((type == CONTINUATION ? blockLen : 0) + left > maxBlockBytes()) {
+                        stop("http.header_too_long", "header block of more than " + maxBlockBytes() + " bytes");
                         return;
                     }
                     reserve((int) left);
+                }
+                case SETTINGS -> {
+                    if (streamId != 0) {
+                        stop("http2.invalid_frame_header", "SETTINGS on stream " + streamId);
+                        return;
+                    }
+                    settingsTableSize = -1;
+                    settingLen = 0;
                 }
                 default -> reserve((int) Math.min(left, MAX_CONTROL_BYTES));
             }
@@ -473,7 +550,9 @@ final class Http2Session {
         private void reserve(int n) {
             if (payload.length < n) {
                 charge(n - payload.length);
-                payload = new byte[n];
+                if (!stopped) {
+                    payload = new byte[n];
+                }
             }
         }
 
@@ -483,9 +562,9 @@ final class Http2Session {
                     padding = b[off++] & 0xff;
                     left--;
                     padLengthNext = false;
-                    if (padding > left) {
-                        conn.listener().anomaly(null, toServer, "http2.invalid_frame_data", "padding longer than the frame");
-                        padding = (int) left;
+                    if (padding > left) { // a connection error (RFC 9113 §6.1): the client takes nothing more
+                        stop("http2.invalid_frame_data", "padding as long as the frame or longer");
+                        return end;
                     }
                     return off;
                 }
@@ -510,6 +589,21 @@ final class Http2Session {
                 left -= skip;
                 return off + skip;
             }
+            if (type == SETTINGS) { // read setting by setting: a SETTINGS frame may be as long as a frame may
+                int n = (int) Math.min(end - off, left);
+                for (int i = 0; i < n; i++) {
+                    setting[settingLen++] = b[off + i];
+                    if (settingLen == setting.length) {
+                        settingLen = 0;
+                        if ((((setting[0] & 0xff) << 8) | (setting[1] & 0xff)) == SETTINGS_HEADER_TABLE_SIZE) {
+                            settingsTableSize = ((setting[2] & 0xffL) << 24) | ((setting[3] & 0xff) << 16)
+                                    | ((setting[4] & 0xff) << 8) | (setting[5] & 0xff);
+                        }
+                    }
+                }
+                left -= n;
+                return off + n;
+            }
             int n = (int) Math.min(end - off, left);
             int keep = Math.min(n, payload.length - payloadLen);
             System.arraycopy(b, off, payload, payloadLen, keep);
@@ -525,7 +619,7 @@ final class Http2Session {
                     if ((flags & END_STREAM) != 0) {
                         Stream s = streams.get(streamId);
                         if (s != null) {
-                            endHalf(s, toServer, true, null);
+                            endStream(s, toServer);
                         }
                     }
                 }
@@ -555,15 +649,24 @@ final class Http2Session {
                 }
                 case CONTINUATION -> append(0, payloadLen);
                 case SETTINGS -> {
-                    if ((flags & ACK) == 0) {
-                        for (int i = 0; i + 6 <= payloadLen; i += 6) {
-                            int id = ((payload[i] & 0xff) << 8) | (payload[i + 1] & 0xff);
-                            long v = ((payload[i + 2] & 0xffL) << 24) | ((payload[i + 3] & 0xff) << 16)
-                                    | ((payload[i + 4] & 0xff) << 8) | (payload[i + 5] & 0xff);
-                            if (id == SETTINGS_HEADER_TABLE_SIZE) {
-                                dir(!toServer).hpack.allow(v); // the table the other side may encode with
+                    if ((flags & ACK) != 0) {
+                        // This side acknowledges the other's oldest unacknowledged SETTINGS: its header
+                        // table size binds this side's encoder from here (RFC 7541 §4.2, as nghttp2 applies it).
+                        Long v = unacknowledged.poll();
+                        if (v != null && v >= 0) {
+                            hpack.allow(v);
+                        }
+                        announcePending();
+                    } else {
+                        Dir other = dir(!toServer); // whose encoder this table size binds
+                        other.unacknowledged.add(settingsTableSize);
+                        if (other.unacknowledged.size() > MAX_UNACKNOWLEDGED_SETTINGS) {
+                            Long v = other.unacknowledged.poll();
+                            if (v >= 0) {
+                                other.hpack.allow(v);
                             }
                         }
+                        other.announcePending();
                     }
                 }
                 case RST_STREAM -> {
@@ -582,11 +685,34 @@ final class Http2Session {
             }
         }
 
+        /** Lets the encoder use a larger table the other side announced before its acknowledgement comes. */
+        void announcePending() {
+            long most = -1;
+            for (long v : unacknowledged) {
+                most = Math.max(most, v);
+            }
+            if (most >= 0) {
+                hpack.announce(most);
+            }
+        }
+
+        /**
+         * Most bytes of one header block gathered: four times {@code http.max-header-bytes}, so a block
+         * over the limit is still decoded for the header table (its fields are cut at the limit) and
+         * the connection's later heads stay readable, as HTTP/1 reads on after a head too long.
+         */
+        private long maxBlockBytes() {
+            return 4L * limits.maxHeaderBytes() + 256;
+        }
+
         private void append(int from, int to) {
             int n = to - from;
             if (blockLen + n > block.length) {
-                int size = Math.max(blockLen + n, Math.min(limits.maxHeaderBytes() + 256, block.length * 2));
+                int size = (int) Math.max(blockLen + n, Math.min(maxBlockBytes(), block.length * 2L));
                 charge(size - block.length);
+                if (stopped) {
+                    return; // the budget had no room
+                }
                 block = java.util.Arrays.copyOf(block, size);
             }
             System.arraycopy(payload, from, block, blockLen, n);
@@ -596,10 +722,12 @@ final class Http2Session {
         private void decodeBlock() {
             int id = blockStream;
             blockStream = -1;
+            int len = blockLen;
+            blockLen = 0;
             int before = hpack.tableBytes();
             Hpack.Block decoded;
             try {
-                decoded = hpack.decode(block, 0, blockLen, limits.maxHeaderCount(), limits.maxHeaderBytes());
+                decoded = hpack.decode(block, 0, len, limits.maxHeaderCount(), limits.maxHeaderBytes());
             } catch (Hpack.HpackException e) {
                 stop("http2.invalid_header", "header block: " + e.getMessage());
                 return;

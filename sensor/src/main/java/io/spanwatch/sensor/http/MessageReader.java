@@ -548,10 +548,16 @@ final class MessageReader {
                 && headLines.isEmpty() && conn.mayStartHttp2();
     }
 
-    /** Tells whether a 101 switches to HTTP/2 in cleartext: it names {@code h2c} in its Upgrade field (RFC 7540 §3.2). */
+    /**
+     * Tells whether a 101 switches to HTTP/2 in cleartext: it names {@code h2c} in its Upgrade field
+     * (RFC 7540 §3.2), or names nothing to a request that asked for {@code h2c} (curl switches on any
+     * 101 then, without reading the field: an evasion review's finding).
+     */
     private boolean upgradesToHttp2() {
         String upgrade = tx.responseHeader("Upgrade");
-        return upgrade != null && "h2c".equalsIgnoreCase(upgrade.trim()) && conn.mayUpgradeToHttp2();
+        String asked = tx.requestHeader("Upgrade");
+        boolean h2cAsked = asked != null && Head.tokens(asked).stream().anyMatch("h2c"::equalsIgnoreCase);
+        return (upgrade != null ? "h2c".equalsIgnoreCase(upgrade.trim()) : h2cAsked) && conn.mayUpgradeToHttp2();
     }
 
     /**
