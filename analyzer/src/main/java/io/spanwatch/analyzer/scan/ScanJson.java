@@ -267,6 +267,9 @@ final class ScanJson {
         g.writeNumberField("requestBodyLength", h.requestBodyLength());
         string(g, "requestContentType", h.requestContentType());
         string(g, "limitHit", h.limitHit());
+        if (h.http2StreamId() >= 0) {
+            g.writeNumberField("http2StreamId", h.http2StreamId());
+        }
         g.writeEndObject();
     }
 
@@ -519,6 +522,7 @@ final class ScanJson {
         long requestBodyLength = 0;
         String requestContentType = null;
         String limitHit = null;
+        int http2StreamId = -1;
         while (p.nextToken() == JsonToken.FIELD_NAME) {
             String f = p.currentName();
             JsonToken v = p.nextToken();
@@ -537,11 +541,12 @@ final class ScanJson {
                 case "requestBodyLength" -> requestBodyLength = number(p, v);
                 case "requestContentType" -> requestContentType = text(p, v);
                 case "limitHit" -> limitHit = text(p, v);
+                case "http2StreamId" -> http2StreamId = integer(p, v);
                 default -> p.skipChildren();
             }
         }
         return new HttpInfo(txId, hostname, port, url, userAgent, contentType, method, referer, protocol, status, length,
-                requestBodyLength, requestContentType, limitHit);
+                requestBodyLength, requestContentType, limitHit, http2StreamId);
     }
 
     private static FileInfo info(JsonParser p, JsonToken t) throws IOException {

@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.spanwatch.sensor.event.FileVerdict;
+import io.spanwatch.sensor.event.HttpInfo;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
@@ -77,6 +78,22 @@ class ScanJsonTest {
         ScanJournal.Entry retro = ScanJson.parseLine(lines.get(2)).entry();
         assertEquals(List.of("Win.Test.EICAR_HDB-1", "Sig \"q\""), retro.retro().previousSignatures());
         assertNull(retro.http());
+    }
+
+    @Test
+    void anHttp2TransactionKeepsItsStreamThroughTheJournal() throws Exception {
+        ScanJournal.Entry a = ScanJson.parseLine(lines(resource("queue.journal")).get(0)).entry();
+        HttpInfo h = a.http();
+        HttpInfo h2 = new HttpInfo(h.txId(), h.hostname(), h.port(), h.url(), h.userAgent(), h.contentType(), h.method(), h.referer(),
+                "HTTP/2", h.status(), h.length(), h.requestBodyLength(), h.requestContentType(), h.limitHit(), 7);
+        ScanJournal.Entry e = new ScanJournal.Entry(a.seq(), a.tsNanos(), a.header(), h2, a.toServer(), a.info(), a.stored(),
+                a.reported(), a.retro());
+        byte[] line = ScanJson.addLine(e);
+        ScanJournal.Entry back = ScanJson.parseLine(line).entry();
+        assertEquals(h2, back.http());
+        assertEquals(7, back.http().http2StreamId());
+        assertArrayEquals(line, ScanJson.addLine(back));
+        assertEquals(-1, a.http().http2StreamId(), "an HTTP/1 line of the old version has none");
     }
 
     @Test

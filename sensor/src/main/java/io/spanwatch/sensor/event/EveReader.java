@@ -166,7 +166,8 @@ public final class EveReader {
                 EveText.raw(h.str("url")), EveText.raw(h.str("http_user_agent")), EveText.raw(h.str("http_content_type")),
                 EveText.raw(h.str("http_method")), EveText.raw(h.str("http_refer")), EveText.raw(h.str("protocol")),
                 (int) h.num("status", 0), h.num("length", 0), h.num("request_body_length", 0),
-                EveText.raw(h.str("http_request_content_type")), h.str("limit_hit"));
+                EveText.raw(h.str("http_request_content_type")), h.str("limit_hit"),
+                h.obj("http2") == null ? -1 : (int) h.obj("http2").num("stream_id", -1));
     }
 
     private static TlsInfo tls(Obj t) {

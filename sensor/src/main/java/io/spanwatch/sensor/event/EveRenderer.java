@@ -539,6 +539,11 @@ public final class EveRenderer {
         }
         str(w, "http_request_content_type", h.requestContentTypeText());
         str(w, "limit_hit", h.limitHit());
+        if (h.http2StreamId() >= 0) { // Suricata's http.http2 object, as its HTTP/2 logger writes it
+            w.startObject("http2");
+            w.number("stream_id", h.http2StreamId());
+            w.endObject();
+        }
         w.endObject();
     }
 

@@ -9,7 +9,16 @@ import io.spanwatch.sensor.http.HttpTransaction;
  * methods ({@link EveText#display}).
  */
 public record HttpInfo(int txId, String hostname, int port, String url, String userAgent, String contentType, String method,
-        String referer, String protocol, int status, long length, long requestBodyLength, String requestContentType, String limitHit) {
+        String referer, String protocol, int status, long length, long requestBodyLength, String requestContentType, String limitHit,
+        int http2StreamId) {
+
+    /** Describes an HTTP/1 transaction (no HTTP/2 stream: {@code http2StreamId} -1). */
+    public HttpInfo(int txId, String hostname, int port, String url, String userAgent, String contentType, String method,
+            String referer, String protocol, int status, long length, long requestBodyLength, String requestContentType,
+            String limitHit) {
+        this(txId, hostname, port, url, userAgent, contentType, method, referer, protocol, status, length, requestBodyLength,
+                requestContentType, limitHit, -1);
+    }
 
     /** Describes a transaction that met no limit. */
     public HttpInfo(int txId, String hostname, int port, String url, String userAgent, String contentType, String method,
@@ -69,6 +78,6 @@ public record HttpInfo(int txId, String hostname, int port, String url, String u
         }
         return new HttpInfo(tx.txId, hostname, port, tx.uri, tx.userAgent, tx.responseContentType, tx.method, tx.referer,
                 tx.protocol != null ? tx.protocol : tx.responseProtocol, tx.status, tx.responseBodyLength,
-                tx.requestBodyLength, tx.requestContentType, tx.limitHit);
+                tx.requestBodyLength, tx.requestContentType, tx.limitHit, tx.http2StreamId);
     }
 }

@@ -205,6 +205,7 @@ final class Http2Session {
         }
         HttpTransaction t = conn.newHttp2Tx();
         t.protocol = "HTTP/2";
+        t.http2StreamId = id;
         Stream s = new Stream(id, t);
         streams.put(id, s);
         // A direction that stopped carries no more of any stream.

@@ -15,6 +15,8 @@ public final class HttpTransaction {
 
     /** 0-based index of the transaction on its connection. */
     public final int txId;
+    /** The HTTP/2 stream this transaction is, or -1 for HTTP/1. */
+    public int http2StreamId = -1;
 
     // request
     public String method;

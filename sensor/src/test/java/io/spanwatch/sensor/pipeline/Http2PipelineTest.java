@@ -72,7 +72,12 @@ class Http2PipelineTest {
         ObjectMapper json = new ObjectMapper();
         List<JsonNode> events = new ArrayList<>();
         for (String line : Files.readAllLines(out.resolve("eve.json"))) {
-            events.add(json.readTree(line));
+            JsonNode e = json.readTree(line);
+            events.add(e);
+            if ("http".equals(e.path("event_type").asText())) { // the typed event read back has its stream
+                assertEquals(e.path("http").path("http2").path("stream_id").asInt(-1),
+                        ((io.spanwatch.sensor.event.HttpEvent) io.spanwatch.sensor.event.EveReader.read(line).event()).http().http2StreamId());
+            }
         }
         Run r = new Run(events, s);
         assertTrue(r.of("anomaly").isEmpty(), "anomalies: " + r.of("anomaly"));
@@ -92,6 +97,8 @@ class Http2PipelineTest {
         JsonNode http = r.of("http").stream().filter(e -> url.equals(e.path("http").path("url").asText())
                 && "HTTP/2".equals(e.path("http").path("protocol").asText())).findFirst().orElseThrow();
         assertEquals(200, http.path("http").path("status").asInt());
+        assertTrue(http.path("http").path("http2").path("stream_id").asInt() % 2 == 1, "a client's stream: " + http);
+        assertEquals(http.path("http").path("http2"), f.path("http").path("http2"), "the file's transaction");
         assertEquals("GET", http.path("http").path("http_method").asText());
         assertEquals("127.0.0.1", http.path("http").path("hostname").asText());
         assertEquals(curl, http.path("http").path("http_user_agent").asText().startsWith("curl/"));
@@ -117,6 +124,9 @@ class Http2PipelineTest {
         List<JsonNode> switched = r.of("http").stream().filter(e -> e.path("http").path("status").asInt() == 101).toList();
         assertEquals(2, switched.size());
         assertEquals("HTTP/1.1", switched.get(0).path("http").path("protocol").asText());
+        assertTrue(switched.get(0).path("http").path("http2").isMissingNode(), "no stream for the HTTP/1.1 request");
+        // After an upgrade, stream 1 answers the request that asked for it.
+        assertEquals(1, r.file(DL).path("http").path("http2").path("stream_id").asInt());
     }
 
     @Test
