@@ -168,6 +168,7 @@ final class Hpack {
         long kept = 0;
         boolean cut = false;
         boolean fieldSeen = false;
+        int essential = 0;
         while (at[0] < end) {
             int first = b[at[0]] & 0xff;
             HttpTransaction.Header h;
@@ -200,9 +201,23 @@ final class Hpack {
                 kept += bytes;
             } else {
                 cut = true;
+                // What frames the message is kept past the limit, small ones only: a head padded past
+                // it must not drop the content coding (its file would come out as the coded bytes).
+                if (essential < MAX_ESSENTIAL_FIELDS && bytes <= MAX_ESSENTIAL_BYTES && essential(h.name())) {
+                    out.add(h);
+                    essential++;
+                }
             }
         }
         return new Block(out, cut);
+    }
+
+    /** Fields kept past a block's limits when they frame the message: pseudo-fields and {@code content-*}. */
+    static final int MAX_ESSENTIAL_FIELDS = 16;
+    static final int MAX_ESSENTIAL_BYTES = 1024;
+
+    private static boolean essential(String name) {
+        return name.startsWith(":") || name.startsWith("content-");
     }
 
     private HttpTransaction.Header entry(long index) throws HpackException {
@@ -252,7 +267,7 @@ final class Hpack {
         }
     }
 
-    /** Reads an integer with an N-bit prefix (RFC 7541 §5.1); at most 2^28 and five octets after the prefix, as no table or string is larger. */
+    /** Reads an integer with an N-bit prefix (RFC 7541 §5.1); at most 2^28 (no table or string is larger), in at most nine octets after the prefix. */
     static long integer(byte[] b, int[] at, int end, int prefixBits) throws HpackException {
         int mask = (1 << prefixBits) - 1;
         long v = b[at[0]++] & mask;
@@ -263,10 +278,12 @@ final class Hpack {
             if (at[0] >= end) {
                 throw new HpackException("integer cut by the block's end");
             }
-            if (shift > 28) { // overlong: an encoding past the limit in octets is an error too (RFC 7541 §5.1)
-                throw new HpackException("integer of too many octets");
-            }
             int c = b[at[0]++] & 0xff;
+            // Zero groups past the value's end are accepted, as Go's and Netty's decoders accept them
+            // (up to 63 bits); a value past 2^28 is refused.
+            if (shift >= 63 || (shift > 28 && (c & 0x7f) != 0)) {
+                throw new HpackException("integer too large");
+            }
             v += (long) (c & 0x7f) << shift;
             if (v > (1 << 28)) {
                 throw new HpackException("integer too large");

@@ -97,6 +97,12 @@ final class Http2Session {
 
     /** Takes the HTTP/1.1 request a 101 switched protocols for: its answer comes on stream 1. */
     void upgraded(HttpTransaction upgraded) {
+        Stream early = streams.get(1);
+        if (early != null) { // a client that switched early and opened stream 1 itself: not the upgraded request's
+            conn.listener().anomaly(early.tx, true, "http2.stream_id_reuse", "stream 1 opened before the 101");
+            endHalf(early, true, false, "stream 1 is the upgraded request's");
+            endHalf(early, false, false, "stream 1 is the upgraded request's");
+        }
         Stream s = open(1);
         HttpTransaction t = s.tx;
         t.method = upgraded.method;
@@ -105,12 +111,15 @@ final class Http2Session {
         t.userAgent = upgraded.userAgent;
         t.referer = upgraded.referer;
         t.requestContentType = upgraded.requestContentType;
-        t.requestHeaders.addAll(upgraded.requestHeaders);
         t.requestTsNanos = upgraded.requestTsNanos;
         t.requestSeen = upgraded.requestSeen;
         t.requestComplete = upgraded.requestComplete;
         s.requestHeadSeen = true;
         s.requestEnded = true; // its body, if any, went in HTTP/1.1 before the switch: the 101's transaction has it
+        keep(t, upgraded.requestHeaders, true);
+        if (streams.get(1) == s) {
+            conn.listener().requestHeaders(t);
+        }
         http1Settings(upgraded.requestHeader("HTTP2-Settings"));
     }
 
@@ -135,7 +144,7 @@ final class Http2Session {
         }
         for (int i = 0; i + 6 <= b.length; i += 6) {
             if ((((b[i] & 0xff) << 8) | (b[i + 1] & 0xff)) == SETTINGS_HEADER_TABLE_SIZE) {
-                server.hpack.allow(((b[i + 2] & 0xffL) << 24) | ((b[i + 3] & 0xff) << 16) | ((b[i + 4] & 0xff) << 8) | (b[i + 5] & 0xff));
+                server.allow(((b[i + 2] & 0xffL) << 24) | ((b[i + 3] & 0xff) << 16) | ((b[i + 4] & 0xff) << 8) | (b[i + 5] & 0xff));
             }
         }
     }
@@ -301,12 +310,15 @@ final class Http2Session {
         t.requestTsNanos = ts;
         t.requestSeen = true;
         keep(t, fields, true);
+        if (streams.get(s.id) != s || s.requestEnded) {
+            return; // keeping the fields took the last of the budget: this connection's reading ended
+        }
         conn.listener().requestHeaders(t);
         Head head = Head.http2(fields, false, (name, detail) -> conn.listener().anomaly(t, true, name, detail));
         s.tunnel = "CONNECT".equals(t.method);
         if (!endStream && !s.requestEnded && !s.tunnel) { // (keeping the fields may have stopped the direction)
             s.request = Entity.forHead(conn, t, true, head, false, head.contentLength, 0);
-            s.requestDeclared = head.contentLength;
+            s.requestDeclared = declaredLength(fields);
         }
     }
 
@@ -330,15 +342,34 @@ final class Http2Session {
         t.responseTsNanos = ts;
         t.responseSeen = true;
         keep(t, fields, false);
+        if (streams.get(s.id) != s || s.responseEnded) {
+            return true; // keeping the fields took the last of the budget: this connection's reading ended
+        }
         conn.listener().responseHeaders(t);
         Head head = Head.http2(fields, true, (name, detail) -> conn.listener().anomaly(t, false, name, detail));
         if (!endStream && !s.responseEnded && !s.tunnel) {
             s.response = Entity.forHead(conn, t, false, head, false, head.contentLength, status);
             // A HEAD request's answer and 204/304 declare the length of a body they do not carry.
             boolean bodiless = "HEAD".equals(t.method) || status == 204 || status == 304;
-            s.responseDeclared = bodiless ? -1 : head.contentLength;
+            s.responseDeclared = bodiless ? -1 : declaredLength(fields);
         }
         return true;
+    }
+
+    /**
+     * The content-length a body must match: one field of digits only. Several fields or a list are
+     * not checked (Go's client ignores them and saves the body whole; nghttp2 refuses the stream).
+     */
+    private static long declaredLength(List<HttpTransaction.Header> fields) {
+        long v = -1;
+        int n = 0;
+        for (HttpTransaction.Header f : fields) {
+            if (f.name().equalsIgnoreCase("content-length")) {
+                n++;
+                v = HeaderValues.digits(f.value());
+            }
+        }
+        return n == 1 ? v : -1;
     }
 
     /** Keeps a head's fields in its transaction, charged to the worker's budget as HTTP/1 heads are. */
@@ -383,6 +414,17 @@ final class Http2Session {
         }
     }
 
+    /** One side's SETTINGS frame (or several merged) waiting for the other side's ACKs. */
+    private static final class Pending {
+        /** Its header table size, -1 when it had none. */
+        long tableSize;
+        int acks = 1;
+
+        Pending(long tableSize) {
+            this.tableSize = tableSize;
+        }
+    }
+
     // ---- one direction ----
 
     private final class Dir {
@@ -419,7 +461,7 @@ final class Http2Session {
          * The header table size of each SETTINGS frame the other side sent that this side (whose
          * encoder it binds) has not acknowledged yet, oldest first; -1 for a frame without one.
          */
-        final java.util.ArrayDeque<Long> unacknowledged = new java.util.ArrayDeque<>();
+        final java.util.ArrayDeque<Pending> unacknowledged = new java.util.ArrayDeque<>();
         /** A SETTINGS frame being read: the last header table size in it (-1: none yet), a setting's bytes so far. */
         long settingsTableSize = -1;
         final byte[] setting = new byte[6];
@@ -466,8 +508,13 @@ final class Http2Session {
                 // Inside a DATA payload: a hole in that body, and the framing goes on.
                 Stream s = streams.get(streamId);
                 Entity e = s == null ? null : toServer ? s.request : s.response;
-                if (s != null) {
+                if (s != null && !(toServer ? s.requestEnded : s.responseEnded)) {
                     s.tx.gaps = true;
+                    if (toServer) { // the lost bytes are body bytes sent, as HTTP/1 counts them
+                        s.tx.requestBodyLength += len;
+                    } else {
+                        s.tx.responseBodyLength += len;
+                    }
                 }
                 if (e != null) {
                     e.gap(len);
@@ -653,18 +700,25 @@ final class Http2Session {
                     if ((flags & ACK) != 0) {
                         // This side acknowledges the other's oldest unacknowledged SETTINGS: its header
                         // table size binds this side's encoder from here (RFC 7541 §4.2, as nghttp2 applies it).
-                        Long v = unacknowledged.poll();
-                        if (v != null && v >= 0) {
-                            hpack.allow(v);
+                        Pending p = unacknowledged.peek();
+                        if (p != null && --p.acks == 0) {
+                            unacknowledged.poll();
+                            if (p.tableSize >= 0) {
+                                allow(p.tableSize);
+                            }
                         }
                         announcePending();
                     } else {
                         Dir other = dir(!toServer); // whose encoder this table size binds
-                        other.unacknowledged.add(settingsTableSize);
+                        other.unacknowledged.add(new Pending(settingsTableSize));
                         if (other.unacknowledged.size() > MAX_UNACKNOWLEDGED_SETTINGS) {
-                            Long v = other.unacknowledged.poll();
-                            if (v >= 0) {
-                                other.hpack.allow(v);
+                            // Too many waiting: the two oldest wait as one, for both their ACKs; the
+                            // table then stays larger for a while, never smaller than the encoder's.
+                            Pending first = other.unacknowledged.poll();
+                            Pending second = other.unacknowledged.peek();
+                            second.acks += first.acks;
+                            if (second.tableSize < 0) {
+                                second.tableSize = first.tableSize;
                             }
                         }
                         other.announcePending();
@@ -689,12 +743,19 @@ final class Http2Session {
         /** Lets the encoder use a larger table the other side announced before its acknowledgement comes. */
         void announcePending() {
             long most = -1;
-            for (long v : unacknowledged) {
-                most = Math.max(most, v);
+            for (Pending p : unacknowledged) {
+                most = Math.max(most, p.tableSize);
             }
             if (most >= 0) {
                 hpack.announce(most);
             }
+        }
+
+        /** Binds this side's encoder to a table size: entries the table lets go are given back to the budget. */
+        void allow(long tableSize) {
+            int before = hpack.tableBytes();
+            hpack.allow(tableSize);
+            charge(hpack.tableBytes() - before);
         }
 
         /**

@@ -376,7 +376,11 @@ public final class HttpConnectionParser {
             h2.upgraded(upgraded);
             server.tunnel();
         } else {
+            byte[] held = client.heldPrefaceBytes(); // a preface begun before the 101, its head not read whole
             startHttp2(upgraded, false);
+            if (held != null) {
+                h2.data(true, client.lastTs(), held, 0, held.length);
+            }
         }
     }
 

@@ -102,7 +102,7 @@ final class LineBuffer {
 
     /** Returns what was gathered of a line not yet complete, as ISO-8859-1 text. */
     String partial() {
-        return new String(buf, 0, len, StandardCharsets.ISO_8859_1);
+        return len == 0 ? "" : new String(buf, 0, len, StandardCharsets.ISO_8859_1);
     }
 
     /** Returns a line's text without its LF and a CR before it. */

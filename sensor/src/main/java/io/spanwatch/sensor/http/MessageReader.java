@@ -812,10 +812,39 @@ final class MessageReader {
         abortHead("connection closed in headers", null);
     }
 
+    /**
+     * Returns the bytes this reader holds of a message not finished that begin the HTTP/2 preface
+     * (its first line still arriving, or {@code PRI * HTTP/2.0} read and its empty line not yet), or
+     * null: a client that sent its preface before the 101 came, in pieces, has them here when the 101
+     * switches the connection.
+     */
+    byte[] heldPrefaceBytes() {
+        String held;
+        if (state == State.START_LINE) {
+            held = line.partial();
+        } else if (state == State.HEADERS && requestLine != null && "PRI".equals(requestLine.method())
+                && "*".equals(requestLine.target()) && "HTTP/2.0".equals(requestLine.version()) && headLines.isEmpty()) {
+            held = "PRI * HTTP/2.0\r\n" + line.partial();
+        } else {
+            return null;
+        }
+        byte[] b = held.getBytes(StandardCharsets.ISO_8859_1);
+        return b.length > 0 && b.length <= Http2Session.PREFACE.length
+                && java.util.Arrays.equals(b, 0, b.length, Http2Session.PREFACE, 0, b.length) ? b : null;
+    }
+
+    /** Returns the packet time of the last bytes this reader took. */
+    long lastTs() {
+        return lastTs;
+    }
+
     /** Stops reading HTTP: the connection became a tunnel. */
     void tunnel() {
         if (tx != null || entity != null) {
             finishMessage(false, "connection switched protocols");
+        } else {
+            dropLine(); // a head or line begun: given up, its memory given back
+            resetMessage();
         }
         if (state != State.CLOSED) {
             state = State.TUNNEL;
