@@ -20,7 +20,7 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * HTTP/2 in cleartext, live: a real nginx with an {@code http2} listener (prior knowledge) in a
  * namespace of the test's own; nghttp2's client downloading two files multiplexed on one connection,
- * curl a gzip-coded page and an upload; and {@code ./spanwatch sensor} capturing on the veth
+ * curl a gzip-coded page and an upload (WebDAV PUT); and {@code ./spanwatch sensor} capturing on the veth
  * pair. Every file must come out with its sha256, its transaction as {@code HTTP/2} and its flow as
  * {@code http2}.
  *
@@ -60,7 +60,10 @@ class Http2LiveIT {
         files.put("page.txt", LiveNet.write(www.resolve("page.txt"), LiveNet.text(r, 150_000, "hello over http2 ")));
         Path upload = tmp.resolve("upload.bin");
         files.put("upload", LiveNet.write(upload, LiveNet.random(r, 30_000)));
-        net.startNginx(tmp, www, PORT, "listen " + net.addrB + ":" + (PORT + 1) + " http2;");
+        // Uploads go to WebDAV PUT, which reads the whole body before it answers (a POST to a static
+        // file is refused at once, and nginx then resets the stream while curl may still be sending).
+        net.startNginx(tmp, www, PORT, "listen " + net.addrB + ":" + (PORT + 1) + " http2;\n"
+                + "location /up/ { dav_methods PUT; create_full_put_path on; client_max_body_size 10m; }");
 
         Path out = tmp.resolve("out");
         LiveSensor sensor = new LiveSensor(List.of("--interface", net.linkA, "--out", out.toString(), "--bpf",
@@ -75,12 +78,14 @@ class Http2LiveIT {
         // HTTP2 framing layer", with or without --parallel.)
         LiveNet.sh("nghttp -n " + base + "big.bin " + base + "tool.exe");
         LiveNet.sh("curl -fsS --http2-prior-knowledge --compressed -o /dev/null " + base + "page.txt");
-        LiveNet.sh("curl -sS --http2-prior-knowledge -o /dev/null -H 'Content-Type: application/octet-stream' --data-binary @"
-                + upload + " " + base + "upload");
+        LiveNet.sh("curl -fsS --http2-prior-knowledge -o /dev/null -H 'Content-Type: application/octet-stream' -T "
+                + upload + " " + base + "up/upload.bin");
         Thread.sleep(1000);
         assertTrue(sensor.stop(), "sensor did not stop");
         assertEquals(0, sensor.process.exitValue(), () -> "sensor exit status; output: " + sensor.output());
 
+        assertEquals(files.get("upload"), LiveNet.write(tmp.resolve("stored.bin"), Files.readAllBytes(www.resolve("up/upload.bin"))),
+                "nginx stored the upload whole");
         EveLog eve = EveLog.read(out.resolve("eve.json"));
         List<String> shas = eve.ofType("fileinfo").stream().map(f -> f.path("fileinfo").path("sha256").asText("")).toList();
         for (Map.Entry<String, String> e : files.entrySet()) {
