@@ -14,14 +14,12 @@ import java.util.List;
  * (PUSH_PROMISE) is a transaction whose request the server wrote. Transactions are done in the order
  * their streams end, not in stream order.
  *
- * <p>Per direction: the preface (client), frame headers, DATA payloads passed on as they arrive
- * (padding stepped over), header blocks gathered over HEADERS or PUSH_PROMISE and their CONTINUATION
- * frames then decoded with that direction's {@link Hpack}, SETTINGS for the peer's header table size,
- * RST_STREAM; other frames are stepped over. HTTP/2 has nothing to resynchronise on: a lost byte
- * inside a DATA payload is a gap in that body and the frame goes on, but a loss anywhere else, a
- * header block that is not valid HPACK, or a frame sequence no receiver accepts (a CONTINUATION
- * missing, a frame header that is no frame) stops the direction: its open halves end incomplete, the
- * other direction goes on. Anomalies take Suricata's HTTP/2 event names, prefixed {@code http2.}.
+ * <p>Each direction's frames are read by an {@link Http2Direction}. HTTP/2 has nothing to
+ * resynchronise on: a lost byte inside a DATA payload is a gap in that body and the frame goes on,
+ * but a loss anywhere else, a header block that is not valid HPACK, or a frame sequence no receiver
+ * accepts (a CONTINUATION missing, a frame header that is no frame) stops the direction: its open
+ * halves end incomplete, the other direction goes on. Anomalies take Suricata's HTTP/2 event names,
+ * prefixed {@code http2.}.
  *
  * <p>Bounds: a header block gathered up to four times {@code http.max-header-bytes} (its fields kept
  * up to {@code http.max-header-bytes}: a larger block is still decoded for the header table), control
@@ -37,7 +35,7 @@ final class Http2Session {
     static final int PREFACE_HEAD = 18;
     /** Bytes of a SETTINGS, GOAWAY or other control frame read; the rest of a longer one is stepped over. */
     static final int MAX_CONTROL_BYTES = 4096;
-    private static final int FRAME_HEADER = 9;
+    static final int FRAME_HEADER = 9;
 
     static final int DATA = 0;
     static final int HEADERS = 1;
@@ -56,16 +54,16 @@ final class Http2Session {
     static final int PADDED = 0x8;
     static final int PRIORITY_FLAG = 0x20;
 
-    private static final int SETTINGS_HEADER_TABLE_SIZE = 1;
+    static final int SETTINGS_HEADER_TABLE_SIZE = 1;
     /** SETTINGS frames of one side not acknowledged yet that are remembered; an older one is taken as acknowledged. */
-    private static final int MAX_UNACKNOWLEDGED_SETTINGS = 16;
+    static final int MAX_UNACKNOWLEDGED_SETTINGS = 16;
 
-    private final HttpConnectionParser conn;
-    private final HttpLimits limits;
-    private final Dir client;
-    private final Dir server;
+    final HttpConnectionParser conn;
+    final HttpLimits limits;
+    private final Http2Direction client;
+    private final Http2Direction server;
     /** Open streams, oldest first. */
-    private final LinkedHashMap<Integer, Stream> streams = new LinkedHashMap<>();
+    final LinkedHashMap<Integer, Stream> streams = new LinkedHashMap<>();
     /** Header tables and blocks being gathered, charged to the worker's budget. */
     private final HttpMemory.Holding held = new HttpMemory.Holding() {
         @Override
@@ -88,8 +86,8 @@ final class Http2Session {
     Http2Session(HttpConnectionParser conn, HttpTransaction upgraded, boolean prefaceHeadRead) {
         this.conn = conn;
         this.limits = conn.limits();
-        this.client = new Dir(true, prefaceHeadRead ? PREFACE_HEAD : 0);
-        this.server = new Dir(false, PREFACE.length);
+        this.client = new Http2Direction(this, true, prefaceHeadRead ? PREFACE_HEAD : 0);
+        this.server = new Http2Direction(this, false, PREFACE.length);
         if (upgraded != null) {
             upgraded(upgraded);
         }
@@ -159,7 +157,7 @@ final class Http2Session {
 
     /** One direction ended (FIN or RST): its open halves end, incomplete unless their stream ended. */
     void end(boolean toServer) {
-        Dir d = dir(toServer);
+        Http2Direction d = dir(toServer);
         if (!d.stopped) {
             d.stop(null, "connection closed");
         }
@@ -176,13 +174,13 @@ final class Http2Session {
         conn.memory().release(held);
     }
 
-    private Dir dir(boolean toServer) {
+    Http2Direction dir(boolean toServer) {
         return toServer ? client : server;
     }
 
     // ---- streams ----
 
-    private static final class Stream {
+    static final class Stream {
         final int id;
         final HttpTransaction tx;
         Entity request;
@@ -223,7 +221,7 @@ final class Http2Session {
         return s;
     }
 
-    private void endHalf(Stream s, boolean toServer, boolean complete, String reason) {
+    void endHalf(Stream s, boolean toServer, boolean complete, String reason) {
         if (toServer ? s.requestEnded : s.responseEnded) {
             return;
         }
@@ -250,7 +248,7 @@ final class Http2Session {
      * declared, which makes the message malformed (RFC 9113 §8.1.1): nghttp2 (curl) and browsers
      * fail such a stream rather than save it. {@code http2.content_length_mismatch}.
      */
-    private void endStream(Stream s, boolean toServer) {
+    void endStream(Stream s, boolean toServer) {
         long declared = toServer ? s.requestDeclared : s.responseDeclared;
         long got = toServer ? s.tx.requestBodyLength : s.tx.responseBodyLength;
         if (declared >= 0 && got != declared && !(toServer ? s.requestEnded : s.responseEnded)) {
@@ -263,7 +261,7 @@ final class Http2Session {
     }
 
     /** A decoded header block of a HEADERS frame (and its CONTINUATIONs). */
-    private void headers(Dir d, int id, List<HttpTransaction.Header> fields, boolean cut, boolean endStream, long ts) {
+    void headers(Http2Direction d, int id, List<HttpTransaction.Header> fields, boolean cut, boolean endStream, long ts) {
         boolean toServer = d.toServer;
         Stream s = streams.get(id);
         if (s == null) {
@@ -388,7 +386,7 @@ final class Http2Session {
     }
 
     /** A PUSH_PROMISE: the server opens stream {@code promised} with the request it would answer. */
-    private void promise(int promised, List<HttpTransaction.Header> fields, long ts) {
+    void promise(int promised, List<HttpTransaction.Header> fields, long ts) {
         if (promised == 0 || (promised & 1) != 0 || streams.containsKey(promised)) {
             conn.listener().anomaly(null, false, "http2.stream_id_reuse", "PUSH_PROMISE for stream " + promised);
             return;
@@ -401,7 +399,7 @@ final class Http2Session {
         }
     }
 
-    private void charge(long n) {
+    void charge(long n) {
         if (n == 0) {
             return;
         }
@@ -415,7 +413,7 @@ final class Http2Session {
     }
 
     /** One side's SETTINGS frame (or several merged) waiting for the other side's ACKs. */
-    private static final class Pending {
+    static final class Pending {
         /** Its header table size, -1 when it had none. */
         long tableSize;
         int acks = 1;
@@ -425,395 +423,4 @@ final class Http2Session {
         }
     }
 
-    // ---- one direction ----
-
-    private final class Dir {
-        final boolean toServer;
-        final Hpack hpack = new Hpack();
-        /** How much of the preface was matched (the server sends none: starts at its length). */
-        int prefaceAt;
-        boolean stopped;
-        /** Highest client stream id opened (streams are opened in increasing order). */
-        int lastStream;
-
-        final byte[] header = new byte[FRAME_HEADER];
-        int headerLen;
-        int type;
-        int flags;
-        int streamId;
-        /** Payload bytes of the current frame not read yet. */
-        long left;
-        /** DATA: whether the pad length byte is next; the padding still to step over at the end. */
-        boolean padLengthNext;
-        int padding;
-        /** The payload kept of a frame read whole (headers, control), and how much of it. */
-        byte[] payload = new byte[0];
-        int payloadLen;
-        /** A header block being gathered over HEADERS/PUSH_PROMISE and CONTINUATION frames. */
-        byte[] block = new byte[0];
-        int blockLen;
-        int blockStream = -1;
-        int blockType;
-        boolean blockEndStream;
-        int promised;
-        long ts;
-        /**
-         * The header table size of each SETTINGS frame the other side sent that this side (whose
-         * encoder it binds) has not acknowledged yet, oldest first; -1 for a frame without one.
-         */
-        final java.util.ArrayDeque<Pending> unacknowledged = new java.util.ArrayDeque<>();
-        /** A SETTINGS frame being read: the last header table size in it (-1: none yet), a setting's bytes so far. */
-        long settingsTableSize = -1;
-        final byte[] setting = new byte[6];
-        int settingLen;
-
-        Dir(boolean toServer, int prefaceAt) {
-            this.toServer = toServer;
-            this.prefaceAt = prefaceAt;
-        }
-
-        void data(long ts, byte[] b, int off, int end) {
-            this.ts = ts;
-            while (off < end && !stopped) {
-                if (prefaceAt < PREFACE.length) {
-                    if (b[off] != PREFACE[prefaceAt]) {
-                        stop("http2.invalid_client_magic", "the client's first bytes are not the HTTP/2 preface");
-                        return;
-                    }
-                    prefaceAt++;
-                    off++;
-                } else if (headerLen < FRAME_HEADER) {
-                    int n = Math.min(FRAME_HEADER - headerLen, end - off);
-                    System.arraycopy(b, off, header, headerLen, n);
-                    headerLen += n;
-                    off += n;
-                    if (headerLen == FRAME_HEADER) {
-                        frameStart();
-                    }
-                } else {
-                    off = payload(b, off, end);
-                }
-                if (headerLen == FRAME_HEADER && left == 0 && !stopped) {
-                    frameEnd();
-                }
-            }
-        }
-
-        void gap(long len) {
-            if (stopped || len == 0) {
-                return;
-            }
-            if (prefaceAt == PREFACE.length && headerLen == FRAME_HEADER && type == DATA && !padLengthNext && len > 0
-                    && len <= left - padding) {
-                // Inside a DATA payload: a hole in that body, and the framing goes on.
-                Stream s = streams.get(streamId);
-                Entity e = s == null ? null : toServer ? s.request : s.response;
-                if (s != null && !(toServer ? s.requestEnded : s.responseEnded)) {
-                    s.tx.gaps = true;
-                    if (toServer) { // the lost bytes are body bytes sent, as HTTP/1 counts them
-                        s.tx.requestBodyLength += len;
-                    } else {
-                        s.tx.responseBodyLength += len;
-                    }
-                }
-                if (e != null) {
-                    e.gap(len);
-                }
-                left -= len;
-                if (left == 0) {
-                    frameEnd();
-                }
-                return;
-            }
-            stop("http2.framing_lost", "bytes lost outside a DATA payload: the frames that follow cannot be found");
-        }
-
-        /** Stops reading this direction: names why (unless null), ends its open halves incomplete. */
-        void stop(String anomaly, String reason) {
-            if (stopped) {
-                return;
-            }
-            stopped = true;
-            if (anomaly != null) {
-                conn.listener().anomaly(null, toServer, anomaly, reason);
-            }
-            charge(-(payload.length + block.length));
-            payload = new byte[0];
-            block = new byte[0];
-            for (Stream s : new ArrayList<>(streams.values())) {
-                if (anomaly != null && !(toServer ? s.requestEnded : s.responseEnded)) {
-                    s.tx.gaps = true;
-                }
-                endHalf(s, toServer, false, reason != null ? reason : "HTTP/2 reading stopped");
-            }
-        }
-
-        private void frameStart() {
-            left = ((header[0] & 0xffL) << 16) | ((header[1] & 0xff) << 8) | (header[2] & 0xff);
-            type = header[3] & 0xff;
-            flags = header[4] & 0xff;
-            streamId = ((header[5] & 0x7f) << 24) | ((header[6] & 0xff) << 16) | ((header[7] & 0xff) << 8) | (header[8] & 0xff);
-            payloadLen = 0;
-            padding = 0;
-            padLengthNext = false;
-            if (blockStream >= 0 && (type != CONTINUATION || streamId != blockStream)) {
-                stop("http2.invalid_frame_header", "a header block's CONTINUATION is missing");
-                return;
-            }
-            switch (type) {
-                case DATA -> {
-                    if (streamId == 0) {
-                        stop("http2.invalid_frame_header", "DATA on stream 0");
-                        return;
-                    }
-                    padLengthNext = (flags & PADDED) != 0;
-                    if (padLengthNext && left == 0) {
-                        stop("http2.invalid_frame_data", "PADDED DATA without room for its pad length");
-                        return;
-                    }
-                }
-                case HEADERS, PUSH_PROMISE, CONTINUATION -> {
-                    if (streamId == 0 || (type == CONTINUATION && blockStream < 0)) {
-                        stop("http2.invalid_frame_header", "header frame on stream 0 or CONTINUATION without a block");
-                        return;
-                    }
-                    if ((type == CONTINUATION ? blockLen : 0) + left > maxBlockBytes()) {
-                        stop("http.header_too_long", "header block of more than " + maxBlockBytes() + " bytes");
-                        return;
-                    }
-                    reserve((int) left);
-                }
-                case SETTINGS -> {
-                    if (streamId != 0) {
-                        stop("http2.invalid_frame_header", "SETTINGS on stream " + streamId);
-                        return;
-                    }
-                    settingsTableSize = -1;
-                    settingLen = 0;
-                }
-                default -> reserve((int) Math.min(left, MAX_CONTROL_BYTES));
-            }
-        }
-
-        private void reserve(int n) {
-            if (payload.length < n) {
-                charge(n - payload.length);
-                if (!stopped) {
-                    payload = new byte[n];
-                }
-            }
-        }
-
-        private int payload(byte[] b, int off, int end) {
-            if (type == DATA) {
-                if (padLengthNext) {
-                    padding = b[off++] & 0xff;
-                    left--;
-                    padLengthNext = false;
-                    if (padding > left) { // a connection error (RFC 9113 §6.1): the client takes nothing more
-                        stop("http2.invalid_frame_data", "padding as long as the frame or longer");
-                        return end;
-                    }
-                    return off;
-                }
-                int n = (int) Math.min(end - off, left - padding);
-                if (n > 0) {
-                    Stream s = streams.get(streamId);
-                    if (s != null && !(toServer ? s.requestEnded : s.responseEnded)) {
-                        if (toServer) {
-                            s.tx.requestBodyLength += n;
-                        } else {
-                            s.tx.responseBodyLength += n;
-                        }
-                        Entity e = toServer ? s.request : s.response;
-                        if (e != null) {
-                            e.data(b, off, n);
-                        }
-                    }
-                    left -= n;
-                    return off + n;
-                }
-                int skip = (int) Math.min(end - off, left); // padding
-                left -= skip;
-                return off + skip;
-            }
-            if (type == SETTINGS) { // read setting by setting: a SETTINGS frame may be as long as a frame may
-                int n = (int) Math.min(end - off, left);
-                for (int i = 0; i < n; i++) {
-                    setting[settingLen++] = b[off + i];
-                    if (settingLen == setting.length) {
-                        settingLen = 0;
-                        if ((((setting[0] & 0xff) << 8) | (setting[1] & 0xff)) == SETTINGS_HEADER_TABLE_SIZE) {
-                            settingsTableSize = ((setting[2] & 0xffL) << 24) | ((setting[3] & 0xff) << 16)
-                                    | ((setting[4] & 0xff) << 8) | (setting[5] & 0xff);
-                        }
-                    }
-                }
-                left -= n;
-                return off + n;
-            }
-            int n = (int) Math.min(end - off, left);
-            int keep = Math.min(n, payload.length - payloadLen);
-            System.arraycopy(b, off, payload, payloadLen, keep);
-            payloadLen += keep;
-            left -= n;
-            return off + n;
-        }
-
-        private void frameEnd() {
-            headerLen = 0;
-            switch (type) {
-                case DATA -> {
-                    if ((flags & END_STREAM) != 0) {
-                        Stream s = streams.get(streamId);
-                        if (s != null) {
-                            endStream(s, toServer);
-                        }
-                    }
-                }
-                case HEADERS, PUSH_PROMISE -> {
-                    int at = 0;
-                    int pad = 0;
-                    if ((flags & PADDED) != 0) {
-                        pad = payloadLen > 0 ? payload[at++] & 0xff : 0;
-                    }
-                    if (type == HEADERS && (flags & PRIORITY_FLAG) != 0) {
-                        at += 5;
-                    }
-                    if (type == PUSH_PROMISE) {
-                        promised = at + 4 <= payloadLen ? ((payload[at] & 0x7f) << 24) | ((payload[at + 1] & 0xff) << 16)
-                                | ((payload[at + 2] & 0xff) << 8) | (payload[at + 3] & 0xff) : 0;
-                        at += 4;
-                    }
-                    if (at + pad > payloadLen) {
-                        stop("http2.invalid_frame_length", "header frame shorter than its padding and fields");
-                        return;
-                    }
-                    blockStream = streamId;
-                    blockType = type;
-                    blockEndStream = (flags & END_STREAM) != 0;
-                    blockLen = 0;
-                    append(at, payloadLen - pad);
-                }
-                case CONTINUATION -> append(0, payloadLen);
-                case SETTINGS -> {
-                    if ((flags & ACK) != 0) {
-                        // This side acknowledges the other's oldest unacknowledged SETTINGS: its header
-                        // table size binds this side's encoder from here (RFC 7541 §4.2, as nghttp2 applies it).
-                        Pending p = unacknowledged.peek();
-                        if (p != null && --p.acks == 0) {
-                            unacknowledged.poll();
-                            if (p.tableSize >= 0) {
-                                allow(p.tableSize);
-                            }
-                        }
-                        announcePending();
-                    } else {
-                        Dir other = dir(!toServer); // whose encoder this table size binds
-                        other.unacknowledged.add(new Pending(settingsTableSize));
-                        if (other.unacknowledged.size() > MAX_UNACKNOWLEDGED_SETTINGS) {
-                            // Too many waiting: the two oldest wait as one, for both their ACKs; the
-                            // table then stays larger for a while, never smaller than the encoder's.
-                            Pending first = other.unacknowledged.poll();
-                            Pending second = other.unacknowledged.peek();
-                            second.acks += first.acks;
-                            if (second.tableSize < 0) {
-                                second.tableSize = first.tableSize;
-                            }
-                        }
-                        other.announcePending();
-                    }
-                }
-                case RST_STREAM -> {
-                    Stream s = streams.get(streamId);
-                    if (s != null) {
-                        endHalf(s, true, false, "stream reset");
-                        endHalf(s, false, false, "stream reset");
-                    }
-                }
-                default -> {
-                    // PRIORITY, PING, GOAWAY, WINDOW_UPDATE and unknown types change nothing read here.
-                }
-            }
-            if ((type == HEADERS || type == PUSH_PROMISE || type == CONTINUATION) && (flags & END_HEADERS) != 0 && !stopped) {
-                decodeBlock();
-            }
-        }
-
-        /** Lets the encoder use a larger table the other side announced before its acknowledgement comes. */
-        void announcePending() {
-            long most = -1;
-            for (Pending p : unacknowledged) {
-                most = Math.max(most, p.tableSize);
-            }
-            if (most >= 0) {
-                hpack.announce(most);
-            }
-        }
-
-        /** Binds this side's encoder to a table size: entries the table lets go are given back to the budget. */
-        void allow(long tableSize) {
-            int before = hpack.tableBytes();
-            hpack.allow(tableSize);
-            charge(hpack.tableBytes() - before);
-        }
-
-        /**
-         * Most bytes of one header block gathered: four times {@code http.max-header-bytes}, so a block
-         * over the limit is still decoded for the header table (its fields are cut at the limit) and
-         * the connection's later heads stay readable, as HTTP/1 reads on after a head too long.
-         */
-        private long maxBlockBytes() {
-            return 4L * limits.maxHeaderBytes() + 256;
-        }
-
-        private void append(int from, int to) {
-            int n = to - from;
-            if (blockLen + n > block.length) {
-                int size = (int) Math.max(blockLen + n, Math.min(maxBlockBytes(), block.length * 2L));
-                charge(size - block.length);
-                if (stopped) {
-                    return; // the budget had no room
-                }
-                block = java.util.Arrays.copyOf(block, size);
-            }
-            System.arraycopy(payload, from, block, blockLen, n);
-            blockLen += n;
-        }
-
-        private void decodeBlock() {
-            int id = blockStream;
-            blockStream = -1;
-            int len = blockLen;
-            blockLen = 0;
-            int before = hpack.tableBytes();
-            Hpack.Block decoded;
-            try {
-                decoded = hpack.decode(block, 0, len, limits.maxHeaderCount(), limits.maxHeaderBytes());
-            } catch (Hpack.HpackException e) {
-                stop("http2.invalid_header", "header block: " + e.getMessage());
-                return;
-            }
-            charge(hpack.tableBytes() - before);
-            if (stopped) {
-                return; // the budget had no room: this connection's HTTP/2 reading ended
-            }
-            if (blockType == PUSH_PROMISE) {
-                if (!toServer) {
-                    promise(promised, decoded.fields(), ts);
-                }
-            } else {
-                headers(this, id, decoded.fields(), decoded.cut(), blockEndStream, ts);
-            }
-            // Gathering buffers are given back between blocks once they grew past a frame's usual size.
-            if (block.length > 16384) {
-                charge(-block.length);
-                block = new byte[0];
-            }
-            if (payload.length > 16384) {
-                charge(-payload.length);
-                payload = new byte[0];
-            }
-        }
-    }
 }

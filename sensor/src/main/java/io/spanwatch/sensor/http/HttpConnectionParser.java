@@ -135,11 +135,6 @@ public final class HttpConnectionParser {
         }
     }
 
-    /** Tells whether the connection switched to HTTP/2. */
-    public boolean isHttp2() {
-        return h2 != null;
-    }
-
     /** Tells whether the connection stopped being HTTP (101 to another protocol than h2c, or 2xx to CONNECT). */
     public boolean isTunnel() {
         return tunnel;
@@ -284,6 +279,33 @@ public final class HttpConnectionParser {
         return t;
     }
 
+    /**
+     * Makes the transaction of a head an HTTP/1 reader just read (a request's new one, or the one a
+     * final response answers), fills it in from the head, moves the head's memory to it and tells the
+     * listener.
+     */
+    HttpTransaction openTx(boolean toServer, Head head, StartLines.RequestLine requestLine, long ts, HttpMemory.Holding headHeld,
+            String limitKey) {
+        HttpTransaction t;
+        if (toServer) {
+            t = newRequestTx();
+            head.fillRequest(t, requestLine, ts);
+        } else {
+            t = takeResponseTx();
+            head.fillResponse(t, ts);
+        }
+        memory.transfer(headHeld, t.held);
+        if (limitKey != null) {
+            t.limitMet(limitKey);
+        }
+        if (toServer) {
+            listener.requestHeaders(t);
+        } else {
+            listener.responseHeaders(t);
+        }
+        return t;
+    }
+
     /** Returns the transaction a final response answers, creating one without request when none waits. */
     HttpTransaction takeResponseTx() {
         HttpTransaction t = awaiting.poll();
@@ -357,8 +379,7 @@ public final class HttpConnectionParser {
      */
     void clientPreface() {
         for (HttpTransaction t : awaiting) {
-            String upgrade = t.requestHeader("Upgrade");
-            if (upgrade != null && Head.tokens(upgrade).stream().anyMatch("h2c"::equalsIgnoreCase)) {
+            if (asksForH2c(t)) {
                 h2 = new Http2Session(this, null, true);
                 serverHttp1 = true;
                 client.tunnel();
@@ -376,12 +397,67 @@ public final class HttpConnectionParser {
             h2.upgraded(upgraded);
             server.tunnel();
         } else {
-            byte[] held = client.heldPrefaceBytes(); // a preface begun before the 101, its head not read whole
+            byte[] held = heldPreface(client.heldStart()); // a preface begun before the 101, its head not read whole
             startHttp2(upgraded, false);
             if (held != null) {
-                h2.data(true, client.lastTs(), held, 0, held.length);
+                h2.data(true, upgraded.responseTsNanos, held, 0, held.length);
             }
         }
+    }
+
+    /** Returns the bytes of {@code text} when it begins the HTTP/2 preface, else null. */
+    private static byte[] heldPreface(String text) {
+        byte[] b = text == null ? new byte[0] : text.getBytes(java.nio.charset.StandardCharsets.ISO_8859_1);
+        return b.length > 0 && b.length <= Http2Session.PREFACE.length
+                && java.util.Arrays.equals(b, 0, b.length, Http2Session.PREFACE, 0, b.length) ? b : null;
+    }
+
+    /**
+     * Tells whether a request head just read is the start of the HTTP/2 connection preface
+     * ({@code PRI * HTTP/2.0} and an empty line, RFC 9113 §3.4), sent with prior knowledge.
+     */
+    boolean http2Preface(StartLines.RequestLine rl, boolean noFields) {
+        return "PRI".equals(rl.method()) && "*".equals(rl.target()) && "HTTP/2.0".equals(rl.version()) && noFields && mayStartHttp2();
+    }
+
+    /**
+     * Tells whether a final response makes the connection leave HTTP/1: a 101, or a 2xx to CONNECT
+     * (a CONNECT refused goes on as HTTP/1). A 101 to a request without Upgrade is
+     * {@code http.unrequested_upgrade}.
+     */
+    boolean switchesProtocols(HttpTransaction t, int status) {
+        boolean connect = "CONNECT".equals(t.method);
+        if (status == 101 && t.requestSeen && t.requestHeader("Upgrade") == null) {
+            listener.anomaly(t, false, "http.unrequested_upgrade", "101 Switching Protocols to a request without Upgrade");
+        }
+        if (status == 101 || (connect && status / 100 == 2)) {
+            return true;
+        }
+        if (connect) {
+            connectRefused();
+        }
+        return false;
+    }
+
+    /**
+     * Leaves HTTP/1 after {@code t}'s final response: HTTP/2 when a 101 answers an h2c upgrade (it
+     * names {@code h2c} in its Upgrade field, RFC 7540 §3.2, or names nothing to a request that asked
+     * for it: curl switches on any 101 then), else a tunnel.
+     */
+    void switchProtocols(HttpTransaction t) {
+        String upgrade = t.responseHeader("Upgrade");
+        boolean h2c = upgrade != null ? "h2c".equalsIgnoreCase(upgrade.trim()) : asksForH2c(t);
+        if (t.status == 101 && h2c && mayUpgradeToHttp2()) {
+            upgradeToHttp2(t);
+        } else {
+            enterTunnel();
+        }
+    }
+
+    /** Tells whether a request asked to switch to HTTP/2 in cleartext ({@code h2c} among its Upgrade field's tokens). */
+    static boolean asksForH2c(HttpTransaction t) {
+        String upgrade = t.requestHeader("Upgrade");
+        return upgrade != null && Head.tokens(upgrade).stream().anyMatch("h2c"::equalsIgnoreCase);
     }
 
     /** Tells whether a 101 may switch the connection to HTTP/2 now. */

@@ -14,7 +14,7 @@ import java.util.List;
  *                          └─ size 0 → TRAILERS ─────────────────────→ START_LINE
  *                      → CLOSE_BODY (responses, until the direction ends)
  * any line state, on junk, an over-long head or a gap → RESYNC → HEADERS
- * CONNECT request → AWAIT_TUNNEL; 2xx to CONNECT or 101 → TUNNEL (bytes ignored); end → CLOSED
+ * CONNECT request → AWAIT_TUNNEL; 2xx to CONNECT or 101 → TUNNEL (bytes ignored, or HTTP/2's); end → CLOSED
  * </pre>
  *
  * Lines (start line, headers, chunk-size lines, trailers) are gathered in one buffer bounded by
@@ -88,9 +88,6 @@ final class MessageReader {
         this.limits = conn.limits();
     }
 
-    State state() {
-        return state;
-    }
     void data(long ts, byte[] b, int off, int len) {
         lastTs = ts;
         int end = off + len;
@@ -466,28 +463,13 @@ final class MessageReader {
 
     /** Creates the message's transaction from its head, tells the listener and reports the head's anomalies. */
     private void openTx(String limitKey) {
-        if (toServer) {
-            tx = conn.newRequestTx();
-            head.fillRequest(tx, requestLine, startTs);
-        } else {
-            tx = conn.takeResponseTx();
-            head.fillResponse(tx, startTs);
-        }
-        conn.memory().transfer(held, tx.held);
-        if (limitKey != null) {
-            tx.limitMet(limitKey);
-        }
-        if (toServer) {
-            conn.listener().requestHeaders(tx);
-        } else {
-            conn.listener().responseHeaders(tx);
-        }
+        tx = conn.openTx(toServer, head, requestLine, startTs, held, limitKey);
         reportHeadAnomalies();
     }
 
     private void requestHead() {
         readHead();
-        if (http2Preface()) {
+        if (conn.http2Preface(requestLine, headLines.isEmpty())) {
             resetMessage();
             conn.clientPreface();
             return;
@@ -513,23 +495,11 @@ final class MessageReader {
             return;
         }
         openTx(null);
-        boolean connect = "CONNECT".equals(tx.method);
-        if (status == 101 && tx.requestSeen && tx.requestHeader("Upgrade") == null) {
-            anomaly("http.unrequested_upgrade", "101 Switching Protocols to a request without Upgrade");
-        }
-        if (status == 101 && upgradesToHttp2()) {
-            HttpTransaction upgraded = tx;
+        if (conn.switchesProtocols(tx, status)) {
+            HttpTransaction t = tx;
             finishMessage(true, null);
-            conn.upgradeToHttp2(upgraded);
+            conn.switchProtocols(t);
             return;
-        }
-        if (status == 101 || (connect && status / 100 == 2)) {
-            finishMessage(true, null);
-            conn.enterTunnel();
-            return;
-        }
-        if (connect) {
-            conn.connectRefused();
         }
         if ("HEAD".equals(tx.method) || status == 204 || status == 205 || status == 304) {
             finishMessage(true, null);
@@ -537,27 +507,6 @@ final class MessageReader {
             return;
         }
         startBody(status);
-    }
-
-    /**
-     * Tells whether the request head just read is the start of the HTTP/2 connection preface
-     * ({@code PRI * HTTP/2.0} and an empty line, RFC 9113 §3.4), sent with prior knowledge.
-     */
-    private boolean http2Preface() {
-        return "PRI".equals(requestLine.method()) && "*".equals(requestLine.target()) && "HTTP/2.0".equals(requestLine.version())
-                && headLines.isEmpty() && conn.mayStartHttp2();
-    }
-
-    /**
-     * Tells whether a 101 switches to HTTP/2 in cleartext: it names {@code h2c} in its Upgrade field
-     * (RFC 7540 §3.2), or names nothing to a request that asked for {@code h2c} (curl switches on any
-     * 101 then, without reading the field: an evasion review's finding).
-     */
-    private boolean upgradesToHttp2() {
-        String upgrade = tx.responseHeader("Upgrade");
-        String asked = tx.requestHeader("Upgrade");
-        boolean h2cAsked = asked != null && Head.tokens(asked).stream().anyMatch("h2c"::equalsIgnoreCase);
-        return (upgrade != null ? "h2c".equalsIgnoreCase(upgrade.trim()) : h2cAsked) && conn.mayUpgradeToHttp2();
     }
 
     /**
@@ -813,29 +762,12 @@ final class MessageReader {
     }
 
     /**
-     * Returns the bytes this reader holds of a message not finished that begin the HTTP/2 preface
-     * (its first line still arriving, or {@code PRI * HTTP/2.0} read and its empty line not yet), or
-     * null: a client that sent its preface before the 101 came, in pieces, has them here when the 101
-     * switches the connection.
+     * Returns what this reader holds of a request not finished, its first line so far, or a request
+     * line without fields read and what follows it so far (the HTTP/2 preface may be in it), or null.
      */
-    byte[] heldPrefaceBytes() {
-        String held;
-        if (state == State.START_LINE) {
-            held = line.partial();
-        } else if (state == State.HEADERS && requestLine != null && "PRI".equals(requestLine.method())
-                && "*".equals(requestLine.target()) && "HTTP/2.0".equals(requestLine.version()) && headLines.isEmpty()) {
-            held = "PRI * HTTP/2.0\r\n" + line.partial();
-        } else {
-            return null;
-        }
-        byte[] b = held.getBytes(StandardCharsets.ISO_8859_1);
-        return b.length > 0 && b.length <= Http2Session.PREFACE.length
-                && java.util.Arrays.equals(b, 0, b.length, Http2Session.PREFACE, 0, b.length) ? b : null;
-    }
-
-    /** Returns the packet time of the last bytes this reader took. */
-    long lastTs() {
-        return lastTs;
+    String heldStart() {
+        return state == State.START_LINE ? line.partial() : state == State.HEADERS && requestLine != null && headLines.isEmpty()
+                ? requestLine.method() + " " + requestLine.target() + " " + requestLine.version() + "\r\n" + line.partial() : null;
     }
 
     /** Stops reading HTTP: the connection became a tunnel. */

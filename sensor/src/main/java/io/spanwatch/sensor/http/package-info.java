@@ -44,7 +44,8 @@
  *   <li>{@code StartLines}, {@code HeaderValues}: small parsers for start lines and header values.</li>
  *   <li>{@code HttpMemory}: one worker's budget for the heads its parsers hold.</li>
  *   <li>{@code Http2Session}: an HTTP/2 connection's frames and streams, each stream a transaction
- *       whose bodies go through {@code Entity} as HTTP/1's do; {@code Hpack} decodes its header blocks.</li>
+ *       whose bodies go through {@code Entity} as HTTP/1's do; {@code Http2Direction} reads one direction's
+ *       frames, {@code Hpack} decodes its header blocks.</li>
  * </ul>
  *
  * <h2>Limits</h2>

@@ -263,7 +263,7 @@ class Http2Review2Test {
 
     /**
      * The HTTP/1 reader counts a body's lost bytes in requestBodyLength/responseBodyLength
-     * (MessageReader.bodyGap); Http2Session's Dir.gap passes the gap to the entity but does not add
+     * (MessageReader.bodyGap); Http2Session's Dir.gap (now Http2Direction.gap) passed the gap to the entity but does not add
      * it to the length. At END_STREAM the body is found short of its content-length: a false
      * http2.content_length_mismatch (the DATA were exactly as long as declared, the network lost
      * them) and a body length in EVE that is short by the gap.
