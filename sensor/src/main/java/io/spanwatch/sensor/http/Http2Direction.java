@@ -140,7 +140,7 @@ final class Http2Direction {
         left = ((header[0] & 0xffL) << 16) | ((header[1] & 0xff) << 8) | (header[2] & 0xff);
         type = header[3] & 0xff;
         flags = header[4] & 0xff;
-        streamId = ((header[5] & 0x7f) << 24) | ((header[6] & 0xff) << 16) | ((header[7] & 0xff) << 8) | (header[8] & 0xff);
+        streamId = streamId(header, 5);
         payloadLen = 0;
         padding = 0;
         padLengthNext = false;
@@ -231,9 +231,9 @@ final class Http2Direction {
                 setting[settingLen++] = b[off + i];
                 if (settingLen == setting.length) {
                     settingLen = 0;
-                    if ((((setting[0] & 0xff) << 8) | (setting[1] & 0xff)) == SETTINGS_HEADER_TABLE_SIZE) {
-                        settingsTableSize = ((setting[2] & 0xffL) << 24) | ((setting[3] & 0xff) << 16)
-                                | ((setting[4] & 0xff) << 8) | (setting[5] & 0xff);
+                    long v = tableSizeSetting(setting, 0);
+                    if (v >= 0) {
+                        settingsTableSize = v;
                     }
                 }
             }
@@ -269,8 +269,7 @@ final class Http2Direction {
                     at += 5;
                 }
                 if (type == PUSH_PROMISE) {
-                    promised = at + 4 <= payloadLen ? ((payload[at] & 0x7f) << 24) | ((payload[at + 1] & 0xff) << 16)
-                            | ((payload[at + 2] & 0xff) << 8) | (payload[at + 3] & 0xff) : 0;
+                    promised = at + 4 <= payloadLen ? streamId(payload, at) : 0;
                     at += 4;
                 }
                 if (at + pad > payloadLen) {

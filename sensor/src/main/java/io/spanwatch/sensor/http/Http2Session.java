@@ -141,10 +141,24 @@ final class Http2Session {
             return;
         }
         for (int i = 0; i + 6 <= b.length; i += 6) {
-            if ((((b[i] & 0xff) << 8) | (b[i + 1] & 0xff)) == SETTINGS_HEADER_TABLE_SIZE) {
-                server.allow(((b[i + 2] & 0xffL) << 24) | ((b[i + 3] & 0xff) << 16) | ((b[i + 4] & 0xff) << 8) | (b[i + 5] & 0xff));
+            long v = tableSizeSetting(b, i);
+            if (v >= 0) {
+                server.allow(v);
             }
         }
+    }
+
+    /** Reads the setting at {@code b[i..i+6)}: its value when it is SETTINGS_HEADER_TABLE_SIZE, else -1. */
+    static long tableSizeSetting(byte[] b, int i) {
+        if ((((b[i] & 0xff) << 8) | (b[i + 1] & 0xff)) != SETTINGS_HEADER_TABLE_SIZE) {
+            return -1;
+        }
+        return ((b[i + 2] & 0xffL) << 24) | ((b[i + 3] & 0xff) << 16) | ((b[i + 4] & 0xff) << 8) | (b[i + 5] & 0xff);
+    }
+
+    /** Reads a 31-bit stream identifier at {@code b[at..at+4)}, its reserved bit cleared. */
+    static int streamId(byte[] b, int at) {
+        return ((b[at] & 0x7f) << 24) | ((b[at + 1] & 0xff) << 16) | ((b[at + 2] & 0xff) << 8) | (b[at + 3] & 0xff);
     }
 
     void data(boolean toServer, long ts, byte[] b, int off, int len) {

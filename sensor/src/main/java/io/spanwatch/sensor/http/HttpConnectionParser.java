@@ -45,6 +45,9 @@ public final class HttpConnectionParser {
         HTTP2_SERVER
     }
 
+    /** A server preface's frame header: its length (byte 2) varies, the rest is fixed (probed on every new connection). */
+    private static final byte[] SERVER_PREFACE_START = {0, 0, -1, Http2Session.SETTINGS, 0, 0, 0, 0, 0};
+
     /** Most bytes {@link #probe} waits for before deciding {@link Probe#NOT_HTTP}. */
     public static final int PROBE_LIMIT = 2048;
 
@@ -185,7 +188,7 @@ public final class HttpConnectionParser {
      * defines (1 to 9). MORE while fewer bytes than that tells fit.
      */
     static int serverPreface(byte[] b, int off, int end) {
-        byte[] expect = {0, 0, -1, Http2Session.SETTINGS, 0, 0, 0, 0, 0};
+        byte[] expect = SERVER_PREFACE_START;
         int n = Math.min(end - off, expect.length);
         for (int k = 0; k < n; k++) {
             if (k != 2 && b[off + k] != expect[k]) {
