@@ -33,7 +33,8 @@ public final class AnalyzeCommand implements Callable<Integer> {
     @Option(names = "--out", required = true, paramLabel = "DIR", description = "Output folder (created if missing).")
     Path out;
 
-    @Parameters(arity = "1..*", paramLabel = "CAPTURE", description = "Capture files, analysed in order.")
+    @Parameters(arity = "1..*", paramLabel = "CAPTURE", description = "Capture files (pcap, pcapng; plain, gzip or zstd), analysed in "
+            + "order; - reads standard input.")
     List<Path> captures;
 
     @Mixin
@@ -58,25 +59,35 @@ public final class AnalyzeCommand implements Callable<Integer> {
         if (stages.index().enabled()) {
             OfflineJit.start();
         }
-        List<CaptureFile> files = new ArrayList<>();
+        if (captures.stream().filter(p -> p.toString().equals("-")).count() > 1) {
+            err.println("spanwatch: standard input (-) is named more than once among the captures");
+            return 1;
+        }
+        List<Checked> files = new ArrayList<>();
         try {
             for (Path p : captures) {
-                files.add(CaptureFile.open(p));
+                CaptureFile f = CaptureFile.open(p);
+                if (f.storedSize() >= 0) { // a file: closed until its turn
+                    files.add(new Checked(p, f.storedSize(), null));
+                    f.close();
+                } else { // a pipe or standard input cannot be opened twice
+                    files.add(new Checked(p, -1, f));
+                }
             }
         } catch (CaptureException e) {
-            files.forEach(CaptureFile::close);
+            files.forEach(Checked::close);
             err.println("spanwatch: " + e.getMessage());
             return 1;
         }
         boolean[] failed = {false};
         io.spanwatch.analyzer.metrics.Metrics metrics = common.metricsOrReport(config.sensorName(), err, failed);
         if (failed[0]) {
-            files.forEach(CaptureFile::close);
+            files.forEach(Checked::close);
             return 1;
         }
         OutputLock lock = OutputLock.acquireOrReport(out, spec, err);
         if (lock == null) {
-            files.forEach(CaptureFile::close);
+            files.forEach(Checked::close);
             if (metrics != null) {
                 metrics.close();
             }
@@ -87,7 +98,7 @@ public final class AnalyzeCommand implements Callable<Integer> {
                 stages.index(), stages.correlate(), out, err, false)) {
             return run(config, wiring, files, err, outw, t0, metrics);
         } catch (IntelException e) {
-            files.forEach(CaptureFile::close);
+            files.forEach(Checked::close);
             err.println("spanwatch: " + e.getMessage());
             return 1;
         } finally {
@@ -97,13 +108,30 @@ public final class AnalyzeCommand implements Callable<Integer> {
         }
     }
 
-    /** Returns about how far {@code f} was read: its frames and their 16-byte record headers. */
-    private static long bytesRead(CaptureFile f) {
-        CaptureStats s = f.stats();
-        return s == null ? 0 : s.bytes() + 16 * s.packets();
+    /**
+     * A capture whose header was checked at start. A file is closed again until its turn, so that
+     * thousands of rotated captures ({@code tcpdump -G}, {@code -C}) never hold a descriptor and a
+     * mapping each (with the usual limit of 1,024 descriptors, 461 files used to be the most
+     * {@code analyze} could take); a pipe or standard input stays open, as it cannot be read twice.
+     */
+    private record Checked(Path path, long storedSize, CaptureFile open) {
+        CaptureFile openNow() throws CaptureException {
+            return open != null ? open : CaptureFile.open(path);
+        }
+
+        void close() {
+            if (open != null) {
+                open.close();
+            }
+        }
     }
 
-    private int run(SensorConfig config, AnalyzerWiring wiring, List<CaptureFile> files, PrintWriter err, PrintWriter outw, long t0,
+    /** Returns about how far {@code f} was read, in bytes of the file as stored (compressed or not). */
+    private static long bytesRead(CaptureFile f) {
+        return f.storedRead();
+    }
+
+    private int run(SensorConfig config, AnalyzerWiring wiring, List<Checked> files, PrintWriter err, PrintWriter outw, long t0,
             io.spanwatch.analyzer.metrics.Metrics metrics) throws IOException, IntelException {
         Pipeline pipeline = Pipeline.start(config, wiring.start(config));
         if (metrics != null) {
@@ -120,13 +148,22 @@ public final class AnalyzeCommand implements Callable<Integer> {
             return s == null ? null : new CaptureStats(totals[0] + s.packets(), totals[1] + s.bytes(), 0, 0, 0,
                     totals[2] != 0 || s.truncated());
         });
-        long totalBytes = files.stream().mapToLong(CaptureFile::size).sum();
+        // -1 when a capture comes from a pipe or standard input: progress then shows no share nor time left
+        long totalBytes = files.stream().anyMatch(f -> f.storedSize() < 0) ? -1 : files.stream().mapToLong(Checked::storedSize).sum();
         int status = 0;
         Pipeline.Summary sum;
         try (Progress shown = Progress.start(progress, err, totalBytes, files.size(), pipeline::stats)) {
             long doneBefore = 0;
             for (int i = 0; i < files.size(); i++) {
-                CaptureFile f = files.get(i);
+                CaptureFile f;
+                try {
+                    f = files.get(i).openNow();
+                } catch (CaptureException e) { // changed or gone since it was checked
+                    shown.println("spanwatch: " + e.getMessage());
+                    status = 1;
+                    doneBefore += Math.max(0, files.get(i).storedSize());
+                    continue;
+                }
                 running[0] = f;
                 pipeline.source(f.name());
                 shown.capture(i, f.name(), doneBefore, () -> bytesRead(f));
@@ -149,9 +186,10 @@ public final class AnalyzeCommand implements Callable<Integer> {
                 totals[0] += s.packets();
                 totals[1] += s.bytes();
                 totals[2] |= s.truncated() ? 1 : 0;
-                doneBefore += f.size();
+                doneBefore += Math.max(0, f.storedSize() < 0 ? f.storedRead() : f.storedSize());
             }
             running[0] = null;
+            files.forEach(Checked::close); // a pipe left unread when a worker failed
             pipeline.captureStats(() -> new CaptureStats(totals[0], totals[1], 0, 0, 0, totals[2] != 0));
             shown.draining();
             try {

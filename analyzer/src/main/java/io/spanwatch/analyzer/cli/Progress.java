@@ -39,7 +39,7 @@ final class Progress implements AutoCloseable {
 
     private Progress(PrintWriter err, long totalBytes, int captures, Supplier<Map<String, Long>> stats) {
         this.err = err;
-        this.totalBytes = Math.max(1, totalBytes);
+        this.totalBytes = totalBytes < 0 ? -1 : Math.max(1, totalBytes);
         this.captures = captures;
         this.stats = stats;
         this.thread = Thread.ofPlatform().name("spanwatch-progress").daemon(true).unstarted(this::loop);
@@ -132,11 +132,15 @@ final class Progress implements AutoCloseable {
             return String.format(Locale.ROOT, "all captures read, %d files; waiting for clamd's verdicts on %d of them (%s)", files, waiting,
                     clock(secs));
         }
+        String prefix = captures > 1 ? "[" + (index + 1) + "/" + captures + "] " : "";
+        if (totalBytes < 0) { // a pipe or standard input among the captures: how much is not known
+            long read = doneBefore + current.getAsLong();
+            return String.format(Locale.ROOT, "%s%s: %d MB read, %.0f MB/s, %d files", prefix, name, read / 1_000_000, read / secs / 1e6, files);
+        }
         long read = Math.min(totalBytes, doneBefore + current.getAsLong());
         double rate = read / secs;
         String left = rate > 0 ? clock((totalBytes - read) / rate) + " left" : "";
-        return String.format(Locale.ROOT, "%s%s: %d of %d MB (%d%%), %.0f MB/s, %d files, %s", captures > 1 ? "[" + (index + 1) + "/"
-                + captures + "] " : "", name, read / 1_000_000, totalBytes / 1_000_000, read * 100 / totalBytes, rate / 1e6, files, left);
+        return String.format(Locale.ROOT, "%s%s: %d of %d MB (%d%%), %.0f MB/s, %d files, %s", prefix, name, read / 1_000_000, totalBytes / 1_000_000, read * 100 / totalBytes, rate / 1e6, files, left);
     }
 
     private static String clock(double seconds) {

@@ -1,6 +1,6 @@
 package io.spanwatch.analyzer.scan;
 
-import java.io.FilterInputStream;
+import io.spanwatch.sensor.files.CountingInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.channels.UnresolvedAddressException;
@@ -33,6 +33,7 @@ final class LibraryTransport implements ClamdTransport {
 
     @Override
     public ClamdReply instream(InputStream data) throws IOException {
+        // the bytes the library took from the stream: more than none means it had connected
         CountingInputStream counted = new CountingInputStream(data);
         ScanResult r;
         try {
@@ -42,11 +43,11 @@ final class LibraryTransport implements ClamdTransport {
                 String msg = f.getMessage() == null ? "" : f.getMessage();
                 return ClamdReply.parse(msg.startsWith(SCAN_FAILURE_PREFIX) ? msg.substring(SCAN_FAILURE_PREFIX.length()) : msg);
             }
-            if (e.getCause() instanceof CommunicationException && counted.count > 0 && !Thread.currentThread().isInterrupted()) {
+            if (e.getCause() instanceof CommunicationException && counted.count() > 0 && !Thread.currentThread().isInterrupted()) {
                 // clamd read part of the stream and hung up: what it does past StreamMaxLength. The
                 // library was still writing, so its "size limit exceeded" reply is lost to a broken pipe.
                 return new ClamdReply(ClamdReply.Kind.SIZE_LIMIT, List.of(),
-                        "closed the connection after " + counted.count + " bytes of the stream (" + describe(e.getCause().getCause() != null ? e.getCause().getCause() : e.getCause()) + ")");
+                        "closed the connection after " + counted.count() + " bytes of the stream (" + describe(e.getCause().getCause() != null ? e.getCause().getCause() : e.getCause()) + ")");
             }
             throw translate(e);
         } catch (UnresolvedAddressException e) {
@@ -88,32 +89,5 @@ final class LibraryTransport implements ClamdTransport {
 
     private static String describe(Throwable t) {
         return t.getMessage() == null ? t.getClass().getSimpleName() : t.getMessage();
-    }
-
-    /** Counts the bytes the library took from the stream: more than none means it had connected. */
-    private static final class CountingInputStream extends FilterInputStream {
-        long count;
-
-        CountingInputStream(InputStream in) {
-            super(in);
-        }
-
-        @Override
-        public int read() throws IOException {
-            int b = super.read();
-            if (b >= 0) {
-                count++;
-            }
-            return b;
-        }
-
-        @Override
-        public int read(byte[] b, int off, int len) throws IOException {
-            int n = super.read(b, off, len);
-            if (n > 0) {
-                count += n;
-            }
-            return n;
-        }
     }
 }

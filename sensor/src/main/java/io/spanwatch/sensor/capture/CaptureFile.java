@@ -1,16 +1,11 @@
 package io.spanwatch.sensor.capture;
 
 import java.io.IOException;
-import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.nio.ByteOrder;
-import java.nio.channels.FileChannel;
-import java.nio.file.AccessDeniedException;
-import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.Arrays;
 
@@ -30,6 +25,9 @@ import java.util.Arrays;
  * order), interface description blocks carrying their own link type, {@code if_tsresol} (a power of 10
  * or of 2) and {@code if_tsoffset}, and enhanced, simple and obsolete packet blocks. Other pcapng blocks
  * are skipped. A simple packet block has no timestamp; it gets the time of the packet before it.
+ * Either format may come gzip- or zstd-compressed, through a named pipe, or on standard input
+ * ({@code -}): it is then read once, in order, as it is decompressed ({@link CaptureInput}), and its
+ * size is known only at its end.
  *
  * <p>Limits:
  * <ul>
@@ -62,7 +60,7 @@ public final class CaptureFile implements CaptureSource {
     static final int PCAPNG_BOM = 0x1a2b3c4d;
 
     // classic pcap layout
-    private static final int PCAP_HEADER_LEN = 24;
+    static final int PCAP_HEADER_LEN = 24;
     private static final int PCAP_VERSION_MAJOR = 4;
     private static final int PCAP_LINKTYPE = 20;
     private static final int REC_HEADER_LEN = 16;
@@ -114,13 +112,12 @@ public final class CaptureFile implements CaptureSource {
 
     private final Path path;
     private final String name;
-    private final Arena arena;
-    private final FileChannel channel;
-    /** Reads the windows where {@link #preader} cannot; {@link #channel} is its channel, which maps the headers. */
-    private final java.io.RandomAccessFile reader;
-    /** Reads the windows ({@code pread}); null where native reads are not available. */
-    private final PositionalReader preader;
+    private final CaptureInput input;
+    /** The file's first bytes (all of a plain file), where the header is checked. */
     private final MemorySegment file;
+    /** Bytes in {@link #file}. */
+    private final long headSize;
+    /** The capture's size once decompressed; -1 for a stream, whose end is found by reading it. */
     private final long size;
     private final boolean pcapng;
     private final int windowBytes;
@@ -155,17 +152,15 @@ public final class CaptureFile implements CaptureSource {
     private volatile String warning;
     private boolean ran;
 
-    private CaptureFile(Path path, Arena arena, java.io.RandomAccessFile reader, PositionalReader preader, MemorySegment file,
-            int windowBytes) throws CaptureException {
+    private CaptureFile(Path path, CaptureInput input, int windowBytes) throws CaptureException {
         this.path = path;
-        this.name = path.toString();
-        this.arena = arena;
-        this.reader = reader;
-        this.preader = preader;
-        this.channel = reader.getChannel();
-        this.file = file;
-        this.size = file.byteSize();
+        this.name = input.name;
+        this.input = input;
+        this.file = input.head();
+        this.headSize = file.byteSize();
+        this.size = input.size();
         this.windowBytes = windowBytes;
+        long size = headSize; // the checks below look at the head only
         int magicBe = size >= 4 ? file.get(ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.BIG_ENDIAN), 0) : 0;
         if (size < 4) {
             throw fail("file of " + size + " bytes is too short to be a pcap or pcapng file");
@@ -219,63 +214,18 @@ public final class CaptureFile implements CaptureSource {
         if (windowBytes < MAX_BLOCK_BYTES + BLK_BODY) {
             throw new IllegalArgumentException("window of " + windowBytes + " bytes is smaller than the largest block");
         }
-        if (!Files.exists(path)) {
-            throw new CaptureException(path + ": no such file");
-        }
-        if (Files.isDirectory(path)) {
-            throw new CaptureException(path + ": is a directory, not a capture file");
-        }
-        if (!Files.isReadable(path)) {
-            throw new CaptureException(path + ": not readable (permission denied)");
-        }
-        FileChannel ch = null;
-        Arena arena = null;
-        PositionalReader preader = null;
-        try {
-            java.io.RandomAccessFile raf = new java.io.RandomAccessFile(path.toFile(), "r");
-            ch = raf.getChannel();
-            long len = ch.size();
-            if (len == 0) {
-                throw new CaptureException(path + ": empty file (0 bytes)");
-            }
-            arena = Arena.ofShared();
-            MemorySegment seg = ch.map(FileChannel.MapMode.READ_ONLY, 0, len, arena);
-            preader = PositionalReader.open(path, windowBytes, arena);
-            return new CaptureFile(path, arena, raf, preader, seg, windowBytes);
-        } catch (CaptureException e) {
-            closeQuietly(arena, ch, preader);
-            throw e;
-        } catch (NoSuchFileException e) {
-            closeQuietly(arena, ch, preader);
-            throw new CaptureException(path + ": no such file", e);
-        } catch (AccessDeniedException e) {
-            closeQuietly(arena, ch, preader);
-            throw new CaptureException(path + ": not readable (permission denied)", e);
-        } catch (IOException | RuntimeException e) {
-            closeQuietly(arena, ch, preader);
-            throw new CaptureException(path + ": cannot read: " + e.getMessage(), e);
-        }
+        return new CaptureFile(path, CaptureInput.open(path, windowBytes), windowBytes);
     }
 
-    private static void closeQuietly(Arena arena, FileChannel ch, PositionalReader preader) {
-        if (preader != null) {
-            preader.close(); // before the arena that holds its buffer
-        }
-        if (arena != null && arena.scope().isAlive()) {
-            arena.close();
-        }
-        if (ch != null) {
-            try {
-                ch.close();
-            } catch (IOException ignored) {
-                // already failing; the first problem is the one reported
-            }
-        }
+    /** Opens a capture read from {@code in} as a pipe or standard input is read (for tests). */
+    static CaptureFile openStream(Path name, java.io.InputStream in, int windowBytes) throws CaptureException {
+        return new CaptureFile(name, CaptureInput.Stream.open(name.toString(), in, -1), windowBytes);
     }
 
     private CaptureException fail(String problem) {
-        closeQuietly(arena, channel, preader);
-        return new CaptureException(name + ": " + problem);
+        input.close();
+        String how = input.compression();
+        return new CaptureException(name + ": " + (how == null ? "" : "after " + how + " decompression: ") + problem);
     }
 
     private ByteOrder classicOrder() {
@@ -284,6 +234,7 @@ public final class CaptureFile implements CaptureSource {
 
     /** Checks the first section header and that some interface before the first packet is decodable. */
     private void checkPcapngStart() throws CaptureException {
+        long size = headSize;
         if (size < SHB_MIN_LEN) {
             throw fail("corrupt header: pcapng file of " + size + " bytes is shorter than a section header");
         }
@@ -338,8 +289,8 @@ public final class CaptureFile implements CaptureSource {
             throw new IllegalStateException("run() called twice on " + name);
         }
         ran = true;
-        win = new byte[(int) Math.min(windowBytes, Math.max(size, 64))];
-        end = size;
+        win = new byte[(int) (size < 0 ? windowBytes : Math.min(windowBytes, Math.max(size, 64)))];
+        end = size < 0 ? Long.MAX_VALUE : size;
         pos = 0;
         lim = 0;
         winStart = 0;
@@ -369,18 +320,13 @@ public final class CaptureFile implements CaptureSource {
             lim = keep;
         }
         int take = (int) Math.min(win.length - lim, fileLeft);
-        // pread or RandomAccessFile's reads, not the channel's: an interrupt of the reading thread must
-        // not close the file.
         int got = 0;
         try {
-            if (preader == null) {
-                reader.seek(winStart + lim);
-            }
             while (got < take) {
-                int r = preader != null ? preader.read(winStart + lim + got, win, lim + got, take - got)
-                        : reader.read(win, lim + got, take - got);
-                if (r == 0 && preader != null) {
-                    r = -1; // pread's end of file
+                int r = input.read(winStart + lim + got, win, lim + got, take - got);
+                if (r < 0 && size < 0) {
+                    end = winStart + lim + got; // a stream's end, found
+                    break;
                 }
                 if (r < 0) {
                     throw new IOException("the file ends before the " + size + " bytes it had when opened");
@@ -405,6 +351,19 @@ public final class CaptureFile implements CaptureSource {
         long target = winStart + pos + n;
         if (target > end) {
             return false;
+        }
+        if (input instanceof CaptureInput.Stream st && target > winStart + lim) {
+            try {
+                if (!st.skipTo(target)) {
+                    end = st.position();
+                    return false;
+                }
+            } catch (IOException e) {
+                end = st.position();
+                truncated = true;
+                warning = name + ": read error at offset " + end + ": " + e.getMessage() + "; read stopped there";
+                return false;
+            }
         }
         winStart = target;
         pos = 0;
@@ -480,7 +439,7 @@ public final class CaptureFile implements CaptureSource {
             return; // a read error, already told
         }
         warning = name + ": truncated at offset " + offset() + ": " + what + " needs " + need + " bytes, "
-                + (size - offset()) + " left; read up to the cut";
+                + (end - offset()) + " left; read up to the cut";
     }
 
     private void corrupt(String problem) {
@@ -770,9 +729,24 @@ public final class CaptureFile implements CaptureSource {
         return pcapng;
     }
 
-    /** Returns the file size in bytes. */
+    /** Returns the capture's size in bytes once decompressed, or -1 for a stream (compressed, a pipe). */
     public long size() {
         return size;
+    }
+
+    /** Returns the size of the file as stored (compressed), or -1 for a pipe or standard input. */
+    public long storedSize() {
+        return input.rawSize();
+    }
+
+    /** Returns the bytes of the file as stored (compressed) read so far; any thread. */
+    public long storedRead() {
+        return input.rawRead();
+    }
+
+    /** Returns the compression undone while reading ("gzip", "zstd"), or null. */
+    public String compression() {
+        return input.compression();
     }
 
     /** Returns the file's path. */
@@ -787,6 +761,6 @@ public final class CaptureFile implements CaptureSource {
 
     @Override
     public void close() {
-        closeQuietly(arena, channel, preader);
+        input.close();
     }
 }
