@@ -8,7 +8,11 @@ import io.spanwatch.sensor.pipeline.Pipeline;
 import io.spanwatch.sensor.pipeline.SensorConfig;
 import java.io.IOException;
 import java.io.PrintWriter;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.FileTime;
+import java.util.Comparator;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
@@ -34,7 +38,7 @@ public final class AnalyzeCommand implements Callable<Integer> {
     Path out;
 
     @Parameters(arity = "1..*", paramLabel = "CAPTURE", description = "Capture files (pcap, pcapng; plain, gzip or zstd), analysed in "
-            + "order; - reads standard input.")
+            + "order; - reads standard input; a folder gives its files, oldest first.")
     List<Path> captures;
 
     @Mixin
@@ -66,17 +70,31 @@ public final class AnalyzeCommand implements Callable<Integer> {
         List<Checked> files = new ArrayList<>();
         try {
             for (Path p : captures) {
-                CaptureFile f = CaptureFile.open(p);
-                if (f.storedSize() >= 0) { // a file: closed until its turn
-                    files.add(new Checked(p, f.storedSize(), null));
-                    f.close();
-                } else { // a pipe or standard input cannot be opened twice
-                    files.add(new Checked(p, -1, f));
+                if (!Files.isDirectory(p)) {
+                    files.add(check(p));
+                    continue;
+                }
+                List<Path> members = folder(p);
+                int before = files.size();
+                for (Path m : members) {
+                    try {
+                        files.add(check(m));
+                    } catch (CaptureException e) { // a folder's other files (notes, hashes, logs) are passed over
+                        err.println("spanwatch: note: skipped " + e.getMessage());
+                    }
+                }
+                if (files.size() == before) {
+                    throw new CaptureException(p + ": a folder without a capture file (" + members.size() + (members.size() == 1 ? " file" : " files")
+                            + ", none a pcap or pcapng)");
                 }
             }
         } catch (CaptureException e) {
             files.forEach(Checked::close);
             err.println("spanwatch: " + e.getMessage());
+            return 1;
+        } catch (IOException e) {
+            files.forEach(Checked::close);
+            err.println("spanwatch: cannot list a capture folder: " + e.getMessage());
             return 1;
         }
         boolean[] failed = {false};
@@ -124,6 +142,37 @@ public final class AnalyzeCommand implements Callable<Integer> {
                 open.close();
             }
         }
+    }
+
+    /** Checks a capture's header; keeps it open only when it cannot be opened twice. */
+    private static Checked check(Path p) throws CaptureException {
+        CaptureFile f = CaptureFile.open(p);
+        long size = f.storedSize();
+        if (size >= 0) { // a file: closed until its turn
+            f.close();
+            return new Checked(p, size, null);
+        }
+        return new Checked(p, -1, f); // a pipe or standard input
+    }
+
+    /**
+     * The files of a capture folder, as Suricata's {@code -r DIR} takes them: not its subfolders nor
+     * hidden files, oldest modification first (rotated captures are finished in the order they were
+     * written), ties by name.
+     */
+    static List<Path> folder(Path dir) throws IOException {
+        record Entry(Path path, FileTime modified) {
+        }
+        List<Entry> entries = new ArrayList<>();
+        try (DirectoryStream<Path> ds = Files.newDirectoryStream(dir)) {
+            for (Path p : ds) {
+                if (!p.getFileName().toString().startsWith(".") && Files.isRegularFile(p)) {
+                    entries.add(new Entry(p, Files.getLastModifiedTime(p)));
+                }
+            }
+        }
+        entries.sort(Comparator.comparing(Entry::modified).thenComparing(e -> e.path().getFileName().toString()));
+        return entries.stream().map(Entry::path).toList();
     }
 
     /** Returns about how far {@code f} was read, in bytes of the file as stored (compressed or not). */
