@@ -89,23 +89,19 @@ public final class AnalyzeCommand implements Callable<Integer> {
                 }
             }
         } catch (CaptureException e) {
-            files.forEach(Checked::close);
             err.println("spanwatch: " + e.getMessage());
             return 1;
         } catch (IOException e) {
-            files.forEach(Checked::close);
             err.println("spanwatch: cannot list a capture folder: " + e.getMessage());
             return 1;
         }
         boolean[] failed = {false};
         io.spanwatch.analyzer.metrics.Metrics metrics = common.metricsOrReport(config.sensorName(), err, failed);
         if (failed[0]) {
-            files.forEach(Checked::close);
             return 1;
         }
         OutputLock lock = OutputLock.acquireOrReport(out, spec, err);
         if (lock == null) {
-            files.forEach(Checked::close);
             if (metrics != null) {
                 metrics.close();
             }
@@ -116,7 +112,6 @@ public final class AnalyzeCommand implements Callable<Integer> {
                 stages.index(), stages.correlate(), out, err, false)) {
             return run(config, wiring, files, err, outw, t0, metrics);
         } catch (IntelException e) {
-            files.forEach(Checked::close);
             err.println("spanwatch: " + e.getMessage());
             return 1;
         } finally {
@@ -127,32 +122,27 @@ public final class AnalyzeCommand implements Callable<Integer> {
     }
 
     /**
-     * A capture whose header was checked at start. A file is closed again until its turn, so that
-     * thousands of rotated captures ({@code tcpdump -G}, {@code -C}) never hold a descriptor and a
-     * mapping each (with the usual limit of 1,024 descriptors, 461 files used to be the most
-     * {@code analyze} could take); a pipe or standard input stays open, as it cannot be read twice.
+     * A capture to read. A file's header is checked at start, then the file is closed again until its
+     * turn, so that thousands of rotated captures ({@code tcpdump -G}, {@code -C}) never hold a
+     * descriptor and a mapping each (with the usual limit of 1,024 descriptors, 461 files used to be
+     * the most {@code analyze} could take). A pipe or standard input ({@code storedSize} -1) is opened
+     * only at its turn: reading its head early would stall a writer that feeds several pipes one after
+     * the other (it waits for the first to be drained while analyze waits on the second).
      */
-    private record Checked(Path path, long storedSize, CaptureFile open) {
+    private record Checked(Path path, long storedSize) {
         CaptureFile openNow() throws CaptureException {
-            return open != null ? open : CaptureFile.open(path);
-        }
-
-        void close() {
-            if (open != null) {
-                open.close();
-            }
+            return CaptureFile.open(path);
         }
     }
 
-    /** Checks a capture's header; keeps it open only when it cannot be opened twice. */
+    /** Checks a file's header (a pipe or standard input is checked at its turn). */
     private static Checked check(Path p) throws CaptureException {
-        CaptureFile f = CaptureFile.open(p);
-        long size = f.storedSize();
-        if (size >= 0) { // a file: closed until its turn
-            f.close();
-            return new Checked(p, size, null);
+        if (p.toString().equals("-") || Files.exists(p) && !Files.isRegularFile(p) && !Files.isDirectory(p)) {
+            return new Checked(p, -1);
         }
-        return new Checked(p, -1, f); // a pipe or standard input
+        try (CaptureFile f = CaptureFile.open(p)) {
+            return new Checked(p, f.storedSize());
+        }
     }
 
     /**
@@ -167,7 +157,11 @@ public final class AnalyzeCommand implements Callable<Integer> {
         try (DirectoryStream<Path> ds = Files.newDirectoryStream(dir)) {
             for (Path p : ds) {
                 if (!p.getFileName().toString().startsWith(".") && Files.isRegularFile(p)) {
-                    entries.add(new Entry(p, Files.getLastModifiedTime(p)));
+                    try {
+                        entries.add(new Entry(p, Files.getLastModifiedTime(p)));
+                    } catch (java.nio.file.NoSuchFileException gone) {
+                        // rotated away while listed
+                    }
                 }
             }
         }
@@ -238,7 +232,6 @@ public final class AnalyzeCommand implements Callable<Integer> {
                 doneBefore += Math.max(0, f.storedSize() < 0 ? f.storedRead() : f.storedSize());
             }
             running[0] = null;
-            files.forEach(Checked::close); // a pipe left unread when a worker failed
             pipeline.captureStats(() -> new CaptureStats(totals[0], totals[1], 0, 0, 0, totals[2] != 0));
             shown.draining();
             try {

@@ -30,10 +30,11 @@ final class Progress implements AutoCloseable {
     private final long t0 = System.nanoTime();
     private final Thread thread;
     private volatile boolean stopped;
-    private volatile String name = "";
-    private volatile int index;
-    private volatile long doneBefore;
-    private volatile LongSupplier current = () -> 0;
+    /** The capture now read, set in one write so that a redraw never mixes two captures' figures. */
+    private record Current(int index, String name, long doneBefore, LongSupplier bytesRead) {
+    }
+
+    private volatile Current current = new Current(0, "", 0, () -> 0);
     private volatile boolean draining;
     private int lastLength;
 
@@ -64,10 +65,7 @@ final class Progress implements AutoCloseable {
 
     /** Names the capture now read ({@code index} from 0) and how to learn its bytes read so far. */
     void capture(int index, String name, long doneBefore, LongSupplier bytesRead) {
-        this.index = index;
-        this.name = name;
-        this.doneBefore = doneBefore;
-        this.current = bytesRead;
+        this.current = new Current(index, name, doneBefore, bytesRead);
     }
 
     /** Says every capture was read: from now on the line shows the verdicts still to come. */
@@ -132,15 +130,20 @@ final class Progress implements AutoCloseable {
             return String.format(Locale.ROOT, "all captures read, %d files; waiting for clamd's verdicts on %d of them (%s)", files, waiting,
                     clock(secs));
         }
-        String prefix = captures > 1 ? "[" + (index + 1) + "/" + captures + "] " : "";
+        Current c = current;
+        String name = c.name();
+        long doneBefore = c.doneBefore();
+        String prefix = captures > 1 ? "[" + (c.index() + 1) + "/" + captures + "] " : "";
         if (totalBytes < 0) { // a pipe or standard input among the captures: how much is not known
-            long read = doneBefore + current.getAsLong();
-            return String.format(Locale.ROOT, "%s%s: %d MB read, %.0f MB/s, %d files", prefix, name, read / 1_000_000, read / secs / 1e6, files);
+            long read = doneBefore + c.bytesRead().getAsLong();
+            return String.format(Locale.ROOT, "%s%s: %d MB read, %.0f MB/s, %d files", prefix, name, read / 1_000_000, read / secs / 1e6,
+                    files);
         }
-        long read = Math.min(totalBytes, doneBefore + current.getAsLong());
+        long read = Math.min(totalBytes, doneBefore + c.bytesRead().getAsLong());
         double rate = read / secs;
         String left = rate > 0 ? clock((totalBytes - read) / rate) + " left" : "";
-        return String.format(Locale.ROOT, "%s%s: %d of %d MB (%d%%), %.0f MB/s, %d files, %s", prefix, name, read / 1_000_000, totalBytes / 1_000_000, read * 100 / totalBytes, rate / 1e6, files, left);
+        return String.format(Locale.ROOT, "%s%s: %d of %d MB (%d%%), %.0f MB/s, %d files, %s", prefix, name, read / 1_000_000,
+                totalBytes / 1_000_000, read * 100 / totalBytes, rate / 1e6, files, left);
     }
 
     private static String clock(double seconds) {

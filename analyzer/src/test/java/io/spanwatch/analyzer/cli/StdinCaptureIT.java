@@ -48,12 +48,14 @@ class StdinCaptureIT {
         assertEquals(List.of(), DemoCommand.check(pipeOut.resolve("eve.json"), expected), log);
         Path text = tmp.resolve("notes.txt");
         Files.writeString(text, "root:x:0:0:root:/root:/bin/bash\n");
-        Process r = new ProcessBuilder(launcher, "analyze", "--out", tmp.resolve("text").toString(), "-").redirectInput(text.toFile())
+        Process r = new ProcessBuilder(launcher, "analyze", "--set", "scan.enabled=false", "--out", tmp.resolve("text").toString(), "-")
+                .redirectInput(text.toFile())
                 .redirectErrorStream(true).redirectOutput(tmp.resolve("text.log").toFile()).start();
         assertTrue(r.waitFor(300, TimeUnit.SECONDS));
         log = Files.readString(tmp.resolve("text.log"));
         assertEquals(1, r.exitValue(), log);
-        assertEquals("spanwatch: standard input: not a pcap or pcapng file (magic 0x726f6f74)", log.strip());
+        // a pipe is opened at its turn (see AnalyzeCommand.Checked): the error comes once the run started
+        assertTrue(log.contains("spanwatch: standard input: not a pcap or pcapng file (magic 0x726f6f74)\n"), log);
         System.out.println("StdinCaptureIT: standard input and a process substitution each yielded the demo's " + expected.size()
                 + " files");
     }

@@ -160,10 +160,9 @@ public final class CaptureFile implements CaptureSource {
         this.headSize = file.byteSize();
         this.size = input.size();
         this.windowBytes = windowBytes;
-        long size = headSize; // the checks below look at the head only
-        int magicBe = size >= 4 ? file.get(ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.BIG_ENDIAN), 0) : 0;
-        if (size < 4) {
-            throw fail("file of " + size + " bytes is too short to be a pcap or pcapng file");
+        int magicBe = headSize >= 4 ? file.get(ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.BIG_ENDIAN), 0) : 0;
+        if (headSize < 4) {
+            throw fail("file of " + headSize + " bytes is too short to be a pcap or pcapng file");
         }
         if (magicBe == PCAPNG_SHB) {
             pcapng = true;
@@ -183,8 +182,8 @@ public final class CaptureFile implements CaptureSource {
             } else {
                 throw fail(String.format("not a pcap or pcapng file (magic 0x%08x)", magicBe));
             }
-            if (size < PCAP_HEADER_LEN) {
-                throw fail("corrupt header: file of " + size + " bytes is shorter than the 24-byte pcap header");
+            if (headSize < PCAP_HEADER_LEN) {
+                throw fail("corrupt header: file of " + headSize + " bytes is shorter than the 24-byte pcap header");
             }
             ValueLayout.OfShort s = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(classicOrder());
             int major = file.get(s, PCAP_VERSION_MAJOR) & 0xffff;
@@ -225,7 +224,9 @@ public final class CaptureFile implements CaptureSource {
     private CaptureException fail(String problem) {
         input.close();
         String how = input.compression();
-        return new CaptureException(name + ": " + (how == null ? "" : "after " + how + " decompression: ") + problem);
+        String broke = input.headProblem();
+        return new CaptureException(name + ": " + (how == null ? "" : "after " + how + " decompression: ") + problem
+                + (broke == null ? "" : " (" + broke + ")"));
     }
 
     private ByteOrder classicOrder() {
@@ -234,9 +235,8 @@ public final class CaptureFile implements CaptureSource {
 
     /** Checks the first section header and that some interface before the first packet is decodable. */
     private void checkPcapngStart() throws CaptureException {
-        long size = headSize;
-        if (size < SHB_MIN_LEN) {
-            throw fail("corrupt header: pcapng file of " + size + " bytes is shorter than a section header");
+        if (headSize < SHB_MIN_LEN) {
+            throw fail("corrupt header: pcapng file of " + headSize + " bytes is shorter than a section header");
         }
         int bom = file.get(ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.BIG_ENDIAN), SHB_BOM);
         ByteOrder order;
@@ -256,16 +256,18 @@ public final class CaptureFile implements CaptureSource {
         int seen = 0;
         int supported = 0;
         int firstUnsupported = -1;
-        while (at + BLK_MIN_LEN <= size) {
+        boolean whole = false; // the walk reached the first packet (or a break in the blocks)
+        while (at + BLK_MIN_LEN <= headSize) {
             int type = file.get(i32, at + BLK_TYPE);
             long len = file.get(i32, at + BLK_LEN) & 0xffffffffL;
             if (len < BLK_MIN_LEN || (len & 3) != 0) {
                 if (at == 0) {
                     throw fail("corrupt header: section header block length " + len);
                 }
+                whole = true;
                 break;
             }
-            if (type == BT_IDB && at + BLK_BODY + 2 <= size) {
+            if (type == BT_IDB && at + BLK_BODY + 2 <= headSize) {
                 int link = file.get(ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(order), at + IDB_LINKTYPE) & 0xffff;
                 seen++;
                 if (LinkType.isSupported(link)) {
@@ -274,11 +276,15 @@ public final class CaptureFile implements CaptureSource {
                     firstUnsupported = link;
                 }
             } else if (type == BT_EPB || type == BT_SPB || type == BT_PB || (type == PCAPNG_SHB && at > 0)) {
+                whole = true;
                 break;
             }
             at += len;
         }
-        if (seen > 0 && supported == 0) {
+        // A stream's head may end before its first packet (a large block of TLS secrets, say): the
+        // interfaces past it are not known yet, so none is judged; their packets are counted by link type.
+        boolean unknownRest = size < 0 && !whole && headSize >= CaptureInput.HEAD_BYTES;
+        if (seen > 0 && supported == 0 && !unknownRest) {
             throw fail("unsupported link type " + LinkType.name(firstUnsupported));
         }
     }
@@ -336,7 +342,7 @@ public final class CaptureFile implements CaptureSource {
         } catch (IOException e) {
             end = winStart + lim + got;
             truncated = true;
-            warning = name + ": read error at offset " + end + ": " + e.getMessage() + "; read stopped there";
+            warning = name + ": read error at offset " + end + ": " + CaptureInput.reason(e) + "; read stopped there";
         }
         lim += got;
         return lim - pos >= n;
@@ -352,16 +358,16 @@ public final class CaptureFile implements CaptureSource {
         if (target > end) {
             return false;
         }
-        if (input instanceof CaptureInput.Stream st && target > winStart + lim) {
+        if (target > winStart + lim) {
             try {
-                if (!st.skipTo(target)) {
-                    end = st.position();
+                if (!input.skipTo(target)) { // a stream ended before it
+                    end = input.position();
                     return false;
                 }
             } catch (IOException e) {
-                end = st.position();
+                end = input.position();
                 truncated = true;
-                warning = name + ": read error at offset " + end + ": " + e.getMessage() + "; read stopped there";
+                warning = name + ": read error at offset " + end + ": " + CaptureInput.reason(e) + "; read stopped there";
                 return false;
             }
         }

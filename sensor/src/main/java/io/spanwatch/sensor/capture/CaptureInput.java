@@ -13,20 +13,20 @@ import java.nio.file.AccessDeniedException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.util.zip.GZIPInputStream;
 
 /**
  * Where a capture's bytes come from: a plain file read at offsets, or a stream read once, in order:
  * a compressed file, a named pipe or standard input ({@code -}).
  *
  * <p>Compression is recognised by its magic number, not by the name, as Wireshark does: gzip (one or
- * more members, as {@code gzip} and {@code tcpdump -w - | gzip} write them) through the JDK's inflater,
- * and zstd through libzstd (the zstd-jni binding that the Kafka client already ships). A zstd frame
- * needing a window past {@link #ZSTD_WINDOW_LOG_MAX} (2^27 bytes, 128 MiB: what the {@code zstd}
- * tool decodes without {@code --long}) is refused rather than given that much native memory. Other
- * compressions (xz, bzip2, lz4, zip) are named in the error, so the user knows what to run first.
- * Decompressed bytes are never held beyond the capture reader's window: a capture that inflates to
- * terabytes is read like one that large.
+ * more members, as {@code gzip} and {@code tcpdump -w - | gzip} write them) through
+ * {@link GzipMembers}, and zstd through libzstd (the zstd-jni binding that the Kafka client already
+ * ships). A zstd frame needing a window past {@link #ZSTD_WINDOW_LOG_MAX} (2^27 bytes, 128 MiB: what
+ * the {@code zstd} tool decodes without {@code --long}) is refused rather than given that much native
+ * memory. Other compressions (xz, bzip2, lz4, zip) are named in the error, so the user knows what to
+ * run first. Decompressed bytes go straight into the capture reader's window: a capture that inflates
+ * to terabytes is read like one that large; the decompressor's own memory is gzip's 32 KiB window or
+ * the zstd frame's window.
  *
  * <p>A stream's total size is unknown ({@link #size()} is -1); its first bytes (the file header, and
  * for pcapng the blocks before the first packet, up to {@link #HEAD_BYTES}) are read at open so the
@@ -41,6 +41,8 @@ abstract sealed class CaptureInput implements AutoCloseable permits CaptureInput
     static final int HEAD_BYTES = 64 * 1024;
     /** Largest zstd window accepted, as a power of two. */
     static final int ZSTD_WINDOW_LOG_MAX = 27;
+    /** Most bytes asked of the zstd decoder at once (see {@code decompressor}). */
+    static final int ZSTD_READ_BYTES = 8 * 1024;
 
     final String name;
 
@@ -61,6 +63,32 @@ abstract sealed class CaptureInput implements AutoCloseable permits CaptureInput
      * @return the bytes read, or -1 at the end of the capture
      */
     abstract int read(long at, byte[] into, int off, int len) throws IOException;
+
+    /**
+     * Moves a stream past the bytes up to capture offset {@code at} (read and dropped); false when it
+     * ends first, {@link #position()} then saying where. A file is read at offsets: nothing to do.
+     */
+    boolean skipTo(long at) throws IOException {
+        return true;
+    }
+
+    /** Capture offset a stream has reached (its end, once a read returned -1 or a skip fell short). */
+    long position() {
+        return 0;
+    }
+
+    /** Why the stream broke off inside the head read at open, for a header check that failed there; or null. */
+    String headProblem() {
+        return null;
+    }
+
+    /** An exception's message, or what its kind says when it has none (the JDK's bare {@code EOFException}). */
+    static String reason(Throwable e) {
+        if (e.getMessage() != null && !e.getMessage().isBlank()) {
+            return e.getMessage();
+        }
+        return e instanceof java.io.EOFException ? "the data ends early" : e.getClass().getSimpleName();
+    }
 
     /** Bytes of the file on disk consumed so far (compressed bytes for a compressed file). */
     abstract long rawRead();
@@ -259,12 +287,14 @@ abstract sealed class CaptureInput implements AutoCloseable permits CaptureInput
         private final long rawSize;
         private final byte[] head;
         private final int headLen;
+        /** Why the stream broke off inside the head, or null: raised when the reader gets past the head. */
+        private IOException headError;
         /** Capture offset of the next byte {@link #in} gives (past the head once it is replayed). */
         private long position;
         private byte[] scratch;
 
         private Stream(String name, CountingInputStream raw, InputStream in, Compression compression, long rawSize, byte[] head,
-                int headLen) {
+                int headLen, IOException headError) {
             super(name);
             this.raw = raw;
             this.in = in;
@@ -272,6 +302,7 @@ abstract sealed class CaptureInput implements AutoCloseable permits CaptureInput
             this.rawSize = rawSize;
             this.head = head;
             this.headLen = headLen;
+            this.headError = headError;
             this.position = headLen;
         }
 
@@ -296,28 +327,44 @@ abstract sealed class CaptureInput implements AutoCloseable permits CaptureInput
                 }
                 in = c == null ? peek : decompressor(name, c, peek);
                 byte[] head = new byte[HEAD_BYTES];
-                int n = readHead(in, head);
-                if (n == 0) {
+                int[] n = {0};
+                IOException broke = null;
+                try {
+                    readHead(in, head, n);
+                } catch (IOException e) {
+                    if (n[0] == 0) {
+                        throw e; // nothing at all to read
+                    }
+                    broke = e; // damage or a cut inside the head: what came before it is read, then the warning
+                }
+                if (n[0] == 0) {
                     throw new CaptureException(name + ": empty after " + c.label + " decompression (0 bytes)");
                 }
-                return new Stream(name, raw, in, c, rawSize, head, n);
+                return new Stream(name, raw, in, c, rawSize, head, n[0], broke);
             } catch (CaptureException e) {
                 closeQuietly(in != null ? in : raw);
                 throw e;
             } catch (IOException | RuntimeException | LinkageError e) {
                 closeQuietly(in != null ? in : raw);
-                throw new CaptureException(name + ": cannot read" + (c != null ? " its " + c.label + " data" : "") + ": " + e.getMessage(), e);
+                throw new CaptureException(name + ": cannot read" + (c != null ? " its " + c.label + " data" : "") + ": " + reason(e), e);
             }
         }
 
         private static InputStream decompressor(String name, Compression c, InputStream in) throws IOException, CaptureException {
             if (c == Compression.GZIP) {
-                return new GZIPInputStream(in, 64 * 1024);
+                return new GzipMembers(in);
             }
             try {
                 var z = new com.github.luben.zstd.ZstdInputStreamNoFinalizer(in);
                 z.setLongMax(ZSTD_WINDOW_LOG_MAX);
-                return new BufferedInputStream(z, 64 * 1024);
+                // zstd-jni fills a read whole and, when the data breaks off, throws away what it had
+                // decoded for that read: small reads keep all but the last few KiB before a cut
+                return new java.io.FilterInputStream(z) {
+                    @Override
+                    public int read(byte[] b, int off, int len) throws IOException {
+                        return super.read(b, off, Math.min(len, ZSTD_READ_BYTES));
+                    }
+                };
             } catch (LinkageError e) { // no libzstd for this platform in the binding
                 throw new CaptureException(name + ": zstd-compressed, and zstd cannot be loaded here (" + e + "): decompress it first", e);
             }
@@ -328,16 +375,35 @@ abstract sealed class CaptureInput implements AutoCloseable permits CaptureInput
          * {@link #HEAD_BYTES} (a pcapng section's blocks before its first packet; a slow pipe is
          * waited for until that much came or it ended).
          */
-        private static int readHead(InputStream in, byte[] head) throws IOException {
-            int n = in.readNBytes(head, 0, 4);
-            if (n < 4) {
-                return n;
+        private static void readHead(InputStream in, byte[] head, int[] n) throws IOException {
+            readUpTo(in, head, n, 4);
+            if (n[0] < 4) {
+                return;
             }
             int magic = (head[0] & 0xff) << 24 | (head[1] & 0xff) << 16 | (head[2] & 0xff) << 8 | head[3] & 0xff;
             boolean classic = magic == CaptureFile.PCAP_MAGIC_MICRO || magic == CaptureFile.PCAP_MAGIC_NANO
                     || Integer.reverseBytes(magic) == CaptureFile.PCAP_MAGIC_MICRO || Integer.reverseBytes(magic) == CaptureFile.PCAP_MAGIC_NANO;
-            int want = classic ? CaptureFile.PCAP_HEADER_LEN : head.length;
-            return n + in.readNBytes(head, n, want - n);
+            readUpTo(in, head, n, classic ? CaptureFile.PCAP_HEADER_LEN : head.length);
+        }
+
+        /** Reads into {@code b} until {@code n[0]} reaches {@code want} or the stream ends; {@code n[0]} counts as it goes. */
+        private static void readUpTo(InputStream in, byte[] b, int[] n, int want) throws IOException {
+            while (n[0] < want) {
+                int r = in.read(b, n[0], want - n[0]);
+                if (r < 0) {
+                    return;
+                }
+                n[0] += r;
+            }
+        }
+
+        @Override
+        String headProblem() {
+            return headError == null ? null : compressionLabel() + " data breaks off after " + headLen + " bytes: " + reason(headError);
+        }
+
+        private String compressionLabel() {
+            return compression == null ? "the stream's" : "its " + compression.label;
         }
 
         @Override
@@ -362,6 +428,11 @@ abstract sealed class CaptureInput implements AutoCloseable permits CaptureInput
                 System.arraycopy(head, (int) at, into, off, n);
                 return n;
             }
+            if (headError != null) {
+                IOException e = headError;
+                headError = null;
+                throw new IOException(compressionLabel() + " data breaks off: " + reason(e), e);
+            }
             if (at < position) {
                 throw new IOException("capture stream read backwards (offset " + at + ", at " + position + ")");
             }
@@ -375,8 +446,11 @@ abstract sealed class CaptureInput implements AutoCloseable permits CaptureInput
             return r;
         }
 
-        /** Reads and drops bytes up to capture offset {@code at}; false when the stream ends first. */
+        @Override
         boolean skipTo(long at) throws IOException {
+            if (at > headLen && headError != null) {
+                read(headLen, new byte[1], 0, 1); // raises it
+            }
             if (scratch == null) {
                 scratch = new byte[64 * 1024];
             }
@@ -390,7 +464,7 @@ abstract sealed class CaptureInput implements AutoCloseable permits CaptureInput
             return true;
         }
 
-        /** Capture offset the stream has reached (its end, once a read returned -1). */
+        @Override
         long position() {
             return position;
         }

@@ -128,6 +128,36 @@ class CompressedCaptureTest {
     }
 
     @Test
+    void gzipsOwnFilesWithTheirNameAndCommentAreReadAndAWrongCrcIsNamed() throws Exception {
+        byte[] capture = classic(150, 10);
+        Path plainFile = write("named.pcap", capture);
+        // gzip(1) keeps the file's name in the header (FNAME); the comment and header CRC by hand
+        Process gz = new ProcessBuilder("gzip", "-k", "-f", plainFile.toString()).inheritIO().start();
+        assertEquals(0, gz.waitFor(), "gzip");
+        byte[] named = Files.readAllBytes(dir.resolve("named.pcap.gz"));
+        assertEquals(8, named[3] & 0xff, "gzip wrote the name");
+        Read want = plain(capture);
+        assertEquals(want.recs(), read(CaptureFile.open(dir.resolve("named.pcap.gz"), WINDOW)).recs());
+        byte[] packed = gzip(capture);
+        ByteArrayOutputStream flagged = new ByteArrayOutputStream();
+        flagged.write(packed, 0, 3);
+        flagged.write(4 | 16 | 2); // FEXTRA, FCOMMENT, FHCRC
+        flagged.write(packed, 4, 6);
+        flagged.writeBytes(new byte[] {3, 0, 'a', 'b', 'c'}); // XLEN 3 and the extra field
+        flagged.writeBytes("a comment\0".getBytes(java.nio.charset.StandardCharsets.ISO_8859_1));
+        flagged.writeBytes(new byte[] {0x12, 0x34}); // the header CRC (not checked: gzip(1) does not either)
+        flagged.write(packed, 10, packed.length - 10);
+        assertEquals(want.recs(), read(CaptureFile.open(write("flagged.pcap.gz", flagged.toByteArray()), WINDOW)).recs());
+        byte[] badCrc = packed.clone();
+        badCrc[badCrc.length - 8] ^= 1;
+        Path bad = write("bad-crc.pcap.gz", badCrc);
+        Read got = read(CaptureFile.open(bad, WINDOW));
+        assertEquals(want.recs(), got.recs(), "the frames themselves were whole");
+        assertTrue(got.stats().truncated());
+        assertTrue(got.warning().contains("gzip member 1 fails its CRC-32 check"), got.warning());
+    }
+
+    @Test
     void aPcapngStreamSkipsBlocksLargerThanTheWindow() throws Exception {
         Random r = new Random(3);
         PcapngBuilder ng = new PcapngBuilder().section(ByteOrder.BIG_ENDIAN).iface(LinkType.ETHERNET, 9, 0);
