@@ -145,7 +145,7 @@ abstract sealed class CaptureInput implements AutoCloseable permits CaptureInput
         } catch (AccessDeniedException e) {
             throw new CaptureException(name + ": not readable (permission denied)", e);
         } catch (IOException e) {
-            throw new CaptureException(name + ": cannot read: " + e.getMessage(), e);
+            throw new CaptureException(name + ": cannot read: " + reason(e), e);
         }
     }
 
