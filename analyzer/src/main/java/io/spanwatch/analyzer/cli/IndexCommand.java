@@ -164,7 +164,7 @@ public final class IndexCommand implements Callable<Integer> {
         }
 
         private synchronized void draw() {
-            long read = importer.bytesRead();
+            long read = importer.storedRead(); // the files' sizes on disk are the total, compressed or not
             double f = Math.min(1.0, read / (double) total);
             int width = 30;
             int full = (int) Math.round(f * width);

@@ -1,5 +1,7 @@
 package io.spanwatch.analyzer.index;
 
+import io.spanwatch.sensor.capture.Decompression;
+import io.spanwatch.sensor.files.CountingInputStream;
 import java.io.BufferedInputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -12,11 +14,10 @@ import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
-import java.util.zip.GZIPInputStream;
 import org.apache.lucene.document.Document;
 
 /**
- * Imports EVE JSON files (SpanWatch's or Suricata's, plain or gzip) into the index: one event per
+ * Imports EVE JSON files (SpanWatch's or Suricata's, plain, gzip or zstd) into the index: one event per
  * line, each walked through the same {@link DocumentBuilder} live indexing uses, its line kept as
  * the stored source and its id made from the line ({@link EventIds}). An event already in the index
  * (the same line imported before, or indexed live) is replaced, not doubled.
@@ -40,6 +41,8 @@ public final class EveImporter {
     private final int threads;
     private final long maxPendingBytes;
     private final AtomicLong bytesRead = new AtomicLong();
+    /** Bytes of the files as stored (compressed or not) read so far: what progress is measured in. */
+    private final AtomicLong storedRead = new AtomicLong();
     private final AtomicLong lines = new AtomicLong();
     private final AtomicLong skipped = new AtomicLong();
     private final AtomicLong batches = new AtomicLong();
@@ -75,9 +78,14 @@ public final class EveImporter {
     public record Result(long lines, long events, long skipped, long bytes, double seconds, String firstProblem) {
     }
 
-    /** Returns the bytes of the input read so far (for a progress bar). */
+    /** Returns the bytes of the input read so far, decompressed. */
     public long bytesRead() {
         return bytesRead.get();
+    }
+
+    /** Returns the bytes of the files as stored read so far (compressed bytes of a compressed file); any thread. */
+    public long storedRead() {
+        return storedRead.get();
     }
 
     /** Returns the events indexed so far. */
@@ -141,15 +149,12 @@ public final class EveImporter {
     /** Reads the lines of file {@code fileIndex} into {@code batcher}; stops early when a worker failed. */
     private void read(int fileIndex, DayBatcher batcher) throws IOException, InterruptedException {
         Path file = files.get(fileIndex);
-        try (InputStream raw = new BufferedInputStream(Files.newInputStream(file), 1 << 16)) {
-            InputStream in = raw;
-            raw.mark(2);
-            if (raw.read() == 0x1f && raw.read() == 0x8b) {
-                raw.reset();
-                in = new GZIPInputStream(raw, 1 << 16);
-            } else {
-                raw.reset();
-            }
+        // gzip (every member, each checked: a damaged one fails the import instead of ending the file
+        // quietly) or zstd, as logrotate leaves a sensor's EVE; recognised by the first bytes
+        long storedSeen = 0;
+        try (CountingInputStream stored = new CountingInputStream(Files.newInputStream(file));
+                InputStream raw = new BufferedInputStream(stored, 1 << 16);
+                InputStream in = Decompression.decompressing(raw)) {
             byte[] chunk = new byte[1 << 16];
             // the start of a line that goes on in the next chunk
             byte[] carry = new byte[1 << 12];
@@ -159,6 +164,8 @@ public final class EveImporter {
             int n;
             while ((n = in.read(chunk)) > 0 && failure.get() == null) {
                 bytesRead.addAndGet(n);
+                storedRead.addAndGet(stored.count() - storedSeen);
+                storedSeen = stored.count();
                 int i = 0;
                 while (i < n) {
                     int nl = i;

@@ -2,6 +2,7 @@ package io.spanwatch.analyzer.index;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.spanwatch.sensor.event.EveEvent;
@@ -253,6 +254,44 @@ class EveImportTest {
         }
         try (EventIndexReader r = EventIndexReader.open(dir.resolve("index"))) {
             assertEquals(events.size(), count(r, "*:*"), "an event indexed live and imported twice is there once");
+        }
+    }
+
+    @Test
+    void zstdEveIsImportedAndADamagedGzipMemberFailsTheImportNamingTheFile() throws Exception {
+        Path plain = spanWatchEve(20, "eve-plain.json");
+        byte[] lines = Files.readAllBytes(plain);
+        Path zst = dir.resolve("eve.json.zst");
+        try (OutputStream out = new com.github.luben.zstd.ZstdOutputStream(Files.newOutputStream(zst), 3)) {
+            out.write(lines);
+        }
+        // logrotate's "delaycompress" and a later append make two members; the second one damaged
+        int half = lines.length / 2;
+        while (lines[half - 1] != '\n') {
+            half++;
+        }
+        java.io.ByteArrayOutputStream first = new java.io.ByteArrayOutputStream();
+        java.io.ByteArrayOutputStream second = new java.io.ByteArrayOutputStream();
+        try (OutputStream a = new GZIPOutputStream(first); OutputStream b = new GZIPOutputStream(second)) {
+            a.write(lines, 0, half);
+            b.write(lines, half, lines.length - half);
+        }
+        byte[] damaged = second.toByteArray();
+        damaged[0] = 0;
+        Path gz = dir.resolve("eve.json.gz");
+        try (OutputStream out = Files.newOutputStream(gz)) {
+            out.write(first.toByteArray());
+            out.write(damaged);
+        }
+        try (EventIndexWriter w = EventIndexWriter.open(dir.resolve("index"), IndexConfig.DEFAULTS, new IndexCounters(), CLOCK)) {
+            EveImporter importer = new EveImporter(w, 2);
+            EveImporter.Result res = importer.run(List.of(zst));
+            assertEquals(Files.readAllLines(plain).size(), res.events());
+            assertEquals(Files.size(zst), importer.storedRead(), "progress counts the file as stored");
+            assertEquals(lines.length, importer.bytesRead());
+            IOException e = assertThrows(IOException.class, () -> new EveImporter(w, 2).run(List.of(gz)));
+            String all = e.getMessage() + " " + e.getCause();
+            assertTrue(all.contains(gz + ": the bytes after gzip member 1 (file offset ") && all.contains(") start no gzip member"), all);
         }
     }
 

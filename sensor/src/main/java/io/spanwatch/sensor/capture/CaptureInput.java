@@ -21,7 +21,7 @@ import java.nio.file.Path;
  * <p>Compression is recognised by its magic number, not by the name, as Wireshark does: gzip (one or
  * more members, as {@code gzip} and {@code tcpdump -w - | gzip} write them) through
  * {@link GzipMembers}, and zstd through libzstd (the zstd-jni binding that the Kafka client already
- * ships). A zstd frame needing a window past {@link #ZSTD_WINDOW_LOG_MAX} (2^27 bytes, 128 MiB: what
+ * ships). A zstd frame needing a window past {@link Decompression#ZSTD_WINDOW_LOG_MAX} (2^27 bytes, 128 MiB: what
  * the {@code zstd} tool decodes without {@code --long}) is refused rather than given that much native
  * memory. Other compressions (xz, bzip2, lz4, zip) are named in the error, so the user knows what to
  * run first. Decompressed bytes go straight into the capture reader's window: a capture that inflates
@@ -39,10 +39,6 @@ abstract sealed class CaptureInput implements AutoCloseable permits CaptureInput
     static final String STDIN = "-";
     /** Most bytes of a stream read at open for the header check (a pcapng section's first blocks). */
     static final int HEAD_BYTES = 64 * 1024;
-    /** Largest zstd window accepted, as a power of two. */
-    static final int ZSTD_WINDOW_LOG_MAX = 27;
-    /** Most bytes asked of the zstd decoder at once (see {@code decompressor}). */
-    static final int ZSTD_READ_BYTES = 8 * 1024;
 
     final String name;
 
@@ -136,7 +132,7 @@ abstract sealed class CaptureInput implements AutoCloseable permits CaptureInput
             try (InputStream in = Files.newInputStream(path)) {
                 m = in.readNBytes(magic, 0, 4);
             }
-            if (Compression.of(magic, m) != null) {
+            if (Decompression.Compression.of(magic, m) != null) {
                 return Stream.open(name, new FileInputStream(path.toFile()), len);
             }
             return Plain.openFile(path, windowBytes);
@@ -146,42 +142,6 @@ abstract sealed class CaptureInput implements AutoCloseable permits CaptureInput
             throw new CaptureException(name + ": not readable (permission denied)", e);
         } catch (IOException e) {
             throw new CaptureException(name + ": cannot read: " + reason(e), e);
-        }
-    }
-
-    /** The compressions recognised by their first bytes. */
-    enum Compression {
-        GZIP("gzip", true, 0x1f, 0x8b),
-        ZSTD("zstd", true, 0x28, 0xb5, 0x2f, 0xfd),
-        XZ("xz", false, 0xfd, '7', 'z', 'X'),
-        BZIP2("bzip2", false, 'B', 'Z', 'h'),
-        LZ4("lz4", false, 0x04, 0x22, 0x4d, 0x18),
-        ZIP("zip", false, 'P', 'K', 3, 4);
-
-        final String label;
-        final boolean readable;
-        private final int[] magic;
-
-        Compression(String label, boolean readable, int... magic) {
-            this.label = label;
-            this.readable = readable;
-            this.magic = magic;
-        }
-
-        /** The compression whose magic {@code b} (of {@code n} bytes) starts with, or null. */
-        static Compression of(byte[] b, int n) {
-            for (Compression c : values()) {
-                if (n >= c.magic.length) {
-                    boolean match = true;
-                    for (int i = 0; i < c.magic.length && match; i++) {
-                        match = (b[i] & 0xff) == c.magic[i];
-                    }
-                    if (match) {
-                        return c;
-                    }
-                }
-            }
-            return null;
         }
     }
 
@@ -283,7 +243,7 @@ abstract sealed class CaptureInput implements AutoCloseable permits CaptureInput
     static final class Stream extends CaptureInput {
         private final CountingInputStream raw;
         private final InputStream in;
-        private final Compression compression;
+        private final Decompression.Compression compression;
         private final long rawSize;
         private final byte[] head;
         private final int headLen;
@@ -293,8 +253,8 @@ abstract sealed class CaptureInput implements AutoCloseable permits CaptureInput
         private long position;
         private byte[] scratch;
 
-        private Stream(String name, CountingInputStream raw, InputStream in, Compression compression, long rawSize, byte[] head,
-                int headLen, IOException headError) {
+        private Stream(String name, CountingInputStream raw, InputStream in, Decompression.Compression compression, long rawSize,
+                byte[] head, int headLen, IOException headError) {
             super(name);
             this.raw = raw;
             this.in = in;
@@ -310,22 +270,21 @@ abstract sealed class CaptureInput implements AutoCloseable permits CaptureInput
         static Stream open(String name, InputStream source, long rawSize) throws CaptureException {
             CountingInputStream raw = new CountingInputStream(source);
             InputStream in = null;
-            Compression c = null;
+            Decompression.Compression c = null;
             try {
                 BufferedInputStream peek = new BufferedInputStream(raw, 64 * 1024);
-                peek.mark(8);
-                byte[] magic = new byte[6];
-                int m = peek.readNBytes(magic, 0, magic.length);
+                peek.mark(1);
+                int first = peek.read();
                 peek.reset();
-                if (m == 0) {
+                if (first < 0) {
                     throw new CaptureException(name + ": empty " + (rawSize < 0 ? "input" : "file") + " (0 bytes)");
                 }
-                c = Compression.of(magic, m);
+                c = Decompression.detect(peek);
                 if (c != null && !c.readable) {
                     throw new CaptureException(name + ": " + c.label + "-compressed; SpanWatch reads pcap and pcapng, plain, gzip- or "
                             + "zstd-compressed: decompress it first");
                 }
-                in = c == null ? peek : decompressor(name, c, peek);
+                in = c == null ? peek : Decompression.open(c, peek);
                 byte[] head = new byte[HEAD_BYTES];
                 int[] n = {0};
                 IOException broke = null;
@@ -347,26 +306,6 @@ abstract sealed class CaptureInput implements AutoCloseable permits CaptureInput
             } catch (IOException | RuntimeException | LinkageError e) {
                 closeQuietly(in != null ? in : raw);
                 throw new CaptureException(name + ": cannot read" + (c != null ? " its " + c.label + " data" : "") + ": " + reason(e), e);
-            }
-        }
-
-        private static InputStream decompressor(String name, Compression c, InputStream in) throws IOException, CaptureException {
-            if (c == Compression.GZIP) {
-                return new GzipMembers(in);
-            }
-            try {
-                var z = new com.github.luben.zstd.ZstdInputStreamNoFinalizer(in);
-                z.setLongMax(ZSTD_WINDOW_LOG_MAX);
-                // zstd-jni fills a read whole and, when the data breaks off, throws away what it had
-                // decoded for that read: small reads keep all but the last few KiB before a cut
-                return new java.io.FilterInputStream(z) {
-                    @Override
-                    public int read(byte[] b, int off, int len) throws IOException {
-                        return super.read(b, off, Math.min(len, ZSTD_READ_BYTES));
-                    }
-                };
-            } catch (LinkageError e) { // no libzstd for this platform in the binding
-                throw new CaptureException(name + ": zstd-compressed, and zstd cannot be loaded here (" + e + "): decompress it first", e);
             }
         }
 

@@ -43,7 +43,7 @@ public class CaptureStreamFuzzTest {
      */
     @FuzzTest(maxDuration = "10s")
     void aStreamReadsLikeTheFile(byte[] data) throws IOException {
-        if (data.length > CaptureInput.HEAD_BYTES || CaptureInput.Compression.of(data, Math.min(data.length, 6)) != null) {
+        if (data.length > CaptureInput.HEAD_BYTES || Decompression.Compression.of(data, Math.min(data.length, 6)) != null) {
             return; // past the head a stream checks fewer pcapng blocks at open; a compressed file is no plain file
         }
         Files.write(file, data);
