@@ -10,7 +10,7 @@ import java.util.zip.ZipException;
 
 /**
  * The gzip members of a file in a row (RFC 1952), as {@code gzip -d} reads them, each checked by its
- * CRC-32 and length.
+ * CRC-32 and length, and its header by its header CRC when it has one.
  *
  * <p>Not the JDK's {@link java.util.zip.GZIPInputStream}: that one takes bytes after a member that do
  * not parse as the next member's header for trailing garbage and ends quietly, so a damaged second
@@ -31,6 +31,8 @@ final class GzipMembers extends InputStream {
     private final InputStream in;
     private final Inflater inflater = new Inflater(true);
     private final CRC32 crc = new CRC32();
+    /** The CRC of the header being read (its low 16 bits are FHCRC), or null outside a header. */
+    private CRC32 headerCrc;
     private final byte[] buf = new byte[64 * 1024];
     /** Input bytes in {@link #buf} not yet used: {@code [pos, lim)}. */
     private int pos;
@@ -96,6 +98,7 @@ final class GzipMembers extends InputStream {
     /** Reads a member's header (RFC 1952 §2.3); the magic must be there. */
     private void header() throws IOException {
         long at = offset();
+        headerCrc = new CRC32();
         if (u8() != 0x1f || u8() != 0x8b) {
             throw new ZipException(members == 0 ? "not gzip data" : "the bytes after gzip member " + members + " (file offset " + at
                     + ") start no gzip member");
@@ -123,8 +126,13 @@ final class GzipMembers extends InputStream {
             }
         }
         if ((flags & FHCRC) != 0) {
-            skip(2);
+            int want = (int) (headerCrc.getValue() & 0xffff);
+            headerCrc = null;
+            if ((u8() | u8() << 8) != want) { // gzip(1) and the JDK refuse it too
+                throw new ZipException("gzip member " + (members + 1) + " fails its header CRC (file offset " + at + ")");
+            }
         }
+        headerCrc = null;
         members++;
         inMember = true;
         inflater.reset();
@@ -172,7 +180,11 @@ final class GzipMembers extends InputStream {
             throw new EOFException("the gzip data ends inside a member's " + (inMember ? "trailer" : "header") + " (file offset "
                     + offset() + ")");
         }
-        return buf[pos++] & 0xff;
+        int b = buf[pos++] & 0xff;
+        if (headerCrc != null) {
+            headerCrc.update(b);
+        }
+        return b;
     }
 
     private long u32() throws IOException {

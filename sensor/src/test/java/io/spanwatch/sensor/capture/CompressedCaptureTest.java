@@ -145,9 +145,17 @@ class CompressedCaptureTest {
         flagged.write(packed, 4, 6);
         flagged.writeBytes(new byte[] {3, 0, 'a', 'b', 'c'}); // XLEN 3 and the extra field
         flagged.writeBytes("a comment\0".getBytes(java.nio.charset.StandardCharsets.ISO_8859_1));
-        flagged.writeBytes(new byte[] {0x12, 0x34}); // the header CRC (not checked: gzip(1) does not either)
+        java.util.zip.CRC32 headerCrc = new java.util.zip.CRC32();
+        headerCrc.update(flagged.toByteArray());
+        flagged.write((int) headerCrc.getValue() & 0xff); // the header CRC, as gzip(1) checks it
+        flagged.write((int) (headerCrc.getValue() >> 8) & 0xff);
         flagged.write(packed, 10, packed.length - 10);
-        assertEquals(want.recs(), read(CaptureFile.open(write("flagged.pcap.gz", flagged.toByteArray()), WINDOW)).recs());
+        byte[] flaggedBytes = flagged.toByteArray();
+        assertEquals(want.recs(), read(CaptureFile.open(write("flagged.pcap.gz", flaggedBytes), WINDOW)).recs());
+        flaggedBytes[25] ^= 1; // the header CRC (10 + 2 + 3 + 10 bytes of header before it)
+        Path badHeader = write("bad-header.pcap.gz", flaggedBytes);
+        CaptureException e = assertThrows(CaptureException.class, () -> CaptureFile.open(badHeader, WINDOW));
+        assertEquals(badHeader + ": cannot read its gzip data: gzip member 1 fails its header CRC (file offset 0)", e.getMessage());
         byte[] badCrc = packed.clone();
         badCrc[badCrc.length - 8] ^= 1;
         Path bad = write("bad-crc.pcap.gz", badCrc);

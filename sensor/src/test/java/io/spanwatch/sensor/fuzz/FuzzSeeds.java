@@ -3,6 +3,7 @@ package io.spanwatch.sensor.fuzz;
 import com.code_intelligence.jazzer.junit.FuzzTest;
 import io.spanwatch.sensor.capture.CaptureFileFuzzTest;
 import io.spanwatch.sensor.capture.CaptureStreamFuzzTest;
+import io.spanwatch.sensor.capture.GzipMembersFuzzTest;
 import io.spanwatch.sensor.decode.DefragmenterFuzzTest;
 import io.spanwatch.sensor.decode.PacketDecoderFuzzTest;
 import io.spanwatch.sensor.http.ChunkedFuzzTest;
@@ -65,6 +66,7 @@ public final class FuzzSeeds {
             new Target(ZstdFuzzTest.class, ZstdFuzzTest::seeds),
             new Target(CaptureFileFuzzTest.class, CaptureFileFuzzTest::seeds),
             new Target(CaptureStreamFuzzTest.class, CaptureStreamFuzzTest::seeds),
+            new Target(GzipMembersFuzzTest.class, GzipMembersFuzzTest::seeds),
             new Target(SocksHandshakeFuzzTest.class, SocksHandshakeFuzzTest::seeds),
             new Target(io.spanwatch.sensor.tls.HelloReaderFuzzTest.class, io.spanwatch.sensor.tls.HelloReaderFuzzTest::seeds));
 
