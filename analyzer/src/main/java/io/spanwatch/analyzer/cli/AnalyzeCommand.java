@@ -137,7 +137,7 @@ public final class AnalyzeCommand implements Callable<Integer> {
 
     /** Checks a file's header (a pipe or standard input is checked at its turn). */
     private static Checked check(Path p) throws CaptureException {
-        if (p.toString().equals("-") || Files.exists(p) && !Files.isRegularFile(p) && !Files.isDirectory(p)) {
+        if (CaptureFile.isStream(p)) {
             return new Checked(p, -1);
         }
         try (CaptureFile f = CaptureFile.open(p)) {

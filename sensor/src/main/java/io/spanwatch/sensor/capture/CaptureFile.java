@@ -216,6 +216,14 @@ public final class CaptureFile implements CaptureSource {
         return new CaptureFile(path, CaptureInput.open(path, windowBytes), windowBytes);
     }
 
+    /**
+     * Tells whether opening {@code path} reads from it for good: standard input ({@code -}), a named
+     * pipe, a device. Such a capture can be opened once only, so it is opened when its turn comes.
+     */
+    public static boolean isStream(Path path) {
+        return CaptureInput.isStream(path);
+    }
+
     /** Opens a capture read from {@code in} as a pipe or standard input is read (for tests). */
     static CaptureFile openStream(Path name, java.io.InputStream in, int windowBytes) throws CaptureException {
         return new CaptureFile(name, CaptureInput.Stream.open(name.toString(), in, -1), windowBytes);

@@ -100,6 +100,11 @@ abstract sealed class CaptureInput implements AutoCloseable permits CaptureInput
     @Override
     public abstract void close();
 
+    /** Tells whether {@code path} is read as it comes, once: standard input, a named pipe, a device. */
+    static boolean isStream(Path path) {
+        return path.toString().equals(STDIN) || Files.exists(path) && !Files.isRegularFile(path) && !Files.isDirectory(path);
+    }
+
     /**
      * Opens {@code path} ({@code -}: standard input).
      *

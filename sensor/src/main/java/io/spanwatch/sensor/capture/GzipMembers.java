@@ -18,6 +18,11 @@ import java.util.zip.ZipException;
  * member are an error naming where they are ({@code gzip -d} warns of them too), and so is a file
  * that ends inside a member, with a reason that says so.
  *
+ * <p>Not the HTTP body decoder ({@code http.GzipDecoder}) either: that one pushes decoded bytes into
+ * the HTTP pipeline and is lenient as browsers are (trailing data ignored, a CRC mismatch only an
+ * anomaly, reserved flags ignored), where a capture file is read as gzip(1) reads it, strictly, and
+ * pulled by the capture reader.
+ *
  * <p>Input is read in blocks of {@code 64 KiB}; the inflater's output goes straight to the caller's
  * array, so a member that inflates a thousandfold is never held.
  */

@@ -2,9 +2,6 @@ package io.spanwatch.sensor.capture;
 
 import static org.junit.jupiter.api.Assertions.*;
 
-import com.github.luben.zstd.ZstdOutputStream;
-import java.io.ByteArrayOutputStream;
-import java.io.OutputStream;
 import java.nio.ByteOrder;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -12,7 +9,6 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Random;
-import java.util.zip.GZIPOutputStream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -32,23 +28,6 @@ class CaptureInputReviewTest {
             f.run((ts, link, buf, off, capLen, wireLen) -> n[0]++);
             return new Read(n[0], f.stats(), f.warning());
         }
-    }
-
-    private static byte[] gzip(byte[] b) throws Exception {
-        ByteArrayOutputStream o = new ByteArrayOutputStream();
-        try (OutputStream z = new GZIPOutputStream(o)) {
-            z.write(b);
-        }
-        return o.toByteArray();
-    }
-
-    private static byte[] zstd(byte[] b) throws Exception {
-        ByteArrayOutputStream o = new ByteArrayOutputStream();
-        try (ZstdOutputStream z = new ZstdOutputStream(o, 3)) {
-            z.setChecksum(true);
-            z.write(b);
-        }
-        return o.toByteArray();
     }
 
     /** A pcapng of {@code n} packets of 1,000 random bytes; {@code ends} gets each block's end offset. */
@@ -75,7 +54,7 @@ class CaptureInputReviewTest {
     @Test
     void aSmallGzipPcapngCutShortIsReadWithAWarningNotRefused() throws Exception {
         byte[] capture = pcapng(20, null); // 21 KB: all of it inside the head
-        byte[] packed = gzip(capture);
+        byte[] packed = CompressedCaptureTest.gzip(capture);
         Path p = dir.resolve("small.pcapng.gz");
         Files.write(p, Arrays.copyOf(packed, packed.length - 4)); // the ISIZE field gone
         Read got = read(CaptureFile.open(p, WINDOW));
@@ -91,7 +70,7 @@ class CaptureInputReviewTest {
     @Test
     void aZstdPcapngCutInsideItsHeadIsReadWithAWarningNotRefused() throws Exception {
         byte[] capture = pcapng(2000, null); // 2 MB of random payloads: raw blocks of 128 KiB
-        byte[] packed = zstd(capture);
+        byte[] packed = CompressedCaptureTest.zstd(capture);
         Path p = dir.resolve("cut.pcapng.zst");
         Files.write(p, Arrays.copyOf(packed, 300_000));
         Read got = read(CaptureFile.open(p, WINDOW));
@@ -132,7 +111,7 @@ class CaptureInputReviewTest {
         Files.write(plain, capture);
         assertEquals(1, read(CaptureFile.open(plain, WINDOW)).frames(), "the plain file");
         Path gz = dir.resolve("c.pcapng.gz");
-        Files.write(gz, gzip(capture));
+        Files.write(gz, CompressedCaptureTest.gzip(capture));
         assertEquals(1, read(CaptureFile.open(gz, WINDOW)).frames(), "the same bytes gzip-compressed");
     }
 
@@ -146,8 +125,8 @@ class CaptureInputReviewTest {
         List<Integer> ends = new ArrayList<>();
         byte[] capture = pcapng(40, ends);
         int split = ends.get(19); // members split between whole blocks, as a writer flushing members does
-        byte[] first = gzip(Arrays.copyOf(capture, split));
-        byte[] second = gzip(Arrays.copyOfRange(capture, split, capture.length));
+        byte[] first = CompressedCaptureTest.gzip(Arrays.copyOf(capture, split));
+        byte[] second = CompressedCaptureTest.gzip(Arrays.copyOfRange(capture, split, capture.length));
         second[0] = 0; // one damaged byte: the second member's magic
         byte[] both = Arrays.copyOf(first, first.length + second.length);
         System.arraycopy(second, 0, both, first.length, second.length);

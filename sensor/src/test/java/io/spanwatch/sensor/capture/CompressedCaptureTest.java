@@ -68,7 +68,7 @@ class CompressedCaptureTest {
         return bos.toByteArray();
     }
 
-    private static byte[] gzip(byte[] b) throws IOException {
+    static byte[] gzip(byte[] b) throws IOException {
         ByteArrayOutputStream bos = new ByteArrayOutputStream();
         try (OutputStream z = new GZIPOutputStream(bos)) {
             z.write(b);
@@ -76,7 +76,7 @@ class CompressedCaptureTest {
         return bos.toByteArray();
     }
 
-    private static byte[] zstd(byte[] b) throws IOException {
+    static byte[] zstd(byte[] b) throws IOException {
         ByteArrayOutputStream bos = new ByteArrayOutputStream();
         try (ZstdOutputStream z = new ZstdOutputStream(bos, 3)) {
             z.setChecksum(true); // as the zstd tool writes frames

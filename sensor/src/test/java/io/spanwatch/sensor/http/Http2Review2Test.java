@@ -2,6 +2,8 @@ package io.spanwatch.sensor.http;
 
 import static io.spanwatch.sensor.http.Http2ReviewTest.EH;
 import static io.spanwatch.sensor.http.Http2ReviewTest.ES;
+import static io.spanwatch.sensor.http.Http2ReviewTest.SWITCHING;
+import static io.spanwatch.sensor.http.Http2ReviewTest.UPGRADE;
 import static io.spanwatch.sensor.http.Http2ReviewTest.ascii;
 import static io.spanwatch.sensor.http.Http2ReviewTest.block;
 import static io.spanwatch.sensor.http.Http2ReviewTest.cat;
@@ -38,9 +40,6 @@ import org.junit.jupiter.api.Test;
  */
 class Http2Review2Test {
 
-    static final String UPGRADE = "GET /setup.exe HTTP/1.1\r\nHost: dl.example\r\nConnection: Upgrade, HTTP2-Settings\r\n"
-            + "Upgrade: h2c\r\nHTTP2-Settings: AAMAAABk\r\n\r\n";
-    static final String SWITCHING = "HTTP/1.1 101 Switching Protocols\r\nConnection: Upgrade\r\nUpgrade: h2c\r\n\r\n";
 
     static byte[] gzip(byte[] b) throws Exception {
         ByteArrayOutputStream out = new ByteArrayOutputStream();

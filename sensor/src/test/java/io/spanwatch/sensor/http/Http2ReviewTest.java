@@ -19,6 +19,11 @@ import org.junit.jupiter.api.Test;
  */
 class Http2ReviewTest {
 
+    /** An h2c upgrade request (HTTP2-Settings: SETTINGS_MAX_CONCURRENT_STREAMS 100) and its 101. */
+    static final String UPGRADE = "GET /setup.exe HTTP/1.1\r\nHost: dl.example\r\nConnection: Upgrade, HTTP2-Settings\r\n"
+            + "Upgrade: h2c\r\nHTTP2-Settings: AAMAAABk\r\n\r\n";
+    static final String SWITCHING = "HTTP/1.1 101 Switching Protocols\r\nConnection: Upgrade\r\nUpgrade: h2c\r\n\r\n";
+
     // ---- frame and HPACK writing ----
 
     static byte[] frame(int type, int flags, int stream, byte[] payload) {
@@ -300,12 +305,9 @@ class Http2ReviewTest {
      */
     @Test
     void aPrefaceRightBehindTheUpgradeRequestStillGivesStreamOnesFile() {
-        String request = "GET /setup.exe HTTP/1.1\r\nHost: dl.example\r\nConnection: Upgrade, HTTP2-Settings\r\n"
-                + "Upgrade: h2c\r\nHTTP2-Settings: AAMAAABk\r\n\r\n";
-        String switching = "HTTP/1.1 101 Switching Protocols\r\nConnection: Upgrade\r\nUpgrade: h2c\r\n\r\n";
         RecordingListener l = run(
-                up(ascii(request), preface(), settings()),
-                down(ascii(switching), settings(), settingsAck(), headers(1, EH, block().status200().bytes()),
+                up(ascii(UPGRADE), preface(), settings()),
+                down(ascii(SWITCHING), settings(), settingsAck(), headers(1, EH, block().status200().bytes()),
                         data(1, ES, "MZ-executable")));
         assertEquals("MZ-executable", sinkOf(l, "/setup.exe", false).text());
     }
@@ -320,12 +322,10 @@ class Http2ReviewTest {
      */
     @Test
     void theUpgradeRequestsHttp2SettingsBindTheServersEncoder() {
-        String request = "GET /setup.exe HTTP/1.1\r\nHost: dl.example\r\nConnection: Upgrade, HTTP2-Settings\r\n"
-                + "Upgrade: h2c\r\nHTTP2-Settings: AAEAAQAA\r\n\r\n";
-        String switching = "HTTP/1.1 101 Switching Protocols\r\nConnection: Upgrade\r\nUpgrade: h2c\r\n\r\n";
+        String request = UPGRADE.replace("AAMAAABk", "AAEAAQAA"); // HEADER_TABLE_SIZE=65536
         RecordingListener l = run(
                 up(ascii(request)),
-                down(ascii(switching), settings(), headers(1, EH, block().sizeUpdate(65_536).status200().bytes()),
+                down(ascii(SWITCHING), settings(), headers(1, EH, block().sizeUpdate(65_536).status200().bytes()),
                         data(1, ES, "MZ-executable")),
                 up(preface(), settings(1, 65_536), settingsAck()));
         assertFalse(l.anomalies.contains("http2.invalid_header"), l.transcript());
@@ -342,12 +342,9 @@ class Http2ReviewTest {
      */
     @Test
     void aClientHeadersOnUpgradedStreamOneCannotRewriteItsRequest() {
-        String request = "GET /setup.exe HTTP/1.1\r\nHost: dl.example\r\nConnection: Upgrade, HTTP2-Settings\r\n"
-                + "Upgrade: h2c\r\nHTTP2-Settings: AAMAAABk\r\n\r\n";
-        String switching = "HTTP/1.1 101 Switching Protocols\r\nConnection: Upgrade\r\nUpgrade: h2c\r\n\r\n";
         RecordingListener l = run(
-                up(ascii(request)),
-                down(ascii(switching), settings(), headers(1, EH, block().status200().bytes()), data(1, 0, "MZ-exec")),
+                up(ascii(UPGRADE)),
+                down(ascii(SWITCHING), settings(), headers(1, EH, block().status200().bytes()), data(1, 0, "MZ-exec")),
                 up(preface(), settings(), settingsAck(), headers(1, EH | ES, block().get("/innocent.html").bytes())),
                 down(data(1, ES, "utable")));
         HttpTransaction t = l.done.stream().filter(x -> "HTTP/2".equals(x.protocol) && x.status == 200).findFirst()
