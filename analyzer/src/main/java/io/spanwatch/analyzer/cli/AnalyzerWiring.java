@@ -161,6 +161,12 @@ final class AnalyzerWiring implements AutoCloseable {
         }
 
         @Override
+        public Exception failure() {
+            Exception f = scan != null ? scan.failure() : null;
+            return f != null ? f : bus.failure();
+        }
+
+        @Override
         public void close() throws IOException {
             try {
                 if (scan != null) {

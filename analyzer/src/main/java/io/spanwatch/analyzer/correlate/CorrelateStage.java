@@ -1,6 +1,7 @@
 package io.spanwatch.analyzer.correlate;
 
 import io.spanwatch.analyzer.events.AnalyzerStage;
+import io.spanwatch.analyzer.events.StageThreads;
 import io.spanwatch.sensor.event.AlertEvent;
 import io.spanwatch.sensor.event.EveEvent;
 import io.spanwatch.sensor.event.EveRenderer;
@@ -81,6 +82,8 @@ public final class CorrelateStage implements AnalyzerStage {
     private volatile Map<String, Long> snapshot = Map.of();
     private final AtomicLong queueDrops = new AtomicLong();
     private final AtomicLong errors = new AtomicLong();
+    /** The error that ended the correlation thread, or null. */
+    private volatile Throwable died;
     private final InternalHosts internal;
     private long newest = Long.MIN_VALUE;
     private long released = Long.MIN_VALUE;
@@ -133,6 +136,10 @@ public final class CorrelateStage implements AnalyzerStage {
         if (e instanceof StatsEvent || stopping) {
             return e;
         }
+        if (died != null) {
+            queueDrops.incrementAndGet();
+            return e;
+        }
         if (Thread.currentThread() == thread) {
             own.add(e);
         } else if (config.live()) {
@@ -141,7 +148,9 @@ public final class CorrelateStage implements AnalyzerStage {
             }
         } else {
             try {
-                queue.put(e);
+                if (!StageThreads.offerWhileAlive(queue, e, thread)) {
+                    queueDrops.incrementAndGet(); // the thread died (failure()): nothing takes events any more
+                }
             } catch (InterruptedException ex) {
                 Thread.currentThread().interrupt();
                 queueDrops.incrementAndGet();
@@ -151,6 +160,25 @@ public final class CorrelateStage implements AnalyzerStage {
     }
 
     private void run() {
+        try {
+            correlate();
+        } catch (Error e) {
+            // Out of memory, or a rule's stack overflow: the thread cannot go on. The workers stop
+            // waiting for it (StageThreads), the run ends and names this; a live sensor's handler stops it.
+            died = e;
+            queueDrops.addAndGet(queue.size());
+            queue.clear();
+            throw e;
+        }
+    }
+
+    @Override
+    public Exception failure() {
+        Throwable d = died;
+        return d == null ? null : StageThreads.stopped("correlation", d, queueDrops.get() + queue.size());
+    }
+
+    private void correlate() {
         int n = rules.deployAll(config.rulesDir());
         LOG.info("correlation: {} rule statements deployed from {}", n, config.rulesDir());
         publishStats();

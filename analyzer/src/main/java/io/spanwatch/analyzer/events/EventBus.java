@@ -64,6 +64,18 @@ public final class EventBus implements EventSink, Stage {
         }
     }
 
+    /** Returns the first stage's failure ({@link Stage#failure}), or null. */
+    @Override
+    public Exception failure() {
+        for (AnalyzerStage s : order) {
+            Exception f = s.failure();
+            if (f != null) {
+                return f;
+            }
+        }
+        return null;
+    }
+
     @Override
     public void addStats(Map<String, Long> stats) {
         for (AnalyzerStage s : order) {

@@ -61,6 +61,8 @@ public final class FeedStage implements AnalyzerStage, java.io.Closeable {
     private volatile boolean draining;
     private volatile long retryAtNanos;
     private volatile String lastError;
+    /** The error that ended the delivery thread, or null. */
+    private volatile Throwable died;
     private Thread thread;
 
     FeedStage(FeedSpec spec, Outbox outbox, Transport transport, EveRenderer renderer, EventSink anomalies, FeedConfig config) {
@@ -77,7 +79,7 @@ public final class FeedStage implements AnalyzerStage, java.io.Closeable {
     public synchronized FeedStage start() {
         if (thread == null) {
             running = true;
-            thread = Thread.ofPlatform().name("spanwatch-feed-" + spec.name()).daemon(true).start(this::deliverLoop);
+            thread = Thread.ofPlatform().name("spanwatch-feed-" + spec.name()).daemon(true).start(this::deliver);
         }
         return this;
     }
@@ -142,6 +144,25 @@ public final class FeedStage implements AnalyzerStage, java.io.Closeable {
             }
         }
         return e;
+    }
+
+    private void deliver() {
+        try {
+            deliverLoop();
+        } catch (Error e) {
+            // Out of memory or worse: nothing is delivered any more; what waits stays in the outbox
+            // (spanwatch feed delivers it); a drain stops waiting, failure() names it (analyze exits
+            // 1) and a live sensor's handler stops the sensor.
+            died = e;
+            throw e;
+        }
+    }
+
+    @Override
+    public Exception failure() {
+        Throwable d = died;
+        return d == null ? null : new IllegalStateException("feed " + spec.name() + " stopped delivering: " + d + "; "
+                + outbox.pendingRecords() + " records wait in " + outbox.dir() + " (spanwatch feed delivers them)", d);
     }
 
     private void deliverLoop() {
@@ -259,7 +280,7 @@ public final class FeedStage implements AnalyzerStage, java.io.Closeable {
     public void drain() throws InterruptedException {
         draining = true;
         long deadline = System.nanoTime() + config.drainMillis() * 1_000_000L;
-        while (running && outbox.pendingRecords() > 0 && System.nanoTime() < deadline) {
+        while (running && died == null && outbox.pendingRecords() > 0 && System.nanoTime() < deadline) {
             long retry = retryAtNanos;
             if (retry != 0 && retry > deadline) {
                 break;

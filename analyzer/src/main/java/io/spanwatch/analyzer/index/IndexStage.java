@@ -4,6 +4,7 @@ import com.fasterxml.jackson.core.JsonEncoding;
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;
 import io.spanwatch.analyzer.events.AnalyzerStage;
+import io.spanwatch.analyzer.events.StageThreads;
 import io.spanwatch.sensor.event.EveEvent;
 import io.spanwatch.sensor.event.EveRenderer;
 import io.spanwatch.sensor.event.EveWriter;
@@ -46,6 +47,8 @@ public final class IndexStage implements AnalyzerStage {
     private final BlockingQueue<EveEvent> queue;
     private final Thread thread;
     private volatile boolean closing;
+    /** The error that ended the indexing thread, or null. */
+    private volatile Throwable died;
     /** Set by {@link #inputEnded}: write the buffered segment once the queue is empty. */
     private volatile boolean flushWhenIdle;
     /** Events queued, and events done with (indexed or failed): drain waits until they are equal. */
@@ -88,7 +91,7 @@ public final class IndexStage implements AnalyzerStage {
 
     @Override
     public EveEvent onEvent(EveEvent e) {
-        if (closing) {
+        if (closing || died != null) {
             counters.dropped.incrementAndGet();
             return e;
         }
@@ -100,8 +103,11 @@ public final class IndexStage implements AnalyzerStage {
             }
         } else {
             try {
-                queue.put(e);
-                queued.incrementAndGet();
+                if (StageThreads.offerWhileAlive(queue, e, thread)) {
+                    queued.incrementAndGet();
+                } else {
+                    counters.dropped.incrementAndGet(); // the thread died (failure()): nothing indexes any more
+                }
             } catch (InterruptedException ie) {
                 Thread.currentThread().interrupt();
                 counters.dropped.incrementAndGet();
@@ -111,6 +117,25 @@ public final class IndexStage implements AnalyzerStage {
     }
 
     private void run() {
+        try {
+            indexAll();
+        } catch (Error e) {
+            // Out of memory or worse: the thread cannot go on. The workers stop waiting for it
+            // (StageThreads), the run ends and names this; a live sensor's handler stops it.
+            died = e;
+            counters.dropped.addAndGet(queue.size());
+            queue.clear();
+            throw e;
+        }
+    }
+
+    @Override
+    public Exception failure() {
+        Throwable d = died;
+        return d == null ? null : StageThreads.stopped("indexing", d, counters.dropped.get() + queue.size());
+    }
+
+    private void indexAll() {
         DocumentBuilder builder = new DocumentBuilder(writer.schema(), counters);
         ByteArrayOutputStream json = new ByteArrayOutputStream(4096);
         long commitEvery = config.commitInterval().toNanos();

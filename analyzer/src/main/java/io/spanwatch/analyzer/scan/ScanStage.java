@@ -126,6 +126,8 @@ public final class ScanStage implements FileListener, Stage {
     /** Whether a clamd answered during this run (then a drain waits for it to come back). */
     private volatile boolean clamdSeen;
     private volatile boolean stopping;
+    /** The error that ended the first scan thread to die, or null. */
+    private volatile Throwable died;
 
     private ScanStage(EventSink eve, FileScanner scanner, HashMatcher builtin, ScanConfig config, Path dir, ScanJournal journal,
             VerdictCache cache) {
@@ -304,6 +306,9 @@ public final class ScanStage implements FileListener, Stage {
             if (stopWhenUnreachable && gate.isDown() && !clamdSeen && unreported.get() == 0) {
                 break;
             }
+            if (died != null && java.util.Arrays.stream(threads).noneMatch(Thread::isAlive)) {
+                break; // no scan thread is left to give a verdict (failure() says why)
+            }
             Thread.sleep(20);
         }
         return waiting();
@@ -341,6 +346,31 @@ public final class ScanStage implements FileListener, Stage {
     }
 
     private void run() {
+        try {
+            scanAll();
+        } catch (Error e) {
+            // Out of memory or worse: this thread cannot go on (the others may). The file it held
+            // stays in the journal for the next run; a drain stops waiting once no thread is left;
+            // failure() names it (analyze exits 1); a live sensor's handler stops the sensor.
+            if (died == null) {
+                died = e;
+            }
+            throw e;
+        }
+    }
+
+    @Override
+    public Exception failure() {
+        Throwable d = died;
+        if (d == null) {
+            return null;
+        }
+        boolean left = java.util.Arrays.stream(threads).anyMatch(Thread::isAlive);
+        return new IllegalStateException((left ? "a scan thread stopped: " + d + " (the other scan threads went on)"
+                : "scanning stopped: " + d) + "; files not scanned stay in " + dir + " for the next run", d);
+    }
+
+    private void scanAll() {
         while (!stopping) {
             ScanJob job;
             try {

@@ -157,6 +157,49 @@ class ScanStageTest {
         assertEquals(3, scans.get(), "under a new database version the file is scanned again");
     }
 
+    /**
+     * Scan threads that die of an error (out of memory in the scanner): the drain stops waiting once
+     * none is left (not after its 10 minutes), the stage names the failure, and the files wait in
+     * the journal, scanned by the next run. The timeout only turns a wait into a failure.
+     */
+    @Test
+    @org.junit.jupiter.api.Timeout(value = 120, threadMode = org.junit.jupiter.api.Timeout.ThreadMode.SEPARATE_THREAD)
+    void deadScanThreadsEndTheDrainAndTheirFilesWaitForTheNextRun(@TempDir Path dir) throws Exception {
+        AtomicInteger thrown = new AtomicInteger();
+        ScanStage.FileScanner dying = p -> {
+            thrown.incrementAndGet();
+            throw new OutOfMemoryError("Java heap space (made by the test)");
+        };
+        ScanStage first = ScanStage.start(new EveWriter(new ByteArrayOutputStream(), "t", false), dying, null,
+                new ScanConfig(2, 1000, 600_000), dir.resolve("scan"));
+        first.clamdSeen(); // a drain would wait for a clamd that answered before
+        for (int i = 0; i < 3; i++) {
+            first.fileClosed(file(dir, "f" + i, String.valueOf((char) ('a' + i)).repeat(64)));
+        }
+        first.drain(600_000);
+        Exception f = first.failure();
+        assertEquals(2, thrown.get(), "each of the two threads died on its first file");
+        org.junit.jupiter.api.Assertions.assertNotNull(f);
+        assertTrue(f.getMessage().startsWith("scanning stopped: java.lang.OutOfMemoryError: Java heap space (made by the test); files not"
+                + " scanned stay in " + dir.resolve("scan")), f.getMessage());
+        first.close();
+
+        AtomicInteger scans = new AtomicInteger();
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        EveWriter eve = new EveWriter(out, "t", false);
+        ScanStage second = ScanStage.start(eve, p -> {
+            scans.incrementAndGet();
+            return new FileVerdict("clamd", "1.4.6", "27000", "clean", List.of(), 1, null, false);
+        }, null, new ScanConfig(1, 1000, 10_000), dir.resolve("scan"));
+        assertEquals(0, second.awaitFinal(10_000));
+        org.junit.jupiter.api.Assertions.assertNull(second.failure());
+        second.close();
+        assertEquals(3, scans.get(), "the next run scanned the three files");
+        List<JsonNode> ev = events(out, eve);
+        assertEquals(3, count(ev, "fileinfo"), "each file reported once, by the run that scanned it");
+        assertTrue(ev.stream().allMatch(e -> "clean".equals(e.path("fileinfo").path("verdict").path("result").asText())));
+    }
+
     @Test
     void twoCopiesClosingAtOnceAreScannedOnceAndBothGetTheVerdict(@TempDir Path dir) throws Exception {
         AtomicInteger scans = new AtomicInteger();

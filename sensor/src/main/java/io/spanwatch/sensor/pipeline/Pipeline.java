@@ -388,6 +388,10 @@ public final class Pipeline implements FrameSink {
                 throw new OutputFailed("worker " + w.id + " failed: " + w.failure(), w.failure(), summary);
             }
         }
+        Exception stageFailure = stage != null ? stage.failure() : null;
+        if (stageFailure != null) {
+            throw new OutputFailed(stageFailure.getMessage(), stageFailure.getCause(), summary);
+        }
         return summary;
     }
 

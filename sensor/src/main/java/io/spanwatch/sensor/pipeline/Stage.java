@@ -17,4 +17,14 @@ public interface Stage {
 
     /** Stops the stage's threads and releases what it holds. */
     void close() throws IOException;
+
+    /**
+     * Returns what stopped one of the stage's own threads (out of memory, a bug no one caught), as an
+     * exception whose message names the stage and what it left undone, or null. A stage whose thread
+     * died still takes events (it counts them as dropped instead of waiting for the thread), so the
+     * run ends; {@link Pipeline#finish} then fails with this after writing what was collected.
+     */
+    default Exception failure() {
+        return null;
+    }
 }
