@@ -205,9 +205,9 @@ final class RuleEngine implements AutoCloseable {
                 }
                 n++;
             } catch (EPCompileException e) {
-                error(file + ":" + errorLine(line, statement.epl(), e.getMessage()) + ": " + firstLine(e.getMessage()));
+                error(file + ":" + errorLine(line, statement.epl(), e.getMessage()) + ": " + reason(e));
             } catch (Exception e) {
-                error(file + ":" + line + ": " + firstLine(e.getMessage()));
+                error(file + ":" + line + ": " + reason(e));
             }
         }
         return n;
@@ -334,6 +334,24 @@ final class RuleEngine implements AutoCloseable {
             i = end;
         }
         return lines;
+    }
+
+    /** Longest reason a rule error gives (Esper's messages end with the whole statement, of any length). */
+    static final int MAX_REASON = 300;
+
+    /**
+     * Returns why a statement failed, in one line of at most {@link #MAX_REASON} characters. A
+     * statement nested deeper than the parser's stack (thousands of parentheses) is said to be so:
+     * Esper's message for it is "null" followed by the whole statement.
+     */
+    static String reason(Throwable e) {
+        for (Throwable c = e; c != null; c = c.getCause()) {
+            if (c instanceof StackOverflowError) {
+                return "the statement is nested too deeply to compile (stack overflow)";
+            }
+        }
+        String s = firstLine(e.getMessage());
+        return s.length() <= MAX_REASON ? s : s.substring(0, MAX_REASON) + "... (" + (s.length() - MAX_REASON) + " more characters)";
     }
 
     private static String firstLine(String s) {

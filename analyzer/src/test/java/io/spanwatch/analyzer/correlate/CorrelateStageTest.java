@@ -330,6 +330,37 @@ class CorrelateStageTest {
     }
 
     /**
+     * A statement nested thousands deep overflows Esper's parser: it is one short error that says so
+     * (Esper's own message was "null" and the whole 40 KB statement, printed on stderr), and the
+     * other rules of the file run.
+     */
+    @Test
+    void aStatementNestedTooDeeplyIsOneShortError() throws Exception {
+        Path rules = Files.createDirectories(tmp.resolve("rules"));
+        String deep = "(".repeat(20_000) + "true" + ")".repeat(20_000);
+        Files.writeString(rules.resolve("deep.epl"), "@Name('deep')\nselect * from Http where " + deep + ";\n\n"
+                + "@Name('malware-seen')\nselect a as alert, internal_ip as host from Alert(alert.category = 'malware') as a;\n");
+        Files.writeString(rules.resolve("long.epl"), "@Name('long')\nselect nosuchfield from Http where " + "true and ".repeat(2_000)
+                + "true;\n");
+        EventBus bus = new EventBus();
+        Collector out = new Collector();
+        List<String> problems = Collections.synchronizedList(new ArrayList<>());
+        CorrelateConfig c = CorrelateConfig.defaults(rules, false).withHomeNet(AddressSet.parse("10.0.0.0/8"));
+        CorrelateStage s = CorrelateStage.start(c, bus, new EveRenderer("test", false), problems::add);
+        bus.add(s).add(out);
+        bus.accept(malware());
+        s.drain();
+        s.close();
+        assertEquals(2, problems.size(), "one error for each bad statement: " + problems);
+        assertEquals(rules.resolve("deep.epl") + ":1: the statement is nested too deeply to compile (stack overflow)", problems.get(0));
+        assertTrue(problems.get(1).startsWith(rules.resolve("long.epl") + ":1: ")
+                && problems.get(1).length() < rules.resolve("long.epl").toString().length() + 400
+                && problems.get(1).contains(" more characters)"), "a long statement's error is cut: " + problems.get(1));
+        assertEquals(1, out.events.stream().filter(e -> e instanceof AlertEvent a && AlertEvent.CORRELATION.equals(a.alert().category()))
+                .count(), "the good rule after the deep one ran");
+    }
+
+    /**
      * Callbacks every 5 min +-20 % for 12 hours from a minute after T0 to one address, each naming one of
      * two hosts at random (a C2 rotating names); the same client also visits another name on that
      * address a few times. {@code periodic} false: the same callbacks at random times.
