@@ -34,6 +34,28 @@ public final class LinkType {
     public static final int NFLOG = 239;
     /** Linux cooked capture v2. */
     public static final int LINUX_SLL2 = 276;
+    /** LLC/SNAP-encapsulated ATM (RFC 1483): routed IP or bridged Ethernet. */
+    public static final int ATM_RFC1483 = 100;
+    /** OpenBSD's enc(4): IPsec traffic before encryption and after decryption, behind a 12-byte header. */
+    public static final int ENC = 109;
+    /** OpenBSD and FreeBSD packet filter logs (pflog(4), {@code tcpdump -i pflog0}): a pfloghdr, then IP. */
+    public static final int PFLOG = 117;
+    /** 802.11 behind a Prism monitor-mode header (old Linux drivers). */
+    public static final int IEEE802_11_PRISM = 119;
+    /** 802.11 behind an AVS monitor-mode header. */
+    public static final int IEEE802_11_AVS = 163;
+    /** Per-Packet Information (Kismet, AirPcap): a header naming the link type of the frame after it. */
+    public static final int PPI = 192;
+    /** MPLS label stack, then what the bottom label carries. */
+    public static final int MPLS = 219;
+    /** Solaris ipnet: a 24-byte header, then IP. */
+    public static final int IPNET = 226;
+    /** Hilscher netANALYZER: a 4-byte header, then an Ethernet frame with its FCS. */
+    public static final int NETANALYZER = 240;
+    /** Hilscher netANALYZER transparent: a 4-byte header, preamble and SFD, then the Ethernet frame. */
+    public static final int NETANALYZER_TRANSPARENT = 241;
+    /** Apple's PKTAP ({@code tcpdump -k} and {@code -i pktap} on macOS): process metadata, then a frame of the link type it names. */
+    public static final int PKTAP = 258;
 
     private LinkType() {
     }
@@ -42,7 +64,8 @@ public final class LinkType {
     public static boolean isSupported(int linkType) {
         return switch (linkType) {
             case NULL, ETHERNET, PPP, RAW_BSD, RAW_OPENBSD, PPP_HDLC, RAW, C_HDLC, IEEE802_11, LOOP, LINUX_SLL, IEEE802_11_RADIOTAP,
-                 IPV4, IPV6, NFLOG, LINUX_SLL2 -> true;
+                 IPV4, IPV6, NFLOG, LINUX_SLL2, ATM_RFC1483, ENC, PFLOG, IEEE802_11_PRISM, IEEE802_11_AVS, PPI, MPLS, IPNET,
+                 NETANALYZER, NETANALYZER_TRANSPARENT, PKTAP -> true;
             default -> false;
         };
     }
@@ -64,6 +87,17 @@ public final class LinkType {
             case IPV4 -> "IPV4";
             case IPV6 -> "IPV6";
             case LINUX_SLL2 -> "LINUX_SLL2";
+            case ATM_RFC1483 -> "ATM_RFC1483";
+            case ENC -> "ENC(OpenBSD IPsec)";
+            case PFLOG -> "PFLOG";
+            case IEEE802_11_PRISM -> "PRISM_HEADER";
+            case IEEE802_11_AVS -> "IEEE802_11_RADIO_AVS";
+            case PPI -> "PPI";
+            case MPLS -> "MPLS";
+            case IPNET -> "IPNET(Solaris)";
+            case NETANALYZER -> "NETANALYZER";
+            case NETANALYZER_TRANSPARENT -> "NETANALYZER_TRANSPARENT";
+            case PKTAP -> "PKTAP(Apple)";
             default -> "linktype " + linkType;
         };
     }

@@ -100,7 +100,22 @@ public enum DecodeAnomaly {
     NSH_BAD_HEADER_LENGTH("decoder.nsh.bad_header_length"),
     NSH_RESERVED_TYPE("decoder.nsh.reserved_type"),
     NSH_UNSUPPORTED_TYPE("decoder.nsh.unsupported_type"),
-    NSH_UNKNOWN_PAYLOAD("decoder.nsh.unknown_payload");
+    NSH_UNKNOWN_PAYLOAD("decoder.nsh.unknown_payload"),
+    /** A pflog header shorter than its fixed part, or whose length goes past the frame. */
+    PFLOG_TRUNCATED("decoder.pflog.pkt_too_small"),
+    ENC_TRUNCATED("decoder.enc.pkt_too_small"),
+    IPNET_TRUNCATED("decoder.ipnet.pkt_too_small"),
+    /** A PKTAP header cut short, or whose length goes past the frame. */
+    PKTAP_TRUNCATED("decoder.pktap.pkt_too_small"),
+    /** A PKTAP or PPI header naming a link type that is not decoded (or another PKTAP or PPI header). */
+    INNER_LINKTYPE_UNSUPPORTED("decoder.inner_linktype_unsupported"),
+    PPI_TRUNCATED("decoder.ppi.pkt_too_small"),
+    PPI_UNKNOWN_VERSION("decoder.ppi.unknown_version"),
+    /** A Prism or AVS monitor-mode header cut short, or whose length goes past the frame. */
+    WLAN_HEADER_TRUNCATED("decoder.wlan_monitor_header.pkt_too_small"),
+    NETANALYZER_TRUNCATED("decoder.netanalyzer.pkt_too_small"),
+    /** An RFC 1483 frame without the LLC/SNAP header of a routed or bridged protocol. */
+    ATM_LLC_UNKNOWN("decoder.atm.unknown_llc");
 
     private final String eventName;
 

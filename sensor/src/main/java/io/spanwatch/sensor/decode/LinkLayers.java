@@ -7,9 +7,11 @@ import static io.spanwatch.sensor.decode.PacketDecoder.u16;
  * The link layers besides Ethernet, Linux cooked, loopback and raw IP that captures come in, read as
  * Zeek's packet analysers read them: IEEE 802.11 frames bare ({@code LINKTYPE_IEEE802_11}) or behind
  * a radiotap header ({@code LINKTYPE_IEEE802_11_RADIOTAP}), as monitor-mode Wi-Fi captures are
- * written; PPP bare and in HDLC-like framing, as serial and WAN links are captured; Cisco HDLC; and
- * Linux's NFLOG ({@code tcpdump -i nflog:N}); and the Network Service Header of service function
- * chains, as Suricata reads it. Only what carries IP is decoded: 802.11 management,
+ * written, and behind the older Prism, AVS and PPI (Kismet) headers; PPP bare and in HDLC-like
+ * framing, as serial and WAN links are captured; Cisco HDLC; Linux's NFLOG ({@code tcpdump -i
+ * nflog:N}); the BSDs' packet filter log (pflog) and IPsec (enc) interfaces; Solaris' ipnet; Apple's
+ * PKTAP (macOS {@code tcpdump -k}); Hilscher's netANALYZER TAPs; LLC/SNAP over ATM; and the Network
+ * Service Header of service function chains, as Suricata reads it. Only what carries IP is decoded: 802.11 management,
  * control, null and protected (encrypted) frames, PPP's control protocols and NFLOG messages without a
  * payload are not IP. Stateless; used by {@link PacketDecoder}.
  */
@@ -179,5 +181,158 @@ final class LinkLayers {
             q += (len + 3) & ~3;
         }
         return anomaly(out, DecodeAnomaly.NFLOG_TRUNCATED);
+    }
+
+    // ---- BSD, Solaris, Apple, monitor-mode Wi-Fi and TAP headers (tcpdump.org's LINKTYPE list) ----
+
+    /** OpenBSD's enc(4) header: address family, SPI, flags (4 bytes each). */
+    static final int ENC_HLEN = 12;
+    /** Solaris ipnet header: version, family, hook type, packet length, interface, group and zone ids. */
+    static final int IPNET_HLEN = 24;
+    /** netANALYZER's header before the Ethernet frame. */
+    static final int NETANALYZER_HLEN = 4;
+    /** The same, then the 7-byte preamble and the start-of-frame delimiter. */
+    static final int NETANALYZER_TRANSPARENT_HLEN = 12;
+    /** The shortest pfloghdr a BSD writes (its length byte through the direction), as tcpdump checks. */
+    private static final int PFLOG_MIN_HLEN = 45;
+    /** PKTAP's fields read here: header length, record type, link type of the frame (little-endian). */
+    private static final int PKTAP_FIXED = 12;
+    private static final int PKTAP_RECORD_PACKET = 1;
+    /** PPI's header: version, flags, length (little-endian), link type of the frame (little-endian). */
+    private static final int PPI_HLEN = 8;
+    /** The version word an AVS header starts with (big-endian 0x8021100x, x the header's version). */
+    private static final int AVS_MAGIC = 0x80211000;
+    private static final int WLAN_MONITOR_MIN = 8;
+
+    /** Decodes the IP packet after a fixed header of {@code hlen} bytes, by its version nibble. */
+    static boolean ipAfter(PacketDecoder dec, int hlen, DecodeAnomaly truncated, byte[] b, int p, int end, int cut, DecodedPacket out) {
+        if (end - p <= hlen) {
+            return anomaly(out, truncated);
+        }
+        return ip(dec, b, p + hlen, end, cut, out);
+    }
+
+    private static boolean ip(PacketDecoder dec, byte[] b, int q, int end, int cut, DecodedPacket out) {
+        int version = end - q > 0 ? (b[q] & 0xf0) >> 4 : -1;
+        return version == 4 ? dec.ipv4(b, q, end, cut, out)
+                : version == 6 ? dec.ipv6(b, q, end, cut, out) : anomaly(out, DecodeAnomaly.RAW_INVALID_IP_VERSION);
+    }
+
+    /**
+     * Decodes a packet filter log record (pflog(4) of OpenBSD and FreeBSD, as {@code pflogd} writes
+     * {@code /var/log/pflog} and {@code tcpdump -i pflog0} captures): a pfloghdr whose first byte is its
+     * own length, padded to 4 bytes, then the IP packet. The address family byte differs between the
+     * BSDs (IPv6 is 24, 28 or 30), so the IP version nibble decides.
+     */
+    static boolean pflog(PacketDecoder dec, byte[] b, int p, int end, int cut, DecodedPacket out) {
+        if (end - p < PFLOG_MIN_HLEN) {
+            return anomaly(out, DecodeAnomaly.PFLOG_TRUNCATED);
+        }
+        int hlen = b[p] & 0xff;
+        int padded = (hlen + 3) & ~3;
+        if (hlen < PFLOG_MIN_HLEN || padded >= end - p) {
+            return anomaly(out, DecodeAnomaly.PFLOG_TRUNCATED);
+        }
+        return ip(dec, b, p + padded, end, cut, out);
+    }
+
+    /**
+     * Reads an Apple PKTAP header (macOS {@code tcpdump -k}, {@code -i pktap}): its length and the link
+     * type of the frame after it, in the high 32 bits of the result, where the frame starts in the low
+     * ones; -1 for a record that is not a packet (no anomaly) or a header cut short (its anomaly).
+     */
+    static long pktap(byte[] b, int p, int end, DecodedPacket out) {
+        if (end - p < PKTAP_FIXED) {
+            anomaly(out, DecodeAnomaly.PKTAP_TRUNCATED);
+            return -1;
+        }
+        long hlen = le32(b, p);
+        if (hlen < PKTAP_FIXED || hlen > end - p) {
+            anomaly(out, DecodeAnomaly.PKTAP_TRUNCATED);
+            return -1;
+        }
+        if (le32(b, p + 4) != PKTAP_RECORD_PACKET) {
+            return -1;
+        }
+        long dlt = le32(b, p + 8);
+        return dlt > Integer.MAX_VALUE ? innerUnsupported(out) : dlt << 32 | (p + hlen);
+    }
+
+    /**
+     * Reads a Per-Packet Information header (Kismet, AirPcap): version 0, flags, its length and the
+     * link type of the frame after it (little-endian); as {@link #pktap}. The fields in between
+     * (802.11 radio information, GPS) are passed over.
+     */
+    static long ppi(byte[] b, int p, int end, DecodedPacket out) {
+        if (end - p < PPI_HLEN) {
+            anomaly(out, DecodeAnomaly.PPI_TRUNCATED);
+            return -1;
+        }
+        if (b[p] != 0) {
+            anomaly(out, DecodeAnomaly.PPI_UNKNOWN_VERSION);
+            return -1;
+        }
+        int hlen = (b[p + 2] & 0xff) | (b[p + 3] & 0xff) << 8;
+        if (hlen < PPI_HLEN || hlen > end - p) {
+            anomaly(out, DecodeAnomaly.PPI_TRUNCATED);
+            return -1;
+        }
+        long dlt = le32(b, p + 4);
+        return dlt > Integer.MAX_VALUE ? innerUnsupported(out) : dlt << 32 | (p + hlen);
+    }
+
+    private static long innerUnsupported(DecodedPacket out) {
+        anomaly(out, DecodeAnomaly.INNER_LINKTYPE_UNSUPPORTED);
+        return -1;
+    }
+
+    private static long le32(byte[] b, int p) {
+        return (b[p] & 0xffL) | (b[p + 1] & 0xffL) << 8 | (b[p + 2] & 0xffL) << 16 | (b[p + 3] & 0xffL) << 24;
+    }
+
+    /**
+     * Steps over a Prism or AVS monitor-mode header to its 802.11 frame. AVS starts with the
+     * big-endian version word 0x8021100x and gives its length big-endian in the next word; Prism gives
+     * a message code and its length in the byte order of the capturing host (144 bytes in practice).
+     * Either link type may hold either header, as drivers wrote them, so the magic decides; a Prism
+     * length that does not fit read little-endian is read big-endian.
+     */
+    static boolean wlanMonitor(Tunnels tunnels, byte[] b, int p, int end, int cut, DecodedPacket out) {
+        if (end - p < WLAN_MONITOR_MIN) {
+            return anomaly(out, DecodeAnomaly.WLAN_HEADER_TRUNCATED);
+        }
+        long hlen;
+        if ((PacketDecoder.i32(b, p) & 0xfffffff0) == AVS_MAGIC) {
+            hlen = PacketDecoder.i32(b, p + 4) & 0xffffffffL;
+        } else {
+            hlen = le32(b, p + 4);
+            if (hlen < WLAN_MONITOR_MIN || hlen >= end - p) {
+                hlen = PacketDecoder.i32(b, p + 4) & 0xffffffffL;
+            }
+        }
+        if (hlen < WLAN_MONITOR_MIN || hlen >= end - p) {
+            return anomaly(out, DecodeAnomaly.WLAN_HEADER_TRUNCATED);
+        }
+        return tunnels.ieee80211(b, p + (int) hlen, end, cut, out, -1, null);
+    }
+
+    /**
+     * Decodes LLC/SNAP-encapsulated ATM (RFC 1483, now 2684): routed, {@code AA AA 03 00 00 00} and an
+     * EtherType; or bridged Ethernet, {@code AA AA 03 00 80 C2}, PID 0001 (with FCS) or 0007 (without),
+     * two bytes of padding, then the frame.
+     */
+    static boolean atmLlc(PacketDecoder dec, byte[] b, int p, int end, int cut, DecodedPacket out) {
+        if (end - p < 8 || b[p] != (byte) 0xaa || b[p + 1] != (byte) 0xaa || b[p + 2] != 3) {
+            return anomaly(out, DecodeAnomaly.ATM_LLC_UNKNOWN);
+        }
+        int oui = (b[p + 3] & 0xff) << 16 | (b[p + 4] & 0xff) << 8 | (b[p + 5] & 0xff);
+        int pid = u16(b, p + 6);
+        if (oui == 0) {
+            return dec.etherType(pid, b, p + 8, end, cut, out);
+        }
+        if (oui == 0x0080c2 && (pid == 1 || pid == 7)) {
+            return dec.ethernet(b, p + 10, end, cut, out);
+        }
+        return anomaly(out, DecodeAnomaly.ATM_LLC_UNKNOWN);
     }
 }

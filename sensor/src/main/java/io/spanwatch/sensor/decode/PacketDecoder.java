@@ -237,6 +237,32 @@ public final class PacketDecoder {
             case LinkType.PPP, LinkType.PPP_HDLC -> LinkLayers.ppp(this, b, p, end, cut, out);
             case LinkType.C_HDLC -> LinkLayers.chdlc(this, b, p, end, cut, out);
             case LinkType.NFLOG -> LinkLayers.nflog(this, b, p, end, cut, out);
+            case LinkType.PFLOG -> LinkLayers.pflog(this, b, p, end, cut, out);
+            case LinkType.ENC -> LinkLayers.ipAfter(this, LinkLayers.ENC_HLEN, DecodeAnomaly.ENC_TRUNCATED, b, p, end, cut, out);
+            case LinkType.IPNET -> LinkLayers.ipAfter(this, LinkLayers.IPNET_HLEN, DecodeAnomaly.IPNET_TRUNCATED, b, p, end, cut, out);
+            case LinkType.IEEE802_11_PRISM, LinkType.IEEE802_11_AVS -> LinkLayers.wlanMonitor(tunnels, b, p, end, cut, out);
+            case LinkType.NETANALYZER, LinkType.NETANALYZER_TRANSPARENT -> {
+                int hlen = linkType == LinkType.NETANALYZER ? LinkLayers.NETANALYZER_HLEN : LinkLayers.NETANALYZER_TRANSPARENT_HLEN;
+                if (end - p < hlen) {
+                    anomaly(out, DecodeAnomaly.NETANALYZER_TRUNCATED);
+                    return;
+                }
+                ethernet(b, p + hlen, end, cut, out); // the FCS at the end is past the IP length
+            }
+            case LinkType.MPLS -> mpls(b, p, end, cut, out);
+            case LinkType.ATM_RFC1483 -> LinkLayers.atmLlc(this, b, p, end, cut, out);
+            case LinkType.PKTAP, LinkType.PPI -> {
+                long inner = linkType == LinkType.PKTAP ? LinkLayers.pktap(b, p, end, out) : LinkLayers.ppi(b, p, end, out);
+                if (inner < 0) {
+                    return; // not a packet, or an anomaly
+                }
+                int innerType = (int) (inner >>> 32);
+                if (innerType == LinkType.PKTAP || innerType == LinkType.PPI || !LinkType.isSupported(innerType)) {
+                    anomaly(out, DecodeAnomaly.INNER_LINKTYPE_UNSUPPORTED);
+                    return;
+                }
+                link(innerType, b, (int) inner, end, cut, out);
+            }
             default -> anomaly(out, DecodeAnomaly.UNSUPPORTED_LINKTYPE);
         }
     }
@@ -703,7 +729,7 @@ public final class PacketDecoder {
         return (b[at] & 0xff) << 8 | (b[at + 1] & 0xff);
     }
 
-    private static int i32(byte[] b, int at) {
+    static int i32(byte[] b, int at) {
         return (b[at] & 0xff) << 24 | (b[at + 1] & 0xff) << 16 | (b[at + 2] & 0xff) << 8 | (b[at + 3] & 0xff);
     }
 }

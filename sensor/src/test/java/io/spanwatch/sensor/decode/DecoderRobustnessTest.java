@@ -19,7 +19,8 @@ class DecoderRobustnessTest {
     private static final int[] LINK_TYPES = {LinkType.NULL, LinkType.ETHERNET, LinkType.RAW_BSD,
         LinkType.RAW_OPENBSD, LinkType.RAW, LinkType.LOOP, LinkType.LINUX_SLL, LinkType.IPV4, LinkType.IPV6,
         LinkType.LINUX_SLL2, LinkType.PPP, LinkType.PPP_HDLC, LinkType.C_HDLC, LinkType.IEEE802_11, LinkType.IEEE802_11_RADIOTAP,
-        LinkType.NFLOG, 147};
+        LinkType.NFLOG, 147, LinkType.PFLOG, LinkType.ENC, LinkType.IPNET, LinkType.PKTAP, LinkType.PPI, LinkType.IEEE802_11_PRISM,
+        LinkType.IEEE802_11_AVS, LinkType.NETANALYZER, LinkType.NETANALYZER_TRANSPARENT, LinkType.MPLS, LinkType.ATM_RFC1483};
 
     private static long seed;
     private final PacketDecoder decoder = new PacketDecoder();
@@ -96,6 +97,20 @@ class DecoderRobustnessTest {
         frames.add(new Object[] {LinkType.ETHERNET, eth(ETH_IPV4, ipv4(137, "1.1.1.1", "2.2.2.2",
                 cat(mplsLabels(16), bytes(0, 0, 0, 1), eth(ETH_IPV6, tcp6))))});
         frames.add(new Object[] {LinkType.RAW, ipv4(17, "1.1.1.1", "2.2.2.2", udp(50_000, 6635, cat(mplsLabels(2), tcp6)))});
+        // Other systems' link types: pflog, enc, ipnet, PKTAP, PPI, Prism, AVS, netANALYZER, MPLS, ATM
+        frames.add(new Object[] {LinkType.PFLOG, cat(bytes(61, 2, 0, 0), new byte[60], tcp4)});
+        frames.add(new Object[] {LinkType.ENC, cat(bytes(2, 0, 0, 0), new byte[8], tcp4)});
+        frames.add(new Object[] {LinkType.IPNET, cat(bytes(2, 26), new byte[22], tcp6)});
+        frames.add(new Object[] {LinkType.PKTAP, cat(bytes(108, 0, 0, 0, 1, 0, 0, 0, 1, 0, 0, 0), new byte[96], eth(ETH_IPV4, tcp4))});
+        frames.add(new Object[] {LinkType.PPI, cat(bytes(0, 0, 8, 0, 105, 0, 0, 0), wlanData(false, false, false, false, snap(ETH_IPV4, tcp4)))});
+        frames.add(new Object[] {LinkType.IEEE802_11_PRISM, cat(bytes(0x44, 0, 0, 0, 144, 0, 0, 0), new byte[136],
+                wlanData(false, false, false, false, snap(ETH_IPV6, tcp6)))});
+        frames.add(new Object[] {LinkType.IEEE802_11_AVS, cat(u32(0x80211001L), u32(64), new byte[56],
+                wlanData(true, false, false, false, snap(ETH_IPV4, udp4)))});
+        frames.add(new Object[] {LinkType.NETANALYZER_TRANSPARENT, cat(new byte[4], bytes(0x55, 0x55, 0x55, 0x55, 0x55, 0x55, 0x55, 0xd5),
+                eth(ETH_IPV4, tcp4), new byte[4])});
+        frames.add(new Object[] {LinkType.MPLS, cat(mplsLabels(16), tcp4)});
+        frames.add(new Object[] {LinkType.ATM_RFC1483, cat(bytes(0xaa, 0xaa, 3, 0, 0x80, 0xc2, 0, 7, 0, 0), eth(ETH_IPV6, tcp6))});
         return frames;
     }
 

@@ -168,4 +168,59 @@ class LinkLayerDecodeTest {
         assertEquals(DecodeAnomaly.PBB_TRUNCATED, decode(LinkType.ETHERNET, cat(MACS, u16(0x88e7), bytes(0, 1, 2, 3), MACS)).anomaly);
         assertEquals(DecodeAnomaly.FABRICPATH_TRUNCATED, decode(LinkType.ETHERNET, cat(MACS, u16(0x8903), bytes(0x40, 0x3f))).anomaly);
     }
+
+    private static byte[] le32(long v) {
+        return bytes((int) (v & 0xff), (int) (v >> 8 & 0xff), (int) (v >> 16 & 0xff), (int) (v >> 24 & 0xff));
+    }
+
+    /**
+     * pflog, enc, ipnet, PKTAP, PPI, Prism, AVS, netANALYZER, MPLS and ATM: each reaches the TCP
+     * payload (IPv4 and IPv6), and each header cut short, of an unknown kind or naming an inner link
+     * type that is not decoded is its named anomaly, never an exception.
+     */
+    @Test
+    void otherSystemsHeadersReachThePacketAndNameWhatIsWrong() {
+        byte[] pflog = cat(bytes(61, 28, 0, 0), new byte[60]);
+        assertTcp(decode(LinkType.PFLOG, cat(pflog, TCP6)), 6, "pflog, FreeBSD's AF_INET6");
+        assertEquals(DecodeAnomaly.PFLOG_TRUNCATED, decode(LinkType.PFLOG, cat(bytes(30, 2, 0, 0), new byte[60], TCP4)).anomaly,
+                "a length below any BSD's header");
+        assertEquals(DecodeAnomaly.PFLOG_TRUNCATED, decode(LinkType.PFLOG, cat(bytes(200, 2, 0, 0), new byte[60])).anomaly);
+        assertEquals(DecodeAnomaly.PFLOG_TRUNCATED, decode(LinkType.PFLOG, new byte[20]).anomaly);
+        assertEquals(DecodeAnomaly.RAW_INVALID_IP_VERSION, decode(LinkType.PFLOG, cat(pflog, new byte[40])).anomaly);
+        assertTcp(decode(LinkType.ENC, cat(le32(24), new byte[8], TCP6)), 6, "enc");
+        assertEquals(DecodeAnomaly.ENC_TRUNCATED, decode(LinkType.ENC, new byte[12]).anomaly);
+        assertTcp(decode(LinkType.IPNET, cat(bytes(2, 26), new byte[22], TCP6)), 6, "ipnet");
+        assertEquals(DecodeAnomaly.IPNET_TRUNCATED, decode(LinkType.IPNET, new byte[10]).anomaly);
+
+        byte[] eth4 = cat(new byte[12], u16(ETH_IPV4), TCP4);
+        assertTcp(decode(LinkType.PKTAP, cat(le32(108), le32(1), le32(LinkType.ETHERNET), new byte[96], eth4)), 4, "PKTAP");
+        assertTcp(decode(LinkType.PKTAP, cat(le32(108), le32(1), le32(LinkType.RAW), new byte[96], TCP6)), 6, "PKTAP of a utun (raw IP)");
+        DecodedPacket notPacket = decode(LinkType.PKTAP, cat(le32(108), le32(0), le32(LinkType.ETHERNET), new byte[96], eth4));
+        assertEquals(0, notPacket.ipVersion, "a record that is not a packet");
+        assertNull(notPacket.anomaly);
+        assertEquals(DecodeAnomaly.PKTAP_TRUNCATED, decode(LinkType.PKTAP, cat(le32(4000), le32(1), le32(1), new byte[96])).anomaly);
+        assertEquals(DecodeAnomaly.PKTAP_TRUNCATED, decode(LinkType.PKTAP, bytes(12, 0, 0)).anomaly);
+        assertEquals(DecodeAnomaly.INNER_LINKTYPE_UNSUPPORTED,
+                decode(LinkType.PKTAP, cat(le32(12), le32(1), le32(LinkType.PKTAP), le32(12), le32(1), le32(1), eth4)).anomaly,
+                "PKTAP in PKTAP is not followed");
+        assertEquals(DecodeAnomaly.INNER_LINKTYPE_UNSUPPORTED, decode(LinkType.PKTAP, cat(le32(12), le32(1), le32(0xfffffff0L), eth4)).anomaly);
+        assertEquals(DecodeAnomaly.INNER_LINKTYPE_UNSUPPORTED, decode(LinkType.PPI, cat(bytes(0, 0, 8, 0), le32(147), eth4)).anomaly);
+
+        byte[] wlan = wlanData(false, false, false, false, snap(ETH_IPV4, TCP4));
+        assertTcp(decode(LinkType.PPI, cat(bytes(0, 0, 8, 0), le32(LinkType.IEEE802_11), wlan)), 4, "PPI");
+        assertEquals(DecodeAnomaly.PPI_UNKNOWN_VERSION, decode(LinkType.PPI, cat(bytes(1, 0, 8, 0), le32(105), wlan)).anomaly);
+        assertEquals(DecodeAnomaly.PPI_TRUNCATED, decode(LinkType.PPI, cat(bytes(0, 0, 0xff, 0x7f), le32(105), wlan)).anomaly);
+        assertEquals(DecodeAnomaly.PPI_TRUNCATED, decode(LinkType.PPI, bytes(0, 0, 8)).anomaly);
+        assertTcp(decode(LinkType.IEEE802_11_PRISM, cat(u32(0x44), u32(144), new byte[136], wlan)), 4, "Prism from a big-endian host");
+        assertEquals(DecodeAnomaly.WLAN_HEADER_TRUNCATED, decode(LinkType.IEEE802_11_PRISM, cat(le32(0x44), le32(5000), new byte[100])).anomaly);
+        assertEquals(DecodeAnomaly.WLAN_HEADER_TRUNCATED, decode(LinkType.IEEE802_11_AVS, cat(u32(0x80211001L), u32(4), wlan)).anomaly);
+        assertEquals(DecodeAnomaly.WLAN_HEADER_TRUNCATED, decode(LinkType.IEEE802_11_AVS, bytes(0x80, 0x21)).anomaly);
+
+        assertEquals(DecodeAnomaly.NETANALYZER_TRUNCATED, decode(LinkType.NETANALYZER_TRANSPARENT, new byte[11]).anomaly);
+        assertEquals(DecodeAnomaly.ATM_LLC_UNKNOWN, decode(LinkType.ATM_RFC1483, cat(bytes(0xfe, 0xfe, 3, 0xcc), TCP4)).anomaly, "not SNAP");
+        assertEquals(DecodeAnomaly.ATM_LLC_UNKNOWN, decode(LinkType.ATM_RFC1483, cat(bytes(0xaa, 0xaa, 3, 0, 0x80, 0xc2, 0, 0x0e), TCP4)).anomaly,
+                "a bridged PDU that is not Ethernet");
+        assertTcp(decode(LinkType.ATM_RFC1483, cat(bytes(0xaa, 0xaa, 3, 0, 0, 0), u16(ETH_IPV6), TCP6)), 6, "ATM, routed IPv6");
+        assertTcp(decode(LinkType.MPLS, cat(mplsLabels(16), TCP4)), 4, "MPLS");
+    }
 }

@@ -132,4 +132,57 @@ class LinkLayerPipelineTest {
         run(tmp, "fabricpath", LinkType.ETHERNET, (ip, fromClient) -> List.of(cat(MACS, u16(0x8903), bytes(0x40, 0x3f), MACS,
                 u16(ETH_IPV4), ip)));
     }
+
+    private static byte[] le32(long v) {
+        return bytes((int) (v & 0xff), (int) (v >> 8 & 0xff), (int) (v >> 16 & 0xff), (int) (v >> 24 & 0xff));
+    }
+
+    private static byte[] ethernet(byte[] ip) {
+        return cat(MACS, u16(ETH_IPV4), ip);
+    }
+
+    /**
+     * The link types of firewalls' logs and other systems' capture interfaces: pflog (FreeBSD's
+     * 61-byte header padded to 64, OpenBSD's 100-byte one), OpenBSD's enc, Solaris' ipnet, macOS's
+     * PKTAP, and the TAP and ATM framings.
+     */
+    @Test
+    void firewallLogsAndOtherSystemsCaptureInterfaces(@TempDir Path tmp) throws Exception {
+        byte[] freebsdPflog = cat(bytes(61, 2, 0, 0), ascii("em0"), new byte[13], new byte[16], new byte[25], new byte[3]);
+        run(tmp, "pflog-freebsd", LinkType.PFLOG, (ip, fromClient) -> List.of(cat(freebsdPflog, ip)));
+        byte[] openbsdPflog = cat(bytes(100, 2, 0, 0), ascii("em0"), new byte[13], new byte[16], new byte[64]);
+        run(tmp, "pflog-openbsd", LinkType.PFLOG, (ip, fromClient) -> List.of(cat(openbsdPflog, ip)));
+        run(tmp, "enc", LinkType.ENC, (ip, fromClient) -> List.of(cat(le32(2), u32(0x1234abcdL), le32(0x0400), ip)));
+        run(tmp, "ipnet", LinkType.IPNET, (ip, fromClient) -> List.of(cat(bytes(2, 2, 0, 0), u32(ip.length), u32(2), new byte[12], ip)));
+        byte[] pktap = cat(le32(108), le32(1), le32(LinkType.ETHERNET), ascii("en0"), new byte[21], new byte[72]);
+        run(tmp, "pktap", LinkType.PKTAP, (ip, fromClient) -> List.of(cat(pktap, ethernet(ip))));
+        run(tmp, "netanalyzer", LinkType.NETANALYZER, (ip, fromClient) -> List.of(cat(bytes(0x01, 0x00, 0x40, 0x05), ethernet(ip),
+                bytes(0xde, 0xad, 0xbe, 0xef))));
+        run(tmp, "netanalyzer-transparent", LinkType.NETANALYZER_TRANSPARENT, (ip, fromClient) -> List.of(cat(bytes(0x01, 0, 0x40, 0x05),
+                bytes(0x55, 0x55, 0x55, 0x55, 0x55, 0x55, 0x55, 0xd5), ethernet(ip), bytes(0xde, 0xad, 0xbe, 0xef))));
+        run(tmp, "mpls", LinkType.MPLS, (ip, fromClient) -> List.of(cat(mplsLabels(1000, 2000), ip)));
+        run(tmp, "atm-routed", LinkType.ATM_RFC1483, (ip, fromClient) -> List.of(cat(bytes(0xaa, 0xaa, 3, 0, 0, 0), u16(ETH_IPV4), ip)));
+        run(tmp, "atm-bridged", LinkType.ATM_RFC1483, (ip, fromClient) -> List.of(cat(bytes(0xaa, 0xaa, 3, 0, 0x80, 0xc2, 0, 7, 0, 0),
+                ethernet(ip))));
+    }
+
+    /** Monitor-mode Wi-Fi behind the headers older drivers and Kismet wrote: PPI, Prism and AVS. */
+    @Test
+    void olderMonitorModeHeaders(@TempDir Path tmp) throws Exception {
+        // PPI: its 8-byte header and one 802.11-Common field (type 2, 20 bytes), then the 802.11 frame
+        byte[] ppi = cat(bytes(0, 0, 32, 0), le32(LinkType.IEEE802_11), bytes(2, 0, 20, 0), new byte[20]);
+        run(tmp, "ppi", LinkType.PPI, (ip, fromClient) -> List.of(cat(ppi, wlanData(true, false, false, false, snap(ETH_IPV4, ip)))));
+        byte[] ppiRadiotap = cat(bytes(0, 0, 8, 0), le32(LinkType.IEEE802_11_RADIOTAP));
+        run(tmp, "ppi-radiotap", LinkType.PPI, (ip, fromClient) -> List.of(cat(ppiRadiotap, RADIOTAP,
+                wlanData(false, false, false, false, snap(ETH_IPV4, ip)), bytes(1, 2, 3, 4))));
+        // Prism as a little-endian host wrote it: message code, length 144, then the DIDs
+        byte[] prism = cat(le32(0x44), le32(144), ascii("wlan0"), new byte[11], new byte[120]);
+        run(tmp, "prism", LinkType.IEEE802_11_PRISM, (ip, fromClient) -> List.of(cat(prism, wlanData(false, false, false, false,
+                snap(ETH_IPV4, ip)))));
+        byte[] avs = cat(u32(0x80211001L), u32(64), new byte[56]);
+        run(tmp, "avs", LinkType.IEEE802_11_AVS, (ip, fromClient) -> List.of(cat(avs, wlanData(false, false, false, false,
+                snap(ETH_IPV4, ip)))));
+        run(tmp, "avs-as-prism", LinkType.IEEE802_11_PRISM, (ip, fromClient) -> List.of(cat(avs, wlanData(false, false, false, false,
+                snap(ETH_IPV4, ip)))));
+    }
 }
