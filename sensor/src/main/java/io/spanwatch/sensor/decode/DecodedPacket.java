@@ -102,6 +102,20 @@ public final class DecodedPacket {
     /** For an IPv6 fragment: offset of the byte naming the Fragment header as next header. */
     public int fragPrevNextOff;
 
+    /**
+     * A fragment of a CAPWAP data message (its F bit set): the packet describes the outer UDP datagram,
+     * and {@link CapwapReassembler} puts the message back together. Where its CAPWAP header starts,
+     * where the fragment's data starts and ends, the message's fragment id, the data's byte offset in
+     * the message, and whether it is the last fragment (L bit).
+     */
+    public boolean capwapFragment;
+    public int capwapHeaderOff;
+    public int capwapDataOff;
+    public int capwapDataEnd;
+    public int capwapFragId;
+    public int capwapFragOffset;
+    public boolean capwapLast;
+
     /** The first anomaly met while decoding, or {@code null}; decoding stops at an anomaly that makes the rest unreadable. */
     public DecodeAnomaly anomaly;
 
@@ -133,6 +147,7 @@ public final class DecodedPacket {
         decapCount = 0;
         encapLengthCount = 0;
         amsduNext = -1;
+        capwapFragment = false;
         anomaly = null;
         fragOffset = 0;
         fragMore = false;

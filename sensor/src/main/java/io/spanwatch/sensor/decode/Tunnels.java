@@ -76,6 +76,7 @@ final class Tunnels {
     private static final int CAPWAP_HLEN = 8;
     private static final int CAPWAP_T = 1 << 8;
     private static final int CAPWAP_F = 1 << 7;
+    private static final int CAPWAP_L = 1 << 6;
     private static final int CAPWAP_K = 1 << 3;
     private static final int CAPWAP_RESERVED = 0x7;
     private static final int CAPWAP_WBID_IEEE80211 = 1;
@@ -260,7 +261,7 @@ final class Tunnels {
             case U_TEREDO -> teredo(b, udpOff, p, end, missing, cut, out, false);
             case U_GTPU -> gtpu(b, udpOff, p, end, missing, cut, out, false);
             case U_AYIYA -> ayiya(b, udpOff, p, end, missing, cut, out);
-            case U_CAPWAP -> capwap(b, udpOff, p, end, cut, out);
+            case U_CAPWAP -> capwap(b, udpOff, p, end, missing, cut, out);
             case U_L2TP -> l2tp(b, udpOff, p, end, missing, cut, out);
             case U_MPLS -> enter(out, TunnelKind.MPLS_IN_UDP, udpOff, -1) && dec.mpls(b, p, end, cut, out);
             default -> anyPort(b, udpOff, p, end, missing, cut, out);
@@ -471,10 +472,12 @@ final class Tunnels {
      * MAC and wireless information when present); wireless binding 1, IEEE 802.11 (RFC 5416); the
      * reserved flags clear. Then an IEEE 802.3 frame carrying IP or ARP (T clear) or an IEEE 802.11
      * frame (T set). Anything else, keep-alives (K) and a port shared with another protocol included,
-     * stays plain UDP. A fragment (F) is not put back together: it is the anomaly
+     * stays plain UDP. A fragment (F) is described for {@link CapwapReassembler} (the fragment id, the
+     * offset of its data, the last-fragment bit L), which puts the message back together and hands it
+     * to the decoder again; a fragment cut by the snap length is the anomaly
      * {@code decoder.capwap.fragment_not_reassembled}.
      */
-    private boolean capwap(byte[] b, int udpOff, int p, int end, int cut, DecodedPacket out) {
+    private boolean capwap(byte[] b, int udpOff, int p, int end, int missing, int cut, DecodedPacket out) {
         if (end - p < CAPWAP_HLEN || b[p] != 0) {
             return true;
         }
@@ -485,7 +488,19 @@ final class Tunnels {
             return true;
         }
         if ((word & CAPWAP_F) != 0) {
-            return anomaly(out, DecodeAnomaly.CAPWAP_FRAGMENT);
+            if (missing > 0) {
+                return anomaly(out, DecodeAnomaly.CAPWAP_FRAGMENT); // cut by the snap length: its data is not all here
+            }
+            // Put back together by CapwapReassembler before the message inside is decoded.
+            out.capwapFragment = true;
+            out.capwapHeaderOff = p;
+            out.capwapDataOff = p + hlen;
+            out.capwapDataEnd = end;
+            out.capwapFragId = u16(b, p + 4);
+            out.capwapFragOffset = (u16(b, p + 6) >>> 3) * 8;
+            out.capwapLast = (word & CAPWAP_L) != 0;
+            recordOuter(out, udpOff);
+            return true;
         }
         int q = p + hlen;
         if ((word & CAPWAP_T) != 0) {

@@ -52,6 +52,7 @@ public final class Pipeline implements FrameSink {
     private final AtomicLong amsduSubframes = new AtomicLong();
     private final AtomicLong amsduDropped = new AtomicLong();
     private final io.spanwatch.sensor.decode.Defragmenter defrag;
+    private final io.spanwatch.sensor.decode.CapwapReassembler capwap = new io.spanwatch.sensor.decode.CapwapReassembler();
     private final java.util.Map<String, Integer> defragAnomalies = new java.util.concurrent.ConcurrentHashMap<>();
     private final io.spanwatch.sensor.decode.Defragmenter.Output defragOutput = new io.spanwatch.sensor.decode.Defragmenter.Output() {
         @Override
@@ -223,6 +224,7 @@ public final class Pipeline implements FrameSink {
         pkt.reset(buf, tsNanos, wireLen);
         decoder.decode(linkType, buf, off, capLen, pkt);
         defrag.expire(tsNanos, defragOutput);
+        capwap.expire(tsNanos);
         if (pkt.amsduNext < 0) {
             route(tsNanos, linkType, buf, off, capLen, wireLen);
             return;
@@ -253,6 +255,10 @@ public final class Pipeline implements FrameSink {
             // Fragments are put back together here, before the flow hash needs their ports; the
             // whole datagram then goes through like any other frame.
             defrag.add(tsNanos, linkType, off, pkt, defragOutput);
+            return;
+        }
+        if (pkt.capwapFragment && pkt.anomaly == null) {
+            capwap.add(tsNanos, linkType, off, pkt, defragOutput); // the whole message comes back through dispatch
             return;
         }
         if (capLen > Batch.MAX_FRAME) {
@@ -469,6 +475,11 @@ public final class Pipeline implements FrameSink {
         m.put("defrag.overlap_mismatches", defrag.overlapMismatches);
         m.put("defrag.overlaps_dropped", defrag.overlapsDropped);
         m.put("defrag.memuse", defrag.held());
+        m.put("decoder.capwap.fragments", capwap.fragments);
+        m.put("decoder.capwap.reassembled", capwap.reassembled);
+        m.put("decoder.capwap.reassembly_dropped", capwap.dropped);
+        m.put("decoder.capwap.reassembly_timeouts", capwap.timeouts);
+        m.put("decoder.capwap.reassembly_memuse", capwap.held());
         m.put("decoder.amsdu_subframes", amsduSubframes.get());
         m.put("decoder.amsdu_subframes_dropped", amsduDropped.get());
         for (java.util.Map.Entry<String, Integer> e : defragAnomalies.entrySet()) {

@@ -230,10 +230,25 @@ class TunnelDecodeTest {
         assertInner(decode(udp4(50_123, 5247, capwap(2, true, false, false, swapped))), 4, TunnelKind.CAPWAP, TunnelKind.IEEE802_11);
         // T clear: an 802.3 frame
         assertInner(decode(udp4(50_123, 5247, capwap(2, false, false, false, eth(ETH_IPV6, TCP6)))), 6, TunnelKind.CAPWAP);
-        // a fragment is an anomaly; keep-alives, DTLS (encrypted), a cut or too short header, another
-        // wireless binding and an 802.3 frame of another protocol stay UDP (the port may be another
-        // protocol's ephemeral one)
-        assertEquals(DecodeAnomaly.CAPWAP_FRAGMENT, decode(udp4(50_123, 5247, capwap(2, true, true, false, wlan))).anomaly);
+        // a fragment is described for the reassembler (CapwapReassemblerTest), unless the snap length
+        // cut it; keep-alives, DTLS (encrypted), a cut or too short header, another wireless binding
+        // and an 802.3 frame of another protocol stay UDP (the port may be another protocol's ephemeral one)
+        byte[] fragment = capwap(2, true, true, false, wlan);
+        fragment[3] |= 0x40; // the last one
+        fragment[6] = 0x01; // data at offset 0x0100 >> 3 = 32 units of 8 bytes
+        byte[] fragFrame = udp4(50_123, 5247, fragment);
+        DecodedPacket frag = decode(fragFrame);
+        assertNull(frag.anomaly);
+        assertTrue(frag.capwapFragment);
+        assertEquals(0x1234, frag.capwapFragId);
+        assertEquals(256, frag.capwapFragOffset);
+        assertTrue(frag.capwapLast);
+        assertEquals(fragFrame.length - wlan.length, frag.capwapDataOff);
+        assertEquals(fragFrame.length, frag.capwapDataEnd);
+        DecodedPacket cutFrag = new DecodedPacket();
+        cutFrag.reset(fragFrame, 1, fragFrame.length);
+        decoder.decode(LinkType.ETHERNET, fragFrame, 0, fragFrame.length - 20, cutFrag);
+        assertEquals(DecodeAnomaly.CAPWAP_FRAGMENT, cutFrag.anomaly, "a fragment cut by the snap length cannot be put back together");
         assertPlainUdp(decode(udp4(50_123, 5247, capwap(2, false, false, true, new byte[16]))));
         assertPlainUdp(decode(udp4(50_123, 5247, cat(bytes(0x01, 0, 0, 0), new byte[40]))));
         assertPlainUdp(decode(udp4(50_123, 5247, bytes(0, 0x10, 0x42))));

@@ -16,6 +16,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
@@ -272,6 +273,50 @@ class TunnelPipelineTest {
         });
         assertTrue(r.stats().get("decoder.capwap") > 10);
         assertTrue(r.stats().get("decoder.ieee802_11") > 5);
+    }
+
+    /** A CAPWAP data message cut into CAPWAP fragments of {@code size} bytes (a multiple of 8), header of 2 words. */
+    private static List<byte[]> capwapFragments(boolean t, byte[] message, int size, int id) {
+        List<byte[]> l = new ArrayList<>();
+        for (int o = 0; o < message.length; o += size) {
+            int end = Math.min(message.length, o + size);
+            byte[] c = capwap(2, t, true, false, Arrays.copyOfRange(message, o, end));
+            c[3] |= (byte) (end == message.length ? 0x40 : 0);
+            c[4] = (byte) (id >> 8);
+            c[5] = (byte) id;
+            c[6] = (byte) ((o / 8) >> 5);
+            c[7] = (byte) ((o / 8) << 3);
+            l.add(c);
+        }
+        return l;
+    }
+
+    /**
+     * A full-size frame does not fit the access point's path with the CAPWAP, UDP and IP headers, so
+     * CAPWAP cuts it into fragments: every large frame of the download comes so, 802.11 one way and
+     * 802.3 the other, the fragments of some messages last first. The file comes out whole.
+     */
+    @Test
+    void capwapFragmentsOfFullSizeFrames(@TempDir Path tmp) throws Exception {
+        Result r = run(tmp, "capwap-fragments", V4_CLIENT, V4_SERVER, (ip, fromClient, i) -> {
+            byte[] message = fromClient ? wlanData(true, false, false, false, snap(ETH_IPV4, ip)) : eth(ETH_IPV4, ip);
+            if (message.length < 600) {
+                return List.of(fromClient ? udp4Frame("10.2.0.40", 5264, "10.2.0.1", 5247, capwap(2, true, false, false, message), i)
+                        : udp4Frame("10.2.0.1", 5247, "10.2.0.40", 5264, capwap(2, false, false, false, message), i));
+            }
+            List<byte[]> out = new ArrayList<>();
+            for (byte[] c : capwapFragments(fromClient, message, 512, i)) {
+                out.add(fromClient ? udp4Frame("10.2.0.40", 5264, "10.2.0.1", 5247, c, i) : udp4Frame("10.2.0.1", 5247, "10.2.0.40", 5264, c, i));
+            }
+            if (i % 3 == 0) {
+                Collections.reverse(out);
+            }
+            return out;
+        });
+        assertTrue(r.stats().get("decoder.capwap.reassembled") > 10, "large frames put back together");
+        assertTrue(r.stats().get("decoder.capwap.fragments") > 30);
+        assertEquals(0, r.stats().get("decoder.capwap.reassembly_dropped"));
+        assertEquals(0, r.stats().get("decoder.capwap.reassembly_memuse"));
     }
 
     @Test
