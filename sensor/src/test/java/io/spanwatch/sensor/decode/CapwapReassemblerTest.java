@@ -50,13 +50,7 @@ class CapwapReassemblerTest {
 
     /** A CAPWAP fragment (802.3, header of 2 words) carrying {@code data} at byte {@code offset} of message {@code id}. */
     private static byte[] fragment(int id, int offset, boolean last, byte[] data, boolean v6) {
-        byte[] c = capwap(2, false, true, false, data);
-        c[3] |= (byte) (last ? 0x40 : 0);
-        c[4] = (byte) (id >> 8);
-        c[5] = (byte) id;
-        int word = (offset / 8) << 3;
-        c[6] = (byte) (word >> 8);
-        c[7] = (byte) word;
+        byte[] c = capwapFragment(2, false, id, offset, last, data);
         byte[] udp = udp(5264, 5247, c);
         return v6 ? eth(ETH_IPV6, ipv6(17, "2001:db8:a::40", "2001:db8:a::1", udp)) : eth(ETH_IPV4, ipv4(17, "10.2.0.40", "10.2.0.1", udp));
     }

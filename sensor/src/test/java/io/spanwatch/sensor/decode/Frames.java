@@ -220,6 +220,21 @@ public final class Frames {
     }
 
     /**
+     * A CAPWAP fragment (RFC 5415 §3.4): header of {@code words} words with F set (and L when
+     * {@code last}), fragment id {@code id}, the data's offset {@code offset} (bytes, a multiple of 8).
+     */
+    public static byte[] capwapFragment(int words, boolean t, int id, int offset, boolean last, byte[] data) {
+        byte[] c = capwap(words, t, true, false, data);
+        c[3] |= (byte) (last ? 0x40 : 0);
+        c[4] = (byte) (id >> 8);
+        c[5] = (byte) id;
+        int field = (offset / 8) << 3;
+        c[6] = (byte) (field >> 8);
+        c[7] = (byte) field;
+        return c;
+    }
+
+    /**
      * An L2TP version 2 data message (RFC 2661): with the length field when {@code length}, Ns/Nr when
      * {@code sequence}, {@code offset} bytes of offset padding when not negative; then PPP (address,
      * control, protocol) and the packet.

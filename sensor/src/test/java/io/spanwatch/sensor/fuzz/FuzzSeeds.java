@@ -57,6 +57,7 @@ public final class FuzzSeeds {
     public static final List<Target> ALL = List.of(
             new Target(PacketDecoderFuzzTest.class, PacketDecoderFuzzTest::seeds),
             new Target(DefragmenterFuzzTest.class, DefragmenterFuzzTest::seeds),
+            new Target(io.spanwatch.sensor.decode.CapwapReassemblerFuzzTest.class, io.spanwatch.sensor.decode.CapwapReassemblerFuzzTest::seeds),
             new Target(TcpStreamFuzzTest.class, TcpStreamFuzzTest::seeds),
             new Target(HttpParserFuzzTest.class, HttpParserFuzzTest::seeds),
             new Target(HpackFuzzTest.class, HpackFuzzTest::seeds),

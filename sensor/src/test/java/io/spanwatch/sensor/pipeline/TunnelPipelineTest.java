@@ -280,12 +280,7 @@ class TunnelPipelineTest {
         List<byte[]> l = new ArrayList<>();
         for (int o = 0; o < message.length; o += size) {
             int end = Math.min(message.length, o + size);
-            byte[] c = capwap(2, t, true, false, Arrays.copyOfRange(message, o, end));
-            c[3] |= (byte) (end == message.length ? 0x40 : 0);
-            c[4] = (byte) (id >> 8);
-            c[5] = (byte) id;
-            c[6] = (byte) ((o / 8) >> 5);
-            c[7] = (byte) ((o / 8) << 3);
+            byte[] c = capwapFragment(2, t, id, o, end == message.length, Arrays.copyOfRange(message, o, end));
             l.add(c);
         }
         return l;
