@@ -64,12 +64,18 @@ final class SensorSettings {
         key("decoder.gtpu.ports", ports(t.gtpuPorts()), "UDP ports (either side) where GTP-U is decoded");
         key("decoder.gtpu.any-port", t.gtpuAnyPort(), "also recognise GTP-U on other ports (G-PDU whose lengths agree exactly)");
         key("decoder.vxlan.ports", ports(t.vxlanPorts()), "UDP destination ports of VXLAN");
+        key("decoder.vxlan-gpe.ports", ports(t.vxlanGpePorts()), "UDP destination ports of VXLAN-GPE (VXLAN with a next protocol)");
         key("decoder.geneve.ports", ports(t.genevePorts()), "UDP destination ports of Geneve");
         key("decoder.gre-udp.ports", ports(t.greUdpPorts()), "UDP destination ports of GRE-in-UDP (RFC 8086)");
         key("decoder.ayiya.ports", ports(t.ayiyaPorts()), "UDP ports (either side) of AYIYA");
         key("decoder.mpls-udp.ports", ports(t.mplsUdpPorts()), "UDP destination ports of MPLS-in-UDP (RFC 7510)");
         key("decoder.capwap.ports", ports(t.capwapPorts()), "UDP ports (either side) of CAPWAP's data channel (access points and their controller)");
-        key("decoder.l2tp.ports", ports(t.l2tpPorts()), "UDP ports (either side) of L2TP version 2 (PPP between concentrator and server)");
+        key("decoder.l2tp.ports", ports(t.l2tpPorts()), "UDP ports (either side) of L2TP: version 2 (PPP between concentrator and"
+                + " server) and version 3 (Ethernet pseudowires; also straight over IP, protocol 115)");
+        key("decoder.l2tpv3.cookie-size", l2tpv3Name(t.l2tpv3CookieLength(), false), "bytes of the L2TPv3 cookie, set on the routers and"
+                + " not on the wire: 0, 4, 8, or detect (from the Ethernet frame that follows)");
+        key("decoder.l2tpv3.l2-specific-sublayer", l2tpv3Name(t.l2tpv3Sublayer(), true),
+                "the L2TPv3 layer 2-specific sublayer: none, default (4 bytes, RFC 3931), or detect");
         key("flow.max-flows", f.maxFlows(), "flows tracked, all workers together; when full the least recently useful is ended");
         key("flow.vlan-in-key", f.vlanInKey(), "VLAN ids are part of the flow key (off: both directions tagged differently)");
         key("flow.timeout.tcp-new", f.tcpNewTimeout(), "seconds a TCP flow without a completed handshake may idle");
@@ -230,6 +236,12 @@ final class SensorSettings {
         key("report.max-line-bytes", ReportConfig.DEFAULT_MAX_LINE_BYTES, "longest eve.json line a report reads; longer ones are counted");
     }
 
+    /** Names an L2TPv3 cookie or sublayer length as its key takes it. */
+    private static String l2tpv3Name(int length, boolean sublayer) {
+        return length == io.spanwatch.sensor.decode.TunnelConfig.DETECT ? "detect"
+                : !sublayer ? String.valueOf(length) : length == 0 ? "none" : "default";
+    }
+
     private static String ports(java.util.List<Integer> ports) {
         return ports.isEmpty() ? "(none)" : ports.stream().map(String::valueOf).collect(java.util.stream.Collectors.joining(","));
     }
@@ -330,7 +342,34 @@ final class SensorSettings {
                 portList("decoder.vxlan.ports", t.vxlanPorts()), portList("decoder.geneve.ports", t.genevePorts()),
                 portList("decoder.gre-udp.ports", t.greUdpPorts()), portList("decoder.ayiya.ports", t.ayiyaPorts()),
                 portList("decoder.mpls-udp.ports", t.mplsUdpPorts()), portList("decoder.capwap.ports", t.capwapPorts()),
-                portList("decoder.l2tp.ports", t.l2tpPorts()));
+                portList("decoder.l2tp.ports", t.l2tpPorts()), portList("decoder.vxlan-gpe.ports", t.vxlanGpePorts()),
+                l2tpv3("decoder.l2tpv3.cookie-size", t.l2tpv3CookieLength(), "0", "4", "8"),
+                l2tpv3("decoder.l2tpv3.l2-specific-sublayer", t.l2tpv3Sublayer(), "none", "default"));
+    }
+
+    /**
+     * Reads an L2TPv3 length: {@code detect}, or one of {@code names}, each standing for its number of
+     * bytes ({@code none} 0, {@code default} 4).
+     */
+    private int l2tpv3(String key, int def, String... names) throws SettingsException {
+        String v = values.get(key);
+        if (v == null) {
+            return def;
+        }
+        String t = v.trim().toLowerCase(Locale.ROOT);
+        if (t.equals("detect")) {
+            return io.spanwatch.sensor.decode.TunnelConfig.DETECT;
+        }
+        for (String n : names) {
+            if (t.equals(n)) {
+                return switch (n) {
+                    case "none" -> 0;
+                    case "default" -> 4;
+                    default -> Integer.parseInt(n);
+                };
+            }
+        }
+        throw bad(key, v, "expected detect, " + String.join(", ", names));
     }
 
     /** Reads a comma-separated list of UDP ports; an empty value (or {@code none}) is no port. */

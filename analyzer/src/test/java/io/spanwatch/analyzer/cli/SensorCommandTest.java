@@ -35,6 +35,9 @@ class SensorCommandTest {
         s.set("decoder.vxlan.ports=");
         s.set("decoder.max-tunnel-depth=6");
         s.set("decoder.mpls-udp.ports=6635,7000");
+        s.set("decoder.vxlan-gpe.ports=4790,14790");
+        s.set("decoder.l2tpv3.cookie-size=8");
+        s.set("decoder.l2tpv3.l2-specific-sublayer=None");
         var t = s.build(io.spanwatch.sensor.pipeline.SensorConfig.defaults(tmp, false)).tunnels();
         assertEquals(java.util.List.of(3544, 3545), t.teredoPorts());
         assertEquals(false, t.teredoAnyPort());
@@ -44,8 +47,16 @@ class SensorCommandTest {
         assertEquals(java.util.List.of(6081), t.genevePorts());
         assertEquals(6, t.maxDepth());
         assertEquals(java.util.List.of(6635, 7000), t.mplsUdpPorts());
+        assertEquals(java.util.List.of(4790, 14790), t.vxlanGpePorts());
+        assertEquals(8, t.l2tpv3CookieLength());
+        assertEquals(0, t.l2tpv3Sublayer());
+        SensorSettings defaults = new SensorSettings();
+        defaults.set("decoder.l2tpv3.l2-specific-sublayer=default");
+        var d = defaults.build(io.spanwatch.sensor.pipeline.SensorConfig.defaults(tmp, false)).tunnels();
+        assertEquals(io.spanwatch.sensor.decode.TunnelConfig.DETECT, d.l2tpv3CookieLength());
+        assertEquals(4, d.l2tpv3Sublayer());
         for (String bad : new String[] {"decoder.ayiya.ports=5072,x", "decoder.gre-udp.ports=70000", "decoder.max-tunnel-depth=9",
-            "decoder.mpls-udp.ports=0"}) {
+            "decoder.mpls-udp.ports=0", "decoder.l2tpv3.cookie-size=6", "decoder.l2tpv3.l2-specific-sublayer=4"}) {
             SensorSettings b = new SensorSettings();
             b.set(bad);
             var e = org.junit.jupiter.api.Assertions.assertThrows(SensorSettings.SettingsException.class,
@@ -64,6 +75,7 @@ class SensorCommandTest {
         assertEquals(10_000, io.spanwatch.sensor.flow.FlowConfig.defaultMaxFlows(16L << 20));
         assertTrue(io.spanwatch.sensor.flow.FlowConfig.defaultMaxFlows(455L << 20) < 100_000, "the launcher's default heap");
         assertTrue(r.out().contains("decoder.teredo.ports") && r.out().contains("4789,8472"), r.out());
+        assertTrue(r.out().contains("decoder.vxlan-gpe.ports") && r.out().contains("decoder.l2tpv3.cookie-size"), r.out());
         assertEquals(150L << 20, SensorSettings.parseSize("150m"));
         assertEquals(64L << 10, SensorSettings.parseSize("64 KiB"));
     }

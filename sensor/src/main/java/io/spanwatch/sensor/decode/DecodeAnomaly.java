@@ -2,8 +2,9 @@ package io.spanwatch.sensor.decode;
 
 /**
  * Names what was wrong with a frame the decoder could not read whole. The names follow Suricata's
- * {@code decoder.*} event names where one exists, so analysts can search for both; the GTP-U, AYIYA
- * and 802.11 names and {@code decoder.mpls.too_many_labels} are SpanWatch's, in the same style.
+ * {@code decoder.*} event names where one exists, so analysts can search for both; the GTP-U, AYIYA,
+ * 802.11, VXLAN-GPE and L2TPv3 names and {@code decoder.mpls.too_many_labels} are SpanWatch's, in the
+ * same style.
  */
 public enum DecodeAnomaly {
     ETHERNET_TRUNCATED("decoder.ethernet.pkt_too_small"),
@@ -95,6 +96,16 @@ public enum DecodeAnomaly {
     FABRICPATH_TRUNCATED("decoder.fabricpath.header_too_small"),
     /** A fragment of a CAPWAP data message: fragments are not put back together. */
     CAPWAP_FRAGMENT("decoder.capwap.fragment_not_reassembled"),
+    /** A VXLAN-GPE header cut short (fewer than 8 bytes). */
+    VXLAN_GPE_TRUNCATED("decoder.vxlan_gpe.pkt_too_small"),
+    /** A VXLAN-GPE version other than 0. */
+    VXLAN_GPE_UNSUPPORTED_VERSION("decoder.vxlan_gpe.unsupported_version"),
+    /** A VXLAN-GPE next protocol other than IPv4, IPv6, Ethernet, NSH and MPLS. */
+    VXLAN_GPE_UNKNOWN_PAYLOAD("decoder.vxlan_gpe.unknown_payload_type"),
+    /** An L2TPv3 data message cut before its session id, cookie or sublayer. */
+    L2TPV3_TRUNCATED("decoder.l2tpv3.pkt_too_small"),
+    /** An L2TPv3 data message in which no cookie and sublayer length leaves an Ethernet frame carrying IP or ARP. */
+    L2TPV3_UNKNOWN_PAYLOAD("decoder.l2tpv3.unknown_payload_type"),
     NSH_HEADER_TOO_SMALL("decoder.nsh.header_too_small"),
     NSH_UNSUPPORTED_VERSION("decoder.nsh.unsupported_version"),
     NSH_BAD_HEADER_LENGTH("decoder.nsh.bad_header_length"),

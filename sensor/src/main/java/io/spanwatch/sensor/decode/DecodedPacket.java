@@ -71,6 +71,11 @@ public final class DecodedPacket {
     public int mplsLabels;
     /** True when the frame carried a PPPoE header (session or discovery). */
     public boolean pppoe;
+    /**
+     * True when the frame was an L2TPv3 control message (session id 0 straight over IP, the T bit in
+     * UDP): not a tunnel, left as the IP packet or UDP datagram it is.
+     */
+    public boolean l2tpv3Control;
     /** Number of tunnel encapsulations removed (GRE, VXLAN, Teredo, GTP-U, IP-in-IP, ...). */
     public int tunnelDepth;
     /** The encapsulation headers removed, outer first, as {@link TunnelKind} ordinals; {@link #decapCount} are set. */
@@ -143,6 +148,7 @@ public final class DecodedPacket {
         vlanCount = 0;
         mplsLabels = 0;
         pppoe = false;
+        l2tpv3Control = false;
         tunnelDepth = 0;
         decapCount = 0;
         encapLengthCount = 0;

@@ -9,10 +9,10 @@ import io.spanwatch.sensor.capture.LinkType;
  * is allocated per frame. Tunnels are removed ({@link Tunnels}) and the packet describes the innermost
  * IP header and its transport: GRE (IPv4, IPv6, transparent Ethernet bridging, VLAN, MPLS, ERSPAN
  * types I, II and III, Aruba's 802.11 frames, PPTP's PPP), IP-in-IP (protocols 4 and 41), MPLS in IP
- * (protocol 137), and in UDP: VXLAN, Geneve, GRE (RFC 8086), MPLS (RFC 7510), AYIYA on their ports,
- * Teredo and GTP-U on their ports and, when the payload passes stricter checks, on any port
- * ({@link TunnelConfig}). VLAN tags (802.1Q, 802.1ad, 0x9100) are counted at any depth, PPPoE
- * sessions are stepped over, and so are MPLS label stacks ({@link Mpls}: IPv4, IPv6, or an Ethernet
+ * (protocol 137), L2TPv3's Ethernet pseudowires (protocol 115), and in UDP: VXLAN, VXLAN-GPE, Geneve,
+ * GRE (RFC 8086), MPLS (RFC 7510), AYIYA, CAPWAP, L2TP (versions 2 and 3) on their ports, Teredo and
+ * GTP-U on their ports and, when the payload passes stricter checks, on any port ({@link TunnelConfig}).
+ * VLAN tags (802.1Q, 802.1ad, 0x9100) are counted at any depth, PPPoE sessions are stepped over, and so are MPLS label stacks ({@link Mpls}: IPv4, IPv6, or an Ethernet
  * pseudowire with or without its control word), on Ethernet or inside one of those tunnels.
  *
  * <p>Malformed input never throws: the first problem is recorded in {@link DecodedPacket#anomaly} and
@@ -128,6 +128,7 @@ public final class PacketDecoder {
     static final int P_DSTOPTS = 60;
     static final int P_SCTP = 132;
     static final int P_MOBILITY = 135;
+    static final int P_L2TPV3 = 115;
     static final int P_MPLS = 137;
     static final int P_HIP = 139;
     static final int P_SHIM6 = 140;
@@ -643,6 +644,7 @@ public final class PacketDecoder {
             case P_IPV6 -> tunnels.enter(out, out.ipVersion == 4 ? TunnelKind.IPV6_IN_IPV4 : TunnelKind.IPV6_IN_IPV6, -1, -1)
                     && ipv6(b, q, ipEnd, cut, out);
             case P_MPLS -> tunnels.enter(out, TunnelKind.MPLS_IN_IP, -1, -1) && mpls.decode(b, q, ipEnd, cut, out);
+            case P_L2TPV3 -> tunnels.l2tpv3(b, q, ipEnd, missing, cut, out);
             default -> {
                 payload(out, q, ipEnd, missing);
                 yield true;

@@ -5,20 +5,30 @@ import java.util.List;
 /**
  * Sets which UDP ports carry which tunnel and how deep tunnels are removed.
  *
- * <p>A UDP datagram to one of a kind's ports (VXLAN, Geneve, GRE-in-UDP and MPLS-in-UDP: destination
- * port; Teredo, GTP-U, AYIYA, CAPWAP and L2TP: either port) is decoded as that kind when its header allows. Teredo
+ * <p>A UDP datagram to one of a kind's ports (VXLAN, VXLAN-GPE, Geneve, GRE-in-UDP and MPLS-in-UDP:
+ * destination port; Teredo, GTP-U, AYIYA, CAPWAP and L2TP, versions 2 and 3: either port) is decoded as
+ * that kind when its header allows. Teredo
  * and GTP-U are also recognised on any other port when {@code teredoAnyPort} / {@code gtpuAnyPort}
  * are on and the payload passes the stricter checks of {@link PacketDecoder} (Teredo clients talk to
  * relays and to each other on ephemeral ports; mobile cores move GTP-U off 2152). An empty list turns
  * a kind's port recognition off.
  *
+ * <p>An L2TPv3 data message (IP protocol 115, or version 3 on an L2TP port) has a cookie and a
+ * layer 2-specific sublayer whose lengths the routers are configured with and the header does not
+ * carry: {@code l2tpv3CookieLength} and {@code l2tpv3Sublayer} fix them, {@link #DETECT} has
+ * {@link Tunnels} find them from the Ethernet frame that follows.
+ *
  * @param maxDepth tunnels removed from one frame, at most {@value #MAX_DEPTH} (default
  *     {@value PacketDecoder#DEFAULT_MAX_TUNNEL_DEPTH}); a deeper frame is the anomaly
  *     {@code decoder.tunnel.too_deep}
+ * @param l2tpv3CookieLength bytes of the L2TPv3 cookie: 0, 4, 8, or {@link #DETECT}
+ * @param l2tpv3Sublayer bytes of the L2TPv3 layer 2-specific sublayer: 0 (none), 4 (the default
+ *     sublayer of RFC 3931 §4.6), or {@link #DETECT}
  */
 public record TunnelConfig(int maxDepth, List<Integer> teredoPorts, boolean teredoAnyPort, List<Integer> gtpuPorts,
         boolean gtpuAnyPort, List<Integer> vxlanPorts, List<Integer> genevePorts, List<Integer> greUdpPorts,
-        List<Integer> ayiyaPorts, List<Integer> mplsUdpPorts, List<Integer> capwapPorts, List<Integer> l2tpPorts) {
+        List<Integer> ayiyaPorts, List<Integer> mplsUdpPorts, List<Integer> capwapPorts, List<Integer> l2tpPorts,
+        List<Integer> vxlanGpePorts, int l2tpv3CookieLength, int l2tpv3Sublayer) {
 
     /** Most tunnels a configuration may ask to remove from one frame. */
     public static final int MAX_DEPTH = 8;
@@ -42,13 +52,23 @@ public record TunnelConfig(int maxDepth, List<Integer> teredoPorts, boolean tere
     /** CAPWAP's data channel port (RFC 5415; 5246 is the control channel). */
     public static final int PORT_CAPWAP_DATA = 5247;
 
-    /** L2TP's port (RFC 2661). */
+    /** L2TP's port (RFC 2661; RFC 3931 for version 3). */
     public static final int PORT_L2TP = 1701;
 
-    /** The defaults: every kind on its standard ports, Teredo and GTP-U also recognised on any port. */
+    /** VXLAN-GPE's IANA port (draft-ietf-nvo3-vxlan-gpe), next to VXLAN's 4789. */
+    public static final int PORT_VXLAN_GPE = 4790;
+
+    /** An L2TPv3 cookie or sublayer length found from each message rather than configured. */
+    public static final int DETECT = -1;
+
+    /**
+     * The defaults: every kind on its standard ports, Teredo and GTP-U also recognised on any port,
+     * L2TPv3's cookie and sublayer lengths detected.
+     */
     public static final TunnelConfig DEFAULTS = new TunnelConfig(PacketDecoder.DEFAULT_MAX_TUNNEL_DEPTH, List.of(PORT_TEREDO),
             true, List.of(PORT_GTPU), true, List.of(PORT_VXLAN, PORT_VXLAN_LINUX), List.of(PORT_GENEVE), List.of(PORT_GRE_UDP),
-            List.of(PORT_AYIYA), List.of(PORT_MPLS_UDP), List.of(PORT_CAPWAP_DATA), List.of(PORT_L2TP));
+            List.of(PORT_AYIYA), List.of(PORT_MPLS_UDP), List.of(PORT_CAPWAP_DATA), List.of(PORT_L2TP), List.of(PORT_VXLAN_GPE),
+            DETECT, DETECT);
 
     public TunnelConfig {
         if (maxDepth < 0 || maxDepth > MAX_DEPTH) {
@@ -63,12 +83,25 @@ public record TunnelConfig(int maxDepth, List<Integer> teredoPorts, boolean tere
         mplsUdpPorts = ports("MPLS-in-UDP", mplsUdpPorts);
         capwapPorts = ports("CAPWAP", capwapPorts);
         l2tpPorts = ports("L2TP", l2tpPorts);
+        vxlanGpePorts = ports("VXLAN-GPE", vxlanGpePorts);
+        if (l2tpv3CookieLength != DETECT && l2tpv3CookieLength != 0 && l2tpv3CookieLength != 4 && l2tpv3CookieLength != 8) {
+            throw new IllegalArgumentException("L2TPv3 cookie length must be 0, 4, 8 or detected, got " + l2tpv3CookieLength);
+        }
+        if (l2tpv3Sublayer != DETECT && l2tpv3Sublayer != 0 && l2tpv3Sublayer != 4) {
+            throw new IllegalArgumentException("L2TPv3 sublayer length must be 0, 4 or detected, got " + l2tpv3Sublayer);
+        }
     }
 
     /** Returns this configuration with another depth limit. */
     public TunnelConfig withMaxDepth(int depth) {
         return new TunnelConfig(depth, teredoPorts, teredoAnyPort, gtpuPorts, gtpuAnyPort, vxlanPorts, genevePorts, greUdpPorts,
-                ayiyaPorts, mplsUdpPorts, capwapPorts, l2tpPorts);
+                ayiyaPorts, mplsUdpPorts, capwapPorts, l2tpPorts, vxlanGpePorts, l2tpv3CookieLength, l2tpv3Sublayer);
+    }
+
+    /** Returns this configuration with other L2TPv3 cookie and sublayer lengths (each may be {@link #DETECT}). */
+    public TunnelConfig withL2tpv3(int cookieLength, int sublayer) {
+        return new TunnelConfig(maxDepth, teredoPorts, teredoAnyPort, gtpuPorts, gtpuAnyPort, vxlanPorts, genevePorts, greUdpPorts,
+                ayiyaPorts, mplsUdpPorts, capwapPorts, l2tpPorts, vxlanGpePorts, cookieLength, sublayer);
     }
 
     private static List<Integer> ports(String what, List<Integer> ports) {

@@ -13,6 +13,8 @@ public enum TunnelKind {
     /** An ERSPAN type I, II or III header inside GRE. */
     ERSPAN("decoder.erspan"),
     VXLAN("decoder.vxlan"),
+    /** VXLAN-GPE (draft-ietf-nvo3-vxlan-gpe): VXLAN with a next protocol (IPv4, IPv6, Ethernet, NSH, MPLS). */
+    VXLAN_GPE("decoder.vxlan_gpe"),
     GENEVE("decoder.geneve"),
     TEREDO("decoder.teredo"),
     /** GTP-U (3GPP TS 29.281) carrying a user-plane IP packet (G-PDU). */
@@ -25,6 +27,11 @@ public enum TunnelKind {
     CAPWAP("decoder.capwap"),
     /** An L2TP version 2 data message (RFC 2661) carrying PPP, as between an access concentrator and a network server. */
     L2TP("decoder.l2tp"),
+    /**
+     * An L2TP version 3 data message (RFC 3931) carrying an Ethernet pseudowire (RFC 4719), straight over
+     * IP (protocol 115) or in UDP, as routers' cross-connects and some remote mirroring carry whole frames.
+     */
+    L2TPV3("decoder.l2tpv3"),
     /** PPP inside enhanced GRE (version 1), as PPTP carries it. */
     PPTP("decoder.pptp"),
     IPV4_IN_IPV4("decoder.ipv4_in_ipv4"),

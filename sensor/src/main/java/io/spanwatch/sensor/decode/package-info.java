@@ -16,8 +16,10 @@
  * the IP length so Ethernet padding is excluded) and IPv6 with extension headers; TCP, UDP, ICMP,
  * ICMPv6, SCTP ports; tunnels ({@link io.spanwatch.sensor.decode.Tunnels}), whose innermost packet is
  * the one described: GRE (with MPLS, ERSPAN I/II/III, Aruba's 802.11 frames, PPTP's PPP), IP-in-IP,
- * MPLS in IP, and in UDP VXLAN, Geneve, GRE, MPLS, AYIYA by port, Teredo and GTP-U by port and by
- * content on any port ({@link io.spanwatch.sensor.decode.TunnelConfig}). Each header removed is recorded
+ * MPLS in IP, L2TPv3's Ethernet pseudowires (IP protocol 115 and UDP, cookie and sublayer lengths
+ * detected or configured), and in UDP VXLAN, VXLAN-GPE, Geneve, GRE, MPLS, AYIYA, CAPWAP, L2TP by
+ * port, Teredo and GTP-U by port and by content on any port ({@link io.spanwatch.sensor.decode.TunnelConfig}).
+ * Each header removed is recorded
  * ({@link io.spanwatch.sensor.decode.TunnelKind}, counted as {@code decoder.gre}, {@code decoder.gtpu},
  * ...), and so are the length fields around the inner packet, so that
  * {@link io.spanwatch.sensor.decode.EncapLengths} can rebuild the frame around a reassembled inner

@@ -26,6 +26,8 @@ final class Counters {
     long vlan;
     long mpls;
     long pppoe;
+    /** L2TPv3 control messages (left as they are, not tunnels). */
+    long l2tpv3Control;
     final long[] decodeAnomalies = new long[DecodeAnomaly.values().length];
     /** Encapsulation headers removed, by {@link TunnelKind} ordinal. */
     final long[] decaps = new long[TunnelKind.values().length];
@@ -65,6 +67,7 @@ final class Counters {
         add(into, "decoder.vlan", vlan);
         add(into, "decoder.mpls", mpls);
         add(into, "decoder.pppoe", pppoe);
+        add(into, "decoder.l2tpv3_control", l2tpv3Control);
         for (TunnelKind k : TunnelKind.values()) {
             add(into, k.counter(), decaps[k.ordinal()]);
         }

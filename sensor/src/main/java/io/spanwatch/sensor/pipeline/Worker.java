@@ -191,6 +191,9 @@ final class Worker implements Runnable, FlowTable.Listener {
         if (pkt.pppoe) {
             counters.pppoe++;
         }
+        if (pkt.l2tpv3Control) {
+            counters.l2tpv3Control++;
+        }
         if (pkt.tunnelDepth > 0) {
             counters.tunnels++;
             for (int i = 0; i < pkt.decapCount; i++) {

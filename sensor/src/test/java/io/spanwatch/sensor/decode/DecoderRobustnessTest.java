@@ -111,6 +111,15 @@ class DecoderRobustnessTest {
                 eth(ETH_IPV4, tcp4), new byte[4])});
         frames.add(new Object[] {LinkType.MPLS, cat(mplsLabels(16), tcp4)});
         frames.add(new Object[] {LinkType.ATM_RFC1483, cat(bytes(0xaa, 0xaa, 3, 0, 0x80, 0xc2, 0, 7, 0, 0), eth(ETH_IPV6, tcp6))});
+        // VXLAN-GPE naming NSH (with IPv4 after it) and, P clear, Ethernet
+        frames.add(new Object[] {LinkType.ETHERNET, eth(ETH_IPV4, ipv4(17, "1.1.1.1", "2.2.2.2", udp(50_000, 4790,
+                vxlanGpe(7, 4, cat(bytes(0, 2, 2, 1), bytes(0, 0, 7, 0xfe), tcp4)))))});
+        frames.add(new Object[] {LinkType.RAW, ipv6(17, "2001:db8::a", "2001:db8::b", udp(50_000, 4790, vxlanGpe(7, -1, inner)))});
+        // L2TPv3 Ethernet pseudowires: over IP with an 8-byte cookie and the sublayer, in UDP with a 4-byte cookie and VLAN
+        frames.add(new Object[] {LinkType.ETHERNET, eth(ETH_IPV4, ipv4(115, "1.1.1.1", "2.2.2.2",
+                l2tpv3(0x1234, bytes(1, 2, 3, 4, 5, 6, 7, 8), 9, inner)))});
+        frames.add(new Object[] {LinkType.ETHERNET, eth(ETH_IPV4, ipv4(17, "1.1.1.1", "2.2.2.2", udp(1701, 1701,
+                l2tpv3Udp(l2tpv3(0x1234, bytes(1, 2, 3, 4), -1, ethTagged(new int[] {0x8100}, new int[] {3}, ETH_IPV6, tcp6))))))});
         return frames;
     }
 

@@ -134,6 +134,29 @@ public final class Frames {
     }
 
     /**
+     * A VXLAN-GPE header (draft-ietf-nvo3-vxlan-gpe), version 0, I set, with VNI {@code vni}: P set and
+     * next protocol {@code next} (1 IPv4, 2 IPv6, 3 Ethernet, 4 NSH, 5 MPLS) when {@code next} is not
+     * negative, P clear (Ethernet, as VXLAN) otherwise; then the payload.
+     */
+    public static byte[] vxlanGpe(int vni, int next, byte[] payload) {
+        return cat(bytes(next >= 0 ? 0x0c : 0x08, 0, 0, Math.max(next, 0)), bytes(vni >> 16, vni >> 8, vni, 0), payload);
+    }
+
+    /**
+     * An L2TPv3 data message (RFC 3931 §4.1) as it follows an IP header of protocol 115: session id
+     * {@code session}, {@code cookie} (0, 4 or 8 bytes), the default layer 2-specific sublayer (S set,
+     * sequence number {@code seq}) when {@code seq} is not negative, then the Ethernet {@code frame}.
+     */
+    public static byte[] l2tpv3(long session, byte[] cookie, int seq, byte[] frame) {
+        return cat(u32(session), cookie, seq >= 0 ? bytes(0x40, seq >> 16, seq >> 8, seq) : new byte[0], frame);
+    }
+
+    /** An L2TPv3 message in UDP (RFC 3931 §4.1.2.1): T clear, version 3, reserved bytes, then {@link #l2tpv3}'s message. */
+    public static byte[] l2tpv3Udp(byte[] message) {
+        return cat(u16(0x0003), u16(0), message);
+    }
+
+    /**
      * GTP-U G-PDU (3GPP TS 29.281) with TEID 7: the optional 4-byte block when a sequence number, N-PDU
      * number or extension header is given, then the extension headers (each whole, its length byte
      * first and the next type last), then the payload. {@code exts} empty and {@code seq < 0}: the plain

@@ -126,7 +126,8 @@ class MplsTunnelDecodeTest {
         assertEquals(0, bySource.mplsLabels);
         TunnelConfig d = TunnelConfig.DEFAULTS;
         TunnelConfig other = new TunnelConfig(d.maxDepth(), d.teredoPorts(), d.teredoAnyPort(), d.gtpuPorts(), d.gtpuAnyPort(),
-                d.vxlanPorts(), d.genevePorts(), d.greUdpPorts(), d.ayiyaPorts(), List.of(7000), List.of(5247), List.of(1701));
+                d.vxlanPorts(), d.genevePorts(), d.greUdpPorts(), d.ayiyaPorts(), List.of(7000), List.of(5247), List.of(1701),
+                d.vxlanGpePorts(), d.l2tpv3CookieLength(), d.l2tpv3Sublayer());
         byte[] on7000 = eth(ETH_IPV4, ipv4(17, "192.0.2.1", "192.0.2.2", udp(50_000, 7000, stack)));
         assertInnerTcp(TunnelDecodeTest.decode(new PacketDecoder(other), on7000), 4, 1, TunnelKind.MPLS_IN_UDP);
         assertTrue(decode(on7000).isUdp(), "7000 is not an MPLS port by default");
@@ -134,7 +135,8 @@ class MplsTunnelDecodeTest {
         assertTrue(off.isUdp(), "6635 no longer configured");
         assertEquals(0, off.tunnelDepth);
         assertThrows(IllegalArgumentException.class, () -> new TunnelConfig(4, List.of(), false, List.of(), false, List.of(),
-                List.of(), List.of(), List.of(), List.of(0), List.of(), List.of(1701)));
+                List.of(), List.of(), List.of(), List.of(0), List.of(), List.of(1701), List.of(), TunnelConfig.DETECT,
+                TunnelConfig.DETECT));
     }
 
     @Test

@@ -12,9 +12,13 @@ import org.junit.jupiter.api.Test;
 
 /** Decodes each tunnel the decoder knows, its header variants and its malformed forms. */
 class TunnelDecodeTest {
-    private static final byte[] TCP4 = ipv4(6, "172.16.1.2", "93.184.216.34", Frames.tcp(40_000, 80, ascii("GET /")));
-    private static final byte[] TCP6 = ipv6(6, "2001:0:4136:e378:8000:63bf:3fff:fdd2", "2001:db8::80",
-            Frames.tcp(40_000, 80, ascii("GET /")));
+    static final String SRC4 = "172.16.1.2";
+    static final String DST4 = "93.184.216.34";
+    static final String SRC6 = "2001:0:4136:e378:8000:63bf:3fff:fdd2";
+    static final String DST6 = "2001:db8::80";
+    /** The inner packets of the tunnel tests: a TCP segment from port 40000 to 80 carrying "GET /". */
+    static final byte[] TCP4 = ipv4(6, SRC4, DST4, Frames.tcp(40_000, 80, ascii("GET /")));
+    static final byte[] TCP6 = ipv6(6, SRC6, DST6, Frames.tcp(40_000, 80, ascii("GET /")));
     private final PacketDecoder decoder = new PacketDecoder();
 
     static DecodedPacket decode(PacketDecoder d, byte[] frame) {
@@ -28,7 +32,7 @@ class TunnelDecodeTest {
         return decode(decoder, frame);
     }
 
-    private static byte[] udp4(int sport, int dport, byte[] payload) {
+    static byte[] udp4(int sport, int dport, byte[] payload) {
         return eth(ETH_IPV4, ipv4(17, "192.0.2.1", "198.51.100.7", udp(sport, dport, payload)));
     }
 
@@ -36,7 +40,7 @@ class TunnelDecodeTest {
         return new String(p.buf, p.payloadOff, p.payloadLen, StandardCharsets.ISO_8859_1);
     }
 
-    private static List<TunnelKind> decaps(DecodedPacket p) {
+    static List<TunnelKind> decaps(DecodedPacket p) {
         List<TunnelKind> l = new ArrayList<>();
         for (int i = 0; i < p.decapCount; i++) {
             l.add(TunnelKind.of(p.decaps[i]));
@@ -44,7 +48,7 @@ class TunnelDecodeTest {
         return l;
     }
 
-    private static void assertInner(DecodedPacket p, int version, TunnelKind... kinds) {
+    static void assertInner(DecodedPacket p, int version, TunnelKind... kinds) {
         assertNull(p.anomaly, "anomaly");
         assertTrue(p.isTcp(), "inner TCP");
         assertEquals(version, p.ipVersion);
@@ -53,7 +57,15 @@ class TunnelDecodeTest {
         assertEquals(List.of(kinds), decaps(p));
     }
 
-    private static void assertPlainUdp(DecodedPacket p) {
+    /** Asserts {@link #assertInner} and the inner segment's addresses and source port (40000). */
+    static void assertTcp(DecodedPacket p, String src, String dst, TunnelKind... kinds) {
+        assertInner(p, src.indexOf(':') >= 0 ? 6 : 4, kinds);
+        assertArrayEquals(addr(src), Arrays.copyOfRange(p.buf, p.srcAddrOff, p.srcAddrOff + p.addrLen()), "source address");
+        assertArrayEquals(addr(dst), Arrays.copyOfRange(p.buf, p.dstAddrOff, p.dstAddrOff + p.addrLen()), "destination address");
+        assertEquals(40_000, p.srcPort);
+    }
+
+    static void assertPlainUdp(DecodedPacket p) {
         assertNull(p.anomaly, "anomaly");
         assertTrue(p.isUdp(), "plain UDP");
         assertEquals(0, p.tunnelDepth);
@@ -95,7 +107,8 @@ class TunnelDecodeTest {
         oddNext[6] = (byte) 200;
         assertPlainUdp(decode(udp4(51_413, 62_001, oddNext)));
         TunnelConfig noAny = new TunnelConfig(4, List.of(3544), false, List.of(2152), false, List.of(4789), List.of(6081),
-                List.of(4754), List.of(5072), List.of(6635), List.of(5247), List.of(1701));
+                List.of(4754), List.of(5072), List.of(6635), List.of(5247), List.of(1701), List.of(4790), TunnelConfig.DETECT,
+                TunnelConfig.DETECT);
         PacketDecoder strictPorts = new PacketDecoder(noAny);
         byte[] g = gtpu(-1, new byte[0][], TCP4);
         for (int port = 10_000; port < 12_000; port++) { // whatever the ports' quick filter says, any-port off is off
@@ -105,7 +118,7 @@ class TunnelDecodeTest {
             assertInner(decode(decoder, udp4(51_413, port, g)), 4, TunnelKind.GTPU);
         }
         TunnelConfig otherPort = new TunnelConfig(4, List.of(9999), false, List.of(), false, List.of(9999, 9998), List.of(9998),
-                List.of(), List.of(), List.of(), List.of(5247), List.of(1701));
+                List.of(), List.of(), List.of(), List.of(5247), List.of(1701), List.of(), TunnelConfig.DETECT, TunnelConfig.DETECT);
         assertInner(decode(new PacketDecoder(otherPort), udp4(9999, 1, native6)), 6, TunnelKind.TEREDO);
         assertPlainUdp(decode(new PacketDecoder(otherPort), udp4(3544, 1, native6)));
         // A port named for two kinds belongs to the first in Tunnels' order (Teredo before VXLAN, Geneve before VXLAN).
@@ -261,7 +274,8 @@ class TunnelDecodeTest {
         assertPlainUdp(decode(udp4(50_123, 5248, capwap(2, true, false, false, wlan))));
         TunnelConfig d = TunnelConfig.DEFAULTS;
         TunnelConfig moved = new TunnelConfig(d.maxDepth(), d.teredoPorts(), d.teredoAnyPort(), d.gtpuPorts(), d.gtpuAnyPort(),
-                d.vxlanPorts(), d.genevePorts(), d.greUdpPorts(), d.ayiyaPorts(), d.mplsUdpPorts(), List.of(15_247), List.of(1701));
+                d.vxlanPorts(), d.genevePorts(), d.greUdpPorts(), d.ayiyaPorts(), d.mplsUdpPorts(), List.of(15_247), List.of(1701),
+                d.vxlanGpePorts(), d.l2tpv3CookieLength(), d.l2tpv3Sublayer());
         assertInner(decode(new PacketDecoder(moved), udp4(15_247, 50_123, capwap(2, true, false, false, wlan))), 4, TunnelKind.CAPWAP,
                 TunnelKind.IEEE802_11);
     }
@@ -272,7 +286,8 @@ class TunnelDecodeTest {
         assertInner(decode(udp4(50_000, 1701, l2tp(true, true, 4, 0x57, TCP6))), 6, TunnelKind.L2TP);
         assertInner(decode(udp4(1701, 50_000, l2tp(true, false, 0, 0x21, TCP4))), 4, TunnelKind.L2TP);
         // control messages (T set), a length that is not the datagram's, another version, PPP's own
-        // protocols and a reserved bit stay plain UDP
+        // protocols and a reserved bit stay plain UDP; version 3 is L2TPv3 (L2tpv3DecodeTest), whose
+        // data messages carry Ethernet, not PPP
         byte[] control = l2tp(true, true, -1, 0x21, TCP4);
         control[0] |= (byte) 0x80;
         assertPlainUdp(decode(udp4(1701, 1701, control)));
@@ -281,7 +296,10 @@ class TunnelDecodeTest {
         assertPlainUdp(decode(udp4(1701, 1701, badLength)));
         byte[] v3 = l2tp(false, false, -1, 0x21, TCP4);
         v3[1] = 3;
-        assertPlainUdp(decode(udp4(1701, 1701, v3)));
+        assertEquals(DecodeAnomaly.L2TPV3_UNKNOWN_PAYLOAD, decode(udp4(1701, 1701, v3)).anomaly);
+        byte[] v4 = l2tp(false, false, -1, 0x21, TCP4);
+        v4[1] = 4;
+        assertPlainUdp(decode(udp4(1701, 1701, v4)));
         DecodedPacket lcp = decode(udp4(1701, 1701, l2tp(false, false, -1, 0xc021, new byte[12])));
         assertPlainUdp(lcp);
         byte[] reserved = l2tp(false, false, -1, 0x21, TCP4);

@@ -322,6 +322,76 @@ class TunnelPipelineTest {
         assertTrue(r.stats().get("decoder.l2tp") > 10);
     }
 
+    /**
+     * VXLAN-GPE between two tunnel endpoints, to 4790 from an entropy source port: next protocol IPv4
+     * or MPLS one way, Ethernet (P set, or clear as VXLAN) the other; then IPv6 inside, directly and
+     * behind a Network Service Header.
+     */
+    @Test
+    void vxlanGpeBetweenTunnelEndpoints(@TempDir Path tmp) throws Exception {
+        Result r = run(tmp, "vxlan-gpe", V4_CLIENT, V4_SERVER, (ip, fromClient, i) -> List.of(fromClient
+                ? udp4Frame("192.0.2.10", 49_152 + i % 7, "192.0.2.20", 4790, i % 3 == 0 ? vxlanGpe(5000, 5, cat(mplsLabels(300), ip))
+                        : vxlanGpe(5000, 1, ip), i)
+                : udp4Frame("192.0.2.20", 49_152 + i % 5, "192.0.2.10", 4790, vxlanGpe(5000, i % 2 == 0 ? 3 : -1, eth(ETH_IPV4, ip)), i)));
+        assertEquals(r.stats().get("decoder.pkts"), r.stats().get("decoder.vxlan_gpe"));
+        assertEquals(0, r.stats().get("decoder.vxlan"), "4790 is not VXLAN's port");
+        Result v6 = run(tmp, "vxlan-gpe6", "2001:db8:45::7", V6_SERVER, (ip, fromClient, i) -> List.of(fromClient
+                ? udp4Frame("192.0.2.10", 49_152, "192.0.2.20", 4790, vxlanGpe(77, 2, ip), i)
+                : udp4Frame("192.0.2.20", 49_153, "192.0.2.10", 4790, vxlanGpe(77, 4, cat(bytes(0, 2, 2, 2), bytes(0, 0, 7, 0xfe), ip)), i)));
+        assertEquals(v6.stats().get("decoder.pkts"), v6.stats().get("decoder.vxlan_gpe"));
+    }
+
+    /** An Ethernet frame padded to the 60 bytes Ethernet's minimum takes (without its FCS), as a pseudowire carries it. */
+    private static byte[] padded(byte[] frame) {
+        return frame.length >= 60 ? frame : cat(frame, new byte[60 - frame.length]);
+    }
+
+    /**
+     * An L2TPv3 Ethernet pseudowire (a router's cross-connect): straight over IP with an 8-byte cookie
+     * one way and a 4-byte cookie and the default sublayer the other, short frames padded; then in UDP
+     * without a cookie, the customer's frames VLAN-tagged and carrying IPv6. The lengths are detected.
+     */
+    @Test
+    void l2tpv3EthernetPseudowire(@TempDir Path tmp) throws Exception {
+        byte[] cookie8 = bytes(0x31, 0x41, 0x59, 0x26, 0x53, 0x58, 0x97, 0x93);
+        Result r = run(tmp, "l2tpv3", V4_CLIENT, V4_SERVER, (ip, fromClient, i) -> List.of(withId(eth(ETH_IPV4, fromClient
+                ? ipv4(115, "198.51.100.1", "198.51.100.2", l2tpv3(0x1001, cookie8, -1, padded(eth(ETH_IPV4, ip))))
+                : ipv4(115, "198.51.100.2", "198.51.100.1", l2tpv3(0x2002, bytes(0xca, 0xfe, 0, 1), i, padded(eth(ETH_IPV4, ip))))), i)));
+        assertEquals(r.stats().get("decoder.pkts"), r.stats().get("decoder.l2tpv3"));
+        assertEquals(0, r.stats().get("decoder.l2tpv3_control"));
+        Result udp = run(tmp, "l2tpv3-udp", "2001:db8:45::7", V6_SERVER, (ip, fromClient, i) -> List.of(fromClient
+                ? udp4Frame("198.51.100.1", 1701, "198.51.100.2", 1701, l2tpv3Udp(l2tpv3(0x1001, new byte[0], -1,
+                        ethTagged(new int[] {0x8100}, new int[] {30}, ETH_IPV6, ip))), i)
+                : udp4Frame("198.51.100.2", 1701, "198.51.100.1", 1701, l2tpv3Udp(l2tpv3(0x2002, new byte[0], -1,
+                        ethTagged(new int[] {0x8100}, new int[] {30}, ETH_IPV6, ip))), i)));
+        assertEquals(udp.stats().get("decoder.pkts"), udp.stats().get("decoder.l2tpv3"));
+        assertEquals(udp.stats().get("decoder.pkts"), udp.stats().get("decoder.vlan"), "the customer frames' VLAN tag");
+        assertEquals(0, udp.stats().get("decoder.l2tp"), "not version 2");
+    }
+
+    /** L2TPv3 control messages are counted and left alone; what does not read as the new kinds is a named anomaly. */
+    @Test
+    void l2tpv3ControlMessagesAndMalformedNewKindsAreCounted(@TempDir Path tmp) throws Exception {
+        byte[] tcp = ipv4(6, "10.0.0.1", "10.0.0.2", Frames.tcp(1234, 80, ascii("x")));
+        byte[] control = cat(u16(0xc803), u16(12), u32(0), u16(0), u16(0));
+        byte[] badVersion = vxlanGpe(1, 1, tcp);
+        badVersion[0] |= 0x10;
+        byte[][] frames = {
+            eth(ETH_IPV4, ipv4(115, "198.51.100.1", "198.51.100.2", cat(u32(0), control))), // over IP: session id 0
+            eth(ETH_IPV4, ipv4(17, "198.51.100.1", "198.51.100.2", udp(1701, 1701, control))), // in UDP: the T bit
+            eth(ETH_IPV4, ipv4(115, "198.51.100.1", "198.51.100.2", l2tpv3(7, new byte[4], -1,
+                    cat(bytes(0xff, 3), u16(0x21), tcp)))), // a PPP pseudowire
+            eth(ETH_IPV4, ipv4(17, "192.0.2.1", "192.0.2.2", udp(50_000, 4790, vxlanGpe(1, 9, tcp)))), // next protocol 9
+            eth(ETH_IPV4, ipv4(17, "192.0.2.1", "192.0.2.2", udp(50_000, 4790, badVersion))),
+        };
+        Path out = tmp.resolve("l2tpv3-control");
+        assertCounters(runFrames(out, frames), Map.of("decoder.l2tpv3_control", 2L, "anomaly.decoder.l2tpv3.unknown_payload_type", 1L,
+                "anomaly.decoder.vxlan_gpe.unknown_payload_type", 1L, "anomaly.decoder.vxlan_gpe.unsupported_version", 1L,
+                "decoder.invalid", 3L, "decoder.tunneled", 0L, "internal.errors", 0L));
+        String eve = Files.readString(out.resolve("eve.json"));
+        assertTrue(eve.contains("\"decoder.l2tpv3.unknown_payload_type\""), "an anomaly event\n" + eve);
+    }
+
     @Test
     void arubaAmsduCarriesSeveralPacketsInOneFrame(@TempDir Path tmp) throws Exception {
         // The server's packets travel three to an A-MSDU; the capture thread makes each subframe a frame.
@@ -476,7 +546,7 @@ class TunnelPipelineTest {
             TunnelConfig t = TunnelConfig.DEFAULTS;
             Pipeline.Summary s = PipelineRegressionTest.run(out, withTunnels(out, new TunnelConfig(t.maxDepth(), t.teredoPorts(),
                     t.teredoAnyPort(), t.gtpuPorts(), any, t.vxlanPorts(), t.genevePorts(), t.greUdpPorts(), t.ayiyaPorts(),
-                    t.mplsUdpPorts(), List.of(5247), List.of(1701))), pcap);
+                    t.mplsUdpPorts(), List.of(5247), List.of(1701), List.of(4790), TunnelConfig.DETECT, TunnelConfig.DETECT)), pcap);
             boolean found = Files.readString(out.resolve("eve.json")).contains(DemoCapture.sha256(body));
             assertEquals(any, found, "any-port GTP-U " + any);
             assertEquals(any, s.get("decoder.gtpu") > 0);
@@ -560,7 +630,7 @@ class TunnelPipelineTest {
             Path out = tmp.resolve("out-" + ports.size());
             Pipeline.Summary s = PipelineRegressionTest.run(out, withTunnels(out, new TunnelConfig(t.maxDepth(), t.teredoPorts(),
                     t.teredoAnyPort(), t.gtpuPorts(), t.gtpuAnyPort(), t.vxlanPorts(), t.genevePorts(), t.greUdpPorts(),
-                    t.ayiyaPorts(), ports, List.of(5247), List.of(1701))), pcap);
+                    t.ayiyaPorts(), ports, List.of(5247), List.of(1701), List.of(4790), TunnelConfig.DETECT, TunnelConfig.DETECT)), pcap);
             boolean on = ports.contains(7000);
             assertEquals(on, Files.readString(out.resolve("eve.json")).contains(DemoCapture.sha256(body)), "port 7000 in " + ports);
             assertEquals(on, s.get("decoder.mpls_in_udp") > 0);
