@@ -166,8 +166,10 @@ public final class CorrelateStage implements AnalyzerStage {
             // Out of memory, or a rule's stack overflow: the thread cannot go on. The workers stop
             // waiting for it (StageThreads), the run ends and names this; a live sensor's handler stops it.
             died = e;
-            queueDrops.addAndGet(queue.size());
+            // the queued events, those held for packet-time order and those raised but not yet passed on
+            queueDrops.addAndGet(queue.size() + buffer.size() + own.size());
             queue.clear();
+            own.clear();
             throw e;
         }
     }

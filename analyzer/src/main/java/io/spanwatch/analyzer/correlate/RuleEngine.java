@@ -351,7 +351,11 @@ final class RuleEngine implements AutoCloseable {
             }
         }
         String s = firstLine(e.getMessage());
-        return s.length() <= MAX_REASON ? s : s.substring(0, MAX_REASON) + "... (" + (s.length() - MAX_REASON) + " more characters)";
+        if (s.length() <= MAX_REASON) {
+            return s;
+        }
+        int cut = Character.isHighSurrogate(s.charAt(MAX_REASON - 1)) ? MAX_REASON - 1 : MAX_REASON; // never half a character
+        return s.substring(0, cut) + "... (" + (s.length() - cut) + " more characters)";
     }
 
     private static String firstLine(String s) {

@@ -123,8 +123,11 @@ public final class IndexStage implements AnalyzerStage {
             // Out of memory or worse: the thread cannot go on. The workers stop waiting for it
             // (StageThreads), the run ends and names this; a live sensor's handler stops it.
             died = e;
-            counters.dropped.addAndGet(queue.size());
             queue.clear();
+            // what was queued and not indexed, the event in hand included (the wake-ups are not counted)
+            long left = queued.get() - done.get();
+            counters.dropped.addAndGet(left);
+            done.addAndGet(left);
             throw e;
         }
     }
@@ -132,7 +135,7 @@ public final class IndexStage implements AnalyzerStage {
     @Override
     public Exception failure() {
         Throwable d = died;
-        return d == null ? null : StageThreads.stopped("indexing", d, counters.dropped.get() + queue.size());
+        return d == null ? null : StageThreads.stopped("indexing", d, counters.dropped.get() + queued.get() - done.get());
     }
 
     private void indexAll() {

@@ -24,13 +24,17 @@ import java.util.TreeMap;
  * data of every fragment in order. A fragment equal to one already taken is ignored; one that
  * overlaps another otherwise, or a second last fragment that says another length, drops the
  * message ({@code decoder.capwap.fragment_overlap}): an access point never sends either, and which
- * copy the controller would keep is not known. A message longer than its UDP datagram can say is
- * {@code decoder.capwap.message_too_large}.
+ * copy the controller would keep is not known; so does a last fragment that ends before data already
+ * held; a message of more than {@value #MAX_FRAGMENTS} fragments is {@code
+ * decoder.capwap.too_many_fragments}. A message longer than its UDP
+ * datagram can say is {@code decoder.capwap.message_too_large}. Bytes held count each fragment's and
+ * message's bookkeeping too ({@link #FRAGMENT_COST}, {@link #MESSAGE_COST}).
  *
  * <p>Limits: messages being assembled {@value #MAX_MESSAGES}, bytes held {@value #MEMCAP} (the oldest
- * message goes first, {@code decoder.capwap.reassembly_dropped}); a message still incomplete
- * {@value #TIMEOUT_SECONDS} s of packet time after its first fragment is dropped ({@code
- * decoder.capwap.reassembly_timeouts}): an access point sends the fragments of a frame back to back.
+ * message goes first: the anomaly {@code decoder.capwap.reassembly_dropped} and the counter {@code
+ * decoder.capwap_reassembly_dropped}); a message still incomplete {@value #TIMEOUT_SECONDS} s of packet
+ * time after its first fragment is dropped ({@code decoder.capwap_reassembly_timeouts}): an access
+ * point sends the fragments of a frame back to back.
  *
  * <p>Not thread-safe: used by the capture thread, like {@link Defragmenter}, since only the first
  * fragment shows the inner flow.
@@ -39,6 +43,18 @@ public final class CapwapReassembler {
     public static final int MAX_MESSAGES = 4_096;
     public static final long MEMCAP = 16L << 20;
     public static final int TIMEOUT_SECONDS = 10;
+    /**
+     * Most fragments of one message: a 64 KiB message cut for a path of a few hundred bytes has about
+     * 200. More (a flood of tiny fragments) drops the message as a conflict.
+     */
+    public static final int MAX_FRAGMENTS = 256;
+    /**
+     * Heap a fragment and a message cost beyond their data (a map entry, its key, an array header;
+     * the message's map and key), counted against {@link #MEMCAP}: a flood of 1-byte fragments must
+     * hit the limit by what it holds, not by its data alone.
+     */
+    static final int FRAGMENT_COST = 80;
+    static final int MESSAGE_COST = 200;
     private static final long TIMEOUT_NANOS = TIMEOUT_SECONDS * 1_000_000_000L;
 
     /** Fragments taken, messages put together, and messages dropped (over a limit, overlapping, too large) or timed out. */
@@ -91,6 +107,8 @@ public final class CapwapReassembler {
         if (m == null) {
             m = new Message(tsNanos, linkType);
             messages.put(key, m);
+            m.bytes = MESSAGE_COST;
+            held += MESSAGE_COST;
         }
         int start = p.capwapFragOffset;
         byte[] data = Arrays.copyOfRange(b, p.capwapDataOff, p.capwapDataEnd);
@@ -98,15 +116,22 @@ public final class CapwapReassembler {
         if (before != null && before.getKey() == start && Arrays.equals(before.getValue(), data)) {
             return; // a copy of a fragment already taken
         }
-        if (overlaps(m, start, data.length) || p.capwapLast && m.total >= 0 && m.total != start + data.length) {
+        if (overlaps(m, start, data.length) || p.capwapLast && (m.total >= 0 && m.total != start + data.length
+                || !m.parts.isEmpty() && end(m.parts.lastEntry()) > start + data.length)) {
             remove(key, m);
             dropped++;
             out.anomaly(tsNanos, "decoder.capwap.fragment_overlap", p);
             return;
         }
+        if (m.parts.size() >= MAX_FRAGMENTS) {
+            remove(key, m);
+            dropped++;
+            out.anomaly(tsNanos, "decoder.capwap.too_many_fragments", p);
+            return;
+        }
         m.parts.put(start, data);
-        m.bytes += data.length;
-        held += data.length;
+        m.bytes += data.length + FRAGMENT_COST;
+        held += data.length + FRAGMENT_COST;
         if (p.capwapLast) {
             m.total = start + data.length;
         }
@@ -165,6 +190,10 @@ public final class CapwapReassembler {
     private void remove(Key key, Message m) {
         messages.remove(key);
         held -= m.bytes;
+    }
+
+    private static int end(Map.Entry<Integer, byte[]> part) {
+        return part.getKey() + part.getValue().length;
     }
 
     private static boolean overlaps(Message m, int start, int len) {

@@ -335,9 +335,9 @@ final class Tunnels {
     }
 
     /**
-     * Decodes a VXLAN-GPE header (draft-ietf-nvo3-vxlan-gpe) and what it carries: version 0, else the
-     * anomaly {@code decoder.vxlan_gpe.unsupported_version}; the I flag set (a valid VNI), else not
-     * VXLAN-GPE and the datagram stays UDP, as VXLAN's; with the P flag the next protocol names the
+     * Decodes a VXLAN-GPE header (draft-ietf-nvo3-vxlan-gpe) and what it carries: the I flag set (a
+     * valid VNI), else not VXLAN-GPE and the datagram stays UDP, as VXLAN's; version 0, else the
+     * anomaly {@code decoder.vxlan_gpe.unsupported_version}; with the P flag the next protocol names the
      * payload: IPv4, IPv6, Ethernet, NSH (read as after its EtherType) or MPLS, anything else the anomaly
      * {@code decoder.vxlan_gpe.unknown_payload_type}; without it the payload is Ethernet, as in VXLAN.
      * The B (broadcast) and O (OAM) flags change nothing here.
@@ -347,11 +347,12 @@ final class Tunnels {
             return anomaly(out, DecodeAnomaly.VXLAN_GPE_TRUNCATED);
         }
         int flags = b[p] & 0xff;
+        if ((flags & VXLAN_FLAG_I) == 0) {
+            return true; // no valid VNI: not VXLAN-GPE, keep the UDP datagram (checked first, so that
+                         // another protocol on the port is not named a VXLAN-GPE anomaly)
+        }
         if ((flags & VXLAN_GPE_VERSION) != 0) {
             return anomaly(out, DecodeAnomaly.VXLAN_GPE_UNSUPPORTED_VERSION);
-        }
-        if ((flags & VXLAN_FLAG_I) == 0) {
-            return true; // no valid VNI: not VXLAN-GPE, keep the UDP datagram
         }
         int next = (flags & VXLAN_GPE_FLAG_P) != 0 ? b[p + VXLAN_GPE_NEXT] & 0xff : GPE_ETHERNET;
         if (next < GPE_IPV4 || next > GPE_MPLS) {

@@ -383,8 +383,12 @@ public final class Pipeline implements FrameSink {
             }
             throw failed;
         }
+        Exception stageFailure = stage != null ? stage.failure() : null;
         if (stageFailed != null) {
-            throw new OutputFailed(stageFailed.getMessage(), stageFailed, summary);
+            // a stage whose thread died may fail to close too (an index writer out of memory): the death comes first
+            throw stageFailure == null ? new OutputFailed(stageFailed.getMessage(), stageFailed, summary)
+                    : new OutputFailed(stageFailure.getMessage() + "; closing it then failed: " + stageFailed.getMessage(),
+                            stageFailure.getCause(), summary);
         }
         if (eve.writeErrors() > 0) {
             throw new OutputFailed(eve.writeErrors() + " events could not be written to " + evePath, null, summary);
@@ -394,7 +398,6 @@ public final class Pipeline implements FrameSink {
                 throw new OutputFailed("worker " + w.id + " failed: " + w.failure(), w.failure(), summary);
             }
         }
-        Exception stageFailure = stage != null ? stage.failure() : null;
         if (stageFailure != null) {
             throw new OutputFailed(stageFailure.getMessage(), stageFailure.getCause(), summary);
         }
@@ -475,11 +478,11 @@ public final class Pipeline implements FrameSink {
         m.put("defrag.overlap_mismatches", defrag.overlapMismatches);
         m.put("defrag.overlaps_dropped", defrag.overlapsDropped);
         m.put("defrag.memuse", defrag.held());
-        m.put("decoder.capwap.fragments", capwap.fragments);
-        m.put("decoder.capwap.reassembled", capwap.reassembled);
-        m.put("decoder.capwap.reassembly_dropped", capwap.dropped);
-        m.put("decoder.capwap.reassembly_timeouts", capwap.timeouts);
-        m.put("decoder.capwap.reassembly_memuse", capwap.held());
+        m.put("decoder.capwap_fragments", capwap.fragments);
+        m.put("decoder.capwap_reassembled", capwap.reassembled);
+        m.put("decoder.capwap_reassembly_dropped", capwap.dropped);
+        m.put("decoder.capwap_reassembly_timeouts", capwap.timeouts);
+        m.put("decoder.capwap_reassembly_memuse", capwap.held());
         m.put("decoder.amsdu_subframes", amsduSubframes.get());
         m.put("decoder.amsdu_subframes_dropped", amsduDropped.get());
         for (java.util.Map.Entry<String, Integer> e : defragAnomalies.entrySet()) {

@@ -103,6 +103,8 @@ class VxlanGpeDecodeTest {
         byte[] noVni = vxlanGpe(5000, 1, TCP4);
         noVni[0] = 0x04;
         assertPlainUdp(decode(udp4(49_321, 4790, noVni)));
+        noVni[0] = 0x34; // version bits set too: without I this is not VXLAN-GPE at all, so no version anomaly (review)
+        assertPlainUdp(decode(udp4(49_321, 4790, noVni)));
         assertEquals(DecodeAnomaly.IPV4_TRUNCATED, gpe(1, new byte[12]).anomaly, "a cut inner packet is its own anomaly");
     }
 

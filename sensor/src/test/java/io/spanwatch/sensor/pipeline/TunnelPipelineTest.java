@@ -308,10 +308,10 @@ class TunnelPipelineTest {
             }
             return out;
         });
-        assertTrue(r.stats().get("decoder.capwap.reassembled") > 10, "large frames put back together");
-        assertTrue(r.stats().get("decoder.capwap.fragments") > 30);
-        assertEquals(0, r.stats().get("decoder.capwap.reassembly_dropped"));
-        assertEquals(0, r.stats().get("decoder.capwap.reassembly_memuse"));
+        assertTrue(r.stats().get("decoder.capwap_reassembled") > 10, "large frames put back together");
+        assertTrue(r.stats().get("decoder.capwap_fragments") > 30);
+        assertEquals(0, r.stats().get("decoder.capwap_reassembly_dropped"));
+        assertEquals(0, r.stats().get("decoder.capwap_reassembly_memuse"));
     }
 
     @Test
