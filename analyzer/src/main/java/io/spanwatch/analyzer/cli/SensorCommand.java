@@ -181,6 +181,11 @@ public final class SensorCommand implements Callable<Integer> {
         FatalStop stopper = new FatalStop(err, capture::stop);
         Thread.UncaughtExceptionHandler previousHandler = Thread.getDefaultUncaughtExceptionHandler();
         Thread.setDefaultUncaughtExceptionHandler(stopper.handler());
+        // A stage thread (correlation deploying its rules, say) may have died before the handler was set.
+        Exception early = outputs.stage() != null ? outputs.stage().failure() : null;
+        if (early != null) {
+            stopper.fatal("a stage thread", early.getCause() != null ? early.getCause() : early);
+        }
         // SIGINT and SIGTERM stop the capture; the run below then flushes and returns 0. The shutdown
         // hook covers other ways the JVM is asked to stop.
         for (String name : new String[] {"INT", "TERM"}) {
