@@ -18,7 +18,8 @@ import java.util.TreeMap;
  * they were an anomaly each ({@code decoder.capwap.fragment_not_reassembled}), and a file over a
  * few hundred bytes never came out whole.
  *
- * <p>A message is keyed by the outer addresses, ports and fragment id. The frame made has the first
+ * <p>A message is keyed by the outer addresses, ports and fragment id (and the link type, first VLAN
+ * and tunnel depth, so that fragments of two captures or VLANs never mix). The frame made has the first
  * fragment's bytes up to its data (the outer headers and the CAPWAP header, its F and L bits and
  * fragment fields cleared, the outer IP and UDP lengths set to fit, {@link EncapLengths}), then the
  * data of every fragment in order. A fragment equal to one already taken is ignored; one that
@@ -64,7 +65,7 @@ public final class CapwapReassembler {
     public long timeouts;
     private long held;
 
-    private record Key(long src0, long src1, long dst0, long dst1, int ports, int fragId, int versionAndDepth) {
+    private record Key(long src0, long src1, long dst0, long dst1, int ports, int fragId, int versionAndDepth, int linkType, int vlan) {
     }
 
     private static final class Message {
@@ -102,7 +103,7 @@ public final class CapwapReassembler {
     public void add(long tsNanos, int linkType, int off, DecodedPacket p, Defragmenter.Output out) {
         fragments++;
         byte[] b = p.buf;
-        Key key = key(p);
+        Key key = key(p, linkType);
         Message m = messages.get(key);
         if (m == null) {
             m = new Message(tsNanos, linkType);
@@ -216,12 +217,12 @@ public final class CapwapReassembler {
         return next == m.total;
     }
 
-    private static Key key(DecodedPacket p) {
+    private static Key key(DecodedPacket p, int linkType) {
         byte[] b = p.buf;
         int n = p.addrLen();
         return new Key(word(b, p.srcAddrOff, Math.min(n, 8)), n > 8 ? word(b, p.srcAddrOff + 8, 8) : 0,
                 word(b, p.dstAddrOff, Math.min(n, 8)), n > 8 ? word(b, p.dstAddrOff + 8, 8) : 0, p.srcPort << 16 | p.dstPort,
-                p.capwapFragId, p.ipVersion << 8 | p.tunnelDepth);
+                p.capwapFragId, p.ipVersion << 8 | p.tunnelDepth, linkType, p.vlanCount == 0 ? -1 : p.vlans[0]);
     }
 
     private static long word(byte[] b, int at, int n) {

@@ -199,4 +199,25 @@ class CapwapReassemblerTest {
                 "held() says " + reassembler.held() + " bytes for " + n + " fragments held (at least " + floor
                         + " bytes of heap), under MEMCAP " + CapwapReassembler.MEMCAP + " so nothing is evicted");
     }
+
+    /** The same access point, addresses and fragment id on two VLANs: two messages, never one made of both. */
+    @Test
+    void fragmentsOfTwoVlansNeverMix() {
+        byte[] other = eth(ETH_IPV4, ipv4(6, "10.20.0.8", "93.184.216.34", tcp(40_001, 80, body(1_500))));
+        for (int k = 0; k < 2; k++) {
+            for (int vlan : new int[] {10, 20}) {
+                byte[] message = vlan == 10 ? INNER : other;
+                int o = k * 1_200;
+                int end = Math.min(message.length, o + 1_200);
+                byte[] c = capwapFragment(2, false, 5, o, end == message.length, Arrays.copyOfRange(message, o, end));
+                feed(1, ethTagged(new int[] {0x8100}, new int[] {vlan}, ETH_IPV4, ipv4(17, "10.2.0.40", "10.2.0.1", udp(5264, 5247, c))));
+            }
+        }
+        feed(1, ethTagged(new int[] {0x8100}, new int[] {10}, ETH_IPV4, ipv4(17, "10.2.0.40", "10.2.0.1", udp(5264, 5247,
+                capwapFragment(2, false, 5, 2_400, true, Arrays.copyOfRange(INNER, 2_400, INNER.length))))));
+        assertEquals(2, frames.size(), "anomalies: " + anomalies);
+        assertArrayEquals(body(1_500), innerPayload(frames.get(0)), "VLAN 20's message, complete first");
+        assertArrayEquals(BODY, innerPayload(frames.get(1)));
+        assertEquals(List.of(), anomalies);
+    }
 }
