@@ -797,8 +797,9 @@ final class SensorSettings {
 
     /** Prints every key with its default and meaning. */
     static void describe(Consumer<String> out) {
+        int width = KEYS.values().stream().mapToInt(k -> k.name().length()).max().orElse(0); // columns line up whatever the longest key
         for (Key k : KEYS.values()) {
-            out.accept(String.format(Locale.ROOT, "%-32s %-12s %s", k.name(), k.defaultValue(), k.description()));
+            out.accept(String.format(Locale.ROOT, "%-" + width + "s %-12s %s", k.name(), k.defaultValue(), k.description()));
         }
     }
 

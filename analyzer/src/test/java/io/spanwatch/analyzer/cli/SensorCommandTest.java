@@ -76,6 +76,14 @@ class SensorCommandTest {
         assertTrue(io.spanwatch.sensor.flow.FlowConfig.defaultMaxFlows(455L << 20) < 100_000, "the launcher's default heap");
         assertTrue(r.out().contains("decoder.teredo.ports") && r.out().contains("4789,8472"), r.out());
         assertTrue(r.out().contains("decoder.vxlan-gpe.ports") && r.out().contains("decoder.l2tpv3.cookie-size"), r.out());
+        // the defaults form one column whatever the longest key (decoder.l2tpv3.l2-specific-sublayer broke it)
+        java.util.Set<Integer> column = new java.util.HashSet<>();
+        for (String line : r.out().split("\n")) {
+            if (!line.isBlank()) {
+                column.add(line.indexOf(' ') + line.substring(line.indexOf(' ')).indexOf(line.substring(line.indexOf(' ')).strip()));
+            }
+        }
+        assertEquals(1, column.size(), "where the default starts, per line: " + column);
         assertEquals(150L << 20, SensorSettings.parseSize("150m"));
         assertEquals(64L << 10, SensorSettings.parseSize("64 KiB"));
     }
