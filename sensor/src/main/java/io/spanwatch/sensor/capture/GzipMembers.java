@@ -47,6 +47,7 @@ final class GzipMembers extends InputStream {
     private int members;
     private boolean inMember;
     private boolean ended;
+    private final byte[] one = new byte[1];
 
     GzipMembers(InputStream in) throws IOException {
         this.in = in;
@@ -55,7 +56,6 @@ final class GzipMembers extends InputStream {
 
     @Override
     public int read() throws IOException {
-        byte[] one = new byte[1];
         int n = read(one, 0, 1);
         return n < 0 ? -1 : one[0] & 0xff;
     }

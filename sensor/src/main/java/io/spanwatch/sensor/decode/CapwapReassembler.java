@@ -218,18 +218,9 @@ public final class CapwapReassembler {
     }
 
     private static Key key(DecodedPacket p, int linkType) {
-        byte[] b = p.buf;
-        int n = p.addrLen();
-        return new Key(word(b, p.srcAddrOff, Math.min(n, 8)), n > 8 ? word(b, p.srcAddrOff + 8, 8) : 0,
-                word(b, p.dstAddrOff, Math.min(n, 8)), n > 8 ? word(b, p.dstAddrOff + 8, 8) : 0, p.srcPort << 16 | p.dstPort,
-                p.capwapFragId, p.ipVersion << 8 | p.tunnelDepth, linkType, p.vlanCount == 0 ? -1 : p.vlans[0]);
-    }
-
-    private static long word(byte[] b, int at, int n) {
-        long v = 0;
-        for (int i = 0; i < n; i++) {
-            v = v << 8 | (b[at + i] & 0xff);
-        }
-        return v;
+        long[] src = Defragmenter.addr(p.buf, p.srcAddrOff, p.addrLen());
+        long[] dst = Defragmenter.addr(p.buf, p.dstAddrOff, p.addrLen());
+        return new Key(src[0], src[1], dst[0], dst[1], p.srcPort << 16 | p.dstPort, p.capwapFragId, p.ipVersion << 8 | p.tunnelDepth,
+                linkType, p.vlanCount == 0 ? -1 : p.vlans[0]);
     }
 }

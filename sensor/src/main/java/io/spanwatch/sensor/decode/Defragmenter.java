@@ -403,7 +403,8 @@ public final class Defragmenter {
         return new Key(p.ipVersion, s[0], s[1], d[0], d[1], p.fragId, p.ipVersion == 4 ? p.proto : 0, p.tunnelDepth);
     }
 
-    private static long[] addr(byte[] b, int off, int n) {
+    /** Reads an address of {@code n} bytes (4 or 16) into two longs, high and low (shared with {@link CapwapReassembler}). */
+    static long[] addr(byte[] b, int off, int n) {
         long hi = 0;
         long lo = 0;
         for (int i = 0; i < n; i++) {

@@ -170,10 +170,7 @@ final class LinkLayers {
             int len = little ? (b[q] & 0xff) | (b[q + 1] & 0xff) << 8 : u16(b, q);
             int type = little ? (b[q + 2] & 0xff) | (b[q + 3] & 0xff) << 8 : u16(b, q + 2);
             if (type == NFLOG_PAYLOAD) {
-                int ip = q + NFLOG_TLV_HLEN;
-                int version = end - ip > 0 ? (b[ip] & 0xf0) >> 4 : -1;
-                return version == 4 ? dec.ipv4(b, ip, end, cut, out)
-                        : version == 6 ? dec.ipv6(b, ip, end, cut, out) : anomaly(out, DecodeAnomaly.RAW_INVALID_IP_VERSION);
+                return dec.ipByVersion(b, q + NFLOG_TLV_HLEN, end, cut, out);
             }
             if (len < NFLOG_TLV_HLEN) {
                 return anomaly(out, DecodeAnomaly.NFLOG_BAD_TLV_LEN);
@@ -209,13 +206,7 @@ final class LinkLayers {
         if (end - p <= hlen) {
             return anomaly(out, truncated);
         }
-        return ip(dec, b, p + hlen, end, cut, out);
-    }
-
-    private static boolean ip(PacketDecoder dec, byte[] b, int q, int end, int cut, DecodedPacket out) {
-        int version = end - q > 0 ? (b[q] & 0xf0) >> 4 : -1;
-        return version == 4 ? dec.ipv4(b, q, end, cut, out)
-                : version == 6 ? dec.ipv6(b, q, end, cut, out) : anomaly(out, DecodeAnomaly.RAW_INVALID_IP_VERSION);
+        return dec.ipByVersion(b, p + hlen, end, cut, out);
     }
 
     /**
@@ -233,7 +224,7 @@ final class LinkLayers {
         if (hlen < PFLOG_MIN_HLEN || padded >= end - p) {
             return anomaly(out, DecodeAnomaly.PFLOG_TRUNCATED);
         }
-        return ip(dec, b, p + padded, end, cut, out);
+        return dec.ipByVersion(b, p + padded, end, cut, out);
     }
 
     /**

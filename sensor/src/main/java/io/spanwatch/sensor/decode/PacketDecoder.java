@@ -221,16 +221,7 @@ public final class PacketDecoder {
                 }
                 loopFamily(i32(b, p), b, p + NULL_HLEN, end, cut, out);
             }
-            case LinkType.RAW, LinkType.RAW_BSD, LinkType.RAW_OPENBSD -> {
-                int version = end - p > 0 ? (b[p] & 0xf0) >> 4 : -1;
-                if (version == 4) {
-                    ipv4(b, p, end, cut, out);
-                } else if (version == 6) {
-                    ipv6(b, p, end, cut, out);
-                } else {
-                    anomaly(out, DecodeAnomaly.RAW_INVALID_IP_VERSION);
-                }
-            }
+            case LinkType.RAW, LinkType.RAW_BSD, LinkType.RAW_OPENBSD -> ipByVersion(b, p, end, cut, out);
             case LinkType.IPV4 -> ipv4(b, p, end, cut, out);
             case LinkType.IPV6 -> ipv6(b, p, end, cut, out);
             case LinkType.IEEE802_11 -> tunnels.ieee80211(b, p, end, cut, out, -1, null);
@@ -266,6 +257,13 @@ public final class PacketDecoder {
             }
             default -> anomaly(out, DecodeAnomaly.UNSUPPORTED_LINKTYPE);
         }
+    }
+
+    /** Decodes an IP packet of either version, told by its first nibble (raw IP, and the headers before raw IP). */
+    boolean ipByVersion(byte[] b, int p, int end, int cut, DecodedPacket out) {
+        int version = end - p > 0 ? (b[p] & 0xf0) >> 4 : -1;
+        return version == 4 ? ipv4(b, p, end, cut, out)
+                : version == 6 ? ipv6(b, p, end, cut, out) : anomaly(out, DecodeAnomaly.RAW_INVALID_IP_VERSION);
     }
 
     private void loopFamily(int family, byte[] b, int p, int end, int cut, DecodedPacket out) {
