@@ -21,7 +21,9 @@ import java.util.Arrays;
  * into the same array. A file that shrinks while it is read ends the read with a warning.
  *
  * <p>Formats: classic pcap with magic {@code a1b2c3d4} (microseconds) or {@code a1b23c4d}
- * (nanoseconds) in either byte order; pcapng with any number of sections (each with its own byte
+ * (nanoseconds) in either byte order, and Alexey Kuznetsov's "modified" pcap of patched Linux
+ * tcpdumps, magic {@code a1b2cd34} (microseconds; each record header carries 8 bytes more: the
+ * interface index, the protocol and the packet type, skipped here, as libpcap reads it); pcapng with any number of sections (each with its own byte
  * order), interface description blocks carrying their own link type, {@code if_tsresol} (a power of 10
  * or of 2) and {@code if_tsoffset}, and enhanced, simple and obsolete packet blocks. Other pcapng blocks
  * are skipped. A simple packet block has no timestamp; it gets the time of the packet before it.
@@ -56,6 +58,8 @@ public final class CaptureFile implements CaptureSource {
 
     static final int PCAP_MAGIC_MICRO = 0xa1b2c3d4;
     static final int PCAP_MAGIC_NANO = 0xa1b23c4d;
+    /** Kuznetsov's patched libpcap ({@code KUZNETZOV_TCPDUMP_MAGIC} in libpcap): 24-byte record headers. */
+    static final int PCAP_MAGIC_MODIFIED = 0xa1b2cd34;
     static final int PCAPNG_SHB = 0x0a0d0d0a;
     static final int PCAPNG_BOM = 0x1a2b3c4d;
 
@@ -64,6 +68,8 @@ public final class CaptureFile implements CaptureSource {
     private static final int PCAP_VERSION_MAJOR = 4;
     private static final int PCAP_LINKTYPE = 20;
     private static final int REC_HEADER_LEN = 16;
+    /** Record header of {@link #PCAP_MAGIC_MODIFIED}: the standard 16 bytes, then ifindex, protocol, packet type, pad. */
+    private static final int REC_HEADER_LEN_MODIFIED = 24;
     private static final int REC_TS_SEC = 0;
     private static final int REC_TS_FRAC = 4;
     private static final int REC_CAPLEN = 8;
@@ -126,6 +132,8 @@ public final class CaptureFile implements CaptureSource {
     private final boolean classicBigEndian;
     private final boolean classicNanos;
     private final int classicLinkType;
+    /** Bytes of each classic record's header: 16, or 24 in a modified pcap. */
+    private int classicRecHeader = REC_HEADER_LEN;
 
     // window state (capture thread only)
     /** Where reading stops: the file's size, or where a read failed. */
@@ -173,12 +181,14 @@ public final class CaptureFile implements CaptureSource {
         } else {
             pcapng = false;
             int magicLe = Integer.reverseBytes(magicBe);
-            if (magicBe == PCAP_MAGIC_MICRO || magicBe == PCAP_MAGIC_NANO) {
+            if (isClassicMagic(magicBe)) {
                 classicBigEndian = true;
                 classicNanos = magicBe == PCAP_MAGIC_NANO;
-            } else if (magicLe == PCAP_MAGIC_MICRO || magicLe == PCAP_MAGIC_NANO) {
+                classicRecHeader = magicBe == PCAP_MAGIC_MODIFIED ? REC_HEADER_LEN_MODIFIED : REC_HEADER_LEN;
+            } else if (isClassicMagic(magicLe)) {
                 classicBigEndian = false;
                 classicNanos = magicLe == PCAP_MAGIC_NANO;
+                classicRecHeader = magicLe == PCAP_MAGIC_MODIFIED ? REC_HEADER_LEN_MODIFIED : REC_HEADER_LEN;
             } else {
                 throw fail(String.format("not a pcap or pcapng file (magic 0x%08x)", magicBe));
             }
@@ -196,6 +206,11 @@ public final class CaptureFile implements CaptureSource {
             }
             classicLinkType = link;
         }
+    }
+
+    /** Tells whether {@code magic}, read in the file's byte order, opens a classic pcap file. */
+    static boolean isClassicMagic(int magic) {
+        return magic == PCAP_MAGIC_MICRO || magic == PCAP_MAGIC_NANO || magic == PCAP_MAGIC_MODIFIED;
     }
 
     /**
@@ -407,14 +422,15 @@ public final class CaptureFile implements CaptureSource {
         bigEndian = classicBigEndian;
         long fracMul = classicNanos ? 1L : 1000L;
         int link = classicLinkType;
+        int recHeader = classicRecHeader;
         skip(PCAP_HEADER_LEN);
         long nPackets = 0;
         long nBytes = 0;
         try {
             while (!stopRequested) {
-                if (!ensure(REC_HEADER_LEN)) {
+                if (!ensure(recHeader)) {
                     if (lim - pos > 0) {
-                        cut("record header", REC_HEADER_LEN);
+                        cut("record header", recHeader);
                     }
                     break;
                 }
@@ -424,16 +440,16 @@ public final class CaptureFile implements CaptureSource {
                     corrupt("caplen " + Integer.toUnsignedString(capLen) + " exceeds the " + MAX_CAPLEN + "-byte limit");
                     break;
                 }
-                if (!ensure(REC_HEADER_LEN + capLen)) {
-                    cut("record of " + capLen + " bytes", REC_HEADER_LEN + capLen);
+                if (!ensure(recHeader + capLen)) {
+                    cut("record of " + capLen + " bytes", recHeader + capLen);
                     break;
                 }
                 h = pos;
                 long sec = i32(h + REC_TS_SEC) & 0xffffffffL;
                 long frac = i32(h + REC_TS_FRAC) & 0xffffffffL;
                 int wireLen = i32(h + REC_ORIGLEN);
-                sink.frame(sec * 1_000_000_000L + frac * fracMul, link, win, h + REC_HEADER_LEN, capLen, wireLen);
-                pos = h + REC_HEADER_LEN + capLen;
+                sink.frame(sec * 1_000_000_000L + frac * fracMul, link, win, h + recHeader, capLen, wireLen);
+                pos = h + recHeader + capLen;
                 nPackets++;
                 nBytes += capLen;
                 if ((nPackets & 1023) == 0) {

@@ -325,8 +325,7 @@ abstract sealed class CaptureInput implements AutoCloseable permits CaptureInput
                 return;
             }
             int magic = (head[0] & 0xff) << 24 | (head[1] & 0xff) << 16 | (head[2] & 0xff) << 8 | head[3] & 0xff;
-            boolean classic = magic == CaptureFile.PCAP_MAGIC_MICRO || magic == CaptureFile.PCAP_MAGIC_NANO
-                    || Integer.reverseBytes(magic) == CaptureFile.PCAP_MAGIC_MICRO || Integer.reverseBytes(magic) == CaptureFile.PCAP_MAGIC_NANO;
+            boolean classic = CaptureFile.isClassicMagic(magic) || CaptureFile.isClassicMagic(Integer.reverseBytes(magic));
             readUpTo(in, head, n, classic ? CaptureFile.PCAP_HEADER_LEN : head.length);
         }
 

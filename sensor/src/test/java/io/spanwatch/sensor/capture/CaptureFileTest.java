@@ -90,6 +90,68 @@ class CaptureFileTest {
         }
     }
 
+    /**
+     * A "modified" pcap (magic a1b2cd34) of Kuznetsov's patched tcpdump, written here field by field:
+     * 24-byte records whose last 8 bytes (interface index, protocol, packet type, pad) are not data.
+     */
+    private static byte[] modified(ByteOrder order, int linkType, long[] tsMicros, byte[][] frames, int[] wire) {
+        int size = 24;
+        for (byte[] f : frames) {
+            size += 24 + f.length;
+        }
+        ByteBuffer b = ByteBuffer.allocate(size).order(order);
+        b.putInt(CaptureFile.PCAP_MAGIC_MODIFIED).putShort((short) 2).putShort((short) 4).putInt(0).putInt(0).putInt(65535).putInt(linkType);
+        for (int i = 0; i < frames.length; i++) {
+            b.putInt((int) (tsMicros[i] / 1_000_000)).putInt((int) (tsMicros[i] % 1_000_000)).putInt(frames[i].length).putInt(wire[i]);
+            b.putInt(2 + i).putShort((short) 0x0800).put((byte) 4).put((byte) 0); // ifindex, protocol, pkt_type (outgoing), pad
+            b.put(frames[i]);
+        }
+        return b.array();
+    }
+
+    @Test
+    void modifiedPcapRecordsCarryEightBytesMoreInBothByteOrders() throws Exception {
+        int n = 400;
+        Random rnd = new Random(11);
+        long[] ts = new long[n];
+        byte[][] frames = new byte[n][];
+        int[] wire = new int[n];
+        for (int i = 0; i < n; i++) {
+            ts[i] = 1_100_000_000_000_000L + 1_000_003L * i;
+            frames[i] = frame(i == 77 ? CaptureFile.MAX_CAPLEN : rnd.nextInt(1600), 100 + i);
+            wire[i] = frames[i].length + (i % 3);
+        }
+        for (ByteOrder order : new ByteOrder[] {ByteOrder.LITTLE_ENDIAN, ByteOrder.BIG_ENDIAN}) {
+            byte[] content = modified(order, LinkType.ETHERNET, ts, frames, wire);
+            Path p = write("modified-" + order + ".pcap", content);
+            // small windows, so records and their longer headers cross window edges
+            try (CaptureFile f = CaptureFile.open(p, CaptureFile.MAX_BLOCK_BYTES + 64)) {
+                assertFalse(f.isPcapng());
+                List<Rec> recs = readAll(f);
+                assertEquals(n, recs.size(), order.toString());
+                for (int i = 0; i < n; i++) {
+                    check(recs.get(i), ts[i] * 1000, LinkType.ETHERNET, frames[i], wire[i]);
+                }
+                assertFalse(f.stats().truncated());
+                assertNull(f.warning());
+            }
+            // read as a stream (a pipe or a compressed file takes that path)
+            try (CaptureFile f = CaptureFile.openStream(p, new java.io.ByteArrayInputStream(content), CaptureFile.MAX_BLOCK_BYTES + 64)) {
+                List<Rec> recs = readAll(f);
+                assertEquals(n, recs.size());
+                check(recs.get(n - 1), ts[n - 1] * 1000, LinkType.ETHERNET, frames[n - 1], wire[n - 1]);
+            }
+            // cut inside the last record's 24-byte header: read up to the cut, which is named
+            int lastHeader = content.length - 24 - frames[n - 1].length;
+            Path cut = write("modified-cut-" + order + ".pcap", Arrays.copyOf(content, lastHeader + 20));
+            try (CaptureFile f = CaptureFile.open(cut)) {
+                assertEquals(n - 1, readAll(f).size());
+                assertTrue(f.stats().truncated());
+                assertTrue(f.warning().contains("record header needs 24 bytes, 20 left"), f.warning());
+            }
+        }
+    }
+
     @Test
     void manyFramesAcrossSmallWindows() throws Exception {
         Random rnd = new Random(7);
