@@ -11,15 +11,38 @@ import java.util.TreeMap;
  * as a new frame (the first fragment's link-layer bytes, its IP header fixed up, and the payload),
  * which then decodes like any unfragmented packet.
  *
- * <p>Overlaps: a fragment that repeats one already taken (it starts where that one started and its
- * bytes are all held, equal: Linux's {@code IPFRAG_DUP}) is
- * ignored. Any other overlap makes an IPv6 host discard the whole datagram (RFC 5722, with erratum
- * 3089), and so do Linux since 4.19 and Windows since Vista for IPv4 ({@code IPFRAG_OVERLAP}); those
- * datagrams are dropped here too ({@code defrag.overlap_dropped}), IPv4 ones when the destination's
- * policy ({@code stream.policy}) is {@code linux} or {@code vista}. Otherwise the first copy of a byte
- * wins, as BSD and older stacks resolve it: {@code defrag.overlap}, and {@code defrag.overlap_mismatch}
- * where the bytes differ (the classic evasion). Before 2026-12-05 overlaps with equal bytes were
- * silent and always taken, so a decoy datagram Linux drops stood in for the real one. A first fragment too short to
+ * <p>Overlaps are resolved as the destination host resolves them, by its {@link Policy} (from its
+ * address: {@link Hosts#policy}, the TCP reassembly policy's host, {@code stream.policy}), because a
+ * decoy fragment the host throws away must not stand in for the real one (the classic evasion of
+ * Ptacek and Newsham, and Novak's "Target-Based Fragmentation Reassembly"):
+ * <ul>
+ *   <li>{@link Policy#LINUX} (Linux since 4.19, both IP versions, {@code inet_frag_queue_insert}): a
+ *       fragment that lies inside one run of fragments already held (fragments that arrived one after
+ *       another, each starting where the one before ended) is a duplicate, dropped unread
+ *       ({@code IPFRAG_DUP}); any other overlap discards the whole datagram ({@code IPFRAG_OVERLAP}).
+ *       A last fragment that ends before bytes already held, or elsewhere than an earlier last one,
+ *       and a fragment past a known end discard it too, as does one left empty.</li>
+ *   <li>{@link Policy#BSD} (FreeBSD, OpenBSD, NetBSD, macOS {@code ip_reass}): the held fragment that
+ *       starts at or before the new one keeps its bytes, and the new one's bytes win over those of
+ *       the held fragments that start after it; for IPv6 ({@code frag6_input}) a fragment of the same
+ *       offset and length as a held one is dropped, and any other overlap discards the datagram.</li>
+ *   <li>{@link Policy#BSD_RIGHT} (Linux before 4.19, Suricata's {@code linux} defrag policy): as BSD,
+ *       but the new fragment also wins over a held one that starts at the same offset.</li>
+ *   <li>{@link Policy#FIRST} (Windows XP and 2003, Solaris, HP-UX, IRIX; Suricata's {@code first}):
+ *       the first copy of a byte wins. {@link Policy#LAST} (Cisco IOS): the last copy wins.</li>
+ *   <li>{@link Policy#DROP} (Windows since Vista): any overlap other than a repeat of a held fragment
+ *       with the same bytes discards the datagram.</li>
+ * </ul>
+ * For IPv6, every policy but Linux's and the BSDs' discards the datagram on an overlap that is not
+ * such a repeat (RFC 5722, with erratum 3089). A non-final fragment whose length is not a multiple of 8
+ * is dropped alone where IPv6 or a BSD host drops it (RFC 8200 §4.5; {@code ips_toosmall}) and cut to a
+ * multiple of 8 for a Linux IPv4 host ({@code end &= ~7}): {@code defrag.unaligned_fragment}. Every
+ * overlap is {@code defrag.overlap}, and {@code defrag.overlap_mismatch} where the bytes differ; a
+ * discarded datagram is {@code defrag.overlap_dropped} (or {@code defrag.length_mismatch_dropped}).
+ * Before 2026-12-05 overlaps with equal bytes were silent and always taken, so a decoy datagram Linux
+ * drops stood in for the real one; until 2026-12-06 the first copy won for every host that keeps
+ * overlapping datagrams (an evasion review: a BSD host takes a later fragment that starts earlier, a
+ * Linux host keeps a datagram with a duplicate inside a run). A first fragment too short to
  * hold the transport header is {@code defrag.tiny_first_fragment}; a datagram that would be longer
  * than 65,535 bytes is {@code defrag.datagram_too_large} and is dropped.
  *
@@ -71,29 +94,57 @@ public final class Defragmenter {
 
         /** How long the destination keeps this datagram, at most the configured timeout. */
         final long timeoutNanos;
+        /** How the destination resolves overlaps. */
+        final Policy policy;
+        /** {@link Policy#LINUX}: the runs of fragments held, start to end, as Linux keeps them. */
+        TreeMap<Integer, Integer> runs;
+        /** {@link Policy#LINUX}: start of the last run and end of the fragment that arrived last at the end. */
+        int lastRunStart = -1;
+        int tailEnd = -1;
+        /** {@link Policy#LINUX}: the end of the highest bytes held or announced ({@code q.len}). */
+        int knownEnd;
 
-        Tracker(long firstTs, int linkType, int version, long timeoutNanos) {
+        Tracker(long firstTs, int linkType, int version, long timeoutNanos, Policy policy) {
             this.firstTs = firstTs;
             this.timeoutNanos = timeoutNanos;
             this.linkType = linkType;
             this.version = version;
+            this.policy = policy;
+        }
+    }
+
+    /** How a destination host resolves overlapping fragments (see the class description). */
+    public enum Policy {
+        FIRST, LAST, BSD, BSD_RIGHT, LINUX, DROP;
+
+        /**
+         * Tells whether the new fragment {@code [start, end)} wins over the bytes of a held piece that
+         * starts at {@code heldStart} (IPv4; the pieces held never overlap one another).
+         */
+        boolean newWins(int heldStart, int start) {
+            return switch (this) {
+                case LAST -> true;
+                case BSD -> heldStart > start;
+                case BSD_RIGHT -> heldStart >= start;
+                default -> false;
+            };
         }
     }
 
     /** What destination hosts do with fragments, by address (4 bytes IPv4, 16 bytes IPv6). */
     public interface Hosts {
-        /** Whether the host discards a datagram whose fragments overlap (asked for IPv4 only: IPv6 hosts always do). */
-        boolean dropsOverlaps(byte[] address);
+        /** How the host resolves overlapping fragments. */
+        Policy policy(byte[] address);
 
         /** Seconds the host keeps an incomplete IPv4 datagram, or 0 for the configured timeout. */
         int timeoutSeconds(byte[] address);
     }
 
-    /** Hosts that resolve overlaps and keep fragments for the configured timeout. */
+    /** Hosts where the first copy of a byte wins, that keep fragments for the configured timeout. */
     public static final Hosts TOLERANT = new Hosts() {
         @Override
-        public boolean dropsOverlaps(byte[] address) {
-            return false;
+        public Policy policy(byte[] address) {
+            return Policy.FIRST;
         }
 
         @Override
@@ -197,15 +248,66 @@ public final class Defragmenter {
             while (trackers.size() >= maxTrackers) {
                 dropOldest();
             }
+            byte[] dst = Arrays.copyOfRange(b, p.dstAddrOff, p.dstAddrOff + p.addrLen());
             long hostTimeout = timeoutNanos;
             if (p.ipVersion == 4) {
-                int secs = hosts.timeoutSeconds(Arrays.copyOfRange(b, p.dstAddrOff, p.dstAddrOff + 4));
+                int secs = hosts.timeoutSeconds(dst);
                 if (secs > 0) {
                     hostTimeout = Math.min(hostTimeout, secs * 1_000_000_000L);
                 }
             }
-            t = new Tracker(ts, linkType, p.ipVersion, hostTimeout);
+            t = new Tracker(ts, linkType, p.ipVersion, hostTimeout, hosts.policy(dst));
             trackers.put(k, t);
+        }
+        Policy policy = t.policy;
+        if (p.fragMore && (len & 7) != 0) {
+            out.anomaly(ts, "defrag.unaligned_fragment", p);
+            if (t.version == 6 || policy == Policy.BSD) {
+                if (t.parts.isEmpty() && t.head == null) {
+                    trackers.remove(k); // nothing held: no datagram to wait for yet
+                }
+                return; // dropped alone; the datagram waits for a proper one
+            }
+            if (policy == Policy.LINUX || policy == Policy.BSD_RIGHT) {
+                len -= len & 7; // Linux: end &= ~7
+            }
+        }
+        int end = offset + len;
+        if (policy == Policy.LINUX) {
+            boolean bad = p.fragMore ? t.total >= 0 && end > t.total : end < t.knownEnd || t.total >= 0 && end != t.total;
+            if (bad || end == offset) {
+                out.anomaly(ts, "defrag.length_mismatch_dropped", p);
+                drop(k, t);
+                return;
+            }
+            t.knownEnd = Math.max(t.knownEnd, end);
+            if (!p.fragMore) {
+                t.total = end; // before the duplicate check, as Linux sets INET_FRAG_LAST_IN
+            }
+            int run = linuxRuns(t, offset, end);
+            if (run == DUPLICATE) {
+                ignoreDuplicate(t, ts, b, p.payloadOff, offset, len, p, out);
+                return;
+            }
+            if (run == OVERLAP) {
+                dropOverlapping(k, t, ts, p, out);
+                return;
+            }
+        } else if (overlaps(t, offset, len)) {
+            // A repeat starts where a fragment taken started (a piece begins there) and brings the
+            // bytes held; anything else overlapping is an overlap.
+            boolean repeat = t.parts.containsKey(offset) && sameBytes(t, b, p.payloadOff, offset, len);
+            if (t.version == 6 && policy == Policy.BSD && t.parts.containsKey(offset) && t.parts.get(offset).length == len) {
+                ignoreDuplicate(t, ts, b, p.payloadOff, offset, len, p, out); // frag6_input: same offset and length
+                return;
+            }
+            if (!repeat && (t.version == 6 || policy == Policy.DROP)) {
+                dropOverlapping(k, t, ts, p, out);
+                return;
+            }
+            if (!repeat) {
+                out.anomaly(ts, "defrag.overlap", p);
+            }
         }
         if (offset == 0 && t.head == null) {
             int headEnd = p.ipVersion == 4 ? p.payloadOff : p.fragHdrOff;
@@ -221,24 +323,11 @@ public final class Defragmenter {
             t.bytes += t.head.length;
             held += t.head.length;
         }
-        if (overlaps(t, offset, len)) {
-            // A repeat starts where a fragment taken started (a piece begins there) and brings the
-            // bytes held, as Linux's IPFRAG_DUP; anything else overlapping is an overlap.
-            boolean repeat = t.parts.containsKey(offset) && sameBytes(t, b, p.payloadOff, offset, len);
-            if (!repeat) {
-                if (t.version == 6 || hosts.dropsOverlaps(Arrays.copyOfRange(b, p.dstAddrOff, p.dstAddrOff + p.addrLen()))) {
-                    out.anomaly(ts, "defrag.overlap_dropped", p);
-                    trackers.remove(k);
-                    release(t);
-                    dropped++;
-                    overlapsDropped++;
-                    return;
-                }
-                out.anomaly(ts, "defrag.overlap", p);
-            }
-        }
         if (!p.fragMore) {
-            t.total = offset + len;
+            t.total = end;
+        }
+        if (t.version == 4 && (policy == Policy.LAST || policy == Policy.BSD || policy == Policy.BSD_RIGHT)) {
+            giveWay(t, ts, b, p.payloadOff, offset, len, p, out);
         }
         insert(t, ts, b, p.payloadOff, offset, len, p, out);
         while (held > memcap && trackers.size() > 1) {
@@ -259,6 +348,113 @@ public final class Defragmenter {
                 dropped++;
             }
         }
+    }
+
+    private static final int ACCEPTED = 0;
+    private static final int DUPLICATE = 1;
+    private static final int OVERLAP = 2;
+
+    /**
+     * Places {@code [offset, end)} among the runs of a Linux host's queue ({@code inet_frag_queue_insert}):
+     * past the fragment that arrived last at the end it joins that run (starting where it ended) or
+     * starts a new one, overlapping it is an overlap; below it, inside one run it is a duplicate,
+     * touching any run otherwise an overlap, and elsewhere a run of its own (which nothing joins later).
+     */
+    private static int linuxRuns(Tracker t, int offset, int end) {
+        if (t.runs == null) {
+            t.runs = new TreeMap<>();
+        }
+        if (t.tailEnd < 0 || t.tailEnd < end) {
+            if (t.tailEnd >= 0 && offset < t.tailEnd) {
+                return OVERLAP;
+            }
+            if (t.tailEnd >= 0 && offset == t.tailEnd) {
+                t.runs.put(t.lastRunStart, end);
+            } else {
+                t.runs.put(offset, end);
+                t.lastRunStart = offset;
+            }
+            t.tailEnd = end;
+            return ACCEPTED;
+        }
+        Map.Entry<Integer, Integer> floor = t.runs.floorEntry(offset);
+        if (floor != null && floor.getValue() > offset) {
+            return end <= floor.getValue() ? DUPLICATE : OVERLAP;
+        }
+        Integer higher = t.runs.higherKey(offset);
+        if (higher != null && higher < end) {
+            return OVERLAP;
+        }
+        t.runs.put(offset, end);
+        return ACCEPTED;
+    }
+
+    /** Drops a fragment the host takes for a duplicate of what it holds, named unless it is an exact repeat. */
+    private void ignoreDuplicate(Tracker t, long ts, byte[] b, int off, int offset, int len, DecodedPacket p, Output out) {
+        if (t.parts.containsKey(offset) && sameBytes(t, b, off, offset, len)) {
+            return;
+        }
+        out.anomaly(ts, "defrag.overlap", p);
+        if (!sameBytes(t, b, off, offset, len)) {
+            overlapMismatches++;
+            out.anomaly(ts, "defrag.overlap_mismatch", p);
+        }
+    }
+
+    /** Discards a datagram whose fragments overlap, as its destination does. */
+    private void dropOverlapping(Key k, Tracker t, long ts, DecodedPacket p, Output out) {
+        out.anomaly(ts, "defrag.overlap_dropped", p);
+        drop(k, t);
+        overlapsDropped++;
+    }
+
+    private void drop(Key k, Tracker t) {
+        trackers.remove(k);
+        release(t);
+        dropped++;
+    }
+
+    /**
+     * Takes out of the pieces held the bytes the new fragment {@code [offset, offset + len)} wins
+     * over by the tracker's policy ({@link Policy#newWins}), so that {@link #insert} puts the new bytes
+     * there; what is left of such a piece past the fragment starts where the fragment ends, as the
+     * BSDs trim a fragment they overlap.
+     */
+    private void giveWay(Tracker t, long ts, byte[] b, int off, int offset, int len, DecodedPacket p, Output out) {
+        int end = offset + len;
+        Map.Entry<Integer, byte[]> e = t.parts.floorEntry(offset);
+        if (e == null || e.getKey() + e.getValue().length <= offset) {
+            e = t.parts.higherEntry(offset);
+        }
+        while (e != null && e.getKey() < end) {
+            int qs = e.getKey();
+            byte[] q = e.getValue();
+            Map.Entry<Integer, byte[]> next = t.parts.higherEntry(qs);
+            if (t.policy.newWins(qs, offset)) {
+                int from = Math.max(qs, offset);
+                int to = Math.min(qs + q.length, end);
+                if (!Arrays.equals(q, from - qs, to - qs, b, off + from - offset, off + to - offset)) {
+                    overlapMismatches++;
+                    out.anomaly(ts, "defrag.overlap_mismatch", p);
+                }
+                t.parts.remove(qs);
+                t.bytes -= q.length;
+                held -= q.length;
+                if (qs < offset) {
+                    keep(t, qs, Arrays.copyOfRange(q, 0, offset - qs));
+                }
+                if (qs + q.length > end) {
+                    keep(t, end, Arrays.copyOfRange(q, end - qs, q.length));
+                }
+            }
+            e = next;
+        }
+    }
+
+    private void keep(Tracker t, int at, byte[] piece) {
+        t.parts.put(at, piece);
+        t.bytes += piece.length;
+        held += piece.length;
     }
 
     /** Tells whether {@code [offset, offset + len)} overlaps bytes the tracker holds. */

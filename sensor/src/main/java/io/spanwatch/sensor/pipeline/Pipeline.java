@@ -3,6 +3,7 @@ package io.spanwatch.sensor.pipeline;
 import io.spanwatch.sensor.capture.CaptureStats;
 import io.spanwatch.sensor.capture.FrameSink;
 import io.spanwatch.sensor.decode.DecodedPacket;
+import io.spanwatch.sensor.decode.Defragmenter;
 import io.spanwatch.sensor.decode.EncapLengths;
 import io.spanwatch.sensor.decode.PacketDecoder;
 import io.spanwatch.sensor.event.AnomalyEvent;
@@ -14,6 +15,8 @@ import io.spanwatch.sensor.files.FileStore;
 import io.spanwatch.sensor.files.KnownContent;
 import io.spanwatch.sensor.files.RangeAssembler;
 import io.spanwatch.sensor.flow.FlowKey;
+import io.spanwatch.sensor.reassembly.HostPolicies;
+import io.spanwatch.sensor.reassembly.OverlapPolicy;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -51,10 +54,10 @@ public final class Pipeline implements FrameSink {
     /** 802.11 A-MSDU subframes made frames of their own, and those past the limit of one frame. */
     private final AtomicLong amsduSubframes = new AtomicLong();
     private final AtomicLong amsduDropped = new AtomicLong();
-    private final io.spanwatch.sensor.decode.Defragmenter defrag;
+    private final Defragmenter defrag;
     private final io.spanwatch.sensor.decode.CapwapReassembler capwap = new io.spanwatch.sensor.decode.CapwapReassembler();
     private final java.util.Map<String, Integer> defragAnomalies = new java.util.concurrent.ConcurrentHashMap<>();
-    private final io.spanwatch.sensor.decode.Defragmenter.Output defragOutput = new io.spanwatch.sensor.decode.Defragmenter.Output() {
+    private final Defragmenter.Output defragOutput = new Defragmenter.Output() {
         @Override
         public void frame(long ts, int linkType, byte[] buf, int off, int len) {
             dispatch(ts, linkType, buf, off, len, len);
@@ -87,6 +90,27 @@ public final class Pipeline implements FrameSink {
     private Stage stage;
     private boolean finished;
 
+    /**
+     * Returns how a host of a TCP reassembly policy resolves overlapping IP fragments, by the stack
+     * the policy names: Suricata's mapping ({@code DefragGetOsPolicy}), except that {@code linux} is
+     * today's kernel (since 4.19 an overlap discards the datagram; the kernels before it are
+     * {@code old-linux}, Suricata's {@code linux} defrag policy), {@code vista} is Windows since Vista
+     * (which discards such datagrams too), and {@code macos} is XNU, whose {@code ip_reass} is the
+     * BSDs' (Suricata's {@code first} came from tests of older Mac OS). Suricata's {@code windows} and
+     * {@code solaris} let a fragment that covers a held one whole replace it; here they keep the first
+     * copy throughout.
+     */
+    static Defragmenter.Policy fragmentPolicy(OverlapPolicy tcp) {
+        return switch (tcp) {
+            case LINUX -> Defragmenter.Policy.LINUX;
+            case OLD_LINUX, BSD_RIGHT -> Defragmenter.Policy.BSD_RIGHT;
+            case BSD, MACOS, HPUX10, IRIX -> Defragmenter.Policy.BSD;
+            case VISTA -> Defragmenter.Policy.DROP;
+            case LAST -> Defragmenter.Policy.LAST;
+            case FIRST, SOLARIS, HPUX11, WINDOWS -> Defragmenter.Policy.FIRST;
+        };
+    }
+
     private Pipeline(SensorConfig config, Outputs outputs, FileStore store) {
         this.config = config;
         this.outputs = outputs;
@@ -95,12 +119,12 @@ public final class Pipeline implements FrameSink {
         this.ranges = new RangeAssembler(store);
         this.decoder = new PacketDecoder(config.tunnels());
         HeapGauge.listen();
-        io.spanwatch.sensor.reassembly.HostPolicies policies = config.reassembly().policies();
-        this.defrag = new io.spanwatch.sensor.decode.Defragmenter(config.defrag().maxDatagrams(), config.defrag().memcap(),
-                config.defrag().timeoutSeconds(), new io.spanwatch.sensor.decode.Defragmenter.Hosts() {
+        HostPolicies policies = config.reassembly().policies();
+        this.defrag = new Defragmenter(config.defrag().maxDatagrams(), config.defrag().memcap(),
+                config.defrag().timeoutSeconds(), new Defragmenter.Hosts() {
                     @Override
-                    public boolean dropsOverlaps(byte[] address) {
-                        return policies.forAddress(address).dropsOverlappingFragments();
+                    public Defragmenter.Policy policy(byte[] address) {
+                        return fragmentPolicy(policies.forAddress(address));
                     }
 
                     @Override

@@ -60,15 +60,6 @@ public enum OverlapPolicy {
     }
 
     /**
-     * Tells whether a host of this policy discards an IPv4 datagram whose fragments overlap (any
-     * overlap but a plain repeat): Linux since 4.19 ({@code IPFRAG_OVERLAP} kills the queue) and
-     * Windows since Vista. The others resolve the overlap and take the datagram.
-     */
-    public boolean dropsOverlappingFragments() {
-        return this == LINUX || this == VISTA;
-    }
-
-    /**
      * Returns how many seconds a host of this kind keeps an incomplete IPv4 datagram, or 0 when it is
      * not known (the configured {@code defrag.timeout} then holds): Linux 30 ({@code ipfrag_time}),
      * the BSDs and macOS 30 ({@code IPFRAGTTL}, 60 half-second ticks). IPv6 keeps 60 s on both,

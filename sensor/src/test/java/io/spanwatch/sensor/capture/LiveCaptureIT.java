@@ -7,9 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
-import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -46,64 +44,35 @@ class LiveCaptureIT {
     /** Ethernet + IPv4 + UDP header bytes in front of the payload. */
     private static final int HEADERS = 14 + 20 + 8;
 
-    private static final String ID = String.format(Locale.ROOT, "%04x", ThreadLocalRandom.current().nextInt(1 << 16));
-    private static final String NETNS = "swt-" + ID;
-    private static final String LINK_A = "swt-" + ID + "-a";
-    private static final String LINK_B = "swt-" + ID + "-b";
-
-    private static String ip;
-    private static String python;
     private static boolean root;
     private static String skipReason;
-    private static boolean netnsCreated;
-    private static boolean linkCreated;
+    private static VethPair veth;
+    private static String LINK_A;
     private static String addrA;
     private static String addrB;
 
     @BeforeAll
     static void setUp() throws Exception {
-        root = "0".equals(output("id", "-u").strip());
-        ip = findExecutable("ip", "/usr/sbin/ip", "/sbin/ip", "/usr/bin/ip", "/bin/ip");
-        python = findExecutable("python3", "/usr/bin/python3");
-        if (!root) {
-            skipReason = "not running as root (uid " + output("id", "-u").strip() + "): cannot create network "
-                    + "namespaces or capture";
-        } else if (ip == null) {
-            skipReason = "the 'ip' command (iproute2) is missing";
-        } else if (python == null) {
-            skipReason = "python3 is missing (it sends the test traffic)";
-        } else if (!libpcapAvailable()) {
+        root = "0".equals(VethPair.output("id", "-u").strip());
+        skipReason = VethPair.skipReason();
+        if (skipReason == null && !libpcapAvailable()) {
             skipReason = "libpcap is not installed";
         }
         if (skipReason != null) {
             System.err.println("LiveCaptureIT: skipping live capture tests: " + skipReason);
             return;
         }
-        int subnet = ThreadLocalRandom.current().nextInt(1 << 15) * 4; // a /30 inside 198.18.0.0/15
-        addrA = ipv4(198, 18, subnet + 1);
-        addrB = ipv4(198, 18, subnet + 2);
-
-        sh(ip, "netns", "add", NETNS);
-        netnsCreated = true;
-        sh(ip, "link", "add", LINK_A, "type", "veth", "peer", "name", LINK_B);
-        linkCreated = true;
-        sh(ip, "link", "set", LINK_B, "netns", NETNS);
-        sh(ip, "addr", "add", addrA + "/30", "dev", LINK_A);
-        sh(ip, "link", "set", LINK_A, "up");
-        sh(ip, "-n", NETNS, "addr", "add", addrB + "/30", "dev", LINK_B);
-        sh(ip, "-n", NETNS, "link", "set", LINK_B, "up");
-        sh(ip, "-n", NETNS, "link", "set", "lo", "up");
-        System.err.println("LiveCaptureIT: " + LINK_A + " " + addrA + " <-> " + NETNS + ":" + LINK_B + " " + addrB);
+        veth = VethPair.create("swt");
+        LINK_A = veth.linkA;
+        addrA = veth.addrA;
+        addrB = veth.addrB;
+        System.err.println("LiveCaptureIT: " + veth);
     }
 
     @AfterAll
     static void tearDown() {
-        if (linkCreated) {
-            // Deleting one end of a veth pair deletes both; the b end also goes with its namespace.
-            quietly(ip, "link", "del", LINK_A);
-        }
-        if (netnsCreated) {
-            quietly(ip, "netns", "del", NETNS);
+        if (veth != null) {
+            veth.close();
         }
     }
 
@@ -283,7 +252,7 @@ class LiveCaptureIT {
     @Test
     void nonexistentInterfaceIsOneLineListingTheAvailableOnes() throws Exception {
         assumeLibpcap();
-        String bogus = "swt-none-" + ID;
+        String bogus = String.format(Locale.ROOT, "swt-none-%04x", ThreadLocalRandom.current().nextInt(1 << 16));
         CaptureException e = assertThrows(CaptureException.class,
                 () -> LiveCapture.open(LiveCapture.Options.of(bogus)));
         System.err.println("LiveCaptureIT: error line: " + e.getMessage());
@@ -321,7 +290,7 @@ class LiveCaptureIT {
     void missingCapabilitySaysHowToGrantIt() throws Exception {
         assumeTrue(root, "dropping capabilities with setpriv needs root");
         assumeLibpcap();
-        String setpriv = findExecutable("setpriv", "/usr/bin/setpriv", "/bin/setpriv");
+        String setpriv = VethPair.findExecutable("setpriv", "/usr/bin/setpriv", "/bin/setpriv");
         assumeTrue(setpriv != null, "setpriv (util-linux) is missing");
         ProbeResult r = probe(List.of(setpriv, "--bounding-set=-net_raw,-net_admin", "--inh-caps=-all"), null, "lo");
         assertEquals(3, r.exitCode(), r.output());
@@ -392,7 +361,7 @@ class LiveCaptureIT {
                 "for i in range(" + n + "):",
                 "    s.sendto(b'SWT%05d' % i + b'x' * " + (PAYLOAD - 8) + ", ('" + addrA + "', " + PORT + "))",
                 "    time.sleep(0.005)");
-        sh(ip, "netns", "exec", NETNS, python, "-c", script);
+        VethPair.sh(VethPair.IP, "netns", "exec", veth.netns, VethPair.PYTHON, "-c", script);
     }
 
     private static String marker(int i) {
@@ -401,10 +370,6 @@ class LiveCaptureIT {
 
     private static int u16(byte[] b, int off) {
         return (b[off] & 0xff) << 8 | (b[off + 1] & 0xff);
-    }
-
-    private static String ipv4(int a, int b, int low16) {
-        return a + "." + (b + (low16 >> 16)) + "." + ((low16 >> 8) & 0xff) + "." + (low16 & 0xff);
     }
 
     private static void assumeLive() {
@@ -462,46 +427,4 @@ class LiveCaptureIT {
         return new ProbeResult(p.exitValue(), last);
     }
 
-    private static String findExecutable(String name, String... candidates) {
-        for (String c : candidates) {
-            if (Files.isExecutable(Path.of(c))) {
-                return c;
-            }
-        }
-        for (String dir : System.getenv().getOrDefault("PATH", "").split(":")) {
-            if (!dir.isEmpty() && Files.isExecutable(Path.of(dir, name))) {
-                return Path.of(dir, name).toString();
-            }
-        }
-        return null;
-    }
-
-    private static String output(String... cmd) throws IOException, InterruptedException {
-        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
-        p.getOutputStream().close();
-        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        p.waitFor();
-        return out;
-    }
-
-    private static void sh(String... cmd) throws IOException, InterruptedException {
-        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
-        p.getOutputStream().close();
-        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        if (!p.waitFor(30, TimeUnit.SECONDS)) {
-            p.destroyForcibly();
-            throw new IOException("timed out: " + String.join(" ", cmd));
-        }
-        if (p.exitValue() != 0) {
-            throw new IOException("failed (exit " + p.exitValue() + "): " + String.join(" ", cmd) + ": " + out.strip());
-        }
-    }
-
-    private static void quietly(String... cmd) {
-        try {
-            sh(cmd);
-        } catch (IOException | InterruptedException e) {
-            System.err.println("LiveCaptureIT: cleanup: " + e.getMessage());
-        }
-    }
 }

@@ -18,8 +18,9 @@ import java.util.Set;
 
 /**
  * Fuzzes {@link Defragmenter} (IPv4 and IPv6) with a script of fragments, as the capture thread feeds
- * it: each frame is decoded and fragments are added. Input: the limits (max datagrams, memcap,
- * timeout; three u8), then operations until the input ends:
+ * it: each frame is decoded and fragments are added. Input: the limits (max datagrams in the low 3
+ * bits, the destinations' {@link Defragmenter.Policy} in the bits above; memcap; timeout: three u8),
+ * then operations until the input ends:
  * <ul>
  *   <li>0, a raw frame: link type (u8 index), frame (byte string);</li>
  *   <li>1, a made-up fragment: version and header shape (u8), datagram (u8, one of four), offset in
@@ -46,10 +47,12 @@ public class DefragmenterFuzzTest {
     @FuzzTest(maxDuration = "10s")
     void fragmentScript(byte[] data) {
         FuzzInput in = new FuzzInput(data);
-        int maxTrackers = 1 + in.u8() % 8;
+        int limits = in.u8();
+        int maxTrackers = 1 + limits % 8;
+        Defragmenter.Policy policy = Defragmenter.Policy.values()[(limits >> 3) % Defragmenter.Policy.values().length];
         long memcap = 1024L << (in.u8() % 8);
         int timeout = 1 + in.u8() % 60;
-        Defragmenter d = new Defragmenter(maxTrackers, memcap, timeout);
+        Defragmenter d = new Defragmenter(maxTrackers, memcap, timeout, DefragmenterTest.policyHosts(address -> policy, 0));
         Checker out = new Checker(d);
         long ts = T0;
         for (int op = 0; op < OPS && in.more(); op++) {

@@ -57,37 +57,48 @@ class DefragmenterTest {
 
     /** Builds an Ethernet/IPv6 frame carrying UDP, with a destination-options header, then fragments it. */
     static List<byte[]> fragment6(byte[] udpPayload, int chunk, long id) {
+        byte[] udp = udp6(udpPayload);
+        List<byte[]> out = new ArrayList<>();
+        for (int off = 0; off < udp.length; off += chunk) {
+            int n = Math.min(chunk, udp.length - off);
+            out.add(frag6(udp, off, n, off + n < udp.length, id));
+        }
+        return out;
+    }
+
+    /** Builds one Ethernet/IPv6 fragment (behind a destination-options header) of {@code udp}'s bytes {@code [off, off + n)}. */
+    static byte[] frag6(byte[] udp, int off, int n, boolean more, long id) {
+        byte[] f = new byte[14 + 40 + 8 + 8 + n];
+        f[12] = (byte) 0x86;
+        f[13] = (byte) 0xdd;
+        f[14] = 0x60;
+        put16(f, 18, 8 + 8 + n);
+        f[20] = 60; // destination options
+        f[21] = 64;
+        f[22 + 15] = 1;
+        f[38 + 15] = 2;
+        f[22] = 0x20;
+        f[38] = 0x20;
+        f[54] = 44; // dest opts -> fragment
+        f[55] = 0;
+        f[56] = 1; // PadN
+        f[57] = 4;
+        f[62] = 17; // fragment -> UDP
+        put16(f, 64, off | (more ? 1 : 0));
+        put16(f, 66, (int) (id >>> 16));
+        put16(f, 68, (int) id);
+        System.arraycopy(udp, off, f, 70, n);
+        return f;
+    }
+
+    /** Builds the UDP datagram (header and payload) that {@link #fragment6} cuts. */
+    static byte[] udp6(byte[] udpPayload) {
         byte[] udp = new byte[8 + udpPayload.length];
         put16(udp, 0, 5000);
         put16(udp, 2, 53);
         put16(udp, 4, udp.length);
         System.arraycopy(udpPayload, 0, udp, 8, udpPayload.length);
-        List<byte[]> out = new ArrayList<>();
-        for (int off = 0; off < udp.length; off += chunk) {
-            int n = Math.min(chunk, udp.length - off);
-            byte[] f = new byte[14 + 40 + 8 + 8 + n];
-            f[12] = (byte) 0x86;
-            f[13] = (byte) 0xdd;
-            f[14] = 0x60;
-            put16(f, 18, 8 + 8 + n);
-            f[20] = 60; // destination options
-            f[21] = 64;
-            f[22 + 15] = 1;
-            f[38 + 15] = 2;
-            f[22] = 0x20;
-            f[38] = 0x20;
-            f[54] = 44; // dest opts -> fragment
-            f[55] = 0;
-            f[56] = 1; // PadN
-            f[57] = 4;
-            f[62] = 17; // fragment -> UDP
-            put16(f, 64, off | (off + n < udp.length ? 1 : 0));
-            put16(f, 66, (int) (id >>> 16));
-            put16(f, 68, (int) id);
-            System.arraycopy(udp, off, f, 70, n);
-            out.add(f);
-        }
-        return out;
+        return udp;
     }
 
     static void feed(Defragmenter d, List<byte[]> frames, Recorder r) {
@@ -108,12 +119,17 @@ class DefragmenterTest {
         }
     }
 
-    /** Hosts that drop overlapping datagrams when {@code drops} says so, and keep fragments {@code seconds} (0: the configured time). */
+    /** Hosts that drop overlapping datagrams (Windows since Vista) when {@code drops} says so, else keep the first copy, and keep fragments {@code seconds} (0: the configured time). */
     static Defragmenter.Hosts hosts(java.util.function.Predicate<byte[]> drops, int seconds) {
+        return policyHosts(address -> drops.test(address) ? Defragmenter.Policy.DROP : Defragmenter.Policy.FIRST, seconds);
+    }
+
+    /** Hosts of the policy {@code policy} gives each address, that keep fragments {@code seconds} (0: the configured time). */
+    static Defragmenter.Hosts policyHosts(java.util.function.Function<byte[], Defragmenter.Policy> policy, int seconds) {
         return new Defragmenter.Hosts() {
             @Override
-            public boolean dropsOverlaps(byte[] address) {
-                return drops.test(address);
+            public Defragmenter.Policy policy(byte[] address) {
+                return policy.apply(address);
             }
 
             @Override
@@ -212,7 +228,7 @@ class DefragmenterTest {
 
     /**
      * RFC 5722: an IPv6 datagram whose fragments overlap is discarded whole, even where the bytes
-     * agree; so is an IPv4 one bound for a host that does the same (Linux, Windows since Vista). A
+     * agree; so is an IPv4 one bound for a host that does the same (Windows since Vista). A
      * host that resolves overlaps takes the datagram, named. A plain repeat of a fragment is neither.
      */
     @Test
@@ -239,7 +255,7 @@ class DefragmenterTest {
         assertEquals(List.of("defrag.overlap"), keeps.anomalies);
         Recorder drops = new Recorder();
         feed(new Defragmenter(100, 1 << 20, 60, hosts(address -> address.length == 4 && address[3] == 2, 0)), four, drops);
-        assertEquals(0, drops.frames.size(), "a Linux host does not");
+        assertEquals(0, drops.frames.size(), "a Windows host since Vista does not");
         assertEquals(List.of("defrag.overlap_dropped"), drops.anomalies.subList(0, 1));
 
         List<byte[]> repeated = new ArrayList<>(fragment6(payload, 1232, 0x99L));

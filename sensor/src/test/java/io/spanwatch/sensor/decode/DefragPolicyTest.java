@@ -1,0 +1,211 @@
+package io.spanwatch.sensor.decode;
+
+import static io.spanwatch.sensor.decode.DefragmenterTest.feed;
+import static io.spanwatch.sensor.decode.DefragmenterTest.frag6;
+import static io.spanwatch.sensor.decode.DefragmenterTest.udp4;
+import static io.spanwatch.sensor.decode.DefragmenterTest.udp6;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.spanwatch.sensor.capture.TrafficSynth;
+import io.spanwatch.sensor.decode.Defragmenter.Policy;
+import io.spanwatch.sensor.decode.DefragmenterTest.Recorder;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Overlapping fragments resolved as each kind of destination host resolves them ({@link Policy}), so
+ * that a decoy the host throws away never stands in for the real bytes. The expected bytes are worked
+ * out by hand from the stacks' reassembly code: FreeBSD's {@code ip_reass} (the held fragment that
+ * starts at or before the new one keeps its bytes, the new one wins over those that start after it),
+ * Linux before 4.19 (the same, but a held fragment starting where the new one starts loses too),
+ * Linux since 4.19 ({@code inet_frag_queue_insert}: runs, duplicates, overlaps) and FreeBSD's
+ * {@code frag6_input}.
+ */
+class DefragPolicyTest {
+    private static final int IP_DATA = 14 + 20; // where the IPv4 datagram's data starts in a frame
+
+    /** A datagram of 80 bytes of IP data (8-byte units 0 to 9), as a frame. */
+    private static byte[] datagram() {
+        byte[] payload = new byte[72];
+        Arrays.fill(payload, (byte) '.');
+        return udp4(payload, 77);
+    }
+
+    /** A fragment of units {@code [from, to)} of the datagram, every byte {@code fill}. */
+    private static byte[] frag(byte[] frame, int from, int to, boolean more, char fill) {
+        byte[] f = frame.clone();
+        Arrays.fill(f, IP_DATA + from * 8, IP_DATA + to * 8, (byte) fill);
+        return TrafficSynth.fragment4(f, from * 8, (to - from) * 8, more);
+    }
+
+    private static Defragmenter defragmenter(Policy policy) {
+        return new Defragmenter(100, 1 << 20, 60, DefragmenterTest.policyHosts(address -> policy, 0));
+    }
+
+    /** The reassembled datagram's data, one letter per 8-byte unit (each unit is checked to be one letter), or "dropped". */
+    private static String units(Recorder r, int dataOff) {
+        if (r.frames.isEmpty()) {
+            return "dropped";
+        }
+        assertEquals(1, r.frames.size());
+        byte[] f = r.frames.get(0);
+        StringBuilder s = new StringBuilder();
+        for (int at = dataOff; at < f.length; at += 8) {
+            byte[] unit = Arrays.copyOfRange(f, at, Math.min(f.length, at + 8));
+            for (byte x : unit) {
+                assertEquals(unit[0], x, "one source per unit at " + (at - dataOff));
+            }
+            s.append((char) unit[0]);
+        }
+        return s.toString();
+    }
+
+    /**
+     * One pattern of overlaps before, after, inside and at the same start, in the spirit of Novak and
+     * Sturges' tests: A [0,2) B [3,5) C [6,8), then D [1,4) (over A's end, a gap, over B's start),
+     * E [2,3) (where D starts after it was placed), F [5,7) (over C's start), G [8,10) last.
+     */
+    @Test
+    void eachPolicyPutsThePatternTogetherAsItsStackDoes() {
+        byte[] d = datagram();
+        List<byte[]> pattern = List.of(frag(d, 0, 2, true, 'A'), frag(d, 3, 5, true, 'B'), frag(d, 6, 8, true, 'C'),
+                frag(d, 1, 4, true, 'D'), frag(d, 2, 3, true, 'E'), frag(d, 5, 7, true, 'F'), frag(d, 8, 10, false, 'G'));
+        String[][] expected = {
+            {"BSD", "AADDBFFCGG"},       // A keeps [1,2), D takes B's [3,4); E is inside D (which starts before it); F takes C's [6,7)
+            {"BSD_RIGHT", "AAEDBFFCGG"}, // as BSD, but E wins over D, which starts where E starts
+            {"FIRST", "AADBBFCCGG"},     // only the gaps take new bytes
+            {"LAST", "ADEDBFFCGG"},      // every new fragment wins
+            {"LINUX", "dropped"},        // D overlaps the run of A without lying inside it
+            {"DROP", "dropped"},
+        };
+        for (String[] e : expected) {
+            Recorder r = new Recorder();
+            feed(defragmenter(Policy.valueOf(e[0])), pattern, r);
+            assertEquals(e[1], units(r, IP_DATA), e[0] + " " + r.anomalies);
+            assertTrue(r.anomalies.contains(e[1].equals("dropped") ? "defrag.overlap_dropped" : "defrag.overlap_mismatch"), e[0] + " " + r.anomalies);
+        }
+    }
+
+    /** The evasion review's cases: a later fragment that starts earlier wins on a BSD host, not on a first-wins one. */
+    @Test
+    void aDecoyHeldFirstLosesToARealFragmentStartingBeforeItOnBsd() {
+        byte[] d = datagram();
+        List<byte[]> frags = List.of(frag(d, 3, 5, true, 'X'), frag(d, 2, 6, true, 'R'), frag(d, 0, 2, true, 'R'), frag(d, 6, 10, false, 'R'));
+        Recorder bsd = new Recorder();
+        feed(defragmenter(Policy.BSD), frags, bsd);
+        assertEquals("RRRRRRRRRR", units(bsd, IP_DATA), bsd.anomalies.toString());
+        Recorder first = new Recorder();
+        feed(defragmenter(Policy.FIRST), frags, first);
+        assertEquals("RRRXXRRRRR", units(first, IP_DATA));
+    }
+
+    /**
+     * Linux keeps runs of fragments that arrived one after another: a fragment inside one run is a
+     * duplicate, dropped unread whatever its bytes, and the datagram is kept; the same fragment
+     * across two runs (the same bytes held, another arrival order) discards the datagram.
+     */
+    @Test
+    void linuxDropsADuplicateInsideARunAndTheDatagramWhenItCrossesRuns() {
+        byte[] d = datagram();
+        byte[] a = frag(d, 0, 2, true, 'R');
+        byte[] b = frag(d, 2, 4, true, 'R');
+        byte[] c = frag(d, 4, 6, true, 'R');
+        byte[] decoy = frag(d, 1, 5, true, 'X');
+        byte[] last = frag(d, 6, 10, false, 'R');
+        Recorder inRun = new Recorder();
+        feed(defragmenter(Policy.LINUX), List.of(a, b, c, decoy, last), inRun);
+        assertEquals("RRRRRRRRRR", units(inRun, IP_DATA));
+        assertEquals(List.of("defrag.overlap", "defrag.overlap_mismatch"), inRun.anomalies);
+
+        Recorder acrossRuns = new Recorder();
+        feed(defragmenter(Policy.LINUX), List.of(a, c, b, decoy, last), acrossRuns);
+        assertEquals("dropped", units(acrossRuns, IP_DATA));
+        assertTrue(acrossRuns.anomalies.contains("defrag.overlap_dropped"), acrossRuns.anomalies.toString());
+
+        // the same bytes inside a run: an overlap, named; a plain repeat of a fragment: nothing
+        Recorder same = new Recorder();
+        feed(defragmenter(Policy.LINUX), List.of(a, b, frag(d, 1, 2, true, 'R'), c, last), same);
+        assertEquals("RRRRRRRRRR", units(same, IP_DATA));
+        assertEquals(List.of("defrag.overlap"), same.anomalies);
+        Recorder repeat = new Recorder();
+        feed(defragmenter(Policy.LINUX), List.of(a, b, a.clone(), c, last), repeat);
+        assertEquals("RRRRRRRRRR", units(repeat, IP_DATA));
+        assertEquals(List.of(), repeat.anomalies);
+    }
+
+    /**
+     * A non-final fragment whose length is not a multiple of 8: Linux cuts it to one (the bytes past
+     * the cut come from the next fragment), a BSD host drops it, and a first-wins host takes it whole.
+     * Linux also discards the datagram when a last fragment ends elsewhere than the one before.
+     */
+    @Test
+    void unalignedFragmentsAndConflictingEndsAsEachHostHandlesThem() {
+        byte[] d = datagram();
+        byte[] decoy = d.clone();
+        Arrays.fill(decoy, IP_DATA, IP_DATA + 13, (byte) 'X');
+        byte[] unaligned = TrafficSynth.fragment4(decoy, 0, 13, true);
+        byte[] real0 = frag(d, 0, 1, true, 'R');
+        byte[] real1 = frag(d, 1, 10, false, 'R');
+
+        Recorder linux = new Recorder();
+        feed(defragmenter(Policy.LINUX), List.of(unaligned, real1), linux);
+        assertEquals("XRRRRRRRRR", units(linux, IP_DATA), linux.anomalies.toString());
+        assertTrue(linux.anomalies.contains("defrag.unaligned_fragment"));
+
+        Recorder bsd = new Recorder();
+        feed(defragmenter(Policy.BSD), List.of(unaligned, real1, real0), bsd);
+        assertEquals("RRRRRRRRRR", units(bsd, IP_DATA));
+        assertEquals(List.of("defrag.unaligned_fragment"), bsd.anomalies);
+
+        Recorder first = new Recorder();
+        feed(defragmenter(Policy.FIRST), List.of(unaligned, real1), first);
+        byte[] got = first.frames.get(0);
+        assertEquals('X', got[IP_DATA + 12], "taken whole: its 13th byte wins over the next fragment's");
+
+        Recorder ends = new Recorder();
+        feed(defragmenter(Policy.LINUX), List.of(frag(d, 4, 8, false, 'R'), frag(d, 4, 10, false, 'X'), frag(d, 0, 4, true, 'R')), ends);
+        assertEquals("dropped", units(ends, IP_DATA));
+        assertTrue(ends.anomalies.contains("defrag.length_mismatch_dropped"), ends.anomalies.toString());
+    }
+
+    /** IPv6: a BSD host drops a fragment of a held one's offset and length, whatever its bytes; Linux one inside a run; every host an unaligned one. */
+    @Test
+    void ipv6DuplicatesAndUnalignedFragments() {
+        byte[] payload = new byte[120];
+        Arrays.fill(payload, (byte) 'R');
+        byte[] udp = udp6(payload);
+        byte[] evil = udp.clone();
+        Arrays.fill(evil, 8, evil.length, (byte) 'X');
+        int dataOff = 14 + 40 + 8; // the datagram after reassembly: Ethernet, IPv6, destination options
+        List<byte[]> exactDecoy = List.of(frag6(udp, 0, 64, true, 9), frag6(evil, 0, 64, true, 9), frag6(udp, 64, 64, false, 9));
+        Recorder bsd = new Recorder();
+        feed(defragmenter(Policy.BSD), exactDecoy, bsd);
+        assertEquals(1, bsd.frames.size(), bsd.anomalies.toString());
+        assertEquals('R', bsd.frames.get(0)[dataOff + 40]);
+        assertEquals(List.of("defrag.overlap", "defrag.overlap_mismatch"), bsd.anomalies);
+        Recorder other = new Recorder();
+        feed(defragmenter(Policy.FIRST), exactDecoy, other);
+        assertEquals(0, other.frames.size(), "RFC 5722: any other host discards it");
+
+        List<byte[]> inside = List.of(frag6(udp, 0, 64, true, 10), frag6(evil, 16, 32, true, 10), frag6(udp, 64, 64, false, 10));
+        Recorder linux = new Recorder();
+        feed(defragmenter(Policy.LINUX), inside, linux);
+        assertEquals(1, linux.frames.size(), linux.anomalies.toString());
+        assertEquals('R', linux.frames.get(0)[dataOff + 40]);
+        Recorder bsdInside = new Recorder();
+        feed(defragmenter(Policy.BSD), inside, bsdInside);
+        assertEquals(0, bsdInside.frames.size(), "not the same offset and length: an overlap");
+
+        for (Policy p : Policy.values()) {
+            List<byte[]> frags = new ArrayList<>(List.of(frag6(evil, 0, 60, true, 11), frag6(udp, 0, 64, true, 11), frag6(udp, 64, 64, false, 11)));
+            Recorder r = new Recorder();
+            feed(defragmenter(p), frags, r);
+            assertEquals(1, r.frames.size(), p + " " + r.anomalies);
+            assertEquals('R', r.frames.get(0)[dataOff + 20], p.toString());
+            assertEquals("defrag.unaligned_fragment", r.anomalies.get(0), p.toString());
+        }
+    }
+}
