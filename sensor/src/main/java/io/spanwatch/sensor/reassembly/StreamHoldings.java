@@ -165,12 +165,35 @@ abstract class StreamHoldings {
      * stream waits for if the receiver took them, and under a flood of holes the memcap is reached at
      * every reordering of a clean download, so dropping them first turned one segment a capture showed
      * late into a gap (AttackIT's ooo-flood on CI). They give way only to this stream's own bound.
+     *
+     * <p>Not even to that while they fill the whole first hole and the receiver acknowledged past it
+     * ({@link #waitsForAcknowledgedAside}): the stream gives up that hole anyway when the bound is
+     * met, so dropping them first made a gap of bytes the host took; using them at once would let a
+     * decoy stand in for an accepted copy the capture shows late. So the stream waits out the gap
+     * delay past its own bound, within the memcap, and then uses them as {@code checkHole} would. A
+     * clean download at 10 MB/s holds more than the bound within that second (AttackIT's
+     * pending-flood under load: a segment PAWS discarded because the capture showed it after a
+     * retransmission the host took after it, 1,448 bytes lost).
      */
     final void enforceLimits(long tsNanos) {
         while (true) {
             int limit = overLimits();
             if (limit == WITHIN) {
                 return;
+            }
+            if (limit == STREAM_LIMIT && aside != null && waitsForAcknowledgedAside()) {
+                if (dropAsideFrom(asideReach())) {
+                    stats.discardedNotKept++; // only those past the run the stream waits for
+                    continue;
+                }
+                if (tsNanos - holeSinceNanos < config.gapAckDelayNanos()) {
+                    return; // within the memcap: wait out the gap delay
+                }
+                skipFirstHole(tsNanos); // acknowledged long enough ago: used, as checkHole uses them
+                continue;
+            }
+            if (limit == STREAM_LIMIT) {
+                stats.streamLimitHits++;
             }
             if (aside != null && limit != MEMCAP) {
                 stats.discardedNotKept++;
@@ -197,17 +220,31 @@ abstract class StreamHoldings {
         }
     }
 
-    /** Tells which bound this stream's holdings pass, if any, and counts it. */
+    /** Tells which bound this stream's holdings pass, if any, and counts the memcap (the caller counts the stream's own bound). */
     private int overLimits() {
         if (stats.memUsed > stats.memcap) {
             stats.memcapHits++;
             return MEMCAP;
         }
         if (heldBytes > config.maxBytesPerStream() || heldSegments() > config.maxSegmentsPerStream()) {
-            stats.streamLimitHits++;
             return STREAM_LIMIT;
         }
         return WITHIN;
+    }
+
+    /**
+     * Tells whether the first hole is filled, all of it, by bytes kept aside that run on from
+     * {@link #next}, and the receiver acknowledged past it: those bytes are delivered once the hole
+     * has waited the gap delay (unless an accepted copy comes first), so they are what the stream
+     * waits for, not something to drop for room. Only then may the stream hold more than its own
+     * bound ({@link #enforceLimits}).
+     */
+    final boolean waitsForAcknowledgedAside() {
+        if (ooo == null || holeSinceNanos < 0) {
+            return false;
+        }
+        long hole = ooo.firstStart();
+        return ackedRel >= hole && asideReach() >= hole;
     }
 
     /**

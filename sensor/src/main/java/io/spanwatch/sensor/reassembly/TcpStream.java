@@ -29,7 +29,9 @@ import java.util.Map;
  * <p>A hole is given up as a gap when the receiver has acknowledged past it for longer than
  * {@link ReassemblyConfig#gapAckDelayNanos}, when the stream's bounds are reached, when the worker's
  * memcap is reached and this stream has waited longest, or when the stream ends; bytes after the gap
- * follow. Kept-aside bytes are dropped first when a bound is reached, so they never cause a gap.
+ * follow. Kept-aside bytes are dropped first when a bound is reached, so they never cause a gap;
+ * those that fill the first hole and that the receiver acknowledged are waited for instead, as long
+ * as a hole is (see {@code StreamHoldings#enforceLimits}).
  *
  * <p>Without a SYN the stream starts at the first segment seen (mid-stream pick-up). Sequence numbers
  * are unwrapped into 64-bit offsets from the stream's start, so wrap-around needs no special case.
@@ -611,6 +613,7 @@ public final class TcpStream extends StreamHoldings {
         if (ooo != null) {
             if (ackedRel >= ooo.firstStart()) {
                 skipFirstHole(tsNanos);
+                enforceLimits(tsNanos); // the stream may have waited for it past its own bound
             }
         } else if (ackedRel > next) {
             giveUpTo(tsNanos, ackedRel);

@@ -35,7 +35,9 @@
  * of bookkeeping. Kept-aside bytes are dropped first when a bound is reached
  * ({@code tcp.discarded_not_kept}), except at the memcap those that run on from the next expected
  * byte, which are the ones the stream waits for; an evicted stream delivers those the receiver
- * acknowledged as long ago as a hole is waited for. A stream at its own bound gives up its oldest hole as a gap
+ * acknowledged as long ago as a hole is waited for. Where they fill the whole first hole and the
+ * receiver acknowledged past it, the stream's own bound waits for them as long as a hole is waited
+ * for (within the memcap), since that bound would give up that very hole next. A stream at its own bound gives up its oldest hole as a gap
  * ({@code tcp.stream_depth_limit_hits}, anomaly {@code stream.reassembly_ooo_limit}); at the memcap,
  * the stream of the worker that has waited longest for a hole gives up everything it holds
  * ({@code tcp.reassembly_memcap_hits}, {@code tcp.reassembly_memcap_evictions}, anomaly

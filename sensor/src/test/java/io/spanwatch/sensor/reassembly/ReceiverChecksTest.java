@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.charset.StandardCharsets;
 import java.util.List;
+import java.util.Locale;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -15,6 +16,7 @@ import org.junit.jupiter.api.Test;
  */
 class ReceiverChecksTest {
     private static final long SEC = 1_000_000_000L;
+    private static final long MS = 1_000_000L;
 
     /** A stream and the recorder of what it delivers; segments go through PAWS as the connection tracker sends them. */
     static final class Dir {
@@ -481,5 +483,92 @@ class ReceiverChecksTest {
         assertEquals(0, d.rec.gapBytes);
         assertTrue(d.stats.discardedNotKept > 0);
         assertEquals(d.st.heldBytes() + (long) d.st.heldSegments() * TcpStream.SEGMENT_OVERHEAD, d.stats.memUsed());
+    }
+
+    /**
+     * A stream that took "aaaa", held "cccc" while "bbbb" waited in another CPU's backlog, then saw
+     * the retransmission of "bbbb" with a newer timestamp (105) before {@code third}, which was sent
+     * before it with timestamp 100 (the host took it first): PAWS discards it and it is kept aside.
+     */
+    private static Dir afterARetransmissionSeenFirst(String third) {
+        Dir d = new Dir(OverlapPolicy.LINUX, ReassemblyConfig.DEFAULTS, true);
+        d.send(0, 0, "aaaa", 100);
+        d.send(MS, 8, "cccc", 100);
+        d.send(2 * MS, 4, "bbbb", 105);
+        d.send(3 * MS, 12, third, 100);
+        assertEquals(1, d.stats.pawsRejected);
+        assertEquals("aaaabbbbcccc", d.out());
+        return d;
+    }
+
+    /**
+     * Sends {@code n} segments of four bytes from stream offset 16 on, 0.15 ms apart from {@code t0}
+     * (a download at about 10 MB/s in full-size segments), each acknowledged by the receiver unless
+     * {@code acked} is false; returns what they carry.
+     */
+    private static String download(Dir d, long t0, int n, boolean acked) {
+        StringBuilder sent = new StringBuilder();
+        for (int i = 0; i < n; i++) {
+            String s = String.format(Locale.ROOT, "%04d", i % 10_000);
+            long t = t0 + i * 150_000L;
+            d.send(t, 16 + 4 * i, s, 106 + i / 10);
+            if (acked) {
+                d.st.ack(t, 1 + 16 + 4 * (i + 1), 1 << 30);
+            }
+            sent.append(s);
+        }
+        return sent.toString();
+    }
+
+    @Test
+    void aDiscardedSegmentTheReceiverAcknowledgedOutlastsTheStreamBound() {
+        // AttackIT's pending-flood under load lost 1,448 bytes of a clean download this way
+        // (tcp.paws_rejected, tcp.discarded_not_kept 1, tcp.stream_depth_limit_hits 2): the receiver
+        // acknowledged the discarded segment at once, but the download went on at 10 MB/s, and more
+        // than the stream's bound was held behind it within the gap delay. The bound dropped the
+        // kept-aside bytes first and then gave up the hole they filled: a gap.
+        Dir d = afterARetransmissionSeenFirst("dddd");
+        d.st.ack(4 * MS, 1 + 16, 1 << 30); // the receiver took "dddd"
+        d.st.echo(4 * MS, 105);
+        int n = ReassemblyConfig.DEFAULTS.maxSegmentsPerStream() + 10;
+        String rest = download(d, 5 * MS, n, true); // 0.3 s
+        d.st.ack(5 * MS + SEC, 1 + 16 + 4 * n, 1 << 30); // the hole was waited for a second
+        assertEquals(0, d.rec.gapBytes, "bytes lost");
+        assertEquals(0, d.stats.discardedNotKept);
+        assertEquals(0, d.stats.streamLimitHits);
+        assertFalse(d.st.limitHit());
+        assertEquals(4, d.stats.discardedBytesUsed);
+        assertTrue(("aaaabbbbccccdddd" + rest).equals(d.out()), "delivered in order: " + d.out().substring(0, 24));
+        d.st.flush(6 * SEC);
+        assertEquals(0, d.stats.memUsed());
+    }
+
+    @Test
+    void aDecoyWaitingPastTheStreamBoundGivesWayToTheAcceptedCopy() {
+        // The same wait with a decoy kept aside: the capture shows the receiver's acknowledgement, and
+        // the copy it took only 0.3 s later, past the stream's bound. The accepted copy fills the hole.
+        Dir d = afterARetransmissionSeenFirst("EVIL");
+        d.st.ack(4 * MS, 1 + 16, 1 << 30);
+        int n = ReassemblyConfig.DEFAULTS.maxSegmentsPerStream() + 10;
+        String rest = download(d, 5 * MS, n, true);
+        d.send(5 * MS + 310 * MS, 12, "dddd", 106);
+        assertEquals(0, d.rec.gapBytes);
+        assertEquals(0, d.stats.discardedBytesUsed);
+        assertTrue(("aaaabbbbccccdddd" + rest).equals(d.out()), "delivered in order: " + d.out().substring(0, 24));
+    }
+
+    @Test
+    void aDiscardedSegmentNobodyAcknowledgedStillGivesWayToTheStreamBound() {
+        // Without the receiver's acknowledgement nothing says the host took the kept-aside bytes: the
+        // stream's bound drops them and gives up the hole at once, as before.
+        Dir d = afterARetransmissionSeenFirst("EVIL");
+        int n = ReassemblyConfig.DEFAULTS.maxSegmentsPerStream() + 10;
+        download(d, 5 * MS, n, false);
+        assertEquals(4, d.rec.gapBytes);
+        assertEquals(1, d.stats.discardedNotKept);
+        assertTrue(d.st.limitHit());
+        assertEquals(0, d.stats.discardedBytesUsed);
+        assertFalse(d.out().contains("EVIL"));
+        assertTrue(d.st.heldSegments() <= ReassemblyConfig.DEFAULTS.maxSegmentsPerStream());
     }
 }
