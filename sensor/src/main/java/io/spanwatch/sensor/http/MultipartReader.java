@@ -12,7 +12,8 @@ import java.util.Map;
  * <p>One state machine: {@code PREAMBLE → DELIMITER_LINE → PART_HEADERS → PART_BODY → DELIMITER_LINE ...
  * → EPILOGUE}. A delimiter is {@code --boundary} at the start of a line. The line break before it
  * belongs to the delimiter when it is CRLF (RFC 2046); a bare LF before it, as some clients send, is
- * kept as the last byte of the part, which is how Wireshark and browsers' form parsers read such bodies.
+ * kept as the last byte of the part, which is how Wireshark reads such bodies and what the shared
+ * corpus expects (PHP, Go and Django drop that LF; Commons FileUpload and busboy refuse the body).
  * Bodies are scanned a block at a time; only the last bytes that could begin a delimiter are held back
  * between calls. The body is treated as if it began with CRLF, so a first delimiter at offset 0 matches.
  * Part headers are bounded by {@link HttpLimits#maxHeaderBytes()} ({@code http.header_too_long}); parts

@@ -6,8 +6,9 @@ package io.spanwatch.sensor.reassembly;
  * largest window it advertised. Offsets are the stream's (see {@link TcpStream}).
  *
  * <p>Both views err on the side of taking data. TS.Recent only rises from segments that carry the
- * stream on in the sensor's view, whose timestamps rise with their sequence numbers (see
- * {@link TcpStream#timestamp}); the receiver's own echo (TSecr) is not used to raise it, since a
+ * stream on in the sensor's view, whose timestamps rise with their sequence numbers, and that start at
+ * or before the receiver's last acknowledgement (RFC 7323 §4.3's Last.ACK.sent, Linux's
+ * {@code rcv_wup}; see {@link TcpStream#timestamp}); the receiver's own echo (TSecr) is not used to raise it, since a
  * capture point's order differs from the host's (packets of one flow reach a mirror port or a tap
  * through several queues) and segments sent before the echoed one may still be seen after it. The
  * echo lowers it, though: once the receiver acknowledges the segment whose timestamp the sensor took,
@@ -38,16 +39,19 @@ final class ReceiverView {
 
     /**
      * Tells whether a segment carrying timestamp {@code tsval} passes PAWS, allowing it to be
-     * {@code tolerance} ticks old; when it passes and lies in order it becomes TS.Recent (§4.3).
+     * {@code tolerance} ticks old; when it passes and {@code takes} (it carries the stream on from at
+     * or before the receiver's last acknowledgement) it becomes TS.Recent (§4.3). A TS.Recent of 0
+     * rejects nothing: Linux ({@code tcp_paws_check}) and the BSDs skip the check while it is 0, since
+     * some stacks send 0 in their first segments.
      */
-    boolean timestampOk(long tsNanos, long tsval, boolean inOrder, int tolerance, long end) {
+    boolean timestampOk(long tsNanos, long tsval, boolean takes, int tolerance, long end) {
         tsval &= MASK;
-        boolean valid = tsRecentAt >= 0 && tsNanos - tsRecentAt <= PAWS_IDLE_NANOS;
+        boolean valid = tsRecentAt >= 0 && tsNanos - tsRecentAt <= PAWS_IDLE_NANOS && tsRecent != 0;
         int age = valid ? (int) (tsval - tsRecent) : 0;
         if (age < -tolerance) {
             return false;
         }
-        if (inOrder && (!valid || age >= 0)) {
+        if (takes && (!valid || age >= 0)) {
             tsRecent = tsval;
             tsRecentAt = tsNanos;
             tsRecentEnd = end;

@@ -134,9 +134,11 @@ public final class TcpStream extends StreamHoldings {
      * through several queues, and a run of segments can be seen after the run sent after it. So the
      * check leaves alone a segment whose bytes were all passed on (a retransmission, whatever its
      * timestamp), and only a segment that carries the stream on (its first byte at or before the next
-     * one expected, its last past it) updates the receiver's timestamp (§4.3): such segments' timestamps
-     * rise with their sequence numbers. A retransmission of old bytes carries a new timestamp and would
-     * make the run sent before it look old (found by AttackIT on live curl/nginx traffic).
+     * one expected, its last past it) updates the receiver's timestamp (§4.3), and only when it starts
+     * at or before the receiver's last acknowledgement (§4.3's Last.ACK.sent): such segments'
+     * timestamps rise with their sequence numbers. A retransmission of old bytes carries a new
+     * timestamp and would make the run sent before it look old (found by AttackIT on live curl/nginx
+     * traffic). A TS.Recent of 0 rejects nothing, as on Linux and the BSDs.
      *
      * @param len the segment's payload length (a FIN counts one)
      * @return false when the segment is to be discarded ({@link #discarded} keeps its bytes aside)
@@ -149,7 +151,13 @@ public final class TcpStream extends StreamHoldings {
         if (started && r + len <= next) {
             return true;
         }
-        if (!receiver.timestampOk(tsNanos, tsval, !started || r <= next, policy.pawsTolerance(), r + len)) {
+        // TS.Recent follows a segment that carries the stream on and starts at or before what the
+        // receiver last acknowledged (RFC 7323 §4.3, Linux's seq <= rcv_wup): one sent right behind
+        // another before any acknowledgement does not move it, else a high timestamp there makes the
+        // next real segment look old while the host takes it (an evasion review). Until the
+        // receiver's acknowledgements are seen, in order is enough.
+        boolean takes = !started || r <= next && (ackedRel < 0 || r <= ackedRel);
+        if (!receiver.timestampOk(tsNanos, tsval, takes, policy.pawsTolerance(), r + len)) {
             stats.pawsRejected++;
             listener.anomaly(tsNanos, "stream.pkt_invalid_timestamp");
             return false;

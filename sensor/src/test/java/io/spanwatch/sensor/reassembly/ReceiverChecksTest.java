@@ -65,6 +65,47 @@ class ReceiverChecksTest {
     }
 
     @Test
+    void onlySegmentsFromTheReceiversLastAcknowledgementMoveTheTimestamp() {
+        // RFC 7323 §4.3 and Linux (seq <= rcv_wup): a segment sent right behind another, before the
+        // receiver acknowledged anything more, does not set TS.Recent. Taking its high timestamp made
+        // the next real segment look old while the host took it, and the decoy after it win (an
+        // evasion review).
+        Dir d = new Dir(OverlapPolicy.LINUX, ReassemblyConfig.DEFAULTS, true);
+        d.st.ack(0, 1, 1 << 30); // the handshake: offset 0 acknowledged
+        d.send(1, 0, "aaaa", 100);
+        d.send(2, 4, "bbbb", 200);
+        d.send(3, 8, "cccc", 150); // the host's TS.Recent is still 100: taken
+        d.send(4, 8, "EVIL", 250); // a duplicate to the host
+        d.st.flush(5);
+        assertEquals("aaaabbbbcccc", d.out());
+        assertEquals(0, d.stats.pawsRejected);
+
+        Dir acked = new Dir(OverlapPolicy.LINUX, ReassemblyConfig.DEFAULTS, true);
+        acked.st.ack(0, 1, 1 << 30);
+        acked.send(1, 0, "aaaa", 100);
+        acked.st.ack(1, 1 + 4, 1 << 30); // acknowledged up to where bbbb starts: its timestamp counts
+        acked.send(2, 4, "bbbb", 200);
+        acked.send(3, 8, "EVIL", 150);
+        acked.send(4, 8, "cccc", 201);
+        acked.st.flush(5);
+        assertEquals("aaaabbbbcccc", acked.out());
+        assertEquals(1, acked.stats.pawsRejected);
+    }
+
+    @Test
+    void aTimestampOfZeroRejectsNothing() {
+        // Linux (tcp_paws_check) and the BSDs skip PAWS while TS.Recent is 0: a stack that starts its
+        // timestamps at 0 has its next segments taken whatever their value.
+        Dir d = new Dir(OverlapPolicy.LINUX, ReassemblyConfig.DEFAULTS, true);
+        d.send(0, 0, "aaaa", 0);
+        d.send(1, 4, "bbbb", 0xF000_0000L); // "older" than 0 in the timestamps' 32-bit space
+        d.send(2, 4, "EVIL", 0xF000_0001L);
+        d.st.flush(3);
+        assertEquals("aaaabbbb", d.out());
+        assertEquals(0, d.stats.pawsRejected);
+    }
+
+    @Test
     void withoutNegotiatedTimestampsNothingIsRejected() {
         Dir d = new Dir(false); // the host ignores timestamps too, so it takes the first copy
         d.send(0, 0, "abc", 1000);
