@@ -133,6 +133,8 @@ class EveSchemaTest {
         assertTrue(cert.path("fingerprint").asText().matches("([0-9a-f]{2}:){19}[0-9a-f]{2}"), cert.toString());
         assertTrue(events.stream().anyMatch(e -> "http".equals(e.path("event_type").asText())
                 && "socks.x.org".equals(e.path("socks").path("request").path("name").asText())), "the SOCKS download's http event");
+        assertTrue(events.stream().anyMatch(e -> "fileinfo".equals(e.path("event_type").asText())
+                && "connect.x.org".equals(e.path("http_connect").path("request").path("name").asText())), "the CONNECT download's fileinfo event");
     }
 
     @Test
@@ -243,6 +245,14 @@ class EveSchemaTest {
             s.send(false, ("HTTP/1.1 200 OK\r\nContent-Length: " + body.length + "\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
             s.send(false, body);
             s.close();
+            // The same through an HTTP proxy's CONNECT tunnel: its events carry the http_connect object.
+            TrafficSynth.Conn p = t.tcp("10.1.0.5", 40012, "10.1.0.8", 3128).handshake();
+            p.send(true, "CONNECT connect.x.org:80 HTTP/1.1\r\nHost: connect.x.org:80\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+            p.send(false, "HTTP/1.1 200 Connection established\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+            p.send(true, "GET /via-connect.txt HTTP/1.1\r\nHost: connect.x.org\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+            p.send(false, ("HTTP/1.1 200 OK\r\nContent-Length: " + body.length + "\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+            p.send(false, body);
+            p.close();
             // TLS 1.3 and TLS 1.2 handshakes: tls events.
             TrafficSynth.Conn tls = t.tcp("10.1.0.5", 40003, "10.1.0.9", 443).handshake();
             tls.send(true, io.spanwatch.sensor.capture.TlsHellos.clientHello(1, "tls13.example", "h2", "http/1.1"));

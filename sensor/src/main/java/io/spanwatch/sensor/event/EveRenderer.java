@@ -167,14 +167,18 @@ public final class EveRenderer {
      */
     private static void appTunnel(io.spanwatch.sensor.flow.AppTunnel t, FieldWriter w) throws IOException {
         w.startObject(t.protocol());
-        w.number("version", t.version());
+        if (t.version() > 0) {
+            w.number("version", t.version());
+        }
         str(w, "command", t.command());
         str(w, "status", t.status());
         if (t.requestHost() != null || t.requestName() != null) {
             w.startObject("request");
             str(w, "host", t.requestHost());
             str(w, "name", t.requestName());
-            w.number("port", t.requestPort());
+            if (t.requestPort() >= 0) {
+                w.number("port", t.requestPort());
+            }
             w.endObject();
         }
         if (t.boundHost() != null) {

@@ -62,6 +62,9 @@ public final class HttpConnectionParser {
     private final ArrayDeque<HttpTransaction> awaiting = new ArrayDeque<>(2);
     private int nextTxId;
     private boolean tunnel;
+    /** The CONNECT transaction whose 2xx made the connection a tunnel ({@link #connectTunnel}), or null. */
+    private HttpTransaction connectTx;
+    private TunnelSink connectSink;
     /** The connection's HTTP/2 reader once it switched to HTTP/2 (prior knowledge or {@code Upgrade: h2c}). */
     private Http2Session h2;
     /**
@@ -453,8 +456,31 @@ public final class HttpConnectionParser {
         if (t.status == 101 && h2c && mayUpgradeToHttp2()) {
             upgradeToHttp2(t);
         } else {
+            if ("CONNECT".equals(t.method) && t.status / 100 == 2) {
+                connectTx = t;
+            }
             enterTunnel();
         }
+    }
+
+    /** Receives the bytes of a tunnel a CONNECT opened, in each direction, as they come. */
+    public interface TunnelSink {
+        void data(boolean toServer, long ts, byte[] b, int off, int len);
+    }
+
+    /**
+     * Hands the bytes of a tunnel a 2xx to CONNECT opens to {@code sink} (the connection tracker
+     * reads what it carries: HTTP or TLS, as Zeek and Suricata do), instead of dropping them. Only the
+     * bytes this parser still holds when the tunnel opens come through here; the tracker sends it
+     * nothing after that ({@link #connectTunnel}).
+     */
+    public void onConnectTunnel(TunnelSink sink) {
+        connectSink = sink;
+    }
+
+    /** Returns the CONNECT transaction whose 2xx made the connection a tunnel, or null. */
+    public HttpTransaction connectTunnel() {
+        return connectTx;
     }
 
     /** Tells whether a request asked to switch to HTTP/2 in cleartext ({@code h2c} among its Upgrade field's tokens). */
@@ -476,6 +502,8 @@ public final class HttpConnectionParser {
     void tunnelData(boolean toServer, long ts, byte[] b, int off, int len) {
         if (http2Reads(toServer) && len > 0) {
             h2.data(toServer, ts, b, off, len);
+        } else if (connectTx != null && connectSink != null && len > 0) {
+            connectSink.data(toServer, ts, b, off, len);
         }
     }
 

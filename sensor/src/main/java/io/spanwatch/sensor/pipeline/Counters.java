@@ -40,6 +40,8 @@ final class Counters {
     long tlsFlows;
     long tlsTx;
     long socksTunnels;
+    /** Tunnels a 2xx to CONNECT opened, whose bytes were probed (HTTP, TLS). */
+    long connectTunnels;
     long files;
     long filesClosed;
     long filesTruncated;
@@ -88,6 +90,7 @@ final class Counters {
         add(into, "app_layer.flow.tls", tlsFlows);
         add(into, "app_layer.tx.tls", tlsTx);
         add(into, "app_layer.socks.tunnels", socksTunnels);
+        add(into, "app_layer.http.connect_tunnels", connectTunnels);
         add(into, "file.total", files);
         add(into, "file.closed", filesClosed);
         add(into, "file.truncated", filesTruncated);

@@ -1,6 +1,7 @@
 package io.spanwatch.sensor.pipeline;
 
 import io.spanwatch.sensor.decode.DecodedPacket;
+import io.spanwatch.sensor.flow.AppTunnel;
 import io.spanwatch.sensor.flow.Flow;
 import io.spanwatch.sensor.http.HttpConnectionParser;
 import io.spanwatch.sensor.reassembly.StreamListener;
@@ -55,6 +56,8 @@ final class TcpConnection {
     boolean notHttp;
     /** Set once the connection's start is known not to be (or no longer to be) a SOCKS handshake. */
     private boolean socksDone;
+    /** The HTTP parser that read the CONNECT whose 2xx made this connection a tunnel (closed with it), or null. */
+    private HttpConnectionParser connectOuter;
     private boolean closed;
     /** The hellos of a TLS connection while they are read (see {@link #startTls}); null when it is not TLS. */
     private TlsHandshake tls;
@@ -286,6 +289,9 @@ final class TcpConnection {
                 resp.release();
             }
         }
+        if (connectOuter != null) {
+            connectOuter.close(ts);
+        }
         if (parser != null) {
             parser.close(ts);
         }
@@ -495,10 +501,90 @@ final class TcpConnection {
         }
     }
 
+    /**
+     * Takes bytes of the tunnel a CONNECT opened (2xx): the first time, the connection leaves its
+     * HTTP parser and probes what the tunnel carries as a connection of its own (HTTP or TLS, as Zeek
+     * and Suricata read CONNECT tunnels), its events naming the CONNECT's target
+     * ({@code http_connect}); the flow's addresses stay the client's and the proxy's.
+     */
+    private void connectTunnelData(boolean toServer, long ts, byte[] b, int off, int len) {
+        if (connectOuter == null) {
+            startConnectTunnel();
+        }
+        Side client = flow.clientIsOrig ? orig : resp;
+        Side s = toServer ? client : (client == orig ? resp : orig);
+        if (s.probe == null && parser == null && tls == null) {
+            s.probeStart = s.consumed() - len; // these are the last bytes it consumed
+        }
+        s.take(ts, b, off, len);
+    }
+
+    private void startConnectTunnel() {
+        HttpConnectionParser outer = parser;
+        connectOuter = outer;
+        parser = null;
+        flow.tunnel = connectTarget(outer.connectTunnel().uri);
+        worker.counters.connectTunnels++;
+        for (Side s : new Side[] {orig, resp}) {
+            s.probe = null;
+            s.probeLen = 0;
+            s.probeStart = s.consumed();
+            s.probeDone = false;
+        }
+    }
+
+    /**
+     * Describes a CONNECT's target ({@code host:port}, {@code [v6]:port}; RFC 9110 §9.3.6) as the
+     * tunnel's far end: an address literal as {@code host}, a name as {@code name} (neither when it is
+     * empty, longer than 255 characters or holds spaces or control characters); a port that is
+     * missing or not a number is -1 (not shown).
+     */
+    static AppTunnel connectTarget(String authority) {
+        String a = authority == null ? "" : authority.trim();
+        String host = a;
+        int port = -1;
+        int colon = a.lastIndexOf(':');
+        int bracket = a.lastIndexOf(']');
+        if (colon > bracket && colon >= 0) {
+            host = a.substring(0, colon);
+            String p = a.substring(colon + 1);
+            if (!p.isEmpty() && p.length() <= 5 && p.chars().allMatch(Character::isDigit)) {
+                port = Integer.parseInt(p);
+            }
+        }
+        if (host.startsWith("[") && host.endsWith("]")) {
+            host = host.substring(1, host.length() - 1);
+        }
+        if (host.isEmpty() || host.length() > 255 || !host.chars().allMatch(ch -> ch > 0x20 && ch < 0x7F)) {
+            // not a host a proxy resolves (DNS names end at 253): not repeated on every event
+            return new AppTunnel("http_connect", 0, "connect", "succeeded", null, null, port, null, -1);
+        }
+        boolean literal = host.indexOf(':') >= 0 || isDottedQuad(host);
+        return new AppTunnel("http_connect", 0, "connect", "succeeded", literal ? host : null, literal ? null : host, port, null, -1);
+    }
+
+    private static boolean isDottedQuad(String h) {
+        String[] parts = h.split("\\.", -1);
+        if (parts.length != 4) {
+            return false;
+        }
+        for (String p : parts) {
+            if (p.isEmpty() || p.length() > 3 || !p.chars().allMatch(Character::isDigit) || Integer.parseInt(p) > 255) {
+                return false;
+            }
+        }
+        return true;
+    }
+
     private void startHttp(long ts) {
         flow.appProto = "http";
-        worker.counters.tcpFlowsHttp++;
+        if (connectOuter == null) {
+            worker.counters.tcpFlowsHttp++;
+        }
         parser = new HttpConnectionParser(new HttpGlue(worker, flow), worker.config.http(), worker.httpMemory);
+        if (flow.tunnel == null) {
+            parser.onConnectTunnel(this::connectTunnelData); // one level: not a CONNECT inside a tunnel
+        }
         if (http2ServerFirst) {
             parser.http2FromStart();
         }
@@ -662,6 +748,8 @@ final class TcpConnection {
             if (parser != null) {
                 if (!parser.isTunnel()) {
                     parser.data(toServer(this), ts, buf, off, len);
+                } else if (connectOuter == null && parser.connectTunnel() != null && flow.tunnel == null) {
+                    connectTunnelData(toServer(this), ts, buf, off, len); // the tunnel's first bytes
                 }
                 return;
             }

@@ -320,6 +320,29 @@ class TlsPipelineTest {
     }
 
     @Test
+    void tlsThroughAConnectTunnelNamesItsTarget(@TempDir Path tmp) throws Exception {
+        // How browsers reach HTTPS sites through an explicit proxy: CONNECT, 200, then TLS.
+        List<Flight> h = handshake("proxied.example", "TLSv1.3", "h2");
+        List<JsonNode> events = run(tmp, "connect", t -> {
+            TrafficSynth.Conn c = t.tcp("10.0.0.5", 50_600, "10.0.0.1", 3128).handshake();
+            c.send(true, "CONNECT proxied.example:443 HTTP/1.1\r\nHost: proxied.example:443\r\nUser-Agent: test\r\n\r\n"
+                    .getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+            c.send(false, "HTTP/1.1 200 Connection established\r\n\r\n".getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+            for (Flight f : h) {
+                c.send(f.fromClient(), f.bytes());
+            }
+            c.close();
+        });
+        JsonNode e = of(events, "tls").getFirst();
+        assertEquals("proxied.example", e.path("tls").path("sni").asText(), e.toString());
+        assertEquals("TLS 1.3", e.path("tls").path("version").asText());
+        assertEquals("proxied.example", e.path("http_connect").path("request").path("name").asText(), e.toString());
+        assertEquals(443, e.path("http_connect").path("request").path("port").asInt());
+        assertEquals("CONNECT", of(events, "http").getFirst().path("http").path("http_method").asText());
+        assertTrue(of(events, "anomaly").isEmpty(), "the TLS records are not read as HTTP: " + of(events, "anomaly"));
+    }
+
+    @Test
     void aServerAnsweringBeforeTheHelloIsSeenLeavesOnlyTheClientsSide(@TempDir Path tmp) throws Exception {
         List<Flight> h = handshake("early.example", "TLSv1.3", "h2");
         List<JsonNode> events = run(tmp, "early", t -> {
