@@ -24,10 +24,13 @@ import java.util.TreeMap;
  *       and a fragment past a known end discard it too, as does one left empty.</li>
  *   <li>{@link Policy#BSD} (FreeBSD, OpenBSD, NetBSD, macOS {@code ip_reass}): the held fragment that
  *       starts at or before the new one keeps its bytes, and the new one's bytes win over those of
- *       the held fragments that start after it; for IPv6 ({@code frag6_input}) a fragment of the same
+ *       the held fragments that start after it; once the last fragment is held, a non-final one that
+ *       ends at or past its end and a last one that ends elsewhere are dropped alone, as is an empty
+ *       one; for IPv6 ({@code frag6_input}) a fragment of the same
  *       offset and length as a held one is dropped, and any other overlap discards the datagram.</li>
  *   <li>{@link Policy#BSD_RIGHT} (Linux before 4.19, Suricata's {@code linux} defrag policy): as BSD,
- *       but the new fragment also wins over a held one that starts at the same offset.</li>
+ *       but the new fragment also wins over a held one that starts at the same offset; a fragment
+ *       whose end conflicts with the datagram's (Linux's checks above) is dropped alone.</li>
  *   <li>{@link Policy#FIRST} (Windows XP and 2003, Solaris, HP-UX, IRIX; Suricata's {@code first}):
  *       the first copy of a byte wins. {@link Policy#LAST} (Cisco IOS): the last copy wins.</li>
  *   <li>{@link Policy#DROP} (Windows since Vista): any overlap other than a repeat of a held fragment
@@ -38,7 +41,8 @@ import java.util.TreeMap;
  * is dropped alone where IPv6 or a BSD host drops it (RFC 8200 §4.5; {@code ips_toosmall}) and cut to a
  * multiple of 8 for a Linux IPv4 host ({@code end &= ~7}): {@code defrag.unaligned_fragment}. Every
  * overlap is {@code defrag.overlap}, and {@code defrag.overlap_mismatch} where the bytes differ; a
- * discarded datagram is {@code defrag.overlap_dropped} (or {@code defrag.length_mismatch_dropped}).
+ * discarded datagram is {@code defrag.overlap_dropped} (or {@code defrag.length_mismatch_dropped}); a
+ * fragment dropped alone for its end {@code defrag.end_mismatch} or {@code defrag.empty_fragment}.
  * Before 2026-12-05 overlaps with equal bytes were silent and always taken, so a decoy datagram Linux
  * drops stood in for the real one; until 2026-12-06 the first copy won for every host that keeps
  * overlapping datagrams (an evasion review: a BSD host takes a later fragment that starts earlier, a
@@ -101,7 +105,7 @@ public final class Defragmenter {
         /** {@link Policy#LINUX}: start of the last run and end of the fragment that arrived last at the end. */
         int lastRunStart = -1;
         int tailEnd = -1;
-        /** {@link Policy#LINUX}: the end of the highest bytes held or announced ({@code q.len}). */
+        /** The end of the highest bytes held or announced (Linux's {@code q.len}). */
         int knownEnd;
 
         Tracker(long firstTs, int linkType, int version, long timeoutNanos, Policy policy) {
@@ -273,6 +277,15 @@ public final class Defragmenter {
             }
         }
         int end = offset + len;
+        if (t.version == 4 && (policy == Policy.BSD || policy == Policy.BSD_RIGHT) && endConflicts(t, p.fragMore, offset, end)) {
+            // FreeBSD's ip_reass (ipq_maxoff, ips_toosmall) and Linux before 4.19 (goto err) drop the
+            // fragment alone: the datagram waits for a proper one
+            out.anomaly(ts, end == offset ? "defrag.empty_fragment" : "defrag.end_mismatch", p);
+            if (t.parts.isEmpty() && t.head == null) {
+                trackers.remove(k);
+            }
+            return;
+        }
         if (policy == Policy.LINUX) {
             boolean bad = p.fragMore ? t.total >= 0 && end > t.total : end < t.knownEnd || t.total >= 0 && end != t.total;
             if (bad || end == offset) {
@@ -326,6 +339,7 @@ public final class Defragmenter {
         if (!p.fragMore) {
             t.total = end;
         }
+        t.knownEnd = Math.max(t.knownEnd, end);
         if (t.version == 4 && (policy == Policy.LAST || policy == Policy.BSD || policy == Policy.BSD_RIGHT)) {
             giveWay(t, ts, b, p.payloadOff, offset, len, p, out);
         }
@@ -348,6 +362,23 @@ public final class Defragmenter {
                 dropped++;
             }
         }
+    }
+
+    /**
+     * Tells whether a BSD or old-Linux host drops this IPv4 fragment alone for where it ends: an empty
+     * one; once the last fragment is held, FreeBSD ({@code ip_reass}, {@code ipq_maxoff}) drops a
+     * non-final fragment that ends at or past the datagram's end and a last one that ends elsewhere;
+     * Linux before 4.19 ({@code ip_frag_queue}) a non-final one past the end and a last one that ends
+     * elsewhere or before bytes already held.
+     */
+    private static boolean endConflicts(Tracker t, boolean more, int offset, int end) {
+        if (end == offset) {
+            return true;
+        }
+        if (t.policy == Policy.BSD) {
+            return t.total >= 0 && (more ? end >= t.total : end != t.total);
+        }
+        return more ? t.total >= 0 && end > t.total : end < t.knownEnd || t.total >= 0 && end != t.total;
     }
 
     private static final int ACCEPTED = 0;

@@ -2,6 +2,7 @@ package io.spanwatch.sensor.http;
 
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 
 /**
@@ -14,7 +15,8 @@ import java.util.List;
  *                          └─ size 0 → TRAILERS ─────────────────────→ START_LINE
  *                      → CLOSE_BODY (responses, until the direction ends)
  * any line state, on junk, an over-long head or a gap → RESYNC → HEADERS
- * CONNECT request → AWAIT_TUNNEL; 2xx to CONNECT or 101 → TUNNEL (bytes ignored, or HTTP/2's); end → CLOSED
+ * CONNECT request → AWAIT_TUNNEL (bytes kept until the answer); 2xx to CONNECT or 101 → TUNNEL (bytes to the
+ * connection: HTTP/2's, or a CONNECT tunnel's); end → CLOSED
  * </pre>
  *
  * Lines (start line, headers, chunk-size lines, trailers) are gathered in one buffer bounded by
@@ -82,6 +84,18 @@ final class MessageReader {
 
     private final ChunkLines chunks = new ChunkLines(this::anomaly);
 
+    /**
+     * What a client sent right behind its CONNECT, before the proxy answered (a pipelined request, an
+     * upload, a ClientHello), charged to {@link #held}: the tunnel's first bytes after a 2xx, read as
+     * HTTP again after a refusal (libhtp holds them the same way). Dropped, named, past
+     * {@link #EARLY_MAX} or after a gap.
+     */
+    private byte[] early;
+    private int earlyLen;
+    private long earlyTs;
+    private boolean earlyLost;
+    static final int EARLY_MAX = 256 * 1024;
+
     MessageReader(HttpConnectionParser conn, boolean toServer) {
         this.conn = conn;
         this.toServer = toServer;
@@ -110,7 +124,11 @@ final class MessageReader {
                     conn.tunnelData(toServer, ts, b, off, end - off);
                     off = end;
                 }
-                case CLOSED, AWAIT_TUNNEL -> off = end;
+                case CLOSED -> off = end;
+                case AWAIT_TUNNEL -> {
+                    keepEarly(ts, b, off, end - off);
+                    off = end;
+                }
                 case FIRST_BYTES -> off = firstBytes(ts, b, off, end);
                 case START_LINE -> {
                     if (line.isEmpty() && mayBeHttp09()) {
@@ -636,6 +654,11 @@ final class MessageReader {
                 finishMessage(false, "memory limit");
                 enterResync();
             }
+            case AWAIT_TUNNEL -> {
+                early = null; // its charge went with the release above
+                earlyLen = 0;
+                earlyLost = true;
+            }
             default -> line.free();
         }
     }
@@ -696,7 +719,8 @@ final class MessageReader {
                 }
             }
             case CLOSE_BODY -> bodyGap(len);
-            case TUNNEL, CLOSED, AWAIT_TUNNEL, FIRST_BYTES -> {
+            case AWAIT_TUNNEL -> dropEarly(); // what follows cannot be joined to it
+            case TUNNEL, CLOSED, FIRST_BYTES -> {
                 // not HTTP any more
             }
             case RESYNC -> line.clear();
@@ -770,8 +794,56 @@ final class MessageReader {
                 ? requestLine.method() + " " + requestLine.target() + " " + requestLine.version() + "\r\n" + line.partial() : null;
     }
 
+    /** Keeps bytes sent behind a CONNECT until the proxy answers (see {@link #early}). */
+    private void keepEarly(long ts, byte[] b, int off, int len) {
+        if (earlyLost || len <= 0) {
+            return;
+        }
+        if (earlyLen + len > EARLY_MAX) {
+            anomaly("http.connect_early_data_limit", "more than " + EARLY_MAX + " bytes sent before the proxy answered CONNECT");
+            dropEarly();
+            return;
+        }
+        if (!hold(len)) {
+            return; // the memory limit gave them up (giveUpForMemory)
+        }
+        if (early == null || earlyLen + len > early.length) {
+            early = Arrays.copyOf(early == null ? new byte[0] : early, Math.min(EARLY_MAX, Math.max(earlyLen + len, 2 * earlyLen + 1024)));
+        }
+        if (earlyLen == 0) {
+            earlyTs = ts;
+        }
+        System.arraycopy(b, off, early, earlyLen, len);
+        earlyLen += len;
+    }
+
+    /** Gives up the bytes kept behind a CONNECT, and those that follow them, until the answer. */
+    private void dropEarly() {
+        if (earlyLen > 0) {
+            conn.memory().uncharge(held, earlyLen);
+        }
+        early = null;
+        earlyLen = 0;
+        earlyLost = true;
+    }
+
+    /** Hands over the bytes kept behind a CONNECT: their charge is given back, the caller reads them. */
+    private byte[] takeEarly() {
+        byte[] e = earlyLen > 0 ? Arrays.copyOf(early, earlyLen) : null;
+        if (earlyLen > 0) {
+            conn.memory().uncharge(held, earlyLen);
+        }
+        early = null;
+        earlyLen = 0;
+        earlyLost = false;
+        return e;
+    }
+
     /** Stops reading HTTP: the connection became a tunnel. */
     void tunnel() {
+        boolean afterConnect = state == State.AWAIT_TUNNEL;
+        long ets = earlyTs;
+        byte[] e = takeEarly();
         if (tx != null || entity != null) {
             finishMessage(false, "connection switched protocols");
         } else {
@@ -780,13 +852,21 @@ final class MessageReader {
         }
         if (state != State.CLOSED) {
             state = State.TUNNEL;
+            if (afterConnect && e != null) {
+                conn.tunnelData(toServer, ets, e, 0, e.length); // the tunnel's first bytes
+            }
         }
     }
 
-    /** Returns to reading requests after a CONNECT was refused. */
+    /** Returns to reading requests after a CONNECT was refused; what the client sent behind it is read now. */
     void resumeAfterConnect() {
         if (state == State.AWAIT_TUNNEL) {
             state = State.START_LINE;
+            long ets = earlyTs;
+            byte[] e = takeEarly();
+            if (e != null) {
+                data(ets, e, 0, e.length);
+            }
         }
     }
 

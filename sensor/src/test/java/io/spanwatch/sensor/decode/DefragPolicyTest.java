@@ -208,4 +208,37 @@ class DefragPolicyTest {
             assertEquals("defrag.unaligned_fragment", r.anomalies.get(0), p.toString());
         }
     }
+
+    /**
+     * Once the last fragment is held, FreeBSD's ip_reass drops alone a last fragment that ends
+     * elsewhere and a non-final one that ends at or past the end (ipq_maxoff); Linux before 4.19 drops
+     * alone a last fragment that ends elsewhere and a non-final one past the end; Linux since 4.19
+     * discards the datagram (a review found the BSD policy took both decoys).
+     */
+    @Test
+    void aFragmentWhoseEndConflictsWithTheLastOnesIsDroppedAloneOnBsd() {
+        byte[] d = datagram();
+        List<byte[]> shorterLast = List.of(frag(d, 8, 10, false, 'R'), frag(d, 1, 2, false, 'X'), frag(d, 0, 8, true, 'R'));
+        List<byte[]> nonFinalToTheEnd = List.of(frag(d, 1, 10, false, 'R'), frag(d, 0, 10, true, 'X'), frag(d, 0, 1, true, 'R'));
+        for (Object[] c : new Object[][] {{shorterLast, Policy.BSD}, {shorterLast, Policy.BSD_RIGHT}, {nonFinalToTheEnd, Policy.BSD}}) {
+            @SuppressWarnings("unchecked")
+            List<byte[]> frags = (List<byte[]>) c[0];
+            Recorder r = new Recorder();
+            feed(defragmenter((Policy) c[1]), frags, r);
+            assertEquals("RRRRRRRRRR", units(r, IP_DATA), c[1] + " " + r.anomalies);
+            assertTrue(r.anomalies.contains("defrag.end_mismatch"), c[1] + " " + r.anomalies);
+        }
+        // old Linux drops only a non-final fragment past the end (end > q.len): one that ends at it is
+        // taken, wins over the held last one that starts after it, and completes the datagram
+        Recorder oldLinux = new Recorder();
+        feed(defragmenter(Policy.BSD_RIGHT), nonFinalToTheEnd, oldLinux);
+        assertEquals("XXXXXXXXXX", units(oldLinux, IP_DATA));
+        Recorder linux = new Recorder();
+        feed(defragmenter(Policy.LINUX), shorterLast, linux);
+        assertEquals("dropped", units(linux, IP_DATA));
+        Recorder empty = new Recorder();
+        feed(defragmenter(Policy.BSD), List.of(frag(d, 0, 5, true, 'R'), TrafficSynth.fragment4(d, 40, 0, true), frag(d, 5, 10, false, 'R')), empty);
+        assertEquals("RRRRRRRRRR", units(empty, IP_DATA));
+        assertEquals(List.of("defrag.empty_fragment"), empty.anomalies);
+    }
 }
