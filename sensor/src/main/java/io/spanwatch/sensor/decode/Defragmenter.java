@@ -44,7 +44,7 @@ import java.util.TreeMap;
  * discarded datagram is {@code defrag.overlap_dropped} (or {@code defrag.length_mismatch_dropped}); a
  * fragment dropped alone for its end {@code defrag.end_mismatch} or {@code defrag.empty_fragment}.
  * Before 2026-12-05 overlaps with equal bytes were silent and always taken, so a decoy datagram Linux
- * drops stood in for the real one; until 2026-12-06 the first copy won for every host that keeps
+ * drops stood in for the real one; until later that day the first copy won for every host that keeps
  * overlapping datagrams (an evasion review: a BSD host takes a later fragment that starts earlier, a
  * Linux host keeps a datagram with a duplicate inside a run). A first fragment too short to
  * hold the transport header is {@code defrag.tiny_first_fragment}; a datagram that would be longer
@@ -122,7 +122,7 @@ public final class Defragmenter {
         FIRST, LAST, BSD, BSD_RIGHT, LINUX, DROP;
 
         /**
-         * Tells whether the new fragment {@code [start, end)} wins over the bytes of a held piece that
+         * Tells whether the new fragment, starting at {@code start}, wins over the bytes of a held piece that
          * starts at {@code heldStart} (IPv4; the pieces held never overlap one another).
          */
         boolean newWins(int heldStart, int start) {

@@ -537,7 +537,7 @@ final class TcpConnection {
      * Describes a CONNECT's target ({@code host:port}, {@code [v6]:port}; RFC 9110 §9.3.6) as the
      * tunnel's far end: an address literal as {@code host}, a name as {@code name} (neither when it is
      * empty, longer than 255 characters or holds spaces or control characters); a port that is
-     * missing or not a number is -1 (not shown).
+     * missing, not a number or past 65,535 is -1 (not shown).
      */
     static AppTunnel connectTarget(String authority) {
         String a = authority == null ? "" : authority.trim();
@@ -548,7 +548,7 @@ final class TcpConnection {
         if (colon > bracket && colon >= 0) {
             host = a.substring(0, colon);
             String p = a.substring(colon + 1);
-            if (!p.isEmpty() && p.length() <= 5 && p.chars().allMatch(Character::isDigit)) {
+            if (!p.isEmpty() && p.length() <= 5 && p.chars().allMatch(Character::isDigit) && Integer.parseInt(p) <= 65_535) {
                 port = Integer.parseInt(p);
             }
         }

@@ -103,6 +103,7 @@ class ConnectPipelineTest {
         assertEquals("2001:db8::1", TcpConnection.connectTarget("[2001:db8::1]:443").requestHost());
         assertEquals(-1, TcpConnection.connectTarget("a.example").requestPort(), "no port");
         assertEquals(-1, TcpConnection.connectTarget("a.example:99999x").requestPort());
+        assertEquals(-1, TcpConnection.connectTarget("a.example:99999").requestPort(), "past 65,535");
         assertEquals("999.1.1.1", TcpConnection.connectTarget("999.1.1.1:80").requestName(), "not an address: a name");
         io.spanwatch.sensor.flow.AppTunnel long_ = TcpConnection.connectTarget("a".repeat(300) + ".example:443");
         assertEquals(null, long_.requestName());
