@@ -216,11 +216,7 @@ public final class Defragmenter {
         if (p.payloadMissing > 0) {
             // The capture cut this fragment (snaplen): the datagram cannot be put back together.
             out.anomaly(ts, "defrag.truncated_fragment", p);
-            Tracker t = trackers.remove(key(p));
-            if (t != null) {
-                release(t);
-                dropped++;
-            }
+            drop(key(p));
             return;
         }
         byte[] b = p.buf;
@@ -229,11 +225,7 @@ public final class Defragmenter {
         int ipHeaderLen = (p.ipVersion == 4 ? p.payloadOff : p.fragHdrOff) - p.ipOff;
         if (offset + len + ipHeaderLen > MAX_DATAGRAM) {
             out.anomaly(ts, "defrag.datagram_too_large", p);
-            Tracker t = trackers.remove(key(p));
-            if (t != null) {
-                release(t);
-                dropped++;
-            }
+            drop(key(p));
             return;
         }
         Key k = key(p);
@@ -267,10 +259,8 @@ public final class Defragmenter {
         if (p.fragMore && (len & 7) != 0) {
             out.anomaly(ts, "defrag.unaligned_fragment", p);
             if (t.version == 6 || policy == Policy.BSD) {
-                if (t.parts.isEmpty() && t.head == null) {
-                    trackers.remove(k); // nothing held: no datagram to wait for yet
-                }
-                return; // dropped alone; the datagram waits for a proper one
+                forgetIfEmpty(k, t); // dropped alone; the datagram waits for a proper one
+                return;
             }
             if (policy == Policy.LINUX || policy == Policy.BSD_RIGHT) {
                 len -= len & 7; // Linux: end &= ~7
@@ -281,14 +271,11 @@ public final class Defragmenter {
             // FreeBSD's ip_reass (ipq_maxoff, ips_toosmall) and Linux before 4.19 (goto err) drop the
             // fragment alone: the datagram waits for a proper one
             out.anomaly(ts, end == offset ? "defrag.empty_fragment" : "defrag.end_mismatch", p);
-            if (t.parts.isEmpty() && t.head == null) {
-                trackers.remove(k);
-            }
+            forgetIfEmpty(k, t);
             return;
         }
         if (policy == Policy.LINUX) {
-            boolean bad = p.fragMore ? t.total >= 0 && end > t.total : end < t.knownEnd || t.total >= 0 && end != t.total;
-            if (bad || end == offset) {
+            if (end == offset || linuxEndConflicts(t, p.fragMore, end)) {
                 out.anomaly(ts, "defrag.length_mismatch_dropped", p);
                 drop(k, t);
                 return;
@@ -378,7 +365,31 @@ public final class Defragmenter {
         if (t.policy == Policy.BSD) {
             return t.total >= 0 && (more ? end >= t.total : end != t.total);
         }
+        return linuxEndConflicts(t, more, end);
+    }
+
+    /**
+     * Linux's check of where a fragment ends ({@code ip_frag_queue}, {@code ip6_frag_queue}): a
+     * non-final one past the end of a datagram whose last fragment is held; a last one that ends
+     * before bytes already held or elsewhere than an earlier last one.
+     */
+    private static boolean linuxEndConflicts(Tracker t, boolean more, int end) {
         return more ? t.total >= 0 && end > t.total : end < t.knownEnd || t.total >= 0 && end != t.total;
+    }
+
+    /** Forgets a datagram that holds nothing after its only fragment was dropped alone (no datagram to wait for yet). */
+    private void forgetIfEmpty(Key k, Tracker t) {
+        if (t.parts.isEmpty() && t.head == null) {
+            trackers.remove(k);
+        }
+    }
+
+    /** Drops the datagram of key {@code k}, if one is being put together. */
+    private void drop(Key k) {
+        Tracker t = trackers.get(k);
+        if (t != null) {
+            drop(k, t);
+        }
     }
 
     private static final int ACCEPTED = 0;
