@@ -138,7 +138,7 @@ final class EsperEvents {
                 "x.pcap", new FlowCounters(1, 1, 1, 1, 1));
         HttpInfo http = new HttpInfo(0, "h", 8080, "/", "ua", "text/html", "GET", "r", "HTTP/1.1", 200, 1, 1, "text/plain", "limit");
         FileInfo fi = new FileInfo("f", 1, "m", "s1", "s256", "application/x-dosexec", "CLOSED", false, 1, true, "s", true, "r",
-                List.of("gzip"), 0, 1, 2, true, "field", true, 1);
+                List.of("gzip"), 0, 1, 2, true, "field", true, 1, io.spanwatch.sensor.http.BodySink.FIRST_GZIP_MEMBER);
         FileEvent file = new FileEvent(1, h, http, false, fi, Path.of("x"));
         FileVerdict v = new FileVerdict("clamd", "1", "2", "infected", List.of("sig"), 1, "r", true);
         Map<String, Double> parts = new LinkedHashMap<>();

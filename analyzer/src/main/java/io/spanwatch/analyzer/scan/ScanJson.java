@@ -300,6 +300,9 @@ final class ScanJson {
         string(g, "formField", f.formField());
         g.writeBooleanField("spoolLimit", f.spoolLimit());
         g.writeNumberField("fileId", f.fileId());
+        if (f.reading() != null) {
+            g.writeStringField("reading", f.reading());
+        }
         g.writeEndObject();
     }
 
@@ -572,6 +575,7 @@ final class ScanJson {
         String formField = null;
         boolean spoolLimit = false;
         long fileId = 0;
+        String reading = null;
         while (p.nextToken() == JsonToken.FIELD_NAME) {
             String f = p.currentName();
             JsonToken v = p.nextToken();
@@ -597,11 +601,13 @@ final class ScanJson {
                 case "formField" -> formField = text(p, v);
                 case "spoolLimit" -> spoolLimit = bool(v);
                 case "fileId" -> fileId = number(p, v);
+                case "reading" -> reading = text(p, v);
                 default -> p.skipChildren();
             }
         }
         return new FileInfo(filename, size, md5, sha1, sha256, mimetype, state, gaps, missingBytes, stored, storedSha256, storeCutoff,
-                truncatedReason, contentEncodings, rangeStart, rangeEnd, rangeTotal, assembled, formField, spoolLimit, fileId);
+                truncatedReason, contentEncodings, rangeStart, rangeEnd, rangeTotal, assembled, formField, spoolLimit, fileId,
+                reading);
     }
 
     private static FileVerdict verdict(JsonParser p, JsonToken t) throws IOException {

@@ -135,6 +135,8 @@ class EveSchemaTest {
                 && "socks.x.org".equals(e.path("socks").path("request").path("name").asText())), "the SOCKS download's http event");
         assertTrue(events.stream().anyMatch(e -> "fileinfo".equals(e.path("event_type").asText())
                 && "connect.x.org".equals(e.path("http_connect").path("request").path("name").asText())), "the CONNECT download's fileinfo event");
+        assertTrue(events.stream().anyMatch(e -> "first_gzip_member".equals(e.path("fileinfo").path("reading").asText())),
+                "the first gzip member's fileinfo event");
     }
 
     @Test
@@ -253,6 +255,14 @@ class EveSchemaTest {
             p.send(false, ("HTTP/1.1 200 OK\r\nContent-Length: " + body.length + "\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
             p.send(false, body);
             p.close();
+            // A gzip body of two members: the first member alone is a fileinfo with a reading.
+            byte[] members = concat(gzip("first member\n".repeat(20)), gzip("second member\n".repeat(20)));
+            TrafficSynth.Conn g = t.tcp("10.1.0.5", 40013, "10.1.0.10", 80).handshake();
+            g.send(true, "GET /members.txt HTTP/1.1\r\nHost: gz.example\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+            g.send(false, ("HTTP/1.1 200 OK\r\nContent-Encoding: gzip\r\nContent-Length: " + members.length + "\r\n\r\n")
+                    .getBytes(StandardCharsets.US_ASCII));
+            g.send(false, members);
+            g.close();
             // TLS 1.3 and TLS 1.2 handshakes: tls events.
             TrafficSynth.Conn tls = t.tcp("10.1.0.5", 40003, "10.1.0.9", 443).handshake();
             tls.send(true, io.spanwatch.sensor.capture.TlsHellos.clientHello(1, "tls13.example", "h2", "http/1.1"));
@@ -269,6 +279,20 @@ class EveSchemaTest {
             broken[14] = 0x45;
             t.raw(broken);
         }
+    }
+
+    private static byte[] gzip(String text) throws java.io.IOException {
+        ByteArrayOutputStream o = new ByteArrayOutputStream();
+        try (java.util.zip.GZIPOutputStream z = new java.util.zip.GZIPOutputStream(o)) {
+            z.write(text.getBytes(StandardCharsets.US_ASCII));
+        }
+        return o.toByteArray();
+    }
+
+    private static byte[] concat(byte[] a, byte[] b) {
+        byte[] c = java.util.Arrays.copyOf(a, a.length + b.length);
+        System.arraycopy(b, 0, c, a.length, b.length);
+        return c;
     }
 
     private static int run(String... args) {

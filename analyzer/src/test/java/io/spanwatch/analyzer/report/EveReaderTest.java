@@ -45,6 +45,21 @@ class EveReaderTest {
             c.send(true, "GET /v6.txt HTTP/1.1\r\nHost: v6.example\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
             c.send(false, "HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nhello".getBytes(StandardCharsets.US_ASCII));
             c.close();
+            // A gzip body of two members: its first member is a fileinfo with a reading of its own.
+            java.io.ByteArrayOutputStream members = new java.io.ByteArrayOutputStream();
+            for (String m : List.of("first member\n", "second member\n")) {
+                java.io.ByteArrayOutputStream one = new java.io.ByteArrayOutputStream();
+                try (java.util.zip.GZIPOutputStream z = new java.util.zip.GZIPOutputStream(one)) {
+                    z.write(m.repeat(30).getBytes(StandardCharsets.US_ASCII));
+                }
+                members.writeBytes(one.toByteArray());
+            }
+            TrafficSynth.Conn g = t.tcp("10.1.0.5", 40003, "10.1.0.10", 80).handshake();
+            g.send(true, "GET /m.txt HTTP/1.1\r\nHost: gz.example\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+            g.send(false, ("HTTP/1.1 200 OK\r\nContent-Encoding: gzip\r\nContent-Length: " + members.size() + "\r\n\r\n")
+                    .getBytes(StandardCharsets.US_ASCII));
+            g.send(false, members.toByteArray());
+            g.close();
             // A TLS 1.2 handshake with a name in raw UTF-8 (its text in EVE, its bytes again when read back).
             TrafficSynth.Conn tls = t.tcp("10.1.0.5", 40002, "10.1.0.9", 443).handshake();
             tls.send(true, io.spanwatch.sensor.capture.TlsHellos.clientHello(1, "caf\u00e9.example", "http/1.1"));
@@ -66,6 +81,7 @@ class EveReaderTest {
             assertEquals(line, render(r.event(), r.sensor(), r.live()), "read and rendered again");
         }
         assertTrue(types.containsAll(List.of("flow", "http", "tls", "fileinfo", "alert", "anomaly", "stats")), types.toString());
+        assertTrue(lines.stream().anyMatch(l -> l.contains("\"reading\":\"first_gzip_member\"")), "a file with a reading went round");
     }
 
     @Test

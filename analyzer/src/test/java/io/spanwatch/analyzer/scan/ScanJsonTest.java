@@ -97,6 +97,19 @@ class ScanJsonTest {
     }
 
     @Test
+    void aFileThatIsAnotherReadingOfItsBodyKeepsItThroughTheJournal() throws Exception {
+        ScanJournal.Entry a = ScanJson.parseLine(lines(resource("queue.journal")).get(0)).entry();
+        assertNull(a.info().reading(), "a line of the old version is a body's one reading");
+        ScanJournal.Entry e = new ScanJournal.Entry(a.seq(), a.tsNanos(), a.header(), a.http(), a.toServer(),
+                a.info().withReading("first_gzip_member"), a.stored(), a.reported(), a.retro());
+        byte[] line = ScanJson.addLine(e);
+        ScanJournal.Entry back = ScanJson.parseLine(line).entry();
+        assertEquals("first_gzip_member", back.info().reading());
+        assertEquals(e.info(), back.info());
+        assertArrayEquals(line, ScanJson.addLine(back));
+    }
+
+    @Test
     void verdictLogLinesOfTheOldVersionAreReadAndWrittenAgainByteForByte() throws Exception {
         List<byte[]> lines = lines(resource("verdicts.jsonl"));
         assertEquals(4, lines.size());

@@ -202,7 +202,7 @@ public final class EveReader {
                 fi.str("truncated_reason"), enc == null ? List.of() : List.of(enc.split(", ")),
                 range == null ? -1 : range.num("start", -1), range == null ? -1 : range.num("end", -1),
                 range == null ? -1 : range.num("total", -1), fi.bool("assembled_from_ranges"), fi.str("form_field"),
-                fi.bool("spool_limit"), fi.num("file_id", 0));
+                fi.bool("spool_limit"), fi.num("file_id", 0), fi.str("reading"));
     }
 
     private static FileVerdict verdict(Obj v) {

@@ -299,6 +299,7 @@ public final class EveRenderer {
             w.bool("assembled_from_ranges", true);
         }
         str(w, "form_field", fi.formField());
+        str(w, "reading", fi.reading());
         if (verdict != null) {
             verdict(verdict, w);
         }

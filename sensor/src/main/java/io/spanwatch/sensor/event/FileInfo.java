@@ -25,6 +25,9 @@ import java.util.List;
  * @param formField form field name of a multipart part, or null
  * @param spoolLimit whether the file was not stored because the spool on disk was full
  * @param fileId the file's number within its flow, from 1 (Suricata's {@code file_id}); 0 until the flow numbers it
+ * @param reading null for a body's one reading; otherwise which other reading of the body this file
+ *     is, where receivers differ and each reading is reported as its own file ({@link
+ *     io.spanwatch.sensor.http.BodySink#FIRST_GZIP_MEMBER}, {@link io.spanwatch.sensor.http.BodySink#BARE_LF_DROPPED})
  */
 public record FileInfo(
         String filename,
@@ -47,7 +50,17 @@ public record FileInfo(
         boolean assembled,
         String formField,
         boolean spoolLimit,
-        long fileId) {
+        long fileId,
+        String reading) {
+
+    /** Describes a file of a body's one reading, numbered {@code fileId} within its flow. */
+    public FileInfo(String filename, long size, String md5, String sha1, String sha256, String mimetype, String state, boolean gaps,
+            long missingBytes, boolean stored, String storedSha256, boolean storeCutoff, String truncatedReason,
+            List<String> contentEncodings, long rangeStart, long rangeEnd, long rangeTotal, boolean assembled, String formField,
+            boolean spoolLimit, long fileId) {
+        this(filename, size, md5, sha1, sha256, mimetype, state, gaps, missingBytes, stored, storedSha256, storeCutoff,
+                truncatedReason, contentEncodings, rangeStart, rangeEnd, rangeTotal, assembled, formField, spoolLimit, fileId, null);
+    }
 
     /** Describes a file not yet numbered within its flow. */
     public FileInfo(String filename, long size, String md5, String sha1, String sha256, String mimetype, String state, boolean gaps,
@@ -69,7 +82,15 @@ public record FileInfo(
     /** Returns this file numbered {@code id} within its flow. */
     public FileInfo withFileId(long id) {
         return new FileInfo(filename, size, md5, sha1, sha256, mimetype, state, gaps, missingBytes, stored, storedSha256,
-                storeCutoff, truncatedReason, contentEncodings, rangeStart, rangeEnd, rangeTotal, assembled, formField, spoolLimit, id);
+                storeCutoff, truncatedReason, contentEncodings, rangeStart, rangeEnd, rangeTotal, assembled, formField, spoolLimit, id,
+                reading);
+    }
+
+    /** Returns this file as the given other reading of its body (see {@link #reading}). */
+    public FileInfo withReading(String name) {
+        return new FileInfo(filename, size, md5, sha1, sha256, mimetype, state, gaps, missingBytes, stored, storedSha256,
+                storeCutoff, truncatedReason, contentEncodings, rangeStart, rangeEnd, rangeTotal, assembled, formField, spoolLimit,
+                fileId, name);
     }
 
     /** Tells whether the whole file was seen. */

@@ -329,6 +329,52 @@ public final class FileSink implements BodySink {
         }
     }
 
+    /**
+     * Reports the bytes so far as a complete file of their own, named as the reading {@code reading}
+     * of the body, while this file goes on: the digests are cloned and finished, the spool copied and
+     * stored under its own hash. Nothing is reported for an empty file, one with gaps, or a 206 part
+     * (range assembly takes the body as sent). A file being compared with a stored copy is hashed
+     * from here on (its bytes so far read back), as after a difference.
+     */
+    @Override
+    public void endReadingHere(String reading) {
+        if (ended || gaps || rangePart != null || size == 0) {
+            return;
+        }
+        fallBack();
+        flushStage();
+        if (gaps) {
+            return; // the stored copy was cut under us while reading it back
+        }
+        MessageDigest m5;
+        MessageDigest s1;
+        MessageDigest s256;
+        try {
+            m5 = (MessageDigest) md5.clone();
+            s1 = (MessageDigest) sha1.clone();
+            s256 = (MessageDigest) sha256.clone();
+        } catch (CloneNotSupportedException e) {
+            return; // the JDK's digests clone; another provider's might not, and then the body has one reading
+        }
+        HexFormat hex = HexFormat.of();
+        String sha = hex.formatHex(s256.digest());
+        boolean stored = false;
+        boolean full = spoolFull;
+        if (spool != null && !spool.failed()) {
+            FileStore.Spool copy = spool.copy();
+            full |= copy.overDiskLimit();
+            if (copy.failed()) {
+                copy.discard();
+            } else {
+                stored = store.commit(copy, sha);
+            }
+        }
+        done.accept(new FileInfo(filename, size, hex.formatHex(m5.digest()), hex.formatHex(s1.digest()), sha,
+                MimeSniffer.sniff(head, headLen, size), "CLOSED", false, 0, stored, stored ? sha : null, cutoff, null,
+                info.contentEncodings(), info.rangeStart(), info.rangeEnd(), info.rangeTotal(), false,
+                info.multipartPart() ? info.partName() : null, full).withReading(reading));
+    }
+
     @Override
     public void end(boolean complete, String reason) {
         if (ended) {

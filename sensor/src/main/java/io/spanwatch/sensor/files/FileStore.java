@@ -264,6 +264,38 @@ public final class FileStore {
             }
         }
 
+        /**
+         * Starts another spool holding the bytes written here so far (within the same limits: a copy
+         * that finds no room on disk comes back failed); this one goes on unchanged.
+         */
+        public Spool copy() {
+            Spool c = new Spool(size);
+            if (failed) {
+                c.failed = true;
+                return c;
+            }
+            if (channel == null) {
+                c.write(mem == null ? new byte[0] : mem, 0, (int) size);
+                return c;
+            }
+            byte[] buf = new byte[(int) Math.min(size, 64 << 10)];
+            try {
+                for (long pos = 0; pos < size && !c.failed; ) {
+                    ByteBuffer bb = ByteBuffer.wrap(buf, 0, (int) Math.min(buf.length, size - pos));
+                    while (bb.hasRemaining()) {
+                        if (channel.read(bb, pos + bb.position()) < 0) {
+                            throw new IOException("spool shorter than written");
+                        }
+                    }
+                    c.write(buf, 0, bb.position());
+                    pos += bb.position();
+                }
+            } catch (IOException e) {
+                c.fail();
+            }
+            return c;
+        }
+
         /** Appends {@code n} zero bytes (a gap of known length). */
         public void writeZeros(long n) {
             byte[] zeros = new byte[(int) Math.min(n, 65536)];
@@ -319,7 +351,8 @@ public final class FileStore {
                 return;
             }
             path = tmpDir.resolve(Thread.currentThread().threadId() + "-" + tmpSeq.incrementAndGet());
-            channel = FileChannel.open(path, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
+            channel = FileChannel.open(path, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE,
+                    StandardOpenOption.READ);
             if (mem != null && size > 0) {
                 writeFully(ByteBuffer.wrap(mem, 0, (int) size));
             }

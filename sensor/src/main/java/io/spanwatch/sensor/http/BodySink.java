@@ -6,6 +6,19 @@ package io.spanwatch.sensor.http;
  */
 public interface BodySink {
 
+    /**
+     * The reading of a {@code gzip} body of several members that stops after the first, as Chrome and
+     * Firefox save it (curl too, then fails); the body's other file is every member decoded in a row,
+     * as gzip(1), Go's {@code net/http} and Python's urllib3 read it.
+     */
+    String FIRST_GZIP_MEMBER = "first_gzip_member";
+
+    /**
+     * The reading of a multipart part that ends in a bare LF before its delimiter without that LF, as
+     * PHP, Go and Django save it; the part's other file keeps the LF, as Wireshark reads it.
+     */
+    String BARE_LF_DROPPED = "bare_lf_dropped";
+
     /** Takes the next decoded bytes of the entity. */
     void data(byte[] buf, int off, int len);
 
@@ -14,6 +27,16 @@ public interface BodySink {
      * an unknown number when {@code len} is negative. Bytes after the gap follow with {@link #data}.
      */
     void gap(long len);
+
+    /**
+     * Reports the bytes taken so far as a file of their own, while this entity goes on: where
+     * receivers read a body differently (a {@code gzip} body of several members: browsers stop after
+     * the first, gzip(1) and Go read them all), each reading is a file. {@code reading} names the one
+     * that ends here ({@link #FIRST_GZIP_MEMBER}, {@link #BARE_LF_DROPPED}). Sinks that keep no file
+     * ignore it; nothing is reported for an empty or gapped entity.
+     */
+    default void endReadingHere(String reading) {
+    }
 
     /** Ends the entity: {@code complete} is false when it was cut short (connection ended, limit hit, decode error). */
     void end(boolean complete, String reason);

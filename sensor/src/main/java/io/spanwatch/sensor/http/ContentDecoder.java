@@ -32,6 +32,14 @@ abstract class ContentDecoder {
 
         /** Returns the budget the decoder's buffers are charged to (its worker's HTTP memory). */
         HttpMemory memory();
+
+        /**
+         * Tells that the bytes {@code from} has handed on so far are the whole content as one kind of
+         * receiver reads it ({@code reading}, a {@link BodySink} reading), while decoding goes on for
+         * the others; comes before the next decoded byte.
+         */
+        default void readingEnds(ContentDecoder from, String reading) {
+        }
     }
 
     static final int PROBE_MAX = 64 * 1024;
@@ -213,6 +221,11 @@ abstract class ContentDecoder {
      */
     final void commit() {
         committed = true;
+    }
+
+    /** Tells the host that what was handed on so far is the whole content as {@code reading} reads it. */
+    final void readingEnds(String reading) {
+        host.readingEnds(this, reading);
     }
 
     /** Reports an anomaly of this body. */

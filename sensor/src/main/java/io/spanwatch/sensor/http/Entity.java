@@ -253,6 +253,20 @@ final class Entity implements ContentDecoder.Host {
         return conn.memory();
     }
 
+    /**
+     * Splits off the reading that ends here as a file of its own when {@code from}'s output is the
+     * content itself (the last decoder of the chain) and the body goes to one sink: behind another
+     * coding, the other decoder's reading of the shortened input is not the same file, and a
+     * multipart body's parts are read from the whole.
+     */
+    @Override
+    public void readingEnds(ContentDecoder from, String reading) {
+        if (!decoders.isEmpty() && decoders.get(decoders.size() - 1) == from && multipart == null && opened && sink != null
+                && stopReason == null) {
+            sink.endReadingHere(reading);
+        }
+    }
+
     @Override
     public void decodeStopped(String reason) {
         if (stopReason == null) {

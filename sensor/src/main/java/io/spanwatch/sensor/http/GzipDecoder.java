@@ -6,8 +6,9 @@ import java.util.zip.Inflater;
 
 /**
  * Undoes the {@code gzip} content coding (RFC 1952) as one state machine over member header, deflate
- * data and trailer. Several members are decoded in a row, as gzip(1) does; browsers stop after the
- * first ({@code http.gzip_multiple_members}). Bytes after the last member that do not start a new one
+ * data and trailer. Several members are decoded in a row, as gzip(1), Go and urllib3 do; browsers stop
+ * after the first ({@code http.gzip_multiple_members}), so where a second member yields bytes the
+ * first member's content is reported as a reading of its own ({@link BodySink#FIRST_GZIP_MEMBER}). Bytes after the last member that do not start a new one
  * are ignored ({@code http.content_trailing_data}), as browsers do. Reserved flag bits are ignored, as
  * Chrome does ({@code http.gzip_reserved_flags}). A CRC or size mismatch is reported as
  * {@code http.content_crc_mismatch} and decoding goes on; a trailer cut short is reported as
@@ -74,6 +75,10 @@ final class GzipDecoder extends ContentDecoder {
                         while (true) {
                             int n = inflater.inflate(out);
                             if (n > 0) {
+                                if (members == 1 && memberSize == 0) {
+                                    // The second member's first byte: browsers saved the first alone.
+                                    readingEnds(BodySink.FIRST_GZIP_MEMBER);
+                                }
                                 crc.update(out, 0, n);
                                 memberSize += n;
                                 if (!emit(out, 0, n)) {

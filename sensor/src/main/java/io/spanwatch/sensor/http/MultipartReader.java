@@ -13,7 +13,8 @@ import java.util.Map;
  * → EPILOGUE}. A delimiter is {@code --boundary} at the start of a line. The line break before it
  * belongs to the delimiter when it is CRLF (RFC 2046); a bare LF before it, as some clients send, is
  * kept as the last byte of the part, which is how Wireshark reads such bodies and what the shared
- * corpus expects (PHP, Go and Django drop that LF; Commons FileUpload and busboy refuse the body).
+ * corpus expects; PHP, Go and Django drop that LF, so the part without it is reported too, as a reading
+ * of its own ({@link BodySink#BARE_LF_DROPPED}; Commons FileUpload and busboy refuse the body).
  * Bodies are scanned a block at a time; only the last bytes that could begin a delimiter are held back
  * between calls. The body is treated as if it began with CRLF, so a first delimiter at offset 0 matches.
  * Part headers are bounded by {@link HttpLimits#maxHeaderBytes()} ({@code http.header_too_long}); parts
@@ -109,7 +110,16 @@ final class MultipartReader {
                 int j = k + 1;
                 int contentEnd = j >= 2 && work[j - 2] == '\r' ? j - 2 : j;
                 if (state == State.PART_BODY) {
-                    partBytes(work, virtualLen, contentEnd - virtualLen);
+                    if (contentEnd == j && j - 1 >= virtualLen) {
+                        // A bare LF ends content: the part without it is what PHP, Go and Django save.
+                        partBytes(work, virtualLen, j - 1 - virtualLen);
+                        if (part != null) {
+                            part.endReadingHere(BodySink.BARE_LF_DROPPED);
+                        }
+                        partBytes(work, j - 1, 1);
+                    } else {
+                        partBytes(work, virtualLen, contentEnd - virtualLen);
+                    }
                     endPart(true, null);
                 }
                 heldLen = 0;

@@ -16,7 +16,9 @@
  * Through {@link io.spanwatch.sensor.http.HttpListener}: request and final-response heads,
  * one {@link io.spanwatch.sensor.http.BodySink} per entity (a whole body, or one part of a
  * {@code multipart/form-data} request or {@code multipart/byteranges} response) carrying the bytes a
- * browser would save (chunked coding removed, content codings gzip/x-gzip/deflate/br/zstd undone), one
+ * browser would save (chunked coding removed, content codings gzip/x-gzip/deflate/br/zstd undone; where
+ * receivers read a body differently, the reading that ends first is split off through
+ * {@link io.spanwatch.sensor.http.BodySink#endReadingHere}), one
  * {@code transactionDone} per transaction in order, and named anomalies ({@code http.*}).
  *
  * <h2>Browser-compatible framing</h2>

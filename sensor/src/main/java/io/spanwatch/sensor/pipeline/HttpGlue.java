@@ -165,6 +165,9 @@ final class HttpGlue implements HttpListener {
     }
 
     private void fileDone(HttpTransaction tx, boolean toServer, FileInfo fi) {
+        if (fi.reading() != null) {
+            worker.counters.files++; // another reading of a body, reported as a file of its own
+        }
         if (!fi.assembled()) {
             if (fi.closed()) {
                 worker.counters.filesClosed++;

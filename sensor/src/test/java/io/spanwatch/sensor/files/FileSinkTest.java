@@ -60,6 +60,91 @@ class FileSinkTest {
         return HexFormat.of().formatHex(MessageDigest.getInstance("MD5").digest(b));
     }
 
+    /** Feeds {@code content} in random pieces, splitting off a reading after its first {@code at} bytes; returns [reading, whole]. */
+    List<FileInfo> feedWithReading(byte[] content, int at, Random r) {
+        List<FileInfo> out = new java.util.ArrayList<>();
+        assertTrue(store.tryOpenFile());
+        FileSink s = new FileSink(store, known, PLAIN, "f", null, out::add);
+        feedRange(s, content, 0, at, r);
+        s.endReadingHere("first_gzip_member");
+        feedRange(s, content, at, content.length, r);
+        s.end(true, null);
+        return out;
+    }
+
+    private static void feedRange(FileSink s, byte[] content, int from, int to, Random r) {
+        for (int off = from; off < to; ) {
+            int n = Math.min(to - off, 1 + r.nextInt(3000));
+            s.data(content, off, n);
+            off += n;
+        }
+    }
+
+    @Test
+    void aReadingSplitOffMidwayIsAFileOfItsOwnAndTheWholeGoesOn() throws Exception {
+        Random r = new Random(SEED);
+        byte[] content = new byte[400_000];
+        r.nextBytes(content);
+        // Split points: inside the prefix compared with stored copies (PROBE), within the in-memory
+        // spool (64 KiB here), past it (spooled on disk); each once as new content and once as a
+        // repeat being compared with its stored copy (VERIFY).
+        for (int at : new int[] {100, 30_000, 300_000}) {
+            for (boolean repeat : new boolean[] {false, true}) {
+                byte[] c = content.clone();
+                c[c.length - 1] ^= (byte) (at + (repeat ? 1 : 0)); // a content of its own for each round
+                if (repeat) {
+                    FileInfo first = feed(c, r, -1);
+                    assertEquals(sha256(c), first.sha256());
+                }
+                List<FileInfo> got = feedWithReading(c, at, r);
+                String where = "split at " + at + (repeat ? ", a repeat" : "");
+                assertEquals(2, got.size(), where);
+                FileInfo part = got.get(0);
+                FileInfo whole = got.get(1);
+                byte[] head = java.util.Arrays.copyOf(c, at);
+                assertEquals("first_gzip_member", part.reading(), where);
+                assertEquals(at, part.size(), where);
+                assertEquals("CLOSED", part.state(), where);
+                assertEquals(sha256(head), part.sha256(), where);
+                assertEquals(md5(head), part.md5(), where);
+                assertTrue(part.stored(), where);
+                assertArrayEquals(head, Files.readAllBytes(store.filesDir().resolve(part.sha256())), where);
+                assertNull(whole.reading(), where);
+                assertEquals(sha256(c), whole.sha256(), where);
+                assertEquals(md5(c), whole.md5(), where);
+                assertTrue(whole.stored(), where);
+                assertArrayEquals(c, Files.readAllBytes(store.filesDir().resolve(whole.sha256())), where);
+            }
+        }
+        assertEquals(0, store.errors.get());
+        assertEquals(0, store.open.get(), "the reading took no open file of its own");
+        try (var tmp = Files.list(store.filesDir().resolve(".tmp"))) {
+            assertEquals(0, tmp.count(), "no spool left behind");
+        }
+    }
+
+    @Test
+    void noReadingIsSplitOffAnEmptyOrGappedFile() throws Exception {
+        List<FileInfo> out = new java.util.ArrayList<>();
+        assertTrue(store.tryOpenFile());
+        FileSink empty = new FileSink(store, known, PLAIN, "f", null, out::add);
+        empty.endReadingHere("first_gzip_member");
+        empty.data(new byte[] {1, 2, 3}, 0, 3);
+        empty.end(true, null);
+        assertEquals(1, out.size());
+        assertNull(out.get(0).reading());
+        out.clear();
+        assertTrue(store.tryOpenFile());
+        FileSink gapped = new FileSink(store, known, PLAIN, "f", null, out::add);
+        gapped.data(new byte[5000], 0, 5000);
+        gapped.gap(100);
+        gapped.data(new byte[] {1}, 0, 1);
+        gapped.endReadingHere("first_gzip_member");
+        gapped.end(true, null);
+        assertEquals(1, out.size());
+        assertEquals("TRUNCATED", out.get(0).state());
+    }
+
     @Test
     void repeatedAndLookAlikeFilesGetTheirOwnExactHashes() throws Exception {
         System.out.println("FileSinkTest seed " + SEED);

@@ -106,10 +106,43 @@ class HttpContentDecodingTest {
     void gzipWithSeveralMembersAndTrailingGarbage() {
         byte[] body = Script.concat(gzip(bytes("first member, ")), gzip(bytes("second member")), new byte[] {0, 0, 0, 0, 'x'});
         RecordingListener r = response("gzip", body).runAll();
-        // Browsers keep only the first member; SpanWatch decodes them all (a superset) and names both tricks.
+        // Browsers keep only the first member (split off as a reading of its own, before the second's
+        // first byte); gzip(1), Go and urllib3 decode them all; both tricks are named.
         assertEquals(List.of("http.gzip_multiple_members", "http.content_trailing_data"), r.anomalies);
         assertEquals("first member, second member", r.sink(0).text());
+        assertEquals(List.of(BodySink.FIRST_GZIP_MEMBER + "@14"), r.sink(0).readings);
         assertTrue(r.sink(0).complete);
+    }
+
+    @Test
+    void gzipMembersThatAddNothingSplitNoReading() {
+        // An empty first member (browsers save an empty file: nothing to report) and an empty second
+        // member (the first member is the whole content either way) give the body one reading.
+        for (byte[] body : List.of(Script.concat(gzip(new byte[0]), gzip(bytes("payload"))),
+                Script.concat(gzip(bytes("payload")), gzip(new byte[0])))) {
+            RecordingListener r = response("gzip", body).runAll();
+            assertEquals("payload", r.sink(0).text());
+            assertEquals(List.of(), r.sink(0).readings);
+            assertEquals(List.of("http.gzip_multiple_members"), r.anomalies);
+        }
+    }
+
+    @Test
+    void gzipMembersUnderAnotherCodingSplitOnlyWhenGzipGivesTheContent() {
+        byte[] members = Script.concat(gzip(bytes("first, ")), gzip(bytes("second")));
+        // "gzip, deflate": deflate was applied last, so it is undone first and gzip yields the content.
+        RecordingListener inner = response("gzip, deflate", deflate(members, false)).runAll();
+        assertEquals("first, second", inner.sink(0).text());
+        assertEquals(List.of(BodySink.FIRST_GZIP_MEMBER + "@7"), inner.sink(0).readings);
+        // "gzip, gzip" of two outer members: the outer gzip's first member ends inside the inner
+        // stream, which is no file of its own for anyone.
+        byte[] inside = gzip(bytes("whole content"));
+        int cut = inside.length / 2;
+        byte[] outer = Script.concat(gzip(java.util.Arrays.copyOf(inside, cut)),
+                gzip(java.util.Arrays.copyOfRange(inside, cut, inside.length)));
+        RecordingListener stacked = response("gzip, gzip", outer).runAll();
+        assertEquals("whole content", stacked.sink(0).text());
+        assertEquals(List.of(), stacked.sink(0).readings);
     }
 
     @Test

@@ -190,6 +190,17 @@ class HttpMultipartTest {
         assertEquals(2, r.sinks.size(), "the empty part c gets no sink");
         assertEquals("0123456789\n", r.sink(0).text());
         assertEquals("xyz", r.sink(1).text());
+        // The part without its bare LF, as PHP, Go and Django save it, is split off before the LF.
+        assertEquals(List.of(BodySink.BARE_LF_DROPPED + "@10"), r.sink(0).readings);
+        assertEquals(List.of(), r.sink(1).readings);
+    }
+
+    @Test
+    void aPartOfOnlyABareLfSplitsNoEmptyReading() {
+        String body = "--myb\r\nContent-Disposition: form-data; name=\"a\"\r\n\r\n\n--myb--\r\n";
+        RecordingListener r = upload("multipart/form-data; boundary=myb", body).runAll();
+        assertEquals("\n", r.sink(0).text());
+        assertEquals(List.of(), r.sink(0).readings);
     }
 
     @Test

@@ -16,6 +16,8 @@ final class RecordingListener implements HttpListener {
         final EntityInfo info;
         final ByteArrayOutputStream bytes = new ByteArrayOutputStream();
         final List<Long> gaps = new ArrayList<>();
+        /** Each reading split off, as {@code name@bytes-so-far}. */
+        final List<String> readings = new ArrayList<>();
         long total;
         int endCalls;
         boolean complete;
@@ -53,6 +55,14 @@ final class RecordingListener implements HttpListener {
         }
 
         @Override
+        public void endReadingHere(String reading) {
+            if (endCalls > 0) {
+                late = true;
+            }
+            readings.add(reading + "@" + total);
+        }
+
+        @Override
         public void end(boolean complete, String reason) {
             endCalls++;
             this.complete = complete;
@@ -67,7 +77,7 @@ final class RecordingListener implements HttpListener {
             CRC32 crc = new CRC32();
             crc.update(bytes.toByteArray());
             return "sink tx" + tx.txId + (toServer ? " up " : " down ") + info + " total=" + total
-                    + " crc=" + Long.toHexString(crc.getValue()) + " gaps=" + gaps + " ends=" + endCalls
+                    + " crc=" + Long.toHexString(crc.getValue()) + " gaps=" + gaps + " readings=" + readings + " ends=" + endCalls
                     + " complete=" + complete + " reason=" + reason + (late ? " LATE" : "");
         }
     }

@@ -32,7 +32,7 @@ class ZstdPipelineTest {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final byte[] EICAR = DemoCapture.EICAR.getBytes(StandardCharsets.US_ASCII);
 
-    private static byte[] gzip(byte[] data) throws Exception {
+    static byte[] gzip(byte[] data) throws Exception {
         ByteArrayOutputStream o = new ByteArrayOutputStream();
         try (GZIPOutputStream g = new GZIPOutputStream(o)) {
             g.write(data);
