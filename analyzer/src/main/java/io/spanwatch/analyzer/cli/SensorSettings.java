@@ -56,6 +56,15 @@ final class SensorSettings {
         key("defrag.max-datagrams", SensorConfig.DefragConfig.DEFAULTS.maxDatagrams(), "IP datagrams being put back together at once");
         key("defrag.memcap", SensorConfig.DefragConfig.DEFAULTS.memcap(), "bytes of IP fragments held");
         key("defrag.timeout", SensorConfig.DefragConfig.DEFAULTS.timeoutSeconds(), "seconds a fragmented datagram may take to complete");
+        key("defrag.linux.ipfrag-max-dist", SensorConfig.DefragConfig.DEFAULTS.linuxMaxDist(), "hosts named linux: their"
+                + " net.ipv4.ipfrag_max_dist (an IPv4 datagram is started afresh when more fragments from its source came"
+                + " between two of its own; 0: off)");
+        key("defrag.bsd.maxfragsperpacket", SensorConfig.DefragConfig.DEFAULTS.bsdMaxFrags(), "hosts named bsd: their"
+                + " net.inet.ip.maxfragsperpacket (an incomplete IPv4 datagram holding more fragments is dropped; 0: no limit)");
+        key("defrag.bsd.ip6-maxfragsperpacket", SensorConfig.DefragConfig.DEFAULTS.bsdMaxFrags6(), "hosts named bsd: their"
+                + " net.inet6.ip6.maxfragsperpacket (the same for IPv6; 0: no limit)");
+        key("defrag.macos.maxfragsperpacket", SensorConfig.DefragConfig.DEFAULTS.macosMaxFrags(), "hosts named macos: their"
+                + " net.inet.ip.maxfragsperpacket (IPv4; 0: no limit)");
         io.spanwatch.sensor.decode.TunnelConfig t = io.spanwatch.sensor.decode.TunnelConfig.DEFAULTS;
         key("decoder.max-tunnel-depth", t.maxDepth(), "tunnels removed from one frame (at most "
                 + io.spanwatch.sensor.decode.TunnelConfig.MAX_DEPTH + "); deeper is anomaly decoder.tunnel.too_deep");
@@ -327,7 +336,11 @@ final class SensorSettings {
                             num("file.spool-disk-bytes", fc.spoolDiskBytes(), 0, Long.MAX_VALUE)),
                     new SensorConfig.DefragConfig((int) num("defrag.max-datagrams", d.defrag().maxDatagrams(), 1, 10_000_000),
                             num("defrag.memcap", d.defrag().memcap(), 1, Long.MAX_VALUE),
-                            secs("defrag.timeout", d.defrag().timeoutSeconds())),
+                            secs("defrag.timeout", d.defrag().timeoutSeconds()),
+                            (int) num("defrag.linux.ipfrag-max-dist", d.defrag().linuxMaxDist(), 0, Integer.MAX_VALUE),
+                            (int) num("defrag.bsd.maxfragsperpacket", d.defrag().bsdMaxFrags(), 0, 65_535),
+                            (int) num("defrag.bsd.ip6-maxfragsperpacket", d.defrag().bsdMaxFrags6(), 0, 65_535),
+                            (int) num("defrag.macos.maxfragsperpacket", d.defrag().macosMaxFrags(), 0, 65_535)),
                     tunnels(d.tunnels()));
         } catch (IllegalArgumentException e) {
             throw new SettingsException("configuration: " + e.getMessage());

@@ -61,6 +61,7 @@ public final class StatsMetrics {
             c("decoder.tunneled", "spanwatch.decode.tunneled.packets", "Packets found inside tunnels"),
             c("defrag.dropped", "spanwatch.defrag.dropped", "IP datagrams given up while being put back together"),
             gb("defrag.memuse", "spanwatch.defrag.memory.bytes", "Bytes of IP fragments held"),
+            g("defrag.peers", "spanwatch.defrag.peers", "Sources whose IP fragments are counted for Linux hosts (ipfrag_max_dist)"),
             c("anomaly.events_suppressed", "spanwatch.anomaly.events.suppressed", "Anomalies counted but not written as events (per-name cap)"),
             c("flow.total", "spanwatch.flows", "Flows seen"),
             g("flow.active", "spanwatch.flows.active", "Flows being tracked"),

@@ -79,4 +79,26 @@ class SensorSettingsPolicyTest {
         assertEquals(1, r.err().strip().lines().count(), r.err());
         assertTrue(r.err().contains("stream.policy.linux") && r.err().contains("10.0.0.300"), r.err());
     }
+
+    /** The destination stacks' fragment limits: each key's default is the stack's, and a value is taken. */
+    @Test
+    void fragmentLimitKeysDefaultToTheStacksValues(@TempDir Path dir) throws Exception {
+        SensorSettings d = new SensorSettings();
+        SensorConfig.DefragConfig defaults = d.build(SensorConfig.defaults(dir, false)).defrag();
+        assertEquals(64, defaults.linuxMaxDist());
+        assertEquals(16, defaults.bsdMaxFrags());
+        assertEquals(64, defaults.bsdMaxFrags6());
+        assertEquals(128, defaults.macosMaxFrags());
+        SensorSettings s = new SensorSettings();
+        s.set("defrag.linux.ipfrag-max-dist=0");
+        s.set("defrag.bsd.maxfragsperpacket=32");
+        s.set("defrag.bsd.ip6-maxfragsperpacket=8");
+        s.set("defrag.macos.maxfragsperpacket=200");
+        SensorConfig.DefragConfig set = s.build(SensorConfig.defaults(dir, false)).defrag();
+        assertEquals(new SensorConfig.DefragConfig(defaults.maxDatagrams(), defaults.memcap(), defaults.timeoutSeconds(), 0, 32, 8, 200), set);
+        SensorSettings bad = new SensorSettings();
+        bad.set("defrag.bsd.maxfragsperpacket=-1");
+        String e = assertThrows(SensorSettings.SettingsException.class, () -> bad.build(SensorConfig.defaults(dir, false))).getMessage();
+        assertTrue(e.contains("defrag.bsd.maxfragsperpacket"), e);
+    }
 }

@@ -48,7 +48,17 @@ import java.util.TreeMap;
  * overlapping datagrams (an evasion review: a BSD host takes a later fragment that starts earlier, a
  * Linux host keeps a datagram with a duplicate inside a run). A first fragment too short to
  * hold the transport header is {@code defrag.tiny_first_fragment}; a datagram that would be longer
- * than 65,535 bytes is {@code defrag.datagram_too_large} and is dropped.
+ * than 65,535 bytes is {@code defrag.datagram_too_large} and is dropped when it completes; before, an
+ * IPv4 fragment past that length drops its datagram at once for hosts other than Linux and the BSDs
+ * (which keep it: the datagram then never completes, {@code ip_frag_queue}, {@code ip_reass}), and
+ * an IPv6 one is dropped alone (RFC 8200 §4.5).
+ *
+ * <p>Stacks also drop whole datagrams by limits ({@link Limits}, from {@link Hosts#limits}): Linux
+ * ({@code ipfrag_max_dist}, IPv4) counts every fragment from a source and starts a datagram afresh
+ * when more than that many came from its source since its last fragment
+ * ({@code defrag.fragment_too_far}); FreeBSD and XNU ({@code maxfragsperpacket}) drop an incomplete
+ * datagram that holds more fragments ({@code defrag.too_many_fragments}). Until 2026-12-05 neither was
+ * modelled, so a decoy the host had dropped stood in for the real datagram.
  *
  * <p>Fragments inside a tunnel (a GTP-U user's fragmented packet, IPv6 fragments in Teredo, ...) are
  * put back together the same way, keyed by the inner addresses, identification and tunnel depth: the
@@ -107,13 +117,35 @@ public final class Defragmenter {
         int tailEnd = -1;
         /** The end of the highest bytes held or announced (Linux's {@code q.len}). */
         int knownEnd;
+        /** The destination's limits on an incomplete datagram. */
+        final Limits limits;
+        /** Linux's {@code ipfrag_max_dist}: the fragments counted from this datagram's source, or null when not counted. */
+        Peer peer;
+        /** The source's count when this datagram's last fragment came ({@code qp->rid}). */
+        int rid;
 
-        Tracker(long firstTs, int linkType, int version, long timeoutNanos, Policy policy) {
+        Tracker(long firstTs, int linkType, int version, long timeoutNanos, Policy policy, Limits limits) {
             this.firstTs = firstTs;
             this.timeoutNanos = timeoutNanos;
             this.linkType = linkType;
             this.version = version;
             this.policy = policy;
+            this.limits = limits;
+        }
+    }
+
+    /**
+     * One source's fragments as a Linux destination counts them ({@code inet_peer.rid}), kept while a
+     * datagram from it to that destination is being put together (the kernel's queue holds its peer;
+     * with no queue the count is never compared), so there are never more than datagrams.
+     */
+    private static final class Peer {
+        final long key;
+        int rid;
+        int datagrams;
+
+        Peer(long key) {
+            this.key = key;
         }
     }
 
@@ -142,6 +174,47 @@ public final class Defragmenter {
 
         /** Seconds the host keeps an incomplete IPv4 datagram, or 0 for the configured timeout. */
         int timeoutSeconds(byte[] address);
+
+        /** What else makes the host drop an incomplete datagram ({@link Limits}); none unless said. */
+        default Limits limits(byte[] address) {
+            return Limits.NONE;
+        }
+    }
+
+    /**
+     * Limits a destination's stack puts on an incomplete datagram besides overlaps and time, each 0 where
+     * it has none (see the class description).
+     *
+     * @param maxFragments4 IPv4 fragments a datagram may hold: once it holds more and the fragment that
+     *     came did not complete it, the datagram is dropped (FreeBSD's and XNU's {@code ip_reass},
+     *     {@code net.inet.ip.maxfragsperpacket}: 16 on FreeBSD, 128 on macOS)
+     * @param maxFragments6 the same for IPv6 (FreeBSD's {@code frag6_input},
+     *     {@code net.inet6.ip6.maxfragsperpacket}, 64)
+     * @param maxDistance Linux's {@code net.ipv4.ipfrag_max_dist} (64; IPv4 only, {@link Policy#LINUX}):
+     *     a datagram holding fragments when more than this many fragments from its source came since its
+     *     last one is started afresh with the fragment that came ({@code ip_frag_too_far},
+     *     {@code ip_frag_reinit})
+     */
+    public record Limits(int maxFragments4, int maxFragments6, int maxDistance) {
+        public static final Limits NONE = new Limits(0, 0, 0);
+        /** Linux's {@code ipfrag_max_dist} default. */
+        public static final int LINUX_MAX_DIST = 64;
+        /** FreeBSD's {@code net.inet.ip.maxfragsperpacket} default ({@code ipreass_init}). */
+        public static final int FREEBSD_MAX_FRAGS = 16;
+        /** FreeBSD's {@code net.inet6.ip6.maxfragsperpacket} default ({@code frag6_init}). */
+        public static final int FREEBSD_MAX_FRAGS6 = 64;
+        /** XNU's {@code net.inet.ip.maxfragsperpacket} default ({@code ip_init}). */
+        public static final int XNU_MAX_FRAGS = 128;
+
+        public Limits {
+            if (maxFragments4 < 0 || maxFragments6 < 0 || maxDistance < 0) {
+                throw new IllegalArgumentException("fragment limits cannot be negative");
+            }
+        }
+
+        int maxFragments(int version) {
+            return version == 4 ? maxFragments4 : maxFragments6;
+        }
     }
 
     /** Hosts where the first copy of a byte wins, that keep fragments for the configured timeout. */
@@ -162,6 +235,8 @@ public final class Defragmenter {
     private final long memcap;
     private final long timeoutNanos;
     private final LinkedHashMap<Key, Tracker> trackers = new LinkedHashMap<>();
+    /** Linux destinations' counts of fragments by source and destination address (IPv4), see {@link Peer}. */
+    private final java.util.HashMap<Long, Peer> peers = new java.util.HashMap<>();
     private long held;
     private long lastExpire = Long.MIN_VALUE;
 
@@ -176,6 +251,10 @@ public final class Defragmenter {
     public long overlapMismatches;
     /** Datagrams dropped because their fragments overlapped and the destination discards such datagrams. */
     public long overlapsDropped;
+    /** Datagrams dropped because they held more fragments than their destination allows ({@link Limits#maxFragments4}). */
+    public long tooManyFragmentsDropped;
+    /** Datagrams a Linux destination started afresh because too many fragments from their source came in between ({@link Limits#maxDistance}). */
+    public long tooFarDropped;
 
     public Defragmenter() {
         this(DEFAULT_MAX_TRACKERS, DEFAULT_MEMCAP, DEFAULT_TIMEOUT_SECONDS);
@@ -203,6 +282,11 @@ public final class Defragmenter {
         return trackers.size();
     }
 
+    /** Returns the sources whose fragments are counted for Linux destinations now (at most {@link #pending()}). */
+    public int peers() {
+        return peers.size();
+    }
+
     /**
      * Takes one fragment, decoded into {@code p} (whose buffer holds the frame at {@code frameOff});
      * hands the datagram to {@code out} when this fragment completes it.
@@ -217,17 +301,15 @@ public final class Defragmenter {
             // The capture cut this fragment (snaplen): the datagram cannot be put back together.
             out.anomaly(ts, "defrag.truncated_fragment", p);
             drop(key(p));
+            Peer peer = p.ipVersion == 4 ? peers.get(peerKey(p)) : null;
+            if (peer != null) {
+                peer.rid++; // the destination counted it all the same
+            }
             return;
         }
         byte[] b = p.buf;
         int len = p.payloadLen;
         int offset = p.fragOffset;
-        int ipHeaderLen = (p.ipVersion == 4 ? p.payloadOff : p.fragHdrOff) - p.ipOff;
-        if (offset + len + ipHeaderLen > MAX_DATAGRAM) {
-            out.anomaly(ts, "defrag.datagram_too_large", p);
-            drop(key(p));
-            return;
-        }
         Key k = key(p);
         Tracker t = trackers.get(k);
         if (t != null && ts - t.firstTs >= t.timeoutNanos) {
@@ -239,6 +321,19 @@ public final class Defragmenter {
                 timeouts6++;
             }
             t = null;
+        }
+        int ipHeaderLen = (p.ipVersion == 4 ? p.payloadOff : p.fragHdrOff) - p.ipOff;
+        if (p.ipVersion == 4 && offset + len + ipHeaderLen > MAX_DATAGRAM) {
+            Policy dstPolicy = t != null ? t.policy : hosts.policy(Arrays.copyOfRange(b, p.dstAddrOff, p.dstAddrOff + 4));
+            if (dstPolicy != Policy.LINUX && dstPolicy != Policy.BSD && dstPolicy != Policy.BSD_RIGHT) {
+                // Linux and the BSDs keep such a fragment (the datagram it belongs to can then only be
+                // too long when it completes, ip_frag_reasm, ip_reass): other hosts are not known to
+                out.anomaly(ts, "defrag.datagram_too_large", p);
+                if (t != null) {
+                    drop(k, t);
+                }
+                return;
+            }
         }
         if (t == null) {
             while (trackers.size() >= maxTrackers) {
@@ -252,8 +347,41 @@ public final class Defragmenter {
                     hostTimeout = Math.min(hostTimeout, secs * 1_000_000_000L);
                 }
             }
-            t = new Tracker(ts, linkType, p.ipVersion, hostTimeout, hosts.policy(dst));
+            Policy hostPolicy = hosts.policy(dst);
+            Limits limits = hosts.limits(dst);
+            t = new Tracker(ts, linkType, p.ipVersion, hostTimeout, hostPolicy, limits == null ? Limits.NONE : limits);
+            if (p.ipVersion == 4 && hostPolicy == Policy.LINUX && t.limits.maxDistance() > 0) {
+                t.peer = peers.computeIfAbsent(peerKey(p), Peer::new);
+                t.peer.datagrams++;
+            }
             trackers.put(k, t);
+        }
+        if (t.peer != null) {
+            // Linux counts every fragment from the source before anything else (ip_frag_too_far, unsigned)
+            int start = t.rid;
+            int end = ++t.peer.rid;
+            t.rid = end;
+            if (!t.parts.isEmpty() && Integer.compareUnsigned(end - start, t.limits.maxDistance()) > 0) {
+                // ip_frag_reinit: what the queue holds is dropped, its timer starts again, and this
+                // fragment is the first of the datagram
+                out.anomaly(ts, "defrag.fragment_too_far", p);
+                tooFarDropped++;
+                Tracker again = new Tracker(ts, t.linkType, t.version, t.timeoutNanos, t.policy, t.limits);
+                again.peer = t.peer;
+                again.rid = end;
+                t.peer = null;
+                trackers.remove(k);
+                release(t);
+                dropped++;
+                trackers.put(k, again);
+                t = again;
+            }
+        }
+        if (t.version == 6 && ipv6TooLong(t, p, offset, len)) {
+            // RFC 8200 §4.5: the fragment is discarded (ICMP Parameter Problem), the datagram waits
+            out.anomaly(ts, "defrag.datagram_too_large", p);
+            forgetIfEmpty(k, t);
+            return;
         }
         Policy policy = t.policy;
         if (p.fragMore && (len & 7) != 0) {
@@ -334,13 +462,24 @@ public final class Defragmenter {
         while (held > memcap && trackers.size() > 1) {
             dropOldest();
         }
-        if (t.total >= 0 && t.head != null && complete(t)) {
+        boolean whole = t.total >= 0 && t.head != null && complete(t);
+        int maxFragments = t.limits.maxFragments(t.version);
+        if (!whole && maxFragments > 0 && t.parts.size() > maxFragments) {
+            // ip_reass and frag6_input: a datagram that holds more fragments than maxfragsperpacket
+            // and that this fragment did not complete is dropped
+            out.anomaly(ts, "defrag.too_many_fragments", p);
+            tooManyFragmentsDropped++;
+            drop(k, t);
+            return;
+        }
+        if (whole) {
             trackers.remove(k);
             release(t);
-            if (t.head.length - t.ipOffInHead + t.total > MAX_DATAGRAM) {
-                // The check above saw each fragment's own IP header; the datagram gets the first
-                // fragment's, which can be longer (IPv4 options, IPv6 extension headers), and its
-                // length field would wrap (an input of DefragmenterFuzzTest shows it).
+            if (t.head.length - t.ipOffInHead - (t.version == 6 ? 40 : 0) + t.total > MAX_DATAGRAM) {
+                // The check above saw each fragment's own IP header (or none: Linux and the BSDs keep
+                // IPv4 fragments past 65,535 bytes); the datagram gets the first fragment's, which can
+                // be longer (IPv4 options, IPv6 extension headers), and its length field would wrap (an
+                // input of DefragmenterFuzzTest shows it). IPv6 counts the payload, as ip6_frag_reasm.
                 out.anomaly(ts, "defrag.datagram_too_large", p);
                 dropped++;
             } else if (!emit(t, ts, out)) {
@@ -381,6 +520,7 @@ public final class Defragmenter {
     private void forgetIfEmpty(Key k, Tracker t) {
         if (t.parts.isEmpty() && t.head == null) {
             trackers.remove(k);
+            release(t);
         }
     }
 
@@ -560,7 +700,10 @@ public final class Defragmenter {
             }
             next = Math.max(next, e.getKey() + e.getValue().length);
         }
-        return next >= t.total;
+        // ip_reass and frag6_input: the fragment held last in the chain must be the last one, so bytes
+        // held past the end (a non-final fragment that came before the last, or one past 65,535 bytes)
+        // keep a BSD host's datagram from ever completing
+        return t.policy == Policy.BSD ? next == t.total : next >= t.total;
     }
 
     /** Hands the datagram on; false when it does not fit the tunnel headers around it. */
@@ -631,6 +774,35 @@ public final class Defragmenter {
     private void release(Tracker t) {
         held -= t.bytes;
         t.bytes = 0;
+        if (t.peer != null) {
+            if (--t.peer.datagrams == 0) {
+                peers.remove(t.peer.key);
+            }
+            t.peer = null;
+        }
+    }
+
+    /**
+     * Tells whether an IPv6 host discards this fragment for the length of the datagram it would make
+     * (RFC 8200 §4.5): Linux ({@code ip6_frag_queue}) when its offset and length pass 65,535 bytes, the
+     * BSDs ({@code frag6_input}) and others when the unfragmentable part's extension headers (known
+     * from the first fragment) do too.
+     */
+    private static boolean ipv6TooLong(Tracker t, DecodedPacket p, int offset, int len) {
+        int unfragmentable = 0;
+        if (t.policy != Policy.LINUX) {
+            if (t.head != null) {
+                unfragmentable = t.head.length - t.ipOffInHead - 40;
+            } else if (offset == 0) {
+                unfragmentable = p.fragHdrOff - p.ipOff - 40;
+            }
+        }
+        return unfragmentable + offset + len > MAX_DATAGRAM;
+    }
+
+    /** Linux's peer of a fragment: its source and destination (IPv4) in one key. */
+    private static long peerKey(DecodedPacket p) {
+        return (Defragmenter.addr(p.buf, p.srcAddrOff, 4)[1] << 32) | Defragmenter.addr(p.buf, p.dstAddrOff, 4)[1];
     }
 
     private static Key key(DecodedPacket p) {

@@ -111,6 +111,26 @@ public final class Pipeline implements FrameSink {
         };
     }
 
+    /**
+     * Returns the limits a host's stack puts on incomplete datagrams: Linux's {@code ipfrag_max_dist}
+     * for {@code linux}, FreeBSD's {@code maxfragsperpacket} for {@code bsd}, XNU's for {@code macos}.
+     * A limit drops datagrams, and dropping one the host takes hides it: so they hold only where the
+     * stack is named, by a {@code stream.policy.<name>} block or a {@code stream.policy} other than
+     * the default {@code bsd}, which is Suricata's guess for hosts nobody described.
+     */
+    static Defragmenter.Limits fragmentLimits(HostPolicies policies, byte[] address, SensorConfig.DefragConfig c) {
+        OverlapPolicy p = policies.forAddress(address);
+        if (!policies.named(address) && policies.fallback() == OverlapPolicy.DEFAULT) {
+            return Defragmenter.Limits.NONE;
+        }
+        return switch (p) {
+            case LINUX -> new Defragmenter.Limits(0, 0, c.linuxMaxDist());
+            case BSD -> new Defragmenter.Limits(c.bsdMaxFrags(), c.bsdMaxFrags6(), 0);
+            case MACOS -> new Defragmenter.Limits(c.macosMaxFrags(), 0, 0);
+            default -> Defragmenter.Limits.NONE;
+        };
+    }
+
     private Pipeline(SensorConfig config, Outputs outputs, FileStore store) {
         this.config = config;
         this.outputs = outputs;
@@ -130,6 +150,11 @@ public final class Pipeline implements FrameSink {
                     @Override
                     public int timeoutSeconds(byte[] address) {
                         return policies.forAddress(address).fragmentTimeoutSeconds();
+                    }
+
+                    @Override
+                    public Defragmenter.Limits limits(byte[] address) {
+                        return fragmentLimits(policies, address, config.defrag());
                     }
                 });
         int n = config.workers();
@@ -501,6 +526,9 @@ public final class Pipeline implements FrameSink {
         m.put("defrag.dropped", defrag.dropped);
         m.put("defrag.overlap_mismatches", defrag.overlapMismatches);
         m.put("defrag.overlaps_dropped", defrag.overlapsDropped);
+        m.put("defrag.too_many_fragments_dropped", defrag.tooManyFragmentsDropped);
+        m.put("defrag.too_far_dropped", defrag.tooFarDropped);
+        m.put("defrag.peers", (long) defrag.peers());
         m.put("defrag.memuse", defrag.held());
         m.put("decoder.capwap_fragments", capwap.fragments);
         m.put("decoder.capwap_reassembled", capwap.reassembled);

@@ -27,15 +27,29 @@ public record SensorConfig(String sensorName, int workers, int queueBatches, boo
         io.spanwatch.sensor.decode.TunnelConfig tunnels) {
 
     /**
-     * Sets IP defragmentation's bounds.
+     * Sets IP defragmentation's bounds, and the limits of the destination stacks that make them drop an
+     * incomplete datagram (each the stack's sysctl, with its default; 0: no limit).
      *
      * @param maxDatagrams datagrams being put together at once (default 65,535)
      * @param memcap bytes held for them (default 32 MiB)
      * @param timeoutSeconds packet-time seconds a datagram may take to complete (default 60)
+     * @param linuxMaxDist Linux's {@code net.ipv4.ipfrag_max_dist} for {@code linux} hosts (default 64)
+     * @param bsdMaxFrags FreeBSD's {@code net.inet.ip.maxfragsperpacket} for {@code bsd} hosts (default 16)
+     * @param bsdMaxFrags6 FreeBSD's {@code net.inet6.ip6.maxfragsperpacket} for {@code bsd} hosts (default 64)
+     * @param macosMaxFrags XNU's {@code net.inet.ip.maxfragsperpacket} for {@code macos} hosts (default 128)
      */
-    public record DefragConfig(int maxDatagrams, long memcap, int timeoutSeconds) {
+    public record DefragConfig(int maxDatagrams, long memcap, int timeoutSeconds, int linuxMaxDist, int bsdMaxFrags, int bsdMaxFrags6,
+            int macosMaxFrags) {
         public static final DefragConfig DEFAULTS = new DefragConfig(io.spanwatch.sensor.decode.Defragmenter.DEFAULT_MAX_TRACKERS,
                 io.spanwatch.sensor.decode.Defragmenter.DEFAULT_MEMCAP, io.spanwatch.sensor.decode.Defragmenter.DEFAULT_TIMEOUT_SECONDS);
+
+        /** The bounds, with every stack's default limits. */
+        public DefragConfig(int maxDatagrams, long memcap, int timeoutSeconds) {
+            this(maxDatagrams, memcap, timeoutSeconds, io.spanwatch.sensor.decode.Defragmenter.Limits.LINUX_MAX_DIST,
+                    io.spanwatch.sensor.decode.Defragmenter.Limits.FREEBSD_MAX_FRAGS,
+                    io.spanwatch.sensor.decode.Defragmenter.Limits.FREEBSD_MAX_FRAGS6,
+                    io.spanwatch.sensor.decode.Defragmenter.Limits.XNU_MAX_FRAGS);
+        }
     }
 
     /** Returns settings with the default tunnel decoding. */

@@ -83,6 +83,19 @@ public final class HostPolicies {
         return fallback;
     }
 
+    /** Tells whether the host with this address is in a configured block (its policy named, not the fallback). */
+    public boolean named(byte[] addr) {
+        int[] lengths = addr.length == 4 ? lengths4 : lengths6;
+        long hi = addr.length == 4 ? 0 : word(addr, 0);
+        long lo = addr.length == 4 ? word4(addr) : word(addr, 8);
+        for (int bits : lengths) {
+            if (blocks.containsKey(masked(bits, hi, lo, addr.length == 4))) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     /** Returns the policy of addresses in no configured block. */
     public OverlapPolicy fallback() {
         return fallback;

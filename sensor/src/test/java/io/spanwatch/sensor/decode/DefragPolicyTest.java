@@ -241,4 +241,208 @@ class DefragPolicyTest {
         assertEquals("RRRRRRRRRR", units(empty, IP_DATA));
         assertEquals(List.of("defrag.empty_fragment"), empty.anomalies);
     }
+
+    private static Defragmenter limited(Policy policy, Defragmenter.Limits limits) {
+        return new Defragmenter(1000, 1 << 24, 60, new Defragmenter.Hosts() {
+            @Override
+            public Policy policy(byte[] address) {
+                return policy;
+            }
+
+            @Override
+            public int timeoutSeconds(byte[] address) {
+                return 0;
+            }
+
+            @Override
+            public Defragmenter.Limits limits(byte[] address) {
+                return limits;
+            }
+        });
+    }
+
+    /** The first 8-byte unit of another datagram (identification {@code id}, from {@code source}), never completed. */
+    private static byte[] other(int id, int source) {
+        byte[] f = udp4(new byte[72], id);
+        f[29] = (byte) source;
+        return TrafficSynth.fragment4(f, 0, 8, true);
+    }
+
+    /**
+     * Linux's ipfrag_max_dist (ip_frag_too_far): when more than 64 fragments from a datagram's source
+     * came since its last one, the datagram is started afresh with the fragment that came. A decoy
+     * first unit held, then 64 fragments of other datagrams from the same source, and the real
+     * datagram: the decoy is gone and the real bytes are taken; with 63 between (or 64 from another
+     * source) the decoy stays and the real first unit is a duplicate, dropped unread. Before
+     * 2026-12-05 the decoy always stood.
+     */
+    @Test
+    void linuxStartsADatagramAfreshWhenTooManyFragmentsFromItsSourceCameBetween() {
+        byte[] d = datagram();
+        Defragmenter.Limits linux = new Defragmenter.Limits(0, 0, 64);
+        for (int[] c : new int[][] {{64, 1, 'R'}, {63, 1, 'X'}, {64, 9, 'X'}, {200, 1, 'R'}}) {
+            List<byte[]> frags = new ArrayList<>();
+            frags.add(frag(d, 0, 1, true, 'X'));
+            for (int i = 0; i < c[0]; i++) {
+                frags.add(other(1000 + i, c[1]));
+            }
+            frags.add(frag(d, 0, 1, true, 'R'));
+            frags.add(frag(d, 1, 10, false, 'R'));
+            Recorder r = new Recorder();
+            Defragmenter defrag = limited(Policy.LINUX, linux);
+            feed(defrag, frags, r);
+            String want = (char) c[2] + "RRRRRRRRR";
+            assertEquals(want, units(r, IP_DATA), Arrays.toString(c) + " " + r.anomalies);
+            assertEquals(c[2] == 'R', r.anomalies.contains("defrag.fragment_too_far"), r.anomalies.toString());
+            assertEquals(c[2] == 'R' ? 1 : 0, defrag.tooFarDropped);
+            assertEquals(1, defrag.peers(), "one count per source still holding a datagram (the other datagrams)");
+        }
+        // off (0), and for other hosts, nothing is counted
+        Recorder off = new Recorder();
+        List<byte[]> frags = new ArrayList<>(List.of(frag(d, 0, 1, true, 'X')));
+        for (int i = 0; i < 100; i++) {
+            frags.add(other(2000 + i, 1));
+        }
+        frags.add(frag(d, 0, 1, true, 'R'));
+        frags.add(frag(d, 1, 10, false, 'R'));
+        Defragmenter noLimit = limited(Policy.LINUX, Defragmenter.Limits.NONE);
+        feed(noLimit, frags, off);
+        assertEquals("XRRRRRRRRR", units(off, IP_DATA));
+        assertEquals(0, noLimit.peers());
+    }
+
+    /** A datagram of {@code units} 8-byte units of IP data (UDP header included). */
+    private static byte[] datagramOf(int units) {
+        return udp4(new byte[units * 8 - 8], 78);
+    }
+
+    /**
+     * FreeBSD's net.inet.ip.maxfragsperpacket (16; XNU's 128): once an incomplete datagram holds more
+     * fragments it is dropped, but the fragment that completes it is taken (n + 1 allowed). A decoy sent
+     * in 17 one-unit fragments is gone before the real datagram comes in two; with 16 it stays and, held
+     * first, wins. Before 2026-12-05 the decoy always won on a BSD host.
+     */
+    @Test
+    void bsdDropsAnIncompleteDatagramOfMoreFragmentsThanMaxfragsperpacket() {
+        byte[] d = datagramOf(20);
+        for (int[] c : new int[][] {{17, 16, 'R'}, {16, 16, 'X'}, {17, 128, 'X'}, {129, 128, 'R'}}) {
+            byte[] big = datagramOf(Math.max(20, c[0] + 1));
+            List<byte[]> frags = new ArrayList<>();
+            for (int u = 0; u < c[0]; u++) {
+                frags.add(frag(big, u, u + 1, true, 'X'));
+            }
+            int n = Math.max(20, c[0] + 1);
+            frags.add(frag(big, 0, n / 2, true, 'R'));
+            frags.add(frag(big, n / 2, n, false, 'R'));
+            Recorder r = new Recorder();
+            Defragmenter defrag = limited(Policy.BSD, new Defragmenter.Limits(c[1], 64, 0));
+            feed(defrag, frags, r);
+            String got = units(r, IP_DATA);
+            assertEquals((char) c[2], got.charAt(0), Arrays.toString(c) + " " + r.anomalies);
+            assertEquals(c[2] == 'R', r.anomalies.contains("defrag.too_many_fragments"), Arrays.toString(c) + " " + r.anomalies);
+            assertEquals(c[2] == 'R' ? 1 : 0, defrag.tooManyFragmentsDropped);
+        }
+        // the 17th fragment that completes the datagram is taken
+        List<byte[]> seventeen = new ArrayList<>();
+        for (int u = 0; u < 17; u++) {
+            seventeen.add(frag(datagramOf(17), u, u + 1, u < 16, 'R'));
+        }
+        Recorder r = new Recorder();
+        feed(limited(Policy.BSD, new Defragmenter.Limits(16, 64, 0)), seventeen, r);
+        assertEquals("RRRRRRRRRRRRRRRRR", units(r, IP_DATA), r.anomalies.toString());
+        // pieces trimmed away do not count: 20 copies of the same first unit are one piece
+        List<byte[]> copies = new ArrayList<>();
+        for (int i = 0; i < 20; i++) {
+            copies.add(frag(d, 0, 1, true, 'R'));
+        }
+        copies.add(frag(d, 1, 20, false, 'R'));
+        Recorder c = new Recorder();
+        feed(limited(Policy.BSD, new Defragmenter.Limits(16, 64, 0)), copies, c);
+        assertEquals("RRRRRRRRRRRRRRRRRRRR", units(c, IP_DATA), c.anomalies.toString());
+    }
+
+    /**
+     * FreeBSD's net.inet6.ip6.maxfragsperpacket (64, frag6_input): the same for IPv6. A decoy of 65
+     * fragments is dropped, so the real datagram, overlapping it, is taken; before 2026-12-05 the
+     * overlap discarded the real datagram instead.
+     */
+    @Test
+    void bsdDropsAnIncompleteIpv6DatagramOfMoreThan64Fragments() {
+        byte[] payload = new byte[70 * 8 - 8];
+        Arrays.fill(payload, (byte) 'R');
+        byte[] udp = udp6(payload);
+        byte[] evil = udp.clone();
+        Arrays.fill(evil, 8, evil.length, (byte) 'X');
+        for (int decoys : new int[] {65, 64}) {
+            List<byte[]> frags = new ArrayList<>();
+            for (int u = 1; u <= decoys; u++) {
+                frags.add(frag6(evil, u * 8, 8, true, 5));
+            }
+            frags.add(frag6(udp, 0, 280, true, 5));
+            frags.add(frag6(udp, 280, 280, false, 5));
+            Recorder r = new Recorder();
+            feed(limited(Policy.BSD, new Defragmenter.Limits(16, 64, 0)), frags, r);
+            assertEquals(decoys == 65 ? 1 : 0, r.frames.size(), decoys + " " + r.anomalies);
+            assertEquals(decoys == 65, r.anomalies.contains("defrag.too_many_fragments"), r.anomalies.toString());
+        }
+    }
+
+    /**
+     * Linux (ip_frag_queue) and the BSDs (ip_reass) keep an IPv4 fragment that ends past 65,535 bytes:
+     * on Linux it sets the datagram's end, so the real last fragment ends before it and the datagram is
+     * discarded; on a BSD host it stays past the end and the datagram never completes. Before
+     * 2026-12-05 it was dropped with its datagram, and the real fragments after it made one the host
+     * never got. Other hosts still drop the datagram.
+     */
+    @Test
+    void anIpv4FragmentPast65535BytesPoisonsTheDatagramOnLinuxAndBsd() {
+        byte[] d = datagram();
+        byte[] poison = frag(d, 0, 1, true, 'X');
+        Fragments.put16(poison, 20, (65_520 / 8) | 0x2000);
+        Fragments.put16(poison, 24, 0);
+        Fragments.put16(poison, 24, EncapLengths.checksum(poison, 14, 20));
+        List<byte[]> frags = List.of(poison, frag(d, 0, 5, true, 'R'), frag(d, 5, 10, false, 'R'));
+        for (Policy p : Policy.values()) {
+            Recorder r = new Recorder();
+            feed(defragmenter(p), frags, r);
+            boolean keeps = p == Policy.LINUX || p == Policy.BSD || p == Policy.BSD_RIGHT;
+            assertEquals(keeps ? "dropped" : "RRRRRRRRRR", units(r, IP_DATA), p + " " + r.anomalies);
+        }
+    }
+
+    /**
+     * A BSD host's datagram completes only when the fragment held last is the last one (ip_reass): a
+     * non-final fragment past the end, held before the last fragment came, keeps it from completing.
+     */
+    @Test
+    void aBsdDatagramWithBytesHeldPastItsEndNeverCompletes() {
+        byte[] big = datagramOf(12);
+        List<byte[]> frags = List.of(frag(big, 10, 12, true, 'X'), frag(big, 0, 8, true, 'R'), frag(big, 8, 10, false, 'R'));
+        Recorder bsd = new Recorder();
+        feed(defragmenter(Policy.BSD), frags, bsd);
+        assertEquals(0, bsd.frames.size(), bsd.anomalies.toString());
+        Recorder first = new Recorder();
+        feed(defragmenter(Policy.FIRST), frags, first);
+        assertEquals(1, first.frames.size());
+    }
+
+    /**
+     * RFC 8200 §4.5, Linux's ip6_frag_queue and FreeBSD's frag6_input: an IPv6 fragment that would make
+     * the payload longer than 65,535 bytes is discarded alone, and the datagram completes without it
+     * (before 2026-12-05 it was discarded with its datagram, which the host took).
+     */
+    @Test
+    void anIpv6FragmentPast65535BytesIsDroppedAlone() {
+        byte[] payload = new byte[120];
+        Arrays.fill(payload, (byte) 'R');
+        byte[] udp = udp6(payload);
+        byte[] far = frag6(udp, 0, 16, true, 12);
+        Fragments.put16(far, 64, 65_528 | 1);
+        for (Policy p : Policy.values()) {
+            Recorder r = new Recorder();
+            feed(defragmenter(p), List.of(frag6(udp, 0, 64, true, 12), far, frag6(udp, 64, 64, false, 12)), r);
+            assertEquals(1, r.frames.size(), p + " " + r.anomalies);
+            assertTrue(r.anomalies.contains("defrag.datagram_too_large"), p + " " + r.anomalies);
+        }
+    }
 }

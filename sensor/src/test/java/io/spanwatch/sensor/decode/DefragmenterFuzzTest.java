@@ -19,7 +19,9 @@ import java.util.Set;
 /**
  * Fuzzes {@link Defragmenter} (IPv4 and IPv6) with a script of fragments, as the capture thread feeds
  * it: each frame is decoded and fragments are added. Input: the limits (max datagrams in the low 3
- * bits, the destinations' {@link Defragmenter.Policy} in the bits above; memcap; timeout: three u8),
+ * bits, the destinations' {@link Defragmenter.Policy} in the bits above; memcap in the low 3 bits, the
+ * destinations' {@link Defragmenter.Limits} above (bits 3-5 Linux's distance, 0 off; bits 6-7 the
+ * fragments a datagram may hold, both versions: none, 2, 4 or 8); timeout: three u8),
  * then operations until the input ends:
  * <ul>
  *   <li>0, a raw frame: link type (u8 index), frame (byte string);</li>
@@ -50,9 +52,12 @@ public class DefragmenterFuzzTest {
         int limits = in.u8();
         int maxTrackers = 1 + limits % 8;
         Defragmenter.Policy policy = Defragmenter.Policy.values()[(limits >> 3) % Defragmenter.Policy.values().length];
-        long memcap = 1024L << (in.u8() % 8);
+        int memByte = in.u8();
+        long memcap = 1024L << (memByte % 8);
+        int maxFragments = (memByte >> 6) == 0 ? 0 : 1 << (memByte >> 6);
+        Defragmenter.Limits hostLimits = new Defragmenter.Limits(maxFragments, maxFragments, (memByte >> 3) & 7);
         int timeout = 1 + in.u8() % 60;
-        Defragmenter d = new Defragmenter(maxTrackers, memcap, timeout, DefragmenterTest.policyHosts(address -> policy, 0));
+        Defragmenter d = new Defragmenter(maxTrackers, memcap, timeout, DefragmenterTest.policyHosts(address -> policy, 0, hostLimits));
         Checker out = new Checker(d);
         long ts = T0;
         for (int op = 0; op < OPS && in.more(); op++) {
@@ -74,10 +79,12 @@ public class DefragmenterFuzzTest {
                 default -> ts += in.u16() * 10_000_000L;
             }
             out.checkBounds(maxTrackers, memcap);
+            assertTrue(d.peers() <= d.pending(), "a source is counted only while a datagram from it is pending");
         }
         d.expire(ts + (timeout + 2) * 1_000_000_000L, out);
         assertEquals(0, d.pending(), "everything times out");
         assertEquals(0, d.held(), "no bytes held once nothing is pending");
+        assertEquals(0, d.peers(), "no source counted once nothing is pending");
         assertEquals(out.added, d.fragments, "fragments counted");
         assertEquals(out.emitted, d.reassembled, "datagrams counted");
     }

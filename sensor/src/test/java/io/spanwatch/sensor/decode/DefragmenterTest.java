@@ -126,7 +126,18 @@ class DefragmenterTest {
 
     /** Hosts of the policy {@code policy} gives each address, that keep fragments {@code seconds} (0: the configured time). */
     static Defragmenter.Hosts policyHosts(java.util.function.Function<byte[], Defragmenter.Policy> policy, int seconds) {
+        return policyHosts(policy, seconds, Defragmenter.Limits.NONE);
+    }
+
+    /** Hosts of the policy {@code policy} gives each address, with these limits on incomplete datagrams. */
+    static Defragmenter.Hosts policyHosts(java.util.function.Function<byte[], Defragmenter.Policy> policy, int seconds,
+            Defragmenter.Limits limits) {
         return new Defragmenter.Hosts() {
+            @Override
+            public Defragmenter.Limits limits(byte[] address) {
+                return limits;
+            }
+
             @Override
             public Defragmenter.Policy policy(byte[] address) {
                 return policy.apply(address);

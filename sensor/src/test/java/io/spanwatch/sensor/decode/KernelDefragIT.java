@@ -36,9 +36,12 @@ import org.junit.jupiter.api.io.TempDir;
  *
  * <p>Needs root, {@code ip} and {@code python3} (which sends the frames on an AF_PACKET socket and
  * receives the datagrams); skipped with the reason printed otherwise. The seed is printed (replay with
- * {@code -Dtests.seed=N}). The namespace's {@code net.ipv4.ipfrag_max_dist} is set to 0, so the kernel
- * does not drop a queue because other fragments from the same source came in between (a heuristic of
- * its own, not reassembly).
+ * {@code -Dtests.seed=N}). For the first test the namespace's {@code net.ipv4.ipfrag_max_dist} is set
+ * to 0, so each case is reassembly alone; the second sends the fragments of several datagrams from one
+ * source interleaved, with runs of other fragments from that source between them, into a namespace of
+ * its own whose {@code ipfrag_max_dist} is read (64 by default), and the defragmenter, given that
+ * limit, must agree on every datagram: {@code ip_frag_too_far} restarts a queue when more fragments
+ * from its source came between two of its own (IPv4; IPv6 cases check that it has no such rule).
  */
 class KernelDefragIT {
     private static final int PORT = 47_000;
@@ -106,6 +109,14 @@ class KernelDefragIT {
         for (List<Piece> hand : handCases()) {
             cases.add(newCase(4, port++, 80, hand, rnd));
         }
+        // a fragment past 65,535 bytes: Linux keeps an IPv4 one (the datagram's end moves past the
+        // real last fragment's, which then discards it) and drops an IPv6 one alone
+        List<Piece> past = List.of(new Piece(65_520, 16, true, false), new Piece(0, 40, true, false), new Piece(40, 40, false, false));
+        List<Piece> pastLater = List.of(new Piece(0, 40, true, false), new Piece(65_520, 16, true, false), new Piece(40, 40, false, false));
+        for (int version : new int[] {4, 6}) {
+            cases.add(newCase(version, port++, 80, past, rnd));
+            cases.add(newCase(version, port++, 80, pastLater, rnd));
+        }
         for (int i = 0; i < RANDOM_CASES; i++) {
             for (int version : new int[] {4, 6}) {
                 int total = 8 + 8 * (4 + rnd.nextInt(30)) + rnd.nextInt(8);
@@ -136,7 +147,7 @@ class KernelDefragIT {
             expected.put(c.sourcePort(), model(c.version(), frames));
             frames.forEach(f -> hexFrames.add(HexFormat.of().formatHex(f)));
         }
-        Map<Integer, String> kernel = sendAndReceive(hexFrames);
+        Map<Integer, String> kernel = sendAndReceive(veth, hexFrames);
 
         List<String> differ = new ArrayList<>();
         int delivered = 0;
@@ -156,6 +167,148 @@ class KernelDefragIT {
         differ.stream().limit(10).forEach(d -> System.out.println("  " + d));
         assertTrue(delivered > cases.size() / 10 && delivered < cases.size(), "the cases must exercise both outcomes: " + delivered);
         assertEquals(List.of(), differ.stream().limit(10).toList(), "seed " + seed);
+    }
+
+    private static final int INTERLEAVED_GROUPS = 50;
+
+    @Test
+    void theLinuxPolicyCountsFragmentsFromOneSourceAsThisKernel() throws Exception {
+        Assumptions.assumeTrue(skipReason == null, skipReason);
+        long seed = Long.getLong("tests.seed", System.nanoTime());
+        System.out.println("KernelDefragIT interleaved seed " + seed + " (replay with -Dtests.seed=" + seed + ")");
+        Random rnd = new Random(seed);
+        try (VethPair own = VethPair.create("swf")) {
+            String value = VethPair.output(VethPair.IP, "netns", "exec", own.netns, "sysctl", "-n", "net.ipv4.ipfrag_max_dist").strip();
+            int maxDist = Integer.parseInt(value);
+            System.out.println("KernelDefragIT: net.ipv4.ipfrag_max_dist in a new namespace: " + maxDist);
+            Assumptions.assumeTrue(maxDist > 0, "ipfrag_max_dist is 0 in a new namespace: nothing to compare");
+            byte[] macA = own.mac(false);
+            byte[] macB = own.mac(true);
+            byte[][] a = {InetAddress.getByName(own.addrA).getAddress(), InetAddress.getByName(own.addr6A).getAddress()};
+            byte[][] b = {InetAddress.getByName(own.addrB).getAddress(), InetAddress.getByName(own.addr6B).getAddress()};
+
+            List<Case> cases = new ArrayList<>();
+            List<byte[]> frames = new ArrayList<>();
+            List<Integer> versions = new ArrayList<>();
+            int port = FIRST_SOURCE_PORT;
+            int id = 1 + rnd.nextInt(20_000);
+            for (int g = 0; g < INTERLEAVED_GROUPS; g++) {
+                int version = rnd.nextInt(4) == 0 ? 6 : 4;
+                byte[] src = a[version == 4 ? 0 : 1];
+                byte[] dst = b[version == 4 ? 0 : 1];
+                // the datagrams of the group, each a queue of its frames still to send
+                List<List<byte[]>> queues = new ArrayList<>();
+                int datagrams = 2 + rnd.nextInt(4);
+                for (int i = 0; i < datagrams; i++) {
+                    int total = 8 + 8 * (4 + rnd.nextInt(20)) + rnd.nextInt(8);
+                    List<Piece> pieces = rnd.nextInt(3) == 0 ? decoyFirst(total, rnd) : randomPieces(total, rnd);
+                    Case c = newCase(version, port++, total, pieces, rnd);
+                    if (version == 6) {
+                        int sum = checksum6(src, dst, c.data());
+                        put16(c.data(), 6, sum == 0 ? 0xFFFF : sum);
+                    }
+                    cases.add(c);
+                    id++;
+                    List<byte[]> q = new ArrayList<>();
+                    for (Piece p : c.pieces()) {
+                        byte[] bytes = p.decoy() ? rotated(c.data(), p.offset(), p.len()) : c.data();
+                        q.add(version == 4 ? frame4(macA, macB, src, dst, id, bytes, p) : frame6(macA, macB, src, dst, id, bytes, p));
+                    }
+                    queues.add(q);
+                }
+                // fillers: the first unit of a datagram that never completes, sent again and again
+                // (each copy counts for the source, and holds no more memory)
+                byte[] fillerData = new byte[64];
+                rnd.nextBytes(fillerData);
+                id++;
+                Piece fillerPiece = new Piece(0, 8, true, false);
+                byte[] filler = version == 4 ? frame4(macA, macB, src, dst, id, fillerData, fillerPiece)
+                        : frame6(macA, macB, src, dst, id, fillerData, fillerPiece);
+                // interleave: take the next frame of a random datagram, now and then a run of fillers
+                // around the limit
+                while (queues.stream().anyMatch(q -> !q.isEmpty())) {
+                    if (rnd.nextInt(3) == 0) {
+                        int run = rnd.nextInt(2) == 0 ? maxDist - 3 + rnd.nextInt(7) : rnd.nextInt(maxDist / 2 + 1);
+                        for (int i = 0; i < run; i++) {
+                            frames.add(filler);
+                            versions.add(version);
+                        }
+                    }
+                    List<List<byte[]>> left = queues.stream().filter(q -> !q.isEmpty()).toList();
+                    List<byte[]> q = left.get(rnd.nextInt(left.size()));
+                    frames.add(q.remove(0));
+                    versions.add(version);
+                }
+            }
+
+            // the defragmenter: one for the whole run, as the kernel's peer counts every fragment from the source
+            Defragmenter d = new Defragmenter(100_000, 1L << 30, 60, new Defragmenter.Hosts() {
+                @Override
+                public Defragmenter.Policy policy(byte[] address) {
+                    return Defragmenter.Policy.LINUX;
+                }
+
+                @Override
+                public int timeoutSeconds(byte[] address) {
+                    return 30;
+                }
+
+                @Override
+                public Defragmenter.Limits limits(byte[] address) {
+                    return new Defragmenter.Limits(0, 0, maxDist);
+                }
+            });
+            DefragmenterTest.Recorder r = new DefragmenterTest.Recorder();
+            DefragmenterTest.feed(d, frames, r, 100_000L);
+            Map<Integer, String> expected = new HashMap<>();
+            for (byte[] f : r.frames) {
+                int version = (f[14] & 0xf0) == 0x40 ? 4 : 6;
+                int udp = version == 4 ? 34 : 54;
+                String previous = expected.put((f[udp] & 0xff) << 8 | (f[udp + 1] & 0xff), payloadOf(version, f));
+                assertEquals(null, previous, "one datagram per case from the defragmenter");
+            }
+            List<String> hex = new ArrayList<>();
+            frames.forEach(f -> hex.add(HexFormat.of().formatHex(f)));
+            Map<Integer, String> kernel = sendAndReceive(own, hex);
+
+            List<String> differ = new ArrayList<>();
+            int delivered = 0;
+            for (Case c : cases) {
+                String want = expected.getOrDefault(c.sourcePort(), "none");
+                String got = kernel.getOrDefault(c.sourcePort(), "none");
+                if (!got.equals("none")) {
+                    delivered++;
+                }
+                if (!want.equals(got)) {
+                    differ.add("IPv" + c.version() + " datagram of " + c.data().length + " bytes, fragments " + c.pieces() + ": kernel "
+                            + describe(got, c) + ", defragmenter " + describe(want, c));
+                }
+            }
+            System.out.println("KernelDefragIT: " + cases.size() + " interleaved datagrams (" + frames.size() + " fragments, "
+                    + d.tooFarDropped + " restarts for ipfrag_max_dist " + maxDist + "), " + delivered + " delivered by the kernel, "
+                    + differ.size() + " differ from the defragmenter");
+            differ.stream().limit(10).forEach(x -> System.out.println("  " + x));
+            assertTrue(d.tooFarDropped > 0, "the runs must cross the limit");
+            assertTrue(delivered > cases.size() / 10 && delivered < cases.size(), "the cases must exercise both outcomes: " + delivered);
+            assertEquals(List.of(), differ.stream().limit(10).toList(), "seed " + seed);
+        }
+    }
+
+    /**
+     * A decoy of the datagram's second 8-byte unit (the first, the UDP header, stays real so the port
+     * tells the case), then the datagram cut plainly with that unit a fragment of its own: a duplicate
+     * inside the decoy's run, which Linux drops unless the queue was started afresh in between.
+     */
+    private static List<Piece> decoyFirst(int total, Random rnd) {
+        List<Piece> out = new ArrayList<>();
+        out.add(new Piece(8, 8, true, true));
+        int at = 0;
+        while (at < total) {
+            int n = at < 16 ? 8 : Math.min(total - at, 8 * (1 + rnd.nextInt(6)));
+            out.add(new Piece(at, n, at + n < total, false));
+            at += n;
+        }
+        return out;
     }
 
     /** The pattern of {@link DefragPolicyTest} and the evasion review's cases, in 8-byte units of an 80-byte datagram. */
@@ -246,7 +399,7 @@ class KernelDefragIT {
         System.arraycopy(src, 0, f, 26, 4);
         System.arraycopy(dst, 0, f, 30, 4);
         put16(f, 24, EncapLengths.checksum(f, 14, 20));
-        System.arraycopy(data, p.offset(), f, 34, p.len());
+        copyPiece(data, p, f, 34);
         return f;
     }
 
@@ -263,8 +416,16 @@ class KernelDefragIT {
         put16(f, 56, p.offset() | (p.more() ? 1 : 0));
         put16(f, 58, 0);
         put16(f, 60, id);
-        System.arraycopy(data, p.offset(), f, 62, p.len());
+        copyPiece(data, p, f, 62);
         return f;
+    }
+
+    /** Copies the piece's bytes of the datagram; past its end (a fragment past 65,535 bytes) they stay zero. */
+    private static void copyPiece(byte[] data, Piece p, byte[] f, int at) {
+        int n = Math.max(0, Math.min(p.len(), data.length - p.offset()));
+        if (n > 0) {
+            System.arraycopy(data, p.offset(), f, at, n);
+        }
     }
 
     private static void ethernet(byte[] f, byte[] srcMac, byte[] dstMac, int type) {
@@ -285,7 +446,11 @@ class KernelDefragIT {
         if (r.frames.isEmpty()) {
             return "none";
         }
-        byte[] f = r.frames.get(0);
+        return payloadOf(version, r.frames.get(0));
+    }
+
+    /** The UDP payload of a datagram the defragmenter made, in hex, or "none" when the kernel's UDP layer refuses it. */
+    private static String payloadOf(int version, byte[] f) {
         int dataOff = version == 4 ? 34 : 54;
         byte[] udp = Arrays.copyOfRange(f, dataOff, f.length);
         if (((udp[4] & 0xff) << 8 | (udp[5] & 0xff)) != udp.length) {
@@ -335,7 +500,7 @@ class KernelDefragIT {
      * port and payload of each datagram and ends after 3 s without one), sends the frames from the "a"
      * end, and returns what the receiver printed by source port.
      */
-    private static Map<Integer, String> sendAndReceive(List<String> hexFrames) throws Exception {
+    private static Map<Integer, String> sendAndReceive(VethPair veth, List<String> hexFrames) throws Exception {
         String receiver = String.join("\n",
                 "import select, socket, sys",
                 "s4 = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)",
