@@ -19,6 +19,14 @@ public interface BodySink {
      */
     String BARE_LF_DROPPED = "bare_lf_dropped";
 
+    /**
+     * The reading of a multipart part cut at a line that begins with its delimiter and goes on
+     * ({@code --boundaryX}), as PHP cuts it ({@code multipart_buffer_read} looks for the delimiter's
+     * prefix alone); the part's other file runs on past that line, as Go, libhtp and Commons FileUpload
+     * read it (the byte after the delimiter must be white space, a line break or a dash).
+     */
+    String DELIMITER_PREFIX = "delimiter_prefix";
+
     /** Takes the next decoded bytes of the entity. */
     void data(byte[] buf, int off, int len);
 
@@ -32,7 +40,7 @@ public interface BodySink {
      * Reports the bytes taken so far as a file of their own, while this entity goes on: where
      * receivers read a body differently (a {@code gzip} body of several members: browsers stop after
      * the first, gzip(1) and Go read them all), each reading is a file. {@code reading} names the one
-     * that ends here ({@link #FIRST_GZIP_MEMBER}, {@link #BARE_LF_DROPPED}). Sinks that keep no file
+     * that ends here ({@link #FIRST_GZIP_MEMBER}, {@link #BARE_LF_DROPPED}, {@link #DELIMITER_PREFIX}). Sinks that keep no file
      * ignore it; nothing is reported for an empty or gapped entity.
      */
     default void endReadingHere(String reading) {

@@ -14,7 +14,9 @@ import java.util.Map;
  * belongs to the delimiter when it is CRLF (RFC 2046); a bare LF before it, as some clients send, is
  * kept as the last byte of the part, which is how Wireshark reads such bodies and what the shared
  * corpus expects; PHP, Go and Django drop that LF, so the part without it is reported too, as a reading
- * of its own ({@link BodySink#BARE_LF_DROPPED}; Commons FileUpload and busboy refuse the body).
+ * of its own ({@link BodySink#BARE_LF_DROPPED}; Commons FileUpload and busboy refuse the body). Inside a
+ * part, {@code --boundary} followed by anything but white space, a line break or a dash is content (Go,
+ * libhtp), and PHP's cut there a reading of its own ({@link BodySink#DELIMITER_PREFIX}).
  * Bodies are scanned a block at a time; only the last bytes that could begin a delimiter are held back
  * between calls. The body is treated as if it began with CRLF, so a first delimiter at offset 0 matches.
  * Part headers are bounded by {@link HttpLimits#maxHeaderBytes()} ({@code http.header_too_long}); parts
@@ -92,6 +94,13 @@ final class MultipartReader {
      * Looks for the next delimiter in the held bytes followed by {@code buf[from..end)}. Part bytes before
      * it go to the part (in PART_BODY); returns the index in {@code buf} just after the delimiter, or
      * {@code end} when none was found (holding back what could begin one).
+     *
+     * <p>Inside a part, {@code --boundary} at a line start is a delimiter only when the byte after it is
+     * white space, a line break or a dash (Go's {@code matchAfterPrefix}; libhtp and Commons FileUpload
+     * alike): a line such as {@code --boundaryX} is content, so that byte is awaited before deciding.
+     * PHP ({@code multipart_buffer_read} looks for {@code "\n--boundary"} alone) cuts the part there,
+     * so the part up to that line is reported too, as a reading of its own
+     * ({@link BodySink#DELIMITER_PREFIX}).
      */
     private int scan(byte[] buf, int from, int end) {
         int n = heldLen + (end - from);
@@ -103,42 +112,71 @@ final class MultipartReader {
         int dlen = dash.length;
         // Boyer-Moore-Horspool over "\n--boundary": most steps skip a whole pattern length.
         int plen = dlen + 1;
+        int settled = virtualLen; // bytes of work before this index are not the part's, or were given to it
+        int holdFrom = -1;
         for (int k = 0; k + plen <= n; ) {
             byte last = work[k + plen - 1];
             if (last == dash[dlen - 1] && work[k] == '\n'
                     && java.util.Arrays.equals(work, k + 1, k + plen, dash, 0, dlen)) {
-                int j = k + 1;
-                int contentEnd = j >= 2 && work[j - 2] == '\r' ? j - 2 : j;
+                int contentEnd = k >= 1 && work[k - 1] == '\r' ? k - 1 : k;
                 if (state == State.PART_BODY) {
-                    if (contentEnd == j && j - 1 >= virtualLen) {
-                        // A bare LF ends content: the part without it is what PHP, Go and Django save.
-                        partBytes(work, virtualLen, j - 1 - virtualLen);
-                        if (part != null) {
-                            part.endReadingHere(BodySink.BARE_LF_DROPPED);
-                        }
-                        partBytes(work, j - 1, 1);
-                    } else {
-                        partBytes(work, virtualLen, contentEnd - virtualLen);
+                    if (k + plen == n) {
+                        holdFrom = contentEnd; // the byte that decides is still to come
+                        break;
                     }
-                    endPart(true, null);
+                    if (!delimiterFollows(work[k + plen])) {
+                        partBytes(work, settled, contentEnd - settled);
+                        entity.anomaly("http.multipart_bad_delimiter", "a line starts with the delimiter and goes on");
+                        settled = Math.max(settled, contentEnd);
+                        if (part != null) {
+                            part.endReadingHere(BodySink.DELIMITER_PREFIX);
+                        }
+                        k++;
+                        continue;
+                    }
                 }
-                heldLen = 0;
-                virtualLen = 0;
-                state = State.DELIMITER_LINE;
-                lineLen = 0;
-                return from + (j + dlen - (n - (end - from)));
+                delimiterAt(work, k, settled);
+                return from + (k + plen - (n - (end - from)));
             }
             k += shift[last & 0xFF];
         }
         // No delimiter: everything but the bytes that could begin one ("\r\n--boundar") is settled.
-        int keep = Math.min(n, dlen + 1);
+        int keep = holdFrom >= 0 ? n - holdFrom : Math.min(n, dlen + 1); // at most dlen + 2, held's length
         if (state == State.PART_BODY) {
-            partBytes(work, virtualLen, n - keep - virtualLen);
+            partBytes(work, settled, n - keep - settled);
         }
-        virtualLen = Math.max(0, virtualLen - (n - keep));
+        virtualLen = Math.max(0, settled - (n - keep));
         System.arraycopy(work, n - keep, held, 0, keep);
         heldLen = keep;
         return end;
+    }
+
+    /** The bytes after {@code --boundary} that make it a delimiter: white space, a line break, a dash. */
+    private static boolean delimiterFollows(byte c) {
+        return c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == '-';
+    }
+
+    /** Ends the part (in PART_BODY) at the delimiter whose line break is {@code b[k]}; bytes before {@code settled} were given. */
+    private void delimiterAt(byte[] b, int k, int settled) {
+        int j = k + 1;
+        int contentEnd = j >= 2 && b[j - 2] == '\r' ? j - 2 : j;
+        if (state == State.PART_BODY) {
+            if (contentEnd == j && j - 1 >= settled) {
+                // A bare LF ends content: the part without it is what PHP, Go and Django save.
+                partBytes(b, settled, j - 1 - settled);
+                if (part != null) {
+                    part.endReadingHere(BodySink.BARE_LF_DROPPED);
+                }
+                partBytes(b, j - 1, 1);
+            } else {
+                partBytes(b, settled, contentEnd - settled);
+            }
+            endPart(true, null);
+        }
+        heldLen = 0;
+        virtualLen = 0;
+        state = State.DELIMITER_LINE;
+        lineLen = 0;
     }
 
     private void partBytes(byte[] b, int off, int len) {
@@ -278,6 +316,11 @@ final class MultipartReader {
     void finish(boolean complete, String reason) {
         if (state == State.EPILOGUE) {
             return;
+        }
+        int k = heldLen - dash.length - 1;
+        if (state == State.PART_BODY && k >= 0 && held[k] == '\n'
+                && java.util.Arrays.equals(held, k + 1, heldLen, dash, 0, dash.length)) {
+            delimiterAt(held, k, virtualLen); // the body ends right after a delimiter: Go takes it as one
         }
         boolean inPart = state == State.PART_BODY;
         if (inPart) {
