@@ -80,7 +80,7 @@ final class Entity implements ContentDecoder.Host {
         String boundary = null;
         if (mode != null) {
             boundary = HeaderValues.params(contentType).get("boundary");
-            if (boundary == null || boundary.isEmpty() || boundary.length() > 200) {
+            if (boundary == null || boundary.isEmpty() || boundary.length() > MultipartReader.MAX_BOUNDARY) {
                 conn.listener().anomaly(tx, toServer, "http.multipart_no_boundary", "multipart body without a usable boundary");
                 mode = null;
             }

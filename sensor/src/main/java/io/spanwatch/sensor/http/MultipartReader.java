@@ -30,6 +30,8 @@ final class MultipartReader {
     private enum State { PREAMBLE, DELIMITER_LINE, PART_HEADERS, PART_BODY, EPILOGUE }
 
     private static final int MAX_DELIMITER_LINE = 1024;
+    /** The longest boundary taken (RFC 2046 says 70; Go and PHP set none, Go reads lines of up to 4 KiB). */
+    static final int MAX_BOUNDARY = 200;
 
     private final Mode mode;
     private final Entity entity;
@@ -54,8 +56,20 @@ final class MultipartReader {
     private BodySink part;
     private boolean partOpened;
     private boolean partSkipped;
+    /**
+     * The {@code multipart/mixed} body of the current form-data part, read for its files as Commons
+     * FileUpload reads them (one level deep), or null.
+     */
+    private MultipartReader nested;
+    /** For a nested reader: the form field its parts belong to (Commons names them so); else null. */
+    private final String fieldName;
 
     MultipartReader(Mode mode, String boundary, Entity entity, EntityInfo messageInfo, HttpLimits limits) {
+        this(mode, boundary, entity, messageInfo, limits, null);
+    }
+
+    private MultipartReader(Mode mode, String boundary, Entity entity, EntityInfo messageInfo, HttpLimits limits, String fieldName) {
+        this.fieldName = fieldName;
         this.mode = mode;
         this.entity = entity;
         this.messageInfo = messageInfo;
@@ -190,6 +204,9 @@ final class MultipartReader {
         if (part != null) {
             part.data(b, off, len);
         }
+        if (nested != null) {
+            nested.data(b, off, len);
+        }
     }
 
     private void delimiterLine(byte c) {
@@ -255,6 +272,7 @@ final class MultipartReader {
         int index = partCount++;
         partOpened = false;
         part = null;
+        nested = null;
         partSkipped = partCount > limits.maxMultipartParts();
         if (partSkipped && partCount == limits.maxMultipartParts() + 1) {
             if (entity.tx() != null) {
@@ -269,7 +287,15 @@ final class MultipartReader {
             String cd = HeaderValues.first(partHeaders, "Content-Disposition");
             Map<String, String> p = HeaderValues.params(cd);
             partInfo = new EntityInfo(HeaderValues.filename(cd, true), type, declared, messageInfo.contentEncodings(),
-                    messageInfo.chunked(), -1, -1, -1, true, p.get("name"), index);
+                    messageInfo.chunked(), -1, -1, -1, true, fieldName != null ? fieldName : p.get("name"), index);
+            if (fieldName == null && !partSkipped && "multipart/mixed".equals(type)) {
+                // Several files under one field (RFC 2388 §4.2, HTML 4.01 §17.13.4): Commons FileUpload
+                // reads the nested parts as the field's files; the part itself stays a file as sent.
+                String inner = HeaderValues.params(HeaderValues.first(partHeaders, "Content-Type")).get("boundary");
+                if (inner != null && !inner.isEmpty() && inner.length() <= MAX_BOUNDARY) {
+                    nested = new MultipartReader(mode, inner, entity, messageInfo, limits, p.getOrDefault("name", ""));
+                }
+            }
         } else {
             String cr = HeaderValues.first(partHeaders, "Content-Range");
             long[] range = HeaderValues.contentRange(cr);
@@ -283,6 +309,10 @@ final class MultipartReader {
     }
 
     private void endPart(boolean complete, String reason) {
+        if (nested != null) {
+            nested.finish(complete, reason);
+            nested = null;
+        }
         if (partOpened && part != null) {
             part.end(complete, reason);
         }
@@ -303,6 +333,9 @@ final class MultipartReader {
                 }
                 if (part != null) {
                     part.gap(len);
+                }
+                if (nested != null) {
+                    nested.gap(len);
                 }
             }
         } else if (state != State.EPILOGUE) {
