@@ -429,6 +429,9 @@ public final class FileSink implements BodySink {
     }
 
     private void finish(FileInfo fi, boolean closed) {
+        if (info.reading() != null) {
+            fi = fi.withReading(info.reading());
+        }
         if (rangePart != null) {
             rangePart.end(closed && size == info.rangeEnd() - info.rangeStart() + 1);
         }

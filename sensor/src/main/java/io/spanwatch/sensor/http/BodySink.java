@@ -27,6 +27,14 @@ public interface BodySink {
      */
     String DELIMITER_PREFIX = "delimiter_prefix";
 
+    /**
+     * The reading of a multipart part with its {@code Content-Transfer-Encoding} undone: quoted-printable
+     * as Go's {@code mime/multipart} decodes it, base64 as Django's {@code MultiPartParser} does; the
+     * part's other file is the part as sent, as PHP, Commons FileUpload (and Go for base64) save it. Such
+     * a reading comes as an entity of its own ({@link EntityInfo#reading()}), not through {@link #endReadingHere}.
+     */
+    String TRANSFER_DECODED = "transfer_decoded";
+
     /** Takes the next decoded bytes of the entity. */
     void data(byte[] buf, int off, int len);
 

@@ -16,6 +16,8 @@ import java.util.List;
  * @param multipartPart whether this entity is one part of a multipart/form-data body
  * @param partName the form field name of the part ({@code name=} in its Content-Disposition), or null
  * @param partIndex index of the part in its body (0-based), or -1
+ * @param reading for an entity that is another reading of a body as well as the body as sent, its name
+ *     (a {@link BodySink} constant, such as {@link BodySink#TRANSFER_DECODED}), else null
  */
 public record EntityInfo(
         String filename,
@@ -28,7 +30,21 @@ public record EntityInfo(
         long rangeTotal,
         boolean multipartPart,
         String partName,
-        int partIndex) {
+        int partIndex,
+        String reading) {
+
+    /** An entity as sent (no other reading). */
+    public EntityInfo(String filename, String contentType, long declaredLength, List<String> contentEncodings, boolean chunked,
+            long rangeStart, long rangeEnd, long rangeTotal, boolean multipartPart, String partName, int partIndex) {
+        this(filename, contentType, declaredLength, contentEncodings, chunked, rangeStart, rangeEnd, rangeTotal, multipartPart,
+                partName, partIndex, null);
+    }
+
+    /** This entity as the reading {@code name} of its body. */
+    public EntityInfo withReading(String name) {
+        return new EntityInfo(filename, contentType, declaredLength, contentEncodings, chunked, rangeStart, rangeEnd, rangeTotal,
+                multipartPart, partName, partIndex, name);
+    }
 
     /**
      * Tells whether this entity is one part of a {@code multipart/byteranges} body, which is also

@@ -61,6 +61,8 @@ final class MultipartReader {
      * FileUpload reads them (one level deep), or null.
      */
     private MultipartReader nested;
+    /** The current part with its Content-Transfer-Encoding undone, a reading of its own, or null. */
+    private TransferDecoder decoded;
     /** For a nested reader: the form field its parts belong to (Commons names them so); else null. */
     private final String fieldName;
 
@@ -207,6 +209,9 @@ final class MultipartReader {
         if (nested != null) {
             nested.data(b, off, len);
         }
+        if (decoded != null) {
+            decoded.data(b, off, len);
+        }
     }
 
     private void delimiterLine(byte c) {
@@ -273,6 +278,7 @@ final class MultipartReader {
         partOpened = false;
         part = null;
         nested = null;
+        decoded = null;
         partSkipped = partCount > limits.maxMultipartParts();
         if (partSkipped && partCount == limits.maxMultipartParts() + 1) {
             if (entity.tx() != null) {
@@ -296,6 +302,13 @@ final class MultipartReader {
                     nested = new MultipartReader(mode, inner, entity, messageInfo, limits, p.getOrDefault("name", ""));
                 }
             }
+            String cte = HeaderValues.first(partHeaders, "Content-Transfer-Encoding");
+            if (!partSkipped && cte != null) {
+                // Go undoes quoted-printable, Django base64; PHP and Commons keep the part as sent.
+                if (TransferDecoder.undone(cte)) {
+                    decoded = TransferDecoder.of(cte, entity.openPart(partInfo.withReading(BodySink.TRANSFER_DECODED)));
+                }
+            }
         } else {
             String cr = HeaderValues.first(partHeaders, "Content-Range");
             long[] range = HeaderValues.contentRange(cr);
@@ -309,6 +322,10 @@ final class MultipartReader {
     }
 
     private void endPart(boolean complete, String reason) {
+        if (decoded != null) {
+            decoded.end(complete, reason);
+            decoded = null;
+        }
         if (nested != null) {
             nested.finish(complete, reason);
             nested = null;
@@ -336,6 +353,9 @@ final class MultipartReader {
                 }
                 if (nested != null) {
                     nested.gap(len);
+                }
+                if (decoded != null) {
+                    decoded.gap(len);
                 }
             }
         } else if (state != State.EPILOGUE) {

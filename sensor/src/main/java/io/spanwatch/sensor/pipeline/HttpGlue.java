@@ -98,7 +98,9 @@ final class HttpGlue implements HttpListener {
             }
             return null;
         }
-        worker.counters.files++;
+        if (info.reading() == null) {
+            worker.counters.files++; // another reading is counted when it ends, as one split off
+        }
         return new FileSink(worker.store, worker.known, info, filename, part, done);
     }
 

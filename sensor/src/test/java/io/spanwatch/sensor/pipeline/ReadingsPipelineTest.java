@@ -92,6 +92,53 @@ class ReadingsPipelineTest {
         assertEquals(7, s.get("file.closed"), "every reading counted as a closed file");
     }
 
+    /**
+     * A part sent quoted-printable (Go undoes it) or base64 (Django does) is a file as sent and a file
+     * decoded, {@code reading: transfer_decoded}, each counted once.
+     */
+    @Test
+    void aTransferEncodedPartIsAlsoAFileDecoded(@TempDir Path tmp) throws Exception {
+        StringBuilder qp = new StringBuilder();
+        for (byte b : EICAR) {
+            qp.append(String.format("=%02X", b & 0xFF));
+            if (qp.length() % 72 == 0) {
+                qp.append("=\r\n");
+            }
+        }
+        String b64 = java.util.Base64.getMimeEncoder().encodeToString(EICAR);
+        String upload = "--b0undary\r\nContent-Disposition: form-data; name=\"a\"; filename=\"a.com\"\r\n"
+                + "Content-Transfer-Encoding: quoted-printable\r\n\r\n" + qp + "\r\n"
+                + "--b0undary\r\nContent-Disposition: form-data; name=\"b\"; filename=\"b.com\"\r\n"
+                + "Content-Transfer-Encoding: base64\r\n\r\n" + b64 + "\r\n--b0undary--\r\n";
+        Path pcap = tmp.resolve("cte.pcap");
+        try (PcapWriter w = PcapWriter.create(pcap, LinkType.ETHERNET, false)) {
+            TrafficSynth syn = new TrafficSynth(w, 1_700_000_000_000_000_000L);
+            TrafficSynth.Conn u = syn.tcp("10.8.0.2", 41_000, "10.8.0.1", 80).handshake();
+            u.send(true, ("POST /upload HTTP/1.1\r\nHost: files.example\r\nContent-Type: multipart/form-data; boundary=b0undary\r\n"
+                    + "Content-Length: " + upload.length() + "\r\n\r\n" + upload).getBytes(StandardCharsets.US_ASCII));
+            u.send(false, "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok".getBytes(StandardCharsets.US_ASCII));
+            u.close();
+        }
+        Path out = tmp.resolve("out");
+        Pipeline.Summary s = PipelineRegressionTest.run(out, PipelineRegressionTest.config(out, ReassemblyConfig.DEFAULTS, null), pcap);
+        assertEquals(0, s.get("internal.errors"), "internal errors");
+        List<JsonNode> files = new ArrayList<>();
+        for (String line : Files.readAllLines(out.resolve("eve.json"))) {
+            JsonNode e = JSON.readTree(line);
+            if (e.path("event_type").asText().equals("fileinfo")) {
+                files.add(e);
+            }
+        }
+        assertEquals(5, files.size(), "two readings of each of two parts, and the answer");
+        assertFile(out, files, qp.toString().getBytes(StandardCharsets.US_ASCII), null);
+        assertFile(out, files, b64.getBytes(StandardCharsets.US_ASCII), null);
+        assertEquals(2, files.stream().filter(f -> DemoCapture.sha256(EICAR).equals(f.path("fileinfo").path("sha256").asText())
+                && "transfer_decoded".equals(f.path("fileinfo").path("reading").asText())).count());
+        assertFile(out, files, EICAR, "transfer_decoded");
+        assertEquals(5, s.get("file.total"), "each reading counted once");
+        assertEquals(5, s.get("file.closed"));
+    }
+
     private static void assertFile(Path out, List<JsonNode> files, byte[] content, String reading) throws Exception {
         String sha = DemoCapture.sha256(content);
         JsonNode fi = files.stream().map(f -> f.path("fileinfo"))
