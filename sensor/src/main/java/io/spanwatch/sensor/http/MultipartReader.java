@@ -30,8 +30,12 @@ final class MultipartReader {
     private enum State { PREAMBLE, DELIMITER_LINE, PART_HEADERS, PART_BODY, EPILOGUE }
 
     private static final int MAX_DELIMITER_LINE = 1024;
-    /** The longest boundary taken (RFC 2046 says 70; Go and PHP set none, Go reads lines of up to 4 KiB). */
-    static final int MAX_BOUNDARY = 200;
+    /**
+     * The longest boundary taken. RFC 2046 says 70, but PHP sets no limit and Go reads delimiter lines of
+     * up to its 4 KiB buffer, and a longer boundary made the sensor read the body as one file, where
+     * they saved its parts (the second evasion review, 2026-12-05: 200 was the limit).
+     */
+    static final int MAX_BOUNDARY = 4000;
 
     private final Mode mode;
     private final Entity entity;

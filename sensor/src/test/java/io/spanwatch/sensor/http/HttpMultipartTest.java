@@ -287,6 +287,17 @@ class HttpMultipartTest {
         assertTrue(r.sink(5).complete);
     }
 
+    /** RFC 2046 caps a boundary at 70 characters; PHP and Go (up to its 4 KiB line buffer) take longer ones. */
+    @Test
+    void aBoundaryOfAThousandCharactersSplitsTheBody() {
+        String b = "x".repeat(1000);
+        String body = "--" + b + "\r\nContent-Disposition: form-data; name=\"f\"; filename=\"a\"\r\n\r\nabc\r\n--" + b + "--\r\n";
+        RecordingListener r = upload("multipart/form-data; boundary=" + b, body).runSampled(HttpLimits.DEFAULTS, 40);
+        assertEquals(List.of(), r.anomalies);
+        assertEquals("abc", r.sink(0).text());
+        assertTrue(r.sink(0).info.multipartPart());
+    }
+
     @Test
     void aPartOfOnlyABareLfSplitsNoEmptyReading() {
         String body = "--myb\r\nContent-Disposition: form-data; name=\"a\"\r\n\r\n\n--myb--\r\n";
