@@ -40,6 +40,10 @@ public enum DecodeAnomaly {
     IPV6_RH_TYPE_0("decoder.ipv6.rh_type_0"),
     /** A routing header with segments left: the address seen is a waypoint, not where the data is read (SpanWatch's name). */
     IPV6_RH_SEGMENTS_LEFT("decoder.ipv6.rh_segments_left"),
+    /** A hop-by-hop options header that is not the first after the IPv6 header: hosts drop the packet (RFC 8200 §4.1; SpanWatch's name). */
+    IPV6_HOPOPTS_NOT_FIRST("decoder.ipv6.hopopts_not_first"),
+    /** Data behind a mobility, HIP or Shim6 header: no host stack reads on past one, the packet is dropped (SpanWatch's name). */
+    IPV6_EXTHDR_NOT_HANDLED("decoder.ipv6.exthdr_not_handled"),
     TCP_TRUNCATED("decoder.tcp.pkt_too_small"),
     TCP_HLEN_TOO_SMALL("decoder.tcp.hlen_too_small"),
     TCP_OPT_TRUNCATED("decoder.tcp.invalid_optlen"),

@@ -449,12 +449,23 @@ public final class PacketDecoder {
         for (int i = 0; i <= MAX_IPV6_EXT_HEADERS; i++) {
             switch (next) {
                 case P_HOPOPTS, P_ROUTING, P_DSTOPTS, P_MOBILITY, P_HIP, P_SHIM6 -> {
+                    if (next == P_HOPOPTS && q != p + IPV6_HLEN) {
+                        // Only right after the IPv6 header (RFC 8200 §4.1): Linux has no handler for it
+                        // further on (a parameter problem, the packet dropped), FreeBSD drops it too.
+                        return anomaly(out, DecodeAnomaly.IPV6_HOPOPTS_NOT_FIRST);
+                    }
                     if (ipEnd - q < 2) {
                         return anomaly(out, DecodeAnomaly.IPV6_TRUNC_EXTHDR);
                     }
                     int hl = ((b[q + IPV6_EXT_LEN] & 0xff) + 1) * 8;
                     if (ipEnd - q < hl) {
                         return anomaly(out, DecodeAnomaly.IPV6_TRUNC_EXTHDR);
+                    }
+                    if ((next == P_MOBILITY || next == P_HIP || next == P_SHIM6) && (b[q + IPV6_EXT_NEXT] & 0xff) != P_NONE) {
+                        // Mobility (RFC 6275) and HIP (RFC 7401) headers end the chain (next header 59); no
+                        // host stack has a handler that reads on past them, nor Shim6's: Linux answers a
+                        // parameter problem and drops the packet, data and all.
+                        return anomaly(out, DecodeAnomaly.IPV6_EXTHDR_NOT_HANDLED);
                     }
                     DecodeAnomaly dropped = next == P_ROUTING ? routing(b, q)
                             : next == P_HOPOPTS || next == P_DSTOPTS ? options(b, q, hl, next, plen == 0) : null;
