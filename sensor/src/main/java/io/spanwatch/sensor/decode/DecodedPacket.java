@@ -124,6 +124,9 @@ public final class DecodedPacket {
     /** The first anomaly met while decoding, or {@code null}; decoding stops at an anomaly that makes the rest unreadable. */
     public DecodeAnomaly anomaly;
 
+    /** Whether an IPsec Authentication Header (RFC 4302) came in the IPv6 header chain before the transport header. */
+    public boolean ipsecAh;
+
     /** Clears every field for a new frame. */
     public void reset(byte[] buf, long tsNanos, int wireLen) {
         this.buf = buf;
@@ -155,6 +158,7 @@ public final class DecodedPacket {
         amsduNext = -1;
         capwapFragment = false;
         anomaly = null;
+        ipsecAh = false;
         fragOffset = 0;
         fragMore = false;
         fragId = 0;

@@ -484,6 +484,7 @@ public final class PacketDecoder {
                     if (ipEnd - q < hl) {
                         return anomaly(out, DecodeAnomaly.IPV6_TRUNC_EXTHDR);
                     }
+                    out.ipsecAh = true;
                     next = b[q + IPV6_EXT_NEXT] & 0xff;
                     prevNextOff = q + IPV6_EXT_NEXT;
                     q += hl;

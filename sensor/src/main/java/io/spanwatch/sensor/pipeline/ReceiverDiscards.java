@@ -38,6 +38,11 @@ final class ReceiverDiscards {
      * from the same sender carried none: no key was configured, and Linux drops it
      * ({@code tcp_inbound_hash}, counter {@code TCPMD5Unexpected}); {@code stream.pkt_signature_unexpected}.
      * Windows and the BSDs without keys ignore the option. Judged only when that SYN was seen.
+     * <li>a segment inside an IPsec Authentication Header (IPv6) on a connection whose SYN from the same
+     * sender came without one: the peers have no security association (a host with one protects the
+     * whole connection, its SYN too), and a host without one drops the packet ({@code xfrm6} finds no
+     * state: {@code XfrmInNoStates}; Windows and the BSDs alike); {@code stream.pkt_ah_unexpected}, its
+     * bytes kept aside. Judged only when that SYN was seen.
      * <li>data or a FIN whose acknowledgement covers bytes the receiver cannot have sent
      * ({@link io.spanwatch.sensor.reassembly.TcpStream#acknowledgesUnsent}): {@code stream.pkt_invalid_ack}
      * (Suricata's name), its bytes kept aside. Not judged for a sender whose kept-aside bytes were
@@ -70,6 +75,13 @@ final class ReceiverDiscards {
         }
         if (opts.signed && (flags & SYN) == 0 && s.synSeen() && !TcpOptions.offeredSignature(s.synOffer) && s.stream.policy() == OverlapPolicy.LINUX) {
             worker.anomaly(flow, ts, "stream", "stream.pkt_signature_unexpected");
+            if (p.payloadLen > 0 && !c.notHttp) {
+                s.stream.discarded(ts, p.seq, p.buf, p.payloadOff, p.payloadLen); // used only if acknowledged
+            }
+            return true;
+        }
+        if (p.ipsecAh && (flags & SYN) == 0 && s.synSeen() && !TcpOptions.offeredAh(s.synOffer)) {
+            worker.anomaly(flow, ts, "stream", "stream.pkt_ah_unexpected");
             if (p.payloadLen > 0 && !c.notHttp) {
                 s.stream.discarded(ts, p.seq, p.buf, p.payloadOff, p.payloadLen); // used only if acknowledged
             }

@@ -83,6 +83,16 @@ final class TcpOptions {
         return (timestamps ? 1 : 0) | (windowShift + 1) << 1 | (fastOpen || withData ? 1 << 5 : 0) | (signed ? 1 << 6 : 0);
     }
 
+    /** Adds to a packed SYN offer ({@link #synOffer}) that the SYN came inside an IPsec Authentication Header. */
+    static int withAh(int offer, boolean ah) {
+        return ah ? offer | 1 << 7 : offer;
+    }
+
+    /** Tells whether a packed SYN offer came inside an IPsec Authentication Header (the peers have security associations). */
+    static boolean offeredAh(int offer) {
+        return (offer & 1 << 7) != 0;
+    }
+
     /** Tells whether a packed SYN offer ({@link #synOffer}) carried an MD5 signature (the peers have keys). */
     static boolean offeredSignature(int offer) {
         return (offer & 1 << 6) != 0;

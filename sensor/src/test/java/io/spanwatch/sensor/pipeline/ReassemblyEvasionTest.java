@@ -613,6 +613,70 @@ class ReassemblyEvasionTest {
         assertFalse(keyed.eve.contains("\"stream.pkt_signature_unexpected\""), keyed.eve);
     }
 
+    /** {@code frame} (Ethernet, IPv6, TCP) with an IPsec Authentication Header (12 bytes, SPI 0x1000) put before the TCP header. */
+    static byte[] inAh(byte[] frame) {
+        byte[] ah = {6, 1, 0, 0, 0, 0, 0x10, 0, 0, 0, 0, 1};
+        byte[] out = new byte[frame.length + ah.length];
+        System.arraycopy(frame, 0, out, 0, 54);
+        System.arraycopy(ah, 0, out, 54, ah.length);
+        System.arraycopy(frame, 54, out, 54 + ah.length, frame.length - 54);
+        out[14 + 6] = 51;
+        int plen = ((out[18] & 0xff) << 8 | (out[19] & 0xff)) + ah.length;
+        out[18] = (byte) (plen >> 8);
+        out[19] = (byte) plen;
+        return out;
+    }
+
+    /**
+     * A download over IPv6 with a decoy for body segment 3 inside an IPsec Authentication Header, just
+     * before the real segment; with {@code protectedFlow} every packet of the connection, its SYNs too,
+     * comes inside one (peers with security associations).
+     */
+    Capture ahDecoy(int port, boolean protectedFlow) {
+        Capture c = new Capture();
+        TcpWire w = new TcpWire("fd00::1", port, "fd00::3", 80);
+        w.cts = -1;
+        w.sts = -1;
+        java.util.function.UnaryOperator<byte[]> wrap = f -> protectedFlow ? inAh(f) : f;
+        byte[] none = new byte[0];
+        c.add(wrap.apply(w.frame(true, TcpWire.SYN, w.cseq, 0, 65_535, none, none)));
+        w.cseq++;
+        c.add(wrap.apply(w.frame(false, TcpWire.SYN | TcpWire.ACK, w.sseq, w.cseq, 65_535, none, none)));
+        w.sseq++;
+        c.add(wrap.apply(w.frame(true, TcpWire.ACK | TcpWire.PSH, w.cseq, w.sseq, 65_535, none, GET)));
+        w.cseq += GET.length;
+        byte[] response = concat(head(body.length), body);
+        for (int off = 0; off < response.length; off += 1000) {
+            byte[] chunk = Arrays.copyOfRange(response, off, Math.min(response.length, off + 1000));
+            if (off == 3000) {
+                byte[] decoy = Arrays.copyOfRange(concat(head(evil.length), evil), off, off + chunk.length);
+                c.add(inAh(w.frame(false, TcpWire.ACK | TcpWire.PSH, w.sseq + off, w.cseq, 65_535, none, decoy)));
+            }
+            c.add(wrap.apply(w.frame(false, TcpWire.ACK | TcpWire.PSH, w.sseq + off, w.cseq, 65_535, none, chunk)));
+            c.add(wrap.apply(w.frame(true, TcpWire.ACK, w.cseq, w.sseq + off + chunk.length, 65_535, none, none)));
+        }
+        return c;
+    }
+
+    /**
+     * A host drops a packet inside an IPsec Authentication Header it has no security association for
+     * (Linux's xfrm6: {@code XfrmInNoStates}; Windows and the BSDs alike), and peers that have one
+     * protect the whole connection. So on a connection whose SYN came without one, such a segment is a
+     * decoy every receiver drops. An evasion review slipped one past the sensor.
+     */
+    @Test
+    void aSegmentInAnAuthenticationHeaderTheConnectionNeverUsedIsDropped() throws Exception {
+        Result plain = run(ahDecoy(40_130, false), ReassemblyConfig.DEFAULTS);
+        assertTrue(plain.stored(body), plain.eve);
+        assertTrue(plain.eve.contains("\"stream.pkt_ah_unexpected\""), plain.eve);
+        Result linux = run(ahDecoy(40_131, false), receiverIs(OverlapPolicy.LINUX));
+        assertTrue(linux.stored(body), linux.eve);
+        // peers whose SYNs came inside AH have security associations: their segments are theirs
+        Result protectedFlow = run(ahDecoy(40_132, true), ReassemblyConfig.DEFAULTS);
+        assertFalse(protectedFlow.eve.contains("\"stream.pkt_ah_unexpected\""), protectedFlow.eve);
+        assertFalse(protectedFlow.stored(body), "the decoy comes first and is the peers' own: " + protectedFlow.eve);
+    }
+
     /**
      * A client that puts a decoy upload on its SYN, which the server (no Fast Open) does not take: its
      * SYN-ACK acknowledges the SYN alone, and the client then sends the real upload from the same
