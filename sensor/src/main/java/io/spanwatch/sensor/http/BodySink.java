@@ -35,6 +35,14 @@ public interface BodySink {
      */
     String TRANSFER_DECODED = "transfer_decoded";
 
+    /**
+     * A part of a form-data body split at the boundary PHP finds in its Content-Type (the first
+     * {@code boundary} substring, even inside another parameter's name: {@code rfc1867.c} uses
+     * {@code strstr}) where that is not the boundary parameter Go and the RFC read; such parts come as
+     * entities of their own ({@link EntityInfo#reading()}).
+     */
+    String PHP_BOUNDARY = "php_boundary";
+
     /** Takes the next decoded bytes of the entity. */
     void data(byte[] buf, int off, int len);
 

@@ -19,6 +19,11 @@ final class Entity implements ContentDecoder.Host {
     private final EntityInfo info;
     private final List<ContentDecoder> decoders = new ArrayList<>();
     private final MultipartReader multipart;
+    /**
+     * The form-data body split at the boundary PHP finds in the Content-Type when it is another one
+     * ({@link HeaderValues#phpBoundary}); its parts are files of their own. Null otherwise.
+     */
+    private final MultipartReader phpMultipart;
     /** Whether the whole body also goes to one sink besides the parts (multipart/byteranges). */
     private final boolean wholeToo;
     private final HttpLimits limits;
@@ -34,7 +39,7 @@ final class Entity implements ContentDecoder.Host {
      * @param multipart splitter for the decoded bytes, or null to hand them to one sink
      */
     Entity(HttpConnectionParser conn, HttpTransaction tx, boolean toServer, EntityInfo info,
-            List<String> codings, MultipartReader.Mode multipartMode, String boundary) {
+            List<String> codings, MultipartReader.Mode multipartMode, String boundary, String phpBoundary) {
         this.conn = conn;
         this.tx = tx;
         this.toServer = toServer;
@@ -42,6 +47,8 @@ final class Entity implements ContentDecoder.Host {
         this.limits = conn.limits();
         this.multipart = multipartMode == null ? null
                 : new MultipartReader(multipartMode, boundary, this, info, limits);
+        this.phpMultipart = multipartMode != MultipartReader.Mode.FORM_DATA || phpBoundary == null || phpBoundary.equals(boundary) ? null
+                : new MultipartReader(multipartMode, phpBoundary, this, info, limits, null, BodySink.PHP_BOUNDARY);
         // A browser saves a multipart/byteranges body whole; its parts go on to range assembly.
         this.wholeToo = multipartMode == MultipartReader.Mode.BYTERANGES;
         // Undo the last-applied coding first: build the chain from the output end backwards.
@@ -78,22 +85,36 @@ final class Entity implements ContentDecoder.Host {
             mode = MultipartReader.Mode.BYTERANGES;
         }
         String boundary = null;
+        String phpBoundary = null;
+        if (mode == MultipartReader.Mode.FORM_DATA) {
+            phpBoundary = HeaderValues.phpBoundary(contentType);
+            if (phpBoundary != null && (phpBoundary.isEmpty() || phpBoundary.length() > MultipartReader.MAX_BOUNDARY)) {
+                phpBoundary = null;
+            }
+        }
         if (mode != null) {
             boundary = HeaderValues.params(contentType).get("boundary");
+            if (phpBoundary != null && !phpBoundary.equals(boundary)) {
+                conn.listener().anomaly(tx, toServer, "http.multipart_boundary_ambiguous", "PHP reads another boundary: " + phpBoundary);
+            }
             if (boundary == null || boundary.isEmpty() || boundary.length() > MultipartReader.MAX_BOUNDARY) {
                 conn.listener().anomaly(tx, toServer, "http.multipart_no_boundary", "multipart body without a usable boundary");
-                mode = null;
+                if (phpBoundary != null) {
+                    boundary = phpBoundary; // PHP's is the only one
+                } else {
+                    mode = null;
+                }
             }
         }
         EntityInfo info = new EntityInfo(HeaderValues.filename(HeaderValues.first(headers, "Content-Disposition")),
                 type, declared, List.copyOf(head.codings), chunked, range[0], range[1], range[2], false, null, -1);
-        return new Entity(conn, tx, toServer, info, head.codings, mode, boundary);
+        return new Entity(conn, tx, toServer, info, head.codings, mode, boundary, phpBoundary);
     }
 
     /** Makes the entity of a body that came without head (an HTTP/0.9 response): no type, no coding. */
     static Entity plain(HttpConnectionParser conn, HttpTransaction tx, boolean toServer) {
         return new Entity(conn, tx, toServer, new EntityInfo(null, null, -1, List.of(), false, -1, -1, -1, false, null, -1),
-                List.of(), null, null);
+                List.of(), null, null, null);
     }
 
     HttpTransaction tx() {
@@ -124,6 +145,9 @@ final class Entity implements ContentDecoder.Host {
         if (!decoders.isEmpty()) {
             end(false, "gap in content-encoded body");
         } else if (multipart != null) {
+            if (phpMultipart != null) {
+                phpMultipart.gap(len);
+            }
             multipart.gap(len);
             if (wholeToo) {
                 open();
@@ -165,6 +189,9 @@ final class Entity implements ContentDecoder.Host {
         }
         if (multipart != null) {
             multipart.finish(complete, reason);
+        }
+        if (phpMultipart != null) {
+            phpMultipart.finish(complete, reason);
         }
         if (opened && sink != null) {
             sink.end(complete, complete ? null : reason);
@@ -209,6 +236,9 @@ final class Entity implements ContentDecoder.Host {
             }
             if (multipart != null) {
                 multipart.data(buf, off, allowed);
+            }
+            if (phpMultipart != null) {
+                phpMultipart.data(buf, off, allowed);
             }
         }
         if (limited) {

@@ -26,6 +26,37 @@ final class HeaderValues {
     }
 
     /**
+     * Returns the boundary PHP reads from a multipart Content-Type value ({@code rfc1867.c}): after the
+     * first {@code =} that follows the first {@code boundary} substring (case-sensitive, else in any
+     * case), even where that is inside another parameter's name; a quoted value up to the next quote
+     * (no escapes), else up to {@code ,} or {@code ;}. Null when PHP finds none.
+     */
+    static String phpBoundary(String contentType) {
+        if (contentType == null) {
+            return null;
+        }
+        int at = contentType.indexOf("boundary");
+        if (at < 0) {
+            at = contentType.toLowerCase(Locale.ROOT).indexOf("boundary");
+        }
+        int eq = at < 0 ? -1 : contentType.indexOf('=', at);
+        if (eq < 0) {
+            return null;
+        }
+        String b = contentType.substring(eq + 1);
+        if (b.startsWith("\"")) {
+            int q = b.indexOf('"', 1);
+            return q < 0 ? null : b.substring(1, q);
+        }
+        for (int i = 0; i < b.length(); i++) {
+            if (b.charAt(i) == ',' || b.charAt(i) == ';') {
+                return b.substring(0, i);
+            }
+        }
+        return b;
+    }
+
+    /**
      * Returns the parameters after the first {@code ;} of a header value, names in lower case, values
      * unquoted; the first occurrence of a name wins.
      */

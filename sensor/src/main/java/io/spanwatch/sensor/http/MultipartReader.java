@@ -70,12 +70,17 @@ final class MultipartReader {
     /** For a nested reader: the form field its parts belong to (Commons names them so); else null. */
     private final String fieldName;
 
+    /** For a reader of one reading of the body ({@link BodySink#PHP_BOUNDARY}): its name, given to every part; else null. */
+    private final String reading;
+
     MultipartReader(Mode mode, String boundary, Entity entity, EntityInfo messageInfo, HttpLimits limits) {
-        this(mode, boundary, entity, messageInfo, limits, null);
+        this(mode, boundary, entity, messageInfo, limits, null, null);
     }
 
-    private MultipartReader(Mode mode, String boundary, Entity entity, EntityInfo messageInfo, HttpLimits limits, String fieldName) {
+    /** A reader whose parts are the files of the body's reading {@code reading} (null: the body as read by the RFC). */
+    MultipartReader(Mode mode, String boundary, Entity entity, EntityInfo messageInfo, HttpLimits limits, String fieldName, String reading) {
         this.fieldName = fieldName;
+        this.reading = reading;
         this.mode = mode;
         this.entity = entity;
         this.messageInfo = messageInfo;
@@ -303,8 +308,11 @@ final class MultipartReader {
                 // reads the nested parts as the field's files; the part itself stays a file as sent.
                 String inner = HeaderValues.params(HeaderValues.first(partHeaders, "Content-Type")).get("boundary");
                 if (inner != null && !inner.isEmpty() && inner.length() <= MAX_BOUNDARY) {
-                    nested = new MultipartReader(mode, inner, entity, messageInfo, limits, p.getOrDefault("name", ""));
+                    nested = new MultipartReader(mode, inner, entity, messageInfo, limits, p.getOrDefault("name", ""), reading);
                 }
+            }
+            if (reading != null) {
+                partInfo = partInfo.withReading(reading);
             }
             String cte = HeaderValues.first(partHeaders, "Content-Transfer-Encoding");
             if (!partSkipped && cte != null) {

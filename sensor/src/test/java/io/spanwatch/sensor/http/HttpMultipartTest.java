@@ -298,6 +298,31 @@ class HttpMultipartTest {
         assertTrue(r.sink(0).info.multipartPart());
     }
 
+    /**
+     * PHP takes the boundary after the first {@code boundary} substring of the Content-Type, even inside
+     * another parameter's name ({@code rfc1867.c}: {@code strstr}), where Go and the RFC take the
+     * {@code boundary} parameter; a WAF bypass used it. So the body is split at PHP's too, and those
+     * parts are files of their own with {@code reading = php_boundary}.
+     */
+    @Test
+    void theBoundaryPhpReadsIsReadToo() {
+        String body = "--Real\r\nContent-Disposition: form-data; name=\"f\"; filename=\"a.php\"\r\n\r\nabc\r\n--Real--\r\n";
+        RecordingListener r = upload("multipart/form-data; xboundary=Real; boundary=Decoy", body).runAll();
+        assertEquals(List.of("http.multipart_boundary_ambiguous", "http.multipart_unterminated"), r.anomalies);
+        assertEquals(1, r.sinks.size());
+        assertEquals("abc", r.sink(0).text());
+        assertEquals("a.php", r.sink(0).info.filename());
+        assertEquals(BodySink.PHP_BOUNDARY, r.sink(0).info.reading());
+        assertTrue(r.sink(0).complete);
+        assertEquals("Real", HeaderValues.phpBoundary("multipart/form-data; BOUNDARY=\"Real\"; x=y"));
+        assertEquals("a\\", HeaderValues.phpBoundary("multipart/form-data; boundary=\"a\\\"b\""));
+        assertEquals("XyZ", HeaderValues.phpBoundary("multipart/form-data; charset=utf-8; boundary=XyZ, more"));
+        RecordingListener same = upload("multipart/form-data; boundary=Real", body).runAll();
+        assertEquals(List.of(), same.anomalies);
+        assertEquals(1, same.sinks.size());
+        assertNull(same.sink(0).info.reading());
+    }
+
     @Test
     void aPartOfOnlyABareLfSplitsNoEmptyReading() {
         String body = "--myb\r\nContent-Disposition: form-data; name=\"a\"\r\n\r\n\n--myb--\r\n";
