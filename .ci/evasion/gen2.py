@@ -369,6 +369,86 @@ def tunnel2_cases():
     tun_case('tun2_6in6', 'IPv6-in-IPv6 (next header 41)', lambda p: eth(ip6('2001:db8::1', '2001:db8::2', 41, p), 0x86DD), v6=True)
     tun_case('tun2_gre_over_vlan_ipv6_outer', 'VLAN / IPv6 / GRE / IPv4 inner', lambda p: eth(struct.pack('!HH', 9, 0x86DD) + ip6('2001:db8::1', '2001:db8::2', 47, gre_hdr(et(p), payload=p)), 0x8100))
 
+# ---------------- round 2b: decoys the host drops for their headers, boundaries ----------------
+def decoy_case(name, desc, make_decoy, v6=False, sets=None, cls='tcp'):
+    """in-order decoy (packet built by make_decoy(conv, data)) that the receiving host drops, then the real bytes"""
+    pc = Pcap(); B = payload(name); W = resp(B)
+    kw = dict(cip='fd00::1', sip='fd00::2') if v6 else {}
+    c = dl_start(pc, **kw)
+    D = bytearray(W); D[1000:2000] = b'D' * 1000
+    c.s(W[:1000]); make_decoy(c, bytes(D[1000:2000])); c.s(W[1000:]); c.ack_c(); c.close()
+    save(name, pc, sha(B), cls, desc, sets=sets, forbid=[sha(bytes(D[W.index(B):]))])
+
+def v6pkt(c, seg_bytes, chain):
+    """IPv6 packet server->client with extension header chain [(nh_value, bytes_without_nh_byte)] before TCP"""
+    hdrs = b''; first = None
+    types = [t for t, _ in chain] + [6]
+    for i, (t, body) in enumerate(chain):
+        hdrs += bytes([types[i + 1]]) + body
+    return eth(ip6(c.sip, c.cip, types[0], hdrs + seg_bytes), 0x86DD)
+
+@case
+def round2b():
+    def raw_seg(c, data):
+        return tcp(c.sip, c.cip, c.sport, c.cport, c.sseq, c.cseq, 'PA', data)
+    decoy_case('tcp2_decoy_doff_below_5', 'decoy segment whose TCP data offset is 4 (< 5: Linux tcp_v4_rcv "th->doff < sizeof(struct tcphdr) / 4" drops it), real after',
+               lambda c, d: c.pc.add(eth(ip4(c.sip, c.cip, 6, (lambda t: t[:12] + bytes([0x40]) + t[13:])(raw_seg(c, d))))))
+    decoy_case('tcp2_decoy_ip_len_past_frame', 'decoy whose IPv4 total length says 200 bytes more than the frame holds (ip_rcv_core: "skb->len < len" drops it), real after',
+               lambda c, d: c.pc.add(eth(ip4(c.sip, c.cip, 6, raw_seg(c, d), tot=20 + 20 + len(d) + 200))))
+    decoy_case('ipv6_2_decoy_hbh_not_first', 'decoy whose hop-by-hop header comes after a destination-options header (RFC 8200 4.1: only first; Linux ip6_protocol_deliver_rcu/ipv6_parse_hopopts: parameter problem, dropped), real after',
+               lambda c, d: c.pc.add(v6pkt(c, raw_seg(c, d), [(60, b'\0\x01\x04\0\0\0\0'), (0, b'\0\x01\x04\0\0\0\0')])), v6=True, cls='ipv6')
+    decoy_case('ipv6_2_decoy_mobility_header', 'decoy behind a Mobility header (135) chaining to TCP: MH ends the chain (RFC 6275 payload proto 59) and Linux has no protocol handler for 135 (mip6 filters raw sockets only): dropped; real after',
+               lambda c, d: c.pc.add(v6pkt(c, raw_seg(c, d), [(135, b'\0\x01\x04\0\0\0\0')])), v6=True, cls='ipv6')
+    decoy_case('ipv6_2_decoy_exp_header_253', 'decoy behind next header 253 (experimental, RFC 3692/4727): Linux has no handler for it (not an extension header to ipv6_ext_hdr), ICMP parameter problem, dropped; real after',
+               lambda c, d: c.pc.add(v6pkt(c, raw_seg(c, d), [(253, b'\0\x01\x04\0\0\0\0')])), v6=True, cls='ipv6')
+    decoy_case('ipv6_2_decoy_ah_no_sa', 'decoy inside an IPv6 Authentication Header on a connection that used none (no SA: xfrm6 drops it, XfrmInNoStates), real after',
+               lambda c, d: c.pc.add(v6pkt(c, raw_seg(c, d), [(51, bytes([4, 0, 0]) + struct.pack('!II', 0x1000, 1) + b'\0' * 12)])), v6=True, cls='ipv6')
+    decoy_case('ipv4_2_decoy_ah_no_sa', 'decoy inside an IPv4 Authentication Header (proto 51) on a connection that used none (no SA: xfrm4 drops it), real after',
+               lambda c, d: c.pc.add(eth(ip4(c.sip, c.cip, 51, bytes([6, 4, 0, 0]) + struct.pack('!II', 0x1000, 1) + b'\0' * 12 + raw_seg(c, d)))), cls='ip')
+    # partial retransmission: starts inside delivered bytes (decoy there), extends with new real bytes
+    pc = Pcap(); B = payload('partrtx'); W = resp(B); c = dl_start(pc); base = c.sseq
+    D = bytearray(W); D[500:1000] = b'R' * 500
+    c.s(W[:1000]); c.s(bytes(D[500:1000]) + W[1000:2000], seq=base + 500, advance=False); c.sseq = base + 2000
+    c.s(W[2000:]); c.ack_c(); c.close()
+    save('tcp2_partial_retrans_extends', pc, sha(B), 'tcp', 'a segment overlapping delivered bytes (with other bytes there) and carrying new bytes past them: hosts keep the old, take the new',
+         forbid=[sha(bytes(D[W.index(B):]))])
+    F = payload('u2f', 2200)
+    fh = [b'Content-Disposition: form-data; name="f"; filename="a.bin"', b'Content-Type: application/octet-stream']
+    upload('up2_boundary_300_chars', '300-char boundary (Go and PHP set no limit; RFC 2046 says 70)', mp([(fh, F)], bnd=b'c' * 300),
+           b'Content-Type: multipart/form-data; boundary=' + b'c' * 300 + b'\r\n', sha(F))
+    upload('up2_boundary_php_substring', 'Content-Type names "xboundary=Real; boundary=Decoy": PHP takes the first "boundary" substring (rfc1867.c strstr), so Real; Go takes the boundary parameter',
+           mp([(fh, F)], bnd=b'Real'), b'Content-Type: multipart/form-data; xboundary=Real; boundary=Decoy\r\n', sha(F))
+    upload('up2_boundary_duplicate_param', 'boundary parameter given twice: PHP takes the first (strstr); Go refuses the header (mime: duplicate parameter name)',
+           mp([(fh, F)], bnd=b'First'), b'Content-Type: multipart/form-data; boundary=First; boundary=Second\r\n', sha(F))
+    # HPACK dynamic table beyond 64 KiB that both peers agreed to (client SETTINGS_HEADER_TABLE_SIZE 1 MiB)
+    B1 = payload('h2big', 3000)
+    pc = Pcap(); c = Conv(pc, wscale=4); c.handshake()
+    c.c(b'PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n' + h2f(4, 0, 0, struct.pack('!HI', 1, 1 << 20)) + h2f(1, 5, 1, reqblk()) + h2f(1, 5, 3, reqblk(b'/g.bin')))
+    c.ack_s()
+    def lit_inc(name, val):
+        def intp(n, prefix, first):
+            mx = (1 << prefix) - 1
+            if n < mx: return bytes([first | n])
+            out = [first | mx]; n -= mx
+            while n >= 128: out.append((n & 127) | 128); n >>= 7
+            out.append(n); return bytes(out)
+        return b'\x40' + intp(len(name), 7, 0) + name + intp(len(val), 7, 0) + val
+    blk1 = b'\x3f\xe1\xff\x03' + b'\x88' + hlit(28, b'%d' % len(B1))   # dynamic table size update to 65,536 first (RFC 7541 6.3; nghttp2 and Go keep 4,096 until one)
+    for i in range(20): blk1 += lit_inc(b'x-pad%02d' % i, (b'%02d' % i) * 1500)   # 20 entries of 3,039 B: 60,780 B (RFC 7541 4.1)
+    # stream 3 reuses x-pad00 (now the oldest entry: index 61 + 20 = 81) and a content-length literal
+    def idx(n):
+        if n < 127: return bytes([0x80 | n])
+        out = [0xff]; n -= 127
+        while n >= 128: out.append((n & 127) | 128); n >>= 7
+        out.append(n); return bytes(out)
+    blk3 = b'\x88' + hlit(28, b'%d' % len(B1)) + idx(81)
+    sf = h2f(4, 0, 0, b'') + h2f(4, 1, 0, b'')
+    for k in range(0, len(blk1), 16000):
+        sf += h2f(1 if k == 0 else 9, 4 if k + 16000 >= len(blk1) else 0, 1, blk1[k:k+16000])
+    sf += h2f(0, 1, 1, B1) + h2f(1, 4, 3, blk3) + h2f(0, 1, 3, B1[::-1])
+    c.send(False, sf, mss=1400); c.c(h2f(4, 1, 0, b'')); c.ack_c(); c.close()
+    save('h2c2_hpack_table_60k', pc, [sha(B1), sha(B1[::-1])], 'h2c', 'client allows a 1 MiB HPACK table; the server raises its table to 64 KiB with a size update and fills 60 KB of it (past the 4 KiB default) and indexes its oldest entry on stream 3 (nghttp2/Go honour the size the receiver allowed; past 64 KiB the README documents SpanWatch\'s bound)')
+
 if __name__ == '__main__':
     import sys, pk
     if len(sys.argv) != 2:
