@@ -262,6 +262,14 @@ final class MultipartReader {
             return;
         }
         String h = new String(line, 0, n, StandardCharsets.ISO_8859_1);
+        if ((line[0] == ' ' || line[0] == '\t') && !partHeaders.isEmpty()) {
+            // A folded line continues the header before it, as PHP (multipart_buffer_headers) and Go
+            // (textproto's continued lines) join it: a filename folded onto its own line is still the name.
+            HttpTransaction.Header last = partHeaders.remove(partHeaders.size() - 1);
+            partHeaders.add(new HttpTransaction.Header(last.name(), (last.value() + " " + h.trim()).trim()));
+            entity.anomaly("http.obs_fold", "folded multipart part header");
+            return;
+        }
         int colon = h.indexOf(':');
         if (colon > 0) {
             partHeaders.add(new HttpTransaction.Header(h.substring(0, colon).trim(), h.substring(colon + 1).trim()));

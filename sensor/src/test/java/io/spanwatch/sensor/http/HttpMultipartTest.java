@@ -323,6 +323,17 @@ class HttpMultipartTest {
         assertNull(same.sink(0).info.reading());
     }
 
+    /** A folded part header line continues the one before it, as PHP and Go join it: the file keeps its name. */
+    @Test
+    void aFoldedPartHeaderKeepsTheFileName() {
+        String body = "--B\r\nContent-Disposition: form-data; name=\"f\";\r\n\tfilename=\"shell.php\"\r\n\r\nabc\r\n--B--\r\n";
+        RecordingListener r = upload("multipart/form-data; boundary=B", body).runAll();
+        assertEquals(List.of("http.obs_fold"), r.anomalies);
+        assertEquals("shell.php", r.sink(0).info.filename());
+        assertEquals("f", r.sink(0).info.partName());
+        assertEquals("abc", r.sink(0).text());
+    }
+
     @Test
     void aPartOfOnlyABareLfSplitsNoEmptyReading() {
         String body = "--myb\r\nContent-Disposition: form-data; name=\"a\"\r\n\r\n\n--myb--\r\n";
