@@ -127,6 +127,9 @@ public final class DecodedPacket {
     /** Whether an IPsec Authentication Header (RFC 4302) came in the IPv6 header chain before the transport header. */
     public boolean ipsecAh;
 
+    /** Whether the packet came in an 802.3 frame under an LLC/SNAP header (RFC 1042) rather than as Ethernet II. */
+    public boolean llcSnap;
+
     /** Clears every field for a new frame. */
     public void reset(byte[] buf, long tsNanos, int wireLen) {
         this.buf = buf;
@@ -159,6 +162,7 @@ public final class DecodedPacket {
         capwapFragment = false;
         anomaly = null;
         ipsecAh = false;
+        llcSnap = false;
         fragOffset = 0;
         fragMore = false;
         fragId = 0;

@@ -318,6 +318,7 @@ public final class PacketDecoder {
                     && b[p + 2] == 3 && b[p + 3] == 0 && b[p + 4] == 0 && b[p + 5] == 0) {
                 type = u16(b, p + LLC_SNAP_LEN - 2); // RFC 1042: an EtherType after the SNAP header
                 p += LLC_SNAP_LEN;
+                out.llcSnap = true;
             } else {
                 break;
             }

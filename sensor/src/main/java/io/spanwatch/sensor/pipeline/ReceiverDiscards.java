@@ -38,6 +38,10 @@ final class ReceiverDiscards {
      * from the same sender carried none: no key was configured, and Linux drops it
      * ({@code tcp_inbound_hash}, counter {@code TCPMD5Unexpected}); {@code stream.pkt_signature_unexpected}.
      * Windows and the BSDs without keys ignore the option. Judged only when that SYN was seen.
+     * <li>for a Linux receiver ({@code linux}, {@code old-linux}), a segment in an 802.3 frame under an
+     * LLC/SNAP header (RFC 1042) instead of Ethernet II: Linux registers no 802.2 handler for IP
+     * ({@code llc_rcv} finds no client for it) and drops the frame; {@code stream.llc_snap_ignored}, its
+     * bytes kept aside. Windows takes such frames, so other policies do.
      * <li>a segment inside an IPsec Authentication Header (IPv6) on a connection whose SYN from the same
      * sender came without one: the peers have no security association (a host with one protects the
      * whole connection, its SYN too), and a host without one drops the packet ({@code xfrm6} finds no
@@ -77,6 +81,13 @@ final class ReceiverDiscards {
             worker.anomaly(flow, ts, "stream", "stream.pkt_signature_unexpected");
             if (p.payloadLen > 0 && !c.notHttp) {
                 s.stream.discarded(ts, p.seq, p.buf, p.payloadOff, p.payloadLen); // used only if acknowledged
+            }
+            return true;
+        }
+        if (p.llcSnap && (s.stream.policy() == OverlapPolicy.LINUX || s.stream.policy() == OverlapPolicy.OLD_LINUX)) {
+            worker.anomaly(flow, ts, "stream", "stream.llc_snap_ignored");
+            if (p.payloadLen > 0 && !c.notHttp) {
+                s.stream.discarded(ts, (flags & SYN) != 0 ? p.seq + 1 : p.seq, p.buf, p.payloadOff, p.payloadLen); // used only if acknowledged
             }
             return true;
         }

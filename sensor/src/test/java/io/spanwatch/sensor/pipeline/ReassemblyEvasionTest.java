@@ -677,6 +677,52 @@ class ReassemblyEvasionTest {
         assertFalse(protectedFlow.stored(body), "the decoy comes first and is the peers' own: " + protectedFlow.eve);
     }
 
+    /** {@code frame} (Ethernet II) as an 802.3 frame with an LLC/SNAP header (RFC 1042). */
+    static byte[] inSnap(byte[] frame) {
+        byte[] llc = {(byte) 0xaa, (byte) 0xaa, 3, 0, 0, 0, frame[12], frame[13]};
+        byte[] out = new byte[frame.length + llc.length];
+        System.arraycopy(frame, 0, out, 0, 12);
+        int len = frame.length - 14 + llc.length;
+        out[12] = (byte) (len >> 8);
+        out[13] = (byte) len;
+        System.arraycopy(llc, 0, out, 14, llc.length);
+        System.arraycopy(frame, 14, out, 14 + llc.length, frame.length - 14);
+        return out;
+    }
+
+    /** A download with a decoy for body segment 3 in 802.3/LLC/SNAP framing, just before the real segment. */
+    Capture snapDecoy(int port) {
+        Capture c = new Capture();
+        TcpWire w = request(c, untimed(port), -1, 65_535);
+        byte[] none = new byte[0];
+        byte[] response = concat(head(body.length), body);
+        for (int off = 0; off < response.length; off += 1000) {
+            byte[] chunk = Arrays.copyOfRange(response, off, Math.min(response.length, off + 1000));
+            if (off == 3000) {
+                byte[] decoy = Arrays.copyOfRange(concat(head(evil.length), evil), off, off + chunk.length);
+                c.add(inSnap(w.frame(false, TcpWire.ACK | TcpWire.PSH, w.sseq + off, w.cseq, 65_535, none, decoy)));
+            }
+            c.add(w.frame(false, TcpWire.ACK | TcpWire.PSH, w.sseq + off, w.cseq, 65_535, none, chunk));
+            c.add(w.frame(true, TcpWire.ACK, w.cseq, w.sseq + off + chunk.length, 65_535, none, none));
+        }
+        return c;
+    }
+
+    /**
+     * Linux takes no IP in 802.3 frames with an LLC/SNAP header (RFC 1042): it registers no 802.2
+     * client for IP, and the frame is dropped. Windows takes them. An evasion review slipped a decoy
+     * so framed past the sensor to a Linux client.
+     */
+    @Test
+    void aLinuxHostDropsIpInLlcSnapFrames() throws Exception {
+        Result linux = run(snapDecoy(40_140), receiverIs(OverlapPolicy.LINUX));
+        assertTrue(linux.stored(body), linux.eve);
+        assertTrue(linux.eve.contains("\"stream.llc_snap_ignored\""), linux.eve);
+        Result windows = run(snapDecoy(40_141), receiverIs(OverlapPolicy.WINDOWS));
+        assertFalse(windows.stored(body), "Windows takes the decoy first: " + windows.eve);
+        assertFalse(windows.eve.contains("\"stream.llc_snap_ignored\""), windows.eve);
+    }
+
     /**
      * A client that puts a decoy upload on its SYN, which the server (no Fast Open) does not take: its
      * SYN-ACK acknowledges the SYN alone, and the client then sends the real upload from the same
