@@ -449,6 +449,44 @@ def round2b():
     c.send(False, sf, mss=1400); c.c(h2f(4, 1, 0, b'')); c.ack_c(); c.close()
     save('h2c2_hpack_table_60k', pc, [sha(B1), sha(B1[::-1])], 'h2c', 'client allows a 1 MiB HPACK table; the server raises its table to 64 KiB with a size update and fills 60 KB of it (past the 4 KiB default) and indexes its oldest entry on stream 3 (nghttp2/Go honour the size the receiver allowed; past 64 KiB the README documents SpanWatch\'s bound)')
 
+@case
+def round2c():
+    # decoy in 802.3 + LLC/SNAP framing (RFC 1042): Linux has no 802.2 handler for IP (llc_rcv finds no SAP), drops it
+    def snap(c, d):
+        ip = ip4(c.sip, c.cip, 6, tcp(c.sip, c.cip, c.sport, c.cport, c.sseq, c.cseq, 'PA', d))
+        llc = b'\xaa\xaa\x03\x00\x00\x00\x08\x00' + ip
+        c.pc.add(MAC_C + MAC_S + struct.pack('!H', len(llc)) + llc)
+    decoy_case('link2_decoy_llc_snap', 'decoy IPv4 in 802.3/LLC/SNAP framing (RFC 1042) to a Linux client: no 802.2 SAP handler for IP, dropped; real in Ethernet II after',
+               snap, sets=LINUXC, cls='link')
+    # window scale 15 offered by both: hosts clamp it to 14 (RFC 7323 2.3, Linux tcp_parse_options)
+    pc = Pcap(); B = payload('wsc15', 20000); W = resp(B); c = Conv(pc, wscale=15, win=2); c.handshake(); c.c(req()); c.ack_s()
+    c.send(False, W, mss=1400); c.ack_c(); c.close()
+    save('tcp2_wscale_15_clamped', pc, sha(B), 'tcp-window', 'both SYNs offer window scale 15 (clamped to 14 by hosts: window field 2 is 32 KiB); 20 KB sent before the first ACK', sets=LINUXC)
+    # h2c upgrade on a POST with a body: the body is an HTTP/1.1 upload before the 101
+    pc = Pcap(); c = Conv(pc); c.handshake(); U = payload('h2upup', 2000); B = payload('h2upb', 2500)
+    c.c(b'POST /up HTTP/1.1\r\nHost: example.com\r\nContent-Type: application/octet-stream\r\nContent-Length: %d\r\nConnection: Upgrade, HTTP2-Settings\r\nUpgrade: h2c\r\nHTTP2-Settings: AAMAAABkAAQAoAAAAAIAAAAA\r\n\r\n' % len(U) + U)
+    c.ack_s(); c.s(b'HTTP/1.1 101 Switching Protocols\r\nConnection: Upgrade\r\nUpgrade: h2c\r\n\r\n')
+    c.c(b'PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n' + h2f(4, 0, 0, b''))
+    c.send(False, h2f(4, 0, 0, b'') + h2f(4, 1, 0, b'') + h2f(1, 4, 1, b'\x88' + hlit(28, b'%d' % len(B))) + h2f(0, 1, 1, B), mss=1000)
+    c.c(h2f(4, 1, 0, b'')); c.ack_c(); c.close()
+    save('h2c2_upgrade_post_with_body', pc, [sha(U), sha(B)], 'h2c', 'POST with a body asking Upgrade: h2c (the body is read as HTTP/1.1 before the switch, RFC 7540 3.2), answer on stream 1')
+    # plain HTTP inside a CONNECT tunnel to port 80, and a proxy request in absolute form
+    pc = Pcap(); B = payload('connect80'); c = Conv(pc, sport=3128); c.handshake()
+    c.c(b'CONNECT example.com:80 HTTP/1.1\r\nHost: example.com:80\r\n\r\n'); c.ack_s(); c.s(b'HTTP/1.1 200 Connection established\r\n\r\n'); c.ack_c()
+    c.c(req()); c.ack_s(); c.send(False, resp(B)); c.ack_c(); c.close()
+    save('http2_connect_tunnel_plain_http', pc, sha(B), 'tunnel', 'CONNECT to port 80 through a proxy on 3128, then plain HTTP inside the tunnel (curl -p)')
+    # a request with Content-Length and Transfer-Encoding: chunked (servers read chunked, RFC 9112 6.3)
+    pc = Pcap(); F = payload('reqtecl', 2200); c = Conv(pc); c.handshake()
+    R = req(method=b'PUT', path=b'/up', extra=b'Content-Length: 10\r\nTransfer-Encoding: chunked\r\n') + gen.chunked(F, (700,))
+    c.send(True, R, mss=900); c.ack_s(); c.s(b'HTTP/1.1 201 Created\r\nContent-Length: 0\r\n\r\n'); c.ack_c(); c.close_client_first()
+    save('up2_put_te_and_cl', pc, sha(F), 'upload', 'PUT with Content-Length 10 and Transfer-Encoding: chunked (Go, nginx, Apache read it chunked)')
+    # upload whose request line comes in a SYN-less picked-up connection with the server's ack first
+    pc = Pcap(); F = payload('up100final', 2000); c = Conv(pc); c.handshake()
+    head = req(method=b'POST', path=b'/up', extra=b'Content-Type: application/octet-stream\r\nContent-Length: %d\r\nExpect: 100-continue\r\n' % len(F))
+    c.c(head); c.s(b'HTTP/1.1 100 Continue\r\nX-A: 1\r\n\r\n'); c.s(b'HTTP/1.1 102 Processing\r\n\r\n'); c.send(True, F, mss=700)
+    c.ack_s(); c.s(b'HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok'); c.ack_c(); c.close()
+    save('up2_two_interim_then_body', pc, sha(F), 'upload', 'Expect: 100-continue answered by 100 with a header and a 102, then the body')
+
 if __name__ == '__main__':
     import sys, pk
     if len(sys.argv) != 2:
