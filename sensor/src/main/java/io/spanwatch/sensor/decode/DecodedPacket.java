@@ -130,6 +130,9 @@ public final class DecodedPacket {
     /** Whether the packet came in an 802.3 frame under an LLC/SNAP header (RFC 1042) rather than as Ethernet II. */
     public boolean llcSnap;
 
+    /** Whether the (innermost) Ethernet destination is a group address: broadcast or multicast (the I/G bit). */
+    public boolean linkGroupDst;
+
     /** Clears every field for a new frame. */
     public void reset(byte[] buf, long tsNanos, int wireLen) {
         this.buf = buf;
@@ -163,6 +166,7 @@ public final class DecodedPacket {
         anomaly = null;
         ipsecAh = false;
         llcSnap = false;
+        linkGroupDst = false;
         fragOffset = 0;
         fragMore = false;
         fragId = 0;

@@ -280,6 +280,7 @@ public final class PacketDecoder {
         if (end - p < ETH_HLEN) {
             return anomaly(out, DecodeAnomaly.ETHERNET_TRUNCATED);
         }
+        out.linkGroupDst = (b[p] & 1) != 0; // the destination's I/G bit
         return etherType(u16(b, p + ETH_TYPE), b, p + ETH_HLEN, end, cut, out);
     }
 

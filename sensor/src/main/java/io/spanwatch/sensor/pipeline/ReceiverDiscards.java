@@ -38,6 +38,11 @@ final class ReceiverDiscards {
      * from the same sender carried none: no key was configured, and Linux drops it
      * ({@code tcp_inbound_hash}, counter {@code TCPMD5Unexpected}); {@code stream.pkt_signature_unexpected}.
      * Windows and the BSDs without keys ignore the option. Judged only when that SYN was seen.
+     * <li>a segment in an Ethernet frame sent to a group address (broadcast or multicast): RFC 1122
+     * §3.3.6 has a host discard a unicast datagram received via link-layer broadcast, and TCP drops such
+     * segments (Linux's {@code tcp_v4_rcv} and {@code tcp_v6_rcv}: {@code pkt_type != PACKET_HOST};
+     * the BSDs' and macOS's {@code tcp_input}: {@code M_BCAST | M_MCAST}); {@code stream.pkt_link_broadcast},
+     * its bytes kept aside.
      * <li>for a Linux receiver ({@code linux}, {@code old-linux}), a segment in an 802.3 frame under an
      * LLC/SNAP header (RFC 1042) instead of Ethernet II: Linux registers no 802.2 handler for IP
      * ({@code llc_rcv} finds no client for it) and drops the frame; {@code stream.llc_snap_ignored}, its
@@ -81,6 +86,13 @@ final class ReceiverDiscards {
             worker.anomaly(flow, ts, "stream", "stream.pkt_signature_unexpected");
             if (p.payloadLen > 0 && !c.notHttp) {
                 s.stream.discarded(ts, p.seq, p.buf, p.payloadOff, p.payloadLen); // used only if acknowledged
+            }
+            return true;
+        }
+        if (p.linkGroupDst) {
+            worker.anomaly(flow, ts, "stream", "stream.pkt_link_broadcast");
+            if (p.payloadLen > 0 && !c.notHttp) {
+                s.stream.discarded(ts, (flags & SYN) != 0 ? p.seq + 1 : p.seq, p.buf, p.payloadOff, p.payloadLen); // used only if acknowledged
             }
             return true;
         }

@@ -723,6 +723,41 @@ class ReassemblyEvasionTest {
         assertFalse(windows.eve.contains("\"stream.llc_snap_ignored\""), windows.eve);
     }
 
+    /** A download with a decoy for body segment 3 sent to the Ethernet destination {@code mac}, just before the real segment. */
+    Capture groupAddressedDecoy(int port, byte[] mac) {
+        Capture c = new Capture();
+        TcpWire w = request(c, untimed(port), -1, 65_535);
+        byte[] none = new byte[0];
+        byte[] response = concat(head(body.length), body);
+        for (int off = 0; off < response.length; off += 1000) {
+            byte[] chunk = Arrays.copyOfRange(response, off, Math.min(response.length, off + 1000));
+            if (off == 3000) {
+                byte[] decoy = w.frame(false, TcpWire.ACK | TcpWire.PSH, w.sseq + off, w.cseq, 65_535, none,
+                        Arrays.copyOfRange(concat(head(evil.length), evil), off, off + chunk.length));
+                System.arraycopy(mac, 0, decoy, 0, 6);
+                c.add(decoy);
+            }
+            c.add(w.frame(false, TcpWire.ACK | TcpWire.PSH, w.sseq + off, w.cseq, 65_535, none, chunk));
+            c.add(w.frame(true, TcpWire.ACK, w.cseq, w.sseq + off + chunk.length, 65_535, none, none));
+        }
+        return c;
+    }
+
+    /**
+     * TCP drops a segment that came in a frame sent to a link-layer group address (Linux's
+     * {@code tcp_v4_rcv}: not {@code PACKET_HOST}; the BSDs' {@code M_BCAST | M_MCAST}; RFC 1122
+     * §3.3.6), so a decoy sent to the broadcast or a multicast MAC is not the host's. An evasion
+     * review slipped one past the sensor.
+     */
+    @Test
+    void aSegmentSentToABroadcastOrMulticastMacIsDropped() throws Exception {
+        for (byte[] mac : List.of(new byte[] {-1, -1, -1, -1, -1, -1}, new byte[] {1, 0, 0x5e, 0, 0, 1})) {
+            Result r = run(groupAddressedDecoy(40_150 + mac[0], mac), ReassemblyConfig.DEFAULTS);
+            assertTrue(r.stored(body), r.eve);
+            assertTrue(r.eve.contains("\"stream.pkt_link_broadcast\""), r.eve);
+        }
+    }
+
     /**
      * A client that puts a decoy upload on its SYN, which the server (no Fast Open) does not take: its
      * SYN-ACK acknowledges the SYN alone, and the client then sends the real upload from the same
