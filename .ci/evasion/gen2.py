@@ -487,6 +487,17 @@ def round2c():
     c.ack_s(); c.s(b'HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok'); c.ack_c(); c.close()
     save('up2_two_interim_then_body', pc, sha(F), 'upload', 'Expect: 100-continue answered by 100 with a header and a 102, then the body')
 
+@case
+def round2d():
+    def raw_ip(c, d):
+        return ip4(c.sip, c.cip, 6, tcp(c.sip, c.cip, c.sport, c.cport, c.sseq, c.cseq, 'PA', d))
+    decoy_case('link2_decoy_broadcast_mac', 'decoy sent to the Ethernet broadcast address: Linux tcp_v4_rcv drops segments whose pkt_type is not PACKET_HOST, FreeBSD tcp_input drops M_BCAST; real after',
+               lambda c, d: c.pc.add(eth(raw_ip(c, d), dst=b'\xff' * 6)), cls='link')
+    decoy_case('link2_decoy_multicast_mac', 'decoy sent to an Ethernet multicast address (01:00:5e:..): PACKET_MULTICAST, dropped by TCP (Linux, FreeBSD M_MCAST); real after',
+               lambda c, d: c.pc.add(eth(raw_ip(c, d), dst=bytes.fromhex('01005e000001'))), cls='link')
+    decoy_case('ipv4_2_decoy_version_5', 'decoy whose IPv4 header says version 5 under EtherType 0x0800 (ip_rcv_core: "iph->version != 4" drops it); real after',
+               lambda c, d: c.pc.add(eth((lambda p: bytes([0x55]) + p[1:])(raw_ip(c, d)))), cls='ip')
+
 if __name__ == '__main__':
     import sys, pk
     if len(sys.argv) != 2:
