@@ -17,6 +17,7 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
+import java.util.function.UnaryOperator;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -637,7 +638,7 @@ class ReassemblyEvasionTest {
         TcpWire w = new TcpWire("fd00::1", port, "fd00::3", 80);
         w.cts = -1;
         w.sts = -1;
-        java.util.function.UnaryOperator<byte[]> wrap = f -> protectedFlow ? inAh(f) : f;
+        UnaryOperator<byte[]> wrap = f -> protectedFlow ? inAh(f) : f;
         byte[] none = new byte[0];
         c.add(wrap.apply(w.frame(true, TcpWire.SYN, w.cseq, 0, 65_535, none, none)));
         w.cseq++;
@@ -645,12 +646,21 @@ class ReassemblyEvasionTest {
         w.sseq++;
         c.add(wrap.apply(w.frame(true, TcpWire.ACK | TcpWire.PSH, w.cseq, w.sseq, 65_535, none, GET)));
         w.cseq += GET.length;
+        return decoyBeforeSegment3(c, w, ReassemblyEvasionTest::inAh, wrap);
+    }
+
+    /**
+     * The response, every frame through {@code wrap}, with a decoy for body segment 3 (1000 bytes each)
+     * through {@code decoyWrap} just before the real segment; the client acknowledges each segment.
+     */
+    Capture decoyBeforeSegment3(Capture c, TcpWire w, UnaryOperator<byte[]> decoyWrap, UnaryOperator<byte[]> wrap) {
+        byte[] none = new byte[0];
         byte[] response = concat(head(body.length), body);
         for (int off = 0; off < response.length; off += 1000) {
             byte[] chunk = Arrays.copyOfRange(response, off, Math.min(response.length, off + 1000));
             if (off == 3000) {
                 byte[] decoy = Arrays.copyOfRange(concat(head(evil.length), evil), off, off + chunk.length);
-                c.add(inAh(w.frame(false, TcpWire.ACK | TcpWire.PSH, w.sseq + off, w.cseq, 65_535, none, decoy)));
+                c.add(decoyWrap.apply(w.frame(false, TcpWire.ACK | TcpWire.PSH, w.sseq + off, w.cseq, 65_535, none, decoy)));
             }
             c.add(wrap.apply(w.frame(false, TcpWire.ACK | TcpWire.PSH, w.sseq + off, w.cseq, 65_535, none, chunk)));
             c.add(wrap.apply(w.frame(true, TcpWire.ACK, w.cseq, w.sseq + off + chunk.length, 65_535, none, none)));
@@ -693,19 +703,7 @@ class ReassemblyEvasionTest {
     /** A download with a decoy for body segment 3 in 802.3/LLC/SNAP framing, just before the real segment. */
     Capture snapDecoy(int port) {
         Capture c = new Capture();
-        TcpWire w = request(c, untimed(port), -1, 65_535);
-        byte[] none = new byte[0];
-        byte[] response = concat(head(body.length), body);
-        for (int off = 0; off < response.length; off += 1000) {
-            byte[] chunk = Arrays.copyOfRange(response, off, Math.min(response.length, off + 1000));
-            if (off == 3000) {
-                byte[] decoy = Arrays.copyOfRange(concat(head(evil.length), evil), off, off + chunk.length);
-                c.add(inSnap(w.frame(false, TcpWire.ACK | TcpWire.PSH, w.sseq + off, w.cseq, 65_535, none, decoy)));
-            }
-            c.add(w.frame(false, TcpWire.ACK | TcpWire.PSH, w.sseq + off, w.cseq, 65_535, none, chunk));
-            c.add(w.frame(true, TcpWire.ACK, w.cseq, w.sseq + off + chunk.length, 65_535, none, none));
-        }
-        return c;
+        return decoyBeforeSegment3(c, request(c, untimed(port), -1, 65_535), ReassemblyEvasionTest::inSnap, f -> f);
     }
 
     /**
@@ -726,21 +724,11 @@ class ReassemblyEvasionTest {
     /** A download with a decoy for body segment 3 sent to the Ethernet destination {@code mac}, just before the real segment. */
     Capture groupAddressedDecoy(int port, byte[] mac) {
         Capture c = new Capture();
-        TcpWire w = request(c, untimed(port), -1, 65_535);
-        byte[] none = new byte[0];
-        byte[] response = concat(head(body.length), body);
-        for (int off = 0; off < response.length; off += 1000) {
-            byte[] chunk = Arrays.copyOfRange(response, off, Math.min(response.length, off + 1000));
-            if (off == 3000) {
-                byte[] decoy = w.frame(false, TcpWire.ACK | TcpWire.PSH, w.sseq + off, w.cseq, 65_535, none,
-                        Arrays.copyOfRange(concat(head(evil.length), evil), off, off + chunk.length));
-                System.arraycopy(mac, 0, decoy, 0, 6);
-                c.add(decoy);
-            }
-            c.add(w.frame(false, TcpWire.ACK | TcpWire.PSH, w.sseq + off, w.cseq, 65_535, none, chunk));
-            c.add(w.frame(true, TcpWire.ACK, w.cseq, w.sseq + off + chunk.length, 65_535, none, none));
-        }
-        return c;
+        UnaryOperator<byte[]> toMac = f -> {
+            System.arraycopy(mac, 0, f, 0, 6);
+            return f;
+        };
+        return decoyBeforeSegment3(c, request(c, untimed(port), -1, 65_535), toMac, f -> f);
     }
 
     /**
