@@ -18,7 +18,9 @@
  * {@code multipart/form-data} request or {@code multipart/byteranges} response) carrying the bytes a
  * browser would save (chunked coding removed, content codings gzip/x-gzip/deflate/br/zstd undone; where
  * receivers read a body differently, the reading that ends first is split off through
- * {@link io.spanwatch.sensor.http.BodySink#endReadingHere}), one
+ * {@link io.spanwatch.sensor.http.BodySink#endReadingHere}, and a reading that runs beside the body (a
+ * multipart part with its transfer encoding undone, the parts at PHP's boundary) is an entity of its
+ * own named by {@link io.spanwatch.sensor.http.EntityInfo#reading()}), one
  * {@code transactionDone} per transaction in order, and named anomalies ({@code http.*}).
  *
  * <h2>Browser-compatible framing</h2>
