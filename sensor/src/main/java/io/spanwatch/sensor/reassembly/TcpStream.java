@@ -277,6 +277,12 @@ public final class TcpStream extends StreamHoldings {
             gap(tsNanos, missing);
             drain(tsNanos);
         }
+        if (ooo != null) {
+            // What the segment made contiguous was passed on: the first hole may now be one that no
+            // acknowledged kept-aside bytes fill, so the stream no longer waits past its own bound
+            // (found by TcpStreamFuzzTest: 9 segments held, bound 7).
+            enforceLimits(tsNanos);
+        }
         checkHole(tsNanos);
         checkFin(tsNanos);
     }
