@@ -98,16 +98,16 @@ class ConnectPipelineTest {
     @Test
     void targetsAreReadAsTheyStandAndHostileOnesAreNotRepeated() {
         assertEquals(new io.spanwatch.sensor.flow.AppTunnel("http_connect", 0, "connect", "succeeded", null, "a.example", 443, null, -1),
-                TcpConnection.connectTarget("a.example:443"));
-        assertEquals("192.0.2.7", TcpConnection.connectTarget("192.0.2.7:80").requestHost());
-        assertEquals("2001:db8::1", TcpConnection.connectTarget("[2001:db8::1]:443").requestHost());
-        assertEquals(-1, TcpConnection.connectTarget("a.example").requestPort(), "no port");
-        assertEquals(-1, TcpConnection.connectTarget("a.example:99999x").requestPort());
-        assertEquals(-1, TcpConnection.connectTarget("a.example:99999").requestPort(), "past 65,535");
-        assertEquals("999.1.1.1", TcpConnection.connectTarget("999.1.1.1:80").requestName(), "not an address: a name");
-        io.spanwatch.sensor.flow.AppTunnel long_ = TcpConnection.connectTarget("a".repeat(300) + ".example:443");
+                io.spanwatch.sensor.flow.AppTunnel.ofConnect("a.example:443"));
+        assertEquals("192.0.2.7", io.spanwatch.sensor.flow.AppTunnel.ofConnect("192.0.2.7:80").requestHost());
+        assertEquals("2001:db8::1", io.spanwatch.sensor.flow.AppTunnel.ofConnect("[2001:db8::1]:443").requestHost());
+        assertEquals(-1, io.spanwatch.sensor.flow.AppTunnel.ofConnect("a.example").requestPort(), "no port");
+        assertEquals(-1, io.spanwatch.sensor.flow.AppTunnel.ofConnect("a.example:99999x").requestPort());
+        assertEquals(-1, io.spanwatch.sensor.flow.AppTunnel.ofConnect("a.example:99999").requestPort(), "past 65,535");
+        assertEquals("999.1.1.1", io.spanwatch.sensor.flow.AppTunnel.ofConnect("999.1.1.1:80").requestName(), "not an address: a name");
+        io.spanwatch.sensor.flow.AppTunnel long_ = io.spanwatch.sensor.flow.AppTunnel.ofConnect("a".repeat(300) + ".example:443");
         assertEquals(null, long_.requestName());
         assertEquals(443, long_.requestPort());
-        assertEquals(null, TcpConnection.connectTarget("<script>alert(1)</script> x:80").requestName());
+        assertEquals(null, io.spanwatch.sensor.flow.AppTunnel.ofConnect("<script>alert(1)</script> x:80").requestName());
     }
 }
