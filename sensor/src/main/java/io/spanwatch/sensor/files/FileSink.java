@@ -93,6 +93,11 @@ public final class FileSink implements BodySink {
     private final long sizeHint;
     private boolean cutoff;
     private boolean ended;
+    /**
+     * The readings split off so far: each once, where it first ends (PHP cuts a part at the first
+     * line that starts with the delimiter), so a body repeating its trick costs one copy, not one a time.
+     */
+    private java.util.List<String> readingsSplit;
 
     /**
      * Starts a file.
@@ -332,15 +337,19 @@ public final class FileSink implements BodySink {
     /**
      * Reports the bytes so far as a complete file of their own, named as the reading {@code reading}
      * of the body, while this file goes on: the digests are cloned and finished, the spool copied and
-     * stored under its own hash. Nothing is reported for an empty file, one with gaps, or a 206 part
-     * (range assembly takes the body as sent). A file being compared with a stored copy is hashed
+     * stored under its own hash; each reading once, where it first ends. Nothing is reported for an
+     * empty file, one with gaps, or a 206 part (range assembly takes the body as sent). A file being compared with a stored copy is hashed
      * from here on (its bytes so far read back), as after a difference.
      */
     @Override
     public void endReadingHere(String reading) {
-        if (ended || gaps || rangePart != null || size == 0) {
+        if (ended || gaps || rangePart != null || size == 0 || readingsSplit != null && readingsSplit.contains(reading)) {
             return;
         }
+        if (readingsSplit == null) {
+            readingsSplit = new java.util.ArrayList<>(2);
+        }
+        readingsSplit.add(reading);
         fallBack();
         flushStage();
         if (gaps) {

@@ -124,6 +124,29 @@ class FileSinkTest {
     }
 
     @Test
+    void eachReadingIsSplitOffOnceWhereItFirstEnds() throws Exception {
+        // A body repeating its trick (many lines that start with the delimiter) costs one copy per
+        // reading: the first place a receiver ends the body is its file.
+        List<FileInfo> out = new java.util.ArrayList<>();
+        assertTrue(store.tryOpenFile());
+        FileSink s = new FileSink(store, known, PLAIN, "f", null, out::add);
+        byte[] b = new byte[1000];
+        new Random(SEED).nextBytes(b);
+        for (int i = 0; i < 5; i++) {
+            s.data(b, i * 200, 200);
+            s.endReadingHere("delimiter_prefix");
+        }
+        s.endReadingHere("bare_lf_dropped");
+        s.end(true, null);
+        assertEquals(3, out.size());
+        assertEquals("delimiter_prefix", out.get(0).reading());
+        assertEquals(sha256(java.util.Arrays.copyOf(b, 200)), out.get(0).sha256());
+        assertEquals("bare_lf_dropped", out.get(1).reading());
+        assertEquals(sha256(b), out.get(1).sha256());
+        assertNull(out.get(2).reading());
+    }
+
+    @Test
     void noReadingIsSplitOffAnEmptyOrGappedFile() throws Exception {
         List<FileInfo> out = new java.util.ArrayList<>();
         assertTrue(store.tryOpenFile());
