@@ -65,15 +65,8 @@ class ReadingsPipelineTest {
             u.close();
         }
         Path out = tmp.resolve("out");
-        Pipeline.Summary s = PipelineRegressionTest.run(out, PipelineRegressionTest.config(out, ReassemblyConfig.DEFAULTS, null), pcap);
-        assertEquals(0, s.get("internal.errors"), "internal errors");
-        List<JsonNode> files = new ArrayList<>();
-        for (String line : Files.readAllLines(out.resolve("eve.json"))) {
-            JsonNode e = JSON.readTree(line);
-            if (e.path("event_type").asText().equals("fileinfo")) {
-                files.add(e);
-            }
-        }
+        Pipeline.Summary s = run(out, pcap);
+        List<JsonNode> files = fileinfos(out);
         assertEquals(7, files.size(), "two readings of each of three bodies, and the upload's answer: " + files.size());
         assertFile(out, files, EICAR, "first_gzip_member");
         assertFile(out, files, PipelineRegressionTest.concat(EICAR, cover), null);
@@ -120,15 +113,8 @@ class ReadingsPipelineTest {
             u.close();
         }
         Path out = tmp.resolve("out");
-        Pipeline.Summary s = PipelineRegressionTest.run(out, PipelineRegressionTest.config(out, ReassemblyConfig.DEFAULTS, null), pcap);
-        assertEquals(0, s.get("internal.errors"), "internal errors");
-        List<JsonNode> files = new ArrayList<>();
-        for (String line : Files.readAllLines(out.resolve("eve.json"))) {
-            JsonNode e = JSON.readTree(line);
-            if (e.path("event_type").asText().equals("fileinfo")) {
-                files.add(e);
-            }
-        }
+        Pipeline.Summary s = run(out, pcap);
+        List<JsonNode> files = fileinfos(out);
         assertEquals(5, files.size(), "two readings of each of two parts, and the answer");
         assertFile(out, files, qp.toString().getBytes(StandardCharsets.US_ASCII), null);
         assertFile(out, files, b64.getBytes(StandardCharsets.US_ASCII), null);
@@ -137,6 +123,24 @@ class ReadingsPipelineTest {
         assertFile(out, files, EICAR, "transfer_decoded");
         assertEquals(5, s.get("file.total"), "each reading counted once");
         assertEquals(5, s.get("file.closed"));
+    }
+
+    /** Runs the pipeline over {@code pcap} into {@code out}; no internal error. */
+    private static Pipeline.Summary run(Path out, Path pcap) throws Exception {
+        Pipeline.Summary s = PipelineRegressionTest.run(out, PipelineRegressionTest.config(out, ReassemblyConfig.DEFAULTS, null), pcap);
+        assertEquals(0, s.get("internal.errors"), "internal errors");
+        return s;
+    }
+
+    private static List<JsonNode> fileinfos(Path out) throws Exception {
+        List<JsonNode> files = new ArrayList<>();
+        for (String line : Files.readAllLines(out.resolve("eve.json"))) {
+            JsonNode e = JSON.readTree(line);
+            if (e.path("event_type").asText().equals("fileinfo")) {
+                files.add(e);
+            }
+        }
+        return files;
     }
 
     private static void assertFile(Path out, List<JsonNode> files, byte[] content, String reading) throws Exception {
