@@ -149,19 +149,9 @@ class KernelDefragIT {
         }
         Map<Integer, String> kernel = sendAndReceive(veth, hexFrames);
 
-        List<String> differ = new ArrayList<>();
-        int delivered = 0;
-        for (Case c : cases) {
-            String want = expected.get(c.sourcePort());
-            String got = kernel.getOrDefault(c.sourcePort(), "none");
-            if (!got.equals("none")) {
-                delivered++;
-            }
-            if (!want.equals(got)) {
-                differ.add("IPv" + c.version() + " datagram of " + c.data().length + " bytes, fragments " + c.pieces() + ": kernel "
-                        + describe(got, c) + ", defragmenter " + describe(want, c));
-            }
-        }
+        Outcome o = compare(cases, expected, kernel);
+        List<String> differ = o.differ();
+        int delivered = o.delivered();
         System.out.println("KernelDefragIT: " + cases.size() + " fragment sets, " + delivered + " delivered by the kernel, "
                 + differ.size() + " differ from the defragmenter");
         differ.stream().limit(10).forEach(d -> System.out.println("  " + d));
@@ -271,19 +261,9 @@ class KernelDefragIT {
             frames.forEach(f -> hex.add(HexFormat.of().formatHex(f)));
             Map<Integer, String> kernel = sendAndReceive(own, hex);
 
-            List<String> differ = new ArrayList<>();
-            int delivered = 0;
-            for (Case c : cases) {
-                String want = expected.getOrDefault(c.sourcePort(), "none");
-                String got = kernel.getOrDefault(c.sourcePort(), "none");
-                if (!got.equals("none")) {
-                    delivered++;
-                }
-                if (!want.equals(got)) {
-                    differ.add("IPv" + c.version() + " datagram of " + c.data().length + " bytes, fragments " + c.pieces() + ": kernel "
-                            + describe(got, c) + ", defragmenter " + describe(want, c));
-                }
-            }
+            Outcome o = compare(cases, expected, kernel);
+            List<String> differ = o.differ();
+            int delivered = o.delivered();
             System.out.println("KernelDefragIT: " + cases.size() + " interleaved datagrams (" + frames.size() + " fragments, "
                     + d.tooFarDropped + " restarts for ipfrag_max_dist " + maxDist + "), " + delivered + " delivered by the kernel, "
                     + differ.size() + " differ from the defragmenter");
@@ -485,6 +465,28 @@ class KernelDefragIT {
     private static void put16(byte[] b, int o, int v) {
         b[o] = (byte) (v >>> 8);
         b[o + 1] = (byte) v;
+    }
+
+    /** How many datagrams the kernel delivered, and where the defragmenter's result differs from it. */
+    private record Outcome(int delivered, List<String> differ) {
+    }
+
+    /** Compares, datagram by datagram (keyed by source port), what the defragmenter built with what the kernel delivered. */
+    private static Outcome compare(List<Case> cases, Map<Integer, String> expected, Map<Integer, String> kernel) {
+        List<String> differ = new ArrayList<>();
+        int delivered = 0;
+        for (Case c : cases) {
+            String want = expected.getOrDefault(c.sourcePort(), "none");
+            String got = kernel.getOrDefault(c.sourcePort(), "none");
+            if (!got.equals("none")) {
+                delivered++;
+            }
+            if (!want.equals(got)) {
+                differ.add("IPv" + c.version() + " datagram of " + c.data().length + " bytes, fragments " + c.pieces() + ": kernel "
+                        + describe(got, c) + ", defragmenter " + describe(want, c));
+            }
+        }
+        return new Outcome(delivered, differ);
     }
 
     private static String describe(String hex, Case c) {
