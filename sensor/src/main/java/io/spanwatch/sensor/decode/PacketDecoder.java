@@ -281,6 +281,7 @@ public final class PacketDecoder {
             return anomaly(out, DecodeAnomaly.ETHERNET_TRUNCATED);
         }
         out.linkGroupDst = (b[p] & 1) != 0; // the destination's I/G bit
+        out.llcSnap = false; // as the group bit: the innermost frame's framing is the receiver's
         return etherType(u16(b, p + ETH_TYPE), b, p + ETH_HLEN, end, cut, out);
     }
 

@@ -447,6 +447,25 @@ class PacketDecoderTest {
         assertEquals(DecodeAnomaly.TUNNEL_TOO_DEEP, deep.anomaly);
     }
 
+    /** {@code frame} (Ethernet II) as an 802.3 frame with an LLC/SNAP header (RFC 1042). */
+    private static byte[] asSnap(byte[] frame) {
+        byte[] body = snap((frame[12] & 0xff) << 8 | (frame[13] & 0xff), Arrays.copyOfRange(frame, 14, frame.length));
+        return cat(Arrays.copyOf(frame, 12), u16(body.length), body);
+    }
+
+    @Test
+    void theInnermostFrameTellsWhetherAPacketCameInLlcSnap() {
+        byte[] inner = eth(ETH_IPV4, ipv4(6, "10.9.9.1", "10.9.9.2", Frames.tcp(3333, 8080, ascii("overlay"))));
+        DecodedPacket direct = decode(LinkType.ETHERNET, asSnap(inner));
+        assertTcp(direct, "10.9.9.1", "10.9.9.2", 3333, 8080, "overlay");
+        assertTrue(direct.llcSnap);
+        // An outer 802.3 frame carrying VXLAN: the inner receiver gets an Ethernet II frame.
+        byte[] outer = asSnap(eth(ETH_IPV4, ipv4(17, "192.0.2.10", "192.0.2.20", udp(40000, 4789, vxlan(5001, inner)))));
+        DecodedPacket tunnelled = decode(LinkType.ETHERNET, outer);
+        assertTcp(tunnelled, "10.9.9.1", "10.9.9.2", 3333, 8080, "overlay");
+        assertFalse(tunnelled.llcSnap, "judged by the outer frame's framing");
+    }
+
     @Test
     void vxlanOnBothPorts() {
         byte[] innerFrame = ethTagged(new int[] {0x8100}, new int[] {9},
