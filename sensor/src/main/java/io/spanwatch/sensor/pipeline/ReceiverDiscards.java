@@ -60,18 +60,26 @@ final class ReceiverDiscards {
      * Taking them let a decoy segment win over the real bytes that followed it, invisibly (an evasion
      * review on 2026-12-05).
      */
+    /**
+     * Names a segment the receiver drops ({@code anomaly}) and keeps its bytes aside, used only if the
+     * receiver acknowledges them after all (an HTTP connection's; a SYN's data starts after its
+     * sequence number); returns true, the segment being discarded.
+     */
+    private static boolean keepAside(TcpConnection c, DecodedPacket p, Side s, int flags, String anomaly) {
+        c.worker.anomaly(c.flow, p.tsNanos, "stream", anomaly);
+        if (p.payloadLen > 0 && !c.notHttp) {
+            s.stream.discarded(p.tsNanos, (flags & SYN) != 0 ? p.seq + 1 : p.seq, p.buf, p.payloadOff, p.payloadLen);
+        }
+        return true;
+    }
+
     static boolean discarded(TcpConnection c, DecodedPacket p, Side s, Side other, int flags, TcpOptions opts) {
         Worker worker = c.worker;
         Flow flow = c.flow;
         long ts = p.tsNanos;
         if (worker.config.reassembly().checksumValidation() && badChecksum(p, s)) {
             worker.reassemblyStats.invalidChecksums++;
-            worker.anomaly(flow, ts, "stream", "stream.pkt_invalid_checksum");
-            if (p.payloadLen > 0 && !c.notHttp) {
-                // kept aside: used if the receiver acknowledges these bytes after all (an offload artefact)
-                s.stream.discarded(ts, (flags & SYN) != 0 ? p.seq + 1 : p.seq, p.buf, p.payloadOff, p.payloadLen);
-            }
-            return true;
+            return keepAside(c, p, s, flags, "stream.pkt_invalid_checksum"); // an offload artefact if acknowledged after all
         }
         boolean carries = p.payloadLen > 0 || p.payloadMissing > 0 || (flags & FIN) != 0;
         if ((flags & (SYN | RST | ACK)) == 0 && carries) {
@@ -83,32 +91,16 @@ final class ReceiverDiscards {
             return true;
         }
         if (opts.signed && (flags & SYN) == 0 && s.synSeen() && !TcpOptions.offeredSignature(s.synOffer) && s.stream.policy() == OverlapPolicy.LINUX) {
-            worker.anomaly(flow, ts, "stream", "stream.pkt_signature_unexpected");
-            if (p.payloadLen > 0 && !c.notHttp) {
-                s.stream.discarded(ts, p.seq, p.buf, p.payloadOff, p.payloadLen); // used only if acknowledged
-            }
-            return true;
+            return keepAside(c, p, s, flags, "stream.pkt_signature_unexpected");
         }
         if (p.linkGroupDst) {
-            worker.anomaly(flow, ts, "stream", "stream.pkt_link_broadcast");
-            if (p.payloadLen > 0 && !c.notHttp) {
-                s.stream.discarded(ts, (flags & SYN) != 0 ? p.seq + 1 : p.seq, p.buf, p.payloadOff, p.payloadLen); // used only if acknowledged
-            }
-            return true;
+            return keepAside(c, p, s, flags, "stream.pkt_link_broadcast");
         }
         if (p.llcSnap && (s.stream.policy() == OverlapPolicy.LINUX || s.stream.policy() == OverlapPolicy.OLD_LINUX)) {
-            worker.anomaly(flow, ts, "stream", "stream.llc_snap_ignored");
-            if (p.payloadLen > 0 && !c.notHttp) {
-                s.stream.discarded(ts, (flags & SYN) != 0 ? p.seq + 1 : p.seq, p.buf, p.payloadOff, p.payloadLen); // used only if acknowledged
-            }
-            return true;
+            return keepAside(c, p, s, flags, "stream.llc_snap_ignored");
         }
         if (p.ipsecAh && (flags & SYN) == 0 && s.synSeen() && !TcpOptions.offeredAh(s.synOffer)) {
-            worker.anomaly(flow, ts, "stream", "stream.pkt_ah_unexpected");
-            if (p.payloadLen > 0 && !c.notHttp) {
-                s.stream.discarded(ts, p.seq, p.buf, p.payloadOff, p.payloadLen); // used only if acknowledged
-            }
-            return true;
+            return keepAside(c, p, s, flags, "stream.pkt_ah_unexpected");
         }
         if ((flags & (SYN | RST | ACK)) == ACK && carries && !c.notHttp && other.stream.acknowledgesUnsent(p.ack)
                 && !s.stream.discardedDataUsed()) {
