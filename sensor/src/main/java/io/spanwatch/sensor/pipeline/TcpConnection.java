@@ -130,7 +130,7 @@ final class TcpConnection {
                 handshakeSeen = true;
             }
             s.stream.syn(p.seq);
-            s.synOffer(TcpOptions.withAh(opts.synOffer(p.payloadLen > 0), p.ipsecAh));
+            s.synOffer(opts.synOffer(p));
         }
         if (opts.timestamps) {
             s.sentTimestamps = true;

@@ -76,16 +76,13 @@ final class TcpOptions {
     }
 
     /**
-     * Packs what a SYN offered (timestamps, window scale, Fast Open: the option, or data on the SYN
-     * itself; an MD5 signature) into an int, for a SYN remembered before any state.
+     * Packs what the SYN {@code p} (whose options these are) offered into an int, for a SYN remembered
+     * before any state: timestamps, window scale, Fast Open (the option, or data on the SYN itself), an
+     * MD5 signature, and whether it came inside an IPsec Authentication Header.
      */
-    int synOffer(boolean withData) {
-        return (timestamps ? 1 : 0) | (windowShift + 1) << 1 | (fastOpen || withData ? 1 << 5 : 0) | (signed ? 1 << 6 : 0);
-    }
-
-    /** Adds to a packed SYN offer ({@link #synOffer}) that the SYN came inside an IPsec Authentication Header. */
-    static int withAh(int offer, boolean ah) {
-        return ah ? offer | 1 << 7 : offer;
+    int synOffer(DecodedPacket p) {
+        return (timestamps ? 1 : 0) | (windowShift + 1) << 1 | (fastOpen || p.payloadLen > 0 ? 1 << 5 : 0) | (signed ? 1 << 6 : 0)
+                | (p.ipsecAh ? 1 << 7 : 0);
     }
 
     /** Tells whether a packed SYN offer came inside an IPsec Authentication Header (the peers have security associations). */

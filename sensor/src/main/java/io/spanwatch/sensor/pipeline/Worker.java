@@ -268,7 +268,7 @@ final class Worker implements Runnable, FlowTable.Listener {
                 // costs one flow per SYN. The state is made from the remembered SYN at the next packet.
                 f.tcpFlagsOrig |= pkt.tcpFlags;
                 f.pendingSynSeq = pkt.seq;
-                f.pendingSynOffer = TcpOptions.withAh(tcpOptions.read(pkt).synOffer(pkt.payloadLen > 0), pkt.ipsecAh);
+                f.pendingSynOffer = tcpOptions.read(pkt).synOffer(pkt);
                 return;
             }
             c = new TcpConnection(this, f);
