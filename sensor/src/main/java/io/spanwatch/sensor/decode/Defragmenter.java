@@ -322,8 +322,7 @@ public final class Defragmenter {
             }
             t = null;
         }
-        int ipHeaderLen = (p.ipVersion == 4 ? p.payloadOff : p.fragHdrOff) - p.ipOff;
-        if (p.ipVersion == 4 && offset + len + ipHeaderLen > MAX_DATAGRAM) {
+        if (p.ipVersion == 4 && offset + len + (p.payloadOff - p.ipOff) > MAX_DATAGRAM) {
             Policy dstPolicy = t != null ? t.policy : hosts.policy(Arrays.copyOfRange(b, p.dstAddrOff, p.dstAddrOff + 4));
             if (dstPolicy != Policy.LINUX && dstPolicy != Policy.BSD && dstPolicy != Policy.BSD_RIGHT) {
                 // Linux and the BSDs keep such a fragment (the datagram it belongs to can then only be
