@@ -44,6 +44,10 @@ public enum DecodeAnomaly {
     IPV6_HOPOPTS_NOT_FIRST("decoder.ipv6.hopopts_not_first"),
     /** Data behind a mobility, HIP or Shim6 header: no host stack reads on past one, the packet is dropped (SpanWatch's name). */
     IPV6_EXTHDR_NOT_HANDLED("decoder.ipv6.exthdr_not_handled"),
+    /** An IPv4 Authentication Header shorter than its 12 fixed bytes, or than its length field says (SpanWatch's name). */
+    AH_TRUNCATED("decoder.ah.pkt_too_small"),
+    /** More IPv4 Authentication Headers in a row than the decoder steps over (SpanWatch's name). */
+    AH_TOO_MANY("decoder.ah.too_many"),
     TCP_TRUNCATED("decoder.tcp.pkt_too_small"),
     TCP_HLEN_TOO_SMALL("decoder.tcp.hlen_too_small"),
     TCP_OPT_TRUNCATED("decoder.tcp.invalid_optlen"),

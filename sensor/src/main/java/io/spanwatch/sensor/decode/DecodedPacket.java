@@ -124,7 +124,7 @@ public final class DecodedPacket {
     /** The first anomaly met while decoding, or {@code null}; decoding stops at an anomaly that makes the rest unreadable. */
     public DecodeAnomaly anomaly;
 
-    /** Whether an IPsec Authentication Header (RFC 4302) came in the IPv6 header chain before the transport header. */
+    /** Whether an IPsec Authentication Header (RFC 4302) came before the transport header (in IPv6's header chain, or after the IPv4 header). */
     public boolean ipsecAh;
 
     /** Whether the packet came in an 802.3 frame under an LLC/SNAP header (RFC 1042) rather than as Ethernet II. */

@@ -123,6 +123,11 @@ public final class PacketDecoder {
     static final int P_FRAGMENT = 44;
     static final int P_GRE = 47;
     static final int P_AH = 51;
+    /** An Authentication Header's fixed part: next header, length, reserved, SPI and sequence number (RFC 4302 §2). */
+    static final int AH_MIN_LEN = 12;
+    private static final int AH_NEXT = 0;
+    /** The header's length in 4-byte words, less 2. */
+    private static final int AH_LEN = 1;
     static final int P_ICMPV6 = 58;
     static final int P_NONE = 59;
     static final int P_DSTOPTS = 60;
@@ -658,11 +663,41 @@ public final class PacketDecoder {
                     && ipv6(b, q, ipEnd, cut, out);
             case P_MPLS -> tunnels.enter(out, TunnelKind.MPLS_IN_IP, -1, -1) && mpls.decode(b, q, ipEnd, cut, out);
             case P_L2TPV3 -> tunnels.l2tpv3(b, q, ipEnd, missing, cut, out);
+            case P_AH -> ipv4Ah(b, q, ipEnd, missing, cut, out);
             default -> {
                 payload(out, q, ipEnd, missing);
                 yield true;
             }
         };
+    }
+
+    /**
+     * Steps over IPv4 Authentication Headers (RFC 4302; IPv6's come in {@link #ipv6}'s header chain):
+     * AH authenticates without encrypting, so what it protects is read as if it were not there, and
+     * {@link DecodedPacket#ipsecAh} tells the reassembly that a host without a security association
+     * drops the packet. Linux's {@code xfrm4} takes nested AH (a bundle of two associations), so up to
+     * {@link #MAX_IPV6_EXT_HEADERS} are stepped over, as many as IPv6's chain. The integrity check
+     * value is not checked (no keys).
+     */
+    private boolean ipv4Ah(byte[] b, int q, int ipEnd, int missing, int cut, DecodedPacket out) {
+        int next = P_AH;
+        for (int i = 0; i < MAX_IPV6_EXT_HEADERS && next == P_AH; i++) {
+            if (ipEnd - q < AH_MIN_LEN) {
+                return anomaly(out, DecodeAnomaly.AH_TRUNCATED);
+            }
+            int hl = ((b[q + AH_LEN] & 0xff) + 2) * 4;
+            if (hl < AH_MIN_LEN || ipEnd - q < hl) {
+                return anomaly(out, DecodeAnomaly.AH_TRUNCATED);
+            }
+            out.ipsecAh = true;
+            next = b[q + AH_NEXT] & 0xff;
+            q += hl;
+        }
+        if (next == P_AH) {
+            return anomaly(out, DecodeAnomaly.AH_TOO_MANY);
+        }
+        out.proto = next;
+        return transport(next, b, q, ipEnd, missing, cut, out);
     }
 
     private static boolean tcp(byte[] b, int q, int ipEnd, int missing, DecodedPacket out) {

@@ -370,6 +370,44 @@ class PacketDecoderTest {
         assertEquals("ping", payload(echo));
     }
 
+    /** An IPv4 Authentication Header (RFC 4302): {@code words} + 2 four-byte words, the first 12 bytes fixed (cut short if fewer). */
+    private static byte[] ah(int next, int words) {
+        byte[] h = new byte[Math.max(12, (words + 2) * 4)];
+        h[0] = (byte) next;
+        h[1] = (byte) words;
+        h[7] = 0x10; // SPI
+        h[11] = 1; // sequence number
+        return Arrays.copyOf(h, (words + 2) * 4);
+    }
+
+    @Test
+    void ipv4AuthenticationHeadersAreSteppedOver() {
+        byte[] tcp = Frames.tcp(40000, 80, ascii("signed"));
+        DecodedPacket p = decode(LinkType.ETHERNET, eth(ETH_IPV4, ipv4(51, "10.0.0.1", "10.0.0.2", cat(ah(6, 4), tcp), 0, 0)));
+        assertTcp(p, "10.0.0.1", "10.0.0.2", 40000, 80, "signed");
+        assertTrue(p.ipsecAh, "the reassembly is told the packet came inside AH");
+        // nested AH (a bundle of two associations, which xfrm4 takes) and a UDP datagram behind one
+        DecodedPacket nested = decode(LinkType.RAW, ipv4(51, "10.0.0.1", "10.0.0.2", cat(ah(51, 1), ah(6, 1), tcp), 0, 0));
+        assertTcp(nested, "10.0.0.1", "10.0.0.2", 40000, 80, "signed");
+        DecodedPacket udp = decode(LinkType.RAW, ipv4(51, "10.0.0.1", "10.0.0.2", cat(ah(17, 1), udp(53, 5353, ascii("q"))), 0, 0));
+        assertEquals(17, udp.proto);
+        assertEquals("q", payload(udp));
+        assertFalse(decode(LinkType.RAW, ipv4(6, "10.0.0.1", "10.0.0.2", tcp, 0, 0)).ipsecAh);
+
+        assertEquals(DecodeAnomaly.AH_TRUNCATED,
+                decode(LinkType.RAW, ipv4(51, "10.0.0.1", "10.0.0.2", Arrays.copyOf(ah(6, 1), 10), 0, 0)).anomaly);
+        assertEquals(DecodeAnomaly.AH_TRUNCATED, decode(LinkType.RAW, ipv4(51, "10.0.0.1", "10.0.0.2", Arrays.copyOf(ah(6, 4), 16), 0, 0)).anomaly,
+                "a length field past the datagram");
+        assertEquals(DecodeAnomaly.AH_TRUNCATED,
+                decode(LinkType.RAW, ipv4(51, "10.0.0.1", "10.0.0.2", cat(ah(6, 0), tcp), 0, 0)).anomaly,
+                "a length below the fixed 12 bytes");
+        byte[] many = tcp;
+        for (int i = 0; i < 20; i++) {
+            many = cat(ah(i == 0 ? 6 : 51, 1), many);
+        }
+        assertEquals(DecodeAnomaly.AH_TOO_MANY, decode(LinkType.RAW, ipv4(51, "10.0.0.1", "10.0.0.2", many, 0, 0)).anomaly);
+    }
+
     @Test
     void greVersion0WithOptionalFields() {
         byte[] inner = ipv4(6, "172.16.0.1", "172.16.0.2", Frames.tcp(1234, 80, ascii("GET /")));

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.spanwatch.sensor.capture.DemoCapture;
 import io.spanwatch.sensor.capture.LinkType;
+import io.spanwatch.sensor.decode.Checksums;
 import io.spanwatch.sensor.reassembly.HostPolicies;
 import io.spanwatch.sensor.reassembly.OverlapPolicy;
 import io.spanwatch.sensor.reassembly.ReassemblyConfig;
@@ -20,6 +21,8 @@ import java.util.Random;
 import java.util.function.UnaryOperator;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * Sends, through the whole pipeline, downloads where the server first sends a decoy the client's
@@ -614,28 +617,43 @@ class ReassemblyEvasionTest {
         assertFalse(keyed.eve.contains("\"stream.pkt_signature_unexpected\""), keyed.eve);
     }
 
-    /** {@code frame} (Ethernet, IPv6, TCP) with an IPsec Authentication Header (12 bytes, SPI 0x1000) put before the TCP header. */
+    /**
+     * {@code frame} (Ethernet, then IPv6 or IPv4 without options, then TCP) with an IPsec Authentication
+     * Header (12 bytes, SPI 0x1000) put before the TCP header: the IP header names it and counts it,
+     * and IPv4's checksum is made again.
+     */
     static byte[] inAh(byte[] frame) {
+        boolean v4 = (frame[14] & 0xf0) == 0x40;
+        int at = v4 ? 34 : 54;
+        int proto = v4 ? 14 + 9 : 14 + 6;
+        int length = v4 ? 16 : 18; // IPv4's total length, IPv6's payload length
         byte[] ah = {6, 1, 0, 0, 0, 0, 0x10, 0, 0, 0, 0, 1};
         byte[] out = new byte[frame.length + ah.length];
-        System.arraycopy(frame, 0, out, 0, 54);
-        System.arraycopy(ah, 0, out, 54, ah.length);
-        System.arraycopy(frame, 54, out, 54 + ah.length, frame.length - 54);
-        out[14 + 6] = 51;
-        int plen = ((out[18] & 0xff) << 8 | (out[19] & 0xff)) + ah.length;
-        out[18] = (byte) (plen >> 8);
-        out[19] = (byte) plen;
+        System.arraycopy(frame, 0, out, 0, at);
+        System.arraycopy(ah, 0, out, at, ah.length);
+        System.arraycopy(frame, at, out, at + ah.length, frame.length - at);
+        out[proto] = 51;
+        int n = ((out[length] & 0xff) << 8 | (out[length + 1] & 0xff)) + ah.length;
+        out[length] = (byte) (n >> 8);
+        out[length + 1] = (byte) n;
+        if (v4) {
+            out[24] = 0;
+            out[25] = 0;
+            int sum = ~Checksums.fold(Checksums.sum(out, 14, 20, 0)) & 0xffff;
+            out[24] = (byte) (sum >> 8);
+            out[25] = (byte) sum;
+        }
         return out;
     }
 
     /**
-     * A download over IPv6 with a decoy for body segment 3 inside an IPsec Authentication Header, just
-     * before the real segment; with {@code protectedFlow} every packet of the connection, its SYNs too,
-     * comes inside one (peers with security associations).
+     * A download over IPv6 (or IPv4) with a decoy for body segment 3 inside an IPsec Authentication
+     * Header, just before the real segment; with {@code protectedFlow} every packet of the connection,
+     * its SYNs too, comes inside one (peers with security associations).
      */
-    Capture ahDecoy(int port, boolean protectedFlow) {
+    Capture ahDecoy(int port, boolean protectedFlow, boolean v4) {
         Capture c = new Capture();
-        TcpWire w = new TcpWire("fd00::1", port, "fd00::3", 80);
+        TcpWire w = v4 ? new TcpWire("10.0.0.1", port, "10.0.0.3", 80) : new TcpWire("fd00::1", port, "fd00::3", 80);
         w.cts = -1;
         w.sts = -1;
         UnaryOperator<byte[]> wrap = f -> protectedFlow ? inAh(f) : f;
@@ -674,17 +692,23 @@ class ReassemblyEvasionTest {
      * protect the whole connection. So on a connection whose SYN came without one, such a segment is a
      * decoy every receiver drops. An evasion review slipped one past the sensor.
      */
-    @Test
-    void aSegmentInAnAuthenticationHeaderTheConnectionNeverUsedIsDropped() throws Exception {
-        Result plain = run(ahDecoy(40_130, false), ReassemblyConfig.DEFAULTS);
+    @ParameterizedTest(name = "IPv4 {0}")
+    @ValueSource(booleans = {false, true})
+    void aSegmentInAnAuthenticationHeaderTheConnectionNeverUsedIsDropped(boolean v4) throws Exception {
+        int port = v4 ? 40_133 : 40_130;
+        Result plain = run(ahDecoy(port, false, v4), ReassemblyConfig.DEFAULTS);
         assertTrue(plain.stored(body), plain.eve);
         assertTrue(plain.eve.contains("\"stream.pkt_ah_unexpected\""), plain.eve);
-        Result linux = run(ahDecoy(40_131, false), receiverIs(OverlapPolicy.LINUX));
+        Result linux = run(ahDecoy(port + 1, false, v4), receiverIs(OverlapPolicy.LINUX));
         assertTrue(linux.stored(body), linux.eve);
         // peers whose SYNs came inside AH have security associations: their segments are theirs
-        Result protectedFlow = run(ahDecoy(40_132, true), ReassemblyConfig.DEFAULTS);
+        Result protectedFlow = run(ahDecoy(port + 2, true, v4), ReassemblyConfig.DEFAULTS);
         assertFalse(protectedFlow.eve.contains("\"stream.pkt_ah_unexpected\""), protectedFlow.eve);
         assertFalse(protectedFlow.stored(body), "the decoy comes first and is the peers' own: " + protectedFlow.eve);
+        byte[] mixed = body.clone();
+        int h = head(body.length).length;
+        System.arraycopy(evil, 3000 - h, mixed, 3000 - h, 1000);
+        assertTrue(protectedFlow.stored(mixed), "a connection inside AH is read as any other: " + protectedFlow.eve);
     }
 
     /** {@code frame} (Ethernet II) as an 802.3 frame with an LLC/SNAP header (RFC 1042). */
