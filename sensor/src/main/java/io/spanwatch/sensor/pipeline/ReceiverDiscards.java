@@ -96,7 +96,7 @@ final class ReceiverDiscards {
         if (p.linkGroupDst) {
             return keepAside(c, p, s, flags, "stream.pkt_link_broadcast");
         }
-        if (p.llcSnap && (s.stream.policy() == OverlapPolicy.LINUX || s.stream.policy() == OverlapPolicy.OLD_LINUX)) {
+        if (p.llcSnap && s.stream.policy().isLinux()) {
             return keepAside(c, p, s, flags, "stream.llc_snap_ignored");
         }
         if (p.ipsecAh && (flags & SYN) == 0 && s.synSeen() && !TcpOptions.offeredAh(s.synOffer)) {
@@ -143,8 +143,7 @@ final class ReceiverDiscards {
      * only when the client's SYN was seen.
      */
     static boolean synAckDataIgnored(Side server, Side client) {
-        OverlapPolicy policy = server.stream.policy();
-        return (policy == OverlapPolicy.LINUX || policy == OverlapPolicy.OLD_LINUX) && client.synSeen() && !TcpOptions.offeredFastOpen(client.synOffer);
+        return server.stream.policy().isLinux() && client.synSeen() && !TcpOptions.offeredFastOpen(client.synOffer);
     }
 
     /**

@@ -68,9 +68,20 @@ public final class HostPolicies {
 
     /** Returns the policy of the host with this address (4 or 16 bytes). */
     public OverlapPolicy forAddress(byte[] addr) {
+        OverlapPolicy p = block(addr);
+        return p != null ? p : fallback;
+    }
+
+    /** Tells whether the host with this address is in a configured block (its policy named, not the fallback). */
+    public boolean named(byte[] addr) {
+        return block(addr) != null;
+    }
+
+    /** The policy of the most specific block holding this address, or null if none does. */
+    private OverlapPolicy block(byte[] addr) {
         int[] lengths = addr.length == 4 ? lengths4 : lengths6;
         if (lengths.length == 0) {
-            return fallback;
+            return null;
         }
         long hi = addr.length == 4 ? 0 : word(addr, 0);
         long lo = addr.length == 4 ? word4(addr) : word(addr, 8);
@@ -80,20 +91,7 @@ public final class HostPolicies {
                 return p;
             }
         }
-        return fallback;
-    }
-
-    /** Tells whether the host with this address is in a configured block (its policy named, not the fallback). */
-    public boolean named(byte[] addr) {
-        int[] lengths = addr.length == 4 ? lengths4 : lengths6;
-        long hi = addr.length == 4 ? 0 : word(addr, 0);
-        long lo = addr.length == 4 ? word4(addr) : word(addr, 8);
-        for (int bits : lengths) {
-            if (blocks.containsKey(masked(bits, hi, lo, addr.length == 4))) {
-                return true;
-            }
-        }
-        return false;
+        return null;
     }
 
     /** Returns the policy of addresses in no configured block. */

@@ -59,6 +59,11 @@ public enum OverlapPolicy {
         return text;
     }
 
+    /** Tells whether hosts of this kind run Linux ({@code linux} or {@code old-linux}), whose receive path some checks follow. */
+    public boolean isLinux() {
+        return this == LINUX || this == OLD_LINUX;
+    }
+
     /**
      * Returns how many seconds a host of this kind keeps an incomplete IPv4 datagram, or 0 when it is
      * not known (the configured {@code defrag.timeout} then holds): Linux 30 ({@code ipfrag_time}),

@@ -33,7 +33,7 @@ final class UrgentMarks {
     private int count;
 
     UrgentMarks(OverlapPolicy receiver) {
-        this.linux = receiver == OverlapPolicy.LINUX || receiver == OverlapPolicy.OLD_LINUX;
+        this.linux = receiver.isLinux();
         this.marks = new long[linux ? 1 : MAX_MARKS];
     }
 
