@@ -133,6 +133,20 @@ public final class DecodedPacket {
     /** Whether the (innermost) Ethernet destination is a group address: broadcast or multicast (the I/G bit). */
     public boolean linkGroupDst;
 
+    /** {@link #optionsRefusedBy}: Linux hosts, current and old, drop the packet for its IP options. */
+    public static final int REFUSED_BY_LINUX = 1;
+    /** {@link #optionsRefusedBy}: current Linux hosts drop the packet for its IP options (checks added since 2.6). */
+    public static final int REFUSED_BY_CURRENT_LINUX = 2;
+    /** {@link #optionsRefusedBy}: FreeBSD and macOS hosts drop the packet for its IP options. */
+    public static final int REFUSED_BY_BSD = 4;
+
+    /**
+     * The stacks that drop this packet for its IPv4 options or IPv6 hop-by-hop or destination options
+     * while others take it ({@link IpOptions}): a bit set of {@link #REFUSED_BY_LINUX},
+     * {@link #REFUSED_BY_CURRENT_LINUX} and {@link #REFUSED_BY_BSD}; 0 when every host takes it.
+     */
+    public int optionsRefusedBy;
+
     /** Clears every field for a new frame. */
     public void reset(byte[] buf, long tsNanos, int wireLen) {
         this.buf = buf;
@@ -167,6 +181,7 @@ public final class DecodedPacket {
         ipsecAh = false;
         llcSnap = false;
         linkGroupDst = false;
+        optionsRefusedBy = 0;
         fragOffset = 0;
         fragMore = false;
         fragId = 0;

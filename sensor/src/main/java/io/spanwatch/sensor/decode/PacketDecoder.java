@@ -381,6 +381,7 @@ public final class PacketDecoder {
     // ---- IP ----
 
     boolean ipv4(byte[] b, int p, int end, int cut, DecodedPacket out) {
+        out.optionsRefusedBy = 0; // an outer header's options are its tunnel endpoint's
         if (end - p < IPV4_HLEN) {
             return anomaly(out, DecodeAnomaly.IPV4_TRUNCATED);
         }
@@ -409,7 +410,7 @@ public final class PacketDecoder {
             ipEnd = end;
         }
         if (hlen > IPV4_HLEN) {
-            DecodeAnomaly dropped = ipv4Options(b, p + IPV4_HLEN, p + hlen);
+            DecodeAnomaly dropped = IpOptions.ipv4(b, p + IPV4_HLEN, p + hlen, out);
             if (dropped != null) {
                 return anomaly(out, dropped);
             }
@@ -430,6 +431,7 @@ public final class PacketDecoder {
     }
 
     boolean ipv6(byte[] b, int p, int end, int cut, DecodedPacket out) {
+        out.optionsRefusedBy = 0;
         if (end - p < IPV6_HLEN) {
             return anomaly(out, DecodeAnomaly.IPV6_TRUNCATED);
         }
@@ -476,7 +478,7 @@ public final class PacketDecoder {
                         return anomaly(out, DecodeAnomaly.IPV6_EXTHDR_NOT_HANDLED);
                     }
                     DecodeAnomaly dropped = next == P_ROUTING ? routing(b, q)
-                            : next == P_HOPOPTS || next == P_DSTOPTS ? options(b, q, hl, next, plen == 0) : null;
+                            : next == P_HOPOPTS || next == P_DSTOPTS ? IpOptions.ipv6(b, q, hl, next == P_HOPOPTS, plen == 0, out) : null;
                     if (dropped != null) {
                         return anomaly(out, dropped);
                     }
@@ -531,80 +533,6 @@ public final class PacketDecoder {
             }
         }
         return anomaly(out, DecodeAnomaly.IPV6_EXTHDR_LOOP);
-    }
-
-    /**
-     * Reads IPv4 options as a receiving host does ({@code ip_options_compile} in Linux): an option
-     * whose length is below 2 or below what its kind needs (record route and source routes 3,
-     * timestamp 4), one that runs past the header, or a record route or timestamp pointer below its
-     * first slot makes the host drop the packet; so does a loose or strict source route, which hosts
-     * refuse ({@code accept_source_route} is off on Linux hosts, Windows drops source-routed packets).
-     * Unknown options are skipped, as Linux skips them. Returns the anomaly of a packet the host
-     * drops, or null: a decoy sent with such options otherwise stood in for the real bytes.
-     */
-    private static DecodeAnomaly ipv4Options(byte[] b, int from, int end) {
-        int o = from;
-        while (o < end) {
-            int type = b[o] & 0xff;
-            if (type == 0) { // end of options
-                return null;
-            }
-            if (type == 1) { // no operation
-                o++;
-                continue;
-            }
-            int len = o + 1 < end ? b[o + 1] & 0xff : 0;
-            int need = switch (type) {
-                case 0x07, 0x83, 0x89 -> 3; // record route, loose and strict source route
-                case 0x44 -> 4; // timestamp
-                default -> 2;
-            };
-            if (len < need || o + len > end) {
-                return DecodeAnomaly.IPV4_OPT_INVALID_LEN;
-            }
-            if (type == 0x83 || type == 0x89) {
-                return DecodeAnomaly.IPV4_OPT_SOURCE_ROUTE;
-            }
-            // the pointer of record route and timestamp, which their length of 3 or more covers
-            if ((type == 0x07 && (b[o + 2] & 0xff) < 4) || (type == 0x44 && (b[o + 2] & 0xff) < 5)) {
-                return DecodeAnomaly.IPV4_OPT_MALFORMED;
-            }
-            o += len;
-        }
-        return null;
-    }
-
-    /**
-     * Reads the options of a hop-by-hop or destination options header as its receiver does (RFC 8200
-     * §4.2): an option it does not know is skipped when the two high bits of its type are 00, and
-     * makes it discard the whole packet otherwise. Known here as Linux knows them: Pad1, PadN, and for
-     * hop-by-hop the router alert, CALIPSO and IOAM options and the jumbo payload option (in a
-     * jumbogram only: with a payload length set, RFC 2675 §3 has it discarded), for destinations the
-     * tunnel encapsulation limit and IOAM. Not the home address option: Linux reads it only with
-     * its Mobile IPv6 module loaded, and Windows never. Returns the anomaly of a packet the host
-     * discards, or null; a decoy sent with such an option otherwise stood in for the real bytes.
-     */
-    private static DecodeAnomaly options(byte[] b, int q, int hl, int header, boolean jumbogram) {
-        int o = q + 2;
-        int end = q + hl;
-        while (o < end) {
-            int type = b[o] & 0xff;
-            if (type == 0) { // Pad1
-                o++;
-                continue;
-            }
-            if (o + 2 > end) {
-                return null; // a malformed tail: left to the length checks
-            }
-            boolean known = type == 1 || (header == P_HOPOPTS
-                    ? type == 0x05 || (type == 0xC2 && jumbogram) || type == 0x07 || type == 0x31
-                    : type == 0x04 || type == 0x31);
-            if (!known && (type >>> 6) != 0) {
-                return header == P_HOPOPTS ? DecodeAnomaly.IPV6_HOPOPTS_UNKNOWN_OPT : DecodeAnomaly.IPV6_DSTOPTS_UNKNOWN_OPT;
-            }
-            o += 2 + (b[o + 1] & 0xff);
-        }
-        return null;
     }
 
     /**

@@ -47,6 +47,12 @@ final class ReceiverDiscards {
      * LLC/SNAP header (RFC 1042) instead of Ethernet II: Linux registers no 802.2 handler for IP
      * ({@code llc_rcv} finds no client for it) and drops the frame; {@code stream.llc_snap_ignored}, its
      * bytes kept aside. Windows takes such frames, so other policies do.
+     * <li>a segment whose IP options its receiver's stack refuses while others take them
+     * ({@link DecodedPacket#optionsRefusedBy}): for Linux receivers ({@code linux}, {@code old-linux}) a
+     * second record route or timestamp option or one without room for its entry; for {@code linux}
+     * also a CIPSO option and IPv6 options with more than 7 bytes of padding in a row, a PadN that is
+     * not zeros or more than 8 options; for the BSDs ({@code bsd}, {@code bsd-right}, {@code macos}) a
+     * timestamp option of an undefined flag. {@code stream.ip_options_refused}, its bytes kept aside.
      * <li>a segment inside an IPsec Authentication Header (IPv6) on a connection whose SYN from the same
      * sender came without one: the peers have no security association (a host with one protects the
      * whole connection, its SYN too), and a host without one drops the packet ({@code xfrm6} finds no
@@ -99,6 +105,9 @@ final class ReceiverDiscards {
         if (p.llcSnap && s.stream.policy().isLinux()) {
             return keepAside(c, p, s, flags, "stream.llc_snap_ignored");
         }
+        if (p.optionsRefusedBy != 0 && refusesOptions(p.optionsRefusedBy, s.stream.policy())) {
+            return keepAside(c, p, s, flags, "stream.ip_options_refused");
+        }
         if (p.ipsecAh && (flags & SYN) == 0 && s.synSeen() && !TcpOptions.offeredAh(s.synOffer)) {
             return keepAside(c, p, s, flags, "stream.pkt_ah_unexpected");
         }
@@ -113,6 +122,17 @@ final class ReceiverDiscards {
             return true;
         }
         return false;
+    }
+
+    /** Tells whether a receiver under {@code policy} runs one of the stacks {@code refusedBy} names. */
+    static boolean refusesOptions(int refusedBy, OverlapPolicy policy) {
+        int stack = switch (policy) {
+            case LINUX -> DecodedPacket.REFUSED_BY_LINUX | DecodedPacket.REFUSED_BY_CURRENT_LINUX;
+            case OLD_LINUX -> DecodedPacket.REFUSED_BY_LINUX;
+            case BSD, BSD_RIGHT, MACOS -> DecodedPacket.REFUSED_BY_BSD;
+            default -> 0;
+        };
+        return (refusedBy & stack) != 0;
     }
 
     /**

@@ -272,6 +272,60 @@ class PacketDecoderTest {
         assertEquals(DecodeAnomaly.TCP_TRUNCATED, p.anomaly, "the options are fine; the TCP header is what the capture cut");
     }
 
+    /**
+     * Options only some stacks refuse are marked with those stacks, for the TCP stage to judge by the
+     * receiver's policy; those both Linux and the BSDs refuse are anomalies (the third evasion review
+     * slipped a decoy past the sensor with each).
+     */
+    @Test
+    void ipv4OptionsSomeStacksRefuseAreMarkedWithThem() {
+        assertEquals(0, decode(LinkType.RAW, withIpv4Options(0x44, 8, 5, 0)).optionsRefusedBy, "a timestamp with room");
+        assertEquals(DecodedPacket.REFUSED_BY_LINUX, decode(LinkType.RAW, withIpv4Options(0x07, 7, 5)).optionsRefusedBy,
+                "a record-route pointer leaving no room (ip_options_compile)");
+        assertEquals(DecodedPacket.REFUSED_BY_LINUX, decode(LinkType.RAW, withIpv4Options(0x44, 8, 6, 0)).optionsRefusedBy,
+                "a timestamp pointer leaving no room; full for the BSDs, which count on");
+        assertEquals(DecodedPacket.REFUSED_BY_LINUX, decode(LinkType.RAW, withIpv4Options(0x44, 4, 5, 0, 0x44, 4, 5, 0)).optionsRefusedBy,
+                "two timestamp options");
+        assertEquals(DecodedPacket.REFUSED_BY_CURRENT_LINUX, decode(LinkType.RAW, withIpv4Options(0x86, 8, 0, 0, 0, 3, 0, 0)).optionsRefusedBy,
+                "CIPSO: no DOI configured (cipso_v4_validate)");
+        byte[] flag2 = ipv4(6, "10.0.0.1", "10.0.0.2", Frames.tcp(80, 40000, ascii("x")), 0x4000, 3);
+        flag2[20] = 0x44;
+        flag2[21] = 12;
+        flag2[22] = 5;
+        flag2[23] = 2;
+        assertEquals(DecodedPacket.REFUSED_BY_BSD, decode(LinkType.RAW, flag2).optionsRefusedBy, "an undefined flag (ip_dooptions)");
+        assertEquals(DecodeAnomaly.IPV4_OPT_MALFORMED, decode(LinkType.RAW, withIpv4Options(0x44, 8, 9, 0xf0)).anomaly,
+                "full with the overflow counter at 15: both drop it");
+        assertEquals(0, decode(LinkType.RAW, withIpv4Options(0x44, 8, 9, 0x30)).optionsRefusedBy, "full, the counter counts on");
+    }
+
+    @Test
+    void ipv6OptionsLinuxRefusesAreMarked() {
+        byte[] tcp = Frames.tcp(443, 50000, ascii("v6"));
+        byte[] padNonZero = ext(6, 0);
+        padNonZero[2] = 1;
+        padNonZero[3] = 4;
+        padNonZero[4] = 'x';
+        byte[] nine = ext(6, 2);
+        for (int i = 0; i < 9; i++) {
+            nine[2 + 2 * i] = 0x1e; // a skippable unknown option of no data
+        }
+        byte[] eight = ext(6, 2);
+        for (int i = 0; i < 8; i++) {
+            eight[2 + 2 * i] = 0x1e;
+        }
+        eight[18] = 1;
+        eight[19] = 4;
+        byte[] longPad = ext(6, 1);
+        longPad[2] = 1;
+        longPad[3] = 12;
+        assertEquals(DecodedPacket.REFUSED_BY_CURRENT_LINUX, decode(LinkType.RAW, ipv6(60, "2001:db8::a", "2001:db8::b", cat(padNonZero, tcp))).optionsRefusedBy);
+        assertEquals(DecodedPacket.REFUSED_BY_CURRENT_LINUX, decode(LinkType.RAW, ipv6(60, "2001:db8::a", "2001:db8::b", cat(nine, tcp))).optionsRefusedBy);
+        assertEquals(DecodedPacket.REFUSED_BY_CURRENT_LINUX, decode(LinkType.RAW, ipv6(0, "2001:db8::a", "2001:db8::b", cat(longPad, tcp))).optionsRefusedBy);
+        assertEquals(0, decode(LinkType.RAW, ipv6(60, "2001:db8::a", "2001:db8::b", cat(eight, tcp))).optionsRefusedBy, "8 options and 6 bytes of padding");
+        assertEquals(0, decode(LinkType.RAW, ipv6(0, "2001:db8::a", "2001:db8::b", cat(ext(6, 0), tcp))).optionsRefusedBy);
+    }
+
     /** An options header with one option of {@code type} (4 bytes of data) and padding to 8 bytes. */
     private static byte[] optionsHeader(int next, int type) {
         byte[] h = ext(next, 0);

@@ -37,7 +37,7 @@ class ReassemblyEvasionTest {
     @TempDir
     Path tmp;
 
-    private final byte[] body = new byte[8000];
+    final byte[] body = new byte[8000];
     private final byte[] evil = new byte[8000];
 
     ReassemblyEvasionTest() {
