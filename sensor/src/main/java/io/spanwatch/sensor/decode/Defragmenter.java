@@ -47,7 +47,9 @@ import java.util.TreeMap;
  * drops stood in for the real one; until later that day the first copy won for every host that keeps
  * overlapping datagrams (an evasion review: a BSD host takes a later fragment that starts earlier, a
  * Linux host keeps a datagram with a duplicate inside a run). A first fragment too short to
- * hold the transport header is {@code defrag.tiny_first_fragment}; a datagram that would be longer
+ * hold the transport header is {@code defrag.tiny_first_fragment}, and for an IPv6 Linux host
+ * ({@link Policy#LINUX}, since 5.11) it is dropped, {@code defrag.first_fragment_incomplete} (RFC 8200
+ * §4.5; the third evasion review hid a decoy datagram so: it never completes there); a datagram that would be longer
  * than 65,535 bytes is {@code defrag.datagram_too_large} and is dropped when it completes; before, an
  * IPv4 fragment past that length drops its datagram at once for hosts other than Linux and the BSDs
  * (which keep it: the datagram then never completes, {@code ip_frag_queue}, {@code ip_reass}), and
@@ -383,6 +385,14 @@ public final class Defragmenter {
             return;
         }
         Policy policy = t.policy;
+        if (t.version == 6 && policy == Policy.LINUX && offset == 0 && upperHeaderCut(p)) {
+            // RFC 8200 §4.5: a first fragment without every header through the upper-layer one is
+            // discarded with a parameter problem, before its datagram is looked up (Linux since 5.11,
+            // ipv6_frag_rcv: ipv6frag_thdr_truncated)
+            out.anomaly(ts, "defrag.first_fragment_incomplete", p);
+            forgetIfEmpty(k, t);
+            return;
+        }
         if (p.fragMore && (len & 7) != 0) {
             out.anomaly(ts, "defrag.unaligned_fragment", p);
             if (t.version == 6 || policy == Policy.BSD) {
@@ -797,6 +807,35 @@ public final class Defragmenter {
             }
         }
         return unfragmentable + offset + len > MAX_DATAGRAM;
+    }
+
+    /**
+     * Tells whether an IPv6 first fragment ends before the upper-layer header's first 20 (TCP) or 8
+     * (UDP, ICMPv6) bytes, or 1 of another protocol, past the extension headers it holds, as Linux's
+     * {@code ipv6frag_thdr_truncated} reads it; extension headers that run past the fragment leave it be.
+     */
+    private static boolean upperHeaderCut(DecodedPacket p) {
+        byte[] b = p.buf;
+        int end = p.payloadOff + p.payloadLen;
+        int q = p.payloadOff;
+        int next = p.proto;
+        if (next == 59) {
+            return false; // no next header: ipv6_skip_exthdr gives up
+        }
+        while (next == 0 || next == 43 || next == 60 || next == 51) {
+            if (q + 2 > end) {
+                return false;
+            }
+            int hl = next == 51 ? ((b[q + 1] & 0xff) + 2) * 4 : ((b[q + 1] & 0xff) + 1) * 8;
+            next = b[q] & 0xff;
+            q += hl;
+        }
+        int need = switch (next) {
+            case 6 -> 20;
+            case 17, 58 -> 8;
+            default -> 1;
+        };
+        return q <= end && q + need > end;
     }
 
     /** Linux's peer of a fragment: its source and destination (IPv4) in one key. */

@@ -445,4 +445,34 @@ class DefragPolicyTest {
             assertTrue(r.anomalies.contains("defrag.datagram_too_large"), p + " " + r.anomalies);
         }
     }
+
+    /** {@code frag6}'s fragment of {@code data}, whose fragmentable part starts with a destination options header. */
+    private static byte[] afterOptions(byte[] data, int off, int n, boolean more, long id) {
+        byte[] f = frag6(data, off, n, more, id);
+        f[62] = 60; // fragment -> destination options -> UDP
+        return f;
+    }
+
+    /**
+     * RFC 8200 §4.5: a first fragment without every header through the upper-layer one is discarded;
+     * Linux does so since 5.11 ({@code ipv6frag_thdr_truncated}), so a decoy datagram whose first
+     * fragment stops before the UDP or TCP header never completes there. The BSDs keep it.
+     */
+    @Test
+    void linuxDropsAnIpv6FirstFragmentWithoutTheUpperLayerHeader() {
+        byte[] payload = new byte[120];
+        Arrays.fill(payload, (byte) 'R');
+        byte[] data = Frames.cat(new byte[] {17, 0, 1, 4, 0, 0, 0, 0}, udp6(payload));
+        List<byte[]> cut = List.of(afterOptions(data, 0, 8, true, 13), afterOptions(data, 8, 120, true, 13), afterOptions(data, 128, 8, false, 13));
+        Recorder linux = new Recorder();
+        feed(defragmenter(Policy.LINUX), cut, linux);
+        assertEquals(0, linux.frames.size(), linux.anomalies.toString());
+        assertTrue(linux.anomalies.contains("defrag.first_fragment_incomplete"), linux.anomalies.toString());
+        Recorder bsd = new Recorder();
+        feed(defragmenter(Policy.BSD), cut, bsd);
+        assertEquals(1, bsd.frames.size(), bsd.anomalies.toString());
+        Recorder whole = new Recorder();
+        feed(defragmenter(Policy.LINUX), List.of(afterOptions(data, 0, 16, true, 14), afterOptions(data, 16, 120, false, 14)), whole);
+        assertEquals(1, whole.frames.size(), "the UDP header in the first fragment: " + whole.anomalies);
+    }
 }
