@@ -32,7 +32,14 @@ final class ReceiverDiscards {
      * {@code stream.pkt_without_ack};
      * <li>a SYN with another sequence number than the sender's first SYN, once the sender's stream has
      * passed bytes on: a synchronized host answers with a challenge ACK and drops it, data and all
-     * ({@code stream.syn_on_established}). Port reuse after a close is told apart before this.
+     * ({@code stream.syn_on_established}); also before, once the peer acknowledged the sender's first
+     * SYN (the third evasion review hid a decoy on a second SYN-ACK sent before any data). Port reuse
+     * after a close is told apart before this.
+     * <li>a SYN-ACK whose acknowledgement is not the peer's latest SYN plus one (plus the data a Fast
+     * Open SYN carried): the client answers with a RST and waits in SYN-SENT for the real one (RFC 9293
+     * §3.10.7.3; Linux's {@code tcp_rcv_synsent_state_process}, {@code reset_and_undo}), so neither its
+     * sequence number nor its data are the server's ({@code stream.3whs_synack_with_wrong_ack}, Suricata's
+     * name).
      * <li>for a Linux receiver ({@code linux}; Debian's, Ubuntu's and Red Hat's kernels are built with
      * {@code CONFIG_TCP_MD5SIG}), a segment with a TCP MD5 signature option on a connection whose SYN
      * from the same sender carried none: no key was configured, and Linux drops it
@@ -92,8 +99,13 @@ final class ReceiverDiscards {
             worker.anomaly(flow, ts, "stream", "stream.pkt_without_ack");
             return true;
         }
-        if ((flags & SYN) != 0 && (flags & RST) == 0 && s.isn >= 0 && p.seq != s.isn && s.stream.offset() > 0) {
+        if ((flags & SYN) != 0 && (flags & RST) == 0 && s.isn >= 0 && p.seq != s.isn && (s.stream.offset() > 0 || s.synAcked)) {
             worker.anomaly(flow, ts, "stream", "stream.syn_on_established");
+            return true;
+        }
+        if ((flags & (SYN | ACK | RST)) == (SYN | ACK) && other.lastSynSeq >= 0
+                && ((p.ack - other.lastSynSeq - 1) & 0xFFFF_FFFFL) > other.lastSynData) {
+            worker.anomaly(flow, ts, "stream", "stream.3whs_synack_with_wrong_ack");
             return true;
         }
         if (opts.signed && (flags & SYN) == 0 && s.synSeen() && !TcpOptions.offeredSignature(s.synOffer) && s.stream.policy() == OverlapPolicy.LINUX) {

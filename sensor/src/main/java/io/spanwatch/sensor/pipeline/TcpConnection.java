@@ -114,6 +114,8 @@ final class TcpConnection {
             if (s.isn < 0) {
                 s.isn = p.seq;
             }
+            s.lastSynSeq = p.seq;
+            s.lastSynData = p.payloadLen;
             if ((flags & ACK) == 0) {
                 if (!rolesFixed) {
                     flow.clientIsOrig = fromOrig;
@@ -131,6 +133,9 @@ final class TcpConnection {
             }
             s.stream.syn(p.seq);
             s.synOffer(opts.synOffer(p));
+        }
+        if ((flags & (ACK | RST)) == ACK && other.lastSynSeq >= 0 && ((p.ack - other.lastSynSeq - 1) & 0xFFFF_FFFFL) < (1L << 30)) {
+            other.synAcked = true;
         }
         if (opts.timestamps) {
             s.sentTimestamps = true;
@@ -240,6 +245,7 @@ final class TcpConnection {
         if (synSeqOrig < 0) {
             synSeqOrig = seq;
         }
+        orig.lastSynSeq = seq; // a SYN kept back so carried no data
         orig.stream.syn(seq);
         orig.synOffer(offer);
     }
@@ -587,6 +593,11 @@ final class TcpConnection {
         boolean payloadSeen;
         /** The sequence number of this side's first SYN (or SYN-ACK); -1 before one. */
         long isn = -1;
+        /** The sequence number of this side's latest SYN (or SYN-ACK) taken, and the bytes it carried; -1 before one. */
+        long lastSynSeq = -1;
+        int lastSynData;
+        /** Whether the peer acknowledged this side's SYN: a synchronized host challenges a SYN with another sequence number. */
+        boolean synAcked;
         /** Whether this side was seen sending a segment with right checksums (so it does not offload them). */
         boolean checksumsRight;
         /**

@@ -1,0 +1,84 @@
+package io.spanwatch.sensor.pipeline;
+
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.spanwatch.sensor.pipeline.ReassemblyEvasionTest.Capture;
+import io.spanwatch.sensor.pipeline.ReassemblyEvasionTest.Result;
+import io.spanwatch.sensor.reassembly.ReassemblyConfig;
+import java.nio.file.Path;
+import java.util.Arrays;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Sends downloads with a decoy the client drops for its sequence or acknowledgement numbers (a SYN-ACK
+ * that does not acknowledge the SYN, a second SYN-ACK once the handshake is done), then the real bytes: the file must be the one the client saved. The third evasion
+ * review slipped each past the sensor.
+ */
+class HandshakeEvasionTest {
+    private static final byte[] NONE = new byte[0];
+
+    @TempDir
+    Path tmp;
+
+    private final ReassemblyEvasionTest downloads = new ReassemblyEvasionTest();
+
+    private byte[] decoyResponse() {
+        return ReassemblyEvasionTest.concat(ReassemblyEvasionTest.head(downloads.body.length), Arrays.copyOf(new byte[] {'Q'}, downloads.body.length));
+    }
+
+    /** The response in 1000-byte segments, each acknowledged by the client. */
+    private static void respond(Capture c, TcpWire w, byte[] response) {
+        c.addAll(w.data(false, response, 1000, 65_535));
+        c.add(w.ack(true, 65_535));
+    }
+
+    private byte[] response() {
+        return ReassemblyEvasionTest.concat(ReassemblyEvasionTest.head(downloads.body.length), downloads.body);
+    }
+
+    private Result run(Capture c, ReassemblyConfig config) throws Exception {
+        downloads.tmp = tmp;
+        return downloads.run(c, config);
+    }
+
+    /**
+     * A SYN-ACK whose acknowledgement is not the SYN's sequence number plus one is answered with a RST
+     * and dropped, the client staying in SYN-SENT (RFC 9293 §3.10.7.3; Linux's
+     * {@code tcp_rcv_synsent_state_process}, {@code reset_and_undo}): its sequence number and the
+     * response riding on it are not the server's.
+     */
+    @Test
+    void aSynAckNotAcknowledgingTheSynIsNotTheServers() throws Exception {
+        Capture c = new Capture();
+        TcpWire w = ReassemblyEvasionTest.untimed(40_300);
+        c.add(w.frame(true, TcpWire.SYN, w.cseq, 0, 65_535, NONE, NONE));
+        w.cseq++;
+        c.add(w.frame(false, TcpWire.SYN | TcpWire.ACK, 0x2222_0000L, w.cseq + 4000, 65_535, NONE, decoyResponse()));
+        c.add(w.frame(false, TcpWire.SYN | TcpWire.ACK, w.sseq, w.cseq, 65_535, NONE, NONE));
+        w.sseq++;
+        c.add(w.ack(true, 65_535));
+        c.addAll(w.data(true, "GET /setup.exe HTTP/1.1\r\nHost: dl.example\r\n\r\n".getBytes(java.nio.charset.StandardCharsets.US_ASCII), 1460, 65_535));
+        c.add(w.ack(false, 65_535));
+        respond(c, w, response());
+        Result r = run(c, ReassemblyConfig.DEFAULTS);
+        assertTrue(r.stored(downloads.body), r.eve());
+        assertTrue(r.eve().contains("\"stream.3whs_synack_with_wrong_ack\""), r.eve());
+    }
+
+    /**
+     * Once the client acknowledged the server's SYN, a SYN-ACK with another sequence number draws a
+     * challenge ACK and is dropped, data and all (RFC 5961 §4; Linux's {@code tcp_validate_incoming}),
+     * also before the server sent any data.
+     */
+    @Test
+    void aSecondSynAckAfterTheHandshakeIsDropped() throws Exception {
+        Capture c = new Capture();
+        TcpWire w = ReassemblyEvasionTest.request(c, ReassemblyEvasionTest.untimed(40_310), -1, 65_535);
+        c.add(w.frame(false, TcpWire.SYN | TcpWire.ACK, 0x3333_0000L, w.cseq, 65_535, NONE, decoyResponse()));
+        respond(c, w, response());
+        Result r = run(c, ReassemblyConfig.DEFAULTS);
+        assertTrue(r.stored(downloads.body), r.eve());
+        assertTrue(r.eve().contains("\"stream.syn_on_established\""), r.eve());
+    }
+}
