@@ -65,6 +65,11 @@ final class ReceiverDiscards {
      * whole connection, its SYN too), and a host without one drops the packet ({@code xfrm6} finds no
      * state: {@code XfrmInNoStates}; Windows and the BSDs alike); {@code stream.pkt_ah_unexpected}, its
      * bytes kept aside. Judged only when that SYN was seen.
+     * <li>for a Linux receiver ({@code linux}), data or a FIN whose acknowledgement lies more than the
+     * largest window the sender advertised behind the highest one it sent before
+     * ({@link io.spanwatch.sensor.reassembly.TcpStream#acknowledgesTooOld}; RFC 5961 §5.2, Linux's
+     * {@code tcp_ack} since 3.6: a challenge ACK, the segment dropped): {@code stream.pkt_ack_too_old},
+     * its bytes kept aside.
      * <li>data or a FIN whose acknowledgement covers bytes the receiver cannot have sent
      * ({@link io.spanwatch.sensor.reassembly.TcpStream#acknowledgesUnsent}): {@code stream.pkt_invalid_ack}
      * (Suricata's name), its bytes kept aside. Not judged for a sender whose kept-aside bytes were
@@ -122,6 +127,10 @@ final class ReceiverDiscards {
         }
         if (p.ipsecAh && (flags & SYN) == 0 && s.synSeen() && !TcpOptions.offeredAh(s.synOffer)) {
             return keepAside(c, p, s, flags, "stream.pkt_ah_unexpected");
+        }
+        if ((flags & (SYN | RST | ACK)) == ACK && carries && !c.notHttp && s.stream.policy() == OverlapPolicy.LINUX
+                && other.stream.acknowledgesTooOld(p.ack)) {
+            return keepAside(c, p, s, flags, "stream.pkt_ack_too_old");
         }
         if ((flags & (SYN | RST | ACK)) == ACK && carries && !c.notHttp && other.stream.acknowledgesUnsent(p.ack)
                 && !s.stream.discardedDataUsed()) {

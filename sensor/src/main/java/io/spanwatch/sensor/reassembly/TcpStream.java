@@ -53,6 +53,8 @@ public final class TcpStream extends StreamHoldings {
 
     private boolean started;
     private long base;
+    /** The largest window the receiver of this direction advertised (bytes, scaled), or -1 while none was seen. */
+    private long maxWindow = -1;
     private long finRel = -1;
     /** Stream offset where the segment that carried the FIN started; -1 without a FIN. */
     private long finSegStart = -1;
@@ -323,6 +325,9 @@ public final class TcpStream extends StreamHoldings {
         if (r > ackedRel && r - next < (1L << 30)) {
             ackedRel = r;
         }
+        if (windowBytes > maxWindow) {
+            maxWindow = windowBytes;
+        }
         if (windowBytes >= 0 && plausible) {
             if (receiver.window(r, windowBytes)) {
                 stats.windowChecksOff++;
@@ -415,6 +420,21 @@ public final class TcpStream extends StreamHoldings {
         }
         // one more for a FIN's own sequence number, which may lie at the window's edge
         return r > Math.max(seen, finRel) + 1 && r - next < (1L << 30);
+    }
+
+    /**
+     * Tells whether an acknowledgement number the receiver of this direction sent lies more than the
+     * largest window it advertised behind the highest one it sent before: its peer (this direction's
+     * sender) drops a segment carrying it, data and all, with a challenge ACK (RFC 5961 §5.2; Linux's
+     * {@code tcp_ack} since 3.6, {@code SKB_DROP_REASON_TCP_TOO_OLD_ACK}). False while no acknowledgement
+     * with a window was seen.
+     */
+    public boolean acknowledgesTooOld(long ackSeq) {
+        if (!started || closed || ackedRel < 0 || maxWindow < 0) {
+            return false;
+        }
+        int behind = (int) ((base + ackedRel - ackSeq) & MASK); // negative: at or after the highest
+        return behind > maxWindow;
     }
 
     /** Tells whether bytes kept aside from a discarded segment were used: the sensor's view of the receiver was stale. */

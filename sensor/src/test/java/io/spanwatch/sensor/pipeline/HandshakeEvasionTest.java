@@ -1,9 +1,11 @@
 package io.spanwatch.sensor.pipeline;
 
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.spanwatch.sensor.pipeline.ReassemblyEvasionTest.Capture;
 import io.spanwatch.sensor.pipeline.ReassemblyEvasionTest.Result;
+import io.spanwatch.sensor.reassembly.OverlapPolicy;
 import io.spanwatch.sensor.reassembly.ReassemblyConfig;
 import java.nio.file.Path;
 import java.util.Arrays;
@@ -12,7 +14,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Sends downloads with a decoy the client drops for its sequence or acknowledgement numbers (a SYN-ACK
- * that does not acknowledge the SYN, a second SYN-ACK once the handshake is done), then the real bytes: the file must be the one the client saved. The third evasion
+ * that does not acknowledge the SYN, a second SYN-ACK once the handshake is done, an acknowledgement
+ * far behind), then the real bytes: the file must be the one the client saved. The third evasion
  * review slipped each past the sensor.
  */
 class HandshakeEvasionTest {
@@ -80,5 +83,39 @@ class HandshakeEvasionTest {
         Result r = run(c, ReassemblyConfig.DEFAULTS);
         assertTrue(r.stored(downloads.body), r.eve());
         assertTrue(r.eve().contains("\"stream.syn_on_established\""), r.eve());
+    }
+
+    /** A capture of a segment from the server acknowledging {@code ack}, just before the real segment 3. */
+    private Capture oldAckDecoy(int port, long behind) {
+        Capture c = new Capture();
+        TcpWire w = ReassemblyEvasionTest.request(c, ReassemblyEvasionTest.untimed(port), -1, 65_535);
+        byte[] response = response();
+        byte[] decoy = decoyResponse();
+        for (int off = 0; off < response.length; off += 1000) {
+            int end = Math.min(response.length, off + 1000);
+            if (off == 3000) {
+                c.add(w.frame(false, TcpWire.ACK | TcpWire.PSH, w.sseq + off, (w.cseq - behind) & 0xFFFF_FFFFL, 65_535, NONE,
+                        Arrays.copyOfRange(decoy, off, end)));
+            }
+            c.add(w.frame(false, TcpWire.ACK | TcpWire.PSH, w.sseq + off, w.cseq, 65_535, NONE, Arrays.copyOfRange(response, off, end)));
+            c.add(w.frame(true, TcpWire.ACK, w.cseq, w.sseq + end, 65_535, NONE, NONE));
+        }
+        return c;
+    }
+
+    /**
+     * Linux drops a segment whose acknowledgement lies more than the largest window its peer offered
+     * behind the highest one it had (RFC 5961 §5.2, {@code tcp_ack}: {@code TCP_TOO_OLD_ACK}); other
+     * stacks are not known to, and one within that window is an old acknowledgement taken as usual.
+     */
+    @Test
+    void aLinuxHostDropsASegmentWhoseAcknowledgementIsTooOld() throws Exception {
+        Result linux = run(oldAckDecoy(40_320, 0x3000_0000L), ReassemblyEvasionTest.receiverIs(OverlapPolicy.LINUX));
+        assertTrue(linux.stored(downloads.body), linux.eve());
+        assertTrue(linux.eve().contains("\"stream.pkt_ack_too_old\""), linux.eve());
+        Result bsd = run(oldAckDecoy(40_321, 0x3000_0000L), ReassemblyEvasionTest.receiverIs(OverlapPolicy.BSD));
+        assertFalse(bsd.stored(downloads.body), "the decoy comes first: " + bsd.eve());
+        Result old = run(oldAckDecoy(40_322, 10), ReassemblyEvasionTest.receiverIs(OverlapPolicy.LINUX));
+        assertFalse(old.eve().contains("\"stream.pkt_ack_too_old\""), "10 bytes behind, within the window: " + old.eve());
     }
 }
