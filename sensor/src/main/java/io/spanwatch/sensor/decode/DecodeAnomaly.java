@@ -63,7 +63,10 @@ public enum DecodeAnomaly {
     ICMPV4_TRUNCATED("decoder.icmpv4.pkt_too_small"),
     ICMPV6_TRUNCATED("decoder.icmpv6.pkt_too_small"),
     SCTP_TRUNCATED("decoder.sctp.pkt_too_small"),
-    GRE_MALFORMED_SRE("decoder.gre.version0_malformed_sre_hdr"),
+    /** GRE version 0 with the routing bit: receivers discard it (RFC 2784 §2.3; SpanWatch's name). */
+    GRE_ROUTING("decoder.gre.version0_routing"),
+    /** A GRE checksum that does not add up: the tunnel's end drops the packet (RFC 2784 §2.2; SpanWatch's name). */
+    GRE_INVALID_CHECKSUM("decoder.gre.invalid_checksum"),
     ERSPAN_TRUNCATED("decoder.erspan.pkt_too_small"),
     MPLS_TRUNCATED("decoder.mpls.header_too_small"),
     /** Fewer than 4 bytes after the bottom label (not an explicit null label). */

@@ -25,7 +25,7 @@ import io.spanwatch.sensor.capture.LinkType;
  *
  * <p>Limits: {@link #DEFAULT_MAX_TUNNEL_DEPTH} nested tunnels ({@link DecodeAnomaly#TUNNEL_TOO_DEEP}
  * beyond), {@link #MAX_IPV6_EXT_HEADERS} IPv6 extension headers ({@link DecodeAnomaly#IPV6_EXTHDR_LOOP}),
- * {@link #MAX_GRE_SRES} GRE source-route entries, {@link #MAX_MPLS_LABELS} MPLS labels per frame
+ * {@link #MAX_MPLS_LABELS} MPLS labels per frame
  * ({@link DecodeAnomaly#MPLS_TOO_MANY_LABELS} beyond),
  * {@value Tunnels#MAX_GTPU_EXT_HEADERS} GTP-U extension headers.
  *
@@ -38,8 +38,6 @@ public final class PacketDecoder {
     public static final int DEFAULT_MAX_TUNNEL_DEPTH = 4;
     /** Most IPv6 extension headers walked before giving up. */
     public static final int MAX_IPV6_EXT_HEADERS = 16;
-    /** Most GRE source-route entries walked. */
-    public static final int MAX_GRE_SRES = 16;
     /** Most MPLS labels stepped over in one frame, all its label stacks together. */
     public static final int MAX_MPLS_LABELS = 16;
 

@@ -51,8 +51,6 @@ class DecoderRobustnessTest {
                 gre(true, true, true, 0x6558, inner)))});
         frames.add(new Object[] {LinkType.ETHERNET, eth(ETH_IPV4, ipv4(47, "1.1.1.1", "2.2.2.2",
                 gre(false, false, true, 0x88be, cat(new byte[8], inner))))});
-        frames.add(new Object[] {LinkType.ETHERNET, eth(ETH_IPV4, ipv4(47, "1.1.1.1", "2.2.2.2",
-                cat(u16(0x4000), u16(0x0800), u32(0), u16(2), bytes(0, 4), u32(7), u32(0), udp4)))});
         frames.add(new Object[] {LinkType.ETHERNET, eth(ETH_IPV4, ipv4(17, "1.1.1.1", "2.2.2.2",
                 udp(9, 4789, vxlan(7, inner))))});
         frames.add(new Object[] {LinkType.RAW, teredo});

@@ -115,8 +115,14 @@ public final class Frames {
     /** GRE v0 header with optional checksum, key and sequence fields. */
     public static byte[] gre(boolean c, boolean k, boolean s, int proto, byte[] payload) {
         int flags = (c ? 0x8000 : 0) | (k ? 0x2000 : 0) | (s ? 0x1000 : 0);
-        return cat(u16(flags), u16(proto), c ? u32(0) : new byte[0], k ? u32(42) : new byte[0],
+        byte[] g = cat(u16(flags), u16(proto), c ? u32(0) : new byte[0], k ? u32(42) : new byte[0],
                 s ? u32(7) : new byte[0], payload);
+        if (c) { // RFC 2784 §2.2: over the GRE header and its payload
+            int sum = ~io.spanwatch.sensor.decode.Checksums.fold(io.spanwatch.sensor.decode.Checksums.sum(g, 0, g.length, 0));
+            g[4] = (byte) (sum >> 8);
+            g[5] = (byte) sum;
+        }
+        return g;
     }
 
     /** An MPLS label stack (RFC 3032) of the given 20-bit labels, TTL 64, the last one at the bottom. */

@@ -471,6 +471,13 @@ class PacketDecoderTest {
             assertTcp(p, "172.16.0.1", "172.16.0.2", 1234, 80, "GET /");
             assertEquals(1, p.tunnelDepth);
         }
+        // the routing bit (RFC 2784 §2.3: discarded; Linux's gre_parse_header) and a wrong checksum (§2.2)
+        // make the tunnel's end drop the packet
+        byte[] routed = cat(u16(0x4000), u16(0x0800), u32(0), u32(0), inner);
+        assertEquals(DecodeAnomaly.GRE_ROUTING, decode(LinkType.RAW, ipv4(47, "10.0.0.1", "10.0.0.2", routed)).anomaly);
+        byte[] summed = Frames.gre(true, false, false, 0x0800, inner);
+        summed[summed.length - 1] ^= 1;
+        assertEquals(DecodeAnomaly.GRE_INVALID_CHECKSUM, decode(LinkType.RAW, ipv4(47, "10.0.0.1", "10.0.0.2", summed)).anomaly);
         byte[] inner6 = ipv6(17, "2001:db8::1", "2001:db8::2", udp(5, 6, ascii("six")));
         DecodedPacket v6 = decode(LinkType.RAW, ipv4(47, "10.0.0.1", "10.0.0.2", Frames.gre(false, true, false,
                 0x86dd, inner6)));
