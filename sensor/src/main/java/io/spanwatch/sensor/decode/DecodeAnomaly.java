@@ -57,6 +57,8 @@ public enum DecodeAnomaly {
     GRE_VERSION_UNSUPPORTED("decoder.gre.wrong_version"),
     VXLAN_TRUNCATED("decoder.vxlan.pkt_too_small"),
     TEREDO_TRUNCATED("decoder.teredo.pkt_too_small"),
+    /** A TZSP message whose tagged fields run past the datagram (SpanWatch's name). */
+    TZSP_TRUNCATED("decoder.tzsp.pkt_too_small"),
     TUNNEL_TOO_DEEP("decoder.tunnel.too_deep"),
     LOOP_TRUNCATED("decoder.loop.pkt_too_small"),
     RAW_INVALID_IP_VERSION("decoder.ipraw.invalid_ip_version"),

@@ -58,6 +58,9 @@ public record TunnelConfig(int maxDepth, List<Integer> teredoPorts, boolean tere
     /** VXLAN-GPE's IANA port (draft-ietf-nvo3-vxlan-gpe), next to VXLAN's 4789. */
     public static final int PORT_VXLAN_GPE = 4790;
 
+    /** TZSP's port (MikroTik's packet sniffer streams to it; not configurable). */
+    public static final int PORT_TZSP = 37008;
+
     /** An L2TPv3 cookie or sublayer length found from each message rather than configured. */
     public static final int DETECT = -1;
 

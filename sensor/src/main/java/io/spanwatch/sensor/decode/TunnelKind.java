@@ -41,7 +41,9 @@ public enum TunnelKind {
     /** An MPLS label stack straight over IPv4 or IPv6 (IP protocol 137, RFC 4023). */
     MPLS_IN_IP("decoder.mpls_in_ip"),
     /** An MPLS label stack in UDP (RFC 7510). */
-    MPLS_IN_UDP("decoder.mpls_in_udp");
+    MPLS_IN_UDP("decoder.mpls_in_udp"),
+    /** A TZSP header (UDP 37008) before a frame a remote sniffer captured, as MikroTik routers stream them. */
+    TZSP("decoder.tzsp");
 
     private static final TunnelKind[] VALUES = values();
 

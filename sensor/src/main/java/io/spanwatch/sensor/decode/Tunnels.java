@@ -54,6 +54,7 @@ final class Tunnels {
     private static final int U_CAPWAP = 8;
     private static final int U_L2TP = 9;
     private static final int U_VXLAN_GPE = 10;
+    private static final int U_TZSP = 11;
 
     // IPv6 header fields (Teredo)
     private static final int IPV6_HLEN = 40;
@@ -196,6 +197,7 @@ final class Tunnels {
         add(list, c.vxlanPorts(), U_VXLAN);
         add(list, c.vxlanGpePorts(), U_VXLAN_GPE);
         add(list, c.mplsUdpPorts(), U_MPLS);
+        add(list, java.util.List.of(TunnelConfig.PORT_TZSP), U_TZSP);
         this.ports = new int[list.size()];
         this.kinds = new byte[list.size()];
         long dest = 0;
@@ -310,6 +312,7 @@ final class Tunnels {
             case U_CAPWAP -> capwap(b, udpOff, p, end, missing, cut, out);
             case U_L2TP -> l2tp(b, udpOff, p, end, missing, cut, out);
             case U_MPLS -> enter(out, TunnelKind.MPLS_IN_UDP, udpOff, -1) && dec.mpls(b, p, end, cut, out);
+            case U_TZSP -> Tzsp.decode(this, dec, b, udpOff, p, end, cut, out);
             default -> anyPort(b, udpOff, p, end, missing, cut, out);
         };
     }

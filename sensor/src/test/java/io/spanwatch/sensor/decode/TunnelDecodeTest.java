@@ -354,6 +354,23 @@ class TunnelDecodeTest {
         assertPlainUdp(decode(udp4(40_000, 40_001, ayiya(41, TCP6))));
     }
 
+    /** A TZSP header: version 1, {@code type}, {@code encap}, then {@code tags} (ending with the end tag, 1). */
+    private static byte[] tzsp(int type, int encap, byte[] tags, byte[] frame) {
+        return cat(bytes(1, type), u16(encap), tags, frame);
+    }
+
+    /** MikroTik's sniffer streams (Wireshark's packet-tzsp.c): Ethernet, raw IP; tags stepped over. */
+    @Test
+    void tzspCarriesTheFramesARemoteSnifferCaptured() {
+        byte[] tags = bytes(0, 0x28, 4, 0, 0, 0, 9, 1); // padding, a packet count, the end
+        assertInner(decode(udp4(40_000, 37_008, tzsp(0, 1, tags, eth(ETH_IPV4, TCP4)))), 4, TunnelKind.TZSP);
+        assertInner(decode(udp4(40_000, 37_008, tzsp(1, 7, bytes(1), TCP6))), 6, TunnelKind.TZSP);
+        assertPlainUdp(decode(udp4(40_000, 37_008, tzsp(4, 1, bytes(1), new byte[0])))); // a keep-alive
+        assertPlainUdp(decode(udp4(40_000, 37_008, tzsp(0, 2, bytes(1), TCP4)))); // token ring: not read
+        assertEquals(DecodeAnomaly.TZSP_TRUNCATED, decode(udp4(40_000, 37_008, tzsp(0, 1, bytes(0x28, 40), TCP4))).anomaly);
+        assertPlainUdp(decode(udp4(40_000, 37_009, tzsp(0, 1, tags, eth(ETH_IPV4, TCP4))))); // another port
+    }
+
     @Test
     void ipInIpKindsAndLengthFieldsAreRecorded() {
         assertEquals(List.of(TunnelKind.IPV6_IN_IPV4), decaps(decode(eth(ETH_IPV4, ipv4(41, "10.0.0.1", "10.0.0.2", TCP6)))));
