@@ -286,13 +286,16 @@ def tunnel3():
              lambda p: outer_udp(37008, struct.pack('!BBH', 1, 0, 1) + b'\x00\x01' + inner_eth(p), sport=37008))
 
 # ---------------- HTTP/1 ----------------
-def brotli_stored(b):
+def brotli_stored(b, cut=65536, metadata=False):
     """a valid brotli stream (RFC 7932) of uncompressed meta-blocks: WBITS 16, then ISLAST=0, MNIBBLES=4,
-    MLEN-1, ISUNCOMPRESSED=1 per block, byte-aligned data, then an empty last meta-block"""
+    MLEN-1, ISUNCOMPRESSED=1 per block, byte-aligned data, then an empty last meta-block; with metadata, an
+    empty metadata meta-block (MNIBBLES=0, MSKIPBYTES=0: RFC 7932 9.2) before every stored one but the first"""
     out = bytearray(); first = True
-    for i in range(0, len(b), 65536):
-        blk = b[i:i+65536]; bits = []
-        if first: bits.append(0); first = False                 # WBITS = 16
+    for i in range(0, len(b), cut):
+        blk = b[i:i+cut]; bits = []
+        if first: bits.append(0)                                   # WBITS = 16
+        elif metadata: bits += [0, 1, 1, 0, 0, 0, 0, 0]            # ISLAST 0, MNIBBLES 0 (metadata), reserved, MSKIPBYTES 0, to the byte
+        first = False
         bits += [0, 0, 0]                                          # ISLAST 0, MNIBBLES code 0 (4 nibbles)
         m = len(blk) - 1; bits += [(m >> k) & 1 for k in range(16)]
         bits.append(1)                                             # ISUNCOMPRESSED
@@ -426,6 +429,51 @@ def h2c3():
     c.send(False, b'HTTP/1.1 101 Switching Protocols\r\nConnection: Upgrade\r\nUpgrade: h2c\r\n\r\n' + h2f(4, 0, 0, b'') + h2f(4, 1, 0, b'') + h2f(1, 4, 1, b'\x88' + hlit(28, b'%d' % len(B))) + h2f(0, 1, 1, B), mss=1400)
     c.c(h2f(4, 1, 0, b'')); c.ack_c(); c.close()
     save('h2c3_upgrade_101_with_frames', pc, sha(B), 'h2c', 'Upgrade: h2c; the client\'s preface before the 101; the 101 and the server\'s first frames in the same segments')
+
+# ---------------- round 3b ----------------
+@case
+def round3b():
+    # A SYN-ACK sent again with the same ISN, carrying a decoy, after the client acknowledged the first: an
+    # established host answers any SYN with a challenge ACK and drops it, data and all (RFC 5961 4.2; Linux
+    # tcp_validate_incoming "syn_challenge"; FreeBSD tcp_do_segment's RFC 5961 SYN check)
+    pc = Pcap(); B = payload('synackrtx'); W = resp(B); Dd = resp(b'R' * len(B)); c = Conv(pc)
+    c.handshake(); c.c(req())
+    c.s(Dd, flags='SA', seq=c.sseq - 1, ack=1001, opts=MSS, advance=False)
+    c.ack_s(); c.send(False, W); c.ack_c(); c.close()
+    save('tcp3_synack_again_same_isn_with_data', pc, sha(B), 'tcp', 'after the handshake and the request, the SYN-ACK sent again with the same ISN carrying a decoy response (an established host drops any SYN: RFC 5961 4.2); the real response follows',
+         forbid=[sha(b'R' * len(B))])
+    # a RST that acknowledges the SYN resets a connection in SYN-SENT; the client connects again from the same port
+    pc = Pcap(); B = payload('synsentrst'); W = resp(B); c = Conv(pc, isn_c=1000)
+    c.c(flags='S', ack=0, opts=MSS); c.s(flags='RA', seq=0, ack=c.cseq, advance=False)
+    c = Conv(pc, isn_c=90000, isn_s=777); c.handshake(); c.c(req()); c.ack_s(); c.send(False, W); c.ack_c(); c.close()
+    save('tcp3_refused_then_reconnect', pc, sha(B), 'tcp', 'the first SYN is refused (RST acknowledging it, RFC 9293 SYN-SENT), the client connects again from the same port with another ISN and downloads')
+    # IPv4 router alert shorter than 4 bytes: Linux ip_options_compile "case IPOPT_RA: if (optlen < 4) goto error"
+    decoy_case('ipv4_3_decoy_router_alert_short_linux', 'decoy whose router alert option is 2 bytes long (Linux ip_options_compile: optlen < 4, error), real after',
+               lambda c, d: c.pc.add(eth(raw_ip4(c, d, opts=b'\x94\x02\x01\x00'))), sets=LINUXC, cls='ip')
+    # IPv6 router alert whose length is not 2: Linux ipv6_hop_ra ("wrong RA length") and FreeBSD/macOS ip6_process_hopopts drop it
+    def ra6(c, d):
+        raw = tcp(c.sip, c.cip, c.sport, c.cport, c.sseq, c.cseq, 'PA', d)
+        c.pc.add(eth(ip6(c.sip, c.cip, 0, bytes([6, 0]) + b'\x05\x04\0\0\0\0' + raw), 0x86DD))
+    decoy_case('ipv6_3_decoy_router_alert_bad_len', 'decoy whose hop-by-hop router alert has 4 bytes of data (Linux ipv6_hop_ra and FreeBSD ip6_process_hopopts: wrong length, dropped), real after',
+               ra6, v6=True, cls='ipv6')
+    # positives: more tunnel shapes
+    tun_case('tun3_geneve_ipv6_inner_eth', 'Geneve (Ethernet payload) carrying IPv6', lambda p: outer_udp(6081, struct.pack('!BBHI', 0, 0, 0x6558, 5 << 8) + inner_eth(p)), v6=True)
+    tun_case('tun3_vxlan_ipv6_outer_fragmented', 'VXLAN over IPv6 whose outer datagrams are fragmented (fragments reversed)',
+             lambda p: [eth(f, 0x86DD) for f in frag6(ip6('2001:db8::1', '2001:db8::2', 17, udp('2001:db8::1', '2001:db8::2', 50000, 4789, struct.pack('!II', 0x08000000, 42 << 8) + inner_eth(p))), 512)[::-1]]
+             if len(p) > 600 else outer_udp(4789, struct.pack('!II', 0x08000000, 42 << 8) + inner_eth(p), v6=True))
+    tun_case('tun3_qinq_inside_vxlan', 'VXLAN whose inner frame carries 802.1ad and 802.1Q tags', lambda p: outer_udp(4789, struct.pack('!II', 0x08000000, 7 << 8) + eth(struct.pack('!HH', 100, 0x8100) + struct.pack('!HH', 200, et(p)) + p, 0x88A8)))
+    tun_case('tun3_mpls_gre_ipv6_outer', 'IPv6 / GRE / MPLS / IPv4', lambda p: eth(ip6('2001:db8::1', '2001:db8::2', 47, gre_hdr(0x8847, payload=struct.pack('!I', (77 << 12) | 0x100 | 64) + p)), 0x86DD))
+    def gre_keepalives(p):
+        ka = eth(ip4(O1, O2, 47, gre_hdr(0x0800, payload=ip4(O2, O1, 47, gre_hdr(0, payload=b'')))))
+        return [ka, outer4(47, gre_hdr(et(p), payload=p))]
+    tun_case('tun3_gre_keepalives_between', 'Cisco GRE keepalives (an IPv4 packet carrying GRE back to the sender) before every tunnelled packet', gre_keepalives)
+    tun_case('tun3_tzsp_80211', 'TZSP carrying IEEE 802.11 data frames (encapsulation 18)',
+             lambda p: outer_udp(37008, struct.pack('!BBH', 1, 0, 18) + b'\x01' + (b'\x08\x01' if p[12:16] == a4('10.0.0.1') else b'\x08\x02') + b'\0\0' + MAC_S + MAC_C + MAC_S + b'\0\0' + b'\xaa\xaa\x03\x00\x00\x00' + struct.pack('!H', et(p)) + p, sport=40000))
+    # positive HTTP/2 and HTTP/1 shapes
+    B = payload('h3b', 2600)
+    H('http3_chunked_cl_gzip_trailer_ce', 'chunked gzip body with a trailer "Content-Encoding: identity" (ignored) and a conflicting Content-Length', hdr([b'Content-Encoding: gzip', b'Content-Length: 7', b'Transfer-Encoding: chunked']) + gen.chunked(gz(B), (256,))[:-2] + b'Content-Encoding: identity\r\n\r\n', B)
+    H('http3_brotli_two_metablocks', 'Content-Encoding: br whose stream has an empty metadata meta-block between two stored ones',
+      (lambda br: hdr([b'Content-Encoding: br', b'Content-Length: %d' % len(br)]) + br)(brotli_stored(B, cut=1300, metadata=True)), B)
 
 if __name__ == '__main__':
     import sys, pk
