@@ -36,6 +36,8 @@ public enum DecodeAnomaly {
     IPV6_HOPOPTS_UNKNOWN_OPT("decoder.ipv6.hopopts_unknown_opt"),
     /** A destination option the host does not know whose type says to discard the packet (RFC 8200 §4.2). */
     IPV6_DSTOPTS_UNKNOWN_OPT("decoder.ipv6.dstopts_unknown_opt"),
+    /** A hop-by-hop option of a length its kind does not allow (a router alert not of 2 bytes): hosts drop the packet. */
+    IPV6_EXTHDR_INVALID_OPTLEN("decoder.ipv6.exthdr_invalid_optlen"),
     /** A type 0 routing header with segments left: deprecated, discarded (RFC 5095). */
     IPV6_RH_TYPE_0("decoder.ipv6.rh_type_0"),
     /** A routing header with segments left: the address seen is a waypoint, not where the data is read (SpanWatch's name). */

@@ -16,6 +16,8 @@ final class IpOptions {
     private static final int IPOPT_LSRR = 0x83;
     private static final int IPOPT_SSRR = 0x89;
     private static final int IPOPT_CIPSO = 0x86;
+    private static final int IPOPT_RA = 0x94;
+    private static final int IPV6_OPT_ROUTER_ALERT = 0x05;
     private static final int TS_TSONLY = 0;
     private static final int TS_TSANDADDR = 1;
     private static final int TS_PRESPEC = 3;
@@ -39,7 +41,7 @@ final class IpOptions {
      * option whose overflow counter is already 15 (Linux: "overflow == 15"; the BSDs:
      * {@code ++ipt_oflw == 0}). Linux alone drops a second record route or timestamp option, a pointer
      * within the option that leaves no room for its entry (4 bytes, 8 for a timestamp with addresses),
-     * and (kernels with NetLabel, as distributions build them) a CIPSO option, whose DOI no host
+     * a router alert shorter than 4 bytes, and (kernels with NetLabel, as distributions build them) a CIPSO option, whose DOI no host
      * configures ({@code cipso_v4_validate}); the BSDs alone drop a timestamp option with room left whose
      * flag no RFC defines, or whose entry with an address does not fit. Unknown options are skipped, as
      * both skip them. Marks {@code out} with the stacks that drop the packet and returns the anomaly of a
@@ -100,6 +102,8 @@ final class IpOptions {
                 ts = true;
             } else if (type == IPOPT_CIPSO) {
                 out.optionsRefusedBy |= DecodedPacket.REFUSED_BY_CURRENT_LINUX;
+            } else if (type == IPOPT_RA && len < 4) {
+                out.optionsRefusedBy |= DecodedPacket.REFUSED_BY_LINUX; // "if (optlen < 4) goto error"
             }
             o += len;
         }
@@ -114,7 +118,9 @@ final class IpOptions {
      * jumbogram only: with a payload length set, RFC 2675 §3 has it discarded), for destinations the
      * tunnel encapsulation limit and IOAM. Not the home address option: Linux reads it only with
      * its Mobile IPv6 module loaded, and Windows never. Returns the anomaly of a packet the host
-     * discards, or null; a decoy sent with such an option otherwise stood in for the real bytes.
+     * discards, or null; a decoy sent with such an option otherwise stood in for the real bytes. A
+     * hop-by-hop router alert whose data is not 2 bytes is dropped by every host (Linux's
+     * {@code ipv6_hop_ra}: "wrong RA length"; the BSDs' and macOS's {@code ip6_process_hopopts}).
      * Current Linux also drops a header holding more than 7 bytes of padding in a row, a PadN whose
      * bytes are not all zero (RFC 4942 §2.1.9.5) or more than 8 options other than padding
      * ({@code ip6_parse_tlv}; {@code max_hbh_opts_cnt}, {@code max_dst_opts_cnt}): marked in {@code out}.
@@ -150,6 +156,9 @@ final class IpOptions {
                 padding = 0;
                 if (++count > LINUX_MAX_IPV6_OPTIONS) {
                     out.optionsRefusedBy |= DecodedPacket.REFUSED_BY_CURRENT_LINUX;
+                }
+                if (hopByHop && type == IPV6_OPT_ROUTER_ALERT && optLen != 4) {
+                    return DecodeAnomaly.IPV6_EXTHDR_INVALID_OPTLEN; // Linux's ipv6_hop_ra, the BSDs' ip6_process_hopopts
                 }
                 boolean known = hopByHop
                         ? type == 0x05 || (type == 0xC2 && jumbogram) || type == 0x07 || type == 0x31

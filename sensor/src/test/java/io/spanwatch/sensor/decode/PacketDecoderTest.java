@@ -297,6 +297,9 @@ class PacketDecoderTest {
         assertEquals(DecodeAnomaly.IPV4_OPT_MALFORMED, decode(LinkType.RAW, withIpv4Options(0x44, 8, 9, 0xf0)).anomaly,
                 "full with the overflow counter at 15: both drop it");
         assertEquals(0, decode(LinkType.RAW, withIpv4Options(0x44, 8, 9, 0x30)).optionsRefusedBy, "full, the counter counts on");
+        assertEquals(DecodedPacket.REFUSED_BY_LINUX, decode(LinkType.RAW, withIpv4Options(0x94, 2, 1, 0)).optionsRefusedBy,
+                "a router alert of 2 bytes");
+        assertEquals(0, decode(LinkType.RAW, withIpv4Options(0x94, 4, 0, 0)).optionsRefusedBy);
     }
 
     @Test
@@ -324,6 +327,10 @@ class PacketDecoderTest {
         assertEquals(DecodedPacket.REFUSED_BY_CURRENT_LINUX, decode(LinkType.RAW, ipv6(0, "2001:db8::a", "2001:db8::b", cat(longPad, tcp))).optionsRefusedBy);
         assertEquals(0, decode(LinkType.RAW, ipv6(60, "2001:db8::a", "2001:db8::b", cat(eight, tcp))).optionsRefusedBy, "8 options and 6 bytes of padding");
         assertEquals(0, decode(LinkType.RAW, ipv6(0, "2001:db8::a", "2001:db8::b", cat(ext(6, 0), tcp))).optionsRefusedBy);
+        byte[] longAlert = ext(6, 0);
+        longAlert[2] = 5;
+        longAlert[3] = 4; // a router alert of 4 bytes of data: every host drops it
+        assertEquals(DecodeAnomaly.IPV6_EXTHDR_INVALID_OPTLEN, decode(LinkType.RAW, ipv6(0, "2001:db8::a", "2001:db8::b", cat(longAlert, tcp))).anomaly);
     }
 
     /** An options header with one option of {@code type} (4 bytes of data) and padding to 8 bytes. */
@@ -348,7 +355,10 @@ class PacketDecoderTest {
         }
         // known ones are read (the router alert); the home address is not known (no Mobile IPv6), nor a
         // jumbo payload option in a packet with a payload length
-        assertTrue(decode(LinkType.RAW, ipv6(0, "2001:db8::a", "2001:db8::b", cat(optionsHeader(6, 0x05), tcp))).isTcp());
+        byte[] alert = optionsHeader(6, 0x05);
+        alert[3] = 2; // a router alert's 2 bytes of data, then a PadN of none
+        alert[6] = 1;
+        assertTrue(decode(LinkType.RAW, ipv6(0, "2001:db8::a", "2001:db8::b", cat(alert, tcp))).isTcp());
         assertEquals(DecodeAnomaly.IPV6_DSTOPTS_UNKNOWN_OPT,
                 decode(LinkType.RAW, ipv6(60, "2001:db8::a", "2001:db8::b", cat(optionsHeader(6, 0xc9), tcp))).anomaly);
         assertEquals(DecodeAnomaly.IPV6_HOPOPTS_UNKNOWN_OPT,
