@@ -33,8 +33,9 @@ final class ReceiverDiscards {
      * <li>a SYN with another sequence number than the sender's first SYN, once the sender's stream has
      * passed bytes on: a synchronized host answers with a challenge ACK and drops it, data and all
      * ({@code stream.syn_on_established}); also before, once the peer acknowledged the sender's first
-     * SYN (the third evasion review hid a decoy on a second SYN-ACK sent before any data). Port reuse
-     * after a close is told apart before this.
+     * SYN, and then a SYN with the same sequence number too when it carries data (an established host
+     * drops every SYN; the third evasion review hid decoys on a second SYN-ACK, with another sequence
+     * number and with the same). Port reuse after a close is told apart before this.
      * <li>a SYN-ACK whose acknowledgement is not the peer's latest SYN plus one (plus the data a Fast
      * Open SYN carried): the client answers with a RST and waits in SYN-SENT for the real one (RFC 9293
      * §3.10.7.3; Linux's {@code tcp_rcv_synsent_state_process}, {@code reset_and_undo}), so neither its
@@ -104,7 +105,8 @@ final class ReceiverDiscards {
             worker.anomaly(flow, ts, "stream", "stream.pkt_without_ack");
             return true;
         }
-        if ((flags & SYN) != 0 && (flags & RST) == 0 && s.isn >= 0 && p.seq != s.isn && (s.stream.offset() > 0 || s.synAcked)) {
+        if ((flags & SYN) != 0 && (flags & RST) == 0 && s.isn >= 0
+                && (p.seq != s.isn ? s.stream.offset() > 0 || s.synAcked : s.synAcked && p.payloadLen > 0)) {
             worker.anomaly(flow, ts, "stream", "stream.syn_on_established");
             return true;
         }

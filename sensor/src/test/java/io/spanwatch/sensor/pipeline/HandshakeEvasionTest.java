@@ -85,6 +85,18 @@ class HandshakeEvasionTest {
         assertTrue(r.eve().contains("\"stream.syn_on_established\""), r.eve());
     }
 
+    /** The same SYN-ACK sent again after the handshake, now carrying data: the established client drops it (RFC 5961 §4). */
+    @Test
+    void aSynAckSentAgainWithDataAfterTheHandshakeIsDropped() throws Exception {
+        Capture c = new Capture();
+        TcpWire w = ReassemblyEvasionTest.request(c, ReassemblyEvasionTest.untimed(40_330), -1, 65_535);
+        c.add(w.frame(false, TcpWire.SYN | TcpWire.ACK, w.sseq - 1, w.cseq - 45, 65_535, NONE, decoyResponse())); // acknowledging the SYN, as first sent
+        respond(c, w, response());
+        Result r = run(c, ReassemblyConfig.DEFAULTS);
+        assertTrue(r.stored(downloads.body), r.eve());
+        assertTrue(r.eve().contains("\"stream.syn_on_established\""), r.eve());
+    }
+
     /** A capture of a segment from the server acknowledging {@code ack}, just before the real segment 3. */
     private Capture oldAckDecoy(int port, long behind) {
         Capture c = new Capture();
