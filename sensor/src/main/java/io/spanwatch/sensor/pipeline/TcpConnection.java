@@ -214,7 +214,9 @@ final class TcpConnection {
             }
         }
         if ((flags & RST) != 0) {
-            if (s.stream.acceptsReset(p.seq) || (!s.stream.started() && handshakeSeen)) {
+            // in SYN-SENT a RST is taken when it acknowledges the SYN (RFC 9293 §3.10.7.3): a refused connection
+            boolean refusal = !handshakeSeen && (flags & ACK) != 0 && other.lastSynSeq >= 0 && p.ack == ((other.lastSynSeq + 1) & 0xFFFF_FFFFL);
+            if (s.stream.acceptsReset(p.seq) || (!s.stream.started() && (handshakeSeen || refusal))) {
                 reset(ts);
             } else {
                 worker.anomaly(flow, ts, "stream", "stream.rst_ignored");

@@ -97,6 +97,22 @@ class HandshakeEvasionTest {
         assertTrue(r.eve().contains("\"stream.syn_on_established\""), r.eve());
     }
 
+    /**
+     * A RST acknowledging the SYN refuses the connection (RFC 9293 §3.10.7.3) and is no anomaly; one
+     * acknowledging anything else is dropped in SYN-SENT and named.
+     */
+    @Test
+    void aRstAcknowledgingTheSynRefusesTheConnection() throws Exception {
+        for (int wrong = 0; wrong < 2; wrong++) {
+            Capture c = new Capture();
+            TcpWire w = ReassemblyEvasionTest.untimed(40_340 + wrong);
+            c.add(w.frame(true, TcpWire.SYN, w.cseq, 0, 65_535, NONE, NONE));
+            c.add(w.frame(false, 0x04 | TcpWire.ACK, 0, w.cseq + 1 + wrong * 500, 0, NONE, NONE));
+            Result r = run(c, ReassemblyConfig.DEFAULTS);
+            assertTrue(r.eve().contains("\"stream.rst_ignored\"") == (wrong == 1), r.eve());
+        }
+    }
+
     /** A capture of a segment from the server acknowledging {@code ack}, just before the real segment 3. */
     private Capture oldAckDecoy(int port, long behind) {
         Capture c = new Capture();
