@@ -475,6 +475,55 @@ def round3b():
     H('http3_brotli_two_metablocks', 'Content-Encoding: br whose stream has an empty metadata meta-block between two stored ones',
       (lambda br: hdr([b'Content-Encoding: br', b'Content-Length: %d' % len(br)]) + br)(brotli_stored(B, cut=1300, metadata=True)), B)
 
+@case
+def round3c():
+    F = payload('u3c', 2200)
+    fh = [b'Content-Disposition: form-data; name="f"; filename="a.bin"', b'Content-Type: application/octet-stream']
+    # PHP (main/rfc1867.c) takes the boundary from just after the first "=" following "boundary", spaces
+    # and all ("boundary++", then to the next "," or ";"); Go's mime.ParseMediaType, Commons FileUpload and
+    # Django trim the white space. A body delimited for PHP ("-- XyZ") holds no part for the others.
+    upload('up3_boundary_leading_space_php', 'boundary= XyZ (a space after "="): PHP\'s boundary is " XyZ" and its delimiters "-- XyZ" (rfc1867.c keeps the space; Go trims it)',
+           mp([(fh, F)], bnd=b' XyZ'), b'Content-Type: multipart/form-data; boundary= XyZ\r\n', sha(F))
+    upload('up3_boundary_after_comma_php', 'Content-Type "multipart/form-data; charset=utf-8, boundary=XyZ": PHP finds "boundary" anywhere (strstr) and cuts at ","/";"; Go refuses the comma',
+           mp([(fh, F)]), b'Content-Type: multipart/form-data; charset=utf-8, boundary=XyZ\r\n', sha(F))
+    # data segments with TCP's reserved bits and the AccECN AE bit set (RFC 9293: reserved bits are ignored on receipt)
+    pc = Pcap(); B = payload('tcpres'); W = resp(B); c = dl_start(pc)
+    for i in range(0, len(W), 1000):
+        p = c.s(W[i:i+1000], raw=True); c.sseq += len(W[i:i+1000])
+        ihl = (p[0] & 15) * 4; t = bytearray(p[ihl:]); t[12] |= 0x0f
+        t[16:18] = b'\0\0'; t[16:18] = struct.pack('!H', csum(pseudo(c.sip, c.cip, 6, len(t)) + bytes(t)))
+        pc.add(eth(p[:ihl] + bytes(t)))
+    c.ack_c(); c.close()
+    save('tcp3_reserved_bits_set', pc, sha(B), 'tcp', 'data segments with the four reserved bits of the offset byte set (AccECN\'s AE among them; ignored on receipt, RFC 9293 3.1)')
+
+@case
+def round3d():
+    # CAPWAP with the radio MAC field (M) and wireless specific information (W): HLEN grows to cover them (RFC 5415 4.3)
+    def capwap_mw(p):
+        opt = bytes([6]) + MAC_S + b'\0' + bytes([4, 0x11, 0x22, 0, 0]) + b'\0' * 3    # radio MAC (len 6, padded to 8), wireless info (len 4, padded to 8)
+        word0 = ((2 + len(opt) // 4) << 19) | (1 << 14) | (1 << 9) | (1 << 5) | (1 << 4)
+        return outer_udp(5247, struct.pack('!II', word0, 0) + opt + inner_eth(p), sport=5247)
+    tun_case('tun3_capwap_radio_mac_wireless_info', 'CAPWAP data with the M and W flags: a radio MAC address and wireless specific information before the 802.3 frame (HLEN 6)', capwap_mw)
+    # Teredo carrying IPv6 fragments (a relay fragments to the IPv6 minimum MTU path)
+    def teredo_frag(p):
+        if len(p) > 700:
+            return [outer_udp(3544, f, sport=3544) for f in frag6(p, 504, ident=0x7777)]
+        return outer_udp(3544, p, sport=3544)
+    tun_case('tun3_teredo_inner_fragments', 'Teredo whose inner IPv6 packets are fragments (504-byte pieces)', teredo_frag, v6=True)
+    # h2c with the preface and every frame in 1-byte segments, both ways
+    B = payload('h2c3tiny', 900)
+    pc = Pcap(); c = Conv(pc); c.handshake()
+    c.send(True, b'PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n' + h2f(4, 0, 0, b'') + h2f(1, 5, 1, reqblk()), mss=1); c.ack_s()
+    c.send(False, h2f(4, 0, 0, b'') + h2f(4, 1, 0, b'') + h2f(1, 4, 1, b'\x88' + hlit(28, b'%d' % len(B))) + h2f(0, 1, 1, B), mss=1)
+    c.c(h2f(4, 1, 0, b'')); c.ack_c(); c.close()
+    save('h2c3_one_byte_segments', pc, sha(B), 'h2c', 'h2c prior knowledge, every byte of both directions in its own segment')
+    # a PUSH_PROMISE whose promised request is continued in a CONTINUATION frame
+    B1 = payload('h2c3p1', 1200); P = payload('h2c3p2', 1500)
+    push_req = b'\x82\x86' + hlit(4, b'/pushed.bin') + hlit(1, b'example.com')
+    sf = (h2f(5, 0, 1, struct.pack('!I', 2) + push_req[:5]) + h2f(9, 4, 1, push_req[5:]) + h2f(1, 4, 1, b'\x88' + hlit(28, b'%d' % len(B1)))
+          + h2f(1, 4, 2, b'\x88' + hlit(28, b'%d' % len(P))) + h2f(0, 1, 2, P) + h2f(0, 1, 1, B1))
+    h2conn('h2c3_push_promise_continuation', 'a PUSH_PROMISE whose header block goes on in a CONTINUATION frame; the pushed response and the answer both kept', [sha(B1), sha(P)], h2f(1, 5, 1, reqblk()), sf)
+
 if __name__ == '__main__':
     import sys, pk
     if len(sys.argv) != 2:
