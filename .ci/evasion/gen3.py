@@ -525,9 +525,4 @@ def round3d():
     h2conn('h2c3_push_promise_continuation', 'a PUSH_PROMISE whose header block goes on in a CONTINUATION frame; the pushed response and the answer both kept', [sha(B1), sha(P)], h2f(1, 5, 1, reqblk()), sf)
 
 if __name__ == '__main__':
-    import sys, pk
-    if len(sys.argv) != 2:
-        sys.exit('usage: gen3.py OUT_DIR   (writes OUT_DIR/<case>/case.pcap and meta.json)')
-    pk.ROOT = sys.argv[1]
-    for f in CASES: f()
-    print(len(os.listdir(sys.argv[1])), 'cases in', sys.argv[1])
+    main(CASES, 'gen3.py')

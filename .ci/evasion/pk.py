@@ -228,3 +228,13 @@ def simple_download(pc, body_wire, conv=None, reqb=None, mss=1400, close=True, *
     c.ack_c()
     if close: c.close()
     return c
+
+def main(cases, script):
+    """Writes every case of cases into the directory named on the command line (the generators' entry point)."""
+    import sys
+    global ROOT
+    if len(sys.argv) != 2:
+        sys.exit('usage: %s OUT_DIR   (writes OUT_DIR/<case>/case.pcap and meta.json)' % script)
+    ROOT = sys.argv[1]
+    for f in cases: f()
+    print(len(os.listdir(sys.argv[1])), 'cases in', sys.argv[1])

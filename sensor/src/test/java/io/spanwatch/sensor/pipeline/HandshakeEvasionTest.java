@@ -40,6 +40,14 @@ class HandshakeEvasionTest {
         return ReassemblyEvasionTest.concat(ReassemblyEvasionTest.head(downloads.body.length), downloads.body);
     }
 
+    /** Sends the real response on {@code w} after what {@code c} holds; the file must be the real one, and {@code anomaly} named. */
+    private void assertRealFileAnd(Capture c, TcpWire w, String anomaly) throws Exception {
+        respond(c, w, response());
+        Result r = run(c, ReassemblyConfig.DEFAULTS);
+        assertTrue(r.stored(downloads.body), r.eve());
+        assertTrue(r.eve().contains("\"" + anomaly + "\""), r.eve());
+    }
+
     private Result run(Capture c, ReassemblyConfig config) throws Exception {
         downloads.tmp = tmp;
         return downloads.run(c, config);
@@ -63,10 +71,7 @@ class HandshakeEvasionTest {
         c.add(w.ack(true, 65_535));
         c.addAll(w.data(true, "GET /setup.exe HTTP/1.1\r\nHost: dl.example\r\n\r\n".getBytes(java.nio.charset.StandardCharsets.US_ASCII), 1460, 65_535));
         c.add(w.ack(false, 65_535));
-        respond(c, w, response());
-        Result r = run(c, ReassemblyConfig.DEFAULTS);
-        assertTrue(r.stored(downloads.body), r.eve());
-        assertTrue(r.eve().contains("\"stream.3whs_synack_with_wrong_ack\""), r.eve());
+        assertRealFileAnd(c, w, "stream.3whs_synack_with_wrong_ack");
     }
 
     /**
@@ -79,10 +84,7 @@ class HandshakeEvasionTest {
         Capture c = new Capture();
         TcpWire w = ReassemblyEvasionTest.request(c, ReassemblyEvasionTest.untimed(40_310), -1, 65_535);
         c.add(w.frame(false, TcpWire.SYN | TcpWire.ACK, 0x3333_0000L, w.cseq, 65_535, NONE, decoyResponse()));
-        respond(c, w, response());
-        Result r = run(c, ReassemblyConfig.DEFAULTS);
-        assertTrue(r.stored(downloads.body), r.eve());
-        assertTrue(r.eve().contains("\"stream.syn_on_established\""), r.eve());
+        assertRealFileAnd(c, w, "stream.syn_on_established");
     }
 
     /** The same SYN-ACK sent again after the handshake, now carrying data: the established client drops it (RFC 5961 §4). */
@@ -91,10 +93,7 @@ class HandshakeEvasionTest {
         Capture c = new Capture();
         TcpWire w = ReassemblyEvasionTest.request(c, ReassemblyEvasionTest.untimed(40_330), -1, 65_535);
         c.add(w.frame(false, TcpWire.SYN | TcpWire.ACK, w.sseq - 1, w.cseq - 45, 65_535, NONE, decoyResponse())); // acknowledging the SYN, as first sent
-        respond(c, w, response());
-        Result r = run(c, ReassemblyConfig.DEFAULTS);
-        assertTrue(r.stored(downloads.body), r.eve());
-        assertTrue(r.eve().contains("\"stream.syn_on_established\""), r.eve());
+        assertRealFileAnd(c, w, "stream.syn_on_established");
     }
 
     /**
