@@ -13,7 +13,9 @@
  * control word: {@link io.spanwatch.sensor.decode.Mpls}), Linux cooked v1 and v2, BSD and OpenBSD
  * loopback, raw IP, and in {@code LinkLayers} IEEE 802.11 bare and behind radiotap, PPP, Cisco HDLC and
  * NFLOG; IPv4 (fragments flagged, not reassembled; payload trimmed to
- * the IP length so Ethernet padding is excluded) and IPv6 with extension headers; TCP, UDP, ICMP,
+ * the IP length so Ethernet padding is excluded) and IPv6 with extension headers, their options read
+ * as receiving hosts read them ({@code IpOptions}: those every host refuses are anomalies, those only
+ * some stacks refuse are marked for the TCP stage to judge by the receiver's policy); TCP, UDP, ICMP,
  * ICMPv6, SCTP ports; tunnels ({@link io.spanwatch.sensor.decode.Tunnels}), whose innermost packet is
  * the one described: GRE (with MPLS, ERSPAN I/II/III, Aruba's 802.11 frames, PPTP's PPP), IP-in-IP,
  * MPLS in IP, L2TPv3's Ethernet pseudowires (IP protocol 115 and UDP, cookie and sublayer lengths
