@@ -60,6 +60,9 @@ public final class Flow {
     public long pendingSynSeq = -1;
     /** TCP: what that SYN offered (timestamps, window scale), packed by the worker's TCP tracking. */
     public int pendingSynOffer;
+    /** TCP: the timestamp values of the first and the latest such SYN (sent again); -1 without the option. */
+    public long pendingSynTsFirst = -1;
+    public long pendingSynTsLast = -1;
     /** The worker's per-flow state (reassembly, parser); owned by the worker. */
     public Object attachment;
 

@@ -23,6 +23,19 @@ final class ReceiverDiscards {
     }
 
     /**
+     * Names a segment the receiver drops ({@code anomaly}) and keeps its bytes aside, used only if the
+     * receiver acknowledges them after all (an HTTP connection's; a SYN's data starts after its
+     * sequence number); returns true, the segment being discarded.
+     */
+    private static boolean keepAside(TcpConnection c, DecodedPacket p, Side s, int flags, String anomaly) {
+        c.worker.anomaly(c.flow, p.tsNanos, "stream", anomaly);
+        if (p.payloadLen > 0 && !c.notHttp) {
+            s.stream.discarded(p.tsNanos, (flags & SYN) != 0 ? p.seq + 1 : p.seq, p.buf, p.payloadOff, p.payloadLen);
+        }
+        return true;
+    }
+
+    /**
      * Tells whether the receiver throws the whole segment away before looking at its data, as every
      * current stack does (RFC 793 §3.9, RFC 5961 §4), and reports it:
      * <ul>
@@ -41,6 +54,11 @@ final class ReceiverDiscards {
      * §3.10.7.3; Linux's {@code tcp_rcv_synsent_state_process}, {@code reset_and_undo}), so neither its
      * sequence number nor its data are the server's ({@code stream.3whs_synack_with_wrong_ack}, Suricata's
      * name).
+     * <li>a SYN-ACK, or before one a RST, whose timestamp echo is neither 0 nor one of the client's SYNs'
+     * timestamp values ({@link Side#echoesSyn}): the client in SYN-SENT resets and undoes it (Linux's
+     * {@code PAWSActiveRejected}; Suricata's {@code StateSynSentValidateTimestamp}), so a forged
+     * refusal cannot close the connection before the real SYN-ACK ({@code stream.pkt_invalid_timestamp};
+     * Suricata's verify test bug-3286 is such a capture).
      * <li>for a Linux receiver ({@code linux}; Debian's, Ubuntu's and Red Hat's kernels are built with
      * {@code CONFIG_TCP_MD5SIG}), a segment with a TCP MD5 signature option on a connection whose SYN
      * from the same sender carried none: no key was configured, and Linux drops it
@@ -79,19 +97,6 @@ final class ReceiverDiscards {
      * Taking them let a decoy segment win over the real bytes that followed it, invisibly (an evasion
      * review on 2026-12-05).
      */
-    /**
-     * Names a segment the receiver drops ({@code anomaly}) and keeps its bytes aside, used only if the
-     * receiver acknowledges them after all (an HTTP connection's; a SYN's data starts after its
-     * sequence number); returns true, the segment being discarded.
-     */
-    private static boolean keepAside(TcpConnection c, DecodedPacket p, Side s, int flags, String anomaly) {
-        c.worker.anomaly(c.flow, p.tsNanos, "stream", anomaly);
-        if (p.payloadLen > 0 && !c.notHttp) {
-            s.stream.discarded(p.tsNanos, (flags & SYN) != 0 ? p.seq + 1 : p.seq, p.buf, p.payloadOff, p.payloadLen);
-        }
-        return true;
-    }
-
     static boolean discarded(TcpConnection c, DecodedPacket p, Side s, Side other, int flags, TcpOptions opts) {
         Worker worker = c.worker;
         Flow flow = c.flow;
@@ -113,6 +118,11 @@ final class ReceiverDiscards {
         if ((flags & (SYN | ACK | RST)) == (SYN | ACK) && other.lastSynSeq >= 0
                 && ((p.ack - other.lastSynSeq - 1) & 0xFFFF_FFFFL) > other.lastSynData) {
             worker.anomaly(flow, ts, "stream", "stream.3whs_synack_with_wrong_ack");
+            return true;
+        }
+        if ((flags & ACK) != 0 && ((flags & SYN) != 0 || (flags & RST) != 0 && !c.handshakeSeen) && opts.timestamps
+                && !other.echoesSyn(opts.tsecr)) {
+            worker.anomaly(flow, ts, "stream", "stream.pkt_invalid_timestamp");
             return true;
         }
         if (opts.signed && (flags & SYN) == 0 && s.synSeen() && !TcpOptions.offeredSignature(s.synOffer) && s.stream.policy() == OverlapPolicy.LINUX) {

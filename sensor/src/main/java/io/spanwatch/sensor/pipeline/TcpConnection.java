@@ -48,7 +48,8 @@ final class TcpConnection {
     final Flow flow;
     private final Side orig;
     private final Side resp;
-    private boolean handshakeSeen;
+    /** Whether a SYN-ACK was taken: the client left SYN-SENT. */
+    boolean handshakeSeen;
     private boolean rolesFixed;
     private HttpConnectionParser parser;
     /** Whether the server's first bytes were an HTTP/2 preface (it spoke first): the parser starts in HTTP/2. */
@@ -116,6 +117,9 @@ final class TcpConnection {
             }
             s.lastSynSeq = p.seq;
             s.lastSynData = p.payloadLen;
+            if ((flags & ACK) == 0) {
+                s.bareSyn(opts.timestamps ? opts.tsval : -1);
+            }
             if ((flags & ACK) == 0) {
                 if (!rolesFixed) {
                     flow.clientIsOrig = fromOrig;
@@ -233,10 +237,11 @@ final class TcpConnection {
 
     /**
      * Takes the originator's SYN that was seen before this state was made (the flow kept only its
-     * sequence number, flags and what it offered, {@link TcpOptions#synOffer}): the originator is the
-     * client and its stream starts after the SYN.
+     * sequence number, flags, what it offered, {@link TcpOptions#synOffer}, and the timestamp values of
+     * its first and latest copy, -1 without the option): the originator is the client and its stream
+     * starts after the SYN.
      */
-    void originatorSyn(long seq, int offer) {
+    void originatorSyn(long seq, int offer, long tsFirst, long tsLast) {
         if (!rolesFixed) {
             flow.clientIsOrig = true;
             rolesFixed = true;
@@ -248,6 +253,8 @@ final class TcpConnection {
             synSeqOrig = seq;
         }
         orig.lastSynSeq = seq; // a SYN kept back so carried no data
+        orig.bareSyn(tsFirst);
+        orig.bareSyn(tsLast);
         orig.stream.syn(seq);
         orig.synOffer(offer);
     }
@@ -598,6 +605,10 @@ final class TcpConnection {
         /** The sequence number of this side's latest SYN (or SYN-ACK) taken, and the bytes it carried; -1 before one. */
         long lastSynSeq = -1;
         int lastSynData;
+        /** Whether this side sent a SYN without ACK (it is the client), and the timestamp values of its first and latest; -1 before one with timestamps. */
+        boolean bareSyn;
+        long synTsFirst = -1;
+        long synTsLast = -1;
         /** Whether the peer acknowledged this side's SYN: a synchronized host challenges a SYN with another sequence number. */
         boolean synAcked;
         /** Whether this side was seen sending a segment with right checksums (so it does not offload them). */
@@ -681,6 +692,29 @@ final class TcpConnection {
 
         boolean synSeen() {
             return synOffer >= 0;
+        }
+
+        /** Notes a SYN without ACK this side sent, with its timestamp value (-1 without the option). */
+        void bareSyn(long tsval) {
+            bareSyn = true;
+            if (tsval >= 0) {
+                if (synTsFirst < 0) {
+                    synTsFirst = tsval;
+                }
+                synTsLast = tsval;
+            }
+        }
+
+        /**
+         * Tells whether this side, having sent a SYN, would take a segment echoing {@code tsecr} in
+         * SYN-SENT: an echo of 0 (none), or one between its first SYN's timestamp value and its latest's.
+         * Linux resets and undoes a SYN-ACK or RST whose echo lies outside
+         * ({@code tcp_rcv_synsent_state_process}, {@code PAWSActiveRejected}), and Suricata drops it
+         * ({@code StateSynSentValidateTimestamp}, for every policy).
+         */
+        boolean echoesSyn(long tsecr) {
+            return !bareSyn || tsecr == 0
+                    || synTsFirst >= 0 && ((tsecr - synTsFirst) & 0xFFFF_FFFFL) <= ((synTsLast - synTsFirst) & 0xFFFF_FFFFL);
         }
 
 

@@ -268,13 +268,20 @@ final class Worker implements Runnable, FlowTable.Listener {
                 // costs one flow per SYN. The state is made from the remembered SYN at the next packet.
                 f.tcpFlagsOrig |= pkt.tcpFlags;
                 f.pendingSynSeq = pkt.seq;
-                f.pendingSynOffer = tcpOptions.read(pkt).synOffer(pkt);
+                TcpOptions opts = tcpOptions.read(pkt);
+                f.pendingSynOffer = opts.synOffer(pkt);
+                if (opts.timestamps) {
+                    if (f.pendingSynTsFirst < 0) {
+                        f.pendingSynTsFirst = opts.tsval;
+                    }
+                    f.pendingSynTsLast = opts.tsval;
+                }
                 return;
             }
             c = new TcpConnection(this, f);
             f.attachment = c;
             if (f.pendingSynSeq >= 0) {
-                c.originatorSyn(f.pendingSynSeq, f.pendingSynOffer);
+                c.originatorSyn(f.pendingSynSeq, f.pendingSynOffer, f.pendingSynTsFirst, f.pendingSynTsLast);
                 f.pendingSynSeq = -1;
             }
         }

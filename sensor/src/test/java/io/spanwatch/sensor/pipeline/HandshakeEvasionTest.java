@@ -9,6 +9,7 @@ import io.spanwatch.sensor.reassembly.OverlapPolicy;
 import io.spanwatch.sensor.reassembly.ReassemblyConfig;
 import java.nio.file.Path;
 import java.util.Arrays;
+import java.util.function.Supplier;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -48,6 +49,25 @@ class HandshakeEvasionTest {
         assertTrue(r.eve().contains("\"" + anomaly + "\""), r.eve());
     }
 
+    /**
+     * Sends the client's SYN (with {@code synOptions}), then the {@code decoy} a client in SYN-SENT drops
+     * (made once the SYN is counted), the real SYN-ACK (with {@code synAckOptions}), the request and
+     * the real response: the file must be the real one, and {@code anomaly} named.
+     */
+    private void assertDecoyInSynSentIsDropped(TcpWire w, byte[] synOptions, Supplier<byte[]> decoy, byte[] synAckOptions, String anomaly)
+            throws Exception {
+        Capture c = new Capture();
+        c.add(w.frame(true, TcpWire.SYN, w.cseq, 0, 65_535, synOptions, NONE));
+        w.cseq++;
+        c.add(decoy.get());
+        c.add(w.frame(false, TcpWire.SYN | TcpWire.ACK, w.sseq, w.cseq, 65_535, synAckOptions, NONE));
+        w.sseq++;
+        c.add(w.ack(true, 65_535));
+        c.addAll(w.data(true, "GET /setup.exe HTTP/1.1\r\nHost: dl.example\r\n\r\n".getBytes(java.nio.charset.StandardCharsets.US_ASCII), 1460, 65_535));
+        c.add(w.ack(false, 65_535));
+        assertRealFileAnd(c, w, anomaly);
+    }
+
     private Result run(Capture c, ReassemblyConfig config) throws Exception {
         downloads.tmp = tmp;
         return downloads.run(c, config);
@@ -61,17 +81,9 @@ class HandshakeEvasionTest {
      */
     @Test
     void aSynAckNotAcknowledgingTheSynIsNotTheServers() throws Exception {
-        Capture c = new Capture();
         TcpWire w = ReassemblyEvasionTest.untimed(40_300);
-        c.add(w.frame(true, TcpWire.SYN, w.cseq, 0, 65_535, NONE, NONE));
-        w.cseq++;
-        c.add(w.frame(false, TcpWire.SYN | TcpWire.ACK, 0x2222_0000L, w.cseq + 4000, 65_535, NONE, decoyResponse()));
-        c.add(w.frame(false, TcpWire.SYN | TcpWire.ACK, w.sseq, w.cseq, 65_535, NONE, NONE));
-        w.sseq++;
-        c.add(w.ack(true, 65_535));
-        c.addAll(w.data(true, "GET /setup.exe HTTP/1.1\r\nHost: dl.example\r\n\r\n".getBytes(java.nio.charset.StandardCharsets.US_ASCII), 1460, 65_535));
-        c.add(w.ack(false, 65_535));
-        assertRealFileAnd(c, w, "stream.3whs_synack_with_wrong_ack");
+        assertDecoyInSynSentIsDropped(w, NONE, () -> w.frame(false, TcpWire.SYN | TcpWire.ACK, 0x2222_0000L, w.cseq + 4000, 65_535, NONE, decoyResponse()),
+                NONE, "stream.3whs_synack_with_wrong_ack");
     }
 
     /**
@@ -110,6 +122,27 @@ class HandshakeEvasionTest {
             Result r = run(c, ReassemblyConfig.DEFAULTS);
             assertTrue(r.eve().contains("\"stream.rst_ignored\"") == (wrong == 1), r.eve());
         }
+    }
+
+
+    /**
+     * A RST or SYN-ACK echoing a timestamp the client never sent is reset and undone in SYN-SENT
+     * (Linux's {@code PAWSActiveRejected}; Suricata's {@code StateSynSentValidateTimestamp}): a forged
+     * refusal before the real SYN-ACK does not close the connection (Suricata's verify test bug-3286
+     * is such a capture: the third evasion review's refusal rule lost its file), and a SYN-ACK so
+     * stamped, with a decoy response on it, is not the server's.
+     */
+    @Test
+    void aRstOrSynAckEchoingATimestampTheClientNeverSentIsDropped() throws Exception {
+        // the client offered no timestamps: an echo other than 0 is forged
+        TcpWire w = ReassemblyEvasionTest.untimed(40_350);
+        assertDecoyInSynSentIsDropped(w, NONE, () -> w.frame(false, 0x04 | TcpWire.ACK, 0, w.cseq, 8_192, TcpWire.timestamps(100, 100), NONE),
+                NONE, "stream.pkt_invalid_timestamp");
+        // the client offered timestamps: a SYN-ACK echoing a value it never sent carries a decoy
+        TcpWire t = new TcpWire("10.0.0.1", 40_351, "10.0.0.3", 80);
+        assertDecoyInSynSentIsDropped(t, TcpWire.timestamps(t.cts, 0),
+                () -> t.frame(false, TcpWire.SYN | TcpWire.ACK, 0x2222_0000L, t.cseq, 65_535, TcpWire.timestamps(t.sts, t.cts + 5_000), decoyResponse()),
+                TcpWire.timestamps(t.sts, t.cts), "stream.pkt_invalid_timestamp");
     }
 
     /** A capture of a segment from the server acknowledging {@code ack}, just before the real segment 3. */

@@ -95,7 +95,8 @@ final class TcpWire {
         return segment(fromClient, ACK, fromClient ? cseq : sseq, fromClient ? sseq : cseq, window, new byte[0]);
     }
 
-    private static byte[] timestamps(long tsval, long tsecr) {
+    /** A timestamps option (RFC 7323) after two no-ops. */
+    static byte[] timestamps(long tsval, long tsecr) {
         return new byte[] {1, 1, 8, 10, (byte) (tsval >>> 24), (byte) (tsval >>> 16), (byte) (tsval >>> 8), (byte) tsval,
             (byte) (tsecr >>> 24), (byte) (tsecr >>> 16), (byte) (tsecr >>> 8), (byte) tsecr};
     }
