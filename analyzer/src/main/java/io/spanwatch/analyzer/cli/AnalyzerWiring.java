@@ -134,10 +134,15 @@ final class AnalyzerWiring implements AutoCloseable {
     public void close() {
         scan.close();
         for (FeedStage f : feeds) {
-            String waiting = f.pending() == 0 ? "nothing waits" : f.pending() + " wait in " + f.outboxDir()
-                    + (f.lastError() != null ? " (" + f.lastError() + ")" : "") + "; spanwatch feed --out " + out + " delivers them";
-            err.println("spanwatch: feed " + f.name() + ": " + f.delivered() + " delivered, " + waiting);
+            sayDelivered(f, out, err);
         }
+    }
+
+    /** Says on {@code err} what a feed delivered and what waits in its outbox under {@code out}. */
+    static void sayDelivered(FeedStage f, Path out, PrintWriter err) {
+        String waiting = f.pending() == 0 ? "nothing waits" : f.pending() + " wait in " + f.outboxDir()
+                + (f.lastError() != null ? " (" + f.lastError() + ")" : "") + "; spanwatch feed --out " + out + " delivers them";
+        err.println("spanwatch: feed " + f.name() + ": " + f.delivered() + " delivered, " + waiting);
         err.flush();
     }
 

@@ -1,11 +1,22 @@
 package io.spanwatch.analyzer.cli;
 
+import io.spanwatch.analyzer.events.AnalyzerStage;
+import io.spanwatch.analyzer.events.EventBus;
+import io.spanwatch.analyzer.feed.FeedSpec;
+import io.spanwatch.analyzer.feed.FeedStage;
+import io.spanwatch.analyzer.feed.Feeds;
+import io.spanwatch.analyzer.index.IndexConfig;
+import io.spanwatch.analyzer.index.IndexStage;
 import io.spanwatch.analyzer.scan.ScanStage;
 import io.spanwatch.sensor.event.EveWriter;
 import io.spanwatch.sensor.pipeline.SensorConfig;
+import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.Callable;
@@ -17,10 +28,13 @@ import picocli.CommandLine.Spec;
 
 /**
  * Finishes the scan queue an {@code analyze} or {@code sensor} run left in a data folder (files that
- * waited for clamd): scans them, appends their final verdicts (and alerts) to {@code DIR/eve.json}.
+ * waited for clamd): scans them and writes their final verdicts (and alerts) where {@code analyze}
+ * writes events: {@code DIR/eve.json}, the index under {@code DIR/index} (the console and the report
+ * read it) and the feeds {@code --feed} or {@code feed.uris} name.
  */
 @Command(name = "scan-queue", mixinStandardHelpOptions = true,
-        description = "Scan the files still waiting for clamd in DIR (left by analyze or sensor) and append their verdicts to DIR/eve.json.")
+        description = "Scan the files still waiting for clamd in DIR (left by analyze or sensor) and write their verdicts to DIR/eve.json, "
+                + "the index and the feeds.")
 public final class ScanQueueCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
@@ -53,29 +67,55 @@ public final class ScanQueueCommand implements Callable<Integer> {
         }
         SensorConfig config = common.buildOrReport(out, false, err);
         SensorSettings.ScanSettings scan = config == null ? null : common.scanOrReport(err);
-        if (scan == null) {
+        IndexConfig index = scan == null ? null : common.indexOrReport(err);
+        SensorSettings.FeedSettings feedSettings = index == null ? null : common.feedsOrReport(err);
+        if (feedSettings == null) {
             return 1;
         }
         OutputLock lock = OutputLock.acquireOrReport(out, spec, err);
         if (lock == null) {
             return 1;
         }
+        EventBus bus = new EventBus();
+        List<FeedStage> feeds = new ArrayList<>();
         try (lock; ScanWiring wiring = new ScanWiring(scan, out, err);
                 EveWriter eve = EveWriter.open(out.resolve("eve.json"), config.sensorName(), false)) {
-            ScanStage stage = wiring.start(eve);
-            if (stage == null) {
-                err.println("spanwatch: scanning is off (scan.enabled=false)");
-                return 1;
+            try {
+                if (index.enabled()) {
+                    bus.add(IndexStage.start(out.resolve("index"), index, eve.renderer(), false, Clock.systemUTC()));
+                }
+                for (FeedSpec f : feedSettings.feeds()) {
+                    FeedStage fs = Feeds.open(f, out, feedSettings.config(), config.sensorName(), false, bus);
+                    feeds.add(fs);
+                    bus.add(fs);
+                }
+                bus.add(AnalyzerStage.output(eve));
+                feeds.forEach(FeedStage::start);
+                ScanStage stage = wiring.start(bus);
+                if (stage == null) {
+                    err.println("spanwatch: scanning is off (scan.enabled=false)");
+                    return 1;
+                }
+                int before = stage.waiting();
+                int left = stage.awaitFinal(waitSeconds * 1000);
+                stage.close();
+                bus.inputEnded();
+                bus.drain();
+                Map<String, Long> m = new TreeMap<>();
+                stage.addStats(m);
+                w.printf("scan queue of %s: %d waiting, %d finished (%d infected), %d still waiting%n", out, before, before - left,
+                        m.getOrDefault("scan.infected", 0L), left);
+                w.flush();
+                for (FeedStage f : feeds) {
+                    AnalyzerWiring.sayDelivered(f, out, err);
+                }
+                return left == 0 ? 0 : 2;
+            } finally {
+                bus.close(); // the index commits, the feeds stop
             }
-            int before = stage.waiting();
-            int left = stage.awaitFinal(waitSeconds * 1000);
-            stage.close();
-            Map<String, Long> m = new TreeMap<>();
-            stage.addStats(m);
-            w.printf("scan queue of %s: %d waiting, %d finished (%d infected), %d still waiting%n", out, before, before - left,
-                    m.getOrDefault("scan.infected", 0L), left);
-            w.flush();
-            return left == 0 ? 0 : 2;
+        } catch (IOException e) {
+            err.println("spanwatch: " + e.getMessage());
+            return 1;
         }
     }
 }

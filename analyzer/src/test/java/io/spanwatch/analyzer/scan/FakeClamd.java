@@ -18,12 +18,15 @@ import java.util.concurrent.atomic.AtomicInteger;
 /**
  * Plays clamd for tests, over TCP on 127.0.0.1 or a unix socket: {@link Mode#SILENT} accepts and
  * never answers (and records when the client hangs up); {@link Mode#CLEAN} answers VERSIONCOMMANDS,
- * VERSION, PING and INSTREAM ({@code stream: OK}) as clamd 1.4.6 would. One thread per connection.
+ * VERSION, PING and INSTREAM ({@code stream: OK}) as clamd 1.4.6 would; {@link Mode#INFECTED} the same, but
+ * finds every stream infected ({@code stream: Win.Trojan.Fake-1 FOUND}). One thread per connection.
  */
 final class FakeClamd implements AutoCloseable {
-    enum Mode { SILENT, CLEAN }
+    enum Mode { SILENT, CLEAN, INFECTED }
 
     static final String VERSION = "ClamAV 1.4.6/27480/Mon Nov 24 09:25:02 2025";
+    /** The signature {@link Mode#INFECTED} finds. */
+    static final String INFECTED_AS = "Win.Trojan.Fake-1";
 
     private final ServerSocketChannel server;
     private final Mode mode;
@@ -101,7 +104,7 @@ final class FakeClamd implements AutoCloseable {
                 case "INSTREAM" -> {
                     instreams.incrementAndGet();
                     drainChunks(ch);
-                    yield "stream: OK";
+                    yield mode == Mode.INFECTED ? "stream: " + INFECTED_AS + " FOUND" : "stream: OK";
                 }
                 default -> "UNKNOWN COMMAND";
             };
