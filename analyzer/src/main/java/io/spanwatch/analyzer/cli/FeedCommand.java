@@ -21,8 +21,9 @@ import picocli.CommandLine.Spec;
 /**
  * Delivers what the feeds' outboxes under {@code DIR/outbox} hold: what an offline run left, or what
  * waited while a receiver was down. Each feed goes to the receiver its stored URI names, or to the one
- * a {@code --feed} of the same name gives now. Exits 0 when every outbox is empty, 1 when something
- * still waits (each feed says how much and why).
+ * a {@code --feed} of the same name gives now; a {@code --feed} whose name no outbox has is an error
+ * naming the outboxes there (it used to make an empty outbox of its own and say that nothing waits).
+ * Exits 0 when every outbox is empty, 1 when something still waits (each feed says how much and why).
  */
 @Command(name = "feed", mixinStandardHelpOptions = true,
         description = "Deliver the alerts and incidents waiting in DIR/outbox (left by an offline run or a receiver that was down).")
@@ -55,8 +56,15 @@ public final class FeedCommand implements Callable<Integer> {
                     specs.put(s.name(), s);
                 }
             } else {
+                List<String> outboxes = Feeds.stored(out).stream().map(FeedSpec::name).toList();
                 for (String u : feeds) {
                     FeedSpec s = FeedSpec.parse(u);
+                    if (!outboxes.contains(s.name())) {
+                        err.println("spanwatch: --feed " + u + ": no outbox named " + s.name() + " under " + out.resolve(Feeds.OUTBOX)
+                                + (outboxes.isEmpty() ? " (there is none)" : " (there: " + String.join(", ", outboxes)
+                                        + "; add name=NAME to the URI to deliver that outbox to it)"));
+                        return 1;
+                    }
                     specs.put(s.name(), s);
                 }
             }

@@ -245,6 +245,23 @@ class WebhookFeedTest {
         assertTrue(errText.toString(StandardCharsets.UTF_8).contains("8 wait in"), errText.toString(StandardCharsets.UTF_8));
         Map<String, String> alerts = alertLines(out);
         assertEquals(8, alerts.size());
+
+        // A --feed whose name no outbox has (the receiver moved) says where the events wait, instead of
+        // making an empty outbox of its own and saying that nothing waits
+        ByteArrayOutputStream moved = new ByteArrayOutputStream();
+        System.setErr(new PrintStream(moved, true, StandardCharsets.UTF_8));
+        try {
+            status = run("feed", "--out", out.toString(), "--feed", "webhook+http://127.0.0.1:" + Rsyslog.freePort() + "/hook");
+        } finally {
+            System.setErr(oldErr);
+        }
+        assertEquals(1, status, "nothing was delivered while 8 events wait");
+        String why = moved.toString(StandardCharsets.UTF_8);
+        assertTrue(why.contains("no outbox named") && why.contains(FeedSpec.parse("webhook+http://127.0.0.1:" + port + "/hook").name())
+                && why.contains("name=NAME"), why);
+        try (var dirs = Files.list(out.resolve(Feeds.OUTBOX))) {
+            assertEquals(1, dirs.count(), "no outbox made for it");
+        }
         try (Receiver r = new Receiver(port, () -> 200)) {
             PrintStream oldOut = System.out;
             ByteArrayOutputStream outText = new ByteArrayOutputStream();
