@@ -9,9 +9,10 @@ import java.nio.file.Path;
 import java.util.Locale;
 
 /**
- * Serves {@code GET /files/SHA256}: one file's hashes and type, its latest verdict, every time it
- * was seen (when, between whom, from which host and URL, under which name), and downloads of the
- * stored file and of its quarantine zip when they exist.
+ * Serves {@code GET /files/SHA256}: one file's hashes and type, its latest verdict, how often it was
+ * seen (its transfers: fileinfo events), every event that names it (when, between whom, from which
+ * host and URL, under which name), and downloads of the stored file and of its quarantine zip when
+ * they exist.
  */
 final class FilePage extends Route {
     static final int SIGHTINGS = 500;
@@ -41,8 +42,11 @@ final class FilePage extends Route {
         String sha = sha256(r);
         String q = "fileinfo.sha256:" + sha + " OR files.sha256:" + sha + " OR fileinfo.stored_sha256:" + sha;
         EventSearcher.Page page;
+        long transfers;
         try (EventSearcher s = console.index().acquire()) {
             page = s.search(console.parser().parse(q), SIGHTINGS, null);
+            // A sighting is a transfer (its fileinfo event), not the alerts and verdicts that name it too
+            transfers = s.count(console.parser().parse("event_type:fileinfo AND (" + q + ")"));
         }
         Html h = console.pages().start(r, "File " + sha.substring(0, 12), q);
         h.raw("<h1>File <span class=\"hash\">").text(sha).raw("</span></h1>");
@@ -81,7 +85,9 @@ final class FilePage extends Route {
         if (QuarantineDownload.quarantined(console, sha)) {
             h.raw("<a class=\"button\" href=\"/files/").attr(sha).raw("/quarantine.zip\">Download the quarantine zip (password infected)</a>");
         }
-        h.raw("</p><h2>Seen <span class=\"dim\">").text(String.format(Locale.ROOT, "%,d", page.total())).raw(" times</span></h2>");
+        h.raw("</p><h2>Seen <span class=\"dim\">").text(String.format(Locale.ROOT, "%,d", transfers)).raw(transfers == 1 ? " time" : " times")
+                .raw("</span></h2><p class=\"dim\">").text(String.format(Locale.ROOT, "%,d", page.total()))
+                .raw(" events name it: its transfers, their alerts and verdicts</p>");
         h.raw("<table class=\"events\"><thead><tr><th>Time</th><th>Type</th><th>From</th><th>To</th><th>Host</th><th>URL</th><th>Name</th></tr>")
                 .raw("</thead><tbody>");
         for (EventSearcher.Hit hit : page.hits()) {

@@ -50,6 +50,16 @@ class ConsoleApiTest {
     }
 
     @Test
+    void aFilePageCountsTheFilesTransfersNotTheAlertsThatNameThem() throws Exception {
+        // The EICAR file is downloaded three times in the fixture, each download with its alert
+        var res = f.get("/files/" + io.spanwatch.analyzer.index.TestEvents.EICAR_SHA256, f.readToken);
+        assertEquals(200, res.statusCode());
+        assertTrue(res.body().contains("<h2>Seen <span class=\"dim\">3 times</span></h2>"), res.body());
+        assertTrue(res.body().contains("6 events name it"), res.body());
+        assertTrue(f.get("/files/" + ConsoleFixture.EVIL_SHA, f.readToken).body().contains("1 time</span>"));
+    }
+
+    @Test
     void eventsArePagedNewestFirstWithExactTotals() throws Exception {
         Set<String> ids = new HashSet<>();
         String after = "";
