@@ -178,7 +178,7 @@ final class CommonOptions {
             s.set("sensor.name=" + sensorName, "--sensor-name");
         }
         if (homeNet != null) {
-            s.set("home-net=" + homeNet);
+            s.set("home-net=" + homeNet, "--home-net");
         }
         return s.build(SensorConfig.defaults(out, live));
     }

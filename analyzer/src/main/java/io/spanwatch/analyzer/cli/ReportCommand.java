@@ -114,7 +114,7 @@ public final class ReportCommand implements Callable<Integer> {
             s.set(a);
         }
         if (homeNet != null) {
-            s.set("home-net=" + homeNet);
+            s.set("home-net=" + homeNet, "--home-net");
         }
         return s.buildReport(zone);
     }

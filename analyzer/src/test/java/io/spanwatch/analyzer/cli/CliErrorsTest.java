@@ -65,6 +65,9 @@ class CliErrorsTest {
                 "none.conf", "no such file");
         oneLine(run("analyze", "--workers", "0", "--out", out.toString(), pcap.toString()), 1, "--workers", "between 1 and 256");
         oneLine(run("analyze", "--set", "scan.retro-days=-1", "--out", out.toString(), pcap.toString()), 1, "scan.retro-days");
+        // named as given, not as the --set it stands for
+        oneLine(run("analyze", "--home-net", "10.0.0.0/33", "--out", out.toString(), pcap.toString()), 1, "--home-net: home-net=10.0.0.0/33");
+        oneLine(run("report", "--home-net", "10.0.0.0/33", "--out", tmp.toString(), "--assessment"), 1, "--home-net: home-net=10.0.0.0/33");
         oneLine(run("sensor", "--interface", "lo", "--out", out.toString(), "--stats-interval", "0"), 1, "--stats-interval");
         oneLine(run("sensor", "--interface", "lo", "--out", out.toString(), "--snaplen", "-1"), 1, "--snaplen");
         oneLine(run("scan-queue", "--out", tmp.toString(), "--wait", "-5"), 1, "--wait");
