@@ -2,6 +2,7 @@ package io.spanwatch.analyzer.report;
 
 import io.spanwatch.analyzer.index.DayIndexes;
 import io.spanwatch.analyzer.index.EventFields;
+import io.spanwatch.analyzer.index.LuceneLogging;
 import io.spanwatch.sensor.event.EveReader;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -110,6 +111,7 @@ public final class IndexSource implements EventSource {
 
     /** Hands the stored EVE JSON of every live document of one day to {@code out}; a day being created is skipped. */
     private static void docs(DayIndexes.Day day, Json out) throws IOException {
+        LuceneLogging.init(); // reading the index alone, the report printed Lucene's vectorization note
         try (Directory dir = FSDirectory.open(day.dir()); DirectoryReader reader = DirectoryReader.open(dir)) {
             Bits live = MultiBits.getLiveDocs(reader);
             StoredFields stored = reader.storedFields();

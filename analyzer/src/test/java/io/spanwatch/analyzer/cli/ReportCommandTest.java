@@ -54,6 +54,21 @@ class ReportCommandTest {
     }
 
     @Test
+    void aReportFromTheIndexPrintsNoLuceneNoteOnStderr(@TempDir Path dir) throws Exception {
+        Path eve = Files.writeString(dir.resolve("in.json"), "{\"timestamp\":\"2024-03-12T10:00:00.000000+0000\",\"event_type\":\"stats\","
+                + "\"host\":\"s\",\"sensor\":\"s\",\"stats\":{\"uptime\":5,\"decoder\":{\"pkts\":3}}}\n");
+        Path out = dir.resolve("out");
+        assertEquals(0, run("index", "--out", out.toString(), eve.toString()), err);
+        // In a JVM of its own, as the launcher runs it: Lucene logs its note once per JVM, at the first index opened
+        Process p = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "--enable-native-access=ALL-UNNAMED", "-cp", System.getProperty("java.class.path"), Main.class.getName(), "report", "--out",
+                out.toString(), "--week", "2024-W11").redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+        String stderr = new String(p.getErrorStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertEquals(0, p.waitFor(), stderr);
+        assertEquals("", stderr, "a successful report says nothing on stderr");
+    }
+
+    @Test
     void periodsNameTheirFiles(@TempDir Path dir) throws Exception {
         Files.writeString(dir.resolve("eve.json"), "{\"timestamp\":\"2024-03-12T10:00:00.000000+0000\",\"event_type\":\"stats\","
                 + "\"host\":\"s\",\"sensor\":\"s\",\"stats\":{\"uptime\":5,\"decoder\":{\"pkts\":3}}}\n");
