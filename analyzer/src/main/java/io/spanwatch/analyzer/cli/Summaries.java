@@ -20,8 +20,11 @@ final class Summaries {
                 s.get("tcp.reassembly_gap"), s.get("tcp.reassembly_gap_bytes"), s.get("decoder.invalid"),
                 s.get("file.range_assembled"));
         if (s.stats().containsKey("scan.queued")) {
-            out.printf(Locale.ROOT, "scan: %d files scanned by clamd, %d infected, %d not scanned, %d waiting for clamd%s%n",
-                    s.get("scan.scanned"), s.get("scan.infected"), s.get("scan.not_scanned"), s.get("scan.waiting"),
+            // infected counts files, whether clamd scanned them now or a verdict of an earlier scan of the same content was used
+            long known = s.get("scan.cached_verdicts");
+            out.printf(Locale.ROOT, "scan: %d files scanned by clamd%s, %d infected, %d not scanned, %d waiting for clamd%s%n",
+                    s.get("scan.scanned"), known > 0 ? " and " + known + " known from an earlier scan" : "", s.get("scan.infected"),
+                    s.get("scan.not_scanned"), s.get("scan.waiting"),
                     s.get("scan.waiting") > 0 ? " (kept in " + dir.resolve("scan") + ", resumed by the next run on it)" : "");
         }
         out.printf(Locale.ROOT, "events %d in %s%n", s.events(), dir.resolve("eve.json"));
