@@ -6,6 +6,7 @@ import io.spanwatch.analyzer.report.ReportPeriod;
 import io.spanwatch.analyzer.report.Reports;
 import java.io.IOException;
 import java.io.PrintWriter;
+import java.nio.file.FileSystemException;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.time.Instant;
@@ -98,6 +99,11 @@ public final class ReportCommand implements Callable<Integer> {
             return 1;
         } catch (NoSuchFileException e) {
             err.println("spanwatch: " + e.getFile() + ": " + (e.getReason() != null ? e.getReason() : "not found"));
+            return 1;
+        } catch (FileSystemException e) {
+            // its message is the path alone for some (a file where the reports folder goes): say what is wrong
+            err.println("spanwatch: report: " + e.getFile() + (e.getOtherFile() != null ? " -> " + e.getOtherFile() : "") + ": "
+                    + CliErrors.what(e));
             return 1;
         } catch (IOException e) {
             err.println("spanwatch: report: " + e.getMessage());

@@ -14,6 +14,9 @@ import picocli.CommandLine;
 
 /** Checks the report command's errors (one line naming the input, non-zero exit) and its periods. */
 class ReportCommandTest {
+    /** One stats event of 2024-W11. */
+    private static final String STATS = "{\"timestamp\":\"2024-03-12T10:00:00.000000+0000\",\"event_type\":\"stats\","
+            + "\"host\":\"s\",\"sensor\":\"s\",\"stats\":{\"uptime\":5,\"decoder\":{\"pkts\":3}}}\n";
     private String err;
     private String out;
 
@@ -55,8 +58,7 @@ class ReportCommandTest {
 
     @Test
     void aReportFromTheIndexPrintsNoLuceneNoteOnStderr(@TempDir Path dir) throws Exception {
-        Path eve = Files.writeString(dir.resolve("in.json"), "{\"timestamp\":\"2024-03-12T10:00:00.000000+0000\",\"event_type\":\"stats\","
-                + "\"host\":\"s\",\"sensor\":\"s\",\"stats\":{\"uptime\":5,\"decoder\":{\"pkts\":3}}}\n");
+        Path eve = Files.writeString(dir.resolve("in.json"), STATS);
         Path out = dir.resolve("out");
         assertEquals(0, run("index", "--out", out.toString(), eve.toString()), err);
         // In a JVM of its own, as the launcher runs it: Lucene logs its note once per JVM, at the first index opened
@@ -69,9 +71,16 @@ class ReportCommandTest {
     }
 
     @Test
+    void aFileWhereTheReportsGoIsNamedWithWhatIsWrong(@TempDir Path dir) throws Exception {
+        Files.writeString(dir.resolve("eve.json"), STATS);
+        Files.writeString(dir.resolve("reports"), "x");
+        assertEquals(1, run("report", "--out", dir.toString(), "--week", "2024-W11"));
+        assertEquals("spanwatch: report: " + dir.resolve("reports") + ": a file of that name is in the way\n", err);
+    }
+
+    @Test
     void periodsNameTheirFiles(@TempDir Path dir) throws Exception {
-        Files.writeString(dir.resolve("eve.json"), "{\"timestamp\":\"2024-03-12T10:00:00.000000+0000\",\"event_type\":\"stats\","
-                + "\"host\":\"s\",\"sensor\":\"s\",\"stats\":{\"uptime\":5,\"decoder\":{\"pkts\":3}}}\n");
+        Files.writeString(dir.resolve("eve.json"), STATS);
         assertEquals(0, run("report", "--out", dir.toString(), "--month", "2024-03"), err);
         assertTrue(Files.isRegularFile(dir.resolve("reports/2024-03.pdf")));
         assertEquals(0, run("report", "--out", dir.toString(), "--from", "2024-03-11", "--to", "2024-03-13", "--time-zone", "Europe/Berlin"),
