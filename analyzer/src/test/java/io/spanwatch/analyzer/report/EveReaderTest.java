@@ -101,6 +101,21 @@ class EveReaderTest {
     }
 
     @Test
+    void numbersOlderWritersQuoteAreReadAsNumbers() throws Exception {
+        // Suricata 6 wrote some numbers as strings: the index takes such a line, and so must a report read from it
+        EveReader.Read r = EveReader.read("{\"timestamp\":\"2024-03-12T10:00:00.000100+0000\",\"flow_id\":1111,"
+                + "\"event_type\":\"alert\",\"src_ip\":\"192.168.1.50\",\"src_port\":51000,\"dest_ip\":\"203.0.113.77\","
+                + "\"dest_port\":\"80\",\"proto\":\"TCP\",\"alert\":{\"action\":\"allowed\",\"gid\":1,\"signature_id\":2024897,"
+                + "\"rev\":3,\"signature\":\"ET MALWARE Win32/Emotet CnC Activity\",\"category\":\"A Network Trojan was detected\","
+                + "\"severity\":1},\"http\":{\"hostname\":\"c2.example\",\"url\":\"/gate.php\",\"http_method\":\"POST\","
+                + "\"status\":\"200\",\"length\":12},\"app_proto\":\"http\"}");
+        String again = render(r.event(), r.sensor(), r.live());
+        assertTrue(again.contains("\"dest_port\":80,") && again.contains("\"status\":200,"), again);
+        assertThrows(EveReader.EveFormatException.class, () -> EveReader.read("{\"timestamp\":\"2024-03-11T00:00:00.000000+0000\","
+                + "\"event_type\":\"http\",\"http\":{\"status\":\"OK\"}}"), "a string that is no number is still an error");
+    }
+
+    @Test
     void malformedLinesAreErrorsAndOtherTypesNull() throws Exception {
         assertNull(EveReader.read("{\"timestamp\":\"2024-03-11T00:00:00.000000+0000\",\"event_type\":\"dns\",\"dns\":{\"rrname\":\"x\"}}"));
         assertNull(EveReader.read("{\"timestamp\":\"2024-03-11T00:00:00Z\",\"event_type\":\"smb\"}"), "Suricata's ISO form");

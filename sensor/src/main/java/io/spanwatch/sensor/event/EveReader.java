@@ -21,7 +21,8 @@ import java.util.TreeMap;
  *
  * <p>Lines of event types SpanWatch does not write (Suricata's {@code dns}, {@code smb}, ...) are
  * read as {@code null}; a line that is no JSON object, has no {@code event_type} or {@code timestamp},
- * or has a field of the wrong kind is an {@link EveFormatException}. Nesting and string length are
+ * or has a field of the wrong kind is an {@link EveFormatException}. A whole number written as a
+ * string of digits (Suricata 6's {@code "status": "200"}) is read as the number, as the index reads it. Nesting and string length are
  * bounded by Jackson's read constraints.
  *
  * <p>Stateless and thread-safe.
@@ -30,6 +31,7 @@ public final class EveReader {
     private static final JsonFactory FACTORY = JsonFactory.builder()
             .streamReadConstraints(StreamReadConstraints.builder().maxNestingDepth(64).maxStringLength(4 << 20).build())
             .build();
+    private static final java.util.regex.Pattern WHOLE_NUMBER = java.util.regex.Pattern.compile("-?[0-9]{1,18}");
     private static final Set<String> BEACON_FIELDS = Set.of("host", "dest_ip", "dest_port", "score", "connections",
             "interval_s", "first_seen", "last_seen");
 
@@ -362,6 +364,9 @@ public final class EveReader {
             }
             if (v instanceof Long n) {
                 return n;
+            }
+            if (v instanceof String s && WHOLE_NUMBER.matcher(s).matches()) {
+                return Long.parseLong(s); // as older writers quote some numbers (Suricata 6's "status": "200"), and the index takes them
             }
             throw new IllegalArgumentException(k + " is not a whole number");
         }
