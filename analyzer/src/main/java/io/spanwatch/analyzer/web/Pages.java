@@ -268,11 +268,11 @@ public final class Pages {
         return query == null || query.isBlank() || query.strip().equals("*:*") ? more : "(" + query + ") AND " + more;
     }
 
-    /** Writes the link to the next page, keeping the query. */
-    static void next(Html h, String base, String query, EventSearcher.Page page) {
+    /** Writes the link to the next page, keeping the query and the page size ({@code size} 0: the default, left out). */
+    static void next(Html h, String base, String query, EventSearcher.Page page, int size) {
         if (page.next() != null) {
-            h.raw("<p class=\"more\"><a href=\"").attr(base + "?q=" + Html.query(query == null ? "" : query) + "&search_after="
-                    + Html.query(page.next().toString())).raw("\">Older events →</a></p>");
+            h.raw("<p class=\"more\"><a href=\"").attr(base + "?q=" + Html.query(query == null ? "" : query)
+                    + (size > 0 ? "&size=" + size : "") + "&search_after=" + Html.query(page.next().toString())).raw("\">Older events →</a></p>");
         }
     }
 

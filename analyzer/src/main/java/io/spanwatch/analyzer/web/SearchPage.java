@@ -9,6 +9,7 @@ import org.apache.lucene.search.Query;
 
 /** Serves {@code GET /?q=QUERY}: the time histogram and the results, newest first, with facets beside them. */
 final class SearchPage extends Route {
+    static final int DEFAULT_SIZE = 50;
     private final Console console;
 
     SearchPage(Console console) {
@@ -19,7 +20,7 @@ final class SearchPage extends Route {
     @Override
     public Response handle(Request r) throws Exception {
         String q = r.param("q", "");
-        int size = r.intParam("size", 50, 1, 500);
+        int size = r.intParam("size", DEFAULT_SIZE, 1, 500);
         EventSearcher.Cursor after = ApiEvents.cursor(r);
         Query query = console.parser().parse(q);
         EventSearcher.Page page;
@@ -40,7 +41,7 @@ final class SearchPage extends Route {
         pages.histogram(h, "/", q, hist, histTimedOut);
         Pages.total(h, page, console.parser().unknownFields(query));
         pages.results(h, page.hits());
-        Pages.next(h, "/", q, page);
+        Pages.next(h, "/", q, page, size == DEFAULT_SIZE ? 0 : size);
         h.raw("<form class=\"save\" method=\"post\" action=\"/searches\">").raw(Pages.csrf(r))
                 .raw("<input type=\"hidden\" name=\"action\" value=\"save\"><input type=\"hidden\" name=\"q\" value=\"").attr(q)
                 .raw("\"><input name=\"name\" placeholder=\"name this search\" maxlength=\"100\" required><button>Save search</button></form>");

@@ -60,6 +60,14 @@ class ConsoleApiTest {
     }
 
     @Test
+    void theSearchPagesLinkToOlderEventsKeepsThePageSize() throws Exception {
+        String page = f.get("/?q=" + q("event_type:http") + "&size=7", f.readToken).body();
+        assertTrue(page.contains("href=\"/?q=event_type%3Ahttp&amp;size=7&amp;search_after="), page);
+        assertTrue(f.get("/?q=" + q("event_type:http"), f.readToken).body().contains("href=\"/?q=event_type%3Ahttp&amp;search_after="),
+                "the default size is left out");
+    }
+
+    @Test
     void eventsArePagedNewestFirstWithExactTotals() throws Exception {
         Set<String> ids = new HashSet<>();
         String after = "";
