@@ -120,6 +120,11 @@ public final class ConsoleCommand implements Callable<Integer> {
                     + "(or --plain-http when a TLS proxy is in front)");
             return 1;
         }
+        String notFolder = CliErrors.notADataFolder(out); // a mistyped --out served an empty console and made the folder
+        if (notFolder != null) {
+            err.println("spanwatch console: " + notFolder);
+            return 1;
+        }
         Path consoleDir = out.resolve("console");
         Tokens tokens = auth.equals("token") ? Tokens.open(consoleDir.resolve("tokens")) : null;
         Clock clock = Clock.systemUTC();

@@ -2,6 +2,7 @@ package io.spanwatch.analyzer.cli;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.spanwatch.analyzer.EveLog;
@@ -10,6 +11,7 @@ import io.spanwatch.analyzer.index.EventSearcher;
 import io.spanwatch.sensor.capture.DemoCapture;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -30,6 +32,15 @@ class ConsoleCommandTest {
         r = AnalyzeCommandTest.run("console", "--out", tmp.toString(), "--listen", "nonsense");
         assertEquals(1, r.status());
         assertEquals(1, r.err().lines().count(), "one line: " + r.err());
+        // a mistyped folder is named, not served empty (nor made)
+        Path typo = tmp.resolve("sensr");
+        r = assertTimeoutPreemptively(Duration.ofSeconds(30),
+                () -> AnalyzeCommandTest.run("console", "--out", typo.toString(), "--listen", "127.0.0.1:0", "--auth", "none"),
+                "it served an empty console");
+        assertEquals(1, r.status());
+        assertEquals("spanwatch console: " + typo + " does not exist (--out names the data folder of an analyze or sensor run)",
+                r.err().strip());
+        assertFalse(Files.exists(typo));
     }
 
     @Test
