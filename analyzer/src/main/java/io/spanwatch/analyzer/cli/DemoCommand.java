@@ -56,6 +56,8 @@ public final class DemoCommand implements Callable<Integer> {
                     "clamd.max-stream-bytes=100m"));
         }
         analyze.add(pcap.toString());
+        Path eve = out.resolve("eve.json");
+        long before = Files.isRegularFile(eve) ? Files.size(eve) : 0; // analyze appends: an earlier demo's events stay before this
         int status;
         try {
             status = Main.run(analyze.toArray(String[]::new));
@@ -68,10 +70,11 @@ public final class DemoCommand implements Callable<Integer> {
         if (status != 0) {
             return status;
         }
-        List<String> missing = check(out.resolve("eve.json"), expected);
+        List<String> lines = linesFrom(eve, before);
+        List<String> missing = check(lines, expected);
         w.println("demo check: " + (expected.size() - missing.size()) + "/" + expected.size() + " expected files found");
         missing.forEach(m -> w.println("  not found: " + m));
-        verdicts(out.resolve("eve.json"), w);
+        verdicts(lines, w);
         w.println("try: jq -c 'select(.event_type==\"fileinfo\") | {url: .http.url, size: .fileinfo.size, sha256: .fileinfo.sha256,"
                 + " verdict: .fileinfo.verdict.result}' " + out.resolve("eve.json"));
         w.println("console: ./spanwatch console --out " + out + " --auth none, then open http://127.0.0.1:8080/");
@@ -106,12 +109,20 @@ public final class DemoCommand implements Callable<Integer> {
         }
     }
 
-    /** Prints who gave the files' verdicts and the alerts raised, from the events of this folder. */
-    static void verdicts(Path eve, PrintWriter w) throws IOException {
+    /** Returns the lines of {@code eve} past its first {@code offset} bytes: the events this run wrote. */
+    static List<String> linesFrom(Path eve, long offset) throws IOException {
+        byte[] all = Files.readAllBytes(eve);
+        int from = (int) Math.min(offset, all.length);
+        String text = new String(all, from, all.length - from, java.nio.charset.StandardCharsets.UTF_8);
+        return text.lines().filter(l -> !l.isBlank()).toList();
+    }
+
+    /** Prints who gave the files' verdicts and the alerts raised, from the events of this run. */
+    static void verdicts(List<String> lines, PrintWriter w) throws IOException {
         ObjectMapper json = new ObjectMapper();
         java.util.Map<String, Integer> byEngine = new java.util.TreeMap<>();
         List<String> alerts = new ArrayList<>();
-        for (String line : Files.readAllLines(eve)) {
+        for (String line : lines) {
             JsonNode e = json.readTree(line);
             String type = e.path("event_type").asText();
             JsonNode v = e.path("fileinfo").path("verdict");
@@ -128,11 +139,16 @@ public final class DemoCommand implements Callable<Integer> {
         alerts.forEach(a -> w.println("  alert: " + a));
     }
 
-    /** Returns the expected files that no fileinfo event matches (by sha256, or as a partial file by URL). */
+    /** Returns the expected files that no fileinfo event of {@code eve} matches (as {@link #check(List, List)}). */
     static List<String> check(Path eve, List<DemoCapture.Expected> expected) throws IOException {
+        return check(linesFrom(eve, 0), expected);
+    }
+
+    /** Returns the expected files that no fileinfo event of {@code lines} matches (by sha256, or as a partial file by URL). */
+    static List<String> check(List<String> lines, List<DemoCapture.Expected> expected) throws IOException {
         ObjectMapper json = new ObjectMapper();
         List<JsonNode> files = new ArrayList<>();
-        for (String line : Files.readAllLines(eve)) {
+        for (String line : lines) {
             JsonNode e = json.readTree(line);
             if ("fileinfo".equals(e.path("event_type").asText())) {
                 files.add(e);
