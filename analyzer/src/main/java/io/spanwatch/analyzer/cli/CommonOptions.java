@@ -96,14 +96,19 @@ final class CommonOptions {
      * returns it, or null when metrics are off; prints the one-line error and sets {@code failed[0]} on failure.
      */
     io.spanwatch.analyzer.metrics.Metrics metricsOrReport(String sensorName, java.io.PrintWriter err, boolean[] failed) {
+        java.net.InetSocketAddress a = null;
         try {
-            java.net.InetSocketAddress a = settings.metricsListen(metrics);
+            a = settings.metricsListen(metrics);
             return a == null ? null : io.spanwatch.analyzer.metrics.Metrics.start(a, sensorName);
-        } catch (SensorSettings.SettingsException | java.io.IOException e) {
+        } catch (SensorSettings.SettingsException e) {
             err.println("spanwatch: " + e.getMessage());
-            failed[0] = true;
-            return null;
+        } catch (java.io.IOException e) {
+            // the socket's message alone (Address already in use) named neither the option nor the address
+            err.println("spanwatch: " + (metrics != null ? "--metrics " + metrics : "metrics.listen " + a.getHostString() + ":" + a.getPort())
+                    + ": cannot listen: " + CliErrors.what(e));
         }
+        failed[0] = true;
+        return null;
     }
 
     /** Builds the configuration, or prints the one-line error and returns null. */

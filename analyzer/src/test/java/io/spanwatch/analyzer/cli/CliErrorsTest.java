@@ -68,6 +68,11 @@ class CliErrorsTest {
         // named as given, not as the --set it stands for
         oneLine(run("analyze", "--home-net", "10.0.0.0/33", "--out", out.toString(), pcap.toString()), 1, "--home-net: home-net=10.0.0.0/33");
         oneLine(run("report", "--home-net", "10.0.0.0/33", "--out", tmp.toString(), "--assessment"), 1, "--home-net: home-net=10.0.0.0/33");
+        try (java.net.ServerSocket taken = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            String listen = "127.0.0.1:" + taken.getLocalPort();
+            oneLine(run("analyze", "--metrics", listen, "--out", out.toString(), pcap.toString()), 1, "--metrics " + listen,
+                    "cannot listen", "in use");
+        }
         oneLine(run("sensor", "--interface", "lo", "--out", out.toString(), "--stats-interval", "0"), 1, "--stats-interval");
         oneLine(run("sensor", "--interface", "lo", "--out", out.toString(), "--snaplen", "-1"), 1, "--snaplen");
         oneLine(run("scan-queue", "--out", tmp.toString(), "--wait", "-5"), 1, "--wait");
