@@ -764,6 +764,12 @@ final class SensorSettings {
                 throw new SettingsException("allowlist " + f + ": cannot read it (missing or not readable)");
             }
         }
+        try {
+            // read now, so that a folder or a bad entry stops the run before anything is written (it stopped at correlation's start)
+            io.spanwatch.analyzer.correlate.Allowlist.load(allow);
+        } catch (java.io.IOException e) {
+            throw new SettingsException(e.getMessage());
+        }
         double threshold = decimal("correlate.beacon.threshold", d.threshold(), 0, 1);
         try {
             return new io.spanwatch.analyzer.correlate.CorrelateConfig(home, allow, rulesDir, threshold,

@@ -73,6 +73,11 @@ class CliErrorsTest {
             oneLine(run("analyze", "--metrics", listen, "--out", out.toString(), pcap.toString()), 1, "--metrics " + listen,
                     "cannot listen", "in use");
         }
+        // an allowlist that cannot be used stops the run before it writes anything
+        oneLine(run("analyze", "--allowlist", tmp.toString(), "--out", out.toString(), pcap.toString()), 1, "allowlist " + tmp);
+        Path badEntry = Files.writeString(tmp.resolve("allow.txt"), "update.example\n999.1.1.1/40\n");
+        oneLine(run("analyze", "--allowlist", badEntry.toString(), "--out", out.toString(), pcap.toString()), 1, badEntry + ":2",
+                "999.1.1.1/40");
         oneLine(run("sensor", "--interface", "lo", "--out", out.toString(), "--stats-interval", "0"), 1, "--stats-interval");
         oneLine(run("sensor", "--interface", "lo", "--out", out.toString(), "--snaplen", "-1"), 1, "--snaplen");
         oneLine(run("scan-queue", "--out", tmp.toString(), "--wait", "-5"), 1, "--wait");
