@@ -586,16 +586,26 @@ final class SensorSettings {
             specs.add(spec);
         }
         var d = io.spanwatch.analyzer.feed.FeedConfig.DEFAULTS;
+        io.spanwatch.analyzer.feed.FeedConfig config;
         try {
             var outbox = new io.spanwatch.analyzer.feed.Outbox.Options(num("feed.outbox-max-bytes", d.outbox().maxBytes(), 1 << 20,
                     Long.MAX_VALUE), d.outbox().segmentBytes(), num("feed.fsync-ms", d.outbox().fsyncMillis(), 0, 3_600_000));
-            return new FeedSettings(specs, new io.spanwatch.analyzer.feed.FeedConfig(outbox,
+            config = new io.spanwatch.analyzer.feed.FeedConfig(outbox,
                     (int) num("feed.timeout-ms", d.timeoutMillis(), 100, 3_600_000), d.retryMinMillis(),
                     num("feed.retry-max-ms", d.retryMaxMillis(), d.retryMinMillis(), 86_400_000),
-                    num("feed.drain-seconds", d.drainMillis() / 1000, 0, 86_400) * 1000, new HomeNet(String.join(",", homeNet()))));
+                    num("feed.drain-seconds", d.drainMillis() / 1000, 0, 86_400) * 1000, new HomeNet(String.join(",", homeNet())));
         } catch (IllegalArgumentException e) {
             throw new SettingsException("configuration: " + e.getMessage());
         }
+        for (io.spanwatch.analyzer.feed.FeedSpec spec : specs) {
+            try {
+                // the transport's parameters and files, now: they stopped the run after the output folder was made
+                io.spanwatch.analyzer.feed.Feeds.check(spec, config);
+            } catch (IllegalArgumentException e) {
+                throw new SettingsException(e.getMessage());
+            }
+        }
+        return new FeedSettings(specs, config);
     }
 
     /** The reputation stage's settings: its configuration and how long analyze waits for retro-hunts. */

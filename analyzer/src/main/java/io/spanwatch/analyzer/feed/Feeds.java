@@ -46,6 +46,24 @@ public final class Feeds {
         return new FeedStage(spec, o, t, eve.renderer(), anomalies, config);
     }
 
+    /**
+     * Checks what a feed needs besides its URI (parameter values, the files they name, certificates and
+     * keys) by making its transport and closing it again, so that a run can refuse a feed before it
+     * writes anything; connects nowhere. A Kafka feed, whose producer would start, is checked when opened.
+     *
+     * @throws IllegalArgumentException naming the URI and what is wrong
+     */
+    public static void check(FeedSpec spec, FeedConfig config) {
+        if (spec.kind() == FeedSpec.Kind.KAFKA) {
+            return;
+        }
+        try {
+            transport(spec, config, "check", new EveJson("check", false)).close();
+        } catch (IOException e) {
+            throw new IllegalArgumentException("--feed " + spec.uri() + ": " + e.getMessage(), e);
+        }
+    }
+
     private static Transport transport(FeedSpec spec, FeedConfig config, String sensorName, EveJson eve) throws IOException {
         int timeout = config.timeoutMillis();
         return switch (spec.kind()) {

@@ -73,6 +73,11 @@ class CliErrorsTest {
             oneLine(run("analyze", "--metrics", listen, "--out", out.toString(), pcap.toString()), 1, "--metrics " + listen,
                     "cannot listen", "in use");
         }
+        // so does a feed whose parameters or files cannot be used (README: "before anything runs")
+        oneLine(run("analyze", "--feed", "webhook+http://127.0.0.1:1/h?format=xml", "--out", out.toString(), pcap.toString()), 1,
+                "--feed webhook+http://127.0.0.1:1/h?format=xml", "format=xml");
+        oneLine(run("analyze", "--feed", "syslog+tls://127.0.0.1:1?ca=" + tmp, "--out", out.toString(), pcap.toString()), 1,
+                "--feed syslog+tls://127.0.0.1:1?ca=" + tmp, "not a PEM certificate");
         // an allowlist that cannot be used stops the run before it writes anything
         oneLine(run("analyze", "--allowlist", tmp.toString(), "--out", out.toString(), pcap.toString()), 1, "allowlist " + tmp);
         Path badEntry = Files.writeString(tmp.resolve("allow.txt"), "update.example\n999.1.1.1/40\n");
