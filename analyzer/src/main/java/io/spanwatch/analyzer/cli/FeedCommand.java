@@ -45,6 +45,10 @@ public final class FeedCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         PrintWriter err = spec.commandLine().getErr();
         PrintWriter outw = spec.commandLine().getOut();
+        if (timeoutSeconds < 0) {
+            err.println("spanwatch: --timeout " + timeoutSeconds + ": must be 0 or more seconds"); // it said: bad feed settings
+            return 1;
+        }
         if (!Files.isDirectory(out)) {
             err.println("spanwatch: " + out + ": no such folder");
             return 1;

@@ -86,6 +86,7 @@ class CliErrorsTest {
         oneLine(run("sensor", "--interface", "lo", "--out", out.toString(), "--stats-interval", "0"), 1, "--stats-interval");
         oneLine(run("sensor", "--interface", "lo", "--out", out.toString(), "--snaplen", "-1"), 1, "--snaplen");
         oneLine(run("scan-queue", "--out", tmp.toString(), "--wait", "-5"), 1, "--wait");
+        oneLine(run("feed", "--out", tmp.toString(), "--timeout", "-5"), 1, "--timeout -5", "0 or more seconds");
         oneLine(run("scan", "--max-file-bytes", "0", pcap.toString()), 2, "--max-file-bytes");
         oneLine(run("quarantine", "--out", tmp.toString(), "--export", tmp.toString()), 1, "--export", "is a folder");
         assertFalse(Files.exists(out.resolve("eve.json")));
