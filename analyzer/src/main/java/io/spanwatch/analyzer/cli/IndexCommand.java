@@ -86,7 +86,8 @@ public final class IndexCommand implements Callable<Integer> {
                 }
                 r = importer.run(files);
             } catch (IOException e) {
-                err.println("spanwatch index: " + shown(e.getMessage()));
+                err.println("spanwatch index: " + (locked(e) ? "a day of " + out.resolve("index") + " is being written by another process "
+                        + "(a sensor or analyze running on " + out + "?): " + shown(e.getMessage()) : shown(e.getMessage())));
                 // what was indexed before it stays (committed at close): say how much, so a partial import is not taken for none
                 err.println("spanwatch index: " + String.format(Locale.ROOT, "%,d", w.counters().indexed.get())
                         + " events indexed before the error stay in the index");
@@ -112,6 +113,16 @@ public final class IndexCommand implements Callable<Integer> {
             }
         }
         return 0;
+    }
+
+    /** Whether {@code e} comes of a day's index that another writer holds (Lucene's write.lock). */
+    private static boolean locked(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof org.apache.lucene.store.LockObtainFailedException) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /**

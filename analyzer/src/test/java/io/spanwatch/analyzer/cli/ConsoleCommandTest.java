@@ -8,7 +8,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.spanwatch.analyzer.EveLog;
 import io.spanwatch.analyzer.index.EventIndexReader;
 import io.spanwatch.analyzer.index.EventSearcher;
+import io.spanwatch.analyzer.index.IndexConfig;
+import io.spanwatch.analyzer.index.IndexStage;
+import io.spanwatch.analyzer.index.TestEvents;
 import io.spanwatch.sensor.capture.DemoCapture;
+import io.spanwatch.sensor.event.EveRenderer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -108,5 +112,27 @@ class ConsoleCommandTest {
         assertEquals(1, partial.status(), partial.err());
         assertTrue(partial.err().contains("cut.json.gz: "), partial.err());
         assertTrue(partial.err().contains("events indexed before the error stay in the index"), partial.err());
+    }
+
+    @Test
+    void anImportIntoADayAnotherProcessWritesSaysSo(@TempDir Path tmp) throws Exception {
+        long t = TestEvents.nanos("2026-03-11T06:00:00Z");
+        java.util.List<io.spanwatch.sensor.event.EveEvent> events = TestEvents.download(1, t, "198.18.0.1", "203.0.113.1", 80,
+                "a.example", "/a.exe", "curl/8", "a.exe", 10, "a".repeat(64), false);
+        Path eve = tmp.resolve("eve.json");
+        Files.write(eve, events.stream().map(TestEvents::line).toList());
+        // a live index stage holds the day open, as a running sensor does
+        IndexStage live = IndexStage.start(tmp.resolve("out").resolve("index"), IndexConfig.DEFAULTS,
+                new EveRenderer(TestEvents.SENSOR, true), true, java.time.Clock.systemUTC());
+        try {
+            live.onEvent(events.get(0));
+            live.drain();
+            AnalyzeCommandTest.Run r = AnalyzeCommandTest.run("index", "--out", tmp.resolve("out").toString(), eve.toString());
+            assertEquals(1, r.status(), r.err());
+            assertTrue(r.err().contains("is being written by another process (a sensor or analyze running on " + tmp.resolve("out")),
+                    r.err());
+        } finally {
+            live.close();
+        }
     }
 }
