@@ -58,10 +58,15 @@ public record Figures(ReportPeriod period, Instant generated, String source, Lis
     }
 
     /** One host at risk: its alerts by category and what they were about. */
-    public record HostRow(String ip, long malware, long beacon, long reputation, long correlation, long incidents, long firstSeen,
-            long lastSeen, List<String> families, List<String> callbacks, List<String> feeds) {
+    public record HostRow(String ip, long malware, long malwareSent, long beacon, long reputation, long correlation, long incidents,
+            long firstSeen, long lastSeen, List<String> families, List<String> callbacks, List<String> feeds) {
         public long alerts() {
             return malware + beacon + reputation + correlation;
+        }
+
+        /** Whether every malware alert of the host was of a file it sent (an upload to a server outside), none of one it received. */
+        public boolean onlySentMalware() {
+            return malware > 0 && malwareSent == malware;
         }
     }
 

@@ -28,16 +28,33 @@ final class Prose {
         return f.previous() == null ? "" : " (" + before(f.period()) + ": " + Fmt.n(previous) + ")";
     }
 
+    /**
+     * Returns the infected hosts that only sent malware (uploads to a server outside) and received none:
+     * they count among the infected, but did not receive it.
+     */
+    static List<String> senders(Figures f) {
+        return f.hosts().atRisk().stream().filter(Figures.HostRow::onlySentMalware).map(Figures.HostRow::ip)
+                .filter(f.hosts().infected()::contains).toList();
+    }
+
     /** Returns the executive summary, one sentence an item. */
     static List<String> summary(Figures f) {
         List<String> out = new ArrayList<>();
         Figures p = f.previous();
         List<String> infected = f.hosts().infected();
+        List<String> sent = senders(f);
+        List<String> received = infected.stream().filter(h -> !sent.contains(h)).toList();
+        String before = was(f, p == null ? 0 : p.hosts().infected().size());
         if (infected.isEmpty()) {
-            out.add("No internal host received malware" + was(f, p == null ? 0 : p.hosts().infected().size()) + ".");
+            out.add("No internal host received malware" + before + ".");
+        } else if (sent.isEmpty()) {
+            out.add(Fmt.num(infected.size(), "internal host", "internal hosts") + " received malware: " + Fmt.list(infected, 6) + before + ".");
+        } else if (received.isEmpty()) {
+            out.add(Fmt.num(infected.size(), "internal host", "internal hosts") + " sent malware out (uploads): " + Fmt.list(infected, 6)
+                    + before + ".");
         } else {
-            out.add(Fmt.num(infected.size(), "internal host", "internal hosts") + " received malware: "
-                    + Fmt.list(infected, 6) + was(f, p == null ? 0 : p.hosts().infected().size()) + ".");
+            out.add(Fmt.num(infected.size(), "internal host", "internal hosts") + " had malware: " + Fmt.list(received, 6) + " received it, "
+                    + Fmt.list(sent, 6) + " sent it out (uploads)" + before + ".");
         }
         if (f.malwareDownloads() + f.malwareUploads() > 0) {
             List<String> fams = new ArrayList<>();
@@ -121,7 +138,9 @@ final class Prose {
         }
         for (Figures.HostRow h : f.hosts().atRisk()) {
             if (h.malware() > 0 && done.add(h.ip())) {
-                out.add("Check " + h.ip() + " and remove what it received (" + Fmt.list(h.families(), 2) + "); reimage it if the file ran.");
+                out.add(h.onlySentMalware() ? "Check " + h.ip() + ": it sent " + Fmt.list(h.families(), 2) + " out (an upload); find where it "
+                        + "got the file and reimage it if the file ran." : "Check " + h.ip() + " and remove what it received ("
+                        + Fmt.list(h.families(), 2) + "); reimage it if the file ran.");
             }
         }
         for (Figures.HostRow h : f.hosts().atRisk()) {

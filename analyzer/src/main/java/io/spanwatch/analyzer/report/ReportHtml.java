@@ -129,7 +129,8 @@ final class ReportHtml {
                 parts.add(Fmt.num(incidents, "incident needs", "incidents need") + " action now");
             }
             if (infected > 0) {
-                parts.add(Fmt.num(infected, "internal host", "internal hosts") + " received malware");
+                parts.add(Fmt.num(infected, "internal host", "internal hosts") + (Prose.senders(f).isEmpty() ? " received malware"
+                        : " had malware (received or sent it)"));
             }
             if (beaconing > 0) {
                 parts.add(Fmt.num(beaconing, "host", "hosts") + " beaconing");
@@ -152,7 +153,8 @@ final class ReportHtml {
     private static void kpis(StringBuilder sb, Figures f) {
         Figures p = f.previous();
         sb.append("<div class=\"kpis\">");
-        kpi(sb, f, f.hosts().infected().size(), p == null ? null : (long) p.hosts().infected().size(), "internal hosts received malware");
+        kpi(sb, f, f.hosts().infected().size(), p == null ? null : (long) p.hosts().infected().size(),
+                Prose.senders(f).isEmpty() ? "internal hosts received malware" : "internal hosts had malware (received or sent it)");
         kpi(sb, f, f.malwareDownloads(), p == null ? null : p.malwareDownloads(), "malware downloads");
         kpi(sb, f, f.hosts().beaconing().size(), p == null ? null : (long) p.hosts().beaconing().size(), "hosts beaconing (calling back)");
         kpi(sb, f, f.reputationHits(), p == null ? null : p.reputationHits(), "reputation hits");

@@ -130,7 +130,8 @@ final class ReportJson {
     private static List<Object> rows(Figures f) {
         List<Object> out = new ArrayList<>();
         for (Figures.HostRow h : f.hosts().atRisk()) {
-            out.add(map("ip", h.ip(), "malware", h.malware(), "beacon", h.beacon(), "reputation", h.reputation(), "other", h.correlation(),
+            out.add(map("ip", h.ip(), "malware", h.malware(), "malware_sent", h.malwareSent(), "beacon", h.beacon(), "reputation",
+                    h.reputation(), "other", h.correlation(),
                     "incidents", h.incidents(), "first_seen", time(h.firstSeen()), "last_seen", time(h.lastSeen()), "families",
                     h.families(), "callbacks", h.callbacks(), "feeds", h.feeds()));
         }

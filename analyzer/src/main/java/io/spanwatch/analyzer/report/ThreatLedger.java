@@ -96,6 +96,9 @@ final class ThreatLedger {
             add(host.families, family);
         }
         boolean upload = f != null && f.toServer();
+        if (host != null && f != null && a.header() != null && !ip.equals(upload ? a.header().serverIp() : a.header().clientIp())) {
+            host.malwareSent++; // the host is the file's sender (an upload to a server outside), not its receiver
+        }
         String transfer = f == null ? "alert:" + a.tsNanos() + ":" + sig
                 : a.header().flowId() + ":" + f.info().fileId() + ":" + (f.http() == null ? 0 : f.http().txId()) + ":" + key(f.info());
         boolean newTransfer = transfers.peek(transfer) == null;
@@ -442,6 +445,7 @@ final class ThreatLedger {
         final String ip;
         final Map<String, Long> byCategory = new TreeMap<>();
         long incidents;
+        long malwareSent;
         long first;
         long last;
         final TreeSet<String> families = new TreeSet<>();
@@ -458,7 +462,7 @@ final class ThreatLedger {
         }
 
         Figures.HostRow row() {
-            return new Figures.HostRow(ip, n(AlertEvent.MALWARE), n(AlertEvent.BEACON), n(AlertEvent.REPUTATION),
+            return new Figures.HostRow(ip, n(AlertEvent.MALWARE), malwareSent, n(AlertEvent.BEACON), n(AlertEvent.REPUTATION),
                     byCategory.values().stream().mapToLong(Long::longValue).sum() - n(AlertEvent.MALWARE) - n(AlertEvent.BEACON)
                             - n(AlertEvent.REPUTATION),
                     incidents, first, last, List.copyOf(families), List.copyOf(callbacks), List.copyOf(feeds));

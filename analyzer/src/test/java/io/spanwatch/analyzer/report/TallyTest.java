@@ -123,6 +123,20 @@ class TallyTest {
     }
 
     @Test
+    void aHostThatOnlySentMalwareOutIsSaidToHaveSentIt() throws Exception {
+        Figures f = Reports.figures(memory(events()), WEEK, CONFIG, NOW);
+        Figures.HostRow uploader = f.hosts().atRisk().stream().filter(h -> h.ip().equals("10.0.0.6")).findFirst().orElseThrow();
+        assertEquals(1, uploader.malwareSent(), "10.0.0.6 uploaded the file to a server outside");
+        assertEquals(0, f.hosts().atRisk().stream().filter(h -> h.ip().equals("10.0.0.5")).findFirst().orElseThrow().malwareSent());
+        assertEquals("2 internal hosts had malware: 10.0.0.5 received it, 10.0.0.6 sent it out (uploads) (last week: 1).",
+                Prose.summary(f).get(0));
+        List<String> actions = Prose.actions(f, 20);
+        assertTrue(actions.stream().anyMatch(a -> a.startsWith("Check 10.0.0.6: it sent ") && a.contains("out (an upload)")),
+                actions.toString());
+        assertTrue(actions.stream().noneMatch(a -> a.startsWith("Check 10.0.0.6 and remove what it received")), actions.toString());
+    }
+
+    @Test
     void figuresMatchTheEvents() throws Exception {
         Figures f = Reports.figures(memory(events()), WEEK, CONFIG, NOW);
         assertEquals(List.of("10.0.0.5", "10.0.0.6"), f.hosts().infected(), "receiver of a download, sender of an upload to outside");
