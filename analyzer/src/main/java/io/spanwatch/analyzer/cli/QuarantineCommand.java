@@ -47,6 +47,11 @@ public final class QuarantineCommand implements Callable<Integer> {
             err.println("spanwatch: --export " + zip + ": is a folder; name the zip file to write");
             return 1;
         }
+        if (zip != null && Files.isRegularFile(zip) && !isZip(zip)) {
+            // an earlier export is replaced; any other file was overwritten too (a mistyped name lost its contents)
+            err.println("spanwatch: --export " + zip + ": a file that is no zip is there; name the zip file to write");
+            return 1;
+        }
         if (!Files.isDirectory(dir.resolve("quarantine"))) {
             err.println("spanwatch: no quarantine in " + dir + " (expected " + dir.resolve("quarantine") + ")");
             return 1;
@@ -80,6 +85,16 @@ public final class QuarantineCommand implements Callable<Integer> {
         } catch (IllegalArgumentException e) {
             err.println("spanwatch: quarantine in " + dir + ": " + e.getMessage());
             return 1;
+        }
+    }
+
+    /** Whether {@code f} starts as a zip archive does (a local file header, or the end record of an empty archive). */
+    private static boolean isZip(java.nio.file.Path f) {
+        try (java.io.InputStream in = Files.newInputStream(f)) {
+            byte[] head = in.readNBytes(4);
+            return head.length == 4 && head[0] == 'P' && head[1] == 'K' && (head[2] == 3 && head[3] == 4 || head[2] == 5 && head[3] == 6);
+        } catch (java.io.IOException e) {
+            return false;
         }
     }
 }

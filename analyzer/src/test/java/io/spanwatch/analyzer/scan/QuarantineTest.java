@@ -247,6 +247,12 @@ class QuarantineTest {
         assertEquals(0, io.spanwatch.analyzer.cli.Main.run("quarantine", "--out", data.toString(), "--export", zip.toString()));
         assertTrue(Files.size(zip) > 0);
         assertEquals(before, listing(dir), "the command removed nothing");
+        assertEquals(0, io.spanwatch.analyzer.cli.Main.run("quarantine", "--out", data.toString(), "--export", zip.toString()),
+                "an earlier export is replaced");
+        Path notes = Files.writeString(data.resolve("notes.txt"), "the analyst's notes\n");
+        assertEquals(1, io.spanwatch.analyzer.cli.Main.run("quarantine", "--out", data.toString(), "--export", notes.toString()),
+                "a file that is no zip is not overwritten");
+        assertEquals("the analyst's notes\n", Files.readString(notes));
 
         // An entry the sensor's retention removes between listing and export is left out, not an error.
         Files.delete(dir.resolve(b + ".json"));
