@@ -47,6 +47,11 @@ final class WebhookTransport implements Transport {
         this.ecsRenderer = ecsRenderer;
         this.timeout = Duration.ofMillis(timeoutMillis);
         HttpClient.Builder b = HttpClient.newBuilder().connectTimeout(timeout).followRedirects(HttpClient.Redirect.NEVER);
+        if ("http".equalsIgnoreCase(target.getScheme())) {
+            // in the clear the JDK's client asks every request to upgrade to h2c (Upgrade, HTTP2-Settings),
+            // which some receivers and proxies refuse; over TLS, ALPN picks the version without asking
+            b.version(HttpClient.Version.HTTP_1_1);
+        }
         if (tls != null) {
             b.sslContext(tls);
         }

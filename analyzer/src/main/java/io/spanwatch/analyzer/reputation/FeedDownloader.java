@@ -98,6 +98,9 @@ final class FeedDownloader implements AutoCloseable {
                 }
             }
             HttpRequest.Builder rb = HttpRequest.newBuilder(d.url()).timeout(timeout).GET().header("User-Agent", "SpanWatch intel");
+            if ("http".equalsIgnoreCase(d.url().getScheme())) {
+                rb.version(HttpClient.Version.HTTP_1_1); // no h2c upgrade asked in the clear (see WebhookTransport)
+            }
             if (meta.getProperty("last-modified") != null) {
                 rb.header("If-Modified-Since", meta.getProperty("last-modified"));
             }

@@ -2,6 +2,7 @@ package io.spanwatch.analyzer.feed;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -117,6 +118,7 @@ class WebhookFeedTest {
                         h.headers().get("x-spanwatch-signature"));
                 assertEquals("alert", h.headers().get("x-spanwatch-event"));
                 assertEquals("application/json", h.headers().get("content-type"));
+                assertNull(h.headers().get("upgrade"), "no h2c upgrade asked of a receiver in the clear");
             }
             assertEquals(6, r.hits.stream().map(h -> h.headers().get("x-spanwatch-event-id")).distinct().count());
         }

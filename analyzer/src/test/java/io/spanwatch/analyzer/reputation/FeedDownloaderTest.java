@@ -28,6 +28,7 @@ class FeedDownloaderTest {
     Path dir;
     private HttpServer server;
     private final List<String> ifModifiedSince = new CopyOnWriteArrayList<>();
+    private final List<String> upgrades = new CopyOnWriteArrayList<>();
     private final AtomicReference<String> body = new AtomicReference<>("198.51.100.7\n");
     private final AtomicReference<Integer> status = new AtomicReference<>(200);
 
@@ -37,6 +38,7 @@ class FeedDownloaderTest {
         server.createContext("/feeds/ipblocklist.txt", ex -> {
             String ims = ex.getRequestHeaders().getFirst("If-Modified-Since");
             ifModifiedSince.add(String.valueOf(ims));
+            upgrades.add(String.valueOf(ex.getRequestHeaders().getFirst("Upgrade")));
             if (LAST_MODIFIED.equals(ims) && status.get() == 200) {
                 ex.sendResponseHeaders(304, -1);
                 ex.close();
@@ -69,6 +71,7 @@ class FeedDownloaderTest {
             assertEquals(FeedDownloader.Result.UPDATED, dl.fetch(d));
             assertEquals("198.51.100.7\n", Files.readString(copies.resolve("feodo.txt")));
             assertEquals("null", ifModifiedSince.get(0));
+            assertEquals("null", upgrades.get(0), "no h2c upgrade asked of a server in the clear");
 
             assertEquals(FeedDownloader.Result.NOT_MODIFIED, dl.fetch(d));
             assertEquals(LAST_MODIFIED, ifModifiedSince.get(1));
