@@ -2,6 +2,7 @@ package io.spanwatch.analyzer.web;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.netty.handler.codec.http.HttpMethod;
+import io.netty.handler.codec.http.HttpResponseStatus;
 import io.spanwatch.analyzer.index.EventSearcher;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
@@ -12,7 +13,7 @@ import java.util.Locale;
  * Serves {@code GET /files/SHA256}: one file's hashes and type, its latest verdict, how often it was
  * seen (its transfers: fileinfo events), every event that names it (when, between whom, from which
  * host and URL, under which name), and downloads of the stored file and of its quarantine zip when
- * they exist.
+ * they exist. A hash nothing names and nothing holds is a 404, as an unknown event is.
  */
 final class FilePage extends Route {
     static final int SIGHTINGS = 500;
@@ -47,6 +48,9 @@ final class FilePage extends Route {
             page = s.search(console.parser().parse(q), SIGHTINGS, null);
             // A sighting is a transfer (its fileinfo event), not the alerts and verdicts that name it too
             transfers = s.count(console.parser().parse("event_type:fileinfo AND (" + q + ")"));
+        }
+        if (page.total() == 0 && stored(console, sha) == null && !QuarantineDownload.quarantined(console, sha)) {
+            return console.pages().error(r, HttpResponseStatus.NOT_FOUND, "No event names the file " + sha + ", and none is stored.");
         }
         Html h = console.pages().start(r, "File " + sha.substring(0, 12), q);
         h.raw("<h1>File <span class=\"hash\">").text(sha).raw("</span></h1>");

@@ -188,7 +188,7 @@ class ConsoleSecurityTest {
         assertTrue(traversal == 400 || traversal == 404, "status " + traversal);
         assertEquals(400, f.get("/files/not-a-hash/download", f.readToken).statusCode());
         // A link followed in the browser: an answer it shows as a page, not JSON.
-        for (String path : List.of("/files/" + "a".repeat(64) + "/download", "/files/" + "a".repeat(64) + "/quarantine.zip")) {
+        for (String path : List.of("/files/" + "a".repeat(64), "/files/" + "a".repeat(64) + "/download", "/files/" + "a".repeat(64) + "/quarantine.zip")) {
             HttpResponse<String> missing = f.get(path, f.readToken);
             assertEquals(404, missing.statusCode(), path);
             assertTrue(missing.headers().firstValue("content-type").orElse("").startsWith("text/html"), path);
