@@ -89,7 +89,7 @@ public final class ConsoleServer implements AutoCloseable {
                             if (ssl != null) {
                                 p.addLast(ssl.newHandler(ch.alloc()));
                             }
-                            p.addLast(new HttpServerCodec(8192, 16384, 8192));
+                            p.addLast(new HttpServerCodec(RequestGate.MAX_LINE, RequestGate.MAX_HEADERS, 8192));
                             // Holds the requests a read decoded past the pipelining bound while reading
                             // is off (the decoder empties its buffer whatever autoRead says)
                             p.addLast(new io.netty.handler.flow.FlowControlHandler());

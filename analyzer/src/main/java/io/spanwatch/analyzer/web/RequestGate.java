@@ -44,6 +44,9 @@ final class RequestGate extends ChannelInboundHandlerAdapter {
     static final AttributeKey<Integer> SEQ = AttributeKey.valueOf("spanwatch.seq");
 
     /** How long a refused connection is drained before it is closed. */
+    /** The longest request line and the most header bytes the console's codec reads (414 and 431 past them). */
+    static final int MAX_LINE = 8192;
+    static final int MAX_HEADERS = 16384;
     static final long LINGER_MILLIS = 2_000;
     /** How much of a refused connection's input is drained before it is closed. */
     static final long LINGER_MAX_BYTES = 16L << 20;
@@ -146,6 +149,14 @@ final class RequestGate extends ChannelInboundHandlerAdapter {
 
     private Response check(ChannelHandlerContext ctx, HttpRequest req) {
         if (req.decoderResult().isFailure()) {
+            // the codec's limits, named as RFC 9110 §15.5.15 and RFC 6585 §5 name them
+            Throwable cause = req.decoderResult().cause();
+            if (cause instanceof io.netty.handler.codec.http.TooLongHttpLineException) {
+                return Response.error(HttpResponseStatus.REQUEST_URI_TOO_LONG, "request line longer than " + MAX_LINE + " bytes");
+            }
+            if (cause instanceof io.netty.handler.codec.http.TooLongHttpHeaderException) {
+                return Response.error(HttpResponseStatus.REQUEST_HEADER_FIELDS_TOO_LARGE, "headers larger than " + MAX_HEADERS + " bytes");
+            }
             return Response.error(HttpResponseStatus.BAD_REQUEST, "malformed request");
         }
         java.util.List<String> hosts = req.headers().getAll(HttpHeaderNames.HOST);

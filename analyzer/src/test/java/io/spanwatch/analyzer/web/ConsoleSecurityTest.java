@@ -207,6 +207,10 @@ class ConsoleSecurityTest {
         HttpResponse<String> upload = f.send(f.request("/api/v1/scan").header("Authorization", "Bearer " + f.actToken)
                 .header("Content-Type", "multipart/form-data; boundary=x").POST(HttpRequest.BodyPublishers.ofString("x".repeat(2 << 20))).build());
         assertEquals(413, upload.statusCode());
+        // past the codec's limits: a request line too long is a 414, headers too large a 431 (RFC 9110, RFC 6585)
+        String auth = "Authorization: Bearer " + f.readToken + "\r\n";
+        assertEquals("414", rawExchange("GET /api/v1/events?q=" + "x".repeat(9_000) + " HTTP/1.1\r\nHost: 127.0.0.1\r\n" + auth + "\r\n")[0]);
+        assertEquals("431", rawExchange("GET /api/v1/events HTTP/1.1\r\nHost: 127.0.0.1\r\n" + auth + "X-Pad: " + "x".repeat(20_000) + "\r\n\r\n")[0]);
     }
 
     /** Sends {@code raw} on a new connection and returns the first response's status and body. */
