@@ -65,7 +65,7 @@ public record ReportPeriod(Kind kind, String label, String fileName, ZonedDateTi
     }
 
     private static ReportPeriod ofWeek(LocalDate monday, ZoneId zone) {
-        String label = String.format(Locale.ROOT, "%d-W%02d", monday.get(IsoFields.WEEK_BASED_YEAR),
+        String label = String.format(Locale.ROOT, "%04d-W%02d", monday.get(IsoFields.WEEK_BASED_YEAR),
                 monday.get(IsoFields.WEEK_OF_WEEK_BASED_YEAR));
         return new ReportPeriod(Kind.WEEK, label, label, monday.atStartOfDay(zone), monday.plusWeeks(1).atStartOfDay(zone));
     }
