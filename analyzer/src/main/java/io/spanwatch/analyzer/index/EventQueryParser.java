@@ -99,7 +99,7 @@ public final class EventQueryParser {
         try {
             return adjust(p.parse(text, EventFields.TEXT), kinds);
         } catch (QueryNodeException e) {
-            throw new QueryException(plain(e.getMessage(), e), e);
+            throw new QueryException(withSlashHint(plain(e.getMessage(), e), text), e);
         } catch (RuntimeException e) {
             // the parser's own checks (a clause limit, a bad regular expression) say what is wrong
             throw new QueryException(plain(e.getMessage(), e), e);
@@ -122,6 +122,19 @@ public final class EventQueryParser {
             }
         }
         return m;
+    }
+
+    /**
+     * Adds to a lexical error of a query holding a slash what the slash did: in Lucene's syntax it
+     * starts a regular expression ({@code http.url:/dl*} is an unclosed one), which analysts searching
+     * URLs and paths do not expect.
+     */
+    static String withSlashHint(String message, String query) {
+        if (message.contains("Lexical error") && query.indexOf('/') >= 0) {
+            return message + " (a / starts a regular expression, /like this/: quote a value holding one,"
+                    + " http.url:\"/dl/setup.exe\", or escape it, http.url:\\/dl*)";
+        }
+        return message;
     }
 
     /** {@code FIELD:ADDRESS/BITS} outside quotes, up to a space, a closing parenthesis or the end. */

@@ -298,6 +298,10 @@ class EventIndexTest {
             assertFalse(e.getMessage() == null || e.getMessage().isBlank(), bad);
         }
         assertThrows(QueryException.class, () -> p.parse("x".repeat(EventQueryParser.MAX_QUERY_CHARS + 1)));
+        // a path typed bare starts a regular expression it never closes: the message says what the slash did
+        QueryException slash = assertThrows(QueryException.class, () -> p.parse("http.url:/dl*"));
+        assertTrue(slash.getMessage().contains("a / starts a regular expression"), slash.getMessage());
+        assertEquals(count("http.url:\"/setup.exe\""), count("http.url:\\/setup.exe"), "the two ways the hint gives agree");
     }
 
     @Test
