@@ -582,7 +582,7 @@ public final class PacketDecoder {
             case P_ICMP -> icmp(b, q, ipEnd, missing, out, DecodeAnomaly.ICMPV4_TRUNCATED);
             case P_ICMPV6 -> icmp(b, q, ipEnd, missing, out, DecodeAnomaly.ICMPV6_TRUNCATED);
             case P_SCTP -> sctp(b, q, ipEnd, missing, out);
-            case P_GRE -> tunnels.gre(b, q, ipEnd, missing, cut, out, -1);
+            case P_GRE -> tunnels.gre(b, q, ipEnd, missing, cut, out);
             case P_IPIP -> tunnels.enter(out, out.ipVersion == 4 ? TunnelKind.IPV4_IN_IPV4 : TunnelKind.IPV4_IN_IPV6, -1, -1)
                     && ipv4(b, q, ipEnd, cut, out);
             case P_IPV6 -> tunnels.enter(out, out.ipVersion == 4 ? TunnelKind.IPV6_IN_IPV4 : TunnelKind.IPV6_IN_IPV6, -1, -1)

@@ -16,7 +16,7 @@ import java.util.List;
  * <p>An L2TPv3 data message (IP protocol 115, or version 3 on an L2TP port) has a cookie and a
  * layer 2-specific sublayer whose lengths the routers are configured with and the header does not
  * carry: {@code l2tpv3CookieLength} and {@code l2tpv3Sublayer} fix them, {@link #DETECT} has
- * {@link Tunnels} find them from the Ethernet frame that follows.
+ * {@link L2tp} find them from the Ethernet frame that follows.
  *
  * @param maxDepth tunnels removed from one frame, at most {@value #MAX_DEPTH} (default
  *     {@value PacketDecoder#DEFAULT_MAX_TUNNEL_DEPTH}); a deeper frame is the anomaly

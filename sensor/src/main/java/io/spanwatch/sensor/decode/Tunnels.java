@@ -7,12 +7,13 @@ import static io.spanwatch.sensor.decode.PacketDecoder.u16;
 /**
  * Removes the tunnel headers {@link PacketDecoder} meets and hands the packet inside back to it:
  * GRE (version 0 with IP, Ethernet, VLAN, MPLS, ERSPAN I/II/III or Aruba 802.11 payloads; version 1
- * with PPTP's PPP), IP-in-IP, L2TP version 3 (RFC 3931) carrying Ethernet pseudowires (RFC 4719)
- * straight over IP (protocol 115) and in UDP, and in UDP: VXLAN, VXLAN-GPE, Geneve, GRE (RFC 8086),
- * MPLS (RFC 7510), Teredo, GTP-U, AYIYA, CAPWAP's data channel (802.3 or 802.11 frames between access
- * points and their controller) and L2TP version 2 (PPP between an access concentrator and a network
- * server). MPLS in IP (protocol 137) is entered by {@link PacketDecoder} itself; the label stack inside
- * any of these is read by {@link Mpls}, whose anomalies a malformed one gets.
+ * with PPTP's PPP: {@link Gre}), IP-in-IP, L2TP version 3 (RFC 3931) carrying Ethernet pseudowires
+ * (RFC 4719) straight over IP (protocol 115) and in UDP ({@link L2tp}), and in UDP: VXLAN, VXLAN-GPE,
+ * Geneve, GRE (RFC 8086), MPLS (RFC 7510), Teredo, GTP-U, AYIYA, CAPWAP's data channel (802.3 or
+ * 802.11 frames between access points and their controller), TZSP ({@link Tzsp}) and L2TP version 2
+ * (PPP between an access concentrator and a network server; {@link L2tp}). MPLS in IP (protocol 137)
+ * is entered by {@link PacketDecoder} itself; the label stack inside any of these is read by
+ * {@link Mpls}, whose anomalies a malformed one gets.
  *
  * <p>UDP tunnels are found by port (a few compares per datagram against the configured ports) and
  * Teredo and GTP-U also by content on any other port, with checks strict enough that other UDP
@@ -35,7 +36,7 @@ import static io.spanwatch.sensor.decode.PacketDecoder.u16;
  *
  * <p>L2TPv3 does not say how long its cookie and sublayer are (the routers are configured with them):
  * unless {@link TunnelConfig} fixes them they are found from the Ethernet frame that must follow
- * ({@link #l2tpv3Data}).
+ * ({@link L2tp}).
  *
  * <p>Every tunnel removed is counted in {@link DecodedPacket#tunnelDepth}, its headers recorded in
  * {@link DecodedPacket#decaps} and the length fields around the inner packet in
@@ -87,31 +88,6 @@ final class Tunnels {
     private static final int CAPWAP_K = 1 << 3;
     private static final int CAPWAP_RESERVED = 0x7;
     private static final int CAPWAP_WBID_IEEE80211 = 1;
-    // L2TP version 2 (RFC 2661 §3.1): flags and version, then optional length, ids, optional Ns/Nr and offset
-    private static final int L2TP_MIN_HLEN = 6;
-    private static final int L2TP_T = 0x8000;
-    private static final int L2TP_L = 0x4000;
-    private static final int L2TP_S = 0x0800;
-    private static final int L2TP_O = 0x0200;
-    private static final int L2TP_RESERVED = 0x34f0;
-    private static final int L2TP_VERSION = 0x000f;
-    // L2TP version 3 (RFC 3931 §4.1): over UDP flags and version and 2 reserved bytes, then (over IP
-    // straight away) the session id, the cookie, the layer 2-specific sublayer and the Ethernet frame
-    private static final int L2TPV3_UDP_HLEN = 4;
-    private static final int L2TPV3_SESSION_LEN = 4;
-    private static final int L2TPV3_VERSION = 3;
-    /** Cookie lengths (RFC 3931 §4.1) and sublayer lengths (none, or the default sublayer of §4.6) tried. */
-    private static final int[] L2TPV3_COOKIES = {0, 4, 8};
-    private static final int[] L2TPV3_SUBLAYERS = {0, 4};
-    // Ethernet, as read to find an L2TPv3 pseudowire's frame
-    private static final int ETH_HLEN = 14;
-    private static final int ETH_TYPE = 12;
-    private static final int VLAN_HLEN = 4;
-    /** VLAN tags stepped over before the payload of a pseudowire's frame is judged (QinQ). */
-    private static final int L2TPV3_MAX_TAGS = 2;
-    /** Longest frame (no FCS; 60 bytes, 64 with a tag) that may carry padding after a short packet. */
-    private static final int ETH_MAX_PADDED = 64;
-    private static final int ARP_LEN = 28;
     // VXLAN, Geneve
     private static final int VXLAN_HLEN = 8;
     private static final int VXLAN_FLAG_I = 0x08;
@@ -127,24 +103,6 @@ final class Tunnels {
     private static final int GPE_MPLS = 5;
     private static final int GENEVE_HLEN = 8;
     private static final int GENEVE_PROTO = 2;
-    // GRE
-    private static final int GRE_HLEN = 4;
-    private static final int GRE_PROTO = 2;
-    private static final int GRE_C = 0x8000;
-    private static final int GRE_R = 0x4000;
-    private static final int GRE_K = 0x2000;
-    private static final int GRE_S = 0x1000;
-    private static final int GRE_SSR = 0x0800;
-    private static final int GRE_RECUR = 0x0700;
-    private static final int GRE_A = 0x0080;
-    private static final int GRE_V1_RESERVED = 0x0078;
-    private static final int GRE_VERSION_MASK = 7;
-    /** The largest outer packet whose GRE checksum is judged (an Ethernet MTU; larger ones may be offloaded). */
-    private static final int MAX_CHECKED_PACKET = 1500;
-    private static final int GRE_PPTP = 0x880b;
-    private static final int ERSPAN2_HLEN = 8;
-    private static final int ERSPAN3_HLEN = 12;
-    private static final int ERSPAN3_SUBHDR_LEN = 8;
     // IEEE 802.11 (Aruba)
     private static final int WLAN_HLEN = 24;
     private static final int WLAN_ADDR4_LEN = 6;
@@ -167,22 +125,18 @@ final class Tunnels {
     private final long sourceMask;
     private final boolean teredoAnyPort;
     private final boolean gtpuAnyPort;
-    /**
-     * Where an L2TPv3 data message's Ethernet frame may start, counted from the end of its session id,
-     * in the order tried: each sum of a cookie and a sublayer length the configuration allows, once,
-     * shortest first. One entry when both lengths are configured.
-     */
-    private final int[] l2tpv3Offsets;
+    /** GRE and PPTP, over IP and in UDP. */
+    private final Gre gre;
+    /** L2TP version 2 in UDP, version 3 over IP and in UDP. */
+    private final L2tp l2tp;
 
     Tunnels(PacketDecoder dec, TunnelConfig c) {
         this.dec = dec;
         this.maxDepth = c.maxDepth();
         this.teredoAnyPort = c.teredoAnyPort();
         this.gtpuAnyPort = c.gtpuAnyPort();
-        int[] cookies = c.l2tpv3CookieLength() == TunnelConfig.DETECT ? L2TPV3_COOKIES : new int[] {c.l2tpv3CookieLength()};
-        int[] sublayers = c.l2tpv3Sublayer() == TunnelConfig.DETECT ? L2TPV3_SUBLAYERS : new int[] {c.l2tpv3Sublayer()};
-        this.l2tpv3Offsets = java.util.Arrays.stream(cookies).flatMap(k -> java.util.Arrays.stream(sublayers).map(n -> k + n))
-                .distinct().sorted().toArray();
+        this.gre = new Gre(this, dec);
+        this.l2tp = new L2tp(this, dec, c);
         // A port named for two kinds belongs to the first listed here. VXLAN, VXLAN-GPE, Geneve, GRE-in-UDP
         // and MPLS-in-UDP are recognised on the destination port only (their source port is a flow hash).
         java.util.List<int[]> list = new java.util.ArrayList<>();
@@ -288,10 +242,22 @@ final class Tunnels {
         return true;
     }
 
-    private static void decap(DecodedPacket out, TunnelKind kind) {
+    static void decap(DecodedPacket out, TunnelKind kind) {
         if (out.decapCount < out.decaps.length) {
             out.decaps[out.decapCount++] = (byte) kind.ordinal();
         }
+    }
+
+    // ---- over IP ----
+
+    /** Decodes GRE straight over IP (protocol 47; {@link Gre}). */
+    boolean gre(byte[] b, int q, int ipEnd, int missing, int cut, DecodedPacket out) {
+        return gre.decode(b, q, ipEnd, missing, cut, out, -1);
+    }
+
+    /** Decodes L2TPv3 straight over IP (protocol 115; {@link L2tp}). */
+    boolean l2tpv3(byte[] b, int p, int ipEnd, int missing, int cut, DecodedPacket out) {
+        return l2tp.ip(b, p, ipEnd, missing, cut, out);
     }
 
     // ---- UDP ----
@@ -305,12 +271,12 @@ final class Tunnels {
             case U_VXLAN -> vxlan(b, udpOff, p, end, cut, out);
             case U_VXLAN_GPE -> vxlanGpe(b, udpOff, p, end, cut, out);
             case U_GENEVE -> geneve(b, udpOff, p, end, cut, out);
-            case U_GRE -> gre(b, p, end, missing, cut, out, udpOff);
+            case U_GRE -> gre.decode(b, p, end, missing, cut, out, udpOff);
             case U_TEREDO -> teredo(b, udpOff, p, end, missing, cut, out, false);
             case U_GTPU -> gtpu(b, udpOff, p, end, missing, cut, out, false);
             case U_AYIYA -> ayiya(b, udpOff, p, end, missing, cut, out);
             case U_CAPWAP -> capwap(b, udpOff, p, end, missing, cut, out);
-            case U_L2TP -> l2tp(b, udpOff, p, end, missing, cut, out);
+            case U_L2TP -> l2tp.udp(b, udpOff, p, end, missing, cut, out);
             case U_MPLS -> enter(out, TunnelKind.MPLS_IN_UDP, udpOff, -1) && dec.mpls(b, p, end, cut, out);
             case U_TZSP -> Tzsp.decode(this, dec, b, udpOff, p, end, cut, out);
             default -> anyPort(b, udpOff, p, end, missing, cut, out);
@@ -602,249 +568,6 @@ final class Tunnels {
         };
     }
 
-    /**
-     * Decodes an L2TP version 2 data message (RFC 2661 §3.1) and the PPP frame it carries when that
-     * holds IPv4 or IPv6: the T bit clear (control messages stay UDP), version 2, the reserved bits
-     * clear, the length (when present) exactly the datagram's, then tunnel and session ids, the
-     * sequence numbers and the offset padding when present. Anything else stays plain UDP, so another
-     * protocol on the port is not taken for L2TP. Version 3 (RFC 3931), on the same port, goes to
-     * {@link #l2tpv3Udp}.
-     */
-    private boolean l2tp(byte[] b, int udpOff, int p, int end, int missing, int cut, DecodedPacket out) {
-        if (end - p >= 2 && (b[p + 1] & L2TP_VERSION) == L2TPV3_VERSION) {
-            return l2tpv3Udp(b, udpOff, p, end, missing, cut, out);
-        }
-        if (end - p < L2TP_MIN_HLEN) {
-            return true;
-        }
-        int flags = u16(b, p);
-        if ((flags & (L2TP_T | L2TP_RESERVED | L2TP_VERSION)) != 2) {
-            return true;
-        }
-        int q = p + 2;
-        if ((flags & L2TP_L) != 0) {
-            if (u16(b, q) != end + missing - p) {
-                return true;
-            }
-            q += 2;
-        }
-        q += 4 + ((flags & L2TP_S) != 0 ? 4 : 0); // tunnel and session ids, Ns and Nr
-        if ((flags & L2TP_O) != 0) {
-            if (end - q < 2) {
-                return true;
-            }
-            q += 2 + u16(b, q);
-        }
-        long ppp = q < end ? LinkLayers.pppProtocol(b, q, end) : -1;
-        int proto = (int) (ppp >>> 32);
-        if (ppp < 0 || !LinkLayers.pppCarriesPacket(proto)) {
-            return true; // LCP, IPCP, compressed or encrypted data
-        }
-        return enter(out, TunnelKind.L2TP, udpOff, -1) && LinkLayers.pppPayload(dec, proto, b, (int) ppp, end, cut, out);
-    }
-
-    // ---- L2TP version 3 ----
-
-    /**
-     * Decodes an L2TPv3 message straight over IP (protocol 115, RFC 3931 §4.1.1): a session id of 0
-     * starts a control message, which is left as it is ({@link DecodedPacket#l2tpv3Control}); any other
-     * starts a data message ({@link #l2tpv3Data}).
-     */
-    boolean l2tpv3(byte[] b, int p, int ipEnd, int missing, int cut, DecodedPacket out) {
-        payload(out, p, ipEnd, missing);
-        if (ipEnd - p < L2TPV3_SESSION_LEN) {
-            return missing > 0 || anomaly(out, DecodeAnomaly.L2TPV3_TRUNCATED);
-        }
-        if (u16(b, p) == 0 && u16(b, p + 2) == 0) {
-            out.l2tpv3Control = true;
-            return true;
-        }
-        return l2tpv3Data(b, -1, p + L2TPV3_SESSION_LEN, ipEnd, missing, cut, out);
-    }
-
-    /**
-     * Decodes an L2TPv3 message in UDP (RFC 3931 §4.1.2.1; version 3 already read): the T bit set is a
-     * control message, left as plain UDP ({@link DecodedPacket#l2tpv3Control}); otherwise the reserved
-     * bytes (ignored, as receivers must), the session id (0 belongs to the control connection: plain
-     * UDP) and the data message ({@link #l2tpv3Data}).
-     */
-    private boolean l2tpv3Udp(byte[] b, int udpOff, int p, int end, int missing, int cut, DecodedPacket out) {
-        if ((u16(b, p) & L2TP_T) != 0) {
-            out.l2tpv3Control = true;
-            return true;
-        }
-        int q = p + L2TPV3_UDP_HLEN;
-        if (end - q < L2TPV3_SESSION_LEN) {
-            return missing > 0 || anomaly(out, DecodeAnomaly.L2TPV3_TRUNCATED);
-        }
-        if (u16(b, q) == 0 && u16(b, q + 2) == 0) {
-            return true;
-        }
-        return l2tpv3Data(b, udpOff, q + L2TPV3_SESSION_LEN, end, missing, cut, out);
-    }
-
-    /**
-     * Decodes the rest of an L2TPv3 data message, from {@code p} just after its session id: the cookie
-     * (0, 4 or 8 bytes), the layer 2-specific sublayer (none, or the 4-byte default of §4.6: S bit and
-     * sequence number) and the Ethernet frame of the pseudowire (RFC 4719, no FCS).
-     *
-     * <p>Neither length is on the wire: each session's are configured on both routers (or agreed by its
-     * control connection, which a mirror rarely shows from the start). With both fixed in
-     * {@link TunnelConfig} the frame is taken where they put it, whatever it carries. Otherwise they are
-     * detected, as Wireshark's "detect" setting does in spirit: a cookie is opaque bytes and so, to a
-     * reader, is a sublayer, so the combinations come down to where the frame starts, 0, 4, 8 or 12
-     * bytes on ({@link #l2tpv3Offsets}), and the first offset whose bytes read as an Ethernet frame
-     * carrying IPv4 or IPv6 whose own length is exactly the rest of the frame, after at most two VLAN
-     * tags, wins ({@link #carriesPacket}; ARP for IPv4 too, which every Ethernet pseudowire carries and
-     * which would otherwise be an anomaly). A fixed order, shortest first, so that the same bytes always
-     * give the same answer; it decides only when two offsets both pass, and then one of them is a false
-     * match. A false match at the wrong offset needs the bytes there, which are cookie, sublayer, MAC
-     * addresses or the real IP header, to hold by chance an IP EtherType (16 bits), the matching version
-     * nibble and a header length of 5 words or more, and a length field equal to what the message has
-     * left (16 bits): about 40 bits; in a frame of 64 bytes or less, which may be padded, the length need
-     * only fit, still about 25 bits. Only a cookie (or MAC addresses) chosen to look like that misleads
-     * detection; {@link TunnelConfig}'s lengths then settle it. A data message no offset fits (another
-     * pseudowire type: PPP, HDLC, Frame Relay, ATM; or not L2TPv3 at all) is the anomaly
-     * {@code decoder.l2tpv3.unknown_payload_type}, unless the capture cut it before it could be judged.
-     */
-    private boolean l2tpv3Data(byte[] b, int udpOff, int p, int end, int missing, int cut, DecodedPacket out) {
-        int[] offsets = l2tpv3Offsets;
-        if (offsets.length == 1) {
-            int q = p + offsets[0];
-            if (q > end) {
-                return missing > 0 || anomaly(out, DecodeAnomaly.L2TPV3_TRUNCATED);
-            }
-            return enter(out, TunnelKind.L2TPV3, udpOff, -1) && dec.ethernet(b, q, end, cut, out);
-        }
-        for (int k : offsets) {
-            if (carriesPacket(b, p + k, end, end + missing)) {
-                return enter(out, TunnelKind.L2TPV3, udpOff, -1) && dec.ethernet(b, p + k, end, cut, out);
-            }
-        }
-        return missing > 0 || anomaly(out, DecodeAnomaly.L2TPV3_UNKNOWN_PAYLOAD);
-    }
-
-    /**
-     * Tells whether an Ethernet frame that starts at {@code q} and ends at {@code until} (captured up to
-     * {@code end}) carries, after at most {@value #L2TPV3_MAX_TAGS} VLAN tags, an IPv4 packet (version 4,
-     * header length at least 5 words) or an IPv6 packet whose length is exactly the rest of the frame
-     * (or less, in a frame short enough to be padded), or an ARP packet for IPv4 over Ethernet.
-     */
-    private static boolean carriesPacket(byte[] b, int q, int end, int until) {
-        if (end - q < ETH_HLEN) {
-            return false;
-        }
-        int type = u16(b, q + ETH_TYPE);
-        int h = q + ETH_HLEN;
-        for (int tags = 0; tags < L2TPV3_MAX_TAGS
-                && (type == PacketDecoder.ETH_VLAN || type == PacketDecoder.ETH_QINQ || type == PacketDecoder.ETH_QINQ_OLD); tags++) {
-            if (end - h < VLAN_HLEN) {
-                return false;
-            }
-            type = u16(b, h + 2);
-            h += VLAN_HLEN;
-        }
-        boolean padded = until - q <= ETH_MAX_PADDED;
-        return switch (type) {
-            case PacketDecoder.ETH_IPV4 -> end - h >= 20 && (b[h] & 0xf0) == 0x40
-                    && fits(u16(b, h + 2), (b[h] & 0x0f) * 4, 20, until - h, padded);
-            case PacketDecoder.ETH_IPV6 -> end - h >= IPV6_HLEN && (b[h] & 0xf0) == 0x60
-                    && fits(IPV6_HLEN + u16(b, h + IPV6_PLEN), IPV6_HLEN, IPV6_HLEN, until - h, padded);
-            case PacketDecoder.ETH_ARP -> end - h >= 6 && u16(b, h) == 1 && u16(b, h + 2) == PacketDecoder.ETH_IPV4
-                    && b[h + 4] == 6 && b[h + 5] == 4 && until - h >= ARP_LEN;
-            default -> false;
-        };
-    }
-
-    /**
-     * Tells whether an IP packet of length {@code len} with a header of {@code hlen} bytes (at least
-     * {@code min}) fills the {@code rest} of its frame, or, {@code padded}, lies within it.
-     */
-    private static boolean fits(int len, int hlen, int min, int rest, boolean padded) {
-        return hlen >= min && len >= hlen && (len == rest || (padded && len < rest));
-    }
-
-    // ---- GRE ----
-
-    /**
-     * Decodes a GRE header and its payload; {@code udpOff} is the UDP header of GRE-in-UDP, -1 for
-     * GRE straight over IP. Payloads it cannot read are kept as GRE.
-     */
-    boolean gre(byte[] b, int q, int ipEnd, int missing, int cut, DecodedPacket out, int udpOff) {
-        if (ipEnd - q < GRE_HLEN) {
-            return anomaly(out, DecodeAnomaly.GRE_TRUNCATED);
-        }
-        int flags = u16(b, q);
-        int version = flags & GRE_VERSION_MASK;
-        payload(out, q + GRE_HLEN, ipEnd, missing);
-        if (version == 1) {
-            return pptp(b, q, flags, ipEnd, missing, cut, out, udpOff);
-        }
-        if (version != 0) {
-            return anomaly(out, DecodeAnomaly.GRE_VERSION_UNSUPPORTED);
-        }
-        int hlen = GRE_HLEN;
-        if ((flags & (GRE_C | GRE_R)) != 0) {
-            hlen += 4;
-        }
-        if ((flags & GRE_K) != 0) {
-            hlen += 4;
-        }
-        if ((flags & GRE_S) != 0) {
-            hlen += 4;
-        }
-        if (ipEnd - q < hlen) {
-            return anomaly(out, DecodeAnomaly.GRE_TRUNCATED);
-        }
-        if ((flags & GRE_R) != 0) {
-            // RFC 2784 §2.3: "A receiver MUST discard a packet where any of bits 1-5 are non-zero,
-            // unless that receiver implements RFC 1701"; Linux's gre_parse_header refuses the routing
-            // bit (-EINVAL), and no router implements RFC 1701's source routes: the inner packet never
-            // reaches its host (the third evasion review hid a decoy so)
-            return anomaly(out, DecodeAnomaly.GRE_ROUTING);
-        }
-        if ((flags & GRE_C) != 0 && missing == 0 && ipEnd - out.ipOff <= MAX_CHECKED_PACKET
-                && Checksums.fold(Checksums.sum(b, q, ipEnd - q, 0)) != 0xffff) {
-            // RFC 2784 §2.2: the checksum covers the GRE header and its payload; Linux's
-            // gre_parse_header drops a packet whose checksum is wrong (csum_err). As for TCP, only on
-            // packets a 1,500-byte path carries: a capture on the tunnel's own end may show larger
-            // offloaded ones before the checksum is filled in.
-            return anomaly(out, DecodeAnomaly.GRE_INVALID_CHECKSUM);
-        }
-        int p = q + hlen;
-        payload(out, p, ipEnd, missing);
-        int proto = u16(b, q + GRE_PROTO);
-        return switch (proto) {
-            case PacketDecoder.ETH_IPV4 -> enterGre(out, udpOff, null) && dec.ipv4(b, p, ipEnd, cut, out);
-            case PacketDecoder.ETH_IPV6 -> enterGre(out, udpOff, null) && dec.ipv6(b, p, ipEnd, cut, out);
-            case PacketDecoder.ETH_TEB -> enterGre(out, udpOff, null) && dec.ethernet(b, p, ipEnd, cut, out);
-            case PacketDecoder.ETH_VLAN, PacketDecoder.ETH_QINQ, PacketDecoder.ETH_QINQ_OLD -> enterGre(out, udpOff, null)
-                    && dec.etherType(proto, b, p, ipEnd, cut, out);
-            case PacketDecoder.ETH_MPLS_UC, PacketDecoder.ETH_MPLS_MC -> enterGre(out, udpOff, null) && dec.mpls(b, p, ipEnd, cut, out);
-            case PacketDecoder.ETH_NSH -> enterGre(out, udpOff, null) && LinkLayers.nsh(dec, b, p, ipEnd, cut, out);
-            case PacketDecoder.ETH_ERSPAN_2 -> {
-                if ((flags & GRE_S) == 0) { // type I: no ERSPAN header
-                    yield enterGre(out, udpOff, TunnelKind.ERSPAN) && dec.ethernet(b, p, ipEnd, cut, out);
-                }
-                if (ipEnd - p < ERSPAN2_HLEN) {
-                    yield anomaly(out, DecodeAnomaly.ERSPAN_TRUNCATED);
-                }
-                yield enterGre(out, udpOff, TunnelKind.ERSPAN) && dec.ethernet(b, p + ERSPAN2_HLEN, ipEnd, cut, out);
-            }
-            case PacketDecoder.ETH_ERSPAN_3 -> {
-                if (ipEnd - p < ERSPAN3_HLEN) {
-                    yield anomaly(out, DecodeAnomaly.ERSPAN_TRUNCATED);
-                }
-                int h = ERSPAN3_HLEN + ((b[p + ERSPAN3_HLEN - 1] & 1) != 0 ? ERSPAN3_SUBHDR_LEN : 0);
-                if (ipEnd - p < h) {
-                    yield anomaly(out, DecodeAnomaly.ERSPAN_TRUNCATED);
-                }
-                yield enterGre(out, udpOff, TunnelKind.ERSPAN) && dec.ethernet(b, p + h, ipEnd, cut, out);
-            }
-            default -> isAruba(proto) ? ieee80211(b, p, ipEnd, cut, out, udpOff, TunnelKind.GRE) : true; // other payloads are kept as GRE
-        };
-    }
-
     /** Records the length fields of the enclosing IP header and UDP header ({@code udpOff}, -1 if none). */
     private static void recordOuter(DecodedPacket out, int udpOff) {
         EncapLengths.record(out, out.ipVersion == 4 ? EncapLengths.IPV4 : EncapLengths.IPV6,
@@ -852,24 +575,6 @@ final class Tunnels {
         if (udpOff >= 0) {
             EncapLengths.record(out, EncapLengths.UDP, udpOff + 4);
         }
-    }
-
-    private boolean enterGre(DecodedPacket out, int udpOff, TunnelKind inside) {
-        if (!enter(out, TunnelKind.GRE, udpOff, -1)) {
-            return false;
-        }
-        if (udpOff >= 0) {
-            decap(out, TunnelKind.GRE_IN_UDP);
-        }
-        if (inside != null) {
-            decap(out, inside);
-        }
-        return true;
-    }
-
-    /** Tells whether a GRE protocol type is one Aruba access points use for 802.11 frames. */
-    static boolean isAruba(int proto) {
-        return (proto & 0xff0f) == 0x8200 || ((proto & 0xff0f) == 0x8300 && proto <= 0x8370) || proto == 0x9000;
     }
 
     /**
@@ -929,7 +634,7 @@ final class Tunnels {
             return truncated ? anomaly(out, DecodeAnomaly.IEEE802_11_TRUNCATED) : true;
         }
         if (via == TunnelKind.GRE) {
-            if (!enterGre(out, udpOff, TunnelKind.IEEE802_11)) {
+            if (!gre.enter(out, udpOff, TunnelKind.IEEE802_11)) {
                 return false;
             }
         } else if (via != null) {
@@ -939,34 +644,5 @@ final class Tunnels {
             decap(out, TunnelKind.IEEE802_11);
         }
         return dec.etherType(u16(b, q + 6), b, q + LLC_SNAP_LEN, frameEnd, cut, out);
-    }
-
-    /**
-     * Decodes enhanced GRE (version 1, RFC 2637) with Suricata's checks, and the PPP frame it carries
-     * when that holds IPv4 or IPv6 (address/control and protocol fields possibly compressed). PPP
-     * control traffic and compressed or encrypted (MPPE) data stay GRE.
-     */
-    private boolean pptp(byte[] b, int q, int flags, int ipEnd, int missing, int cut, DecodedPacket out, int udpOff) {
-        DecodeAnomaly bad = (flags & GRE_C) != 0 ? DecodeAnomaly.GRE_V1_CHECKSUM
-                : (flags & GRE_R) != 0 ? DecodeAnomaly.GRE_V1_ROUTE
-                : (flags & GRE_SSR) != 0 ? DecodeAnomaly.GRE_V1_SSR
-                : (flags & GRE_RECUR) != 0 ? DecodeAnomaly.GRE_V1_RECUR
-                : (flags & GRE_V1_RESERVED) != 0 ? DecodeAnomaly.GRE_V1_FLAGS
-                : u16(b, q + GRE_PROTO) != GRE_PPTP ? DecodeAnomaly.GRE_V1_WRONG_PROTOCOL
-                : (flags & GRE_K) == 0 ? DecodeAnomaly.GRE_V1_NO_KEY : null;
-        if (bad != null) {
-            return anomaly(out, bad);
-        }
-        int h = GRE_HLEN + 4 + ((flags & GRE_S) != 0 ? 4 : 0) + ((flags & GRE_A) != 0 ? 4 : 0);
-        if (ipEnd - q < h) {
-            return anomaly(out, DecodeAnomaly.GRE_V1_HDR_TOO_BIG);
-        }
-        payload(out, q + h, ipEnd, missing);
-        long ppp = LinkLayers.pppProtocol(b, q + h, ipEnd);
-        int proto = (int) (ppp >>> 32);
-        if (ppp < 0 || !LinkLayers.pppCarriesPacket(proto)) {
-            return true; // an acknowledgement alone, or PPP's own protocols
-        }
-        return enterGre(out, udpOff, TunnelKind.PPTP) && LinkLayers.pppPayload(dec, proto, b, (int) ppp, ipEnd, cut, out);
     }
 }
