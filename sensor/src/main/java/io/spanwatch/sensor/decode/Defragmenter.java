@@ -3,8 +3,6 @@ package io.spanwatch.sensor.decode;
 import java.util.Arrays;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
-import java.util.Map;
-import java.util.TreeMap;
 
 /**
  * Puts IPv4 and IPv6 datagrams back together from their fragments and hands each whole datagram on
@@ -75,6 +73,10 @@ import java.util.TreeMap;
  * timeout: a fragment arriving later starts a new datagram, as on that host, so a decoy whose
  * pieces come 31 s apart never forms.
  *
+ * <p>Each datagram being put together is a {@link FragmentQueue}, which holds its pieces, its runs and
+ * its end and judges each new fragment against them; this class keeps the table of them, the hosts'
+ * policies and limits, the memcap, Linux's count of fragments per source and the counters.
+ *
  * <p>Not thread-safe: used by the capture thread, before frames are spread over workers (a fragment
  * carries no ports, so it could not be sent to its flow's worker).
  */
@@ -82,7 +84,7 @@ public final class Defragmenter {
     public static final int DEFAULT_MAX_TRACKERS = 65_535;
     public static final long DEFAULT_MEMCAP = 32L << 20;
     public static final int DEFAULT_TIMEOUT_SECONDS = 60;
-    private static final int MAX_DATAGRAM = 65_535;
+    static final int MAX_DATAGRAM = 65_535;
 
     /** Receives whole datagrams as frames and anomalies by name. */
     public interface Output {
@@ -94,54 +96,12 @@ public final class Defragmenter {
     private record Key(int version, long srcHi, long srcLo, long dstHi, long dstLo, long id, int proto, int tunnelDepth) {
     }
 
-    private static final class Tracker {
-        final long firstTs;
-        final int linkType;
-        byte[] head;          // link-layer bytes and IP header of the first fragment (offset 0), or null
-        int ipOffInHead;      // where the IP header starts in head
-        int prevNextOffInHead; // IPv6: byte naming the Fragment header, in head
-        int transportProto;
-        /** Length fields of the tunnel headers in head, relative to its start; null when not tunnelled. */
-        int[] encap;
-        final TreeMap<Integer, byte[]> parts = new TreeMap<>();
-        int total = -1;
-        long bytes;
-        final int version;
-
-        /** How long the destination keeps this datagram, at most the configured timeout. */
-        final long timeoutNanos;
-        /** How the destination resolves overlaps. */
-        final Policy policy;
-        /** {@link Policy#LINUX}: the runs of fragments held, start to end, as Linux keeps them. */
-        TreeMap<Integer, Integer> runs;
-        /** {@link Policy#LINUX}: start of the last run and end of the fragment that arrived last at the end. */
-        int lastRunStart = -1;
-        int tailEnd = -1;
-        /** The end of the highest bytes held or announced (Linux's {@code q.len}). */
-        int knownEnd;
-        /** The destination's limits on an incomplete datagram. */
-        final Limits limits;
-        /** Linux's {@code ipfrag_max_dist}: the fragments counted from this datagram's source, or null when not counted. */
-        Peer peer;
-        /** The source's count when this datagram's last fragment came ({@code qp->rid}). */
-        int rid;
-
-        Tracker(long firstTs, int linkType, int version, long timeoutNanos, Policy policy, Limits limits) {
-            this.firstTs = firstTs;
-            this.timeoutNanos = timeoutNanos;
-            this.linkType = linkType;
-            this.version = version;
-            this.policy = policy;
-            this.limits = limits;
-        }
-    }
-
     /**
      * One source's fragments as a Linux destination counts them ({@code inet_peer.rid}), kept while a
      * datagram from it to that destination is being put together (the kernel's queue holds its peer;
      * with no queue the count is never compared), so there are never more than datagrams.
      */
-    private static final class Peer {
+    static final class Peer {
         final long key;
         int rid;
         int datagrams;
@@ -236,7 +196,7 @@ public final class Defragmenter {
     private final int maxTrackers;
     private final long memcap;
     private final long timeoutNanos;
-    private final LinkedHashMap<Key, Tracker> trackers = new LinkedHashMap<>();
+    private final LinkedHashMap<Key, FragmentQueue> trackers = new LinkedHashMap<>();
     /** Linux destinations' counts of fragments by source and destination address (IPv4), see {@link Peer}. */
     private final java.util.HashMap<Long, Peer> peers = new java.util.HashMap<>();
     private long held;
@@ -313,7 +273,7 @@ public final class Defragmenter {
         int len = p.payloadLen;
         int offset = p.fragOffset;
         Key k = key(p);
-        Tracker t = trackers.get(k);
+        FragmentQueue t = trackers.get(k);
         if (t != null && ts - t.firstTs >= t.timeoutNanos) {
             // the destination gave this datagram up already: this fragment starts another
             trackers.remove(k);
@@ -350,7 +310,7 @@ public final class Defragmenter {
             }
             Policy hostPolicy = hosts.policy(dst);
             Limits limits = hosts.limits(dst);
-            t = new Tracker(ts, linkType, p.ipVersion, hostTimeout, hostPolicy, limits == null ? Limits.NONE : limits);
+            t = new FragmentQueue(ts, linkType, p.ipVersion, hostTimeout, hostPolicy, limits == null ? Limits.NONE : limits);
             if (p.ipVersion == 4 && hostPolicy == Policy.LINUX && t.limits.maxDistance() > 0) {
                 t.peer = peers.computeIfAbsent(peerKey(p), Peer::new);
                 t.peer.datagrams++;
@@ -367,7 +327,7 @@ public final class Defragmenter {
                 // fragment is the first of the datagram
                 out.anomaly(ts, "defrag.fragment_too_far", p);
                 tooFarDropped++;
-                Tracker again = new Tracker(ts, t.linkType, t.version, t.timeoutNanos, t.policy, t.limits);
+                FragmentQueue again = new FragmentQueue(ts, t.linkType, t.version, t.timeoutNanos, t.policy, t.limits);
                 again.peer = t.peer;
                 again.rid = end;
                 t.peer = null;
@@ -378,7 +338,7 @@ public final class Defragmenter {
                 t = again;
             }
         }
-        if (t.version == 6 && ipv6TooLong(t, p, offset, len)) {
+        if (t.version == 6 && t.ipv6TooLong(p, offset, len)) {
             // RFC 8200 §4.5: the fragment is discarded (ICMP Parameter Problem), the datagram waits
             out.anomaly(ts, "defrag.datagram_too_large", p);
             forgetIfEmpty(k, t);
@@ -404,7 +364,7 @@ public final class Defragmenter {
             }
         }
         int end = offset + len;
-        if (t.version == 4 && (policy == Policy.BSD || policy == Policy.BSD_RIGHT) && endConflicts(t, p.fragMore, offset, end)) {
+        if (t.version == 4 && (policy == Policy.BSD || policy == Policy.BSD_RIGHT) && t.endConflicts(p.fragMore, offset, end)) {
             // FreeBSD's ip_reass (ipq_maxoff, ips_toosmall) and Linux before 4.19 (goto err) drop the
             // fragment alone: the datagram waits for a proper one
             out.anomaly(ts, end == offset ? "defrag.empty_fragment" : "defrag.end_mismatch", p);
@@ -412,7 +372,7 @@ public final class Defragmenter {
             return;
         }
         if (policy == Policy.LINUX) {
-            if (end == offset || linuxEndConflicts(t, p.fragMore, end)) {
+            if (end == offset || t.linuxEndConflicts(p.fragMore, end)) {
                 out.anomaly(ts, "defrag.length_mismatch_dropped", p);
                 drop(k, t);
                 return;
@@ -421,19 +381,19 @@ public final class Defragmenter {
             if (!p.fragMore) {
                 t.total = end; // before the duplicate check, as Linux sets INET_FRAG_LAST_IN
             }
-            int run = linuxRuns(t, offset, end);
-            if (run == DUPLICATE) {
+            int run = t.linuxRuns(offset, end);
+            if (run == FragmentQueue.DUPLICATE) {
                 ignoreDuplicate(t, ts, b, p.payloadOff, offset, len, p, out);
                 return;
             }
-            if (run == OVERLAP) {
+            if (run == FragmentQueue.OVERLAP) {
                 dropOverlapping(k, t, ts, p, out);
                 return;
             }
-        } else if (overlaps(t, offset, len)) {
+        } else if (t.overlaps(offset, len)) {
             // A repeat starts where a fragment taken started (a piece begins there) and brings the
             // bytes held; anything else overlapping is an overlap.
-            boolean repeat = t.parts.containsKey(offset) && sameBytes(t, b, p.payloadOff, offset, len);
+            boolean repeat = t.parts.containsKey(offset) && t.sameBytes(b, p.payloadOff, offset, len);
             if (t.version == 6 && policy == Policy.BSD && t.parts.containsKey(offset) && t.parts.get(offset).length == len) {
                 ignoreDuplicate(t, ts, b, p.payloadOff, offset, len, p, out); // frag6_input: same offset and length
                 return;
@@ -447,31 +407,27 @@ public final class Defragmenter {
             }
         }
         if (offset == 0 && t.head == null) {
-            int headEnd = p.ipVersion == 4 ? p.payloadOff : p.fragHdrOff;
-            t.head = Arrays.copyOfRange(b, frameOff, headEnd);
-            t.ipOffInHead = p.ipOff - frameOff;
-            t.prevNextOffInHead = p.ipVersion == 6 ? p.fragPrevNextOff - frameOff : -1;
-            t.transportProto = p.proto;
-            t.encap = EncapLengths.relative(p, frameOff);
+            t.takeHead(b, frameOff, p);
+            held += t.head.length;
             int need = p.proto == 6 ? 20 : 8;
             if (len < need && p.fragMore) {
                 out.anomaly(ts, "defrag.tiny_first_fragment", p);
             }
-            t.bytes += t.head.length;
-            held += t.head.length;
         }
         if (!p.fragMore) {
             t.total = end;
         }
         t.knownEnd = Math.max(t.knownEnd, end);
+        long before = t.bytes;
         if (t.version == 4 && (policy == Policy.LAST || policy == Policy.BSD || policy == Policy.BSD_RIGHT)) {
-            giveWay(t, ts, b, p.payloadOff, offset, len, p, out);
+            overlapMismatches += t.giveWay(ts, b, p.payloadOff, offset, len, p, out);
         }
-        insert(t, ts, b, p.payloadOff, offset, len, p, out);
+        overlapMismatches += t.insert(ts, b, p.payloadOff, offset, len, p, out);
+        held += t.bytes - before;
         while (held > memcap && trackers.size() > 1) {
             dropOldest();
         }
-        boolean whole = t.total >= 0 && t.head != null && complete(t);
+        boolean whole = t.total >= 0 && t.head != null && t.complete();
         int maxFragments = t.limits.maxFragments(t.version);
         if (!whole && maxFragments > 0 && t.parts.size() > maxFragments) {
             // ip_reass and frag6_input: a datagram that holds more fragments than maxfragsperpacket
@@ -499,34 +455,8 @@ public final class Defragmenter {
         }
     }
 
-    /**
-     * Tells whether a BSD or old-Linux host drops this IPv4 fragment alone for where it ends: an empty
-     * one; once the last fragment is held, FreeBSD ({@code ip_reass}, {@code ipq_maxoff}) drops a
-     * non-final fragment that ends at or past the datagram's end and a last one that ends elsewhere;
-     * Linux before 4.19 ({@code ip_frag_queue}) a non-final one past the end and a last one that ends
-     * elsewhere or before bytes already held.
-     */
-    private static boolean endConflicts(Tracker t, boolean more, int offset, int end) {
-        if (end == offset) {
-            return true;
-        }
-        if (t.policy == Policy.BSD) {
-            return t.total >= 0 && (more ? end >= t.total : end != t.total);
-        }
-        return linuxEndConflicts(t, more, end);
-    }
-
-    /**
-     * Linux's check of where a fragment ends ({@code ip_frag_queue}, {@code ip6_frag_queue}): a
-     * non-final one past the end of a datagram whose last fragment is held; a last one that ends
-     * before bytes already held or elsewhere than an earlier last one.
-     */
-    private static boolean linuxEndConflicts(Tracker t, boolean more, int end) {
-        return more ? t.total >= 0 && end > t.total : end < t.knownEnd || t.total >= 0 && end != t.total;
-    }
-
     /** Forgets a datagram that holds nothing after its only fragment was dropped alone (no datagram to wait for yet). */
-    private void forgetIfEmpty(Key k, Tracker t) {
+    private void forgetIfEmpty(Key k, FragmentQueue t) {
         if (t.parts.isEmpty() && t.head == null) {
             trackers.remove(k);
             release(t);
@@ -535,210 +465,41 @@ public final class Defragmenter {
 
     /** Drops the datagram of key {@code k}, if one is being put together. */
     private void drop(Key k) {
-        Tracker t = trackers.get(k);
+        FragmentQueue t = trackers.get(k);
         if (t != null) {
             drop(k, t);
         }
     }
 
-    private static final int ACCEPTED = 0;
-    private static final int DUPLICATE = 1;
-    private static final int OVERLAP = 2;
-
-    /**
-     * Places {@code [offset, end)} among the runs of a Linux host's queue ({@code inet_frag_queue_insert}):
-     * past the fragment that arrived last at the end it joins that run (starting where it ended) or
-     * starts a new one, overlapping it is an overlap; below it, inside one run it is a duplicate,
-     * touching any run otherwise an overlap, and elsewhere a run of its own (which nothing joins later).
-     */
-    private static int linuxRuns(Tracker t, int offset, int end) {
-        if (t.runs == null) {
-            t.runs = new TreeMap<>();
-        }
-        if (t.tailEnd < 0 || t.tailEnd < end) {
-            if (t.tailEnd >= 0 && offset < t.tailEnd) {
-                return OVERLAP;
-            }
-            if (t.tailEnd >= 0 && offset == t.tailEnd) {
-                t.runs.put(t.lastRunStart, end);
-            } else {
-                t.runs.put(offset, end);
-                t.lastRunStart = offset;
-            }
-            t.tailEnd = end;
-            return ACCEPTED;
-        }
-        Map.Entry<Integer, Integer> floor = t.runs.floorEntry(offset);
-        if (floor != null && floor.getValue() > offset) {
-            return end <= floor.getValue() ? DUPLICATE : OVERLAP;
-        }
-        Integer higher = t.runs.higherKey(offset);
-        if (higher != null && higher < end) {
-            return OVERLAP;
-        }
-        t.runs.put(offset, end);
-        return ACCEPTED;
-    }
-
     /** Drops a fragment the host takes for a duplicate of what it holds, named unless it is an exact repeat. */
-    private void ignoreDuplicate(Tracker t, long ts, byte[] b, int off, int offset, int len, DecodedPacket p, Output out) {
-        if (t.parts.containsKey(offset) && sameBytes(t, b, off, offset, len)) {
+    private void ignoreDuplicate(FragmentQueue t, long ts, byte[] b, int off, int offset, int len, DecodedPacket p, Output out) {
+        if (t.parts.containsKey(offset) && t.sameBytes(b, off, offset, len)) {
             return;
         }
         out.anomaly(ts, "defrag.overlap", p);
-        if (!sameBytes(t, b, off, offset, len)) {
+        if (!t.sameBytes(b, off, offset, len)) {
             overlapMismatches++;
             out.anomaly(ts, "defrag.overlap_mismatch", p);
         }
     }
 
     /** Discards a datagram whose fragments overlap, as its destination does. */
-    private void dropOverlapping(Key k, Tracker t, long ts, DecodedPacket p, Output out) {
+    private void dropOverlapping(Key k, FragmentQueue t, long ts, DecodedPacket p, Output out) {
         out.anomaly(ts, "defrag.overlap_dropped", p);
         drop(k, t);
         overlapsDropped++;
     }
 
-    private void drop(Key k, Tracker t) {
+    private void drop(Key k, FragmentQueue t) {
         trackers.remove(k);
         release(t);
         dropped++;
     }
 
-    /**
-     * Takes out of the pieces held the bytes the new fragment {@code [offset, offset + len)} wins
-     * over by the tracker's policy ({@link Policy#newWins}), so that {@link #insert} puts the new bytes
-     * there; what is left of such a piece past the fragment starts where the fragment ends, as the
-     * BSDs trim a fragment they overlap.
-     */
-    private void giveWay(Tracker t, long ts, byte[] b, int off, int offset, int len, DecodedPacket p, Output out) {
-        int end = offset + len;
-        Map.Entry<Integer, byte[]> e = t.parts.floorEntry(offset);
-        if (e == null || e.getKey() + e.getValue().length <= offset) {
-            e = t.parts.higherEntry(offset);
-        }
-        while (e != null && e.getKey() < end) {
-            int qs = e.getKey();
-            byte[] q = e.getValue();
-            Map.Entry<Integer, byte[]> next = t.parts.higherEntry(qs);
-            if (t.policy.newWins(qs, offset)) {
-                int from = Math.max(qs, offset);
-                int to = Math.min(qs + q.length, end);
-                if (!Arrays.equals(q, from - qs, to - qs, b, off + from - offset, off + to - offset)) {
-                    overlapMismatches++;
-                    out.anomaly(ts, "defrag.overlap_mismatch", p);
-                }
-                t.parts.remove(qs);
-                t.bytes -= q.length;
-                held -= q.length;
-                if (qs < offset) {
-                    keep(t, qs, Arrays.copyOfRange(q, 0, offset - qs));
-                }
-                if (qs + q.length > end) {
-                    keep(t, end, Arrays.copyOfRange(q, end - qs, q.length));
-                }
-            }
-            e = next;
-        }
-    }
-
-    private void keep(Tracker t, int at, byte[] piece) {
-        t.parts.put(at, piece);
-        t.bytes += piece.length;
-        held += piece.length;
-    }
-
-    /** Tells whether {@code [offset, offset + len)} overlaps bytes the tracker holds. */
-    private static boolean overlaps(Tracker t, int offset, int len) {
-        Map.Entry<Integer, byte[]> floor = t.parts.floorEntry(offset);
-        if (floor != null && floor.getKey() + floor.getValue().length > offset) {
-            return true;
-        }
-        Integer higher = t.parts.higherKey(offset);
-        return higher != null && higher < offset + len;
-    }
-
-    /** Tells whether the bytes held at {@code [offset, offset + len)} are all there and equal to {@code b[off..]}. */
-    private static boolean sameBytes(Tracker t, byte[] b, int off, int offset, int len) {
-        int cursor = offset;
-        while (cursor < offset + len) {
-            Map.Entry<Integer, byte[]> e = t.parts.floorEntry(cursor);
-            if (e == null || e.getKey() + e.getValue().length <= cursor) {
-                return false;
-            }
-            int end = Math.min(offset + len, e.getKey() + e.getValue().length);
-            if (!Arrays.equals(e.getValue(), cursor - e.getKey(), end - e.getKey(), b, off + cursor - offset, off + end - offset)) {
-                return false;
-            }
-            cursor = end;
-        }
-        return true;
-    }
-
-    private void insert(Tracker t, long ts, byte[] b, int off, int offset, int len, DecodedPacket p, Output out) {
-        int cursor = offset;
-        int end = offset + len;
-        while (cursor < end) {
-            Map.Entry<Integer, byte[]> floor = t.parts.floorEntry(cursor);
-            if (floor != null && floor.getKey() + floor.getValue().length > cursor) {
-                int k = floor.getKey();
-                byte[] d = floor.getValue();
-                int ovEnd = Math.min(end, k + d.length);
-                if (!Arrays.equals(d, cursor - k, ovEnd - k, b, off + (cursor - offset), off + (ovEnd - offset))) {
-                    overlapMismatches++;
-                    out.anomaly(ts, "defrag.overlap_mismatch", p);
-                }
-                cursor = ovEnd;
-                continue;
-            }
-            Map.Entry<Integer, byte[]> higher = t.parts.higherEntry(cursor);
-            int pieceEnd = higher != null && higher.getKey() < end ? higher.getKey() : end;
-            byte[] piece = Arrays.copyOfRange(b, off + (cursor - offset), off + (pieceEnd - offset));
-            t.parts.put(cursor, piece);
-            t.bytes += piece.length;
-            held += piece.length;
-            cursor = pieceEnd;
-        }
-    }
-
-    private static boolean complete(Tracker t) {
-        int next = 0;
-        for (Map.Entry<Integer, byte[]> e : t.parts.entrySet()) {
-            if (e.getKey() > next) {
-                return false;
-            }
-            next = Math.max(next, e.getKey() + e.getValue().length);
-        }
-        // ip_reass and frag6_input: the fragment held last in the chain must be the last one, so bytes
-        // held past the end (a non-final fragment that came before the last, or one past 65,535 bytes)
-        // keep a BSD host's datagram from ever completing
-        return t.policy == Policy.BSD ? next == t.total : next >= t.total;
-    }
-
     /** Hands the datagram on; false when it does not fit the tunnel headers around it. */
-    private boolean emit(Tracker t, long ts, Output out) {
-        byte[] frame = new byte[t.head.length + t.total];
-        System.arraycopy(t.head, 0, frame, 0, t.head.length);
-        for (Map.Entry<Integer, byte[]> e : t.parts.entrySet()) {
-            int at = e.getKey();
-            int n = Math.min(e.getValue().length, t.total - at);
-            if (n > 0) {
-                System.arraycopy(e.getValue(), 0, frame, t.head.length + at, n);
-            }
-        }
-        int ip = t.ipOffInHead;
-        if ((frame[ip] & 0xf0) == 0x40) {
-            int hlen = t.head.length - ip;
-            put16(frame, ip + 2, hlen + t.total);
-            put16(frame, ip + 6, 0); // no more fragments, offset 0
-            put16(frame, ip + 10, 0);
-            put16(frame, ip + 10, EncapLengths.checksum(frame, ip, hlen));
-        } else {
-            // IPv6: the Fragment header is gone; the header before it now names the transport.
-            frame[t.prevNextOffInHead] = (byte) t.transportProto;
-            put16(frame, ip + 4, t.head.length - ip - 40 + t.total);
-        }
-        if (!EncapLengths.fit(frame, t.encap)) {
+    private boolean emit(FragmentQueue t, long ts, Output out) {
+        byte[] frame = t.datagram();
+        if (frame == null) {
             return false;
         }
         reassembled++;
@@ -755,9 +516,9 @@ public final class Defragmenter {
             return;
         }
         lastExpire = now;
-        Iterator<Tracker> it = trackers.values().iterator();
+        Iterator<FragmentQueue> it = trackers.values().iterator();
         while (it.hasNext()) {
-            Tracker t = it.next();
+            FragmentQueue t = it.next();
             if (now - t.firstTs < timeoutNanos) {
                 break; // insertion order: the rest are younger
             }
@@ -771,16 +532,16 @@ public final class Defragmenter {
     }
 
     private void dropOldest() {
-        Iterator<Tracker> it = trackers.values().iterator();
+        Iterator<FragmentQueue> it = trackers.values().iterator();
         if (it.hasNext()) {
-            Tracker t = it.next();
+            FragmentQueue t = it.next();
             it.remove();
             release(t);
             dropped++;
         }
     }
 
-    private void release(Tracker t) {
+    private void release(FragmentQueue t) {
         held -= t.bytes;
         t.bytes = 0;
         if (t.peer != null) {
@@ -789,24 +550,6 @@ public final class Defragmenter {
             }
             t.peer = null;
         }
-    }
-
-    /**
-     * Tells whether an IPv6 host discards this fragment for the length of the datagram it would make
-     * (RFC 8200 §4.5): Linux ({@code ip6_frag_queue}) when its offset and length pass 65,535 bytes, the
-     * BSDs ({@code frag6_input}) and others when the unfragmentable part's extension headers (known
-     * from the first fragment) do too.
-     */
-    private static boolean ipv6TooLong(Tracker t, DecodedPacket p, int offset, int len) {
-        int unfragmentable = 0;
-        if (t.policy != Policy.LINUX) {
-            if (t.head != null) {
-                unfragmentable = t.head.length - t.ipOffInHead - 40;
-            } else if (offset == 0) {
-                unfragmentable = p.fragHdrOff - p.ipOff - 40;
-            }
-        }
-        return unfragmentable + offset + len > MAX_DATAGRAM;
     }
 
     /**
@@ -863,10 +606,5 @@ public final class Defragmenter {
             }
         }
         return new long[] {hi, lo};
-    }
-
-    private static void put16(byte[] b, int o, int v) {
-        b[o] = (byte) (v >>> 8);
-        b[o + 1] = (byte) v;
     }
 }
