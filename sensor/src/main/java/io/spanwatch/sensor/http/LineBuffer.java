@@ -6,8 +6,9 @@ import java.util.Arrays;
 /**
  * Gathers a line that arrives in pieces, and remembers when its bytes arrived, so that a message
  * found in it starts at the packet time of its own first byte, however the line was cut into
- * segments. Owned by one {@link MessageReader}, which bounds its length and charges its capacity to
- * the worker's {@link HttpMemory}; a whole line read in place only marks its time here.
+ * segments. Owned by one {@link MessageReader} ({@link ReaderHoldings}), which bounds its length and
+ * charges its capacity to the worker's {@link HttpMemory}; a whole line read in place only marks its
+ * time here.
  */
 final class LineBuffer {
     private byte[] buf;

@@ -20,7 +20,9 @@ import java.util.List;
  * </pre>
  *
  * Lines (start line, headers, chunk-size lines, trailers) are gathered in one buffer bounded by
- * {@link HttpLimits#maxHeaderBytes()} per head, and by {@value #MAX_CHUNK_LINE} bytes for chunk-size lines.
+ * {@link HttpLimits#maxHeaderBytes()} per head, and by {@value #MAX_CHUNK_LINE} bytes for chunk-size lines;
+ * that buffer, the bytes sent behind a CONNECT and their charge to the worker's {@link HttpMemory} are
+ * the base class's, {@link ReaderHoldings}.
  * A head's lines are read into fields and framing by {@link Head}, as browsers read them. Nothing here
  * throws on bad input; each problem is an anomaly and the state machine moves on.
  *
@@ -30,7 +32,7 @@ import java.util.List;
  * ({@code http.chunked_body_not_chunked}); a chunked body cut at a chunk boundary is complete
  * ({@code http.chunked_unterminated}); 1xx, 204, 205 and 304 responses and answers to HEAD have no body.
  */
-final class MessageReader {
+final class MessageReader extends ReaderHoldings {
 
     enum State {
         FIRST_BYTES, START_LINE, HEADERS, FIXED_BODY, CHUNK_SIZE, CHUNK_DATA, CHUNK_DATA_END, TRAILERS, CLOSE_BODY,
@@ -40,22 +42,10 @@ final class MessageReader {
     /** Longest chunk-size line (with extensions) accepted before {@code http.bad_chunk_size}. */
     static final int MAX_CHUNK_LINE = 4096;
 
-    private final HttpConnectionParser conn;
     private final boolean toServer;
     private final HttpLimits limits;
 
     private State state = State.START_LINE;
-    /** Gathers a line that arrives in pieces (a whole line is read in place), with its packet times. */
-    private final LineBuffer line = new LineBuffer();
-    /** What this direction holds for a head (fields read, a line in pieces), charged to the worker's {@link HttpMemory}. */
-    private final HttpMemory.Holding held = new HttpMemory.Holding() {
-        @Override
-        protected void evict() {
-            giveUpForMemory();
-        }
-    };
-    /** Bytes of {@link #line} charged to {@link #held}. */
-    private int lineCharged;
 
     // current message
     private int headBytes;
@@ -84,20 +74,8 @@ final class MessageReader {
 
     private final ChunkLines chunks = new ChunkLines(this::anomaly);
 
-    /**
-     * What a client sent right behind its CONNECT, before the proxy answered (a pipelined request, an
-     * upload, a ClientHello), charged to {@link #held}: the tunnel's first bytes after a 2xx, read as
-     * HTTP again after a refusal (libhtp holds them the same way). Dropped, named, past
-     * {@link #EARLY_MAX} or after a gap.
-     */
-    private byte[] early;
-    private int earlyLen;
-    private long earlyTs;
-    private boolean earlyLost;
-    static final int EARLY_MAX = 256 * 1024;
-
     MessageReader(HttpConnectionParser conn, boolean toServer) {
-        this.conn = conn;
+        super(conn);
         this.toServer = toServer;
         this.limits = conn.limits();
     }
@@ -195,61 +173,19 @@ final class MessageReader {
 
     // ---- lines ----
 
+    /** Takes the bytes of a line within the room the state gives it ({@link ReaderHoldings#gatherLine}). */
     private int lineBytes(long ts, byte[] b, int off, int end) {
-        int lf = off;
-        while (lf < end && b[lf] != '\n') {
-            lf++;
-        }
-        boolean complete = lf < end;
-        int n = (complete ? lf + 1 : end) - off;
         int room = switch (state) {
             case CHUNK_SIZE, CHUNK_DATA_END -> MAX_CHUNK_LINE;
             case RESYNC -> limits.maxHeaderBytes();
             default -> limits.maxHeaderBytes() - headBytes;
         };
-        int lineLen = line.length();
-        if (lineLen + n > room) {
-            if (state != State.RESYNC) {
-                lineTooLong();
-                return off; // now in RESYNC, which takes these bytes
-            }
-            // Resync keeps scanning with only the last `room` bytes of an over-long line, counted over
-            // what it gathered and these bytes together: keeping the last `room` bytes of each call
-            // instead made finding a start line at the end of the line depend on where TCP segments
-            // happened to be cut (found by HttpParserFuzzTest).
-            int drop = lineLen + n - room;
-            if (drop < lineLen) {
-                line.dropStart(drop);
-            } else {
-                off += drop - lineLen;
-                n -= drop - lineLen;
-                line.clear();
-            }
-        }
-        if (line.isEmpty() && complete) {
-            line.mark(ts);
-            onLine(LineBuffer.text(b, off, n), n); // the whole line is here: read it in place
-            return off + n;
-        }
-        int capacity = line.reserve(n);
-        if (capacity > lineCharged) {
-            int more = capacity - lineCharged;
-            lineCharged = capacity;
-            if (!hold(more)) {
-                return off + n; // given up: these bytes go with what was gathered
-            }
-        }
-        line.append(ts, b, off, n);
-        if (complete) {
-            int raw = line.length();
-            String s = line.text();
-            dropLine(); // a connection at rest holds no line buffer
-            onLine(s, raw);
-        }
-        return off + n;
+        return gatherLine(ts, b, off, end, room, state == State.RESYNC);
     }
 
-    private void lineTooLong() {
+
+    @Override
+    void lineTooLong() {
         switch (state) {
             case START_LINE, HEADERS -> {
                 anomaly("http.header_too_long", "head over " + limits.maxHeaderBytes() + " bytes");
@@ -281,7 +217,8 @@ final class MessageReader {
         state = State.RESYNC;
     }
 
-    private void onLine(String s, int rawLen) {
+    @Override
+    void onLine(String s, int rawLen) {
         switch (state) {
             case START_LINE -> {
                 if (s.isEmpty()) {
@@ -617,22 +554,11 @@ final class MessageReader {
     }
 
     /**
-     * Charges {@code n} more bytes of what this direction holds to the worker's budget; when the
-     * budget has no room even after evicting older holdings, gives up what it holds and returns false.
-     */
-    private boolean hold(long n) {
-        if (conn.memory().charge(held, n)) {
-            return true;
-        }
-        giveUpForMemory();
-        return false;
-    }
-
-    /**
      * Gives up the head being read, or the line being gathered, because the worker's HTTP memory is
      * spent ({@code http.memcap}): like a head that is too long, but without keeping its fields.
      */
-    private void giveUpForMemory() {
+    @Override
+    void giveUpForMemory() {
         anomaly("http.memcap", "HTTP memory limit reached");
         headLines.clear();
         conn.memory().release(held);
@@ -654,21 +580,8 @@ final class MessageReader {
                 finishMessage(false, "memory limit");
                 enterResync();
             }
-            case AWAIT_TUNNEL -> {
-                early = null; // its charge went with the release above
-                earlyLen = 0;
-                earlyLost = true;
-            }
+            case AWAIT_TUNNEL -> loseEarly(); // its charge went with the release above
             default -> line.free();
-        }
-    }
-
-    /** Empties the line, lets its buffer go and gives its charge back. */
-    private void dropLine() {
-        line.free();
-        if (lineCharged > 0) {
-            conn.memory().uncharge(held, lineCharged);
-            lineCharged = 0;
         }
     }
 
@@ -794,51 +707,6 @@ final class MessageReader {
                 ? requestLine.method() + " " + requestLine.target() + " " + requestLine.version() + "\r\n" + line.partial() : null;
     }
 
-    /** Keeps bytes sent behind a CONNECT until the proxy answers (see {@link #early}). */
-    private void keepEarly(long ts, byte[] b, int off, int len) {
-        if (earlyLost || len <= 0) {
-            return;
-        }
-        if (earlyLen + len > EARLY_MAX) {
-            anomaly("http.connect_early_data_limit", "more than " + EARLY_MAX + " bytes sent before the proxy answered CONNECT");
-            dropEarly();
-            return;
-        }
-        if (!hold(len)) {
-            return; // the memory limit gave them up (giveUpForMemory)
-        }
-        if (early == null || earlyLen + len > early.length) {
-            early = Arrays.copyOf(early == null ? new byte[0] : early, Math.min(EARLY_MAX, Math.max(earlyLen + len, 2 * earlyLen + 1024)));
-        }
-        if (earlyLen == 0) {
-            earlyTs = ts;
-        }
-        System.arraycopy(b, off, early, earlyLen, len);
-        earlyLen += len;
-    }
-
-    /** Gives up the bytes kept behind a CONNECT, and those that follow them, until the answer. */
-    private void dropEarly() {
-        if (earlyLen > 0) {
-            conn.memory().uncharge(held, earlyLen);
-        }
-        early = null;
-        earlyLen = 0;
-        earlyLost = true;
-    }
-
-    /** Hands over the bytes kept behind a CONNECT: their charge is given back, the caller reads them. */
-    private byte[] takeEarly() {
-        byte[] e = earlyLen > 0 ? Arrays.copyOf(early, earlyLen) : null;
-        if (earlyLen > 0) {
-            conn.memory().uncharge(held, earlyLen);
-        }
-        early = null;
-        earlyLen = 0;
-        earlyLost = false;
-        return e;
-    }
-
     /** Stops reading HTTP: the connection became a tunnel. */
     void tunnel() {
         boolean afterConnect = state == State.AWAIT_TUNNEL;
@@ -870,7 +738,8 @@ final class MessageReader {
         }
     }
 
-    private void anomaly(String name, String detail) {
+    @Override
+    void anomaly(String name, String detail) {
         conn.listener().anomaly(tx, toServer, name, detail);
     }
 }

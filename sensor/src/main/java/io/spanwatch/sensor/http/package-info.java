@@ -33,7 +33,9 @@
  * <ul>
  *   <li>{@code HttpConnectionParser}: request/response pairing (FIFO, pipelining), 1xx, tunnels, probe.</li>
  *   <li>{@code MessageReader}: the per-direction state machine (start line, headers, framing, resync);
- *       {@code LineBuffer} gathers its lines, {@code Http09Probe} a first response's first bytes.</li>
+ *       its base class {@code ReaderHoldings} what it holds (the line being gathered, the bytes sent
+ *       behind a CONNECT) and their charge to {@code HttpMemory}; {@code LineBuffer} gathers its lines,
+ *       {@code Http09Probe} a first response's first bytes.</li>
  *   <li>{@code Head}: one head read as browsers read it: lines, folding, status line, Transfer-Encoding,
  *       Content-Length, Content-Encoding.</li>
  *   <li>{@code ChunkLines}, {@code ChunkSize}: the lines between chunks and chunk sizes, read as
