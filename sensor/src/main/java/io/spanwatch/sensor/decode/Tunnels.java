@@ -103,7 +103,7 @@ final class Tunnels {
     private static final int GPE_MPLS = 5;
     private static final int GENEVE_HLEN = 8;
     private static final int GENEVE_PROTO = 2;
-    // IEEE 802.11 (Aruba)
+    // IEEE 802.11, as Aruba's GRE, CAPWAP, TZSP and radiotap carry it
     private static final int WLAN_HLEN = 24;
     private static final int WLAN_ADDR4_LEN = 6;
     private static final int WLAN_QOS_LEN = 2;

@@ -40,8 +40,9 @@
  * <p><b>Fragments:</b> the decoder marks an IP fragment and stops; the capture thread hands it to the
  * {@link io.spanwatch.sensor.decode.Defragmenter}, which gives back the whole datagram as a frame
  * (each datagram being put together is a {@code FragmentQueue}; limits: 65,535 datagrams, 32 MiB,
- * 60 s; first copy of a byte wins; overlap, tiny first fragment and oversized datagram are named
- * anomalies; counters {@code defrag.*}), inside tunnels too.
+ * 60 s; overlapping bytes are settled by the destination's policy, {@code Defragmenter.Policy},
+ * and its stack's limits, {@code Defragmenter.Limits}; overlap, tiny first fragment and oversized
+ * datagram are named anomalies; counters {@code defrag.*}), inside tunnels too.
  *
  * <p><b>Threads:</b> a {@code PacketDecoder} is immutable and may be shared; the
  * {@code Defragmenter} belongs to the capture thread; each thread owns its
