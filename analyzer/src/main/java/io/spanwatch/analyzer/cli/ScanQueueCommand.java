@@ -48,6 +48,13 @@ public final class ScanQueueCommand implements Callable<Integer> {
     @Mixin
     CommonOptions common = new CommonOptions();
 
+    /**
+     * The shared options that act on traffic only (reputation, beacons, the workers) or on a run's
+     * metrics server: refused rather than taken and ignored. ({@code --home-net} stays: it keys the
+     * records of the feeds.)
+     */
+    static final List<String> IGNORED = List.of("--intel", "--allowlist", "--metrics", "--workers");
+
     @Override
     public Integer call() throws Exception {
         PrintWriter err = spec.commandLine().getErr();
@@ -55,6 +62,13 @@ public final class ScanQueueCommand implements Callable<Integer> {
         if (waitSeconds < 0) {
             err.println("spanwatch: --wait " + waitSeconds + ": must be 0 or more seconds");
             return 1;
+        }
+        for (String unused : IGNORED) {
+            if (spec.commandLine().getParseResult().hasMatchedOption(unused)) {
+                err.println("spanwatch: scan-queue: " + unused + " has no effect here: it scans stored files and reads no traffic"
+                        + " (give it to analyze or sensor)");
+                return 1;
+            }
         }
         String notFolder = CliErrors.notADataFolder(out);
         if (notFolder != null) {

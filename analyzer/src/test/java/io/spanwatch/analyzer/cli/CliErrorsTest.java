@@ -86,6 +86,11 @@ class CliErrorsTest {
         oneLine(run("sensor", "--interface", "lo", "--out", out.toString(), "--stats-interval", "0"), 1, "--stats-interval");
         oneLine(run("sensor", "--interface", "lo", "--out", out.toString(), "--snaplen", "-1"), 1, "--snaplen");
         oneLine(run("scan-queue", "--out", tmp.toString(), "--wait", "-5"), 1, "--wait");
+        // options that act on traffic only were taken and ignored
+        for (String unused : ScanQueueCommand.IGNORED) {
+            String value = unused.equals("--workers") ? "2" : unused.equals("--metrics") ? "127.0.0.1:0" : tmp.toString();
+            oneLine(run("scan-queue", "--out", tmp.toString(), unused, value), 1, unused, "has no effect");
+        }
         oneLine(run("feed", "--out", tmp.toString(), "--timeout", "-5"), 1, "--timeout -5", "0 or more seconds");
         oneLine(run("scan", "--max-file-bytes", "0", pcap.toString()), 2, "--max-file-bytes");
         oneLine(run("quarantine", "--out", tmp.toString(), "--export", tmp.toString()), 1, "--export", "is a folder");
