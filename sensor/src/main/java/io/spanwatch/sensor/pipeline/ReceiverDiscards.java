@@ -3,7 +3,6 @@ package io.spanwatch.sensor.pipeline;
 import io.spanwatch.sensor.decode.Checksums;
 import io.spanwatch.sensor.decode.DecodedPacket;
 import io.spanwatch.sensor.flow.Flow;
-import io.spanwatch.sensor.pipeline.TcpConnection.Side;
 import io.spanwatch.sensor.reassembly.OverlapPolicy;
 
 /**
@@ -27,7 +26,7 @@ final class ReceiverDiscards {
      * receiver acknowledges them after all (an HTTP connection's; a SYN's data starts after its
      * sequence number); returns true, the segment being discarded.
      */
-    private static boolean keepAside(TcpConnection c, DecodedPacket p, Side s, int flags, String anomaly) {
+    private static boolean keepAside(TcpConnection c, DecodedPacket p, TcpSide s, int flags, String anomaly) {
         c.worker.anomaly(c.flow, p.tsNanos, "stream", anomaly);
         if (p.payloadLen > 0 && !c.notHttp) {
             s.stream.discarded(p.tsNanos, (flags & SYN) != 0 ? p.seq + 1 : p.seq, p.buf, p.payloadOff, p.payloadLen);
@@ -55,7 +54,7 @@ final class ReceiverDiscards {
      * sequence number nor its data are the server's ({@code stream.3whs_synack_with_wrong_ack}, Suricata's
      * name).
      * <li>a SYN-ACK, or before one a RST, whose timestamp echo is neither 0 nor one of the client's SYNs'
-     * timestamp values ({@link Side#echoesSyn}): the client in SYN-SENT resets and undoes it (Linux's
+     * timestamp values ({@link TcpSide#echoesSyn}): the client in SYN-SENT resets and undoes it (Linux's
      * {@code PAWSActiveRejected}; Suricata's {@code StateSynSentValidateTimestamp}), so a forged
      * refusal cannot close the connection before the real SYN-ACK ({@code stream.pkt_invalid_timestamp};
      * Suricata's verify test bug-3286 is such a capture).
@@ -97,7 +96,7 @@ final class ReceiverDiscards {
      * Taking them let a decoy segment win over the real bytes that followed it, invisibly (an evasion
      * review on 2026-12-05).
      */
-    static boolean discarded(TcpConnection c, DecodedPacket p, Side s, Side other, int flags, TcpOptions opts) {
+    static boolean discarded(TcpConnection c, DecodedPacket p, TcpSide s, TcpSide other, int flags, TcpOptions opts) {
         Worker worker = c.worker;
         Flow flow = c.flow;
         long ts = p.tsNanos;
@@ -178,7 +177,7 @@ final class ReceiverDiscards {
      * (1,500 bytes of IP): a decoy that is larger does not get through a 1,500-byte path to the host
      * either. On jumbo-frame networks such decoys are taken; the limit is written in the README.
      */
-    static boolean badChecksum(DecodedPacket p, Side s) {
+    static boolean badChecksum(DecodedPacket p, TcpSide s) {
         int c = Checksums.tcp(p);
         if (c == Checksums.VALID) {
             s.checksumsRight = true;
@@ -195,7 +194,7 @@ final class ReceiverDiscards {
      * segment). The BSDs queue it (RFC 793's SYN-SENT processing), so other policies take it. Known
      * only when the client's SYN was seen.
      */
-    static boolean synAckDataIgnored(Side server, Side client) {
+    static boolean synAckDataIgnored(TcpSide server, TcpSide client) {
         return server.stream.policy().isLinux() && client.synSeen() && !TcpOptions.offeredFastOpen(client.synOffer);
     }
 
@@ -204,12 +203,12 @@ final class ReceiverDiscards {
      * stale), the last acknowledgement it sent that was judged to cover unsent bytes is taken after
      * all, so the other direction's bytes the mirror lost count as a gap.
      */
-    static void takeWithheldAcks(Side orig, Side resp, long ts) {
+    static void takeWithheldAcks(TcpSide orig, TcpSide resp, long ts) {
         takeWithheldAck(orig, resp, ts);
         takeWithheldAck(resp, orig, ts);
     }
 
-    private static void takeWithheldAck(Side s, Side other, long ts) {
+    private static void takeWithheldAck(TcpSide s, TcpSide other, long ts) {
         if (s.withheldAck >= 0 && s.stream.discardedDataUsed()) {
             other.stream.ack(ts, s.withheldAck);
             s.withheldAck = -1;

@@ -4,11 +4,8 @@ import io.spanwatch.sensor.decode.DecodedPacket;
 import io.spanwatch.sensor.flow.AppTunnel;
 import io.spanwatch.sensor.flow.Flow;
 import io.spanwatch.sensor.http.HttpConnectionParser;
-import io.spanwatch.sensor.reassembly.StreamListener;
-import io.spanwatch.sensor.reassembly.TcpStream;
 import io.spanwatch.sensor.socks.SocksHandshake;
 import io.spanwatch.sensor.tls.HelloReader;
-import java.util.Arrays;
 
 /**
  * Follows one TCP connection: tracks its handshake and teardown, reassembles both directions, finds
@@ -18,7 +15,9 @@ import java.util.Arrays;
  * then recognised the same way, and the flow's events name the proxy's destination.
  *
  * <p>Roles come from the handshake (the SYN sender is the client); without one, the side whose first
- * bytes are a request line is the client. Used by the worker thread that owns the flow.
+ * bytes are a request line is the client. Each direction's own state (its stream, SYN bookkeeping,
+ * probe and acknowledgement-order wait) is a {@link TcpSide}, which hands its bytes back here. Used
+ * by the worker thread that owns the flow.
  *
  * <p>Each direction is reassembled as its receiving host takes it: with the overlap policy configured
  * for the receiver's address, and discarding what that host discards. Timestamps are checked (PAWS)
@@ -46,8 +45,9 @@ final class TcpConnection {
 
     final Worker worker;
     final Flow flow;
-    private final Side orig;
-    private final Side resp;
+    /** The originator's direction and the responder's ({@link TcpSide}). */
+    final TcpSide orig;
+    final TcpSide resp;
     /** Whether a SYN-ACK was taken: the client left SYN-SENT. */
     boolean handshakeSeen;
     private boolean rolesFixed;
@@ -69,8 +69,8 @@ final class TcpConnection {
     TcpConnection(Worker worker, Flow flow) {
         this.worker = worker;
         this.flow = flow;
-        this.orig = new Side(true);
-        this.resp = new Side(false);
+        this.orig = new TcpSide(this, true);
+        this.resp = new TcpSide(this, false);
     }
 
     /**
@@ -98,8 +98,8 @@ final class TcpConnection {
     }
 
     private void segment(DecodedPacket p, boolean fromOrig) {
-        Side s = fromOrig ? orig : resp;
-        Side other = fromOrig ? resp : orig;
+        TcpSide s = fromOrig ? orig : resp;
+        TcpSide other = fromOrig ? resp : orig;
         int flags = p.tcpFlags;
         TcpOptions opts = worker.tcpOptions.read(p);
         if (fromOrig) {
@@ -276,7 +276,7 @@ final class TcpConnection {
         if (closed) {
             return;
         }
-        for (Side side : new Side[] {orig, resp}) {
+        for (TcpSide side : new TcpSide[] {orig, resp}) {
             if (side.synData != null) {
                 if (!notHttp) {
                     side.synData.take(ts);
@@ -340,8 +340,8 @@ final class TcpConnection {
         if (tls == null && startTls(ts)) {
             return;
         }
-        Side client = null;
-        for (Side s : new Side[] {orig, resp}) {
+        TcpSide client = null;
+        for (TcpSide s : new TcpSide[] {orig, resp}) {
             if (s.probeDone || s.probeLen == 0 || tlsUndecided(s)) {
                 continue;
             }
@@ -400,8 +400,8 @@ final class TcpConnection {
      * that sent the ClientHello is the client when the TCP handshake was not seen.
      */
     private boolean startTls(long ts) {
-        Side client = null;
-        for (Side s : new Side[] {orig, resp}) {
+        TcpSide client = null;
+        for (TcpSide s : new TcpSide[] {orig, resp}) {
             if (tlsCandidate(s) && Boolean.TRUE.equals(HelloReader.startsClientHello(s.probe, 0, s.probeLen))) {
                 client = s;
                 break;
@@ -417,12 +417,12 @@ final class TcpConnection {
         flow.appProto = "tls";
         worker.counters.tlsFlows++;
         tls = new TlsHandshake(worker, flow, ts);
-        Side server = client == orig ? resp : orig;
+        TcpSide server = client == orig ? resp : orig;
         // Server bytes that came before the ClientHello was recognised and were not kept (the probe
         // was given up, or restarted mid-stream; a SOCKS handshake's are stepped over) leave its
         // reader without the start of its records.
         boolean serverLost = server.consumed() > server.probeStart + server.probeLen || (server.probeStart > 0 && flow.tunnel == null);
-        for (Side s : new Side[] {client, server}) {
+        for (TcpSide s : new TcpSide[] {client, server}) {
             byte[] p = s.probe;
             int n = s.probeLen;
             s.probe = null;
@@ -441,7 +441,7 @@ final class TcpConnection {
     }
 
     /** Tells whether {@code s} may be the side that sends a ClientHello: it has bytes, and is the client when roles are known. */
-    private boolean tlsCandidate(Side s) {
+    private boolean tlsCandidate(TcpSide s) {
         return !s.probeDone && s.probeLen > 0 && (!handshakeSeen || toServer(s)); // only the client sends a ClientHello
     }
 
@@ -449,12 +449,12 @@ final class TcpConnection {
      * Tells whether {@code s}'s first bytes may still become a ClientHello (fewer than the six that
      * tell): the HTTP probe leaves that side alone for now, and looks at the other.
      */
-    private boolean tlsUndecided(Side s) {
+    private boolean tlsUndecided(TcpSide s) {
         return tls == null && tlsCandidate(s) && HelloReader.startsClientHello(s.probe, 0, s.probeLen) == null;
     }
 
     /** Hands one side's bytes to its hello reader; once both hellos are done the connection is given up. */
-    private void tlsData(Side s, long ts, byte[] buf, int off, int len) {
+    private void tlsData(TcpSide s, long ts, byte[] buf, int off, int len) {
         if (tls.data(toServer(s), ts, buf, off, len) && !notHttp) {
             giveUp();
         }
@@ -477,8 +477,8 @@ final class TcpConnection {
      * are dropped from both probes and what follows is probed like a connection of its own.
      */
     private boolean socks(long ts) {
-        Side client = flow.clientIsOrig ? orig : resp;
-        Side server = flow.clientIsOrig ? resp : orig;
+        TcpSide client = flow.clientIsOrig ? orig : resp;
+        TcpSide server = flow.clientIsOrig ? resp : orig;
         if (!(handshakeSeen || synSeqOrig >= 0) || client.probeStart != 0 || server.probeStart != 0) {
             socksDone = true; // the streams' starts are not known
             return false;
@@ -526,12 +526,12 @@ final class TcpConnection {
         if (connectOuter == null) {
             startConnectTunnel();
         }
-        Side client = flow.clientIsOrig ? orig : resp;
-        Side s = toServer ? client : (client == orig ? resp : orig);
+        TcpSide client = flow.clientIsOrig ? orig : resp;
+        TcpSide s = toServer ? client : (client == orig ? resp : orig);
         if (s.probe == null && parser == null && tls == null) {
             s.probeStart = s.consumed() - len; // these are the last bytes it consumed
         }
-        s.take(ts, b, off, len);
+        take(s, ts, b, off, len);
     }
 
     private void startConnectTunnel() {
@@ -540,7 +540,7 @@ final class TcpConnection {
         parser = null;
         flow.tunnel = AppTunnel.ofConnect(outer.connectTunnel().uri);
         worker.counters.connectTunnels++;
-        for (Side s : new Side[] {orig, resp}) {
+        for (TcpSide s : new TcpSide[] {orig, resp}) {
             s.probe = null;
             s.probeLen = 0;
             s.probeStart = s.consumed();
@@ -560,9 +560,9 @@ final class TcpConnection {
         if (http2ServerFirst) {
             parser.http2FromStart();
         }
-        Side client = flow.clientIsOrig ? orig : resp;
-        Side server = flow.clientIsOrig ? resp : orig;
-        for (Side s : new Side[] {client, server}) {
+        TcpSide client = flow.clientIsOrig ? orig : resp;
+        TcpSide server = flow.clientIsOrig ? resp : orig;
+        for (TcpSide s : new TcpSide[] {client, server}) {
             if (s.probeLen > 0) {
                 parser.data(s == client, ts, s.probe, 0, s.probeLen);
             }
@@ -580,244 +580,65 @@ final class TcpConnection {
         }
     }
 
-    private boolean toServer(Side s) {
-        return s.isOrig == flow.clientIsOrig;
+    /**
+     * Takes bytes side {@code s} delivered and did not hold back: to the TLS hello reader, the HTTP
+     * parser, or (while neither started) the side's probe, and probes them.
+     */
+    void take(TcpSide s, long ts, byte[] buf, int off, int len) {
+        if (tls != null) {
+            tlsData(s, ts, buf, off, len);
+            return;
+        }
+        if (parser != null) {
+            if (!parser.isTunnel()) {
+                parser.data(toServer(s), ts, buf, off, len);
+            } else if (connectOuter == null && parser.connectTunnel() != null && flow.tunnel == null) {
+                connectTunnelData(toServer(s), ts, buf, off, len); // the tunnel's first bytes
+            }
+            return;
+        }
+        if (notHttp || s.probeDone) {
+            return;
+        }
+        int n = s.keep(buf, off, len);
+        s.inData = true;
+        probe(ts);
+        s.inData = false;
+        if (n < len) {
+            // The rest of a segment larger than the probe: to what the probe started.
+            if (tls != null) {
+                tlsData(s, ts, buf, off + n, len - n);
+            } else if (parser != null) {
+                parser.data(toServer(s), ts, buf, off + n, len - n);
+            }
+        }
     }
 
-    /** Receives one direction's reassembled bytes. */
-    final class Side implements StreamListener {
-        final boolean isOrig;
-        final TcpStream stream;
-        /** The stream's first bytes while deciding whether it is HTTP; made at the first byte, dropped once decided. */
-        byte[] probe;
-        int probeLen;
-        /** Stream offset of the first byte in {@link #probe}. */
-        long probeStart;
-        /** Set while this side's {@link #data} runs (its bytes are handed on there). */
-        boolean inData;
-        boolean probeDone;
-        boolean pendingFin;
-        boolean finSeen;
-        boolean finFlag;
-        boolean payloadSeen;
-        /** The sequence number of this side's first SYN (or SYN-ACK); -1 before one. */
-        long isn = -1;
-        /** The sequence number of this side's latest SYN (or SYN-ACK) taken, and the bytes it carried; -1 before one. */
-        long lastSynSeq = -1;
-        int lastSynData;
-        /** Whether this side sent a SYN without ACK (it is the client), and the timestamp values of its first and latest; -1 before one with timestamps. */
-        boolean bareSyn;
-        long synTsFirst = -1;
-        long synTsLast = -1;
-        /** Whether the peer acknowledged this side's SYN: a synchronized host challenges a SYN with another sequence number. */
-        boolean synAcked;
-        /** Whether this side was seen sending a segment with right checksums (so it does not offload them). */
-        boolean checksumsRight;
-        /**
-         * What this side's first SYN (or SYN-ACK) offered, packed ({@link TcpOptions#synOffer}: timestamps,
-         * window scale, Fast Open, an MD5 signature); -1 before one.
-         */
-        int synOffer = -1;
-        /** Data this side's SYN carried, while it waits for the SYN-ACK; null until a SYN carries any. */
-        SynData synData;
-        /** Whether this side sent any segment with timestamps. */
-        boolean sentTimestamps;
-        /** The acknowledgement of this side's last segment discarded as covering unsent bytes, until taken; -1: none. */
-        long withheldAck = -1;
-        /** This side's stream events while they wait for the other side's bytes (see {@link #packet}); null before the first wait. */
-        AckOrderWait wait;
-
-        Side(boolean isOrig) {
-            this.isOrig = isOrig;
-            // The host receiving this side's bytes decides how they are reassembled.
-            var r = worker.config.reassembly();
-            this.stream = new TcpStream(r, worker.reassemblyStats, this, r.policies().forAddress(isOrig ? flow.respAddr : flow.origAddr));
-        }
-
-        /** Returns the stream offset of the bytes taken so far: those delivered, less those waiting. */
-        long consumed() {
-            return stream.offset() - (wait == null ? 0 : wait.heldLen());
-        }
-
-        boolean waiting() {
-            return wait != null && wait.active();
-        }
-
-        /** Starts waiting when this side's acknowledgement covers bytes of {@code peer} not yet seen. */
-        void waitForPeer(long ts, Side peer, long ack) {
-            long ahead = peer.stream.ackedUnseen(ack);
-            if (ahead == 0 || ahead > ACK_ORDER_MAX_BYTES) {
-                return; // in order, or far ahead: bytes lost by the capture, not a reordering
+    /** Takes a gap side {@code s} delivered and did not hold back: what reads its bytes misses {@code len} of them. */
+    void gap(TcpSide s, long ts, long len) {
+        if (tls != null) {
+            if (tls.gap(toServer(s)) && !notHttp) {
+                giveUp();
             }
-            if (wait == null) {
-                wait = new AckOrderWait(worker.reassemblyStats, ACK_ORDER_MAX_BYTES);
-            }
-            wait.start(ts, peer.stream.offset() + ahead);
+        } else if (parser != null) {
+            parser.gap(toServer(s), ts, len);
+        } else if (!s.probeDone) {
+            s.probeLen = 0; // what was buffered cannot be continued
+            s.probeStart = s.consumed();
+            s.probe = null;
         }
+    }
 
-        /** Keeps a copy of bytes delivered while waiting; false (and the wait ended) when they do not fit. */
-        private boolean hold(long ts, byte[] buf, int off, int len) {
-            if (wait.holdData(ts, buf, off, len)) {
-                return true;
-            }
-            worker.anomaly(flow, ts, "stream", "stream.ack_order_limit");
-            release();
-            return false;
+    /** Takes the end of what side {@code s} sends, not held back: the HTTP parser's direction ends, or will once it starts. */
+    void fin(TcpSide s, long ts) {
+        if (parser != null) {
+            parser.end(toServer(s), ts);
+        } else {
+            s.pendingFin = true;
         }
+    }
 
-        /** Ends this side's wait once {@code peer} reached what it waits for, or the gap delay passed. */
-        void releaseIfDue(Side peer, long ts) {
-            if (wait != null && wait.due(peer.stream.offset(), ts, worker.config.reassembly().gapAckDelayNanos())) {
-                release();
-            }
-        }
-
-        /** Ends the wait: what waited is taken now, in the order the stream gave it. */
-        void release() {
-            wait.release(this);
-        }
-
-        /** Forgets what waited (the connection is not analysed any further). */
-        void dropHeld() {
-            if (wait != null) {
-                wait.drop();
-            }
-        }
-
-        void synOffer(int offer) {
-            if (synOffer < 0) {
-                synOffer = offer;
-            }
-        }
-
-        boolean synSeen() {
-            return synOffer >= 0;
-        }
-
-        /** Notes a SYN without ACK this side sent, with its timestamp value (-1 without the option). */
-        void bareSyn(long tsval) {
-            bareSyn = true;
-            if (tsval >= 0) {
-                if (synTsFirst < 0) {
-                    synTsFirst = tsval;
-                }
-                synTsLast = tsval;
-            }
-        }
-
-        /**
-         * Tells whether this side, having sent a SYN, would take a segment echoing {@code tsecr} in
-         * SYN-SENT: an echo of 0 (none), or one between its first SYN's timestamp value and its latest's.
-         * Linux resets and undoes a SYN-ACK or RST whose echo lies outside
-         * ({@code tcp_rcv_synsent_state_process}, {@code PAWSActiveRejected}), and Suricata drops it
-         * ({@code StateSynSentValidateTimestamp}, for every policy).
-         */
-        boolean echoesSyn(long tsecr) {
-            return !bareSyn || tsecr == 0
-                    || synTsFirst >= 0 && ((tsecr - synTsFirst) & 0xFFFF_FFFFL) <= ((synTsLast - synTsFirst) & 0xFFFF_FFFFL);
-        }
-
-
-        /** Drops the first {@code n} buffered bytes (a tunnel's handshake): the stream now starts after them. */
-        void skip(int n) {
-            if (n > 0) {
-                System.arraycopy(probe, n, probe, 0, probeLen - n);
-                probeLen -= n;
-                probeStart += n;
-            }
-        }
-
-        @Override
-        public void data(long ts, byte[] buf, int off, int len) {
-            if (waiting() && hold(ts, buf, off, len)) {
-                return;
-            }
-            take(ts, buf, off, len);
-            peerCaughtUp(ts);
-        }
-
-        /**
-         * Ends the other side's wait once this side's stream reached what it waits for: right after
-         * the bytes (or the gap) that got it there, before anything this side delivers next.
-         */
-        private void peerCaughtUp(long ts) {
-            (this == orig ? resp : orig).releaseIfDue(this, ts);
-        }
-
-        private void take(long ts, byte[] buf, int off, int len) {
-            if (tls != null) {
-                tlsData(this, ts, buf, off, len);
-                return;
-            }
-            if (parser != null) {
-                if (!parser.isTunnel()) {
-                    parser.data(toServer(this), ts, buf, off, len);
-                } else if (connectOuter == null && parser.connectTunnel() != null && flow.tunnel == null) {
-                    connectTunnelData(toServer(this), ts, buf, off, len); // the tunnel's first bytes
-                }
-                return;
-            }
-            if (notHttp || probeDone) {
-                return;
-            }
-            int n = Math.min(len, PROBE_BYTES - probeLen);
-            if (probe == null) {
-                probe = new byte[Math.min(PROBE_BYTES, Math.max(256, n))];
-            } else if (probeLen + n > probe.length) {
-                probe = Arrays.copyOf(probe, Math.min(PROBE_BYTES, Math.max(probe.length * 2, probeLen + n)));
-            }
-            System.arraycopy(buf, off, probe, probeLen, n);
-            probeLen += n;
-            inData = true;
-            probe(ts);
-            inData = false;
-            if (n < len) {
-                // The rest of a segment larger than the probe: to what the probe started.
-                if (tls != null) {
-                    tlsData(this, ts, buf, off + n, len - n);
-                } else if (parser != null) {
-                    parser.data(toServer(this), ts, buf, off + n, len - n);
-                }
-            }
-        }
-
-        @Override
-        public void gap(long ts, long len) {
-            if (waiting()) {
-                wait.holdGap(ts, len);
-                return;
-            }
-            if (tls != null) {
-                if (tls.gap(toServer(this)) && !notHttp) {
-                    giveUp();
-                }
-            } else if (parser != null) {
-                parser.gap(toServer(this), ts, len);
-            } else if (!probeDone) {
-                probeLen = 0; // what was buffered cannot be continued
-                probeStart = consumed();
-                probe = null;
-            }
-            peerCaughtUp(ts);
-        }
-
-        @Override
-        public void fin(long ts) {
-            if (waiting()) {
-                wait.holdFin(ts);
-                return;
-            }
-            finSeen = true;
-            if (parser != null) {
-                parser.end(toServer(this), ts);
-            } else {
-                pendingFin = true;
-            }
-        }
-
-        @Override
-        public void anomaly(long ts, String name) {
-            worker.anomaly(flow, ts, "stream", name);
-        }
+    private boolean toServer(TcpSide s) {
+        return s.isOrig == flow.clientIsOrig;
     }
 }

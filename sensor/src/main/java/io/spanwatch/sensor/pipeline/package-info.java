@@ -4,7 +4,8 @@
  * symmetrically (the innermost flow of a tunnelled frame; fragments are put back together first and
  * each further subframe of an 802.11 A-MSDU becomes a frame of its own), and hands frames in batches
  * of up to 1 MiB to one of several {@link io.spanwatch.sensor.pipeline.Worker}s, so each flow stays on
- * one worker. A worker runs decode, flows, TCP reassembly ({@link io.spanwatch.sensor.pipeline.TcpConnection};
+ * one worker. A worker runs decode, flows, TCP reassembly ({@link io.spanwatch.sensor.pipeline.TcpConnection},
+ * one {@code TcpSide} per direction;
  * the segments a receiving host throws away whole, such as a bad checksum or an acknowledgement of
  * bytes never sent, in {@code ReceiverDiscards}),
  * a SOCKS handshake when a connection starts with one ({@link io.spanwatch.sensor.socks}), HTTP
