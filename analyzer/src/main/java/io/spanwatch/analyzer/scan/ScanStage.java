@@ -1,8 +1,6 @@
 package io.spanwatch.analyzer.scan;
 
-import io.spanwatch.sensor.event.AlertEvent;
 import io.spanwatch.sensor.event.EventSink;
-import io.spanwatch.sensor.event.FileInfoEvent;
 import io.spanwatch.sensor.event.FileEvent;
 import io.spanwatch.sensor.event.FileInfo;
 import io.spanwatch.sensor.event.FileListener;
@@ -12,12 +10,10 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.DelayQueue;
 import java.util.concurrent.atomic.AtomicLong;
@@ -25,7 +21,8 @@ import java.util.concurrent.atomic.AtomicLong;
 /**
  * Runs the scan stage: every closed file is queued (durably, see {@link ScanJournal}), scanned by
  * clamd through a {@link FileScanner}, and its {@code fileinfo} event written with the verdict; an
- * infected file also raises an {@code alert}.
+ * infected file also raises an {@code alert}, and is kept in quarantine ({@link VerdictEvents} writes
+ * what a verdict makes; the stage decides when).
  *
  * <p><b>Without clamd</b> the file's {@code fileinfo} goes out with an interim verdict from the
  * built-in hash matcher (engine {@code builtin-hash}, {@code interim: true}; an alert if it matches)
@@ -38,7 +35,8 @@ import java.util.concurrent.atomic.AtomicLong;
  *
  * <p><b>Verdicts remembered</b> ({@link VerdictCache}) per sha256 and signature database version: a
  * file seen again under the version clamd reports now ({@link #database}) gets its verdict at once,
- * and a copy taken by a scan thread while another one scans the same content waits for that verdict.
+ * and a copy taken by a scan thread while another one scans the same content waits for that verdict
+ * ({@link ContentClaims}).
  * Files that were not stored (over the store size cap) cannot be sent to clamd: {@code not_scanned}.
  *
  * <p><b>Retro-scan.</b> When clamd reports a newer database version than any seen before on this
@@ -95,18 +93,16 @@ public final class ScanStage implements FileListener, Stage {
     public final AtomicLong retroScanned = new AtomicLong();
     public final AtomicLong retroAlerts = new AtomicLong();
 
-    private final EventSink eve;
     private final FileScanner scanner;
-    private final HashMatcher builtin;
     private final ScanConfig config;
     private final Path dir;
     private final ScanJournal journal;
     private final VerdictCache cache;
-    /** Content (sha256) a scan thread is scanning now, with the latch it opens when done. */
-    private final ConcurrentHashMap<String, CountDownLatch> scanning =
-            new ConcurrentHashMap<>();
+    /** Content (sha256) a scan thread is scanning now: another copy waits for its verdict. */
+    private final ContentClaims claims;
     private final ClamdGate gate;
-    private volatile Quarantine quarantine;
+    /** Writes the events verdicts make (fileinfo, verdict, alerts) and keeps infected files in quarantine. */
+    private final VerdictEvents events;
     private volatile java.util.function.Consumer<Map<String, Long>> extraStats;
     private final DelayQueue<ScanJob> jobs = new DelayQueue<>();
     private final Thread[] threads;
@@ -131,9 +127,7 @@ public final class ScanStage implements FileListener, Stage {
 
     private ScanStage(EventSink eve, FileScanner scanner, HashMatcher builtin, ScanConfig config, Path dir, ScanJournal journal,
             VerdictCache cache) {
-        this.eve = eve;
         this.scanner = scanner;
-        this.builtin = builtin;
         this.config = config;
         this.dir = dir;
         this.journal = journal;
@@ -141,6 +135,8 @@ public final class ScanStage implements FileListener, Stage {
         this.gate = new ClamdGate(ScanConfig.MIN_RETRY_DELAY_MILLIS, config.maxRetryDelayMillis());
         this.threads = new Thread[config.threads()];
         this.db = new DatabaseWatch(dir);
+        this.events = new VerdictEvents(eve, builtin, quarantined, errors);
+        this.claims = new ContentClaims(cache, db);
     }
 
     /**
@@ -223,7 +219,7 @@ public final class ScanStage implements FileListener, Stage {
 
     /** Keeps infected files in {@code q} from now on (null: no quarantine). */
     public void quarantine(Quarantine q) {
-        this.quarantine = q;
+        events.quarantine(q);
     }
 
     @Override
@@ -232,9 +228,9 @@ public final class ScanStage implements FileListener, Stage {
         if (file.stored() == null) {
             // Not on disk (over the store size cap, or its gaps were of unknown length): clamd cannot see it.
             notScanned.incrementAndGet();
-            FileVerdict v = builtinVerdict(fi, false, "file not stored (" + (fi.storeCutoff() ? "over the store size cap"
+            FileVerdict v = events.builtinVerdict(fi, false, "file not stored (" + (fi.storeCutoff() ? "over the store size cap"
                     : fi.spoolLimit() ? "the spool on disk was full" : "incomplete") + ")");
-            writeFileinfo(file, v);
+            events.writeFileinfo(file, v);
             return;
         }
         String sha = shaOf(fi);
@@ -242,7 +238,7 @@ public final class ScanStage implements FileListener, Stage {
         if (known != null) {
             cached.incrementAndGet();
             count(known);
-            writeFileinfo(file, known);
+            events.writeFileinfo(file, known);
             seen(sha, file);
             return;
         }
@@ -415,41 +411,15 @@ public final class ScanStage implements FileListener, Stage {
         CountDownLatch claim = null;
         if (v == null && !retro && sha != null) {
             CountDownLatch mine = new CountDownLatch(1);
-            v = sameContentVerdict(sha, mine);
+            v = claims.sameContentVerdict(sha, mine);
             claim = v == null ? mine : null;
         }
         try {
             return handle(job, e, file, sha, retro, v);
         } finally {
             if (claim != null) {
-                scanning.remove(sha, claim);
-                claim.countDown();
+                claims.release(sha, claim);
             }
-        }
-    }
-
-    /**
-     * Returns the verdict another scan thread just found for the same content, after waiting for its
-     * scan to end; or null once this thread has claimed the content (under {@code mine}) and is to
-     * scan it. Two copies of one file closing at once are so scanned once, not once per thread.
-     */
-    private FileVerdict sameContentVerdict(String sha, CountDownLatch mine) {
-        while (true) {
-            CountDownLatch other = scanning.putIfAbsent(sha, mine);
-            if (other == null) {
-                return null;
-            }
-            try {
-                other.await(); // the other scan ends within the scanner's own timeouts
-            } catch (InterruptedException ex) {
-                Thread.currentThread().interrupt(); // closing: the scan below gives up at once
-                return null;
-            }
-            FileVerdict v = db.known() ? cache.get(sha, db.current()) : null;
-            if (v != null) {
-                return v;
-            }
-            // the other scan found no final verdict (clamd away, an error): claim the content
         }
     }
 
@@ -511,16 +481,11 @@ public final class ScanStage implements FileListener, Stage {
             ScanJournal.Entry e = job.entry();
             FileEvent file = e.fileEvent();
             if (!e.reported()) {
-                writeFileinfo(file, v);
+                events.writeFileinfo(file, v);
                 job.ticket.entry = e.withReported();
                 unreported.decrementAndGet(); // after every event of the file, so a drain never cuts one off
             } else {
-                // Its fileinfo went out with an interim verdict: the final one follows as a verdict event,
-                // with an alert unless the interim verdict already raised one.
-                if ("infected".equals(v.result()) && !builtinAlreadyAlerted(e)) {
-                    alertIfInfected(file, v);
-                }
-                eve.accept(new FileInfoEvent(file, v, true));
+                events.verdictAfterInterim(e, file, v);
             }
         }
     }
@@ -535,25 +500,7 @@ public final class ScanStage implements FileListener, Stage {
         }
         retroAlerts.incrementAndGet();
         infected.incrementAndGet();
-        FileEvent file = e.fileEvent();
-        String previous = r.previousSignatures().isEmpty() ? "clean" : "infected with " + String.join(", ", r.previousSignatures());
-        // Timed as the download it is about (Suricata's timestamp is the traffic's); when it was found is
-        // in `retro`, and Suricata's alert.metadata says it too, for tools that only read that.
-        AlertEvent.Retro when = new AlertEvent.Retro(System.currentTimeMillis() * 1_000_000L, "retro-scan: clamd database "
-                + v.databaseVersion() + " (the file was " + previous + " under " + r.previousDatabase() + ")");
-        Map<String, List<String>> meta = new LinkedHashMap<>();
-        meta.put("retro", List.of("true"));
-        meta.put("database_version", List.of(String.valueOf(v.databaseVersion())));
-        meta.put("previous_database_version", List.of(String.valueOf(r.previousDatabase())));
-        meta.put("previous_result", List.of(r.previousSignatures().isEmpty() ? "clean" : "infected"));
-        keep(file, v);
-        for (String sig : v.signatures()) {
-            if (!r.previousSignatures().contains(sig)) {
-                AlertEvent.Signature s = new AlertEvent.Signature("allowed", 1, signatureId(sig), 1, "ClamAV " + sig, AlertEvent.MALWARE,
-                        SignatureSeverity.of(sig), meta);
-                eve.accept(alert(file, s, v, when));
-            }
-        }
+        events.retroAlerts(e.fileEvent(), v, r);
     }
 
     /** Makes every file waiting in memory due now. */
@@ -600,7 +547,7 @@ public final class ScanStage implements FileListener, Stage {
         pending.decrementAndGet();
         dropped.incrementAndGet();
         notScanned.incrementAndGet();
-        FileVerdict v = builtinVerdict(oldest.entry().info(), false, "scan queue over its budget of " + config.maxQueuedBytes()
+        FileVerdict v = events.builtinVerdict(oldest.entry().info(), false, "scan queue over its budget of " + config.maxQueuedBytes()
                 + " bytes; the file that waited longest was given up");
         if (oldest.entry().retro() == null) {
             finish(oldest, v);
@@ -635,8 +582,8 @@ public final class ScanStage implements FileListener, Stage {
             }
             interim.incrementAndGet();
             FileEvent file = e.fileEvent();
-            FileVerdict v = builtinVerdict(e.info(), true, UNREACHABLE + "; queued for clamd");
-            writeFileinfo(file, v);
+            FileVerdict v = events.builtinVerdict(e.info(), true, UNREACHABLE + "; queued for clamd");
+            events.writeFileinfo(file, v);
             unreported.decrementAndGet();
             try {
                 job.ticket.entry = e.seq() > 0 ? journal.reported(e) : e.withReported();
@@ -654,9 +601,9 @@ public final class ScanStage implements FileListener, Stage {
         }
         interim.incrementAndGet();
         FileEvent file = e.fileEvent();
-        FileVerdict v = builtinVerdict(e.info(), true, gate.isDown() ? UNREACHABLE + "; queued for clamd"
+        FileVerdict v = events.builtinVerdict(e.info(), true, gate.isDown() ? UNREACHABLE + "; queued for clamd"
                 : "queued for clamd (more files wait than the queue holds in memory)");
-        writeFileinfo(file, v);
+        events.writeFileinfo(file, v);
         try {
             journal.reported(e);
         } catch (IOException ex) {
@@ -717,63 +664,8 @@ public final class ScanStage implements FileListener, Stage {
         }
     }
 
-    private static String shaOf(FileInfo fi) {
+    static String shaOf(FileInfo fi) {
         return fi.sha256() != null ? fi.sha256() : fi.storedSha256();
-    }
-
-    private boolean builtinAlreadyAlerted(ScanJournal.Entry e) {
-        FileInfo fi = e.info();
-        return builtin != null && builtin.match(fi.md5(), fi.sha1(), fi.sha256(), fi.size()).isPresent();
-    }
-
-    private FileVerdict builtinVerdict(FileInfo fi, boolean interimVerdict, String reason) {
-        Optional<String> sig = builtin == null || fi.sha256() == null ? Optional.empty()
-                : builtin.match(fi.md5(), fi.sha1(), fi.sha256(), fi.size());
-        if (sig.isPresent()) {
-            return new FileVerdict("builtin-hash", null, null, "infected", List.of(sig.get()), 0, null, interimVerdict);
-        }
-        return new FileVerdict("builtin-hash", null, null, "not_scanned", List.of(), 0, reason, interimVerdict);
-    }
-
-    private void alertIfInfected(FileEvent file, FileVerdict v) {
-        if (!"infected".equals(v.result())) {
-            return;
-        }
-        keep(file, v);
-        for (String sig : v.signatures()) {
-            AlertEvent.Signature s = AlertEvent.Signature.of(signatureId(sig),
-                    ("builtin-hash".equals(v.engine()) ? "SpanWatch hash " : "ClamAV ") + sig, AlertEvent.MALWARE, SignatureSeverity.of(sig));
-            eve.accept(alert(file, s, v, null));
-        }
-    }
-
-    /** Returns the alert a file raised; as its fileinfo event, src is the sender of the file. */
-    private static AlertEvent alert(FileEvent file, AlertEvent.Signature s, FileVerdict v, AlertEvent.Retro retro) {
-        return new AlertEvent(file.tsNanos(), file.header(), !file.toServer(), file.toServer() ? "to_server" : "to_client", s,
-                file.http(), file, v, null, null, retro);
-    }
-
-    /** Writes a file's fileinfo event, after the alerts it raises (the flow's event waits for those, to say it alerted). */
-    private void writeFileinfo(FileEvent file, FileVerdict v) {
-        alertIfInfected(file, v);
-        eve.accept(new FileInfoEvent(file, v, false));
-    }
-
-    /** Puts an infected file in quarantine with what is known of it. */
-    private void keep(FileEvent file, FileVerdict v) {
-        Quarantine q = quarantine;
-        String sha = shaOf(file.info());
-        if (q == null || file.stored() == null || sha == null || !Files.exists(file.stored())) {
-            return;
-        }
-        try {
-            String json = ScanJson.keptEvent(file.header(), file.http(), file.toServer(), file.info(), v);
-            if (q.add(file.stored(), sha, json, java.time.Instant.ofEpochSecond(0, file.tsNanos())).isPresent()) {
-                quarantined.incrementAndGet();
-            }
-        } catch (IOException | RuntimeException e) {
-            errors.incrementAndGet();
-        }
     }
 
     private void count(FileVerdict v) {
@@ -785,11 +677,6 @@ public final class ScanStage implements FileListener, Stage {
                 // clean
             }
         }
-    }
-
-    /** Returns a stable signature id for a signature name, in a range of its own (9,000,000 and up). */
-    static long signatureId(String name) {
-        return 9_000_000L + Math.floorMod(name.hashCode(), 1_000_000);
     }
 
     @Override

@@ -22,7 +22,9 @@
  * {@link io.spanwatch.analyzer.scan.ScanJson} (Jackson's streaming core, in the layout databind gave
  * these records before, so older files read as they are).
  *
- * <p><b>Parts.</b> {@link io.spanwatch.analyzer.scan.ClamdAddress} parses {@code host:port},
+ * <p><b>Parts.</b> {@code VerdictEvents} writes the events a verdict makes (fileinfo, verdict,
+ * alerts, retro alerts) and keeps infected files in quarantine; {@code ContentClaims} has a copy of
+ * content another scan thread scans wait for that verdict. {@link io.spanwatch.analyzer.scan.ClamdAddress} parses {@code host:port},
  * {@code [v6]:port}, {@code host} or a unix socket path. {@link io.spanwatch.analyzer.scan.ClamdClient}
  * speaks to one endpoint: FILDES on a local unix socket (the file's descriptor passed by
  * {@link io.spanwatch.analyzer.scan.FdPass}), INSTREAM over TCP through clamav-client and as the
