@@ -16,7 +16,7 @@ public final class ConfigKeysCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         PrintWriter w = spec.commandLine().getOut();
-        SensorSettings.describe(w::println);
+        ConfigKeys.describe(w::println);
         w.flush();
         return 0;
     }

@@ -3,7 +3,8 @@
  * interface), {@code scan} (files through clamd, one line each, clamdscan's exit codes),
  * {@code scan-queue}, {@code quarantine}, {@code config-keys} and {@code demo} (with a private clamd,
  * {@link io.spanwatch.analyzer.cli.DemoClamd}, when clamd is installed). Each command validates its
- * options, builds the sensor's typed configuration, takes the data folder's lock
+ * options, builds the sensor's typed configuration (the keys listed in {@code ConfigKeys}, read by
+ * {@code SensorSettings}), takes the data folder's lock
  * ({@link io.spanwatch.analyzer.cli.OutputLock}: one writing process per folder), starts the
  * pipeline, stops it in reverse order (a shutdown hook for SIGINT/SIGTERM in {@code sensor}) and
  * prints a summary; {@code analyze} draws its progress on a terminal
