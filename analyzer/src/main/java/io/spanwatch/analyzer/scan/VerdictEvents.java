@@ -89,18 +89,24 @@ final class VerdictEvents {
      * when its hashes match, else {@code not_scanned} for {@code reason}.
      */
     FileVerdict builtinVerdict(FileInfo fi, boolean interimVerdict, String reason) {
-        Optional<String> sig = builtin == null || fi.sha256() == null ? Optional.empty()
-                : builtin.match(fi.md5(), fi.sha1(), fi.sha256(), fi.size());
+        Optional<String> sig = builtinMatch(fi);
         if (sig.isPresent()) {
             return new FileVerdict("builtin-hash", null, null, "infected", List.of(sig.get()), 0, null, interimVerdict);
         }
         return new FileVerdict("builtin-hash", null, null, "not_scanned", List.of(), 0, reason, interimVerdict);
     }
 
-    /** Tells whether the file's interim verdict (the built-in hash matcher's) raised an alert already. */
+    /** The built-in hash matcher's signature for a hashed file, if it has one. */
+    private Optional<String> builtinMatch(FileInfo fi) {
+        return builtin == null || fi.sha256() == null ? Optional.empty() : builtin.match(fi.md5(), fi.sha1(), fi.sha256(), fi.size());
+    }
+
+    /**
+     * Tells whether the file's interim verdict (the built-in hash matcher's) raised an alert already:
+     * judged as {@link #builtinVerdict} judged it, so a file it did not match is never taken for one.
+     */
     private boolean builtinAlreadyAlerted(ScanJournal.Entry e) {
-        FileInfo fi = e.info();
-        return builtin != null && builtin.match(fi.md5(), fi.sha1(), fi.sha256(), fi.size()).isPresent();
+        return builtinMatch(e.info()).isPresent();
     }
 
     /** Writes an alert per signature of an infected file (after putting it in quarantine). */
