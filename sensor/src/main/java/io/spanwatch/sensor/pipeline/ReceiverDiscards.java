@@ -53,8 +53,9 @@ final class ReceiverDiscards {
      * §3.10.7.3; Linux's {@code tcp_rcv_synsent_state_process}, {@code reset_and_undo}), so neither its
      * sequence number nor its data are the server's ({@code stream.3whs_synack_with_wrong_ack}, Suricata's
      * name).
-     * <li>a SYN-ACK, or before one a RST, whose timestamp echo is neither 0 nor one of the client's SYNs'
-     * timestamp values ({@link TcpSide#echoesSyn}): the client in SYN-SENT resets and undoes it (Linux's
+     * <li>while the client can still be in SYN-SENT (no SYN-ACK taken, nothing acknowledged by it), a
+     * SYN-ACK or RST whose timestamp echo is neither 0 nor one its SYNs could have drawn
+     * ({@link TcpSide#echoesSyn}): the client resets and undoes it (Linux's
      * {@code PAWSActiveRejected}; Suricata's {@code StateSynSentValidateTimestamp}), so a forged
      * refusal cannot close the connection before the real SYN-ACK ({@code stream.pkt_invalid_timestamp};
      * Suricata's verify test bug-3286 is such a capture).
@@ -119,8 +120,8 @@ final class ReceiverDiscards {
             worker.anomaly(flow, ts, "stream", "stream.3whs_synack_with_wrong_ack");
             return true;
         }
-        if ((flags & ACK) != 0 && ((flags & SYN) != 0 || (flags & RST) != 0 && !c.handshakeSeen) && opts.timestamps
-                && !other.echoesSyn(opts.tsecr)) {
+        if ((flags & ACK) != 0 && (flags & (SYN | RST)) != 0 && opts.timestamps && !c.handshakeSeen
+                && ((other.isOrig ? flow.tcpFlagsOrig : flow.tcpFlagsResp) & ACK) == 0 && !other.echoesSyn(opts.tsecr)) {
             worker.anomaly(flow, ts, "stream", "stream.pkt_invalid_timestamp");
             return true;
         }

@@ -48,6 +48,12 @@ final class TcpConnection {
     /** The originator's direction and the responder's ({@link TcpSide}). */
     final TcpSide orig;
     final TcpSide resp;
+    /**
+     * Whether the connection ended refused (a RST acknowledging the SYN before any SYN-ACK): a SYN sent
+     * again, even with the same sequence number, is a new attempt then (Windows keeps a refused
+     * connect and sends its SYN again, KB 175523), not the old SYN retransmitted.
+     */
+    private boolean refused;
     /** Whether a SYN-ACK was taken: the client left SYN-SENT. */
     boolean handshakeSeen;
     private boolean rolesFixed;
@@ -115,8 +121,7 @@ final class TcpConnection {
             if (s.isn < 0) {
                 s.isn = p.seq;
             }
-            s.lastSynSeq = p.seq;
-            s.lastSynData = p.payloadLen;
+            s.synSent(p.seq, p.payloadLen + p.payloadMissing);
             if ((flags & ACK) == 0) {
                 s.bareSyn(opts.timestamps ? opts.tsval : -1);
             }
@@ -221,6 +226,7 @@ final class TcpConnection {
             // in SYN-SENT a RST is taken when it acknowledges the SYN (RFC 9293 §3.10.7.3): a refused connection
             boolean refusal = !handshakeSeen && (flags & ACK) != 0 && other.lastSynSeq >= 0 && p.ack == ((other.lastSynSeq + 1) & 0xFFFF_FFFFL);
             if (s.stream.acceptsReset(p.seq) || (!s.stream.started() && (handshakeSeen || refusal))) {
+                refused = refusal && !handshakeSeen;
                 reset(ts);
             } else {
                 worker.anomaly(flow, ts, "stream", "stream.rst_ignored");
@@ -252,7 +258,7 @@ final class TcpConnection {
         if (synSeqOrig < 0) {
             synSeqOrig = seq;
         }
-        orig.lastSynSeq = seq; // a SYN kept back so carried no data
+        orig.synSent(seq, 0); // a SYN kept back so carried no data
         orig.bareSyn(tsFirst);
         orig.bareSyn(tsLast);
         orig.stream.syn(seq);
@@ -268,7 +274,7 @@ final class TcpConnection {
     /** Tells whether a new SYN on this closed connection starts a new one (port reuse). */
     boolean isReuse(DecodedPacket p, boolean fromOrig) {
         return flow.state == Flow.State.CLOSED && (p.tcpFlags & (SYN | ACK)) == SYN
-                && !(fromOrig && synSeqOrig == p.seq);
+                && (refused || !(fromOrig && synSeqOrig == p.seq));
     }
 
     /** Ends the connection: flushes both directions and the parser. */

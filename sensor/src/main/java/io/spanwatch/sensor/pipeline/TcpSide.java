@@ -136,14 +136,28 @@ final class TcpSide implements StreamListener {
 
     /**
      * Tells whether this side, having sent a SYN, would take a segment echoing {@code tsecr} in
-     * SYN-SENT: an echo of 0 (none), or one between its first SYN's timestamp value and its latest's.
-     * Linux resets and undoes a SYN-ACK or RST whose echo lies outside
+     * SYN-SENT: an echo of 0 (none), or, when its SYNs carried timestamps, one no later than its latest
+     * SYN's value. Linux resets and undoes a SYN-ACK or RST whose echo lies outside its SYNs' range
      * ({@code tcp_rcv_synsent_state_process}, {@code PAWSActiveRejected}), and Suricata drops it
-     * ({@code StateSynSentValidateTimestamp}, for every policy).
+     * ({@code StateSynSentValidateTimestamp}, for every policy). An echo older than the first SYN seen
+     * is taken: the mirror may have lost an earlier SYN, whose value a server answering the
+     * retransmission echoes (Linux's request socket keeps the first SYN's).
      */
     boolean echoesSyn(long tsecr) {
-        return !bareSyn || tsecr == 0
-                || synTsFirst >= 0 && ((tsecr - synTsFirst) & 0xFFFF_FFFFL) <= ((synTsLast - synTsFirst) & 0xFFFF_FFFFL);
+        if (!bareSyn || tsecr == 0) {
+            return true;
+        }
+        return synTsFirst >= 0 && (int) (tsecr - synTsLast) <= 0;
+    }
+
+    /**
+     * Notes the sequence number and the bytes (those the capture cut too) of a SYN this side sent: a
+     * SYN-ACK may acknowledge the data of any SYN sent with that sequence number, a Fast Open client
+     * sending its SYN again without the data (Linux's {@code tcp_send_syn_data}).
+     */
+    void synSent(long seq, int bytes) {
+        lastSynData = seq == lastSynSeq ? Math.max(lastSynData, bytes) : bytes;
+        lastSynSeq = seq;
     }
 
     /** Drops the first {@code n} buffered bytes (a tunnel's handshake): the stream now starts after them. */
