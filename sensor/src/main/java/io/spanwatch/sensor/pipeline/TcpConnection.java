@@ -124,8 +124,6 @@ final class TcpConnection {
             s.synSent(p.seq, p.payloadLen + p.payloadMissing);
             if ((flags & ACK) == 0) {
                 s.bareSyn(opts.timestamps ? opts.tsval : -1);
-            }
-            if ((flags & ACK) == 0) {
                 if (!rolesFixed) {
                     flow.clientIsOrig = fromOrig;
                     rolesFixed = true;
