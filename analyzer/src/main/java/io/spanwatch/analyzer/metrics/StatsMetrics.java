@@ -57,6 +57,8 @@ public final class StatsMetrics {
             c("capture.kernel_ifdrops", "spanwatch.capture.interface.drops", "Packets the interface or its driver dropped (live)"),
             c("capture.sensor_queue_drops", "spanwatch.capture.queue.drops", "Frames dropped because the workers' queue was full (live)"),
             g("capture.sensor_queue_batches", "spanwatch.capture.queue.batches", "Frame batches waiting for the workers"),
+            g("capture.thread_nice", "spanwatch.capture.thread.nice",
+                    "Nice value of the capture thread (live; below 0 when favoured, 0 when the sensor may not raise it)"),
             c("decoder.invalid", "spanwatch.decode.invalid.packets", "Packets that could not be decoded"),
             c("decoder.tunneled", "spanwatch.decode.tunneled.packets", "Packets found inside tunnels"),
             c("defrag.dropped", "spanwatch.defrag.dropped", "IP datagrams given up while being put back together"),

@@ -658,11 +658,11 @@ class AttackIT {
             Map<String, Long> named = new TreeMap<>();
             flatten("", stats.path("anomaly"), named);
             System.out.printf(Locale.ROOT, "AttackIT %s: attack %.1f s; heap peak %d MiB, after GC %d MiB, after full GC %d MiB"
-                    + " (cap %d MiB); clean files recovered %d/%d; capture kernel_drops %d, sensor_queue_drops %d; flow events %d"
+                    + " (cap %d MiB); clean files recovered %d/%d; capture kernel_drops %d, sensor_queue_drops %d, thread_nice %d; flow events %d"
                     + " (evicted %d, reassembly_limit %d); anomalies counted %s, events written %s%n", name, attackSeconds,
                     stat("memory.heap_peak") >> 20, stat("memory.heap_after_gc_peak") >> 20, stat("memory.heap_live_peak") >> 20,
                     stat("memory.heap_max") >> 20, cleanRecovered, cleanDownloads, stat("capture.kernel_drops"),
-                    stat("capture.sensor_queue_drops"), flowEvents, evictedFlows, limitFlows, named, anomalies);
+                    stat("capture.sensor_queue_drops"), stat("capture.thread_nice"), flowEvents, evictedFlows, limitFlows, named, anomalies);
         }
 
         private static void flatten(String prefix, JsonNode n, Map<String, Long> into) {

@@ -12,8 +12,11 @@ import java.lang.invoke.MethodHandle;
  * <p>Why: capturing live, the capture thread does little per packet but must run as soon as the
  * kernel's ring has packets, or the ring overflows; the workers do the heavy work and have a queue of
  * hundreds of MiB in front of them. When the cores are busy (a traffic burst on a small sensor), the
- * kernel's scheduler should favour the capture thread. Java's thread priorities do nothing on Linux, and
- * raising a thread's priority needs privileges, but any thread may lower its own.
+ * kernel's scheduler should favour the capture thread. Java's thread priorities do nothing on Linux.
+ * Any thread may lower its own priority (the workers do); raising it (the capture thread does) needs
+ * root, {@code CAP_SYS_NICE} or a {@code RLIMIT_NICE} that allows it (the systemd unit sets
+ * {@code LimitNICE=-10}), and without them the thread keeps its priority. Suricata does the same for
+ * the threads it configures as high priority.
  */
 final class ThreadNice {
     private static final int PRIO_PROCESS = 0;
@@ -45,6 +48,31 @@ final class ThreadNice {
     }
 
     private ThreadNice() {
+    }
+
+    /**
+     * Lowers the calling thread's nice value by {@code by} (floored at -20), so the scheduler prefers it
+     * to the other threads and processes of the machine when the cores are busy; needs root,
+     * {@code CAP_SYS_NICE} or a {@code RLIMIT_NICE} that allows it.
+     *
+     * @return the thread's nice value afterwards (unchanged when not permitted), or 0 where it cannot
+     *         be read (not Linux)
+     */
+    static int favourCurrent(int by) {
+        if (SETPRIORITY == null) {
+            return 0;
+        }
+        try {
+            int tid = (int) GETTID.invokeExact();
+            int now = (int) GETPRIORITY.invokeExact(PRIO_PROCESS, tid);
+            if (by <= 0) {
+                return now;
+            }
+            int failed = (int) SETPRIORITY.invokeExact(PRIO_PROCESS, tid, Math.max(-20, now - by)); // EACCES unless permitted
+            return failed == 0 ? (int) GETPRIORITY.invokeExact(PRIO_PROCESS, tid) : now;
+        } catch (Throwable t) {
+            return 0;
+        }
     }
 
     /**
