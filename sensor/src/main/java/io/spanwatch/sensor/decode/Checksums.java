@@ -24,6 +24,7 @@ public final class Checksums {
 
     private static final VarHandle LONGS = MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.BIG_ENDIAN);
     private static final int P_TCP = 6;
+    private static final int P_UDP = 17;
 
     private Checksums() {
     }
@@ -51,6 +52,59 @@ public final class Checksums {
         }
         int field = ((b[p.tcpOff + 16] & 0xff) << 8) | (b[p.tcpOff + 17] & 0xff);
         return field == fold(sum) ? UNKNOWN : INVALID; // Linux's offload leaves the pseudo-header's sum there
+    }
+
+    /**
+     * Tells whether a tunnel checksum that does not add up over the captured bytes (GRE's, summed to
+     * {@code tunnelSum} over everything it covers) adds up over the packet as it leaves the NIC: the
+     * packet inside ({@code inner}, IPv4 or IPv6 up to {@code end}) is TCP or UDP whose checksum field
+     * holds only its pseudo-header's sum, and the tunnel checksum matches once that field holds the
+     * right checksum. Linux fills a GRE checksum so when the inner packet's checksum is left to the NIC
+     * ({@code CHECKSUM_PARTIAL}): {@code gre_build_header} takes {@code lco_csum(skb)}, local checksum
+     * offload (the kernel's {@code checksum-offloads.rst}), the sum the packet will have once the NIC
+     * writes the inner checksum; a capture on the tunnel's sending end sees it before the NIC does. The
+     * tunnel's far end takes such a packet, and the inner checksum is then judged as any TCP checksum
+     * left to offload is ({@link #UNKNOWN}).
+     */
+    static boolean partialInner(byte[] b, int inner, int end, long tunnelSum) {
+        if (end - inner < 20) {
+            return false;
+        }
+        int version = (b[inner] & 0xff) >>> 4;
+        int l4;
+        int proto;
+        long pseudo;
+        if (version == 4) {
+            int hl = (b[inner] & 0x0f) * 4;
+            boolean fragment = (((b[inner + 6] & 0x3f) << 8) | (b[inner + 7] & 0xff)) != 0;
+            if (hl < 20 || fragment || PacketDecoder.u16(b, inner + 2) != end - inner) {
+                return false;
+            }
+            l4 = inner + hl;
+            proto = b[inner + 9] & 0xff;
+            pseudo = sum(b, inner + 12, 8, 0);
+        } else if (version == 6) {
+            if (end - inner < 40 || PacketDecoder.u16(b, inner + 4) != end - inner - 40) {
+                return false;
+            }
+            l4 = inner + 40;
+            proto = b[inner + 6] & 0xff;
+            pseudo = sum(b, inner + 8, 32, 0);
+        } else {
+            return false;
+        }
+        int field = proto == P_TCP ? 16 : proto == P_UDP ? 6 : -1;
+        if (field < 0 || end - l4 < (proto == P_TCP ? 20 : 8)) {
+            return false;
+        }
+        pseudo += proto + (end - l4);
+        int partial = PacketDecoder.u16(b, l4 + field);
+        if (partial != fold(pseudo)) {
+            return false;
+        }
+        // Both sums are plain sums of 16-bit words, so taking the partial field out of them is exact.
+        int filled = ~fold(sum(b, l4, end - l4, pseudo) - partial) & 0xffff;
+        return fold(tunnelSum - partial + filled) == 0xffff;
     }
 
     /** Adds the 16-bit big-endian words of {@code b[off, off + len)} to {@code acc}, a last odd byte padded with zero. */

@@ -40,6 +40,25 @@ final class Gre {
     }
 
     /**
+     * Tells whether a GRE checksum is wrong on the wire: it does not add up over the captured bytes,
+     * nor over the packet the sending end's NIC makes of them when the inner TCP or UDP checksum was
+     * left to it ({@link Checksums#partialInner}; IP in GRE, or IP in Ethernet in GRE).
+     */
+    private static boolean wrongChecksum(byte[] b, int q, int hlen, int ipEnd) {
+        long sum = Checksums.sum(b, q, ipEnd - q, 0);
+        if (Checksums.fold(sum) == 0xffff) {
+            return false;
+        }
+        int inner = q + hlen;
+        int proto = u16(b, q + GRE_PROTO);
+        if (proto == PacketDecoder.ETH_TEB && ipEnd - inner >= 14) {
+            proto = u16(b, inner + 12);
+            inner += 14;
+        }
+        return (proto != PacketDecoder.ETH_IPV4 && proto != PacketDecoder.ETH_IPV6) || !Checksums.partialInner(b, inner, ipEnd, sum);
+    }
+
+    /**
      * Decodes a GRE header and its payload; {@code udpOff} is the UDP header of GRE-in-UDP, -1 for
      * GRE straight over IP. Payloads it cannot read are kept as GRE.
      */
@@ -76,8 +95,7 @@ final class Gre {
             // reaches its host (the third evasion review hid a decoy so)
             return anomaly(out, DecodeAnomaly.GRE_ROUTING);
         }
-        if ((flags & GRE_C) != 0 && missing == 0 && ipEnd - out.ipOff <= MAX_CHECKED_PACKET
-                && Checksums.fold(Checksums.sum(b, q, ipEnd - q, 0)) != 0xffff) {
+        if ((flags & GRE_C) != 0 && missing == 0 && ipEnd - out.ipOff <= MAX_CHECKED_PACKET && wrongChecksum(b, q, hlen, ipEnd)) {
             // RFC 2784 §2.2: the checksum covers the GRE header and its payload; Linux's
             // gre_parse_header drops a packet whose checksum is wrong (csum_err). As for TCP, only on
             // packets a 1,500-byte path carries: a capture on the tunnel's own end may show larger
