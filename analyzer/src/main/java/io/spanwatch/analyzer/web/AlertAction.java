@@ -8,7 +8,8 @@ import java.util.Optional;
 /**
  * Serves {@code POST /alerts/ID} (form: {@code action} ack, unack, assign or comment; {@code text};
  * {@code back}, a path of the console to return to): records what an analyst did with an alert
- * and goes back. Checks first that ID is an alert of the index.
+ * and goes back. Checks first that ID is an alert or an incident of the index (the queue holds
+ * both, {@link AlertsPage#QUEUED}).
  */
 final class AlertAction extends Route {
     private final Console console;
@@ -24,7 +25,7 @@ final class AlertAction extends Route {
         try (EventSearcher s = console.index().acquire()) {
             hit = s.get(id);
         }
-        if (hit.isEmpty() || !"alert".equals(Pages.JSON.readTree(hit.get().json()).path("event_type").asText())) {
+        if (hit.isEmpty() || !queued(Pages.JSON.readTree(hit.get().json()))) {
             return null;
         }
         try {
@@ -32,6 +33,12 @@ final class AlertAction extends Route {
         } catch (IllegalArgumentException e) {
             throw new Request.BadRequest(e.getMessage());
         }
+    }
+
+    /** Tells whether an event is one of the alert queue's: an alert or an incident. */
+    static boolean queued(com.fasterxml.jackson.databind.JsonNode e) {
+        String type = e.path("event_type").asText();
+        return type.equals("alert") || type.equals("incident");
     }
 
     @Override

@@ -11,10 +11,17 @@ import java.util.Locale;
  * Serves {@code GET /alerts?state=open|acked|all&q=QUERY}: the alert queue, newest first, with who
  * it is assigned to, whether it was acknowledged, its comments, and (for the act role) buttons to
  * acknowledge. Filtering by state reads at most {@value #MAX_SCANNED} alerts per page.
+ *
+ * <p>The queue holds incidents beside alerts ({@value #QUEUED}): an incident (an internal host that
+ * downloaded malware and then called a command server) is what an analyst must act on first, and is
+ * acknowledged, assigned and commented as an alert is; its row names the host and the incident's kind
+ * and summary.
  */
 final class AlertsPage extends Route {
     static final int PAGE = 50;
     static final int MAX_SCANNED = 5000;
+    /** What the queue holds. */
+    static final String QUEUED = "event_type:(alert OR incident)";
     private final Console console;
 
     AlertsPage(Console console) {
@@ -29,7 +36,7 @@ final class AlertsPage extends Route {
             throw new Request.BadRequest("state must be open, acked or all");
         }
         String extra = r.param("q", "");
-        String q = Pages.and(extra, "event_type:alert");
+        String q = Pages.and(extra, QUEUED);
         var query = console.parser().parse(q);
         List<EventSearcher.Hit> shown = new ArrayList<>();
         EventSearcher.Cursor after = ApiEvents.cursor(r);
@@ -72,14 +79,30 @@ final class AlertsPage extends Route {
             for (EventSearcher.Hit hit : shown) {
                 JsonNode e = Pages.JSON.readTree(hit.json());
                 AlertStore.State st = console.alerts().get(hit.id());
-                JsonNode a = e.path("alert");
-                h.raw("<tr data-href=\"/events/").attr(hit.id()).raw("\"><td class=\"time\">").link("/events/" + hit.id(), e.path("timestamp").asText())
+                boolean incident = queuedIncident(e);
+                JsonNode a = e.path(incident ? "incident" : "alert");
+                h.raw("<tr data-href=\"/events/").attr(hit.id()).raw(incident ? "\" class=\"incident" : "").raw("\"><td class=\"time\">")
+                        .link("/events/" + hit.id(), e.path("timestamp").asText())
                         .raw("</td><td><span class=\"sev sev").text(Integer.toString(Math.max(1, Math.min(3, a.path("severity").asInt(3)))))
-                        .raw("\">").text(a.path("severity").asText("?")).raw("</span></td><td>").text(a.path("signature").asText())
-                        .raw(" <span class=\"dim\">").text(a.path("category").asText()).raw("</span></td><td>");
-                console.pages().endpoint(h, e.path("src_ip"), e.path("src_port"));
-                h.raw("</td><td>");
-                console.pages().endpoint(h, e.path("dest_ip"), e.path("dest_port"));
+                        .raw("\">").text(a.path("severity").asText("?")).raw("</span></td><td>");
+                if (incident) {
+                    h.raw("<b>Incident: ").text(a.path("kind").asText()).raw("</b> <span class=\"dim\">").text(a.path("summary").asText())
+                            .raw("</span></td><td>");
+                    console.pages().endpoint(h, a.path("host"), com.fasterxml.jackson.databind.node.MissingNode.getInstance());
+                    h.raw("</td><td>");
+                    for (JsonNode part : a.path("alerts")) { // the command server it called
+                        if (part.path("callback_host").isTextual()) {
+                            h.text(part.path("callback_host").asText());
+                            break;
+                        }
+                    }
+                } else {
+                    h.text(a.path("signature").asText())
+                            .raw(" <span class=\"dim\">").text(a.path("category").asText()).raw("</span></td><td>");
+                    console.pages().endpoint(h, e.path("src_ip"), e.path("src_port"));
+                    h.raw("</td><td>");
+                    console.pages().endpoint(h, e.path("dest_ip"), e.path("dest_port"));
+                }
                 h.raw("</td><td>").text(st.assignee() == null ? "" : st.assignee()).raw("</td><td>")
                         .text(st.comments().isEmpty() ? "" : Integer.toString(st.comments().size())).raw("</td><td>");
                 if (r.principal().allows(Role.ACT)) {
@@ -96,6 +119,11 @@ final class AlertsPage extends Route {
                     + Html.query(resume.toString())).raw("\">Older alerts →</a></p>");
         }
         return Pages.finish(h);
+    }
+
+    /** Tells whether a queued event is an incident (else an alert). */
+    static boolean queuedIncident(JsonNode e) {
+        return "incident".equals(e.path("event_type").asText());
     }
 
     /** Writes the acknowledge (or reopen) button of one alert. */

@@ -57,7 +57,7 @@ final class EventPage extends Route {
         h.raw("<p class=\"summary\">");
         Pages.summary(h, e);
         h.raw("</p>");
-        if (type.equals("alert")) {
+        if (AlertAction.queued(e)) {
             AlertsPage.state(h, r, id, console.alerts().get(id), true);
         }
         h.raw("<div class=\"cols\"><div class=\"results\"><table class=\"fields\"><tbody>");

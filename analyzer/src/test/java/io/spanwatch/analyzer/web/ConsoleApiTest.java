@@ -260,6 +260,11 @@ class ConsoleApiTest {
         HttpRequest notAlert = f.request("/api/v1/alerts/" + flow).header("Authorization", "Bearer " + f.actToken)
                 .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString("{\"action\":\"ack\"}")).build();
         assertEquals(404, f.send(notAlert).statusCode());
+        // An incident is in the alert queue and is acted on the same way.
+        String incident = f.firstId("event_type:incident");
+        HttpRequest ackIncident = f.request("/api/v1/alerts/" + incident).header("Authorization", "Bearer " + f.actToken)
+                .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString("{\"action\":\"assign\",\"text\":\"ana\"}")).build();
+        assertEquals("ana", Response.JSON.readTree(f.send(ackIncident).body()).path("assignee").asText());
         HttpRequest badAction = f.request("/api/v1/alerts/" + id).header("Authorization", "Bearer " + f.actToken)
                 .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString("{\"action\":\"delete\"}")).build();
         assertEquals(400, f.send(badAction).statusCode());

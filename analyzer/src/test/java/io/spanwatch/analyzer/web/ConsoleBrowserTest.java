@@ -174,7 +174,8 @@ class ConsoleBrowserTest {
         String id = f.firstId("event_type:http AND http.http_refer:\"javascript:window.__pwned=5\"");
         String alert = f.firstId("event_type:alert AND src_ip:\"203.0.113.66\"");
         String tls = f.firstId("event_type:tls");
-        List<String> pages = List.of("/?q=", "/events/" + id, "/events/" + alert, "/events/" + tls, "/?q=event_type:tls", "/hosts/198.18.0.66",
+        String incident = f.firstId("event_type:incident");
+        List<String> pages = List.of("/?q=", "/events/" + id, "/events/" + alert, "/events/" + tls, "/events/" + incident, "/?q=event_type:tls", "/hosts/198.18.0.66",
                 "/alerts?state=all",
                 "/files/" + ConsoleFixture.EVIL_SHA, "/?q=" + java.net.URLEncoder.encode("\"" + "<script>" + "\"", "UTF-8"));
         int n = 0;
@@ -190,6 +191,8 @@ class ConsoleBrowserTest {
         assertTrue(t.contains(ConsoleFixture.EVIL_REFERER), "the referer shows as text");
         open("/events/" + tls);
         assertTrue(text().contains(ConsoleFixture.EVIL_SNI), "the TLS server name shows as text");
+        open("/alerts");
+        assertTrue(text().contains(ConsoleFixture.INCIDENT_SUMMARY), "an incident's summary shows as text in the queue");
         open("/events/" + id);
         for (WebElement a : browser.findElements(By.tagName("a"))) {
             String href = a.getAttribute("href");
@@ -206,14 +209,27 @@ class ConsoleBrowserTest {
     void acknowledgesAnAlert() throws Exception {
         open("/alerts");
         int before = browser.findElements(By.cssSelector("table.alerts tbody tr")).size();
-        assertEquals(4, before, "4 open alerts");
+        assertEquals(5, before, "4 open alerts and an open incident");
         shot("05-alerts");
         assertNoTimeCellOverflows("alert queue");
+        // Newest first: the incident, which names its host and links to the host's page.
+        WebElement incident = browser.findElement(By.cssSelector("table.alerts tbody tr"));
+        assertEquals("incident", incident.getAttribute("class"));
+        assertTrue(incident.getText().contains("Incident: download-then-callback") && incident.getText().contains(ConsoleFixture.INCIDENT_HOST),
+                incident.getText());
+        assertEquals(1, incident.findElements(By.cssSelector("a[href='/hosts/" + ConsoleFixture.INCIDENT_HOST + "']")).size(), "the host's page");
+        assertEquals(ConsoleFixture.EVIL_HOST, incident.findElements(By.tagName("td")).get(4).getText(), "the host it called, as text");
+        String incidentHref = incident.getAttribute("data-href");
+        String incidentId = incidentHref.substring(incidentHref.lastIndexOf('/') + 1);
+        incident.findElement(By.cssSelector("button.ack")).click();
+        await(Duration.ofSeconds(20), d -> d.findElements(By.cssSelector("table.alerts tbody tr")).size() == before - 1);
+        assertTrue(f.console.alerts().get(incidentId).acknowledged(), "an incident is acknowledged as an alert is");
+        int left = before - 1;
         WebElement row = browser.findElement(By.cssSelector("table.alerts tbody tr"));
         String href = row.getAttribute("data-href");
         String id = href.substring(href.lastIndexOf('/') + 1);
         row.findElement(By.cssSelector("button.ack")).click();
-        await(Duration.ofSeconds(20), d -> d.findElements(By.cssSelector("table.alerts tbody tr")).size() == before - 1);
+        await(Duration.ofSeconds(20), d -> d.findElements(By.cssSelector("table.alerts tbody tr")).size() == left - 1);
         assertTrue(f.console.alerts().get(id).acknowledged());
         assertEquals("analyst", f.console.alerts().get(id).acknowledgedBy());
         open("/events/" + id);

@@ -35,6 +35,9 @@ public final class ConsoleFixture implements AutoCloseable {
     public static final String EVIL_REFERER = "javascript:window.__pwned=5";
     public static final String EVIL_NAME = "invoice<script>window.__pwned=6</script>\u202egpj.exe";
     public static final String EVIL_SHA = "e".repeat(64);
+    public static final String INCIDENT_HOST = "198.18.0.77";
+    public static final String INCIDENT_SUMMARY = "198.18.0.77 downloaded <script>window.__pwned=14</script>.exe, then called "
+            + "\"><img src=x onerror=window.__pwned=15>";
     public static final String EVIL_SNI = "tls.evil.example\"><script>window.__pwned=9</script>";
 
     public final Path dir;
@@ -68,6 +71,13 @@ public final class ConsoleFixture implements AutoCloseable {
                         List.of("h2\"><script>window.__pwned=10</script>"),
                         List.of(), new io.spanwatch.sensor.event.TlsInfo.Certificate("CN=<script>window.__pwned=11</script>",
                                 "O=\"><img src=x onerror=window.__pwned=12>", "01", "aa:bb", "2026-01-01T00:00:00", "2027-01-01T00:00:00"))));
+        // An incident of an internal host, its summary and parts hostile as the traffic they came from.
+        events.add(new io.spanwatch.sensor.event.IncidentEvent(t0 + 7_200_000_000_000L, INCIDENT_HOST, "download-then-callback",
+                t0 + 7_100_000_000_000L, t0 + 7_200_000_000_000L, 1, INCIDENT_SUMMARY, List.of(
+                        new io.spanwatch.sensor.event.IncidentEvent.Part("SpanWatch malware download", "malware", t0 + 7_100_000_000_000L, 0,
+                                EVIL_SHA, EVIL_URL, null),
+                        new io.spanwatch.sensor.event.IncidentEvent.Part("SpanWatch beacon", "beacon", t0 + 7_200_000_000_000L, 0, null, null,
+                                EVIL_HOST))));
         IndexStage stage = IndexStage.start(dir.resolve("index"), IndexConfig.DEFAULTS, new EveRenderer(TestEvents.SENSOR, false), false,
                 Clock.systemUTC());
         events.forEach(stage::onEvent);
