@@ -134,7 +134,8 @@ final class SensorSettings {
                 portList("decoder.mpls-udp.ports", t.mplsUdpPorts()), portList("decoder.capwap.ports", t.capwapPorts()),
                 portList("decoder.l2tp.ports", t.l2tpPorts()), portList("decoder.vxlan-gpe.ports", t.vxlanGpePorts()),
                 l2tpv3("decoder.l2tpv3.cookie-size", t.l2tpv3CookieLength(), "0", "4", "8"),
-                l2tpv3("decoder.l2tpv3.l2-specific-sublayer", t.l2tpv3Sublayer(), "none", "default"));
+                l2tpv3("decoder.l2tpv3.l2-specific-sublayer", t.l2tpv3Sublayer(), "none", "default"),
+                portList("decoder.tzsp.ports", t.tzspPorts()));
     }
 
     /**

@@ -6,7 +6,7 @@ import java.util.List;
  * Sets which UDP ports carry which tunnel and how deep tunnels are removed.
  *
  * <p>A UDP datagram to one of a kind's ports (VXLAN, VXLAN-GPE, Geneve, GRE-in-UDP and MPLS-in-UDP:
- * destination port; Teredo, GTP-U, AYIYA, CAPWAP and L2TP, versions 2 and 3: either port) is decoded as
+ * destination port; Teredo, GTP-U, AYIYA, CAPWAP, L2TP, versions 2 and 3, and TZSP: either port) is decoded as
  * that kind when its header allows. Teredo
  * and GTP-U are also recognised on any other port when {@code teredoAnyPort} / {@code gtpuAnyPort}
  * are on and the payload passes the stricter checks of {@link PacketDecoder} (Teredo clients talk to
@@ -28,7 +28,7 @@ import java.util.List;
 public record TunnelConfig(int maxDepth, List<Integer> teredoPorts, boolean teredoAnyPort, List<Integer> gtpuPorts,
         boolean gtpuAnyPort, List<Integer> vxlanPorts, List<Integer> genevePorts, List<Integer> greUdpPorts,
         List<Integer> ayiyaPorts, List<Integer> mplsUdpPorts, List<Integer> capwapPorts, List<Integer> l2tpPorts,
-        List<Integer> vxlanGpePorts, int l2tpv3CookieLength, int l2tpv3Sublayer) {
+        List<Integer> vxlanGpePorts, int l2tpv3CookieLength, int l2tpv3Sublayer, List<Integer> tzspPorts) {
 
     /** Most tunnels a configuration may ask to remove from one frame. */
     public static final int MAX_DEPTH = 8;
@@ -58,7 +58,7 @@ public record TunnelConfig(int maxDepth, List<Integer> teredoPorts, boolean tere
     /** VXLAN-GPE's IANA port (draft-ietf-nvo3-vxlan-gpe), next to VXLAN's 4789. */
     public static final int PORT_VXLAN_GPE = 4790;
 
-    /** TZSP's port (MikroTik's packet sniffer streams to it; not configurable). */
+    /** TZSP's usual port (MikroTik's packet sniffer streams to it by default; its streaming server may be set to another). */
     public static final int PORT_TZSP = 37008;
 
     /** An L2TPv3 cookie or sublayer length found from each message rather than configured. */
@@ -71,7 +71,7 @@ public record TunnelConfig(int maxDepth, List<Integer> teredoPorts, boolean tere
     public static final TunnelConfig DEFAULTS = new TunnelConfig(PacketDecoder.DEFAULT_MAX_TUNNEL_DEPTH, List.of(PORT_TEREDO),
             true, List.of(PORT_GTPU), true, List.of(PORT_VXLAN, PORT_VXLAN_LINUX), List.of(PORT_GENEVE), List.of(PORT_GRE_UDP),
             List.of(PORT_AYIYA), List.of(PORT_MPLS_UDP), List.of(PORT_CAPWAP_DATA), List.of(PORT_L2TP), List.of(PORT_VXLAN_GPE),
-            DETECT, DETECT);
+            DETECT, DETECT, List.of(PORT_TZSP));
 
     public TunnelConfig {
         if (maxDepth < 0 || maxDepth > MAX_DEPTH) {
@@ -87,6 +87,7 @@ public record TunnelConfig(int maxDepth, List<Integer> teredoPorts, boolean tere
         capwapPorts = ports("CAPWAP", capwapPorts);
         l2tpPorts = ports("L2TP", l2tpPorts);
         vxlanGpePorts = ports("VXLAN-GPE", vxlanGpePorts);
+        tzspPorts = ports("TZSP", tzspPorts);
         if (l2tpv3CookieLength != DETECT && l2tpv3CookieLength != 0 && l2tpv3CookieLength != 4 && l2tpv3CookieLength != 8) {
             throw new IllegalArgumentException("L2TPv3 cookie length must be 0, 4, 8 or detected, got " + l2tpv3CookieLength);
         }
@@ -95,16 +96,31 @@ public record TunnelConfig(int maxDepth, List<Integer> teredoPorts, boolean tere
         }
     }
 
+    /** A configuration with TZSP on its usual port, {@value #PORT_TZSP}. */
+    public TunnelConfig(int maxDepth, List<Integer> teredoPorts, boolean teredoAnyPort, List<Integer> gtpuPorts, boolean gtpuAnyPort,
+            List<Integer> vxlanPorts, List<Integer> genevePorts, List<Integer> greUdpPorts, List<Integer> ayiyaPorts,
+            List<Integer> mplsUdpPorts, List<Integer> capwapPorts, List<Integer> l2tpPorts, List<Integer> vxlanGpePorts,
+            int l2tpv3CookieLength, int l2tpv3Sublayer) {
+        this(maxDepth, teredoPorts, teredoAnyPort, gtpuPorts, gtpuAnyPort, vxlanPorts, genevePorts, greUdpPorts, ayiyaPorts, mplsUdpPorts,
+                capwapPorts, l2tpPorts, vxlanGpePorts, l2tpv3CookieLength, l2tpv3Sublayer, List.of(PORT_TZSP));
+    }
+
     /** Returns this configuration with another depth limit. */
     public TunnelConfig withMaxDepth(int depth) {
         return new TunnelConfig(depth, teredoPorts, teredoAnyPort, gtpuPorts, gtpuAnyPort, vxlanPorts, genevePorts, greUdpPorts,
-                ayiyaPorts, mplsUdpPorts, capwapPorts, l2tpPorts, vxlanGpePorts, l2tpv3CookieLength, l2tpv3Sublayer);
+                ayiyaPorts, mplsUdpPorts, capwapPorts, l2tpPorts, vxlanGpePorts, l2tpv3CookieLength, l2tpv3Sublayer, tzspPorts);
     }
 
     /** Returns this configuration with other L2TPv3 cookie and sublayer lengths (each may be {@link #DETECT}). */
     public TunnelConfig withL2tpv3(int cookieLength, int sublayer) {
         return new TunnelConfig(maxDepth, teredoPorts, teredoAnyPort, gtpuPorts, gtpuAnyPort, vxlanPorts, genevePorts, greUdpPorts,
-                ayiyaPorts, mplsUdpPorts, capwapPorts, l2tpPorts, vxlanGpePorts, cookieLength, sublayer);
+                ayiyaPorts, mplsUdpPorts, capwapPorts, l2tpPorts, vxlanGpePorts, cookieLength, sublayer, tzspPorts);
+    }
+
+    /** Returns this configuration with other TZSP ports (empty: TZSP not decoded). */
+    public TunnelConfig withTzspPorts(List<Integer> ports) {
+        return new TunnelConfig(maxDepth, teredoPorts, teredoAnyPort, gtpuPorts, gtpuAnyPort, vxlanPorts, genevePorts, greUdpPorts,
+                ayiyaPorts, mplsUdpPorts, capwapPorts, l2tpPorts, vxlanGpePorts, l2tpv3CookieLength, l2tpv3Sublayer, ports);
     }
 
     private static List<Integer> ports(String what, List<Integer> ports) {

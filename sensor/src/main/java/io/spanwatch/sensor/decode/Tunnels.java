@@ -151,7 +151,7 @@ final class Tunnels {
         add(list, c.vxlanPorts(), U_VXLAN);
         add(list, c.vxlanGpePorts(), U_VXLAN_GPE);
         add(list, c.mplsUdpPorts(), U_MPLS);
-        add(list, java.util.List.of(TunnelConfig.PORT_TZSP), U_TZSP);
+        add(list, c.tzspPorts(), U_TZSP);
         this.ports = new int[list.size()];
         this.kinds = new byte[list.size()];
         long dest = 0;

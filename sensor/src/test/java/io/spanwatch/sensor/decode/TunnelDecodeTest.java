@@ -369,6 +369,11 @@ class TunnelDecodeTest {
         assertPlainUdp(decode(udp4(40_000, 37_008, tzsp(0, 2, bytes(1), TCP4)))); // token ring: not read
         assertEquals(DecodeAnomaly.TZSP_TRUNCATED, decode(udp4(40_000, 37_008, tzsp(0, 1, bytes(0x28, 40), TCP4))).anomaly);
         assertPlainUdp(decode(udp4(40_000, 37_009, tzsp(0, 1, tags, eth(ETH_IPV4, TCP4))))); // another port
+        // A streaming server set to another port (decoder.tzsp.ports): there, and no longer on 37008.
+        PacketDecoder moved = new PacketDecoder(TunnelConfig.DEFAULTS.withTzspPorts(List.of(47_008)));
+        assertInner(decode(moved, udp4(40_000, 47_008, tzsp(0, 1, tags, eth(ETH_IPV4, TCP4)))), 4, TunnelKind.TZSP);
+        assertPlainUdp(decode(moved, udp4(40_000, 37_008, tzsp(0, 1, tags, eth(ETH_IPV4, TCP4)))));
+        assertPlainUdp(decode(moved, udp4(47_008, 40_000, tzsp(0, 1, tags, eth(ETH_IPV4, TCP4))))); // the destination port only
     }
 
     @Test
