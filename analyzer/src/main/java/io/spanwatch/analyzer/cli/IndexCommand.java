@@ -42,7 +42,7 @@ public final class IndexCommand implements Callable<Integer> {
     @Option(names = "--set", paramLabel = "KEY=VALUE", description = "Set one configuration key; repeatable.")
     List<String> sets = new ArrayList<>();
 
-    @Parameters(arity = "1..*", paramLabel = "EVE.json", description = "EVE files, one event per line.")
+    @Parameters(arity = "1..*", paramLabel = "EVE.json", description = "EVE files, one event per line; - reads standard input (e.g. zstdcat or ssh).")
     List<Path> files;
 
     @Override
@@ -68,14 +68,21 @@ public final class IndexCommand implements Callable<Integer> {
             return 1;
         }
         long total = 0;
+        if (files.stream().filter(EveImporter.STDIN::equals).count() > 1) {
+            err.println("spanwatch index: standard input (-) can be read once only");
+            return 1;
+        }
         for (Path f : files) {
+            if (f.equals(EveImporter.STDIN)) {
+                continue; // its size is not known: no progress bar (below)
+            }
             if (!Files.isRegularFile(f) || !Files.isReadable(f)) {
                 err.println("spanwatch index: " + f + ": " + (Files.exists(f) ? "not a readable file" : "no such file"));
                 return 1;
             }
             total += Files.size(f);
         }
-        boolean bar = System.console() != null && System.console().isTerminal();
+        boolean bar = System.console() != null && System.console().isTerminal() && !files.contains(EveImporter.STDIN);
         try (EventIndexWriter w = EventIndexWriter.open(out.resolve("index"), cfg, new IndexCounters(), Clock.systemUTC())) {
             EveImporter importer = new EveImporter(w, threads);
             Progress progress = bar ? new Progress(importer, total, err) : null;

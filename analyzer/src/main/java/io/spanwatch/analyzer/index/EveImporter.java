@@ -49,6 +49,8 @@ public final class EveImporter {
     private final AtomicReference<Throwable> failure = new AtomicReference<>();
     /** The files of the running import, in order (a batch names them by their index). */
     private volatile List<Path> files = List.of();
+    /** What {@link #STDIN} reads in the running import. */
+    private volatile InputStream stdin = System.in;
     /** The first skipped line, by file then line; guarded by {@code this}. */
     private String firstProblem;
     private int firstProblemFile;
@@ -98,8 +100,17 @@ public final class EveImporter {
         return batches.get();
     }
 
-    /** Imports {@code files} in order, commits, and returns what was done. */
+    /** Names standard input among the files ({@code -}, as {@code analyze} takes a capture). */
+    public static final Path STDIN = Path.of("-");
+
+    /** Imports {@code files} in order, commits, and returns what was done; {@link #STDIN} reads {@code System.in}. */
     public Result run(List<Path> files) throws IOException, InterruptedException {
+        return run(files, System.in);
+    }
+
+    /** Imports {@code files} in order ({@link #STDIN} reads {@code stdin}, which is left open), commits, and returns what was done. */
+    public Result run(List<Path> files, InputStream stdin) throws IOException, InterruptedException {
+        this.stdin = stdin;
         long t0 = System.nanoTime();
         long indexedBefore = writer.counters().indexed.get();
         this.files = List.copyOf(files);
@@ -152,7 +163,13 @@ public final class EveImporter {
         // gzip (every member, each checked: a damaged one fails the import instead of ending the file
         // quietly) or zstd, as logrotate leaves a sensor's EVE; recognised by the first bytes
         long storedSeen = 0;
-        try (CountingInputStream stored = new CountingInputStream(Files.newInputStream(file));
+        InputStream source = file.equals(STDIN) ? new java.io.FilterInputStream(stdin) {
+            @Override
+            public void close() {
+                // standard input stays open: it is not this importer's
+            }
+        } : Files.newInputStream(file);
+        try (CountingInputStream stored = new CountingInputStream(source);
                 InputStream raw = new BufferedInputStream(stored, 1 << 16);
                 InputStream in = Decompression.decompressing(raw)) {
             byte[] chunk = new byte[1 << 16];
@@ -214,7 +231,7 @@ public final class EveImporter {
         skipped.incrementAndGet();
         synchronized (this) {
             if (firstProblem == null || fileIndex < firstProblemFile || (fileIndex == firstProblemFile && line < firstProblemLine)) {
-                firstProblem = files.get(fileIndex) + ":" + line + ": " + why;
+                firstProblem = (files.get(fileIndex).equals(STDIN) ? "standard input" : files.get(fileIndex)) + ":" + line + ": " + why;
                 firstProblemFile = fileIndex;
                 firstProblemLine = line;
             }

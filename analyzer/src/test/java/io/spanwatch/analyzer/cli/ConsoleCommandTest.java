@@ -81,6 +81,28 @@ class ConsoleCommandTest {
         assertEquals(0, imp.status(), imp.err());
         assertTrue(imp.out().startsWith("indexed " + lines + " events from 1 file"), imp.out());
         assertEquals("", imp.err(), "quiet without a terminal");
+        // From standard input, gzip-compressed (as zcat or ssh would pipe a rotated file), into a new folder
+        Path piped = tmp.resolve("piped");
+        java.io.ByteArrayOutputStream zipped = new java.io.ByteArrayOutputStream();
+        try (java.util.zip.GZIPOutputStream z = new java.util.zip.GZIPOutputStream(zipped)) {
+            z.write(Files.readAllBytes(out.resolve("eve.json")));
+        }
+        java.io.InputStream oldIn = System.in;
+        AnalyzeCommandTest.Run fromStdin;
+        try {
+            System.setIn(new java.io.ByteArrayInputStream(zipped.toByteArray()));
+            fromStdin = AnalyzeCommandTest.run("index", "--out", piped.toString(), "-");
+        } finally {
+            System.setIn(oldIn);
+        }
+        assertEquals(0, fromStdin.status(), fromStdin.err());
+        assertTrue(fromStdin.out().startsWith("indexed " + lines + " events from 1 file"), fromStdin.out());
+        try (EventIndexReader idx = EventIndexReader.open(piped.resolve("index")); EventSearcher s = idx.acquire()) {
+            assertEquals(lines, s.size(), "every line from standard input is in the index");
+        }
+        AnalyzeCommandTest.Run twice = AnalyzeCommandTest.run("index", "--out", piped.toString(), "-", "-");
+        assertEquals(1, twice.status());
+        assertTrue(twice.err().contains("standard input (-) can be read once only"), twice.err());
         AnalyzeCommandTest.Run missing = AnalyzeCommandTest.run("index", "--out", other.toString(), tmp.resolve("nope.json").toString());
         assertEquals(1, missing.status());
         assertTrue(missing.err().contains("nope.json: no such file"), missing.err());
