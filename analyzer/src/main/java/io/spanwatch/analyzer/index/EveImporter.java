@@ -223,15 +223,20 @@ public final class EveImporter {
                 batcher.add(carry, 0, carried, fileIndex, lineNo);
             }
         } catch (IOException e) {
-            throw new IOException(file + ": " + e.getMessage(), e);
+            throw new IOException(name(file) + ": " + e.getMessage(), e);
         }
+    }
+
+    /** Names an input in messages: its path, or {@code standard input} for {@link #STDIN}. */
+    private static String name(Path file) {
+        return file.equals(STDIN) ? "standard input" : file.toString();
     }
 
     private void skip(int fileIndex, long line, String why) {
         skipped.incrementAndGet();
         synchronized (this) {
             if (firstProblem == null || fileIndex < firstProblemFile || (fileIndex == firstProblemFile && line < firstProblemLine)) {
-                firstProblem = (files.get(fileIndex).equals(STDIN) ? "standard input" : files.get(fileIndex)) + ":" + line + ": " + why;
+                firstProblem = name(files.get(fileIndex)) + ":" + line + ": " + why;
                 firstProblemFile = fileIndex;
                 firstProblemLine = line;
             }

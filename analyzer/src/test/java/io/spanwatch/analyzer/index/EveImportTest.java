@@ -295,6 +295,35 @@ class EveImportTest {
         }
     }
 
+    @Test
+    void standardInputIsReadLeftOpenAndNamedSoInAnError() throws Exception {
+        byte[] lines = Files.readAllBytes(spanWatchEve(5, "eve-stdin.json"));
+        java.io.ByteArrayOutputStream zipped = new java.io.ByteArrayOutputStream();
+        try (OutputStream z = new GZIPOutputStream(zipped)) {
+            z.write(lines);
+        }
+        boolean[] closed = {false};
+        class Stdin extends java.io.ByteArrayInputStream {
+            Stdin(byte[] b) {
+                super(b);
+            }
+
+            @Override
+            public void close() {
+                closed[0] = true;
+            }
+        }
+        try (EventIndexWriter w = EventIndexWriter.open(dir.resolve("index"), IndexConfig.DEFAULTS, new IndexCounters(), CLOCK)) {
+            EveImporter.Result res = new EveImporter(w, 2).run(List.of(EveImporter.STDIN), new Stdin(zipped.toByteArray()));
+            assertEquals(lines.length, res.bytes());
+            assertTrue(!closed[0], "standard input is not the importer's to close");
+            // cut short: the error names standard input as a skipped line does ("standard input:N"), not "-"
+            byte[] cut = java.util.Arrays.copyOf(zipped.toByteArray(), zipped.size() / 2);
+            IOException e = assertThrows(IOException.class, () -> new EveImporter(w, 2).run(List.of(EveImporter.STDIN), new Stdin(cut)));
+            assertTrue(e.getMessage().startsWith("standard input: "), e.getMessage());
+        }
+    }
+
     private Path spanWatchEve(int n, String name) throws IOException {
         long t0 = TestEvents.nanos("2026-03-11T06:00:00Z");
         Path eve = dir.resolve(name);

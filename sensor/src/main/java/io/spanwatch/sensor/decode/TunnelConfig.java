@@ -5,8 +5,8 @@ import java.util.List;
 /**
  * Sets which UDP ports carry which tunnel and how deep tunnels are removed.
  *
- * <p>A UDP datagram to one of a kind's ports (VXLAN, VXLAN-GPE, Geneve, GRE-in-UDP and MPLS-in-UDP:
- * destination port; Teredo, GTP-U, AYIYA, CAPWAP, L2TP, versions 2 and 3, and TZSP: either port) is decoded as
+ * <p>A UDP datagram to one of a kind's ports (VXLAN, VXLAN-GPE, Geneve, GRE-in-UDP, MPLS-in-UDP and TZSP:
+ * destination port; Teredo, GTP-U, AYIYA, CAPWAP and L2TP, versions 2 and 3: either port) is decoded as
  * that kind when its header allows. Teredo
  * and GTP-U are also recognised on any other port when {@code teredoAnyPort} / {@code gtpuAnyPort}
  * are on and the payload passes the stricter checks of {@link PacketDecoder} (Teredo clients talk to
@@ -24,6 +24,8 @@ import java.util.List;
  * @param l2tpv3CookieLength bytes of the L2TPv3 cookie: 0, 4, 8, or {@link #DETECT}
  * @param l2tpv3Sublayer bytes of the L2TPv3 layer 2-specific sublayer: 0 (none), 4 (the default
  *     sublayer of RFC 3931 §4.6), or {@link #DETECT}
+ * @param tzspPorts destination ports of TZSP (default {@value #PORT_TZSP}); a port also named for
+ *     another kind belongs to that kind ({@link Tunnels})
  */
 public record TunnelConfig(int maxDepth, List<Integer> teredoPorts, boolean teredoAnyPort, List<Integer> gtpuPorts,
         boolean gtpuAnyPort, List<Integer> vxlanPorts, List<Integer> genevePorts, List<Integer> greUdpPorts,

@@ -25,7 +25,7 @@ class GreChecksumOffloadTest {
      * in: its right checksum when {@code right}, else the pseudo-header's sum alone, as offload leaves it
      * (an IPv4 header's checksum filled in as well).
      */
-    private static byte[] filled(byte[] inner, boolean right) {
+    static byte[] filled(byte[] inner, boolean right) {
         boolean v4 = (inner[0] & 0xf0) == 0x40;
         int l4 = v4 ? (inner[0] & 0x0f) * 4 : 40;
         int proto = inner[v4 ? 9 : 6] & 0xff;
@@ -57,7 +57,7 @@ class GreChecksumOffloadTest {
         return ipv4(47, "10.0.0.1", "10.0.0.2", captured);
     }
 
-    private static DecodedPacket decode(byte[] frame) {
+    static DecodedPacket decode(byte[] frame) {
         DecodedPacket p = new DecodedPacket();
         p.reset(frame, 1L, frame.length);
         new PacketDecoder().decode(LinkType.RAW, frame, 0, frame.length, p);

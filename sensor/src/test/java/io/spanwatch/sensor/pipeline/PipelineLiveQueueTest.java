@@ -43,6 +43,8 @@ class PipelineLiveQueueTest {
 
         // The first batch holds the small body: its worker stalls there while the capture thread feeds
         // the other 20-odd MiB of the connection, all for that same worker.
+        boolean proc = java.nio.file.Files.exists(Path.of("/proc/thread-self/stat"));
+        int niceBefore = proc ? ThreadNiceTest.niceOfThisThread() : 0; // the capture thread starts with this thread's
         Thread capture = Thread.ofPlatform().name("test-capture").start(() -> {
             for (PipelineRobustnessTest.Frame f : frames) {
                 p.frame(f.ts(), LinkType.ETHERNET, f.data(), 0, f.data().length, f.data().length);
@@ -58,12 +60,15 @@ class PipelineLiveQueueTest {
         assertTrue(queued > poolBatches / 2 + 2, "the stuck worker holds more than an even share of the pool: " + queued);
         assertTrue(drops > 0, "frames that did not fit were counted as dropped");
         assertEquals((long) (poolBatches + 2) * Batch.CAPACITY_BYTES, stuck.get("capture.sensor_queue_bytes_reserved"));
-        // The thread that fed the frames was favoured (by 10 as root, the CI's user) and says so.
+        // The thread that fed the frames was favoured (by 10 where permitted: CI's root has CAP_SYS_NICE) and says so.
         long nice = stuck.get("capture.thread_nice");
-        if ("root".equals(System.getProperty("user.name"))) {
-            assertEquals(-Pipeline.CAPTURE_NICE, nice, "the capture thread's nice value, from 0");
+        int favoured = Math.max(-20, niceBefore - Pipeline.CAPTURE_NICE);
+        if (!proc) {
+            assertEquals(0, nice, "not Linux: not known");
+        } else if (ThreadNiceTest.mayFavour(favoured)) {
+            assertEquals(favoured, nice, "the capture thread's nice value, from " + niceBefore);
         } else {
-            assertTrue(nice <= 0, "not root: left alone or favoured as far as RLIMIT_NICE allows: " + nice);
+            assertEquals(niceBefore, nice, "not permitted: left alone");
         }
 
         release.countDown();
@@ -98,6 +103,8 @@ class PipelineLiveQueueTest {
         p.frame(first.ts(), LinkType.ETHERNET, first.data(), 0, first.data().length, first.data().length);
         assertEquals((long) Batch.CAPACITY_BYTES, p.stats().get("capture.sensor_queue_bytes_reserved"), "one batch for one frame");
 
+        boolean proc = java.nio.file.Files.exists(Path.of("/proc/thread-self/stat"));
+        int niceBefore = proc ? ThreadNiceTest.niceOfThisThread() : 0; // the capture thread starts with this thread's
         Thread capture = Thread.ofPlatform().name("test-capture").start(() -> {
             for (PipelineRobustnessTest.Frame f : frames.subList(1, frames.size())) {
                 p.frame(f.ts(), LinkType.ETHERNET, f.data(), 0, f.data().length, f.data().length);
