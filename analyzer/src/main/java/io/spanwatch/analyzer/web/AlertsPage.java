@@ -36,8 +36,12 @@ final class AlertsPage extends Route {
             throw new Request.BadRequest("state must be open, acked or all");
         }
         String extra = r.param("q", "");
-        String q = Pages.and(extra, QUEUED);
-        var query = console.parser().parse(q);
+        String q = Pages.and(extra, QUEUED); // what the search box shows
+        // Both parsed on their own and required together: joined as text, a query such as
+        // "x) OR (event_type:flow" closed the parenthesis Pages.and opened and listed other events.
+        org.apache.lucene.search.Query query = new org.apache.lucene.search.BooleanQuery.Builder()
+                .add(console.parser().parse(extra), org.apache.lucene.search.BooleanClause.Occur.MUST)
+                .add(console.parser().parse(QUEUED), org.apache.lucene.search.BooleanClause.Occur.FILTER).build();
         List<EventSearcher.Hit> shown = new ArrayList<>();
         EventSearcher.Cursor after = ApiEvents.cursor(r);
         EventSearcher.Cursor resume = null;

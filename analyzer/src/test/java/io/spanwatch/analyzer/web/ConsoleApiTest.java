@@ -244,6 +244,24 @@ class ConsoleApiTest {
     }
 
     @Test
+    void theAlertQueueListsAlertsAndIncidentsWhateverTheQuery() throws Exception {
+        java.util.regex.Pattern row = java.util.regex.Pattern.compile("<tr data-href=\"/events/([^\"]+)\"");
+        for (String query : java.util.List.of("", "x) OR (event_type:flow", "event_type:flow) OR (x", "event_type:flow) OR (event_type:flow", "event_type:flow OR event_type:http OR *:*", "*:*) OR (*:*")) {
+            java.net.http.HttpResponse<String> page = f.get("/alerts?state=all&q=" + q(query), f.readToken);
+            java.util.regex.Matcher m = row.matcher(page.body());
+            int rows = 0;
+            while (m.find()) {
+                String type = json("/api/v1/events/" + m.group(1)).path("event").path("event_type").asText();
+                assertTrue(type.equals("alert") || type.equals("incident"), "query " + query + " listed a " + type + " event");
+                rows++;
+            }
+            if (query.isEmpty() || query.startsWith("event_type:flow OR")) {
+                assertEquals(5, rows, "4 alerts and an incident for " + query);
+            }
+        }
+    }
+
+    @Test
     void alertsCanBeAcknowledgedAssignedAndCommentedThroughTheApi() throws Exception {
         String id = f.firstId("event_type:alert");
         HttpRequest ack = f.request("/api/v1/alerts/" + id).header("Authorization", "Bearer " + f.actToken)
