@@ -243,6 +243,7 @@ public final class SensorCommand implements Callable<Integer> {
         }
         int status = 0;
         try {
+            pipeline.favourCaptureThread(); // this thread captures: stats say its priority from the start
             capture.run(pipeline);
         } catch (CaptureException e) {
             err.println("spanwatch: " + e.getMessage());

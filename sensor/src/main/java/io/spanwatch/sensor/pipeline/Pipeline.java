@@ -262,12 +262,24 @@ public final class Pipeline implements FrameSink {
         this.captureStats = source;
     }
 
+    /**
+     * Favours the calling thread as the live capture thread ({@link #CAPTURE_NICE}), so that
+     * {@code stats} says what it got before the first frame; the first live frame does it otherwise.
+     * Call it on the thread that will call {@link #frame}, right before the capture starts: threads it
+     * starts afterwards inherit the priority. Does nothing when reading files.
+     */
+    public void favourCaptureThread() {
+        if (config.live() && captureNice == Integer.MIN_VALUE) {
+            captureNice = ThreadNice.favourCurrent(CAPTURE_NICE);
+        }
+    }
+
     @Override
     public void frame(long tsNanos, int linkType, byte[] buf, int off, int capLen, int wireLen) {
         if (config.live()) {
             if (captureNice == Integer.MIN_VALUE) {
                 // The capture thread: the first frame tells which thread it is.
-                captureNice = ThreadNice.favourCurrent(CAPTURE_NICE);
+                favourCaptureThread();
             }
             synchronized (this) {
                 dispatch(tsNanos, linkType, buf, off, capLen, wireLen);

@@ -1,6 +1,7 @@
 package io.spanwatch.sensor.pipeline;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -13,6 +14,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -163,5 +165,36 @@ class PipelineLiveQueueTest {
             }
             eve.accept(new io.spanwatch.sensor.event.FileInfoEvent(file, null, false));
         };
+    }
+
+    @Test
+    void theCaptureThreadIsFavouredBeforeTheFirstFrameWhenAsked(@TempDir Path tmp) throws Exception {
+        Assumptions.assumeTrue(java.nio.file.Files.exists(Path.of("/proc/thread-self/stat")), "needs Linux /proc");
+        for (boolean live : new boolean[] {true, false}) {
+            Path out = tmp.resolve(live ? "live" : "file");
+            SensorConfig d = SensorConfig.defaults(out, live);
+            SensorConfig cfg = new SensorConfig("test", 2, 8, live, d.maxAnomalyEventsPerName(), d.flow(), d.reassembly(), d.http(), d.files());
+            java.nio.file.Files.createDirectories(out);
+            io.spanwatch.sensor.event.EveWriter eve = io.spanwatch.sensor.event.EveWriter.open(out.resolve("eve.json"), "test", live);
+            Pipeline p = Pipeline.start(cfg, Outputs.sensorOnly(eve));
+            assertNull(p.stats().get("capture.thread_nice"), "not said before the capture thread is known");
+            int[] seen = new int[2];
+            Thread capture = Thread.ofPlatform().start(() -> {
+                seen[0] = ThreadNiceTest.niceOfThisThread();
+                p.favourCaptureThread();
+                seen[1] = ThreadNiceTest.niceOfThisThread();
+            });
+            capture.join();
+            Long said = p.stats().get("capture.thread_nice");
+            if (!live) {
+                assertNull(said, "reading files: no capture thread to favour");
+                assertEquals(seen[0], seen[1]);
+            } else {
+                assertEquals(seen[1], said.intValue(), "stats say the capture thread's nice value before any frame");
+                int favoured = Math.max(-20, seen[0] - Pipeline.CAPTURE_NICE);
+                assertEquals(ThreadNiceTest.mayFavour(favoured) ? favoured : seen[0], seen[1]);
+            }
+            p.finish();
+        }
     }
 }
