@@ -84,7 +84,7 @@ public final class Pipeline implements FrameSink {
      * 8 runs of 15 (up to 9,001 packets); favoured, in none of 10. Property {@code spanwatch.capture-nice}.
      */
     static final int CAPTURE_NICE = Integer.getInteger("spanwatch.capture-nice", 10);
-    /** The capture thread's nice value once it sent its first frame (live), else {@code Integer.MIN_VALUE}. */
+    /** The capture thread's nice value once {@link #favourCaptureThread} ran (live), else {@code Integer.MIN_VALUE}. */
     private volatile int captureNice = Integer.MIN_VALUE;
     /** Batches made so far: all of them at start when live, else as the pool runs empty (capture thread only; read by stats). */
     private volatile int made;
@@ -263,10 +263,10 @@ public final class Pipeline implements FrameSink {
     }
 
     /**
-     * Favours the calling thread as the live capture thread ({@link #CAPTURE_NICE}), so that
-     * {@code stats} says what it got before the first frame; the first live frame does it otherwise.
-     * Call it on the thread that will call {@link #frame}, right before the capture starts: threads it
-     * starts afterwards inherit the priority. Does nothing when reading files.
+     * Favours the calling thread as the live capture thread ({@link #CAPTURE_NICE}); {@code stats} then
+     * say what it got. Call it on the thread that will call {@link #frame}, right before the capture
+     * starts: threads it starts afterwards inherit the priority. Does nothing when reading files, or
+     * when called again.
      */
     public void favourCaptureThread() {
         if (config.live() && captureNice == Integer.MIN_VALUE) {
@@ -277,10 +277,6 @@ public final class Pipeline implements FrameSink {
     @Override
     public void frame(long tsNanos, int linkType, byte[] buf, int off, int capLen, int wireLen) {
         if (config.live()) {
-            if (captureNice == Integer.MIN_VALUE) {
-                // The capture thread: the first frame tells which thread it is.
-                favourCaptureThread();
-            }
             synchronized (this) {
                 dispatch(tsNanos, linkType, buf, off, capLen, wireLen);
             }

@@ -59,20 +59,8 @@ final class ThreadNice {
      *         be read (not Linux)
      */
     static int favourCurrent(int by) {
-        if (SETPRIORITY == null) {
-            return 0;
-        }
-        try {
-            int tid = (int) GETTID.invokeExact();
-            int now = (int) GETPRIORITY.invokeExact(PRIO_PROCESS, tid);
-            if (by <= 0) {
-                return now;
-            }
-            int failed = (int) SETPRIORITY.invokeExact(PRIO_PROCESS, tid, Math.max(-20, now - by)); // EACCES unless permitted
-            return failed == 0 ? (int) GETPRIORITY.invokeExact(PRIO_PROCESS, tid) : now;
-        } catch (Throwable t) {
-            return 0;
-        }
+        int[] r = renice(-Math.max(0, by));
+        return r == null ? 0 : r[1];
     }
 
     /**
@@ -82,15 +70,30 @@ final class ThreadNice {
      * @return whether it was changed
      */
     static boolean lowerCurrent(int by) {
-        if (SETPRIORITY == null || by <= 0) {
-            return false;
+        int[] r = by > 0 ? renice(by) : null;
+        return r != null && r[2] == 1;
+    }
+
+    /**
+     * Moves the calling thread's nice value by {@code delta} (kept within -20 to 19; 0 only reads it).
+     *
+     * @return its value before and after (the same when refused) and 1 when {@code setpriority}
+     *         succeeded, else 0; null where it cannot be read (not Linux)
+     */
+    private static int[] renice(int delta) {
+        if (SETPRIORITY == null) {
+            return null;
         }
         try {
             int tid = (int) GETTID.invokeExact();
             int now = (int) GETPRIORITY.invokeExact(PRIO_PROCESS, tid);
-            return (int) SETPRIORITY.invokeExact(PRIO_PROCESS, tid, Math.min(19, now + by)) == 0;
+            if (delta == 0) {
+                return new int[] {now, now, 0};
+            }
+            boolean set = (int) SETPRIORITY.invokeExact(PRIO_PROCESS, tid, Math.clamp(now + delta, -20, 19)) == 0; // EACCES unless permitted
+            return new int[] {now, set ? (int) GETPRIORITY.invokeExact(PRIO_PROCESS, tid) : now, set ? 1 : 0};
         } catch (Throwable t) {
-            return false;
+            return null;
         }
     }
 }

@@ -48,6 +48,7 @@ class PipelineLiveQueueTest {
         boolean proc = java.nio.file.Files.exists(Path.of("/proc/thread-self/stat"));
         int niceBefore = proc ? ThreadNiceTest.niceOfThisThread() : 0; // the capture thread starts with this thread's
         Thread capture = Thread.ofPlatform().name("test-capture").start(() -> {
+            p.favourCaptureThread(); // as the sensor command does before its capture
             for (PipelineRobustnessTest.Frame f : frames) {
                 p.frame(f.ts(), LinkType.ETHERNET, f.data(), 0, f.data().length, f.data().length);
             }
