@@ -20,7 +20,7 @@ final class CommonOptions {
     @Option(names = "--sensor-name", paramLabel = "NAME", description = "Name written in every event (default: host name); same as --set sensor.name=NAME.")
     String sensorName;
 
-    @Option(names = "--clamd", paramLabel = "ADDRESS", description = "clamd address (host:port or unix socket path); repeatable. Default 127.0.0.1:3310.")
+    @Option(names = "--clamd", paramLabel = "ADDRESS", description = "clamd address (host:port or unix socket path); repeatable. Default 127.0.0.1:3310, or the machine's clamd (its clamd.conf) when none answers there.")
     List<String> clamd = new ArrayList<>();
 
     @Option(names = "--allowlist", paramLabel = "FILE", description = "Destinations (names, IPs, CIDRs, one a line) whose periodic "

@@ -124,7 +124,7 @@ final class ConfigKeys {
         key("quarantine.max-files", io.spanwatch.analyzer.scan.Quarantine.DEFAULT_MAX_FILES, "infected files kept in DIR/quarantine");
         key("quarantine.max-bytes", io.spanwatch.analyzer.scan.Quarantine.DEFAULT_MAX_BYTES, "bytes of infected files kept");
         key("quarantine.max-age-days", io.spanwatch.analyzer.scan.Quarantine.DEFAULT_MAX_AGE.toDays(), "days an infected file is kept");
-        key("clamd.address", "127.0.0.1:3310", "clamd endpoints, comma-separated (host:port or unix socket path)");
+        key("clamd.address", "127.0.0.1:3310", "clamd endpoints, comma-separated (host:port or unix socket path); unset and none there: the machine's clamd (clamd.conf)");
         key("clamd.connect-timeout-ms", io.spanwatch.analyzer.scan.ClamdClient.Options.DEFAULT_CONNECT_TIMEOUT.toMillis(),
                 "ms to connect to clamd");
         key("clamd.read-timeout-ms", io.spanwatch.analyzer.scan.ClamdClient.Options.DEFAULT_READ_TIMEOUT.toMillis(),

@@ -128,6 +128,7 @@ public final class ConsoleCommand implements Callable<Integer> {
         Path consoleDir = out.resolve("console");
         Tokens tokens = auth.equals("token") ? Tokens.open(consoleDir.resolve("tokens")) : null;
         Clock clock = Clock.systemUTC();
+        scan = ScanWiring.chooseClamd(scan, io.spanwatch.analyzer.scan.LocalClamd.MACHINE_CONFS, err);
         List<ClamdAddress> clamdAddresses = new ArrayList<>();
         for (String a : scan.clamd()) {
             clamdAddresses.add(ClamdAddress.parse(a));

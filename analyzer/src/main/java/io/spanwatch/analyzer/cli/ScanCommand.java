@@ -4,6 +4,7 @@ import io.spanwatch.analyzer.scan.ClamdAddress;
 import io.spanwatch.analyzer.scan.ClamdClient;
 import io.spanwatch.analyzer.scan.ClamdPool;
 import io.spanwatch.analyzer.scan.ClamdVersion;
+import io.spanwatch.analyzer.scan.LocalClamd;
 import io.spanwatch.analyzer.scan.Verdict;
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -12,6 +13,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -37,7 +39,8 @@ public final class ScanCommand implements Callable<Integer> {
     CommandSpec spec;
 
     @Option(names = "--clamd", paramLabel = "ADDRESS",
-            description = "clamd address (host:port, [v6]:port, host, or unix socket path); repeatable for a pool. Default " + ClamdAddress.DEFAULT + ".")
+            description = "clamd address (host:port, [v6]:port, host, or unix socket path); repeatable for a pool. Default " + ClamdAddress.DEFAULT
+                    + ", or the machine's clamd (its clamd.conf) when none answers there.")
     List<String> clamd = new ArrayList<>();
 
     @Option(names = "--parallel", paramLabel = "N", description = "Files scanned at once (default ${DEFAULT-VALUE}).")
@@ -92,6 +95,16 @@ public final class ScanCommand implements Callable<Integer> {
             options = ClamdClient.Options.defaults().withMaxInFlight(parallel)
                     .withReadTimeout(Duration.ofMillis(Math.max(1, Math.round(timeoutSeconds * 1000))))
                     .withMaxStreamBytes(maxStreamBytes).withFdPass(!noFdPass).withMaxFileBytes(maxFileBytes);
+            if (clamd.isEmpty() && !LocalClamd.accepts(addresses.getFirst())) { // as analyze: the machine's own clamd
+                Optional<LocalClamd> local = LocalClamd.find(LocalClamd.MACHINE_CONFS);
+                if (local.isPresent()) {
+                    var parsed = spec.commandLine().getParseResult();
+                    addresses = List.of(local.get().address());
+                    options = local.get().limits(options, !parsed.hasMatchedOption("--max-file-bytes"), !parsed.hasMatchedOption("--max-stream-bytes"));
+                    err.println("spanwatch scan: note: no clamd at " + ClamdAddress.DEFAULT + "; using this machine's clamd at "
+                            + local.get().describe());
+                }
+            }
         } catch (IllegalArgumentException e) {
             err.println("spanwatch scan: " + e.getMessage());
             return EXIT_ERROR;

@@ -5,6 +5,7 @@ import io.spanwatch.analyzer.scan.ClamdPool;
 import io.spanwatch.analyzer.scan.ClamdScanner;
 import io.spanwatch.analyzer.scan.ClamdVersion;
 import io.spanwatch.analyzer.scan.HashSignatures;
+import io.spanwatch.analyzer.scan.LocalClamd;
 import io.spanwatch.analyzer.scan.Quarantine;
 import io.spanwatch.analyzer.scan.ScanStage;
 import io.spanwatch.sensor.event.EventSink;
@@ -15,6 +16,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -25,7 +27,7 @@ import java.util.concurrent.TimeUnit;
  * pipeline drains and closes the stage.
  */
 final class ScanWiring implements AutoCloseable {
-    private final SensorSettings.ScanSettings settings;
+    private SensorSettings.ScanSettings settings;
     private final Path outDir;
     private final PrintWriter err;
     private final boolean askInBackground;
@@ -55,6 +57,7 @@ final class ScanWiring implements AutoCloseable {
         if (!settings.enabled()) {
             return null;
         }
+        settings = chooseClamd(settings, LocalClamd.MACHINE_CONFS, err);
         List<ClamdAddress> addresses = new ArrayList<>();
         for (String a : settings.clamd()) {
             addresses.add(ClamdAddress.parse(a));
@@ -107,6 +110,28 @@ final class ScanWiring implements AutoCloseable {
                 throw new UncheckedIOException("cannot open the scan queue in " + outDir.resolve("scan") + ": " + e.getMessage(), e);
             }
         }
+    }
+
+    /**
+     * The settings to scan with: as given, unless nothing named a clamd and none accepts a connection
+     * at the default address while the machine's own clamd, found by its clamd.conf among {@code confs},
+     * does. Then that clamd, with its size limits for those nothing set, and a note on {@code err}
+     * naming it. (Debian's clamav-daemon listens on a Unix socket only, which the default address
+     * never reaches; clamdscan finds it the same way.)
+     */
+    static SensorSettings.ScanSettings chooseClamd(SensorSettings.ScanSettings s, List<Path> confs, PrintWriter err) {
+        if (!s.enabled() || !s.unset().address() || s.clamd().size() != 1 || LocalClamd.accepts(ClamdAddress.parse(s.clamd().getFirst()))) {
+            return s;
+        }
+        Optional<LocalClamd> local = LocalClamd.find(confs);
+        if (local.isEmpty()) {
+            return s;
+        }
+        synchronized (err) {
+            err.println("spanwatch: note: no clamd at " + s.clamd().getFirst() + "; using this machine's clamd at " + local.get().describe());
+            err.flush();
+        }
+        return s.withMachineClamd(local.get());
     }
 
     /** Asks clamd at start whether it answers and which database it runs; says so when none answers. */

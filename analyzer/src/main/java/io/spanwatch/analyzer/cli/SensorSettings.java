@@ -278,8 +278,28 @@ final class SensorSettings {
     }
 
     /** The scan stage's settings. */
+    /**
+     * The scan settings. {@code unset} says which clamd settings nothing gave (command line or config),
+     * so the machine's own clamd may fill them ({@link #withMachineClamd}).
+     */
     record ScanSettings(boolean enabled, java.util.List<String> clamd, io.spanwatch.analyzer.scan.ClamdClient.Options clamdOptions,
-            ScanConfig scan, Path rulesDir, io.spanwatch.analyzer.scan.Quarantine.Limits quarantine, int versionCheckSeconds) {
+            ScanConfig scan, Path rulesDir, io.spanwatch.analyzer.scan.Quarantine.Limits quarantine, int versionCheckSeconds,
+            ClamdUnset unset) {
+
+        /**
+         * These settings with {@code local} as the one clamd, and its {@code MaxFileSize} and
+         * {@code StreamMaxLength} for the limits nothing set (the stream limit is the smaller of the two,
+         * as the README asks of an operator).
+         */
+        ScanSettings withMachineClamd(io.spanwatch.analyzer.scan.LocalClamd local) {
+            return new ScanSettings(enabled, java.util.List.of(local.address().toString()),
+                    local.limits(clamdOptions, unset.maxFileBytes(), unset.maxStreamBytes()), scan, rulesDir, quarantine,
+                    versionCheckSeconds, new ClamdUnset(false, false, false));
+        }
+    }
+
+    /** Which clamd settings came from SpanWatch's defaults, not from the command line or a config. */
+    record ClamdUnset(boolean address, boolean maxFileBytes, boolean maxStreamBytes) {
     }
 
     /** Builds the scan settings; {@code clamdFromCli} (the --clamd options) win over clamd.address. */
@@ -332,7 +352,9 @@ final class SensorSettings {
                 num("quarantine.max-bytes", io.spanwatch.analyzer.scan.Quarantine.DEFAULT_MAX_BYTES, 1, Long.MAX_VALUE),
                 java.time.Duration.ofDays(num("quarantine.max-age-days", io.spanwatch.analyzer.scan.Quarantine.DEFAULT_MAX_AGE.toDays(),
                         1, 36_500)));
-        return new ScanSettings(bool("scan.enabled", true), addresses, opts, sc, rulesDir, q, versionCheck);
+        return new ScanSettings(bool("scan.enabled", true), addresses, opts, sc, rulesDir, q, versionCheck,
+                new ClamdUnset(clamdFromCli.isEmpty() && !values.containsKey("clamd.address"), !values.containsKey("clamd.max-file-bytes"),
+                        !values.containsKey("clamd.max-stream-bytes")));
     }
 
     /** The feeds' settings: which feeds, and what they share. */

@@ -13,10 +13,10 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
 import java.util.Random;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -38,14 +38,7 @@ class ClamdIT {
 
     @BeforeAll
     static void startClamd() throws Exception {
-        String why = ClamdTestServer.unavailableReason();
-        if (why != null) {
-            System.out.println("ClamdIT skipped: " + why);
-        }
-        Assumptions.assumeTrue(why == null, why);
-        Path db = tmp.resolve("db");
-        ClamdTestServer.writeEicarSignatures(db);
-        server = ClamdTestServer.start(db);
+        server = ClamdTestServer.startOrSkip("ClamdIT", tmp, Map.of());
     }
 
     @AfterAll

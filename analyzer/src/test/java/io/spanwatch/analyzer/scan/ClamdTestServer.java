@@ -51,6 +51,21 @@ public final class ClamdTestServer implements AutoCloseable {
         return Files.isExecutable(CLAMD) ? null : CLAMD + " is missing (apt-get install clamav-daemon)";
     }
 
+    /**
+     * For a test class's set-up: skips the class (saying so, named {@code who}) where clamd cannot be
+     * started, else starts one on the EICAR signatures written under {@code tmp/db} with {@code extra}.
+     */
+    public static ClamdTestServer startOrSkip(String who, Path tmp, Map<String, String> extra) throws IOException, InterruptedException {
+        String why = unavailableReason();
+        if (why != null) {
+            System.out.println(who + " skipped: " + why);
+        }
+        org.junit.jupiter.api.Assumptions.assumeTrue(why == null, why);
+        Path db = tmp.resolve("db");
+        writeEicarSignatures(db);
+        return start(db, extra);
+    }
+
     /** Writes a custom database into {@code dbDir}: an .ndb body signature and an .hdb MD5 line for EICAR. */
     public static void writeEicarSignatures(Path dbDir) throws IOException {
         Files.createDirectories(dbDir);
@@ -126,6 +141,11 @@ public final class ClamdTestServer implements AutoCloseable {
     /** Returns the TCP endpoint. */
     public ClamdAddress tcpAddress() {
         return ClamdAddress.tcp("127.0.0.1", port);
+    }
+
+    /** Returns the clamd.conf this clamd was started with. */
+    public Path configFile() {
+        return dir.resolve("clamd.conf");
     }
 
     /** Returns the unix socket endpoint. */
