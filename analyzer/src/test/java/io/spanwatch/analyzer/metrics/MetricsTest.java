@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.spanwatch.analyzer.EveLog;
+import io.spanwatch.analyzer.ReadmeNames;
 import io.spanwatch.analyzer.TestPaths;
 import io.spanwatch.analyzer.cli.Main;
 import io.spanwatch.analyzer.events.AnalyzerStage;
@@ -31,6 +32,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.TreeSet;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -148,6 +150,19 @@ class MetricsTest {
             }
             System.out.println("MetricsTest: " + s.names.size() + " metric names served; the 5 dashboards query " + queried
                     + " (all served)");
+
+            // The READMEs name what is served, and the README's metrics table lists every SpanWatch metric.
+            Set<String> named = new TreeSet<>();
+            assertEquals(List.of(), ReadmeNames.unservedMetrics(n -> s.names.contains(n) || s.names.contains(n + "_count"), named),
+                    "metrics the READMEs name that SpanWatch does not serve");
+            Set<String> ours = new TreeSet<>();
+            for (String n : s.names) {
+                if (n.startsWith("spanwatch_")) {
+                    ours.add(s.names.contains(n.replaceFirst("_(bucket|count|sum|max)$", "") + "_count")
+                            ? n.replaceFirst("_(bucket|count|sum|max)$", "") : n);
+                }
+            }
+            assertEquals(Set.of(), ReadmeNames.unnamed(ours, named), "metrics served that no README names");
 
             assertTrue(get(m.address(), "/", "GET").startsWith("404"));
             assertTrue(get(m.address(), "/metrics", "POST").startsWith("405"));
