@@ -38,7 +38,7 @@ public final class AnalyzeCommand implements Callable<Integer> {
     Path out;
 
     @Parameters(arity = "1..*", paramLabel = "CAPTURE", description = "Capture files (pcap, pcapng; plain, gzip or zstd), analysed in "
-            + "order; - reads standard input; a folder gives its files, oldest first.")
+            + "the order of their first packets; - reads standard input; a folder gives its files, oldest first.")
     List<Path> captures;
 
     @Mixin
@@ -95,6 +95,7 @@ public final class AnalyzeCommand implements Callable<Integer> {
             err.println("spanwatch: cannot list a capture folder: " + e.getMessage());
             return 1;
         }
+        files = inTimeOrder(files, err);
         boolean[] failed = {false};
         io.spanwatch.analyzer.metrics.Metrics metrics = common.metricsOrReport(config.sensorName(), err, failed);
         if (failed[0]) {
@@ -129,20 +130,62 @@ public final class AnalyzeCommand implements Callable<Integer> {
      * only at its turn: reading its head early would stall a writer that feeds several pipes one after
      * the other (it waits for the first to be drained while analyze waits on the second).
      */
-    private record Checked(Path path, long storedSize) {
+    record Checked(Path path, long storedSize, long firstNanos) {
         CaptureFile openNow() throws CaptureException {
             return CaptureFile.open(path);
         }
     }
 
-    /** Checks a file's header (a pipe or standard input is checked at its turn). */
+    /** Overlap between captures read one after the other that is worth a warning (rotation jitter is not). */
+    static final long OVERLAP_NANOS = 1_000_000_000L;
+
+    /** Checks a file's header and reads its first frame's time (a pipe or standard input is checked at its turn). */
     private static Checked check(Path p) throws CaptureException {
         if (CaptureFile.isStream(p)) {
-            return new Checked(p, -1);
+            return new Checked(p, -1, Long.MIN_VALUE);
         }
-        try (CaptureFile f = CaptureFile.open(p)) {
-            return new Checked(p, f.storedSize());
+        CaptureFile.Peek peek = CaptureFile.peek(p);
+        return new Checked(p, peek.storedSize(), peek.firstFrameNanos());
+    }
+
+    /**
+     * The captures in the order of their first packets; ties, and captures without a packet, keep
+     * the order they were given in (a folder's: oldest modification first). Packet time drives every
+     * timeout, event time and correlation, and never runs back (a capture dated before the ones read
+     * already is handled at the time they reached), so captures named in the order of their names
+     * ({@code analyze DIR/*.pcap}) that are not the order of their times were misdated: a download
+     * dated after the callbacks it led to joins no incident. Zeek reads several {@code -r} files by
+     * packet time too. Kept as given, with nothing said, when one is a pipe or standard input: its
+     * first packet is known only at its turn. Says so on {@code err} when the order changed.
+     */
+    static List<Checked> inTimeOrder(List<Checked> files, PrintWriter err) {
+        if (files.size() < 2 || files.stream().anyMatch(f -> f.storedSize() < 0)) {
+            return files;
         }
+        List<Checked> sorted = new ArrayList<>(files);
+        sorted.sort(Comparator.comparingLong(Checked::firstNanos)); // stable: ties as given
+        if (!sorted.equals(files)) {
+            StringBuilder b = new StringBuilder("spanwatch: note: reading the captures in the order of their first packets: ");
+            int shown = Math.min(sorted.size(), 5);
+            for (int i = 0; i < shown; i++) {
+                Checked c = sorted.get(i);
+                b.append(i == 0 ? "" : ", ").append(c.path()).append(" (").append(time(c.firstNanos())).append(')');
+            }
+            if (sorted.size() > shown) {
+                b.append(" and ").append(sorted.size() - shown).append(" more");
+            }
+            err.println(b);
+            err.flush();
+        }
+        return sorted;
+    }
+
+    /** A packet time for a note: UTC to the second, or "no packet". */
+    private static String time(long nanos) {
+        if (nanos == Long.MIN_VALUE) {
+            return "no packet";
+        }
+        return java.time.Instant.ofEpochSecond(Math.floorDiv(nanos, 1_000_000_000L)).toString();
     }
 
     /**
@@ -206,6 +249,13 @@ public final class AnalyzeCommand implements Callable<Integer> {
                     status = 1;
                     doneBefore += Math.max(0, files.get(i).storedSize());
                     continue;
+                }
+                long first = files.get(i).firstNanos();
+                long reached = pipeline.packetTime();
+                if (i > 0 && first != Long.MIN_VALUE && reached != 0 && reached - first > OVERLAP_NANOS) {
+                    shown.println("spanwatch: warning: " + f.name() + " begins at " + time(first) + ", before the captures read so far end ("
+                            + time(reached) + "): they overlap in time, so its packets before then are handled as of " + time(reached)
+                            + " (merge overlapping captures by time first, e.g. mergecap -w merged.pcap FILE...)");
                 }
                 running[0] = f;
                 pipeline.source(f.name());

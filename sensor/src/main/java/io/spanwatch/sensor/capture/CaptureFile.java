@@ -232,6 +232,38 @@ public final class CaptureFile implements CaptureSource {
     }
 
     /**
+     * What a capture file holds before it is read: its size as stored and the time of its first
+     * frame, for ordering several captures by time.
+     *
+     * @param storedSize      bytes of the file as stored (compressed or not)
+     * @param firstFrameNanos its first frame's time, ns since the Unix epoch; {@link Long#MIN_VALUE}
+     *                        when it has none (empty, or damaged before its first frame)
+     */
+    public record Peek(long storedSize, long firstFrameNanos) {
+    }
+
+    /**
+     * Checks the header of the capture file at {@code path} and reads its first frame's time, reading
+     * no further than that frame (with the smallest window, so a folder of thousands of captures
+     * costs a few hundred KiB of reading each). Not for a stream ({@link #isStream}): it could not be
+     * read again.
+     *
+     * @throws CaptureException as {@link #open}
+     */
+    public static Peek peek(Path path) throws CaptureException {
+        try (CaptureFile f = open(path, MAX_BLOCK_BYTES + BLK_BODY)) {
+            long[] first = {Long.MIN_VALUE};
+            f.run((ts, linkType, buf, off, capLen, wireLen) -> {
+                if (first[0] == Long.MIN_VALUE) {
+                    first[0] = ts;
+                    f.stop();
+                }
+            });
+            return new Peek(f.storedSize(), first[0]);
+        }
+    }
+
+    /**
      * Tells whether opening {@code path} reads from it for good: standard input ({@code -}), a named
      * pipe, a device. Such a capture can be opened once only, so it is opened when its turn comes.
      */

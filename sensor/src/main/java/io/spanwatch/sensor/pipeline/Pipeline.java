@@ -239,6 +239,14 @@ public final class Pipeline implements FrameSink {
     }
 
     /**
+     * Returns the packet time the pipeline has reached (the latest time it accepted, ns since the Unix
+     * epoch; it never goes back), or 0 before the first frame.
+     */
+    public long packetTime() {
+        return lastTs;
+    }
+
+    /**
      * Names the capture file (or interface) the next frames come from; events say which file
      * ({@code pcap_filename}) or interface ({@code in_iface}) they were seen in. Call on the capture
      * thread, between files.
