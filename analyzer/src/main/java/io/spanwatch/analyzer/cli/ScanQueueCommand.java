@@ -32,7 +32,7 @@ import picocli.CommandLine.Spec;
  * writes events: {@code DIR/eve.json}, the index under {@code DIR/index} (the console and the report
  * read it) and the feeds {@code --feed} or {@code feed.uris} name.
  */
-@Command(name = "scan-queue", mixinStandardHelpOptions = true,
+@Command(name = "scan-queue", mixinStandardHelpOptions = true, modelTransformer = ScanQueueCommand.HideIgnored.class,
         description = "Scan the files still waiting for clamd in DIR (left by analyze or sensor) and write their verdicts to DIR/eve.json, "
                 + "the index and the feeds.")
 public final class ScanQueueCommand implements Callable<Integer> {
@@ -54,6 +54,21 @@ public final class ScanQueueCommand implements Callable<Integer> {
      * records of the feeds.)
      */
     static final List<String> IGNORED = List.of("--intel", "--allowlist", "--metrics", "--workers");
+
+    /** Keeps {@link #IGNORED} out of the help (still parsed, so that they are refused by name). */
+    static final class HideIgnored implements picocli.CommandLine.IModelTransformer {
+        @Override
+        public CommandSpec transform(CommandSpec spec) {
+            for (String name : IGNORED) {
+                picocli.CommandLine.Model.OptionSpec o = spec.findOption(name);
+                if (o != null && !o.hidden()) {
+                    spec.remove(o);
+                    spec.addOption(picocli.CommandLine.Model.OptionSpec.builder(o).hidden(true).build());
+                }
+            }
+            return spec;
+        }
+    }
 
     @Override
     public Integer call() throws Exception {

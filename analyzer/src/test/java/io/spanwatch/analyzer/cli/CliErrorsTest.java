@@ -91,6 +91,12 @@ class CliErrorsTest {
             String value = unused.equals("--workers") ? "2" : unused.equals("--metrics") ? "127.0.0.1:0" : tmp.toString();
             oneLine(run("scan-queue", "--out", tmp.toString(), unused, value), 1, unused, "has no effect");
         }
+        // ... and its help does not offer them
+        String help = AnalyzeCommandTest.run("scan-queue", "--help").out();
+        assertTrue(help.contains("--home-net") && help.contains("--clamd"), help);
+        for (String unused : ScanQueueCommand.IGNORED) {
+            assertFalse(help.contains(unused), unused + " in\n" + help);
+        }
         oneLine(run("feed", "--out", tmp.toString(), "--timeout", "-5"), 1, "--timeout -5", "0 or more seconds");
         oneLine(run("scan", "--max-file-bytes", "0", pcap.toString()), 2, "--max-file-bytes");
         oneLine(run("quarantine", "--out", tmp.toString(), "--export", tmp.toString()), 1, "--export", "is a folder");
