@@ -116,7 +116,8 @@ final class MailRenderer {
             char c = s.charAt(i);
             if (FeedFields.isControl(c)) {
                 sb.append(' ');
-            } else if (io.spanwatch.analyzer.web.Html.shownEscaped(c)) {
+            } else if (io.spanwatch.analyzer.web.Html.shownEscaped(c) || io.spanwatch.analyzer.web.Html.hiddenPair(s, i)
+                    || i > 0 && Character.isLowSurrogate(c) && io.spanwatch.analyzer.web.Html.hiddenPair(s, i - 1)) {
                 sb.append(String.format("\\u%04X", (int) c)); // a text-direction mark would reorder the text: shown, as the console shows it
             } else {
                 sb.append(c);

@@ -40,10 +40,11 @@ import org.apache.pdfbox.pdmodel.font.PDFontDescriptor;
 final class ReportPdf {
     private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(ReportPdf.class);
     private static final String FONTS = "fonts/";
+    private static final ShippedFonts SHIPPED = new ShippedFonts();
 
     static {
         XRLog.setLoggingEnabled(false);
-        FontMappers.set(new ShippedFonts());
+        FontMappers.set(SHIPPED);
     }
 
     private ReportPdf() {
@@ -53,7 +54,7 @@ final class ReportPdf {
     static void write(String xhtml, OutputStream out) throws IOException {
         PdfRendererBuilder b = new PdfRendererBuilder();
         b.useFastMode();
-        b.withHtmlContent(xhtml, null);
+        b.withHtmlContent(drawable(xhtml), null);
         EnumSet<BaseRendererBuilder.FSFontUseCase> uses = EnumSet.of(BaseRendererBuilder.FSFontUseCase.DOCUMENT,
                 BaseRendererBuilder.FSFontUseCase.SVG);
         b.useFont(() -> font("NotoSans-Regular.ttf"), "Noto Sans", 400, BaseRendererBuilder.FontStyle.NORMAL, true, uses);
@@ -67,6 +68,34 @@ final class ReportPdf {
         b.withProducer("SpanWatch");
         b.toStream(out);
         b.run();
+    }
+
+    /**
+     * Returns {@code xhtml} with every character the shipped Noto Sans cannot draw written as the text
+     * {@code \\uXXXX} (a character past U+FFFF as its two UTF-16 halves), as the report shows
+     * controls. openhtmltopdf draws such a character as {@code #}: a host or file name in Chinese,
+     * Arabic or emoji came out as {@code ## #######}, unreadable, and two such names looked the
+     * same. The escapes are ASCII letters and digits after a backslash, so no markup can come of them.
+     */
+    static String drawable(String xhtml) {
+        org.apache.fontbox.ttf.CmapLookup cmap = SHIPPED.cmap();
+        StringBuilder sb = null;
+        for (int i = 0; i < xhtml.length(); ) {
+            int cp = xhtml.codePointAt(i);
+            int n = Character.charCount(cp);
+            if (cp >= 0x80 && cmap.getGlyphId(cp) == 0) {
+                if (sb == null) {
+                    sb = new StringBuilder(xhtml.length() + 64).append(xhtml, 0, i);
+                }
+                for (int k = i; k < i + n; k++) {
+                    sb.append(String.format("\\u%04X", (int) xhtml.charAt(k)));
+                }
+            } else if (sb != null) {
+                sb.append(xhtml, i, i + n);
+            }
+            i += n;
+        }
+        return sb == null ? xhtml : sb.toString();
     }
 
     private static void diagnostic(Diagnostic d) {
@@ -86,6 +115,7 @@ final class ReportPdf {
     /** Answers PDFBox's every request for a font it does not have with the shipped Noto Sans. */
     private static final class ShippedFonts implements FontMapper {
         private TrueTypeFont font;
+        private org.apache.fontbox.ttf.CmapLookup cmap;
 
         private synchronized TrueTypeFont font() {
             if (font == null) {
@@ -96,6 +126,18 @@ final class ReportPdf {
                 }
             }
             return font;
+        }
+
+        /** The font's Unicode mapping: a glyph id of 0 means it cannot draw the character. */
+        private synchronized org.apache.fontbox.ttf.CmapLookup cmap() {
+            if (cmap == null) {
+                try {
+                    cmap = font().getUnicodeCmapLookup();
+                } catch (IOException e) {
+                    throw new UncheckedIOException(e);
+                }
+            }
+            return cmap;
         }
 
         @Override

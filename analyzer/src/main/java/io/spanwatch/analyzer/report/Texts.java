@@ -56,7 +56,8 @@ final class Texts {
         StringBuilder sb = null;
         for (int i = 0; i < s.length(); i++) {
             char c = s.charAt(i);
-            boolean pair = Character.isHighSurrogate(c) && i + 1 < s.length() && Character.isLowSurrogate(s.charAt(i + 1));
+            boolean pair = Character.isHighSurrogate(c) && i + 1 < s.length() && Character.isLowSurrogate(s.charAt(i + 1))
+                    && !io.spanwatch.analyzer.web.Html.hiddenPair(s, i); // a hidden pair's halves are shown escaped, one by one
             if (pair || Xml.visible(c)) {
                 if (sb != null) {
                     sb.append(c);

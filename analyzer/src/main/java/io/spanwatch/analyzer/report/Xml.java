@@ -50,7 +50,9 @@ final class Xml {
                 case '"' -> sb.append("&quot;");
                 case '\'' -> sb.append("&#39;");
                 default -> {
-                    if (Character.isHighSurrogate(c) && i + 1 < s.length() && Character.isLowSurrogate(s.charAt(i + 1))) {
+                    if (io.spanwatch.analyzer.web.Html.hiddenPair(s, i)) {
+                        sb.append(String.format("\\u%04X\\u%04X", (int) c, (int) s.charAt(++i))); // a tag character: invisible text
+                    } else if (Character.isHighSurrogate(c) && i + 1 < s.length() && Character.isLowSurrogate(s.charAt(i + 1))) {
                         sb.append(c).append(s.charAt(++i));
                     } else if (visible(c)) {
                         sb.append(c);
@@ -63,12 +65,16 @@ final class Xml {
         return sb.toString();
     }
 
-    /** Tells whether a char may appear as itself: no control, lone surrogate, non-character, bidi control or line separator. */
+    /**
+     * Tells whether a char may appear as itself: no control, lone surrogate, non-character, nor one that
+     * shows as nothing or changes the text around it ({@link io.spanwatch.sensor.event.EveText#hidden}:
+     * bidi controls, zero-width spaces and joiners, the word joiner, the soft hyphen, the BOM, line
+     * separators; the console shows the same ones escaped).
+     */
     static boolean visible(char c) {
         if (c < 0x20 || (c >= 0x7F && c <= 0x9F) || Character.isSurrogate(c) || c == 0xFFFE || c == 0xFFFF) {
             return false;
         }
-        // bidi embeddings, overrides, isolates and marks; zero-width joiners and the BOM
-        return !io.spanwatch.sensor.event.JsonEscapes.isBidiControl(c) && !(c >= 0x200B && c <= 0x200D) && c != 0xFEFF && c != 0x2028 && c != 0x2029;
+        return !io.spanwatch.sensor.event.EveText.hidden(c);
     }
 }

@@ -63,7 +63,9 @@ public final class Html {
                 case '\'' -> out.append("&#39;");
                 case '`' -> out.append("&#96;");
                 default -> {
-                    if (shownEscaped(c)) {
+                    if (hiddenPair(s, i)) {
+                        out.append("\\u").append(String.format("%04x", (int) c)).append("\\u").append(String.format("%04x", (int) s.charAt(++i)));
+                    } else if (shownEscaped(c)) {
                         out.append("\\u").append(String.format("%04x", (int) c));
                     } else {
                         out.append(c);
@@ -75,11 +77,21 @@ public final class Html {
 
     /**
      * Whether {@link #escape} shows {@code c} as {@code \\uXXXX}: control characters but newline and tab,
-     * line and paragraph separators, and the characters that change the direction of text.
+     * and the characters that show as nothing or change how the text around them shows
+     * ({@link io.spanwatch.sensor.event.EveText#hidden}: line and paragraph separators, text-direction
+     * characters, zero-width spaces and joiners, the soft hyphen, the byte-order mark). A tag character
+     * (U+E0000 to U+E007F, a surrogate pair) is shown as its two halves' escapes ({@link #hiddenPair}).
      */
     public static boolean shownEscaped(char c) {
-        return (c < 0x20 && c != '\n' && c != '\t') || (c >= 0x7f && c <= 0x9f) || c == 0x2028 || c == 0x2029
-                || io.spanwatch.sensor.event.JsonEscapes.isBidiControl(c) || c == 0xfeff;
+        return (c < 0x20 && c != '\n' && c != '\t') || (c >= 0x7f && c <= 0x9f) || io.spanwatch.sensor.event.EveText.hidden(c);
+    }
+
+    /** Whether {@code s} holds at {@code i} a surrogate pair whose character is {@link io.spanwatch.sensor.event.EveText#hidden}. */
+    public static boolean hiddenPair(String s, int i) {
+        if (i + 1 >= s.length() || !Character.isHighSurrogate(s.charAt(i)) || !Character.isLowSurrogate(s.charAt(i + 1))) {
+            return false;
+        }
+        return io.spanwatch.sensor.event.EveText.hidden(Character.toCodePoint(s.charAt(i), s.charAt(i + 1)));
     }
 
     /**
@@ -89,7 +101,7 @@ public final class Html {
     static boolean formSafe(String s) {
         for (int i = 0; i < s.length(); i++) {
             char c = s.charAt(i);
-            if (shownEscaped(c) || c == '\n' || c == '\t') {
+            if (shownEscaped(c) || c == '\n' || c == '\t' || hiddenPair(s, i)) {
                 return false;
             }
         }

@@ -53,6 +53,11 @@ public final class ConsoleFixture implements AutoCloseable {
             .connectTimeout(Duration.ofSeconds(10)).build();
 
     public ConsoleFixture(Path dir, ConsoleConfig cfg, boolean auth, ClamdPool clamd) throws Exception {
+        this(dir, cfg, auth, clamd, List.of());
+    }
+
+    /** The same console, its index holding {@code more} events after the fixture's own. */
+    public ConsoleFixture(Path dir, ConsoleConfig cfg, boolean auth, ClamdPool clamd, List<EveEvent> more) throws Exception {
         this.dir = dir;
         long t0 = TestEvents.nanos("2026-03-11T06:00:00Z");
         for (int i = 0; i < 60; i++) {
@@ -78,6 +83,7 @@ public final class ConsoleFixture implements AutoCloseable {
                                 EVIL_SHA, EVIL_URL, null),
                         new io.spanwatch.sensor.event.IncidentEvent.Part("SpanWatch beacon", "beacon", t0 + 7_200_000_000_000L, 0, null, null,
                                 EVIL_HOST))));
+        events.addAll(more);
         IndexStage stage = IndexStage.start(dir.resolve("index"), IndexConfig.DEFAULTS, new EveRenderer(TestEvents.SENSOR, false), false,
                 Clock.systemUTC());
         events.forEach(stage::onEvent);

@@ -124,6 +124,19 @@ public final class EveText {
         return b >= '0' && b <= '9' ? b - '0' : b >= 'a' && b <= 'f' ? b - 'a' + 10 : b >= 'A' && b <= 'F' ? b - 'A' + 10 : -1;
     }
 
+    /**
+     * Tells whether a code point shows as nothing, or changes how the text around it shows, where a
+     * person reads a value: Unicode's format characters (category Cf: the bidirectional marks,
+     * embeddings, overrides and isolates, the zero-width space and joiners, the word joiner, the soft
+     * hyphen, the byte-order mark, the tag characters U+E0000 to U+E007F) and the line and paragraph
+     * separators. {@code pay\u200Bpal.example} looks like {@code paypal.example} and is another
+     * name; {@code invoice\u202Egpj.exe} looks like a JPEG. The console, the report and mails show
+     * them as {@code \\uXXXX}; JSON keeps them, as data.
+     */
+    public static boolean hidden(int cp) {
+        return Character.getType(cp) == Character.FORMAT || cp == 0x2028 || cp == 0x2029;
+    }
+
     /** Cuts {@code s} to at most {@code max} characters (null stays null), never inside a surrogate pair. */
     public static String cut(String s, int max) {
         if (s == null || s.length() <= max) {
