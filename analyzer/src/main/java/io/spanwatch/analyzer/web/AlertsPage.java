@@ -22,6 +22,8 @@ final class AlertsPage extends Route {
     static final int MAX_SCANNED = 5000;
     /** What the queue holds. */
     static final String QUEUED = "event_type:(alert OR incident)";
+    /** The incidents among them, which the queue offers on their own. */
+    static final String INCIDENTS = "event_type:incident";
     private final Console console;
 
     AlertsPage(Console console) {
@@ -46,6 +48,7 @@ final class AlertsPage extends Route {
         EventSearcher.Cursor after = ApiEvents.cursor(r);
         EventSearcher.Cursor resume = null;
         long total;
+        long incidents;
         int scanned = 0;
         try (EventSearcher s = console.index().acquire()) {
             EventSearcher.Page page;
@@ -68,26 +71,53 @@ final class AlertsPage extends Route {
             if (resume == null && after != null) {
                 resume = after;
             }
+            incidents = s.count(new org.apache.lucene.search.BooleanQuery.Builder()
+                    .add(query, org.apache.lucene.search.BooleanClause.Occur.MUST)
+                    .add(console.parser().parse(INCIDENTS), org.apache.lucene.search.BooleanClause.Occur.FILTER).build());
         }
         Html h = console.pages().start(r, "Alerts", q);
         h.raw("<h1>Alerts <span class=\"dim\">").text(String.format(Locale.ROOT, "%,d", total)).raw(" in all</span></h1><p class=\"tabs\">");
         for (String s : List.of("open", "acked", "all")) {
             h.raw(s.equals(state) ? "<b>" : "").link("/alerts?state=" + s + "&q=" + Html.query(extra), s).raw(s.equals(state) ? "</b> " : " ");
         }
+        // Incidents sort by time among hundreds of alerts: one link lists them alone, whatever page they are on
+        if (incidents > 0 && !extra.strip().equals(INCIDENTS)) {
+            h.raw("<span class=\"sep\">|</span>").link("/alerts?state=" + state + "&q=" + Html.query(INCIDENTS),
+                    "incidents only (" + String.format(Locale.ROOT, "%,d", incidents) + " in all)");
+        }
+        if (!extra.isBlank()) {
+            h.raw("<span class=\"sep\">|</span>").link("/alerts?state=" + state, "clear the filter");
+        }
         h.raw("</p>");
+        boolean act = r.principal().allows(Role.ACT);
         if (shown.isEmpty()) {
-            h.raw("<p class=\"none\">No ").text(state.equals("all") ? "" : state + " ").raw("alerts.</p>");
+            h.raw("<p class=\"none\">No ").text(state.equals("all") ? "" : state + " ").raw("alerts")
+                    .raw(extra.isBlank() ? "" : " match this filter").raw(state.equals("open") ? ": the queue is clear. " : ". ")
+                    .link("/alerts?state=all&q=" + Html.query(extra), "Show all, acknowledged too").raw("</p>");
         } else {
-            h.raw("<table class=\"events alerts\"><thead><tr><th>Time</th><th>Sev</th><th>Signature</th><th>Source</th><th>Destination</th>")
-                    .raw("<th>Assignee</th><th>Comments</th><th></th></tr></thead><tbody>");
+            // Acting on many at once: the script shows this bar, posts each selected alert to the API with
+            // the session's CSRF token, and reloads; without the script each row's own button still works.
+            if (act) {
+                String bulk = state.equals("acked") ? "unack" : "ack";
+                h.raw("<div class=\"bulk\" id=\"bulk\" hidden data-action=\"").raw(bulk).raw("\"><label><input type=\"checkbox\" id=\"pick-all\"> all on this page</label>")
+                        .raw("<button type=\"button\" id=\"bulk-go\" disabled>").raw(bulk.equals("ack") ? "Acknowledge selected" : "Reopen selected")
+                        .raw("</button><span id=\"bulk-status\" class=\"dim\" role=\"status\"></span></div>");
+            }
+            h.raw("<table class=\"events alerts").raw(act ? " picks" : "").raw("\"><thead><tr>").raw(act ? "<th class=\"pick\"></th>" : "")
+                    .raw("<th>Time (UTC)</th><th>Sev</th><th>Signature</th><th>Source</th><th>Destination</th>")
+                    .raw("<th>Assignee</th><th></th></tr></thead><tbody>");
             for (EventSearcher.Hit hit : shown) {
                 JsonNode e = Pages.JSON.readTree(hit.json());
                 AlertStore.State st = console.alerts().get(hit.id());
                 boolean incident = queuedIncident(e);
                 JsonNode a = e.path(incident ? "incident" : "alert");
-                h.raw("<tr data-href=\"/events/").attr(hit.id()).raw(incident ? "\" class=\"incident" : "").raw("\"><td class=\"time\">")
-                        .link("/events/" + hit.id(), e.path("timestamp").asText())
-                        .raw("</td><td><span class=\"sev sev").text(Integer.toString(Math.max(1, Math.min(3, a.path("severity").asInt(3)))))
+                h.raw("<tr data-href=\"/events/").attr(hit.id()).raw(incident ? "\" class=\"incident" : "").raw("\">");
+                if (act) {
+                    h.raw("<td class=\"pick\"><input type=\"checkbox\" class=\"pick\" aria-label=\"select\" data-id=\"").attr(hit.id()).raw("\"></td>");
+                }
+                h.raw("<td class=\"time\">");
+                Pages.timeLink(h, hit, e);
+                h.raw("</td><td><span class=\"sev sev").text(Integer.toString(Math.max(1, Math.min(3, a.path("severity").asInt(3)))))
                         .raw("\">").text(a.path("severity").asText("?")).raw("</span></td><td>");
                 if (incident) {
                     h.raw("<b>Incident: ").text(a.path("kind").asText()).raw("</b> <span class=\"dim\">").text(a.path("summary").asText())
@@ -107,9 +137,13 @@ final class AlertsPage extends Route {
                     h.raw("</td><td>");
                     console.pages().endpoint(h, e.path("dest_ip"), e.path("dest_port"));
                 }
-                h.raw("</td><td>").text(st.assignee() == null ? "" : st.assignee()).raw("</td><td>")
-                        .text(st.comments().isEmpty() ? "" : Integer.toString(st.comments().size())).raw("</td><td>");
-                if (r.principal().allows(Role.ACT)) {
+                // Who has it and how many comments, in one column: two left the signature no room at 1024 px
+                h.raw("</td><td>").text(st.assignee() == null ? "" : st.assignee());
+                if (!st.comments().isEmpty()) {
+                    h.raw(" <span class=\"dim nowrap\">").text(st.comments().size() == 1 ? "1 comment" : st.comments().size() + " comments").raw("</span>");
+                }
+                h.raw("</td><td>");
+                if (act) {
                     ackForm(h, r, hit.id(), st.acknowledged(), "/alerts?state=" + state + "&q=" + Html.query(extra));
                 } else if (st.acknowledged()) {
                     h.raw("acknowledged");
@@ -117,6 +151,9 @@ final class AlertsPage extends Route {
                 h.raw("</td></tr>");
             }
             h.raw("</tbody></table>");
+            h.raw("<p class=\"keys dim\">Keys: <kbd>j</kbd> <kbd>k</kbd> next and previous row, <kbd>o</kbd> or <kbd>Enter</kbd> open it")
+                    .raw(act ? ", <kbd>x</kbd> select it, <kbd>A</kbd> act on the selected (or this row)" : "")
+                    .raw(", <kbd>/</kbd> search.</p>");
         }
         if (resume != null) {
             h.raw("<p class=\"more\"><a href=\"").attr("/alerts?state=" + state + "&q=" + Html.query(extra) + "&search_after="

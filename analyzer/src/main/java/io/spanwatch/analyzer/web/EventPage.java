@@ -33,6 +33,10 @@ final class EventPage extends Route {
         String id = r.var("id");
         Optional<EventSearcher.Hit> hit;
         EventSearcher.Page flow = null;
+        EventSearcher.Page parts = null;
+        String partsQuery = null;
+        String callbacks = null;
+        long callbackCount = 0;
         JsonNode e = null;
         try (EventSearcher s = console.index().acquire()) {
             hit = s.get(id);
@@ -46,6 +50,22 @@ final class EventPage extends Route {
                         // an imported event's flow keys the parser refuses: the event is still shown
                     }
                 }
+                partsQuery = incidentAlertsQuery(e);
+                if (partsQuery != null) {
+                    try {
+                        parts = s.search(console.parser().parse(partsQuery), FLOW_EVENTS, null);
+                    } catch (io.spanwatch.analyzer.index.QueryException ignored) {
+                        partsQuery = null; // an imported incident whose parts the parser refuses: shown without them
+                    }
+                }
+                callbacks = beaconQuery(e);
+                if (callbacks != null) {
+                    try {
+                        callbackCount = s.count(console.parser().parse(callbacks));
+                    } catch (io.spanwatch.analyzer.index.QueryException ignored) {
+                        callbacks = null;
+                    }
+                }
             }
         }
         if (hit.isEmpty()) {
@@ -53,12 +73,31 @@ final class EventPage extends Route {
         }
         String type = e.path("event_type").asText();
         Html h = console.pages().start(r, type + " event", "");
-        h.raw("<h1>").text(type).raw(" <span class=\"dim\">").text(e.path("timestamp").asText()).raw("</span></h1>");
+        h.raw("<h1>").text(type).raw(" <span class=\"dim\" title=\"").attr(e.path("timestamp").asText()).raw("\">")
+                .text(Pages.shownTime(hit.get().timestamp()) + " UTC").raw("</span></h1>");
         h.raw("<p class=\"summary\">");
         Pages.summary(h, e);
         h.raw("</p>");
         if (AlertAction.queued(e)) {
             AlertsPage.state(h, r, id, console.alerts().get(id), true);
+        }
+        if (parts != null) {
+            // An incident joins alerts of other flows: list them, so the analyst goes on from each
+            // to its flow, its file and its host without copying times into a search.
+            h.raw("<h2>Alerts of this incident <span class=\"dim\">").text(String.format(Locale.ROOT, "%,d", parts.total()))
+                    .raw("</span></h2>");
+            console.pages().results(h, parts.hits());
+            JsonNode inc = e.path("incident");
+            String window = window(inc.path("first_seen").asText(""), inc.path("last_seen").asText(""));
+            if (inc.path("host").isTextual() && io.spanwatch.analyzer.index.IpText.parse(inc.path("host").asText()) != null && window != null) {
+                String host = inc.path("host").asText();
+                h.raw("<p class=\"related\">").link("/?q=" + Html.query("(" + Pages.term("src_ip", host) + " OR " + Pages.term("dest_ip", host)
+                        + ") AND " + window), "Every event of " + host + " during the incident").raw("</p>");
+            }
+        }
+        if (callbacks != null) {
+            h.raw("<p class=\"related\">").link("/?q=" + Html.query(callbacks), "The callbacks this beacon alert is about ("
+                    + String.format(Locale.ROOT, "%,d", callbackCount) + (callbackCount == 1 ? " event)" : " events)")).raw("</p>");
         }
         h.raw("<div class=\"cols\"><div class=\"results\"><table class=\"fields\"><tbody>");
         List<String[]> rows = new ArrayList<>();
@@ -97,6 +136,74 @@ final class EventPage extends Route {
             parts.add(Pages.term("community_id", e.path("community_id").asText()));
         }
         return parts.isEmpty() ? null : String.join(" OR ", parts);
+    }
+
+    /**
+     * Returns the query for the alerts an incident joins, from the incident's host, or null when the
+     * event is no incident or names none: each by its signature and its time, and a beacon (whose
+     * part holds the time of the first callback after the download, not of the alert, which comes
+     * later) by the server it called, so its alerts are listed, the later ones too.
+     */
+    static String incidentAlertsQuery(JsonNode e) {
+        if (!"incident".equals(e.path("event_type").asText())) {
+            return null;
+        }
+        JsonNode inc = e.path("incident");
+        List<String> each = new ArrayList<>();
+        for (JsonNode part : inc.path("alerts")) {
+            String sig = part.path("signature").asText("");
+            String ts = part.path("timestamp").asText("");
+            String called = part.path("callback_host").asText("");
+            if ("beacon".equals(part.path("category").asText()) && !called.isEmpty() && called.length() <= 1000 && each.size() < 20) {
+                each.add("(alert.category:beacon AND " + Pages.term("beacon.host", called) + ")");
+            } else if (!sig.isEmpty() && sig.length() <= 1000 && io.spanwatch.analyzer.index.EveTimes.parseMicros(ts)
+                    != io.spanwatch.analyzer.index.EveTimes.INVALID && each.size() < 20) {
+                each.add("(" + Pages.term("alert.signature", sig) + " AND " + Pages.term("timestamp", ts) + ")");
+            }
+        }
+        if (each.isEmpty()) {
+            return null;
+        }
+        String q = "event_type:alert AND (" + String.join(" OR ", each) + ")";
+        String host = inc.path("host").asText("");
+        if (io.spanwatch.analyzer.index.IpText.parse(host) != null) {
+            q += " AND (" + Pages.term("src_ip", host) + " OR " + Pages.term("dest_ip", host) + ")";
+        }
+        return q;
+    }
+
+    /**
+     * Returns the query for the connections a beacon alert is about (its source to the server it
+     * called, from its first callback to its last), or null when the event is no beacon alert.
+     */
+    static String beaconQuery(JsonNode e) {
+        JsonNode b = e.path("beacon");
+        if (!"alert".equals(e.path("event_type").asText()) || !b.isObject()) {
+            return null;
+        }
+        String src = e.path("src_ip").asText("");
+        String dest = b.path("dest_ip").asText(e.path("dest_ip").asText(""));
+        String window = window(b.path("first_seen").asText(""), b.path("last_seen").asText(""));
+        if (io.spanwatch.analyzer.index.IpText.parse(src) == null || io.spanwatch.analyzer.index.IpText.parse(dest) == null || window == null) {
+            return null;
+        }
+        String q = Pages.term("src_ip", src) + " AND " + Pages.term("dest_ip", dest);
+        if (b.path("dest_port").canConvertToInt() && b.path("dest_port").asInt() > 0 && b.path("dest_port").asInt() < 65536) {
+            q += " AND dest_port:" + b.path("dest_port").asInt();
+        }
+        return q + " AND " + window;
+    }
+
+    /** Returns {@code timestamp:[FIRST TO LAST]} to whole seconds (the last one included), or null when either time does not parse. */
+    static String window(String first, String last) {
+        long from = io.spanwatch.analyzer.index.EveTimes.parseMicros(first);
+        long to = io.spanwatch.analyzer.index.EveTimes.parseMicros(last);
+        if (from == io.spanwatch.analyzer.index.EveTimes.INVALID || to == io.spanwatch.analyzer.index.EveTimes.INVALID || to < from
+                || to > io.spanwatch.analyzer.index.EveTimes.MAX_MICROS - 1_000_000L) {
+            return null;
+        }
+        return "timestamp:[" + io.spanwatch.analyzer.index.EveTimes.formatIso(from) + " TO "
+                + io.spanwatch.analyzer.index.EveTimes.formatIso(to + 1_000_000L) + "}";
     }
 
     /** Whether the index can hold {@code digits}: a signed or an unsigned 64-bit number (as it indexes flow ids). */

@@ -56,8 +56,12 @@ final class FilePage extends Route {
         h.raw("<h1>File <span class=\"hash\">").text(sha).raw("</span></h1>");
         JsonNode info = null;
         JsonNode verdict = null;
+        java.util.Set<String> signatures = new java.util.LinkedHashSet<>();
         for (EventSearcher.Hit hit : page.hits()) {
             JsonNode e = Pages.JSON.readTree(hit.json());
+            if ("alert".equals(e.path("event_type").asText()) && e.path("alert").path("signature").isTextual() && signatures.size() < 10) {
+                signatures.add(e.path("alert").path("signature").asText());
+            }
             JsonNode f = e.path("fileinfo");
             if (info == null && f.isObject()) {
                 info = f;
@@ -82,6 +86,12 @@ final class FilePage extends Route {
             h.raw("<span class=\"dim\">").text(verdict.path("engine").asText() + " " + verdict.path("engine_version").asText(""))
                     .raw("</span></td></tr>");
         }
+        if (!signatures.isEmpty()) {
+            // The alerts that name the file say what it is even while its verdict waits for a scanner
+            h.raw("<tr><th>alerts</th><td>");
+            signatures.forEach(sig -> h.raw("<span class=\"sig\">").text(sig).raw("</span> "));
+            h.raw("</td></tr>");
+        }
         h.raw("</tbody></table><p class=\"downloads\">");
         if (stored(console, sha) != null) {
             h.raw("<a class=\"button\" href=\"/files/").attr(sha).raw("/download\">Download the stored file</a> ");
@@ -92,12 +102,17 @@ final class FilePage extends Route {
         h.raw("</p><h2>Seen <span class=\"dim\">").text(String.format(Locale.ROOT, "%,d", transfers)).raw(transfers == 1 ? " time" : " times")
                 .raw("</span></h2><p class=\"dim\">").text(String.format(Locale.ROOT, "%,d", page.total()))
                 .raw(" events name it: its transfers, their alerts and verdicts</p>");
-        h.raw("<table class=\"events\"><thead><tr><th>Time</th><th>Type</th><th>From</th><th>To</th><th>Host</th><th>URL</th><th>Name</th></tr>")
+        h.raw("<table class=\"events\"><thead><tr><th>Time (UTC)</th><th>Type</th><th>From</th><th>To</th><th>Host</th><th>URL</th><th>Name</th></tr>")
                 .raw("</thead><tbody>");
         for (EventSearcher.Hit hit : page.hits()) {
             JsonNode e = Pages.JSON.readTree(hit.json());
-            h.raw("<tr><td class=\"time\">").link("/events/" + hit.id(), e.path("timestamp").asText()).raw("</td><td>")
-                    .text(e.path("event_type").asText()).raw("</td><td>");
+            h.raw("<tr><td class=\"time\">");
+            Pages.timeLink(h, hit, e);
+            h.raw("</td><td>").text(e.path("event_type").asText());
+            if (e.path("alert").path("signature").isTextual()) {
+                h.raw(" <span class=\"sig\">").text(e.path("alert").path("signature").asText()).raw("</span>");
+            }
+            h.raw("</td><td>");
             console.pages().endpoint(h, e.path("src_ip"), e.path("src_port"));
             h.raw("</td><td>");
             console.pages().endpoint(h, e.path("dest_ip"), e.path("dest_port"));

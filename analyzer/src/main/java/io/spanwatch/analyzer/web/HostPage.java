@@ -45,7 +45,9 @@ final class HostPage extends Route {
         }
         Pages pages = console.pages();
         Html h = pages.start(r, "Host " + ip, q);
-        h.raw("<h1>Host ").text(ip).raw("</h1><p>").link("/?q=" + Html.query(q), "Search these events").raw("</p>");
+        h.raw("<h1>Host ").text(ip).raw("</h1><p class=\"related\">").link("/?q=" + Html.query(q), "Search these events")
+                .link("/alerts?state=all&q=" + Html.query(hostQuery), "Its alerts and incidents")
+                .link("/?q=" + Html.query("event_type:fileinfo AND " + hostQuery), "Its file transfers").raw("</p>");
         h.raw("<div class=\"cols\"><div class=\"results\">");
         pages.histogram(h, "/", q, hist, histTimedOut);
         Pages.total(h, page, java.util.Set.of());

@@ -93,14 +93,14 @@ public final class Pages {
             h.raw("<p class=\"none\">No events.</p>");
             return;
         }
-        h.raw("<table class=\"events\"><thead><tr><th>Time</th><th>Type</th><th>Source</th><th>Destination</th><th>Summary</th></tr>")
+        h.raw("<table class=\"events\"><thead><tr><th>Time (UTC)</th><th>Type</th><th>Source</th><th>Destination</th><th>Summary</th></tr>")
                 .raw("</thead><tbody>");
         for (EventSearcher.Hit hit : hits) {
             JsonNode e = JSON.readTree(hit.json());
             String type = e.path("event_type").asText("?");
-            h.raw("<tr class=\"t-").attr(cssWord(type)).raw("\" data-href=\"/events/").attr(hit.id()).raw("\"><td class=\"time\">")
-                    .link("/events/" + hit.id(), e.path("timestamp").asText(EveTimes.format(hit.timestamp())))
-                    .raw("</td><td><span class=\"type\">").text(type).raw("</span></td><td>");
+            h.raw("<tr class=\"t-").attr(cssWord(type)).raw("\" data-href=\"/events/").attr(hit.id()).raw("\"><td class=\"time\">");
+            timeLink(h, hit, e);
+            h.raw("</td><td><span class=\"type\">").text(type).raw("</span></td><td>");
             endpoint(h, e.path("src_ip"), e.path("src_port"));
             h.raw("</td><td>");
             endpoint(h, e.path("dest_ip"), e.path("dest_port"));
@@ -109,6 +109,24 @@ public final class Pages {
             h.raw("</td></tr>");
         }
         h.raw("</tbody></table>");
+    }
+
+    private static final java.time.format.DateTimeFormatter SHOWN =
+            java.time.format.DateTimeFormatter.ofPattern("uuuu-MM-dd HH:mm:ss.SSS", Locale.ROOT).withZone(java.time.ZoneOffset.UTC);
+
+    /**
+     * Returns a time as the console's tables show it: UTC, to the millisecond, a space for the T
+     * ({@code 2024-03-14 21:00:00.123}). Events keep the offset their sensor wrote (an imported
+     * Suricata file may say {@code +0100}), so showing their own text mixed zones in one column.
+     */
+    static String shownTime(long micros) {
+        return SHOWN.format(java.time.Instant.EPOCH.plus(micros, java.time.temporal.ChronoUnit.MICROS));
+    }
+
+    /** Writes the link to an event labelled with its time in UTC ({@link #shownTime}); the title holds the event's own timestamp. */
+    static void timeLink(Html h, EventSearcher.Hit hit, JsonNode e) {
+        h.raw("<a href=\"/events/").attr(hit.id()).raw("\" title=\"").attr(e.path("timestamp").asText(EveTimes.format(hit.timestamp())))
+                .raw("\">").text(shownTime(hit.timestamp())).raw("</a>");
     }
 
     /** Letters of an event type usable in a class name (the type comes from the event). */
@@ -249,9 +267,11 @@ public final class Pages {
             }
             h.raw("<section><h3>").text(field).raw("</h3><ol>");
             for (Aggregations.Bucket b : buckets) {
-                h.raw("<li><a href=\"").attr(base + "?q=" + Html.query(and(query, term(field, b.value())))).raw("\"><span class=\"v\">")
+                // The value narrows the query to it; the minus beside it leaves it out (Kibana's filter out)
+                h.raw("<li><a class=\"in\" href=\"").attr(base + "?q=" + Html.query(and(query, term(field, b.value())))).raw("\"><span class=\"v\">")
                         .text(b.value()).raw("</span><span class=\"n\">").text(String.format(Locale.ROOT, "%,d", b.count()))
-                        .raw("</span></a></li>");
+                        .raw("</span></a><a class=\"out\" title=\"leave this value out\" aria-label=\"leave out\" href=\"")
+                        .attr(base + "?q=" + Html.query(and(query, "NOT " + term(field, b.value())))).raw("\">−</a></li>");
             }
             h.raw("</ol></section>");
         });

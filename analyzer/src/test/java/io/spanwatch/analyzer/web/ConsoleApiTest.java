@@ -26,11 +26,7 @@ class ConsoleApiTest {
 
     @BeforeAll
     static void start() throws Exception {
-        // The defaults but the rate: these tests send bursts of requests with one token, and the per-token
-        // limit (ConsoleSecurityTest tests it) would answer some with a 429 depending on their order.
-        ConsoleConfig d = ConsoleConfig.DEFAULTS;
-        f = new ConsoleFixture(dir, new ConsoleConfig(d.threads(), 10_000, d.maxRequestBytes(), d.maxUploadBytes(), d.maxUploadFiles(),
-                d.session(), d.queryTimeout()), true, null);
+        f = new ConsoleFixture(dir, ConsoleFixture.rate(10_000), true, null);
     }
 
     @AfterAll

@@ -218,7 +218,8 @@ class ConsoleBrowserTest {
         assertTrue(incident.getText().contains("Incident: download-then-callback") && incident.getText().contains(ConsoleFixture.INCIDENT_HOST),
                 incident.getText());
         assertEquals(1, incident.findElements(By.cssSelector("a[href='/hosts/" + ConsoleFixture.INCIDENT_HOST + "']")).size(), "the host's page");
-        assertEquals(ConsoleFixture.EVIL_HOST, incident.findElements(By.tagName("td")).get(4).getText(), "the host it called, as text");
+        // the act role's queue begins with a column of check boxes: the destination is the sixth cell
+        assertEquals(ConsoleFixture.EVIL_HOST, incident.findElements(By.tagName("td")).get(5).getText(), "the host it called, as text");
         String incidentHref = incident.getAttribute("data-href");
         String incidentId = incidentHref.substring(incidentHref.lastIndexOf('/') + 1);
         incident.findElement(By.cssSelector("button.ack")).click();
@@ -255,5 +256,97 @@ class ConsoleBrowserTest {
         assertArrayEquals(Files.readAllBytes(f.dir.resolve("files").resolve(ConsoleFixture.EVIL_SHA)), Files.readAllBytes(got));
         assertTrue(browser.getCurrentUrl().endsWith("/files/" + ConsoleFixture.EVIL_SHA), "the page stays; the file is not shown");
         assertInert("after the download");
+    }
+
+    @Test
+    @Order(6)
+    void actsOnSelectedAlertsFromTheKeyboard() throws Exception {
+        open("/alerts");
+        List<WebElement> rows = browser.findElements(By.cssSelector("table.alerts tbody tr"));
+        int before = rows.size();
+        assertTrue(before >= 3, "open alerts left by the tests before: " + before);
+        assertTrue(browser.findElement(By.id("bulk")).isDisplayed(), "the script shows the bar that acts on the selected");
+        List<String> ids = new java.util.ArrayList<>();
+        for (int i = 0; i < 2; i++) {
+            String href = rows.get(i).getAttribute("data-href");
+            ids.add(href.substring(href.lastIndexOf('/') + 1));
+        }
+        // j moves the cursor to a row, x selects it: the first two rows, then A acts on them
+        org.openqa.selenium.interactions.Actions keys = new org.openqa.selenium.interactions.Actions(browser);
+        keys.sendKeys("j").sendKeys("x").sendKeys("j").sendKeys("x").perform();
+        assertEquals(2, browser.findElements(By.cssSelector("input.pick:checked")).size());
+        assertEquals("2 selected", browser.findElement(By.id("bulk-status")).getText());
+        assertTrue(browser.findElements(By.cssSelector("tr.cur")).size() == 1 && rows.get(1).getAttribute("class").contains("cur"),
+                "the cursor is on the second row");
+        shot("08-alerts-selected");
+        keys.sendKeys("A").perform();
+        await(Duration.ofSeconds(20), d -> d.findElements(By.cssSelector("table.alerts tbody tr")).size() == before - 2);
+        for (String id : ids) {
+            assertTrue(f.console.alerts().get(id).acknowledged(), id);
+            assertEquals("analyst", f.console.alerts().get(id).acknowledgedBy());
+        }
+        // The route the script posts to still wants the session's CSRF token: without its header, refused
+        Object status = ((JavascriptExecutor) browser).executeAsyncScript(
+                "var done = arguments[arguments.length - 1];"
+                        + "fetch('/api/v1/alerts/" + ids.get(0) + "', {method: 'POST', credentials: 'same-origin',"
+                        + " headers: {'Content-Type': 'application/json'}, body: JSON.stringify({action: 'unack'})})"
+                        + ".then(function (r) { done(r.status); }, function (e) { done(String(e)); });");
+        assertEquals(403L, status);
+        assertTrue(f.console.alerts().get(ids.get(0)).acknowledged(), "still acknowledged");
+        // Enter opens the row under the cursor
+        keys.sendKeys("j").sendKeys(org.openqa.selenium.Keys.ENTER).perform();
+        await(Duration.ofSeconds(20), d -> d.getCurrentUrl().contains("/events/"));
+        assertInert("after keyboard triage");
+    }
+
+    /** Words in the tables break only where a line must: {@code beacon} used to end one line as {@code beaco} and start the next with {@code n}. */
+    private static List<?> splitWords() {
+        return (List<?>) ((JavascriptExecutor) browser).executeScript(
+                "var split = [];"
+                        + "document.querySelectorAll('td.summary, td.url, table.fields td').forEach(function (td) {"
+                        + "  var w = document.createTreeWalker(td, NodeFilter.SHOW_TEXT), n;"
+                        + "  while ((n = w.nextNode())) {"
+                        + "    var re = /\\S+/g, m;"
+                        + "    while ((m = re.exec(n.data))) {"
+                        + "      if (m[0].length > 12) { continue; }" // a long token may have to break
+                        + "      var r = document.createRange(); r.setStart(n, m.index); r.setEnd(n, m.index + m[0].length);"
+                        + "      var tops = Array.from(r.getClientRects()).map(function (c) { return Math.round(c.top); });"
+                        + "      if (new Set(tops).size > 1) { split.push(m[0]); }"
+                        + "    }"
+                        + "  }"
+                        + "});"
+                        + "return split;");
+    }
+
+    @Test
+    @Order(7)
+    void shortWordsAreNotSplitAcrossLines() throws Exception {
+        open("/?q=" + java.net.URLEncoder.encode("event_type:(alert OR http OR fileinfo)", "UTF-8"));
+        JavascriptExecutor js = (JavascriptExecutor) browser;
+        // Narrow columns, so that the summaries wrap
+        js.executeScript("document.querySelector('div.results').style.width = '640px';");
+        assertEquals(List.of(), splitWords(), "words split at a line's end");
+        // The check has teeth: breaking anywhere, as before, splits words in these rows
+        js.executeScript("document.querySelectorAll('td.summary').forEach(function (td) { td.style.wordBreak = 'break-all'; });");
+        assertFalse(splitWords().isEmpty(), "break-all splits words (the check sees it)");
+    }
+
+    @Test
+    @Order(8)
+    void aFacetValueIsLeftOutWithItsMinus() throws Exception {
+        open("/?q=" + java.net.URLEncoder.encode("event_type:(http OR fileinfo)", "UTF-8"));
+        WebElement http = null;
+        for (WebElement li : browser.findElements(By.cssSelector("aside.facets li"))) {
+            if (li.findElement(By.cssSelector("a.in .v")).getText().equals("http")) {
+                http = li;
+                break;
+            }
+        }
+        assertTrue(http != null, "event_type http among the facets");
+        http.findElement(By.cssSelector("a.out")).click();
+        await(Duration.ofSeconds(20), d -> d.getCurrentUrl().contains("NOT"));
+        assertEquals("(event_type:(http OR fileinfo)) AND NOT event_type:\"http\"", browser.findElement(By.id("q")).getAttribute("value"));
+        assertTrue(browser.findElements(By.cssSelector("table.events tr.t-http")).isEmpty(), "no http event left");
+        assertFalse(browser.findElements(By.cssSelector("table.events tr.t-fileinfo")).isEmpty());
     }
 }

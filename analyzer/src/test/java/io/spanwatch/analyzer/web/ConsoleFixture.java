@@ -105,6 +105,17 @@ public final class ConsoleFixture implements AutoCloseable {
         server = ConsoleServer.start(console, new InetSocketAddress("127.0.0.1", 0), null);
     }
 
+    /**
+     * Returns the defaults but the rate limit, set to {@code perSecond}: tests that send bursts of
+     * requests with one token (the per-token limit, ConsoleSecurityTest tests it, would answer some
+     * with a 429 depending on their order).
+     */
+    public static ConsoleConfig rate(int perSecond) {
+        ConsoleConfig d = ConsoleConfig.DEFAULTS;
+        return new ConsoleConfig(d.threads(), perSecond, d.maxRequestBytes(), d.maxUploadBytes(), d.maxUploadFiles(), d.session(),
+                d.queryTimeout());
+    }
+
     public String base() {
         return "http://127.0.0.1:" + server.address().getPort();
     }

@@ -42,9 +42,7 @@ class ConsoleQueryFuzzTest {
     @BeforeAll
     static void start() throws Exception {
         // the default limits but the rate: every query here comes from one token, one after another
-        ConsoleConfig d = ConsoleConfig.DEFAULTS;
-        f = new ConsoleFixture(dir, new ConsoleConfig(d.threads(), 100_000, d.maxRequestBytes(), d.maxUploadBytes(), d.maxUploadFiles(),
-                d.session(), d.queryTimeout()), true, null);
+        f = new ConsoleFixture(dir, ConsoleFixture.rate(100_000), true, null);
     }
 
     @AfterAll
