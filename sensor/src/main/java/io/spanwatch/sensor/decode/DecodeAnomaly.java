@@ -21,6 +21,11 @@ public enum DecodeAnomaly {
     IPV4_IPLEN_SMALLER_THAN_HLEN("decoder.ipv4.iplen_smaller_than_hlen"),
     IPV4_TRUNC_PKT("decoder.ipv4.trunc_pkt"),
     IPV4_WRONG_VERSION("decoder.ipv4.wrong_ip_version"),
+    /**
+     * A wrong header checksum on an IPv4 header no later check judges: a fragment's (hosts check it
+     * before reassembly) or one that carries a tunnel (its end drops the packet); SpanWatch's name.
+     */
+    IPV4_INVALID_CHECKSUM("decoder.ipv4.invalid_checksum"),
     /** An option whose length is below 2, below what its kind needs, or runs past the header. */
     IPV4_OPT_INVALID_LEN("decoder.ipv4.opt_invalid_len"),
     /** A record route or timestamp option whose pointer is below its first slot. */

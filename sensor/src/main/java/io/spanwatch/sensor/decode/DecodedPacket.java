@@ -124,6 +124,12 @@ public final class DecodedPacket {
     /** The first anomaly met while decoding, or {@code null}; decoding stops at an anomaly that makes the rest unreadable. */
     public DecodeAnomaly anomaly;
 
+    /**
+     * Whether the IP header at {@link #ipOff} is IPv4 with a wrong header checksum, its field not 0
+     * ({@link PacketDecoder#headerChecksumWrong}).
+     */
+    public boolean ipv4ChecksumWrong;
+
     /** Whether an IPsec Authentication Header (RFC 4302) came before the transport header (in IPv6's header chain, or after the IPv4 header). */
     public boolean ipsecAh;
 
@@ -179,6 +185,7 @@ public final class DecodedPacket {
         capwapFragment = false;
         anomaly = null;
         ipsecAh = false;
+        ipv4ChecksumWrong = false;
         llcSnap = false;
         linkGroupDst = false;
         optionsRefusedBy = 0;

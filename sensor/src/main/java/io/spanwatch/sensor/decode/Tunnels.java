@@ -233,6 +233,13 @@ final class Tunnels {
         if (out.tunnelDepth >= maxDepth) {
             return anomaly(out, DecodeAnomaly.TUNNEL_TOO_DEEP);
         }
+        if (out.ipv4ChecksumWrong) {
+            // The tunnel's end checks the IPv4 header that carries the tunnel before it decapsulates
+            // (Linux ip_rcv_core; routers, RFC 1812 5.2.2) and drops the packet: what it carries never
+            // reaches its host. The inner packet's own checks do not see this header (the fourth
+            // evasion review hid a decoy in GRE so).
+            return anomaly(out, DecodeAnomaly.IPV4_INVALID_CHECKSUM);
+        }
         out.tunnelDepth++;
         decap(out, kind);
         recordOuter(out, udpOff);

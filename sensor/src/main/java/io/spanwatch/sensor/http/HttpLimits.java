@@ -7,9 +7,12 @@ package io.spanwatch.sensor.http;
  * <ul>
  *   <li>{@code maxHeaderBytes} (default {@value #DEFAULT_MAX_HEADER_BYTES}): bytes of a start line plus
  *       its header block, and separately of a chunked trailer block or a multipart part's headers.
- *       Over it: {@code http.header_too_long}, the message is abandoned and the direction resyncs.</li>
+ *       Over it: {@code http.header_too_long}; a message head is still read to its end, up to
+ *       {@link MessageReader#BROWSER_HEAD_BYTES} (what Chrome takes), keeping only the fields that frame
+ *       and name the body; past that (and for trailers and part headers past the limit itself) the
+ *       message is abandoned and the direction resyncs.</li>
  *   <li>{@code maxHeaderCount} (default {@value #DEFAULT_MAX_HEADER_COUNT}): header fields per message.
- *       Over it: {@code http.too_many_headers}, handled like a header block that is too long.</li>
+ *       Over it: {@code http.too_many_headers}, the later fields kept as past {@code maxHeaderBytes}.</li>
  *   <li>{@code maxDecodedBytes} (default {@value #DEFAULT_MAX_DECODED_BYTES}): bytes produced by undoing
  *       content codings of one body. Over it: {@code http.decompression_limit}, the entity ends
  *       incomplete. Bodies without content coding are not limited here (the file stage has its own).</li>

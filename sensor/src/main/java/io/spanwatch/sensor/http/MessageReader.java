@@ -42,6 +42,15 @@ final class MessageReader extends ReaderHoldings {
     /** Longest chunk-size line (with extensions) accepted before {@code http.bad_chunk_size}. */
     static final int MAX_CHUNK_LINE = 4096;
 
+    /**
+     * Bytes of a head read to its end past {@code http.max-header-bytes} and {@code http.max-headers},
+     * keeping only the fields that frame and name the body ({@link #framing}): Chrome takes heads of up
+     * to 256 KiB ({@code kMaxHeaderBufSize} in {@code http_stream_parser.cc}) and counts no fields,
+     * curl 300 KiB, so a file behind a longer head than SpanWatch keeps is still a file (the fourth
+     * evasion review hid a gzip body behind a 100 KB head and a chunked one behind 1,500 fields).
+     */
+    static final int BROWSER_HEAD_BYTES = 256 * 1024;
+
     private final boolean toServer;
     private final HttpLimits limits;
 
@@ -50,6 +59,10 @@ final class MessageReader extends ReaderHoldings {
     // current message
     private int headBytes;
     private int headerCount;
+    /** The limit key of the limit the head being read went past ({@code null}: none), from then on keeping framing fields only. */
+    private String headLimit;
+    /** Whether the last field line read past a limit was kept (its folded continuation lines go with it). */
+    private boolean keptPastLimit;
     private long startTs;
     private StartLines.RequestLine requestLine;
     /** A response's first line from where its status line starts. */
@@ -178,6 +191,7 @@ final class MessageReader extends ReaderHoldings {
         int room = switch (state) {
             case CHUNK_SIZE, CHUNK_DATA_END -> MAX_CHUNK_LINE;
             case RESYNC -> limits.maxHeaderBytes();
+            case HEADERS -> Math.max(limits.maxHeaderBytes(), BROWSER_HEAD_BYTES) - headBytes;
             default -> limits.maxHeaderBytes() - headBytes;
         };
         return gatherLine(ts, b, off, end, room, state == State.RESYNC);
@@ -188,7 +202,7 @@ final class MessageReader extends ReaderHoldings {
     void lineTooLong() {
         switch (state) {
             case START_LINE, HEADERS -> {
-                anomaly("http.header_too_long", "head over " + limits.maxHeaderBytes() + " bytes");
+                anomaly("http.header_too_long", "head over " + (state == State.HEADERS ? Math.max(limits.maxHeaderBytes(), BROWSER_HEAD_BYTES) : limits.maxHeaderBytes()) + " bytes");
                 abortHead("header too long", "http.max-header-bytes");
                 // The head's holding went to its transaction; what resync keeps of the line is
                 // charged again from the next bytes on.
@@ -250,6 +264,9 @@ final class MessageReader extends ReaderHoldings {
             }
             case HEADERS -> {
                 headBytes += rawLen;
+                if (!s.isEmpty() && !keepLine(s)) {
+                    return; // past a limit: read to the head's end for the fields that frame the body
+                }
                 if (hold(rawLen + HttpMemory.PER_LINE)) {
                     headerLine(s);
                 }
@@ -314,6 +331,7 @@ final class MessageReader extends ReaderHoldings {
         startTs = ts;
         headLines.clear();
         headerCount = 0;
+        headLimit = null;
         state = State.HEADERS;
     }
 
@@ -322,14 +340,53 @@ final class MessageReader extends ReaderHoldings {
             headComplete();
             return;
         }
-        char c0 = s.charAt(0);
-        if (c0 != ' ' && c0 != '\t' && ++headerCount > limits.maxHeaderCount()) {
-            anomaly("http.too_many_headers", "more than " + limits.maxHeaderCount() + " header fields");
-            abortHead("too many headers", "http.max-headers");
-            enterResync();
-            return;
-        }
         headLines.add(s);
+    }
+
+    /**
+     * Counts a line of the head and tells whether it is kept: every line within
+     * {@code http.max-header-bytes} and {@code http.max-headers}; past either (named once,
+     * {@code http.header_too_long} or {@code http.too_many_headers}) only the fields that frame and name
+     * the body, and the folded lines that continue them, up to {@link #BROWSER_HEAD_BYTES}.
+     */
+    private boolean keepLine(String s) {
+        char c0 = s.charAt(0);
+        boolean field = c0 != ' ' && c0 != '\t';
+        if (field) {
+            headerCount++;
+        }
+        if (headLimit == null) {
+            if (headBytes > limits.maxHeaderBytes()) {
+                headLimit = "http.max-header-bytes";
+                anomaly("http.header_too_long", "head over " + limits.maxHeaderBytes() + " bytes: only the fields that frame the body kept");
+            } else if (headerCount > limits.maxHeaderCount()) {
+                headLimit = "http.max-headers";
+                anomaly("http.too_many_headers", "more than " + limits.maxHeaderCount() + " header fields: only the fields that frame the body kept");
+            } else {
+                return true;
+            }
+        }
+        if (field) {
+            keptPastLimit = framing(s);
+        }
+        return keptPastLimit;
+    }
+
+    /**
+     * Tells whether a field line names one of the fields that decide how the body is framed, coded,
+     * named or ranged: {@code Content-*}, {@code Transfer-Encoding}, {@code Connection}, {@code Upgrade},
+     * {@code Expect}, {@code Host}, {@code Trailer}. The name is read as the head's own parsing reads it
+     * (up to the colon, white space before the colon dropped, case ignored).
+     */
+    static boolean framing(String line) {
+        int colon = line.indexOf(':');
+        if (colon < 0) {
+            return false;
+        }
+        String name = line.substring(0, colon).strip();
+        return name.regionMatches(true, 0, "content-", 0, 8) || name.equalsIgnoreCase("transfer-encoding")
+                || name.equalsIgnoreCase("connection") || name.equalsIgnoreCase("upgrade") || name.equalsIgnoreCase("expect")
+                || name.equalsIgnoreCase("host") || name.equalsIgnoreCase("trailer");
     }
 
     // ---- chunked bodies ----
@@ -418,7 +475,7 @@ final class MessageReader extends ReaderHoldings {
 
     /** Creates the message's transaction from its head, tells the listener and reports the head's anomalies. */
     private void openTx(String limitKey) {
-        tx = conn.openTx(toServer, head, requestLine, startTs, held, limitKey);
+        tx = conn.openTx(toServer, head, requestLine, startTs, held, limitKey != null ? limitKey : headLimit);
         reportHeadAnomalies();
     }
 
@@ -595,6 +652,7 @@ final class MessageReader extends ReaderHoldings {
         firstLine = null;
         headLines.clear();
         headerCount = 0;
+        headLimit = null;
         headBytes = 0;
         remaining = 0;
     }

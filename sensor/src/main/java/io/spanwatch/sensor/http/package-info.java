@@ -57,8 +57,10 @@
  * <h2>Limits</h2>
  * Configured through {@link io.spanwatch.sensor.http.HttpLimits} (defaults):
  * <ul>
- *   <li>head bytes per message, 64 KiB: {@code http.header_too_long}, message abandoned, resync</li>
- *   <li>header fields per message, 1000: {@code http.too_many_headers}, as above</li>
+ *   <li>head bytes per message, 64 KiB, and header fields per message, 1000: {@code http.header_too_long},
+ *       {@code http.too_many_headers}; past them the head is still read to its end, up to 256 KiB
+ *       (Chrome's limit), keeping only the fields that frame and name the body; past that, message
+ *       abandoned, resync</li>
  *   <li>decoded bytes per body, 1 GiB: {@code http.decompression_limit}, entity ends incomplete</li>
  *   <li>decompression ratio, 1000:1 once 1 MiB was decoded: {@code http.decompression_limit}</li>
  *   <li>multipart parts per body, 1000: {@code http.multipart_too_many_parts}, later parts skipped</li>

@@ -295,6 +295,7 @@ class DefragmenterTest {
 
         byte[] last = fragment4(udp4(new byte[16], 11), 8).get(1);
         put16(last, 20, 65_528 / 8); // would end past 65,535 bytes
+        Fragments.resum4(last);
         Recorder rec3 = new Recorder();
         feed(new Defragmenter(), List.of(last), rec3);
         assertEquals(List.of("defrag.datagram_too_large"), rec3.anomalies);
