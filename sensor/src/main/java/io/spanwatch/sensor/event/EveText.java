@@ -16,8 +16,11 @@ import java.nio.charset.StandardCharsets;
  * them (JSON escapes them as {@code \}{@code u00NN}).
  *
  * <p>{@link #raw} turns such a text back into the bytes, for events read back from EVE (a report
- * from {@code eve.json}, Suricata's own included). The one ambiguity is Suricata's too: a value that
- * held a literal backslash, {@code x} and two hex digits reads back as that byte.
+ * from {@code eve.json}, Suricata's own included). {@link #display} writes {@code \xNN} only in an
+ * all-ASCII text and only for bytes that are not valid UTF-8 together, so a text with a character
+ * past ASCII, or whose escapes would make valid UTF-8, holds a literal backslash, {@code x} and two hex
+ * digits, and reads back as it is. What stays ambiguous is Suricata's ambiguity too: an ASCII value
+ * that held such literal escapes of bytes that are not valid UTF-8 reads back as those bytes.
  */
 public final class EveText {
     private EveText() {
@@ -53,6 +56,10 @@ public final class EveText {
             return text;
         }
         byte[] utf8 = text.getBytes(StandardCharsets.UTF_8);
+        if (!ascii(text)) {
+            // display writes escapes in all-ASCII texts only: these backslashes are the value's own
+            return new String(utf8, StandardCharsets.ISO_8859_1);
+        }
         StringBuilder b = new StringBuilder(utf8.length);
         for (int i = 0; i < utf8.length; i++) {
             int c = utf8[i] & 0xFF;
@@ -66,7 +73,9 @@ public final class EveText {
             }
             b.append((char) c);
         }
-        return b.toString();
+        String bytes = b.toString();
+        // escapes that make valid UTF-8 are not display's (it would have shown the text): literal
+        return bytes.length() < utf8.length && utf8(bytes) != null ? text : bytes;
     }
 
     /**

@@ -3,6 +3,7 @@ package io.spanwatch.sensor.event;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.charset.StandardCharsets;
 import java.util.Random;
@@ -63,6 +64,37 @@ class EveTextTest {
                 assertEquals(wire, EveText.raw(shown), () -> "bytes " + java.util.HexFormat.of().formatHex(b) + " shown as " + shown);
             }
         }
+    }
+
+    @Test
+    void aLiteralBackslashXInTextReadsBackAsIs() {
+        // found by HostileRenderingTest: valid UTF-8 holding a literal "\xae" read back as the byte 0xAE
+        String wire = wire("host\\xae\u00e9".getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        String shown = EveText.display(wire);
+        assertEquals("host\\xae\u00e9", shown);
+        assertEquals(wire, EveText.raw(shown));
+        // escapes display never writes (they would make valid UTF-8, which it shows as text) are literal
+        assertEquals("/a\\xc3\\xa9", EveText.raw("/a\\xc3\\xa9"));
+        Random r = new Random(11);
+        int checked = 0;
+        for (int i = 0; i < 20_000; i++) {
+            java.io.ByteArrayOutputStream o = new java.io.ByteArrayOutputStream();
+            for (int k = r.nextInt(10); k >= 0; k--) {
+                switch (r.nextInt(3)) {
+                    case 0 -> o.write(0x20 + r.nextInt(0x5F));
+                    case 1 -> o.write("\\x9fAe".charAt(r.nextInt(6)));
+                    default -> o.writeBytes(new byte[] {(byte) 0xC3, (byte) 0xA9}); // é, valid UTF-8
+                }
+            }
+            byte[] b = o.toByteArray();
+            String w = wire(b);
+            String s = EveText.display(w);
+            if (!s.chars().allMatch(c -> c < 0x80)) { // not the ASCII form: no escape of display's in it
+                checked++;
+                assertEquals(w, EveText.raw(s), () -> "bytes " + java.util.HexFormat.of().formatHex(b) + " shown as " + s);
+            }
+        }
+        assertTrue(checked > 10_000, "checked " + checked);
     }
 
     @Test
