@@ -129,6 +129,8 @@ class HostileRenderingTest {
 
     static List<String> payloads;
     static List<EveEvent> events;
+    /** Events whose text EVE cannot tell from escaped bytes (see EveText), left out of the round trip. */
+    static java.util.Set<EveEvent> ambiguous;
 
     @BeforeAll
     static void makeEvents() {
@@ -139,8 +141,13 @@ class HostileRenderingTest {
             payloads.add(random(r));
         }
         events = new ArrayList<>();
+        ambiguous = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
         for (int i = 0; i < payloads.size(); i++) {
-            events.addAll(events(i, payloads.get(i)));
+            List<EveEvent> made = events(i, payloads.get(i));
+            events.addAll(made);
+            if (payloads.get(i).chars().allMatch(c -> c < 0x80) && payloads.get(i).matches("(?s).*\\\\x[89a-fA-F][0-9a-fA-F].*")) {
+                ambiguous.addAll(made); // EVE's one ambiguity (EveText): an ASCII literal "\\xNN" reads back as the byte
+            }
         }
     }
 
@@ -281,7 +288,9 @@ class HostileRenderingTest {
             try (EveWriter w = new EveWriter(again, SENSOR, false)) {
                 w.accept(back.event());
             }
-            assertEquals(new String(line, StandardCharsets.UTF_8), again.toString(StandardCharsets.UTF_8), "round trip of " + e.eventType());
+            if (!ambiguous.contains(e)) {
+                assertEquals(new String(line, StandardCharsets.UTF_8), again.toString(StandardCharsets.UTF_8), "round trip of " + e.eventType());
+            }
             // the webhook's and Kafka's body: the same line, cut to the payload bound
             byte[] feed = feedJson.render(e);
             assertTrue(feed.length <= EveJson.MAX_PAYLOAD_BYTES, "feed payload of " + feed.length + " bytes");
