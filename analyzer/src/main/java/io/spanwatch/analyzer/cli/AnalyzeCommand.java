@@ -162,8 +162,15 @@ public final class AnalyzeCommand implements Callable<Integer> {
         if (files.size() < 2 || files.stream().anyMatch(f -> f.storedSize() < 0)) {
             return files;
         }
-        List<Checked> sorted = new ArrayList<>(files);
-        sorted.sort(Comparator.comparingLong(Checked::firstNanos)); // stable: ties as given
+        // Those with a packet are sorted among their own places (stable: ties as given); one without
+        // (cut before its first packet) has no time to sort by and keeps its place.
+        List<Checked> timed = new ArrayList<>(files.stream().filter(f -> f.firstNanos() != Long.MIN_VALUE).toList());
+        timed.sort(Comparator.comparingLong(Checked::firstNanos));
+        List<Checked> sorted = new ArrayList<>(files.size());
+        java.util.Iterator<Checked> next = timed.iterator();
+        for (Checked f : files) {
+            sorted.add(f.firstNanos() == Long.MIN_VALUE ? f : next.next());
+        }
         if (!sorted.equals(files)) {
             StringBuilder b = new StringBuilder("spanwatch: note: reading the captures in the order of their first packets: ");
             int shown = Math.min(sorted.size(), 5);

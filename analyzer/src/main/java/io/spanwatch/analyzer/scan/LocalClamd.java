@@ -31,8 +31,9 @@ import java.util.OptionalLong;
  * @param address         where that clamd listens: its {@code LocalSocket}, else its TCP socket
  * @param maxFileSize     its {@code MaxFileSize}, when the file sets it
  * @param streamMaxLength its {@code StreamMaxLength}, when the file sets it
+ * @param user            its {@code User} (who clamd runs as, so who owns its socket), or "" when unset
  */
-public record LocalClamd(Path conf, ClamdAddress address, OptionalLong maxFileSize, OptionalLong streamMaxLength) {
+public record LocalClamd(Path conf, ClamdAddress address, OptionalLong maxFileSize, OptionalLong streamMaxLength, String user) {
     /** Where clamd.conf lives: Debian and Ubuntu, Fedora and RHEL (clamd@scan), FreeBSD and source builds. */
     public static final List<Path> MACHINE_CONFS = List.of(Path.of("/etc/clamav/clamd.conf"), Path.of("/etc/clamd.d/scan.conf"),
             Path.of("/usr/local/etc/clamd.conf"));
@@ -41,28 +42,77 @@ public record LocalClamd(Path conf, ClamdAddress address, OptionalLong maxFileSi
     private static final long MAX_CONF_BYTES = 1 << 20;
 
     /**
-     * The first of {@code confs} that exists, is a clamd.conf clamd would load and names a socket that
-     * accepts a connection now; empty when there is none.
+     * The first of {@code confs} that exists, is a clamd.conf clamd would load, is trusted
+     * ({@link #trustedConf}) and names a socket that is trusted ({@link #trustedSocket}) and accepts a
+     * connection now; empty when there is none.
      */
     public static Optional<LocalClamd> find(List<Path> confs) {
+        return find(confs, trustedOwners());
+    }
+
+    /** {@link #find(List)} with the users (besides a clamd.conf's {@code User}) trusted to own a conf or a socket. */
+    static Optional<LocalClamd> find(List<Path> confs, java.util.Set<String> owners) {
         for (Path c : confs) {
-            Optional<LocalClamd> l = read(c);
-            if (l.isPresent() && accepts(l.get().address())) {
+            Optional<LocalClamd> l = read(c, owners);
+            if (l.isPresent() && trustedSocket(l.get(), owners) && accepts(l.get().address())) {
                 return l;
             }
         }
         return Optional.empty();
     }
 
-    /** Reads one clamd.conf; empty when it is missing, unreadable, too large or names no socket. */
-    static Optional<LocalClamd> read(Path conf) {
+    /** root and the user SpanWatch runs as: who may own the clamd.conf SpanWatch follows. */
+    static java.util.Set<String> trustedOwners() {
+        return java.util.Set.copyOf(java.util.List.of("root", System.getProperty("user.name", "root"))); // one when run as root
+    }
+
+    /** Reads one clamd.conf; empty when it is missing, unreadable, too large, untrusted or names no socket. */
+    static Optional<LocalClamd> read(Path conf, java.util.Set<String> owners) {
         try {
-            if (!Files.isRegularFile(conf) || Files.size(conf) > MAX_CONF_BYTES) {
+            if (!Files.isRegularFile(conf) || Files.size(conf) > MAX_CONF_BYTES || !trustedConf(conf, owners)) {
                 return Optional.empty();
             }
             return parse(conf, Files.readString(conf, java.nio.charset.StandardCharsets.ISO_8859_1));
         } catch (IOException | SecurityException e) {
             return Optional.empty();
+        }
+    }
+
+    /**
+     * Whether a clamd.conf may choose where SpanWatch sends every extracted file (by descriptor: the
+     * clamd it names reads them all) and whose verdicts it believes: owned by {@code owners} and
+     * writable by its owner alone. A file others may write would let any local user point SpanWatch at
+     * a socket of their own, read the captured files and answer "clean". Without POSIX attributes
+     * (not a Unix file system) the file is taken as it is.
+     */
+    static boolean trustedConf(Path conf, java.util.Set<String> owners) throws IOException {
+        java.nio.file.attribute.PosixFileAttributes a;
+        try {
+            a = Files.readAttributes(conf, java.nio.file.attribute.PosixFileAttributes.class);
+        } catch (UnsupportedOperationException e) {
+            return true;
+        }
+        return owners.contains(a.owner().getName()) && !a.permissions().contains(java.nio.file.attribute.PosixFilePermission.GROUP_WRITE)
+                && !a.permissions().contains(java.nio.file.attribute.PosixFilePermission.OTHERS_WRITE);
+    }
+
+    /**
+     * Whether the Unix socket a clamd.conf names belongs to that clamd: owned by {@code owners} or the
+     * conf's {@code User} (clamd creates the socket after dropping to that user; Debian's is
+     * {@code clamav}). A socket some other user bound (a {@code LocalSocket} in {@code /tmp}, taken
+     * while clamd was down) is not one. A TCP address is taken as the conf names it.
+     */
+    static boolean trustedSocket(LocalClamd l, java.util.Set<String> owners) {
+        if (!l.address().isUnix()) {
+            return true;
+        }
+        try {
+            String owner = Files.getOwner(l.address().unixSocket(), java.nio.file.LinkOption.NOFOLLOW_LINKS).getName();
+            return owners.contains(owner) || owner.equals(l.user());
+        } catch (UnsupportedOperationException e) {
+            return true;
+        } catch (IOException | SecurityException e) {
+            return false;
         }
     }
 
@@ -94,7 +144,8 @@ public record LocalClamd(Path conf, ClamdAddress address, OptionalLong maxFileSi
         if (address == null) {
             return Optional.empty();
         }
-        return Optional.of(new LocalClamd(conf, address, size(options.get("maxfilesize")), size(options.get("streammaxlength"))));
+        return Optional.of(new LocalClamd(conf, address, size(options.get("maxfilesize")), size(options.get("streammaxlength")),
+                options.getOrDefault("user", "")));
     }
 
     /** Whether something accepts a connection at {@code a} within {@link #PROBE_MILLIS}. */
@@ -103,8 +154,18 @@ public record LocalClamd(Path conf, ClamdAddress address, OptionalLong maxFileSi
             if (!Files.exists(a.unixSocket())) {
                 return false;
             }
+            // Not blocking: a blocking connect to a socket whose listener accepts no more (a wedged clamd
+            // with its queue full, MaxConnectionQueueLength 15 on Debian) waits for good. Without blocking
+            // such a connect fails at once (EAGAIN), as does one to anything but a listening socket.
             try (SocketChannel ch = SocketChannel.open(StandardProtocolFamily.UNIX)) {
-                return ch.connect(UnixDomainSocketAddress.of(a.unixSocket()));
+                ch.configureBlocking(false);
+                if (ch.connect(UnixDomainSocketAddress.of(a.unixSocket()))) {
+                    return true;
+                }
+                try (java.nio.channels.Selector sel = java.nio.channels.Selector.open()) {
+                    ch.register(sel, java.nio.channels.SelectionKey.OP_CONNECT);
+                    return sel.select(PROBE_MILLIS) > 0 && ch.finishConnect();
+                }
             } catch (IOException | RuntimeException e) {
                 return false;
             }

@@ -88,4 +88,48 @@ class CaptureTimeOrderTest {
                 + " (2024-03-12T08:03:20Z): they overlap in time"), r.err());
         assertEquals(3, fileTimes(tmp.resolve("out")).size(), "every download still extracted");
     }
+    @Test
+    void aCaptureWithoutAPacketKeepsItsPlaceAndChangesNothing(@TempDir Path tmp) throws Exception {
+        // The README: "ties, and captures without a packet, in the order above". A capture cut before its
+        // first packet (a rotated file opened and never written) has no time to sort by: it stays where it
+        // was given, and captures otherwise in time order are read as given, without a note.
+        Path one = capture(tmp.resolve("1.pcap"), new String[] {"/one"}, new long[] {0});
+        Path empty = tmp.resolve("2.pcap");
+        PcapWriter.create(empty, LinkType.ETHERNET, false).close();
+        Path three = capture(tmp.resolve("3.pcap"), new String[] {"/three"}, new long[] {30});
+        AnalyzeCommandTest.Run r = AnalyzeCommandTest.run("analyze", "--set", "scan.enabled=false", "--out", tmp.resolve("out").toString(),
+                one.toString(), empty.toString(), three.toString());
+        assertEquals(0, r.status(), r.err());
+        assertFalse(r.err().contains("note: reading the captures"), r.err());
+
+        java.io.StringWriter sw = new java.io.StringWriter();
+        java.io.PrintWriter err = new java.io.PrintWriter(sw);
+        AnalyzeCommand.Checked a = new AnalyzeCommand.Checked(Path.of("a"), 1, 2 * MINUTE);
+        AnalyzeCommand.Checked none = new AnalyzeCommand.Checked(Path.of("none"), 1, Long.MIN_VALUE);
+        AnalyzeCommand.Checked b = new AnalyzeCommand.Checked(Path.of("b"), 1, MINUTE);
+        assertEquals(java.util.List.of(b, none, a), AnalyzeCommand.inTimeOrder(java.util.List.of(a, none, b), err),
+                "the two with packets change places; the one without stays in the middle");
+        assertEquals(java.util.List.of(a, none), AnalyzeCommand.inTimeOrder(java.util.List.of(a, none), err));
+        assertEquals(java.util.List.of(none, b, a), AnalyzeCommand.inTimeOrder(java.util.List.of(none, a, b), err));
+    }
+    @Test
+    void aCaptureOfALaterDayIsDatedByItsOwnPacketsWhateverTheWorkers(@TempDir Path tmp) throws Exception {
+        // Packet time refuses a jump of over an hour until 16 packets in a row agree, on the reader and on
+        // each worker: the first packets of a capture taken a day after the one read before were dated at
+        // that one's end. Whether a short download was depended on which worker its flow hashed to (with
+        // one worker, on a one-CPU machine, always).
+        long day = 24 * 60;
+        Path first = capture(tmp.resolve("day1.pcap"), new String[] {"/day1"}, new long[] {0});
+        Path next = capture(tmp.resolve("day2.pcap"), new String[] {"/day2"}, new long[] {day});
+        for (String workers : new String[] {"1", "2", "3"}) {
+            Path out = tmp.resolve("out-" + workers);
+            AnalyzeCommandTest.Run r = AnalyzeCommandTest.run("analyze", "--workers", workers, "--set", "scan.enabled=false", "--out",
+                    out.toString(), next.toString(), first.toString());
+            assertEquals(0, r.status(), r.err());
+            Map<String, Long> t = fileTimes(out);
+            assertTrue(t.get("/day1") < T0 + MINUTE, workers + " workers: " + t);
+            assertTrue(t.get("/day2") >= T0 + day * MINUTE && t.get("/day2") < T0 + (day + 1) * MINUTE,
+                    workers + " workers: the next day's download at its own time: " + t);
+        }
+    }
 }

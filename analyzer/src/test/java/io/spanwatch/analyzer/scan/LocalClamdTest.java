@@ -110,4 +110,82 @@ class LocalClamdTest {
         assertFalse(LocalClamd.find(List.of(sample, silent, noSocketFile)).isPresent());
         assertFalse(LocalClamd.find(List.of(tmp)).isPresent(), "a folder is not a clamd.conf");
     }
+    @Test
+    void aProbeOfASocketWhoseClamdAcceptsNoMoreGivesUpAtOnce(@TempDir Path tmp) throws Exception {
+        // A wedged clamd: it listens, but its queue is full and it accepts nothing (Debian's has
+        // MaxConnectionQueueLength 15). A blocking connect to it waits for good, and analyze with it.
+        Path sock = tmp.resolve("wedged.sock");
+        List<java.nio.channels.SocketChannel> queued = new java.util.ArrayList<>();
+        try (java.nio.channels.ServerSocketChannel s = java.nio.channels.ServerSocketChannel.open(java.net.StandardProtocolFamily.UNIX)) {
+            s.bind(java.net.UnixDomainSocketAddress.of(sock), 1);
+            for (int i = 0; i < 64; i++) { // fill the queue: a connect that does not block fails once it is full
+                java.nio.channels.SocketChannel c = java.nio.channels.SocketChannel.open(java.net.StandardProtocolFamily.UNIX);
+                c.configureBlocking(false);
+                queued.add(c);
+                try {
+                    c.connect(java.net.UnixDomainSocketAddress.of(sock));
+                } catch (IOException full) {
+                    break;
+                }
+            }
+            boolean accepted = org.junit.jupiter.api.Assertions.assertTimeoutPreemptively(java.time.Duration.ofSeconds(5),
+                    () -> LocalClamd.accepts(ClamdAddress.unix(sock)), "the probe of a clamd that accepts no more returns");
+            assertFalse(accepted);
+            Path conf = Files.writeString(tmp.resolve("wedged.conf"), "LocalSocket " + sock + "\n");
+            assertFalse(org.junit.jupiter.api.Assertions.assertTimeoutPreemptively(java.time.Duration.ofSeconds(5),
+                    () -> LocalClamd.find(List.of(conf)).isPresent()));
+        } finally {
+            for (java.nio.channels.SocketChannel c : queued) {
+                c.close();
+            }
+        }
+    }
+
+    @Test
+    void aProbeOfAPathThatIsNoSocketSaysNo(@TempDir Path tmp) throws Exception {
+        Path fifo = tmp.resolve("fifo");
+        org.junit.jupiter.api.Assumptions.assumeTrue(new ProcessBuilder("mkfifo", fifo.toString()).start().waitFor() == 0, "mkfifo");
+        assertFalse(org.junit.jupiter.api.Assertions.assertTimeoutPreemptively(java.time.Duration.ofSeconds(5),
+                () -> LocalClamd.accepts(ClamdAddress.unix(fifo))), "a FIFO");
+        assertFalse(LocalClamd.accepts(ClamdAddress.unix(Files.writeString(tmp.resolve("plain"), "x"))), "a plain file");
+    }
+
+    @Test
+    void aClamdConfOthersMayWriteIsNotFollowed(@TempDir Path tmp) throws Exception {
+        try (java.nio.channels.ServerSocketChannel s = java.nio.channels.ServerSocketChannel.open(java.net.StandardProtocolFamily.UNIX)) {
+            Path sock = tmp.resolve("clamd.sock");
+            s.bind(java.net.UnixDomainSocketAddress.of(sock));
+            Path conf = Files.writeString(tmp.resolve("clamd.conf"), "LocalSocket " + sock + "\n");
+            Files.setPosixFilePermissions(conf, java.nio.file.attribute.PosixFilePermissions.fromString("rw-r--r--"));
+            assertTrue(LocalClamd.find(List.of(conf)).isPresent(), "the owner's own conf, which only it writes");
+            // Any local user could point SpanWatch at a socket of their own: every extracted file goes there by
+            // descriptor, and whatever answers decides the verdicts
+            Files.setPosixFilePermissions(conf, java.nio.file.attribute.PosixFilePermissions.fromString("rw-rw-rw-"));
+            assertFalse(LocalClamd.find(List.of(conf)).isPresent(), "a conf anyone may write");
+            Files.setPosixFilePermissions(conf, java.nio.file.attribute.PosixFilePermissions.fromString("rw-rw-r--"));
+            assertFalse(LocalClamd.find(List.of(conf)).isPresent(), "a conf its group may write");
+            Files.setPosixFilePermissions(conf, java.nio.file.attribute.PosixFilePermissions.fromString("rw-r--r--"));
+            String me = Files.getOwner(conf).getName();
+            assertFalse(LocalClamd.find(List.of(conf), java.util.Set.of("root-only-" + me)).isPresent(), "a conf owned by another user");
+        }
+    }
+
+    @Test
+    void aSocketBoundByAnotherUserIsNotTheClamdsOwn(@TempDir Path tmp) throws Exception {
+        // LocalSocket /tmp/clamd.socket (the source build's sample): while clamd is down, anyone may bind it
+        try (java.nio.channels.ServerSocketChannel s = java.nio.channels.ServerSocketChannel.open(java.net.StandardProtocolFamily.UNIX)) {
+            Path sock = tmp.resolve("clamd.socket");
+            s.bind(java.net.UnixDomainSocketAddress.of(sock));
+            String me = Files.getOwner(sock).getName();
+            java.util.Set<String> others = java.util.Set.of("root-not-" + me);
+            LocalClamd noUser = LocalClamd.parse(CONF, "LocalSocket " + sock + "\n").orElseThrow();
+            assertTrue(LocalClamd.trustedSocket(noUser, java.util.Set.of(me)), "a socket of a trusted user");
+            assertFalse(LocalClamd.trustedSocket(noUser, others), "a socket neither root, SpanWatch's user nor the conf's User owns");
+            LocalClamd itsUser = LocalClamd.parse(CONF, "LocalSocket " + sock + "\nUser " + me + "\n").orElseThrow();
+            assertTrue(LocalClamd.trustedSocket(itsUser, others), "the socket of the User clamd runs as");
+            LocalClamd gone = LocalClamd.parse(CONF, "LocalSocket " + tmp.resolve("gone.sock") + "\n").orElseThrow();
+            assertFalse(LocalClamd.trustedSocket(gone, java.util.Set.of(me)));
+            assertTrue(LocalClamd.trustedSocket(LocalClamd.parse(CONF, "TCPSocket 3310\n").orElseThrow(), others), "TCP: as named");
+        }
+    }
 }

@@ -94,6 +94,8 @@ public final class Pipeline implements FrameSink {
     private volatile long lastTs;
     private final PacketClock clock = new PacketClock();
     private String source;
+    /** The next frame is a capture file's first (capture thread only). */
+    private boolean resumed;
     private long firstTs;
     private long frames;
     private Supplier<CaptureStats> captureStats = () -> null;
@@ -258,6 +260,7 @@ public final class Pipeline implements FrameSink {
             }
         }
         this.source = name;
+        resumed = !config.live();
     }
 
     /** Returns where events go, for stages that write events of their own. */
@@ -297,7 +300,14 @@ public final class Pipeline implements FrameSink {
         if (frames++ == 0) {
             firstTs = tsNanos;
         }
-        if (clock.observe(tsNanos)) {
+        if (resumed) {
+            // A capture file's first frame: its time is the capture's own, as the first file's is at the
+            // start (a capture of the next day is no jump to refuse; its first 16 packets were dated at
+            // the previous capture's end). Never back: an overlapping capture keeps the time reached.
+            resumed = false;
+            clock.advanceTo(tsNanos);
+            lastTs = clock.now();
+        } else if (clock.observe(tsNanos)) {
             lastTs = clock.now();
         }
         pkt.reset(buf, tsNanos, wireLen);

@@ -154,6 +154,12 @@ final class Worker implements Runnable, FlowTable.Listener {
     }
 
     private void process(Batch b) {
+        if (source != null && !source.equals(b.source)) {
+            // The first frames of another capture file: the pipeline took that file's first time (it
+            // never runs back), so this worker does too, before its frames, instead of refusing them
+            // as a jump until 16 agree.
+            clock.advanceTo(b.now);
+        }
         source = b.source;
         byte[] r = records;
         b.copyTo(r);
