@@ -112,6 +112,7 @@ class HostileRenderingTest {
             "\u001B[31mred\u001B[0m\u0007\u001B]0;title\u0007\u009B2J",
             "invoice\u202Egpj.exe",
             "pay\u200Bpal\u200C.exa\u200Dmple\u2060\uFEFF\u00AD",
+            "pay\u034Fpal\u3164.exa\uFE0Fmple\u115F\u17B4\u180B\uFFA0\uDB40\uDD00",
             "ascii\uDB40\uDC41\uDB40\uDC42 smuggled by tag characters\uDB40\uDC7F",
             "nel\u0085ls\u2028ps\u2029vt\u000Bff\u000C",
             "lone\uD800high and \uDC00low \uDBFF",
@@ -241,11 +242,21 @@ class HostileRenderingTest {
         }
     }
 
+    /**
+     * Default_Ignorable_Code_Point of Unicode 16 (DerivedCoreProperties.txt) outside category Cf: drawn as
+     * nothing by renderers (the review found {@code pay\u034Fpal.example} shown as {@code paypal.example}).
+     */
+    static boolean defaultIgnorable(int cp) {
+        return cp == 0x034F || cp == 0x115F || cp == 0x1160 || cp == 0x17B4 || cp == 0x17B5 || cp == 0x3164 || cp == 0xFFA0
+                || cp >= 0x180B && cp <= 0x180F || cp >= 0xFE00 && cp <= 0xFE0F || cp >= 0xFFF0 && cp <= 0xFFF8
+                || cp >= 0xE0000 && cp <= 0xE0FFF;
+    }
+
     /** Fails when {@code s}, shown to a person, holds a character that shows as nothing or changes the text around it. */
     static void noHiddenCharacter(String s, String what) {
         for (int i = 0; i < s.length(); i += Character.charCount(s.codePointAt(i))) {
             int cp = s.codePointAt(i);
-            if (Character.getType(cp) == Character.FORMAT || cp == 0x2028 || cp == 0x2029) { // Cf and the separators
+            if (Character.getType(cp) == Character.FORMAT || cp == 0x2028 || cp == 0x2029 || defaultIgnorable(cp)) {
                 fail(what + ": raw U+" + String.format("%04X", cp) + " at " + i + ": " + excerpt(s, i));
             }
         }

@@ -138,12 +138,18 @@ public final class EveText {
      * person reads a value: Unicode's format characters (category Cf: the bidirectional marks,
      * embeddings, overrides and isolates, the zero-width space and joiners, the word joiner, the soft
      * hyphen, the byte-order mark, the tag characters U+E0000 to U+E007F) and the line and paragraph
-     * separators. {@code pay\u200Bpal.example} looks like {@code paypal.example} and is another
-     * name; {@code invoice\u202Egpj.exe} looks like a JPEG. The console, the report and mails show
-     * them as {@code \\uXXXX}; JSON keeps them, as data.
+     * separators, and the rest of Unicode's Default_Ignorable_Code_Point (DerivedCoreProperties.txt:
+     * the combining grapheme joiner U+034F, the Hangul fillers U+115F, U+1160, U+3164 and U+FFA0, the
+     * Khmer inherent vowels U+17B4 and U+17B5, the Mongolian variation selectors U+180B to U+180F, the
+     * variation selectors U+FE00 to U+FE0F and U+E0100 to U+E01EF, U+FFF0 to U+FFF8 and the rest of
+     * U+E0000 to U+E0FFF), which a renderer draws as nothing too. {@code pay\u200Bpal.example} looks like
+     * {@code paypal.example} and is another name; {@code invoice\u202Egpj.exe} looks like a JPEG. The
+     * console, the report and mails show them as {@code \\uXXXX}; JSON keeps them, as data.
      */
     public static boolean hidden(int cp) {
-        return Character.getType(cp) == Character.FORMAT || cp == 0x2028 || cp == 0x2029;
+        return Character.getType(cp) == Character.FORMAT || cp == 0x2028 || cp == 0x2029 || cp == 0x034F || cp == 0x115F
+                || cp == 0x1160 || cp == 0x3164 || cp == 0xFFA0 || cp == 0x17B4 || cp == 0x17B5 || cp >= 0x180B && cp <= 0x180F
+                || cp >= 0xFE00 && cp <= 0xFE0F || cp >= 0xFFF0 && cp <= 0xFFF8 || cp >= 0xE0000 && cp <= 0xE0FFF;
     }
 
     /** Cuts {@code s} to at most {@code max} characters (null stays null), never inside a surrogate pair. */
