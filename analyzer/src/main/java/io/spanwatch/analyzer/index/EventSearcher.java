@@ -166,6 +166,45 @@ public final class EventSearcher implements Closeable {
         return new Page(total, hits, next, timedOut);
     }
 
+    /** {@link #ORDER} reversed: oldest first, for the page before a cursor. */
+    private static final Sort REVERSED = new Sort(new SortedNumericSortField(EventFields.TIMESTAMP, SortField.Type.LONG, false),
+            new SortField(EventFields.TIEBREAK, SortField.Type.LONG, true));
+
+    /**
+     * Returns the {@code size} events matching {@code q} just newer than {@code before}, newest first
+     * (the page an analyst paging older came from), or null when no more than {@code size} are newer:
+     * then the newer page is the first one ({@link #search} without a cursor), so pages keep their
+     * edges. Its {@code next} is the cursor of its last (oldest) event; sources past
+     * {@link #MAX_PAGE_SOURCE_BYTES} end it early, keeping the newest.
+     */
+    public Page searchBefore(Query q, int size, Cursor before) throws IOException {
+        if (size <= 0) {
+            return null;
+        }
+        FieldDoc beforeDoc = new FieldDoc(Integer.MAX_VALUE, Float.NaN, new Object[] {before.timestamp(), EventIds.tiebreak(before.id())});
+        IndexSearcher searcher = start();
+        long total = searcher.count(q);
+        boolean timedOut = searcher.timedOut();
+        // One more than a page: with no more than a page newer, the newer page is the first
+        TopFieldDocs top = searcher.search(q, new TopFieldCollectorManager(REVERSED, size + 1, beforeDoc, 1));
+        timedOut |= searcher.timedOut();
+        if (top.scoreDocs.length <= size) {
+            return null;
+        }
+        StoredFields stored = searcher.storedFields();
+        List<Hit> hits = new ArrayList<>();
+        byte[] lastId = null;
+        long bytes = 0;
+        for (int i = size - 1; i >= 0 && bytes < MAX_PAGE_SOURCE_BYTES; i--) {
+            ScoreDoc sd = top.scoreDocs[i];
+            BytesRef src = source(stored, sd.doc);
+            bytes += src.length;
+            lastId = EventIds.of(src.bytes, src.offset, src.length);
+            hits.add(new Hit(EventIds.hex(lastId), (Long) ((FieldDoc) sd).fields[0], src.utf8ToString()));
+        }
+        return new Page(total, hits, new Cursor(hits.getLast().timestamp(), lastId), timedOut);
+    }
+
     /** Returns the number of events matching {@code q}. */
     public long count(Query q) throws IOException {
         return start().count(q);

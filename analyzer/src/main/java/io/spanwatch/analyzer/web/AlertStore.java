@@ -149,6 +149,17 @@ public final class AlertStore implements AutoCloseable {
         return get(id);
     }
 
+    /** Returns the ids of the alerts acknowledged now. */
+    public synchronized java.util.Set<String> acknowledged() {
+        java.util.Set<String> ids = new java.util.HashSet<>();
+        states.forEach((id, st) -> {
+            if (st.acknowledged()) {
+                ids.add(id);
+            }
+        });
+        return ids;
+    }
+
     /** Returns the lines of the file that could not be read when it was opened. */
     public synchronized long unreadable() {
         return unreadable;

@@ -2,15 +2,27 @@ package io.spanwatch.analyzer.web;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.netty.handler.codec.http.HttpMethod;
+import io.spanwatch.analyzer.index.Aggregations;
+import io.spanwatch.analyzer.index.EventFields;
+import io.spanwatch.analyzer.index.EventIds;
 import io.spanwatch.analyzer.index.EventSearcher;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
+import org.apache.lucene.search.BooleanClause;
+import org.apache.lucene.search.BooleanQuery;
+import org.apache.lucene.search.MatchNoDocsQuery;
+import org.apache.lucene.search.TermInSetQuery;
+import org.apache.lucene.util.BytesRef;
 
 /**
  * Serves {@code GET /alerts?state=open|acked|all&q=QUERY}: the alert queue, newest first, with who
  * it is assigned to, whether it was acknowledged, its comments, and (for the act role) buttons to
- * acknowledge. Filtering by state reads at most {@value #MAX_SCANNED} alerts per page.
+ * acknowledge; beside it the tab's alerts grouped by signature and by source host (counts from doc
+ * values, each a link that filters the queue to its group, a minus that leaves it out). Paged by
+ * {@code search_after} (older) and {@code search_before} (newer).
  *
  * <p>The queue holds incidents beside alerts ({@value #QUEUED}): an incident (an internal host that
  * downloaded malware and then called a command server) is what an analyst must act on first, and is
@@ -19,7 +31,10 @@ import java.util.Locale;
  */
 final class AlertsPage extends Route {
     static final int PAGE = 50;
-    static final int MAX_SCANNED = 5000;
+    /** The groups beside the queue, by field, with their titles. */
+    static final Map<String, String> GROUPS = groups();
+    /** Values listed per group at most. */
+    static final int GROUP_SIZE = 10;
     /** What the queue holds. */
     static final String QUEUED = "event_type:(alert OR incident)";
     /** The incidents among them, which the queue offers on their own. */
@@ -41,40 +56,27 @@ final class AlertsPage extends Route {
         String q = Pages.and(extra, QUEUED); // what the search box shows
         // Both parsed on their own and required together: joined as text, a query such as
         // "x) OR (event_type:flow" closed the parenthesis Pages.and opened and listed other events.
-        org.apache.lucene.search.Query query = new org.apache.lucene.search.BooleanQuery.Builder()
-                .add(console.parser().parse(extra), org.apache.lucene.search.BooleanClause.Occur.MUST)
-                .add(console.parser().parse(QUEUED), org.apache.lucene.search.BooleanClause.Occur.FILTER).build();
-        List<EventSearcher.Hit> shown = new ArrayList<>();
-        EventSearcher.Cursor after = ApiEvents.cursor(r);
-        EventSearcher.Cursor resume = null;
+        org.apache.lucene.search.Query all = new BooleanQuery.Builder()
+                .add(console.parser().parse(extra), BooleanClause.Occur.MUST)
+                .add(console.parser().parse(QUEUED), BooleanClause.Occur.FILTER).build();
+        // The tab is a filter of the query itself (the acknowledged ids), so a page, its paging and its
+        // groups count the same alerts: read from the store page by page, a group's count was of all states.
+        org.apache.lucene.search.Query query = inState(all, state, console.alerts().acknowledged());
+        EventSearcher.Page page;
+        boolean[] first = new boolean[1];
         long total;
         long incidents;
-        int scanned = 0;
+        Map<String, List<Aggregations.Bucket>> groups;
+        boolean groupsTimedOut;
         try (EventSearcher s = console.index().acquire()) {
-            EventSearcher.Page page;
-            do {
-                page = s.search(query, 200, after);
-                for (EventSearcher.Hit hit : page.hits()) {
-                    scanned++;
-                    boolean acked = console.alerts().get(hit.id()).acknowledged();
-                    if (state.equals("all") || acked == state.equals("acked")) {
-                        shown.add(hit);
-                        if (shown.size() == PAGE) {
-                            resume = new EventSearcher.Cursor(hit.timestamp(), io.spanwatch.analyzer.index.EventIds.parse(hit.id()));
-                            break;
-                        }
-                    }
-                }
-                after = page.next();
-            } while (resume == null && after != null && scanned < MAX_SCANNED);
-            total = page.total();
-            if (resume == null && after != null) {
-                resume = after;
-            }
-            incidents = s.count(new org.apache.lucene.search.BooleanQuery.Builder()
-                    .add(query, org.apache.lucene.search.BooleanClause.Occur.MUST)
-                    .add(console.parser().parse(INCIDENTS), org.apache.lucene.search.BooleanClause.Occur.FILTER).build());
+            page = Pages.page(r, s, query, PAGE, first);
+            total = s.count(all);
+            incidents = s.count(new BooleanQuery.Builder().add(all, BooleanClause.Occur.MUST)
+                    .add(console.parser().parse(INCIDENTS), BooleanClause.Occur.FILTER).build());
+            groups = s.aggregations().facets(query, List.copyOf(GROUPS.keySet()), GROUP_SIZE);
+            groupsTimedOut = s.timedOut();
         }
+        List<EventSearcher.Hit> shown = page.hits();
         Html h = console.pages().start(r, "Alerts", q);
         h.raw("<h1>Alerts <span class=\"dim\">").text(String.format(Locale.ROOT, "%,d", total)).raw(" in all</span></h1><p class=\"tabs\">");
         for (String s : List.of("open", "acked", "all")) {
@@ -89,6 +91,7 @@ final class AlertsPage extends Route {
             h.raw("<span class=\"sep\">|</span>").link("/alerts?state=" + state, "clear the filter");
         }
         h.raw("</p>");
+        h.raw("<div class=\"cols\"><div class=\"results\">");
         boolean act = r.principal().allows(Role.ACT);
         if (shown.isEmpty()) {
             h.raw("<p class=\"none\">No ").text(state.equals("all") ? "" : state + " ").raw("alerts")
@@ -155,11 +158,41 @@ final class AlertsPage extends Route {
                     .raw(act ? ", <kbd>x</kbd> select it, <kbd>A</kbd> act on the selected (or this row)" : "")
                     .raw(", <kbd>/</kbd> search.</p>");
         }
-        if (resume != null) {
-            h.raw("<p class=\"more\"><a href=\"").attr("/alerts?state=" + state + "&q=" + Html.query(extra) + "&search_after="
-                    + Html.query(resume.toString())).raw("\">Older alerts →</a></p>");
-        }
+        Pages.pager(h, "/alerts?state=" + state + "&q=" + Html.query(extra), page, first[0], "Older alerts");
+        h.raw("</div>");
+        // Grouped as EveBox's aggregate inbox: the signatures and sources of this tab's alerts, each a filter of the queue
+        String tab = state;
+        Pages.facets(h, narrowed -> "/alerts?state=" + tab + "&q=" + Html.query(narrowed), extra, groups, groupsTimedOut, GROUPS,
+                "facets groups");
+        h.raw("</div>");
         return Pages.finish(h);
+    }
+
+    private static Map<String, String> groups() {
+        Map<String, String> g = new LinkedHashMap<>();
+        g.put("alert.signature", "By signature");
+        g.put("src_ip", "By source host");
+        return java.util.Collections.unmodifiableMap(g);
+    }
+
+    /** Returns {@code all} narrowed to the alerts of a tab: open (not acknowledged), acked, or all. */
+    static org.apache.lucene.search.Query inState(org.apache.lucene.search.Query all, String state, java.util.Set<String> acked) {
+        if (state.equals("all")) {
+            return all;
+        }
+        List<BytesRef> ids = new ArrayList<>();
+        for (String id : acked) {
+            byte[] b = EventIds.parse(id);
+            if (b != null) {
+                ids.add(new BytesRef(b));
+            }
+        }
+        if (ids.isEmpty()) {
+            return state.equals("open") ? all : new MatchNoDocsQuery("nothing acknowledged");
+        }
+        return new BooleanQuery.Builder().add(all, BooleanClause.Occur.MUST)
+                .add(new TermInSetQuery(EventFields.ID, ids), state.equals("open") ? BooleanClause.Occur.MUST_NOT : BooleanClause.Occur.FILTER)
+                .build();
     }
 
     /** Tells whether a queued event is an incident (else an alert). */

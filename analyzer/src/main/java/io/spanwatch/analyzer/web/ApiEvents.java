@@ -24,14 +24,19 @@ final class ApiEvents extends Route {
 
     /** Reads the {@code search_after} parameter; a malformed one is a 400. */
     static EventSearcher.Cursor cursor(Request r) {
-        String after = r.param("search_after", null);
+        return cursor(r, "search_after");
+    }
+
+    /** Returns the cursor in parameter {@code name}, or null without one (a bad one is a 400). */
+    static EventSearcher.Cursor cursor(Request r, String name) {
+        String after = r.param(name, null);
         if (after == null || after.isBlank()) {
             return null;
         }
         try {
             return EventSearcher.Cursor.parse(after);
         } catch (IllegalArgumentException e) {
-            throw new Request.BadRequest(e.getMessage());
+            throw new Request.BadRequest(e.getMessage().replace("search_after", name));
         }
     }
 

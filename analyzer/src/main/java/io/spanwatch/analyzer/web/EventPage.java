@@ -257,17 +257,26 @@ final class EventPage extends Route {
         return Pages.term(field, value);
     }
 
+    /**
+     * Fields (by their last name) whose values an analyst pastes elsewhere (a sandbox, a ticket, another
+     * tool's search): hashes, fingerprints, URLs and names of hosts (by
+     * last name, or whole for a name as general as host). The script adds a copy control
+     * beside each (and beside every address); it copies the text as shown, hidden characters escaped.
+     */
+    static final java.util.Set<String> COPYABLE = java.util.Set.of("sha256", "stored_sha256", "sha1", "md5", "hash", "ja4", "url",
+            "hostname", "sni", "callback_host", "community_id", "redirect", "beacon.host", "incident.host");
+
     /** Writes a field's value: a link to its host or file page where there is one, and a link to search for it. */
     private void value(Html h, String path, String v) {
         String field = path.replaceAll("\\[[0-9]+]", "");
         FieldKind kind = console.index().schema().kind(field);
         String leaf = field.substring(field.lastIndexOf('.') + 1);
         if (kind == FieldKind.IP) {
-            h.link("/hosts/" + Html.path(v), v);
+            h.raw("<a class=\"copyable\" href=\"").attr("/hosts/" + Html.path(v)).raw("\">").text(v).raw("</a>");
         } else if ((leaf.equals("sha256") || leaf.equals("stored_sha256")) && v.matches("[0-9a-f]{64}")) {
-            h.link("/files/" + v, v);
+            h.raw("<a class=\"copyable\" href=\"").attr("/files/" + v).raw("\">").text(v).raw("</a>");
         } else {
-            h.raw("<span class=\"v\">").text(v).raw("</span>");
+            h.raw((COPYABLE.contains(leaf) || COPYABLE.contains(field)) && !v.isEmpty() ? "<span class=\"v copyable\">" : "<span class=\"v\">").text(v).raw("</span>");
         }
         if (kind != null && !v.isEmpty() && v.length() < 2000) {
             h.raw(" <a class=\"find\" title=\"search for this value\" href=\"/?q=").attr(Html.query(findQuery(field, v))).raw("\">⌕</a>");

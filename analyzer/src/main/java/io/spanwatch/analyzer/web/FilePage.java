@@ -53,7 +53,7 @@ final class FilePage extends Route {
             return console.pages().error(r, HttpResponseStatus.NOT_FOUND, "No event names the file " + sha + ", and none is stored.");
         }
         Html h = console.pages().start(r, "File " + sha.substring(0, 12), q);
-        h.raw("<h1>File <span class=\"hash\">").text(sha).raw("</span></h1>");
+        h.raw("<h1>File <span class=\"hash copyable\">").text(sha).raw("</span></h1>");
         JsonNode info = null;
         JsonNode verdict = null;
         java.util.Set<String> signatures = new java.util.LinkedHashSet<>();
@@ -75,7 +75,9 @@ final class FilePage extends Route {
         if (info != null) {
             for (String k : new String[] {"sha256", "sha1", "md5", "size", "mimetype", "magic", "state"}) {
                 if (info.has(k)) {
-                    h.raw("<tr><th>").text(k).raw("</th><td><span class=\"v\">").text(info.path(k).asText()).raw("</span></td></tr>");
+                    boolean hash = k.startsWith("sha") || k.equals("md5");
+                    h.raw("<tr><th>").text(k).raw(hash ? "</th><td><span class=\"v copyable\">" : "</th><td><span class=\"v\">")
+                            .text(info.path(k).asText()).raw("</span></td></tr>");
                 }
             }
         }
@@ -117,7 +119,8 @@ final class FilePage extends Route {
             h.raw("</td><td>");
             console.pages().endpoint(h, e.path("dest_ip"), e.path("dest_port"));
             h.raw("</td><td>").text(e.path("http").path("hostname").asText("")).raw("</td><td class=\"url\">")
-                    .text(e.path("http").path("url").asText("")).raw("</td><td>").text(e.path("fileinfo").path("filename").asText(""))
+                    .raw(e.path("http").path("url").asText("").isEmpty() ? "" : "<span class=\"copyable\">").text(e.path("http").path("url").asText(""))
+                    .raw(e.path("http").path("url").asText("").isEmpty() ? "" : "</span>").raw("</td><td>").text(e.path("fileinfo").path("filename").asText(""))
                     .raw("</td></tr>");
         }
         h.raw("</tbody></table>");

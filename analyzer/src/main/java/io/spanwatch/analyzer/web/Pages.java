@@ -123,6 +123,17 @@ public final class Pages {
         return SHOWN.format(java.time.Instant.EPOCH.plus(micros, java.time.temporal.ChronoUnit.MICROS));
     }
 
+    private static final java.time.format.DateTimeFormatter SECONDS =
+            java.time.format.DateTimeFormatter.ofPattern("uuuu-MM-dd HH:mm:ss 'UTC'", Locale.ROOT).withZone(java.time.ZoneOffset.UTC);
+
+    /**
+     * Returns a time to the second as the tables show theirs, the zone named ({@code 2024-03-14 21:00:00 UTC}):
+     * the histogram's edges and bars, which said {@code 2024-03-14T21:00:00Z} beside tables in another form.
+     */
+    static String utcSeconds(long micros) {
+        return SECONDS.format(java.time.Instant.EPOCH.plus(Math.floorDiv(micros, 1_000_000L), java.time.temporal.ChronoUnit.SECONDS));
+    }
+
     /** Writes the link to an event labelled with its time in UTC ({@link #shownTime}); the title holds the event's own timestamp. */
     static void timeLink(Html h, EventSearcher.Hit hit, JsonNode e) {
         h.raw("<a href=\"/events/").attr(hit.id()).raw("\" title=\"").attr(e.path("timestamp").asText(EveTimes.format(hit.timestamp())))
@@ -227,11 +238,12 @@ public final class Pages {
             h.raw("<a href=\"").attr(base + "?q=" + Html.query(and(query, range))).raw("\"><rect x=\"").text(Integer.toString(i * w))
                     .raw("\" y=\"").text(String.format(Locale.ROOT, "%.1f", 60 - bh)).raw("\" width=\"").text(Integer.toString(w - 1))
                     .raw("\" height=\"").text(String.format(Locale.ROOT, "%.1f", bh)).raw("\"><title>")
-                    .text(EveTimes.format(start) + ": " + c[i] + " events").raw("</title></rect></a>");
+                    .text(utcSeconds(start) + ": " + String.format(Locale.ROOT, "%,d", c[i]) + (c[i] == 1 ? " event" : " events"))
+                    .raw("</title></rect></a>");
         }
         long end = Math.min(hist.start() + c.length * hist.interval(), EveTimes.MAX_MICROS);
-        h.raw("</svg><figcaption><span>").text(EveTimes.formatIso(hist.start())).raw("</span><span>")
-                .text(describe(hist.interval()) + " per bar").raw("</span><span>").text(EveTimes.formatIso(end)).raw("</span></figcaption></figure>");
+        h.raw("</svg><figcaption><span>").text(utcSeconds(hist.start())).raw("</span><span>")
+                .text(describe(hist.interval()) + " per bar").raw("</span><span>").text(utcSeconds(end)).raw("</span></figcaption></figure>");
     }
 
     /**
@@ -257,7 +269,17 @@ public final class Pages {
 
     /** Writes facet lists; each value links to the query narrowed to it. Facets whose search hit its time limit say so. */
     void facets(Html h, String base, String query, Map<String, List<Aggregations.Bucket>> facets, boolean timedOut) {
-        h.raw("<aside class=\"facets\">");
+        facets(h, narrowed -> base + "?q=" + Html.query(narrowed), query, facets, timedOut, Map.of(), "facets");
+    }
+
+    /**
+     * Writes facet lists as {@link #facets(Html, String, String, Map, boolean)} does, each value's link made by
+     * {@code href} from the narrowed query, each list headed by its title in {@code titles} (else the
+     * field's name), the aside of class {@code css}.
+     */
+    static void facets(Html h, java.util.function.Function<String, String> href, String query, Map<String, List<Aggregations.Bucket>> facets,
+            boolean timedOut, Map<String, String> titles, String css) {
+        h.raw("<aside class=\"").raw(css).raw("\">");
         if (timedOut) {
             h.raw("<p class=\"warn\">The facets hit their time limit: their counts may be incomplete.</p>");
         }
@@ -265,13 +287,13 @@ public final class Pages {
             if (buckets.isEmpty()) {
                 return;
             }
-            h.raw("<section><h3>").text(field).raw("</h3><ol>");
+            h.raw("<section><h3>").text(titles.getOrDefault(field, field)).raw("</h3><ol>");
             for (Aggregations.Bucket b : buckets) {
                 // The value narrows the query to it; the minus beside it leaves it out (Kibana's filter out)
-                h.raw("<li><a class=\"in\" href=\"").attr(base + "?q=" + Html.query(and(query, term(field, b.value())))).raw("\"><span class=\"v\">")
+                h.raw("<li><a class=\"in\" href=\"").attr(href.apply(and(query, term(field, b.value())))).raw("\"><span class=\"v\">")
                         .text(b.value()).raw("</span><span class=\"n\">").text(String.format(Locale.ROOT, "%,d", b.count()))
                         .raw("</span></a><a class=\"out\" title=\"leave this value out\" aria-label=\"leave out\" href=\"")
-                        .attr(base + "?q=" + Html.query(and(query, "NOT " + term(field, b.value())))).raw("\">−</a></li>");
+                        .attr(href.apply(and(query, "NOT " + term(field, b.value())))).raw("\">−</a></li>");
             }
             h.raw("</ol></section>");
         });
@@ -288,12 +310,49 @@ public final class Pages {
         return query == null || query.isBlank() || query.strip().equals("*:*") ? more : "(" + query + ") AND " + more;
     }
 
-    /** Writes the link to the next page, keeping the query and the page size ({@code size} 0: the default, left out). */
-    static void next(Html h, String base, String query, EventSearcher.Page page, int size) {
-        if (page.next() != null) {
-            h.raw("<p class=\"more\"><a href=\"").attr(base + "?q=" + Html.query(query == null ? "" : query)
-                    + (size > 0 ? "&size=" + size : "") + "&search_after=" + Html.query(page.next().toString())).raw("\">Older events →</a></p>");
+    /**
+     * Writes the paging links of a page whose address without a cursor is {@code href} (it has a query
+     * string): on any page but the first, the newest page and the page just newer than this one
+     * ({@code search_before} its first event); the older page ({@code search_after}) when there is one.
+     */
+    static void pager(Html h, String href, EventSearcher.Page page, boolean first, String older) {
+        if (first && page.next() == null) {
+            return;
         }
+        h.raw("<p class=\"more\">");
+        if (!first) {
+            h.raw("<a class=\"newest\" href=\"").attr(href).raw("\">« Newest</a> ");
+            if (!page.hits().isEmpty()) {
+                h.raw("<a class=\"newer\" href=\"").attr(href + "&search_before=" + Html.query(cursor(page.hits().getFirst()).toString()))
+                        .raw("\">← Newer</a> ");
+            }
+        }
+        if (page.next() != null) {
+            h.raw("<a class=\"older\" href=\"").attr(href + "&search_after=" + Html.query(page.next().toString())).raw("\">").text(older)
+                    .raw(" →</a>");
+        }
+        h.raw("</p>");
+    }
+
+    /** Returns the cursor that is a hit's place in the order. */
+    static EventSearcher.Cursor cursor(EventSearcher.Hit hit) {
+        return new EventSearcher.Cursor(hit.timestamp(), io.spanwatch.analyzer.index.EventIds.parse(hit.id()));
+    }
+
+    /**
+     * Returns the page of a search: after {@code search_after}, before {@code search_before} (newer,
+     * the first page when fewer than a page are newer), or the first; {@code first[0]} tells which.
+     */
+    static EventSearcher.Page page(Request r, EventSearcher s, org.apache.lucene.search.Query query, int size, boolean[] first)
+            throws IOException {
+        EventSearcher.Cursor after = ApiEvents.cursor(r);
+        EventSearcher.Cursor before = ApiEvents.cursor(r, "search_before");
+        if (after != null && before != null) {
+            throw new Request.BadRequest("search_after or search_before, not both");
+        }
+        EventSearcher.Page page = before == null ? null : s.searchBefore(query, size, before);
+        first[0] = after == null && page == null;
+        return page != null ? page : s.search(query, size, after);
     }
 
     /** Writes the count line above results. */

@@ -21,15 +21,15 @@ final class SearchPage extends Route {
     public Response handle(Request r) throws Exception {
         String q = r.param("q", "");
         int size = r.intParam("size", DEFAULT_SIZE, 1, 500);
-        EventSearcher.Cursor after = ApiEvents.cursor(r);
         Query query = console.parser().parse(q);
         EventSearcher.Page page;
         Aggregations.Histogram hist;
         Map<String, List<Aggregations.Bucket>> facets;
         boolean histTimedOut;
         boolean facetsTimedOut;
+        boolean[] first = new boolean[1];
         try (EventSearcher s = console.index().acquire()) {
-            page = s.search(query, size, after);
+            page = Pages.page(r, s, query, size, first);
             hist = s.aggregations().histogram(query, 80);
             histTimedOut = s.timedOut();
             facets = s.aggregations().facets(query, Pages.FACETS, 8);
@@ -38,13 +38,17 @@ final class SearchPage extends Route {
         Pages pages = console.pages();
         Html h = pages.start(r, q.isBlank() ? "Search" : q, q);
         h.raw("<div class=\"cols\"><div class=\"results\">");
+        if (!q.isBlank()) {
+            // Under the search box, where the query was just typed: below 50 rows it was out of sight
+            h.raw("<form class=\"save top\" method=\"post\" action=\"/searches\">").raw(Pages.csrf(r))
+                    .raw("<input type=\"hidden\" name=\"action\" value=\"save\"><input type=\"hidden\" name=\"q\" value=\"").attr(q)
+                    .raw("\"><input name=\"name\" placeholder=\"name this search\" maxlength=\"100\" required aria-label=\"name this search\">")
+                    .raw("<button>Save search</button></form>");
+        }
         pages.histogram(h, "/", q, hist, histTimedOut);
         Pages.total(h, page, console.parser().unknownFields(query));
         pages.results(h, page.hits());
-        Pages.next(h, "/", q, page, size == DEFAULT_SIZE ? 0 : size);
-        h.raw("<form class=\"save\" method=\"post\" action=\"/searches\">").raw(Pages.csrf(r))
-                .raw("<input type=\"hidden\" name=\"action\" value=\"save\"><input type=\"hidden\" name=\"q\" value=\"").attr(q)
-                .raw("\"><input name=\"name\" placeholder=\"name this search\" maxlength=\"100\" required><button>Save search</button></form>");
+        Pages.pager(h, "/?q=" + Html.query(q) + (size == DEFAULT_SIZE ? "" : "&size=" + size), page, first[0], "Older events");
         h.raw("</div>");
         pages.facets(h, "/", q, facets, facetsTimedOut);
         h.raw("</div>");

@@ -134,6 +134,33 @@
     if (e.target.closest('a, button, input, textarea, form, summary, label, td.pick')) { return; }
     open(e.target.closest('tr[data-href]'));
   });
+  // Copy controls beside the values the server marked copyable (hashes, addresses, URLs). The value is
+  // selected first, so Ctrl+C copies it where the clipboard API is missing (it needs a secure context:
+  // https or localhost) or refused; the text copied is the text shown.
+  function copy(el, button) {
+    var range = document.createRange();
+    range.selectNodeContents(el);
+    var sel = window.getSelection();
+    sel.removeAllRanges();
+    sel.addRange(range);
+    function said(word) { button.textContent = word; button.classList.add('done'); }
+    if (window.isSecureContext && navigator.clipboard && navigator.clipboard.writeText) {
+      navigator.clipboard.writeText(el.textContent).then(function () { said('copied'); },
+        function () { said('selected: Ctrl+C'); });
+    } else {
+      said('selected: Ctrl+C');
+    }
+  }
+  Array.prototype.forEach.call(document.querySelectorAll('.copyable'), function (el) {
+    var b = document.createElement('button');
+    b.type = 'button';
+    b.className = 'copy';
+    b.textContent = 'copy';
+    b.title = 'copy this value';
+    b.addEventListener('click', function (e) { e.preventDefault(); e.stopPropagation(); copy(el, b); });
+    el.parentNode.insertBefore(b, el.nextSibling);
+  });
+
   var token = document.getElementById('token');
   if (token) { token.focus(); }
 })();

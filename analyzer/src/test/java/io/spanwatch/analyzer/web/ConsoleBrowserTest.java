@@ -349,4 +349,52 @@ class ConsoleBrowserTest {
         assertTrue(browser.findElements(By.cssSelector("table.events tr.t-http")).isEmpty(), "no http event left");
         assertFalse(browser.findElements(By.cssSelector("table.events tr.t-fileinfo")).isEmpty());
     }
+
+    /** Clicks the copy control the script put after {@code value}; returns the page's selection then. */
+    private static String copyBeside(WebElement value) {
+        WebElement button = value.findElement(By.xpath("following-sibling::button[1]"));
+        assertEquals("copy", button.getText());
+        button.click();
+        await(Duration.ofSeconds(10), d -> !button.getText().equals("copy"));
+        assertTrue(List.of("copied", "selected: Ctrl+C").contains(button.getText()), button.getText());
+        return (String) ((JavascriptExecutor) browser).executeScript("return window.getSelection().toString();");
+    }
+
+    @Test
+    @Order(9)
+    void copiesAHashAndAHostileUrlAsText() throws Exception {
+        open("/files/" + ConsoleFixture.EVIL_SHA);
+        assertEquals(ConsoleFixture.EVIL_SHA, copyBeside(browser.findElement(By.cssSelector("h1 .copyable"))), "the hash is selected");
+        String url = f.firstId("event_type:http AND " + Pages.term("http.hostname", ConsoleFixture.EVIL_HOST));
+        open("/events/" + url);
+        WebElement shown = null;
+        for (WebElement v : browser.findElements(By.cssSelector("span.v.copyable"))) {
+            if (v.getText().equals(ConsoleFixture.EVIL_URL)) {
+                shown = v;
+            }
+        }
+        assertTrue(shown != null, "the URL has a copy control");
+        assertEquals(ConsoleFixture.EVIL_URL, copyBeside(shown), "the URL exactly, as text");
+        assertTrue(browser.getCurrentUrl().endsWith("/events/" + url), "copying opens nothing");
+        shot("10-event-copy");
+        assertInert("after copying");
+    }
+
+    @Test
+    @Order(10)
+    void aGroupOfTheQueueFiltersIt() throws Exception {
+        open("/alerts?state=all");
+        WebElement group = browser.findElement(By.xpath("//aside[contains(@class,'groups')]/section[h3='By signature']//a[@class='in']"));
+        String sig = group.findElement(By.cssSelector(".v")).getText();
+        group.click();
+        await(Duration.ofSeconds(20), d -> d.getCurrentUrl().contains("alert.signature"));
+        assertEquals(Pages.and(Pages.term("alert.signature", sig), AlertsPage.QUEUED), browser.findElement(By.id("q")).getAttribute("value"));
+        List<WebElement> rows = browser.findElements(By.cssSelector("table.alerts tbody tr"));
+        assertFalse(rows.isEmpty());
+        for (WebElement row : rows) {
+            assertTrue(row.getText().contains(sig), row.getText());
+        }
+        shot("11-alerts-group");
+        assertInert("a group of the queue");
+    }
 }

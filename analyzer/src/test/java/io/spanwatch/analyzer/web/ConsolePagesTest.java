@@ -31,7 +31,31 @@ class ConsolePagesTest {
 
     @BeforeAll
     static void start() throws Exception {
-        f = new ConsoleFixture(dir, ConsoleFixture.rate(10_000), true, null);
+        f = new ConsoleFixture(dir, ConsoleFixture.rate(10_000), true, null, queueAlerts());
+    }
+
+    /** Signatures of alerts as hostile as the traffic they name: quotes, markup, a query breaking out of its term, bidi. */
+    static final java.util.List<String> HOSTILE_SIGNATURES = java.util.List.of("ET \"quoted\" sig", "<script>window.__pwned=20</script>",
+            "x\") OR *:* OR (\"", "back\\slash\\\" end", "bidi \u202egpj.exe\u2066 sig");
+    static final String BULK_SIGNATURE = "SpanWatch test: many of one";
+    static final String BULK_HOST = "198.18.9.9";
+
+    /**
+     * Alerts older than the fixture's own (so its tests find theirs first): 60 of one signature from one
+     * host, enough for a second page of the queue, and one of each hostile signature from 198.18.9.1-5.
+     */
+    static java.util.List<io.spanwatch.sensor.event.EveEvent> queueAlerts() {
+        java.util.List<io.spanwatch.sensor.event.EveEvent> out = new java.util.ArrayList<>();
+        long t = io.spanwatch.analyzer.index.TestEvents.nanos("2026-03-10T06:00:00Z");
+        for (int i = 0; i < 60 + HOSTILE_SIGNATURES.size(); i++) {
+            boolean bulk = i < 60;
+            String sig = bulk ? BULK_SIGNATURE : HOSTILE_SIGNATURES.get(i - 60);
+            out.add(new io.spanwatch.sensor.event.AlertEvent(t + i * 1_000_000_000L, io.spanwatch.analyzer.index.TestEvents.header(5000 + i,
+                    bulk ? BULK_HOST : "198.18.9." + (i - 59), 41000 + i, "203.0.113.200", 80), false, null,
+                    io.spanwatch.sensor.event.AlertEvent.Signature.of(9000 + i, sig, io.spanwatch.sensor.event.AlertEvent.REPUTATION, 2),
+                    null, null, null, null, null, null));
+        }
+        return out;
     }
 
     @AfterAll
@@ -163,5 +187,184 @@ class ConsolePagesTest {
         String incidents = page("/alerts?state=all&q=" + q(AlertsPage.INCIDENTS), f.readToken);
         assertEquals(1, Pattern.compile("<tr data-href=").matcher(incidents).results().count(), incidents);
         assertTrue(incidents.contains(">clear the filter</a>"), incidents);
+    }
+
+    /** The group links of a queue page: decoded query of each value's link, by the value as shown, and the counts. */
+    private static java.util.Map<String, String[]> groups(String body, String state) {
+        java.util.Map<String, String[]> out = new java.util.LinkedHashMap<>();
+        Matcher m = Pattern.compile("<li><a class=\"in\" href=\"/alerts\\?state=" + state
+                + "&amp;q=([^\"]*)\"><span class=\"v\">([^<]*)</span><span class=\"n\">([0-9,]+)</span>").matcher(body);
+        while (m.find()) {
+            out.put(m.group(2), new String[] {URLDecoder.decode(m.group(1).replace("&amp;", "&"), StandardCharsets.UTF_8),
+                    m.group(3).replace(",", "")});
+        }
+        return out;
+    }
+
+    private static long queueTotal(String query) throws Exception {
+        return total(Pages.and(query, AlertsPage.QUEUED));
+    }
+
+    @Test
+    void theQueueIsGroupedBySignatureAndSourceHostEachGroupAFilter() throws Exception {
+        String body = page("/alerts?state=all", f.readToken);
+        assertTrue(body.contains("<aside class=\"facets groups\">") && body.contains("<h3>By signature</h3>")
+                && body.contains("<h3>By source host</h3>"), body);
+        java.util.Map<String, String[]> groups = groups(body, "all");
+        String[] bulk = groups.get(BULK_SIGNATURE);
+        assertNotNull(bulk, "the signature of 60 alerts is a group: " + groups.keySet());
+        assertEquals("alert.signature:\"" + BULK_SIGNATURE + "\"", bulk[0]);
+        assertEquals("60", bulk[1]);
+        assertEquals("src_ip:\"" + BULK_HOST + "\"", groups.get(BULK_HOST)[0]);
+        assertEquals("60", groups.get(BULK_HOST)[1]);
+        // Every group's count is what its link lists
+        for (var g : groups.entrySet()) {
+            assertEquals(Long.parseLong(g.getValue()[1]), queueTotal(g.getValue()[0]), g.getKey());
+        }
+        // A group's link filters the queue to it, on the same tab
+        String only = page("/alerts?state=all&q=" + q(bulk[0]), f.readToken);
+        assertEquals(50, Pattern.compile("<tr data-href=").matcher(only).results().count(), "a page of the group");
+        assertTrue(only.contains(">clear the filter</a>"), only);
+        assertEquals(java.util.Set.of(BULK_SIGNATURE), groups(only, "all").keySet().stream().filter(k -> !k.startsWith("198.")).collect(
+                java.util.stream.Collectors.toSet()), "within the group, one signature");
+    }
+
+    @Test
+    void aHostileSignaturesGroupLinkIsOneQuotedTermAndInertText() throws Exception {
+        String body = page("/alerts?state=all", f.readToken);
+        java.util.Map<String, String[]> groups = groups(body, "all");
+        for (String sig : HOSTILE_SIGNATURES) {
+            String shown = Html.escape(sig); // as the page shows text (hidden characters escaped)
+            String[] g = groups.get(shown);
+            assertNotNull(g, sig + " among " + groups.keySet());
+            assertEquals(Pages.term("alert.signature", sig), g[0], "one quoted term, its quotes and backslashes escaped");
+            f.console.parser().parse(g[0]);
+            assertEquals(1, queueTotal(g[0]), "the link finds exactly its own alert: " + g[0]);
+            assertEquals(queueTotal("*:*") - 1, queueTotal("*:* AND NOT " + g[0]), "leaving it out leaves out one alert");
+            // Filtered to it, the queue lists it alone and the tabs keep the filter
+            String only = page("/alerts?state=all&q=" + q(g[0]), f.readToken);
+            assertEquals(1, Pattern.compile("<tr data-href=").matcher(only).results().count(), only);
+            assertTrue(only.contains("href=\"/alerts?state=open&amp;q=" + Html.escape(q(g[0])) + "\""), "the open tab keeps the group");
+            assertFalse(only.contains("<script>window.__pwned") || body.contains("<script>window.__pwned"), "no payload as markup");
+            assertFalse(only.contains("\u202e") || body.contains("\u202e"), "no bidi character as it is");
+        }
+        assertTrue(body.contains("bidi \\u202egpj.exe\\u2066 sig"), "the bidi characters shown escaped");
+    }
+
+    @Test
+    void theQueuesTabsFilterItsGroupsAndPages() throws Exception {
+        String id = f.firstId(Pages.term("alert.signature", BULK_SIGNATURE));
+        f.console.alerts().act(id, "ack", null, "tester");
+        try {
+            assertEquals("59", groups(page("/alerts?state=open", f.readToken), "open").get(BULK_SIGNATURE)[1], "open: one acknowledged");
+            String acked = page("/alerts?state=acked", f.readToken);
+            assertEquals("1", groups(acked, "acked").get(BULK_SIGNATURE)[1]);
+            assertEquals(1, Pattern.compile("<tr data-href=").matcher(acked).results().count(), acked);
+            assertTrue(acked.contains("data-href=\"/events/" + id + "\""), acked);
+            assertEquals("60", groups(page("/alerts?state=all", f.readToken), "all").get(BULK_SIGNATURE)[1]);
+            String open = page("/alerts?state=open&q=" + q(Pages.term("alert.signature", BULK_SIGNATURE)), f.readToken);
+            assertFalse(open.contains("data-href=\"/events/" + id + "\""), "not on the open tab");
+        } finally {
+            f.console.alerts().act(id, "unack", null, "tester");
+        }
+    }
+
+    private static java.util.List<String> rowIds(String body) {
+        return Pattern.compile("<tr data-href=\"/events/([0-9a-f]{32})\"").matcher(body).results().map(m -> m.group(1)).toList();
+    }
+
+    private static String link(String body, String cls) {
+        Matcher m = Pattern.compile("<a class=\"" + cls + "\" href=\"([^\"]+)\">").matcher(body);
+        return m.find() ? m.group(1).replace("&amp;", "&") : null;
+    }
+
+    @Test
+    void theQueuePagesOlderAndBackToNewer() throws Exception {
+        String first = page("/alerts?state=all", f.readToken);
+        assertNull(link(first, "newest"), "the first page has no newer one");
+        assertNull(link(first, "newer"));
+        String older = link(first, "older");
+        assertNotNull(older, first);
+        String second = page(older, f.readToken);
+        java.util.List<String> firstIds = rowIds(first);
+        java.util.List<String> secondIds = rowIds(second);
+        assertEquals(50, firstIds.size());
+        assertFalse(secondIds.isEmpty());
+        assertTrue(java.util.Collections.disjoint(firstIds, secondIds), "pages do not overlap");
+        assertEquals("/alerts?state=all&q=", link(second, "newest"));
+        String back = page(link(second, "newer"), f.readToken);
+        assertEquals(firstIds, rowIds(back), "newer from the second page is the first");
+        assertNull(link(back, "newer"), "and it is the first: nothing newer");
+    }
+
+    @Test
+    void theSearchPagesBackToNewerPagesKeepingTheirEdgesAndSize() throws Exception {
+        String base = "/?q=" + q("event_type:http OR event_type:alert") + "&size=7";
+        java.util.List<java.util.List<String>> pages = new java.util.ArrayList<>();
+        String body = page(base, f.readToken);
+        pages.add(rowIds(body));
+        for (int i = 0; i < 3; i++) {
+            String older = link(body, "older");
+            assertNotNull(older);
+            assertTrue(older.contains("&size=7&search_after="), older);
+            body = page(older, f.readToken);
+            pages.add(rowIds(body));
+        }
+        // Back up: each newer page is the page seen before it
+        for (int i = 3; i > 0; i--) {
+            String newer = link(body, "newer");
+            assertNotNull(newer, body);
+            assertTrue(newer.contains("&size=7&search_before="), newer);
+            assertEquals(base, link(body, "newest"));
+            body = page(newer, f.readToken);
+            assertEquals(pages.get(i - 1), rowIds(body), "page " + (i - 1));
+        }
+        assertNull(link(body, "newer"));
+        assertEquals(400, f.get(base + "&search_before=nonsense", f.readToken).statusCode());
+        String cursor = link(page(base, f.readToken), "older").replaceAll(".*search_after=", "");
+        assertEquals(400, f.get(base + "&search_after=" + cursor + "&search_before=" + cursor, f.readToken).statusCode(), "one direction");
+    }
+
+    @Test
+    void theSaveSearchFormSitsUnderTheSearchBoxWithoutScript() throws Exception {
+        String body = page("/?q=" + q("event_type:http"), f.readToken);
+        int box = body.indexOf("<form class=\"search\"");
+        int save = body.indexOf("<form class=\"save top\" method=\"post\" action=\"/searches\">");
+        int table = body.indexOf("<table class=\"events\">");
+        assertTrue(box >= 0 && save > box && table > save, "search box, then the save form, then the results");
+        assertTrue(body.substring(save, body.indexOf("</form>", save)).contains("name=\"q\" value=\"event_type:http\""));
+        assertEquals(1, Pattern.compile("<script").matcher(body).results().count(), "the one script from the jar, none inline");
+        assertFalse(page("/", f.readToken).contains("class=\"save"), "nothing to save without a query");
+    }
+
+    @Test
+    void theHistogramSaysItsTimesInUtcAsTheTablesDo() throws Exception {
+        assertEquals("2024-03-14 21:00:00 UTC", Pages.utcSeconds(EveTimes.parseMicros("2024-03-14T22:00:00.900000+0100")));
+        assertEquals("0000-01-01 00:00:00 UTC", Pages.utcSeconds(EveTimes.MIN_MICROS));
+        String body = page("/?q=" + q("event_type:http"), f.readToken);
+        Matcher cap = Pattern.compile("<figcaption><span>([^<]+)</span><span>[^<]+</span><span>([^<]+)</span></figcaption>").matcher(body);
+        assertTrue(cap.find(), body);
+        for (String edge : new String[] {cap.group(1), cap.group(2)}) {
+            assertTrue(edge.matches("\\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d:\\d\\d UTC"), edge);
+        }
+        Matcher bar = Pattern.compile("<title>([^<]+)</title></rect>").matcher(body);
+        assertTrue(bar.find());
+        assertTrue(bar.group(1).matches("\\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d:\\d\\d UTC: [0-9,]+ events?"), bar.group(1));
+        String host = page("/hosts/198.18.0.1", f.readToken);
+        assertFalse(Pattern.compile("\\d\\dT\\d\\d:\\d\\d:\\d\\dZ<").matcher(host + body).find(), "no ...Z time shown as text");
+    }
+
+    @Test
+    void hashesAddressesAndUrlsAreMarkedForTheCopyControl() throws Exception {
+        String file = page("/files/" + ConsoleFixture.EVIL_SHA, f.readToken);
+        assertTrue(file.contains("<h1>File <span class=\"hash copyable\">" + ConsoleFixture.EVIL_SHA + "</span></h1>"), file);
+        assertTrue(file.contains("<span class=\"copyable\">" + Html.escape(ConsoleFixture.EVIL_URL) + "</span>"), "the URL, as text");
+        String http = f.firstId("event_type:http AND " + Pages.term("http.hostname", ConsoleFixture.EVIL_HOST));
+        String event = page("/events/" + http, f.readToken);
+        assertTrue(event.contains("<span class=\"v copyable\">" + Html.escape(ConsoleFixture.EVIL_URL) + "</span>"), event);
+        assertTrue(event.contains("<a class=\"copyable\" href=\"/hosts/198.18.0.66\">198.18.0.66</a>"), "an address");
+        assertFalse(event.contains("<span class=\"v copyable\">http</span>"), "not every value");
+        assertFalse(event.contains("<script>window.__pwned") || file.contains("<script>window.__pwned"));
+        assertFalse(event.contains("<button class=\"copy"), "the control is the script's: without it, nothing that does nothing");
     }
 }
