@@ -203,7 +203,9 @@ final class MessageReader extends ReaderHoldings {
         switch (state) {
             case START_LINE, HEADERS -> {
                 anomaly("http.header_too_long", "head over " + (state == State.HEADERS ? Math.max(limits.maxHeaderBytes(), BROWSER_HEAD_BYTES) : limits.maxHeaderBytes()) + " bytes");
-                abortHead("header too long", "http.max-header-bytes");
+                // the transaction names the first limit its head met (past http.max-headers it was read on
+                // for the fields that frame the body, up to BROWSER_HEAD_BYTES)
+                abortHead("header too long", state == State.HEADERS && headLimit != null ? headLimit : "http.max-header-bytes");
                 // The head's holding went to its transaction; what resync keeps of the line is
                 // charged again from the next bytes on.
                 lineCharged = 0;

@@ -433,6 +433,25 @@ class HttpConnectionParserTest {
     }
 
     @Test
+    void aHeadAbandonedPastWhatABrowserReadsNamesTheFirstLimitItMet() {
+        // 100,000 fields (AttackIT's header flood): past http.max-headers the head is read on for its
+        // framing fields, then given up at BROWSER_HEAD_BYTES; its transaction names http.max-headers,
+        // the limit it met first, as it did before heads were read on. One long line names the bytes.
+        HttpLimits small = new HttpLimits(1 << 16, 100, 1 << 20, 100, 1 << 16, 10, 4);
+        StringBuilder many = new StringBuilder("GET /many HTTP/1.1\r\nHost: a\r\n");
+        for (int i = 0; many.length() <= MessageReader.BROWSER_HEAD_BYTES; i++) {
+            many.append("X-Flood-").append(i).append(": ").append(i).append("\r\n");
+        }
+        RecordingListener r = new Script()
+                .c(many.append("\r\n").toString())
+                .c("GET /long HTTP/1.1\r\nX-Long: " + "a".repeat(MessageReader.BROWSER_HEAD_BYTES) + "\r\n\r\n")
+                .close()
+                .runAll(small);
+        assertEquals("http.max-headers", r.done.stream().filter(t -> "/many".equals(t.uri)).findFirst().orElseThrow().limitHit);
+        assertEquals("http.max-header-bytes", r.done.stream().filter(t -> "/long".equals(t.uri)).findFirst().orElseThrow().limitHit);
+    }
+
+    @Test
     void aRequestLineAtTheEndOfAnOverlongLineIsFoundHoweverItIsCut() {
         // Regression (HttpParserFuzzTest): resync used to keep only the tail of each call's bytes, so a
         // cut inside "GET /b" lost the request. A field line is read whole up to what a browser takes
