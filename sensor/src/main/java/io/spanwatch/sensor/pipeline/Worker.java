@@ -154,15 +154,18 @@ final class Worker implements Runnable, FlowTable.Listener {
     }
 
     private void process(Batch b) {
-        if (source != null && !source.equals(b.source)) {
-            // The first frames of another capture file: the pipeline took that file's first time (it
-            // never runs back), so this worker does too, before its frames, instead of refusing them
-            // as a jump until 16 agree.
-            clock.advanceTo(b.now);
-        }
+        boolean newSource = source != null && !source.equals(b.source);
         source = b.source;
         byte[] r = records;
         b.copyTo(r);
+        if (newSource && b.count > 0) {
+            // The first frames of another capture file: the pipeline took that file's first time (it
+            // never runs back), so this worker takes the time of its first frame of it, before its
+            // frames, instead of refusing them as a jump until 16 agree. Not the batch's time: that is
+            // the pipeline's when the batch was sent, and one batch of a quiet capture spans hours
+            // (the shared beacon captures' EICAR download was dated 1.5 h late so). Never past it.
+            clock.advanceTo(Math.min(Batch.ts(r, 0), b.now));
+        }
         int at = 0;
         for (int i = 0; i < b.count; i++) {
             int capLen = Batch.capLen(r, at);
