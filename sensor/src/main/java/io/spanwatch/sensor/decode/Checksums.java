@@ -38,8 +38,10 @@ public final class Checksums {
         int tcpLen = p.payloadOff + p.payloadLen - p.tcpOff;
         long sum;
         if (p.ipVersion == 4) {
-            int hl = (b[p.ipOff] & 0x0f) * 4;
-            if (fold(sum(b, p.ipOff, hl, 0)) != 0xffff) {
+            // the decoder summed the header already (ipv4ChecksumWrong); a field of 0, which it does not
+            // judge, is wrong here unless the header adds up with it
+            if (p.ipv4ChecksumWrong
+                    || b[p.ipOff + 10] == 0 && b[p.ipOff + 11] == 0 && fold(sum(b, p.ipOff, (b[p.ipOff] & 0x0f) * 4, 0)) != 0xffff) {
                 return INVALID;
             }
             sum = sum(b, p.srcAddrOff, 4, 0) + sum(b, p.dstAddrOff, 4, 0);
