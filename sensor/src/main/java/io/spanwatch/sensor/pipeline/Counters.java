@@ -49,7 +49,6 @@ final class Counters {
     long rangeAssembled;
     long tcpReuse;
     long anomalyEventsSuppressed;
-    long timestampJumps;
     long internalErrors;
 
     /** Adds this worker's counts to {@code into}. */
@@ -98,7 +97,6 @@ final class Counters {
         add(into, "file.range_assembled", rangeAssembled);
         add(into, "flow.tcp_reuse", tcpReuse);
         add(into, "anomaly.events_suppressed", anomalyEventsSuppressed);
-        add(into, "decoder.timestamp_jumps", timestampJumps);
         add(into, "internal.errors", internalErrors);
     }
 

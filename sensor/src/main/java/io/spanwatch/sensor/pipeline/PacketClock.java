@@ -5,6 +5,9 @@ package io.spanwatch.sensor.pipeline;
  * than {@link #MAX_JUMP_NANOS} after the clock does not move it, unless {@link #CONFIRMATIONS}
  * packets in a row agree on the new time (a capture that really resumes later, e.g. files of
  * different days). Without this, one frame dated years ahead would time out every flow at once.
+ * That rule ({@link #observe}) is for live capture, where a frame cannot wait; frames of capture files
+ * are dated by {@link TimeGate}, which looks at the frames after a step before deciding, and the
+ * workers' clocks only follow the times decided ({@link #advanceTo}).
  *
  * <p>Not thread-safe: one per thread.
  */

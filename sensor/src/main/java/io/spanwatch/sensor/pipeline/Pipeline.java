@@ -93,9 +93,11 @@ public final class Pipeline implements FrameSink {
     private final long startWall = System.nanoTime();
     private volatile long lastTs;
     private final PacketClock clock = new PacketClock();
+    /** Dates the frames of capture files (capture thread only); live frames are dated in {@link #frame}. */
+    private final TimeGate gate = new TimeGate(clock, this::dispatch);
+    /** Live frames processed at the clock's time instead of their own (guarded by this). */
+    private volatile long liveTimestampJumps;
     private String source;
-    /** The next frame is a capture file's first (capture thread only). */
-    private boolean resumed;
     private long firstTs;
     private long frames;
     private Supplier<CaptureStats> captureStats = () -> null;
@@ -254,13 +256,13 @@ public final class Pipeline implements FrameSink {
      * thread, between files.
      */
     public synchronized void source(String name) {
+        gate.endOfSource(!config.live());
         for (int i = 0; i < workers.length; i++) {
             if (current[i] != null) {
                 send(i); // a batch holds frames of one source only
             }
         }
         this.source = name;
-        resumed = !config.live();
     }
 
     /** Returns where events go, for stages that write events of their own. */
@@ -289,27 +291,25 @@ public final class Pipeline implements FrameSink {
     public void frame(long tsNanos, int linkType, byte[] buf, int off, int capLen, int wireLen) {
         if (config.live()) {
             synchronized (this) {
+                // The kernel's time, and the wall clock moves the clock on anyway (tick): nothing to
+                // wait for, so a step the clock refuses is processed at its time at once.
+                if (!clock.observe(tsNanos)) {
+                    liveTimestampJumps++;
+                    tsNanos = clock.now();
+                }
                 dispatch(tsNanos, linkType, buf, off, capLen, wireLen);
             }
         } else {
-            dispatch(tsNanos, linkType, buf, off, capLen, wireLen);
+            gate.frame(tsNanos, linkType, buf, off, capLen, wireLen);
         }
     }
 
+    /** Processes a frame at the time decided for it (its own, or the clock's when its own was refused). */
     private void dispatch(long tsNanos, int linkType, byte[] buf, int off, int capLen, int wireLen) {
         if (frames++ == 0) {
             firstTs = tsNanos;
         }
-        if (resumed) {
-            // A capture file's first frame: its time is the capture's own, as the first file's is at the
-            // start (a capture of the next day is no jump to refuse; its first 16 packets were dated at
-            // the previous capture's end). Never back: an overlapping capture keeps the time reached.
-            resumed = false;
-            clock.advanceTo(tsNanos);
-            lastTs = clock.now();
-        } else if (clock.observe(tsNanos)) {
-            lastTs = clock.now();
-        }
+        lastTs = clock.now();
         pkt.reset(buf, tsNanos, wireLen);
         decoder.decode(linkType, buf, off, capLen, pkt);
         defrag.expire(tsNanos, defragOutput);
@@ -413,6 +413,9 @@ public final class Pipeline implements FrameSink {
     public synchronized Summary finish() throws IOException {
         if (finished) {
             throw new IllegalStateException("finish called twice");
+        }
+        if (!config.live()) {
+            gate.endOfSource(false); // frames held on a step in time, never contradicted, go on at their own times
         }
         finished = true;
         for (int i = 0; i < workers.length; i++) {
@@ -551,6 +554,7 @@ public final class Pipeline implements FrameSink {
             m.put("capture.truncated_file", c.truncated() ? 1L : 0L);
         }
         m.put("capture.sensor_queue_drops", queueDrops.get());
+        m.put("decoder.timestamp_jumps", config.live() ? liveTimestampJumps : gate.refused());
         if (captureNice != Integer.MIN_VALUE) {
             m.put("capture.thread_nice", (long) captureNice);
         }

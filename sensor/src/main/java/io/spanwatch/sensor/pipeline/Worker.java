@@ -154,18 +154,9 @@ final class Worker implements Runnable, FlowTable.Listener {
     }
 
     private void process(Batch b) {
-        boolean newSource = source != null && !source.equals(b.source);
         source = b.source;
         byte[] r = records;
         b.copyTo(r);
-        if (newSource && b.count > 0) {
-            // The first frames of another capture file: the pipeline took that file's first time (it
-            // never runs back), so this worker takes the time of its first frame of it, before its
-            // frames, instead of refusing them as a jump until 16 agree. Not the batch's time: that is
-            // the pipeline's when the batch was sent, and one batch of a quiet capture spans hours
-            // (the shared beacon captures' EICAR download was dated 1.5 h late so). Never past it.
-            clock.advanceTo(Math.min(Batch.ts(r, 0), b.now));
-        }
         int at = 0;
         for (int i = 0; i < b.count; i++) {
             int capLen = Batch.capLen(r, at);
@@ -182,11 +173,9 @@ final class Worker implements Runnable, FlowTable.Listener {
 
     /** Runs one frame through the per-flow stages. */
     void frame(long ts, int linkType, byte[] buf, int off, int len, int wireLen) {
-        if (!clock.observe(ts)) {
-            // A time far ahead of the capture's: the packet is processed at the current time.
-            counters.timestampJumps++;
-            ts = clock.now();
-        }
+        // The pipeline decided the frame's time (a time far ahead that it refused is already the
+        // clock's): the worker's clock follows, never back.
+        clock.advanceTo(ts);
         counters.pkts++;
         counters.bytes += wireLen;
         pkt.reset(buf, ts, wireLen);
