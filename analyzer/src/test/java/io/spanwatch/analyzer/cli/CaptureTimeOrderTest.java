@@ -114,15 +114,14 @@ class CaptureTimeOrderTest {
     }
     @Test
     void aCaptureOfALaterDayIsDatedByItsOwnPacketsWhateverTheWorkers(@TempDir Path tmp) throws Exception {
-        // Packet time refuses a jump of over an hour until 16 packets in a row agree, on the reader and on
+        // Packet time refused a jump of over an hour until 16 packets in a row agreed, on the reader and on
         // each worker: the first packets of a capture taken a day after the one read before were dated at
         // that one's end. Whether a short download was depended on which worker its flow hashed to (with
         // one worker, on a one-CPU machine, always).
         long day = 24 * 60;
         Path first = capture(tmp.resolve("day1.pcap"), new String[] {"/day1"}, new long[] {0});
         // later downloads in the same capture: its first frames come in one batch with them, and are not
-        // dated by the batch's end (the shared beacon captures' EICAR download was dated 1.5 h late so; gaps under the clock's
-        // one-hour jump guard here)
+        // dated by the batch's end (the shared beacon captures' EICAR download was dated 1.5 h late so)
         Path next = capture(tmp.resolve("day2.pcap"), new String[] {"/day2", "/day2-later", "/day2-latest"},
                 new long[] {day, day + 30, day + 55});
         for (String workers : new String[] {"1", "2", "3"}) {
