@@ -130,6 +130,12 @@ public final class DecodedPacket {
      */
     public boolean ipv4ChecksumWrong;
 
+    /**
+     * Whether an IPv4 header on the way in said a total length of 0 in a datagram past 65,535 bytes: a
+     * super-frame of Linux's BIG TCP, sized from the frame ({@code decoder.ipv4_big_tcp}).
+     */
+    public boolean ipv4BigTcp;
+
     /** Whether an IPsec Authentication Header (RFC 4302) came before the transport header (in IPv6's header chain, or after the IPv4 header). */
     public boolean ipsecAh;
 
@@ -186,6 +192,7 @@ public final class DecodedPacket {
         anomaly = null;
         ipsecAh = false;
         ipv4ChecksumWrong = false;
+        ipv4BigTcp = false;
         llcSnap = false;
         linkGroupDst = false;
         optionsRefusedBy = 0;

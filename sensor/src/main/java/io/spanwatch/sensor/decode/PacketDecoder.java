@@ -92,6 +92,8 @@ public final class PacketDecoder {
 
     // IPv4
     private static final int IPV4_HLEN = 20;
+    /** The most an IPv4 total length field can say; a longer datagram is a host's super-frame. */
+    private static final int IPV4_MAX_TOTAL_LEN = 0xffff;
     private static final int IPV4_VHL = 0;
     private static final int IPV4_TOTAL_LEN = 2;
     private static final int IPV4_FRAG = 6;
@@ -395,6 +397,14 @@ public final class PacketDecoder {
             return anomaly(out, DecodeAnomaly.IPV4_TRUNCATED);
         }
         int total = u16(b, p + IPV4_TOTAL_LEN);
+        if (total == 0 && end - p + cut > IPV4_MAX_TOTAL_LEN) {
+            // A super-frame of Linux's BIG TCP (gso_ipv4_max_size or gro_ipv4_max_size past 64 KiB):
+            // the kernel writes 0 where the length does not fit (iph_set_totlen) and reads the length
+            // from the buffer (iph_totlen), and so does a capture on its sending or GRO-receiving host.
+            // No packet on a wire is that long, so a 0 that fits in the field stays an anomaly.
+            total = end - p + cut;
+            out.ipv4BigTcp = true;
+        }
         if (total < hlen) {
             return anomaly(out, DecodeAnomaly.IPV4_IPLEN_SMALLER_THAN_HLEN);
         }

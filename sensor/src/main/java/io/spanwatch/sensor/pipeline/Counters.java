@@ -28,6 +28,8 @@ final class Counters {
     long pppoe;
     /** L2TPv3 control messages (left as they are, not tunnels). */
     long l2tpv3Control;
+    /** IPv4 super-frames past 65,535 bytes whose total length field is 0 (Linux's BIG TCP), sized from the frame. */
+    long ipv4BigTcp;
     final long[] decodeAnomalies = new long[DecodeAnomaly.values().length];
     /** Encapsulation headers removed, by {@link TunnelKind} ordinal. */
     final long[] decaps = new long[TunnelKind.values().length];
@@ -69,6 +71,7 @@ final class Counters {
         add(into, "decoder.mpls", mpls);
         add(into, "decoder.pppoe", pppoe);
         add(into, "decoder.l2tpv3_control", l2tpv3Control);
+        add(into, "decoder.ipv4_big_tcp", ipv4BigTcp);
         for (TunnelKind k : TunnelKind.values()) {
             add(into, k.counter(), decaps[k.ordinal()]);
         }

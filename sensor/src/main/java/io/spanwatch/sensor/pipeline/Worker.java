@@ -192,6 +192,9 @@ final class Worker implements Runnable, FlowTable.Listener {
         if (pkt.l2tpv3Control) {
             counters.l2tpv3Control++;
         }
+        if (pkt.ipv4BigTcp) {
+            counters.ipv4BigTcp++;
+        }
         if (pkt.tunnelDepth > 0) {
             counters.tunnels++;
             for (int i = 0; i < pkt.decapCount; i++) {

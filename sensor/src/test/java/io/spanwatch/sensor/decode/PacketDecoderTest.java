@@ -214,6 +214,42 @@ class PacketDecoderTest {
                 decode(LinkType.RAW, ipv4(1, "1.2.3.4", "5.6.7.8", new byte[3])).anomaly);
     }
 
+    /**
+     * A TCP super-frame of Linux's BIG TCP as a capture on its sending host shows it (KernelOffloadIT
+     * makes them): a total length of 0, the datagram past 65,535 bytes, the checksum left to offload.
+     */
+    @Test
+    void ipv4SuperFramesPastTheLengthFieldAreSizedFromTheFrame() {
+        byte[] data = new byte[70_000];
+        new java.util.Random(7).nextBytes(data);
+        byte[] ip = ipv4(6, "10.0.0.1", "10.0.0.2", Frames.tcp(1234, 80, data));
+        ip[2] = 0;
+        ip[3] = 0;
+        System.arraycopy(u16(EncapLengths.checksum(ip, 0, 20)), 0, ip, 10, 2);
+        int tcpLen = ip.length - 20;
+        System.arraycopy(u16(Checksums.fold(Checksums.sum(ip, 12, 8, 6 + tcpLen))), 0, ip, 20 + 16, 2);
+        byte[] frame = eth(ETH_IPV4, ip);
+        DecodedPacket p = decode(LinkType.ETHERNET, frame);
+        assertTcp(p, "10.0.0.1", "10.0.0.2", 1234, 80, new String(data, java.nio.charset.StandardCharsets.ISO_8859_1));
+        assertTrue(p.ipv4BigTcp);
+        assertEquals(Checksums.UNKNOWN, Checksums.tcp(p), "the pseudo-header's sum over the whole length: left to offload");
+
+        // cut by a snap length of 65,535: the wire length tells the datagram's
+        DecodedPacket cut = decode(LinkType.ETHERNET, Arrays.copyOf(frame, 65_535), frame.length);
+        assertNull(cut.anomaly);
+        assertTrue(cut.isTcp() && cut.ipv4BigTcp);
+        assertEquals(frame.length - 65_535, cut.payloadMissing);
+
+        // a datagram the field could describe: a 0 there is what every receiver drops
+        byte[] small = ipv4(6, "10.0.0.1", "10.0.0.2", Frames.tcp(1234, 80, new byte[65_535 - 40]));
+        assertEquals(65_535, ((small[2] & 0xff) << 8) | (small[3] & 0xff));
+        small[2] = 0;
+        small[3] = 0;
+        DecodedPacket refused = decode(LinkType.ETHERNET, eth(ETH_IPV4, small));
+        assertEquals(DecodeAnomaly.IPV4_IPLEN_SMALLER_THAN_HLEN, refused.anomaly);
+        assertFalse(refused.ipv4BigTcp);
+    }
+
     @Test
     void snaplenCutIsMissingPayloadNotAnAnomaly() {
         byte[] whole = ethTcp4(new byte[1000]);
