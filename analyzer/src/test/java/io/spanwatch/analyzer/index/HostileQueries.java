@@ -80,7 +80,7 @@ public final class HostileQueries {
         "fileinfo.size", "fileinfo.sha256", "flow_id", "_id", "no.such", "", "*"};
     private static final String[] VALUES = {"http", "*", "?", "*x*", "10.0.0.0/8", "\"10.0.0.0/99\"", "::1", "80", "-1", "1e400", "NaN",
         "now-1d", "[1 TO *]", "{* TO now}", "[z TO a]", "/(a|aa)*b/", "/a{1,5000}/", "x~2", "\"a b\"~9", "\u0000", "\u202e",
-        "<b>", "(", ")", "\"", "\\", "[", "}"};
+        "<i onmouseover=x>", "(", ")", "\"", "\\", "[", "}"};
     private static final String[] JOINERS = {" AND ", " OR ", " ", " NOT ", " && ", " || ", " +", " -", "^2 ", "^-1 "};
 
     /** Returns {@code n} random mixes of the pieces; the same seed gives the same queries. */
