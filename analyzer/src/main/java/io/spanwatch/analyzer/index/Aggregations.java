@@ -28,7 +28,8 @@ import org.apache.lucene.util.NumericUtils;
 
 /**
  * Counts over the events a query matches, from doc values: the top values of a field (facets) and
- * events per time bucket (histogram). Exact: every matching event is visited.
+ * events per time bucket (histogram). Exact: every matching event is visited, unless the search stops
+ * at its deadline (then the counts found so far, or none when it stopped while walking the index).
  */
 public final class Aggregations {
     /** Bucket widths a histogram picks from, in seconds. */
@@ -97,7 +98,12 @@ public final class Aggregations {
         if (managers.isEmpty()) {
             return out;
         }
-        Object[] results = start.get().search(q, new org.apache.lucene.search.MultiCollectorManager(managers.toArray(new CollectorManager<?, ?>[0])));
+        IndexSearcher searcher = start.get();
+        Object[] results = EventSearcher.orStopped(() -> searcher.search(q,
+                new org.apache.lucene.search.MultiCollectorManager(managers.toArray(new CollectorManager<?, ?>[0]))), null);
+        if (results == null) {
+            return out; // stopped at the deadline before it counted anything
+        }
         for (int i = 0; i < known.size(); i++) {
             FieldKind kind = schema.kind(known.get(i));
             out.put(known.get(i), results[i] instanceof TermCounter t ? t.top(size) : top((LongCounts) results[i], kind, size));
@@ -135,9 +141,11 @@ public final class Aggregations {
      */
     public Histogram histogram(Query q, int targetBuckets) throws IOException {
         IndexSearcher searcher = start.get();
-        long[] range = q instanceof MatchAllDocsQuery ? pointRange(searcher) : searcher.search(q, new Manager<>(MinMax::new));
-        if (range[0] > range[1]) {
-            return new Histogram(1_000_000L, 0, new long[0]);
+        Histogram none = new Histogram(1_000_000L, 0, new long[0]);
+        long[] range = q instanceof MatchAllDocsQuery ? pointRange(searcher)
+                : EventSearcher.orStopped(() -> searcher.search(q, new Manager<>(MinMax::new)), null);
+        if (range == null || range[0] > range[1]) {
+            return none;
         }
         int most = Math.max(1, targetBuckets);
         long interval = 0;
@@ -160,8 +168,8 @@ public final class Aggregations {
         long first = start;
         long step = interval;
         int n = (int) ((range[1] - start) / interval) + 1;
-        long[] counts = searcher.search(q, new Manager<>(() -> new BucketCounter(first, step, n)));
-        return new Histogram(interval, start, counts);
+        long[] counts = EventSearcher.orStopped(() -> searcher.search(q, new Manager<>(() -> new BucketCounter(first, step, n))), null);
+        return counts == null ? none : new Histogram(interval, start, counts);
     }
 
     /**

@@ -100,10 +100,25 @@ public final class EventQueryParser {
             return adjust(p.parse(text, EventFields.TEXT), kinds);
         } catch (QueryNodeException e) {
             throw new QueryException(withSlashHint(plain(e.getMessage(), e), text), e);
+        } catch (ClassCastException e) {
+            // Lucene's parser takes "*" with a range for "every field, every value" and then fails on
+            // its own cast (*:[1 TO 5], *>5, *<x); when the JIT throws it fast, without even a message
+            throw new QueryException("a range or comparison needs a field name, not *: dest_port:[1 TO 1023], fileinfo.size>1000", e);
+        } catch (NumberFormatException e) {
+            // a count the grammar reads as an int ("a b"~99999999999): the JDK's message names no number
+            throw new QueryException("number out of range or not a whole number: " + numberIn(e.getMessage()), e);
         } catch (RuntimeException e) {
             // the parser's own checks (a clause limit, a bad regular expression) say what is wrong
             throw new QueryException(plain(e.getMessage(), e), e);
         }
+    }
+
+    /** Returns the text a {@link NumberFormatException}'s message quotes ({@code For input string: "X"}), or the message. */
+    private static String numberIn(String message) {
+        String m = String.valueOf(message);
+        int q = m.indexOf('"');
+        int end = m.lastIndexOf('"');
+        return q >= 0 && end > q ? m.substring(q + 1, end) : m;
     }
 
     /**

@@ -7,7 +7,9 @@ import java.util.List;
 import java.util.Optional;
 import java.util.Set;
 import java.util.function.Supplier;
+import org.apache.lucene.index.ExitableDirectoryReader;
 import org.apache.lucene.index.IndexReader;
+import org.apache.lucene.index.LeafReaderContext;
 import org.apache.lucene.index.MultiReader;
 import org.apache.lucene.index.QueryTimeout;
 import org.apache.lucene.index.StoredFields;
@@ -29,6 +31,14 @@ import org.apache.lucene.util.BytesRef;
  * Searches every day of the index at one point in time: events newest first with exact totals and
  * {@code search_after} paging, one event by id, facets and a time histogram ({@link Aggregations}).
  *
+ * <p>A search's deadline covers all its work: Lucene's own time limit ({@link IndexSearcher#setTimeout})
+ * is checked only while matches are collected, not while a wildcard, regular expression, fuzzy or
+ * range query walks the terms, points and doc values that make its matches, which is most of the work
+ * of a leading wildcard: 400 of {@code *0* OR *1* ...} over 200,000 events ran 11 s past a 10 s limit
+ * and said nothing (adversarial review). So the readers searched consult the deadline there too
+ * (Lucene's {@link ExitableDirectoryReader.ExitableFilterAtomicReader} around each segment); a
+ * search stopped that way has found nothing it can give, and says it timed out.
+ *
  * <p>Not thread-safe; one per request. Holds searchers acquired from their managers and releases
  * them on {@link #close}.
  */
@@ -43,7 +53,30 @@ public final class EventSearcher implements Closeable {
     private final MultiReader reader;
     private final FieldSchema schema;
     private final Supplier<QueryTimeout> timeouts;
+    private final Deadline deadline = new Deadline();
     private IndexSearcher searcher;
+
+    /**
+     * The deadline of the search running now, which the wrapped segments consult while they walk
+     * terms, points and doc values; remembers whether it told a search to stop.
+     */
+    private static final class Deadline implements QueryTimeout {
+        private QueryTimeout current;
+        private boolean passed;
+
+        void start(QueryTimeout t) {
+            current = t;
+            passed = false;
+        }
+
+        @Override
+        public boolean shouldExit() {
+            if (current != null && current.shouldExit()) {
+                passed = true;
+            }
+            return passed;
+        }
+    }
 
     /**
      * @param timeouts makes the deadline of each search (request: events, facets, histogram) when it
@@ -54,11 +87,19 @@ public final class EventSearcher implements Closeable {
         this.acquired = acquired;
         this.from = from;
         this.schema = schema;
-        IndexReader[] readers = new IndexReader[acquired.size()];
-        for (int i = 0; i < readers.length; i++) {
-            readers[i] = acquired.get(i).getIndexReader();
+        List<IndexReader> readers = new ArrayList<>();
+        for (IndexSearcher s : acquired) {
+            if (timeouts == null) {
+                readers.add(s.getIndexReader());
+                continue;
+            }
+            // The wrappers are never closed (the multi-reader below only takes and gives back a
+            // reference), so the segments stay their searcher's, released in close()
+            for (LeafReaderContext leaf : s.getIndexReader().leaves()) {
+                readers.add(new ExitableDirectoryReader.ExitableFilterAtomicReader(leaf.reader(), deadline));
+            }
         }
-        this.reader = new MultiReader(readers, false);
+        this.reader = new MultiReader(readers.toArray(new IndexReader[0]), false);
         this.timeouts = timeouts;
         this.searcher = new IndexSearcher(reader);
     }
@@ -70,10 +111,26 @@ public final class EventSearcher implements Closeable {
     private IndexSearcher start() {
         searcher = new IndexSearcher(reader);
         QueryTimeout t = timeouts == null ? null : timeouts.get();
+        deadline.start(t);
         if (t != null) {
-            searcher.setTimeout(t);
+            searcher.setTimeout(deadline);
         }
         return searcher;
+    }
+
+    /** Work of a search that may stop at the deadline while it walks the index (see the class comment). */
+    @FunctionalInterface
+    interface SearchWork<T> {
+        T run() throws IOException;
+    }
+
+    /** Returns what {@code work} found, or {@code stopped} when the deadline stopped it before it could collect. */
+    static <T> T orStopped(SearchWork<T> work, T stopped) throws IOException {
+        try {
+            return work.run();
+        } catch (ExitableDirectoryReader.ExitingReaderException e) {
+            return stopped;
+        }
     }
 
     /** One event found: its id (hex), time (microseconds) and EVE JSON. */
@@ -136,13 +193,16 @@ public final class EventSearcher implements Closeable {
         FieldDoc afterDoc = after == null ? null
                 : new FieldDoc(Integer.MAX_VALUE, Float.NaN, new Object[] {after.timestamp(), EventIds.tiebreak(after.id())});
         IndexSearcher searcher = start();
-        long total = searcher.count(q);
-        boolean timedOut = searcher.timedOut();
+        long total = orStopped(() -> (long) searcher.count(q), 0L);
+        boolean timedOut = timedOut();
         List<Hit> hits = new ArrayList<>();
         Cursor next = null;
         if (size > 0) {
-            TopFieldDocs top = searcher.search(q, new TopFieldCollectorManager(ORDER, size, afterDoc, 1));
-            timedOut |= searcher.timedOut();
+            TopFieldDocs top = orStopped(() -> searcher.search(q, new TopFieldCollectorManager(ORDER, size, afterDoc, 1)), null);
+            timedOut |= timedOut();
+            if (top == null) {
+                return new Page(total, hits, null, true);
+            }
             StoredFields stored = searcher.storedFields();
             byte[] lastId = null;
             long bytes = 0;
@@ -183,11 +243,14 @@ public final class EventSearcher implements Closeable {
         }
         FieldDoc beforeDoc = new FieldDoc(Integer.MAX_VALUE, Float.NaN, new Object[] {before.timestamp(), EventIds.tiebreak(before.id())});
         IndexSearcher searcher = start();
-        long total = searcher.count(q);
-        boolean timedOut = searcher.timedOut();
+        long total = orStopped(() -> (long) searcher.count(q), 0L);
+        boolean timedOut = timedOut();
         // One more than a page: with no more than a page newer, the newer page is the first
-        TopFieldDocs top = searcher.search(q, new TopFieldCollectorManager(REVERSED, size + 1, beforeDoc, 1));
-        timedOut |= searcher.timedOut();
+        TopFieldDocs top = orStopped(() -> searcher.search(q, new TopFieldCollectorManager(REVERSED, size + 1, beforeDoc, 1)), null);
+        timedOut |= timedOut();
+        if (top == null) {
+            return new Page(total, List.of(), null, true);
+        }
         if (top.scoreDocs.length <= size) {
             return null;
         }
@@ -205,9 +268,10 @@ public final class EventSearcher implements Closeable {
         return new Page(total, hits, new Cursor(hits.getLast().timestamp(), lastId), timedOut);
     }
 
-    /** Returns the number of events matching {@code q}. */
+    /** Returns the number of events matching {@code q}: fewer, or 0, when the search stopped at its deadline ({@link #timedOut}). */
     public long count(Query q) throws IOException {
-        return start().count(q);
+        IndexSearcher searcher = start();
+        return orStopped(() -> (long) searcher.count(q), 0L);
     }
 
     /** Returns the event with id {@code hex}, if the index has it. */
@@ -233,7 +297,7 @@ public final class EventSearcher implements Closeable {
 
     /** Tells whether the last search (events, count, facets or histogram) stopped at its time limit. */
     public boolean timedOut() {
-        return searcher.timedOut();
+        return searcher.timedOut() || deadline.passed;
     }
 
     @Override

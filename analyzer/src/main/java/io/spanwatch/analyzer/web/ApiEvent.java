@@ -15,6 +15,11 @@ final class ApiEvent extends Route {
     }
 
     @Override
+    public java.util.Set<String> params() {
+        return java.util.Set.of();
+    }
+
+    @Override
     public Response handle(Request r) throws Exception {
         Optional<EventSearcher.Hit> hit;
         try (EventSearcher s = console.index().acquire()) {

@@ -49,6 +49,11 @@ final class ApiEvents extends Route {
     }
 
     @Override
+    public java.util.Set<String> params() {
+        return java.util.Set.of("q", "size", "search_after");
+    }
+
+    @Override
     public Response handle(Request r) throws Exception {
         int size = r.intParam("size", 100, 1, 1000);
         EventSearcher.Cursor after = cursor(r);

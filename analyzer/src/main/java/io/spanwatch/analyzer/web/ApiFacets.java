@@ -20,6 +20,11 @@ final class ApiFacets extends Route {
     }
 
     @Override
+    public java.util.Set<String> params() {
+        return java.util.Set.of("q", "field", "size");
+    }
+
+    @Override
     public Response handle(Request r) throws Exception {
         String field = r.param("field", null);
         if (field == null || field.isBlank()) {

@@ -24,6 +24,11 @@ final class ApiHistogram extends Route {
     }
 
     @Override
+    public java.util.Set<String> params() {
+        return java.util.Set.of("q", "buckets");
+    }
+
+    @Override
     public Response handle(Request r) throws Exception {
         int n = r.intParam("buckets", 60, 1, 1000);
         var query = console.parser().parse(r.param("q", ""));

@@ -16,10 +16,15 @@ import java.util.Map;
  * the whole Netty request for bodies the handler reads itself (multipart uploads). Valid while the
  * handler runs; the router releases the Netty request afterwards.
  *
- * <p>Made on the event loop: a form body that cannot be decoded (a bad {@code %} escape) is a
- * {@link BadRequest}, thrown by the constructor.
+ * <p>Made on the event loop: a form body that cannot be decoded (a bad {@code %} escape), or a query
+ * string or form body of more than {@link #MAX_PARAMS} parameters, is a {@link BadRequest}, thrown by
+ * the constructor. Netty's decoder keeps the first parameters and drops the rest without a word, so a
+ * {@code q} after 256 others was lost and its search ran over every event (adversarial review).
  */
 public final class Request {
+    /** Most parameters of a query string, and of a form body; the decoders are asked for one more, to see it passed. */
+    static final int MAX_PARAMS = 256;
+
     private final FullHttpRequest http;
     private final String path;
     private final Map<String, List<String>> params = new HashMap<>();
@@ -36,16 +41,18 @@ public final class Request {
         this.principal = principal;
         this.tls = tls;
         params.putAll(uri.parameters());
+        requireAtMostMaxParams(params, "the request target");
         String type = http.headers().get(HttpHeaderNames.CONTENT_TYPE, "");
         if (http.method() == HttpMethod.POST && type.regionMatches(true, 0, HttpHeaderValues.APPLICATION_X_WWW_FORM_URLENCODED.toString(), 0,
                 HttpHeaderValues.APPLICATION_X_WWW_FORM_URLENCODED.length())) {
             String body = http.content().toString(StandardCharsets.UTF_8);
             Map<String, List<String>> form;
             try {
-                form = new QueryStringDecoder(body, StandardCharsets.UTF_8, false, 256).parameters();
+                form = new QueryStringDecoder(body, StandardCharsets.UTF_8, false, MAX_PARAMS + 1).parameters();
             } catch (IllegalArgumentException e) {
                 throw new BadRequest("malformed form body (a bad % escape)");
             }
+            requireAtMostMaxParams(form, "the form body");
             this.form = form;
             form.forEach((k, v) -> params.merge(k, v, (a, b) -> {
                 List<String> all = new java.util.ArrayList<>(a);
@@ -74,6 +81,29 @@ public final class Request {
     /** Returns the path variable {@code name} ({@code {id}} of the route's pattern). */
     public String var(String name) {
         return vars.get(name);
+    }
+
+    private static void requireAtMostMaxParams(Map<String, List<String>> decoded, String where) {
+        if (decoded.values().stream().mapToInt(List::size).sum() > MAX_PARAMS) {
+            throw new BadRequest("more than " + MAX_PARAMS + " parameters in " + where);
+        }
+    }
+
+    /**
+     * Throws a {@link BadRequest} naming a parameter that is not one of {@code taken}, or one given more
+     * than once: a typo ({@code sise=10}), a parameter this API does not have ({@code sort=}, {@code from=})
+     * or a second {@code q} would otherwise be ignored, and the answer would look like what was asked.
+     */
+    void requireOnly(java.util.Set<String> taken) {
+        for (Map.Entry<String, List<String>> e : new java.util.TreeMap<>(params).entrySet()) {
+            if (!taken.contains(e.getKey())) {
+                String name = e.getKey().length() > 100 ? e.getKey().substring(0, 100) + "..." : e.getKey();
+                throw new BadRequest("unknown parameter " + name + ": this takes " + (taken.isEmpty() ? "none" : String.join(", ", new java.util.TreeSet<>(taken))));
+            }
+            if (e.getValue().size() > 1) {
+                throw new BadRequest("parameter " + e.getKey() + " given " + e.getValue().size() + " times: give it once");
+            }
+        }
     }
 
     /** Returns the first value of parameter {@code name}, or {@code def}. */

@@ -188,7 +188,7 @@ final class RequestGate extends ChannelInboundHandlerAdapter {
         }
         QueryStringDecoder uri;
         try {
-            uri = new QueryStringDecoder(req.uri(), StandardCharsets.UTF_8, true, 256);
+            uri = new QueryStringDecoder(req.uri(), StandardCharsets.UTF_8, true, Request.MAX_PARAMS + 1);
             uri.path();
             uri.parameters();
         } catch (IllegalArgumentException e) {

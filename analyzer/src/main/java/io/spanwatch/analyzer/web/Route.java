@@ -43,6 +43,15 @@ public abstract class Route {
         return true;
     }
 
+    /**
+     * Returns the query parameters the route takes, or null when it does not say (pages, whose links
+     * and forms carry what they need). A request to a route that says, naming another parameter or
+     * one twice, is a 400 before the handler runs.
+     */
+    public java.util.Set<String> params() {
+        return null;
+    }
+
     /** Tells whether the route is part of the JSON API (401 instead of a redirect to the login page). */
     public boolean api() {
         return segments[0].equals("api");

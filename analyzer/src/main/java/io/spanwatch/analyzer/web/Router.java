@@ -100,7 +100,11 @@ final class Router extends SimpleChannelInboundHandler<FullHttpRequest> {
                             "This page answers to " + m.allow() + " only."));
             return refused.header("Allow", m.allow());
         }
-        Request r = new Request(req, new QueryStringDecoder(req.uri(), StandardCharsets.UTF_8, true, 256), m.vars(), p, Replies.tls(ctx));
+        Request r = new Request(req, new QueryStringDecoder(req.uri(), StandardCharsets.UTF_8, true, Request.MAX_PARAMS + 1), m.vars(), p,
+                Replies.tls(ctx));
+        if (m.route().params() != null) {
+            r.requireOnly(m.route().params());
+        }
         if (req.method().equals(HttpMethod.POST)) {
             Response refused = checkPost(req, r, p, m.route().csrf(), m.route().api());
             if (refused != null) {

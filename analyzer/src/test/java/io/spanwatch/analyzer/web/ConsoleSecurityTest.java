@@ -266,7 +266,7 @@ class ConsoleSecurityTest {
     }
 
     /** Reads one response (status line, headers, Content-Length body) off {@code in}; returns status and body. */
-    private static String[] readResponse(java.io.InputStream in) throws IOException {
+    static String[] readResponse(java.io.InputStream in) throws IOException {
         StringBuilder head = new StringBuilder();
         while (!head.toString().endsWith("\r\n\r\n")) {
             int c = in.read();
