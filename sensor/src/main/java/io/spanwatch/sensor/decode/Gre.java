@@ -27,6 +27,8 @@ final class Gre {
     /** The largest outer packet whose GRE checksum is judged (an Ethernet MTU; larger ones may be offloaded). */
     private static final int MAX_CHECKED_PACKET = 1500;
     private static final int GRE_PPTP = 0x880b;
+    /** WCCP version 2's redirect header (flags, service id, alternate bucket, primary bucket). */
+    private static final int WCCP2_REDIRECT_HLEN = 4;
     private static final int ERSPAN2_HLEN = 8;
     private static final int ERSPAN3_HLEN = 12;
     private static final int ERSPAN3_SUBHDR_LEN = 8;
@@ -113,6 +115,19 @@ final class Gre {
                     && dec.etherType(proto, b, p, ipEnd, cut, out);
             case PacketDecoder.ETH_MPLS_UC, PacketDecoder.ETH_MPLS_MC -> enter(out, udpOff, null) && dec.mpls(b, p, ipEnd, cut, out);
             case PacketDecoder.ETH_NSH -> enter(out, udpOff, null) && LinkLayers.nsh(dec, b, p, ipEnd, cut, out);
+            case PacketDecoder.ETH_WCCP -> {
+                // A router's WCCP redirect to a web cache or proxy (Cisco's Web Cache Communication
+                // Protocol, draft-wilson-wrec-wccp-v2): the client's IPv4 packet, after a 4-byte redirect
+                // header in version 2 and straight after GRE in version 1. Linux's ip_gre
+                // (gre_parse_header) tells them apart by the next byte, IPv4's version nibble or not, and
+                // so does Wireshark. A proxy's mirrored link shows the requests so and its answers as
+                // plain IP; flows are keyed without their tunnel, so both make one connection.
+                int ip = p < ipEnd && (b[p] & 0xf0) != 0x40 ? p + WCCP2_REDIRECT_HLEN : p;
+                if (ip >= ipEnd) {
+                    yield anomaly(out, DecodeAnomaly.GRE_TRUNCATED);
+                }
+                yield enter(out, udpOff, TunnelKind.WCCP) && dec.ipv4(b, ip, ipEnd, cut, out);
+            }
             case PacketDecoder.ETH_ERSPAN_2 -> {
                 if ((flags & GRE_S) == 0) { // type I: no ERSPAN header
                     yield enter(out, udpOff, TunnelKind.ERSPAN) && dec.ethernet(b, p, ipEnd, cut, out);

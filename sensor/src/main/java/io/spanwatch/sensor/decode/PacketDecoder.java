@@ -8,7 +8,7 @@ import io.spanwatch.sensor.capture.LinkType;
  * <p>Fields are read on demand from {@code (buf, off)} at named offsets; nothing is copied and nothing
  * is allocated per frame. Tunnels are removed ({@link Tunnels}) and the packet describes the innermost
  * IP header and its transport: GRE (IPv4, IPv6, transparent Ethernet bridging, VLAN, MPLS, ERSPAN
- * types I, II and III, Aruba's 802.11 frames, PPTP's PPP), IP-in-IP (protocols 4 and 41), MPLS in IP
+ * types I, II and III, Aruba's 802.11 frames, WCCP redirects, PPTP's PPP), IP-in-IP (protocols 4 and 41), MPLS in IP
  * (protocol 137), L2TPv3's Ethernet pseudowires (protocol 115), and in UDP: VXLAN, VXLAN-GPE, Geneve,
  * GRE (RFC 8086), MPLS (RFC 7510), AYIYA, CAPWAP, L2TP (versions 2 and 3) on their ports, Teredo and
  * GTP-U on their ports and, when the payload passes stricter checks, on any port ({@link TunnelConfig}).
@@ -53,6 +53,8 @@ public final class PacketDecoder {
     static final int ETH_PPPOE_DISC = 0x8863;
     static final int ETH_PPPOE_SESS = 0x8864;
     static final int ETH_TEB = 0x6558;
+    /** Cisco WCCP's GRE protocol type: a redirected IPv4 packet, after a redirect header in version 2. */
+    static final int ETH_WCCP = 0x883e;
     static final int ETH_ERSPAN_2 = 0x88be;
     static final int ETH_ERSPAN_3 = 0x22eb;
     static final int ETH_MIN_TYPE = 0x0600;

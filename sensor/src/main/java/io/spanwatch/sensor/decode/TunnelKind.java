@@ -32,6 +32,8 @@ public enum TunnelKind {
      * IP (protocol 115) or in UDP, as routers' cross-connects and some remote mirroring carry whole frames.
      */
     L2TPV3("decoder.l2tpv3"),
+    /** A Cisco WCCP redirect inside GRE: a client's packet a router sends on to a web cache or proxy. */
+    WCCP("decoder.wccp"),
     /** PPP inside enhanced GRE (version 1), as PPTP carries it. */
     PPTP("decoder.pptp"),
     IPV4_IN_IPV4("decoder.ipv4_in_ipv4"),

@@ -6,7 +6,7 @@ import static io.spanwatch.sensor.decode.PacketDecoder.u16;
 
 /**
  * Removes the tunnel headers {@link PacketDecoder} meets and hands the packet inside back to it:
- * GRE (version 0 with IP, Ethernet, VLAN, MPLS, ERSPAN I/II/III or Aruba 802.11 payloads; version 1
+ * GRE (version 0 with IP, Ethernet, VLAN, MPLS, ERSPAN I/II/III, Aruba 802.11 or WCCP payloads; version 1
  * with PPTP's PPP: {@link Gre}), IP-in-IP, L2TP version 3 (RFC 3931) carrying Ethernet pseudowires
  * (RFC 4719) straight over IP (protocol 115) and in UDP ({@link L2tp}), and in UDP: VXLAN, VXLAN-GPE,
  * Geneve, GRE (RFC 8086), MPLS (RFC 7510), Teredo, GTP-U, AYIYA, CAPWAP's data channel (802.3 or

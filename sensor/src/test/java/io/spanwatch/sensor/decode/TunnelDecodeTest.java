@@ -200,6 +200,21 @@ class TunnelDecodeTest {
     }
 
     @Test
+    void wccpRedirectsCarryIpv4AfterTheVersion2HeaderOrStraightAfterGre() {
+        // version 2: a redirect header (here the alternate-bucket flag, service 0 "web-cache", buckets) first
+        byte[] v2 = Frames.gre(false, false, false, 0x883e, cat(bytes(0x01, 0x00, 0x05, 0x2a), TCP4));
+        assertInner(decode(eth(ETH_IPV4, ipv4(47, "10.1.1.1", "10.1.1.2", v2))), 4, TunnelKind.GRE, TunnelKind.WCCP);
+        byte[] v2Zero = Frames.gre(false, false, false, 0x883e, cat(new byte[4], TCP4));
+        assertInner(decode(eth(ETH_IPV4, ipv4(47, "10.1.1.1", "10.1.1.2", v2Zero))), 4, TunnelKind.GRE, TunnelKind.WCCP);
+        // version 1: the IPv4 packet straight after GRE
+        byte[] v1 = Frames.gre(false, false, false, 0x883e, TCP4);
+        assertInner(decode(eth(ETH_IPV4, ipv4(47, "10.1.1.1", "10.1.1.2", v1))), 4, TunnelKind.GRE, TunnelKind.WCCP);
+        // a redirect header and nothing after it
+        assertEquals(DecodeAnomaly.GRE_TRUNCATED,
+                decode(eth(ETH_IPV4, ipv4(47, "10.1.1.1", "10.1.1.2", Frames.gre(false, false, false, 0x883e, new byte[4])))).anomaly);
+    }
+
+    @Test
     void arubaGreCarries80211DataFrames() {
         int[] types = {0x8200, 0x8210, 0x82f0, 0x8300, 0x8370, 0x9000};
         for (int type : types) {

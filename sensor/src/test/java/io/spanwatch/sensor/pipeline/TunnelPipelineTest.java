@@ -245,6 +245,25 @@ class TunnelPipelineTest {
         assertEquals(r.stats().get("decoder.gre_in_udp"), r.stats().get("decoder.gre"));
     }
 
+    /**
+     * A web proxy's link mirrored under WCCP: the router redirects the client's packets to the proxy in
+     * GRE (version 2's redirect header), and the proxy answers as the server, some packets straight to
+     * the client (plain IP: "L2 return") and some back to the router in GRE ("GRE return").
+     */
+    @Test
+    void wccpRedirectToAWebProxy(@TempDir Path tmp) throws Exception {
+        Result r = run(tmp, "wccp", V4_CLIENT, V4_SERVER, (ip, fromClient, i) -> {
+            if (fromClient) {
+                return List.of(withId(eth(ETH_IPV4, ipv4(47, "10.255.0.1", "10.255.0.80", gre(false, false, false, 0x883e,
+                        cat(bytes(0, 0, 0, i & 0xff), ip)))), i));
+            }
+            return List.of(i % 3 == 0 ? eth(ETH_IPV4, ip) : withId(eth(ETH_IPV4, ipv4(47, "10.255.0.80", "10.255.0.1",
+                    gre(false, false, false, 0x883e, i % 3 == 1 ? ip : cat(bytes(0x01, 0, 0, 0), ip)))), i));
+        });
+        assertTrue(r.stats().get("decoder.wccp") > 10);
+        assertEquals(r.stats().get("decoder.wccp"), r.stats().get("decoder.gre"));
+    }
+
     @Test
     void arubaAccessPointToController(@TempDir Path tmp) throws Exception {
         Result r = run(tmp, "aruba", V4_CLIENT, V4_SERVER, (ip, fromClient, i) -> {
