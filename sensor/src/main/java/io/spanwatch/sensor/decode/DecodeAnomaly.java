@@ -112,6 +112,8 @@ public enum DecodeAnomaly {
     NFLOG_BAD_TLV_LEN("decoder.nflog.bad_tlv_len"),
     NFLOG_UNKNOWN_VERSION("decoder.nflog.unknown_version"),
     VNTAG_TRUNCATED("decoder.vntag.header_too_small"),
+    CMD_TRUNCATED("decoder.cmd.header_too_small"),
+    ETAG_TRUNCATED("decoder.etag.header_too_small"),
     PBB_TRUNCATED("decoder.pbb.header_too_small"),
     FABRICPATH_TRUNCATED("decoder.fabricpath.header_too_small"),
     /** A fragment of a CAPWAP data message: fragments are not put back together. */

@@ -60,6 +60,10 @@ public final class PacketDecoder {
     static final int ETH_MIN_TYPE = 0x0600;
     /** Cisco's VN-Tag (Nexus fabric extenders): 4 bytes, then the EtherType. */
     static final int ETH_VNTAG = 0x8926;
+    /** Cisco MetaData (TrustSec's inline security group tag): 6 bytes, then the EtherType. */
+    static final int ETH_CMD = 0x8909;
+    /** IEEE 802.1BR's E-Tag (port extenders): 6 bytes, then the EtherType. */
+    static final int ETH_ETAG = 0x893f;
     /** IEEE 802.1ah provider backbone bridging: a 4-byte I-tag, then the customer's Ethernet header. */
     static final int ETH_PBB = 0x88e7;
     /** Cisco FabricPath: 2 bytes (FTag, TTL) after the outer header, then the inner Ethernet header. */
@@ -74,6 +78,8 @@ public final class PacketDecoder {
     private static final int VLAN_TCI = 0;
     private static final int VLAN_TYPE = 2;
     private static final int VNTAG_HLEN = 6;
+    /** A Cisco MetaData or an 802.1BR E-Tag header after its EtherType, with the next EtherType. */
+    private static final int CMD_ETAG_HLEN = 8;
     private static final int PBB_ITAG_LEN = 4;
     private static final int FABRICPATH_TAG_LEN = 2;
     private static final int LLC_SNAP_LEN = 8;
@@ -294,7 +300,8 @@ public final class PacketDecoder {
 
     /**
      * Dispatches on an EtherType whose payload starts at {@code p}, stepping over what a data-centre or
-     * carrier switch puts before the payload first, as Zeek does: VLAN tags, VN-Tags, an 802.1ah I-tag
+     * carrier switch puts before the payload first, as Zeek does: VLAN tags, VN-Tags, Cisco MetaData and
+     * 802.1BR E-Tags, an 802.1ah I-tag
      * with the customer's Ethernet header, a FabricPath header with the inner Ethernet header, and an
      * 802.2 LLC/SNAP header under an 802.3 length.
      */
@@ -316,6 +323,14 @@ public final class PacketDecoder {
                 }
                 type = u16(b, p + VNTAG_HLEN - 2);
                 p += VNTAG_HLEN;
+            } else if (type == ETH_CMD || type == ETH_ETAG) {
+                // TrustSec links carry each frame's security group tag inline (Cisco MetaData), and port
+                // extenders an E-Tag: Wireshark and Arkime step over both to the EtherType after them.
+                if (end - p < CMD_ETAG_HLEN) {
+                    return anomaly(out, type == ETH_CMD ? DecodeAnomaly.CMD_TRUNCATED : DecodeAnomaly.ETAG_TRUNCATED);
+                }
+                type = u16(b, p + CMD_ETAG_HLEN - 2);
+                p += CMD_ETAG_HLEN;
             } else if (type == ETH_PBB || type == ETH_FABRICPATH) {
                 int inner = type == ETH_PBB ? PBB_ITAG_LEN : FABRICPATH_TAG_LEN;
                 if (end - p < inner + ETH_HLEN) {

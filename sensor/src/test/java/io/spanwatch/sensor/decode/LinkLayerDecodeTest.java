@@ -151,6 +151,14 @@ class LinkLayerDecodeTest {
         DecodedPacket v = decode(LinkType.ETHERNET, vntagVlan);
         assertTcp(v, 6, "VN-Tag, then a VLAN tag");
         assertEquals(42, v.vlans[0]);
+        byte[] cmd = cat(MACS, u16(0x8909), bytes(0x01, 0x01, 0x00, 0x01), u16(0x0011), u16(ETH_IPV4), TCP4); // SGT 17
+        assertTcp(decode(LinkType.ETHERNET, cmd), 4, "Cisco MetaData");
+        byte[] vlanCmd = cat(MACS, u16(0x8100), u16(9), u16(0x8909), bytes(0x01, 0x01, 0x00, 0x01), u16(0x0011), u16(ETH_IPV6), TCP6);
+        assertTcp(decode(LinkType.ETHERNET, vlanCmd), 6, "a VLAN tag, then Cisco MetaData");
+        byte[] etag = cat(MACS, u16(0x893f), bytes(0x20, 0x05, 0, 0, 0, 0), u16(ETH_IPV4), TCP4);
+        assertTcp(decode(LinkType.ETHERNET, etag), 4, "802.1BR E-Tag");
+        assertEquals(DecodeAnomaly.CMD_TRUNCATED, decode(LinkType.ETHERNET, cat(MACS, u16(0x8909), bytes(1, 1, 0, 1, 0))).anomaly);
+        assertEquals(DecodeAnomaly.ETAG_TRUNCATED, decode(LinkType.ETHERNET, cat(MACS, u16(0x893f), bytes(0x20, 5))).anomaly);
         byte[] pbb = cat(MACS, u16(0x88a8), u16(100), u16(0x88e7), bytes(0, 0x01, 0x23, 0x45), MACS, u16(0x8100), u16(7), u16(ETH_IPV4),
                 TCP4);
         DecodedPacket b = decode(LinkType.ETHERNET, pbb);

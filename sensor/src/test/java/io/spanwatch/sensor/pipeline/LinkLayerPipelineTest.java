@@ -126,6 +126,9 @@ class LinkLayerPipelineTest {
     @Test
     void dataCentreAndCarrierSwitchHeaders(@TempDir Path tmp) throws Exception {
         run(tmp, "vntag", LinkType.ETHERNET, (ip, fromClient) -> List.of(cat(MACS, u16(0x8926), bytes(0x80, 0x01, 0, 0x02), u16(ETH_IPV4), ip)));
+        run(tmp, "cmd", LinkType.ETHERNET, (ip, fromClient) -> List.of(cat(MACS, u16(0x8909), bytes(1, 1, 0, 1), u16(fromClient ? 17 : 4),
+                u16(ETH_IPV4), ip)));
+        run(tmp, "etag", LinkType.ETHERNET, (ip, fromClient) -> List.of(cat(MACS, u16(0x893f), bytes(0x20, 0x05, 0, 0, 0, 0), u16(ETH_IPV4), ip)));
         run(tmp, "pbb", LinkType.ETHERNET, (ip, fromClient) -> List.of(cat(MACS, u16(0x88a8), u16(100), u16(0x88e7),
                 bytes(0, 0x01, 0x23, 0x45), MACS, u16(ETH_IPV4), ip)));
         run(tmp, "nsh", LinkType.ETHERNET, (ip, fromClient) -> List.of(cat(MACS, u16(0x894f), bytes(0, 2, 2, 1), bytes(0, 0, 7, 0xfe), ip)));
