@@ -299,6 +299,8 @@ public final class Pipeline implements FrameSink {
                 }
                 dispatch(tsNanos, linkType, buf, off, capLen, wireLen);
             }
+        } else if (gate.passes(tsNanos)) {
+            dispatch(tsNanos, linkType, buf, off, capLen, wireLen);
         } else {
             gate.frame(tsNanos, linkType, buf, off, capLen, wireLen);
         }

@@ -50,22 +50,36 @@ final class TimeGate {
         this.sink = sink;
     }
 
+    /**
+     * Tells whether a frame of time {@code ts} goes on now at its own time, the clock taking it (the
+     * caller then processes it itself): nothing is held, and it is no step of over an hour or it is a
+     * capture file's first. Otherwise the caller hands it to {@link #frame}. Kept apart so the
+     * per-frame path the JIT compiles stays small.
+     */
+    boolean passes(long ts) {
+        if (!held.isEmpty()) {
+            return false;
+        }
+        if (resumed) {
+            // A capture file's first frame: its time is the capture's own, as the first file's is at
+            // the start. Never back: an overlapping capture keeps the time reached.
+            resumed = false;
+        } else if (clock.now() != 0 && ts - clock.now() > PacketClock.MAX_JUMP_NANOS) {
+            return false;
+        }
+        clock.advanceTo(ts);
+        return true;
+    }
+
     /** Takes one frame; it goes to the sink now, or later when its time is settled. */
     void frame(long ts, int linkType, byte[] buf, int off, int capLen, int wireLen) {
+        if (passes(ts)) {
+            sink.frame(ts, linkType, buf, off, capLen, wireLen);
+            return;
+        }
         if (held.isEmpty()) {
-            if (resumed) {
-                // A capture file's first frame: its time is the capture's own, as the first file's is
-                // at the start. Never back: an overlapping capture keeps the time reached.
-                resumed = false;
-                clock.advanceTo(ts);
-                sink.frame(ts, linkType, buf, off, capLen, wireLen);
-            } else if (clock.now() == 0 || ts - clock.now() <= PacketClock.MAX_JUMP_NANOS) {
-                clock.advanceTo(ts);
-                sink.frame(ts, linkType, buf, off, capLen, wireLen);
-            } else {
-                heldFrom = clock.now();
-                hold(ts, linkType, buf, off, capLen, wireLen);
-            }
+            heldFrom = clock.now();
+            hold(ts, linkType, buf, off, capLen, wireLen);
             return;
         }
         if (ts - heldFrom > PacketClock.MAX_JUMP_NANOS) {
