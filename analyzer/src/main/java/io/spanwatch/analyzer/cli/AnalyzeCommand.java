@@ -257,6 +257,10 @@ public final class AnalyzeCommand implements Callable<Integer> {
                     doneBefore += Math.max(0, files.get(i).storedSize());
                     continue;
                 }
+                // the captures before are done only once the next source is named: frames of theirs held
+                // on a step in time go on then, and move the time reached
+                running[0] = f;
+                pipeline.source(f.name());
                 long first = files.get(i).firstNanos();
                 long reached = pipeline.packetTime();
                 if (i > 0 && first != Long.MIN_VALUE && reached != 0 && reached - first > OVERLAP_NANOS) {
@@ -264,8 +268,6 @@ public final class AnalyzeCommand implements Callable<Integer> {
                             + time(reached) + "): they overlap in time, so its packets before then are handled as of " + time(reached)
                             + " (merge overlapping captures by time first, e.g. mergecap -w merged.pcap FILE...)");
                 }
-                running[0] = f;
-                pipeline.source(f.name());
                 shown.capture(i, f.name(), doneBefore, () -> bytesRead(f));
                 try (f) {
                     f.run(pipeline);

@@ -89,6 +89,20 @@ class CaptureTimeOrderTest {
         assertEquals(3, fileTimes(tmp.resolve("out")).size(), "every download still extracted");
     }
     @Test
+    void anOverlapAfterTheFirstCapturesOwnGapIsWarnedOf(@TempDir Path tmp) throws Exception {
+        // The first capture ends with a short download two hours after the one before: its frames wait
+        // for the frames after them until the capture ends (TimeGate), and the time reached was read
+        // before they were let go: the second capture, begun an hour in, was read as of 10:03 unwarned.
+        Path quiet = capture(tmp.resolve("quiet.pcap"), new String[] {"/q0", "/q130"}, new long[] {0, 130});
+        Path other = capture(tmp.resolve("other.pcap"), new String[] {"/o60"}, new long[] {60});
+        AnalyzeCommandTest.Run r = AnalyzeCommandTest.run("analyze", "--set", "scan.enabled=false", "--out", tmp.resolve("out").toString(),
+                quiet.toString(), other.toString());
+        assertEquals(0, r.status(), r.err());
+        assertTrue(r.err().contains("spanwatch: warning: " + other + " begins at 2024-03-12T08:53:20Z, before the captures read so far end"
+                + " (2024-03-12T10:03:20Z): they overlap in time"), r.err());
+    }
+
+    @Test
     void aCaptureWithoutAPacketKeepsItsPlaceAndChangesNothing(@TempDir Path tmp) throws Exception {
         // The README: "ties, and captures without a packet, in the order above". A capture cut before its
         // first packet (a rotated file opened and never written) has no time to sort by: it stays where it

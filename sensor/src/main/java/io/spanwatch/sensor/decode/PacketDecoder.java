@@ -102,6 +102,8 @@ public final class PacketDecoder {
     private static final int IPV4_HLEN = 20;
     /** The most an IPv4 total length field can say; a longer datagram is a host's super-frame. */
     private static final int IPV4_MAX_TOTAL_LEN = 0xffff;
+    /** The longest super-frame Linux builds (GSO_MAX_SIZE and GRO_MAX_SIZE: 8 x 65,535 bytes). */
+    private static final int SUPER_FRAME_MAX_LEN = 8 * 0xffff;
     private static final int IPV4_VHL = 0;
     private static final int IPV4_TOTAL_LEN = 2;
     private static final int IPV4_FRAG = 6;
@@ -414,12 +416,16 @@ public final class PacketDecoder {
             return anomaly(out, DecodeAnomaly.IPV4_TRUNCATED);
         }
         int total = u16(b, p + IPV4_TOTAL_LEN);
-        if (total == 0 && end - p + cut > IPV4_MAX_TOTAL_LEN) {
+        long whole = (long) end - p + cut;
+        if (total == 0 && whole > IPV4_MAX_TOTAL_LEN && whole <= SUPER_FRAME_MAX_LEN
+                && (u16(b, p + IPV4_FRAG) & IPV4_MF_AND_OFFSET) == 0) {
             // A super-frame of Linux's BIG TCP (gso_ipv4_max_size or gro_ipv4_max_size past 64 KiB):
             // the kernel writes 0 where the length does not fit (iph_set_totlen) and reads the length
             // from the buffer (iph_totlen), and so does a capture on its sending or GRO-receiving host.
-            // No packet on a wire is that long, so a 0 that fits in the field stays an anomaly.
-            total = end - p + cut;
+            // No packet on a wire is that long, so a 0 that fits in the field stays an anomaly; so does
+            // one in a fragment or past GSO_MAX_SIZE, which no GSO or GRO packet is (iph_totlen reads
+            // the buffer only for GSO TCP: every receiver drops the others).
+            total = (int) whole;
             out.ipv4BigTcp = true;
         }
         if (total < hlen) {

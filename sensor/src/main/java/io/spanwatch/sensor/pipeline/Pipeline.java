@@ -244,7 +244,9 @@ public final class Pipeline implements FrameSink {
 
     /**
      * Returns the packet time the pipeline has reached (the latest time it accepted, ns since the Unix
-     * epoch; it never goes back), or 0 before the first frame.
+     * epoch; it never goes back), or 0 before the first frame. Reading a file, frames held on a step in
+     * time ({@link TimeGate}) are not in it until they are decided: the time a capture file ends at is
+     * known once {@link #source} names the next one, or after {@link #finish}.
      */
     public long packetTime() {
         return lastTs;

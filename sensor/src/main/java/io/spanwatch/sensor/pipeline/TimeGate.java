@@ -13,11 +13,13 @@ import java.util.List;
  * <p>A frame more than {@link PacketClock#MAX_JUMP_NANOS} after the clock is held, and so are the
  * frames after it, until one of them says which it was:
  * <ul>
- *   <li>a frame back within an hour of the clock: the first held frame's time was wrong. It goes on
- *       at the clock's time (counted), and the frames held after it are decided again;</li>
- *   <li>{@link PacketClock#CONFIRMATIONS} frames in a row past the hour, or the end of the capture
- *       file with every held frame past it: the traffic resumed later. They go on at their own
- *       times.</li>
+ *   <li>a frame back within an hour of the clock, or more than an hour before the first held frame
+ *       (the capture's own gap after a frame dated years ahead): the first held frame's time was
+ *       wrong. It goes on at the clock's time (counted), and the frames held after it are decided
+ *       again;</li>
+ *   <li>{@link PacketClock#CONFIRMATIONS} frames in a row past the hour and none of them an hour
+ *       before the first, or the end of the capture file with every held frame so: the traffic
+ *       resumed later. They go on at their own times.</li>
  * </ul>
  * The clock used to refuse a step until 16 frames in a row agreed on it, with nothing to look at
  * after; a quiet capture (a host calling out every two hours, a short connection of ten frames) had
@@ -82,14 +84,15 @@ final class TimeGate {
             hold(ts, linkType, buf, off, capLen, wireLen);
             return;
         }
-        if (ts - heldFrom > PacketClock.MAX_JUMP_NANOS) {
+        if (ts - heldFrom > PacketClock.MAX_JUMP_NANOS && held.peek().ts - ts <= PacketClock.MAX_JUMP_NANOS) {
             hold(ts, linkType, buf, off, capLen, wireLen);
             if (held.size() >= PacketClock.CONFIRMATIONS) {
                 release();
             }
             return;
         }
-        // Back near the clock: the first frame held carried a wrong time.
+        // Back near the clock, or hours before the first frame held (a real gap after a frame dated
+        // years ahead): the first frame held carried a wrong time.
         Held wrong = held.poll();
         refused++;
         sink.frame(clock.now(), wrong.linkType, wrong.bytes, 0, wrong.bytes.length, wrong.wireLen);

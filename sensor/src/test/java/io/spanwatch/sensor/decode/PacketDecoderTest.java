@@ -250,6 +250,44 @@ class PacketDecoderTest {
         assertFalse(refused.ipv4BigTcp);
     }
 
+    /**
+     * Only what the kernel builds is sized from the frame: a GSO or GRO packet of TCP, never a fragment,
+     * at most 8 x 65,535 bytes (GSO_MAX_SIZE). A 0 in any other IPv4 header is dropped by every receiver
+     * (ip_rcv_core reads the buffer's length only for GSO TCP), so here it stays the anomaly: a
+     * record's wire length of 2 GiB made a 2 GiB gap in the stream and a truncated file, and a
+     * fragment went into the defragmenter where it could spoil the datagram its host reassembles.
+     */
+    @Test
+    void aZeroTotalLengthIsReadOnlyAsTheKernelsSuperFrames() {
+        byte[] ip = ipv4(6, "10.0.0.1", "10.0.0.2", Frames.tcp(1234, 80, new byte[1400]));
+        ip[2] = 0;
+        ip[3] = 0;
+        ip[10] = 0;
+        ip[11] = 0;
+        System.arraycopy(u16(EncapLengths.checksum(ip, 0, 20)), 0, ip, 10, 2);
+        byte[] frame = eth(ETH_IPV4, ip);
+        DecodedPacket past = decode(LinkType.ETHERNET, frame, Integer.MAX_VALUE);
+        assertEquals(DecodeAnomaly.IPV4_IPLEN_SMALLER_THAN_HLEN, past.anomaly, "wire length past GSO_MAX_SIZE");
+        assertFalse(past.ipv4BigTcp);
+        DecodedPacket largest = decode(LinkType.ETHERNET, frame, 14 + 8 * 65_535);
+        assertNull(largest.anomaly);
+        assertTrue(largest.ipv4BigTcp);
+        assertEquals(8 * 65_535 - ip.length, largest.payloadMissing);
+
+        byte[] data = new byte[70_000];
+        byte[] fragment = ipv4(6, "10.0.0.1", "10.0.0.2", Frames.tcp(1234, 80, data));
+        fragment[2] = 0;
+        fragment[3] = 0;
+        fragment[6] = 0x20; // more fragments, offset 0
+        fragment[7] = 0;
+        fragment[10] = 0;
+        fragment[11] = 0;
+        System.arraycopy(u16(EncapLengths.checksum(fragment, 0, 20)), 0, fragment, 10, 2);
+        DecodedPacket frag = decode(LinkType.ETHERNET, eth(ETH_IPV4, fragment));
+        assertEquals(DecodeAnomaly.IPV4_IPLEN_SMALLER_THAN_HLEN, frag.anomaly, "a fragment is never a super-frame");
+        assertFalse(frag.fragment);
+    }
+
     @Test
     void snaplenCutIsMissingPayloadNotAnAnomaly() {
         byte[] whole = ethTcp4(new byte[1000]);

@@ -53,6 +53,36 @@ class TimeGateTest {
     }
 
     @Test
+    void aFrameDatedYearsAheadBeforeARealGapIsStillRefused() {
+        // A bad time on the last frame before a quiet capture's gap: the frames after the gap are past
+        // the hour too, but hours before it, so they say it was wrong, not that time got there.
+        frame(T0);
+        frame(T0 + 10 * 365 * 24 * HOUR);
+        List<Long> later = new ArrayList<>();
+        for (int i = 0; i < PacketClock.CONFIRMATIONS; i++) {
+            later.add(T0 + 2 * HOUR + i * SECOND);
+            frame(T0 + 2 * HOUR + i * SECOND);
+        }
+        gate.endOfSource(false);
+        List<Long> expected = new ArrayList<>(List.of(T0, T0));
+        expected.addAll(later);
+        assertEquals(expected, times());
+        assertEquals(1, gate.refused());
+    }
+
+    @Test
+    void aFrameDatedYearsAheadBeforeAShortConnectionAtTheEndIsRefused() {
+        frame(T0);
+        frame(T0 + 10 * 365 * 24 * HOUR);
+        frame(T0 + 2 * HOUR);
+        frame(T0 + 2 * HOUR + SECOND);
+        gate.endOfSource(false);
+        assertEquals(List.of(T0, T0, T0 + 2 * HOUR, T0 + 2 * HOUR + SECOND), times());
+        assertEquals(List.of(0L, 1L, 2L, 3L), order());
+        assertEquals(1, gate.refused());
+    }
+
+    @Test
     void shortConnectionsHoursApartKeepTheirTimes() {
         // A quiet capture: ten frames every two hours (a slow beacon on an idle network); before the
         // gate each was dated at the end of the one before.
