@@ -82,9 +82,10 @@ final class AlertsPage extends Route {
         for (String s : List.of("open", "acked", "all")) {
             h.raw(s.equals(state) ? "<b>" : "").link("/alerts?state=" + s + "&q=" + Html.query(extra), s).raw(s.equals(state) ? "</b> " : " ");
         }
-        // Incidents sort by time among hundreds of alerts: one link lists them alone, whatever page they are on
-        if (incidents > 0 && !extra.strip().equals(INCIDENTS)) {
-            h.raw("<span class=\"sep\">|</span>").link("/alerts?state=" + state + "&q=" + Html.query(INCIDENTS),
+        // Incidents sort by time among hundreds of alerts: one link lists them alone, whatever page they are on,
+        // within the filter in force (a host's or a signature's group stays chosen)
+        if (incidents > 0 && incidents < total) {
+            h.raw("<span class=\"sep\">|</span>").link("/alerts?state=" + state + "&q=" + Html.query(Pages.and(extra, INCIDENTS)),
                     "incidents only (" + String.format(Locale.ROOT, "%,d", incidents) + " in all)");
         }
         if (!extra.isBlank()) {

@@ -187,6 +187,10 @@ class ConsolePagesTest {
         String incidents = page("/alerts?state=all&q=" + q(AlertsPage.INCIDENTS), f.readToken);
         assertEquals(1, Pattern.compile("<tr data-href=").matcher(incidents).results().count(), incidents);
         assertTrue(incidents.contains(">clear the filter</a>"), incidents);
+        assertFalse(incidents.contains("incidents only"), "listing the incidents alone, the link narrows nothing");
+        String filtered = page("/alerts?state=all&q=" + q("NOT event_type:flow"), f.readToken);
+        assertTrue(filtered.contains("href=\"/alerts?state=all&amp;q=" + q("(NOT event_type:flow) AND " + AlertsPage.INCIDENTS)
+                + "\">incidents only (1 in all)</a>"), "the filter in force stays: " + filtered);
     }
 
     /** The group links of a queue page: decoded query of each value's link, by the value as shown, and the counts. */
