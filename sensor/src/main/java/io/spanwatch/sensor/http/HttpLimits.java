@@ -8,7 +8,8 @@ package io.spanwatch.sensor.http;
  *   <li>{@code maxHeaderBytes} (default {@value #DEFAULT_MAX_HEADER_BYTES}): bytes of a start line plus
  *       its header block, and separately of a chunked trailer block or a multipart part's headers.
  *       Over it: {@code http.header_too_long}; a message head is still read to its end, up to
- *       {@link MessageReader#BROWSER_HEAD_BYTES} (what Chrome takes), keeping only the fields that frame
+ *       {@link MessageReader#BROWSER_HEAD_BYTES} for a response (what Chrome takes) and
+ *       {@link MessageReader#SERVER_HEAD_BYTES} for a request (what Go's server takes), keeping only the fields that frame
  *       and name the body; past that (and for trailers and part headers past the limit itself) the
  *       message is abandoned and the direction resyncs.</li>
  *   <li>{@code maxHeaderCount} (default {@value #DEFAULT_MAX_HEADER_COUNT}): header fields per message.

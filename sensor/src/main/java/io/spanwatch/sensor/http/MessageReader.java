@@ -50,6 +50,13 @@ final class MessageReader extends ReaderHoldings {
      * evasion review hid a gzip body behind a 100 KB head and a chunked one behind 1,500 fields).
      */
     static final int BROWSER_HEAD_BYTES = 256 * 1024;
+    /**
+     * The same for a request head: Go's net/http server reads heads of up to 1 MiB
+     * ({@code DefaultMaxHeaderBytes}) plus the 4,096 bytes of slack it allows ({@code initialReadLimitSize}),
+     * more than any browser takes, so an upload behind a 600 KB head reaches a Go service (nginx,
+     * Apache, Node and Tomcat refuse heads past 8 to 64 KiB with a 4xx, and their upload never lands).
+     */
+    static final int SERVER_HEAD_BYTES = (1 << 20) + 4096;
 
     private final boolean toServer;
     private final HttpLimits limits;
@@ -186,12 +193,17 @@ final class MessageReader extends ReaderHoldings {
 
     // ---- lines ----
 
+    /** Bytes of a head read to its end past the limits: what the receiver of this direction takes. */
+    private int headReadBytes() {
+        return toServer ? SERVER_HEAD_BYTES : BROWSER_HEAD_BYTES;
+    }
+
     /** Takes the bytes of a line within the room the state gives it ({@link ReaderHoldings#gatherLine}). */
     private int lineBytes(long ts, byte[] b, int off, int end) {
         int room = switch (state) {
             case CHUNK_SIZE, CHUNK_DATA_END -> MAX_CHUNK_LINE;
             case RESYNC -> limits.maxHeaderBytes();
-            case HEADERS -> Math.max(limits.maxHeaderBytes(), BROWSER_HEAD_BYTES) - headBytes;
+            case HEADERS -> Math.max(limits.maxHeaderBytes(), headReadBytes()) - headBytes;
             default -> limits.maxHeaderBytes() - headBytes;
         };
         return gatherLine(ts, b, off, end, room, state == State.RESYNC);
@@ -202,9 +214,9 @@ final class MessageReader extends ReaderHoldings {
     void lineTooLong() {
         switch (state) {
             case START_LINE, HEADERS -> {
-                anomaly("http.header_too_long", "head over " + (state == State.HEADERS ? Math.max(limits.maxHeaderBytes(), BROWSER_HEAD_BYTES) : limits.maxHeaderBytes()) + " bytes");
+                anomaly("http.header_too_long", "head over " + (state == State.HEADERS ? Math.max(limits.maxHeaderBytes(), headReadBytes()) : limits.maxHeaderBytes()) + " bytes");
                 // the transaction names the first limit its head met (past http.max-headers it was read on
-                // for the fields that frame the body, up to BROWSER_HEAD_BYTES)
+                // for the fields that frame the body, up to headReadBytes())
                 abortHead("header too long", state == State.HEADERS && headLimit != null ? headLimit : "http.max-header-bytes");
                 // The head's holding went to its transaction; what resync keeps of the line is
                 // charged again from the next bytes on.
@@ -349,7 +361,7 @@ final class MessageReader extends ReaderHoldings {
      * Counts a line of the head and tells whether it is kept: every line within
      * {@code http.max-header-bytes} and {@code http.max-headers}; past either (named once,
      * {@code http.header_too_long} or {@code http.too_many_headers}) only the fields that frame and name
-     * the body, and the folded lines that continue them, up to {@link #BROWSER_HEAD_BYTES}.
+     * the body, and the folded lines that continue them, up to {@link #headReadBytes}.
      */
     private boolean keepLine(String s) {
         char c0 = s.charAt(0);

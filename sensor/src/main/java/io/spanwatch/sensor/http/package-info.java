@@ -58,8 +58,9 @@
  * Configured through {@link io.spanwatch.sensor.http.HttpLimits} (defaults):
  * <ul>
  *   <li>head bytes per message, 64 KiB, and header fields per message, 1000: {@code http.header_too_long},
- *       {@code http.too_many_headers}; past them the head is still read to its end, up to 256 KiB
- *       (Chrome's limit), keeping only the fields that frame and name the body; past that, message
+ *       {@code http.too_many_headers}; past them the head is still read to its end, up to 256 KiB for a
+ *       response (Chrome's limit) and 1 MiB and 4 KiB for a request (Go's server), keeping only the fields
+ *       that frame and name the body; past that, message
  *       abandoned, resync</li>
  *   <li>decoded bytes per body, 1 GiB: {@code http.decompression_limit}, entity ends incomplete</li>
  *   <li>decompression ratio, 1000:1 once 1 MiB was decoded: {@code http.decompression_limit}</li>

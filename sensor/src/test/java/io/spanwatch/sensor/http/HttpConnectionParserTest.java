@@ -435,16 +435,16 @@ class HttpConnectionParserTest {
     @Test
     void aHeadAbandonedPastWhatABrowserReadsNamesTheFirstLimitItMet() {
         // 100,000 fields (AttackIT's header flood): past http.max-headers the head is read on for its
-        // framing fields, then given up at BROWSER_HEAD_BYTES; its transaction names http.max-headers,
+        // framing fields, then given up at SERVER_HEAD_BYTES (a request); its transaction names http.max-headers,
         // the limit it met first, as it did before heads were read on. One long line names the bytes.
         HttpLimits small = new HttpLimits(1 << 16, 100, 1 << 20, 100, 1 << 16, 10, 4);
         StringBuilder many = new StringBuilder("GET /many HTTP/1.1\r\nHost: a\r\n");
-        for (int i = 0; many.length() <= MessageReader.BROWSER_HEAD_BYTES; i++) {
+        for (int i = 0; many.length() <= MessageReader.SERVER_HEAD_BYTES; i++) {
             many.append("X-Flood-").append(i).append(": ").append(i).append("\r\n");
         }
         RecordingListener r = new Script()
                 .c(many.append("\r\n").toString())
-                .c("GET /long HTTP/1.1\r\nX-Long: " + "a".repeat(MessageReader.BROWSER_HEAD_BYTES) + "\r\n\r\n")
+                .c("GET /long HTTP/1.1\r\nX-Long: " + "a".repeat(MessageReader.SERVER_HEAD_BYTES) + "\r\n\r\n")
                 .close()
                 .runAll(small);
         assertEquals("http.max-headers", r.done.stream().filter(t -> "/many".equals(t.uri)).findFirst().orElseThrow().limitHit);
@@ -452,13 +452,39 @@ class HttpConnectionParserTest {
     }
 
     @Test
+    void anUploadBehindAHeadOnlyGoReadsIsAFile() {
+        // Go's net/http server reads request heads up to 1 MiB and 4 KiB; a browser reads response heads up
+        // to 256 KiB. A 600 KB request head (padding fields) before an upload: the upload is a file. The
+        // same head on a response is past what any browser takes: given up, no file.
+        HttpLimits limits = new HttpLimits(1 << 16, 1000, 1 << 20, 100, 1 << 16, 10, 4);
+        StringBuilder pad = new StringBuilder();
+        for (int i = 0; pad.length() < 600_000; i++) {
+            pad.append("X-Pad-").append(i).append(": ").append("p".repeat(200)).append("\r\n");
+        }
+        RecordingListener up = new Script()
+                .c("POST /up HTTP/1.1\r\nHost: go.example\r\n" + pad + "Content-Length: 13\r\n\r\nsecret upload")
+                .s("HTTP/1.1 204 No Content\r\n\r\n")
+                .close()
+                .runAll(limits);
+        assertEquals("secret upload", up.sink(0).text());
+        assertTrue(up.sink(0).complete);
+        assertEquals("http.max-header-bytes", up.tx(0).limitHit);
+        RecordingListener down = new Script()
+                .c("GET /down HTTP/1.1\r\nHost: a\r\n\r\n")
+                .s("HTTP/1.1 200 OK\r\n" + pad + "Content-Length: 13\r\n\r\nsecret answer")
+                .close()
+                .runAll(limits);
+        assertTrue(down.sinks.stream().noneMatch(k -> k.text().equals("secret answer")), "a response head past 256 KiB is given up");
+    }
+
+    @Test
     void aRequestLineAtTheEndOfAnOverlongLineIsFoundHoweverItIsCut() {
         // Regression (HttpParserFuzzTest): resync used to keep only the tail of each call's bytes, so a
         // cut inside "GET /b" lost the request. A field line is read whole up to what a browser takes
-        // (MessageReader.BROWSER_HEAD_BYTES), so the line here is longer than that.
+        // (MessageReader.SERVER_HEAD_BYTES for a request), so the line here is longer than that.
         HttpLimits small = new HttpLimits(64, 5, 1 << 20, 100, 1 << 16, 10, 4);
         RecordingListener r = new Script()
-                .c("GET /a HTTP/1.1\r\nX-Long: " + "x".repeat(MessageReader.BROWSER_HEAD_BYTES) + " GET /b HTTP/1.1\r\n\r\n")
+                .c("GET /a HTTP/1.1\r\nX-Long: " + "x".repeat(MessageReader.SERVER_HEAD_BYTES) + " GET /b HTTP/1.1\r\n\r\n")
                 .close()
                 .runAll(small);
         assertEquals(List.of("http.header_too_long"), r.anomalies);
