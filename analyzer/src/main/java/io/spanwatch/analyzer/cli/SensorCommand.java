@@ -26,8 +26,9 @@ import picocli.CommandLine.Spec;
  * Captures live from an interface until SIGINT or SIGTERM, then ends every flow, flushes the events
  * and exits 0. Writes a {@code stats} event every {@code --stats-interval} seconds.
  */
-@Command(name = "sensor", mixinStandardHelpOptions = true,
-        description = "Capture live from an interface: write DIR/eve.json and extracted files under DIR/files/ until stopped.")
+@Command(name = "sensor", aliases = "run", mixinStandardHelpOptions = true,
+        description = "Capture live from an interface: write DIR/eve.json and extracted files under DIR/files/ until stopped "
+                + "(also spanwatch run: sensor and analyzer in one process, as DESIGN.md names it).")
 public final class SensorCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
@@ -35,8 +36,25 @@ public final class SensorCommand implements Callable<Integer> {
     @Option(names = "--interface", required = true, paramLabel = "IF", description = "Interface to capture on.")
     String iface;
 
-    @Option(names = "--out", required = true, paramLabel = "DIR", description = "Output folder (created if missing).")
+    @Option(names = "--out", paramLabel = "DIR",
+            description = "Output folder (created if missing; default " + DEFAULT_OUT_PARENT + "/IF, where the shipped service writes).")
     Path out;
+
+    /** Where the shipped systemd units keep each interface's output ({@code /var/lib/spanwatch/%i}). */
+    static final String DEFAULT_OUT_PARENT = "/var/lib/spanwatch";
+
+    /**
+     * Returns the output folder used when {@code --out} is not given: {@code /var/lib/spanwatch/IF}, as the
+     * shipped service writes, so {@code spanwatch run --interface eth1} (DESIGN.md's one-box command) works
+     * as given; null for a name that is no single path element.
+     */
+    static Path defaultOut(String iface) {
+        if (iface == null || iface.isEmpty() || iface.equals(".") || iface.equals("..") || iface.indexOf('/') >= 0
+                || iface.indexOf('\0') >= 0) {
+            return null;
+        }
+        return Path.of(DEFAULT_OUT_PARENT, iface);
+    }
 
     @Option(names = "--bpf", paramLabel = "EXPR", description = "BPF capture filter (tcpdump syntax).")
     String bpf;
@@ -72,6 +90,14 @@ public final class SensorCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         PrintWriter err = spec.commandLine().getErr();
         PrintWriter outw = spec.commandLine().getOut();
+        if (out == null) {
+            out = defaultOut(iface);
+            if (out == null) {
+                err.println("spanwatch: give --out DIR: the interface name '" + iface + "' cannot name a folder under " + DEFAULT_OUT_PARENT);
+                return 1;
+            }
+            err.println("spanwatch: note: no --out given; writing to " + out);
+        }
         SensorConfig config = common.buildOrReport(out, true, err);
         if (config == null) {
             return 1;

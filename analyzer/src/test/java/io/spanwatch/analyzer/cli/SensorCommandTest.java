@@ -19,6 +19,21 @@ class SensorCommandTest {
     }
 
     @Test
+    void runIsTheSensorUnderDesignsName(@TempDir Path tmp) {
+        // DESIGN.md: "sensor and analyzer in one process (spanwatch run --interface eth1)"
+        AnalyzeCommandTest.Run r = AnalyzeCommandTest.run("run", "--interface", "nosuchif0", "--out", tmp.toString());
+        assertEquals(1, r.status(), r.err());
+        assertTrue(r.err().contains("nosuchif0") || r.err().contains("libpcap"), r.err());
+        assertEquals(Path.of("/var/lib/spanwatch/eth1"), SensorCommand.defaultOut("eth1"));
+        for (String bad : new String[] {"..", ".", "a/b", ""}) {
+            assertEquals(null, SensorCommand.defaultOut(bad), bad);
+        }
+        AnalyzeCommandTest.Run dots = AnalyzeCommandTest.run("run", "--interface", "..");
+        assertEquals(1, dots.status());
+        assertTrue(dots.err().contains("give --out DIR"), dots.err());
+    }
+
+    @Test
     void badConfigurationValueNamesTheKey(@TempDir Path tmp) {
         AnalyzeCommandTest.Run r = AnalyzeCommandTest.run("sensor", "--interface", "lo", "--out", tmp.toString(),
                 "--set", "stream.memcap=lots");
