@@ -14,7 +14,10 @@ import java.util.Map;
  * <ul>
  *   <li>JSON (a first line that opens an object, or an array of objects): one object on the
  *       first line with {@code cidr}, {@code sblid} or {@code asn} is Spamhaus DROP JSON (NDJSON);
- *       any other JSON is read as a STIX 2.x bundle;
+ *       a document whose first key is {@code Event}, or {@code response} holding events or
+ *       attributes, or an array of {@code {"Event": ...}}, is MISP JSON; one whose first key is a
+ *       UUID holding an object is a MISP feed's {@code manifest.json} (recognised, not read: it
+ *       lists events, not indicators); any other JSON is read as a STIX 2.x bundle;
  *   <li>a {@code #fields} line: a Zeek Intel framework file;
  *   <li>a CSV header, commented or not, by its column names: ThreatFox ({@code ioc_value},
  *       {@code ioc_type}), MalwareBazaar ({@code sha256_hash}), URLhaus ({@code url} with
@@ -22,6 +25,9 @@ import java.util.Map;
  *       ({@code dst_ip}), abuse.ch SSLBL's certificate list ({@code SHA1} with {@code Listingreason})
  *       and JA3 list ({@code ja3_md5}), a MISP export ({@code type} and {@code value} with {@code to_ids},
  *       {@code category}, {@code event_id} or {@code uuid});
+ *   <li>data lines that are all {@code <hex digest>,<uuid>}: a MISP feed's {@code hashes.csv}
+ *       (digests of attribute values, for MISP's own correlation: recognised, not read, never a
+ *       hash list);
  *   <li>data lines {@code CIDR ; SBL...}: Spamhaus DROP or EDROP;
  *   <li>data lines of three comma-separated fields: a Suricata iprep reputation file
  *       ({@code ip,category,score}) or categories file ({@code id,short name,description});
@@ -42,6 +48,9 @@ enum FeedFormat {
     SPAMHAUS_DROP_JSON("spamhaus-drop-json"),
     ZEEK_INTEL("zeek-intel"),
     STIX2("stix2"),
+    MISP_JSON("misp-json"),
+    MISP_FEED_MANIFEST("misp-feed-manifest"),
+    MISP_FEED_HASHES("misp-feed-hashes"),
     SURICATA_IPREP("suricata-iprep"),
     SURICATA_IPREP_CATEGORIES("suricata-iprep-categories"),
     PLAIN("plain");
@@ -50,6 +59,10 @@ enum FeedFormat {
     static final int SNIFF_BYTES = 64 * 1024;
     /** Chars of an over-long line looked at (its start), so one such line does not use up the sniff. */
     static final int LONG_LINE_SNIFF = 4096;
+
+    /** A line of a MISP feed's {@code hashes.csv}: a digest of an attribute value (md5 to sha512), the event's UUID. */
+    private static final java.util.regex.Pattern MISP_HASH_LINE = java.util.regex.Pattern.compile(
+            "[0-9A-Fa-f]{32,128}\\s*,\\s*[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12}");
 
     private final String id;
 
@@ -60,6 +73,11 @@ enum FeedFormat {
     /** Returns the name reports use. */
     String id() {
         return id;
+    }
+
+    /** Returns true for the id of a part of a MISP feed folder that holds no indicators: recognised, then skipped. */
+    static boolean skipped(String id) {
+        return MISP_FEED_MANIFEST.id.equals(id) || MISP_FEED_HASHES.id.equals(id);
     }
 
     /** Returns true for the CSV formats read by their header. */
@@ -141,7 +159,8 @@ enum FeedFormat {
             } catch (IOException e) {
                 // Not one object on the first line: a JSON document.
             }
-            return STIX2;
+            FeedFormat misp = MispJson.sniff(String.join("\n", lines));
+            return misp != null ? misp : STIX2;
         }
         for (String line : lines) {
             if (line.startsWith("#fields")) {
@@ -164,6 +183,9 @@ enum FeedFormat {
         }
         if (data.isEmpty()) {
             return PLAIN;
+        }
+        if (data.stream().allMatch(d -> MISP_HASH_LINE.matcher(d).matches())) {
+            return MISP_FEED_HASHES;
         }
         if (data.stream().anyMatch(d -> d.matches("[0-9A-Fa-f:.]+/\\d{1,3}\\s*;.*"))) {
             return SPAMHAUS_DROP;

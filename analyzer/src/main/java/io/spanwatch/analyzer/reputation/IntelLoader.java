@@ -19,12 +19,14 @@ import org.slf4j.LoggerFactory;
  * content ({@link FeedFormat}); Suricata iprep category files are read before reputation files so
  * the categories are known. A folder contributes its regular files, in name order, except
  * {@code README*}, {@code *.md}, hidden files and editor or download leftovers ({@code *~},
- * {@code *.tmp}, {@code *.part}, {@code *.swp}).
+ * {@code *.tmp}, {@code *.part}, {@code *.swp}). A MISP feed folder works as any other: its event
+ * files are read, its {@code manifest.json} and {@code hashes.csv} are recognised from their content
+ * and skipped (reported with no indicators, logged at debug level).
  *
  * <p>A file that cannot be read at all (missing, unreadable, broken compression) is an error: the
  * first load fails with an {@link IntelException} naming it; a reload logs it and keeps that feed's
  * indicators from the previous snapshot. A file that reads but is no feed (no recognisable format,
- * a script, JSON that is not STIX) is logged as an error and contributes nothing (on a reload, its
+ * a script, JSON that is neither STIX nor MISP) is logged as an error and contributes nothing (on a reload, its
  * previous version stays): feeds are often kept in folders beside their notes and tools, and one
  * stray file must not stop a sensor. README and Markdown files are skipped even when named.
  */
@@ -181,6 +183,10 @@ final class IntelLoader {
                 case SPAMHAUS_DROP_JSON -> JsonFeeds.spamhaus(in, ctx);
                 case ZEEK_INTEL -> TextFeeds.zeek(in, ctx);
                 case STIX2 -> JsonFeeds.stix(in, ctx);
+                case MISP_JSON -> MispJson.read(in, ctx);
+                case MISP_FEED_MANIFEST, MISP_FEED_HASHES -> {
+                    // a MISP feed's index: no indicators
+                }
                 case SURICATA_IPREP -> TextFeeds.iprep(in, ctx);
                 case SURICATA_IPREP_CATEGORIES -> TextFeeds.iprepCategories(in, ctx);
                 default -> CsvFeeds.read(format, in, ctx);
@@ -208,6 +214,10 @@ final class IntelLoader {
     }
 
     private static void log(FeedReport r) {
+        if (r.error() == null && FeedFormat.skipped(r.format())) {
+            LOG.debug("intel: {} is a MISP feed's index ({}), not indicators; skipped", r.path(), r.format());
+            return;
+        }
         if (r.error() != null) {
             LOG.error("intel feed {}: {}{}", r.path(), r.error(), r.keptPrevious() ? "; its previous version stays in force" : "");
             return;

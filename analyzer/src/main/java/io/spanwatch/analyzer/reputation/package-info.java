@@ -13,8 +13,9 @@
  *
  * <p><b>Parts.</b> Reading: {@link io.spanwatch.analyzer.reputation.FeedLines} (bounded lines,
  * gzip/zip), {@link io.spanwatch.analyzer.reputation.FeedFormat} (recognition from content),
- * {@code TextFeeds}, {@code CsvFeeds}, {@code MispCsv}, {@code JsonFeeds}, {@code StixPattern} (the
- * formats), {@link io.spanwatch.analyzer.reputation.Indicators} (values to keys, defanging),
+ * {@code TextFeeds}, {@code CsvFeeds}, {@code MispCsv}, {@code JsonFeeds}, {@code StixPattern},
+ * {@code MispJson} (the formats; {@code MispTypes} maps MISP attribute types for both MISP
+ * readers), {@link io.spanwatch.analyzer.reputation.Indicators} (values to keys, defanging),
  * {@link io.spanwatch.analyzer.reputation.IntelLoader} (a set of files to a snapshot). Matching:
  * {@link io.spanwatch.analyzer.reputation.IntelSnapshot} over {@code PrefixTrie} (addresses),
  * {@code ByteTable} (names, URLs, digests) and {@code Entries}, all flat primitive arrays;
@@ -27,8 +28,9 @@
  * <p><b>Limits</b> (defaults, keys in {@link io.spanwatch.analyzer.reputation.IntelConfig}):
  * 20 million indicators in all (further ones dropped, counted per feed); 2 GiB read per feed after
  * decompression; 64 KiB per line; a quoted CSV field over at most 64 lines; STIX patterns nested at
- * most 64 deep; 20 problems named per feed (all counted); 1 million (flow,
- * indicator) pairs remembered for one alert per flow (oldest forgotten first, counted); a journal of
+ * most 64 deep; a MISP event's attributes held for its info and tags up to 16 MiB of text, each text
+ * carried into an alert cut at 1,024 characters; 20 problems named per feed (all counted); 1 million
+ * (flow, indicator) pairs remembered for one alert per flow (oldest forgotten first, counted); a journal of
  * 7 days, 256 MiB a day (further observations of the day counted, not kept); 65,536 recent
  * observables remembered to keep repeats out of the journal; downloads of at most the feed bound,
  * 5 min each.

@@ -26,7 +26,7 @@ class FeedFormatsTest {
     @TempDir
     Path dir;
 
-    private static void hasProblem(FeedReport r, String linePrefix, String reasonPart) {
+    static void hasProblem(FeedReport r, String linePrefix, String reasonPart) {
         assertTrue(r.problems().stream().anyMatch(p -> p.startsWith(linePrefix) && p.contains(reasonPart)),
                 "expected '" + linePrefix + "... " + reasonPart + "' in " + r.problems());
     }
@@ -505,7 +505,7 @@ class FeedFormatsTest {
     @Test
     void aFileThatIsNoFeedIsNamedAndSkipped() throws Exception {
         Path garbage = Feeds.write(dir, "garbage.txt", "this is not\na feed at all\n");
-        Path json = Feeds.write(dir, "event.json", "{\"Event\": {\"info\": \"a MISP event\"}}");
+        Path json = Feeds.write(dir, "package.json", "{\"name\": \"spanwatch-notes\", \"version\": \"1.0.0\"}");
         Path script = Feeds.write(dir, "check.py", "#!/usr/bin/env python3\nimport sys\na.verbose and print(x)\n");
         Path bin = dir.resolve("capture.pcap");
         Files.write(bin, new byte[] {(byte) 0xd4, (byte) 0xc3, (byte) 0xb2, (byte) 0xa1, 2, 0, 4, 0, 0, 0, 0, 0});

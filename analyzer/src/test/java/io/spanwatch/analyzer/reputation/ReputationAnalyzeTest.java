@@ -106,6 +106,52 @@ class ReputationAnalyzeTest {
     }
 
     @Test
+    void aMispFeedFolderGivenToIntelAlertsOnItsDomainUrlAndFileHash() throws Exception {
+        Path pcap = dir.resolve("misp.pcap");
+        capture(pcap, T0, new String[][] {
+            {"10.2.0.5", "203.0.113.17", "c2.misp-feed.example", "/gate.php", "ok"},
+            {"10.2.0.6", "203.0.113.18", "dl.example", "/drop/payload.bin", new String(PAYLOAD, StandardCharsets.US_ASCII)},
+            {"10.2.0.7", "198.51.100.19", "context.example", "/", "fine"},
+        }, null);
+        String sha = HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(PAYLOAD));
+        String uuid = "5f3a1b2c-0000-4000-8000-00000000e0a1";
+        Path feed = Files.createDirectory(dir.resolve("misp-feed"));
+        Feeds.write(feed, "manifest.json", "{\"" + uuid + "\": {\"Orgc\": {\"name\": \"Test CERT\", \"uuid\": \"" + uuid
+                + "\"}, \"Tag\": [{\"colour\": \"#ffffff\", \"name\": \"tlp:white\"}], \"analysis\": \"2\", \"date\": \"2024-03-11\","
+                + " \"info\": \"Dropper campaign\", \"threat_level_id\": \"2\", \"timestamp\": \"1710137621\"}}\n");
+        Feeds.write(feed, "hashes.csv", "d41d8cd98f00b204e9800998ecf8427e," + uuid + "\n");
+        Feeds.write(feed, uuid + ".json", "{\"Event\": {\"Attribute\": [\n"
+                + "{\"category\": \"Network activity\", \"comment\": \"C2\", \"to_ids\": true, \"type\": \"domain\", \"value\": \"misp-feed.example\"},\n"
+                + "{\"category\": \"Payload delivery\", \"to_ids\": \"1\", \"type\": \"filename|sha256\", \"value\": \"payload.bin|" + sha + "\"},\n"
+                + "{\"category\": \"Network activity\", \"to_ids\": false, \"type\": \"domain\", \"value\": \"context.example\"}\n"
+                + "], \"Object\": [{\"name\": \"url\", \"meta-category\": \"network\", \"Attribute\": [\n"
+                + "{\"category\": \"Payload delivery\", \"object_relation\": \"url\", \"to_ids\": true, \"type\": \"url\", \"value\": \"http://dl.example/drop/payload.bin\"}\n"
+                + "]}], \"Tag\": [{\"name\": \"tlp:white\"}], \"date\": \"2024-03-11\", \"info\": \"Dropper campaign\", \"uuid\": \"" + uuid + "\"}}\n");
+        Path out = dir.resolve("out");
+        CliRun r = CliRun.of("analyze", "--out", out.toString(), "--set", "scan.enabled=false", "--intel", feed.toString(), "--home-net",
+                "10.0.0.0/8", pcap.toString());
+        assertEquals(0, r.status(), r.output());
+        List<JsonNode> alerts = events(out.resolve("eve.json"), "alert");
+        assertEquals(3, alerts.size(), alerts.toString());
+        JsonNode domain = find(alerts, "misp-feed.example");
+        assertEquals("domain", domain.path("reputation").path("type").asText());
+        assertEquals("http.hostname", domain.path("reputation").path("field").asText());
+        assertEquals(uuid + ".json", domain.path("reputation").path("feed").asText(), "the event's file is the feed");
+        assertEquals("Network activity", domain.path("reputation").path("threat").asText(), "the attribute's category");
+        assertEquals("10.2.0.5", domain.path("src_ip").asText());
+        JsonNode url = find(alerts, "http://dl.example/drop/payload.bin");
+        assertEquals("http.url", url.path("reputation").path("field").asText());
+        assertEquals("Payload delivery", url.path("reputation").path("threat").asText());
+        JsonNode file = find(alerts, sha);
+        assertEquals("fileinfo.sha256", file.path("reputation").path("field").asText());
+        assertEquals("10.2.0.6", file.path("dest_ip").asText());
+        JsonNode stats = events(out.resolve("eve.json"), "stats").getLast().path("stats").path("intel");
+        assertEquals(3, stats.path("indicators").asLong());
+        assertEquals(0, stats.path("indicators_malformed").asLong(), "manifest.json and hashes.csv are not malformed");
+        assertEquals(0, stats.path("feeds_unreadable").asLong());
+    }
+
+    @Test
     void aLaterRunHuntsEarlierTlsHandshakesForTheirNameJa3AndCertificate() throws Exception {
         byte[] cert = io.spanwatch.analyzer.TestCaptures.selfSigned(dir.resolve("c2.p12"), "CN=late-tls.example");
         Path first = dir.resolve("tls-first.pcap");
