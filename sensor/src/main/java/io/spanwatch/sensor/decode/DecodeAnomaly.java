@@ -94,6 +94,12 @@ public enum DecodeAnomaly {
     GRE_V1_WRONG_PROTOCOL("decoder.gre.version1_wrong_protocol"),
     GRE_V1_NO_KEY("decoder.gre.version1_no_key"),
     GRE_V1_HDR_TOO_BIG("decoder.gre.version1_hdr_too_big"),
+    /** A MikroTik EoIP header cut short, or whose frame length goes past the packet (SpanWatch's name). */
+    EOIP_TRUNCATED("decoder.eoip.pkt_too_small"),
+    /** An EtherIP (IP protocol 97) header cut short (SpanWatch's name). */
+    ETHERIP_TRUNCATED("decoder.etherip.pkt_too_small"),
+    /** An EtherIP header whose version is not 3, nor MikroTik's EoIPv6 form of it (SpanWatch's name). */
+    ETHERIP_UNSUPPORTED_VERSION("decoder.etherip.unsupported_version"),
     GTPU_TRUNCATED("decoder.gtpu.pkt_too_small"),
     GTPU_UNSUPPORTED_VERSION("decoder.gtpu.unsupported_version"),
     GTPU_LEN_INVALID("decoder.gtpu.len_invalid"),

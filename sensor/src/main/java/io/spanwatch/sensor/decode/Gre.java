@@ -8,7 +8,8 @@ import static io.spanwatch.sensor.decode.PacketDecoder.u16;
  * Decodes GRE for {@link Tunnels}, straight over IP (protocol 47) and in UDP (RFC 8086): version 0
  * (RFC 2784, with RFC 2890's key and sequence number) carrying IP, Ethernet, VLAN, MPLS, NSH,
  * ERSPAN I/II/III or Aruba's 802.11 frames ({@link Tunnels#ieee80211}), and version 1, the enhanced
- * GRE of PPTP (RFC 2637) carrying PPP. A version 0 header with the routing bit, or with a checksum
+ * GRE of PPTP (RFC 2637) carrying PPP, whose shape MikroTik's EoIP borrows for Ethernet frames
+ * ({@link EtherIp}). A version 0 header with the routing bit, or with a checksum
  * that does not add up on a packet of up to {@value #MAX_CHECKED_PACKET} bytes, is dropped as its
  * receiver drops it; payloads it cannot read are kept as GRE. Immutable; shared like its decoder.
  */
@@ -179,6 +180,9 @@ final class Gre {
      * control traffic and compressed or encrypted (MPPE) data stay GRE.
      */
     private boolean pptp(byte[] b, int q, int flags, int ipEnd, int missing, int cut, DecodedPacket out, int udpOff) {
+        if (flags == EtherIp.GRE_EOIP_FLAGS && ipEnd - q >= GRE_HLEN && u16(b, q + GRE_PROTO) == EtherIp.GRE_EOIP) {
+            return EtherIp.eoip(this, dec, b, q, ipEnd, missing, cut, out, udpOff); // MikroTik's EoIP: enhanced GRE's shape
+        }
         DecodeAnomaly bad = (flags & GRE_C) != 0 ? DecodeAnomaly.GRE_V1_CHECKSUM
                 : (flags & GRE_R) != 0 ? DecodeAnomaly.GRE_V1_ROUTE
                 : (flags & GRE_SSR) != 0 ? DecodeAnomaly.GRE_V1_SSR

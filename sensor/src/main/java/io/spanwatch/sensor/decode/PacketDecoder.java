@@ -133,6 +133,7 @@ public final class PacketDecoder {
     static final int P_FRAGMENT = 44;
     static final int P_GRE = 47;
     static final int P_AH = 51;
+    static final int P_ETHERIP = 97;
     /** An Authentication Header's fixed part: next header, length, reserved, SPI and sequence number (RFC 4302 §2). */
     static final int AH_MIN_LEN = 12;
     private static final int AH_NEXT = 0;
@@ -640,6 +641,7 @@ public final class PacketDecoder {
                     && ipv6(b, q, ipEnd, cut, out);
             case P_MPLS -> tunnels.enter(out, TunnelKind.MPLS_IN_IP, -1, -1) && mpls.decode(b, q, ipEnd, cut, out);
             case P_L2TPV3 -> tunnels.l2tpv3(b, q, ipEnd, missing, cut, out);
+            case P_ETHERIP -> EtherIp.etherip(tunnels, this, b, q, ipEnd, cut, out);
             case P_AH -> ipv4Ah(b, q, ipEnd, missing, cut, out);
             default -> {
                 payload(out, q, ipEnd, missing);

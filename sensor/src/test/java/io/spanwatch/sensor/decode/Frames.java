@@ -287,6 +287,11 @@ public final class Frames {
         return cat(u16(0x3001), u16(0x880b), u16(ppp.length), u16(0x4000), u32(1), ppp);
     }
 
+    /** MikroTik's EoIP: GRE flags 0x2001, protocol 0x6400, the frame's length (big-endian), the tunnel id (little-endian), the frame. */
+    public static byte[] eoip(int tunnelId, byte[] frame) {
+        return cat(u16(0x2001), u16(0x6400), u16(frame.length), bytes(tunnelId & 0xff, tunnelId >> 8 & 0xff), frame);
+    }
+
     public static byte[] ascii(String s) {
         return s.getBytes(java.nio.charset.StandardCharsets.US_ASCII);
     }
