@@ -122,6 +122,14 @@ public enum DecodeAnomaly {
     ETAG_TRUNCATED("decoder.etag.header_too_small"),
     PBB_TRUNCATED("decoder.pbb.header_too_small"),
     FABRICPATH_TRUNCATED("decoder.fabricpath.header_too_small"),
+    /** An Arista timestamp header (EtherType 0xD28B) cut before the EtherType after it. */
+    ARISTA_TRUNCATED("decoder.arista.header_too_small"),
+    /** An Arista header of a subtype or version other than the timestamps (64 or 48 bits). */
+    ARISTA_UNSUPPORTED_TYPE("decoder.arista.unsupported_type"),
+    /** A MACsec SecTAG cut short (or before the EtherType of an integrity-only frame). */
+    MACSEC_TRUNCATED("decoder.macsec.header_too_small"),
+    /** A MACsec SecTAG whose version bit is set. */
+    MACSEC_UNSUPPORTED_VERSION("decoder.macsec.unsupported_version"),
     /** A fragment of a CAPWAP data message: fragments are not put back together. */
     CAPWAP_FRAGMENT("decoder.capwap.fragment_not_reassembled"),
     /** A VXLAN-GPE header cut short (fewer than 8 bytes). */

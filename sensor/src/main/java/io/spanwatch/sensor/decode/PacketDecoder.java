@@ -304,7 +304,7 @@ public final class PacketDecoder {
     /**
      * Dispatches on an EtherType whose payload starts at {@code p}, stepping over what a data-centre or
      * carrier switch puts before the payload first, as Zeek does: VLAN tags, VN-Tags, Cisco MetaData and
-     * 802.1BR E-Tags, an 802.1ah I-tag
+     * 802.1BR E-Tags, Arista's timestamps and integrity-only MACsec SecTAGs ({@link SwitchTags}), an 802.1ah I-tag
      * with the customer's Ethernet header, a FabricPath header with the inner Ethernet header, and an
      * 802.2 LLC/SNAP header under an 802.3 length.
      */
@@ -341,6 +341,13 @@ public final class PacketDecoder {
                 }
                 type = u16(b, p + inner + ETH_TYPE);
                 p += inner + ETH_HLEN;
+            } else if (type == SwitchTags.ETH_ARISTA || type == SwitchTags.ETH_MACSEC) {
+                long next = SwitchTags.step(type, b, p, end, out); // a TAP's timestamp, an integrity-only SecTAG
+                if (next == SwitchTags.NOT_IP) {
+                    return false;
+                }
+                type = (int) (next >>> 32);
+                p = (int) next;
             } else if (type < ETH_MIN_TYPE && end - p >= LLC_SNAP_LEN && b[p] == (byte) 0xaa && b[p + 1] == (byte) 0xaa
                     && b[p + 2] == 3 && b[p + 3] == 0 && b[p + 4] == 0 && b[p + 5] == 0) {
                 type = u16(b, p + LLC_SNAP_LEN - 2); // RFC 1042: an EtherType after the SNAP header
@@ -375,7 +382,7 @@ public final class PacketDecoder {
             case ETH_ARP, 0x8035 /* RARP */, 0x809b /* AppleTalk */, 0x80f3 /* AARP */, 0x8137 /* IPX */,
                  0x876b /* TCP/IP compression */, 0x8808 /* MAC control */,
                  0x8809 /* slow protocols, LACP */, 0x888e /* EAPOL */, 0x8892 /* PROFINET */,
-                 0x88cc /* LLDP */, 0x88e5 /* MACsec */, 0x88f7 /* PTP */, 0x8902 /* CFM */,
+                 0x88cc /* LLDP */, 0x88f7 /* PTP */, 0x8902 /* CFM */,
                  0x8899 /* Realtek */, 0x893a /* IEEE 1905 */, 0x9000 /* loopback */,
                  0x88b5, 0x88b6 /* local experimental */, 0x22f0 /* AVTP */, 0x0842 /* Wake-on-LAN */,
                  0x88a4 /* EtherCAT */, 0x88ab /* Ethernet POWERLINK */, 0x88ba /* IEC 61850 SV */,

@@ -8,7 +8,8 @@
  * removed, or a {@link io.spanwatch.sensor.decode.DecodeAnomaly} naming what was malformed. Nothing is
  * copied and nothing is allocated per frame; malformed input never throws.
  *
- * <p>Decoded: Ethernet (802.1Q/802.1ad/0x9100 VLAN tags, VN-Tags, 802.1ah and FabricPath headers and
+ * <p>Decoded: Ethernet (802.1Q/802.1ad/0x9100 VLAN tags, VN-Tags, 802.1ah and FabricPath headers, Arista
+ * timestamps and integrity-only MACsec SecTAGs ({@code SwitchTags}) and
  * LLC/SNAP at any depth, PPPoE, MPLS carrying IPv4, IPv6 or an Ethernet pseudowire with or without its
  * control word: {@link io.spanwatch.sensor.decode.Mpls}), Linux cooked v1 and v2, BSD and OpenBSD
  * loopback, raw IP, and in {@code LinkLayers} IEEE 802.11 bare and behind radiotap, PPP, Cisco HDLC and

@@ -136,6 +136,21 @@ class LinkLayerPipelineTest {
                 u16(ETH_IPV4), ip)));
     }
 
+    /**
+     * A TAP aggregator's output: Arista's timestamp header in every frame (64-bit one way, 48-bit the
+     * other) and the mirrored link protected by MACsec for integrity alone, with its SCI, a packet
+     * number and the 16-byte ICV after the packet.
+     */
+    @Test
+    void tapTimestampsAndIntegrityOnlyMacsec(@TempDir Path tmp) throws Exception {
+        long[] pn = {1};
+        run(tmp, "arista-ts", LinkType.ETHERNET, (ip, fromClient) -> List.of(cat(MACS, u16(0xd28b), u16(1),
+                fromClient ? cat(u16(0x0010), u32(1_700_000_000L), u32(pn[0]++)) : cat(u16(0x0120), u16(0x6553), u32(pn[0]++)),
+                u16(ETH_IPV4), ip)));
+        run(tmp, "macsec", LinkType.ETHERNET, (ip, fromClient) -> List.of(cat(MACS, u16(0x88e5), bytes(0x20, 0), u32(pn[0]++),
+                Arrays.copyOfRange(MACS, fromClient ? 6 : 0, fromClient ? 12 : 6), bytes(0, 1), u16(ETH_IPV4), ip, new byte[16])));
+    }
+
     private static byte[] le32(long v) {
         return bytes((int) (v & 0xff), (int) (v >> 8 & 0xff), (int) (v >> 16 & 0xff), (int) (v >> 24 & 0xff));
     }
