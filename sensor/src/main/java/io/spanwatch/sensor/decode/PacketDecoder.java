@@ -132,6 +132,7 @@ public final class PacketDecoder {
     static final int P_ROUTING = 43;
     static final int P_FRAGMENT = 44;
     static final int P_GRE = 47;
+    static final int P_ESP = 50;
     static final int P_AH = 51;
     static final int P_ETHERIP = 97;
     /** An Authentication Header's fixed part: next header, length, reserved, SPI and sequence number (RFC 4302 §2). */
@@ -634,7 +635,7 @@ public final class PacketDecoder {
 
     // ---- transport ----
 
-    private boolean transport(int proto, byte[] b, int q, int ipEnd, int missing, int cut, DecodedPacket out) {
+    boolean transport(int proto, byte[] b, int q, int ipEnd, int missing, int cut, DecodedPacket out) {
         return switch (proto) {
             case P_TCP -> tcp(b, q, ipEnd, missing, out);
             case P_UDP -> udp(b, q, ipEnd, missing, cut, out);
@@ -650,6 +651,7 @@ public final class PacketDecoder {
             case P_L2TPV3 -> tunnels.l2tpv3(b, q, ipEnd, missing, cut, out);
             case P_ETHERIP -> EtherIp.etherip(tunnels, this, b, q, ipEnd, cut, out);
             case P_AH -> ipv4Ah(b, q, ipEnd, missing, cut, out);
+            case P_ESP -> EspNull.decode(this, tunnels, b, q, ipEnd, missing, cut, out);
             default -> {
                 payload(out, q, ipEnd, missing);
                 yield true;

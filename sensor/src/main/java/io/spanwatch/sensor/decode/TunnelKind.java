@@ -48,6 +48,11 @@ public enum TunnelKind {
     MPLS_IN_IP("decoder.mpls_in_ip"),
     /** An MPLS label stack in UDP (RFC 7510). */
     MPLS_IN_UDP("decoder.mpls_in_udp"),
+    /**
+     * IPsec ESP with NULL encryption (RFC 2410; Windows' domain isolation with ESP integrity only): in
+     * tunnel mode a tunnel; in transport mode counted without being one.
+     */
+    ESP_NULL("decoder.esp_null"),
     /** A TZSP header (UDP 37008) before a frame a remote sniffer captured, as MikroTik routers stream them. */
     TZSP("decoder.tzsp");
 

@@ -19,7 +19,8 @@
  * some stacks refuse are marked for the TCP stage to judge by the receiver's policy); TCP, UDP, ICMP,
  * ICMPv6, SCTP ports; tunnels ({@link io.spanwatch.sensor.decode.Tunnels}), whose innermost packet is
  * the one described: GRE (with MPLS, ERSPAN I/II/III, Aruba's 802.11 frames, WCCP redirects, PPTP's PPP: {@code Gre}; MikroTik's EoIP),
- * EtherIP (IP protocol 97: {@code EtherIp}),
+ * EtherIP (IP protocol 97: {@code EtherIp}), ESP with NULL encryption in tunnel mode ({@code EspNull}; transport
+ * mode is read too, counted but not a tunnel),
  * IP-in-IP, MPLS in IP, L2TPv3's Ethernet pseudowires (IP protocol 115 and UDP, cookie and sublayer
  * lengths detected or configured: {@code L2tp}, with L2TPv2), and in UDP VXLAN, VXLAN-GPE, Geneve, GRE,
  * MPLS, AYIYA, CAPWAP, L2TP, TZSP ({@code Tzsp}) by

@@ -54,4 +54,21 @@ class VendorTunnelPipelineTest {
         });
         assertTrue(r.stats().get("decoder.etherip") > 10);
     }
+
+    /**
+     * Windows' domain isolation with ESP integrity only: every packet between the two hosts in ESP
+     * with NULL encryption, transport mode, HMAC-SHA1-96's 12-byte ICV; the server's packets padded
+     * beyond the minimum.
+     */
+    @Test
+    void windowsDomainIsolationWithEspIntegrityOnly(@TempDir Path tmp) throws Exception {
+        Result r = TunnelPipelineTest.run(tmp, "esp-null", CLIENT, SERVER, (ip, fromClient, i) -> {
+            int hl = (ip[0] & 0x0f) * 4;
+            byte[] esp = espNull(0x7a000000L + (fromClient ? 1 : 2), java.util.Arrays.copyOfRange(ip, hl, ip.length), ip[9] & 0xff,
+                    fromClient ? 0 : i % 3, 12);
+            return List.of(withId(eth(ETH_IPV4, fromClient ? ipv4(50, CLIENT, SERVER, esp) : ipv4(50, SERVER, CLIENT, esp)), i));
+        });
+        assertTrue(r.stats().get("decoder.esp_null") > 10);
+        assertEquals(0, r.stats().get("decoder.tunneled"), "transport mode is not a tunnel");
+    }
 }
