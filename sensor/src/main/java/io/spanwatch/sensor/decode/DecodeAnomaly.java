@@ -161,6 +161,10 @@ public enum DecodeAnomaly {
     /** A Prism or AVS monitor-mode header cut short, or whose length goes past the frame. */
     WLAN_HEADER_TRUNCATED("decoder.wlan_monitor_header.pkt_too_small"),
     NETANALYZER_TRUNCATED("decoder.netanalyzer.pkt_too_small"),
+    /** An ERF record cut before its frame (its header, extension headers or the frame's own header). */
+    ERF_TRUNCATED("decoder.erf.pkt_too_small"),
+    /** An ERF record of a type that does not carry Ethernet, Packet over SONET or IP (ATM, InfiniBand, ...). */
+    ERF_UNSUPPORTED_TYPE("decoder.erf.unsupported_type"),
     /** An RFC 1483 frame without the LLC/SNAP header of a routed or bridged protocol. */
     ATM_LLC_UNKNOWN("decoder.atm.unknown_llc");
 

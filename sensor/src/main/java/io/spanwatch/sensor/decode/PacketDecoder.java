@@ -260,6 +260,7 @@ public final class PacketDecoder {
             }
             case LinkType.MPLS -> mpls(b, p, end, cut, out);
             case LinkType.ATM_RFC1483 -> LinkLayers.atmLlc(this, b, p, end, cut, out);
+            case LinkType.ERF -> LinkLayers.erf(this, b, p, end, cut, out);
             case LinkType.PKTAP, LinkType.PPI -> {
                 long inner = linkType == LinkType.PKTAP ? LinkLayers.pktap(b, p, end, out) : LinkLayers.ppi(b, p, end, out);
                 if (inner < 0) {

@@ -210,6 +210,32 @@ class LinkLayerDecodeTest {
         assertEquals(DecodeAnomaly.MACSEC_TRUNCATED, decode(LinkType.ETHERNET, cat(MACS, u16(0x88e5), bytes(0, 0))).anomaly);
     }
 
+    /** An ERF header: timestamp (little-endian), {@code type}, flags, record and wire lengths (big-endian), loss counter. */
+    static byte[] erf(int type, int frameLen) {
+        return cat(new byte[] {0, 0, 0, 0x40, 0x10, 0x2f, 0x5e, 0x65}, bytes(type, 0x04), u16(16 + frameLen), u16(0), u16(frameLen));
+    }
+
+    /** Endace's ERF: Ethernet (with an extension header), Packet over SONET (PPP and Cisco HDLC), raw IP; the anomalies. */
+    @Test
+    void endaceErfRecordsReachThePacket() {
+        byte[] ethernet = cat(bytes(0, 0), MACS, u16(ETH_IPV4), TCP4, bytes(1, 2, 3, 4)); // offset and pad, frame, FCS
+        assertTcp(decode(LinkType.ERF, cat(erf(2, ethernet.length), ethernet)), 4, "ERF Ethernet");
+        byte[] ext = bytes(0x05, 0, 0, 0, 0, 0, 0, 0x2a); // a flow id extension header, no more after it
+        assertTcp(decode(LinkType.ERF, cat(erf(0x80 | 20, ethernet.length + 8), ext, ethernet)), 4, "ERF color hash Ethernet, extension header");
+        assertTcp(decode(LinkType.ERF, cat(erf(1, 44), bytes(0xff, 0x03, 0, 0x21), TCP4)), 4, "ERF PoS, PPP");
+        assertTcp(decode(LinkType.ERF, cat(erf(10, 64), bytes(0x0f, 0), u16(ETH_IPV6), TCP6)), 6, "ERF PoS, Cisco HDLC");
+        assertTcp(decode(LinkType.ERF, cat(erf(22, 40), TCP4)), 4, "ERF IPv4");
+        assertTcp(decode(LinkType.ERF, cat(erf(23, 40), TCP6)), 6, "ERF IPv6");
+        DecodedPacket meta = decode(LinkType.ERF, cat(erf(27, 40), new byte[40]));
+        assertEquals(0, meta.ipVersion);
+        assertNull(meta.anomaly, "a provenance record is not a packet, and not an anomaly");
+        assertEquals(DecodeAnomaly.ERF_UNSUPPORTED_TYPE, decode(LinkType.ERF, cat(erf(3, 52), new byte[52])).anomaly, "ATM");
+        assertEquals(DecodeAnomaly.ERF_TRUNCATED, decode(LinkType.ERF, Arrays.copyOf(erf(2, 0), 12)).anomaly);
+        assertEquals(DecodeAnomaly.ERF_TRUNCATED, decode(LinkType.ERF, cat(erf(0x82, 40), bytes(0x80, 0, 0, 0, 0, 0, 0, 0))).anomaly,
+                "extension headers past the record");
+        assertEquals(DecodeAnomaly.ERF_TRUNCATED, decode(LinkType.ERF, cat(erf(1, 2), bytes(0xff, 0x03))).anomaly);
+    }
+
     private static byte[] le32(long v) {
         return bytes((int) (v & 0xff), (int) (v >> 8 & 0xff), (int) (v >> 16 & 0xff), (int) (v >> 24 & 0xff));
     }

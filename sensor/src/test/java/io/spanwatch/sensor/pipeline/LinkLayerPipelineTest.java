@@ -184,6 +184,24 @@ class LinkLayerPipelineTest {
                 ethernet(ip))));
     }
 
+    /**
+     * An EndaceProbe's export: ERF records of Ethernet frames with their FCS (the client's side with a
+     * flow hash extension header), and a DAG card on a Packet over SONET link carrying PPP.
+     */
+    @Test
+    void endaceErfRecords(@TempDir Path tmp) throws Exception {
+        run(tmp, "erf-ethernet", LinkType.ERF, (ip, fromClient) -> {
+            byte[] frame = cat(bytes(0, 0), ethernet(ip), bytes(0xde, 0xad, 0xbe, 0xef));
+            return List.of(fromClient ? cat(erfHeader(0x80 | 20, frame.length + 8), bytes(0x05, 0, 0, 0, 0, 0, 0x12, 0x34), frame)
+                    : cat(erfHeader(2, frame.length), frame));
+        });
+        run(tmp, "erf-pos", LinkType.ERF, (ip, fromClient) -> List.of(cat(erfHeader(1, ip.length + 4), bytes(0xff, 0x03, 0, 0x21), ip)));
+    }
+
+    private static byte[] erfHeader(int type, int frameLen) {
+        return cat(le32(0x40000000L), le32(0x655e2f10L), bytes(type, 0x04), u16(16 + frameLen), u16(0), u16(frameLen));
+    }
+
     /** Monitor-mode Wi-Fi behind the headers older drivers and Kismet wrote: PPI, Prism and AVS. */
     @Test
     void olderMonitorModeHeaders(@TempDir Path tmp) throws Exception {
