@@ -30,6 +30,8 @@ final class Gre {
     private static final int GRE_PPTP = 0x880b;
     /** WCCP version 2's redirect header (flags, service id, alternate bucket, primary bucket). */
     private static final int WCCP2_REDIRECT_HLEN = 4;
+    /** Cisco MetaData in GRE: the payload's protocol type, version, length, option type, SGT. */
+    private static final int CMD_GRE_HLEN = 8;
     private static final int ERSPAN2_HLEN = 8;
     private static final int ERSPAN3_HLEN = 12;
     private static final int ERSPAN3_SUBHDR_LEN = 8;
@@ -114,6 +116,17 @@ final class Gre {
             case PacketDecoder.ETH_TEB -> enter(out, udpOff, null) && dec.ethernet(b, p, ipEnd, cut, out);
             case PacketDecoder.ETH_VLAN, PacketDecoder.ETH_QINQ, PacketDecoder.ETH_QINQ_OLD -> enter(out, udpOff, null)
                     && dec.etherType(proto, b, p, ipEnd, cut, out);
+            case PacketDecoder.ETH_CMD -> {
+                // Cisco MetaData: TrustSec's security group tag on GRE tunnels (DMVPN's inline tagging).
+                // In GRE the payload's protocol type comes first, then version, length, option and
+                // SGT (Wireshark's dissect_cmd_gre), unlike on Ethernet where it comes last.
+                if (ipEnd - p < CMD_GRE_HLEN) {
+                    yield anomaly(out, DecodeAnomaly.CMD_TRUNCATED);
+                }
+                int inner = u16(b, p);
+                yield enter(out, udpOff, null) && (inner == PacketDecoder.ETH_TEB ? dec.ethernet(b, p + CMD_GRE_HLEN, ipEnd, cut, out)
+                        : dec.etherType(inner, b, p + CMD_GRE_HLEN, ipEnd, cut, out));
+            }
             case PacketDecoder.ETH_MPLS_UC, PacketDecoder.ETH_MPLS_MC -> enter(out, udpOff, null) && dec.mpls(b, p, ipEnd, cut, out);
             case PacketDecoder.ETH_NSH -> enter(out, udpOff, null) && LinkLayers.nsh(dec, b, p, ipEnd, cut, out);
             case PacketDecoder.ETH_WCCP -> {

@@ -381,6 +381,17 @@ class TunnelDecodeTest {
         assertEquals(DecodeAnomaly.GRE_V1_WRONG_PROTOCOL, decode(eth(ETH_IPV4, ipv4(47, "10.1.1.1", "10.1.1.2", seq))).anomaly);
     }
 
+    /** Cisco MetaData in GRE (TrustSec's inline tag over DMVPN): the payload's protocol type first, then the tag. */
+    @Test
+    void ciscoMetaDataInGreCarriesTheTaggedPacket() {
+        byte[] cmd = cat(u16(ETH_IPV4), bytes(0x01, 0x01, 0x00, 0x01), u16(17), TCP4);
+        assertInner(decode(eth(ETH_IPV4, ipv4(47, "10.1.1.1", "10.1.1.2", gre(false, true, false, 0x8909, cmd)))), 4, TunnelKind.GRE);
+        byte[] bridged = cat(u16(0x6558), bytes(0x01, 0x01, 0x00, 0x01), u16(4), eth(ETH_IPV6, TCP6));
+        assertInner(decode(eth(ETH_IPV4, ipv4(47, "10.1.1.1", "10.1.1.2", gre(false, false, false, 0x8909, bridged)))), 6, TunnelKind.GRE);
+        assertEquals(DecodeAnomaly.CMD_TRUNCATED,
+                decode(eth(ETH_IPV4, ipv4(47, "10.1.1.1", "10.1.1.2", gre(false, false, false, 0x8909, bytes(1, 1, 0))))).anomaly);
+    }
+
     /** EtherIP (RFC 3378, IP protocol 97) as the BSDs send it, and MikroTik's EoIPv6 form of its header. */
     @Test
     void etheripCarriesEthernetFramesOverIp() {

@@ -71,4 +71,15 @@ class VendorTunnelPipelineTest {
         assertTrue(r.stats().get("decoder.esp_null") > 10);
         assertEquals(0, r.stats().get("decoder.tunneled"), "transport mode is not a tunnel");
     }
+
+    /** TrustSec over DMVPN with inline tagging: Cisco MetaData (security group tag 17 one way, 4 the other) in GRE. */
+    @Test
+    void ciscoMetaDataInGre(@TempDir Path tmp) throws Exception {
+        Result r = TunnelPipelineTest.run(tmp, "cmd-gre", CLIENT, SERVER, (ip, fromClient, i) -> {
+            byte[] g = gre(false, true, false, 0x8909, cat(u16(ETH_IPV4), bytes(0x01, 0x01, 0x00, 0x01), u16(fromClient ? 17 : 4), ip));
+            return List.of(withId(eth(ETH_IPV4, fromClient ? ipv4(47, "198.51.100.1", "198.51.100.2", g)
+                    : ipv4(47, "198.51.100.2", "198.51.100.1", g)), i));
+        });
+        assertTrue(r.stats().get("decoder.gre") > 10);
+    }
 }
