@@ -17,10 +17,12 @@ import static io.spanwatch.sensor.decode.PacketDecoder.u16;
  *   <li>an SPI of 256 or more (lower ones are reserved) and a next header of TCP, UDP, IPv4 or IPv6;</li>
  *   <li>padding of RFC 4303's default bytes 1, 2, 3, ... and a payload, padding, pad length and next
  *       header ending on a 4-byte boundary (RFC 4303 §2.4);</li>
- *   <li>what the packet carries checks whole: a TCP segment's checksum over the IP pseudo-header, a UDP
- *       datagram's length, an inner IP header's version, header length and total length.</li>
+ *   <li>what the packet carries checks whole: a TCP segment's reserved bits clear and its checksum
+ *       over the IP pseudo-header, a UDP datagram's length, an inner IP header's version, header
+ *       length and total length.</li>
  * </ul>
- * Chance passes all of that about once in 10<sup>10</sup> encrypted packets. The ICV is not checked
+ * Chance passes all of that about once in 10<sup>11</sup> encrypted packets (the trailer's bytes
+ * about 1 in 10<sup>4</sup> for the six lengths together, then a 16-bit check and more). The ICV is not checked
  * (no keys). Transport mode (TCP, UDP) is read as an Authentication Header is
  * ({@link DecodedPacket#ipsecAh}: a host without the security association drops it) and counted
  * ({@code decoder.esp_null}) without being a tunnel; tunnel mode (IPv4, IPv6 inside) is a tunnel. ESP
@@ -87,7 +89,9 @@ final class EspNull {
     private static boolean whole(DecodedPacket out, byte[] b, int next, int p, int end) {
         int n = end - p;
         return switch (next) {
-            case PacketDecoder.P_TCP -> n >= TCP_HLEN && (b[p + 12] & 0xf0) >= 0x50 && ((b[p + 12] & 0xf0) >> 2) <= n && tcpChecksumHolds(out, b, p, n);
+            // a data offset that fits, the reserved bits clear (the lowest is AccECN's), the checksum
+            case PacketDecoder.P_TCP -> n >= TCP_HLEN && (b[p + 12] & 0xf0) >= 0x50 && ((b[p + 12] & 0xf0) >> 2) <= n
+                    && (b[p + 12] & 0x0e) == 0 && tcpChecksumHolds(out, b, p, n);
             case PacketDecoder.P_UDP -> n >= UDP_HLEN && u16(b, p + 4) == n;
             case PacketDecoder.P_IPIP -> n >= 20 && (b[p] & 0xf0) == 0x40 && (b[p] & 0x0f) >= 5 && u16(b, p + 2) == n;
             case PacketDecoder.P_IPV6 -> n >= 40 && (b[p] & 0xf0) == 0x60 && 40 + u16(b, p + 4) == n;

@@ -93,22 +93,35 @@ class EspNullDecodeTest {
         assertEquals(0, p.decapCount, what);
     }
 
-    /** Encrypted ESP is random bytes after the SPI and sequence number: none is read as clear text. */
+    /**
+     * Encrypted ESP is random bytes after the SPI and sequence number: none is read as clear text.
+     * Then the trailer's bytes are planted (no padding, next header TCP, before a 12-byte ICV), so that
+     * only the segment's own checks stand between: the reserved bits and the 16-bit checksum let about
+     * one in 10<sup>6</sup> through (expected 0.03 in this run), and more than 3 would mean a check
+     * is missing.
+     */
     @Test
     void encryptedEspIsNeverTakenForNull() {
         long seed = System.nanoTime();
         System.out.println("EspNullDecodeTest seed " + seed);
         Random r = new Random(seed);
+        int plantedTaken = 0;
         for (int i = 0; i < 200_000; i++) {
             byte[] body = new byte[40 + r.nextInt(1400)];
             r.nextBytes(body);
             byte[] esp = cat(u32(0x1000 + r.nextInt(1 << 20)), u32(i), body);
-            if (i % 2 == 0) { // a plausible trailer: no padding and next header TCP at the place of a 12-byte ICV
+            boolean planted = i % 2 == 0;
+            if (planted) {
                 esp[esp.length - 14] = 0;
                 esp[esp.length - 13] = 6;
             }
             DecodedPacket p = decode(decoder, eth(ETH_IPV4, ipv4(50, A, B, esp)));
-            assertEquals(0, p.decapCount, "seed " + seed + ", packet " + i + ": " + Arrays.toString(esp));
+            if (planted) {
+                plantedTaken += p.decapCount;
+            } else {
+                assertEquals(0, p.decapCount, "seed " + seed + ", packet " + i + ": " + Arrays.toString(esp));
+            }
         }
+        assertTrue(plantedTaken <= 3, "seed " + seed + ": " + plantedTaken + " planted trailers taken");
     }
 }
