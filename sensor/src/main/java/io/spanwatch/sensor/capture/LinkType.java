@@ -44,6 +44,8 @@ public final class LinkType {
     public static final int IEEE802_11_PRISM = 119;
     /** 802.11 behind an AVS monitor-mode header. */
     public static final int IEEE802_11_AVS = 163;
+    /** Endace's Extensible Record Format (DAG cards, EndaceProbes): an ERF header naming the frame after it. */
+    public static final int ERF = 197;
     /** Per-Packet Information (Kismet, AirPcap): a header naming the link type of the frame after it. */
     public static final int PPI = 192;
     /** MPLS label stack, then what the bottom label carries. */
@@ -65,7 +67,7 @@ public final class LinkType {
         return switch (linkType) {
             case NULL, ETHERNET, PPP, RAW_BSD, RAW_OPENBSD, PPP_HDLC, RAW, C_HDLC, IEEE802_11, LOOP, LINUX_SLL, IEEE802_11_RADIOTAP,
                  IPV4, IPV6, NFLOG, LINUX_SLL2, ATM_RFC1483, ENC, PFLOG, IEEE802_11_PRISM, IEEE802_11_AVS, PPI, MPLS, IPNET,
-                 NETANALYZER, NETANALYZER_TRANSPARENT, PKTAP -> true;
+                 NETANALYZER, NETANALYZER_TRANSPARENT, PKTAP, ERF -> true;
             default -> false;
         };
     }
@@ -98,6 +100,7 @@ public final class LinkType {
             case NETANALYZER -> "NETANALYZER";
             case NETANALYZER_TRANSPARENT -> "NETANALYZER_TRANSPARENT";
             case PKTAP -> "PKTAP(Apple)";
+            case ERF -> "ERF(Endace)";
             default -> "linktype " + linkType;
         };
     }

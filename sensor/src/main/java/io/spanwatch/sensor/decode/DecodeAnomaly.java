@@ -94,6 +94,12 @@ public enum DecodeAnomaly {
     GRE_V1_WRONG_PROTOCOL("decoder.gre.version1_wrong_protocol"),
     GRE_V1_NO_KEY("decoder.gre.version1_no_key"),
     GRE_V1_HDR_TOO_BIG("decoder.gre.version1_hdr_too_big"),
+    /** A MikroTik EoIP header cut short, or whose frame length goes past the packet (SpanWatch's name). */
+    EOIP_TRUNCATED("decoder.eoip.pkt_too_small"),
+    /** An EtherIP (IP protocol 97) header cut short (SpanWatch's name). */
+    ETHERIP_TRUNCATED("decoder.etherip.pkt_too_small"),
+    /** An EtherIP header whose version is not 3, nor MikroTik's EoIPv6 form of it (SpanWatch's name). */
+    ETHERIP_UNSUPPORTED_VERSION("decoder.etherip.unsupported_version"),
     GTPU_TRUNCATED("decoder.gtpu.pkt_too_small"),
     GTPU_UNSUPPORTED_VERSION("decoder.gtpu.unsupported_version"),
     GTPU_LEN_INVALID("decoder.gtpu.len_invalid"),
@@ -116,6 +122,14 @@ public enum DecodeAnomaly {
     ETAG_TRUNCATED("decoder.etag.header_too_small"),
     PBB_TRUNCATED("decoder.pbb.header_too_small"),
     FABRICPATH_TRUNCATED("decoder.fabricpath.header_too_small"),
+    /** An Arista timestamp header (EtherType 0xD28B) cut before the EtherType after it. */
+    ARISTA_TRUNCATED("decoder.arista.header_too_small"),
+    /** An Arista header of a subtype or version other than the timestamps (64 or 48 bits). */
+    ARISTA_UNSUPPORTED_TYPE("decoder.arista.unsupported_type"),
+    /** A MACsec SecTAG cut short (or before the EtherType of an integrity-only frame). */
+    MACSEC_TRUNCATED("decoder.macsec.header_too_small"),
+    /** A MACsec SecTAG whose version bit is set. */
+    MACSEC_UNSUPPORTED_VERSION("decoder.macsec.unsupported_version"),
     /** A fragment of a CAPWAP data message: fragments are not put back together. */
     CAPWAP_FRAGMENT("decoder.capwap.fragment_not_reassembled"),
     /** A VXLAN-GPE header cut short (fewer than 8 bytes). */
@@ -147,6 +161,10 @@ public enum DecodeAnomaly {
     /** A Prism or AVS monitor-mode header cut short, or whose length goes past the frame. */
     WLAN_HEADER_TRUNCATED("decoder.wlan_monitor_header.pkt_too_small"),
     NETANALYZER_TRUNCATED("decoder.netanalyzer.pkt_too_small"),
+    /** An ERF record cut before its frame (its header, extension headers or the frame's own header). */
+    ERF_TRUNCATED("decoder.erf.pkt_too_small"),
+    /** An ERF record of a type that does not carry Ethernet, Packet over SONET or IP (ATM, InfiniBand, ...). */
+    ERF_UNSUPPORTED_TYPE("decoder.erf.unsupported_type"),
     /** An RFC 1483 frame without the LLC/SNAP header of a routed or bridged protocol. */
     ATM_LLC_UNKNOWN("decoder.atm.unknown_llc");
 

@@ -136,7 +136,11 @@ public final class DecodedPacket {
      */
     public boolean ipv4BigTcp;
 
-    /** Whether an IPsec Authentication Header (RFC 4302) came before the transport header (in IPv6's header chain, or after the IPv4 header). */
+    /**
+     * Whether an IPsec Authentication Header (RFC 4302) came before the transport header (in IPv6's
+     * header chain, or after the IPv4 header), or the transport header came in ESP with NULL encryption:
+     * either way a host without the security association drops the packet.
+     */
     public boolean ipsecAh;
 
     /** Whether the packet came in an 802.3 frame under an LLC/SNAP header (RFC 1042) rather than as Ethernet II. */

@@ -8,7 +8,8 @@ import static io.spanwatch.sensor.decode.PacketDecoder.u16;
  * Decodes GRE for {@link Tunnels}, straight over IP (protocol 47) and in UDP (RFC 8086): version 0
  * (RFC 2784, with RFC 2890's key and sequence number) carrying IP, Ethernet, VLAN, MPLS, NSH,
  * ERSPAN I/II/III or Aruba's 802.11 frames ({@link Tunnels#ieee80211}), and version 1, the enhanced
- * GRE of PPTP (RFC 2637) carrying PPP. A version 0 header with the routing bit, or with a checksum
+ * GRE of PPTP (RFC 2637) carrying PPP, whose shape MikroTik's EoIP borrows for Ethernet frames
+ * ({@link EtherIp}). A version 0 header with the routing bit, or with a checksum
  * that does not add up on a packet of up to {@value #MAX_CHECKED_PACKET} bytes, is dropped as its
  * receiver drops it; payloads it cannot read are kept as GRE. Immutable; shared like its decoder.
  */
@@ -29,6 +30,8 @@ final class Gre {
     private static final int GRE_PPTP = 0x880b;
     /** WCCP version 2's redirect header (flags, service id, alternate bucket, primary bucket). */
     private static final int WCCP2_REDIRECT_HLEN = 4;
+    /** Cisco MetaData in GRE: the payload's protocol type, version, length, option type, SGT. */
+    private static final int CMD_GRE_HLEN = 8;
     private static final int ERSPAN2_HLEN = 8;
     private static final int ERSPAN3_HLEN = 12;
     private static final int ERSPAN3_SUBHDR_LEN = 8;
@@ -113,6 +116,17 @@ final class Gre {
             case PacketDecoder.ETH_TEB -> enter(out, udpOff, null) && dec.ethernet(b, p, ipEnd, cut, out);
             case PacketDecoder.ETH_VLAN, PacketDecoder.ETH_QINQ, PacketDecoder.ETH_QINQ_OLD -> enter(out, udpOff, null)
                     && dec.etherType(proto, b, p, ipEnd, cut, out);
+            case PacketDecoder.ETH_CMD -> {
+                // Cisco MetaData: TrustSec's security group tag on GRE tunnels (DMVPN's inline tagging).
+                // In GRE the payload's protocol type comes first, then version, length, option and
+                // SGT (Wireshark's dissect_cmd_gre), unlike on Ethernet where it comes last.
+                if (ipEnd - p < CMD_GRE_HLEN) {
+                    yield anomaly(out, DecodeAnomaly.CMD_TRUNCATED);
+                }
+                int inner = u16(b, p);
+                yield enter(out, udpOff, null) && (inner == PacketDecoder.ETH_TEB ? dec.ethernet(b, p + CMD_GRE_HLEN, ipEnd, cut, out)
+                        : dec.etherType(inner, b, p + CMD_GRE_HLEN, ipEnd, cut, out));
+            }
             case PacketDecoder.ETH_MPLS_UC, PacketDecoder.ETH_MPLS_MC -> enter(out, udpOff, null) && dec.mpls(b, p, ipEnd, cut, out);
             case PacketDecoder.ETH_NSH -> enter(out, udpOff, null) && LinkLayers.nsh(dec, b, p, ipEnd, cut, out);
             case PacketDecoder.ETH_WCCP -> {
@@ -179,6 +193,9 @@ final class Gre {
      * control traffic and compressed or encrypted (MPPE) data stay GRE.
      */
     private boolean pptp(byte[] b, int q, int flags, int ipEnd, int missing, int cut, DecodedPacket out, int udpOff) {
+        if (flags == EtherIp.GRE_EOIP_FLAGS && ipEnd - q >= GRE_HLEN && u16(b, q + GRE_PROTO) == EtherIp.GRE_EOIP) {
+            return EtherIp.eoip(this, dec, b, q, ipEnd, missing, cut, out, udpOff); // MikroTik's EoIP: enhanced GRE's shape
+        }
         DecodeAnomaly bad = (flags & GRE_C) != 0 ? DecodeAnomaly.GRE_V1_CHECKSUM
                 : (flags & GRE_R) != 0 ? DecodeAnomaly.GRE_V1_ROUTE
                 : (flags & GRE_SSR) != 0 ? DecodeAnomaly.GRE_V1_SSR

@@ -10,7 +10,7 @@ import static io.spanwatch.sensor.decode.PacketDecoder.u16;
  * written, and behind the older Prism, AVS and PPI (Kismet) headers; PPP bare and in HDLC-like
  * framing, as serial and WAN links are captured; Cisco HDLC; Linux's NFLOG ({@code tcpdump -i
  * nflog:N}); the BSDs' packet filter log (pflog) and IPsec (enc) interfaces; Solaris' ipnet; Apple's
- * PKTAP (macOS {@code tcpdump -k}); Hilscher's netANALYZER TAPs; LLC/SNAP over ATM; and the Network
+ * PKTAP (macOS {@code tcpdump -k}); Hilscher's netANALYZER TAPs; Endace's ERF records; LLC/SNAP over ATM; and the Network
  * Service Header of service function chains, as Suricata reads it. Only what carries IP is decoded: 802.11 management,
  * control, null and protected (encrypted) frames, PPP's control protocols and NFLOG messages without a
  * payload are not IP. Stateless; used by {@link PacketDecoder}.
@@ -305,6 +305,54 @@ final class LinkLayers {
             return anomaly(out, DecodeAnomaly.WLAN_HEADER_TRUNCATED);
         }
         return tunnels.ieee80211(b, p + (int) hlen, end, cut, out, -1, null);
+    }
+
+    // ERF records (Endace DAG cards and EndaceProbes; LINKTYPE_ERF)
+    private static final int ERF_HLEN = 16;
+    private static final int ERF_TYPE = 8;
+    private static final int ERF_EXT_LEN = 8;
+    /** Most extension headers stepped over (DAG cards write one or two). */
+    private static final int ERF_MAX_EXTS = 16;
+    private static final int ERF_ETH_PAD = 2;
+    private static final int ERF_POS_HLEN = 4;
+
+    /**
+     * Decodes an Extensible Record Format record (tcpdump.org's {@code LINKTYPE_ERF}, as Endace DAG
+     * cards and EndaceProbes write captures, Wireshark's {@code packet-erf.c}): a 16-byte header whose
+     * type byte names the record (its top bit: extension headers follow, 8 bytes each, while the top bit
+     * of each one's first byte is set), then the frame: Ethernet after 2 bytes of offset and padding
+     * (types 2, 11, 16, 20), a Packet over SONET frame after its 4-byte PPP or Cisco HDLC header (types
+     * 1, 10, 15, 19), or raw IPv4 or IPv6 (types 22, 23). Provenance records (27) carry no packet;
+     * another type is {@code decoder.erf.unsupported_type}, a record cut short
+     * {@code decoder.erf.pkt_too_small}.
+     */
+    static boolean erf(PacketDecoder dec, byte[] b, int p, int end, int cut, DecodedPacket out) {
+        if (end - p < ERF_HLEN) {
+            return anomaly(out, DecodeAnomaly.ERF_TRUNCATED);
+        }
+        int type = b[p + ERF_TYPE] & 0xff;
+        int q = p + ERF_HLEN;
+        boolean more = (type & 0x80) != 0;
+        for (int i = 0; more; i++) {
+            if (i == ERF_MAX_EXTS || end - q < ERF_EXT_LEN) {
+                return anomaly(out, DecodeAnomaly.ERF_TRUNCATED);
+            }
+            more = (b[q] & 0x80) != 0;
+            q += ERF_EXT_LEN;
+        }
+        return switch (type & 0x7f) {
+            case 2, 11, 16, 20 -> end - q < ERF_ETH_PAD ? anomaly(out, DecodeAnomaly.ERF_TRUNCATED) : dec.ethernet(b, q + ERF_ETH_PAD, end, cut, out);
+            case 1, 10, 15, 19 -> {
+                if (end - q < ERF_POS_HLEN) {
+                    yield anomaly(out, DecodeAnomaly.ERF_TRUNCATED);
+                }
+                yield b[q] == (byte) 0xff ? ppp(dec, b, q, end, cut, out) : chdlc(dec, b, q, end, cut, out);
+            }
+            case 22 -> dec.ipv4(b, q, end, cut, out);
+            case 23 -> dec.ipv6(b, q, end, cut, out);
+            case 27 -> false; // provenance: the capture's metadata, not a packet
+            default -> anomaly(out, DecodeAnomaly.ERF_UNSUPPORTED_TYPE);
+        };
     }
 
     /**

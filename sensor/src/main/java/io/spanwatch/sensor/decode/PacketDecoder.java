@@ -132,7 +132,9 @@ public final class PacketDecoder {
     static final int P_ROUTING = 43;
     static final int P_FRAGMENT = 44;
     static final int P_GRE = 47;
+    static final int P_ESP = 50;
     static final int P_AH = 51;
+    static final int P_ETHERIP = 97;
     /** An Authentication Header's fixed part: next header, length, reserved, SPI and sequence number (RFC 4302 §2). */
     static final int AH_MIN_LEN = 12;
     private static final int AH_NEXT = 0;
@@ -258,6 +260,7 @@ public final class PacketDecoder {
             }
             case LinkType.MPLS -> mpls(b, p, end, cut, out);
             case LinkType.ATM_RFC1483 -> LinkLayers.atmLlc(this, b, p, end, cut, out);
+            case LinkType.ERF -> LinkLayers.erf(this, b, p, end, cut, out);
             case LinkType.PKTAP, LinkType.PPI -> {
                 long inner = linkType == LinkType.PKTAP ? LinkLayers.pktap(b, p, end, out) : LinkLayers.ppi(b, p, end, out);
                 if (inner < 0) {
@@ -303,7 +306,7 @@ public final class PacketDecoder {
     /**
      * Dispatches on an EtherType whose payload starts at {@code p}, stepping over what a data-centre or
      * carrier switch puts before the payload first, as Zeek does: VLAN tags, VN-Tags, Cisco MetaData and
-     * 802.1BR E-Tags, an 802.1ah I-tag
+     * 802.1BR E-Tags, Arista's timestamps and integrity-only MACsec SecTAGs ({@link SwitchTags}), an 802.1ah I-tag
      * with the customer's Ethernet header, a FabricPath header with the inner Ethernet header, and an
      * 802.2 LLC/SNAP header under an 802.3 length.
      */
@@ -340,6 +343,13 @@ public final class PacketDecoder {
                 }
                 type = u16(b, p + inner + ETH_TYPE);
                 p += inner + ETH_HLEN;
+            } else if (type == SwitchTags.ETH_ARISTA || type == SwitchTags.ETH_MACSEC) {
+                long next = SwitchTags.step(type, b, p, end, out); // a TAP's timestamp, an integrity-only SecTAG
+                if (next == SwitchTags.NOT_IP) {
+                    return false;
+                }
+                type = (int) (next >>> 32);
+                p = (int) next;
             } else if (type < ETH_MIN_TYPE && end - p >= LLC_SNAP_LEN && b[p] == (byte) 0xaa && b[p + 1] == (byte) 0xaa
                     && b[p + 2] == 3 && b[p + 3] == 0 && b[p + 4] == 0 && b[p + 5] == 0) {
                 type = u16(b, p + LLC_SNAP_LEN - 2); // RFC 1042: an EtherType after the SNAP header
@@ -374,7 +384,7 @@ public final class PacketDecoder {
             case ETH_ARP, 0x8035 /* RARP */, 0x809b /* AppleTalk */, 0x80f3 /* AARP */, 0x8137 /* IPX */,
                  0x876b /* TCP/IP compression */, 0x8808 /* MAC control */,
                  0x8809 /* slow protocols, LACP */, 0x888e /* EAPOL */, 0x8892 /* PROFINET */,
-                 0x88cc /* LLDP */, 0x88e5 /* MACsec */, 0x88f7 /* PTP */, 0x8902 /* CFM */,
+                 0x88cc /* LLDP */, 0x88f7 /* PTP */, 0x8902 /* CFM */,
                  0x8899 /* Realtek */, 0x893a /* IEEE 1905 */, 0x9000 /* loopback */,
                  0x88b5, 0x88b6 /* local experimental */, 0x22f0 /* AVTP */, 0x0842 /* Wake-on-LAN */,
                  0x88a4 /* EtherCAT */, 0x88ab /* Ethernet POWERLINK */, 0x88ba /* IEC 61850 SV */,
@@ -626,7 +636,7 @@ public final class PacketDecoder {
 
     // ---- transport ----
 
-    private boolean transport(int proto, byte[] b, int q, int ipEnd, int missing, int cut, DecodedPacket out) {
+    boolean transport(int proto, byte[] b, int q, int ipEnd, int missing, int cut, DecodedPacket out) {
         return switch (proto) {
             case P_TCP -> tcp(b, q, ipEnd, missing, out);
             case P_UDP -> udp(b, q, ipEnd, missing, cut, out);
@@ -640,7 +650,9 @@ public final class PacketDecoder {
                     && ipv6(b, q, ipEnd, cut, out);
             case P_MPLS -> tunnels.enter(out, TunnelKind.MPLS_IN_IP, -1, -1) && mpls.decode(b, q, ipEnd, cut, out);
             case P_L2TPV3 -> tunnels.l2tpv3(b, q, ipEnd, missing, cut, out);
+            case P_ETHERIP -> EtherIp.etherip(tunnels, this, b, q, ipEnd, cut, out);
             case P_AH -> ipv4Ah(b, q, ipEnd, missing, cut, out);
+            case P_ESP -> EspNull.decode(this, tunnels, b, q, ipEnd, missing, cut, out);
             default -> {
                 payload(out, q, ipEnd, missing);
                 yield true;

@@ -36,6 +36,10 @@ public enum TunnelKind {
     WCCP("decoder.wccp"),
     /** PPP inside enhanced GRE (version 1), as PPTP carries it. */
     PPTP("decoder.pptp"),
+    /** MikroTik's EoIP: an Ethernet frame in GRE version 1 with protocol type 0x6400 (RouterOS {@code /interface eoip}). */
+    EOIP("decoder.eoip"),
+    /** EtherIP (RFC 3378, IP protocol 97): an Ethernet frame straight over IP, as the BSDs and MikroTik's EoIPv6 send it. */
+    ETHERIP("decoder.etherip"),
     IPV4_IN_IPV4("decoder.ipv4_in_ipv4"),
     IPV6_IN_IPV4("decoder.ipv6_in_ipv4"),
     IPV4_IN_IPV6("decoder.ipv4_in_ipv6"),
@@ -44,6 +48,11 @@ public enum TunnelKind {
     MPLS_IN_IP("decoder.mpls_in_ip"),
     /** An MPLS label stack in UDP (RFC 7510). */
     MPLS_IN_UDP("decoder.mpls_in_udp"),
+    /**
+     * IPsec ESP with NULL encryption (RFC 2410; Windows' domain isolation with ESP integrity only): in
+     * tunnel mode a tunnel; in transport mode counted without being one.
+     */
+    ESP_NULL("decoder.esp_null"),
     /** A TZSP header (UDP 37008) before a frame a remote sniffer captured, as MikroTik routers stream them. */
     TZSP("decoder.tzsp");
 

@@ -8,7 +8,8 @@
  * removed, or a {@link io.spanwatch.sensor.decode.DecodeAnomaly} naming what was malformed. Nothing is
  * copied and nothing is allocated per frame; malformed input never throws.
  *
- * <p>Decoded: Ethernet (802.1Q/802.1ad/0x9100 VLAN tags, VN-Tags, 802.1ah and FabricPath headers and
+ * <p>Decoded: Ethernet (802.1Q/802.1ad/0x9100 VLAN tags, VN-Tags, 802.1ah and FabricPath headers, Arista
+ * timestamps and integrity-only MACsec SecTAGs ({@code SwitchTags}) and
  * LLC/SNAP at any depth, PPPoE, MPLS carrying IPv4, IPv6 or an Ethernet pseudowire with or without its
  * control word: {@link io.spanwatch.sensor.decode.Mpls}), Linux cooked v1 and v2, BSD and OpenBSD
  * loopback, raw IP, and in {@code LinkLayers} IEEE 802.11 bare and behind radiotap, PPP, Cisco HDLC and
@@ -17,7 +18,9 @@
  * as receiving hosts read them ({@code IpOptions}: those every host refuses are anomalies, those only
  * some stacks refuse are marked for the TCP stage to judge by the receiver's policy); TCP, UDP, ICMP,
  * ICMPv6, SCTP ports; tunnels ({@link io.spanwatch.sensor.decode.Tunnels}), whose innermost packet is
- * the one described: GRE (with MPLS, ERSPAN I/II/III, Aruba's 802.11 frames, WCCP redirects, PPTP's PPP: {@code Gre}),
+ * the one described: GRE (with MPLS, ERSPAN I/II/III, Aruba's 802.11 frames, WCCP redirects, PPTP's PPP: {@code Gre}; MikroTik's EoIP),
+ * EtherIP (IP protocol 97: {@code EtherIp}), ESP with NULL encryption in tunnel mode ({@code EspNull}; transport
+ * mode is read too, counted but not a tunnel),
  * IP-in-IP, MPLS in IP, L2TPv3's Ethernet pseudowires (IP protocol 115 and UDP, cookie and sublayer
  * lengths detected or configured: {@code L2tp}, with L2TPv2), and in UDP VXLAN, VXLAN-GPE, Geneve, GRE,
  * MPLS, AYIYA, CAPWAP, L2TP, TZSP ({@code Tzsp}) by

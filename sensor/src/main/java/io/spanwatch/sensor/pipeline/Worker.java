@@ -197,9 +197,9 @@ final class Worker implements Runnable, FlowTable.Listener {
         }
         if (pkt.tunnelDepth > 0) {
             counters.tunnels++;
-            for (int i = 0; i < pkt.decapCount; i++) {
-                counters.decaps[pkt.decaps[i]]++;
-            }
+        }
+        for (int i = 0; i < pkt.decapCount; i++) { // ESP's transport mode is counted without being a tunnel
+            counters.decaps[pkt.decaps[i]]++;
         }
         if (pkt.ipVersion == 4) {
             counters.ipv4++;

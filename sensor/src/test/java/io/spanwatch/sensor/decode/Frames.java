@@ -287,6 +287,27 @@ public final class Frames {
         return cat(u16(0x3001), u16(0x880b), u16(ppp.length), u16(0x4000), u32(1), ppp);
     }
 
+    /** MikroTik's EoIP: GRE flags 0x2001, protocol 0x6400, the frame's length (big-endian), the tunnel id (little-endian), the frame. */
+    public static byte[] eoip(int tunnelId, byte[] frame) {
+        return cat(u16(0x2001), u16(0x6400), u16(frame.length), bytes(tunnelId & 0xff, tunnelId >> 8 & 0xff), frame);
+    }
+
+    /**
+     * An ESP packet with NULL encryption (RFC 2410): SPI, sequence number, {@code payload}, RFC 4303's
+     * default padding to a 4-byte boundary plus {@code extraPad} 4-byte words, pad length, {@code next},
+     * and an ICV of {@code icvLen} bytes (0xa5).
+     */
+    public static byte[] espNull(long spi, byte[] payload, int next, int extraPad, int icvLen) {
+        int pad = (4 - (payload.length + 2) % 4) % 4 + 4 * extraPad;
+        byte[] padding = new byte[pad];
+        for (int i = 0; i < pad; i++) {
+            padding[i] = (byte) (i + 1);
+        }
+        byte[] icv = new byte[icvLen];
+        java.util.Arrays.fill(icv, (byte) 0xa5);
+        return cat(u32(spi), u32(1), payload, padding, bytes(pad, next), icv);
+    }
+
     public static byte[] ascii(String s) {
         return s.getBytes(java.nio.charset.StandardCharsets.US_ASCII);
     }

@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.spanwatch.sensor.capture.LinkType;
 import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -175,6 +176,64 @@ class LinkLayerDecodeTest {
         assertEquals(DecodeAnomaly.VNTAG_TRUNCATED, decode(LinkType.ETHERNET, cat(MACS, u16(0x8926), bytes(0x80, 1))).anomaly);
         assertEquals(DecodeAnomaly.PBB_TRUNCATED, decode(LinkType.ETHERNET, cat(MACS, u16(0x88e7), bytes(0, 1, 2, 3), MACS)).anomaly);
         assertEquals(DecodeAnomaly.FABRICPATH_TRUNCATED, decode(LinkType.ETHERNET, cat(MACS, u16(0x8903), bytes(0x40, 0x3f))).anomaly);
+    }
+
+    /**
+     * Arista's timestamp header (tcpdump's and Wireshark's reading: 64-bit and 48-bit timestamps, TAI
+     * or UTC) and MACsec's SecTAG with integrity alone, with and without its SCI; an encrypted MACsec
+     * frame is not IP and not an anomaly.
+     */
+    @Test
+    void tapTimestampsAndIntegrityOnlyMacsecAreSteppedOver() {
+        byte[] ts64 = cat(MACS, u16(0xd28b), u16(1), u16(0x0010), u32(0x5f5e1000L), u32(12_345), u16(ETH_IPV4), TCP4);
+        assertTcp(decode(LinkType.ETHERNET, ts64), 4, "Arista, 64-bit TAI timestamp");
+        byte[] ts48 = cat(MACS, u16(0xd28b), u16(1), u16(0x0120), u16(7), u32(99), u16(0x8100), u16(5), u16(ETH_IPV6), TCP6);
+        DecodedPacket t = decode(LinkType.ETHERNET, ts48);
+        assertTcp(t, 6, "Arista, 48-bit UTC timestamp, then a VLAN tag");
+        assertEquals(5, t.vlans[0]);
+        assertEquals(DecodeAnomaly.ARISTA_UNSUPPORTED_TYPE, decode(LinkType.ETHERNET, cat(MACS, u16(0xd28b), u16(2), u16(0x10), new byte[10],
+                u16(ETH_IPV4), TCP4)).anomaly);
+        assertEquals(DecodeAnomaly.ARISTA_UNSUPPORTED_TYPE, decode(LinkType.ETHERNET, cat(MACS, u16(0xd28b), u16(1), u16(0x30), new byte[10],
+                u16(ETH_IPV4), TCP4)).anomaly);
+        assertEquals(DecodeAnomaly.ARISTA_TRUNCATED, decode(LinkType.ETHERNET, cat(MACS, u16(0xd28b), u16(1), u16(0x10), new byte[8])).anomaly);
+        byte[] icv = new byte[16];
+        byte[] withSci = cat(MACS, u16(0x88e5), bytes(0x20, 0), u32(7), Arrays.copyOf(MACS, 6), bytes(0, 1), u16(ETH_IPV4), TCP4, icv);
+        assertTcp(decode(LinkType.ETHERNET, withSci), 4, "MACsec, integrity only, with SCI");
+        byte[] noSci = cat(MACS, u16(0x88e5), bytes(0x00, 0), u32(8), u16(0x8100), u16(11), u16(ETH_IPV6), TCP6, icv);
+        assertTcp(decode(LinkType.ETHERNET, noSci), 6, "MACsec, integrity only, a VLAN tag inside");
+        DecodedPacket encrypted = decode(LinkType.ETHERNET, cat(MACS, u16(0x88e5), bytes(0x2c, 0), u32(9), new byte[8], new byte[80]));
+        assertEquals(0, encrypted.ipVersion);
+        assertNull(encrypted.anomaly, "encrypted MACsec is not IP, and not an anomaly");
+        assertEquals(DecodeAnomaly.MACSEC_UNSUPPORTED_VERSION, decode(LinkType.ETHERNET, cat(MACS, u16(0x88e5), bytes(0x80, 0), u32(9),
+                u16(ETH_IPV4), TCP4)).anomaly);
+        assertEquals(DecodeAnomaly.MACSEC_TRUNCATED, decode(LinkType.ETHERNET, cat(MACS, u16(0x88e5), bytes(0x20, 0), u32(9), new byte[4])).anomaly);
+        assertEquals(DecodeAnomaly.MACSEC_TRUNCATED, decode(LinkType.ETHERNET, cat(MACS, u16(0x88e5), bytes(0, 0))).anomaly);
+    }
+
+    /** An ERF header: timestamp (little-endian), {@code type}, flags, record and wire lengths (big-endian), loss counter. */
+    static byte[] erf(int type, int frameLen) {
+        return cat(new byte[] {0, 0, 0, 0x40, 0x10, 0x2f, 0x5e, 0x65}, bytes(type, 0x04), u16(16 + frameLen), u16(0), u16(frameLen));
+    }
+
+    /** Endace's ERF: Ethernet (with an extension header), Packet over SONET (PPP and Cisco HDLC), raw IP; the anomalies. */
+    @Test
+    void endaceErfRecordsReachThePacket() {
+        byte[] ethernet = cat(bytes(0, 0), MACS, u16(ETH_IPV4), TCP4, bytes(1, 2, 3, 4)); // offset and pad, frame, FCS
+        assertTcp(decode(LinkType.ERF, cat(erf(2, ethernet.length), ethernet)), 4, "ERF Ethernet");
+        byte[] ext = bytes(0x05, 0, 0, 0, 0, 0, 0, 0x2a); // a flow id extension header, no more after it
+        assertTcp(decode(LinkType.ERF, cat(erf(0x80 | 20, ethernet.length + 8), ext, ethernet)), 4, "ERF color hash Ethernet, extension header");
+        assertTcp(decode(LinkType.ERF, cat(erf(1, 44), bytes(0xff, 0x03, 0, 0x21), TCP4)), 4, "ERF PoS, PPP");
+        assertTcp(decode(LinkType.ERF, cat(erf(10, 64), bytes(0x0f, 0), u16(ETH_IPV6), TCP6)), 6, "ERF PoS, Cisco HDLC");
+        assertTcp(decode(LinkType.ERF, cat(erf(22, 40), TCP4)), 4, "ERF IPv4");
+        assertTcp(decode(LinkType.ERF, cat(erf(23, 40), TCP6)), 6, "ERF IPv6");
+        DecodedPacket meta = decode(LinkType.ERF, cat(erf(27, 40), new byte[40]));
+        assertEquals(0, meta.ipVersion);
+        assertNull(meta.anomaly, "a provenance record is not a packet, and not an anomaly");
+        assertEquals(DecodeAnomaly.ERF_UNSUPPORTED_TYPE, decode(LinkType.ERF, cat(erf(3, 52), new byte[52])).anomaly, "ATM");
+        assertEquals(DecodeAnomaly.ERF_TRUNCATED, decode(LinkType.ERF, Arrays.copyOf(erf(2, 0), 12)).anomaly);
+        assertEquals(DecodeAnomaly.ERF_TRUNCATED, decode(LinkType.ERF, cat(erf(0x82, 40), bytes(0x80, 0, 0, 0, 0, 0, 0, 0))).anomaly,
+                "extension headers past the record");
+        assertEquals(DecodeAnomaly.ERF_TRUNCATED, decode(LinkType.ERF, cat(erf(1, 2), bytes(0xff, 0x03))).anomaly);
     }
 
     private static byte[] le32(long v) {

@@ -357,6 +357,58 @@ class TunnelDecodeTest {
         assertEquals(DecodeAnomaly.GRE_V1_WRONG_PROTOCOL, decode(eth(ETH_IPV4, ipv4(47, "10.1.1.1", "10.1.1.2", wrong))).anomaly);
     }
 
+    /** MikroTik's EoIP (Wireshark's {@code GRE_MIKROTIK_EOIP}): enhanced GRE's shape, an Ethernet frame inside. */
+    @Test
+    void eoipCarriesEthernetFramesInGre() {
+        byte[] frame = eth(ETH_IPV4, TCP4);
+        DecodedPacket p = decode(eth(ETH_IPV4, ipv4(47, "10.1.1.1", "10.1.1.2", eoip(100, frame))));
+        assertInner(p, 4, TunnelKind.GRE, TunnelKind.EOIP);
+        assertEquals(1, p.tunnelDepth);
+        // IPv6 inside a VLAN-tagged frame, with Ethernet padding after it (the length covers it)
+        byte[] padded = cat(ethTagged(new int[] {0x8100}, new int[] {30}, ETH_IPV6, TCP6), new byte[6]);
+        assertInner(decode(eth(ETH_IPV6, ipv6(47, "2001:db8::1", "2001:db8::2", eoip(0x1234, padded)))), 6, TunnelKind.GRE, TunnelKind.EOIP);
+        // a keep-alive: an empty frame stays GRE
+        DecodedPacket keepAlive = decode(eth(ETH_IPV4, ipv4(47, "10.1.1.1", "10.1.1.2", eoip(100, new byte[0]))));
+        assertNull(keepAlive.anomaly);
+        assertEquals(0, keepAlive.tunnelDepth);
+        byte[] longer = eoip(100, frame);
+        longer[5] = (byte) (longer[5] + 1); // a length one past the packet
+        assertEquals(DecodeAnomaly.EOIP_TRUNCATED, decode(eth(ETH_IPV4, ipv4(47, "10.1.1.1", "10.1.1.2", longer))).anomaly);
+        byte[] cut = Arrays.copyOf(eoip(100, frame), 6);
+        assertEquals(DecodeAnomaly.EOIP_TRUNCATED, decode(eth(ETH_IPV4, ipv4(47, "10.1.1.1", "10.1.1.2", cut))).anomaly);
+        byte[] seq = eoip(100, frame);
+        seq[0] = 0x30; // a sequence number too: not EoIP, so PPTP's checks name the protocol
+        assertEquals(DecodeAnomaly.GRE_V1_WRONG_PROTOCOL, decode(eth(ETH_IPV4, ipv4(47, "10.1.1.1", "10.1.1.2", seq))).anomaly);
+    }
+
+    /** Cisco MetaData in GRE (TrustSec's inline tag over DMVPN): the payload's protocol type first, then the tag. */
+    @Test
+    void ciscoMetaDataInGreCarriesTheTaggedPacket() {
+        byte[] cmd = cat(u16(ETH_IPV4), bytes(0x01, 0x01, 0x00, 0x01), u16(17), TCP4);
+        assertInner(decode(eth(ETH_IPV4, ipv4(47, "10.1.1.1", "10.1.1.2", gre(false, true, false, 0x8909, cmd)))), 4, TunnelKind.GRE);
+        byte[] bridged = cat(u16(0x6558), bytes(0x01, 0x01, 0x00, 0x01), u16(4), eth(ETH_IPV6, TCP6));
+        assertInner(decode(eth(ETH_IPV4, ipv4(47, "10.1.1.1", "10.1.1.2", gre(false, false, false, 0x8909, bridged)))), 6, TunnelKind.GRE);
+        assertEquals(DecodeAnomaly.CMD_TRUNCATED,
+                decode(eth(ETH_IPV4, ipv4(47, "10.1.1.1", "10.1.1.2", gre(false, false, false, 0x8909, bytes(1, 1, 0))))).anomaly);
+    }
+
+    /** EtherIP (RFC 3378, IP protocol 97) as the BSDs send it, and MikroTik's EoIPv6 form of its header. */
+    @Test
+    void etheripCarriesEthernetFramesOverIp() {
+        byte[] frame = eth(ETH_IPV4, TCP4);
+        DecodedPacket p = decode(eth(ETH_IPV4, ipv4(97, "10.1.1.1", "10.1.1.2", cat(bytes(0x30, 0), frame))));
+        assertInner(p, 4, TunnelKind.ETHERIP);
+        // MikroTik EoIPv6, tunnel id 0x5a7: the id's top nibble, version 3, then its low byte
+        assertInner(decode(eth(ETH_IPV6, ipv6(97, "2001:db8::1", "2001:db8::2", cat(bytes(0x53, 0xa7), eth(ETH_IPV6, TCP6))))), 6,
+                TunnelKind.ETHERIP);
+        assertEquals(DecodeAnomaly.ETHERIP_UNSUPPORTED_VERSION,
+                decode(eth(ETH_IPV4, ipv4(97, "10.1.1.1", "10.1.1.2", cat(bytes(0x20, 0), frame)))).anomaly);
+        assertEquals(DecodeAnomaly.ETHERIP_UNSUPPORTED_VERSION,
+                decode(eth(ETH_IPV4, ipv4(97, "10.1.1.1", "10.1.1.2", cat(bytes(0x30, 1), frame)))).anomaly, "reserved bits set");
+        assertEquals(DecodeAnomaly.ETHERIP_TRUNCATED, decode(eth(ETH_IPV4, ipv4(97, "10.1.1.1", "10.1.1.2", bytes(0x30)))).anomaly);
+        assertEquals(DecodeAnomaly.ETHERNET_TRUNCATED, decode(eth(ETH_IPV4, ipv4(97, "10.1.1.1", "10.1.1.2", bytes(0x30, 0, 1, 2)))).anomaly);
+    }
+
     @Test
     void ayiyaForwardsIpv6AndIpv4() {
         assertInner(decode(udp4(5072, 40_000, ayiya(41, TCP6))), 6, TunnelKind.AYIYA);

@@ -136,6 +136,21 @@ class LinkLayerPipelineTest {
                 u16(ETH_IPV4), ip)));
     }
 
+    /**
+     * A TAP aggregator's output: Arista's timestamp header in every frame (64-bit one way, 48-bit the
+     * other) and the mirrored link protected by MACsec for integrity alone, with its SCI, a packet
+     * number and the 16-byte ICV after the packet.
+     */
+    @Test
+    void tapTimestampsAndIntegrityOnlyMacsec(@TempDir Path tmp) throws Exception {
+        long[] pn = {1};
+        run(tmp, "arista-ts", LinkType.ETHERNET, (ip, fromClient) -> List.of(cat(MACS, u16(0xd28b), u16(1),
+                fromClient ? cat(u16(0x0010), u32(1_700_000_000L), u32(pn[0]++)) : cat(u16(0x0120), u16(0x6553), u32(pn[0]++)),
+                u16(ETH_IPV4), ip)));
+        run(tmp, "macsec", LinkType.ETHERNET, (ip, fromClient) -> List.of(cat(MACS, u16(0x88e5), bytes(0x20, 0), u32(pn[0]++),
+                Arrays.copyOfRange(MACS, fromClient ? 6 : 0, fromClient ? 12 : 6), bytes(0, 1), u16(ETH_IPV4), ip, new byte[16])));
+    }
+
     private static byte[] le32(long v) {
         return bytes((int) (v & 0xff), (int) (v >> 8 & 0xff), (int) (v >> 16 & 0xff), (int) (v >> 24 & 0xff));
     }
@@ -167,6 +182,24 @@ class LinkLayerPipelineTest {
         run(tmp, "atm-routed", LinkType.ATM_RFC1483, (ip, fromClient) -> List.of(cat(bytes(0xaa, 0xaa, 3, 0, 0, 0), u16(ETH_IPV4), ip)));
         run(tmp, "atm-bridged", LinkType.ATM_RFC1483, (ip, fromClient) -> List.of(cat(bytes(0xaa, 0xaa, 3, 0, 0x80, 0xc2, 0, 7, 0, 0),
                 ethernet(ip))));
+    }
+
+    /**
+     * An EndaceProbe's export: ERF records of Ethernet frames with their FCS (the client's side with a
+     * flow hash extension header), and a DAG card on a Packet over SONET link carrying PPP.
+     */
+    @Test
+    void endaceErfRecords(@TempDir Path tmp) throws Exception {
+        run(tmp, "erf-ethernet", LinkType.ERF, (ip, fromClient) -> {
+            byte[] frame = cat(bytes(0, 0), ethernet(ip), bytes(0xde, 0xad, 0xbe, 0xef));
+            return List.of(fromClient ? cat(erfHeader(0x80 | 20, frame.length + 8), bytes(0x05, 0, 0, 0, 0, 0, 0x12, 0x34), frame)
+                    : cat(erfHeader(2, frame.length), frame));
+        });
+        run(tmp, "erf-pos", LinkType.ERF, (ip, fromClient) -> List.of(cat(erfHeader(1, ip.length + 4), bytes(0xff, 0x03, 0, 0x21), ip)));
+    }
+
+    private static byte[] erfHeader(int type, int frameLen) {
+        return cat(le32(0x40000000L), le32(0x655e2f10L), bytes(type, 0x04), u16(16 + frameLen), u16(0), u16(frameLen));
     }
 
     /** Monitor-mode Wi-Fi behind the headers older drivers and Kismet wrote: PPI, Prism and AVS. */

@@ -1,0 +1,85 @@
+package io.spanwatch.sensor.pipeline;
+
+import static io.spanwatch.sensor.decode.Frames.*;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.spanwatch.sensor.pipeline.TunnelPipelineTest.Result;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Carries an HTTP download through the encapsulations particular vendors' equipment sends (as
+ * {@link TunnelPipelineTest} does for the common ones): the file must come out whole, in the inner
+ * flow, with no decode anomaly, and the encapsulation counted.
+ */
+class VendorTunnelPipelineTest {
+    private static final String CLIENT = "10.45.0.7";
+    private static final String SERVER = "93.184.216.34";
+    private static final byte[] MACS = cat(bytes(0x4c, 0x5e, 0x0c, 1, 2, 3), bytes(0xd4, 0xca, 0x6d, 4, 5, 6));
+
+    /** Gives an Ethernet/IPv4 frame its own IP identification. */
+    static byte[] withId(byte[] frame, int id) {
+        frame[18] = (byte) (id >> 8);
+        frame[19] = (byte) id;
+        return frame;
+    }
+
+    /**
+     * Two MikroTik routers bridging a site over EoIP ({@code /interface eoip}): each packet of the
+     * download in an Ethernet frame in GRE version 1, keep-alives (empty frames) between them.
+     */
+    @Test
+    void mikrotikEoipBridge(@TempDir Path tmp) throws Exception {
+        Result r = TunnelPipelineTest.run(tmp, "eoip", CLIENT, SERVER, (ip, fromClient, i) -> {
+            byte[] frame = cat(MACS, u16(ETH_IPV4), ip);
+            byte[] tunnel = fromClient ? withId(eth(ETH_IPV4, ipv4(47, "198.51.100.1", "198.51.100.2", eoip(100, frame))), i)
+                    : withId(eth(ETH_IPV4, ipv4(47, "198.51.100.2", "198.51.100.1", eoip(100, frame))), i);
+            return i % 10 == 0 ? List.of(eth(ETH_IPV4, ipv4(47, "198.51.100.1", "198.51.100.2", eoip(100, new byte[0]))), tunnel)
+                    : List.of(tunnel);
+        });
+        assertTrue(r.stats().get("decoder.eoip") > 10);
+        assertEquals(r.stats().get("decoder.eoip"), r.stats().get("decoder.gre"), "every GRE header but the keep-alives' was EoIP");
+    }
+
+    /** EtherIP (IP protocol 97): a FreeBSD {@code gif} bridge one way, MikroTik's EoIPv6 the other. */
+    @Test
+    void etheripBridge(@TempDir Path tmp) throws Exception {
+        Result r = TunnelPipelineTest.run(tmp, "etherip", CLIENT, SERVER, (ip, fromClient, i) -> {
+            byte[] frame = cat(MACS, u16(ETH_IPV4), ip);
+            return List.of(fromClient ? withId(eth(ETH_IPV4, ipv4(97, "198.51.100.1", "198.51.100.2", cat(bytes(0x30, 0), frame))), i)
+                    : eth(ETH_IPV6, ipv6(97, "2001:db8::2", "2001:db8::1", cat(bytes(0x03, 0x64), frame))));
+        });
+        assertTrue(r.stats().get("decoder.etherip") > 10);
+    }
+
+    /**
+     * Windows' domain isolation with ESP integrity only: every packet between the two hosts in ESP
+     * with NULL encryption, transport mode, HMAC-SHA1-96's 12-byte ICV; the server's packets padded
+     * beyond the minimum.
+     */
+    @Test
+    void windowsDomainIsolationWithEspIntegrityOnly(@TempDir Path tmp) throws Exception {
+        Result r = TunnelPipelineTest.run(tmp, "esp-null", CLIENT, SERVER, (ip, fromClient, i) -> {
+            int hl = (ip[0] & 0x0f) * 4;
+            byte[] esp = espNull(0x7a000000L + (fromClient ? 1 : 2), java.util.Arrays.copyOfRange(ip, hl, ip.length), ip[9] & 0xff,
+                    fromClient ? 0 : i % 3, 12);
+            return List.of(withId(eth(ETH_IPV4, fromClient ? ipv4(50, CLIENT, SERVER, esp) : ipv4(50, SERVER, CLIENT, esp)), i));
+        });
+        assertTrue(r.stats().get("decoder.esp_null") > 10);
+        assertEquals(0, r.stats().get("decoder.tunneled"), "transport mode is not a tunnel");
+    }
+
+    /** TrustSec over DMVPN with inline tagging: Cisco MetaData (security group tag 17 one way, 4 the other) in GRE. */
+    @Test
+    void ciscoMetaDataInGre(@TempDir Path tmp) throws Exception {
+        Result r = TunnelPipelineTest.run(tmp, "cmd-gre", CLIENT, SERVER, (ip, fromClient, i) -> {
+            byte[] g = gre(false, true, false, 0x8909, cat(u16(ETH_IPV4), bytes(0x01, 0x01, 0x00, 0x01), u16(fromClient ? 17 : 4), ip));
+            return List.of(withId(eth(ETH_IPV4, fromClient ? ipv4(47, "198.51.100.1", "198.51.100.2", g)
+                    : ipv4(47, "198.51.100.2", "198.51.100.1", g)), i));
+        });
+        assertTrue(r.stats().get("decoder.gre") > 10);
+    }
+}
