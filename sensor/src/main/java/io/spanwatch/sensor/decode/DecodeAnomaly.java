@@ -124,6 +124,8 @@ public enum DecodeAnomaly {
     VXLAN_GPE_UNSUPPORTED_VERSION("decoder.vxlan_gpe.unsupported_version"),
     /** A VXLAN-GPE next protocol other than IPv4, IPv6, Ethernet, NSH and MPLS. */
     VXLAN_GPE_UNKNOWN_PAYLOAD("decoder.vxlan_gpe.unknown_payload_type"),
+    /** A VXLAN-GPE packet with the O flag: OAM for the tunnel end, whose payload no tenant receives. */
+    VXLAN_GPE_OAM("decoder.vxlan_gpe.oam"),
     /** An L2TPv3 data message cut before its session id, cookie or sublayer. */
     L2TPV3_TRUNCATED("decoder.l2tpv3.pkt_too_small"),
     /** An L2TPv3 data message in which no cookie and sublayer length leaves an Ethernet frame carrying IP or ARP. */
