@@ -43,6 +43,8 @@ public enum DecodeAnomaly {
     IPV6_DSTOPTS_UNKNOWN_OPT("decoder.ipv6.dstopts_unknown_opt"),
     /** A hop-by-hop option of a length its kind does not allow (a router alert not of 2 bytes): hosts drop the packet. */
     IPV6_EXTHDR_INVALID_OPTLEN("decoder.ipv6.exthdr_invalid_optlen"),
+    /** A jumbogram whose jumbo payload option is malformed or says 65,535 bytes or fewer: hosts drop it (RFC 2675 §3). */
+    IPV6_JUMBO_INVALID("decoder.ipv6.jumbo_invalid"),
     /** A type 0 routing header with segments left: deprecated, discarded (RFC 5095). */
     IPV6_RH_TYPE_0("decoder.ipv6.rh_type_0"),
     /** A routing header with segments left: the address seen is a waypoint, not where the data is read (SpanWatch's name). */
