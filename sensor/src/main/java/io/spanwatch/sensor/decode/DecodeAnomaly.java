@@ -43,6 +43,8 @@ public enum DecodeAnomaly {
     IPV6_DSTOPTS_UNKNOWN_OPT("decoder.ipv6.dstopts_unknown_opt"),
     /** A hop-by-hop option of a length its kind does not allow (a router alert not of 2 bytes): hosts drop the packet. */
     IPV6_EXTHDR_INVALID_OPTLEN("decoder.ipv6.exthdr_invalid_optlen"),
+    /** A jumbogram whose jumbo payload option is malformed or says 65,535 bytes or fewer: hosts drop it (RFC 2675 §3). */
+    IPV6_JUMBO_INVALID("decoder.ipv6.jumbo_invalid"),
     /** A type 0 routing header with segments left: deprecated, discarded (RFC 5095). */
     IPV6_RH_TYPE_0("decoder.ipv6.rh_type_0"),
     /** A routing header with segments left: the address seen is a waypoint, not where the data is read (SpanWatch's name). */
@@ -138,6 +140,8 @@ public enum DecodeAnomaly {
     VXLAN_GPE_UNSUPPORTED_VERSION("decoder.vxlan_gpe.unsupported_version"),
     /** A VXLAN-GPE next protocol other than IPv4, IPv6, Ethernet, NSH and MPLS. */
     VXLAN_GPE_UNKNOWN_PAYLOAD("decoder.vxlan_gpe.unknown_payload_type"),
+    /** A VXLAN-GPE packet with the O flag: OAM for the tunnel end, whose payload no tenant receives. */
+    VXLAN_GPE_OAM("decoder.vxlan_gpe.oam"),
     /** An L2TPv3 data message cut before its session id, cookie or sublayer. */
     L2TPV3_TRUNCATED("decoder.l2tpv3.pkt_too_small"),
     /** An L2TPv3 data message in which no cookie and sublayer length leaves an Ethernet frame carrying IP or ARP. */

@@ -18,6 +18,9 @@ final class IpOptions {
     private static final int IPOPT_CIPSO = 0x86;
     private static final int IPOPT_RA = 0x94;
     private static final int IPV6_OPT_ROUTER_ALERT = 0x05;
+    private static final int IPV6_OPT_JUMBO = 0xC2;
+    /** The longest payload a packet may carry without being a jumbogram (RFC 2675 §3). */
+    private static final long IPV6_MAX_PAYLOAD = 65_535;
     private static final int TS_TSONLY = 0;
     private static final int TS_TSANDADDR = 1;
     private static final int TS_PRESPEC = 3;
@@ -120,7 +123,9 @@ final class IpOptions {
      * its Mobile IPv6 module loaded, and Windows never. Returns the anomaly of a packet the host
      * discards, or null; a decoy sent with such an option otherwise stood in for the real bytes. A
      * hop-by-hop router alert whose data is not 2 bytes is dropped by every host (Linux's
-     * {@code ipv6_hop_ra}: "wrong RA length"; the BSDs' and macOS's {@code ip6_process_hopopts}).
+     * {@code ipv6_hop_ra}: "wrong RA length"; the BSDs' and macOS's {@code ip6_process_hopopts}), and
+     * so is a jumbogram whose jumbo payload option is not 4 bytes of data at 4n+2 or says 65,535
+     * bytes or fewer (RFC 2675 §3; Linux's {@code ipv6_hop_jumbo}, the BSDs' {@code ip6_process_hopopts}).
      * Current Linux also drops a header holding more than 7 bytes of padding in a row, a PadN whose
      * bytes are not all zero (RFC 4942 §2.1.9.5) or more than 8 options other than padding
      * ({@code ip6_parse_tlv}; {@code max_hbh_opts_cnt}, {@code max_dst_opts_cnt}): marked in {@code out}.
@@ -160,8 +165,12 @@ final class IpOptions {
                 if (hopByHop && type == IPV6_OPT_ROUTER_ALERT && optLen != 4) {
                     return DecodeAnomaly.IPV6_EXTHDR_INVALID_OPTLEN; // Linux's ipv6_hop_ra, the BSDs' ip6_process_hopopts
                 }
+                if (hopByHop && type == IPV6_OPT_JUMBO && jumbogram && (optLen != 6 || ((o - q) & 3) != 2 || o + optLen > end
+                        || (((b[o + 2] & 0xffL) << 24) | ((b[o + 3] & 0xff) << 16) | ((b[o + 4] & 0xff) << 8) | (b[o + 5] & 0xff)) <= IPV6_MAX_PAYLOAD)) {
+                    return DecodeAnomaly.IPV6_JUMBO_INVALID;
+                }
                 boolean known = hopByHop
-                        ? type == 0x05 || (type == 0xC2 && jumbogram) || type == 0x07 || type == 0x31
+                        ? type == 0x05 || (type == IPV6_OPT_JUMBO && jumbogram) || type == 0x07 || type == 0x31
                         : type == 0x04 || type == 0x31;
                 if (!known && (type >>> 6) != 0) {
                     return hopByHop ? DecodeAnomaly.IPV6_HOPOPTS_UNKNOWN_OPT : DecodeAnomaly.IPV6_DSTOPTS_UNKNOWN_OPT;

@@ -95,6 +95,7 @@ final class Tunnels {
     // VNI (3 bytes), reserved byte; next protocols from the registry NSH shares
     private static final int VXLAN_GPE_VERSION = 0x30;
     private static final int VXLAN_GPE_FLAG_P = 0x04;
+    private static final int VXLAN_GPE_FLAG_O = 0x01;
     private static final int VXLAN_GPE_NEXT = 3;
     private static final int GPE_IPV4 = 1;
     private static final int GPE_IPV6 = 2;
@@ -317,7 +318,8 @@ final class Tunnels {
      * anomaly {@code decoder.vxlan_gpe.unsupported_version}; with the P flag the next protocol names the
      * payload: IPv4, IPv6, Ethernet, NSH (read as after its EtherType) or MPLS, anything else the anomaly
      * {@code decoder.vxlan_gpe.unknown_payload_type}; without it the payload is Ethernet, as in VXLAN.
-     * The B (broadcast) and O (OAM) flags change nothing here.
+     * The O (OAM) flag makes it {@code decoder.vxlan_gpe.oam}: the tunnel end keeps such a packet for
+     * itself. The B (broadcast) flag changes nothing here.
      */
     private boolean vxlanGpe(byte[] b, int udpOff, int p, int end, int cut, DecodedPacket out) {
         if (end - p < VXLAN_HLEN) {
@@ -330,6 +332,11 @@ final class Tunnels {
         }
         if ((flags & VXLAN_GPE_VERSION) != 0) {
             return anomaly(out, DecodeAnomaly.VXLAN_GPE_UNSUPPORTED_VERSION);
+        }
+        if ((flags & VXLAN_GPE_FLAG_O) != 0) {
+            // "OAM processing MUST occur" (the draft, 3.2): the tunnel end reads it, never hands it to the
+            // tenant; Linux's vxlan_parse_gpe_proto drops it. So a segment inside is not the host's.
+            return anomaly(out, DecodeAnomaly.VXLAN_GPE_OAM);
         }
         int next = (flags & VXLAN_GPE_FLAG_P) != 0 ? b[p + VXLAN_GPE_NEXT] & 0xff : GPE_ETHERNET;
         if (next < GPE_IPV4 || next > GPE_MPLS) {

@@ -11,7 +11,9 @@ import java.util.ArrayList;
  * this direction's {@link Hpack}, SETTINGS read setting by setting (a header table size binds the
  * other side's encoder once this side acknowledged it), RST_STREAM; other frames are stepped over.
  * A loss inside a DATA payload is a gap in that body; a loss anywhere else, or a frame sequence no
- * receiver accepts, stops the direction ({@link #stop}). Not thread-safe: its connection's thread.
+ * receiver accepts, stops the direction ({@link #stop}): so do the frames the receiver's own SETTINGS
+ * make a connection error (one longer than its SETTINGS_MAX_FRAME_SIZE, a PUSH_PROMISE after it
+ * disabled push). Not thread-safe: its connection's thread.
  */
 final class Http2Direction {
     private final Http2Session session;
@@ -51,7 +53,17 @@ final class Http2Direction {
     final java.util.ArrayDeque<Pending> unacknowledged = new java.util.ArrayDeque<>();
     /** A SETTINGS frame being read: the last header table size in it (-1: none yet), a setting's bytes so far. */
     long settingsTableSize = -1;
+    /** The same frame's SETTINGS_ENABLE_PUSH (-1: none yet). */
+    int settingsEnablePush = -1;
     final byte[] setting = new byte[6];
+    /**
+     * The longest frame this side may send: the largest SETTINGS_MAX_FRAME_SIZE the other side
+     * announced, else the default (RFC 9113 §6.5.2). Raised as soon as it is announced, not at its
+     * acknowledgement (nghttp2 waits for that), so no frame a receiver could take is judged too long.
+     */
+    long maxFrameSize = DEFAULT_MAX_FRAME_SIZE;
+    /** The other side (a client) sent SETTINGS_ENABLE_PUSH 0 and this side acknowledged it. */
+    boolean pushRefused;
     int settingLen;
 
     Http2Direction(Http2Session session, boolean toServer, int prefaceAt) {
@@ -144,6 +156,19 @@ final class Http2Direction {
         payloadLen = 0;
         padding = 0;
         padLengthNext = false;
+        if (left > maxFrameSize) {
+            // FRAME_SIZE_ERROR (RFC 9113 §4.2): nghttp2 (session_mem_recv, "too large frame size") and
+            // Go's Framer (ErrFrameTooLarge) end the connection, so nothing from here on reaches the
+            // receiver, whatever the frame's type.
+            stop("http2.invalid_frame_length", "frame of " + left + " bytes, past the " + maxFrameSize + " its receiver allows");
+            return;
+        }
+        if (type == PUSH_PROMISE && (toServer || pushRefused)) {
+            // A connection error (RFC 9113 §6.6, §8.4): only a server pushes, and only while the client
+            // allows it; nghttp2 "PUSH_PROMISE: push disabled", Go's client refuses every push.
+            stop("http2.push_disabled", toServer ? "PUSH_PROMISE from the client" : "PUSH_PROMISE after the client disabled push");
+            return;
+        }
         if (blockStream >= 0 && (type != CONTINUATION || streamId != blockStream)) {
             stop("http2.invalid_frame_header", "a header block's CONTINUATION is missing");
             return;
@@ -177,6 +202,7 @@ final class Http2Direction {
                     return;
                 }
                 settingsTableSize = -1;
+                settingsEnablePush = -1;
                 settingLen = 0;
             }
             default -> reserve((int) Math.min(left, MAX_CONTROL_BYTES));
@@ -231,10 +257,7 @@ final class Http2Direction {
                 setting[settingLen++] = b[off + i];
                 if (settingLen == setting.length) {
                     settingLen = 0;
-                    long v = tableSizeSetting(setting, 0);
-                    if (v >= 0) {
-                        settingsTableSize = v;
-                    }
+                    setting(settingId(setting, 0), settingValue(setting, 0));
                 }
             }
             left -= n;
@@ -293,11 +316,14 @@ final class Http2Direction {
                         if (p.tableSize >= 0) {
                             allow(p.tableSize);
                         }
+                        if (p.enablePush >= 0) {
+                            pushRefused = p.enablePush == 0;
+                        }
                     }
                     announcePending();
                 } else {
                     Http2Direction other = session.dir(!toServer); // whose encoder this table size binds
-                    other.unacknowledged.add(new Pending(settingsTableSize));
+                    other.unacknowledged.add(new Pending(settingsTableSize, settingsEnablePush));
                     if (other.unacknowledged.size() > MAX_UNACKNOWLEDGED_SETTINGS) {
                         // Too many waiting: the two oldest wait as one, for both their ACKs; the
                         // table then stays larger for a while, never smaller than the encoder's.
@@ -306,6 +332,9 @@ final class Http2Direction {
                         second.acks += first.acks;
                         if (second.tableSize < 0) {
                             second.tableSize = first.tableSize;
+                        }
+                        if (second.enablePush < 0) {
+                            second.enablePush = first.enablePush;
                         }
                     }
                     other.announcePending();
@@ -324,6 +353,24 @@ final class Http2Direction {
         }
         if ((type == HEADERS || type == PUSH_PROMISE || type == CONTINUATION) && (flags & END_HEADERS) != 0 && !stopped) {
             decodeBlock();
+        }
+    }
+
+    /** Takes one setting of a SETTINGS frame this side sent. */
+    private void setting(int id, long value) {
+        if (id == SETTINGS_HEADER_TABLE_SIZE) {
+            settingsTableSize = value;
+        } else if (id == SETTINGS_ENABLE_PUSH && value <= 1) {
+            settingsEnablePush = (int) value;
+        } else if (id == SETTINGS_MAX_FRAME_SIZE) {
+            session.dir(!toServer).allowFrames(value);
+        }
+    }
+
+    /** The other side announced SETTINGS_MAX_FRAME_SIZE {@code value}: frames up to it are fine from now. */
+    void allowFrames(long value) {
+        if (value >= DEFAULT_MAX_FRAME_SIZE && value <= MAX_FRAME_SIZE) { // else a connection error for the announcer
+            maxFrameSize = Math.max(maxFrameSize, value);
         }
     }
 

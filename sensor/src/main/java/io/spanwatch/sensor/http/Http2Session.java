@@ -55,6 +55,11 @@ final class Http2Session {
     static final int PRIORITY_FLAG = 0x20;
 
     static final int SETTINGS_HEADER_TABLE_SIZE = 1;
+    static final int SETTINGS_ENABLE_PUSH = 2;
+    static final int SETTINGS_MAX_FRAME_SIZE = 5;
+    /** SETTINGS_MAX_FRAME_SIZE until a peer announces more, and the most it may announce (RFC 9113 §6.5.2). */
+    static final long DEFAULT_MAX_FRAME_SIZE = 16_384;
+    static final long MAX_FRAME_SIZE = 16_777_215;
     /** SETTINGS frames of one side not acknowledged yet that are remembered; an older one is taken as acknowledged. */
     static final int MAX_UNACKNOWLEDGED_SETTINGS = 16;
 
@@ -124,7 +129,8 @@ final class Http2Session {
     /**
      * Applies the client's settings sent in the upgrade request's {@code HTTP2-Settings} field
      * (base64url of a SETTINGS payload, RFC 7540 §3.2.1), which the 101 acknowledged: the header table
-     * size the server's encoder may use. Unreadable: {@code http2.invalid_http1_settings} (Suricata's name).
+     * size the server's encoder may use, whether it may push, how long its frames may be. Unreadable:
+     * {@code http2.invalid_http1_settings} (Suricata's name).
      */
     private void http1Settings(String value) {
         if (value == null) {
@@ -141,18 +147,23 @@ final class Http2Session {
             return;
         }
         for (int i = 0; i + 6 <= b.length; i += 6) {
-            long v = tableSizeSetting(b, i);
-            if (v >= 0) {
-                server.allow(v);
+            long v = settingValue(b, i);
+            switch (settingId(b, i)) {
+                case SETTINGS_HEADER_TABLE_SIZE -> server.allow(v);
+                case SETTINGS_ENABLE_PUSH -> server.pushRefused = v == 0;
+                case SETTINGS_MAX_FRAME_SIZE -> server.allowFrames(v);
+                default -> { }
             }
         }
     }
 
-    /** Reads the setting at {@code b[i..i+6)}: its value when it is SETTINGS_HEADER_TABLE_SIZE, else -1. */
-    static long tableSizeSetting(byte[] b, int i) {
-        if ((((b[i] & 0xff) << 8) | (b[i + 1] & 0xff)) != SETTINGS_HEADER_TABLE_SIZE) {
-            return -1;
-        }
+    /** The identifier of the setting at {@code b[i..i+6)}. */
+    static int settingId(byte[] b, int i) {
+        return ((b[i] & 0xff) << 8) | (b[i + 1] & 0xff);
+    }
+
+    /** The value of the setting at {@code b[i..i+6)}. */
+    static long settingValue(byte[] b, int i) {
         return ((b[i + 2] & 0xffL) << 24) | ((b[i + 3] & 0xff) << 16) | ((b[i + 4] & 0xff) << 8) | (b[i + 5] & 0xff);
     }
 
@@ -430,10 +441,13 @@ final class Http2Session {
     static final class Pending {
         /** Its header table size, -1 when it had none. */
         long tableSize;
+        /** Its SETTINGS_ENABLE_PUSH, -1 when it had none. */
+        int enablePush;
         int acks = 1;
 
-        Pending(long tableSize) {
+        Pending(long tableSize, int enablePush) {
             this.tableSize = tableSize;
+            this.enablePush = enablePush;
         }
     }
 

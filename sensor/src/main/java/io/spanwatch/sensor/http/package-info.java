@@ -108,7 +108,8 @@
  * {@code http.too_many_pending}, {@code http.memcap}; for HTTP/2 Suricata's names
  * {@code http2.invalid_client_magic}, {@code http2.invalid_frame_header}, {@code http2.invalid_frame_length},
  * {@code http2.invalid_frame_data}, {@code http2.invalid_header}, {@code http2.stream_id_reuse},
- * {@code http2.too_many_streams}, and {@code http2.framing_lost} (bytes lost outside a DATA payload).
+ * {@code http2.too_many_streams}, and {@code http2.framing_lost} (bytes lost outside a DATA payload),
+ * {@code http2.push_disabled} (a PUSH_PROMISE the client refused).
  *
  * <h2>Threads</h2>
  * None of its own. One connection's parser, its transactions and its sinks are used by one thread

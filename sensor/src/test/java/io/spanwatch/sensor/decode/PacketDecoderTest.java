@@ -407,6 +407,34 @@ class PacketDecoderTest {
         assertEquals(DecodeAnomaly.IPV6_EXTHDR_INVALID_OPTLEN, decode(LinkType.RAW, ipv6(0, "2001:db8::a", "2001:db8::b", cat(longAlert, tcp))).anomaly);
     }
 
+    /** A jumbogram (payload length 0) whose hop-by-hop header holds a jumbo payload option saying {@code length}. */
+    private static byte[] jumbogram(long length, byte[] tcp) {
+        byte[] h = optionsHeader(6, 0xc2);
+        h[4] = (byte) (length >>> 24);
+        h[5] = (byte) (length >>> 16);
+        h[6] = (byte) (length >>> 8);
+        h[7] = (byte) length;
+        byte[] p = ipv6(0, "2001:db8::a", "2001:db8::b", cat(h, tcp));
+        p[4] = 0;
+        p[5] = 0;
+        return p;
+    }
+
+    /**
+     * A jumbogram whose jumbo length is 65,535 or less is dropped by every host (RFC 2675 §3, Linux's
+     * ipv6_hop_jumbo); the fifth evasion review hid a decoy in one. A real one (BIG TCP) is read.
+     */
+    @Test
+    void aJumbogramSayingNoMoreThan65535BytesIsDropped() {
+        byte[] small = Frames.tcp(443, 50000, ascii("decoy"));
+        assertEquals(DecodeAnomaly.IPV6_JUMBO_INVALID, decode(LinkType.RAW, jumbogram(8 + small.length, small)).anomaly);
+        assertEquals(DecodeAnomaly.IPV6_JUMBO_INVALID, decode(LinkType.RAW, jumbogram(65_535, small)).anomaly);
+        byte[] big = Frames.tcp(443, 50000, new byte[70_000]);
+        DecodedPacket p = decode(LinkType.RAW, jumbogram(8 + big.length, big));
+        assertNull(p.anomaly);
+        assertTrue(p.isTcp());
+    }
+
     /** An options header with one option of {@code type} (4 bytes of data) and padding to 8 bytes. */
     private static byte[] optionsHeader(int next, int type) {
         byte[] h = ext(next, 0);

@@ -60,9 +60,9 @@ class VxlanGpeDecodeTest {
         byte[] stale = vxlanGpe(5000, -1, eth(ETH_IPV4, TCP4));
         stale[3] = 1;
         assertTcp(decode(udp4(49_321, 4790, stale)), SRC4, DST4, TunnelKind.VXLAN_GPE);
-        // the B (broadcast) and O (OAM) flags change nothing
+        // the B (broadcast) flag changes nothing
         byte[] flagged = vxlanGpe(5000, 1, TCP4);
-        flagged[0] |= 0x03;
+        flagged[0] |= 0x02;
         assertTcp(decode(udp4(49_321, 4790, flagged)), SRC4, DST4, TunnelKind.VXLAN_GPE);
     }
 
@@ -87,6 +87,18 @@ class VxlanGpeDecodeTest {
             byte[] h = vxlanGpe(5000, 1, TCP4);
             h[0] |= (byte) (version << 4);
             assertAnomalyOnUdp(decode(udp4(49_321, 4790, h)), DecodeAnomaly.VXLAN_GPE_UNSUPPORTED_VERSION);
+        }
+    }
+
+    /** The fifth evasion review hid a decoy segment in an OAM packet, which Linux's tunnel end drops. */
+    @Test
+    void theOamFlagKeepsThePayloadFromTheTenant() {
+        for (int next : new int[] {1, 3}) {
+            byte[] h = vxlanGpe(5000, next, next == 1 ? TCP4 : eth(ETH_IPV4, TCP4));
+            h[0] |= 0x01;
+            assertAnomalyOnUdp(decode(udp4(49_321, 4790, h)), DecodeAnomaly.VXLAN_GPE_OAM);
+            h[0] |= 0x02; // with B as well
+            assertAnomalyOnUdp(decode(udp4(49_321, 4790, h)), DecodeAnomaly.VXLAN_GPE_OAM);
         }
     }
 
