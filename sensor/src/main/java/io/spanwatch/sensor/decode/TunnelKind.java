@@ -54,7 +54,12 @@ public enum TunnelKind {
      */
     ESP_NULL("decoder.esp_null"),
     /** A TZSP header (UDP 37008) before a frame a remote sniffer captured, as MikroTik routers stream them. */
-    TZSP("decoder.tzsp");
+    TZSP("decoder.tzsp"),
+    /**
+     * HP's Encapsulated Remote Mirroring: a frame an HP ProCurve, HPE or Aruba switch mirrors to a remote
+     * collector ({@code mirror N remote ip}) in UDP on a port its operator chooses.
+     */
+    HP_ERM("decoder.hp_erm");
 
     private static final TunnelKind[] VALUES = values();
 

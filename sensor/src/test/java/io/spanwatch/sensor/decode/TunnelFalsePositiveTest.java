@@ -157,6 +157,51 @@ class TunnelFalsePositiveTest {
         }
     }
 
+    /**
+     * HP's remote mirroring has no header to check (Wireshark reads 8 unpublished bytes and a tag):
+     * whatever else reaches the port an operator named for it, random bytes or a common protocol
+     * sharing it, is not taken for a mirrored frame, since that must be an Ethernet frame from an
+     * individual address carrying IPv4 or IPv6 whose length fills it.
+     */
+    @Test
+    void otherTrafficOnAnHpRemoteMirroringPortIsNoMirroredFrame() {
+        int erm = 8010;
+        PacketDecoder d = new PacketDecoder(TunnelConfig.DEFAULTS.withHpErmPorts(java.util.List.of(erm)));
+        Random r = new Random(seed ^ erm);
+        for (int i = 0; i < ROUNDS; i++) {
+            byte[] payload = switch (i % 6) {
+                case 0 -> random(r, 26 + r.nextInt(1500));
+                case 1 -> dns(r);
+                case 2 -> { // an IPv4 EtherType and header where the frame would have them, its length not the rest
+                    // (frames longer than Ethernet's padded 60 bytes, where a shorter packet is one)
+                    byte[] b = random(r, 12 + 61 + r.nextInt(1400));
+                    b[12 + 6] &= (byte) 0xfe;
+                    b[12 + 12] = 0x08;
+                    b[12 + 13] = 0x00;
+                    b[12 + 14] = 0x45;
+                    int wrong = b.length - 26 + (r.nextBoolean() ? 1 + r.nextInt(100) : -1 - r.nextInt(40));
+                    b[12 + 16] = (byte) (wrong >> 8);
+                    b[12 + 17] = (byte) wrong;
+                    yield b;
+                }
+                case 3 -> cat(bytes(1 + r.nextInt(4), 0, 0, 0), random(r, 28 + r.nextInt(120))); // WireGuard
+                case 4 -> ascii("<" + r.nextInt(192) + ">1 2026-01-01T00:00:00Z host app " + r.nextInt(99_999) + " - - message " + r.nextLong());
+                default -> {
+                    byte[] b = random(r, 1200 + r.nextInt(100)); // QUIC long header
+                    b[0] = (byte) (0xc0 | r.nextInt(64));
+                    yield b;
+                }
+            };
+            boolean toPort = r.nextBoolean();
+            byte[] frame = eth(ETH_IPV4, ipv4(17, "10.0.0.1", "10.0.0.2", udp(toPort ? port(r) : erm, toPort ? erm : port(r), payload)));
+            out.reset(frame, 1, frame.length);
+            d.decode(io.spanwatch.sensor.capture.LinkType.ETHERNET, frame, 0, frame.length, out);
+            if (out.tunnelDepth != 0 || !out.isUdp()) {
+                fail("taken for an HP remote mirroring frame (seed " + seed + "): " + java.util.HexFormat.of().formatHex(payload));
+            }
+        }
+    }
+
     @Test
     void commonUdpProtocols() {
         many("DNS", TunnelFalsePositiveTest::dns);

@@ -82,4 +82,30 @@ class VendorTunnelPipelineTest {
         });
         assertTrue(r.stats().get("decoder.gre") > 10);
     }
+
+    /**
+     * An ArubaOS-Switch (or ProCurve) mirroring a port to a remote collector ({@code mirror 1 remote ip
+     * 192.0.2.2 8010 192.0.2.30}): each frame of the download, its VLAN tag (20) moved into HP's header,
+     * in UDP from port 8010 to 8010, the port the sensor is told ({@code decoder.hp-erm.ports}).
+     * Without that setting the file stays unseen.
+     */
+    @Test
+    void hpRemoteMirroring(@TempDir Path tmp) throws Exception {
+        TunnelPipelineTest.Encap erm = (ip, fromClient, i) -> {
+            byte[] frame = cat(fromClient ? MACS : cat(java.util.Arrays.copyOfRange(MACS, 6, 12), java.util.Arrays.copyOfRange(MACS, 0, 6)),
+                    u16(ETH_IPV4), ip);
+            byte[] header = cat(bytes(0, 0, 0, 0, 0, 0, 0, 0), u32(2L << 21 | 20L << 8 | 0x80));
+            return List.of(withId(eth(ETH_IPV4, ipv4(17, "192.0.2.2", "192.0.2.30", udp(8010, 8010, cat(header, frame)))), i));
+        };
+        Result r = TunnelPipelineTest.run(tmp, "hp-erm", CLIENT, SERVER,
+                io.spanwatch.sensor.decode.TunnelConfig.DEFAULTS.withHpErmPorts(List.of(8010)), erm);
+        assertTrue(r.stats().get("decoder.hp_erm") > 10);
+        assertTrue(r.eve().contains("\"vlan\":[20]"), "the mirrored frame's VLAN");
+        byte[] body = TunnelPipelineTest.body("hp-erm-off");
+        Path pcap = TunnelPipelineTest.capture(tmp, "hp-erm-off", CLIENT, SERVER, body, erm);
+        Path out = tmp.resolve("hp-erm-off");
+        PipelineRegressionTest.run(out, PipelineRegressionTest.config(out, io.spanwatch.sensor.reassembly.ReassemblyConfig.DEFAULTS, null), pcap);
+        assertTrue(!java.nio.file.Files.readString(out.resolve("eve.json")).contains(io.spanwatch.sensor.capture.DemoCapture.sha256(body)),
+                "no port is HP's by default");
+    }
 }
