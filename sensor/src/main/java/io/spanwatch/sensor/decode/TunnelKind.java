@@ -59,7 +59,9 @@ public enum TunnelKind {
      * HP's Encapsulated Remote Mirroring: a frame an HP ProCurve, HPE or Aruba switch mirrors to a remote
      * collector ({@code mirror N remote ip}) in UDP on a port its operator chooses.
      */
-    HP_ERM("decoder.hp_erm");
+    HP_ERM("decoder.hp_erm"),
+    /** LISP's data plane (RFC 9300, UDP 4341): an IP packet between a site's tunnel routers, as Cisco's SD-Access fabric sends them. */
+    LISP("decoder.lisp");
 
     private static final TunnelKind[] VALUES = values();
 

@@ -11,7 +11,7 @@ import static io.spanwatch.sensor.decode.PacketDecoder.u16;
  * (RFC 4719) straight over IP (protocol 115) and in UDP ({@link L2tp}), and in UDP: VXLAN, VXLAN-GPE,
  * Geneve, GRE (RFC 8086), MPLS (RFC 7510), Teredo, GTP-U, AYIYA, CAPWAP's data channel (802.3 or
  * 802.11 frames between access points and their controller), TZSP ({@link Tzsp}), HP's remote mirroring
- * ({@link HpErm}) and L2TP version 2
+ * ({@link HpErm}), LISP's data plane ({@link Lisp}) and L2TP version 2
  * (PPP between an access concentrator and a network server; {@link L2tp}). MPLS in IP (protocol 137)
  * is entered by {@link PacketDecoder} itself; the label stack inside any of these is read by
  * {@link Mpls}, whose anomalies a malformed one gets.
@@ -58,6 +58,7 @@ final class Tunnels {
     private static final int U_VXLAN_GPE = 10;
     private static final int U_TZSP = 11;
     private static final int U_HP_ERM = 12;
+    private static final int U_LISP = 13;
 
     // IPv6 header fields (Teredo)
     private static final int IPV6_HLEN = 40;
@@ -155,6 +156,7 @@ final class Tunnels {
         add(list, c.vxlanGpePorts(), U_VXLAN_GPE);
         add(list, c.mplsUdpPorts(), U_MPLS);
         add(list, c.tzspPorts(), U_TZSP);
+        add(list, c.lispPorts(), U_LISP);
         this.ports = new int[list.size()];
         this.kinds = new byte[list.size()];
         long dest = 0;
@@ -290,6 +292,7 @@ final class Tunnels {
             case U_MPLS -> enter(out, TunnelKind.MPLS_IN_UDP, udpOff, -1) && dec.mpls(b, p, end, cut, out);
             case U_TZSP -> Tzsp.decode(this, dec, b, udpOff, p, end, cut, out);
             case U_HP_ERM -> HpErm.decode(this, dec, b, udpOff, p, end, missing, cut, out);
+            case U_LISP -> Lisp.decode(this, dec, b, udpOff, p, end, cut, out);
             default -> anyPort(b, udpOff, p, end, missing, cut, out);
         };
     }

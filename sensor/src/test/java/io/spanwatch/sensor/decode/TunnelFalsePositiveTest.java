@@ -48,7 +48,7 @@ class TunnelFalsePositiveTest {
         while (true) {
             int p = r.nextBoolean() ? known[r.nextInt(known.length)] : 1024 + r.nextInt(64_512);
             if (p != 3544 && p != 2152 && p != 4789 && p != 8472 && p != 6081 && p != 4754 && p != 5072 && p != 6635 && p != 5247
-                    && p != 1701 && p != 4790) {
+                    && p != 1701 && p != 4790 && p != 4341) {
                 return p;
             }
         }
@@ -110,6 +110,31 @@ class TunnelFalsePositiveTest {
             b[11] = (byte) wrong;
             return b;
         });
+    }
+
+    /**
+     * LISP is recognised by its destination port only: its header with a packet inside elsewhere is
+     * UDP, and on 4341 what the RFC forbids (N with V, E without N) and encrypted packets are too.
+     */
+    @Test
+    void lispHeadersOffItsPortAndForbiddenFlagsOnIt() {
+        byte[] tcp4 = ipv4(6, "10.0.0.7", "10.0.0.8", tcp(40_000, 80, ascii("GET /")));
+        many("LISP off its port", r -> cat(bytes(r.nextInt(256), r.nextInt(256), r.nextInt(256), r.nextInt(256)), random(r, 4),
+                r.nextBoolean() ? tcp4 : random(r, 20 + r.nextInt(600))));
+        Random r = new Random(seed ^ 4341);
+        for (int i = 0; i < ROUNDS; i++) {
+            int flags = switch (i % 3) {
+                case 0 -> 0x90 | r.nextInt(16) & 0x6c; // N and V
+                case 1 -> 0x20 | r.nextInt(256) & 0x5f; // E without N
+                default -> r.nextInt(256) & 0xcc | 1 + r.nextInt(3); // a key id
+            };
+            byte[] frame = eth(ETH_IPV4, ipv4(17, "10.0.0.1", "10.0.0.2", udp(port(r), 4341, cat(bytes(flags), random(r, 7), tcp4))));
+            out.reset(frame, 1, frame.length);
+            decoder.decode(io.spanwatch.sensor.capture.LinkType.ETHERNET, frame, 0, frame.length, out);
+            if (out.tunnelDepth != 0) {
+                fail("flags " + Integer.toHexString(flags) + " taken for LISP (seed " + seed + ")");
+            }
+        }
     }
 
     /** VXLAN-GPE and L2TPv3 are recognised by port only: their headers, with a packet inside, elsewhere are UDP. */

@@ -108,4 +108,18 @@ class VendorTunnelPipelineTest {
         assertTrue(!java.nio.file.Files.readString(out.resolve("eve.json")).contains(io.spanwatch.sensor.capture.DemoCapture.sha256(body)),
                 "no port is HP's by default");
     }
+
+    /**
+     * Two LISP tunnel routers (a Cisco IOS XE xTR, Open Overlay Router): the client's packets to UDP
+     * 4341 over IPv4 with a nonce and locator-status bits, the server's over IPv6 with an instance id;
+     * the source port a hash of the inner flow, as the RFC asks.
+     */
+    @Test
+    void lispTunnelRouters(@TempDir Path tmp) throws Exception {
+        Result r = TunnelPipelineTest.run(tmp, "lisp", CLIENT, SERVER, (ip, fromClient, i) -> List.of(fromClient
+                ? withId(eth(ETH_IPV4, ipv4(17, "198.51.100.1", "198.51.100.2", udp(52_000 + i % 7, 4341,
+                        cat(bytes(0xc0, 0, i >> 8, i), u32(1), ip)))), i)
+                : eth(ETH_IPV6, ipv6(17, "2001:db8::2", "2001:db8::1", udp(61_000, 4341, cat(bytes(0x08, 0, 0, 0), u32(0x00000a00L), ip))))));
+        assertTrue(r.stats().get("decoder.lisp") > 10);
+    }
 }
