@@ -72,6 +72,9 @@ final class ConfigKeys {
         key("decoder.l2tpv3.l2-specific-sublayer", l2tpv3Name(t.l2tpv3Sublayer(), true),
                 "the L2TPv3 layer 2-specific sublayer: none, default (4 bytes, RFC 3931), or detect");
         key("decoder.tzsp.ports", ports(t.tzspPorts()), "UDP destination ports of TZSP: frames a remote sniffer streams there (a MikroTik router's packet sniffer)");
+        key("decoder.hp-erm.ports", ports(t.hpErmPorts()), "UDP ports, either side, of HP's Encapsulated Remote Mirroring"
+                + " (ProCurve, HPE and Aruba switches' 'mirror N remote ip SRC PORT DST'): none unless set, the operator chooses it");
+        key("decoder.lisp.ports", ports(t.lispPorts()), "UDP destination ports of LISP's data plane (RFC 9300): IP packets between a site's tunnel routers");
         key("flow.max-flows", f.maxFlows(), "flows tracked, all workers together; when full the least recently useful is ended");
         key("flow.vlan-in-key", f.vlanInKey(), "VLAN ids are part of the flow key (off: both directions tagged differently)");
         key("flow.timeout.tcp-new", f.tcpNewTimeout(), "seconds a TCP flow without a completed handshake may idle");

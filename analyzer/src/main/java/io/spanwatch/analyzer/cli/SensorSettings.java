@@ -135,7 +135,9 @@ final class SensorSettings {
                 portList("decoder.l2tp.ports", t.l2tpPorts()), portList("decoder.vxlan-gpe.ports", t.vxlanGpePorts()),
                 l2tpv3("decoder.l2tpv3.cookie-size", t.l2tpv3CookieLength(), "0", "4", "8"),
                 l2tpv3("decoder.l2tpv3.l2-specific-sublayer", t.l2tpv3Sublayer(), "none", "default"),
-                portList("decoder.tzsp.ports", t.tzspPorts()));
+                portList("decoder.tzsp.ports", t.tzspPorts()))
+                .withHpErmPorts(portList("decoder.hp-erm.ports", t.hpErmPorts()))
+                .withLispPorts(portList("decoder.lisp.ports", t.lispPorts()));
     }
 
     /**

@@ -14,6 +14,8 @@ public final class LinkType {
     public static final int RAW_OPENBSD = 14;
     /** PPP in HDLC-like framing (RFC 1662), as serial links are captured. */
     public static final int PPP_HDLC = 50;
+    /** PPPoE without Ethernet: the PPPoE header first (NetBSD's pppoe(4) interfaces). */
+    public static final int PPP_ETHER = 51;
     /** Raw IP, version taken from the first nibble (LINKTYPE_RAW). */
     public static final int RAW = 101;
     /** Cisco HDLC: address, control, then an EtherType. */
@@ -26,6 +28,10 @@ public final class LinkType {
     public static final int LINUX_SLL = 113;
     /** IEEE 802.11 frames behind a radiotap header, as monitor-mode Wi-Fi captures are written. */
     public static final int IEEE802_11_RADIOTAP = 127;
+    /** PPP in HDLC-like framing after a direction byte (0 received, else sent), as Linux's and Solaris' PPP logs write it. */
+    public static final int PPP_WITH_DIR = 204;
+    /** Cisco HDLC after a direction byte (0 received, else sent). */
+    public static final int C_HDLC_WITH_DIR = 205;
     /** Raw IPv4. */
     public static final int IPV4 = 228;
     /** Raw IPv6. */
@@ -67,7 +73,7 @@ public final class LinkType {
         return switch (linkType) {
             case NULL, ETHERNET, PPP, RAW_BSD, RAW_OPENBSD, PPP_HDLC, RAW, C_HDLC, IEEE802_11, LOOP, LINUX_SLL, IEEE802_11_RADIOTAP,
                  IPV4, IPV6, NFLOG, LINUX_SLL2, ATM_RFC1483, ENC, PFLOG, IEEE802_11_PRISM, IEEE802_11_AVS, PPI, MPLS, IPNET,
-                 NETANALYZER, NETANALYZER_TRANSPARENT, PKTAP, ERF -> true;
+                 NETANALYZER, NETANALYZER_TRANSPARENT, PKTAP, ERF, PPP_ETHER, PPP_WITH_DIR, C_HDLC_WITH_DIR -> true;
             default -> false;
         };
     }
@@ -101,6 +107,9 @@ public final class LinkType {
             case NETANALYZER_TRANSPARENT -> "NETANALYZER_TRANSPARENT";
             case PKTAP -> "PKTAP(Apple)";
             case ERF -> "ERF(Endace)";
+            case PPP_ETHER -> "PPP_ETHER(PPPoE)";
+            case PPP_WITH_DIR -> "PPP_WITH_DIR";
+            case C_HDLC_WITH_DIR -> "C_HDLC_WITH_DIR";
             default -> "linktype " + linkType;
         };
     }

@@ -68,6 +68,10 @@ public enum DecodeAnomaly {
     TEREDO_TRUNCATED("decoder.teredo.pkt_too_small"),
     /** A TZSP message whose tagged fields run past the datagram (SpanWatch's name). */
     TZSP_TRUNCATED("decoder.tzsp.pkt_too_small"),
+    /** A datagram on an HP remote mirroring port too short for its header and an Ethernet header (SpanWatch's name). */
+    HP_ERM_TRUNCATED("decoder.hp_erm.pkt_too_small"),
+    /** A datagram on a LISP data port shorter than LISP's 8-byte header (SpanWatch's name). */
+    LISP_TRUNCATED("decoder.lisp.pkt_too_small"),
     TUNNEL_TOO_DEEP("decoder.tunnel.too_deep"),
     LOOP_TRUNCATED("decoder.loop.pkt_too_small"),
     RAW_INVALID_IP_VERSION("decoder.ipraw.invalid_ip_version"),

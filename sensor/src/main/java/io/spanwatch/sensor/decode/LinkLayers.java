@@ -148,6 +148,29 @@ final class LinkLayers {
     }
 
     /**
+     * Decodes the serial and PPPoE link types captured without an Ethernet header: PPP in HDLC-like
+     * framing or Cisco HDLC after a direction byte ({@code LINKTYPE_PPP_WITH_DIR}, 204, and
+     * {@code LINKTYPE_C_HDLC_WITH_DIR}, 205: 0 received, anything else sent), a frame too short for it
+     * {@code decoder.ppp.pkt_too_small} or {@code decoder.chdlc.pkt_too_small}; and PPPoE
+     * ({@code LINKTYPE_PPP_ETHER}, 51, NetBSD's pppoe(4)): a session stage frame read as after
+     * EtherType 0x8864, a discovery one (its code not 0) not IP.
+     */
+    static boolean withoutEthernet(PacketDecoder dec, int linkType, byte[] b, int p, int end, int cut, DecodedPacket out) {
+        if (linkType == io.spanwatch.sensor.capture.LinkType.PPP_ETHER) {
+            if (end - p >= 2 && b[p + 1] != 0) {
+                out.pppoe = true;
+                return false;
+            }
+            return dec.etherType(PacketDecoder.ETH_PPPOE_SESS, b, p, end, cut, out);
+        }
+        boolean ppp = linkType == io.spanwatch.sensor.capture.LinkType.PPP_WITH_DIR;
+        if (end - p < 1) {
+            return anomaly(out, ppp ? DecodeAnomaly.PPP_TRUNCATED : DecodeAnomaly.CHDLC_TRUNCATED);
+        }
+        return ppp ? ppp(dec, b, p + 1, end, cut, out) : chdlc(dec, b, p + 1, end, cut, out);
+    }
+
+    /**
      * Decodes an NFLOG message (tcpdump.org's {@code LINKTYPE_NFLOG}): a 4-byte header (address family,
      * version 0, resource id), then TLVs, each padded to 4 bytes, until the one holding the packet. The
      * TLVs' lengths and types are in the byte order of the host that captured them, which the file does

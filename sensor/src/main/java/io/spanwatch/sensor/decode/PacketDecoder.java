@@ -245,6 +245,7 @@ public final class PacketDecoder {
             case LinkType.IEEE802_11_RADIOTAP -> LinkLayers.radiotap(tunnels, b, p, end, cut, out);
             case LinkType.PPP, LinkType.PPP_HDLC -> LinkLayers.ppp(this, b, p, end, cut, out);
             case LinkType.C_HDLC -> LinkLayers.chdlc(this, b, p, end, cut, out);
+            case LinkType.PPP_WITH_DIR, LinkType.C_HDLC_WITH_DIR, LinkType.PPP_ETHER -> LinkLayers.withoutEthernet(this, linkType, b, p, end, cut, out);
             case LinkType.NFLOG -> LinkLayers.nflog(this, b, p, end, cut, out);
             case LinkType.PFLOG -> LinkLayers.pflog(this, b, p, end, cut, out);
             case LinkType.ENC -> LinkLayers.ipAfter(this, LinkLayers.ENC_HLEN, DecodeAnomaly.ENC_TRUNCATED, b, p, end, cut, out);

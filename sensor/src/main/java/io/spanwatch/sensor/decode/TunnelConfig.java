@@ -5,8 +5,8 @@ import java.util.List;
 /**
  * Sets which UDP ports carry which tunnel and how deep tunnels are removed.
  *
- * <p>A UDP datagram to one of a kind's ports (VXLAN, VXLAN-GPE, Geneve, GRE-in-UDP, MPLS-in-UDP and TZSP:
- * destination port; Teredo, GTP-U, AYIYA, CAPWAP and L2TP, versions 2 and 3: either port) is decoded as
+ * <p>A UDP datagram to one of a kind's ports (VXLAN, VXLAN-GPE, Geneve, GRE-in-UDP, MPLS-in-UDP, TZSP and LISP:
+ * destination port; Teredo, GTP-U, AYIYA, CAPWAP, L2TP, versions 2 and 3, and HP ERM: either port) is decoded as
  * that kind when its header allows. Teredo
  * and GTP-U are also recognised on any other port when {@code teredoAnyPort} / {@code gtpuAnyPort}
  * are on and the payload passes the stricter checks of {@link PacketDecoder} (Teredo clients talk to
@@ -26,11 +26,15 @@ import java.util.List;
  *     sublayer of RFC 3931 §4.6), or {@link #DETECT}
  * @param tzspPorts destination ports of TZSP (default {@value #PORT_TZSP}); a port also named for
  *     another kind belongs to that kind ({@link Tunnels})
+ * @param hpErmPorts ports, either side, of HP's Encapsulated Remote Mirroring ({@link HpErm}): none by
+ *     default, as in Wireshark, since the switch's operator chooses the port and no port is HP's
+ * @param lispPorts destination ports of LISP's data plane ({@link Lisp}; default {@value #PORT_LISP})
  */
 public record TunnelConfig(int maxDepth, List<Integer> teredoPorts, boolean teredoAnyPort, List<Integer> gtpuPorts,
         boolean gtpuAnyPort, List<Integer> vxlanPorts, List<Integer> genevePorts, List<Integer> greUdpPorts,
         List<Integer> ayiyaPorts, List<Integer> mplsUdpPorts, List<Integer> capwapPorts, List<Integer> l2tpPorts,
-        List<Integer> vxlanGpePorts, int l2tpv3CookieLength, int l2tpv3Sublayer, List<Integer> tzspPorts) {
+        List<Integer> vxlanGpePorts, int l2tpv3CookieLength, int l2tpv3Sublayer, List<Integer> tzspPorts,
+        List<Integer> hpErmPorts, List<Integer> lispPorts) {
 
     /** Most tunnels a configuration may ask to remove from one frame. */
     public static final int MAX_DEPTH = 8;
@@ -63,6 +67,9 @@ public record TunnelConfig(int maxDepth, List<Integer> teredoPorts, boolean tere
     /** TZSP's usual port (MikroTik's packet sniffer streams to it by default; its streaming server may be set to another). */
     public static final int PORT_TZSP = 37008;
 
+    /** LISP's data plane port (RFC 9300 §5; 4342 is its control plane). */
+    public static final int PORT_LISP = 4341;
+
     /** An L2TPv3 cookie or sublayer length found from each message rather than configured. */
     public static final int DETECT = -1;
 
@@ -73,7 +80,7 @@ public record TunnelConfig(int maxDepth, List<Integer> teredoPorts, boolean tere
     public static final TunnelConfig DEFAULTS = new TunnelConfig(PacketDecoder.DEFAULT_MAX_TUNNEL_DEPTH, List.of(PORT_TEREDO),
             true, List.of(PORT_GTPU), true, List.of(PORT_VXLAN, PORT_VXLAN_LINUX), List.of(PORT_GENEVE), List.of(PORT_GRE_UDP),
             List.of(PORT_AYIYA), List.of(PORT_MPLS_UDP), List.of(PORT_CAPWAP_DATA), List.of(PORT_L2TP), List.of(PORT_VXLAN_GPE),
-            DETECT, DETECT, List.of(PORT_TZSP));
+            DETECT, DETECT, List.of(PORT_TZSP), List.of(), List.of(PORT_LISP));
 
     public TunnelConfig {
         if (maxDepth < 0 || maxDepth > MAX_DEPTH) {
@@ -90,6 +97,8 @@ public record TunnelConfig(int maxDepth, List<Integer> teredoPorts, boolean tere
         l2tpPorts = ports("L2TP", l2tpPorts);
         vxlanGpePorts = ports("VXLAN-GPE", vxlanGpePorts);
         tzspPorts = ports("TZSP", tzspPorts);
+        hpErmPorts = ports("HP ERM", hpErmPorts);
+        lispPorts = ports("LISP", lispPorts);
         if (l2tpv3CookieLength != DETECT && l2tpv3CookieLength != 0 && l2tpv3CookieLength != 4 && l2tpv3CookieLength != 8) {
             throw new IllegalArgumentException("L2TPv3 cookie length must be 0, 4, 8 or detected, got " + l2tpv3CookieLength);
         }
@@ -104,25 +113,52 @@ public record TunnelConfig(int maxDepth, List<Integer> teredoPorts, boolean tere
             List<Integer> mplsUdpPorts, List<Integer> capwapPorts, List<Integer> l2tpPorts, List<Integer> vxlanGpePorts,
             int l2tpv3CookieLength, int l2tpv3Sublayer) {
         this(maxDepth, teredoPorts, teredoAnyPort, gtpuPorts, gtpuAnyPort, vxlanPorts, genevePorts, greUdpPorts, ayiyaPorts, mplsUdpPorts,
-                capwapPorts, l2tpPorts, vxlanGpePorts, l2tpv3CookieLength, l2tpv3Sublayer, List.of(PORT_TZSP));
+                capwapPorts, l2tpPorts, vxlanGpePorts, l2tpv3CookieLength, l2tpv3Sublayer, List.of(PORT_TZSP), List.of(),
+                List.of(PORT_LISP));
+    }
+
+    /** A configuration without HP's remote mirroring, whose port only the switch's operator knows, and LISP on its port. */
+    public TunnelConfig(int maxDepth, List<Integer> teredoPorts, boolean teredoAnyPort, List<Integer> gtpuPorts, boolean gtpuAnyPort,
+            List<Integer> vxlanPorts, List<Integer> genevePorts, List<Integer> greUdpPorts, List<Integer> ayiyaPorts,
+            List<Integer> mplsUdpPorts, List<Integer> capwapPorts, List<Integer> l2tpPorts, List<Integer> vxlanGpePorts,
+            int l2tpv3CookieLength, int l2tpv3Sublayer, List<Integer> tzspPorts) {
+        this(maxDepth, teredoPorts, teredoAnyPort, gtpuPorts, gtpuAnyPort, vxlanPorts, genevePorts, greUdpPorts, ayiyaPorts, mplsUdpPorts,
+                capwapPorts, l2tpPorts, vxlanGpePorts, l2tpv3CookieLength, l2tpv3Sublayer, tzspPorts, List.of(),
+                List.of(PORT_LISP));
     }
 
     /** Returns this configuration with another depth limit. */
     public TunnelConfig withMaxDepth(int depth) {
         return new TunnelConfig(depth, teredoPorts, teredoAnyPort, gtpuPorts, gtpuAnyPort, vxlanPorts, genevePorts, greUdpPorts,
-                ayiyaPorts, mplsUdpPorts, capwapPorts, l2tpPorts, vxlanGpePorts, l2tpv3CookieLength, l2tpv3Sublayer, tzspPorts);
+                ayiyaPorts, mplsUdpPorts, capwapPorts, l2tpPorts, vxlanGpePorts, l2tpv3CookieLength, l2tpv3Sublayer, tzspPorts,
+                hpErmPorts, lispPorts);
     }
 
     /** Returns this configuration with other L2TPv3 cookie and sublayer lengths (each may be {@link #DETECT}). */
     public TunnelConfig withL2tpv3(int cookieLength, int sublayer) {
         return new TunnelConfig(maxDepth, teredoPorts, teredoAnyPort, gtpuPorts, gtpuAnyPort, vxlanPorts, genevePorts, greUdpPorts,
-                ayiyaPorts, mplsUdpPorts, capwapPorts, l2tpPorts, vxlanGpePorts, cookieLength, sublayer, tzspPorts);
+                ayiyaPorts, mplsUdpPorts, capwapPorts, l2tpPorts, vxlanGpePorts, cookieLength, sublayer, tzspPorts, hpErmPorts, lispPorts);
     }
 
     /** Returns this configuration with other TZSP ports (empty: TZSP not decoded). */
     public TunnelConfig withTzspPorts(List<Integer> ports) {
         return new TunnelConfig(maxDepth, teredoPorts, teredoAnyPort, gtpuPorts, gtpuAnyPort, vxlanPorts, genevePorts, greUdpPorts,
-                ayiyaPorts, mplsUdpPorts, capwapPorts, l2tpPorts, vxlanGpePorts, l2tpv3CookieLength, l2tpv3Sublayer, ports);
+                ayiyaPorts, mplsUdpPorts, capwapPorts, l2tpPorts, vxlanGpePorts, l2tpv3CookieLength, l2tpv3Sublayer, ports,
+                hpErmPorts, lispPorts);
+    }
+
+    /** Returns this configuration with other ports of HP's Encapsulated Remote Mirroring (empty: not decoded). */
+    public TunnelConfig withHpErmPorts(List<Integer> ports) {
+        return new TunnelConfig(maxDepth, teredoPorts, teredoAnyPort, gtpuPorts, gtpuAnyPort, vxlanPorts, genevePorts, greUdpPorts,
+                ayiyaPorts, mplsUdpPorts, capwapPorts, l2tpPorts, vxlanGpePorts, l2tpv3CookieLength, l2tpv3Sublayer, tzspPorts, ports,
+                lispPorts);
+    }
+
+    /** Returns this configuration with other LISP data plane ports (empty: LISP not decoded). */
+    public TunnelConfig withLispPorts(List<Integer> ports) {
+        return new TunnelConfig(maxDepth, teredoPorts, teredoAnyPort, gtpuPorts, gtpuAnyPort, vxlanPorts, genevePorts, greUdpPorts,
+                ayiyaPorts, mplsUdpPorts, capwapPorts, l2tpPorts, vxlanGpePorts, l2tpv3CookieLength, l2tpv3Sublayer, tzspPorts, hpErmPorts,
+                ports);
     }
 
     private static List<Integer> ports(String what, List<Integer> ports) {

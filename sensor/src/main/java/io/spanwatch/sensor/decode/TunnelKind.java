@@ -54,7 +54,14 @@ public enum TunnelKind {
      */
     ESP_NULL("decoder.esp_null"),
     /** A TZSP header (UDP 37008) before a frame a remote sniffer captured, as MikroTik routers stream them. */
-    TZSP("decoder.tzsp");
+    TZSP("decoder.tzsp"),
+    /**
+     * HP's Encapsulated Remote Mirroring: a frame an HP ProCurve, HPE or Aruba switch mirrors to a remote
+     * collector ({@code mirror N remote ip}) in UDP on a port its operator chooses.
+     */
+    HP_ERM("decoder.hp_erm"),
+    /** LISP's data plane (RFC 9300, UDP 4341): an IP packet between a site's tunnel routers, as Cisco's SD-Access fabric sends them. */
+    LISP("decoder.lisp");
 
     private static final TunnelKind[] VALUES = values();
 

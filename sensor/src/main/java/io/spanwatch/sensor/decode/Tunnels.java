@@ -10,7 +10,8 @@ import static io.spanwatch.sensor.decode.PacketDecoder.u16;
  * with PPTP's PPP: {@link Gre}), IP-in-IP, L2TP version 3 (RFC 3931) carrying Ethernet pseudowires
  * (RFC 4719) straight over IP (protocol 115) and in UDP ({@link L2tp}), and in UDP: VXLAN, VXLAN-GPE,
  * Geneve, GRE (RFC 8086), MPLS (RFC 7510), Teredo, GTP-U, AYIYA, CAPWAP's data channel (802.3 or
- * 802.11 frames between access points and their controller), TZSP ({@link Tzsp}) and L2TP version 2
+ * 802.11 frames between access points and their controller), TZSP ({@link Tzsp}), HP's remote mirroring
+ * ({@link HpErm}), LISP's data plane ({@link Lisp}) and L2TP version 2
  * (PPP between an access concentrator and a network server; {@link L2tp}). MPLS in IP (protocol 137)
  * is entered by {@link PacketDecoder} itself; the label stack inside any of these is read by
  * {@link Mpls}, whose anomalies a malformed one gets.
@@ -56,6 +57,8 @@ final class Tunnels {
     private static final int U_L2TP = 9;
     private static final int U_VXLAN_GPE = 10;
     private static final int U_TZSP = 11;
+    private static final int U_HP_ERM = 12;
+    private static final int U_LISP = 13;
 
     // IPv6 header fields (Teredo)
     private static final int IPV6_HLEN = 40;
@@ -115,7 +118,7 @@ final class Tunnels {
     private final int maxDepth;
     /**
      * The configured tunnel ports and what each carries, highest precedence first; the first
-     * {@link #eitherSide} entries (Teredo, GTP-U, AYIYA) count on either side, the rest as destination
+     * {@link #eitherSide} entries (Teredo, GTP-U, AYIYA, CAPWAP, L2TP, HP ERM) count on either side, the rest as destination
      * only. A few compares: cheaper on the capture thread than a 64 Ki-entry table that misses the cache.
      */
     private final int[] ports;
@@ -146,6 +149,7 @@ final class Tunnels {
         add(list, c.ayiyaPorts(), U_AYIYA);
         add(list, c.capwapPorts(), U_CAPWAP);
         add(list, c.l2tpPorts(), U_L2TP);
+        add(list, c.hpErmPorts(), U_HP_ERM);
         this.eitherSide = list.size();
         add(list, c.greUdpPorts(), U_GRE);
         add(list, c.genevePorts(), U_GENEVE);
@@ -153,6 +157,7 @@ final class Tunnels {
         add(list, c.vxlanGpePorts(), U_VXLAN_GPE);
         add(list, c.mplsUdpPorts(), U_MPLS);
         add(list, c.tzspPorts(), U_TZSP);
+        add(list, c.lispPorts(), U_LISP);
         this.ports = new int[list.size()];
         this.kinds = new byte[list.size()];
         long dest = 0;
@@ -287,6 +292,8 @@ final class Tunnels {
             case U_L2TP -> l2tp.udp(b, udpOff, p, end, missing, cut, out);
             case U_MPLS -> enter(out, TunnelKind.MPLS_IN_UDP, udpOff, -1) && dec.mpls(b, p, end, cut, out);
             case U_TZSP -> Tzsp.decode(this, dec, b, udpOff, p, end, cut, out);
+            case U_HP_ERM -> HpErm.decode(this, dec, b, udpOff, p, end, missing, cut, out);
+            case U_LISP -> Lisp.decode(this, dec, b, udpOff, p, end, cut, out);
             default -> anyPort(b, udpOff, p, end, missing, cut, out);
         };
     }

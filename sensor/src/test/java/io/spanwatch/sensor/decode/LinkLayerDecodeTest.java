@@ -88,6 +88,22 @@ class LinkLayerDecodeTest {
         assertTcp(decode(LinkType.C_HDLC, cat(bytes(0x0f, 0), u16(ETH_IPV4), TCP4)), 4, "Cisco HDLC");
         assertTcp(decode(LinkType.C_HDLC, cat(bytes(0x8f, 0), u16(ETH_IPV6), TCP6)), 6, "Cisco HDLC, IPv6");
         assertEquals(DecodeAnomaly.CHDLC_TRUNCATED, decode(LinkType.C_HDLC, bytes(0x0f, 0, 8)).anomaly);
+        // The same after a direction byte (LINKTYPE_PPP_WITH_DIR, C_HDLC_WITH_DIR), and PPPoE without Ethernet (PPP_ETHER).
+        assertTcp(decode(LinkType.PPP_WITH_DIR, cat(bytes(1, 0xff, 0x03, 0, 0x21), TCP4)), 4, "PPP with a direction, sent");
+        assertTcp(decode(LinkType.PPP_WITH_DIR, cat(bytes(0, 0, 0x57), TCP6)), 6, "PPP with a direction, received");
+        assertTcp(decode(LinkType.C_HDLC_WITH_DIR, cat(bytes(0, 0x0f, 0), u16(ETH_IPV4), TCP4)), 4, "Cisco HDLC with a direction");
+        assertEquals(DecodeAnomaly.PPP_TRUNCATED, decode(LinkType.PPP_WITH_DIR, new byte[0]).anomaly);
+        assertEquals(DecodeAnomaly.PPP_TRUNCATED, decode(LinkType.PPP_WITH_DIR, bytes(1, 0xff, 0x03, 0)).anomaly);
+        assertEquals(DecodeAnomaly.CHDLC_TRUNCATED, decode(LinkType.C_HDLC_WITH_DIR, bytes(1, 0x0f, 0, 8)).anomaly);
+        DecodedPacket pppoe = decode(LinkType.PPP_ETHER, cat(bytes(0x11, 0), u16(0x1234), u16(TCP4.length + 2), u16(0x21), TCP4));
+        assertTcp(pppoe, 4, "PPPoE session without Ethernet");
+        assertTrue(pppoe.pppoe);
+        DecodedPacket padi = decode(LinkType.PPP_ETHER, cat(bytes(0x11, 0x09), u16(0), u16(4), bytes(1, 1, 0, 0)));
+        assertNull(padi.anomaly);
+        assertEquals(0, padi.ipVersion, "discovery: not IP");
+        assertEquals(DecodeAnomaly.PPPOE_TRUNCATED, decode(LinkType.PPP_ETHER, bytes(0x11, 0, 0x12)).anomaly);
+        assertTrue(LinkType.isSupported(LinkType.PPP_ETHER) && LinkType.isSupported(LinkType.PPP_WITH_DIR)
+                && LinkType.isSupported(LinkType.C_HDLC_WITH_DIR));
     }
 
     /** An NFLOG TLV: length (header included) and type in the given byte order, the value, padding to 4. */

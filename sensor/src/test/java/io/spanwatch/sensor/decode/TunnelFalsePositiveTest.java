@@ -48,7 +48,7 @@ class TunnelFalsePositiveTest {
         while (true) {
             int p = r.nextBoolean() ? known[r.nextInt(known.length)] : 1024 + r.nextInt(64_512);
             if (p != 3544 && p != 2152 && p != 4789 && p != 8472 && p != 6081 && p != 4754 && p != 5072 && p != 6635 && p != 5247
-                    && p != 1701 && p != 4790) {
+                    && p != 1701 && p != 4790 && p != 4341) {
                 return p;
             }
         }
@@ -112,6 +112,31 @@ class TunnelFalsePositiveTest {
         });
     }
 
+    /**
+     * LISP is recognised by its destination port only: its header with a packet inside elsewhere is
+     * UDP, and on 4341 what the RFC forbids (N with V, E without N) and encrypted packets are too.
+     */
+    @Test
+    void lispHeadersOffItsPortAndForbiddenFlagsOnIt() {
+        byte[] tcp4 = ipv4(6, "10.0.0.7", "10.0.0.8", tcp(40_000, 80, ascii("GET /")));
+        many("LISP off its port", r -> cat(bytes(r.nextInt(256), r.nextInt(256), r.nextInt(256), r.nextInt(256)), random(r, 4),
+                r.nextBoolean() ? tcp4 : random(r, 20 + r.nextInt(600))));
+        Random r = new Random(seed ^ 4341);
+        for (int i = 0; i < ROUNDS; i++) {
+            int flags = switch (i % 3) {
+                case 0 -> 0x90 | r.nextInt(16) & 0x6c; // N and V
+                case 1 -> 0x20 | r.nextInt(256) & 0x5f; // E without N
+                default -> r.nextInt(256) & 0xcc | 1 + r.nextInt(3); // a key id
+            };
+            byte[] frame = eth(ETH_IPV4, ipv4(17, "10.0.0.1", "10.0.0.2", udp(port(r), 4341, cat(bytes(flags), random(r, 7), tcp4))));
+            out.reset(frame, 1, frame.length);
+            decoder.decode(io.spanwatch.sensor.capture.LinkType.ETHERNET, frame, 0, frame.length, out);
+            if (out.tunnelDepth != 0) {
+                fail("flags " + Integer.toHexString(flags) + " taken for LISP (seed " + seed + ")");
+            }
+        }
+    }
+
     /** VXLAN-GPE and L2TPv3 are recognised by port only: their headers, with a packet inside, elsewhere are UDP. */
     @Test
     void vxlanGpeAndL2tpv3HeadersOffTheirPorts() {
@@ -153,6 +178,51 @@ class TunnelFalsePositiveTest {
             decoder.decode(io.spanwatch.sensor.capture.LinkType.ETHERNET, frame, 0, frame.length, out);
             if (out.tunnelDepth != 0) {
                 fail("random L2TPv3 message taken for a pseudowire (seed " + seed + "): " + java.util.HexFormat.of().formatHex(message));
+            }
+        }
+    }
+
+    /**
+     * HP's remote mirroring has no header to check (Wireshark reads 8 unpublished bytes and a tag):
+     * whatever else reaches the port an operator named for it, random bytes or a common protocol
+     * sharing it, is not taken for a mirrored frame, since that must be an Ethernet frame from an
+     * individual address carrying IPv4 or IPv6 whose length fills it.
+     */
+    @Test
+    void otherTrafficOnAnHpRemoteMirroringPortIsNoMirroredFrame() {
+        int erm = 8010;
+        PacketDecoder d = new PacketDecoder(TunnelConfig.DEFAULTS.withHpErmPorts(java.util.List.of(erm)));
+        Random r = new Random(seed ^ erm);
+        for (int i = 0; i < ROUNDS; i++) {
+            byte[] payload = switch (i % 6) {
+                case 0 -> random(r, 26 + r.nextInt(1500));
+                case 1 -> dns(r);
+                case 2 -> { // an IPv4 EtherType and header where the frame would have them, its length not the rest
+                    // (frames longer than Ethernet's padded 60 bytes, where a shorter packet is one)
+                    byte[] b = random(r, 12 + 61 + r.nextInt(1400));
+                    b[12 + 6] &= (byte) 0xfe;
+                    b[12 + 12] = 0x08;
+                    b[12 + 13] = 0x00;
+                    b[12 + 14] = 0x45;
+                    int wrong = b.length - 26 + (r.nextBoolean() ? 1 + r.nextInt(100) : -1 - r.nextInt(40));
+                    b[12 + 16] = (byte) (wrong >> 8);
+                    b[12 + 17] = (byte) wrong;
+                    yield b;
+                }
+                case 3 -> cat(bytes(1 + r.nextInt(4), 0, 0, 0), random(r, 28 + r.nextInt(120))); // WireGuard
+                case 4 -> ascii("<" + r.nextInt(192) + ">1 2026-01-01T00:00:00Z host app " + r.nextInt(99_999) + " - - message " + r.nextLong());
+                default -> {
+                    byte[] b = random(r, 1200 + r.nextInt(100)); // QUIC long header
+                    b[0] = (byte) (0xc0 | r.nextInt(64));
+                    yield b;
+                }
+            };
+            boolean toPort = r.nextBoolean();
+            byte[] frame = eth(ETH_IPV4, ipv4(17, "10.0.0.1", "10.0.0.2", udp(toPort ? port(r) : erm, toPort ? erm : port(r), payload)));
+            out.reset(frame, 1, frame.length);
+            d.decode(io.spanwatch.sensor.capture.LinkType.ETHERNET, frame, 0, frame.length, out);
+            if (out.tunnelDepth != 0 || !out.isUdp()) {
+                fail("taken for an HP remote mirroring frame (seed " + seed + "): " + java.util.HexFormat.of().formatHex(payload));
             }
         }
     }

@@ -85,6 +85,9 @@ class LinkLayerPipelineTest {
     void serialLinksAndNflog(@TempDir Path tmp) throws Exception {
         run(tmp, "ppp", LinkType.PPP_HDLC, (ip, fromClient) -> List.of(cat(bytes(0xff, 0x03, 0, 0x21), ip)));
         run(tmp, "chdlc", LinkType.C_HDLC, (ip, fromClient) -> List.of(cat(bytes(0x0f, 0), u16(ETH_IPV4), ip)));
+        run(tmp, "ppp-dir", LinkType.PPP_WITH_DIR, (ip, fromClient) -> List.of(cat(bytes(fromClient ? 1 : 0, 0xff, 0x03, 0, 0x21), ip)));
+        run(tmp, "chdlc-dir", LinkType.C_HDLC_WITH_DIR, (ip, fromClient) -> List.of(cat(bytes(fromClient ? 1 : 0, 0x0f, 0), u16(ETH_IPV4), ip)));
+        run(tmp, "ppp-ether", LinkType.PPP_ETHER, (ip, fromClient) -> List.of(cat(bytes(0x11, 0), u16(0x2a01), u16(ip.length + 2), u16(0x21), ip)));
         // NFLOG as an x86 host writes it: little-endian TLVs, a hardware header TLV, then the packet
         run(tmp, "nflog", LinkType.NFLOG, (ip, fromClient) -> {
             int len = 4 + ip.length;

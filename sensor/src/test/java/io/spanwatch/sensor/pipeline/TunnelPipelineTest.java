@@ -85,11 +85,16 @@ class TunnelPipelineTest {
 
     /** Runs the download of a file named {@code name} wrapped by {@code e} through the pipeline and checks the file. */
     static Result run(Path tmp, String name, String client, String server, Encap e) throws Exception {
+        return run(tmp, name, client, server, TunnelConfig.DEFAULTS, e);
+    }
+
+    /** As {@link #run(Path, String, String, String, Encap)}, with other tunnel settings. */
+    static Result run(Path tmp, String name, String client, String server, TunnelConfig t, Encap e) throws Exception {
         byte[] body = body(name);
         byte[] c = addr(client);
         Path pcap = capture(tmp, name, client, server, body, e);
         Path out = tmp.resolve(name);
-        Pipeline.Summary s = PipelineRegressionTest.run(out, PipelineRegressionTest.config(out, ReassemblyConfig.DEFAULTS, null), pcap);
+        Pipeline.Summary s = PipelineRegressionTest.run(out, withTunnels(out, t), pcap);
         String eve = Files.readString(out.resolve("eve.json"));
         assertTrue(eve.contains("\"sha256\":\"" + DemoCapture.sha256(body) + "\""), name + ": the file was not extracted whole\n" + eve);
         assertTrue(eve.contains("\"url\":\"/" + name + ".bin\""), name + ": no http event");

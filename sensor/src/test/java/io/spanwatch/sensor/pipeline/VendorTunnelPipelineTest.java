@@ -82,4 +82,44 @@ class VendorTunnelPipelineTest {
         });
         assertTrue(r.stats().get("decoder.gre") > 10);
     }
+
+    /**
+     * An ArubaOS-Switch (or ProCurve) mirroring a port to a remote collector ({@code mirror 1 remote ip
+     * 192.0.2.2 8010 192.0.2.30}): each frame of the download, its VLAN tag (20) moved into HP's header,
+     * in UDP from port 8010 to 8010, the port the sensor is told ({@code decoder.hp-erm.ports}).
+     * Without that setting the file stays unseen.
+     */
+    @Test
+    void hpRemoteMirroring(@TempDir Path tmp) throws Exception {
+        TunnelPipelineTest.Encap erm = (ip, fromClient, i) -> {
+            byte[] frame = cat(fromClient ? MACS : cat(java.util.Arrays.copyOfRange(MACS, 6, 12), java.util.Arrays.copyOfRange(MACS, 0, 6)),
+                    u16(ETH_IPV4), ip);
+            byte[] header = cat(bytes(0, 0, 0, 0, 0, 0, 0, 0), u32(2L << 21 | 20L << 8 | 0x80));
+            return List.of(withId(eth(ETH_IPV4, ipv4(17, "192.0.2.2", "192.0.2.30", udp(8010, 8010, cat(header, frame)))), i));
+        };
+        Result r = TunnelPipelineTest.run(tmp, "hp-erm", CLIENT, SERVER,
+                io.spanwatch.sensor.decode.TunnelConfig.DEFAULTS.withHpErmPorts(List.of(8010)), erm);
+        assertTrue(r.stats().get("decoder.hp_erm") > 10);
+        assertTrue(r.eve().contains("\"vlan\":[20]"), "the mirrored frame's VLAN");
+        byte[] body = TunnelPipelineTest.body("hp-erm-off");
+        Path pcap = TunnelPipelineTest.capture(tmp, "hp-erm-off", CLIENT, SERVER, body, erm);
+        Path out = tmp.resolve("hp-erm-off");
+        PipelineRegressionTest.run(out, PipelineRegressionTest.config(out, io.spanwatch.sensor.reassembly.ReassemblyConfig.DEFAULTS, null), pcap);
+        assertTrue(!java.nio.file.Files.readString(out.resolve("eve.json")).contains(io.spanwatch.sensor.capture.DemoCapture.sha256(body)),
+                "no port is HP's by default");
+    }
+
+    /**
+     * Two LISP tunnel routers (a Cisco IOS XE xTR, Open Overlay Router): the client's packets to UDP
+     * 4341 over IPv4 with a nonce and locator-status bits, the server's over IPv6 with an instance id;
+     * the source port a hash of the inner flow, as the RFC asks.
+     */
+    @Test
+    void lispTunnelRouters(@TempDir Path tmp) throws Exception {
+        Result r = TunnelPipelineTest.run(tmp, "lisp", CLIENT, SERVER, (ip, fromClient, i) -> List.of(fromClient
+                ? withId(eth(ETH_IPV4, ipv4(17, "198.51.100.1", "198.51.100.2", udp(52_000 + i % 7, 4341,
+                        cat(bytes(0xc0, 0, i >> 8, i), u32(1), ip)))), i)
+                : eth(ETH_IPV6, ipv6(17, "2001:db8::2", "2001:db8::1", udp(61_000, 4341, cat(bytes(0x08, 0, 0, 0), u32(0x00000a00L), ip))))));
+        assertTrue(r.stats().get("decoder.lisp") > 10);
+    }
 }
