@@ -173,6 +173,8 @@ public enum DecodeAnomaly {
     ERF_TRUNCATED("decoder.erf.pkt_too_small"),
     /** An ERF record of a type that does not carry Ethernet, Packet over SONET or IP (ATM, InfiniBand, ...). */
     ERF_UNSUPPORTED_TYPE("decoder.erf.unsupported_type"),
+    /** An ERF record whose flags say the link delivered the frame with an error (a bad FCS): its receivers dropped it. */
+    ERF_RX_ERROR("decoder.erf.rx_error"),
     /** An RFC 1483 frame without the LLC/SNAP header of a routed or bridged protocol. */
     ATM_LLC_UNKNOWN("decoder.atm.unknown_llc");
 

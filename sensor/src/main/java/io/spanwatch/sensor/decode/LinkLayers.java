@@ -333,6 +333,9 @@ final class LinkLayers {
     // ERF records (Endace DAG cards and EndaceProbes; LINKTYPE_ERF)
     private static final int ERF_HLEN = 16;
     private static final int ERF_TYPE = 8;
+    private static final int ERF_FLAGS = 9;
+    /** The flags' receive error: the link delivered the frame with a bad FCS or a coding error. */
+    private static final int ERF_FLAG_RX_ERROR = 0x10;
     private static final int ERF_EXT_LEN = 8;
     /** Most extension headers stepped over (DAG cards write one or two). */
     private static final int ERF_MAX_EXTS = 16;
@@ -347,11 +350,16 @@ final class LinkLayers {
      * (types 2, 11, 16, 20), a Packet over SONET frame after its 4-byte PPP or Cisco HDLC header (types
      * 1, 10, 15, 19), or raw IPv4 or IPv6 (types 22, 23). Provenance records (27) carry no packet;
      * another type is {@code decoder.erf.unsupported_type}, a record cut short
-     * {@code decoder.erf.pkt_too_small}.
+     * {@code decoder.erf.pkt_too_small}. A record whose flags tell of a receive error (a bad FCS, a
+     * coding error on the line) is {@code decoder.erf.rx_error} and not read: the frame's receivers
+     * dropped it, so what it carries reached no host.
      */
     static boolean erf(PacketDecoder dec, byte[] b, int p, int end, int cut, DecodedPacket out) {
         if (end - p < ERF_HLEN) {
             return anomaly(out, DecodeAnomaly.ERF_TRUNCATED);
+        }
+        if ((b[p + ERF_FLAGS] & ERF_FLAG_RX_ERROR) != 0) {
+            return anomaly(out, DecodeAnomaly.ERF_RX_ERROR); // every receiver's MAC dropped it
         }
         int type = b[p + ERF_TYPE] & 0xff;
         int q = p + ERF_HLEN;

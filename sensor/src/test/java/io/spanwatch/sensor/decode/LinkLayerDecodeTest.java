@@ -252,6 +252,28 @@ class LinkLayerDecodeTest {
         assertEquals(DecodeAnomaly.ERF_TRUNCATED, decode(LinkType.ERF, cat(erf(1, 2), bytes(0xff, 0x03))).anomaly);
     }
 
+    /**
+     * An ERF record flagged with a receive error (flags bit 0x10: a bad FCS or a line coding error on
+     * the link) is a frame every receiver's MAC dropped, so its packet is not read: an attacker's
+     * frame with a wrong FCS would otherwise put bytes into a stream that its host never sees. A
+     * data-stream error (0x20, the card's own) and the other flags leave the frame read.
+     */
+    @Test
+    void erfRecordWithAReceiveErrorIsNotRead() {
+        byte[] ethernet = cat(bytes(0, 0), MACS, u16(ETH_IPV4), TCP4, bytes(1, 2, 3, 4));
+        byte[] rxError = cat(erf(2, ethernet.length), ethernet);
+        rxError[9] |= 0x10;
+        DecodedPacket dropped = decode(LinkType.ERF, rxError);
+        assertEquals(DecodeAnomaly.ERF_RX_ERROR, dropped.anomaly, "a frame with a bad FCS");
+        assertEquals(0, dropped.ipVersion);
+        byte[] ip = cat(erf(22, 40), TCP4);
+        ip[9] |= 0x10;
+        assertEquals(DecodeAnomaly.ERF_RX_ERROR, decode(LinkType.ERF, ip).anomaly, "raw IPv4 with a receive error");
+        byte[] dsError = cat(erf(2, ethernet.length), ethernet);
+        dsError[9] |= 0x20 | 0x08 | 0x03;
+        assertTcp(decode(LinkType.ERF, dsError), 4, "a data-stream error, truncation, another interface");
+    }
+
     private static byte[] le32(long v) {
         return bytes((int) (v & 0xff), (int) (v >> 8 & 0xff), (int) (v >> 16 & 0xff), (int) (v >> 24 & 0xff));
     }
