@@ -135,7 +135,12 @@ final class Gre {
                 // header in version 2 and straight after GRE in version 1. Linux's ip_gre
                 // (gre_parse_header) tells them apart by the next byte, IPv4's version nibble or not, and
                 // so does Wireshark. A proxy's mirrored link shows the requests so and its answers as
-                // plain IP; flows are keyed without their tunnel, so both make one connection.
+                // plain IP; flows are keyed without their tunnel, so both make one connection. Linux
+                // does so only when no GRE flag is set (a router's redirects have none): with a
+                // checksum, key or sequence number the protocol stays 0x883E, which nothing takes.
+                if (flags != 0) {
+                    yield true;
+                }
                 int ip = p < ipEnd && (b[p] & 0xf0) != 0x40 ? p + WCCP2_REDIRECT_HLEN : p;
                 if (ip >= ipEnd) {
                     yield anomaly(out, DecodeAnomaly.GRE_TRUNCATED);

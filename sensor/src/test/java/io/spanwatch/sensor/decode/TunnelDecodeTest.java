@@ -214,6 +214,25 @@ class TunnelDecodeTest {
                 decode(eth(ETH_IPV4, ipv4(47, "10.1.1.1", "10.1.1.2", Frames.gre(false, false, false, 0x883e, new byte[4])))).anomaly);
     }
 
+    /**
+     * Linux's gre_parse_header reads a WCCP payload as IPv4 only when the GRE flags are all clear (a
+     * router's redirects carry none); with a checksum, key or sequence number the protocol stays
+     * 0x883E, which no handler takes, and the cache drops the packet. So such a packet stays GRE: a
+     * decoy in it would reach no host.
+     */
+    @Test
+    void wccpWithGreFlagsStaysGre() {
+        boolean[][] variants = {{true, false, false}, {false, true, false}, {false, false, true}, {false, true, true}};
+        for (boolean[] v : variants) {
+            for (byte[] inner : new byte[][] {TCP4, cat(bytes(0x01, 0x00, 0x05, 0x2a), TCP4)}) {
+                DecodedPacket p = decode(eth(ETH_IPV4, ipv4(47, "10.1.1.1", "10.1.1.2", Frames.gre(v[0], v[1], v[2], 0x883e, inner))));
+                assertNull(p.anomaly, "anomaly");
+                assertEquals(47, p.proto, "kept as GRE: C " + v[0] + ", K " + v[1] + ", S " + v[2]);
+                assertEquals(0, p.tunnelDepth);
+            }
+        }
+    }
+
     @Test
     void arubaGreCarries80211DataFrames() {
         int[] types = {0x8200, 0x8210, 0x82f0, 0x8300, 0x8370, 0x9000};
