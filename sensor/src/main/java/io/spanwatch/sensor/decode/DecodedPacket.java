@@ -138,8 +138,9 @@ public final class DecodedPacket {
 
     /**
      * Whether an IPsec Authentication Header (RFC 4302) came before the transport header (in IPv6's
-     * header chain, or after the IPv4 header), or the transport header came in ESP with NULL encryption:
-     * either way a host without the security association drops the packet.
+     * header chain, or after the IPv4 header), or the transport header or the inner IP packet came in ESP
+     * with NULL encryption (transport or tunnel mode): either way a host or gateway without the security
+     * association drops the packet.
      */
     public boolean ipsecAh;
 

@@ -25,7 +25,10 @@ import static io.spanwatch.sensor.decode.PacketDecoder.u16;
  * about 1 in 10<sup>4</sup> for the six lengths together, then a 16-bit check and more). The ICV is not checked
  * (no keys). Transport mode (TCP, UDP) is read as an Authentication Header is
  * ({@link DecodedPacket#ipsecAh}: a host without the security association drops it) and counted
- * ({@code decoder.esp_null}) without being a tunnel; tunnel mode (IPv4, IPv6 inside) is a tunnel. ESP
+ * ({@code decoder.esp_null}) without being a tunnel; tunnel mode (IPv4, IPv6 inside) is a tunnel whose
+ * inner packet is marked so too: the gateway forwards it only under its association, so an inner
+ * segment of a connection that never used IPsec, which anyone on the path can send so, reaches no
+ * host. ESP
  * whose trailer is cut by the capture stays ESP. Stateless; used by {@link PacketDecoder}.
  */
 final class EspNull {
@@ -65,6 +68,7 @@ final class EspNull {
                 if (!tunnels.enter(out, TunnelKind.ESP_NULL, -1, -1)) {
                     return false;
                 }
+                out.ipsecAh = true; // the gateway forwards it only under its association: a decoy's is dropped there
                 return next == PacketDecoder.P_IPIP ? dec.ipv4(b, data, dataEnd, cut, out) : dec.ipv6(b, data, dataEnd, cut, out);
             }
             Tunnels.decap(out, TunnelKind.ESP_NULL);

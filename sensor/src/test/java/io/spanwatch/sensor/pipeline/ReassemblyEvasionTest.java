@@ -618,6 +618,34 @@ class ReassemblyEvasionTest {
     }
 
     /**
+     * A tunnel-mode ESP packet with NULL encryption is taken by the gateway it is sent to only under a
+     * security association whose integrity check it passes; anyone on the path can send one with an
+     * inner segment of a connection that never used IPsec, which no gateway forwards and no host
+     * receives. So, as for an Authentication Header, such a decoy on a connection whose SYN came
+     * outside IPsec is dropped; one whose SYNs came in the tunnel is read as any other.
+     */
+    @ParameterizedTest(name = "IPv4 {0}")
+    @ValueSource(booleans = {false, true})
+    void aSegmentInAnEspNullTunnelTheConnectionNeverUsedIsDropped(boolean v4) throws Exception {
+        int port = v4 ? 40_143 : 40_140;
+        Result plain = run(ipsecDecoy(port, false, v4, ReassemblyEvasionTest::inEspNullTunnel), ReassemblyConfig.DEFAULTS);
+        assertTrue(plain.stored(body), plain.eve);
+        assertTrue(plain.eve.contains("\"stream.pkt_ah_unexpected\""), plain.eve);
+        Result tunnelled = run(ipsecDecoy(port + 1, true, v4, ReassemblyEvasionTest::inEspNullTunnel), ReassemblyConfig.DEFAULTS);
+        assertFalse(tunnelled.eve.contains("\"stream.pkt_ah_unexpected\""), tunnelled.eve);
+        assertFalse(tunnelled.stored(body), "the decoy comes first and is the peers' own: " + tunnelled.eve);
+    }
+
+    /** {@code frame}'s IP packet in tunnel-mode ESP with NULL encryption (SPI 0x5000, a 12-byte ICV) between two gateways. */
+    static byte[] inEspNullTunnel(byte[] frame) {
+        boolean v4 = (frame[14] & 0xf0) == 0x40;
+        byte[] ip = Arrays.copyOfRange(frame, 14, frame.length);
+        byte[] esp = io.spanwatch.sensor.decode.Frames.espNull(0x5000, ip, v4 ? 4 : 41, 0, 12);
+        return io.spanwatch.sensor.decode.Frames.eth(io.spanwatch.sensor.decode.Frames.ETH_IPV4,
+                io.spanwatch.sensor.decode.Frames.ipv4(50, "192.0.2.1", "192.0.2.2", esp));
+    }
+
+    /**
      * {@code frame} (Ethernet, then IPv6 or IPv4 without options, then TCP) with an IPsec Authentication
      * Header (12 bytes, SPI 0x1000) put before the TCP header: the IP header names it and counts it,
      * and IPv4's checksum is made again.
@@ -652,11 +680,16 @@ class ReassemblyEvasionTest {
      * its SYNs too, comes inside one (peers with security associations).
      */
     Capture ahDecoy(int port, boolean protectedFlow, boolean v4) {
+        return ipsecDecoy(port, protectedFlow, v4, ReassemblyEvasionTest::inAh);
+    }
+
+    /** {@link #ahDecoy} with {@code ipsec} putting a frame in IPsec (an AH, an ESP-NULL tunnel). */
+    Capture ipsecDecoy(int port, boolean protectedFlow, boolean v4, UnaryOperator<byte[]> ipsec) {
         Capture c = new Capture();
         TcpWire w = v4 ? new TcpWire("10.0.0.1", port, "10.0.0.3", 80) : new TcpWire("fd00::1", port, "fd00::3", 80);
         w.cts = -1;
         w.sts = -1;
-        UnaryOperator<byte[]> wrap = f -> protectedFlow ? inAh(f) : f;
+        UnaryOperator<byte[]> wrap = f -> protectedFlow ? ipsec.apply(f) : f;
         byte[] none = new byte[0];
         c.add(wrap.apply(w.frame(true, TcpWire.SYN, w.cseq, 0, 65_535, none, none)));
         w.cseq++;
@@ -664,7 +697,7 @@ class ReassemblyEvasionTest {
         w.sseq++;
         c.add(wrap.apply(w.frame(true, TcpWire.ACK | TcpWire.PSH, w.cseq, w.sseq, 65_535, none, GET)));
         w.cseq += GET.length;
-        return decoyBeforeSegment3(c, w, ReassemblyEvasionTest::inAh, wrap);
+        return decoyBeforeSegment3(c, w, ipsec, wrap);
     }
 
     /**
