@@ -138,14 +138,17 @@ final class Gre {
                 // plain IP; flows are keyed without their tunnel, so both make one connection. Linux
                 // does so only when no GRE flag is set (a router's redirects have none): with a
                 // checksum, key or sequence number the protocol stays 0x883E, which nothing takes.
+                // The packet inside is of the carrying header's version (ip6_gre asks for IPv6), and the
+                // 4 bytes are skipped unless the next nibble is 4, as the kernel does for both.
                 if (flags != 0) {
                     yield true;
                 }
+                boolean v6 = out.ipVersion == 6;
                 int ip = p < ipEnd && (b[p] & 0xf0) != 0x40 ? p + WCCP2_REDIRECT_HLEN : p;
                 if (ip >= ipEnd) {
                     yield anomaly(out, DecodeAnomaly.GRE_TRUNCATED);
                 }
-                yield enter(out, udpOff, TunnelKind.WCCP) && dec.ipv4(b, ip, ipEnd, cut, out);
+                yield enter(out, udpOff, TunnelKind.WCCP) && (v6 ? dec.ipv6(b, ip, ipEnd, cut, out) : dec.ipv4(b, ip, ipEnd, cut, out));
             }
             case PacketDecoder.ETH_ERSPAN_2 -> {
                 if ((flags & GRE_S) == 0) { // type I: no ERSPAN header

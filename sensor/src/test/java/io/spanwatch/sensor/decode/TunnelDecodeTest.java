@@ -209,6 +209,9 @@ class TunnelDecodeTest {
         // version 1: the IPv4 packet straight after GRE
         byte[] v1 = Frames.gre(false, false, false, 0x883e, TCP4);
         assertInner(decode(eth(ETH_IPV4, ipv4(47, "10.1.1.1", "10.1.1.2", v1))), 4, TunnelKind.GRE, TunnelKind.WCCP);
+        // over IPv6 the packet inside is IPv6 (Linux's ip6_gre), after the redirect header
+        byte[] v6 = Frames.gre(false, false, false, 0x883e, cat(bytes(0, 0, 0, 1), TCP6));
+        assertInner(decode(eth(ETH_IPV6, ipv6(47, "2001:db8::1", "2001:db8::2", v6))), 6, TunnelKind.GRE, TunnelKind.WCCP);
         // a redirect header and nothing after it
         assertEquals(DecodeAnomaly.GRE_TRUNCATED,
                 decode(eth(ETH_IPV4, ipv4(47, "10.1.1.1", "10.1.1.2", Frames.gre(false, false, false, 0x883e, new byte[4])))).anomaly);
