@@ -323,20 +323,17 @@ public final class PacketDecoder {
                 out.vlanCount++;
                 type = u16(b, p + VLAN_TYPE);
                 p += VLAN_HLEN;
-            } else if (type == ETH_VNTAG) {
-                if (end - p < VNTAG_HLEN) {
-                    return anomaly(out, DecodeAnomaly.VNTAG_TRUNCATED);
+            } else if (type == ETH_VNTAG || type == ETH_CMD || type == ETH_ETAG) {
+                // Fixed-length tags ending in the frame's EtherType: fabric extenders' VN-Tag, TrustSec
+                // links' inline security group tag (Cisco MetaData) and port extenders' E-Tag; Wireshark
+                // and Arkime step over them so.
+                int len = type == ETH_VNTAG ? VNTAG_HLEN : CMD_ETAG_HLEN;
+                if (end - p < len) {
+                    return anomaly(out, type == ETH_VNTAG ? DecodeAnomaly.VNTAG_TRUNCATED
+                            : type == ETH_CMD ? DecodeAnomaly.CMD_TRUNCATED : DecodeAnomaly.ETAG_TRUNCATED);
                 }
-                type = u16(b, p + VNTAG_HLEN - 2);
-                p += VNTAG_HLEN;
-            } else if (type == ETH_CMD || type == ETH_ETAG) {
-                // TrustSec links carry each frame's security group tag inline (Cisco MetaData), and port
-                // extenders an E-Tag: Wireshark and Arkime step over both to the EtherType after them.
-                if (end - p < CMD_ETAG_HLEN) {
-                    return anomaly(out, type == ETH_CMD ? DecodeAnomaly.CMD_TRUNCATED : DecodeAnomaly.ETAG_TRUNCATED);
-                }
-                type = u16(b, p + CMD_ETAG_HLEN - 2);
-                p += CMD_ETAG_HLEN;
+                type = u16(b, p + len - 2);
+                p += len;
             } else if (type == ETH_PBB || type == ETH_FABRICPATH) {
                 int inner = type == ETH_PBB ? PBB_ITAG_LEN : FABRICPATH_TAG_LEN;
                 if (end - p < inner + ETH_HLEN) {

@@ -96,11 +96,7 @@ final class TimeGate {
         Held wrong = held.poll();
         refused++;
         sink.frame(clock.now(), wrong.linkType, wrong.bytes, 0, wrong.bytes.length, wrong.wireLen);
-        List<Held> rest = new ArrayList<>(held);
-        held.clear();
-        for (Held h : rest) {
-            frame(h.ts, h.linkType, h.bytes, 0, h.bytes.length, h.wireLen);
-        }
+        decideAgain();
         frame(ts, linkType, buf, off, capLen, wireLen);
     }
 
@@ -127,10 +123,15 @@ final class TimeGate {
     /** The held frames were a real step: the first sets the clock, the rest are decided from there. */
     private void release() {
         Held first = held.poll();
-        List<Held> rest = new ArrayList<>(held);
-        held.clear();
         clock.advanceTo(first.ts);
         sink.frame(first.ts, first.linkType, first.bytes, 0, first.bytes.length, first.wireLen);
+        decideAgain();
+    }
+
+    /** Takes the frames still held, once the first of them is decided, through {@link #frame} again, in order. */
+    private void decideAgain() {
+        List<Held> rest = new ArrayList<>(held);
+        held.clear();
         for (Held h : rest) {
             frame(h.ts, h.linkType, h.bytes, 0, h.bytes.length, h.wireLen);
         }
