@@ -73,7 +73,7 @@ class ReadmeReferenceTest {
 
     @Test
     void everyOptionTheReadmesShowBelongsToItsCommand() throws Exception {
-        Map<String, CommandLine> commands = new CommandLine(new Main()).getSubcommands();
+        Map<String, CommandLine> commands = Main.commandLine().getSubcommands();
         // Longest names first, so that `scan-queue` is not read as `scan`.
         List<String> names = commands.keySet().stream().sorted(Comparator.comparing(String::length).reversed())
                 .map(Pattern::quote).toList();

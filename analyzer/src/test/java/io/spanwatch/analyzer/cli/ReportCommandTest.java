@@ -23,7 +23,7 @@ class ReportCommandTest {
     private int run(String... args) {
         ByteArrayOutputStream o = new ByteArrayOutputStream();
         ByteArrayOutputStream e = new ByteArrayOutputStream();
-        CommandLine cl = new CommandLine(new Main());
+        CommandLine cl = Main.commandLine();
         cl.setOut(new PrintWriter(o, true, StandardCharsets.UTF_8));
         cl.setErr(new PrintWriter(e, true, StandardCharsets.UTF_8));
         int status = cl.execute(args);

@@ -264,6 +264,15 @@ public final class CaptureFile implements CaptureSource {
     }
 
     /**
+     * Binds the native reads now ({@link PositionalReader}'s downcalls: the first binding in a JVM
+     * spins up the foreign function machinery, 70 to 150 ms here). The launcher calls it on a thread
+     * of its own while the command line is parsed, so that the first capture opened does not wait.
+     */
+    public static void bindNativeReads() {
+        PositionalReader.bind();
+    }
+
+    /**
      * Tells whether opening {@code path} reads from it for good: standard input ({@code -}), a named
      * pipe, a device. Such a capture can be opened once only, so it is opened when its turn comes.
      */

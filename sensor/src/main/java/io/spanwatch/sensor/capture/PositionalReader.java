@@ -58,6 +58,11 @@ final class PositionalReader implements AutoCloseable {
         CLOSE = close;
     }
 
+    /** Initialises the class, binding its downcalls (see {@link CaptureFile#bindNativeReads}). */
+    static void bind() {
+        // nothing more to do: calling a static method runs the static initialiser once
+    }
+
     private final int fd;
     private final MemorySegment buffer;
     private final MemorySegment callState;
