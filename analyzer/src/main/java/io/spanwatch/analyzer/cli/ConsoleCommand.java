@@ -63,7 +63,7 @@ public final class ConsoleCommand implements Callable<Integer> {
     @Option(names = "--clamd", paramLabel = "ADDRESS", description = "clamd for the scan service; repeatable. Default as analyze (clamd.address).")
     List<String> clamd = new ArrayList<>();
 
-    @Option(names = "--metrics", paramLabel = "HOST:PORT", description = "Serve Prometheus metrics (JVM and process) at http://HOST:PORT/metrics.")
+    @Option(names = "--metrics", paramLabel = "HOST:PORT", description = "Serve Prometheus metrics (the console's answers, searches, scans and connection guards; JVM and process) at http://HOST:PORT/metrics.")
     String metrics;
 
     @Option(names = "--config", paramLabel = "FILE", description = "Configuration file (console.*, clamd.* keys apply).")
@@ -152,6 +152,7 @@ public final class ConsoleCommand implements Callable<Integer> {
                 try {
                     served = io.spanwatch.analyzer.metrics.Metrics.start(io.spanwatch.analyzer.metrics.Metrics.parseListen(metrics),
                             "console");
+                    served.bind(console.metrics());
                 } catch (IOException | IllegalArgumentException e) {
                     err.println("spanwatch console: --metrics " + metrics + ": " + e.getMessage());
                     server.close();

@@ -40,6 +40,21 @@ public final class EventIndexReader implements Closeable {
     private final Map<LocalDate, Day> days = new HashMap<>();
     private volatile List<SearcherManager> managers = List.of();
     private volatile Supplier<QueryTimeout> queryTimeouts = () -> new QueryTimeoutImpl(10_000);
+    private volatile SearchListener searchListener = SearchListener.NONE;
+
+    /** Told of each searcher {@link #acquire} handed out, when it is closed: how long it was held and whether a search stopped at the time limit. */
+    @FunctionalInterface
+    public interface SearchListener {
+        SearchListener NONE = (nanos, timedOut) -> {
+        };
+
+        void searched(long nanos, boolean timedOut);
+    }
+
+    /** Sets who is told of each searcher when it is closed (the console's metrics). */
+    public void onSearches(SearchListener listener) {
+        this.searchListener = listener;
+    }
 
     private record Day(Directory dir, SearcherManager manager) {
     }
@@ -162,7 +177,7 @@ public final class EventIndexReader implements Closeable {
                     // dropped by a refresh meanwhile
                 }
             }
-            return new EventSearcher(acquired, from, schema, queryTimeouts);
+            return new EventSearcher(acquired, from, schema, queryTimeouts, searchListener);
         } catch (IOException | RuntimeException e) {
             for (int i = 0; i < acquired.size(); i++) {
                 from.get(i).release(acquired.get(i));

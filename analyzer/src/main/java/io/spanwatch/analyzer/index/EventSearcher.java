@@ -55,6 +55,10 @@ public final class EventSearcher implements Closeable {
     private final Supplier<QueryTimeout> timeouts;
     private final Deadline deadline = new Deadline();
     private IndexSearcher searcher;
+    private final EventIndexReader.SearchListener listener;
+    private final long acquiredNanos = System.nanoTime();
+    /** Whether a search before the one running now stopped at its time limit. */
+    private boolean anyTimedOut;
 
     /**
      * The deadline of the search running now, which the wrapped segments consult while they walk
@@ -81,9 +85,11 @@ public final class EventSearcher implements Closeable {
     /**
      * @param timeouts makes the deadline of each search (request: events, facets, histogram) when it
      *     starts, so one search does not spend the next one's time; null for none
+     * @param listener told when this searcher is closed
      */
-    EventSearcher(List<IndexSearcher> acquired, List<SearcherManager> from, FieldSchema schema, Supplier<QueryTimeout> timeouts)
-            throws IOException {
+    EventSearcher(List<IndexSearcher> acquired, List<SearcherManager> from, FieldSchema schema, Supplier<QueryTimeout> timeouts,
+            EventIndexReader.SearchListener listener) throws IOException {
+        this.listener = listener;
         this.acquired = acquired;
         this.from = from;
         this.schema = schema;
@@ -109,6 +115,7 @@ public final class EventSearcher implements Closeable {
      * tells of this search alone (Lucene's flag is never cleared, and the deadline is set once).
      */
     private IndexSearcher start() {
+        anyTimedOut |= timedOut();
         searcher = new IndexSearcher(reader);
         QueryTimeout t = timeouts == null ? null : timeouts.get();
         deadline.start(t);
@@ -302,6 +309,7 @@ public final class EventSearcher implements Closeable {
 
     @Override
     public void close() throws IOException {
+        listener.searched(System.nanoTime() - acquiredNanos, anyTimedOut || timedOut());
         try {
             reader.close();
         } finally {

@@ -93,6 +93,11 @@ public final class Metrics implements Closeable {
         }
     }
 
+    /** Reports {@code binder}'s meters here too (the console's own metrics). */
+    public void bind(io.micrometer.core.instrument.binder.MeterBinder binder) {
+        binder.bindTo(registry);
+    }
+
     /** Returns the bus stage that counts alerts, incidents and clamd scan times into this registry. */
     public AnalyzerStage stage() {
         return new EventMetrics(registry);

@@ -116,11 +116,13 @@ final class ApiScan extends Route {
             m.put("filename", f.getFilename());
             m.put("sha256", HexFormat.of().formatHex(sha.digest()));
             m.put("size", Files.size(tmp));
-            m.put("status", switch (v.result()) {
+            String status = switch (v.result()) {
                 case CLEAN -> "clean";
                 case INFECTED -> "infected";
                 case ERROR, NOT_SCANNED -> "error";
-            });
+            };
+            console.metrics().scanned(status);
+            m.put("status", status);
             m.put("signature", v.signatures().isEmpty() ? null : v.signatures().getFirst());
             m.put("signatures", v.signatures());
             m.put("reason", v.reason());

@@ -25,6 +25,7 @@ public final class Console {
     private final Clock clock;
     private final Pages pages;
     private final Routes routes;
+    private final ConsoleMetrics metrics = new ConsoleMetrics();
 
     /**
      * @param clamd the scan service's scanners, or null when the console scans nothing
@@ -42,6 +43,7 @@ public final class Console {
         this.clamd = clamd;
         this.clock = clock;
         this.pages = new Pages(this);
+        index.onSearches(metrics.searchListener());
         this.routes = new Routes(List.of(
                 new LoginPage(this), new LoginAction(this), new LogoutAction(this), new StaticResource(),
                 new SearchPage(this), new EventPage(this), new HostPage(this), new FilePage(this),
@@ -49,6 +51,11 @@ public final class Console {
                 new SavedSearchesPage(this), new SavedSearchAction(this),
                 new ApiEvents(this), new ApiEvent(this), new ApiFacets(this), new ApiHistogram(this), new ApiAlert(this),
                 new ApiScan(this)));
+    }
+
+    /** The console's own metrics (bound to the served registry by {@code console --metrics}). */
+    public ConsoleMetrics metrics() {
+        return metrics;
     }
 
     public Path outDir() {

@@ -78,6 +78,7 @@ public final class ConsoleServer implements AutoCloseable {
         }, 1, 1, TimeUnit.SECONDS);
         ConnectionGuard.Limits limits = new ConnectionGuard.Limits(ConnectionGuard.MAX_CONNECTIONS, ConnectionGuard.MAX_PER_ADDRESS,
                 ConnectionGuard.HEAD_MILLIS);
+        console.metrics().watch(limits);
         EventLoopGroup boss = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
         EventLoopGroup io = new MultiThreadIoEventLoopGroup(2, NioIoHandler.newFactory());
         try {

@@ -114,6 +114,7 @@ final class RequestGate extends ChannelInboundHandlerAdapter {
     }
 
     private void refuseNow(ChannelHandlerContext ctx, Response refusal) {
+        console.metrics().responded(refusal.status.code());
         ChannelFuture written = Replies.write(ctx, refusal, false, false, null);
         if (written == null) {
             return;

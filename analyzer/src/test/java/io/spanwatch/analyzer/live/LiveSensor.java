@@ -10,8 +10,9 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Runs {@code ./spanwatch sensor} for a live test: starts the launcher with the given arguments,
- * keeps its output, waits until it says it is capturing, and stops it with SIGTERM.
+ * Runs {@code ./spanwatch sensor} (or another long-running command: {@link #console}) for a live
+ * test: starts the launcher with the given arguments, keeps its output, waits until it says it is
+ * capturing (serving), and stops it with SIGTERM.
  */
 final class LiveSensor {
     final Process process;
@@ -20,9 +21,18 @@ final class LiveSensor {
     private final Thread reader;
 
     LiveSensor(List<String> args) throws IOException {
+        this("sensor", args, "capturing on");
+    }
+
+    /** Runs {@code ./spanwatch console ARGS}, ready once it says where it serves. */
+    static LiveSensor console(List<String> args) throws IOException {
+        return new LiveSensor("console", args, "console: http");
+    }
+
+    private LiveSensor(String command, List<String> args, String readyText) throws IOException {
         List<String> cmd = new ArrayList<>();
         cmd.add(SensorLiveIT.repoRoot().resolve("spanwatch").toString());
-        cmd.add("sensor");
+        cmd.add(command);
         cmd.addAll(args);
         process = new ProcessBuilder(cmd).redirectErrorStream(true).start();
         reader = new Thread(() -> {
@@ -31,7 +41,7 @@ final class LiveSensor {
                     synchronized (log) {
                         log.add(line);
                     }
-                    if (line.contains("capturing on")) {
+                    if (line.contains(readyText)) {
                         ready.countDown();
                     }
                 }

@@ -88,8 +88,16 @@ class PrometheusLiveIT {
                 "--bpf", "udp dst port " + UDP_PORT + " or (ip and len < 40)", "--sensor-name", "prom-it", "--metrics", "127.0.0.1:" + metricsPort,
                 "--feed", "webhook+http://127.0.0.1:" + freePort() + "/hook?name=soc", "--set", "feed.drain-seconds=0"));
         Process prom = null;
+        LiveSensor console = null;
         try (HttpClient http = HttpClient.newHttpClient()) {
             assertTrue(sensor.awaitCapturing(), () -> "sensor did not start: " + sensor.output());
+            // the console over the sensor's index, with its own metrics (the console dashboard's)
+            int consolePort = freePort();
+            int consoleMetricsPort = freePort();
+            console = LiveSensor.console(List.of("--out", out.toString(), "--listen", "127.0.0.1:" + consolePort, "--auth", "none",
+                    "--metrics", "127.0.0.1:" + consoleMetricsPort));
+            LiveSensor c = console;
+            assertTrue(console.awaitCapturing(), () -> "console did not start: " + c.output());
             Path conf = tmp.resolve("prometheus.yml");
             Files.writeString(conf, """
                     global:
@@ -97,8 +105,8 @@ class PrometheusLiveIT {
                     scrape_configs:
                       - job_name: spanwatch
                         static_configs:
-                          - targets: ["127.0.0.1:%d"]
-                    """.formatted(metricsPort));
+                          - targets: ["127.0.0.1:%d", "127.0.0.1:%d"]
+                    """.formatted(metricsPort, consoleMetricsPort));
             prom = new ProcessBuilder("prometheus", "--config.file=" + conf, "--storage.tsdb.path=" + tmp.resolve("tsdb"),
                     "--web.listen-address=127.0.0.1:" + promPort).redirectErrorStream(true)
                     .redirectOutput(tmp.resolve("prometheus.log").toFile()).start();
@@ -106,7 +114,7 @@ class PrometheusLiveIT {
             for (int i = 0; i < 600 && !up; i++) {
                 Thread.sleep(100);
                 try {
-                    up = query(http, promPort, "up{job=\"spanwatch\"}") == 1;
+                    up = query(http, promPort, "sum(up{job=\"spanwatch\"})") == 2;
                 } catch (IOException e) {
                     // not listening yet
                 }
@@ -133,17 +141,33 @@ class PrometheusLiveIT {
             }
             assertTrue(anomalies >= 1, "the truncated packet's anomaly");
 
+            // one search and one unknown page on the console, which Prometheus then has from the console's target
+            assertEquals(200, http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + consolePort + "/api/v1/events?q=*:*")).build(),
+                    HttpResponse.BodyHandlers.ofString()).statusCode());
+            assertEquals(404, http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + consolePort + "/api/v1/nothing")).build(),
+                    HttpResponse.BodyHandlers.ofString()).statusCode());
+            double answered = -1;
+            for (int i = 0; i < 100 && answered < 1; i++) {
+                Thread.sleep(100);
+                answered = query(http, promPort, "spanwatch_console_responses_total{sensor=\"console\",status=\"404\"}");
+            }
+            assertEquals(1, (long) answered, "the console's 404, scraped by Prometheus");
+            assertTrue(query(http, promPort, "spanwatch_console_search_duration_seconds_count{sensor=\"console\"}") >= 1);
+
             Set<String> stored = new HashSet<>();
             api(http, promPort, "/api/v1/label/__name__/values").path("data").forEach(n -> stored.add(n.asText()));
             for (Map.Entry<String, Set<String>> d : Scrape.dashboardMetrics(SensorLiveIT.repoRoot().resolve("dashboards")).entrySet()) {
                 for (String m : d.getValue()) {
-                    assertTrue(stored.contains(m), d.getKey() + " queries " + m + ", which Prometheus did not get from the sensor");
+                    assertTrue(stored.contains(m), d.getKey() + " queries " + m + ", which Prometheus did not get from the sensor or the console");
                 }
             }
             System.out.println("PrometheusLiveIT: Prometheus scraped spanwatch_capture_packets_total = " + (long) got + " (" + expected
                     + " sent); " + stored.stream().filter(n -> n.startsWith("spanwatch_")).count()
                     + " spanwatch_* series names stored, every dashboard metric among them");
         } finally {
+            if (console != null) {
+                console.stop();
+            }
             if (prom != null) {
                 prom.destroy();
                 prom.waitFor(30, TimeUnit.SECONDS);

@@ -139,26 +139,34 @@ class MetricsTest {
                 assertFalse(n.contains("bytes_bytes") || n.contains("total_total"), n);
             }
 
+            // What `console --metrics` serves besides (its own process): the console's meters, from the console's own class.
+            Set<String> console = consoleMetricNames();
+            assertTrue(console.contains("spanwatch_console_responses_total"), console.toString());
+            Set<String> all = new TreeSet<>(s.names);
+            all.addAll(console);
+
             Map<String, Set<String>> dashboards = Scrape.dashboardMetrics(TestPaths.repoRoot().resolve("dashboards"));
-            assertEquals(5, dashboards.size(), dashboards.keySet().toString());
+            assertEquals(6, dashboards.size(), dashboards.keySet().toString());
             int queried = 0;
             for (Map.Entry<String, Set<String>> d : dashboards.entrySet()) {
                 for (String metric : d.getValue()) {
-                    assertTrue(s.names.contains(metric), d.getKey() + " queries " + metric + ", which SpanWatch does not serve");
+                    assertTrue(d.getKey().equals("spanwatch-console.json") ? console.contains(metric) || metric.startsWith("jvm_")
+                            || metric.startsWith("process_") : s.names.contains(metric),
+                            d.getKey() + " queries " + metric + ", which SpanWatch does not serve");
                     queried++;
                 }
             }
-            System.out.println("MetricsTest: " + s.names.size() + " metric names served; the 5 dashboards query " + queried
-                    + " (all served)");
+            System.out.println("MetricsTest: " + all.size() + " metric names served (" + console.size() + " by the console); the 6 dashboards query "
+                    + queried + " (all served)");
 
             // The READMEs name what is served, and the README's metrics table lists every SpanWatch metric.
             Set<String> named = new TreeSet<>();
-            assertEquals(List.of(), ReadmeNames.unservedMetrics(n -> s.names.contains(n) || s.names.contains(n + "_count"), named),
+            assertEquals(List.of(), ReadmeNames.unservedMetrics(n -> all.contains(n) || all.contains(n + "_count"), named),
                     "metrics the READMEs name that SpanWatch does not serve");
             Set<String> ours = new TreeSet<>();
-            for (String n : s.names) {
+            for (String n : all) {
                 if (n.startsWith("spanwatch_")) {
-                    ours.add(s.names.contains(n.replaceFirst("_(bucket|count|sum|max)$", "") + "_count")
+                    ours.add(all.contains(n.replaceFirst("_(bucket|count|sum|max)$", "") + "_count")
                             ? n.replaceFirst("_(bucket|count|sum|max)$", "") : n);
                 }
             }
@@ -166,6 +174,18 @@ class MetricsTest {
 
             assertTrue(get(m.address(), "/", "GET").startsWith("404"));
             assertTrue(get(m.address(), "/metrics", "POST").startsWith("405"));
+        }
+    }
+
+    /** The names a console's metrics take in Prometheus text. */
+    private static Set<String> consoleMetricNames() {
+        io.micrometer.prometheusmetrics.PrometheusMeterRegistry r = new io.micrometer.prometheusmetrics.PrometheusMeterRegistry(
+                io.micrometer.prometheusmetrics.PrometheusConfig.DEFAULT);
+        try {
+            new io.spanwatch.analyzer.web.ConsoleMetrics().bindTo(r);
+            return new Scrape(r.scrape()).names;
+        } finally {
+            r.close();
         }
     }
 

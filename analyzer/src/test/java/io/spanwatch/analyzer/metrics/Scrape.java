@@ -21,10 +21,10 @@ public final class Scrape {
     private static final Pattern METRIC_IN_EXPR = Pattern.compile("\\b((?:spanwatch|jvm|process|system)_[a-z0-9_]+)\\b");
 
     /** Samples: "name{labels}" to value. */
-    final Map<String, Double> samples = new LinkedHashMap<>();
-    final Set<String> names = new TreeSet<>();
+    public final Map<String, Double> samples = new LinkedHashMap<>();
+    public final Set<String> names = new TreeSet<>();
 
-    Scrape(String text) {
+    public Scrape(String text) {
         for (String line : text.split("\n")) {
             if (line.startsWith("#") || line.isBlank()) {
                 continue;
@@ -38,7 +38,7 @@ public final class Scrape {
     }
 
     /** Returns the value of the one sample of {@code name} whose labels contain every {@code label="value"} given. */
-    double value(String name, String... labels) {
+    public double value(String name, String... labels) {
         List<Double> found = new ArrayList<>();
         for (Map.Entry<String, Double> e : samples.entrySet()) {
             String k = e.getKey();
