@@ -650,7 +650,7 @@ public final class PacketDecoder {
             case P_L2TPV3 -> tunnels.l2tpv3(b, q, ipEnd, missing, cut, out);
             case P_ETHERIP -> EtherIp.etherip(tunnels, this, b, q, ipEnd, cut, out);
             case P_AH -> ipv4Ah(b, q, ipEnd, missing, cut, out);
-            case P_ESP -> EspNull.decode(this, tunnels, b, q, ipEnd, missing, cut, out);
+            case P_ESP -> EspNull.decode(this, tunnels, b, q, ipEnd, missing, cut, out, -1);
             default -> {
                 payload(out, q, ipEnd, missing);
                 yield true;

@@ -23,8 +23,8 @@
  * mode is read too, counted but not a tunnel),
  * IP-in-IP, MPLS in IP, L2TPv3's Ethernet pseudowires (IP protocol 115 and UDP, cookie and sublayer
  * lengths detected or configured: {@code L2tp}, with L2TPv2), and in UDP VXLAN, VXLAN-GPE, Geneve, GRE,
- * MPLS, AYIYA, CAPWAP, L2TP, TZSP ({@code Tzsp}), HP's remote mirroring ({@code HpErm}, on configured ports only), LISP ({@code Lisp}) by
- * port, Teredo and GTP-U by port and by content on any port ({@link io.spanwatch.sensor.decode.TunnelConfig}).
+ * MPLS, AYIYA, CAPWAP, L2TP, TZSP ({@code Tzsp}), HP's remote mirroring ({@code HpErm}, on configured ports only), LISP and
+ * LISP-GPE ({@code Lisp}), ESP with NULL encryption (NAT traversal, {@code EspNull}) by port, Teredo and GTP-U by port and by content on any port ({@link io.spanwatch.sensor.decode.TunnelConfig}).
  * Each header removed is recorded
  * ({@link io.spanwatch.sensor.decode.TunnelKind}, counted as {@code decoder.gre}, {@code decoder.gtpu},
  * ...), and so are the length fields around the inner packet, so that
