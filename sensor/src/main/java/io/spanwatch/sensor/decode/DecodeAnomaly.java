@@ -181,6 +181,10 @@ public enum DecodeAnomaly {
     ERF_UNSUPPORTED_TYPE("decoder.erf.unsupported_type"),
     /** An ERF record whose flags say the link delivered the frame with an error (a bad FCS): its receivers dropped it. */
     ERF_RX_ERROR("decoder.erf.rx_error"),
+    /** A Juniper link type's frame cut before its packet: its header, extensions, protocol number, cookie or vRouter TLVs (SpanWatch's name). */
+    JUNIPER_TRUNCATED("decoder.juniper.pkt_too_small"),
+    /** A Juniper frame without its layer 2 header whose JUNOS protocol number is neither IP, MPLS nor OSI (SpanWatch's name). */
+    JUNIPER_UNKNOWN_PAYLOAD("decoder.juniper.unknown_payload_type"),
     /** An RFC 1483 frame without the LLC/SNAP header of a routed or bridged protocol. */
     ATM_LLC_UNKNOWN("decoder.atm.unknown_llc");
 

@@ -13,7 +13,7 @@
  * LLC/SNAP at any depth, PPPoE, MPLS carrying IPv4, IPv6 or an Ethernet pseudowire with or without its
  * control word: {@link io.spanwatch.sensor.decode.Mpls}), Linux cooked v1 and v2, BSD and OpenBSD
  * loopback, raw IP, and in {@code LinkLayers} IEEE 802.11 bare and behind radiotap, PPP, Cisco HDLC and
- * NFLOG; IPv4 (fragments flagged, not reassembled; payload trimmed to
+ * NFLOG, and in {@code Juniper} the meta-information Juniper routers write before each frame; IPv4 (fragments flagged, not reassembled; payload trimmed to
  * the IP length so Ethernet padding is excluded) and IPv6 with extension headers, their options read
  * as receiving hosts read them ({@code IpOptions}: those every host refuses are anomalies, those only
  * some stacks refuse are marked for the TCP stage to judge by the receiver's policy); TCP, UDP, ICMP,
