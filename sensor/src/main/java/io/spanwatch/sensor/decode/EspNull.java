@@ -63,8 +63,8 @@ final class EspNull {
      */
     static boolean udp(PacketDecoder dec, Tunnels tunnels, byte[] b, int udpOff, int p, int end, int missing, int cut, DecodedPacket out) {
         int n = end - p;
-        if (n + missing == 1 && b[p] == NAT_KEEPALIVE || missing > 0 && n < ESP_HLEN) {
-            return true;
+        if (missing > 0 && n < ESP_HLEN || n == 1 && b[p] == NAT_KEEPALIVE) {
+            return true; // cut by the capture before ESP's header; a keep-alive
         }
         if (n >= NON_ESP_MARKER && PacketDecoder.i32(b, p) == 0) {
             return true; // IKE

@@ -12,7 +12,7 @@ package io.spanwatch.sensor.decode;
  * is neither 4 (with a header length of 5 words or more) nor 6. A datagram shorter than the header is
  * {@code decoder.lisp.pkt_too_small}.
  *
- * <p>LISP-GPE (RFC 9305, on the same port: Cisco's SD-Access and VPP carry Ethernet and NSH so) sets
+ * <p>LISP-GPE (RFC 9305, on the same port: FD.io VPP's lisp-gpe tunnels carry Ethernet and NSH so) sets
  * the P bit, the one RFC 9300 reserves, and the header's fourth byte is then the next protocol: IPv4,
  * IPv6, Ethernet or NSH, taken as named and counted as {@code decoder.lisp_gpe}; another (the reserved
  * 0, unassigned and experimental values, shim headers) is {@code decoder.lisp.unknown_payload_type}.

@@ -114,6 +114,14 @@ class EspNullDecodeTest {
         PacketDecoder moved = new PacketDecoder(TunnelConfig.DEFAULTS.withEspUdpPorts(List.of(4501)));
         assertInner(decode(moved, eth(ETH_IPV4, ipv4(17, A, B, tunnel))), 4, TunnelKind.ESP_IN_UDP, TunnelKind.ESP_NULL);
         assertEquals(List.of(4500), TunnelConfig.DEFAULTS.espUdpPorts());
+        // a keep-alive whose byte the snap length cut, in an array of the captured size: nothing read past it
+        byte[] keepAlive = eth(ETH_IPV4, ipv4(17, A, B, udp(4500, 4500, bytes(0xff))));
+        byte[] captured = Arrays.copyOf(keepAlive, keepAlive.length - 1);
+        DecodedPacket k = new DecodedPacket();
+        k.reset(captured, 1, keepAlive.length);
+        decoder.decode(LinkType.ETHERNET, captured, 0, captured.length, k);
+        assertNull(k.anomaly);
+        assertTrue(k.isUdp());
     }
 
     /** What is not certainly NULL-encrypted stays ESP, with no anomaly. */
