@@ -35,7 +35,7 @@
  *
  * <p><b>Limits:</b> {@link io.spanwatch.sensor.decode.PacketDecoder#DEFAULT_MAX_TUNNEL_DEPTH} nested
  * tunnels (config {@code decoder.max-tunnel-depth}, at most {@value io.spanwatch.sensor.decode.TunnelConfig#MAX_DEPTH}),
- * 16 GTP-U extension headers, {@value io.spanwatch.sensor.decode.EncapLengths#MAX_AMSDU_SUBFRAMES} A-MSDU subframes per frame, {@link io.spanwatch.sensor.decode.PacketDecoder#MAX_IPV6_EXT_HEADERS} IPv6 extension headers,
+ * 16 GTP-U extension headers, {@value io.spanwatch.sensor.decode.Juniper#MAX_VN_TLVS} TLVs before a Juniper vRouter's frame, {@value io.spanwatch.sensor.decode.EncapLengths#MAX_AMSDU_SUBFRAMES} A-MSDU subframes per frame, {@link io.spanwatch.sensor.decode.PacketDecoder#MAX_IPV6_EXT_HEADERS} IPv6 extension headers,
  * {@link io.spanwatch.sensor.decode.PacketDecoder#MAX_MPLS_LABELS} MPLS labels per frame (all its label
  * stacks together); each limit reached is an anomaly, never silent. {@link io.spanwatch.sensor.decode.DecodedPacket#MAX_VLANS}
  * VLAN ids are kept; deeper tags are only counted.
