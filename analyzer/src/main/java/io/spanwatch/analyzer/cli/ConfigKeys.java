@@ -75,6 +75,8 @@ final class ConfigKeys {
         key("decoder.hp-erm.ports", ports(t.hpErmPorts()), "UDP ports, either side, of HP's Encapsulated Remote Mirroring"
                 + " (ProCurve, HPE and Aruba switches' 'mirror N remote ip SRC PORT DST'): none unless set, the operator chooses it");
         key("decoder.lisp.ports", ports(t.lispPorts()), "UDP destination ports of LISP's data plane (RFC 9300): IP packets between a site's tunnel routers");
+        key("decoder.esp-udp.ports", ports(t.espUdpPorts()), "UDP ports, either side, of IPsec NAT traversal (RFC 3948):"
+                + " ESP with NULL encryption in it is read, IKE and keep-alives are passed over");
         key("flow.max-flows", f.maxFlows(), "flows tracked, all workers together; when full the least recently useful is ended");
         key("flow.vlan-in-key", f.vlanInKey(), "VLAN ids are part of the flow key (off: both directions tagged differently)");
         key("flow.timeout.tcp-new", f.tcpNewTimeout(), "seconds a TCP flow without a completed handshake may idle");

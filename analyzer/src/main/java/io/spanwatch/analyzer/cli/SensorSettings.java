@@ -137,7 +137,8 @@ final class SensorSettings {
                 l2tpv3("decoder.l2tpv3.l2-specific-sublayer", t.l2tpv3Sublayer(), "none", "default"),
                 portList("decoder.tzsp.ports", t.tzspPorts()))
                 .withHpErmPorts(portList("decoder.hp-erm.ports", t.hpErmPorts()))
-                .withLispPorts(portList("decoder.lisp.ports", t.lispPorts()));
+                .withLispPorts(portList("decoder.lisp.ports", t.lispPorts()))
+                .withEspUdpPorts(portList("decoder.esp-udp.ports", t.espUdpPorts()));
     }
 
     /**

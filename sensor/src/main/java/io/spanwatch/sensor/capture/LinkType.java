@@ -65,6 +65,23 @@ public final class LinkType {
     /** Apple's PKTAP ({@code tcpdump -k} and {@code -i pktap} on macOS): process metadata, then a frame of the link type it names. */
     public static final int PKTAP = 258;
 
+    /** Juniper GGSN: the Juniper header, a protocol and VLAN word, then IP. */
+    public static final int JUNIPER_GGSN = 133;
+    /** Juniper services PIC: the Juniper header, a services cookie, then IPv4. */
+    public static final int JUNIPER_SERVICES = 136;
+    /** Juniper PPPoE (a services PIC): the Juniper header, then an Ethernet frame. */
+    public static final int JUNIPER_PPPOE = 167;
+    /** Juniper Ethernet: the Juniper header ("MGC", flags, extensions), then an Ethernet frame. */
+    public static final int JUNIPER_ETHER = 178;
+    /** Juniper PPP: the Juniper header, 2 bytes, then PPP. */
+    public static final int JUNIPER_PPP = 179;
+    /** Juniper Cisco HDLC: the Juniper header, then Cisco HDLC. */
+    public static final int JUNIPER_CHDLC = 181;
+    /** Juniper voice PIC: the Juniper header, 18 bytes, then IPv4. */
+    public static final int JUNIPER_VP = 183;
+    /** Juniper virtual network (a Contrail vRouter): TLVs, then an Ethernet frame. */
+    public static final int JUNIPER_VN = 184;
+
     private LinkType() {
     }
 
@@ -73,7 +90,8 @@ public final class LinkType {
         return switch (linkType) {
             case NULL, ETHERNET, PPP, RAW_BSD, RAW_OPENBSD, PPP_HDLC, RAW, C_HDLC, IEEE802_11, LOOP, LINUX_SLL, IEEE802_11_RADIOTAP,
                  IPV4, IPV6, NFLOG, LINUX_SLL2, ATM_RFC1483, ENC, PFLOG, IEEE802_11_PRISM, IEEE802_11_AVS, PPI, MPLS, IPNET,
-                 NETANALYZER, NETANALYZER_TRANSPARENT, PKTAP, ERF, PPP_ETHER, PPP_WITH_DIR, C_HDLC_WITH_DIR -> true;
+                 NETANALYZER, NETANALYZER_TRANSPARENT, PKTAP, ERF, PPP_ETHER, PPP_WITH_DIR, C_HDLC_WITH_DIR,
+                 JUNIPER_GGSN, JUNIPER_SERVICES, JUNIPER_PPPOE, JUNIPER_ETHER, JUNIPER_PPP, JUNIPER_CHDLC, JUNIPER_VP, JUNIPER_VN -> true;
             default -> false;
         };
     }
@@ -110,6 +128,14 @@ public final class LinkType {
             case PPP_ETHER -> "PPP_ETHER(PPPoE)";
             case PPP_WITH_DIR -> "PPP_WITH_DIR";
             case C_HDLC_WITH_DIR -> "C_HDLC_WITH_DIR";
+            case JUNIPER_GGSN -> "JUNIPER_GGSN";
+            case JUNIPER_SERVICES -> "JUNIPER_SERVICES";
+            case JUNIPER_PPPOE -> "JUNIPER_PPPOE";
+            case JUNIPER_ETHER -> "JUNIPER_ETHER";
+            case JUNIPER_PPP -> "JUNIPER_PPP";
+            case JUNIPER_CHDLC -> "JUNIPER_CHDLC";
+            case JUNIPER_VP -> "JUNIPER_VP";
+            case JUNIPER_VN -> "JUNIPER_VN";
             default -> "linktype " + linkType;
         };
     }

@@ -72,6 +72,12 @@ public enum DecodeAnomaly {
     HP_ERM_TRUNCATED("decoder.hp_erm.pkt_too_small"),
     /** A datagram on a LISP data port shorter than LISP's 8-byte header (SpanWatch's name). */
     LISP_TRUNCATED("decoder.lisp.pkt_too_small"),
+    /** A LISP-GPE header (the P bit set) whose next protocol is not IPv4, IPv6, Ethernet or NSH (SpanWatch's name). */
+    LISP_UNKNOWN_PAYLOAD("decoder.lisp.unknown_payload_type"),
+    /** A datagram on the IPsec NAT traversal port neither a keep-alive, nor IKE, nor long enough for ESP's 8-byte header (SpanWatch's name). */
+    ESP_IN_UDP_TRUNCATED("decoder.esp_in_udp.pkt_too_small"),
+    /** ESP on the IPsec NAT traversal port with an SPI of 1 to 255, which RFC 4303 reserves (SpanWatch's name). */
+    ESP_IN_UDP_RESERVED_SPI("decoder.esp_in_udp.reserved_spi"),
     TUNNEL_TOO_DEEP("decoder.tunnel.too_deep"),
     LOOP_TRUNCATED("decoder.loop.pkt_too_small"),
     RAW_INVALID_IP_VERSION("decoder.ipraw.invalid_ip_version"),
@@ -175,6 +181,10 @@ public enum DecodeAnomaly {
     ERF_UNSUPPORTED_TYPE("decoder.erf.unsupported_type"),
     /** An ERF record whose flags say the link delivered the frame with an error (a bad FCS): its receivers dropped it. */
     ERF_RX_ERROR("decoder.erf.rx_error"),
+    /** A Juniper link type's frame cut before its packet: its header, extensions, protocol number, cookie or vRouter TLVs (SpanWatch's name). */
+    JUNIPER_TRUNCATED("decoder.juniper.pkt_too_small"),
+    /** A Juniper frame without its layer 2 header whose JUNOS protocol number is neither IP, MPLS nor OSI (SpanWatch's name). */
+    JUNIPER_UNKNOWN_PAYLOAD("decoder.juniper.unknown_payload_type"),
     /** An RFC 1483 frame without the LLC/SNAP header of a routed or bridged protocol. */
     ATM_LLC_UNKNOWN("decoder.atm.unknown_llc");
 

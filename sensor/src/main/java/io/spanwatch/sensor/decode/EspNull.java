@@ -29,7 +29,16 @@ import static io.spanwatch.sensor.decode.PacketDecoder.u16;
  * inner packet is marked so too: the gateway forwards it only under its association, so an inner
  * segment of a connection that never used IPsec, which anyone on the path can send so, reaches no
  * host. ESP
- * whose trailer is cut by the capture stays ESP. Stateless; used by {@link PacketDecoder}.
+ * whose trailer is cut by the capture stays ESP.
+ *
+ * <p>ESP also comes in UDP (RFC 3948), on port {@value TunnelConfig#PORT_IPSEC_NAT_T} either side, once
+ * IKE found a NAT between the peers (Windows' and strongSwan's remote access, site-to-site gateways
+ * behind a NAT): the same packet after the UDP header, read the same way ({@link #udp}), counted as
+ * {@code decoder.esp_in_udp} beside {@code decoder.esp_null}. The port also carries IKE after a
+ * non-ESP marker (4 zero bytes, where an SPI is never 0) and NAT keep-alives (one byte 0xFF): both stay
+ * UDP. A datagram too short for ESP's header ({@code decoder.esp_in_udp.pkt_too_small}) or with a
+ * reserved SPI of 1 to 255 ({@code decoder.esp_in_udp.reserved_spi}) is neither. Stateless; used by
+ * {@link PacketDecoder} and {@link Tunnels}.
  */
 final class EspNull {
     /** The ICV lengths tried, most common first. */
@@ -37,6 +46,10 @@ final class EspNull {
     private static final int ESP_HLEN = 8;
     private static final int TRAILER = 2;
     private static final long MIN_SPI = 256;
+    /** IKE's non-ESP marker in front of its message on the NAT traversal port (RFC 3948 §2.2). */
+    private static final int NON_ESP_MARKER = 4;
+    /** A NAT keep-alive's one byte (RFC 3948 §2.3). */
+    private static final byte NAT_KEEPALIVE = (byte) 0xff;
     private static final int TCP_HLEN = 20;
     private static final int UDP_HLEN = 8;
 
@@ -44,10 +57,34 @@ final class EspNull {
     }
 
     /**
-     * Decodes the ESP packet at {@code [q, ipEnd)} when it is NULL-encrypted; true with its payload left
-     * as ESP's when it is not (or cannot be told, {@code missing} bytes cut by the capture).
+     * Decodes what a UDP datagram to or from the NAT traversal port carries, {@code [p, end)} with
+     * {@code missing} bytes cut by the capture: a keep-alive or IKE message stays UDP (true), ESP is
+     * read by {@link #decode}; too short for ESP's header, or a reserved SPI, an anomaly.
      */
-    static boolean decode(PacketDecoder dec, Tunnels tunnels, byte[] b, int q, int ipEnd, int missing, int cut, DecodedPacket out) {
+    static boolean udp(PacketDecoder dec, Tunnels tunnels, byte[] b, int udpOff, int p, int end, int missing, int cut, DecodedPacket out) {
+        int n = end - p;
+        if (missing > 0 && n < ESP_HLEN || n == 1 && b[p] == NAT_KEEPALIVE) {
+            return true; // cut by the capture before ESP's header; a keep-alive
+        }
+        if (n >= NON_ESP_MARKER && PacketDecoder.i32(b, p) == 0) {
+            return true; // IKE
+        }
+        if (n < ESP_HLEN) {
+            return PacketDecoder.anomaly(out, DecodeAnomaly.ESP_IN_UDP_TRUNCATED);
+        }
+        if ((PacketDecoder.i32(b, p) & 0xffffffffL) < MIN_SPI) {
+            return PacketDecoder.anomaly(out, DecodeAnomaly.ESP_IN_UDP_RESERVED_SPI);
+        }
+        return decode(dec, tunnels, b, p, end, missing, cut, out, udpOff);
+    }
+
+    /**
+     * Decodes the ESP packet at {@code [q, ipEnd)} when it is NULL-encrypted; true with its payload left
+     * as ESP's when it is not (or cannot be told, {@code missing} bytes cut by the capture). {@code udpOff}
+     * is the UDP header it came in (RFC 3948), or -1 straight over IP.
+     */
+    static boolean decode(PacketDecoder dec, Tunnels tunnels, byte[] b, int q, int ipEnd, int missing, int cut, DecodedPacket out,
+            int udpOff) {
         PacketDecoder.payload(out, q, ipEnd, missing);
         if (missing > 0 || ipEnd - q < ESP_HLEN + TRAILER + UDP_HLEN || (PacketDecoder.i32(b, q) & 0xffffffffL) < MIN_SPI) {
             return true;
@@ -64,8 +101,11 @@ final class EspNull {
             if (dataEnd < data || !defaultPadding(b, dataEnd, padLen) || !whole(out, b, next, data, dataEnd)) {
                 continue;
             }
+            if (udpOff >= 0) {
+                Tunnels.decap(out, TunnelKind.ESP_IN_UDP);
+            }
             if (next == PacketDecoder.P_IPIP || next == PacketDecoder.P_IPV6) {
-                if (!tunnels.enter(out, TunnelKind.ESP_NULL, -1, -1)) {
+                if (!tunnels.enter(out, TunnelKind.ESP_NULL, udpOff, -1)) {
                     return false;
                 }
                 out.ipsecAh = true; // the gateway forwards it only under its association: a decoy's is dropped there

@@ -300,7 +300,7 @@ final class LinkLayers {
         return -1;
     }
 
-    private static long le32(byte[] b, int p) {
+    static long le32(byte[] b, int p) {
         return (b[p] & 0xffL) | (b[p + 1] & 0xffL) << 8 | (b[p + 2] & 0xffL) << 16 | (b[p + 3] & 0xffL) << 24;
     }
 

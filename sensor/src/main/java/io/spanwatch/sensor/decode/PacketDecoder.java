@@ -262,6 +262,8 @@ public final class PacketDecoder {
             case LinkType.MPLS -> mpls(b, p, end, cut, out);
             case LinkType.ATM_RFC1483 -> LinkLayers.atmLlc(this, b, p, end, cut, out);
             case LinkType.ERF -> LinkLayers.erf(this, b, p, end, cut, out);
+            case LinkType.JUNIPER_ETHER, LinkType.JUNIPER_PPPOE, LinkType.JUNIPER_PPP, LinkType.JUNIPER_CHDLC, LinkType.JUNIPER_GGSN,
+                 LinkType.JUNIPER_VP, LinkType.JUNIPER_SERVICES, LinkType.JUNIPER_VN -> Juniper.decode(this, linkType, b, p, end, cut, out);
             case LinkType.PKTAP, LinkType.PPI -> {
                 long inner = linkType == LinkType.PKTAP ? LinkLayers.pktap(b, p, end, out) : LinkLayers.ppi(b, p, end, out);
                 if (inner < 0) {
@@ -650,7 +652,7 @@ public final class PacketDecoder {
             case P_L2TPV3 -> tunnels.l2tpv3(b, q, ipEnd, missing, cut, out);
             case P_ETHERIP -> EtherIp.etherip(tunnels, this, b, q, ipEnd, cut, out);
             case P_AH -> ipv4Ah(b, q, ipEnd, missing, cut, out);
-            case P_ESP -> EspNull.decode(this, tunnels, b, q, ipEnd, missing, cut, out);
+            case P_ESP -> EspNull.decode(this, tunnels, b, q, ipEnd, missing, cut, out, -1);
             default -> {
                 payload(out, q, ipEnd, missing);
                 yield true;

@@ -6,7 +6,7 @@ import java.util.List;
  * Sets which UDP ports carry which tunnel and how deep tunnels are removed.
  *
  * <p>A UDP datagram to one of a kind's ports (VXLAN, VXLAN-GPE, Geneve, GRE-in-UDP, MPLS-in-UDP, TZSP and LISP:
- * destination port; Teredo, GTP-U, AYIYA, CAPWAP, L2TP, versions 2 and 3, and HP ERM: either port) is decoded as
+ * destination port; Teredo, GTP-U, AYIYA, CAPWAP, L2TP, versions 2 and 3, HP ERM and ESP in UDP: either port) is decoded as
  * that kind when its header allows. Teredo
  * and GTP-U are also recognised on any other port when {@code teredoAnyPort} / {@code gtpuAnyPort}
  * are on and the payload passes the stricter checks of {@link PacketDecoder} (Teredo clients talk to
@@ -29,12 +29,14 @@ import java.util.List;
  * @param hpErmPorts ports, either side, of HP's Encapsulated Remote Mirroring ({@link HpErm}): none by
  *     default, as in Wireshark, since the switch's operator chooses the port and no port is HP's
  * @param lispPorts destination ports of LISP's data plane ({@link Lisp}; default {@value #PORT_LISP})
+ * @param espUdpPorts ports, either side, of IPsec ESP in UDP (RFC 3948 NAT traversal; {@link EspNull}; default
+ *     {@value #PORT_IPSEC_NAT_T})
  */
 public record TunnelConfig(int maxDepth, List<Integer> teredoPorts, boolean teredoAnyPort, List<Integer> gtpuPorts,
         boolean gtpuAnyPort, List<Integer> vxlanPorts, List<Integer> genevePorts, List<Integer> greUdpPorts,
         List<Integer> ayiyaPorts, List<Integer> mplsUdpPorts, List<Integer> capwapPorts, List<Integer> l2tpPorts,
         List<Integer> vxlanGpePorts, int l2tpv3CookieLength, int l2tpv3Sublayer, List<Integer> tzspPorts,
-        List<Integer> hpErmPorts, List<Integer> lispPorts) {
+        List<Integer> hpErmPorts, List<Integer> lispPorts, List<Integer> espUdpPorts) {
 
     /** Most tunnels a configuration may ask to remove from one frame. */
     public static final int MAX_DEPTH = 8;
@@ -70,6 +72,9 @@ public record TunnelConfig(int maxDepth, List<Integer> teredoPorts, boolean tere
     /** LISP's data plane port (RFC 9300 §5; 4342 is its control plane). */
     public static final int PORT_LISP = 4341;
 
+    /** IPsec's NAT traversal port (RFC 3948): IKE after a 4-byte zero marker, ESP, and NAT keep-alives. */
+    public static final int PORT_IPSEC_NAT_T = 4500;
+
     /** An L2TPv3 cookie or sublayer length found from each message rather than configured. */
     public static final int DETECT = -1;
 
@@ -80,7 +85,7 @@ public record TunnelConfig(int maxDepth, List<Integer> teredoPorts, boolean tere
     public static final TunnelConfig DEFAULTS = new TunnelConfig(PacketDecoder.DEFAULT_MAX_TUNNEL_DEPTH, List.of(PORT_TEREDO),
             true, List.of(PORT_GTPU), true, List.of(PORT_VXLAN, PORT_VXLAN_LINUX), List.of(PORT_GENEVE), List.of(PORT_GRE_UDP),
             List.of(PORT_AYIYA), List.of(PORT_MPLS_UDP), List.of(PORT_CAPWAP_DATA), List.of(PORT_L2TP), List.of(PORT_VXLAN_GPE),
-            DETECT, DETECT, List.of(PORT_TZSP), List.of(), List.of(PORT_LISP));
+            DETECT, DETECT, List.of(PORT_TZSP), List.of(), List.of(PORT_LISP), List.of(PORT_IPSEC_NAT_T));
 
     public TunnelConfig {
         if (maxDepth < 0 || maxDepth > MAX_DEPTH) {
@@ -99,6 +104,7 @@ public record TunnelConfig(int maxDepth, List<Integer> teredoPorts, boolean tere
         tzspPorts = ports("TZSP", tzspPorts);
         hpErmPorts = ports("HP ERM", hpErmPorts);
         lispPorts = ports("LISP", lispPorts);
+        espUdpPorts = ports("ESP-in-UDP", espUdpPorts);
         if (l2tpv3CookieLength != DETECT && l2tpv3CookieLength != 0 && l2tpv3CookieLength != 4 && l2tpv3CookieLength != 8) {
             throw new IllegalArgumentException("L2TPv3 cookie length must be 0, 4, 8 or detected, got " + l2tpv3CookieLength);
         }
@@ -114,7 +120,7 @@ public record TunnelConfig(int maxDepth, List<Integer> teredoPorts, boolean tere
             int l2tpv3CookieLength, int l2tpv3Sublayer) {
         this(maxDepth, teredoPorts, teredoAnyPort, gtpuPorts, gtpuAnyPort, vxlanPorts, genevePorts, greUdpPorts, ayiyaPorts, mplsUdpPorts,
                 capwapPorts, l2tpPorts, vxlanGpePorts, l2tpv3CookieLength, l2tpv3Sublayer, List.of(PORT_TZSP), List.of(),
-                List.of(PORT_LISP));
+                List.of(PORT_LISP), List.of(PORT_IPSEC_NAT_T));
     }
 
     /** A configuration without HP's remote mirroring, whose port only the switch's operator knows, and LISP on its port. */
@@ -124,41 +130,49 @@ public record TunnelConfig(int maxDepth, List<Integer> teredoPorts, boolean tere
             int l2tpv3CookieLength, int l2tpv3Sublayer, List<Integer> tzspPorts) {
         this(maxDepth, teredoPorts, teredoAnyPort, gtpuPorts, gtpuAnyPort, vxlanPorts, genevePorts, greUdpPorts, ayiyaPorts, mplsUdpPorts,
                 capwapPorts, l2tpPorts, vxlanGpePorts, l2tpv3CookieLength, l2tpv3Sublayer, tzspPorts, List.of(),
-                List.of(PORT_LISP));
+                List.of(PORT_LISP), List.of(PORT_IPSEC_NAT_T));
     }
 
     /** Returns this configuration with another depth limit. */
     public TunnelConfig withMaxDepth(int depth) {
         return new TunnelConfig(depth, teredoPorts, teredoAnyPort, gtpuPorts, gtpuAnyPort, vxlanPorts, genevePorts, greUdpPorts,
                 ayiyaPorts, mplsUdpPorts, capwapPorts, l2tpPorts, vxlanGpePorts, l2tpv3CookieLength, l2tpv3Sublayer, tzspPorts,
-                hpErmPorts, lispPorts);
+                hpErmPorts, lispPorts, espUdpPorts);
     }
 
     /** Returns this configuration with other L2TPv3 cookie and sublayer lengths (each may be {@link #DETECT}). */
     public TunnelConfig withL2tpv3(int cookieLength, int sublayer) {
         return new TunnelConfig(maxDepth, teredoPorts, teredoAnyPort, gtpuPorts, gtpuAnyPort, vxlanPorts, genevePorts, greUdpPorts,
-                ayiyaPorts, mplsUdpPorts, capwapPorts, l2tpPorts, vxlanGpePorts, cookieLength, sublayer, tzspPorts, hpErmPorts, lispPorts);
+                ayiyaPorts, mplsUdpPorts, capwapPorts, l2tpPorts, vxlanGpePorts, cookieLength, sublayer, tzspPorts, hpErmPorts, lispPorts,
+                espUdpPorts);
     }
 
     /** Returns this configuration with other TZSP ports (empty: TZSP not decoded). */
     public TunnelConfig withTzspPorts(List<Integer> ports) {
         return new TunnelConfig(maxDepth, teredoPorts, teredoAnyPort, gtpuPorts, gtpuAnyPort, vxlanPorts, genevePorts, greUdpPorts,
                 ayiyaPorts, mplsUdpPorts, capwapPorts, l2tpPorts, vxlanGpePorts, l2tpv3CookieLength, l2tpv3Sublayer, ports,
-                hpErmPorts, lispPorts);
+                hpErmPorts, lispPorts, espUdpPorts);
     }
 
     /** Returns this configuration with other ports of HP's Encapsulated Remote Mirroring (empty: not decoded). */
     public TunnelConfig withHpErmPorts(List<Integer> ports) {
         return new TunnelConfig(maxDepth, teredoPorts, teredoAnyPort, gtpuPorts, gtpuAnyPort, vxlanPorts, genevePorts, greUdpPorts,
                 ayiyaPorts, mplsUdpPorts, capwapPorts, l2tpPorts, vxlanGpePorts, l2tpv3CookieLength, l2tpv3Sublayer, tzspPorts, ports,
-                lispPorts);
+                lispPorts, espUdpPorts);
     }
 
     /** Returns this configuration with other LISP data plane ports (empty: LISP not decoded). */
     public TunnelConfig withLispPorts(List<Integer> ports) {
         return new TunnelConfig(maxDepth, teredoPorts, teredoAnyPort, gtpuPorts, gtpuAnyPort, vxlanPorts, genevePorts, greUdpPorts,
                 ayiyaPorts, mplsUdpPorts, capwapPorts, l2tpPorts, vxlanGpePorts, l2tpv3CookieLength, l2tpv3Sublayer, tzspPorts, hpErmPorts,
-                ports);
+                ports, espUdpPorts);
+    }
+
+    /** Returns this configuration with other ports of ESP in UDP (empty: NAT-traversal ESP not decoded). */
+    public TunnelConfig withEspUdpPorts(List<Integer> ports) {
+        return new TunnelConfig(maxDepth, teredoPorts, teredoAnyPort, gtpuPorts, gtpuAnyPort, vxlanPorts, genevePorts, greUdpPorts,
+                ayiyaPorts, mplsUdpPorts, capwapPorts, l2tpPorts, vxlanGpePorts, l2tpv3CookieLength, l2tpv3Sublayer, tzspPorts, hpErmPorts,
+                lispPorts, ports);
     }
 
     private static List<Integer> ports(String what, List<Integer> ports) {

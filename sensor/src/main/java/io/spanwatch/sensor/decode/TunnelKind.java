@@ -53,6 +53,8 @@ public enum TunnelKind {
      * tunnel mode a tunnel; in transport mode counted without being one.
      */
     ESP_NULL("decoder.esp_null"),
+    /** ESP in UDP (RFC 3948 NAT traversal, port 4500) found NULL-encrypted; the ESP is counted as {@link #ESP_NULL} too. */
+    ESP_IN_UDP("decoder.esp_in_udp"),
     /** A TZSP header (UDP 37008) before a frame a remote sniffer captured, as MikroTik routers stream them. */
     TZSP("decoder.tzsp"),
     /**
@@ -61,7 +63,9 @@ public enum TunnelKind {
      */
     HP_ERM("decoder.hp_erm"),
     /** LISP's data plane (RFC 9300, UDP 4341): an IP packet between a site's tunnel routers, as Cisco's SD-Access fabric sends them. */
-    LISP("decoder.lisp");
+    LISP("decoder.lisp"),
+    /** LISP-GPE (RFC 9305, UDP 4341, the P bit set): IPv4, IPv6, an Ethernet frame or NSH, as its next protocol names. */
+    LISP_GPE("decoder.lisp_gpe");
 
     private static final TunnelKind[] VALUES = values();
 

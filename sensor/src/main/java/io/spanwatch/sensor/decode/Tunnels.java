@@ -11,7 +11,8 @@ import static io.spanwatch.sensor.decode.PacketDecoder.u16;
  * (RFC 4719) straight over IP (protocol 115) and in UDP ({@link L2tp}), and in UDP: VXLAN, VXLAN-GPE,
  * Geneve, GRE (RFC 8086), MPLS (RFC 7510), Teredo, GTP-U, AYIYA, CAPWAP's data channel (802.3 or
  * 802.11 frames between access points and their controller), TZSP ({@link Tzsp}), HP's remote mirroring
- * ({@link HpErm}), LISP's data plane ({@link Lisp}) and L2TP version 2
+ * ({@link HpErm}), LISP's data plane ({@link Lisp}), IPsec ESP with NULL encryption in UDP (NAT traversal,
+ * {@link EspNull}) and L2TP version 2
  * (PPP between an access concentrator and a network server; {@link L2tp}). MPLS in IP (protocol 137)
  * is entered by {@link PacketDecoder} itself; the label stack inside any of these is read by
  * {@link Mpls}, whose anomalies a malformed one gets.
@@ -59,6 +60,7 @@ final class Tunnels {
     private static final int U_TZSP = 11;
     private static final int U_HP_ERM = 12;
     private static final int U_LISP = 13;
+    private static final int U_ESP = 14;
 
     // IPv6 header fields (Teredo)
     private static final int IPV6_HLEN = 40;
@@ -95,15 +97,15 @@ final class Tunnels {
     private static final int VXLAN_HLEN = 8;
     private static final int VXLAN_FLAG_I = 0x08;
     // VXLAN-GPE (draft-ietf-nvo3-vxlan-gpe): flags R R Ver(2) I P B O, 2 reserved bytes, next protocol,
-    // VNI (3 bytes), reserved byte; next protocols from the registry NSH shares
+    // VNI (3 bytes), reserved byte; next protocols from the registry NSH and LISP-GPE share
     private static final int VXLAN_GPE_VERSION = 0x30;
     private static final int VXLAN_GPE_FLAG_P = 0x04;
     private static final int VXLAN_GPE_FLAG_O = 0x01;
     private static final int VXLAN_GPE_NEXT = 3;
-    private static final int GPE_IPV4 = 1;
-    private static final int GPE_IPV6 = 2;
-    private static final int GPE_ETHERNET = 3;
-    private static final int GPE_NSH = 4;
+    static final int GPE_IPV4 = 1;
+    static final int GPE_IPV6 = 2;
+    static final int GPE_ETHERNET = 3;
+    static final int GPE_NSH = 4;
     private static final int GPE_MPLS = 5;
     private static final int GENEVE_HLEN = 8;
     private static final int GENEVE_PROTO = 2;
@@ -118,7 +120,7 @@ final class Tunnels {
     private final int maxDepth;
     /**
      * The configured tunnel ports and what each carries, highest precedence first; the first
-     * {@link #eitherSide} entries (Teredo, GTP-U, AYIYA, CAPWAP, L2TP, HP ERM) count on either side, the rest as destination
+     * {@link #eitherSide} entries (Teredo, GTP-U, AYIYA, CAPWAP, L2TP, HP ERM, ESP in UDP) count on either side, the rest as destination
      * only. A few compares: cheaper on the capture thread than a 64 Ki-entry table that misses the cache.
      */
     private final int[] ports;
@@ -150,6 +152,7 @@ final class Tunnels {
         add(list, c.capwapPorts(), U_CAPWAP);
         add(list, c.l2tpPorts(), U_L2TP);
         add(list, c.hpErmPorts(), U_HP_ERM);
+        add(list, c.espUdpPorts(), U_ESP);
         this.eitherSide = list.size();
         add(list, c.greUdpPorts(), U_GRE);
         add(list, c.genevePorts(), U_GENEVE);
@@ -294,6 +297,7 @@ final class Tunnels {
             case U_TZSP -> Tzsp.decode(this, dec, b, udpOff, p, end, cut, out);
             case U_HP_ERM -> HpErm.decode(this, dec, b, udpOff, p, end, missing, cut, out);
             case U_LISP -> Lisp.decode(this, dec, b, udpOff, p, end, cut, out);
+            case U_ESP -> EspNull.udp(dec, this, b, udpOff, p, end, missing, cut, out);
             default -> anyPort(b, udpOff, p, end, missing, cut, out);
         };
     }

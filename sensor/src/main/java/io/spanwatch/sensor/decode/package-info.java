@@ -13,7 +13,7 @@
  * LLC/SNAP at any depth, PPPoE, MPLS carrying IPv4, IPv6 or an Ethernet pseudowire with or without its
  * control word: {@link io.spanwatch.sensor.decode.Mpls}), Linux cooked v1 and v2, BSD and OpenBSD
  * loopback, raw IP, and in {@code LinkLayers} IEEE 802.11 bare and behind radiotap, PPP, Cisco HDLC and
- * NFLOG; IPv4 (fragments flagged, not reassembled; payload trimmed to
+ * NFLOG, and in {@code Juniper} the meta-information Juniper routers write before each frame; IPv4 (fragments flagged, not reassembled; payload trimmed to
  * the IP length so Ethernet padding is excluded) and IPv6 with extension headers, their options read
  * as receiving hosts read them ({@code IpOptions}: those every host refuses are anomalies, those only
  * some stacks refuse are marked for the TCP stage to judge by the receiver's policy); TCP, UDP, ICMP,
@@ -23,8 +23,8 @@
  * mode is read too, counted but not a tunnel),
  * IP-in-IP, MPLS in IP, L2TPv3's Ethernet pseudowires (IP protocol 115 and UDP, cookie and sublayer
  * lengths detected or configured: {@code L2tp}, with L2TPv2), and in UDP VXLAN, VXLAN-GPE, Geneve, GRE,
- * MPLS, AYIYA, CAPWAP, L2TP, TZSP ({@code Tzsp}), HP's remote mirroring ({@code HpErm}, on configured ports only), LISP ({@code Lisp}) by
- * port, Teredo and GTP-U by port and by content on any port ({@link io.spanwatch.sensor.decode.TunnelConfig}).
+ * MPLS, AYIYA, CAPWAP, L2TP, TZSP ({@code Tzsp}), HP's remote mirroring ({@code HpErm}, on configured ports only), LISP and
+ * LISP-GPE ({@code Lisp}), ESP with NULL encryption (NAT traversal, {@code EspNull}) by port, Teredo and GTP-U by port and by content on any port ({@link io.spanwatch.sensor.decode.TunnelConfig}).
  * Each header removed is recorded
  * ({@link io.spanwatch.sensor.decode.TunnelKind}, counted as {@code decoder.gre}, {@code decoder.gtpu},
  * ...), and so are the length fields around the inner packet, so that
@@ -35,7 +35,7 @@
  *
  * <p><b>Limits:</b> {@link io.spanwatch.sensor.decode.PacketDecoder#DEFAULT_MAX_TUNNEL_DEPTH} nested
  * tunnels (config {@code decoder.max-tunnel-depth}, at most {@value io.spanwatch.sensor.decode.TunnelConfig#MAX_DEPTH}),
- * 16 GTP-U extension headers, {@value io.spanwatch.sensor.decode.EncapLengths#MAX_AMSDU_SUBFRAMES} A-MSDU subframes per frame, {@link io.spanwatch.sensor.decode.PacketDecoder#MAX_IPV6_EXT_HEADERS} IPv6 extension headers,
+ * 16 GTP-U extension headers, {@value io.spanwatch.sensor.decode.Juniper#MAX_VN_TLVS} TLVs before a Juniper vRouter's frame, {@value io.spanwatch.sensor.decode.EncapLengths#MAX_AMSDU_SUBFRAMES} A-MSDU subframes per frame, {@link io.spanwatch.sensor.decode.PacketDecoder#MAX_IPV6_EXT_HEADERS} IPv6 extension headers,
  * {@link io.spanwatch.sensor.decode.PacketDecoder#MAX_MPLS_LABELS} MPLS labels per frame (all its label
  * stacks together); each limit reached is an anomaly, never silent. {@link io.spanwatch.sensor.decode.DecodedPacket#MAX_VLANS}
  * VLAN ids are kept; deeper tags are only counted.

@@ -118,6 +118,15 @@ class DecoderRobustnessTest {
                 l2tpv3(0x1234, bytes(1, 2, 3, 4, 5, 6, 7, 8), 9, inner)))});
         frames.add(new Object[] {LinkType.ETHERNET, eth(ETH_IPV4, ipv4(17, "1.1.1.1", "2.2.2.2", udp(1701, 1701,
                 l2tpv3Udp(l2tpv3(0x1234, bytes(1, 2, 3, 4), -1, ethTagged(new int[] {0x8100}, new int[] {3}, ETH_IPV6, tcp6))))))});
+        // ESP-NULL in UDP (NAT traversal), tunnel mode; LISP-GPE carrying Ethernet; the Juniper link types' header
+        frames.add(new Object[] {LinkType.ETHERNET, eth(ETH_IPV4, ipv4(17, "1.1.1.1", "2.2.2.2", udp(4500, 4500,
+                espNull(0x1000, tcp4, 4, 1, 12))))});
+        frames.add(new Object[] {LinkType.ETHERNET, eth(ETH_IPV4, ipv4(17, "1.1.1.1", "2.2.2.2", udp(50_000, 4341,
+                cat(bytes(0x8c, 0, 1, 3), u32(0x100), inner))))});
+        frames.add(new Object[] {LinkType.JUNIPER_ETHER, cat(juniper(0x81, JuniperDecodeTest.EXTENSIONS), eth(ETH_IPV4, tcp4))});
+        frames.add(new Object[] {LinkType.JUNIPER_PPP, cat(juniper(0x82, JuniperDecodeTest.EXTENSIONS), bytes(6, 0, 0, 0), tcp6)});
+        frames.add(new Object[] {LinkType.JUNIPER_GGSN, cat(juniper(0x01, null), bytes(2, 0, 1, 0), udp4)});
+        frames.add(new Object[] {LinkType.JUNIPER_VN, cat(bytes(1, 4, 10, 0, 0, 1, 255, 0), eth(ETH_IPV4, udp4))});
         return frames;
     }
 

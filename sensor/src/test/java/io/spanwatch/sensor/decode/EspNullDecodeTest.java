@@ -65,6 +65,65 @@ class EspNullDecodeTest {
         assertEquals(1, p.tunnelDepth);
     }
 
+    /**
+     * ESP in UDP (RFC 3948, port 4500 either side, as after IKE found a NAT): read as straight over IP,
+     * counted as ESP in UDP too, its inner packets judged as IPsec's; tunnel mode's inner packet goes on
+     * inside the UDP header, whose length is recorded for it.
+     */
+    @Test
+    void espInUdpIsReadOnTheNatTraversalPort() {
+        byte[] tunnel = espNull(0x3000, TunnelDecodeTest.TCP4, 4, 1, 12);
+        DecodedPacket t = decode(decoder, eth(ETH_IPV4, ipv4(17, A, B, udp(4500, 4500, tunnel))));
+        assertInner(t, 4, TunnelKind.ESP_IN_UDP, TunnelKind.ESP_NULL);
+        assertTrue(t.ipsecAh, "a gateway forwards it only under its association");
+        assertEquals(1, t.tunnelDepth);
+        assertInner(decode(decoder, eth(ETH_IPV4, ipv4(17, A, B, udp(4500, 61_002, tunnel)))), 4, TunnelKind.ESP_IN_UDP,
+                TunnelKind.ESP_NULL); // from the port, to the port a NAT chose
+        String a6 = "2001:db8::5";
+        String b6 = "2001:db8::9";
+        assertInner(decode(decoder, eth(ETH_IPV6, ipv6(17, a6, b6, udp(61_002, 4500, espNull(0x3000, TunnelDecodeTest.TCP6, 41, 0, 16))))),
+                6, TunnelKind.ESP_IN_UDP, TunnelKind.ESP_NULL);
+        DecodedPacket transport = decode(decoder, eth(ETH_IPV4, ipv4(17, A, B, udp(4500, 4500, espNull(0x1000, tcpSegment(A, B), 6, 2, 12)))));
+        assertTrue(transport.isTcp());
+        assertEquals(80, transport.dstPort);
+        assertTrue(transport.ipsecAh);
+        assertEquals(0, transport.tunnelDepth, "transport mode is not a tunnel");
+        assertEquals(List.of(TunnelKind.ESP_IN_UDP, TunnelKind.ESP_NULL), TunnelDecodeTest.decaps(transport));
+    }
+
+    /** IKE behind its non-ESP marker, NAT keep-alives and encrypted ESP stay UDP; what is none of them is an anomaly. */
+    @Test
+    void ikeKeepAlivesAndEncryptedEspInUdpStayUdp() {
+        byte[] ike = cat(u32(0), u32(0x11223344L), u32(0x55667788L), new byte[8], bytes(0x21, 0x20, 0x23, 0x08), u32(0), u32(28));
+        for (byte[] payload : List.of(ike, bytes(0xff), cat(u32(0x7a000001L), u32(1), new byte[60]))) {
+            DecodedPacket p = decode(decoder, eth(ETH_IPV4, ipv4(17, A, B, udp(4500, 4500, payload))));
+            TunnelDecodeTest.assertPlainUdp(p);
+            assertEquals(0, p.decapCount);
+            assertFalse(p.ipsecAh);
+        }
+        assertEquals(DecodeAnomaly.ESP_IN_UDP_TRUNCATED, decode(decoder, eth(ETH_IPV4, ipv4(17, A, B, udp(4500, 4500, bytes(0xff, 0xff))))).anomaly);
+        assertEquals(DecodeAnomaly.ESP_IN_UDP_TRUNCATED, decode(decoder, eth(ETH_IPV4, ipv4(17, A, B, udp(61_002, 4500, u32(0x1000))))).anomaly);
+        assertEquals(DecodeAnomaly.ESP_IN_UDP_TRUNCATED, decode(decoder, eth(ETH_IPV4, ipv4(17, A, B, udp(4500, 4500, new byte[0])))).anomaly);
+        assertEquals(DecodeAnomaly.ESP_IN_UDP_RESERVED_SPI,
+                decode(decoder, eth(ETH_IPV4, ipv4(17, A, B, udp(4500, 4500, espNull(0xff, tcpSegment(A, B), 6, 0, 12))))).anomaly);
+        assertEquals("decoder.esp_in_udp.pkt_too_small", DecodeAnomaly.ESP_IN_UDP_TRUNCATED.eventName());
+        assertEquals("decoder.esp_in_udp.reserved_spi", DecodeAnomaly.ESP_IN_UDP_RESERVED_SPI.eventName());
+        // off the port, ESP-NULL in UDP is not looked for; the port is a setting
+        byte[] tunnel = udp(4501, 4501, espNull(0x3000, TunnelDecodeTest.TCP4, 4, 0, 12));
+        TunnelDecodeTest.assertPlainUdp(decode(decoder, eth(ETH_IPV4, ipv4(17, A, B, tunnel))));
+        PacketDecoder moved = new PacketDecoder(TunnelConfig.DEFAULTS.withEspUdpPorts(List.of(4501)));
+        assertInner(decode(moved, eth(ETH_IPV4, ipv4(17, A, B, tunnel))), 4, TunnelKind.ESP_IN_UDP, TunnelKind.ESP_NULL);
+        assertEquals(List.of(4500), TunnelConfig.DEFAULTS.espUdpPorts());
+        // a keep-alive whose byte the snap length cut, in an array of the captured size: nothing read past it
+        byte[] keepAlive = eth(ETH_IPV4, ipv4(17, A, B, udp(4500, 4500, bytes(0xff))));
+        byte[] captured = Arrays.copyOf(keepAlive, keepAlive.length - 1);
+        DecodedPacket k = new DecodedPacket();
+        k.reset(captured, 1, keepAlive.length);
+        decoder.decode(LinkType.ETHERNET, captured, 0, captured.length, k);
+        assertNull(k.anomaly);
+        assertTrue(k.isUdp());
+    }
+
     /** What is not certainly NULL-encrypted stays ESP, with no anomaly. */
     @Test
     void whatDoesNotCheckWholeStaysEsp() {
@@ -94,7 +153,8 @@ class EspNullDecodeTest {
     }
 
     /**
-     * Encrypted ESP is random bytes after the SPI and sequence number: none is read as clear text.
+     * Encrypted ESP is random bytes after the SPI and sequence number: none is read as clear text,
+     * over IP or in UDP.
      * Then the trailer's bytes are planted (no padding, next header TCP, before a 12-byte ICV), so that
      * only the segment's own checks stand between: the reserved bits and the 16-bit checksum let about
      * one in 10<sup>6</sup> through (expected 0.03 in this run), and more than 3 would mean a check
@@ -115,7 +175,9 @@ class EspNullDecodeTest {
                 esp[esp.length - 14] = 0;
                 esp[esp.length - 13] = 6;
             }
-            DecodedPacket p = decode(decoder, eth(ETH_IPV4, ipv4(50, A, B, esp)));
+            boolean inUdp = i % 4 == 1; // a quarter in UDP, on the NAT traversal port
+            DecodedPacket p = decode(decoder, eth(ETH_IPV4, inUdp ? ipv4(17, A, B, udp(4500, 4500, esp)) : ipv4(50, A, B, esp)));
+            assertNull(p.anomaly);
             if (planted) {
                 plantedTaken += p.decapCount;
             } else {

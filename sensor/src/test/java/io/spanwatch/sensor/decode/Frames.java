@@ -308,6 +308,14 @@ public final class Frames {
         return cat(u32(spi), u32(1), payload, padding, bytes(pad, next), icv);
     }
 
+    /**
+     * A Juniper router's header before a captured frame: the magic "MGC", {@code flags} (0x01 in, 0x02
+     * no layer 2 header, 0x80 extensions), and with 0x80 the length of {@code extensions} and them.
+     */
+    public static byte[] juniper(int flags, byte[] extensions) {
+        return (flags & 0x80) != 0 ? cat(bytes(0x4d, 0x47, 0x43, flags), u16(extensions.length), extensions) : bytes(0x4d, 0x47, 0x43, flags);
+    }
+
     public static byte[] ascii(String s) {
         return s.getBytes(java.nio.charset.StandardCharsets.US_ASCII);
     }

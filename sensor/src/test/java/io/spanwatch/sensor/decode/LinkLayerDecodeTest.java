@@ -17,12 +17,12 @@ import org.junit.jupiter.api.Test;
  * Ethernet. Each must reach the TCP payload inside, and a header cut short is its named anomaly.
  */
 class LinkLayerDecodeTest {
-    private static final byte[] TCP4 = ipv4(6, "172.16.1.2", "93.184.216.34", Frames.tcp(40_000, 80, ascii("GET /")));
-    private static final byte[] TCP6 = ipv6(6, "2001:db8::7", "2001:db8::80", Frames.tcp(40_000, 80, ascii("GET /")));
+    static final byte[] TCP4 = ipv4(6, "172.16.1.2", "93.184.216.34", Frames.tcp(40_000, 80, ascii("GET /")));
+    static final byte[] TCP6 = ipv6(6, "2001:db8::7", "2001:db8::80", Frames.tcp(40_000, 80, ascii("GET /")));
 
     private final PacketDecoder decoder = new PacketDecoder();
 
-    private DecodedPacket decode(int linkType, byte[] frame) {
+    DecodedPacket decode(int linkType, byte[] frame) {
         byte[] buf = cat(bytes(0x5a, 0x5a), frame, bytes(0x5a, 0x5a, 0x5a, 0x5a));
         DecodedPacket p = new DecodedPacket();
         p.reset(buf, 1L, frame.length);
@@ -30,7 +30,7 @@ class LinkLayerDecodeTest {
         return p;
     }
 
-    private static void assertTcp(DecodedPacket p, int version, String what) {
+    static void assertTcp(DecodedPacket p, int version, String what) {
         assertNull(p.anomaly, what);
         assertEquals(version, p.ipVersion, what);
         assertEquals(80, p.dstPort, what);
@@ -158,7 +158,7 @@ class LinkLayerDecodeTest {
         assertEquals(DecodeAnomaly.NSH_UNKNOWN_PAYLOAD, decode(LinkType.ETHERNET, cat(MACS, u16(0x894f), nsh(2, 2, 4), TCP4)).anomaly);
     }
 
-    private static final byte[] MACS = cat(bytes(0, 0x1a, 0x1e, 1, 2, 3), bytes(0xa4, 0x5e, 0x60, 4, 5, 6));
+    static final byte[] MACS = cat(bytes(0, 0x1a, 0x1e, 1, 2, 3), bytes(0xa4, 0x5e, 0x60, 4, 5, 6));
 
     @Test
     void dataCentreAndCarrierHeadersInsideEthernetAreSteppedOver() {
@@ -274,7 +274,7 @@ class LinkLayerDecodeTest {
         assertTcp(decode(LinkType.ERF, dsError), 4, "a data-stream error, truncation, another interface");
     }
 
-    private static byte[] le32(long v) {
+    static byte[] le32(long v) {
         return bytes((int) (v & 0xff), (int) (v >> 8 & 0xff), (int) (v >> 16 & 0xff), (int) (v >> 24 & 0xff));
     }
 

@@ -26,7 +26,7 @@ class LispDecodeTest {
         assertInner(decode(udp4(61_234, 4341, lisp(0xc0, TCP4))), 4, TunnelKind.LISP);
         assertInner(decode(udp4(61_234, 4341, lisp(0x88, TCP6))), 6, TunnelKind.LISP);
         assertInner(decode(udp4(61_234, 4341, lisp(0x10, TCP4))), 4, TunnelKind.LISP);
-        assertInner(decode(udp4(61_234, 4341, lisp(0xa4, TCP4))), 4, TunnelKind.LISP); // E with N; the reserved bit ignored
+        assertInner(decode(udp4(61_234, 4341, lisp(0xa0, TCP4))), 4, TunnelKind.LISP); // E with N (the bit RFC 9300 reserved is LISP-GPE's P)
         assertInner(decode(udp4(61_234, 4341, lisp(0x00, TCP6))), 6, TunnelKind.LISP);
     }
 
@@ -42,6 +42,32 @@ class LispDecodeTest {
         assertPlainUdp(decode(udp4(61_234, 4341, lisp(0x80, new byte[0])))); // a header and nothing
         assertPlainUdp(decode(udp4(4341, 61_234, lisp(0xc0, TCP4)))); // the destination port only
         assertPlainUdp(decode(udp4(61_234, 4342, lisp(0xc0, TCP4)))); // the control plane's port
+    }
+
+    /** LISP-GPE's header (RFC 9305): flags with P, a 16-bit nonce, the next protocol, then the instance id. */
+    static byte[] lispGpe(int flags, int next, byte[] payload) {
+        return cat(bytes(flags | 0x04, 0x12, 0x34, next, 0, 0, 0x01, 0x01), payload);
+    }
+
+    @Test
+    void lispGpeHonoursItsNextProtocol() {
+        assertTcp(decode(udp4(61_234, 4341, lispGpe(0x88, 1, TCP4))), SRC4, DST4, TunnelKind.LISP, TunnelKind.LISP_GPE);
+        assertTcp(decode(udp4(61_234, 4341, lispGpe(0xc0, 2, TCP6))), SRC6, DST6, TunnelKind.LISP, TunnelKind.LISP_GPE);
+        assertTcp(decode(udp4(61_234, 4341, lispGpe(0x08, 3, eth(ETH_IPV4, TCP4)))), SRC4, DST4, TunnelKind.LISP, TunnelKind.LISP_GPE);
+        assertTcp(decode(udp4(61_234, 4341, lispGpe(0x08, 4, cat(LinkLayerDecodeTest.nsh(2, 2, 1), TCP4)))), SRC4, DST4,
+                TunnelKind.LISP, TunnelKind.LISP_GPE);
+        // the next protocol decides, not the version nibble: an Ethernet frame is no longer left as UDP
+        assertEquals(DecodeAnomaly.IPV4_WRONG_VERSION, decode(udp4(61_234, 4341, lispGpe(0x08, 1, TCP6))).anomaly);
+        for (int next : new int[] {0, 5, 0x7e, 0x80, 0xff}) {
+            DecodedPacket p = decode(udp4(61_234, 4341, lispGpe(0x08, next, TCP4)));
+            assertEquals(DecodeAnomaly.LISP_UNKNOWN_PAYLOAD, p.anomaly, "next protocol " + next);
+            assertEquals(0, p.tunnelDepth);
+        }
+        assertEquals("decoder.lisp.unknown_payload_type", DecodeAnomaly.LISP_UNKNOWN_PAYLOAD.eventName());
+        // what RFC 9300 forbids, and a key id, still keep it UDP
+        assertPlainUdp(decode(udp4(61_234, 4341, lispGpe(0x90, 1, TCP4))));
+        assertPlainUdp(decode(udp4(61_234, 4341, lispGpe(0x01, 1, TCP4))));
+        assertEquals(DecodeAnomaly.LISP_TRUNCATED, decode(udp4(61_234, 4341, bytes(0x0c, 0, 0, 1, 0, 0))).anomaly);
     }
 
     @Test

@@ -26,7 +26,9 @@ public class PacketDecoderFuzzTest {
     static final int[] LINK_TYPES = {LinkType.ETHERNET, LinkType.LINUX_SLL, LinkType.LINUX_SLL2, LinkType.NULL,
         LinkType.LOOP, LinkType.RAW, LinkType.RAW_BSD, LinkType.RAW_OPENBSD, LinkType.IPV4, LinkType.IPV6, LinkType.PPP,
         LinkType.PPP_HDLC, LinkType.C_HDLC, LinkType.IEEE802_11, LinkType.IEEE802_11_RADIOTAP, LinkType.NFLOG, 147, LinkType.PFLOG, LinkType.ENC, LinkType.IPNET, LinkType.PKTAP, LinkType.PPI, LinkType.IEEE802_11_PRISM,
-        LinkType.IEEE802_11_AVS, LinkType.NETANALYZER, LinkType.NETANALYZER_TRANSPARENT, LinkType.MPLS, LinkType.ATM_RFC1483};
+        LinkType.IEEE802_11_AVS, LinkType.NETANALYZER, LinkType.NETANALYZER_TRANSPARENT, LinkType.MPLS, LinkType.ATM_RFC1483,
+        LinkType.JUNIPER_ETHER, LinkType.JUNIPER_PPPOE, LinkType.JUNIPER_PPP, LinkType.JUNIPER_CHDLC, LinkType.JUNIPER_GGSN,
+        LinkType.JUNIPER_VP, LinkType.JUNIPER_SERVICES, LinkType.JUNIPER_VN};
 
     private final PacketDecoder decoder = new PacketDecoder();
     private final DecodedPacket fresh = new DecodedPacket();

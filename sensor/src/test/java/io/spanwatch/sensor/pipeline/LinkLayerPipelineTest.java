@@ -224,4 +224,29 @@ class LinkLayerPipelineTest {
         run(tmp, "avs-as-prism", LinkType.IEEE802_11_PRISM, (ip, fromClient) -> List.of(cat(avs, wlanData(false, false, false, false,
                 snap(ETH_IPV4, ip)))));
     }
+
+    /**
+     * Captures a Juniper router writes ({@code monitor traffic interface ... write-file}): the "MGC"
+     * header before each frame, with JUNOS' extension TLVs and the direction flag set on the client's
+     * frames; on the Ethernet capture every fifth frame without its layer 2 header (JUNOS' protocol
+     * number, then the IP packet); then each of the other Juniper link types whose frame is Ethernet or IP.
+     */
+    @Test
+    void juniperRouterCaptures(@TempDir Path tmp) throws Exception {
+        byte[] ext = cat(bytes(1, 4), le32(151), bytes(2, 8), ascii("ge-0/0/1"), bytes(3, 1, 1), bytes(6, 1, 14));
+        int[] n = {0};
+        Pipeline.Summary s = run(tmp, "juniper-ether", LinkType.JUNIPER_ETHER, (ip, fromClient) -> List.of(n[0]++ % 5 == 4
+                ? cat(juniper(fromClient ? 0x83 : 0x82, ext), le32(2), ip) : cat(juniper(fromClient ? 0x81 : 0x80, ext), ethernet(ip))));
+        assertEquals(n[0], s.get("decoder.ipv4"), "every frame an IPv4 packet");
+        run(tmp, "juniper-pppoe", LinkType.JUNIPER_PPPOE, (ip, fromClient) -> List.of(cat(juniper(0x80, ext), MACS, u16(0x8864),
+                bytes(0x11, 0, 0x12, 0x34), u16(ip.length + 2), u16(0x21), ip)));
+        run(tmp, "juniper-ppp", LinkType.JUNIPER_PPP, (ip, fromClient) -> List.of(cat(juniper(fromClient ? 1 : 0, null), bytes(0xff, 3, 0, 0x21), ip)));
+        run(tmp, "juniper-chdlc", LinkType.JUNIPER_CHDLC, (ip, fromClient) -> List.of(cat(juniper(0x81, ext), bytes(0x0f, 0), u16(ETH_IPV4), ip)));
+        run(tmp, "juniper-ggsn", LinkType.JUNIPER_GGSN, (ip, fromClient) -> List.of(cat(juniper(0x01, null), bytes(2, 0, 7, 0), ip)));
+        run(tmp, "juniper-vp", LinkType.JUNIPER_VP, (ip, fromClient) -> List.of(cat(juniper(0x01, null), new byte[18], ip)));
+        run(tmp, "juniper-services", LinkType.JUNIPER_SERVICES, (ip, fromClient) -> List.of(cat(juniper(fromClient ? 1 : 0, null),
+                new byte[fromClient ? 16 : 12], ip)));
+        run(tmp, "juniper-vn", LinkType.JUNIPER_VN, (ip, fromClient) -> List.of(cat(bytes(1, 4, 10, 0, 0, 1), bytes(3, 4), ascii("red1"),
+                bytes(255, 0), ethernet(ip))));
+    }
 }

@@ -22,6 +22,7 @@ import java.util.function.UnaryOperator;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /**
@@ -622,27 +623,37 @@ class ReassemblyEvasionTest {
      * security association whose integrity check it passes; anyone on the path can send one with an
      * inner segment of a connection that never used IPsec, which no gateway forwards and no host
      * receives. So, as for an Authentication Header, such a decoy on a connection whose SYN came
-     * outside IPsec is dropped; one whose SYNs came in the tunnel is read as any other.
+     * outside IPsec is dropped; one whose SYNs came in the tunnel is read as any other. The same in UDP
+     * (RFC 3948 NAT traversal, port 4500).
      */
-    @ParameterizedTest(name = "IPv4 {0}")
-    @ValueSource(booleans = {false, true})
-    void aSegmentInAnEspNullTunnelTheConnectionNeverUsedIsDropped(boolean v4) throws Exception {
-        int port = v4 ? 40_143 : 40_140;
-        Result plain = run(ipsecDecoy(port, false, v4, ReassemblyEvasionTest::inEspNullTunnel), ReassemblyConfig.DEFAULTS);
+    @ParameterizedTest(name = "IPv4 {0}, in UDP {1}")
+    @CsvSource({"false,false", "true,false", "false,true", "true,true"})
+    void aSegmentInAnEspNullTunnelTheConnectionNeverUsedIsDropped(boolean v4, boolean inUdp) throws Exception {
+        int port = (v4 ? 40_143 : 40_140) + (inUdp ? 20 : 0);
+        UnaryOperator<byte[]> esp = inUdp ? ReassemblyEvasionTest::inEspNullTunnelInUdp : ReassemblyEvasionTest::inEspNullTunnel;
+        Result plain = run(ipsecDecoy(port, false, v4, esp), ReassemblyConfig.DEFAULTS);
         assertTrue(plain.stored(body), plain.eve);
         assertTrue(plain.eve.contains("\"stream.pkt_ah_unexpected\""), plain.eve);
-        Result tunnelled = run(ipsecDecoy(port + 1, true, v4, ReassemblyEvasionTest::inEspNullTunnel), ReassemblyConfig.DEFAULTS);
+        Result tunnelled = run(ipsecDecoy(port + 1, true, v4, esp), ReassemblyConfig.DEFAULTS);
         assertFalse(tunnelled.eve.contains("\"stream.pkt_ah_unexpected\""), tunnelled.eve);
         assertFalse(tunnelled.stored(body), "the decoy comes first and is the peers' own: " + tunnelled.eve);
     }
 
     /** {@code frame}'s IP packet in tunnel-mode ESP with NULL encryption (SPI 0x5000, a 12-byte ICV) between two gateways. */
     static byte[] inEspNullTunnel(byte[] frame) {
-        boolean v4 = (frame[14] & 0xf0) == 0x40;
-        byte[] ip = Arrays.copyOfRange(frame, 14, frame.length);
-        byte[] esp = io.spanwatch.sensor.decode.Frames.espNull(0x5000, ip, v4 ? 4 : 41, 0, 12);
         return io.spanwatch.sensor.decode.Frames.eth(io.spanwatch.sensor.decode.Frames.ETH_IPV4,
-                io.spanwatch.sensor.decode.Frames.ipv4(50, "192.0.2.1", "192.0.2.2", esp));
+                io.spanwatch.sensor.decode.Frames.ipv4(50, "192.0.2.1", "192.0.2.2", espNullTunnel(frame)));
+    }
+
+    /** {@link #inEspNullTunnel} in UDP from port 4500 to 4500, as after IKE found a NAT between the gateways (RFC 3948). */
+    static byte[] inEspNullTunnelInUdp(byte[] frame) {
+        return io.spanwatch.sensor.decode.Frames.eth(io.spanwatch.sensor.decode.Frames.ETH_IPV4, io.spanwatch.sensor.decode.Frames.ipv4(17,
+                "192.0.2.1", "192.0.2.2", io.spanwatch.sensor.decode.Frames.udp(4500, 4500, espNullTunnel(frame))));
+    }
+
+    private static byte[] espNullTunnel(byte[] frame) {
+        boolean v4 = (frame[14] & 0xf0) == 0x40;
+        return io.spanwatch.sensor.decode.Frames.espNull(0x5000, Arrays.copyOfRange(frame, 14, frame.length), v4 ? 4 : 41, 0, 12);
     }
 
     /**

@@ -122,4 +122,41 @@ class VendorTunnelPipelineTest {
                 : eth(ETH_IPV6, ipv6(17, "2001:db8::2", "2001:db8::1", udp(61_000, 4341, cat(bytes(0x08, 0, 0, 0), u32(0x00000a00L), ip))))));
         assertTrue(r.stats().get("decoder.lisp") > 10);
     }
+
+    /**
+     * A remote-access client behind a NAT (IKE moved to UDP 4500 on finding it, RFC 3948): tunnel-mode
+     * ESP with NULL encryption in UDP between the NAT's port 61002 and the gateway's 4500, HMAC-SHA-256's
+     * 16-byte ICV; the client's NAT keep-alives and IKE's informational exchanges (after the non-ESP
+     * marker) on the same ports are passed over.
+     */
+    @Test
+    void espNullThroughANat(@TempDir Path tmp) throws Exception {
+        byte[] ike = cat(u32(0), u32(0x11223344L), u32(0x55667788L), u32(0x99aabbccL), u32(0xddeeff00L), bytes(0x2e, 0x20, 0x25, 0x08),
+                u32(7), u32(80), new byte[52]);
+        Result r = TunnelPipelineTest.run(tmp, "esp-udp", CLIENT, SERVER, (ip, fromClient, i) -> {
+            byte[] esp = espNull(0x7a000000L + (fromClient ? 1 : 2), ip, 4, i % 3, 16);
+            byte[] tunnel = withId(eth(ETH_IPV4, fromClient ? ipv4(17, "203.0.113.9", "198.51.100.2", udp(61_002, 4500, esp))
+                    : ipv4(17, "198.51.100.2", "203.0.113.9", udp(4500, 61_002, esp))), i);
+            return i % 10 == 0 ? List.of(eth(ETH_IPV4, ipv4(17, "203.0.113.9", "198.51.100.2", udp(61_002, 4500, bytes(0xff)))),
+                    eth(ETH_IPV4, ipv4(17, "198.51.100.2", "203.0.113.9", udp(4500, 61_002, ike))), tunnel) : List.of(tunnel);
+        });
+        assertTrue(r.stats().get("decoder.esp_in_udp") > 10);
+        assertEquals(r.stats().get("decoder.esp_in_udp"), r.stats().get("decoder.esp_null"));
+        assertEquals(r.stats().get("decoder.esp_in_udp"), r.stats().get("decoder.tunneled"), "tunnel mode");
+    }
+
+    /**
+     * LISP-GPE (RFC 9305) between two tunnel routers of a fabric that carries layer 2: the client's
+     * frames whole (next protocol Ethernet) over IPv4, the server's packets as IPv4 (next protocol 1)
+     * over IPv6, each header with the P bit, a 16-bit nonce and an instance id.
+     */
+    @Test
+    void lispGpeBetweenFabricEdges(@TempDir Path tmp) throws Exception {
+        Result r = TunnelPipelineTest.run(tmp, "lisp-gpe", CLIENT, SERVER, (ip, fromClient, i) -> List.of(fromClient
+                ? withId(eth(ETH_IPV4, ipv4(17, "198.51.100.1", "198.51.100.2", udp(52_000 + i % 7, 4341,
+                        cat(bytes(0x8c, i >> 8, i, 3), u32(0x00001000L), MACS, u16(ETH_IPV4), ip)))), i)
+                : eth(ETH_IPV6, ipv6(17, "2001:db8::2", "2001:db8::1", udp(61_000, 4341, cat(bytes(0x0c, 0, 0, 1), u32(0x00001000L), ip))))));
+        assertTrue(r.stats().get("decoder.lisp_gpe") > 10);
+        assertEquals(r.stats().get("decoder.lisp_gpe"), r.stats().get("decoder.lisp"), "every LISP header was LISP-GPE's");
+    }
 }
