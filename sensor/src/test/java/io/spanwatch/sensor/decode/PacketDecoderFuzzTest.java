@@ -28,7 +28,8 @@ public class PacketDecoderFuzzTest {
         LinkType.PPP_HDLC, LinkType.C_HDLC, LinkType.IEEE802_11, LinkType.IEEE802_11_RADIOTAP, LinkType.NFLOG, 147, LinkType.PFLOG, LinkType.ENC, LinkType.IPNET, LinkType.PKTAP, LinkType.PPI, LinkType.IEEE802_11_PRISM,
         LinkType.IEEE802_11_AVS, LinkType.NETANALYZER, LinkType.NETANALYZER_TRANSPARENT, LinkType.MPLS, LinkType.ATM_RFC1483,
         LinkType.JUNIPER_ETHER, LinkType.JUNIPER_PPPOE, LinkType.JUNIPER_PPP, LinkType.JUNIPER_CHDLC, LinkType.JUNIPER_GGSN,
-        LinkType.JUNIPER_VP, LinkType.JUNIPER_SERVICES, LinkType.JUNIPER_VN};
+        LinkType.JUNIPER_VP, LinkType.JUNIPER_SERVICES, LinkType.JUNIPER_VN, LinkType.ERF, LinkType.PPP_ETHER, LinkType.PPP_WITH_DIR,
+        LinkType.C_HDLC_WITH_DIR};
 
     private final PacketDecoder decoder = new PacketDecoder();
     private final DecodedPacket fresh = new DecodedPacket();
