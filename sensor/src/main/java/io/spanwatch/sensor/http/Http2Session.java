@@ -56,7 +56,10 @@ final class Http2Session {
 
     static final int SETTINGS_HEADER_TABLE_SIZE = 1;
     static final int SETTINGS_ENABLE_PUSH = 2;
+    static final int SETTINGS_INITIAL_WINDOW_SIZE = 4;
     static final int SETTINGS_MAX_FRAME_SIZE = 5;
+    /** The largest flow-control window (RFC 9113 §6.9.1): 2^31-1. */
+    static final long MAX_WINDOW_SIZE = Integer.MAX_VALUE;
     /** SETTINGS_MAX_FRAME_SIZE until a peer announces more, and the most it may announce (RFC 9113 §6.5.2). */
     static final long DEFAULT_MAX_FRAME_SIZE = 16_384;
     static final long MAX_FRAME_SIZE = 16_777_215;
@@ -107,6 +110,7 @@ final class Http2Session {
             endHalf(early, false, false, "stream 1 is the upgraded request's");
         }
         Stream s = open(1);
+        client.lastStream = Math.max(client.lastStream, 1);
         HttpTransaction t = s.tx;
         t.method = upgraded.method;
         t.uri = upgraded.uri;
@@ -292,6 +296,16 @@ final class Http2Session {
         if (s == null) {
             if (toServer && id <= d.lastStream) {
                 return; // the trailers of a stream already done
+            }
+            if (!toServer && ((id & 1) == 0 || id <= client.lastStream)) {
+                // A stream the server never promised, or one closed (ended, or reset either way): no
+                // client reads an answer there (RFC 9113 §5.1; nghttp2 makes an unknown stream a
+                // connection error and ignores a closed one's block, Go's client ignores any stream it
+                // does not hold, processHeaders). An odd stream past the last request seen stays a
+                // response to a request the capture lost.
+                conn.listener().anomaly(null, false, "http2.invalid_frame_header",
+                        "HEADERS on stream " + id + ", " + ((id & 1) == 0 ? "never promised" : "closed"));
+                return;
             }
             s = open(id);
             if (toServer) {
