@@ -90,6 +90,9 @@ def ip6cases():
         s = tcp(c.sip, c.cip, c.sport, c.cport, c.sseq, c.cseq, 'PA', W[i:i+1000])
         pc.add(eth(ip6(c.sip, c.cip, 60, b'\x06\x00' + b'\x1e\x04\xaa\xbb\xcc\xdd' + s), 0x86DD)); c.sseq += len(W[i:i+1000])
     c.ack_c(); c.close()
+    from gen2 import decoy_case
+    decoy_case('ipv6_6_decoy_dstopt_unknown_type_bits_11', 'decoy behind a destination-options header with unknown option type 0xde (high bits 11: discard the packet, RFC 8200 4.2; Linux ip6_parse_tlv -> ip6_tlvopt_unknown), real after',
+               lambda c, d: c.pc.add(eth(ip6(c.sip, c.cip, 60, b'\x06\x00' + b'\xde\x04\xaa\xbb\xcc\xdd' + tcp(c.sip, c.cip, c.sport, c.cport, c.sseq, c.cseq, 'PA', d)), 0x86DD)), v6=True, cls='ipv6')
     save('ipv6_6_dstopt_unknown_type_skip_bits', pc, sha(B), 'ipv6', 'every data packet behind a destination-options header with unknown option type 0x1e (high bits 00: skip it, RFC 8200 4.2; Linux ip6_parse_tlv)')
 
 # ---------------- tunnels ----------------
@@ -136,6 +139,15 @@ def tunnel6():
               teredo, lambda p: bad_udp(teredo(p)), v6=True)
     tun_decoy('tun6_decoy_l2tpv2_bad_udp_checksum', 'decoy in L2TPv2 whose UDP checksum is wrong (Linux l2tp_udp_encap_recv is an encap_rcv hook: udp_queue_rcv_one_skb verifies first), real in L2TPv2',
               l2tp, lambda p: bad_udp(l2tp(p)))
+    gpe = lambda p: outer_udp(4790, struct.pack('!BBBBI', 0x0C, 0, 0, 1, 9 << 8) + p)
+    tun_decoy('tun6_decoy_vxlan_gpe_bad_udp_checksum', 'decoy in VXLAN-GPE whose outer UDP checksum is wrong (Linux vxlan with gpe: udp_queue_rcv_one_skb verifies it before vxlan_rcv), real in VXLAN-GPE',
+              gpe, lambda p: bad_udp(gpe(p)))
+    greu = lambda p: outer_udp(4754, gen.gre_hdr(et(p), payload=p))
+    tun_decoy('tun6_decoy_gre_in_udp_bad_udp_checksum', 'decoy in GRE-in-UDP (RFC 8086) whose UDP checksum is wrong (Linux fou receives it as an encap socket: udp_queue_rcv_one_skb verifies first), real in GRE-in-UDP',
+              greu, lambda p: bad_udp(greu(p)))
+    mplsu = lambda p: outer_udp(6635, struct.pack('!I', (3000 << 12) | 0x100 | 64) + p)
+    tun_decoy('tun6_decoy_mpls_in_udp_bad_udp_checksum', 'decoy in MPLS-in-UDP (RFC 7510) whose UDP checksum is wrong (Linux fou, an encap socket: udp_queue_rcv_one_skb verifies first), real in MPLS-in-UDP',
+              mplsu, lambda p: bad_udp(mplsu(p)))
     tun_case('tun6_vxlan_udp_checksum_zero', 'VXLAN with outer UDP checksum 0 (none: RFC 7348 5 "MUST be accepted for decapsulation")', lambda p: zero_udp(vx(p)))
     tun_case('tun6_vxlan_udp_checksum_partial', 'VXLAN whose outer UDP checksum field holds the pseudo-header\'s sum only, as a capture on the sending VTEP with checksum offload shows it (the NIC fills it in: CHECKSUM_PARTIAL)',
              lambda p: partial_udp(vx(p)))
@@ -162,6 +174,19 @@ def http6():
         c = Conv(pc, cport=44000 + i); c.handshake(); c.c(req(extra=b'Range: bytes=' + r + b'\r\n')); c.ack_s()
         c.send(False, hdr([b'Content-Range: bytes %d-%d/4000' % (a, b_), b'Content-Length: %d' % (b_ - a + 1)], ver=b'HTTP/1.1 206 Partial Content') + B[a:b_+1]); c.ack_c(); c.close()
     save('range6_suffix_range_second_half', pc, sha(B), 'range', 'the first half by "bytes=0-1999", the second by the suffix range "bytes=-2000" (RFC 9110 14.1.2), answered with absolute positions')
+    # a download cut by a reset after 1,500 bytes and resumed with Range and If-Range on a new
+    # connection (Chrome's download resumption: DownloadItemImpl sends If-Range with the ETag; curl -C -)
+    pc = Pcap(); W = hdr([b'ETag: "v1"', b'Content-Length: 4000']) + B
+    c = Conv(pc, cport=45000); c.handshake(); c.c(req()); c.ack_s(); cut = len(W) - 2500; c.send(False, W[:cut]); c.ack_c(); c.c(flags='RA', advance=False)
+    c = Conv(pc, cport=45001); c.handshake(); c.c(req(extra=b'Range: bytes=1500-\r\nIf-Range: "v1"\r\n')); c.ack_s()
+    c.send(False, hdr([b'ETag: "v1"', b'Content-Range: bytes 1500-3999/4000', b'Content-Length: 2500'], ver=b'HTTP/1.1 206 Partial Content') + B[1500:]); c.ack_c(); c.close()
+    save('range6_resume_after_reset_if_range', pc, sha(B), 'range', 'a 200 with an ETag cut by the client\'s reset after 1,500 bytes, resumed on a new connection with "Range: bytes=1500-" and If-Range (RFC 9110 13.1.5; Chrome download resumption, curl -C -)')
+    # four quarters on four connections, in the order 3, 1, 4, 2
+    pc = Pcap()
+    for i, (a, b_) in enumerate([(2000, 2999), (0, 999), (3000, 3999), (1000, 1999)]):
+        c = Conv(pc, cport=46000 + i); c.handshake(); c.c(req(extra=b'Range: bytes=%d-%d\r\n' % (a, b_))); c.ack_s()
+        c.send(False, hdr([b'Content-Range: bytes %d-%d/4000' % (a, b_), b'Content-Length: %d' % (b_ - a + 1)], ver=b'HTTP/1.1 206 Partial Content') + B[a:b_+1]); c.ack_c(); c.close()
+    save('range6_four_quarters_out_of_order', pc, sha(B), 'range', 'four 206 quarters on four connections, third, first, fourth, second (a segmented downloader: aria2 -x4, RFC 9110 14.4)')
     # two 206 halves on two streams of one h2c connection (a segmented downloader over HTTP/2)
     pc = Pcap(); c = Conv(pc); c.handshake()
     r1 = reqblk() + b'\x00\x05range' + b'\x0cbytes=0-1999'; r3 = reqblk() + b'\x00\x05range' + b'\x0fbytes=2000-3999'
@@ -248,6 +273,16 @@ def h2c6():
     D = dec('unpromised')
     h2pair('h2c6_decoy_headers_on_unpromised_stream_2', 'a decoy answer on stream 2, never promised by a PUSH_PROMISE (nghttp2: connection error "client received request"; Go processHeaders ignores an unknown stream); the file fetched again on a new connection',
            B, D, b'', answer(D, 2))
+    # a PUSH_PROMISE naming a stream id the server may not open: an odd one (the client's), or one not
+    # above an id it promised before (RFC 9113 5.1.1, 6.6): nghttp2 "PUSH_PROMISE: invalid
+    # promised_stream_id" is a connection error, and Go's client refuses every push (processPushPromise)
+    pr = lambda sid, path: h2f(5, 4, 1, struct.pack('!I', sid) + b'\x82\x86' + hlit(4, path) + hlit(1, b'example.com'))
+    D = dec('pushodd')
+    h2pair('h2c6_decoy_push_promise_odd_stream', 'a PUSH_PROMISE naming stream 3 (odd: the client\'s to open; RFC 9113 5.1.1, nghttp2 "invalid promised_stream_id", Go refuses pushes), then a decoy answer on stream 3; the file fetched again on a new connection',
+           B, D, b'', pr(3, b'/p.bin') + answer(D, 3))
+    P = dec('pushfirst'); D = dec('pushlower')
+    h2pair('h2c6_decoy_push_promise_id_not_increasing', 'a push on stream 4, then a PUSH_PROMISE naming stream 2, below it (RFC 9113 5.1.1: ids only grow; nghttp2 "invalid promised_stream_id", Go refuses pushes), then a decoy answer on stream 2; the file fetched again on a new connection',
+           B, D, b'', pr(4, b'/q.bin') + answer(P, 4) + pr(2, b'/p.bin') + answer(D, 2))
     # the same frames well formed, between the answer's frames: nothing to refuse
     pc = Pcap(); c = Conv(pc); c.handshake()
     c.c(b'PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n' + h2f(4, 0, 0, b'') + h2f(1, 5, 1, reqblk())); c.ack_s()

@@ -100,6 +100,28 @@ class Http2ControlFrameTest {
         assertTrue(sinkOf(l, "/a", false).complete, l.transcript());
     }
 
+    @ParameterizedTest(name = "promised stream {0}")
+    @ValueSource(ints = {3, 2})
+    void aPushOfAStreamIdTheServerMayNotUseEndsItsDirection(int promised) {
+        // stream 3 is the client's to open; 2 was promised already (ids only grow): a connection error
+        byte[] first = pushPromise(1, 2, "/first");
+        RecordingListener l = run(
+                up(preface(), settings(), headers(1, EH | ES, block().get("/a").bytes())),
+                down(settings(), settingsAck(), first, headers(2, EH, block().status200().bytes()), data(2, ES, "MZ-first"),
+                        pushPromise(1, promised, "/pushed"), headers(promised, EH, block().status200().bytes()),
+                        data(promised, ES, "MZ-decoy"), headers(1, EH, block().status200().bytes()), data(1, ES, "MZ-answer")));
+        assertTrue(l.anomalies.contains("http2.stream_id_reuse"), l.transcript());
+        assertTrue(sinkOf(l, "/first", false).complete, l.transcript());
+        for (RecordingListener.Sink s : l.sinks) {
+            assertFalse(s.complete && !s.toServer && !"/first".equals(s.tx.uri), "nothing after the promise reaches the client: " + l.transcript());
+        }
+    }
+
+    private static byte[] pushPromise(int stream, int promised, String path) {
+        return frame(Http2Session.PUSH_PROMISE, EH, stream, cat(bytes(promised >>> 24, promised >>> 16, promised >>> 8, promised),
+                block().get(path).bytes()));
+    }
+
     @Test
     void wellFormedControlFramesBetweenTheAnswersFramesChangeNothing() {
         RecordingListener l = run(
