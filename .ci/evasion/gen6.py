@@ -204,6 +204,13 @@ def upload6():
     fh = [b'Content-Disposition: form-data; name="f"; filename="a.bin"', b'Content-Type: application/octet-stream']
     upload('up6_boundary_trailing_semicolon', 'Content-Type "multipart/form-data; boundary=XyZ;" (Go mime.ParseMediaType ignores a trailing semicolon; PHP cuts the boundary at ";")',
            mp([(fh, F)]), b'Content-Type: multipart/form-data; boundary=XyZ;\r\n', sha(F))
+    # RFC 2231 parameter continuations and charset-encoded values: Go's mime.ParseMediaType stitches
+    # "boundary*0" and "boundary*1" together and decodes "boundary*=utf-8''..." (decode2231Enc), so Go's
+    # multipart reader (Request.MultipartReader, ParseMultipartForm) splits at "--XyZ"
+    upload('up6_boundary_rfc2231_continuation_go', 'Content-Type "multipart/form-data; boundary*0=Xy; boundary*1=Z" (RFC 2231 3 continuations: Go mime.ParseMediaType joins them, the boundary is XyZ)',
+           mp([(fh, F)]), b'Content-Type: multipart/form-data; boundary*0=Xy; boundary*1=Z\r\n', sha(F))
+    upload('up6_boundary_rfc2231_encoded_go', 'Content-Type "multipart/form-data; boundary*=utf-8\'\'Xy%5A" (RFC 2231 4 charset and percent-encoding: Go decode2231Enc gives XyZ)',
+           mp([(fh, F)]), b"Content-Type: multipart/form-data; boundary*=utf-8''Xy%5A\r\n", sha(F))
     # two multipart POSTs on one keep-alive connection, the second's head in the segment that ends the first
     pc = Pcap(); c = Conv(pc); c.handshake()
     one = lambda body: req(method=b'POST', path=b'/up', extra=b'Content-Type: multipart/form-data; boundary=XyZ\r\nContent-Length: %d\r\n' % len(body), body=body)
@@ -283,6 +290,17 @@ def h2c6():
     P = dec('pushfirst'); D = dec('pushlower')
     h2pair('h2c6_decoy_push_promise_id_not_increasing', 'a push on stream 4, then a PUSH_PROMISE naming stream 2, below it (RFC 9113 5.1.1: ids only grow; nghttp2 "invalid promised_stream_id", Go refuses pushes), then a decoy answer on stream 2; the file fetched again on a new connection',
            B, D, b'', pr(4, b'/q.bin') + answer(P, 4) + pr(2, b'/p.bin') + answer(D, 2))
+    # a second header block without END_STREAM after the final response head: trailers must end the
+    # stream (RFC 9113 8.1); nghttp2 "HEADERS: no END_STREAM flag in trailer" resets the stream, Go's
+    # processTrailers makes it a connection error: the DATA after it never reach the body
+    D = dec('trailer', 3000)
+    h2pair('h2c6_decoy_data_after_trailers_without_end_stream', 'the answer\'s first 1,000 bytes, a trailer block without END_STREAM (malformed: RFC 9113 8.1; nghttp2 resets the stream, Go ends the connection), then the decoy\'s rest; the file fetched again on a new connection',
+           B, D, b'', h2f(1, 4, 1, b'\x88') + h2f(0, 0, 1, D[:1000]) + h2f(1, 4, 1, b'\x00\x05x-sum\x01y') + h2f(0, 1, 1, D[1000:]))
+    # DATA before the response's HEADERS: malformed (RFC 9113 8.1); nghttp2 "DATA: stream not opened"
+    # (a connection error), Go's processData "received DATA before a HEADERS frame" resets the stream
+    D = dec('databefore')
+    h2pair('h2c6_decoy_answer_after_data_before_headers', 'a DATA frame on stream 1 before any HEADERS (nghttp2: connection error "stream not opened"; Go: stream error, processData), then a decoy answer on stream 1 without a content-length; the file fetched again on a new connection',
+           B, D, b'', h2f(0, 0, 1, b'MZ' * 50) + h2f(1, 4, 1, b'\x88') + h2f(0, 1, 1, D))
     # the same frames well formed, between the answer's frames: nothing to refuse
     pc = Pcap(); c = Conv(pc); c.handshake()
     c.c(b'PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n' + h2f(4, 0, 0, b'') + h2f(1, 5, 1, reqblk())); c.ack_s()

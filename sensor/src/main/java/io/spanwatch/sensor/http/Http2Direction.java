@@ -186,6 +186,13 @@ final class Http2Direction {
                     stop("http2.invalid_frame_data", "PADDED DATA without room for its pad length");
                     return;
                 }
+                Stream s = session.streams.get(streamId);
+                if (s != null && !(toServer ? s.requestEnded || s.requestHeadSeen : s.responseEnded || s.responseHeadSeen)) {
+                    // DATA before the message's HEADERS is malformed (RFC 9113 §8.1): Go's client resets the
+                    // stream (processData, "received DATA before a HEADERS frame"), nghttp2 ends the
+                    // connection ("DATA: stream not opened"); nothing sent on the stream after it counts.
+                    session.reset(s, toServer, "http2.invalid_frame_data", "DATA before the HEADERS");
+                }
             }
             case HEADERS, PUSH_PROMISE, CONTINUATION -> {
                 if (streamId == 0 || (type == CONTINUATION && blockStream < 0)) {
@@ -409,15 +416,11 @@ final class Http2Direction {
         }
     }
 
-    /** Ends the current frame's stream both ways, as a RST_STREAM does; names why when {@code anomaly} is not null. */
-    private void reset(String anomaly) {
+    /** Ends the current frame's stream both ways ({@link Http2Session#reset}); names why when {@code detail} is not null. */
+    private void reset(String detail) {
         Stream s = session.streams.get(streamId);
         if (s != null) {
-            if (anomaly != null) {
-                session.conn.listener().anomaly(s.tx, toServer, "http2.invalid_frame_data", anomaly);
-            }
-            session.endHalf(s, true, false, "stream reset");
-            session.endHalf(s, false, false, "stream reset");
+            session.reset(s, toServer, detail == null ? null : "http2.invalid_frame_data", detail);
         }
     }
 

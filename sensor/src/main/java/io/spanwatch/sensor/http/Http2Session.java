@@ -321,7 +321,15 @@ final class Http2Session {
             t.limitMet("http.max-header-bytes");
             conn.listener().anomaly(t, toServer, "http.header_too_long", "header block past the limits");
         }
-        if (toServer ? !s.requestHeadSeen : !s.responseHeadSeen) {
+        boolean trailers = toServer ? s.requestHeadSeen : s.responseHeadSeen;
+        if (trailers && !endStream) {
+            // Trailers must end the stream (RFC 9113 §8.1): nghttp2 resets it ("HEADERS: no END_STREAM
+            // flag in trailer"), Go's client ends the connection (processTrailers); DATA after them
+            // never reach the body.
+            reset(s, toServer, "http2.invalid_header", "trailers without END_STREAM");
+            return;
+        }
+        if (!trailers) {
             if (toServer) {
                 request(s, fields, ts, endStream);
             } else if (!response(s, fields, ts, endStream)) {
@@ -332,6 +340,18 @@ final class Http2Session {
         if (endStream) {
             endStream(s, toServer);
         }
+    }
+
+    /**
+     * Ends a stream both ways, as a RST_STREAM does and as the receiver of a frame that makes the stream
+     * malformed resets it; names why on the side that sent it when {@code anomaly} is not null.
+     */
+    void reset(Stream s, boolean toServer, String anomaly, String detail) {
+        if (anomaly != null) {
+            conn.listener().anomaly(s.tx, toServer, anomaly, detail);
+        }
+        endHalf(s, true, false, "stream reset");
+        endHalf(s, false, false, "stream reset");
     }
 
     private void request(Stream s, List<HttpTransaction.Header> fields, long ts, boolean endStream) {

@@ -117,6 +117,25 @@ class Http2ControlFrameTest {
         }
     }
 
+    /** RFC 9113 §8.1: trailers end the stream, and DATA come after the HEADERS; else the message is malformed. */
+    @Test
+    void trailersThatDoNotEndTheStreamAndDataBeforeTheHeadersEndTheStream() {
+        RecordingListener trailers = run(
+                up(preface(), settings(), headers(1, EH | ES, block().get("/a").bytes())),
+                down(settings(), settingsAck(), headers(1, EH, block().status200().bytes()), data(1, 0, "MZ-"),
+                        headers(1, EH, block().lit("x-sum", "y").bytes()), data(1, ES, "decoy")));
+        assertTrue(trailers.anomalies.contains("http2.invalid_header"), trailers.transcript());
+        assertFalse(sinkOf(trailers, "/a", false).complete, "nghttp2 resets the stream, Go ends the connection: " + trailers.transcript());
+
+        RecordingListener early = run(
+                up(preface(), settings(), headers(1, EH | ES, block().get("/a").bytes())),
+                down(settings(), settingsAck(), data(1, 0, "junk"), headers(1, EH, block().status200().bytes()), data(1, ES, "MZ-decoy")));
+        assertTrue(early.anomalies.contains("http2.invalid_frame_data"), early.transcript());
+        for (RecordingListener.Sink s : early.sinks) {
+            assertFalse(s.complete && !s.toServer, "Go resets the stream, nghttp2 ends the connection: " + early.transcript());
+        }
+    }
+
     private static byte[] pushPromise(int stream, int promised, String path) {
         return frame(Http2Session.PUSH_PROMISE, EH, stream, cat(bytes(promised >>> 24, promised >>> 16, promised >>> 8, promised),
                 block().get(path).bytes()));
