@@ -41,6 +41,13 @@ def tcp6():
     c.s(D[1000:2000], seq=base + 1000, advance=False)
     save('tcp6_decoy_fills_hole_after_rst_at_rcv_nxt', pc, [], 'tcp', 'the body\'s tail held out of order, then a RST at rcv_nxt (the client resets and drops its queue), then a decoy filling the hole (RFC 9293 3.10.7.4; Linux tcp_reset)',
          forbid=[sha(D[W.index(B):])])
+    # a RST at rcv_nxt whose acknowledgement field covers bytes never sent: in a synchronized state a RST
+    # is judged by its sequence number alone (RFC 9293 3.10.7.4; Linux tcp_validate_incoming resets before
+    # tcp_ack looks at the acknowledgement; FreeBSD tcp_input), so the connection is reset
+    pc = Pcap(); B = payload('rstwildack'); W = resp(B); c = dl_start(pc); D = decoy_body(W, 1000, len(W), b'W')
+    c.s(W[:1000]); c.s(flags='RA', ack=c.cseq + 5000000, advance=False); c.send(False, D[1000:])
+    save('tcp6_decoy_after_rst_with_wild_ack_at_rcv_nxt', pc, [], 'tcp', 'a RST at rcv_nxt acknowledging 5 MB the client never sent (a RST is judged by its sequence number alone: RFC 9293 3.10.7.4, Linux tcp_validate_incoming), then decoy bytes the client never reads',
+         forbid=[sha(D[W.index(B):])])
     # the client aborts the download with a RST at its own next byte (the server's rcv_nxt); the server's
     # bytes after it reach a closed socket on the client (Linux tcp_v4_rcv: no socket, tcp_v4_send_reset)
     pc = Pcap(); B = payload('clientrst'); W = resp(B); c = dl_start(pc); D = decoy_body(W, 1000, len(W), b'C')
@@ -83,6 +90,13 @@ def ip6cases():
         save('frag%d_6_decoy_datagram_with_fragment_past_last_end_linux' % (6 if v6 else 4), pc, sha(B), 'ipfrag',
              'the segment [1000,2000) first as a fragmented decoy datagram: last fragment, then an MF fragment at 1600 past its end, then the first (Linux %s: "some bits beyond end", the queue killed), then the real bytes retransmitted whole' % ('ip6_frag_queue' if v6 else 'ip_frag_queue'),
              sets=LINUXC, forbid=[sha(D[W.index(B):])])
+    # the obsolete Stream Identifier option (136, RFC 791; RFC 6814 deprecates it) on every data packet: hosts
+    # skip options they do not know (Linux ip_options_compile ignores it on received packets; FreeBSD
+    # ip_dooptions default case)
+    pc = Pcap(); B = payload('v4sid'); W = resp(B); c = dl_start(pc)
+    for i in range(0, len(W), 1000): c.s(W[i:i+1000], ipkw={'opts': b'\x88\x04\x12\x34'})
+    c.ack_c(); c.close()
+    save('ipv4_6_stream_identifier_option', pc, sha(B), 'ip', 'every data packet with an IPv4 Stream Identifier option (136, obsolete: RFC 6814; hosts skip it, Linux ip_options_compile, FreeBSD ip_dooptions)')
     # an unknown IPv6 option whose type's two high bits are 00 is skipped (RFC 8200 4.2; Linux ip6_parse_tlv
     # case 0 of the action bits): the packet is taken
     pc = Pcap(); B = payload('v6skipopt'); W = resp(B); c = Conv(pc, cip='fd00::1', sip='fd00::2'); c.handshake(); c.c(req()); c.ack_s()
@@ -301,6 +315,17 @@ def h2c6():
     D = dec('databefore')
     h2pair('h2c6_decoy_answer_after_data_before_headers', 'a DATA frame on stream 1 before any HEADERS (nghttp2: connection error "stream not opened"; Go: stream error, processData), then a decoy answer on stream 1 without a content-length; the file fetched again on a new connection',
            B, D, b'', h2f(0, 0, 1, b'MZ' * 50) + h2f(1, 4, 1, b'\x88') + h2f(0, 1, 1, D))
+    # a GOAWAY whose last stream id is below the client's stream: the server says it never processed it,
+    # and the client abandons it (RFC 9113 6.8; nghttp2 session_close_stream_on_goaway closes it
+    # REFUSED_STREAM, Go's setGoAway aborts every stream above the last id): an answer after it is unread
+    D = dec('goaway0')
+    h2pair('h2c6_decoy_answer_after_goaway_last_stream_0', 'a GOAWAY (NO_ERROR) naming last stream 0, then a decoy answer on stream 1 (the client abandoned stream 1: RFC 9113 6.8, nghttp2 session_close_stream_on_goaway, Go setGoAway); the file fetched again on a new connection',
+           B, D, b'', h2f(7, 0, 0, struct.pack('!II', 0, 0)) + answer(D))
+    # an answer that ended with END_STREAM on its HEADERS, then DATA on the closed stream (RFC 9113 5.1:
+    # STREAM_CLOSED; nghttp2 and Go drop them)
+    D = dec('afterend')
+    h2pair('h2c6_decoy_data_after_headers_end_stream', 'an empty answer (HEADERS with END_STREAM), then decoy DATA on the closed stream 1 (RFC 9113 5.1: STREAM_CLOSED, never read); the file fetched again on a new connection',
+           B, D, b'', h2f(1, 5, 1, b'\x88') + h2f(0, 1, 1, D))
     # the same frames well formed, between the answer's frames: nothing to refuse
     pc = Pcap(); c = Conv(pc); c.handshake()
     c.c(b'PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n' + h2f(4, 0, 0, b'') + h2f(1, 5, 1, reqblk())); c.ack_s()

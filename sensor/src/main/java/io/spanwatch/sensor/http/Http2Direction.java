@@ -407,8 +407,13 @@ final class Http2Direction {
                     }
                 }
             }
+            case GOAWAY -> {
+                if (payloadLen >= 4) {
+                    session.refuseAbove(toServer, streamId(payload, 0));
+                }
+            }
             default -> {
-                // PRIORITY, PING, GOAWAY and unknown types change nothing read here.
+                // PRIORITY, PING and unknown types change nothing read here.
             }
         }
         if ((type == HEADERS || type == PUSH_PROMISE || type == CONTINUATION) && (flags & END_HEADERS) != 0 && !stopped) {

@@ -343,6 +343,22 @@ final class Http2Session {
     }
 
     /**
+     * Takes a GOAWAY sent toward the server ({@code toServer}) or the client naming {@code last}: the
+     * streams its receiver opened above that id were never processed, and the receiver abandons them
+     * (RFC 9113 §6.8; nghttp2's session_close_stream_on_goaway closes them REFUSED_STREAM, Go's client
+     * aborts them, setGoAway), so nothing sent on them afterwards counts. The sixth evasion review hid a
+     * decoy answer after a GOAWAY naming stream 0.
+     */
+    void refuseAbove(boolean toServer, int last) {
+        int receiverParity = toServer ? 0 : 1; // the client opens odd streams, a server's pushes are even
+        for (Stream s : new ArrayList<>(streams.values())) {
+            if (s.id > last && (s.id & 1) == receiverParity) {
+                reset(s, !toServer, null, null);
+            }
+        }
+    }
+
+    /**
      * Ends a stream both ways, as a RST_STREAM does and as the receiver of a frame that makes the stream
      * malformed resets it; names why on the side that sent it when {@code anomaly} is not null.
      */

@@ -136,6 +136,20 @@ class Http2ControlFrameTest {
         }
     }
 
+    /** RFC 9113 §6.8: the streams a GOAWAY's receiver opened above its last stream id are abandoned. */
+    @Test
+    void anAnswerOnAStreamAboveAGoawaysLastStreamIsNoFile() {
+        RecordingListener l = run(
+                up(preface(), settings(), headers(1, EH | ES, block().get("/a").bytes()), headers(3, EH | ES, block().get("/b").bytes())),
+                down(settings(), settingsAck(), frame(Http2Session.GOAWAY, 0, 0, bytes(0, 0, 0, 1, 0, 0, 0, 0)),
+                        headers(1, EH, block().status200().bytes()), data(1, ES, "MZ-real"),
+                        headers(3, EH, block().status200().bytes()), data(3, ES, "MZ-decoy")));
+        assertTrue(sinkOf(l, "/a", false).complete, "stream 1 was processed: " + l.transcript());
+        for (RecordingListener.Sink s : l.sinks) {
+            assertFalse(s.complete && "/b".equals(s.tx.uri) && !s.toServer, "stream 3 was abandoned: " + l.transcript());
+        }
+    }
+
     private static byte[] pushPromise(int stream, int promised, String path) {
         return frame(Http2Session.PUSH_PROMISE, EH, stream, cat(bytes(promised >>> 24, promised >>> 16, promised >>> 8, promised),
                 block().get(path).bytes()));
