@@ -1,14 +1,17 @@
 """Writes SpanWatch's sixth round of evasion cases (gen.py to gen5.py are the first five): tricks of the
 same classes that the first five rounds did not try, each hiding one file behind something the receiving
-host (a curl or Go client, a Linux or BSD stack, a tunnel endpoint) still undoes, or a decoy it drops,
-with the sha256 it must yield and the decoys it must not (meta.json, scored by run.py). Each case names
-the receiver's code or RFC that decides it. The new groups: HTTP/2 control frames of the wrong length or
-on the wrong stream and settings out of range (connection errors in nghttp2 and Go alike), a zero
-window increment and HEADERS on a stream the server never promised; tunnels in UDP whose checksum the
-tunnel end finds wrong; IP fragments ending past the datagram's last fragment; resets at the next byte
-(with and without ACK, from either side, with data held out of order); urgent pointers without the URG
-flag; Content-Range units in capitals; brotli inside gzip. Written by the sixth evasion review on
-2026-12-06 (raw packets by hand with pk.py, no scapy). Usage: python3 gen6.py OUT_DIR; then run.py OUT_DIR."""
+host (a curl or Go client, a Go server, a Linux or BSD stack, a tunnel endpoint) still undoes, or a decoy
+it drops, with the sha256 it must yield and the decoys it must not (meta.json, scored by run.py). Each
+case names the receiver's code or RFC that decides it. The new groups: HTTP/2 control frames of the
+wrong length or on the wrong stream and settings out of range (connection errors in nghttp2 and Go
+alike), a zero window increment, answers on streams reset, ended, never promised or above a GOAWAY's
+last stream, pushes of stream ids the server may not use, DATA before the HEADERS, trailers without
+END_STREAM; tunnels in UDP whose checksum the tunnel end finds wrong; IP fragments ending past the
+datagram's last fragment; resets at the next byte (with and without ACK, with a wild acknowledgement,
+from either side, with data held out of order); urgent pointers without the URG flag; Go's RFC 2231
+boundaries; Content-Range units in capitals and downloads resumed with If-Range; brotli inside gzip.
+Written by the sixth evasion review on 2026-12-06 (raw packets by hand with pk.py, no scapy).
+Usage: python3 gen6.py OUT_DIR; then run.py OUT_DIR."""
 from pk import *
 import gen
 from gen import H, hdr, gz, upload, mp, tun_case, h2f, hlit, dl_start, et, inner_eth, outer4, outer_udp
