@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Runs the evasion cases gen.py (or gen2.py to gen5.py) wrote through `spanwatch analyze`, one after another, and prints one
+"""Runs the evasion cases gen.py (or gen2.py to gen6.py) wrote through `spanwatch analyze`, one after another, and prints one
 line per case (OK: every expected sha256 among the fileinfo events, no forbidden one, exit 0, no
 exception and no internal error) and a total.
 

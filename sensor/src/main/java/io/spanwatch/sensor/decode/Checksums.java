@@ -109,6 +109,37 @@ public final class Checksums {
         return fold(tunnelSum - partial + filled) == 0xffff;
     }
 
+    /**
+     * Tells whether the checksum of a UDP datagram ({@code b[udp, end)}, whole, inside the IP header
+     * {@code out} holds) is wrong on the wire. Not judged: a field of 0 (no checksum: RFC 768 over IPv4,
+     * RFC 6935 for tunnels over IPv6), one holding only the pseudo-header's sum ({@code CHECKSUM_PARTIAL},
+     * a capture on the sending end), and one that adds up once the NIC fills in the checksum of a TCP or
+     * UDP packet inside that the sending end left to it ({@link #partialInner}: Linux's UDP tunnels fill
+     * the outer checksum by local checksum offload, {@code udp_set_csum} with {@code lco_csum}), found as
+     * the IP packet that ends with the datagram within {@link #MAX_TUNNEL_HEADERS} bytes of its start.
+     */
+    static boolean udpWrong(byte[] b, DecodedPacket out, int udp, int end) {
+        int field = PacketDecoder.u16(b, udp + 6);
+        if (field == 0) {
+            return false;
+        }
+        int addr = out.ipVersion == 4 ? 4 : 16;
+        long pseudo = sum(b, out.srcAddrOff, addr, 0) + sum(b, out.dstAddrOff, addr, 0) + P_UDP + (end - udp);
+        long sum = sum(b, udp, end - udp, pseudo);
+        if (fold(sum) == 0xffff || field == fold(pseudo)) {
+            return false;
+        }
+        for (int inner = udp + 8; inner <= Math.min(end - 20, udp + 8 + MAX_TUNNEL_HEADERS); inner++) {
+            if (partialInner(b, inner, end, sum)) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** The most bytes of tunnel headers looked through for the packet inside (Geneve's 260 and Ethernet with tags). */
+    static final int MAX_TUNNEL_HEADERS = 320;
+
     /** Adds the 16-bit big-endian words of {@code b[off, off + len)} to {@code acc}, a last odd byte padded with zero. */
     public static long sum(byte[] b, int off, int len, long acc) {
         int i = off;

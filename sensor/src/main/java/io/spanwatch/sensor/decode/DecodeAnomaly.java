@@ -62,6 +62,11 @@ public enum DecodeAnomaly {
     TCP_OPT_TRUNCATED("decoder.tcp.invalid_optlen"),
     UDP_TRUNCATED("decoder.udp.pkt_too_small"),
     UDP_HLEN_INVALID("decoder.udp.hlen_invalid"),
+    /**
+     * A UDP checksum that does not add up on a datagram carrying a tunnel: its end drops it before
+     * decapsulating (Linux verifies it before a tunnel's encap_rcv; SpanWatch's name).
+     */
+    UDP_INVALID_CHECKSUM("decoder.udp.invalid_checksum"),
     GRE_TRUNCATED("decoder.gre.pkt_too_small"),
     GRE_VERSION_UNSUPPORTED("decoder.gre.wrong_version"),
     VXLAN_TRUNCATED("decoder.vxlan.pkt_too_small"),

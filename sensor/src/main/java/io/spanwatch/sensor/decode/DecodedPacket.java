@@ -129,6 +129,11 @@ public final class DecodedPacket {
      * ({@link PacketDecoder#headerChecksumWrong}).
      */
     public boolean ipv4ChecksumWrong;
+    /**
+     * The UDP datagram after the last IP header read carries a tunnel candidate and its checksum is
+     * wrong on the wire ({@link Checksums#udpWrong}): the tunnel is not entered.
+     */
+    public boolean udpChecksumWrong;
 
     /**
      * Whether an IPv4 header on the way in said a total length of 0 in a datagram past 65,535 bytes: a
@@ -197,6 +202,7 @@ public final class DecodedPacket {
         anomaly = null;
         ipsecAh = false;
         ipv4ChecksumWrong = false;
+        udpChecksumWrong = false;
         ipv4BigTcp = false;
         llcSnap = false;
         linkGroupDst = false;

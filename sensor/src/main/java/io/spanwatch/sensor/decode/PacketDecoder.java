@@ -162,6 +162,8 @@ public final class PacketDecoder {
     // UDP
     private static final int UDP_HLEN = 8;
     private static final int UDP_LEN = 4;
+    /** The largest packet whose UDP checksum is judged when it carries a tunnel (an Ethernet MTU). */
+    private static final int MAX_CHECKED_PACKET = 1500;
     // ICMP, SCTP
     private static final int ICMP_HLEN = 8;
     private static final int SCTP_HLEN = 12;
@@ -612,6 +614,7 @@ public final class PacketDecoder {
         out.ipVersion = version;
         out.ipOff = ipOff;
         out.ipv4ChecksumWrong = false;
+        out.udpChecksumWrong = false;
         out.srcAddrOff = src;
         out.dstAddrOff = dst;
         out.proto = proto;
@@ -732,7 +735,14 @@ public final class PacketDecoder {
         out.dstPort = dport;
         int p = q + UDP_HLEN;
         payload(out, p, udpEnd, udpMissing);
-        return tunnels.plain(b, sport, dport, p, udpEnd, udpMissing) || tunnels.udp(b, q, sport, dport, p, udpEnd, udpMissing, cut, out);
+        if (tunnels.plain(b, sport, dport, p, udpEnd, udpMissing)) {
+            return true;
+        }
+        // Judged here, taken into account only if a tunnel is entered (Tunnels.enter); as for GRE's
+        // checksum, only on whole datagrams in packets a 1,500-byte path carries (larger ones may be
+        // offloaded merges, GRO, captured before their checksum is filled in).
+        out.udpChecksumWrong = udpMissing == 0 && ipEnd - out.ipOff <= MAX_CHECKED_PACKET && Checksums.udpWrong(b, out, q, udpEnd);
+        return tunnels.udp(b, q, sport, dport, p, udpEnd, udpMissing, cut, out);
     }
 
     private static boolean icmp(byte[] b, int q, int ipEnd, int missing, DecodedPacket out, DecodeAnomaly truncated) {

@@ -249,6 +249,12 @@ final class Tunnels {
             // evasion review hid a decoy in GRE so).
             return anomaly(out, DecodeAnomaly.IPV4_INVALID_CHECKSUM);
         }
+        if (udpOff >= 0 && out.udpChecksumWrong) {
+            // Linux verifies a UDP checksum before it gives the datagram to a tunnel's encap_rcv
+            // (udp_queue_rcv_one_skb), and a tunnel end in user space (a Teredo client, xl2tpd) never
+            // reads such a datagram from its socket: the sixth evasion review hid decoys so.
+            return anomaly(out, DecodeAnomaly.UDP_INVALID_CHECKSUM);
+        }
         out.tunnelDepth++;
         decap(out, kind);
         recordOuter(out, udpOff);

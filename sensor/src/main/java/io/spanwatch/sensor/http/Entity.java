@@ -93,7 +93,7 @@ final class Entity implements ContentDecoder.Host {
             }
         }
         if (mode != null) {
-            boundary = HeaderValues.params(contentType).get("boundary");
+            boundary = HeaderValues.boundary(HeaderValues.params(contentType));
             if (phpBoundary != null && !phpBoundary.equals(boundary)) {
                 conn.listener().anomaly(tx, toServer, "http.multipart_boundary_ambiguous", "PHP reads another boundary: " + phpBoundary);
             }

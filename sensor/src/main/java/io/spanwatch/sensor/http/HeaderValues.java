@@ -162,8 +162,14 @@ final class HeaderValues {
         } else {
             return null;
         }
+        byte[] bytes = percentDecoded(v, q2 + 1);
+        return bytes == null ? null : new String(bytes, cs);
+    }
+
+    /** Returns the bytes of {@code v} from {@code from} with its {@code %XX} escapes undone, or null at a malformed one. */
+    private static byte[] percentDecoded(String v, int from) {
         ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-        for (int i = q2 + 1; i < v.length(); i++) {
+        for (int i = from; i < v.length(); i++) {
             char c = v.charAt(i);
             if (c == '%') {
                 if (i + 2 >= v.length()) {
@@ -180,7 +186,60 @@ final class HeaderValues {
                 bytes.write(c);
             }
         }
-        return bytes.toString(cs);
+        return bytes.toByteArray();
+    }
+
+    /**
+     * Returns a multipart Content-Type's boundary (its {@link #params}) as Go's
+     * {@code mime.ParseMediaType} reads it, which Go's multipart reader splits at: RFC 2231 continuations
+     * {@code boundary*0}, {@code boundary*1}, ... joined (a {@code *N*} piece percent-decoded, the first
+     * with its charset), or an extended {@code boundary*} value decoded, over a plain {@code boundary}
+     * (RFC 2231 §3, §4); null when there is none. Its bytes are ISO-8859-1 characters, as the body is
+     * matched byte for byte. The sixth evasion review hid an upload behind each form.
+     */
+    static String boundary(Map<String, String> params) {
+        String extended = rfc2231(params.get("boundary*"));
+        if (extended != null) {
+            return extended;
+        }
+        StringBuilder joined = new StringBuilder();
+        boolean continued = false;
+        for (int n = 0; n < params.size(); n++) {
+            String simple = params.get("boundary*" + n);
+            String encoded = params.get("boundary*" + n + "*");
+            if (simple == null && encoded == null) {
+                break;
+            }
+            continued = true;
+            byte[] piece = simple != null ? simple.getBytes(StandardCharsets.ISO_8859_1) : n == 0 ? bytesOf(rfc2231(encoded)) : percentDecoded(encoded, 0);
+            if (piece != null) {
+                joined.append(new String(piece, StandardCharsets.ISO_8859_1));
+            }
+        }
+        return continued ? joined.toString() : params.get("boundary");
+    }
+
+    private static byte[] bytesOf(String s) {
+        return s == null ? null : s.getBytes(StandardCharsets.ISO_8859_1);
+    }
+
+    /**
+     * Decodes an RFC 2231 extended value {@code charset'language'pct-encoded} as Go's
+     * {@code decode2231Enc} does (us-ascii or utf-8 only), its bytes as ISO-8859-1 characters; null
+     * when it is none.
+     */
+    private static String rfc2231(String v) {
+        int q1 = v == null ? -1 : v.indexOf('\'');
+        int q2 = q1 < 0 ? -1 : v.indexOf('\'', q1 + 1);
+        if (q2 < 0) {
+            return null;
+        }
+        String charset = v.substring(0, q1).toLowerCase(Locale.ROOT);
+        if (!charset.equals("us-ascii") && !charset.equals("utf-8")) {
+            return null;
+        }
+        byte[] bytes = percentDecoded(v, q2 + 1);
+        return bytes == null ? null : new String(bytes, StandardCharsets.ISO_8859_1);
     }
 
     /**

@@ -314,7 +314,7 @@ final class MultipartReader {
             if (fieldName == null && !partSkipped && "multipart/mixed".equals(type)) {
                 // Several files under one field (RFC 2388 §4.2, HTML 4.01 §17.13.4): Commons FileUpload
                 // reads the nested parts as the field's files; the part itself stays a file as sent.
-                String inner = HeaderValues.params(HeaderValues.first(partHeaders, "Content-Type")).get("boundary");
+                String inner = HeaderValues.boundary(HeaderValues.params(HeaderValues.first(partHeaders, "Content-Type")));
                 if (inner != null && !inner.isEmpty() && inner.length() <= MAX_BOUNDARY) {
                     nested = new MultipartReader(mode, inner, entity, messageInfo, limits, p.getOrDefault("name", ""), reading);
                 }

@@ -323,6 +323,24 @@ class HttpMultipartTest {
         assertNull(same.sink(0).info.reading());
     }
 
+    /**
+     * Go's {@code mime.ParseMediaType} reads RFC 2231 parameters (continuations joined, an extended value
+     * decoded, us-ascii or utf-8 only), and Go's multipart reader splits the body at that boundary (the
+     * sixth evasion review hid uploads behind both forms).
+     */
+    @Test
+    void aBoundaryWrittenAsRfc2231SaysSplitsTheBodyAsGoReadsIt() {
+        String body = "--XyZ\r\nContent-Disposition: form-data; name=\"f\"; filename=\"a.bin\"\r\n\r\nabc\r\n--XyZ--\r\n";
+        for (String type : List.of("multipart/form-data; boundary*=utf-8''Xy%5A", "multipart/form-data; boundary*0=X; boundary*1*=y%5A",
+                "multipart/form-data; boundary*0*=us-ascii'en'X%79; boundary*1=Z")) {
+            RecordingListener r = upload(type, body).runOnce(HttpLimits.DEFAULTS);
+            assertTrue(r.sinks.stream().anyMatch(k -> k.text().equals("abc") && k.complete && k.info.reading() == null), type + ": " + r.transcript());
+        }
+        assertEquals("XyZ", HeaderValues.boundary(HeaderValues.params("multipart/form-data; boundary=Plain; boundary*0=Xy; boundary*1=Z")));
+        assertEquals("Plain", HeaderValues.boundary(HeaderValues.params("multipart/form-data; boundary=Plain; boundary*=latin1''XyZ")));
+        assertNull(HeaderValues.boundary(HeaderValues.params("multipart/form-data; boundary*=utf-8''Xy%5")), "a malformed escape");
+    }
+
     /** A folded part header line continues the one before it, as PHP and Go join it: the file keeps its name. */
     @Test
     void aFoldedPartHeaderKeepsTheFileName() {
