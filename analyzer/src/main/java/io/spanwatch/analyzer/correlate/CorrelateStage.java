@@ -326,7 +326,7 @@ public final class CorrelateStage implements AnalyzerStage {
      * proxy's, not the name's: a request in absolute form ({@code GET http://host/path}) or inside a
      * tunnel, and a CONNECT, do not count for the address pair. A CONNECT the proxy accepted counts
      * with its tunnel's flow, once for the connection (its target named here, its TLS server name
-     * if the tunnel shows one); one refused counts here, for its target. Both name the target of the
+     * if the tunnel shows one); one refused, and a CONNECT stream of HTTP/2, count here, for the target. Both name the target of the
      * request line, which the proxy follows, not the Host header (which a client may leave out).
      */
     private void request(HttpEvent h) {
@@ -340,7 +340,8 @@ public final class CorrelateStage implements AnalyzerStage {
         if ("CONNECT".equals(x.method())) {
             String target = tunnelTarget(io.spanwatch.sensor.flow.AppTunnel.ofConnect(x.url()));
             target = target != null ? target : hostKey(x.hostname());
-            if (x.status() / 100 == 2 && hd != null && hd.hasFlow() && target != null) {
+            // HTTP/1 only: over HTTP/2 a CONNECT is one stream of a connection that carries others
+            if (x.status() / 100 == 2 && hd != null && hd.hasFlow() && target != null && !"http2".equals(hd.appProto())) {
                 if (internal.test(hd.clientIp())) {
                     tlsNames.put(hd.flowId(), target);
                 }

@@ -144,6 +144,25 @@ class ProxyCorrelationTest {
     }
 
     @Test
+    void connectStreamsOfAnHttp2ConnectionCountEachAsARequest() throws Exception {
+        // An HTTP/2 proxy: one connection carries a CONNECT stream a callback, 5 min +-20 % for 12
+        // hours. The streams count as requests do; the connection's flow does not count again.
+        List<EveEvent> traffic = new ArrayList<>();
+        List<Long> times = timer(new Random(5), 300_000, 0.2, 12);
+        for (long t : times) {
+            HttpInfo connect = new HttpInfo(0, "c2.h2.example", 443, "c2.h2.example:443", "Go-http-client/2.0", null, "CONNECT", null,
+                    "HTTP/2", 200, 0, 0, null);
+            traffic.add(new HttpEvent(t * MS, header(1, "http2", null), connect));
+        }
+        long end = (times.get(times.size() - 1) + 1_000) * MS;
+        traffic.add(new FlowEvent(header(1, "http2", null), times.get(0) * MS, end, 900, 900, 90_000, 90_000, "closed", "timeout", false,
+                false, null, null));
+        Run run = run(traffic);
+        assertEquals(Set.of("c2.h2.example"), run.hosts(), run.beacons().toString());
+        assertEquals(times.size(), run.stats().get("correlate.beacon.requests"), "one callback a stream, none for the flow");
+    }
+
+    @Test
     void namesBrowsedThroughTheProxyAreNotBlamedForABeaconThroughIt() throws Exception {
         // A beacon in absolute form through the proxy, 5 min +-10 % for 12 hours, and two sites the
         // same person browses through the proxy at random times, often enough to carry a fair share
