@@ -324,10 +324,11 @@ public final class CorrelateStage implements AnalyzerStage {
     /**
      * Counts an HTTP request as a callback. Through an explicit proxy the server address is the
      * proxy's, not the name's: a request in absolute form ({@code GET http://host/path}) or inside a
-     * tunnel, and a CONNECT, do not count for the address pair. A CONNECT the proxy accepted counts
-     * with its tunnel's flow, once for the connection (its target named here, its TLS server name
-     * if the tunnel shows one); one refused, and a CONNECT stream of HTTP/2, count here, for the target. Both name the target of the
-     * request line, which the proxy follows, not the Host header (which a client may leave out).
+     * tunnel, and a CONNECT, do not count for the address pair. An HTTP/1 CONNECT the proxy accepted
+     * counts with its tunnel's flow, once for the connection (its target named here, its TLS server
+     * name if the tunnel shows one); one refused, and a CONNECT stream of HTTP/2, count here. A
+     * CONNECT is named by the target of its request line, which the proxy follows, not by the Host
+     * header (which a client may leave out).
      */
     private void request(HttpEvent h) {
         HttpInfo x = h.http();
@@ -368,8 +369,8 @@ public final class CorrelateStage implements AnalyzerStage {
         }
         for (int k = 0; k < i; k++) {
             char c = url.charAt(k);
-            boolean scheme = c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || k > 0 && (c >= '0' && c <= '9' || c == '+' || c == '-' || c == '.');
-            if (!scheme) {
+            boolean letter = c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z';
+            if (!letter && (k == 0 || !(c >= '0' && c <= '9' || c == '+' || c == '-' || c == '.'))) {
                 return false;
             }
         }
