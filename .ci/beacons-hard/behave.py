@@ -1,6 +1,6 @@
 """Behaviours: browsing, webmail, timers (beacons and benign periodic traffic), downloads; and the
 ground truth of a capture."""
-import base64, hashlib, io, json, math, statistics, zipfile
+import base64, hashlib, io, json, math, os, statistics, zipfile
 from pcapgen import Net, text_body, binary_body
 
 BROWSER_UA = "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/124.0.0.0 Safari/537.36"
@@ -253,3 +253,16 @@ def zip_of(name, content):
         zi = zipfile.ZipInfo(name, date_time=(2025, 1, 1, 0, 0, 0))
         z.writestr(zi, content)
     return buf.getvalue()
+
+
+def write_set(out, makers):
+    """Makes each capture (a function returning its World), writes it to OUT and every truth row to OUT/truth.jsonl."""
+    rows = []
+    for make in makers:
+        w = make()
+        name = w.cap.name
+        print("writing", name, flush=True)
+        rows.extend(w.truth(os.path.join(out, name), name))
+    with open(os.path.join(out, "truth.jsonl"), "w") as f:
+        for r in rows:
+            f.write(json.dumps(r) + "\n")

@@ -3,7 +3,7 @@
 usage: make.py OUT_DIR [SEED]"""
 import gzip, json, math, os, random, sys
 from pcapgen import Capture
-from behave import World, BROWSER_UA, EICAR, b64, zip_of
+from behave import World, BROWSER_UA, EICAR, b64, zip_of, write_set
 from pcapgen import text_body, binary_body
 
 OUT = sys.argv[1]
@@ -520,15 +520,7 @@ def benign_24h():
 
 
 def main():
-    rows = []
-    for fn in (jitter_24h, fast_8h, switch_12h, incidents_12h, benign_24h):
-        w = fn()
-        name = w.cap.name
-        print("writing", name, flush=True)
-        rows.extend(w.truth(os.path.join(OUT, name), name))
-    with open(os.path.join(OUT, "truth.jsonl"), "w") as f:
-        for r in rows:
-            f.write(json.dumps(r) + "\n")
+    write_set(OUT, (jitter_24h, fast_8h, switch_12h, incidents_12h, benign_24h))
 
 
 if __name__ == "__main__":

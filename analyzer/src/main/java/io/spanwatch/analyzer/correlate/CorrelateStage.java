@@ -9,6 +9,7 @@ import io.spanwatch.sensor.event.EventHeader;
 import io.spanwatch.sensor.event.EventSink;
 import io.spanwatch.sensor.event.FlowEvent;
 import io.spanwatch.sensor.event.HttpEvent;
+import io.spanwatch.sensor.event.HttpInfo;
 import io.spanwatch.sensor.event.StatsEvent;
 import io.spanwatch.sensor.event.TlsEvent;
 import java.io.IOException;
@@ -49,10 +50,12 @@ public final class CorrelateStage implements AnalyzerStage {
     private final BeaconTracker byAddress;
     private long rotationAlerts;
     /**
-     * The server name of each TLS connection whose {@code tls} event came and whose {@code flow}
-     * event has not yet: its callbacks count for that name, as an HTTP request's count for its Host.
-     * Bounded ({@link #TLS_NAMES}); the least recently added go first, and their flows count for the
-     * server's address as before.
+     * The name each connection counts for once its {@code flow} event comes: a TLS connection's server
+     * name (its {@code tls} event), else the target of the CONNECT that opened the tunnel a connection
+     * to a proxy carries (its {@code http} event; a server name in the tunnel replaces it). Its
+     * callbacks count for that name, as an HTTP request's count for its Host. Bounded
+     * ({@link #TLS_NAMES}); the least recently added go first, and their flows count for the server's
+     * address as before.
      */
     private final java.util.LinkedHashMap<Long, String> tlsNames = new java.util.LinkedHashMap<>(1024, 0.75f, false) {
         @Override
@@ -278,8 +281,7 @@ public final class CorrelateStage implements AnalyzerStage {
         byAddress.advance(ms);
         rules.advance(ms);
         switch (e) {
-            case HttpEvent h -> callback(h.header(), h.http() == null ? null : hostKey(h.http().hostname()), h.tsNanos(),
-                    h.http().requestBodyLength() + Math.max(0, h.http().length()));
+            case HttpEvent h -> request(h);
             case TlsEvent t when t.header() != null && t.header().hasFlow() && t.tls().sni() != null
                     && internal.test(t.header().clientIp()) -> {
                 String name = hostKey(t.tls().sni());
@@ -287,11 +289,19 @@ public final class CorrelateStage implements AnalyzerStage {
                     tlsNames.put(t.header().flowId(), name);
                 }
             }
-            case FlowEvent f when !isHttp(f.header().appProto()) -> {
-                // A TLS connection counts for the name it asked for (its tls event came first: it is
-                // timed at the ClientHello, the flow at its end); anything else for the server's address.
+            case FlowEvent f -> {
+                // A TLS connection counts for the name it asked for, a CONNECT tunnel for its target
+                // (their events came first: they are timed at the request, the flow at its end); a flow
+                // through a SOCKS proxy for the destination it asked for; anything else for the server's
+                // address. An HTTP connection's requests count themselves.
                 String name = f.header().hasFlow() ? tlsNames.remove(f.header().flowId()) : null;
-                callback(f.header(), name, f.startNanos(), f.bytesToServer() + f.bytesToClient());
+                boolean http = isHttp(f.header().appProto());
+                if (name == null && !http) {
+                    name = tunnelTarget(f.header().tunnel());
+                }
+                if (name != null || !http) {
+                    callback(f.header(), name, f.startNanos(), f.bytesToServer() + f.bytesToClient(), f.header().tunnel() != null);
+                }
             }
             case AlertEvent a when AlertEvent.MALWARE.equals(a.alert().category()) -> {
                 String host = a.header() != null ? a.header().clientIp() : null;
@@ -312,11 +322,77 @@ public final class CorrelateStage implements AnalyzerStage {
     }
 
     /**
+     * Counts an HTTP request as a callback. Through an explicit proxy the server address is the
+     * proxy's, not the name's: a request in absolute form ({@code GET http://host/path}) or inside a
+     * tunnel, and a CONNECT, do not count for the address pair. An HTTP/1 CONNECT the proxy accepted
+     * counts with its tunnel's flow, once for the connection (its target named here, its TLS server
+     * name if the tunnel shows one); one refused, and a CONNECT stream of HTTP/2, count here. A
+     * CONNECT is named by the target of its request line, which the proxy follows, not by the Host
+     * header (which a client may leave out).
+     */
+    private void request(HttpEvent h) {
+        HttpInfo x = h.http();
+        EventHeader hd = h.header();
+        if (x == null) {
+            callback(hd, null, h.tsNanos(), 0, false);
+            return;
+        }
+        long bytes = x.requestBodyLength() + Math.max(0, x.length());
+        if ("CONNECT".equals(x.method())) {
+            String target = tunnelTarget(io.spanwatch.sensor.flow.AppTunnel.ofConnect(x.url()));
+            target = target != null ? target : hostKey(x.hostname());
+            // HTTP/1 only: over HTTP/2 a CONNECT is one stream of a connection that carries others
+            if (x.status() / 100 == 2 && hd != null && hd.hasFlow() && target != null && !"http2".equals(hd.appProto())) {
+                if (internal.test(hd.clientIp())) {
+                    tlsNames.put(hd.flowId(), target);
+                }
+                return;
+            }
+            callback(hd, target, h.tsNanos(), bytes, true);
+            return;
+        }
+        boolean tunnelled = hd != null && hd.tunnel() != null;
+        if (tunnelled && hd.hasFlow()) {
+            tlsNames.remove(hd.flowId()); // the tunnel's requests count themselves, its flow not again
+        }
+        callback(hd, hostKey(x.hostname()), h.tsNanos(), bytes, tunnelled || isAbsoluteForm(x.url()));
+    }
+
+    /** Tells whether a request target is in absolute form ({@code scheme://...}, RFC 9112 §3.2.2): sent to a proxy. */
+    static boolean isAbsoluteForm(String url) {
+        if (url == null || url.isEmpty() || url.charAt(0) == '/') {
+            return false;
+        }
+        int i = url.indexOf("://");
+        if (i <= 0) {
+            return false;
+        }
+        for (int k = 0; k < i; k++) {
+            char c = url.charAt(k);
+            boolean letter = c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z';
+            if (!letter && (k == 0 || !(c >= '0' && c <= '9' || c == '+' || c == '-' || c == '.'))) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** Returns the key of the destination a proxy was asked for (its name, else its address), or null. */
+    private static String tunnelTarget(io.spanwatch.sensor.flow.AppTunnel t) {
+        if (t == null) {
+            return null;
+        }
+        return hostKey(t.requestName() != null ? t.requestName() : t.requestHost());
+    }
+
+    /**
      * Counts one callback of a client: to {@code name} (a Host header's or a TLS server name's key)
      * when it has one, else to the server's address (an HTTP request without a Host, a connection
-     * of another protocol). A named callback also counts for its address pair (rotation over names).
+     * of another protocol). A named callback also counts for its address pair (rotation over names),
+     * unless it went through a proxy ({@code proxied}): the address is then the proxy's, which every
+     * name a client reaches through it shares.
      */
-    private void callback(EventHeader h, String name, long tsNanos, long bytes) {
+    private void callback(EventHeader h, String name, long tsNanos, long bytes, boolean proxied) {
         if (h == null || !internal.test(h.clientIp())) {
             return;
         }
@@ -327,7 +403,7 @@ public final class CorrelateStage implements AnalyzerStage {
         if (p.alerted()) {
             joiner.callback(p, ts); // a download after the beacon was reported joins the callbacks that follow it
         }
-        if (name != null && !host.equals(h.serverIp()) && !p.allowlisted) {
+        if (name != null && !proxied && !host.equals(h.serverIp()) && !p.allowlisted) {
             BeaconTracker.Pair a = byAddress.add(h.clientIp(), h.serverIp(), h.serverIp(), h.serverPort(), h.proto(), h.ipVersion(),
                     h.appProto(), ts, bytes, host, p);
             if (a.rotation) {

@@ -18,6 +18,11 @@
  * still joins what its host did after the download (a late request counts for its pair from the
  * next checkpoint on).
  *
+ * <p><b>Proxies.</b> A request to an explicit proxy (absolute form, CONNECT, inside a tunnel) counts
+ * for the host the client asked for, never for the proxy's address, and not for the address pairs
+ * of the rotation over names (the address is the proxy's). An accepted CONNECT counts with its
+ * tunnel's flow, once a connection, named by the tunnel's TLS server name or the CONNECT's target.
+ *
  * <p><b>Parts.</b> {@link io.spanwatch.analyzer.events.AddressSet} (home net, CIDRs),
  * {@link io.spanwatch.analyzer.correlate.Allowlist} (names on label boundaries, IPs, CIDRs),
  * {@link io.spanwatch.analyzer.correlate.BeaconTracker} (per-pair request times, checkpoints),

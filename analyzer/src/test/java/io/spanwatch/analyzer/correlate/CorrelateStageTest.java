@@ -43,7 +43,8 @@ class CorrelateStageTest {
     @TempDir
     Path tmp;
 
-    private static final class Collector implements AnalyzerStage {
+    /** Keeps every event the bus passes on (shared with the other tests of the stage). */
+    static final class Collector implements AnalyzerStage {
         final List<EveEvent> events = Collections.synchronizedList(new ArrayList<>());
 
         @Override
@@ -398,7 +399,7 @@ class CorrelateStageTest {
         return new ArrayList<>(out.events);
     }
 
-    private static List<AlertEvent> beacons(List<EveEvent> events) {
+    static List<AlertEvent> beacons(List<EveEvent> events) {
         return events.stream().filter(e -> e instanceof AlertEvent a && AlertEvent.BEACON.equals(a.alert().category()))
                 .map(e -> (AlertEvent) e).toList();
     }
