@@ -411,6 +411,16 @@ def H(name, desc, wire, B, cls='http', sets=None, mss=1400, close=True, forbid=N
 def hdr(lines, ver=b'HTTP/1.1 200 OK'):
     return ver + b'\r\n' + b''.join(l + b'\r\n' for l in lines) + b'\r\n'
 
+
+def ranged_206(pc, B, pieces, cport, unit=b'bytes', asked=None):
+    """One connection per piece (a, b) of B from port cport on: a GET with Range (bytes=a-b, or asked[i]) answered
+    206 with Content-Range UNIT a-b/len(B) and the piece."""
+    for i, (a, b_) in enumerate(pieces):
+        c = Conv(pc, cport=cport + i); c.handshake()
+        c.c(req(extra=b'Range: bytes=' + (asked[i] if asked else b'%d-%d' % (a, b_)) + b'\r\n')); c.ack_s()
+        c.send(False, hdr([b'Content-Range: ' + unit + b' %d-%d/%d' % (a, b_, len(B)), b'Content-Length: %d' % (b_ - a + 1)],
+                          ver=b'HTTP/1.1 206 Partial Content') + B[a:b_+1]); c.ack_c(); c.close()
+
 def gz(b, **kw): return gzip.compress(b, mtime=0, **kw)
 
 @case
@@ -491,14 +501,10 @@ def http_pipeline_cases():
     # Range: two 206 pieces on two connections
     B = payload('range', 4000)
     pc = Pcap()
-    for i, (a, b_) in enumerate([(0, 1999), (2000, 3999)]):
-        c = Conv(pc, cport=41000 + i); c.handshake(); c.c(req(extra=b'Range: bytes=%d-%d\r\n' % (a, b_))); c.ack_s()
-        c.send(False, hdr([b'Content-Range: bytes %d-%d/4000' % (a, b_), b'Content-Length: %d' % (b_ - a + 1)], ver=b'HTTP/1.1 206 Partial Content') + B[a:b_+1]); c.ack_c(); c.close()
+    ranged_206(pc, B, [(0, 1999), (2000, 3999)], 41000)
     save('http_range_two_206', pc, sha(B), 'range', 'file fetched as two 206 ranges on two connections')
     pc = Pcap()
-    for i, (a, b_) in enumerate([(2000, 3999), (0, 2499)]):
-        c = Conv(pc, cport=42000 + i); c.handshake(); c.c(req(extra=b'Range: bytes=%d-%d\r\n' % (a, b_))); c.ack_s()
-        c.send(False, hdr([b'Content-Range: bytes %d-%d/4000' % (a, b_), b'Content-Length: %d' % (b_ - a + 1)], ver=b'HTTP/1.1 206 Partial Content') + B[a:b_+1]); c.ack_c(); c.close()
+    ranged_206(pc, B, [(2000, 3999), (0, 2499)], 42000)
     save('http_range_overlap_206', pc, sha(B), 'range', 'two 206 ranges, tail first, overlapping')
     # 200 with Content-Range? skip. 206 for a whole file in one piece
     pc = Pcap(); c = Conv(pc); c.handshake(); c.c(req(extra=b'Range: bytes=0-\r\n')); c.ack_s()

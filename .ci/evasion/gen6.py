@@ -14,7 +14,7 @@ Written by the sixth evasion review on 2026-12-06 (raw packets by hand with pk.p
 Usage: python3 gen6.py OUT_DIR; then run.py OUT_DIR."""
 from pk import *
 import gen
-from gen import H, hdr, gz, upload, mp, tun_case, h2f, hlit, dl_start, et, inner_eth, outer4, outer_udp
+from gen import H, hdr, ranged_206, gz, upload, mp, tun_case, h2f, hlit, dl_start, et, inner_eth, outer4, outer_udp
 from gen2 import reqblk
 from gen3 import tun_decoy, decoy_body, brotli_stored
 from gen5 import h2pair
@@ -181,15 +181,11 @@ def http6():
     # the range unit compares case-insensitively (RFC 9110 14.1; Chrome HttpUtil::ParseContentRangeHeaderFor206:
     # EqualsCaseInsensitiveASCII(..., "bytes"))
     pc = Pcap()
-    for i, (a, b_) in enumerate([(0, 1999), (2000, 3999)]):
-        c = Conv(pc, cport=43000 + i); c.handshake(); c.c(req(extra=b'Range: bytes=%d-%d\r\n' % (a, b_))); c.ack_s()
-        c.send(False, hdr([b'Content-Range: BYTES %d-%d/4000' % (a, b_), b'Content-Length: %d' % (b_ - a + 1)], ver=b'HTTP/1.1 206 Partial Content') + B[a:b_+1]); c.ack_c(); c.close()
+    ranged_206(pc, B, [(0, 1999), (2000, 3999)], 43000, unit=b'BYTES')
     save('range6_content_range_unit_upper_case', pc, sha(B), 'range', 'two 206 halves whose Content-Range says "BYTES" (range units are case-insensitive: RFC 9110 14.1, Chrome ParseContentRangeHeaderFor206)')
     # a suffix range (bytes=-2000) answered 206 with the absolute positions, after a first half
     pc = Pcap()
-    for i, (r, a, b_) in enumerate([(b'0-1999', 0, 1999), (b'-2000', 2000, 3999)]):
-        c = Conv(pc, cport=44000 + i); c.handshake(); c.c(req(extra=b'Range: bytes=' + r + b'\r\n')); c.ack_s()
-        c.send(False, hdr([b'Content-Range: bytes %d-%d/4000' % (a, b_), b'Content-Length: %d' % (b_ - a + 1)], ver=b'HTTP/1.1 206 Partial Content') + B[a:b_+1]); c.ack_c(); c.close()
+    ranged_206(pc, B, [(0, 1999), (2000, 3999)], 44000, asked=[b'0-1999', b'-2000'])
     save('range6_suffix_range_second_half', pc, sha(B), 'range', 'the first half by "bytes=0-1999", the second by the suffix range "bytes=-2000" (RFC 9110 14.1.2), answered with absolute positions')
     # a download cut by a reset after 1,500 bytes and resumed with Range and If-Range on a new
     # connection (Chrome's download resumption: DownloadItemImpl sends If-Range with the ETag; curl -C -)
@@ -200,9 +196,7 @@ def http6():
     save('range6_resume_after_reset_if_range', pc, sha(B), 'range', 'a 200 with an ETag cut by the client\'s reset after 1,500 bytes, resumed on a new connection with "Range: bytes=1500-" and If-Range (RFC 9110 13.1.5; Chrome download resumption, curl -C -)')
     # four quarters on four connections, in the order 3, 1, 4, 2
     pc = Pcap()
-    for i, (a, b_) in enumerate([(2000, 2999), (0, 999), (3000, 3999), (1000, 1999)]):
-        c = Conv(pc, cport=46000 + i); c.handshake(); c.c(req(extra=b'Range: bytes=%d-%d\r\n' % (a, b_))); c.ack_s()
-        c.send(False, hdr([b'Content-Range: bytes %d-%d/4000' % (a, b_), b'Content-Length: %d' % (b_ - a + 1)], ver=b'HTTP/1.1 206 Partial Content') + B[a:b_+1]); c.ack_c(); c.close()
+    ranged_206(pc, B, [(2000, 2999), (0, 999), (3000, 3999), (1000, 1999)], 46000)
     save('range6_four_quarters_out_of_order', pc, sha(B), 'range', 'four 206 quarters on four connections, third, first, fourth, second (a segmented downloader: aria2 -x4, RFC 9110 14.4)')
     # two 206 halves on two streams of one h2c connection (a segmented downloader over HTTP/2)
     pc = Pcap(); c = Conv(pc); c.handshake()
