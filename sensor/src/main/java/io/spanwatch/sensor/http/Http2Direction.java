@@ -309,9 +309,11 @@ final class Http2Direction {
             int n = (int) Math.min(end - off, left);
             for (int i = 0; i < n; i++) {
                 setting[settingLen++] = b[off + i];
-                if (settingLen == setting.length && !stopped) {
+                if (settingLen == setting.length) {
                     settingLen = 0;
-                    setting(settingId(setting, 0), settingValue(setting, 0));
+                    if (!stopped) { // a setting that stopped the direction: the rest of the frame is skipped
+                        setting(settingId(setting, 0), settingValue(setting, 0));
+                    }
                 }
             }
             left -= n;

@@ -150,6 +150,19 @@ class Http2ControlFrameTest {
         }
     }
 
+    /** A window size past 2^31-1 stops the direction; the settings after it in the same frame are skipped, not read past the buffer. */
+    @Test
+    void aSettingsFrameWithMoreSettingsAfterAWindowSizePastTheLimitIsRefusedWithoutAnException() {
+        RecordingListener l = run(
+                up(preface(), settings(), headers(1, EH | ES, block().get("/a").bytes())),
+                down(settings(4, 0x8000_0000, 3, 100, 1, 4096), settingsAck(),
+                        headers(1, EH, block().status200().bytes()), data(1, ES, "MZ-decoy")));
+        assertTrue(l.anomalies.contains("http2.invalid_frame_data"), l.transcript());
+        for (RecordingListener.Sink s : l.sinks) {
+            assertFalse(s.complete && !s.toServer, "no answer reaches the client: " + l.transcript());
+        }
+    }
+
     private static byte[] pushPromise(int stream, int promised, String path) {
         return frame(Http2Session.PUSH_PROMISE, EH, stream, cat(bytes(promised >>> 24, promised >>> 16, promised >>> 8, promised),
                 block().get(path).bytes()));
