@@ -102,6 +102,11 @@ final class EspNull {
                 continue;
             }
             if (udpOff >= 0) {
+                if (out.udpChecksumWrong) {
+                    // xfrm4_udp_encap_rcv runs after udp_queue_rcv_one_skb verified the checksum, in
+                    // transport mode as in tunnel mode (where Tunnels.enter says so)
+                    return PacketDecoder.anomaly(out, DecodeAnomaly.UDP_INVALID_CHECKSUM);
+                }
                 Tunnels.decap(out, TunnelKind.ESP_IN_UDP);
             }
             if (next == PacketDecoder.P_IPIP || next == PacketDecoder.P_IPV6) {

@@ -87,6 +87,24 @@ class UdpTunnelChecksumTest {
         }
     }
 
+    /**
+     * ESP in UDP (port 4500) is decapsulated by the same encap_rcv path (xfrm4_udp_encap_rcv), after the
+     * same checksum check, in transport mode as in tunnel mode: a wrong UDP checksum drops both.
+     */
+    @Test
+    void espInUdpWhoseUdpChecksumIsWrongIsNotReadInTransportModeEither() {
+        byte[] tunnel = summed(false, 4500, espNull(0x3000, TunnelDecodeTest.TCP4, 4, 1, 12));
+        byte[] transport = summed(false, 4500, espNull(0x1000, EspNullDecodeTest.tcpSegment("192.0.2.1", "192.0.2.2"), TCP, 2, 12));
+        for (byte[] t : new byte[][] {tunnel, transport}) {
+            DecodedPacket right = decode(t);
+            assertNull(right.anomaly, "the right checksum");
+            assertEquals(TCP, right.proto, "ESP is read");
+            DecodedPacket wrong = decode(field(t, 20, checksumOf(t) ^ 0x1111));
+            assertEquals(DecodeAnomaly.UDP_INVALID_CHECKSUM, wrong.anomaly,
+                    "a wrong checksum: xfrm never sees it (tunnel mode: " + (t == tunnel) + ")");
+        }
+    }
+
     @Test
     void aPlainDatagramWithAWrongChecksumIsStillDecoded() {
         byte[] dns = summed(false, 53, ascii("not a tunnel at all, a DNS query's bytes"));
