@@ -1,6 +1,5 @@
 package io.spanwatch.analyzer.web;
 
-import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -13,6 +12,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.LongAdder;
 import java.util.function.ToDoubleFunction;
 
 /**
@@ -29,17 +29,20 @@ import java.util.function.ToDoubleFunction;
  * and a search that timed out said so to its client only.
  *
  * <p>Counted from the start into a composite registry that reports nowhere until {@link #bindTo}
- * adds the served one, so the console counts alike with and without {@code --metrics}. Labels take
+ * adds the served one, so the console counts alike with and without {@code --metrics}: the counts are
+ * held here and read by function counters, as a composite drops what its own counters count before it
+ * has a registry (the console serves before {@code --metrics} binds one); the search timer records
+ * from its binding on. Labels take
  * values from the console's code only (status codes, verdicts), never from a request. Thread-safe.
  */
 public final class ConsoleMetrics implements MeterBinder {
     /** Statuses registered at 0, so that dashboards find them before the first such answer. */
     private static final List<Integer> STATUSES = List.of(200, 303, 400, 401, 403, 404, 413, 429, 500, 503);
     private final CompositeMeterRegistry registry = new CompositeMeterRegistry();
-    private final Map<Integer, Counter> responses = new ConcurrentHashMap<>();
-    private final Map<String, Counter> scans = new ConcurrentHashMap<>();
+    private final Map<Integer, LongAdder> responses = new ConcurrentHashMap<>();
+    private final Map<String, LongAdder> scans = new ConcurrentHashMap<>();
     private final Timer searches;
-    private final Counter searchTimeouts;
+    private final LongAdder searchTimeouts = new LongAdder();
     private volatile ConnectionGuard.Limits limits;
 
     public ConsoleMetrics() {
@@ -51,7 +54,7 @@ public final class ConsoleMetrics implements MeterBinder {
                         Duration.ofMillis(500), Duration.ofSeconds(1), Duration.ofMillis(2500), Duration.ofSeconds(5),
                         Duration.ofSeconds(10))
                 .register(registry);
-        searchTimeouts = Counter.builder("spanwatch.console.search.timeouts")
+        FunctionCounter.builder("spanwatch.console.search.timeouts", searchTimeouts, LongAdder::sum)
                 .description("Console requests whose search stopped at its time limit (console.query-timeout-ms): partial answers")
                 .register(registry);
         guardMeters();
@@ -63,14 +66,22 @@ public final class ConsoleMetrics implements MeterBinder {
         registry.add(served);
     }
 
-    private Counter responses(int status) {
-        return responses.computeIfAbsent(status, s -> Counter.builder("spanwatch.console.responses")
-                .description("Console answers, by HTTP status").tag("status", Integer.toString(s)).register(registry));
+    // The counts are kept here and read by function counters: a composite registry drops what a plain
+    // counter counts before a registry is added to it, and the console answers before --metrics binds one.
+    private LongAdder responses(int status) {
+        return responses.computeIfAbsent(status, s -> counted("spanwatch.console.responses", "Console answers, by HTTP status",
+                Integer.toString(s)));
     }
 
-    private Counter scans(String status) {
-        return scans.computeIfAbsent(status, s -> Counter.builder("spanwatch.console.scans")
-                .description("Files scanned by the console's scan service, by status").tag("status", s).register(registry));
+    private LongAdder scans(String status) {
+        return scans.computeIfAbsent(status, s -> counted("spanwatch.console.scans", "Files scanned by the console's scan service, by status", s));
+    }
+
+    /** Registers a counter {@code name} of tag {@code status} over a new count, returned (held here: a function counter keeps it weakly). */
+    private LongAdder counted(String name, String description, String status) {
+        LongAdder n = new LongAdder();
+        FunctionCounter.builder(name, n, LongAdder::sum).description(description).tag("status", status).register(registry);
+        return n;
     }
 
     /** Counts an answer sent with {@code status}. */
