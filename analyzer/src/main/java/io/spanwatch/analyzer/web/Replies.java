@@ -20,6 +20,7 @@ import io.netty.handler.stream.ChunkedNioFile;
 import java.io.IOException;
 import java.nio.channels.FileChannel;
 import java.nio.file.StandardOpenOption;
+import java.util.function.IntConsumer;
 
 /**
  * Writes responses with the headers every response of the console carries: a strict
@@ -42,9 +43,9 @@ final class Replies {
         return ctx.pipeline().get(SslHandler.class) != null;
     }
 
-    /** Sends {@code r}; closes the connection after it unless {@code keepAlive}. */
-    static void send(ChannelHandlerContext ctx, Response r, boolean keepAlive, boolean head, Principal p) {
-        ChannelFuture last = write(ctx, r, keepAlive, head, p);
+    /** Sends {@code r}; closes the connection after it unless {@code keepAlive}; tells {@code sent} the status it went out with. */
+    static void send(ChannelHandlerContext ctx, Response r, boolean keepAlive, boolean head, Principal p, IntConsumer sent) {
+        ChannelFuture last = write(ctx, r, keepAlive, head, p, sent);
         if (!keepAlive && last != null) {
             last.addListener(ChannelFutureListener.CLOSE);
         }
@@ -53,9 +54,10 @@ final class Replies {
     /**
      * Writes {@code r} with {@code Connection: keep-alive} or {@code close} and returns the future of its
      * last write, or null when the connection was closed because the file could not be read. Closing
-     * is the caller's.
+     * is the caller's. {@code sent} is told the status that went out: a file answer whose file is gone
+     * by now (retention) goes out as a 404.
      */
-    static ChannelFuture write(ChannelHandlerContext ctx, Response r, boolean keepAlive, boolean head, Principal p) {
+    static ChannelFuture write(ChannelHandlerContext ctx, Response r, boolean keepAlive, boolean head, Principal p, IntConsumer sent) {
         boolean tls = tls(ctx);
         HttpResponse res;
         long length;
@@ -68,7 +70,7 @@ final class Replies {
                     java.nio.file.Files.deleteIfExists(r.file);
                 }
             } catch (IOException e) {
-                return write(ctx, Response.error(HttpResponseStatus.NOT_FOUND, "file not found"), keepAlive, head, p);
+                return write(ctx, Response.error(HttpResponseStatus.NOT_FOUND, "file not found"), keepAlive, head, p, sent);
             }
             res = new DefaultHttpResponse(HttpVersion.HTTP_1_1, r.status);
         } else if (r.body.length > CHUNK && !head) {
@@ -80,6 +82,7 @@ final class Replies {
             res = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, r.status,
                     head ? Unpooled.EMPTY_BUFFER : Unpooled.wrappedBuffer(r.body));
         }
+        sent.accept(r.status.code());
         HttpHeaders h = res.headers();
         h.set(HttpHeaderNames.CONTENT_TYPE, r.contentType);
         h.set(HttpHeaderNames.CONTENT_LENGTH, length);

@@ -114,8 +114,7 @@ final class RequestGate extends ChannelInboundHandlerAdapter {
     }
 
     private void refuseNow(ChannelHandlerContext ctx, Response refusal) {
-        console.metrics().responded(refusal.status.code());
-        ChannelFuture written = Replies.write(ctx, refusal, false, false, null);
+        ChannelFuture written = Replies.write(ctx, refusal, false, false, null, console.metrics()::responded);
         if (written == null) {
             return;
         }

@@ -75,12 +75,11 @@ final class Router extends SimpleChannelInboundHandler<FullHttpRequest> {
 
     /** Sends the answer of request {@code seq} once the answers before it are out (event loop only). */
     private void answer(ChannelHandlerContext ctx, int seq, Response r, boolean keepAlive, boolean head, Principal p) {
-        console.metrics().responded(r.status.code());
         if (seq < 0) {
-            Replies.send(ctx, r, keepAlive, head, p);
+            Replies.send(ctx, r, keepAlive, head, p, console.metrics()::responded);
             return;
         }
-        ConnectionGuard.order(ctx.channel()).reply(seq, () -> Replies.send(ctx, r, keepAlive, head, p));
+        ConnectionGuard.order(ctx.channel()).reply(seq, () -> Replies.send(ctx, r, keepAlive, head, p, console.metrics()::responded));
     }
 
     /**

@@ -67,6 +67,27 @@ class ConsoleMetricsTest {
         }
     }
 
+    @Test
+    void aFileGoneBeforeItsAnswerIsCountedAsThe404ThatWentOut(@TempDir Path dir) {
+        java.util.List<Integer> sent = new java.util.ArrayList<>();
+        io.netty.channel.embedded.EmbeddedChannel ch = new io.netty.channel.embedded.EmbeddedChannel();
+        try {
+            Response gone = Response.attachment(dir.resolve("gone.bin"), "gone.bin", "application/octet-stream");
+            Replies.send(contextOf(ch), gone, true, false, null, sent::add);
+            assertEquals(java.util.List.of(404), sent);
+            io.netty.handler.codec.http.HttpResponse out = ch.readOutbound();
+            assertEquals(404, out.status().code());
+        } finally {
+            ch.finishAndReleaseAll();
+        }
+    }
+
+    /** A handler's context on {@code ch}, which Replies writes through. */
+    private static io.netty.channel.ChannelHandlerContext contextOf(io.netty.channel.embedded.EmbeddedChannel ch) {
+        ch.pipeline().addLast(new io.netty.channel.ChannelInboundHandlerAdapter());
+        return ch.pipeline().firstContext();
+    }
+
     /** Scrapes until the idle connection is counted open (the server accepts it on its own thread). */
     private static Scrape waitForOpen(PrometheusMeterRegistry served) throws InterruptedException {
         for (int i = 0; i < 500; i++) {
