@@ -358,23 +358,12 @@ public final class CorrelateStage implements AnalyzerStage {
         callback(hd, hostKey(x.hostname()), h.tsNanos(), bytes, tunnelled || isAbsoluteForm(x.url()));
     }
 
-    /** Tells whether a request target is in absolute form ({@code scheme://...}, RFC 9112 §3.2.2): sent to a proxy. */
+    /**
+     * Tells whether a request target is in absolute form ({@code scheme://host...}, RFC 9112 §3.2.2): sent
+     * to a proxy. Read as the reputation stage reads it ({@link io.spanwatch.analyzer.reputation.UrlKey#targetHost}).
+     */
     static boolean isAbsoluteForm(String url) {
-        if (url == null || url.isEmpty() || url.charAt(0) == '/') {
-            return false;
-        }
-        int i = url.indexOf("://");
-        if (i <= 0) {
-            return false;
-        }
-        for (int k = 0; k < i; k++) {
-            char c = url.charAt(k);
-            boolean letter = c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z';
-            if (!letter && (k == 0 || !(c >= '0' && c <= '9' || c == '+' || c == '-' || c == '.'))) {
-                return false;
-            }
-        }
-        return true;
+        return io.spanwatch.analyzer.reputation.UrlKey.targetHost(url) != null;
     }
 
     /** Returns the key of the destination a proxy was asked for (its name, else its address), or null. */

@@ -23,7 +23,7 @@ import java.util.Locale;
  * A URL written without a scheme (Zeek Intel {@code Intel::URL}: {@code host/path}) keeps no scheme
  * and matches an observed URL of any scheme; its default port is 80.
  */
-final class UrlKey {
+public final class UrlKey {
     private UrlKey() {
     }
 
@@ -103,7 +103,7 @@ final class UrlKey {
      * without user info and port ({@code [...]} kept around an IPv6 literal), or null for any other
      * target. A server takes the target's host over the Host header (RFC 9112 §3.2.2).
      */
-    static String targetHost(String target) {
+    public static String targetHost(String target) {
         if (target == null || target.isEmpty() || target.charAt(0) == '/') {
             return null;
         }

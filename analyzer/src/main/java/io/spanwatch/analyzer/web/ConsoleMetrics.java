@@ -28,12 +28,11 @@ import java.util.function.ToDoubleFunction;
  * {@code spanwatch_console_queued_bytes}). Before this the guards counted and nobody could see it,
  * and a search that timed out said so to its client only.
  *
- * <p>Counted from the start into a composite registry that reports nowhere until {@link #bindTo}
- * adds the served one, so the console counts alike with and without {@code --metrics}: the counts are
- * held here and read by function counters, as a composite drops what its own counters count before it
- * has a registry (the console serves before {@code --metrics} binds one); the search timer records
- * from its binding on. Labels take
- * values from the console's code only (status codes, verdicts), never from a request. Thread-safe.
+ * <p>The meters are registered in a composite registry that reports nowhere until {@link #bindTo} adds
+ * the served one. The counts are held here and read by function counters, as a composite drops what
+ * its own counters count before it has a registry (the console serves before {@code --metrics} binds
+ * one): they count from the start; the search timer records from its binding on. Labels take values
+ * from the console's code only (status codes, verdicts), never from a request. Thread-safe.
  */
 public final class ConsoleMetrics implements MeterBinder {
     /** Statuses registered at 0, so that dashboards find them before the first such answer. */
@@ -66,8 +65,6 @@ public final class ConsoleMetrics implements MeterBinder {
         registry.add(served);
     }
 
-    // The counts are kept here and read by function counters: a composite registry drops what a plain
-    // counter counts before a registry is added to it, and the console answers before --metrics binds one.
     private LongAdder responses(int status) {
         return responses.computeIfAbsent(status, s -> counted("spanwatch.console.responses", "Console answers, by HTTP status",
                 Integer.toString(s)));
